@@ -1,7 +1,9 @@
 //! The `seccomp_policy!` macro. Use it through the `seccomp-policy` crate,
 //! which re-exports it beside the types its expansion refers to.
 
+mod expand;
 mod model;
+mod resolve;
 mod tables;
 
 use proc_macro::TokenStream;
