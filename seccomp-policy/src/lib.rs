@@ -9,6 +9,8 @@
 
 pub mod arch;
 pub mod bpf;
+pub mod install;
+pub mod spawn;
 
 pub use arch::Arch;
 pub use bpf::{Program, SockFilter};

@@ -1,0 +1,194 @@
+//! Running a command under a filter, and telling how it ended.
+//!
+//! [`CommandExt::seccomp`] installs a ready-built [`Program`] in the child
+//! that [`std::process::Command`] forks, just before it calls `execve`. The
+//! program is built in the parent and moved into the child; the child only
+//! makes the two system calls of [`install::apply`](crate::install::apply).
+//!
+//! # `execve` must be allowed
+//!
+//! The filter is attached before the child calls `execve`, so the call that
+//! starts the program is itself filtered. A program built for spawning must
+//! therefore allow the native `execve`, even when the policy does not grant
+//! it (systemd's `SystemCallFilter=` makes the same exception). Add it with
+//! `extra = &[`[`EXECVE`]`]` when building the program; without it the child
+//! is killed at `execve` and [`Outcome::KilledBySeccomp`] is all the caller
+//! sees. Allowing it also lets the payload `execve` other programs, so a
+//! policy that must forbid that needs a second, stricter filter attached by
+//! the program itself.
+//!
+//! # What the caller learns
+//!
+//! [`Outcome`] turns an [`ExitStatus`] into the three cases that matter
+//! here. A seccomp kill (`SECCOMP_RET_KILL_PROCESS`) shows up as death by
+//! `SIGSYS`; the wait status does not say which system call it was. The
+//! kernel logs it (`type=1326` audit records, or `dmesg`, as configured by
+//! `/proc/sys/kernel/seccomp/actions_logged`) with the `syscall=` number.
+
+use core::fmt;
+use std::io;
+use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
+use std::process::{Command, ExitStatus};
+
+use crate::bpf::Program;
+use crate::install::Install;
+
+/// The native `execve` number, to pass as `extra` when building a program
+/// for [`CommandExt::seccomp`].
+pub const EXECVE: u32 = libc::SYS_execve as u32;
+
+/// Installing a seccomp filter in a [`Command`]'s child before `execve`.
+pub trait CommandExt {
+    /// Installs `prog` in the child, with [`install::apply`](crate::install::apply)
+    /// (`no_new_privs`, then the filter with TSYNC), just before `execve`.
+    ///
+    /// `prog` must allow `execve` (see the [module docs](self)). If the
+    /// install fails, [`Command::spawn`] fails with an `io::Error` whose
+    /// `raw_os_error()` is the errno ([`InstallError::errno`](crate::install::InstallError::errno)).
+    ///
+    /// The child of `fork` has a single thread, so TSYNC has nothing to
+    /// synchronize there; it is kept so the same install path is used
+    /// everywhere, and it costs nothing.
+    ///
+    /// Using this makes `std` fork and exec instead of using `posix_spawn`.
+    fn seccomp<const N: usize>(&mut self, prog: Program<N>) -> &mut Self;
+
+    /// Like [`seccomp`](CommandExt::seccomp), with explicit install options.
+    fn seccomp_with<const N: usize>(&mut self, install: Install, prog: Program<N>) -> &mut Self;
+}
+
+impl CommandExt for Command {
+    fn seccomp<const N: usize>(&mut self, prog: Program<N>) -> &mut Self {
+        self.seccomp_with(Install::new(), prog)
+    }
+
+    fn seccomp_with<const N: usize>(&mut self, install: Install, prog: Program<N>) -> &mut Self {
+        let hook = move || -> io::Result<()> {
+            // Async-signal-safe: two system calls and an errno read; the
+            // error is a raw OS error, which does not allocate.
+            install.apply(prog.as_slice()).map_err(io::Error::from)
+        };
+        // SAFETY: the closure allocates nothing, takes no lock and cannot
+        // panic, as required between fork and exec.
+        unsafe { self.pre_exec(hook) }
+    }
+}
+
+/// How a (sandboxed) child process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// It exited on its own with this status code.
+    Exited(i32),
+    /// It was killed by `SIGSYS`: it made a system call outside the policy.
+    ///
+    /// `SECCOMP_RET_KILL_PROCESS` ends a process this way, as do
+    /// `SECCOMP_RET_KILL_THREAD` for a single-threaded process and an
+    /// unhandled `SECCOMP_RET_TRAP`. Nothing but seccomp raises `SIGSYS` on
+    /// Linux unless someone sends it explicitly.
+    KilledBySeccomp,
+    /// It was killed by another signal (the number).
+    Signaled(i32),
+    /// A wait status that is none of the above (stopped or continued); only
+    /// seen if the status came from a wait that asks for those.
+    Other(i32),
+}
+
+impl Outcome {
+    /// Interprets a raw status as `waitpid` stores it.
+    pub fn from_wait_status(status: libc::c_int) -> Outcome {
+        Outcome::from(ExitStatus::from_raw(status))
+    }
+
+    /// Whether it exited with code 0.
+    pub const fn success(self) -> bool {
+        matches!(self, Outcome::Exited(0))
+    }
+}
+
+impl From<ExitStatus> for Outcome {
+    fn from(status: ExitStatus) -> Outcome {
+        if let Some(code) = status.code() {
+            Outcome::Exited(code)
+        } else if let Some(sig) = status.signal() {
+            if sig == libc::SIGSYS {
+                Outcome::KilledBySeccomp
+            } else {
+                Outcome::Signaled(sig)
+            }
+        } else {
+            Outcome::Other(status.into_raw())
+        }
+    }
+}
+
+fn signal_name(sig: i32) -> Option<&'static str> {
+    Some(match sig {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGTRAP => "SIGTRAP",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGALRM => "SIGALRM",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGXCPU => "SIGXCPU",
+        libc::SIGXFSZ => "SIGXFSZ",
+        libc::SIGSYS => "SIGSYS",
+        _ => return None,
+    })
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Outcome::Exited(code) => write!(f, "exited with status {code}"),
+            Outcome::KilledBySeccomp => {
+                f.write_str("killed by SIGSYS: it made a system call outside the policy")
+            }
+            Outcome::Signaled(sig) => match signal_name(sig) {
+                Some(name) => write!(f, "killed by {name} (signal {sig})"),
+                None => write!(f, "killed by signal {sig}"),
+            },
+            Outcome::Other(raw) => write!(f, "stopped or continued (wait status {raw:#x})"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes() {
+        assert_eq!(Outcome::from_wait_status(0), Outcome::Exited(0));
+        assert_eq!(Outcome::from_wait_status(3 << 8), Outcome::Exited(3));
+        assert_eq!(
+            Outcome::from_wait_status(libc::SIGSYS),
+            Outcome::KilledBySeccomp
+        );
+        // With the core-dump bit, as KILL_PROCESS may leave it.
+        assert_eq!(
+            Outcome::from_wait_status(libc::SIGSYS | 0x80),
+            Outcome::KilledBySeccomp
+        );
+        assert_eq!(
+            Outcome::from_wait_status(libc::SIGKILL),
+            Outcome::Signaled(9)
+        );
+        assert_eq!(
+            Outcome::KilledBySeccomp.to_string(),
+            "killed by SIGSYS: it made a system call outside the policy"
+        );
+        assert_eq!(
+            Outcome::Signaled(9).to_string(),
+            "killed by SIGKILL (signal 9)"
+        );
+        assert_eq!(Outcome::Exited(0).to_string(), "exited with status 0");
+        assert!(Outcome::Exited(0).success());
+    }
+}
