@@ -1,0 +1,26 @@
+#!/bin/sh
+# Fails if the committed syscall tables differ from what the generator
+# produces now: they must only ever change by rerunning it.
+set -eu
+cd "$(dirname "$0")/.."
+
+tables=seccomp-policy-macro/src/tables
+python3 tools/gen-syscall-tables/gen.py
+
+# The generator writes what rustfmt would; keep `cargo fmt --check` quiet.
+for f in "$tables"/*.rs; do
+    case "$f" in
+    */mod.rs | */libseccomp_check.rs) ;;
+    *) rustfmt --edition 2021 --check "$f" ;;
+    esac
+done
+
+# New, untracked table files count as drift too.
+untracked=$(git ls-files --others --exclude-standard -- "$tables" tools/gen-syscall-tables)
+if [ -n "$untracked" ]; then
+    echo "untracked generated files:" >&2
+    echo "$untracked" >&2
+    exit 1
+fi
+git diff --exit-code -- "$tables" tools/gen-syscall-tables/Cargo.lock
+echo "generated syscall tables are up to date"
