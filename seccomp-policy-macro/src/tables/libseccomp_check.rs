@@ -1,6 +1,7 @@
 //! Cross-check of the generated tables against libseccomp, an independent
-//! table of the same facts (Debian's `libseccomp-dev`; these tests link
-//! `-lseccomp`).
+//! table of the same facts (Debian's libseccomp 2.5.4). The tests link the
+//! runtime library `libseccomp.so.2` by its file name, so they need Debian's
+//! `libseccomp2` (present on a base system), not the `-dev` package.
 //!
 //! For every architecture libseccomp knows:
 //! (a) every name in our table resolves to the same number, or libseccomp
@@ -25,7 +26,7 @@ struct ScmpVersion {
     micro: c_uint,
 }
 
-#[link(name = "seccomp")]
+#[link(name = "libseccomp.so.2", kind = "dylib", modifiers = "+verbatim")]
 extern "C" {
     fn seccomp_version() -> *const ScmpVersion;
     fn seccomp_arch_resolve_name(arch_name: *const c_char) -> u32;
