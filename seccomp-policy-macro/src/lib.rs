@@ -1,9 +1,13 @@
 //! The `seccomp_policy!` macro. Use it through the `seccomp-policy` crate,
 //! which re-exports it beside the types its expansion refers to.
 
+mod diag;
 mod expand;
+mod invocation;
 mod model;
+mod parse;
 mod resolve;
+mod suggest;
 mod tables;
 
 use proc_macro::TokenStream;
