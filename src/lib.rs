@@ -1,1 +1,173 @@
 //! Shared helpers for the workspace's tests and examples.
+//!
+//! Kernel tests attach real seccomp filters, which can never be removed. They
+//! must therefore never run in the test runner's own process: [`in_child`]
+//! forks, runs a closure in the child, and reports how the child ended
+//! together with anything it wrote.
+#![warn(missing_docs)]
+
+use core::fmt;
+use std::time::{Duration, Instant};
+
+use seccomp_policy::bpf::{
+    SockFilter, BPF_ABS, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_K, BPF_LD, BPF_RET, BPF_W,
+    SECCOMP_DATA_ARCH, SECCOMP_DATA_NR, SECCOMP_RET_KILL_PROCESS,
+};
+use seccomp_policy::spawn::Outcome;
+use seccomp_policy::{Arch, Program};
+
+/// What a forked child wrote and how it ended.
+#[derive(Debug)]
+pub struct ChildReport {
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Everything it wrote through its [`ChildOut`].
+    pub output: String,
+}
+
+impl fmt::Display for ChildReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "child {}; it wrote: {:?}", self.outcome, self.output)
+    }
+}
+
+/// The child's channel back to the parent: a pipe written with plain
+/// `write(2)` calls (so the child's filter only needs `write`), usable with
+/// `write!`. Formatting integers and strings this way does not allocate.
+pub struct ChildOut {
+    fd: libc::c_int,
+}
+
+impl fmt::Write for ChildOut {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let mut bytes = s.as_bytes();
+        while !bytes.is_empty() {
+            // SAFETY: writes from a live slice to a descriptor we own.
+            let n = unsafe { libc::write(self.fd, bytes.as_ptr().cast(), bytes.len()) };
+            if n <= 0 {
+                return Err(fmt::Error);
+            }
+            bytes = bytes.get(n as usize..).unwrap_or_default();
+        }
+        Ok(())
+    }
+}
+
+/// How long [`in_child`] waits before killing a child that hangs.
+pub const CHILD_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Forks; the child runs `f` and exits (`_exit`) with the code it returns.
+/// The parent waits (up to [`CHILD_TIMEOUT`], then kills it with `SIGKILL`)
+/// and returns the outcome and the child's output.
+///
+/// A panic in the child becomes exit code 101 with the message lost; the
+/// child never returns into the test harness, and runs no `atexit` handler.
+pub fn in_child<F: FnOnce(&mut ChildOut) -> i32>(f: F) -> ChildReport {
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: `fds` has room for the two descriptors.
+    let r = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
+    assert_eq!(r, 0, "pipe2: {}", std::io::Error::last_os_error());
+    let [read_fd, write_fd] = fds;
+
+    // SAFETY: the child only runs `f` and `_exit`s; it never returns.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
+    if pid == 0 {
+        // SAFETY: closing our copy of the read end.
+        unsafe { libc::close(read_fd) };
+        let mut out = ChildOut { fd: write_fd };
+        let code =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut out))).unwrap_or(101);
+        // SAFETY: ends the child without unwinding or running exit handlers.
+        unsafe { libc::_exit(code) };
+    }
+    // SAFETY: closing the parent's copy of the write end.
+    unsafe { libc::close(write_fd) };
+
+    let start = Instant::now();
+    let mut status = 0;
+    let mut timed_out = false;
+    loop {
+        // SAFETY: waiting for our own child.
+        let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if r == pid {
+            break;
+        }
+        assert!(r == 0, "waitpid: {}", std::io::Error::last_os_error());
+        if start.elapsed() > CHILD_TIMEOUT && !timed_out {
+            timed_out = true;
+            // SAFETY: signalling our own child, which has not been reaped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+
+    let mut output = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        // SAFETY: reading into a live buffer from a descriptor we own.
+        let n = unsafe { libc::read(read_fd, buf.as_mut_ptr().cast(), buf.len()) };
+        if n <= 0 {
+            break;
+        }
+        output.extend_from_slice(&buf[..n as usize]);
+    }
+    // SAFETY: closing the read end, which we own.
+    unsafe { libc::close(read_fd) };
+    let mut output = String::from_utf8_lossy(&output).into_owned();
+    if timed_out {
+        output.push_str(" [timed out: killed by the test helper]");
+    }
+    ChildReport {
+        outcome: Outcome::from_wait_status(status),
+        output,
+    }
+}
+
+/// The native architecture; the kernel tests only run on supported ones.
+pub fn native() -> Arch {
+    Arch::NATIVE.expect("the kernel tests run on a supported architecture")
+}
+
+/// A small hand-written filter, independent of the crate's builder, for
+/// testing installation itself: kill any other architecture, kill x32
+/// numbers on x86_64, then for each `(nr, action)` in `rules` return `action`
+/// when the number matches (a linear scan), else return `default`.
+pub fn simple_filter(rules: &[(u32, u32)], default: u32) -> Vec<SockFilter> {
+    let mut p = vec![
+        SockFilter::stmt(BPF_LD | BPF_W | BPF_ABS, SECCOMP_DATA_ARCH),
+        SockFilter::jump(BPF_JMP | BPF_JEQ | BPF_K, native().audit_arch(), 1, 0),
+        SockFilter::stmt(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+        SockFilter::stmt(BPF_LD | BPF_W | BPF_ABS, SECCOMP_DATA_NR),
+    ];
+    if native() == Arch::X86_64 {
+        p.push(SockFilter::jump(
+            BPF_JMP | BPF_JGE | BPF_K,
+            0x4000_0000,
+            0,
+            1,
+        ));
+        p.push(SockFilter::stmt(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+    }
+    for &(nr, action) in rules {
+        p.push(SockFilter::jump(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1));
+        p.push(SockFilter::stmt(BPF_RET | BPF_K, action));
+    }
+    p.push(SockFilter::stmt(BPF_RET | BPF_K, default));
+    p
+}
+
+/// Copies instructions into a fixed-size [`Program`]; panics if they do not fit.
+pub fn to_program<const N: usize>(insns: &[SockFilter]) -> Program<N> {
+    let mut p = Program::empty();
+    for &i in insns {
+        assert!(p.push(i), "program longer than {N} instructions");
+    }
+    p
+}
+
+/// The calling thread's id.
+pub fn gettid() -> libc::pid_t {
+    // SAFETY: no arguments.
+    unsafe { libc::syscall(libc::SYS_gettid) as libc::pid_t }
+}

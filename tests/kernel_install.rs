@@ -1,0 +1,425 @@
+//! Real filters attached in forked children: what `install::apply` does and
+//! how each of its errors is produced. The test runner itself is never
+//! filtered; every filter goes into a child made by `in_child`.
+
+use core::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::time::Duration;
+
+use seccomp_policy::bpf::{
+    SockFilter, BPF_ABS, BPF_K, BPF_LD, BPF_RET, BPF_W, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO,
+    SECCOMP_RET_KILL_PROCESS,
+};
+use seccomp_policy::install::{apply, Errno, Install, InstallError};
+use seccomp_policy::spawn::Outcome;
+use seccomp_policy_suite::{gettid, in_child, simple_filter};
+
+const ALLOW: u32 = SECCOMP_RET_ALLOW;
+const KILL: u32 = SECCOMP_RET_KILL_PROCESS;
+
+const fn nr(n: libc::c_long) -> u32 {
+    n as u32
+}
+
+const fn errno_action(e: i32) -> u32 {
+    SECCOMP_RET_ERRNO | e as u32
+}
+
+/// What every allowlist child needs: report through the pipe, and exit.
+const SURVIVAL: [(u32, u32); 2] = [
+    (nr(libc::SYS_write), ALLOW),
+    (nr(libc::SYS_exit_group), ALLOW),
+];
+
+fn allowlist(extra: &[u32]) -> Vec<SockFilter> {
+    let mut rules = SURVIVAL.to_vec();
+    rules.extend(extra.iter().map(|&n| (n, ALLOW)));
+    simple_filter(&rules, KILL)
+}
+
+/// Everything allowed except `getppid`, which gets `action`.
+fn getppid_gets(action: u32) -> Vec<SockFilter> {
+    simple_filter(&[(nr(libc::SYS_getppid), action)], ALLOW)
+}
+
+/// `getppid` through `syscall(2)`, which sets `errno` on failure (glibc's
+/// `getppid()` assumes it cannot fail and returns the raw `-errno`).
+fn getppid() -> libc::c_long {
+    // SAFETY: no arguments.
+    unsafe { libc::syscall(libc::SYS_getppid) }
+}
+
+/// Allowed calls return their real results, `no_new_privs` ends up set, and
+/// the process keeps running.
+#[test]
+fn allowed_calls_succeed() {
+    let filter = allowlist(&[nr(libc::SYS_getpid), nr(libc::SYS_prctl)]);
+    let report = in_child(|out| {
+        // SAFETY: plain system calls without pointers.
+        let before = unsafe { libc::getpid() };
+        if let Err(e) = apply(&filter) {
+            let _ = write!(out, "apply: {e}");
+            return 2;
+        }
+        let after = unsafe { libc::getpid() };
+        let nnp = unsafe { libc::prctl(libc::PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) };
+        let _ = write!(out, "getpid {before} -> {after}, no_new_privs {nnp}");
+        if before != after || nnp != 1 {
+            return 3;
+        }
+        0
+    });
+    assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+}
+
+/// A call outside the allowlist kills the whole process with SIGSYS at that
+/// call: nothing after it runs.
+#[test]
+fn denied_call_kills_with_sigsys() {
+    let filter = allowlist(&[nr(libc::SYS_getpid)]);
+    let report = in_child(|out| {
+        if let Err(e) = apply(&filter) {
+            let _ = write!(out, "apply: {e}");
+            return 2;
+        }
+        let _ = write!(out, "installed;");
+        getppid();
+        let _ = write!(out, "survived getppid");
+        0
+    });
+    assert_eq!(report.outcome, Outcome::KilledBySeccomp, "{report}");
+    assert_eq!(report.output, "installed;");
+}
+
+/// Spawns a thread that waits for `go`, then calls `getppid`, then returns.
+fn waiting_thread(go: &'static AtomicBool) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        while !go.load(Ordering::Acquire) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        getppid();
+    })
+}
+
+/// With TSYNC (the default), a filter attached by the main thread covers a
+/// thread that already existed: that thread's denied call kills the process.
+#[test]
+fn tsync_covers_threads_that_already_exist() {
+    static GO: AtomicBool = AtomicBool::new(false);
+    let filter = getppid_gets(KILL);
+    let report = in_child(|out| {
+        let t = waiting_thread(&GO);
+        if let Err(e) = apply(&filter) {
+            let _ = write!(out, "apply: {e}");
+            return 2;
+        }
+        let _ = write!(out, "installed;");
+        GO.store(true, Ordering::Release);
+        let _ = t.join();
+        let _ = write!(out, "the other thread survived getppid");
+        0
+    });
+    assert_eq!(report.outcome, Outcome::KilledBySeccomp, "{report}");
+    assert_eq!(report.output, "installed;");
+}
+
+/// The control for the test above: without TSYNC the existing thread stays
+/// unfiltered and its `getppid` succeeds.
+#[test]
+fn without_tsync_other_threads_stay_unfiltered() {
+    static GO: AtomicBool = AtomicBool::new(false);
+    let filter = getppid_gets(KILL);
+    let report = in_child(|out| {
+        let t = waiting_thread(&GO);
+        if let Err(e) = Install::new().tsync(false).apply(&filter) {
+            let _ = write!(out, "apply: {e}");
+            return 2;
+        }
+        GO.store(true, Ordering::Release);
+        let _ = t.join();
+        let _ = write!(out, "the other thread survived getppid");
+        0
+    });
+    assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+}
+
+/// TSYNC fails when another thread has attached a filter of its own: the
+/// kernel names that thread, and nothing is attached anywhere.
+#[test]
+fn tsync_refused_names_the_thread() {
+    static READY: AtomicBool = AtomicBool::new(false);
+    static DONE: AtomicBool = AtomicBool::new(false);
+    static TID: AtomicI32 = AtomicI32::new(0);
+    let filter_a = getppid_gets(errno_action(1));
+    let filter_b = getppid_gets(errno_action(2));
+    let filter_c = getppid_gets(errno_action(3));
+    let report = in_child(|out| {
+        let t = std::thread::spawn(move || {
+            TID.store(gettid(), Ordering::Release);
+            let ok = Install::new().tsync(false).apply(&filter_b).is_ok();
+            READY.store(true, Ordering::Release);
+            while !DONE.load(Ordering::Acquire) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            ok
+        });
+        while !READY.load(Ordering::Acquire) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let a = Install::new().tsync(false).apply(&filter_a);
+        let c = apply(&filter_c);
+        // Which filter does this thread run now? A answers errno 1, C would
+        // answer 3: C must not have been attached here either.
+        let r = getppid();
+        let e = Errno::last();
+        DONE.store(true, Ordering::Release);
+        let b_ok = t.join().unwrap_or(false);
+        let tid = TID.load(Ordering::Acquire);
+        let _ = write!(
+            out,
+            "B attached: {b_ok}; A: {a:?}; C: {c:?}; other thread {tid}; getppid {r} {e}"
+        );
+        if !b_ok || a.is_err() {
+            return 2;
+        }
+        if c != Err(InstallError::Tsync { thread: tid }) {
+            return 3;
+        }
+        if r != -1 || e != Errno(1) {
+            return 4;
+        }
+        0
+    });
+    assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+}
+
+/// As root (CAP_SYS_ADMIN) a filter may be attached without no_new_privs,
+/// and then no_new_privs stays unset.
+#[test]
+fn root_may_skip_no_new_privs() {
+    // SAFETY: no arguments.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let filter = getppid_gets(ALLOW);
+    let report = in_child(|out| {
+        let r = Install::new().no_new_privs(false).apply(&filter);
+        // SAFETY: integer arguments only.
+        let nnp = unsafe { libc::prctl(libc::PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) };
+        let _ = write!(out, "{r:?}, no_new_privs {nnp}");
+        if r.is_ok() && nnp == 0 {
+            0
+        } else {
+            2
+        }
+    });
+    assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+}
+
+/// Without CAP_SYS_ADMIN, attaching without no_new_privs is refused with
+/// EACCES, and the default (which sets it) then succeeds. The child of a
+/// root runner first drops to `nobody`, which clears its capabilities.
+#[test]
+fn without_no_new_privs_an_unprivileged_caller_gets_eacces() {
+    let filter = getppid_gets(ALLOW);
+    let report = in_child(|out| {
+        // SAFETY: integer arguments only.
+        if unsafe { libc::geteuid() } == 0 && unsafe { libc::setresuid(65534, 65534, 65534) } != 0 {
+            let _ = write!(out, "setresuid: {}", Errno::last());
+            return 2;
+        }
+        let without = Install::new().no_new_privs(false).apply(&filter);
+        let with = apply(&filter);
+        let _ = write!(out, "without: {without:?}; with: {with:?}");
+        if without != Err(InstallError::Seccomp(Errno(libc::EACCES))) {
+            return 3;
+        }
+        if with.is_err() {
+            return 4;
+        }
+        0
+    });
+    assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+}
+
+/// A failing `prctl(PR_SET_NO_NEW_PRIVS)` is reported as `NoNewPrivs` with
+/// its errno. It cannot fail on its own on a modern kernel, so an earlier
+/// filter makes `prctl` answer EPERM.
+#[test]
+fn no_new_privs_failure_is_typed() {
+    let prefilter = simple_filter(&[(nr(libc::SYS_prctl), errno_action(libc::EPERM))], ALLOW);
+    let filter = getppid_gets(ALLOW);
+    let report = in_child(|out| {
+        // Attaching the prefilter itself needs root, or no_new_privs.
+        if let Err(e) = apply(&prefilter) {
+            let _ = write!(out, "prefilter: {e}");
+            return 2;
+        }
+        let r = apply(&filter);
+        let _ = write!(out, "{r:?}");
+        if r != Err(InstallError::NoNewPrivs(Errno(libc::EPERM))) {
+            return 3;
+        }
+        0
+    });
+    assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+}
+
+/// When `seccomp` answers ENOSYS (an old kernel, or a container runtime's
+/// filter) the typed error carries ENOSYS.
+#[test]
+fn enosys_from_seccomp_is_typed() {
+    let prefilter = simple_filter(
+        &[(nr(libc::SYS_seccomp), errno_action(libc::ENOSYS))],
+        ALLOW,
+    );
+    let filter = getppid_gets(ALLOW);
+    let report = in_child(|out| {
+        if let Err(e) = apply(&prefilter) {
+            let _ = write!(out, "prefilter: {e}");
+            return 2;
+        }
+        let r = apply(&filter);
+        match r {
+            Err(e) => {
+                let _ = write!(out, "{e}");
+            }
+            Ok(()) => {
+                let _ = write!(out, "attached");
+            }
+        }
+        if r != Err(InstallError::Seccomp(Errno(libc::ENOSYS))) {
+            return 3;
+        }
+        0
+    });
+    assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+    assert!(report.output.contains("ENOSYS (38)"), "{report}");
+}
+
+/// Programs the kernel's checker rejects come back as `Seccomp(EINVAL)`.
+#[test]
+fn invalid_programs_get_einval() {
+    let no_return = [SockFilter::stmt(BPF_LD | BPF_W | BPF_ABS, 0)];
+    let load_out_of_bounds = [
+        SockFilter::stmt(BPF_LD | BPF_W | BPF_ABS, 64),
+        SockFilter::stmt(BPF_RET | BPF_K, ALLOW),
+    ];
+    let report = in_child(|out| {
+        let a = apply(&no_return);
+        let b = apply(&load_out_of_bounds);
+        let _ = write!(out, "{a:?} {b:?}");
+        let einval = Err(InstallError::Seccomp(Errno(libc::EINVAL)));
+        if a != einval || b != einval {
+            return 3;
+        }
+        0
+    });
+    assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+}
+
+/// `syscall(-1)` (nr 0xffff_ffff, which the kernel otherwise answers with
+/// ENOSYS) is not a way around the filter: it is outside the allowlist and
+/// kills the process.
+#[test]
+fn syscall_minus_one_is_denied() {
+    let unfiltered = in_child(|out| {
+        // SAFETY: an invalid number; the kernel only returns ENOSYS.
+        let r = unsafe { libc::syscall(-1) };
+        let _ = write!(out, "{r} {}", Errno::last());
+        0
+    });
+    assert_eq!(unfiltered.output, "-1 ENOSYS (38)", "{unfiltered}");
+
+    let filter = allowlist(&[nr(libc::SYS_getpid)]);
+    let report = in_child(|out| {
+        if let Err(e) = apply(&filter) {
+            let _ = write!(out, "apply: {e}");
+            return 2;
+        }
+        let _ = write!(out, "installed;");
+        // SAFETY: as above.
+        let r = unsafe { libc::syscall(-1) };
+        let _ = write!(out, "syscall(-1) returned {r}");
+        0
+    });
+    assert_eq!(report.outcome, Outcome::KilledBySeccomp, "{report}");
+    assert_eq!(report.output, "installed;");
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86_64 {
+    use super::*;
+
+    /// The i386 `getpid`, made through `int 0x80` from this 64-bit process.
+    fn int80_getpid() -> i32 {
+        let ret: i32;
+        // SAFETY: i386 getpid takes no argument and touches no memory. The
+        // 32-bit entry may clobber r8-r11 on old kernels.
+        unsafe {
+            core::arch::asm!(
+                "int 0x80",
+                inlateout("eax") 20 => ret,
+                out("r8") _, out("r9") _, out("r10") _, out("r11") _,
+                options(nostack),
+            );
+        }
+        ret
+    }
+
+    /// An i386 system call through `int 0x80` reaches the filter with
+    /// `AUDIT_ARCH_I386` and is killed, even though its number (20) is the
+    /// x86_64 `writev`, which the filter allows, and what it does (getpid)
+    /// is allowed as an x86_64 call.
+    #[test]
+    fn i386_entry_is_killed() {
+        let control = in_child(|out| {
+            // SAFETY: plain system call.
+            let pid = unsafe { libc::getpid() };
+            let r = int80_getpid();
+            let _ = write!(out, "{r}");
+            i32::from(r != pid)
+        });
+        if control.outcome != Outcome::Exited(0) {
+            eprintln!("skipped: no i386 emulation on this kernel ({control})");
+            return;
+        }
+
+        let filter = allowlist(&[nr(libc::SYS_getpid), nr(libc::SYS_writev)]);
+        let report = in_child(|out| {
+            if let Err(e) = apply(&filter) {
+                let _ = write!(out, "apply: {e}");
+                return 2;
+            }
+            // SAFETY: plain system call.
+            let _ = write!(out, "installed, getpid {};", unsafe { libc::getpid() } > 0);
+            let r = int80_getpid();
+            let _ = write!(out, "int 0x80 returned {r}");
+            0
+        });
+        assert_eq!(report.outcome, Outcome::KilledBySeccomp, "{report}");
+        assert_eq!(report.output, "installed, getpid true;");
+    }
+
+    /// An x32 system call (number with bit 30 set) is killed, even when the
+    /// x86_64 call with the same low bits (getpid) is allowed.
+    #[test]
+    fn x32_number_is_killed() {
+        const X32_GETPID: libc::c_long = 0x4000_0000 | libc::SYS_getpid;
+        let filter = allowlist(&[nr(libc::SYS_getpid)]);
+        let report = in_child(|out| {
+            if let Err(e) = apply(&filter) {
+                let _ = write!(out, "apply: {e}");
+                return 2;
+            }
+            let _ = write!(out, "installed;");
+            // SAFETY: x32 getpid takes no argument.
+            let r = unsafe { libc::syscall(X32_GETPID) };
+            let _ = write!(out, "x32 getpid returned {r}");
+            0
+        });
+        assert_eq!(report.outcome, Outcome::KilledBySeccomp, "{report}");
+        assert_eq!(report.output, "installed;");
+    }
+}
