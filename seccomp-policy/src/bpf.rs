@@ -23,7 +23,12 @@ pub struct SockFilter {
 impl SockFilter {
     /// A statement: an instruction that does not branch (`BPF_STMT`).
     pub const fn stmt(code: u16, k: u32) -> Self {
-        SockFilter { code, jt: 0, jf: 0, k }
+        SockFilter {
+            code,
+            jt: 0,
+            jf: 0,
+            k,
+        }
     }
 
     /// A conditional jump (`BPF_JUMP`).
@@ -58,6 +63,59 @@ pub const BPF_JSET: u16 = 0x40;
 pub const BPF_AND: u16 = 0x50;
 /// Operand source: the constant `k`.
 pub const BPF_K: u16 = 0x00;
+
+/// Instruction class: load into the index register `X`.
+pub const BPF_LDX: u16 = 0x01;
+/// Instruction class: store the accumulator into scratch memory.
+pub const BPF_ST: u16 = 0x02;
+/// Instruction class: store `X` into scratch memory.
+pub const BPF_STX: u16 = 0x03;
+/// Instruction class: register transfers (`TAX`, `TXA`).
+pub const BPF_MISC: u16 = 0x07;
+/// Load size: 16-bit half word (not accepted by seccomp).
+pub const BPF_H: u16 = 0x08;
+/// Load size: byte (not accepted by seccomp).
+pub const BPF_B: u16 = 0x10;
+/// Load mode: the constant `k`.
+pub const BPF_IMM: u16 = 0x00;
+/// Load mode: offset `X + k` (not accepted by seccomp).
+pub const BPF_IND: u16 = 0x40;
+/// Load mode: scratch memory cell `M[k]`.
+pub const BPF_MEM: u16 = 0x60;
+/// Load mode: the length of the input (for seccomp, `sizeof(struct seccomp_data)`).
+pub const BPF_LEN: u16 = 0x80;
+/// Load mode: IP header length trick of packet filters (not accepted by seccomp).
+pub const BPF_MSH: u16 = 0xa0;
+/// ALU operation: add.
+pub const BPF_ADD: u16 = 0x00;
+/// ALU operation: subtract.
+pub const BPF_SUB: u16 = 0x10;
+/// ALU operation: multiply.
+pub const BPF_MUL: u16 = 0x20;
+/// ALU operation: unsigned divide.
+pub const BPF_DIV: u16 = 0x30;
+/// ALU operation: bitwise or.
+pub const BPF_OR: u16 = 0x40;
+/// ALU operation: shift left.
+pub const BPF_LSH: u16 = 0x60;
+/// ALU operation: logical shift right.
+pub const BPF_RSH: u16 = 0x70;
+/// ALU operation: negate.
+pub const BPF_NEG: u16 = 0x80;
+/// ALU operation: unsigned remainder (not accepted by seccomp).
+pub const BPF_MOD: u16 = 0x90;
+/// ALU operation: bitwise exclusive or.
+pub const BPF_XOR: u16 = 0xa0;
+/// Operand source: the index register `X`.
+pub const BPF_X: u16 = 0x08;
+/// Return source: the accumulator.
+pub const BPF_A: u16 = 0x10;
+/// Misc operation: copy the accumulator into `X`.
+pub const BPF_TAX: u16 = 0x00;
+/// Misc operation: copy `X` into the accumulator.
+pub const BPF_TXA: u16 = 0x80;
+/// Number of 32-bit scratch memory cells (`M[0]` to `M[15]`).
+pub const BPF_MEMWORDS: usize = 16;
 
 /// Offset of `nr` (the syscall number) in the kernel's `struct seccomp_data`.
 pub const SECCOMP_DATA_NR: u32 = 0;
@@ -109,7 +167,12 @@ impl<const N: usize> Program<N> {
     pub const fn empty() -> Self {
         Program {
             len: 0,
-            insns: [SockFilter { code: 0, jt: 0, jf: 0, k: 0 }; N],
+            insns: [SockFilter {
+                code: 0,
+                jt: 0,
+                jf: 0,
+                k: 0,
+            }; N],
         }
     }
 
@@ -147,6 +210,15 @@ impl<const N: usize> Program<N> {
     pub const fn set(&mut self, at: usize, insn: SockFilter) {
         assert!(at < self.len, "Program::set past the end");
         self.insns[at] = insn;
+    }
+    /// Overwrites instruction `at` if it has already been pushed; `false`
+    /// (and no change) otherwise. Never panics.
+    pub const fn try_set(&mut self, at: usize, insn: SockFilter) -> bool {
+        if at >= self.len {
+            return false;
+        }
+        self.insns[at] = insn;
+        true
     }
 }
 
@@ -188,20 +260,64 @@ mod tests {
         assert_eq!(SECCOMP_RET_ACTION_FULL, libc::SECCOMP_RET_ACTION_FULL);
         assert_eq!(SECCOMP_RET_DATA, libc::SECCOMP_RET_DATA);
         assert_eq!(BPF_MAXINSNS, libc::BPF_MAXINSNS as usize);
+        assert_eq!(BPF_LDX as u32, libc::BPF_LDX);
+        assert_eq!(BPF_ST as u32, libc::BPF_ST);
+        assert_eq!(BPF_STX as u32, libc::BPF_STX);
+        assert_eq!(BPF_MISC as u32, libc::BPF_MISC);
+        assert_eq!(BPF_H as u32, libc::BPF_H);
+        assert_eq!(BPF_B as u32, libc::BPF_B);
+        assert_eq!(BPF_IMM as u32, libc::BPF_IMM);
+        assert_eq!(BPF_IND as u32, libc::BPF_IND);
+        assert_eq!(BPF_MEM as u32, libc::BPF_MEM);
+        assert_eq!(BPF_LEN as u32, libc::BPF_LEN);
+        assert_eq!(BPF_MSH as u32, libc::BPF_MSH);
+        assert_eq!(BPF_ADD as u32, libc::BPF_ADD);
+        assert_eq!(BPF_SUB as u32, libc::BPF_SUB);
+        assert_eq!(BPF_MUL as u32, libc::BPF_MUL);
+        assert_eq!(BPF_DIV as u32, libc::BPF_DIV);
+        assert_eq!(BPF_OR as u32, libc::BPF_OR);
+        assert_eq!(BPF_LSH as u32, libc::BPF_LSH);
+        assert_eq!(BPF_RSH as u32, libc::BPF_RSH);
+        assert_eq!(BPF_NEG as u32, libc::BPF_NEG);
+        assert_eq!(BPF_MOD as u32, libc::BPF_MOD);
+        assert_eq!(BPF_XOR as u32, libc::BPF_XOR);
+        assert_eq!(BPF_X as u32, libc::BPF_X);
+        assert_eq!(BPF_A as u32, libc::BPF_A);
+        assert_eq!(BPF_TAX as u32, libc::BPF_TAX);
+        assert_eq!(BPF_TXA as u32, libc::BPF_TXA);
+        assert_eq!(BPF_MEMWORDS, libc::BPF_MEMWORDS as usize);
     }
 
     #[test]
     fn layout_matches_the_kernel() {
-        assert_eq!(core::mem::size_of::<SockFilter>(), core::mem::size_of::<libc::sock_filter>());
-        assert_eq!(core::mem::align_of::<SockFilter>(), core::mem::align_of::<libc::sock_filter>());
-        assert_eq!(core::mem::offset_of!(libc::seccomp_data, nr) as u32, SECCOMP_DATA_NR);
-        assert_eq!(core::mem::offset_of!(libc::seccomp_data, arch) as u32, SECCOMP_DATA_ARCH);
+        assert_eq!(
+            core::mem::size_of::<SockFilter>(),
+            core::mem::size_of::<libc::sock_filter>()
+        );
+        assert_eq!(
+            core::mem::align_of::<SockFilter>(),
+            core::mem::align_of::<libc::sock_filter>()
+        );
+        assert_eq!(
+            core::mem::offset_of!(libc::seccomp_data, nr) as u32,
+            SECCOMP_DATA_NR
+        );
+        assert_eq!(
+            core::mem::offset_of!(libc::seccomp_data, arch) as u32,
+            SECCOMP_DATA_ARCH
+        );
         assert_eq!(
             core::mem::offset_of!(libc::seccomp_data, instruction_pointer) as u32,
             SECCOMP_DATA_IP
         );
-        assert_eq!(core::mem::offset_of!(libc::seccomp_data, args) as u32, SECCOMP_DATA_ARGS);
-        assert_eq!(core::mem::size_of::<libc::seccomp_data>() as u32, SECCOMP_DATA_SIZE);
+        assert_eq!(
+            core::mem::offset_of!(libc::seccomp_data, args) as u32,
+            SECCOMP_DATA_ARGS
+        );
+        assert_eq!(
+            core::mem::size_of::<libc::seccomp_data>() as u32,
+            SECCOMP_DATA_SIZE
+        );
     }
 
     #[test]

@@ -9,7 +9,10 @@
 
 pub mod arch;
 pub mod bpf;
+pub mod builder;
 pub mod install;
+pub mod policy;
+pub mod sim;
 pub mod spawn;
 
 pub use arch::Arch;
