@@ -42,6 +42,9 @@ use crate::tables;
 /// The most caps a policy may declare: they are bits of a `u64`.
 pub const MAX_CAPS: usize = 64;
 
+/// Names the generated `Cap` type defines besides the caps themselves.
+pub const RESERVED_CAP_NAMES: &[&str] = &["ALL", "NAMES", "NONE"];
+
 /// How many TOML syntax errors are reported before giving up.
 pub const MAX_SYNTAX_ERRORS: usize = 10;
 
@@ -236,7 +239,11 @@ impl Checker<'_, '_> {
                 ),
             )
             .help
-            .push("write `[base]` on a line of its own, followed by `allow = [...]`".to_owned());
+            .push(if is_array_of_tables(value.get_ref()) {
+                "write `[base]` with single brackets".to_owned()
+            } else {
+                "write `[base]` on a line of its own, followed by `allow = [...]`".to_owned()
+            });
             return None;
         };
         let (allow, allow_suggested) = self.allow_table(table, "[base]");
@@ -422,13 +429,10 @@ impl Checker<'_, '_> {
             .push("write `[cap.NAME]` instead of `[cap]`, like `[cap.FILE_IO]`".to_owned());
             return;
         }
-        let help = match value.get_ref() {
-            DeValue::Array(items)
-                if !items.is_empty() && items.iter().all(|i| i.get_ref().is_table()) =>
-            {
-                format!("write `{header}` with single brackets")
-            }
-            _ => format!("write `{header}` on a line of its own, followed by `allow = [...]`"),
+        let help = if is_array_of_tables(value.get_ref()) {
+            format!("write `{header}` with single brackets")
+        } else {
+            format!("write `{header}` on a line of its own, followed by `allow = [...]`")
         };
         self.error(
             start,
@@ -447,6 +451,15 @@ impl Checker<'_, '_> {
             self.error(offset, "empty capability name").help.push(
                 "name the capability in SCREAMING_SNAKE_CASE, like `[cap.FILE_IO]`".to_owned(),
             );
+            return;
+        }
+        if RESERVED_CAP_NAMES.contains(&name) {
+            self.error(
+                offset,
+                format!("capability name `{name}` is reserved: `Cap::{name}` is already defined"),
+            )
+            .help
+            .push("rename the capability".to_owned());
             return;
         }
         if is_screaming_snake(name) {
@@ -468,6 +481,12 @@ impl Checker<'_, '_> {
         .help
         .push(help);
     }
+}
+
+/// What `[[name]]` makes: a non-empty array of tables.
+fn is_array_of_tables(value: &DeValue<'_>) -> bool {
+    matches!(value, DeValue::Array(items)
+        if !items.is_empty() && items.iter().all(|i| i.get_ref().is_table()))
 }
 
 /// `[A-Z][A-Z0-9_]*`.
@@ -693,6 +712,11 @@ mod tests {
     #[test]
     fn reports_wrong_types() {
         assert_eq!(
+            errors("[[base]]\nallow = []\n"),
+            ["p.toml:1:1: `base` must be a table, found an array\n\
+              help: write `[base]` with single brackets"]
+        );
+        assert_eq!(
             errors("base = 1\n"),
             ["p.toml:1:8: `base` must be a table, found an integer\n\
               help: write `[base]` on a line of its own, followed by `allow = [...]`"]
@@ -759,6 +783,21 @@ mod tests {
                  help: use upper-case ASCII letters, digits and `_`, starting with a letter, like `FILE_IO`",
                 "p.toml:7:6: capability name `é` is not a SCREAMING_SNAKE_CASE Rust identifier\n\
                  help: use upper-case ASCII letters, digits and `_`, starting with a letter, like `FILE_IO`",
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_reserved_cap_names() {
+        assert_eq!(
+            errors("[base]\nallow = []\n[cap.ALL]\n[cap.NONE]\n[cap.NAMES]\n"),
+            [
+                "p.toml:3:6: capability name `ALL` is reserved: `Cap::ALL` is already defined\n\
+                 help: rename the capability",
+                "p.toml:4:6: capability name `NONE` is reserved: `Cap::NONE` is already defined\n\
+                 help: rename the capability",
+                "p.toml:5:6: capability name `NAMES` is reserved: `Cap::NAMES` is already defined\n\
+                 help: rename the capability",
             ]
         );
     }
