@@ -1,6 +1,9 @@
 //! Real filters attached in forked children: what `install::apply` does and
-//! how each of its errors is produced. The test runner itself is never
-//! filtered; every filter goes into a child made by `in_child`.
+//! how each of its errors is produced, and how the builder's allowlists
+//! treat the i386 and x32 entry points and number -1 on a real kernel. The
+//! test runner itself is never filtered; every filter goes into a child made
+//! by `in_child`. Allowlists come from the crate's builder; the deny-one-call
+//! and errno filters, which the builder does not make, from `simple_filter`.
 
 use core::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -10,9 +13,11 @@ use seccomp_policy::bpf::{
     SockFilter, BPF_ABS, BPF_K, BPF_LD, BPF_RET, BPF_W, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO,
     SECCOMP_RET_KILL_PROCESS,
 };
+use seccomp_policy::builder::{build, Action};
 use seccomp_policy::install::{apply, Errno, Install, InstallError};
 use seccomp_policy::spawn::Outcome;
-use seccomp_policy_suite::{gettid, in_child, simple_filter};
+use seccomp_policy::Program;
+use seccomp_policy_suite::{gettid, in_child, native, simple_filter};
 
 const ALLOW: u32 = SECCOMP_RET_ALLOW;
 const KILL: u32 = SECCOMP_RET_KILL_PROCESS;
@@ -26,15 +31,16 @@ const fn errno_action(e: i32) -> u32 {
 }
 
 /// What every allowlist child needs: report through the pipe, and exit.
-const SURVIVAL: [(u32, u32); 2] = [
-    (nr(libc::SYS_write), ALLOW),
-    (nr(libc::SYS_exit_group), ALLOW),
-];
+const SURVIVAL: [u32; 2] = [nr(libc::SYS_write), nr(libc::SYS_exit_group)];
 
-fn allowlist(extra: &[u32]) -> Vec<SockFilter> {
-    let mut rules = SURVIVAL.to_vec();
-    rules.extend(extra.iter().map(|&n| (n, ALLOW)));
-    simple_filter(&rules, KILL)
+/// The crate's builder: `write`, `exit_group` and `extra` allowed, every
+/// other call and every other architecture killing the process.
+fn allowlist(extra: &[u32]) -> Program<256> {
+    let mut extra = extra.to_vec();
+    extra.sort_unstable();
+    let mut survival = SURVIVAL;
+    survival.sort_unstable();
+    build::<256>(native(), &[&survival, &extra], Action::KillProcess).expect("build")
 }
 
 /// Everything allowed except `getppid`, which gets `action`.
@@ -57,7 +63,7 @@ fn allowed_calls_succeed() {
     let report = in_child(|out| {
         // SAFETY: plain system calls without pointers.
         let before = unsafe { libc::getpid() };
-        if let Err(e) = apply(&filter) {
+        if let Err(e) = apply(filter.as_slice()) {
             let _ = write!(out, "apply: {e}");
             return 2;
         }
@@ -78,7 +84,7 @@ fn allowed_calls_succeed() {
 fn denied_call_kills_with_sigsys() {
     let filter = allowlist(&[nr(libc::SYS_getpid)]);
     let report = in_child(|out| {
-        if let Err(e) = apply(&filter) {
+        if let Err(e) = apply(filter.as_slice()) {
             let _ = write!(out, "apply: {e}");
             return 2;
         }
@@ -109,7 +115,7 @@ fn tsync_covers_threads_that_already_exist() {
     let filter = getppid_gets(KILL);
     let report = in_child(|out| {
         let t = waiting_thread(&GO);
-        if let Err(e) = apply(&filter) {
+        if let Err(e) = apply(filter.as_slice()) {
             let _ = write!(out, "apply: {e}");
             return 2;
         }
@@ -131,7 +137,7 @@ fn without_tsync_other_threads_stay_unfiltered() {
     let filter = getppid_gets(KILL);
     let report = in_child(|out| {
         let t = waiting_thread(&GO);
-        if let Err(e) = Install::new().tsync(false).apply(&filter) {
+        if let Err(e) = Install::new().tsync(false).apply(filter.as_slice()) {
             let _ = write!(out, "apply: {e}");
             return 2;
         }
@@ -204,7 +210,7 @@ fn root_may_skip_no_new_privs() {
     }
     let filter = getppid_gets(ALLOW);
     let report = in_child(|out| {
-        let r = Install::new().no_new_privs(false).apply(&filter);
+        let r = Install::new().no_new_privs(false).apply(filter.as_slice());
         // SAFETY: integer arguments only.
         let nnp = unsafe { libc::prctl(libc::PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) };
         let _ = write!(out, "{r:?}, no_new_privs {nnp}");
@@ -229,8 +235,8 @@ fn without_no_new_privs_an_unprivileged_caller_gets_eacces() {
             let _ = write!(out, "setresuid: {}", Errno::last());
             return 2;
         }
-        let without = Install::new().no_new_privs(false).apply(&filter);
-        let with = apply(&filter);
+        let without = Install::new().no_new_privs(false).apply(filter.as_slice());
+        let with = apply(filter.as_slice());
         let _ = write!(out, "without: {without:?}; with: {with:?}");
         if without != Err(InstallError::Seccomp(Errno(libc::EACCES))) {
             return 3;
@@ -256,7 +262,7 @@ fn no_new_privs_failure_is_typed() {
             let _ = write!(out, "prefilter: {e}");
             return 2;
         }
-        let r = apply(&filter);
+        let r = apply(filter.as_slice());
         let _ = write!(out, "{r:?}");
         if r != Err(InstallError::NoNewPrivs(Errno(libc::EPERM))) {
             return 3;
@@ -280,7 +286,7 @@ fn enosys_from_seccomp_is_typed() {
             let _ = write!(out, "prefilter: {e}");
             return 2;
         }
-        let r = apply(&filter);
+        let r = apply(filter.as_slice());
         match r {
             Err(e) => {
                 let _ = write!(out, "{e}");
@@ -334,7 +340,7 @@ fn syscall_minus_one_is_denied() {
 
     let filter = allowlist(&[nr(libc::SYS_getpid)]);
     let report = in_child(|out| {
-        if let Err(e) = apply(&filter) {
+        if let Err(e) = apply(filter.as_slice()) {
             let _ = write!(out, "apply: {e}");
             return 2;
         }
@@ -388,7 +394,7 @@ mod x86_64 {
 
         let filter = allowlist(&[nr(libc::SYS_getpid), nr(libc::SYS_writev)]);
         let report = in_child(|out| {
-            if let Err(e) = apply(&filter) {
+            if let Err(e) = apply(filter.as_slice()) {
                 let _ = write!(out, "apply: {e}");
                 return 2;
             }
@@ -409,7 +415,7 @@ mod x86_64 {
         const X32_GETPID: libc::c_long = 0x4000_0000 | libc::SYS_getpid;
         let filter = allowlist(&[nr(libc::SYS_getpid)]);
         let report = in_child(|out| {
-            if let Err(e) = apply(&filter) {
+            if let Err(e) = apply(filter.as_slice()) {
                 let _ = write!(out, "apply: {e}");
                 return 2;
             }

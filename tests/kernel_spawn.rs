@@ -1,16 +1,19 @@
-//! Real programs spawned under real filters with `CommandExt::seccomp`.
-//! Each filter is attached in the child `Command` forks; the test runner is
-//! never filtered.
+//! Real programs spawned under real filters with `CommandExt::seccomp` and
+//! `CommandExt::sandbox`, built by the crate's builder. Each filter is
+//! attached in the child `Command` forks; the test runner is never filtered.
 #![cfg(target_arch = "x86_64")]
 
 use std::io::ErrorKind;
 use std::process::{Command, Stdio};
 
-use seccomp_policy::bpf::{SockFilter, BPF_ABS, BPF_LD, BPF_W, SECCOMP_RET_ALLOW};
-use seccomp_policy::bpf::{BPF_MAXINSNS, SECCOMP_RET_KILL_PROCESS};
-use seccomp_policy::spawn::{CommandExt as _, Outcome, EXECVE};
-use seccomp_policy::Program;
-use seccomp_policy_suite::{simple_filter, to_program};
+use std::sync::OnceLock;
+
+use seccomp_policy::bpf::{SockFilter, BPF_ABS, BPF_LD, BPF_MAXINSNS, BPF_W};
+use seccomp_policy::builder::{build, Action};
+use seccomp_policy::policy::{ArchPolicy, Policy};
+use seccomp_policy::spawn::{spawn_program, CommandExt as _, Outcome, SpawnProgramError, EXECVE};
+use seccomp_policy::{Arch, Program};
+use seccomp_policy_suite::to_program;
 
 const fn nr(n: libc::c_long) -> u32 {
     n as u32
@@ -103,22 +106,53 @@ const LOADER: &[u32] = &[nr(libc::SYS_pread64)];
 
 const CAPACITY: usize = BPF_MAXINSNS;
 
-/// The allowlist `base + extra`, everything else killed.
-fn program(extra: &[u32]) -> Program<CAPACITY> {
-    let rules: Vec<(u32, u32)> = BASE
-        .iter()
-        .chain(extra)
-        .map(|&n| (n, SECCOMP_RET_ALLOW))
-        .collect();
-    to_program(&simple_filter(&rules, SECCOMP_RET_KILL_PROCESS))
+/// Cap bits of [`policy`].
+const CAP_LOADER: u64 = 1 << 0;
+const CAP_SH: u64 = 1 << 1;
+const CAP_PYTHON: u64 = 1 << 2;
+
+fn sorted(numbers: impl IntoIterator<Item = u32>) -> &'static [u32] {
+    let mut v: Vec<u32> = numbers.into_iter().collect();
+    v.sort_unstable();
+    v.dedup();
+    Vec::leak(v)
 }
 
-/// Runs `cmd` under `prog`, returning how it ended and its stdout.
-fn run(cmd: &mut Command, prog: Program<CAPACITY>) -> (Outcome, String) {
+/// `[base]` of policy/seccomp.toml for the native architecture, with caps
+/// for what the programs run here need beyond it: `loader` (`pread64`),
+/// `sh` (dash reads `getppid` for `$PPID`) and `python` (`sysinfo`).
+fn policy() -> &'static Policy {
+    static POLICY: OnceLock<Policy> = OnceLock::new();
+    POLICY.get_or_init(|| {
+        let caps: Vec<&'static [u32]> = vec![
+            sorted(LOADER.iter().copied()),
+            sorted([nr(libc::SYS_getppid)]),
+            sorted([nr(libc::SYS_sysinfo)]),
+        ];
+        let arches = vec![ArchPolicy {
+            arch: Arch::X86_64,
+            base: sorted(BASE.iter().copied()),
+            caps: Vec::leak(caps),
+            missing: &[],
+        }];
+        Policy {
+            file: "policy/seccomp.toml (base, transcribed) + test caps",
+            cap_names: &["loader", "sh", "python"],
+            arches: Vec::leak(arches),
+        }
+    })
+}
+
+/// A program allowing exactly the union of `sets`, everything else killed.
+fn program(sets: &[&[u32]]) -> Program<CAPACITY> {
+    let sets: Vec<&[u32]> = sets.iter().map(|s| sorted(s.iter().copied())).collect();
+    build::<CAPACITY>(Arch::X86_64, &sets, Action::KillProcess).expect("build")
+}
+
+fn output(cmd: &mut Command) -> (Outcome, String) {
     let out = cmd
         .stdin(Stdio::null())
         .stderr(Stdio::null())
-        .seccomp(prog)
         .output()
         .expect("spawn");
     (
@@ -127,15 +161,38 @@ fn run(cmd: &mut Command, prog: Program<CAPACITY>) -> (Outcome, String) {
     )
 }
 
-/// `/bin/true` runs to completion under `base`, the execve exception and
-/// the loader's `pread64`.
+/// Runs `cmd` under `prog`, returning how it ended and its stdout.
+fn run(cmd: &mut Command, prog: Program<CAPACITY>) -> (Outcome, String) {
+    output(cmd.seccomp(prog))
+}
+
+/// Runs `cmd` sandboxed by [`policy`] with `caps`.
+fn run_caps(cmd: &mut Command, caps: u64) -> (Outcome, String) {
+    output(cmd.sandbox(policy(), caps).expect("program"))
+}
+
+/// `/bin/true` runs to completion under `base` and the loader's `pread64`
+/// (`sandbox` adds the execve exception).
 #[test]
 fn true_exits_zero() {
-    let (outcome, _) = run(
-        &mut Command::new("/bin/true"),
-        program(&[EXECVE, nr(libc::SYS_pread64)]),
-    );
+    let (outcome, _) = run_caps(&mut Command::new("/bin/true"), CAP_LOADER);
     assert_eq!(outcome, Outcome::Exited(0));
+}
+
+/// `spawn_program` adds exactly `execve` to what the policy allows.
+#[test]
+fn spawn_program_adds_execve() {
+    let p: Program<CAPACITY> = spawn_program(policy(), CAP_LOADER, Action::KillProcess).unwrap();
+    assert_eq!(p, program(&[BASE, LOADER, &[EXECVE]]));
+    let none = Policy {
+        file: "none",
+        cap_names: &[],
+        arches: &[],
+    };
+    assert_eq!(
+        spawn_program::<CAPACITY>(&none, 0, Action::KillProcess),
+        Err(SpawnProgramError::NoNativeArch)
+    );
 }
 
 /// Without the execve exception the child is killed at the very `execve`
@@ -143,7 +200,7 @@ fn true_exits_zero() {
 /// dies by SIGSYS.
 #[test]
 fn without_execve_the_exec_itself_is_killed() {
-    let (outcome, _) = run(&mut Command::new("/bin/true"), program(LOADER));
+    let (outcome, _) = run(&mut Command::new("/bin/true"), program(&[BASE, LOADER]));
     assert_eq!(outcome, Outcome::KilledBySeccomp);
 }
 
@@ -151,14 +208,12 @@ fn without_execve_the_exec_itself_is_killed() {
 /// loader) is killed by SIGSYS, and the outcome says so plainly.
 #[test]
 fn true_lacking_mmap_is_killed() {
-    let without_mmap: Vec<(u32, u32)> = BASE
+    let without_mmap: Vec<u32> = BASE
         .iter()
-        .chain(LOADER)
-        .chain(&[EXECVE])
-        .filter(|&&n| n != nr(libc::SYS_mmap))
-        .map(|&n| (n, SECCOMP_RET_ALLOW))
+        .copied()
+        .filter(|&n| n != nr(libc::SYS_mmap))
         .collect();
-    let prog = to_program(&simple_filter(&without_mmap, SECCOMP_RET_KILL_PROCESS));
+    let prog = program(&[&without_mmap, LOADER, &[EXECVE]]);
     let (outcome, _) = run(&mut Command::new("/bin/true"), prog);
     assert_eq!(outcome, Outcome::KilledBySeccomp);
     assert_eq!(
@@ -169,18 +224,21 @@ fn true_lacking_mmap_is_killed() {
 
 /// `sh -c 'echo hi'` (dash) needs `getppid` (for `$PPID`) on top of the
 /// loader's `pread64`; with them it prints and exits 0, without `getppid`
-/// it is killed.
+/// it is killed before printing.
 #[test]
 fn shell_echo() {
     let mut sh = Command::new("/bin/sh");
     sh.args(["-c", "echo hi"]);
-    let needs = [EXECVE, nr(libc::SYS_pread64), nr(libc::SYS_getppid)];
     assert_eq!(
-        run(&mut sh, program(&needs)),
+        run_caps(&mut sh, CAP_LOADER | CAP_SH),
         (Outcome::Exited(0), "hi\n".to_owned())
     );
-    let (outcome, stdout) = run(&mut sh, program(&[EXECVE, nr(libc::SYS_pread64)]));
-    assert_eq!((outcome, stdout.as_str()), (Outcome::KilledBySeccomp, ""));
+    let mut sh = Command::new("/bin/sh");
+    sh.args(["-c", "echo hi"]);
+    assert_eq!(
+        run_caps(&mut sh, CAP_LOADER),
+        (Outcome::KilledBySeccomp, String::new())
+    );
 }
 
 fn python(code: &str) -> Command {
@@ -200,14 +258,14 @@ fn python_socket_is_killed() {
         eprintln!("skipped: no /usr/bin/python3");
         return;
     }
-    let needs = [EXECVE, nr(libc::SYS_pread64), nr(libc::SYS_sysinfo)];
+    let caps = CAP_LOADER | CAP_PYTHON;
     assert_eq!(
-        run(&mut python("print(1)"), program(&needs)),
+        run_caps(&mut python("print(1)"), caps),
         (Outcome::Exited(0), "1\n".to_owned())
     );
     let code = "import socket\nprint('before', flush=True)\nsocket.socket()\nprint('after')";
     assert_eq!(
-        run(&mut python(code), program(&needs)),
+        run_caps(&mut python(code), caps),
         (Outcome::KilledBySeccomp, "before\n".to_owned())
     );
 }

@@ -13,7 +13,7 @@
 //! it (systemd's `SystemCallFilter=` makes the same exception). Add it with
 //! `extra = &[`[`EXECVE`]`]` when building the program; without it the child
 //! is killed at `execve` and [`Outcome::KilledBySeccomp`] is all the caller
-//! sees. Allowing it also lets the payload `execve` other programs, so a
+//! sees. [`spawn_program`] and [`CommandExt::sandbox`] add it for you. Allowing it also lets the payload `execve` other programs, so a
 //! policy that must forbid that needs a second, stricter filter attached by
 //! the program itself.
 //!
@@ -30,12 +30,66 @@ use std::io;
 use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
 use std::process::{Command, ExitStatus};
 
-use crate::bpf::Program;
+use crate::bpf::{Program, BPF_MAXINSNS};
+use crate::builder::{Action, BuildError};
 use crate::install::Install;
+use crate::policy::Policy;
 
 /// The native `execve` number, to pass as `extra` when building a program
 /// for [`CommandExt::seccomp`].
 pub const EXECVE: u32 = libc::SYS_execve as u32;
+
+/// Why [`spawn_program`] could not build a program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpawnProgramError {
+    /// The policy has no numbers for the architecture this crate is compiled
+    /// for (or that architecture is not supported).
+    NoNativeArch,
+    /// The builder refused (see [`BuildError`]).
+    Build(BuildError),
+}
+
+impl fmt::Display for SpawnProgramError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpawnProgramError::NoNativeArch => {
+                f.write_str("the policy was not compiled for this architecture")
+            }
+            SpawnProgramError::Build(e) => write!(f, "cannot build the seccomp filter: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SpawnProgramError {}
+
+impl From<BuildError> for SpawnProgramError {
+    fn from(e: BuildError) -> Self {
+        SpawnProgramError::Build(e)
+    }
+}
+
+/// The program for spawning a command under `policy` with the caps in
+/// `caps`: the native [`ArchPolicy::program`](crate::policy::ArchPolicy::program)
+/// with `extra = &[`[`EXECVE`]`]`, so the `execve` that starts the command
+/// passes (see the [module docs](self)); every other call outside `base`
+/// and the selected caps gets `deny`.
+///
+/// A `const fn` that neither allocates nor panics. Size `N` with
+/// [`capacity_for`](crate::builder::capacity_for)`(max_numbers() + 1)`, or
+/// use [`BPF_MAXINSNS`], which always suffices.
+pub const fn spawn_program<const N: usize>(
+    policy: &Policy,
+    caps: u64,
+    deny: Action,
+) -> Result<Program<N>, SpawnProgramError> {
+    let Some(native) = policy.native() else {
+        return Err(SpawnProgramError::NoNativeArch);
+    };
+    match native.program::<N>(caps, &[EXECVE], deny) {
+        Ok(p) => Ok(p),
+        Err(e) => Err(SpawnProgramError::Build(e)),
+    }
+}
 
 /// Installing a seccomp filter in a [`Command`]'s child before `execve`.
 pub trait CommandExt {
@@ -55,6 +109,13 @@ pub trait CommandExt {
 
     /// Like [`seccomp`](CommandExt::seccomp), with explicit install options.
     fn seccomp_with<const N: usize>(&mut self, install: Install, prog: Program<N>) -> &mut Self;
+
+    /// Builds the [`spawn_program`] for `policy` and `caps` here, in the
+    /// parent, with every other call killing the process
+    /// ([`Action::KillProcess`]), and installs it in the child as
+    /// [`seccomp`](CommandExt::seccomp) does. `execve` is allowed so the
+    /// command can start.
+    fn sandbox(&mut self, policy: &Policy, caps: u64) -> Result<&mut Self, SpawnProgramError>;
 }
 
 impl CommandExt for Command {
@@ -71,6 +132,11 @@ impl CommandExt for Command {
         // SAFETY: the closure allocates nothing, takes no lock and cannot
         // panic, as required between fork and exec.
         unsafe { self.pre_exec(hook) }
+    }
+
+    fn sandbox(&mut self, policy: &Policy, caps: u64) -> Result<&mut Self, SpawnProgramError> {
+        let prog = spawn_program::<BPF_MAXINSNS>(policy, caps, Action::KillProcess)?;
+        Ok(self.seccomp(prog))
     }
 }
 
