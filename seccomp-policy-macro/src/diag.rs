@@ -7,8 +7,6 @@
 //! its own `compile_error!` at the macro's string literal, so one build shows
 //! them all.
 
-#![allow(dead_code)] // Until the expansion in lib.rs calls into this module.
-
 use proc_macro2::{Span, TokenStream};
 use quote::quote_spanned;
 

@@ -50,8 +50,11 @@ pub fn expand(e: &Expansion) -> TokenStream {
         None => quote!(Cap::NONE),
         Some(_) => quote!(0),
     };
-    let doc_policy =
-        format!("The policy read from `{display_path}`, resolved on every supported architecture.");
+    let doc_policy = format!(
+        "The policy read from `{display_path}`, resolved on every supported architecture.\n\n\
+         Syscall numbers: {}.",
+        crate::tables::SOURCE
+    );
 
     quote! {
         // Mentioning the file makes cargo rebuild this crate when it changes.

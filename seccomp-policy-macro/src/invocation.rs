@@ -2,8 +2,6 @@
 //! bound form `seccomp_policy!("policy/seccomp.toml", cap = some::path::Cap)`
 //! that binds the policy's caps to a type the user already has.
 
-#![allow(dead_code)] // Until the expansion in lib.rs calls into this module.
-
 use proc_macro2::TokenStream;
 use syn::parse::{Parse, ParseStream};
 use syn::{Lit, LitStr, Token};

@@ -27,8 +27,6 @@
 //!   keys are the exception: they do not derail the parser, so the policy is
 //!   checked as well.
 
-#![allow(dead_code)] // Until the expansion in lib.rs calls into this module.
-
 use std::path::Path;
 
 use toml::de::{DeTable, DeValue};

@@ -7,8 +7,6 @@
 //! the same bound rustc uses for its own suggestions: one edit for short words,
 //! more for long ones, and nothing for words that merely share a few letters.
 
-#![allow(dead_code)] // Until the expansion in lib.rs calls into this module.
-
 /// The candidate closest to `word`, if one is close enough to be a likely typo.
 ///
 /// Ties go to the candidate sharing the longest prefix with `word`, then to the
