@@ -19,86 +19,18 @@ const fn nr(n: libc::c_long) -> u32 {
     n as u32
 }
 
-/// `[base]` of policy/seccomp.toml, by x86_64 number.
-const BASE: &[u32] = &[
-    nr(libc::SYS_read),
-    nr(libc::SYS_write),
-    nr(libc::SYS_writev),
-    nr(libc::SYS_readv),
-    nr(libc::SYS_close),
-    nr(libc::SYS_fstat),
-    nr(libc::SYS_lseek),
-    nr(libc::SYS_lstat),
-    nr(libc::SYS_stat),
-    nr(libc::SYS_newfstatat),
-    nr(libc::SYS_statx),
-    nr(libc::SYS_mmap),
-    nr(libc::SYS_mremap),
-    nr(libc::SYS_munmap),
-    nr(libc::SYS_brk),
-    nr(libc::SYS_rt_sigaction),
-    nr(libc::SYS_rt_sigreturn),
-    nr(libc::SYS_rt_sigprocmask),
-    nr(libc::SYS_sigaltstack),
-    nr(libc::SYS_exit),
-    nr(libc::SYS_exit_group),
-    nr(libc::SYS_futex),
-    nr(libc::SYS_set_robust_list),
-    nr(libc::SYS_get_robust_list),
-    nr(libc::SYS_getrandom),
-    nr(libc::SYS_getpid),
-    nr(libc::SYS_gettid),
-    nr(libc::SYS_getuid),
-    nr(libc::SYS_geteuid),
-    nr(libc::SYS_getgid),
-    nr(libc::SYS_getegid),
-    nr(libc::SYS_clock_gettime),
-    nr(libc::SYS_clock_getres),
-    nr(libc::SYS_clock_nanosleep),
-    nr(libc::SYS_nanosleep),
-    nr(libc::SYS_ioctl),
-    nr(libc::SYS_fcntl),
-    nr(libc::SYS_dup),
-    nr(libc::SYS_dup2),
-    nr(libc::SYS_dup3),
-    nr(libc::SYS_pipe),
-    nr(libc::SYS_pipe2),
-    nr(libc::SYS_uname),
-    nr(libc::SYS_arch_prctl),
-    nr(libc::SYS_prlimit64),
-    nr(libc::SYS_getrlimit),
-    nr(libc::SYS_set_tid_address),
-    nr(libc::SYS_rseq),
-    nr(libc::SYS_madvise),
-    nr(libc::SYS_mprotect),
-    nr(libc::SYS_epoll_create1),
-    nr(libc::SYS_epoll_ctl),
-    nr(libc::SYS_epoll_wait),
-    nr(libc::SYS_epoll_pwait),
-    nr(libc::SYS_poll),
-    nr(libc::SYS_ppoll),
-    nr(libc::SYS_select),
-    nr(libc::SYS_pselect6),
-    nr(libc::SYS_wait4),
-    nr(libc::SYS_waitid),
-    nr(libc::SYS_tgkill),
-    nr(libc::SYS_kill),
-    nr(libc::SYS_openat),
-    nr(libc::SYS_open),
-    nr(libc::SYS_access),
-    nr(libc::SYS_faccessat),
-    nr(libc::SYS_faccessat2),
-    nr(libc::SYS_readlink),
-    nr(libc::SYS_readlinkat),
-    nr(libc::SYS_getcwd),
-    nr(libc::SYS_getdents),
-    nr(libc::SYS_getdents64),
-    nr(libc::SYS_sched_getaffinity),
-    nr(libc::SYS_sched_setaffinity),
-    nr(libc::SYS_sched_yield),
-    nr(libc::SYS_prctl),
-    nr(libc::SYS_membarrier),
-];
+/// The shipped policy, as the macro expands it.
+mod shipped {
+    seccomp_policy::seccomp_policy!("policy/seccomp.toml");
+}
+
+/// `[base]` of the shipped policy/seccomp.toml, native numbers, sorted.
+fn base() -> &'static [u32] {
+    shipped::POLICY
+        .native()
+        .expect("policy compiled for x86_64")
+        .base
+}
 
 /// What glibc's dynamic loader needs beyond `[base]` on Debian 12 (it reads
 /// ELF notes with `pread64`); every dynamically linked program calls it.
@@ -118,7 +50,7 @@ fn sorted(numbers: impl IntoIterator<Item = u32>) -> &'static [u32] {
     Vec::leak(v)
 }
 
-/// `[base]` of policy/seccomp.toml for the native architecture, with caps
+/// `[base]` of the shipped policy for the native architecture, with caps
 /// for what the programs run here need beyond it: `loader` (`pread64`),
 /// `sh` (dash reads `getppid` for `$PPID`) and `python` (`sysinfo`).
 fn policy() -> &'static Policy {
@@ -131,12 +63,12 @@ fn policy() -> &'static Policy {
         ];
         let arches = vec![ArchPolicy {
             arch: Arch::X86_64,
-            base: sorted(BASE.iter().copied()),
+            base: base(),
             caps: Vec::leak(caps),
             missing: &[],
         }];
         Policy {
-            file: "policy/seccomp.toml (base, transcribed) + test caps",
+            file: "policy/seccomp.toml base + test caps",
             cap_names: &["loader", "sh", "python"],
             arches: Vec::leak(arches),
         }
@@ -183,7 +115,7 @@ fn true_exits_zero() {
 #[test]
 fn spawn_program_adds_execve() {
     let p: Program<CAPACITY> = spawn_program(policy(), CAP_LOADER, Action::KillProcess).unwrap();
-    assert_eq!(p, program(&[BASE, LOADER, &[EXECVE]]));
+    assert_eq!(p, program(&[base(), LOADER, &[EXECVE]]));
     let none = Policy {
         file: "none",
         cap_names: &[],
@@ -200,7 +132,7 @@ fn spawn_program_adds_execve() {
 /// dies by SIGSYS.
 #[test]
 fn without_execve_the_exec_itself_is_killed() {
-    let (outcome, _) = run(&mut Command::new("/bin/true"), program(&[BASE, LOADER]));
+    let (outcome, _) = run(&mut Command::new("/bin/true"), program(&[base(), LOADER]));
     assert_eq!(outcome, Outcome::KilledBySeccomp);
 }
 
@@ -208,7 +140,7 @@ fn without_execve_the_exec_itself_is_killed() {
 /// loader) is killed by SIGSYS, and the outcome says so plainly.
 #[test]
 fn true_lacking_mmap_is_killed() {
-    let without_mmap: Vec<u32> = BASE
+    let without_mmap: Vec<u32> = base()
         .iter()
         .copied()
         .filter(|&n| n != nr(libc::SYS_mmap))
