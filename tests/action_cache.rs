@@ -1,0 +1,149 @@
+//! The kernel's seccomp action cache must be able to skip the filter for
+//! every allowed syscall.
+//!
+//! When a filter is attached, the kernel (kernel/seccomp.c,
+//! `seccomp_cache_prepare_bitmap`) runs `seccomp_is_const_allow` for every
+//! syscall number of the native (and compat) architecture: an emulator that
+//! only follows loads of `nr`/`arch`, constant jumps, `and` with a constant
+//! and `ret` with a constant. A number whose path is emulable and ends in
+//! `SECCOMP_RET_ALLOW` is marked "always allow", and the filter is never run
+//! for it again. `sim::run` reports whether a path stays inside that subset.
+//!
+//! The test also prints how many instructions an allowed syscall executes
+//! (run with `--nocapture` to see them).
+
+use std::collections::BTreeSet;
+
+use seccomp_policy::bpf::{SockFilter, SECCOMP_RET_ALLOW};
+use seccomp_policy::builder::{build, capacity_for, Action};
+use seccomp_policy::sim::{check, run, SeccompData};
+use seccomp_policy::Arch;
+
+/// The reference policy's `[base]` list plus `execve`, resolved on x86_64
+/// (78 numbers: a typical harness filter).
+const TYPICAL_X86_64: [u32; 78] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 19, 20, 21, 22, 23, 24, 25, 28, 32,
+    33, 35, 39, 59, 60, 61, 62, 63, 72, 78, 79, 89, 97, 102, 104, 107, 108, 131, 157, 158, 186,
+    202, 203, 204, 217, 218, 228, 229, 230, 231, 232, 233, 234, 247, 257, 262, 267, 269, 270, 271,
+    273, 274, 281, 291, 292, 293, 302, 318, 324, 332, 334, 439,
+];
+
+/// Syscall table size the kernel's bitmap covers; larger than any
+/// architecture's count today, so every allowed number is examined.
+const BITMAP_SIZE: u32 = 1024;
+
+/// SplitMix64.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// Instruction counts of the allowed numbers: (worst, mean).
+fn cache_check(arch: Arch, prog: &[SockFilter], allowed: &BTreeSet<u32>) -> (usize, f64) {
+    assert_eq!(check(prog), Ok(()));
+    let audit = arch.audit_arch();
+    let mut worst = 0;
+    let mut total = 0;
+    // What the kernel computes for its "always allow" bitmap.
+    for nr in 0..BITMAP_SIZE {
+        let r = run(prog, &SeccompData::new(nr as i32, audit)).unwrap();
+        assert!(
+            r.const_path,
+            "{nr}: path leaves what the kernel can emulate"
+        );
+        assert_eq!(
+            r.const_allow(),
+            allowed.contains(&nr),
+            "{nr}: cached verdict differs from the policy"
+        );
+    }
+    for &nr in allowed {
+        let r = run(prog, &SeccompData::new(nr as i32, audit)).unwrap();
+        assert_eq!(r.ret, SECCOMP_RET_ALLOW);
+        assert!(r.const_allow(), "{nr} would not be cached as allowed");
+        worst = worst.max(r.executed);
+        total += r.executed;
+    }
+    // The compat architecture's pass (i386 on x86-64) is emulable as well,
+    // and never allowed.
+    let compat = if arch == Arch::X86 {
+        Arch::X86_64
+    } else {
+        Arch::X86
+    };
+    for nr in 0..64 {
+        let r = run(prog, &SeccompData::new(nr, compat.audit_arch())).unwrap();
+        assert!(r.const_path && !r.const_allow());
+    }
+    let mean = if allowed.is_empty() {
+        0.0
+    } else {
+        total as f64 / allowed.len() as f64
+    };
+    (worst, mean)
+}
+
+#[test]
+fn every_allowed_number_is_cacheable() {
+    let mut rng = Rng(0xcace);
+    for round in 0..150 {
+        let size = rng.next() % 400;
+        let span = if round % 2 == 0 { 500 } else { 1 << 32 };
+        let mut nums: Vec<u32> = (0..size).map(|_| (rng.next() % span) as u32).collect();
+        nums.sort_unstable();
+        let arch = Arch::ALL[round % Arch::ALL.len()];
+        let deny = [Action::KillProcess, Action::Errno(1), Action::Trap][round % 3];
+        let prog = build::<4096>(arch, &[&nums], deny).unwrap();
+        let allowed: BTreeSet<u32> = nums.iter().copied().filter(|&n| n < BITMAP_SIZE).collect();
+        let all: BTreeSet<u32> = nums.iter().copied().collect();
+        cache_check(arch, prog.as_slice(), &allowed);
+        // Numbers above the bitmap are not cached but still emulable paths.
+        for &nr in all.iter().filter(|&&n| n >= BITMAP_SIZE) {
+            let r = run(
+                prog.as_slice(),
+                &SeccompData::new(nr as i32, arch.audit_arch()),
+            )
+            .unwrap();
+            assert!(r.const_allow());
+        }
+    }
+}
+
+#[test]
+fn typical_policy_instruction_counts() {
+    let allowed: BTreeSet<u32> = TYPICAL_X86_64.iter().copied().collect();
+    let prog = build::<{ capacity_for(TYPICAL_X86_64.len()) }>(
+        Arch::X86_64,
+        &[&TYPICAL_X86_64],
+        Action::KillProcess,
+    )
+    .unwrap();
+    let (worst, mean) = cache_check(Arch::X86_64, prog.as_slice(), &allowed);
+
+    // 3 header instructions, one jge per level, the final ret.
+    let ranges = TYPICAL_X86_64
+        .windows(2)
+        .filter(|w| w[1] != w[0] + 1)
+        .count()
+        + 1;
+    let intervals = 2 * ranges + 1 - usize::from(TYPICAL_X86_64[0] == 0);
+    let depth = usize::BITS - (intervals - 1).leading_zeros();
+    assert!(
+        worst <= 3 + depth as usize + 1,
+        "worst {worst}, depth {depth}"
+    );
+
+    println!(
+        "typical x86_64 filter: {} numbers, {ranges} ranges, {intervals} intervals, \
+         {} instructions; per allowed syscall: worst {worst}, mean {mean:.2} executed",
+        TYPICAL_X86_64.len(),
+        prog.len(),
+    );
+}
