@@ -388,10 +388,11 @@ const fn fill<const N: usize>(
 ///
 /// The program is, in order: `ld [arch]`; `jeq AUDIT_ARCH, +1, +0`;
 /// `ret deny`; `ld [nr]`; then a balanced tree of `jge` over the coalesced
-/// ranges, split at the middle interval, with one `ret` per interval. A
-/// number with the x32 bit (`0x4000_0000`) set, like any number above the
-/// largest allowed one, falls in the last (deny) interval, so it needs no
-/// instruction of its own. An allowed number therefore executes at most
+/// ranges, split at the middle interval, with one `ret` per interval. Every
+/// number above the largest allowed one falls in the last (deny) interval;
+/// real syscall numbers are far below `0x4000_0000`, so on x86-64 every x32
+/// call (number with bit `0x4000_0000` set) lands there and needs no
+/// instruction of its own (unless the sets themselves list such numbers). An allowed number therefore executes at most
 /// `3 + depth + 1` instructions, where `depth = ceil(log2(2R + 1))` for `R`
 /// ranges, plus one `ja` per level whose lower half is longer than 255
 /// instructions (the `ja` is only on the upper branch). The empty set gives a
@@ -457,6 +458,12 @@ pub const fn build<const N: usize>(
         i += 1;
     }
 
+    // The tree covers all of 0..=u32::MAX: the last interval runs from the
+    // end of the highest allowed range to u32::MAX and is denied, which is
+    // where x32 numbers (0x4000_0000 | nr) and anything else out of range
+    // end up. No separate x32 test is needed, so an allowed number runs
+    // exactly 3 header instructions, one `jge` per level (plus any `ja`),
+    // and its `ret`.
     let (mut walk, mut verdict) = Boundaries::new(sets);
     if !fill(&mut prog, &mut walk, &mut verdict, deny, intervals, HEADER) {
         // Unreachable: the layout was sized from the same walk. Report it
