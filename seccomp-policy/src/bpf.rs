@@ -206,11 +206,6 @@ impl<const N: usize> Program<N> {
         true
     }
 
-    /// Overwrites instruction `at`, which must already have been pushed.
-    pub const fn set(&mut self, at: usize, insn: SockFilter) {
-        assert!(at < self.len, "Program::set past the end");
-        self.insns[at] = insn;
-    }
     /// Overwrites instruction `at` if it has already been pushed; `false`
     /// (and no change) otherwise. Never panics.
     pub const fn try_set(&mut self, at: usize, insn: SockFilter) -> bool {
