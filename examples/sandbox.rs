@@ -1,0 +1,272 @@
+//! Runs programs under the shipped policy (`policy/seccomp.toml`).
+//!
+//! With no arguments it runs a short demonstration: real programs with no
+//! caps and with caps, printing per case the caps, the command and how it
+//! ended. With arguments it runs one command under the policy:
+//!
+//! ```text
+//! cargo run --example sandbox -- [--cap NAME]... -- COMMAND [ARGS...]
+//! ```
+
+use std::io::Write as _;
+use std::process::{Command, ExitCode};
+
+use seccomp_policy::spawn::{CommandExt as _, Outcome};
+
+seccomp_policy::seccomp_policy!("policy/seccomp.toml");
+
+/// Debian's interpreter, not a `python3` found on `PATH`: version managers
+/// put shell-script shims there, which fork and exec before Python starts.
+const PYTHON: &str = "/usr/bin/python3";
+
+/// Makes and removes a directory through the `*at` calls the FILE_IO cap
+/// grants (`os.mkdir(path)` without `dir_fd` calls the legacy `mkdir`).
+const MKDIR_SCRIPT: &str = "import os; d = os.open(\"/tmp\", os.O_RDONLY); \
+    n = f\"seccomp-policy-demo-{os.getpid()}\"; print(\"making /tmp/\" + n); \
+    os.mkdir(n, dir_fd=d); os.rmdir(n, dir_fd=d); print(\"made and removed /tmp/\" + n)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() {
+        return demonstration();
+    }
+    match parse_args(&args) {
+        Ok(Request::Help) => {
+            print!("{}", usage());
+            ExitCode::SUCCESS
+        }
+        Ok(Request::Run { caps, command }) => run_one(caps, &command),
+        Err(message) => {
+            eprintln!("error: {message}\n\n{}", usage());
+            ExitCode::from(2)
+        }
+    }
+}
+
+enum Request {
+    Help,
+    Run { caps: Cap, command: Vec<String> },
+}
+
+fn usage() -> String {
+    format!(
+        "usage: sandbox [--cap NAME]... -- COMMAND [ARGS...]\n\
+         \n\
+         Runs COMMAND under {file}: its [base] syscalls plus those of each\n\
+         granted cap; any other syscall kills the command with SIGSYS.\n\
+         Without arguments, runs a demonstration.\n\
+         \n\
+         caps: {caps}\n",
+        file = POLICY.file,
+        caps = Cap::NAMES.join(", "),
+    )
+}
+
+fn parse_args(args: &[String]) -> Result<Request, String> {
+    let mut caps = Cap::NONE;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(Request::Help),
+            "--cap" => {
+                let name = rest
+                    .next()
+                    .ok_or("`--cap` needs a capability name after it")?;
+                caps |= cap_named(name)?;
+            }
+            "--" => {
+                let command: Vec<String> = rest.cloned().collect();
+                if command.is_empty() {
+                    return Err("no command after `--`".into());
+                }
+                return Ok(Request::Run { caps, command });
+            }
+            other if other.starts_with("--cap=") => caps |= cap_named(&other["--cap=".len()..])?,
+            other if other.starts_with('-') => {
+                return Err(format!("unknown option `{other}`"));
+            }
+            _ => {
+                return Err(format!(
+                    "unexpected `{arg}`: put the command after `--`, as in `-- {arg} ...`"
+                ))
+            }
+        }
+    }
+    Err("no command: put it after `--`".into())
+}
+
+fn cap_named(name: &str) -> Result<Cap, String> {
+    Cap::from_name(name).ok_or_else(|| {
+        format!(
+            "unknown capability `{name}`; {} defines: {}",
+            POLICY.file,
+            Cap::NAMES.join(", ")
+        )
+    })
+}
+
+fn run_one(caps: Cap, command: &[String]) -> ExitCode {
+    match run(caps, command) {
+        Ok(outcome) => {
+            eprintln!("sandbox: caps {caps}: `{}` {outcome}", command.join(" "));
+            match outcome {
+                Outcome::Exited(code) => ExitCode::from(code.clamp(0, 255) as u8),
+                Outcome::KilledBySeccomp => ExitCode::from(128 + libc::SIGSYS as u8),
+                Outcome::Signaled(sig) => ExitCode::from(128u8.saturating_add(sig as u8)),
+                Outcome::Other(_) => ExitCode::FAILURE,
+            }
+        }
+        Err(message) => {
+            eprintln!("sandbox: cannot run `{}`: {message}", command.join(" "));
+            ExitCode::from(127)
+        }
+    }
+}
+
+fn run(caps: Cap, command: &[String]) -> Result<Outcome, String> {
+    let mut cmd = Command::new(&command[0]);
+    cmd.args(&command[1..]);
+    cmd.sandbox(&POLICY, caps.bits())
+        .map_err(|e| e.to_string())?;
+    let status = cmd.status().map_err(|e| e.to_string())?;
+    Ok(Outcome::from(status))
+}
+
+/// One case of the demonstration, and how it should end.
+struct Case {
+    caps: Cap,
+    command: &'static [&'static str],
+    why: &'static str,
+    expect_killed: bool,
+}
+
+fn demonstration() -> ExitCode {
+    let native = POLICY
+        .native()
+        .map(|a| a.arch.name())
+        .unwrap_or("no supported architecture");
+    println!("seccomp-policy sandbox: {} on {native}", POLICY.file);
+    println!("caps: {}\n", Cap::NAMES.join(", "));
+
+    let cases = [
+        Case {
+            caps: Cap::NONE,
+            command: &[
+                "/bin/sh",
+                "-c",
+                "echo hello from sh; read -r line < /etc/hostname; echo read /etc/hostname",
+            ],
+            why: "a shell builtin session needs only [base]",
+            expect_killed: false,
+        },
+        Case {
+            caps: Cap::NONE,
+            command: &[PYTHON, "-I", "-c", "print(\"python says\", sum(range(10)))"],
+            why: "the interpreter starts and runs under [base] alone",
+            expect_killed: false,
+        },
+        Case {
+            caps: Cap::NONE,
+            command: &[
+                PYTHON,
+                "-I",
+                "-u",
+                "-c",
+                "import socket; print(\"opening a socket\"); socket.socket()",
+            ],
+            why: "a socket is outside [base]",
+            expect_killed: true,
+        },
+        Case {
+            caps: Cap::SSRF,
+            command: &[
+                PYTHON,
+                "-I",
+                "-c",
+                "import socket; s = socket.socket(); print(\"socket\", s.fileno(), \"opened\")",
+            ],
+            why: "the SSRF cap grants the socket family",
+            expect_killed: false,
+        },
+        Case {
+            caps: Cap::NONE,
+            command: &["/bin/sh", "-c", "echo forking /bin/true; /bin/true"],
+            why: "running a subprocess needs fork and exec",
+            expect_killed: true,
+        },
+        Case {
+            caps: Cap::CODE_EXEC,
+            command: &[
+                "/bin/sh",
+                "-c",
+                "/bin/true && echo /bin/true ran in a subprocess",
+            ],
+            why: "the CODE_EXEC cap grants clone, fork and execve",
+            expect_killed: false,
+        },
+        Case {
+            caps: Cap::NONE,
+            command: &[PYTHON, "-I", "-u", "-c", MKDIR_SCRIPT],
+            why: "mkdirat is outside [base]",
+            expect_killed: true,
+        },
+        Case {
+            caps: Cap::FILE_IO,
+            command: &[PYTHON, "-I", "-u", "-c", MKDIR_SCRIPT],
+            why: "the FILE_IO cap grants mkdirat and unlinkat",
+            expect_killed: false,
+        },
+    ];
+
+    let mut unexpected = 0;
+    for (i, case) in cases.iter().enumerate() {
+        let command: Vec<String> = case.command.iter().map(|s| s.to_string()).collect();
+        println!("[{}] caps: {}  ({})", i + 1, case.caps, case.why);
+        println!("    $ {}", shell_words(case.command));
+        let _ = std::io::stdout().flush();
+        let outcome = run(case.caps, &command);
+        let as_expected = match &outcome {
+            Ok(o) => {
+                (*o == Outcome::KilledBySeccomp) == case.expect_killed
+                    && (case.expect_killed || o.success())
+            }
+            Err(_) => false,
+        };
+        match outcome {
+            Ok(o) => println!(
+                "    -> {o}{}\n",
+                if as_expected { "" } else { "  [UNEXPECTED]" }
+            ),
+            Err(e) => println!("    -> could not run: {e}  [UNEXPECTED]\n"),
+        }
+        if !as_expected {
+            unexpected += 1;
+        }
+    }
+    if unexpected == 0 {
+        println!("all {} cases ended as the policy says", cases.len());
+        ExitCode::SUCCESS
+    } else {
+        println!(
+            "{unexpected} of {} cases did not end as the policy says",
+            cases.len()
+        );
+        ExitCode::FAILURE
+    }
+}
+
+fn shell_words(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|w| {
+            if w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/-_.=".contains(c))
+            {
+                w.to_string()
+            } else {
+                format!("'{}'", w.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
