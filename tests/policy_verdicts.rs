@@ -1,0 +1,216 @@
+//! The verdict of every shipped program for every syscall number, by
+//! simulation, against a reference computed without the macro.
+//!
+//! For each architecture of `Arch::ALL` and each of the 2^8 cap combinations
+//! of `policy/seccomp.toml`, the program the macro's `program(arch, caps)`
+//! builds is checked with `sim::check` and run with `sim::run` on every
+//! number of the architecture's sweep (0..=1023, MIPS 5000..=5600, ARM
+//! 0xf0000..=0xf0010), the x32 edges, and `u32::MAX` (syscall -1). A number
+//! must be allowed exactly when it is in the union of `base` and the granted
+//! caps, computed from the policy file's names (read here with string
+//! handling) mapped to numbers by libseccomp. Everything else, and every call
+//! from another architecture, must get `SECCOMP_RET_KILL_PROCESS`.
+//!
+//! libseccomp 2.5.4 does not know loongarch64; there the reference is
+//! `ArchPolicy::allows`, the macro's own tables (still a check of the
+//! builder and of the cap wiring, not of the name resolution).
+
+#[path = "support/libseccomp.rs"]
+mod libseccomp;
+
+use std::collections::BTreeSet;
+
+use libseccomp::{arch_numbers, arch_token, resolve_names, sweep, version, PolicyFile};
+use seccomp_policy::bpf::{SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS};
+use seccomp_policy::sim::{check, run, SeccompData};
+use seccomp_policy::Arch;
+
+seccomp_policy::seccomp_policy!("policy/seccomp.toml");
+
+const X32_BIT: u32 = 0x4000_0000;
+
+/// The numbers to try on `arch` beyond the sweep: the x32 edges, the x32
+/// twin of every `allowed` number, and -1.
+fn edges(allowed: &BTreeSet<u32>) -> Vec<u32> {
+    let mut v = vec![X32_BIT - 1, X32_BIT, X32_BIT + 1023, u32::MAX, u32::MAX - 1];
+    v.extend(allowed.iter().map(|n| X32_BIT | n));
+    v
+}
+
+/// The reference allowed set for each cap combination on `arch`, and how
+/// it was obtained.
+fn reference(arch: Arch, file: &PolicyFile) -> (Vec<BTreeSet<u32>>, String) {
+    let combos = 1u64 << file.caps.len();
+    let Some(token) = arch_token(arch.name()) else {
+        let ap = POLICY.arch(arch).expect("the macro compiles every arch");
+        let sets = (0..combos)
+            .map(|bits| {
+                sweep(arch.name())
+                    .into_iter()
+                    .filter(|&nr| ap.allows(bits, nr))
+                    .collect()
+            })
+            .collect();
+        return (
+            sets,
+            format!("ArchPolicy::allows (unknown to libseccomp {})", version()),
+        );
+    };
+    let numbers = arch_numbers(token, arch.name());
+    // Resolve base and each cap once; a combination is a union of those.
+    let base = resolve_names(token, &numbers, file.base.iter().map(String::as_str));
+    let caps: Vec<_> = file
+        .caps
+        .iter()
+        .map(|(_, l)| resolve_names(token, &numbers, l.iter().map(String::as_str)))
+        .collect();
+    let sets = (0..combos)
+        .map(|bits| {
+            let mut s = base.numbers.clone();
+            for (i, c) in caps.iter().enumerate() {
+                if bits & (1 << i) != 0 {
+                    s.extend(&c.numbers);
+                }
+            }
+            s
+        })
+        .collect();
+    let all = resolve_names(token, &numbers, file.all_names());
+    (
+        sets,
+        format!(
+            "libseccomp names: {} direct, {} multiplexed, {} absent",
+            all.direct,
+            all.multiplexed,
+            all.absent.len()
+        ),
+    )
+}
+
+#[test]
+fn every_program_gives_the_policy_verdict_for_every_number() {
+    let file = PolicyFile::shipped();
+    let file_caps: Vec<&str> = file.caps.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(Cap::NAMES, file_caps.as_slice(), "cap order of the file");
+    assert_eq!(file_caps.len(), 8, "the shipped policy has 8 caps");
+    let combos = 1u64 << file_caps.len();
+    assert_eq!(Cap::ALL.bits(), combos - 1);
+
+    let mut programs = 0usize;
+    let mut verdicts = 0usize;
+    let mut foreign = 0usize;
+    let mut failures = Vec::new();
+    println!("libseccomp {}", version());
+    for arch in Arch::ALL {
+        let (sets, how) = reference(arch, &file);
+        let audit = arch.audit_arch();
+        let others: Vec<u32> = Arch::ALL
+            .iter()
+            .filter(|a| **a != arch)
+            .map(|a| a.audit_arch())
+            .collect();
+        let numbers = sweep(arch.name());
+        let (mut worst, mut total, mut allowed_runs) = (0usize, 0usize, 0usize);
+        let (mut longest, mut arch_verdicts) = (0usize, 0usize);
+        for bits in 0..combos {
+            let caps = Cap::from_bits(bits).expect("a valid cap mask");
+            let prog = program(arch, caps).unwrap_or_else(|e| panic!("{arch:?} {caps}: {e}"));
+            let prog = prog.as_slice();
+            assert_eq!(check(prog), Ok(()), "{arch:?} {caps}: kernel would refuse");
+            programs += 1;
+            longest = longest.max(prog.len());
+            let want = &sets[bits as usize];
+            for nr in numbers.iter().copied().chain(edges(want)) {
+                let r = run(prog, &SeccompData::new(nr as i32, audit)).unwrap();
+                arch_verdicts += 1;
+                let allowed = want.contains(&nr);
+                let expected = if allowed {
+                    SECCOMP_RET_ALLOW
+                } else {
+                    SECCOMP_RET_KILL_PROCESS
+                };
+                if r.ret != expected {
+                    failures.push(format!(
+                        "{}: caps {caps} nr {nr:#x}: got {:#x}, want {expected:#x}",
+                        arch.name(),
+                        r.ret
+                    ));
+                }
+                if allowed {
+                    if !r.const_allow() {
+                        failures.push(format!(
+                            "{}: caps {caps} nr {nr}: allowed but not action-cache eligible",
+                            arch.name()
+                        ));
+                    }
+                    worst = worst.max(r.executed);
+                    total += r.executed;
+                    allowed_runs += 1;
+                }
+            }
+            // Every other architecture's calls are killed, whatever the number.
+            for &other in &others {
+                for nr in want.iter().copied().chain([0, u32::MAX]) {
+                    let r = run(prog, &SeccompData::new(nr as i32, other)).unwrap();
+                    foreign += 1;
+                    if r.ret != SECCOMP_RET_KILL_PROCESS {
+                        failures.push(format!(
+                            "{}: caps {caps}: arch {other:#x} nr {nr} got {:#x}",
+                            arch.name(),
+                            r.ret
+                        ));
+                    }
+                }
+            }
+            if failures.len() > 50 {
+                break;
+            }
+        }
+        verdicts += arch_verdicts;
+        println!(
+            "{:12} {combos} programs (longest {longest:3} insns), {arch_verdicts:7} verdicts; \
+             allowed calls execute worst {worst}, mean {:.2} instructions; reference: {how}",
+            arch.name(),
+            total as f64 / allowed_runs.max(1) as f64,
+        );
+    }
+    println!(
+        "total: {programs} programs, {verdicts} verdicts by number, {foreign} foreign-arch verdicts"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} wrong verdicts:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The reference parser reads what the macro read: same cap names, and on
+/// x86_64 every base name libseccomp knows lands in the macro's base.
+#[test]
+fn reference_reading_of_the_file_is_sane() {
+    let file = PolicyFile::shipped();
+    assert!(file.base.iter().any(|n| n == "read"));
+    assert!(file
+        .caps
+        .iter()
+        .any(|(n, l)| n == "HTML_ESCAPE" && l.is_empty()));
+    let token = arch_token("x86_64").unwrap();
+    let numbers = arch_numbers(token, "x86_64");
+    let base = resolve_names(token, &numbers, file.base.iter().map(String::as_str));
+    let ours: BTreeSet<u32> = POLICY
+        .arch(Arch::X86_64)
+        .unwrap()
+        .base
+        .iter()
+        .copied()
+        .collect();
+    assert_eq!(base.numbers, ours);
+    // A parse of a small text, including a list on one line and comments.
+    let p = PolicyFile::parse(
+        "# c\n[base]\nallow = [\"a\", # x\n \"b\"]\n[cap.X]\nallow = []\n[cap.Y]\nallow = [\"c\"]\n",
+    );
+    assert_eq!(p.base, ["a", "b"]);
+    assert_eq!(p.caps.len(), 2);
+    assert_eq!(p.names(0b10), BTreeSet::from(["a", "b", "c"]));
+}

@@ -1,0 +1,365 @@
+//! libseccomp (Debian's 2.5.4) as an independent reference for the tests,
+//! and a reading of the policy file that does not go through the macro.
+//!
+//! The runtime library is linked by its file name, `libseccomp.so.2`, so the
+//! tests need Debian's `libseccomp2` (on every base system), not the `-dev`
+//! package. Signatures and constants are those of `/usr/include/seccomp.h`.
+//!
+//! Include it with `#[path = "support/libseccomp.rs"] mod libseccomp;`.
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::{c_char, c_int, c_uint, c_void, CStr, CString};
+
+use seccomp_policy::SockFilter;
+
+#[repr(C)]
+struct ScmpVersion {
+    major: c_uint,
+    minor: c_uint,
+    micro: c_uint,
+}
+
+#[link(name = "libseccomp.so.2", kind = "dylib", modifiers = "+verbatim")]
+extern "C" {
+    fn seccomp_version() -> *const ScmpVersion;
+    fn seccomp_init(def_action: u32) -> *mut c_void;
+    fn seccomp_release(ctx: *mut c_void);
+    fn seccomp_arch_native() -> u32;
+    fn seccomp_arch_add(ctx: *mut c_void, arch_token: u32) -> c_int;
+    fn seccomp_arch_remove(ctx: *mut c_void, arch_token: u32) -> c_int;
+    fn seccomp_arch_resolve_name(arch_name: *const c_char) -> u32;
+    fn seccomp_attr_set(ctx: *mut c_void, attr: c_int, value: u32) -> c_int;
+    fn seccomp_rule_add_exact(
+        ctx: *mut c_void,
+        action: u32,
+        syscall: c_int,
+        arg_cnt: c_uint,
+        ...
+    ) -> c_int;
+    fn seccomp_export_bpf(ctx: *const c_void, fd: c_int) -> c_int;
+    fn seccomp_syscall_resolve_name_arch(arch_token: u32, name: *const c_char) -> c_int;
+    fn seccomp_syscall_resolve_num_arch(arch_token: u32, num: c_int) -> *mut c_char;
+}
+
+/// `SCMP_ACT_KILL_PROCESS`.
+pub const SCMP_ACT_KILL_PROCESS: u32 = 0x8000_0000;
+/// `SCMP_ACT_ALLOW`.
+pub const SCMP_ACT_ALLOW: u32 = 0x7fff_0000;
+/// `enum scmp_filter_attr`: the action for a foreign architecture.
+pub const SCMP_FLTATR_ACT_BADARCH: c_int = 2;
+/// `enum scmp_filter_attr`: the optimization level (1: rules by priority,
+/// the default; 2: a binary tree sorted by syscall number).
+pub const SCMP_FLTATR_CTL_OPTIMIZE: c_int = 8;
+
+/// libseccomp's version, e.g. `"2.5.4"`.
+pub fn version() -> String {
+    // SAFETY: seccomp_version returns a pointer to a static struct.
+    let v = unsafe { &*seccomp_version() };
+    format!("{}.{}.{}", v.major, v.minor, v.micro)
+}
+
+/// libseccomp's token (its `AUDIT_ARCH_*` value) for an architecture name,
+/// or `None` if this libseccomp does not know it.
+pub fn arch_token(name: &str) -> Option<u32> {
+    let c = CString::new(name).unwrap();
+    // SAFETY: `c` is a valid NUL-terminated string.
+    match unsafe { seccomp_arch_resolve_name(c.as_ptr()) } {
+        0 => None,
+        t => Some(t),
+    }
+}
+
+/// libseccomp's answer for `name` on `token`: a number, a negative
+/// pseudo-number (`__PNR_*`: the call does not exist there, or it is one
+/// reached through `socketcall`/`ipc`), or -1 (`__NR_SCMP_ERROR`: unknown).
+pub fn resolve_name(token: u32, name: &str) -> c_int {
+    let c = CString::new(name).unwrap();
+    // SAFETY: `c` is a valid NUL-terminated string; any token is accepted.
+    unsafe { seccomp_syscall_resolve_name_arch(token, c.as_ptr()) }
+}
+
+/// The name libseccomp gives number `nr` on `token`.
+pub fn resolve_num(token: u32, nr: u32) -> Option<String> {
+    // SAFETY: the result is NULL or a malloc'd string that we own and free.
+    unsafe {
+        let p = seccomp_syscall_resolve_num_arch(token, nr as c_int);
+        if p.is_null() {
+            return None;
+        }
+        let s = CStr::from_ptr(p).to_string_lossy().into_owned();
+        libc::free(p.cast());
+        Some(s)
+    }
+}
+
+/// The syscall numbers to sweep on `arch` (a libseccomp arch name): every
+/// table's 0..=1023, the MIPS n64 numbers from `__NR_Linux` = 5000, the
+/// ARM-private calls from `__ARM_NR_BASE` = 0x0f0000.
+pub fn sweep(arch: &str) -> Vec<u32> {
+    let mut v: Vec<u32> = (0..=1023).collect();
+    match arch {
+        "mipsel64" => v.extend(5000..=5600),
+        "arm" => v.extend(0x0f_0000..=0x0f_0010),
+        _ => {}
+    }
+    v
+}
+
+/// Every number libseccomp names on `token`, with the name, over the range
+/// where the architecture's numbers live. (libseccomp's MIPS resolver also
+/// names 0..=1100 as if 5000 had been added, so MIPS is read from 5000 on.)
+pub fn arch_numbers(token: u32, arch: &str) -> BTreeMap<u32, String> {
+    let ranges: Vec<std::ops::RangeInclusive<u32>> = match arch {
+        "mipsel64" => vec![5000..=5600],
+        "arm" => vec![0..=1023, 0x0f_0000..=0x0f_0010],
+        _ => vec![0..=1023],
+    };
+    ranges
+        .into_iter()
+        .flatten()
+        .filter_map(|nr| resolve_num(token, nr).map(|n| (nr, n)))
+        .collect()
+}
+
+/// How a policy name was mapped to a number on one architecture.
+#[derive(Default, Debug)]
+pub struct Resolved {
+    /// The numbers of the names that exist on the architecture.
+    pub numbers: BTreeSet<u32>,
+    /// Names resolved directly by `seccomp_syscall_resolve_name_arch`.
+    pub direct: usize,
+    /// Names libseccomp gives a socketcall/ipc pseudo-number, whose direct
+    /// number was found by resolving the architecture's numbers back to names.
+    pub multiplexed: usize,
+    /// Names that do not exist on the architecture, by libseccomp.
+    pub absent: Vec<String>,
+}
+
+/// Maps syscall names to numbers on `token` with libseccomp alone.
+///
+/// A name with a number `>= 0` is taken as is. A negative answer means the
+/// call does not exist there, except on the architectures where libseccomp
+/// answers a pseudo-number for calls that also go through `socketcall(2)` or
+/// `ipc(2)` (x86, ppc64le, s390x): their direct number, if there is one, is
+/// the one libseccomp itself names in `numbers` (from [`arch_numbers`]).
+pub fn resolve_names<'a>(
+    token: u32,
+    numbers: &BTreeMap<u32, String>,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Resolved {
+    let mut r = Resolved::default();
+    for name in names {
+        let got = resolve_name(token, name);
+        if got >= 0 {
+            r.numbers.insert(got as u32);
+            r.direct += 1;
+        } else if let Some((&nr, _)) = numbers.iter().find(|(_, n)| n.as_str() == name) {
+            r.numbers.insert(nr);
+            r.multiplexed += 1;
+        } else {
+            r.absent.push(name.to_owned());
+        }
+    }
+    r
+}
+
+/// A libseccomp filter context, released on drop.
+pub struct Filter(*mut c_void);
+
+impl Filter {
+    /// `seccomp_init(default)` for architecture `token` only (the native
+    /// one is removed when it is another).
+    pub fn new(default: u32, token: u32) -> Filter {
+        // SAFETY: plain calls on a context we own; checked for failure.
+        unsafe {
+            let ctx = seccomp_init(default);
+            assert!(!ctx.is_null(), "seccomp_init failed");
+            let f = Filter(ctx);
+            let native = seccomp_arch_native();
+            if native != token {
+                assert_eq!(seccomp_arch_add(ctx, token), 0, "seccomp_arch_add");
+                assert_eq!(seccomp_arch_remove(ctx, native), 0, "seccomp_arch_remove");
+            }
+            f
+        }
+    }
+
+    /// `seccomp_attr_set`; panics on failure.
+    pub fn attr(&mut self, attr: c_int, value: u32) {
+        // SAFETY: a live context; libseccomp validates the values.
+        let rc = unsafe { seccomp_attr_set(self.0, attr, value) };
+        assert_eq!(rc, 0, "seccomp_attr_set({attr}, {value})");
+    }
+
+    /// `seccomp_rule_add_exact(ctx, action, nr, 0)`: the negative errno on failure.
+    pub fn rule(&mut self, action: u32, nr: c_int) -> Result<(), c_int> {
+        // SAFETY: a live context, no argument comparisons.
+        let rc = unsafe { seccomp_rule_add_exact(self.0, action, nr, 0) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(rc)
+        }
+    }
+
+    /// The filter as libseccomp would load it: `seccomp_export_bpf` into a
+    /// memfd, read back as `struct sock_filter`s (native byte order).
+    pub fn export(&self) -> Vec<SockFilter> {
+        // SAFETY: a memfd we own; the buffer is read into a live Vec.
+        unsafe {
+            let fd = libc::memfd_create(c"libseccomp-export".as_ptr(), libc::MFD_CLOEXEC);
+            assert!(fd >= 0, "memfd_create: {}", std::io::Error::last_os_error());
+            let rc = seccomp_export_bpf(self.0, fd);
+            assert_eq!(rc, 0, "seccomp_export_bpf");
+            let len = libc::lseek(fd, 0, libc::SEEK_END);
+            assert!(len >= 0 && len % 8 == 0, "exported {len} bytes");
+            let mut bytes = vec![0u8; len as usize];
+            let n = libc::pread(fd, bytes.as_mut_ptr().cast(), bytes.len(), 0);
+            assert_eq!(n, len as isize, "pread");
+            libc::close(fd);
+            bytes
+                .chunks_exact(8)
+                .map(|c| SockFilter {
+                    code: u16::from_ne_bytes([c[0], c[1]]),
+                    jt: c[2],
+                    jf: c[3],
+                    k: u32::from_ne_bytes([c[4], c[5], c[6], c[7]]),
+                })
+                .collect()
+        }
+    }
+}
+
+impl Drop for Filter {
+    fn drop(&mut self) {
+        // SAFETY: the context is live and released once.
+        unsafe { seccomp_release(self.0) }
+    }
+}
+
+/// The policy file's lists, read with plain string handling so that the
+/// reference does not share the macro's parser: `base` and every cap in
+/// declaration order.
+#[derive(Debug)]
+pub struct PolicyFile {
+    /// `[base] allow`.
+    pub base: Vec<String>,
+    /// `[cap.NAME] allow`, in file order.
+    pub caps: Vec<(String, Vec<String>)>,
+}
+
+impl PolicyFile {
+    /// Reads `policy/seccomp.toml` of this package.
+    pub fn shipped() -> PolicyFile {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/policy/seccomp.toml");
+        let text = std::fs::read_to_string(path).expect("read the policy file");
+        PolicyFile::parse(&text)
+    }
+
+    /// Understands the subset the shipped policy uses: `[base]` and
+    /// `[cap.NAME]` headers, `allow = [ "name", ... ]` over one or more
+    /// lines, and `#` comments.
+    pub fn parse(text: &str) -> PolicyFile {
+        let mut base = None;
+        let mut caps: Vec<(String, Vec<String>)> = Vec::new();
+        let mut section: Option<String> = None;
+        let mut list: Option<Vec<String>> = None;
+        for raw in text.lines() {
+            let line = raw.split('#').next().unwrap().trim();
+            if line.is_empty() {
+                continue;
+            }
+            if list.is_none() {
+                if let Some(h) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                    section = Some(h.trim().to_owned());
+                    continue;
+                }
+                let rest = line
+                    .strip_prefix("allow")
+                    .map(str::trim_start)
+                    .and_then(|l| l.strip_prefix('='))
+                    .map(str::trim_start)
+                    .and_then(|l| l.strip_prefix('['))
+                    .unwrap_or_else(|| panic!("unexpected line in the policy: {raw:?}"));
+                list = Some(Vec::new());
+                Self::strings(rest, list.as_mut().unwrap());
+                if rest.contains(']') {
+                    Self::finish(&section, list.take().unwrap(), &mut base, &mut caps);
+                }
+            } else {
+                Self::strings(line, list.as_mut().unwrap());
+                if line.contains(']') {
+                    Self::finish(&section, list.take().unwrap(), &mut base, &mut caps);
+                }
+            }
+        }
+        assert!(list.is_none(), "unterminated allow list");
+        PolicyFile {
+            base: base.expect("a [base] table"),
+            caps,
+        }
+    }
+
+    fn strings(s: &str, out: &mut Vec<String>) {
+        let s = s.split(']').next().unwrap();
+        for (i, part) in s.split('"').enumerate() {
+            if i % 2 == 1 {
+                out.push(part.to_owned());
+            }
+        }
+    }
+
+    fn finish(
+        section: &Option<String>,
+        list: Vec<String>,
+        base: &mut Option<Vec<String>>,
+        caps: &mut Vec<(String, Vec<String>)>,
+    ) {
+        match section.as_deref() {
+            Some("base") => *base = Some(list),
+            Some(s) => {
+                let name = s
+                    .strip_prefix("cap.")
+                    .unwrap_or_else(|| panic!("unexpected table [{s}]"));
+                caps.push((name.to_owned(), list));
+            }
+            None => panic!("allow list outside a table"),
+        }
+    }
+
+    /// The names allowed with the caps in `bits` (bit `i` = `caps[i]`).
+    pub fn names(&self, bits: u64) -> BTreeSet<&str> {
+        let mut v: BTreeSet<&str> = self.base.iter().map(String::as_str).collect();
+        for (i, (_, list)) in self.caps.iter().enumerate() {
+            if bits & (1 << i) != 0 {
+                v.extend(list.iter().map(String::as_str));
+            }
+        }
+        v
+    }
+
+    /// Every name in the file.
+    pub fn all_names(&self) -> BTreeSet<&str> {
+        self.names(u64::MAX)
+    }
+}
+
+/// SplitMix64: a small deterministic generator for reproducible random cases.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
