@@ -268,37 +268,51 @@ fn bound_cap_items(e: &Expansion, ty: &syn::Path) -> TokenStream {
         "The bit mask (bit `i` is `POLICY.cap_names[i]`) of the policy's caps set in a `{ty_text}`."
     );
     quote! {
-        const _: () = {
+        #[doc = #doc]
+        ///
+        /// Also checks, while the crate compiles, that the type has a const
+        /// for every `[cap.NAME]` of the policy.
+        pub fn cap_bits(caps: #ty) -> u64 {
+            // `<Type>::NAME` is the type's inherent const when it has one and
+            // this blanket trait's `Missing` otherwise; the const-evaluated
+            // check below turns `Missing` into an error naming the policy line.
             struct Missing;
             #[allow(non_upper_case_globals, dead_code)]
             trait Fallback {
                 #(const #idents: Missing = Missing;)*
             }
             impl<T: ?Sized> Fallback for T {}
-            trait Found {
+
+            trait CapConst {
                 const FOUND: bool;
+                fn is_in(&self, caps: #ty) -> bool;
             }
-            impl Found for #ty {
+            impl CapConst for #ty {
                 const FOUND: bool = true;
+                fn is_in(&self, caps: #ty) -> bool {
+                    caps & *self == *self
+                }
             }
-            impl Found for Missing {
+            impl CapConst for Missing {
                 const FOUND: bool = false;
+                fn is_in(&self, _: #ty) -> bool {
+                    false
+                }
             }
-            const fn found<T: Found>(_: &T) -> bool {
+            const fn found<T: CapConst>(_: &T) -> bool {
                 T::FOUND
             }
-            #(
-                if !found(&<#ty>::#idents) {
-                    ::core::panic!(#messages);
-                }
-            )*
-        };
+            const _: () = {
+                #(
+                    if !found(&<#ty>::#idents) {
+                        ::core::panic!(#messages);
+                    }
+                )*
+            };
 
-        #[doc = #doc]
-        pub fn cap_bits(caps: #ty) -> u64 {
             let mut bits = 0u64;
             #(
-                if caps & <#ty>::#idents == <#ty>::#idents {
+                if CapConst::is_in(&<#ty>::#idents, caps) {
                     bits |= #bits;
                 }
             )*
