@@ -1,0 +1,3 @@
+seccomp_policy::seccomp_policy!("tests/ui/policies/bad_cap_names.toml");
+
+fn main() {}

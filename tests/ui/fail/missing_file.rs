@@ -1,0 +1,3 @@
+seccomp_policy::seccomp_policy!("tests/ui/policies/does-not-exist.toml");
+
+fn main() {}

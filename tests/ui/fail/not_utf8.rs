@@ -1,0 +1,3 @@
+seccomp_policy::seccomp_policy!("tests/ui/policies/not_utf8.toml");
+
+fn main() {}

@@ -1,0 +1,44 @@
+// The shipped policy expands to a Cap type, the tables and const programs.
+use seccomp_policy::sim::{run, SeccompData};
+use seccomp_policy::{bpf, Arch};
+
+seccomp_policy::seccomp_policy!("policy/seccomp.toml");
+
+// A fixed cap set becomes a static program while the crate compiles.
+static SSRF_X86_64: PolicyProgram = match program(Arch::X86_64, Cap::SSRF.union(Cap::FILE_IO)) {
+    Ok(p) => p,
+    Err(e) => panic!("{}", e.message()),
+};
+
+fn verdict(prog: &[bpf::SockFilter], nr: u32) -> u32 {
+    run(prog, &SeccompData::new(nr as i32, Arch::X86_64.audit_arch())).unwrap().ret
+}
+
+fn main() {
+    // The [cap.NAME] tables of policy/seccomp.toml, in file order.
+    let names = [
+        "SQL_QUERY", "FILE_IO", "SSRF", "CODE_EXEC", "HTML_ESCAPE", "DESERIALIZE",
+        "HEADER_INJECTION", "OPEN_REDIRECT",
+    ];
+    assert_eq!(Cap::NAMES, names);
+    assert_eq!(Cap::from_name("SSRF"), Some(Cap::SSRF));
+    assert_eq!(Cap::from_name("ssrf"), None);
+    assert!(Cap::ALL.contains(Cap::SSRF | Cap::FILE_IO));
+    assert_eq!((Cap::SSRF | Cap::SQL_QUERY).to_string(), "SQL_QUERY|SSRF");
+    assert_eq!(Cap::NONE.to_string(), "none");
+    assert_eq!(Cap::from_bits(1 << 8), None);
+
+    // `open` and `stat` are x86-only legacy calls: skipped on aarch64.
+    let aarch64 = POLICY.arch(Arch::Aarch64).unwrap();
+    assert!(aarch64.missing.contains(&"open") && aarch64.missing.contains(&"stat"));
+    assert!(POLICY.arch(Arch::X86_64).unwrap().missing.is_empty());
+
+    // x86_64 numbers from arch/x86/entry/syscalls/syscall_64.tbl:
+    // socket 41 (SSRF), mkdirat 258 (FILE_IO), execve 59 (CODE_EXEC only).
+    let ssrf = SSRF_X86_64.as_slice();
+    assert_eq!(verdict(ssrf, 41), bpf::SECCOMP_RET_ALLOW);
+    assert_eq!(verdict(ssrf, 258), bpf::SECCOMP_RET_ALLOW);
+    assert_eq!(verdict(ssrf, 59), bpf::SECCOMP_RET_KILL_PROCESS);
+    let base = BASE_PROGRAMS[0].as_slice();
+    assert_eq!(verdict(base, 41), bpf::SECCOMP_RET_KILL_PROCESS);
+}
