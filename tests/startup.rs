@@ -1,0 +1,90 @@
+//! `[base]` is meant to cover stdio and interpreter start-up: `/bin/sh` and
+//! Debian's `python3` must start, run and exit 0 under the shipped policy with
+//! no caps (plus the spawn path's `execve`), and die by SIGSYS at the first
+//! call outside it.
+#![cfg(target_arch = "x86_64")]
+
+use std::process::{Command, Output, Stdio};
+
+use seccomp_policy::spawn::{CommandExt as _, Outcome};
+
+seccomp_policy::seccomp_policy!("policy/seccomp.toml");
+
+/// Debian's interpreter: a `python3` found first on `PATH` may be a shim
+/// script that forks before the interpreter starts.
+const PYTHON: &str = "/usr/bin/python3";
+
+fn run_base(program: &str, args: &[&str]) -> (Outcome, String) {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd.sandbox(&POLICY, Cap::NONE.bits())
+        .expect("program builds");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("spawns");
+    let text = String::from_utf8_lossy(&stdout).into_owned() + &String::from_utf8_lossy(&stderr);
+    (Outcome::from(status), text)
+}
+
+#[test]
+fn sh_starts_and_finishes_under_base() {
+    let (outcome, out) = run_base(
+        "/bin/sh",
+        &[
+            "-c",
+            "x=$((6*7)); echo \"answer $x\"; echo \"ppid $PPID\" >/dev/null",
+        ],
+    );
+    assert_eq!(outcome, Outcome::Exited(0), "output: {out}");
+    assert_eq!(out.lines().next(), Some("answer 42"));
+}
+
+#[test]
+fn python_starts_and_finishes_under_base() {
+    let (outcome, out) = run_base(
+        PYTHON,
+        &[
+            "-I",
+            "-c",
+            "import json, sys; print(json.dumps({'sum': sum(range(10))})); sys.exit(0)",
+        ],
+    );
+    assert_eq!(outcome, Outcome::Exited(0), "output: {out}");
+    assert_eq!(out.trim(), "{\"sum\": 45}");
+}
+
+#[test]
+fn python_dies_at_the_first_call_outside_base() {
+    // socket(2) is granted only by the SSRF-like caps.
+    let (outcome, out) = run_base(
+        PYTHON,
+        &[
+            "-I",
+            "-u",
+            "-c",
+            "print('started'); import socket; socket.socket(); print('unreachable')",
+        ],
+    );
+    assert_eq!(outcome, Outcome::KilledBySeccomp, "output: {out}");
+    assert_eq!(out.trim(), "started");
+}
+
+#[test]
+fn a_subprocess_needs_code_exec() {
+    let script = ["-c", "/bin/true && echo child ran"];
+    let (outcome, _) = run_base("/bin/sh", &script);
+    assert_eq!(outcome, Outcome::KilledBySeccomp);
+
+    let mut cmd = Command::new("/bin/sh");
+    cmd.args(script).stdout(Stdio::piped());
+    cmd.sandbox(&POLICY, Cap::CODE_EXEC.bits())
+        .expect("program builds");
+    let out = cmd.output().expect("spawns");
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "child ran");
+}
