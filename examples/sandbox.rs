@@ -11,6 +11,7 @@
 use std::io::Write as _;
 use std::process::{Command, ExitCode};
 
+use seccomp_policy::audit;
 use seccomp_policy::spawn::{CommandExt as _, Outcome};
 
 seccomp_policy::seccomp_policy!("policy/seccomp.toml");
@@ -107,8 +108,11 @@ fn cap_named(name: &str) -> Result<Cap, String> {
 
 fn run_one(caps: Cap, command: &[String]) -> ExitCode {
     match run(caps, command) {
-        Ok(outcome) => {
+        Ok(Ended { outcome, denied }) => {
             eprintln!("sandbox: caps {caps}: `{}` {outcome}", command.join(" "));
+            if let Some(denied) = denied {
+                eprintln!("sandbox: {denied}");
+            }
             match outcome {
                 Outcome::Exited(code) => ExitCode::from(code.clamp(0, 255) as u8),
                 Outcome::KilledBySeccomp => ExitCode::from(128 + libc::SIGSYS as u8),
@@ -123,13 +127,39 @@ fn run_one(caps: Cap, command: &[String]) -> ExitCode {
     }
 }
 
-fn run(caps: Cap, command: &[String]) -> Result<Outcome, String> {
+/// How a sandboxed command ended, and which call the kernel logged as denied.
+struct Ended {
+    outcome: Outcome,
+    denied: Option<String>,
+}
+
+fn run(caps: Cap, command: &[String]) -> Result<Ended, String> {
     let mut cmd = Command::new(&command[0]);
     cmd.args(&command[1..]);
     cmd.sandbox(&POLICY, caps.bits())
         .map_err(|e| e.to_string())?;
-    let status = cmd.status().map_err(|e| e.to_string())?;
-    Ok(Outcome::from(status))
+    let mut child = cmd.spawn().map_err(|e| e.to_string())?;
+    let outcome = Outcome::from(child.wait().map_err(|e| e.to_string())?);
+    let denied = (outcome == Outcome::KilledBySeccomp).then(|| denied_call(child.id()));
+    Ok(Ended { outcome, denied })
+}
+
+/// What the kernel log says process `pid` was killed for.
+fn denied_call(pid: u32) -> String {
+    match audit::find_denied_call(pid) {
+        Ok(Some(call)) => {
+            let arch = call.arch();
+            let name = arch.and_then(|a| syscall_name(a, call.nr as u32));
+            format!(
+                "the kernel logged syscall {} `{}` on {}",
+                call.nr,
+                name.unwrap_or("?"),
+                arch.map_or("an unsupported architecture", |a| a.name())
+            )
+        }
+        Ok(None) => "the kernel log has no record of the call (an audit daemon may hold it)".into(),
+        Err(e) => format!("the kernel log could not be read to name the call: {e}"),
+    }
 }
 
 /// One case of the demonstration, and how it should end.
@@ -226,17 +256,23 @@ fn demonstration() -> ExitCode {
         let _ = std::io::stdout().flush();
         let outcome = run(case.caps, &command);
         let as_expected = match &outcome {
-            Ok(o) => {
+            Ok(Ended { outcome: o, .. }) => {
                 (*o == Outcome::KilledBySeccomp) == case.expect_killed
                     && (case.expect_killed || o.success())
             }
             Err(_) => false,
         };
         match outcome {
-            Ok(o) => println!(
-                "    -> {o}{}\n",
-                if as_expected { "" } else { "  [UNEXPECTED]" }
-            ),
+            Ok(Ended { outcome, denied }) => {
+                println!(
+                    "    -> {outcome}{}",
+                    if as_expected { "" } else { "  [UNEXPECTED]" }
+                );
+                if let Some(denied) = denied {
+                    println!("       {denied}");
+                }
+                println!();
+            }
             Err(e) => println!("    -> could not run: {e}  [UNEXPECTED]\n"),
         }
         if !as_expected {

@@ -88,3 +88,54 @@ fn a_subprocess_needs_code_exec() {
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "child ran");
 }
+
+/// The kernel log is readable here (root or `kernel.dmesg_restrict = 0`).
+fn kmsg_readable() -> bool {
+    std::fs::File::open("/dev/kmsg").is_ok()
+}
+
+#[test]
+fn the_denied_call_is_read_back_from_the_kernel_log() {
+    use seccomp_policy::audit;
+    if !kmsg_readable() {
+        eprintln!("skipped: /dev/kmsg is not readable by this user");
+        return;
+    }
+    // A record written in the kernel's format, for a pid no process has, must
+    // be found: this checks the reader without depending on rate limits.
+    let fake_pid = 4_000_000_000u32;
+    let record = format!(
+        "audit: type=1326 audit(0.0:0): auid=0 uid=0 gid=0 ses=0 pid={fake_pid} comm=\"t\" \
+         exe=\"/t\" sig=31 arch=c000003e syscall=41 compat=0 ip=0x0 code=0x80000000\n"
+    );
+    std::fs::write("/dev/kmsg", record).expect("root may write to /dev/kmsg");
+    let found = audit::find_denied_call(fake_pid).expect("kmsg readable");
+    let call = found.expect("the written record is found");
+    assert_eq!(
+        (call.nr, call.arch(), call.action),
+        (41, Some(seccomp_policy::Arch::X86_64), 0x8000_0000)
+    );
+    assert_eq!(
+        syscall_name(seccomp_policy::Arch::X86_64, 41),
+        Some("socket")
+    );
+
+    // A real kill: the kernel rate-limits these records, so a missing one is
+    // not a failure, but a record that is there must name the right call.
+    let mut cmd = Command::new(PYTHON);
+    cmd.args(["-I", "-c", "import socket; socket.socket()"]);
+    cmd.sandbox(&POLICY, Cap::NONE.bits())
+        .expect("program builds");
+    let mut child = cmd.spawn().expect("spawns");
+    assert_eq!(
+        Outcome::from(child.wait().unwrap()),
+        Outcome::KilledBySeccomp
+    );
+    match audit::find_denied_call(child.id()).expect("kmsg readable") {
+        Some(call) => assert_eq!(
+            (call.nr, call.arch()),
+            (41, Some(seccomp_policy::Arch::X86_64))
+        ),
+        None => eprintln!("the kernel did not log this kill (rate limit or audit daemon)"),
+    }
+}

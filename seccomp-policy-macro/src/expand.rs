@@ -50,6 +50,7 @@ pub fn expand(e: &Expansion) -> TokenStream {
         None => quote!(Cap::NONE),
         Some(_) => quote!(0),
     };
+    let syscall_names = syscall_names(e.sets);
     let doc_policy = format!(
         "The policy read from `{display_path}`, resolved on every supported architecture.\n\n\
          Syscall numbers: {}.",
@@ -88,6 +89,8 @@ pub fn expand(e: &Expansion) -> TokenStream {
             arch_policy.program(#caps_bits, &[], ::seccomp_policy::builder::Action::KillProcess)
         }
 
+        #syscall_names
+
         /// The program with no caps for every architecture, built while the crate
         /// compiles (in the order of `Arch::ALL`).
         pub const BASE_PROGRAMS: [PolicyProgram; #n_arches] = [
@@ -96,6 +99,34 @@ pub fn expand(e: &Expansion) -> TokenStream {
                 ::core::result::Result::Err(e) => ::core::panic!("{}", e.message()),
             },)*
         ];
+    }
+}
+
+/// `syscall_name(arch, nr)`, so reports can name a denied call.
+fn syscall_names(sets: &[ArchSets]) -> TokenStream {
+    let arms = sets.iter().map(|s| {
+        let variant = Ident::new(s.table.variant, Span::call_site());
+        let mut by_number: Vec<(u32, &str)> =
+            s.table.syscalls.iter().map(|&(n, nr)| (nr, n)).collect();
+        // Sorted by number, then name: an alias (arm's `sync_file_range2`)
+        // gives way to the name sorting first.
+        by_number.sort_unstable();
+        by_number.dedup_by_key(|e| e.0);
+        let numbers = by_number.iter().map(|e| Literal::u32_unsuffixed(e.0));
+        let names = by_number.iter().map(|e| e.1);
+        quote! {
+            ::seccomp_policy::Arch::#variant => &[#((#numbers, #names)),*],
+        }
+    });
+    quote! {
+        /// The name of syscall `nr` on `arch`, from the tables the policy was
+        /// resolved with; for reports of denied calls.
+        pub fn syscall_name(arch: ::seccomp_policy::Arch, nr: u32) -> ::core::option::Option<&'static str> {
+            let table: &[(u32, &str)] = match arch {
+                #(#arms)*
+            };
+            table.binary_search_by_key(&nr, |e| e.0).ok().map(|i| table[i].1)
+        }
     }
 }
 

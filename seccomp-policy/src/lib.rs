@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod arch;
+pub mod audit;
 pub mod bpf;
 pub mod builder;
 pub mod install;
