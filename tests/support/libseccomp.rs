@@ -70,6 +70,12 @@ pub fn arch_token(name: &str) -> Option<u32> {
     }
 }
 
+/// libseccomp's native architecture (x86_64 here).
+pub fn native_token() -> u32 {
+    // SAFETY: no arguments.
+    unsafe { seccomp_arch_native() }
+}
+
 /// libseccomp's answer for `name` on `token`: a number, a negative
 /// pseudo-number (`__PNR_*`: the call does not exist there, or it is one
 /// reached through `socketcall`/`ipc`), or -1 (`__NR_SCMP_ERROR`: unknown).
@@ -168,8 +174,10 @@ pub fn resolve_names<'a>(
 pub struct Filter(*mut c_void);
 
 impl Filter {
-    /// `seccomp_init(default)` for architecture `token` only (the native
-    /// one is removed when it is another).
+    /// `seccomp_init(default)` for architecture `token` only. The native
+    /// architecture is removed first when it is another: a context holds
+    /// architectures of one byte order only, so s390x could not be added
+    /// beside x86_64.
     pub fn new(default: u32, token: u32) -> Filter {
         // SAFETY: plain calls on a context we own; checked for failure.
         unsafe {
@@ -178,8 +186,8 @@ impl Filter {
             let f = Filter(ctx);
             let native = seccomp_arch_native();
             if native != token {
-                assert_eq!(seccomp_arch_add(ctx, token), 0, "seccomp_arch_add");
                 assert_eq!(seccomp_arch_remove(ctx, native), 0, "seccomp_arch_remove");
+                assert_eq!(seccomp_arch_add(ctx, token), 0, "seccomp_arch_add");
             }
             f
         }
@@ -192,7 +200,13 @@ impl Filter {
         assert_eq!(rc, 0, "seccomp_attr_set({attr}, {value})");
     }
 
-    /// `seccomp_rule_add_exact(ctx, action, nr, 0)`: the negative errno on failure.
+    /// `seccomp_rule_add_exact(ctx, action, nr, 0)`: the negative errno on
+    /// failure.
+    ///
+    /// libseccomp takes `nr` as a number of the *native* architecture (or a
+    /// pseudo-number) and translates it by name into every architecture of
+    /// the context (`arch_syscall_translate`); use [`Filter::allow_name`] to
+    /// name a call of another architecture.
     pub fn rule(&mut self, action: u32, nr: c_int) -> Result<(), c_int> {
         // SAFETY: a live context, no argument comparisons.
         let rc = unsafe { seccomp_rule_add_exact(self.0, action, nr, 0) };
@@ -203,9 +217,33 @@ impl Filter {
         }
     }
 
+    /// Allows the call `name`: its native number (or pseudo-number), which
+    /// libseccomp translates into the context's architecture.
+    pub fn allow_name(&mut self, name: &str) -> Result<(), c_int> {
+        let nr = resolve_name(native_token(), name);
+        self.rule(SCMP_ACT_ALLOW, nr)
+    }
+
     /// The filter as libseccomp would load it: `seccomp_export_bpf` into a
-    /// memfd, read back as `struct sock_filter`s (native byte order).
-    pub fn export(&self) -> Vec<SockFilter> {
+    /// memfd, read back as `struct sock_filter`s. libseccomp writes them in
+    /// the byte order of the context's architecture (big-endian for s390x),
+    /// which `token` tells (`__AUDIT_ARCH_LE`, 0x4000_0000).
+    pub fn export(&self, token: u32) -> Vec<SockFilter> {
+        let be = token & 0x4000_0000 == 0;
+        let u16_of = |b: [u8; 2]| {
+            if be {
+                u16::from_be_bytes(b)
+            } else {
+                u16::from_le_bytes(b)
+            }
+        };
+        let u32_of = |b: [u8; 4]| {
+            if be {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            }
+        };
         // SAFETY: a memfd we own; the buffer is read into a live Vec.
         unsafe {
             let fd = libc::memfd_create(c"libseccomp-export".as_ptr(), libc::MFD_CLOEXEC);
@@ -221,10 +259,10 @@ impl Filter {
             bytes
                 .chunks_exact(8)
                 .map(|c| SockFilter {
-                    code: u16::from_ne_bytes([c[0], c[1]]),
+                    code: u16_of([c[0], c[1]]),
                     jt: c[2],
                     jf: c[3],
-                    k: u32::from_ne_bytes([c[4], c[5], c[6], c[7]]),
+                    k: u32_of([c[4], c[5], c[6], c[7]]),
                 })
                 .collect()
         }
