@@ -171,3 +171,41 @@ pub fn gettid() -> libc::pid_t {
     // SAFETY: no arguments.
     unsafe { libc::syscall(libc::SYS_gettid) as libc::pid_t }
 }
+
+/// SplitMix64: a small deterministic generator, so random cases reproduce.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// The i386 `getpid` (number 20) made through `int 0x80` from this 64-bit
+/// process; 20 is `writev` on x86_64.
+#[cfg(target_arch = "x86_64")]
+pub fn int80_getpid() -> i32 {
+    let ret: i32;
+    // SAFETY: i386 getpid takes no argument and touches no memory. The
+    // 32-bit entry may clobber r8-r11 on old kernels.
+    unsafe {
+        core::arch::asm!(
+            "int 0x80",
+            inlateout("eax") 20 => ret,
+            out("r8") _, out("r9") _, out("r10") _, out("r11") _,
+            options(nostack),
+        );
+    }
+    ret
+}

@@ -18,6 +18,7 @@ use seccomp_policy::bpf::{SockFilter, SECCOMP_RET_ALLOW};
 use seccomp_policy::builder::{build, capacity_for, Action};
 use seccomp_policy::sim::{check, run, SeccompData};
 use seccomp_policy::Arch;
+use seccomp_policy_suite::Rng;
 
 /// The reference policy's `[base]` list plus `execve`, resolved on x86_64
 /// (78 numbers: a typical harness filter).
@@ -31,19 +32,6 @@ const TYPICAL_X86_64: [u32; 78] = [
 /// Syscall table size the kernel's bitmap covers; larger than any
 /// architecture's count today, so every allowed number is examined.
 const BITMAP_SIZE: u32 = 1024;
-
-/// SplitMix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
 
 /// Instruction counts of the allowed numbers: (worst, mean).
 fn cache_check(arch: Arch, prog: &[SockFilter], allowed: &BTreeSet<u32>) -> (usize, f64) {

@@ -14,25 +14,11 @@ use seccomp_policy::bpf::{
 use seccomp_policy::builder::{build, capacity_for, Action, BuildError};
 use seccomp_policy::sim::{check, run, SeccompData};
 use seccomp_policy::{Arch, Program};
+use seccomp_policy_suite::Rng;
 
-/// A small deterministic PRNG (SplitMix64), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `0..n` (n > 0).
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn u32_below(&mut self, n: u64) -> u32 {
-        self.below(n) as u32
-    }
+/// A number in `0..n` as a syscall number.
+fn u32_below(rng: &mut Rng, n: u64) -> u32 {
+    rng.below(n) as u32
 }
 
 const DENIES: [Action; 6] = [
@@ -249,8 +235,8 @@ fn numbers_near_both_ends() {
     for _ in 0..40 {
         let mut s = BTreeSet::new();
         for _ in 0..rng.below(20) {
-            s.insert(rng.u32_below(16));
-            s.insert(u32::MAX - rng.u32_below(16));
+            s.insert(u32_below(&mut rng, 16));
+            s.insert(u32::MAX - u32_below(&mut rng, 16));
         }
         let parts = 1 + rng.below(3) as usize;
         cases.push(split(&mut rng, &s, parts));
@@ -296,7 +282,7 @@ fn long_jumps_use_ja() {
     let mut rng = Rng(42);
     let mut saw_ja = false;
     for m in [150u32, 200, 400, 700, 900] {
-        let s: BTreeSet<u32> = (0..m).map(|i| 5 + 3 * i + rng.u32_below(2)).collect();
+        let s: BTreeSet<u32> = (0..m).map(|i| 5 + 3 * i + u32_below(&mut rng, 2)).collect();
         let sets = split(&mut rng, &s, 3);
         verify(Arch::X86_64, &sets, Action::KillProcess).unwrap();
         let refs: Vec<&[u32]> = sets.iter().map(|s| s.as_slice()).collect();
@@ -348,7 +334,9 @@ fn at_and_past_the_limit() {
 fn small_buffers() {
     let mut rng = Rng(99);
     for _ in 0..200 {
-        let s: BTreeSet<u32> = (0..rng.below(12)).map(|_| rng.u32_below(100)).collect();
+        let s: BTreeSet<u32> = (0..rng.below(12))
+            .map(|_| u32_below(&mut rng, 100))
+            .collect();
         let sets = split(&mut rng, &s, 2);
         let refs: Vec<&[u32]> = sets.iter().map(|s| s.as_slice()).collect();
         let full = build::<4096>(Arch::X86_64, &refs, Action::KillProcess).unwrap();
@@ -389,7 +377,9 @@ fn capacity_for_is_an_upper_bound() {
             Err(e) => panic!("{e:?}"),
         }
         // Random sets of m numbers (with duplicates) stay under it.
-        let s: Vec<u32> = (0..m).map(|_| rng.u32_below(4 * m as u64 + 1)).collect();
+        let s: Vec<u32> = (0..m)
+            .map(|_| u32_below(&mut rng, 4 * m as u64 + 1))
+            .collect();
         let mut s = s;
         s.sort_unstable();
         let p = build::<4096>(Arch::X86_64, &[&s], Action::KillProcess);
@@ -409,7 +399,7 @@ fn unsorted_input_is_an_error() {
     let mut rng = Rng(3);
     for _ in 0..100 {
         let mut v: Vec<u32> = (0..2 + rng.below(30))
-            .map(|_| rng.u32_below(1000))
+            .map(|_| u32_below(&mut rng, 1000))
             .collect();
         v.sort_unstable();
         v.dedup();

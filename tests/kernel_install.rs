@@ -357,22 +357,7 @@ fn syscall_minus_one_is_denied() {
 #[cfg(target_arch = "x86_64")]
 mod x86_64 {
     use super::*;
-
-    /// The i386 `getpid`, made through `int 0x80` from this 64-bit process.
-    fn int80_getpid() -> i32 {
-        let ret: i32;
-        // SAFETY: i386 getpid takes no argument and touches no memory. The
-        // 32-bit entry may clobber r8-r11 on old kernels.
-        unsafe {
-            core::arch::asm!(
-                "int 0x80",
-                inlateout("eax") 20 => ret,
-                out("r8") _, out("r9") _, out("r10") _, out("r11") _,
-                options(nostack),
-            );
-        }
-        ret
-    }
+    use seccomp_policy_suite::int80_getpid;
 
     /// An i386 system call through `int 0x80` reaches the filter with
     /// `AUDIT_ARCH_I386` and is killed, even though its number (20) is the

@@ -49,7 +49,7 @@ use seccomp_policy::builder::Action;
 use seccomp_policy::install::apply;
 use seccomp_policy::spawn::Outcome;
 use seccomp_policy::Arch;
-use seccomp_policy_suite::in_child;
+use seccomp_policy_suite::{in_child, int80_getpid};
 
 seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 
@@ -133,22 +133,7 @@ fn reference() -> (Vec<BTreeSet<u32>>, usize) {
     let numbers = arch_numbers(token, "x86_64");
     let base = resolve_names(token, &numbers, file.base.iter().map(String::as_str));
     assert!(base.absent.is_empty(), "{:?}", base.absent);
-    let caps: Vec<_> = file
-        .caps
-        .iter()
-        .map(|(_, l)| resolve_names(token, &numbers, l.iter().map(String::as_str)))
-        .collect();
-    let sets = (0..1u64 << caps.len())
-        .map(|bits| {
-            let mut s = base.numbers.clone();
-            for (i, c) in caps.iter().enumerate() {
-                if bits & (1 << i) != 0 {
-                    s.extend(&c.numbers);
-                }
-            }
-            s
-        })
-        .collect();
+    let sets = file.combination_sets(token, &numbers);
     (sets, file.caps.len())
 }
 
@@ -238,23 +223,6 @@ fn kernel_verdict_of_every_number_under_every_cap_combination() {
         failures.len(),
         failures.join("\n")
     );
-}
-
-/// The i386 `getpid` (20) through `int 0x80`; 20 is `writev` on x86_64,
-/// which the policy allows.
-fn int80_getpid() -> i32 {
-    let ret: i32;
-    // SAFETY: i386 getpid takes no argument and touches no memory. The
-    // 32-bit entry may clobber r8-r11 on old kernels.
-    unsafe {
-        core::arch::asm!(
-            "int 0x80",
-            inlateout("eax") 20 => ret,
-            out("r8") _, out("r9") _, out("r10") _, out("r11") _,
-            options(nostack),
-        );
-    }
-    ret
 }
 
 /// An i386 call gets the deny verdict even with every cap granted.

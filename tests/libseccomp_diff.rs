@@ -53,13 +53,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use libseccomp::{
-    arch_numbers, arch_token, native_token, resolve_name, resolve_num, sweep, version, Filter, Rng,
+    arch_numbers, arch_token, native_token, resolve_name, resolve_num, sweep, version, Filter,
     SCMP_ACT_KILL_PROCESS, SCMP_FLTATR_ACT_BADARCH, SCMP_FLTATR_CTL_OPTIMIZE,
 };
 use seccomp_policy::bpf::{SockFilter, SECCOMP_RET_ALLOW};
 use seccomp_policy::builder::{build, Action};
 use seccomp_policy::sim::{check, run, SeccompData};
 use seccomp_policy::Arch;
+use seccomp_policy_suite::Rng;
 
 /// The architectures both libseccomp 2.5.4 and the builder support.
 const ARCHES: [Arch; 8] = [

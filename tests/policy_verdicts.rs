@@ -57,24 +57,7 @@ fn reference(arch: Arch, file: &PolicyFile) -> (Vec<BTreeSet<u32>>, String) {
         );
     };
     let numbers = arch_numbers(token, arch.name());
-    // Resolve base and each cap once; a combination is a union of those.
-    let base = resolve_names(token, &numbers, file.base.iter().map(String::as_str));
-    let caps: Vec<_> = file
-        .caps
-        .iter()
-        .map(|(_, l)| resolve_names(token, &numbers, l.iter().map(String::as_str)))
-        .collect();
-    let sets = (0..combos)
-        .map(|bits| {
-            let mut s = base.numbers.clone();
-            for (i, c) in caps.iter().enumerate() {
-                if bits & (1 << i) != 0 {
-                    s.extend(&c.numbers);
-                }
-            }
-            s
-        })
-        .collect();
+    let sets = file.combination_sets(token, &numbers);
     let all = resolve_names(token, &numbers, file.all_names());
     (
         sets,

@@ -381,23 +381,31 @@ impl PolicyFile {
     pub fn all_names(&self) -> BTreeSet<&str> {
         self.names(u64::MAX)
     }
-}
 
-/// SplitMix64: a small deterministic generator for reproducible random cases.
-pub struct Rng(pub u64);
-
-impl Rng {
-    /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (`n > 0`).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+    /// The allowed numbers for every cap combination (index = cap bits), by
+    /// libseccomp's resolution of the file's names on one architecture.
+    /// Base and each cap are resolved once; a combination is their union.
+    pub fn combination_sets(
+        &self,
+        token: u32,
+        numbers: &BTreeMap<u32, String>,
+    ) -> Vec<BTreeSet<u32>> {
+        let base = resolve_names(token, numbers, self.base.iter().map(String::as_str));
+        let caps: Vec<Resolved> = self
+            .caps
+            .iter()
+            .map(|(_, l)| resolve_names(token, numbers, l.iter().map(String::as_str)))
+            .collect();
+        (0..1u64 << caps.len())
+            .map(|bits| {
+                let mut s = base.numbers.clone();
+                for (i, c) in caps.iter().enumerate() {
+                    if bits & (1 << i) != 0 {
+                        s.extend(&c.numbers);
+                    }
+                }
+                s
+            })
+            .collect()
     }
 }
