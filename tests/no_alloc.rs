@@ -1,0 +1,100 @@
+//! Building a program for caps chosen at run time, and installing it, must
+//! not touch the heap: both may run between `fork` and `exec`, where the
+//! allocator's lock may be held by a thread that no longer exists. A global
+//! allocator that counts every call on this thread proves it.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use seccomp_policy::builder::Action;
+use seccomp_policy::install::{apply, InstallError};
+use seccomp_policy::spawn::{spawn_program, Outcome};
+use seccomp_policy::{Arch, Program};
+use seccomp_policy_suite::in_child;
+
+seccomp_policy::seccomp_policy!("policy/seccomp.toml");
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards to the system allocator; counting has no effect on it.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations made on this thread while `f` runs.
+fn allocations_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let before = ALLOCATIONS.with(Cell::get);
+    let value = f();
+    (value, ALLOCATIONS.with(Cell::get) - before)
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    let (_, n) = allocations_during(|| std::hint::black_box(vec![1u8; 64]));
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn building_for_any_cap_set_does_not_allocate() {
+    for arch in Arch::ALL {
+        let policy = POLICY.arch(arch).unwrap();
+        for bits in 0..=Cap::ALL.bits() {
+            let (prog, n) = allocations_during(|| {
+                policy.program::<PROGRAM_CAPACITY>(bits, &[], Action::KillProcess)
+            });
+            assert!(prog.is_ok());
+            assert_eq!(n, 0, "{} caps {bits:#x}: {n} allocations", arch.name());
+        }
+    }
+    let (prog, n) = allocations_during(|| {
+        spawn_program::<PROGRAM_CAPACITY>(&POLICY, Cap::ALL.bits(), Action::KillProcess)
+    });
+    assert!(prog.is_ok());
+    assert_eq!(n, 0, "spawn_program: {n} allocations");
+}
+
+#[test]
+fn installing_does_not_allocate_on_success_or_failure() {
+    let prog = program(Arch::NATIVE.unwrap(), Cap::ALL).unwrap();
+    // In a child: the filter must not land on the test runner.
+    let report = in_child(move |_| {
+        let (result, n) = allocations_during(|| apply(prog.as_slice()));
+        match result {
+            Ok(()) => n as i32,
+            Err(_) => 100,
+        }
+    });
+    assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+
+    let report = in_child(|_| {
+        let empty = Program::<4>::empty();
+        let (err, n) = allocations_during(|| {
+            // The same conversion the spawn hook makes for a failed install.
+            apply(empty.as_slice()).map_err(std::io::Error::from)
+        });
+        match err {
+            Err(e) if e.raw_os_error() == Some(InstallError::EmptyProgram.errno().raw()) => {
+                n as i32
+            }
+            _ => 100,
+        }
+    });
+    assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+}
