@@ -1,10 +1,45 @@
 //! Compile-time seccomp-BPF filters from a TOML syscall allowlist.
 //!
 //! `seccomp_policy!("policy/seccomp.toml")` reads the policy while the crate
-//! compiles, checks it, resolves every syscall name to its number on every
-//! supported [`Arch`], and expands to const tables from which this crate's
-//! `const fn` builder makes classic-BPF programs. At run time nothing is left
-//! to parse or allocate: a program is installed with `prctl` and `seccomp`.
+//! compiles, checks it (every mistake is a compile error naming the file, line
+//! and column), resolves every syscall name to its number on every supported
+//! [`Arch`], and expands to const tables from which this crate's `const fn`
+//! [`builder`] makes classic-BPF programs. At run time nothing is left to parse
+//! or allocate: a program is installed with `prctl` and `seccomp`
+//! ([`install`]), or in a child just before `execve` ([`spawn`]).
+//!
+//! ```no_run
+//! use std::process::Command;
+//! use seccomp_policy::spawn::{CommandExt as _, Outcome};
+//!
+//! // The path is relative to the invoking crate's Cargo.toml.
+//! seccomp_policy::seccomp_policy!("../policy/seccomp.toml");
+//!
+//! let mut cmd = Command::new("/usr/bin/python3");
+//! cmd.args(["-c", "print('hello')"]);
+//! cmd.sandbox(&POLICY, Cap::SSRF.bits()).expect("the policy builds for this architecture");
+//! let outcome = Outcome::from(cmd.status().expect("spawns"));
+//! println!("{outcome}");
+//! ```
+//!
+//! A fixed cap set can be a `static`, built while the crate compiles:
+//!
+//! ```
+//! # seccomp_policy::seccomp_policy!("../policy/seccomp.toml");
+//! use seccomp_policy::Arch;
+//!
+//! static SSRF_X86_64: PolicyProgram = match program(Arch::X86_64, Cap::SSRF) {
+//!     Ok(p) => p,
+//!     Err(e) => panic!("{}", e.message()),
+//! };
+//! assert!(SSRF_X86_64.len() < 300);
+//! ```
+//!
+//! Modules: [`bpf`] (instructions and buffers), [`arch`] (architectures),
+//! [`builder`] (the `const fn` program builder), [`policy`] (the tables the
+//! macro emits), [`install`] and [`spawn`] (run time), [`audit`] (which call a
+//! filter denied, from the kernel log), [`sim`] (a seccomp BPF interpreter for
+//! tests and tools).
 #![warn(missing_docs)]
 
 pub mod arch;
