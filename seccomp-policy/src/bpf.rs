@@ -206,6 +206,13 @@ impl<const N: usize> Program<N> {
         true
     }
 
+    /// Sets the length to `len` (at most `N`), keeping the instructions
+    /// below it: those never written are zero. For a builder that writes
+    /// the instructions in place afterwards.
+    pub(crate) const fn set_len(&mut self, len: usize) {
+        self.len = if len < N { len } else { N };
+    }
+
     /// Overwrites instruction `at` if it has already been pushed; `false`
     /// (and no change) otherwise. Never panics.
     pub const fn try_set(&mut self, at: usize, insn: SockFilter) -> bool {

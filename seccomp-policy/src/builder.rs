@@ -119,6 +119,8 @@ pub enum BuildError {
     },
     /// An input set is not sorted in ascending order (equal neighbours are fine).
     Unsorted,
+    /// More than [`MAX_SETS`] input sets.
+    TooManySets,
 }
 
 impl BuildError {
@@ -132,6 +134,9 @@ impl BuildError {
                 "seccomp filter does not fit the program buffer: raise its capacity (see capacity_for)"
             }
             BuildError::Unsorted => "syscall number set is not sorted in ascending order",
+            BuildError::TooManySets => {
+                "too many syscall number sets: at most MAX_SETS (66) can be joined"
+            }
         }
     }
 }
@@ -147,7 +152,7 @@ impl fmt::Display for BuildError {
                 f,
                 "seccomp filter needs {needed} instructions but the program buffer holds {capacity}"
             ),
-            BuildError::Unsorted => f.write_str(self.message()),
+            BuildError::Unsorted | BuildError::TooManySets => f.write_str(self.message()),
         }
     }
 }
@@ -218,45 +223,48 @@ pub const fn capacity_for(max_numbers: usize) -> usize {
     }
 }
 
-/// Index of the first element `>= x` in the sorted slice `s` (`s.len()` if none).
-const fn lower_bound(s: &[u32], x: u64) -> usize {
-    let mut lo = 0;
-    let mut hi = s.len();
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if (s[mid] as u64) < x {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    lo
+/// The most sets [`build`] joins: a base, an extra list and 64 caps.
+pub const MAX_SETS: usize = 66;
+
+/// The union of sorted sets, read in ascending order with one cursor per set,
+/// so a whole walk costs one pass over every set.
+struct Union<'a> {
+    sets: &'a [&'a [u32]],
+    /// Per set, the index of its first element not yet passed.
+    cursors: [usize; MAX_SETS],
 }
 
-/// The smallest member of the union of `sets` that is `>= x`.
-const fn next_member(sets: &[&[u32]], x: u64) -> Option<u32> {
-    let mut best: Option<u32> = None;
-    let mut i = 0;
-    while i < sets.len() {
-        let s = sets[i];
-        let j = lower_bound(s, x);
-        if j < s.len() {
-            let v = s[j];
-            best = match best {
-                Some(b) if b <= v => Some(b),
-                _ => Some(v),
-            };
+impl<'a> Union<'a> {
+    /// `sets.len()` must be at most [`MAX_SETS`].
+    const fn new(sets: &'a [&'a [u32]]) -> Self {
+        Union {
+            sets,
+            cursors: [0; MAX_SETS],
         }
-        i += 1;
     }
-    best
-}
 
-/// Whether `x` is in the union of `sets`.
-const fn contains(sets: &[&[u32]], x: u64) -> bool {
-    match next_member(sets, x) {
-        Some(v) => v as u64 == x,
-        None => false,
+    /// The smallest member `>= x`. Calls must not decrease `x`: cursors only
+    /// move forward.
+    const fn next_at_least(&mut self, x: u64) -> Option<u32> {
+        let mut best: Option<u32> = None;
+        let mut i = 0;
+        while i < self.sets.len() {
+            let set = self.sets[i];
+            let mut c = self.cursors[i];
+            while c < set.len() && (set[c] as u64) < x {
+                c += 1;
+            }
+            self.cursors[i] = c;
+            if c < set.len() {
+                let v = set[c];
+                best = match best {
+                    Some(b) if b <= v => Some(b),
+                    _ => Some(v),
+                };
+            }
+            i += 1;
+        }
+        best
     }
 }
 
@@ -266,7 +274,7 @@ const fn contains(sets: &[&[u32]], x: u64) -> bool {
 /// at 0: the start `lo` of an allowed range, or `hi + 1` after it. Verdicts
 /// alternate at each boundary.
 struct Boundaries<'a> {
-    sets: &'a [&'a [u32]],
+    union: Union<'a>,
     /// The next number to look at (up to 2^32).
     pos: u64,
     /// Whether `pos` is inside an allowed range.
@@ -276,10 +284,11 @@ struct Boundaries<'a> {
 impl<'a> Boundaries<'a> {
     /// A walk from 0; also tells whether the interval at 0 is allowed.
     const fn new(sets: &'a [&'a [u32]]) -> (Self, bool) {
-        let inside = contains(sets, 0);
+        let mut union = Union::new(sets);
+        let inside = matches!(union.next_at_least(0), Some(0));
         (
             Boundaries {
-                sets,
+                union,
                 pos: 0,
                 inside,
             },
@@ -292,8 +301,11 @@ impl<'a> Boundaries<'a> {
         if self.inside {
             // Find the end of the run starting at `pos`.
             let mut end = self.pos;
-            while end < u32::MAX as u64 && contains(self.sets, end + 1) {
-                end += 1;
+            while end < u32::MAX as u64 {
+                match self.union.next_at_least(end + 1) {
+                    Some(v) if v as u64 == end + 1 => end += 1,
+                    _ => break,
+                }
             }
             self.inside = false;
             self.pos = end + 1;
@@ -303,7 +315,7 @@ impl<'a> Boundaries<'a> {
                 Some((end + 1) as u32)
             }
         } else {
-            match next_member(self.sets, self.pos) {
+            match self.union.next_at_least(self.pos) {
                 Some(lo) => {
                     self.inside = true;
                     self.pos = lo as u64;
@@ -323,61 +335,113 @@ const fn ret(k: u32) -> SockFilter {
     SockFilter::stmt(BPF_RET | BPF_K, k)
 }
 
-/// Fills the tree over `count` intervals at `pos`, visiting intervals and
-/// boundaries in ascending (in-order) order so the union is walked once.
-/// `verdict` is whether the current interval is allowed; it flips at each
-/// boundary. Returns `false` if the walk and the layout disagree (which would
-/// be a bug, reported as an error rather than a panic).
-const fn fill<const N: usize>(
-    prog: &mut Program<N>,
-    walk: &mut Boundaries<'_>,
-    verdict: &mut bool,
+/// Writes the decision tree into a program whose length is already set.
+struct Tree<'a, 'p, const N: usize> {
+    prog: &'p mut Program<N>,
+    /// The union's boundaries in ascending order, and the next one to use.
+    bounds: &'a [u32],
+    next_bound: usize,
+    /// Whether the interval being written is allowed; flips at each boundary.
+    verdict: bool,
+    /// The deny action's return value.
     deny: u32,
-    count: usize,
-    pos: usize,
-) -> bool {
-    if count == 1 {
-        let k = if *verdict { SECCOMP_RET_ALLOW } else { deny };
-        return prog.try_set(pos, ret(k));
+    levels: Levels,
+}
+
+impl<const N: usize> Tree<'_, '_, N> {
+    /// Fills the tree over `count` intervals at `pos` (a subtree at `depth`),
+    /// visiting intervals and boundaries in ascending (in-order) order so the
+    /// union is walked once. Returns `false` if the walk and the layout
+    /// disagree (which would be a bug, reported as an error rather than a
+    /// panic).
+    const fn fill(&mut self, depth: usize, count: usize, pos: usize) -> bool {
+        if count == 1 {
+            let k = if self.verdict {
+                SECCOMP_RET_ALLOW
+            } else {
+                self.deny
+            };
+            return self.prog.try_set(pos, ret(k));
+        }
+        let lower = count / 2;
+        let lower_size = match self.levels.size(depth + 1, lower) {
+            Some(size) => size,
+            None => return false,
+        };
+        let long = lower_size > MAX_JUMP;
+        let lower_pos = pos + 1 + if long { 1 } else { 0 };
+        if !self.fill(depth + 1, lower, lower_pos) {
+            return false;
+        }
+        if self.next_bound >= self.bounds.len() {
+            return false;
+        }
+        let boundary = self.bounds[self.next_bound];
+        self.next_bound += 1;
+        self.verdict = !self.verdict;
+        let ok = if long {
+            // jt = 0 lands on the `ja` that skips the lower half; jf = 1 skips the `ja`.
+            self.prog.try_set(
+                pos,
+                SockFilter::jump(BPF_JMP | BPF_JGE | BPF_K, boundary, 0, 1),
+            ) && self.prog.try_set(
+                pos + 1,
+                SockFilter::stmt(BPF_JMP | BPF_JA, lower_size as u32),
+            )
+        } else {
+            self.prog.try_set(
+                pos,
+                SockFilter::jump(BPF_JMP | BPF_JGE | BPF_K, boundary, lower_size as u8, 0),
+            )
+        };
+        ok && self.fill(depth + 1, count - lower, lower_pos + lower_size)
     }
-    let lower = count / 2;
-    let lower_size = tree_size(lower);
-    let long = lower_size > MAX_JUMP;
-    let lower_pos = pos + 1 + if long { 1 } else { 0 };
-    if !fill(prog, walk, verdict, deny, lower, lower_pos) {
-        return false;
+}
+
+/// The tree sizes at each depth, so a node finds its lower half's size in
+/// constant time.
+///
+/// Splitting `n` intervals in halves leaves, at depth `d`, subtrees of
+/// `n >> d` or `(n >> d) + 1` intervals only; `sizes[d]` holds their sizes.
+struct Levels {
+    counts: [usize; Levels::MAX_DEPTH],
+    sizes: [(usize, usize); Levels::MAX_DEPTH],
+}
+
+impl Levels {
+    /// Deeper than any tree of at most 2^32 + 1 intervals.
+    const MAX_DEPTH: usize = 40;
+
+    const fn new(n: usize) -> Levels {
+        let mut levels = Levels {
+            counts: [0; Levels::MAX_DEPTH],
+            sizes: [(0, 0); Levels::MAX_DEPTH],
+        };
+        let mut d = 0;
+        while d < Levels::MAX_DEPTH {
+            let k = n >> d;
+            levels.counts[d] = k;
+            levels.sizes[d] = if k == 0 { (0, 1) } else { tree_sizes(k) };
+            d += 1;
+        }
+        levels
     }
-    let boundary = match walk.next() {
-        Some(b) => b,
-        None => return false,
-    };
-    *verdict = !*verdict;
-    let ok = if long {
-        // jt = 0 lands on the `ja` that skips the lower half; jf = 1 skips the `ja`.
-        prog.try_set(
-            pos,
-            SockFilter::jump(BPF_JMP | BPF_JGE | BPF_K, boundary, 0, 1),
-        ) && prog.try_set(
-            pos + 1,
-            SockFilter::stmt(BPF_JMP | BPF_JA, lower_size as u32),
-        )
-    } else {
-        prog.try_set(
-            pos,
-            SockFilter::jump(BPF_JMP | BPF_JGE | BPF_K, boundary, lower_size as u8, 0),
-        )
-    };
-    if !ok {
-        return false;
+
+    /// The size of a subtree of `count` intervals at `depth`; `None` if no
+    /// such subtree exists there (a bug, reported rather than panicking).
+    const fn size(&self, depth: usize, count: usize) -> Option<usize> {
+        if depth >= Levels::MAX_DEPTH {
+            return None;
+        }
+        let k = self.counts[depth];
+        if count == k {
+            Some(self.sizes[depth].0)
+        } else if count == k + 1 {
+            Some(self.sizes[depth].1)
+        } else {
+            None
+        }
     }
-    fill(
-        prog,
-        walk,
-        verdict,
-        deny,
-        count - lower,
-        lower_pos + lower_size,
-    )
 }
 
 /// Builds the allowlist filter for `arch` into a `Program<N>`.
@@ -399,6 +463,7 @@ const fn fill<const N: usize>(
 /// program that denies everything.
 ///
 /// Errors: [`BuildError::Unsorted`] for an unsorted set,
+/// [`BuildError::TooManySets`] for more than [`MAX_SETS`] sets,
 /// [`BuildError::TooLong`] past [`BPF_MAXINSNS`] instructions,
 /// [`BuildError::BufferTooSmall`] past `N`. It never allocates and never
 /// panics; [`capacity_for`] gives a sufficient `N`.
@@ -408,6 +473,9 @@ pub const fn build<const N: usize>(
     deny: Action,
 ) -> Result<Program<N>, BuildError> {
     // Validate the input.
+    if sets.len() > MAX_SETS {
+        return Err(BuildError::TooManySets);
+    }
     let mut i = 0;
     while i < sets.len() {
         let s = sets[i];
@@ -421,10 +489,16 @@ pub const fn build<const N: usize>(
         i += 1;
     }
 
-    // Count the intervals to know the length before writing anything.
-    let (mut walk, _) = Boundaries::new(sets);
+    // Walk the union once, keeping the boundaries (at most one per
+    // instruction of a program that fits) and counting the intervals to know
+    // the length before writing anything.
+    let (mut walk, starts_allowed) = Boundaries::new(sets);
+    let mut bounds = [0u32; N];
     let mut intervals = 1usize;
-    while walk.next().is_some() {
+    while let Some(b) = walk.next() {
+        if intervals <= N {
+            bounds[intervals - 1] = b;
+        }
         intervals += 1;
     }
     let needed = HEADER + tree_size(intervals);
@@ -447,16 +521,12 @@ pub const fn build<const N: usize>(
         SockFilter::stmt(BPF_LD | BPF_W | BPF_ABS, SECCOMP_DATA_NR),
     ];
     let mut i = 0;
-    while i < needed {
-        let insn = if i < HEADER { header[i] } else { ret(deny) };
-        if !prog.push(insn) {
-            return Err(BuildError::BufferTooSmall {
-                needed,
-                capacity: N,
-            });
-        }
+    while i < HEADER {
+        prog.push(header[i]);
         i += 1;
     }
+    // The tree below writes every instruction from HEADER to `needed`.
+    prog.set_len(needed);
 
     // The tree covers all of 0..=u32::MAX: the last interval runs from the
     // end of the highest allowed range to u32::MAX and is denied, which is
@@ -464,8 +534,15 @@ pub const fn build<const N: usize>(
     // end up. No separate x32 test is needed, so an allowed number runs
     // exactly 3 header instructions, one `jge` per level (plus any `ja`),
     // and its `ret`.
-    let (mut walk, mut verdict) = Boundaries::new(sets);
-    if !fill(&mut prog, &mut walk, &mut verdict, deny, intervals, HEADER) {
+    let mut tree = Tree {
+        prog: &mut prog,
+        bounds: bounds.split_at(intervals - 1).0,
+        next_bound: 0,
+        verdict: starts_allowed,
+        deny,
+        levels: Levels::new(intervals),
+    };
+    if !tree.fill(0, intervals, HEADER) {
         // Unreachable: the layout was sized from the same walk. Report it
         // rather than hand out a half-written program.
         return Err(BuildError::BufferTooSmall {
@@ -484,6 +561,17 @@ mod tests {
 
     fn prog(sets: &[&[u32]]) -> Program<4096> {
         build::<4096>(Arch::X86_64, sets, Action::KillProcess).unwrap()
+    }
+
+    #[test]
+    fn more_sets_than_max_sets_is_an_error() {
+        let one: &[u32] = &[1];
+        let sets = [one; MAX_SETS + 1];
+        assert_eq!(
+            build::<64>(Arch::X86_64, &sets, Action::KillProcess),
+            Err(BuildError::TooManySets)
+        );
+        assert!(build::<64>(Arch::X86_64, &sets[..MAX_SETS], Action::KillProcess).is_ok());
     }
 
     #[test]

@@ -10,7 +10,10 @@ use core::fmt;
 
 use crate::arch::Arch;
 use crate::bpf::Program;
-use crate::builder::{build, Action, BuildError};
+use crate::builder::{build, Action, BuildError, MAX_SETS};
+
+// Base, extra and every cap fit the builder's sets.
+const _: () = assert!(MAX_SETS == MAX_CAPS + 2);
 
 /// Most caps a policy can have: one bit each in a `u64`.
 pub const MAX_CAPS: usize = 64;
@@ -166,7 +169,7 @@ impl ArchPolicy {
         deny: Action,
     ) -> Result<Program<N>, BuildError> {
         let empty: &[u32] = &[];
-        let mut sets: [&[u32]; MAX_CAPS + 2] = [empty; MAX_CAPS + 2];
+        let mut sets: [&[u32]; MAX_SETS] = [empty; MAX_SETS];
         sets[0] = self.base;
         sets[1] = extra;
         let mut n = 2;
