@@ -40,7 +40,15 @@ pub fn expand(e: &Expansion) -> TokenStream {
         .map(|s| Ident::new(s.table.variant, Span::call_site()))
         .collect();
     let arch_indices = 0..e.sets.len();
-    let n_arches = e.sets.len();
+    let base_consts: Vec<Ident> = e
+        .sets
+        .iter()
+        .map(|s| format_ident!("{}", s.table.variant.to_uppercase()))
+        .collect();
+    let base_docs = e
+        .sets
+        .iter()
+        .map(|s| format!("The {} program with no caps.", s.table.arch));
 
     let (cap_items, caps_param, caps_bits) = match e.cap_type {
         None => (cap_type(e), quote!(Cap), quote!(caps.0)),
@@ -91,14 +99,22 @@ pub fn expand(e: &Expansion) -> TokenStream {
 
         #syscall_names
 
-        /// The program with no caps for every architecture, built while the crate
-        /// compiles (in the order of `Arch::ALL`).
-        pub const BASE_PROGRAMS: [PolicyProgram; #n_arches] = [
-            #(match program(::seccomp_policy::Arch::#arch_variants, #no_caps) {
-                ::core::result::Result::Ok(p) => p,
-                ::core::result::Result::Err(e) => ::core::panic!("{}", e.message()),
-            },)*
-        ];
+        /// The program with no caps of each architecture, as consts built while
+        /// the crate compiles. Associated consts are evaluated only where they
+        /// are used, so an unused architecture costs no compile time.
+        pub struct BaseProgram;
+
+        #[allow(dead_code)]
+        impl BaseProgram {
+            #(
+                #[doc = #base_docs]
+                pub const #base_consts: PolicyProgram =
+                    match program(::seccomp_policy::Arch::#arch_variants, #no_caps) {
+                        ::core::result::Result::Ok(p) => p,
+                        ::core::result::Result::Err(e) => ::core::panic!("{}", e.message()),
+                    };
+            )*
+        }
     }
 }
 

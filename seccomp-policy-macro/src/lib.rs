@@ -29,7 +29,8 @@ use proc_macro::TokenStream;
 /// form, which has `cap_bits(caps) -> u64` instead), `POLICY` (a
 /// `seccomp_policy::policy::Policy` with every architecture's sorted numbers
 /// and the names it lacks), `PROGRAM_CAPACITY` and `PolicyProgram`, the
-/// `const fn program(arch, caps)`, `BASE_PROGRAMS`, and `syscall_name(arch, nr)`.
+/// `const fn program(arch, caps)`, `BaseProgram::X86_64` (and one const per
+/// architecture), and `syscall_name(arch, nr)`.
 ///
 /// Every mistake in the file (syntax, unknown keys, wrong types, unknown or
 /// duplicated syscalls, bad cap names) is a compile error naming the file, line

@@ -39,6 +39,7 @@ fn main() {
     assert_eq!(verdict(ssrf, 41), bpf::SECCOMP_RET_ALLOW);
     assert_eq!(verdict(ssrf, 258), bpf::SECCOMP_RET_ALLOW);
     assert_eq!(verdict(ssrf, 59), bpf::SECCOMP_RET_KILL_PROCESS);
-    let base = BASE_PROGRAMS[0].as_slice();
+    let base = BaseProgram::X86_64.as_slice();
+    assert_eq!(base, program(Arch::X86_64, Cap::NONE).unwrap().as_slice());
     assert_eq!(verdict(base, 41), bpf::SECCOMP_RET_KILL_PROCESS);
 }
