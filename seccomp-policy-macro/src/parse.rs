@@ -102,7 +102,9 @@ impl KnownSyscalls<'_> {
 }
 
 fn parse_with(source: &str, known: &KnownSyscalls<'_>) -> Result<Policy, Vec<Diagnostic>> {
-    let (doc, toml_errors) = DeTable::parse_recoverable(source);
+    let (doc, mut toml_errors) = DeTable::parse_recoverable(source);
+    // The parser reports in its own order; errors are promised by position.
+    toml_errors.sort_by_key(|e| e.span().map_or(0, |span| span.start));
     let mut checker = Checker {
         source,
         known,
@@ -848,6 +850,17 @@ mod tests {
         let errs = errors(&src);
         assert_eq!(errs.len(), MAX_SYNTAX_ERRORS + 1);
         assert!(errs[MAX_SYNTAX_ERRORS].contains("more TOML syntax errors from here on"));
+    }
+
+    #[test]
+    fn syntax_errors_come_sorted_by_position() {
+        // Found by fuzzing: the parser reported `!\r` as 1:2, 1:3, 1:1.
+        let errs = parse_policy("!\r").unwrap_err();
+        let locs: Vec<_> = errs.iter().map(|d| d.loc).collect();
+        let mut sorted = locs.clone();
+        sorted.sort();
+        assert!(locs.len() > 1, "{locs:?}");
+        assert_eq!(locs, sorted);
     }
 
     #[test]
