@@ -1,0 +1,134 @@
+//! What both targets check about one policy text, beyond not panicking.
+//!
+//! Included by path from each target, next to the macro crate's front-end
+//! modules, so `crate::parse` and friends are those modules.
+
+// Each target uses only part of this.
+#![allow(dead_code)]
+
+use proc_macro2::Span;
+
+use crate::model::{Loc, Policy};
+use crate::{diag, expand, parse, resolve};
+
+pub const DISPLAY: &str = "policy/fuzz.toml";
+
+/// Parses `source` and, if it is a policy, resolves and expands it; if not,
+/// renders every error. Returns the parse result for target-specific checks.
+///
+/// Not checked here: that errors come sorted by position, as `parse_policy`
+/// promises. TOML syntax errors come in the parser's order (`!\r` gives 1:2,
+/// 1:3, 1:1; see `fuzz/regressions/`), so only `policy_structured`, which
+/// writes no syntax errors, checks the order.
+pub fn check_source(source: &str, forms: Forms) -> Result<Policy, Vec<diag::Diagnostic>> {
+    let result = parse::parse_policy(source);
+    match &result {
+        Ok(policy) => check_policy(policy, forms),
+        Err(diags) => check_diagnostics(source, diags),
+    }
+    result
+}
+
+/// Which forms of the macro call to expand a policy for: each expansion
+/// costs milliseconds under the sanitizers, most of it the fixed items.
+#[derive(Clone, Copy)]
+pub enum Forms {
+    /// `seccomp_policy!("...")` and `seccomp_policy!("...", cap = crate::Cap)`.
+    Both,
+    /// Only `seccomp_policy!("...")`, which emits the `Cap` type.
+    Default,
+    /// Only the bound form, `cap = crate::Cap`.
+    Bound,
+}
+
+fn check_policy(policy: &Policy, forms: Forms) {
+    assert!(policy.caps.len() <= parse::MAX_CAPS, "more caps than bits");
+    let sets = resolve::resolve(policy);
+    for arch in &sets {
+        let lists = std::iter::once(&arch.base).chain(&arch.caps);
+        for numbers in lists {
+            assert!(
+                numbers.windows(2).all(|w| w[0] < w[1]),
+                "{}: numbers not sorted and unique",
+                arch.table.arch
+            );
+        }
+        assert!(arch.missing.windows(2).all(|w| w[0] < w[1]));
+        assert!(arch.union_len() <= arch.table.syscalls.len());
+    }
+    // The bound form's `cap = crate::Cap`; syn's types are not `Sync`, so it
+    // is made here rather than kept in a static.
+    let cap_path: syn::Path = syn::parse_str("crate::Cap").expect("a valid path");
+    let cap_types = match forms {
+        Forms::Both => &[None, Some(&cap_path)][..],
+        Forms::Default => &[None][..],
+        Forms::Bound => &[Some(&cap_path)][..],
+    };
+    for &cap_type in cap_types {
+        let tokens = expand::expand(&expand::Expansion {
+            display_path: DISPLAY,
+            abs_path: "/nonexistent/policy/fuzz.toml",
+            policy,
+            sets: &sets,
+            cap_type,
+        });
+        // Printing walks every token, literals included.
+        let _ = tokens.to_string();
+    }
+}
+
+fn check_diagnostics(source: &str, diags: &[diag::Diagnostic]) {
+    assert!(!diags.is_empty(), "an error result without a diagnostic");
+    let lines = source.matches('\n').count() + 1;
+    let in_file = |loc: Loc| loc.line >= 1 && loc.line <= lines && loc.col >= 1;
+    for d in diags {
+        if let Some(loc) = d.loc {
+            assert!(in_file(loc), "{loc:?} is outside a file of {lines} lines");
+        }
+        for note in &d.notes {
+            if let Some(loc) = note.loc {
+                assert!(in_file(loc), "note at {loc:?} outside {lines} lines");
+            }
+        }
+        assert!(!d.message.is_empty());
+        let _ = d.render(DISPLAY);
+    }
+    let tokens = diag::to_compile_errors(diags, DISPLAY, Span::call_site());
+    let _ = tokens.to_string();
+}
+
+/// Writes `data` to a file of this process's own, has `read_policy` read it
+/// and removes it again, so the file-reading path sees the raw bytes too.
+pub fn check_file(data: &[u8]) {
+    let path = scratch_file();
+    if std::fs::write(path, data).is_err() {
+        return; // No scratch space: the in-memory checks still ran.
+    }
+    let read = parse::read_policy(path, DISPLAY);
+    let _ = std::fs::remove_file(path);
+    match read {
+        Ok(source) => assert_eq!(source.as_bytes(), data, "read_policy changed the text"),
+        Err(diag) => {
+            assert!(
+                std::str::from_utf8(data).is_err(),
+                "read_policy rejected UTF-8: {}",
+                diag.render(DISPLAY)
+            );
+            let _ = diag::to_compile_errors(&[diag], DISPLAY, Span::call_site()).to_string();
+        }
+    }
+}
+
+/// On tmpfs when there is one.
+fn scratch_file() -> &'static std::path::Path {
+    static FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let shm = std::path::Path::new("/dev/shm");
+        let dir = if shm.is_dir() {
+            shm.to_path_buf()
+        } else {
+            std::env::temp_dir()
+        };
+        dir.join(format!("seccomp-policy-fuzz-{}.toml", std::process::id()))
+    })
+}
