@@ -192,6 +192,25 @@ impl Rng {
     }
 }
 
+/// Whether this kernel runs i386 calls from a 64-bit process (it may be
+/// built without IA32 emulation): `int 0x80` getpid in an unfiltered child
+/// must return the child's pid. `Err` holds how the probe ended otherwise.
+#[cfg(target_arch = "x86_64")]
+pub fn i386_emulation_works() -> Result<(), ChildReport> {
+    let control = in_child(|out| {
+        // SAFETY: plain system call.
+        let pid = unsafe { libc::getpid() };
+        let r = int80_getpid();
+        let _ = fmt::Write::write_fmt(out, format_args!("{r}"));
+        i32::from(r != pid)
+    });
+    if control.outcome == Outcome::Exited(0) {
+        Ok(())
+    } else {
+        Err(control)
+    }
+}
+
 /// The i386 `getpid` (number 20) made through `int 0x80` from this 64-bit
 /// process; 20 is `writev` on x86_64.
 #[cfg(target_arch = "x86_64")]
