@@ -15,11 +15,6 @@ pub const DISPLAY: &str = "policy/fuzz.toml";
 
 /// Parses `source` and, if it is a policy, resolves and expands it; if not,
 /// renders every error. Returns the parse result for target-specific checks.
-///
-/// Not checked here: that errors come sorted by position, as `parse_policy`
-/// promises. TOML syntax errors come in the parser's order (`!\r` gives 1:2,
-/// 1:3, 1:1; see `fuzz/regressions/`), so only `policy_structured`, which
-/// writes no syntax errors, checks the order.
 pub fn check_source(source: &str, forms: Forms) -> Result<Policy, Vec<diag::Diagnostic>> {
     let result = parse::parse_policy(source);
     match &result {
@@ -79,6 +74,12 @@ fn check_policy(policy: &Policy, forms: Forms) {
 
 fn check_diagnostics(source: &str, diags: &[diag::Diagnostic]) {
     assert!(!diags.is_empty(), "an error result without a diagnostic");
+    // `parse_policy` promises its errors sorted by position.
+    assert!(
+        diags.windows(2).all(|w| w[0].loc <= w[1].loc),
+        "errors out of order: {:?}",
+        diags.iter().map(|d| d.loc).collect::<Vec<_>>()
+    );
     let lines = source.matches('\n').count() + 1;
     let in_file = |loc: Loc| loc.line >= 1 && loc.line <= lines && loc.col >= 1;
     for d in diags {
