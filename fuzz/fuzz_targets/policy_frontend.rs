@@ -8,32 +8,8 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[allow(dead_code)]
-#[path = "../../seccomp-policy-macro/src/diag.rs"]
-mod diag;
-#[allow(dead_code)]
-#[path = "../../seccomp-policy-macro/src/expand.rs"]
-mod expand;
-#[allow(dead_code)]
-#[path = "../../seccomp-policy-macro/src/model.rs"]
-mod model;
-#[allow(dead_code)]
-#[path = "../../seccomp-policy-macro/src/parse.rs"]
-mod parse;
-#[allow(dead_code)]
-#[path = "../../seccomp-policy-macro/src/resolve.rs"]
-mod resolve;
-#[allow(dead_code)]
-#[path = "../../seccomp-policy-macro/src/suggest.rs"]
-mod suggest;
-// A module loaded by `#[path]` owns its directory, so `mod x86_64;` inside
-// `tables/mod.rs` finds `tables/x86_64.rs` as it does in the macro crate.
-#[allow(dead_code)]
-#[path = "../../seccomp-policy-macro/src/tables/mod.rs"]
-mod tables;
-
-#[path = "../common/checks.rs"]
-mod checks;
+// The front-end modules and the shared checks, at the crate root.
+include!("../common/frontend.rs");
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(source) = std::str::from_utf8(data) {

@@ -10,30 +10,8 @@
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 
-#[allow(dead_code)]
-#[path = "../../seccomp-policy-macro/src/diag.rs"]
-mod diag;
-#[allow(dead_code)]
-#[path = "../../seccomp-policy-macro/src/expand.rs"]
-mod expand;
-#[allow(dead_code)]
-#[path = "../../seccomp-policy-macro/src/model.rs"]
-mod model;
-#[allow(dead_code)]
-#[path = "../../seccomp-policy-macro/src/parse.rs"]
-mod parse;
-#[allow(dead_code)]
-#[path = "../../seccomp-policy-macro/src/resolve.rs"]
-mod resolve;
-#[allow(dead_code)]
-#[path = "../../seccomp-policy-macro/src/suggest.rs"]
-mod suggest;
-#[allow(dead_code)]
-#[path = "../../seccomp-policy-macro/src/tables/mod.rs"]
-mod tables;
-
-#[path = "../common/checks.rs"]
-mod checks;
+// The front-end modules and the shared checks, at the crate root.
+include!("../common/frontend.rs");
 
 use model::Loc;
 
