@@ -6,6 +6,8 @@
 //! together with anything it wrote.
 #![warn(missing_docs)]
 
+pub mod libseccomp;
+
 use core::fmt;
 use std::time::{Duration, Instant};
 

@@ -33,8 +33,7 @@
 //! kill the process) kills a child on a denied call.
 #![cfg(target_arch = "x86_64")]
 
-#[path = "support/libseccomp.rs"]
-mod libseccomp;
+use seccomp_policy_suite::libseccomp;
 
 use core::fmt::Write as _;
 use std::collections::BTreeSet;
@@ -129,8 +128,8 @@ fn probe_works() -> bool {
 /// and libseccomp; and the file's cap count.
 fn reference() -> (Vec<BTreeSet<u32>>, usize) {
     let file = PolicyFile::shipped();
-    let token = arch_token("x86_64").unwrap();
-    let numbers = arch_numbers(token, "x86_64");
+    let token = arch_token(Arch::X86_64).unwrap();
+    let numbers = arch_numbers(token, Arch::X86_64);
     let base = resolve_names(token, &numbers, file.base.iter().map(String::as_str));
     assert!(base.absent.is_empty(), "{:?}", base.absent);
     let sets = file.combination_sets(token, &numbers);

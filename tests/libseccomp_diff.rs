@@ -46,8 +46,7 @@
 //!   only when it is exactly ours byte-swapped, and counted. (Whether a
 //!   big-endian host shows it too is not tested here.)
 
-#[path = "support/libseccomp.rs"]
-mod libseccomp;
+use seccomp_policy_suite::libseccomp;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -69,7 +68,7 @@ const ARCHES: [Arch; 8] = [
     Arch::Aarch64,
     Arch::Arm,
     Arch::Riscv64,
-    Arch::Powerpc64le,
+    Arch::Ppc64le,
     Arch::S390x,
     Arch::Mips64el,
 ];
@@ -135,7 +134,7 @@ fn libseccomp_program(
 /// the first-argument values that select a call: `socketcall(2)` calls
 /// 1..=20 (`SYS_SOCKET` .. `SYS_SENDMMSG`), `ipc(2)` calls 1..=24.
 fn multiplexers(arch: Arch, numbers: &BTreeMap<u32, String>) -> Vec<(u32, u64)> {
-    if !matches!(arch, Arch::X86 | Arch::Powerpc64le | Arch::S390x) {
+    if !matches!(arch, Arch::X86 | Arch::Ppc64le | Arch::S390x) {
         return Vec::new();
     }
     let mut v = Vec::new();
@@ -173,9 +172,9 @@ fn compare_arch(arch: Arch, rng: &mut Rng, all_failures: &mut Vec<String>) -> Ta
     let mut failures = Vec::new();
     let mut t = Tally::default();
     let name = arch.name();
-    let token = arch_token(name).unwrap_or_else(|| panic!("libseccomp knows {name}"));
+    let token = arch_token(arch).unwrap_or_else(|| panic!("libseccomp knows {name}"));
     assert_eq!(token, arch.audit_arch(), "{name}: AUDIT_ARCH value");
-    let numbers = arch_numbers(token, name);
+    let numbers = arch_numbers(token, arch);
     // Calls libseccomp cannot name through its native numbers: the native
     // pseudo-number of the name leads back to another name.
     let native = native_token();
@@ -195,7 +194,7 @@ fn compare_arch(arch: Arch, rng: &mut Rng, all_failures: &mut Vec<String>) -> Ta
     t.unnamable = unnamable.len();
     let mux = multiplexers(arch, &numbers);
     let big_endian = token & 0x4000_0000 == 0;
-    let sweep = sweep(name);
+    let sweep = sweep(arch);
     let others: Vec<u32> = Arch::ALL
         .iter()
         .filter(|a| **a != arch)

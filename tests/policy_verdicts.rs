@@ -15,8 +15,7 @@
 //! `ArchPolicy::allows`, the macro's own tables (still a check of the
 //! builder and of the cap wiring, not of the name resolution).
 
-#[path = "support/libseccomp.rs"]
-mod libseccomp;
+use seccomp_policy_suite::libseccomp;
 
 use std::collections::BTreeSet;
 
@@ -41,11 +40,11 @@ fn edges(allowed: &BTreeSet<u32>) -> Vec<u32> {
 /// it was obtained.
 fn reference(arch: Arch, file: &PolicyFile) -> (Vec<BTreeSet<u32>>, String) {
     let combos = 1u64 << file.caps.len();
-    let Some(token) = arch_token(arch.name()) else {
+    let Some(token) = arch_token(arch) else {
         let ap = POLICY.arch(arch).expect("the macro compiles every arch");
         let sets = (0..combos)
             .map(|bits| {
-                sweep(arch.name())
+                sweep(arch)
                     .into_iter()
                     .filter(|&nr| ap.allows(bits, nr))
                     .collect()
@@ -56,7 +55,7 @@ fn reference(arch: Arch, file: &PolicyFile) -> (Vec<BTreeSet<u32>>, String) {
             format!("ArchPolicy::allows (unknown to libseccomp {})", version()),
         );
     };
-    let numbers = arch_numbers(token, arch.name());
+    let numbers = arch_numbers(token, arch);
     let sets = file.combination_sets(token, &numbers);
     let all = resolve_names(token, &numbers, file.all_names());
     (
@@ -92,7 +91,7 @@ fn every_program_gives_the_policy_verdict_for_every_number() {
             .filter(|a| **a != arch)
             .map(|a| a.audit_arch())
             .collect();
-        let numbers = sweep(arch.name());
+        let numbers = sweep(arch);
         let (mut worst, mut total, mut allowed_runs) = (0usize, 0usize, 0usize);
         let (mut longest, mut arch_verdicts) = (0usize, 0usize);
         for bits in 0..combos {
@@ -178,8 +177,8 @@ fn reference_reading_of_the_file_is_sane() {
         .caps
         .iter()
         .any(|(n, l)| n == "HTML_ESCAPE" && l.is_empty()));
-    let token = arch_token("x86_64").unwrap();
-    let numbers = arch_numbers(token, "x86_64");
+    let token = arch_token(Arch::X86_64).unwrap();
+    let numbers = arch_numbers(token, Arch::X86_64);
     let base = resolve_names(token, &numbers, file.base.iter().map(String::as_str));
     let ours: BTreeSet<u32> = POLICY
         .arch(Arch::X86_64)

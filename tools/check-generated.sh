@@ -4,23 +4,25 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-tables=seccomp-policy-macro/src/tables
+tables=seccomp-policy-compiler/src/tables
+arch_facts=seccomp-policy-core/src/arch/generated.rs
 python3 tools/gen-syscall-tables/gen.py
 
 # The generator writes what rustfmt would; keep `cargo fmt --check` quiet.
 for f in "$tables"/*.rs; do
     case "$f" in
-    */mod.rs | */libseccomp_check.rs) ;;
+    */mod.rs) ;;
     *) rustfmt --edition 2021 --check "$f" ;;
     esac
 done
+rustfmt --edition 2021 --check "$arch_facts"
 
 # New, untracked table files count as drift too.
-untracked=$(git ls-files --others --exclude-standard -- "$tables" tools/gen-syscall-tables)
+untracked=$(git ls-files --others --exclude-standard -- "$tables" "$arch_facts" tools/gen-syscall-tables)
 if [ -n "$untracked" ]; then
     echo "untracked generated files:" >&2
     echo "$untracked" >&2
     exit 1
 fi
-git diff --exit-code -- "$tables" tools/gen-syscall-tables/Cargo.lock
+git diff --exit-code -- "$tables" "$arch_facts" tools/gen-syscall-tables/Cargo.lock
 echo "generated syscall tables are up to date"

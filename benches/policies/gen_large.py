@@ -13,7 +13,7 @@ import pathlib
 import random
 import re
 
-TABLES = pathlib.Path(__file__).resolve().parents[2] / "seccomp-policy-macro/src/tables"
+TABLES = pathlib.Path(__file__).resolve().parents[2] / "seccomp-policy-compiler/src/tables"
 ENTRY = re.compile(r'^\s*\("([a-z0-9_]+)", \d+\),$', re.M)
 
 

@@ -10,8 +10,9 @@
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 
-// The front-end modules and the shared checks, at the crate root.
-include!("../common/frontend.rs");
+use seccomp_policy_compiler::{diag, model, parse, tables};
+// The checks both targets share, in this package's library.
+use seccomp_policy_fuzz as checks;
 
 use model::Loc;
 
@@ -496,8 +497,7 @@ fn run(data: &[u8]) -> Result<()> {
     };
     let (base, caps) = gen.policy()?;
     let (source, valid) = (gen.out, gen.valid);
-    let forms = *u.choose(&[checks::Forms::Default, checks::Forms::Bound])?;
-    let result = checks::check_source(&source, forms);
+    let result = checks::check_source(&source);
     let policy = match (result, valid) {
         (Ok(policy), true) => policy,
         (Err(_), false) => return Ok(()),

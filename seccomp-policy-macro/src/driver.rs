@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::{Span, TokenStream};
 
-use crate::diag::{self, Diagnostic};
+use seccomp_policy_compiler::{parse, resolve, source, Diagnostic};
+
+use crate::compile_errors::to_compile_errors;
 use crate::expand::{self, Expansion};
-use crate::{invocation, parse, resolve};
+use crate::invocation;
 
 /// Overrides `CARGO_MANIFEST_DIR` as the base of relative policy paths. The
 /// workspace's trybuild tests set it, since trybuild compiles each case in a
@@ -24,7 +26,7 @@ pub fn run(input: TokenStream) -> TokenStream {
     };
     let display_path = invocation.path.value();
     let span = invocation.path.span();
-    let fail = |diags: &[Diagnostic]| diag::to_compile_errors(diags, &display_path, span);
+    let fail = |diags: &[Diagnostic]| to_compile_errors(diags, &display_path, span);
 
     let Some(manifest_dir) = manifest_dir() else {
         return fail(&[Diagnostic::whole_file(
@@ -41,7 +43,7 @@ pub fn run(input: TokenStream) -> TokenStream {
         ))
         .with_help("move the policy to a path that is valid UTF-8")]);
     };
-    let source = match parse::read_policy(&abs_path, &display_path) {
+    let source = match source::read_policy(&abs_path, &display_path) {
         Ok(source) => source,
         Err(diag) => return fail(&[diag]),
     };

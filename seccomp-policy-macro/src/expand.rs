@@ -6,8 +6,8 @@
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::model::Policy;
-use crate::resolve::ArchSets;
+use seccomp_policy_compiler::model::Policy;
+use seccomp_policy_compiler::resolve::ArchSets;
 
 /// Numbers a program may allow beyond the policy's own: the spawn path adds
 /// `execve` so the program being started can be executed.
@@ -34,21 +34,17 @@ pub fn expand(e: &Expansion) -> TokenStream {
     let cap_names: Vec<&str> = e.policy.caps.iter().map(|c| c.name.as_str()).collect();
     let arch_policies = e.sets.iter().map(arch_policy);
     let capacity = e.sets.iter().map(ArchSets::union_len).max().unwrap_or(0) + EXTRA_NUMBERS;
-    let arch_variants: Vec<Ident> = e
-        .sets
-        .iter()
-        .map(|s| Ident::new(s.table.variant, Span::call_site()))
-        .collect();
+    let arch_variants: Vec<Ident> = e.sets.iter().map(|s| arch_variant(s.table.arch)).collect();
     let arch_indices = 0..e.sets.len();
     let base_consts: Vec<Ident> = e
         .sets
         .iter()
-        .map(|s| format_ident!("{}", s.table.variant.to_uppercase()))
+        .map(|s| format_ident!("{}", s.table.arch.name().to_uppercase()))
         .collect();
     let base_docs = e
         .sets
         .iter()
-        .map(|s| format!("The {} program with no caps.", s.table.arch));
+        .map(|s| format!("The {} program with no caps.", s.table.arch.name()));
 
     let (cap_items, caps_param, caps_bits) = match e.cap_type {
         None => (cap_type(e), quote!(Cap), quote!(caps.0)),
@@ -62,7 +58,7 @@ pub fn expand(e: &Expansion) -> TokenStream {
     let doc_policy = format!(
         "The policy read from `{display_path}`, resolved on every supported architecture.\n\n\
          Syscall numbers: {}.",
-        crate::tables::SOURCE
+        seccomp_policy_compiler::tables::SOURCE
     );
 
     quote! {
@@ -121,7 +117,7 @@ pub fn expand(e: &Expansion) -> TokenStream {
 /// `syscall_name(arch, nr)`, so reports can name a denied call.
 fn syscall_names(sets: &[ArchSets]) -> TokenStream {
     let arms = sets.iter().map(|s| {
-        let variant = Ident::new(s.table.variant, Span::call_site());
+        let variant = arch_variant(s.table.arch);
         let mut by_number: Vec<(u32, &str)> =
             s.table.syscalls.iter().map(|&(n, nr)| (nr, n)).collect();
         // Sorted by number, then name: an alias (arm's `sync_file_range2`)
@@ -147,7 +143,7 @@ fn syscall_names(sets: &[ArchSets]) -> TokenStream {
 }
 
 fn arch_policy(sets: &ArchSets) -> TokenStream {
-    let variant = Ident::new(sets.table.variant, Span::call_site());
+    let variant = arch_variant(sets.table.arch);
     let base = sets.base.iter().map(|n| Literal::u32_unsuffixed(*n));
     let caps = sets.caps.iter().map(|cap| {
         let numbers = cap.iter().map(|n| Literal::u32_unsuffixed(*n));
@@ -366,6 +362,11 @@ fn bound_cap_items(e: &Expansion, ty: &syn::Path) -> TokenStream {
             bits
         }
     }
+}
+
+/// The `Arch` variant naming `arch` in the expansion.
+fn arch_variant(arch: seccomp_policy_core::Arch) -> Ident {
+    Ident::new(&format!("{arch:?}"), Span::call_site())
 }
 
 fn all_bits(n: usize) -> u64 {

@@ -1,18 +1,14 @@
 //! The `seccomp_policy!` macro. Use it through the `seccomp-policy` crate,
 //! which re-exports it beside the types its expansion refers to.
 //!
-//! This crate is a thin shell: parsing, validation, the syscall tables,
-//! resolution and expansion are ordinary modules tested without a compiler.
+//! This crate is a thin shell over the `seccomp-policy-compiler` library,
+//! which reads, checks and resolves the policy; here are only the
+//! invocation's syntax, the expansion into tokens and the glue between them.
 
-mod diag;
+mod compile_errors;
 mod driver;
 mod expand;
 mod invocation;
-mod model;
-mod parse;
-mod resolve;
-mod suggest;
-mod tables;
 
 use proc_macro::TokenStream;
 

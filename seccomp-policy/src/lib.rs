@@ -36,21 +36,20 @@
 //! ```
 //!
 //! Modules: [`bpf`] (instructions and buffers), [`arch`] (architectures),
-//! [`builder`] (the `const fn` program builder), [`policy`] (the tables the
-//! macro emits), [`install`] and [`spawn`] (run time), [`audit`] (which call a
-//! filter denied, from the kernel log), [`sim`] (a seccomp BPF interpreter for
-//! tests and tools).
+//! [`builder`] (the `const fn` program builder) and [`policy`] (the tables
+//! the macro emits), all from the `no_std` `seccomp-policy-core` crate;
+//! [`install`] and [`spawn`] (run time); [`audit`] (which call a filter
+//! denied, from the kernel log); `sim` (feature `sim`: a seccomp BPF
+//! interpreter for tests and tools).
 #![warn(missing_docs)]
 
-pub mod arch;
+#[cfg(feature = "sim")]
+pub use seccomp_policy_core::sim;
+pub use seccomp_policy_core::{arch, bpf, builder, policy};
+
 pub mod audit;
-pub mod bpf;
-pub mod builder;
 pub mod install;
-pub mod policy;
-pub mod sim;
 pub mod spawn;
 
-pub use arch::Arch;
-pub use bpf::{Program, SockFilter};
+pub use seccomp_policy_core::{Arch, Program, SockFilter};
 pub use seccomp_policy_macro::seccomp_policy;

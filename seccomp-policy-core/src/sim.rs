@@ -175,7 +175,7 @@ impl fmt::Display for CheckError {
     }
 }
 
-impl std::error::Error for CheckError {}
+impl core::error::Error for CheckError {}
 
 // Opcodes, spelled out once.
 const LD_W_ABS: u16 = BPF_LD | BPF_W | BPF_ABS;
@@ -286,7 +286,8 @@ pub fn check(prog: &[SockFilter]) -> Result<(), CheckError> {
 /// cell counts as written at an instruction only if it is written on the
 /// straight-line path into it and on every jump into it.
 fn check_scratch(prog: &[SockFilter]) -> Result<(), CheckError> {
-    let mut at_target = vec![u16::MAX; prog.len()];
+    // `check` has bounded the length by BPF_MAXINSNS already.
+    let mut at_target = [u16::MAX; BPF_MAXINSNS];
     let mut valid: u16 = 0;
     for (pc, insn) in prog.iter().enumerate() {
         valid &= at_target[pc];
@@ -363,7 +364,7 @@ impl fmt::Display for RunError {
     }
 }
 
-impl std::error::Error for RunError {}
+impl core::error::Error for RunError {}
 
 /// Runs `prog` on `data` as the kernel would.
 ///

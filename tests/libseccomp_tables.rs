@@ -15,80 +15,25 @@
 //!
 //! Run with `--nocapture` to see the per-architecture counts.
 
-use std::ffi::{c_char, c_int, c_uint, c_void, CStr, CString};
+use std::ffi::c_int;
 
-use super::{all_names, lookup, ArchTable, ARCHES};
-
-#[repr(C)]
-struct ScmpVersion {
-    major: c_uint,
-    minor: c_uint,
-    micro: c_uint,
-}
-
-#[link(name = "libseccomp.so.2", kind = "dylib", modifiers = "+verbatim")]
-extern "C" {
-    fn seccomp_version() -> *const ScmpVersion;
-    fn seccomp_arch_resolve_name(arch_name: *const c_char) -> u32;
-    fn seccomp_syscall_resolve_name_arch(arch_token: u32, name: *const c_char) -> c_int;
-    fn seccomp_syscall_resolve_num_arch(arch_token: u32, num: c_int) -> *mut c_char;
-}
-
-extern "C" {
-    fn free(ptr: *mut c_void);
-}
-
-/// libseccomp's "no such syscall" (`__NR_SCMP_ERROR`).
-const SCMP_ERROR: c_int = -1;
-
-fn version() -> String {
-    // SAFETY: seccomp_version returns a pointer to a static struct.
-    let v = unsafe { &*seccomp_version() };
-    format!("{}.{}.{}", v.major, v.minor, v.micro)
-}
-
-/// libseccomp's token for `name`, or `None` if it does not know the arch.
-fn arch_token(name: &str) -> Option<u32> {
-    let c = CString::new(name).unwrap();
-    // SAFETY: `c` is a valid NUL-terminated string.
-    match unsafe { seccomp_arch_resolve_name(c.as_ptr()) } {
-        0 => None,
-        t => Some(t),
-    }
-}
-
-fn resolve_name(token: u32, name: &str) -> c_int {
-    let c = CString::new(name).unwrap();
-    // SAFETY: `c` is a valid NUL-terminated string; the token came from
-    // seccomp_arch_resolve_name.
-    unsafe { seccomp_syscall_resolve_name_arch(token, c.as_ptr()) }
-}
-
-fn resolve_num(token: u32, num: u32) -> Option<String> {
-    // SAFETY: the token came from seccomp_arch_resolve_name; the result is
-    // NULL or a malloc'd string that we own and free.
-    unsafe {
-        let p = seccomp_syscall_resolve_num_arch(token, num as c_int);
-        if p.is_null() {
-            return None;
-        }
-        let s = CStr::from_ptr(p).to_string_lossy().into_owned();
-        free(p.cast());
-        Some(s)
-    }
-}
+use seccomp_policy::Arch;
+use seccomp_policy_compiler::tables::{all_names, lookup, ArchTable, ARCHES, SOURCE};
+use seccomp_policy_suite::libseccomp::{
+    arch_token, resolve_name, resolve_num, version, SCMP_ERROR,
+};
 
 /// Numbers to ask libseccomp about for `arch`, each range with the offset
 /// to add to get the number our table should have.
-fn ranges(arch: &str) -> Vec<(std::ops::RangeInclusive<u32>, u32)> {
+fn ranges(arch: Arch) -> Vec<(std::ops::RangeInclusive<u32>, u32)> {
     match arch {
         // n64 numbers start at __NR_Linux = 5000. libseccomp's mips64
         // resolver subtracts that base only when the number is at least
         // 5000 and otherwise looks the number up as it is, so it also
         // names 0..=1100 as if 5000 had been added.
-        "mipsel64" => vec![(0..=1100, 5000), (5000..=5500, 0)],
+        Arch::Mips64el => vec![(0..=1100, 5000), (5000..=5500, 0)],
         // ARM-private calls, from __ARM_NR_BASE = 0x0f0000.
-        "arm" => vec![(0..=1100, 0), (0x0f_0000..=0x0f_0010, 0)],
+        Arch::Arm => vec![(0..=1100, 0), (0x0f_0000..=0x0f_0010, 0)],
         _ => vec![(0..=1100, 0)],
     }
 }
@@ -100,21 +45,21 @@ fn ranges(arch: &str) -> Vec<(std::ops::RangeInclusive<u32>, u32)> {
 /// On x86, ppc64le and s390x libseccomp resolves such names to the pseudo
 /// number so that a rule covers both entry points; its own number for the
 /// direct call is then checked through `seccomp_syscall_resolve_num_arch`.
-fn multiplexed(arch: &str, answer: c_int) -> bool {
-    matches!(arch, "x86" | "ppc64le" | "s390x")
+fn multiplexed(arch: Arch, answer: c_int) -> bool {
+    matches!(arch, Arch::X86 | Arch::Ppc64le | Arch::S390x)
         && ((-120..=-101).contains(&answer) || (-224..=-201).contains(&answer))
 }
 
 /// Names whose libseccomp answer differs from ours for a documented reason:
 /// (arch, name, libseccomp's answer).
-const EXPLAINED: &[(&str, &str, c_int)] = &[
+const EXPLAINED: &[(Arch, &str, c_int)] = &[
     // <asm/unistd.h> on arm defines __NR_sync_file_range2 as an alias of
     // __NR_arm_sync_file_range (341); libseccomp names 341 only
     // arm_sync_file_range and gives sync_file_range2 its pseudo-number.
-    ("arm", "sync_file_range2", -10089),
+    (Arch::Arm, "sync_file_range2", -10089),
 ];
 
-fn explained(arch: &str, name: &str, answer: c_int) -> bool {
+fn explained(arch: Arch, name: &str, answer: c_int) -> bool {
     EXPLAINED.contains(&(arch, name, answer))
 }
 
@@ -197,7 +142,7 @@ fn tables_agree_with_libseccomp() {
     let every_name = all_names();
     let mut failures = Vec::new();
     let mut skipped = Vec::new();
-    println!("libseccomp {ver}; {}", super::SOURCE);
+    println!("libseccomp {ver}; {SOURCE}");
     for table in ARCHES {
         let Some(token) = arch_token(table.arch) else {
             println!("{:12} skipped: unknown to libseccomp {ver}", table.arch);
@@ -222,7 +167,7 @@ fn tables_agree_with_libseccomp() {
     // skip means a name mismatch between our arch names and libseccomp's.
     for s in &skipped {
         assert!(
-            *s == "loongarch64",
+            *s == Arch::Loongarch64,
             "libseccomp {ver} does not know the arch {s:?}"
         );
     }
@@ -239,9 +184,12 @@ fn audit_arch_agrees_with_libseccomp() {
     for table in ARCHES {
         match arch_token(table.arch) {
             Some(token) => assert_eq!(
-                token, table.audit_arch,
+                token,
+                table.arch.audit_arch(),
                 "{}: libseccomp {:#x}, ours {:#x}",
-                table.arch, token, table.audit_arch
+                table.arch,
+                token,
+                table.arch.audit_arch()
             ),
             None => println!(
                 "{}: skipped, unknown to libseccomp {}",

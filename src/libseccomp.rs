@@ -4,14 +4,11 @@
 //! The runtime library is linked by its file name, `libseccomp.so.2`, so the
 //! tests need Debian's `libseccomp2` (on every base system), not the `-dev`
 //! package. Signatures and constants are those of `/usr/include/seccomp.h`.
-//!
-//! Include it with `#[path = "support/libseccomp.rs"] mod libseccomp;`.
-#![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr, CString};
 
-use seccomp_policy::SockFilter;
+use seccomp_policy::{Arch, SockFilter};
 
 #[repr(C)]
 struct ScmpVersion {
@@ -42,6 +39,8 @@ extern "C" {
     fn seccomp_syscall_resolve_num_arch(arch_token: u32, num: c_int) -> *mut c_char;
 }
 
+/// libseccomp's "no such syscall" (`__NR_SCMP_ERROR`).
+pub const SCMP_ERROR: c_int = -1;
 /// `SCMP_ACT_KILL_PROCESS`.
 pub const SCMP_ACT_KILL_PROCESS: u32 = 0x8000_0000;
 /// `SCMP_ACT_ALLOW`.
@@ -61,8 +60,8 @@ pub fn version() -> String {
 
 /// libseccomp's token (its `AUDIT_ARCH_*` value) for an architecture name,
 /// or `None` if this libseccomp does not know it.
-pub fn arch_token(name: &str) -> Option<u32> {
-    let c = CString::new(name).unwrap();
+pub fn arch_token(arch: Arch) -> Option<u32> {
+    let c = CString::new(arch.libseccomp_name()).unwrap();
     // SAFETY: `c` is a valid NUL-terminated string.
     match unsafe { seccomp_arch_resolve_name(c.as_ptr()) } {
         0 => None,
@@ -102,11 +101,11 @@ pub fn resolve_num(token: u32, nr: u32) -> Option<String> {
 /// The syscall numbers to sweep on `arch` (a libseccomp arch name): every
 /// table's 0..=1023, the MIPS n64 numbers from `__NR_Linux` = 5000, the
 /// ARM-private calls from `__ARM_NR_BASE` = 0x0f0000.
-pub fn sweep(arch: &str) -> Vec<u32> {
+pub fn sweep(arch: Arch) -> Vec<u32> {
     let mut v: Vec<u32> = (0..=1023).collect();
     match arch {
-        "mipsel64" => v.extend(5000..=5600),
-        "arm" => v.extend(0x0f_0000..=0x0f_0010),
+        Arch::Mips64el => v.extend(5000..=5600),
+        Arch::Arm => v.extend(0x0f_0000..=0x0f_0010),
         _ => {}
     }
     v
@@ -115,10 +114,10 @@ pub fn sweep(arch: &str) -> Vec<u32> {
 /// Every number libseccomp names on `token`, with the name, over the range
 /// where the architecture's numbers live. (libseccomp's MIPS resolver also
 /// names 0..=1100 as if 5000 had been added, so MIPS is read from 5000 on.)
-pub fn arch_numbers(token: u32, arch: &str) -> BTreeMap<u32, String> {
+pub fn arch_numbers(token: u32, arch: Arch) -> BTreeMap<u32, String> {
     let ranges: Vec<std::ops::RangeInclusive<u32>> = match arch {
-        "mipsel64" => vec![5000..=5600],
-        "arm" => vec![0..=1023, 0x0f_0000..=0x0f_0010],
+        Arch::Mips64el => vec![5000..=5600],
+        Arch::Arm => vec![0..=1023, 0x0f_0000..=0x0f_0010],
         _ => vec![0..=1023],
     };
     ranges

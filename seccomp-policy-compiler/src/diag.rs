@@ -3,12 +3,7 @@
 //! A proc macro cannot point rustc at a line of a TOML file, so each error
 //! names the place itself: `policy/seccomp.toml:12:5: unknown syscall
 //! `newfstat`` (the path exactly as written in the macro call), followed by
-//! `note:` and `help:` lines. [`to_compile_errors`] turns every diagnostic into
-//! its own `compile_error!` at the macro's string literal, so one build shows
-//! them all.
-
-use proc_macro2::{Span, TokenStream};
-use quote::quote_spanned;
+//! `note:` and `help:` lines.
 
 use crate::model::Loc;
 
@@ -107,21 +102,6 @@ fn push_located(out: &mut String, file: &str, loc: Option<Loc>, message: &str) {
     out.push_str(message);
 }
 
-/// One `compile_error!` per diagnostic, all at `span` (the macro's string
-/// literal), so that every error of the policy shows up in the same build.
-///
-/// The result is a sequence of brace-delimited macro calls, valid where items
-/// or statements are; a caller in expression position wraps it in a block.
-pub fn to_compile_errors(diags: &[Diagnostic], file: &str, span: Span) -> TokenStream {
-    diags
-        .iter()
-        .map(|diag| {
-            let text = diag.render(file);
-            quote_spanned!(span=> ::core::compile_error! { #text })
-        })
-        .collect()
-}
-
 /// The 1-based line and column (in characters) of byte `offset` in `source`.
 ///
 /// Lines end at `\n`, so CRLF files count like LF files. An offset past the end
@@ -189,20 +169,6 @@ mod tests {
             diag.render("policy/x.toml"),
             "cannot read policy file `policy/x.toml`: gone"
         );
-    }
-
-    #[test]
-    fn emits_one_compile_error_per_diagnostic() {
-        let diags = [
-            Diagnostic::at(loc(1, 1), "first"),
-            Diagnostic::at(loc(2, 3), "second `x`").with_help("do \"this\""),
-        ];
-        let tokens = to_compile_errors(&diags, "a.toml", Span::call_site());
-        assert_eq!(
-            tokens.to_string(),
-            r#":: core :: compile_error ! { "a.toml:1:1: first" } :: core :: compile_error ! { "a.toml:2:3: second `x`\nhelp: do \"this\"" }"#
-        );
-        assert!(to_compile_errors(&[], "a.toml", Span::call_site()).is_empty());
     }
 
     #[test]

@@ -43,27 +43,34 @@ pub struct Policy {
     pub arches: &'static [ArchPolicy],
 }
 
-/// A cap name that the policy does not define.
+/// A cap name that the policy does not define; `S` is the name as it was
+/// given (a `&str`, a `String`, ...), so no copy is made.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnknownCap {
+pub struct UnknownCap<S> {
     /// The name asked for.
-    pub name: String,
+    pub name: S,
     /// The caps the policy defines.
     pub known: &'static [&'static str],
 }
 
-impl fmt::Display for UnknownCap {
+impl<S: AsRef<str>> fmt::Display for UnknownCap<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown capability `{}`", self.name)?;
+        write!(f, "unknown capability `{}`", self.name.as_ref())?;
         if self.known.is_empty() {
-            f.write_str(" (the policy defines none)")
-        } else {
-            write!(f, " (known: {})", self.known.join(", "))
+            return f.write_str(" (the policy defines none)");
         }
+        f.write_str(" (known: ")?;
+        for (i, name) in self.known.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(name)?;
+        }
+        f.write_str(")")
     }
 }
 
-impl std::error::Error for UnknownCap {}
+impl<S: AsRef<str> + fmt::Debug> core::error::Error for UnknownCap<S> {}
 
 /// Whether two architectures are the same, usable in `const fn`.
 const fn same_arch(a: Arch, b: Arch) -> bool {
@@ -94,19 +101,18 @@ impl Policy {
 
     /// The cap mask for a list of cap names, e.g. from a command line.
     /// Repeated names are fine; the first unknown name is an error.
-    pub fn cap_bits<I, S>(&self, names: I) -> Result<u64, UnknownCap>
+    pub fn cap_bits<I, S>(&self, names: I) -> Result<u64, UnknownCap<S>>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
         let mut bits = 0u64;
         for name in names {
-            let name = name.as_ref();
-            match self.cap_names.iter().position(|c| *c == name) {
+            match self.cap_names.iter().position(|c| *c == name.as_ref()) {
                 Some(i) if i < MAX_CAPS => bits |= 1 << i,
                 _ => {
                     return Err(UnknownCap {
-                        name: name.to_owned(),
+                        name,
                         known: self.cap_names,
                     })
                 }

@@ -27,8 +27,8 @@
 //! runs at compile time to fill a `static`:
 //!
 //! ```
-//! use seccomp_policy::builder::{build, Action};
-//! use seccomp_policy::{Arch, Program};
+//! use seccomp_policy_core::builder::{build, Action};
+//! use seccomp_policy_core::{Arch, Program};
 //!
 //! static P: Program<64> = match build::<64>(Arch::X86_64, &[&[0, 1, 2]], Action::KillProcess) {
 //!     Ok(p) => p,
@@ -40,8 +40,8 @@
 //! A set that does not fit is then a compile-time error:
 //!
 //! ```compile_fail
-//! use seccomp_policy::builder::{build, Action};
-//! use seccomp_policy::{Arch, Program};
+//! use seccomp_policy_core::builder::{build, Action};
+//! use seccomp_policy_core::{Arch, Program};
 //!
 //! const EVEN: [u32; 1100] = {
 //!     let mut a = [0u32; 1100];
@@ -157,7 +157,7 @@ impl fmt::Display for BuildError {
     }
 }
 
-impl std::error::Error for BuildError {}
+impl core::error::Error for BuildError {}
 
 /// Instructions before the tree: `ld [arch]`, `jeq`, `ret deny`, `ld [nr]`.
 const HEADER: usize = 4;

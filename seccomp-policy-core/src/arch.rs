@@ -1,4 +1,12 @@
 //! The architectures a policy is compiled for, and how the kernel names them.
+//!
+//! Each architecture has one name everywhere in this project: the one
+//! [`Arch::name`] returns (`"x86_64"`, `"ppc64le"`, `"mips64el"`, ...), which
+//! is also Debian's and the Rust target's spelling. Its `AUDIT_ARCH_*` value
+//! comes from the generated module `arch/generated.rs`; word size and byte order
+//! are read off that value's flags, so no fact is written twice.
+
+mod generated;
 
 /// A Linux architecture (syscall ABI) that filters are built for.
 ///
@@ -19,7 +27,7 @@ pub enum Arch {
     /// 64-bit RISC-V (`AUDIT_ARCH_RISCV64`).
     Riscv64,
     /// 64-bit PowerPC, little-endian (`AUDIT_ARCH_PPC64LE`).
-    Powerpc64le,
+    Ppc64le,
     /// 64-bit IBM Z (`AUDIT_ARCH_S390X`).
     S390x,
     /// 64-bit LoongArch (`AUDIT_ARCH_LOONGARCH64`).
@@ -28,7 +36,9 @@ pub enum Arch {
     Mips64el,
 }
 
+/// `__AUDIT_ARCH_64BIT` of `<linux/audit.h>`.
 const AUDIT_ARCH_64BIT: u32 = 0x8000_0000;
+/// `__AUDIT_ARCH_LE` of `<linux/audit.h>`.
 const AUDIT_ARCH_LE: u32 = 0x4000_0000;
 
 impl Arch {
@@ -39,7 +49,7 @@ impl Arch {
         Arch::Aarch64,
         Arch::Arm,
         Arch::Riscv64,
-        Arch::Powerpc64le,
+        Arch::Ppc64le,
         Arch::S390x,
         Arch::Loongarch64,
         Arch::Mips64el,
@@ -50,21 +60,39 @@ impl Arch {
 
     /// The `AUDIT_ARCH_*` value the kernel puts in `seccomp_data.arch`.
     pub const fn audit_arch(self) -> u32 {
-        // ELF machine numbers (EM_*) from <linux/elf-em.h>.
-        match self {
-            Arch::X86_64 => 62 | AUDIT_ARCH_64BIT | AUDIT_ARCH_LE,
-            Arch::X86 => 3 | AUDIT_ARCH_LE,
-            Arch::Aarch64 => 183 | AUDIT_ARCH_64BIT | AUDIT_ARCH_LE,
-            Arch::Arm => 40 | AUDIT_ARCH_LE,
-            Arch::Riscv64 => 243 | AUDIT_ARCH_64BIT | AUDIT_ARCH_LE,
-            Arch::Powerpc64le => 21 | AUDIT_ARCH_64BIT | AUDIT_ARCH_LE,
-            Arch::S390x => 22 | AUDIT_ARCH_64BIT,
-            Arch::Loongarch64 => 258 | AUDIT_ARCH_64BIT | AUDIT_ARCH_LE,
-            Arch::Mips64el => 8 | AUDIT_ARCH_64BIT | AUDIT_ARCH_LE,
-        }
+        generated::audit_arch(self)
     }
 
-    /// The name used in syscall tables and by libseccomp (`"x86_64"`, `"aarch64"`, ...).
+    /// Whether the architecture's registers, and so its syscall arguments,
+    /// are 64 bits wide (`__AUDIT_ARCH_64BIT`). On the others the kernel
+    /// hands a filter arguments whose upper 32 bits are zero.
+    pub const fn is_64bit(self) -> bool {
+        self.audit_arch() & AUDIT_ARCH_64BIT != 0
+    }
+
+    /// Whether the architecture is little-endian (`__AUDIT_ARCH_LE`). A
+    /// 64-bit argument in `seccomp_data` is stored in this byte order, so
+    /// its low 32-bit word comes first on little-endian machines and second
+    /// on big-endian ones (s390x).
+    pub const fn is_little_endian(self) -> bool {
+        self.audit_arch() & AUDIT_ARCH_LE != 0
+    }
+
+    /// The architecture whose `AUDIT_ARCH_*` value is `audit_arch`.
+    pub const fn from_audit_arch(audit_arch: u32) -> Option<Arch> {
+        let mut i = 0;
+        while i < Arch::ALL.len() {
+            if Arch::ALL[i].audit_arch() == audit_arch {
+                return Some(Arch::ALL[i]);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// The architecture's name in this project (`"x86_64"`, `"aarch64"`,
+    /// `"mips64el"`, ...): in the syscall tables, on the command line and in
+    /// reports.
     pub const fn name(self) -> &'static str {
         match self {
             Arch::X86_64 => "x86_64",
@@ -72,16 +100,34 @@ impl Arch {
             Arch::Aarch64 => "aarch64",
             Arch::Arm => "arm",
             Arch::Riscv64 => "riscv64",
-            Arch::Powerpc64le => "ppc64le",
+            Arch::Ppc64le => "ppc64le",
             Arch::S390x => "s390x",
             Arch::Loongarch64 => "loongarch64",
+            Arch::Mips64el => "mips64el",
+        }
+    }
+
+    /// libseccomp's name for the architecture (`seccomp_arch_resolve_name`),
+    /// which OCI profiles also use upper-cased after `SCMP_ARCH_`. It
+    /// differs from [`name`](Arch::name) only for `x86` (libseccomp: `x86`
+    /// too) and `mips64el` (libseccomp: `mipsel64`).
+    pub const fn libseccomp_name(self) -> &'static str {
+        match self {
             Arch::Mips64el => "mipsel64",
+            other => other.name(),
         }
     }
 
     /// The architecture with the given [`name`](Arch::name).
     pub fn from_name(name: &str) -> Option<Arch> {
         Arch::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+impl core::fmt::Display for Arch {
+    /// The architecture's [`name`](Arch::name).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -97,7 +143,7 @@ const fn native() -> Option<Arch> {
     } else if cfg!(target_arch = "riscv64") {
         Some(Arch::Riscv64)
     } else if cfg!(all(target_arch = "powerpc64", target_endian = "little")) {
-        Some(Arch::Powerpc64le)
+        Some(Arch::Ppc64le)
     } else if cfg!(target_arch = "s390x") {
         Some(Arch::S390x)
     } else if cfg!(target_arch = "loongarch64") {
@@ -121,6 +167,21 @@ mod tests {
         assert_eq!(Arch::X86.audit_arch(), 0x4000_0003);
         assert_eq!(Arch::Aarch64.audit_arch(), 0xC000_00B7);
         assert_eq!(Arch::Arm.audit_arch(), 0x4000_0028);
+    }
+
+    #[test]
+    fn word_size_and_byte_order_follow_the_audit_flags() {
+        let is64: Vec<_> = Arch::ALL.iter().map(|a| a.is_64bit()).collect();
+        assert_eq!(
+            is64,
+            [true, false, true, false, true, true, true, true, true]
+        );
+        let big: Vec<_> = Arch::ALL.iter().filter(|a| !a.is_little_endian()).collect();
+        assert_eq!(big, [&Arch::S390x]);
+        for a in Arch::ALL {
+            assert_eq!(Arch::from_audit_arch(a.audit_arch()), Some(a));
+        }
+        assert_eq!(Arch::from_audit_arch(0), None);
     }
 
     #[test]
