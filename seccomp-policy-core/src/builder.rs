@@ -66,6 +66,7 @@ use crate::bpf::{
     Program, SockFilter, BPF_ABS, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_K, BPF_LD, BPF_MAXINSNS,
     BPF_RET, BPF_W, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO,
     SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG, SECCOMP_RET_TRAP,
+    SECCOMP_RET_USER_NOTIF,
 };
 
 /// What a filter does with a system call.
@@ -82,6 +83,10 @@ pub enum Action {
     Errno(u16),
     /// Allow the call and log it (`SECCOMP_RET_LOG`).
     Log,
+    /// Ask the user-space supervisor holding the filter's listener
+    /// (`SECCOMP_RET_USER_NOTIF`, Linux 5.0). With no listener the call
+    /// fails with `ENOSYS`.
+    Notify,
     /// Allow the call (`SECCOMP_RET_ALLOW`).
     Allow,
 }
@@ -96,6 +101,7 @@ impl Action {
             Action::Trap => SECCOMP_RET_TRAP,
             Action::Errno(e) => SECCOMP_RET_ERRNO | e as u32,
             Action::Log => SECCOMP_RET_LOG,
+            Action::Notify => SECCOMP_RET_USER_NOTIF,
             Action::Allow => SECCOMP_RET_ALLOW,
         }
     }
@@ -582,6 +588,7 @@ mod tests {
         assert_eq!(Action::Errno(1).to_ret(), 0x0005_0001);
         assert_eq!(Action::Errno(u16::MAX).to_ret(), 0x0005_ffff);
         assert_eq!(Action::Log.to_ret(), 0x7ffc_0000);
+        assert_eq!(Action::Notify.to_ret(), 0x7fc0_0000);
         assert_eq!(Action::Allow.to_ret(), 0x7fff_0000);
     }
 

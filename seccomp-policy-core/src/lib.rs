@@ -25,3 +25,4 @@ pub mod sim;
 
 pub use arch::Arch;
 pub use bpf::{Program, SockFilter};
+pub use builder::Action;

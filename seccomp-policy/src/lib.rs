@@ -51,5 +51,5 @@ pub mod audit;
 pub mod install;
 pub mod spawn;
 
-pub use seccomp_policy_core::{Arch, Program, SockFilter};
+pub use seccomp_policy_core::{Action, Arch, Program, SockFilter};
 pub use seccomp_policy_macro::seccomp_policy;
