@@ -15,7 +15,8 @@
 use std::collections::BTreeSet;
 
 use seccomp_policy::bpf::{SockFilter, SECCOMP_RET_ALLOW};
-use seccomp_policy::builder::{build, capacity_for, Action};
+use seccomp_policy::builder::build;
+use seccomp_policy::rule::{Action, RuleSet};
 use seccomp_policy::sim::{check, run, SeccompData};
 use seccomp_policy::Arch;
 use seccomp_policy_suite::Rng;
@@ -88,7 +89,15 @@ fn every_allowed_number_is_cacheable() {
         nums.sort_unstable();
         let arch = Arch::ALL[round % Arch::ALL.len()];
         let deny = [Action::KillProcess, Action::Errno(1), Action::Trap][round % 3];
-        let prog = build::<4096>(arch, &[&nums], deny).unwrap();
+        let prog = build::<4096>(
+            arch,
+            &[RuleSet {
+                allow: &nums,
+                rules: &[],
+            }],
+            deny,
+        )
+        .unwrap();
         let allowed: BTreeSet<u32> = nums.iter().copied().filter(|&n| n < BITMAP_SIZE).collect();
         let all: BTreeSet<u32> = nums.iter().copied().collect();
         cache_check(arch, prog.as_slice(), &allowed);
@@ -107,12 +116,11 @@ fn every_allowed_number_is_cacheable() {
 #[test]
 fn typical_policy_instruction_counts() {
     let allowed: BTreeSet<u32> = TYPICAL_X86_64.iter().copied().collect();
-    let prog = build::<{ capacity_for(TYPICAL_X86_64.len()) }>(
-        Arch::X86_64,
-        &[&TYPICAL_X86_64],
-        Action::KillProcess,
-    )
-    .unwrap();
+    let typical = [RuleSet {
+        allow: &TYPICAL_X86_64,
+        rules: &[],
+    }];
+    let prog = build::<4096>(Arch::X86_64, &typical, Action::KillProcess).unwrap();
     let (worst, mean) = cache_check(Arch::X86_64, prog.as_slice(), &allowed);
 
     // 3 header instructions, one jge per level, the final ret.

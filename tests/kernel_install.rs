@@ -13,8 +13,9 @@ use seccomp_policy::bpf::{
     SockFilter, BPF_ABS, BPF_K, BPF_LD, BPF_RET, BPF_W, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO,
     SECCOMP_RET_KILL_PROCESS,
 };
-use seccomp_policy::builder::{build, Action};
+use seccomp_policy::builder::build;
 use seccomp_policy::install::{apply, Errno, Install, InstallError};
+use seccomp_policy::rule::{Action, RuleSet};
 use seccomp_policy::spawn::Outcome;
 use seccomp_policy::Program;
 use seccomp_policy_suite::{gettid, in_child, native, simple_filter};
@@ -40,7 +41,17 @@ fn allowlist(extra: &[u32]) -> Program<256> {
     extra.sort_unstable();
     let mut survival = SURVIVAL;
     survival.sort_unstable();
-    build::<256>(native(), &[&survival, &extra], Action::KillProcess).expect("build")
+    let sets = [
+        RuleSet {
+            allow: &survival,
+            rules: &[],
+        },
+        RuleSet {
+            allow: &extra,
+            rules: &[],
+        },
+    ];
+    build::<256>(native(), &sets, Action::KillProcess).expect("build")
 }
 
 /// Everything allowed except `getppid`, which gets `action`.

@@ -44,8 +44,8 @@ use seccomp_policy::bpf::{
     SockFilter, BPF_ABS, BPF_JEQ, BPF_JMP, BPF_K, BPF_LD, BPF_RET, BPF_W, SECCOMP_DATA_ARGS,
     SECCOMP_RET_ALLOW, SECCOMP_RET_TRACE,
 };
-use seccomp_policy::builder::Action;
 use seccomp_policy::install::apply;
+use seccomp_policy::rule::{Action, RuleSet};
 use seccomp_policy::spawn::Outcome;
 use seccomp_policy::Arch;
 use seccomp_policy_suite::{i386_emulation_works, in_child, int80_getpid};
@@ -149,7 +149,7 @@ fn kernel_verdict_of_every_number_under_every_cap_combination() {
     let (mut children, mut verdicts, mut allowed) = (0usize, 0usize, 0usize);
     for bits in 0..1u64 << ncaps {
         let policy = x86_64
-            .program::<PROGRAM_CAPACITY>(bits, &[], Action::Errno(E_DENY))
+            .program::<PROGRAM_CAPACITY>(bits, RuleSet::EMPTY, Action::Errno(E_DENY))
             .expect("build");
         let report = in_child(|out| {
             if let Err(e) = apply(&probe_prog) {
@@ -234,7 +234,7 @@ fn i386_entry_is_denied() {
     let policy = POLICY
         .arch(Arch::X86_64)
         .unwrap()
-        .program::<PROGRAM_CAPACITY>(Cap::ALL.bits(), &[], Action::Errno(E_DENY))
+        .program::<PROGRAM_CAPACITY>(Cap::ALL.bits(), RuleSet::EMPTY, Action::Errno(E_DENY))
         .unwrap();
     let report = in_child(|out| {
         if let Err(e) = apply(policy.as_slice()) {
@@ -278,7 +278,7 @@ fn uprobe_calls_bypass_every_filter() {
     let policy = POLICY
         .arch(Arch::X86_64)
         .unwrap()
-        .program::<PROGRAM_CAPACITY>(0, &[], Action::Errno(E_DENY))
+        .program::<PROGRAM_CAPACITY>(0, RuleSet::EMPTY, Action::Errno(E_DENY))
         .unwrap();
     for (nr, name) in KERNEL_EXEMPT {
         let report = in_child(|out| {

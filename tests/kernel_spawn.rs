@@ -7,8 +7,9 @@ use std::io::ErrorKind;
 use std::process::{Command, Stdio};
 
 use seccomp_policy::bpf::{SockFilter, BPF_ABS, BPF_LD, BPF_MAXINSNS, BPF_W};
-use seccomp_policy::builder::{build, Action};
+use seccomp_policy::builder::build;
 use seccomp_policy::policy::Policy;
+use seccomp_policy::rule::{Action, RuleSet};
 use seccomp_policy::spawn::{spawn_program, CommandExt as _, Outcome, SpawnProgramError, EXECVE};
 use seccomp_policy::{Arch, Program};
 use seccomp_policy_suite::to_program;
@@ -22,12 +23,14 @@ mod shipped {
     seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 }
 
-/// `[base]` of the shipped policy/seccomp.toml, native numbers, sorted.
+/// The numbers `[base]` of the shipped policy/seccomp.toml allows whatever
+/// the arguments, native, sorted.
 fn base() -> &'static [u32] {
     shipped::POLICY
         .native()
         .expect("policy compiled for x86_64")
         .base
+        .allow
 }
 
 const CAPACITY: usize = BPF_MAXINSNS;
@@ -47,7 +50,13 @@ fn base_without(nr: u32) -> Vec<u32> {
 /// A program allowing exactly the union of `sets`, everything else killed.
 fn program(sets: &[&[u32]]) -> Program<CAPACITY> {
     let sets: Vec<Vec<u32>> = sets.iter().map(|s| sorted(s.iter().copied())).collect();
-    let sets: Vec<&[u32]> = sets.iter().map(Vec::as_slice).collect();
+    let sets: Vec<RuleSet<'_>> = sets
+        .iter()
+        .map(|s| RuleSet {
+            allow: s,
+            rules: &[],
+        })
+        .collect();
     build::<CAPACITY>(Arch::X86_64, &sets, Action::KillProcess).expect("build")
 }
 

@@ -56,7 +56,8 @@ use libseccomp::{
     SCMP_ACT_KILL_PROCESS, SCMP_FLTATR_ACT_BADARCH, SCMP_FLTATR_CTL_OPTIMIZE,
 };
 use seccomp_policy::bpf::{SockFilter, SECCOMP_RET_ALLOW};
-use seccomp_policy::builder::{build, Action};
+use seccomp_policy::builder::build;
+use seccomp_policy::rule::{Action, RuleSet};
 use seccomp_policy::sim::{check, run, SeccompData};
 use seccomp_policy::Arch;
 use seccomp_policy_suite::Rng;
@@ -208,8 +209,15 @@ fn compare_arch(arch: Arch, rng: &mut Rng, all_failures: &mut Vec<String>) -> Ta
         };
         let tree = i % 2 == 1;
         let sets: Vec<u32> = set.iter().copied().collect();
-        let ours = build::<4096>(arch, &[&sets], Action::KillProcess)
-            .unwrap_or_else(|e| panic!("{name}: build: {e}"));
+        let ours = build::<4096>(
+            arch,
+            &[RuleSet {
+                allow: &sets,
+                rules: &[],
+            }],
+            Action::KillProcess,
+        )
+        .unwrap_or_else(|e| panic!("{name}: build: {e}"));
         let ours = ours.as_slice();
         let lib = libseccomp_program(token, &numbers, &set, tree);
         if let Err(e) = check(&lib) {

@@ -6,8 +6,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use seccomp_policy::builder::Action;
 use seccomp_policy::install::{apply, InstallError};
+use seccomp_policy::rule::{Action, RuleSet};
 use seccomp_policy::spawn::{spawn_program, Outcome};
 use seccomp_policy::{Arch, Program};
 use seccomp_policy_suite::in_child;
@@ -57,7 +57,7 @@ fn building_for_any_cap_set_does_not_allocate() {
         let policy = POLICY.arch(arch).unwrap();
         for bits in 0..=Cap::ALL.bits() {
             let (prog, n) = allocations_during(|| {
-                policy.program::<PROGRAM_CAPACITY>(bits, &[], Action::KillProcess)
+                policy.program::<PROGRAM_CAPACITY>(bits, RuleSet::EMPTY, Action::KillProcess)
             });
             assert!(prog.is_ok());
             assert_eq!(n, 0, "{} caps {bits:#x}: {n} allocations", arch.name());

@@ -57,7 +57,7 @@ fn editing_the_policy_rebuilds_the_invoking_crate() {
         "seccomp_policy::seccomp_policy!(\"policy.toml\");\n\
          fn main() {\n\
              let x86_64 = POLICY.arch(seccomp_policy::Arch::X86_64).unwrap();\n\
-             println!(\"{:?}\", x86_64.base);\n\
+             println!(\"{:?}\", x86_64.base.allow);\n\
          }\n",
     )
     .unwrap();

@@ -23,12 +23,12 @@ const SETS: [(&str, Cap); 2] = [("base", Cap::NONE), ("all", Cap::ALL)];
 fn libseccomp_build(caps: u64, optimize: Option<u32>, fd: i32) {
     let ap = POLICY.arch(ARCH).unwrap();
     let mut f = libseccomp::Filter::new(ARCH, libseccomp::ACT_KILL_PROCESS, optimize);
-    for &nr in ap.base {
+    for &nr in ap.base.allow {
         assert_eq!(f.allow(nr as i32), 0);
     }
     for (i, set) in ap.caps.iter().enumerate() {
         if caps & (1 << i) != 0 {
-            for &nr in *set {
+            for &nr in set.allow {
                 let r = f.allow(nr as i32);
                 assert!(r == 0 || r == -libc::EEXIST, "rule {nr}: {r}");
             }
@@ -41,12 +41,12 @@ fn libseccomp_build(caps: u64, optimize: Option<u32>, fd: i32) {
 fn seccompiler_build(caps: u64) -> seccompiler::BpfProgram {
     let ap = POLICY.arch(ARCH).unwrap();
     let mut rules: BTreeMap<i64, Vec<seccompiler::SeccompRule>> = BTreeMap::new();
-    for &nr in ap.base {
+    for &nr in ap.base.allow {
         rules.insert(nr as i64, vec![]);
     }
     for (i, set) in ap.caps.iter().enumerate() {
         if caps & (1 << i) != 0 {
-            for &nr in *set {
+            for &nr in set.allow {
                 rules.insert(nr as i64, vec![]);
             }
         }

@@ -22,8 +22,9 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use criterion::{BenchmarkId, Criterion};
+use seccomp_policy::bpf::BPF_MAXINSNS;
 use seccomp_policy::bpf::{BPF_ABS, BPF_LD, BPF_W, SECCOMP_DATA_IP};
-use seccomp_policy::builder::{capacity_for, Action};
+use seccomp_policy::rule::{Action, RuleSet};
 use seccomp_policy::{install, Arch, SockFilter};
 use seccomp_policy_benches::report::{criterion_dir, fmt_ns, mean_ns};
 use seccomp_policy_benches::{child, libseccomp, numbers, program, seccompiler, Cap, POLICY};
@@ -48,7 +49,7 @@ fn build_and_install(generator: &str, caps: u64) -> Result<(u64, u64), i32> {
             .iter()
             .enumerate()
             .filter(move |(i, _)| caps & (1 << i) != 0)
-            .flat_map(|(_, s)| s.iter())
+            .flat_map(|(_, s)| s.allow.iter())
     };
     let t1;
     match generator {
@@ -59,7 +60,7 @@ fn build_and_install(generator: &str, caps: u64) -> Result<(u64, u64), i32> {
         }
         "libseccomp" => {
             let mut f = libseccomp::Filter::new(ARCH, libseccomp::ACT_KILL_PROCESS, None);
-            for &nr in ap.base.iter().chain(selected()) {
+            for &nr in ap.base.allow.iter().chain(selected()) {
                 let r = f.allow(nr as i32);
                 if r != 0 && r != -libc::EEXIST {
                     return Err(13);
@@ -73,6 +74,7 @@ fn build_and_install(generator: &str, caps: u64) -> Result<(u64, u64), i32> {
         "seccompiler" => {
             let rules: BTreeMap<i64, Vec<::seccompiler::SeccompRule>> = ap
                 .base
+                .allow
                 .iter()
                 .chain(selected())
                 .map(|&nr| (nr as i64, vec![]))
@@ -137,7 +139,7 @@ fn syscall_filters() -> Vec<(&'static str, Vec<SockFilter>)> {
     let allowed = numbers(ARCH, 0);
     let ap = POLICY.arch(ARCH).unwrap();
     let ours = ap
-        .program::<{ capacity_for(200) }>(0, &[], Action::Errno(libc::EPERM as u16))
+        .program::<{ BPF_MAXINSNS }>(0, RuleSet::EMPTY, Action::Errno(libc::EPERM as u16))
         .unwrap();
     let deny = libseccomp::act_errno(libc::EPERM as u16);
     let mut out = vec![

@@ -15,10 +15,10 @@ seccomp_policy::seccomp_policy!("../policy/seccomp.toml");
 /// the set the reference generators are given.
 pub fn numbers(arch: Arch, caps: u64) -> Vec<u32> {
     let ap = POLICY.arch(arch).expect("arch compiled into the policy");
-    let mut set: BTreeSet<u32> = ap.base.iter().copied().collect();
+    let mut set: BTreeSet<u32> = ap.base.allow.iter().copied().collect();
     for (i, cap) in ap.caps.iter().enumerate() {
         if caps & (1 << i) != 0 {
-            set.extend(cap.iter().copied());
+            set.extend(cap.allow.iter().copied());
         }
     }
     set.into_iter().collect()

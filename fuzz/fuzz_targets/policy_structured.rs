@@ -508,10 +508,10 @@ fn run(data: &[u8]) -> Result<()> {
         ),
     };
     let base = base.expect("a valid policy has a base");
-    let same = |got: &[model::Syscall], want: &[Written]| {
+    let same = |got: &[model::Rule], want: &[Written]| {
         assert_eq!(got.len(), want.len(), "{source}");
         for (g, w) in got.iter().zip(want) {
-            assert_eq!(g.name, w.name, "{source}");
+            assert_eq!(g.syscall(), w.name, "{source}");
             assert_eq!(
                 g.loc,
                 expected_loc(&source, w.offset),
@@ -520,7 +520,7 @@ fn run(data: &[u8]) -> Result<()> {
             );
         }
     };
-    same(&policy.base, &base);
+    same(&policy.base.allow, &base);
     // Caps come in file order, which is the order written.
     assert_eq!(policy.caps.len(), caps.len(), "{source}");
     for (got, want) in policy.caps.iter().zip(&caps) {
@@ -528,7 +528,7 @@ fn run(data: &[u8]) -> Result<()> {
         if let Some(header) = want.header {
             assert_eq!(got.loc, expected_loc(&source, header), "{source}");
         }
-        same(&got.allow, &want.allow);
+        same(&got.table.allow, &want.allow);
     }
     Ok(())
 }

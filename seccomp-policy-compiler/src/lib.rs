@@ -7,24 +7,35 @@
 //! through this crate, so a policy means the same thing everywhere.
 //!
 //! ```
-//! let source = "[base]\nallow = [\"read\", \"write\"]\n[cap.NET]\nallow = [\"socket\"]\n";
-//! let policy = seccomp_policy_compiler::parse::parse_policy(source).expect("a valid policy");
-//! let sets = seccomp_policy_compiler::resolve::resolve(&policy);
-//! let x86_64 = &sets[0];
-//! assert_eq!(x86_64.base, [0, 1]);
-//! assert_eq!(x86_64.caps, [vec![41]]);
+//! use seccomp_policy_compiler::{lower, parse};
+//!
+//! let source = r#"
+//! [base]
+//! allow = ["read", "write", "socket(family == AF_UNIX)"]
+//! [cap.NET]
+//! allow = ["socket"]
+//! "#;
+//! let policy = parse::parse_policy(source).expect("a valid policy");
+//! let arches = lower::lower(&policy).expect("resolves on every architecture");
+//! let x86_64 = &arches[0];
+//! assert_eq!(x86_64.base.allow, [0, 1]);
+//! assert_eq!(x86_64.base.rules[0].nr, 41); // socket, with a condition
+//! assert_eq!(x86_64.caps[0].allow, [41]);
 //! ```
 //!
 //! Modules: [`source`] (reading the file), [`parse`] (TOML to a checked
-//! [`model::Policy`]), [`diag`] (diagnostics), [`suggest`] ("did you
-//! mean"), [`resolve`] (names to numbers per architecture), [`tables`] (the
-//! generated syscall tables).
+//! [`model::Policy`]), [`expr`] (the rule strings' syntax), [`diag`]
+//! (diagnostics), [`suggest`] ("did you mean"), [`lower`] (to each
+//! architecture's rule IR), [`tables`] and [`facts`] (syscall numbers,
+//! parameters, constants, errno numbers per architecture).
 #![warn(missing_docs)]
 
 pub mod diag;
+pub mod expr;
+pub mod facts;
+pub mod lower;
 pub mod model;
 pub mod parse;
-pub mod resolve;
 pub mod source;
 pub mod suggest;
 pub mod tables;

@@ -1,7 +1,11 @@
-//! The checked policy, as the front-end hands it to resolution and expansion.
+//! The checked policy, as the front end hands it to lowering and expansion.
+
+use core::ops::Range;
+
+use crate::expr::RuleText;
 
 /// A position in the policy file, 1-based like rustc's.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Loc {
     /// Line, counting from 1.
     pub line: usize,
@@ -9,13 +13,104 @@ pub struct Loc {
     pub col: usize,
 }
 
-/// One syscall name as written in an `allow` list.
+/// One rule string as written in an `allow` list or as an `actions` key.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Syscall {
-    /// The name, known to exist on at least one supported architecture.
-    pub name: String,
-    /// Where the string literal starts.
+pub struct Rule {
+    /// The rule string itself.
+    pub source: String,
+    /// The parsed rule: a syscall known on at least one supported
+    /// architecture, and its condition.
+    pub text: RuleText,
+    /// Where the string starts (its opening quote, or the bare key).
     pub loc: Loc,
+    /// Where the string's first character is, when the file holds the rule
+    /// text exactly (no escapes, one line); positions inside the rule are
+    /// then exact, otherwise they fall back to [`loc`](Rule::loc).
+    pub content: Option<Loc>,
+    /// The string's byte offset in the file: rules are ordered by it.
+    pub offset: usize,
+}
+
+impl Rule {
+    /// The syscall's name.
+    pub fn syscall(&self) -> &str {
+        &self.text.syscall.text
+    }
+
+    /// The file position of a byte range of the rule text.
+    pub fn loc_of(&self, span: &Range<usize>) -> Loc {
+        match self.content {
+            Some(start) => {
+                let text = self.source.as_str();
+                let before = text.get(..span.start).unwrap_or(text);
+                Loc {
+                    line: start.line,
+                    col: start.col + before.chars().count(),
+                }
+            }
+            None => self.loc,
+        }
+    }
+}
+
+/// What a rule does when it decides a call (the values of `actions` and of
+/// `default`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ActionKind {
+    /// `"kill-process"`.
+    KillProcess,
+    /// `"kill-thread"`.
+    KillThread,
+    /// `"trap"`: a catchable `SIGSYS`.
+    Trap,
+    /// `"log"`: allow, and log the call.
+    Log,
+    /// `"notify"`: ask the supervisor.
+    Notify,
+    /// An errno name (`"EPERM"`): the call fails with it. Its number is
+    /// looked up per architecture.
+    Errno(String),
+}
+
+impl ActionKind {
+    /// The action as the policy file spells it.
+    pub fn name(&self) -> &str {
+        match self {
+            ActionKind::KillProcess => "kill-process",
+            ActionKind::KillThread => "kill-thread",
+            ActionKind::Trap => "trap",
+            ActionKind::Log => "log",
+            ActionKind::Notify => "notify",
+            ActionKind::Errno(name) => name,
+        }
+    }
+}
+
+/// An action and where it is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionSpec {
+    /// The action.
+    pub kind: ActionKind,
+    /// Where its string starts.
+    pub loc: Loc,
+}
+
+/// An `actions` entry: a rule and what it does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionRule {
+    /// The rule (the key).
+    pub rule: Rule,
+    /// The action (the value).
+    pub action: ActionSpec,
+}
+
+/// `[base]` or a `[cap.NAME]` table.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Table {
+    /// `allow`, in file order, without duplicates.
+    pub allow: Vec<Rule>,
+    /// `actions`, in file order.
+    pub actions: Vec<ActionRule>,
 }
 
 /// A `[cap.NAME]` table.
@@ -25,15 +120,29 @@ pub struct CapTable {
     pub name: String,
     /// Where the table's header is.
     pub loc: Loc,
-    /// Its `allow` list, in file order, without duplicates.
-    pub allow: Vec<Syscall>,
+    /// Its rules.
+    pub table: Table,
 }
 
 /// A policy file that parsed and validated without error.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
-    /// `[base].allow`, in file order, without duplicates.
-    pub base: Vec<Syscall>,
+    /// `default = "..."`, if the file says.
+    pub default: Option<ActionSpec>,
+    /// `[base]`.
+    pub base: Table,
     /// The `[cap.NAME]` tables in declaration order.
     pub caps: Vec<CapTable>,
+}
+
+impl Policy {
+    /// Every table with its name as a report spells it: `[base]`, then
+    /// `[cap.NAME]` in declaration order.
+    pub fn tables(&self) -> impl Iterator<Item = (String, &Table)> {
+        std::iter::once(("[base]".to_owned(), &self.base)).chain(
+            self.caps
+                .iter()
+                .map(|c| (format!("[cap.{}]", c.name), &c.table)),
+        )
+    }
 }

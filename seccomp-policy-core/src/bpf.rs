@@ -206,21 +206,13 @@ impl<const N: usize> Program<N> {
         true
     }
 
-    /// Sets the length to `len` (at most `N`), keeping the instructions
-    /// below it: those never written are zero. For a builder that writes
-    /// the instructions in place afterwards.
-    pub(crate) const fn set_len(&mut self, len: usize) {
-        self.len = if len < N { len } else { N };
-    }
-
-    /// Overwrites instruction `at` if it has already been pushed; `false`
-    /// (and no change) otherwise. Never panics.
-    pub const fn try_set(&mut self, at: usize, insn: SockFilter) -> bool {
-        if at >= self.len {
-            return false;
+    /// A program of the first `len` (at most `N`) of `insns`; for the
+    /// builder, which writes the instructions before it knows the length.
+    pub(crate) const fn from_parts(insns: [SockFilter; N], len: usize) -> Self {
+        Program {
+            len: if len < N { len } else { N },
+            insns,
         }
-        self.insns[at] = insn;
-        true
     }
 }
 

@@ -1,50 +1,75 @@
-//! A `const fn` builder of allowlist filters.
+//! The `const fn` filter builder: rule sets in, a classic-BPF program out.
 //!
-//! [`build`] turns sorted sets of allowed syscall numbers into a classic-BPF
-//! program for one [`Arch`]:
+//! [`build`] joins [`RuleSet`]s (the tables a harness is granted) and writes
+//! one program for one [`Arch`]:
 //!
 //! ```text
 //!        ld  [arch]
 //!        jeq #AUDIT_ARCH, +1, +0
-//!        ret #deny                 ; a foreign architecture (i386 `int 0x80` on x86-64)
+//!        ret #default              ; a foreign architecture (i386 `int 0x80` on x86-64)
 //!        ld  [nr]
-//!        ...                       ; balanced tree of `jge` over the allowed ranges
-//!        ret #ALLOW | ret #deny    ; one leaf per interval of the number line
+//!        jge ...                   ; balanced tree over the number line
+//!        ...                       ; a block per number whose verdict depends on arguments
+//!        ret #ALLOW                ; one shared `ret` per action
+//!        ret #default
 //! ```
 //!
-//! The allowed numbers are coalesced into ranges `[lo, hi]`. Their ends cut the
-//! number line `0..=u32::MAX` into alternating intervals (deny, allow, deny,
-//! ..., deny), and the tree finds the interval of `nr` with one unsigned
-//! `jge` per level, so every path has the same `ld`s and at most
-//! `ceil(log2(intervals))` comparisons. Only instructions the kernel's seccomp
-//! action cache can emulate appear (`ld` of `arch` and `nr`, `jeq`/`jge` with
-//! a constant, `ja`, `ret` with a constant), so the kernel marks every allowed
-//! number of the native architecture as "always allow" and skips the filter
-//! for it.
+//! The numbers cut the number line `0..=u32::MAX` into intervals that share a
+//! verdict: an action for every argument value, or "look at the arguments"
+//! for a single number with conditioned rules. A balanced tree of unsigned
+//! `jge` finds the interval of `nr` with `ceil(log2(intervals))` comparisons.
+//! An interval with one action for all arguments needs no instruction of its
+//! own: the tree jumps straight to the shared `ret` of that action. So a call
+//! that is allowed (or denied) whatever its arguments runs `ld`, `jeq`, `ld`,
+//! the comparisons and one `ret`, and no instruction on its path reads an
+//! argument: the kernel's seccomp action cache marks such numbers "always
+//! allow" and skips the filter for them.
+//!
+//! A number with conditions gets a block that tests the rules in their
+//! order: the `Allow` rules' conditions first (any match allows), then each
+//! other rule in policy order, then the default (or the first unconditional
+//! rule). A 64-bit argument is compared word by word, high word first, each
+//! word loaded from where the architecture's byte order puts it; a 32-bit
+//! parameter (ioctl's `cmd`) has only its low word compared, which is all the
+//! kernel reads, so high bits set by the caller change nothing.
+//!
+//! # Layout
+//!
+//! Classic BPF only jumps forward, and a conditional jump reaches at most 255
+//! instructions. The program is written from its end backwards, so every
+//! jump's target is already placed when the jump is written: when a target
+//! is out of reach, a `ret` (for an action) or a `ja` (for code) is placed
+//! right after the jump and taken instead. A jump to an instruction that
+//! loads the word already in the accumulator goes to the instruction after
+//! it.
 //!
 //! Nothing here allocates or panics, so a program for capabilities chosen at
 //! run time can be built in a child between `fork` and `exec`; the same code
 //! runs at compile time to fill a `static`:
 //!
 //! ```
-//! use seccomp_policy_core::builder::{build, Action};
+//! use seccomp_policy_core::builder::build;
+//! use seccomp_policy_core::rule::{Action, RuleSet};
 //! use seccomp_policy_core::{Arch, Program};
 //!
-//! static P: Program<64> = match build::<64>(Arch::X86_64, &[&[0, 1, 2]], Action::KillProcess) {
+//! const BASE: RuleSet = RuleSet { allow: &[0, 1, 2], rules: &[] };
+//! static P: Program<64> = match build::<64>(Arch::X86_64, &[BASE], Action::KillProcess) {
 //!     Ok(p) => p,
 //!     Err(e) => panic!("{}", e.message()),
 //! };
-//! assert_eq!(P.len(), 7);
+//! // ld arch; jeq; ld nr; jge #3; ret ALLOW; ret KILL_PROCESS
+//! assert_eq!(P.len(), 6);
 //! ```
 //!
-//! A set that does not fit is then a compile-time error:
+//! A program that does not fit is then a compile-time error:
 //!
 //! ```compile_fail
-//! use seccomp_policy_core::builder::{build, Action};
+//! use seccomp_policy_core::builder::build;
+//! use seccomp_policy_core::rule::{Action, RuleSet};
 //! use seccomp_policy_core::{Arch, Program};
 //!
-//! const EVEN: [u32; 1100] = {
-//!     let mut a = [0u32; 1100];
+//! const EVEN: [u32; 2100] = {
+//!     let mut a = [0u32; 2100];
 //!     let mut i = 0;
 //!     while i < a.len() {
 //!         a[i] = 2 * i as u32;
@@ -52,60 +77,25 @@
 //!     }
 //!     a
 //! };
-//! // 1100 separate numbers need more than BPF_MAXINSNS (4096) instructions.
-//! static P: Program<4096> = match build::<4096>(Arch::X86_64, &[&EVEN], Action::KillProcess) {
-//!     Ok(p) => p,
-//!     Err(e) => panic!("{}", e.message()),
-//! };
+//! // 2100 separate numbers need more than BPF_MAXINSNS (4096) instructions.
+//! static P: Program<4096> =
+//!     match build::<4096>(Arch::X86_64, &[RuleSet { allow: &EVEN, rules: &[] }], Action::KillProcess) {
+//!         Ok(p) => p,
+//!         Err(e) => panic!("{}", e.message()),
+//!     };
 //! ```
 
 use core::fmt;
 
 use crate::arch::Arch;
 use crate::bpf::{
-    Program, SockFilter, BPF_ABS, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_K, BPF_LD, BPF_MAXINSNS,
-    BPF_RET, BPF_W, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO,
-    SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG, SECCOMP_RET_TRAP,
-    SECCOMP_RET_USER_NOTIF,
+    Program, SockFilter, BPF_ABS, BPF_ALU, BPF_AND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP,
+    BPF_JSET, BPF_K, BPF_LD, BPF_MAXINSNS, BPF_RET, BPF_W, SECCOMP_DATA_ARCH, SECCOMP_DATA_ARGS,
+    SECCOMP_DATA_NR,
 };
+use crate::rule::{ArgCmp, CmpOp, Rule, RuleSet, When};
 
-/// What a filter does with a system call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Action {
-    /// Kill the whole process, as if by an uncatchable `SIGSYS` (`SECCOMP_RET_KILL_PROCESS`).
-    KillProcess,
-    /// Kill only the calling thread (`SECCOMP_RET_KILL_THREAD`).
-    KillThread,
-    /// Send the thread a catchable `SIGSYS` (`SECCOMP_RET_TRAP`).
-    Trap,
-    /// Skip the call and make it fail with this errno (`SECCOMP_RET_ERRNO`);
-    /// the kernel caps the value at `MAX_ERRNO` (4095).
-    Errno(u16),
-    /// Allow the call and log it (`SECCOMP_RET_LOG`).
-    Log,
-    /// Ask the user-space supervisor holding the filter's listener
-    /// (`SECCOMP_RET_USER_NOTIF`, Linux 5.0). With no listener the call
-    /// fails with `ENOSYS`.
-    Notify,
-    /// Allow the call (`SECCOMP_RET_ALLOW`).
-    Allow,
-}
-
-impl Action {
-    /// The filter return value for this action: a `SECCOMP_RET_*` action,
-    /// or-ed with the errno for [`Action::Errno`].
-    pub const fn to_ret(self) -> u32 {
-        match self {
-            Action::KillProcess => SECCOMP_RET_KILL_PROCESS,
-            Action::KillThread => SECCOMP_RET_KILL_THREAD,
-            Action::Trap => SECCOMP_RET_TRAP,
-            Action::Errno(e) => SECCOMP_RET_ERRNO | e as u32,
-            Action::Log => SECCOMP_RET_LOG,
-            Action::Notify => SECCOMP_RET_USER_NOTIF,
-            Action::Allow => SECCOMP_RET_ALLOW,
-        }
-    }
-}
+pub use crate::rule::Action;
 
 /// Why [`build`] could not make a program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -113,20 +103,31 @@ pub enum BuildError {
     /// The program would need more than [`BPF_MAXINSNS`] instructions, which
     /// the kernel refuses.
     TooLong {
-        /// Instructions the program would need.
+        /// Instructions the program needs (at least this many).
         needed: usize,
     },
     /// The program fits the kernel's limit but not the buffer `Program<N>`.
     BufferTooSmall {
-        /// Instructions the program needs.
+        /// Instructions the program needs (at least this many).
         needed: usize,
         /// The buffer's capacity `N`.
         capacity: usize,
     },
-    /// An input set is not sorted in ascending order (equal neighbours are fine).
+    /// A set's `allow` numbers or `rules` are not sorted by number.
     Unsorted,
-    /// More than [`MAX_SETS`] input sets.
+    /// More than [`MAX_SETS`] rule sets.
     TooManySets,
+    /// More than [`MAX_RULES_PER_NUMBER`] conditioned rules for one number.
+    TooManyRules {
+        /// The syscall number.
+        nr: u32,
+    },
+    /// A comparison names an argument past `args[5]`, or a width other than
+    /// 32 or 64 bits.
+    BadComparison {
+        /// The syscall number of the rule.
+        nr: u32,
+    },
 }
 
 impl BuildError {
@@ -139,9 +140,13 @@ impl BuildError {
             BuildError::BufferTooSmall { .. } => {
                 "seccomp filter does not fit the program buffer: raise its capacity (see capacity_for)"
             }
-            BuildError::Unsorted => "syscall number set is not sorted in ascending order",
-            BuildError::TooManySets => {
-                "too many syscall number sets: at most MAX_SETS (66) can be joined"
+            BuildError::Unsorted => "a rule set's numbers or rules are not sorted by number",
+            BuildError::TooManySets => "too many rule sets: at most MAX_SETS (66) can be joined",
+            BuildError::TooManyRules { .. } => {
+                "too many conditioned rules for one syscall: at most MAX_RULES_PER_NUMBER (32)"
+            }
+            BuildError::BadComparison { .. } => {
+                "a rule compares an argument past args[5], or with a width other than 32 or 64 bits"
             }
         }
     }
@@ -152,11 +157,19 @@ impl fmt::Display for BuildError {
         match *self {
             BuildError::TooLong { needed } => write!(
                 f,
-                "seccomp filter too long: needs {needed} instructions, the kernel accepts at most {BPF_MAXINSNS}"
+                "seccomp filter too long: needs {needed} instructions or more, the kernel accepts at most {BPF_MAXINSNS}"
             ),
             BuildError::BufferTooSmall { needed, capacity } => write!(
                 f,
-                "seccomp filter needs {needed} instructions but the program buffer holds {capacity}"
+                "seccomp filter needs {needed} instructions or more but the program buffer holds {capacity}"
+            ),
+            BuildError::TooManyRules { nr } => write!(
+                f,
+                "syscall {nr} has more than {MAX_RULES_PER_NUMBER} conditioned rules"
+            ),
+            BuildError::BadComparison { nr } => write!(
+                f,
+                "a rule for syscall {nr} compares an argument past args[5], or with a width other than 32 or 64 bits"
             ),
             BuildError::Unsorted | BuildError::TooManySets => f.write_str(self.message()),
         }
@@ -165,108 +178,149 @@ impl fmt::Display for BuildError {
 
 impl core::error::Error for BuildError {}
 
-/// Instructions before the tree: `ld [arch]`, `jeq`, `ret deny`, `ld [nr]`.
-const HEADER: usize = 4;
+/// The most rule sets [`build`] joins: a base, two of the spawn path's and
+/// 63 more (a policy's caps fit: see `policy::MAX_CAPS`).
+pub const MAX_SETS: usize = 66;
+
+/// The most rules one syscall number may have, unconditional ones excluded,
+/// across every joined set.
+pub const MAX_RULES_PER_NUMBER: usize = 32;
+
+/// The most distinct actions that get a shared `ret`; further ones get a
+/// `ret` where they are used.
+const MAX_SHARED_RETS: usize = 16;
 
 /// The largest conditional jump offset (`jt`/`jf` are 8 bits).
 const MAX_JUMP: usize = 255;
 
-/// Sizes of the decision trees over `n` and `n + 1` intervals (`n >= 1`).
+/// An upper bound of the length of any program [`build`] makes from a
+/// subset of `sets` plus `extra` unconditional rules of the caller's (the
+/// spawn path's `execve`), capped at [`BPF_MAXINSNS`] because [`build`]
+/// refuses anything longer. Use it to size a `Program<N>`.
 ///
-/// The tree over `n` intervals puts `n / 2` of them in the lower (fall-through)
-/// half and the rest in the upper half, so its size depends on `n` only:
-/// `S(1) = 1`, `S(n) = 1 + S(n/2) + S(n - n/2) + [S(n/2) > 255]`, the last
-/// term being the `ja` needed when the lower half is too long to jump over
-/// with `jt`. Computing the pair keeps this `O(log n)`.
-const fn tree_sizes(n: usize) -> (usize, usize) {
-    if n <= 1 {
-        // S(1) = 1, S(2) = 1 + S(1) + S(1).
-        return (1, 3);
+/// With `R` numbers and rules in all and `C` comparisons in the
+/// conditions: the tree has at most `2R` nodes, a comparison takes at most 6
+/// instructions, and there are at most `R + 2` distinct actions, plus the
+/// 4-instruction header. When that is at most 256 no jump can be out of
+/// reach; otherwise each jump may need two more instructions to reach its
+/// targets.
+pub const fn capacity_for(sets: &[RuleSet<'_>], extra: usize) -> usize {
+    let mut numbers = extra;
+    let mut cmps = 0;
+    let mut i = 0;
+    while i < sets.len() {
+        numbers += sets[i].allow.len() + sets[i].rules.len();
+        let mut j = 0;
+        while j < sets[i].rules.len() {
+            if let When::AnyOf(alts) = sets[i].rules[j].when {
+                let mut k = 0;
+                while k < alts.len() {
+                    cmps += alts[k].len();
+                    k += 1;
+                }
+            }
+            j += 1;
+        }
+        i += 1;
     }
-    let k = n / 2;
-    let (sk, sk1) = tree_sizes(k);
-    if n & 1 == 0 {
-        (node_size(sk, sk), node_size(sk, sk1))
+    let rets = if numbers + 2 < MAX_SHARED_RETS {
+        numbers + 2
     } else {
-        (node_size(sk, sk1), node_size(sk1, sk1))
-    }
-}
-
-/// Size of a node whose lower half has `lower` and upper half `upper` instructions.
-const fn node_size(lower: usize, upper: usize) -> usize {
-    let ja = if lower > MAX_JUMP { 1 } else { 0 };
-    // Saturating: sizes past BPF_MAXINSNS are only compared, never used.
-    lower.saturating_add(upper).saturating_add(1 + ja)
-}
-
-/// Size of the tree over `n >= 1` intervals.
-const fn tree_size(n: usize) -> usize {
-    tree_sizes(n).0
-}
-
-/// An upper bound of the length of a program built from at most
-/// `max_numbers` syscall numbers (counting duplicates), capped at
-/// [`BPF_MAXINSNS`] because [`build`] refuses anything longer.
-///
-/// `m` numbers form at most `m` ranges, so at most `2m + 1` intervals, and the
-/// program is `4 + S(2m + 1)` instructions long, where `S(n)` (`2n - 1`
-/// comparisons and leaves, plus one `ja` per node whose lower half exceeds 255
-/// instructions) grows with `n`. For example `capacity_for(0) == 5`,
-/// `capacity_for(3) == 17`, and from 1023 numbers on the result is 4096.
-///
-/// Use it to size a buffer: `Program<{ capacity_for(M) }>` holds any program
-/// for `M` numbers that the kernel would accept.
-pub const fn capacity_for(max_numbers: usize) -> usize {
-    // 1023 isolated numbers already need 4 + 2 * 2047 - 1 > 4096 instructions.
-    if max_numbers >= 1023 {
-        return BPF_MAXINSNS;
-    }
-    let len = HEADER + tree_size(2 * max_numbers + 1);
-    if len > BPF_MAXINSNS {
+        MAX_SHARED_RETS
+    };
+    // Saturating: the bound is only compared with BPF_MAXINSNS.
+    let near = 4usize
+        .saturating_add(numbers.saturating_mul(2))
+        .saturating_add(cmps.saturating_mul(6))
+        .saturating_add(rets)
+        .saturating_add(1);
+    let bound = if near <= MAX_JUMP + 1 {
+        near
+    } else {
+        // Jumps: tree nodes, up to three per comparison, the header's one.
+        let jumps = numbers
+            .saturating_mul(2)
+            .saturating_add(cmps.saturating_mul(3))
+            .saturating_add(1);
+        near.saturating_add(jumps.saturating_mul(2))
+            .saturating_add(numbers)
+    };
+    if bound > BPF_MAXINSNS {
         BPF_MAXINSNS
     } else {
-        len
+        bound
     }
 }
 
-/// The most sets [`build`] joins: a base, an extra list and 64 caps.
-pub const MAX_SETS: usize = 66;
-
-/// The union of sorted sets, read in ascending order with one cursor per set,
-/// so a whole walk costs one pass over every set.
-struct Union<'a> {
-    sets: &'a [&'a [u32]],
-    /// Per set, the index of its first element not yet passed.
-    cursors: [usize; MAX_SETS],
+/// What an interval of the number line gets.
+#[derive(Clone, Copy)]
+enum Leaf {
+    /// The same action whatever the arguments.
+    Ret(Action),
+    /// A block testing the arguments of this number's rules.
+    Cond(u32),
 }
 
-impl<'a> Union<'a> {
-    /// `sets.len()` must be at most [`MAX_SETS`].
-    const fn new(sets: &'a [&'a [u32]]) -> Self {
-        Union {
+/// Where a jump should go: code already written, or "return this action"
+/// (a shared `ret` if one is in reach, else a `ret` placed for it).
+#[derive(Clone, Copy)]
+enum Target {
+    /// The instruction at this position, counted from the program's end.
+    At(usize),
+    /// A `ret` of this action.
+    Ret(Action),
+}
+
+const fn same_target(a: Target, b: Target) -> bool {
+    match (a, b) {
+        (Target::At(x), Target::At(y)) => x == y,
+        (Target::Ret(x), Target::Ret(y)) => x.same(y),
+        _ => false,
+    }
+}
+
+/// "The accumulator holds nothing known."
+const NO_WORD: u32 = u32::MAX;
+
+/// The joined sets and a cursor per set, read in ascending number order.
+struct Sets<'s, 'a> {
+    sets: &'s [RuleSet<'a>],
+    /// Per set, the first `allow` index and the first `rules` index not passed.
+    allow_at: [usize; MAX_SETS],
+    rule_at: [usize; MAX_SETS],
+}
+
+impl<'s, 'a> Sets<'s, 'a> {
+    const fn new(sets: &'s [RuleSet<'a>]) -> Self {
+        Sets {
             sets,
-            cursors: [0; MAX_SETS],
+            allow_at: [0; MAX_SETS],
+            rule_at: [0; MAX_SETS],
         }
     }
 
-    /// The smallest member `>= x`. Calls must not decrease `x`: cursors only
-    /// move forward.
+    /// The smallest number `>= x` that any set mentions. Calls must not
+    /// decrease `x`: cursors only move forward.
     const fn next_at_least(&mut self, x: u64) -> Option<u32> {
         let mut best: Option<u32> = None;
         let mut i = 0;
         while i < self.sets.len() {
             let set = self.sets[i];
-            let mut c = self.cursors[i];
-            while c < set.len() && (set[c] as u64) < x {
+            let mut c = self.allow_at[i];
+            while c < set.allow.len() && (set.allow[c] as u64) < x {
                 c += 1;
             }
-            self.cursors[i] = c;
-            if c < set.len() {
-                let v = set[c];
-                best = match best {
-                    Some(b) if b <= v => Some(b),
-                    _ => Some(v),
-                };
+            self.allow_at[i] = c;
+            if c < set.allow.len() {
+                best = min_some(best, set.allow[c]);
+            }
+            let mut c = self.rule_at[i];
+            while c < set.rules.len() && (set.rules[c].nr as u64) < x {
+                c += 1;
+            }
+            self.rule_at[i] = c;
+            if c < set.rules.len() {
+                best = min_some(best, set.rules[c].nr);
             }
             i += 1;
         }
@@ -274,65 +328,551 @@ impl<'a> Union<'a> {
     }
 }
 
-/// Walks the boundaries of the union in ascending order, without allocating.
-///
-/// A boundary is the first number of an interval other than the one starting
-/// at 0: the start `lo` of an allowed range, or `hi + 1` after it. Verdicts
-/// alternate at each boundary.
-struct Boundaries<'a> {
-    union: Union<'a>,
-    /// The next number to look at (up to 2^32).
-    pos: u64,
-    /// Whether `pos` is inside an allowed range.
-    inside: bool,
+const fn min_some(best: Option<u32>, v: u32) -> Option<u32> {
+    match best {
+        Some(b) if b <= v => Some(b),
+        _ => Some(v),
+    }
 }
 
-impl<'a> Boundaries<'a> {
-    /// A walk from 0; also tells whether the interval at 0 is allowed.
-    const fn new(sets: &'a [&'a [u32]]) -> (Self, bool) {
-        let mut union = Union::new(sets);
-        let inside = matches!(union.next_at_least(0), Some(0));
-        (
-            Boundaries {
-                union,
-                pos: 0,
-                inside,
-            },
-            inside,
-        )
+/// The rules of one number across the sets, classified.
+struct NumberRules<'s, 'a> {
+    /// (set, rule index) of every conditioned rule that can decide, in no
+    /// particular order.
+    found: [(u8, u16); MAX_RULES_PER_NUMBER],
+    len: usize,
+    /// The action when no conditioned rule matches: the unconditional rule
+    /// with the smallest order, or the default.
+    fallthrough: Action,
+    /// Whether some conditioned `Allow` rule exists.
+    any_allow: bool,
+    sets: &'s [RuleSet<'a>],
+}
+
+impl<'s, 'a> NumberRules<'s, 'a> {
+    const fn rule(&self, k: usize) -> &'s Rule<'a> {
+        let (s, r) = self.found[k];
+        &self.sets[s as usize].rules[r as usize]
+    }
+}
+
+/// The first index of `rules` whose number is `>= nr` (they are sorted).
+const fn lower_bound(rules: &[Rule<'_>], nr: u32) -> usize {
+    let (mut lo, mut hi) = (0, rules.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if rules[mid].nr < nr {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// Whether `allow` (sorted) contains `nr`.
+const fn contains(allow: &[u32], nr: u32) -> bool {
+    let (mut lo, mut hi) = (0, allow.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if allow[mid] < nr {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo < allow.len() && allow[lo] == nr
+}
+
+/// Gathers the rules of `nr`. `Ok(None)` when an unconditional allow
+/// decides the number outright.
+const fn number_rules<'s, 'a>(
+    sets: &'s [RuleSet<'a>],
+    nr: u32,
+    default: Action,
+) -> Result<Option<NumberRules<'s, 'a>>, BuildError> {
+    let mut out = NumberRules {
+        found: [(0, 0); MAX_RULES_PER_NUMBER],
+        len: 0,
+        fallthrough: default,
+        any_allow: false,
+        sets,
+    };
+    // The smallest order of an unconditional non-allow rule, if any.
+    let mut first_always: Option<u32> = None;
+    let mut s = 0;
+    while s < sets.len() {
+        if contains(sets[s].allow, nr) {
+            return Ok(None);
+        }
+        let rules = sets[s].rules;
+        let mut r = lower_bound(rules, nr);
+        while r < rules.len() && rules[r].nr == nr {
+            let rule = &rules[r];
+            match rule.when {
+                When::Always => {
+                    if matches!(rule.action, Action::Allow) {
+                        return Ok(None);
+                    }
+                    let earlier = match first_always {
+                        Some(o) => rule.order < o,
+                        None => true,
+                    };
+                    if earlier {
+                        first_always = Some(rule.order);
+                        out.fallthrough = rule.action;
+                    }
+                }
+                When::AnyOf(alts) => {
+                    let mut k = 0;
+                    while k < alts.len() {
+                        let mut c = 0;
+                        while c < alts[k].len() {
+                            let cmp = alts[k][c];
+                            if cmp.arg > 5 || (cmp.bits != 32 && cmp.bits != 64) {
+                                return Err(BuildError::BadComparison { nr });
+                            }
+                            c += 1;
+                        }
+                        k += 1;
+                    }
+                    if alts.is_empty() {
+                        // Never matches: nothing to test.
+                    } else if out.len == MAX_RULES_PER_NUMBER {
+                        return Err(BuildError::TooManyRules { nr });
+                    } else {
+                        out.found[out.len] = (s as u8, r as u16);
+                        out.len += 1;
+                    }
+                }
+            }
+            r += 1;
+        }
+        s += 1;
+    }
+    // Conditioned rules after the first unconditional one can never decide;
+    // a conditioned allow always can.
+    let mut k = 0;
+    let mut kept = 0;
+    while k < out.len {
+        let rule = out.rule(k);
+        let allow = matches!(rule.action, Action::Allow);
+        let reachable = match first_always {
+            Some(o) => allow || rule.order < o,
+            None => true,
+        };
+        if reachable {
+            out.found[kept] = out.found[k];
+            kept += 1;
+            out.any_allow |= allow;
+        }
+        k += 1;
+    }
+    out.len = kept;
+    Ok(Some(out))
+}
+
+/// The verdict of a whole number when it does not depend on the arguments.
+const fn classify(sets: &[RuleSet<'_>], nr: u32, default: Action) -> Result<Leaf, BuildError> {
+    let rules = match number_rules(sets, nr, default) {
+        Ok(None) => return Ok(Leaf::Ret(Action::Allow)),
+        Ok(Some(rules)) => rules,
+        Err(e) => return Err(e),
+    };
+    // Every outcome the same: no need to look at the arguments.
+    let mut k = 0;
+    while k < rules.len {
+        if !rules.rule(k).action.same(rules.fallthrough) {
+            return Ok(Leaf::Cond(nr));
+        }
+        k += 1;
+    }
+    Ok(Leaf::Ret(rules.fallthrough))
+}
+
+/// The program, written from its end: position `p` (0 is the last
+/// instruction) lives at `insns[N - 1 - p]` while `p < N`; past that only
+/// the count goes on, so the error can say how long the program would be.
+struct Emitter<const N: usize> {
+    insns: [SockFilter; N],
+    len: usize,
+    /// Per action, the nearest `ret` of it placed so far: the shared one at
+    /// the end, or a later stand-in.
+    shared: [(Action, usize); MAX_SHARED_RETS],
+    shared_len: usize,
+    arch: Arch,
+    default: Action,
+}
+
+impl<const N: usize> Emitter<N> {
+    const fn emit(&mut self, insn: SockFilter) -> usize {
+        let pos = self.len;
+        if pos < N {
+            self.insns[N - 1 - pos] = insn;
+        }
+        self.len += 1;
+        pos
     }
 
-    /// The next boundary, or `None` after the last.
-    const fn next(&mut self) -> Option<u32> {
-        if self.inside {
-            // Find the end of the run starting at `pos`.
-            let mut end = self.pos;
-            while end < u32::MAX as u64 {
-                match self.union.next_at_least(end + 1) {
-                    Some(v) if v as u64 == end + 1 => end += 1,
-                    _ => break,
-                }
-            }
-            self.inside = false;
-            self.pos = end + 1;
-            if end == u32::MAX as u64 {
-                None
-            } else {
-                Some((end + 1) as u32)
-            }
+    const fn at(&self, pos: usize) -> Option<SockFilter> {
+        if pos < N && pos < self.len {
+            Some(self.insns[N - 1 - pos])
         } else {
-            match self.union.next_at_least(self.pos) {
-                Some(lo) => {
-                    self.inside = true;
-                    self.pos = lo as u64;
-                    Some(lo)
+            None
+        }
+    }
+
+    const fn shared_ret(&self, action: Action) -> Option<usize> {
+        let mut i = 0;
+        while i < self.shared_len {
+            if self.shared[i].0.same(action) {
+                return Some(self.shared[i].1);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// Emits a shared `ret` for `action` unless it has one.
+    const fn add_shared_ret(&mut self, action: Action) {
+        if self.shared_len < MAX_SHARED_RETS && self.shared_ret(action).is_none() {
+            let pos = self.emit(ret(action.to_ret()));
+            self.shared[self.shared_len] = (action, pos);
+            self.shared_len += 1;
+        }
+    }
+
+    /// Where `target` is, if a jump at position `from` can reach it.
+    /// `word` is the `seccomp_data` offset in the accumulator at the jump.
+    const fn reach(&self, target: Target, from: usize, word: u32) -> Option<usize> {
+        let pos = match target {
+            Target::Ret(action) => match self.shared_ret(action) {
+                Some(p) => p,
+                None => return None,
+            },
+            Target::At(p) => {
+                // Skip a load of the word the accumulator already holds.
+                match self.at(p) {
+                    Some(insn)
+                        if word != NO_WORD
+                            && p > 0
+                            && insn.code == BPF_LD | BPF_W | BPF_ABS
+                            && insn.k == word =>
+                    {
+                        p - 1
+                    }
+                    _ => p,
                 }
-                None => {
-                    self.pos = u32::MAX as u64 + 1;
-                    None
+            }
+        };
+        if from - pos - 1 <= MAX_JUMP {
+            Some(pos)
+        } else {
+            None
+        }
+    }
+
+    /// A stand-in for `target` placed right here: a `ret` of its action, or
+    /// a `ja` to its code (a `ja` reaches anywhere). A `ret` placed here
+    /// also serves later jumps that the shared one is too far for.
+    const fn trampoline(&mut self, target: Target) -> usize {
+        match target {
+            Target::Ret(action) => {
+                let pos = self.emit(ret(action.to_ret()));
+                let mut i = 0;
+                while i < self.shared_len {
+                    if self.shared[i].0.same(action) {
+                        self.shared[i].1 = pos;
+                    }
+                    i += 1;
                 }
+                pos
+            }
+            Target::At(p) => {
+                let here = self.len;
+                self.emit(SockFilter::stmt(BPF_JMP | BPF_JA, (here - p - 1) as u32))
             }
         }
+    }
+
+    /// Emits `code k, t, f` with both targets in reach, placing stand-ins
+    /// where they are not. Returns the jump's position.
+    const fn jump(&mut self, code: u16, k: u32, t: Target, f: Target, word: u32) -> Target {
+        let mut tp = self.reach(t, self.len, word);
+        let mut fp = self.reach(f, self.len, word);
+        // Each stand-in moves the jump one further from the other target,
+        // so check again until both are in reach (at most two rounds).
+        let mut round = 0;
+        while round < 3 {
+            if tp.is_none() {
+                tp = Some(self.trampoline(t));
+            }
+            if fp.is_none() {
+                fp = Some(self.trampoline(f));
+            }
+            let here = self.len;
+            if let Some(p) = tp {
+                if here - p - 1 > MAX_JUMP {
+                    tp = None;
+                }
+            }
+            if let Some(p) = fp {
+                if here - p - 1 > MAX_JUMP {
+                    fp = None;
+                }
+            }
+            if tp.is_some() && fp.is_some() {
+                break;
+            }
+            round += 1;
+        }
+        let here = self.len;
+        let (tp, fp) = match (tp, fp) {
+            (Some(t), Some(f)) => (t, f),
+            // Unreachable: stand-ins are adjacent to the jump.
+            _ => (0, 0),
+        };
+        let jt = (here - tp - 1) as u8;
+        let jf = (here - fp - 1) as u8;
+        Target::At(self.emit(SockFilter::jump(BPF_JMP | code | BPF_K, k, jt, jf)))
+    }
+
+    /// Makes the instruction about to be emitted fall through into `target`.
+    const fn fall_into(&mut self, target: Target) {
+        let next = match target {
+            Target::At(p) => Some(p),
+            Target::Ret(action) => self.shared_ret(action),
+        };
+        match next {
+            Some(p) if p + 1 == self.len => {}
+            _ => {
+                self.trampoline(target);
+            }
+        }
+    }
+
+    const fn load(&mut self, offset: u32) -> Target {
+        Target::At(self.emit(SockFilter::stmt(BPF_LD | BPF_W | BPF_ABS, offset)))
+    }
+
+    /// `ld [word]; jXX k, t, f`.
+    const fn test_word(&mut self, code: u16, k: u32, t: Target, f: Target, word: u32) -> Target {
+        if same_target(t, f) {
+            return t;
+        }
+        let j = self.jump(code, k, t, f, word);
+        self.fall_into(j);
+        self.load(word)
+    }
+
+    /// `ld [word]; and mask; jeq value, t, f`, with the shorter forms when
+    /// the mask is empty, full or the value zero.
+    const fn test_masked(
+        &mut self,
+        mask: u32,
+        value: u32,
+        t: Target,
+        f: Target,
+        word: u32,
+    ) -> Target {
+        if value & !mask != 0 {
+            return f;
+        }
+        if mask == 0 {
+            return t;
+        }
+        if mask == u32::MAX {
+            return self.test_word(BPF_JEQ, value, t, f, word);
+        }
+        if value == 0 {
+            // No bit of the mask set.
+            return self.test_word(BPF_JSET, mask, f, t, word);
+        }
+        if same_target(t, f) {
+            return t;
+        }
+        let j = self.jump(BPF_JEQ, value, t, f, NO_WORD);
+        self.fall_into(j);
+        let and = self.emit(SockFilter::stmt(BPF_ALU | BPF_AND | BPF_K, mask));
+        self.fall_into(Target::At(and));
+        self.load(word)
+    }
+
+    /// The code of one comparison: to `t` when it holds, to `f` when not.
+    const fn compare(&mut self, c: ArgCmp, t: Target, f: Target) -> Target {
+        let base = SECCOMP_DATA_ARGS + 8 * c.arg as u32;
+        let (lo_word, hi_word) = if self.arch.is_little_endian() {
+            (base, base + 4)
+        } else {
+            (base + 4, base)
+        };
+        let v = c.value & c.width_mask();
+        let (vlo, vhi) = (v as u32, (v >> 32) as u32);
+        if c.bits == 32 {
+            return match c.op {
+                CmpOp::Eq => self.test_word(BPF_JEQ, vlo, t, f, lo_word),
+                CmpOp::Ne => self.test_word(BPF_JEQ, vlo, f, t, lo_word),
+                CmpOp::Gt => self.test_word(BPF_JGT, vlo, t, f, lo_word),
+                CmpOp::Le => self.test_word(BPF_JGT, vlo, f, t, lo_word),
+                CmpOp::Ge => self.test_word(BPF_JGE, vlo, t, f, lo_word),
+                CmpOp::Lt => self.test_word(BPF_JGE, vlo, f, t, lo_word),
+                CmpOp::MaskedEq(m) => self.test_masked(m as u32, vlo, t, f, lo_word),
+                CmpOp::MaskedNe(m) => self.test_masked(m as u32, vlo, f, t, lo_word),
+            };
+        }
+        match c.op {
+            CmpOp::Eq => self.eq64(vhi, vlo, t, f, hi_word, lo_word),
+            CmpOp::Ne => self.eq64(vhi, vlo, f, t, hi_word, lo_word),
+            CmpOp::Gt => self.greater64(BPF_JGT, vhi, vlo, t, f, hi_word, lo_word),
+            CmpOp::Le => self.greater64(BPF_JGT, vhi, vlo, f, t, hi_word, lo_word),
+            CmpOp::Ge => self.greater64(BPF_JGE, vhi, vlo, t, f, hi_word, lo_word),
+            CmpOp::Lt => self.greater64(BPF_JGE, vhi, vlo, f, t, hi_word, lo_word),
+            CmpOp::MaskedEq(m) => self.masked64(m, v, t, f, hi_word, lo_word),
+            CmpOp::MaskedNe(m) => self.masked64(m, v, f, t, hi_word, lo_word),
+        }
+    }
+
+    /// `arg == (vhi, vlo)`: the high word, then the low one.
+    const fn eq64(&mut self, vhi: u32, vlo: u32, t: Target, f: Target, hi: u32, lo: u32) -> Target {
+        let low = self.test_word(BPF_JEQ, vlo, t, f, lo);
+        self.test_word(BPF_JEQ, vhi, low, f, hi)
+    }
+
+    /// `arg > v` (`code` = `jgt`) or `arg >= v` (`jge`): decided by the high
+    /// word unless it equals `vhi`, then by the low word.
+    #[allow(clippy::too_many_arguments)]
+    const fn greater64(
+        &mut self,
+        code: u16,
+        vhi: u32,
+        vlo: u32,
+        t: Target,
+        f: Target,
+        hi: u32,
+        lo: u32,
+    ) -> Target {
+        let low = self.test_word(code, vlo, t, f, lo);
+        if same_target(t, f) {
+            return t;
+        }
+        let equal = self.jump(BPF_JEQ, vhi, low, f, hi);
+        let above = self.jump(BPF_JGT, vhi, t, equal, hi);
+        self.fall_into(above);
+        self.load(hi)
+    }
+
+    /// `arg & mask == value`, word by word.
+    const fn masked64(
+        &mut self,
+        mask: u64,
+        value: u64,
+        t: Target,
+        f: Target,
+        hi: u32,
+        lo: u32,
+    ) -> Target {
+        if value & !mask != 0 {
+            return f;
+        }
+        let low = self.test_masked(mask as u32, value as u32, t, f, lo);
+        self.test_masked((mask >> 32) as u32, (value >> 32) as u32, low, f, hi)
+    }
+
+    /// One conjunction: every comparison must hold to reach `t`.
+    const fn all_of(&mut self, cmps: &[ArgCmp], t: Target, f: Target) -> Target {
+        let mut next = t;
+        let mut i = cmps.len();
+        while i > 0 {
+            i -= 1;
+            next = self.compare(cmps[i], next, f);
+        }
+        next
+    }
+
+    /// A condition: to `t` if it holds, else to `f`.
+    const fn when(&mut self, when: When<'_>, t: Target, f: Target) -> Target {
+        match when {
+            When::Always => t,
+            When::AnyOf(alts) => {
+                let mut next = f;
+                let mut i = alts.len();
+                while i > 0 {
+                    i -= 1;
+                    next = self.all_of(alts[i], t, next);
+                }
+                next
+            }
+        }
+    }
+
+    /// The block of a number whose verdict depends on its arguments.
+    const fn block(&mut self, sets: &[RuleSet<'_>], nr: u32) -> Target {
+        let mut rules = match number_rules(sets, nr, self.default) {
+            Ok(Some(rules)) => rules,
+            // Checked when the number was classified.
+            _ => return Target::Ret(Action::Allow),
+        };
+        // Non-allow rules, latest first, so the earliest is written last and
+        // tested first.
+        let mut next = Target::Ret(rules.fallthrough);
+        let mut remaining = rules.len;
+        while remaining > 0 {
+            // The latest remaining non-allow rule.
+            let mut pick = None;
+            let mut k = 0;
+            while k < remaining {
+                let rule = rules.rule(k);
+                if !matches!(rule.action, Action::Allow) {
+                    pick = match pick {
+                        Some(p) if rules.rule(p).order >= rule.order => Some(p),
+                        _ => Some(k),
+                    };
+                }
+                k += 1;
+            }
+            let Some(p) = pick else { break };
+            let rule = rules.rule(p);
+            next = self.when(rule.when, Target::Ret(rule.action), next);
+            // Drop it: move the last remaining one into its place.
+            rules.found[p] = rules.found[remaining - 1];
+            remaining -= 1;
+        }
+        // What is left are the allow rules: any of them allows.
+        let mut k = 0;
+        while k < remaining {
+            let rule = rules.rule(k);
+            next = self.when(rule.when, Target::Ret(Action::Allow), next);
+            k += 1;
+        }
+        next
+    }
+
+    /// The tree over intervals `lo..lo + count`.
+    const fn tree(
+        &mut self,
+        sets: &[RuleSet<'_>],
+        bounds: &[u32; N],
+        leaves: &[Leaf; N],
+        lo: usize,
+        count: usize,
+    ) -> Target {
+        if count == 1 {
+            return match leaves[lo] {
+                Leaf::Ret(action) => Target::Ret(action),
+                Leaf::Cond(nr) => self.block(sets, nr),
+            };
+        }
+        let half = count / 2;
+        let upper = self.tree(sets, bounds, leaves, lo + half, count - half);
+        let lower = self.tree(sets, bounds, leaves, lo, half);
+        // `bounds[i]` is the first number of interval `i + 1`.
+        self.jump(
+            BPF_JGE,
+            bounds[lo + half - 1],
+            upper,
+            lower,
+            SECCOMP_DATA_NR,
+        )
     }
 }
 
@@ -341,144 +881,24 @@ const fn ret(k: u32) -> SockFilter {
     SockFilter::stmt(BPF_RET | BPF_K, k)
 }
 
-/// Writes the decision tree into a program whose length is already set.
-struct Tree<'a, 'p, const N: usize> {
-    prog: &'p mut Program<N>,
-    /// The union's boundaries in ascending order, and the next one to use.
-    bounds: &'a [u32],
-    next_bound: usize,
-    /// Whether the interval being written is allowed; flips at each boundary.
-    verdict: bool,
-    /// The deny action's return value.
-    deny: u32,
-    levels: Levels,
-}
-
-impl<const N: usize> Tree<'_, '_, N> {
-    /// Fills the tree over `count` intervals at `pos` (a subtree at `depth`),
-    /// visiting intervals and boundaries in ascending (in-order) order so the
-    /// union is walked once. Returns `false` if the walk and the layout
-    /// disagree (which would be a bug, reported as an error rather than a
-    /// panic).
-    const fn fill(&mut self, depth: usize, count: usize, pos: usize) -> bool {
-        if count == 1 {
-            let k = if self.verdict {
-                SECCOMP_RET_ALLOW
-            } else {
-                self.deny
-            };
-            return self.prog.try_set(pos, ret(k));
-        }
-        let lower = count / 2;
-        let lower_size = match self.levels.size(depth + 1, lower) {
-            Some(size) => size,
-            None => return false,
-        };
-        let long = lower_size > MAX_JUMP;
-        let lower_pos = pos + 1 + if long { 1 } else { 0 };
-        if !self.fill(depth + 1, lower, lower_pos) {
-            return false;
-        }
-        if self.next_bound >= self.bounds.len() {
-            return false;
-        }
-        let boundary = self.bounds[self.next_bound];
-        self.next_bound += 1;
-        self.verdict = !self.verdict;
-        let ok = if long {
-            // jt = 0 lands on the `ja` that skips the lower half; jf = 1 skips the `ja`.
-            self.prog.try_set(
-                pos,
-                SockFilter::jump(BPF_JMP | BPF_JGE | BPF_K, boundary, 0, 1),
-            ) && self.prog.try_set(
-                pos + 1,
-                SockFilter::stmt(BPF_JMP | BPF_JA, lower_size as u32),
-            )
-        } else {
-            self.prog.try_set(
-                pos,
-                SockFilter::jump(BPF_JMP | BPF_JGE | BPF_K, boundary, lower_size as u8, 0),
-            )
-        };
-        ok && self.fill(depth + 1, count - lower, lower_pos + lower_size)
-    }
-}
-
-/// The tree sizes at each depth, so a node finds its lower half's size in
-/// constant time.
+/// Builds the filter for `arch` from `sets` into a `Program<N>`.
 ///
-/// Splitting `n` intervals in halves leaves, at depth `d`, subtrees of
-/// `n >> d` or `(n >> d) + 1` intervals only; `sizes[d]` holds their sizes.
-struct Levels {
-    counts: [usize; Levels::MAX_DEPTH],
-    sizes: [(usize, usize); Levels::MAX_DEPTH],
-}
-
-impl Levels {
-    /// Deeper than any tree of at most 2^32 + 1 intervals.
-    const MAX_DEPTH: usize = 40;
-
-    const fn new(n: usize) -> Levels {
-        let mut levels = Levels {
-            counts: [0; Levels::MAX_DEPTH],
-            sizes: [(0, 0); Levels::MAX_DEPTH],
-        };
-        let mut d = 0;
-        while d < Levels::MAX_DEPTH {
-            let k = n >> d;
-            levels.counts[d] = k;
-            levels.sizes[d] = if k == 0 { (0, 1) } else { tree_sizes(k) };
-            d += 1;
-        }
-        levels
-    }
-
-    /// The size of a subtree of `count` intervals at `depth`; `None` if no
-    /// such subtree exists there (a bug, reported rather than panicking).
-    const fn size(&self, depth: usize, count: usize) -> Option<usize> {
-        if depth >= Levels::MAX_DEPTH {
-            return None;
-        }
-        let k = self.counts[depth];
-        if count == k {
-            Some(self.sizes[depth].0)
-        } else if count == k + 1 {
-            Some(self.sizes[depth].1)
-        } else {
-            None
-        }
-    }
-}
-
-/// Builds the allowlist filter for `arch` into a `Program<N>`.
+/// A call is allowed if any set allows it (an `allow` number, or a matching
+/// `Allow` rule); otherwise the matching rule with the smallest
+/// [`Rule::order`] decides; otherwise `default`. Calls from another
+/// architecture get `default`. See the [module docs](self) for the program.
 ///
-/// `sets` are slices sorted in ascending order; duplicates inside a set or
-/// across sets are fine. The allowed numbers are their union; every other
-/// number, and every call from another architecture, gets `deny`.
-///
-/// The program is, in order: `ld [arch]`; `jeq AUDIT_ARCH, +1, +0`;
-/// `ret deny`; `ld [nr]`; then a balanced tree of `jge` over the coalesced
-/// ranges, split at the middle interval, with one `ret` per interval. Every
-/// number above the largest allowed one falls in the last (deny) interval;
-/// real syscall numbers are far below `0x4000_0000`, so on x86-64 every x32
-/// call (number with bit `0x4000_0000` set) lands there and needs no
-/// instruction of its own (unless the sets themselves list such numbers). An allowed number therefore executes at most
-/// `3 + depth + 1` instructions, where `depth = ceil(log2(2R + 1))` for `R`
-/// ranges, plus one `ja` per level whose lower half is longer than 255
-/// instructions (the `ja` is only on the upper branch). The empty set gives a
-/// program that denies everything.
-///
-/// Errors: [`BuildError::Unsorted`] for an unsorted set,
-/// [`BuildError::TooManySets`] for more than [`MAX_SETS`] sets,
-/// [`BuildError::TooLong`] past [`BPF_MAXINSNS`] instructions,
+/// Errors: [`BuildError::Unsorted`] for a set not sorted by number,
+/// [`BuildError::TooManySets`] past [`MAX_SETS`] sets,
+/// [`BuildError::TooManyRules`], [`BuildError::BadComparison`],
+/// [`BuildError::TooLong`] past [`BPF_MAXINSNS`] instructions and
 /// [`BuildError::BufferTooSmall`] past `N`. It never allocates and never
 /// panics; [`capacity_for`] gives a sufficient `N`.
 pub const fn build<const N: usize>(
     arch: Arch,
-    sets: &[&[u32]],
-    deny: Action,
+    sets: &[RuleSet<'_>],
+    default: Action,
 ) -> Result<Program<N>, BuildError> {
-    // Validate the input.
     if sets.len() > MAX_SETS {
         return Err(BuildError::TooManySets);
     }
@@ -486,8 +906,15 @@ pub const fn build<const N: usize>(
     while i < sets.len() {
         let s = sets[i];
         let mut j = 1;
-        while j < s.len() {
-            if s[j - 1] > s[j] {
+        while j < s.allow.len() {
+            if s.allow[j - 1] > s.allow[j] {
+                return Err(BuildError::Unsorted);
+            }
+            j += 1;
+        }
+        let mut j = 1;
+        while j < s.rules.len() {
+            if s.rules[j - 1].nr > s.rules[j].nr {
                 return Err(BuildError::Unsorted);
             }
             j += 1;
@@ -495,265 +922,498 @@ pub const fn build<const N: usize>(
         i += 1;
     }
 
-    // Walk the union once, keeping the boundaries (at most one per
-    // instruction of a program that fits) and counting the intervals to know
-    // the length before writing anything.
-    let (mut walk, starts_allowed) = Boundaries::new(sets);
+    // The intervals of the number line, in ascending order, with the first
+    // number of each but the first (`bounds`) and what it gets (`leaves`).
     let mut bounds = [0u32; N];
-    let mut intervals = 1usize;
-    while let Some(b) = walk.next() {
-        if intervals <= N {
-            bounds[intervals - 1] = b;
+    let mut leaves = [Leaf::Ret(Action::KillProcess); N];
+    let mut count = 0usize;
+    let mut walk = Sets::new(sets);
+    let mut next = 0u64;
+    while let Some(nr) = walk.next_at_least(next) {
+        let leaf = match classify(sets, nr, default) {
+            Ok(leaf) => leaf,
+            Err(e) => return Err(e),
+        };
+        if (nr as u64) > next {
+            count = push_interval(
+                &mut bounds,
+                &mut leaves,
+                count,
+                next as u32,
+                Leaf::Ret(default),
+            );
         }
-        intervals += 1;
+        count = push_interval(&mut bounds, &mut leaves, count, nr, leaf);
+        next = nr as u64 + 1;
     }
-    let needed = HEADER + tree_size(intervals);
-    if needed > BPF_MAXINSNS {
-        return Err(BuildError::TooLong { needed });
+    if next <= u32::MAX as u64 {
+        count = push_interval(
+            &mut bounds,
+            &mut leaves,
+            count,
+            next as u32,
+            Leaf::Ret(default),
+        );
     }
-    if needed > N {
-        return Err(BuildError::BufferTooSmall {
-            needed,
-            capacity: N,
-        });
+    if count > N {
+        // More intervals than the buffer holds: at least the header, one
+        // `jge` per interval boundary and a `ret`.
+        let needed = 3 + count;
+        return Err(too_long(needed, N));
     }
 
-    let deny = deny.to_ret();
-    let mut prog = Program::<N>::empty();
-    let header = [
-        SockFilter::stmt(BPF_LD | BPF_W | BPF_ABS, SECCOMP_DATA_ARCH),
-        SockFilter::jump(BPF_JMP | BPF_JEQ | BPF_K, arch.audit_arch(), 1, 0),
-        ret(deny),
-        SockFilter::stmt(BPF_LD | BPF_W | BPF_ABS, SECCOMP_DATA_NR),
-    ];
+    let mut e = Emitter::<N> {
+        insns: [SockFilter::stmt(0, 0); N],
+        len: 0,
+        shared: [(Action::Allow, 0); MAX_SHARED_RETS],
+        shared_len: 0,
+        arch,
+        default,
+    };
+    // Shared `ret`s at the end: rarer actions first, the default and
+    // `Allow` nearest the tree.
+    let mut allow_used = false;
     let mut i = 0;
-    while i < HEADER {
-        prog.push(header[i]);
+    while i < count {
+        match leaves[i] {
+            Leaf::Cond(nr) => allow_used |= add_block_rets(&mut e, sets, nr, default),
+            Leaf::Ret(action) => {
+                if action.same(Action::Allow) {
+                    allow_used = true;
+                } else if !action.same(default) {
+                    e.add_shared_ret(action);
+                }
+            }
+        }
         i += 1;
     }
-    // The tree below writes every instruction from HEADER to `needed`.
-    prog.set_len(needed);
-
-    // The tree covers all of 0..=u32::MAX: the last interval runs from the
-    // end of the highest allowed range to u32::MAX and is denied, which is
-    // where x32 numbers (0x4000_0000 | nr) and anything else out of range
-    // end up. No separate x32 test is needed, so an allowed number runs
-    // exactly 3 header instructions, one `jge` per level (plus any `ja`),
-    // and its `ret`.
-    let mut tree = Tree {
-        prog: &mut prog,
-        bounds: bounds.split_at(intervals - 1).0,
-        next_bound: 0,
-        verdict: starts_allowed,
-        deny,
-        levels: Levels::new(intervals),
-    };
-    if !tree.fill(0, intervals, HEADER) {
-        // Unreachable: the layout was sized from the same walk. Report it
-        // rather than hand out a half-written program.
-        return Err(BuildError::BufferTooSmall {
-            needed,
-            capacity: N,
-        });
+    e.add_shared_ret(default);
+    if allow_used {
+        e.add_shared_ret(Action::Allow);
     }
-    Ok(prog)
+
+    let entry = e.tree(sets, &bounds, &leaves, 0, count);
+    e.fall_into(entry);
+    let load_nr = e.load(SECCOMP_DATA_NR);
+    let arch_ok = e.jump(
+        BPF_JEQ,
+        arch.audit_arch(),
+        load_nr,
+        Target::Ret(default),
+        NO_WORD,
+    );
+    e.fall_into(arch_ok);
+    e.load(SECCOMP_DATA_ARCH);
+
+    let len = e.len;
+    if len > N || len > BPF_MAXINSNS {
+        return Err(too_long(len, N));
+    }
+    // Move the program from the end of the buffer to its start.
+    let mut insns = [SockFilter::stmt(0, 0); N];
+    let mut i = 0;
+    while i < len {
+        insns[i] = e.insns[N - len + i];
+        i += 1;
+    }
+    Ok(Program::from_parts(insns, len))
+}
+
+/// Shared `ret`s for the actions a conditioned number's block may return,
+/// but `Allow` and the default, which the caller adds last. Returns whether
+/// the block may allow.
+const fn add_block_rets<const N: usize>(
+    e: &mut Emitter<N>,
+    sets: &[RuleSet<'_>],
+    nr: u32,
+    default: Action,
+) -> bool {
+    let mut allow = false;
+    if let Ok(Some(rules)) = number_rules(sets, nr, default) {
+        let mut k = 0;
+        while k < rules.len {
+            let action = rules.rule(k).action;
+            if action.same(Action::Allow) {
+                allow = true;
+            } else if !action.same(default) {
+                e.add_shared_ret(action);
+            }
+            k += 1;
+        }
+        if rules.fallthrough.same(Action::Allow) {
+            allow = true;
+        } else if !rules.fallthrough.same(default) {
+            e.add_shared_ret(rules.fallthrough);
+        }
+    }
+    allow
+}
+
+const fn too_long(needed: usize, capacity: usize) -> BuildError {
+    if needed > BPF_MAXINSNS {
+        BuildError::TooLong { needed }
+    } else {
+        BuildError::BufferTooSmall { needed, capacity }
+    }
+}
+
+/// Appends the interval starting at `start` with `leaf`, merging it into
+/// the previous one when both return the same action. Returns the new
+/// count; past `N` intervals only the count grows.
+const fn push_interval<const N: usize>(
+    bounds: &mut [u32; N],
+    leaves: &mut [Leaf; N],
+    count: usize,
+    start: u32,
+    leaf: Leaf,
+) -> usize {
+    if count > 0 && count <= N {
+        if let (Leaf::Ret(prev), Leaf::Ret(this)) = (leaves[count - 1], leaf) {
+            if prev.same(this) {
+                return count;
+            }
+        }
+    }
+    if count < N {
+        leaves[count] = leaf;
+        if count > 0 {
+            bounds[count - 1] = start;
+        }
+    }
+    count + 1
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bpf::{SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS};
+    use crate::rule::verdict;
+    use crate::sim::{check, run, SeccompData};
 
     const JGE: u16 = BPF_JMP | BPF_JGE | BPF_K;
+    const KILL: Action = Action::KillProcess;
 
-    fn prog(sets: &[&[u32]]) -> Program<4096> {
-        build::<4096>(Arch::X86_64, sets, Action::KillProcess).unwrap()
+    fn allow(numbers: &[u32]) -> RuleSet<'_> {
+        RuleSet {
+            allow: numbers,
+            rules: &[],
+        }
+    }
+
+    fn prog(sets: &[RuleSet<'_>]) -> Program<4096> {
+        build::<4096>(Arch::X86_64, sets, KILL).unwrap()
     }
 
     #[test]
     fn more_sets_than_max_sets_is_an_error() {
-        let one: &[u32] = &[1];
+        let one = allow(&[1]);
         let sets = [one; MAX_SETS + 1];
         assert_eq!(
-            build::<64>(Arch::X86_64, &sets, Action::KillProcess),
+            build::<64>(Arch::X86_64, &sets, KILL),
             Err(BuildError::TooManySets)
         );
-        assert!(build::<64>(Arch::X86_64, &sets[..MAX_SETS], Action::KillProcess).is_ok());
+        assert!(build::<64>(Arch::X86_64, &sets[..MAX_SETS], KILL).is_ok());
     }
 
     #[test]
-    fn action_return_values() {
-        assert_eq!(Action::KillProcess.to_ret(), 0x8000_0000);
-        assert_eq!(Action::KillThread.to_ret(), 0);
-        assert_eq!(Action::Trap.to_ret(), 0x0003_0000);
-        assert_eq!(Action::Errno(1).to_ret(), 0x0005_0001);
-        assert_eq!(Action::Errno(u16::MAX).to_ret(), 0x0005_ffff);
-        assert_eq!(Action::Log.to_ret(), 0x7ffc_0000);
-        assert_eq!(Action::Notify.to_ret(), 0x7fc0_0000);
-        assert_eq!(Action::Allow.to_ret(), 0x7fff_0000);
-    }
-
-    #[test]
-    fn header_then_tree_for_one_range() {
-        // {0, 1, 2}: intervals [0,2] allow, [3, MAX] deny.
-        let p = prog(&[&[0, 1, 2]]);
-        let kill = SECCOMP_RET_KILL_PROCESS;
+    fn header_tree_and_shared_rets_for_one_range() {
+        // {0, 1, 2}: intervals [0,2] allow, [3, MAX] kill.
+        let p = prog(&[allow(&[0, 1, 2])]);
         assert_eq!(
             p.as_slice(),
             &[
                 SockFilter::stmt(BPF_LD | BPF_W | BPF_ABS, 4),
-                SockFilter::jump(BPF_JMP | BPF_JEQ | BPF_K, 0xC000_003E, 1, 0),
-                ret(kill),
+                SockFilter::jump(BPF_JMP | BPF_JEQ | BPF_K, 0xC000_003E, 0, 3),
                 SockFilter::stmt(BPF_LD | BPF_W | BPF_ABS, 0),
                 SockFilter::jump(JGE, 3, 1, 0),
                 ret(SECCOMP_RET_ALLOW),
-                ret(kill),
+                ret(SECCOMP_RET_KILL_PROCESS),
             ]
         );
     }
 
     #[test]
     fn tree_for_two_ranges() {
-        // {5, 7, 8}: deny [0,4], allow [5], deny [6], allow [7,8], deny [9..].
-        let p = prog(&[&[7, 8], &[5, 8]]);
-        let d = SECCOMP_RET_KILL_PROCESS;
-        let a = SECCOMP_RET_ALLOW;
-        // 5 intervals: lower half 2 (size 3), upper half 3 (size 5).
-        assert_eq!(
-            &p.as_slice()[4..],
-            &[
-                SockFilter::jump(JGE, 6, 3, 0),
-                SockFilter::jump(JGE, 5, 1, 0),
-                ret(d),
-                ret(a),
-                SockFilter::jump(JGE, 7, 1, 0),
-                ret(d),
-                SockFilter::jump(JGE, 9, 1, 0),
-                ret(a),
-                ret(d),
-            ]
-        );
+        // {5, 7, 8}: kill [0,4], allow [5], kill [6], allow [7,8], kill [9..].
+        let p = prog(&[allow(&[7, 8]), allow(&[5, 8])]);
+        let s = p.as_slice();
+        // 5 intervals: 4 `jge` nodes, then `ret allow`, `ret kill`.
+        assert_eq!(s.len(), 3 + 4 + 2);
+        assert_eq!(s[7], ret(SECCOMP_RET_ALLOW));
+        assert_eq!(s[8], ret(SECCOMP_RET_KILL_PROCESS));
+        assert!(s[3..7].iter().all(|i| i.code == JGE));
+        for nr in 0..20u32 {
+            let r = run(s, &SeccompData::new(nr as i32, Arch::X86_64.audit_arch())).unwrap();
+            let want = [5, 7, 8].contains(&nr);
+            assert_eq!(r.ret == SECCOMP_RET_ALLOW, want, "{nr}");
+            // ld, jeq, ld, at most three `jge`, ret.
+            assert!(r.executed <= 7, "{nr}: {}", r.executed);
+        }
     }
 
     #[test]
     fn ranges_touching_the_ends() {
-        // {0} and {u32::MAX}: allow [0], deny [1, MAX-1], allow [MAX].
-        let p = prog(&[&[0, u32::MAX]]);
-        let d = SECCOMP_RET_KILL_PROCESS;
-        let a = SECCOMP_RET_ALLOW;
-        assert_eq!(
-            &p.as_slice()[4..],
-            &[
-                SockFilter::jump(JGE, 1, 1, 0),
-                ret(a),
-                SockFilter::jump(JGE, u32::MAX, 1, 0),
-                ret(d),
-                ret(a),
-            ]
-        );
-        // A range ending at u32::MAX has no boundary after it.
-        let p = prog(&[&[u32::MAX - 1, u32::MAX]]);
-        assert_eq!(
-            &p.as_slice()[4..],
-            &[SockFilter::jump(JGE, u32::MAX - 1, 1, 0), ret(d), ret(a)]
-        );
+        let p = prog(&[allow(&[0, u32::MAX])]);
+        let arch = Arch::X86_64.audit_arch();
+        for (nr, want) in [
+            (0u32, true),
+            (1, false),
+            (u32::MAX - 1, false),
+            (u32::MAX, true),
+        ] {
+            let r = run(p.as_slice(), &SeccompData::new(nr as i32, arch)).unwrap();
+            assert_eq!(r.ret == SECCOMP_RET_ALLOW, want, "{nr}");
+        }
     }
 
     #[test]
     fn empty_set_denies_everything() {
-        let p = build::<5>(Arch::Aarch64, &[], Action::Errno(1)).unwrap();
-        assert_eq!(p.len(), 5);
-        assert_eq!(p.as_slice()[4], ret(SECCOMP_RET_ERRNO | 1));
-        let p = build::<5>(Arch::Aarch64, &[&[], &[]], Action::Errno(1)).unwrap();
-        assert_eq!(p.len(), 5);
+        let p = build::<8>(Arch::Aarch64, &[], Action::Errno(1)).unwrap();
+        // ld arch; jeq; ld nr; ret errno.
+        assert_eq!(p.len(), 4);
+        assert_eq!(p.as_slice()[3], ret(SECCOMP_RET_ERRNO | 1));
+        assert_eq!(
+            build::<8>(
+                Arch::Aarch64,
+                &[RuleSet::EMPTY, RuleSet::EMPTY],
+                Action::Errno(1)
+            )
+            .unwrap()
+            .len(),
+            4
+        );
     }
 
     #[test]
     fn errors() {
         assert_eq!(
-            build::<64>(Arch::X86_64, &[&[2, 1]], Action::KillProcess),
+            build::<64>(Arch::X86_64, &[allow(&[2, 1])], KILL),
+            Err(BuildError::Unsorted)
+        );
+        let rules = [
+            Rule {
+                nr: 3,
+                when: When::Always,
+                action: Action::Errno(1),
+                order: 0,
+            },
+            Rule {
+                nr: 2,
+                when: When::Always,
+                action: Action::Errno(1),
+                order: 1,
+            },
+        ];
+        assert_eq!(
+            build::<64>(
+                Arch::X86_64,
+                &[RuleSet {
+                    allow: &[],
+                    rules: &rules
+                }],
+                KILL
+            ),
             Err(BuildError::Unsorted)
         );
         assert_eq!(
-            build::<8>(Arch::X86_64, &[&[1, 3]], Action::KillProcess),
+            build::<6>(Arch::X86_64, &[allow(&[1, 3])], KILL),
             Err(BuildError::BufferTooSmall {
-                needed: 13,
-                capacity: 8
+                needed: 9,
+                capacity: 6
             })
         );
-        let even: Vec<u32> = (0..1100).map(|i| 2 * i).collect();
-        match build::<4096>(Arch::X86_64, &[&even], Action::KillProcess) {
+        let even: Vec<u32> = (0..2100).map(|i| 2 * i).collect();
+        match build::<4096>(Arch::X86_64, &[allow(&even)], KILL) {
             Err(BuildError::TooLong { needed }) => assert!(needed > 4096),
             other => panic!("{other:?}"),
         }
-        // Zero capacity is just a small buffer.
         assert!(matches!(
-            build::<0>(Arch::X86_64, &[], Action::KillProcess),
-            Err(BuildError::BufferTooSmall { needed: 5, .. })
+            build::<0>(Arch::X86_64, &[], KILL),
+            Err(BuildError::BufferTooSmall { .. })
         ));
-        for e in [
-            BuildError::TooLong { needed: 5000 },
-            BuildError::BufferTooSmall {
-                needed: 9,
-                capacity: 4,
+        let bad = [ArgCmp {
+            arg: 6,
+            bits: 64,
+            op: CmpOp::Eq,
+            value: 0,
+        }];
+        let alts: [&[ArgCmp]; 1] = [&bad];
+        let rules = [Rule {
+            nr: 1,
+            when: When::AnyOf(&alts),
+            action: Action::Allow,
+            order: 0,
+        }];
+        assert_eq!(
+            build::<64>(
+                Arch::X86_64,
+                &[RuleSet {
+                    allow: &[],
+                    rules: &rules
+                }],
+                KILL
+            ),
+            Err(BuildError::BadComparison { nr: 1 })
+        );
+        assert_eq!(
+            BuildError::TooLong { needed: 5000 }.to_string(),
+            "seccomp filter too long: needs 5000 instructions or more, the kernel accepts at most 4096"
+        );
+        assert_eq!(
+            BuildError::Unsorted.to_string(),
+            "a rule set's numbers or rules are not sorted by number"
+        );
+    }
+
+    #[test]
+    fn far_targets_get_stand_ins_and_the_kernel_accepts_the_result() {
+        // 700 isolated numbers: the tree is far longer than a jump reaches.
+        let set: Vec<u32> = (0..700).map(|i| 10 + 3 * i).collect();
+        let p = prog(&[allow(&set)]);
+        check(p.as_slice()).unwrap();
+        let arch = Arch::X86_64.audit_arch();
+        for nr in 0..2200u32 {
+            let r = run(p.as_slice(), &SeccompData::new(nr as i32, arch)).unwrap();
+            assert_eq!(r.ret == SECCOMP_RET_ALLOW, set.contains(&nr), "{nr}");
+        }
+        assert!(p.as_slice().iter().any(|i| i.code == BPF_JMP | BPF_JA));
+    }
+
+    fn cmp(arg: u8, bits: u8, op: CmpOp, value: u64) -> ArgCmp {
+        ArgCmp {
+            arg,
+            bits,
+            op,
+            value,
+        }
+    }
+
+    #[test]
+    fn conditions_follow_the_rule_order_on_both_byte_orders() {
+        let thread = [cmp(0, 64, CmpOp::MaskedNe(0x10000), 0)];
+        let big = [cmp(1, 64, CmpOp::Gt, 0x1_0000_0000)];
+        let cmd = [cmp(1, 32, CmpOp::Eq, 0x5412)];
+        let alts_thread: [&[ArgCmp]; 1] = [&thread];
+        let alts_big: [&[ArgCmp]; 1] = [&big];
+        let alts_cmd: [&[ArgCmp]; 1] = [&cmd];
+        let rules = [
+            Rule {
+                nr: 16,
+                when: When::AnyOf(&alts_cmd),
+                action: Action::Errno(1),
+                order: 5,
             },
-            BuildError::Unsorted,
-        ] {
-            assert!(!e.message().is_empty());
-            assert!(!e.to_string().is_empty());
-        }
-    }
-
-    #[test]
-    fn long_lower_half_uses_ja() {
-        // 200 isolated numbers: 401 intervals, the root's lower half (200
-        // intervals, 399 instructions) is too far for jt.
-        let set: Vec<u32> = (0..200).map(|i| 10 + 3 * i).collect();
-        let p = prog(&[&set]);
-        let s = p.as_slice();
-        assert_eq!(s[4].code, JGE);
-        assert_eq!((s[4].jt, s[4].jf), (0, 1));
-        assert_eq!(s[5].code, BPF_JMP | BPF_JA);
-        assert_eq!(s[5].k as usize, tree_size(200));
-        assert_eq!(s.len(), HEADER + tree_size(401));
-    }
-
-    #[test]
-    fn tree_sizes_match_the_recurrence() {
-        fn naive(n: usize) -> usize {
-            if n == 1 {
-                return 1;
+            Rule {
+                nr: 16,
+                when: When::Always,
+                action: Action::Allow,
+                order: 6,
+            },
+            Rule {
+                nr: 56,
+                when: When::AnyOf(&alts_thread),
+                action: Action::Allow,
+                order: 1,
+            },
+            Rule {
+                nr: 56,
+                when: When::AnyOf(&alts_big),
+                action: Action::Errno(22),
+                order: 2,
+            },
+            Rule {
+                nr: 56,
+                when: When::Always,
+                action: Action::Errno(1),
+                order: 3,
+            },
+        ];
+        let sets = [RuleSet {
+            allow: &[0, 1, 2],
+            rules: &rules,
+        }];
+        let values = [
+            0u64,
+            0x10000,
+            0x5412,
+            0xffff_ffff_0000_5412,
+            0x1_0000_0000,
+            0x1_0000_0001,
+            0x2_0000_0000,
+            u64::MAX,
+        ];
+        for arch in [Arch::X86_64, Arch::S390x, Arch::Arm] {
+            let p = build::<256>(arch, &sets, KILL).unwrap();
+            check(p.as_slice()).unwrap();
+            for nr in [0u32, 3, 16, 56, 57] {
+                for &a0 in &values {
+                    for &a1 in &values {
+                        let args = [a0, a1, 0, 0, 0, 0];
+                        let mut d = SeccompData::new(nr as i32, arch.audit_arch());
+                        d.args = args;
+                        let got = run(p.as_slice(), &d).unwrap().ret;
+                        let want = verdict(&sets, nr, &args, KILL).to_ret();
+                        assert_eq!(got, want, "{arch} nr {nr} args {a0:#x} {a1:#x}");
+                    }
+                }
             }
-            let l = naive(n / 2);
-            let r = naive(n - n / 2);
-            1 + l + r + usize::from(l > 255)
-        }
-        for n in 1..3000 {
-            assert_eq!(tree_size(n), naive(n), "n = {n}");
         }
     }
 
     #[test]
-    fn capacity_examples() {
-        assert_eq!(capacity_for(0), 5);
-        assert_eq!(capacity_for(1), 9);
-        assert_eq!(capacity_for(3), 17);
-        assert_eq!(capacity_for(1022), 4096);
-        assert_eq!(capacity_for(usize::MAX), 4096);
-        let mut last = 0;
-        for m in 0..1100 {
-            let c = capacity_for(m);
-            assert!(c >= last && c <= 4096);
-            last = c;
+    fn allowed_paths_keep_their_cost_and_never_read_arguments() {
+        let cond = [cmp(0, 32, CmpOp::Eq, 2)];
+        let alts: [&[ArgCmp]; 1] = [&cond];
+        let rules = [Rule {
+            nr: 41,
+            when: When::AnyOf(&alts),
+            action: Action::Allow,
+            order: 0,
+        }];
+        let sets = [
+            RuleSet {
+                allow: &[0, 1, 2, 3],
+                rules: &rules,
+            },
+            allow(&[60, 231]),
+        ];
+        let p = prog(&sets);
+        let arch = Arch::X86_64.audit_arch();
+        for nr in [0u32, 1, 2, 3, 60, 231] {
+            let r = run(p.as_slice(), &SeccompData::new(nr as i32, arch)).unwrap();
+            assert_eq!(r.ret, SECCOMP_RET_ALLOW);
+            assert!(r.const_path, "{nr} reads an argument");
+        }
+        let r = run(p.as_slice(), &SeccompData::new(41, arch)).unwrap();
+        assert!(!r.const_path);
+    }
+
+    #[test]
+    fn capacity_bounds_the_programs() {
+        assert_eq!(capacity_for(&[], 0), 4 + 2 + 1);
+        let set: Vec<u32> = (0..3000).collect();
+        assert_eq!(capacity_for(&[allow(&set)], 0), BPF_MAXINSNS);
+        for n in [1usize, 10, 100, 400, 1000] {
+            let set: Vec<u32> = (0..n as u32).map(|i| 3 * i).collect();
+            let sets = [allow(&set)];
+            let p = build::<4096>(Arch::X86_64, &sets, KILL).unwrap();
+            assert!(p.len() <= capacity_for(&sets, 0), "{n}");
         }
     }
 
     #[test]
     fn static_program_compiles() {
-        static P: Program<64> = match build::<64>(Arch::X86_64, &[&[0, 1, 2]], Action::KillProcess)
-        {
+        static P: Program<64> = match build::<64>(
+            Arch::X86_64,
+            &[RuleSet {
+                allow: &[0, 1, 2],
+                rules: &[],
+            }],
+            KILL,
+        ) {
             Ok(p) => p,
             Err(e) => panic!("{}", e.message()),
         };
-        assert_eq!(P.len(), 7);
+        assert_eq!(P.len(), 6);
     }
 }

@@ -4,8 +4,9 @@
 //! - [`bpf`]: classic-BPF instructions as the kernel reads them, and the
 //!   fixed-size [`Program`] buffer.
 //! - [`arch`]: the supported architectures and how the kernel names them.
-//! - [`builder`]: the `const fn` that turns sorted syscall numbers into a
-//!   filter program.
+//! - [`rule`]: the rule IR: actions, argument comparisons, rules and the
+//!   rule sets of a policy's tables, with their meaning as plain code.
+//! - [`builder`]: the `const fn` that turns rule sets into a filter program.
 //! - [`policy`]: the const tables the `seccomp_policy!` macro emits, and the
 //!   selection of a cap set's numbers for the builder.
 //! - `sim` (feature `sim`): a seccomp BPF interpreter and verifier with the
@@ -20,9 +21,10 @@ pub mod arch;
 pub mod bpf;
 pub mod builder;
 pub mod policy;
+pub mod rule;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;
 
 pub use arch::Arch;
 pub use bpf::{Program, SockFilter};
-pub use builder::Action;
+pub use rule::Action;

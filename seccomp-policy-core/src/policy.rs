@@ -1,59 +1,67 @@
 //! The compiled form of a policy file, as `seccomp_policy!` expands it.
 //!
-//! A policy has a `base` set every harness gets and named capabilities
-//! ("caps") that each add syscalls. The macro resolves every name to its
-//! number on every supported [`Arch`] and emits one [`Policy`] whose
-//! [`ArchPolicy`] entries hold sorted number slices. A choice of caps is a
-//! `u64` bit mask: bit `i` grants `cap_names[i]`.
+//! A policy has a `base` table every harness gets and named capabilities
+//! ("caps") that each add rules, plus a default action for every call no
+//! rule decides. The macro resolves every rule on every supported [`Arch`]
+//! and emits one [`Policy`] whose [`ArchPolicy`] entries hold a
+//! [`RuleSet`] per table. A choice of caps is a `u64` bit mask: bit `i`
+//! grants `cap_names[i]`. Selecting a cap set's rule sets is this module's
+//! job; the builder knows nothing of caps.
 
 use core::fmt;
 
 use crate::arch::Arch;
 use crate::bpf::Program;
-use crate::builder::{build, Action, BuildError, MAX_SETS};
-
-// Base, extra and every cap fit the builder's sets.
-const _: () = assert!(MAX_SETS == MAX_CAPS + 2);
+use crate::builder::{build, capacity_for, BuildError, MAX_SETS};
+use crate::rule::{verdict, Action, RuleSet};
 
 /// Most caps a policy can have: one bit each in a `u64`.
 pub const MAX_CAPS: usize = 64;
 
-/// The syscall numbers of a policy on one architecture.
+// Base, the caller's extra set and every cap fit the builder's sets.
+const _: () = assert!(MAX_SETS == MAX_CAPS + 2);
+
+/// The rules of a policy on one architecture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ArchPolicy {
-    /// The architecture these numbers belong to.
+pub struct ArchPolicy<'a> {
+    /// The architecture these rules belong to.
     pub arch: Arch,
-    /// Numbers every harness is allowed, sorted ascending.
-    pub base: &'static [u32],
-    /// Numbers each cap adds, sorted ascending; `caps[i]` belongs to
-    /// [`Policy::cap_names`]`[i]`.
-    pub caps: &'static [&'static [u32]],
-    /// Names in the policy that do not exist on this architecture (skipped).
-    pub missing: &'static [&'static str],
+    /// What a call no rule decides gets (`default = "..."` in the file;
+    /// `kill-process` when the file does not say). Per architecture because
+    /// errno numbers differ between architectures. A harness may build
+    /// programs with another default.
+    pub default: Action,
+    /// `[base]`: what every harness gets.
+    pub base: RuleSet<'a>,
+    /// What each cap adds; `caps[i]` belongs to [`Policy::cap_names`]`[i]`.
+    pub caps: &'a [RuleSet<'a>],
+    /// Syscall names in the policy that do not exist on this architecture
+    /// (their rules are skipped here).
+    pub missing: &'a [&'a str],
 }
 
-/// A whole policy: its source file, its caps and its numbers per architecture.
+/// A whole policy: its source file, its caps and its rules per architecture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Policy {
+pub struct Policy<'a> {
     /// The policy file, as given to the macro.
-    pub file: &'static str,
+    pub file: &'a str,
     /// Cap names in bit order: bit `i` of a cap mask is `cap_names[i]`.
-    pub cap_names: &'static [&'static str],
+    pub cap_names: &'a [&'a str],
     /// One entry per supported architecture.
-    pub arches: &'static [ArchPolicy],
+    pub arches: &'a [ArchPolicy<'a>],
 }
 
 /// A cap name that the policy does not define; `S` is the name as it was
 /// given (a `&str`, a `String`, ...), so no copy is made.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnknownCap<S> {
+pub struct UnknownCap<'a, S> {
     /// The name asked for.
     pub name: S,
     /// The caps the policy defines.
-    pub known: &'static [&'static str],
+    pub known: &'a [&'a str],
 }
 
-impl<S: AsRef<str>> fmt::Display for UnknownCap<S> {
+impl<S: AsRef<str>> fmt::Display for UnknownCap<'_, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "unknown capability `{}`", self.name.as_ref())?;
         if self.known.is_empty() {
@@ -70,16 +78,32 @@ impl<S: AsRef<str>> fmt::Display for UnknownCap<S> {
     }
 }
 
-impl<S: AsRef<str> + fmt::Debug> core::error::Error for UnknownCap<S> {}
+impl<S: AsRef<str> + fmt::Debug> core::error::Error for UnknownCap<'_, S> {}
 
 /// Whether two architectures are the same, usable in `const fn`.
 const fn same_arch(a: Arch, b: Arch) -> bool {
     a as u8 == b as u8
 }
 
-impl Policy {
-    /// The numbers for `arch`, if the policy was compiled for it.
-    pub const fn arch(&self, arch: Arch) -> Option<&ArchPolicy> {
+/// Whether two strings are equal, usable in `const fn`.
+const fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+impl<'a> Policy<'a> {
+    /// The rules for `arch`, if the policy was compiled for it.
+    pub const fn arch(&self, arch: Arch) -> Option<&ArchPolicy<'a>> {
         let mut i = 0;
         while i < self.arches.len() {
             if same_arch(self.arches[i].arch, arch) {
@@ -90,27 +114,49 @@ impl Policy {
         None
     }
 
-    /// The numbers for the architecture this crate is compiled for
+    /// The rules for the architecture this crate is compiled for
     /// ([`Arch::NATIVE`]), if supported.
-    pub const fn native(&self) -> Option<&ArchPolicy> {
+    pub const fn native(&self) -> Option<&ArchPolicy<'a>> {
         match Arch::NATIVE {
             Some(a) => self.arch(a),
             None => None,
         }
     }
 
+    /// The bit of the cap called `name`, if the policy has one.
+    pub const fn cap_bit(&self, name: &str) -> Option<u64> {
+        let mut i = 0;
+        while i < self.cap_names.len() && i < MAX_CAPS {
+            if same_str(self.cap_names[i], name) {
+                return Some(1 << i);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// The mask of every cap of the policy.
+    pub const fn all_caps(&self) -> u64 {
+        let n = self.cap_names.len();
+        if n >= MAX_CAPS {
+            u64::MAX
+        } else {
+            (1u64 << n) - 1
+        }
+    }
+
     /// The cap mask for a list of cap names, e.g. from a command line.
     /// Repeated names are fine; the first unknown name is an error.
-    pub fn cap_bits<I, S>(&self, names: I) -> Result<u64, UnknownCap<S>>
+    pub fn cap_bits<I, S>(&self, names: I) -> Result<u64, UnknownCap<'a, S>>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
         let mut bits = 0u64;
         for name in names {
-            match self.cap_names.iter().position(|c| *c == name.as_ref()) {
-                Some(i) if i < MAX_CAPS => bits |= 1 << i,
-                _ => {
+            match self.cap_bit(name.as_ref()) {
+                Some(bit) => bits |= bit,
+                None => {
                     return Err(UnknownCap {
                         name,
                         known: self.cap_names,
@@ -123,9 +169,8 @@ impl Policy {
 
     /// The names of the caps set in `caps`, in bit order (bits with no cap
     /// are skipped); for reports of what a harness was granted.
-    pub fn cap_names_of(&self, caps: u64) -> impl Iterator<Item = &'static str> {
-        let names = self.cap_names;
-        names
+    pub fn cap_names_of(&self, caps: u64) -> impl Iterator<Item = &'a str> + 'a {
+        self.cap_names
             .iter()
             .enumerate()
             .filter(move |(i, _)| *i < MAX_CAPS && caps & (1 << i) != 0)
@@ -133,49 +178,26 @@ impl Policy {
     }
 }
 
-impl ArchPolicy {
-    /// Whether `nr` is allowed with the caps in `caps`: plain membership in
-    /// `base` or a selected cap's set. This is the reference the generated
-    /// filters are checked against; it does not look at the architecture
-    /// check or the `extra` numbers of [`program`](ArchPolicy::program).
-    pub fn allows(&self, caps: u64, nr: u32) -> bool {
-        self.base.contains(&nr)
-            || self
-                .caps
-                .iter()
-                .enumerate()
-                .any(|(i, set)| i < MAX_CAPS && caps & (1 << i) != 0 && set.contains(&nr))
-    }
+/// The rule sets of one cap selection: what the builder joins.
+#[derive(Clone, Copy, Debug)]
+pub struct Selection<'a> {
+    sets: [RuleSet<'a>; MAX_SETS],
+    len: usize,
+}
 
-    /// An upper bound of how many numbers a program can allow: the length of
-    /// `base` plus that of every cap (duplicates counted). Size buffers with
-    /// [`capacity_for`](crate::builder::capacity_for)`(max_numbers() + extra.len())`.
-    pub const fn max_numbers(&self) -> usize {
-        let mut n = self.base.len();
-        let mut i = 0;
-        while i < self.caps.len() {
-            n += self.caps[i].len();
-            i += 1;
-        }
-        n
+impl<'a> Selection<'a> {
+    /// The selected sets: base, the extra set, then each granted cap's.
+    pub const fn as_slice(&self) -> &[RuleSet<'a>] {
+        self.sets.split_at(self.len).0
     }
+}
 
-    /// Builds the filter allowing `base`, the caps selected by `caps` and
-    /// `extra` (sorted ascending; the spawn path passes `execve` here so the
-    /// `exec` that starts the harness passes), denying everything else with
-    /// `deny`. Bits of `caps` with no cap are ignored.
-    ///
-    /// A `const fn` that neither allocates nor panics: usable for a
-    /// `static` and between `fork` and `exec`. See [`build`] for the program
-    /// and the errors.
-    pub const fn program<const N: usize>(
-        &self,
-        caps: u64,
-        extra: &[u32],
-        deny: Action,
-    ) -> Result<Program<N>, BuildError> {
-        let empty: &[u32] = &[];
-        let mut sets: [&[u32]; MAX_SETS] = [empty; MAX_SETS];
+impl<'a> ArchPolicy<'a> {
+    /// The rule sets granted by `caps`, with the caller's `extra` set (the
+    /// spawn path's `execve`; [`RuleSet::EMPTY`] for none). Bits of `caps`
+    /// with no cap are ignored. No allocation.
+    pub const fn select(&self, caps: u64, extra: RuleSet<'a>) -> Selection<'a> {
+        let mut sets = [RuleSet::EMPTY; MAX_SETS];
         sets[0] = self.base;
         sets[1] = extra;
         let mut n = 2;
@@ -187,26 +209,116 @@ impl ArchPolicy {
             }
             i += 1;
         }
-        build::<N>(self.arch, sets.split_at(n).0, deny)
+        Selection { sets, len: n }
+    }
+
+    /// What a program for `caps` (plus `extra`, with `default`) does with a
+    /// call of `nr` with `args`: the policy's meaning, evaluated directly
+    /// (see [`verdict`]). Used to explain a denial, and as the reference the
+    /// programs are checked against.
+    pub const fn verdict(
+        &self,
+        caps: u64,
+        extra: RuleSet<'a>,
+        nr: u32,
+        args: &[u64; 6],
+        default: Action,
+    ) -> Action {
+        verdict(self.select(caps, extra).as_slice(), nr, args, default)
+    }
+
+    /// An upper bound of the length of any program of this policy on this
+    /// architecture, whatever the caps, with up to `extra` more
+    /// unconditional rules; size a `Program<N>` with it.
+    pub const fn capacity(&self, extra: usize) -> usize {
+        let mut sets = [RuleSet::EMPTY; MAX_SETS];
+        sets[0] = self.base;
+        let mut n = 1;
+        while n <= self.caps.len() && n < MAX_SETS {
+            sets[n] = self.caps[n - 1];
+            n += 1;
+        }
+        capacity_for(sets.split_at(n).0, extra)
+    }
+
+    /// Builds the filter for the caps in `caps` and the caller's `extra`
+    /// set; any call no rule decides gets `default`.
+    ///
+    /// A `const fn` that neither allocates nor panics: usable for a
+    /// `static` and between `fork` and `exec`. See
+    /// [`build`] for the program and the errors.
+    pub const fn program<const N: usize>(
+        &self,
+        caps: u64,
+        extra: RuleSet<'a>,
+        default: Action,
+    ) -> Result<Program<N>, BuildError> {
+        build::<N>(self.arch, self.select(caps, extra).as_slice(), default)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builder::capacity_for;
+    use crate::rule::{ArgCmp, CmpOp, Rule, When};
     use crate::sim::{run, SeccompData};
 
+    const THREAD: [ArgCmp; 1] = [ArgCmp {
+        arg: 0,
+        bits: 64,
+        op: CmpOp::MaskedNe(0x10000),
+        value: 0,
+    }];
+    const THREAD_ALTS: [&[ArgCmp]; 1] = [&THREAD];
     static X86_64: ArchPolicy = ArchPolicy {
         arch: Arch::X86_64,
-        base: &[0, 1, 3, 60, 231],
-        caps: &[&[41, 42, 44, 45], &[2, 257]],
+        default: Action::KillProcess,
+        base: RuleSet {
+            allow: &[0, 1, 3, 60, 231],
+            rules: &[
+                Rule {
+                    nr: 56,
+                    when: When::AnyOf(&THREAD_ALTS),
+                    action: Action::Allow,
+                    order: 10,
+                },
+                Rule {
+                    nr: 435,
+                    when: When::Always,
+                    action: Action::Errno(38),
+                    order: 20,
+                },
+            ],
+        },
+        caps: &[
+            RuleSet {
+                allow: &[41, 42, 44, 45],
+                rules: &[],
+            },
+            RuleSet {
+                allow: &[2, 56, 257],
+                rules: &[],
+            },
+        ],
         missing: &[],
     };
     static AARCH64: ArchPolicy = ArchPolicy {
         arch: Arch::Aarch64,
-        base: &[57, 63, 64, 93, 94],
-        caps: &[&[198, 203, 206, 207], &[56]],
+        default: Action::KillProcess,
+        base: RuleSet {
+            allow: &[57, 63, 64, 93, 94],
+            rules: &[],
+        },
+        caps: &[
+            RuleSet {
+                allow: &[198, 203, 206, 207],
+                rules: &[],
+            },
+            RuleSet {
+                allow: &[56],
+                rules: &[],
+            },
+        ],
         missing: &["open"],
     };
     static POLICY: Policy = Policy {
@@ -218,7 +330,7 @@ mod tests {
     #[test]
     fn arch_lookup() {
         assert_eq!(POLICY.arch(Arch::Aarch64).unwrap().missing, &["open"]);
-        assert_eq!(POLICY.arch(Arch::X86_64).unwrap().base[0], 0);
+        assert_eq!(POLICY.arch(Arch::X86_64).unwrap().base.allow[0], 0);
         assert!(POLICY.arch(Arch::S390x).is_none());
         #[cfg(target_arch = "x86_64")]
         assert_eq!(POLICY.native().unwrap().arch, Arch::X86_64);
@@ -234,32 +346,57 @@ mod tests {
         assert_eq!(e.to_string(), "unknown capability `nett` (known: net, fs)");
         assert_eq!(POLICY.cap_names_of(0b10).collect::<Vec<_>>(), ["fs"]);
         assert_eq!(POLICY.cap_names_of(u64::MAX).count(), 2);
+        assert_eq!(POLICY.cap_bit("fs"), Some(0b10));
+        assert_eq!(POLICY.cap_bit("f"), None);
+        assert_eq!(POLICY.all_caps(), 0b11);
     }
 
     #[test]
-    fn allows_is_membership() {
-        assert!(X86_64.allows(0, 60));
-        assert!(!X86_64.allows(0, 41));
-        assert!(X86_64.allows(0b01, 41));
-        assert!(!X86_64.allows(0b01, 257));
-        assert!(X86_64.allows(0b11, 257));
-        assert!(!X86_64.allows(u64::MAX, 59));
-        assert_eq!(X86_64.max_numbers(), 11);
+    fn selection_and_verdicts() {
+        let extra = RuleSet {
+            allow: &[59],
+            rules: &[],
+        };
+        assert_eq!(X86_64.select(0b10, extra).as_slice().len(), 3);
+        assert_eq!(X86_64.select(0, RuleSet::EMPTY).as_slice().len(), 2);
+        let kill = Action::KillProcess;
+        let v = |caps, nr, a0| X86_64.verdict(caps, RuleSet::EMPTY, nr, &[a0, 0, 0, 0, 0, 0], kill);
+        assert_eq!(v(0, 60, 0), Action::Allow);
+        assert_eq!(v(0, 41, 0), kill);
+        assert_eq!(v(0b01, 41, 0), Action::Allow);
+        assert_eq!(v(0, 56, 0x10000), Action::Allow);
+        assert_eq!(v(0, 56, 0), kill);
+        assert_eq!(
+            v(0b10, 56, 0),
+            Action::Allow,
+            "the cap allows clone outright"
+        );
+        assert_eq!(v(0, 435, 0), Action::Errno(38));
+        assert_eq!(
+            X86_64.verdict(0, extra, 59, &[0; 6], kill),
+            Action::Allow,
+            "the extra set"
+        );
     }
 
     #[test]
-    fn program_matches_membership() {
-        const N: usize = capacity_for(12);
+    fn program_matches_the_verdicts() {
+        const N: usize = X86_64.capacity(1);
+        let extra = RuleSet {
+            allow: &[59],
+            rules: &[],
+        };
         for caps in 0..4u64 {
-            for (ap, extra) in [(&X86_64, 59u32), (&AARCH64, 221)] {
-                let p = ap
-                    .program::<N>(caps, &[extra], Action::KillProcess)
-                    .unwrap();
-                for nr in 0..400u32 {
-                    let d = SeccompData::new(nr as i32, ap.arch.audit_arch());
-                    let r = run(p.as_slice(), &d).unwrap();
-                    let want = ap.allows(caps, nr) || nr == extra;
-                    assert_eq!(r.ret == crate::bpf::SECCOMP_RET_ALLOW, want, "{caps} {nr}");
+            for default in [Action::KillProcess, Action::Errno(1)] {
+                let p = X86_64.program::<N>(caps, extra, default).unwrap();
+                for nr in 0..500u32 {
+                    for a0 in [0u64, 0x10000, 0xffff_0000_0000_0000] {
+                        let mut d = SeccompData::new(nr as i32, Arch::X86_64.audit_arch());
+                        d.args[0] = a0;
+                        let got = run(p.as_slice(), &d).unwrap().ret;
+                        let want = X86_64.verdict(caps, extra, nr, &d.args, default);
+                        assert_eq!(got, want.to_ret(), "caps {caps} nr {nr} a0 {a0:#x}");
+                    }
                 }
             }
         }
@@ -267,8 +404,8 @@ mod tests {
 
     #[test]
     fn program_in_a_static() {
-        static P: Program<{ capacity_for(11) }> =
-            match X86_64.program(0b11, &[], Action::KillProcess) {
+        static P: Program<{ X86_64.capacity(0) }> =
+            match X86_64.program(0b11, RuleSet::EMPTY, Action::KillProcess) {
                 Ok(p) => p,
                 Err(e) => panic!("{}", e.message()),
             };

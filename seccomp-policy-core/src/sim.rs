@@ -65,16 +65,28 @@ impl SeccompData {
         }
     }
 
-    /// The 64 bytes a filter reads, laid out like `struct seccomp_data` in
-    /// native byte order.
+    /// Whether the calling architecture is little-endian: the
+    /// `__AUDIT_ARCH_LE` flag of [`arch`](SeccompData::arch). The kernel
+    /// fills `struct seccomp_data` in its own byte order, so a filter for a
+    /// big-endian machine (s390x) finds the high word of an argument first.
+    pub const fn little_endian(&self) -> bool {
+        self.arch & 0x4000_0000 != 0
+    }
+
+    /// The 64 bytes a filter reads, laid out like `struct seccomp_data` on
+    /// the calling architecture (in its byte order, see
+    /// [`little_endian`](SeccompData::little_endian)), whatever the host.
     pub fn to_bytes(&self) -> [u8; SECCOMP_DATA_SIZE as usize] {
+        let le = self.little_endian();
+        let u32_bytes = |v: u32| if le { v.to_le_bytes() } else { v.to_be_bytes() };
+        let u64_bytes = |v: u64| if le { v.to_le_bytes() } else { v.to_be_bytes() };
         let mut b = [0u8; SECCOMP_DATA_SIZE as usize];
-        b[0..4].copy_from_slice(&self.nr.to_ne_bytes());
-        b[4..8].copy_from_slice(&self.arch.to_ne_bytes());
-        b[8..16].copy_from_slice(&self.instruction_pointer.to_ne_bytes());
+        b[0..4].copy_from_slice(&u32_bytes(self.nr as u32));
+        b[4..8].copy_from_slice(&u32_bytes(self.arch));
+        b[8..16].copy_from_slice(&u64_bytes(self.instruction_pointer));
         for (i, a) in self.args.iter().enumerate() {
             let at = 16 + 8 * i;
-            b[at..at + 8].copy_from_slice(&a.to_ne_bytes());
+            b[at..at + 8].copy_from_slice(&u64_bytes(*a));
         }
         b
     }
@@ -415,7 +427,12 @@ pub fn run(prog: &[SockFilter], data: &SeccompData) -> Result<Run, RunError> {
                     return Err(invalid);
                 }
                 let at = k as usize;
-                a = u32::from_ne_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+                let word = [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]];
+                a = if data.little_endian() {
+                    u32::from_le_bytes(word)
+                } else {
+                    u32::from_be_bytes(word)
+                };
             }
             LD_W_LEN => a = SECCOMP_DATA_SIZE,
             LDX_W_LEN => x = SECCOMP_DATA_SIZE,
@@ -511,34 +528,28 @@ mod tests {
     }
 
     #[test]
-    fn loads_read_the_fields() {
-        let d = SeccompData {
-            nr: -2,
-            arch: 0x1234_5678,
-            instruction_pointer: 0x1111_2222_3333_4444,
-            args: [1, 2, 3, 4, 5, 0xdead_beef_0000_0006],
-        };
-        let load = |k| eval(&[st(LD_W_ABS, k), ret_a()], &d).ret;
-        assert_eq!(load(0), (-2i32) as u32);
-        assert_eq!(load(4), 0x1234_5678);
-        let (lo, hi) = if cfg!(target_endian = "little") {
-            (8, 12)
-        } else {
-            (12, 8)
-        };
-        assert_eq!(load(lo), 0x3333_4444);
-        assert_eq!(load(hi), 0x1111_2222);
-        let (lo, hi) = if cfg!(target_endian = "little") {
-            (56, 60)
-        } else {
-            (60, 56)
-        };
-        assert_eq!(load(lo), 6);
-        assert_eq!(load(hi), 0xdead_beef);
-        assert_eq!(
-            load(16 + 8 * 2 + if cfg!(target_endian = "little") { 0 } else { 4 }),
-            3
-        );
+    fn loads_read_the_fields_in_the_architecture_byte_order() {
+        // AUDIT_ARCH_X86_64 (little-endian) and AUDIT_ARCH_S390X (big-endian).
+        for (arch, le) in [(0xc000_003e_u32, true), (0x8000_0016, false)] {
+            let d = SeccompData {
+                nr: -2,
+                arch,
+                instruction_pointer: 0x1111_2222_3333_4444,
+                args: [1, 2, 3, 4, 5, 0xdead_beef_0000_0006],
+            };
+            assert_eq!(d.little_endian(), le);
+            let load = |k| eval(&[st(LD_W_ABS, k), ret_a()], &d).ret;
+            assert_eq!(load(0), (-2i32) as u32);
+            assert_eq!(load(4), arch);
+            let (lo, hi) = if le { (8, 12) } else { (12, 8) };
+            assert_eq!(load(lo), 0x3333_4444);
+            assert_eq!(load(hi), 0x1111_2222);
+            let (lo, hi) = if le { (56, 60) } else { (60, 56) };
+            assert_eq!(load(lo), 6);
+            assert_eq!(load(hi), 0xdead_beef);
+            assert_eq!(load(16 + 8 * 2 + if le { 0 } else { 4 }), 3);
+        }
+        let d = data(0);
         assert_eq!(eval(&[st(LD_W_LEN, 0), ret_a()], &d).ret, 64);
         assert_eq!(eval(&[st(LDX_W_LEN, 0), st(TXA, 0), ret_a()], &d).ret, 64);
     }

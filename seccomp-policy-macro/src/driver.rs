@@ -1,4 +1,4 @@
-//! One invocation from tokens to tokens: read, check, resolve, expand.
+//! One invocation from tokens to tokens: read, check, lower, expand.
 //!
 //! Every failure becomes `compile_error!` items; nothing here panics on bad
 //! input, and `lib.rs` still turns an unexpected panic into an error.
@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::{Span, TokenStream};
 
-use seccomp_policy_compiler::{parse, resolve, source, Diagnostic};
+use seccomp_policy_compiler::{lower, parse, source, Diagnostic};
 
 use crate::compile_errors::to_compile_errors;
 use crate::expand::{self, Expansion};
@@ -51,13 +51,16 @@ pub fn run(input: TokenStream) -> TokenStream {
         Ok(policy) => policy,
         Err(diags) => return fail(&diags),
     };
-    let sets = resolve::resolve(&policy);
+    let arches = match lower::lower(&policy) {
+        Ok(arches) => arches,
+        Err(diags) => return fail(&diags),
+    };
     expand::expand(&Expansion {
         display_path: &display_path,
         abs_path: abs_path_text,
         policy: &policy,
-        sets: &sets,
-        cap_type: invocation.cap_type.as_ref(),
+        arches: &arches,
+        bound_cap_type: invocation.bound_cap_type.as_ref(),
     })
 }
 

@@ -1,17 +1,22 @@
-//! The expansion: const tables, the `Cap` type and the compile-time programs.
+//! The expansion: the policy's const rule tables, its `Cap` type and the
+//! compile-time programs.
 //!
 //! Everything emitted refers to the runtime crate as `::seccomp_policy`, which
-//! is why users depend on that crate (it re-exports the macro).
+//! is why users depend on that crate (it re-exports the macro). The `Cap`
+//! type's body is written once, in `seccomp_policy::__cap_type!`.
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
+use seccomp_policy_compiler::lower::{ArchRules, LoweredRule, SetRules};
 use seccomp_policy_compiler::model::Policy;
-use seccomp_policy_compiler::resolve::ArchSets;
+use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp};
+use seccomp_policy_core::Arch;
 
-/// Numbers a program may allow beyond the policy's own: the spawn path adds
-/// `execve` so the program being started can be executed.
-const EXTRA_NUMBERS: usize = 2;
+/// Unconditional rules a program may add to the policy's own: the spawn
+/// path's `execve` (so the command can start) and its handshake with the
+/// supervisor.
+const EXTRA_RULES: usize = 2;
 
 /// What the expansion is made from.
 pub struct Expansion<'a> {
@@ -21,10 +26,10 @@ pub struct Expansion<'a> {
     pub abs_path: &'a str,
     /// The checked policy.
     pub policy: &'a Policy,
-    /// The policy resolved on every architecture.
-    pub sets: &'a [ArchSets],
+    /// The policy lowered on every architecture.
+    pub arches: &'a [ArchRules],
     /// `cap = path::Type` in the bound form; `None` to emit a `Cap` type.
-    pub cap_type: Option<&'a syn::Path>,
+    pub bound_cap_type: Option<&'a syn::Path>,
 }
 
 /// Emits the items for one invocation.
@@ -32,31 +37,36 @@ pub fn expand(e: &Expansion) -> TokenStream {
     let abs_path = e.abs_path;
     let display_path = e.display_path;
     let cap_names: Vec<&str> = e.policy.caps.iter().map(|c| c.name.as_str()).collect();
-    let arch_policies = e.sets.iter().map(arch_policy);
-    let capacity = e.sets.iter().map(ArchSets::union_len).max().unwrap_or(0) + EXTRA_NUMBERS;
-    let arch_variants: Vec<Ident> = e.sets.iter().map(|s| arch_variant(s.table.arch)).collect();
-    let arch_indices = 0..e.sets.len();
-    let base_consts: Vec<Ident> = e
-        .sets
+    let arch_policies = e.arches.iter().map(arch_policy);
+    let capacity = e
+        .arches
         .iter()
-        .map(|s| format_ident!("{}", s.table.arch.name().to_uppercase()))
+        .map(|a| a.with_policy(|p| p.capacity(EXTRA_RULES)))
+        .max()
+        .unwrap_or(0);
+    let arch_variants: Vec<Ident> = e.arches.iter().map(|a| arch_variant(a.arch)).collect();
+    let arch_indices: Vec<usize> = (0..e.arches.len()).collect();
+    let base_consts: Vec<Ident> = e
+        .arches
+        .iter()
+        .map(|a| format_ident!("{}", a.arch.name().to_uppercase()))
         .collect();
     let base_docs = e
-        .sets
+        .arches
         .iter()
-        .map(|s| format!("The {} program with no caps.", s.table.arch.name()));
+        .map(|a| format!("The {} program with no caps.", a.arch.name()));
 
-    let (cap_items, caps_param, caps_bits) = match e.cap_type {
+    let (cap_items, caps_param, caps_bits) = match e.bound_cap_type {
         None => (cap_type(e), quote!(Cap), quote!(caps.0)),
         Some(ty) => (bound_cap_items(e, ty), quote!(u64), quote!(caps)),
     };
-    let no_caps = match e.cap_type {
+    let no_caps = match e.bound_cap_type {
         None => quote!(Cap::NONE),
         Some(_) => quote!(0),
     };
-    let syscall_names = syscall_names(e.sets);
+    let syscall_names = syscall_names(e.arches);
     let doc_policy = format!(
-        "The policy read from `{display_path}`, resolved on every supported architecture.\n\n\
+        "The policy read from `{display_path}`, lowered on every supported architecture.\n\n\
          Syscall numbers: {}.",
         seccomp_policy_compiler::tables::SOURCE
     );
@@ -68,21 +78,22 @@ pub fn expand(e: &Expansion) -> TokenStream {
         #cap_items
 
         #[doc = #doc_policy]
-        pub const POLICY: ::seccomp_policy::policy::Policy = ::seccomp_policy::policy::Policy {
+        pub const POLICY: ::seccomp_policy::policy::Policy<'static> = ::seccomp_policy::policy::Policy {
             file: #display_path,
             cap_names: &[#(#cap_names),*],
             arches: &[#(#arch_policies),*],
         };
 
         /// Capacity of [`PolicyProgram`]: enough for any cap set of this policy on
-        /// any architecture, plus the spawn path's `execve`.
-        pub const PROGRAM_CAPACITY: usize = ::seccomp_policy::builder::capacity_for(#capacity);
+        /// any architecture, plus the spawn path's own rules.
+        pub const PROGRAM_CAPACITY: usize = #capacity;
 
         /// A BPF program of this policy, in a buffer sized for any of its cap sets.
         pub type PolicyProgram = ::seccomp_policy::Program<PROGRAM_CAPACITY>;
 
-        /// Builds the program for `arch` and `caps`, killing the process on any
-        /// other syscall. A `const fn`: a fixed cap set can become a `static`.
+        /// Builds the program for `arch` and `caps`, giving calls no rule decides
+        /// the policy's default action. A `const fn`: a fixed cap set can become
+        /// a `static`.
         pub const fn program(
             arch: ::seccomp_policy::Arch,
             caps: #caps_param,
@@ -90,7 +101,20 @@ pub fn expand(e: &Expansion) -> TokenStream {
             let arch_policy = match arch {
                 #(::seccomp_policy::Arch::#arch_variants => &POLICY.arches[#arch_indices],)*
             };
-            arch_policy.program(#caps_bits, &[], ::seccomp_policy::builder::Action::KillProcess)
+            arch_policy.program(#caps_bits, ::seccomp_policy::rule::RuleSet::EMPTY, arch_policy.default)
+        }
+
+        /// Like [`program`], with another default action for the calls no rule
+        /// decides (the harness's choice, e.g. an errno instead of a kill).
+        pub const fn program_with_default(
+            arch: ::seccomp_policy::Arch,
+            caps: #caps_param,
+            default: ::seccomp_policy::Action,
+        ) -> ::core::result::Result<PolicyProgram, ::seccomp_policy::builder::BuildError> {
+            let arch_policy = match arch {
+                #(::seccomp_policy::Arch::#arch_variants => &POLICY.arches[#arch_indices],)*
+            };
+            arch_policy.program(#caps_bits, ::seccomp_policy::rule::RuleSet::EMPTY, default)
         }
 
         #syscall_names
@@ -115,11 +139,12 @@ pub fn expand(e: &Expansion) -> TokenStream {
 }
 
 /// `syscall_name(arch, nr)`, so reports can name a denied call.
-fn syscall_names(sets: &[ArchSets]) -> TokenStream {
-    let arms = sets.iter().map(|s| {
-        let variant = arch_variant(s.table.arch);
+fn syscall_names(arches: &[ArchRules]) -> TokenStream {
+    let arms = arches.iter().map(|a| {
+        let variant = arch_variant(a.arch);
+        let table = seccomp_policy_compiler::tables::table(a.arch);
         let mut by_number: Vec<(u32, &str)> =
-            s.table.syscalls.iter().map(|&(n, nr)| (nr, n)).collect();
+            table.syscalls.iter().map(|&(n, nr)| (nr, n)).collect();
         // Sorted by number, then name: an alias (arm's `sync_file_range2`)
         // gives way to the name sorting first.
         by_number.sort_unstable();
@@ -142,147 +167,115 @@ fn syscall_names(sets: &[ArchSets]) -> TokenStream {
     }
 }
 
-fn arch_policy(sets: &ArchSets) -> TokenStream {
-    let variant = arch_variant(sets.table.arch);
-    let base = sets.base.iter().map(|n| Literal::u32_unsuffixed(*n));
-    let caps = sets.caps.iter().map(|cap| {
-        let numbers = cap.iter().map(|n| Literal::u32_unsuffixed(*n));
-        quote!(&[#(#numbers),*])
-    });
-    let missing = &sets.missing;
+fn arch_policy(a: &ArchRules) -> TokenStream {
+    let variant = arch_variant(a.arch);
+    let default = action(a.default);
+    let base = rule_set(&a.base);
+    let caps = a.caps.iter().map(rule_set);
+    let missing = &a.missing;
     quote! {
         ::seccomp_policy::policy::ArchPolicy {
             arch: ::seccomp_policy::Arch::#variant,
-            base: &[#(#base),*],
+            default: #default,
+            base: #base,
             caps: &[#(#caps),*],
             missing: &[#(#missing),*],
         }
     }
 }
 
-/// The `Cap` type of the default form: one const per `[cap.NAME]`.
+fn rule_set(set: &SetRules) -> TokenStream {
+    let allow = set.allow.iter().map(|n| Literal::u32_unsuffixed(*n));
+    let rules = set.rules.iter().map(rule);
+    quote! {
+        ::seccomp_policy::rule::RuleSet {
+            allow: &[#(#allow),*],
+            rules: &[#(#rules),*],
+        }
+    }
+}
+
+fn rule(r: &LoweredRule) -> TokenStream {
+    let nr = Literal::u32_unsuffixed(r.nr);
+    let order = Literal::u32_unsuffixed(r.order);
+    let action = action(r.action);
+    let when = match &r.when {
+        None => quote!(::seccomp_policy::rule::When::Always),
+        Some(alts) => {
+            let alts = alts.iter().map(|conj| {
+                let cmps = conj.iter().map(arg_cmp);
+                quote!(&[#(#cmps),*])
+            });
+            quote!(::seccomp_policy::rule::When::AnyOf(&[#(#alts),*]))
+        }
+    };
+    quote! {
+        ::seccomp_policy::rule::Rule { nr: #nr, when: #when, action: #action, order: #order }
+    }
+}
+
+fn arg_cmp(c: &ArgCmp) -> TokenStream {
+    let arg = Literal::u8_unsuffixed(c.arg);
+    let bits = Literal::u8_unsuffixed(c.bits);
+    let value = Literal::u64_unsuffixed(c.value);
+    let op = match c.op {
+        CmpOp::Eq => quote!(Eq),
+        CmpOp::Ne => quote!(Ne),
+        CmpOp::Lt => quote!(Lt),
+        CmpOp::Le => quote!(Le),
+        CmpOp::Gt => quote!(Gt),
+        CmpOp::Ge => quote!(Ge),
+        CmpOp::MaskedEq(m) => {
+            let m = Literal::u64_unsuffixed(m);
+            quote!(MaskedEq(#m))
+        }
+        CmpOp::MaskedNe(m) => {
+            let m = Literal::u64_unsuffixed(m);
+            quote!(MaskedNe(#m))
+        }
+    };
+    quote! {
+        ::seccomp_policy::rule::ArgCmp {
+            arg: #arg, bits: #bits, op: ::seccomp_policy::rule::CmpOp::#op, value: #value,
+        }
+    }
+}
+
+fn action(a: Action) -> TokenStream {
+    match a {
+        Action::KillProcess => quote!(::seccomp_policy::Action::KillProcess),
+        Action::KillThread => quote!(::seccomp_policy::Action::KillThread),
+        Action::Trap => quote!(::seccomp_policy::Action::Trap),
+        Action::Errno(e) => {
+            let e = Literal::u16_unsuffixed(e);
+            quote!(::seccomp_policy::Action::Errno(#e))
+        }
+        Action::Notify => quote!(::seccomp_policy::Action::Notify),
+        Action::Log => quote!(::seccomp_policy::Action::Log),
+        Action::Allow => quote!(::seccomp_policy::Action::Allow),
+    }
+}
+
+/// The `Cap` type of the default form, through `seccomp_policy::__cap_type!`.
 fn cap_type(e: &Expansion) -> TokenStream {
-    let consts = e.policy.caps.iter().enumerate().map(|(i, cap)| {
+    let caps = e.policy.caps.iter().enumerate().map(|(i, cap)| {
         let ident = format_ident!("{}", cap.name);
         let bit = Literal::u64_unsuffixed(1 << i);
         let doc = format!(
             "`[cap.{}]` ({}:{}:{}).",
             cap.name, e.display_path, cap.loc.line, cap.loc.col
         );
-        quote! {
-            #[doc = #doc]
-            pub const #ident: Cap = Cap(#bit);
-        }
+        quote!(#[doc = #doc] #ident = #bit;)
     });
-    let all_bits = Literal::u64_unsuffixed(all_bits(e.policy.caps.len()));
     let doc = format!(
         "The capabilities declared by `{}`: a set of `[cap.NAME]` tables.",
         e.display_path
     );
     quote! {
-        #[doc = #doc]
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-        pub struct Cap(u64);
-
-        #[allow(dead_code)]
-        impl Cap {
-            #(#consts)*
-
-            /// No capability: the base list only.
-            pub const NONE: Cap = Cap(0);
-            /// Every capability of the policy.
-            pub const ALL: Cap = Cap(#all_bits);
-            /// The cap names in declaration order; bit `i` of [`Cap::bits`] is `NAMES[i]`.
-            pub const NAMES: &'static [&'static str] = POLICY.cap_names;
-
-            /// The set as a bit mask (bit `i` is `NAMES[i]`).
-            pub const fn bits(self) -> u64 {
-                self.0
-            }
-            /// The set with these bits, or `None` if a bit names no cap.
-            pub const fn from_bits(bits: u64) -> ::core::option::Option<Cap> {
-                if bits & !Cap::ALL.0 == 0 {
-                    ::core::option::Option::Some(Cap(bits))
-                } else {
-                    ::core::option::Option::None
-                }
-            }
-            /// Caps in either set.
-            pub const fn union(self, other: Cap) -> Cap {
-                Cap(self.0 | other.0)
-            }
-            /// Caps in both sets.
-            pub const fn intersection(self, other: Cap) -> Cap {
-                Cap(self.0 & other.0)
-            }
-            /// Caps in `self` but not in `other`.
-            pub const fn difference(self, other: Cap) -> Cap {
-                Cap(self.0 & !other.0)
-            }
-            /// Whether every cap of `other` is in `self`.
-            pub const fn contains(self, other: Cap) -> bool {
-                self.0 & other.0 == other.0
-            }
-            /// Whether the set has no cap.
-            pub const fn is_empty(self) -> bool {
-                self.0 == 0
-            }
-            /// The cap called `name` (as written in `[cap.NAME]`).
-            pub fn from_name(name: &str) -> ::core::option::Option<Cap> {
-                Cap::NAMES.iter().position(|n| *n == name).map(|i| Cap(1 << i))
-            }
-            /// The names of the caps in the set, in declaration order.
-            pub fn names(self) -> impl ::core::iter::Iterator<Item = &'static str> {
-                Cap::NAMES
-                    .iter()
-                    .enumerate()
-                    .filter(move |(i, _)| self.0 & (1 << i) != 0)
-                    .map(|(_, n)| *n)
-            }
-        }
-
-        impl ::core::ops::BitOr for Cap {
-            type Output = Cap;
-            fn bitor(self, other: Cap) -> Cap {
-                self.union(other)
-            }
-        }
-
-        impl ::core::ops::BitOrAssign for Cap {
-            fn bitor_assign(&mut self, other: Cap) {
-                *self = self.union(other);
-            }
-        }
-
-        impl ::core::ops::BitAnd for Cap {
-            type Output = Cap;
-            fn bitand(self, other: Cap) -> Cap {
-                self.intersection(other)
-            }
-        }
-
-        impl ::core::fmt::Debug for Cap {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.write_str("Cap(")?;
-                ::core::fmt::Display::fmt(self, f)?;
-                f.write_str(")")
-            }
-        }
-
-        /// The cap names joined by `|`, or `none`.
-        impl ::core::fmt::Display for Cap {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                if self.is_empty() {
-                    return f.write_str("none");
-                }
-                for (i, name) in self.names().enumerate() {
-                    if i > 0 {
-                        f.write_str("|")?;
-                    }
-                    f.write_str(name)?;
-                }
-                ::core::result::Result::Ok(())
-            }
+        ::seccomp_policy::__cap_type! {
+            #[doc = #doc]
+            names = POLICY.cap_names;
+            #(#caps)*
         }
     }
 }
@@ -365,26 +358,6 @@ fn bound_cap_items(e: &Expansion, ty: &syn::Path) -> TokenStream {
 }
 
 /// The `Arch` variant naming `arch` in the expansion.
-fn arch_variant(arch: seccomp_policy_core::Arch) -> Ident {
+fn arch_variant(arch: Arch) -> Ident {
     Ident::new(&format!("{arch:?}"), Span::call_site())
-}
-
-fn all_bits(n: usize) -> u64 {
-    if n >= 64 {
-        u64::MAX
-    } else {
-        (1u64 << n) - 1
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn all_bits_covers_every_cap() {
-        assert_eq!(all_bits(0), 0);
-        assert_eq!(all_bits(3), 0b111);
-        assert_eq!(all_bits(64), u64::MAX);
-    }
 }

@@ -15,7 +15,7 @@ pub struct Invocation {
     /// `CARGO_MANIFEST_DIR`; its span is where policy errors are reported.
     pub path: LitStr,
     /// `cap = path::to::CapType`: the existing type the caps are bound to.
-    pub cap_type: Option<syn::Path>,
+    pub bound_cap_type: Option<syn::Path>,
 }
 
 /// Parses the tokens given to `seccomp_policy!`.
@@ -50,10 +50,10 @@ impl Parse for Invocation {
             ));
         }
 
-        let mut cap_type: Option<syn::Path> = None;
+        let mut bound_cap_type: Option<syn::Path> = None;
         while !input.is_empty() {
             if !input.peek(Token![,]) {
-                let after = if cap_type.is_some() {
+                let after = if bound_cap_type.is_some() {
                     "`cap = ...`"
                 } else {
                     "the policy path"
@@ -81,7 +81,7 @@ impl Parse for Invocation {
                     format!("unknown option `{option}`; expected `cap = path::to::CapType`"),
                 ));
             }
-            if cap_type.is_some() {
+            if bound_cap_type.is_some() {
                 return Err(syn::Error::new(
                     option.span(),
                     "`cap` is given twice; keep only one `cap = path::to::CapType`",
@@ -95,9 +95,12 @@ impl Parse for Invocation {
                 input
                     .error("expected a path to the cap type after `cap =`, like `cap = crate::Cap`")
             })?;
-            cap_type = Some(ty);
+            bound_cap_type = Some(ty);
         }
-        Ok(Invocation { path, cap_type })
+        Ok(Invocation {
+            path,
+            bound_cap_type,
+        })
     }
 }
 
@@ -119,7 +122,7 @@ mod tests {
     }
 
     fn path_text(inv: &Invocation) -> Option<String> {
-        inv.cap_type
+        inv.bound_cap_type
             .as_ref()
             .map(|p| p.to_token_stream().to_string().replace(' ', ""))
     }
@@ -128,9 +131,9 @@ mod tests {
     fn parses_a_path_alone() {
         let inv = parse(r#""policy/seccomp.toml""#).unwrap();
         assert_eq!(inv.path.value(), "policy/seccomp.toml");
-        assert!(inv.cap_type.is_none());
+        assert!(inv.bound_cap_type.is_none());
         let inv = parse(r#""policy/seccomp.toml","#).unwrap();
-        assert!(inv.cap_type.is_none());
+        assert!(inv.bound_cap_type.is_none());
         let inv = parse(r##"r#"p.toml"#"##).unwrap();
         assert_eq!(inv.path.value(), "p.toml");
     }

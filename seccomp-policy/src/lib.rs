@@ -45,8 +45,14 @@
 
 #[cfg(feature = "sim")]
 pub use seccomp_policy_core::sim;
-pub use seccomp_policy_core::{arch, bpf, builder, policy};
+pub use seccomp_policy_core::{arch, bpf, builder, policy, rule};
 
+mod private;
+/// What the `seccomp_policy!` expansion calls; not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::private::{cap_bit, cap_names, fmt_caps};
+}
 pub mod audit;
 pub mod install;
 pub mod spawn;

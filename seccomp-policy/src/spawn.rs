@@ -13,7 +13,8 @@
 //! it (systemd's `SystemCallFilter=` makes the same exception). Add it with
 //! `extra = &[`[`EXECVE`]`]` when building the program; without it the child
 //! is killed at `execve` and [`Outcome::KilledBySeccomp`] is all the caller
-//! sees. [`spawn_program`] and [`CommandExt::sandbox`] add it for you. Allowing it also lets the payload `execve` other programs, so a
+//! sees. [`spawn_program`] and [`CommandExt::sandbox`] add it for you
+//! ([`SPAWN_RULES`]). Allowing it also lets the payload `execve` other programs, so a
 //! policy that must forbid that needs a second, stricter filter attached by
 //! the program itself.
 //!
@@ -34,10 +35,18 @@ use crate::bpf::{Program, BPF_MAXINSNS};
 use crate::builder::{Action, BuildError};
 use crate::install::Install;
 use crate::policy::Policy;
+use crate::rule::RuleSet;
 
-/// The native `execve` number, to pass as `extra` when building a program
-/// for [`CommandExt::seccomp`].
+/// The native `execve` number.
 pub const EXECVE: u32 = libc::SYS_execve as u32;
+
+/// The rules the spawn path adds to a policy's: the native `execve`, so the
+/// command can start. Pass it as `extra` when building a program for
+/// [`CommandExt::seccomp`].
+pub const SPAWN_RULES: RuleSet<'static> = RuleSet {
+    allow: &[EXECVE],
+    rules: &[],
+};
 
 /// Why [`spawn_program`] could not build a program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,22 +79,22 @@ impl From<BuildError> for SpawnProgramError {
 
 /// The program for spawning a command under `policy` with the caps in
 /// `caps`: the native [`ArchPolicy::program`](crate::policy::ArchPolicy::program)
-/// with `extra = &[`[`EXECVE`]`]`, so the `execve` that starts the command
-/// passes (see the [module docs](self)); every other call outside `base`
-/// and the selected caps gets `deny`.
+/// with [`SPAWN_RULES`], so the `execve` that starts the command passes
+/// (see the [module docs](self)); every call no rule decides gets
+/// `default` (the policy's own is `policy.native().default`).
 ///
 /// A `const fn` that neither allocates nor panics. Size `N` with
-/// [`capacity_for`](crate::builder::capacity_for)`(max_numbers() + 1)`, or
-/// use [`BPF_MAXINSNS`], which always suffices.
+/// [`ArchPolicy::capacity`](crate::policy::ArchPolicy::capacity)`(1)`, or use
+/// [`BPF_MAXINSNS`], which always suffices.
 pub const fn spawn_program<const N: usize>(
-    policy: &Policy,
+    policy: &Policy<'_>,
     caps: u64,
-    deny: Action,
+    default: Action,
 ) -> Result<Program<N>, SpawnProgramError> {
     let Some(native) = policy.native() else {
         return Err(SpawnProgramError::NoNativeArch);
     };
-    match native.program::<N>(caps, &[EXECVE], deny) {
+    match native.program::<N>(caps, SPAWN_RULES, default) {
         Ok(p) => Ok(p),
         Err(e) => Err(SpawnProgramError::Build(e)),
     }
@@ -111,11 +120,19 @@ pub trait CommandExt {
     fn seccomp_with<const N: usize>(&mut self, install: Install, prog: Program<N>) -> &mut Self;
 
     /// Builds the [`spawn_program`] for `policy` and `caps` here, in the
-    /// parent, with every other call killing the process
-    /// ([`Action::KillProcess`]), and installs it in the child as
-    /// [`seccomp`](CommandExt::seccomp) does. `execve` is allowed so the
-    /// command can start.
-    fn sandbox(&mut self, policy: &Policy, caps: u64) -> Result<&mut Self, SpawnProgramError>;
+    /// parent, with the policy's default action for calls no rule decides,
+    /// and installs it in the child as [`seccomp`](CommandExt::seccomp)
+    /// does. `execve` is allowed so the command can start.
+    fn sandbox(&mut self, policy: &Policy<'_>, caps: u64) -> Result<&mut Self, SpawnProgramError>;
+
+    /// Like [`sandbox`](CommandExt::sandbox), with the harness's own default
+    /// action instead of the policy's (an errno instead of a kill, say).
+    fn sandbox_with_default(
+        &mut self,
+        policy: &Policy<'_>,
+        caps: u64,
+        default: Action,
+    ) -> Result<&mut Self, SpawnProgramError>;
 }
 
 impl CommandExt for Command {
@@ -134,8 +151,20 @@ impl CommandExt for Command {
         unsafe { self.pre_exec(hook) }
     }
 
-    fn sandbox(&mut self, policy: &Policy, caps: u64) -> Result<&mut Self, SpawnProgramError> {
-        let prog = spawn_program::<BPF_MAXINSNS>(policy, caps, Action::KillProcess)?;
+    fn sandbox(&mut self, policy: &Policy<'_>, caps: u64) -> Result<&mut Self, SpawnProgramError> {
+        let Some(native) = policy.native() else {
+            return Err(SpawnProgramError::NoNativeArch);
+        };
+        self.sandbox_with_default(policy, caps, native.default)
+    }
+
+    fn sandbox_with_default(
+        &mut self,
+        policy: &Policy<'_>,
+        caps: u64,
+        default: Action,
+    ) -> Result<&mut Self, SpawnProgramError> {
+        let prog = spawn_program::<BPF_MAXINSNS>(policy, caps, default)?;
         Ok(self.seccomp(prog))
     }
 }

@@ -1,0 +1,1039 @@
+//! Lowering: the checked policy to the rule IR of every architecture.
+//!
+//! For each supported architecture, every rule's syscall becomes its number
+//! there (a syscall the architecture lacks is skipped and listed in
+//! `missing`), every condition becomes comparisons of argument slots with
+//! constants in disjunctive normal form, with the parameter's slot and width
+//! and the constants' values of that architecture, and every errno name its
+//! number there.
+//!
+//! Decisions:
+//!
+//! - Parameters are named as the kernel names them (`family`, not the man
+//!   page's `domain`), or `arg0` to `arg5`. A parameter the kernel reads as
+//!   32 bits (`int`, `unsigned int`), and every argument on a 32-bit
+//!   architecture, is compared on its low 32 bits only, which is all the
+//!   kernel reads: high bits set by a caller change nothing.
+//! - A condition on a pointer is an error: seccomp sees the address, not
+//!   the memory behind it.
+//! - A constant must fit the parameter: a negative one is taken in two's
+//!   complement at the parameter's width (`-1` on an `int` is `0xffffffff`).
+//! - A comparison that is always true or always false by itself (a masked
+//!   value with bits outside the mask, `< 0`) is folded; a whole condition
+//!   that can never hold is an error, since the rule would be dead.
+//! - An error that arises on some architectures only says which.
+
+use std::collections::BTreeMap;
+
+use seccomp_policy_core::policy::ArchPolicy;
+use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp, Rule as IrRule, RuleSet, When};
+use seccomp_policy_core::Arch;
+
+use crate::diag::Diagnostic;
+use crate::expr::{Expr, Name, RelOp, Term, Test, Value};
+use crate::facts::{self, Param};
+use crate::model::{ActionKind, ActionSpec, Loc, Policy, Rule, Table};
+use crate::suggest::did_you_mean;
+use crate::tables;
+
+/// The most alternatives a condition may expand to.
+pub const MAX_ALTERNATIVES: usize = 64;
+
+/// A lowered rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoweredRule {
+    /// The syscall number.
+    pub nr: u32,
+    /// `None`: whatever the arguments; otherwise alternatives of
+    /// conjunctions.
+    pub when: Option<Vec<Vec<ArgCmp>>>,
+    /// What the rule does.
+    pub action: Action,
+    /// The rule's byte offset in the policy file.
+    pub order: u32,
+    /// Where the rule is written.
+    pub loc: Loc,
+}
+
+/// One table lowered on one architecture.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SetRules {
+    /// Numbers allowed whatever the arguments, sorted, without duplicates.
+    pub allow: Vec<u32>,
+    /// The other rules, sorted by number, then by order.
+    pub rules: Vec<LoweredRule>,
+}
+
+/// The whole policy on one architecture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArchRules {
+    /// The architecture.
+    pub arch: Arch,
+    /// The default action.
+    pub default: Action,
+    /// `[base]`.
+    pub base: SetRules,
+    /// Each cap, in declaration order.
+    pub caps: Vec<SetRules>,
+    /// Policy syscall names this architecture does not have, sorted.
+    pub missing: Vec<String>,
+}
+
+impl ArchRules {
+    /// How many distinct numbers the policy mentions here.
+    pub fn numbers(&self) -> usize {
+        let mut all: Vec<u32> = std::iter::once(&self.base)
+            .chain(&self.caps)
+            .flat_map(|s| s.allow.iter().copied().chain(s.rules.iter().map(|r| r.nr)))
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all.len()
+    }
+}
+
+impl ArchRules {
+    /// Calls `f` with this architecture's rules as the core crate's
+    /// [`ArchPolicy`], borrowed from `self`: what the builder, the
+    /// simulator and the verdicts take.
+    pub fn with_policy<R>(&self, f: impl FnOnce(&ArchPolicy<'_>) -> R) -> R {
+        let sets: Vec<&SetRules> = std::iter::once(&self.base).chain(&self.caps).collect();
+        with_rule_sets(&sets, |sets| {
+            let missing: Vec<&str> = self.missing.iter().map(String::as_str).collect();
+            f(&ArchPolicy {
+                arch: self.arch,
+                default: self.default,
+                base: sets[0],
+                caps: &sets[1..],
+                missing: &missing,
+            })
+        })
+    }
+}
+
+/// Calls `f` with `sets` as the core crate's [`RuleSet`]s, borrowed: the
+/// one place owned rules become what the builder takes.
+pub fn with_rule_sets<R>(sets: &[&SetRules], f: impl FnOnce(&[RuleSet<'_>]) -> R) -> R {
+    let alts: Vec<Vec<Vec<&[ArgCmp]>>> = sets.iter().map(|s| alternatives(s)).collect();
+    let rules: Vec<Vec<IrRule<'_>>> = sets
+        .iter()
+        .zip(&alts)
+        .map(|(set, alts)| ir_rules(set, alts))
+        .collect();
+    let sets: Vec<RuleSet<'_>> = sets
+        .iter()
+        .zip(&rules)
+        .map(|(set, rules)| RuleSet {
+            allow: &set.allow,
+            rules,
+        })
+        .collect();
+    f(&sets)
+}
+
+/// Each rule's alternatives as slices.
+fn alternatives(set: &SetRules) -> Vec<Vec<&[ArgCmp]>> {
+    set.rules
+        .iter()
+        .map(|r| {
+            r.when
+                .as_ref()
+                .map_or_else(Vec::new, |alts| alts.iter().map(Vec::as_slice).collect())
+        })
+        .collect()
+}
+
+/// The rules of a set as the core crate's rules.
+fn ir_rules<'a>(set: &'a SetRules, alts: &'a [Vec<&'a [ArgCmp]>]) -> Vec<IrRule<'a>> {
+    set.rules
+        .iter()
+        .zip(alts)
+        .map(|(r, a)| IrRule {
+            nr: r.nr,
+            when: if r.when.is_some() {
+                When::AnyOf(a)
+            } else {
+                When::Always
+            },
+            action: r.action,
+            order: r.order,
+        })
+        .collect()
+}
+
+/// Lowers `policy` on every supported architecture, in [`Arch::ALL`] order.
+pub fn lower(policy: &Policy) -> Result<Vec<ArchRules>, Vec<Diagnostic>> {
+    let mut errors = Errors::default();
+    let mut out = Vec::new();
+    for arch in Arch::ALL {
+        let mut l = Lowerer {
+            arch,
+            errors: &mut errors,
+            missing: Vec::new(),
+        };
+        let default = match &policy.default {
+            Some(spec) => l.action(spec, None).unwrap_or(Action::KillProcess),
+            None => Action::KillProcess,
+        };
+        let base = l.table(&policy.base);
+        let caps = policy.caps.iter().map(|c| l.table(&c.table)).collect();
+        let mut missing = l.missing;
+        missing.sort();
+        missing.dedup();
+        out.push(ArchRules {
+            arch,
+            default,
+            base,
+            caps,
+            missing,
+        });
+    }
+    let diags = errors.into_diagnostics();
+    if diags.is_empty() {
+        Ok(out)
+    } else {
+        Err(diags)
+    }
+}
+
+/// Errors by what they say, with the architectures they arose on.
+#[derive(Default)]
+struct Errors {
+    found: BTreeMap<(Loc, String, Option<String>), ErrorArches>,
+}
+
+#[derive(Default)]
+struct ErrorArches {
+    /// Where the error arose.
+    on: Vec<Arch>,
+    /// Where it could have: where the rule's syscall exists.
+    of: Vec<Arch>,
+}
+
+impl Errors {
+    fn into_diagnostics(self) -> Vec<Diagnostic> {
+        let mut out: Vec<Diagnostic> = self
+            .found
+            .into_iter()
+            .map(|((loc, message, help), arches)| {
+                let mut d = Diagnostic::at(loc, message);
+                if arches.on.len() < arches.of.len() {
+                    let names: Vec<&str> = arches.on.iter().map(|a| a.name()).collect();
+                    d = d.with_note(format!("only on {}", names.join(", ")));
+                }
+                if let Some(help) = help {
+                    d = d.with_help(help);
+                }
+                d
+            })
+            .collect();
+        out.sort_by_key(|d| d.loc);
+        out
+    }
+}
+
+struct Lowerer<'e> {
+    arch: Arch,
+    errors: &'e mut Errors,
+    missing: Vec<String>,
+}
+
+/// An error in a condition, already reported.
+struct Reported;
+
+/// A condition with negations pushed to the comparisons.
+enum Nnf {
+    Cmp(ArgCmp),
+    And(Vec<Nnf>),
+    Or(Vec<Nnf>),
+}
+
+impl Lowerer<'_> {
+    fn error(&mut self, loc: Loc, message: String, help: Option<String>) {
+        let e = self.errors.found.entry((loc, message, help)).or_default();
+        if !e.on.contains(&self.arch) {
+            e.on.push(self.arch);
+        }
+    }
+
+    /// Notes that the error at this key could have arisen on this arch; used
+    /// to say "only on ..." when it did not arise everywhere.
+    fn could_fail_here(&mut self) {
+        let arch = self.arch;
+        for e in self.errors.found.values_mut() {
+            if !e.of.contains(&arch) {
+                e.of.push(arch);
+            }
+        }
+    }
+
+    fn table(&mut self, table: &Table) -> SetRules {
+        let mut set = SetRules::default();
+        for rule in &table.allow {
+            let Some(nr) = self.number(rule) else {
+                continue;
+            };
+            match self.condition(rule) {
+                Ok(None) => set.allow.push(nr),
+                Ok(Some(when)) => set.rules.push(LoweredRule {
+                    nr,
+                    when: Some(when),
+                    action: Action::Allow,
+                    order: order(rule),
+                    loc: rule.loc,
+                }),
+                Err(Reported) => {}
+            }
+        }
+        for entry in &table.actions {
+            let Some(nr) = self.number(&entry.rule) else {
+                continue;
+            };
+            let when = self.condition(&entry.rule);
+            let action = self.action(&entry.action, Some(&entry.rule));
+            if let (Ok(when), Some(action)) = (when, action) {
+                set.rules.push(LoweredRule {
+                    nr,
+                    when,
+                    action,
+                    order: order(&entry.rule),
+                    loc: entry.rule.loc,
+                });
+            }
+        }
+        set.allow.sort_unstable();
+        set.allow.dedup();
+        set.rules.sort_by_key(|r| (r.nr, r.order));
+        set
+    }
+
+    /// The rule's syscall number here, or `None` (and a note in `missing`).
+    fn number(&mut self, rule: &Rule) -> Option<u32> {
+        let nr = tables::lookup(tables::table(self.arch), rule.syscall());
+        if nr.is_none() {
+            self.missing.push(rule.syscall().to_owned());
+        }
+        nr
+    }
+
+    fn action(&mut self, spec: &ActionSpec, _rule: Option<&Rule>) -> Option<Action> {
+        Some(match &spec.kind {
+            ActionKind::KillProcess => Action::KillProcess,
+            ActionKind::KillThread => Action::KillThread,
+            ActionKind::Trap => Action::Trap,
+            ActionKind::Log => Action::Log,
+            ActionKind::Notify => Action::Notify,
+            ActionKind::Errno(name) => match facts::errno(self.arch, name) {
+                Some(n) => Action::Errno(n),
+                None => {
+                    let known = facts::all_errno_names();
+                    let help = match did_you_mean(name, known.iter().copied()) {
+                        Some(good) => format!("did you mean `{good}`?"),
+                        None => {
+                            "use an errno name from errno(3), like `EPERM` or `ENOSYS`".to_owned()
+                        }
+                    };
+                    self.could_fail_here();
+                    self.error(spec.loc, format!("unknown errno `{name}`"), Some(help));
+                    return None;
+                }
+            },
+        })
+    }
+
+    /// The rule's condition here: `None` when it always holds.
+    fn condition(&mut self, rule: &Rule) -> Result<Option<Vec<Vec<ArgCmp>>>, Reported> {
+        let Some(expr) = &rule.text.condition else {
+            return Ok(None);
+        };
+        let nnf = self.nnf(rule, expr, false);
+        self.could_fail_here();
+        let nnf = nnf?;
+        let alts = match dnf(nnf) {
+            Some(alts) => alts,
+            None => {
+                let at = rule.loc;
+                self.error(
+                    at,
+                    format!(
+                        "the condition of `{}` is too complex: it expands to more than {MAX_ALTERNATIVES} alternatives",
+                        rule.source
+                    ),
+                    Some("split it into several rules".to_owned()),
+                );
+                return Err(Reported);
+            }
+        };
+        let alts = simplify(alts);
+        if alts.iter().any(Vec::is_empty) {
+            return Ok(None);
+        }
+        if alts.is_empty() {
+            self.error(
+                rule.loc,
+                format!("the condition of `{}` can never hold", rule.source),
+                Some("the rule would never apply: fix the condition or remove the rule".to_owned()),
+            );
+            return Err(Reported);
+        }
+        Ok(Some(alts))
+    }
+
+    fn nnf(&mut self, rule: &Rule, e: &Expr, negate: bool) -> Result<Nnf, Reported> {
+        Ok(match e {
+            Expr::Not(inner) => self.nnf(rule, inner, !negate)?,
+            Expr::And(parts) | Expr::Or(parts) => {
+                let mut out = Vec::new();
+                let mut failed = false;
+                for p in parts {
+                    match self.nnf(rule, p, negate) {
+                        Ok(n) => out.push(n),
+                        Err(Reported) => failed = true,
+                    }
+                }
+                if failed {
+                    return Err(Reported);
+                }
+                // De Morgan: a negated `&&` is an `||` of negations.
+                if matches!(e, Expr::And(_)) != negate {
+                    Nnf::And(out)
+                } else {
+                    Nnf::Or(out)
+                }
+            }
+            Expr::Cmp(c) => {
+                let (arg, bits) = self.operand(rule, &c.operand)?;
+                let cmp = |op: CmpOp, value: u64| {
+                    let op = if negate { op.negate() } else { op };
+                    Nnf::Cmp(ArgCmp {
+                        arg,
+                        bits,
+                        op,
+                        value,
+                    })
+                };
+                match &c.test {
+                    Test::Rel(op, v) => {
+                        let v = self.value(rule, v, bits, &c.operand)?;
+                        cmp(rel(*op), v)
+                    }
+                    Test::AnyBit(m) => {
+                        let m = self.value(rule, m, bits, &c.operand)?;
+                        cmp(CmpOp::MaskedNe(m), 0)
+                    }
+                    Test::Masked { mask, equal, value } => {
+                        let m = self.value(rule, mask, bits, &c.operand);
+                        let v = self.value(rule, value, bits, &c.operand);
+                        let (m, v) = (m?, v?);
+                        if v & !m != 0 {
+                            self.error(
+                                rule.loc_of(&c.span),
+                                format!(
+                                    "`{c}` is always {}: {v:#x} has bits outside the mask {m:#x}",
+                                    if *equal { "false" } else { "true" }
+                                ),
+                                Some(
+                                    "compare the masked argument with a value inside the mask"
+                                        .to_owned(),
+                                ),
+                            );
+                            return Err(Reported);
+                        }
+                        cmp(
+                            if *equal {
+                                CmpOp::MaskedEq(m)
+                            } else {
+                                CmpOp::MaskedNe(m)
+                            },
+                            v,
+                        )
+                    }
+                    Test::In(values) => {
+                        let mut out = Vec::new();
+                        let mut failed = false;
+                        for v in values {
+                            match self.value(rule, v, bits, &c.operand) {
+                                Ok(v) => out.push(cmp(CmpOp::Eq, v)),
+                                Err(Reported) => failed = true,
+                            }
+                        }
+                        if failed {
+                            return Err(Reported);
+                        }
+                        if negate {
+                            Nnf::And(out)
+                        } else {
+                            Nnf::Or(out)
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    /// The slot and width of an operand (`argN` or a parameter name).
+    fn operand(&mut self, rule: &Rule, name: &Name) -> Result<(u8, u8), Reported> {
+        let syscall = rule.syscall();
+        let at = rule.loc_of(&name.span);
+        let signature = facts::signature(self.arch, syscall);
+        let word = if self.arch.is_64bit() { 64 } else { 32 };
+        let param: Option<&Param> = if let Some(n) = arg_index(&name.text) {
+            if n > 5 {
+                self.error(
+                    at,
+                    format!(
+                        "`{}` does not exist: a filter sees six arguments",
+                        name.text
+                    ),
+                    Some(
+                        "name an argument from `arg0` to `arg5`, or by its parameter name"
+                            .to_owned(),
+                    ),
+                );
+                return Err(Reported);
+            }
+            match signature {
+                // No signature (a syscall newer than the signature tables):
+                // the whole register, as wide as the architecture's.
+                None => None,
+                Some(params) => match params.iter().find(|p| p.arg == Some(n)) {
+                    Some(p) => Some(p),
+                    // Past a parameter with no fixed slot: its width is unknown.
+                    None if params.iter().any(|p| p.arg.is_none()) => None,
+                    None => {
+                        let names: Vec<&str> = params.iter().map(|p| p.name).collect();
+                        self.error(
+                            at,
+                            format!(
+                                "`{syscall}` takes {} argument{} ({}); there is no `{}`",
+                                params.len(),
+                                if params.len() == 1 { "" } else { "s" },
+                                names.join(", "),
+                                name.text
+                            ),
+                            None,
+                        );
+                        return Err(Reported);
+                    }
+                },
+            }
+        } else {
+            let Some(params) = signature else {
+                self.error(
+                    at,
+                    format!(
+                        "the parameter names of `{syscall}` are not known, so `{}` cannot be resolved",
+                        name.text
+                    ),
+                    Some("name the argument by its position, `arg0` to `arg5`".to_owned()),
+                );
+                return Err(Reported);
+            };
+            match params.iter().find(|p| p.name == name.text) {
+                Some(p) => Some(p),
+                None => {
+                    let names: Vec<&str> = params.iter().map(|p| p.name).collect();
+                    let help = match kernel_name_for(syscall, &name.text) {
+                        Some(k) => format!("the kernel calls it `{k}`"),
+                        None => match did_you_mean(&name.text, names.iter().copied()) {
+                            Some(good) => format!("did you mean `{good}`?"),
+                            None => format!(
+                                "`{syscall}` has {}; or use `arg0` to `arg5`",
+                                if names.is_empty() {
+                                    "no parameters".to_owned()
+                                } else {
+                                    format!("the parameters {}", names.join(", "))
+                                }
+                            ),
+                        },
+                    };
+                    self.error(
+                        at,
+                        format!("`{syscall}` has no parameter `{}`", name.text),
+                        Some(help),
+                    );
+                    return Err(Reported);
+                }
+            }
+        };
+        let Some(param) = param else {
+            let n = arg_index(&name.text).unwrap_or(0);
+            return Ok((n, word));
+        };
+        if param.pointer {
+            let help = if syscall == "clone3" {
+                "a filter cannot check clone3's flags; answer `clone3` with ENOSYS so that \
+                 libc falls back to `clone`, whose flags it can check"
+                    .to_owned()
+            } else {
+                "a filter can only check the pointer's value; checking what it points to \
+                 needs a supervisor (`notify`)"
+                    .to_owned()
+            };
+            self.error(
+                at,
+                format!(
+                    "`{}` of `{syscall}` is a pointer: seccomp sees the address, not the memory behind it",
+                    param.name
+                ),
+                Some(help),
+            );
+            return Err(Reported);
+        }
+        let Some(slot) = param.arg else {
+            self.error(
+                at,
+                format!(
+                    "`{}` of `{syscall}` has no fixed argument slot on this architecture",
+                    param.name
+                ),
+                Some(
+                    "a 64-bit parameter takes two registers on a 32-bit architecture, which moves \
+                     it and every parameter after it; condition on the parameters before it"
+                        .to_owned(),
+                ),
+            );
+            return Err(Reported);
+        };
+        let bits = if self.arch.is_64bit() {
+            param.bits.min(64)
+        } else {
+            32
+        };
+        Ok((slot, bits))
+    }
+
+    /// A value (constants or-ed together) at the operand's width.
+    fn value(&mut self, rule: &Rule, v: &Value, bits: u8, operand: &Name) -> Result<u64, Reported> {
+        let mut total = 0u64;
+        let mut failed = false;
+        for term in &v.terms {
+            let (value, span) = match term {
+                Term::Int { value, span } => (*value, span),
+                Term::Name(n) => match facts::constant(self.arch, &n.text) {
+                    Some(c) => (i128::from(c), &n.span),
+                    None => {
+                        let known = facts::all_constant_names();
+                        let help = did_you_mean(&n.text, known.iter().copied())
+                            .map(|good| format!("did you mean `{good}`?"));
+                        self.error(
+                            rule.loc_of(&n.span),
+                            format!("unknown constant `{}`", n.text),
+                            help.or_else(|| {
+                                Some(
+                                    "use a constant of the kernel's headers (`AF_INET`, \
+                                     `CLONE_THREAD`, `TIOCSTI`, ...) or an integer"
+                                        .to_owned(),
+                                )
+                            }),
+                        );
+                        failed = true;
+                        continue;
+                    }
+                },
+            };
+            let as_u64 = if value < 0 {
+                if value < i128::from(i64::MIN) {
+                    self.error(
+                        rule.loc_of(span),
+                        format!("{value} does not fit in 64 bits"),
+                        None,
+                    );
+                    failed = true;
+                    continue;
+                }
+                value as i64 as u64
+            } else {
+                value as u64
+            };
+            total |= as_u64;
+        }
+        if failed {
+            return Err(Reported);
+        }
+        if bits == 32 {
+            if total <= u64::from(u32::MAX) {
+                return Ok(total);
+            }
+            if total >= 0xffff_ffff_8000_0000 {
+                // A negative 32-bit value, sign-extended: its low half.
+                return Ok(total & 0xffff_ffff);
+            }
+            self.error(
+                rule.loc_of(&v.span),
+                format!(
+                    "{total:#x} does not fit the 32-bit argument `{}`",
+                    operand.text
+                ),
+                Some(
+                    "the kernel reads only the low 32 bits of this argument, so the value could \
+                     never match"
+                        .to_owned(),
+                ),
+            );
+            return Err(Reported);
+        }
+        Ok(total)
+    }
+}
+
+fn order(rule: &Rule) -> u32 {
+    u32::try_from(rule.offset).unwrap_or(u32::MAX)
+}
+
+fn rel(op: RelOp) -> CmpOp {
+    match op {
+        RelOp::Eq => CmpOp::Eq,
+        RelOp::Ne => CmpOp::Ne,
+        RelOp::Lt => CmpOp::Lt,
+        RelOp::Le => CmpOp::Le,
+        RelOp::Gt => CmpOp::Gt,
+        RelOp::Ge => CmpOp::Ge,
+    }
+}
+
+/// `N` of `argN`.
+fn arg_index(name: &str) -> Option<u8> {
+    let digits = name.strip_prefix("arg")?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 2 {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// The kernel's name for a parameter the man pages call otherwise.
+fn kernel_name_for(syscall: &str, name: &str) -> Option<&'static str> {
+    Some(match (syscall, name) {
+        ("socket" | "socketpair", "domain") => "family",
+        ("clone", "flags") => "clone_flags",
+        ("clone", "stack") => "newsp",
+        ("ioctl", "request") => "cmd",
+        _ => return None,
+    })
+}
+
+/// Disjunctive normal form; `None` past [`MAX_ALTERNATIVES`].
+fn dnf(n: Nnf) -> Option<Vec<Vec<ArgCmp>>> {
+    Some(match n {
+        Nnf::Cmp(c) => vec![vec![c]],
+        Nnf::Or(parts) => {
+            let mut out = Vec::new();
+            for p in parts {
+                out.extend(dnf(p)?);
+                if out.len() > MAX_ALTERNATIVES {
+                    return None;
+                }
+            }
+            out
+        }
+        Nnf::And(parts) => {
+            let mut out = vec![Vec::new()];
+            for p in parts {
+                let alts = dnf(p)?;
+                let mut next = Vec::new();
+                for a in &out {
+                    for b in &alts {
+                        let mut c = a.clone();
+                        c.extend(b.iter().copied());
+                        next.push(c);
+                        if next.len() > MAX_ALTERNATIVES {
+                            return None;
+                        }
+                    }
+                }
+                out = next;
+            }
+            out
+        }
+    })
+}
+
+/// What a single comparison is whatever the argument: `Some(true)` always,
+/// `Some(false)` never, `None` it depends.
+fn constant_truth(c: &ArgCmp) -> Option<bool> {
+    let max = c.width_mask();
+    match c.op {
+        CmpOp::MaskedEq(m) if c.value & !m != 0 => Some(false),
+        CmpOp::MaskedNe(m) if c.value & !m != 0 => Some(true),
+        CmpOp::MaskedEq(m) if m & max == 0 => Some(c.value == 0),
+        CmpOp::MaskedNe(m) if m & max == 0 => Some(c.value != 0),
+        CmpOp::Lt if c.value == 0 => Some(false),
+        CmpOp::Ge if c.value == 0 => Some(true),
+        CmpOp::Gt if c.value >= max => Some(false),
+        CmpOp::Le if c.value >= max => Some(true),
+        _ => None,
+    }
+}
+
+/// Folds comparisons that are always true or false and repeats.
+fn simplify(alts: Vec<Vec<ArgCmp>>) -> Vec<Vec<ArgCmp>> {
+    let mut out: Vec<Vec<ArgCmp>> = Vec::new();
+    'alts: for alt in alts {
+        let mut kept: Vec<ArgCmp> = Vec::new();
+        for c in alt {
+            match constant_truth(&c) {
+                Some(true) => continue,
+                Some(false) => continue 'alts,
+                None => {
+                    if !kept.contains(&c) {
+                        kept.push(c);
+                    }
+                }
+            }
+        }
+        if !out.contains(&kept) {
+            out.push(kept);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_policy;
+
+    fn lowered(source: &str) -> Vec<ArchRules> {
+        let policy = parse_policy(source).unwrap_or_else(|d| {
+            panic!(
+                "{}",
+                d.iter()
+                    .map(|d| d.render("p.toml"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        });
+        lower(&policy).unwrap_or_else(|d| {
+            panic!(
+                "{}",
+                d.iter()
+                    .map(|d| d.render("p.toml"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })
+    }
+
+    fn errors(source: &str) -> Vec<String> {
+        let policy = parse_policy(source).unwrap_or_else(|d| {
+            panic!(
+                "{}",
+                d.iter()
+                    .map(|d| d.render("p.toml"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        });
+        match lower(&policy) {
+            Ok(_) => panic!("lowered without error"),
+            Err(d) => d.iter().map(|d| d.render("p.toml")).collect(),
+        }
+    }
+
+    fn arch(rules: &[ArchRules], arch: Arch) -> &ArchRules {
+        &rules[arch as usize]
+    }
+
+    fn cmp(arg: u8, bits: u8, op: CmpOp, value: u64) -> ArgCmp {
+        ArgCmp {
+            arg,
+            bits,
+            op,
+            value,
+        }
+    }
+
+    #[test]
+    fn names_numbers_and_rules_per_architecture() {
+        let rules = lowered(
+            "default = \"EPERM\"\n[base]\nallow = [\"read\", \"clone(clone_flags & CLONE_THREAD)\", \"open\"]\n\
+             actions = { clone3 = \"ENOSYS\" }\n",
+        );
+        let x = arch(&rules, Arch::X86_64);
+        assert_eq!(x.default, Action::Errno(1));
+        assert_eq!(x.base.allow, [0, 2]);
+        assert_eq!(x.base.rules.len(), 2);
+        assert_eq!(x.base.rules[0].nr, 56);
+        assert_eq!(
+            x.base.rules[0].when,
+            Some(vec![vec![cmp(0, 64, CmpOp::MaskedNe(0x10000), 0)]])
+        );
+        assert_eq!(x.base.rules[1].nr, 435);
+        assert_eq!(x.base.rules[1].action, Action::Errno(38));
+        assert_eq!(x.base.rules[1].when, None);
+        // s390x: clone's flags are its second argument.
+        let s = arch(&rules, Arch::S390x);
+        assert_eq!(
+            s.base.rules[0].when,
+            Some(vec![vec![cmp(1, 64, CmpOp::MaskedNe(0x10000), 0)]])
+        );
+        // mips: ENOSYS is 89; `open` exists there.
+        let m = arch(&rules, Arch::Mips64el);
+        assert_eq!(m.base.rules.last().unwrap().action, Action::Errno(89));
+        // aarch64 has no `open`; it is skipped.
+        let a = arch(&rules, Arch::Aarch64);
+        assert_eq!(a.missing, ["open"]);
+        assert_eq!(a.base.allow, [63]);
+        // 32-bit arm: every comparison is 32 bits.
+        let arm = arch(&rules, Arch::Arm);
+        assert_eq!(
+            arm.base.rules[0].when,
+            Some(vec![vec![cmp(0, 32, CmpOp::MaskedNe(0x10000), 0)]])
+        );
+    }
+
+    #[test]
+    fn conditions_become_or_of_and() {
+        let rules = lowered(
+            "[base]\nallow = [\"socket(family == AF_INET || family == AF_INET6)\",\
+             \"ioctl(!(cmd in [TIOCSTI, TIOCLINUX]))\", \"kill(sig != -1 && !(pid < 2))\"]\n",
+        );
+        let x = arch(&rules, Arch::X86_64);
+        let when = |nr: u32| {
+            x.base
+                .rules
+                .iter()
+                .find(|r| r.nr == nr)
+                .unwrap()
+                .when
+                .clone()
+                .unwrap()
+        };
+        assert_eq!(
+            when(41),
+            vec![
+                vec![cmp(0, 32, CmpOp::Eq, 2)],
+                vec![cmp(0, 32, CmpOp::Eq, 10)]
+            ]
+        );
+        assert_eq!(
+            when(16),
+            vec![vec![
+                cmp(1, 32, CmpOp::Ne, 0x5412),
+                cmp(1, 32, CmpOp::Ne, 0x541c)
+            ]]
+        );
+        // -1 on an int is 0xffffffff; !(pid < 2) is pid >= 2.
+        assert_eq!(
+            when(62),
+            vec![vec![
+                cmp(1, 32, CmpOp::Ne, 0xffff_ffff),
+                cmp(0, 32, CmpOp::Ge, 2)
+            ]]
+        );
+    }
+
+    #[test]
+    fn folding_and_dead_conditions() {
+        let rules =
+            lowered("[base]\nallow = [\"read(count >= 0)\", \"prctl(option == 1 || arg2 < 0)\"]\n");
+        let x = arch(&rules, Arch::X86_64);
+        assert_eq!(x.base.allow, [0], "count >= 0 always holds");
+        assert_eq!(
+            x.base.rules[0].when,
+            Some(vec![vec![cmp(0, 32, CmpOp::Eq, 1)]])
+        );
+        assert_eq!(
+            errors("[base]\nallow = [\"read(count < 0)\"]\n"),
+            [
+                "p.toml:2:10: the condition of `read(count < 0)` can never hold\n\
+              help: the rule would never apply: fix the condition or remove the rule"
+            ]
+        );
+        assert_eq!(
+            errors("[base]\nallow = [\"read(count & 3 == 4)\"]\n"),
+            ["p.toml:2:16: `count & 3 == 4` is always false: 0x4 has bits outside the mask 0x3\n\
+              help: compare the masked argument with a value inside the mask"]
+        );
+    }
+
+    #[test]
+    fn errors_point_into_the_rule() {
+        let cases = [
+            (
+                "[base]\nallow = [\"ioctl(cmd == TIOCSIT)\"]\n",
+                "p.toml:2:24: unknown constant `TIOCSIT`\nhelp: did you mean `TIOCSTI`?",
+            ),
+            (
+                "[base]\nallow = [\"ioctl(request == 1)\"]\n",
+                "p.toml:2:17: `ioctl` has no parameter `request`\nhelp: the kernel calls it `cmd`",
+            ),
+            (
+                "[base]\nallow = [\"socket(domain == AF_INET)\"]\n",
+                "p.toml:2:18: `socket` has no parameter `domain`\nhelp: the kernel calls it `family`",
+            ),
+            (
+                "[base]\nallow = [\"ioctl(cmdd == 1)\"]\n",
+                "p.toml:2:17: `ioctl` has no parameter `cmdd`\nhelp: did you mean `cmd`?",
+            ),
+            (
+                "[base]\nallow = [\"ioctl(arg7 == 1)\"]\n",
+                "p.toml:2:17: `arg7` does not exist: a filter sees six arguments\n\
+                 help: name an argument from `arg0` to `arg5`, or by its parameter name",
+            ),
+            (
+                "[base]\nallow = [\"kill(arg3 == 1)\"]\n",
+                "p.toml:2:16: `kill` takes 2 arguments (pid, sig); there is no `arg3`",
+            ),
+            (
+                "[base]\nallow = [\"clone3(uargs == 0)\"]\n",
+                "p.toml:2:18: `uargs` of `clone3` is a pointer: seccomp sees the address, not the memory behind it\n\
+                 help: a filter cannot check clone3's flags; answer `clone3` with ENOSYS so that libc falls back to `clone`, whose flags it can check",
+            ),
+            (
+                "[base]\nallow = [\"ioctl(cmd == 0x1_0000_5412)\"]\n",
+                "p.toml:2:24: 0x100005412 does not fit the 32-bit argument `cmd`\n\
+                 help: the kernel reads only the low 32 bits of this argument, so the value could never match",
+            ),
+            (
+                "[base]\nallow = [\"getpid(arg0 == 1)\", \"getppid(x == 1)\"]\n",
+                "p.toml:2:40: the parameter names of `getppid` are not known, so `x` cannot be resolved\n\
+                 help: name the argument by its position, `arg0` to `arg5`",
+            ),
+            (
+                "[base]\nallow = []\nactions = { read = \"EPREM\" }\n",
+                "p.toml:3:20: unknown errno `EPREM`\nhelp: did you mean `EPERM`?",
+            ),
+            (
+                "[base]\nallow = [\"pread64(pos == 0)\"]\n",
+                "p.toml:2:19: `pos` of `pread64` has no fixed argument slot on this architecture\n\
+                 note: only on x86, arm\n\
+                 help: a 64-bit parameter takes two registers on a 32-bit architecture, which moves it and every parameter after it; condition on the parameters before it",
+            ),
+        ];
+        for (source, want) in cases {
+            assert_eq!(errors(source), [want], "{source}");
+        }
+    }
+
+    #[test]
+    fn arg_indices() {
+        assert_eq!(arg_index("arg0"), Some(0));
+        assert_eq!(arg_index("arg5"), Some(5));
+        assert_eq!(arg_index("arg12"), Some(12));
+        assert_eq!(arg_index("arg"), None);
+        assert_eq!(arg_index("args"), None);
+        assert_eq!(arg_index("arg123"), None);
+    }
+
+    #[test]
+    fn dnf_is_bounded() {
+        // (a1 || b1) && (a2 || b2) ... seven times: 2^7 = 128 alternatives.
+        let part = |i: usize| format!("(arg0 == {i} || arg1 == {i})");
+        let cond = (1..=7).map(part).collect::<Vec<_>>().join(" && ");
+        let source = format!("[base]\nallow = [\"prctl({cond})\"]\n");
+        let e = errors(&source);
+        assert_eq!(e.len(), 1);
+        assert!(e[0].contains("too complex"), "{e:?}");
+        let cond = (1..=6).map(part).collect::<Vec<_>>().join(" && ");
+        let rules = lowered(&format!("[base]\nallow = [\"prctl({cond})\"]\n"));
+        assert_eq!(
+            arch(&rules, Arch::X86_64).base.rules[0]
+                .when
+                .as_ref()
+                .unwrap()
+                .len(),
+            64
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! Support for the code `seccomp_policy!` expands to: the `Cap` type's
+//! definition and the functions its methods share, written once here so
+//! that each invocation emits little. Not public API; it may change in any
+//! release.
+
+use core::fmt;
+
+/// The names of the caps set in `bits`, in bit order.
+pub fn cap_names(bits: u64, names: &'static [&'static str]) -> impl Iterator<Item = &'static str> {
+    names
+        .iter()
+        .enumerate()
+        .filter(move |(i, _)| *i < 64 && bits & (1 << i) != 0)
+        .map(|(_, n)| *n)
+}
+
+/// The bit of the cap called `name`.
+pub fn cap_bit(name: &str, names: &[&str]) -> Option<u64> {
+    names
+        .iter()
+        .position(|n| *n == name)
+        .filter(|&i| i < 64)
+        .map(|i| 1 << i)
+}
+
+/// The cap names joined by `|`, or `none`.
+pub fn fmt_caps(
+    bits: u64,
+    names: &'static [&'static str],
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    if bits == 0 {
+        return f.write_str("none");
+    }
+    for (i, name) in cap_names(bits, names).enumerate() {
+        if i > 0 {
+            f.write_str("|")?;
+        }
+        f.write_str(name)?;
+    }
+    Ok(())
+}
+
+/// Defines the `Cap` type of one policy: `Cap::NAME` per cap, set
+/// operations, names and formatting.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __cap_type {
+    (
+        $(#[$doc:meta])*
+        names = $names:expr;
+        $( $(#[$cap_doc:meta])* $cap:ident = $bit:literal; )*
+    ) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct Cap(u64);
+
+        #[allow(dead_code)]
+        impl Cap {
+            $( $(#[$cap_doc])* pub const $cap: Cap = Cap($bit); )*
+
+            /// No capability: the base list only.
+            pub const NONE: Cap = Cap(0);
+            /// Every capability of the policy.
+            pub const ALL: Cap = Cap(0 $(| $bit)*);
+            /// The cap names in declaration order; bit `i` of [`Cap::bits`] is `NAMES[i]`.
+            pub const NAMES: &'static [&'static str] = $names;
+
+            /// The set as a bit mask (bit `i` is `NAMES[i]`).
+            pub const fn bits(self) -> u64 {
+                self.0
+            }
+            /// The set with these bits, or `None` if a bit names no cap.
+            pub const fn from_bits(bits: u64) -> ::core::option::Option<Cap> {
+                if bits & !Cap::ALL.0 == 0 {
+                    ::core::option::Option::Some(Cap(bits))
+                } else {
+                    ::core::option::Option::None
+                }
+            }
+            /// Caps in either set.
+            pub const fn union(self, other: Cap) -> Cap {
+                Cap(self.0 | other.0)
+            }
+            /// Caps in both sets.
+            pub const fn intersection(self, other: Cap) -> Cap {
+                Cap(self.0 & other.0)
+            }
+            /// Caps in `self` but not in `other`.
+            pub const fn difference(self, other: Cap) -> Cap {
+                Cap(self.0 & !other.0)
+            }
+            /// Whether every cap of `other` is in `self`.
+            pub const fn contains(self, other: Cap) -> bool {
+                self.0 & other.0 == other.0
+            }
+            /// Whether the set has no cap.
+            pub const fn is_empty(self) -> bool {
+                self.0 == 0
+            }
+            /// The cap called `name` (as written in `[cap.NAME]`).
+            pub fn from_name(name: &str) -> ::core::option::Option<Cap> {
+                $crate::__private::cap_bit(name, Cap::NAMES).map(Cap)
+            }
+            /// The names of the caps in the set, in declaration order.
+            pub fn names(self) -> impl ::core::iter::Iterator<Item = &'static str> {
+                $crate::__private::cap_names(self.0, Cap::NAMES)
+            }
+        }
+
+        impl ::core::ops::BitOr for Cap {
+            type Output = Cap;
+            fn bitor(self, other: Cap) -> Cap {
+                self.union(other)
+            }
+        }
+
+        impl ::core::ops::BitOrAssign for Cap {
+            fn bitor_assign(&mut self, other: Cap) {
+                *self = self.union(other);
+            }
+        }
+
+        impl ::core::ops::BitAnd for Cap {
+            type Output = Cap;
+            fn bitand(self, other: Cap) -> Cap {
+                self.intersection(other)
+            }
+        }
+
+        impl ::core::fmt::Debug for Cap {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str("Cap(")?;
+                $crate::__private::fmt_caps(self.0, Cap::NAMES, f)?;
+                f.write_str(")")
+            }
+        }
+
+        /// The cap names joined by `|`, or `none`.
+        impl ::core::fmt::Display for Cap {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                $crate::__private::fmt_caps(self.0, Cap::NAMES, f)
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAMES: &[&str] = &["A", "B", "C"];
+
+    struct Show(u64);
+
+    impl fmt::Display for Show {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            fmt_caps(self.0, NAMES, f)
+        }
+    }
+
+    #[test]
+    fn names_bits_and_formatting() {
+        assert_eq!(cap_names(0b101, NAMES).collect::<Vec<_>>(), ["A", "C"]);
+        assert_eq!(cap_bit("B", NAMES), Some(0b10));
+        assert_eq!(cap_bit("D", NAMES), None);
+        assert_eq!(Show(0).to_string(), "none");
+        assert_eq!(Show(0b110).to_string(), "B|C");
+        // Bits with no cap are not named.
+        assert_eq!(Show(0b1000).to_string(), "");
+    }
+}
