@@ -7,20 +7,26 @@
 //! through this crate, so a policy means the same thing everywhere.
 //!
 //! ```
-//! use seccomp_policy_compiler::{lower, parse};
-//!
 //! let source = r#"
 //! [base]
 //! allow = ["read", "write", "socket(family == AF_UNIX)"]
 //! [cap.NET]
 //! allow = ["socket"]
 //! "#;
-//! let policy = parse::parse_policy(source).expect("a valid policy");
-//! let arches = lower::lower(&policy).expect("resolves on every architecture");
-//! let x86_64 = &arches[0];
+//! let compiled = seccomp_policy_compiler::compile(source).expect("a valid policy");
+//! let x86_64 = &compiled.arches[0];
 //! assert_eq!(x86_64.base.allow, [0, 1]);
 //! assert_eq!(x86_64.base.rules[0].nr, 41); // socket, with a condition
 //! assert_eq!(x86_64.caps[0].allow, [41]);
+//!
+//! // Every mistake at once, each with its place and what to do.
+//! let errors = seccomp_policy_compiler::compile("[base]\nallow = [\"raed\", \"ioctl(cmd == TIOCSIT)\"]\n")
+//!     .unwrap_err();
+//! let rendered: Vec<String> = errors.iter().map(|d| d.render("p.toml")).collect();
+//! assert_eq!(rendered, [
+//!     "p.toml:2:11: unknown syscall `raed`\nhelp: did you mean `read`?",
+//!     "p.toml:2:32: unknown constant `TIOCSIT`\nhelp: did you mean `TIOCSTI`?",
+//! ]);
 //! ```
 //!
 //! Modules: [`source`] (reading the file), [`parse`] (TOML to a checked
@@ -41,3 +47,33 @@ pub mod suggest;
 pub mod tables;
 
 pub use diag::Diagnostic;
+
+use lower::ArchRules;
+use model::Policy;
+
+/// A policy read, checked and lowered on every architecture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Compiled {
+    /// The checked policy, as written.
+    pub policy: Policy,
+    /// Its rules on each architecture, in [`seccomp_policy_core::Arch::ALL`] order.
+    pub arches: Vec<ArchRules>,
+}
+
+/// Parses, checks and lowers a policy text: the whole front end, as the
+/// macro and the command-line tool run it. Every error is reported, sorted
+/// by position: the errors of lowering (unknown parameters, constants,
+/// errno names) come with those of the file's structure, in one run.
+pub fn compile(source: &str) -> Result<Compiled, Vec<Diagnostic>> {
+    let (policy, mut diags) = parse::parse_policy_partial(source);
+    let Some(policy) = policy else {
+        return Err(diags);
+    };
+    match lower::lower(&policy) {
+        Ok(arches) if diags.is_empty() => return Ok(Compiled { policy, arches }),
+        Ok(_) => {}
+        Err(more) => diags.extend(more),
+    }
+    diags.sort_by_key(|d| d.loc);
+    Err(diags)
+}

@@ -58,11 +58,22 @@ pub const ACTION_NAMES: [&str; 5] = ["kill-process", "kill-thread", "trap", "log
 /// Syscall names are checked against the generated tables of every supported
 /// architecture. Errors come sorted by position.
 pub fn parse_policy(source: &str) -> Result<Policy, Vec<Diagnostic>> {
+    match parse_policy_partial(source) {
+        (Some(policy), diags) if diags.is_empty() => Ok(policy),
+        (_, diags) => Err(diags),
+    }
+}
+
+/// Like [`parse_policy`], but also returns what could be read of a policy
+/// with errors (the rules without an error of their own), so that later
+/// checks can report their errors in the same run. `None` only when the
+/// TOML itself does not parse.
+pub fn parse_policy_partial(source: &str) -> (Option<Policy>, Vec<Diagnostic>) {
     let known = KnownSyscalls {
         names: tables::all_names(),
         arches: tables::ARCHES.iter().map(|arch| arch.arch.name()).collect(),
     };
-    parse_with(source, &known)
+    parse_partial_with(source, &known)
 }
 
 /// The syscall names that exist somewhere, and where "somewhere" is.
@@ -79,7 +90,18 @@ impl KnownSyscalls<'_> {
     }
 }
 
+#[cfg(test)]
 fn parse_with(source: &str, known: &KnownSyscalls<'_>) -> Result<Policy, Vec<Diagnostic>> {
+    match parse_partial_with(source, known) {
+        (Some(policy), diags) if diags.is_empty() => Ok(policy),
+        (_, diags) => Err(diags),
+    }
+}
+
+fn parse_partial_with(
+    source: &str,
+    known: &KnownSyscalls<'_>,
+) -> (Option<Policy>, Vec<Diagnostic>) {
     let (doc, mut toml_errors) = DeTable::parse_recoverable(source);
     // The parser reports in its own order; errors are promised by position.
     toml_errors.sort_by_key(|e| e.span().map_or(0, |span| span.start));
@@ -104,16 +126,12 @@ fn parse_with(source: &str, known: &KnownSyscalls<'_>) -> Result<Policy, Vec<Dia
         checker.diags.push(checker.toml_error(err, loc));
     }
     if !only_duplicates {
-        return Err(checker.diags);
+        return (None, checker.diags);
     }
     let policy = checker.policy(doc.get_ref());
     let mut diags = checker.diags;
-    if diags.is_empty() {
-        Ok(policy)
-    } else {
-        diags.sort_by_key(|d| d.loc);
-        Err(diags)
-    }
+    diags.sort_by_key(|d| d.loc);
+    (Some(policy), diags)
 }
 
 struct Checker<'s, 'k> {

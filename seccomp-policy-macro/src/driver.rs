@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::{Span, TokenStream};
 
-use seccomp_policy_compiler::{lower, parse, source, Diagnostic};
+use seccomp_policy_compiler::{compile, source, Diagnostic};
 
 use crate::compile_errors::to_compile_errors;
 use crate::expand::{self, Expansion};
@@ -47,19 +47,15 @@ pub fn run(input: TokenStream) -> TokenStream {
         Ok(source) => source,
         Err(diag) => return fail(&[diag]),
     };
-    let policy = match parse::parse_policy(&source) {
-        Ok(policy) => policy,
-        Err(diags) => return fail(&diags),
-    };
-    let arches = match lower::lower(&policy) {
-        Ok(arches) => arches,
+    let compiled = match compile(&source) {
+        Ok(compiled) => compiled,
         Err(diags) => return fail(&diags),
     };
     expand::expand(&Expansion {
         display_path: &display_path,
         abs_path: abs_path_text,
-        policy: &policy,
-        arches: &arches,
+        policy: &compiled.policy,
+        arches: &compiled.arches,
         bound_cap_type: invocation.bound_cap_type.as_ref(),
     })
 }
