@@ -275,15 +275,21 @@ impl Drop for Filter {
     }
 }
 
-/// The policy file's lists, read with plain string handling so that the
-/// reference does not share the macro's parser: `base` and every cap in
+/// The policy file's syscall names, read with a general TOML parser and
+/// plain string handling, so that the reference does not share the
+/// front end's schema checks, rule parser or tables: `base` and every cap in
 /// declaration order.
 #[derive(Debug)]
 pub struct PolicyFile {
-    /// `[base] allow`.
+    /// `[base] allow`: the names allowed whatever the arguments.
     pub base: Vec<String>,
-    /// `[cap.NAME] allow`, in file order.
+    /// `[cap.NAME] allow`, in file order: the names allowed whatever the
+    /// arguments.
     pub caps: Vec<(String, Vec<String>)>,
+    /// Names with a condition in some `allow`, or a key of some `actions`:
+    /// their verdict depends on the arguments or is an action, so a number
+    /// alone does not decide it.
+    pub conditioned: BTreeSet<String>,
 }
 
 impl PolicyFile {
@@ -294,74 +300,61 @@ impl PolicyFile {
         PolicyFile::parse(&text)
     }
 
-    /// Understands the subset the shipped policy uses: `[base]` and
-    /// `[cap.NAME]` headers, `allow = [ "name", ... ]` over one or more
-    /// lines, and `#` comments.
+    /// Reads a policy's tables: `base.allow`, `base.actions`, and the same
+    /// in each `cap.NAME`. A rule's syscall is the text before `(`.
     pub fn parse(text: &str) -> PolicyFile {
-        let mut base = None;
-        let mut caps: Vec<(String, Vec<String>)> = Vec::new();
-        let mut section: Option<String> = None;
-        let mut list: Option<Vec<String>> = None;
-        for raw in text.lines() {
-            let line = raw.split('#').next().unwrap().trim();
-            if line.is_empty() {
-                continue;
+        use toml::de::{DeTable, DeValue};
+        let doc = DeTable::parse(text).expect("the policy is valid TOML");
+        let doc = doc.get_ref();
+        let mut conditioned = BTreeSet::new();
+        let mut table = |t: &DeTable<'_>| -> Vec<String> {
+            let mut allow = Vec::new();
+            if let Some(list) = t.get("allow") {
+                let DeValue::Array(items) = list.get_ref() else {
+                    panic!("allow is not an array")
+                };
+                for item in items.iter() {
+                    let DeValue::String(rule) = item.get_ref() else {
+                        panic!("a rule is not a string")
+                    };
+                    match rule.split_once('(') {
+                        Some((name, _)) => {
+                            conditioned.insert(name.trim().to_owned());
+                        }
+                        None => allow.push(rule.trim().to_owned()),
+                    }
+                }
             }
-            if list.is_none() {
-                if let Some(h) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-                    section = Some(h.trim().to_owned());
-                    continue;
+            if let Some(actions) = t.get("actions") {
+                let DeValue::Table(actions) = actions.get_ref() else {
+                    panic!("actions is not a table")
+                };
+                for (key, _) in actions.iter() {
+                    let name = key.get_ref().split('(').next().unwrap_or_default();
+                    conditioned.insert(name.trim().to_owned());
                 }
-                let rest = line
-                    .strip_prefix("allow")
-                    .map(str::trim_start)
-                    .and_then(|l| l.strip_prefix('='))
-                    .map(str::trim_start)
-                    .and_then(|l| l.strip_prefix('['))
-                    .unwrap_or_else(|| panic!("unexpected line in the policy: {raw:?}"));
-                list = Some(Vec::new());
-                Self::strings(rest, list.as_mut().unwrap());
-                if rest.contains(']') {
-                    Self::finish(&section, list.take().unwrap(), &mut base, &mut caps);
-                }
-            } else {
-                Self::strings(line, list.as_mut().unwrap());
-                if line.contains(']') {
-                    Self::finish(&section, list.take().unwrap(), &mut base, &mut caps);
-                }
+            }
+            allow
+        };
+        fn as_table<'a, 'b>(v: &'a DeValue<'b>) -> &'a DeTable<'b> {
+            match v {
+                DeValue::Table(t) => t,
+                _ => panic!("not a table"),
             }
         }
-        assert!(list.is_none(), "unterminated allow list");
+        let base = table(as_table(doc.get("base").expect("a [base] table").get_ref()));
+        let mut caps = Vec::new();
+        if let Some(c) = doc.get("cap") {
+            let mut entries: Vec<_> = as_table(c.get_ref()).iter().collect();
+            entries.sort_by_key(|(k, _)| k.span().start);
+            for (name, t) in entries {
+                caps.push((name.get_ref().to_string(), table(as_table(t.get_ref()))));
+            }
+        }
         PolicyFile {
-            base: base.expect("a [base] table"),
+            base,
             caps,
-        }
-    }
-
-    fn strings(s: &str, out: &mut Vec<String>) {
-        let s = s.split(']').next().unwrap();
-        for (i, part) in s.split('"').enumerate() {
-            if i % 2 == 1 {
-                out.push(part.to_owned());
-            }
-        }
-    }
-
-    fn finish(
-        section: &Option<String>,
-        list: Vec<String>,
-        base: &mut Option<Vec<String>>,
-        caps: &mut Vec<(String, Vec<String>)>,
-    ) {
-        match section.as_deref() {
-            Some("base") => *base = Some(list),
-            Some(s) => {
-                let name = s
-                    .strip_prefix("cap.")
-                    .unwrap_or_else(|| panic!("unexpected table [{s}]"));
-                caps.push((name.to_owned(), list));
-            }
-            None => panic!("allow list outside a table"),
+            conditioned,
         }
     }
 

@@ -1,32 +1,37 @@
 //! The kernel's own verdict for every syscall number 0..=1023 under the
-//! shipped policy, for each of the 256 cap combinations, without executing
-//! any of the calls.
+//! shipped policy, for each of the 256 cap combinations, and for the
+//! numbers with conditions or actions at argument values around every
+//! constant of the policy, without executing any of the calls.
 //!
 //! Each combination runs in a forked child (the test runner is never
-//! filtered) that attaches two filters:
+//! filtered) that attaches two filters, in this order:
 //!
-//! 1. a probe filter, hand-written here: `SECCOMP_RET_TRACE` for any call
-//!    whose `args[5]` is [`MARKER`], `SECCOMP_RET_ALLOW` otherwise;
-//! 2. the policy's program for that combination, built with
-//!    `ArchPolicy::program(caps, &[], Action::Errno(E_DENY))`.
+//! 1. a probe filter, hand-written here: `SECCOMP_RET_ERRNO | PROBE_ALLOWED`
+//!    for any call whose `args[5]` is [`MARKER`], `SECCOMP_RET_ALLOW`
+//!    otherwise;
+//! 2. the policy's program for that combination, built with the default
+//!    `Action::Errno(E_DENY)`.
 //!
 //! The kernel runs every attached filter and keeps the return value with
 //! the lowest action (kernel/seccomp.c, `seccomp_run_filters`: newest to
-//! oldest, `ACTION_ONLY(cur) < ACTION_ONLY(ret)` as signed values; on a tie
-//! the first one met, i.e. the newest filter's data, stays). The actions
-//! here are all different: `ERRNO` (0x0005_0000) < `TRACE` (0x7ff0_0000) <
-//! `ALLOW` (0x7fff_0000). So a marked call
+//! oldest, replacing the kept value only when `ACTION_ONLY(cur) <
+//! ACTION_ONLY(ret)`, so on a tie the newest filter's value stays). So a
+//! marked call
 //!
-//! - denied by the policy fails with `E_DENY` (the `ERRNO` wins), and
-//! - allowed by the policy gets `TRACE`, which with no tracer attached
-//!   (no `PTRACE_O_TRACESECCOMP`) skips the call and fails it with `ENOSYS`.
+//! - allowed by the policy gets the probe's `ERRNO` (below `ALLOW`) and
+//!   fails with `PROBE_ALLOWED`;
+//! - answered with an errno by the policy fails with the policy's errno
+//!   (a tie of two `ERRNO`s: the newer filter, the policy, wins), whether
+//!   the default `E_DENY` or an action's (`EPERM`, `ENOSYS`, ...);
+//! - killed by the policy is killed (the policy's kills here are none: the
+//!   default is `E_DENY`).
 //!
-//! Either way the call never runs. (Two `ERRNO` actions would not do: on a
-//! tie the newest filter's errno is returned whatever the older one said.)
-//! The child makes `syscall(nr, 0, 0, 0, 0, 0, MARKER)` for every number and
-//! reports one byte each; the parent compares with the reference membership
-//! computed from the policy file's names resolved by libseccomp, as in
-//! `tests/policy_verdicts.rs`.
+//! Either way the call never runs. The child makes
+//! `syscall(nr, a, a, a, a, a, MARKER)` and reports each result; the parent
+//! compares with the reference: for numbers no condition or action mentions,
+//! membership computed from the policy file's names resolved by libseccomp,
+//! as in `tests/policy_verdicts.rs`; for the others, the policy's rules
+//! evaluated directly (`ArchPolicy::verdict`) at the same arguments.
 //!
 //! Also: an x32 number, syscall -1 and an i386 `int 0x80` call get the deny
 //! verdict even with every cap granted, and the macro's own program (deny =
@@ -42,18 +47,21 @@ use std::time::Instant;
 use libseccomp::{arch_numbers, arch_token, resolve_names, PolicyFile};
 use seccomp_policy::bpf::{
     SockFilter, BPF_ABS, BPF_JEQ, BPF_JMP, BPF_K, BPF_LD, BPF_RET, BPF_W, SECCOMP_DATA_ARGS,
-    SECCOMP_RET_ALLOW, SECCOMP_RET_TRACE,
+    SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO,
 };
 use seccomp_policy::install::apply;
-use seccomp_policy::rule::{Action, RuleSet};
+use seccomp_policy::rule::{Action, RuleSet, When};
 use seccomp_policy::spawn::Outcome;
 use seccomp_policy::Arch;
 use seccomp_policy_suite::{i386_emulation_works, in_child, int80_getpid};
 
 seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 
-/// The policy's deny errno: distinctive, and below `MAX_ERRNO` (4095).
+/// The policy's default errno: distinctive, and below `MAX_ERRNO` (4095).
 const E_DENY: u16 = 3001;
+
+/// The probe filter's errno for a marked call the policy allows.
+const PROBE_ALLOWED: u16 = 4000;
 
 /// The probe marker in `args[5]` (`r9`); no real call passes this.
 const MARKER: u64 = 0x5ec0_ca11_0bad_f00d;
@@ -70,8 +78,9 @@ const KERNEL_EXEMPT: [(u32, &str); 2] = [(335, "uretprobe"), (336, "uprobe")];
 
 const X32_GETPID: i64 = 0x4000_0000 | libc::SYS_getpid;
 
-/// The probe filter: `TRACE` for a marked call, `ALLOW` otherwise. On
-/// x86_64 (little-endian) the low word of `args[5]` is at `args + 40`.
+/// The probe filter: `ERRNO(PROBE_ALLOWED)` for a marked call, `ALLOW`
+/// otherwise. On x86_64 (little-endian) the low word of `args[5]` is at
+/// `args + 40`.
 fn probe_filter() -> [SockFilter; 6] {
     let lo = SECCOMP_DATA_ARGS + 8 * 5;
     let jeq = BPF_JMP | BPF_JEQ | BPF_K;
@@ -80,39 +89,43 @@ fn probe_filter() -> [SockFilter; 6] {
         SockFilter::jump(jeq, MARKER as u32, 0, 3),
         SockFilter::stmt(BPF_LD | BPF_W | BPF_ABS, lo + 4),
         SockFilter::jump(jeq, (MARKER >> 32) as u32, 0, 1),
-        SockFilter::stmt(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+        SockFilter::stmt(
+            BPF_RET | BPF_K,
+            SECCOMP_RET_ERRNO | u32::from(PROBE_ALLOWED),
+        ),
         SockFilter::stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     ]
 }
 
-/// A marked call of `nr`: `A` if it failed with ENOSYS (the policy allows
-/// it), `D` if with `E_DENY` (the policy denies it), `?` otherwise.
+/// A marked call of `nr` with `a` in its first five arguments; returns
+/// the errno it failed with (`PROBE_ALLOWED` when the policy allows it), or
+/// 0 if it did not fail.
 ///
 /// Made with the `syscall` instruction directly, and `r9` is cleared right
 /// after: the kernel leaves it as it was, and a later call that takes fewer
 /// than six arguments (libc's `write`, `exit_group`) would otherwise carry
 /// the marker in `args[5]` and be stopped by the probe filter.
-fn probe(nr: i64) -> u8 {
+fn probe(nr: i64, a: u64) -> i64 {
     let ret: i64;
     // SAFETY: a marked call is never executed: one of the two filters
     // always stops it (checked before any probe by `probe_works`). The
-    // instruction clobbers rcx and r11; all arguments are zero.
+    // instruction clobbers rcx and r11.
     unsafe {
         core::arch::asm!(
             "syscall",
             "xor r9d, r9d",
             inlateout("rax") nr => ret,
-            in("rdi") 0u64, in("rsi") 0u64, in("rdx") 0u64,
-            in("r10") 0u64, in("r8") 0u64,
+            in("rdi") a, in("rsi") a, in("rdx") a,
+            in("r10") a, in("r8") a,
             inlateout("r9") MARKER => _,
             out("rcx") _, out("r11") _,
             options(nostack),
         );
     }
-    match ret {
-        r if r == -i64::from(libc::ENOSYS) => b'A',
-        r if r == -i64::from(E_DENY) => b'D',
-        _ => b'?',
+    if ret < 0 {
+        -ret
+    } else {
+        0
     }
 }
 
@@ -121,32 +134,76 @@ fn probe(nr: i64) -> u8 {
 fn probe_works() -> bool {
     // SAFETY: getpid; the marked one is stopped by the probe filter.
     let plain = unsafe { libc::syscall(libc::SYS_getpid) };
-    plain > 0 && probe(libc::SYS_getpid) == b'A'
+    plain > 0 && probe(libc::SYS_getpid, 0) == i64::from(PROBE_ALLOWED)
 }
 
-/// The reference membership for every combination, from the policy file
-/// and libseccomp; and the file's cap count.
-fn reference() -> (Vec<BTreeSet<u32>>, usize) {
+/// What a marked call returns when the policy gives `action`.
+fn expected_errno(action: Action) -> i64 {
+    match action {
+        Action::Allow | Action::Log => i64::from(PROBE_ALLOWED),
+        Action::Errno(e) => i64::from(e),
+        other => panic!("the probe cannot observe {other:?} without dying"),
+    }
+}
+
+/// The reference: numbers allowed whatever the arguments for every
+/// combination (from the policy file and libseccomp), the numbers with
+/// conditions or actions, and the file's cap count.
+fn reference() -> (Vec<BTreeSet<u32>>, BTreeSet<u32>, usize) {
     let file = PolicyFile::shipped();
     let token = arch_token(Arch::X86_64).unwrap();
     let numbers = arch_numbers(token, Arch::X86_64);
     let base = resolve_names(token, &numbers, file.base.iter().map(String::as_str));
     assert!(base.absent.is_empty(), "{:?}", base.absent);
     let sets = file.combination_sets(token, &numbers);
-    (sets, file.caps.len())
+    let conditioned = resolve_names(token, &numbers, file.conditioned.iter().map(String::as_str));
+    (sets, conditioned.numbers, file.caps.len())
+}
+
+/// Argument values around every constant of the x86_64 rules' conditions,
+/// with the high half set and clear.
+fn argument_samples() -> Vec<u64> {
+    let ap = POLICY.arch(Arch::X86_64).unwrap();
+    let mut out: BTreeSet<u64> = [0, 1, u64::MAX].into();
+    for set in std::iter::once(&ap.base).chain(ap.caps) {
+        for rule in set.rules {
+            if let When::AnyOf(alts) = rule.when {
+                for c in alts.iter().flat_map(|a| a.iter()) {
+                    for v in [c.value, c.value.wrapping_add(1), c.value.wrapping_sub(1)] {
+                        out.insert(v);
+                        out.insert(v | 0xffff_ffff_0000_0000);
+                    }
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
 }
 
 #[test]
 fn kernel_verdict_of_every_number_under_every_cap_combination() {
     let start = Instant::now();
-    let (sets, ncaps) = reference();
+    let (sets, conditioned, ncaps) = reference();
     assert_eq!(Cap::NAMES.len(), ncaps);
     let x86_64 = POLICY.arch(Arch::X86_64).unwrap();
     let probe_prog = probe_filter();
     assert_eq!(seccomp_policy::sim::check(&probe_prog), Ok(()));
+    let samples = argument_samples();
+    // Every probe of a child: (number, argument value).
+    let probes: Vec<(i64, u64)> = (0..i64::from(PROBED))
+        .filter(|nr| KERNEL_EXEMPT.iter().all(|e| i64::from(e.0) != *nr))
+        .flat_map(|nr| {
+            if conditioned.contains(&(nr as u32)) {
+                samples.iter().map(|&a| (nr, a)).collect::<Vec<_>>()
+            } else {
+                vec![(nr, 0)]
+            }
+        })
+        .chain([(X32_GETPID, 0), (-1, 0)])
+        .collect();
 
     let mut failures = Vec::new();
-    let (mut children, mut verdicts, mut allowed) = (0usize, 0usize, 0usize);
+    let (mut children, mut verdicts, mut allowed, mut with_arguments) = (0usize, 0, 0, 0);
     for bits in 0..1u64 << ncaps {
         let policy = x86_64
             .program::<PROGRAM_CAPACITY>(bits, RuleSet::EMPTY, Action::Errno(E_DENY))
@@ -164,46 +221,47 @@ fn kernel_verdict_of_every_number_under_every_cap_combination() {
                 let _ = write!(out, "apply policy: {e}");
                 return 2;
             }
-            let mut buf = [0u8; PROBED as usize + 2];
-            for nr in 0..PROBED {
-                buf[nr as usize] = if KERNEL_EXEMPT.iter().any(|e| e.0 == nr) {
-                    b'-'
-                } else {
-                    probe(i64::from(nr))
-                };
+            for &(nr, a) in &probes {
+                let _ = write!(out, "{} ", probe(nr, a));
             }
-            buf[PROBED as usize] = probe(X32_GETPID);
-            buf[PROBED as usize + 1] = probe(-1);
-            // Only A, D and ? were written: valid UTF-8.
-            let _ = out.write_str(core::str::from_utf8(&buf).unwrap_or("not utf-8"));
             0
         });
         children += 1;
-        if report.outcome != Outcome::Exited(0) || report.output.len() != PROBED as usize + 2 {
+        let got: Vec<i64> = report
+            .output
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        if report.outcome != Outcome::Exited(0) || got.len() != probes.len() {
             failures.push(format!("caps {bits:#x}: {report}"));
             continue;
         }
-        let got = report.output.as_bytes();
         let want = &sets[bits as usize];
-        for nr in (0..PROBED).filter(|nr| KERNEL_EXEMPT.iter().all(|e| e.0 != *nr)) {
-            let expected = if want.contains(&nr) { b'A' } else { b'D' };
+        for (&(nr, a), &got) in probes.iter().zip(&got) {
             verdicts += 1;
-            allowed += usize::from(expected == b'A');
-            if got[nr as usize] != expected {
+            let expected = if nr < 0 || nr >= i64::from(PROBED) {
+                // x32 getpid and syscall -1: never in a policy.
+                i64::from(E_DENY)
+            } else if conditioned.contains(&(nr as u32)) {
+                with_arguments += 1;
+                let args = [a, a, a, a, a, MARKER];
+                expected_errno(x86_64.verdict(
+                    bits,
+                    RuleSet::EMPTY,
+                    nr as u32,
+                    &args,
+                    Action::Errno(E_DENY),
+                ))
+            } else if want.contains(&(nr as u32)) {
+                i64::from(PROBE_ALLOWED)
+            } else {
+                i64::from(E_DENY)
+            };
+            allowed += usize::from(expected == i64::from(PROBE_ALLOWED));
+            if got != expected {
                 failures.push(format!(
-                    "caps {}: nr {nr}: kernel says {}, the policy file {}",
+                    "caps {}: nr {nr} args {a:#x}: kernel says errno {got}, the policy {expected}",
                     Cap::from_bits(bits).unwrap(),
-                    got[nr as usize] as char,
-                    expected as char
-                ));
-            }
-        }
-        for (i, what) in ["x32 getpid", "syscall -1"].iter().enumerate() {
-            verdicts += 1;
-            if got[PROBED as usize + i] != b'D' {
-                failures.push(format!(
-                    "caps {bits:#x}: {what}: kernel says {}",
-                    got[PROBED as usize + i] as char
                 ));
             }
         }
@@ -212,8 +270,9 @@ fn kernel_verdict_of_every_number_under_every_cap_combination() {
         }
     }
     println!(
-        "{children} children, {verdicts} kernel verdicts ({allowed} allowed) matched the policy \
-         file in {:.2?}; not probed (never filtered by the kernel): {KERNEL_EXEMPT:?}",
+        "{children} children, {verdicts} kernel verdicts ({allowed} allowed, {with_arguments} \
+         with arguments) matched the policy in {:.2?}; not probed (never filtered by the \
+         kernel): {KERNEL_EXEMPT:?}",
         start.elapsed()
     );
     assert!(
@@ -249,8 +308,9 @@ fn i386_entry_is_denied() {
     println!("int 0x80 getpid under every cap: {}", report.output);
 }
 
-/// The macro's program denies by killing the process: a base call works, a
-/// call outside base (`socket` with no cap) kills the child with SIGSYS.
+/// The macro's program answers with the policy's default, killing the
+/// process: a base call works, a call outside every rule (`mkdir` with no
+/// cap) kills the child with SIGSYS.
 #[test]
 fn denied_call_kills_the_process() {
     let prog = program(Arch::X86_64, Cap::NONE).unwrap();
@@ -261,8 +321,8 @@ fn denied_call_kills_the_process() {
         }
         // SAFETY: plain system calls.
         let _ = write!(out, "getpid {};", unsafe { libc::getpid() } > 0);
-        let r = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0) };
-        let _ = write!(out, "socket returned {r}");
+        let r = unsafe { libc::mkdir(c"/nonexistent/x".as_ptr(), 0o700) };
+        let _ = write!(out, "mkdir returned {r}");
         0
     });
     assert_eq!(report.outcome, Outcome::KilledBySeccomp, "{report}");

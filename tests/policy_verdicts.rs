@@ -5,15 +5,22 @@
 //! of `policy/seccomp.toml`, the program the macro's `program(arch, caps)`
 //! builds is checked with `sim::check` and run with `sim::run` on every
 //! number of the architecture's sweep (0..=1023, MIPS 5000..=5600, ARM
-//! 0xf0000..=0xf0010), the x32 edges, and `u32::MAX` (syscall -1). A number
-//! must be allowed exactly when it is in the union of `base` and the granted
-//! caps, computed from the policy file's names (read here with string
-//! handling) mapped to numbers by libseccomp. Everything else, and every call
-//! from another architecture, must get `SECCOMP_RET_KILL_PROCESS`.
+//! 0xf0000..=0xf0010), the x32 edges, and `u32::MAX` (syscall -1).
 //!
-//! libseccomp 2.5.4 does not know loongarch64; there the reference is
-//! `ArchPolicy::allows`, the macro's own tables (still a check of the
-//! builder and of the cap wiring, not of the name resolution).
+//! - A number no rule with a condition or an action mentions must be allowed
+//!   exactly when it is in the union of `base` and the granted caps,
+//!   computed from the policy file's names (read here with a general TOML
+//!   reader and string handling) mapped to numbers by libseccomp; anything
+//!   else gets the default, `SECCOMP_RET_KILL_PROCESS`.
+//! - A number with conditions or actions is run with argument values at,
+//!   around and far from every constant of the policy's conditions, with
+//!   the high 32 bits set and clear, and must give what the policy's rules
+//!   say (`ArchPolicy::verdict`, the rules evaluated directly).
+//! - Every call from another architecture gets the default.
+//!
+//! libseccomp 2.5.4 does not know loongarch64; there the number reference
+//! is `ArchPolicy::verdict` too (still a check of the builder and of the cap
+//! wiring, not of the name resolution).
 
 use seccomp_policy_suite::libseccomp;
 
@@ -21,7 +28,7 @@ use std::collections::BTreeSet;
 
 use libseccomp::{arch_numbers, arch_token, resolve_names, sweep, version, PolicyFile};
 use seccomp_policy::bpf::{SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS};
-use seccomp_policy::rule::{Action, RuleSet};
+use seccomp_policy::rule::{Action, CmpOp, RuleSet, When};
 use seccomp_policy::sim::{check, run, SeccompData};
 use seccomp_policy::Arch;
 
@@ -37,12 +44,13 @@ fn edges(allowed: &BTreeSet<u32>) -> Vec<u32> {
     v
 }
 
-/// The reference allowed set for each cap combination on `arch`, and how
-/// it was obtained.
-fn reference(arch: Arch, file: &PolicyFile) -> (Vec<BTreeSet<u32>>, String) {
+/// The numbers allowed whatever the arguments for each cap combination on
+/// `arch`, the numbers whose verdict depends on the arguments or is an
+/// action, and how they were obtained.
+fn reference(arch: Arch, file: &PolicyFile) -> (Vec<BTreeSet<u32>>, BTreeSet<u32>, String) {
     let combos = 1u64 << file.caps.len();
+    let ap = POLICY.arch(arch).expect("the macro compiles every arch");
     let Some(token) = arch_token(arch) else {
-        let ap = POLICY.arch(arch).expect("the macro compiles every arch");
         let sets = (0..combos)
             .map(|bits| {
                 sweep(arch)
@@ -53,16 +61,23 @@ fn reference(arch: Arch, file: &PolicyFile) -> (Vec<BTreeSet<u32>>, String) {
                     .collect()
             })
             .collect();
+        let conditioned = std::iter::once(&ap.base)
+            .chain(ap.caps)
+            .flat_map(|s| s.rules.iter().map(|r| r.nr))
+            .collect();
         return (
             sets,
+            conditioned,
             format!("ArchPolicy::verdict (unknown to libseccomp {})", version()),
         );
     };
     let numbers = arch_numbers(token, arch);
     let sets = file.combination_sets(token, &numbers);
+    let conditioned = resolve_names(token, &numbers, file.conditioned.iter().map(String::as_str));
     let all = resolve_names(token, &numbers, file.all_names());
     (
         sets,
+        conditioned.numbers,
         format!(
             "libseccomp names: {} direct, {} multiplexed, {} absent",
             all.direct,
@@ -72,22 +87,54 @@ fn reference(arch: Arch, file: &PolicyFile) -> (Vec<BTreeSet<u32>>, String) {
     )
 }
 
+/// Argument values for the conditioned numbers of `arch`: at, around and
+/// far from every constant of the policy's conditions, with the high half
+/// set and clear; each fills all six arguments.
+fn argument_samples(arch: Arch) -> Vec<u64> {
+    let ap = POLICY.arch(arch).unwrap();
+    let mut constants: BTreeSet<u64> = [0u64, u64::MAX].into();
+    for set in std::iter::once(&ap.base).chain(ap.caps) {
+        for rule in set.rules {
+            if let When::AnyOf(alts) = rule.when {
+                for c in alts.iter().flat_map(|a| a.iter()) {
+                    constants.insert(c.value);
+                    if let CmpOp::MaskedEq(m) | CmpOp::MaskedNe(m) = c.op {
+                        constants.insert(m);
+                        constants.insert(m | c.value);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    for c in constants {
+        for v in [c, c.wrapping_add(1), c.wrapping_sub(1), !c] {
+            out.insert(v);
+            out.insert(v & 0xffff_ffff);
+            out.insert(v | 0xffff_ffff_0000_0000);
+        }
+    }
+    out.into_iter().collect()
+}
+
 #[test]
 fn every_program_gives_the_policy_verdict_for_every_number() {
     let file = PolicyFile::shipped();
     let file_caps: Vec<&str> = file.caps.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(Cap::NAMES, file_caps.as_slice(), "cap order of the file");
-    assert_eq!(file_caps.len(), 8, "the shipped policy has 8 caps");
     let combos = 1u64 << file_caps.len();
     assert_eq!(Cap::ALL.bits(), combos - 1);
 
     let mut programs = 0usize;
     let mut verdicts = 0usize;
+    let mut with_arguments = 0usize;
     let mut foreign = 0usize;
     let mut failures = Vec::new();
     println!("libseccomp {}", version());
     for arch in Arch::ALL {
-        let (sets, how) = reference(arch, &file);
+        let (sets, conditioned, how) = reference(arch, &file);
+        let ap = POLICY.arch(arch).unwrap();
+        let samples = argument_samples(arch);
         let audit = arch.audit_arch();
         let others: Vec<u32> = Arch::ALL
             .iter()
@@ -106,6 +153,24 @@ fn every_program_gives_the_policy_verdict_for_every_number() {
             longest = longest.max(prog.len());
             let want = &sets[bits as usize];
             for nr in numbers.iter().copied().chain(edges(want)) {
+                if conditioned.contains(&nr) {
+                    for &v in &samples {
+                        let mut d = SeccompData::new(nr as i32, audit);
+                        d.args = [v; 6];
+                        let r = run(prog, &d).unwrap();
+                        let expected = ap.verdict(bits, RuleSet::EMPTY, nr, &d.args, ap.default);
+                        arch_verdicts += 1;
+                        with_arguments += 1;
+                        if r.ret != expected.to_ret() {
+                            failures.push(format!(
+                                "{}: caps {caps} nr {nr} args {v:#x}: got {:#x}, want {expected:?}",
+                                arch.name(),
+                                r.ret
+                            ));
+                        }
+                    }
+                    continue;
+                }
                 let r = run(prog, &SeccompData::new(nr as i32, audit)).unwrap();
                 arch_verdicts += 1;
                 let allowed = want.contains(&nr);
@@ -133,7 +198,7 @@ fn every_program_gives_the_policy_verdict_for_every_number() {
                     allowed_runs += 1;
                 }
             }
-            // Every other architecture's calls are killed, whatever the number.
+            // Every other architecture's calls get the default, whatever the number.
             for &other in &others {
                 for nr in want.iter().copied().chain([0, u32::MAX]) {
                     let r = run(prog, &SeccompData::new(nr as i32, other)).unwrap();
@@ -153,14 +218,18 @@ fn every_program_gives_the_policy_verdict_for_every_number() {
         }
         verdicts += arch_verdicts;
         println!(
-            "{:12} {combos} programs (longest {longest:3} insns), {arch_verdicts:7} verdicts; \
+            "{:12} {combos} programs (longest {longest:3} insns), {arch_verdicts:7} verdicts \
+             ({} numbers with conditions or actions, {} argument samples); \
              allowed calls execute worst {worst}, mean {:.2} instructions; reference: {how}",
             arch.name(),
+            conditioned.len(),
+            samples.len(),
             total as f64 / allowed_runs.max(1) as f64,
         );
     }
     println!(
-        "total: {programs} programs, {verdicts} verdicts by number, {foreign} foreign-arch verdicts"
+        "total: {programs} programs, {verdicts} verdicts ({with_arguments} with arguments), \
+         {foreign} foreign-arch verdicts"
     );
     assert!(
         failures.is_empty(),
@@ -192,11 +261,17 @@ fn reference_reading_of_the_file_is_sane() {
         .copied()
         .collect();
     assert_eq!(base.numbers, ours);
-    // A parse of a small text, including a list on one line and comments.
+    // A parse of a small text, including a list on one line, comments,
+    // conditions and actions.
     let p = PolicyFile::parse(
-        "# c\n[base]\nallow = [\"a\", # x\n \"b\"]\n[cap.X]\nallow = []\n[cap.Y]\nallow = [\"c\"]\n",
+        "# c\n[base]\nallow = [\"a\", # x\n \"b\", \"d(x == 1)\"]\nactions = { e = \"EPERM\" }\n\
+         [cap.X]\nallow = []\n[cap.Y]\nallow = [\"c\"]\n",
     );
     assert_eq!(p.base, ["a", "b"]);
     assert_eq!(p.caps.len(), 2);
     assert_eq!(p.names(0b10), BTreeSet::from(["a", "b", "c"]));
+    assert_eq!(
+        p.conditioned,
+        BTreeSet::from(["d".to_owned(), "e".to_owned()])
+    );
 }

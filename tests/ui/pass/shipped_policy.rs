@@ -10,8 +10,10 @@ static SSRF_X86_64: PolicyProgram = match program(Arch::X86_64, Cap::SSRF.union(
     Err(e) => panic!("{}", e.message()),
 };
 
-fn verdict(prog: &[bpf::SockFilter], nr: u32) -> u32 {
-    run(prog, &SeccompData::new(nr as i32, Arch::X86_64.audit_arch())).unwrap().ret
+fn verdict(prog: &[bpf::SockFilter], nr: u32, arg0: u64) -> u32 {
+    let mut data = SeccompData::new(nr as i32, Arch::X86_64.audit_arch());
+    data.args[0] = arg0;
+    run(prog, &data).unwrap().ret
 }
 
 fn main() {
@@ -33,13 +35,17 @@ fn main() {
     assert!(aarch64.missing.contains(&"open") && aarch64.missing.contains(&"stat"));
     assert!(POLICY.arch(Arch::X86_64).unwrap().missing.is_empty());
 
-    // x86_64 numbers from arch/x86/entry/syscalls/syscall_64.tbl:
-    // socket 41 (SSRF), mkdirat 258 (FILE_IO), execve 59 (CODE_EXEC only).
+    // x86_64 numbers from arch/x86/entry/syscalls/syscall_64.tbl: socket 41
+    // (AF_INET = 2 with SSRF, EPERM otherwise), mkdirat 258 (FILE_IO),
+    // execve 59 (CODE_EXEC only).
+    let eperm = bpf::SECCOMP_RET_ERRNO | 1;
     let ssrf = SSRF_X86_64.as_slice();
-    assert_eq!(verdict(ssrf, 41), bpf::SECCOMP_RET_ALLOW);
-    assert_eq!(verdict(ssrf, 258), bpf::SECCOMP_RET_ALLOW);
-    assert_eq!(verdict(ssrf, 59), bpf::SECCOMP_RET_KILL_PROCESS);
+    assert_eq!(verdict(ssrf, 41, 2), bpf::SECCOMP_RET_ALLOW);
+    assert_eq!(verdict(ssrf, 41, 16), eperm, "AF_NETLINK");
+    assert_eq!(verdict(ssrf, 258, 0), bpf::SECCOMP_RET_ALLOW);
+    assert_eq!(verdict(ssrf, 59, 0), bpf::SECCOMP_RET_KILL_PROCESS);
     let base = BaseProgram::X86_64.as_slice();
     assert_eq!(base, program(Arch::X86_64, Cap::NONE).unwrap().as_slice());
-    assert_eq!(verdict(base, 41), bpf::SECCOMP_RET_KILL_PROCESS);
+    assert_eq!(verdict(base, 41, 2), eperm);
+    assert_eq!(verdict(base, 258, 0), bpf::SECCOMP_RET_KILL_PROCESS);
 }
