@@ -274,7 +274,7 @@ fn cap_type(e: &Expansion) -> TokenStream {
     quote! {
         ::seccomp_policy::__cap_type! {
             #[doc = #doc]
-            names = POLICY.cap_names;
+            policy = POLICY;
             #(#caps)*
         }
     }

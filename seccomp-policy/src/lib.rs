@@ -51,7 +51,7 @@ mod private;
 /// What the `seccomp_policy!` expansion calls; not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::private::{cap_bit, cap_names, fmt_caps};
+    pub use crate::private::fmt_caps;
 }
 pub mod audit;
 pub mod install;

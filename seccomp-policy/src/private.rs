@@ -5,34 +5,14 @@
 
 use core::fmt;
 
-/// The names of the caps set in `bits`, in bit order.
-pub fn cap_names(bits: u64, names: &'static [&'static str]) -> impl Iterator<Item = &'static str> {
-    names
-        .iter()
-        .enumerate()
-        .filter(move |(i, _)| *i < 64 && bits & (1 << i) != 0)
-        .map(|(_, n)| *n)
-}
+use crate::policy::Policy;
 
-/// The bit of the cap called `name`.
-pub fn cap_bit(name: &str, names: &[&str]) -> Option<u64> {
-    names
-        .iter()
-        .position(|n| *n == name)
-        .filter(|&i| i < 64)
-        .map(|i| 1 << i)
-}
-
-/// The cap names joined by `|`, or `none`.
-pub fn fmt_caps(
-    bits: u64,
-    names: &'static [&'static str],
-    f: &mut fmt::Formatter<'_>,
-) -> fmt::Result {
+/// The cap names of `bits` joined by `|`, or `none`.
+pub fn fmt_caps(bits: u64, policy: &Policy<'static>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     if bits == 0 {
         return f.write_str("none");
     }
-    for (i, name) in cap_names(bits, names).enumerate() {
+    for (i, name) in policy.cap_names_of(bits).enumerate() {
         if i > 0 {
             f.write_str("|")?;
         }
@@ -48,7 +28,7 @@ pub fn fmt_caps(
 macro_rules! __cap_type {
     (
         $(#[$doc:meta])*
-        names = $names:expr;
+        policy = $policy:path;
         $( $(#[$cap_doc:meta])* $cap:ident = $bit:literal; )*
     ) => {
         $(#[$doc])*
@@ -64,7 +44,7 @@ macro_rules! __cap_type {
             /// Every capability of the policy.
             pub const ALL: Cap = Cap(0 $(| $bit)*);
             /// The cap names in declaration order; bit `i` of [`Cap::bits`] is `NAMES[i]`.
-            pub const NAMES: &'static [&'static str] = $names;
+            pub const NAMES: &'static [&'static str] = $policy.cap_names;
 
             /// The set as a bit mask (bit `i` is `NAMES[i]`).
             pub const fn bits(self) -> u64 {
@@ -99,12 +79,15 @@ macro_rules! __cap_type {
                 self.0 == 0
             }
             /// The cap called `name` (as written in `[cap.NAME]`).
-            pub fn from_name(name: &str) -> ::core::option::Option<Cap> {
-                $crate::__private::cap_bit(name, Cap::NAMES).map(Cap)
+            pub const fn from_name(name: &str) -> ::core::option::Option<Cap> {
+                match $policy.cap_bit(name) {
+                    ::core::option::Option::Some(bit) => ::core::option::Option::Some(Cap(bit)),
+                    ::core::option::Option::None => ::core::option::Option::None,
+                }
             }
             /// The names of the caps in the set, in declaration order.
             pub fn names(self) -> impl ::core::iter::Iterator<Item = &'static str> {
-                $crate::__private::cap_names(self.0, Cap::NAMES)
+                $policy.cap_names_of(self.0)
             }
         }
 
@@ -131,7 +114,7 @@ macro_rules! __cap_type {
         impl ::core::fmt::Debug for Cap {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.write_str("Cap(")?;
-                $crate::__private::fmt_caps(self.0, Cap::NAMES, f)?;
+                $crate::__private::fmt_caps(self.0, &$policy, f)?;
                 f.write_str(")")
             }
         }
@@ -139,7 +122,7 @@ macro_rules! __cap_type {
         /// The cap names joined by `|`, or `none`.
         impl ::core::fmt::Display for Cap {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                $crate::__private::fmt_caps(self.0, Cap::NAMES, f)
+                $crate::__private::fmt_caps(self.0, &$policy, f)
             }
         }
     };
@@ -148,22 +131,24 @@ macro_rules! __cap_type {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::Policy;
 
-    const NAMES: &[&str] = &["A", "B", "C"];
+    static POLICY: Policy<'static> = Policy {
+        file: "p.toml",
+        cap_names: &["A", "B", "C"],
+        arches: &[],
+    };
 
     struct Show(u64);
 
     impl fmt::Display for Show {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            fmt_caps(self.0, NAMES, f)
+            fmt_caps(self.0, &POLICY, f)
         }
     }
 
     #[test]
-    fn names_bits_and_formatting() {
-        assert_eq!(cap_names(0b101, NAMES).collect::<Vec<_>>(), ["A", "C"]);
-        assert_eq!(cap_bit("B", NAMES), Some(0b10));
-        assert_eq!(cap_bit("D", NAMES), None);
+    fn formatting() {
         assert_eq!(Show(0).to_string(), "none");
         assert_eq!(Show(0b110).to_string(), "B|C");
         // Bits with no cap are not named.
