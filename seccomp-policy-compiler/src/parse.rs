@@ -79,7 +79,7 @@ pub fn parse_policy_partial(source: &str) -> (Option<Policy>, Vec<Diagnostic>) {
 /// The syscall names that exist somewhere, and where "somewhere" is.
 struct KnownSyscalls<'a> {
     /// Sorted, without duplicates.
-    names: Vec<&'a str>,
+    names: &'a [&'a str],
     /// The architectures' names, for the help text.
     arches: Vec<&'a str>,
 }
@@ -746,7 +746,7 @@ mod tests {
 
     fn known() -> KnownSyscalls<'static> {
         KnownSyscalls {
-            names: NAMES.to_vec(),
+            names: NAMES,
             arches: vec!["x86_64", "aarch64"],
         }
     }

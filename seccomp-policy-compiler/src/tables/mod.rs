@@ -69,14 +69,18 @@ pub fn lookup(arch: &ArchTable, name: &str) -> Option<u32> {
 
 /// Every syscall name known on at least one architecture, sorted and
 /// without duplicates (the candidates for "did you mean" suggestions).
-pub fn all_names() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = ARCHES
-        .iter()
-        .flat_map(|a| a.syscalls.iter().map(|(n, _)| *n))
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    names
+/// Computed once.
+pub fn all_names() -> &'static [&'static str] {
+    static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names: Vec<&'static str> = ARCHES
+            .iter()
+            .flat_map(|a| a.syscalls.iter().map(|(n, _)| *n))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    })
 }
 
 #[cfg(test)]
