@@ -8,6 +8,11 @@
 
 pub mod libseccomp;
 
+/// The README's Rust examples, compiled and run as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;
+
 use core::fmt;
 use std::time::{Duration, Instant};
 
