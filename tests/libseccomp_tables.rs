@@ -149,7 +149,7 @@ fn tables_agree_with_libseccomp() {
             skipped.push(table.arch);
             continue;
         };
-        let rep = check_arch(table, token, &every_name);
+        let rep = check_arch(table, token, every_name);
         println!(
             "{:12} compared {:4}  agreed {:4} (multiplexed {:2})  absent on both sides {:3}  \
              newer than libseccomp {ver}: {:2} {:?}",
