@@ -29,7 +29,8 @@
 //!   `div x` with `x == 0` ends the program with return value 0 (the classic
 //!   BPF rule the kernel keeps); shifts by `x` use `x & 31` (the kernel's
 //!   interpreter); jumps compare unsigned; loads read `struct seccomp_data`
-//!   in native byte order.
+//!   in the calling architecture's byte order (the `__AUDIT_ARCH_LE` flag
+//!   of its `arch` field), whatever the host's.
 
 use core::fmt;
 
