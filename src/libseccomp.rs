@@ -35,6 +35,13 @@ extern "C" {
         ...
     ) -> c_int;
     fn seccomp_export_bpf(ctx: *const c_void, fd: c_int) -> c_int;
+    fn seccomp_rule_add_exact_array(
+        ctx: *mut c_void,
+        action: u32,
+        syscall: c_int,
+        arg_cnt: c_uint,
+        arg_array: *const ScmpArgCmp,
+    ) -> c_int;
     fn seccomp_syscall_resolve_name_arch(arch_token: u32, name: *const c_char) -> c_int;
     fn seccomp_syscall_resolve_num_arch(arch_token: u32, num: c_int) -> *mut c_char;
 }
@@ -399,5 +406,57 @@ impl PolicyFile {
                 s
             })
             .collect()
+    }
+}
+
+/// `struct scmp_arg_cmp` of `<seccomp.h>`: one comparison of a rule.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScmpArgCmp {
+    /// The argument index, 0..=5.
+    pub arg: c_uint,
+    /// `enum scmp_compare`: one of the `SCMP_CMP_*` constants below.
+    pub op: c_int,
+    /// The value, or the mask for `SCMP_CMP_MASKED_EQ`.
+    pub datum_a: u64,
+    /// The value for `SCMP_CMP_MASKED_EQ`.
+    pub datum_b: u64,
+}
+
+/// `SCMP_CMP_NE` (`enum scmp_compare`).
+pub const SCMP_CMP_NE: c_int = 1;
+/// `SCMP_CMP_LT`.
+pub const SCMP_CMP_LT: c_int = 2;
+/// `SCMP_CMP_LE`.
+pub const SCMP_CMP_LE: c_int = 3;
+/// `SCMP_CMP_EQ`.
+pub const SCMP_CMP_EQ: c_int = 4;
+/// `SCMP_CMP_GE`.
+pub const SCMP_CMP_GE: c_int = 5;
+/// `SCMP_CMP_GT`.
+pub const SCMP_CMP_GT: c_int = 6;
+/// `SCMP_CMP_MASKED_EQ`: `(arg & datum_a) == datum_b`.
+pub const SCMP_CMP_MASKED_EQ: c_int = 7;
+
+impl Filter {
+    /// `seccomp_rule_add_exact_array(ctx, action, nr, ...)` with the call
+    /// named by `name` (see [`Filter::allow_name`]) and these comparisons:
+    /// the negative errno on failure.
+    pub fn rule_named(
+        &mut self,
+        action: u32,
+        name: &str,
+        cmps: &[ScmpArgCmp],
+    ) -> Result<(), c_int> {
+        let nr = resolve_name(native_token(), name);
+        // SAFETY: a live context and a live array of `cmps.len()` comparisons.
+        let rc = unsafe {
+            seccomp_rule_add_exact_array(self.0, action, nr, cmps.len() as c_uint, cmps.as_ptr())
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(rc)
+        }
     }
 }
