@@ -1,6 +1,6 @@
 #!/bin/sh
-# Fails if the committed syscall tables differ from what the generator
-# produces now: they must only ever change by rerunning it.
+# Fails if the committed syscall tables and constants differ from what the
+# generator produces now: they must only ever change by rerunning it.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -9,7 +9,7 @@ arch_facts=seccomp-policy-core/src/arch/generated.rs
 python3 tools/gen-syscall-tables/gen.py
 
 # The generator writes what rustfmt would; keep `cargo fmt --check` quiet.
-for f in "$tables"/*.rs; do
+for f in "$tables"/*.rs "$tables"/constants/*.rs; do
     case "$f" in
     */mod.rs) ;;
     *) rustfmt --edition 2021 --check "$f" ;;
@@ -25,4 +25,4 @@ if [ -n "$untracked" ]; then
     exit 1
 fi
 git diff --exit-code -- "$tables" "$arch_facts" tools/gen-syscall-tables/Cargo.lock
-echo "generated syscall tables are up to date"
+echo "generated syscall tables and constants are up to date"

@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
-"""Generate the syscall tables and the architecture facts from linux-raw-sys.
+"""Generate the syscall tables and the architecture facts.
 
-Writes seccomp-policy-compiler/src/tables/<arch>.rs (names to numbers) and
-seccomp-policy-core/src/arch/generated.rs (the `AUDIT_ARCH_*` value of each
+Writes, under seccomp-policy-compiler/src/tables/:
+- <arch>.rs: syscall names to numbers, from linux-raw-sys;
+- constants/<arch>.rs: named constants and errno values for argument
+  conditions, from linux-raw-sys (constants.py);
+- source.rs: where all of it comes from;
+and seccomp-policy-core/src/arch/generated.rs (the `AUDIT_ARCH_*` value of each
 architecture, from which its word size and byte order follow).
 
 Usage (from anywhere in the repository):
@@ -27,6 +31,12 @@ import os
 import re
 import subprocess
 import sys
+
+# The modules beside this file are imported, not installed: leave no
+# __pycache__ behind in the repository.
+sys.dont_write_bytecode = True
+
+import constants  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -305,6 +315,14 @@ def main():
         print(f"{arch:12} {len(table):4} syscalls  {status}")
     status = write(ARCH_FACTS, render_arch_facts(facts, linux))
     print(f"{'arch facts':12} {status}")
+
+    crate = f"{SOURCE_CRATE} {SOURCE_VERSION}"
+    dirs = [(d, arch) for d, arch, *_ in ARCHES]
+    counts = constants.generate(
+        src, dirs, os.path.join(OUT_DIR, "constants"), write, COMMAND, crate, linux
+    )
+    for arch, (n_consts, n_errnos, status) in counts.items():
+        print(f"{arch:12} {n_consts:4} constants, {n_errnos} errnos  {status}")
 
 
 if __name__ == "__main__":
