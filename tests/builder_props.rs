@@ -247,12 +247,13 @@ fn split(rng: &mut Rng, values: &BTreeSet<u32>, parts: usize) -> Vec<Vec<u32>> {
 
 /// A random comparison, with constants that make the edges interesting.
 fn random_cmp(rng: &mut Rng, arch: Arch) -> ArgCmp {
-    let bits = if !arch.is_64bit() || rng.below(2) == 0 {
-        32
-    } else {
-        64
+    let bits = match rng.below(5) {
+        0 => 16,
+        1 | 2 => 32,
+        _ if !arch.is_64bit() => 32,
+        _ => 64,
     };
-    let width = if bits == 32 { 0xffff_ffff } else { u64::MAX };
+    let width = (1u128 << bits).wrapping_sub(1) as u64;
     let pick = |rng: &mut Rng| -> u64 {
         (match rng.below(6) {
             0 => rng.below(8),
@@ -519,7 +520,11 @@ fn small_buffers_say_how_much_is_needed() {
             Err(BuildError::BufferTooSmall { needed, capacity }) => {
                 assert_eq!(capacity, N);
                 assert!(full.len() > N);
-                assert!(needed <= full.len() && needed > N, "{needed}");
+                assert!(
+                    needed <= full.len() && needed > N,
+                    "needed {needed}, capacity {N}, full {}",
+                    full.len()
+                );
             }
             Err(e) => panic!("{e:?}"),
         }

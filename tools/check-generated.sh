@@ -1,15 +1,18 @@
 #!/bin/sh
-# Fails if the committed syscall tables differ from what the generator
-# produces now: they must only ever change by rerunning it.
+# Fails if the committed syscall tables, constants and signatures differ from
+# what the generator produces now: they must only ever change by rerunning it.
+# The generator fetches linux-headers-6.1.0-<N>-common with `apt-get download`
+# (Debian bookworm package lists needed); arguments are passed on to it, e.g.
+# `--headers-deb FILE.deb` to read an already downloaded package.
 set -eu
 cd "$(dirname "$0")/.."
 
 tables=seccomp-policy-compiler/src/tables
 arch_facts=seccomp-policy-core/src/arch/generated.rs
-python3 tools/gen-syscall-tables/gen.py
+python3 tools/gen-syscall-tables/gen.py "$@"
 
 # The generator writes what rustfmt would; keep `cargo fmt --check` quiet.
-for f in "$tables"/*.rs; do
+for f in "$tables"/*.rs "$tables"/constants/*.rs "$tables"/signatures/*.rs; do
     case "$f" in
     */mod.rs) ;;
     *) rustfmt --edition 2021 --check "$f" ;;
@@ -25,4 +28,4 @@ if [ -n "$untracked" ]; then
     exit 1
 fi
 git diff --exit-code -- "$tables" "$arch_facts" tools/gen-syscall-tables/Cargo.lock
-echo "generated syscall tables are up to date"
+echo "generated syscall tables, constants and signatures are up to date"

@@ -32,13 +32,12 @@
 //! Modules: [`source`] (reading the file), [`parse`] (TOML to a checked
 //! [`model::Policy`]), [`expr`] (the rule strings' syntax), [`diag`]
 //! (diagnostics), [`suggest`] ("did you mean"), [`lower`] (to each
-//! architecture's rule IR), [`tables`] and [`facts`] (syscall numbers,
-//! parameters, constants, errno numbers per architecture).
+//! architecture's rule IR), [`tables`] (generated: syscall numbers,
+//! parameters, constants and errno numbers per architecture).
 #![warn(missing_docs)]
 
 pub mod diag;
 pub mod expr;
-pub mod facts;
 pub mod lower;
 pub mod model;
 pub mod parse;

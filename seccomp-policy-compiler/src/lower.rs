@@ -31,10 +31,10 @@ use seccomp_policy_core::Arch;
 
 use crate::diag::Diagnostic;
 use crate::expr::{Expr, Name, RelOp, Term, Test, Value};
-use crate::facts::{self, Param};
 use crate::model::{ActionKind, ActionSpec, Loc, Policy, Rule, Table};
 use crate::suggest::did_you_mean;
 use crate::tables;
+use crate::tables::Param;
 
 /// The most alternatives a condition may expand to.
 pub const MAX_ALTERNATIVES: usize = 64;
@@ -323,11 +323,10 @@ impl Lowerer<'_> {
             ActionKind::Trap => Action::Trap,
             ActionKind::Log => Action::Log,
             ActionKind::Notify => Action::Notify,
-            ActionKind::Errno(name) => match facts::errno(self.arch, name) {
+            ActionKind::Errno(name) => match tables::errno(self.arch, name) {
                 Some(n) => Action::Errno(n),
                 None => {
-                    let known = facts::all_errno_names();
-                    let help = match did_you_mean(name, known.iter().copied()) {
+                    let help = match did_you_mean(name, tables::all_errno_names().iter().copied()) {
                         Some(good) => format!("did you mean `{good}`?"),
                         None => {
                             "use an errno name from errno(3), like `EPERM` or `ENOSYS`".to_owned()
@@ -475,7 +474,7 @@ impl Lowerer<'_> {
     fn operand(&mut self, rule: &Rule, name: &Name) -> Result<(u8, u8), Reported> {
         let syscall = rule.syscall();
         let at = rule.loc_of(&name.span);
-        let signature = facts::signature(self.arch, syscall);
+        let signature = tables::signature(self.arch, syscall);
         let word = if self.arch.is_64bit() { 64 } else { 32 };
         let param: Option<&Param> = if let Some(n) = arg_index(&name.text) {
             if n > 5 {
@@ -502,15 +501,19 @@ impl Lowerer<'_> {
                     None if params.iter().any(|p| p.arg.is_none()) => None,
                     None => {
                         let names: Vec<&str> = params.iter().map(|p| p.name).collect();
+                        let takes = if names.is_empty() {
+                            "no arguments".to_owned()
+                        } else {
+                            format!(
+                                "{} argument{} ({})",
+                                names.len(),
+                                if names.len() == 1 { "" } else { "s" },
+                                names.join(", ")
+                            )
+                        };
                         self.error(
                             at,
-                            format!(
-                                "`{syscall}` takes {} argument{} ({}); there is no `{}`",
-                                params.len(),
-                                if params.len() == 1 { "" } else { "s" },
-                                names.join(", "),
-                                name.text
-                            ),
+                            format!("`{syscall}` takes {takes}; there is no `{}`", name.text),
                             None,
                         );
                         return Err(Reported);
@@ -537,13 +540,14 @@ impl Lowerer<'_> {
                         Some(k) => format!("the kernel calls it `{k}`"),
                         None => match did_you_mean(&name.text, names.iter().copied()) {
                             Some(good) => format!("did you mean `{good}`?"),
+                            None if names.is_empty() => {
+                                format!("`{syscall}` takes no arguments")
+                            }
                             None => format!(
-                                "`{syscall}` has {}; or use `arg0` to `arg5`",
-                                if names.is_empty() {
-                                    "no parameters".to_owned()
-                                } else {
-                                    format!("the parameters {}", names.join(", "))
-                                }
+                                "`{syscall}` has the parameters {}; or name one by its \
+                                 position, `arg0` to `arg{}`",
+                                names.join(", "),
+                                names.len() - 1
                             ),
                         },
                     };
@@ -610,12 +614,12 @@ impl Lowerer<'_> {
         for term in &v.terms {
             let (value, span) = match term {
                 Term::Int { value, span } => (*value, span),
-                Term::Name(n) => match facts::constant(self.arch, &n.text) {
+                Term::Name(n) => match tables::constant(self.arch, &n.text) {
                     Some(c) => (i128::from(c), &n.span),
                     None => {
-                        let known = facts::all_constant_names();
-                        let help = did_you_mean(&n.text, known.iter().copied())
-                            .map(|good| format!("did you mean `{good}`?"));
+                        let help =
+                            did_you_mean(&n.text, tables::all_constant_names().iter().copied())
+                                .map(|good| format!("did you mean `{good}`?"));
                         self.error(
                             rule.loc_of(&n.span),
                             format!("unknown constant `{}`", n.text),
@@ -651,25 +655,25 @@ impl Lowerer<'_> {
         if failed {
             return Err(Reported);
         }
-        if bits == 32 {
-            if total <= u64::from(u32::MAX) {
+        if bits < 64 {
+            let max = (1u64 << bits) - 1;
+            if total <= max {
                 return Ok(total);
             }
-            if total >= 0xffff_ffff_8000_0000 {
-                // A negative 32-bit value, sign-extended: its low half.
-                return Ok(total & 0xffff_ffff);
+            // A negative value of that width, sign-extended: its low bits.
+            if total >= !(max >> 1) {
+                return Ok(total & max);
             }
             self.error(
                 rule.loc_of(&v.span),
                 format!(
-                    "{total:#x} does not fit the 32-bit argument `{}`",
+                    "{total:#x} does not fit the {bits}-bit argument `{}`",
                     operand.text
                 ),
-                Some(
-                    "the kernel reads only the low 32 bits of this argument, so the value could \
-                     never match"
-                        .to_owned(),
-                ),
+                Some(format!(
+                    "the kernel reads only the low {bits} bits of this argument, so the value \
+                     could never match"
+                )),
             );
             return Err(Reported);
         }
@@ -986,8 +990,22 @@ mod tests {
                  help: the kernel reads only the low 32 bits of this argument, so the value could never match",
             ),
             (
-                "[base]\nallow = [\"getpid(arg0 == 1)\", \"getppid(x == 1)\"]\n",
-                "p.toml:2:40: the parameter names of `getppid` are not known, so `x` cannot be resolved\n\
+                "[base]\nallow = [\"getpid(arg0 == 1)\"]\n",
+                "p.toml:2:18: `getpid` takes no arguments; there is no `arg0`",
+            ),
+            (
+                "[base]\nallow = [\"getppid(x == 1)\"]\n",
+                "p.toml:2:19: `getppid` has no parameter `x`\nhelp: `getppid` takes no arguments",
+            ),
+            (
+                "[base]\nallow = [\"kill(signal == 1)\"]\n",
+                "p.toml:2:16: `kill` has no parameter `signal`\n\
+                 help: `kill` has the parameters pid, sig; or name one by its position, `arg0` to `arg1`",
+            ),
+            (
+                // mseal (Linux 6.10) is newer than the signature tables.
+                "[base]\nallow = [\"mseal(len == 1)\"]\n",
+                "p.toml:2:17: the parameter names of `mseal` are not known, so `len` cannot be resolved\n\
                  help: name the argument by its position, `arg0` to `arg5`",
             ),
             (

@@ -9,8 +9,10 @@
 
 /// The candidate closest to `word`, if one is close enough to be a likely typo.
 ///
-/// Ties go to the candidate sharing the longest prefix with `word`, then to the
-/// first one given. A candidate equal to `word` (ignoring case) wins outright.
+/// Ties go to a candidate made of the same letters as `word` (a transposed
+/// pair, the commonest slip: `TIOCSIT` is `TIOCSTI`, not `TIOCSIG`), then to
+/// the one sharing the longest prefix with `word`, then to the first one
+/// given. A candidate equal to `word` (ignoring case) wins outright.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -20,7 +22,9 @@ pub fn did_you_mean<'a>(
         return None;
     }
     let max_dist = word_lc.len().max(3) / 3;
-    let mut best: Option<(usize, usize, &'a str)> = None;
+    let mut word_letters = word_lc.clone();
+    word_letters.sort_unstable();
+    let mut best: Option<(usize, bool, usize, &'a str)> = None;
     for candidate in candidates {
         let cand_lc: Vec<char> = candidate.chars().flat_map(char::to_lowercase).collect();
         // The distance is at least the difference in length: skip the work.
@@ -36,17 +40,21 @@ pub fn did_you_mean<'a>(
             .zip(&cand_lc)
             .take_while(|(a, b)| a == b)
             .count();
+        let mut letters = cand_lc;
+        letters.sort_unstable();
+        let anagram = letters == word_letters;
         let better = match best {
             None => true,
-            Some((best_dist, best_prefix, _)) => {
-                dist < best_dist || (dist == best_dist && prefix > best_prefix)
+            Some((best_dist, best_anagram, best_prefix, _)) => {
+                (dist, !anagram, usize::MAX - prefix)
+                    < (best_dist, !best_anagram, usize::MAX - best_prefix)
             }
         };
         if better {
-            best = Some((dist, prefix, candidate));
+            best = Some((dist, anagram, prefix, candidate));
         }
     }
-    best.map(|(_, _, candidate)| candidate)
+    best.map(|(_, _, _, candidate)| candidate)
 }
 
 /// Optimal-string-alignment distance between `a` and `b`.
@@ -75,6 +83,22 @@ fn distance(a: &[char], b: &[char]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_transposition_beats_a_longer_shared_prefix() {
+        assert_eq!(
+            did_you_mean("TIOCSIT", ["TIOCSIG", "TIOCSTI"]),
+            Some("TIOCSTI")
+        );
+        assert_eq!(
+            did_you_mean("TIOCSIT", ["TIOCSTI", "TIOCSIG"]),
+            Some("TIOCSTI")
+        );
+        assert_eq!(
+            did_you_mean("TIOCSIX", ["TIOCSIG", "TIOCSTI"]),
+            Some("TIOCSIG")
+        );
+    }
 
     const NAMES: &[&str] = &[
         "exit",

@@ -123,7 +123,7 @@ pub enum BuildError {
         nr: u32,
     },
     /// A comparison names an argument past `args[5]`, or a width other than
-    /// 32 or 64 bits.
+    /// 16, 32 or 64 bits.
     BadComparison {
         /// The syscall number of the rule.
         nr: u32,
@@ -146,7 +146,7 @@ impl BuildError {
                 "too many conditioned rules for one syscall: at most MAX_RULES_PER_NUMBER (32)"
             }
             BuildError::BadComparison { .. } => {
-                "a rule compares an argument past args[5], or with a width other than 32 or 64 bits"
+                "a rule compares an argument past args[5], or with a width other than 16, 32 or 64 bits"
             }
         }
     }
@@ -169,7 +169,7 @@ impl fmt::Display for BuildError {
             ),
             BuildError::BadComparison { nr } => write!(
                 f,
-                "a rule for syscall {nr} compares an argument past args[5], or with a width other than 32 or 64 bits"
+                "a rule for syscall {nr} compares an argument past args[5], or with a width other than 16, 32 or 64 bits"
             ),
             BuildError::Unsorted | BuildError::TooManySets => f.write_str(self.message()),
         }
@@ -429,7 +429,7 @@ const fn number_rules<'s, 'a>(
                         let mut c = 0;
                         while c < alts[k].len() {
                             let cmp = alts[k][c];
-                            if cmp.arg > 5 || (cmp.bits != 32 && cmp.bits != 64) {
+                            if cmp.arg > 5 || !matches!(cmp.bits, 16 | 32 | 64) {
                                 return Err(BuildError::BadComparison { nr });
                             }
                             c += 1;
@@ -665,6 +665,26 @@ impl<const N: usize> Emitter<N> {
         self.load(word)
     }
 
+    /// `ld [word]; and mask; jXX k, t, f`.
+    const fn test_word_masked(
+        &mut self,
+        code: u16,
+        k: u32,
+        mask: u32,
+        t: Target,
+        f: Target,
+        word: u32,
+    ) -> Target {
+        if same_target(t, f) {
+            return t;
+        }
+        let j = self.jump(code, k, t, f, NO_WORD);
+        self.fall_into(j);
+        let and = self.emit(SockFilter::stmt(BPF_ALU | BPF_AND | BPF_K, mask));
+        self.fall_into(Target::At(and));
+        self.load(word)
+    }
+
     /// `ld [word]; and mask; jeq value, t, f`, with the shorter forms when
     /// the mask is empty, full or the value zero.
     const fn test_masked(
@@ -708,6 +728,20 @@ impl<const N: usize> Emitter<N> {
         };
         let v = c.value & c.width_mask();
         let (vlo, vhi) = (v as u32, (v >> 32) as u32);
+        if c.bits == 16 {
+            // The low 16 bits of the low word (`umode_t`): masked first.
+            let m = 0xffff;
+            return match c.op {
+                CmpOp::Eq => self.test_masked(m, vlo, t, f, lo_word),
+                CmpOp::Ne => self.test_masked(m, vlo, f, t, lo_word),
+                CmpOp::Gt => self.test_word_masked(BPF_JGT, vlo, m, t, f, lo_word),
+                CmpOp::Le => self.test_word_masked(BPF_JGT, vlo, m, f, t, lo_word),
+                CmpOp::Ge => self.test_word_masked(BPF_JGE, vlo, m, t, f, lo_word),
+                CmpOp::Lt => self.test_word_masked(BPF_JGE, vlo, m, f, t, lo_word),
+                CmpOp::MaskedEq(mask) => self.test_masked(mask as u32 & m, vlo, t, f, lo_word),
+                CmpOp::MaskedNe(mask) => self.test_masked(mask as u32 & m, vlo, f, t, lo_word),
+            };
+        }
         if c.bits == 32 {
             return match c.op {
                 CmpOp::Eq => self.test_word(BPF_JEQ, vlo, t, f, lo_word),
@@ -922,11 +956,7 @@ pub const fn build<const N: usize>(
         i += 1;
     }
 
-    // The intervals of the number line, in ascending order, with the first
-    // number of each but the first (`bounds`) and what it gets (`leaves`).
-    let mut bounds = [0u32; N];
-    let mut leaves = [Leaf::Ret(Action::KillProcess); N];
-    let mut count = 0usize;
+    let mut iv = Intervals::<N>::new();
     let mut walk = Sets::new(sets);
     let mut next = 0u64;
     while let Some(nr) = walk.next_at_least(next) {
@@ -935,26 +965,16 @@ pub const fn build<const N: usize>(
             Err(e) => return Err(e),
         };
         if (nr as u64) > next {
-            count = push_interval(
-                &mut bounds,
-                &mut leaves,
-                count,
-                next as u32,
-                Leaf::Ret(default),
-            );
+            iv.push(next as u32, Leaf::Ret(default));
         }
-        count = push_interval(&mut bounds, &mut leaves, count, nr, leaf);
+        iv.push(nr, leaf);
         next = nr as u64 + 1;
     }
     if next <= u32::MAX as u64 {
-        count = push_interval(
-            &mut bounds,
-            &mut leaves,
-            count,
-            next as u32,
-            Leaf::Ret(default),
-        );
+        iv.push(next as u32, Leaf::Ret(default));
     }
+    let count = iv.count;
+    let (bounds, leaves) = (&iv.bounds, &iv.leaves);
     if count > N {
         // More intervals than the buffer holds: at least the header, one
         // `jge` per interval boundary and a `ret`.
@@ -992,7 +1012,7 @@ pub const fn build<const N: usize>(
         e.add_shared_ret(Action::Allow);
     }
 
-    let entry = e.tree(sets, &bounds, &leaves, 0, count);
+    let entry = e.tree(sets, bounds, leaves, 0, count);
     e.fall_into(entry);
     let load_nr = e.load(SECCOMP_DATA_NR);
     let arch_ok = e.jump(
@@ -1057,30 +1077,45 @@ const fn too_long(needed: usize, capacity: usize) -> BuildError {
     }
 }
 
-/// Appends the interval starting at `start` with `leaf`, merging it into
-/// the previous one when both return the same action. Returns the new
-/// count; past `N` intervals only the count grows.
-const fn push_interval<const N: usize>(
-    bounds: &mut [u32; N],
-    leaves: &mut [Leaf; N],
+/// The intervals of the number line in ascending order: the first number
+/// of each but the first (`bounds`) and what it gets (`leaves`). Past `N`
+/// intervals only the count grows, so an error can say how many there are.
+struct Intervals<const N: usize> {
+    bounds: [u32; N],
+    leaves: [Leaf; N],
     count: usize,
-    start: u32,
-    leaf: Leaf,
-) -> usize {
-    if count > 0 && count <= N {
-        if let (Leaf::Ret(prev), Leaf::Ret(this)) = (leaves[count - 1], leaf) {
+    /// What the last interval gets (kept apart from `leaves`, which may be
+    /// full).
+    last: Option<Leaf>,
+}
+
+impl<const N: usize> Intervals<N> {
+    const fn new() -> Self {
+        Intervals {
+            bounds: [0; N],
+            leaves: [Leaf::Ret(Action::KillProcess); N],
+            count: 0,
+            last: None,
+        }
+    }
+
+    /// Appends the interval starting at `start` with `leaf`, merging it into
+    /// the previous one when both return the same action.
+    const fn push(&mut self, start: u32, leaf: Leaf) {
+        if let (Some(Leaf::Ret(prev)), Leaf::Ret(this)) = (self.last, leaf) {
             if prev.same(this) {
-                return count;
+                return;
             }
         }
-    }
-    if count < N {
-        leaves[count] = leaf;
-        if count > 0 {
-            bounds[count - 1] = start;
+        if self.count < N {
+            self.leaves[self.count] = leaf;
+            if self.count > 0 {
+                self.bounds[self.count - 1] = start;
+            }
         }
+        self.count += 1;
+        self.last = Some(leaf);
     }
-    count + 1
 }
 
 #[cfg(test)]

@@ -132,11 +132,11 @@ impl CmpOp {
 pub struct ArgCmp {
     /// Which argument: `seccomp_data.args[arg]`, `0..=5`.
     pub arg: u8,
-    /// How many low bits of the argument count: 32 for a parameter the
-    /// kernel reads as a 32-bit type (`int`, `unsigned int`: ioctl's `cmd`)
-    /// and for every argument on a 32-bit architecture; 64 otherwise. With
-    /// 32, the upper half of the register is ignored, as the kernel ignores
-    /// it, so setting high bits cannot slip past the filter.
+    /// How many low bits of the argument count: 16 for a parameter the
+    /// kernel reads as 16 bits (`umode_t`), 32 for a 32-bit type (`int`,
+    /// `unsigned int`: ioctl's `cmd`) and for every other argument on a
+    /// 32-bit architecture; 64 otherwise. The bits above are ignored, as the
+    /// kernel ignores them, so setting them cannot slip past the filter.
     pub bits: u8,
     /// The comparison.
     pub op: CmpOp,

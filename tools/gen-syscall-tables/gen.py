@@ -1,13 +1,24 @@
 #!/usr/bin/env python3
-"""Generate the syscall tables and the architecture facts from linux-raw-sys.
+"""Generate the syscall tables and the architecture facts.
 
-Writes seccomp-policy-compiler/src/tables/<arch>.rs (names to numbers) and
-seccomp-policy-core/src/arch/generated.rs (the `AUDIT_ARCH_*` value of each
+Writes, under seccomp-policy-compiler/src/tables/:
+- <arch>.rs: syscall names to numbers, from linux-raw-sys;
+- constants/<arch>.rs: named constants and errno values for argument
+  conditions, from linux-raw-sys (constants.py);
+- signatures/<arch>.rs: each syscall's parameters, from include/linux/syscalls.h
+  of Linux 6.1 in Debian bookworm's linux-headers-6.1.0-<N>-common
+  (signatures.py, syscall_entries.py);
+- source.rs: where all of it comes from;
+and seccomp-policy-core/src/arch/generated.rs (the `AUDIT_ARCH_*` value of each
 architecture, from which its word size and byte order follow).
 
 Usage (from anywhere in the repository):
 
-    python3 tools/gen-syscall-tables/gen.py
+    python3 tools/gen-syscall-tables/gen.py [--headers-deb FILE.deb]
+
+Without --headers-deb the header package is fetched with `apt-get download`
+(the newest linux-headers-6.1.0-<N>-common that apt-cache lists); with it, that
+already downloaded package is read instead.
 
 The source is the `linux-raw-sys` crate pinned in this directory's Cargo.toml
 (and Cargo.lock, which also pins its checksum). Its `src/<dir>/general.rs`
@@ -22,11 +33,19 @@ written exactly as rustfmt formats them. Any constant the generator does not
 recognise is an error, so a new source version cannot slip in unreviewed.
 """
 
+import argparse
 import json
 import os
 import re
 import subprocess
 import sys
+
+# The modules beside this file are imported, not installed: leave no
+# __pycache__ behind in the repository.
+sys.dont_write_bytecode = True
+
+import constants  # noqa: E402
+import signatures  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -286,18 +305,30 @@ def render_source(linux):
         "/// Where the syscall tables come from: the source crate and the Linux",
         "/// version of the UAPI headers it was generated from.",
         const_str("SOURCE", source_string(linux)),
+        "",
+        "/// Where the syscall signatures come from.",
+        const_str("SIGNATURES_SOURCE", signatures.SOURCE),
     ]
     return "\n".join(out) + "\n"
 
 
 def main():
+    parser = argparse.ArgumentParser(description="Generate the syscall tables.")
+    parser.add_argument(
+        "--headers-deb",
+        metavar="FILE",
+        help="a downloaded linux-headers-6.1.0-<N>-common .deb to read instead of fetching one",
+    )
+    args = parser.parse_args()
     src = linux_raw_sys_src()
     linux = linux_version(src)
     status = write(os.path.join(OUT_DIR, "source.rs"), render_source(linux))
     print(f"{'source.rs':12} {status}: {source_string(linux)}")
     facts = []
+    tables = []
     for d, arch, variant, audit_const, em_const, is64, le in ARCHES:
         table = syscalls(src, d, arch)
+        tables.append((arch, table))
         audit = audit_arch(src, d, audit_const, em_const, is64, le)
         flags = [em_const] + (["__AUDIT_ARCH_64BIT"] if is64 else []) + (["__AUDIT_ARCH_LE"] if le else [])
         facts.append((variant, audit_const, flags, audit))
@@ -305,6 +336,26 @@ def main():
         print(f"{arch:12} {len(table):4} syscalls  {status}")
     status = write(ARCH_FACTS, render_arch_facts(facts, linux))
     print(f"{'arch facts':12} {status}")
+
+    crate = f"{SOURCE_CRATE} {SOURCE_VERSION}"
+    dirs = [(d, arch) for d, arch, *_ in ARCHES]
+    counts = constants.generate(
+        src, dirs, os.path.join(OUT_DIR, "constants"), write, COMMAND, crate, linux
+    )
+    for arch, (n_consts, n_errnos, status) in counts.items():
+        print(f"{arch:12} {n_consts:4} constants, {n_errnos} errnos  {status}")
+
+    sigs, package = signatures.generate(
+        tables, os.path.join(OUT_DIR, "signatures"), write, COMMAND, args.headers_deb
+    )
+    print(f"signatures from {package}")
+    for arch, (n_sigs, without, status) in sigs.items():
+        reasons = {}
+        for reason in without.values():
+            reason = "newer" if reason.startswith("added in") else reason
+            reasons[reason] = reasons.get(reason, 0) + 1
+        detail = ", ".join(f"{r}: {n}" for r, n in sorted(reasons.items()))
+        print(f"{arch:12} {n_sigs:4} signatures; none for {len(without)} ({detail})  {status}")
 
 
 if __name__ == "__main__":

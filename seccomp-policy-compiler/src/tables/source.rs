@@ -4,3 +4,7 @@
 /// version of the UAPI headers it was generated from.
 pub const SOURCE: &str =
     "linux-raw-sys 0.12.1 (Linux 6.17 UAPI headers; Linux 6.18 added no system call)";
+
+/// Where the syscall signatures come from.
+pub const SIGNATURES_SOURCE: &str =
+    "include/linux/syscalls.h of Linux 6.1, Debian bookworm linux-headers-6.1.0-*-common";

@@ -1,0 +1,227 @@
+"""Per-architecture constants and errno names for argument conditions.
+
+Writes seccomp-policy-compiler/src/tables/constants/<arch>.rs from the
+linux-raw-sys source that gen.py already uses: bindgen output of the Linux
+UAPI headers, one directory per architecture. See README.md beside this file.
+
+Each family is a name prefix read from named files of the architecture's
+directory, and every constant of that file with the prefix is taken. A
+constant bindgen wrote in a form this module does not know, a value that does
+not fit an i64, or one name with two values is an error, never skipped.
+"""
+
+import os
+import re
+import sys
+
+# (prefix, files of src/<dir>/ it is read from, where the kernel defines it).
+# A prefix is matched against the whole name, so "TC" also takes TCSANOW
+# (the tcsetattr actions) and "SIG" takes SIG_BLOCK and SIGEV_*; files
+# outside the list are not read (net.rs has TCP_* and TCA_*, auxvec.rs has
+# the unrelated AT_* auxiliary-vector keys).
+FAMILIES = [
+    ("AF_", ["net.rs"], "<linux/socket.h>"),
+    ("SOCK_", ["net.rs"], "<linux/net.h>, <asm/socket.h>"),
+    ("CLONE_", ["general.rs"], "<linux/sched.h>"),
+    ("O_", ["general.rs"], "<asm/fcntl.h>"),
+    ("F_", ["general.rs"], "<asm/fcntl.h>, <linux/fcntl.h>"),
+    ("AT_", ["general.rs"], "<linux/fcntl.h>"),
+    ("PR_", ["prctl.rs"], "<linux/prctl.h>"),
+    ("MAP_", ["general.rs"], "<asm/mman.h>, <linux/mman.h>"),
+    ("PROT_", ["general.rs"], "<asm/mman.h>"),
+    ("MADV_", ["general.rs"], "<asm/mman.h>"),
+    ("TIOC", ["ioctl.rs", "general.rs"], "<asm/ioctls.h>, <asm/termbits.h>"),
+    ("TC", ["ioctl.rs", "general.rs"], "<asm/ioctls.h>, <asm/termbits.h>"),
+    ("FIO", ["ioctl.rs"], "<asm/ioctls.h>, <asm/sockios.h>"),
+    ("SIG", ["general.rs"], "<asm/signal.h>, <asm-generic/siginfo.h>"),
+    ("IPPROTO_", ["net.rs"], "<linux/in.h>, <linux/in6.h>"),
+    ("SOL_", ["net.rs"], "<linux/socket.h>, <asm/socket.h>"),
+    ("SO_", ["net.rs"], "<asm/socket.h>"),
+    ("MSG_", ["net.rs"], "<linux/socket.h>"),
+    ("FUTEX_", ["general.rs"], "<linux/futex.h>"),
+    ("GRND_", ["general.rs"], "<linux/random.h>"),
+]
+
+# Constants the kernel defines outside the UAPI headers, so bindgen never sees
+# them, derived from constants that are read. include/linux/net.h:
+# `#define SOCK_CLOEXEC O_CLOEXEC` and `#define SOCK_NONBLOCK O_NONBLOCK`
+# (arch/mips/include/asm/socket.h defines both the same way; only alpha and
+# parisc, which are not supported here, give SOCK_NONBLOCK its own value).
+DERIVED = [
+    ("SOCK_CLOEXEC", "O_CLOEXEC", "include/linux/net.h"),
+    ("SOCK_NONBLOCK", "O_NONBLOCK", "include/linux/net.h, arch/mips/include/asm/socket.h"),
+]
+
+# The largest errno the kernel returns (MAX_ERRNO in include/linux/err.h).
+MAX_ERRNO = 4095
+
+I64_MIN = -(1 << 63)
+I64_MAX = (1 << 63) - 1
+
+CONST_LINE = re.compile(r"^pub const ([A-Za-z_][A-Za-z0-9_]*): ([A-Za-z0-9_:;&\[\] ]+?) = (.+);$")
+LITERAL = re.compile(r"^-?[0-9]+$")
+INT_TYPES = {"u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64"}
+ENUM_TYPE = re.compile(r"^_bindgen_ty_[0-9]+$")
+ENUM_START = re.compile(r"^pub enum (_bindgen_ty_[0-9]+) \{$")
+ENUM_VARIANT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*) = (-?[0-9]+),$")
+
+
+def fail(msg):
+    sys.exit(f"gen-syscall-tables: {msg}")
+
+
+def read_file(path):
+    """The `pub const` lines and bindgen enums of one file.
+
+    Returns (consts, enums): consts maps a name to (type, value text) and
+    enums maps `_bindgen_ty_N` to {variant: value}.
+    """
+    consts = {}
+    enums = {}
+    current = None
+    with open(path, encoding="utf-8") as f:
+        for raw in f:
+            line = raw.strip()
+            if current is not None:
+                if line == "}":
+                    current = None
+                    continue
+                m = ENUM_VARIANT.match(line)
+                if not m:
+                    fail(f"{path}: unrecognised enum variant line: {line}")
+                enums[current][m.group(1)] = int(m.group(2))
+                continue
+            m = ENUM_START.match(line)
+            if m:
+                current = m.group(1)
+                enums[current] = {}
+                continue
+            if not line.startswith("pub const ") or line.startswith("pub const fn"):
+                continue
+            m = CONST_LINE.match(line)
+            if not m:
+                # A constant bindgen wrote in another shape (byte strings,
+                # expressions): only an error if a family selects it, below.
+                name = line[len("pub const "):].split(":", 1)[0]
+                consts[name] = (None, line)
+                continue
+            consts[m.group(1)] = (m.group(2), m.group(3))
+    return consts, enums
+
+
+def value_of(path, name, ty, text, enums):
+    if ty is None:
+        fail(f"{path}: {name}: unrecognised constant: {text}")
+    if ty in INT_TYPES:
+        if not LITERAL.match(text):
+            fail(f"{path}: {name}: value is not an integer literal: {text}")
+        value = int(text)
+    elif ENUM_TYPE.match(ty):
+        m = re.match(r"^(_bindgen_ty_[0-9]+)::([A-Za-z_][A-Za-z0-9_]*)$", text)
+        if m:
+            if m.group(1) != ty or m.group(1) not in enums or m.group(2) not in enums[ty]:
+                fail(f"{path}: {name}: enum value {text} not found")
+            value = enums[ty][m.group(2)]
+        elif LITERAL.match(text):
+            value = int(text)
+        else:
+            fail(f"{path}: {name}: unrecognised enum constant value: {text}")
+    else:
+        fail(f"{path}: {name}: unrecognised type {ty}")
+    if not I64_MIN <= value <= I64_MAX:
+        fail(f"{path}: {name} = {value} does not fit an i64")
+    return value
+
+
+def constants(src, d):
+    """{name: value} of every selected family on one architecture."""
+    files = {}
+    out = {}
+    origin = {}
+    for prefix, names, _ in FAMILIES:
+        for fname in names:
+            path = os.path.join(src, d, fname)
+            if path not in files:
+                files[path] = read_file(path)
+            consts, enums = files[path]
+            for name, (ty, text) in consts.items():
+                if not name.startswith(prefix):
+                    continue
+                value = value_of(path, name, ty, text, enums)
+                if name in out and out[name] != value:
+                    fail(f"{name} is {out[name]} in {origin[name]} but {value} in {path}")
+                out[name] = value
+                origin[name] = path
+    for name, source, _ in DERIVED:
+        if name in out:
+            fail(f"{name} now comes from the headers ({origin[name]}); drop it from DERIVED")
+        if source not in out:
+            fail(f"{source}, which {name} is derived from, is missing")
+        out[name] = out[source]
+    # Every family must have found something on every architecture.
+    for prefix, names, _ in FAMILIES:
+        if not any(n.startswith(prefix) for n in out):
+            fail(f"src/{d}: no constant with prefix {prefix} in {names}")
+    return out
+
+
+def errnos(src, d):
+    """{name: value} of src/<dir>/errno.rs, which holds only errno values."""
+    path = os.path.join(src, d, "errno.rs")
+    consts, enums = read_file(path)
+    if enums:
+        fail(f"{path}: unexpected enums")
+    out = {}
+    for name, (ty, text) in consts.items():
+        if not re.match(r"^E[A-Z0-9]+$", name):
+            fail(f"{path}: {name}: not an errno name")
+        value = value_of(path, name, ty, text, enums)
+        if not 1 <= value <= MAX_ERRNO:
+            fail(f"{path}: {name} = {value} is not an errno (1..={MAX_ERRNO})")
+        out[name] = value
+    for must in ("EPERM", "ENOSYS", "EAGAIN"):
+        if must not in out:
+            fail(f"{path}: {must} missing")
+    return out
+
+
+def byte_sorted(names):
+    return sorted(names, key=lambda n: n.encode())
+
+
+def render(d, arch, consts, errs, command, crate, linux):
+    files = ",".join(sorted({f[:-3] for _, names, _ in FAMILIES for f in names} | {"errno"}))
+    out = [
+        f"// @generated by `{command}`. Do not edit.",
+        "//",
+        f"// Source: {crate}, src/{d}/{{{files}}}.rs,",
+        f"// generated by bindgen from the Linux {linux} UAPI headers. SOCK_CLOEXEC and",
+        "// SOCK_NONBLOCK are O_CLOEXEC and O_NONBLOCK (include/linux/net.h).",
+        "",
+        f"/// The named constants of `{arch}` that conditions may use, sorted by name",
+        "/// (byte order).",
+        "pub const CONSTANTS: &[(&str, i64)] = &[",
+    ]
+    for name in byte_sorted(consts):
+        out.append(f'    ("{name}", {consts[name]}),')
+    out.append("];")
+    out.append("")
+    out.append(f"/// The errno names of `{arch}` and their values, sorted by name (byte order).")
+    out.append("pub const ERRNOS: &[(&str, u16)] = &[")
+    for name in byte_sorted(errs):
+        out.append(f'    ("{name}", {errs[name]}),')
+    out.append("];")
+    return "\n".join(out) + "\n"
+
+
+def generate(src, arches, out_dir, write, command, crate, linux):
+    """Writes one file per architecture; returns {arch: (constants, errnos, status)}."""
+    os.makedirs(out_dir, exist_ok=True)
+    counts = {}
+    for d, arch in arches:
+        consts = constants(src, d)
+        errs = errnos(src, d)
+        text = render(d, arch, consts, errs, command, crate, linux)
+        status = write(os.path.join(out_dir, f"{arch}.rs"), text)
+        counts[arch] = (len(consts), len(errs), status)
+    return counts
