@@ -8,11 +8,12 @@ set -eu
 cd "$(dirname "$0")/.."
 
 tables=seccomp-policy-compiler/src/tables
+syscalls=seccomp-policy-core/src/syscalls
 arch_facts=seccomp-policy-core/src/arch/generated.rs
 python3 tools/gen-syscall-tables/gen.py "$@"
 
 # The generator writes what rustfmt would; keep `cargo fmt --check` quiet.
-for f in "$tables"/*.rs "$tables"/constants/*.rs "$tables"/signatures/*.rs; do
+for f in "$tables"/*.rs "$tables"/constants/*.rs "$tables"/signatures/*.rs "$syscalls"/*.rs; do
     case "$f" in
     */mod.rs) ;;
     *) rustfmt --edition 2021 --check "$f" ;;
@@ -21,11 +22,11 @@ done
 rustfmt --edition 2021 --check "$arch_facts"
 
 # New, untracked table files count as drift too.
-untracked=$(git ls-files --others --exclude-standard -- "$tables" "$arch_facts" tools/gen-syscall-tables)
+untracked=$(git ls-files --others --exclude-standard -- "$tables" "$syscalls" "$arch_facts" tools/gen-syscall-tables)
 if [ -n "$untracked" ]; then
     echo "untracked generated files:" >&2
     echo "$untracked" >&2
     exit 1
 fi
-git diff --exit-code -- "$tables" "$arch_facts" tools/gen-syscall-tables/Cargo.lock
+git diff --exit-code -- "$tables" "$syscalls" "$arch_facts" tools/gen-syscall-tables/Cargo.lock
 echo "generated syscall tables, constants and signatures are up to date"

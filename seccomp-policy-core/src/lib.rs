@@ -9,6 +9,8 @@
 //! - [`builder`]: the `const fn` that turns rule sets into a filter program.
 //! - [`policy`]: the const tables the `seccomp_policy!` macro emits, and the
 //!   selection of a cap set's numbers for the builder.
+//! - [`syscalls`]: every syscall's name and number per architecture
+//!   (generated).
 //! - `sim` (feature `sim`): a seccomp BPF interpreter and verifier with the
 //!   kernel's rules, for tests and tools.
 //!
@@ -24,6 +26,7 @@ pub mod policy;
 pub mod rule;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;
+pub mod syscalls;
 
 pub use arch::Arch;
 pub use bpf::{Program, SockFilter};

@@ -64,7 +64,7 @@ pub fn expand(e: &Expansion) -> TokenStream {
         None => quote!(Cap::NONE),
         Some(_) => quote!(0),
     };
-    let syscall_names = syscall_names(e.arches);
+    let syscall_names = syscall_names();
     let doc_policy = format!(
         "The policy read from `{display_path}`, lowered on every supported architecture.\n\n\
          Syscall numbers: {}.",
@@ -139,30 +139,12 @@ pub fn expand(e: &Expansion) -> TokenStream {
 }
 
 /// `syscall_name(arch, nr)`, so reports can name a denied call.
-fn syscall_names(arches: &[ArchRules]) -> TokenStream {
-    let arms = arches.iter().map(|a| {
-        let variant = arch_variant(a.arch);
-        let table = seccomp_policy_compiler::tables::table(a.arch);
-        let mut by_number: Vec<(u32, &str)> =
-            table.syscalls.iter().map(|&(n, nr)| (nr, n)).collect();
-        // Sorted by number, then name: an alias (arm's `sync_file_range2`)
-        // gives way to the name sorting first.
-        by_number.sort_unstable();
-        by_number.dedup_by_key(|e| e.0);
-        let numbers = by_number.iter().map(|e| Literal::u32_unsuffixed(e.0));
-        let names = by_number.iter().map(|e| e.1);
-        quote! {
-            ::seccomp_policy::Arch::#variant => &[#((#numbers, #names)),*],
-        }
-    });
+fn syscall_names() -> TokenStream {
     quote! {
         /// The name of syscall `nr` on `arch`, from the tables the policy was
         /// resolved with; for reports of denied calls.
         pub fn syscall_name(arch: ::seccomp_policy::Arch, nr: u32) -> ::core::option::Option<&'static str> {
-            let table: &[(u32, &str)] = match arch {
-                #(#arms)*
-            };
-            table.binary_search_by_key(&nr, |e| e.0).ok().map(|i| table[i].1)
+            ::seccomp_policy::syscalls::name(arch, nr)
         }
     }
 }

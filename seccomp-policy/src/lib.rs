@@ -45,7 +45,7 @@
 
 #[cfg(feature = "sim")]
 pub use seccomp_policy_core::sim;
-pub use seccomp_policy_core::{arch, bpf, builder, policy, rule};
+pub use seccomp_policy_core::{arch, bpf, builder, policy, rule, syscalls};
 
 mod private;
 /// What the `seccomp_policy!` expansion calls; not public API.

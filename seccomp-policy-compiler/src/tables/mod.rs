@@ -7,7 +7,8 @@
 //! hand; `tools/check-generated.sh` fails if they drift from the generator.
 //! [`ARCHES`] lists them in the order of [`Arch::ALL`]:
 //!
-//! - `<arch>.rs`: every syscall name and number ([`ArchTable::syscalls`]);
+//! - every syscall name and number ([`ArchTable::syscalls`]): the core
+//!   crate's [`seccomp_policy_core::syscalls`], which the run time shares;
 //! - `constants/<arch>.rs`: the constants of the families `AF_`, `SOCK_`,
 //!   `CLONE_`, `O_`, `F_`, `AT_`, `PR_`, `MAP_`, `PROT_`, `MADV_`, `TIOC`,
 //!   `TC`, `FIO`, `SIG`, `IPPROTO_`, `SOL_`, `SO_`, `MSG_`, `FUTEX_` and
@@ -20,16 +21,7 @@ use std::sync::OnceLock;
 
 use seccomp_policy_core::Arch;
 
-mod aarch64;
-mod arm;
-mod loongarch64;
-mod mips64el;
-mod ppc64le;
-mod riscv64;
-mod s390x;
 mod source;
-mod x86;
-mod x86_64;
 
 mod constants {
     pub(super) mod aarch64;
@@ -129,16 +121,16 @@ pub struct ArchTable {
 
 /// Where the syscall tables and constants come from: the source crate and
 /// the Linux version of the UAPI headers it was generated from.
-pub const SOURCE: &str = source::SOURCE;
+pub const SOURCE: &str = seccomp_policy_core::syscalls::SOURCE;
 
 /// Where the syscall signatures come from.
 pub const SIGNATURES_SOURCE: &str = source::SIGNATURES_SOURCE;
 
 macro_rules! arch_table {
-    ($m:ident) => {
+    ($m:ident, $arch:ident) => {
         ArchTable {
-            arch: $m::ARCH,
-            syscalls: $m::SYSCALLS,
+            arch: Arch::$arch,
+            syscalls: seccomp_policy_core::syscalls::table(Arch::$arch),
             constants: constants::$m::CONSTANTS,
             errnos: constants::$m::ERRNOS,
             signatures: signatures::$m::SIGNATURES,
@@ -148,15 +140,15 @@ macro_rules! arch_table {
 
 /// Every supported architecture, in the order of [`Arch::ALL`].
 pub const ARCHES: &[ArchTable] = &[
-    arch_table!(x86_64),
-    arch_table!(x86),
-    arch_table!(aarch64),
-    arch_table!(arm),
-    arch_table!(riscv64),
-    arch_table!(ppc64le),
-    arch_table!(s390x),
-    arch_table!(loongarch64),
-    arch_table!(mips64el),
+    arch_table!(x86_64, X86_64),
+    arch_table!(x86, X86),
+    arch_table!(aarch64, Aarch64),
+    arch_table!(arm, Arm),
+    arch_table!(riscv64, Riscv64),
+    arch_table!(ppc64le, Ppc64le),
+    arch_table!(s390x, S390x),
+    arch_table!(loongarch64, Loongarch64),
+    arch_table!(mips64el, Mips64el),
 ];
 
 /// The table of `arch`.

@@ -5,12 +5,7 @@
 // Linux 6.18 added no system call, so the table is also complete for it
 // (see tools/gen-syscall-tables/README.md).
 
-use seccomp_policy_core::Arch;
-
-/// The architecture of this table.
-pub const ARCH: Arch = Arch::X86_64;
-
-/// Every system call of the architecture, sorted by name (byte order).
+/// Every system call of `Arch::X86_64`, sorted by name (byte order).
 pub const SYSCALLS: &[(&str, u32)] = &[
     ("_sysctl", 156),
     ("accept", 43),
