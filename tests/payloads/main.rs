@@ -31,7 +31,8 @@ mod server;
 mod trace;
 
 use std::collections::BTreeMap;
-use std::io::{Read as _, Write as _};
+use std::io::{Read, Write as _};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -226,7 +227,10 @@ fn run_in(
             Stdio::null()
         })
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stderr(Stdio::piped())
+        // Its own process group, so that a timeout ends every process it
+        // started (set before the filter is installed).
+        .process_group(0);
     if let Some(caps) = caps {
         cmd.sandbox(&POLICY, caps).map_err(|e| e.to_string())?;
     }
@@ -259,25 +263,29 @@ fn run_in(
 type Waited = (std::process::ExitStatus, String, String, bool);
 
 fn wait_with_timeout(child: &mut Child, stdin: Option<String>) -> Result<Waited, String> {
-    let mut out = child.stdout.take().ok_or("no stdout pipe")?;
-    let mut err = child.stderr.take().ok_or("no stderr pipe")?;
+    let out = child.stdout.take().ok_or("no stdout pipe")?;
+    let err = child.stderr.take().ok_or("no stderr pipe")?;
     let input = child.stdin.take();
-    let writer = std::thread::spawn(move || {
+    std::thread::spawn(move || {
         if let (Some(mut pipe), Some(text)) = (input, stdin) {
             // A payload that stops reading (or is killed) closes the pipe.
             let _ = pipe.write_all(text.as_bytes());
         }
     });
-    let reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err.read_to_end(&mut s);
-        String::from_utf8_lossy(&s).into_owned()
-    });
-    let mut stdout = Vec::new();
-    let out_reader = std::thread::spawn(move || {
-        let _ = out.read_to_end(&mut stdout);
-        String::from_utf8_lossy(&stdout).into_owned()
-    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    for (which, mut pipe) in [
+        (0, Box::new(out) as Box<dyn Read + Send>),
+        (1, Box::new(err)),
+    ] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            let _ = tx.send((which, String::from_utf8_lossy(&bytes).into_owned()));
+        });
+    }
+    // The payload leads a process group of its own (see `run_in`).
+    let group = -(child.id() as libc::pid_t);
     let deadline = Instant::now() + TIMEOUT;
     let mut timed_out = false;
     let status = loop {
@@ -285,17 +293,36 @@ fn wait_with_timeout(child: &mut Child, stdin: Option<String>) -> Result<Waited,
             Some(status) => break status,
             None if Instant::now() >= deadline => {
                 timed_out = true;
-                let _ = child.kill();
+                // SAFETY: signals the payload's own group; the child is not
+                // reaped yet, so its pid is still that group's id.
+                unsafe { libc::kill(group, libc::SIGKILL) };
                 break child.wait().map_err(|e| e.to_string())?;
             }
             None => std::thread::sleep(Duration::from_millis(5)),
         }
     };
-    // A grandchild left running would hold the pipes open: the reads end
-    // when it does, which the timeout above bounds only for the child.
-    let stdout = out_reader.join().unwrap_or_default();
-    let stderr = reader.join().unwrap_or_default();
-    let _ = writer.join();
+    // A program the payload started may still hold the pipes open: give it
+    // a moment, then end its group, then give up on the rest of the output.
+    let mut streams = [String::new(), String::new()];
+    let mut pending = 2;
+    let mut grace = Instant::now() + Duration::from_secs(5);
+    let mut killed_group = false;
+    while pending > 0 {
+        match rx.recv_timeout(grace.saturating_duration_since(Instant::now())) {
+            Ok((which, text)) => {
+                streams[which] = text;
+                pending -= 1;
+            }
+            Err(_) if !killed_group => {
+                // SAFETY: as above; a group with members keeps its id.
+                unsafe { libc::kill(group, libc::SIGKILL) };
+                killed_group = true;
+                grace = Instant::now() + Duration::from_secs(5);
+            }
+            Err(_) => break,
+        }
+    }
+    let [stdout, stderr] = streams;
     Ok((status, stdout, stderr, timed_out))
 }
 
