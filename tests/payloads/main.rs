@@ -617,13 +617,17 @@ fn report(
 
     let mut families: BTreeMap<&str, usize> = BTreeMap::new();
     let mut per_cap: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut needing: BTreeMap<&str, usize> = BTreeMap::new();
     for p in payloads {
         *families.entry(&p.family).or_default() += 1;
-        if p.caps.is_empty() {
-            *per_cap.entry("[base]").or_default() += 1;
+        if p.needs.is_empty() {
+            *needing.entry("[base] alone").or_default() += 1;
         }
         for c in &p.caps {
             *per_cap.entry(c).or_default() += 1;
+        }
+        for c in &p.needs {
+            *needing.entry(c).or_default() += 1;
         }
     }
     let list = |m: &BTreeMap<&str, usize>| {
@@ -634,7 +638,8 @@ fn report(
     };
     println!();
     println!("payloads: {} ({})", payloads.len(), list(&families));
-    println!("by cap: {}", list(&per_cap));
+    println!("run with cap: {}", list(&per_cap));
+    println!("needing: {}", list(&needing));
     if !problems.is_empty() {
         println!("\nproblems:");
         for p in &problems {
@@ -664,8 +669,14 @@ fn report(
     }
 }
 
-/// Prints rows as a plain-text table, wrapping no cell.
+/// Prints rows as a plain-text table, wrapping no cell. A `|` inside a
+/// cell (a payload's own words) is shown as `¦`, so the columns stay apart.
 pub fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
+    let rows: Vec<[String; N]> = rows
+        .iter()
+        .map(|row| row.clone().map(|cell| cell.replace('|', "¦")))
+        .collect();
+    let rows = rows.as_slice();
     let mut width = header.map(|h| h.chars().count());
     for row in rows {
         for (w, cell) in width.iter_mut().zip(row) {
