@@ -51,17 +51,12 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 fn main() -> ExitCode {
     if !cfg!(target_arch = "x86_64") {
-        println!("payloads: the corpus runs on x86_64 only; 0 passed, 0 failed, 1 skipped");
+        println!("the payload corpus runs on x86_64 only");
+        println!("payloads: 0 passed, 0 failed, 1 skipped");
         return ExitCode::SUCCESS;
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
-    // libtest's own flags (`--nocapture`, `--test-threads=2`, ...) may come
-    // along from `cargo test --workspace -- ...`; they mean nothing here.
-    let filters: Vec<&str> = args
-        .iter()
-        .map(String::as_str)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
+    let (filters, skips) = filters(&args);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/payloads");
     let payloads = match corpus::load(&dir, &|name| Cap::from_name(name).is_some()) {
         Ok(p) => p,
@@ -81,6 +76,7 @@ fn main() -> ExitCode {
     let selected: Vec<Payload> = payloads
         .into_iter()
         .filter(|p| filters.is_empty() || filters.iter().any(|f| p.name.contains(f)))
+        .filter(|p| !skips.iter().any(|s| p.name.contains(s)))
         .collect();
     let port = match server::start() {
         Ok(port) => port,
@@ -100,6 +96,33 @@ fn main() -> ExitCode {
     };
     let _ = std::fs::remove_dir_all(&ctx.root);
     code
+}
+
+/// The name filters and `--skip` filters among the arguments. libtest's
+/// other flags may come along from `cargo test --workspace -- ...`
+/// (`--nocapture`, `--test-threads 2`): they and their values mean nothing
+/// here.
+fn filters(args: &[String]) -> (Vec<&str>, Vec<&str>) {
+    const WITH_VALUE: &[&str] = &[
+        "--test-threads",
+        "--color",
+        "--format",
+        "--logfile",
+        "--shuffle-seed",
+        "-Z",
+    ];
+    let (mut names, mut skips) = (Vec::new(), Vec::new());
+    let mut args = args.iter().map(String::as_str);
+    while let Some(arg) = args.next() {
+        if arg == "--skip" {
+            skips.extend(args.next());
+        } else if WITH_VALUE.contains(&arg) {
+            args.next();
+        } else if !arg.starts_with('-') {
+            names.push(arg);
+        }
+    }
+    (names, skips)
 }
 
 /// What every run shares.
