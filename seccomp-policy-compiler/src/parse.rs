@@ -956,6 +956,6 @@ mod tests {
             ]
         );
         let lens: Vec<_> = policy.caps.iter().map(|c| c.allow.len()).collect();
-        assert_eq!(lens, [9, 31, 15, 13, 0, 0, 10, 10]);
+        assert_eq!(lens, [9, 31, 15, 12, 0, 0, 10, 10]);
     }
 }

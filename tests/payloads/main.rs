@@ -237,7 +237,9 @@ fn run_in(
     cmd.args(&words[1..])
         .current_dir(dir)
         .env_clear()
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        // Debian's programs only: what /usr/local holds differs from one
+        // machine to the next (a newer git, a version manager's shims).
+        .env("PATH", "/usr/bin:/bin")
         .env("HOME", dir)
         .env("TMPDIR", dir)
         .env("LANG", "C.UTF-8")
