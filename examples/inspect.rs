@@ -1,5 +1,7 @@
-//! Prints what the shipped policy compiles to: per-architecture numbers,
-//! the names each architecture skips, and the base program's length.
+//! Prints what the shipped policy compiles to: per architecture, how many
+//! numbers `[base]` allows outright and how many rules it has with
+//! conditions or actions, the names that architecture skips, and the base
+//! program's length.
 //! (`BaseProgram::X86_64` and its siblings hold the same programs as consts.)
 
 use seccomp_policy::Arch;
@@ -21,9 +23,10 @@ fn main() {
             continue;
         };
         println!(
-            "{:<12} base: {:>3} numbers, program {:>3} instructions; skipped here: {}",
+            "{:<12} base: {:>3} numbers, {:>2} rules; program {:>3} instructions; skipped here: {}",
             arch.name(),
-            tables.base.len(),
+            tables.base.allow.len(),
+            tables.base.rules.len(),
             base_program.len(),
             if tables.missing.is_empty() {
                 "none".to_string()
