@@ -59,11 +59,16 @@ impl fmt::Write for ChildOut {
 pub const CHILD_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Forks; the child runs `f` and exits (`_exit`) with the code it returns.
-/// The parent waits (up to [`CHILD_TIMEOUT`], then kills it with `SIGKILL`)
-/// and returns the outcome and the child's output.
+/// The parent reads what the child writes until the child's end of the pipe
+/// closes (up to [`CHILD_TIMEOUT`], then it kills the child with `SIGKILL`),
+/// reaps it, and returns the outcome and the child's output.
 ///
-/// A panic in the child becomes exit code 101 with the message lost; the
-/// child never returns into the test harness, and runs no `atexit` handler.
+/// The parent blocks in `poll`, `read` and `waitpid` and never sleeps, so
+/// the benchmarks time a round trip through this function too.
+///
+/// A panic in the child becomes exit code 101 (the panic hook prints the
+/// message to standard error); the child never returns into the test
+/// harness, and runs no `atexit` handler.
 pub fn in_child<F: FnOnce(&mut ChildOut) -> i32>(f: F) -> ChildReport {
     let mut fds = [0 as libc::c_int; 2];
     // SAFETY: `fds` has room for the two descriptors.
@@ -86,36 +91,26 @@ pub fn in_child<F: FnOnce(&mut ChildOut) -> i32>(f: F) -> ChildReport {
     // SAFETY: closing the parent's copy of the write end.
     unsafe { libc::close(write_fd) };
 
-    let start = Instant::now();
+    let (output, timed_out) = read_until_closed(read_fd, Instant::now() + CHILD_TIMEOUT);
+    // SAFETY: closing the read end, which we own.
+    unsafe { libc::close(read_fd) };
     let mut status = 0;
-    let mut timed_out = false;
+    if timed_out {
+        // SAFETY: signalling our own child, which has not been reaped.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    // The write end closes when the child exits (or when a process it
+    // forked, which inherited the pipe, exits too); the child is ending.
     loop {
         // SAFETY: waiting for our own child.
-        let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        let r = unsafe { libc::waitpid(pid, &mut status, 0) };
         if r == pid {
             break;
         }
-        assert!(r == 0, "waitpid: {}", std::io::Error::last_os_error());
-        if start.elapsed() > CHILD_TIMEOUT && !timed_out {
-            timed_out = true;
-            // SAFETY: signalling our own child, which has not been reaped.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
-        std::thread::sleep(Duration::from_millis(2));
+        let e = std::io::Error::last_os_error();
+        assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "waitpid: {e}");
     }
 
-    let mut output = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        // SAFETY: reading into a live buffer from a descriptor we own.
-        let n = unsafe { libc::read(read_fd, buf.as_mut_ptr().cast(), buf.len()) };
-        if n <= 0 {
-            break;
-        }
-        output.extend_from_slice(&buf[..n as usize]);
-    }
-    // SAFETY: closing the read end, which we own.
-    unsafe { libc::close(read_fd) };
     let mut output = String::from_utf8_lossy(&output).into_owned();
     if timed_out {
         output.push_str(" [timed out: killed by the test helper]");
@@ -123,6 +118,44 @@ pub fn in_child<F: FnOnce(&mut ChildOut) -> i32>(f: F) -> ChildReport {
     ChildReport {
         outcome: Outcome::from_wait_status(status),
         output,
+    }
+}
+
+/// Reads `fd` until end of file or `deadline`: the bytes, and whether the
+/// deadline passed first.
+fn read_until_closed(fd: libc::c_int, deadline: Instant) -> (Vec<u8>, bool) {
+    let mut output = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return (output, true);
+        }
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = libc::c_int::try_from(left.as_millis().max(1)).unwrap_or(libc::c_int::MAX);
+        // SAFETY: one live pollfd.
+        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if r == 0 {
+            continue;
+        }
+        if r > 0 {
+            // SAFETY: reading into a live buffer from a descriptor we own.
+            let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+            match usize::try_from(n) {
+                Ok(0) => return (output, false),
+                Ok(n) => {
+                    output.extend_from_slice(&buf[..n]);
+                    continue;
+                }
+                Err(_) => {}
+            }
+        }
+        let e = std::io::Error::last_os_error();
+        assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "poll/read: {e}");
     }
 }
 
