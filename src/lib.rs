@@ -1,11 +1,15 @@
-//! Shared helpers for the workspace's tests and examples.
+//! Shared helpers for the workspace's tests, examples and benchmarks.
 //!
 //! Kernel tests attach real seccomp filters, which can never be removed. They
 //! must therefore never run in the test runner's own process: [`in_child`]
 //! forks, runs a closure in the child, and reports how the child ended
-//! together with anything it wrote.
+//! together with anything it wrote. [`harness`] runs the test binaries whose
+//! tests need something the machine may lack, reporting those as ignored;
+//! [`libseccomp`] is the one binding of libseccomp, the reference the tests,
+//! the table check and the benchmarks compare against.
 #![warn(missing_docs)]
 
+pub mod harness;
 pub mod libseccomp;
 
 use core::fmt;
@@ -227,11 +231,24 @@ impl Rng {
     }
 }
 
-/// Whether this kernel runs i386 calls from a 64-bit process (it may be
-/// built without IA32 emulation): `int 0x80` getpid in an unfiltered child
-/// must return the child's pid. `Err` holds how the probe ended otherwise.
+/// Whether this kernel runs i386 calls from a 64-bit process.
 #[cfg(target_arch = "x86_64")]
-pub fn i386_emulation_works() -> Result<(), ChildReport> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum I386Emulation {
+    /// `int 0x80` getpid returns the caller's pid.
+    Works,
+    /// The kernel has no i386 entry (built without IA32 emulation, or
+    /// booted with `ia32_emulation=0`); how the probe ended.
+    Missing(&'static str),
+}
+
+/// Probes for i386 emulation: `int 0x80` getpid in an unfiltered child must
+/// return the child's pid. Without the i386 entry the kernel either has no
+/// gate for vector 0x80 (a general protection fault: `SIGSEGV`) or answers
+/// `ENOSYS`. Panics if the probe ends any other way, which is a fault of its
+/// own and not a missing feature.
+#[cfg(target_arch = "x86_64")]
+pub fn i386_emulation() -> I386Emulation {
     let control = in_child(|out| {
         // SAFETY: plain system call.
         let pid = unsafe { libc::getpid() };
@@ -239,10 +256,12 @@ pub fn i386_emulation_works() -> Result<(), ChildReport> {
         let _ = fmt::Write::write_fmt(out, format_args!("{r}"));
         i32::from(r != pid)
     });
-    if control.outcome == Outcome::Exited(0) {
-        Ok(())
-    } else {
-        Err(control)
+    let enosys = format!("-{}", libc::ENOSYS);
+    match (control.outcome, control.output.as_str()) {
+        (Outcome::Exited(0), _) => I386Emulation::Works,
+        (Outcome::Signaled(libc::SIGSEGV), "") => I386Emulation::Missing("was killed by SIGSEGV"),
+        (Outcome::Exited(1), o) if o == enosys => I386Emulation::Missing("returned ENOSYS"),
+        _ => panic!("the i386 emulation probe ended unexpectedly: {control}"),
     }
 }
 
