@@ -25,8 +25,11 @@ use criterion::{BenchmarkId, Criterion};
 use seccomp_policy::bpf::{BPF_ABS, BPF_LD, BPF_W, SECCOMP_DATA_IP};
 use seccomp_policy::builder::{capacity_for, Action};
 use seccomp_policy::{install, Arch, SockFilter};
-use seccomp_policy_benches::report::{criterion_dir, fmt_ns, mean_ns};
-use seccomp_policy_benches::{child, libseccomp, numbers, program, seccompiler, Cap, POLICY};
+use seccomp_policy_benches::libseccomp::{
+    scmp_act_errno, Filter, SCMP_ACT_ALLOW, SCMP_ACT_KILL_PROCESS,
+};
+use seccomp_policy_benches::report::{criterion, fmt_ns, mean_ns};
+use seccomp_policy_benches::{child, numbers, program, seccompiler, Cap, POLICY};
 
 const ARCH: Arch = Arch::X86_64;
 const SETS: [(&str, Cap); 2] = [("base", Cap::NONE), ("all", Cap::ALL)];
@@ -58,17 +61,17 @@ fn build_and_install(generator: &str, caps: u64) -> Result<(u64, u64), i32> {
             install::apply(p.as_slice()).map_err(|_| 12)?;
         }
         "libseccomp" => {
-            let mut f = libseccomp::Filter::new(ARCH, libseccomp::ACT_KILL_PROCESS, None);
+            let mut f = Filter::new(SCMP_ACT_KILL_PROCESS, ARCH.audit_arch());
+            // ARCH is the native architecture: numbers are taken as they are.
             for &nr in ap.base.iter().chain(selected()) {
-                let r = f.allow(nr as i32);
-                if r != 0 && r != -libc::EEXIST {
-                    return Err(13);
+                match f.rule(SCMP_ACT_ALLOW, nr as i32) {
+                    Ok(()) => {}
+                    Err(e) if e == -libc::EEXIST => {}
+                    Err(_) => return Err(13),
                 }
             }
             t1 = child::now_ns();
-            if f.load() != 0 {
-                return Err(14);
-            }
+            f.load().map_err(|_| 14)?;
         }
         "seccompiler" => {
             let rules: BTreeMap<i64, Vec<::seccompiler::SeccompRule>> = ap
@@ -139,16 +142,17 @@ fn syscall_filters() -> Vec<(&'static str, Vec<SockFilter>)> {
     let ours = ap
         .program::<{ capacity_for(200) }>(0, &[], Action::Errno(libc::EPERM as u16))
         .unwrap();
-    let deny = libseccomp::act_errno(libc::EPERM as u16);
+    let deny = scmp_act_errno(libc::EPERM as u16);
+    let token = ARCH.audit_arch();
     let mut out = vec![
         ("ours", ours.as_slice().to_vec()),
         (
             "libseccomp",
-            libseccomp::filter(ARCH, &allowed, deny, None).export(),
+            Filter::allowing(token, &allowed, deny, false).export(),
         ),
         (
             "libseccomp-tree",
-            libseccomp::filter(ARCH, &allowed, deny, Some(2)).export(),
+            Filter::allowing(token, &allowed, deny, true).export(),
         ),
         (
             "seccompiler",
@@ -327,11 +331,7 @@ fn table(since: SystemTime) {
 
 fn main() {
     let since = SystemTime::now();
-    let mut c = Criterion::default()
-        .output_directory(&criterion_dir())
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .configure_from_args();
+    let mut c = criterion();
     bench_install(&mut c);
     bench_syscall(&mut c);
     c.final_summary();
