@@ -424,3 +424,56 @@ fn allow_as_the_default_allows_everything() {
         assert_eq!(r.ret, SECCOMP_RET_ALLOW);
     }
 }
+
+/// Every error's fixed message (what a `const` program's compile error
+/// shows) and its text with the numbers, as `build` returns them.
+#[test]
+fn error_texts() {
+    let even: Vec<u32> = (0..2100).map(|i| 2 * i).collect();
+    let too_long = build::<BPF_MAXINSNS>(Arch::X86_64, &[&even], Action::KillProcess).unwrap_err();
+    let too_small = build::<0>(Arch::X86_64, &[], Action::KillProcess).unwrap_err();
+    let unsorted = build::<64>(Arch::X86_64, &[&[2, 1]], Action::KillProcess).unwrap_err();
+    let empty: &[u32] = &[];
+    let many = vec![empty; 67];
+    let too_many = build::<64>(Arch::X86_64, &many, Action::KillProcess).unwrap_err();
+    let BuildError::TooLong { needed } = too_long else {
+        panic!("{too_long:?}")
+    };
+    assert!(needed > BPF_MAXINSNS, "{needed}");
+    let cases = [
+        (
+            too_long,
+            BuildError::TooLong { needed },
+            "seccomp filter too long: more than BPF_MAXINSNS (4096) instructions",
+            &*format!(
+                "seccomp filter too long: needs {needed} instructions, the kernel accepts at most 4096"
+            ),
+        ),
+        (
+            too_small,
+            BuildError::BufferTooSmall {
+                needed: 5,
+                capacity: 0,
+            },
+            "seccomp filter does not fit the program buffer: raise its capacity (see capacity_for)",
+            "seccomp filter needs 5 instructions but the program buffer holds 0",
+        ),
+        (
+            unsorted,
+            BuildError::Unsorted,
+            "syscall number set is not sorted in ascending order",
+            "syscall number set is not sorted in ascending order",
+        ),
+        (
+            too_many,
+            BuildError::TooManySets,
+            "too many syscall number sets: at most MAX_SETS (66) can be joined",
+            "too many syscall number sets: at most MAX_SETS (66) can be joined",
+        ),
+    ];
+    for (got, want, message, text) in cases {
+        assert_eq!(got, want);
+        assert_eq!(got.message(), message, "{got:?}");
+        assert_eq!(got.to_string(), text, "{got:?}");
+    }
+}
