@@ -20,7 +20,7 @@ seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 /// put shell-script shims there, which fork and exec before Python starts.
 const PYTHON: &str = "/usr/bin/python3";
 
-/// Makes and removes a directory through the `*at` calls the FILE_IO cap
+/// Makes and removes a directory through the `*at` calls the `FILE_IO` cap
 /// grants (`os.mkdir(path)` without `dir_fd` calls the legacy `mkdir`).
 const MKDIR_SCRIPT: &str = "import os; d = os.open(\"/tmp\", os.O_RDONLY); \
     n = f\"seccomp-policy-demo-{os.getpid()}\"; print(\"making /tmp/\" + n); \
@@ -173,8 +173,7 @@ struct Case {
 fn demonstration() -> ExitCode {
     let native = POLICY
         .native()
-        .map(|a| a.arch.name())
-        .unwrap_or("no supported architecture");
+        .map_or("no supported architecture", |a| a.arch.name());
     println!("seccomp-policy sandbox: {} on {native}", POLICY.file);
     println!("caps: {}\n", Cap::NAMES.join(", "));
 
@@ -250,7 +249,7 @@ fn demonstration() -> ExitCode {
 
     let mut unexpected = 0;
     for (i, case) in cases.iter().enumerate() {
-        let command: Vec<String> = case.command.iter().map(|s| s.to_string()).collect();
+        let command: Vec<String> = case.command.iter().map(ToString::to_string).collect();
         println!("[{}] caps: {}  ({})", i + 1, case.caps, case.why);
         println!("    $ {}", shell_words(case.command));
         let _ = std::io::stdout().flush();

@@ -97,7 +97,7 @@ pub fn known_arches() -> Vec<(Arch, u32)> {
         .collect()
 }
 
-/// libseccomp's native architecture (x86_64 here).
+/// libseccomp's native architecture.
 pub fn native_token() -> u32 {
     // SAFETY: no arguments.
     unsafe { seccomp_arch_native() }
@@ -322,7 +322,7 @@ impl Filter {
     /// (libseccomp 2.5 has no export to memory), read back as
     /// `struct sock_filter`s. libseccomp writes them in the byte order of
     /// the context's architecture (big-endian for s390x), which its token
-    /// tells (`__AUDIT_ARCH_LE`, 0x4000_0000).
+    /// tells (`__AUDIT_ARCH_LE`, `0x4000_0000`).
     pub fn export(&self) -> Vec<SockFilter> {
         let be = self.token & 0x4000_0000 == 0;
         let u16_of = |b: [u8; 2]| {
@@ -419,12 +419,22 @@ impl PolicyFile {
                 list = Some(Vec::new());
                 Self::strings(rest, list.as_mut().unwrap());
                 if rest.contains(']') {
-                    Self::finish(&section, list.take().unwrap(), &mut base, &mut caps);
+                    Self::finish(
+                        section.as_deref(),
+                        list.take().unwrap(),
+                        &mut base,
+                        &mut caps,
+                    );
                 }
             } else {
                 Self::strings(line, list.as_mut().unwrap());
                 if line.contains(']') {
-                    Self::finish(&section, list.take().unwrap(), &mut base, &mut caps);
+                    Self::finish(
+                        section.as_deref(),
+                        list.take().unwrap(),
+                        &mut base,
+                        &mut caps,
+                    );
                 }
             }
         }
@@ -445,12 +455,12 @@ impl PolicyFile {
     }
 
     fn finish(
-        section: &Option<String>,
+        section: Option<&str>,
         list: Vec<String>,
         base: &mut Option<Vec<String>>,
         caps: &mut Vec<(String, Vec<String>)>,
     ) {
-        match section.as_deref() {
+        match section {
             Some("base") => *base = Some(list),
             Some(s) => {
                 let name = s

@@ -112,7 +112,7 @@ fn ja_count(prog: &[SockFilter]) -> usize {
 
 /// Builds, checks and simulates one program; returns its length (or the error).
 fn verify(arch: Arch, sets: &[Vec<u32>], deny: Action) -> Result<usize, BuildError> {
-    let refs: Vec<&[u32]> = sets.iter().map(|s| s.as_slice()).collect();
+    let refs: Vec<&[u32]> = sets.iter().map(Vec::as_slice).collect();
     let set: BTreeSet<u32> = sets.iter().flatten().copied().collect();
     let n = intervals(&set);
     let built = build::<BPF_MAXINSNS>(arch, &refs, deny);
@@ -285,7 +285,7 @@ fn long_jumps_use_ja() {
         let s: BTreeSet<u32> = (0..m).map(|i| 5 + 3 * i + u32_below(&mut rng, 2)).collect();
         let sets = split(&mut rng, &s, 3);
         verify(Arch::X86_64, &sets, Action::KillProcess).unwrap();
-        let refs: Vec<&[u32]> = sets.iter().map(|s| s.as_slice()).collect();
+        let refs: Vec<&[u32]> = sets.iter().map(Vec::as_slice).collect();
         let p = build::<4096>(Arch::X86_64, &refs, Action::KillProcess).unwrap();
         saw_ja |= ja_count(p.as_slice()) > 0;
     }
@@ -332,22 +332,6 @@ fn at_and_past_the_limit() {
 
 #[test]
 fn small_buffers() {
-    let mut rng = Rng(99);
-    for _ in 0..200 {
-        let s: BTreeSet<u32> = (0..rng.below(12))
-            .map(|_| u32_below(&mut rng, 100))
-            .collect();
-        let sets = split(&mut rng, &s, 2);
-        let refs: Vec<&[u32]> = sets.iter().map(|s| s.as_slice()).collect();
-        let full = build::<4096>(Arch::X86_64, &refs, Action::KillProcess).unwrap();
-        let len = full.len();
-        for_capacity::<0>(&refs, &full);
-        for_capacity::<5>(&refs, &full);
-        for_capacity::<16>(&refs, &full);
-        for_capacity::<32>(&refs, &full);
-        assert!(len < 4 + 2 * (2 * s.len() + 1));
-    }
-
     fn for_capacity<const N: usize>(refs: &[&[u32]], full: &Program<4096>) {
         match build::<N>(Arch::X86_64, refs, Action::KillProcess) {
             Ok(p) => assert_eq!(p.as_slice(), full.as_slice()),
@@ -363,10 +347,27 @@ fn small_buffers() {
             }
         }
     }
+
+    let mut rng = Rng(99);
+    for _ in 0..200 {
+        let s: BTreeSet<u32> = (0..rng.below(12))
+            .map(|_| u32_below(&mut rng, 100))
+            .collect();
+        let sets = split(&mut rng, &s, 2);
+        let refs: Vec<&[u32]> = sets.iter().map(Vec::as_slice).collect();
+        let full = build::<4096>(Arch::X86_64, &refs, Action::KillProcess).unwrap();
+        let len = full.len();
+        for_capacity::<0>(&refs, &full);
+        for_capacity::<5>(&refs, &full);
+        for_capacity::<16>(&refs, &full);
+        for_capacity::<32>(&refs, &full);
+        assert!(len < 4 + 2 * (2 * s.len() + 1));
+    }
 }
 
 #[test]
 fn capacity_for_is_an_upper_bound() {
+    const M: usize = 80;
     let mut rng = Rng(1234);
     for m in (0..1100usize).step_by(7).chain([1021, 1022, 1023, 1024]) {
         // The worst case: m isolated numbers away from both ends.
@@ -382,13 +383,13 @@ fn capacity_for_is_an_upper_bound() {
             .collect();
         let mut s = s;
         s.sort_unstable();
-        let p = build::<4096>(Arch::X86_64, &[&s], Action::KillProcess);
-        if let Ok(p) = p {
-            assert!(p.len() <= capacity_for(m));
+        match build::<4096>(Arch::X86_64, &[&s], Action::KillProcess) {
+            Ok(p) => assert!(p.len() <= capacity_for(m), "m = {m}"),
+            Err(BuildError::TooLong { .. }) => assert_eq!(capacity_for(m), BPF_MAXINSNS),
+            Err(e) => panic!("{e:?}"),
         }
     }
     // A buffer sized with capacity_for fits the worst set of that size.
-    const M: usize = 80;
     let worst: Vec<u32> = (0..M as u32).map(|i| 1 + 2 * i).collect();
     let p = build::<{ capacity_for(M) }>(Arch::X86_64, &[&worst], Action::KillProcess).unwrap();
     assert_eq!(p.len(), capacity_for(M));

@@ -200,8 +200,8 @@ fn tsync_refused_names_the_thread() {
     assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
 }
 
-/// As root (CAP_SYS_ADMIN) a filter may be attached without no_new_privs,
-/// and then no_new_privs stays unset.
+/// As root (`CAP_SYS_ADMIN`) a filter may be attached without
+/// `no_new_privs`, and then `no_new_privs` stays unset.
 fn root_may_skip_no_new_privs() -> Checked {
     require::root()?;
     let filter = getppid_gets(ALLOW);
@@ -220,7 +220,7 @@ fn root_may_skip_no_new_privs() -> Checked {
     Ok(())
 }
 
-/// Without CAP_SYS_ADMIN, attaching without no_new_privs is refused with
+/// Without `CAP_SYS_ADMIN`, attaching without `no_new_privs` is refused with
 /// EACCES, and the default (which sets it) then succeeds. The child of a
 /// root runner first drops to `nobody`, which clears its capabilities.
 fn without_no_new_privs_an_unprivileged_caller_gets_eacces() {
@@ -311,7 +311,7 @@ fn invalid_programs_get_einval() {
     assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
 }
 
-/// `syscall(-1)` (nr 0xffff_ffff, which the kernel otherwise answers with
+/// `syscall(-1)` (nr `0xffff_ffff`, which the kernel otherwise answers with
 /// ENOSYS) is not a way around the filter: it is outside the allowlist and
 /// kills the process.
 fn syscall_minus_one_is_denied() {

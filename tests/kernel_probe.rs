@@ -14,8 +14,8 @@
 //! the lowest action (kernel/seccomp.c, `seccomp_run_filters`: newest to
 //! oldest, `ACTION_ONLY(cur) < ACTION_ONLY(ret)` as signed values; on a tie
 //! the first one met, i.e. the newest filter's data, stays). The actions
-//! here are all different: `ERRNO` (0x0005_0000) < `TRACE` (0x7ff0_0000) <
-//! `ALLOW` (0x7fff_0000). So a marked call
+//! here are all different: `ERRNO` (`0x0005_0000`) < `TRACE` (`0x7ff0_0000`)
+//! < `ALLOW` (`0x7fff_0000`). So a marked call
 //!
 //! - denied by the policy fails with `E_DENY` (the `ERRNO` wins), and
 //! - allowed by the policy gets `TRACE`, which with no tracer attached
@@ -275,8 +275,9 @@ mod x86_64 {
                 let _ = write!(out, "apply: {e}");
                 return 2;
             }
-            // SAFETY: plain system calls.
+            // SAFETY: plain system call.
             let _ = write!(out, "getpid {};", unsafe { libc::getpid() } > 0);
+            // SAFETY: integer arguments only; the filter kills the process here.
             let r = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0) };
             let _ = write!(out, "socket returned {r}");
             0

@@ -89,8 +89,8 @@ mod x86_64 {
     }
 
     /// Runs `cmd` under `prog`, returning how it ended and its stdout.
-    fn run(cmd: &mut Command, prog: Program<CAPACITY>) -> (Outcome, String) {
-        output(cmd.seccomp(prog))
+    fn run(cmd: &mut Command, prog: &Program<CAPACITY>) -> (Outcome, String) {
+        output(cmd.seccomp(*prog))
     }
 
     /// Runs `cmd` sandboxed by the shipped policy with no caps.
@@ -106,7 +106,7 @@ mod x86_64 {
         let (outcome, _) = run_base(&mut Command::new("/bin/true"));
         assert_eq!(outcome, Outcome::Exited(0));
         let prog = program(&[&base_without(nr(libc::SYS_pread64)), &[EXECVE]]);
-        let (outcome, _) = run(&mut Command::new("/bin/true"), prog);
+        let (outcome, _) = run(&mut Command::new("/bin/true"), &prog);
         assert_eq!(outcome, Outcome::KilledBySeccomp);
     }
 
@@ -129,7 +129,7 @@ mod x86_64 {
     /// that would start the program: spawning does not fail, the child just
     /// dies by SIGSYS.
     pub fn without_execve_the_exec_itself_is_killed() {
-        let (outcome, _) = run(&mut Command::new("/bin/true"), program(&[base()]));
+        let (outcome, _) = run(&mut Command::new("/bin/true"), &program(&[base()]));
         assert_eq!(outcome, Outcome::KilledBySeccomp);
     }
 
@@ -137,7 +137,7 @@ mod x86_64 {
     /// loader) is killed by SIGSYS, and the outcome says so plainly.
     pub fn true_lacking_mmap_is_killed() {
         let prog = program(&[&base_without(nr(libc::SYS_mmap)), &[EXECVE]]);
-        let (outcome, _) = run(&mut Command::new("/bin/true"), prog);
+        let (outcome, _) = run(&mut Command::new("/bin/true"), &prog);
         assert_eq!(outcome, Outcome::KilledBySeccomp);
         assert_eq!(
             outcome.to_string(),
@@ -155,7 +155,7 @@ mod x86_64 {
         sh.args(["-c", "echo hi"]);
         let prog = program(&[&base_without(nr(libc::SYS_getppid)), &[EXECVE]]);
         assert_eq!(
-            run(&mut sh, prog),
+            run(&mut sh, &prog),
             (Outcome::KilledBySeccomp, String::new())
         );
     }
@@ -182,7 +182,7 @@ mod x86_64 {
         );
         let prog = program(&[&base_without(nr(libc::SYS_sysinfo)), &[EXECVE]]);
         assert_eq!(
-            run(&mut python("print(1)"), prog).0,
+            run(&mut python("print(1)"), &prog).0,
             Outcome::KilledBySeccomp
         );
         let code = "import socket\nprint('before', flush=True)\nsocket.socket()\nprint('after')";

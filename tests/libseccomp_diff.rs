@@ -26,7 +26,7 @@
 //! fails the test):
 //!
 //! - Multiplexers. On x86, ppc64le and s390x, allowing a direct socket or
-//!   SysV IPC call (`socket`, `semop`, ...) makes libseccomp also allow
+//!   System V IPC call (`socket`, `semop`, ...) makes libseccomp also allow
 //!   `socketcall(2)`/`ipc(2)` when its first argument selects that call. The
 //!   builder allows numbers only, so the multiplexer stays denied unless its
 //!   own number is in the set. With all arguments zero (the main comparison)
@@ -79,7 +79,7 @@ fn random_policy(rng: &mut Rng, pool: &[u32]) -> BTreeSet<u32> {
             }
             // A few runs of consecutive numbers of the pool.
             1 => {
-                for _ in 0..1 + rng.below(6) {
+                for _ in 0..=rng.below(6) {
                     let start = rng.below(pool.len() as u64) as usize;
                     let len = 1 + rng.below(40) as usize;
                     set.extend(&pool[start..(start + len).min(pool.len())]);

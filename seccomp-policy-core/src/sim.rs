@@ -241,6 +241,10 @@ fn allowed_opcode(code: u16) -> bool {
 }
 
 /// Checks `prog` as the kernel does when a seccomp filter is installed.
+///
+/// # Errors
+///
+/// The first rule of the kernel's checker that `prog` breaks.
 pub fn check(prog: &[SockFilter]) -> Result<(), CheckError> {
     let len = prog.len();
     if len == 0 {
@@ -371,6 +375,11 @@ impl core::error::Error for RunError {}
 /// It does not call [`check`] (so it stays cheap for exhaustive sweeps) but
 /// stops with a [`RunError`] on anything `check` refuses that the path
 /// meets; a scratch cell not written yet reads as 0.
+///
+/// # Errors
+///
+/// The path runs off the end of `prog` or meets an instruction the kernel
+/// would not accept.
 pub fn run(prog: &[SockFilter], data: &SeccompData) -> Result<Run, RunError> {
     let bytes = data.to_bytes();
     let mut a: u32 = 0;

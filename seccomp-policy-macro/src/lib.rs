@@ -7,6 +7,9 @@
 
 mod compile_errors;
 mod driver;
+// TEMPORARY, until the expansion is rewritten for the rule IR: a pedantic
+// finding in this file, which is not edited meanwhile.
+#[allow(clippy::single_match_else)]
 mod expand;
 mod invocation;
 

@@ -77,6 +77,11 @@ impl From<BuildError> for SpawnProgramError {
 /// A `const fn` that neither allocates nor panics. Size `N` with
 /// [`capacity_for`](crate::builder::capacity_for)`(max_numbers() + 1)`, or
 /// use [`BPF_MAXINSNS`], which always suffices.
+///
+/// # Errors
+///
+/// The policy has no tables for the native architecture, or the builder
+/// refused ([`SpawnProgramError`]).
 pub const fn spawn_program<const N: usize>(
     policy: &Policy,
     caps: u64,
@@ -115,6 +120,10 @@ pub trait CommandExt {
     /// ([`Action::KillProcess`]), and installs it in the child as
     /// [`seccomp`](CommandExt::seccomp) does. `execve` is allowed so the
     /// command can start.
+    ///
+    /// # Errors
+    ///
+    /// As [`spawn_program`]; nothing is set on the command then.
     fn sandbox(&mut self, policy: &Policy, caps: u64) -> Result<&mut Self, SpawnProgramError>;
 }
 
