@@ -77,16 +77,16 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("build");
     for (set, caps) in SETS {
         g.bench_function(BenchmarkId::new("ours", set), |b| {
-            b.iter(|| program(ARCH, black_box(caps)))
+            b.iter(|| program(ARCH, black_box(caps)));
         });
         g.bench_function(BenchmarkId::new("libseccomp", set), |b| {
-            b.iter(|| libseccomp_build(black_box(caps.bits()), None, fd))
+            b.iter(|| libseccomp_build(black_box(caps.bits()), None, fd));
         });
         g.bench_function(BenchmarkId::new("libseccomp-tree", set), |b| {
-            b.iter(|| libseccomp_build(black_box(caps.bits()), Some(2), fd))
+            b.iter(|| libseccomp_build(black_box(caps.bits()), Some(2), fd));
         });
         g.bench_function(BenchmarkId::new("seccompiler", set), |b| {
-            b.iter(|| seccompiler_build(black_box(caps.bits())))
+            b.iter(|| seccompiler_build(black_box(caps.bits())));
         });
     }
     g.finish();

@@ -110,7 +110,7 @@ fn bench_install(c: &mut Criterion) {
                 b.iter(|| {
                     let caps = black_box(caps.bits());
                     child::run(|| build_and_install(id, caps).map(|_| 0))
-                })
+                });
             });
             g.bench_function(BenchmarkId::new(format!("in-child-{id}"), set), |b| {
                 b.iter_custom(|iters| {
@@ -128,7 +128,7 @@ fn bench_install(c: &mut Criterion) {
                     let e = split.entry(format!("{id}/{set}")).or_default();
                     *e = (e.0 + build, e.1 + inst, e.2 + iters);
                     Duration::from_nanos(build + inst)
-                })
+                });
             });
         }
     }
@@ -233,14 +233,14 @@ fn bench_syscall(c: &mut Criterion) {
     let mut g = c.benchmark_group("syscall");
     for (call, nr) in calls() {
         g.bench_function(BenchmarkId::new("none", call), |b| {
-            b.iter_custom(|iters| time_calls(None, nr, iters))
+            b.iter_custom(|iters| time_calls(None, nr, iters));
         });
         for (name, prog) in &filters {
             if name.ends_with("uncached") && nr != ALLOWED.1 {
                 continue;
             }
             g.bench_function(BenchmarkId::new(*name, call), |b| {
-                b.iter_custom(|iters| time_calls(Some(prog), nr, iters))
+                b.iter_custom(|iters| time_calls(Some(prog), nr, iters));
             });
         }
     }
@@ -316,16 +316,16 @@ fn table(since: SystemTime) {
         "libseccomp-tree-uncached",
         "seccompiler-uncached",
     ] {
-        let mut cells = Vec::new();
+        let mut row = Vec::new();
         for (i, (call, _)) in calls.iter().enumerate() {
             let m = mean_ns(&format!("syscall/{name}/{call}"), since).map(|m| m.0);
-            cells.push(m.map_or("—".into(), fmt_ns));
-            cells.push(match (m, none[i]) {
+            row.push(m.map_or("—".into(), fmt_ns));
+            row.push(match (m, none[i]) {
                 (Some(m), Some(n)) if name != "none" => format!("{:+.1} ns", m - n),
                 _ => "—".into(),
             });
         }
-        println!("| {name} | {} |", cells.join(" | "));
+        println!("| {name} | {} |", row.join(" | "));
     }
 }
 

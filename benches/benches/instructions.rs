@@ -3,8 +3,8 @@
 //! For the shipped policy (base, and base + every cap) on x86_64 and
 //! aarch64, each generator's program is checked with `sim::check` and run
 //! through `sim::run` for every number `0..=1023` of the architecture. The
-//! verdict must be ALLOW exactly for the policy's numbers and KILL_PROCESS
-//! otherwise; the instruction counts of the allowed and of the denied
+//! verdict must be `SECCOMP_RET_ALLOW` exactly for the policy's numbers and
+//! `SECCOMP_RET_KILL_PROCESS` otherwise; the instruction counts of the allowed and of the denied
 //! numbers are summarised. Prints Markdown tables.
 
 use seccomp_policy::bpf::{SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS};

@@ -3,9 +3,14 @@
 //! This is the fuzz package's library, so both targets share one copy of the
 //! checks, written over the `seccomp-policy-compiler` library.
 
+// The checks fail by panicking, which the fuzzer reports with the input;
+// `# Panics` and `# Errors` sections would only repeat that.
+#![allow(clippy::missing_panics_doc, clippy::missing_errors_doc)]
+
 use seccomp_policy_compiler::model::{Loc, Policy};
 use seccomp_policy_compiler::{diag, parse, resolve, source};
 
+/// The path the fuzz inputs are named by in diagnostics.
 pub const DISPLAY: &str = "policy/fuzz.toml";
 
 /// Parses `source` and, if it is a policy, resolves it; if not, renders
