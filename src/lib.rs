@@ -129,6 +129,23 @@ pub fn in_child<F: FnOnce(&mut ChildOut) -> i32>(f: F) -> ChildReport {
     }
 }
 
+/// [`in_child`] with `prog` attached in the child (by `install::apply`:
+/// `no_new_privs`, then the filter with TSYNC) before `f` runs. If the
+/// kernel refuses the filter, the child writes `apply: ERROR` and exits
+/// with code 2 without running `f`.
+pub fn in_filtered_child<F: FnOnce(&mut ChildOut) -> i32>(
+    prog: &[SockFilter],
+    f: F,
+) -> ChildReport {
+    in_child(|out| match seccomp_policy::install::apply(prog) {
+        Ok(()) => f(out),
+        Err(e) => {
+            let _ = fmt::Write::write_fmt(out, format_args!("apply: {e}"));
+            2
+        }
+    })
+}
+
 /// Reads `fd` until end of file or `deadline`: the bytes, and whether the
 /// deadline passed first.
 fn read_until_closed(fd: libc::c_int, deadline: Instant) -> (Vec<u8>, bool) {

@@ -21,7 +21,9 @@ use seccomp_policy::install::{apply, Errno, Install, InstallError};
 use seccomp_policy::spawn::Outcome;
 use seccomp_policy::Program;
 use seccomp_policy_suite::harness::{require, Checked};
-use seccomp_policy_suite::{gettid, in_child, native, simple_filter, ChildReport};
+use seccomp_policy_suite::{
+    gettid, in_child, in_filtered_child, native, simple_filter, ChildReport,
+};
 
 const ALLOW: u32 = SECCOMP_RET_ALLOW;
 const KILL: u32 = SECCOMP_RET_KILL_PROCESS;
@@ -87,11 +89,7 @@ fn allowed_calls_succeed() {
 /// call: nothing after it runs.
 fn denied_call_kills_with_sigsys() {
     let filter = allowlist(&[nr(libc::SYS_getpid)]);
-    let report = in_child(|out| {
-        if let Err(e) = apply(filter.as_slice()) {
-            let _ = write!(out, "apply: {e}");
-            return 2;
-        }
+    let report = in_filtered_child(filter.as_slice(), |out| {
         let _ = write!(out, "installed;");
         getppid();
         let _ = write!(out, "survived getppid");
@@ -252,12 +250,8 @@ fn without_no_new_privs_an_unprivileged_caller_gets_eacces() {
 fn apply_after_errno_filter(call: libc::c_long, errno: i32) -> ChildReport {
     let prefilter = simple_filter(&[(nr(call), errno_action(errno))], ALLOW);
     let filter = getppid_gets(ALLOW);
-    in_child(|out| {
-        // Attaching the prefilter itself needs root, or no_new_privs.
-        if let Err(e) = apply(&prefilter) {
-            let _ = write!(out, "prefilter: {e}");
-            return 2;
-        }
+    // Attaching the prefilter itself needs root, or no_new_privs.
+    in_filtered_child(&prefilter, |out| {
         let r = apply(filter.as_slice());
         let _ = write!(out, "{r:?}");
         if let Err(e) = r {
@@ -324,11 +318,7 @@ fn syscall_minus_one_is_denied() {
     assert_eq!(unfiltered.output, "-1 ENOSYS (38)", "{unfiltered}");
 
     let filter = allowlist(&[nr(libc::SYS_getpid)]);
-    let report = in_child(|out| {
-        if let Err(e) = apply(filter.as_slice()) {
-            let _ = write!(out, "apply: {e}");
-            return 2;
-        }
+    let report = in_filtered_child(filter.as_slice(), |out| {
         let _ = write!(out, "installed;");
         // SAFETY: as above.
         let r = unsafe { libc::syscall(-1) };
@@ -352,11 +342,7 @@ mod x86_64 {
         require::i386_emulation()?;
 
         let filter = allowlist(&[nr(libc::SYS_getpid), nr(libc::SYS_writev)]);
-        let report = in_child(|out| {
-            if let Err(e) = apply(filter.as_slice()) {
-                let _ = write!(out, "apply: {e}");
-                return 2;
-            }
+        let report = in_filtered_child(filter.as_slice(), |out| {
             // SAFETY: plain system call.
             let _ = write!(out, "installed, getpid {};", unsafe { libc::getpid() } > 0);
             let r = int80_getpid();
@@ -373,11 +359,7 @@ mod x86_64 {
     pub fn x32_number_is_killed() {
         const X32_GETPID: libc::c_long = 0x4000_0000 | libc::SYS_getpid;
         let filter = allowlist(&[nr(libc::SYS_getpid)]);
-        let report = in_child(|out| {
-            if let Err(e) = apply(filter.as_slice()) {
-                let _ = write!(out, "apply: {e}");
-                return 2;
-            }
+        let report = in_filtered_child(filter.as_slice(), |out| {
             let _ = write!(out, "installed;");
             // SAFETY: x32 getpid takes no argument.
             let r = unsafe { libc::syscall(X32_GETPID) };

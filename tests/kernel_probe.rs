@@ -68,7 +68,7 @@ mod x86_64 {
     use seccomp_policy::spawn::Outcome;
     use seccomp_policy::Arch;
     use seccomp_policy_suite::harness::{require, Checked, Skip};
-    use seccomp_policy_suite::{in_child, int80_getpid, ChildReport};
+    use seccomp_policy_suite::{in_child, in_filtered_child, int80_getpid, ChildOut, ChildReport};
 
     seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 
@@ -252,11 +252,7 @@ mod x86_64 {
             .unwrap()
             .program::<PROGRAM_CAPACITY>(Cap::ALL.bits(), &[], Action::Errno(E_DENY))
             .unwrap();
-        let report = in_child(|out| {
-            if let Err(e) = apply(policy.as_slice()) {
-                let _ = write!(out, "apply: {e}");
-                return 2;
-            }
+        let report = in_filtered_child(policy.as_slice(), |out| {
             let _ = write!(out, "{}", int80_getpid());
             0
         });
@@ -270,11 +266,7 @@ mod x86_64 {
     /// call outside base (`socket` with no cap) kills the child with SIGSYS.
     pub fn denied_call_kills_the_process() {
         let prog = program(Arch::X86_64, Cap::NONE).unwrap();
-        let report = in_child(|out| {
-            if let Err(e) = apply(prog.as_slice()) {
-                let _ = write!(out, "apply: {e}");
-                return 2;
-            }
+        let report = in_filtered_child(prog.as_slice(), |out| {
             // SAFETY: plain system call.
             let _ = write!(out, "getpid {};", unsafe { libc::getpid() } > 0);
             // SAFETY: integer arguments only; the filter kills the process here.
@@ -295,13 +287,7 @@ mod x86_64 {
             .unwrap()
             .program::<PROGRAM_CAPACITY>(0, &[], Action::Errno(E_DENY))
             .unwrap();
-        in_child(|out| {
-            if filtered {
-                if let Err(e) = apply(policy.as_slice()) {
-                    let _ = write!(out, "apply: {e}");
-                    return 2;
-                }
-            }
+        let call = |out: &mut ChildOut| {
             // SAFETY: outside a uprobe trampoline the kernel only signals or
             // fails these calls; where they do not exist, or are filtered, they
             // fail.
@@ -309,7 +295,12 @@ mod x86_64 {
             let e = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
             let _ = write!(out, "{r} {e}");
             0
-        })
+        };
+        if filtered {
+            in_filtered_child(policy.as_slice(), call)
+        } else {
+            in_child(call)
+        }
     }
 
     /// The kernel lets `nr` through every seccomp filter: called from ordinary
