@@ -8,9 +8,10 @@
 //! [`libseccomp`] is the one binding of libseccomp, the reference the tests,
 //! the table check and the benchmarks compare against.
 
-// Helpers for tests: a call that cannot do its job panics with the reason,
-// as a failing test would, and a `harness::Checked` error is a skip, which
-// its type documents; `# Panics` and `# Errors` sections would repeat that.
+// These functions serve tests: a call that cannot do its job panics with
+// the reason, as a failing test would, and a `harness::Checked` error is a
+// skip, which its type documents; `# Panics` and `# Errors` sections would
+// repeat that.
 #![allow(clippy::missing_panics_doc, clippy::missing_errors_doc)]
 
 pub mod harness;

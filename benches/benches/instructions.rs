@@ -4,8 +4,8 @@
 //! aarch64, each generator's program is checked with `sim::check` and run
 //! through `sim::run` for every number `0..=1023` of the architecture. The
 //! verdict must be `SECCOMP_RET_ALLOW` exactly for the policy's numbers and
-//! `SECCOMP_RET_KILL_PROCESS` otherwise; the instruction counts of the allowed and of the denied
-//! numbers are summarised. Prints Markdown tables.
+//! `SECCOMP_RET_KILL_PROCESS` otherwise; the instruction counts of the
+//! allowed and of the denied numbers are summarised. Prints Markdown tables.
 
 use seccomp_policy::bpf::{SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS};
 use seccomp_policy::sim::{check, run, SeccompData};

@@ -6,8 +6,8 @@
 //! The benchmark targets are in `benches/`; `BENCHMARKS.md` at the root of
 //! the repository has the commands and the latest numbers.
 
-// Helpers for benchmarks: a call that cannot do its job panics with the
-// reason, which `# Panics` sections would only repeat.
+// These functions serve benchmarks: a call that cannot do its job panics
+// with the reason, which `# Panics` sections would only repeat.
 #![allow(clippy::missing_panics_doc)]
 
 use std::collections::{BTreeMap, BTreeSet};
