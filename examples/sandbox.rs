@@ -183,8 +183,7 @@ enum Expect {
 fn demonstration() -> ExitCode {
     let native = POLICY
         .native()
-        .map(|a| a.arch.name())
-        .unwrap_or("no supported architecture");
+        .map_or("no supported architecture", |a| a.arch.name());
     println!("seccomp-policy sandbox: {} on {native}", POLICY.file);
     println!("caps: {}\n", Cap::NAMES.join(", "));
 
@@ -260,7 +259,7 @@ fn demonstration() -> ExitCode {
 
     let mut unexpected = 0;
     for (i, case) in cases.iter().enumerate() {
-        let command: Vec<String> = case.command.iter().map(|s| s.to_string()).collect();
+        let command: Vec<String> = case.command.iter().map(ToString::to_string).collect();
         println!("[{}] caps: {}  ({})", i + 1, case.caps, case.why);
         println!("    $ {}", shell_words(case.command));
         let _ = std::io::stdout().flush();

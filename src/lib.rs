@@ -1,11 +1,20 @@
-//! Shared helpers for the workspace's tests and examples.
+//! Shared helpers for the workspace's tests, examples and benchmarks.
 //!
 //! Kernel tests attach real seccomp filters, which can never be removed. They
 //! must therefore never run in the test runner's own process: [`in_child`]
 //! forks, runs a closure in the child, and reports how the child ended
-//! together with anything it wrote.
-#![warn(missing_docs)]
+//! together with anything it wrote. [`harness`] runs the test binaries whose
+//! tests need something the machine may lack, reporting those as ignored;
+//! [`libseccomp`] is the one binding of libseccomp, the reference the tests,
+//! the table check and the benchmarks compare against.
 
+// These functions serve tests: a call that cannot do its job panics with
+// the reason, as a failing test would, and a `harness::Checked` error is a
+// skip, which its type documents; `# Panics` and `# Errors` sections would
+// repeat that.
+#![allow(clippy::missing_panics_doc, clippy::missing_errors_doc)]
+
+pub mod harness;
 pub mod libseccomp;
 
 /// The README's Rust examples, compiled and run as doc tests so they stay true.
@@ -64,11 +73,16 @@ impl fmt::Write for ChildOut {
 pub const CHILD_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Forks; the child runs `f` and exits (`_exit`) with the code it returns.
-/// The parent waits (up to [`CHILD_TIMEOUT`], then kills it with `SIGKILL`)
-/// and returns the outcome and the child's output.
+/// The parent reads what the child writes until the child's end of the pipe
+/// closes (up to [`CHILD_TIMEOUT`], then it kills the child with `SIGKILL`),
+/// reaps it, and returns the outcome and the child's output.
 ///
-/// A panic in the child becomes exit code 101 with the message lost; the
-/// child never returns into the test harness, and runs no `atexit` handler.
+/// The parent blocks in `poll`, `read` and `waitpid` and never sleeps, so
+/// the benchmarks time a round trip through this function too.
+///
+/// A panic in the child becomes exit code 101 (the panic hook prints the
+/// message to standard error); the child never returns into the test
+/// harness, and runs no `atexit` handler.
 pub fn in_child<F: FnOnce(&mut ChildOut) -> i32>(f: F) -> ChildReport {
     let mut fds = [0 as libc::c_int; 2];
     // SAFETY: `fds` has room for the two descriptors.
@@ -91,36 +105,26 @@ pub fn in_child<F: FnOnce(&mut ChildOut) -> i32>(f: F) -> ChildReport {
     // SAFETY: closing the parent's copy of the write end.
     unsafe { libc::close(write_fd) };
 
-    let start = Instant::now();
+    let (output, timed_out) = read_until_closed(read_fd, Instant::now() + CHILD_TIMEOUT);
+    // SAFETY: closing the read end, which we own.
+    unsafe { libc::close(read_fd) };
     let mut status = 0;
-    let mut timed_out = false;
+    if timed_out {
+        // SAFETY: signalling our own child, which has not been reaped.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    // The write end closes when the child exits (or when a process it
+    // forked, which inherited the pipe, exits too); the child is ending.
     loop {
         // SAFETY: waiting for our own child.
-        let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        let r = unsafe { libc::waitpid(pid, &raw mut status, 0) };
         if r == pid {
             break;
         }
-        assert!(r == 0, "waitpid: {}", std::io::Error::last_os_error());
-        if start.elapsed() > CHILD_TIMEOUT && !timed_out {
-            timed_out = true;
-            // SAFETY: signalling our own child, which has not been reaped.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
-        std::thread::sleep(Duration::from_millis(2));
+        let e = std::io::Error::last_os_error();
+        assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "waitpid: {e}");
     }
 
-    let mut output = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        // SAFETY: reading into a live buffer from a descriptor we own.
-        let n = unsafe { libc::read(read_fd, buf.as_mut_ptr().cast(), buf.len()) };
-        if n <= 0 {
-            break;
-        }
-        output.extend_from_slice(&buf[..n as usize]);
-    }
-    // SAFETY: closing the read end, which we own.
-    unsafe { libc::close(read_fd) };
     let mut output = String::from_utf8_lossy(&output).into_owned();
     if timed_out {
         output.push_str(" [timed out: killed by the test helper]");
@@ -128,6 +132,61 @@ pub fn in_child<F: FnOnce(&mut ChildOut) -> i32>(f: F) -> ChildReport {
     ChildReport {
         outcome: Outcome::from_wait_status(status),
         output,
+    }
+}
+
+/// [`in_child`] with `prog` attached in the child (by `install::apply`:
+/// `no_new_privs`, then the filter with TSYNC) before `f` runs. If the
+/// kernel refuses the filter, the child writes `apply: ERROR` and exits
+/// with code 2 without running `f`.
+pub fn in_filtered_child<F: FnOnce(&mut ChildOut) -> i32>(
+    prog: &[SockFilter],
+    f: F,
+) -> ChildReport {
+    in_child(|out| match seccomp_policy::install::apply(prog) {
+        Ok(()) => f(out),
+        Err(e) => {
+            let _ = fmt::Write::write_fmt(out, format_args!("apply: {e}"));
+            2
+        }
+    })
+}
+
+/// Reads `fd` until end of file or `deadline`: the bytes, and whether the
+/// deadline passed first.
+fn read_until_closed(fd: libc::c_int, deadline: Instant) -> (Vec<u8>, bool) {
+    let mut output = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return (output, true);
+        }
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = libc::c_int::try_from(left.as_millis().max(1)).unwrap_or(libc::c_int::MAX);
+        // SAFETY: one live pollfd.
+        let r = unsafe { libc::poll(&raw mut pfd, 1, ms) };
+        if r == 0 {
+            continue;
+        }
+        if r > 0 {
+            // SAFETY: reading into a live buffer from a descriptor we own.
+            let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+            match usize::try_from(n) {
+                Ok(0) => return (output, false),
+                Ok(n) => {
+                    output.extend_from_slice(&buf[..n]);
+                    continue;
+                }
+                Err(_) => {}
+            }
+        }
+        let e = std::io::Error::last_os_error();
+        assert_eq!(e.kind(), std::io::ErrorKind::Interrupted, "poll/read: {e}");
     }
 }
 
@@ -199,11 +258,24 @@ impl Rng {
     }
 }
 
-/// Whether this kernel runs i386 calls from a 64-bit process (it may be
-/// built without IA32 emulation): `int 0x80` getpid in an unfiltered child
-/// must return the child's pid. `Err` holds how the probe ended otherwise.
+/// Whether this kernel runs i386 calls from a 64-bit process.
 #[cfg(target_arch = "x86_64")]
-pub fn i386_emulation_works() -> Result<(), ChildReport> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum I386Emulation {
+    /// `int 0x80` getpid returns the caller's pid.
+    Works,
+    /// The kernel has no i386 entry (built without IA32 emulation, or
+    /// booted with `ia32_emulation=0`); how the probe ended.
+    Missing(&'static str),
+}
+
+/// Probes for i386 emulation: `int 0x80` getpid in an unfiltered child must
+/// return the child's pid. Without the i386 entry the kernel either has no
+/// gate for vector 0x80 (a general protection fault: `SIGSEGV`) or answers
+/// `ENOSYS`. Panics if the probe ends any other way, which is a fault of its
+/// own and not a missing feature.
+#[cfg(target_arch = "x86_64")]
+pub fn i386_emulation() -> I386Emulation {
     let control = in_child(|out| {
         // SAFETY: plain system call.
         let pid = unsafe { libc::getpid() };
@@ -211,10 +283,12 @@ pub fn i386_emulation_works() -> Result<(), ChildReport> {
         let _ = fmt::Write::write_fmt(out, format_args!("{r}"));
         i32::from(r != pid)
     });
-    if control.outcome == Outcome::Exited(0) {
-        Ok(())
-    } else {
-        Err(control)
+    let enosys = format!("-{}", libc::ENOSYS);
+    match (control.outcome, control.output.as_str()) {
+        (Outcome::Exited(0), _) => I386Emulation::Works,
+        (Outcome::Signaled(libc::SIGSEGV), "") => I386Emulation::Missing("was killed by SIGSEGV"),
+        (Outcome::Exited(1), o) if o == enosys => I386Emulation::Missing("returned ENOSYS"),
+        _ => panic!("the i386 emulation probe ended unexpectedly: {control}"),
     }
 }
 

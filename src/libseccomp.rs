@@ -1,5 +1,7 @@
 //! libseccomp (Debian's 2.5.4) as an independent reference for the tests,
-//! and a reading of the policy file that does not go through the macro.
+//! the syscall table check and the benchmarks, and a reading of the policy
+//! file that does not go through the macro. This is the workspace's one
+//! binding of libseccomp.
 //!
 //! The runtime library is linked by its file name, `libseccomp.so.2`, so the
 //! tests need Debian's `libseccomp2` (on every base system), not the `-dev`
@@ -7,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr, CString};
+use std::ops::RangeInclusive;
 
 use seccomp_policy::{Arch, SockFilter};
 
@@ -42,6 +45,7 @@ extern "C" {
         arg_cnt: c_uint,
         arg_array: *const ScmpArgCmp,
     ) -> c_int;
+    fn seccomp_load(ctx: *const c_void) -> c_int;
     fn seccomp_syscall_resolve_name_arch(arch_token: u32, name: *const c_char) -> c_int;
     fn seccomp_syscall_resolve_num_arch(arch_token: u32, num: c_int) -> *mut c_char;
 }
@@ -52,8 +56,17 @@ pub const SCMP_ERROR: c_int = -1;
 pub const SCMP_ACT_KILL_PROCESS: u32 = 0x8000_0000;
 /// `SCMP_ACT_ALLOW`.
 pub const SCMP_ACT_ALLOW: u32 = 0x7fff_0000;
+
+/// `SCMP_ACT_ERRNO(errno)`.
+pub const fn scmp_act_errno(errno: u16) -> u32 {
+    0x0005_0000 | errno as u32
+}
+
 /// `enum scmp_filter_attr`: the action for a foreign architecture.
 pub const SCMP_FLTATR_ACT_BADARCH: c_int = 2;
+/// `enum scmp_filter_attr`: `seccomp_load` attaches with
+/// `SECCOMP_FILTER_FLAG_TSYNC`.
+pub const SCMP_FLTATR_CTL_TSYNC: c_int = 4;
 /// `enum scmp_filter_attr`: the optimization level (1: rules by priority,
 /// the default; 2: a binary tree sorted by syscall number).
 pub const SCMP_FLTATR_CTL_OPTIMIZE: c_int = 8;
@@ -76,7 +89,22 @@ pub fn arch_token(arch: Arch) -> Option<u32> {
     }
 }
 
-/// libseccomp's native architecture (x86_64 here).
+/// Every architecture of [`Arch::ALL`] that this libseccomp knows, with its
+/// token. libseccomp 2.5.x has no LoongArch (added in 2.6.0); panics if any
+/// other architecture is unknown, which would mean that our names for the
+/// architectures and libseccomp's disagree.
+pub fn known_arches() -> Vec<(Arch, u32)> {
+    Arch::ALL
+        .into_iter()
+        .filter_map(|arch| match arch_token(arch) {
+            Some(token) => Some((arch, token)),
+            None if arch == Arch::Loongarch64 => None,
+            None => panic!("libseccomp {} does not know {arch:?}", version()),
+        })
+        .collect()
+}
+
+/// libseccomp's native architecture.
 pub fn native_token() -> u32 {
     // SAFETY: no arguments.
     unsafe { seccomp_arch_native() }
@@ -105,29 +133,38 @@ pub fn resolve_num(token: u32, nr: u32) -> Option<String> {
     }
 }
 
-/// The syscall numbers to sweep on `arch` (a libseccomp arch name): every
-/// table's 0..=1023, the MIPS n64 numbers from `__NR_Linux` = 5000, the
-/// ARM-private calls from `__ARM_NR_BASE` = 0x0f0000.
-pub fn sweep(arch: Arch) -> Vec<u32> {
-    let mut v: Vec<u32> = (0..=1023).collect();
+/// `__NR_Linux` of MIPS n64: its numbers start here.
+pub const MIPS_N64_BASE: u32 = 5000;
+
+/// `__ARM_NR_BASE`: ARM's private calls (`cacheflush`, `set_tls`, ...).
+pub const ARM_PRIVATE_BASE: u32 = 0x0f_0000;
+
+/// Where the syscall numbers of `arch` live: the first 1024 numbers from
+/// the table's base (0; [`MIPS_N64_BASE`] on MIPS n64), and on ARM the
+/// private calls from [`ARM_PRIVATE_BASE`]. `tests/libseccomp_tables.rs`
+/// checks that every number of our tables is inside.
+pub fn number_ranges(arch: Arch) -> Vec<RangeInclusive<u32>> {
     match arch {
-        Arch::Mips64el => v.extend(5000..=5600),
-        Arch::Arm => v.extend(0x0f_0000..=0x0f_0010),
-        _ => {}
+        Arch::Mips64el => vec![MIPS_N64_BASE..=MIPS_N64_BASE + 1023],
+        Arch::Arm => vec![0..=1023, ARM_PRIVATE_BASE..=ARM_PRIVATE_BASE + 0x10],
+        _ => vec![0..=1023],
     }
-    v
 }
 
-/// Every number libseccomp names on `token`, with the name, over the range
-/// where the architecture's numbers live. (libseccomp's MIPS resolver also
-/// names 0..=1100 as if 5000 had been added, so MIPS is read from 5000 on.)
+/// The numbers the verdict tests try on `arch`: 0..=1023 on every
+/// architecture (below MIPS n64's base, so all denied there) and every
+/// number of [`number_ranges`], in order.
+pub fn sweep(arch: Arch) -> Vec<u32> {
+    let mut v: BTreeSet<u32> = (0..=1023).collect();
+    v.extend(number_ranges(arch).into_iter().flatten());
+    v.into_iter().collect()
+}
+
+/// Every number libseccomp names on `token`, with the name, over
+/// [`number_ranges`]. (libseccomp's MIPS resolver also names 0..=1023 as if
+/// [`MIPS_N64_BASE`] had been added; those are outside the ranges.)
 pub fn arch_numbers(token: u32, arch: Arch) -> BTreeMap<u32, String> {
-    let ranges: Vec<std::ops::RangeInclusive<u32>> = match arch {
-        Arch::Mips64el => vec![5000..=5600],
-        Arch::Arm => vec![0..=1023, 0x0f_0000..=0x0f_0010],
-        _ => vec![0..=1023],
-    };
-    ranges
+    number_ranges(arch)
         .into_iter()
         .flatten()
         .filter_map(|nr| resolve_num(token, nr).map(|n| (nr, n)))
@@ -176,8 +213,11 @@ pub fn resolve_names<'a>(
     r
 }
 
-/// A libseccomp filter context, released on drop.
-pub struct Filter(*mut c_void);
+/// A libseccomp filter context for one architecture, released on drop.
+pub struct Filter {
+    ctx: *mut c_void,
+    token: u32,
+}
 
 impl Filter {
     /// `seccomp_init(default)` for architecture `token` only. The native
@@ -189,7 +229,7 @@ impl Filter {
         unsafe {
             let ctx = seccomp_init(default);
             assert!(!ctx.is_null(), "seccomp_init failed");
-            let f = Filter(ctx);
+            let f = Filter { ctx, token };
             let native = seccomp_arch_native();
             if native != token {
                 assert_eq!(seccomp_arch_remove(ctx, native), 0, "seccomp_arch_remove");
@@ -202,7 +242,7 @@ impl Filter {
     /// `seccomp_attr_set`; panics on failure.
     pub fn attr(&mut self, attr: c_int, value: u32) {
         // SAFETY: a live context; libseccomp validates the values.
-        let rc = unsafe { seccomp_attr_set(self.0, attr, value) };
+        let rc = unsafe { seccomp_attr_set(self.ctx, attr, value) };
         assert_eq!(rc, 0, "seccomp_attr_set({attr}, {value})");
     }
 
@@ -211,11 +251,11 @@ impl Filter {
     ///
     /// libseccomp takes `nr` as a number of the *native* architecture (or a
     /// pseudo-number) and translates it by name into every architecture of
-    /// the context (`arch_syscall_translate`); use [`Filter::allow_name`] to
-    /// name a call of another architecture.
+    /// the context (`arch_syscall_translate`); use [`Filter::allow`] or
+    /// [`Filter::allow_name`] to name a call of another architecture.
     pub fn rule(&mut self, action: u32, nr: c_int) -> Result<(), c_int> {
         // SAFETY: a live context, no argument comparisons.
-        let rc = unsafe { seccomp_rule_add_exact(self.0, action, nr, 0) };
+        let rc = unsafe { seccomp_rule_add_exact(self.ctx, action, nr, 0) };
         if rc == 0 {
             Ok(())
         } else {
@@ -230,12 +270,68 @@ impl Filter {
         self.rule(SCMP_ACT_ALLOW, nr)
     }
 
-    /// The filter as libseccomp would load it: `seccomp_export_bpf` into a
-    /// memfd, read back as `struct sock_filter`s. libseccomp writes them in
-    /// the byte order of the context's architecture (big-endian for s390x),
-    /// which `token` tells (`__AUDIT_ARCH_LE`, 0x4000_0000).
-    pub fn export(&self, token: u32) -> Vec<SockFilter> {
-        let be = token & 0x4000_0000 == 0;
+    /// Allows number `nr` of the context's architecture: as it is on the
+    /// native architecture, else through the name libseccomp gives it there.
+    /// Panics if libseccomp names no call `nr` on that architecture.
+    pub fn allow(&mut self, nr: u32) -> Result<(), c_int> {
+        if self.token == native_token() {
+            let nr = c_int::try_from(nr).expect("a syscall number");
+            return self.rule(SCMP_ACT_ALLOW, nr);
+        }
+        let name = resolve_num(self.token, nr)
+            .unwrap_or_else(|| panic!("libseccomp names no call {nr} on {:#x}", self.token));
+        self.allow_name(&name)
+    }
+
+    /// A filter for `token` that allows the numbers `numbers` of that
+    /// architecture ([`Filter::allow`]) and answers every other call with
+    /// `default`, built with libseccomp's default optimization or, when
+    /// `tree`, its binary tree (`SCMP_FLTATR_CTL_OPTIMIZE` = 2). Panics if
+    /// a rule is refused.
+    pub fn allowing(token: u32, numbers: &[u32], default: u32, tree: bool) -> Filter {
+        let mut f = Filter::new(default, token);
+        if tree {
+            f.attr(SCMP_FLTATR_CTL_OPTIMIZE, 2);
+        }
+        for &nr in numbers {
+            f.allow(nr)
+                .unwrap_or_else(|e| panic!("libseccomp refused a rule for {nr}: {e}"));
+        }
+        f
+    }
+
+    /// `seccomp_load`: sets `no_new_privs` (libseccomp's default) and
+    /// attaches the filter to the calling process; the negative errno on
+    /// failure.
+    pub fn load(&self) -> Result<(), c_int> {
+        // SAFETY: a live context.
+        let rc = unsafe { seccomp_load(self.ctx) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(rc)
+        }
+    }
+
+    /// `seccomp_export_bpf` to the descriptor `fd`; the negative errno on
+    /// failure.
+    pub fn export_to(&self, fd: c_int) -> Result<(), c_int> {
+        // SAFETY: a live context; libseccomp only writes to `fd`.
+        let rc = unsafe { seccomp_export_bpf(self.ctx, fd) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(rc)
+        }
+    }
+
+    /// The filter as libseccomp would load it: exported into a memfd
+    /// (libseccomp 2.5 has no export to memory), read back as
+    /// `struct sock_filter`s. libseccomp writes them in the byte order of
+    /// the context's architecture (big-endian for s390x), which its token
+    /// tells (`__AUDIT_ARCH_LE`, `0x4000_0000`).
+    pub fn export(&self) -> Vec<SockFilter> {
+        let be = self.token & 0x4000_0000 == 0;
         let u16_of = |b: [u8; 2]| {
             if be {
                 u16::from_be_bytes(b)
@@ -250,35 +346,36 @@ impl Filter {
                 u32::from_le_bytes(b)
             }
         };
-        // SAFETY: a memfd we own; the buffer is read into a live Vec.
-        unsafe {
-            let fd = libc::memfd_create(c"libseccomp-export".as_ptr(), libc::MFD_CLOEXEC);
-            assert!(fd >= 0, "memfd_create: {}", std::io::Error::last_os_error());
-            let rc = seccomp_export_bpf(self.0, fd);
-            assert_eq!(rc, 0, "seccomp_export_bpf");
-            let len = libc::lseek(fd, 0, libc::SEEK_END);
-            assert!(len >= 0 && len % 8 == 0, "exported {len} bytes");
-            let mut bytes = vec![0u8; len as usize];
-            let n = libc::pread(fd, bytes.as_mut_ptr().cast(), bytes.len(), 0);
-            assert_eq!(n, len as isize, "pread");
-            libc::close(fd);
-            bytes
-                .chunks_exact(8)
-                .map(|c| SockFilter {
-                    code: u16_of([c[0], c[1]]),
-                    jt: c[2],
-                    jf: c[3],
-                    k: u32_of([c[4], c[5], c[6], c[7]]),
-                })
-                .collect()
-        }
+        // SAFETY: a memfd we own, closed once.
+        let fd = unsafe { libc::memfd_create(c"libseccomp-export".as_ptr(), libc::MFD_CLOEXEC) };
+        assert!(fd >= 0, "memfd_create: {}", std::io::Error::last_os_error());
+        self.export_to(fd).expect("seccomp_export_bpf");
+        // SAFETY: a descriptor we own.
+        let len = unsafe { libc::lseek(fd, 0, libc::SEEK_END) };
+        let len = usize::try_from(len).expect("lseek");
+        assert_eq!(len % 8, 0, "exported {len} bytes");
+        let mut bytes = vec![0u8; len];
+        // SAFETY: reads at most `len` bytes into the live buffer of `len`.
+        let n = unsafe { libc::pread(fd, bytes.as_mut_ptr().cast(), len, 0) };
+        assert_eq!(usize::try_from(n).ok(), Some(len), "pread");
+        // SAFETY: closing the memfd we own.
+        unsafe { libc::close(fd) };
+        bytes
+            .chunks_exact(8)
+            .map(|c| SockFilter {
+                code: u16_of([c[0], c[1]]),
+                jt: c[2],
+                jf: c[3],
+                k: u32_of([c[4], c[5], c[6], c[7]]),
+            })
+            .collect()
     }
 }
 
 impl Drop for Filter {
     fn drop(&mut self) {
         // SAFETY: the context is live and released once.
-        unsafe { seccomp_release(self.0) }
+        unsafe { seccomp_release(self.ctx) }
     }
 }
 
@@ -311,6 +408,12 @@ impl PolicyFile {
     /// in each `cap.NAME`. A rule's syscall is the text before `(`.
     pub fn parse(text: &str) -> PolicyFile {
         use toml::de::{DeTable, DeValue};
+        fn as_table<'a, 'b>(v: &'a DeValue<'b>) -> &'a DeTable<'b> {
+            match v {
+                DeValue::Table(t) => t,
+                _ => panic!("not a table"),
+            }
+        }
         let doc = DeTable::parse(text).expect("the policy is valid TOML");
         let doc = doc.get_ref();
         let mut conditioned = BTreeSet::new();
@@ -320,7 +423,7 @@ impl PolicyFile {
                 let DeValue::Array(items) = list.get_ref() else {
                     panic!("allow is not an array")
                 };
-                for item in items.iter() {
+                for item in items {
                     let DeValue::String(rule) = item.get_ref() else {
                         panic!("a rule is not a string")
                     };
@@ -336,19 +439,13 @@ impl PolicyFile {
                 let DeValue::Table(actions) = actions.get_ref() else {
                     panic!("actions is not a table")
                 };
-                for (key, _) in actions.iter() {
+                for (key, _) in actions {
                     let name = key.get_ref().split('(').next().unwrap_or_default();
                     conditioned.insert(name.trim().to_owned());
                 }
             }
             allow
         };
-        fn as_table<'a, 'b>(v: &'a DeValue<'b>) -> &'a DeTable<'b> {
-            match v {
-                DeValue::Table(t) => t,
-                _ => panic!("not a table"),
-            }
-        }
         let base = table(as_table(doc.get("base").expect("a [base] table").get_ref()));
         let mut caps = Vec::new();
         if let Some(c) = doc.get("cap") {
@@ -451,7 +548,7 @@ impl Filter {
         let nr = resolve_name(native_token(), name);
         // SAFETY: a live context and a live array of `cmps.len()` comparisons.
         let rc = unsafe {
-            seccomp_rule_add_exact_array(self.0, action, nr, cmps.len() as c_uint, cmps.as_ptr())
+            seccomp_rule_add_exact_array(self.ctx, action, nr, cmps.len() as c_uint, cmps.as_ptr())
         };
         if rc == 0 {
             Ok(())

@@ -14,21 +14,31 @@
 
 use std::collections::BTreeSet;
 
-use seccomp_policy::bpf::{SockFilter, SECCOMP_RET_ALLOW};
+use seccomp_policy::bpf::{SockFilter, BPF_MAXINSNS, SECCOMP_RET_ALLOW};
 use seccomp_policy::builder::build;
 use seccomp_policy::rule::{Action, RuleSet};
 use seccomp_policy::sim::{check, run, SeccompData};
 use seccomp_policy::Arch;
+use seccomp_policy_compiler::tables::{lookup, table};
 use seccomp_policy_suite::Rng;
 
-/// The reference policy's `[base]` list plus `execve`, resolved on x86_64
-/// (78 numbers: a typical harness filter).
-const TYPICAL_X86_64: [u32; 78] = [
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 19, 20, 21, 22, 23, 24, 25, 28, 32,
-    33, 35, 39, 59, 60, 61, 62, 63, 72, 78, 79, 89, 97, 102, 104, 107, 108, 131, 157, 158, 186,
-    202, 203, 204, 217, 218, 228, 229, 230, 231, 232, 233, 234, 247, 257, 262, 267, 269, 270, 271,
-    273, 274, 281, 291, 292, 293, 302, 318, 324, 332, 334, 439,
-];
+seccomp_policy::seccomp_policy!("policy/seccomp.toml");
+
+/// A typical harness filter: the shipped policy's `[base]` on x86_64 plus
+/// `execve`, the set the spawn path installs for a payload with no cap.
+fn typical_x86_64() -> Vec<u32> {
+    let execve = lookup(table(Arch::X86_64), "execve").expect("x86_64 has execve");
+    let mut v = POLICY
+        .arch(Arch::X86_64)
+        .expect("x86_64 tables")
+        .base
+        .allow
+        .to_vec();
+    v.push(execve);
+    v.sort_unstable();
+    v.dedup();
+    v
+}
 
 /// Syscall table size the kernel's bitmap covers; larger than any
 /// architecture's count today, so every allowed number is examined.
@@ -115,21 +125,18 @@ fn every_allowed_number_is_cacheable() {
 
 #[test]
 fn typical_policy_instruction_counts() {
-    let allowed: BTreeSet<u32> = TYPICAL_X86_64.iter().copied().collect();
-    let typical = [RuleSet {
-        allow: &TYPICAL_X86_64,
+    let typical = typical_x86_64();
+    let allowed: BTreeSet<u32> = typical.iter().copied().collect();
+    let sets = [RuleSet {
+        allow: &typical,
         rules: &[],
     }];
-    let prog = build::<4096>(Arch::X86_64, &typical, Action::KillProcess).unwrap();
+    let prog = build::<BPF_MAXINSNS>(Arch::X86_64, &sets, Action::KillProcess).unwrap();
     let (worst, mean) = cache_check(Arch::X86_64, prog.as_slice(), &allowed);
 
     // 3 header instructions, one jge per level, the final ret.
-    let ranges = TYPICAL_X86_64
-        .windows(2)
-        .filter(|w| w[1] != w[0] + 1)
-        .count()
-        + 1;
-    let intervals = 2 * ranges + 1 - usize::from(TYPICAL_X86_64[0] == 0);
+    let ranges = typical.windows(2).filter(|w| w[1] != w[0] + 1).count() + 1;
+    let intervals = 2 * ranges + 1 - usize::from(typical[0] == 0);
     let depth = usize::BITS - (intervals - 1).leading_zeros();
     assert!(
         worst <= 3 + depth as usize + 1,
@@ -139,7 +146,7 @@ fn typical_policy_instruction_counts() {
     println!(
         "typical x86_64 filter: {} numbers, {ranges} ranges, {intervals} intervals, \
          {} instructions; per allowed syscall: worst {worst}, mean {mean:.2} executed",
-        TYPICAL_X86_64.len(),
+        typical.len(),
         prog.len(),
     );
 }

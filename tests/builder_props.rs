@@ -294,9 +294,7 @@ fn random_sets(rng: &mut Rng, arch: Arch, span: u64) -> Vec<OwnedSet> {
     let n_sets = 1 + rng.below(4) as usize;
     let mut sets = vec![OwnedSet::default(); n_sets];
     let mut order = 0u32;
-    let hot: Vec<u32> = (0..1 + rng.below(6))
-        .map(|_| rng.below(span) as u32)
-        .collect();
+    let hot: Vec<u32> = (0..=rng.below(6)).map(|_| rng.below(span) as u32).collect();
     for _ in 0..rng.below(60) {
         let s = rng.below(n_sets as u64) as usize;
         let nr = if rng.below(3) == 0 {
@@ -311,12 +309,8 @@ fn random_sets(rng: &mut Rng, arch: Arch, span: u64) -> Vec<OwnedSet> {
                 let when = if rng.below(4) == 0 {
                     None
                 } else {
-                    let alts = (0..1 + rng.below(3))
-                        .map(|_| {
-                            (0..1 + rng.below(3))
-                                .map(|_| random_cmp(rng, arch))
-                                .collect()
-                        })
+                    let alts = (0..=rng.below(3))
+                        .map(|_| (0..=rng.below(3)).map(|_| random_cmp(rng, arch)).collect())
                         .collect();
                     Some(alts)
                 };
@@ -497,6 +491,24 @@ fn at_and_past_the_limit() {
     assert_eq!(p.len(), 6);
 }
 
+/// Builds `sets` into a buffer of `N` and checks the result against `full`:
+/// the same program when it fits, else how much was needed.
+fn for_capacity<const N: usize>(arch: Arch, refs: &[RuleSet<'_>], full: &Program<4096>) {
+    match build::<N>(arch, refs, Action::KillProcess) {
+        Ok(p) => assert_eq!(p.as_slice(), full.as_slice()),
+        Err(BuildError::BufferTooSmall { needed, capacity }) => {
+            assert_eq!(capacity, N);
+            assert!(full.len() > N);
+            assert!(
+                needed <= full.len() && needed > N,
+                "needed {needed}, capacity {N}, full {}",
+                full.len()
+            );
+        }
+        Err(e) => panic!("{e:?}"),
+    }
+}
+
 #[test]
 fn small_buffers_say_how_much_is_needed() {
     let mut rng = Rng(99);
@@ -512,22 +524,6 @@ fn small_buffers_say_how_much_is_needed() {
             for_capacity::<16>(arch, refs, &full);
             for_capacity::<64>(arch, refs, &full);
         });
-    }
-
-    fn for_capacity<const N: usize>(arch: Arch, refs: &[RuleSet<'_>], full: &Program<4096>) {
-        match build::<N>(arch, refs, Action::KillProcess) {
-            Ok(p) => assert_eq!(p.as_slice(), full.as_slice()),
-            Err(BuildError::BufferTooSmall { needed, capacity }) => {
-                assert_eq!(capacity, N);
-                assert!(full.len() > N);
-                assert!(
-                    needed <= full.len() && needed > N,
-                    "needed {needed}, capacity {N}, full {}",
-                    full.len()
-                );
-            }
-            Err(e) => panic!("{e:?}"),
-        }
     }
 }
 

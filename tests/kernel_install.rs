@@ -4,6 +4,9 @@
 //! test runner itself is never filtered; every filter goes into a child made
 //! by `in_child`. Allowlists come from the crate's builder; the deny-one-call
 //! and errno filters, which the builder does not make, from `simple_filter`.
+//!
+//! Runs under the suite's harness (`harness = false`): a test whose
+//! precondition is missing (root, i386 emulation) is reported as ignored.
 
 use core::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -18,7 +21,10 @@ use seccomp_policy::install::{apply, Errno, Install, InstallError};
 use seccomp_policy::rule::{Action, RuleSet};
 use seccomp_policy::spawn::Outcome;
 use seccomp_policy::Program;
-use seccomp_policy_suite::{gettid, in_child, native, simple_filter};
+use seccomp_policy_suite::harness::{require, Checked};
+use seccomp_policy_suite::{
+    gettid, in_child, in_filtered_child, native, simple_filter, ChildReport,
+};
 
 const ALLOW: u32 = SECCOMP_RET_ALLOW;
 const KILL: u32 = SECCOMP_RET_KILL_PROCESS;
@@ -68,7 +74,6 @@ fn getppid() -> libc::c_long {
 
 /// Allowed calls return their real results, `no_new_privs` ends up set, and
 /// the process keeps running.
-#[test]
 fn allowed_calls_succeed() {
     let filter = allowlist(&[nr(libc::SYS_getpid), nr(libc::SYS_prctl)]);
     let report = in_child(|out| {
@@ -78,7 +83,9 @@ fn allowed_calls_succeed() {
             let _ = write!(out, "apply: {e}");
             return 2;
         }
+        // SAFETY: as above.
         let after = unsafe { libc::getpid() };
+        // SAFETY: integer arguments only.
         let nnp = unsafe { libc::prctl(libc::PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) };
         let _ = write!(out, "getpid {before} -> {after}, no_new_privs {nnp}");
         if before != after || nnp != 1 {
@@ -91,14 +98,9 @@ fn allowed_calls_succeed() {
 
 /// A call outside the allowlist kills the whole process with SIGSYS at that
 /// call: nothing after it runs.
-#[test]
 fn denied_call_kills_with_sigsys() {
     let filter = allowlist(&[nr(libc::SYS_getpid)]);
-    let report = in_child(|out| {
-        if let Err(e) = apply(filter.as_slice()) {
-            let _ = write!(out, "apply: {e}");
-            return 2;
-        }
+    let report = in_filtered_child(filter.as_slice(), |out| {
         let _ = write!(out, "installed;");
         getppid();
         let _ = write!(out, "survived getppid");
@@ -120,7 +122,6 @@ fn waiting_thread(go: &'static AtomicBool) -> std::thread::JoinHandle<()> {
 
 /// With TSYNC (the default), a filter attached by the main thread covers a
 /// thread that already existed: that thread's denied call kills the process.
-#[test]
 fn tsync_covers_threads_that_already_exist() {
     static GO: AtomicBool = AtomicBool::new(false);
     let filter = getppid_gets(KILL);
@@ -142,7 +143,6 @@ fn tsync_covers_threads_that_already_exist() {
 
 /// The control for the test above: without TSYNC the existing thread stays
 /// unfiltered and its `getppid` succeeds.
-#[test]
 fn without_tsync_other_threads_stay_unfiltered() {
     static GO: AtomicBool = AtomicBool::new(false);
     let filter = getppid_gets(KILL);
@@ -162,7 +162,6 @@ fn without_tsync_other_threads_stay_unfiltered() {
 
 /// TSYNC fails when another thread has attached a filter of its own: the
 /// kernel names that thread, and nothing is attached anywhere.
-#[test]
 fn tsync_refused_names_the_thread() {
     static READY: AtomicBool = AtomicBool::new(false);
     static DONE: AtomicBool = AtomicBool::new(false);
@@ -210,15 +209,10 @@ fn tsync_refused_names_the_thread() {
     assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
 }
 
-/// As root (CAP_SYS_ADMIN) a filter may be attached without no_new_privs,
-/// and then no_new_privs stays unset.
-#[test]
-fn root_may_skip_no_new_privs() {
-    // SAFETY: no arguments.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipped: needs root");
-        return;
-    }
+/// As root (`CAP_SYS_ADMIN`) a filter may be attached without
+/// `no_new_privs`, and then `no_new_privs` stays unset.
+fn root_may_skip_no_new_privs() -> Checked {
+    require::root()?;
     let filter = getppid_gets(ALLOW);
     let report = in_child(|out| {
         let r = Install::new().no_new_privs(false).apply(filter.as_slice());
@@ -232,12 +226,12 @@ fn root_may_skip_no_new_privs() {
         }
     });
     assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+    Ok(())
 }
 
-/// Without CAP_SYS_ADMIN, attaching without no_new_privs is refused with
+/// Without `CAP_SYS_ADMIN`, attaching without `no_new_privs` is refused with
 /// EACCES, and the default (which sets it) then succeeds. The child of a
 /// root runner first drops to `nobody`, which clears its capabilities.
-#[test]
 fn without_no_new_privs_an_unprivileged_caller_gets_eacces() {
     let filter = getppid_gets(ALLOW);
     let report = in_child(|out| {
@@ -260,63 +254,49 @@ fn without_no_new_privs_an_unprivileged_caller_gets_eacces() {
     assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
 }
 
+/// In a child: attaches a first filter that answers `call` with `errno`
+/// (allowing everything else), then tries to attach an allow-all filter
+/// with `apply`. The child writes the second attempt's result and, for an
+/// error, its text.
+fn apply_after_errno_filter(call: libc::c_long, errno: i32) -> ChildReport {
+    let prefilter = simple_filter(&[(nr(call), errno_action(errno))], ALLOW);
+    let filter = getppid_gets(ALLOW);
+    // Attaching the prefilter itself needs root, or no_new_privs.
+    in_filtered_child(&prefilter, |out| {
+        let r = apply(filter.as_slice());
+        let _ = write!(out, "{r:?}");
+        if let Err(e) = r {
+            let _ = write!(out, ": {e}");
+        }
+        0
+    })
+}
+
 /// A failing `prctl(PR_SET_NO_NEW_PRIVS)` is reported as `NoNewPrivs` with
 /// its errno. It cannot fail on its own on a modern kernel, so an earlier
 /// filter makes `prctl` answer EPERM.
-#[test]
 fn no_new_privs_failure_is_typed() {
-    let prefilter = simple_filter(&[(nr(libc::SYS_prctl), errno_action(libc::EPERM))], ALLOW);
-    let filter = getppid_gets(ALLOW);
-    let report = in_child(|out| {
-        // Attaching the prefilter itself needs root, or no_new_privs.
-        if let Err(e) = apply(&prefilter) {
-            let _ = write!(out, "prefilter: {e}");
-            return 2;
-        }
-        let r = apply(filter.as_slice());
-        let _ = write!(out, "{r:?}");
-        if r != Err(InstallError::NoNewPrivs(Errno(libc::EPERM))) {
-            return 3;
-        }
-        0
-    });
+    let report = apply_after_errno_filter(libc::SYS_prctl, libc::EPERM);
     assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+    assert_eq!(
+        report.output,
+        "Err(NoNewPrivs(Errno(1))): prctl(PR_SET_NO_NEW_PRIVS) failed: EPERM (1)"
+    );
 }
 
 /// When `seccomp` answers ENOSYS (an old kernel, or a container runtime's
 /// filter) the typed error carries ENOSYS.
-#[test]
 fn enosys_from_seccomp_is_typed() {
-    let prefilter = simple_filter(
-        &[(nr(libc::SYS_seccomp), errno_action(libc::ENOSYS))],
-        ALLOW,
-    );
-    let filter = getppid_gets(ALLOW);
-    let report = in_child(|out| {
-        if let Err(e) = apply(&prefilter) {
-            let _ = write!(out, "prefilter: {e}");
-            return 2;
-        }
-        let r = apply(filter.as_slice());
-        match r {
-            Err(e) => {
-                let _ = write!(out, "{e}");
-            }
-            Ok(()) => {
-                let _ = write!(out, "attached");
-            }
-        }
-        if r != Err(InstallError::Seccomp(Errno(libc::ENOSYS))) {
-            return 3;
-        }
-        0
-    });
+    let report = apply_after_errno_filter(libc::SYS_seccomp, libc::ENOSYS);
     assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
-    assert!(report.output.contains("ENOSYS (38)"), "{report}");
+    assert_eq!(
+        report.output,
+        "Err(Seccomp(Errno(38))): seccomp(SECCOMP_SET_MODE_FILTER) failed: ENOSYS (38) \
+         (seccomp unavailable or blocked by an earlier filter)"
+    );
 }
 
 /// Programs the kernel's checker rejects come back as `Seccomp(EINVAL)`.
-#[test]
 fn invalid_programs_get_einval() {
     let no_return = [SockFilter::stmt(BPF_LD | BPF_W | BPF_ABS, 0)];
     let load_out_of_bounds = [
@@ -336,10 +316,9 @@ fn invalid_programs_get_einval() {
     assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
 }
 
-/// `syscall(-1)` (nr 0xffff_ffff, which the kernel otherwise answers with
+/// `syscall(-1)` (nr `0xffff_ffff`, which the kernel otherwise answers with
 /// ENOSYS) is not a way around the filter: it is outside the allowlist and
 /// kills the process.
-#[test]
 fn syscall_minus_one_is_denied() {
     let unfiltered = in_child(|out| {
         // SAFETY: an invalid number; the kernel only returns ENOSYS.
@@ -350,11 +329,7 @@ fn syscall_minus_one_is_denied() {
     assert_eq!(unfiltered.output, "-1 ENOSYS (38)", "{unfiltered}");
 
     let filter = allowlist(&[nr(libc::SYS_getpid)]);
-    let report = in_child(|out| {
-        if let Err(e) = apply(filter.as_slice()) {
-            let _ = write!(out, "apply: {e}");
-            return 2;
-        }
+    let report = in_filtered_child(filter.as_slice(), |out| {
         let _ = write!(out, "installed;");
         // SAFETY: as above.
         let r = unsafe { libc::syscall(-1) };
@@ -368,25 +343,17 @@ fn syscall_minus_one_is_denied() {
 #[cfg(target_arch = "x86_64")]
 mod x86_64 {
     use super::*;
-    use seccomp_policy_suite::{i386_emulation_works, int80_getpid};
+    use seccomp_policy_suite::int80_getpid;
 
     /// An i386 system call through `int 0x80` reaches the filter with
     /// `AUDIT_ARCH_I386` and is killed, even though its number (20) is the
     /// x86_64 `writev`, which the filter allows, and what it does (getpid)
     /// is allowed as an x86_64 call.
-    #[test]
-    fn i386_entry_is_killed() {
-        if let Err(control) = i386_emulation_works() {
-            eprintln!("skipped: no i386 emulation on this kernel ({control})");
-            return;
-        }
+    pub fn i386_entry_is_killed() -> Checked {
+        require::i386_emulation()?;
 
         let filter = allowlist(&[nr(libc::SYS_getpid), nr(libc::SYS_writev)]);
-        let report = in_child(|out| {
-            if let Err(e) = apply(filter.as_slice()) {
-                let _ = write!(out, "apply: {e}");
-                return 2;
-            }
+        let report = in_filtered_child(filter.as_slice(), |out| {
             // SAFETY: plain system call.
             let _ = write!(out, "installed, getpid {};", unsafe { libc::getpid() } > 0);
             let r = int80_getpid();
@@ -395,19 +362,15 @@ mod x86_64 {
         });
         assert_eq!(report.outcome, Outcome::KilledBySeccomp, "{report}");
         assert_eq!(report.output, "installed, getpid true;");
+        Ok(())
     }
 
     /// An x32 system call (number with bit 30 set) is killed, even when the
     /// x86_64 call with the same low bits (getpid) is allowed.
-    #[test]
-    fn x32_number_is_killed() {
+    pub fn x32_number_is_killed() {
         const X32_GETPID: libc::c_long = 0x4000_0000 | libc::SYS_getpid;
         let filter = allowlist(&[nr(libc::SYS_getpid)]);
-        let report = in_child(|out| {
-            if let Err(e) = apply(filter.as_slice()) {
-                let _ = write!(out, "apply: {e}");
-                return 2;
-            }
+        let report = in_filtered_child(filter.as_slice(), |out| {
             let _ = write!(out, "installed;");
             // SAFETY: x32 getpid takes no argument.
             let r = unsafe { libc::syscall(X32_GETPID) };
@@ -418,3 +381,21 @@ mod x86_64 {
         assert_eq!(report.output, "installed;");
     }
 }
+
+seccomp_policy_suite::tests![
+    allowed_calls_succeed,
+    denied_call_kills_with_sigsys,
+    tsync_covers_threads_that_already_exist,
+    without_tsync_other_threads_stay_unfiltered,
+    tsync_refused_names_the_thread,
+    root_may_skip_no_new_privs,
+    without_no_new_privs_an_unprivileged_caller_gets_eacces,
+    no_new_privs_failure_is_typed,
+    enosys_from_seccomp_is_typed,
+    invalid_programs_get_einval,
+    syscall_minus_one_is_denied,
+    #[cfg(target_arch = "x86_64")]
+    x86_64::i386_entry_is_killed,
+    #[cfg(target_arch = "x86_64")]
+    x86_64::x32_number_is_killed,
+];

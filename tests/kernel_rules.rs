@@ -4,7 +4,7 @@
 //! - A Python thread runs under `[base]` alone: `clone3` is answered ENOSYS,
 //!   glibc falls back to `clone` with `CLONE_THREAD`, which `[base]` allows.
 //! - `os.fork()` under `[base]` fails with EPERM (the policy's answer),
-//!   and with CODE_EXEC it works.
+//!   and with `CODE_EXEC` it works.
 //! - `TIOCSTI` on a pseudo-terminal is refused with EPERM, also with the
 //!   high 32 bits of `cmd` set (which the kernel ignores); an unfiltered
 //!   control shows the same calls would push a byte, and a variant of the
@@ -102,8 +102,8 @@ fn pty_calls<const N: usize>(prog: Option<Program<N>>) -> String {
         // SAFETY: openpty writes two descriptors; the other arguments may be null.
         let r = unsafe {
             libc::openpty(
-                &mut master,
-                &mut slave,
+                &raw mut master,
+                &raw mut slave,
                 core::ptr::null_mut(),
                 core::ptr::null(),
                 core::ptr::null(),
@@ -123,8 +123,8 @@ fn pty_calls<const N: usize>(prog: Option<Program<N>>) -> String {
         let byte = b'x';
         let calls: [(&str, u64, *const libc::c_void); 3] = [
             ("TCGETS", libc::TCGETS, termios.as_mut_ptr().cast()),
-            ("TIOCSTI", libc::TIOCSTI, (&byte as *const u8).cast()),
-            ("TIOCSTI|high", TIOCSTI_HIGH, (&byte as *const u8).cast()),
+            ("TIOCSTI", libc::TIOCSTI, (&raw const byte).cast()),
+            ("TIOCSTI|high", TIOCSTI_HIGH, (&raw const byte).cast()),
         ];
         for (name, cmd, arg) in calls {
             // SAFETY: a raw ioctl on our own descriptor with a live argument.

@@ -222,7 +222,7 @@ fn random_policy(rng: &mut Rng, arch: Arch, pool: &[(u32, String)]) -> Policy {
                     Some(random_value(rng, bits) | 0b11)
                 };
                 let mut values = BTreeSet::new();
-                for _ in 0..1 + rng.below(3) {
+                for _ in 0..=rng.below(3) {
                     let v = random_value(rng, bits);
                     values.insert(mask.map_or(v, |m| v & m));
                 }
@@ -305,14 +305,14 @@ fn vectors(rng: &mut Rng, arch: Arch, cmps: &[ArgCmp]) -> Vec<[u64; 6]> {
                     }
                     _ => rng.below(3),
                 };
-                *a = if !arch.is_64bit() {
-                    base & 0xffff_ffff
-                } else {
+                *a = if arch.is_64bit() {
                     match rng.below(3) {
                         0 => base | 0xffff_ffff_0000_0000,
                         1 => base & 0xffff_ffff,
                         _ => base,
                     }
+                } else {
+                    base & 0xffff_ffff
                 };
             }
             args
@@ -377,7 +377,7 @@ fn compare_arch(arch: Arch, rng: &mut Rng, failures: &mut Vec<String>) -> Tally 
             t.refused += 1;
             continue;
         }
-        let lib = f.export(token);
+        let lib = f.export();
         with_rule_sets(&[&p.set], |sets| {
             let ours = match build::<4096>(arch, sets, p.default) {
                 Ok(prog) => prog,
@@ -561,7 +561,7 @@ fn libseccomp_merges_range_rules_wrongly() {
         for r in rules {
             f.rule_named(allow, "mlock", r).unwrap();
         }
-        run(&f.export(token), &d).unwrap().ret
+        run(&f.export(), &d).unwrap().ret
     };
     assert_eq!(lib(&[&[lt0]]), trap);
     assert_eq!(lib(&[&[ge]]), trap);

@@ -24,14 +24,18 @@ thread_local! {
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        System.alloc(layout)
+        // SAFETY: the caller's guarantees for `layout`, passed on.
+        unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
+        // SAFETY: `ptr` came from `System` with `layout`, as the caller
+        // guarantees for this allocator.
+        unsafe { System.dealloc(ptr, layout) };
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        System.realloc(ptr, layout, new_size)
+        // SAFETY: as for `dealloc`, and `new_size` as the caller guarantees.
+        unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
 

@@ -4,8 +4,9 @@
 //! For each architecture of `Arch::ALL` and each of the 2^8 cap combinations
 //! of `policy/seccomp.toml`, the program the macro's `program(arch, caps)`
 //! builds is checked with `sim::check` and run with `sim::run` on every
-//! number of the architecture's sweep (0..=1023, MIPS 5000..=5600, ARM
-//! 0xf0000..=0xf0010), the x32 edges, and `u32::MAX` (syscall -1).
+//! number of the architecture's sweep (`libseccomp::sweep`: 0..=1023, on
+//! MIPS n64 also 5000..=6023, on ARM also 0xf0000..=0xf0010), the x32
+//! edges, and `u32::MAX` (syscall -1).
 //!
 //! - A number no rule with a condition or an action mentions must be allowed
 //!   exactly when it is in the union of `base` and the granted caps,

@@ -46,7 +46,7 @@ const TRACEFS: &str = "/sys/kernel/tracing";
 const DEBUGFS_TRACING: &str = "/sys/kernel/debug/tracing";
 
 /// x86_64 syscalls whose entry point is named differently from the syscall,
-/// so their tracepoint is too (arch/x86/entry/syscalls/syscall_64.tbl).
+/// so their tracepoint is too (`arch/x86/entry/syscalls/syscall_64.tbl`).
 const TRACEPOINT_NAMES: &[(&str, &str)] = &[
     ("fstat", "newfstat"),
     ("lstat", "newlstat"),
@@ -96,14 +96,15 @@ fn parse_format(text: &str) -> Vec<Field> {
 }
 
 /// Whether a format type is a pointer, and how many bits of it the kernel
-/// reads on x86_64. Transcribed for this test from the kernel's types:
-/// include/linux/types.h (umode_t is unsigned short; pid_t, uid_t, gid_t,
-/// key_t, clockid_t, timer_t, mqd_t are int-sized; loff_t is long long;
-/// size_t, off_t are long-sized), include/linux/quota.h (qid_t is uid32),
-/// include/linux/key.h (key_serial_t is int32_t), include/linux/fs.h
-/// (rwf_t is int), include/uapi/linux/aio_abi.h (aio_context_t is
-/// __kernel_ulong_t), include/linux/capability.h (cap_user_header_t and
-/// cap_user_data_t are pointers).
+/// reads on `x86_64`. Transcribed for this test from the kernel's types:
+/// `include/linux/types.h` (`umode_t` is unsigned short; `pid_t`, `uid_t`,
+/// `gid_t`, `key_t`, `clockid_t`, `timer_t`, `mqd_t` are int-sized; `loff_t`
+/// is long long; `size_t`, `off_t` are long-sized), `include/linux/quota.h`
+/// (`qid_t` is `uid32`), `include/linux/key.h` (`key_serial_t` is
+/// `int32_t`), `include/linux/fs.h` (`rwf_t` is int),
+/// `include/uapi/linux/aio_abi.h` (`aio_context_t` is `__kernel_ulong_t`),
+/// `include/linux/capability.h` (`cap_user_header_t` and `cap_user_data_t`
+/// are pointers).
 fn type_bits(ty: &str) -> (bool, u8) {
     let words: Vec<&str> = ty.split_whitespace().filter(|w| *w != "const").collect();
     if words.iter().any(|w| w.contains('*')) {

@@ -7,12 +7,15 @@
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::os::fd::AsRawFd;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use criterion::{BenchmarkId, Criterion};
 use seccomp_policy::Arch;
-use seccomp_policy_benches::report::{criterion_dir, fmt_ns, mean_ns};
-use seccomp_policy_benches::{libseccomp, program, Cap, POLICY};
+use seccomp_policy_benches::libseccomp::{
+    Filter, SCMP_ACT_ALLOW, SCMP_ACT_KILL_PROCESS, SCMP_FLTATR_CTL_OPTIMIZE,
+};
+use seccomp_policy_benches::report::{criterion, fmt_ns, mean_ns};
+use seccomp_policy_benches::{program, Cap, POLICY};
 
 const ARCH: Arch = Arch::X86_64;
 const SETS: [(&str, Cap); 2] = [("base", Cap::NONE), ("all", Cap::ALL)];
@@ -22,19 +25,23 @@ const SETS: [(&str, Cap); 2] = [("base", Cap::NONE), ("all", Cap::ALL)];
 /// tables would; libseccomp accepts the repeat.
 fn libseccomp_build(caps: u64, optimize: Option<u32>, fd: i32) {
     let ap = POLICY.arch(ARCH).unwrap();
-    let mut f = libseccomp::Filter::new(ARCH, libseccomp::ACT_KILL_PROCESS, optimize);
+    let mut f = Filter::new(SCMP_ACT_KILL_PROCESS, ARCH.audit_arch());
+    if let Some(level) = optimize {
+        f.attr(SCMP_FLTATR_CTL_OPTIMIZE, level);
+    }
+    // ARCH is the native architecture: libseccomp takes its numbers as they are.
     for &nr in ap.base.allow {
-        assert_eq!(f.allow(nr as i32), 0);
+        assert_eq!(f.rule(SCMP_ACT_ALLOW, nr as i32), Ok(()));
     }
     for (i, set) in ap.caps.iter().enumerate() {
         if caps & (1 << i) != 0 {
             for &nr in set.allow {
-                let r = f.allow(nr as i32);
-                assert!(r == 0 || r == -libc::EEXIST, "rule {nr}: {r}");
+                let r = f.rule(SCMP_ACT_ALLOW, nr as i32);
+                assert!(r.is_ok() || r == Err(-libc::EEXIST), "rule {nr}: {r:?}");
             }
         }
     }
-    assert_eq!(f.export_to(fd), 0);
+    assert_eq!(f.export_to(fd), Ok(()));
 }
 
 /// seccompiler: the rule map for the caps in `caps`, compiled to BPF.
@@ -70,16 +77,16 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("build");
     for (set, caps) in SETS {
         g.bench_function(BenchmarkId::new("ours", set), |b| {
-            b.iter(|| program(ARCH, black_box(caps)))
+            b.iter(|| program(ARCH, black_box(caps)));
         });
         g.bench_function(BenchmarkId::new("libseccomp", set), |b| {
-            b.iter(|| libseccomp_build(black_box(caps.bits()), None, fd))
+            b.iter(|| libseccomp_build(black_box(caps.bits()), None, fd));
         });
         g.bench_function(BenchmarkId::new("libseccomp-tree", set), |b| {
-            b.iter(|| libseccomp_build(black_box(caps.bits()), Some(2), fd))
+            b.iter(|| libseccomp_build(black_box(caps.bits()), Some(2), fd));
         });
         g.bench_function(BenchmarkId::new("seccompiler", set), |b| {
-            b.iter(|| seccompiler_build(black_box(caps.bits())))
+            b.iter(|| seccompiler_build(black_box(caps.bits())));
         });
     }
     g.finish();
@@ -116,11 +123,7 @@ fn table(since: SystemTime) {
 
 fn main() {
     let since = SystemTime::now();
-    let mut c = Criterion::default()
-        .output_directory(&criterion_dir())
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .configure_from_args();
+    let mut c = criterion();
     bench(&mut c);
     c.final_summary();
     table(since);

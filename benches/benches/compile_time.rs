@@ -108,6 +108,8 @@ fn probe(main: &str) -> PathBuf {
     let dir = work_dir().join("probe");
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::create_dir_all(dir.join("policy")).unwrap();
+    // Debug quotes the path, which makes it a TOML string.
+    #[allow(clippy::unnecessary_debug_formatting)]
     let manifest = format!(
         "[package]\nname = \"probe\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
          [workspace]\n\n[dependencies]\nseccomp-policy = {{ path = {:?} }}\n",
@@ -170,7 +172,7 @@ fn expansion_wall_time(reps: usize) {
     println!("| variant | median | min | − none |");
     println!("|---|--:|--:|--:|");
     for ((name, _), t) in variants.iter().zip(&times) {
-        let min = t.iter().cloned().fold(f64::INFINITY, f64::min);
+        let min = t.iter().copied().fold(f64::INFINITY, f64::min);
         let m = median(t.clone());
         println!(
             "| {name} | {:.1} ms | {:.1} ms | {:+.1} ms |",

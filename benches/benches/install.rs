@@ -26,8 +26,11 @@ use seccomp_policy::bpf::BPF_MAXINSNS;
 use seccomp_policy::bpf::{BPF_ABS, BPF_LD, BPF_W, SECCOMP_DATA_IP};
 use seccomp_policy::rule::{Action, RuleSet};
 use seccomp_policy::{install, Arch, SockFilter};
-use seccomp_policy_benches::report::{criterion_dir, fmt_ns, mean_ns};
-use seccomp_policy_benches::{child, libseccomp, numbers, program, seccompiler, Cap, POLICY};
+use seccomp_policy_benches::libseccomp::{
+    scmp_act_errno, Filter, SCMP_ACT_ALLOW, SCMP_ACT_KILL_PROCESS,
+};
+use seccomp_policy_benches::report::{criterion, fmt_ns, mean_ns};
+use seccomp_policy_benches::{child, numbers, program, seccompiler, Cap, POLICY};
 
 const ARCH: Arch = Arch::X86_64;
 const SETS: [(&str, Cap); 2] = [("base", Cap::NONE), ("all", Cap::ALL)];
@@ -59,17 +62,17 @@ fn build_and_install(generator: &str, caps: u64) -> Result<(u64, u64), i32> {
             install::apply(p.as_slice()).map_err(|_| 12)?;
         }
         "libseccomp" => {
-            let mut f = libseccomp::Filter::new(ARCH, libseccomp::ACT_KILL_PROCESS, None);
+            let mut f = Filter::new(SCMP_ACT_KILL_PROCESS, ARCH.audit_arch());
+            // ARCH is the native architecture: numbers are taken as they are.
             for &nr in ap.base.allow.iter().chain(selected()) {
-                let r = f.allow(nr as i32);
-                if r != 0 && r != -libc::EEXIST {
-                    return Err(13);
+                match f.rule(SCMP_ACT_ALLOW, nr as i32) {
+                    Ok(()) => {}
+                    Err(e) if e == -libc::EEXIST => {}
+                    Err(_) => return Err(13),
                 }
             }
             t1 = child::now_ns();
-            if f.load() != 0 {
-                return Err(14);
-            }
+            f.load().map_err(|_| 14)?;
         }
         "seccompiler" => {
             let rules: BTreeMap<i64, Vec<::seccompiler::SeccompRule>> = ap
@@ -109,7 +112,7 @@ fn bench_install(c: &mut Criterion) {
                 b.iter(|| {
                     let caps = black_box(caps.bits());
                     child::run(|| build_and_install(id, caps).map(|_| 0))
-                })
+                });
             });
             g.bench_function(BenchmarkId::new(format!("in-child-{id}"), set), |b| {
                 b.iter_custom(|iters| {
@@ -127,7 +130,7 @@ fn bench_install(c: &mut Criterion) {
                     let e = split.entry(format!("{id}/{set}")).or_default();
                     *e = (e.0 + build, e.1 + inst, e.2 + iters);
                     Duration::from_nanos(build + inst)
-                })
+                });
             });
         }
     }
@@ -141,16 +144,17 @@ fn syscall_filters() -> Vec<(&'static str, Vec<SockFilter>)> {
     let ours = ap
         .program::<{ BPF_MAXINSNS }>(0, RuleSet::EMPTY, Action::Errno(libc::EPERM as u16))
         .unwrap();
-    let deny = libseccomp::act_errno(libc::EPERM as u16);
+    let deny = scmp_act_errno(libc::EPERM as u16);
+    let token = ARCH.audit_arch();
     let mut out = vec![
         ("ours", ours.as_slice().to_vec()),
         (
             "libseccomp",
-            libseccomp::filter(ARCH, &allowed, deny, None).export(),
+            Filter::allowing(token, &allowed, deny, false).export(),
         ),
         (
             "libseccomp-tree",
-            libseccomp::filter(ARCH, &allowed, deny, Some(2)).export(),
+            Filter::allowing(token, &allowed, deny, true).export(),
         ),
         (
             "seccompiler",
@@ -231,14 +235,14 @@ fn bench_syscall(c: &mut Criterion) {
     let mut g = c.benchmark_group("syscall");
     for (call, nr) in calls() {
         g.bench_function(BenchmarkId::new("none", call), |b| {
-            b.iter_custom(|iters| time_calls(None, nr, iters))
+            b.iter_custom(|iters| time_calls(None, nr, iters));
         });
         for (name, prog) in &filters {
             if name.ends_with("uncached") && nr != ALLOWED.1 {
                 continue;
             }
             g.bench_function(BenchmarkId::new(*name, call), |b| {
-                b.iter_custom(|iters| time_calls(Some(prog), nr, iters))
+                b.iter_custom(|iters| time_calls(Some(prog), nr, iters));
             });
         }
     }
@@ -314,26 +318,22 @@ fn table(since: SystemTime) {
         "libseccomp-tree-uncached",
         "seccompiler-uncached",
     ] {
-        let mut cells = Vec::new();
+        let mut row = Vec::new();
         for (i, (call, _)) in calls.iter().enumerate() {
             let m = mean_ns(&format!("syscall/{name}/{call}"), since).map(|m| m.0);
-            cells.push(m.map_or("—".into(), fmt_ns));
-            cells.push(match (m, none[i]) {
+            row.push(m.map_or("—".into(), fmt_ns));
+            row.push(match (m, none[i]) {
                 (Some(m), Some(n)) if name != "none" => format!("{:+.1} ns", m - n),
                 _ => "—".into(),
             });
         }
-        println!("| {name} | {} |", cells.join(" | "));
+        println!("| {name} | {} |", row.join(" | "));
     }
 }
 
 fn main() {
     let since = SystemTime::now();
-    let mut c = Criterion::default()
-        .output_directory(&criterion_dir())
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .configure_from_args();
+    let mut c = criterion();
     bench_install(&mut c);
     bench_syscall(&mut c);
     c.final_summary();

@@ -3,14 +3,15 @@
 //! For the shipped policy (base, and base + every cap) on x86_64 and
 //! aarch64, each generator's program is checked with `sim::check` and run
 //! through `sim::run` for every number `0..=1023` of the architecture. The
-//! verdict must be ALLOW exactly for the policy's numbers and KILL_PROCESS
-//! otherwise; the instruction counts of the allowed and of the denied
-//! numbers are summarised. Prints Markdown tables.
+//! verdict must be `SECCOMP_RET_ALLOW` exactly for the policy's numbers and
+//! `SECCOMP_RET_KILL_PROCESS` otherwise; the instruction counts of the
+//! allowed and of the denied numbers are summarised. Prints Markdown tables.
 
 use seccomp_policy::bpf::{SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS};
 use seccomp_policy::sim::{check, run, SeccompData};
 use seccomp_policy::{Arch, SockFilter};
-use seccomp_policy_benches::{libseccomp, numbers, program, seccompiler, Cap};
+use seccomp_policy_benches::libseccomp::{self, Filter, SCMP_ACT_KILL_PROCESS};
+use seccomp_policy_benches::{numbers, program, seccompiler, Cap};
 
 /// Numbers examined: the kernel's action-cache bitmap covers no more.
 const NUMBERS: u32 = 1024;
@@ -76,10 +77,9 @@ fn main() {
         for (set_name, caps) in [("base", Cap::NONE), ("base + all caps", Cap::ALL)] {
             let allowed = numbers(arch, caps.bits());
             let ours = program(arch, caps).expect("policy program");
-            let lsc_default =
-                libseccomp::filter(arch, &allowed, libseccomp::ACT_KILL_PROCESS, None);
-            let lsc_tree =
-                libseccomp::filter(arch, &allowed, libseccomp::ACT_KILL_PROCESS, Some(2));
+            let token = arch.audit_arch();
+            let lsc_default = Filter::allowing(token, &allowed, SCMP_ACT_KILL_PROCESS, false);
+            let lsc_tree = Filter::allowing(token, &allowed, SCMP_ACT_KILL_PROCESS, true);
             let rows: [(&str, Vec<SockFilter>); 4] = [
                 ("seccomp-policy", ours.as_slice().to_vec()),
                 ("libseccomp (default)", lsc_default.export()),

@@ -1,9 +1,14 @@
-//! Shared pieces of the benchmarks: the shipped policy, the two reference
-//! filter generators (libseccomp through its C API, seccompiler), a fork
-//! helper, and the ratio tables printed after the criterion runs.
+//! Shared pieces of the benchmarks: the shipped policy, the reference
+//! filter generators (libseccomp through the suite's binding, seccompiler),
+//! forked children through the suite's `in_child`, and the ratio tables
+//! printed after the criterion runs.
 //!
 //! The benchmark targets are in `benches/`; `BENCHMARKS.md` at the root of
 //! the repository has the commands and the latest numbers.
+
+// These functions serve benchmarks: a call that cannot do its job panics
+// with the reason, which `# Panics` sections would only repeat.
+#![allow(clippy::missing_panics_doc)]
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,184 +29,13 @@ pub fn numbers(arch: Arch, caps: u64) -> Vec<u32> {
     set.into_iter().collect()
 }
 
-/// libseccomp (the system's `libseccomp.so.2`) through its C API.
-pub mod libseccomp {
-    use std::ffi::CStr;
-    use std::os::raw::{c_char, c_int, c_uint, c_void};
-
-    use seccomp_policy::{Arch, SockFilter};
-
-    /// `SCMP_FLTATR_CTL_TSYNC`.
-    pub const FLTATR_CTL_TSYNC: c_int = 4;
-    /// `SCMP_FLTATR_CTL_OPTIMIZE` (1: priority-sorted list, the default; 2: binary tree).
-    pub const FLTATR_CTL_OPTIMIZE: c_int = 8;
-    /// `SCMP_ACT_KILL_PROCESS`.
-    pub const ACT_KILL_PROCESS: u32 = 0x8000_0000;
-    /// `SCMP_ACT_ALLOW`.
-    pub const ACT_ALLOW: u32 = 0x7fff_0000;
-
-    /// `SCMP_ACT_ERRNO(e)`.
-    pub const fn act_errno(e: u16) -> u32 {
-        0x0005_0000 | e as u32
-    }
-
-    #[repr(C)]
-    struct ScmpVersion {
-        major: c_uint,
-        minor: c_uint,
-        micro: c_uint,
-    }
-
-    #[link(name = "libseccomp.so.2", kind = "dylib", modifiers = "+verbatim")]
-    extern "C" {
-        fn seccomp_init(def_action: u32) -> *mut c_void;
-        fn seccomp_release(ctx: *mut c_void);
-        fn seccomp_arch_native() -> u32;
-        fn seccomp_arch_add(ctx: *mut c_void, arch_token: u32) -> c_int;
-        fn seccomp_arch_remove(ctx: *mut c_void, arch_token: u32) -> c_int;
-        fn seccomp_attr_set(ctx: *mut c_void, attr: c_int, value: u32) -> c_int;
-        fn seccomp_rule_add_array(
-            ctx: *mut c_void,
-            action: u32,
-            syscall: c_int,
-            arg_cnt: c_uint,
-            arg_array: *const c_void,
-        ) -> c_int;
-        fn seccomp_export_bpf(ctx: *const c_void, fd: c_int) -> c_int;
-        fn seccomp_load(ctx: *const c_void) -> c_int;
-        fn seccomp_syscall_resolve_num_arch(arch_token: u32, num: c_int) -> *mut c_char;
-        fn seccomp_syscall_resolve_name(name: *const c_char) -> c_int;
-        fn seccomp_version() -> *const ScmpVersion;
-    }
-
-    /// The library's version, e.g. `2.5.4`.
-    pub fn version() -> String {
-        // SAFETY: returns a pointer to a static struct.
-        let v = unsafe { &*seccomp_version() };
-        format!("{}.{}.{}", v.major, v.minor, v.micro)
-    }
-
-    /// The number libseccomp's rule API expects for `nr` of `arch`: it takes
-    /// native numbers and translates them by name to each filter arch.
-    pub fn rule_number(arch: Arch, nr: u32) -> i32 {
-        // SAFETY: plain C calls; the returned string is freed below.
-        unsafe {
-            if arch.audit_arch() == seccomp_arch_native() {
-                return nr as i32;
-            }
-            let name = seccomp_syscall_resolve_num_arch(arch.audit_arch(), nr as c_int);
-            assert!(
-                !name.is_null(),
-                "libseccomp does not know {nr} on {}",
-                arch.name()
-            );
-            let native = seccomp_syscall_resolve_name(name);
-            let text = CStr::from_ptr(name).to_string_lossy().into_owned();
-            libc::free(name.cast());
-            assert!(native != -1, "libseccomp cannot resolve {text}");
-            native
-        }
-    }
-
-    /// A filter context (`scmp_filter_ctx`), released on drop.
-    pub struct Filter(*mut c_void);
-
-    impl Filter {
-        /// `seccomp_init(deny)` for `arch` only; `optimize` sets
-        /// `SCMP_FLTATR_CTL_OPTIMIZE` when given.
-        pub fn new(arch: Arch, deny: u32, optimize: Option<u32>) -> Filter {
-            // SAFETY: plain C calls on a context we own.
-            unsafe {
-                let ctx = seccomp_init(deny);
-                assert!(!ctx.is_null(), "seccomp_init failed");
-                let native = seccomp_arch_native();
-                if arch.audit_arch() != native {
-                    assert_eq!(seccomp_arch_add(ctx, arch.audit_arch()), 0);
-                    assert_eq!(seccomp_arch_remove(ctx, native), 0);
-                }
-                if let Some(level) = optimize {
-                    assert_eq!(seccomp_attr_set(ctx, FLTATR_CTL_OPTIMIZE, level), 0);
-                }
-                Filter(ctx)
-            }
-        }
-
-        /// Sets `SCMP_FLTATR_CTL_TSYNC`.
-        pub fn tsync(&mut self, on: bool) {
-            // SAFETY: a context we own.
-            assert_eq!(
-                unsafe { seccomp_attr_set(self.0, FLTATR_CTL_TSYNC, on as u32) },
-                0
-            );
-        }
-
-        /// Allows the syscall with libseccomp rule number `nr` (see
-        /// [`rule_number`]); returns libseccomp's result (0 or `-errno`).
-        pub fn allow(&mut self, nr: i32) -> i32 {
-            // SAFETY: no argument comparisons, so a null array is fine.
-            unsafe { seccomp_rule_add_array(self.0, ACT_ALLOW, nr, 0, std::ptr::null()) }
-        }
-
-        /// `seccomp_export_bpf` to `fd`; returns 0 or `-errno`.
-        pub fn export_to(&self, fd: i32) -> i32 {
-            // SAFETY: a context we own and a descriptor the caller owns.
-            unsafe { seccomp_export_bpf(self.0, fd) }
-        }
-
-        /// The program, exported through a memfd (libseccomp 2.5 has no
-        /// export to memory; `seccomp_export_bpf_mem` arrived in 2.6).
-        pub fn export(&self) -> Vec<SockFilter> {
-            // SAFETY: a memfd we own, read back in full.
-            unsafe {
-                let fd = libc::memfd_create(c"bpf".as_ptr(), 0);
-                assert!(fd >= 0);
-                assert_eq!(self.export_to(fd), 0);
-                let len = libc::lseek(fd, 0, libc::SEEK_CUR) as usize;
-                let mut buf = vec![0u8; len];
-                assert_eq!(
-                    libc::pread(fd, buf.as_mut_ptr().cast(), len, 0),
-                    len as isize
-                );
-                libc::close(fd);
-                buf.chunks_exact(8)
-                    .map(|c| SockFilter {
-                        code: u16::from_ne_bytes([c[0], c[1]]),
-                        jt: c[2],
-                        jf: c[3],
-                        k: u32::from_ne_bytes([c[4], c[5], c[6], c[7]]),
-                    })
-                    .collect()
-            }
-        }
-
-        /// `seccomp_load`: sets `no_new_privs` (libseccomp's default) and
-        /// attaches the filter; returns 0 or `-errno`.
-        pub fn load(&self) -> i32 {
-            // SAFETY: a context we own.
-            unsafe { seccomp_load(self.0) }
-        }
-    }
-
-    impl Drop for Filter {
-        fn drop(&mut self) {
-            // SAFETY: the context is ours and released once.
-            unsafe { seccomp_release(self.0) }
-        }
-    }
-
-    /// A filter allowing `numbers` of `arch`, denying the rest with `deny`.
-    pub fn filter(arch: Arch, numbers: &[u32], deny: u32, optimize: Option<u32>) -> Filter {
-        let mut f = Filter::new(arch, deny, optimize);
-        for &nr in numbers {
-            assert_eq!(f.allow(rule_number(arch, nr)), 0, "rule for {nr}");
-        }
-        f
-    }
-}
+/// libseccomp (the system's `libseccomp.so.2`): the suite's binding, which
+/// the tests use too.
+pub use seccomp_policy_suite::libseccomp;
 
 /// seccompiler (Firecracker's filter compiler).
 pub mod seccompiler {
-    use super::*;
+    use super::{Arch, BTreeMap, SockFilter};
     use ::seccompiler::{BpfProgram, SeccompAction, SeccompFilter, TargetArch};
 
     /// seccompiler's name for `arch`, if it supports it.
@@ -246,58 +80,38 @@ pub mod seccompiler {
     }
 }
 
-/// Forking a child that reports one number back through a pipe.
+/// Forked children that report one number back, through the suite's
+/// `in_child` (a pipe, and a blocking wait).
 pub mod child {
-    /// Forks; the child runs `f` and writes its result (or exits with the
-    /// error code `f` returns) and ends with `_exit`. Returns what the child
-    /// wrote; panics if it wrote nothing, naming how it ended.
+    use std::fmt::Write as _;
+
+    use seccomp_policy::spawn::Outcome;
+    use seccomp_policy_suite::in_child;
+
+    /// Forks; the child runs `f` and writes the number it returns (or exits
+    /// with the error code `f` returns). Returns the number; panics, naming
+    /// how the child ended, if it wrote none.
     ///
     /// `f` runs in a copy of a single-threaded process, so it may allocate.
     pub fn run<F: FnOnce() -> Result<u64, i32>>(f: F) -> u64 {
-        let mut fds = [0; 2];
-        // SAFETY: plain system calls; the child only runs `f` and `_exit`s.
-        unsafe {
-            assert_eq!(libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC), 0);
-            let pid = libc::fork();
-            assert!(pid >= 0, "fork failed");
-            if pid == 0 {
-                libc::close(fds[0]);
-                let code = match f() {
-                    Ok(v) => {
-                        let b = v.to_ne_bytes();
-                        libc::write(fds[1], b.as_ptr().cast(), b.len());
-                        0
-                    }
-                    Err(code) => code,
-                };
-                libc::_exit(code);
+        let report = in_child(|out| match f() {
+            Ok(v) => {
+                let _ = write!(out, "{v}");
+                0
             }
-            libc::close(fds[1]);
-            let mut b = [0u8; 8];
-            let n = libc::read(fds[0], b.as_mut_ptr().cast(), b.len());
-            libc::close(fds[0]);
-            let mut status = 0;
-            assert_eq!(libc::waitpid(pid, &mut status, 0), pid);
-            assert!(
-                n == 8 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-                "child failed: read {n} bytes, wait status {status:#x}"
-            );
-            u64::from_ne_bytes(b)
+            Err(code) => code,
+        });
+        match (report.outcome, report.output.parse()) {
+            (Outcome::Exited(0), Ok(v)) => v,
+            _ => panic!("the child failed: {report}"),
         }
     }
 
-    /// Forks a child that exits at once, and waits for it: the baseline.
+    /// Forks a child that exits at once, and waits for it: the baseline,
+    /// with the same pipe and wait as [`run`].
     pub fn bare() {
-        // SAFETY: the child only `_exit`s.
-        unsafe {
-            let pid = libc::fork();
-            assert!(pid >= 0, "fork failed");
-            if pid == 0 {
-                libc::_exit(0);
-            }
-            let mut status = 0;
-            assert_eq!(libc::waitpid(pid, &mut status, 0), pid);
-        }
+        let report = in_child(|_| 0);
+        assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
     }
 
     /// `CLOCK_MONOTONIC` in nanoseconds (through the vDSO: no system call
@@ -308,15 +122,27 @@ pub mod child {
             tv_nsec: 0,
         };
         // SAFETY: writes `ts`.
-        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &raw mut ts) };
         ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
     }
 }
 
-/// Reading criterion's results back to print ratio tables.
+/// Criterion's set-up, and reading its results back to print ratio tables.
 pub mod report {
     use std::path::{Path, PathBuf};
-    use std::time::SystemTime;
+    use std::time::{Duration, SystemTime};
+
+    use criterion::Criterion;
+
+    /// The timed rows' criterion: data in [`criterion_dir`], 1 s of warm-up
+    /// and 3 s of measurement per row, then the command line's options.
+    pub fn criterion() -> Criterion {
+        Criterion::default()
+            .output_directory(&criterion_dir())
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(3))
+            .configure_from_args()
+    }
 
     /// Where the benchmarks keep criterion's data: `$CARGO_TARGET_DIR/criterion`,
     /// else `target/criterion` beside this package's manifest.

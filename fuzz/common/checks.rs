@@ -3,6 +3,10 @@
 //! This is the fuzz package's library, so both targets share one copy of the
 //! checks, written over the `seccomp-policy-compiler` library.
 
+// The checks fail by panicking, which the fuzzer reports with the input;
+// `# Panics` and `# Errors` sections would only repeat that.
+#![allow(clippy::missing_panics_doc, clippy::missing_errors_doc)]
+
 use seccomp_policy_compiler::model::{Loc, Policy};
 use seccomp_policy_compiler::{diag, lower, parse, source};
 use seccomp_policy_core::bpf::BPF_MAXINSNS;
@@ -10,6 +14,7 @@ use seccomp_policy_core::builder::BuildError;
 use seccomp_policy_core::rule::RuleSet;
 use seccomp_policy_core::sim;
 
+/// The path the fuzz inputs are named by in diagnostics.
 pub const DISPLAY: &str = "policy/fuzz.toml";
 
 /// Parses `source` and, if it is a policy, resolves it; if not, renders

@@ -7,6 +7,8 @@
 
 #![no_main]
 
+use std::fmt::Write as _;
+
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 
@@ -36,7 +38,7 @@ struct Gen<'u, 'a> {
     nl: &'static str,
     /// False as soon as something surely invalid was written.
     valid: bool,
-    known: Vec<&'static str>,
+    known: &'static [&'static str],
 }
 
 /// How `[base]` or the caps are laid out.
@@ -118,11 +120,11 @@ impl Gen<'_, '_> {
                 let mut out = String::from("\"");
                 for c in s.chars() {
                     if (c as u32) < 0x10000 && self.u.ratio(1, 2)? {
-                        out.push_str(&format!("\\u{:04X}", c as u32));
+                        let _ = write!(out, "\\u{:04X}", c as u32);
                     } else if (c as u32) < 0x10000 {
-                        out.push_str(&format!("\\u{:04x}", c as u32));
+                        let _ = write!(out, "\\u{:04x}", c as u32);
                     } else {
-                        out.push_str(&format!("\\U{:08X}", c as u32));
+                        let _ = write!(out, "\\U{:08X}", c as u32);
                     }
                 }
                 out.push('"');
@@ -153,7 +155,7 @@ impl Gen<'_, '_> {
         let offset = self.out.len();
         let name = match self.u.int_in_range(0..=31)? {
             0..=24 => {
-                let name = *self.u.choose(&self.known)?;
+                let name = *self.u.choose(self.known)?;
                 name.to_owned()
             }
             25 | 26 if !list.is_empty() => {
@@ -163,7 +165,7 @@ impl Gen<'_, '_> {
             }
             27 => {
                 // A near miss of a known name, or any text.
-                let mut name = (*self.u.choose(&self.known)?).to_owned();
+                let mut name = (*self.u.choose(self.known)?).to_owned();
                 if !name.is_empty() {
                     let i = self.u.choose_index(name.len())?;
                     name.remove(i);
@@ -250,7 +252,7 @@ impl Gen<'_, '_> {
                     name.push(*self.u.choose(&['A', 'Q', 'Z', '0', '9', '_'])?);
                 }
                 if used.contains(&name) || parse::RESERVED_CAP_NAMES.contains(&name.as_str()) {
-                    name.push_str(&format!("_{}", used.len()));
+                    let _ = write!(name, "_{}", used.len());
                 }
                 name
             }
@@ -299,7 +301,7 @@ impl Gen<'_, '_> {
         }
         for _ in 0..strays {
             let k = self.stray_key()?;
-            self.out.push_str(&format!("{k} = 1"));
+            let _ = write!(self.out, "{k} = 1");
             self.statement_end()?;
         }
         if !with_allow {
@@ -312,14 +314,14 @@ impl Gen<'_, '_> {
     fn cap_header(&mut self, name: &str) -> Result<WrittenCap> {
         let header = self.out.len();
         let key = self.key(name)?;
-        self.out.push_str(&format!("[cap.{key}]"));
+        let _ = write!(self.out, "[cap.{key}]");
         self.statement_end()?;
         let mut allow = Vec::new();
         match self.u.int_in_range(0..=5)? {
             4 => {} // A cap without `allow` is fine: it allows nothing.
             5 => {
                 let k = self.stray_key()?;
-                self.out.push_str(&format!("{k} = []"));
+                let _ = write!(self.out, "{k} = []");
                 self.statement_end()?;
             }
             _ => {
@@ -368,7 +370,7 @@ impl Gen<'_, '_> {
                 for i in 0..n_caps {
                     let name = self.cap_name(&names)?;
                     let key = self.key(&name)?;
-                    self.out.push_str(&format!(" {key} = {{ allow = "));
+                    let _ = write!(self.out, " {key} = {{ allow = ");
                     let allow = self.allow_value(true)?;
                     self.out.push_str(" }");
                     if i + 1 < n_caps {
@@ -388,7 +390,7 @@ impl Gen<'_, '_> {
                 for _ in 0..n_caps {
                     let name = self.cap_name(&names)?;
                     let key = self.key(&name)?;
-                    self.out.push_str(&format!("cap.{key}.allow = "));
+                    let _ = write!(self.out, "cap.{key}.allow = ");
                     let allow = self.allow_value(false)?;
                     self.statement_end()?;
                     names.push(name.clone());
@@ -404,7 +406,7 @@ impl Gen<'_, '_> {
         if self.rare(30)? {
             self.valid = false;
             let k = *self.u.choose(&["bsae", "caps", "allow", "x"])?;
-            self.out.push_str(&format!("{k} = []"));
+            let _ = write!(self.out, "{k} = []");
             self.statement_end()?;
         }
 
@@ -460,7 +462,9 @@ fn basic_string(s: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if c.is_control() && c != '\t' => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c if c.is_control() && c != '\t' => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
             c => out.push(c),
         }
     }

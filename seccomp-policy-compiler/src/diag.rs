@@ -1,9 +1,11 @@
 //! Errors about the policy file, rendered the way rustc writes its own.
 //!
 //! A proc macro cannot point rustc at a line of a TOML file, so each error
-//! names the place itself: `policy/seccomp.toml:12:5: unknown syscall
-//! `newfstat`` (the path exactly as written in the macro call), followed by
-//! `note:` and `help:` lines.
+//! names the place itself: ``policy/seccomp.toml:12:5: unknown syscall
+//! `newfstat` `` (the path exactly as written in the macro call), followed
+//! by `note:` and `help:` lines.
+
+use core::fmt::Write as _;
 
 use crate::model::Loc;
 
@@ -51,12 +53,14 @@ impl Diagnostic {
     }
 
     /// Adds a `help:` line.
+    #[must_use]
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help.push(help.into());
         self
     }
 
     /// Adds a `note:` line about another place in the file.
+    #[must_use]
     pub fn with_note_at(mut self, loc: Loc, message: impl Into<String>) -> Self {
         self.notes.push(Note {
             loc: Some(loc),
@@ -66,6 +70,7 @@ impl Diagnostic {
     }
 
     /// Adds a `note:` line.
+    #[must_use]
     pub fn with_note(mut self, message: impl Into<String>) -> Self {
         self.notes.push(Note {
             loc: None,
@@ -97,7 +102,8 @@ impl Diagnostic {
 
 fn push_located(out: &mut String, file: &str, loc: Option<Loc>, message: &str) {
     if let Some(loc) = loc {
-        out.push_str(&format!("{file}:{}:{}: ", loc.line, loc.col));
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{file}:{}:{}: ", loc.line, loc.col);
     }
     out.push_str(message);
 }

@@ -159,6 +159,10 @@ impl fmt::Display for SyntaxError {
 pub const MAX_DEPTH: usize = 32;
 
 /// Parses a rule string.
+///
+/// # Errors
+///
+/// The first syntax error, with its span in `text` and a hint.
 pub fn parse_rule(text: &str) -> Result<RuleText, SyntaxError> {
     let tokens = lex(text)?;
     let mut p = Parser {
@@ -180,7 +184,7 @@ pub fn parse_rule(text: &str) -> Result<RuleText, SyntaxError> {
                     span,
                 }
             }
-            Some(tok) => return Err(p.error_at(
+            Some(tok) => return Err(syntax_error(
                 tok.span.clone(),
                 "expected a syscall name",
                 Some(
@@ -200,7 +204,7 @@ pub fn parse_rule(text: &str) -> Result<RuleText, SyntaxError> {
         Some(Kind::LParen) => {
             let open = p.bump().span;
             if p.peek_kind() == Some(Kind::RParen) {
-                return Err(p.error_at(
+                return Err(syntax_error(
                     open.start..p.peek_span().end,
                     "empty condition",
                     Some("remove the parentheses to match every call, or write a condition"),
@@ -213,7 +217,7 @@ pub fn parse_rule(text: &str) -> Result<RuleText, SyntaxError> {
                 }
                 Some(_) => return Err(p.unexpected("`)`, `&&` or `||`")),
                 None => {
-                    return Err(p.error_at(
+                    return Err(syntax_error(
                         open,
                         "unclosed `(`",
                         Some("close the condition with `)`"),
@@ -364,14 +368,6 @@ impl Parser<'_> {
         &self.text[span.clone()]
     }
 
-    fn error_at(&self, span: Range<usize>, message: &str, help: Option<&str>) -> SyntaxError {
-        SyntaxError {
-            message: message.to_owned(),
-            span,
-            help: help.map(str::to_owned),
-        }
-    }
-
     /// "expected X, found Y" at the next token, with hints for the usual
     /// slips (`=` for `==`, `and`/`or` for `&&`/`||`).
     fn unexpected(&self, expected: &str) -> SyntaxError {
@@ -400,7 +396,7 @@ impl Parser<'_> {
     fn enter(&mut self, span: Range<usize>) -> Result<(), SyntaxError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.error_at(
+            return Err(syntax_error(
                 span,
                 "condition nested too deeply",
                 Some("at most 32 levels of parentheses and `!`; simplify the condition"),
@@ -453,7 +449,11 @@ impl Parser<'_> {
                         self.bump();
                     }
                     None => {
-                        return Err(self.error_at(open, "unclosed `(`", Some("close it with `)`")))
+                        return Err(syntax_error(
+                            open,
+                            "unclosed `(`",
+                            Some("close it with `)`"),
+                        ))
                     }
                     Some(_) => return Err(self.unexpected("`)`, `&&` or `||`")),
                 }
@@ -461,7 +461,7 @@ impl Parser<'_> {
                 Ok(inner)
             }
             Some(Kind::Ident) => self.comparison(),
-            Some(Kind::Int) | Some(Kind::Minus) => Err(self.error_at(
+            Some(Kind::Int | Kind::Minus) => Err(syntax_error(
                 self.peek_span(),
                 "a comparison starts with the argument",
                 Some("write the argument first, like `cmd == 0x5412`"),
@@ -495,7 +495,7 @@ impl Parser<'_> {
                     }
                     Some(Kind::Rel(op)) => {
                         let span = self.peek_span();
-                        return Err(self.error_at(
+                        return Err(syntax_error(
                             span,
                             &format!("`{}` after a mask", op.as_str()),
                             Some("a masked argument is compared with `==` or `!=` only"),
@@ -532,7 +532,7 @@ impl Parser<'_> {
             }
             Some(Kind::Assign) => {
                 let span = self.peek_span();
-                return Err(self.error_at(
+                return Err(syntax_error(
                     span,
                     "`=` is not a comparison",
                     Some("compare with `==`"),
@@ -620,13 +620,13 @@ impl Parser<'_> {
                     && body.chars().all(|c| c.is_digit(radix))
                     && u128::from_str_radix(body, radix).is_ok();
                 Err(if too_big {
-                    self.error_at(
+                    syntax_error(
                         span.clone(),
                         &format!("`{raw}` does not fit in 64 bits"),
                         Some("syscall arguments are at most 64 bits wide"),
                     )
                 } else {
-                    self.error_at(
+                    syntax_error(
                         span.clone(),
                         &format!("`{raw}` is not an integer"),
                         Some("write integers in decimal, or with 0x, 0o or 0b, like 0x5412"),
@@ -719,6 +719,15 @@ impl fmt::Display for RuleText {
             write!(f, "({c})")?;
         }
         Ok(())
+    }
+}
+
+/// A syntax error at `span`.
+fn syntax_error(span: Range<usize>, message: &str, help: Option<&str>) -> SyntaxError {
+    SyntaxError {
+        message: message.to_owned(),
+        span,
+        help: help.map(str::to_owned),
     }
 }
 

@@ -63,6 +63,11 @@ pub struct Compiled {
 /// macro and the command-line tool run it. Every error is reported, sorted
 /// by position: the errors of lowering (unknown parameters, constants,
 /// errno names) come with those of the file's structure, in one run.
+///
+/// # Errors
+///
+/// Every diagnostic found, sorted by position, when the policy cannot be
+/// compiled.
 pub fn compile(source: &str) -> Result<Compiled, Vec<Diagnostic>> {
     let (policy, mut diags) = parse::parse_policy_partial(source);
     let Some(policy) = policy else {

@@ -162,6 +162,11 @@ fn ir_rules<'a>(set: &'a SetRules, alts: &'a [Vec<&'a [ArgCmp]>]) -> Vec<IrRule<
 }
 
 /// Lowers `policy` on every supported architecture, in [`Arch::ALL`] order.
+///
+/// # Errors
+///
+/// Every error of lowering (unknown parameters, constants, errno names, a
+/// condition too large), sorted by position.
 pub fn lower(policy: &Policy) -> Result<Vec<ArchRules>, Vec<Diagnostic>> {
     let mut errors = Errors::default();
     let mut out = Vec::new();
@@ -348,11 +353,9 @@ impl Lowerer<'_> {
         let nnf = self.nnf(rule, expr, false);
         self.could_fail_here();
         let nnf = nnf?;
-        let alts = match dnf(nnf) {
-            Some(alts) => alts,
-            None => {
-                let at = rule.loc;
-                self.error(
+        let Some(alts) = dnf(nnf) else {
+            let at = rule.loc;
+            self.error(
                     at,
                     format!(
                         "the condition of `{}` is too complex: it expands to more than {MAX_ALTERNATIVES} alternatives",
@@ -360,8 +363,7 @@ impl Lowerer<'_> {
                     ),
                     Some("split it into several rules".to_owned()),
                 );
-                return Err(Reported);
-            }
+            return Err(Reported);
         };
         let alts = simplify(alts);
         if alts.iter().any(Vec::is_empty) {
@@ -394,10 +396,10 @@ impl Lowerer<'_> {
                     return Err(Reported);
                 }
                 // De Morgan: a negated `&&` is an `||` of negations.
-                if matches!(e, Expr::And(_)) != negate {
-                    Nnf::And(out)
-                } else {
+                if matches!(e, Expr::And(_)) == negate {
                     Nnf::Or(out)
+                } else {
+                    Nnf::And(out)
                 }
             }
             Expr::Cmp(c) => {
@@ -776,7 +778,7 @@ fn simplify(alts: Vec<Vec<ArgCmp>>) -> Vec<Vec<ArgCmp>> {
         let mut kept: Vec<ArgCmp> = Vec::new();
         for c in alt {
             match constant_truth(&c) {
-                Some(true) => continue,
+                Some(true) => {}
                 Some(false) => continue 'alts,
                 None => {
                     if !kept.contains(&c) {

@@ -19,7 +19,7 @@
 //!   is still caught, as an unknown key.
 //! - A syscall listed twice in one table is an error; the same syscall in
 //!   `[base]` and in a cap, or in two caps, is fine.
-//! - Cap names are SCREAMING_SNAKE_CASE Rust identifiers (`[A-Z][A-Z0-9_]*`),
+//! - Cap names are `SCREAMING_SNAKE_CASE` Rust identifiers (`[A-Z][A-Z0-9_]*`),
 //!   because they become the names of constants.
 //! - A name is a syscall if at least one supported architecture has it.
 //! - After TOML syntax errors the tree is only a guess, so only the syntax
@@ -57,6 +57,11 @@ pub const ACTION_NAMES: [&str; 5] = ["kill-process", "kill-thread", "trap", "log
 ///
 /// Syscall names are checked against the generated tables of every supported
 /// architecture. Errors come sorted by position.
+///
+/// # Errors
+///
+/// Every problem found (TOML syntax, structure, unknown or repeated names),
+/// sorted by position, when the policy cannot be used.
 pub fn parse_policy(source: &str) -> Result<Policy, Vec<Diagnostic>> {
     match parse_policy_partial(source) {
         (Some(policy), diags) if diags.is_empty() => Ok(policy),
@@ -320,7 +325,7 @@ impl Checker<'_, '_> {
             return Vec::new();
         };
         let mut list: Vec<Rule> = Vec::new();
-        for item in items.iter() {
+        for item in items {
             let start = item.span().start;
             let DeValue::String(text) = item.get_ref() else {
                 let help = if item.get_ref().is_integer() {
@@ -725,6 +730,7 @@ fn describe(value: &DeValue<'_>) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
 
     const NAMES: &[&str] = &[
         "clone",
@@ -988,7 +994,7 @@ mod tests {
         let policy = |n: usize| {
             let mut src = String::from("[base]\nallow = []\n");
             for i in 0..n {
-                src.push_str(&format!("[cap.C{i}]\n"));
+                writeln!(src, "[cap.C{i}]").unwrap();
             }
             src
         };
@@ -1027,7 +1033,10 @@ mod tests {
 
     #[test]
     fn caps_the_number_of_syntax_errors() {
-        let src: String = (0..30).map(|i| format!("k{i} = \n")).collect();
+        let src: String = (0..30).fold(String::new(), |mut s, i| {
+            writeln!(s, "k{i} = ").unwrap();
+            s
+        });
         let errs = errors(&src);
         assert_eq!(errs.len(), MAX_SYNTAX_ERRORS + 1);
         assert!(errs[MAX_SYNTAX_ERRORS].contains("more TOML syntax errors from here on"));
@@ -1098,7 +1107,7 @@ mod tests {
             "[[base]]\n[[cap]]",
         ]
         .iter()
-        .map(|s| s.to_string())
+        .map(|s| (*s).to_string())
         .chain([deep_array, deep_table, long_header, binary])
         .collect();
         for input in &inputs {

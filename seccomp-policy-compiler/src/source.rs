@@ -7,6 +7,8 @@ use crate::diag::{loc_at, Diagnostic};
 
 /// Reads the policy file at `path`, which the user wrote as `display`.
 ///
+/// # Errors
+///
 /// A file that is missing, unreadable or not UTF-8 is an error naming `display`.
 pub fn read_policy(path: &Path, display: &str) -> Result<String, Diagnostic> {
     let bytes = std::fs::read(path).map_err(|err| {

@@ -283,16 +283,16 @@ const fn same_target(a: Target, b: Target) -> bool {
 const NO_WORD: u32 = u32::MAX;
 
 /// The joined sets and a cursor per set, read in ascending number order.
-struct Sets<'s, 'a> {
+struct Walk<'s, 'a> {
     sets: &'s [RuleSet<'a>],
     /// Per set, the first `allow` index and the first `rules` index not passed.
     allow_at: [usize; MAX_SETS],
     rule_at: [usize; MAX_SETS],
 }
 
-impl<'s, 'a> Sets<'s, 'a> {
+impl<'s, 'a> Walk<'s, 'a> {
     const fn new(sets: &'s [RuleSet<'a>]) -> Self {
-        Sets {
+        Walk {
             sets,
             allow_at: [0; MAX_SETS],
             rule_at: [0; MAX_SETS],
@@ -312,7 +312,7 @@ impl<'s, 'a> Sets<'s, 'a> {
             }
             self.allow_at[i] = c;
             if c < set.allow.len() {
-                best = min_some(best, set.allow[c]);
+                best = Some(min_of(best, set.allow[c]));
             }
             let mut c = self.rule_at[i];
             while c < set.rules.len() && (set.rules[c].nr as u64) < x {
@@ -320,7 +320,7 @@ impl<'s, 'a> Sets<'s, 'a> {
             }
             self.rule_at[i] = c;
             if c < set.rules.len() {
-                best = min_some(best, set.rules[c].nr);
+                best = Some(min_of(best, set.rules[c].nr));
             }
             i += 1;
         }
@@ -328,10 +328,11 @@ impl<'s, 'a> Sets<'s, 'a> {
     }
 }
 
-const fn min_some(best: Option<u32>, v: u32) -> Option<u32> {
+/// The smaller of `best` (if any) and `v`.
+const fn min_of(best: Option<u32>, v: u32) -> u32 {
     match best {
-        Some(b) if b <= v => Some(b),
-        _ => Some(v),
+        Some(b) if b <= v => b,
+        _ => v,
     }
 }
 
@@ -841,10 +842,9 @@ impl<const N: usize> Emitter<N> {
 
     /// The block of a number whose verdict depends on its arguments.
     const fn block(&mut self, sets: &[RuleSet<'_>], nr: u32) -> Target {
-        let mut rules = match number_rules(sets, nr, self.default) {
-            Ok(Some(rules)) => rules,
-            // Checked when the number was classified.
-            _ => return Target::Ret(Action::Allow),
+        // Checked when the number was classified: it has conditioned rules.
+        let Ok(Some(mut rules)) = number_rules(sets, nr, self.default) else {
+            return Target::Ret(Action::Allow);
         };
         // Non-allow rules, latest first, so the earliest is written last and
         // tested first.
@@ -922,12 +922,16 @@ const fn ret(k: u32) -> SockFilter {
 /// [`Rule::order`] decides; otherwise `default`. Calls from another
 /// architecture get `default`. See the [module docs](self) for the program.
 ///
-/// Errors: [`BuildError::Unsorted`] for a set not sorted by number,
+/// It never allocates and never panics; [`capacity_for`] gives a
+/// sufficient `N`.
+///
+/// # Errors
+///
+/// [`BuildError::Unsorted`] for a set not sorted by number,
 /// [`BuildError::TooManySets`] past [`MAX_SETS`] sets,
 /// [`BuildError::TooManyRules`], [`BuildError::BadComparison`],
 /// [`BuildError::TooLong`] past [`BPF_MAXINSNS`] instructions and
-/// [`BuildError::BufferTooSmall`] past `N`. It never allocates and never
-/// panics; [`capacity_for`] gives a sufficient `N`.
+/// [`BuildError::BufferTooSmall`] past `N`.
 pub const fn build<const N: usize>(
     arch: Arch,
     sets: &[RuleSet<'_>],
@@ -957,7 +961,7 @@ pub const fn build<const N: usize>(
     }
 
     let mut iv = Intervals::<N>::new();
-    let mut walk = Sets::new(sets);
+    let mut walk = Walk::new(sets);
     let mut next = 0u64;
     while let Some(nr) = walk.next_at_least(next) {
         let leaf = match classify(sets, nr, default) {
@@ -1297,6 +1301,54 @@ mod tests {
         assert_eq!(
             BuildError::Unsorted.to_string(),
             "a rule set's numbers or rules are not sorted by number"
+        );
+        let cases = [
+            (
+                BuildError::TooLong { needed: 5000 },
+                "seccomp filter too long: more than BPF_MAXINSNS (4096) instructions",
+            ),
+            (
+                BuildError::BufferTooSmall {
+                    needed: 9,
+                    capacity: 6,
+                },
+                "seccomp filter does not fit the program buffer: raise its capacity (see capacity_for)",
+            ),
+            (
+                BuildError::TooManySets,
+                "too many rule sets: at most MAX_SETS (66) can be joined",
+            ),
+            (
+                BuildError::TooManyRules { nr: 16 },
+                "too many conditioned rules for one syscall: at most MAX_RULES_PER_NUMBER (32)",
+            ),
+            (
+                BuildError::BadComparison { nr: 1 },
+                "a rule compares an argument past args[5], or with a width other than 16, 32 or 64 bits",
+            ),
+        ];
+        for (e, message) in cases {
+            assert_eq!(e.message(), message);
+        }
+        assert_eq!(
+            BuildError::BufferTooSmall {
+                needed: 9,
+                capacity: 6
+            }
+            .to_string(),
+            "seccomp filter needs 9 instructions or more but the program buffer holds 6"
+        );
+        assert_eq!(
+            BuildError::TooManySets.to_string(),
+            "too many rule sets: at most MAX_SETS (66) can be joined"
+        );
+        assert_eq!(
+            BuildError::TooManyRules { nr: 16 }.to_string(),
+            "syscall 16 has more than 32 conditioned rules"
+        );
+        assert_eq!(
+            BuildError::BadComparison { nr: 1 }.to_string(),
+            "a rule for syscall 1 compares an argument past args[5], or with a width other than 16, 32 or 64 bits"
         );
     }
 

@@ -146,7 +146,11 @@ impl<'a> Policy<'a> {
     }
 
     /// The cap mask for a list of cap names, e.g. from a command line.
-    /// Repeated names are fine; the first unknown name is an error.
+    /// Repeated names are fine.
+    ///
+    /// # Errors
+    ///
+    /// The first name the policy does not define.
     pub fn cap_bits<I, S>(&self, names: I) -> Result<u64, UnknownCap<'a, S>>
     where
         I: IntoIterator<Item = S>,
@@ -245,8 +249,12 @@ impl<'a> ArchPolicy<'a> {
     /// set; any call no rule decides gets `default`.
     ///
     /// A `const fn` that neither allocates nor panics: usable for a
-    /// `static` and between `fork` and `exec`. See
-    /// [`build`] for the program and the errors.
+    /// `static` and between `fork` and `exec`. See [`build`] for the
+    /// program.
+    ///
+    /// # Errors
+    ///
+    /// As [`build`]'s.
     pub const fn program<const N: usize>(
         &self,
         caps: u64,

@@ -113,6 +113,7 @@ pub enum CmpOp {
 
 impl CmpOp {
     /// The comparison that holds exactly when this one does not.
+    #[must_use]
     pub const fn negate(self) -> CmpOp {
         match self {
             CmpOp::Eq => CmpOp::Ne,

@@ -254,6 +254,10 @@ fn allowed_opcode(code: u16) -> bool {
 }
 
 /// Checks `prog` as the kernel does when a seccomp filter is installed.
+///
+/// # Errors
+///
+/// The first rule of the kernel's checker that `prog` breaks.
 pub fn check(prog: &[SockFilter]) -> Result<(), CheckError> {
     let len = prog.len();
     if len == 0 {
@@ -384,6 +388,11 @@ impl core::error::Error for RunError {}
 /// It does not call [`check`] (so it stays cheap for exhaustive sweeps) but
 /// stops with a [`RunError`] on anything `check` refuses that the path
 /// meets; a scratch cell not written yet reads as 0.
+///
+/// # Errors
+///
+/// The path runs off the end of `prog` or meets an instruction the kernel
+/// would not accept.
 pub fn run(prog: &[SockFilter], data: &SeccompData) -> Result<Run, RunError> {
     let bytes = data.to_bytes();
     let mut a: u32 = 0;
@@ -881,7 +890,61 @@ mod tests {
             run(&[st(div, 0)], &d),
             Err(RunError::Invalid { pc: 0, code: div })
         );
-        assert!(!CheckError::Empty.to_string().is_empty());
-        assert!(!RunError::OutOfBounds { pc: 0 }.to_string().is_empty());
+    }
+
+    #[test]
+    fn error_texts_name_the_fault() {
+        let check = [
+            (CheckError::Empty, "empty program"),
+            (
+                CheckError::TooLong { len: 4097 },
+                "4097 instructions, more than 4096",
+            ),
+            (
+                CheckError::BadOpcode { pc: 3, code: 0xc4 },
+                "instruction 3: opcode 0x00c4 not allowed in seccomp",
+            ),
+            (
+                CheckError::BadLoad { pc: 1, k: 66 },
+                "instruction 1: load at offset 66 is unaligned or outside seccomp_data",
+            ),
+            (
+                CheckError::DivisionByZero { pc: 2 },
+                "instruction 2: division by constant zero",
+            ),
+            (
+                CheckError::BadShift { pc: 4, k: 32 },
+                "instruction 4: shift by 32",
+            ),
+            (
+                CheckError::BadMemIndex { pc: 5, k: 16 },
+                "instruction 5: scratch memory index 16 out of range",
+            ),
+            (
+                CheckError::JumpOutOfRange { pc: 6 },
+                "instruction 6: jump past the end of the program",
+            ),
+            (
+                CheckError::NoFinalRet,
+                "the last instruction is not a return",
+            ),
+            (
+                CheckError::ReadBeforeWrite { pc: 7, k: 2 },
+                "instruction 7: scratch cell M[2] may be read before it is written",
+            ),
+        ];
+        for (e, text) in check {
+            assert_eq!(e.to_string(), text, "{e:?}");
+        }
+        let run = [
+            (RunError::OutOfBounds { pc: 9 }, "ran off the program at 9"),
+            (
+                RunError::Invalid { pc: 0, code: 0x30 },
+                "instruction 0: invalid instruction 0x0030",
+            ),
+        ];
+        for (e, text) in run {
+            assert_eq!(e.to_string(), text, "{e:?}");
+        }
     }
 }

@@ -70,7 +70,7 @@ fn manifest_dir() -> Option<PathBuf> {
 pub fn internal_error(panic: &(dyn std::any::Any + Send)) -> TokenStream {
     let what = panic
         .downcast_ref::<&str>()
-        .map(|s| s.to_string())
+        .map(ToString::to_string)
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_string());
     syn::Error::new(

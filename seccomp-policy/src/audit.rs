@@ -77,7 +77,12 @@ pub fn parse_record(line: &str) -> Option<DeniedCall> {
 /// the kernel log (`/dev/kmsg`).
 ///
 /// `Ok(None)` when the log has no such record (see the [module docs](self) for
-/// why that can happen); `Err` when the log cannot be read.
+/// why that can happen).
+///
+/// # Errors
+///
+/// The log cannot be opened or read (reading it needs root, or
+/// `kernel.dmesg_restrict = 0`).
 pub fn find_denied_call(pid: u32) -> io::Result<Option<DeniedCall>> {
     let mut kmsg = File::options()
         .read(true)
@@ -100,8 +105,8 @@ pub fn find_denied_call(pid: u32) -> io::Result<Option<DeniedCall>> {
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
             // Records overwritten while reading: go on with the next one.
-            Err(e) if e.raw_os_error() == Some(libc::EPIPE) => continue,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.raw_os_error() == Some(libc::EPIPE) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
     }

@@ -255,6 +255,7 @@ impl Install {
     /// thread of the process, atomically, or to none and fail with
     /// [`InstallError::Tsync`]. Without it only the calling thread (and
     /// threads it creates later) is filtered.
+    #[must_use]
     pub const fn tsync(self, on: bool) -> Install {
         self.flag(libc::SECCOMP_FILTER_FLAG_TSYNC, on)
     }
@@ -263,6 +264,7 @@ impl Install {
     /// it unless the caller has `CAP_SYS_ADMIN`; it also makes `execve`
     /// ignore set-user-ID bits and file capabilities, so a filtered process
     /// cannot gain privileges. It is inherited and cannot be unset.
+    #[must_use]
     pub const fn no_new_privs(mut self, on: bool) -> Install {
         self.no_new_privs = on;
         self
@@ -271,6 +273,7 @@ impl Install {
     /// `SECCOMP_FILTER_FLAG_LOG` (default off, Linux 4.14): log every action
     /// other than `SECCOMP_RET_ALLOW` to the audit log, subject to
     /// `/proc/sys/kernel/seccomp/actions_logged`.
+    #[must_use]
     pub const fn log(self, on: bool) -> Install {
         self.flag(libc::SECCOMP_FILTER_FLAG_LOG, on)
     }
@@ -278,6 +281,7 @@ impl Install {
     /// `SECCOMP_FILTER_FLAG_SPEC_ALLOW` (default off, Linux 4.17): do not
     /// turn on the speculative store bypass mitigation that attaching a
     /// filter otherwise enables.
+    #[must_use]
     pub const fn spec_allow(self, on: bool) -> Install {
         self.flag(libc::SECCOMP_FILTER_FLAG_SPEC_ALLOW, on)
     }
@@ -295,6 +299,12 @@ impl Install {
     /// Attaches `prog` to the calling thread (to every thread with TSYNC).
     ///
     /// Async-signal-safe: allocates nothing, takes no lock, never panics.
+    ///
+    /// # Errors
+    ///
+    /// [`InstallError`]: `prog` empty or longer than the kernel accepts
+    /// (before any system call), `prctl` or `seccomp` refused (with the
+    /// errno), or another thread that TSYNC could not synchronize.
     pub fn apply(&self, prog: &[SockFilter]) -> Result<(), InstallError> {
         if prog.is_empty() {
             return Err(InstallError::EmptyProgram);
@@ -331,7 +341,7 @@ impl Install {
                 libc::SYS_seccomp,
                 libc::SECCOMP_SET_MODE_FILTER as libc::c_ulong,
                 self.flags,
-                &fprog as *const libc::sock_fprog,
+                &raw const fprog,
             )
         };
         match r {
@@ -352,6 +362,10 @@ impl Install {
 ///
 /// Async-signal-safe: allocates nothing, takes no lock, never panics, so it
 /// may run between `fork` and `exec`.
+///
+/// # Errors
+///
+/// As [`Install::apply`].
 pub fn apply(prog: &[SockFilter]) -> Result<(), InstallError> {
     Install::new().apply(prog)
 }
@@ -370,7 +384,7 @@ mod tests {
     #[test]
     fn refused_before_any_system_call() {
         assert_eq!(apply(&[]), Err(InstallError::EmptyProgram));
-        let long = [SockFilter::stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW); BPF_MAXINSNS + 1];
+        let long = vec![SockFilter::stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW); BPF_MAXINSNS + 1];
         assert_eq!(apply(&long), Err(InstallError::TooLong { len: 4097 }));
         assert_eq!(InstallError::EmptyProgram.errno(), Errno(libc::EINVAL));
     }

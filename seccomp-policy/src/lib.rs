@@ -41,7 +41,6 @@
 //! [`install`] and [`spawn`] (run time); [`audit`] (which call a filter
 //! denied, from the kernel log); `sim` (feature `sim`: a seccomp BPF
 //! interpreter for tests and tools).
-#![warn(missing_docs)]
 
 #[cfg(feature = "sim")]
 pub use seccomp_policy_core::sim;

@@ -8,6 +8,10 @@ use core::fmt;
 use crate::policy::Policy;
 
 /// The cap names of `bits` joined by `|`, or `none`.
+///
+/// # Errors
+///
+/// Those of the formatter.
 pub fn fmt_caps(bits: u64, policy: &Policy<'static>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     if bits == 0 {
         return f.write_str("none");

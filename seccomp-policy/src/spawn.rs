@@ -86,6 +86,11 @@ impl From<BuildError> for SpawnProgramError {
 /// A `const fn` that neither allocates nor panics. Size `N` with
 /// [`ArchPolicy::capacity`](crate::policy::ArchPolicy::capacity)`(1)`, or use
 /// [`BPF_MAXINSNS`], which always suffices.
+///
+/// # Errors
+///
+/// The policy has no tables for the native architecture, or the builder
+/// refused ([`SpawnProgramError`]).
 pub const fn spawn_program<const N: usize>(
     policy: &Policy<'_>,
     caps: u64,
@@ -123,10 +128,18 @@ pub trait CommandExt {
     /// parent, with the policy's default action for calls no rule decides,
     /// and installs it in the child as [`seccomp`](CommandExt::seccomp)
     /// does. `execve` is allowed so the command can start.
+    ///
+    /// # Errors
+    ///
+    /// As [`spawn_program`]; nothing is set on the command then.
     fn sandbox(&mut self, policy: &Policy<'_>, caps: u64) -> Result<&mut Self, SpawnProgramError>;
 
     /// Like [`sandbox`](CommandExt::sandbox), with the harness's own default
     /// action instead of the policy's (an errno instead of a kill, say).
+    ///
+    /// # Errors
+    ///
+    /// As [`spawn_program`]; nothing is set on the command then.
     fn sandbox_with_default(
         &mut self,
         policy: &Policy<'_>,

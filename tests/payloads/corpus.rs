@@ -213,7 +213,7 @@ impl Reader<'_> {
         let doc = doc.get_ref();
         let mut family = None;
         let mut list = None;
-        for (key, value) in doc.iter() {
+        for (key, value) in doc {
             match key.get_ref().as_ref() {
                 "family" => family = self.string(value),
                 "payload" => list = Some(value),
@@ -245,7 +245,7 @@ impl Reader<'_> {
             return None;
         };
         let errors_before = self.errors.len();
-        for (key, _) in table.iter() {
+        for (key, _) in table {
             if !PAYLOAD_KEYS.contains(&key.get_ref().as_ref()) {
                 self.error(
                     key.span().start,
@@ -336,7 +336,7 @@ impl Reader<'_> {
         if let Some(w) = get("without") {
             match w.get_ref().as_table() {
                 Some(t) => {
-                    for (cap, spec) in t.iter() {
+                    for (cap, spec) in t {
                         let cap = cap.get_ref().to_string();
                         if !needs.contains(&cap) {
                             self.error(
@@ -413,7 +413,7 @@ impl Reader<'_> {
             r.says = self.strings(v);
         }
         if only {
-            for (key, v) in table.iter() {
+            for (key, v) in table {
                 if !["refused", "refused_says"].contains(&key.get_ref().as_ref()) {
                     self.error(
                         v.span().start,

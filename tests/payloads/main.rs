@@ -148,11 +148,15 @@ fn scratch_root() -> PathBuf {
 
 /// How one run of a payload ended.
 pub struct Ran {
+    /// How the process ended.
     pub outcome: Outcome,
+    /// What it wrote to standard output.
     pub stdout: String,
+    /// What it wrote to standard error.
     pub stderr: String,
     /// The call the kernel logged when the process was killed by SIGSYS.
     pub denied: Option<String>,
+    /// Whether the run was stopped at its time limit.
     pub timed_out: bool,
     /// The directory it ran in (removed after the run).
     pub dir: PathBuf,
@@ -200,6 +204,10 @@ static RUNS: AtomicUsize = AtomicUsize::new(0);
 
 /// Runs `p` with `prefix` before its command (for strace) and, when `caps`
 /// is set, under the shipped policy with those caps.
+///
+/// # Errors
+///
+/// What kept the payload from running (its files, the sandbox, the pipes).
 pub fn run(p: &Payload, ctx: &Context, caps: Option<u64>, prefix: &[&str]) -> Result<Ran, String> {
     let n = RUNS.fetch_add(1, Ordering::Relaxed);
     let dir = ctx.root.join(format!("{n:03}-{}", p.name));
@@ -230,7 +238,7 @@ fn run_in(
     }
     let words: Vec<String> = prefix
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .chain(p.run.iter().map(|a| ctx.fill(a, dir)))
         .collect();
     let mut cmd = Command::new(&words[0]);
@@ -394,6 +402,10 @@ pub fn output_problem(p: &Payload, ctx: &Context, ran: &Ran) -> Option<String> {
 }
 
 /// Whether `ran` is what `p` must do, or what is wrong.
+///
+/// # Errors
+///
+/// How `ran` differs from what `p` expects, to print.
 pub fn verdict(p: &Payload, ctx: &Context, ran: &Ran) -> Result<(), String> {
     if ran.timed_out || ran.outcome != Outcome::Exited(p.status) {
         let words = ran.last_words();
@@ -501,7 +513,7 @@ fn check_all(payloads: &[Payload], ctx: &Context) -> ExitCode {
     let without: Mutex<BTreeMap<(usize, String), Result<String, String>>> =
         Mutex::new(BTreeMap::new());
     let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
+        .map_or(2, std::num::NonZero::get)
         .clamp(1, 8);
     std::thread::scope(|s| {
         for _ in 0..workers {

@@ -50,7 +50,7 @@ impl PolicyNames {
             .unwrap_or_default();
         let mut caps = BTreeMap::new();
         if let Some(c) = doc.get("cap").and_then(|c| c.get_ref().as_table()) {
-            for (name, t) in c.iter() {
+            for (name, t) in c {
                 caps.insert(name.get_ref().to_string(), names(t.get_ref()));
             }
         }
@@ -111,7 +111,7 @@ pub fn run_all(payloads: &[Payload], ctx: &Context) -> ExitCode {
     }
     let next = AtomicUsize::new(0);
     let results: Mutex<BTreeMap<usize, Result<Traced, String>>> = Mutex::new(BTreeMap::new());
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| {

@@ -23,6 +23,8 @@ use seccomp_policy_core::Arch;
 
 mod source;
 
+// Generated tables keep the kernel headers' spelling of each value.
+#[allow(clippy::unreadable_literal)]
 mod constants {
     pub(super) mod aarch64;
     pub(super) mod arm;
@@ -532,7 +534,7 @@ mod tests {
     fn known_constants() {
         // O_DIRECTORY: asm-generic/fcntl.h 00200000; arm, arm64 and powerpc
         // define 040000 in their asm/fcntl.h.
-        assert_eq!(constant(Arch::X86_64, "O_DIRECTORY"), Some(0o200000));
+        assert_eq!(constant(Arch::X86_64, "O_DIRECTORY"), Some(0o200_000));
         assert_eq!(constant(Arch::Arm, "O_DIRECTORY"), Some(0o40000));
         assert_eq!(constant(Arch::Aarch64, "O_DIRECTORY"), Some(0o40000));
         assert_eq!(constant(Arch::Ppc64le, "O_DIRECTORY"), Some(0o40000));
