@@ -10,7 +10,10 @@
 //! - [`policy`]: the const tables the `seccomp_policy!` macro emits, and the
 //!   selection of a cap set's numbers for the builder.
 //! - `sim` (feature `sim`): a seccomp BPF interpreter and verifier with the
-//!   kernel's rules, for tests and tools.
+//!   kernel's rules, for tests and tools; it can report the path a call
+//!   takes (`sim::run_traced`).
+//! - `disasm` (feature `sim`): a disassembler that prints a program one
+//!   instruction a line, with jump targets and what each test means.
 //!
 //! Users normally depend on the `seccomp-policy` crate, which re-exports all
 //! of this beside the macro and the run-time installer.
@@ -20,6 +23,8 @@
 pub mod arch;
 pub mod bpf;
 pub mod builder;
+#[cfg(any(test, feature = "sim"))]
+pub mod disasm;
 pub mod policy;
 pub mod rule;
 #[cfg(any(test, feature = "sim"))]
