@@ -39,6 +39,7 @@
 pub mod diag;
 pub mod expr;
 pub mod facts;
+pub mod json;
 pub mod lower;
 pub mod model;
 pub mod parse;

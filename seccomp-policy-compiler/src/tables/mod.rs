@@ -67,6 +67,19 @@ pub fn lookup(arch: &ArchTable, name: &str) -> Option<u32> {
         .map(|i| arch.syscalls[i].1)
 }
 
+/// The name of syscall number `nr` on `arch`, if it has one. Where two
+/// names share a number (arm's `sync_file_range2` is
+/// `arm_sync_file_range`), the one sorting first is given, as the macro's
+/// `syscall_name` does.
+pub fn name_of(arch: Arch, nr: u32) -> Option<&'static str> {
+    table(arch)
+        .syscalls
+        .iter()
+        .filter(|(_, n)| *n == nr)
+        .map(|(name, _)| *name)
+        .min()
+}
+
 /// Every syscall name known on at least one architecture, sorted and
 /// without duplicates (the candidates for "did you mean" suggestions).
 /// Computed once.
@@ -144,6 +157,18 @@ mod tests {
         let mips = &ARCHES[8];
         assert_eq!(lookup(mips, "read"), Some(5000));
         assert_eq!(lookup(mips, "Linux"), None);
+    }
+
+    #[test]
+    fn numbers_to_names() {
+        assert_eq!(name_of(Arch::X86_64, 0), Some("read"));
+        assert_eq!(name_of(Arch::Arm, 341), Some("arm_sync_file_range"));
+        assert_eq!(name_of(Arch::X86_64, 100_000), None);
+        for a in ARCHES {
+            for &(name, nr) in a.syscalls {
+                assert_eq!(lookup(a, name_of(a.arch, nr).unwrap()), Some(nr));
+            }
+        }
     }
 
     #[test]
