@@ -36,10 +36,12 @@
 //! parameters, constants, errno numbers per architecture).
 #![warn(missing_docs)]
 
+pub mod argset;
 pub mod diag;
 pub mod expr;
 pub mod facts;
 pub mod json;
+pub mod lint;
 pub mod lower;
 pub mod model;
 pub mod parse;

@@ -165,7 +165,7 @@ mod tests {
         assert_eq!(name_of(Arch::Arm, 341), Some("arm_sync_file_range"));
         assert_eq!(name_of(Arch::X86_64, 100_000), None);
         for a in ARCHES {
-            for &(name, nr) in a.syscalls {
+            for &(_, nr) in a.syscalls {
                 assert_eq!(lookup(a, name_of(a.arch, nr).unwrap()), Some(nr));
             }
         }
