@@ -31,9 +31,12 @@
 //!
 //! Modules: [`source`] (reading the file), [`parse`] (TOML to a checked
 //! [`model::Policy`]), [`expr`] (the rule strings' syntax), [`diag`]
-//! (diagnostics), [`suggest`] ("did you mean"), [`lower`] (to each
-//! architecture's rule IR), [`tables`] and [`facts`] (syscall numbers,
-//! parameters, constants, errno numbers per architecture).
+//! (diagnostics, plain, with source snippets, or as JSON), [`suggest`]
+//! ("did you mean"), [`lower`] (to each architecture's rule IR),
+//! [`tables`] and [`facts`] (syscall numbers, parameters, constants, errno
+//! numbers per architecture), [`lint`] (checks that are not errors),
+//! [`argset`] (argument values as masked cubes), [`oci`] (OCI seccomp
+//! profiles), [`json`] (string escaping).
 #![warn(missing_docs)]
 
 pub mod argset;
@@ -44,6 +47,7 @@ pub mod json;
 pub mod lint;
 pub mod lower;
 pub mod model;
+pub mod oci;
 pub mod parse;
 pub mod source;
 pub mod suggest;
