@@ -115,7 +115,7 @@ pub const FAMILIES: &[Family] = &[
         pick: Pick::FirstThatExists,
     },
     Family {
-        call: "rename(3), renameat(3)",
+        call: "rename(3) and renameat(3)",
         members: &["rename", "renameat", "renameat2"],
         source: "glibc sysdeps/unix/sysv/linux/rename.c and musl src/stdio/rename.c: `rename`, \
                  else `renameat`, else `renameat2`; glibc renameat.c: `renameat`, else `renameat2`",
@@ -136,7 +136,7 @@ pub const FAMILIES: &[Family] = &[
         pick: Pick::Any,
     },
     Family {
-        call: "stat(3), lstat(3), fstat(3), fstatat(3)",
+        call: "stat(3), lstat(3), fstat(3) and fstatat(3)",
         members: &["stat", "lstat", "fstat", "newfstatat", "fstatat64", "statx"],
         source: "glibc sysdeps/unix/sysv/linux/fstatat64.c: `statx` on some 32-bit \
                  architectures, else `newfstatat` or `fstatat64`, through which stat, lstat and \
@@ -188,7 +188,7 @@ pub const FAMILIES: &[Family] = &[
         pick: Pick::Any,
     },
     Family {
-        call: "access(2), faccessat(2)",
+        call: "access(2) and faccessat(2)",
         members: &["access", "faccessat", "faccessat2"],
         source: "glibc sysdeps/unix/sysv/linux/access.c: `access` where the architecture has \
                  it, else `faccessat`; faccessat.c: `faccessat2` first, `faccessat` after ENOSYS",
@@ -237,7 +237,7 @@ pub const FAMILIES: &[Family] = &[
         pick: Pick::FirstThatExists,
     },
     Family {
-        call: "fork(2), vfork(2), posix_spawn(3), pthread_create(3)",
+        call: "fork(2), vfork(2), posix_spawn(3) and pthread_create(3)",
         members: &["fork", "vfork", "clone", "clone3"],
         source: "glibc sysdeps/unix/sysv/linux/arch-fork.h: fork() makes `clone`; \
                  x86_64/vfork.S: `vfork`; posix_spawn and pthread_create: `clone3` first, \
@@ -375,9 +375,10 @@ fn split_families(compiled: &Compiled, out: &mut Vec<Lint>) {
                 list(&allowed, "and"),
                 list(&missing_q, "or"),
                 family.call,
-                match family.pick {
-                    Pick::FirstThatExists => "makes",
-                    Pick::Any => "can make",
+                match (family.pick, family.call.contains(" and ")) {
+                    (Pick::FirstThatExists, false) => "makes",
+                    (Pick::FirstThatExists, true) => "make",
+                    (Pick::Any, _) => "can make",
                 },
                 list(&arch_names, "and"),
             );
