@@ -480,12 +480,14 @@ fn simulate(o: &Options) -> Result<(), Failure> {
             Some(v) => v,
             None => match seccomp_policy_compiler::facts::constant(arch, text) {
                 Some(c) => c as u64,
-                None => return Err(usage(
-                    Sub::Simulate,
-                    format!(
+                None => {
+                    return Err(usage(
+                        Sub::Simulate,
+                        format!(
                         "argument `{text}` is neither an integer nor a constant known on {arch}"
                     ),
-                )),
+                    ))
+                }
             },
         };
     }
