@@ -28,6 +28,9 @@
 //!   leave the constant's prefix (see [`crate::argset`]). A 64-bit
 //!   comparison is written as it is (`SCMP_CMP_NE`, `SCMP_CMP_LT`, ...).
 //! - An entry whose action is the default is left out, as runtimes skip it.
+//! - On x86, ppc64le and s390x libseccomp also adds a rule for a socket or
+//!   SysV IPC call to `socketcall`/`ipc`, where it cannot check arguments:
+//!   a condition on such a call is refused there (see [`multiplexes`]).
 //!
 //! What a profile cannot say: the filter's answer to other architectures'
 //! calls and to x32 numbers is the runtime's bad-architecture action, not
@@ -44,6 +47,52 @@ use crate::json::string;
 use crate::lower::{ArchRules, LoweredRule, SetRules};
 use crate::tables;
 use crate::Compiled;
+
+/// The calls libseccomp also reaches through `socketcall(2)` and `ipc(2)`
+/// on the architectures that have them ([`multiplexes`]).
+pub const MULTIPLEXED: &[&str] = &[
+    "accept",
+    "accept4",
+    "bind",
+    "connect",
+    "getpeername",
+    "getsockname",
+    "getsockopt",
+    "listen",
+    "recv",
+    "recvfrom",
+    "recvmmsg",
+    "recvmsg",
+    "send",
+    "sendmmsg",
+    "sendmsg",
+    "sendto",
+    "setsockopt",
+    "shutdown",
+    "socket",
+    "socketpair",
+    "msgctl",
+    "msgget",
+    "msgrcv",
+    "msgsnd",
+    "semctl",
+    "semget",
+    "semop",
+    "semtimedop",
+    "shmat",
+    "shmctl",
+    "shmdt",
+    "shmget",
+];
+
+/// Whether libseccomp adds a rule for a [`MULTIPLEXED`] call to
+/// `socketcall`/`ipc` too on `arch` (x86, ppc64le, s390x). It cannot check
+/// the call's arguments there (they are in memory), so it adds that rule
+/// without the conditions, or fails when two rules of different actions
+/// meet there.
+pub fn multiplexes(arch: Arch) -> bool {
+    matches!(arch, Arch::X86 | Arch::Ppc64le | Arch::S390x)
+}
 
 /// The most entries one syscall may need; past it the export refuses.
 pub const MAX_ENTRIES_PER_SYSCALL: usize = 1024;
@@ -174,6 +223,25 @@ pub fn arch_entries(
             help: "simplify its conditions, or load the raw program (`--format bpf`) instead"
                 .to_owned(),
         })?;
+        if multiplexes(rules.arch)
+            && MULTIPLEXED.contains(&name)
+            && entries.iter().any(|e| !e.args.is_empty())
+        {
+            return Err(OciError {
+                message: format!(
+                    "`{name}` has conditions on {}, which libseccomp cannot keep there: it also \
+                     adds a rule for the call through `socketcall`/`ipc`, where it cannot check \
+                     arguments, so the profile would allow or refuse calls the policy does not \
+                     (or fail to load)",
+                    rules.arch
+                ),
+                help: format!(
+                    "export the program for {} instead (`--format bpf`), or a cap set without \
+                     conditions on `{name}`",
+                    rules.arch
+                ),
+            });
+        }
         if !entries.is_empty() {
             syscalls.insert(name, entries);
         }
@@ -627,6 +695,22 @@ mod tests {
         let c = compile("default = \"ENOSYS\"\n[base]\nallow = [\"read\"]\n").unwrap();
         let e = profile(&c, &[Arch::X86_64, Arch::Mips64el], 0, None).unwrap_err();
         assert!(e.message.starts_with("the default action differs"), "{e}");
+    }
+
+    #[test]
+    fn conditions_on_multiplexed_calls_are_refused_where_libseccomp_drops_them() {
+        let c = compile("[base]\nallow = [\"socket(family == AF_INET)\", \"connect\"]\n").unwrap();
+        for arch in [Arch::X86, Arch::Ppc64le, Arch::S390x] {
+            let e = profile(&c, &[arch], 0, None).unwrap_err();
+            assert!(
+                e.message
+                    .starts_with(&format!("`socket` has conditions on {arch}")),
+                "{e}"
+            );
+        }
+        assert!(profile(&c, &[Arch::X86_64], 0, None).is_ok());
+        let c = compile("[base]\nallow = [\"socket\"]\n").unwrap();
+        assert!(profile(&c, &[Arch::X86], 0, None).is_ok());
     }
 
     #[test]
