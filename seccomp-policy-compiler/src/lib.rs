@@ -39,6 +39,11 @@
 //! profiles), [`json`] (string escaping).
 #![warn(missing_docs)]
 
+/// The crate's README; its Rust examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;
+
 pub mod argset;
 pub mod diag;
 pub mod expr;

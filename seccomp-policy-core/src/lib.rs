@@ -20,6 +20,11 @@
 #![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 
+/// The crate's README; its Rust examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;
+
 pub mod arch;
 pub mod bpf;
 pub mod builder;

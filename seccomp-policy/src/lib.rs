@@ -43,6 +43,11 @@
 //! interpreter for tests and tools).
 #![warn(missing_docs)]
 
+/// The crate's README; its Rust examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;
+
 #[cfg(feature = "sim")]
 pub use seccomp_policy_core::sim;
 pub use seccomp_policy_core::{arch, bpf, builder, policy, rule};
