@@ -14,7 +14,6 @@
 //! ...
 //! 0010:  0x06 0x00 0x00 0x7fff0000  ret  #0x7fff0000                ; ALLOW
 //! ```
-//! ```
 //!
 //! The columns are those of libseccomp's `scmp_bpf_disasm` (line, opcode,
 //! `jt`, `jf`, `k`), then the instruction in `bpf_asm` syntax with both
