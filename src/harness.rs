@@ -1,6 +1,6 @@
 //! The harness of the test binaries whose tests need something the machine
 //! may lack (root, i386 emulation in the kernel, `/usr/bin/python3`, a
-//! readable kernel log).
+//! readable kernel log, tracefs, bubblewrap).
 //!
 //! libtest can only ignore a test when it is compiled; whether this machine
 //! has i386 emulation is known only when the test runs. These binaries set
@@ -146,6 +146,35 @@ pub mod require {
             Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => Ok(()),
             Ok(_) => Err(Skip::new(format!("{path} is not an executable file"))),
             Err(e) => Err(Skip::new(format!("no {path}: {e}"))),
+        }
+    }
+
+    /// bubblewrap is installed and may make the namespaces it needs here
+    /// (root, or unprivileged user namespaces): `bwrap --ro-bind / / true`
+    /// succeeds.
+    pub fn bubblewrap() -> Checked {
+        let out = std::process::Command::new("bwrap")
+            .args([
+                "--ro-bind",
+                "/",
+                "/",
+                "--dev",
+                "/dev",
+                "--proc",
+                "/proc",
+                "true",
+            ])
+            .stdin(std::process::Stdio::null())
+            .output();
+        match out {
+            Ok(o) if o.status.success() => Ok(()),
+            Ok(o) => Err(Skip::new(format!(
+                "bwrap cannot make its namespaces here: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            ))),
+            Err(e) => Err(Skip::new(format!(
+                "no bwrap (apt-get install bubblewrap): {e}"
+            ))),
         }
     }
 

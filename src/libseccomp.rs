@@ -38,6 +38,13 @@ extern "C" {
         ...
     ) -> c_int;
     fn seccomp_export_bpf(ctx: *const c_void, fd: c_int) -> c_int;
+    fn seccomp_rule_add_array(
+        ctx: *mut c_void,
+        action: u32,
+        syscall: c_int,
+        arg_cnt: c_uint,
+        arg_array: *const ScmpArgCmp,
+    ) -> c_int;
     fn seccomp_rule_add_exact_array(
         ctx: *mut c_void,
         action: u32,
@@ -555,5 +562,136 @@ impl Filter {
         } else {
             Err(rc)
         }
+    }
+}
+
+// OCI seccomp profiles, loaded the way runc loads them
+// (libcontainer/seccomp/seccomp_linux.go: `InitSeccomp` and `matchCall`).
+// Self-contained: its own declarations, used only by the OCI round trip.
+
+/// One argument condition of an OCI profile entry (`LinuxSeccompArg`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OciArg {
+    /// `index`.
+    pub index: u32,
+    /// `value` (the mask for `SCMP_CMP_MASKED_EQ`).
+    pub value: u64,
+    /// `valueTwo`.
+    pub value_two: u64,
+    /// `op`, e.g. `"SCMP_CMP_MASKED_EQ"`.
+    pub op: String,
+}
+
+/// One entry of an OCI profile's `syscalls` (`LinuxSyscall`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OciSyscall {
+    /// `names`.
+    pub names: Vec<String>,
+    /// `action`, e.g. `"SCMP_ACT_ERRNO"`.
+    pub action: String,
+    /// `errnoRet`.
+    pub errno_ret: Option<u32>,
+    /// `args`.
+    pub args: Vec<OciArg>,
+}
+
+/// What loading a profile did, for the test's report.
+#[derive(Debug, Default)]
+pub struct OciLoad {
+    /// Rules added.
+    pub rules: usize,
+    /// Names libseccomp could not resolve, which runc skips.
+    pub unknown_names: Vec<String>,
+    /// Entries skipped because their action is the default (as runc does).
+    pub default_entries: usize,
+}
+
+/// `SCMP_ACT_*` of a profile as libseccomp's action value; `None` for an
+/// action this binding does not know.
+pub fn oci_action(name: &str, errno_ret: Option<u32>) -> Option<u32> {
+    Some(match name {
+        "SCMP_ACT_KILL" | "SCMP_ACT_KILL_THREAD" => 0,
+        "SCMP_ACT_KILL_PROCESS" => 0x8000_0000,
+        "SCMP_ACT_TRAP" => 0x0003_0000,
+        // runc's default errno is EPERM.
+        "SCMP_ACT_ERRNO" => 0x0005_0000 | (errno_ret.unwrap_or(1) & 0xffff),
+        "SCMP_ACT_NOTIFY" => 0x7fc0_0000,
+        "SCMP_ACT_LOG" => 0x7ffc_0000,
+        "SCMP_ACT_ALLOW" => 0x7fff_0000,
+        _ => return None,
+    })
+}
+
+/// `enum scmp_compare` of an `SCMP_CMP_*` name.
+fn oci_op(name: &str) -> Option<c_int> {
+    Some(match name {
+        "SCMP_CMP_NE" => SCMP_CMP_NE,
+        "SCMP_CMP_LT" => SCMP_CMP_LT,
+        "SCMP_CMP_LE" => SCMP_CMP_LE,
+        "SCMP_CMP_EQ" => SCMP_CMP_EQ,
+        "SCMP_CMP_GE" => SCMP_CMP_GE,
+        "SCMP_CMP_GT" => SCMP_CMP_GT,
+        "SCMP_CMP_MASKED_EQ" => SCMP_CMP_MASKED_EQ,
+        _ => return None,
+    })
+}
+
+impl Filter {
+    /// Adds a profile's entries as runc does: an entry whose action is
+    /// `default` is skipped; each name is resolved as a native number or
+    /// pseudo-number (an unknown name is skipped); an entry without
+    /// arguments is one rule; with arguments on distinct indices, one rule
+    /// with all of them; otherwise one rule per argument. Above 32 entries
+    /// libseccomp's binary tree is enabled, as runc does. Rules go through
+    /// `seccomp_rule_add_array`, which translates them into the context's
+    /// architectures. Panics on an action or operator this binding does not
+    /// know, or when libseccomp refuses a rule.
+    pub fn add_oci_syscalls(&mut self, default: u32, syscalls: &[OciSyscall]) -> OciLoad {
+        let mut load = OciLoad::default();
+        if syscalls.len() > 32 {
+            self.attr(SCMP_FLTATR_CTL_OPTIMIZE, 2);
+        }
+        for s in syscalls {
+            let action = oci_action(&s.action, s.errno_ret)
+                .unwrap_or_else(|| panic!("unknown action {}", s.action));
+            if action == default {
+                load.default_entries += 1;
+                continue;
+            }
+            let conds: Vec<ScmpArgCmp> = s
+                .args
+                .iter()
+                .map(|a| ScmpArgCmp {
+                    arg: a.index,
+                    op: oci_op(&a.op).unwrap_or_else(|| panic!("unknown operator {}", a.op)),
+                    datum_a: a.value,
+                    datum_b: a.value_two,
+                })
+                .collect();
+            let mut indices: Vec<u32> = s.args.iter().map(|a| a.index).collect();
+            indices.sort_unstable();
+            let distinct = indices.windows(2).all(|w| w[0] != w[1]);
+            let groups: Vec<Vec<ScmpArgCmp>> = if conds.is_empty() || distinct {
+                vec![conds]
+            } else {
+                conds.into_iter().map(|c| vec![c]).collect()
+            };
+            for name in &s.names {
+                let nr = resolve_name(native_token(), name);
+                if nr == SCMP_ERROR {
+                    load.unknown_names.push(name.clone());
+                    continue;
+                }
+                for g in &groups {
+                    // SAFETY: a live context and an array of `g.len()` conditions.
+                    let rc = unsafe {
+                        seccomp_rule_add_array(self.ctx, action, nr, g.len() as c_uint, g.as_ptr())
+                    };
+                    assert_eq!(rc, 0, "libseccomp refused {name} {action:#x} {g:?}");
+                    load.rules += 1;
+                }
+            }
+        }
+        load
     }
 }

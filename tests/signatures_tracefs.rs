@@ -21,16 +21,14 @@
 //! signatures' source (Linux 6.1), so syscalls present on one side only are
 //! counted and listed, not failures.
 //!
-//! **Why the comparison is an ignored test.** tracefs is only readable by
-//! root and may need mounting (`mount -t tracefs nodev /sys/kernel/tracing`),
-//! and the rest of the suite runs as any user. A test that returned early
-//! without tracefs would pass without checking anything, so the comparison
-//! is `#[ignore]`d, which `cargo test` reports as such, and is run on purpose
-//! with `cargo test --test signatures_tracefs -- --ignored --nocapture`, as
-//! root; CI does that. Run that way, the environment is expected to have
-//! tracefs: the test mounts it if needed and fails, saying why, if it cannot.
+//! **Where it runs.** tracefs is only readable by root and may need
+//! mounting (`mount -t tracefs nodev /sys/kernel/tracing`), and the rest of
+//! the suite runs as any user. The comparison therefore goes through the
+//! suite's harness: without root, or where the kernel has no syscall
+//! tracepoints (`CONFIG_FTRACE_SYSCALLS`), it is reported as skipped with
+//! the reason and counted as such; as root (CI) it mounts tracefs if needed
+//! and runs. It only means something on x86_64, where it is built.
 //! The format-file parser is tested without tracefs below.
-#![cfg(all(target_os = "linux", target_arch = "x86_64"))]
 
 use std::collections::BTreeMap;
 use std::ffi::CString;
@@ -39,6 +37,7 @@ use std::path::{Path, PathBuf};
 
 use seccomp_policy::Arch;
 use seccomp_policy_compiler::tables::{self, Param};
+use seccomp_policy_suite::harness::{require, Checked, Skip};
 
 /// Where tracefs is mounted, or is mounted by [`tracefs`].
 const TRACEFS: &str = "/sys/kernel/tracing";
@@ -158,13 +157,13 @@ fn compare(ours: &[Param], theirs: &[Field]) -> Option<String> {
 }
 
 /// The `events/syscalls` directory of tracefs, mounting tracefs on
-/// [`TRACEFS`] if nothing provides it yet. Panics, saying why, if neither
-/// works: this test only runs when asked to, where tracefs is expected.
-fn tracefs() -> PathBuf {
+/// [`TRACEFS`] if nothing provides it yet; the reason to skip, if neither
+/// works.
+fn tracefs() -> Result<PathBuf, Skip> {
     for dir in [TRACEFS, DEBUGFS_TRACING] {
         let events = Path::new(dir).join("events/syscalls");
         if events.is_dir() {
-            return events;
+            return Ok(events);
         }
     }
     let source = CString::new("nodev").unwrap();
@@ -182,24 +181,24 @@ fn tracefs() -> PathBuf {
     };
     let err = std::io::Error::last_os_error();
     let events = Path::new(TRACEFS).join("events/syscalls");
-    assert!(
-        events.is_dir(),
-        "this test needs tracefs with syscall tracepoints: {TRACEFS}/events/syscalls cannot be \
-         read and `mount -t tracefs nodev {TRACEFS}` {}. Run the test as root on a kernel \
-         built with CONFIG_FTRACE_SYSCALLS.",
+    if events.is_dir() {
+        return Ok(events);
+    }
+    Err(Skip::new(format!(
+        "needs tracefs with syscall tracepoints: {TRACEFS}/events/syscalls cannot be read and \
+         `mount -t tracefs nodev {TRACEFS}` {} (a kernel without CONFIG_FTRACE_SYSCALLS?)",
         if rc == 0 {
             "gave no syscall events".to_string()
         } else {
             format!("failed: {err}")
         }
-    );
-    events
+    )))
 }
 
-#[test]
-#[ignore = "needs tracefs (root): cargo test --test signatures_tracefs -- --ignored"]
-fn signatures_agree_with_tracefs() {
-    let events = tracefs();
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+fn signatures_agree_with_tracefs() -> Checked {
+    require::root()?;
+    let events = tracefs()?;
     let mut formats: BTreeMap<String, Vec<Field>> = BTreeMap::new();
     for entry in fs::read_dir(&events).expect("read events/syscalls") {
         let entry = entry.expect("a directory entry");
@@ -296,9 +295,9 @@ fn signatures_agree_with_tracefs() {
             ty: "unsigned int".into()
         }
     );
+    Ok(())
 }
 
-#[test]
 fn format_files_parse() {
     // events/syscalls/sys_enter_clone/format of Linux 6.18 on x86_64.
     let clone = "name: sys_enter_clone
@@ -343,3 +342,9 @@ print fmt: \"clone_flags: 0x%08lx, newsp: 0x%08lx\", ((unsigned long)(REC->clone
     renamed[0].name = "flags".into();
     assert!(compare(ours, &renamed).is_some());
 }
+
+seccomp_policy_suite::tests![
+    #[cfg(target_arch = "x86_64")]
+    signatures_agree_with_tracefs,
+    format_files_parse,
+];

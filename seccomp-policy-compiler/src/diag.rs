@@ -100,6 +100,171 @@ impl Diagnostic {
     }
 }
 
+/// How serious a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Severity {
+    /// The policy cannot be used: the macro refuses to compile it.
+    Error,
+    /// The policy works, but probably not as meant (see [`crate::lint`]).
+    Warning,
+}
+
+impl Severity {
+    /// `"error"` or `"warning"`, as a report prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl Diagnostic {
+    /// The diagnostic as rustc prints its own, with the policy file's line
+    /// under the message and a caret under the column:
+    ///
+    /// ```text
+    /// error: unknown syscall `newfstat`
+    ///  --> policy.toml:2:19
+    ///   |
+    /// 2 | allow = ["read", "newfstat"]
+    ///   |                   ^
+    ///   |
+    ///   = help: did you mean `newfstatat`?
+    /// ```
+    ///
+    /// `code` names the check that found it (`warning[split-family]`);
+    /// `source` is the file's text (for a file that is not UTF-8, its lossy
+    /// conversion). A located note gets its own snippet; a position past
+    /// the text is shown without one. Control characters of the file are
+    /// shown as `\u{fffd}`, so a policy file cannot send escape sequences to
+    /// the terminal. No trailing newline.
+    pub fn render_snippet(
+        &self,
+        severity: Severity,
+        code: Option<&str>,
+        file: &str,
+        source: &str,
+    ) -> String {
+        let lines: Vec<&str> = source.split('\n').collect();
+        let mut max_line = self.loc.map_or(0, |l| l.line);
+        for note in &self.notes {
+            max_line = max_line.max(note.loc.map_or(0, |l| l.line));
+        }
+        let width = max_line.max(1).to_string().len();
+        let pad = " ".repeat(width);
+        let mut out = String::new();
+        out.push_str(severity.as_str());
+        if let Some(code) = code {
+            let _ = write!(out, "[{code}]");
+        }
+        out.push_str(": ");
+        out.push_str(&clean(&self.message));
+        if let Some(loc) = self.loc {
+            push_snippet(&mut out, &lines, &pad, file, loc);
+        }
+        for note in &self.notes {
+            if let Some(loc) = note.loc {
+                out.push_str("\nnote: ");
+                out.push_str(&clean(&note.message));
+                push_snippet(&mut out, &lines, &pad, file, loc);
+            }
+        }
+        let plain_notes = self.notes.iter().filter(|n| n.loc.is_none());
+        let trailer: Vec<(&str, &str)> = plain_notes
+            .map(|n| ("note", n.message.as_str()))
+            .chain(self.help.iter().map(|h| ("help", h.as_str())))
+            .collect();
+        if !trailer.is_empty() {
+            let _ = write!(out, "\n{pad} |");
+            for (kind, text) in trailer {
+                let _ = write!(out, "\n{pad} = {kind}: {}", clean(text));
+            }
+        }
+        out
+    }
+
+    /// The diagnostic as one JSON object, for editors and CI annotations:
+    ///
+    /// ```text
+    /// {"severity":"error","code":null,"message":"unknown syscall `newfstat`",
+    ///  "file":"policy.toml","line":2,"column":19,
+    ///  "notes":[{"message":"...","line":3,"column":5}],
+    ///  "help":["did you mean `newfstatat`?"],
+    ///  "rendered":"error: unknown syscall ..."}
+    /// ```
+    ///
+    /// `line` and `column` are 1-based (the column counts characters), or
+    /// `null` for the file as a whole; `rendered` is
+    /// [`render_snippet`](Diagnostic::render_snippet)'s text.
+    pub fn to_json(
+        &self,
+        severity: Severity,
+        code: Option<&str>,
+        file: &str,
+        source: &str,
+    ) -> String {
+        use crate::json::{loc_fields, string};
+        let notes: Vec<String> = self
+            .notes
+            .iter()
+            .map(|n| {
+                format!(
+                    "{{\"message\":{},{}}}",
+                    string(&n.message),
+                    loc_fields(n.loc)
+                )
+            })
+            .collect();
+        let help: Vec<String> = self.help.iter().map(|h| string(h)).collect();
+        format!(
+            "{{\"severity\":{},\"code\":{},\"message\":{},\"file\":{},{},\"notes\":[{}],\"help\":[{}],\"rendered\":{}}}",
+            string(severity.as_str()),
+            code.map_or_else(|| "null".to_owned(), string),
+            string(&self.message),
+            string(file),
+            loc_fields(self.loc),
+            notes.join(","),
+            help.join(","),
+            string(&self.render_snippet(severity, code, file, source)),
+        )
+    }
+}
+
+/// Text with control characters (other than tab) replaced by U+FFFD.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// ` --> file:line:col`, the source line and a caret under the column.
+fn push_snippet(out: &mut String, lines: &[&str], pad: &str, file: &str, loc: Loc) {
+    let _ = write!(out, "\n{pad}--> {file}:{}:{}", loc.line, loc.col);
+    let Some(text) = loc.line.checked_sub(1).and_then(|i| lines.get(i)) else {
+        return;
+    };
+    let mut text = text.strip_suffix('\r').unwrap_or(text);
+    if loc.line == 1 {
+        text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    }
+    let text = clean(text);
+    // Tabs stay tabs under the caret, so it lines up whatever the tab width.
+    let under: String = text
+        .chars()
+        .take(loc.col.saturating_sub(1))
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let number = format!("{:>width$}", loc.line, width = pad.len());
+    let _ = write!(out, "\n{pad} |\n{number} | {text}\n{pad} | {under}^");
+}
+
 fn push_located(out: &mut String, file: &str, loc: Option<Loc>, message: &str) {
     if let Some(loc) = loc {
         // Writing to a String cannot fail.
@@ -174,6 +339,84 @@ mod tests {
         assert_eq!(
             diag.render("policy/x.toml"),
             "cannot read policy file `policy/x.toml`: gone"
+        );
+    }
+
+    #[test]
+    fn renders_snippets_like_rustc() {
+        let source = "[base]\nallow = [\"read\", \"newfstat\"]\n";
+        let diag = Diagnostic::at(loc(2, 19), "unknown syscall `newfstat`")
+            .with_help("did you mean `newfstatat`?");
+        assert_eq!(
+            diag.render_snippet(Severity::Error, None, "p.toml", source),
+            "error: unknown syscall `newfstat`\n \
+             --> p.toml:2:19\n  \
+             |\n\
+             2 | allow = [\"read\", \"newfstat\"]\n  \
+             |                   ^\n  \
+             |\n  \
+             = help: did you mean `newfstatat`?"
+        );
+    }
+
+    #[test]
+    fn snippets_of_notes_warnings_and_odd_files() {
+        let mut source = String::new();
+        for i in 1..=11 {
+            let _ = writeln!(source, "line{i}");
+        }
+        source.push_str("\tx = \"\u{1b}[2J\"\r\n");
+        let diag = Diagnostic::at(loc(12, 7), "odd")
+            .with_note_at(loc(9, 1), "first here")
+            .with_note("plain")
+            .with_help("fix it");
+        assert_eq!(
+            diag.render_snippet(Severity::Warning, Some("split-family"), "p.toml", &source),
+            "warning[split-family]: odd\n  \
+             --> p.toml:12:7\n   \
+             |\n\
+             12 | \tx = \"\u{fffd}[2J\"\n   \
+             | \t     ^\n\
+             note: first here\n  \
+             --> p.toml:9:1\n   \
+             |\n \
+             9 | line9\n   \
+             | ^\n   \
+             |\n   \
+             = note: plain\n   \
+             = help: fix it"
+        );
+        // Past the end of the text: the place without a snippet.
+        let far = Diagnostic::at(loc(40, 2), "far");
+        assert_eq!(
+            far.render_snippet(Severity::Error, None, "p.toml", "a"),
+            "error: far\n  --> p.toml:40:2"
+        );
+        // The file as a whole.
+        let whole = Diagnostic::whole_file("cannot read").with_help("check the path");
+        assert_eq!(
+            whole.render_snippet(Severity::Error, None, "p.toml", ""),
+            "error: cannot read\n  |\n  = help: check the path"
+        );
+    }
+
+    #[test]
+    fn json_objects_escape_everything() {
+        let diag = Diagnostic::at(loc(1, 2), "bad \"q\" \\ \u{1}")
+            .with_note_at(loc(1, 1), "here")
+            .with_help("h");
+        let json = diag.to_json(Severity::Error, None, "a\"b.toml", "x\n");
+        assert!(json.starts_with(
+            "{\"severity\":\"error\",\"code\":null,\"message\":\"bad \\\"q\\\" \\\\ \\u0001\",\
+             \"file\":\"a\\\"b.toml\",\"line\":1,\"column\":2,\
+             \"notes\":[{\"message\":\"here\",\"line\":1,\"column\":1}],\"help\":[\"h\"],\"rendered\":\"error: "
+        ), "{json}");
+        let whole = Diagnostic::whole_file("w").to_json(Severity::Warning, Some("c"), "f", "");
+        assert!(
+            whole.contains(
+                "\"code\":\"c\",\"message\":\"w\",\"file\":\"f\",\"line\":null,\"column\":null"
+            ),
+            "{whole}"
         );
     }
 

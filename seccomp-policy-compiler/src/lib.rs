@@ -31,15 +31,27 @@
 //!
 //! Modules: [`source`] (reading the file), [`parse`] (TOML to a checked
 //! [`model::Policy`]), [`expr`] (the rule strings' syntax), [`diag`]
-//! (diagnostics), [`suggest`] ("did you mean"), [`lower`] (to each
-//! architecture's rule IR), [`tables`] (generated: syscall numbers,
-//! parameters, constants and errno numbers per architecture).
+//! (diagnostics, plain, with source snippets, or as JSON), [`suggest`]
+//! ("did you mean"), [`lower`] (to each architecture's rule IR),
+//! [`tables`] (generated: syscall numbers, parameters, constants and errno
+//! numbers per architecture), [`lint`] (checks that are not errors),
+//! [`argset`] (argument values as masked cubes), [`oci`] (OCI seccomp
+//! profiles), [`json`] (string escaping).
 #![warn(missing_docs)]
 
+/// The crate's README; its Rust examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;
+
+pub mod argset;
 pub mod diag;
 pub mod expr;
+pub mod json;
+pub mod lint;
 pub mod lower;
 pub mod model;
+pub mod oci;
 pub mod parse;
 pub mod source;
 pub mod suggest;

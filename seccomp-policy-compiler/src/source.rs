@@ -5,15 +5,16 @@ use std::path::Path;
 
 use crate::diag::{loc_at, Diagnostic};
 
-/// Reads the policy file at `path`, which the user wrote as `display`.
+/// Reads the policy file at `path`, which the user wrote as `display`
+/// relative to the invoking crate (the macro's reading).
 ///
 /// # Errors
 ///
-/// A file that is missing, unreadable or not UTF-8 is an error naming `display`.
+/// A file that is missing, unreadable or not UTF-8 is an error naming
+/// `display`; a missing one says where relative paths start.
 pub fn read_policy(path: &Path, display: &str) -> Result<String, Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|err| {
-        let diag = Diagnostic::whole_file(format!("cannot read policy file `{display}`: {err}"));
-        if err.kind() == std::io::ErrorKind::NotFound {
+    read_policy_file(path, display).map_err(|diag| {
+        if diag.loc.is_none() && !path.exists() {
             diag.with_help(format!(
                 "the path is relative to the directory holding the crate's Cargo.toml \
                  (CARGO_MANIFEST_DIR); here that is `{}`",
@@ -22,6 +23,18 @@ pub fn read_policy(path: &Path, display: &str) -> Result<String, Diagnostic> {
         } else {
             diag
         }
+    })
+}
+
+/// Reads the policy file at `path`, which the user wrote as `display` (the
+/// command-line tool's reading: the path is the user's own).
+///
+/// # Errors
+///
+/// A file that is missing, unreadable or not UTF-8 is an error naming `display`.
+pub fn read_policy_file(path: &Path, display: &str) -> Result<String, Diagnostic> {
+    let bytes = std::fs::read(path).map_err(|err| {
+        Diagnostic::whole_file(format!("cannot read policy file `{display}`: {err}"))
     })?;
     String::from_utf8(bytes).map_err(|err| {
         let valid = err.utf8_error().valid_up_to();
@@ -60,6 +73,12 @@ mod tests {
                  (CARGO_MANIFEST_DIR); here that is `{}`",
                 missing.display()
             )
+        );
+
+        let diag = read_policy_file(&missing, "missing.toml").unwrap_err();
+        assert_eq!(
+            diag.render("missing.toml"),
+            "cannot read policy file `missing.toml`: No such file or directory (os error 2)"
         );
 
         let diag = read_policy(&dir, "policy").unwrap_err();

@@ -12,15 +12,25 @@
 //! - [`syscalls`]: every syscall's name and number per architecture
 //!   (generated).
 //! - `sim` (feature `sim`): a seccomp BPF interpreter and verifier with the
-//!   kernel's rules, for tests and tools.
+//!   kernel's rules, for tests and tools; it can report the path a call
+//!   takes (`sim::run_traced`).
+//! - `disasm` (feature `sim`): a disassembler that prints a program one
+//!   instruction a line, with jump targets and what each test means.
 //!
 //! Users normally depend on the `seccomp-policy` crate, which re-exports all
 //! of this beside the macro and the run-time installer.
 #![cfg_attr(not(test), no_std)]
 
+/// The crate's README; its Rust examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;
+
 pub mod arch;
 pub mod bpf;
 pub mod builder;
+#[cfg(any(test, feature = "sim"))]
+pub mod disasm;
 pub mod policy;
 pub mod rule;
 #[cfg(any(test, feature = "sim"))]

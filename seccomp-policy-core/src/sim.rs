@@ -394,6 +394,21 @@ impl core::error::Error for RunError {}
 /// The path runs off the end of `prog` or meets an instruction the kernel
 /// would not accept.
 pub fn run(prog: &[SockFilter], data: &SeccompData) -> Result<Run, RunError> {
+    run_traced(prog, data, |_| {})
+}
+
+/// Like [`run`], and calls `visit` with the index of every instruction
+/// executed, in order, the final `ret` included: the path a call takes
+/// through the program, for tools that show it.
+///
+/// # Errors
+///
+/// As [`run`].
+pub fn run_traced(
+    prog: &[SockFilter],
+    data: &SeccompData,
+    mut visit: impl FnMut(usize),
+) -> Result<Run, RunError> {
     let bytes = data.to_bytes();
     let mut a: u32 = 0;
     let mut x: u32 = 0;
@@ -406,6 +421,7 @@ pub fn run(prog: &[SockFilter], data: &SeccompData) -> Result<Run, RunError> {
             return Err(RunError::OutOfBounds { pc });
         };
         executed += 1;
+        visit(pc);
         let (code, k) = (insn.code, insn.k);
         let invalid = RunError::Invalid { pc, code };
         let emulable = match code {
@@ -852,6 +868,23 @@ mod tests {
             ok,
         ];
         assert_eq!(check(&both), Ok(()));
+    }
+
+    #[test]
+    fn traced_runs_visit_the_path_in_order() {
+        let d = data(10);
+        let p = [
+            st(LD_W_ABS, 0),
+            jmp(BPF_JMP | BPF_JEQ | BPF_K, 10, 2, 0),
+            st(RET_K, 1),
+            st(RET_K, 2),
+            st(RET_K, 3),
+        ];
+        let mut path = Vec::new();
+        let r = run_traced(&p, &d, |pc| path.push(pc)).unwrap();
+        assert_eq!(path, [0, 1, 4]);
+        assert_eq!((r.ret, r.executed), (3, 3));
+        assert_eq!(run(&p, &d).unwrap(), r);
     }
 
     #[test]

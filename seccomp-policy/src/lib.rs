@@ -42,6 +42,11 @@
 //! denied, from the kernel log); `sim` (feature `sim`: a seccomp BPF
 //! interpreter for tests and tools).
 
+/// The crate's README; its Rust examples run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;
+
 #[cfg(feature = "sim")]
 pub use seccomp_policy_core::sim;
 pub use seccomp_policy_core::{arch, bpf, builder, policy, rule, syscalls};

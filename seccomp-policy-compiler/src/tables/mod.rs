@@ -286,6 +286,18 @@ mod tests {
     }
 
     #[test]
+    fn numbers_to_names() {
+        for a in ARCHES {
+            for &(_, nr) in a.syscalls {
+                assert_eq!(
+                    lookup(a, seccomp_policy_core::syscalls::name(a.arch, nr).unwrap()),
+                    Some(nr)
+                );
+            }
+        }
+    }
+
+    #[test]
     fn all_names_is_the_sorted_union() {
         let names = all_names();
         assert!(names.windows(2).all(|w| w[0] < w[1]));

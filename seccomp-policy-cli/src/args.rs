@@ -1,0 +1,531 @@
+//! The command line, parsed by hand into a [`Command`]; every mistake is a
+//! [`UsageError`] (exit code 2).
+
+use std::fmt;
+
+use seccomp_policy_core::Arch;
+
+/// A subcommand and its options.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    /// `--help` for the tool or a subcommand.
+    Help(Option<Sub>),
+    /// `--version`.
+    Version,
+    /// A subcommand to run.
+    Run(Sub, Options),
+}
+
+/// The subcommands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sub {
+    /// `check FILE`
+    Check,
+    /// `show FILE`
+    Show,
+    /// `disasm FILE`
+    Disasm,
+    /// `explain FILE NAME|NUMBER`
+    Explain,
+    /// `simulate FILE NAME|NUMBER [ARG]...`
+    Simulate,
+    /// `export FILE --format bpf|oci`
+    Export,
+    /// `lint FILE`
+    Lint,
+}
+
+impl Sub {
+    /// Every subcommand, in the order `--help` lists them.
+    pub const ALL: [Sub; 7] = [
+        Sub::Check,
+        Sub::Show,
+        Sub::Disasm,
+        Sub::Explain,
+        Sub::Simulate,
+        Sub::Export,
+        Sub::Lint,
+    ];
+
+    /// The subcommand's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sub::Check => "check",
+            Sub::Show => "show",
+            Sub::Disasm => "disasm",
+            Sub::Explain => "explain",
+            Sub::Simulate => "simulate",
+            Sub::Export => "export",
+            Sub::Lint => "lint",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Sub> {
+        Sub::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Which options the subcommand takes.
+    fn takes(self, option: &str) -> bool {
+        match option {
+            "--arch" => !matches!(self, Sub::Check | Sub::Lint),
+            "--cap" => matches!(self, Sub::Disasm | Sub::Simulate | Sub::Export),
+            "--format" => matches!(self, Sub::Check | Sub::Lint | Sub::Export),
+            "--output" => self == Sub::Export,
+            "--allow-execve" => matches!(self, Sub::Disasm | Sub::Simulate | Sub::Export),
+            "--deny-warnings" => self == Sub::Lint,
+            _ => false,
+        }
+    }
+
+    /// Whether `--arch` may be given more than once.
+    fn many_arches(self) -> bool {
+        matches!(self, Sub::Show | Sub::Explain | Sub::Export)
+    }
+}
+
+/// Output formats of `check`, `lint` and `export`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Diagnostics like rustc's, with the source line (the default).
+    Human,
+    /// Diagnostics as the macro prints them: one `error: file:line:col:` block each.
+    Short,
+    /// Diagnostics as a JSON document.
+    Json,
+    /// `export`: the raw `struct sock_filter` array.
+    Bpf,
+    /// `export`: an OCI seccomp profile.
+    Oci,
+}
+
+/// Everything after the subcommand's name.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// The policy file, as written.
+    pub file: String,
+    /// `--arch`, in the order given, without repeats.
+    pub arches: Vec<Arch>,
+    /// `--cap`, split at commas, in the order given.
+    pub caps: Vec<String>,
+    /// `--format`.
+    pub format: Option<Format>,
+    /// `-o`/`--output`.
+    pub output: Option<String>,
+    /// `--allow-execve`.
+    pub allow_execve: bool,
+    /// `--deny-warnings`.
+    pub deny_warnings: bool,
+    /// Positional arguments after the file (explain's and simulate's call).
+    pub rest: Vec<String>,
+}
+
+/// A command line the tool does not understand.
+#[derive(Debug, PartialEq, Eq)]
+pub struct UsageError {
+    /// What is wrong.
+    pub message: String,
+    /// The subcommand whose usage to show, if known.
+    pub sub: Option<Sub>,
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn usage_error(sub: Option<Sub>, message: impl Into<String>) -> UsageError {
+    UsageError {
+        message: message.into(),
+        sub,
+    }
+}
+
+/// Whether `arg` is a negative number rather than an option (`-1`).
+fn is_negative_number(arg: &str) -> bool {
+    arg.strip_prefix('-')
+        .and_then(|r| r.chars().next())
+        .is_some_and(|c| c.is_ascii_digit())
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: &[String]) -> Result<Command, UsageError> {
+    let Some(first) = args.first() else {
+        return Err(usage_error(None, "no subcommand given"));
+    };
+    match first.as_str() {
+        "-h" | "--help" => return Ok(Command::Help(None)),
+        "-V" | "--version" => return Ok(Command::Version),
+        "help" => {
+            return match args.get(1) {
+                None => Ok(Command::Help(None)),
+                Some(name) => match Sub::from_name(name) {
+                    Some(sub) => Ok(Command::Help(Some(sub))),
+                    None => Err(usage_error(None, format!("unknown subcommand `{name}`"))),
+                },
+            }
+        }
+        _ => {}
+    }
+    let Some(sub) = Sub::from_name(first) else {
+        return Err(usage_error(
+            None,
+            format!(
+                "unknown subcommand `{first}`; expected one of {}",
+                Sub::ALL.map(Sub::name).join(", ")
+            ),
+        ));
+    };
+    let mut o = Options::default();
+    let mut positional: Vec<String> = Vec::new();
+    let mut i = 1;
+    let mut only_positional = false;
+    while i < args.len() {
+        let arg = &args[i];
+        i += 1;
+        if only_positional || !arg.starts_with('-') || arg == "-" || is_negative_number(arg) {
+            positional.push(arg.clone());
+            continue;
+        }
+        if arg == "--" {
+            only_positional = true;
+            continue;
+        }
+        if arg == "-h" || arg == "--help" {
+            return Ok(Command::Help(Some(sub)));
+        }
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_owned(), Some(v.to_owned())),
+            _ => (arg.clone(), None),
+        };
+        let name = if name == "-o" {
+            "--output".to_owned()
+        } else {
+            name
+        };
+        if !sub.takes(&name) {
+            return Err(usage_error(
+                Some(sub),
+                format!("`{}` does not take `{name}`", sub.name()),
+            ));
+        }
+        let flag = matches!(name.as_str(), "--allow-execve" | "--deny-warnings");
+        if flag {
+            if inline.is_some() {
+                return Err(usage_error(Some(sub), format!("`{name}` takes no value")));
+            }
+            match name.as_str() {
+                "--allow-execve" => o.allow_execve = true,
+                _ => o.deny_warnings = true,
+            }
+            continue;
+        }
+        let value = match inline {
+            Some(v) => v,
+            None => {
+                let Some(v) = args.get(i) else {
+                    return Err(usage_error(Some(sub), format!("`{name}` needs a value")));
+                };
+                i += 1;
+                v.clone()
+            }
+        };
+        match name.as_str() {
+            "--arch" => {
+                for part in value.split(',') {
+                    let arch = parse_arch(part).map_err(|m| usage_error(Some(sub), m))?;
+                    if !o.arches.contains(&arch) {
+                        o.arches.push(arch);
+                    }
+                }
+                if o.arches.len() > 1 && !sub.many_arches() {
+                    return Err(usage_error(
+                        Some(sub),
+                        format!("`{}` takes one `--arch`", sub.name()),
+                    ));
+                }
+            }
+            "--cap" => {
+                for part in value.split(',') {
+                    let part = part.trim();
+                    if part.is_empty() {
+                        return Err(usage_error(Some(sub), "`--cap` needs a capability name"));
+                    }
+                    o.caps.push(part.to_owned());
+                }
+            }
+            "--format" => {
+                let f = match (sub, value.as_str()) {
+                    (Sub::Export, "bpf") => Format::Bpf,
+                    (Sub::Export, "oci") => Format::Oci,
+                    (Sub::Check | Sub::Lint, "human") => Format::Human,
+                    (Sub::Check | Sub::Lint, "short") => Format::Short,
+                    (Sub::Check | Sub::Lint, "json") => Format::Json,
+                    _ => {
+                        let known = if sub == Sub::Export {
+                            "bpf, oci"
+                        } else {
+                            "human, short, json"
+                        };
+                        return Err(usage_error(
+                            Some(sub),
+                            format!(
+                                "unknown format `{value}` for `{}`; expected one of {known}",
+                                sub.name()
+                            ),
+                        ));
+                    }
+                };
+                o.format = Some(f);
+            }
+            "--output" => o.output = Some(value),
+            _ => unreachable_option(&name)?,
+        }
+    }
+    let mut positional = positional.into_iter();
+    let Some(file) = positional.next() else {
+        return Err(usage_error(Some(sub), "no policy file given"));
+    };
+    o.file = file;
+    o.rest = positional.collect();
+    let rest_ok = match sub {
+        Sub::Explain => o.rest.len() == 1,
+        Sub::Simulate => (1..=7).contains(&o.rest.len()),
+        _ => o.rest.is_empty(),
+    };
+    if !rest_ok {
+        let what = match sub {
+            Sub::Explain => "one syscall name or number after the file".to_owned(),
+            Sub::Simulate => {
+                "a syscall name or number and at most six arguments after the file".to_owned()
+            }
+            _ => format!("only the policy file, found `{}` too", o.rest.join(" ")),
+        };
+        return Err(usage_error(
+            Some(sub),
+            format!("`{}` takes {what}", sub.name()),
+        ));
+    }
+    if sub == Sub::Export && o.format.is_none() {
+        return Err(usage_error(
+            Some(sub),
+            "`export` needs `--format bpf` or `--format oci`",
+        ));
+    }
+    if sub == Sub::Export && o.format == Some(Format::Bpf) && o.arches.len() > 1 {
+        return Err(usage_error(
+            Some(sub),
+            "`--format bpf` writes one architecture's program: give one `--arch`",
+        ));
+    }
+    if o.allow_execve && sub == Sub::Export && o.format == Some(Format::Oci) {
+        return Err(usage_error(
+            Some(sub),
+            "`--allow-execve` is for `--format bpf`",
+        ));
+    }
+    Ok(Command::Run(sub, o))
+}
+
+/// `takes` admitted an option this function does not handle: a bug, which
+/// is reported as a usage error rather than a panic.
+fn unreachable_option(name: &str) -> Result<(), UsageError> {
+    Err(usage_error(None, format!("option `{name}` is not handled")))
+}
+
+/// An architecture by its name (`x86_64`, `aarch64`, ...; libseccomp's
+/// `mipsel64` too).
+pub fn parse_arch(name: &str) -> Result<Arch, String> {
+    let name = name.trim();
+    Arch::from_name(name)
+        .or_else(|| Arch::ALL.into_iter().find(|a| a.libseccomp_name() == name))
+        .ok_or_else(|| {
+            format!(
+                "unknown architecture `{name}`; expected one of {}",
+                Arch::ALL.map(Arch::name).join(", ")
+            )
+        })
+}
+
+/// The usage text of the tool, or of one subcommand.
+pub fn help(sub: Option<Sub>) -> String {
+    let Some(sub) = sub else {
+        return "\
+seccomp-policy: check, inspect and export TOML syscall policies
+
+usage: seccomp-policy <SUBCOMMAND> FILE [OPTIONS]
+
+subcommands:
+  check     report the policy's errors, as the seccomp_policy! macro would
+  show      per architecture: the numbers of each table, the names skipped, the rules
+  disasm    the BPF program of an architecture and cap set, one instruction a line
+  explain   which tables decide a syscall, how, on which architectures
+  simulate  the verdict of one call, and the path it takes through the program
+  export    the program as raw BPF (bubblewrap's --seccomp FD) or an OCI seccomp profile
+  lint      checks that are not errors: split syscall families, dead rules, idle caps
+
+options for every subcommand: -h, --help
+`seccomp-policy help SUBCOMMAND` or `seccomp-policy SUBCOMMAND --help` for more.
+
+exit codes:
+  0  done (check: no errors; lint: no warnings, or warnings without --deny-warnings)
+  1  the policy has errors or cannot be read, the program cannot be built,
+     the output cannot be written, or lint --deny-warnings found warnings
+  2  usage error: unknown subcommand, option, architecture, cap or syscall
+"
+        .to_owned();
+    };
+    let body = match sub {
+        Sub::Check => "\
+usage: seccomp-policy check FILE [--format human|short|json]
+
+Reports every error of the policy, all at once, as the seccomp_policy! macro
+does: file:line:col, the message, notes and help.
+
+  --format human   like rustc, with the line and a caret under the column (default)
+  --format short   one block per error, exactly as the macro prints it
+  --format json    one JSON document on stdout: {\"file\", \"errors\", \"warnings\", \"diagnostics\": [...]}
+
+exit: 0 no errors, 1 errors, 2 usage
+",
+        Sub::Show => "\
+usage: seccomp-policy show FILE [--arch A]...
+
+Per architecture (all, or those given): the default action, each table's
+numbers allowed outright, its rules with their conditions (as argument slots)
+and actions, and the names that do not exist there.
+
+exit: 0, 1 policy errors, 2 usage
+",
+        Sub::Disasm => "\
+usage: seccomp-policy disasm FILE [--arch A] [--cap NAME]... [--allow-execve]
+
+The BPF program for an architecture (default: this machine's) and the caps
+given (`--cap A --cap B` or `--cap A,B`), one instruction a line: opcode,
+jt, jf, k, the instruction with its jump targets as line numbers, and what it
+tests (syscall names, argument words, actions). --allow-execve adds execve
+as the sandbox's spawn path does.
+
+exit: 0, 1 policy errors or a program that cannot be built, 2 usage
+",
+        Sub::Explain => "\
+usage: seccomp-policy explain FILE NAME|NUMBER [--arch A]...
+
+Which tables decide the syscall (allowed outright, allowed under a
+condition, or an action), on which architectures (all, or those given), and
+its number on each. A NUMBER is looked up on each architecture.
+
+exit: 0, 1 policy errors, 2 usage (unknown syscall)
+",
+        Sub::Simulate => "\
+usage: seccomp-policy simulate FILE [--arch A] [--cap NAME]... NAME|NUMBER [ARG]...
+
+Runs the program of the architecture (default: this machine's) and caps on
+one call and prints the verdict and every instruction executed. ARGs are
+integers (42, 0x5412, -1) or constants of the policy language (TIOCSTI,
+AF_INET); missing ones are 0.
+
+exit: 0 (whatever the verdict), 1 policy errors, 2 usage
+",
+        Sub::Export => "\
+usage: seccomp-policy export FILE --format bpf|oci [--arch A]... [--cap NAME]... [-o OUT]
+
+  --format bpf   the raw struct sock_filter array of one architecture
+                 (default: this machine's) in its byte order: what
+                 bubblewrap's --seccomp FD and systemd-nspawn-style tools load.
+                 --allow-execve adds execve, which a tool that installs the
+                 filter before it execs the command needs (the sandbox does the same).
+  --format oci   an OCI runtime spec linux.seccomp profile (Docker, podman,
+                 containerd, CRI-O, Kubernetes) for the architectures given,
+                 or all; refused where their rules differ (export one per
+                 architecture then).
+  -o, --output   write to OUT instead of stdout (bpf is not written to a terminal)
+
+exit: 0, 1 policy errors, a program or profile that cannot be made, or a
+write error, 2 usage
+",
+        Sub::Lint => "\
+usage: seccomp-policy lint FILE [--format human|short|json] [--deny-warnings]
+
+Checks that are not errors: split-family (one syscall of a family libc
+chooses between is allowed, another is not), never-matches, shadowed-action,
+redundant-rule, cap-adds-nothing.
+
+exit: 0 (warnings are printed), 1 policy errors or, with --deny-warnings,
+any warning, 2 usage
+",
+    };
+    body.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn caps_repeat_and_split_at_commas() {
+        let Ok(Command::Run(Sub::Disasm, o)) =
+            parse(&args("disasm p.toml --cap A --cap B,C --arch=aarch64"))
+        else {
+            panic!()
+        };
+        assert_eq!(o.caps, ["A", "B", "C"]);
+        assert_eq!(o.arches, [Arch::Aarch64]);
+        assert_eq!(o.file, "p.toml");
+    }
+
+    #[test]
+    fn usage_errors() {
+        for (line, want) in [
+            ("", "no subcommand given"),
+            ("frob p.toml", "unknown subcommand `frob`"),
+            ("check", "no policy file given"),
+            ("check p.toml --cap A", "`check` does not take `--cap`"),
+            ("disasm p.toml --arch sparc", "unknown architecture `sparc`"),
+            (
+                "disasm p.toml --arch x86_64,aarch64",
+                "`disasm` takes one `--arch`",
+            ),
+            (
+                "export p.toml",
+                "`export` needs `--format bpf` or `--format oci`",
+            ),
+            (
+                "export p.toml --format xml",
+                "unknown format `xml` for `export`",
+            ),
+            ("check p.toml extra", "`check` takes only the policy file"),
+            ("explain p.toml", "`explain` takes one syscall name"),
+            ("simulate p.toml --arch", "`--arch` needs a value"),
+            (
+                "lint p.toml --deny-warnings=1",
+                "`--deny-warnings` takes no value",
+            ),
+        ] {
+            let e = parse(&args(line)).unwrap_err();
+            assert!(e.message.starts_with(want), "{line}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn negative_numbers_are_arguments() {
+        let Ok(Command::Run(Sub::Simulate, o)) = parse(&args("simulate p.toml kill -1 9")) else {
+            panic!()
+        };
+        assert_eq!(o.rest, ["kill", "-1", "9"]);
+        assert_eq!(
+            parse(&args("check p.toml --help")),
+            Ok(Command::Help(Some(Sub::Check)))
+        );
+        assert_eq!(
+            parse(&args("help lint")),
+            Ok(Command::Help(Some(Sub::Lint)))
+        );
+    }
+}

@@ -1,0 +1,776 @@
+//! Checks that are not errors: a policy that compiles, but probably does
+//! not do what its author meant.
+//!
+//! | lint | what it finds |
+//! | --- | --- |
+//! | `split-family` | a table allows one of the syscalls a libc chooses between for the same library call (`unlinkat`), but not another (`unlink`), which programs then make on some architecture and are killed for; see [`FAMILIES`] |
+//! | `never-matches` | a condition, or one alternative of it, that no arguments satisfy (`arg0 == 1 && arg0 == 2`) |
+//! | `shadowed-action` | an action that never decides: `[base]` (or its own table) allows the call outright, or an earlier unconditional action always answers first |
+//! | `redundant-rule` | a cap's rule for a call `[base]` already allows outright |
+//! | `cap-adds-nothing` | a cap whose programs are `[base]`'s on every architecture |
+//!
+//! [`lint`] runs them all on a compiled policy. The command-line tool's
+//! `lint` prints them; each is a [`Diagnostic`], rendered like the errors.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use seccomp_policy_core::bpf::BPF_MAXINSNS;
+use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp, RuleSet};
+use seccomp_policy_core::Arch;
+
+use crate::argset::satisfiable;
+use crate::diag::Diagnostic;
+use crate::lower::{ArchRules, LoweredRule, SetRules};
+use crate::model::{Loc, Table};
+use crate::tables;
+use crate::Compiled;
+
+/// Which check found a [`Lint`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LintKind {
+    /// A table allows some syscalls of a [`Family`] but not the others.
+    SplitFamily,
+    /// A condition, or an alternative of it, can never hold.
+    NeverMatches,
+    /// An action that never decides a call.
+    ShadowedAction,
+    /// A cap's rule that `[base]` makes redundant.
+    RedundantRule,
+    /// A cap whose programs equal `[base]`'s.
+    CapAddsNothing,
+}
+
+impl LintKind {
+    /// Every lint.
+    pub const ALL: [LintKind; 5] = [
+        LintKind::SplitFamily,
+        LintKind::NeverMatches,
+        LintKind::ShadowedAction,
+        LintKind::RedundantRule,
+        LintKind::CapAddsNothing,
+    ];
+
+    /// The lint's name, as reports print it (`split-family`).
+    pub fn name(self) -> &'static str {
+        match self {
+            LintKind::SplitFamily => "split-family",
+            LintKind::NeverMatches => "never-matches",
+            LintKind::ShadowedAction => "shadowed-action",
+            LintKind::RedundantRule => "redundant-rule",
+            LintKind::CapAddsNothing => "cap-adds-nothing",
+        }
+    }
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lint {
+    /// Which check found it.
+    pub kind: LintKind,
+    /// What it is, where, and what to do.
+    pub diagnostic: Diagnostic,
+}
+
+/// Syscalls a libc chooses between for one library call, depending on the
+/// architecture (the legacy call where the kernel has it, the `*at` call
+/// elsewhere) or on what the kernel answers (the newest call first, an
+/// older one after `ENOSYS`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Family {
+    /// The library call(s), as a reader knows them.
+    pub call: &'static str,
+    /// The syscalls.
+    pub members: &'static [&'static str],
+    /// Where the choice is made, in glibc and musl.
+    pub source: &'static str,
+    /// How the libc chooses.
+    pub pick: Pick,
+}
+
+/// How a libc chooses among a [`Family`]'s syscalls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pick {
+    /// The first member (in [`Family::members`] order) that the
+    /// architecture has: only that one is made there.
+    FirstThatExists,
+    /// It differs between libcs, or one tries several in turn: any member
+    /// the architecture has may be made.
+    Any,
+}
+
+/// The families [`LintKind::SplitFamily`] checks, each with its source.
+pub const FAMILIES: &[Family] = &[
+    Family {
+        call: "unlink(3)",
+        members: &["unlink", "unlinkat"],
+        source: "glibc sysdeps/unix/sysv/linux/unlink.c and musl src/unistd/unlink.c: \
+                 `unlink` where the architecture has it, `unlinkat(AT_FDCWD, path, 0)` elsewhere",
+        pick: Pick::FirstThatExists,
+    },
+    Family {
+        call: "rmdir(3)",
+        members: &["rmdir", "unlinkat"],
+        source: "glibc sysdeps/unix/sysv/linux/rmdir.c: `rmdir` where the architecture has it, \
+                 `unlinkat(AT_FDCWD, path, AT_REMOVEDIR)` elsewhere",
+        pick: Pick::FirstThatExists,
+    },
+    Family {
+        call: "rename(3) and renameat(3)",
+        members: &["rename", "renameat", "renameat2"],
+        source: "glibc sysdeps/unix/sysv/linux/rename.c and musl src/stdio/rename.c: `rename`, \
+                 else `renameat`, else `renameat2`; glibc renameat.c: `renameat`, else `renameat2`",
+        pick: Pick::FirstThatExists,
+    },
+    Family {
+        call: "mkdir(3)",
+        members: &["mkdir", "mkdirat"],
+        source: "glibc sysdeps/unix/sysv/linux/mkdir.c and musl src/stat/mkdir.c: `mkdir` where \
+                 the architecture has it, `mkdirat(AT_FDCWD, ...)` elsewhere",
+        pick: Pick::FirstThatExists,
+    },
+    Family {
+        call: "open(3)",
+        members: &["open", "openat"],
+        source: "glibc sysdeps/unix/sysv/linux/open64.c: always `openat`; musl src/fcntl/open.c: \
+                 `open` where the architecture has it",
+        pick: Pick::Any,
+    },
+    Family {
+        call: "stat(3), lstat(3), fstat(3) and fstatat(3)",
+        members: &["stat", "lstat", "fstat", "newfstatat", "fstatat64", "statx"],
+        source: "glibc sysdeps/unix/sysv/linux/fstatat64.c: `statx` on some 32-bit \
+                 architectures, else `newfstatat` or `fstatat64`, through which stat, lstat and \
+                 fstat go; musl src/stat/fstatat.c: `fstat`, `stat`, `lstat` where the \
+                 architecture has them",
+        pick: Pick::Any,
+    },
+    Family {
+        call: "poll(3)",
+        members: &["poll", "ppoll"],
+        source: "glibc sysdeps/unix/sysv/linux/poll.c and musl src/select/poll.c: `poll` where \
+                 the architecture has it, `ppoll` elsewhere",
+        pick: Pick::FirstThatExists,
+    },
+    Family {
+        call: "select(3)",
+        members: &["select", "_newselect", "pselect6"],
+        source: "glibc sysdeps/unix/sysv/linux/select.c: `pselect6` (`_newselect` on some 32-bit \
+                 architectures); musl src/select/select.c: `select` where the architecture has it",
+        pick: Pick::Any,
+    },
+    Family {
+        call: "dup2(3)",
+        members: &["dup2", "dup3"],
+        source: "glibc sysdeps/unix/sysv/linux/dup2.c and musl src/unistd/dup2.c: `dup2` where \
+                 the architecture has it, `dup3` elsewhere",
+        pick: Pick::FirstThatExists,
+    },
+    Family {
+        call: "pipe(2)",
+        members: &["pipe", "pipe2"],
+        source: "glibc sysdeps/unix/sysv/linux/pipe.c: always `pipe2`; musl src/unistd/pipe.c: \
+                 `pipe` where the architecture has it",
+        pick: Pick::Any,
+    },
+    Family {
+        call: "epoll_wait(2)",
+        members: &["epoll_wait", "epoll_pwait"],
+        source: "glibc sysdeps/unix/sysv/linux/epoll_wait.c: `epoll_wait` where the \
+                 architecture has it, `epoll_pwait` elsewhere; musl src/linux/epoll.c: \
+                 `epoll_pwait` first",
+        pick: Pick::Any,
+    },
+    Family {
+        call: "epoll_create(2)",
+        members: &["epoll_create", "epoll_create1"],
+        source: "glibc sysdeps/unix/sysv/linux/epoll_create.c: `epoll_create` where the \
+                 architecture has it, `epoll_create1` elsewhere",
+        pick: Pick::Any,
+    },
+    Family {
+        call: "access(2) and faccessat(2)",
+        members: &["access", "faccessat", "faccessat2"],
+        source: "glibc sysdeps/unix/sysv/linux/access.c: `access` where the architecture has \
+                 it, else `faccessat`; faccessat.c: `faccessat2` first, `faccessat` after ENOSYS",
+        pick: Pick::Any,
+    },
+    Family {
+        call: "chmod(2)",
+        members: &["chmod", "fchmodat"],
+        source: "glibc sysdeps/unix/sysv/linux/chmod.c: `chmod` where the architecture has it, \
+                 `fchmodat(AT_FDCWD, ...)` elsewhere",
+        pick: Pick::FirstThatExists,
+    },
+    Family {
+        call: "chown(2)",
+        members: &["chown", "fchownat"],
+        source: "glibc sysdeps/unix/sysv/linux/chown.c: `chown` where the architecture has it, \
+                 `fchownat(AT_FDCWD, ...)` elsewhere",
+        pick: Pick::FirstThatExists,
+    },
+    Family {
+        call: "lchown(2)",
+        members: &["lchown", "fchownat"],
+        source: "glibc sysdeps/unix/sysv/linux/lchown.c: `lchown` where the architecture has it, \
+                 `fchownat(..., AT_SYMLINK_NOFOLLOW)` elsewhere",
+        pick: Pick::FirstThatExists,
+    },
+    Family {
+        call: "link(2)",
+        members: &["link", "linkat"],
+        source: "glibc sysdeps/unix/sysv/linux/link.c: `link` where the architecture has it, \
+                 `linkat(AT_FDCWD, ...)` elsewhere",
+        pick: Pick::FirstThatExists,
+    },
+    Family {
+        call: "symlink(2)",
+        members: &["symlink", "symlinkat"],
+        source: "glibc sysdeps/unix/sysv/linux/symlink.c: `symlink` where the architecture has \
+                 it, `symlinkat` elsewhere",
+        pick: Pick::FirstThatExists,
+    },
+    Family {
+        call: "readlink(2)",
+        members: &["readlink", "readlinkat"],
+        source: "glibc sysdeps/unix/sysv/linux/readlink.c: `readlink` where the architecture has \
+                 it, `readlinkat(AT_FDCWD, ...)` elsewhere",
+        pick: Pick::FirstThatExists,
+    },
+    Family {
+        call: "fork(2), vfork(2), posix_spawn(3) and pthread_create(3)",
+        members: &["fork", "vfork", "clone", "clone3"],
+        source: "glibc sysdeps/unix/sysv/linux/arch-fork.h: fork() makes `clone`; \
+                 x86_64/vfork.S: `vfork`; posix_spawn and pthread_create: `clone3` first, \
+                 `clone` after ENOSYS; musl src/process/_Fork.c: `fork` where the architecture \
+                 has it",
+        pick: Pick::Any,
+    },
+    Family {
+        call: "inotify_init(2)",
+        members: &["inotify_init", "inotify_init1"],
+        source: "glibc sysdeps/unix/sysv/linux/inotify_init.c: `inotify_init` where the \
+                 architecture has it, `inotify_init1` elsewhere",
+        pick: Pick::FirstThatExists,
+    },
+];
+
+/// Runs every lint on `compiled`; findings sorted by place, then lint.
+pub fn lint(compiled: &Compiled) -> Vec<Lint> {
+    let mut out = Vec::new();
+    split_families(compiled, &mut out);
+    never_matches(compiled, &mut out);
+    shadowed_actions(compiled, &mut out);
+    redundant_rules(compiled, &mut out);
+    caps_adding_nothing(compiled, &mut out);
+    out.sort_by(|a, b| {
+        (a.diagnostic.loc, a.kind, &a.diagnostic.message).cmp(&(
+            b.diagnostic.loc,
+            b.kind,
+            &b.diagnostic.message,
+        ))
+    });
+    out
+}
+
+/// The names a table allows (any `allow` rule) and decides (allows, or
+/// answers with an action), with where each allowed name is first listed.
+struct Names<'a> {
+    allowed: BTreeMap<&'a str, Loc>,
+    decided: BTreeSet<&'a str>,
+}
+
+fn names(table: &Table) -> Names<'_> {
+    let mut allowed = BTreeMap::new();
+    for r in &table.allow {
+        allowed.entry(r.syscall()).or_insert(r.loc);
+    }
+    let mut decided: BTreeSet<&str> = allowed.keys().copied().collect();
+    decided.extend(table.actions.iter().map(|a| a.rule.syscall()));
+    Names { allowed, decided }
+}
+
+/// The architectures where `name` exists.
+fn arches_with(name: &str) -> Vec<Arch> {
+    Arch::ALL
+        .into_iter()
+        .filter(|a| tables::lookup(tables::table(*a), name).is_some())
+        .collect()
+}
+
+/// Whether `arch` has the syscall `name`.
+fn has(arch: Arch, name: &str) -> bool {
+    tables::lookup(tables::table(arch), name).is_some()
+}
+
+/// The architectures where a libc makes `member` for the family's call.
+fn used_on(family: &Family, member: &str) -> Vec<Arch> {
+    Arch::ALL
+        .into_iter()
+        .filter(|a| match family.pick {
+            Pick::Any => has(*a, member),
+            Pick::FirstThatExists => {
+                family.members.iter().find(|m| has(*a, m)).copied() == Some(member)
+            }
+        })
+        .collect()
+}
+
+fn list(items: &[&str], conj: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} {conj} {last}", init.join(", ")),
+    }
+}
+
+fn split_families(compiled: &Compiled, out: &mut Vec<Lint>) {
+    let policy = &compiled.policy;
+    let base = names(&policy.base);
+    let mut base_missing: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
+    let scopes = std::iter::once(("[base]".to_owned(), &policy.base, None)).chain(
+        policy
+            .caps
+            .iter()
+            .map(|c| (format!("[cap.{}]", c.name), &c.table, Some(()))),
+    );
+    for (table_name, table, is_cap) in scopes {
+        let own = names(table);
+        for (fi, family) in FAMILIES.iter().enumerate() {
+            let present: Vec<(&str, Loc)> = family
+                .members
+                .iter()
+                .filter_map(|m| own.allowed.get(m).map(|loc| (*m, *loc)))
+                .collect();
+            let Some(first) = present.iter().map(|p| p.1).min() else {
+                continue;
+            };
+            let decided =
+                |m: &str| own.decided.contains(m) || (is_cap.is_some() && base.decided.contains(m));
+            let missing: Vec<&str> = family
+                .members
+                .iter()
+                .copied()
+                .filter(|m| !decided(m) && !used_on(family, m).is_empty())
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            match is_cap {
+                None => {
+                    base_missing.insert(fi, missing.clone());
+                }
+                Some(()) if base_missing.get(&fi) == Some(&missing) => continue,
+                Some(()) => {}
+            }
+            let mut arches: Vec<Arch> = missing.iter().flat_map(|m| used_on(family, m)).collect();
+            arches.sort();
+            arches.dedup();
+            let arch_names: Vec<&str> = arches.iter().map(|a| a.name()).collect();
+            let allowed: Vec<String> = present.iter().map(|p| format!("`{}`", p.0)).collect();
+            let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
+            let missing_q: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+            let missing_q: Vec<&str> = missing_q.iter().map(String::as_str).collect();
+            let message = format!(
+                "`{table_name}` allows {} but not {}, which {} {} on {}",
+                list(&allowed, "and"),
+                list(&missing_q, "or"),
+                family.call,
+                match (family.pick, family.call.contains(" and ")) {
+                    (Pick::FirstThatExists, false) => "makes",
+                    (Pick::FirstThatExists, true) => "make",
+                    (Pick::Any, _) => "can make",
+                },
+                list(&arch_names, "and"),
+            );
+            let example = missing[0];
+            out.push(Lint {
+                kind: LintKind::SplitFamily,
+                diagnostic: Diagnostic::at(first, message)
+                    .with_note(family.source)
+                    .with_help(format!(
+                        "allow {} in `{table_name}` too, or refuse {} on purpose with an action \
+                         (`{example} = \"EPERM\"`)",
+                        list(&missing_q, "and"),
+                        if missing.len() == 1 { "it" } else { "them" },
+                    )),
+            });
+        }
+    }
+}
+
+/// The rule texts of the file by where they are written.
+fn rule_texts(compiled: &Compiled) -> BTreeMap<Loc, &str> {
+    let mut texts = BTreeMap::new();
+    for (_, table) in compiled.policy.tables() {
+        for r in &table.allow {
+            texts.insert(r.loc, r.source.as_str());
+        }
+        for a in &table.actions {
+            texts.insert(a.rule.loc, a.rule.source.as_str());
+        }
+    }
+    texts
+}
+
+/// Every lowered rule of every table on `arch`, with the table's index
+/// (`None` for `[base]`).
+fn all_rules(a: &ArchRules) -> impl Iterator<Item = (Option<usize>, &LoweredRule)> {
+    a.base.rules.iter().map(|r| (None, r)).chain(
+        a.caps
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| s.rules.iter().map(move |r| (Some(i), r))),
+    )
+}
+
+/// A conjunction as the rule language would write it, by argument slot.
+fn conj_text(conj: &[ArgCmp]) -> String {
+    let parts: Vec<String> = conj
+        .iter()
+        .map(|c| {
+            let a = format!("arg{}", c.arg);
+            match c.op {
+                CmpOp::Eq => format!("{a} == {:#x}", c.value),
+                CmpOp::Ne => format!("{a} != {:#x}", c.value),
+                CmpOp::Lt => format!("{a} < {:#x}", c.value),
+                CmpOp::Le => format!("{a} <= {:#x}", c.value),
+                CmpOp::Gt => format!("{a} > {:#x}", c.value),
+                CmpOp::Ge => format!("{a} >= {:#x}", c.value),
+                CmpOp::MaskedEq(m) => format!("{a} & {m:#x} == {:#x}", c.value),
+                CmpOp::MaskedNe(m) => format!("{a} & {m:#x} != {:#x}", c.value),
+            }
+        })
+        .collect();
+    parts.join(" && ")
+}
+
+fn never_matches(compiled: &Compiled, out: &mut Vec<Lint>) {
+    let texts = rule_texts(compiled);
+    // (loc, whole?, text of the dead alternative) -> arches where it is dead
+    let mut found: BTreeMap<(Loc, bool, String), Vec<Arch>> = BTreeMap::new();
+    for a in &compiled.arches {
+        for (_, r) in all_rules(a) {
+            let Some(alts) = &r.when else { continue };
+            let dead: Vec<&Vec<ArgCmp>> = alts.iter().filter(|c| !satisfiable(c)).collect();
+            if dead.is_empty() {
+                continue;
+            }
+            if dead.len() == alts.len() {
+                found
+                    .entry((r.loc, true, String::new()))
+                    .or_default()
+                    .push(a.arch);
+            } else {
+                for d in dead {
+                    found
+                        .entry((r.loc, false, conj_text(d)))
+                        .or_default()
+                        .push(a.arch);
+                }
+            }
+        }
+    }
+    for ((loc, whole, alt), arches) in found {
+        let text = texts.get(&loc).copied().unwrap_or("?");
+        let syscall = text.split('(').next().unwrap_or(text).trim();
+        let everywhere = arches.len() == arches_with(syscall).len();
+        let message = if whole {
+            format!("the condition of `{text}` can never hold")
+        } else {
+            format!("part of the condition of `{text}` can never hold: `{alt}`")
+        };
+        let mut d = Diagnostic::at(loc, message);
+        if !everywhere {
+            let names: Vec<&str> = arches.iter().map(|a| a.name()).collect();
+            d = d.with_note(format!("only on {}", names.join(", ")));
+        }
+        d = d.with_help(if whole {
+            "no arguments satisfy every comparison of any alternative: the rule never applies"
+        } else {
+            "no arguments satisfy every comparison of this alternative: remove it"
+        });
+        out.push(Lint {
+            kind: LintKind::NeverMatches,
+            diagnostic: d,
+        });
+    }
+}
+
+fn table_name(compiled: &Compiled, table: Option<usize>) -> String {
+    match table {
+        None => "[base]".to_owned(),
+        Some(i) => format!("[cap.{}]", compiled.policy.caps[i].name),
+    }
+}
+
+fn set_of(a: &ArchRules, table: Option<usize>) -> &SetRules {
+    match table {
+        None => &a.base,
+        Some(i) => &a.caps[i],
+    }
+}
+
+fn shadowed_actions(compiled: &Compiled, out: &mut Vec<Lint>) {
+    // (rule loc, table) -> (arches where shadowed, shadowing loc or None for an allow)
+    type Why = (Option<Loc>, Option<usize>);
+    let texts = rule_texts(compiled);
+    let mut found: BTreeMap<(Loc, Option<usize>), (Vec<Arch>, Why)> = BTreeMap::new();
+    let mut seen: BTreeMap<(Loc, Option<usize>), Vec<Arch>> = BTreeMap::new();
+    for a in &compiled.arches {
+        for (table, r) in all_rules(a) {
+            if matches!(r.action, Action::Allow) {
+                continue;
+            }
+            seen.entry((r.loc, table)).or_default().push(a.arch);
+            let scope: Vec<(Option<usize>, &SetRules)> = if table.is_some() {
+                vec![(None, &a.base), (table, set_of(a, table))]
+            } else {
+                vec![(None, &a.base)]
+            };
+            let mut why: Option<Why> = None;
+            for (t, s) in &scope {
+                if s.allow.binary_search(&r.nr).is_ok() {
+                    why = Some((None, *t));
+                }
+            }
+            if why.is_none() {
+                for (t, s) in &scope {
+                    for q in &s.rules {
+                        if q.nr == r.nr
+                            && q.when.is_none()
+                            && q.order < r.order
+                            && !matches!(q.action, Action::Allow)
+                        {
+                            why = Some((Some(q.loc), *t));
+                        }
+                    }
+                }
+            }
+            if let Some(why) = why {
+                let e = found.entry((r.loc, table)).or_insert((Vec::new(), why));
+                e.0.push(a.arch);
+            }
+        }
+    }
+    for ((loc, table), (arches, (by, by_table))) in found {
+        if seen.get(&(loc, table)).map(Vec::len) != Some(arches.len()) {
+            continue;
+        }
+        let text = texts.get(&loc).copied().unwrap_or("?");
+        let syscall = text.split('(').next().unwrap_or(text).trim();
+        let here = table_name(compiled, table);
+        let there = table_name(compiled, by_table);
+        let d = match by {
+            None => Diagnostic::at(
+                loc,
+                format!(
+                    "the action for `{text}` in `{here}` never applies: `{there}` allows \
+                     `{syscall}` outright, and an allow always wins"
+                ),
+            )
+            .with_help("remove the action, or narrow the `allow` rule with a condition"),
+            Some(q) => Diagnostic::at(
+                loc,
+                format!(
+                    "the action for `{text}` in `{here}` never applies: an earlier action for \
+                     `{syscall}` in `{there}` answers every such call first"
+                ),
+            )
+            .with_note_at(q, "the earlier action")
+            .with_help("remove one of them, or give the earlier one a condition"),
+        };
+        out.push(Lint {
+            kind: LintKind::ShadowedAction,
+            diagnostic: d,
+        });
+    }
+}
+
+fn redundant_rules(compiled: &Compiled, out: &mut Vec<Lint>) {
+    let texts = rule_texts(compiled);
+    let base_locs: BTreeMap<&str, Loc> = compiled
+        .policy
+        .base
+        .allow
+        .iter()
+        .filter(|r| r.text.condition.is_none())
+        .map(|r| (r.syscall(), r.loc))
+        .collect();
+    for (i, cap) in compiled.policy.caps.iter().enumerate() {
+        for r in &cap.table.allow {
+            let Some(base_loc) = base_locs.get(r.syscall()) else {
+                continue;
+            };
+            // Lowered, base's outright allow covers every architecture the
+            // name exists on.
+            let covered = compiled.arches.iter().all(|a| {
+                tables::lookup(tables::table(a.arch), r.syscall())
+                    .is_none_or(|nr| a.base.allow.binary_search(&nr).is_ok())
+            });
+            if !covered {
+                continue;
+            }
+            let text = texts.get(&r.loc).copied().unwrap_or(r.source.as_str());
+            let name = table_name(compiled, Some(i));
+            out.push(Lint {
+                kind: LintKind::RedundantRule,
+                diagnostic: Diagnostic::at(
+                    r.loc,
+                    format!(
+                        "`{text}` in `{name}` adds nothing: `[base]` allows `{}` outright",
+                        r.syscall()
+                    ),
+                )
+                .with_note_at(*base_loc, "allowed here")
+                .with_help(format!("remove it from `{name}`")),
+            });
+        }
+    }
+}
+
+fn caps_adding_nothing(compiled: &Compiled, out: &mut Vec<Lint>) {
+    for (i, cap) in compiled.policy.caps.iter().enumerate() {
+        let same_everywhere = compiled.arches.iter().all(|a| {
+            a.with_policy(|p| {
+                let base = p.program::<BPF_MAXINSNS>(0, RuleSet::EMPTY, p.default);
+                let with = p.program::<BPF_MAXINSNS>(1 << i, RuleSet::EMPTY, p.default);
+                matches!((base, with), (Ok(x), Ok(y)) if x == y)
+            })
+        });
+        if !same_everywhere {
+            continue;
+        }
+        let name = format!("[cap.{}]", cap.name);
+        let what = if cap.table.allow.is_empty() && cap.table.actions.is_empty() {
+            "it has no rules"
+        } else {
+            "`[base]` already decides every call it names the same way"
+        };
+        out.push(Lint {
+            kind: LintKind::CapAddsNothing,
+            diagnostic: Diagnostic::at(
+                cap.loc,
+                format!("`{name}` adds nothing beyond `[base]`: {what}"),
+            )
+            .with_note("its program is `[base]`'s on every architecture")
+            .with_help("give it the rules its payloads need, or remove it"),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile;
+
+    fn lints(source: &str) -> Vec<(LintKind, String)> {
+        let compiled = compile(source).unwrap_or_else(|d| panic!("{d:?}"));
+        lint(&compiled)
+            .into_iter()
+            .map(|l| (l.kind, l.diagnostic.render("p.toml")))
+            .collect()
+    }
+
+    #[test]
+    fn families_name_real_syscalls() {
+        for f in FAMILIES {
+            assert!(f.members.len() >= 2, "{}", f.call);
+            for m in f.members {
+                assert!(!arches_with(m).is_empty(), "{m} of {}", f.call);
+            }
+            assert!(!f.source.is_empty());
+        }
+    }
+
+    #[test]
+    fn split_families() {
+        let found = lints("[base]\nallow = [\"read\"]\n[cap.FS]\nallow = [\"unlinkat\", \"mkdir\", \"mkdirat\"]\n");
+        let split: Vec<&String> = found
+            .iter()
+            .filter(|(k, _)| *k == LintKind::SplitFamily)
+            .map(|(_, t)| t)
+            .collect();
+        assert_eq!(split.len(), 2, "{found:?}");
+        assert!(split[1].starts_with(
+            "p.toml:4:10: `[cap.FS]` allows `unlinkat` but not `unlink`, which unlink(3) makes on x86_64, x86, arm, ppc64le, s390x and mips64el\n\
+             note: glibc sysdeps/unix/sysv/linux/unlink.c"
+        ), "{}", split[1]);
+        assert!(split[1].ends_with("help: allow `unlink` in `[cap.FS]` too, or refuse it on purpose with an action (`unlink = \"EPERM\"`)"), "{}", split[1]);
+        assert!(
+            split[0].contains("allows `unlinkat` but not `rmdir`"),
+            "{}",
+            split[0]
+        );
+        // An action decides a member on purpose; [base]'s rules count for a cap.
+        let found = lints("[base]\nallow = [\"unlink\"]\n[base.actions]\nrmdir = \"EPERM\"\n[cap.FS]\nallow = [\"unlinkat\"]\n");
+        let split: Vec<&String> = found
+            .iter()
+            .filter(|(k, _)| *k == LintKind::SplitFamily)
+            .map(|(_, t)| t)
+            .collect();
+        // [base] alone lacks `unlinkat`, which aarch64 and its like need; the
+        // cap completes the family.
+        assert_eq!(split.len(), 1, "{found:?}");
+        assert!(split[0].starts_with("p.toml:2:10: `[base]` allows `unlink` but not `unlinkat`, which unlink(3) makes on aarch64, riscv64 and loongarch64"), "{}", split[0]);
+    }
+
+    #[test]
+    fn conditions_that_never_hold() {
+        let found = lints("[base]\nallow = [\"prctl(option == 1 && option == 2)\", \"kill(sig == 9 || (pid > 5 && pid < 3))\"]\n");
+        let texts: Vec<&str> = found
+            .iter()
+            .filter(|(k, _)| *k == LintKind::NeverMatches)
+            .map(|(_, t)| t.as_str())
+            .collect();
+        assert_eq!(texts.len(), 2, "{found:?}");
+        assert!(
+            texts[0].starts_with(
+                "p.toml:2:10: the condition of `prctl(option == 1 && option == 2)` can never hold"
+            ),
+            "{}",
+            texts[0]
+        );
+        assert!(texts[1].starts_with("p.toml:2:47: part of the condition of `kill(sig == 9 || (pid > 5 && pid < 3))` can never hold: `arg0 > 0x5 && arg0 < 0x3`"), "{}", texts[1]);
+    }
+
+    #[test]
+    fn shadowed_actions_and_redundant_rules() {
+        let found = lints(
+            "[base]\nallow = [\"read\", \"socket\"]\n[base.actions]\nioctl = \"EPERM\"\n\"ioctl(cmd == 1)\" = \"ENOSYS\"\n\
+             [cap.NET]\nallow = [\"socket(family == AF_INET)\", \"connect\"]\nactions = { read = \"EPERM\" }\n",
+        );
+        let kinds: Vec<LintKind> = found.iter().map(|f| f.0).collect();
+        assert!(kinds.contains(&LintKind::ShadowedAction), "{found:?}");
+        assert!(kinds.contains(&LintKind::RedundantRule), "{found:?}");
+        let texts: Vec<&str> = found.iter().map(|f| f.1.as_str()).collect();
+        assert!(texts.iter().any(|t| t.starts_with("p.toml:5:1: the action for `ioctl(cmd == 1)` in `[base]` never applies: an earlier action for `ioctl` in `[base]` answers every such call first\nnote: p.toml:4:1: the earlier action")), "{texts:?}");
+        assert!(texts.iter().any(|t| t.starts_with("p.toml:8:13: the action for `read` in `[cap.NET]` never applies: `[base]` allows `read` outright")), "{texts:?}");
+        assert!(texts.iter().any(|t| t.starts_with("p.toml:7:10: `socket(family == AF_INET)` in `[cap.NET]` adds nothing: `[base]` allows `socket` outright\nnote: p.toml:2:18: allowed here")), "{texts:?}");
+    }
+
+    #[test]
+    fn caps_that_add_nothing() {
+        let found = lints("[base]\nallow = [\"read\"]\n[cap.EMPTY]\nallow = []\n[cap.SAME]\nallow = [\"read\"]\n[cap.REAL]\nallow = [\"write\"]\n");
+        let caps: Vec<&str> = found
+            .iter()
+            .filter(|(k, _)| *k == LintKind::CapAddsNothing)
+            .map(|(_, t)| t.as_str())
+            .collect();
+        assert_eq!(caps.len(), 2, "{found:?}");
+        assert!(
+            caps[0].starts_with(
+                "p.toml:3:1: `[cap.EMPTY]` adds nothing beyond `[base]`: it has no rules"
+            ),
+            "{}",
+            caps[0]
+        );
+        assert!(
+            caps[1].starts_with(
+                "p.toml:5:1: `[cap.SAME]` adds nothing beyond `[base]`: `[base]` already decides"
+            ),
+            "{}",
+            caps[1]
+        );
+        assert!(lints("[base]\nallow = [\"read\"]\n").is_empty());
+    }
+}

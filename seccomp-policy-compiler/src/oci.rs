@@ -1,0 +1,742 @@
+//! A policy as an OCI seccomp profile: the `linux.seccomp` object of the
+//! OCI runtime specification, which Docker, podman, containerd, CRI-O and
+//! Kubernetes (`localhost` profiles) hand to libseccomp.
+//!
+//! A profile names syscalls, so one profile can serve several
+//! architectures only where the policy means the same on each. [`profile`]
+//! writes one profile for the architectures asked for, and refuses with an
+//! [`OciError`] when they differ (a parameter in another slot, as `clone`'s
+//! flags on s390x; an errno with another number, as on MIPS): export one
+//! profile per architecture then.
+//!
+//! Semantics are kept exactly, because runtimes load profiles in ways that
+//! differ from this project's rules:
+//!
+//! - libseccomp lets an unconditional rule for a syscall replace its
+//!   conditional ones whatever the order, and runtimes add an entry's
+//!   conditions as separate rules (an *or*) when two name the same
+//!   argument. So each syscall's verdict is written as disjoint regions of
+//!   argument values, one per action, each a union of entries whose
+//!   conditions name distinct arguments: the allowed region, then each
+//!   action's region (its condition, minus what an allow or an earlier
+//!   action takes), and nothing for the default.
+//! - libseccomp compares all 64 bits of an argument on a 64-bit
+//!   architecture, where the kernel reads 32 bits of an `int`. A 32-bit
+//!   comparison is therefore written with `SCMP_CMP_MASKED_EQ` and masks
+//!   within the low 32 bits only: `==` as one entry with mask `0xffffffff`,
+//!   `!=`, `<`, `<=`, `>`, `>=` as one entry per bit where the values
+//!   leave the constant's prefix (see [`crate::argset`]). A 64-bit
+//!   comparison is written as it is (`SCMP_CMP_NE`, `SCMP_CMP_LT`, ...).
+//! - An entry whose action is the default is left out, as runtimes skip it.
+//! - On x86, ppc64le and s390x libseccomp also adds a rule for a socket or
+//!   `SysV` IPC call to `socketcall`/`ipc`, where it cannot check arguments:
+//!   a condition on such a call is refused there (see [`multiplexes`]).
+//!
+//! What a profile cannot say: the filter's answer to other architectures'
+//! calls and to x32 numbers is the runtime's bad-architecture action, not
+//! the policy's default (both refuse the call).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fmt::Write as _;
+
+use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp};
+use seccomp_policy_core::Arch;
+
+use crate::argset::{arg_cubes, satisfiable, Cube};
+use crate::json::string;
+use crate::lower::{ArchRules, LoweredRule, SetRules};
+use crate::tables;
+use crate::Compiled;
+
+/// The calls libseccomp also reaches through `socketcall(2)` and `ipc(2)`
+/// on the architectures that have them ([`multiplexes`]).
+pub const MULTIPLEXED: &[&str] = &[
+    "accept",
+    "accept4",
+    "bind",
+    "connect",
+    "getpeername",
+    "getsockname",
+    "getsockopt",
+    "listen",
+    "recv",
+    "recvfrom",
+    "recvmmsg",
+    "recvmsg",
+    "send",
+    "sendmmsg",
+    "sendmsg",
+    "sendto",
+    "setsockopt",
+    "shutdown",
+    "socket",
+    "socketpair",
+    "msgctl",
+    "msgget",
+    "msgrcv",
+    "msgsnd",
+    "semctl",
+    "semget",
+    "semop",
+    "semtimedop",
+    "shmat",
+    "shmctl",
+    "shmdt",
+    "shmget",
+];
+
+/// Whether libseccomp adds a rule for a [`MULTIPLEXED`] call to
+/// `socketcall`/`ipc` too on `arch` (x86, ppc64le, s390x). It cannot check
+/// the call's arguments there (they are in memory), so it adds that rule
+/// without the conditions, or fails when two rules of different actions
+/// meet there.
+pub fn multiplexes(arch: Arch) -> bool {
+    matches!(arch, Arch::X86 | Arch::Ppc64le | Arch::S390x)
+}
+
+/// The most entries one syscall may need; past it the export refuses.
+pub const MAX_ENTRIES_PER_SYSCALL: usize = 1024;
+
+/// Why a policy cannot be written as one OCI profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OciError {
+    /// What cannot be expressed.
+    pub message: String,
+    /// What to do instead.
+    pub help: String,
+}
+
+impl fmt::Display for OciError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}\nhelp: {}", self.message, self.help)
+    }
+}
+
+impl std::error::Error for OciError {}
+
+/// One argument condition of a profile entry (`LinuxSeccompArg`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cond {
+    /// The argument, 0 to 5.
+    pub index: u8,
+    /// `SCMP_CMP_*`.
+    pub op: &'static str,
+    /// The value, or the mask for `SCMP_CMP_MASKED_EQ`.
+    pub value: u64,
+    /// The masked value for `SCMP_CMP_MASKED_EQ`, else 0.
+    pub value_two: u64,
+}
+
+/// What one syscall gets in one region: an action and conditions that all
+/// hold (on distinct arguments).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Entry {
+    /// `SCMP_ACT_*` and the errno for `SCMP_ACT_ERRNO`.
+    pub action: (&'static str, Option<u16>),
+    /// The conditions, by argument index.
+    pub args: Vec<Cond>,
+}
+
+/// One architecture's profile content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArchEntries {
+    /// The architecture.
+    pub arch: Arch,
+    /// The default action.
+    pub default: Action,
+    /// Every entry, by syscall name.
+    pub syscalls: BTreeMap<&'static str, Vec<Entry>>,
+}
+
+/// `SCMP_ACT_*` for an action, with its errno.
+pub fn action_name(action: Action) -> (&'static str, Option<u16>) {
+    match action {
+        Action::KillProcess => ("SCMP_ACT_KILL_PROCESS", None),
+        Action::KillThread => ("SCMP_ACT_KILL_THREAD", None),
+        Action::Trap => ("SCMP_ACT_TRAP", None),
+        Action::Errno(e) => ("SCMP_ACT_ERRNO", Some(e)),
+        Action::Notify => ("SCMP_ACT_NOTIFY", None),
+        Action::Log => ("SCMP_ACT_LOG", None),
+        Action::Allow => ("SCMP_ACT_ALLOW", None),
+    }
+}
+
+/// `SCMP_ARCH_*` for an architecture.
+pub fn arch_name(arch: Arch) -> String {
+    format!("SCMP_ARCH_{}", arch.libseccomp_name().to_uppercase())
+}
+
+/// The OCI profile of `compiled` for the caps in `caps` on `arches` (in
+/// that order), with `default` for the calls no rule decides (`None`: the
+/// policy's). The JSON text, ending in a newline.
+///
+/// # Errors
+///
+/// When the profile cannot say what the policy means: no architecture,
+/// architectures whose rules differ, or an error of [`arch_entries`].
+pub fn profile(
+    compiled: &Compiled,
+    arches: &[Arch],
+    caps: u64,
+    default: Option<Action>,
+) -> Result<String, OciError> {
+    let per_arch: Vec<ArchEntries> = arches
+        .iter()
+        .filter_map(|a| compiled.arches.iter().find(|r| r.arch == *a))
+        .map(|r| arch_entries(r, caps, default))
+        .collect::<Result<_, _>>()?;
+    let Some(first) = per_arch.first() else {
+        return Err(OciError {
+            message: "no architecture to export".to_owned(),
+            help: "name one with --arch".to_owned(),
+        });
+    };
+    let merged = merge(&per_arch)?;
+    Ok(to_json(first.default, arches, &merged))
+}
+
+/// The entries of one architecture.
+///
+/// # Errors
+///
+/// A syscall needing more than [`MAX_ENTRIES_PER_SYSCALL`] entries, or a
+/// condition libseccomp cannot keep on this architecture (on a socket or
+/// IPC call it also reaches through `socketcall`/`ipc`).
+pub fn arch_entries(
+    rules: &ArchRules,
+    caps: u64,
+    default: Option<Action>,
+) -> Result<ArchEntries, OciError> {
+    let default = default.unwrap_or(rules.default);
+    let sets: Vec<&SetRules> = std::iter::once(&rules.base)
+        .chain(
+            rules
+                .caps
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i < 64 && caps & (1u64 << i) != 0)
+                .map(|(_, s)| s),
+        )
+        .collect();
+    let mut numbers: Vec<u32> = sets
+        .iter()
+        .flat_map(|s| s.allow.iter().copied().chain(s.rules.iter().map(|r| r.nr)))
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    let mut syscalls = BTreeMap::new();
+    for nr in numbers {
+        let Some(name) = seccomp_policy_core::syscalls::name(rules.arch, nr) else {
+            continue;
+        };
+        let entries = syscall_entries(rules.arch, &sets, nr, default).map_err(|what| OciError {
+            message: format!("`{name}` on {}: {what}", rules.arch),
+            help: "simplify its conditions, or load the raw program (`--format bpf`) instead"
+                .to_owned(),
+        })?;
+        if multiplexes(rules.arch)
+            && MULTIPLEXED.contains(&name)
+            && entries.iter().any(|e| !e.args.is_empty())
+        {
+            return Err(OciError {
+                message: format!(
+                    "`{name}` has conditions on {}, which libseccomp cannot keep there: it also \
+                     adds a rule for the call through `socketcall`/`ipc`, where it cannot check \
+                     arguments, so the profile would allow or refuse calls the policy does not \
+                     (or fail to load)",
+                    rules.arch
+                ),
+                help: format!(
+                    "export the program for {} instead (`--format bpf`), or a cap set without \
+                     conditions on `{name}`",
+                    rules.arch
+                ),
+            });
+        }
+        if !entries.is_empty() {
+            syscalls.insert(name, entries);
+        }
+    }
+    Ok(ArchEntries {
+        arch: rules.arch,
+        default,
+        syscalls,
+    })
+}
+
+type Dnf = Vec<Vec<ArgCmp>>;
+
+/// `dnf` and not `other`, in disjunctive normal form, without
+/// alternatives that cannot hold.
+fn and_not(dnf: &Dnf, other: &Dnf) -> Result<Dnf, String> {
+    let mut out: Dnf = dnf.clone();
+    for q in other {
+        // not (a && b && ...) is (!a || !b || ...).
+        let mut next = Vec::new();
+        for d in &out {
+            for atom in q {
+                let mut c = d.clone();
+                c.push(ArgCmp {
+                    op: atom.op.negate(),
+                    ..*atom
+                });
+                if satisfiable(&c) && !next.contains(&c) {
+                    next.push(c);
+                }
+                if next.len() > MAX_ENTRIES_PER_SYSCALL {
+                    return Err(format!(
+                        "its rules need more than {MAX_ENTRIES_PER_SYSCALL} profile entries"
+                    ));
+                }
+            }
+        }
+        out = next;
+    }
+    Ok(out)
+}
+
+fn when_dnf(r: &LoweredRule) -> Dnf {
+    match &r.when {
+        None => vec![Vec::new()],
+        Some(alts) => alts.clone(),
+    }
+}
+
+/// The entries of one syscall number: disjoint regions, one per action.
+fn syscall_entries(
+    arch: Arch,
+    sets: &[&SetRules],
+    nr: u32,
+    default: Action,
+) -> Result<Vec<Entry>, String> {
+    if sets.iter().any(|s| s.allow.binary_search(&nr).is_ok()) {
+        return Ok(if Action::Allow.same(default) {
+            Vec::new()
+        } else {
+            vec![Entry {
+                action: action_name(Action::Allow),
+                args: Vec::new(),
+            }]
+        });
+    }
+    let rules: Vec<&LoweredRule> = sets
+        .iter()
+        .flat_map(|s| s.rules.iter().filter(|r| r.nr == nr))
+        .collect();
+    let allow: Dnf = rules
+        .iter()
+        .filter(|r| matches!(r.action, Action::Allow))
+        .flat_map(|r| when_dnf(r))
+        .collect();
+    let mut actions: Vec<&LoweredRule> = rules
+        .iter()
+        .copied()
+        .filter(|r| !matches!(r.action, Action::Allow))
+        .collect();
+    actions.sort_by_key(|r| r.order);
+    let mut regions: Vec<(Action, Dnf)> = vec![(Action::Allow, allow.clone())];
+    let mut taken = allow;
+    for r in actions {
+        let mine = and_not(&when_dnf(r), &taken)?;
+        taken.extend(when_dnf(r));
+        regions.push((r.action, mine));
+    }
+    let mut out = Vec::new();
+    for (action, dnf) in regions {
+        if action.same(default) {
+            continue;
+        }
+        for conj in dnf {
+            out.extend(conj_entries(arch, &conj, action)?);
+            if out.len() > MAX_ENTRIES_PER_SYSCALL {
+                return Err(format!(
+                    "its rules need more than {MAX_ENTRIES_PER_SYSCALL} profile entries"
+                ));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// A comparison libseccomp evaluates exactly as the rule means it, as one
+/// condition: any 64-bit comparison, and 32-bit `==` and masked `==` with
+/// a 32-bit mask.
+fn native(c: &ArgCmp) -> Option<Cond> {
+    let cond = |op, value, value_two| Cond {
+        index: c.arg,
+        op,
+        value,
+        value_two,
+    };
+    if c.bits >= 64 {
+        return Some(match c.op {
+            CmpOp::Eq => cond("SCMP_CMP_EQ", c.value, 0),
+            CmpOp::Ne => cond("SCMP_CMP_NE", c.value, 0),
+            CmpOp::Lt => cond("SCMP_CMP_LT", c.value, 0),
+            CmpOp::Le => cond("SCMP_CMP_LE", c.value, 0),
+            CmpOp::Gt => cond("SCMP_CMP_GT", c.value, 0),
+            CmpOp::Ge => cond("SCMP_CMP_GE", c.value, 0),
+            CmpOp::MaskedEq(m) => cond("SCMP_CMP_MASKED_EQ", m, c.value),
+            CmpOp::MaskedNe(_) => return None,
+        });
+    }
+    let low = c.width_mask();
+    match c.op {
+        CmpOp::Eq => Some(cond("SCMP_CMP_MASKED_EQ", low, c.value & low)),
+        CmpOp::MaskedEq(m) => Some(cond("SCMP_CMP_MASKED_EQ", m & low, c.value & low)),
+        _ => None,
+    }
+}
+
+fn cube_cond(arg: u8, cube: Cube) -> Cond {
+    if cube.mask == u64::MAX {
+        Cond {
+            index: arg,
+            op: "SCMP_CMP_EQ",
+            value: cube.value,
+            value_two: 0,
+        }
+    } else {
+        Cond {
+            index: arg,
+            op: "SCMP_CMP_MASKED_EQ",
+            value: cube.mask,
+            value_two: cube.value,
+        }
+    }
+}
+
+/// The entries of one conjunction: one condition per argument, so every
+/// argument with several comparisons (or one libseccomp cannot say
+/// exactly) becomes cubes, one entry per choice.
+fn conj_entries(_arch: Arch, conj: &[ArgCmp], action: Action) -> Result<Vec<Entry>, String> {
+    let mut choices: Vec<Vec<Cond>> = Vec::new();
+    for arg in 0..6u8 {
+        let on: Vec<&ArgCmp> = conj.iter().filter(|c| c.arg == arg).collect();
+        match on.as_slice() {
+            [] => {}
+            [one] if native(one).is_some() => choices.extend(native(one).map(|c| vec![c])),
+            _ => {
+                let cubes = arg_cubes(conj, arg);
+                if cubes.is_empty() {
+                    return Ok(Vec::new());
+                }
+                if cubes.iter().any(Cube::is_all) {
+                    continue;
+                }
+                choices.push(cubes.into_iter().map(|c| cube_cond(arg, c)).collect());
+            }
+        }
+    }
+    let mut entries: Vec<Vec<Cond>> = vec![Vec::new()];
+    for options in choices {
+        let mut next = Vec::new();
+        for e in &entries {
+            for o in &options {
+                let mut e = e.clone();
+                e.push(*o);
+                next.push(e);
+            }
+        }
+        if next.len() > MAX_ENTRIES_PER_SYSCALL {
+            return Err(format!(
+                "its rules need more than {MAX_ENTRIES_PER_SYSCALL} profile entries"
+            ));
+        }
+        entries = next;
+    }
+    Ok(entries
+        .into_iter()
+        .map(|args| Entry {
+            action: action_name(action),
+            args,
+        })
+        .collect())
+}
+
+fn describe(entries: &[Entry]) -> String {
+    if entries.is_empty() {
+        return "the default".to_owned();
+    }
+    let parts: Vec<String> = entries
+        .iter()
+        .take(3)
+        .map(|e| {
+            let mut s = e.action.0.trim_start_matches("SCMP_ACT_").to_owned();
+            if let Some(n) = e.action.1 {
+                let _ = write!(s, "({n})");
+            }
+            for c in &e.args {
+                let _ = write!(
+                    s,
+                    " args[{}] {} {:#x}",
+                    c.index,
+                    c.op.trim_start_matches("SCMP_CMP_"),
+                    c.value
+                );
+                if c.op == "SCMP_CMP_MASKED_EQ" {
+                    let _ = write!(s, " {:#x}", c.value_two);
+                }
+            }
+            s
+        })
+        .collect();
+    let more = if entries.len() > 3 { ", ..." } else { "" };
+    format!("{}{more}", parts.join(", "))
+}
+
+/// One set of entries by name, if every architecture agrees.
+fn merge(per_arch: &[ArchEntries]) -> Result<BTreeMap<&'static str, Vec<Entry>>, OciError> {
+    let first = &per_arch[0];
+    for other in &per_arch[1..] {
+        if !other.default.same(first.default) {
+            return Err(OciError {
+                message: format!(
+                    "the default action differs: {} on {}, {} on {}",
+                    describe_action(first.default),
+                    first.arch,
+                    describe_action(other.default),
+                    other.arch
+                ),
+                help: "export one profile per architecture with --arch".to_owned(),
+            });
+        }
+    }
+    let mut merged: BTreeMap<&'static str, Vec<Entry>> = BTreeMap::new();
+    let names: std::collections::BTreeSet<&'static str> = per_arch
+        .iter()
+        .flat_map(|a| a.syscalls.keys().copied())
+        .collect();
+    for name in names {
+        let mut agreed: Option<(&ArchEntries, &[Entry])> = None;
+        for a in per_arch {
+            if tables::lookup(tables::table(a.arch), name).is_none() {
+                continue;
+            }
+            let mine = a.syscalls.get(name).map_or(&[][..], Vec::as_slice);
+            match agreed {
+                None => agreed = Some((a, mine)),
+                Some((b, theirs)) if theirs != mine => {
+                    return Err(OciError {
+                        message: format!(
+                            "`{name}` is not the same rule on every architecture: on {} {}; on {} {}",
+                            b.arch,
+                            describe(theirs),
+                            a.arch,
+                            describe(mine)
+                        ),
+                        help: "an OCI profile names syscalls, not architectures: export one \
+                               profile per architecture with --arch"
+                            .to_owned(),
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some((_, entries)) = agreed {
+            if !entries.is_empty() {
+                merged.insert(name, entries.to_vec());
+            }
+        }
+    }
+    Ok(merged)
+}
+
+fn describe_action(a: Action) -> String {
+    let (name, errno) = action_name(a);
+    match errno {
+        Some(e) => format!("{name}({e})"),
+        None => name.to_owned(),
+    }
+}
+
+/// The profile's JSON: entries with the same action and conditions share
+/// one object listing their names.
+fn to_json(
+    default: Action,
+    arches: &[Arch],
+    merged: &BTreeMap<&'static str, Vec<Entry>>,
+) -> String {
+    let mut groups: BTreeMap<&Entry, Vec<&str>> = BTreeMap::new();
+    for (name, entries) in merged {
+        for e in entries {
+            groups.entry(e).or_default().push(name);
+        }
+    }
+    // Allowed calls first, then by action, conditions and names.
+    let mut groups: Vec<(&Entry, Vec<&str>)> = groups.into_iter().collect();
+    groups.sort_by(|a, b| {
+        (
+            a.0.action.0 != "SCMP_ACT_ALLOW",
+            a.0.action,
+            a.0.args.len(),
+            &a.1,
+            &a.0.args,
+        )
+            .cmp(&(
+                b.0.action.0 != "SCMP_ACT_ALLOW",
+                b.0.action,
+                b.0.args.len(),
+                &b.1,
+                &b.0.args,
+            ))
+    });
+    let (def_name, def_errno) = action_name(default);
+    let mut out = String::from("{\n");
+    let _ = writeln!(out, "  \"defaultAction\": {},", string(def_name));
+    if let Some(e) = def_errno {
+        let _ = writeln!(out, "  \"defaultErrnoRet\": {e},");
+    }
+    let arch_names: Vec<String> = arches.iter().map(|a| string(&arch_name(*a))).collect();
+    let _ = writeln!(out, "  \"architectures\": [{}],", arch_names.join(", "));
+    out.push_str("  \"syscalls\": [");
+    for (i, (entry, names)) in groups.iter().enumerate() {
+        out.push_str(if i == 0 { "\n" } else { ",\n" });
+        let names: Vec<String> = names.iter().map(|n| string(n)).collect();
+        let _ = write!(
+            out,
+            "    {{\n      \"names\": [{}],\n      \"action\": {}",
+            names.join(", "),
+            string(entry.action.0)
+        );
+        if let Some(e) = entry.action.1 {
+            let _ = write!(out, ",\n      \"errnoRet\": {e}");
+        }
+        if !entry.args.is_empty() {
+            out.push_str(",\n      \"args\": [");
+            for (j, c) in entry.args.iter().enumerate() {
+                out.push_str(if j == 0 { "\n" } else { ",\n" });
+                let _ = write!(
+                    out,
+                    "        {{ \"index\": {}, \"value\": {}, \"valueTwo\": {}, \"op\": {} }}",
+                    c.index,
+                    c.value,
+                    c.value_two,
+                    string(c.op)
+                );
+            }
+            out.push_str("\n      ]");
+        }
+        out.push_str("\n    }");
+    }
+    if !groups.is_empty() {
+        out.push_str("\n  ");
+    }
+    out.push_str("]\n}\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile;
+
+    fn entries(source: &str, arch: Arch) -> BTreeMap<&'static str, Vec<Entry>> {
+        let c = compile(source).unwrap();
+        arch_entries(&c.arches[arch as usize], u64::MAX, None)
+            .unwrap()
+            .syscalls
+    }
+
+    #[test]
+    fn allowed_calls_and_actions() {
+        let e = entries(
+            "[base]\nallow = [\"read\"]\nactions = { clone3 = \"ENOSYS\", socket = \"kill-process\" }\n",
+            Arch::X86_64,
+        );
+        assert_eq!(
+            e["read"],
+            [Entry {
+                action: ("SCMP_ACT_ALLOW", None),
+                args: vec![]
+            }]
+        );
+        assert_eq!(
+            e["clone3"],
+            [Entry {
+                action: ("SCMP_ACT_ERRNO", Some(38)),
+                args: vec![]
+            }]
+        );
+        assert!(!e.contains_key("socket"), "the default needs no entry");
+    }
+
+    #[test]
+    fn thirty_two_bit_comparisons_leave_the_high_half_alone() {
+        let e = entries(
+            "[base]\nallow = [\"ioctl(cmd != TIOCSTI && cmd != TIOCLINUX)\"]\nactions = { ioctl = \"EPERM\" }\n",
+            Arch::X86_64,
+        );
+        let ioctl = &e["ioctl"];
+        let refused: Vec<&Entry> = ioctl
+            .iter()
+            .filter(|x| x.action.0 == "SCMP_ACT_ERRNO")
+            .collect();
+        // The refused region is exactly the two commands, on the low 32 bits.
+        assert_eq!(refused.len(), 2, "{ioctl:?}");
+        for r in &refused {
+            assert_eq!(r.args.len(), 1);
+            assert_eq!(
+                (r.args[0].op, r.args[0].value),
+                ("SCMP_CMP_MASKED_EQ", 0xffff_ffff)
+            );
+        }
+        for x in ioctl {
+            for c in &x.args {
+                assert_eq!(c.op, "SCMP_CMP_MASKED_EQ");
+                assert_eq!(c.value >> 32, 0, "{c:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn architectures_that_differ_are_refused() {
+        let c =
+            compile("[base]\nallow = [\"clone(clone_flags & CLONE_THREAD)\", \"read\"]\n").unwrap();
+        let e = profile(&c, &[Arch::X86_64, Arch::S390x], 0, None).unwrap_err();
+        assert!(e.message.starts_with("`clone` is not the same rule on every architecture: on x86_64 ALLOW args[0] MASKED_EQ 0x10000 0x10000; on s390x ALLOW args[1] MASKED_EQ"), "{e}");
+        assert!(e.help.contains("--arch"));
+        let one = profile(&c, &[Arch::X86_64, Arch::Aarch64], 0, None).unwrap();
+        assert!(
+            one.contains("\"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_AARCH64\"]"),
+            "{one}"
+        );
+        let c = compile("default = \"ENOSYS\"\n[base]\nallow = [\"read\"]\n").unwrap();
+        let e = profile(&c, &[Arch::X86_64, Arch::Mips64el], 0, None).unwrap_err();
+        assert!(e.message.starts_with("the default action differs"), "{e}");
+    }
+
+    #[test]
+    fn conditions_on_multiplexed_calls_are_refused_where_libseccomp_drops_them() {
+        let c = compile("[base]\nallow = [\"socket(family == AF_INET)\", \"connect\"]\n").unwrap();
+        for arch in [Arch::X86, Arch::Ppc64le, Arch::S390x] {
+            let e = profile(&c, &[arch], 0, None).unwrap_err();
+            assert!(
+                e.message
+                    .starts_with(&format!("`socket` has conditions on {arch}")),
+                "{e}"
+            );
+        }
+        assert!(profile(&c, &[Arch::X86_64], 0, None).is_ok());
+        let c = compile("[base]\nallow = [\"socket\"]\n").unwrap();
+        assert!(profile(&c, &[Arch::X86], 0, None).is_ok());
+    }
+
+    #[test]
+    fn the_json_shape() {
+        let c = compile("default = \"EPERM\"\n[base]\nallow = [\"read\", \"write\", \"socket(family == AF_INET)\"]\n").unwrap();
+        let json = profile(&c, &[Arch::X86_64], 0, None).unwrap();
+        assert_eq!(
+            json,
+            "{\n  \"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"defaultErrnoRet\": 1,\n  \
+             \"architectures\": [\"SCMP_ARCH_X86_64\"],\n  \"syscalls\": [\n    {\n      \
+             \"names\": [\"read\", \"write\"],\n      \"action\": \"SCMP_ACT_ALLOW\"\n    },\n    {\n      \
+             \"names\": [\"socket\"],\n      \"action\": \"SCMP_ACT_ALLOW\",\n      \"args\": [\n        \
+             { \"index\": 0, \"value\": 4294967295, \"valueTwo\": 2, \"op\": \"SCMP_CMP_MASKED_EQ\" }\n      \
+             ]\n    }\n  ]\n}\n"
+        );
+    }
+}
