@@ -6,6 +6,7 @@
 //! together with anything it wrote.
 #![warn(missing_docs)]
 
+pub mod cross_kernel;
 pub mod libseccomp;
 
 use core::fmt;
