@@ -312,11 +312,14 @@ impl Plan {
         plan
     }
 
-    fn allowed(&self) -> Observation {
+    /// What the guest sees of a call the program allows: the probe
+    /// filter's `TRACE` skips it with `ENOSYS`.
+    pub fn allowed(&self) -> Observation {
         Observation::Returned(-enosys(self.arch))
     }
 
-    fn denied() -> Observation {
+    /// What the guest sees of a call the program denies: `E_DENY`.
+    pub fn denied() -> Observation {
         Observation::Returned(-i64::from(E_DENY))
     }
 
@@ -464,7 +467,10 @@ impl Plan {
         }
         let mut last = 0;
         for c in &self.cases {
-            assert!(c.program >= last && c.program > 0, "cases grouped by program");
+            assert!(
+                c.program >= last && c.program > 0,
+                "cases grouped by program"
+            );
             last = c.program;
             // The probe filter lets this one call through: never a case.
             assert!(
@@ -693,9 +699,7 @@ impl Report {
                 "n" => Observation::NotRun,
                 _ => return Err(bad()),
             };
-            report
-                .observations
-                .extend(std::iter::repeat_n(o, count));
+            report.observations.extend(std::iter::repeat_n(o, count));
         }
         if n.parse::<usize>().ok() != Some(report.observations.len()) {
             return Err(Incomplete(format!(
@@ -742,12 +746,18 @@ mod tests {
         assert_eq!(&be[p1..p1 + 12], &[0, 0, 0, 1, 0, 0x15, 5, 6, 1, 2, 3, 4]);
         let case = p1 + 12;
         assert_eq!(&be[case + 4..case + 8], &[0, 0, 0, 20]);
-        assert_eq!(&be[case + 8..case + 16], &0x1122_3344_5566_7788u64.to_be_bytes());
+        assert_eq!(
+            &be[case + 8..case + 16],
+            &0x1122_3344_5566_7788u64.to_be_bytes()
+        );
 
         plan.arch = Arch::Aarch64;
         let le = plan.cases_file();
         assert_eq!(&le[p1..p1 + 12], &[1, 0, 0, 0, 0x15, 0, 5, 6, 4, 3, 2, 1]);
-        assert_eq!(&le[case + 8..case + 16], &0x1122_3344_5566_7788u64.to_le_bytes());
+        assert_eq!(
+            &le[case + 8..case + 16],
+            &0x1122_3344_5566_7788u64.to_le_bytes()
+        );
     }
 
     #[test]
@@ -788,7 +798,11 @@ mod tests {
                 d.args[2] = v;
                 run(&p, &d).unwrap().ret
             };
-            let (hit, miss) = if swap { (c.rotate_left(32), c) } else { (c, c.rotate_left(32)) };
+            let (hit, miss) = if swap {
+                (c.rotate_left(32), c)
+            } else {
+                (c, c.rotate_left(32))
+            };
             assert_eq!(ret(hit), SECCOMP_RET_ALLOW);
             assert_eq!(ret(miss), SECCOMP_RET_ERRNO | u32::from(E_DENY));
             assert_eq!(ret(c & 0xffff_ffff), SECCOMP_RET_ERRNO | u32::from(E_DENY));
@@ -801,7 +815,13 @@ mod tests {
         assert!(a.starts_with(b"070701"));
         assert_eq!(a.len() % 4, 0);
         let s = String::from_utf8_lossy(&a);
-        for name in ["dev\0", "dev/console\0", "init\0", "cases\0", "TRAILER!!!\0"] {
+        for name in [
+            "dev\0",
+            "dev/console\0",
+            "init\0",
+            "cases\0",
+            "TRAILER!!!\0",
+        ] {
             assert!(s.contains(name), "{name}");
         }
     }

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use seccomp_policy::Arch;
-use seccomp_policy_suite::cross_kernel::{initramfs, CapSets, Plan, Report, Wrong};
+use seccomp_policy_suite::cross_kernel::{initramfs, CapSets, Observation, Plan, Report, Wrong};
 
 seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 
@@ -154,24 +154,39 @@ fn compare(plan: &Plan, cases: &[u8], log: &str) -> ExitCode {
                 .entry(plan.cases[i].program as usize)
                 .or_insert(0usize) += 1;
         }
-        println!(
-            "... {} more; per program:",
-            result.mismatches.len() - SHOWN
-        );
+        println!("... {} more; per program:", result.mismatches.len() - SHOWN);
         for (p, n) in per_program {
             println!("  {}: {n}", plan.programs[p].label);
         }
     }
-    let allowed = plan
+    let allowed = plan.allowed();
+    let is_allowed = |o: Observation| o == allowed;
+    let sweep_allowed = plan
         .cases
         .iter()
-        .filter(|c| c.expected == seccomp_policy_suite::cross_kernel::Observation::Returned(-seccomp_policy_suite::cross_kernel::enosys(plan.arch)))
+        .filter(|c| is_allowed(c.expected) && c.args == [0; 6])
+        .count();
+    let all_allowed = plan.cases.iter().filter(|c| is_allowed(c.expected)).count();
+    let only_reference = result
+        .mismatches
+        .iter()
+        .filter(|&&(i, got)| is_allowed(plan.cases[i].expected) && got == Plan::denied())
+        .count();
+    let only_kernel = result
+        .mismatches
+        .iter()
+        .filter(|&&(i, got)| plan.cases[i].expected == Plan::denied() && is_allowed(got))
         .count();
     println!(
-        "{} programs, {} of the verdicts expected allowed; expected verdicts from {}",
+        "{} programs; {all_allowed} verdicts expected allowed, {sweep_allowed} of them in the \
+         number sweep; expected verdicts from {}",
         plan.programs.len() - 1,
-        allowed,
         plan.reference
+    );
+    println!(
+        "mismatches: {only_reference} allowed by the reference only, {only_kernel} allowed by \
+         the kernel only, {} other",
+        result.mismatches.len() - only_reference - only_kernel
     );
     println!(
         "{}: {} kernel verdicts, {} mismatches",
