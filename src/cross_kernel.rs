@@ -760,6 +760,80 @@ mod tests {
         );
     }
 
+    seccomp_policy::seccomp_policy!("policy/seccomp.toml");
+
+    /// What the guest would report, by the simulator on this (little-endian)
+    /// host: both filters run, the lowest action wins (`seccomp_run_filters`),
+    /// TRACE with no tracer fails the call with ENOSYS.
+    fn simulated_guest(plan: &Plan) -> Report {
+        use seccomp_policy::sim::{run, SeccompData};
+        let observations = plan
+            .cases
+            .iter()
+            .map(|c| {
+                let mut d = SeccompData::new(c.nr as i32, plan.arch.audit_arch());
+                for (a, v) in d.args.iter_mut().zip(c.args) {
+                    *a = if plan.arch.is_64bit() {
+                        v
+                    } else {
+                        v & 0xffff_ffff
+                    };
+                }
+                let ret = [0, c.program as usize]
+                    .map(|p| run(&plan.programs[p].insns, &d).unwrap().ret)
+                    .into_iter()
+                    .min_by_key(|r| (r & 0xffff_0000) as i32)
+                    .unwrap();
+                match ret & 0xffff_0000 {
+                    SECCOMP_RET_TRACE => Observation::Returned(-enosys(plan.arch)),
+                    SECCOMP_RET_ERRNO => Observation::Returned(-i64::from(ret & 0xffff)),
+                    other => panic!("case {c:?}: action {other:#x}"),
+                }
+            })
+            .collect();
+        Report {
+            observations,
+            time: None,
+        }
+    }
+
+    /// The plan's expectations and its programs agree where the simulator
+    /// can judge (little-endian architectures), and the planted mistakes
+    /// show up as the self-test expects them on a real kernel.
+    #[test]
+    fn simulated_guest_agrees_and_catches_the_planted_mistakes() {
+        for arch in [Arch::Aarch64, Arch::Arm, Arch::Mips64el] {
+            let plan = Plan::new(arch, &POLICY, CapSets::Some, None);
+            let got = plan.compare(&simulated_guest(&plan));
+            assert_eq!(got.verdicts, plan.cases.len());
+            let shown: Vec<String> = got
+                .mismatches
+                .iter()
+                .take(5)
+                .map(|&(i, o)| plan.describe(i, o))
+                .collect();
+            assert!(got.mismatches.is_empty(), "{arch}: {shown:#?}");
+
+            let swapped = Plan::new(arch, &POLICY, CapSets::Some, Some(Wrong::SwapWords));
+            let got = swapped.compare(&simulated_guest(&swapped));
+            // 64-bit: C and C with its words swapped, in 6 slots. 32-bit:
+            // the swapped program wants C in the high word, always 0 there,
+            // so each of the 6 values whose low word is C is denied.
+            let want = if arch.is_64bit() { 12 } else { 6 * 6 };
+            assert_eq!(got.mismatches.len(), want, "{arch}");
+
+            let foreign = Plan::new(arch, &POLICY, CapSets::Some, Some(Wrong::AuditArch));
+            let got = foreign.compare(&simulated_guest(&foreign));
+            let allowed = foreign
+                .cases
+                .iter()
+                .filter(|c| c.expected == foreign.allowed() && c.args == [0; 6])
+                .count();
+            assert!(allowed > 100);
+            assert_eq!(got.mismatches.len(), allowed, "{arch}");
+        }
+    }
+
     #[test]
     fn word_offsets_follow_the_byte_order() {
         assert_eq!(word_offsets(Arch::Aarch64, 0), (16, 20));
