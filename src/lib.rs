@@ -14,6 +14,7 @@
 // repeat that.
 #![allow(clippy::missing_panics_doc, clippy::missing_errors_doc)]
 
+pub mod cross_kernel;
 pub mod harness;
 pub mod libseccomp;
 
