@@ -187,7 +187,8 @@ impl From<ExitStatus> for Outcome {
     }
 }
 
-fn signal_name(sig: i32) -> Option<&'static str> {
+/// The name of a common signal (`SIGKILL`).
+pub(crate) fn signal_name(sig: i32) -> Option<&'static str> {
     Some(match sig {
         libc::SIGHUP => "SIGHUP",
         libc::SIGINT => "SIGINT",
