@@ -290,7 +290,12 @@ pub fn in_child_as<F: FnOnce() -> Result<String, String>>(
     f: F,
 ) -> Result<String, String> {
     let report = in_child(|out| {
-        let result = become_user(user).and_then(|()| {
+        let dropped = become_user(user);
+        // The uid the test runs as (read before `f`, which may enter a user
+        // namespace where the same uid shows as another).
+        // SAFETY: no arguments.
+        let uid = unsafe { libc::geteuid() };
+        let result = dropped.and_then(|()| {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
                 let msg = p
                     .downcast_ref::<&str>()
@@ -300,8 +305,6 @@ pub fn in_child_as<F: FnOnce() -> Result<String, String>>(
                 Err(format!("panicked: {msg}"))
             })
         });
-        // SAFETY: no arguments.
-        let uid = unsafe { libc::geteuid() };
         let (code, text) = match result {
             Ok(t) => (0, format!("[uid {uid}] {t}")),
             Err(e) => (1, format!("[uid {uid}] {e}")),

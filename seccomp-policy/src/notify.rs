@@ -699,9 +699,14 @@ impl ChildHandoff {
     /// default is to notify. `install` should have TSYNC off (the child has
     /// one thread; with TSYNC the kernel needs 5.7).
     ///
+    /// Returns the child's own copy of the listener descriptor. It is
+    /// close-on-exec; a child that does not `exec` must close it, or the
+    /// listener stays open in the child after the supervisor closes its
+    /// copy (and waiting calls are never failed with `ENOSYS`).
+    ///
     /// Async-signal-safe: no allocation, no lock, no panic. Must run in a
     /// single-threaded process (the descriptor number is predicted).
-    pub fn install(&self, install: Install, prog: &[SockFilter]) -> Result<(), ChildError> {
+    pub fn install(&self, install: Install, prog: &[SockFilter]) -> Result<RawFd, ChildError> {
         let sock = self.sock.as_raw_fd();
         let fail = |step, errno: Errno, install: Option<InstallError>| ChildError {
             step,
@@ -760,7 +765,7 @@ impl ChildHandoff {
             };
             return Err(fail(ChildStep::Handshake, errno, None));
         }
-        Ok(())
+        Ok(listener)
     }
 
     fn send(&self, msg: &Announce) -> Result<(), Errno> {

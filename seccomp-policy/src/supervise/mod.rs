@@ -663,6 +663,7 @@ impl Supervisor {
                     return Err(Errno(libc::ESRCH).into());
                 }
             }
+            // The child's copy of the listener closes at execve.
             child.install(install, prog.as_slice())?;
             Ok(())
         };
