@@ -1,18 +1,30 @@
-//! Runs programs under the shipped policy (`policy/seccomp.toml`).
+//! Runs programs under the shipped policy (`policy/seccomp.toml`), naming
+//! every denied call of the whole process tree.
 //!
 //! With no arguments it runs a short demonstration: real programs with no
-//! caps and with caps, printing per case the caps, the command and how it
-//! ended. With arguments it runs one command under the policy:
+//! caps and with caps, printing per case the caps, the command, the calls
+//! denied and how it ended. With arguments it runs one command:
 //!
 //! ```text
-//! cargo run --example sandbox -- [--cap NAME]... -- COMMAND [ARGS...]
+//! cargo run --example sandbox -- [--cap NAME]... [--learn] -- COMMAND [ARGS...]
 //! ```
+//!
+//! Each denied call is reported on stderr as it happens (`sandbox: denied:
+//! PROGRAM [pid N]: SYSCALL(ARGS) on ARCH: WHICH CAPS; ANSWER`); with
+//! `--learn` every call runs and the calls the command needed beyond its
+//! grant are listed at the end, with the policy lines to add.
+//!
+//! The command runs in a session of its own. SIGINT, SIGTERM, SIGHUP and
+//! SIGQUIT sent to the sandbox are passed on to the command's whole process
+//! group (a second one kills it); when the command ends, whatever it left
+//! running in its group is killed; if the sandbox itself is killed with
+//! SIGKILL, the kernel kills the command (`PR_SET_PDEATHSIG`).
 
 use std::io::Write as _;
 use std::process::{Command, ExitCode};
+use std::sync::atomic::{AtomicI32, Ordering};
 
-use seccomp_policy::audit;
-use seccomp_policy::spawn::{CommandExt as _, Outcome};
+use seccomp_policy::supervise::{Answer, Ending, Mode, Report, Supervisor};
 
 seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 
@@ -26,7 +38,15 @@ const MKDIR_SCRIPT: &str = "import os; d = os.open(\"/tmp\", os.O_RDONLY); \
     n = f\"seccomp-policy-demo-{os.getpid()}\"; print(\"making /tmp/\" + n); \
     os.mkdir(n, dir_fd=d); os.rmdir(n, dir_fd=d); print(\"made and removed /tmp/\" + n)";
 
+/// The signals passed on to the command's process group.
+const FORWARDED: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+/// The process group of the running command (its pid: it leads its own
+/// session), or 0 between commands.
+static PAYLOAD_GROUP: AtomicI32 = AtomicI32::new(0);
+
 fn main() -> ExitCode {
+    forward_signals();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.is_empty() {
         return demonstration();
@@ -36,7 +56,11 @@ fn main() -> ExitCode {
             print!("{}", usage());
             ExitCode::SUCCESS
         }
-        Ok(Request::Run { caps, command }) => run_one(caps, &command),
+        Ok(Request::Run {
+            caps,
+            mode,
+            command,
+        }) => run_one(caps, mode, &command),
         Err(message) => {
             eprintln!("error: {message}\n\n{}", usage());
             ExitCode::from(2)
@@ -44,18 +68,72 @@ fn main() -> ExitCode {
     }
 }
 
+/// Blocks the forwarded signals in every thread (before any other thread
+/// starts) and starts a thread that takes them with `sigwait`: a signal
+/// goes to the command's process group, a second one kills the group; with
+/// no command running, the sandbox exits as the signal would have ended it.
+fn forward_signals() {
+    // SAFETY: sigset operations on a local set; pthread_sigmask on this
+    // thread, before any other thread exists.
+    let set = unsafe {
+        let mut set: libc::sigset_t = core::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in FORWARDED {
+            libc::sigaddset(&mut set, sig);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, core::ptr::null_mut());
+        set
+    };
+    std::thread::spawn(move || {
+        let mut forwarded_to = 0;
+        loop {
+            let mut sig = 0;
+            // SAFETY: waits for one of the blocked signals.
+            if unsafe { libc::sigwait(&set, &mut sig) } != 0 {
+                continue;
+            }
+            let group = PAYLOAD_GROUP.load(Ordering::SeqCst);
+            if group == 0 {
+                std::process::exit(128 + sig);
+            }
+            let send = if forwarded_to == group {
+                libc::SIGKILL
+            } else {
+                sig
+            };
+            forwarded_to = group;
+            // SAFETY: signals the command's process group, which cannot be
+            // reused while the command is unreaped (see `run`).
+            unsafe { libc::kill(-group, send) };
+        }
+    });
+}
+
 enum Request {
     Help,
-    Run { caps: Cap, command: Vec<String> },
+    Run {
+        caps: Cap,
+        mode: Mode,
+        command: Vec<String>,
+    },
 }
 
 fn usage() -> String {
     format!(
-        "usage: sandbox [--cap NAME]... -- COMMAND [ARGS...]\n\
+        "usage: sandbox [--cap NAME]... [--learn] -- COMMAND [ARGS...]\n\
          \n\
          Runs COMMAND under {file}: its [base] syscalls plus those of each\n\
-         granted cap; any other syscall kills the command with SIGSYS.\n\
-         Without arguments, runs a demonstration.\n\
+         granted cap. Any other syscall, in COMMAND or any process it starts,\n\
+         kills that process before the call runs, and is reported on stderr:\n\
+         the program, the syscall and its arguments, and which caps would allow it.\n\
+         \n\
+         --learn  enforce nothing: let every call run, and list at the end the\n\
+         \x20        syscalls COMMAND needed beyond its grant, with the caps that\n\
+         \x20        grant them and the policy lines to add for the others.\n\
+         \n\
+         Exits with COMMAND's status, 128 + N if a signal N ended it, and 159\n\
+         (128 + SIGSYS) if the policy killed it. Without arguments, runs a\n\
+         demonstration.\n\
          \n\
          caps: {caps}\n",
         file = POLICY.file,
@@ -65,10 +143,12 @@ fn usage() -> String {
 
 fn parse_args(args: &[String]) -> Result<Request, String> {
     let mut caps = Cap::NONE;
+    let mut mode = Mode::Enforce;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "-h" | "--help" => return Ok(Request::Help),
+            "--learn" => mode = Mode::Learn,
             "--cap" => {
                 let name = rest
                     .next()
@@ -80,7 +160,11 @@ fn parse_args(args: &[String]) -> Result<Request, String> {
                 if command.is_empty() {
                     return Err("no command after `--`".into());
                 }
-                return Ok(Request::Run { caps, command });
+                return Ok(Request::Run {
+                    caps,
+                    mode,
+                    command,
+                });
             }
             other if other.starts_with("--cap=") => caps |= cap_named(&other["--cap=".len()..])?,
             other if other.starts_with('-') => {
@@ -106,68 +190,121 @@ fn cap_named(name: &str) -> Result<Cap, String> {
     })
 }
 
-fn run_one(caps: Cap, command: &[String]) -> ExitCode {
-    match run(caps, command) {
-        Ok(Ended { outcome, denied }) => {
-            eprintln!("sandbox: caps {caps}: `{}` {outcome}", command.join(" "));
-            if let Some(denied) = denied {
-                eprintln!("sandbox: {denied}");
+/// Writes `text` to stderr in one `write`, so lines the command writes to
+/// the same stderr do not land inside it.
+fn say(text: String) {
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
+fn run_one(caps: Cap, mode: Mode, command: &[String]) -> ExitCode {
+    if mode == Mode::Learn {
+        say("sandbox: learn mode: every call runs, nothing is enforced\n".into());
+    }
+    let report_denial = move |line: &str| say(format!("sandbox: denied: {line}\n"));
+    match run(caps, mode, command, report_denial) {
+        Ok(done) => {
+            say(format!(
+                "sandbox: caps {caps}: `{}` {}\n",
+                command.join(" "),
+                done.ending
+            ));
+            if let Some(learned) = done.learned {
+                say(format!("sandbox: {learned}"));
             }
-            match outcome {
-                Outcome::Exited(code) => ExitCode::from(code.clamp(0, 255) as u8),
-                Outcome::KilledBySeccomp => ExitCode::from(128 + libc::SIGSYS as u8),
-                Outcome::Signaled(sig) => ExitCode::from(128u8.saturating_add(sig as u8)),
-                Outcome::Other(_) => ExitCode::FAILURE,
-            }
+            ExitCode::from(done.exit_code)
         }
         Err(message) => {
-            eprintln!("sandbox: cannot run `{}`: {message}", command.join(" "));
+            say(format!(
+                "sandbox: cannot run `{}`: {message}\n",
+                command.join(" ")
+            ));
             ExitCode::from(127)
         }
     }
 }
 
-/// How a sandboxed command ended, and which call the kernel logged as denied.
-struct Ended {
-    outcome: Outcome,
-    denied: Option<String>,
+/// How a supervised command ended.
+struct Done {
+    /// The ending, as text.
+    ending: String,
+    /// The exit code the sandbox passes on.
+    exit_code: u8,
+    /// Whether the policy killed the command itself.
+    killed: bool,
+    /// The syscalls denied anywhere in the tree, in order.
+    denied: Vec<String>,
+    /// Learn mode: what the command needed beyond its grant.
+    learned: Option<String>,
 }
 
-fn run(caps: Cap, command: &[String]) -> Result<Ended, String> {
+/// Runs `command` under the supervisor; `on_denial` gets each denial as
+/// it happens (enforce mode).
+fn run(
+    caps: Cap,
+    mode: Mode,
+    command: &[String],
+    on_denial: impl Fn(&str) + Send + 'static,
+) -> Result<Done, String> {
     let mut cmd = Command::new(&command[0]);
     cmd.args(&command[1..]);
-    cmd.sandbox(&POLICY, caps.bits())
+    let supervision = Supervisor::new(&POLICY, caps.bits(), syscall_name)
+        .mode(mode)
+        .new_session(true)
+        .kill_with_parent(true)
+        .on_denial(move |d| {
+            if d.answer != Answer::Continued {
+                on_denial(&d.to_string());
+            }
+        })
+        .attach(&mut cmd)
         .map_err(|e| e.to_string())?;
     let mut child = cmd.spawn().map_err(|e| e.to_string())?;
-    let outcome = Outcome::from(child.wait().map_err(|e| e.to_string())?);
-    let denied = (outcome == Outcome::KilledBySeccomp).then(|| denied_call(child.id()));
-    Ok(Ended { outcome, denied })
-}
-
-/// What the kernel log says process `pid` was killed for.
-fn denied_call(pid: u32) -> String {
-    match audit::find_denied_call(pid) {
-        Ok(Some(call)) => {
-            let arch = call.arch();
-            let name = arch.and_then(|a| syscall_name(a, call.nr as u32));
-            format!(
-                "the kernel logged syscall {} `{}` on {}",
-                call.nr,
-                name.unwrap_or("?"),
-                arch.map_or("an unsupported architecture", |a| a.name())
-            )
-        }
-        Ok(None) => "the kernel log has no record of the call (an audit daemon may hold it)".into(),
-        Err(e) => format!("the kernel log could not be read to name the call: {e}"),
+    let pid = child.id() as libc::pid_t;
+    PAYLOAD_GROUP.store(pid, Ordering::SeqCst);
+    // Wait without reaping: while the command is a zombie, its pid, and so
+    // its group's id, cannot be reused; kill what it left in its group.
+    // SAFETY: waits for our own child; `info` is plain data.
+    unsafe {
+        let mut info: libc::siginfo_t = core::mem::zeroed();
+        while libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOWAIT,
+        ) != 0
+            && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+        {}
+        libc::kill(-pid, libc::SIGKILL);
     }
+    PAYLOAD_GROUP.store(0, Ordering::SeqCst);
+    let status = child.wait().map_err(|e| e.to_string())?;
+    let report: Report = supervision.finish().map_err(|e| e.to_string())?;
+    let ending = report.ending(child.id(), status);
+    Ok(Done {
+        ending: ending.to_string(),
+        exit_code: ending.exit_code(),
+        killed: matches!(ending, Ending::KilledByPolicy(_)),
+        denied: report.denials.iter().map(|d| d.syscall()).collect(),
+        learned: (mode == Mode::Learn).then(|| report.learned().to_string()),
+    })
 }
 
-/// One case of the demonstration, and how it should end.
+/// How a demonstration case should end.
+enum Expect {
+    /// Exit 0 with nothing denied.
+    Succeeds,
+    /// The policy kills the command itself at this call.
+    Killed(&'static str),
+    /// These calls are denied in processes the command started.
+    Denied(&'static [&'static str]),
+}
+
+/// One case of the demonstration.
 struct Case {
     caps: Cap,
     command: &'static [&'static str],
     why: &'static str,
-    expect_killed: bool,
+    expect: Expect,
 }
 
 fn demonstration() -> ExitCode {
@@ -187,13 +324,13 @@ fn demonstration() -> ExitCode {
                 "echo hello from sh; read -r line < /etc/hostname; echo read /etc/hostname",
             ],
             why: "a shell builtin session needs only [base]",
-            expect_killed: false,
+            expect: Expect::Succeeds,
         },
         Case {
             caps: Cap::NONE,
             command: &[PYTHON, "-I", "-c", "print(\"python says\", sum(range(10)))"],
             why: "the interpreter starts and runs under [base] alone",
-            expect_killed: false,
+            expect: Expect::Succeeds,
         },
         Case {
             caps: Cap::NONE,
@@ -205,7 +342,7 @@ fn demonstration() -> ExitCode {
                 "import socket; print(\"opening a socket\"); socket.socket()",
             ],
             why: "a socket is outside [base]",
-            expect_killed: true,
+            expect: Expect::Killed("socket"),
         },
         Case {
             caps: Cap::SSRF,
@@ -216,13 +353,13 @@ fn demonstration() -> ExitCode {
                 "import socket; s = socket.socket(); print(\"socket\", s.fileno(), \"opened\")",
             ],
             why: "the SSRF cap grants the socket family",
-            expect_killed: false,
+            expect: Expect::Succeeds,
         },
         Case {
             caps: Cap::NONE,
             command: &["/bin/sh", "-c", "echo forking /bin/true; /bin/true"],
-            why: "running a subprocess needs fork and exec",
-            expect_killed: true,
+            why: "running a subprocess needs vfork (dash) and exec",
+            expect: Expect::Killed("vfork"),
         },
         Case {
             caps: Cap::CODE_EXEC,
@@ -232,19 +369,36 @@ fn demonstration() -> ExitCode {
                 "/bin/true && echo /bin/true ran in a subprocess",
             ],
             why: "the CODE_EXEC cap grants clone, fork and execve",
-            expect_killed: false,
+            expect: Expect::Succeeds,
+        },
+        Case {
+            caps: Cap::CODE_EXEC,
+            command: &["/bin/sh", "-c", "ls / | wc -l"],
+            why: "ls and wc, started by the shell, need statfs and fadvise64",
+            expect: Expect::Denied(&["statfs", "fadvise64"]),
+        },
+        Case {
+            caps: Cap::CODE_EXEC,
+            command: &[
+                PYTHON,
+                "-I",
+                "-c",
+                "import subprocess; print(\"returncode\", subprocess.run([\"/bin/true\"]).returncode)",
+            ],
+            why: "subprocess's child calls close_range before exec",
+            expect: Expect::Denied(&["close_range"]),
         },
         Case {
             caps: Cap::NONE,
             command: &[PYTHON, "-I", "-u", "-c", MKDIR_SCRIPT],
             why: "mkdirat is outside [base]",
-            expect_killed: true,
+            expect: Expect::Killed("mkdirat"),
         },
         Case {
             caps: Cap::FILE_IO,
             command: &[PYTHON, "-I", "-u", "-c", MKDIR_SCRIPT],
             why: "the FILE_IO cap grants mkdirat and unlinkat",
-            expect_killed: false,
+            expect: Expect::Succeeds,
         },
     ];
 
@@ -254,25 +408,27 @@ fn demonstration() -> ExitCode {
         println!("[{}] caps: {}  ({})", i + 1, case.caps, case.why);
         println!("    $ {}", shell_words(case.command));
         let _ = std::io::stdout().flush();
-        let outcome = run(case.caps, &command);
-        let as_expected = match &outcome {
-            Ok(Ended { outcome: o, .. }) => {
-                (*o == Outcome::KilledBySeccomp) == case.expect_killed
-                    && (case.expect_killed || o.success())
+        let result = run(case.caps, Mode::Enforce, &command, |line| {
+            // One write, so the command's own output stays out of the line.
+            let _ = std::io::stdout().write_all(format!("       denied: {line}\n").as_bytes());
+            let _ = std::io::stdout().flush();
+        });
+        let as_expected = match (&result, &case.expect) {
+            (Ok(d), Expect::Succeeds) => d.exit_code == 0 && d.denied.is_empty(),
+            (Ok(d), Expect::Killed(call)) => {
+                d.killed && d.denied.first().map(String::as_str) == Some(call)
             }
-            Err(_) => false,
+            (Ok(d), Expect::Denied(calls)) => {
+                !d.killed && calls.iter().all(|c| d.denied.iter().any(|x| x == c))
+            }
+            (Err(_), _) => false,
         };
-        match outcome {
-            Ok(Ended { outcome, denied }) => {
-                println!(
-                    "    -> {outcome}{}",
-                    if as_expected { "" } else { "  [UNEXPECTED]" }
-                );
-                if let Some(denied) = denied {
-                    println!("       {denied}");
-                }
-                println!();
-            }
+        match result {
+            Ok(d) => println!(
+                "    -> {}{}\n",
+                d.ending,
+                if as_expected { "" } else { "  [UNEXPECTED]" }
+            ),
             Err(e) => println!("    -> could not run: {e}  [UNEXPECTED]\n"),
         }
         if !as_expected {

@@ -2,11 +2,11 @@
 //!
 //! ```text
 //! 3 system calls beyond the grant ([base], CODE_EXEC and the spawn's execve) of policy/seccomp.toml:
-//!   granted by cap SSRF, HEADER_INJECTION or OPEN_REDIRECT:
-//!     socket            1 call     first: /usr/bin/python3.11 [pid 4242]
+//!   granted by caps SSRF, HEADER_INJECTION or OPEN_REDIRECT:
+//!     socket                 1 call   first: /usr/bin/python3.11 [pid 4242]
 //!   in no cap:
-//!     close_range       1 call     first: /usr/bin/python3.11 [pid 4250]
-//!     fadvise64         1 call     first: /usr/bin/wc [pid 4260]
+//!     close_range            1 call   first: /usr/bin/python3.11 [pid 4250]
+//!     fadvise64              1 call   first: /usr/bin/wc [pid 4260]
 //! to allow them, grant --cap SSRF
 //! and paste into `allow` of [base] (or of a cap you grant) in policy/seccomp.toml:
 //!     "close_range", "fadvise64",
@@ -22,9 +22,10 @@ use super::{AllowedBy, CallCount, Report};
 pub struct Learned<'a> {
     report: &'a Report,
     /// Calls some cap grants, grouped by the exact set of caps that grant
-    /// each (names in the policy's order), groups in the policy's order.
+    /// each (names in the policy's order), groups in the policy's order,
+    /// calls by name.
     pub by_caps: Vec<(Vec<&'static str>, Vec<&'a CallCount>)>,
-    /// Calls no cap grants: they need new policy lines.
+    /// Calls no cap grants, by name: they need new policy lines.
     pub no_cap: Vec<&'a CallCount>,
     /// Calls through another architecture's entry point, which no policy
     /// line can allow.
@@ -50,8 +51,16 @@ impl<'a> Learned<'a> {
                 AllowedBy::Granted => {}
             }
         }
-        // Policy order: the lowest cap bit first.
+        // Policy order: the lowest cap bit first; calls by name, so the
+        // output does not depend on which process ran first.
         groups.sort_by_key(|g| g.0.trailing_zeros());
+        let by_name =
+            |a: &&CallCount, b: &&CallCount| (a.syscall(), a.nr).cmp(&(b.syscall(), b.nr));
+        for g in &mut groups {
+            g.2.sort_by(by_name);
+        }
+        no_cap.sort_by(by_name);
+        foreign.sort_by(by_name);
 
         // Greedy cover: the cap granting the most uncovered calls, until all
         // are covered.
