@@ -420,3 +420,27 @@ fn hundred_thousand_notified_calls() {
         Ok(format!("{n} calls of getpgrp, {} answered", r.answered))
     });
 }
+
+/// A supervisor serves one child: spawning the same command again fails
+/// (the handoff's socket is closed, EPIPE) instead of leaving the second
+/// child waiting in its handshake.
+#[test]
+fn a_second_spawn_fails_instead_of_hanging() {
+    both(|| {
+        let mut cmd = Command::new("/bin/true");
+        let supervision = Supervisor::new(&POLICY, 0, syscall_name)
+            .kill_with_parent(true)
+            .attach(&mut cmd)
+            .map_err(|e| e.to_string())?;
+        let first = cmd.status().map_err(|e| e.to_string())?;
+        let second = cmd.status();
+        let report = supervision.finish().map_err(|e| e.to_string())?;
+        match second {
+            Err(e) if e.raw_os_error() == Some(libc::EPIPE) && first.success() => Ok(format!(
+                "first: {first}; second: {e}; {} notifications",
+                report.notifications
+            )),
+            other => Err(format!("first {first}, second {other:?}")),
+        }
+    });
+}
