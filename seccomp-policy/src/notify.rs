@@ -235,9 +235,26 @@ pub struct Listener {
 const IOCTL_RECV: libc::Ioctl = libc::SECCOMP_IOCTL_NOTIF_RECV;
 const IOCTL_SEND: libc::Ioctl = libc::SECCOMP_IOCTL_NOTIF_SEND;
 const IOCTL_ID_VALID: libc::Ioctl = libc::SECCOMP_IOCTL_NOTIF_ID_VALID;
+/// The number `SECCOMP_IOCTL_NOTIF_ID_VALID` had until Linux 5.9 fixed its
+/// direction (`_IOR` instead of `_IOW`); newer kernels accept both, older
+/// ones only this.
+const IOCTL_ID_VALID_OLD: libc::Ioctl = (2 << 30 | 8 << 16 | (b'!' as u32) << 8 | 2) as libc::Ioctl;
 const IOCTL_SET_FLAGS: libc::Ioctl = libc::SECCOMP_IOCTL_NOTIF_SET_FLAGS;
 /// `SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP` (Linux 6.6).
 const FD_SYNC_WAKE_UP: u64 = 1;
+
+/// `SECCOMP_IOCTL_NOTIF_ID_VALID` for `id`: 0, or -1 with errno set.
+fn id_valid(fd: RawFd, id: u64) -> libc::c_int {
+    let mut id = id;
+    // SAFETY: the ioctl reads a u64 from a live local.
+    let r = unsafe { libc::ioctl(fd, IOCTL_ID_VALID, &mut id) };
+    if r == 0 || Errno::last().0 != libc::EINVAL {
+        return r;
+    }
+    // A kernel before 5.9 knows only the original number.
+    // SAFETY: as above.
+    unsafe { libc::ioctl(fd, IOCTL_ID_VALID_OLD, &mut id) }
+}
 
 fn failed(op: Op) -> NotifyError {
     NotifyError::Failed {
@@ -262,10 +279,7 @@ impl Listener {
     /// `SECCOMP_IOCTL_NOTIF_ID_VALID` for an id never issued with `ENOENT`,
     /// where any other file answers `ENOTTY` or `EINVAL`.
     pub fn is_listener(&self) -> bool {
-        let mut id: u64 = u64::MAX;
-        // SAFETY: the ioctl reads a u64 from a live local.
-        let r = unsafe { libc::ioctl(self.fd.as_raw_fd(), IOCTL_ID_VALID, &mut id) };
-        r == 0 || Errno::last().0 == libc::ENOENT
+        id_valid(self.fd.as_raw_fd(), u64::MAX) == 0 || Errno::last().0 == libc::ENOENT
     }
 
     /// Waits up to `timeout` (forever with `None`) for a notification.
@@ -367,10 +381,7 @@ impl Listener {
     /// Whether notification `id` is still pending: its thread is alive and
     /// waiting for the answer.
     pub fn is_pending(&self, id: u64) -> Result<bool, NotifyError> {
-        let mut id = id;
-        // SAFETY: the ioctl reads a u64 from a live local.
-        let r = unsafe { libc::ioctl(self.fd.as_raw_fd(), IOCTL_ID_VALID, &mut id) };
-        if r == 0 {
+        if id_valid(self.fd.as_raw_fd(), id) == 0 {
             return Ok(true);
         }
         match Errno::last().0 {
@@ -1088,6 +1099,13 @@ mod tests {
 
     // Below the x32 bit, above every table (mips64el n64 ends below 6000).
     const _: () = assert!(HANDSHAKE_NR & 0x4000_0000 == 0 && HANDSHAKE_NR > 100_000);
+
+    #[test]
+    fn id_valid_numbers() {
+        // _IOW('!', 2, __u64) now, _IOR before 5.9.
+        assert_eq!(IOCTL_ID_VALID, 0x4008_2102 as libc::Ioctl);
+        assert_eq!(IOCTL_ID_VALID_OLD, 0x8008_2102_u32 as libc::Ioctl);
+    }
 
     #[test]
     fn not_a_listener() {
