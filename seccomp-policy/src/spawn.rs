@@ -24,6 +24,9 @@
 //! `SIGSYS`; the wait status does not say which system call it was. The
 //! kernel logs it (`type=1326` audit records, or `dmesg`, as configured by
 //! `/proc/sys/kernel/seccomp/actions_logged`) with the `syscall=` number.
+//! To have every denied call of the command's whole process tree named as it
+//! happens, spawn it under a [`Supervisor`](crate::supervise::Supervisor)
+//! instead.
 
 use core::fmt;
 use std::io;
