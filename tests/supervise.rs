@@ -288,9 +288,11 @@ fn multi_threaded_payload_enforced() {
 }
 
 /// Two threads denied at the same moment: the first kill ends the process
-/// while the other's call waits. Exactly one call is blamed; every
-/// notification is answered or gone; the supervisor ends on its own once
-/// the process is reaped.
+/// while the other's call may still wait. Depending on timing the second
+/// call is never notified, is gone before its answer, or is still waiting
+/// and gets its own (redundant, pidfd-directed) kill; either way every
+/// record is that process killed, every notification is answered or gone,
+/// and the supervisor ends on its own once the process is reaped.
 #[test]
 fn two_threads_denied_at_once() {
     both(|| {
@@ -325,7 +327,12 @@ fn two_threads_denied_at_once() {
             .filter(|d| d.answer == Answer::Killed)
             .count();
         let lines = denial_lines(&r);
-        if killed != 1 || r.notifications != r.answered + r.gone {
+        let all_this_process = r.denials.iter().all(|d| {
+            d.syscall() == "socket"
+                && matches!(d.answer, Answer::Killed | Answer::Gone)
+                && d.pid.is_none_or(|p| p == child.id())
+        });
+        if killed == 0 || !all_this_process || r.notifications != r.answered + r.gone {
             return Err(format!(
                 "{killed} killed; {} notifications, {} answered, {} gone:\n{lines}",
                 r.notifications, r.answered, r.gone
