@@ -279,6 +279,12 @@ fn run(
     PAYLOAD_GROUP.store(0, Ordering::SeqCst);
     let status = child.wait().map_err(|e| e.to_string())?;
     let report: Report = supervision.finish().map_err(|e| e.to_string())?;
+    if let Some(e) = report.error {
+        say(format!(
+            "sandbox: supervision stopped early ({e}); later calls outside the policy \
+             failed with ENOSYS instead of being named\n"
+        ));
+    }
     let ending = report.ending(child.id(), status);
     Ok(Done {
         ending: ending.to_string(),
