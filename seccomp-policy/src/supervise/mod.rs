@@ -54,6 +54,11 @@
 //! supervisor with `ENOSYS`: the call does not run, but the process is not
 //! killed. Finish after the command's tree has ended (the thread also ends
 //! by itself when no process uses the filter any more, Linux 5.8).
+//!
+//! The kernel does this when the *last* copy of the listener closes. The
+//! supervisor's copy is close-on-exec, so it is never passed to programs
+//! this process runs; but a child this process forks without `exec` holds
+//! a copy until it exits, and until then waiting calls keep waiting.
 
 pub mod learn;
 mod model;
