@@ -1,18 +1,30 @@
-//! Runs programs under the shipped policy (`policy/seccomp.toml`).
+//! Runs programs under the shipped policy (`policy/seccomp.toml`), naming
+//! every denied call of the whole process tree.
 //!
 //! With no arguments it runs a short demonstration: real programs with no
-//! caps and with caps, printing per case the caps, the command and how it
-//! ended. With arguments it runs one command under the policy:
+//! caps and with caps, printing per case the caps, the command, the calls
+//! denied and how it ended. With arguments it runs one command:
 //!
 //! ```text
-//! cargo run --example sandbox -- [--cap NAME]... -- COMMAND [ARGS...]
+//! cargo run --example sandbox -- [--cap NAME]... [--learn] -- COMMAND [ARGS...]
 //! ```
+//!
+//! Each denied call is reported on stderr as it happens (`sandbox: denied:
+//! PROGRAM [pid N]: SYSCALL(ARGS) on ARCH: WHICH CAPS; ANSWER`); with
+//! `--learn` every call runs and the calls the command needed beyond its
+//! grant are listed at the end, with the policy lines to add.
+//!
+//! The command runs in a session of its own. SIGINT, SIGTERM, SIGHUP and
+//! SIGQUIT sent to the sandbox are passed on to the command's whole process
+//! group (a second one kills it); when the command ends, whatever it left
+//! running in its group is killed; if the sandbox itself is killed with
+//! SIGKILL, the kernel kills the command (`PR_SET_PDEATHSIG`).
 
 use std::io::Write as _;
 use std::process::{Command, ExitCode};
+use std::sync::atomic::{AtomicI32, Ordering};
 
-use seccomp_policy::audit;
-use seccomp_policy::spawn::{CommandExt as _, Outcome};
+use seccomp_policy::supervise::{Answer, Ending, Mode, Report, Supervisor};
 
 seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 
@@ -24,7 +36,15 @@ const PYTHON: &str = "/usr/bin/python3";
 const MKDIR_SCRIPT: &str = "import os; p = f\"/tmp/seccomp-policy-demo-{os.getpid()}\"; \
     print(\"making\", p); os.mkdir(p); os.rmdir(p); print(\"made and removed\", p)";
 
+/// The signals passed on to the command's process group.
+const FORWARDED: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+/// The process group of the running command (its pid: it leads its own
+/// session), or 0 between commands.
+static PAYLOAD_GROUP: AtomicI32 = AtomicI32::new(0);
+
 fn main() -> ExitCode {
+    forward_signals();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.is_empty() {
         return demonstration();
@@ -34,7 +54,11 @@ fn main() -> ExitCode {
             print!("{}", usage());
             ExitCode::SUCCESS
         }
-        Ok(Request::Run { caps, command }) => run_one(caps, &command),
+        Ok(Request::Run {
+            caps,
+            mode,
+            command,
+        }) => run_one(caps, mode, &command),
         Err(message) => {
             eprintln!("error: {message}\n\n{}", usage());
             ExitCode::from(2)
@@ -42,18 +66,73 @@ fn main() -> ExitCode {
     }
 }
 
+/// Blocks the forwarded signals in every thread (before any other thread
+/// starts) and starts a thread that takes them with `sigwait`: a signal
+/// goes to the command's process group, a second one kills the group; with
+/// no command running, the sandbox exits as the signal would have ended it.
+fn forward_signals() {
+    // SAFETY: sigset operations on a local set; pthread_sigmask on this
+    // thread, before any other thread exists.
+    let set = unsafe {
+        let mut set: libc::sigset_t = core::mem::zeroed();
+        libc::sigemptyset(&raw mut set);
+        for sig in FORWARDED {
+            libc::sigaddset(&raw mut set, sig);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, core::ptr::null_mut());
+        set
+    };
+    std::thread::spawn(move || {
+        let mut forwarded_to = 0;
+        loop {
+            let mut sig = 0;
+            // SAFETY: waits for one of the blocked signals.
+            if unsafe { libc::sigwait(&raw const set, &raw mut sig) } != 0 {
+                continue;
+            }
+            let group = PAYLOAD_GROUP.load(Ordering::SeqCst);
+            if group == 0 {
+                std::process::exit(128 + sig);
+            }
+            let send = if forwarded_to == group {
+                libc::SIGKILL
+            } else {
+                sig
+            };
+            forwarded_to = group;
+            // SAFETY: signals the command's process group, which cannot be
+            // reused while the command is unreaped (see `run`).
+            unsafe { libc::kill(-group, send) };
+        }
+    });
+}
+
 enum Request {
     Help,
-    Run { caps: Cap, command: Vec<String> },
+    Run {
+        caps: Cap,
+        mode: Mode,
+        command: Vec<String>,
+    },
 }
 
 fn usage() -> String {
     format!(
-        "usage: sandbox [--cap NAME]... -- COMMAND [ARGS...]\n\
+        "usage: sandbox [--cap NAME]... [--learn] -- COMMAND [ARGS...]\n\
          \n\
-         Runs COMMAND under {file}: its [base] syscalls plus those of each\n\
-         granted cap; any other syscall kills the command with SIGSYS.\n\
-         Without arguments, runs a demonstration.\n\
+         Runs COMMAND under {file}: its [base] rules plus those of each\n\
+         granted cap. A call they refuse, in COMMAND or any process it starts,\n\
+         fails with the policy's errno or kills that process before it runs, and\n\
+         is reported on stderr: the program, the syscall and its arguments,\n\
+         which caps would allow it, and the answer.\n\
+         \n\
+         --learn  enforce nothing: let every call run, and list at the end the\n\
+         \x20        syscalls COMMAND needed beyond its grant, with the caps that\n\
+         \x20        grant them and the policy lines to add for the others.\n\
+         \n\
+         Exits with COMMAND's status, 128 + N if a signal N ended it, and 159\n\
+         (128 + SIGSYS) if the policy killed it. Without arguments, runs a\n\
+         demonstration.\n\
          \n\
          caps: {caps}\n",
         file = POLICY.file,
@@ -63,10 +142,12 @@ fn usage() -> String {
 
 fn parse_args(args: &[String]) -> Result<Request, String> {
     let mut caps = Cap::NONE;
+    let mut mode = Mode::Enforce;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "-h" | "--help" => return Ok(Request::Help),
+            "--learn" => mode = Mode::Learn,
             "--cap" => {
                 let name = rest
                     .next()
@@ -78,7 +159,11 @@ fn parse_args(args: &[String]) -> Result<Request, String> {
                 if command.is_empty() {
                     return Err("no command after `--`".into());
                 }
-                return Ok(Request::Run { caps, command });
+                return Ok(Request::Run {
+                    caps,
+                    mode,
+                    command,
+                });
             }
             other if other.starts_with("--cap=") => caps |= cap_named(&other["--cap=".len()..])?,
             other if other.starts_with('-') => {
@@ -104,80 +189,132 @@ fn cap_named(name: &str) -> Result<Cap, String> {
     })
 }
 
-fn run_one(caps: Cap, command: &[String]) -> ExitCode {
-    match run(caps, command) {
-        Ok(Ended { outcome, denied }) => {
-            eprintln!("sandbox: caps {caps}: `{}` {outcome}", command.join(" "));
-            if let Some(denied) = denied {
-                eprintln!("sandbox: {denied}");
+/// Writes `text` to stderr in one `write`, so lines the command writes to
+/// the same stderr do not land inside it.
+fn say(text: &str) {
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
+fn run_one(caps: Cap, mode: Mode, command: &[String]) -> ExitCode {
+    if mode == Mode::Learn {
+        say("sandbox: learn mode: every call runs, nothing is enforced\n");
+    }
+    let report_denial = move |line: &str| say(&format!("sandbox: denied: {line}\n"));
+    match run(caps, mode, command, report_denial) {
+        Ok(done) => {
+            say(&format!(
+                "sandbox: caps {caps}: `{}` {}\n",
+                command.join(" "),
+                done.ending
+            ));
+            if let Some(learned) = done.learned {
+                say(&format!("sandbox: {learned}"));
             }
-            match outcome {
-                Outcome::Exited(code) => ExitCode::from(code.clamp(0, 255) as u8),
-                Outcome::KilledBySeccomp => ExitCode::from(128 + libc::SIGSYS as u8),
-                Outcome::Signaled(sig) => ExitCode::from(128u8.saturating_add(sig as u8)),
-                Outcome::Other(_) => ExitCode::FAILURE,
-            }
+            ExitCode::from(done.exit_code)
         }
         Err(message) => {
-            eprintln!("sandbox: cannot run `{}`: {message}", command.join(" "));
+            say(&format!(
+                "sandbox: cannot run `{}`: {message}\n",
+                command.join(" ")
+            ));
             ExitCode::from(127)
         }
     }
 }
 
-/// How a sandboxed command ended, and which call the kernel logged as denied.
-struct Ended {
-    outcome: Outcome,
-    denied: Option<String>,
+/// How a supervised command ended.
+struct Done {
+    /// The ending, as text.
+    ending: String,
+    /// The exit code the sandbox passes on.
+    exit_code: u8,
+    /// Whether the policy killed the command itself.
+    killed: bool,
+    /// The syscalls denied anywhere in the tree, in order.
+    denied: Vec<String>,
+    /// Learn mode: what the command needed beyond its grant.
+    learned: Option<String>,
 }
 
-fn run(caps: Cap, command: &[String]) -> Result<Ended, String> {
+/// Runs `command` under the supervisor; `on_denial` gets each denial as
+/// it happens (enforce mode).
+fn run(
+    caps: Cap,
+    mode: Mode,
+    command: &[String],
+    on_denial: impl Fn(&str) + Send + 'static,
+) -> Result<Done, String> {
     let mut cmd = Command::new(&command[0]);
     cmd.args(&command[1..]);
-    cmd.sandbox(&POLICY, caps.bits())
+    let supervision = Supervisor::new(&POLICY, caps.bits(), syscall_name)
+        .mode(mode)
+        .new_session(true)
+        .kill_with_parent(true)
+        .on_denial(move |d| {
+            if d.answer != Answer::Continued {
+                on_denial(&d.to_string());
+            }
+        })
+        .attach(&mut cmd)
         .map_err(|e| e.to_string())?;
     let mut child = cmd.spawn().map_err(|e| e.to_string())?;
-    let outcome = Outcome::from(child.wait().map_err(|e| e.to_string())?);
-    let denied = (outcome == Outcome::KilledBySeccomp).then(|| denied_call(child.id()));
-    Ok(Ended { outcome, denied })
-}
-
-/// What the kernel log says process `pid` was killed for.
-fn denied_call(pid: u32) -> String {
-    match audit::find_denied_call(pid) {
-        Ok(Some(call)) => {
-            let arch = call.arch();
-            let name = arch.and_then(|a| syscall_name(a, call.nr as u32));
-            format!(
-                "the kernel logged syscall {} `{}` on {}",
-                call.nr,
-                name.unwrap_or("?"),
-                arch.map_or("an unsupported architecture", |a| a.name())
-            )
-        }
-        Ok(None) => "the kernel log has no record of the call (an audit daemon may hold it)".into(),
-        Err(e) => format!("the kernel log could not be read to name the call: {e}"),
+    let pid = child.id() as libc::pid_t;
+    PAYLOAD_GROUP.store(pid, Ordering::SeqCst);
+    // Wait without reaping: while the command is a zombie, its pid, and so
+    // its group's id, cannot be reused; kill what it left in its group.
+    // SAFETY: waits for our own child; `info` is plain data.
+    unsafe {
+        let mut info: libc::siginfo_t = core::mem::zeroed();
+        while libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &raw mut info,
+            libc::WEXITED | libc::WNOWAIT,
+        ) != 0
+            && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+        {}
+        libc::kill(-pid, libc::SIGKILL);
     }
+    PAYLOAD_GROUP.store(0, Ordering::SeqCst);
+    let status = child.wait().map_err(|e| e.to_string())?;
+    let report: Report = supervision.finish().map_err(|e| e.to_string())?;
+    if let Some(e) = report.error {
+        say(&format!(
+            "sandbox: supervision stopped early ({e}); later calls outside the policy \
+             failed with ENOSYS instead of being named\n"
+        ));
+    }
+    let ending = report.ending(child.id(), status);
+    Ok(Done {
+        ending: ending.to_string(),
+        exit_code: ending.exit_code(),
+        killed: matches!(ending, Ending::KilledByPolicy(_)),
+        denied: report
+            .denials
+            .iter()
+            .map(seccomp_policy::supervise::Denial::syscall)
+            .collect(),
+        learned: (mode == Mode::Learn).then(|| report.learned().to_string()),
+    })
 }
 
-/// One case of the demonstration, and how it should end.
+/// How a demonstration case should end.
+enum Expect {
+    /// Exit 0 with nothing denied.
+    Succeeds,
+    /// The policy answers this call with an errno; the command notices and
+    /// exits with this status.
+    Refused(&'static str, u8),
+    /// The policy kills the command itself at this call.
+    Killed(&'static str),
+}
+
+/// One case of the demonstration.
 struct Case {
     caps: Cap,
     command: &'static [&'static str],
     why: &'static str,
     expect: Expect,
-}
-
-/// How a case should end.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Expect {
-    /// It runs and exits with status 0.
-    Runs,
-    /// The policy answers a call with an errno; the command notices and
-    /// exits with this status.
-    Refused(i32),
-    /// The filter kills it.
-    Killed,
 }
 
 fn demonstration() -> ExitCode {
@@ -196,13 +333,13 @@ fn demonstration() -> ExitCode {
                 "echo hello from sh; read -r line < /etc/hostname; echo read /etc/hostname",
             ],
             why: "a shell builtin session needs only [base]",
-            expect: Expect::Runs,
+            expect: Expect::Succeeds,
         },
         Case {
             caps: Cap::NONE,
             command: &[PYTHON, "-I", "-c", "print(\"python says\", sum(range(10)))"],
             why: "the interpreter starts and runs under [base] alone",
-            expect: Expect::Runs,
+            expect: Expect::Succeeds,
         },
         Case {
             caps: Cap::NONE,
@@ -214,7 +351,7 @@ fn demonstration() -> ExitCode {
                 "import socket; print(\"opening a socket\"); socket.socket()",
             ],
             why: "without a network cap, socket() fails with EPERM",
-            expect: Expect::Refused(1),
+            expect: Expect::Refused("socket", 1),
         },
         Case {
             caps: Cap::SSRF,
@@ -225,13 +362,13 @@ fn demonstration() -> ExitCode {
                 "import socket; s = socket.socket(); print(\"socket\", s.fileno(), \"opened\")",
             ],
             why: "the SSRF cap grants Internet sockets",
-            expect: Expect::Runs,
+            expect: Expect::Succeeds,
         },
         Case {
             caps: Cap::NONE,
             command: &["/bin/sh", "-c", "echo forking /bin/true; /bin/true"],
             why: "without CODE_EXEC, a new process fails with EPERM",
-            expect: Expect::Refused(2),
+            expect: Expect::Refused("vfork", 2),
         },
         Case {
             caps: Cap::CODE_EXEC,
@@ -241,48 +378,70 @@ fn demonstration() -> ExitCode {
                 "/bin/true && echo /bin/true ran in a subprocess",
             ],
             why: "the CODE_EXEC cap grants clone, fork and execve",
-            expect: Expect::Runs,
+            expect: Expect::Succeeds,
+        },
+        Case {
+            caps: Cap::CODE_EXEC,
+            command: &["/bin/sh", "-c", "ls / | wc -l"],
+            why: "coreutils in a pipeline, started by the shell",
+            expect: Expect::Succeeds,
+        },
+        Case {
+            caps: Cap::CODE_EXEC,
+            command: &[
+                PYTHON,
+                "-I",
+                "-c",
+                "import subprocess; print(\"returncode\", subprocess.run([\"/bin/true\"]).returncode)",
+            ],
+            why: "Python's subprocess: fork, close_range, exec",
+            expect: Expect::Succeeds,
         },
         Case {
             caps: Cap::NONE,
             command: &[PYTHON, "-I", "-u", "-c", MKDIR_SCRIPT],
             why: "mkdir is outside [base]",
-            expect: Expect::Killed,
+            expect: Expect::Killed("mkdir"),
         },
         Case {
             caps: Cap::FILE_IO,
             command: &[PYTHON, "-I", "-u", "-c", MKDIR_SCRIPT],
             why: "the FILE_IO cap grants mkdir and rmdir",
-            expect: Expect::Runs,
+            expect: Expect::Succeeds,
         },
     ];
 
     let mut unexpected = 0;
     for (i, case) in cases.iter().enumerate() {
-        let command: Vec<String> = case.command.iter().map(ToString::to_string).collect();
+        let command: Vec<String> = case
+            .command
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect();
         println!("[{}] caps: {}  ({})", i + 1, case.caps, case.why);
         println!("    $ {}", shell_words(case.command));
         let _ = std::io::stdout().flush();
-        let outcome = run(case.caps, &command);
-        let as_expected = match &outcome {
-            Ok(Ended { outcome: o, .. }) => match case.expect {
-                Expect::Runs => o.success(),
-                Expect::Refused(code) => *o == Outcome::Exited(code),
-                Expect::Killed => *o == Outcome::KilledBySeccomp,
-            },
-            Err(_) => false,
-        };
-        match outcome {
-            Ok(Ended { outcome, denied }) => {
-                println!(
-                    "    -> {outcome}{}",
-                    if as_expected { "" } else { "  [UNEXPECTED]" }
-                );
-                if let Some(denied) = denied {
-                    println!("       {denied}");
-                }
-                println!();
+        let result = run(case.caps, Mode::Enforce, &command, |line| {
+            // One write, so the command's own output stays out of the line.
+            let _ = std::io::stdout().write_all(format!("       denied: {line}\n").as_bytes());
+            let _ = std::io::stdout().flush();
+        });
+        let as_expected = match (&result, &case.expect) {
+            (Ok(d), Expect::Succeeds) => d.exit_code == 0 && d.denied.is_empty(),
+            (Ok(d), Expect::Refused(call, status)) => {
+                !d.killed && d.exit_code == *status && d.denied.iter().any(|x| x == call)
             }
+            (Ok(d), Expect::Killed(call)) => {
+                d.killed && d.denied.last().map(String::as_str) == Some(call)
+            }
+            (Err(_), _) => false,
+        };
+        match result {
+            Ok(d) => println!(
+                "    -> {}{}\n",
+                d.ending,
+                if as_expected { "" } else { "  [UNEXPECTED]" }
+            ),
             Err(e) => println!("    -> could not run: {e}  [UNEXPECTED]\n"),
         }
         if !as_expected {

@@ -310,3 +310,91 @@ pub fn int80_getpid() -> i32 {
     }
     ret
 }
+
+/// Who a kernel test runs as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum User {
+    /// Whoever runs the tests (root in CI).
+    Invoker,
+    /// uid and gid 65534 (`nobody`) with no supplementary groups and
+    /// `no_new_privs`, dropped to in the test's child when the tests run as
+    /// root; otherwise the invoking user, who is then not root either.
+    Nobody,
+}
+
+impl User {
+    /// Both, for tests that must pass as each.
+    pub const BOTH: [User; 2] = [User::Invoker, User::Nobody];
+}
+
+/// Makes the calling process `user` (see [`User::Nobody`]). The process
+/// stays dumpable, as a process that never changed its uid is (the kernel
+/// clears the flag on a uid change, which would hide it from its own
+/// `/proc` entries and from `pidfd_getfd` by its children's supervisor).
+pub fn become_user(user: User) -> Result<(), String> {
+    if user == User::Invoker {
+        return Ok(());
+    }
+    let os = |what: &str| format!("{what}: {}", std::io::Error::last_os_error());
+    // SAFETY: plain system calls with integer or null arguments.
+    unsafe {
+        if libc::geteuid() == 0 {
+            if libc::setgroups(0, core::ptr::null()) != 0 {
+                return Err(os("setgroups"));
+            }
+            if libc::setgid(65534) != 0 {
+                return Err(os("setgid"));
+            }
+            if libc::setuid(65534) != 0 {
+                return Err(os("setuid"));
+            }
+        }
+        if libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0) != 0 {
+            return Err(os("PR_SET_DUMPABLE"));
+        }
+        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+            return Err(os("PR_SET_NO_NEW_PRIVS"));
+        }
+        if libc::geteuid() == 0 || libc::getuid() == 0 {
+            return Err("still root after dropping privileges".into());
+        }
+    }
+    Ok(())
+}
+
+/// Runs `f` in a forked child as `user` ([`in_child`]) and returns what it
+/// returned: `Ok(text)`, or `Err` with its message, a panic's message, or
+/// how the child ended if it ended otherwise.
+pub fn in_child_as<F: FnOnce() -> Result<String, String>>(
+    user: User,
+    f: F,
+) -> Result<String, String> {
+    let report = in_child(|out| {
+        let dropped = become_user(user);
+        // The uid the test runs as (read before `f`, which may enter a user
+        // namespace where the same uid shows as another).
+        // SAFETY: no arguments.
+        let uid = unsafe { libc::geteuid() };
+        let result = dropped.and_then(|()| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
+                let msg = p
+                    .downcast_ref::<&str>()
+                    .map(std::string::ToString::to_string)
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic".into());
+                Err(format!("panicked: {msg}"))
+            })
+        });
+        let (code, text) = match result {
+            Ok(t) => (0, format!("[uid {uid}] {t}")),
+            Err(e) => (1, format!("[uid {uid}] {e}")),
+        };
+        let _ = fmt::Write::write_str(out, &text);
+        code
+    });
+    match report.outcome {
+        Outcome::Exited(0) => Ok(report.output),
+        Outcome::Exited(1) => Err(report.output),
+        _ => Err(report.to_string()),
+    }
+}

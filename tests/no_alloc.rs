@@ -102,3 +102,29 @@ fn installing_does_not_allocate_on_success_or_failure() {
     });
     assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
 }
+
+/// The child's half of the listener handoff (what a supervised spawn runs
+/// between `fork` and `exec`: announce, attach with a listener, handshake)
+/// makes no allocation. The other half runs on a second thread of the same
+/// child, whose allocations are its own.
+#[test]
+fn the_handoffs_child_half_does_not_allocate() {
+    use seccomp_policy::install::Install;
+    use seccomp_policy::notify::handoff;
+    let prog = spawn_program::<PROGRAM_CAPACITY>(&POLICY, 0, Action::Notify).unwrap();
+    let report = in_child(move |_| {
+        let (parent, child) = handoff().unwrap();
+        let supervisor = std::thread::spawn(move || {
+            parent
+                .accept(std::time::Duration::from_secs(10), None)
+                .is_ok()
+        });
+        let (result, n) =
+            allocations_during(|| child.install(Install::new().tsync(false), prog.as_slice()));
+        match (result, supervisor.join()) {
+            (Ok(_), Ok(true)) => n as i32,
+            _ => 100,
+        }
+    });
+    assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+}

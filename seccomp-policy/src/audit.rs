@@ -21,6 +21,11 @@
 //!
 //! This runs in the parent after the child has ended; it allocates, and is not
 //! meant for the path between `fork` and `exec`.
+//!
+//! [`supervise`](crate::supervise) names denied calls without the kernel log,
+//! as any user, in every process the command starts, with the arguments and
+//! the caps that would allow each; this module is for filters that kill
+//! without a supervisor.
 
 use std::fs::File;
 use std::io::{self, Read};

@@ -65,6 +65,7 @@ impl Errno {
             libc::EBUSY => "EBUSY",
             libc::EEXIST => "EEXIST",
             libc::ENOTDIR => "ENOTDIR",
+            libc::ENOTTY => "ENOTTY",
             libc::EISDIR => "EISDIR",
             libc::EINVAL => "EINVAL",
             libc::ENFILE => "ENFILE",
@@ -129,7 +130,8 @@ pub enum InstallError {
     /// - `EINVAL`: the kernel's checker rejected the program (a jump out of
     ///   range, a load outside `seccomp_data`, a path that does not end in a
     ///   return, an unknown opcode), or a flag is unknown to this kernel
-    ///   (`LOG` needs 4.14, `SPEC_ALLOW` 4.17), or the kernel was built
+    ///   (`LOG` needs 4.14, `SPEC_ALLOW` 4.17, `NEW_LISTENER` 5.0,
+    ///   `TSYNC_ESRCH` 5.7), or the kernel was built
     ///   without `CONFIG_SECCOMP_FILTER`.
     /// - `ENOSYS`: the kernel has no `seccomp` system call (before 3.17, or
     ///   built without `CONFIG_SECCOMP`), or an earlier filter answers
@@ -140,7 +142,10 @@ pub enum InstallError {
     /// - `EFAULT`: the program's address is not readable. Cannot happen
     ///   through this API, which passes a live slice.
     /// - `ESRCH`: with TSYNC, the kernel could not name the thread that
-    ///   blocked synchronization (see [`Tsync`](InstallError::Tsync)).
+    ///   blocked synchronization (see [`Tsync`](InstallError::Tsync)), or
+    ///   was asked not to ([`Install::apply_with_listener`]).
+    /// - `EBUSY`: with `NEW_LISTENER`, a filter attached earlier already
+    ///   has a listener (one per filter stack).
     /// - `EPERM`: an earlier filter or an LSM refused `seccomp` itself.
     Seccomp(Errno),
     /// With `SECCOMP_FILTER_FLAG_TSYNC`, another thread of the process could
@@ -306,6 +311,20 @@ impl Install {
     /// (before any system call), `prctl` or `seccomp` refused (with the
     /// errno), or another thread that TSYNC could not synchronize.
     pub fn apply(&self, prog: &[SockFilter]) -> Result<(), InstallError> {
+        match self.attach(prog)? {
+            0 => Ok(()),
+            // With TSYNC (and without TSYNC_ESRCH, which `apply` never
+            // sets) a positive value is the id of a thread that could not
+            // be synchronized.
+            t => Err(InstallError::Tsync {
+                thread: t as libc::pid_t,
+            }),
+        }
+    }
+
+    /// `no_new_privs`, then `seccomp(2)` with `self.flags`; the system
+    /// call's non-negative return value.
+    fn attach(&self, prog: &[SockFilter]) -> Result<libc::c_long, InstallError> {
         if prog.is_empty() {
             return Err(InstallError::EmptyProgram);
         }
@@ -344,15 +363,49 @@ impl Install {
                 &raw const fprog,
             )
         };
-        match r {
-            0 => Ok(()),
-            // With TSYNC (and without TSYNC_ESRCH, which this type never
-            // sets) a positive value is the id of a thread that could not
-            // be synchronized.
-            t if t > 0 => Err(InstallError::Tsync {
-                thread: t as libc::pid_t,
-            }),
-            _ => Err(InstallError::Seccomp(Errno::last())),
+        if r < 0 {
+            Err(InstallError::Seccomp(Errno::last()))
+        } else {
+            Ok(r)
+        }
+    }
+}
+
+impl Install {
+    /// Attaches `prog` like [`apply`](Install::apply), with
+    /// `SECCOMP_FILTER_FLAG_NEW_LISTENER` (Linux 5.0): the kernel returns a
+    /// new file descriptor, the filter's *listener*, through which a
+    /// supervisor receives the calls the filter answers with
+    /// `SECCOMP_RET_USER_NOTIF` (see [`notify`](crate::notify)). The
+    /// descriptor is the lowest free one, opened close-on-exec.
+    ///
+    /// The kernel refuses `NEW_LISTENER` together with TSYNC unless
+    /// `SECCOMP_FILTER_FLAG_TSYNC_ESRCH` (Linux 5.7) is also passed, because
+    /// a synchronization failure would otherwise be reported as a thread id
+    /// in the place of the descriptor; with TSYNC on, this adds it, and a
+    /// thread that cannot be synchronized is reported as
+    /// `Seccomp(ESRCH)`. A single-threaded caller (a child between `fork`
+    /// and `exec`) should turn TSYNC off and needs only Linux 5.0.
+    ///
+    /// The caller owns the returned descriptor. Async-signal-safe:
+    /// allocates nothing, takes no lock, never panics.
+    ///
+    /// # Errors
+    ///
+    /// As [`apply`](Install::apply): which step failed, with its errno.
+    pub fn apply_with_listener(&self, prog: &[SockFilter]) -> Result<libc::c_int, InstallError> {
+        let mut flags = self.flags | libc::SECCOMP_FILTER_FLAG_NEW_LISTENER;
+        if self.is_tsync() {
+            flags |= libc::SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+        }
+        let with = Install {
+            no_new_privs: self.no_new_privs,
+            flags,
+        };
+        match with.attach(prog)? {
+            fd if fd >= 0 => Ok(fd as libc::c_int),
+            // Not reachable: negative values are errors, handled in attach.
+            _ => Err(InstallError::Seccomp(Errno(libc::EINVAL))),
         }
     }
 }

@@ -38,9 +38,11 @@
 //! Modules: [`bpf`] (instructions and buffers), [`arch`] (architectures),
 //! [`builder`] (the `const fn` program builder) and [`policy`] (the tables
 //! the macro emits), all from the `no_std` `seccomp-policy-core` crate;
-//! [`install`] and [`spawn`] (run time); [`audit`] (which call a filter
-//! denied, from the kernel log); `sim` (feature `sim`: a seccomp BPF
-//! interpreter for tests and tools).
+//! [`install`] and [`spawn`] (run time); [`supervise`] (a supervisor thread
+//! that names every denied call of a command's process tree, and learns what
+//! a command needs) over [`notify`] (seccomp user notification); [`audit`]
+//! (which call a filter denied, from the kernel log); `sim` (feature `sim`:
+//! a seccomp BPF interpreter for tests and tools).
 
 /// The crate's README; its Rust examples run as doc tests.
 #[cfg(doctest)]
@@ -59,7 +61,9 @@ pub mod __private {
 }
 pub mod audit;
 pub mod install;
+pub mod notify;
 pub mod spawn;
+pub mod supervise;
 
 pub use seccomp_policy_core::{Action, Arch, Program, SockFilter};
 pub use seccomp_policy_macro::seccomp_policy;

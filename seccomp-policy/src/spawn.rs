@@ -25,6 +25,9 @@
 //! `SIGSYS`; the wait status does not say which system call it was. The
 //! kernel logs it (`type=1326` audit records, or `dmesg`, as configured by
 //! `/proc/sys/kernel/seccomp/actions_logged`) with the `syscall=` number.
+//! To have every denied call of the command's whole process tree named as it
+//! happens, spawn it under a [`Supervisor`](crate::supervise::Supervisor)
+//! instead.
 
 use core::fmt;
 use std::io;
@@ -229,7 +232,8 @@ impl From<ExitStatus> for Outcome {
     }
 }
 
-fn signal_name(sig: i32) -> Option<&'static str> {
+/// The name of a common signal (`SIGKILL`).
+pub(crate) fn signal_name(sig: i32) -> Option<&'static str> {
     Some(match sig {
         libc::SIGHUP => "SIGHUP",
         libc::SIGINT => "SIGINT",

@@ -1,0 +1,293 @@
+//! The supervisor: how many notified calls per second it answers, and what
+//! learn mode adds to real payloads beside `strace -f -c` (x86_64).
+//!
+//! `throughput`: this binary runs itself as the payload (environment
+//! variable `SECCOMP_POLICY_BENCH_PAYLOAD=N`): a loop of N `getpgid(0)`
+//! calls, outside `[base]`, each sent to the supervisor and continued. The
+//! payload times its own loop (so spawning is not counted) and prints how
+//! many calls succeeded; the rate is N divided by that time. Rows: no
+//! filter (the call's own cost); the `Supervisor` in learn mode, with and
+//! without `SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP`; and a bare loop of the
+//! `notify` primitives (recv, `ID_VALID`, send) with no bookkeeping.
+//! Every run checks that all N calls succeeded and that the supervisor
+//! counted N.
+//!
+//! `learn-vs-strace`: each payload run plainly, under learn mode, and under
+//! `strace -f -c -o /dev/null`, interleaved; CPU time (the payload's tree,
+//! strace itself, and this process: the supervisor thread, spawning, the
+//! handshake) and wall time from spawn to exit. The overhead is the
+//! difference from the plain runs' median (and minimum). CPU time is the
+//! steadier figure on a shared machine. `TMPDIR=/dev/shm` for every run,
+//! so sqlite's `fdatasync` does not wait for a disk.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use seccomp_policy::bpf::BPF_MAXINSNS;
+use seccomp_policy::builder::Action;
+use seccomp_policy::install::Install;
+use seccomp_policy::notify::{handoff, Readiness, Response};
+use seccomp_policy::spawn::spawn_program;
+use seccomp_policy::supervise::Supervisor;
+use seccomp_policy_benches::{syscall_name, POLICY};
+
+const PAYLOAD_ENV: &str = "SECCOMP_POLICY_BENCH_PAYLOAD";
+const CALLS: u64 = 200_000;
+const THROUGHPUT_REPS: usize = 7;
+const WALL_REPS: usize = 31;
+
+fn main() {
+    if let Ok(n) = std::env::var(PAYLOAD_ENV) {
+        payload(n.parse().expect("a count"));
+        return;
+    }
+    let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let want = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
+    if want("throughput") {
+        throughput();
+    }
+    if want("learn-vs-strace") {
+        learn_vs_strace();
+    }
+}
+
+/// The payload: `n` calls of `getpgid(0)`; prints `successes nanoseconds`.
+fn payload(n: u64) {
+    let start = Instant::now();
+    let mut ok = 0u64;
+    for _ in 0..n {
+        // SAFETY: getpgid(0) has no side effect.
+        if unsafe { libc::syscall(libc::SYS_getpgid, 0) } >= 0 {
+            ok += 1;
+        }
+    }
+    let ns = start.elapsed().as_nanos();
+    println!("{ok} {ns}");
+}
+
+fn payload_command() -> Command {
+    let mut cmd = Command::new(std::env::current_exe().expect("own path"));
+    cmd.env(PAYLOAD_ENV, CALLS.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped());
+    cmd
+}
+
+/// Parses the payload's line; panics unless every call succeeded.
+fn payload_ns(stdout: &[u8]) -> u128 {
+    let text = String::from_utf8_lossy(stdout);
+    let mut it = text.split_whitespace();
+    let ok: u64 = it.next().and_then(|s| s.parse().ok()).expect("count");
+    let ns: u128 = it.next().and_then(|s| s.parse().ok()).expect("time");
+    assert_eq!(ok, CALLS, "calls that succeeded");
+    ns
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn plain_rate() -> f64 {
+    let out = payload_command().output().expect("runs");
+    CALLS as f64 / (payload_ns(&out.stdout) as f64 / 1e9)
+}
+
+fn supervisor_rate(sync_wake_up: bool) -> f64 {
+    let mut cmd = payload_command();
+    let supervision = Supervisor::new(&POLICY, 0, syscall_name)
+        .learn()
+        .sync_wake_up(sync_wake_up)
+        .attach(&mut cmd)
+        .expect("attach");
+    let out = cmd.output().expect("runs");
+    let report = supervision.finish().expect("report");
+    assert_eq!(report.count_of("getpgid"), CALLS, "counted");
+    assert_eq!(report.answered, report.notifications, "all answered");
+    CALLS as f64 / (payload_ns(&out.stdout) as f64 / 1e9)
+}
+
+/// The `notify` primitives alone: recv, `ID_VALID`, send(CONTINUE).
+fn primitives_rate() -> f64 {
+    let prog = spawn_program::<BPF_MAXINSNS>(&POLICY, 0, Action::Notify).expect("program");
+    let (parent, child) = handoff().expect("handoff");
+    let mut cmd = payload_command();
+    let hook = move || -> std::io::Result<()> {
+        child.install(Install::new().tsync(false), prog.as_slice())?;
+        Ok(())
+    };
+    // SAFETY: the hook allocates nothing, takes no lock, cannot panic.
+    unsafe { std::os::unix::process::CommandExt::pre_exec(&mut cmd, hook) };
+    let loop_thread = std::thread::spawn(move || {
+        let a = parent
+            .accept(Duration::from_secs(10), None)
+            .expect("accept");
+        let mut answered = 0u64;
+        while let Ok(Readiness::Pending) = a.listener.wait(None) {
+            let Ok(n) = a.listener.recv() else { continue };
+            if a.listener.is_pending(n.id) == Ok(true)
+                && a.listener.respond(n.id, Response::Continue).is_ok()
+            {
+                answered += 1;
+            }
+        }
+        answered
+    });
+    let out = cmd.output().expect("runs");
+    let answered = loop_thread.join().expect("loop");
+    assert!(answered >= CALLS, "answered {answered}");
+    CALLS as f64 / (payload_ns(&out.stdout) as f64 / 1e9)
+}
+
+fn throughput() {
+    type Row = (&'static str, fn() -> f64);
+    println!("throughput: {CALLS} getpgid(0) calls per run, median of {THROUGHPUT_REPS} runs\n");
+    let rows: [Row; 4] = [
+        ("no filter (the call itself)", plain_rate),
+        ("`Supervisor`, learn mode, sync wake-up (default)", || {
+            supervisor_rate(true)
+        }),
+        ("`Supervisor`, learn mode, no sync wake-up", || {
+            supervisor_rate(false)
+        }),
+        (
+            "`notify` primitives: recv + ID_VALID + send",
+            primitives_rate,
+        ),
+    ];
+    println!("| payload calls answered by | calls/s | ns/call |");
+    println!("|---|---:|---:|");
+    for (name, f) in rows {
+        let rates: Vec<f64> = (0..THROUGHPUT_REPS).map(|_| f()).collect();
+        let m = median(rates);
+        println!("| {name} | {:.0} | {:.0} |", m, 1e9 / m);
+    }
+    println!();
+}
+
+/// One run's cost in milliseconds.
+#[derive(Clone, Copy)]
+struct Cost {
+    wall: f64,
+    cpu: f64,
+}
+
+fn cpu_ms(ru: &libc::rusage) -> f64 {
+    let t = |tv: libc::timeval| tv.tv_sec as f64 * 1e3 + tv.tv_usec as f64 / 1e3;
+    t(ru.ru_utime) + t(ru.ru_stime)
+}
+
+fn self_cpu_ms() -> f64 {
+    // SAFETY: rusage is plain data, valid when zeroed.
+    let mut ru: libc::rusage = unsafe { core::mem::zeroed() };
+    // SAFETY: fills a live rusage.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &raw mut ru) };
+    cpu_ms(&ru)
+}
+
+/// One run of `argv` plainly, under learn mode or under `strace -f -c`:
+/// wall time from spawn to exit, and CPU time of the payload's tree (for
+/// strace, strace's too: `wait4` reports what the child and the
+/// descendants it reaped used) plus this process's (the supervisor thread,
+/// spawning, the handshake). Checks the run succeeded.
+fn run_once(argv: &[&str], how: &str) -> Cost {
+    let mut cmd = match how {
+        "strace" => {
+            let mut c = Command::new("strace");
+            c.args(["-f", "-c", "-o", "/dev/null", "--"]).args(argv);
+            c
+        }
+        _ => {
+            let mut c = Command::new(argv[0]);
+            c.args(&argv[1..]);
+            c
+        }
+    };
+    // sqlite's fdatasync on a tmpfs: the same calls, without the disk's
+    // latency, which would otherwise swamp the differences measured here.
+    cmd.env("TMPDIR", "/dev/shm")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let self_before = self_cpu_ms();
+    let start = Instant::now();
+    let supervision = (how == "learn").then(|| {
+        Supervisor::new(&POLICY, 0, syscall_name)
+            .learn()
+            .attach(&mut cmd)
+            .expect("attach")
+    });
+    // Reaped with wait4 below, which reports the tree's resource use.
+    #[allow(clippy::zombie_processes)]
+    let child = cmd.spawn().expect("runs");
+    let mut status = 0;
+    // SAFETY: rusage is plain data, valid when zeroed.
+    let mut ru: libc::rusage = unsafe { core::mem::zeroed() };
+    // SAFETY: waits for our own child; fills a live status and rusage.
+    unsafe { libc::wait4(child.id() as i32, &raw mut status, 0, &raw mut ru) };
+    if let Some(s) = supervision {
+        let report = s.finish().expect("report");
+        assert!(!report.calls.is_empty(), "learned nothing");
+    }
+    let wall = start.elapsed().as_secs_f64() * 1e3;
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{how}: {argv:?}"
+    );
+    Cost {
+        wall,
+        cpu: cpu_ms(&ru) + self_cpu_ms() - self_before,
+    }
+}
+
+fn learn_vs_strace() {
+    type Measure = (&'static str, fn(&Cost) -> f64, fn(Vec<f64>) -> f64);
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/payloads/sqlite_subprocess_socket.py"
+    );
+    let payloads: [(&str, Vec<&str>); 2] = [
+        (
+            "python3: sqlite3, subprocess, socket",
+            vec!["/usr/bin/python3", "-I", script],
+        ),
+        (
+            "`sh -c 'ls / \\| wc -l'`",
+            vec!["/bin/sh", "-c", "ls / | wc -l"],
+        ),
+    ];
+    println!("learn-vs-strace: {WALL_REPS} interleaved runs of each (ms)\n");
+    println!(
+        "| payload | measure | plain | learn mode | added | `strace -f -c` | added | \
+         strace's added ÷ learn's |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    for (name, argv) in payloads {
+        // Interleaved, so drifts of the machine hit every column alike.
+        let mut runs: [Vec<Cost>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+        for _ in 0..WALL_REPS {
+            for (i, how) in ["plain", "learn", "strace"].into_iter().enumerate() {
+                runs[i].push(run_once(&argv, how));
+            }
+        }
+        let measures: [Measure; 3] = [
+            ("CPU, median", |c| c.cpu, median),
+            ("wall, median", |c| c.wall, median),
+            (
+                "wall, minimum",
+                |c| c.wall,
+                |v| v.into_iter().fold(f64::MAX, f64::min),
+            ),
+        ];
+        for (measure, pick, summary) in measures {
+            let [p, l, s] = [0, 1, 2].map(|i| summary(runs[i].iter().map(pick).collect()));
+            println!(
+                "| {name} | {measure} | {p:.2} | {l:.2} | {:+.2} | {s:.2} | {:+.2} | {:.1}× |",
+                l - p,
+                s - p,
+                (s - p) / (l - p)
+            );
+        }
+    }
+    println!();
+}

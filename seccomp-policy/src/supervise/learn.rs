@@ -1,0 +1,224 @@
+//! What a command needed beyond its grant, from a learn-mode [`Report`].
+//!
+//! ```text
+//! 3 system calls beyond the grant ([base], CODE_EXEC and the spawn's execve) of policy/seccomp.toml:
+//!   granted by caps SSRF, HEADER_INJECTION or OPEN_REDIRECT:
+//!     socket                 1 call   first: /usr/bin/python3.11 [pid 4242]
+//!   in no cap:
+//!     close_range            1 call   first: /usr/bin/python3.11 [pid 4250]
+//!     fadvise64              1 call   first: /usr/bin/wc [pid 4260]
+//! to allow them, grant --cap SSRF
+//! and paste into `allow` of [base] (or of a cap you grant) in policy/seccomp.toml:
+//!     "close_range", "fadvise64",
+//! ```
+
+use core::fmt;
+use std::collections::BTreeSet;
+
+use super::{AllowedBy, CallCount, Report};
+
+/// A learn-mode report's calls, grouped by what would allow them.
+#[derive(Clone, Debug)]
+pub struct Learned<'a> {
+    report: &'a Report,
+    /// Calls some cap grants, grouped by the exact set of caps that grant
+    /// each (names in the policy's order), groups in the policy's order,
+    /// calls by name.
+    pub by_caps: Vec<(Vec<&'static str>, Vec<&'a CallCount>)>,
+    /// Calls no cap grants, by name: they need new policy lines.
+    pub no_cap: Vec<&'a CallCount>,
+    /// Calls through another architecture's entry point, which no policy
+    /// line can allow.
+    pub foreign: Vec<&'a CallCount>,
+    /// A small set of caps that together grant every call of
+    /// [`by_caps`](Learned::by_caps), chosen greedily (most calls first).
+    pub caps_to_grant: Vec<&'static str>,
+}
+
+impl<'a> Learned<'a> {
+    pub(crate) fn new(report: &'a Report) -> Learned<'a> {
+        let mut groups: Vec<(u64, Vec<&'static str>, Vec<&'a CallCount>)> = Vec::new();
+        let mut no_cap = Vec::new();
+        let mut foreign = Vec::new();
+        for call in &report.calls {
+            match &call.allowed_by {
+                AllowedBy::Caps { bits, names } => match groups.iter_mut().find(|g| g.0 == *bits) {
+                    Some(g) => g.2.push(call),
+                    None => groups.push((*bits, names.clone(), vec![call])),
+                },
+                AllowedBy::NoCap | AllowedBy::OtherArguments => no_cap.push(call),
+                AllowedBy::ForeignEntry => foreign.push(call),
+                AllowedBy::Granted => {}
+            }
+        }
+        // Policy order: the lowest cap bit first; calls by name, so the
+        // output does not depend on which process ran first.
+        groups.sort_by_key(|g| g.0.trailing_zeros());
+        let by_name =
+            |a: &&CallCount, b: &&CallCount| (a.syscall(), a.nr).cmp(&(b.syscall(), b.nr));
+        for g in &mut groups {
+            g.2.sort_by(by_name);
+        }
+        no_cap.sort_by(by_name);
+        foreign.sort_by(by_name);
+
+        // Greedy cover: the cap granting the most uncovered calls, until all
+        // are covered.
+        let mut uncovered: Vec<(u64, usize)> = groups.iter().map(|g| (g.0, g.2.len())).collect();
+        let mut caps_to_grant = Vec::new();
+        while !uncovered.is_empty() {
+            let mut best = (0usize, 0u32);
+            for bit in 0..64u32 {
+                let n: usize = uncovered
+                    .iter()
+                    .filter(|(bits, _)| bits & (1 << bit) != 0)
+                    .map(|(_, n)| n)
+                    .sum();
+                if n > best.0 {
+                    best = (n, bit);
+                }
+            }
+            let bit = best.1;
+            let name = groups
+                .iter()
+                .find_map(|g| {
+                    (g.0 & (1 << bit) != 0).then(|| {
+                        let rank = (g.0 & ((1u64 << bit) - 1)).count_ones() as usize;
+                        g.1[rank]
+                    })
+                })
+                .unwrap_or("?");
+            caps_to_grant.push(name);
+            uncovered.retain(|(bits, _)| bits & (1 << bit) == 0);
+        }
+        Learned {
+            report,
+            by_caps: groups.into_iter().map(|g| (g.1, g.2)).collect(),
+            no_cap,
+            foreign,
+            caps_to_grant,
+        }
+    }
+
+    /// Whether the command needed nothing beyond its grant.
+    pub fn is_empty(&self) -> bool {
+        self.report.calls.is_empty()
+    }
+
+    /// The names of every syscall beyond the grant, on the native entry
+    /// point (what `strace -f` would list beyond it).
+    pub fn names(&self) -> BTreeSet<String> {
+        self.by_caps
+            .iter()
+            .flat_map(|g| g.1.iter())
+            .chain(self.no_cap.iter())
+            .map(|c| c.syscall())
+            .collect()
+    }
+
+    /// The entries to paste into an `allow` list for the calls in no cap,
+    /// `"name",` each, joined in lines of at most 72 characters.
+    pub fn toml_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut line = String::new();
+        for call in &self.no_cap {
+            let Some(name) = call.name else { continue };
+            let entry = format!("\"{name}\",");
+            if !line.is_empty() && line.len() + 1 + entry.len() > 72 {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&entry);
+        }
+        if !line.is_empty() {
+            lines.push(line);
+        }
+        lines
+    }
+}
+
+fn write_calls(f: &mut fmt::Formatter<'_>, calls: &[&CallCount], arch_prefix: bool) -> fmt::Result {
+    for c in calls {
+        let mut label = c.syscall();
+        if arch_prefix {
+            let arch = c.arch.map_or("unknown architecture", |a| a.name());
+            label = format!("{arch} {label} ({})", c.nr);
+        }
+        let times = if c.count == 1 { "call " } else { "calls" };
+        write!(f, "    {label:<17} {:>6} {times}", c.count)?;
+        match &c.first {
+            Some(p) => writeln!(f, "  first: {} [pid {}]", p.program, p.pid)?,
+            None => writeln!(f, "  first: (every caller ended before it could be read)")?,
+        }
+    }
+    Ok(())
+}
+
+impl fmt::Display for Learned<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = self.report;
+        let mut grant = String::from("[base], ");
+        for cap in &r.granted {
+            grant.push_str(cap);
+            grant.push_str(", ");
+        }
+        grant.truncate(grant.len() - 2);
+        grant.push_str(" and the spawn's execve");
+        if self.is_empty() {
+            return writeln!(f, "nothing beyond the grant ({grant}) of {}", r.policy_file);
+        }
+        let n = r.calls.len();
+        writeln!(
+            f,
+            "{n} system call{} beyond the grant ({grant}) of {}:",
+            if n == 1 { "" } else { "s" },
+            r.policy_file
+        )?;
+        for (names, calls) in &self.by_caps {
+            f.write_str(if names.len() == 1 {
+                "  granted by cap "
+            } else {
+                "  granted by caps "
+            })?;
+            super::write_alternatives(f, names)?;
+            f.write_str(":\n")?;
+            write_calls(f, calls, false)?;
+        }
+        if !self.no_cap.is_empty() {
+            f.write_str("  in no cap:\n")?;
+            write_calls(f, &self.no_cap, false)?;
+        }
+        if !self.foreign.is_empty() {
+            f.write_str(
+                "  through another architecture's entry point (no policy line allows these):\n",
+            )?;
+            write_calls(f, &self.foreign, true)?;
+        }
+        let lines = self.toml_lines();
+        if !self.caps_to_grant.is_empty() {
+            f.write_str("to allow them, grant")?;
+            for cap in &self.caps_to_grant {
+                write!(f, " --cap {cap}")?;
+            }
+            f.write_str("\n")?;
+        }
+        if !lines.is_empty() {
+            writeln!(
+                f,
+                "{} into `allow` of [base] (or of a cap you grant) in {}:",
+                if self.caps_to_grant.is_empty() {
+                    "to allow them, paste"
+                } else {
+                    "and paste"
+                },
+                r.policy_file
+            )?;
+            for line in lines {
+                writeln!(f, "    {line}")?;
+            }
+        }
+        Ok(())
+    }
+}

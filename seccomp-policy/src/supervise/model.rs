@@ -1,0 +1,348 @@
+//! The supervisor's one view of the policy model.
+//!
+//! Everything the supervisor needs from a policy goes through this module:
+//! the program attached to a supervised child, and the verdict on a call
+//! the filter sent to the supervisor (is it within the grant, what does the
+//! policy do with it, which caps would allow it). Nothing else in the
+//! supervisor reads [`ArchPolicy`] or builds a program.
+//!
+//! The supervised program is the native program of the granted caps plus
+//! the spawn path's `execve`, with every outcome the supervisor can carry
+//! out itself turned into [`Action::Notify`], so that it can name the call
+//! first:
+//!
+//! - the policy's default and `kill-process` rules: the supervisor kills the
+//!   process while the call waits;
+//! - errno rules (`"EPERM"`, `"ENOSYS"`, ...): the supervisor answers with
+//!   that errno;
+//! - `notify` rules: answered with `ENOSYS`, as the kernel answers them
+//!   when no supervisor listens, and named.
+//!
+//! `kill-thread` cannot be imitated from outside (a fatal signal to one
+//! thread kills the whole process), and `trap` must raise `SIGSYS` in the
+//! calling thread with the call's details, so both stay kernel actions in
+//! the program, unnamed by the supervisor; `log` allows.
+
+use crate::arch::Arch;
+use crate::bpf::{Program, BPF_MAXINSNS};
+use crate::builder::{build, Action};
+use crate::policy::{ArchPolicy, Policy, MAX_CAPS};
+use crate::rule::{Rule, RuleSet};
+use crate::spawn::{SpawnProgramError, SPAWN_RULES};
+
+use super::AllowedBy;
+
+/// What the supervisor does with a call outside the grant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PolicyAction {
+    /// Kill the whole process before the call runs.
+    KillProcess,
+    /// Fail the call with this errno without running it.
+    Errno(u16),
+}
+
+/// The policy's verdict on one call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Verdict {
+    /// Within the grant: the call may run.
+    pub allowed: bool,
+    /// What the policy does when it is not.
+    pub action: PolicyAction,
+    /// Which caps would allow it.
+    pub allowed_by: AllowedBy,
+}
+
+/// A policy and the caps granted to one supervised command.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Model {
+    policy: Policy<'static>,
+    caps: u64,
+}
+
+/// The action the supervised program takes where the policy says
+/// `action`: [`Action::Notify`] for what the supervisor carries out.
+const fn supervised(action: Action) -> Action {
+    match action {
+        Action::KillProcess | Action::Errno(_) | Action::Notify => Action::Notify,
+        Action::Allow | Action::Log | Action::KillThread | Action::Trap => action,
+    }
+}
+
+impl Model {
+    pub(crate) fn new(policy: &Policy<'static>, caps: u64) -> Model {
+        Model {
+            policy: *policy,
+            caps,
+        }
+    }
+
+    /// The program for the supervised child: the native program of the
+    /// granted caps plus `execve`, every outcome the supervisor carries out
+    /// sent to it instead (including the one of
+    /// [`HANDSHAKE_NR`](crate::notify::HANDSHAKE_NR), which no table has).
+    /// Built in the parent, before the fork.
+    pub(crate) fn program(&self) -> Result<Program<BPF_MAXINSNS>, SpawnProgramError> {
+        let Some(native) = self.policy.native() else {
+            return Err(SpawnProgramError::NoNativeArch);
+        };
+        let selection = native.select(self.caps, SPAWN_RULES);
+        let rules: Vec<Vec<Rule<'static>>> = selection
+            .as_slice()
+            .iter()
+            .map(|set| {
+                set.rules
+                    .iter()
+                    .map(|r| Rule {
+                        action: supervised(r.action),
+                        ..*r
+                    })
+                    .collect()
+            })
+            .collect();
+        let sets: Vec<RuleSet<'_>> = selection
+            .as_slice()
+            .iter()
+            .zip(&rules)
+            .map(|(set, rules)| RuleSet {
+                allow: set.allow,
+                rules,
+            })
+            .collect();
+        build::<BPF_MAXINSNS>(native.arch, &sets, supervised(native.default))
+            .map_err(SpawnProgramError::Build)
+    }
+
+    /// The names of the granted caps.
+    pub(crate) fn granted(&self) -> Vec<&'static str> {
+        self.policy.cap_names_of(self.caps).collect()
+    }
+
+    /// The policy file's name.
+    pub(crate) fn file(&self) -> &'static str {
+        self.policy.file
+    }
+
+    /// The verdict on call `nr` with `args` through entry point
+    /// `audit_arch`.
+    pub(crate) fn verdict(&self, audit_arch: u32, nr: i32, args: &[u64; 6]) -> Verdict {
+        let action = match (native_call(audit_arch, nr), self.policy.native()) {
+            (Some(nr), Some(ap)) => {
+                match ap.verdict(self.caps, SPAWN_RULES, nr, args, ap.default) {
+                    Action::Errno(e) => PolicyAction::Errno(e),
+                    Action::Notify => PolicyAction::Errno(libc::ENOSYS as u16),
+                    _ => PolicyAction::KillProcess,
+                }
+            }
+            // The filter kills foreign entry points before any rule.
+            _ => PolicyAction::KillProcess,
+        };
+        let allowed_by = allowed_by(&self.policy, audit_arch, self.caps, nr, args);
+        Verdict {
+            allowed: allowed_by == AllowedBy::Granted,
+            action,
+            allowed_by,
+        }
+    }
+}
+
+/// The call's number as a native one, or `None` for another
+/// architecture's entry point, x32's, or a negative number.
+fn native_call(audit_arch: u32, nr: i32) -> Option<u32> {
+    let native = Arch::NATIVE.filter(|a| a.audit_arch() == audit_arch)?;
+    let nr = u32::try_from(nr).ok()?;
+    // The x32 ABI of x86_64 sets bit 30; the filter refuses those numbers.
+    if native == Arch::X86_64 && nr & 0x4000_0000 != 0 {
+        return None;
+    }
+    Some(nr)
+}
+
+/// Whether `ap` with `caps` (and the spawn path's `execve`) allows the call.
+fn allows(ap: &ArchPolicy<'_>, caps: u64, nr: u32, args: &[u64; 6]) -> bool {
+    matches!(
+        ap.verdict(caps, SPAWN_RULES, nr, args, Action::KillProcess),
+        Action::Allow | Action::Log
+    )
+}
+
+/// Which caps would allow call `nr` (with `args`) through `audit_arch`, given
+/// the granted `caps`: the grant itself, each single other cap added to it,
+/// or, where a rule names the call but none allows these arguments, "other
+/// arguments". The spawn path's `execve` counts as granted.
+pub(crate) fn allowed_by(
+    policy: &Policy<'static>,
+    audit_arch: u32,
+    caps: u64,
+    nr: i32,
+    args: &[u64; 6],
+) -> AllowedBy {
+    if Arch::NATIVE.is_none_or(|a| a.audit_arch() != audit_arch) {
+        return AllowedBy::ForeignEntry;
+    }
+    let Some(nr) = native_call(audit_arch, nr) else {
+        // x32, or a negative number (-1 is what a tracer sets to skip).
+        return if nr < 0 {
+            AllowedBy::NoCap
+        } else {
+            AllowedBy::ForeignEntry
+        };
+    };
+    let Some(ap) = policy.native() else {
+        return AllowedBy::NoCap;
+    };
+    if allows(ap, caps, nr, args) {
+        return AllowedBy::Granted;
+    }
+    let mut bits = 0u64;
+    let mut names = Vec::new();
+    for (i, name) in policy.cap_names.iter().enumerate().take(MAX_CAPS) {
+        let bit = 1u64 << i;
+        if caps & bit == 0 && allows(ap, caps | bit, nr, args) {
+            bits |= bit;
+            names.push(*name);
+        }
+    }
+    if !names.is_empty() {
+        return AllowedBy::Caps { bits, names };
+    }
+    // Some rule allows the call with other arguments.
+    let conditioned = core::iter::once(&ap.base)
+        .chain(ap.caps.iter())
+        .flat_map(|set| set.rules.iter())
+        .any(|r| r.nr == nr && r.action == Action::Allow);
+    if conditioned {
+        AllowedBy::OtherArguments
+    } else {
+        AllowedBy::NoCap
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::{ArgCmp, CmpOp, When};
+
+    const FAMILY_IS_UNIX: &[&[ArgCmp]] = &[&[ArgCmp {
+        arg: 0,
+        bits: 32,
+        op: CmpOp::Eq,
+        value: 1,
+    }]];
+    // Sorted by number, as the builder wants them.
+    static BASE_RULES: [Rule<'static>; 2] = [
+        Rule {
+            nr: 41,
+            when: When::Always,
+            action: Action::Errno(1),
+            order: 20,
+        },
+        Rule {
+            nr: 53,
+            when: When::AnyOf(FAMILY_IS_UNIX),
+            action: Action::Allow,
+            order: 10,
+        },
+    ];
+    static X86_64: ArchPolicy<'static> = ArchPolicy {
+        arch: Arch::X86_64,
+        default: Action::KillProcess,
+        base: RuleSet {
+            allow: &[0, 1, 60, 231],
+            rules: &BASE_RULES,
+        },
+        caps: &[
+            RuleSet {
+                allow: &[41, 42],
+                rules: &[],
+            },
+            RuleSet {
+                allow: &[41],
+                rules: &[],
+            },
+            RuleSet::EMPTY,
+        ],
+        missing: &[],
+    };
+    static POLICY: Policy<'static> = Policy {
+        file: "test.toml",
+        cap_names: &["NET", "SOCK", "EMPTY"],
+        arches: &[X86_64],
+    };
+    const NATIVE: u32 = 0xc000_003e;
+    const I386: u32 = 0x4000_0003;
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn verdicts() {
+        let a = [0; 6];
+        assert_eq!(allowed_by(&POLICY, NATIVE, 0, 0, &a), AllowedBy::Granted);
+        assert_eq!(allowed_by(&POLICY, NATIVE, 0, 59, &a), AllowedBy::Granted);
+        assert_eq!(
+            allowed_by(&POLICY, NATIVE, 0, 41, &a),
+            AllowedBy::Caps {
+                bits: 0b11,
+                names: vec!["NET", "SOCK"]
+            }
+        );
+        assert_eq!(
+            allowed_by(&POLICY, NATIVE, 0b10, 42, &a),
+            AllowedBy::Caps {
+                bits: 0b01,
+                names: vec!["NET"]
+            }
+        );
+        assert_eq!(
+            allowed_by(&POLICY, NATIVE, 0b01, 41, &a),
+            AllowedBy::Granted
+        );
+        assert_eq!(allowed_by(&POLICY, NATIVE, 0b111, 2, &a), AllowedBy::NoCap);
+        assert_eq!(allowed_by(&POLICY, I386, 0, 0, &a), AllowedBy::ForeignEntry);
+        assert_eq!(
+            allowed_by(&POLICY, NATIVE, 0, 0x4000_0000, &a),
+            AllowedBy::ForeignEntry
+        );
+        assert_eq!(allowed_by(&POLICY, NATIVE, 0, -1, &a), AllowedBy::NoCap);
+        // socketpair(AF_UNIX) only: other families are "other arguments".
+        let unix = [1, 0, 0, 0, 0, 0];
+        assert_eq!(
+            allowed_by(&POLICY, NATIVE, 0, 53, &unix),
+            AllowedBy::Granted
+        );
+        assert_eq!(
+            allowed_by(&POLICY, NATIVE, 0, 53, &[2, 0, 0, 0, 0, 0]),
+            AllowedBy::OtherArguments
+        );
+
+        let m = Model::new(&POLICY, 0b01);
+        assert!(m.verdict(NATIVE, 41, &a).allowed);
+        let v = m.verdict(NATIVE, 2, &a);
+        assert!(!v.allowed);
+        assert_eq!(v.action, PolicyAction::KillProcess);
+        assert_eq!(m.granted(), ["NET"]);
+        // Without a cap, socket() gets the rule's EPERM, carried out by
+        // the supervisor.
+        let v = Model::new(&POLICY, 0).verdict(NATIVE, 41, &a);
+        assert!(!v.allowed);
+        assert_eq!(v.action, PolicyAction::Errno(1));
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_program_notifies_what_the_supervisor_answers() {
+        use seccomp_policy_core::sim::{run, SeccompData};
+        const ALLOW: u32 = 0x7fff_0000;
+        const NOTIFY: u32 = 0x7fc0_0000;
+        let prog = Model::new(&POLICY, 0).program().unwrap();
+        let ret = |nr: i32, args: [u64; 6]| {
+            let mut d = SeccompData::new(nr, NATIVE);
+            d.args = args;
+            run(prog.as_slice(), &d).unwrap().ret
+        };
+        assert_eq!(ret(0, [0; 6]), ALLOW);
+        assert_eq!(ret(59, [0; 6]), ALLOW, "the spawn path's execve");
+        assert_eq!(ret(53, [1, 0, 0, 0, 0, 0]), ALLOW);
+        assert_eq!(ret(53, [2, 0, 0, 0, 0, 0]), NOTIFY, "the default");
+        assert_eq!(ret(41, [0; 6]), NOTIFY, "the errno rule");
+        assert_eq!(ret(2, [0; 6]), NOTIFY);
+    }
+}

@@ -1,0 +1,238 @@
+//! The sandbox example as a user runs it: denials named on stderr, learn
+//! mode's summary, and killing the sandbox ending its payload. Each runs the
+//! example's binary (built here with cargo) as root and as uid 65534.
+#![cfg(target_arch = "x86_64")]
+
+use std::io::{BufRead as _, BufReader};
+use std::os::unix::process::CommandExt as _;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use seccomp_policy_suite::User;
+
+/// The example's binary, built by cargo next to this test's.
+fn sandbox() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["build", "--quiet", "--offline", "--example", "sandbox"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo runs");
+    assert!(
+        out.status.success(),
+        "building the example: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exe = std::env::current_exe().unwrap();
+    // target/debug/deps/this-test -> target/debug/examples/sandbox
+    exe.parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples/sandbox")
+}
+
+/// The sandbox command, as `user` (uid 65534 only when running as root).
+fn sandbox_as(user: User, args: &[&str]) -> Command {
+    let mut cmd = Command::new(sandbox());
+    cmd.args(args).stdin(Stdio::null()).current_dir("/");
+    // SAFETY: reads the effective uid.
+    if user == User::Nobody && unsafe { libc::geteuid() } == 0 {
+        // std clears the supplementary groups when root sets a uid.
+        cmd.uid(65534).gid(65534);
+    }
+    cmd
+}
+
+/// Runs the sandbox to the end: exit code and stderr.
+fn run(user: User, args: &[&str]) -> (i32, String) {
+    let out = sandbox_as(user, args).output().expect("sandbox runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Enforcement names each grandchild's denial with its program and the
+/// caps that would allow it, as any user, without the kernel log; a call
+/// the policy answers with an errno is named too, and the payload goes on.
+#[test]
+fn denials_in_the_tree_are_named() {
+    for user in User::BOTH {
+        let dir = format!("/tmp/seccomp-policy-example-{}", std::process::id());
+        let script = format!("mkdir {dir} | nice -n 1 /bin/true");
+        let (code, err) = run(
+            user,
+            &["--cap", "CODE_EXEC", "--", "/bin/sh", "-c", &script],
+        );
+        for want in [
+            "sandbox: denied: /usr/bin/mkdir [pid ",
+            "]: mkdir(",
+            "on x86_64: allowed by cap FILE_IO; killed its process; the call did not run",
+            "sandbox: denied: /usr/bin/nice [pid ",
+            "]: getpriority(",
+            "on x86_64: no cap allows it; killed its process; the call did not run",
+            &format!("sandbox: caps CODE_EXEC: `/bin/sh -c {script}` exited with status 137"),
+        ] {
+            assert!(err.contains(want), "as {user:?}: no {want:?} in:\n{err}");
+        }
+        assert!(!err.contains("kernel log"), "{err}");
+        assert_eq!(code, 137, "as {user:?}:\n{err}");
+
+        let (code, err) = run(
+            user,
+            &[
+                "--",
+                "/usr/bin/python3",
+                "-I",
+                "-c",
+                "import socket, os\ntry: socket.socket()\nexcept PermissionError: os.getsid(0)",
+            ],
+        );
+        for want in [
+            "]: socket(2, 0x80001, 0, ",
+            "on x86_64: allowed by caps SSRF, HEADER_INJECTION or OPEN_REDIRECT; failed with \
+             EPERM (1) without running",
+            "killed by the policy at `getsid` (no cap allows it)",
+        ] {
+            assert!(err.contains(want), "as {user:?}: no {want:?} in:\n{err}");
+        }
+        assert_eq!(code, 159, "as {user:?}:\n{err}");
+        println!("{user:?}:\n{err}");
+    }
+}
+
+/// `--learn` runs everything and prints what was needed and what to add.
+#[test]
+fn learn_mode_prints_the_policy_lines() {
+    for user in User::BOTH {
+        let dir = format!("/tmp/seccomp-policy-example-learn-{}", std::process::id());
+        let script = format!("mkdir {dir} | nice -n 1 /bin/true; rmdir {dir}");
+        let (code, err) = run(user, &["--learn", "--", "/bin/sh", "-c", &script]);
+        for want in [
+            "sandbox: learn mode: every call runs, nothing is enforced",
+            "exited with status 0",
+            "6 system calls beyond the grant ([base] and the spawn's execve) of policy/seccomp.toml:",
+            "  granted by cap FILE_IO:\n    mkdir ",
+            "  granted by cap CODE_EXEC:\n    clone ",
+            "  in no cap:\n    getpriority ",
+            "to allow them, grant --cap FILE_IO --cap CODE_EXEC\n",
+            "    \"getpriority\", \"setpriority\",\n",
+        ] {
+            assert!(err.contains(want), "as {user:?}: no {want:?} in:\n{err}");
+        }
+        assert_eq!(code, 0);
+        println!("{user:?}:\n{err}");
+    }
+}
+
+/// The pids in session `sid` (the payload's: it leads its own session),
+/// zombies excepted.
+fn session_members(sid: i32) -> Vec<i32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // After the `(comm)` field: state ppid pgrp session ...
+        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+        if fields[0] != "Z" && fields[3] == sid.to_string() {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+/// Starts the sandbox on a payload that prints `started` once running, and
+/// returns it with the payload's pid.
+fn start(user: User, args: &[&str]) -> (Child, i32) {
+    let mut child = sandbox_as(user, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sandbox runs");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "started\n");
+    let children =
+        std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", child.id())).unwrap();
+    let payload: i32 = children.trim().parse().expect("one child");
+    (child, payload)
+}
+
+fn wait_until_gone(sid: i32) -> Vec<i32> {
+    let start = Instant::now();
+    loop {
+        let left = session_members(sid);
+        if left.is_empty() || start.elapsed() > Duration::from_secs(10) {
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// SIGTERM to the sandbox reaches the payload's whole process group: the
+/// shell and both of its background children end, and the sandbox exits as
+/// the payload did. (Before, the payload was left running under init.)
+#[test]
+fn sigterm_to_the_sandbox_ends_the_whole_payload() {
+    for user in User::BOTH {
+        let (mut child, payload) = start(
+            user,
+            &[
+                "--cap",
+                "CODE_EXEC",
+                "--",
+                "/bin/sh",
+                "-c",
+                // Not `wait`: dash's builtin calls rt_sigsuspend, in no cap.
+                "sleep 300 & echo started; sleep 300",
+            ],
+        );
+        // The foreground sleep starts after the echo.
+        let start = Instant::now();
+        let mut before = session_members(payload);
+        while before.len() < 3 && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(10));
+            before = session_members(payload);
+        }
+        assert_eq!(before.len(), 3, "sh and two sleeps: {before:?}");
+        // SAFETY: signals the sandbox we spawned.
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        let status = child.wait().unwrap();
+        let left = wait_until_gone(payload);
+        assert!(left.is_empty(), "as {user:?}: left running: {left:?}");
+        assert_eq!(status.code(), Some(128 + libc::SIGTERM), "as {user:?}");
+        println!("{user:?}: {before:?} ended with the sandbox ({status})");
+    }
+}
+
+/// SIGKILL to the sandbox cannot be passed on; the kernel kills the command
+/// it started (`PR_SET_PDEATHSIG`).
+#[test]
+fn sigkill_to_the_sandbox_ends_its_command() {
+    for user in User::BOTH {
+        let (mut child, payload) = start(
+            user,
+            &[
+                "--",
+                "/usr/bin/python3",
+                "-I",
+                "-c",
+                "import time; print('started', flush=True); time.sleep(300)",
+            ],
+        );
+        assert_eq!(session_members(payload), [payload]);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let left = wait_until_gone(payload);
+        assert!(left.is_empty(), "as {user:?}: left running: {left:?}");
+        println!("{user:?}: payload {payload} ended with the sandbox");
+    }
+}

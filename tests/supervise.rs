@@ -1,0 +1,501 @@
+//! The supervisor on a real kernel: real programs under the shipped policy,
+//! their denied calls named wherever they happen in the process tree, as
+//! root and as uid 65534. Each test runs in a forked child (`in_child_as`),
+//! which spawns the payload; the test runner is never filtered.
+#![cfg(target_arch = "x86_64")]
+
+use std::fmt::Write as _;
+use std::process::{Command, ExitStatus, Stdio};
+
+use seccomp_policy::supervise::{AllowedBy, Answer, Ending, Mode, Report, Supervisor};
+use seccomp_policy_suite::{in_child_as, User};
+
+mod shipped {
+    seccomp_policy::seccomp_policy!("policy/seccomp.toml");
+}
+use shipped::{syscall_name, Cap, POLICY};
+
+/// Debian's interpreter (a `python3` on `PATH` may be a shim that forks).
+const PYTHON: &str = "/usr/bin/python3";
+
+/// Python source from lines (Rust's `\` line continuation would strip
+/// the indentation).
+fn py(lines: &[&str]) -> String {
+    lines.join("\n")
+}
+
+/// A payload's run under the supervisor.
+struct Run {
+    report: Report,
+    status: ExitStatus,
+    pid: u32,
+    stdout: String,
+}
+
+fn supervise(mode: Mode, caps: Cap, argv: &[&str]) -> Result<Run, String> {
+    let mut cmd = Command::new(argv[0]);
+    cmd.args(&argv[1..])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let supervision = Supervisor::new(&POLICY, caps.bits(), syscall_name)
+        .kill_with_parent(true)
+        .mode(mode)
+        .attach(&mut cmd)
+        .map_err(|e| e.to_string())?;
+    let child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
+    let pid = child.id();
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let report = supervision.finish().map_err(|e| e.to_string())?;
+    Ok(Run {
+        report,
+        status: out.status,
+        pid,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+    })
+}
+
+/// One line per denial: `program syscall allowed_by answer`.
+fn denial_lines(report: &Report) -> String {
+    let mut s = String::new();
+    for d in &report.denials {
+        let program = d
+            .program
+            .as_ref()
+            .map_or("?".into(), std::string::ToString::to_string);
+        let _ = writeln!(
+            s,
+            "{program} {} [{}] {:?}",
+            d.syscall(),
+            d.allowed_by,
+            d.answer
+        );
+    }
+    s
+}
+
+fn both(f: fn() -> Result<String, String>) {
+    for user in User::BOTH {
+        match in_child_as(user, f) {
+            Ok(text) => println!("{user:?}:\n{text}"),
+            Err(e) => panic!("as {user:?}: {e}"),
+        }
+    }
+}
+
+/// `sh -c 'mkdir DIR | nice -n 1 /bin/true'` with `CODE_EXEC`: the shell
+/// forks both sides of the pipe; `mkdir` calls `mkdir` (`FILE_IO` would
+/// allow it) and `nice` calls `getpriority` (in no cap). Without the
+/// supervisor the run only "exits with status 137" (the shell reports
+/// nice's status); here both grandchildren are named.
+#[test]
+fn grandchildren_denials_are_named() {
+    both(|| {
+        let dir = format!("/tmp/seccomp-policy-tree-{}", std::process::id());
+        let script = format!("mkdir {dir} | nice -n 1 /bin/true");
+        let run = supervise(Mode::Enforce, Cap::CODE_EXEC, &["/bin/sh", "-c", &script])?;
+        let lines = denial_lines(&run.report);
+        if std::path::Path::new(&dir).exists() {
+            return Err(format!("{dir} was made: the call ran"));
+        }
+        let want = [
+            "/usr/bin/mkdir mkdir [allowed by cap FILE_IO] Killed",
+            "/usr/bin/nice getpriority [no cap allows it] Killed",
+        ];
+        for w in want {
+            if !lines.contains(w) {
+                return Err(format!("no `{w}` in:\n{lines}"));
+            }
+        }
+        if run.report.denials.len() != 2 {
+            return Err(format!("expected 2 denials:\n{lines}"));
+        }
+        // Neither is the shell itself, which exits with nice's status.
+        if run.report.denials_of(run.pid).count() != 0 {
+            return Err(format!("the shell {} was blamed:\n{lines}", run.pid));
+        }
+        let ending = run.report.ending(run.pid, run.status);
+        if ending != Ending::Exited(128 + libc::SIGKILL) {
+            return Err(format!("sh {ending}"));
+        }
+        Ok(lines)
+    });
+}
+
+/// A Python grandchild opening a socket: the policy answers EPERM (its
+/// `socket = "EPERM"` action), and the call is named, with the caps that
+/// would allow it.
+#[test]
+fn grandchild_denial_names_the_caps() {
+    both(|| {
+        let script = format!("{PYTHON} -I -c 'import socket; socket.socket()'; echo status $?");
+        let run = supervise(Mode::Enforce, Cap::CODE_EXEC, &["/bin/sh", "-c", &script])?;
+        let lines = denial_lines(&run.report);
+        let want = "/usr/bin/python3.11 socket [allowed by caps SSRF, HEADER_INJECTION or OPEN_REDIRECT] Errno(Errno(1))\n";
+        if lines != want {
+            return Err(format!("expected {want:?}, got {lines:?}"));
+        }
+        let d = &run.report.denials[0];
+        let want_caps = (Cap::SSRF | Cap::HEADER_INJECTION | Cap::OPEN_REDIRECT).bits();
+        if !matches!(&d.allowed_by, AllowedBy::Caps { bits, .. } if *bits == want_caps) {
+            return Err(format!("caps {:?}", d.allowed_by));
+        }
+        // socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)
+        if d.args[..3] != [2, 1 | 0o2_000_000, 0] {
+            return Err(format!("args {:?}", d.args));
+        }
+        // PermissionError: Python exits with 1.
+        if run.stdout != "status 1\n" {
+            return Err(format!("stdout {:?}", run.stdout));
+        }
+        Ok(format!("{lines}{d}"))
+    });
+}
+
+/// Refusals that depend on the arguments: under `[base]` a thread's
+/// `clone` is allowed but a fork's gets EPERM (`CODE_EXEC` would allow it;
+/// `clone3` gets ENOSYS first, for the thread and the fork alike),
+/// and `ioctl` is allowed except `TIOCSTI`, which gets EPERM whatever the
+/// caps. Both are named, with what would allow them; the payload sees the
+/// errno and goes on.
+#[test]
+fn refusals_by_argument_are_named() {
+    both(|| {
+        let code = &py(&[
+            "import fcntl, os, termios, threading",
+            "t = threading.Thread(target=print, args=('thread ran',)); t.start(); t.join()",
+            "try: os.fork()",
+            "except OSError as e: print('fork:', e.strerror)",
+            "try: fcntl.ioctl(0, termios.TIOCSTI, b'x')",
+            "except OSError as e: print('TIOCSTI:', e.strerror)",
+        ]);
+        let run = supervise(Mode::Enforce, Cap::NONE, &[PYTHON, "-I", "-c", code])?;
+        let lines = denial_lines(&run.report);
+        // The thread: glibc tries clone3 first, which [base] answers with
+        // ENOSYS so it falls back to clone (with CLONE_THREAD, allowed).
+        let want = "/usr/bin/python3.11 clone3 [allowed by cap CODE_EXEC] Errno(Errno(38))\n\
+                    /usr/bin/python3.11 clone [allowed by cap CODE_EXEC] Errno(Errno(1))\n\
+                    /usr/bin/python3.11 ioctl [allowed only with other arguments] Errno(Errno(1))\n";
+        if lines != want {
+            return Err(format!("denials {lines:?}"));
+        }
+        let out = "thread ran\nfork: Operation not permitted\nTIOCSTI: Operation not permitted\n";
+        if run.stdout != out || !run.status.success() {
+            return Err(format!("stdout {:?}, {}", run.stdout, run.status));
+        }
+        // ioctl(0, TIOCSTI, ...): the command is the second argument.
+        let ioctl = &run.report.denials[2];
+        if ioctl.args[..2] != [0, libc::TIOCSTI] {
+            return Err(format!("args {:x?}", ioctl.args));
+        }
+        Ok(lines)
+    });
+}
+
+/// Python's `subprocess.run(..., start_new_session=True)`: the forked child
+/// calls `setsid` before `execve`, in no cap. Without the supervisor the
+/// parent sees only a return code of -9 or -31.
+#[test]
+fn subprocess_child_denial_is_named() {
+    both(|| {
+        let code = "import subprocess; \
+            print(subprocess.run(['/bin/true'], start_new_session=True).returncode)";
+        let run = supervise(Mode::Enforce, Cap::CODE_EXEC, &[PYTHON, "-I", "-c", code])?;
+        let lines = denial_lines(&run.report);
+        if lines != "/usr/bin/python3.11 setsid [no cap allows it] Killed\n" {
+            return Err(format!("denials: {lines:?}"));
+        }
+        let d = &run.report.denials[0];
+        if d.pid == Some(run.pid) {
+            return Err("blamed the parent".into());
+        }
+        if run.stdout != "-9\n" || run.report.ending(run.pid, run.status) != Ending::Exited(0) {
+            return Err(format!("stdout {:?}, status {:?}", run.stdout, run.status));
+        }
+        Ok(lines)
+    });
+}
+
+/// The direct child's own denial ends it, and the ending says which call.
+#[test]
+fn direct_child_killed_by_the_policy() {
+    both(|| {
+        let code = "import os; print('before', flush=True); os.getsid(0); print('after')";
+        let run = supervise(Mode::Enforce, Cap::NONE, &[PYTHON, "-I", "-c", code])?;
+        let ending = run.report.ending(run.pid, run.status);
+        let Ending::KilledByPolicy(d) = ending else {
+            return Err(format!("ending {ending}"));
+        };
+        if d.syscall() != "getsid" || d.answer != Answer::Killed || run.stdout != "before\n" {
+            return Err(format!("{d} / {:?}", run.stdout));
+        }
+        if ending.exit_code() != 159 {
+            return Err(format!("exit code {}", ending.exit_code()));
+        }
+        Ok(format!("{ending}\n{d}"))
+    });
+}
+
+/// A process that sends itself SIGSYS is not reported as a policy kill.
+#[test]
+fn self_sent_sigsys_is_not_blamed_on_the_policy() {
+    both(|| {
+        let run = supervise(Mode::Enforce, Cap::NONE, &["/bin/sh", "-c", "kill -SYS $$"])?;
+        let ending = run.report.ending(run.pid, run.status);
+        if ending != Ending::Signaled(libc::SIGSYS) || !run.report.denials.is_empty() {
+            return Err(format!("{ending}; {}", denial_lines(&run.report)));
+        }
+        let text = ending.to_string();
+        if !text.contains("not by the policy") {
+            return Err(text);
+        }
+        Ok(text)
+    });
+}
+
+/// Four threads, each calling its own syscall outside the grant 50 times,
+/// in learn mode: every call is counted and attributed to its process,
+/// with the thread that first made it.
+#[test]
+fn multi_threaded_payload_in_learn_mode() {
+    both(|| {
+        let code = &py(&[
+            "import os, threading",
+            "calls = [os.times, lambda: os.getsid(0), lambda: os.getpgid(0),",
+            "         lambda: os.getpriority(os.PRIO_PROCESS, 0)]",
+            "def work(f):",
+            "    for _ in range(50): f()",
+            "ts = [threading.Thread(target=work, args=(f,)) for f in calls]",
+            "[t.start() for t in ts]; [t.join() for t in ts]",
+            "print('done')",
+        ]);
+        let run = supervise(Mode::Learn, Cap::CODE_EXEC, &[PYTHON, "-I", "-c", code])?;
+        let r = &run.report;
+        let mut text = String::new();
+        for c in &r.calls {
+            let first = c
+                .first
+                .as_ref()
+                .ok_or(format!("{} has no first process", c.syscall()))?;
+            let _ = writeln!(
+                text,
+                "{} x{} pid {} tid {}",
+                c.syscall(),
+                c.count,
+                first.pid,
+                first.tid
+            );
+            if first.pid != run.pid || first.tid == run.pid {
+                return Err(format!(
+                    "{} attributed to {first:?}, payload {}",
+                    c.syscall(),
+                    run.pid
+                ));
+            }
+        }
+        let counts: Vec<(String, u64)> = r.calls.iter().map(|c| (c.syscall(), c.count)).collect();
+        let mut sorted = counts.clone();
+        sorted.sort();
+        let want: Vec<(String, u64)> = ["getpgid", "getpriority", "getsid", "times"]
+            .iter()
+            .map(|n| (n.to_string(), 50))
+            .collect();
+        if sorted != want || run.stdout != "done\n" {
+            return Err(format!("counts {counts:?}, stdout {:?}", run.stdout));
+        }
+        if r.notifications != 200 || r.answered != 200 || r.gone != 0 {
+            return Err(format!(
+                "{} notifications, {} answered",
+                r.notifications, r.answered
+            ));
+        }
+        Ok(text)
+    });
+}
+
+/// A thread's denied call kills its whole process, and the report names
+/// the thread and the process.
+#[test]
+fn multi_threaded_payload_enforced() {
+    both(|| {
+        let code = &py(&[
+            "import os, threading, time",
+            "t = threading.Thread(target=os.getsid, args=(0,)); t.start(); t.join()",
+            "time.sleep(5); print('survived')",
+        ]);
+        let run = supervise(Mode::Enforce, Cap::CODE_EXEC, &[PYTHON, "-I", "-c", code])?;
+        let ending = run.report.ending(run.pid, run.status);
+        let Ending::KilledByPolicy(d) = ending else {
+            return Err(format!("{ending}; {}", denial_lines(&run.report)));
+        };
+        if d.tid == run.pid || d.syscall() != "getsid" || !run.stdout.is_empty() {
+            return Err(format!("{d}; stdout {:?}", run.stdout));
+        }
+        Ok(d.to_string())
+    });
+}
+
+/// Two threads denied at the same moment: the first kill ends the process
+/// while the other's call may still wait. Depending on timing the second
+/// call is never notified, is gone before its answer, or is still waiting
+/// and gets its own (redundant, pidfd-directed) kill; either way every
+/// record is that process killed, every notification is answered or gone,
+/// and the supervisor ends on its own once the process is reaped.
+#[test]
+fn two_threads_denied_at_once() {
+    both(|| {
+        let code = &py(&[
+            "import os, threading",
+            "b = threading.Barrier(2)",
+            "def go():",
+            "    b.wait(); os.getsid(0)",
+            "ts = [threading.Thread(target=go) for _ in range(2)]",
+            "[t.start() for t in ts]; [t.join() for t in ts]",
+        ]);
+        let mut cmd = Command::new(PYTHON);
+        cmd.args(["-I", "-c", code]).stdin(Stdio::null());
+        let supervision = Supervisor::new(&POLICY, Cap::CODE_EXEC.bits(), syscall_name)
+            .kill_with_parent(true)
+            .attach(&mut cmd)
+            .map_err(|e| e.to_string())?;
+        let mut child = cmd.spawn().map_err(|e| e.to_string())?;
+        let status = child.wait().map_err(|e| e.to_string())?;
+        // Without a stop request, the thread ends when nothing uses the filter.
+        let start = std::time::Instant::now();
+        while !supervision.is_finished() {
+            if start.elapsed() > std::time::Duration::from_secs(10) {
+                return Err("the supervisor did not end on its own".into());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let r = supervision.finish().map_err(|e| e.to_string())?;
+        let killed = r
+            .denials
+            .iter()
+            .filter(|d| d.answer == Answer::Killed)
+            .count();
+        let lines = denial_lines(&r);
+        let all_this_process = r.denials.iter().all(|d| {
+            d.syscall() == "getsid"
+                && matches!(d.answer, Answer::Killed | Answer::Gone)
+                && d.pid.is_none_or(|p| p == child.id())
+        });
+        if killed == 0 || !all_this_process || r.notifications != r.answered + r.gone {
+            return Err(format!(
+                "{killed} killed; {} notifications, {} answered, {} gone:\n{lines}",
+                r.notifications, r.answered, r.gone
+            ));
+        }
+        if !matches!(r.ending(child.id(), status), Ending::KilledByPolicy(_)) {
+            return Err(format!("{}", r.ending(child.id(), status)));
+        }
+        Ok(format!(
+            "{} notifications ({} answered, {} gone, {} vanished before recv):\n{lines}",
+            r.notifications, r.answered, r.gone, r.vanished
+        ))
+    });
+}
+
+/// The supervisor finishes while the payload keeps calling (`getpgid`,
+/// outside the grant): the calls it
+/// answered ran, and from then on the kernel fails them with ENOSYS (no
+/// kill, the payload goes on). The payload's own count of calls that ran
+/// equals the report's.
+#[test]
+fn supervisor_ending_first() {
+    both(|| {
+        let code = &py(&[
+            "import os, sys",
+            "n = 0",
+            "while True:",
+            "    try: os.getpgid(0)",
+            "    except OSError as e:",
+            "        print(os.strerror(e.errno), 'after', n); break",
+            "    n += 1",
+            "    if n == 100: print('ready', flush=True)",
+        ]);
+        let mut cmd = Command::new(PYTHON);
+        cmd.args(["-I", "-c", code])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped());
+        let supervision = Supervisor::new(&POLICY, 0, syscall_name)
+            .kill_with_parent(true)
+            .learn()
+            .attach(&mut cmd)
+            .map_err(|e| e.to_string())?;
+        let mut child = cmd.spawn().map_err(|e| e.to_string())?;
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut stdout, &mut line).map_err(|e| e.to_string())?;
+        if line != "ready\n" {
+            return Err(format!("first line {line:?}"));
+        }
+        let r = supervision.finish().map_err(|e| e.to_string())?;
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest).map_err(|e| e.to_string())?;
+        let status = child.wait().map_err(|e| e.to_string())?;
+        let want = format!("Function not implemented after {}\n", r.count_of("getpgid"));
+        if rest != want || !status.success() || r.count_of("getpgid") < 100 {
+            return Err(format!(
+                "payload said {rest:?} ({status}); report counted {}",
+                r.count_of("getpgid")
+            ));
+        }
+        Ok(format!("payload: {rest}"))
+    });
+}
+
+/// Load: 100 000 notified calls as fast as the payload can make them. Every
+/// call is received, answered and counted; none is lost or left waiting.
+/// (Throughput is measured in the benchmarks, not here.)
+#[test]
+fn hundred_thousand_notified_calls() {
+    both(|| {
+        let code = &py(&[
+            "import os",
+            "g = os.getsid; p = g(0)",
+            "ok = sum(1 for _ in range(99_999) if g(0) == p)",
+            "print(ok + 1)",
+        ]);
+        let run = supervise(Mode::Learn, Cap::NONE, &[PYTHON, "-I", "-c", code])?;
+        let r = &run.report;
+        let n = r.count_of("getsid");
+        if run.stdout != "100000\n"
+            || n != 100_000
+            || r.notifications != 100_000
+            || r.answered != 100_000
+            || r.gone + r.vanished != 0
+            || r.calls.len() != 1
+        {
+            return Err(format!(
+                "stdout {:?}; getsid {n}; {} notifications, {} answered, {} gone, {} vanished; {} syscalls",
+                run.stdout, r.notifications, r.answered, r.gone, r.vanished, r.calls.len()
+            ));
+        }
+        Ok(format!("{n} calls of getsid, {} answered", r.answered))
+    });
+}
+
+/// A supervisor serves one child: spawning the same command again fails
+/// (the handoff's socket is closed, EPIPE) instead of leaving the second
+/// child waiting in its handshake.
+#[test]
+fn a_second_spawn_fails_instead_of_hanging() {
+    both(|| {
+        let mut cmd = Command::new("/bin/true");
+        let supervision = Supervisor::new(&POLICY, 0, syscall_name)
+            .kill_with_parent(true)
+            .attach(&mut cmd)
+            .map_err(|e| e.to_string())?;
+        let first = cmd.status().map_err(|e| e.to_string())?;
+        let second = cmd.status();
+        let report = supervision.finish().map_err(|e| e.to_string())?;
+        match second {
+            Err(e) if e.raw_os_error() == Some(libc::EPIPE) && first.success() => Ok(format!(
+                "first: {first}; second: {e}; {} notifications",
+                report.notifications
+            )),
+            other => Err(format!("first {first}, second {other:?}")),
+        }
+    });
+}
