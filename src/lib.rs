@@ -18,6 +18,7 @@ pub mod alloc_count;
 pub mod cross_kernel;
 pub mod harness;
 pub mod libseccomp;
+pub mod path_cost;
 
 /// The README's Rust examples, compiled and run as doc tests so they stay true.
 #[cfg(doctest)]
