@@ -311,6 +311,24 @@ pub fn int80_getpid() -> i32 {
     ret
 }
 
+/// A rule written by a test, as the front end lowers one: `when` is `None`
+/// for "whatever the arguments", else alternatives of conjunctions; `order`
+/// stands for the rule's place in a file (first match wins among actions).
+pub fn test_rule(
+    nr: u32,
+    when: Option<Vec<Vec<seccomp_policy::rule::ArgCmp>>>,
+    action: seccomp_policy::rule::Action,
+    order: u32,
+) -> seccomp_policy_compiler::lower::LoweredRule {
+    seccomp_policy_compiler::lower::LoweredRule {
+        nr,
+        when,
+        action,
+        order,
+        loc: seccomp_policy_compiler::model::Loc { line: 1, col: 1 },
+    }
+}
+
 /// Who a kernel test runs as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum User {

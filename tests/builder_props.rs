@@ -23,9 +23,8 @@ use seccomp_policy::builder::{build, capacity_for, BuildError};
 use seccomp_policy::rule::{verdict, Action, ArgCmp, CmpOp, RuleSet, When};
 use seccomp_policy::sim::{check, run, SeccompData};
 use seccomp_policy::{Arch, Program};
-use seccomp_policy_compiler::lower::{with_rule_sets, LoweredRule, SetRules};
-use seccomp_policy_compiler::model::Loc;
-use seccomp_policy_suite::Rng;
+use seccomp_policy_compiler::lower::{with_rule_sets, SetRules};
+use seccomp_policy_suite::{test_rule, Rng};
 
 const DEFAULTS: [Action; 7] = [
     Action::KillProcess,
@@ -39,17 +38,6 @@ const DEFAULTS: [Action; 7] = [
 
 /// Rule sets owned by a test, as the front end lowers them.
 type OwnedSet = SetRules;
-
-/// A rule of a test.
-fn rule(nr: u32, when: Option<Vec<Vec<ArgCmp>>>, action: Action, order: u32) -> LoweredRule {
-    LoweredRule {
-        nr,
-        when,
-        action,
-        order,
-        loc: Loc { line: 1, col: 1 },
-    }
-}
 
 /// Calls `f` with the sets borrowed as the builder takes them.
 fn with_sets<R>(sets: &[OwnedSet], f: impl FnOnce(&[RuleSet<'_>]) -> R) -> R {
@@ -320,7 +308,7 @@ fn random_sets(rng: &mut Rng, arch: Arch, span: u64) -> Vec<OwnedSet> {
                     3 => Action::Log,
                     _ => DEFAULTS[rng.below(DEFAULTS.len() as u64) as usize],
                 };
-                sets[s].rules.push(rule(nr, when, action, order));
+                sets[s].rules.push(test_rule(nr, when, action, order));
             }
         }
     }
@@ -445,7 +433,7 @@ fn far_targets_use_stand_ins() {
         value: 0x1_0000_0000,
     };
     sets[0].rules = (0..40)
-        .map(|i| rule(1 + 30 * i, Some(vec![vec![cmp]]), Action::Errno(9), i))
+        .map(|i| test_rule(1 + 30 * i, Some(vec![vec![cmp]]), Action::Errno(9), i))
         .collect();
     verify(Arch::S390x, &sets, Action::KillProcess).unwrap();
 }
