@@ -500,19 +500,27 @@ fn for_capacity<const N: usize>(arch: Arch, refs: &[RuleSet<'_>], full: &Program
 #[test]
 fn small_buffers_say_how_much_is_needed() {
     let mut rng = Rng(99);
+    let mut checked = 0;
     for _ in 0..200 {
         let arch = Arch::ALL[rng.below(9) as usize];
         let sets = random_sets(&mut rng, arch, 100);
         with_sets(&sets, |refs| {
-            let Ok(full) = build::<4096>(arch, refs, Action::KillProcess) else {
-                return;
-            };
-            for_capacity::<0>(arch, refs, &full);
-            for_capacity::<5>(arch, refs, &full);
-            for_capacity::<16>(arch, refs, &full);
-            for_capacity::<64>(arch, refs, &full);
+            match build::<4096>(arch, refs, Action::KillProcess) {
+                Ok(full) => {
+                    for_capacity::<0>(arch, refs, &full);
+                    for_capacity::<5>(arch, refs, &full);
+                    for_capacity::<16>(arch, refs, &full);
+                    for_capacity::<64>(arch, refs, &full);
+                    checked += 1;
+                }
+                // Random sets may hold more rules than a program can; those
+                // are the subject of `at_and_past_the_limit`.
+                Err(BuildError::TooManyRules { .. } | BuildError::TooLong { .. }) => {}
+                Err(e) => panic!("{e:?}"),
+            }
         });
     }
+    assert!(checked > 190, "only {checked} of 200 random sets built");
 }
 
 #[test]

@@ -244,7 +244,8 @@ fn random_policy(rng: &mut Rng, arch: Arch, pool: &[(u32, String)]) -> Policy {
                         action,
                         conj.iter().map(|c| scmp(c, arch)).collect(),
                     ));
-                    set.rules.push(test_rule(*nr, Some(vec![conj]), action, order));
+                    set.rules
+                        .push(test_rule(*nr, Some(vec![conj]), action, order));
                 }
             }
         }
