@@ -45,6 +45,7 @@
 
 use core::fmt;
 use std::io::{self, Write as _};
+use std::os::unix::process::CommandExt as _;
 use std::process::{Command, ExitStatus};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::OnceLock;
@@ -65,9 +66,17 @@ const FORWARDED: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, 
 /// session), or 0 when none runs.
 static PAYLOAD_GROUP: AtomicI32 = AtomicI32::new(0);
 
-/// How the one call of [`forward_signals`] that did the work ended: the
-/// step that failed and its errno, if one did.
-static FORWARDING: OnceLock<Option<(&'static str, Errno)>> = OnceLock::new();
+/// What the one call of [`forward_signals`] that did the work did.
+static FORWARDING: OnceLock<Forwarding> = OnceLock::new();
+
+/// The signal forwarding of this process, once set up.
+struct Forwarding {
+    /// The step that failed and its errno, if one did.
+    failed: Option<(&'static str, Errno)>,
+    /// The forwarded signals it blocked (those that were not blocked
+    /// before): [`run`] unblocks them again in the command.
+    blocked: libc::sigset_t,
+}
 
 /// Passes SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to this process on to
 /// the process group of the command [`run`] is running; a second signal
@@ -78,8 +87,9 @@ static FORWARDING: OnceLock<Option<(&'static str, Errno)>> = OnceLock::new();
 /// blocks those signals in the calling thread, which threads started later
 /// inherit, and takes them in a thread of its own (`sigwait`). A thread
 /// started earlier keeps them unblocked, and a signal delivered to it ends
-/// the process. Programs the command runs start with no signal blocked (the
-/// standard library clears the mask in the child).
+/// the process. [`run`] unblocks them again in the command before it starts
+/// (the standard library passes the caller's signal mask on to it), so the
+/// command gets them as if it had been started without forwarding.
 ///
 /// Only the first call does anything; later ones return its result. If
 /// [`run`] runs several commands at once (from several threads), signals go
@@ -90,29 +100,47 @@ static FORWARDING: OnceLock<Option<(&'static str, Errno)>> = OnceLock::new();
 /// [`SessionError::Signals`]: the signal mask could not be set or the
 /// thread could not be started; the signals are then left as they were.
 pub fn forward_signals() -> Result<(), SessionError> {
-    match *FORWARDING.get_or_init(start_forwarding) {
+    match FORWARDING.get_or_init(start_forwarding).failed {
         None => Ok(()),
         Some((what, errno)) => Err(SessionError::Signals { what, errno }),
     }
 }
 
-/// Blocks the signals and starts the thread that takes them; the step that
-/// failed, if one did.
-fn start_forwarding() -> Option<(&'static str, Errno)> {
-    // SAFETY: sigset operations on a local set, initialised by sigemptyset.
-    let set = unsafe {
+/// An empty signal set.
+fn empty_sigset() -> libc::sigset_t {
+    // SAFETY: sigemptyset initialises the set; plain data before that.
+    unsafe {
         let mut set: libc::sigset_t = core::mem::zeroed();
         libc::sigemptyset(&raw mut set);
-        for sig in FORWARDED {
-            libc::sigaddset(&raw mut set, sig);
-        }
         set
+    }
+}
+
+/// Blocks the signals and starts the thread that takes them.
+fn start_forwarding() -> Forwarding {
+    let failed = |what, errno| Forwarding {
+        failed: Some((what, errno)),
+        blocked: empty_sigset(),
     };
-    let mut old = set;
+    let mut set = empty_sigset();
+    for sig in FORWARDED {
+        // SAFETY: `set` is an initialised sigset; `sig` a valid signal.
+        unsafe { libc::sigaddset(&raw mut set, sig) };
+    }
+    let mut old = empty_sigset();
     // SAFETY: `set` and `old` are live sigsets; this thread's mask only.
     let r = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, &raw mut old) };
     if r != 0 {
-        return Some(("pthread_sigmask", Errno(r)));
+        return failed("pthread_sigmask", Errno(r));
+    }
+    let mut blocked = empty_sigset();
+    for sig in FORWARDED {
+        // SAFETY: both are initialised sigsets; `sig` a valid signal.
+        unsafe {
+            if libc::sigismember(&raw const old, sig) == 0 {
+                libc::sigaddset(&raw mut blocked, sig);
+            }
+        }
     }
     let spawned = std::thread::Builder::new()
         .name("signal-forwarder".into())
@@ -120,12 +148,15 @@ fn start_forwarding() -> Option<(&'static str, Errno)> {
     if let Err(e) = spawned {
         // SAFETY: restores the mask saved above.
         unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &raw const old, core::ptr::null_mut()) };
-        return Some((
+        return failed(
             "starting the signal thread",
             Errno(e.raw_os_error().unwrap_or(libc::EAGAIN)),
-        ));
+        );
     }
-    None
+    Forwarding {
+        failed: None,
+        blocked,
+    }
 }
 
 /// The forwarding thread: takes the blocked signals one by one.
@@ -285,7 +316,9 @@ fn errno_of(e: &io::Error) -> Errno {
 /// The supervisor is set to [`new_session`](Supervisor::new_session) and
 /// [`kill_with_parent`](Supervisor::kill_with_parent); the rest (mode,
 /// [`on_denial`](Supervisor::on_denial), ...) is as given, and so is
-/// `command` (arguments, environment, standard streams).
+/// `command` (arguments, environment, standard streams), to which a
+/// `pre_exec` hook is added: it unblocks the signals [`forward_signals`]
+/// blocked, with one system call and no allocation.
 ///
 /// # Errors
 ///
@@ -294,6 +327,26 @@ fn errno_of(e: &io::Error) -> Errno {
 /// started ([`Spawn`](SessionError::Spawn)), or waiting for it failed
 /// ([`Wait`](SessionError::Wait); its group is killed first).
 pub fn run(supervisor: Supervisor, mut command: Command) -> Result<Done, SessionError> {
+    // The signals forwarding blocked in this process would stay blocked in
+    // the command (the standard library passes the mask on), and the ones
+    // passed on to its group would never reach it: unblock them in the
+    // child, before the supervisor's hook attaches the filter.
+    let unblock = FORWARDING.get().map_or_else(empty_sigset, |f| f.blocked);
+    let hook = move || -> io::Result<()> {
+        // Async-signal-safe, and allocates nothing: one system call.
+        // SAFETY: `unblock` is an initialised sigset owned by the closure.
+        let r = unsafe {
+            libc::pthread_sigmask(libc::SIG_UNBLOCK, &raw const unblock, core::ptr::null_mut())
+        };
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::from_raw_os_error(r))
+        }
+    };
+    // SAFETY: the hook allocates nothing, takes no lock and cannot panic,
+    // as required between fork and exec.
+    unsafe { command.pre_exec(hook) };
     let supervision = supervisor
         .new_session(true)
         .kill_with_parent(true)
