@@ -362,6 +362,18 @@ pub fn become_user(user: User) -> Result<(), String> {
     Ok(())
 }
 
+/// Runs `f` in a forked child as each of [`User::BOTH`] ([`in_child_as`])
+/// and prints what it returned under the user's name; panics, naming the
+/// user, if it failed as either.
+pub fn as_each_user(f: fn() -> Result<String, String>) {
+    for user in User::BOTH {
+        match in_child_as(user, f) {
+            Ok(text) => println!("{user:?}: {text}"),
+            Err(e) => panic!("as {user:?}: {e}"),
+        }
+    }
+}
+
 /// Runs `f` in a forked child as `user` ([`in_child`]) and returns what it
 /// returned: `Ok(text)`, or `Err` with its message, a panic's message, or
 /// how the child ended if it ended otherwise.

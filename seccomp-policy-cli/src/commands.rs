@@ -5,7 +5,7 @@ use std::io::{IsTerminal as _, Write as _};
 use std::path::Path;
 
 use seccomp_policy_compiler::diag::{Diagnostic, Severity};
-use seccomp_policy_compiler::lint::{lint, Lint};
+use seccomp_policy_compiler::lint::{allow_in_source, lint, Lint};
 use seccomp_policy_compiler::lower::{ArchRules, LoweredRule, SetRules};
 use seccomp_policy_compiler::{compile, json, oci, source, suggest, tables, Compiled};
 use seccomp_policy_core::bpf::{SockFilter, BPF_MAXINSNS};
@@ -200,24 +200,30 @@ fn lint_cmd(o: &Options) -> Result<(), Failure> {
         Ok(c) => c,
         Err(diags) => return Err(report_errors(format, &o.file, &fe.source, &diags)),
     };
-    let found: Vec<Lint> = lint(&compiled);
+    let checked = allow_in_source(&fe.source, lint(&compiled));
+    let found: Vec<Lint> = checked.reported;
+    let allowed = checked.allowed.len();
     let items: Vec<(Severity, Option<&str>, &Diagnostic)> = found
         .iter()
         .map(|l| (Severity::Warning, Some(l.kind.name()), &l.diagnostic))
         .collect();
     match format {
         Format::Json => out(&json_report(&o.file, &fe.source, &items)).map_err(Failure::Failed)?,
-        _ if found.is_empty() => {
-            out(&format!("{}: no warnings\n", o.file)).map_err(Failure::Failed)?
-        }
+        _ if found.is_empty() => out(&format!(
+            "{}: no warnings{}\n",
+            o.file,
+            allowed_note(allowed)
+        ))
+        .map_err(Failure::Failed)?,
         _ => {
             let mut text = render_all(format, &o.file, &fe.source, &items);
             if format == Format::Human {
                 let _ = writeln!(
                     text,
-                    "warning: `{}` has {}",
+                    "warning: `{}` has {}{}",
                     o.file,
-                    plural(found.len(), "warning")
+                    plural(found.len(), "warning"),
+                    allowed_note(allowed)
                 );
             }
             err(&text);
@@ -229,6 +235,18 @@ fn lint_cmd(o: &Options) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+/// `` (N allowed in the file by `# lint: allow` comments)``, or nothing.
+fn allowed_note(n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!(
+            " ({} allowed in the file by `# lint: allow` comments)",
+            plural(n, "finding")
+        )
+    }
 }
 
 /// The architectures asked for, or all.
