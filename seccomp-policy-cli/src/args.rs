@@ -529,8 +529,8 @@ exit, once COMMAND has started: its status; 128 + N when signal N ended it;
 159 (128 + SIGSYS) when the policy killed it. 127: COMMAND could not be
 started (not found, not executable, or no supervisor on this kernel).
 Before it starts: 1 the policy has errors or cannot be read, 2 usage (an
-unknown cap, no command). Those two overlap COMMAND's own statuses; the
-last line on stderr names COMMAND's ending only when it ran.
+unknown cap, no command). Those two overlap COMMAND's own statuses; only
+when COMMAND ran does stderr have the `seccomp-policy: caps` line.
 ",
         Sub::Learn => "\
 usage: seccomp-policy learn FILE [--cap NAME]... -- COMMAND [ARG]...
