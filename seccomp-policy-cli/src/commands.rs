@@ -44,13 +44,14 @@ fn usage(sub: Sub, message: impl Into<String>) -> Failure {
     })
 }
 
-fn failed(message: impl Into<String>) -> Failure {
+pub(crate) fn failed(message: impl Into<String>) -> Failure {
     Failure::Failed(Some(message.into()))
 }
 
-/// Runs `sub`.
-pub fn run(sub: Sub, o: &Options) -> Result<(), Failure> {
-    match sub {
+/// Runs `sub`; the exit code when it did not fail (0, or for `run` and
+/// `learn` the command's).
+pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
+    let done = match sub {
         Sub::Check => check(o),
         Sub::Lint => lint_cmd(o),
         Sub::Show => show(o),
@@ -58,7 +59,9 @@ pub fn run(sub: Sub, o: &Options) -> Result<(), Failure> {
         Sub::Explain => explain(o),
         Sub::Simulate => simulate(o),
         Sub::Export => export(o),
-    }
+        Sub::Run | Sub::Learn => return crate::supervised::run(sub, o),
+    };
+    done.map(|()| 0)
 }
 
 /// The file's text (lossy where it is not UTF-8, for snippets) and what
@@ -166,7 +169,7 @@ fn report_errors(format: Format, file: &str, source: &str, diags: &[Diagnostic])
 }
 
 /// The compiled policy, or its errors printed like `check` prints them.
-fn load(o: &Options) -> Result<Compiled, Failure> {
+pub(crate) fn load(o: &Options) -> Result<Compiled, Failure> {
     let fe = front_end(&o.file);
     fe.result
         .map_err(|diags| report_errors(Format::Human, &o.file, &fe.source, &diags))
@@ -267,7 +270,7 @@ fn one_arch(sub: Sub, o: &Options) -> Result<Arch, Failure> {
     }
 }
 
-fn arch_rules(compiled: &Compiled, arch: Arch) -> Result<&ArchRules, Failure> {
+pub(crate) fn arch_rules(compiled: &Compiled, arch: Arch) -> Result<&ArchRules, Failure> {
     compiled
         .arches
         .iter()
@@ -276,7 +279,7 @@ fn arch_rules(compiled: &Compiled, arch: Arch) -> Result<&ArchRules, Failure> {
 }
 
 /// The cap mask of the names given.
-fn cap_bits(sub: Sub, compiled: &Compiled, names: &[String]) -> Result<u64, Failure> {
+pub(crate) fn cap_bits(sub: Sub, compiled: &Compiled, names: &[String]) -> Result<u64, Failure> {
     let known: Vec<&str> = compiled
         .policy
         .caps

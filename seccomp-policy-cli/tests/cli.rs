@@ -24,7 +24,7 @@ fn help_and_version_exit_0() {
     assert_code(&r, 0, "--help");
     assert!(r.out().contains("exit codes:"), "{}", r.out());
     for sub in [
-        "check", "show", "disasm", "explain", "simulate", "export", "lint",
+        "check", "show", "disasm", "explain", "simulate", "export", "lint", "run", "learn",
     ] {
         let r = run(&[sub, "--help"]);
         assert_code(&r, 0, sub);

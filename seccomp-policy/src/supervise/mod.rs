@@ -44,6 +44,10 @@
 //! println!("{}", report.ending(child.id(), status));
 //! ```
 //!
+//! To run one command to its end as a command-line sandbox does (a session
+//! of its own, signals forwarded to its process group, what it leaves
+//! behind killed, denials reported on stderr), see [`session`].
+//!
 //! Nothing here needs privilege or the kernel log; it needs Linux 5.6 (the
 //! listener handoff uses `pidfd_getfd`; see [`notify`](crate::notify)), and
 //! learn mode 5.5 (`CONTINUE`).
@@ -63,6 +67,7 @@
 
 pub mod learn;
 mod model;
+pub mod session;
 
 use core::fmt;
 use std::collections::HashMap;
