@@ -18,13 +18,16 @@
 //! SIGQUIT sent to the sandbox are passed on to the command's whole process
 //! group (a second one kills it); when the command ends, whatever it left
 //! running in its group is killed; if the sandbox itself is killed with
-//! SIGKILL, the kernel kills the command (`PR_SET_PDEATHSIG`).
+//! SIGKILL, the kernel kills the command (`PR_SET_PDEATHSIG`). All of this
+//! is `seccomp_policy::supervise::session`, which the `seccomp-policy run`
+//! and `learn` subcommands use too; this example only parses its arguments
+//! and runs the demonstration.
 
 use std::io::Write as _;
 use std::process::{Command, ExitCode};
-use std::sync::atomic::{AtomicI32, Ordering};
 
-use seccomp_policy::supervise::{Answer, Ending, Mode, Report, Supervisor};
+use seccomp_policy::supervise::session::{self, Done, SessionError};
+use seccomp_policy::supervise::{Answer, Denial, Mode, Supervisor};
 
 seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 
@@ -36,15 +39,11 @@ const PYTHON: &str = "/usr/bin/python3";
 const MKDIR_SCRIPT: &str = "import os; p = f\"/tmp/seccomp-policy-demo-{os.getpid()}\"; \
     print(\"making\", p); os.mkdir(p); os.rmdir(p); print(\"made and removed\", p)";
 
-/// The signals passed on to the command's process group.
-const FORWARDED: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
-
-/// The process group of the running command (its pid: it leads its own
-/// session), or 0 between commands.
-static PAYLOAD_GROUP: AtomicI32 = AtomicI32::new(0);
-
 fn main() -> ExitCode {
-    forward_signals();
+    // Before any other thread starts. Should it fail, the demonstration
+    // runs without forwarding, and a single command is refused with the
+    // reason (`run_and_report` asks again).
+    let _ = session::forward_signals();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.is_empty() {
         return demonstration();
@@ -64,47 +63,6 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// Blocks the forwarded signals in every thread (before any other thread
-/// starts) and starts a thread that takes them with `sigwait`: a signal
-/// goes to the command's process group, a second one kills the group; with
-/// no command running, the sandbox exits as the signal would have ended it.
-fn forward_signals() {
-    // SAFETY: sigset operations on a local set; pthread_sigmask on this
-    // thread, before any other thread exists.
-    let set = unsafe {
-        let mut set: libc::sigset_t = core::mem::zeroed();
-        libc::sigemptyset(&raw mut set);
-        for sig in FORWARDED {
-            libc::sigaddset(&raw mut set, sig);
-        }
-        libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, core::ptr::null_mut());
-        set
-    };
-    std::thread::spawn(move || {
-        let mut forwarded_to = 0;
-        loop {
-            let mut sig = 0;
-            // SAFETY: waits for one of the blocked signals.
-            if unsafe { libc::sigwait(&raw const set, &raw mut sig) } != 0 {
-                continue;
-            }
-            let group = PAYLOAD_GROUP.load(Ordering::SeqCst);
-            if group == 0 {
-                std::process::exit(128 + sig);
-            }
-            let send = if forwarded_to == group {
-                libc::SIGKILL
-            } else {
-                sig
-            };
-            forwarded_to = group;
-            // SAFETY: signals the command's process group, which cannot be
-            // reused while the command is unreaped (see `run`).
-            unsafe { libc::kill(-group, send) };
-        }
-    });
 }
 
 enum Request {
@@ -130,9 +88,9 @@ fn usage() -> String {
          \x20        syscalls COMMAND needed beyond its grant, with the caps that\n\
          \x20        grant them and the policy lines to add for the others.\n\
          \n\
-         Exits with COMMAND's status, 128 + N if a signal N ended it, and 159\n\
-         (128 + SIGSYS) if the policy killed it. Without arguments, runs a\n\
-         demonstration.\n\
+         Exits with COMMAND's status, 128 + N if a signal N ended it, 159\n\
+         (128 + SIGSYS) if the policy killed it, and 127 if it could not be\n\
+         run. Without arguments, runs a demonstration.\n\
          \n\
          caps: {caps}\n",
         file = POLICY.file,
@@ -189,113 +147,30 @@ fn cap_named(name: &str) -> Result<Cap, String> {
     })
 }
 
-/// Writes `text` to stderr in one `write`, so lines the command writes to
-/// the same stderr do not land inside it.
-fn say(text: &str) {
-    let _ = std::io::stderr().write_all(text.as_bytes());
-}
-
 fn run_one(caps: Cap, mode: Mode, command: &[String]) -> ExitCode {
-    if mode == Mode::Learn {
-        say("sandbox: learn mode: every call runs, nothing is enforced\n");
-    }
-    let report_denial = move |line: &str| say(&format!("sandbox: denied: {line}\n"));
-    match run(caps, mode, command, report_denial) {
-        Ok(done) => {
-            say(&format!(
-                "sandbox: caps {caps}: `{}` {}\n",
-                command.join(" "),
-                done.ending
-            ));
-            if let Some(learned) = done.learned {
-                say(&format!("sandbox: {learned}"));
-            }
-            ExitCode::from(done.exit_code)
-        }
-        Err(message) => {
-            say(&format!(
-                "sandbox: cannot run `{}`: {message}\n",
-                command.join(" ")
-            ));
-            ExitCode::from(127)
-        }
-    }
-}
-
-/// How a supervised command ended.
-struct Done {
-    /// The ending, as text.
-    ending: String,
-    /// The exit code the sandbox passes on.
-    exit_code: u8,
-    /// Whether the policy killed the command itself.
-    killed: bool,
-    /// The syscalls denied anywhere in the tree, in order.
-    denied: Vec<String>,
-    /// Learn mode: what the command needed beyond its grant.
-    learned: Option<String>,
-}
-
-/// Runs `command` under the supervisor; `on_denial` gets each denial as
-/// it happens (enforce mode).
-fn run(
-    caps: Cap,
-    mode: Mode,
-    command: &[String],
-    on_denial: impl Fn(&str) + Send + 'static,
-) -> Result<Done, String> {
     let mut cmd = Command::new(&command[0]);
     cmd.args(&command[1..]);
-    let supervision = Supervisor::new(&POLICY, caps.bits(), syscall_name)
-        .mode(mode)
-        .new_session(true)
-        .kill_with_parent(true)
-        .on_denial(move |d| {
-            if d.answer != Answer::Continued {
-                on_denial(&d.to_string());
-            }
-        })
-        .attach(&mut cmd)
-        .map_err(|e| e.to_string())?;
-    let mut child = cmd.spawn().map_err(|e| e.to_string())?;
-    let pid = child.id() as libc::pid_t;
-    PAYLOAD_GROUP.store(pid, Ordering::SeqCst);
-    // Wait without reaping: while the command is a zombie, its pid, and so
-    // its group's id, cannot be reused; kill what it left in its group.
-    // SAFETY: waits for our own child; `info` is plain data.
-    unsafe {
-        let mut info: libc::siginfo_t = core::mem::zeroed();
-        while libc::waitid(
-            libc::P_PID,
-            pid as libc::id_t,
-            &raw mut info,
-            libc::WEXITED | libc::WNOWAIT,
-        ) != 0
-            && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
-        {}
-        libc::kill(-pid, libc::SIGKILL);
+    let supervisor = Supervisor::new(&POLICY, caps.bits(), syscall_name).mode(mode);
+    ExitCode::from(session::run_and_report(supervisor, cmd, "sandbox"))
+}
+
+/// Runs a demonstration case, printing each denial on stdout as it happens.
+fn run_case(caps: Cap, command: &[&str]) -> Result<Done, SessionError> {
+    let mut cmd = Command::new(command[0]);
+    cmd.args(&command[1..]);
+    let supervisor = Supervisor::new(&POLICY, caps.bits(), syscall_name).on_denial(|d| {
+        if d.answer != Answer::Continued {
+            // One write, so the command's own output stays out of the line.
+            let mut out = std::io::stdout();
+            let _ = out.write_all(format!("       denied: {d}\n").as_bytes());
+            let _ = out.flush();
+        }
+    });
+    let done = session::run(supervisor, cmd)?;
+    if let Some(note) = done.stopped_early() {
+        let _ = std::io::stderr().write_all(format!("sandbox: {note}\n").as_bytes());
     }
-    PAYLOAD_GROUP.store(0, Ordering::SeqCst);
-    let status = child.wait().map_err(|e| e.to_string())?;
-    let report: Report = supervision.finish().map_err(|e| e.to_string())?;
-    if let Some(e) = report.error {
-        say(&format!(
-            "sandbox: supervision stopped early ({e}); later calls outside the policy \
-             failed with ENOSYS instead of being named\n"
-        ));
-    }
-    let ending = report.ending(child.id(), status);
-    Ok(Done {
-        ending: ending.to_string(),
-        exit_code: ending.exit_code(),
-        killed: matches!(ending, Ending::KilledByPolicy(_)),
-        denied: report
-            .denials
-            .iter()
-            .map(seccomp_policy::supervise::Denial::syscall)
-            .collect(),
-        learned: (mode == Mode::Learn).then(|| report.learned().to_string()),
-    })
+    Ok(done)
 }
 
 /// How a demonstration case should end.
@@ -413,33 +288,27 @@ fn demonstration() -> ExitCode {
 
     let mut unexpected = 0;
     for (i, case) in cases.iter().enumerate() {
-        let command: Vec<String> = case
-            .command
-            .iter()
-            .map(std::string::ToString::to_string)
-            .collect();
         println!("[{}] caps: {}  ({})", i + 1, case.caps, case.why);
         println!("    $ {}", shell_words(case.command));
         let _ = std::io::stdout().flush();
-        let result = run(case.caps, Mode::Enforce, &command, |line| {
-            // One write, so the command's own output stays out of the line.
-            let _ = std::io::stdout().write_all(format!("       denied: {line}\n").as_bytes());
-            let _ = std::io::stdout().flush();
-        });
+        let result = run_case(case.caps, case.command);
         let as_expected = match (&result, &case.expect) {
-            (Ok(d), Expect::Succeeds) => d.exit_code == 0 && d.denied.is_empty(),
+            (Ok(d), Expect::Succeeds) => d.exit_code() == 0 && d.report.denials.is_empty(),
             (Ok(d), Expect::Refused(call, status)) => {
-                !d.killed && d.exit_code == *status && d.denied.iter().any(|x| x == call)
+                !d.killed_by_policy()
+                    && d.exit_code() == *status
+                    && d.report.denials.iter().any(|x| x.syscall() == *call)
             }
             (Ok(d), Expect::Killed(call)) => {
-                d.killed && d.denied.last().map(String::as_str) == Some(call)
+                d.killed_by_policy()
+                    && d.report.denials.last().map(Denial::syscall).as_deref() == Some(call)
             }
             (Err(_), _) => false,
         };
         match result {
             Ok(d) => println!(
                 "    -> {}{}\n",
-                d.ending,
+                d.ending(),
                 if as_expected { "" } else { "  [UNEXPECTED]" }
             ),
             Err(e) => println!("    -> could not run: {e}  [UNEXPECTED]\n"),

@@ -27,7 +27,7 @@ use std::fmt;
 
 use seccomp_policy::bpf::{
     SockFilter, BPF_ABS, BPF_JEQ, BPF_JMP, BPF_K, BPF_LD, BPF_RET, BPF_W, SECCOMP_DATA_ARCH,
-    SECCOMP_DATA_ARGS, SECCOMP_DATA_NR, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_TRACE,
+    SECCOMP_DATA_ARGS, SECCOMP_DATA_NR, SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO,
 };
 use seccomp_policy::builder::Action;
 use seccomp_policy::policy::{ArchPolicy, Policy};
@@ -38,6 +38,12 @@ use crate::libseccomp::{self, PolicyFile};
 
 /// The errno the policy programs deny with: distinctive, below `MAX_ERRNO`.
 pub const E_DENY: u16 = 3001;
+
+/// The errno the probe filter answers every probed call with, so a call the
+/// program under test allows fails with it. Distinct from every errno a
+/// policy rule may answer (those are the kernel's, below 134 on every
+/// architecture) and from [`E_DENY`].
+pub const E_PROBE: u16 = 3002;
 
 /// `SECCOMP_SET_MODE_FILTER`, the only `seccomp(2)` operation the probe
 /// filter lets through.
@@ -157,14 +163,6 @@ pub struct Plan {
     pub cases: Vec<Case>,
     /// How the expected number verdicts were resolved.
     pub reference: &'static str,
-}
-
-/// The errno value of `ENOSYS` on `arch` (MIPS numbers its errnos its own way).
-pub const fn enosys(arch: Arch) -> i64 {
-    match arch {
-        Arch::Mips64el => 89,
-        _ => 38,
-    }
 }
 
 /// The signal a seccomp kill or trap sends: `SIGSYS`, which MIPS numbers
@@ -294,14 +292,24 @@ const LD: u16 = BPF_LD | BPF_W | BPF_ABS;
 const JEQ: u16 = BPF_JMP | BPF_JEQ | BPF_K;
 const RET: u16 = BPF_RET | BPF_K;
 
-/// The probe filter, hand-written: `TRACE` for every call except
+/// The probe filter, hand-written: `ERRNO(E_PROBE)` for every call except
 /// `seccomp(SECCOMP_SET_MODE_FILTER, 0, ...)` of the guest's own
 /// architecture, which attaches the program under test.
+///
+/// The kernel runs the program under test (the newer filter) first and
+/// keeps the lowest action, replacing the kept value only with a strictly
+/// lower one (`seccomp_run_filters`). So a call the program allows (or
+/// logs, or sends to a listener that does not exist) meets this filter's
+/// `ERRNO` and fails with `E_PROBE`; a call the program answers with an
+/// errno ties at `ERRNO` and keeps the program's errno; a kill or a trap is
+/// lower still. An `ENOSYS` rule and an allowed call are thus told apart,
+/// which a `TRACE` probe (failing allowed calls with `ENOSYS`) could not.
 pub fn probe_filter(arch: Arch) -> Vec<SockFilter> {
     let seccomp = reference_nr(arch, "seccomp");
     let (lo0, hi0) = word_offsets(arch, 0);
     let (lo1, hi1) = word_offsets(arch, 1);
-    // Each test jumps to the last instruction (TRACE) when it fails.
+    // Each test jumps to the last instruction (the probe's errno) when it
+    // fails.
     let tests = [
         (SECCOMP_DATA_ARCH, arch.audit_arch()),
         (SECCOMP_DATA_NR, seccomp),
@@ -314,12 +322,16 @@ pub fn probe_filter(arch: Arch) -> Vec<SockFilter> {
     let n = tests.len();
     for (i, (off, k)) in tests.into_iter().enumerate() {
         p.push(SockFilter::stmt(LD, off));
-        // From the jeq (at 2i + 1), TRACE is at 2n + 1: skip what lies between.
+        // From the jeq (at 2i + 1), the errno is at 2n + 1: skip what lies
+        // between.
         let to_trace = (2 * n + 1) - (2 * i + 1) - 1;
         p.push(SockFilter::jump(JEQ, k, 0, to_trace as u8));
     }
     p.push(SockFilter::stmt(RET, SECCOMP_RET_ALLOW));
-    p.push(SockFilter::stmt(RET, SECCOMP_RET_TRACE));
+    p.push(SockFilter::stmt(
+        RET,
+        SECCOMP_RET_ERRNO | u32::from(E_PROBE),
+    ));
     p
 }
 
@@ -372,9 +384,9 @@ impl Plan {
     }
 
     /// What the guest sees of a call the program allows: the probe
-    /// filter's `TRACE` skips it with `ENOSYS`.
+    /// filter's errno, [`E_PROBE`].
     pub fn allowed(&self) -> Observation {
-        Observation::Returned(-enosys(self.arch))
+        Observation::Returned(-i64::from(E_PROBE))
     }
 
     /// What the guest sees of a call the program denies: `E_DENY`.
@@ -385,8 +397,8 @@ impl Plan {
     /// What the guest sees of a call the program answers with `action`,
     /// the probe filter attached before it: an allowed call (or a logged
     /// one, or one for a listener that does not exist) meets the probe's
-    /// `TRACE` and fails with `ENOSYS`; an errno is returned; a kill or a
-    /// trap ends the child with `SIGSYS`.
+    /// errno, [`E_PROBE`]; an errno is returned; a kill or a trap ends the
+    /// child with `SIGSYS`.
     pub fn observed(&self, action: Action) -> Observation {
         match action {
             Action::Allow | Action::Log | Action::Notify => self.allowed(),
@@ -832,7 +844,7 @@ mod tests {
             programs: vec![
                 Program {
                     label: "probe".into(),
-                    insns: vec![SockFilter::stmt(RET, SECCOMP_RET_TRACE)],
+                    insns: vec![SockFilter::stmt(RET, SECCOMP_RET_ALLOW)],
                 },
                 Program {
                     label: "p".into(),
@@ -873,8 +885,8 @@ mod tests {
     seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 
     /// What the guest would report, by the simulator on this (little-endian)
-    /// host: both filters run, the lowest action wins (`seccomp_run_filters`),
-    /// TRACE with no tracer fails the call with ENOSYS.
+    /// host: both filters run, newest (the program) first, and the lowest
+    /// action wins, the first seen on a tie (`seccomp_run_filters`).
     fn simulated_guest(plan: &Plan) -> Report {
         use seccomp_policy::sim::{run, SeccompData};
         let observations = plan
@@ -889,13 +901,12 @@ mod tests {
                         v & 0xffff_ffff
                     };
                 }
-                let ret = [0, c.program as usize]
+                let ret = [c.program as usize, 0]
                     .map(|p| run(&plan.programs[p].insns, &d).unwrap().ret)
                     .into_iter()
                     .min_by_key(|r| (r & 0xffff_0000) as i32)
                     .unwrap();
                 match ret & 0xffff_0000 {
-                    SECCOMP_RET_TRACE => Observation::Returned(-enosys(plan.arch)),
                     SECCOMP_RET_ERRNO => Observation::Returned(-i64::from(ret & 0xffff)),
                     0 | 0x8000_0000 | 0x0003_0000 => Observation::Killed(sigsys(plan.arch)),
                     other => panic!("case {c:?}: action {other:#x}"),
@@ -952,21 +963,22 @@ mod tests {
     }
 
     #[test]
-    fn probe_filter_traces_all_but_the_attach_call() {
+    fn probe_filter_fails_all_but_the_attach_call() {
         use seccomp_policy::sim::{run, SeccompData};
         let arch = Arch::X86_64;
         let p = probe_filter(arch);
         assert_eq!(seccomp_policy::sim::check(&p), Ok(()));
         let mut d = SeccompData::new(317, arch.audit_arch());
         let ret = |d: &SeccompData| run(&p, d).unwrap().ret;
-        assert_eq!(ret(&d), SECCOMP_RET_TRACE);
+        let probe = SECCOMP_RET_ERRNO | u32::from(E_PROBE);
+        assert_eq!(ret(&d), probe);
         d.args[0] = 1;
         assert_eq!(ret(&d), SECCOMP_RET_ALLOW);
         d.args[1] = 1 << 32;
-        assert_eq!(ret(&d), SECCOMP_RET_TRACE);
+        assert_eq!(ret(&d), probe);
         let mut other = SeccompData::new(39, arch.audit_arch());
         other.args[0] = 1;
-        assert_eq!(ret(&other), SECCOMP_RET_TRACE);
+        assert_eq!(ret(&other), probe);
     }
 
     #[test]
@@ -1021,13 +1033,13 @@ mod tests {
     #[test]
     fn report_round_trip_and_damage() {
         let cases = b"file";
-        let log = log_for("r-38*2,r-3001*1,k31*1,", 4, cases);
+        let log = log_for("r-3002*2,r-3001*1,k31*1,", 4, cases);
         let r = Report::parse(&log, cases).unwrap();
         assert_eq!(
             r.observations,
             [
-                Observation::Returned(-38),
-                Observation::Returned(-38),
+                Observation::Returned(-3002),
+                Observation::Returned(-3002),
                 Observation::Returned(-3001),
                 Observation::Killed(31)
             ]
@@ -1036,8 +1048,8 @@ mod tests {
         assert!(Report::parse(&log, b"other").is_err());
         let garbled = log.replace("r-3001*1", "r-3001*2");
         assert!(Report::parse(&garbled, cases).is_err());
-        assert!(Report::parse(&log_for("r-38*2,", 3, cases), cases).is_err());
-        assert!(Report::parse("SPXK R r-38*1,\n", cases).is_err());
+        assert!(Report::parse(&log_for("r-3002*2,", 3, cases), cases).is_err());
+        assert!(Report::parse("SPXK R r-3002*1,\n", cases).is_err());
         assert!(Report::parse("SPXK FAIL open /cases: ENOENT\n", cases).is_err());
     }
 }

@@ -91,11 +91,16 @@ pub fn run(trials: Vec<Trial>) -> ExitCode {
 /// in order, each a path, optionally behind `#[cfg(...)]`. A test whose
 /// `cfg` does not hold is listed as ignored.
 ///
-/// ```ignore
+/// ```no_run
+/// use seccomp_policy_suite::harness::{require, Checked};
+///
 /// fn runs_everywhere() { assert_eq!(1 + 1, 2); }
 /// fn needs_root() -> Checked { require::root()?; /* ... */ Ok(()) }
 /// #[cfg(target_arch = "x86_64")]
-/// mod x86_64 { pub fn int80() -> Checked { /* ... */ Ok(()) } }
+/// mod x86_64 {
+///     use seccomp_policy_suite::harness::Checked;
+///     pub fn int80() -> Checked { /* ... */ Ok(()) }
+/// }
 ///
 /// seccomp_policy_suite::tests![
 ///     runs_everywhere,

@@ -343,6 +343,24 @@ pub fn int80_getpid() -> i32 {
     ret
 }
 
+/// A rule written by a test, as the front end lowers one: `when` is `None`
+/// for "whatever the arguments", else alternatives of conjunctions; `order`
+/// stands for the rule's place in a file (first match wins among actions).
+pub fn test_rule(
+    nr: u32,
+    when: Option<Vec<Vec<seccomp_policy::rule::ArgCmp>>>,
+    action: seccomp_policy::rule::Action,
+    order: u32,
+) -> seccomp_policy_compiler::lower::LoweredRule {
+    seccomp_policy_compiler::lower::LoweredRule {
+        nr,
+        when,
+        action,
+        order,
+        loc: seccomp_policy_compiler::model::Loc { line: 1, col: 1 },
+    }
+}
+
 /// Who a kernel test runs as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum User {
@@ -392,6 +410,18 @@ pub fn become_user(user: User) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Runs `f` in a forked child as each of [`User::BOTH`] ([`in_child_as`])
+/// and prints what it returned under the user's name; panics, naming the
+/// user, if it failed as either.
+pub fn as_each_user(f: fn() -> Result<String, String>) {
+    for user in User::BOTH {
+        match in_child_as(user, f) {
+            Ok(text) => println!("{user:?}: {text}"),
+            Err(e) => panic!("as {user:?}: {e}"),
+        }
+    }
 }
 
 /// Runs `f` in a forked child as `user` ([`in_child`]) and returns what it

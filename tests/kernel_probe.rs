@@ -175,7 +175,13 @@ mod x86_64 {
         let token = arch_token(Arch::X86_64).unwrap();
         let numbers = arch_numbers(token, Arch::X86_64);
         let base = resolve_names(token, &numbers, file.base.iter().map(String::as_str));
-        assert!(base.absent.is_empty(), "{:?}", base.absent);
+        // Names of other architectures' calls (fstatat64, _newselect) are
+        // absent here, and exactly those are what the macro skipped.
+        let mut missing: Vec<&str> = POLICY.arch(Arch::X86_64).unwrap().missing.to_vec();
+        missing.sort_unstable();
+        let mut absent = base.absent.clone();
+        absent.sort_unstable();
+        assert_eq!(absent, missing);
         let sets = file.combination_sets(token, &numbers);
         let conditioned =
             resolve_names(token, &numbers, file.conditioned.iter().map(String::as_str));

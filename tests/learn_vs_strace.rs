@@ -14,7 +14,7 @@ use seccomp_policy::builder::Action;
 use seccomp_policy::spawn::SPAWN_RULES;
 use seccomp_policy::supervise::Supervisor;
 use seccomp_policy::Arch;
-use seccomp_policy_suite::{in_child_as, User};
+use seccomp_policy_suite::as_each_user;
 
 mod shipped {
     seccomp_policy::seccomp_policy!("policy/seccomp.toml");
@@ -163,21 +163,12 @@ fn compare(argv: &[&str], caps: Cap, expected_stdout: &str) -> Result<String, St
     ))
 }
 
-fn both(f: fn() -> Result<String, String>) {
-    for user in User::BOTH {
-        match in_child_as(user, f) {
-            Ok(text) => println!("{user:?}: {text}"),
-            Err(e) => panic!("as {user:?}: {e}"),
-        }
-    }
-}
-
 /// Python with sqlite3 on a file, a subprocess and a loopback TCP socket
 /// pair, granted nothing: the calls beyond `[base]` come from several caps
 /// (`SQL_QUERY`, SSRF, `CODE_EXEC`) and from none.
 #[test]
 fn python_sqlite_subprocess_socket() {
-    both(|| {
+    as_each_user(|| {
         compare(
             &[PYTHON, "-I", PAYLOAD],
             Cap::NONE,
@@ -191,7 +182,7 @@ fn python_sqlite_subprocess_socket() {
 /// reads and sets its priority (in no cap).
 #[test]
 fn shell_pipeline() {
-    both(|| {
+    as_each_user(|| {
         let dir = format!("/tmp/seccomp-policy-learn-{}", std::process::id());
         let script = format!("mkdir {dir} | nice -n 1 /bin/true; rmdir {dir}; echo ok");
         compare(&["/bin/sh", "-c", &script], Cap::NONE, "ok\n")

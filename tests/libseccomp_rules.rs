@@ -53,26 +53,13 @@ use seccomp_policy::builder::build;
 use seccomp_policy::rule::{verdict, Action, ArgCmp, CmpOp};
 use seccomp_policy::sim::{check, run, SeccompData};
 use seccomp_policy::Arch;
-use seccomp_policy_compiler::lower::{with_rule_sets, LoweredRule, SetRules};
-use seccomp_policy_compiler::model::Loc;
+use seccomp_policy_compiler::lower::{with_rule_sets, SetRules};
 use seccomp_policy_suite::libseccomp::{
-    arch_numbers, arch_token, native_token, resolve_name, resolve_num, version, Filter, ScmpArgCmp,
-    SCMP_CMP_EQ, SCMP_CMP_GE, SCMP_CMP_GT, SCMP_CMP_LE, SCMP_CMP_LT, SCMP_CMP_MASKED_EQ,
-    SCMP_CMP_NE, SCMP_FLTATR_ACT_BADARCH, SCMP_FLTATR_CTL_OPTIMIZE,
+    arch_numbers, arch_token, known_arches, native_token, resolve_name, resolve_num, version,
+    Filter, ScmpArgCmp, SCMP_CMP_EQ, SCMP_CMP_GE, SCMP_CMP_GT, SCMP_CMP_LE, SCMP_CMP_LT,
+    SCMP_CMP_MASKED_EQ, SCMP_CMP_NE, SCMP_FLTATR_ACT_BADARCH, SCMP_FLTATR_CTL_OPTIMIZE,
 };
-use seccomp_policy_suite::Rng;
-
-/// The architectures both libseccomp 2.5.4 and the builder support.
-const ARCHES: [Arch; 8] = [
-    Arch::X86_64,
-    Arch::X86,
-    Arch::Aarch64,
-    Arch::Arm,
-    Arch::Riscv64,
-    Arch::Ppc64le,
-    Arch::S390x,
-    Arch::Mips64el,
-];
+use seccomp_policy_suite::{test_rule, Rng};
 
 /// Random policies per architecture.
 const POLICIES: usize = 1000;
@@ -162,16 +149,6 @@ struct Policy {
     lib: Vec<(String, Action, Vec<ScmpArgCmp>)>,
 }
 
-fn rule(nr: u32, when: Option<Vec<Vec<ArgCmp>>>, action: Action, order: u32) -> LoweredRule {
-    LoweredRule {
-        nr,
-        when,
-        action,
-        order,
-        loc: Loc { line: 1, col: 1 },
-    }
-}
-
 fn random_policy(rng: &mut Rng, arch: Arch, pool: &[(u32, String)]) -> Policy {
     let default = random_action(rng);
     let mut set = SetRules::default();
@@ -209,7 +186,7 @@ fn random_policy(rng: &mut Rng, arch: Arch, pool: &[(u32, String)]) -> Policy {
             3 | 4 => {
                 let action = other(rng);
                 order += 1;
-                set.rules.push(rule(*nr, None, action, order));
+                set.rules.push(test_rule(*nr, None, action, order));
                 lib.push((name.clone(), action, Vec::new()));
             }
             5..=7 => {
@@ -236,7 +213,7 @@ fn random_policy(rng: &mut Rng, arch: Arch, pool: &[(u32, String)]) -> Policy {
                     let action = other(rng);
                     order += 1;
                     set.rules
-                        .push(rule(*nr, Some(vec![vec![cmp]]), action, order));
+                        .push(test_rule(*nr, Some(vec![vec![cmp]]), action, order));
                     lib.push((name.clone(), action, vec![scmp(&cmp, arch)]));
                 }
             }
@@ -267,7 +244,8 @@ fn random_policy(rng: &mut Rng, arch: Arch, pool: &[(u32, String)]) -> Policy {
                         action,
                         conj.iter().map(|c| scmp(c, arch)).collect(),
                     ));
-                    set.rules.push(rule(*nr, Some(vec![conj]), action, order));
+                    set.rules
+                        .push(test_rule(*nr, Some(vec![conj]), action, order));
                 }
             }
         }
@@ -487,7 +465,7 @@ fn rules_agree_with_libseccomp() {
     let mut failures = Vec::new();
     let mut total = Tally::default();
     println!("libseccomp {}", version());
-    for arch in ARCHES {
+    for (arch, _) in known_arches() {
         let t0 = Instant::now();
         let t = compare_arch(arch, &mut rng, &mut failures);
         println!(
@@ -580,8 +558,8 @@ fn libseccomp_merges_range_rules_wrongly() {
     let set = SetRules {
         allow: Vec::new(),
         rules: vec![
-            rule(149, Some(vec![vec![cmp(CmpOp::Lt, 0)]]), Action::Allow, 1),
-            rule(
+            test_rule(149, Some(vec![vec![cmp(CmpOp::Lt, 0)]]), Action::Allow, 1),
+            test_rule(
                 149,
                 Some(vec![vec![cmp(CmpOp::Ge, 0x400_0000_0000)]]),
                 Action::Allow,

@@ -236,3 +236,41 @@ fn sigkill_to_the_sandbox_ends_its_command() {
         println!("{user:?}: payload {payload} ended with the sandbox");
     }
 }
+
+/// A program that does not reset its signal mask (Python, unlike dash)
+/// gets the first forwarded SIGTERM: the sandbox blocks the signals it
+/// forwards, and the standard library would pass that mask on to the
+/// command, where the signal would stay pending until the second one's
+/// SIGKILL.
+#[test]
+fn a_forwarded_signal_reaches_a_program_that_keeps_its_mask() {
+    for user in User::BOTH {
+        let (mut child, payload) = start(
+            user,
+            &[
+                "--",
+                "/usr/bin/python3",
+                "-I",
+                "-c",
+                "import time; print('started', flush=True); time.sleep(300)",
+            ],
+        );
+        let status = std::fs::read_to_string(format!("/proc/{payload}/status")).unwrap();
+        let blocked = status.lines().find(|l| l.starts_with("SigBlk:")).unwrap();
+        assert!(
+            blocked.ends_with("0000000000000000"),
+            "as {user:?}: {blocked}"
+        );
+        // SAFETY: signals the sandbox we spawned.
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(128 + libc::SIGTERM), "as {user:?}");
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert!(
+            err.contains("killed by SIGTERM (signal 15)"),
+            "as {user:?}: {err}"
+        );
+        assert!(wait_until_gone(payload).is_empty(), "as {user:?}");
+    }
+}

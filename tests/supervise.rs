@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::process::{Command, ExitStatus, Stdio};
 
 use seccomp_policy::supervise::{AllowedBy, Answer, Ending, Mode, Report, Supervisor};
-use seccomp_policy_suite::{in_child_as, User};
+use seccomp_policy_suite::as_each_user;
 
 mod shipped {
     seccomp_policy::seccomp_policy!("policy/seccomp.toml");
@@ -74,15 +74,6 @@ fn denial_lines(report: &Report) -> String {
     s
 }
 
-fn both(f: fn() -> Result<String, String>) {
-    for user in User::BOTH {
-        match in_child_as(user, f) {
-            Ok(text) => println!("{user:?}:\n{text}"),
-            Err(e) => panic!("as {user:?}: {e}"),
-        }
-    }
-}
-
 /// `sh -c 'mkdir DIR | nice -n 1 /bin/true'` with `CODE_EXEC`: the shell
 /// forks both sides of the pipe; `mkdir` calls `mkdir` (`FILE_IO` would
 /// allow it) and `nice` calls `getpriority` (in no cap). Without the
@@ -90,7 +81,7 @@ fn both(f: fn() -> Result<String, String>) {
 /// nice's status); here both grandchildren are named.
 #[test]
 fn grandchildren_denials_are_named() {
-    both(|| {
+    as_each_user(|| {
         let dir = format!("/tmp/seccomp-policy-tree-{}", std::process::id());
         let script = format!("mkdir {dir} | nice -n 1 /bin/true");
         let run = supervise(Mode::Enforce, Cap::CODE_EXEC, &["/bin/sh", "-c", &script])?;
@@ -127,7 +118,7 @@ fn grandchildren_denials_are_named() {
 /// would allow it.
 #[test]
 fn grandchild_denial_names_the_caps() {
-    both(|| {
+    as_each_user(|| {
         let script = format!("{PYTHON} -I -c 'import socket; socket.socket()'; echo status $?");
         let run = supervise(Mode::Enforce, Cap::CODE_EXEC, &["/bin/sh", "-c", &script])?;
         let lines = denial_lines(&run.report);
@@ -160,7 +151,7 @@ fn grandchild_denial_names_the_caps() {
 /// errno and goes on.
 #[test]
 fn refusals_by_argument_are_named() {
-    both(|| {
+    as_each_user(|| {
         let code = &py(&[
             "import fcntl, os, termios, threading",
             "t = threading.Thread(target=print, args=('thread ran',)); t.start(); t.join()",
@@ -197,7 +188,7 @@ fn refusals_by_argument_are_named() {
 /// parent sees only a return code of -9 or -31.
 #[test]
 fn subprocess_child_denial_is_named() {
-    both(|| {
+    as_each_user(|| {
         let code = "import subprocess; \
             print(subprocess.run(['/bin/true'], start_new_session=True).returncode)";
         let run = supervise(Mode::Enforce, Cap::CODE_EXEC, &[PYTHON, "-I", "-c", code])?;
@@ -219,7 +210,7 @@ fn subprocess_child_denial_is_named() {
 /// The direct child's own denial ends it, and the ending says which call.
 #[test]
 fn direct_child_killed_by_the_policy() {
-    both(|| {
+    as_each_user(|| {
         let code = "import os; print('before', flush=True); os.getsid(0); print('after')";
         let run = supervise(Mode::Enforce, Cap::NONE, &[PYTHON, "-I", "-c", code])?;
         let ending = run.report.ending(run.pid, run.status);
@@ -239,7 +230,7 @@ fn direct_child_killed_by_the_policy() {
 /// A process that sends itself SIGSYS is not reported as a policy kill.
 #[test]
 fn self_sent_sigsys_is_not_blamed_on_the_policy() {
-    both(|| {
+    as_each_user(|| {
         let run = supervise(Mode::Enforce, Cap::NONE, &["/bin/sh", "-c", "kill -SYS $$"])?;
         let ending = run.report.ending(run.pid, run.status);
         if ending != Ending::Signaled(libc::SIGSYS) || !run.report.denials.is_empty() {
@@ -258,7 +249,7 @@ fn self_sent_sigsys_is_not_blamed_on_the_policy() {
 /// with the thread that first made it.
 #[test]
 fn multi_threaded_payload_in_learn_mode() {
-    both(|| {
+    as_each_user(|| {
         let code = &py(&[
             "import os, threading",
             "calls = [os.times, lambda: os.getsid(0), lambda: os.getpgid(0),",
@@ -317,7 +308,7 @@ fn multi_threaded_payload_in_learn_mode() {
 /// the thread and the process.
 #[test]
 fn multi_threaded_payload_enforced() {
-    both(|| {
+    as_each_user(|| {
         let code = &py(&[
             "import os, threading, time",
             "t = threading.Thread(target=os.getsid, args=(0,)); t.start(); t.join()",
@@ -343,7 +334,7 @@ fn multi_threaded_payload_enforced() {
 /// and the supervisor ends on its own once the process is reaped.
 #[test]
 fn two_threads_denied_at_once() {
-    both(|| {
+    as_each_user(|| {
         let code = &py(&[
             "import os, threading",
             "b = threading.Barrier(2)",
@@ -403,7 +394,7 @@ fn two_threads_denied_at_once() {
 /// equals the report's.
 #[test]
 fn supervisor_ending_first() {
-    both(|| {
+    as_each_user(|| {
         let code = &py(&[
             "import os, sys",
             "n = 0",
@@ -450,7 +441,7 @@ fn supervisor_ending_first() {
 /// (Throughput is measured in the benchmarks, not here.)
 #[test]
 fn hundred_thousand_notified_calls() {
-    both(|| {
+    as_each_user(|| {
         let code = &py(&[
             "import os",
             "g = os.getsid; p = g(0)",
@@ -481,7 +472,7 @@ fn hundred_thousand_notified_calls() {
 /// child waiting in its handshake.
 #[test]
 fn a_second_spawn_fails_instead_of_hanging() {
-    both(|| {
+    as_each_user(|| {
         let mut cmd = Command::new("/bin/true");
         let supervision = Supervisor::new(&POLICY, 0, syscall_name)
             .kill_with_parent(true)

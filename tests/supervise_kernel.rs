@@ -14,7 +14,7 @@ use seccomp_policy::install::{Errno, Install};
 use seccomp_policy::notify::{
     handoff, Attached, ChildHandoff, Handoff, NotifyError, Readiness, Response, HANDSHAKE_NR,
 };
-use seccomp_policy_suite::{in_child_as, simple_filter, User};
+use seccomp_policy_suite::{as_each_user, simple_filter};
 
 const GETPPID: u32 = libc::SYS_getppid as u32;
 
@@ -140,21 +140,12 @@ fn accept(parent: Handoff) -> Result<Attached, String> {
         .map_err(|e| format!("accept: {e}"))
 }
 
-fn both(f: fn() -> Result<String, String>) {
-    for user in User::BOTH {
-        match in_child_as(user, f) {
-            Ok(text) => println!("{user:?}: {text}"),
-            Err(e) => panic!("as {user:?}: {e}"),
-        }
-    }
-}
-
 /// The handoff delivers the child's listener; a notified call then waits
 /// for the answer, and an errno answer is what the call returns. As any
 /// user, with no privilege.
 #[test]
 fn handoff_then_answers() {
-    both(|| {
+    as_each_user(|| {
         let (pid, parent, out) = fork_payload(|out| {
             let (r1, e1) = raw_getppid();
             let (r2, e2) = raw_getppid();
@@ -197,7 +188,7 @@ fn handoff_then_answers() {
 /// call with ENOSYS, and every later notified call too; the process goes on.
 #[test]
 fn listener_closed_while_a_call_waits_gives_enosys() {
-    both(|| {
+    as_each_user(|| {
         let (pid, parent, out) = fork_payload(|out| {
             let (r1, e1) = raw_getppid();
             let (r2, e2) = raw_getppid();
@@ -228,7 +219,7 @@ fn listener_closed_while_a_call_waits_gives_enosys() {
 /// is done), and the listener goes on to report that no process uses it.
 #[test]
 fn payload_exiting_while_a_call_waits() {
-    both(|| {
+    as_each_user(|| {
         let (pid, parent, out) = fork_payload(|out| {
             // A thread makes the notified call; the main thread exits the
             // process while it waits.
@@ -286,7 +277,7 @@ fn payload_exiting_while_a_call_waits() {
 /// process, and the kill does not reach it.
 #[test]
 fn pid_reuse_cannot_misattribute() {
-    both(|| {
+    as_each_user(|| {
         // SAFETY: unshare in this single-threaded child; integer arguments.
         if unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWPID | libc::CLONE_NEWNS) }
             != 0

@@ -33,11 +33,15 @@ pub enum Sub {
     Export,
     /// `lint FILE`
     Lint,
+    /// `run FILE [--cap NAME]... -- COMMAND [ARG]...`
+    Run,
+    /// `learn FILE [--cap NAME]... -- COMMAND [ARG]...`
+    Learn,
 }
 
 impl Sub {
     /// Every subcommand, in the order `--help` lists them.
-    pub const ALL: [Sub; 7] = [
+    pub const ALL: [Sub; 9] = [
         Sub::Check,
         Sub::Show,
         Sub::Disasm,
@@ -45,6 +49,8 @@ impl Sub {
         Sub::Simulate,
         Sub::Export,
         Sub::Lint,
+        Sub::Run,
+        Sub::Learn,
     ];
 
     /// The subcommand's name on the command line.
@@ -57,6 +63,8 @@ impl Sub {
             Sub::Simulate => "simulate",
             Sub::Export => "export",
             Sub::Lint => "lint",
+            Sub::Run => "run",
+            Sub::Learn => "learn",
         }
     }
 
@@ -67,14 +75,23 @@ impl Sub {
     /// Which options the subcommand takes.
     fn takes(self, option: &str) -> bool {
         match option {
-            "--arch" => !matches!(self, Sub::Check | Sub::Lint),
-            "--cap" => matches!(self, Sub::Disasm | Sub::Simulate | Sub::Export),
+            // run and learn run on this machine's architecture only.
+            "--arch" => !matches!(self, Sub::Check | Sub::Lint | Sub::Run | Sub::Learn),
+            "--cap" => matches!(
+                self,
+                Sub::Disasm | Sub::Simulate | Sub::Export | Sub::Run | Sub::Learn
+            ),
             "--format" => matches!(self, Sub::Check | Sub::Lint | Sub::Export),
             "--output" => self == Sub::Export,
             "--allow-execve" => matches!(self, Sub::Disasm | Sub::Simulate | Sub::Export),
             "--deny-warnings" => self == Sub::Lint,
             _ => false,
         }
+    }
+
+    /// Whether it runs a command, given after `--`.
+    pub fn runs_a_command(self) -> bool {
+        matches!(self, Sub::Run | Sub::Learn)
     }
 
     /// Whether `--arch` may be given more than once.
@@ -117,6 +134,9 @@ pub struct Options {
     pub deny_warnings: bool,
     /// Positional arguments after the file (explain's and simulate's call).
     pub rest: Vec<String>,
+    /// `run` and `learn`: the command and its arguments, everything after
+    /// the first `--`.
+    pub command: Vec<String>,
 }
 
 /// A command line the tool does not understand.
@@ -186,10 +206,21 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
         let arg = &args[i];
         i += 1;
         if only_positional || !arg.starts_with('-') || arg == "-" || is_negative_number(arg) {
+            if sub.runs_a_command() && !positional.is_empty() {
+                return Err(usage_error(
+                    Some(sub),
+                    format!("unexpected `{arg}`: put the command after `--`, as in `-- {arg} ...`"),
+                ));
+            }
             positional.push(arg.clone());
             continue;
         }
         if arg == "--" {
+            if sub.runs_a_command() {
+                // The rest is the command's, options included.
+                o.command = args[i..].to_vec();
+                break;
+            }
             only_positional = true;
             continue;
         }
@@ -225,7 +256,8 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
         let value = match inline {
             Some(v) => v,
             None => {
-                let Some(v) = args.get(i) else {
+                // `--cap -- CMD`: the value is missing, not `--`.
+                let Some(v) = args.get(i).filter(|v| *v != "--") else {
                     return Err(usage_error(Some(sub), format!("`{name}` needs a value")));
                 };
                 i += 1;
@@ -290,6 +322,12 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
     };
     o.file = file;
     o.rest = positional.collect();
+    if sub.runs_a_command() && o.command.is_empty() {
+        return Err(usage_error(
+            Some(sub),
+            format!("`{}` needs a command after `--`", sub.name()),
+        ));
+    }
     let rest_ok = match sub {
         Sub::Explain => o.rest.len() == 1,
         Sub::Simulate => (1..=7).contains(&o.rest.len()),
@@ -356,6 +394,7 @@ pub fn help(sub: Option<Sub>) -> String {
 seccomp-policy: check, inspect and export TOML syscall policies
 
 usage: seccomp-policy <SUBCOMMAND> FILE [OPTIONS]
+       seccomp-policy run|learn FILE [--cap NAME]... -- COMMAND [ARG]...
 
 subcommands:
   check     report the policy's errors, as the seccomp_policy! macro would
@@ -365,6 +404,8 @@ subcommands:
   simulate  the verdict of one call, and the path it takes through the program
   export    the program as raw BPF (bubblewrap's --seccomp FD) or an OCI seccomp profile
   lint      checks that are not errors: split syscall families, dead rules, idle caps
+  run       run a command under the policy, naming every call refused in its process tree
+  learn     run a command with nothing enforced; list the calls it needed beyond its caps
 
 options for every subcommand: -h, --help
 `seccomp-policy help SUBCOMMAND` or `seccomp-policy SUBCOMMAND --help` for more.
@@ -374,6 +415,10 @@ exit codes:
   1  the policy has errors or cannot be read, the program cannot be built,
      the output cannot be written, or lint --deny-warnings found warnings
   2  usage error: unknown subcommand, option, architecture, cap or syscall
+run and learn, once the command has started, exit with its status instead:
+  N        the command exited with status N
+  128 + N  signal N ended it; 159 (128 + SIGSYS) when the policy killed it
+  127      it could not be started (see `seccomp-policy run --help`)
 "
         .to_owned();
     };
@@ -456,6 +501,51 @@ redundant-rule, cap-adds-nothing.
 exit: 0 (warnings are printed), 1 policy errors or, with --deny-warnings,
 any warning, 2 usage
 ",
+        Sub::Run => "\
+usage: seccomp-policy run FILE [--cap NAME]... -- COMMAND [ARG]...
+
+Runs COMMAND under FILE's policy for this machine's architecture: its [base]
+rules, those of each cap given (`--cap A --cap B` or `--cap A,B`), and the
+execve that starts COMMAND. Every process COMMAND starts inherits the filter.
+A call the policy refuses never runs: an errno rule fails it with its errno,
+anything else kills the process that made it. A supervisor in this process
+names each one on stderr as it answers it, anywhere in COMMAND's process
+tree, then how COMMAND ended:
+
+  seccomp-policy: denied: PROGRAM [pid N]: SYSCALL(ARGS) on ARCH: CAPS; ANSWER
+  seccomp-policy: caps CAPS: `COMMAND` ENDING
+
+where CAPS after the call says which caps would allow it (or that none
+would). FILE is read and checked when the command is run; its errors are
+reported as `check` reports them, and nothing runs.
+
+COMMAND runs with this tool's standard streams, in a session of its own (no
+controlling terminal). SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to this tool
+are passed on to COMMAND's process group (a second one kills the group);
+when COMMAND ends, whatever it left running in its group is killed. Needs
+Linux 5.6 (seccomp user notification and pidfd_getfd); no privilege.
+
+exit, once COMMAND has started: its status; 128 + N when signal N ended it;
+159 (128 + SIGSYS) when the policy killed it. 127: COMMAND could not be
+started (not found, not executable, or no supervisor on this kernel).
+Before it starts: 1 the policy has errors or cannot be read, 2 usage (an
+unknown cap, no command). Those two overlap COMMAND's own statuses; only
+when COMMAND ran does stderr have the `seccomp-policy: caps` line.
+",
+        Sub::Learn => "\
+usage: seccomp-policy learn FILE [--cap NAME]... -- COMMAND [ARG]...
+
+Runs COMMAND as `run` does, but ENFORCES NOTHING: every call runs. Each
+syscall COMMAND's process tree makes beyond the grant ([base], the caps
+given, and the execve that starts COMMAND) is counted; at the end stderr
+lists them with their counts and first callers, grouped by the cap that
+would grant them, then the `--cap` options to add and, for calls no cap
+grants, the policy lines to add. Use it to find out what a command needs,
+never to contain one.
+
+exit: as for `run`: COMMAND's status, 128 + N when signal N ended it, 127
+when it could not be started; 1 policy errors and 2 usage before it starts
+",
     };
     body.to_owned()
 }
@@ -507,6 +597,45 @@ mod tests {
                 "lint p.toml --deny-warnings=1",
                 "`--deny-warnings` takes no value",
             ),
+        ] {
+            let e = parse(&args(line)).unwrap_err();
+            assert!(e.message.starts_with(want), "{line}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn run_takes_the_command_after_the_double_dash() {
+        let Ok(Command::Run(Sub::Run, o)) = parse(&args(
+            "run p.toml --cap A,B --cap C -- /bin/ls --help -- -l",
+        )) else {
+            panic!()
+        };
+        assert_eq!(o.file, "p.toml");
+        assert_eq!(o.caps, ["A", "B", "C"]);
+        assert_eq!(o.command, ["/bin/ls", "--help", "--", "-l"]);
+        assert!(o.rest.is_empty());
+        let Ok(Command::Run(Sub::Learn, o)) = parse(&args("learn p.toml -- sh")) else {
+            panic!()
+        };
+        assert_eq!(o.command, ["sh"]);
+        assert_eq!(
+            parse(&args("learn p.toml --help -- sh")),
+            Ok(Command::Help(Some(Sub::Learn)))
+        );
+        for (line, want) in [
+            ("run p.toml", "`run` needs a command after `--`"),
+            ("run p.toml --cap A --", "`run` needs a command after `--`"),
+            ("learn p.toml --", "`learn` needs a command after `--`"),
+            ("run -- /bin/true", "no policy file given"),
+            (
+                "run p.toml /bin/echo hi",
+                "unexpected `/bin/echo`: put the command after `--`, as in `-- /bin/echo ...`",
+            ),
+            (
+                "run p.toml --arch x86_64 -- true",
+                "`run` does not take `--arch`",
+            ),
+            ("learn p.toml --cap -- true", "`--cap` needs a value"),
         ] {
             let e = parse(&args(line)).unwrap_err();
             assert!(e.message.starts_with(want), "{line}: {}", e.message);

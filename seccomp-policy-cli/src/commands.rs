@@ -5,7 +5,7 @@ use std::io::{IsTerminal as _, Write as _};
 use std::path::Path;
 
 use seccomp_policy_compiler::diag::{Diagnostic, Severity};
-use seccomp_policy_compiler::lint::{lint, Lint};
+use seccomp_policy_compiler::lint::{allow_in_source, lint, Lint};
 use seccomp_policy_compiler::lower::{ArchRules, LoweredRule, SetRules};
 use seccomp_policy_compiler::{compile, json, oci, source, suggest, tables, Compiled};
 use seccomp_policy_core::bpf::{SockFilter, BPF_MAXINSNS};
@@ -44,13 +44,14 @@ fn usage(sub: Sub, message: impl Into<String>) -> Failure {
     })
 }
 
-fn failed(message: impl Into<String>) -> Failure {
+pub(crate) fn failed(message: impl Into<String>) -> Failure {
     Failure::Failed(Some(message.into()))
 }
 
-/// Runs `sub`.
-pub fn run(sub: Sub, o: &Options) -> Result<(), Failure> {
-    match sub {
+/// Runs `sub`; the exit code when it did not fail (0, or for `run` and
+/// `learn` the command's).
+pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
+    let done = match sub {
         Sub::Check => check(o),
         Sub::Lint => lint_cmd(o),
         Sub::Show => show(o),
@@ -58,7 +59,9 @@ pub fn run(sub: Sub, o: &Options) -> Result<(), Failure> {
         Sub::Explain => explain(o),
         Sub::Simulate => simulate(o),
         Sub::Export => export(o),
-    }
+        Sub::Run | Sub::Learn => return crate::supervised::run(sub, o),
+    };
+    done.map(|()| 0)
 }
 
 /// The file's text (lossy where it is not UTF-8, for snippets) and what
@@ -166,7 +169,7 @@ fn report_errors(format: Format, file: &str, source: &str, diags: &[Diagnostic])
 }
 
 /// The compiled policy, or its errors printed like `check` prints them.
-fn load(o: &Options) -> Result<Compiled, Failure> {
+pub(crate) fn load(o: &Options) -> Result<Compiled, Failure> {
     let fe = front_end(&o.file);
     fe.result
         .map_err(|diags| report_errors(Format::Human, &o.file, &fe.source, &diags))
@@ -197,24 +200,30 @@ fn lint_cmd(o: &Options) -> Result<(), Failure> {
         Ok(c) => c,
         Err(diags) => return Err(report_errors(format, &o.file, &fe.source, &diags)),
     };
-    let found: Vec<Lint> = lint(&compiled);
+    let checked = allow_in_source(&fe.source, lint(&compiled));
+    let found: Vec<Lint> = checked.reported;
+    let allowed = checked.allowed.len();
     let items: Vec<(Severity, Option<&str>, &Diagnostic)> = found
         .iter()
         .map(|l| (Severity::Warning, Some(l.kind.name()), &l.diagnostic))
         .collect();
     match format {
         Format::Json => out(&json_report(&o.file, &fe.source, &items)).map_err(Failure::Failed)?,
-        _ if found.is_empty() => {
-            out(&format!("{}: no warnings\n", o.file)).map_err(Failure::Failed)?
-        }
+        _ if found.is_empty() => out(&format!(
+            "{}: no warnings{}\n",
+            o.file,
+            allowed_note(allowed)
+        ))
+        .map_err(Failure::Failed)?,
         _ => {
             let mut text = render_all(format, &o.file, &fe.source, &items);
             if format == Format::Human {
                 let _ = writeln!(
                     text,
-                    "warning: `{}` has {}",
+                    "warning: `{}` has {}{}",
                     o.file,
-                    plural(found.len(), "warning")
+                    plural(found.len(), "warning"),
+                    allowed_note(allowed)
                 );
             }
             err(&text);
@@ -226,6 +235,18 @@ fn lint_cmd(o: &Options) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+/// `` (N allowed in the file by `# lint: allow` comments)``, or nothing.
+fn allowed_note(n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!(
+            " ({} allowed in the file by `# lint: allow` comments)",
+            plural(n, "finding")
+        )
+    }
 }
 
 /// The architectures asked for, or all.
@@ -249,7 +270,7 @@ fn one_arch(sub: Sub, o: &Options) -> Result<Arch, Failure> {
     }
 }
 
-fn arch_rules(compiled: &Compiled, arch: Arch) -> Result<&ArchRules, Failure> {
+pub(crate) fn arch_rules(compiled: &Compiled, arch: Arch) -> Result<&ArchRules, Failure> {
     compiled
         .arches
         .iter()
@@ -258,7 +279,7 @@ fn arch_rules(compiled: &Compiled, arch: Arch) -> Result<&ArchRules, Failure> {
 }
 
 /// The cap mask of the names given.
-fn cap_bits(sub: Sub, compiled: &Compiled, names: &[String]) -> Result<u64, Failure> {
+pub(crate) fn cap_bits(sub: Sub, compiled: &Compiled, names: &[String]) -> Result<u64, Failure> {
     let known: Vec<&str> = compiled
         .policy
         .caps

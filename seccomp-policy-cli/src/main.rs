@@ -4,11 +4,14 @@
 //!
 //! Exit codes: 0 done; 1 the policy has errors or cannot be read, a
 //! program or profile cannot be made, output cannot be written, or `lint
-//! --deny-warnings` found warnings; 2 usage errors. See `--help`.
+//! --deny-warnings` found warnings; 2 usage errors. `run` and `learn`,
+//! once their command has started, exit with its status (128 + N for
+//! signal N, 127 when it cannot be started). See `--help`.
 
 mod args;
 mod commands;
 mod describe;
+mod supervised;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -47,16 +50,19 @@ fn main() -> ExitCode {
         }
     };
     let result = match args::parse(&argv) {
-        Ok(Command::Help(sub)) => commands::out(&args::help(sub)).map_err(Failure::Failed),
+        Ok(Command::Help(sub)) => commands::out(&args::help(sub))
+            .map(|()| 0)
+            .map_err(Failure::Failed),
         Ok(Command::Version) => {
             commands::out(&format!("seccomp-policy {}\n", env!("CARGO_PKG_VERSION")))
+                .map(|()| 0)
                 .map_err(Failure::Failed)
         }
         Ok(Command::Run(sub, options)) => commands::run(sub, &options),
         Err(e) => Err(Failure::Usage(e)),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(Failure::Usage(e)) => {
             let usage = args::help(e.sub);
             let first = usage

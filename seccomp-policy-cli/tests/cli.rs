@@ -24,7 +24,7 @@ fn help_and_version_exit_0() {
     assert_code(&r, 0, "--help");
     assert!(r.out().contains("exit codes:"), "{}", r.out());
     for sub in [
-        "check", "show", "disasm", "explain", "simulate", "export", "lint",
+        "check", "show", "disasm", "explain", "simulate", "export", "lint", "run", "learn",
     ] {
         let r = run(&[sub, "--help"]);
         assert_code(&r, 0, sub);
@@ -467,6 +467,66 @@ fn lint_reports_the_seed_policys_split_families() {
     let r = run(&["lint", clean.to_str().unwrap(), "--deny-warnings"]);
     assert_code(&r, 0, "clean");
     assert!(r.out().ends_with(": no warnings\n"), "{}", r.out());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `# lint: allow(NAME): REASON` sets a finding apart and the summary
+/// counts it; an allowance without a reason, or one that allows nothing,
+/// is a warning itself.
+#[test]
+fn lint_allow_comments_set_findings_apart() {
+    let dir = scratch("cli-lint-allow");
+    let path = dir.join("p.toml");
+    let file = path.to_str().unwrap();
+    let policy = "[base]\nallow = [\"read\"]\n\n[cap.SAME]\nallow = []\n";
+    std::fs::write(&path, policy).unwrap();
+    let r = run(&["lint", file, "--deny-warnings"]);
+    assert_code(&r, 1, "unallowed");
+    assert!(
+        r.stderr
+            .contains("warning[cap-adds-nothing]: `[cap.SAME]` adds nothing beyond `[base]`"),
+        "{}",
+        r.stderr
+    );
+    let allowed = policy.replace(
+        "[cap.SAME]",
+        "# lint: allow(cap-adds-nothing): named by harness code\n[cap.SAME]",
+    );
+    std::fs::write(&path, &allowed).unwrap();
+    let r = run(&["lint", file, "--deny-warnings"]);
+    assert_code(&r, 0, "allowed");
+    assert!(
+        r.out().ends_with(
+            ": no warnings (1 finding allowed in the file by `# lint: allow` comments)\n"
+        ),
+        "{}",
+        r.out()
+    );
+    let reasonless = policy.replace("[cap.SAME]", "# lint: allow(cap-adds-nothing)\n[cap.SAME]");
+    std::fs::write(&path, reasonless).unwrap();
+    let r = run(&["lint", file]);
+    assert_code(&r, 0, "reasonless");
+    assert!(
+        r.stderr
+            .contains("warning[lint-allow]: allowing `cap-adds-nothing` needs a reason"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("warning[cap-adds-nothing]"),
+        "{}",
+        r.stderr
+    );
+    let stale = format!("# lint: allow(split-family): no longer needed\n{policy}");
+    std::fs::write(&path, stale).unwrap();
+    let r = run(&["lint", file]);
+    assert!(
+        r.stderr.contains(
+            "warning[lint-allow]: `split-family` is allowed here, but nothing here has it"
+        ),
+        "{}",
+        r.stderr
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

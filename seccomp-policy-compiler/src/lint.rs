@@ -8,9 +8,25 @@
 //! | `shadowed-action` | an action that never decides: `[base]` (or its own table) allows the call outright, or an earlier unconditional action always answers first |
 //! | `redundant-rule` | a cap's rule for a call `[base]` already allows outright |
 //! | `cap-adds-nothing` | a cap whose programs are `[base]`'s on every architecture |
+//! | `lint-allow` | a `# lint: allow(...)` comment that allows nothing, names no lint, or gives no reason |
 //!
 //! [`lint`] runs them all on a compiled policy. The command-line tool's
 //! `lint` prints them; each is a [`Diagnostic`], rendered like the errors.
+//!
+//! A finding the author accepts on purpose is allowed in the policy file,
+//! with the reason, by a comment on its line or in the comment lines right
+//! above it, the way `#[allow]` works in Rust:
+//!
+//! ```toml
+//! # Exists so harnesses can name it; pure computation needs only [base].
+//! # lint: allow(cap-adds-nothing): named by harness code, no rules on purpose
+//! [cap.HTML_ESCAPE]
+//! allow = []
+//! ```
+//!
+//! [`allow_in_source`] applies those comments: the findings they allow are
+//! set apart with their reasons, and a comment that allows nothing is a
+//! finding of its own (`lint-allow`), so stale ones do not pile up.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -38,17 +54,26 @@ pub enum LintKind {
     RedundantRule,
     /// A cap whose programs equal `[base]`'s.
     CapAddsNothing,
+    /// A `# lint: allow(...)` comment that allows nothing, names no lint,
+    /// or gives no reason.
+    LintAllow,
 }
 
 impl LintKind {
     /// Every lint.
-    pub const ALL: [LintKind; 5] = [
+    pub const ALL: [LintKind; 6] = [
         LintKind::SplitFamily,
         LintKind::NeverMatches,
         LintKind::ShadowedAction,
         LintKind::RedundantRule,
         LintKind::CapAddsNothing,
+        LintKind::LintAllow,
     ];
+
+    /// The lint called `name`, if any.
+    pub fn from_name(name: &str) -> Option<LintKind> {
+        LintKind::ALL.into_iter().find(|k| k.name() == name)
+    }
 
     /// The lint's name, as reports print it (`split-family`).
     pub fn name(self) -> &'static str {
@@ -58,6 +83,7 @@ impl LintKind {
             LintKind::ShadowedAction => "shadowed-action",
             LintKind::RedundantRule => "redundant-rule",
             LintKind::CapAddsNothing => "cap-adds-nothing",
+            LintKind::LintAllow => "lint-allow",
         }
     }
 }
@@ -69,6 +95,143 @@ pub struct Lint {
     pub kind: LintKind,
     /// What it is, where, and what to do.
     pub diagnostic: Diagnostic,
+}
+
+/// A finding the policy file allows, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Allowed {
+    /// The finding.
+    pub lint: Lint,
+    /// The reason the comment gives.
+    pub reason: String,
+}
+
+/// The findings of [`lint`] after the policy file's `# lint: allow(...)`
+/// comments (see the [module docs](self)).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Checked {
+    /// The findings to report, those about the comments included.
+    pub reported: Vec<Lint>,
+    /// The findings the file allows.
+    pub allowed: Vec<Allowed>,
+}
+
+/// One `# lint: allow(NAME): REASON` comment.
+struct Allowance {
+    /// Where the comment starts (its `#`).
+    loc: Loc,
+    /// The lint named, if it is one.
+    kind: Option<LintKind>,
+    /// As written.
+    name: String,
+    /// After the `):`, trimmed; empty when missing.
+    reason: String,
+    /// The first line after the comment block it is in (the line it
+    /// allows on); its own line for a comment after a value.
+    target: usize,
+    used: bool,
+}
+
+/// The allowance comments of `source`.
+fn allowances(source: &str) -> Vec<Allowance> {
+    const MARK: &str = "lint: allow(";
+    let lines: Vec<&str> = source.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(hash) = line.find('#') else {
+            continue;
+        };
+        // Only a comment that is the allowance: `#`, spaces, the mark.
+        let after = line[hash + 1..].trim_start();
+        let Some(rest) = after.strip_prefix(MARK) else {
+            continue;
+        };
+        let (name, reason) = match rest.split_once(')') {
+            Some((name, tail)) => (
+                name.trim(),
+                tail.trim_start().strip_prefix(':').unwrap_or(""),
+            ),
+            None => (rest.trim(), ""),
+        };
+        let trailing = !line[..hash].trim().is_empty();
+        let target = if trailing {
+            i + 1
+        } else {
+            // Past the comment-only lines that follow.
+            let mut j = i + 1;
+            while j < lines.len() && lines[j].trim_start().starts_with('#') {
+                j += 1;
+            }
+            j + 1
+        };
+        out.push(Allowance {
+            loc: Loc {
+                line: i + 1,
+                col: line[..hash].chars().count() + 1,
+            },
+            kind: LintKind::from_name(name),
+            name: name.to_owned(),
+            reason: reason.trim().to_owned(),
+            target,
+            used: false,
+        });
+    }
+    out
+}
+
+/// Applies the `# lint: allow(NAME): REASON` comments of `source` (the
+/// policy text `found` was linted from) to `found`; see the [module
+/// docs](self).
+pub fn allow_in_source(source: &str, found: Vec<Lint>) -> Checked {
+    let mut comments = allowances(source);
+    let mut checked = Checked::default();
+    for lint in found {
+        let line = lint.diagnostic.loc.map(|l| l.line);
+        let by = comments
+            .iter_mut()
+            .find(|a| a.kind == Some(lint.kind) && !a.reason.is_empty() && Some(a.target) == line);
+        match by {
+            Some(a) => {
+                a.used = true;
+                checked.allowed.push(Allowed {
+                    lint,
+                    reason: a.reason.clone(),
+                });
+            }
+            None => checked.reported.push(lint),
+        }
+    }
+    for a in comments.iter().filter(|a| !a.used) {
+        let (message, help) = if a.kind.is_none() {
+            let names: Vec<&str> = LintKind::ALL.iter().map(|k| k.name()).collect();
+            (
+                format!("`{}` is not a lint", a.name),
+                format!("name one of {}", names.join(", ")),
+            )
+        } else if a.reason.is_empty() {
+            (
+                format!("allowing `{}` needs a reason", a.name),
+                format!("write it after the name: `# lint: allow({}): WHY`", a.name),
+            )
+        } else {
+            (
+                format!("`{}` is allowed here, but nothing here has it", a.name),
+                "remove the comment, or put it right above the line it is about".to_owned(),
+            )
+        };
+        checked.reported.push(Lint {
+            kind: LintKind::LintAllow,
+            diagnostic: Diagnostic::at(a.loc, message).with_help(help),
+        });
+    }
+    checked.reported.sort_by(|a, b| {
+        (a.diagnostic.loc, a.kind, &a.diagnostic.message).cmp(&(
+            b.diagnostic.loc,
+            b.kind,
+            &b.diagnostic.message,
+        ))
+    });
+    checked
 }
 
 /// Syscalls a libc chooses between for one library call, depending on the
@@ -746,6 +909,51 @@ mod tests {
         assert!(texts.iter().any(|t| t.starts_with("p.toml:5:1: the action for `ioctl(cmd == 1)` in `[base]` never applies: an earlier action for `ioctl` in `[base]` answers every such call first\nnote: p.toml:4:1: the earlier action")), "{texts:?}");
         assert!(texts.iter().any(|t| t.starts_with("p.toml:8:13: the action for `read` in `[cap.NET]` never applies: `[base]` allows `read` outright")), "{texts:?}");
         assert!(texts.iter().any(|t| t.starts_with("p.toml:7:10: `socket(family == AF_INET)` in `[cap.NET]` adds nothing: `[base]` allows `socket` outright\nnote: p.toml:2:18: allowed here")), "{texts:?}");
+    }
+
+    #[test]
+    fn allow_comments_set_findings_apart() {
+        let source = "[base]\nallow = [\"read\"]\n\
+            # Named by harness code.\n\
+            # lint: allow(cap-adds-nothing): exists to be named\n\
+            [cap.EMPTY]\nallow = []\n\
+            [cap.SAME]  # lint: allow(cap-adds-nothing): kept for old harnesses\n\
+            allow = [\"read\"]  # lint: allow(redundant-rule)\n\
+            # lint: allow(split-family): nothing splits here\n\
+            [cap.REAL]\nallow = [\"write\"]\n\
+            # lint: allow(no-such-lint): why\n\
+            # lint: allow(cap-adds-nothing): a blank line follows\n\
+            \n\
+            [cap.OTHER]\nallow = []\n";
+        let compiled = compile(source).unwrap();
+        let checked = allow_in_source(source, lint(&compiled));
+        let allowed: Vec<(usize, &str)> = checked
+            .allowed
+            .iter()
+            .map(|a| (a.lint.diagnostic.loc.unwrap().line, a.reason.as_str()))
+            .collect();
+        assert_eq!(
+            allowed,
+            [(5, "exists to be named"), (7, "kept for old harnesses")]
+        );
+        let reported: Vec<String> = checked
+            .reported
+            .iter()
+            .map(|l| format!("{} {}", l.kind.name(), l.diagnostic.render("p.toml")))
+            .collect();
+        let heads: Vec<&str> = reported.iter().map(|r| r.lines().next().unwrap()).collect();
+        assert_eq!(
+            heads,
+            [
+                "redundant-rule p.toml:8:10: `read` in `[cap.SAME]` adds nothing: `[base]` allows `read` outright",
+                "lint-allow p.toml:8:19: allowing `redundant-rule` needs a reason",
+                "lint-allow p.toml:9:1: `split-family` is allowed here, but nothing here has it",
+                "lint-allow p.toml:12:1: `no-such-lint` is not a lint",
+                "lint-allow p.toml:13:1: `cap-adds-nothing` is allowed here, but nothing here has it",
+                "cap-adds-nothing p.toml:15:1: `[cap.OTHER]` adds nothing beyond `[base]`: it has no rules",
+            ],
+            "{reported:#?}"
+        );
     }
 
     #[test]

@@ -13,12 +13,12 @@
  * grouped by program. For each group a child is forked that attaches the
  * probe filter, then the group's program, then makes every case's call
  * `syscall(nr, args...)` and stores the return value in memory shared with
- * this process. The probe filter answers SECCOMP_RET_TRACE for every call
- * except the child's second seccomp(SECCOMP_SET_MODE_FILTER, 0, ...); the
- * kernel keeps the lowest action of all filters, and TRACE with no tracer
- * skips the call with ENOSYS, so no probed call ever runs: the return value
- * is -ENOSYS when the program allows the call and the program's answer
- * otherwise (its errno, or a signal that ends the child). A child that
+ * this process. The probe filter (built on the host) answers an errno of
+ * its own for every call except the child's second
+ * seccomp(SECCOMP_SET_MODE_FILTER, 0, ...); the kernel keeps the lowest
+ * action of all filters, so no probed call ever runs: the return value is
+ * the probe's errno when the program allows the call and the program's
+ * answer otherwise (its errno, or a signal that ends the child). A child that
  * makes no system call cannot exit normally, so it ends itself with a trap
  * instruction after the last case; a child killed before that is restarted
  * after the case it died on.

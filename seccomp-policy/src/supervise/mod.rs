@@ -12,10 +12,11 @@
 //! tree. For each call it reads which process and program made it, and
 //! answers as the policy says:
 //!
-//! - [`Mode::Enforce`] (the default): the policy's action. Today's policies
-//!   kill: the process is killed with `SIGKILL` while the call waits, so
-//!   **the call never runs**, exactly as with the kernel's kill, and a
-//!   [`Denial`] names it: pid, program, architecture, syscall, arguments,
+//! - [`Mode::Enforce`] (the default): the policy's action. An errno action
+//!   fails the call with that errno; a kill (the default's, usually) kills
+//!   the process with `SIGKILL` while the call waits, so **the call never
+//!   runs**, exactly as with the kernel's kill. Either way a [`Denial`]
+//!   names it: pid, program, architecture, syscall, arguments,
 //!   which caps would allow it ([`AllowedBy`]) and the [`Answer`];
 //! - [`Mode::Learn`]: every call is let through
 //!   (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`) and counted; at the end
@@ -43,6 +44,10 @@
 //! println!("{}", report.ending(child.id(), status));
 //! ```
 //!
+//! To run one command to its end as a command-line sandbox does (a session
+//! of its own, signals forwarded to its process group, what it leaves
+//! behind killed, denials reported on stderr), see [`session`].
+//!
 //! Nothing here needs privilege or the kernel log; it needs Linux 5.6 (the
 //! listener handoff uses `pidfd_getfd`; see [`notify`](crate::notify)), and
 //! learn mode 5.5 (`CONTINUE`).
@@ -62,6 +67,7 @@
 
 pub mod learn;
 mod model;
+pub mod session;
 
 use core::fmt;
 use std::collections::HashMap;
@@ -91,7 +97,7 @@ pub type SyscallNames = fn(Arch, u32) -> Option<&'static str>;
 /// What the supervisor does with calls outside the grant.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Mode {
-    /// Answer as the policy says (kill), naming each call.
+    /// Answer as the policy says (an errno, or a kill), naming each call.
     #[default]
     Enforce,
     /// Let every call run and count it, to learn what a command needs.

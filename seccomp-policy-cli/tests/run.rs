@@ -1,0 +1,454 @@
+//! `seccomp-policy run` and `learn`: real commands under the shipped
+//! policy, each in a `seccomp-policy` process of its own (so no filter
+//! lands in this test runner), checked by their output, their exit codes
+//! and what the supervisor wrote on stderr.
+//!
+//! Tests that need `/usr/bin/python3` (Debian's interpreter, not a version
+//! manager's shim, which would fork before Python starts) are reported as
+//! skipped, with the reason, by the suite's harness when it is missing.
+
+mod common;
+
+use std::io::{BufRead as _, BufReader, Read as _};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{root, run, Run};
+use seccomp_policy_suite::harness::{require, Checked};
+
+const SHIPPED: &str = "policy/seccomp.toml";
+const PYTHON: &str = "/usr/bin/python3";
+
+seccomp_policy_suite::tests![
+    a_command_within_base_runs_and_exits_0,
+    exit_statuses_and_signals_are_passed_on,
+    a_call_outside_base_is_named_with_the_cap_that_allows_it,
+    an_errno_answer_is_named_and_the_command_goes_on,
+    the_cap_that_allows_the_call_lets_the_command_finish,
+    caps_are_given_repeated_or_split_at_commas,
+    an_unknown_cap_is_a_usage_error_naming_the_files_caps,
+    learn_names_what_the_command_needed_beyond_its_grant,
+    learn_gives_policy_lines_for_calls_no_cap_grants,
+    a_command_is_required,
+    a_command_that_cannot_start_exits_127,
+    policy_errors_exit_1_and_nothing_runs,
+    help_documents_the_exit_codes,
+    a_sigterm_reaches_the_command,
+];
+
+fn assert_code(r: &Run, code: i32, what: &str) {
+    assert_eq!(
+        r.code,
+        Some(code),
+        "{what}: stdout {:?}, stderr {:?}",
+        r.out(),
+        r.stderr
+    );
+}
+
+fn assert_has(r: &Run, wants: &[&str]) {
+    for want in wants {
+        assert!(r.stderr.contains(want), "no {want:?} in:\n{}", r.stderr);
+    }
+}
+
+/// A path under /tmp no one else uses; not created.
+fn fresh_dir(name: &str) -> String {
+    let dir = format!("/tmp/seccomp-policy-cli-{name}-{}", std::process::id());
+    let _ = std::fs::remove_dir(&dir);
+    dir
+}
+
+/// Python making and removing `dir`, printing before and after.
+fn mkdir_script(dir: &str) -> String {
+    format!(
+        "import os; print('making', {dir:?}); os.mkdir({dir:?}); os.rmdir({dir:?}); \
+         print('made and removed', {dir:?})"
+    )
+}
+
+fn a_command_within_base_runs_and_exits_0() {
+    let r = run(&["run", SHIPPED, "--", "/bin/echo", "hello"]);
+    assert_code(&r, 0, "echo");
+    assert_eq!(r.out(), "hello\n");
+    assert_eq!(
+        r.stderr,
+        "seccomp-policy: caps none: `/bin/echo hello` exited with status 0\n"
+    );
+}
+
+fn exit_statuses_and_signals_are_passed_on() {
+    let r = run(&["run", SHIPPED, "--", "/bin/sh", "-c", "exit 7"]);
+    assert_code(&r, 7, "exit 7");
+    assert!(!r.stderr.contains("denied"), "{}", r.stderr);
+    // `kill` is in [base]: the shell ends itself with SIGTERM.
+    let r = run(&["run", SHIPPED, "--", "/bin/sh", "-c", "kill -TERM $$"]);
+    assert_code(&r, 128 + libc::SIGTERM, "SIGTERM");
+    assert_has(
+        &r,
+        &["`/bin/sh -c kill -TERM $$` killed by SIGTERM (signal 15)"],
+    );
+}
+
+/// mkdir is in no table of [base]: the process is killed before the call
+/// runs (the directory is never made), the supervisor names the call and
+/// the cap, and the exit code is the kernel kill's, 128 + SIGSYS.
+fn a_call_outside_base_is_named_with_the_cap_that_allows_it() -> Checked {
+    require::program(PYTHON)?;
+    let dir = fresh_dir("refused");
+    let script = mkdir_script(&dir);
+    let r = run(&["run", SHIPPED, "--", PYTHON, "-I", "-u", "-c", &script]);
+    assert_code(&r, 128 + libc::SIGSYS, "mkdir under [base]");
+    assert_eq!(r.out(), format!("making {dir}\n"));
+    // x86_64's python calls mkdir, other architectures' mkdirat: FILE_IO
+    // grants both.
+    assert_has(
+        &r,
+        &[
+            "seccomp-policy: denied: /usr/bin/python3",
+            "]: mkdir",
+            ": allowed by cap FILE_IO; killed its process; the call did not run\n",
+            "seccomp-policy: caps none: `/usr/bin/python3 -I -u -c ",
+            "` killed by the policy at `mkdir",
+        ],
+    );
+    assert!(!Path::new(&dir).exists(), "the call ran");
+    Ok(())
+}
+
+/// socket() gets [base]'s EPERM: named, with the caps that would allow it,
+/// and the program sees the error and exits 1 itself.
+fn an_errno_answer_is_named_and_the_command_goes_on() -> Checked {
+    require::program(PYTHON)?;
+    let script = "import socket\ntry: socket.socket()\nexcept PermissionError as e: print('refused:', e.errno); raise SystemExit(3)";
+    let r = run(&["run", SHIPPED, "--", PYTHON, "-I", "-c", script]);
+    assert_code(&r, 3, "socket under [base]");
+    assert_eq!(r.out(), "refused: 1\n");
+    assert_has(
+        &r,
+        &[
+            "]: socket(2, ",
+            ": allowed by caps SSRF, HEADER_INJECTION or OPEN_REDIRECT; failed with EPERM (1) \
+             without running\n",
+            "exited with status 3\n",
+        ],
+    );
+    Ok(())
+}
+
+fn the_cap_that_allows_the_call_lets_the_command_finish() -> Checked {
+    require::program(PYTHON)?;
+    let dir = fresh_dir("granted");
+    let script = mkdir_script(&dir);
+    let r = run(&[
+        "run", SHIPPED, "--cap", "FILE_IO", "--", PYTHON, "-I", "-u", "-c", &script,
+    ]);
+    assert_code(&r, 0, "mkdir with FILE_IO");
+    assert_eq!(r.out(), format!("making {dir}\nmade and removed {dir}\n"));
+    assert!(!r.stderr.contains("denied"), "{}", r.stderr);
+    assert_has(&r, &["seccomp-policy: caps FILE_IO: `/usr/bin/python3 "]);
+    Ok(())
+}
+
+/// The shell needs CODE_EXEC to start mkdir, and mkdir needs FILE_IO; the
+/// two given either way, or one of them, in either order.
+fn caps_are_given_repeated_or_split_at_commas() {
+    let dir = fresh_dir("caps");
+    let script = format!("mkdir {dir} && rmdir {dir} && echo made and removed");
+    for caps in [
+        &["--cap", "CODE_EXEC,FILE_IO"][..],
+        &["--cap=FILE_IO,CODE_EXEC"][..],
+        &["--cap", "CODE_EXEC", "--cap", "FILE_IO"][..],
+    ] {
+        let mut args = vec!["run", SHIPPED];
+        args.extend_from_slice(caps);
+        args.extend_from_slice(&["--", "/bin/sh", "-c", &script]);
+        let r = run(&args);
+        assert_code(&r, 0, &format!("{caps:?}"));
+        assert_eq!(r.out(), "made and removed\n", "{caps:?}");
+        assert_has(
+            &r,
+            &["seccomp-policy: caps FILE_IO|CODE_EXEC: `/bin/sh -c mkdir "],
+        );
+        assert!(!r.stderr.contains("denied"), "{}", r.stderr);
+    }
+    // CODE_EXEC alone: mkdir, a grandchild, is killed and named; the shell
+    // goes on and reports it (128 + SIGKILL).
+    let r = run(&[
+        "run",
+        SHIPPED,
+        "--cap",
+        "CODE_EXEC",
+        "--",
+        "/bin/sh",
+        "-c",
+        &script,
+    ]);
+    assert_code(&r, 128 + libc::SIGKILL, "CODE_EXEC alone");
+    assert_has(
+        &r,
+        &[
+            "seccomp-policy: denied: /usr/bin/mkdir [pid ",
+            ": allowed by cap FILE_IO; killed its process",
+        ],
+    );
+    assert!(!Path::new(&dir).exists());
+}
+
+fn an_unknown_cap_is_a_usage_error_naming_the_files_caps() {
+    for caps in ["NETWORK", "FILE_IO,NETWORK"] {
+        let r = run(&["run", SHIPPED, "--cap", caps, "--", "/bin/echo", "ran"]);
+        assert_code(&r, 2, caps);
+        assert!(
+            r.stderr.starts_with(
+                "error: unknown capability `NETWORK` (known: SQL_QUERY, FILE_IO, SSRF, \
+                 CODE_EXEC, HTML_ESCAPE, DESERIALIZE, HEADER_INJECTION, OPEN_REDIRECT)\n"
+            ),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("usage: seccomp-policy run FILE"));
+        assert!(r.stdout.is_empty(), "the command ran: {}", r.out());
+    }
+    let r = run(&[
+        "learn",
+        SHIPPED,
+        "--cap",
+        "FILEIO",
+        "--",
+        "/bin/echo",
+        "ran",
+    ]);
+    assert_code(&r, 2, "learn");
+    assert!(
+        r.stderr
+            .starts_with("error: unknown capability `FILEIO` (known: ")
+            && r.stderr.contains("; did you mean `FILE_IO`?"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Learn mode lets mkdir run (the directory is made and removed) and names
+/// it, with the cap that grants it.
+fn learn_names_what_the_command_needed_beyond_its_grant() -> Checked {
+    require::program(PYTHON)?;
+    let dir = fresh_dir("learn");
+    let script = mkdir_script(&dir);
+    let r = run(&["learn", SHIPPED, "--", PYTHON, "-I", "-u", "-c", &script]);
+    assert_code(&r, 0, "learn");
+    assert_eq!(r.out(), format!("making {dir}\nmade and removed {dir}\n"));
+    assert!(
+        r.stderr
+            .starts_with("seccomp-policy: learn mode: every call runs, nothing is enforced\n"),
+        "{}",
+        r.stderr
+    );
+    assert_has(
+        &r,
+        &[
+            "system calls beyond the grant ([base] and the spawn's execve) of policy/seccomp.toml:\n",
+            "  granted by cap FILE_IO:\n    mkdir",
+            "first: /usr/bin/python3",
+            "to allow them, grant --cap FILE_IO\n",
+        ],
+    );
+    assert!(!r.stderr.contains("denied"), "{}", r.stderr);
+    // With the cap, nothing is left to learn.
+    let r = run(&[
+        "learn", SHIPPED, "--cap", "FILE_IO", "--", PYTHON, "-I", "-c", &script,
+    ]);
+    assert_code(&r, 0, "learn with FILE_IO");
+    assert_has(&r, &["nothing beyond the grant ([base], FILE_IO and the spawn's execve) of policy/seccomp.toml\n"]);
+    Ok(())
+}
+
+/// nice's getpriority and setpriority are in no table: learn mode prints
+/// the lines to add to the policy.
+fn learn_gives_policy_lines_for_calls_no_cap_grants() {
+    let r = run(&["learn", SHIPPED, "--", "nice", "-n", "1", "/bin/true"]);
+    assert_code(&r, 0, "learn nice");
+    assert_has(
+        &r,
+        &[
+            "  in no cap:\n    getpriority ",
+            "\n    setpriority ",
+            "first: /usr/bin/nice [pid ",
+            "to allow them, paste into `allow` of [base] (or of a cap you grant) in \
+             policy/seccomp.toml:\n    \"getpriority\", \"setpriority\",\n",
+        ],
+    );
+    // Enforced, the first of them kills nice.
+    let r = run(&["run", SHIPPED, "--", "nice", "-n", "1", "/bin/true"]);
+    assert_code(&r, 128 + libc::SIGSYS, "run nice");
+    assert_has(
+        &r,
+        &["]: getpriority(", ": no cap allows it; killed its process"],
+    );
+}
+
+fn a_command_is_required() {
+    for (args, want) in [
+        (
+            &["run", SHIPPED][..],
+            "error: `run` needs a command after `--`",
+        ),
+        (
+            &["run", SHIPPED, "--cap", "SSRF", "--"][..],
+            "error: `run` needs a command after `--`",
+        ),
+        (
+            &["learn", SHIPPED][..],
+            "error: `learn` needs a command after `--`",
+        ),
+        (&["run"][..], "error: no policy file given"),
+        (
+            &["run", SHIPPED, "/bin/echo", "hi"][..],
+            "error: unexpected `/bin/echo`: put the command after `--`, as in `-- /bin/echo ...`",
+        ),
+        (
+            &["run", SHIPPED, "--arch", "x86_64", "--", "true"][..],
+            "error: `run` does not take `--arch`",
+        ),
+    ] {
+        let r = run(args);
+        assert_code(&r, 2, &format!("{args:?}"));
+        assert!(r.stderr.starts_with(want), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("\n\nusage: seccomp-policy "),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stdout.is_empty());
+    }
+}
+
+fn a_command_that_cannot_start_exits_127() {
+    let missing = "/nonexistent/seccomp-policy-test";
+    let r = run(&["run", SHIPPED, "--", missing, "arg"]);
+    assert_code(&r, 127, "missing");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "seccomp-policy: cannot run `{missing} arg`: No such file or directory (os error 2)\n"
+        )
+    );
+    // A directory is not executable.
+    let r = run(&["learn", SHIPPED, "--", "/tmp"]);
+    assert_code(&r, 127, "directory");
+    assert_has(
+        &r,
+        &["seccomp-policy: cannot run `/tmp`: Permission denied"],
+    );
+}
+
+fn policy_errors_exit_1_and_nothing_runs() {
+    let r = run(&[
+        "run",
+        "tests/ui/policies/unknown_syscall.toml",
+        "--",
+        "/bin/echo",
+        "ran",
+    ]);
+    assert_code(&r, 1, "policy errors");
+    assert!(r.stdout.is_empty(), "the command ran: {}", r.out());
+    assert!(
+        r.stderr.starts_with("error: unknown syscall"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["learn", "no/such/policy.toml", "--", "/bin/echo", "ran"]);
+    assert_code(&r, 1, "no file");
+    assert!(r.stdout.is_empty());
+}
+
+fn help_documents_the_exit_codes() {
+    for sub in ["run", "learn"] {
+        let r = run(&[sub, "--help"]);
+        assert_code(&r, 0, sub);
+        let text = r.out();
+        assert!(
+            text.starts_with(&format!(
+                "usage: seccomp-policy {sub} FILE [--cap NAME]... -- COMMAND [ARG]...\n"
+            )),
+            "{text}"
+        );
+        for want in ["128 + N", "127", "`--cap A --cap B` or `--cap A,B`"] {
+            if sub == "learn" && want.starts_with("`--cap") {
+                continue;
+            }
+            assert!(text.contains(want), "{sub}: no {want:?} in {text}");
+        }
+    }
+    let r = run(&[
+        "run",
+        SHIPPED,
+        "--cap",
+        "SSRF",
+        "--help",
+        "--",
+        "/bin/false",
+    ]);
+    assert_code(&r, 0, "run --help before --");
+    assert!(r.out().starts_with("usage: seccomp-policy run "));
+    // After `--`, `--help` is the command's.
+    let r = run(&["run", SHIPPED, "--", "/bin/echo", "said", "--help"]);
+    assert_code(&r, 0, "echo said --help");
+    assert_eq!(r.out(), "said --help\n");
+    let r = run(&["--help"]);
+    assert!(r.out().contains("  run       ") && r.out().contains("  learn     "));
+    assert!(r.out().contains("128 + N"), "{}", r.out());
+}
+
+/// SIGTERM to `seccomp-policy run` reaches the command (Python, which keeps
+/// the signal mask it is given), which ends with it; the tool exits
+/// 128 + SIGTERM.
+fn a_sigterm_reaches_the_command() -> Checked {
+    require::program(PYTHON)?;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seccomp-policy"))
+        .args([
+            "run",
+            SHIPPED,
+            "--",
+            PYTHON,
+            "-I",
+            "-c",
+            "import time; print('started', flush=True); time.sleep(60)",
+        ])
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "started\n");
+    // SAFETY: signals the process we spawned, not yet reaped.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the command did not end on SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(128 + libc::SIGTERM), "{err}");
+    assert!(err.contains("killed by SIGTERM (signal 15)"), "{err}");
+    Ok(())
+}

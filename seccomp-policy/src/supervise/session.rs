@@ -1,0 +1,476 @@
+//! One supervised command run to its end as a foreground job, the way a
+//! command-line sandbox runs it.
+//!
+//! [`run`] starts a command under a [`Supervisor`] in a session of its own
+//! (`setsid`: one process group for its whole tree, no controlling
+//! terminal), killed with `SIGKILL` if the thread that started it ends
+//! (`PR_SET_PDEATHSIG`), and waits for it. When the command ends, whatever
+//! it left running in its process group is killed before the command is
+//! reaped (so the group's id cannot have been reused), and the supervisor
+//! is finished: [`Done`] holds the wait status and the [`Report`].
+//!
+//! [`forward_signals`] passes SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to
+//! this process on to the running command's process group (a second one
+//! kills the group). A `SIGKILL` of this process cannot be passed on: the
+//! kernel then kills the command itself, but processes it started keep
+//! running, no longer supervised (only a pid namespace or a cgroup would end
+//! them too).
+//!
+//! [`run_and_report`] does both for a command-line tool, and writes what
+//! happens to stderr, each line starting with the tool's prefix:
+//!
+//! ```text
+//! sandbox: denied: /usr/bin/python3.11 [pid 2989]: socket(2, 0x80001, 0, 0x7fc6ae307a68, 0, 0) on x86_64: allowed by caps SSRF, HEADER_INJECTION or OPEN_REDIRECT; failed with EPERM (1) without running
+//! sandbox: caps none: `/usr/bin/python3 -I -c import socket; socket.socket()` exited with status 1
+//! ```
+//!
+//! It returns the exit code such a tool passes on: the command's status,
+//! 128 + N when signal N ended it, 159 (128 + `SIGSYS`, as for the kernel's
+//! kill) when the policy killed it, and [`CANNOT_RUN`] (127) when it could
+//! not be run.
+//!
+//! ```no_run
+//! use std::process::{Command, ExitCode};
+//! use seccomp_policy::supervise::{session, Supervisor};
+//!
+//! seccomp_policy::seccomp_policy!("../policy/seccomp.toml");
+//!
+//! fn main() -> ExitCode {
+//!     let mut cmd = Command::new("/bin/sh");
+//!     cmd.args(["-c", "ls / | wc -l"]);
+//!     let supervisor = Supervisor::new(&POLICY, Cap::CODE_EXEC.bits(), syscall_name);
+//!     ExitCode::from(session::run_and_report(supervisor, cmd, "sandbox"))
+//! }
+//! ```
+
+use core::fmt;
+use std::io::{self, Write as _};
+use std::os::unix::process::CommandExt as _;
+use std::process::{Command, ExitStatus};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::OnceLock;
+
+use crate::install::Errno;
+use crate::notify::NotifyError;
+
+use super::{Answer, Ending, Mode, Report, SuperviseError, Supervisor};
+
+/// The exit code of [`run_and_report`] when the command could not be run:
+/// the shell's for a command that cannot be executed or found.
+pub const CANNOT_RUN: u8 = 127;
+
+/// The signals passed on to the command's process group.
+const FORWARDED: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+/// The process group of the running command (its pid: it leads its own
+/// session), or 0 when none runs.
+static PAYLOAD_GROUP: AtomicI32 = AtomicI32::new(0);
+
+/// What the one call of [`forward_signals`] that did the work did.
+static FORWARDING: OnceLock<Forwarding> = OnceLock::new();
+
+/// The signal forwarding of this process, once set up.
+struct Forwarding {
+    /// The step that failed and its errno, if one did.
+    failed: Option<(&'static str, Errno)>,
+    /// The forwarded signals it blocked (those that were not blocked
+    /// before): [`run`] unblocks them again in the command.
+    blocked: libc::sigset_t,
+}
+
+/// Passes SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to this process on to
+/// the process group of the command [`run`] is running; a second signal
+/// while the same command runs kills its group with `SIGKILL`. With no
+/// command running, the process exits with 128 + the signal's number.
+///
+/// Call it at the start of `main`, before any other thread is started: it
+/// blocks those signals in the calling thread, which threads started later
+/// inherit, and takes them in a thread of its own (`sigwait`). A thread
+/// started earlier keeps them unblocked, and a signal delivered to it ends
+/// the process. [`run`] unblocks them again in the command before it starts
+/// (the standard library passes the caller's signal mask on to it), so the
+/// command gets them as if it had been started without forwarding.
+///
+/// Only the first call does anything; later ones return its result. If
+/// [`run`] runs several commands at once (from several threads), signals go
+/// to the one started last.
+///
+/// # Errors
+///
+/// [`SessionError::Signals`]: the signal mask could not be set or the
+/// thread could not be started; the signals are then left as they were.
+pub fn forward_signals() -> Result<(), SessionError> {
+    match FORWARDING.get_or_init(start_forwarding).failed {
+        None => Ok(()),
+        Some((what, errno)) => Err(SessionError::Signals { what, errno }),
+    }
+}
+
+/// An empty signal set.
+fn empty_sigset() -> libc::sigset_t {
+    // SAFETY: sigemptyset initialises the set; plain data before that.
+    unsafe {
+        let mut set: libc::sigset_t = core::mem::zeroed();
+        libc::sigemptyset(&raw mut set);
+        set
+    }
+}
+
+/// Blocks the signals and starts the thread that takes them.
+fn start_forwarding() -> Forwarding {
+    let failed = |what, errno| Forwarding {
+        failed: Some((what, errno)),
+        blocked: empty_sigset(),
+    };
+    let mut set = empty_sigset();
+    for sig in FORWARDED {
+        // SAFETY: `set` is an initialised sigset; `sig` a valid signal.
+        unsafe { libc::sigaddset(&raw mut set, sig) };
+    }
+    let mut old = empty_sigset();
+    // SAFETY: `set` and `old` are live sigsets; this thread's mask only.
+    let r = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, &raw mut old) };
+    if r != 0 {
+        return failed("pthread_sigmask", Errno(r));
+    }
+    let mut blocked = empty_sigset();
+    for sig in FORWARDED {
+        // SAFETY: both are initialised sigsets; `sig` a valid signal.
+        unsafe {
+            if libc::sigismember(&raw const old, sig) == 0 {
+                libc::sigaddset(&raw mut blocked, sig);
+            }
+        }
+    }
+    let spawned = std::thread::Builder::new()
+        .name("signal-forwarder".into())
+        .spawn(move || forward(&set));
+    if let Err(e) = spawned {
+        // SAFETY: restores the mask saved above.
+        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &raw const old, core::ptr::null_mut()) };
+        return failed(
+            "starting the signal thread",
+            Errno(e.raw_os_error().unwrap_or(libc::EAGAIN)),
+        );
+    }
+    Forwarding {
+        failed: None,
+        blocked,
+    }
+}
+
+/// The forwarding thread: takes the blocked signals one by one.
+fn forward(set: &libc::sigset_t) {
+    let mut forwarded_to = 0;
+    loop {
+        let mut sig = 0;
+        // SAFETY: waits for one of the signals of `set`, blocked in every
+        // thread started after it was.
+        if unsafe { libc::sigwait(set, &raw mut sig) } != 0 {
+            continue;
+        }
+        let group = PAYLOAD_GROUP.load(Ordering::SeqCst);
+        if group == 0 {
+            std::process::exit(128 + sig);
+        }
+        let send = if forwarded_to == group {
+            libc::SIGKILL
+        } else {
+            sig
+        };
+        forwarded_to = group;
+        // SAFETY: signals the command's process group, whose id cannot be
+        // reused while the command is unreaped (see `run`).
+        unsafe { libc::kill(-group, send) };
+    }
+}
+
+/// How a command [`run`] ran ended, and what its supervisor saw.
+#[derive(Debug)]
+pub struct Done {
+    /// The command's pid (and process group).
+    pub pid: u32,
+    /// Its wait status.
+    pub status: ExitStatus,
+    /// The supervisor's report.
+    pub report: Report,
+}
+
+impl Done {
+    /// How the command ended, with the policy's kills told apart (see
+    /// [`Report::ending`]).
+    pub fn ending(&self) -> Ending<'_> {
+        self.report.ending(self.pid, self.status)
+    }
+
+    /// The exit code a sandbox passes on: the command's status, 128 + N
+    /// for signal N, 159 when the policy killed it (see [`Ending::exit_code`]).
+    pub fn exit_code(&self) -> u8 {
+        self.ending().exit_code()
+    }
+
+    /// Whether the policy killed the command itself (not only a process it
+    /// started).
+    pub fn killed_by_policy(&self) -> bool {
+        matches!(self.ending(), Ending::KilledByPolicy(_))
+    }
+
+    /// Why supervision stopped before the command ended, if it did (see
+    /// [`Report::error`]).
+    pub fn stopped_early(&self) -> Option<StoppedEarly<'_>> {
+        self.report.error.as_ref().map(StoppedEarly)
+    }
+}
+
+/// Supervision stopped before the command ended: from then on its calls
+/// outside the policy failed with `ENOSYS` instead of being named. Prints
+/// as one sentence.
+#[derive(Clone, Copy, Debug)]
+pub struct StoppedEarly<'a>(pub &'a NotifyError);
+
+impl fmt::Display for StoppedEarly<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "supervision stopped early ({}); later calls outside the policy failed with ENOSYS \
+             instead of being named",
+            self.0
+        )
+    }
+}
+
+/// Why a command could not be run to its end.
+#[derive(Debug)]
+pub enum SessionError {
+    /// Signal forwarding could not be set up (`what` names the step).
+    Signals {
+        /// The operation.
+        what: &'static str,
+        /// Its errno.
+        errno: Errno,
+    },
+    /// The supervisor could not start, or its thread failed.
+    Supervise(SuperviseError),
+    /// The command could not be started (`fork`, the filter's attachment in
+    /// the child, or `execve` failed: not found, not executable, ...).
+    Spawn(Errno),
+    /// Waiting for the command failed; it was killed with its group.
+    Wait(Errno),
+}
+
+impl SessionError {
+    /// The errno this error carries or stands for.
+    pub fn errno(&self) -> Errno {
+        match self {
+            SessionError::Signals { errno, .. }
+            | SessionError::Spawn(errno)
+            | SessionError::Wait(errno) => *errno,
+            SessionError::Supervise(e) => e.errno(),
+        }
+    }
+}
+
+impl fmt::Display for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SessionError::Signals { what, errno } => {
+                write!(f, "forwarding signals: {what} failed: {errno}")
+            }
+            SessionError::Supervise(e) => write!(f, "{e}"),
+            SessionError::Spawn(errno) => write!(f, "{}", io::Error::from_raw_os_error(errno.0)),
+            SessionError::Wait(errno) => write!(f, "waiting for the command failed: {errno}"),
+        }
+    }
+}
+
+impl std::error::Error for SessionError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SessionError::Supervise(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<SessionError> for io::Error {
+    fn from(e: SessionError) -> io::Error {
+        io::Error::from_raw_os_error(e.errno().0)
+    }
+}
+
+/// The errno of an I/O error from the standard library, `EIO` for one
+/// that did not come from a system call (an argument with a NUL byte).
+fn errno_of(e: &io::Error) -> Errno {
+    Errno(e.raw_os_error().unwrap_or(match e.kind() {
+        io::ErrorKind::InvalidInput => libc::EINVAL,
+        _ => libc::EIO,
+    }))
+}
+
+/// Runs `command` under `supervisor` to its end: in a session of its own,
+/// killed if the calling thread ends first, with signals forwarded to its
+/// group if [`forward_signals`] was called. When it ends, whatever is left
+/// in its process group is killed, then it is reaped and the supervisor
+/// finished.
+///
+/// The supervisor is set to [`new_session`](Supervisor::new_session) and
+/// [`kill_with_parent`](Supervisor::kill_with_parent); the rest (mode,
+/// [`on_denial`](Supervisor::on_denial), ...) is as given, and so is
+/// `command` (arguments, environment, standard streams), to which a
+/// `pre_exec` hook is added: it unblocks the signals [`forward_signals`]
+/// blocked, with one system call and no allocation.
+///
+/// # Errors
+///
+/// [`SessionError`]: the supervisor could not start or failed
+/// ([`Supervise`](SessionError::Supervise)), the command could not be
+/// started ([`Spawn`](SessionError::Spawn)), or waiting for it failed
+/// ([`Wait`](SessionError::Wait); its group is killed first).
+pub fn run(supervisor: Supervisor, mut command: Command) -> Result<Done, SessionError> {
+    // The signals forwarding blocked in this process would stay blocked in
+    // the command (the standard library passes the mask on), and the ones
+    // passed on to its group would never reach it: unblock them in the
+    // child, before the supervisor's hook attaches the filter.
+    let unblock = FORWARDING.get().map_or_else(empty_sigset, |f| f.blocked);
+    let hook = move || -> io::Result<()> {
+        // Async-signal-safe, and allocates nothing: one system call.
+        // SAFETY: `unblock` is an initialised sigset owned by the closure.
+        let r = unsafe {
+            libc::pthread_sigmask(libc::SIG_UNBLOCK, &raw const unblock, core::ptr::null_mut())
+        };
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::from_raw_os_error(r))
+        }
+    };
+    // SAFETY: the hook allocates nothing, takes no lock and cannot panic,
+    // as required between fork and exec.
+    unsafe { command.pre_exec(hook) };
+    let supervision = supervisor
+        .new_session(true)
+        .kill_with_parent(true)
+        .attach(&mut command)
+        .map_err(SessionError::Supervise)?;
+    let mut child = command
+        .spawn()
+        .map_err(|e| SessionError::Spawn(errno_of(&e)))?;
+    let pid = child.id();
+    let group = pid as libc::pid_t;
+    PAYLOAD_GROUP.store(group, Ordering::SeqCst);
+    // Wait without reaping: while the command is a zombie, its pid, and so
+    // its group's id, cannot be reused; then kill what it left in its group.
+    let waited = wait_without_reaping(group);
+    // SAFETY: signals the group of our unreaped child (see above).
+    unsafe { libc::kill(-group, libc::SIGKILL) };
+    // Another thread's command may have taken the slot meanwhile.
+    let _ = PAYLOAD_GROUP.compare_exchange(group, 0, Ordering::SeqCst, Ordering::SeqCst);
+    let status = child.wait().map_err(|e| SessionError::Wait(errno_of(&e)))?;
+    waited?;
+    let report = supervision.finish().map_err(SessionError::Supervise)?;
+    Ok(Done {
+        pid,
+        status,
+        report,
+    })
+}
+
+/// Waits until child `pid` has ended, leaving it unreaped (`WNOWAIT`).
+fn wait_without_reaping(pid: libc::pid_t) -> Result<(), SessionError> {
+    loop {
+        // SAFETY: plain data, filled by waitid.
+        let mut info: libc::siginfo_t = unsafe { core::mem::zeroed() };
+        // SAFETY: waits for our own child; `info` is a live siginfo_t.
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &raw mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if r == 0 {
+            return Ok(());
+        }
+        let errno = Errno::last();
+        if errno.0 != libc::EINTR {
+            return Err(SessionError::Wait(errno));
+        }
+    }
+}
+
+/// Writes `text` to stderr in one `write`, so lines the command writes to
+/// the same stderr do not land inside it.
+fn say(text: &str) {
+    let _ = io::stderr().write_all(text.as_bytes());
+}
+
+/// Runs `command` under `supervisor` as a command-line sandbox does, and
+/// returns the exit code to pass on (see the [module docs](self)).
+///
+/// Calls [`forward_signals`] (call it yourself at the start of `main` if
+/// the process starts threads before this), then [`run`]. On stderr, each
+/// line starting with `prefix` and `": "`:
+///
+/// - in [`Mode::Learn`], first `learn mode: every call runs, nothing is
+///   enforced`;
+/// - each call refused, as it is answered: `denied: ` and the [`Denial`](super::Denial)
+///   (it replaces an [`on_denial`](Supervisor::on_denial) callback set
+///   before);
+/// - at the end `caps CAPS: `COMMAND` ENDING` (caps as `A|B`, or `none`);
+///   in learn mode then the [`Learned`](super::Learned) summary;
+/// - `cannot run `COMMAND`: ERROR` instead, with [`CANNOT_RUN`], when the
+///   command could not be run to its end.
+pub fn run_and_report(supervisor: Supervisor, command: Command, prefix: &str) -> u8 {
+    let shown = command_line(&command);
+    let cannot_run = |e: &SessionError| {
+        say(&format!("{prefix}: cannot run `{shown}`: {e}\n"));
+        CANNOT_RUN
+    };
+    if let Err(e) = forward_signals() {
+        return cannot_run(&e);
+    }
+    let mode = supervisor.mode;
+    if mode == Mode::Learn {
+        say(&format!(
+            "{prefix}: learn mode: every call runs, nothing is enforced\n"
+        ));
+    }
+    let denial_prefix = format!("{prefix}: denied: ");
+    let supervisor = supervisor.on_denial(move |d| {
+        if d.answer != Answer::Continued {
+            say(&format!("{denial_prefix}{d}\n"));
+        }
+    });
+    let done = match run(supervisor, command) {
+        Ok(done) => done,
+        Err(e) => return cannot_run(&e),
+    };
+    if let Some(note) = done.stopped_early() {
+        say(&format!("{prefix}: {note}\n"));
+    }
+    let caps = if done.report.granted.is_empty() {
+        "none".to_owned()
+    } else {
+        done.report.granted.join("|")
+    };
+    say(&format!(
+        "{prefix}: caps {caps}: `{shown}` {}\n",
+        done.ending()
+    ));
+    if mode == Mode::Learn {
+        say(&format!("{prefix}: {}", done.report.learned()));
+    }
+    done.exit_code()
+}
+
+/// The program and its arguments joined by spaces, as they were given
+/// (lossily where they are not UTF-8).
+fn command_line(command: &Command) -> String {
+    let mut line = command.get_program().to_string_lossy().into_owned();
+    for arg in command.get_args() {
+        line.push(' ');
+        line.push_str(&arg.to_string_lossy());
+    }
+    line
+}
