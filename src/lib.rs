@@ -14,9 +14,11 @@
 // repeat that.
 #![allow(clippy::missing_panics_doc, clippy::missing_errors_doc)]
 
+pub mod alloc_count;
 pub mod cross_kernel;
 pub mod harness;
 pub mod libseccomp;
+pub mod path_cost;
 
 /// The README's Rust examples, compiled and run as doc tests so they stay true.
 #[cfg(doctest)]
@@ -30,6 +32,7 @@ use seccomp_policy::bpf::{
     SockFilter, BPF_ABS, BPF_JEQ, BPF_JGE, BPF_JMP, BPF_K, BPF_LD, BPF_RET, BPF_W,
     SECCOMP_DATA_ARCH, SECCOMP_DATA_NR, SECCOMP_RET_KILL_PROCESS,
 };
+use seccomp_policy::rule::{CmpOp, Rule, When};
 use seccomp_policy::spawn::Outcome;
 use seccomp_policy::{Arch, Program};
 
@@ -237,6 +240,35 @@ pub fn to_program<const N: usize>(insns: &[SockFilter]) -> Program<N> {
 pub fn gettid() -> libc::pid_t {
     // SAFETY: no arguments.
     unsafe { libc::syscall(libc::SYS_gettid) as libc::pid_t }
+}
+
+/// Argument values that probe `rules`' conditions: 0, `u64::MAX` and every
+/// constant the conditions compare with (and each mask, and mask | value),
+/// each exactly, one above, one below and inverted, each of those with the
+/// high 32 bits as they are, cleared and set. Sorted, unique. The tests and
+/// benchmarks fill all six arguments with one value at a time.
+pub fn argument_samples<'a, 'r: 'a>(rules: impl IntoIterator<Item = &'a Rule<'r>>) -> Vec<u64> {
+    let mut constants: std::collections::BTreeSet<u64> = [0u64, u64::MAX].into();
+    for rule in rules {
+        if let When::AnyOf(alts) = rule.when {
+            for c in alts.iter().flat_map(|a| a.iter()) {
+                constants.insert(c.value);
+                if let CmpOp::MaskedEq(m) | CmpOp::MaskedNe(m) = c.op {
+                    constants.insert(m);
+                    constants.insert(m | c.value);
+                }
+            }
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    for c in constants {
+        for v in [c, c.wrapping_add(1), c.wrapping_sub(1), !c] {
+            out.insert(v);
+            out.insert(v & 0xffff_ffff);
+            out.insert(v | 0xffff_ffff_0000_0000);
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// SplitMix64: a small deterministic generator, so random cases reproduce.

@@ -552,7 +552,13 @@ impl Filter {
         name: &str,
         cmps: &[ScmpArgCmp],
     ) -> Result<(), c_int> {
-        let nr = resolve_name(native_token(), name);
+        self.rule_args(action, resolve_name(native_token(), name), cmps)
+    }
+
+    /// `seccomp_rule_add_exact_array(ctx, action, nr, ...)` with `nr` a
+    /// number (or pseudo-number) of the native architecture, as a C caller
+    /// writes `SCMP_SYS(name)`: the negative errno on failure.
+    pub fn rule_args(&mut self, action: u32, nr: c_int, cmps: &[ScmpArgCmp]) -> Result<(), c_int> {
         // SAFETY: a live context and a live array of `cmps.len()` comparisons.
         let rc = unsafe {
             seccomp_rule_add_exact_array(self.ctx, action, nr, cmps.len() as c_uint, cmps.as_ptr())
@@ -567,7 +573,7 @@ impl Filter {
 
 // OCI seccomp profiles, loaded the way runc loads them
 // (libcontainer/seccomp/seccomp_linux.go: `InitSeccomp` and `matchCall`).
-// Self-contained: its own declarations, used only by the OCI round trip.
+// The names of actions and operators serve `policy_rules` below too.
 
 /// One argument condition of an OCI profile entry (`LinuxSeccompArg`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -693,5 +699,75 @@ impl Filter {
             }
         }
         load
+    }
+}
+
+/// One libseccomp rule: `seccomp_rule_add_exact_array(ctx, action, nr,
+/// cmps)`, the call given by its native number as a C caller gives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyRule {
+    /// The syscall's name.
+    pub name: &'static str,
+    /// Its number (or pseudo-number) on the native architecture.
+    pub nr: c_int,
+    /// libseccomp's action value.
+    pub action: u32,
+    /// The comparisons, all of which must hold.
+    pub cmps: Vec<ScmpArgCmp>,
+}
+
+/// The rules that make libseccomp decide every call as the policy does on
+/// one architecture for one cap set: the export's entries
+/// (`seccomp_policy_compiler::oci::arch_entries`), which write each
+/// syscall's verdict as disjoint regions of argument values, one per action,
+/// with 32-bit comparisons as masked compares of the low word. (The policy's
+/// rules taken one by one would not do: libseccomp lets an unconditional
+/// rule replace a syscall's conditional ones, and compares all 64 bits of
+/// an `int`.) Panics on an action or operator [`oci_action`] does not know.
+pub fn policy_rules(entries: &seccomp_policy_compiler::oci::ArchEntries) -> Vec<PolicyRule> {
+    let native = native_token();
+    let mut out = Vec::new();
+    for (&name, list) in &entries.syscalls {
+        let nr = resolve_name(native, name);
+        for e in list {
+            let action = oci_action(e.action.0, e.action.1.map(u32::from))
+                .unwrap_or_else(|| panic!("unknown action {:?}", e.action));
+            let cmps = e
+                .args
+                .iter()
+                .map(|c| ScmpArgCmp {
+                    arg: u32::from(c.index),
+                    op: oci_op(c.op).unwrap_or_else(|| panic!("unknown operator {}", c.op)),
+                    datum_a: c.value,
+                    datum_b: c.value_two,
+                })
+                .collect();
+            out.push(PolicyRule {
+                name,
+                nr,
+                action,
+                cmps,
+            });
+        }
+    }
+    out
+}
+
+impl Filter {
+    /// A filter for `token` with `rules`, answering every other call (and
+    /// every call of another architecture) with `default`, built with
+    /// libseccomp's default optimization or, when `tree`, its binary tree
+    /// (`SCMP_FLTATR_CTL_OPTIMIZE` = 2). Panics if a rule is refused.
+    pub fn with_rules(token: u32, default: u32, rules: &[PolicyRule], tree: bool) -> Filter {
+        let mut f = Filter::new(default, token);
+        f.attr(SCMP_FLTATR_ACT_BADARCH, default);
+        if tree {
+            f.attr(SCMP_FLTATR_CTL_OPTIMIZE, 2);
+        }
+        for r in rules {
+            f.rule_args(r.action, r.nr, &r.cmps)
+                .unwrap_or_else(|e| panic!("libseccomp refused {r:?}: {e}"));
+        }
+        f
     }
 }

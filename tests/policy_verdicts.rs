@@ -29,7 +29,7 @@ use std::collections::BTreeSet;
 
 use libseccomp::{arch_numbers, arch_token, resolve_names, sweep, version, PolicyFile};
 use seccomp_policy::bpf::{SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS};
-use seccomp_policy::rule::{Action, CmpOp, RuleSet, When};
+use seccomp_policy::rule::{Action, RuleSet};
 use seccomp_policy::sim::{check, run, SeccompData};
 use seccomp_policy::Arch;
 
@@ -93,29 +93,11 @@ fn reference(arch: Arch, file: &PolicyFile) -> (Vec<BTreeSet<u32>>, BTreeSet<u32
 /// set and clear; each fills all six arguments.
 fn argument_samples(arch: Arch) -> Vec<u64> {
     let ap = POLICY.arch(arch).unwrap();
-    let mut constants: BTreeSet<u64> = [0u64, u64::MAX].into();
-    for set in std::iter::once(&ap.base).chain(ap.caps) {
-        for rule in set.rules {
-            if let When::AnyOf(alts) = rule.when {
-                for c in alts.iter().flat_map(|a| a.iter()) {
-                    constants.insert(c.value);
-                    if let CmpOp::MaskedEq(m) | CmpOp::MaskedNe(m) = c.op {
-                        constants.insert(m);
-                        constants.insert(m | c.value);
-                    }
-                }
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    for c in constants {
-        for v in [c, c.wrapping_add(1), c.wrapping_sub(1), !c] {
-            out.insert(v);
-            out.insert(v & 0xffff_ffff);
-            out.insert(v | 0xffff_ffff_0000_0000);
-        }
-    }
-    out.into_iter().collect()
+    seccomp_policy_suite::argument_samples(
+        std::iter::once(&ap.base)
+            .chain(ap.caps)
+            .flat_map(|set| set.rules),
+    )
 }
 
 #[test]

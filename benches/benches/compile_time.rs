@@ -7,7 +7,10 @@
 //! - `none`: no invocation;
 //! - `shipped`: `seccomp_policy!("policy/seccomp.toml")` and a use of
 //!   all nine `BaseProgram` consts and `POLICY` (so the const programs are evaluated);
-//! - `large`: the same with `benches/policies/large.toml`.
+//! - `large`: the same with `benches/policies/large.toml`;
+//! - `macro optimized`: `shipped` with the macro and its dependencies built
+//!   with `opt-level = 3` (`[profile.dev.build-override]`), as a crate can
+//!   ask for; cargo builds proc macros unoptimized by default.
 //!
 //! Expansion time is the difference of the median wall time of `cargo
 //! build` (dev profile, dependencies already built) between a variant and
@@ -18,7 +21,9 @@
 //! a release binary.
 //!
 //! Set `COMPILE_TIME_REPS` to change the number of timed builds per variant
-//! (default 10).
+//! (default 10; as many `-Z time-passes` runs, and one clean build per
+//! four, at least one). `COMPILE_TIME_REPS=1` is a quick check that every
+//! part still runs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -35,13 +40,18 @@ fn with_policy(file: &str, body: &str) -> String {
     format!("seccomp_policy::seccomp_policy!(\"{file}\");\n\nfn main() {{\n{body}}}\n")
 }
 
-const USE_STATICS: &str = "    let p = std::hint::black_box([
-        &BaseProgram::X86_64, &BaseProgram::X86, &BaseProgram::AARCH64,
-        &BaseProgram::ARM, &BaseProgram::RISCV64, &BaseProgram::POWERPC64LE,
-        &BaseProgram::S390X, &BaseProgram::LOONGARCH64, &BaseProgram::MIPS64EL,
-    ]);
-    println!(\"{} {}\", p[0].len(), POLICY.arches.len());
-";
+/// A `main` body using every `BaseProgram` const (one per architecture, named
+/// as the macro names them: `Arch::name` in upper case) and `POLICY`.
+fn use_statics() -> String {
+    let consts: Vec<String> = seccomp_policy::Arch::ALL
+        .iter()
+        .map(|a| format!("&BaseProgram::{}", a.name().to_uppercase()))
+        .collect();
+    format!(
+        "    let p = std::hint::black_box([{}]);\n    println!(\"{{}} {{}}\", p[0].len(), POLICY.arches.len());\n",
+        consts.join(", ")
+    )
+}
 
 const USE_RUNTIME_BUILD: &str = "    let bits = std::hint::black_box(Cap::ALL.bits());
     let p = program(seccomp_policy::Arch::X86_64, Cap::from_bits(bits).unwrap()).unwrap();
@@ -49,8 +59,11 @@ const USE_RUNTIME_BUILD: &str = "    let bits = std::hint::black_box(Cap::ALL.bi
 ";
 
 /// The probe variants timed for expansion.
-fn variants() -> Vec<(&'static str, String)> {
-    vec![
+/// The variants timed: a name, the probe's `main.rs`, and whether the
+/// probe builds the macro optimized (see [`Probe`]).
+fn variants() -> Vec<(&'static str, String, Probe)> {
+    let plain = |(name, main): (&'static str, String)| (name, main, Probe::Plain);
+    let mut v: Vec<_> = [
         ("none", NONE.to_string()),
         (
             "shipped, items unused",
@@ -62,14 +75,50 @@ fn variants() -> Vec<(&'static str, String)> {
         ),
         (
             "shipped, all nine `BaseProgram` consts used",
-            with_policy("policy/seccomp.toml", USE_STATICS),
+            with_policy("policy/seccomp.toml", &use_statics()),
         ),
         ("large, items unused", with_policy("policy/large.toml", "")),
         (
             "large, all nine `BaseProgram` consts used",
-            with_policy("policy/large.toml", USE_STATICS),
+            with_policy("policy/large.toml", &use_statics()),
         ),
     ]
+    .into_iter()
+    .map(plain)
+    .collect();
+    v.push((
+        "shipped, items unused, macro optimized",
+        with_policy("policy/seccomp.toml", ""),
+        Probe::OptimizedMacro,
+    ));
+    v
+}
+
+/// How the probe's manifest builds the macro.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Probe {
+    /// Cargo's defaults: like every proc macro, unoptimized in both profiles.
+    Plain,
+    /// `[profile.dev.build-override] opt-level = 3`: the macro and its
+    /// dependencies (the front end, syn, toml) optimized. A probe directory
+    /// and target of its own, so neither variant rebuilds the other's.
+    OptimizedMacro,
+}
+
+impl Probe {
+    fn dir_name(self) -> &'static str {
+        match self {
+            Probe::Plain => "probe",
+            Probe::OptimizedMacro => "probe-opt",
+        }
+    }
+
+    fn manifest_extra(self) -> &'static str {
+        match self {
+            Probe::Plain => "",
+            Probe::OptimizedMacro => "\n[profile.dev.build-override]\nopt-level = 3\n",
+        }
+    }
 }
 
 fn root() -> PathBuf {
@@ -104,16 +153,17 @@ fn run(mut c: Command) -> (f64, String) {
 }
 
 /// Writes the probe crate with `main` and returns its directory.
-fn probe(main: &str) -> PathBuf {
-    let dir = work_dir().join("probe");
+fn probe(main: &str, kind: Probe) -> PathBuf {
+    let dir = work_dir().join(kind.dir_name());
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::create_dir_all(dir.join("policy")).unwrap();
     // Debug quotes the path, which makes it a TOML string.
     #[allow(clippy::unnecessary_debug_formatting)]
     let manifest = format!(
         "[package]\nname = \"probe\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-         [workspace]\n\n[dependencies]\nseccomp-policy = {{ path = {:?} }}\n",
-        root().join("seccomp-policy")
+         [workspace]\n\n[dependencies]\nseccomp-policy = {{ path = {:?} }}\n{}",
+        root().join("seccomp-policy"),
+        kind.manifest_extra()
     );
     write_if_changed(&dir.join("Cargo.toml"), &manifest);
     for (from, to) in [
@@ -158,20 +208,20 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn expansion_wall_time(reps: usize) {
     let variants = variants();
     // Build the dependencies, and check every variant compiles.
-    for (_, main) in &variants {
-        build(&probe(main), false);
+    for (_, main, kind) in &variants {
+        build(&probe(main, *kind), false);
     }
     let mut times = vec![Vec::new(); variants.len()];
     for _ in 0..reps {
-        for (i, (_, main)) in variants.iter().enumerate() {
-            times[i].push(build(&probe(main), false));
+        for (i, (_, main, kind)) in variants.iter().enumerate() {
+            times[i].push(build(&probe(main, *kind), false));
         }
     }
     let none = median(times[0].clone());
     println!("\n### Expansion time: `cargo build` of the probe (dev profile), median of {reps}\n");
     println!("| variant | median | min | − none |");
     println!("|---|--:|--:|--:|");
-    for ((name, _), t) in variants.iter().zip(&times) {
+    for ((name, _, _), t) in variants.iter().zip(&times) {
         let min = t.iter().copied().fold(f64::INFINITY, f64::min);
         let m = median(t.clone());
         println!(
@@ -194,17 +244,17 @@ fn time_passes(reps: usize) {
         println!("\n(no nightly toolchain: `-Z time-passes` skipped)");
         return;
     }
-    let target = work_dir().join("nightly");
     println!("\n### rustc `-Z time-passes` (nightly, dev profile), median of {reps}\n");
     println!(
         "| variant | expand_crate | − none | type_check_crate (const evaluation) | − none | total | − none |"
     );
     println!("|---|--:|--:|--:|--:|--:|--:|");
     let mut base: Option<[f64; 3]> = None;
-    for (name, main) in &variants() {
+    for (name, main, kind) in &variants() {
+        let target = work_dir().join(format!("nightly-{}", kind.dir_name()));
         let mut passes = [Vec::new(), Vec::new(), Vec::new()];
         for _ in 0..reps {
-            let dir = probe(main);
+            let dir = probe(main, *kind);
             let mut c = Command::new("rustup");
             c.env_remove("CARGO_TARGET_DIR")
                 .env("CARGO_INCREMENTAL", "0")
@@ -304,11 +354,11 @@ fn binary_size() {
         ),
         (
             "all nine `BaseProgram` consts and `POLICY`",
-            with_policy("policy/seccomp.toml", USE_STATICS),
+            with_policy("policy/seccomp.toml", &use_statics()),
         ),
         (
             "all nine `BaseProgram` consts and `POLICY`, large policy",
-            with_policy("policy/large.toml", USE_STATICS),
+            with_policy("policy/large.toml", &use_statics()),
         ),
     ];
     println!("\n### Release binary size of the probe (x86_64; `size`, stripped file)\n");
@@ -316,7 +366,7 @@ fn binary_size() {
     println!("|---|--:|--:|--:|--:|");
     let mut base = None;
     for (name, main) in &variants {
-        let dir = probe(main);
+        let dir = probe(main, Probe::Plain);
         build(&dir, true);
         let bin = work_dir().join("probe/target/release/probe");
         let out = Command::new("size")
@@ -369,8 +419,8 @@ fn main() {
     }
     println!("rustc: {}", rustc_version());
     expansion_wall_time(reps);
-    time_passes(reps.div_ceil(2));
-    clean_build(3);
+    time_passes(reps);
+    clean_build(reps.div_ceil(4));
     binary_size();
 }
 

@@ -1,123 +1,174 @@
-//! Instructions executed per syscall: deterministic, so no timing harness.
+//! Instructions executed per call, and program length: deterministic, so
+//! no timing harness. Prints Markdown tables.
 //!
-//! For the shipped policy (base, and base + every cap) on x86_64 and
-//! aarch64, each generator's program is checked with `sim::check` and run
-//! through `sim::run` for every number `0..=1023` of the architecture. The
-//! verdict must be `SECCOMP_RET_ALLOW` exactly for the policy's numbers and
-//! `SECCOMP_RET_KILL_PROCESS` otherwise; the instruction counts of the
-//! allowed and of the denied numbers are summarised. Prints Markdown tables.
+//! For the shipped policy (base, and base + every cap), seccomp-policy's
+//! program is set beside libseccomp's two programs for the same rules (its
+//! default optimization and its binary tree, `SCMP_FLTATR_CTL_OPTIMIZE` =
+//! 2). libseccomp is given the policy as the OCI export writes it (each
+//! syscall's verdict as disjoint regions of argument values, 32-bit
+//! parameters compared on their low word), so all three programs decide
+//! every call alike: `path_cost::measure` checks each verdict against the
+//! policy's before counting, over every number of the architecture's sweep
+//! and, for the calls with argument conditions, every argument sample (0,
+//! `u64::MAX`, each constant of the conditions, one above, one below and
+//! inverted, each with the high 32 bits as they are, clear and set).
+//!
+//! Tables 1 and 2 are for x86_64 and aarch64; table 3 (length) for every
+//! architecture on which libseccomp can say the policy.
 
-use seccomp_policy::bpf::{SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS};
-use seccomp_policy::sim::{check, run, SeccompData};
-use seccomp_policy::{Arch, SockFilter};
-use seccomp_policy_benches::libseccomp::{self, Filter, SCMP_ACT_KILL_PROCESS};
-use seccomp_policy_benches::{numbers, program, seccompiler, Cap};
+use seccomp_policy::rule::RuleSet;
+use seccomp_policy::Arch;
+use seccomp_policy_benches::path_cost::{
+    libseccomp_programs, libseccomp_rules, measure, Cost, Summary,
+};
+use seccomp_policy_benches::{compiled, libseccomp, program, Cap, POLICY};
+use seccomp_policy_suite::argument_samples;
 
-/// Numbers examined: the kernel's action-cache bitmap covers no more.
-const NUMBERS: u32 = 1024;
+const SETS: [(&str, Cap); 2] = [("base", Cap::NONE), ("base + all caps", Cap::ALL)];
+const GENERATORS: [&str; 3] = [
+    "seccomp-policy",
+    "libseccomp (default)",
+    "libseccomp (binary tree)",
+];
 
-struct Stats {
-    len: usize,
-    allowed_mean: f64,
-    allowed_worst: usize,
-    denied_mean: f64,
-    denied_worst: usize,
-    cacheable: bool,
+/// The three programs' costs for `arch` and `caps`, or why libseccomp
+/// cannot say the policy there.
+fn costs(
+    c: &seccomp_policy_compiler::Compiled,
+    arch: Arch,
+    caps: Cap,
+) -> Result<[Cost; 3], String> {
+    let ap = POLICY.arch(arch).expect("arch compiled into the policy");
+    let rules = libseccomp_rules(c, arch, caps.bits())?;
+    let default = ap.default.to_ret();
+    let (lsc_default, lsc_tree) = libseccomp_programs(arch, default, &rules)
+        .ok_or_else(|| format!("libseccomp {} does not know {arch}", libseccomp::version()))?;
+    let ours = program(arch, caps).expect("policy program");
+    let samples = argument_samples(
+        ap.select(caps.bits(), RuleSet::EMPTY)
+            .as_slice()
+            .iter()
+            .flat_map(|s| s.rules),
+    );
+    let expected =
+        |nr: u32, args: &[u64; 6]| ap.verdict(caps.bits(), RuleSet::EMPTY, nr, args, ap.default);
+    let mut out: [Cost; 3] = Default::default();
+    for (i, prog) in [ours.as_slice(), &lsc_default, &lsc_tree]
+        .into_iter()
+        .enumerate()
+    {
+        out[i] = measure(prog, arch, &samples, |nr, args| expected(nr, args).to_ret())
+            .map_err(|e| format!("{} on {arch}: {e}", GENERATORS[i]))?;
+    }
+    Ok(out)
 }
 
-fn measure(name: &str, arch: Arch, prog: &[SockFilter], allowed: &[u32]) -> Stats {
-    if let Err(e) = check(prog) {
-        panic!(
-            "{name} on {}: the kernel would refuse it: {e:?}",
-            arch.name()
+fn cell(s: &Summary) -> String {
+    format!("{:.2} / {} / {}", s.mean, s.median, s.worst)
+}
+
+fn ratio(theirs: f64, ours: f64) -> String {
+    format!("{:.2}×", theirs / ours)
+}
+
+fn unconditional_table(arch: Arch, set: &str, costs: &[Cost; 3]) {
+    let o = &costs[0];
+    println!(
+        "#### {arch} — {set}: {} unconditional calls ({} allowed, {} refused)\n",
+        o.unconditional.count, o.allowed.count, o.refused.count
+    );
+    println!(
+        "| generator | allowed: mean / median / worst | refused: mean / median / worst | \
+         all: mean / median / worst | worst allowed ÷ ours | mean (all) ÷ ours | \
+         allowed all cacheable |"
+    );
+    println!("|---|--:|--:|--:|--:|--:|:-:|");
+    for (name, c) in GENERATORS.iter().zip(costs) {
+        println!(
+            "| {name} | {} | {} | {} | {} | {} | {} |",
+            cell(&c.allowed),
+            cell(&c.refused),
+            cell(&c.unconditional),
+            ratio(c.allowed.worst as f64, o.allowed.worst as f64),
+            ratio(c.unconditional.mean, o.unconditional.mean),
+            if c.allowed_cacheable { "yes" } else { "no" },
         );
     }
-    let (mut a_sum, mut a_n, mut a_worst) = (0usize, 0usize, 0usize);
-    let (mut d_sum, mut d_n, mut d_worst) = (0usize, 0usize, 0usize);
-    let mut cacheable = true;
-    for nr in 0..NUMBERS {
-        let r = run(prog, &SeccompData::new(nr as i32, arch.audit_arch()))
-            .unwrap_or_else(|e| panic!("{name}: {nr}: {e}"));
-        let want_allow = allowed.binary_search(&nr).is_ok();
-        let want = if want_allow {
-            SECCOMP_RET_ALLOW
-        } else {
-            SECCOMP_RET_KILL_PROCESS
-        };
-        assert_eq!(r.ret, want, "{name} on {}: verdict for {nr}", arch.name());
-        if want_allow {
-            a_sum += r.executed;
-            a_n += 1;
-            a_worst = a_worst.max(r.executed);
-            cacheable &= r.const_allow();
-        } else {
-            d_sum += r.executed;
-            d_n += 1;
-            d_worst = d_worst.max(r.executed);
-        }
+    println!();
+}
+
+fn conditioned_table(arch: Arch, set: &str, costs: &[Cost; 3]) {
+    let o = &costs[0];
+    println!(
+        "#### {arch} — {set}: calls with argument conditions (mean / worst over the samples)\n"
+    );
+    println!(
+        "| syscall | samples | seccomp-policy | libseccomp (default) | worst ÷ ours | \
+         libseccomp (binary tree) | worst ÷ ours | ours ≤ tree (worst) |"
+    );
+    println!("|---|--:|--:|--:|--:|--:|--:|:-:|");
+    for (nr, s) in &o.conditioned {
+        let name = seccomp_policy::syscalls::name(arch, *nr).unwrap_or("?");
+        let d = &costs[1].conditioned[nr];
+        let t = &costs[2].conditioned[nr];
+        println!(
+            "| `{name}` | {} | {:.2} / {} | {:.2} / {} | {} | {:.2} / {} | {} | {} |",
+            s.count,
+            s.mean,
+            s.worst,
+            d.mean,
+            d.worst,
+            ratio(d.worst as f64, s.worst as f64),
+            t.mean,
+            t.worst,
+            ratio(t.worst as f64, s.worst as f64),
+            if s.worst <= t.worst { "yes" } else { "no" },
+        );
     }
-    Stats {
-        len: prog.len(),
-        allowed_mean: a_sum as f64 / a_n as f64,
-        allowed_worst: a_worst,
-        denied_mean: d_sum as f64 / d_n as f64,
-        denied_worst: d_worst,
-        cacheable,
-    }
+    println!();
 }
 
 fn main() {
     println!(
-        "libseccomp {}, seccompiler {}; numbers 0..={} per architecture\n",
+        "libseccomp {}; every number of each architecture's sweep\n",
         libseccomp::version(),
-        seccomp_policy_benches::locked_version("seccompiler").unwrap_or("?"),
-        NUMBERS - 1
     );
+    let c = compiled();
+    println!("### 1 and 2. Instructions executed per call\n");
     for arch in [Arch::X86_64, Arch::Aarch64] {
-        for (set_name, caps) in [("base", Cap::NONE), ("base + all caps", Cap::ALL)] {
-            let allowed = numbers(arch, caps.bits());
-            let ours = program(arch, caps).expect("policy program");
-            let token = arch.audit_arch();
-            let lsc_default = Filter::allowing(token, &allowed, SCMP_ACT_KILL_PROCESS, false);
-            let lsc_tree = Filter::allowing(token, &allowed, SCMP_ACT_KILL_PROCESS, true);
-            let rows: [(&str, Vec<SockFilter>); 4] = [
-                ("seccomp-policy", ours.as_slice().to_vec()),
-                ("libseccomp (default)", lsc_default.export()),
-                ("libseccomp (binary tree)", lsc_tree.export()),
-                ("seccompiler", seccompiler::program(arch, &allowed)),
-            ];
-            let stats: Vec<Stats> = rows
-                .iter()
-                .map(|(name, p)| measure(name, arch, p, &allowed))
-                .collect();
-            let o = &stats[0];
-            println!(
-                "### {} — {} ({} allowed numbers, {} denied)\n",
-                arch.name(),
-                set_name,
-                allowed.len(),
-                NUMBERS as usize - allowed.len()
-            );
-            println!(
-                "| generator | length | allowed mean | allowed worst | denied mean | denied worst | \
-                 worst allowed ÷ ours | mean allowed ÷ ours | mean denied ÷ ours | allowed all cacheable |"
-            );
-            println!("|---|--:|--:|--:|--:|--:|--:|--:|--:|:-:|");
-            for ((name, _), s) in rows.iter().zip(&stats) {
-                println!(
-                    "| {name} | {} | {:.2} | {} | {:.2} | {} | {:.2}× | {:.2}× | {:.2}× | {} |",
-                    s.len,
-                    s.allowed_mean,
-                    s.allowed_worst,
-                    s.denied_mean,
-                    s.denied_worst,
-                    s.allowed_worst as f64 / o.allowed_worst as f64,
-                    s.allowed_mean / o.allowed_mean,
-                    s.denied_mean / o.denied_mean,
-                    if s.cacheable { "yes" } else { "no" },
-                );
+        for (set, caps) in SETS {
+            let costs = costs(&c, arch, caps).unwrap_or_else(|e| panic!("{e}"));
+            unconditional_table(arch, set, &costs);
+            conditioned_table(arch, set, &costs);
+        }
+    }
+    println!("### 3. Program length (instructions)\n");
+    println!(
+        "| architecture | set | seccomp-policy | libseccomp (default) | ÷ ours | \
+         libseccomp (binary tree) | ÷ ours | ours ≤ default |"
+    );
+    println!("|---|---|--:|--:|--:|--:|--:|:-:|");
+    let mut skipped = Vec::new();
+    for arch in Arch::ALL {
+        for (set, caps) in SETS {
+            match costs(&c, arch, caps) {
+                Ok([o, d, t]) => println!(
+                    "| {arch} | {set} | {} | {} | {} | {} | {} | {} |",
+                    o.len,
+                    d.len,
+                    ratio(d.len as f64, o.len as f64),
+                    t.len,
+                    ratio(t.len as f64, o.len as f64),
+                    if o.len <= d.len { "yes" } else { "no" },
+                ),
+                Err(e) => skipped.push(format!("- {arch}, {set}: {e}")),
             }
-            println!();
+        }
+    }
+    if !skipped.is_empty() {
+        println!("\nNot compared (libseccomp cannot say the same policy):\n");
+        for s in skipped {
+            println!("{s}");
         }
     }
 }

@@ -16,8 +16,9 @@ use seccomp_policy::{Arch, SockFilter};
 
 seccomp_policy::seccomp_policy!("../policy/seccomp.toml");
 
-/// The union of `base` and the caps in `caps` on `arch`, sorted and unique:
-/// the set the reference generators are given.
+/// The numbers `base` and the caps in `caps` allow on `arch` whatever the
+/// arguments (their `allow` lists), sorted and unique: the set the reference
+/// generators are given where only such numbers are compared.
 pub fn numbers(arch: Arch, caps: u64) -> Vec<u32> {
     let ap = POLICY.arch(arch).expect("arch compiled into the policy");
     let mut set: BTreeSet<u32> = ap.base.allow.iter().copied().collect();
@@ -32,6 +33,17 @@ pub fn numbers(arch: Arch, caps: u64) -> Vec<u32> {
 /// libseccomp (the system's `libseccomp.so.2`): the suite's binding, which
 /// the tests use too.
 pub use seccomp_policy_suite::libseccomp;
+
+/// The shipped policy read by the front end at run time (the same text and
+/// code the macro expands), for the rules libseccomp is given.
+pub fn compiled() -> seccomp_policy_compiler::Compiled {
+    seccomp_policy_compiler::compile(include_str!("../../policy/seccomp.toml"))
+        .unwrap_or_else(|e| panic!("the shipped policy compiles: {e:?}"))
+}
+
+/// Instruction counts per call in the simulator, and libseccomp's programs
+/// for the same rules: the suite's, which the tests use too.
+pub use seccomp_policy_suite::path_cost;
 
 /// seccompiler (Firecracker's filter compiler).
 pub mod seccompiler {

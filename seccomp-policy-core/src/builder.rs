@@ -326,6 +326,20 @@ impl<'s, 'a> Walk<'s, 'a> {
         }
         best
     }
+
+    /// Whether a set's `allow` has `nr` at its cursor: right after
+    /// `next_at_least` returned `nr`, whether any set allows it outright.
+    const fn allows(&self, nr: u32) -> bool {
+        let mut i = 0;
+        while i < self.sets.len() {
+            let c = self.allow_at[i];
+            if c < self.sets[i].allow.len() && self.sets[i].allow[c] == nr {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
 }
 
 /// The smaller of `best` (if any) and `v`.
@@ -964,9 +978,15 @@ pub const fn build<const N: usize>(
     let mut walk = Walk::new(sets);
     let mut next = 0u64;
     while let Some(nr) = walk.next_at_least(next) {
-        let leaf = match classify(sets, nr, default) {
-            Ok(leaf) => leaf,
-            Err(e) => return Err(e),
+        // Most numbers are allowed outright: the cursors tell without
+        // looking up the number's rules in every set.
+        let leaf = if walk.allows(nr) {
+            Leaf::Ret(Action::Allow)
+        } else {
+            match classify(sets, nr, default) {
+                Ok(leaf) => leaf,
+                Err(e) => return Err(e),
+            }
         };
         if (nr as u64) > next {
             iv.push(next as u32, Leaf::Ret(default));
