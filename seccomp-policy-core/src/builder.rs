@@ -1053,14 +1053,20 @@ pub const fn build<const N: usize>(
     if len > N || len > BPF_MAXINSNS {
         return Err(too_long(len, N));
     }
-    // Move the program from the end of the buffer to its start.
-    let mut insns = [SockFilter::stmt(0, 0); N];
+    // Move the program from the end of the buffer to its start, in place:
+    // a second buffer would be one more `N`-sized clear and copy, which
+    // costs a run-time build more than the program's own instructions when
+    // `N` is a policy's capacity and the program a fraction of it. Reading
+    // ahead of the writes (the source index is never below the target) keeps
+    // every instruction intact. What stays past `len` is never read: a
+    // `Program` is its first `len` instructions.
+    let shift = N - len;
     let mut i = 0;
     while i < len {
-        insns[i] = e.insns[N - len + i];
+        e.insns[i] = e.insns[shift + i];
         i += 1;
     }
-    Ok(Program::from_parts(insns, len))
+    Ok(Program::from_parts(e.insns, len))
 }
 
 /// Shared `ret`s for the actions a conditioned number's block may return,
