@@ -3,20 +3,10 @@
 
 mod common;
 
-use common::{run, scratch};
+use common::{assert_code, run, scratch};
 
 const SHIPPED: &str = "policy/seccomp.toml";
 const SEED: &str = "seccomp-policy-cli/tests/policies/seed.toml";
-
-fn assert_code(r: &common::Run, code: i32, what: &str) {
-    assert_eq!(
-        r.code,
-        Some(code),
-        "{what}: stdout {:?}, stderr {:?}",
-        r.out(),
-        r.stderr
-    );
-}
 
 #[test]
 fn help_and_version_exit_0() {

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{root, run, Run};
+use common::{assert_code, root, run, Run};
 use seccomp_policy_suite::harness::{require, Checked};
 
 const SHIPPED: &str = "policy/seccomp.toml";
@@ -36,16 +36,6 @@ seccomp_policy_suite::tests![
     help_documents_the_exit_codes,
     a_sigterm_reaches_the_command,
 ];
-
-fn assert_code(r: &Run, code: i32, what: &str) {
-    assert_eq!(
-        r.code,
-        Some(code),
-        "{what}: stdout {:?}, stderr {:?}",
-        r.out(),
-        r.stderr
-    );
-}
 
 fn assert_has(r: &Run, wants: &[&str]) {
     for want in wants {

@@ -31,6 +31,18 @@ impl Run {
     }
 }
 
+/// Asserts that `r` exited with `code`; the failure shows `what` and both
+/// streams.
+pub fn assert_code(r: &Run, code: i32, what: &str) {
+    assert_eq!(
+        r.code,
+        Some(code),
+        "{what}: stdout {:?}, stderr {:?}",
+        r.out(),
+        r.stderr
+    );
+}
+
 /// Runs `seccomp-policy ARGS` in the workspace's root, stdin closed.
 pub fn run(args: &[&str]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_seccomp-policy"))
