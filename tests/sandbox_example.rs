@@ -213,21 +213,21 @@ fn sigterm_to_the_sandbox_ends_the_whole_payload() {
     }
 }
 
+/// The sandbox's arguments for a Python that says it started and sleeps.
+const SLEEPING_PYTHON: &[&str] = &[
+    "--",
+    "/usr/bin/python3",
+    "-I",
+    "-c",
+    "import time; print('started', flush=True); time.sleep(300)",
+];
+
 /// SIGKILL to the sandbox cannot be passed on; the kernel kills the command
 /// it started (`PR_SET_PDEATHSIG`).
 #[test]
 fn sigkill_to_the_sandbox_ends_its_command() {
     for user in User::BOTH {
-        let (mut child, payload) = start(
-            user,
-            &[
-                "--",
-                "/usr/bin/python3",
-                "-I",
-                "-c",
-                "import time; print('started', flush=True); time.sleep(300)",
-            ],
-        );
+        let (mut child, payload) = start(user, SLEEPING_PYTHON);
         assert_eq!(session_members(payload), [payload]);
         child.kill().unwrap();
         child.wait().unwrap();
@@ -245,16 +245,7 @@ fn sigkill_to_the_sandbox_ends_its_command() {
 #[test]
 fn a_forwarded_signal_reaches_a_program_that_keeps_its_mask() {
     for user in User::BOTH {
-        let (mut child, payload) = start(
-            user,
-            &[
-                "--",
-                "/usr/bin/python3",
-                "-I",
-                "-c",
-                "import time; print('started', flush=True); time.sleep(300)",
-            ],
-        );
+        let (mut child, payload) = start(user, SLEEPING_PYTHON);
         let status = std::fs::read_to_string(format!("/proc/{payload}/status")).unwrap();
         let blocked = status.lines().find(|l| l.starts_with("SigBlk:")).unwrap();
         assert!(
