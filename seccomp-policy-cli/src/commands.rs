@@ -559,16 +559,7 @@ fn simulate(o: &Options) -> Result<(), Failure> {
 /// What the granted tables decide for `nr`, in words.
 fn decision(rules: &ArchRules, caps: u64, nr: u32) -> String {
     let arch = rules.arch;
-    let sets: Vec<&SetRules> = std::iter::once(&rules.base)
-        .chain(
-            rules
-                .caps
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i < 64 && caps & (1 << i) != 0)
-                .map(|(_, s)| s),
-        )
-        .collect();
+    let sets = rules.granted(caps);
     if sets.iter().any(|s| s.allow.binary_search(&nr).is_ok()) {
         return "allowed".to_owned();
     }

@@ -90,6 +90,20 @@ impl ArchRules {
         all.dedup();
         all.len()
     }
+
+    /// The tables a grant of `caps` applies: `[base]`, then each cap whose
+    /// bit is set, in declaration order.
+    pub fn granted(&self, caps: u64) -> Vec<&SetRules> {
+        std::iter::once(&self.base)
+            .chain(
+                self.caps
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i < 64 && caps & (1u64 << i) != 0)
+                    .map(|(_, s)| s),
+            )
+            .collect()
+    }
 }
 
 impl ArchRules {

@@ -209,16 +209,7 @@ pub fn arch_entries(
     default: Option<Action>,
 ) -> Result<ArchEntries, OciError> {
     let default = default.unwrap_or(rules.default);
-    let sets: Vec<&SetRules> = std::iter::once(&rules.base)
-        .chain(
-            rules
-                .caps
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i < 64 && caps & (1u64 << i) != 0)
-                .map(|(_, s)| s),
-        )
-        .collect();
+    let sets = rules.granted(caps);
     let mut numbers: Vec<u32> = sets
         .iter()
         .flat_map(|s| s.allow.iter().copied().chain(s.rules.iter().map(|r| r.nr)))
