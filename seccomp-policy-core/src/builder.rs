@@ -255,8 +255,9 @@ pub const fn capacity_for(sets: &[RuleSet<'_>], extra: usize) -> usize {
 /// What an interval of the number line gets.
 #[derive(Clone, Copy)]
 enum Leaf {
-    /// The same action whatever the arguments.
-    Ret(Action),
+    /// The same action whatever the arguments, as its filter return value
+    /// (compared as a plain number: the builder compares actions often).
+    Ret(u32),
     /// A block testing the arguments of this number's rules.
     Cond(u32),
 }
@@ -267,17 +268,20 @@ enum Leaf {
 enum Target {
     /// The instruction at this position, counted from the program's end.
     At(usize),
-    /// A `ret` of this action.
-    Ret(Action),
+    /// A `ret` of this filter return value.
+    Ret(u32),
 }
 
 const fn same_target(a: Target, b: Target) -> bool {
     match (a, b) {
         (Target::At(x), Target::At(y)) => x == y,
-        (Target::Ret(x), Target::Ret(y)) => x.same(y),
+        (Target::Ret(x), Target::Ret(y)) => x == y,
         _ => false,
     }
 }
+
+/// The filter return value of `Action::Allow`.
+const ALLOW: u32 = Action::Allow.to_ret();
 
 /// "The accumulator holds nothing known."
 const NO_WORD: u32 = u32::MAX;
@@ -288,23 +292,44 @@ struct Walk<'s, 'a> {
     /// Per set, the first `allow` index and the first `rules` index not passed.
     allow_at: [usize; MAX_SETS],
     rule_at: [usize; MAX_SETS],
+    /// The sets with numbers left, first `live_len` entries: a selection
+    /// often has empty sets (no extra rules, caps without rules for this
+    /// architecture), and a finished set need not be looked at again.
+    live: [u8; MAX_SETS],
+    live_len: usize,
 }
 
 impl<'s, 'a> Walk<'s, 'a> {
+    /// `sets.len()` must be at most [`MAX_SETS`].
     const fn new(sets: &'s [RuleSet<'a>]) -> Self {
-        Walk {
+        let mut walk = Walk {
             sets,
             allow_at: [0; MAX_SETS],
             rule_at: [0; MAX_SETS],
+            live: [0; MAX_SETS],
+            live_len: 0,
+        };
+        let mut i = 0;
+        while i < sets.len() && i < MAX_SETS {
+            if !sets[i].allow.is_empty() || !sets[i].rules.is_empty() {
+                walk.live[walk.live_len] = i as u8;
+                walk.live_len += 1;
+            }
+            i += 1;
         }
+        walk
     }
 
-    /// The smallest number `>= x` that any set mentions. Calls must not
-    /// decrease `x`: cursors only move forward.
-    const fn next_at_least(&mut self, x: u64) -> Option<u32> {
-        let mut best: Option<u32> = None;
-        let mut i = 0;
-        while i < self.sets.len() {
+    /// The smallest number `>= x` that any set mentions, and whether some
+    /// set allows it outright (has it in `allow`). Calls must not decrease
+    /// `x`: cursors only move forward.
+    #[inline]
+    const fn next_at_least(&mut self, x: u64) -> Option<(u32, bool)> {
+        let mut best = u64::MAX;
+        let mut allowed = false;
+        let mut l = 0;
+        while l < self.live_len {
+            let i = self.live[l] as usize;
             let set = self.sets[i];
             let mut c = self.allow_at[i];
             while c < set.allow.len() && (set.allow[c] as u64) < x {
@@ -312,41 +337,39 @@ impl<'s, 'a> Walk<'s, 'a> {
             }
             self.allow_at[i] = c;
             if c < set.allow.len() {
-                best = Some(min_of(best, set.allow[c]));
+                let v = set.allow[c] as u64;
+                if v < best {
+                    best = v;
+                    allowed = true;
+                } else if v == best {
+                    allowed = true;
+                }
             }
-            let mut c = self.rule_at[i];
-            while c < set.rules.len() && (set.rules[c].nr as u64) < x {
-                c += 1;
+            let mut r = self.rule_at[i];
+            while r < set.rules.len() && (set.rules[r].nr as u64) < x {
+                r += 1;
             }
-            self.rule_at[i] = c;
-            if c < set.rules.len() {
-                best = Some(min_of(best, set.rules[c].nr));
+            self.rule_at[i] = r;
+            if r < set.rules.len() {
+                let v = set.rules[r].nr as u64;
+                if v < best {
+                    best = v;
+                    allowed = false;
+                }
             }
-            i += 1;
+            if c == set.allow.len() && r == set.rules.len() {
+                // Done with this set: the last live one takes its place.
+                self.live_len -= 1;
+                self.live[l] = self.live[self.live_len];
+            } else {
+                l += 1;
+            }
         }
-        best
-    }
-
-    /// Whether a set's `allow` has `nr` at its cursor: right after
-    /// `next_at_least` returned `nr`, whether any set allows it outright.
-    const fn allows(&self, nr: u32) -> bool {
-        let mut i = 0;
-        while i < self.sets.len() {
-            let c = self.allow_at[i];
-            if c < self.sets[i].allow.len() && self.sets[i].allow[c] == nr {
-                return true;
-            }
-            i += 1;
+        if best == u64::MAX {
+            None
+        } else {
+            Some((best as u32, allowed))
         }
-        false
-    }
-}
-
-/// The smaller of `best` (if any) and `v`.
-const fn min_of(best: Option<u32>, v: u32) -> u32 {
-    match best {
-        Some(b) if b <= v => b,
-        _ => v,
     }
 }
 
@@ -487,22 +510,74 @@ const fn number_rules<'s, 'a>(
     Ok(Some(out))
 }
 
-/// The verdict of a whole number when it does not depend on the arguments.
-const fn classify(sets: &[RuleSet<'_>], nr: u32, default: Action) -> Result<Leaf, BuildError> {
+/// The verdict of a whole number when it does not depend on the arguments,
+/// else [`Leaf::Cond`]; notes in `rets` the actions its block may return.
+const fn classify(
+    sets: &[RuleSet<'_>],
+    nr: u32,
+    default: Action,
+    rets: &mut RetList,
+) -> Result<Leaf, BuildError> {
     let rules = match number_rules(sets, nr, default) {
-        Ok(None) => return Ok(Leaf::Ret(Action::Allow)),
+        Ok(None) => return Ok(Leaf::Ret(ALLOW)),
         Ok(Some(rules)) => rules,
         Err(e) => return Err(e),
     };
+    let fallthrough = rules.fallthrough.to_ret();
     // Every outcome the same: no need to look at the arguments.
     let mut k = 0;
     while k < rules.len {
-        if !rules.rule(k).action.same(rules.fallthrough) {
-            return Ok(Leaf::Cond(nr));
+        if rules.rule(k).action.to_ret() != fallthrough {
+            break;
         }
         k += 1;
     }
-    Ok(Leaf::Ret(rules.fallthrough))
+    if k == rules.len {
+        return Ok(Leaf::Ret(fallthrough));
+    }
+    let mut k = 0;
+    while k < rules.len {
+        rets.note(rules.rule(k).action.to_ret());
+        k += 1;
+    }
+    rets.note(fallthrough);
+    Ok(Leaf::Cond(nr))
+}
+
+/// The filter return values the program returns, in the order first met
+/// along the number line: each gets a shared `ret`, `Allow` and the default
+/// nearest the tree.
+struct RetList {
+    /// Distinct values but `Allow` and the default; the first
+    /// [`MAX_SHARED_RETS`] kept.
+    rets: [u32; MAX_SHARED_RETS],
+    len: usize,
+    /// Whether some path allows.
+    allow: bool,
+    default: u32,
+}
+
+impl RetList {
+    const fn note(&mut self, ret: u32) {
+        if ret == ALLOW {
+            self.allow = true;
+            return;
+        }
+        if ret == self.default {
+            return;
+        }
+        let mut i = 0;
+        while i < self.len {
+            if self.rets[i] == ret {
+                return;
+            }
+            i += 1;
+        }
+        if self.len < MAX_SHARED_RETS {
+            self.rets[self.len] = ret;
+            self.len += 1;
+        }
+    }
 }
 
 /// The program, written from its end: position `p` (0 is the last
@@ -511,15 +586,16 @@ const fn classify(sets: &[RuleSet<'_>], nr: u32, default: Action) -> Result<Leaf
 struct Emitter<const N: usize> {
     insns: [SockFilter; N],
     len: usize,
-    /// Per action, the nearest `ret` of it placed so far: the shared one at
-    /// the end, or a later stand-in.
-    shared: [(Action, usize); MAX_SHARED_RETS],
+    /// Per filter return value, the nearest `ret` of it placed so far: the
+    /// shared one at the end, or a later stand-in.
+    shared: [(u32, usize); MAX_SHARED_RETS],
     shared_len: usize,
     arch: Arch,
     default: Action,
 }
 
 impl<const N: usize> Emitter<N> {
+    #[inline]
     const fn emit(&mut self, insn: SockFilter) -> usize {
         let pos = self.len;
         if pos < N {
@@ -529,6 +605,7 @@ impl<const N: usize> Emitter<N> {
         pos
     }
 
+    #[inline]
     const fn at(&self, pos: usize) -> Option<SockFilter> {
         if pos < N && pos < self.len {
             Some(self.insns[N - 1 - pos])
@@ -537,10 +614,11 @@ impl<const N: usize> Emitter<N> {
         }
     }
 
-    const fn shared_ret(&self, action: Action) -> Option<usize> {
+    #[inline]
+    const fn shared_ret(&self, action: u32) -> Option<usize> {
         let mut i = 0;
         while i < self.shared_len {
-            if self.shared[i].0.same(action) {
+            if self.shared[i].0 == action {
                 return Some(self.shared[i].1);
             }
             i += 1;
@@ -549,9 +627,9 @@ impl<const N: usize> Emitter<N> {
     }
 
     /// Emits a shared `ret` for `action` unless it has one.
-    const fn add_shared_ret(&mut self, action: Action) {
+    const fn add_shared_ret(&mut self, action: u32) {
         if self.shared_len < MAX_SHARED_RETS && self.shared_ret(action).is_none() {
-            let pos = self.emit(ret(action.to_ret()));
+            let pos = self.emit(ret(action));
             self.shared[self.shared_len] = (action, pos);
             self.shared_len += 1;
         }
@@ -559,6 +637,7 @@ impl<const N: usize> Emitter<N> {
 
     /// Where `target` is, if a jump at position `from` can reach it.
     /// `word` is the `seccomp_data` offset in the accumulator at the jump.
+    #[inline]
     const fn reach(&self, target: Target, from: usize, word: u32) -> Option<usize> {
         let pos = match target {
             Target::Ret(action) => match self.shared_ret(action) {
@@ -593,10 +672,10 @@ impl<const N: usize> Emitter<N> {
     const fn trampoline(&mut self, target: Target) -> usize {
         match target {
             Target::Ret(action) => {
-                let pos = self.emit(ret(action.to_ret()));
+                let pos = self.emit(ret(action));
                 let mut i = 0;
                 while i < self.shared_len {
-                    if self.shared[i].0.same(action) {
+                    if self.shared[i].0 == action {
                         self.shared[i].1 = pos;
                     }
                     i += 1;
@@ -613,8 +692,25 @@ impl<const N: usize> Emitter<N> {
     /// Emits `code k, t, f` with both targets in reach, placing stand-ins
     /// where they are not. Returns the jump's position.
     const fn jump(&mut self, code: u16, k: u32, t: Target, f: Target, word: u32) -> Target {
-        let mut tp = self.reach(t, self.len, word);
-        let mut fp = self.reach(f, self.len, word);
+        let (tp, fp) = match (self.reach(t, self.len, word), self.reach(f, self.len, word)) {
+            (Some(tp), Some(fp)) => (tp, fp),
+            (tp, fp) => self.stand_ins(t, tp, f, fp),
+        };
+        let here = self.len;
+        let jt = (here - tp - 1) as u8;
+        let jf = (here - fp - 1) as u8;
+        Target::At(self.emit(SockFilter::jump(BPF_JMP | code | BPF_K, k, jt, jf)))
+    }
+
+    /// Places stand-ins for the targets of a jump about to be emitted that
+    /// are out of reach (`None`), and returns where both targets are then.
+    const fn stand_ins(
+        &mut self,
+        t: Target,
+        mut tp: Option<usize>,
+        f: Target,
+        mut fp: Option<usize>,
+    ) -> (usize, usize) {
         // Each stand-in moves the jump one further from the other target,
         // so check again until both are in reach (at most two rounds).
         let mut round = 0;
@@ -641,15 +737,11 @@ impl<const N: usize> Emitter<N> {
             }
             round += 1;
         }
-        let here = self.len;
-        let (tp, fp) = match (tp, fp) {
+        match (tp, fp) {
             (Some(t), Some(f)) => (t, f),
             // Unreachable: stand-ins are adjacent to the jump.
             _ => (0, 0),
-        };
-        let jt = (here - tp - 1) as u8;
-        let jf = (here - fp - 1) as u8;
-        Target::At(self.emit(SockFilter::jump(BPF_JMP | code | BPF_K, k, jt, jf)))
+        }
     }
 
     /// Makes the instruction about to be emitted fall through into `target`.
@@ -858,11 +950,11 @@ impl<const N: usize> Emitter<N> {
     const fn block(&mut self, sets: &[RuleSet<'_>], nr: u32) -> Target {
         // Checked when the number was classified: it has conditioned rules.
         let Ok(Some(mut rules)) = number_rules(sets, nr, self.default) else {
-            return Target::Ret(Action::Allow);
+            return Target::Ret(ALLOW);
         };
         // Non-allow rules, latest first, so the earliest is written last and
         // tested first.
-        let mut next = Target::Ret(rules.fallthrough);
+        let mut next = Target::Ret(rules.fallthrough.to_ret());
         let mut remaining = rules.len;
         while remaining > 0 {
             // The latest remaining non-allow rule.
@@ -880,7 +972,7 @@ impl<const N: usize> Emitter<N> {
             }
             let Some(p) = pick else { break };
             let rule = rules.rule(p);
-            next = self.when(rule.when, Target::Ret(rule.action), next);
+            next = self.when(rule.when, Target::Ret(rule.action.to_ret()), next);
             // Drop it: move the last remaining one into its place.
             rules.found[p] = rules.found[remaining - 1];
             remaining -= 1;
@@ -889,7 +981,7 @@ impl<const N: usize> Emitter<N> {
         let mut k = 0;
         while k < remaining {
             let rule = rules.rule(k);
-            next = self.when(rule.when, Target::Ret(Action::Allow), next);
+            next = self.when(rule.when, Target::Ret(ALLOW), next);
             k += 1;
         }
         next
@@ -899,28 +991,20 @@ impl<const N: usize> Emitter<N> {
     const fn tree(
         &mut self,
         sets: &[RuleSet<'_>],
-        bounds: &[u32; N],
-        leaves: &[Leaf; N],
+        iv: &Intervals<N>,
         lo: usize,
         count: usize,
     ) -> Target {
         if count == 1 {
-            return match leaves[lo] {
+            return match iv.at(lo) {
                 Leaf::Ret(action) => Target::Ret(action),
                 Leaf::Cond(nr) => self.block(sets, nr),
             };
         }
         let half = count / 2;
-        let upper = self.tree(sets, bounds, leaves, lo + half, count - half);
-        let lower = self.tree(sets, bounds, leaves, lo, half);
-        // `bounds[i]` is the first number of interval `i + 1`.
-        self.jump(
-            BPF_JGE,
-            bounds[lo + half - 1],
-            upper,
-            lower,
-            SECCOMP_DATA_NR,
-        )
+        let upper = self.tree(sets, iv, lo + half, count - half);
+        let lower = self.tree(sets, iv, lo, half);
+        self.jump(BPF_JGE, iv.start(lo + half), upper, lower, SECCOMP_DATA_NR)
     }
 }
 
@@ -974,31 +1058,40 @@ pub const fn build<const N: usize>(
         i += 1;
     }
 
+    let default_ret = default.to_ret();
+    let mut rets = RetList {
+        rets: [0; MAX_SHARED_RETS],
+        len: 0,
+        allow: false,
+        default: default_ret,
+    };
     let mut iv = Intervals::<N>::new();
     let mut walk = Walk::new(sets);
     let mut next = 0u64;
-    while let Some(nr) = walk.next_at_least(next) {
+    while let Some((nr, allowed)) = walk.next_at_least(next) {
         // Most numbers are allowed outright: the cursors tell without
         // looking up the number's rules in every set.
-        let leaf = if walk.allows(nr) {
-            Leaf::Ret(Action::Allow)
+        let leaf = if allowed {
+            Leaf::Ret(ALLOW)
         } else {
-            match classify(sets, nr, default) {
+            match classify(sets, nr, default, &mut rets) {
                 Ok(leaf) => leaf,
                 Err(e) => return Err(e),
             }
         };
+        if let Leaf::Ret(r) = leaf {
+            rets.note(r);
+        }
         if (nr as u64) > next {
-            iv.push(next as u32, Leaf::Ret(default));
+            iv.push(next as u32, Leaf::Ret(default_ret));
         }
         iv.push(nr, leaf);
         next = nr as u64 + 1;
     }
     if next <= u32::MAX as u64 {
-        iv.push(next as u32, Leaf::Ret(default));
+        iv.push(next as u32, Leaf::Ret(default_ret));
     }
     let count = iv.count;
-    let (bounds, leaves) = (&iv.bounds, &iv.leaves);
     if count > N {
         // More intervals than the buffer holds: at least the header, one
         // `jge` per interval boundary and a `ret`.
@@ -1009,41 +1102,31 @@ pub const fn build<const N: usize>(
     let mut e = Emitter::<N> {
         insns: [SockFilter::stmt(0, 0); N],
         len: 0,
-        shared: [(Action::Allow, 0); MAX_SHARED_RETS],
+        shared: [(0, 0); MAX_SHARED_RETS],
         shared_len: 0,
         arch,
         default,
     };
     // Shared `ret`s at the end: rarer actions first, the default and
     // `Allow` nearest the tree.
-    let mut allow_used = false;
     let mut i = 0;
-    while i < count {
-        match leaves[i] {
-            Leaf::Cond(nr) => allow_used |= add_block_rets(&mut e, sets, nr, default),
-            Leaf::Ret(action) => {
-                if action.same(Action::Allow) {
-                    allow_used = true;
-                } else if !action.same(default) {
-                    e.add_shared_ret(action);
-                }
-            }
-        }
+    while i < rets.len {
+        e.add_shared_ret(rets.rets[i]);
         i += 1;
     }
-    e.add_shared_ret(default);
-    if allow_used {
-        e.add_shared_ret(Action::Allow);
+    e.add_shared_ret(default_ret);
+    if rets.allow {
+        e.add_shared_ret(ALLOW);
     }
 
-    let entry = e.tree(sets, bounds, leaves, 0, count);
+    let entry = e.tree(sets, &iv, 0, count);
     e.fall_into(entry);
     let load_nr = e.load(SECCOMP_DATA_NR);
     let arch_ok = e.jump(
         BPF_JEQ,
         arch.audit_arch(),
         load_nr,
-        Target::Ret(default),
+        Target::Ret(default_ret),
         NO_WORD,
     );
     e.fall_into(arch_ok);
@@ -1069,36 +1152,6 @@ pub const fn build<const N: usize>(
     Ok(Program::from_parts(e.insns, len))
 }
 
-/// Shared `ret`s for the actions a conditioned number's block may return,
-/// but `Allow` and the default, which the caller adds last. Returns whether
-/// the block may allow.
-const fn add_block_rets<const N: usize>(
-    e: &mut Emitter<N>,
-    sets: &[RuleSet<'_>],
-    nr: u32,
-    default: Action,
-) -> bool {
-    let mut allow = false;
-    if let Ok(Some(rules)) = number_rules(sets, nr, default) {
-        let mut k = 0;
-        while k < rules.len {
-            let action = rules.rule(k).action;
-            if action.same(Action::Allow) {
-                allow = true;
-            } else if !action.same(default) {
-                e.add_shared_ret(action);
-            }
-            k += 1;
-        }
-        if rules.fallthrough.same(Action::Allow) {
-            allow = true;
-        } else if !rules.fallthrough.same(default) {
-            e.add_shared_ret(rules.fallthrough);
-        }
-    }
-    allow
-}
-
 const fn too_long(needed: usize, capacity: usize) -> BuildError {
     if needed > BPF_MAXINSNS {
         BuildError::TooLong { needed }
@@ -1107,23 +1160,29 @@ const fn too_long(needed: usize, capacity: usize) -> BuildError {
     }
 }
 
-/// The intervals of the number line in ascending order: the first number
-/// of each but the first (`bounds`) and what it gets (`leaves`). Past `N`
-/// intervals only the count grows, so an error can say how many there are.
+/// The intervals of the number line in ascending order: per interval its
+/// first number and its [`Leaf`], the leaf stored as one `u32` (see
+/// [`Intervals::at`]) so the buffer a build clears is 8 bytes an interval.
+/// Past `N` intervals only the count grows, so an error can say how many
+/// there are.
 struct Intervals<const N: usize> {
-    bounds: [u32; N],
-    leaves: [Leaf; N],
+    /// `(first number, filter return value or COND)`.
+    slots: [(u32, u32); N],
     count: usize,
-    /// What the last interval gets (kept apart from `leaves`, which may be
+    /// What the last interval gets (kept apart from `slots`, which may be
     /// full).
     last: Option<Leaf>,
 }
 
+/// A stored leaf that is [`Leaf::Cond`]: no action's filter return value is
+/// `u32::MAX` (an errno is at most 16 bits), and the number of a
+/// conditioned interval is its first number.
+const COND: u32 = u32::MAX;
+
 impl<const N: usize> Intervals<N> {
     const fn new() -> Self {
         Intervals {
-            bounds: [0; N],
-            leaves: [Leaf::Ret(Action::KillProcess); N],
+            slots: [(0, 0); N],
             count: 0,
             last: None,
         }
@@ -1133,18 +1192,31 @@ impl<const N: usize> Intervals<N> {
     /// the previous one when both return the same action.
     const fn push(&mut self, start: u32, leaf: Leaf) {
         if let (Some(Leaf::Ret(prev)), Leaf::Ret(this)) = (self.last, leaf) {
-            if prev.same(this) {
+            if prev == this {
                 return;
             }
         }
         if self.count < N {
-            self.leaves[self.count] = leaf;
-            if self.count > 0 {
-                self.bounds[self.count - 1] = start;
-            }
+            self.slots[self.count] = match leaf {
+                Leaf::Ret(ret) => (start, ret),
+                Leaf::Cond(_) => (start, COND),
+            };
         }
         self.count += 1;
         self.last = Some(leaf);
+    }
+
+    /// The first number of interval `i` (`< count`, `< N`).
+    const fn start(&self, i: usize) -> u32 {
+        self.slots[i].0
+    }
+
+    /// The leaf of interval `i` (`< count`, `< N`).
+    const fn at(&self, i: usize) -> Leaf {
+        match self.slots[i] {
+            (nr, COND) => Leaf::Cond(nr),
+            (_, ret) => Leaf::Ret(ret),
+        }
     }
 }
 
