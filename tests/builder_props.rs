@@ -523,6 +523,108 @@ fn small_buffers_say_how_much_is_needed() {
     assert!(checked > 190, "only {checked} of 200 random sets built");
 }
 
+/// Builds `sets` and checks that the program fits `capacity_for` and that a
+/// buffer of exactly that size takes it; returns the length and the bound.
+fn fits_capacity(arch: Arch, sets: &[OwnedSet], default: Action) -> Option<(usize, usize)> {
+    with_sets(sets, |refs| {
+        let full = match build::<BPF_MAXINSNS>(arch, refs, default) {
+            Ok(p) => p,
+            Err(BuildError::TooLong { .. } | BuildError::TooManyRules { .. }) => return None,
+            Err(e) => panic!("{e:?}"),
+        };
+        let bound = capacity_for(refs, 0);
+        assert!(
+            full.len() <= bound,
+            "{arch}: {} instructions, capacity_for says {bound}",
+            full.len()
+        );
+        Some((full.len(), bound))
+    })
+}
+
+/// The programs `capacity_for` is closest to: each of its terms pushed to
+/// its limit. Many distinct actions (more than get a shared `ret`), trees
+/// long enough for `ret` and `ja` stand-ins with up to 16 shared actions,
+/// and blocks too long for their own jumps.
+#[test]
+fn capacity_for_bounds_the_worst_cases() {
+    let errno = |i: u32| Action::Errno(1 + (i % 4000) as u16);
+    // Isolated numbers, each answered with its own errno: a `ret` at each
+    // use once 16 actions have shared ones.
+    for m in [10u32, 14, 15, 16, 20, 50, 100, 150, 300, 600, 1000] {
+        let rules = (0..m)
+            .map(|i| test_rule(2 * i, None, errno(i), i))
+            .collect();
+        let sets = [OwnedSet {
+            allow: Vec::new(),
+            rules,
+        }];
+        fits_capacity(Arch::X86_64, &sets, Action::KillProcess);
+    }
+    // Isolated numbers cycling through `k` actions, interleaved with allowed
+    // ones: shared `ret`s for all, far from most leaves.
+    for k in [1u32, 4, 8, 14, 15, 16] {
+        for m in [200u32, 500, 900, 1300] {
+            let allow = (0..m).map(|i| 4 * i).collect();
+            let rules = (0..m)
+                .map(|i| test_rule(4 * i + 2, None, errno(i % k), i))
+                .collect();
+            let sets = [OwnedSet { allow, rules }];
+            fits_capacity(Arch::X86_64, &sets, Action::KillProcess);
+        }
+    }
+    // One number with many comparisons over several sets, among many
+    // numbers: blocks longer than a jump reaches.
+    let mut rng = Rng(0xcafe);
+    for cmps in [20usize, 40, 42, 43, 60, 100] {
+        for arch in [Arch::X86_64, Arch::S390x, Arch::Arm] {
+            let mut sets = allow_only(&[(0..300).map(|i| 3 * i).collect(), vec![1000, 1002]]);
+            for (s, set) in sets.iter_mut().enumerate() {
+                set.rules = (0..cmps / 2)
+                    .map(|i| {
+                        let alts = vec![vec![random_cmp(&mut rng, arch)]];
+                        let action = if i % 3 == 0 {
+                            Action::Allow
+                        } else {
+                            errno(i as u32)
+                        };
+                        test_rule(451, Some(alts), action, (2 * i + s) as u32)
+                    })
+                    .collect();
+            }
+            fits_capacity(arch, &sets, Action::KillProcess);
+        }
+    }
+    // Random policies of every size, with many distinct actions.
+    let mut tight = 0.0f64;
+    for round in 0..300 {
+        let arch = Arch::ALL[round % Arch::ALL.len()];
+        let mut sets = random_sets(&mut rng, arch, 2000);
+        for _ in 0..rng.below(400) {
+            let s = rng.below(sets.len() as u64) as usize;
+            let nr = rng.below(2000) as u32;
+            let action = match rng.below(3) {
+                0 => Action::Allow,
+                1 => errno(rng.below(30) as u32),
+                _ => DEFAULTS[rng.below(DEFAULTS.len() as u64) as usize],
+            };
+            sets[s]
+                .rules
+                .push(test_rule(nr, None, action, 1000 + round as u32));
+            sets[s].allow.push(rng.below(2000) as u32);
+        }
+        for s in &mut sets {
+            s.allow.sort_unstable();
+            s.rules.sort_by_key(|r| r.nr);
+        }
+        if let Some((len, bound)) = fits_capacity(arch, &sets, Action::Errno(1)) {
+            tight = tight.max(len as f64 / bound as f64);
+        }
+    }
+    // The bound is not so loose that it says nothing.
+    assert!(tight > 0.3, "longest program / bound: {tight}");
+}
+
 #[test]
 fn unsorted_input_is_an_error() {
     let mut rng = Rng(3);
