@@ -7,6 +7,11 @@
 //! from its first instruction to the return of the install call, sent back
 //! through the pipe.
 //!
+//! libseccomp is given the policy's rules for the caps (conditions and
+//! actions included, as in the build bench), so it installs the same filter;
+//! seccompiler gives every rule one match action, so it gets only the numbers
+//! allowed whatever the arguments: a smaller filter than the policy's.
+//!
 //! `syscall/*`: nanoseconds per call of an allowed syscall (`getpid`) and of
 //! a denied one (`getppid`, answered with `EPERM`) in a child looping under
 //! the base filter of each generator, beside no filter. The kernel's action
@@ -18,7 +23,7 @@
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use criterion::{BenchmarkId, Criterion};
@@ -26,19 +31,25 @@ use seccomp_policy::bpf::BPF_MAXINSNS;
 use seccomp_policy::bpf::{BPF_ABS, BPF_LD, BPF_W, SECCOMP_DATA_IP};
 use seccomp_policy::rule::{Action, RuleSet};
 use seccomp_policy::{install, Arch, SockFilter};
-use seccomp_policy_benches::libseccomp::{
-    scmp_act_errno, Filter, SCMP_ACT_ALLOW, SCMP_ACT_KILL_PROCESS,
-};
+use seccomp_policy_benches::libseccomp::{scmp_act_errno, Filter, PolicyRule};
+use seccomp_policy_benches::path_cost::libseccomp_rules;
 use seccomp_policy_benches::report::{criterion, fmt_ns, mean_ns};
-use seccomp_policy_benches::{child, numbers, program, seccompiler, Cap, POLICY};
+use seccomp_policy_benches::{child, compiled, numbers, program, seccompiler, Cap, POLICY};
 
 const ARCH: Arch = Arch::X86_64;
 const SETS: [(&str, Cap); 2] = [("base", Cap::NONE), ("all", Cap::ALL)];
 const GENERATORS: [(&str, &str); 3] = [
     ("ours", "seccomp-policy (`install::apply`)"),
     ("libseccomp", "libseccomp (`seccomp_load`)"),
-    ("seccompiler", "seccompiler (`apply_filter`)"),
+    (
+        "seccompiler",
+        "seccompiler (`apply_filter`), allowed numbers only",
+    ),
 ];
+
+/// libseccomp's rules for each of `SETS` (the policy's rules, conditions and
+/// actions, as the build bench gives them), computed once in the parent.
+static LIBSECCOMP_RULES: OnceLock<[Vec<PolicyRule>; 2]> = OnceLock::new();
 
 /// Builds and installs the filter for `caps` the way each library's user
 /// would, in the calling (child) process. Returns the nanoseconds spent
@@ -62,15 +73,10 @@ fn build_and_install(generator: &str, caps: u64) -> Result<(u64, u64), i32> {
             install::apply(p.as_slice()).map_err(|_| 12)?;
         }
         "libseccomp" => {
-            let mut f = Filter::new(SCMP_ACT_KILL_PROCESS, ARCH.audit_arch());
-            // ARCH is the native architecture: numbers are taken as they are.
-            for &nr in ap.base.allow.iter().chain(selected()) {
-                match f.rule(SCMP_ACT_ALLOW, nr as i32) {
-                    Ok(()) => {}
-                    Err(e) if e == -libc::EEXIST => {}
-                    Err(_) => return Err(13),
-                }
-            }
+            // The policy's rules for these caps, as libseccomp's user would
+            // have them in code (computed before the fork).
+            let rules = &LIBSECCOMP_RULES.get().ok_or(13)?[usize::from(caps != 0)];
+            let f = Filter::with_rules(ARCH.audit_arch(), ap.default.to_ret(), rules, false);
             t1 = child::now_ns();
             f.load().map_err(|_| 14)?;
         }
@@ -140,6 +146,7 @@ fn bench_install(c: &mut Criterion) {
 /// Base programs denying with `EPERM`, installed with `install::apply`.
 fn syscall_filters() -> Vec<(&'static str, Vec<SockFilter>)> {
     let allowed = numbers(ARCH, 0);
+    let rules = libseccomp_rules(&compiled(), ARCH, 0).unwrap();
     let ap = POLICY.arch(ARCH).unwrap();
     let ours = ap
         .program::<{ BPF_MAXINSNS }>(0, RuleSet::EMPTY, Action::Errno(libc::EPERM as u16))
@@ -150,11 +157,11 @@ fn syscall_filters() -> Vec<(&'static str, Vec<SockFilter>)> {
         ("ours", ours.as_slice().to_vec()),
         (
             "libseccomp",
-            Filter::allowing(token, &allowed, deny, false).export(),
+            Filter::with_rules(token, deny, &rules, false).export(),
         ),
         (
             "libseccomp-tree",
-            Filter::allowing(token, &allowed, deny, true).export(),
+            Filter::with_rules(token, deny, &rules, true).export(),
         ),
         (
             "seccompiler",
@@ -333,6 +340,9 @@ fn table(since: SystemTime) {
 
 fn main() {
     let since = SystemTime::now();
+    let policy = compiled();
+    let rules = SETS.map(|(_, caps)| libseccomp_rules(&policy, ARCH, caps.bits()).unwrap());
+    assert!(LIBSECCOMP_RULES.set(rules).is_ok(), "set once");
     let mut c = criterion();
     bench_install(&mut c);
     bench_syscall(&mut c);
