@@ -523,8 +523,9 @@ fn small_buffers_say_how_much_is_needed() {
     assert!(checked > 190, "only {checked} of 200 random sets built");
 }
 
-/// Builds `sets` and checks that the program fits `capacity_for` and that a
-/// buffer of exactly that size takes it; returns the length and the bound.
+/// Builds `sets` and checks that the program is no longer than
+/// `capacity_for` says; returns the length and the bound (`None` when the
+/// sets make no program).
 fn fits_capacity(arch: Arch, sets: &[OwnedSet], default: Action) -> Option<(usize, usize)> {
     with_sets(sets, |refs| {
         let full = match build::<BPF_MAXINSNS>(arch, refs, default) {
