@@ -326,7 +326,7 @@ fn a_command_that_cannot_start_exits_127() {
     );
     // A directory is not executable.
     let r = run(&["learn", SHIPPED, "--", "/tmp"]);
-    assert_code(&r, 127, "directory");
+    assert_code(&r, 126, "directory");
     assert_has(
         &r,
         &["seccomp-policy: cannot run `/tmp`: Permission denied"],
