@@ -48,6 +48,15 @@ pub enum Failure {
     /// Anything else that failed (exit 1; 125 for `run` and `learn`); the
     /// message is already printed or is printed by `main`.
     Failed(Option<String>),
+    /// `run` and `learn`: the command did not run to its end. The message
+    /// is printed by `main`; `code` is [`exit::NOT_FOUND`],
+    /// [`exit::CANNOT_EXECUTE`] or [`exit::TOOL_FAILED`].
+    NotRun {
+        /// What went wrong and what to do.
+        message: String,
+        /// The exit code.
+        code: u8,
+    },
 }
 
 impl Failure {
@@ -56,6 +65,7 @@ impl Failure {
     fn exit_code(&self, sub: Option<Sub>) -> u8 {
         let runs_a_command = sub.is_some_and(Sub::runs_a_command);
         match self {
+            Failure::NotRun { code, .. } => *code,
             Failure::Usage(_) | Failure::Failed(_) if runs_a_command => exit::TOOL_FAILED,
             Failure::Usage(_) => exit::USAGE,
             Failure::Failed(_) => exit::FAILED,
@@ -119,7 +129,7 @@ fn main() -> ExitCode {
                 e.sub.map(|s| format!("{} ", s.name())).unwrap_or_default()
             ));
         }
-        Failure::Failed(Some(message)) => {
+        Failure::Failed(Some(message)) | Failure::NotRun { message, .. } => {
             eprintln_safe(message);
         }
         Failure::Failed(None) => {}
@@ -161,5 +171,12 @@ mod tests {
         }
         assert_eq!(usage(None).exit_code(None), exit::USAGE);
         assert_eq!(Failure::Failed(None).exit_code(None), exit::FAILED);
+        for code in [exit::TOOL_FAILED, exit::CANNOT_EXECUTE, exit::NOT_FOUND] {
+            let f = Failure::NotRun {
+                message: String::new(),
+                code,
+            };
+            assert_eq!(f.exit_code(Some(Sub::Run)), code);
+        }
     }
 }

@@ -10,11 +10,12 @@
 mod common;
 
 use std::io::{BufRead as _, BufReader, Read as _};
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_code, root, run, Run};
+use common::{assert_code, root, run, scratch, Run};
 use seccomp_policy::supervise::session::{CANNOT_EXECUTE, NOT_FOUND, TOOL_FAILED};
 use seccomp_policy::supervise::KILLED_BY_POLICY;
 use seccomp_policy_suite::harness::{require, Checked};
@@ -35,7 +36,8 @@ seccomp_policy_suite::tests![
     a_command_is_required,
     a_non_utf8_argument_is_a_usage_error,
     the_commands_own_1_and_2_are_passed_on,
-    a_command_that_cannot_start_exits_126_or_127,
+    a_command_not_found_exits_127,
+    a_command_found_but_not_executable_exits_126,
     policy_errors_exit_125_and_nothing_runs,
     help_documents_the_exit_codes,
     a_sigterm_reaches_the_command,
@@ -59,6 +61,14 @@ fn run_and_learn(args: &[&str]) -> [(&'static str, Run); 2] {
         all.extend_from_slice(args);
         (sub, run(&all))
     })
+}
+
+/// What `learn` writes first, before anything else.
+const LEARN_BANNER: &str = "seccomp-policy: learn mode: every call runs, nothing is enforced\n";
+
+/// `r`'s stderr without learn mode's first line.
+fn without_banner(r: &Run) -> &str {
+    r.stderr.strip_prefix(LEARN_BANNER).unwrap_or(&r.stderr)
 }
 
 /// A path under /tmp no one else uses; not created.
@@ -384,23 +394,90 @@ fn the_commands_own_1_and_2_are_passed_on() {
     }
 }
 
-fn a_command_that_cannot_start_exits_126_or_127() {
+/// 127, as `env` and `timeout` exit: no such file, no such command in PATH,
+/// or no such interpreter on the script's `#!` line; stderr says which,
+/// and what to do.
+fn a_command_not_found_exits_127() {
     let missing = "/nonexistent/seccomp-policy-test";
-    let r = run(&["run", SHIPPED, "--", missing, "arg"]);
-    assert_exit(&r, NOT_FOUND, "missing");
-    assert_eq!(
-        r.stderr,
-        format!(
-            "seccomp-policy: cannot run `{missing} arg`: No such file or directory (os error 2)\n"
-        )
-    );
-    // A directory is not executable.
-    let r = run(&["learn", SHIPPED, "--", "/tmp"]);
-    assert_exit(&r, CANNOT_EXECUTE, "directory");
-    assert_has(
-        &r,
-        &["seccomp-policy: cannot run `/tmp`: Permission denied"],
-    );
+    for (sub, r) in run_and_learn(&[SHIPPED, "--", missing, "arg"]) {
+        assert_exit(&r, NOT_FOUND, sub);
+        assert_eq!(
+            without_banner(&r),
+            format!(
+                "error: cannot run `{missing}`: no such file\n\
+                 help: check the path (a relative one starts from the current directory)\n"
+            ),
+            "{sub}"
+        );
+    }
+    let name = "seccomp-policy-no-such-command";
+    for (sub, r) in run_and_learn(&[SHIPPED, "--", name]) {
+        assert_exit(&r, NOT_FOUND, sub);
+        assert_eq!(
+            without_banner(&r),
+            format!(
+                "error: cannot run `{name}`: command not found in PATH\n\
+                 help: check the name, or give the program's path (`-- /path/to/{name}`)\n"
+            ),
+            "{sub}"
+        );
+    }
+    let dir = scratch("not-found");
+    let script = dir.join("bad-interpreter.sh");
+    std::fs::write(&script, "#!/nonexistent/sh\necho ran\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let script = script.to_str().unwrap();
+    for (sub, r) in run_and_learn(&[SHIPPED, "--", script]) {
+        assert_exit(&r, NOT_FOUND, sub);
+        assert_eq!(
+            without_banner(&r),
+            format!(
+                "error: cannot run `{script}`: the interpreter its `#!` line names, \
+                 `/nonexistent/sh`, was not found\n\
+                 help: fix its `#!` line, or run it with an interpreter that exists \
+                 (`-- INTERPRETER {script}`)\n"
+            ),
+            "{sub}"
+        );
+        assert!(r.stdout.is_empty());
+    }
+}
+
+/// 126, as `env` and `timeout` exit: the file is there but execve refuses
+/// it (EACCES). stderr says why and what to do, and doing it works.
+fn a_command_found_but_not_executable_exits_126() {
+    let dir = scratch("not-executable");
+    let script = dir.join("payload.sh");
+    std::fs::write(&script, "#!/bin/sh\necho ran \"$@\"\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let script = script.to_str().unwrap();
+    for (sub, r) in run_and_learn(&[SHIPPED, "--", script, "arg"]) {
+        assert_exit(&r, CANNOT_EXECUTE, sub);
+        assert_eq!(
+            without_banner(&r),
+            format!(
+                "error: cannot run `{script}`: it is not executable (mode 0644)\n\
+                 help: make it executable (`chmod +x {script}`), or run it with its \
+                 interpreter (`-- /bin/sh {script}`)\n"
+            ),
+            "{sub}"
+        );
+        assert!(r.stdout.is_empty(), "{sub}: the command ran: {}", r.out());
+    }
+    // The help's way out.
+    let r = run(&["run", SHIPPED, "--", "/bin/sh", script, "arg"]);
+    assert_code(&r, 0, "through its interpreter");
+    assert_eq!(r.out(), "ran arg\n");
+    // A directory: execve fails with EACCES too.
+    for (sub, r) in run_and_learn(&[SHIPPED, "--", "/tmp"]) {
+        assert_exit(&r, CANNOT_EXECUTE, sub);
+        assert_eq!(
+            without_banner(&r),
+            "error: cannot run `/tmp`: it is a directory\n\
+             help: name a program, not a directory\n",
+            "{sub}"
+        );
+    }
 }
 
 /// The policy's errors exit 125, not 1 (a command may exit 1 itself), and
