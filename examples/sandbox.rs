@@ -27,7 +27,7 @@ use std::io::Write as _;
 use std::process::{Command, ExitCode};
 
 use seccomp_policy::supervise::session::{self, Done, SessionError};
-use seccomp_policy::supervise::{Answer, Denial, Mode, Supervisor};
+use seccomp_policy::supervise::{Answer, Denial, Mode, Supervisor, KILLED_BY_POLICY};
 
 seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 
@@ -88,13 +88,19 @@ fn usage() -> String {
          \x20        syscalls COMMAND needed beyond its grant, with the caps that\n\
          \x20        grant them and the policy lines to add for the others.\n\
          \n\
-         Exits with COMMAND's status, 128 + N if a signal N ended it, 159\n\
-         (128 + SIGSYS) if the policy killed it, and 127 if it could not be\n\
-         run. Without arguments, runs a demonstration.\n\
+         Exits with COMMAND's status, 128 + N if a signal N ended it, {killed}\n\
+         (128 + SIGSYS) if the policy killed it; {not_found} if it was not found,\n\
+         {cannot_execute} if it was found but could not be executed, {failed} if the sandbox\n\
+         itself failed; 2 for a usage error. Without arguments, runs a\n\
+         demonstration.\n\
          \n\
          caps: {caps}\n",
         file = POLICY.file,
         caps = Cap::NAMES.join(", "),
+        killed = KILLED_BY_POLICY,
+        not_found = session::NOT_FOUND,
+        cannot_execute = session::CANNOT_EXECUTE,
+        failed = session::TOOL_FAILED,
     )
 }
 

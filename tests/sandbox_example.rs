@@ -127,6 +127,30 @@ fn learn_mode_prints_the_policy_lines() {
     }
 }
 
+/// A command that is not there exits 127, one that is there but cannot be
+/// executed 126 (as `env` and `timeout` exit), each with the reason.
+#[test]
+fn a_command_that_cannot_run_exits_126_or_127() {
+    use seccomp_policy::supervise::session::{CANNOT_EXECUTE, NOT_FOUND};
+    for user in User::BOTH {
+        let (code, err) = run(user, &["--", "/nonexistent/seccomp-policy-example"]);
+        assert_eq!(
+            err,
+            "sandbox: cannot run `/nonexistent/seccomp-policy-example`: No such file or \
+             directory (os error 2)\n",
+            "as {user:?}"
+        );
+        assert_eq!(code, i32::from(NOT_FOUND), "as {user:?}");
+        // A directory: execve fails with EACCES.
+        let (code, err) = run(user, &["--learn", "--", "/tmp", "x"]);
+        assert!(
+            err.ends_with("sandbox: cannot run `/tmp x`: Permission denied (os error 13)\n"),
+            "as {user:?}: {err}"
+        );
+        assert_eq!(code, i32::from(CANNOT_EXECUTE), "as {user:?}");
+    }
+}
+
 /// The pids in session `sid` (the payload's: it leads its own session),
 /// zombies excepted.
 fn session_members(sid: i32) -> Vec<i32> {

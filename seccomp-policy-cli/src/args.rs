@@ -1,9 +1,11 @@
 //! The command line, parsed by hand into a [`Command`]; every mistake is a
-//! [`UsageError`] (exit code 2).
+//! [`UsageError`] (exit code 2; 125 for `run` and `learn`).
 
 use std::fmt;
 
 use seccomp_policy_core::Arch;
+
+use crate::exit;
 
 /// A subcommand and its options.
 #[derive(Debug, PartialEq, Eq)]
@@ -68,7 +70,8 @@ impl Sub {
         }
     }
 
-    fn from_name(name: &str) -> Option<Sub> {
+    /// The subcommand of this name.
+    pub fn from_name(name: &str) -> Option<Sub> {
         Sub::ALL.into_iter().find(|s| s.name() == name)
     }
 
@@ -313,7 +316,7 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
                 o.format = Some(f);
             }
             "--output" => o.output = Some(value),
-            _ => unreachable_option(&name)?,
+            _ => unreachable_option(sub, &name)?,
         }
     }
     let mut positional = positional.into_iter();
@@ -369,8 +372,11 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
 
 /// `takes` admitted an option this function does not handle: a bug, which
 /// is reported as a usage error rather than a panic.
-fn unreachable_option(name: &str) -> Result<(), UsageError> {
-    Err(usage_error(None, format!("option `{name}` is not handled")))
+fn unreachable_option(sub: Sub, name: &str) -> Result<(), UsageError> {
+    Err(usage_error(
+        Some(sub),
+        format!("option `{name}` is not handled"),
+    ))
 }
 
 /// An architecture by its name (`x86_64`, `aarch64`, ...; libseccomp's
@@ -387,10 +393,16 @@ pub fn parse_arch(name: &str) -> Result<Arch, String> {
         })
 }
 
-/// The usage text of the tool, or of one subcommand.
+/// The usage text of the tool, or of one subcommand. The exit codes in it
+/// are [`exit`]'s.
 pub fn help(sub: Option<Sub>) -> String {
+    let (ok, failed, usage) = (exit::OK, exit::FAILED, exit::USAGE);
+    let (tool_failed, cannot_execute, not_found) =
+        (exit::TOOL_FAILED, exit::CANNOT_EXECUTE, exit::NOT_FOUND);
+    let killed = exit::KILLED_BY_POLICY;
     let Some(sub) = sub else {
-        return "\
+        return format!(
+            "\
 seccomp-policy: check, inspect and export TOML syscall policies
 
 usage: seccomp-policy <SUBCOMMAND> FILE [OPTIONS]
@@ -411,19 +423,23 @@ options for every subcommand: -h, --help
 `seccomp-policy help SUBCOMMAND` or `seccomp-policy SUBCOMMAND --help` for more.
 
 exit codes:
-  0  done (check: no errors; lint: no warnings, or warnings without --deny-warnings)
-  1  the policy has errors or cannot be read, the program cannot be built,
-     the output cannot be written, or lint --deny-warnings found warnings
-  2  usage error: unknown subcommand, option, architecture, cap or syscall
-run and learn, once the command has started, exit with its status instead:
-  N        the command exited with status N
-  128 + N  signal N ended it; 159 (128 + SIGSYS) when the policy killed it
-  127      it could not be started (see `seccomp-policy run --help`)
+  {ok}    done (check: no errors; lint: no warnings, or warnings without --deny-warnings)
+  {failed}    the policy has errors or cannot be read, the program cannot be built,
+       the output cannot be written, or lint --deny-warnings found warnings
+  {usage}    usage error: unknown subcommand, option, architecture, cap or syscall
+run and learn exit as env and timeout do, never {failed} or {usage} of their own:
+  {tool_failed}  run or learn itself failed: a usage error, the policy has errors or
+       cannot be read, the program cannot be built, the supervisor cannot start
+  {cannot_execute}  COMMAND was found but cannot be executed (not executable, a directory, ...)
+  {not_found}  COMMAND was not found
+  N    otherwise COMMAND's own status; 128 + N when signal N ended it,
+       {killed} (128 + SIGSYS) when the policy killed it (see `seccomp-policy run --help`)
 "
-        .to_owned();
+        );
     };
-    let body = match sub {
-        Sub::Check => "\
+    match sub {
+        Sub::Check => format!(
+            "\
 usage: seccomp-policy check FILE [--format human|short|json]
 
 Reports every error of the policy, all at once, as the seccomp_policy! macro
@@ -431,20 +447,24 @@ does: file:line:col, the message, notes and help.
 
   --format human   like rustc, with the line and a caret under the column (default)
   --format short   one block per error, exactly as the macro prints it
-  --format json    one JSON document on stdout: {\"file\", \"errors\", \"warnings\", \"diagnostics\": [...]}
+  --format json    one JSON document on stdout: {{\"file\", \"errors\", \"warnings\", \"diagnostics\": [...]}}
 
-exit: 0 no errors, 1 errors, 2 usage
-",
-        Sub::Show => "\
+exit: {ok} no errors, {failed} errors, {usage} usage
+"
+        ),
+        Sub::Show => format!(
+            "\
 usage: seccomp-policy show FILE [--arch A]...
 
 Per architecture (all, or those given): the default action, each table's
 numbers allowed outright, its rules with their conditions (as argument slots)
 and actions, and the names that do not exist there.
 
-exit: 0, 1 policy errors, 2 usage
-",
-        Sub::Disasm => "\
+exit: {ok}, {failed} policy errors, {usage} usage
+"
+        ),
+        Sub::Disasm => format!(
+            "\
 usage: seccomp-policy disasm FILE [--arch A] [--cap NAME]... [--allow-execve]
 
 The BPF program for an architecture (default: this machine's) and the caps
@@ -453,18 +473,22 @@ jt, jf, k, the instruction with its jump targets as line numbers, and what it
 tests (syscall names, argument words, actions). --allow-execve adds execve
 as the sandbox's spawn path does.
 
-exit: 0, 1 policy errors or a program that cannot be built, 2 usage
-",
-        Sub::Explain => "\
+exit: {ok}, {failed} policy errors or a program that cannot be built, {usage} usage
+"
+        ),
+        Sub::Explain => format!(
+            "\
 usage: seccomp-policy explain FILE NAME|NUMBER [--arch A]...
 
 Which tables decide the syscall (allowed outright, allowed under a
 condition, or an action), on which architectures (all, or those given), and
 its number on each. A NUMBER is looked up on each architecture.
 
-exit: 0, 1 policy errors, 2 usage (unknown syscall)
-",
-        Sub::Simulate => "\
+exit: {ok}, {failed} policy errors, {usage} usage (unknown syscall)
+"
+        ),
+        Sub::Simulate => format!(
+            "\
 usage: seccomp-policy simulate FILE [--arch A] [--cap NAME]... NAME|NUMBER [ARG]...
 
 Runs the program of the architecture (default: this machine's) and caps on
@@ -472,9 +496,11 @@ one call and prints the verdict and every instruction executed. ARGs are
 integers (42, 0x5412, -1) or constants of the policy language (TIOCSTI,
 AF_INET); missing ones are 0.
 
-exit: 0 (whatever the verdict), 1 policy errors, 2 usage
-",
-        Sub::Export => "\
+exit: {ok} (whatever the verdict), {failed} policy errors, {usage} usage
+"
+        ),
+        Sub::Export => format!(
+            "\
 usage: seccomp-policy export FILE --format bpf|oci [--arch A]... [--cap NAME]... [-o OUT]
 
   --format bpf   the raw struct sock_filter array of one architecture
@@ -488,20 +514,24 @@ usage: seccomp-policy export FILE --format bpf|oci [--arch A]... [--cap NAME]...
                  architecture then).
   -o, --output   write to OUT instead of stdout (bpf is not written to a terminal)
 
-exit: 0, 1 policy errors, a program or profile that cannot be made, or a
-write error, 2 usage
-",
-        Sub::Lint => "\
+exit: {ok}, {failed} policy errors, a program or profile that cannot be made, or a
+write error, {usage} usage
+"
+        ),
+        Sub::Lint => format!(
+            "\
 usage: seccomp-policy lint FILE [--format human|short|json] [--deny-warnings]
 
 Checks that are not errors: split-family (one syscall of a family libc
 chooses between is allowed, another is not), never-matches, shadowed-action,
 redundant-rule, cap-adds-nothing.
 
-exit: 0 (warnings are printed), 1 policy errors or, with --deny-warnings,
-any warning, 2 usage
-",
-        Sub::Run => "\
+exit: {ok} (warnings are printed), {failed} policy errors or, with --deny-warnings,
+any warning, {usage} usage
+"
+        ),
+        Sub::Run => format!(
+            "\
 usage: seccomp-policy run FILE [--cap NAME]... -- COMMAND [ARG]...
 
 Runs COMMAND under FILE's policy for this machine's architecture: its [base]
@@ -525,14 +555,23 @@ are passed on to COMMAND's process group (a second one kills the group);
 when COMMAND ends, whatever it left running in its group is killed. Needs
 Linux 5.6 (seccomp user notification and pidfd_getfd); no privilege.
 
-exit, once COMMAND has started: its status; 128 + N when signal N ended it;
-159 (128 + SIGSYS) when the policy killed it. 127: COMMAND could not be
-started (not found, not executable, or no supervisor on this kernel).
-Before it starts: 1 the policy has errors or cannot be read, 2 usage (an
-unknown cap, no command). Those two overlap COMMAND's own statuses; only
-when COMMAND ran does stderr have the `seccomp-policy: caps` line.
-",
-        Sub::Learn => "\
+exit, as for env and timeout:
+  {tool_failed}  this tool failed: a usage error (an unknown cap, no command), FILE
+       has errors or cannot be read, the program cannot be built, or the
+       supervisor cannot start (on this kernel, or for this user)
+  {cannot_execute}  COMMAND was found but cannot be executed: not executable, a
+       directory, permission denied, not a format this machine runs
+  {not_found}  COMMAND was not found: no such file, not in PATH, or the interpreter
+       its #! line names is missing
+  N    otherwise COMMAND's own status; 128 + N when signal N ended it;
+       {killed} (128 + SIGSYS) when the policy killed it
+{tool_failed}, {cannot_execute} and {not_found} come with an `error:` line saying what is wrong. COMMAND
+may exit with those itself: only when it ran does stderr end with the
+`seccomp-policy: caps` line.
+"
+        ),
+        Sub::Learn => format!(
+            "\
 usage: seccomp-policy learn FILE [--cap NAME]... -- COMMAND [ARG]...
 
 Runs COMMAND as `run` does, but ENFORCES NOTHING: every call runs. Each
@@ -543,11 +582,12 @@ would grant them, then the `--cap` options to add and, for calls no cap
 grants, the policy lines to add. Use it to find out what a command needs,
 never to contain one.
 
-exit: as for `run`: COMMAND's status, 128 + N when signal N ended it, 127
-when it could not be started; 1 policy errors and 2 usage before it starts
-",
-    };
-    body.to_owned()
+exit, as for `run`: {tool_failed} this tool failed (usage, policy errors, no
+supervisor), {cannot_execute} COMMAND was found but cannot be executed, {not_found} COMMAND was not
+found; otherwise COMMAND's own status, 128 + N when signal N ended it
+"
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -6,11 +6,16 @@
 //! sandbox example runs too): one session for the command's tree, signals
 //! passed on to it, every refused call named on stderr.
 
+use std::io::Read as _;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use seccomp_policy::install::Errno;
 use seccomp_policy::policy::{ArchPolicy, Policy};
 use seccomp_policy::rule::{Rule, RuleSet, When};
-use seccomp_policy::supervise::{session, Mode, Supervisor};
+use seccomp_policy::supervise::session::SessionError;
+use seccomp_policy::supervise::{session, Mode, SuperviseError, Supervisor};
 use seccomp_policy_compiler::Compiled;
 use seccomp_policy_core::{syscalls, Arch};
 
@@ -25,7 +30,7 @@ const PREFIX: &str = "seccomp-policy";
 pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
     // First, before any thread is started: the signals passed on to the
     // command are blocked in every thread but the one that takes them. A
-    // failure is reported by `run_and_report`, which asks again, before
+    // failure is reported by `try_run_and_report`, which asks again, before
     // anything runs.
     let _ = session::forward_signals();
     let compiled = load(o)?;
@@ -48,7 +53,218 @@ pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
     let mut command = Command::new(program);
     command.args(args);
     let supervisor = Supervisor::new(&policy, caps, syscalls::name).mode(mode);
-    Ok(session::run_and_report(supervisor, command, PREFIX))
+    session::try_run_and_report(supervisor, command, PREFIX).map_err(|e| Failure::NotRun {
+        message: not_run(&e, sub, o),
+        code: e.exit_code(),
+    })
+}
+
+/// What went wrong when the command did not run to its end, and what to do,
+/// in the words of the rest of the tool: `error: ...` and `help: ...`.
+fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
+    let program = o.command.first().map_or("", String::as_str);
+    let shown = o.command.join(" ");
+    let (what, help) = match e {
+        SessionError::Exec(errno) => return cannot_execute(program, *errno),
+        SessionError::Spawn(errno) => (
+            format!(
+                "cannot start `{shown}`: {}",
+                std::io::Error::from_raw_os_error(errno.0)
+            ),
+            if errno.name() == Some("EAGAIN") {
+                "nothing ran; this user may have reached its limit of processes (`ulimit -u`)"
+            } else {
+                "nothing ran; making its process, or its session, failed"
+            }
+            .to_owned(),
+        ),
+        SessionError::Signals { what, errno } => (
+            format!("cannot pass signals on to `{shown}`: {what} failed: {errno}"),
+            "nothing ran; the system may be out of threads or memory".to_owned(),
+        ),
+        SessionError::Supervise(SuperviseError::Program(e)) => (
+            format!("{e}"),
+            format!(
+                "nothing ran; `seccomp-policy disasm {} --allow-execve` with the same caps \
+                 builds the same program",
+                o.file
+            ),
+        ),
+        SessionError::Supervise(SuperviseError::Handoff(h)) => (
+            format!("cannot supervise `{shown}`: {h}"),
+            format!(
+                "nothing ran; `{}` needs Linux 5.6 or newer (seccomp user notification, \
+                 pidfd_getfd) and ptrace access to its own children \
+                 (kernel.yama.ptrace_scope 0 or 1)",
+                sub.name()
+            ),
+        ),
+        SessionError::Supervise(SuperviseError::Setup { what, errno }) => (
+            format!("cannot start the supervisor: {what} failed: {errno}"),
+            "nothing ran; the system may be out of file descriptors or threads".to_owned(),
+        ),
+        SessionError::Supervise(e @ SuperviseError::Panicked) => (
+            format!("supervising `{shown}` failed: {e}"),
+            "its denials may not all have been named; this is a bug in seccomp-policy, \
+             please report it"
+                .to_owned(),
+        ),
+        SessionError::Wait(errno) => (
+            format!("waiting for `{shown}` failed: {errno}; it was killed with its process group"),
+            "its exit status is lost; run it again".to_owned(),
+        ),
+    };
+    format!("error: {what}\nhelp: {help}")
+}
+
+/// `execve` of `program` failed with `errno`: which file that was, what is
+/// wrong with it and what to do.
+fn cannot_execute(program: &str, errno: Errno) -> String {
+    let os = std::io::Error::from_raw_os_error(errno.0);
+    let file = locate(program);
+    // `frob` found in PATH as `/usr/local/bin/frob`: say which file.
+    let name = match &file {
+        Some(f) if !program.contains('/') => format!("`{program}` ({})", f.display()),
+        _ => format!("`{program}`"),
+    };
+    // The file as the suggestions name it.
+    let target = file
+        .as_deref()
+        .map_or_else(|| program.to_owned(), |f| f.display().to_string());
+    let meta = file.as_deref().and_then(|f| std::fs::metadata(f).ok());
+    // Only a regular file is read: opening a FIFO would wait for a writer.
+    let interpreter = match (&file, &meta) {
+        (Some(f), Some(m)) if m.is_file() => interpreter(f),
+        _ => None,
+    };
+    let (what, help) = match errno.name().unwrap_or_default() {
+        "ENOENT" => match (&meta, &interpreter) {
+            _ if program.is_empty() => (
+                "the command's name is empty".to_owned(),
+                "give the command after `--`, as in `-- /bin/echo hello`".to_owned(),
+            ),
+            (None, _) if program.contains('/') => (
+                "no such file".to_owned(),
+                "check the path (a relative one starts from the current directory)".to_owned(),
+            ),
+            (None, _) => (
+                "command not found in PATH".to_owned(),
+                format!("check the name, or give the program's path (`-- /path/to/{program}`)"),
+            ),
+            (Some(_), Some(interp)) if !Path::new(interp).exists() => (
+                format!("the interpreter its `#!` line names, `{interp}`, was not found"),
+                format!(
+                    "fix its `#!` line, or run it with an interpreter that exists \
+                     (`-- INTERPRETER {target}`)"
+                ),
+            ),
+            (Some(_), Some(interp)) => (
+                format!(
+                    "its interpreter `{interp}` exists, but the program loader it names was \
+                     not found"
+                ),
+                format!("`{interp}` was built for another system: fix the script's `#!` line"),
+            ),
+            (Some(_), None) => (
+                "it exists, but the program loader it names (its ELF interpreter) was not found"
+                    .to_owned(),
+                "it was built for another system: run a build for this one".to_owned(),
+            ),
+        },
+        "EACCES" => match &meta {
+            Some(m) if m.is_dir() => (
+                "it is a directory".to_owned(),
+                "name a program, not a directory".to_owned(),
+            ),
+            Some(m) if !m.is_file() => (
+                "it is not a regular file".to_owned(),
+                "name a program file".to_owned(),
+            ),
+            Some(m) if m.permissions().mode() & 0o111 == 0 => (
+                format!(
+                    "it is not executable (mode {:04o})",
+                    m.permissions().mode() & 0o7777
+                ),
+                format!(
+                    "make it executable (`chmod +x {target}`), or run it with its interpreter \
+                     (`-- {} {target}`)",
+                    interpreter.as_deref().unwrap_or("INTERPRETER")
+                ),
+            ),
+            _ => (
+                match &interpreter {
+                    Some(interp) => {
+                        format!("permission denied to execute it or its interpreter `{interp}`")
+                    }
+                    None => "permission denied".to_owned(),
+                },
+                "check that this user may execute it and search every directory on its path, \
+                 and that its filesystem is not mounted `noexec`"
+                    .to_owned(),
+            ),
+        },
+        "ENOEXEC" => (
+            format!("it is not in a format this machine can execute ({os})"),
+            "a program must be built for this architecture; a script needs a `#!` line naming \
+             its interpreter"
+                .to_owned(),
+        ),
+        "ENOTDIR" => (
+            match Path::new(program)
+                .ancestors()
+                .skip(1)
+                .find(|a| a.exists() && !a.is_dir())
+            {
+                Some(a) => format!("`{}` on its path is not a directory", a.display()),
+                None => format!("a name on its path is not a directory ({os})"),
+            },
+            "check the path".to_owned(),
+        ),
+        "E2BIG" => (
+            "its arguments and environment are too long".to_owned(),
+            "pass fewer or shorter arguments, or a smaller environment".to_owned(),
+        ),
+        _ if os.kind() == std::io::ErrorKind::ExecutableFileBusy => (
+            "it is open for writing (Text file busy)".to_owned(),
+            "run it once whatever writes it has closed it".to_owned(),
+        ),
+        _ => (format!("{os}"), "execve(2) lists what causes it".to_owned()),
+    };
+    format!("error: cannot run {name}: {what}\nhelp: {help}")
+}
+
+/// The file `execve` tried for `program`: the path itself when it has a
+/// `/`, otherwise the first file of that name in `PATH` (glibc's default,
+/// `/bin:/usr/bin`, when `PATH` is not set), if there is one.
+fn locate(program: &str) -> Option<PathBuf> {
+    if program.contains('/') {
+        return Some(PathBuf::from(program));
+    }
+    if program.is_empty() {
+        return None;
+    }
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/bin:/usr/bin".into());
+    std::env::split_paths(&path)
+        .map(|dir| {
+            if dir.as_os_str().is_empty() {
+                PathBuf::from(".").join(program)
+            } else {
+                dir.join(program)
+            }
+        })
+        .find(|f| f.is_file())
+}
+
+/// The interpreter a script's `#!` line names, if `file` can be read and
+/// has one.
+fn interpreter(file: &Path) -> Option<String> {
+    let mut head = [0u8; 256];
+    let mut f = std::fs::File::open(file).ok()?;
+    let n = f.read(&mut head).ok()?;
+    let line = head[..n].strip_prefix(b"#!")?;
+    let line = line.split(|b| *b == b'\n').next().unwrap_or_default();
+    let line = std::str::from_utf8(line).ok()?;
+    line.split_whitespace().next().map(str::to_owned)
 }
 
 /// The policy as the supervisor takes it: a [`Policy`] with every cap's

@@ -10,11 +10,14 @@
 mod common;
 
 use std::io::{BufRead as _, BufReader, Read as _};
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_code, root, run, Run};
+use common::{assert_code, root, run, scratch, Run};
+use seccomp_policy::supervise::session::{CANNOT_EXECUTE, NOT_FOUND, TOOL_FAILED};
+use seccomp_policy::supervise::KILLED_BY_POLICY;
 use seccomp_policy_suite::harness::{require, Checked};
 
 const SHIPPED: &str = "policy/seccomp.toml";
@@ -31,8 +34,11 @@ seccomp_policy_suite::tests![
     learn_names_what_the_command_needed_beyond_its_grant,
     learn_gives_policy_lines_for_calls_no_cap_grants,
     a_command_is_required,
-    a_command_that_cannot_start_exits_127,
-    policy_errors_exit_1_and_nothing_runs,
+    a_non_utf8_argument_is_a_usage_error,
+    the_commands_own_1_and_2_are_passed_on,
+    a_command_not_found_exits_127,
+    a_command_found_but_not_executable_exits_126,
+    policy_errors_exit_125_and_nothing_runs,
     help_documents_the_exit_codes,
     a_sigterm_reaches_the_command,
 ];
@@ -41,6 +47,28 @@ fn assert_has(r: &Run, wants: &[&str]) {
     for want in wants {
         assert!(r.stderr.contains(want), "no {want:?} in:\n{}", r.stderr);
     }
+}
+
+/// Asserts that `r` exited with `code` (one of the tool's constants).
+fn assert_exit(r: &Run, code: u8, what: &str) {
+    assert_code(r, i32::from(code), what);
+}
+
+/// Runs `run` and `learn` with the same arguments after the subcommand.
+fn run_and_learn(args: &[&str]) -> [(&'static str, Run); 2] {
+    ["run", "learn"].map(|sub| {
+        let mut all = vec![sub];
+        all.extend_from_slice(args);
+        (sub, run(&all))
+    })
+}
+
+/// What `learn` writes first, before anything else.
+const LEARN_BANNER: &str = "seccomp-policy: learn mode: every call runs, nothing is enforced\n";
+
+/// `r`'s stderr without learn mode's first line.
+fn without_banner(r: &Run) -> &str {
+    r.stderr.strip_prefix(LEARN_BANNER).unwrap_or(&r.stderr)
 }
 
 /// A path under /tmp no one else uses; not created.
@@ -89,7 +117,7 @@ fn a_call_outside_base_is_named_with_the_cap_that_allows_it() -> Checked {
     let dir = fresh_dir("refused");
     let script = mkdir_script(&dir);
     let r = run(&["run", SHIPPED, "--", PYTHON, "-I", "-u", "-c", &script]);
-    assert_code(&r, 128 + libc::SIGSYS, "mkdir under [base]");
+    assert_exit(&r, KILLED_BY_POLICY, "mkdir under [base]");
     assert_eq!(r.out(), format!("making {dir}\n"));
     // x86_64's python calls mkdir, other architectures' mkdirat: FILE_IO
     // grants both.
@@ -186,10 +214,11 @@ fn caps_are_given_repeated_or_split_at_commas() {
     assert!(!Path::new(&dir).exists());
 }
 
+/// A usage error of `run` exits 125, not 2: a command may exit 2 itself.
 fn an_unknown_cap_is_a_usage_error_naming_the_files_caps() {
     for caps in ["NETWORK", "FILE_IO,NETWORK"] {
         let r = run(&["run", SHIPPED, "--cap", caps, "--", "/bin/echo", "ran"]);
-        assert_code(&r, 2, caps);
+        assert_exit(&r, TOOL_FAILED, caps);
         assert!(
             r.stderr.starts_with(
                 "error: unknown capability `NETWORK` (known: SQL_QUERY, FILE_IO, SSRF, \
@@ -210,7 +239,8 @@ fn an_unknown_cap_is_a_usage_error_naming_the_files_caps() {
         "/bin/echo",
         "ran",
     ]);
-    assert_code(&r, 2, "learn");
+    assert_exit(&r, TOOL_FAILED, "learn");
+    assert!(r.stdout.is_empty(), "the command ran: {}", r.out());
     assert!(
         r.stderr
             .starts_with("error: unknown capability `FILEIO` (known: ")
@@ -271,7 +301,7 @@ fn learn_gives_policy_lines_for_calls_no_cap_grants() {
     );
     // Enforced, the first of them kills nice.
     let r = run(&["run", SHIPPED, "--", "nice", "-n", "1", "/bin/true"]);
-    assert_code(&r, 128 + libc::SIGSYS, "run nice");
+    assert_exit(&r, KILLED_BY_POLICY, "run nice");
     assert_has(
         &r,
         &["]: getpriority(", ": no cap allows it; killed its process"],
@@ -303,7 +333,7 @@ fn a_command_is_required() {
         ),
     ] {
         let r = run(args);
-        assert_code(&r, 2, &format!("{args:?}"));
+        assert_exit(&r, TOOL_FAILED, &format!("{args:?}"));
         assert!(r.stderr.starts_with(want), "{args:?}: {}", r.stderr);
         assert!(
             r.stderr.contains("\n\nusage: seccomp-policy "),
@@ -314,43 +344,178 @@ fn a_command_is_required() {
     }
 }
 
-fn a_command_that_cannot_start_exits_127() {
-    let missing = "/nonexistent/seccomp-policy-test";
-    let r = run(&["run", SHIPPED, "--", missing, "arg"]);
-    assert_code(&r, 127, "missing");
-    assert_eq!(
-        r.stderr,
-        format!(
-            "seccomp-policy: cannot run `{missing} arg`: No such file or directory (os error 2)\n"
-        )
-    );
-    // A directory is not executable.
-    let r = run(&["learn", SHIPPED, "--", "/tmp"]);
-    assert_code(&r, 127, "directory");
-    assert_has(
-        &r,
-        &["seccomp-policy: cannot run `/tmp`: Permission denied"],
-    );
+/// Arguments are read as UTF-8: one that is not is a usage error, 125 for
+/// `run` and `learn` as for their other usage errors, 2 for the others.
+fn a_non_utf8_argument_is_a_usage_error() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt as _;
+    for (sub, code) in [("run", TOOL_FAILED), ("learn", TOOL_FAILED), ("check", 2)] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_seccomp-policy"));
+        cmd.args([sub, SHIPPED]);
+        if sub != "check" {
+            cmd.args(["--", "/bin/echo"]);
+        }
+        let out = cmd
+            .arg(OsStr::from_bytes(b"caf\xe9"))
+            .current_dir(root())
+            .stdin(Stdio::null())
+            .output()
+            .expect("the binary runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(i32::from(code)), "{sub}: {stderr}");
+        assert!(out.stdout.is_empty(), "{sub}: the command ran");
+        assert!(
+            stderr.starts_with(&format!(
+                "error: argument \"caf\\xE9\" is not valid UTF-8\n\nusage: seccomp-policy {sub} FILE"
+            )),
+            "{sub}: {stderr}"
+        );
+    }
 }
 
-fn policy_errors_exit_1_and_nothing_runs() {
-    let r = run(&[
-        "run",
+/// A command's own 1 and 2, the codes other subcommands use for policy
+/// and usage errors, are passed on as they are, with the line saying the
+/// command ended so.
+fn the_commands_own_1_and_2_are_passed_on() {
+    for status in ["1", "2"] {
+        let script = format!("echo ran; exit {status}");
+        for (sub, r) in run_and_learn(&[SHIPPED, "--", "/bin/sh", "-c", &script]) {
+            let what = format!("{sub} exit {status}");
+            assert_code(&r, status.parse().unwrap(), &what);
+            assert_eq!(r.out(), "ran\n", "{what}");
+            assert_has(
+                &r,
+                &[&format!(
+                    "seccomp-policy: caps none: `/bin/sh -c {script}` exited with status {status}\n"
+                )],
+            );
+            assert!(!r.stderr.contains("error"), "{what}: {}", r.stderr);
+        }
+    }
+}
+
+/// 127, as `env` and `timeout` exit: no such file, no such command in PATH,
+/// or no such interpreter on the script's `#!` line; stderr says which,
+/// and what to do.
+fn a_command_not_found_exits_127() {
+    let missing = "/nonexistent/seccomp-policy-test";
+    for (sub, r) in run_and_learn(&[SHIPPED, "--", missing, "arg"]) {
+        assert_exit(&r, NOT_FOUND, sub);
+        assert_eq!(
+            without_banner(&r),
+            format!(
+                "error: cannot run `{missing}`: no such file\n\
+                 help: check the path (a relative one starts from the current directory)\n"
+            ),
+            "{sub}"
+        );
+    }
+    let name = "seccomp-policy-no-such-command";
+    for (sub, r) in run_and_learn(&[SHIPPED, "--", name]) {
+        assert_exit(&r, NOT_FOUND, sub);
+        assert_eq!(
+            without_banner(&r),
+            format!(
+                "error: cannot run `{name}`: command not found in PATH\n\
+                 help: check the name, or give the program's path (`-- /path/to/{name}`)\n"
+            ),
+            "{sub}"
+        );
+    }
+    let dir = scratch("not-found");
+    let script = dir.join("bad-interpreter.sh");
+    std::fs::write(&script, "#!/nonexistent/sh\necho ran\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let script = script.to_str().unwrap();
+    for (sub, r) in run_and_learn(&[SHIPPED, "--", script]) {
+        assert_exit(&r, NOT_FOUND, sub);
+        assert_eq!(
+            without_banner(&r),
+            format!(
+                "error: cannot run `{script}`: the interpreter its `#!` line names, \
+                 `/nonexistent/sh`, was not found\n\
+                 help: fix its `#!` line, or run it with an interpreter that exists \
+                 (`-- INTERPRETER {script}`)\n"
+            ),
+            "{sub}"
+        );
+        assert!(r.stdout.is_empty());
+    }
+}
+
+/// 126, as `env` and `timeout` exit: the file is there but execve refuses
+/// it (EACCES). stderr says why and what to do, and doing it works.
+fn a_command_found_but_not_executable_exits_126() {
+    let dir = scratch("not-executable");
+    let script = dir.join("payload.sh");
+    std::fs::write(&script, "#!/bin/sh\necho ran \"$@\"\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let script = script.to_str().unwrap();
+    for (sub, r) in run_and_learn(&[SHIPPED, "--", script, "arg"]) {
+        assert_exit(&r, CANNOT_EXECUTE, sub);
+        assert_eq!(
+            without_banner(&r),
+            format!(
+                "error: cannot run `{script}`: it is not executable (mode 0644)\n\
+                 help: make it executable (`chmod +x {script}`), or run it with its \
+                 interpreter (`-- /bin/sh {script}`)\n"
+            ),
+            "{sub}"
+        );
+        assert!(r.stdout.is_empty(), "{sub}: the command ran: {}", r.out());
+    }
+    // The help's way out.
+    let r = run(&["run", SHIPPED, "--", "/bin/sh", script, "arg"]);
+    assert_code(&r, 0, "through its interpreter");
+    assert_eq!(r.out(), "ran arg\n");
+    // A directory: execve fails with EACCES too.
+    for (sub, r) in run_and_learn(&[SHIPPED, "--", "/tmp"]) {
+        assert_exit(&r, CANNOT_EXECUTE, sub);
+        assert_eq!(
+            without_banner(&r),
+            "error: cannot run `/tmp`: it is a directory\n\
+             help: name a program, not a directory\n",
+            "{sub}"
+        );
+    }
+}
+
+/// The policy's errors exit 125, not 1 (a command may exit 1 itself), and
+/// nothing runs; stderr has them as `check` prints them.
+fn policy_errors_exit_125_and_nothing_runs() {
+    for (sub, r) in run_and_learn(&[
         "tests/ui/policies/unknown_syscall.toml",
         "--",
         "/bin/echo",
         "ran",
-    ]);
-    assert_code(&r, 1, "policy errors");
-    assert!(r.stdout.is_empty(), "the command ran: {}", r.out());
-    assert!(
-        r.stderr.starts_with("error: unknown syscall"),
-        "{}",
-        r.stderr
-    );
-    let r = run(&["learn", "no/such/policy.toml", "--", "/bin/echo", "ran"]);
-    assert_code(&r, 1, "no file");
-    assert!(r.stdout.is_empty());
+    ]) {
+        assert_exit(&r, TOOL_FAILED, sub);
+        assert!(r.stdout.is_empty(), "the command ran: {}", r.out());
+        assert!(
+            r.stderr.starts_with("error: unknown syscall `newfstat`\n"),
+            "{sub}: {}",
+            r.stderr
+        );
+        assert_has(
+            &r,
+            &[
+                "= help: did you mean `newfstatat`?\n",
+                "error: aborting due to 4 previous errors\n",
+            ],
+        );
+        assert!(!r.stderr.contains("seccomp-policy: caps"), "{}", r.stderr);
+    }
+    for (sub, r) in run_and_learn(&["no/such/policy.toml", "--", "/bin/echo", "ran"]) {
+        assert_exit(&r, TOOL_FAILED, sub);
+        assert!(r.stdout.is_empty());
+        assert!(
+            r.stderr.starts_with(
+                "error: cannot read policy file `no/such/policy.toml`: No such file or directory"
+            ),
+            "{sub}: {}",
+            r.stderr
+        );
+    }
 }
 
 fn help_documents_the_exit_codes() {
@@ -364,11 +529,25 @@ fn help_documents_the_exit_codes() {
             )),
             "{text}"
         );
-        for want in ["128 + N", "127", "`--cap A --cap B` or `--cap A,B`"] {
-            if sub == "learn" && want.starts_with("`--cap") {
-                continue;
-            }
-            assert!(text.contains(want), "{sub}: no {want:?} in {text}");
+        let mut wants = vec![
+            "128 + N".to_owned(),
+            format!("{TOOL_FAILED} this tool failed"),
+            format!("{CANNOT_EXECUTE} COMMAND was found but cannot be executed"),
+            format!("{NOT_FOUND} COMMAND was not"),
+        ];
+        if sub == "run" {
+            wants.push("`--cap A --cap B` or `--cap A,B`".to_owned());
+            wants.push(format!(
+                "{KILLED_BY_POLICY} (128 + SIGSYS) when the policy killed it"
+            ));
+        }
+        // Lines are wrapped and columns aligned: compare words.
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for want in &wants {
+            assert!(
+                words.contains(want.as_str()),
+                "{sub}: no {want:?} in {text}"
+            );
         }
     }
     let r = run(&[
@@ -388,7 +567,16 @@ fn help_documents_the_exit_codes() {
     assert_eq!(r.out(), "said --help\n");
     let r = run(&["--help"]);
     assert!(r.out().contains("  run       ") && r.out().contains("  learn     "));
-    assert!(r.out().contains("128 + N"), "{}", r.out());
+    for want in [
+        "run and learn exit as env and timeout do, never 1 or 2 of their own:\n".to_owned(),
+        format!("  {TOOL_FAILED}  run or learn itself failed: a usage error"),
+        format!("  {CANNOT_EXECUTE}  COMMAND was found but cannot be executed"),
+        format!("  {NOT_FOUND}  COMMAND was not found\n"),
+        format!("{KILLED_BY_POLICY} (128 + SIGSYS) when the policy killed it"),
+        "128 + N".to_owned(),
+    ] {
+        assert!(r.out().contains(&want), "no {want:?} in {}", r.out());
+    }
 }
 
 /// SIGTERM to `seccomp-policy run` reaches the command (Python, which keeps

@@ -403,14 +403,18 @@ pub enum Ending<'a> {
     Other(i32),
 }
 
+/// The exit code for a command the policy killed: 128 + `SIGSYS` (159),
+/// what a shell reports when the kernel's filter kills it.
+pub const KILLED_BY_POLICY: u8 = 128 + libc::SIGSYS as u8;
+
 impl Ending<'_> {
     /// The conventional exit code for it: the status, or 128 + the signal,
-    /// with `128 + SIGSYS` (159) for the policy's kills, as when the kernel
-    /// kills.
+    /// with [`KILLED_BY_POLICY`] (159) for the policy's kills, as when the
+    /// kernel kills.
     pub fn exit_code(&self) -> u8 {
         match *self {
             Ending::Exited(code) => code.clamp(0, 255) as u8,
-            Ending::KilledByPolicy(_) => 128 + libc::SIGSYS as u8,
+            Ending::KilledByPolicy(_) => KILLED_BY_POLICY,
             Ending::Signaled(sig) => 128u8.saturating_add(sig as u8),
             Ending::Other(_) => 1,
         }

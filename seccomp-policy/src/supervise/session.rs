@@ -24,10 +24,15 @@
 //! sandbox: caps none: `/usr/bin/python3 -I -c import socket; socket.socket()` exited with status 1
 //! ```
 //!
-//! It returns the exit code such a tool passes on: the command's status,
-//! 128 + N when signal N ended it, 159 (128 + `SIGSYS`, as for the kernel's
-//! kill) when the policy killed it, and [`CANNOT_RUN`] (127) when it could
-//! not be run.
+//! It returns the exit code such a tool passes on, as `env`, `timeout`,
+//! `chroot` and `nohup` do: the command's status, 128 + N when signal N
+//! ended it, [`KILLED_BY_POLICY`](super::KILLED_BY_POLICY) (159, 128 +
+//! `SIGSYS`, as for the kernel's kill) when the policy killed it; and when
+//! the command did not run to its end, [`NOT_FOUND`] (127) when it was not
+//! found, [`CANNOT_EXECUTE`] (126) when it was found but could not be
+//! executed, and [`TOOL_FAILED`] (125) when the sandbox itself failed (see
+//! [`SessionError::exit_code`]). [`try_run_and_report`] leaves reporting
+//! those failures to the tool.
 //!
 //! ```no_run
 //! use std::process::{Command, ExitCode};
@@ -51,13 +56,28 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::OnceLock;
 
 use crate::install::Errno;
-use crate::notify::NotifyError;
+use crate::notify::{HandoffError, NotifyError};
 
-use super::{Answer, Ending, Mode, Report, SuperviseError, Supervisor};
+use super::{Answer, Ending, Mode, Report, SuperviseError, Supervision, Supervisor};
 
-/// The exit code of [`run_and_report`] when the command could not be run:
-/// the shell's for a command that cannot be executed or found.
-pub const CANNOT_RUN: u8 = 127;
+/// The exit code of [`run_and_report`] when the sandbox itself failed:
+/// signals could not be forwarded, the supervisor could not start or
+/// failed, the command's process could not be made or set up before its
+/// filter was attached, or waiting for it failed (`timeout` and `env` exit
+/// 125 when they fail themselves).
+pub const TOOL_FAILED: u8 = 125;
+
+/// The exit code of [`run_and_report`] when the command was found but could
+/// not be executed: its `execve` failed with anything but `ENOENT`
+/// (`EACCES`: not executable, or a directory; `ENOEXEC`; ...), as the
+/// shell, `env` and `timeout` exit.
+pub const CANNOT_EXECUTE: u8 = 126;
+
+/// The exit code of [`run_and_report`] when the command was not found: its
+/// `execve` failed with `ENOENT` (no such file, not in `PATH`, or the
+/// interpreter its `#!` line names is missing), as the shell, `env` and
+/// `timeout` exit.
+pub const NOT_FOUND: u8 = 127;
 
 /// The signals passed on to the command's process group.
 const FORWARDED: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
@@ -249,11 +269,17 @@ pub enum SessionError {
         /// Its errno.
         errno: Errno,
     },
-    /// The supervisor could not start, or its thread failed.
+    /// The supervisor could not start (the program could not be built, the
+    /// filter could not be attached in the child or its listener handed
+    /// over), or its thread failed.
     Supervise(SuperviseError),
-    /// The command could not be started (`fork`, the filter's attachment in
-    /// the child, or `execve` failed: not found, not executable, ...).
+    /// The command's process could not be started: `fork`, or a step before
+    /// its filter was attached (a `pre_exec` hook of the caller's, its own
+    /// session, the parent-death signal), failed.
     Spawn(Errno),
+    /// The command's `execve` failed, under its filter: `ENOENT` when it was
+    /// not found, `EACCES`, `ENOEXEC`, ... when it could not be executed.
+    Exec(Errno),
     /// Waiting for the command failed; it was killed with its group.
     Wait(Errno),
 }
@@ -264,8 +290,24 @@ impl SessionError {
         match self {
             SessionError::Signals { errno, .. }
             | SessionError::Spawn(errno)
+            | SessionError::Exec(errno)
             | SessionError::Wait(errno) => *errno,
             SessionError::Supervise(e) => e.errno(),
+        }
+    }
+
+    /// The exit code a sandbox passes on for it: [`NOT_FOUND`] (127) when
+    /// the command's `execve` failed with `ENOENT`, [`CANNOT_EXECUTE`] (126)
+    /// when it failed otherwise, and [`TOOL_FAILED`] (125) for every failure
+    /// of the sandbox's own.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            SessionError::Exec(Errno(libc::ENOENT)) => NOT_FOUND,
+            SessionError::Exec(_) => CANNOT_EXECUTE,
+            SessionError::Signals { .. }
+            | SessionError::Supervise(_)
+            | SessionError::Spawn(_)
+            | SessionError::Wait(_) => TOOL_FAILED,
         }
     }
 }
@@ -277,7 +319,12 @@ impl fmt::Display for SessionError {
                 write!(f, "forwarding signals: {what} failed: {errno}")
             }
             SessionError::Supervise(e) => write!(f, "{e}"),
-            SessionError::Spawn(errno) => write!(f, "{}", io::Error::from_raw_os_error(errno.0)),
+            SessionError::Spawn(errno) => write!(
+                f,
+                "starting its process failed: {}",
+                io::Error::from_raw_os_error(errno.0)
+            ),
+            SessionError::Exec(errno) => write!(f, "{}", io::Error::from_raw_os_error(errno.0)),
             SessionError::Wait(errno) => write!(f, "waiting for the command failed: {errno}"),
         }
     }
@@ -323,8 +370,9 @@ fn errno_of(e: &io::Error) -> Errno {
 /// # Errors
 ///
 /// [`SessionError`]: the supervisor could not start or failed
-/// ([`Supervise`](SessionError::Supervise)), the command could not be
-/// started ([`Spawn`](SessionError::Spawn)), or waiting for it failed
+/// ([`Supervise`](SessionError::Supervise)), the command's process could
+/// not be started ([`Spawn`](SessionError::Spawn)), its `execve` failed
+/// ([`Exec`](SessionError::Exec)), or waiting for it failed
 /// ([`Wait`](SessionError::Wait); its group is killed first).
 pub fn run(supervisor: Supervisor, mut command: Command) -> Result<Done, SessionError> {
     // The signals forwarding blocked in this process would stay blocked in
@@ -352,9 +400,10 @@ pub fn run(supervisor: Supervisor, mut command: Command) -> Result<Done, Session
         .kill_with_parent(true)
         .attach(&mut command)
         .map_err(SessionError::Supervise)?;
-    let mut child = command
-        .spawn()
-        .map_err(|e| SessionError::Spawn(errno_of(&e)))?;
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) => return Err(spawn_failed(&e, supervision)),
+    };
     let pid = child.id();
     let group = pid as libc::pid_t;
     PAYLOAD_GROUP.store(group, Ordering::SeqCst);
@@ -373,6 +422,22 @@ pub fn run(supervisor: Supervisor, mut command: Command) -> Result<Done, Session
         status,
         report,
     })
+}
+
+/// What failed when `spawn` did. The supervisor's `pre_exec` hook is the
+/// last before `execve`, and it returns only once the supervisor has the
+/// listener: if the handoff succeeded, everything before `execve` did, so
+/// `execve` failed. Otherwise the failure is the supervisor's when it
+/// knows why (the filter could not be attached, ...), or the process's
+/// (`fork`, or a step before the filter).
+fn spawn_failed(e: &io::Error, supervision: Supervision) -> SessionError {
+    let errno = errno_of(e);
+    // The child has ended (`spawn` reaps it): the thread ends at once.
+    match supervision.finish() {
+        Ok(_) => SessionError::Exec(errno),
+        Err(SuperviseError::Handoff(HandoffError::NoChild)) => SessionError::Spawn(errno),
+        Err(e) => SessionError::Supervise(e),
+    }
 }
 
 /// Waits until child `pid` has ended, leaving it unreaped (`WNOWAIT`).
@@ -419,17 +484,34 @@ fn say(text: &str) {
 ///   before);
 /// - at the end `caps CAPS: `COMMAND` ENDING` (caps as `A|B`, or `none`);
 ///   in learn mode then the [`Learned`](super::Learned) summary;
-/// - `cannot run `COMMAND`: ERROR` instead, with [`CANNOT_RUN`], when the
-///   command could not be run to its end.
+/// - `cannot run `COMMAND`: ERROR` instead, with the error's
+///   [`exit_code`](SessionError::exit_code) ([`NOT_FOUND`],
+///   [`CANNOT_EXECUTE`] or [`TOOL_FAILED`]), when the command could not be
+///   run to its end.
 pub fn run_and_report(supervisor: Supervisor, command: Command, prefix: &str) -> u8 {
     let shown = command_line(&command);
-    let cannot_run = |e: &SessionError| {
+    try_run_and_report(supervisor, command, prefix).unwrap_or_else(|e| {
         say(&format!("{prefix}: cannot run `{shown}`: {e}\n"));
-        CANNOT_RUN
-    };
-    if let Err(e) = forward_signals() {
-        return cannot_run(&e);
-    }
+        e.exit_code()
+    })
+}
+
+/// [`run_and_report`], with the error, if the command could not be run to
+/// its end, returned instead of written: for a tool that says in its own
+/// words what went wrong and what to do. The error's
+/// [`exit_code`](SessionError::exit_code) is the one to exit with.
+///
+/// # Errors
+///
+/// [`SessionError`], as for [`run`] and [`forward_signals`]; nothing about
+/// it has been written.
+pub fn try_run_and_report(
+    supervisor: Supervisor,
+    command: Command,
+    prefix: &str,
+) -> Result<u8, SessionError> {
+    let shown = command_line(&command);
+    forward_signals()?;
     let mode = supervisor.mode;
     if mode == Mode::Learn {
         say(&format!(
@@ -442,10 +524,7 @@ pub fn run_and_report(supervisor: Supervisor, command: Command, prefix: &str) ->
             say(&format!("{denial_prefix}{d}\n"));
         }
     });
-    let done = match run(supervisor, command) {
-        Ok(done) => done,
-        Err(e) => return cannot_run(&e),
-    };
+    let done = run(supervisor, command)?;
     if let Some(note) = done.stopped_early() {
         say(&format!("{prefix}: {note}\n"));
     }
@@ -461,7 +540,7 @@ pub fn run_and_report(supervisor: Supervisor, command: Command, prefix: &str) ->
     if mode == Mode::Learn {
         say(&format!("{prefix}: {}", done.report.learned()));
     }
-    done.exit_code()
+    Ok(done.exit_code())
 }
 
 /// The program and its arguments joined by spaces, as they were given
@@ -473,4 +552,43 @@ fn command_line(command: &Command) -> String {
         line.push_str(&arg.to_string_lossy());
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ENOENT` from `execve` is "not found", any other errno from it "found
+    /// but not executable", and every other failure the sandbox's own, as
+    /// `env` and `timeout` decide.
+    #[test]
+    fn exit_codes_follow_env_and_timeout() {
+        for (e, code) in [
+            (SessionError::Exec(Errno(libc::ENOENT)), NOT_FOUND),
+            (SessionError::Exec(Errno(libc::EACCES)), CANNOT_EXECUTE),
+            (SessionError::Exec(Errno(libc::ENOEXEC)), CANNOT_EXECUTE),
+            (SessionError::Exec(Errno(libc::ENOTDIR)), CANNOT_EXECUTE),
+            (SessionError::Exec(Errno(libc::ETXTBSY)), CANNOT_EXECUTE),
+            (SessionError::Spawn(Errno(libc::ENOENT)), TOOL_FAILED),
+            (SessionError::Spawn(Errno(libc::EAGAIN)), TOOL_FAILED),
+            (SessionError::Wait(Errno(libc::ECHILD)), TOOL_FAILED),
+            (
+                SessionError::Signals {
+                    what: "pthread_sigmask",
+                    errno: Errno(libc::EINVAL),
+                },
+                TOOL_FAILED,
+            ),
+            (
+                SessionError::Supervise(SuperviseError::Handoff(HandoffError::GetFd(Errno(
+                    libc::ENOSYS,
+                )))),
+                TOOL_FAILED,
+            ),
+        ] {
+            assert_eq!(e.exit_code(), code, "{e:?}");
+        }
+        assert_eq!((TOOL_FAILED, CANNOT_EXECUTE, NOT_FOUND), (125, 126, 127));
+        assert_eq!(super::super::KILLED_BY_POLICY, 159);
+    }
 }
