@@ -164,6 +164,12 @@ pub fn lookup(arch: &ArchTable, name: &str) -> Option<u32> {
     find(arch.syscalls, name).copied()
 }
 
+/// Whether at least one architecture has a syscall `name`. Cheaper than a
+/// look-up in [`all_names`], which has to be built first.
+pub fn is_syscall(name: &str) -> bool {
+    ARCHES.iter().any(|arch| lookup(arch, name).is_some())
+}
+
 /// Every syscall name known on at least one architecture, sorted and
 /// without duplicates (the candidates for "did you mean" suggestions).
 /// Computed once.
@@ -308,6 +314,10 @@ mod tests {
         }
         assert!(names.binary_search(&"open").is_ok());
         assert!(names.binary_search(&"riscv_flush_icache").is_ok());
+        for name in names {
+            assert!(is_syscall(name), "{name}");
+        }
+        assert!(!is_syscall("raed"));
     }
 
     /// `name`'s parameter of `syscall` on `arch`, which must exist.
