@@ -1,5 +1,5 @@
-//! The expansion: the policy's const rule tables, its `Cap` type and the
-//! compile-time programs.
+//! The expansion: the policy's const rule tables (their value written by
+//! [`tables`]), its `Cap` type and the compile-time programs.
 //!
 //! Everything emitted refers to the runtime crate as `::seccomp_policy`, which
 //! is why users depend on that crate (it re-exports the macro). The `Cap`
@@ -8,10 +8,11 @@
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use seccomp_policy_compiler::lower::{ArchRules, LoweredRule, SetRules};
+use seccomp_policy_compiler::lower::ArchRules;
 use seccomp_policy_compiler::model::Policy;
-use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp};
 use seccomp_policy_core::Arch;
+
+use crate::tables;
 
 /// Unconditional rules a program may add to the policy's own: the spawn
 /// path's `execve` (so the command can start) and its handshake with the
@@ -37,7 +38,7 @@ pub fn expand(e: &Expansion) -> TokenStream {
     let abs_path = e.abs_path;
     let display_path = e.display_path;
     let cap_names: Vec<&str> = e.policy.caps.iter().map(|c| c.name.as_str()).collect();
-    let arch_policies = e.arches.iter().map(arch_policy);
+    let policy_value = tables::policy_value(display_path, &cap_names, e.arches);
     let capacity = e
         .arches
         .iter()
@@ -78,11 +79,7 @@ pub fn expand(e: &Expansion) -> TokenStream {
         #cap_items
 
         #[doc = #doc_policy]
-        pub const POLICY: ::seccomp_policy::policy::Policy<'static> = ::seccomp_policy::policy::Policy {
-            file: #display_path,
-            cap_names: &[#(#cap_names),*],
-            arches: &[#(#arch_policies),*],
-        };
+        pub const POLICY: ::seccomp_policy::policy::Policy<'static> = #policy_value;
 
         /// Capacity of [`PolicyProgram`]: enough for any cap set of this policy on
         /// any architecture, plus the spawn path's own rules.
@@ -146,95 +143,6 @@ fn syscall_names() -> TokenStream {
         pub fn syscall_name(arch: ::seccomp_policy::Arch, nr: u32) -> ::core::option::Option<&'static str> {
             ::seccomp_policy::syscalls::name(arch, nr)
         }
-    }
-}
-
-fn arch_policy(a: &ArchRules) -> TokenStream {
-    let variant = arch_variant(a.arch);
-    let default = action(a.default);
-    let base = rule_set(&a.base);
-    let caps = a.caps.iter().map(rule_set);
-    let missing = &a.missing;
-    quote! {
-        ::seccomp_policy::policy::ArchPolicy {
-            arch: ::seccomp_policy::Arch::#variant,
-            default: #default,
-            base: #base,
-            caps: &[#(#caps),*],
-            missing: &[#(#missing),*],
-        }
-    }
-}
-
-fn rule_set(set: &SetRules) -> TokenStream {
-    let allow = set.allow.iter().map(|n| Literal::u32_unsuffixed(*n));
-    let rules = set.rules.iter().map(rule);
-    quote! {
-        ::seccomp_policy::rule::RuleSet {
-            allow: &[#(#allow),*],
-            rules: &[#(#rules),*],
-        }
-    }
-}
-
-fn rule(r: &LoweredRule) -> TokenStream {
-    let nr = Literal::u32_unsuffixed(r.nr);
-    let order = Literal::u32_unsuffixed(r.order);
-    let action = action(r.action);
-    let when = match &r.when {
-        None => quote!(::seccomp_policy::rule::When::Always),
-        Some(alts) => {
-            let alts = alts.iter().map(|conj| {
-                let cmps = conj.iter().map(arg_cmp);
-                quote!(&[#(#cmps),*])
-            });
-            quote!(::seccomp_policy::rule::When::AnyOf(&[#(#alts),*]))
-        }
-    };
-    quote! {
-        ::seccomp_policy::rule::Rule { nr: #nr, when: #when, action: #action, order: #order }
-    }
-}
-
-fn arg_cmp(c: &ArgCmp) -> TokenStream {
-    let arg = Literal::u8_unsuffixed(c.arg);
-    let bits = Literal::u8_unsuffixed(c.bits);
-    let value = Literal::u64_unsuffixed(c.value);
-    let op = match c.op {
-        CmpOp::Eq => quote!(Eq),
-        CmpOp::Ne => quote!(Ne),
-        CmpOp::Lt => quote!(Lt),
-        CmpOp::Le => quote!(Le),
-        CmpOp::Gt => quote!(Gt),
-        CmpOp::Ge => quote!(Ge),
-        CmpOp::MaskedEq(m) => {
-            let m = Literal::u64_unsuffixed(m);
-            quote!(MaskedEq(#m))
-        }
-        CmpOp::MaskedNe(m) => {
-            let m = Literal::u64_unsuffixed(m);
-            quote!(MaskedNe(#m))
-        }
-    };
-    quote! {
-        ::seccomp_policy::rule::ArgCmp {
-            arg: #arg, bits: #bits, op: ::seccomp_policy::rule::CmpOp::#op, value: #value,
-        }
-    }
-}
-
-fn action(a: Action) -> TokenStream {
-    match a {
-        Action::KillProcess => quote!(::seccomp_policy::Action::KillProcess),
-        Action::KillThread => quote!(::seccomp_policy::Action::KillThread),
-        Action::Trap => quote!(::seccomp_policy::Action::Trap),
-        Action::Errno(e) => {
-            let e = Literal::u16_unsuffixed(e);
-            quote!(::seccomp_policy::Action::Errno(#e))
-        }
-        Action::Notify => quote!(::seccomp_policy::Action::Notify),
-        Action::Log => quote!(::seccomp_policy::Action::Log),
-        Action::Allow => quote!(::seccomp_policy::Action::Allow),
     }
 }
 
