@@ -10,7 +10,11 @@
 //! that. The text holds only numbers, the names of the core crate's types
 //! and variants, and string literals written with `{:?}`, which is Rust's
 //! own escaping: it is valid Rust whatever the policy file says.
+//!
+//! Lexing and parsing still cost per token, so values that recur are
+//! written once, as consts of the value's block ([`Shared`]).
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use proc_macro2::TokenStream;
@@ -19,104 +23,206 @@ use seccomp_policy_compiler::lower::{ArchRules, LoweredRule, SetRules};
 use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp};
 
 /// The `Policy` value of `file`'s `arches`: a block that imports the core
-/// types it names (short names make shorter text) and ends in the value.
+/// types it names (short names make shorter text), defines the shared
+/// values, and ends in the value.
 pub fn policy_value(file: &str, cap_names: &[&str], arches: &[ArchRules]) -> TokenStream {
-    let mut out = String::with_capacity(16 * 1024);
-    out.push_str(
+    let mut w = Writer {
+        out: String::with_capacity(16 * 1024),
+        shared: Shared::of(arches),
+    };
+    w.out.push_str(
         "{\
          #[allow(unused_imports)] use ::seccomp_policy::policy::{ArchPolicy, Policy};\
          #[allow(unused_imports)] use ::seccomp_policy::rule::{ArgCmp, CmpOp, Rule, RuleSet, When};\
          #[allow(unused_imports)] use ::seccomp_policy::{Action, Arch};",
     );
-    let _ = write!(out, "Policy{{file:{file:?},cap_names:&[");
+    w.shared_consts();
+    let _ = write!(w.out, "Policy{{file:{file:?},cap_names:&[");
     for name in cap_names {
-        let _ = write!(out, "{name:?},");
+        let _ = write!(w.out, "{name:?},");
     }
-    out.push_str("],arches:&[");
+    w.out.push_str("],arches:&[");
     for arch in arches {
-        arch_policy(&mut out, arch);
+        w.arch_policy(arch);
     }
-    out.push_str("]}}");
-    lex(&out)
+    w.out.push_str("]}}");
+    lex(&w.out)
 }
 
-// Writing to a String cannot fail: the `fmt::Result`s below are ignored.
-
-fn arch_policy(out: &mut String, a: &ArchRules) {
-    let _ = write!(out, "ArchPolicy{{arch:Arch::{:?},default:", a.arch);
-    action(out, a.default);
-    out.push_str(",base:");
-    rule_set(out, &a.base);
-    out.push_str(",caps:&[");
-    for set in &a.caps {
-        rule_set(out, set);
-        out.push(',');
-    }
-    out.push_str("],missing:&[");
-    for name in &a.missing {
-        let _ = write!(out, "{name:?},");
-    }
-    out.push_str("]},");
+/// The values written once and named wherever they occur.
+///
+/// A condition is mostly the same on every architecture (the shipped
+/// policy's 99 conditions are 9 distinct ones), so each distinct one
+/// becomes a const `W{index}`. Numbers differ between architectures, but
+/// those sharing the generic numbering, and caps granting the same calls,
+/// repeat whole `allow` lists: each list that occurs more than once becomes
+/// a const `N{index}`.
+struct Shared<'a> {
+    /// The distinct conditions, in order of first occurrence.
+    whens: Vec<&'a [Vec<ArgCmp>]>,
+    /// Their indices in `whens`.
+    when_index: HashMap<&'a [Vec<ArgCmp>], usize>,
+    /// The `allow` lists that recur, in order of first occurrence.
+    allows: Vec<&'a [u32]>,
+    /// Each list's index in `allows` if it recurs, `None` if it occurs once
+    /// (or is empty: `&[]` is as short as a name).
+    allow_index: HashMap<&'a [u32], Option<usize>>,
 }
 
-fn rule_set(out: &mut String, set: &SetRules) {
-    out.push_str("RuleSet{allow:&[");
-    for nr in &set.allow {
-        let _ = write!(out, "{nr},");
-    }
-    out.push_str("],rules:&[");
-    for r in &set.rules {
-        rule(out, r);
-    }
-    out.push_str("]}");
-}
-
-fn rule(out: &mut String, r: &LoweredRule) {
-    let _ = write!(out, "Rule{{nr:{},when:", r.nr);
-    match &r.when {
-        None => out.push_str("When::Always"),
-        Some(alts) => {
-            out.push_str("When::AnyOf(&[");
-            for conj in alts {
-                out.push_str("&[");
-                for c in conj {
-                    arg_cmp(out, c);
+impl<'a> Shared<'a> {
+    fn of(arches: &'a [ArchRules]) -> Self {
+        let mut shared = Shared {
+            whens: Vec::new(),
+            when_index: HashMap::new(),
+            allows: Vec::new(),
+            allow_index: HashMap::new(),
+        };
+        let sets = arches
+            .iter()
+            .flat_map(|a| std::iter::once(&a.base).chain(&a.caps));
+        for set in sets {
+            let allow = set.allow.as_slice();
+            match shared.allow_index.get_mut(allow) {
+                Some(index @ None) if !allow.is_empty() => {
+                    *index = Some(shared.allows.len());
+                    shared.allows.push(allow);
                 }
-                out.push_str("],");
+                Some(_) => {}
+                None => {
+                    shared.allow_index.insert(allow, None);
+                }
             }
-            out.push_str("])");
+            for when in set.rules.iter().filter_map(|r| r.when.as_deref()) {
+                if !shared.when_index.contains_key(when) {
+                    shared.when_index.insert(when, shared.whens.len());
+                    shared.whens.push(when);
+                }
+            }
+        }
+        shared
+    }
+}
+
+/// The text being written. Writing to a `String` cannot fail, so the
+/// `fmt::Result`s of `write!` are ignored.
+struct Writer<'a> {
+    out: String,
+    shared: Shared<'a>,
+}
+
+impl<'a> Writer<'a> {
+    fn shared_consts(&mut self) {
+        for i in 0..self.shared.whens.len() {
+            let when: &'a [Vec<ArgCmp>] = self.shared.whens[i];
+            let _ = write!(self.out, "const W{i}:When<'static>=");
+            self.condition(when);
+            self.out.push(';');
+        }
+        for i in 0..self.shared.allows.len() {
+            let allow: &'a [u32] = self.shared.allows[i];
+            let _ = write!(self.out, "const N{i}:&[u32]=");
+            self.numbers(allow);
+            self.out.push(';');
         }
     }
-    out.push_str(",action:");
-    action(out, r.action);
-    let _ = write!(out, ",order:{}}},", r.order);
-}
 
-fn arg_cmp(out: &mut String, c: &ArgCmp) {
-    let _ = write!(out, "ArgCmp{{arg:{},bits:{},op:CmpOp::", c.arg, c.bits);
-    let _ = match c.op {
-        CmpOp::Eq => write!(out, "Eq"),
-        CmpOp::Ne => write!(out, "Ne"),
-        CmpOp::Lt => write!(out, "Lt"),
-        CmpOp::Le => write!(out, "Le"),
-        CmpOp::Gt => write!(out, "Gt"),
-        CmpOp::Ge => write!(out, "Ge"),
-        CmpOp::MaskedEq(m) => write!(out, "MaskedEq({m})"),
-        CmpOp::MaskedNe(m) => write!(out, "MaskedNe({m})"),
-    };
-    let _ = write!(out, ",value:{}}},", c.value);
-}
+    fn arch_policy(&mut self, a: &ArchRules) {
+        let _ = write!(self.out, "ArchPolicy{{arch:Arch::{:?},default:", a.arch);
+        self.action(a.default);
+        self.out.push_str(",base:");
+        self.rule_set(&a.base);
+        self.out.push_str(",caps:&[");
+        for set in &a.caps {
+            self.rule_set(set);
+            self.out.push(',');
+        }
+        self.out.push_str("],missing:&[");
+        for name in &a.missing {
+            let _ = write!(self.out, "{name:?},");
+        }
+        self.out.push_str("]},");
+    }
 
-fn action(out: &mut String, a: Action) {
-    let _ = match a {
-        Action::KillProcess => write!(out, "Action::KillProcess"),
-        Action::KillThread => write!(out, "Action::KillThread"),
-        Action::Trap => write!(out, "Action::Trap"),
-        Action::Errno(e) => write!(out, "Action::Errno({e})"),
-        Action::Notify => write!(out, "Action::Notify"),
-        Action::Log => write!(out, "Action::Log"),
-        Action::Allow => write!(out, "Action::Allow"),
-    };
+    fn rule_set(&mut self, set: &SetRules) {
+        self.out.push_str("RuleSet{allow:");
+        match self.shared.allow_index.get(set.allow.as_slice()) {
+            Some(Some(i)) => {
+                let _ = write!(self.out, "N{i}");
+            }
+            _ => self.numbers(&set.allow),
+        }
+        self.out.push_str(",rules:&[");
+        for r in &set.rules {
+            self.rule(r);
+        }
+        self.out.push_str("]}");
+    }
+
+    fn numbers(&mut self, numbers: &[u32]) {
+        self.out.push_str("&[");
+        for nr in numbers {
+            let _ = write!(self.out, "{nr},");
+        }
+        self.out.push(']');
+    }
+
+    fn rule(&mut self, r: &LoweredRule) {
+        let _ = write!(self.out, "Rule{{nr:{},when:", r.nr);
+        match r.when.as_deref() {
+            None => self.out.push_str("When::Always"),
+            Some(when) => match self.shared.when_index.get(when) {
+                Some(i) => {
+                    let _ = write!(self.out, "W{i}");
+                }
+                // Not reached (`Shared::of` saw every rule), and still right.
+                None => self.condition(when),
+            },
+        }
+        self.out.push_str(",action:");
+        self.action(r.action);
+        let _ = write!(self.out, ",order:{}}},", r.order);
+    }
+
+    fn condition(&mut self, alternatives: &[Vec<ArgCmp>]) {
+        self.out.push_str("When::AnyOf(&[");
+        for conj in alternatives {
+            self.out.push_str("&[");
+            for c in conj {
+                self.arg_cmp(c);
+            }
+            self.out.push_str("],");
+        }
+        self.out.push_str("])");
+    }
+
+    fn arg_cmp(&mut self, c: &ArgCmp) {
+        let out = &mut self.out;
+        let _ = write!(out, "ArgCmp{{arg:{},bits:{},op:CmpOp::", c.arg, c.bits);
+        let _ = match c.op {
+            CmpOp::Eq => write!(out, "Eq"),
+            CmpOp::Ne => write!(out, "Ne"),
+            CmpOp::Lt => write!(out, "Lt"),
+            CmpOp::Le => write!(out, "Le"),
+            CmpOp::Gt => write!(out, "Gt"),
+            CmpOp::Ge => write!(out, "Ge"),
+            CmpOp::MaskedEq(m) => write!(out, "MaskedEq({m})"),
+            CmpOp::MaskedNe(m) => write!(out, "MaskedNe({m})"),
+        };
+        let _ = write!(out, ",value:{}}},", c.value);
+    }
+
+    fn action(&mut self, a: Action) {
+        let out = &mut self.out;
+        let _ = match a {
+            Action::KillProcess => write!(out, "Action::KillProcess"),
+            Action::KillThread => write!(out, "Action::KillThread"),
+            Action::Trap => write!(out, "Action::Trap"),
+            Action::Errno(e) => write!(out, "Action::Errno({e})"),
+            Action::Notify => write!(out, "Action::Notify"),
+            Action::Log => write!(out, "Action::Log"),
+            Action::Allow => write!(out, "Action::Allow"),
+        };
+    }
 }
 
 /// `source` as tokens. Inside the macro, rustc's lexer reads it directly:
