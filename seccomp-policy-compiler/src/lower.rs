@@ -293,7 +293,7 @@ impl Lowerer<'_> {
                 continue;
             };
             match self.condition(rule) {
-                Ok(None) => set.allow.push(nr),
+                Ok(None) => insert_sorted(&mut set.allow, nr),
                 Ok(Some(when)) => set.rules.push(LoweredRule {
                     nr,
                     when: Some(when),
@@ -320,8 +320,6 @@ impl Lowerer<'_> {
                 });
             }
         }
-        set.allow.sort_unstable();
-        set.allow.dedup();
         set.rules.sort_by_key(|r| (r.nr, r.order));
         set
     }
@@ -694,6 +692,16 @@ impl Lowerer<'_> {
             return Err(Reported);
         }
         Ok(total)
+    }
+}
+
+/// Adds `nr` to the sorted `numbers` unless it is there. Built this way, a
+/// list needs no sort afterwards: `sort_unstable` on the nine architectures'
+/// lists was a sixth of lowering in the unoptimized build a proc macro gets.
+fn insert_sorted(numbers: &mut Vec<u32>, nr: u32) {
+    let at = numbers.partition_point(|&n| n < nr);
+    if numbers.get(at) != Some(&nr) {
+        numbers.insert(at, nr);
     }
 }
 
