@@ -11,8 +11,9 @@
 //! and variants, and string literals written with `{:?}`, which is Rust's
 //! own escaping: it is valid Rust whatever the policy file says.
 //!
-//! Lexing and parsing still cost per token, so values that recur are
-//! written once, as consts of the value's block ([`Shared`]).
+//! Lexing and parsing still cost per token, so the conditions, which recur
+//! on every architecture, are written once, as consts of the value's block
+//! ([`Conditions`]).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -23,12 +24,12 @@ use seccomp_policy_compiler::lower::{ArchRules, LoweredRule, SetRules};
 use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp};
 
 /// The `Policy` value of `file`'s `arches`: a block that imports the core
-/// types it names (short names make shorter text), defines the shared
-/// values, and ends in the value.
+/// types it names (short names make shorter text), defines the conditions,
+/// and ends in the value.
 pub fn policy_value(file: &str, cap_names: &[&str], arches: &[ArchRules]) -> TokenStream {
     let mut w = Writer {
         out: String::with_capacity(16 * 1024),
-        shared: Shared::of(arches),
+        conditions: Conditions::of(arches),
     };
     w.out.push_str(
         "{\
@@ -36,7 +37,7 @@ pub fn policy_value(file: &str, cap_names: &[&str], arches: &[ArchRules]) -> Tok
          #[allow(unused_imports)] use ::seccomp_policy::rule::{ArgCmp, CmpOp, Rule, RuleSet, When};\
          #[allow(unused_imports)] use ::seccomp_policy::{Action, Arch};",
     );
-    w.shared_consts();
+    w.condition_consts();
     let _ = write!(w.out, "Policy{{file:{file:?},cap_names:&[");
     for name in cap_names {
         let _ = write!(w.out, "{name:?},");
@@ -49,57 +50,37 @@ pub fn policy_value(file: &str, cap_names: &[&str], arches: &[ArchRules]) -> Tok
     lex(&w.out)
 }
 
-/// The values written once and named wherever they occur.
+/// Each distinct condition, written once as a const `W{index}` and named
+/// wherever it occurs: a condition is mostly the same on every
+/// architecture (the shipped policy's 99 conditions are 9 distinct ones).
 ///
-/// A condition is mostly the same on every architecture (the shipped
-/// policy's 99 conditions are 9 distinct ones), so each distinct one
-/// becomes a const `W{index}`. Numbers differ between architectures, but
-/// those sharing the generic numbering, and caps granting the same calls,
-/// repeat whole `allow` lists: each list that occurs more than once becomes
-/// a const `N{index}`.
-struct Shared<'a> {
+/// Whole `allow` lists recur too (where architectures share the generic
+/// numbering, or caps grant the same calls), but finding them cost the
+/// unoptimized macro as much as their shorter text saved rustc.
+struct Conditions<'a> {
     /// The distinct conditions, in order of first occurrence.
-    whens: Vec<&'a [Vec<ArgCmp>]>,
-    /// Their indices in `whens`.
-    when_index: HashMap<&'a [Vec<ArgCmp>], usize>,
-    /// The `allow` lists that recur, in order of first occurrence.
-    allows: Vec<&'a [u32]>,
-    /// Each list's index in `allows` if it recurs, `None` if it occurs once
-    /// (or is empty: `&[]` is as short as a name).
-    allow_index: HashMap<&'a [u32], Option<usize>>,
+    list: Vec<&'a [Vec<ArgCmp>]>,
+    /// Their indices in `list`.
+    index: HashMap<&'a [Vec<ArgCmp>], usize>,
 }
 
-impl<'a> Shared<'a> {
+impl<'a> Conditions<'a> {
     fn of(arches: &'a [ArchRules]) -> Self {
-        let mut shared = Shared {
-            whens: Vec::new(),
-            when_index: HashMap::new(),
-            allows: Vec::new(),
-            allow_index: HashMap::new(),
+        let mut conditions = Conditions {
+            list: Vec::new(),
+            index: HashMap::new(),
         };
-        let sets = arches
+        let rules = arches
             .iter()
-            .flat_map(|a| std::iter::once(&a.base).chain(&a.caps));
-        for set in sets {
-            let allow = set.allow.as_slice();
-            match shared.allow_index.get_mut(allow) {
-                Some(index @ None) if !allow.is_empty() => {
-                    *index = Some(shared.allows.len());
-                    shared.allows.push(allow);
-                }
-                Some(_) => {}
-                None => {
-                    shared.allow_index.insert(allow, None);
-                }
-            }
-            for when in set.rules.iter().filter_map(|r| r.when.as_deref()) {
-                if !shared.when_index.contains_key(when) {
-                    shared.when_index.insert(when, shared.whens.len());
-                    shared.whens.push(when);
-                }
+            .flat_map(|a| std::iter::once(&a.base).chain(&a.caps))
+            .flat_map(|set| &set.rules);
+        for when in rules.filter_map(|r| r.when.as_deref()) {
+            if !conditions.index.contains_key(when) {
+                conditions.index.insert(when, conditions.list.len());
+                conditions.list.push(when);
             }
         }
-        shared
+        conditions
     }
 }
 
@@ -107,21 +88,15 @@ impl<'a> Shared<'a> {
 /// `fmt::Result`s of `write!` are ignored.
 struct Writer<'a> {
     out: String,
-    shared: Shared<'a>,
+    conditions: Conditions<'a>,
 }
 
 impl<'a> Writer<'a> {
-    fn shared_consts(&mut self) {
-        for i in 0..self.shared.whens.len() {
-            let when: &'a [Vec<ArgCmp>] = self.shared.whens[i];
+    fn condition_consts(&mut self) {
+        for i in 0..self.conditions.list.len() {
+            let when: &'a [Vec<ArgCmp>] = self.conditions.list[i];
             let _ = write!(self.out, "const W{i}:When<'static>=");
             self.condition(when);
-            self.out.push(';');
-        }
-        for i in 0..self.shared.allows.len() {
-            let allow: &'a [u32] = self.shared.allows[i];
-            let _ = write!(self.out, "const N{i}:&[u32]=");
-            self.numbers(allow);
             self.out.push(';');
         }
     }
@@ -144,37 +119,26 @@ impl<'a> Writer<'a> {
     }
 
     fn rule_set(&mut self, set: &SetRules) {
-        self.out.push_str("RuleSet{allow:");
-        match self.shared.allow_index.get(set.allow.as_slice()) {
-            Some(Some(i)) => {
-                let _ = write!(self.out, "N{i}");
-            }
-            _ => self.numbers(&set.allow),
+        self.out.push_str("RuleSet{allow:&[");
+        for nr in &set.allow {
+            let _ = write!(self.out, "{nr},");
         }
-        self.out.push_str(",rules:&[");
+        self.out.push_str("],rules:&[");
         for r in &set.rules {
             self.rule(r);
         }
         self.out.push_str("]}");
     }
 
-    fn numbers(&mut self, numbers: &[u32]) {
-        self.out.push_str("&[");
-        for nr in numbers {
-            let _ = write!(self.out, "{nr},");
-        }
-        self.out.push(']');
-    }
-
     fn rule(&mut self, r: &LoweredRule) {
         let _ = write!(self.out, "Rule{{nr:{},when:", r.nr);
         match r.when.as_deref() {
             None => self.out.push_str("When::Always"),
-            Some(when) => match self.shared.when_index.get(when) {
+            Some(when) => match self.conditions.index.get(when) {
                 Some(i) => {
                     let _ = write!(self.out, "W{i}");
                 }
-                // Not reached (`Shared::of` saw every rule), and still right.
+                // Not reached (`Conditions::of` saw every rule), and still right.
                 None => self.condition(when),
             },
         }
