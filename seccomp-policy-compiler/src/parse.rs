@@ -27,7 +27,7 @@
 //!   keys are the exception: they do not derail the parser, so the policy is
 //!   checked as well.
 
-use std::collections::BTreeMap;
+use std::collections::{btree_map, BTreeMap};
 
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
@@ -362,19 +362,24 @@ impl Checker<'_, '_> {
             let Some(rule) = self.rule(text, item.span()) else {
                 continue;
             };
-            let normal = rule.text.to_string();
-            if let Some(&first) = forms.get(&normal) {
-                let diag = Diagnostic::at(
-                    rule.loc,
-                    format!("`{}` is listed twice in `{header}`", normal.escape_debug()),
-                )
-                .with_note_at(first, "first listed here")
-                .with_help("remove one of them");
-                self.diags.push(diag);
-                continue;
+            match forms.entry(rule.text.to_string()) {
+                btree_map::Entry::Vacant(vacant) => {
+                    vacant.insert(rule.loc);
+                    list.push(rule);
+                }
+                btree_map::Entry::Occupied(first) => {
+                    let diag = Diagnostic::at(
+                        rule.loc,
+                        format!(
+                            "`{}` is listed twice in `{header}`",
+                            first.key().escape_debug()
+                        ),
+                    )
+                    .with_note_at(*first.get(), "first listed here")
+                    .with_help("remove one of them");
+                    self.diags.push(diag);
+                }
             }
-            forms.insert(normal, rule.loc);
-            list.push(rule);
         }
         (list, forms)
     }
