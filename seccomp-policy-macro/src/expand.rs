@@ -2,8 +2,11 @@
 //! [`tables`]), its `Cap` type and the compile-time programs.
 //!
 //! Everything emitted refers to the runtime crate as `::seccomp_policy`, which
-//! is why users depend on that crate (it re-exports the macro). The `Cap`
-//! type's body is written once, in `seccomp_policy::__cap_type!`.
+//! is why users depend on that crate (it re-exports the macro). What does
+//! not depend on the policy's contents is written once there: the `Cap`
+//! type's body in `seccomp_policy::__cap_type!`, and the items built on
+//! `POLICY` (`program`, `BaseProgram`, ...) in `seccomp_policy::__policy_items!`;
+//! the expansion passes them the policy's names and numbers.
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -45,27 +48,21 @@ pub fn expand(e: &Expansion) -> TokenStream {
         .map(|a| a.with_policy(|p| p.capacity(EXTRA_RULES)))
         .max()
         .unwrap_or(0);
-    let arch_variants: Vec<Ident> = e.arches.iter().map(|a| arch_variant(a.arch)).collect();
-    let arch_indices: Vec<usize> = (0..e.arches.len()).collect();
-    let base_consts: Vec<Ident> = e
-        .arches
-        .iter()
-        .map(|a| format_ident!("{}", a.arch.name().to_uppercase()))
-        .collect();
-    let base_docs = e
-        .arches
-        .iter()
-        .map(|a| format!("The {} program with no caps.", a.arch.name()));
-
-    let (cap_items, caps_param, caps_bits) = match e.bound_cap_type {
-        None => (cap_type(e), quote!(Cap), quote!(caps.0)),
-        Some(ty) => (bound_cap_items(e, ty), quote!(u64), quote!(caps)),
+    // Each architecture's variant, its index in `POLICY.arches`, and its
+    // `BaseProgram` const and that const's doc.
+    let arches = e.arches.iter().enumerate().map(|(i, a)| {
+        let variant = arch_variant(a.arch);
+        let index = Literal::usize_unsuffixed(i);
+        let base = format_ident!("{}", a.arch.name().to_uppercase());
+        let base_doc = format!("The {} program with no caps.", a.arch.name());
+        quote!(#variant [#index] #base #base_doc)
+    });
+    // How `program` takes caps: its parameter, the bit mask of it, and the
+    // empty set.
+    let (cap_items, caps, no_caps) = match e.bound_cap_type {
+        None => (cap_type(e), quote!(caps: Cap => caps.0), quote!(Cap::NONE)),
+        Some(ty) => (bound_cap_items(e, ty), quote!(caps: u64 => caps), quote!(0)),
     };
-    let no_caps = match e.bound_cap_type {
-        None => quote!(Cap::NONE),
-        Some(_) => quote!(0),
-    };
-    let syscall_names = syscall_names();
     let doc_policy = format!(
         "The policy read from `{display_path}`, lowered on every supported architecture.\n\n\
          Syscall numbers: {}.",
@@ -81,67 +78,12 @@ pub fn expand(e: &Expansion) -> TokenStream {
         #[doc = #doc_policy]
         pub const POLICY: ::seccomp_policy::policy::Policy<'static> = #policy_value;
 
-        /// Capacity of [`PolicyProgram`]: enough for any cap set of this policy on
-        /// any architecture, plus the spawn path's own rules.
-        pub const PROGRAM_CAPACITY: usize = #capacity;
-
-        /// A BPF program of this policy, in a buffer sized for any of its cap sets.
-        pub type PolicyProgram = ::seccomp_policy::Program<PROGRAM_CAPACITY>;
-
-        /// Builds the program for `arch` and `caps`, giving calls no rule decides
-        /// the policy's default action. A `const fn`: a fixed cap set can become
-        /// a `static`.
-        pub const fn program(
-            arch: ::seccomp_policy::Arch,
-            caps: #caps_param,
-        ) -> ::core::result::Result<PolicyProgram, ::seccomp_policy::builder::BuildError> {
-            let arch_policy = match arch {
-                #(::seccomp_policy::Arch::#arch_variants => &POLICY.arches[#arch_indices],)*
-            };
-            arch_policy.program(#caps_bits, ::seccomp_policy::rule::RuleSet::EMPTY, arch_policy.default)
-        }
-
-        /// Like [`program`], with another default action for the calls no rule
-        /// decides (the harness's choice, e.g. an errno instead of a kill).
-        pub const fn program_with_default(
-            arch: ::seccomp_policy::Arch,
-            caps: #caps_param,
-            default: ::seccomp_policy::Action,
-        ) -> ::core::result::Result<PolicyProgram, ::seccomp_policy::builder::BuildError> {
-            let arch_policy = match arch {
-                #(::seccomp_policy::Arch::#arch_variants => &POLICY.arches[#arch_indices],)*
-            };
-            arch_policy.program(#caps_bits, ::seccomp_policy::rule::RuleSet::EMPTY, default)
-        }
-
-        #syscall_names
-
-        /// The program with no caps of each architecture, as consts built while
-        /// the crate compiles. Associated consts are evaluated only where they
-        /// are used, so an unused architecture costs no compile time.
-        pub struct BaseProgram;
-
-        #[allow(dead_code)]
-        impl BaseProgram {
-            #(
-                #[doc = #base_docs]
-                pub const #base_consts: PolicyProgram =
-                    match program(::seccomp_policy::Arch::#arch_variants, #no_caps) {
-                        ::core::result::Result::Ok(p) => p,
-                        ::core::result::Result::Err(e) => ::core::panic!("{}", e.message()),
-                    };
-            )*
-        }
-    }
-}
-
-/// `syscall_name(arch, nr)`, so reports can name a denied call.
-fn syscall_names() -> TokenStream {
-    quote! {
-        /// The name of syscall `nr` on `arch`, from the tables the policy was
-        /// resolved with; for reports of denied calls.
-        pub fn syscall_name(arch: ::seccomp_policy::Arch, nr: u32) -> ::core::option::Option<&'static str> {
-            ::seccomp_policy::syscalls::name(arch, nr)
+        ::seccomp_policy::__policy_items! {
+            policy = POLICY;
+            capacity = #capacity;
+            caps = #caps;
+            no_caps = #no_caps;
+            arches = [#(#arches),*];
         }
     }
 }
