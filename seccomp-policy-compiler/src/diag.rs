@@ -276,23 +276,51 @@ fn push_located(out: &mut String, file: &str, loc: Option<Loc>, message: &str) {
 /// The 1-based line and column (in characters) of byte `offset` in `source`.
 ///
 /// Lines end at `\n`, so CRLF files count like LF files. An offset past the end
-/// or inside a multi-byte character is clamped rather than trusted.
+/// or inside a multi-byte character is clamped rather than trusted. For many
+/// offsets in one text, build a [`LineIndex`] once instead.
 pub fn loc_at(source: &str, offset: usize) -> Loc {
-    let mut offset = offset.min(source.len());
-    while !source.is_char_boundary(offset) {
-        offset -= 1;
+    LineIndex::new(source).loc(offset)
+}
+
+/// The line starts of one text, for the many positions one parse reports.
+///
+/// Every rule of a policy gets a position, so finding each by scanning from
+/// the start of the file made parsing quadratic in the file's size; with
+/// the starts found once, a position costs a binary search and the
+/// characters of its own line.
+#[derive(Clone, Debug)]
+pub struct LineIndex<'s> {
+    source: &'s str,
+    /// The byte offset of each line's first character; the first is 0.
+    starts: Vec<usize>,
+}
+
+impl<'s> LineIndex<'s> {
+    /// Finds the line starts of `source`.
+    pub fn new(source: &'s str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(source.match_indices('\n').map(|(at, _)| at + 1));
+        LineIndex { source, starts }
     }
-    let before = &source[..offset];
-    let line_start = before.rfind('\n').map_or(0, |nl| nl + 1);
-    let line = before.matches('\n').count() + 1;
-    let mut text = &before[line_start..];
-    if line == 1 {
-        // Editors do not show a byte-order mark as a column.
-        text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    }
-    Loc {
-        line,
-        col: text.chars().count() + 1,
+
+    /// The position of byte `offset`, as [`loc_at`] defines it.
+    pub fn loc(&self, offset: usize) -> Loc {
+        let source = self.source;
+        let mut offset = offset.min(source.len());
+        while !source.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        // The lines starting at or before `offset`; the first always does.
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let mut text = &source[self.starts[line - 1]..offset];
+        if line == 1 {
+            // Editors do not show a byte-order mark as a column.
+            text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        }
+        Loc {
+            line,
+            col: text.chars().count() + 1,
+        }
     }
 }
 
@@ -442,5 +470,40 @@ mod tests {
         assert_eq!(loc_at(src, 4), loc(2, 1));
         assert_eq!(loc_at("\u{feff}[base]", 3), loc(1, 1));
         assert_eq!(loc_at("\u{feff}[base]", 4), loc(1, 2));
+    }
+
+    #[test]
+    fn line_index_agrees_with_a_scan_from_the_start() {
+        // The definition `LineIndex` replaced: count the newlines before.
+        fn scanned(source: &str, offset: usize) -> Loc {
+            let mut offset = offset.min(source.len());
+            while !source.is_char_boundary(offset) {
+                offset -= 1;
+            }
+            let before = &source[..offset];
+            let line_start = before.rfind('\n').map_or(0, |nl| nl + 1);
+            let mut text = &before[line_start..];
+            if line_start == 0 {
+                text = text.strip_prefix('\u{feff}').unwrap_or(text);
+            }
+            loc(before.matches('\n').count() + 1, text.chars().count() + 1)
+        }
+        for src in [
+            "",
+            "\n",
+            "\n\n",
+            "a\r\n\u{e9}\u{e9}x\r\n",
+            "\u{feff}a\nb",
+            "ab\ncd",
+        ] {
+            let index = LineIndex::new(src);
+            for offset in 0..=src.len() + 2 {
+                assert_eq!(
+                    index.loc(offset),
+                    scanned(src, offset),
+                    "{src:?} at {offset}"
+                );
+            }
+        }
     }
 }

@@ -27,10 +27,12 @@
 //!   keys are the exception: they do not derail the parser, so the policy is
 //!   checked as well.
 
+use std::collections::{btree_map, BTreeMap};
+
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use crate::diag::{loc_at, Diagnostic};
+use crate::diag::{Diagnostic, LineIndex};
 use crate::expr::parse_rule;
 use crate::model::{ActionKind, ActionRule, ActionSpec, CapTable, Loc, Policy, Rule, Table};
 use crate::suggest::did_you_mean;
@@ -75,7 +77,8 @@ pub fn parse_policy(source: &str) -> Result<Policy, Vec<Diagnostic>> {
 /// TOML itself does not parse.
 pub fn parse_policy_partial(source: &str) -> (Option<Policy>, Vec<Diagnostic>) {
     let known = KnownSyscalls {
-        names: tables::all_names(),
+        contains: tables::is_syscall,
+        names: tables::all_names,
         arches: tables::ARCHES.iter().map(|arch| arch.arch.name()).collect(),
     };
     parse_partial_with(source, &known)
@@ -83,16 +86,14 @@ pub fn parse_policy_partial(source: &str) -> (Option<Policy>, Vec<Diagnostic>) {
 
 /// The syscall names that exist somewhere, and where "somewhere" is.
 struct KnownSyscalls<'a> {
-    /// Sorted, without duplicates.
-    names: &'a [&'a str],
+    /// Whether a name is one of them.
+    contains: fn(&str) -> bool,
+    /// All of them, sorted, without duplicates: the candidates for "did you
+    /// mean", asked for only when a name is unknown (the union of every
+    /// architecture's names costs more than a whole valid policy).
+    names: fn() -> &'a [&'a str],
     /// The architectures' names, for the help text.
     arches: Vec<&'a str>,
-}
-
-impl KnownSyscalls<'_> {
-    fn contains(&self, name: &str) -> bool {
-        self.names.binary_search(&name).is_ok()
-    }
 }
 
 #[cfg(test)]
@@ -112,6 +113,7 @@ fn parse_partial_with(
     toml_errors.sort_by_key(|e| e.span().map_or(0, |span| span.start));
     let mut checker = Checker {
         source,
+        lines: LineIndex::new(source),
         known,
         diags: Vec::new(),
     };
@@ -141,6 +143,7 @@ fn parse_partial_with(
 
 struct Checker<'s, 'k> {
     source: &'s str,
+    lines: LineIndex<'s>,
     known: &'k KnownSyscalls<'k>,
     diags: Vec<Diagnostic>,
 }
@@ -149,6 +152,11 @@ type Entry<'a, 'i> = (
     &'a Spanned<std::borrow::Cow<'i, str>>,
     &'a Spanned<DeValue<'i>>,
 );
+
+/// The rules of an `allow` list by their normal form (`RuleText`'s
+/// `Display`), each with where it is listed: how repeated and contradicted
+/// rules are found without formatting every pair of rules.
+type AllowedForms = BTreeMap<String, Loc>;
 
 /// A table's entries in the order they appear in the file.
 fn in_file_order<'a, 'i>(table: &'a DeTable<'i>) -> Vec<Entry<'a, 'i>> {
@@ -159,7 +167,7 @@ fn in_file_order<'a, 'i>(table: &'a DeTable<'i>) -> Vec<Entry<'a, 'i>> {
 
 impl Checker<'_, '_> {
     fn loc(&self, offset: usize) -> Loc {
-        loc_at(self.source, offset)
+        self.lines.loc(offset)
     }
 
     fn error(&mut self, offset: usize, message: impl Into<String>) -> &mut Diagnostic {
@@ -269,6 +277,7 @@ impl Checker<'_, '_> {
     /// is not news).
     fn table(&mut self, table: &DeTable<'_>, header: &str) -> (Table, bool, bool) {
         let mut rules = Table::default();
+        let mut allowed = AllowedForms::new();
         let mut has_allow = false;
         let mut suggested = false;
         for (key, value) in in_file_order(table) {
@@ -276,7 +285,7 @@ impl Checker<'_, '_> {
             match key_text {
                 "allow" => {
                     has_allow = true;
-                    rules.allow = self.allow_list(value, header);
+                    (rules.allow, allowed) = self.allow_list(value, header);
                     continue;
                 }
                 "actions" => {
@@ -299,11 +308,16 @@ impl Checker<'_, '_> {
             .help
             .push(help);
         }
-        self.check_allow_against_actions(&rules, header);
+        self.check_allow_against_actions(&rules, &allowed, header);
         (rules, has_allow, suggested)
     }
 
-    fn allow_list(&mut self, value: &Spanned<DeValue<'_>>, header: &str) -> Vec<Rule> {
+    /// An `allow` list's rules, and their normal forms.
+    fn allow_list(
+        &mut self,
+        value: &Spanned<DeValue<'_>>,
+        header: &str,
+    ) -> (Vec<Rule>, AllowedForms) {
         let DeValue::Array(items) = value.get_ref() else {
             let help = match value.get_ref() {
                 DeValue::String(name) => {
@@ -322,9 +336,10 @@ impl Checker<'_, '_> {
             )
             .help
             .push(help);
-            return Vec::new();
+            return (Vec::new(), AllowedForms::new());
         };
         let mut list: Vec<Rule> = Vec::new();
+        let mut forms = AllowedForms::new();
         for item in items {
             let start = item.span().start;
             let DeValue::String(text) = item.get_ref() else {
@@ -347,21 +362,26 @@ impl Checker<'_, '_> {
             let Some(rule) = self.rule(text, item.span()) else {
                 continue;
             };
-            let normal = rule.text.to_string();
-            if let Some(first) = list.iter().find(|r| r.text.to_string() == normal) {
-                let first = first.loc;
-                let diag = Diagnostic::at(
-                    rule.loc,
-                    format!("`{}` is listed twice in `{header}`", normal.escape_debug()),
-                )
-                .with_note_at(first, "first listed here")
-                .with_help("remove one of them");
-                self.diags.push(diag);
-                continue;
+            match forms.entry(rule.text.to_string()) {
+                btree_map::Entry::Vacant(vacant) => {
+                    vacant.insert(rule.loc);
+                    list.push(rule);
+                }
+                btree_map::Entry::Occupied(first) => {
+                    let diag = Diagnostic::at(
+                        rule.loc,
+                        format!(
+                            "`{}` is listed twice in `{header}`",
+                            first.key().escape_debug()
+                        ),
+                    )
+                    .with_note_at(*first.get(), "first listed here")
+                    .with_help("remove one of them");
+                    self.diags.push(diag);
+                }
             }
-            list.push(rule);
         }
-        list
+        (list, forms)
     }
 
     /// `actions = { "rule" = "action", ... }` (or `[NAME.actions]`).
@@ -396,17 +416,13 @@ impl Checker<'_, '_> {
     /// A rule in `allow` or `actions` contradicting another of the same
     /// table: the same rule in both, or an action for a syscall the table
     /// allows whatever its arguments (the action could never apply).
-    fn check_allow_against_actions(&mut self, table: &Table, header: &str) {
+    fn check_allow_against_actions(&mut self, table: &Table, forms: &AllowedForms, header: &str) {
         for entry in &table.actions {
             let normal = entry.rule.text.to_string();
-            let same = table.allow.iter().find(|r| r.text.to_string() == normal);
-            let whole = table
-                .allow
-                .iter()
-                .find(|r| r.syscall() == entry.rule.syscall() && r.text.condition.is_none());
-            let (allowed, what) = match (same, whole) {
-                (Some(r), _) => (r, "the same rule is in `allow`"),
-                (None, Some(r)) => (r, "`allow` already allows every call of it"),
+            // Unconditional rules are named by the syscall alone.
+            let (allowed, what) = match (forms.get(&normal), forms.get(entry.rule.syscall())) {
+                (Some(&at), _) => (at, "the same rule is in `allow`"),
+                (None, Some(&at)) => (at, "`allow` already allows every call of it"),
                 (None, None) => continue,
             };
             let diag = Diagnostic::at(
@@ -417,7 +433,7 @@ impl Checker<'_, '_> {
                     entry.action.kind.name()
                 ),
             )
-            .with_note_at(allowed.loc, "allowed here")
+            .with_note_at(allowed, "allowed here")
             .with_help(
                 "an allowed call is never given an action: remove one of the two, or narrow \
                  the `allow` rule with a condition",
@@ -450,8 +466,8 @@ impl Checker<'_, '_> {
             }
         };
         let name = parsed.syscall.text.as_str();
-        if !self.known.contains(name) {
-            let help = match did_you_mean(name, self.known.names.iter().copied()) {
+        if !(self.known.contains)(name) {
+            let help = match did_you_mean(name, (self.known.names)().iter().copied()) {
                 Some(good) => format!("did you mean `{good}`?"),
                 None => format!(
                     "no supported architecture ({}) has a syscall by this name; \
@@ -752,7 +768,8 @@ mod tests {
 
     fn known() -> KnownSyscalls<'static> {
         KnownSyscalls {
-            names: NAMES,
+            contains: |name| NAMES.binary_search(&name).is_ok(),
+            names: || NAMES,
             arches: vec!["x86_64", "aarch64"],
         }
     }

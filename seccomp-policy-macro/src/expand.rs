@@ -1,17 +1,21 @@
-//! The expansion: the policy's const rule tables, its `Cap` type and the
-//! compile-time programs.
+//! The expansion: the policy's const rule tables (their value written by
+//! [`tables`]), its `Cap` type and the compile-time programs.
 //!
 //! Everything emitted refers to the runtime crate as `::seccomp_policy`, which
-//! is why users depend on that crate (it re-exports the macro). The `Cap`
-//! type's body is written once, in `seccomp_policy::__cap_type!`.
+//! is why users depend on that crate (it re-exports the macro). What does
+//! not depend on the policy's contents is written once there: the `Cap`
+//! type's body in `seccomp_policy::__cap_type!`, and the items built on
+//! `POLICY` (`program`, `BaseProgram`, ...) in `seccomp_policy::__policy_items!`;
+//! the expansion passes them the policy's names and numbers.
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use seccomp_policy_compiler::lower::{ArchRules, LoweredRule, SetRules};
+use seccomp_policy_compiler::lower::ArchRules;
 use seccomp_policy_compiler::model::Policy;
-use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp};
 use seccomp_policy_core::Arch;
+
+use crate::tables;
 
 /// Unconditional rules a program may add to the policy's own: the spawn
 /// path's `execve` (so the command can start) and its handshake with the
@@ -37,34 +41,28 @@ pub fn expand(e: &Expansion) -> TokenStream {
     let abs_path = e.abs_path;
     let display_path = e.display_path;
     let cap_names: Vec<&str> = e.policy.caps.iter().map(|c| c.name.as_str()).collect();
-    let arch_policies = e.arches.iter().map(arch_policy);
+    let policy_value = tables::policy_value(display_path, &cap_names, e.arches);
     let capacity = e
         .arches
         .iter()
         .map(|a| a.with_policy(|p| p.capacity(EXTRA_RULES)))
         .max()
         .unwrap_or(0);
-    let arch_variants: Vec<Ident> = e.arches.iter().map(|a| arch_variant(a.arch)).collect();
-    let arch_indices: Vec<usize> = (0..e.arches.len()).collect();
-    let base_consts: Vec<Ident> = e
-        .arches
-        .iter()
-        .map(|a| format_ident!("{}", a.arch.name().to_uppercase()))
-        .collect();
-    let base_docs = e
-        .arches
-        .iter()
-        .map(|a| format!("The {} program with no caps.", a.arch.name()));
-
-    let (cap_items, caps_param, caps_bits) = match e.bound_cap_type {
-        None => (cap_type(e), quote!(Cap), quote!(caps.0)),
-        Some(ty) => (bound_cap_items(e, ty), quote!(u64), quote!(caps)),
+    // Each architecture's variant, its index in `POLICY.arches`, and its
+    // `BaseProgram` const and that const's doc.
+    let arches = e.arches.iter().enumerate().map(|(i, a)| {
+        let variant = arch_variant(a.arch);
+        let index = Literal::usize_unsuffixed(i);
+        let base = format_ident!("{}", a.arch.name().to_uppercase());
+        let base_doc = format!("The {} program with no caps.", a.arch.name());
+        quote!(#variant [#index] #base #base_doc)
+    });
+    // How `program` takes caps: its parameter, the bit mask of it, and the
+    // empty set.
+    let (cap_items, caps, no_caps) = match e.bound_cap_type {
+        None => (cap_type(e), quote!(caps: Cap => caps.0), quote!(Cap::NONE)),
+        Some(ty) => (bound_cap_items(e, ty), quote!(caps: u64 => caps), quote!(0)),
     };
-    let no_caps = match e.bound_cap_type {
-        None => quote!(Cap::NONE),
-        Some(_) => quote!(0),
-    };
-    let syscall_names = syscall_names();
     let doc_policy = format!(
         "The policy read from `{display_path}`, lowered on every supported architecture.\n\n\
          Syscall numbers: {}.",
@@ -78,163 +76,15 @@ pub fn expand(e: &Expansion) -> TokenStream {
         #cap_items
 
         #[doc = #doc_policy]
-        pub const POLICY: ::seccomp_policy::policy::Policy<'static> = ::seccomp_policy::policy::Policy {
-            file: #display_path,
-            cap_names: &[#(#cap_names),*],
-            arches: &[#(#arch_policies),*],
-        };
+        pub const POLICY: ::seccomp_policy::policy::Policy<'static> = #policy_value;
 
-        /// Capacity of [`PolicyProgram`]: enough for any cap set of this policy on
-        /// any architecture, plus the spawn path's own rules.
-        pub const PROGRAM_CAPACITY: usize = #capacity;
-
-        /// A BPF program of this policy, in a buffer sized for any of its cap sets.
-        pub type PolicyProgram = ::seccomp_policy::Program<PROGRAM_CAPACITY>;
-
-        /// Builds the program for `arch` and `caps`, giving calls no rule decides
-        /// the policy's default action. A `const fn`: a fixed cap set can become
-        /// a `static`.
-        pub const fn program(
-            arch: ::seccomp_policy::Arch,
-            caps: #caps_param,
-        ) -> ::core::result::Result<PolicyProgram, ::seccomp_policy::builder::BuildError> {
-            let arch_policy = match arch {
-                #(::seccomp_policy::Arch::#arch_variants => &POLICY.arches[#arch_indices],)*
-            };
-            arch_policy.program(#caps_bits, ::seccomp_policy::rule::RuleSet::EMPTY, arch_policy.default)
+        ::seccomp_policy::__policy_items! {
+            policy = POLICY;
+            capacity = #capacity;
+            caps = #caps;
+            no_caps = #no_caps;
+            arches = [#(#arches),*];
         }
-
-        /// Like [`program`], with another default action for the calls no rule
-        /// decides (the harness's choice, e.g. an errno instead of a kill).
-        pub const fn program_with_default(
-            arch: ::seccomp_policy::Arch,
-            caps: #caps_param,
-            default: ::seccomp_policy::Action,
-        ) -> ::core::result::Result<PolicyProgram, ::seccomp_policy::builder::BuildError> {
-            let arch_policy = match arch {
-                #(::seccomp_policy::Arch::#arch_variants => &POLICY.arches[#arch_indices],)*
-            };
-            arch_policy.program(#caps_bits, ::seccomp_policy::rule::RuleSet::EMPTY, default)
-        }
-
-        #syscall_names
-
-        /// The program with no caps of each architecture, as consts built while
-        /// the crate compiles. Associated consts are evaluated only where they
-        /// are used, so an unused architecture costs no compile time.
-        pub struct BaseProgram;
-
-        #[allow(dead_code)]
-        impl BaseProgram {
-            #(
-                #[doc = #base_docs]
-                pub const #base_consts: PolicyProgram =
-                    match program(::seccomp_policy::Arch::#arch_variants, #no_caps) {
-                        ::core::result::Result::Ok(p) => p,
-                        ::core::result::Result::Err(e) => ::core::panic!("{}", e.message()),
-                    };
-            )*
-        }
-    }
-}
-
-/// `syscall_name(arch, nr)`, so reports can name a denied call.
-fn syscall_names() -> TokenStream {
-    quote! {
-        /// The name of syscall `nr` on `arch`, from the tables the policy was
-        /// resolved with; for reports of denied calls.
-        pub fn syscall_name(arch: ::seccomp_policy::Arch, nr: u32) -> ::core::option::Option<&'static str> {
-            ::seccomp_policy::syscalls::name(arch, nr)
-        }
-    }
-}
-
-fn arch_policy(a: &ArchRules) -> TokenStream {
-    let variant = arch_variant(a.arch);
-    let default = action(a.default);
-    let base = rule_set(&a.base);
-    let caps = a.caps.iter().map(rule_set);
-    let missing = &a.missing;
-    quote! {
-        ::seccomp_policy::policy::ArchPolicy {
-            arch: ::seccomp_policy::Arch::#variant,
-            default: #default,
-            base: #base,
-            caps: &[#(#caps),*],
-            missing: &[#(#missing),*],
-        }
-    }
-}
-
-fn rule_set(set: &SetRules) -> TokenStream {
-    let allow = set.allow.iter().map(|n| Literal::u32_unsuffixed(*n));
-    let rules = set.rules.iter().map(rule);
-    quote! {
-        ::seccomp_policy::rule::RuleSet {
-            allow: &[#(#allow),*],
-            rules: &[#(#rules),*],
-        }
-    }
-}
-
-fn rule(r: &LoweredRule) -> TokenStream {
-    let nr = Literal::u32_unsuffixed(r.nr);
-    let order = Literal::u32_unsuffixed(r.order);
-    let action = action(r.action);
-    let when = match &r.when {
-        None => quote!(::seccomp_policy::rule::When::Always),
-        Some(alts) => {
-            let alts = alts.iter().map(|conj| {
-                let cmps = conj.iter().map(arg_cmp);
-                quote!(&[#(#cmps),*])
-            });
-            quote!(::seccomp_policy::rule::When::AnyOf(&[#(#alts),*]))
-        }
-    };
-    quote! {
-        ::seccomp_policy::rule::Rule { nr: #nr, when: #when, action: #action, order: #order }
-    }
-}
-
-fn arg_cmp(c: &ArgCmp) -> TokenStream {
-    let arg = Literal::u8_unsuffixed(c.arg);
-    let bits = Literal::u8_unsuffixed(c.bits);
-    let value = Literal::u64_unsuffixed(c.value);
-    let op = match c.op {
-        CmpOp::Eq => quote!(Eq),
-        CmpOp::Ne => quote!(Ne),
-        CmpOp::Lt => quote!(Lt),
-        CmpOp::Le => quote!(Le),
-        CmpOp::Gt => quote!(Gt),
-        CmpOp::Ge => quote!(Ge),
-        CmpOp::MaskedEq(m) => {
-            let m = Literal::u64_unsuffixed(m);
-            quote!(MaskedEq(#m))
-        }
-        CmpOp::MaskedNe(m) => {
-            let m = Literal::u64_unsuffixed(m);
-            quote!(MaskedNe(#m))
-        }
-    };
-    quote! {
-        ::seccomp_policy::rule::ArgCmp {
-            arg: #arg, bits: #bits, op: ::seccomp_policy::rule::CmpOp::#op, value: #value,
-        }
-    }
-}
-
-fn action(a: Action) -> TokenStream {
-    match a {
-        Action::KillProcess => quote!(::seccomp_policy::Action::KillProcess),
-        Action::KillThread => quote!(::seccomp_policy::Action::KillThread),
-        Action::Trap => quote!(::seccomp_policy::Action::Trap),
-        Action::Errno(e) => {
-            let e = Literal::u16_unsuffixed(e);
-            quote!(::seccomp_policy::Action::Errno(#e))
-        }
-        Action::Notify => quote!(::seccomp_policy::Action::Notify),
-        Action::Log => quote!(::seccomp_policy::Action::Log),
-        Action::Allow => quote!(::seccomp_policy::Action::Allow),
     }
 }
 

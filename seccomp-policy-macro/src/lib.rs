@@ -9,6 +9,7 @@ mod compile_errors;
 mod driver;
 mod expand;
 mod invocation;
+mod tables;
 
 use proc_macro::TokenStream;
 

@@ -1,7 +1,9 @@
 //! Support for the code `seccomp_policy!` expands to: the `Cap` type's
-//! definition and the functions its methods share, written once here so
-//! that each invocation emits little. Not public API; it may change in any
-//! release.
+//! definition and the functions its methods share, and the items built on
+//! `POLICY`, written once here so that each invocation emits little (tokens
+//! made in the proc macro, which cargo builds unoptimized, cost far more
+//! than tokens rustc copies from a `macro_rules!` definition). Not public
+//! API; it may change in any release.
 
 use core::fmt;
 
@@ -128,6 +130,80 @@ macro_rules! __cap_type {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 $crate::__private::fmt_caps(self.0, &$policy, f)
             }
+        }
+    };
+}
+
+/// Defines the items of one policy built on its `POLICY`:
+/// `PROGRAM_CAPACITY`, `PolicyProgram`, `program`, `program_with_default`,
+/// `syscall_name`, and `BaseProgram` with a const per architecture. `caps`
+/// is how `program` takes caps: its parameter, the parameter's type (`Cap`
+/// in the default form, the bit mask `u64` in the bound form) and the bit
+/// mask of it; `no_caps` is the empty set of that type.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __policy_items {
+    (
+        policy = $policy:ident;
+        capacity = $capacity:literal;
+        caps = $caps:ident: $caps_type:ty => $bits:expr;
+        no_caps = $no_caps:expr;
+        arches = [$( $arch:ident [$index:literal] $base:ident $base_doc:literal ),* $(,)?];
+    ) => {
+        /// Capacity of [`PolicyProgram`]: enough for any cap set of this policy on
+        /// any architecture, plus the spawn path's own rules.
+        pub const PROGRAM_CAPACITY: usize = $capacity;
+
+        /// A BPF program of this policy, in a buffer sized for any of its cap sets.
+        pub type PolicyProgram = $crate::Program<PROGRAM_CAPACITY>;
+
+        /// Builds the program for `arch` and `caps`, giving calls no rule decides
+        /// the policy's default action. A `const fn`: a fixed cap set can become
+        /// a `static`.
+        pub const fn program(
+            arch: $crate::Arch,
+            $caps: $caps_type,
+        ) -> ::core::result::Result<PolicyProgram, $crate::builder::BuildError> {
+            let arch_policy = match arch {
+                $( $crate::Arch::$arch => &$policy.arches[$index], )*
+            };
+            arch_policy.program($bits, $crate::rule::RuleSet::EMPTY, arch_policy.default)
+        }
+
+        /// Like [`program`], with another default action for the calls no rule
+        /// decides (the harness's choice, e.g. an errno instead of a kill).
+        pub const fn program_with_default(
+            arch: $crate::Arch,
+            $caps: $caps_type,
+            default: $crate::Action,
+        ) -> ::core::result::Result<PolicyProgram, $crate::builder::BuildError> {
+            let arch_policy = match arch {
+                $( $crate::Arch::$arch => &$policy.arches[$index], )*
+            };
+            arch_policy.program($bits, $crate::rule::RuleSet::EMPTY, default)
+        }
+
+        /// The name of syscall `nr` on `arch`, from the tables the policy was
+        /// resolved with; for reports of denied calls.
+        pub fn syscall_name(arch: $crate::Arch, nr: u32) -> ::core::option::Option<&'static str> {
+            $crate::syscalls::name(arch, nr)
+        }
+
+        /// The program with no caps of each architecture, as consts built while
+        /// the crate compiles. Associated consts are evaluated only where they
+        /// are used, so an unused architecture costs no compile time.
+        pub struct BaseProgram;
+
+        #[allow(dead_code)]
+        impl BaseProgram {
+            $(
+                #[doc = $base_doc]
+                pub const $base: PolicyProgram =
+                    match program($crate::Arch::$arch, $no_caps) {
+                        ::core::result::Result::Ok(p) => p,
+                        ::core::result::Result::Err(e) => ::core::panic!("{}", e.message()),
+                    };
+            )*
         }
     };
 }
