@@ -227,7 +227,7 @@ pub const fn capacity_for(sets: &[RuleSet<'_>], extra: usize) -> usize {
     // Distinct actions: the default, `Allow`, each of the caller's rules
     // (which may all differ), then the rules' own, counted until it is
     // clear that not all get a shared `ret`.
-    let mut distinct = 2usize.saturating_add(extra);
+    let always = 2usize.saturating_add(extra);
     let mut seen = [0u32; MAX_SHARED_RETS];
     let mut seen_len = 0;
     let mut i = 0;
@@ -238,17 +238,20 @@ pub const fn capacity_for(sets: &[RuleSet<'_>], extra: usize) -> usize {
             let rule = sets[i].rules[j];
             cmps = cmps.saturating_add(comparisons(rule.when));
             let ret = rule.action.to_ret();
-            if distinct <= MAX_SHARED_RETS && ret != ALLOW && !seen_has(&seen, seen_len, ret) {
-                if seen_len < MAX_SHARED_RETS {
-                    seen[seen_len] = ret;
-                    seen_len += 1;
-                }
-                distinct += 1;
+            // Counting stops one past the shared `ret`s; `always >= 2`
+            // keeps `seen_len` below the array's length.
+            if always + seen_len <= MAX_SHARED_RETS
+                && ret != ALLOW
+                && !seen_has(&seen, seen_len, ret)
+            {
+                seen[seen_len] = ret;
+                seen_len += 1;
             }
             j += 1;
         }
         i += 1;
     }
+    let distinct = always.saturating_add(seen_len);
     let shared = if distinct < MAX_SHARED_RETS {
         distinct
     } else {
