@@ -75,7 +75,8 @@ fn build_and_install(generator: &str, caps: u64) -> Result<(u64, u64), i32> {
         "libseccomp" => {
             // The policy's rules for these caps, as libseccomp's user would
             // have them in code (computed before the fork).
-            let rules = &LIBSECCOMP_RULES.get().ok_or(13)?[usize::from(caps != 0)];
+            let set = SETS.iter().position(|(_, c)| c.bits() == caps).ok_or(13)?;
+            let rules = &LIBSECCOMP_RULES.get().ok_or(13)?[set];
             let f = Filter::with_rules(ARCH.audit_arch(), ap.default.to_ret(), rules, false);
             t1 = child::now_ns();
             f.load().map_err(|_| 14)?;
