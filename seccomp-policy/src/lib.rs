@@ -60,6 +60,7 @@ pub mod __private {
     pub use crate::private::fmt_caps;
 }
 pub mod audit;
+pub mod domain;
 pub mod install;
 pub mod notify;
 pub mod spawn;

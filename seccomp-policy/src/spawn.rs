@@ -5,6 +5,18 @@
 //! program is built in the parent and moved into the child; the child only
 //! makes the two system calls of [`install::apply`](crate::install::apply).
 //!
+//! # The Landlock domain
+//!
+//! [`CommandExt::sandbox`] also puts the child in a Landlock domain
+//! ([`domain`](crate::domain)) before the filter is attached: without it, a
+//! payload could write code into its parent through `/proc/PPID/mem` with
+//! calls every program is granted, or stop or kill it. The domain is made
+//! in the parent; the child only enters it. A kernel with too little
+//! Landlock is refused ([`SandboxError::Landlock`]) unless the caller makes
+//! its own domain with [`Degraded::Allow`] and passes it to
+//! [`CommandExt::sandbox_in`]. [`CommandExt::seccomp`] attaches a filter
+//! and nothing else.
+//!
 //! # `execve` must be allowed
 //!
 //! The filter is attached before the child calls `execve`, so the call that
@@ -36,6 +48,7 @@ use std::process::{Command, ExitStatus};
 
 use crate::bpf::{Program, BPF_MAXINSNS};
 use crate::builder::{Action, BuildError};
+use crate::domain::{Degraded, Domain, DomainError};
 use crate::install::Install;
 use crate::policy::Policy;
 use crate::rule::RuleSet;
@@ -77,6 +90,45 @@ impl std::error::Error for SpawnProgramError {}
 impl From<BuildError> for SpawnProgramError {
     fn from(e: BuildError) -> Self {
         SpawnProgramError::Build(e)
+    }
+}
+
+/// Why [`CommandExt::sandbox`] could not set a command up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SandboxError {
+    /// The filter could not be built.
+    Program(SpawnProgramError),
+    /// The Landlock domain could not be made (see [`Domain::new`]).
+    Landlock(DomainError),
+}
+
+impl fmt::Display for SandboxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SandboxError::Program(e) => e.fmt(f),
+            SandboxError::Landlock(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SandboxError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SandboxError::Program(e) => Some(e),
+            SandboxError::Landlock(e) => Some(e),
+        }
+    }
+}
+
+impl From<SpawnProgramError> for SandboxError {
+    fn from(e: SpawnProgramError) -> Self {
+        SandboxError::Program(e)
+    }
+}
+
+impl From<DomainError> for SandboxError {
+    fn from(e: DomainError) -> Self {
+        SandboxError::Landlock(e)
     }
 }
 
@@ -127,24 +179,53 @@ pub trait CommandExt {
     /// Like [`seccomp`](CommandExt::seccomp), with explicit install options.
     fn seccomp_with<const N: usize>(&mut self, install: Install, prog: Program<N>) -> &mut Self;
 
-    /// Builds the [`spawn_program`] for `policy` and `caps` here, in the
-    /// parent, with the policy's default action for calls no rule decides,
-    /// and installs it in the child as [`seccomp`](CommandExt::seccomp)
-    /// does. `execve` is allowed so the command can start.
+    /// Makes the child enter `domain` (a Landlock domain, see
+    /// [`domain`](crate::domain)) between `fork` and `exec`, with
+    /// [`Domain::enter`]. Hooks run in the order they were set: set this
+    /// before [`seccomp`](CommandExt::seccomp), so the filter need not
+    /// allow the two calls it makes.
+    ///
+    /// If entering fails, [`Command::spawn`] fails with an `io::Error`
+    /// whose `raw_os_error()` is the errno.
+    fn landlock(&mut self, domain: Domain) -> &mut Self;
+
+    /// Runs the command in the sandbox: the child enters the Landlock
+    /// domain of [`Domain::new`] (refusing a kernel with too little
+    /// Landlock: see [`sandbox_in`](CommandExt::sandbox_in) to accept less),
+    /// then installs the [`spawn_program`] for `policy` and `caps`, built
+    /// here in the parent, with the policy's default action for calls no
+    /// rule decides. `execve` is allowed so the command can start.
     ///
     /// # Errors
     ///
-    /// As [`spawn_program`]; nothing is set on the command then.
-    fn sandbox(&mut self, policy: &Policy<'_>, caps: u64) -> Result<&mut Self, SpawnProgramError>;
+    /// [`SandboxError`]: the program could not be built, or the domain
+    /// could not be made; nothing is set on the command then.
+    fn sandbox(&mut self, policy: &Policy<'_>, caps: u64) -> Result<&mut Self, SandboxError>;
 
     /// Like [`sandbox`](CommandExt::sandbox), with the harness's own default
     /// action instead of the policy's (an errno instead of a kill, say).
     ///
     /// # Errors
     ///
-    /// As [`spawn_program`]; nothing is set on the command then.
+    /// As [`sandbox`](CommandExt::sandbox).
     fn sandbox_with_default(
         &mut self,
+        policy: &Policy<'_>,
+        caps: u64,
+        default: Action,
+    ) -> Result<&mut Self, SandboxError>;
+
+    /// Like [`sandbox_with_default`](CommandExt::sandbox_with_default), in
+    /// a domain the caller made: `Domain::new(Degraded::Allow)` to run on a
+    /// kernel with less Landlock than the sandbox needs, having told the
+    /// user what [`Domain::enforced`] says.
+    ///
+    /// # Errors
+    ///
+    /// The program could not be built; nothing is set on the command then.
+    fn sandbox_in(
+        &mut self,
+        domain: Domain,
         policy: &Policy<'_>,
         caps: u64,
         default: Action,
@@ -167,9 +248,19 @@ impl CommandExt for Command {
         unsafe { self.pre_exec(hook) }
     }
 
-    fn sandbox(&mut self, policy: &Policy<'_>, caps: u64) -> Result<&mut Self, SpawnProgramError> {
+    fn landlock(&mut self, domain: Domain) -> &mut Self {
+        let hook = move || -> io::Result<()> {
+            // Async-signal-safe: two system calls (see `Domain::enter`).
+            domain.enter().map_err(io::Error::from)
+        };
+        // SAFETY: the closure allocates nothing, takes no lock and cannot
+        // panic, as required between fork and exec.
+        unsafe { self.pre_exec(hook) }
+    }
+
+    fn sandbox(&mut self, policy: &Policy<'_>, caps: u64) -> Result<&mut Self, SandboxError> {
         let Some(native) = policy.native() else {
-            return Err(SpawnProgramError::NoNativeArch);
+            return Err(SpawnProgramError::NoNativeArch.into());
         };
         self.sandbox_with_default(policy, caps, native.default)
     }
@@ -179,9 +270,22 @@ impl CommandExt for Command {
         policy: &Policy<'_>,
         caps: u64,
         default: Action,
+    ) -> Result<&mut Self, SandboxError> {
+        // The program first: an error leaves the command untouched.
+        let prog = spawn_program::<BPF_MAXINSNS>(policy, caps, default)?;
+        let domain = Domain::new(Degraded::Refuse)?;
+        Ok(self.landlock(domain).seccomp(prog))
+    }
+
+    fn sandbox_in(
+        &mut self,
+        domain: Domain,
+        policy: &Policy<'_>,
+        caps: u64,
+        default: Action,
     ) -> Result<&mut Self, SpawnProgramError> {
         let prog = spawn_program::<BPF_MAXINSNS>(policy, caps, default)?;
-        Ok(self.seccomp(prog))
+        Ok(self.landlock(domain).seccomp(prog))
     }
 }
 

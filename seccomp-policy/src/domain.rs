@@ -1,0 +1,374 @@
+//! The Landlock domain every sandbox runs in.
+//!
+//! A seccomp filter judges a call by its number and registers; it cannot
+//! tell the supervisor's `/proc/PID/mem` from the payload's own, nor the
+//! harness's pid from a child's. Seccomp alone therefore leaves a payload
+//! free to write machine code into its supervisor through `/proc/PPID/mem`
+//! (`openat`, `lseek`, `write`: calls every program needs), to read its
+//! memory and environment, and to stop or kill it and any other process
+//! of the same user.
+//!
+//! Landlock, a Linux security module any process may use on itself, closes
+//! that. A process inside a Landlock *domain*
+//!
+//! - cannot ptrace, nor open `/proc/PID/mem`, `/proc/PID/syscall`,
+//!   `/proc/PID/environ`, nor `pidfd_getfd` from, a process outside its
+//!   domain, whatever its capabilities (every Landlock ABI);
+//! - with [`LANDLOCK_SCOPE_SIGNAL`](https://docs.kernel.org/userspace-api/landlock.html#scope-flags)
+//!   (ABI 6, Linux 6.12), cannot send a signal to a process outside it;
+//! - with `LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET` (ABI 6), cannot connect to
+//!   an abstract unix socket made outside it.
+//!
+//! Processes in the same domain (the payload and what it starts) still
+//! reach each other. The domain is inherited across `fork` and `execve` and
+//! can never be left.
+//!
+//! A [`Domain`] is built in the parent ([`Domain::new`]): it asks the kernel
+//! which ABI it has, refuses to go on with less than the sandbox needs
+//! ([`REQUIRED_ABI`]) unless the caller accepts less ([`Degraded::Allow`]),
+//! and makes the ruleset. The child, between `fork` and `exec`, only sets
+//! `no_new_privs` and calls `landlock_restrict_self` on the inherited
+//! descriptor ([`Domain::enter`]): two system calls, no allocation. It does
+//! so before the seccomp filter is attached, so the filter need not allow
+//! either call.
+//!
+//! Beside the scopes, the ruleset handles the right to make block and
+//! character device nodes and grants it nowhere: no payload needs
+//! `mknod` of a device, and for a root payload it would be a way to the raw
+//! disk or memory. Handling a file-system right is also what makes a domain
+//! at all on kernels older than ABI 6, where a ruleset of scopes alone
+//! cannot be made.
+
+use core::fmt;
+use std::io;
+use std::os::fd::{AsRawFd as _, OwnedFd};
+
+use landlock::{
+    AccessFs, CompatLevel, Compatible as _, Ruleset, RulesetAttr as _, RulesetError, Scope,
+};
+
+use crate::install::Errno;
+
+/// The Landlock ABI the sandbox needs for its whole containment: 6 (Linux
+/// 6.12), the first with the signal and abstract-unix-socket scopes.
+pub const REQUIRED_ABI: u32 = 6;
+
+/// What to do on a kernel whose Landlock is missing or older than
+/// [`REQUIRED_ABI`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Degraded {
+    /// Refuse to run ([`DomainError::Unsupported`]). The default.
+    #[default]
+    Refuse,
+    /// Run with what the kernel has, which [`Domain::enforced`] tells: the
+    /// ptrace isolation from ABI 1, nothing without Landlock.
+    Allow,
+}
+
+/// What a [`Domain`] enforces, for reports.
+///
+/// Any domain confines ptrace and device nodes; the scopes (signals,
+/// abstract unix sockets) need ABI [`REQUIRED_ABI`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Enforced {
+    abi: u32,
+    scoped: bool,
+}
+
+impl Enforced {
+    /// Nothing: no domain.
+    pub const NONE: Enforced = Enforced {
+        abi: 0,
+        scoped: false,
+    };
+
+    /// The kernel's Landlock ABI; 0 when it has none (not built in, or not
+    /// enabled at boot), and then nothing is enforced.
+    pub const fn abi(&self) -> u32 {
+        self.abi
+    }
+
+    /// No ptrace of, or `/proc/PID/mem` access to, processes outside.
+    pub const fn ptrace(&self) -> bool {
+        self.abi > 0
+    }
+
+    /// No signals to processes outside (`LANDLOCK_SCOPE_SIGNAL`).
+    pub const fn signals(&self) -> bool {
+        self.scoped
+    }
+
+    /// No connecting to abstract unix sockets made outside
+    /// (`LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET`).
+    pub const fn abstract_unix_sockets(&self) -> bool {
+        self.scoped
+    }
+
+    /// No block or character device nodes made.
+    pub const fn device_nodes(&self) -> bool {
+        self.abi > 0
+    }
+
+    /// Whether this is everything the sandbox needs.
+    pub const fn is_complete(&self) -> bool {
+        self.abi > 0 && self.scoped
+    }
+}
+
+impl fmt::Display for Enforced {
+    /// `Landlock ABI 7: ptrace, signals, abstract sockets, device nodes
+    /// confined`, or what is missing.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.abi == 0 {
+            return f.write_str("no Landlock: nothing confined beyond the filter");
+        }
+        write!(f, "Landlock ABI {}: ", self.abi)?;
+        let parts = [
+            (self.ptrace(), "ptrace"),
+            (self.signals(), "signals"),
+            (self.abstract_unix_sockets(), "abstract sockets"),
+            (self.device_nodes(), "device nodes"),
+        ];
+        let mut first = true;
+        for (on, name) in parts {
+            if on {
+                f.write_str(if first { "" } else { ", " })?;
+                f.write_str(name)?;
+                first = false;
+            }
+        }
+        f.write_str(" confined")?;
+        let mut first = true;
+        for (on, name) in parts {
+            if !on {
+                f.write_str(if first { "; not " } else { ", " })?;
+                f.write_str(name)?;
+                first = false;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why a [`Domain`] could not be made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DomainError {
+    /// The kernel's Landlock ABI (0: none) is below what the sandbox needs,
+    /// and the caller did not accept less ([`Degraded::Allow`]).
+    Unsupported {
+        /// The kernel's ABI, 0 when it has no Landlock.
+        abi: u32,
+        /// The ABI needed ([`REQUIRED_ABI`]).
+        needed: u32,
+    },
+    /// The kernel refused the ruleset (`landlock_create_ruleset` or
+    /// `landlock_add_rule`): the errno.
+    Ruleset(Errno),
+}
+
+impl DomainError {
+    /// The errno that goes with the error: `EOPNOTSUPP` for a kernel
+    /// without enough Landlock.
+    pub const fn errno(&self) -> Errno {
+        match *self {
+            DomainError::Unsupported { .. } => Errno(libc::EOPNOTSUPP),
+            DomainError::Ruleset(e) => e,
+        }
+    }
+}
+
+impl fmt::Display for DomainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            DomainError::Unsupported { abi: 0, needed } => write!(
+                f,
+                "this kernel has no Landlock (not built in, or not in the `lsm=` boot list); \
+                 the sandbox needs Landlock ABI {needed} (Linux 6.12) to keep the payload away \
+                 from its supervisor and other processes"
+            ),
+            DomainError::Unsupported { abi, needed } => write!(
+                f,
+                "this kernel's Landlock is ABI {abi}; the sandbox needs ABI {needed} (Linux 6.12) \
+                 to keep the payload from signalling processes outside it"
+            ),
+            DomainError::Ruleset(e) => write!(f, "the kernel refused the Landlock ruleset: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for DomainError {}
+
+impl From<DomainError> for io::Error {
+    fn from(e: DomainError) -> io::Error {
+        io::Error::from_raw_os_error(e.errno().0)
+    }
+}
+
+/// A Landlock ruleset made in the parent, for a child to enter.
+#[derive(Debug)]
+pub struct Domain {
+    /// The ruleset; `None` when there is no Landlock to enter.
+    ruleset: Option<OwnedFd>,
+    enforced: Enforced,
+}
+
+impl Domain {
+    /// The sandbox's domain on this kernel: ptrace isolation, the signal and
+    /// abstract-unix-socket scopes, no device nodes (see the [module
+    /// docs](self)).
+    ///
+    /// # Errors
+    ///
+    /// [`DomainError::Unsupported`] when the kernel's ABI is below
+    /// [`REQUIRED_ABI`] and `degraded` is [`Degraded::Refuse`];
+    /// [`DomainError::Ruleset`] when the kernel refused the ruleset.
+    pub fn new(degraded: Degraded) -> Result<Domain, DomainError> {
+        let abi = kernel_abi();
+        if abi < REQUIRED_ABI && degraded == Degraded::Refuse {
+            return Err(DomainError::Unsupported {
+                abi,
+                needed: REQUIRED_ABI,
+            });
+        }
+        if abi == 0 {
+            return Ok(Domain {
+                ruleset: None,
+                enforced: Enforced::NONE,
+            });
+        }
+        let scoped = abi >= REQUIRED_ABI;
+        let ruleset = make_ruleset(scoped)
+            .map_err(|e| DomainError::Ruleset(errno_of(&e)))?
+            .ok_or(DomainError::Ruleset(Errno(libc::EOPNOTSUPP)))?;
+        Ok(Domain {
+            ruleset: Some(ruleset),
+            enforced: Enforced { abi, scoped },
+        })
+    }
+
+    /// What the domain enforces.
+    pub const fn enforced(&self) -> Enforced {
+        self.enforced
+    }
+
+    /// In the child between `fork` and `exec`: sets `no_new_privs` (which
+    /// Landlock requires of an unprivileged caller, and the seccomp filter
+    /// sets anyway) and enters the domain. Nothing to do without Landlock.
+    ///
+    /// Async-signal-safe: two system calls, no allocation, no lock. The
+    /// ruleset descriptor stays open (close-on-exec), so the descriptor
+    /// numbers a later step predicts do not move.
+    ///
+    /// # Errors
+    ///
+    /// The errno of the call that failed.
+    pub fn enter(&self) -> Result<(), Errno> {
+        let Some(ruleset) = &self.ruleset else {
+            return Ok(());
+        };
+        // SAFETY: prctl with integer arguments.
+        let r = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
+        if r != 0 {
+            return Err(Errno::last());
+        }
+        // SAFETY: a system call with a descriptor this value owns and no
+        // flags.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_landlock_restrict_self,
+                ruleset.as_raw_fd(),
+                0 as libc::c_uint,
+            )
+        };
+        if r != 0 {
+            return Err(Errno::last());
+        }
+        Ok(())
+    }
+}
+
+/// `LANDLOCK_CREATE_RULESET_VERSION` (`<linux/landlock.h>`).
+const CREATE_RULESET_VERSION: libc::c_uint = 1;
+
+/// The kernel's Landlock ABI, 0 when it has none.
+pub fn kernel_abi() -> u32 {
+    // SAFETY: the version query takes no attribute (null, size 0).
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            core::ptr::null::<u8>(),
+            0usize,
+            CREATE_RULESET_VERSION,
+        )
+    };
+    u32::try_from(r).unwrap_or(0)
+}
+
+/// The ruleset: device nodes handled and granted nowhere, and the scopes
+/// when `scoped`. Every right asked for is required (`HardRequirement`):
+/// what the kernel cannot enforce is an error, never silently dropped.
+/// `None` only when the crate found no Landlock after all.
+fn make_ruleset(scoped: bool) -> Result<Option<OwnedFd>, RulesetError> {
+    let mut ruleset = Ruleset::default()
+        .set_compatibility(CompatLevel::HardRequirement)
+        .handle_access(AccessFs::MakeBlock | AccessFs::MakeChar)?;
+    if scoped {
+        ruleset = ruleset.scope(Scope::Signal | Scope::AbstractUnixSocket)?;
+    }
+    Ok(ruleset.create()?.into())
+}
+
+/// The errno inside a ruleset error, `EINVAL` when it carries none (an
+/// incompatible request, which the ABI check above rules out).
+fn errno_of(e: &RulesetError) -> Errno {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<io::Error>() {
+            if let Some(n) = io.raw_os_error() {
+                return Errno(n);
+            }
+        }
+        source = err.source();
+    }
+    Errno(libc::EINVAL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enforced_reads_as_what_is_and_is_not_confined() {
+        let full = Enforced {
+            abi: 7,
+            scoped: true,
+        };
+        assert_eq!(
+            full.to_string(),
+            "Landlock ABI 7: ptrace, signals, abstract sockets, device nodes confined"
+        );
+        assert!(full.is_complete());
+        let old = Enforced {
+            abi: 2,
+            scoped: false,
+        };
+        assert_eq!(
+            old.to_string(),
+            "Landlock ABI 2: ptrace, device nodes confined; not signals, abstract sockets"
+        );
+        assert!(!old.is_complete());
+        assert_eq!(
+            Enforced::NONE.to_string(),
+            "no Landlock: nothing confined beyond the filter"
+        );
+    }
+
+    #[test]
+    fn errors_say_what_is_missing() {
+        let none = DomainError::Unsupported { abi: 0, needed: 6 };
+        assert!(none.to_string().starts_with("this kernel has no Landlock"));
+        assert_eq!(none.errno(), Errno(libc::EOPNOTSUPP));
+        let old = DomainError::Unsupported { abi: 3, needed: 6 };
+        assert!(old.to_string().contains("ABI 3; the sandbox needs ABI 6"));
+    }
+}
