@@ -113,3 +113,22 @@ fn the_handoffs_child_half_does_not_allocate() {
     });
     assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
 }
+
+/// Entering the sandbox's Landlock domain (what the spawn paths run between
+/// `fork` and `exec`, before the filter) makes no allocation, whether it
+/// succeeds or fails. In a child: the domain must not land on the test
+/// runner.
+#[test]
+fn entering_the_landlock_domain_does_not_allocate() {
+    use seccomp_policy::domain::{Degraded, Domain};
+    let domain = Domain::new(Degraded::Allow).expect("a domain, or none without Landlock");
+    let report = in_child(move |out| {
+        let (first, n) = allocations_during(|| domain.enter());
+        // The second time the kernel may refuse (nothing to refuse here,
+        // but a failure must not allocate either): only the count matters.
+        let (_, m) = allocations_during(|| domain.enter().map_err(std::io::Error::from));
+        let _ = write!(out, "enter: {first:?}; {n} and {m} allocations");
+        i32::from(first.is_err()) * 100 + i32::try_from((n + m).min(99)).unwrap_or(99)
+    });
+    assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+}
