@@ -80,6 +80,7 @@ use std::time::{Duration, Instant};
 
 use crate::bpf::SockFilter;
 use crate::install::{Errno, Install, InstallError};
+use crate::sys::{pidfd_getfd, pidfd_open, pidfd_send_signal};
 
 /// The handshake call's number: above every architecture's table (the
 /// highest, mips64el n64 from 5000, ends below 6000; x32 numbers have bit 30
@@ -556,64 +557,6 @@ impl AsRawFd for Listener {
     fn as_raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
     }
-}
-
-/// `pidfd_open(pid, 0)` (Linux 5.3): a close-on-exec descriptor for process
-/// `pid` (a thread group leader).
-///
-/// # Errors
-///
-/// The kernel's errno (`ESRCH`: no such process).
-pub fn pidfd_open(pid: u32) -> Result<OwnedFd, Errno> {
-    // SAFETY: integer arguments only.
-    let r = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0 as libc::c_uint) };
-    if r < 0 {
-        return Err(Errno::last());
-    }
-    // SAFETY: the kernel returned a new descriptor we now own.
-    Ok(unsafe { OwnedFd::from_raw_fd(r as RawFd) })
-}
-
-/// `pidfd_send_signal(pidfd, sig, NULL, 0)` (Linux 5.1).
-///
-/// # Errors
-///
-/// The kernel's errno (`ESRCH`: the process has ended).
-pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> Result<(), Errno> {
-    // SAFETY: a live descriptor, a signal number, no siginfo.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_pidfd_send_signal,
-            pidfd.as_raw_fd(),
-            sig,
-            core::ptr::null::<libc::siginfo_t>(),
-            0 as libc::c_uint,
-        )
-    };
-    if r < 0 {
-        Err(Errno::last())
-    } else {
-        Ok(())
-    }
-}
-
-/// `pidfd_getfd(pidfd, fd, 0)` (Linux 5.6): a close-on-exec copy of
-/// descriptor `fd` of the process behind `pidfd`.
-fn pidfd_getfd(pidfd: BorrowedFd<'_>, fd: RawFd) -> Result<OwnedFd, Errno> {
-    // SAFETY: integer arguments only.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_pidfd_getfd,
-            pidfd.as_raw_fd(),
-            fd,
-            0 as libc::c_uint,
-        )
-    };
-    if r < 0 {
-        return Err(Errno::last());
-    }
-    // SAFETY: the kernel returned a new descriptor we now own.
-    Ok(unsafe { OwnedFd::from_raw_fd(r as RawFd) })
 }
 
 /// What the child sends before attaching its filter, and after a failure.

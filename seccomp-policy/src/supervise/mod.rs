@@ -72,7 +72,7 @@ pub mod session;
 use core::fmt;
 use std::collections::HashMap;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
 use std::process::{Command, ExitStatus};
 use std::thread::JoinHandle;
@@ -86,6 +86,7 @@ use crate::notify::{
 };
 use crate::policy::Policy;
 use crate::spawn::SpawnProgramError;
+use crate::sys::pipe;
 
 pub use learn::Learned;
 use model::{Model, PolicyAction};
@@ -986,14 +987,4 @@ impl Drop for Supervision {
             let _ = self.stop_and_join();
         }
     }
-}
-
-fn pipe() -> Result<(OwnedFd, OwnedFd), Errno> {
-    let mut fds = [0 as libc::c_int; 2];
-    // SAFETY: `fds` has room for two descriptors.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(Errno::last());
-    }
-    // SAFETY: both were just created and are ours.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
