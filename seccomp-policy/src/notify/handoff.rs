@@ -353,20 +353,47 @@ impl Handoff {
         timeout: Duration,
         stop: Option<BorrowedFd<'_>>,
     ) -> Result<Attached, HandoffError> {
+        self.wait_for_announcement(timeout, stop)?;
+        let deadline = Instant::now() + timeout;
+        let msg = self.read_announcement()?;
+        let pidfd = open_child(msg.pid)?;
+        let listener = self.copy_listener(pidfd.as_fd(), &msg, deadline)?;
+        self.answer_handshake(&listener, &msg, deadline)
+            .map_err(|e| kill_child(pidfd.as_fd(), e))?;
+        Ok(Attached {
+            listener,
+            pid: msg.pid,
+            pidfd,
+        })
+    }
+
+    /// Waits for the child's announcement: until `stop` is readable, or
+    /// without `stop` up to `timeout`; [`HandoffError::NoChild`] when none
+    /// came.
+    fn wait_for_announcement(
+        &self,
+        timeout: Duration,
+        stop: Option<BorrowedFd<'_>>,
+    ) -> Result<(), HandoffError> {
         let forever = Instant::now() + Duration::from_secs(100 * 365 * 86_400);
         let announce_by = if stop.is_some() {
             forever
         } else {
             Instant::now() + timeout
         };
-        let io = |what| HandoffError::Io {
-            what,
-            errno: Errno::last(),
-        };
-        if !wait_readable(self.sock.as_fd(), stop, announce_by).map_err(|_| io("poll"))? {
-            return Err(HandoffError::NoChild);
+        match wait_readable(self.sock.as_fd(), stop, announce_by) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(HandoffError::NoChild),
+            Err(errno) => Err(HandoffError::Io {
+                what: "poll",
+                errno,
+            }),
         }
-        let deadline = Instant::now() + timeout;
+    }
+
+    /// Reads the announcement that arrived and checks it: this handoff's
+    /// cookie, and no failure reported.
+    fn read_announcement(&self) -> Result<Announce, HandoffError> {
         let msg = self.recv_announce().map_err(|errno| HandoffError::Io {
             what: "recv",
             errno,
@@ -380,28 +407,26 @@ impl Handoff {
         if msg.errno != 0 {
             return Err(child_failure(&msg));
         }
-        let pidfd = match pidfd_open(msg.pid) {
-            Ok(fd) => fd,
-            Err(e) if e.0 == libc::ESRCH => return Err(HandoffError::ChildEnded),
-            Err(errno) => {
-                return Err(HandoffError::Io {
-                    what: "pidfd_open",
-                    errno,
-                })
-            }
-        };
-        let kill = |e: HandoffError| {
-            let _ = pidfd_send_signal(pidfd.as_fd(), libc::SIGKILL);
-            e
-        };
-        // The listener exists once the child's seccomp() returns; until then
-        // pidfd_getfd finds nothing at that number (EBADF).
+        Ok(msg)
+    }
+
+    /// Copies the listener out of the child (`pidfd_getfd`) once its
+    /// `seccomp()` has made it, and checks it is one. Until then
+    /// `pidfd_getfd` finds nothing at the announced number (`EBADF`), so it
+    /// is retried until the child reports a failure, ends, or `deadline`
+    /// passes. Any other failure kills the child.
+    fn copy_listener(
+        &self,
+        pidfd: BorrowedFd<'_>,
+        msg: &Announce,
+        deadline: Instant,
+    ) -> Result<Listener, HandoffError> {
         let mut pause = Duration::from_micros(20);
         let fd = loop {
-            match pidfd_getfd(pidfd.as_fd(), msg.fd) {
+            match pidfd_getfd(pidfd, msg.fd) {
                 Ok(fd) => break fd,
                 Err(e) if e.0 == libc::EBADF => {}
-                Err(e) => return Err(kill(HandoffError::GetFd(e))),
+                Err(e) => return Err(kill_child(pidfd, HandoffError::GetFd(e))),
             }
             // A failure report from the child, or its end, or the deadline.
             if let Ok(Some(m)) = self.try_recv_announce() {
@@ -409,25 +434,38 @@ impl Handoff {
                     return Err(child_failure(&m));
                 }
             }
-            if readable_now(pidfd.as_fd()) {
+            if readable_now(pidfd) {
                 return Err(HandoffError::ChildEnded);
             }
             if Instant::now() >= deadline {
-                return Err(kill(HandoffError::Handshake));
+                return Err(kill_child(pidfd, HandoffError::Handshake));
             }
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_millis(2));
         };
         let listener = Listener::from_fd(fd);
         if !listener.is_listener() {
-            return Err(kill(HandoffError::NotAListener));
+            return Err(kill_child(pidfd, HandoffError::NotAListener));
         }
+        Ok(listener)
+    }
+
+    /// Receives the child's handshake call on `listener` before `deadline`,
+    /// checks it (the child's pid, the native architecture, the cookie and
+    /// the announced descriptor), and answers it with 0, which lets the
+    /// child go on to `execve`. Any failure is [`HandoffError::Handshake`].
+    fn answer_handshake(
+        &self,
+        listener: &Listener,
+        msg: &Announce,
+        deadline: Instant,
+    ) -> Result<(), HandoffError> {
         let left = deadline.saturating_duration_since(Instant::now());
         match listener.wait(Some(left)) {
             Ok(Readiness::Pending) => {}
-            _ => return Err(kill(HandoffError::Handshake)),
+            _ => return Err(HandoffError::Handshake),
         }
-        let n = listener.recv().map_err(|_| kill(HandoffError::Handshake))?;
+        let n = listener.recv().map_err(|_| HandoffError::Handshake)?;
         let native = crate::Arch::NATIVE.map(seccomp_policy_core::Arch::audit_arch);
         if n.tid != msg.pid
             || n.nr != HANDSHAKE_NR as i32
@@ -435,16 +473,11 @@ impl Handoff {
             || n.args[0] != self.cookie
             || n.args[1] != msg.fd as u64
         {
-            return Err(kill(HandoffError::Handshake));
+            return Err(HandoffError::Handshake);
         }
         listener
             .respond(n.id, Response::Return(0))
-            .map_err(|_| kill(HandoffError::Handshake))?;
-        Ok(Attached {
-            listener,
-            pid: msg.pid,
-            pidfd,
-        })
+            .map_err(|_| HandoffError::Handshake)
     }
 
     fn recv_announce(&self) -> Result<Option<Announce>, Errno> {
@@ -487,6 +520,26 @@ impl Handoff {
             }
         }
     }
+}
+
+/// A pidfd for the announced child; [`HandoffError::ChildEnded`] if it is
+/// already gone.
+fn open_child(pid: u32) -> Result<OwnedFd, HandoffError> {
+    match pidfd_open(pid) {
+        Ok(fd) => Ok(fd),
+        Err(e) if e.0 == libc::ESRCH => Err(HandoffError::ChildEnded),
+        Err(errno) => Err(HandoffError::Io {
+            what: "pidfd_open",
+            errno,
+        }),
+    }
+}
+
+/// Kills the child (`SIGKILL` through its pidfd), so it never runs
+/// unsupervised, and passes `e` on.
+fn kill_child(pidfd: BorrowedFd<'_>, e: HandoffError) -> HandoffError {
+    let _ = pidfd_send_signal(pidfd, libc::SIGKILL);
+    e
 }
 
 fn child_failure(msg: &Announce) -> HandoffError {
