@@ -121,6 +121,22 @@ impl Supervisor {
             state.count(delivered, Answer::Continued)?;
             return Ok(());
         }
+        let call = self.count_call(state, n, verdict.action, verdict.allowed_by);
+        match self.mode {
+            Mode::Learn => self.learn_call(listener, state, call),
+            Mode::Enforce => self.enforce_call(listener, state, call),
+        }
+    }
+
+    /// Names a call outside the grant and counts it in the report, adding
+    /// its syscall's [`CallCount`] at the first call.
+    fn count_call(
+        &self,
+        state: &mut State,
+        n: Notification,
+        action: PolicyAction,
+        allowed_by: AllowedBy,
+    ) -> Call {
         let arch = Arch::ALL
             .into_iter()
             .find(|a| a.audit_arch() == n.audit_arch);
@@ -136,105 +152,89 @@ impl Supervisor {
                     name,
                     count: 0,
                     first: None,
-                    allowed_by: verdict.allowed_by.clone(),
+                    allowed_by: allowed_by.clone(),
                 });
                 state.index.insert(key, state.report.calls.len() - 1);
                 state.report.calls.len() - 1
             }
         };
         state.report.calls[slot].count += 1;
-
-        if self.mode == Mode::Learn {
-            // Read the process only until one is known for this syscall, and
-            // record that call: the common case costs two ioctls.
-            let info = if state.report.calls[slot].first.is_none() {
-                listener.process(&n).ok()
-            } else {
-                None
-            };
-            let delivered = listener.respond(n.id, Response::Continue);
-            let answer = state.count(delivered, Answer::Continued)?;
-            if let Some(info) = info {
-                state.report.calls[slot].first = Some(info.clone());
-                self.record(
-                    state,
-                    &n,
-                    Some(info),
-                    arch,
-                    name,
-                    verdict.allowed_by,
-                    answer,
-                );
-            }
-            return Ok(());
+        Call {
+            n,
+            arch,
+            name,
+            action,
+            allowed_by,
+            slot,
         }
+    }
 
-        // Enforce: who made it, read while the call waits.
-        let info = listener.process(&n);
-        let (info, answer) = match info {
+    /// Learn mode: lets the call run. The process is read only until one
+    /// is known for this syscall, and only that call is recorded: the
+    /// common case costs two ioctls.
+    fn learn_call(
+        &mut self,
+        listener: &Listener,
+        state: &mut State,
+        call: Call,
+    ) -> Result<(), NotifyError> {
+        let info = if state.report.calls[call.slot].first.is_none() {
+            listener.process(&call.n).ok()
+        } else {
+            None
+        };
+        let delivered = listener.respond(call.n.id, Response::Continue);
+        let answer = state.count(delivered, Answer::Continued)?;
+        if let Some(info) = info {
+            state.report.calls[call.slot].first = Some(info.clone());
+            self.record(state, call, Some(info), answer);
+        }
+        Ok(())
+    }
+
+    /// Enforce mode: reads who made the call while it waits, answers as
+    /// the policy says, and records it.
+    fn enforce_call(
+        &mut self,
+        listener: &Listener,
+        state: &mut State,
+        call: Call,
+    ) -> Result<(), NotifyError> {
+        let (info, answer) = match listener.process(&call.n) {
             Err(NotifyError::Gone) => {
                 state.report.gone += 1;
                 (None, Answer::Gone)
             }
             info => {
                 let info = info.ok();
-                let answer = match verdict.action {
-                    PolicyAction::Errno(e) => {
-                        let errno = Errno(i32::from(e));
-                        let r = listener.respond(n.id, Response::Errno(errno));
-                        state.count(r, Answer::Errno(errno))?
-                    }
-                    PolicyAction::KillProcess => {
-                        let target = info.as_ref().map_or(n.tid, |i| i.pid);
-                        match listener.kill_process(&n, target) {
-                            Ok(()) => state.count(Ok(()), Answer::Killed)?,
-                            Err(NotifyError::Gone) => {
-                                state.count(Err(NotifyError::Gone), Answer::Killed)?
-                            }
-                            Err(e) => {
-                                // Never let it run: refuse it instead.
-                                let r =
-                                    listener.respond(n.id, Response::Errno(Errno(libc::ENOSYS)));
-                                state.count(r, Answer::KillFailed(e))?
-                            }
-                        }
-                    }
-                };
+                let answer = answer_by_policy(listener, state, &call, info.as_ref())?;
                 (info, answer)
             }
         };
-        if state.report.calls[slot].first.is_none() {
-            state.report.calls[slot].first.clone_from(&info);
+        if state.report.calls[call.slot].first.is_none() {
+            state.report.calls[call.slot].first.clone_from(&info);
         }
-        self.record(state, &n, info, arch, name, verdict.allowed_by, answer);
+        self.record(state, call, info, answer);
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn record(
-        &mut self,
-        state: &mut State,
-        n: &Notification,
-        info: Option<ProcessInfo>,
-        arch: Option<Arch>,
-        name: Option<&'static str>,
-        allowed_by: AllowedBy,
-        answer: Answer,
-    ) {
+    /// Reports `call` as a [`Denial`]: to the `on_denial` callback, and in
+    /// the report up to the limit.
+    fn record(&mut self, state: &mut State, call: Call, info: Option<ProcessInfo>, answer: Answer) {
         let (pid, program) = match info {
             Some(i) => (Some(i.pid), Some(i.program)),
             None => (None, None),
         };
         let denial = Denial {
-            tid: n.tid,
+            tid: call.n.tid,
             pid,
             program,
-            arch,
-            audit_arch: n.audit_arch,
-            nr: n.nr,
-            name,
-            args: n.args,
-            allowed_by,
+            arch: call.arch,
+            audit_arch: call.n.audit_arch,
+            nr: call.n.nr,
+            name: call.name,
+            args: call.n.args,
+            allowed_by: call.allowed_by,
             answer,
         };
         if let Some(f) = self.on_denial.as_mut() {
@@ -246,6 +246,49 @@ impl Supervisor {
             state.report.denials_dropped += 1;
         }
     }
+}
+
+/// Answers `call` as the policy says: with its errno, or by killing the
+/// calling process (`info`'s, or the thread's when it could not be read).
+/// A kill that fails fails the call with `ENOSYS` instead: it never runs.
+fn answer_by_policy(
+    listener: &Listener,
+    state: &mut State,
+    call: &Call,
+    info: Option<&ProcessInfo>,
+) -> Result<Answer, NotifyError> {
+    let n = &call.n;
+    match call.action {
+        PolicyAction::Errno(e) => {
+            let errno = Errno(i32::from(e));
+            let r = listener.respond(n.id, Response::Errno(errno));
+            state.count(r, Answer::Errno(errno))
+        }
+        PolicyAction::KillProcess => {
+            let target = info.map_or(n.tid, |i| i.pid);
+            match listener.kill_process(n, target) {
+                Ok(()) => state.count(Ok(()), Answer::Killed),
+                Err(NotifyError::Gone) => state.count(Err(NotifyError::Gone), Answer::Killed),
+                Err(e) => {
+                    // Never let it run: refuse it instead.
+                    let r = listener.respond(n.id, Response::Errno(Errno(libc::ENOSYS)));
+                    state.count(r, Answer::KillFailed(e))
+                }
+            }
+        }
+    }
+}
+
+/// A call outside the grant being answered: the notification, its name,
+/// what the policy says of it, and its syscall's place in
+/// [`Report::calls`].
+struct Call {
+    n: Notification,
+    arch: Option<Arch>,
+    name: Option<&'static str>,
+    action: PolicyAction,
+    allowed_by: AllowedBy,
+    slot: usize,
 }
 
 /// The report being built, and where each syscall's count is.
