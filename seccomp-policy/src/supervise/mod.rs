@@ -78,8 +78,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::arch::Arch;
+use crate::bpf::{Program, BPF_MAXINSNS};
 use crate::install::{Errno, Install};
-use crate::notify::{handoff, HandoffError};
+use crate::notify::{handoff, ChildHandoff, HandoffError};
 use crate::policy::Policy;
 use crate::spawn::SpawnProgramError;
 
@@ -299,47 +300,80 @@ impl Supervisor {
             what: "socketpair",
             errno,
         })?;
-        let new_session = self.new_session;
-        let kill_with_parent = self.kill_with_parent;
-        let supervision = self.start(parent)?;
-
-        let parent_pid = std::process::id() as libc::pid_t;
-        let install = Install::new().tsync(false);
-        let hook = move || -> io::Result<()> {
-            // Async-signal-safe: system calls and errno reads only.
-            if new_session {
-                // SAFETY: no arguments.
-                if unsafe { libc::setsid() } < 0 {
-                    return Err(Errno::last().into());
-                }
-            }
-            if kill_with_parent {
-                // SAFETY: prctl with integer arguments.
-                let r = unsafe {
-                    libc::prctl(
-                        libc::PR_SET_PDEATHSIG,
-                        libc::SIGKILL as libc::c_ulong,
-                        0 as libc::c_ulong,
-                        0 as libc::c_ulong,
-                        0 as libc::c_ulong,
-                    )
-                };
-                if r != 0 {
-                    return Err(Errno::last().into());
-                }
-                // The parent may have died before the prctl took effect.
-                // SAFETY: no arguments.
-                if unsafe { libc::getppid() } != parent_pid {
-                    return Err(Errno(libc::ESRCH).into());
-                }
-            }
-            // The child's copy of the listener closes at execve.
-            child.install(install, prog.as_slice())?;
-            Ok(())
+        let setup = ChildSetup {
+            new_session: self.new_session,
+            kill_with_parent: self.kill_with_parent,
+            parent_pid: std::process::id() as libc::pid_t,
+            handoff: child,
+            install: Install::new().tsync(false),
+            prog,
         };
+        let supervision = self.start(parent)?;
         // SAFETY: the hook allocates nothing, takes no lock and cannot
         // panic, as required between fork and exec.
-        unsafe { cmd.pre_exec(hook) };
+        unsafe { cmd.pre_exec(move || setup.run()) };
         Ok(supervision)
     }
+}
+
+/// What the command's child does between `fork` and `exec`: the
+/// `pre_exec` hook [`Supervisor::attach`] sets. Async-signal-safe: system
+/// calls and errno reads only.
+struct ChildSetup {
+    new_session: bool,
+    kill_with_parent: bool,
+    /// This process, the child's parent.
+    parent_pid: libc::pid_t,
+    handoff: ChildHandoff,
+    install: Install,
+    prog: Program<BPF_MAXINSNS>,
+}
+
+impl ChildSetup {
+    /// The child's steps, in order. Attaching the filter comes last: it
+    /// hands the listener over, and returns once the supervisor has it.
+    fn run(&self) -> io::Result<()> {
+        if self.new_session {
+            new_session()?;
+        }
+        if self.kill_with_parent {
+            die_with_parent(self.parent_pid)?;
+        }
+        // The child's copy of the listener closes at execve.
+        self.handoff.install(self.install, self.prog.as_slice())?;
+        Ok(())
+    }
+}
+
+/// `setsid()`: a new session and process group, no controlling terminal.
+fn new_session() -> Result<(), Errno> {
+    // SAFETY: no arguments.
+    if unsafe { libc::setsid() } < 0 {
+        return Err(Errno::last());
+    }
+    Ok(())
+}
+
+/// `PR_SET_PDEATHSIG` with `SIGKILL`; then `ESRCH` if the parent is no
+/// longer `parent_pid`, since it may have died before the prctl took
+/// effect.
+fn die_with_parent(parent_pid: libc::pid_t) -> Result<(), Errno> {
+    // SAFETY: prctl with integer arguments.
+    let r = unsafe {
+        libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        )
+    };
+    if r != 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: no arguments.
+    if unsafe { libc::getppid() } != parent_pid {
+        return Err(Errno(libc::ESRCH));
+    }
+    Ok(())
 }
