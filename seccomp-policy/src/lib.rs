@@ -65,6 +65,7 @@ pub mod install;
 pub mod notify;
 pub mod spawn;
 pub mod supervise;
+mod sys;
 
 pub use seccomp_policy_core::{Action, Arch, Program, SockFilter};
 pub use seccomp_policy_macro::seccomp_policy;

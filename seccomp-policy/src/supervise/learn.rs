@@ -182,7 +182,7 @@ impl fmt::Display for Learned<'_> {
             } else {
                 "  granted by caps "
             })?;
-            super::write_alternatives(f, names)?;
+            super::report::write_alternatives(f, names)?;
             f.write_str(":\n")?;
             write_calls(f, calls, false)?;
         }

@@ -1,0 +1,615 @@
+//! Handing a spawned child's listener to its parent: the socket pair, the
+//! child's announcement, the copy with `pidfd_getfd`, and the handshake
+//! call (see the [`notify`](crate::notify) module docs for the protocol).
+
+use core::fmt;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
+
+use super::{Listener, Readiness, Response, HANDSHAKE_NR};
+use crate::bpf::SockFilter;
+use crate::install::{Errno, Install, InstallError};
+use crate::sys::{pidfd_getfd, pidfd_open, pidfd_send_signal};
+
+/// What the child sends before attaching its filter, and after a failure.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct Announce {
+    cookie: u64,
+    pid: u32,
+    /// The descriptor number the listener will get.
+    fd: i32,
+    /// 0, or the errno of a failed step in the child.
+    errno: i32,
+    /// Which step failed ([`ChildStep`] as a number).
+    step: u32,
+}
+
+const ANNOUNCE_LEN: usize = core::mem::size_of::<Announce>();
+
+/// Makes a handoff pair for one child: create it before spawning, move the
+/// [`ChildHandoff`] into the `pre_exec` hook, and call
+/// [`Handoff::accept`] on another thread.
+///
+/// # Errors
+///
+/// The errno of a failed `socketpair`.
+pub fn handoff() -> Result<(Handoff, ChildHandoff), Errno> {
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: `fds` has room for two descriptors.
+    let r = unsafe {
+        libc::socketpair(
+            libc::AF_UNIX,
+            libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC,
+            0,
+            fds.as_mut_ptr(),
+        )
+    };
+    if r != 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: both descriptors were just created and are ours.
+    let (parent, child) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let cookie = random_cookie();
+    Ok((
+        Handoff {
+            sock: parent,
+            cookie,
+        },
+        ChildHandoff {
+            sock: child,
+            cookie,
+        },
+    ))
+}
+
+/// A cookie the handshake call must carry: from `getrandom`, or the clock
+/// and the pid when that fails.
+fn random_cookie() -> u64 {
+    let mut c = 0u64;
+    // SAFETY: writes at most 8 bytes into a live u64.
+    let r = unsafe { libc::getrandom((&raw mut c).cast(), 8, libc::GRND_NONBLOCK) };
+    if r != 8 {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        c = t ^ (u64::from(std::process::id()) << 32);
+    }
+    c | 1
+}
+
+/// The child's half of a [`handoff`].
+#[derive(Debug)]
+pub struct ChildHandoff {
+    sock: OwnedFd,
+    cookie: u64,
+}
+
+/// The step of [`ChildHandoff::install`] that failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildStep {
+    /// Finding the descriptor the listener will get (`fcntl(F_DUPFD)`).
+    PredictFd,
+    /// Announcing it to the parent (`send`).
+    Announce,
+    /// Attaching the filter (`prctl`, `seccomp`).
+    Install,
+    /// The listener got another descriptor than announced.
+    WrongFd,
+    /// The handshake call did not return 0: the supervisor did not answer
+    /// it, or an earlier filter answered it first.
+    Handshake,
+}
+
+/// Why [`ChildHandoff::install`] failed; converts to an `io::Error` carrying
+/// [`errno`](ChildError::errno) without allocating, so a `pre_exec` hook can
+/// return it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChildError {
+    /// The step.
+    pub step: ChildStep,
+    /// The errno (`EBADF` for [`ChildStep::WrongFd`]).
+    pub errno: Errno,
+    /// The install error, for [`ChildStep::Install`].
+    pub install: Option<InstallError>,
+}
+
+impl ChildError {
+    /// The errno it stands for.
+    pub const fn errno(&self) -> Errno {
+        self.errno
+    }
+}
+
+impl fmt::Display for ChildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.step, self.install) {
+            (ChildStep::Install, Some(e)) => write!(f, "{e}"),
+            (step, _) => write!(
+                f,
+                "seccomp listener handoff: {step:?} failed: {}",
+                self.errno
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ChildError {}
+
+impl From<ChildError> for io::Error {
+    fn from(e: ChildError) -> io::Error {
+        io::Error::from_raw_os_error(e.errno.0)
+    }
+}
+
+impl ChildHandoff {
+    /// In the child between `fork` and `exec`: attaches `prog` with a
+    /// listener and hands the listener to the parent (see the [module
+    /// docs](crate::notify)). Returns once the parent's
+    /// [`Handoff::accept`] has answered the handshake.
+    ///
+    /// `prog` must send [`HANDSHAKE_NR`] on the native architecture to the
+    /// supervisor (`SECCOMP_RET_USER_NOTIF`), as any program does whose
+    /// default is to notify. `install` should have TSYNC off (the child has
+    /// one thread; with TSYNC the kernel needs 5.7).
+    ///
+    /// Returns the child's own copy of the listener descriptor. It is
+    /// close-on-exec; a child that does not `exec` must close it, or the
+    /// listener stays open in the child after the supervisor closes its
+    /// copy (and waiting calls are never failed with `ENOSYS`).
+    ///
+    /// Async-signal-safe: no allocation, no lock, no panic. Must run in a
+    /// single-threaded process (the descriptor number is predicted).
+    ///
+    /// # Errors
+    ///
+    /// [`ChildError`]: which step failed (announcing the descriptor,
+    /// attaching the filter, the handshake), with its errno.
+    pub fn install(&self, install: Install, prog: &[SockFilter]) -> Result<RawFd, ChildError> {
+        let sock = self.sock.as_raw_fd();
+        let fail = |step, errno: Errno, install: Option<InstallError>| ChildError {
+            step,
+            errno,
+            install,
+        };
+        // The lowest free descriptor: a duplicate takes it, and closing the
+        // duplicate frees it again.
+        // SAFETY: duplicating a descriptor we own.
+        let probe = unsafe { libc::fcntl(sock, libc::F_DUPFD_CLOEXEC, 0) };
+        if probe < 0 {
+            return Err(fail(ChildStep::PredictFd, Errno::last(), None));
+        }
+        // SAFETY: closing the duplicate just made.
+        unsafe { libc::close(probe) };
+        // SAFETY: no arguments.
+        let pid = unsafe { libc::getpid() } as u32;
+        let mut msg = Announce {
+            cookie: self.cookie,
+            pid,
+            fd: probe,
+            errno: 0,
+            step: 0,
+        };
+        if let Err(e) = self.send(&msg) {
+            return Err(fail(ChildStep::Announce, e, None));
+        }
+        let listener = match install.apply_with_listener(prog) {
+            Ok(fd) => fd,
+            Err(e) => {
+                msg.errno = e.errno().0;
+                msg.step = ChildStep::Install as u32;
+                // Unfiltered: nothing was attached.
+                let _ = self.send(&msg);
+                return Err(fail(ChildStep::Install, e.errno(), Some(e)));
+            }
+        };
+        if listener != probe {
+            // The parent finds no listener at `probe` and kills this child.
+            return Err(fail(ChildStep::WrongFd, Errno(libc::EBADF), None));
+        }
+        // SAFETY: a system call with integer arguments; the filter sends it
+        // to the supervisor, which answers 0.
+        let r = unsafe {
+            libc::syscall(
+                HANDSHAKE_NR as libc::c_long,
+                self.cookie,
+                listener as libc::c_long,
+            )
+        };
+        if r != 0 {
+            let errno = if r < 0 {
+                Errno::last()
+            } else {
+                Errno(libc::EPROTO)
+            };
+            return Err(fail(ChildStep::Handshake, errno, None));
+        }
+        Ok(listener)
+    }
+
+    fn send(&self, msg: &Announce) -> Result<(), Errno> {
+        // SAFETY: sends `ANNOUNCE_LEN` bytes from a live value.
+        let r = unsafe {
+            libc::send(
+                self.sock.as_raw_fd(),
+                std::ptr::from_ref::<Announce>(msg).cast(),
+                ANNOUNCE_LEN,
+                libc::MSG_NOSIGNAL,
+            )
+        };
+        if r == ANNOUNCE_LEN as isize {
+            Ok(())
+        } else if r < 0 {
+            Err(Errno::last())
+        } else {
+            Err(Errno(libc::EMSGSIZE))
+        }
+    }
+}
+
+/// The parent's half of a [`handoff`].
+#[derive(Debug)]
+pub struct Handoff {
+    sock: OwnedFd,
+    cookie: u64,
+}
+
+/// Why [`Handoff::accept`] failed. Once the child is known, it has been
+/// killed (`SIGKILL`), so it never runs unsupervised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandoffError {
+    /// Nothing arrived within the timeout: no child was spawned, or it
+    /// failed before the announcement (then `spawn` reports why).
+    NoChild,
+    /// The child announced itself and then reported a failed step.
+    Child {
+        /// The step.
+        step: ChildStep,
+        /// Its errno.
+        errno: Errno,
+    },
+    /// The child ended before handing over the listener.
+    ChildEnded,
+    /// A socket or pidfd operation failed (`what` names it).
+    Io {
+        /// The operation.
+        what: &'static str,
+        /// Its errno.
+        errno: Errno,
+    },
+    /// `pidfd_getfd` was refused. `EPERM`: no ptrace access to the child
+    /// (Yama `ptrace_scope` 2 or 3, or this process is not dumpable);
+    /// `ENOSYS`: the kernel is older than 5.6.
+    GetFd(Errno),
+    /// What `pidfd_getfd` returned is not a seccomp listener.
+    NotAListener,
+    /// The handshake call did not arrive in time, or something else came
+    /// first.
+    Handshake,
+}
+
+impl fmt::Display for HandoffError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HandoffError::NoChild => f.write_str("no child announced itself"),
+            HandoffError::Child { step, errno } => {
+                write!(
+                    f,
+                    "the child failed to attach its filter ({step:?}): {errno}"
+                )
+            }
+            HandoffError::ChildEnded => {
+                f.write_str("the child ended before handing over its listener")
+            }
+            HandoffError::Io { what, errno } => write!(f, "{what} failed: {errno}"),
+            HandoffError::GetFd(e) => {
+                write!(f, "pidfd_getfd failed: {e}")?;
+                match e.0 {
+                    libc::EPERM => f.write_str(
+                        " (no ptrace access to the child: kernel.yama.ptrace_scope >= 2, \
+                         or this process is not dumpable)",
+                    ),
+                    libc::ENOSYS => f.write_str(" (Linux 5.6 or newer is needed)"),
+                    _ => Ok(()),
+                }
+            }
+            HandoffError::NotAListener => {
+                f.write_str("the descriptor taken from the child is not a seccomp listener")
+            }
+            HandoffError::Handshake => f.write_str("the child's handshake call did not arrive"),
+        }
+    }
+}
+
+impl std::error::Error for HandoffError {}
+
+/// A child whose listener was handed over.
+#[derive(Debug)]
+pub struct Attached {
+    /// The listener, with the handshake answered.
+    pub listener: Listener,
+    /// The child's pid.
+    pub pid: u32,
+    /// A pidfd for the child.
+    pub pidfd: OwnedFd,
+}
+
+impl Handoff {
+    /// In the parent, on a thread other than the one spawning: waits for the
+    /// child's announcement (until `stop` is readable; without `stop`, up
+    /// to `timeout`), then up to `timeout` for its listener and handshake,
+    /// which it answers. A readable `stop` ends the wait with
+    /// [`HandoffError::NoChild`].
+    ///
+    /// # Errors
+    ///
+    /// [`HandoffError`]: no child announced itself (or `stop` became
+    /// readable), the child ended or failed a step, the listener could not be
+    /// copied (`pidfd_getfd`) or is not a listener, or the handshake was wrong
+    /// or late.
+    pub fn accept(
+        self,
+        timeout: Duration,
+        stop: Option<BorrowedFd<'_>>,
+    ) -> Result<Attached, HandoffError> {
+        self.wait_for_announcement(timeout, stop)?;
+        let deadline = Instant::now() + timeout;
+        let msg = self.read_announcement()?;
+        let pidfd = open_child(msg.pid)?;
+        let listener = self.copy_listener(pidfd.as_fd(), &msg, deadline)?;
+        self.answer_handshake(&listener, &msg, deadline)
+            .map_err(|e| kill_child(pidfd.as_fd(), e))?;
+        Ok(Attached {
+            listener,
+            pid: msg.pid,
+            pidfd,
+        })
+    }
+
+    /// Waits for the child's announcement: until `stop` is readable, or
+    /// without `stop` up to `timeout`; [`HandoffError::NoChild`] when none
+    /// came.
+    fn wait_for_announcement(
+        &self,
+        timeout: Duration,
+        stop: Option<BorrowedFd<'_>>,
+    ) -> Result<(), HandoffError> {
+        let forever = Instant::now() + Duration::from_secs(100 * 365 * 86_400);
+        let announce_by = if stop.is_some() {
+            forever
+        } else {
+            Instant::now() + timeout
+        };
+        match wait_readable(self.sock.as_fd(), stop, announce_by) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(HandoffError::NoChild),
+            Err(errno) => Err(HandoffError::Io {
+                what: "poll",
+                errno,
+            }),
+        }
+    }
+
+    /// Reads the announcement that arrived and checks it: this handoff's
+    /// cookie, and no failure reported.
+    fn read_announcement(&self) -> Result<Announce, HandoffError> {
+        let msg = self.recv_announce().map_err(|errno| HandoffError::Io {
+            what: "recv",
+            errno,
+        })?;
+        let Some(msg) = msg else {
+            return Err(HandoffError::NoChild);
+        };
+        if msg.cookie != self.cookie {
+            return Err(HandoffError::Handshake);
+        }
+        if msg.errno != 0 {
+            return Err(child_failure(&msg));
+        }
+        Ok(msg)
+    }
+
+    /// Copies the listener out of the child (`pidfd_getfd`) once its
+    /// `seccomp()` has made it, and checks it is one. Until then
+    /// `pidfd_getfd` finds nothing at the announced number (`EBADF`), so it
+    /// is retried until the child reports a failure, ends, or `deadline`
+    /// passes. Any other failure kills the child.
+    fn copy_listener(
+        &self,
+        pidfd: BorrowedFd<'_>,
+        msg: &Announce,
+        deadline: Instant,
+    ) -> Result<Listener, HandoffError> {
+        let mut pause = Duration::from_micros(20);
+        let fd = loop {
+            match pidfd_getfd(pidfd, msg.fd) {
+                Ok(fd) => break fd,
+                Err(e) if e.0 == libc::EBADF => {}
+                Err(e) => return Err(kill_child(pidfd, HandoffError::GetFd(e))),
+            }
+            // A failure report from the child, or its end, or the deadline.
+            if let Ok(Some(m)) = self.try_recv_announce() {
+                if m.errno != 0 {
+                    return Err(child_failure(&m));
+                }
+            }
+            if readable_now(pidfd) {
+                return Err(HandoffError::ChildEnded);
+            }
+            if Instant::now() >= deadline {
+                return Err(kill_child(pidfd, HandoffError::Handshake));
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(2));
+        };
+        let listener = Listener::from_fd(fd);
+        if !listener.is_listener() {
+            return Err(kill_child(pidfd, HandoffError::NotAListener));
+        }
+        Ok(listener)
+    }
+
+    /// Receives the child's handshake call on `listener` before `deadline`,
+    /// checks it (the child's pid, the native architecture, the cookie and
+    /// the announced descriptor), and answers it with 0, which lets the
+    /// child go on to `execve`. Any failure is [`HandoffError::Handshake`].
+    fn answer_handshake(
+        &self,
+        listener: &Listener,
+        msg: &Announce,
+        deadline: Instant,
+    ) -> Result<(), HandoffError> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match listener.wait(Some(left)) {
+            Ok(Readiness::Pending) => {}
+            _ => return Err(HandoffError::Handshake),
+        }
+        let n = listener.recv().map_err(|_| HandoffError::Handshake)?;
+        let native = crate::Arch::NATIVE.map(seccomp_policy_core::Arch::audit_arch);
+        if n.tid != msg.pid
+            || n.nr != HANDSHAKE_NR as i32
+            || Some(n.audit_arch) != native
+            || n.args[0] != self.cookie
+            || n.args[1] != msg.fd as u64
+        {
+            return Err(HandoffError::Handshake);
+        }
+        listener
+            .respond(n.id, Response::Return(0))
+            .map_err(|_| HandoffError::Handshake)
+    }
+
+    fn recv_announce(&self) -> Result<Option<Announce>, Errno> {
+        self.recv_flags(0)
+    }
+
+    fn try_recv_announce(&self) -> Result<Option<Announce>, Errno> {
+        self.recv_flags(libc::MSG_DONTWAIT)
+    }
+
+    fn recv_flags(&self, flags: libc::c_int) -> Result<Option<Announce>, Errno> {
+        let mut msg = Announce {
+            cookie: 0,
+            pid: 0,
+            fd: -1,
+            errno: 0,
+            step: 0,
+        };
+        loop {
+            // SAFETY: receives at most `ANNOUNCE_LEN` bytes into a live value
+            // of plain data.
+            let r = unsafe {
+                libc::recv(
+                    self.sock.as_raw_fd(),
+                    (&raw mut msg).cast(),
+                    ANNOUNCE_LEN,
+                    flags,
+                )
+            };
+            if r == ANNOUNCE_LEN as isize {
+                return Ok(Some(msg));
+            }
+            if r >= 0 {
+                return Ok(None);
+            }
+            match Errno::last().0 {
+                libc::EINTR => {}
+                libc::EAGAIN => return Ok(None),
+                e => return Err(Errno(e)),
+            }
+        }
+    }
+}
+
+/// A pidfd for the announced child; [`HandoffError::ChildEnded`] if it is
+/// already gone.
+fn open_child(pid: u32) -> Result<OwnedFd, HandoffError> {
+    match pidfd_open(pid) {
+        Ok(fd) => Ok(fd),
+        Err(e) if e.0 == libc::ESRCH => Err(HandoffError::ChildEnded),
+        Err(errno) => Err(HandoffError::Io {
+            what: "pidfd_open",
+            errno,
+        }),
+    }
+}
+
+/// Kills the child (`SIGKILL` through its pidfd), so it never runs
+/// unsupervised, and passes `e` on.
+fn kill_child(pidfd: BorrowedFd<'_>, e: HandoffError) -> HandoffError {
+    let _ = pidfd_send_signal(pidfd, libc::SIGKILL);
+    e
+}
+
+fn child_failure(msg: &Announce) -> HandoffError {
+    let step = match msg.step {
+        s if s == ChildStep::Install as u32 => ChildStep::Install,
+        _ => ChildStep::Announce,
+    };
+    HandoffError::Child {
+        step,
+        errno: Errno(msg.errno),
+    }
+}
+
+/// Waits until `fd` is readable (true), `stop` is readable or the deadline
+/// passes (false).
+fn wait_readable(
+    fd: BorrowedFd<'_>,
+    stop: Option<BorrowedFd<'_>>,
+    deadline: Instant,
+) -> Result<bool, Errno> {
+    let mut fds = [
+        libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: stop.map_or(-1, |s| s.as_raw_fd()),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let ms = left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+        // SAFETY: two initialized entries; a negative fd is ignored.
+        let r = unsafe { libc::poll(fds.as_mut_ptr(), 2, ms) };
+        if r < 0 {
+            if Errno::last().0 == libc::EINTR {
+                continue;
+            }
+            return Err(Errno::last());
+        }
+        if fds[0].revents != 0 {
+            return Ok(true);
+        }
+        if r > 0 || Instant::now() >= deadline {
+            return Ok(false);
+        }
+    }
+}
+
+fn readable_now(fd: BorrowedFd<'_>) -> bool {
+    let mut p = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one initialized entry, no wait.
+    unsafe { libc::poll(&raw mut p, 1, 0) > 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_without_a_child_times_out() {
+        let (a, _b) = handoff().unwrap();
+        let e = a.accept(Duration::from_millis(20), None).unwrap_err();
+        assert_eq!(e, HandoffError::NoChild);
+    }
+}

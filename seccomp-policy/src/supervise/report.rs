@@ -1,0 +1,617 @@
+//! What a supervisor reports: each denied call ([`Denial`]), how it was
+//! answered ([`Answer`]) and which caps would allow it ([`AllowedBy`]), the
+//! counts per syscall ([`CallCount`]), the whole [`Report`], and how the
+//! command ended ([`Ending`]).
+
+use core::fmt;
+use std::os::unix::process::ExitStatusExt as _;
+use std::process::ExitStatus;
+
+use super::{Learned, Mode};
+use crate::arch::Arch;
+use crate::install::Errno;
+use crate::notify::{NotifyError, ProcessInfo, Program};
+
+/// Which caps of the policy would allow a call.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AllowedBy {
+    /// The grant allows it (a call the supervisor is asked about only when
+    /// a rule says to notify).
+    Granted,
+    /// Each of these caps, granted in addition, would allow it.
+    Caps {
+        /// The caps as a mask (bit `i` is the policy's `cap_names[i]`).
+        bits: u64,
+        /// Their names, in bit order.
+        names: Vec<&'static str>,
+    },
+    /// No cap of the policy allows this syscall on this architecture.
+    NoCap,
+    /// A rule allows this syscall, but not with these arguments (policies
+    /// with argument conditions).
+    OtherArguments,
+    /// It came through an entry point the filter refuses whatever the caps:
+    /// another architecture's (i386 `int 0x80` on x86_64) or x32's.
+    ForeignEntry,
+}
+
+impl fmt::Display for AllowedBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AllowedBy::Granted => f.write_str("granted"),
+            AllowedBy::Caps { names, .. } => {
+                f.write_str(if names.len() == 1 {
+                    "allowed by cap "
+                } else {
+                    "allowed by caps "
+                })?;
+                write_alternatives(f, names)
+            }
+            AllowedBy::NoCap => f.write_str("no cap allows it"),
+            AllowedBy::OtherArguments => f.write_str("allowed only with other arguments"),
+            AllowedBy::ForeignEntry => {
+                f.write_str("another architecture's entry point, refused for every cap")
+            }
+        }
+    }
+}
+
+/// `A`, `A or B`, `A, B or C`.
+pub(super) fn write_alternatives(f: &mut fmt::Formatter<'_>, names: &[&str]) -> fmt::Result {
+    for (i, n) in names.iter().enumerate() {
+        if i > 0 {
+            f.write_str(if i + 1 == names.len() { " or " } else { ", " })?;
+        }
+        f.write_str(n)?;
+    }
+    Ok(())
+}
+
+/// How the supervisor answered a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Its process was killed (`SIGKILL`) while the call waited: the call
+    /// did not run.
+    Killed,
+    /// It failed with this errno without running.
+    Errno(Errno),
+    /// It ran (learn mode, or a call within the grant).
+    Continued,
+    /// Its thread ended, or a signal interrupted the call, before the
+    /// answer: the call did not run (an interrupted call is restarted and
+    /// asked about again).
+    Gone,
+    /// The process could not be killed (the error); the call failed with
+    /// `ENOSYS` without running.
+    KillFailed(NotifyError),
+}
+
+impl fmt::Display for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Answer::Killed => f.write_str("killed its process; the call did not run"),
+            Answer::Errno(e) => write!(f, "failed with {e} without running"),
+            Answer::Continued => f.write_str("continued: the call ran"),
+            Answer::Gone => f.write_str("its thread ended before the answer; the call did not run"),
+            Answer::KillFailed(e) => {
+                write!(
+                    f,
+                    "could not kill its process ({e}); failed with ENOSYS without running"
+                )
+            }
+        }
+    }
+}
+
+/// A call outside the grant, as the supervisor saw and answered it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Denial {
+    /// The calling thread's id.
+    pub tid: u32,
+    /// Its process id; `None` if the thread was gone before it could be
+    /// read (its id may already be another's, so nothing is attributed).
+    pub pid: Option<u32>,
+    /// What the process runs (`/proc/PID/exe`, or `comm`); `None` as for
+    /// `pid`.
+    pub program: Option<Program>,
+    /// The entry point's architecture, if supported.
+    pub arch: Option<Arch>,
+    /// The entry point's `AUDIT_ARCH_*` value.
+    pub audit_arch: u32,
+    /// The syscall number.
+    pub nr: i32,
+    /// Its name on `arch`, if known.
+    pub name: Option<&'static str>,
+    /// The six arguments.
+    pub args: [u64; 6],
+    /// Which caps would allow it.
+    pub allowed_by: AllowedBy,
+    /// The answer given.
+    pub answer: Answer,
+}
+
+impl Denial {
+    /// The syscall's name, or `syscall N` when unknown.
+    pub fn syscall(&self) -> String {
+        syscall_label(self.name, self.nr)
+    }
+}
+
+fn syscall_label(name: Option<&str>, nr: i32) -> String {
+    match name {
+        Some(n) => n.to_owned(),
+        None => format!("syscall {nr:#x}"),
+    }
+}
+
+/// An argument: decimal when small, hex otherwise.
+struct Arg(u64);
+
+impl fmt::Display for Arg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 < 0x1_0000 {
+            write!(f, "{}", self.0)
+        } else if self.0 > u64::MAX - 0x1_0000 {
+            write!(f, "-{}", self.0.wrapping_neg())
+        } else {
+            write!(f, "{:#x}", self.0)
+        }
+    }
+}
+
+impl fmt::Display for Denial {
+    /// `/usr/bin/wc [pid 4260]: fadvise64(3, 0, 0, 2, 0, 0) on x86_64: no
+    /// cap allows it; killed its process; the call did not run`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.program, self.pid) {
+            (Some(p), Some(pid)) if pid == self.tid => write!(f, "{p} [pid {pid}]")?,
+            (Some(p), Some(pid)) => write!(f, "{p} [pid {pid}, thread {}]", self.tid)?,
+            _ => write!(
+                f,
+                "a thread gone before it could be read [was {}]",
+                self.tid
+            )?,
+        }
+        write!(f, ": {}(", self.syscall())?;
+        for (i, a) in self.args.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}", Arg(*a))?;
+        }
+        f.write_str(") on ")?;
+        match self.arch {
+            Some(a) => f.write_str(a.name())?,
+            None => write!(f, "AUDIT_ARCH {:#x}", self.audit_arch)?,
+        }
+        write!(f, ": {}; {}", self.allowed_by, self.answer)
+    }
+}
+
+/// One syscall outside the grant: how often the tree called it, and who
+/// first did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallCount {
+    /// The entry point's architecture, if supported.
+    pub arch: Option<Arch>,
+    /// The entry point's `AUDIT_ARCH_*` value.
+    pub audit_arch: u32,
+    /// The syscall number.
+    pub nr: i32,
+    /// Its name, if known.
+    pub name: Option<&'static str>,
+    /// How many times it was called.
+    pub count: u64,
+    /// The first process seen making it (the first one that could still
+    /// be read).
+    pub first: Option<ProcessInfo>,
+    /// Which caps would allow it (as judged at its first call).
+    pub allowed_by: AllowedBy,
+}
+
+impl CallCount {
+    /// The syscall's name, or `syscall N` when unknown.
+    pub fn syscall(&self) -> String {
+        syscall_label(self.name, self.nr)
+    }
+}
+
+/// What a supervisor saw, when it has finished.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// How it answered.
+    pub mode: Mode,
+    /// The policy file.
+    pub policy_file: &'static str,
+    /// The caps granted.
+    pub granted: Vec<&'static str>,
+    /// The pid of the command it supervised.
+    pub pid: u32,
+    /// Every denied call in the order answered (learn mode: the first call
+    /// of each syscall), up to the limit set with
+    /// [`Supervisor::max_denials`](super::Supervisor::max_denials).
+    pub denials: Vec<Denial>,
+    /// Denials past the limit, counted but not kept.
+    pub denials_dropped: u64,
+    /// Each syscall outside the grant, in order of first call, with counts.
+    pub calls: Vec<CallCount>,
+    /// Notifications received (the handshake not counted). Each is either
+    /// answered or gone.
+    pub notifications: u64,
+    /// Notifications answered (a reply or a kill delivered).
+    pub answered: u64,
+    /// Notifications whose thread was gone before the answer.
+    pub gone: u64,
+    /// Notifications that vanished between `poll` and receiving them (their
+    /// thread was killed).
+    pub vanished: u64,
+    /// Why supervision stopped early, if it did; from then on the kernel
+    /// answered calls with `ENOSYS`.
+    pub error: Option<NotifyError>,
+}
+
+impl Report {
+    /// How the supervised command (process `pid`, which ended with
+    /// `status`) ended, with the policy's kills told apart from other
+    /// deaths: a `SIGKILL` the supervisor delivered for a denied call is
+    /// [`Ending::KilledByPolicy`]; any other signal, `SIGSYS` included
+    /// (the supervised program never raises it), is [`Ending::Signaled`].
+    pub fn ending(&self, pid: u32, status: ExitStatus) -> Ending<'_> {
+        if let Some(code) = status.code() {
+            return Ending::Exited(code);
+        }
+        match status.signal() {
+            Some(libc::SIGKILL) => {
+                match self
+                    .denials
+                    .iter()
+                    .find(|d| d.pid == Some(pid) && d.answer == Answer::Killed)
+                {
+                    Some(d) => Ending::KilledByPolicy(d),
+                    None => Ending::Signaled(libc::SIGKILL),
+                }
+            }
+            Some(sig) => Ending::Signaled(sig),
+            None => Ending::Other(status.into_raw()),
+        }
+    }
+
+    /// What the command needed beyond its grant, grouped by the caps that
+    /// grant it (see [`Learned`]).
+    pub fn learned(&self) -> Learned<'_> {
+        Learned::new(self)
+    }
+
+    /// Denials whose process is `pid`.
+    pub fn denials_of(&self, pid: u32) -> impl Iterator<Item = &Denial> {
+        self.denials.iter().filter(move |d| d.pid == Some(pid))
+    }
+
+    /// The count of syscall `name` (on any entry point).
+    pub fn count_of(&self, name: &str) -> u64 {
+        self.calls
+            .iter()
+            .filter(|c| c.name == Some(name))
+            .map(|c| c.count)
+            .sum()
+    }
+}
+
+/// How a supervised command ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending<'a> {
+    /// It exited with this status code.
+    Exited(i32),
+    /// The supervisor killed it for this call.
+    KilledByPolicy(&'a Denial),
+    /// A signal killed it, not the policy.
+    Signaled(i32),
+    /// A wait status that is none of the above.
+    Other(i32),
+}
+
+/// The exit code for a command the policy killed: 128 + `SIGSYS` (159),
+/// what a shell reports when the kernel's filter kills it.
+pub const KILLED_BY_POLICY: u8 = 128 + libc::SIGSYS as u8;
+
+impl Ending<'_> {
+    /// The conventional exit code for it: the status, or 128 + the signal,
+    /// with [`KILLED_BY_POLICY`] (159) for the policy's kills, as when the
+    /// kernel kills.
+    pub fn exit_code(&self) -> u8 {
+        match *self {
+            Ending::Exited(code) => code.clamp(0, 255) as u8,
+            Ending::KilledByPolicy(_) => KILLED_BY_POLICY,
+            Ending::Signaled(sig) => 128u8.saturating_add(sig as u8),
+            Ending::Other(_) => 1,
+        }
+    }
+}
+
+impl fmt::Display for Ending<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ending::Exited(code) => write!(f, "exited with status {code}"),
+            Ending::KilledByPolicy(d) => {
+                write!(
+                    f,
+                    "killed by the policy at `{}` ({})",
+                    d.syscall(),
+                    d.allowed_by
+                )
+            }
+            Ending::Signaled(sig) if *sig == libc::SIGSYS => f.write_str(
+                "killed by SIGSYS (signal 31), not by the policy: the supervisor denied none \
+                 of its calls, so a process sent it",
+            ),
+            Ending::Signaled(sig) => write!(
+                f,
+                "killed by {} (signal {sig})",
+                crate::spawn::signal_name(*sig).unwrap_or("a signal")
+            ),
+            Ending::Other(raw) => write!(f, "stopped or continued (wait status {raw:#x})"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notify::Op;
+
+    fn caps(names: &[&'static str]) -> AllowedBy {
+        AllowedBy::Caps {
+            bits: (1u64 << names.len()) - 1,
+            names: names.to_vec(),
+        }
+    }
+
+    /// `wc` killed for `fadvise64`, as in the [`Denial`] docs.
+    fn fadvise(pid: u32) -> Denial {
+        Denial {
+            tid: pid,
+            pid: Some(pid),
+            program: Some(Program::Exe("/usr/bin/wc".to_owned())),
+            arch: Some(Arch::X86_64),
+            audit_arch: Arch::X86_64.audit_arch(),
+            nr: 221,
+            name: Some("fadvise64"),
+            args: [3, 0, 0, 2, 0, 0],
+            allowed_by: AllowedBy::NoCap,
+            answer: Answer::Killed,
+        }
+    }
+
+    fn call(arch: Arch, name: Option<&'static str>, nr: i32, count: u64) -> CallCount {
+        CallCount {
+            arch: Some(arch),
+            audit_arch: arch.audit_arch(),
+            nr,
+            name,
+            count,
+            first: None,
+            allowed_by: AllowedBy::NoCap,
+        }
+    }
+
+    fn report(denials: Vec<Denial>, calls: Vec<CallCount>) -> Report {
+        Report {
+            mode: Mode::Enforce,
+            policy_file: "policy/seccomp.toml",
+            granted: Vec::new(),
+            pid: 10,
+            denials,
+            denials_dropped: 0,
+            calls,
+            notifications: 0,
+            answered: 0,
+            gone: 0,
+            vanished: 0,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn allowed_by_display() {
+        let shown = |a: AllowedBy| a.to_string();
+        assert_eq!(shown(AllowedBy::Granted), "granted");
+        assert_eq!(shown(caps(&["SSRF"])), "allowed by cap SSRF");
+        assert_eq!(
+            shown(caps(&["SSRF", "CODE_EXEC"])),
+            "allowed by caps SSRF or CODE_EXEC"
+        );
+        assert_eq!(shown(caps(&["A", "B", "C"])), "allowed by caps A, B or C");
+        assert_eq!(shown(AllowedBy::NoCap), "no cap allows it");
+        assert_eq!(
+            shown(AllowedBy::OtherArguments),
+            "allowed only with other arguments"
+        );
+        assert_eq!(
+            shown(AllowedBy::ForeignEntry),
+            "another architecture's entry point, refused for every cap"
+        );
+    }
+
+    #[test]
+    fn answer_display() {
+        let shown = |a: Answer| a.to_string();
+        assert_eq!(
+            shown(Answer::Killed),
+            "killed its process; the call did not run"
+        );
+        assert_eq!(
+            shown(Answer::Errno(Errno(libc::EPERM))),
+            "failed with EPERM (1) without running"
+        );
+        assert_eq!(shown(Answer::Continued), "continued: the call ran");
+        assert_eq!(
+            shown(Answer::Gone),
+            "its thread ended before the answer; the call did not run"
+        );
+        let refused = NotifyError::Failed {
+            op: Op::PidfdOpen,
+            errno: Errno(libc::EPERM),
+        };
+        assert_eq!(
+            shown(Answer::KillFailed(refused)),
+            "could not kill its process (pidfd_open failed: EPERM (1)); \
+             failed with ENOSYS without running"
+        );
+    }
+
+    #[test]
+    fn denial_display() {
+        assert_eq!(
+            fadvise(4260).to_string(),
+            "/usr/bin/wc [pid 4260]: fadvise64(3, 0, 0, 2, 0, 0) on x86_64: \
+             no cap allows it; killed its process; the call did not run"
+        );
+
+        let mut other_thread = fadvise(4260);
+        other_thread.tid = 4261;
+        other_thread.program = Some(Program::Comm("wc".to_owned()));
+        other_thread.allowed_by = caps(&["SSRF"]);
+        other_thread.answer = Answer::Errno(Errno(libc::EACCES));
+        assert_eq!(
+            other_thread.to_string(),
+            "[wc] [pid 4260, thread 4261]: fadvise64(3, 0, 0, 2, 0, 0) on x86_64: \
+             allowed by cap SSRF; failed with EACCES (13) without running"
+        );
+
+        // Unknown to the supervisor: the thread, the architecture and the
+        // syscall. Arguments: decimal below 0x10000, negative within
+        // 0x10000 of 2^64, hex between.
+        let unknown = Denial {
+            tid: 7,
+            pid: None,
+            program: None,
+            arch: None,
+            audit_arch: 0x4000_003e,
+            nr: 0x1234,
+            name: None,
+            args: [
+                0xffff,
+                0x1_0000,
+                u64::MAX,
+                u64::MAX - 0xffff,
+                u64::MAX - 0x1_0000,
+                0x7fff_0000_1000,
+            ],
+            allowed_by: AllowedBy::ForeignEntry,
+            answer: Answer::Gone,
+        };
+        assert_eq!(unknown.syscall(), "syscall 0x1234");
+        assert_eq!(
+            unknown.to_string(),
+            "a thread gone before it could be read [was 7]: \
+             syscall 0x1234(65535, 0x10000, -1, -65536, 0xfffffffffffeffff, 0x7fff00001000) \
+             on AUDIT_ARCH 0x4000003e: another architecture's entry point, refused for every \
+             cap; its thread ended before the answer; the call did not run"
+        );
+    }
+
+    #[test]
+    fn syscall_labels() {
+        assert_eq!(fadvise(1).syscall(), "fadvise64");
+        let negative = call(Arch::X86_64, None, -1, 1);
+        assert_eq!(negative.syscall(), "syscall 0xffffffff");
+        assert_eq!(
+            call(Arch::X86_64, Some("socket"), 41, 1).syscall(),
+            "socket"
+        );
+    }
+
+    #[test]
+    fn ending_display_and_exit_code() {
+        let denial = fadvise(4260);
+        let cases = [
+            (Ending::Exited(0), "exited with status 0", 0),
+            (Ending::Exited(3), "exited with status 3", 3),
+            (Ending::Exited(300), "exited with status 300", 255),
+            (Ending::Exited(-1), "exited with status -1", 0),
+            (
+                Ending::KilledByPolicy(&denial),
+                "killed by the policy at `fadvise64` (no cap allows it)",
+                KILLED_BY_POLICY,
+            ),
+            (
+                Ending::Signaled(libc::SIGKILL),
+                "killed by SIGKILL (signal 9)",
+                137,
+            ),
+            (
+                Ending::Signaled(libc::SIGTERM),
+                "killed by SIGTERM (signal 15)",
+                143,
+            ),
+            (Ending::Signaled(64), "killed by a signal (signal 64)", 192),
+            (
+                Ending::Signaled(200),
+                "killed by a signal (signal 200)",
+                255,
+            ),
+            (
+                Ending::Other(0x137f),
+                "stopped or continued (wait status 0x137f)",
+                1,
+            ),
+        ];
+        for (ending, text, code) in cases {
+            assert_eq!(ending.to_string(), text, "{ending:?}");
+            assert_eq!(ending.exit_code(), code, "{ending:?}");
+        }
+        assert_eq!(
+            Ending::Signaled(libc::SIGSYS).to_string(),
+            "killed by SIGSYS (signal 31), not by the policy: the supervisor denied none \
+             of its calls, so a process sent it"
+        );
+        assert_eq!(Ending::Signaled(libc::SIGSYS).exit_code(), KILLED_BY_POLICY);
+        assert_eq!(KILLED_BY_POLICY, 128 + libc::SIGSYS as u8);
+    }
+
+    #[test]
+    fn ending_tells_the_policys_kills_apart() {
+        let r = report(vec![fadvise(10)], Vec::new());
+        // Wait statuses: an exit code in bits 8..16, a signal in the low 7.
+        let exited = ExitStatus::from_raw(3 << 8);
+        let killed = ExitStatus::from_raw(libc::SIGKILL);
+        let terminated = ExitStatus::from_raw(libc::SIGTERM);
+        assert_eq!(r.ending(10, exited), Ending::Exited(3));
+        assert_eq!(r.ending(10, killed), Ending::KilledByPolicy(&r.denials[0]));
+        // A SIGKILL the supervisor did not deliver to this process.
+        assert_eq!(r.ending(11, killed), Ending::Signaled(libc::SIGKILL));
+        assert_eq!(r.ending(10, terminated), Ending::Signaled(libc::SIGTERM));
+
+        let mut refused = fadvise(10);
+        refused.answer = Answer::Errno(Errno(libc::EPERM));
+        let r = report(vec![refused], Vec::new());
+        assert_eq!(r.ending(10, killed), Ending::Signaled(libc::SIGKILL));
+    }
+
+    #[test]
+    fn counts_and_denials_by_process() {
+        let mut gone = fadvise(10);
+        gone.pid = None;
+        gone.program = None;
+        let r = report(
+            vec![fadvise(10), fadvise(11), fadvise(10), gone],
+            vec![
+                call(Arch::X86_64, Some("socket"), 41, 2),
+                call(Arch::X86, Some("socket"), 359, 3),
+                call(Arch::X86_64, Some("fadvise64"), 221, 1),
+                call(Arch::X86_64, None, 999, 4),
+            ],
+        );
+        assert_eq!(r.count_of("socket"), 5);
+        assert_eq!(r.count_of("fadvise64"), 1);
+        assert_eq!(r.count_of("open"), 0);
+        assert_eq!(r.count_of("syscall 0x3e7"), 0);
+
+        // Process 10's two denials; not the one whose thread id was 10 but
+        // whose process could not be read.
+        let of_10: Vec<&Denial> = r.denials_of(10).collect();
+        assert_eq!(of_10, [&r.denials[0], &r.denials[2]]);
+        assert_eq!(r.denials_of(11).count(), 1);
+        assert_eq!(r.denials_of(12).count(), 0);
+    }
+}
