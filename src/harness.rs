@@ -144,6 +144,20 @@ pub mod require {
         }
     }
 
+    /// The kernel has the Landlock ABI the sandbox needs
+    /// ([`REQUIRED_ABI`](seccomp_policy::domain::REQUIRED_ABI): Linux 6.12
+    /// with `landlock` in its `lsm=` list).
+    pub fn landlock() -> Checked {
+        use seccomp_policy::domain::{kernel_abi, REQUIRED_ABI};
+        match kernel_abi() {
+            abi if abi >= REQUIRED_ABI => Ok(()),
+            0 => Err(Skip::new("no Landlock in this kernel")),
+            abi => Err(Skip::new(format!(
+                "Landlock ABI {abi} here; the sandbox needs {REQUIRED_ABI}"
+            ))),
+        }
+    }
+
     /// `path` is an executable file.
     pub fn program(path: &str) -> Checked {
         use std::os::unix::fs::PermissionsExt as _;

@@ -88,6 +88,7 @@ impl Sub {
             "--output" => self == Sub::Export,
             "--allow-execve" => matches!(self, Sub::Disasm | Sub::Simulate | Sub::Export),
             "--deny-warnings" => self == Sub::Lint,
+            "--allow-degraded" => matches!(self, Sub::Run | Sub::Learn),
             _ => false,
         }
     }
@@ -135,6 +136,9 @@ pub struct Options {
     pub allow_execve: bool,
     /// `--deny-warnings`.
     pub deny_warnings: bool,
+    /// `--allow-degraded`: run on a kernel with less Landlock than the
+    /// sandbox needs.
+    pub allow_degraded: bool,
     /// Positional arguments after the file (explain's and simulate's call).
     pub rest: Vec<String>,
     /// `run` and `learn`: the command and its arguments, everything after
@@ -245,13 +249,17 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
                 format!("`{}` does not take `{name}`", sub.name()),
             ));
         }
-        let flag = matches!(name.as_str(), "--allow-execve" | "--deny-warnings");
+        let flag = matches!(
+            name.as_str(),
+            "--allow-execve" | "--deny-warnings" | "--allow-degraded"
+        );
         if flag {
             if inline.is_some() {
                 return Err(usage_error(Some(sub), format!("`{name}` takes no value")));
             }
             match name.as_str() {
                 "--allow-execve" => o.allow_execve = true,
+                "--allow-degraded" => o.allow_degraded = true,
                 _ => o.deny_warnings = true,
             }
             continue;
@@ -532,7 +540,7 @@ any warning, {usage} usage
         ),
         Sub::Run => format!(
             "\
-usage: seccomp-policy run FILE [--cap NAME]... -- COMMAND [ARG]...
+usage: seccomp-policy run FILE [--cap NAME]... [--allow-degraded] -- COMMAND [ARG]...
 
 Runs COMMAND under FILE's policy for this machine's architecture: its [base]
 rules, those of each cap given (`--cap A --cap B` or `--cap A,B`), and the
@@ -543,17 +551,26 @@ names each one on stderr as it answers it, anywhere in COMMAND's process
 tree, then how COMMAND ended:
 
   seccomp-policy: denied: PROGRAM [pid N]: SYSCALL(ARGS) on ARCH: CAPS; ANSWER
-  seccomp-policy: caps CAPS: `COMMAND` ENDING
+  seccomp-policy: caps CAPS: `COMMAND` ENDING; LANDLOCK
 
 where CAPS after the call says which caps would allow it (or that none
-would). FILE is read and checked when the command is run; its errors are
-reported as `check` reports them, and nothing runs.
+would), and LANDLOCK what the Landlock domain COMMAND ran in enforced. FILE
+is read and checked when the command is run; its errors are reported as
+`check` reports them, and nothing runs.
+
+COMMAND runs in a Landlock domain, entered before the filter: it cannot
+ptrace or read the memory of, signal, or reach the abstract unix sockets
+of, any process outside it (this tool included), whatever its uid, and
+cannot make device nodes. That needs Landlock ABI 6 (Linux 6.12); on an
+older kernel, or one without Landlock, run refuses to start COMMAND unless
+--allow-degraded is given, and then runs it with what the kernel has.
 
 COMMAND runs with this tool's standard streams, in a session of its own (no
 controlling terminal). SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to this tool
 are passed on to COMMAND's process group (a second one kills the group);
 when COMMAND ends, whatever it left running in its group is killed. Needs
-Linux 5.6 (seccomp user notification and pidfd_getfd); no privilege.
+Linux 6.12 (5.6 with --allow-degraded: seccomp user notification and
+pidfd_getfd); no privilege.
 
 exit, as for env and timeout:
   {tool_failed}  this tool failed: a usage error (an unknown cap, no command), FILE
@@ -572,7 +589,7 @@ may exit with those itself: only when it ran does stderr end with the
         ),
         Sub::Learn => format!(
             "\
-usage: seccomp-policy learn FILE [--cap NAME]... -- COMMAND [ARG]...
+usage: seccomp-policy learn FILE [--cap NAME]... [--allow-degraded] -- COMMAND [ARG]...
 
 Runs COMMAND as `run` does, but ENFORCES NOTHING: every call runs. Each
 syscall COMMAND's process tree makes beyond the grant ([base], the caps
@@ -580,7 +597,9 @@ given, and the execve that starts COMMAND) is counted; at the end stderr
 lists them with their counts and first callers, grouped by the cap that
 would grant them, then the `--cap` options to add and, for calls no cap
 grants, the policy lines to add. Use it to find out what a command needs,
-never to contain one.
+never to contain one. COMMAND still runs in the Landlock domain `run`
+describes (and --allow-degraded is taken as there): the payload is
+untrusted even when its calls are not refused.
 
 exit, as for `run`: {tool_failed} this tool failed (usage, policy errors, no
 supervisor), {cannot_execute} COMMAND was found but cannot be executed, {not_found} COMMAND was not

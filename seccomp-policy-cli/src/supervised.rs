@@ -11,6 +11,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use seccomp_policy::domain::{Degraded, DomainError, REQUIRED_ABI};
 use seccomp_policy::install::Errno;
 use seccomp_policy::policy::{ArchPolicy, Policy};
 use seccomp_policy::rule::{Rule, RuleSet, When};
@@ -52,7 +53,14 @@ pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
         .ok_or_else(|| failed("error: no command given"))?;
     let mut command = Command::new(program);
     command.args(args);
-    let supervisor = Supervisor::new(&policy, caps, syscalls::name).mode(mode);
+    let degraded = if o.allow_degraded {
+        Degraded::Allow
+    } else {
+        Degraded::Refuse
+    };
+    let supervisor = Supervisor::new(&policy, caps, syscalls::name)
+        .mode(mode)
+        .degraded(degraded);
     session::try_run_and_report(supervisor, command, PREFIX).map_err(|e| Failure::NotRun {
         message: not_run(&e, sub, o),
         code: e.exit_code(),
@@ -108,6 +116,17 @@ fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
             "its denials may not all have been named; this is a bug in seccomp-policy, \
              please report it"
                 .to_owned(),
+        ),
+        SessionError::Supervise(SuperviseError::Landlock(e)) => (
+            format!("cannot confine `{shown}`: {e}"),
+            match e {
+                DomainError::Unsupported { .. } => format!(
+                    "nothing ran; use a kernel with Landlock ABI {REQUIRED_ABI} (Linux 6.12 or \
+                     newer, `landlock` in its `lsm=` list), or pass `--allow-degraded` to run \
+                     with less: the payload could then reach processes outside the sandbox"
+                ),
+                DomainError::Ruleset(_) => "nothing ran".to_owned(),
+            },
         ),
         SessionError::Wait(errno) => (
             format!("waiting for `{shown}` failed: {errno}; it was killed with its process group"),

@@ -92,7 +92,11 @@ fn a_command_within_base_runs_and_exits_0() {
     assert_eq!(r.out(), "hello\n");
     assert_eq!(
         r.stderr,
-        "seccomp-policy: caps none: `/bin/echo hello` exited with status 0\n"
+        format!(
+            "seccomp-policy: caps none: `/bin/echo hello` exited with status 0; \
+             Landlock ABI {}: ptrace, signals, abstract sockets, device nodes confined\n",
+            seccomp_policy::domain::kernel_abi()
+        )
     );
 }
 
@@ -149,7 +153,7 @@ fn an_errno_answer_is_named_and_the_command_goes_on() -> Checked {
             "]: socket(2, ",
             ": allowed by caps SSRF, HEADER_INJECTION or OPEN_REDIRECT; failed with EPERM (1) \
              without running\n",
-            "exited with status 3\n",
+            "exited with status 3; Landlock ABI ",
         ],
     );
     Ok(())
@@ -386,7 +390,7 @@ fn the_commands_own_1_and_2_are_passed_on() {
             assert_has(
                 &r,
                 &[&format!(
-                    "seccomp-policy: caps none: `/bin/sh -c {script}` exited with status {status}\n"
+                    "seccomp-policy: caps none: `/bin/sh -c {script}` exited with status {status}; Landlock ABI "
                 )],
             );
             assert!(!r.stderr.contains("error"), "{what}: {}", r.stderr);
@@ -525,7 +529,7 @@ fn help_documents_the_exit_codes() {
         let text = r.out();
         assert!(
             text.starts_with(&format!(
-                "usage: seccomp-policy {sub} FILE [--cap NAME]... -- COMMAND [ARG]...\n"
+                "usage: seccomp-policy {sub} FILE [--cap NAME]... [--allow-degraded] -- COMMAND [ARG]...\n"
             )),
             "{text}"
         );

@@ -79,6 +79,7 @@ use std::time::Duration;
 
 use crate::arch::Arch;
 use crate::bpf::{Program, BPF_MAXINSNS};
+use crate::domain::{Degraded, Domain, DomainError, Enforced};
 use crate::install::{Errno, Install};
 use crate::notify::{handoff, ChildHandoff, HandoffError};
 use crate::policy::Policy;
@@ -122,6 +123,9 @@ pub enum SuperviseError {
     /// The supervisor thread panicked (in an [`on_denial`](Supervisor::on_denial)
     /// callback); its listener was closed.
     Panicked,
+    /// The Landlock domain could not be made (see
+    /// [`Supervisor::degraded`]).
+    Landlock(DomainError),
 }
 
 impl fmt::Display for SuperviseError {
@@ -131,11 +135,21 @@ impl fmt::Display for SuperviseError {
             SuperviseError::Setup { what, errno } => write!(f, "{what} failed: {errno}"),
             SuperviseError::Handoff(e) => write!(f, "supervising the command: {e}"),
             SuperviseError::Panicked => f.write_str("the supervisor thread panicked"),
+            SuperviseError::Landlock(e) => write!(f, "{e}"),
         }
     }
 }
 
-impl std::error::Error for SuperviseError {}
+impl std::error::Error for SuperviseError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SuperviseError::Program(e) => Some(e),
+            SuperviseError::Handoff(e) => Some(e),
+            SuperviseError::Landlock(e) => Some(e),
+            SuperviseError::Setup { .. } | SuperviseError::Panicked => None,
+        }
+    }
+}
 
 impl SuperviseError {
     /// The errno this error carries or stands for.
@@ -151,6 +165,7 @@ impl SuperviseError {
             SuperviseError::Handoff(HandoffError::ChildEnded) => Errno(libc::ESRCH),
             SuperviseError::Handoff(_) => Errno(libc::EPROTO),
             SuperviseError::Panicked => Errno(libc::EIO),
+            SuperviseError::Landlock(e) => e.errno(),
         }
     }
 }
@@ -175,6 +190,10 @@ pub struct Supervisor {
     max_denials: usize,
     timeout: Duration,
     sync_wake_up: bool,
+    degraded: Degraded,
+    /// What the command's Landlock domain enforces, once
+    /// [`attach`](Supervisor::attach) has made it.
+    landlock: Enforced,
 }
 
 impl fmt::Debug for Supervisor {
@@ -207,6 +226,8 @@ impl Supervisor {
             max_denials: 10_000,
             timeout: Duration::from_secs(10),
             sync_wake_up: true,
+            degraded: Degraded::Refuse,
+            landlock: Enforced::NONE,
         }
     }
 
@@ -281,9 +302,20 @@ impl Supervisor {
         self
     }
 
-    /// Builds the program, starts the supervisor thread, and sets `cmd`'s
-    /// `pre_exec` hook that attaches the program in the child and hands
-    /// its listener over. Spawn `cmd` once, then
+    /// Whether to run on a kernel whose Landlock is missing or older than
+    /// the sandbox needs ([`Degraded::Allow`]), with what it has, which the
+    /// report's [`landlock`](Report::landlock) tells; by default
+    /// ([`Degraded::Refuse`]) [`attach`](Supervisor::attach) fails there.
+    #[must_use]
+    pub fn degraded(mut self, degraded: Degraded) -> Supervisor {
+        self.degraded = degraded;
+        self
+    }
+
+    /// Builds the program and the Landlock domain (see
+    /// [`domain`](crate::domain)), starts the supervisor thread, and sets
+    /// `cmd`'s `pre_exec` hook that enters the domain, attaches the program
+    /// in the child and hands its listener over. Spawn `cmd` once, then
     /// [`finish`](Supervision::finish).
     ///
     /// The thread must run before `spawn`, which returns only after the
@@ -292,10 +324,12 @@ impl Supervisor {
     ///
     /// # Errors
     ///
-    /// [`SuperviseError`]: the program could not be built, or the socket
-    /// pair, pipe or thread could not be made.
-    pub fn attach(self, cmd: &mut Command) -> Result<Supervision, SuperviseError> {
+    /// [`SuperviseError`]: the program or the domain could not be built, or
+    /// the socket pair, pipe or thread could not be made.
+    pub fn attach(mut self, cmd: &mut Command) -> Result<Supervision, SuperviseError> {
         let prog = self.model.program().map_err(SuperviseError::Program)?;
+        let domain = Domain::new(self.degraded).map_err(SuperviseError::Landlock)?;
+        self.landlock = domain.enforced();
         let (parent, child) = handoff().map_err(|errno| SuperviseError::Setup {
             what: "socketpair",
             errno,
@@ -304,6 +338,7 @@ impl Supervisor {
             new_session: self.new_session,
             kill_with_parent: self.kill_with_parent,
             parent_pid: std::process::id() as libc::pid_t,
+            domain,
             handoff: child,
             install: Install::new().tsync(false),
             prog,
@@ -324,6 +359,7 @@ struct ChildSetup {
     kill_with_parent: bool,
     /// This process, the child's parent.
     parent_pid: libc::pid_t,
+    domain: Domain,
     handoff: ChildHandoff,
     install: Install,
     prog: Program<BPF_MAXINSNS>,
@@ -339,6 +375,8 @@ impl ChildSetup {
         if self.kill_with_parent {
             die_with_parent(self.parent_pid)?;
         }
+        // Before the filter, which then need not allow the two calls.
+        self.domain.enter()?;
         // The child's copy of the listener closes at execve.
         self.handoff.install(self.install, self.prog.as_slice())?;
         Ok(())

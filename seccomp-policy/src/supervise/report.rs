@@ -9,6 +9,7 @@ use std::process::ExitStatus;
 
 use super::{Learned, Mode};
 use crate::arch::Arch;
+use crate::domain::Enforced;
 use crate::install::Errno;
 use crate::notify::{NotifyError, ProcessInfo, Program};
 
@@ -248,6 +249,8 @@ pub struct Report {
     /// Why supervision stopped early, if it did; from then on the kernel
     /// answered calls with `ENOSYS`.
     pub error: Option<NotifyError>,
+    /// What the command's Landlock domain enforced.
+    pub landlock: Enforced,
 }
 
 impl Report {
@@ -408,6 +411,7 @@ mod tests {
             gone: 0,
             vanished: 0,
             error: None,
+            landlock: Enforced::NONE,
         }
     }
 

@@ -66,6 +66,7 @@ impl Supervisor {
                 gone: 0,
                 vanished: 0,
                 error: None,
+                landlock: self.landlock,
             },
             index: HashMap::new(),
         };

@@ -21,7 +21,7 @@
 //!
 //! ```text
 //! sandbox: denied: /usr/bin/python3.11 [pid 2989]: socket(2, 0x80001, 0, 0x7fc6ae307a68, 0, 0) on x86_64: allowed by caps SSRF, HEADER_INJECTION or OPEN_REDIRECT; failed with EPERM (1) without running
-//! sandbox: caps none: `/usr/bin/python3 -I -c import socket; socket.socket()` exited with status 1
+//! sandbox: caps none: `/usr/bin/python3 -I -c import socket; socket.socket()` exited with status 1; Landlock ABI 7: ptrace, signals, abstract sockets, device nodes confined
 //! ```
 //!
 //! It returns the exit code such a tool passes on, as `env`, `timeout`,
@@ -482,8 +482,10 @@ fn say(text: &str) {
 /// - each call refused, as it is answered: `denied: ` and the [`Denial`](super::Denial)
 ///   (it replaces an [`on_denial`](Supervisor::on_denial) callback set
 ///   before);
-/// - at the end `caps CAPS: `COMMAND` ENDING` (caps as `A|B`, or `none`);
-///   in learn mode then the [`Learned`](super::Learned) summary;
+/// - at the end `caps CAPS: `COMMAND` ENDING; LANDLOCK` (caps as `A|B`,
+///   or `none`; LANDLOCK what the Landlock domain enforced, as
+///   [`Enforced`](crate::domain::Enforced) says it); in learn mode then
+///   the [`Learned`](super::Learned) summary;
 /// - `cannot run `COMMAND`: ERROR` instead, with the error's
 ///   [`exit_code`](SessionError::exit_code) ([`NOT_FOUND`],
 ///   [`CANNOT_EXECUTE`] or [`TOOL_FAILED`]), when the command could not be
@@ -534,8 +536,9 @@ pub fn try_run_and_report(
         done.report.granted.join("|")
     };
     say(&format!(
-        "{prefix}: caps {caps}: `{shown}` {}\n",
-        done.ending()
+        "{prefix}: caps {caps}: `{shown}` {}; {}\n",
+        done.ending(),
+        done.report.landlock
     ));
     if mode == Mode::Learn {
         say(&format!("{prefix}: {}", done.report.learned()));

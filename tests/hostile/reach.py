@@ -1,0 +1,27 @@
+"""A hostile payload: reach processes outside the sandbox.
+
+usage: reach.py OTHER_PID
+Tries, on its parent (the supervisor or harness) and on OTHER_PID (a process
+of the same user started outside the sandbox): reading /proc/PID/syscall,
+opening /proc/PID/mem for writing, and kill(PID, 0) (permission to signal,
+without sending one). Prints `WHAT WHO: ok` or `WHAT WHO: ERRNO` per attempt.
+(/proc/PID/environ is not tried: Linux 6.18 lets a Landlock domain read it,
+see the README's threat model.)
+"""
+import errno
+import os
+import sys
+
+
+def attempt(what, action):
+    try:
+        action()
+        print(f"{what}: ok", flush=True)
+    except OSError as e:
+        print(f"{what}: {errno.errorcode.get(e.errno, e.errno)}", flush=True)
+
+
+for who, pid in (("parent", os.getppid()), ("other", int(sys.argv[1]))):
+    attempt(f"read syscall {who}", lambda: open(f"/proc/{pid}/syscall").read())
+    attempt(f"open mem {who}", lambda: os.close(os.open(f"/proc/{pid}/mem", os.O_RDWR)))
+    attempt(f"signal {who}", lambda: os.kill(pid, 0))
