@@ -6,7 +6,9 @@ use core::fmt;
 use super::MAX_RULES_PER_NUMBER;
 use crate::bpf::BPF_MAXINSNS;
 
-/// Why [`build`](super::build) could not make a program.
+/// Why [`build`] could not make a program.
+///
+/// [`build`]: super::build
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BuildError {
     /// The program would need more than [`BPF_MAXINSNS`] instructions, which
@@ -24,7 +26,9 @@ pub enum BuildError {
     },
     /// A set's `allow` numbers or `rules` are not sorted by number.
     Unsorted,
-    /// More than [`MAX_SETS`](super::MAX_SETS) rule sets.
+    /// More than [`MAX_SETS`] rule sets.
+    ///
+    /// [`MAX_SETS`]: super::MAX_SETS
     TooManySets,
     /// More than [`MAX_RULES_PER_NUMBER`] conditioned rules for one number.
     TooManyRules {
