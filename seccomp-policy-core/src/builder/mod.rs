@@ -93,9 +93,11 @@ use crate::bpf::{
 };
 use crate::rule::{ArgCmp, CmpOp, Rule, RuleSet, When};
 
+mod capacity;
 mod error;
 
 pub use crate::rule::Action;
+pub use capacity::capacity_for;
 pub use error::BuildError;
 
 use error::too_long;
@@ -114,192 +116,6 @@ const MAX_SHARED_RETS: usize = 16;
 
 /// The largest conditional jump offset (`jt`/`jf` are 8 bits).
 const MAX_JUMP: usize = 255;
-
-/// An upper bound of the length of any program [`build`] makes from a
-/// subset of `sets` plus `extra` unconditional rules of the caller's (the
-/// spawn path's `execve`), capped at [`BPF_MAXINSNS`] because [`build`]
-/// refuses anything longer. Use it to size a `Program<N>`.
-///
-/// With `R` numbers and rules in all and `C` comparisons in the
-/// conditions, a program without stand-ins has at most: the 4-instruction
-/// header, `2R` tree nodes (`2R + 1` intervals), 6 instructions a
-/// comparison, and a shared `ret` per distinct action (at most 16; past
-/// that, an action gets a `ret` at each use, two per jump at most). When
-/// that is at most 256 no target is out of reach.
-/// Otherwise stand-ins are placed (see [`build`]):
-///
-/// - a `ret` stand-in is placed only when the nearest `ret` of its action
-///   is more than 255 instructions back, so in a program of `L`
-///   instructions each shared action has at most `L / 257` of them;
-/// - a tree node's jump needs a `ja` only when its lower subtree, which lies
-///   between the jump and the upper one, is longer than 255; the subtrees
-///   of one depth do not overlap, so each depth has at most `L / 256` such
-///   nodes, and a tree of `2R + 1` leaves is `ceil(log2(2R + 1))` deep;
-/// - a block's jumps target its own code or a `ret`: only a block that
-///   could be longer than 255 with its `ret` stand-ins (its number's
-///   comparisons across the sets, `6 C_n + 16 >= 255`) may need a `ja`, at
-///   most two for each of its at most `3 C_n` jumps.
-///
-/// So `L <= F + (S + D) * L / 256`, with `F` the length without stand-ins
-/// plus the blocks' `ja`s, `S` the shared actions and `D` the depth, and
-/// `L <= 256 F / (256 - S - D)`.
-pub const fn capacity_for(sets: &[RuleSet<'_>], extra: usize) -> usize {
-    let mut numbers = extra;
-    let mut cmps = 0usize;
-    // Distinct actions: the default, `Allow`, each of the caller's rules
-    // (which may all differ), then the rules' own, counted until it is
-    // clear that not all get a shared `ret`.
-    let always = 2usize.saturating_add(extra);
-    let mut seen = [0u32; MAX_SHARED_RETS];
-    let mut seen_len = 0;
-    let mut i = 0;
-    while i < sets.len() {
-        numbers = numbers.saturating_add(sets[i].allow.len() + sets[i].rules.len());
-        let mut j = 0;
-        while j < sets[i].rules.len() {
-            let rule = sets[i].rules[j];
-            cmps = cmps.saturating_add(comparisons(rule.when));
-            let ret = rule.action.to_ret();
-            // Counting stops one past the shared `ret`s; `always >= 2`
-            // keeps `seen_len` below the array's length.
-            if always + seen_len <= MAX_SHARED_RETS
-                && ret != ALLOW
-                && !seen_has(&seen, seen_len, ret)
-            {
-                seen[seen_len] = ret;
-                seen_len += 1;
-            }
-            j += 1;
-        }
-        i += 1;
-    }
-    let distinct = always.saturating_add(seen_len);
-    let shared = if distinct < MAX_SHARED_RETS {
-        distinct
-    } else {
-        MAX_SHARED_RETS
-    };
-    // Saturating: the bound is only compared with BPF_MAXINSNS.
-    let tree = numbers.saturating_mul(2);
-    let jumps = tree
-        .saturating_add(cmps.saturating_mul(3))
-        .saturating_add(1);
-    let mut fixed = 4usize
-        .saturating_add(tree)
-        .saturating_add(cmps.saturating_mul(6))
-        .saturating_add(shared);
-    if distinct > MAX_SHARED_RETS {
-        // A `ret` at each use of an action without a shared one.
-        fixed = fixed.saturating_add(jumps.saturating_mul(2));
-    }
-    fixed = fixed.saturating_add(long_blocks(sets).saturating_mul(2));
-    let bound = if fixed <= MAX_JUMP + 1 {
-        fixed
-    } else {
-        let depth = ceil_log2(tree.saturating_add(1));
-        let room = (MAX_JUMP + 1).saturating_sub(shared + depth);
-        if room == 0 {
-            BPF_MAXINSNS
-        } else {
-            fixed.saturating_mul(MAX_JUMP + 1).div_ceil(room)
-        }
-    };
-    if bound > BPF_MAXINSNS {
-        BPF_MAXINSNS
-    } else {
-        bound
-    }
-}
-
-/// The comparisons of a condition, over all its alternatives.
-const fn comparisons(when: When<'_>) -> usize {
-    let mut n = 0usize;
-    if let When::AnyOf(alts) = when {
-        let mut k = 0;
-        while k < alts.len() {
-            n = n.saturating_add(alts[k].len());
-            k += 1;
-        }
-    }
-    n
-}
-
-/// Whether `seen[..len]` holds `ret`.
-const fn seen_has(seen: &[u32; MAX_SHARED_RETS], len: usize, ret: u32) -> bool {
-    let mut i = 0;
-    while i < len {
-        if seen[i] == ret {
-            return true;
-        }
-        i += 1;
-    }
-    false
-}
-
-/// The jumps of the blocks that may be too long for a jump inside them to
-/// reach the block's own code: numbers whose comparisons, over all
-/// `sets`, are `C_n` with `6 C_n + MAX_SHARED_RETS >= MAX_JUMP`; each has
-/// at most `3 C_n` jumps. Each number is counted at the first set that has
-/// rules for it.
-const fn long_blocks(sets: &[RuleSet<'_>]) -> usize {
-    let mut total = 0usize;
-    let mut s = 0;
-    while s < sets.len() {
-        let rules = sets[s].rules;
-        let mut r = 0;
-        while r < rules.len() {
-            let nr = rules[r].nr;
-            // The run of `nr` in this set.
-            let mut end = r;
-            let mut c = 0usize;
-            while end < rules.len() && rules[end].nr == nr {
-                c = c.saturating_add(comparisons(rules[end].when));
-                end += 1;
-            }
-            let mut first = true;
-            let mut t = 0;
-            while t < s {
-                if has_rules_for(sets[t].rules, nr) {
-                    first = false;
-                }
-                t += 1;
-            }
-            if first {
-                let mut t = s + 1;
-                while t < sets.len() {
-                    let other = sets[t].rules;
-                    let mut k = lower_bound(other, nr);
-                    while k < other.len() && other[k].nr == nr {
-                        c = c.saturating_add(comparisons(other[k].when));
-                        k += 1;
-                    }
-                    t += 1;
-                }
-                if c.saturating_mul(6).saturating_add(MAX_SHARED_RETS) >= MAX_JUMP {
-                    total = total.saturating_add(c.saturating_mul(3));
-                }
-            }
-            r = end;
-        }
-        s += 1;
-    }
-    total
-}
-
-/// Whether `rules` (sorted) has a rule for `nr`.
-const fn has_rules_for(rules: &[Rule<'_>], nr: u32) -> bool {
-    let k = lower_bound(rules, nr);
-    k < rules.len() && rules[k].nr == nr
-}
-
-/// The smallest `d` with `2^d >= n` (0 for `n <= 1`).
-const fn ceil_log2(n: usize) -> usize {
-    let mut d = 0;
-    while d < usize::BITS as usize && (1usize << d) < n {
-        d += 1;
-    }
-    d
-}
 
 /// What an interval of the number line gets.
 #[derive(Clone, Copy)]
@@ -1261,6 +1077,40 @@ impl<const N: usize> Intervals<N> {
     }
 }
 
+/// Rule sets and programs for the tests of every part of the builder.
+#[cfg(test)]
+mod testing {
+    use super::build;
+    use crate::rule::{Action, ArgCmp, CmpOp, RuleSet};
+    use crate::{Arch, Program};
+
+    /// The default action of the tests' programs.
+    pub(super) const KILL: Action = Action::KillProcess;
+
+    /// A set that allows `numbers` and has no rules.
+    pub(super) fn allow(numbers: &[u32]) -> RuleSet<'_> {
+        RuleSet {
+            allow: numbers,
+            rules: &[],
+        }
+    }
+
+    /// The x86-64 program of `sets` with the default [`KILL`].
+    pub(super) fn prog(sets: &[RuleSet<'_>]) -> Program<4096> {
+        build::<4096>(Arch::X86_64, sets, KILL).unwrap()
+    }
+
+    /// A comparison of `args[arg]`, `bits` wide.
+    pub(super) fn cmp(arg: u8, bits: u8, op: CmpOp, value: u64) -> ArgCmp {
+        ArgCmp {
+            arg,
+            bits,
+            op,
+            value,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1268,19 +1118,9 @@ mod tests {
     use crate::rule::verdict;
     use crate::sim::{check, run, SeccompData};
 
+    use super::testing::{allow, cmp, prog, KILL};
+
     const JGE: u16 = BPF_JMP | BPF_JGE | BPF_K;
-    const KILL: Action = Action::KillProcess;
-
-    fn allow(numbers: &[u32]) -> RuleSet<'_> {
-        RuleSet {
-            allow: numbers,
-            rules: &[],
-        }
-    }
-
-    fn prog(sets: &[RuleSet<'_>]) -> Program<4096> {
-        build::<4096>(Arch::X86_64, sets, KILL).unwrap()
-    }
 
     #[test]
     fn more_sets_than_max_sets_is_an_error() {
@@ -1449,15 +1289,6 @@ mod tests {
         assert!(p.as_slice().iter().any(|i| i.code == BPF_JMP | BPF_JA));
     }
 
-    fn cmp(arg: u8, bits: u8, op: CmpOp, value: u64) -> ArgCmp {
-        ArgCmp {
-            arg,
-            bits,
-            op,
-            value,
-        }
-    }
-
     #[test]
     fn conditions_follow_the_rule_order_on_both_byte_orders() {
         let thread = [cmp(0, 64, CmpOp::MaskedNe(0x10000), 0)];
@@ -1556,37 +1387,6 @@ mod tests {
         }
         let r = run(p.as_slice(), &SeccompData::new(41, arch)).unwrap();
         assert!(!r.const_path);
-    }
-
-    #[test]
-    fn capacity_bounds_the_programs() {
-        // The header and the shared `ret`s of the default and `Allow`.
-        assert_eq!(capacity_for(&[], 0), 4 + 2);
-        let set: Vec<u32> = (0..3000).collect();
-        assert_eq!(capacity_for(&[allow(&set)], 0), BPF_MAXINSNS);
-        for n in [1usize, 10, 100, 400, 1000] {
-            let set: Vec<u32> = (0..n as u32).map(|i| 3 * i).collect();
-            let sets = [allow(&set)];
-            let p = build::<4096>(Arch::X86_64, &sets, KILL).unwrap();
-            assert!(p.len() <= capacity_for(&sets, 0), "{n}");
-        }
-        // More distinct actions than get a shared `ret`: one at each use.
-        for n in [10u32, 20, 50, 100] {
-            let rules: Vec<Rule> = (0..n)
-                .map(|i| Rule {
-                    nr: 2 * i,
-                    when: When::Always,
-                    action: Action::Errno(i as u16 + 1),
-                    order: i,
-                })
-                .collect();
-            let sets = [RuleSet {
-                allow: &[],
-                rules: &rules,
-            }];
-            let p = build::<4096>(Arch::X86_64, &sets, KILL).unwrap();
-            assert!(p.len() <= capacity_for(&sets, 0), "{n}: {}", p.len());
-        }
     }
 
     #[test]
