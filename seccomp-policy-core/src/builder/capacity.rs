@@ -2,7 +2,8 @@
 //! every program [`build`](super::build) makes from a subset of some rule
 //! sets, for sizing a `Program<N>` before the caps are known.
 
-use super::{lower_bound, ALLOW, MAX_JUMP, MAX_SHARED_RETS};
+use super::classify::lower_bound;
+use super::{ALLOW, MAX_JUMP, MAX_SHARED_RETS};
 use crate::bpf::BPF_MAXINSNS;
 use crate::rule::{Rule, RuleSet, When};
 

@@ -91,15 +91,18 @@ use crate::bpf::{
     BPF_JSET, BPF_K, BPF_LD, BPF_MAXINSNS, BPF_RET, BPF_W, SECCOMP_DATA_ARCH, SECCOMP_DATA_ARGS,
     SECCOMP_DATA_NR,
 };
-use crate::rule::{ArgCmp, CmpOp, Rule, RuleSet, When};
+use crate::rule::{ArgCmp, CmpOp, RuleSet, When};
 
 mod capacity;
+mod classify;
 mod error;
+mod walk;
 
 pub use crate::rule::Action;
 pub use capacity::capacity_for;
 pub use error::BuildError;
 
+use classify::{number_line, number_rules, Leaf};
 use error::too_long;
 
 /// The most rule sets [`build`] joins: a base, two of the spawn path's and
@@ -116,16 +119,6 @@ const MAX_SHARED_RETS: usize = 16;
 
 /// The largest conditional jump offset (`jt`/`jf` are 8 bits).
 const MAX_JUMP: usize = 255;
-
-/// What an interval of the number line gets.
-#[derive(Clone, Copy)]
-enum Leaf {
-    /// The same action whatever the arguments, as its filter return value
-    /// (compared as a plain number: the builder compares actions often).
-    Ret(u32),
-    /// A block testing the arguments of this number's rules.
-    Cond(u32),
-}
 
 /// Where a jump should go: code already written, or "return this action"
 /// (a shared `ret` if one is in reach, else a `ret` placed for it).
@@ -151,264 +144,6 @@ const ALLOW: u32 = Action::Allow.to_ret();
 /// "The accumulator holds nothing known."
 const NO_WORD: u32 = u32::MAX;
 
-/// The joined sets and a cursor per set, read in ascending number order.
-struct Walk<'s, 'a> {
-    sets: &'s [RuleSet<'a>],
-    /// Per set, the first `allow` index and the first `rules` index not passed.
-    allow_at: [usize; MAX_SETS],
-    rule_at: [usize; MAX_SETS],
-    /// The sets with numbers left, first `live_len` entries: a selection
-    /// often has empty sets (no extra rules, caps without rules for this
-    /// architecture), and a finished set need not be looked at again.
-    live: [u8; MAX_SETS],
-    live_len: usize,
-}
-
-impl<'s, 'a> Walk<'s, 'a> {
-    /// `sets.len()` must be at most [`MAX_SETS`].
-    const fn new(sets: &'s [RuleSet<'a>]) -> Self {
-        let mut walk = Walk {
-            sets,
-            allow_at: [0; MAX_SETS],
-            rule_at: [0; MAX_SETS],
-            live: [0; MAX_SETS],
-            live_len: 0,
-        };
-        let mut i = 0;
-        while i < sets.len() && i < MAX_SETS {
-            if !sets[i].allow.is_empty() || !sets[i].rules.is_empty() {
-                walk.live[walk.live_len] = i as u8;
-                walk.live_len += 1;
-            }
-            i += 1;
-        }
-        walk
-    }
-
-    /// The smallest number `>= x` that any set mentions, and whether some
-    /// set allows it outright (has it in `allow`). Calls must not decrease
-    /// `x`: cursors only move forward.
-    #[inline]
-    const fn next_at_least(&mut self, x: u64) -> Option<(u32, bool)> {
-        let mut best = u64::MAX;
-        let mut allowed = false;
-        let mut l = 0;
-        while l < self.live_len {
-            let i = self.live[l] as usize;
-            let set = self.sets[i];
-            let mut c = self.allow_at[i];
-            while c < set.allow.len() && (set.allow[c] as u64) < x {
-                c += 1;
-            }
-            self.allow_at[i] = c;
-            if c < set.allow.len() {
-                let v = set.allow[c] as u64;
-                if v < best {
-                    best = v;
-                    allowed = true;
-                } else if v == best {
-                    allowed = true;
-                }
-            }
-            let mut r = self.rule_at[i];
-            while r < set.rules.len() && (set.rules[r].nr as u64) < x {
-                r += 1;
-            }
-            self.rule_at[i] = r;
-            if r < set.rules.len() {
-                let v = set.rules[r].nr as u64;
-                if v < best {
-                    best = v;
-                    allowed = false;
-                }
-            }
-            if c == set.allow.len() && r == set.rules.len() {
-                // Done with this set: the last live one takes its place.
-                self.live_len -= 1;
-                self.live[l] = self.live[self.live_len];
-            } else {
-                l += 1;
-            }
-        }
-        if best == u64::MAX {
-            None
-        } else {
-            Some((best as u32, allowed))
-        }
-    }
-}
-
-/// The rules of one number across the sets, classified.
-struct NumberRules<'s, 'a> {
-    /// (set, rule index) of every conditioned rule that can decide, in no
-    /// particular order.
-    found: [(u8, u16); MAX_RULES_PER_NUMBER],
-    len: usize,
-    /// The action when no conditioned rule matches: the unconditional rule
-    /// with the smallest order, or the default.
-    fallthrough: Action,
-    /// Whether some conditioned `Allow` rule exists.
-    any_allow: bool,
-    sets: &'s [RuleSet<'a>],
-}
-
-impl<'s, 'a> NumberRules<'s, 'a> {
-    const fn rule(&self, k: usize) -> &'s Rule<'a> {
-        let (s, r) = self.found[k];
-        &self.sets[s as usize].rules[r as usize]
-    }
-}
-
-/// The first index of `rules` whose number is `>= nr` (they are sorted).
-const fn lower_bound(rules: &[Rule<'_>], nr: u32) -> usize {
-    let (mut lo, mut hi) = (0, rules.len());
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if rules[mid].nr < nr {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    lo
-}
-
-/// Whether `allow` (sorted) contains `nr`.
-const fn contains(allow: &[u32], nr: u32) -> bool {
-    let (mut lo, mut hi) = (0, allow.len());
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if allow[mid] < nr {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    lo < allow.len() && allow[lo] == nr
-}
-
-/// Gathers the rules of `nr`. `Ok(None)` when an unconditional allow
-/// decides the number outright.
-const fn number_rules<'s, 'a>(
-    sets: &'s [RuleSet<'a>],
-    nr: u32,
-    default: Action,
-) -> Result<Option<NumberRules<'s, 'a>>, BuildError> {
-    let mut out = NumberRules {
-        found: [(0, 0); MAX_RULES_PER_NUMBER],
-        len: 0,
-        fallthrough: default,
-        any_allow: false,
-        sets,
-    };
-    // The smallest order of an unconditional non-allow rule, if any.
-    let mut first_always: Option<u32> = None;
-    let mut s = 0;
-    while s < sets.len() {
-        if contains(sets[s].allow, nr) {
-            return Ok(None);
-        }
-        let rules = sets[s].rules;
-        let mut r = lower_bound(rules, nr);
-        while r < rules.len() && rules[r].nr == nr {
-            let rule = &rules[r];
-            match rule.when {
-                When::Always => {
-                    if matches!(rule.action, Action::Allow) {
-                        return Ok(None);
-                    }
-                    let earlier = match first_always {
-                        Some(o) => rule.order < o,
-                        None => true,
-                    };
-                    if earlier {
-                        first_always = Some(rule.order);
-                        out.fallthrough = rule.action;
-                    }
-                }
-                When::AnyOf(alts) => {
-                    let mut k = 0;
-                    while k < alts.len() {
-                        let mut c = 0;
-                        while c < alts[k].len() {
-                            let cmp = alts[k][c];
-                            if cmp.arg > 5 || !matches!(cmp.bits, 16 | 32 | 64) {
-                                return Err(BuildError::BadComparison { nr });
-                            }
-                            c += 1;
-                        }
-                        k += 1;
-                    }
-                    if alts.is_empty() {
-                        // Never matches: nothing to test.
-                    } else if out.len == MAX_RULES_PER_NUMBER {
-                        return Err(BuildError::TooManyRules { nr });
-                    } else {
-                        out.found[out.len] = (s as u8, r as u16);
-                        out.len += 1;
-                    }
-                }
-            }
-            r += 1;
-        }
-        s += 1;
-    }
-    // Conditioned rules after the first unconditional one can never decide;
-    // a conditioned allow always can.
-    let mut k = 0;
-    let mut kept = 0;
-    while k < out.len {
-        let rule = out.rule(k);
-        let allow = matches!(rule.action, Action::Allow);
-        let reachable = match first_always {
-            Some(o) => allow || rule.order < o,
-            None => true,
-        };
-        if reachable {
-            out.found[kept] = out.found[k];
-            kept += 1;
-            out.any_allow |= allow;
-        }
-        k += 1;
-    }
-    out.len = kept;
-    Ok(Some(out))
-}
-
-/// The verdict of a whole number when it does not depend on the arguments,
-/// else [`Leaf::Cond`]; notes in `rets` the actions its block may return.
-const fn classify(
-    sets: &[RuleSet<'_>],
-    nr: u32,
-    default: Action,
-    rets: &mut RetList,
-) -> Result<Leaf, BuildError> {
-    let rules = match number_rules(sets, nr, default) {
-        Ok(None) => return Ok(Leaf::Ret(ALLOW)),
-        Ok(Some(rules)) => rules,
-        Err(e) => return Err(e),
-    };
-    let fallthrough = rules.fallthrough.to_ret();
-    // Every outcome the same: no need to look at the arguments.
-    let mut k = 0;
-    while k < rules.len {
-        if rules.rule(k).action.to_ret() != fallthrough {
-            break;
-        }
-        k += 1;
-    }
-    if k == rules.len {
-        return Ok(Leaf::Ret(fallthrough));
-    }
-    let mut k = 0;
-    while k < rules.len {
-        rets.note(rules.rule(k).action.to_ret());
-        k += 1;
-    }
-    rets.note(fallthrough);
-    Ok(Leaf::Cond(nr))
-}
-
 /// The filter return values the program returns, in the order first met
 /// along the number line: each gets a shared `ret`, `Allow` and the default
 /// nearest the tree.
@@ -423,6 +158,16 @@ struct RetList {
 }
 
 impl RetList {
+    /// None noted yet, for a program whose default returns `default`.
+    const fn new(default: u32) -> Self {
+        RetList {
+            rets: [0; MAX_SHARED_RETS],
+            len: 0,
+            allow: false,
+            default,
+        }
+    }
+
     const fn note(&mut self, ret: u32) {
         if ret == ALLOW {
             self.allow = true;
@@ -895,6 +640,8 @@ const fn ret(k: u32) -> SockFilter {
 /// [`BuildError::TooManyRules`], [`BuildError::BadComparison`],
 /// [`BuildError::TooLong`] past [`BPF_MAXINSNS`] instructions and
 /// [`BuildError::BufferTooSmall`] past `N`.
+///
+/// [`Rule::order`]: crate::rule::Rule::order
 pub const fn build<const N: usize>(
     arch: Arch,
     sets: &[RuleSet<'_>],
@@ -924,37 +671,10 @@ pub const fn build<const N: usize>(
     }
 
     let default_ret = default.to_ret();
-    let mut rets = RetList {
-        rets: [0; MAX_SHARED_RETS],
-        len: 0,
-        allow: false,
-        default: default_ret,
-    };
+    let mut rets = RetList::new(default_ret);
     let mut iv = Intervals::<N>::new();
-    let mut walk = Walk::new(sets);
-    let mut next = 0u64;
-    while let Some((nr, allowed)) = walk.next_at_least(next) {
-        // Most numbers are allowed outright: the cursors tell without
-        // looking up the number's rules in every set.
-        let leaf = if allowed {
-            Leaf::Ret(ALLOW)
-        } else {
-            match classify(sets, nr, default, &mut rets) {
-                Ok(leaf) => leaf,
-                Err(e) => return Err(e),
-            }
-        };
-        if let Leaf::Ret(r) = leaf {
-            rets.note(r);
-        }
-        if (nr as u64) > next {
-            iv.push(next as u32, Leaf::Ret(default_ret));
-        }
-        iv.push(nr, leaf);
-        next = nr as u64 + 1;
-    }
-    if next <= u32::MAX as u64 {
-        iv.push(next as u32, Leaf::Ret(default_ret));
+    if let Err(e) = number_line(sets, default, &mut iv, &mut rets) {
+        return Err(e);
     }
     let count = iv.count;
     if count > N {
@@ -1115,7 +835,7 @@ mod testing {
 mod tests {
     use super::*;
     use crate::bpf::{SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS};
-    use crate::rule::verdict;
+    use crate::rule::{verdict, Rule};
     use crate::sim::{check, run, SeccompData};
 
     use super::testing::{allow, cmp, prog, KILL};
