@@ -2,9 +2,11 @@
 //! across the joined sets and classified as one action whatever the
 //! arguments, or a block that looks at them ([`Leaf`]).
 
+use super::emit::RetList;
 use super::error::BuildError;
+use super::tree::Intervals;
 use super::walk::Walk;
-use super::{Intervals, RetList, ALLOW, MAX_RULES_PER_NUMBER};
+use super::{ALLOW, MAX_RULES_PER_NUMBER};
 use crate::rule::{Action, ArgCmp, Rule, RuleSet, When};
 
 /// What an interval of the number line gets.
