@@ -22,6 +22,7 @@ pub(super) enum Target {
     Ret(u32),
 }
 
+/// Whether `a` and `b` are the same place, so a test between them is moot.
 pub(super) const fn same_target(a: Target, b: Target) -> bool {
     match (a, b) {
         (Target::At(x), Target::At(y)) => x == y,

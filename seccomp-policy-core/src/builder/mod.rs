@@ -84,6 +84,20 @@
 //!         Err(e) => panic!("{}", e.message()),
 //!     };
 //! ```
+//!
+//! # Parts
+//!
+//! One idea a file in `builder/` (private modules):
+//!
+//! - `capacity`: [`capacity_for`], the bound a `Program<N>` is sized with.
+//! - `walk`: the joined sets read in ascending number order.
+//! - `classify`: a number's rules across the sets, and the verdict of each
+//!   interval of the number line (an action, or "look at the arguments").
+//! - `emit`: the program written backwards, jumps, shared `ret`s, stand-ins
+//!   for targets out of reach, the header.
+//! - `tree`: the intervals and the `jge` tree over them.
+//! - `conditions`: the argument blocks, comparison by comparison.
+//! - `error`: [`BuildError`].
 
 use crate::arch::Arch;
 use crate::bpf::Program;

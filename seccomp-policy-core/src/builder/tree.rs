@@ -110,6 +110,20 @@ mod tests {
     const JGE: u16 = BPF_JMP | BPF_JGE | BPF_K;
 
     #[test]
+    fn neighbours_with_one_action_merge_and_the_count_goes_past_the_buffer() {
+        let mut iv = Intervals::<2>::new();
+        iv.push(0, Leaf::Ret(1));
+        iv.push(5, Leaf::Ret(1));
+        iv.push(6, Leaf::Cond(6));
+        iv.push(7, Leaf::Cond(7));
+        iv.push(8, Leaf::Ret(2));
+        assert_eq!(iv.count(), 4);
+        assert_eq!(iv.start(1), 6);
+        assert!(matches!(iv.at(0), Leaf::Ret(1)));
+        assert!(matches!(iv.at(1), Leaf::Cond(6)));
+    }
+
+    #[test]
     fn header_tree_and_shared_rets_for_one_range() {
         // {0, 1, 2}: intervals [0,2] allow, [3, MAX] kill.
         let p = prog(&[allow(&[0, 1, 2])]);
