@@ -198,6 +198,11 @@ struct Case {
     expect: Expect,
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "most of it is the table of cases, which reads best in one piece, then the loop that \
+              runs them"
+)]
 fn demonstration() -> ExitCode {
     let native = POLICY
         .native()

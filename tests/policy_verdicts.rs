@@ -101,6 +101,11 @@ fn argument_samples(arch: Arch) -> Vec<u64> {
 }
 
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one scenario read top to bottom: every architecture and cap set, counted for the \
+              summary it prints"
+)]
 fn every_program_gives_the_policy_verdict_for_every_number() {
     let file = PolicyFile::shipped();
     let file_caps: Vec<&str> = file.caps.iter().map(|(n, _)| n.as_str()).collect();

@@ -486,6 +486,12 @@ impl Lowerer<'_> {
     }
 
     /// The slot and width of an operand (`argN` or a parameter name).
+    #[allow(
+        clippy::too_many_lines,
+        reason = "each way an operand can fail to resolve builds its diagnostic where it is found, \
+                  with its own help; the lookups by position and by name could become two \
+                  functions"
+    )]
     fn operand(&mut self, rule: &Rule, name: &Name) -> Result<(u8, u8), Reported> {
         let syscall = rule.syscall();
         let at = rule.loc_of(&name.span);

@@ -404,6 +404,11 @@ pub fn run(prog: &[SockFilter], data: &SeccompData) -> Result<Run, RunError> {
 /// # Errors
 ///
 /// As [`run`].
+#[allow(
+    clippy::too_many_lines,
+    reason = "the interpreter's dispatch: one match over the opcodes, as the kernel's, whose cases \
+              share the registers and the exits and read best side by side"
+)]
 pub fn run_traced(
     prog: &[SockFilter],
     data: &SeccompData,

@@ -238,6 +238,10 @@ impl Reader<'_> {
             .collect()
     }
 
+    #[allow(
+        clippy::too_many_lines,
+        reason = "reads a payload table key by key, each key's errors beside its reading"
+    )]
     fn payload(&mut self, family: &str, item: &Value<'_>) -> Option<Payload> {
         let start = item.span().start;
         let Some(table) = item.get_ref().as_table() else {

@@ -565,6 +565,10 @@ fn run_under(p: &Payload, ctx: &Context) -> Under {
     }
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "the corpus report, printed section after section in the order it reads"
+)]
 fn report(
     payloads: &[Payload],
     under: &BTreeMap<usize, Under>,
