@@ -134,6 +134,7 @@ mod x86_64 {
             file: "none",
             cap_names: &[],
             arches: &[],
+            reach: &[],
         };
         assert_eq!(
             spawn_program::<CAPACITY>(&none, 0, Action::KillProcess),

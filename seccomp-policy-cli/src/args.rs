@@ -88,7 +88,7 @@ impl Sub {
             "--output" => self == Sub::Export,
             "--allow-execve" => matches!(self, Sub::Disasm | Sub::Simulate | Sub::Export),
             "--deny-warnings" => self == Sub::Lint,
-            "--allow-degraded" => matches!(self, Sub::Run | Sub::Learn),
+            "--allow-degraded" | "--var" => matches!(self, Sub::Run | Sub::Learn),
             _ => false,
         }
     }
@@ -139,6 +139,8 @@ pub struct Options {
     /// `--allow-degraded`: run on a kernel with less Landlock than the
     /// sandbox needs.
     pub allow_degraded: bool,
+    /// `--var NAME=VALUE`, in the order given.
+    pub vars: Vec<(String, String)>,
     /// Positional arguments after the file (explain's and simulate's call).
     pub rest: Vec<String>,
     /// `run` and `learn`: the command and its arguments, everything after
@@ -324,6 +326,16 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
                 o.format = Some(f);
             }
             "--output" => o.output = Some(value),
+            "--var" => {
+                let Some((name, val)) = value.split_once('=').filter(|(n, _)| !n.is_empty()) else {
+                    return Err(usage_error(
+                        Some(sub),
+                        format!("`--var {}` is not `NAME=VALUE`", value.escape_debug()),
+                    ));
+                };
+                let name = name.strip_prefix('$').unwrap_or(name);
+                o.vars.push((name.to_owned(), val.to_owned()));
+            }
             _ => unreachable_option(sub, &name)?,
         }
     }
@@ -540,7 +552,7 @@ any warning, {usage} usage
         ),
         Sub::Run => format!(
             "\
-usage: seccomp-policy run FILE [--cap NAME]... [--allow-degraded] -- COMMAND [ARG]...
+usage: seccomp-policy run FILE [--cap NAME]... [--var NAME=VALUE]... [--allow-degraded] -- COMMAND [ARG]...
 
 Runs COMMAND under FILE's policy for this machine's architecture: its [base]
 rules, those of each cap given (`--cap A --cap B` or `--cap A,B`), and the
@@ -561,9 +573,16 @@ is read and checked when the command is run; its errors are reported as
 COMMAND runs in a Landlock domain, entered before the filter: it cannot
 ptrace or read the memory of, signal, or reach the abstract unix sockets
 of, any process outside it (this tool included), whatever its uid, and
-cannot make device nodes. That needs Landlock ABI 6 (Linux 6.12); on an
-older kernel, or one without Landlock, run refuses to start COMMAND unless
---allow-degraded is given, and then runs it with what the kernel has.
+cannot make device nodes. The `fs` and `net` tables of [base] and the
+caps given confine its files beneath the paths they list and its TCP
+connect and bind to the ports they list; a refused open or connect fails
+with EACCES, which is not named here (the supervisor does not see it).
+Their variables take the values of `--var NAME=VALUE` (`--var
+PORTS=8080,8443`, `--var WORKDIR=/srv/job`); WORKDIR defaults to the
+current directory, TMPDIR to $TMPDIR or /tmp, PORTS to `*` (any). That
+needs Landlock ABI 6 (Linux 6.12); on an older kernel, or one without
+Landlock, run refuses to start COMMAND unless --allow-degraded is given,
+and then runs it with what the kernel has.
 
 COMMAND runs with this tool's standard streams, in a session of its own (no
 controlling terminal). SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to this tool
@@ -589,7 +608,7 @@ may exit with those itself: only when it ran does stderr end with the
         ),
         Sub::Learn => format!(
             "\
-usage: seccomp-policy learn FILE [--cap NAME]... [--allow-degraded] -- COMMAND [ARG]...
+usage: seccomp-policy learn FILE [--cap NAME]... [--var NAME=VALUE]... [--allow-degraded] -- COMMAND [ARG]...
 
 Runs COMMAND as `run` does, but ENFORCES NOTHING: every call runs. Each
 syscall COMMAND's process tree makes beyond the grant ([base], the caps

@@ -37,7 +37,8 @@ fn err(text: &str) {
     let _ = stderr.write_all(text.as_bytes());
 }
 
-fn usage(sub: Sub, message: impl Into<String>) -> Failure {
+/// A usage error of `sub`.
+pub fn usage(sub: Sub, message: impl Into<String>) -> Failure {
     Failure::Usage(UsageError {
         message: message.into(),
         sub: Some(sub),
@@ -383,7 +384,43 @@ fn show(o: &Options) -> Result<(), Failure> {
         }
         text.push('\n');
     }
+    show_reach(&mut text, &compiled);
     out(&text).map_err(Failure::Failed)
+}
+
+/// Each table's files and ports, which are the same on every
+/// architecture and enforced by Landlock, not by the filter.
+fn show_reach(text: &mut String, compiled: &Compiled) {
+    text.push_str("files and ports (Landlock, on every architecture):\n");
+    let list = |entries: &[seccomp_policy_compiler::model::ReachEntry]| {
+        if entries.is_empty() {
+            "nothing".to_owned()
+        } else {
+            entries
+                .iter()
+                .map(|e| e.text.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    for (name, table) in compiled.policy.tables() {
+        let r = &table.reach;
+        let mut parts = Vec::new();
+        if r.fs.is_some() {
+            parts.push(format!("read {}; write {}", list(&r.read), list(&r.write)));
+        }
+        if r.net.is_some() {
+            parts.push(format!(
+                "TCP connect {}; bind {}",
+                list(&r.connect),
+                list(&r.bind)
+            ));
+        }
+        if parts.is_empty() {
+            parts.push("no fs or net table".to_owned());
+        }
+        let _ = writeln!(text, "  {name}: {}", parts.join("; "));
+    }
 }
 
 fn show_table(
@@ -732,8 +769,35 @@ fn export(o: &Options) -> Result<(), Failure> {
             let arches = arches_or_all(o);
             let text = oci::profile(&compiled, &arches, caps, None)
                 .map_err(|e| failed(format!("error: {}\nhelp: {}", e.message, e.help)))?;
-            write_output(o, text.as_bytes(), false)
+            write_output(o, text.as_bytes(), false)?;
+            note_reach_not_exported(&compiled, caps);
+            Ok(())
         }
+    }
+}
+
+/// A note on stderr when the granted tables confine files or ports: an OCI
+/// profile holds only the filter, and runtimes confine files and ports in
+/// their own ways (mounts, network namespaces), so the profile does not
+/// carry them.
+fn note_reach_not_exported(compiled: &Compiled, caps: u64) {
+    let granted = compiled
+        .policy
+        .tables()
+        .enumerate()
+        .filter(|(i, _)| *i == 0 || (*i <= 64 && caps >> (i - 1) & 1 == 1));
+    let names: Vec<String> = granted
+        .filter(|(_, (_, t))| t.reach.fs.is_some() || t.reach.net.is_some())
+        .map(|(_, (name, _))| name)
+        .collect();
+    if !names.is_empty() {
+        err(&format!(
+            "note: the `fs` and `net` tables of {} are not in the profile: an OCI seccomp \
+             profile holds system call rules only\n\
+             help: confine files with the runtime's mounts (read-only binds of the system, \
+             a writable work directory) and ports with its network settings\n",
+            names.join(", ")
+        ));
     }
 }
 

@@ -11,17 +11,19 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use seccomp_policy::domain::{Degraded, DomainError, REQUIRED_ABI};
+use seccomp_policy::domain::{Degraded, DomainError, Vars, REQUIRED_ABI};
 use seccomp_policy::install::Errno;
 use seccomp_policy::policy::{ArchPolicy, Policy};
+use seccomp_policy::reach::Reach;
+use seccomp_policy::reach::BUILTIN_VARS;
 use seccomp_policy::rule::{Rule, RuleSet, When};
 use seccomp_policy::supervise::session::SessionError;
 use seccomp_policy::supervise::{session, Mode, SuperviseError, Supervisor};
-use seccomp_policy_compiler::Compiled;
+use seccomp_policy_compiler::{suggest, Compiled};
 use seccomp_policy_core::{syscalls, Arch};
 
 use crate::args::{Options, Sub};
-use crate::commands::{arch_rules, cap_bits, failed, load};
+use crate::commands::{arch_rules, cap_bits, failed, load, usage};
 use crate::Failure;
 
 /// The prefix of every line the supervision writes on stderr.
@@ -58,13 +60,41 @@ pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
     } else {
         Degraded::Refuse
     };
+    let vars = vars(sub, &compiled, &o.vars)?;
     let supervisor = Supervisor::new(&policy, caps, syscalls::name)
         .mode(mode)
-        .degraded(degraded);
+        .degraded(degraded)
+        .vars(vars);
     session::try_run_and_report(supervisor, command, PREFIX).map_err(|e| Failure::NotRun {
         message: not_run(&e, sub, o),
         code: e.exit_code(),
     })
+}
+
+/// The `--var` values, each checked against the variables the policy
+/// knows: the built-in ones and those its `vars` declares.
+fn vars(sub: Sub, compiled: &Compiled, given: &[(String, String)]) -> Result<Vars, Failure> {
+    let mut known: Vec<&str> = BUILTIN_VARS.iter().map(|(name, _)| *name).collect();
+    known.extend(compiled.policy.vars.iter().map(|v| v.text.as_str()));
+    let mut vars = Vars::new();
+    for (name, value) in given {
+        if !known.contains(&name.as_str()) {
+            let hint = match suggest::did_you_mean(name, known.iter().copied()) {
+                Some(good) => format!("; did you mean `{good}`?"),
+                None => String::new(),
+            };
+            return Err(usage(
+                sub,
+                format!(
+                    "unknown variable `{}` in `--var` (known: {}){hint}",
+                    name.escape_debug(),
+                    known.join(", ")
+                ),
+            ));
+        }
+        vars.set(name.clone(), value.clone());
+    }
+    Ok(vars)
 }
 
 /// What went wrong when the command did not run to its end, and what to do,
@@ -117,17 +147,25 @@ fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
              please report it"
                 .to_owned(),
         ),
-        SessionError::Supervise(SuperviseError::Landlock(e)) => (
-            format!("cannot confine `{shown}`: {e}"),
-            match e {
-                DomainError::Unsupported { .. } => format!(
+        SessionError::Supervise(SuperviseError::Landlock(e)) => {
+            (
+                format!("cannot confine `{shown}`: {e}"),
+                match e {
+                    DomainError::Unsupported { .. } => format!(
                     "nothing ran; use a kernel with Landlock ABI {REQUIRED_ABI} (Linux 6.12 or \
                      newer, `landlock` in its `lsm=` list), or pass `--allow-degraded` to run \
                      with less: the payload could then reach processes outside the sandbox"
                 ),
-                DomainError::Ruleset(_) => "nothing ran".to_owned(),
-            },
-        ),
+                    DomainError::Ruleset(_) => "nothing ran".to_owned(),
+                    DomainError::Path { .. } => "nothing ran; check the path's permissions, or \
+                     remove it from the policy's `fs` lists"
+                        .to_owned(),
+                    DomainError::Ports { var, .. } => {
+                        format!("nothing ran; pass `--var {var}=443,8080`, or `--var {var}=*` for any port")
+                    }
+                },
+            )
+        }
         SessionError::Wait(errno) => (
             format!("waiting for `{shown}` failed: {errno}; it was killed with its process group"),
             "its exit status is lost; run it again".to_owned(),
@@ -304,11 +342,35 @@ fn native_policy(file: &str, compiled: &Compiled, arch: Arch) -> Result<Policy<'
         .iter()
         .map(|c| leak_str(&c.name))
         .collect();
+    let reach: Vec<Reach<'static>> = compiled
+        .policy
+        .tables()
+        .map(|(_, table)| leak_reach(&table.reach))
+        .collect();
     Ok(Policy {
         file: leak_str(file),
         cap_names: cap_names.leak(),
         arches: vec![native].leak(),
+        reach: reach.leak(),
     })
+}
+
+/// A table's files and ports as the macro would emit them (see
+/// [`native_policy`]).
+fn leak_reach(r: &seccomp_policy_compiler::model::Reach) -> Reach<'static> {
+    let texts =
+        |entries: &[seccomp_policy_compiler::model::ReachEntry]| -> &'static [&'static str] {
+            let v: Vec<&'static str> = entries.iter().map(|e| leak_str(&e.text)).collect();
+            v.leak()
+        };
+    Reach {
+        fs: r.fs.is_some(),
+        read: texts(&r.read),
+        write: texts(&r.write),
+        net: r.net.is_some(),
+        connect: texts(&r.connect),
+        bind: texts(&r.bind),
+    }
 }
 
 /// A copy of `p` whose tables live as long as the process (see

@@ -111,6 +111,35 @@ pub struct Table {
     pub allow: Vec<Rule>,
     /// `actions`, in file order.
     pub actions: Vec<ActionRule>,
+    /// `fs` and `net`: the files and ports the table lets a payload reach.
+    pub reach: Reach,
+}
+
+/// A path or port in an `fs` or `net` list, as written: `/usr`,
+/// `$WORKDIR/out`, `443`, `$PORTS`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReachEntry {
+    /// The entry; a port written as a number is kept as its digits.
+    pub text: String,
+    /// Where it is.
+    pub loc: Loc,
+}
+
+/// A table's `fs` and `net` tables (see `seccomp_policy_core::reach`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// Where the `fs` table is, if the table has one.
+    pub fs: Option<Loc>,
+    /// `fs.read`.
+    pub read: Vec<ReachEntry>,
+    /// `fs.write`.
+    pub write: Vec<ReachEntry>,
+    /// Where the `net` table is, if the table has one.
+    pub net: Option<Loc>,
+    /// `net.connect`.
+    pub connect: Vec<ReachEntry>,
+    /// `net.bind`.
+    pub bind: Vec<ReachEntry>,
 }
 
 /// A `[cap.NAME]` table.
@@ -133,6 +162,9 @@ pub struct Policy {
     pub base: Table,
     /// The `[cap.NAME]` tables in declaration order.
     pub caps: Vec<CapTable>,
+    /// `vars = [...]`: the variables the harness may give beside the
+    /// built-in ones, in file order.
+    pub vars: Vec<ReachEntry>,
 }
 
 impl Policy {

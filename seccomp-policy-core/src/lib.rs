@@ -9,6 +9,8 @@
 //! - [`builder`]: the `const fn` that turns rule sets into a filter program.
 //! - [`policy`]: the const tables the `seccomp_policy!` macro emits, and the
 //!   selection of a cap set's numbers for the builder.
+//! - [`reach`]: the files and TCP ports a table lets a payload reach, which
+//!   the run time enforces with Landlock.
 //! - [`syscalls`]: every syscall's name and number per architecture
 //!   (generated).
 //! - `sim` (feature `sim`): a seccomp BPF interpreter and verifier with the
@@ -32,6 +34,7 @@ pub mod builder;
 #[cfg(any(test, feature = "sim"))]
 pub mod disasm;
 pub mod policy;
+pub mod reach;
 pub mod rule;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;

@@ -13,6 +13,7 @@ use core::fmt;
 use crate::arch::Arch;
 use crate::bpf::Program;
 use crate::builder::{build, capacity_for, BuildError, MAX_SETS};
+use crate::reach::Reach;
 use crate::rule::{verdict, Action, RuleSet};
 
 /// Most caps a policy can have: one bit each in a `u64`.
@@ -49,6 +50,11 @@ pub struct Policy<'a> {
     pub cap_names: &'a [&'a str],
     /// One entry per supported architecture.
     pub arches: &'a [ArchPolicy<'a>],
+    /// Files and ports per table, the same on every architecture:
+    /// `reach[0]` is `[base]`'s, `reach[1 + i]` that of `cap_names[i]`.
+    /// Empty when the policy was built without them (every table then
+    /// reaches as [`Reach::NONE`]).
+    pub reach: &'a [Reach<'a>],
 }
 
 /// A cap name that the policy does not define; `S` is the name as it was
@@ -112,6 +118,16 @@ impl<'a> Policy<'a> {
             i += 1;
         }
         None
+    }
+
+    /// What the tables granted by `caps` (bit `i`: `cap_names[i]`) reach,
+    /// `[base]` first, then each granted cap in bit order.
+    pub fn granted_reach(&self, caps: u64) -> impl Iterator<Item = &Reach<'a>> {
+        self.reach
+            .iter()
+            .enumerate()
+            .filter(move |&(i, _)| i == 0 || (i <= 64 && caps >> (i - 1) & 1 == 1))
+            .map(|(_, r)| r)
     }
 
     /// The rules for the architecture this crate is compiled for
@@ -333,7 +349,28 @@ mod tests {
         file: "policy/seccomp.toml",
         cap_names: &["net", "fs"],
         arches: &[X86_64, AARCH64],
+        reach: &[
+            Reach::NONE,
+            Reach {
+                net: true,
+                connect: &["443"],
+                ..Reach::NONE
+            },
+            Reach {
+                fs: true,
+                write: &["$WORKDIR"],
+                ..Reach::NONE
+            },
+        ],
     };
+
+    #[test]
+    fn granted_reach_is_base_then_the_granted_caps() {
+        let nets = |caps| POLICY.granted_reach(caps).filter(|r| r.net).count();
+        let all = |caps| POLICY.granted_reach(caps).count();
+        assert_eq!((all(0), all(0b01), all(0b10), all(0b11)), (1, 2, 2, 3));
+        assert_eq!((nets(0), nets(0b01), nets(0b10)), (0, 1, 0));
+    }
 
     #[test]
     fn arch_lookup() {

@@ -40,8 +40,7 @@ pub struct Expansion<'a> {
 pub fn expand(e: &Expansion) -> TokenStream {
     let abs_path = e.abs_path;
     let display_path = e.display_path;
-    let cap_names: Vec<&str> = e.policy.caps.iter().map(|c| c.name.as_str()).collect();
-    let policy_value = tables::policy_value(display_path, &cap_names, e.arches);
+    let policy_value = tables::policy_value(display_path, e.policy, e.arches);
     let capacity = e
         .arches
         .iter()

@@ -26,12 +26,14 @@ use std::fmt::Write as _;
 use proc_macro2::TokenStream;
 
 use seccomp_policy_compiler::lower::{ArchRules, LoweredRule, SetRules};
+use seccomp_policy_compiler::model::{Policy, Reach};
 use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp};
 
 /// The start of the value's block: the core types and variants it names,
 /// and `r`, a rule without its field names (9 tokens, not 19).
 const PRELUDE: &str = "{\
     #[allow(unused_imports)] use ::seccomp_policy::policy::{ArchPolicy, Policy};\
+    #[allow(unused_imports)] use ::seccomp_policy::reach::Reach;\
     #[allow(unused_imports)] use ::seccomp_policy::rule::{ArgCmp, CmpOp, Rule, RuleSet, When::{self, *}};\
     #[allow(unused_imports)] use ::seccomp_policy::{Action::{self, *}, Arch};\
     #[allow(dead_code)] const fn r(nr: u32, when: When<'static>, action: Action, order: u32) -> Rule<'static> {\
@@ -39,16 +41,21 @@ const PRELUDE: &str = "{\
     }";
 
 /// The `Policy` value of `file`'s `arches`: a block of [`PRELUDE`], a
-/// const `W{index}` per distinct condition, and the value.
-pub fn policy_value(file: &str, cap_names: &[&str], arches: &[ArchRules]) -> TokenStream {
+/// const `W{index}` per distinct condition, and the value. `policy` gives
+/// the cap names and each table's files and ports.
+pub fn policy_value(file: &str, policy: &Policy, arches: &[ArchRules]) -> TokenStream {
     let mut w = Writer::default();
     let _ = write!(w.value, "Policy{{file:{file:?},cap_names:&[");
-    for name in cap_names {
-        let _ = write!(w.value, "{name:?},");
+    for cap in &policy.caps {
+        let _ = write!(w.value, "{:?},", cap.name);
     }
     w.value.push_str("],arches:&[");
     for arch in arches {
         w.arch_policy(arch);
+    }
+    w.value.push_str("],reach:&[");
+    for (_, table) in policy.tables() {
+        w.reach(&table.reach);
     }
     w.value.push_str("]}}");
     let mut source = String::with_capacity(PRELUDE.len() + w.consts.len() + w.value.len());
@@ -77,6 +84,29 @@ struct Writer {
 }
 
 impl Writer {
+    /// A table's `Reach`: its entries as string literals.
+    fn reach(&mut self, r: &Reach) {
+        let _ = write!(
+            self.value,
+            "Reach{{fs:{},net:{},",
+            r.fs.is_some(),
+            r.net.is_some()
+        );
+        for (field, entries) in [
+            ("read", &r.read),
+            ("write", &r.write),
+            ("connect", &r.connect),
+            ("bind", &r.bind),
+        ] {
+            let _ = write!(self.value, "{field}:&[");
+            for entry in entries {
+                let _ = write!(self.value, "{:?},", entry.text);
+            }
+            self.value.push_str("],");
+        }
+        self.value.push_str("},");
+    }
+
     fn arch_policy(&mut self, a: &ArchRules) {
         let _ = write!(self.value, "ArchPolicy{{arch:Arch::{:?},default:", a.arch);
         action(&mut self.value, a.default);

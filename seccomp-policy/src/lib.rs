@@ -51,7 +51,7 @@ pub struct ReadmeExamples;
 
 #[cfg(feature = "sim")]
 pub use seccomp_policy_core::sim;
-pub use seccomp_policy_core::{arch, bpf, builder, policy, rule, syscalls};
+pub use seccomp_policy_core::{arch, bpf, builder, policy, reach, rule, syscalls};
 
 mod private;
 /// What the `seccomp_policy!` expansion calls; not public API.

@@ -217,6 +217,7 @@ mod tests {
         file: "p.toml",
         cap_names: &["A", "B", "C"],
         arches: &[],
+        reach: &[],
     };
 
     struct Show(u64);

@@ -44,11 +44,12 @@
 use core::fmt;
 use std::io;
 use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
+use std::path::Path;
 use std::process::{Command, ExitStatus};
 
 use crate::bpf::{Program, BPF_MAXINSNS};
 use crate::builder::{Action, BuildError};
-use crate::domain::{Degraded, Domain, DomainError};
+use crate::domain::{Degraded, Domain, DomainError, Vars};
 use crate::install::Install;
 use crate::policy::Policy;
 use crate::rule::RuleSet;
@@ -94,7 +95,7 @@ impl From<BuildError> for SpawnProgramError {
 }
 
 /// Why [`CommandExt::sandbox`] could not set a command up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SandboxError {
     /// The filter could not be built.
     Program(SpawnProgramError),
@@ -190,8 +191,12 @@ pub trait CommandExt {
     fn landlock(&mut self, domain: Domain) -> &mut Self;
 
     /// Runs the command in the sandbox: the child enters the Landlock
-    /// domain of [`Domain::new`] (refusing a kernel with too little
-    /// Landlock: see [`sandbox_in`](CommandExt::sandbox_in) to accept less),
+    /// domain of [`Domain::for_policy`] for `policy` and `caps`, the
+    /// variables at their defaults (`$WORKDIR` the command's
+    /// [`current_dir`](Command::current_dir), else this process's),
+    /// refusing a kernel with too little Landlock (see
+    /// [`sandbox_in`](CommandExt::sandbox_in) to give variables or accept
+    /// less),
     /// then installs the [`spawn_program`] for `policy` and `caps`, built
     /// here in the parent, with the policy's default action for calls no
     /// rule decides. `execve` is allowed so the command can start.
@@ -216,7 +221,8 @@ pub trait CommandExt {
     ) -> Result<&mut Self, SandboxError>;
 
     /// Like [`sandbox_with_default`](CommandExt::sandbox_with_default), in
-    /// a domain the caller made: `Domain::new(Degraded::Allow)` to run on a
+    /// a domain the caller made with [`Domain::for_policy`]: to give the
+    /// policy's variables values, or, with [`Degraded::Allow`], to run on a
     /// kernel with less Landlock than the sandbox needs, having told the
     /// user what [`Domain::enforced`] says.
     ///
@@ -273,7 +279,14 @@ impl CommandExt for Command {
     ) -> Result<&mut Self, SandboxError> {
         // The program first: an error leaves the command untouched.
         let prog = spawn_program::<BPF_MAXINSNS>(policy, caps, default)?;
-        let domain = Domain::new(Degraded::Refuse)?;
+        let workdir = self.get_current_dir().map(Path::to_path_buf);
+        let domain = Domain::for_policy(
+            policy,
+            caps,
+            &Vars::new().for_command(self),
+            workdir.as_deref(),
+            Degraded::Refuse,
+        )?;
         Ok(self.landlock(domain).seccomp(prog))
     }
 

@@ -6,7 +6,11 @@
 //! - `escape.py`, `escape.c`: write code into the parent through
 //!   `/proc/PPID/mem`, to run a shell there, outside the filter;
 //! - `reach.py`: read `/proc/PID/syscall`, open `/proc/PID/mem`,
-//!   and signal the parent and another process of the same user.
+//!   and signal the parent and another process of the same user;
+//! - `files.py`: read a file outside `[base]`'s read paths (directly,
+//!   through a symlink, through `..`), and under `FILE_IO` make, remove and
+//!   rename files outside its write paths;
+//! - `ports.py`: connect to TCP ports the harness did not give, and listen.
 //!
 //! Each path runs the payload from a victim process of its own (a forked
 //! child of the test, or the tool's process), so an attack that succeeds
@@ -27,6 +31,10 @@ seccomp_policy_suite::tests![
     x86_64::abstract_sockets_outside_are_unreachable,
     #[cfg(target_arch = "x86_64")]
     x86_64::device_nodes_cannot_be_made_as_root,
+    #[cfg(target_arch = "x86_64")]
+    x86_64::files_outside_the_listed_paths_are_out_of_reach,
+    #[cfg(target_arch = "x86_64")]
+    x86_64::tcp_ports_are_those_the_harness_gives,
 ];
 
 #[cfg(target_arch = "x86_64")]
@@ -37,7 +45,7 @@ mod x86_64 {
     use std::process::{Command, Output, Stdio};
     use std::sync::OnceLock;
 
-    use seccomp_policy::domain::{Degraded, Domain};
+    use seccomp_policy::domain::{Degraded, Domain, Vars};
     use seccomp_policy::spawn::CommandExt as _;
     use seccomp_policy::supervise::Supervisor;
     use seccomp_policy_suite::harness::{require, Checked};
@@ -81,14 +89,32 @@ mod x86_64 {
         DIR.get_or_init(|| {
             let dir =
                 std::env::temp_dir().join(format!("seccomp-policy-hostile-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).expect("scratch dir");
-            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+            for d in [dir.clone(), dir.join("tmp")] {
+                std::fs::create_dir_all(&d).expect("scratch dir");
+                std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777))
+                    .expect("chmod");
+            }
             dir
         })
     }
 
     fn source(name: &str) -> String {
         format!("{}/tests/hostile/{name}", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    /// `tests/hostile/NAME` copied into `dir` (a payload's working
+    /// directory, which its domain lets it read), readable by any user.
+    fn payload_in(dir: &Path, name: &str) -> String {
+        let to = dir.join(name);
+        std::fs::copy(source(name), &to).expect("copy the payload");
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        to.to_str().expect("UTF-8 path").to_owned()
+    }
+
+    /// `tests/hostile/NAME` in the scratch directory, the working
+    /// directory of [`run`]'s payloads.
+    fn payload(name: &str) -> String {
+        payload_in(scratch(), name)
     }
 
     /// Builds `what` (cargo arguments) and returns the path of the result.
@@ -154,26 +180,77 @@ mod x86_64 {
         Run { stdout, all }
     }
 
-    /// Runs `argv` through `path` as `user`, granted `caps` (names).
+    /// Runs `argv` through `path` as `user`, granted `caps` (names), in
+    /// the scratch directory.
     fn run(path: SpawnPath, user: User, caps: &[&str], argv: &[&str]) -> Run {
-        let bits = caps.iter().fold(0u64, |bits, name| {
+        run_job(
+            path,
+            user,
+            &Job {
+                caps,
+                argv,
+                workdir: Some(scratch()),
+                vars: &[],
+            },
+        )
+    }
+
+    /// A payload and how it is run.
+    struct Job<'a> {
+        /// Caps granted, by name.
+        caps: &'a [&'a str],
+        argv: &'a [&'a str],
+        /// Its working directory (`$WORKDIR`), also its `TMPDIR`'s parent:
+        /// `TMPDIR` is `WORKDIR/tmp`. `None`: the test's (library paths)
+        /// or `/` (the tools).
+        workdir: Option<&'a Path>,
+        /// The policy's variables (`--var`).
+        vars: &'a [(&'a str, &'a str)],
+    }
+
+    fn cap_bits(caps: &[&str]) -> u64 {
+        caps.iter().fold(0u64, |bits, name| {
             let i = POLICY
                 .cap_names
                 .iter()
                 .position(|c| c == name)
                 .expect("a cap of the policy");
             bits | 1 << i
-        });
+        })
+    }
+
+    /// Runs `job` through `path` as `user`.
+    fn run_job(path: SpawnPath, user: User, job: &Job<'_>) -> Run {
+        let bits = cap_bits(job.caps);
+        let tmpdir = job.workdir.map(|w| w.join("tmp"));
         match path {
             SpawnPath::Sandbox | SpawnPath::Supervisor => {
                 let result = in_child_as(user, || {
-                    let mut cmd = Command::new(argv[0]);
-                    cmd.args(&argv[1..]).stdin(Stdio::null());
+                    let mut cmd = Command::new(job.argv[0]);
+                    cmd.args(&job.argv[1..]).stdin(Stdio::null());
+                    if let (Some(dir), Some(tmp)) = (job.workdir, &tmpdir) {
+                        cmd.current_dir(dir).env("TMPDIR", tmp);
+                    }
+                    let mut vars = Vars::new();
+                    for (name, value) in job.vars {
+                        vars.set(*name, *value);
+                    }
                     let out = if matches!(path, SpawnPath::Sandbox) {
-                        cmd.sandbox(&POLICY, bits).map_err(|e| e.to_string())?;
+                        let domain = Domain::for_policy(
+                            &POLICY,
+                            bits,
+                            &vars.for_command(&cmd),
+                            job.workdir,
+                            Degraded::Refuse,
+                        )
+                        .map_err(|e| e.to_string())?;
+                        let default = POLICY.native().expect("x86_64").default;
+                        cmd.sandbox_in(domain, &POLICY, bits, default)
+                            .map_err(|e| e.to_string())?;
                         cmd.output().map_err(|e| e.to_string())?
                     } else {
                         let supervision = Supervisor::new(&POLICY, bits, syscall_name)
+                            .vars(vars)
                             .attach(&mut cmd)
                             .map_err(|e| e.to_string())?;
                         let out = cmd.output().map_err(|e| e.to_string())?;
@@ -199,17 +276,22 @@ mod x86_64 {
                         "run",
                         &format!("{}/policy/seccomp.toml", env!("CARGO_MANIFEST_DIR")),
                     ]);
+                    for (name, value) in job.vars {
+                        c.arg("--var").arg(format!("{name}={value}"));
+                    }
                     c
                 } else {
+                    assert!(job.vars.is_empty(), "the example takes no --var");
                     Command::new(example())
                 };
-                for cap in caps {
+                for cap in job.caps {
                     cmd.args(["--cap", cap]);
                 }
-                cmd.arg("--")
-                    .args(argv)
-                    .stdin(Stdio::null())
-                    .current_dir("/");
+                cmd.arg("--").args(job.argv).stdin(Stdio::null());
+                match (job.workdir, &tmpdir) {
+                    (Some(dir), Some(tmp)) => cmd.current_dir(dir).env("TMPDIR", tmp),
+                    _ => cmd.current_dir("/"),
+                };
                 // SAFETY: reads the effective uid.
                 if user == User::Nobody && unsafe { libc::geteuid() } == 0 {
                     cmd.uid(65534).gid(65534);
@@ -260,7 +342,7 @@ mod x86_64 {
     pub fn mem_escape_in_python_is_refused() -> Checked {
         require::landlock()?;
         require::program(PYTHON)?;
-        assert_escape_refused(&[PYTHON, "-I", &source("escape.py")]);
+        assert_escape_refused(&[PYTHON, "-I", &payload("escape.py")]);
         Ok(())
     }
 
@@ -305,7 +387,7 @@ mod x86_64 {
             let other = Bystander::start(user);
             let pid = other.0.id().to_string();
             for path in PATHS {
-                let run = run(path, user, &[], &[PYTHON, "-I", &source("reach.py"), &pid]);
+                let run = run(path, user, &[], &[PYTHON, "-I", &payload("reach.py"), &pid]);
                 let lines: Vec<&str> = run.stdout.lines().collect();
                 assert_eq!(lines.len(), 6, "every attempt reported: {}", run.all);
                 for line in lines {
@@ -393,6 +475,141 @@ mod x86_64 {
         inside.landlock(Domain::new(Degraded::Refuse).expect("Landlock ABI 6 here"));
         assert_eq!(mknod(inside), "EACCES", "inside the domain");
         let _ = std::fs::remove_file(&node);
+        Ok(())
+    }
+
+    /// The directories of one files test: a secret and an outside
+    /// directory the policy does not list, and a working directory with a
+    /// symlink to the secret and a `tmp` for `TMPDIR`.
+    struct Tree {
+        secret: PathBuf,
+        outside: PathBuf,
+        work: PathBuf,
+    }
+
+    impl Tree {
+        fn new(name: &str) -> Tree {
+            let root = scratch().join(name);
+            let _ = std::fs::remove_dir_all(&root);
+            let (secret_dir, outside, work) =
+                (root.join("secret"), root.join("outside"), root.join("work"));
+            for dir in [&root, &secret_dir, &outside, &work, &work.join("tmp")] {
+                std::fs::create_dir_all(dir).expect("mkdir");
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777))
+                    .expect("chmod");
+            }
+            let secret = secret_dir.join("key");
+            // Readable by any user: only the domain stands in the way.
+            std::fs::write(&secret, "the harness's secret\n").expect("secret");
+            std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644))
+                .expect("chmod");
+            let victim = outside.join("victim");
+            std::fs::write(&victim, "not the payload's\n").expect("victim");
+            std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o666))
+                .expect("chmod");
+            std::os::unix::fs::symlink(&secret, work.join("link")).expect("symlink");
+            Tree {
+                secret,
+                outside,
+                work,
+            }
+        }
+    }
+
+    /// `[base]` reads only beneath its paths (the working directory among
+    /// them), whether the file is named directly, through a symlink made
+    /// beforehand, or through `..`; as root too, whose file permissions
+    /// let it read everything. Under `FILE_IO` a payload makes files in
+    /// its working and temporary directories and nowhere else.
+    pub fn files_outside_the_listed_paths_are_out_of_reach() -> Checked {
+        require::landlock()?;
+        require::program(PYTHON)?;
+        for user in User::BOTH {
+            for path in PATHS {
+                let tree = Tree::new(&format!("files-{path:?}-{user:?}"));
+                let script = payload_in(&tree.work, "files.py");
+                let (secret, outside) = (
+                    tree.secret.to_str().expect("UTF-8"),
+                    tree.outside.to_str().expect("UTF-8"),
+                );
+                for caps in [&[][..], &["FILE_IO"][..]] {
+                    let mut argv = vec![PYTHON, "-I", &script, secret, outside];
+                    if !caps.is_empty() {
+                        argv.push("write");
+                    }
+                    let run = run_job(
+                        path,
+                        user,
+                        &Job {
+                            caps,
+                            argv: &argv,
+                            workdir: Some(&tree.work),
+                            vars: &[],
+                        },
+                    );
+                    let lines: Vec<&str> = run.stdout.lines().collect();
+                    let want = if caps.is_empty() { 4 } else { 9 };
+                    assert_eq!(lines.len(), want, "caps {caps:?}: {}", run.all);
+                    for line in &lines {
+                        let allowed =
+                            line.starts_with("make inside") || line.starts_with("make in TMPDIR");
+                        assert_eq!(
+                            line.ends_with(": ok"),
+                            allowed,
+                            "caps {caps:?}: {line}: {}",
+                            run.all
+                        );
+                    }
+                }
+                assert!(
+                    tree.outside.join("victim").exists(),
+                    "the victim was removed"
+                );
+                assert!(!tree.outside.join("made-outside").exists());
+                assert!(!tree.outside.join("moved").exists());
+                assert!(tree.work.join("made-inside").exists());
+                assert!(tree.work.join("tmp/made").exists());
+            }
+        }
+        Ok(())
+    }
+
+    /// Under SSRF with `PORTS` given, a payload connects to the listed port
+    /// and gets `EACCES` on another; with no `PORTS`, to any. It never
+    /// listens. (Not through the example, which takes no `--var`.)
+    pub fn tcp_ports_are_those_the_harness_gives() -> Checked {
+        require::landlock()?;
+        require::program(PYTHON)?;
+        let listed = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+        let other = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+        let (a, b) = (
+            listed.local_addr().expect("addr").port().to_string(),
+            other.local_addr().expect("addr").port().to_string(),
+        );
+        let script = payload("ports.py");
+        let argv = [PYTHON, "-I", script.as_str(), &a, &b];
+        for user in User::BOTH {
+            for path in [SpawnPath::Sandbox, SpawnPath::Supervisor, SpawnPath::Cli] {
+                for (vars, b_says) in [(&[("PORTS", a.as_str())][..], "EACCES"), (&[][..], "ok")] {
+                    let run = run_job(
+                        path,
+                        user,
+                        &Job {
+                            caps: &["SSRF"],
+                            argv: &argv,
+                            workdir: Some(scratch()),
+                            vars,
+                        },
+                    );
+                    assert_eq!(
+                        run.stdout,
+                        format!("connect {a}: ok\nconnect {b}: {b_says}\nbind: EACCES\n"),
+                        "PORTS {vars:?}: {}",
+                        run.all
+                    );
+                }
+            }
+        }
         Ok(())
     }
 }

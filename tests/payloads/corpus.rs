@@ -22,7 +22,11 @@
 //!                               # "killed" (SIGSYS), "errno" (exits
 //!                               # non-zero saying each of `refused_says`),
 //!                               # "child-killed" (exits 159, as a shell
-//!                               # does when a program it ran is killed)
+//!                               # does when a program it ran is killed),
+//!                               # "denied" (exits non-zero saying how its
+//!                               # program reports EACCES: the Landlock
+//!                               # domain refused a path or a port);
+//!                               # default "killed" or "denied"
 //! refused_says = ["PermissionError"]
 //! pending = "why"               # fails for now; NEEDS.md says what rule
 //!                               # would make it pass
@@ -45,6 +49,10 @@ use toml::de::{DeTable, DeValue};
 
 /// How a payload may end when one cap it needs is not granted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each is a form a refusal may take, and any set of them is meaningful"
+)]
 pub struct Refusal {
     /// Killed by `SIGSYS`.
     pub killed: bool,
@@ -56,7 +64,20 @@ pub struct Refusal {
     /// Ended with status 159 (128 + `SIGSYS`): a program it ran was killed,
     /// and a shell reported it so.
     pub child_killed: bool,
+    /// Ended with a non-zero status, saying one of [`DENIED_SAYS`]: the
+    /// Landlock domain refused a file or a port (`EACCES`).
+    pub denied: bool,
 }
+
+/// How the corpus's programs report `EACCES` from `open` or `connect`:
+/// strerror's text, Python's `[Errno 13]`, and the words of `SQLite` and of
+/// Python's `tempfile`, which say what they could not do instead.
+pub const DENIED_SAYS: [&str; 4] = [
+    "Permission denied",
+    "[Errno 13]",
+    "unable to open database",
+    "No usable temporary directory",
+];
 
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -64,6 +85,7 @@ impl fmt::Display for Refusal {
             (self.killed, "killed"),
             (self.errno, "errno"),
             (self.child_killed, "child-killed"),
+            (self.denied, "denied"),
         ]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))
@@ -390,24 +412,29 @@ impl Reader<'_> {
         })
     }
 
-    /// `refused` and `refused_says` of a table; `killed` alone by default.
+    /// `refused` and `refused_says` of a table; `killed` or `denied` by
+    /// default.
     /// `only` when the table may hold nothing else (`without.CAP`).
     fn refusal(&mut self, name: &str, table: &DeTable<'_>, only: bool) -> Option<Refusal> {
         let mut r = Refusal {
             killed: true,
+            denied: true,
             ..Refusal::default()
         };
         if let Some(v) = table.get("refused") {
             r.killed = false;
+            r.denied = false;
             for form in self.strings(v) {
                 match form.as_str() {
                     "killed" => r.killed = true,
                     "errno" => r.errno = true,
                     "child-killed" => r.child_killed = true,
+                    "denied" => r.denied = true,
                     other => self.error(
                         v.span().start,
                         format!(
-                            "`{name}`: refusal `{other}`; use \"killed\", \"errno\" or \"child-killed\""
+                            "`{name}`: refusal `{other}`; use \"killed\", \"errno\", \
+                             \"child-killed\" or \"denied\""
                         ),
                     ),
                 }

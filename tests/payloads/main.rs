@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 use seccomp_policy::audit;
 use seccomp_policy::spawn::{CommandExt as _, Outcome};
 
-use corpus::{Payload, Refusal};
+use corpus::{Payload, Refusal, DENIED_SAYS};
 
 seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 
@@ -437,6 +437,28 @@ fn refused(r: &Refusal, ran: &Ran) -> Result<String, String> {
                 None => Ok(format!("exit {code}, says {:?}", r.says[0])),
                 Some(missing) => Err(format!(
                     "exit {code} without saying {missing:?}: {}",
+                    ran.last_words()
+                )),
+            }
+        }
+        Outcome::Exited(code) if r.denied && code != 0 => {
+            let all = format!("{}{}", ran.stdout, ran.stderr);
+            match DENIED_SAYS.iter().find(|s| all.contains(*s)) {
+                Some(says) => Ok(format!("exit {code}, denied: says {says:?}")),
+                None => Err(format!(
+                    "exit {code}, but must be {r} (saying one of {DENIED_SAYS:?}): {}",
+                    ran.last_words()
+                )),
+            }
+        }
+        // A shell whose redirection was denied says so and goes on: the
+        // refusal is that its files were not made.
+        Outcome::Exited(0) if r.denied && ran.outputs.iter().any(|(_, text)| text.is_none()) => {
+            let all = format!("{}{}", ran.stdout, ran.stderr);
+            match DENIED_SAYS.iter().find(|s| all.contains(*s)) {
+                Some(says) => Ok(format!("exit 0, its files not made, says {says:?}")),
+                None => Err(format!(
+                    "exit 0 without its files, but not saying one of {DENIED_SAYS:?}: {}",
                     ran.last_words()
                 )),
             }

@@ -38,6 +38,8 @@ use crate::model::{ActionKind, ActionRule, ActionSpec, CapTable, Loc, Policy, Ru
 use crate::suggest::did_you_mean;
 use crate::tables;
 
+mod reach;
+
 /// The most caps a policy may declare: they are bits of a `u64`.
 pub use seccomp_policy_core::policy::MAX_CAPS;
 
@@ -47,10 +49,10 @@ pub const RESERVED_CAP_NAMES: &[&str] = &["ALL", "NAMES", "NONE"];
 /// How many TOML syntax errors are reported before giving up.
 pub const MAX_SYNTAX_ERRORS: usize = 10;
 
-const TOP_LEVEL_KEYS: [&str; 3] = ["base", "cap", "default"];
+const TOP_LEVEL_KEYS: [&str; 4] = ["base", "cap", "default", "vars"];
 
 /// The keys of `[base]` and of a `[cap.NAME]` table.
-const TABLE_KEYS: [&str; 2] = ["allow", "actions"];
+const TABLE_KEYS: [&str; 4] = ["allow", "actions", "fs", "net"];
 
 /// The action names besides errno names, as the file spells them.
 pub const ACTION_NAMES: [&str; 5] = ["kill-process", "kill-thread", "trap", "log", "notify"];
@@ -199,12 +201,14 @@ impl Checker<'_, '_> {
         let mut base = None;
         let mut caps = Vec::new();
         let mut default = None;
+        let mut vars = Vec::new();
         let mut base_suggested = false;
         for (key, value) in in_file_order(doc) {
             match key.get_ref().as_ref() {
                 "base" => base = Some(self.base(value)),
                 "cap" => caps = self.caps(value),
                 "default" => default = self.action_value(value, "`default`"),
+                "vars" => vars = self.vars(value),
                 other => {
                     let what = if value.get_ref().is_table() {
                         format!("unknown table `[{}]`", other.escape_debug())
@@ -217,8 +221,8 @@ impl Checker<'_, '_> {
                         base_suggested |= good == "base";
                         format!("did you mean `{good}`?")
                     } else {
-                        "a policy holds `default`, a `[base]` table and `[cap.NAME]` tables, \
-                         nothing else"
+                        "a policy holds `default`, `vars`, a `[base]` table and `[cap.NAME]` \
+                         tables, nothing else"
                             .to_owned()
                     };
                     self.error(key.span().start, what).help.push(help);
@@ -234,11 +238,14 @@ impl Checker<'_, '_> {
                     ),
             );
         }
-        Policy {
+        let policy = Policy {
             default,
             base: base.flatten().unwrap_or_default(),
             caps,
-        }
+            vars,
+        };
+        self.check_vars(&policy);
+        policy
     }
 
     /// `[base]`: `None` inside when the table is unusable (already reported).
@@ -292,6 +299,14 @@ impl Checker<'_, '_> {
                     rules.actions = self.actions(value, header);
                     continue;
                 }
+                "fs" => {
+                    self.reach_fs(value, header, &mut rules.reach);
+                    continue;
+                }
+                "net" => {
+                    self.reach_net(value, header, &mut rules.reach);
+                    continue;
+                }
                 _ => {}
             }
             let help = match did_you_mean(key_text, TABLE_KEYS) {
@@ -299,7 +314,10 @@ impl Checker<'_, '_> {
                     suggested |= good == "allow";
                     format!("did you mean `{good}`?")
                 }
-                None => format!("`{header}` takes only `allow = [...]` and `actions = {{ ... }}`"),
+                None => format!(
+                    "`{header}` takes only `allow = [...]`, `actions = {{ ... }}`, \
+                     `fs = {{ ... }}` and `net = {{ ... }}`"
+                ),
             };
             self.error(
                 key.span().start,
@@ -877,9 +895,11 @@ mod tests {
             [
                 "p.toml:2:1: unknown key `alow` in `[base]`\nhelp: did you mean `allow`?",
                 "p.toml:3:2: unknown table `[caps]`\nhelp: did you mean `cap`?",
-                "p.toml:5:1: unknown key `deny` in `[cap.B]`\nhelp: `[cap.B]` takes only `allow = [...]` and `actions = { ... }`",
+                "p.toml:5:1: unknown key `deny` in `[cap.B]`\nhelp: `[cap.B]` takes only `allow = [...]`, `actions = { ... }`, \
+                 `fs = { ... }` and `net = { ... }`",
                 "p.toml:6:2: unknown table `[extra]`\n\
-                 help: a policy holds `default`, a `[base]` table and `[cap.NAME]` tables, nothing else",
+                 help: a policy holds `default`, `vars`, a `[base]` table and `[cap.NAME]` tables, \
+                 nothing else",
             ]
         );
         assert_eq!(
@@ -888,7 +908,8 @@ mod tests {
                 "p.toml:1:1: unknown top-level key `allow`\n\
                  help: put `allow` under `[base]` or under a `[cap.NAME]` table",
                 "p.toml:2:1: unknown top-level key `version`\n\
-                 help: a policy holds `default`, a `[base]` table and `[cap.NAME]` tables, nothing else",
+                 help: a policy holds `default`, `vars`, a `[base]` table and `[cap.NAME]` tables, \
+                 nothing else",
             ]
         );
     }

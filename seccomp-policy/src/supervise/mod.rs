@@ -79,7 +79,7 @@ use std::time::Duration;
 
 use crate::arch::Arch;
 use crate::bpf::{Program, BPF_MAXINSNS};
-use crate::domain::{Degraded, Domain, DomainError, Enforced};
+use crate::domain::{Degraded, Domain, DomainError, Enforced, Vars};
 use crate::install::{Errno, Install};
 use crate::notify::{handoff, ChildHandoff, HandoffError};
 use crate::policy::Policy;
@@ -191,6 +191,7 @@ pub struct Supervisor {
     timeout: Duration,
     sync_wake_up: bool,
     degraded: Degraded,
+    vars: Vars,
     /// What the command's Landlock domain enforces, once
     /// [`attach`](Supervisor::attach) has made it.
     landlock: Enforced,
@@ -227,6 +228,7 @@ impl Supervisor {
             timeout: Duration::from_secs(10),
             sync_wake_up: true,
             degraded: Degraded::Refuse,
+            vars: Vars::new(),
             landlock: Enforced::NONE,
         }
     }
@@ -312,6 +314,15 @@ impl Supervisor {
         self
     }
 
+    /// The values of the policy's variables for the paths and ports of its
+    /// `fs` and `net` tables (see [`Vars`]); by default every built-in one
+    /// takes its default (`$WORKDIR` the command's working directory).
+    #[must_use]
+    pub fn vars(mut self, vars: Vars) -> Supervisor {
+        self.vars = vars;
+        self
+    }
+
     /// Builds the program and the Landlock domain (see
     /// [`domain`](crate::domain)), starts the supervisor thread, and sets
     /// `cmd`'s `pre_exec` hook that enters the domain, attaches the program
@@ -328,7 +339,14 @@ impl Supervisor {
     /// the socket pair, pipe or thread could not be made.
     pub fn attach(mut self, cmd: &mut Command) -> Result<Supervision, SuperviseError> {
         let prog = self.model.program().map_err(SuperviseError::Program)?;
-        let domain = Domain::new(self.degraded).map_err(SuperviseError::Landlock)?;
+        let domain = self
+            .model
+            .domain(
+                &self.vars.for_command(cmd),
+                cmd.get_current_dir(),
+                self.degraded,
+            )
+            .map_err(SuperviseError::Landlock)?;
         self.landlock = domain.enforced();
         let (parent, child) = handoff().map_err(|errno| SuperviseError::Setup {
             what: "socketpair",

@@ -23,9 +23,12 @@
 //! calling thread with the call's details, so both stay kernel actions in
 //! the program, unnamed by the supervisor; `log` allows.
 
+use std::path::Path;
+
 use crate::arch::Arch;
 use crate::bpf::{Program, BPF_MAXINSNS};
 use crate::builder::{build, Action};
+use crate::domain::{Degraded, Domain, DomainError, Vars};
 use crate::policy::{ArchPolicy, Policy, MAX_CAPS};
 use crate::rule::{Rule, RuleSet};
 use crate::spawn::{SpawnProgramError, SPAWN_RULES};
@@ -120,6 +123,16 @@ impl Model {
     /// The policy file's name.
     pub(crate) fn file(&self) -> &'static str {
         self.policy.file
+    }
+
+    /// The Landlock domain of the policy's granted files and ports.
+    pub(crate) fn domain(
+        &self,
+        vars: &Vars,
+        workdir: Option<&Path>,
+        degraded: Degraded,
+    ) -> Result<Domain, DomainError> {
+        Domain::for_policy(&self.policy, self.caps, vars, workdir, degraded)
     }
 
     /// The verdict on call `nr` with `args` through entry point
@@ -267,6 +280,7 @@ mod tests {
         file: "test.toml",
         cap_names: &["NET", "SOCK", "EMPTY"],
         arches: &[X86_64],
+        reach: &[],
     };
     const NATIVE: u32 = 0xc000_003e;
     const I386: u32 = 0x4000_0003;

@@ -32,6 +32,15 @@
 //! so before the seccomp filter is attached, so the filter need not allow
 //! either call.
 //!
+//! A policy's `fs` and `net` tables (see [`reach`](crate::reach)) add to
+//! the same domain ([`Domain::for_policy`]): when a granted table has `fs`,
+//! files can be reached only beneath the paths the granted tables list;
+//! when one has `net`, TCP `connect` and `bind` only to the ports they list
+//! (Landlock confines TCP only: UDP and other families are the filter's to
+//! refuse). Their variables take the values of a [`Vars`]. A refused open
+//! or connect fails with `EACCES`, the kernel's own answer, which the
+//! supervisor does not see.
+//!
 //! Beside the scopes, the ruleset handles the right to make block and
 //! character device nodes and grants it nowhere: no payload needs
 //! `mknod` of a device, and for a root payload it would be a way to the raw
@@ -39,15 +48,19 @@
 //! at all on kernels older than ABI 6, where a ruleset of scopes alone
 //! cannot be made.
 
+mod ruleset;
+mod vars;
+
 use core::fmt;
 use std::io;
 use std::os::fd::{AsRawFd as _, OwnedFd};
-
-use landlock::{
-    AccessFs, CompatLevel, Compatible as _, Ruleset, RulesetAttr as _, RulesetError, Scope,
-};
+use std::path::Path;
 
 use crate::install::Errno;
+use crate::policy::Policy;
+use crate::reach::Reach;
+
+pub use vars::Vars;
 
 /// The Landlock ABI the sandbox needs for its whole containment: 6 (Linux
 /// 6.12), the first with the signal and abstract-unix-socket scopes.
@@ -68,11 +81,42 @@ pub enum Degraded {
 /// What a [`Domain`] enforces, for reports.
 ///
 /// Any domain confines ptrace and device nodes; the scopes (signals,
-/// abstract unix sockets) need ABI [`REQUIRED_ABI`].
+/// abstract unix sockets) need ABI [`REQUIRED_ABI`]; files and ports are
+/// confined when a granted table has `fs` or `net`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Enforced {
     abi: u32,
     scoped: bool,
+    files: Option<Files>,
+    tcp: Option<Tcp>,
+}
+
+/// Files confined to the paths of the granted tables' `fs` lists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Files {
+    /// Paths with a rule.
+    pub granted: u32,
+    /// Entries left out: paths that do not exist, and entries of declared
+    /// variables without a value.
+    pub skipped: u32,
+}
+
+/// TCP confined to the ports of the granted tables' `net` lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Tcp {
+    /// What `connect` may reach.
+    pub connect: Ports,
+    /// What `bind` may take.
+    pub bind: Ports,
+}
+
+/// The TCP ports one right is granted on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ports {
+    /// Any port: not confined.
+    Any,
+    /// This many ports (0: none).
+    Listed(u32),
 }
 
 impl Enforced {
@@ -80,6 +124,8 @@ impl Enforced {
     pub const NONE: Enforced = Enforced {
         abi: 0,
         scoped: false,
+        files: None,
+        tcp: None,
     };
 
     /// The kernel's Landlock ABI; 0 when it has none (not built in, or not
@@ -109,9 +155,30 @@ impl Enforced {
         self.abi > 0
     }
 
+    /// How files are confined, if they are.
+    pub const fn files(&self) -> Option<Files> {
+        self.files
+    }
+
+    /// How TCP is confined, if it is.
+    pub const fn tcp(&self) -> Option<Tcp> {
+        self.tcp
+    }
+
     /// Whether this is everything the sandbox needs.
     pub const fn is_complete(&self) -> bool {
         self.abi > 0 && self.scoped
+    }
+}
+
+impl fmt::Display for Ports {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Ports::Any => f.write_str("any port"),
+            Ports::Listed(0) => f.write_str("no port"),
+            Ports::Listed(1) => f.write_str("1 port"),
+            Ports::Listed(n) => write!(f, "{n} ports"),
+        }
     }
 }
 
@@ -146,12 +213,21 @@ impl fmt::Display for Enforced {
                 first = false;
             }
         }
+        if let Some(files) = self.files {
+            write!(f, "; files beneath {} paths", files.granted)?;
+            if files.skipped > 0 {
+                write!(f, " ({} missing, left out)", files.skipped)?;
+            }
+        }
+        if let Some(tcp) = self.tcp {
+            write!(f, "; TCP connect to {}, bind to {}", tcp.connect, tcp.bind)?;
+        }
         Ok(())
     }
 }
 
 /// Why a [`Domain`] could not be made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DomainError {
     /// The kernel's Landlock ABI (0: none) is below what the sandbox needs,
     /// and the caller did not accept less ([`Degraded::Allow`]).
@@ -164,6 +240,21 @@ pub enum DomainError {
     /// The kernel refused the ruleset (`landlock_create_ruleset` or
     /// `landlock_add_rule`): the errno.
     Ruleset(Errno),
+    /// A path of an `fs` list could not be opened (for another reason
+    /// than not existing, which only leaves it out).
+    Path {
+        /// The path, its variable given its value.
+        path: String,
+        /// The errno of `open`.
+        errno: Errno,
+    },
+    /// A port variable's value is not a list of ports.
+    Ports {
+        /// The variable (or the entry, for a literal).
+        var: String,
+        /// Its value.
+        value: String,
+    },
 }
 
 impl DomainError {
@@ -172,7 +263,8 @@ impl DomainError {
     pub const fn errno(&self) -> Errno {
         match *self {
             DomainError::Unsupported { .. } => Errno(libc::EOPNOTSUPP),
-            DomainError::Ruleset(e) => e,
+            DomainError::Ruleset(e) | DomainError::Path { errno: e, .. } => e,
+            DomainError::Ports { .. } => Errno(libc::EINVAL),
         }
     }
 }
@@ -192,6 +284,19 @@ impl fmt::Display for DomainError {
                  to keep the payload from signalling processes outside it"
             ),
             DomainError::Ruleset(e) => write!(f, "the kernel refused the Landlock ruleset: {e}"),
+            DomainError::Path { ref path, errno } => {
+                write!(
+                    f,
+                    "cannot open `{}` for a Landlock rule: {errno}",
+                    path.escape_debug()
+                )
+            }
+            DomainError::Ports { ref var, ref value } => write!(
+                f,
+                "`${var}` is `{}`, not a list of TCP ports; give ports separated by commas, \
+                 like `443,8080`, or `*` for any",
+                value.escape_debug()
+            ),
         }
     }
 }
@@ -213,9 +318,9 @@ pub struct Domain {
 }
 
 impl Domain {
-    /// The sandbox's domain on this kernel: ptrace isolation, the signal and
-    /// abstract-unix-socket scopes, no device nodes (see the [module
-    /// docs](self)).
+    /// The sandbox's domain on this kernel with no files or ports
+    /// confined: ptrace isolation, the signal and abstract-unix-socket
+    /// scopes, no device nodes (see the [module docs](self)).
     ///
     /// # Errors
     ///
@@ -223,6 +328,36 @@ impl Domain {
     /// [`REQUIRED_ABI`] and `degraded` is [`Degraded::Refuse`];
     /// [`DomainError::Ruleset`] when the kernel refused the ruleset.
     pub fn new(degraded: Degraded) -> Result<Domain, DomainError> {
+        Domain::with_reach(std::iter::empty(), &Vars::new(), None, degraded)
+    }
+
+    /// The domain for `policy` granted `caps` (bit `i`: `cap_names[i]`):
+    /// [`new`](Domain::new)'s, and the files and ports of the granted
+    /// tables' `fs` and `net`, their variables given `vars`' values;
+    /// `workdir` is the command's working directory, `$WORKDIR`'s default
+    /// (this process's when `None`).
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Domain::new); [`DomainError::Path`] when a listed path
+    /// exists but cannot be opened, [`DomainError::Ports`] when a port
+    /// variable's value is not a list of ports.
+    pub fn for_policy(
+        policy: &Policy<'_>,
+        caps: u64,
+        vars: &Vars,
+        workdir: Option<&Path>,
+        degraded: Degraded,
+    ) -> Result<Domain, DomainError> {
+        Domain::with_reach(policy.granted_reach(caps), vars, workdir, degraded)
+    }
+
+    fn with_reach<'r>(
+        reaches: impl Iterator<Item = &'r Reach<'r>>,
+        vars: &Vars,
+        workdir: Option<&Path>,
+        degraded: Degraded,
+    ) -> Result<Domain, DomainError> {
         let abi = kernel_abi();
         if abi < REQUIRED_ABI && degraded == Degraded::Refuse {
             return Err(DomainError::Unsupported {
@@ -230,19 +365,18 @@ impl Domain {
                 needed: REQUIRED_ABI,
             });
         }
+        let wanted = ruleset::Wanted::gather(reaches, vars, workdir)?;
         if abi == 0 {
             return Ok(Domain {
                 ruleset: None,
                 enforced: Enforced::NONE,
             });
         }
-        let scoped = abi >= REQUIRED_ABI;
-        let ruleset = make_ruleset(scoped)
-            .map_err(|e| DomainError::Ruleset(errno_of(&e)))?
-            .ok_or(DomainError::Ruleset(Errno(libc::EOPNOTSUPP)))?;
+        let (fd, enforced) = wanted.ruleset(abi)?;
+        let ruleset = fd.ok_or(DomainError::Ruleset(Errno(libc::EOPNOTSUPP)))?;
         Ok(Domain {
             ruleset: Some(ruleset),
-            enforced: Enforced { abi, scoped },
+            enforced,
         })
     }
 
@@ -304,35 +438,6 @@ pub fn kernel_abi() -> u32 {
     u32::try_from(r).unwrap_or(0)
 }
 
-/// The ruleset: device nodes handled and granted nowhere, and the scopes
-/// when `scoped`. Every right asked for is required (`HardRequirement`):
-/// what the kernel cannot enforce is an error, never silently dropped.
-/// `None` only when the crate found no Landlock after all.
-fn make_ruleset(scoped: bool) -> Result<Option<OwnedFd>, RulesetError> {
-    let mut ruleset = Ruleset::default()
-        .set_compatibility(CompatLevel::HardRequirement)
-        .handle_access(AccessFs::MakeBlock | AccessFs::MakeChar)?;
-    if scoped {
-        ruleset = ruleset.scope(Scope::Signal | Scope::AbstractUnixSocket)?;
-    }
-    Ok(ruleset.create()?.into())
-}
-
-/// The errno inside a ruleset error, `EINVAL` when it carries none (an
-/// incompatible request, which the ABI check above rules out).
-fn errno_of(e: &RulesetError) -> Errno {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = source {
-        if let Some(io) = err.downcast_ref::<io::Error>() {
-            if let Some(n) = io.raw_os_error() {
-                return Errno(n);
-            }
-        }
-        source = err.source();
-    }
-    Errno(libc::EINVAL)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,6 +447,8 @@ mod tests {
         let full = Enforced {
             abi: 7,
             scoped: true,
+            files: None,
+            tcp: None,
         };
         assert_eq!(
             full.to_string(),
@@ -351,6 +458,8 @@ mod tests {
         let old = Enforced {
             abi: 2,
             scoped: false,
+            files: None,
+            tcp: None,
         };
         assert_eq!(
             old.to_string(),
@@ -360,6 +469,22 @@ mod tests {
         assert_eq!(
             Enforced::NONE.to_string(),
             "no Landlock: nothing confined beyond the filter"
+        );
+        let policy = Enforced {
+            files: Some(Files {
+                granted: 12,
+                skipped: 2,
+            }),
+            tcp: Some(Tcp {
+                connect: Ports::Listed(1),
+                bind: Ports::Listed(0),
+            }),
+            ..full
+        };
+        assert_eq!(
+            policy.to_string(),
+            "Landlock ABI 7: ptrace, signals, abstract sockets, device nodes confined; \
+             files beneath 12 paths (2 missing, left out); TCP connect to 1 port, bind to no port"
         );
     }
 

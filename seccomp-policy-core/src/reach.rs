@@ -1,0 +1,88 @@
+//! What a table lets a payload reach beyond system calls: files beneath
+//! paths, and TCP ports. Seccomp cannot see either (a path is behind a
+//! pointer, a port inside a `sockaddr`); the run time enforces them with a
+//! Landlock domain. The same for every architecture.
+//!
+//! Entries are kept as the policy file wrote them, checked by the front
+//! end: a path is absolute (`/usr`) or starts with a variable (`$WORKDIR`,
+//! `$TMPDIR/cache`); a port is a number (`443`) or a variable (`$PORTS`)
+//! whose value the harness gives at run time.
+
+/// What one table (`[base]` or a cap) lets a payload reach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reach<'a> {
+    /// The table has an `fs` table: when it is granted, file access is
+    /// confined to what the granted tables list.
+    pub fs: bool,
+    /// Paths beneath which files may be read, directories listed and
+    /// programs executed (`fs.read`).
+    pub read: &'a [&'a str],
+    /// Paths beneath which files may also be written, made, removed,
+    /// renamed and truncated (`fs.write`); device nodes never.
+    pub write: &'a [&'a str],
+    /// The table has a `net` table: when it is granted, TCP `connect` and
+    /// `bind` are confined to the ports the granted tables list.
+    pub net: bool,
+    /// TCP ports that may be connected to (`net.connect`).
+    pub connect: &'a [&'a str],
+    /// TCP ports that may be bound (`net.bind`).
+    pub bind: &'a [&'a str],
+}
+
+impl Reach<'_> {
+    /// A table with neither `fs` nor `net`: it confines nothing.
+    pub const NONE: Reach<'static> = Reach {
+        fs: false,
+        read: &[],
+        write: &[],
+        net: false,
+        connect: &[],
+        bind: &[],
+    };
+
+    /// Whether the table says anything about files or ports.
+    pub const fn is_none(&self) -> bool {
+        !self.fs && !self.net
+    }
+}
+
+/// The built-in variables a path or port may start with. A policy may
+/// declare more (`vars = ["NAME"]`); the harness gives their values.
+pub const BUILTIN_VARS: &[(&str, &str)] = &[
+    (
+        "WORKDIR",
+        "the command's working directory, unless the harness gives another",
+    ),
+    (
+        "TMPDIR",
+        "the harness's `TMPDIR`, or `/tmp`, unless the harness gives another",
+    ),
+    (
+        "PORTS",
+        "TCP ports the harness gives, as `443,8080`; `*` (any port) unless it gives some",
+    ),
+];
+
+/// An entry's variable and the rest after it: `$TMPDIR/cache` is
+/// `Some(("TMPDIR", "/cache"))`; an entry without a variable is `None`.
+pub fn split_var(entry: &str) -> Option<(&str, &str)> {
+    let rest = entry.strip_prefix('$')?;
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    Some((&rest[..end], &rest[end..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variables_split_off_their_rest() {
+        assert_eq!(split_var("$WORKDIR"), Some(("WORKDIR", "")));
+        assert_eq!(split_var("$TMPDIR/cache/x"), Some(("TMPDIR", "/cache/x")));
+        assert_eq!(split_var("/usr"), None);
+        assert_eq!(split_var("$"), Some(("", "")));
+        assert!(Reach::NONE.is_none());
+    }
+}

@@ -1,0 +1,24 @@
+"""A hostile payload: reach TCP ports the policy does not list.
+
+usage: ports.py PORT...
+Connects to each of 127.0.0.1:PORT, then tries to listen on a port of its
+own. Prints `connect PORT: ok|ERRNO` per port, then `bind: ok|ERRNO`.
+"""
+import errno
+import socket
+import sys
+
+
+def attempt(what, action):
+    try:
+        action()
+        print(f"{what}: ok", flush=True)
+    except OSError as e:
+        print(f"{what}: {errno.errorcode.get(e.errno, e.errno)}", flush=True)
+
+
+for port in sys.argv[1:]:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        attempt(f"connect {port}", lambda: s.connect(("127.0.0.1", int(port))))
+with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    attempt("bind", lambda: s.bind(("127.0.0.1", 0)))
