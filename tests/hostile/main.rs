@@ -26,6 +26,8 @@ seccomp_policy_suite::tests![
     #[cfg(target_arch = "x86_64")]
     x86_64::processes_outside_are_out_of_reach,
     #[cfg(target_arch = "x86_64")]
+    x86_64::learn_mode_is_contained_too,
+    #[cfg(target_arch = "x86_64")]
     x86_64::own_children_can_still_be_signalled,
     #[cfg(target_arch = "x86_64")]
     x86_64::abstract_sockets_outside_are_unreachable,
@@ -104,10 +106,20 @@ mod x86_64 {
 
     /// `tests/hostile/NAME` copied into `dir` (a payload's working
     /// directory, which its domain lets it read), readable by any user.
+    /// Copied once: the tests run in parallel, and a copy over a file
+    /// another test's payload is reading would cut it short.
     fn payload_in(dir: &Path, name: &str) -> String {
+        static COPYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let to = dir.join(name);
-        std::fs::copy(source(name), &to).expect("copy the payload");
-        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let _once = COPYING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !to.exists() {
+            let part = dir.join(format!(".{name}.part"));
+            std::fs::copy(source(name), &part).expect("copy the payload");
+            std::fs::set_permissions(&part, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+            std::fs::rename(&part, &to).expect("rename the payload into place");
+        }
         to.to_str().expect("UTF-8 path").to_owned()
     }
 
@@ -394,6 +406,43 @@ mod x86_64 {
                     assert!(!line.ends_with(": ok"), "{line}: {}", run.all);
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Learn mode enforces no rule of the policy, but the payload is still
+    /// untrusted: `seccomp-policy learn` runs it in the same domain, so it
+    /// cannot write into, read or signal the tool either.
+    pub fn learn_mode_is_contained_too() -> Checked {
+        require::landlock()?;
+        require::program(PYTHON)?;
+        let script = payload("reach.py");
+        for user in User::BOTH {
+            let other = Bystander::start(user);
+            let pid = other.0.id().to_string();
+            let mut cmd = Command::new(cli());
+            cmd.args([
+                "learn",
+                &format!("{}/policy/seccomp.toml", env!("CARGO_MANIFEST_DIR")),
+            ])
+            .args(["--", PYTHON, "-I", &script, &pid])
+            .stdin(Stdio::null())
+            .current_dir(scratch());
+            // SAFETY: reads the effective uid.
+            if user == User::Nobody && unsafe { libc::geteuid() } == 0 {
+                cmd.uid(65534).gid(65534);
+            }
+            let run = text(&cmd.output().expect("the tool runs"));
+            let lines: Vec<&str> = run.stdout.lines().collect();
+            assert_eq!(lines.len(), 6, "as {user:?}: {}", run.all);
+            for line in lines {
+                assert!(!line.ends_with(": ok"), "as {user:?}: {line}: {}", run.all);
+            }
+            assert!(
+                run.all.contains("learn mode: every call runs"),
+                "{}",
+                run.all
+            );
         }
         Ok(())
     }

@@ -240,7 +240,10 @@ impl Supervisor {
         self
     }
 
-    /// Learn mode: let every call run and count it. Enforces nothing.
+    /// Learn mode: let every call run and count it. Enforces no rule of
+    /// the policy, its files and ports included; the command still runs in
+    /// the Landlock domain that keeps it from processes outside (see
+    /// [`domain`](crate::domain)).
     #[must_use]
     pub fn learn(self) -> Supervisor {
         self.mode(Mode::Learn)
@@ -339,14 +342,19 @@ impl Supervisor {
     /// the socket pair, pipe or thread could not be made.
     pub fn attach(mut self, cmd: &mut Command) -> Result<Supervision, SuperviseError> {
         let prog = self.model.program().map_err(SuperviseError::Program)?;
-        let domain = self
-            .model
-            .domain(
+        // Learn mode enforces no rule of the policy, files and ports
+        // included (it is how a command's needs are found), but the payload
+        // is still untrusted: it runs in the domain that keeps it away from
+        // processes outside.
+        let domain = match self.mode {
+            Mode::Enforce => self.model.domain(
                 &self.vars.for_command(cmd),
                 cmd.get_current_dir(),
                 self.degraded,
-            )
-            .map_err(SuperviseError::Landlock)?;
+            ),
+            Mode::Learn => Domain::new(self.degraded),
+        }
+        .map_err(SuperviseError::Landlock)?;
         self.landlock = domain.enforced();
         let (parent, child) = handoff().map_err(|errno| SuperviseError::Setup {
             what: "socketpair",
