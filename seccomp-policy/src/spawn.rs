@@ -277,8 +277,6 @@ impl CommandExt for Command {
         caps: u64,
         default: Action,
     ) -> Result<&mut Self, SandboxError> {
-        // The program first: an error leaves the command untouched.
-        let prog = spawn_program::<BPF_MAXINSNS>(policy, caps, default)?;
         let workdir = self.get_current_dir().map(Path::to_path_buf);
         let domain = Domain::for_policy(
             policy,
@@ -287,7 +285,7 @@ impl CommandExt for Command {
             workdir.as_deref(),
             Degraded::Refuse,
         )?;
-        Ok(self.landlock(domain).seccomp(prog))
+        Ok(self.sandbox_in(domain, policy, caps, default)?)
     }
 
     fn sandbox_in(
