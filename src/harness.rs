@@ -158,6 +158,34 @@ pub mod require {
         }
     }
 
+    /// `user` may make a pid namespace here: with `CAP_SYS_ADMIN` (root)
+    /// directly, otherwise in a user namespace of its own made first
+    /// (unprivileged user namespaces, which `user.max_user_namespaces`,
+    /// Debian's `kernel.unprivileged_userns_clone` or Ubuntu's
+    /// `kernel.apparmor_restrict_unprivileged_userns` may turn off).
+    /// Probed in a forked child as `user`.
+    pub fn pid_namespace(user: crate::User) -> Checked {
+        let probe = crate::in_child_as(user, || {
+            // SAFETY: unshare in the probe's single-threaded child, with
+            // integer arguments; the child only exits afterwards.
+            unsafe {
+                if libc::unshare(libc::CLONE_NEWPID) == 0 {
+                    return Ok("a pid namespace".into());
+                }
+                if libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWPID) == 0 {
+                    return Ok("a pid namespace in a user namespace".into());
+                }
+            }
+            Err(format!("unshare: {}", std::io::Error::last_os_error()))
+        });
+        probe.map(drop).map_err(|e| {
+            Skip::new(format!(
+                "as {user:?} no pid namespace can be made here (unprivileged user \
+                 namespaces off?): {e}"
+            ))
+        })
+    }
+
     /// `path` is an executable file.
     pub fn program(path: &str) -> Checked {
         use std::os::unix::fs::PermissionsExt as _;
