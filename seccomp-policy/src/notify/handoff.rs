@@ -10,14 +10,18 @@ use std::time::{Duration, Instant};
 use super::{Listener, Readiness, Response, HANDSHAKE_NR};
 use crate::bpf::SockFilter;
 use crate::install::{Errno, Install, InstallError};
-use crate::sys::{pidfd_getfd, pidfd_open, pidfd_send_signal};
+use crate::sys::{pass_credentials, pidfd_getfd, pidfd_open, pidfd_send_signal, recv_with_sender};
 
 /// What the child sends before attaching its filter, and after a failure.
+/// Which process sent it the kernel says (`SO_PASSCRED`), in the parent's
+/// own pid namespace: the child's `getpid()` would be its own namespace's
+/// number, 1 or 2 when it runs in a pid namespace of its own.
 #[repr(C)]
 #[derive(Clone, Copy)]
 struct Announce {
     cookie: u64,
-    pid: u32,
+    /// A word of the caller's for the parent ([`ChildHandoff::install_noting`]).
+    note: u32,
     /// The descriptor number the listener will get.
     fd: i32,
     /// 0, or the errno of a failed step in the child.
@@ -34,7 +38,8 @@ const ANNOUNCE_LEN: usize = core::mem::size_of::<Announce>();
 ///
 /// # Errors
 ///
-/// The errno of a failed `socketpair`.
+/// The errno of a failed `socketpair`, or of `setsockopt(SO_PASSCRED)` on
+/// the parent's end.
 pub fn handoff() -> Result<(Handoff, ChildHandoff), Errno> {
     let mut fds = [0 as libc::c_int; 2];
     // SAFETY: `fds` has room for two descriptors.
@@ -51,6 +56,7 @@ pub fn handoff() -> Result<(Handoff, ChildHandoff), Errno> {
     }
     // SAFETY: both descriptors were just created and are ours.
     let (parent, child) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    pass_credentials(parent.as_fd())?;
     let cookie = random_cookie();
     Ok((
         Handoff {
@@ -167,6 +173,23 @@ impl ChildHandoff {
     /// [`ChildError`]: which step failed (announcing the descriptor,
     /// attaching the filter, the handshake), with its errno.
     pub fn install(&self, install: Install, prog: &[SockFilter]) -> Result<RawFd, ChildError> {
+        self.install_noting(install, prog, 0)
+    }
+
+    /// [`install`](ChildHandoff::install), with `note` sent to the parent
+    /// in the announcement ([`Attached::note`]): one word about the child
+    /// the parent cannot see from outside, such as what the steps before
+    /// it made.
+    ///
+    /// # Errors
+    ///
+    /// As for [`install`](ChildHandoff::install).
+    pub fn install_noting(
+        &self,
+        install: Install,
+        prog: &[SockFilter],
+        note: u32,
+    ) -> Result<RawFd, ChildError> {
         let sock = self.sock.as_raw_fd();
         let fail = |step, errno: Errno, install: Option<InstallError>| ChildError {
             step,
@@ -182,11 +205,9 @@ impl ChildHandoff {
         }
         // SAFETY: closing the duplicate just made.
         unsafe { libc::close(probe) };
-        // SAFETY: no arguments.
-        let pid = unsafe { libc::getpid() } as u32;
         let mut msg = Announce {
             cookie: self.cookie,
-            pid,
+            note,
             fd: probe,
             errno: 0,
             step: 0,
@@ -329,8 +350,12 @@ impl std::error::Error for HandoffError {}
 pub struct Attached {
     /// The listener, with the handshake answered.
     pub listener: Listener,
-    /// The child's pid.
+    /// The child's pid, in this process's pid namespace (as the kernel
+    /// named the announcement's sender).
     pub pid: u32,
+    /// The note the child sent ([`ChildHandoff::install_noting`]; 0 from
+    /// [`ChildHandoff::install`]).
+    pub note: u32,
     /// A pidfd for the child.
     pub pidfd: OwnedFd,
 }
@@ -355,14 +380,15 @@ impl Handoff {
     ) -> Result<Attached, HandoffError> {
         self.wait_for_announcement(timeout, stop)?;
         let deadline = Instant::now() + timeout;
-        let msg = self.read_announcement()?;
-        let pidfd = open_child(msg.pid)?;
+        let (msg, pid) = self.read_announcement()?;
+        let pidfd = open_child(pid)?;
         let listener = self.copy_listener(pidfd.as_fd(), &msg, deadline)?;
-        self.answer_handshake(&listener, &msg, deadline)
+        self.answer_handshake(&listener, &msg, pid, deadline)
             .map_err(|e| kill_child(pidfd.as_fd(), e))?;
         Ok(Attached {
             listener,
-            pid: msg.pid,
+            pid,
+            note: msg.note,
             pidfd,
         })
     }
@@ -392,13 +418,13 @@ impl Handoff {
     }
 
     /// Reads the announcement that arrived and checks it: this handoff's
-    /// cookie, and no failure reported.
-    fn read_announcement(&self) -> Result<Announce, HandoffError> {
-        let msg = self.recv_announce().map_err(|errno| HandoffError::Io {
+    /// cookie, and no failure reported. With it, its sender's pid.
+    fn read_announcement(&self) -> Result<(Announce, u32), HandoffError> {
+        let received = self.recv_announce().map_err(|errno| HandoffError::Io {
             what: "recv",
             errno,
         })?;
-        let Some(msg) = msg else {
+        let Some((msg, sender)) = received else {
             return Err(HandoffError::NoChild);
         };
         if msg.cookie != self.cookie {
@@ -407,7 +433,7 @@ impl Handoff {
         if msg.errno != 0 {
             return Err(child_failure(&msg));
         }
-        Ok(msg)
+        Ok((msg, sender))
     }
 
     /// Copies the listener out of the child (`pidfd_getfd`) once its
@@ -429,7 +455,7 @@ impl Handoff {
                 Err(e) => return Err(kill_child(pidfd, HandoffError::GetFd(e))),
             }
             // A failure report from the child, or its end, or the deadline.
-            if let Ok(Some(m)) = self.try_recv_announce() {
+            if let Ok(Some((m, _))) = self.try_recv_announce() {
                 if m.errno != 0 {
                     return Err(child_failure(&m));
                 }
@@ -451,13 +477,15 @@ impl Handoff {
     }
 
     /// Receives the child's handshake call on `listener` before `deadline`,
-    /// checks it (the child's pid, the native architecture, the cookie and
-    /// the announced descriptor), and answers it with 0, which lets the
-    /// child go on to `execve`. Any failure is [`HandoffError::Handshake`].
+    /// checks it (the child's pid `pid`, the native architecture, the
+    /// cookie and the announced descriptor), and answers it with 0, which
+    /// lets the child go on to `execve`. Any failure is
+    /// [`HandoffError::Handshake`].
     fn answer_handshake(
         &self,
         listener: &Listener,
         msg: &Announce,
+        pid: u32,
         deadline: Instant,
     ) -> Result<(), HandoffError> {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -467,7 +495,7 @@ impl Handoff {
         }
         let n = listener.recv().map_err(|_| HandoffError::Handshake)?;
         let native = crate::Arch::NATIVE.map(seccomp_policy_core::Arch::audit_arch);
-        if n.tid != msg.pid
+        if n.tid != pid
             || n.nr != HANDSHAKE_NR as i32
             || Some(n.audit_arch) != native
             || n.args[0] != self.cookie
@@ -480,43 +508,34 @@ impl Handoff {
             .map_err(|_| HandoffError::Handshake)
     }
 
-    fn recv_announce(&self) -> Result<Option<Announce>, Errno> {
+    fn recv_announce(&self) -> Result<Option<(Announce, u32)>, Errno> {
         self.recv_flags(0)
     }
 
-    fn try_recv_announce(&self) -> Result<Option<Announce>, Errno> {
+    fn try_recv_announce(&self) -> Result<Option<(Announce, u32)>, Errno> {
         self.recv_flags(libc::MSG_DONTWAIT)
     }
 
-    fn recv_flags(&self, flags: libc::c_int) -> Result<Option<Announce>, Errno> {
-        let mut msg = Announce {
-            cookie: 0,
-            pid: 0,
-            fd: -1,
-            errno: 0,
-            step: 0,
-        };
+    /// One announcement and the pid of the process that sent it; `None` at
+    /// the end of the stream, for a message of another size, or with
+    /// `MSG_DONTWAIT` when none is there. One without its sender's
+    /// credentials is an error (`EPROTO`).
+    fn recv_flags(&self, flags: libc::c_int) -> Result<Option<(Announce, u32)>, Errno> {
+        let mut buf = [0u8; ANNOUNCE_LEN];
         loop {
-            // SAFETY: receives at most `ANNOUNCE_LEN` bytes into a live value
-            // of plain data.
-            let r = unsafe {
-                libc::recv(
-                    self.sock.as_raw_fd(),
-                    (&raw mut msg).cast(),
-                    ANNOUNCE_LEN,
-                    flags,
-                )
-            };
-            if r == ANNOUNCE_LEN as isize {
-                return Ok(Some(msg));
-            }
-            if r >= 0 {
-                return Ok(None);
-            }
-            match Errno::last().0 {
-                libc::EINTR => {}
-                libc::EAGAIN => return Ok(None),
-                e => return Err(Errno(e)),
+            match recv_with_sender(self.sock.as_fd(), &mut buf, flags) {
+                Ok(r) if r.len == ANNOUNCE_LEN => {
+                    // SAFETY: `buf` holds `ANNOUNCE_LEN` bytes, and every
+                    // bit pattern is a valid `Announce` (plain integers).
+                    let msg: Announce = unsafe { core::ptr::read_unaligned(buf.as_ptr().cast()) };
+                    return match r.sender {
+                        Some(pid) => Ok(Some((msg, pid))),
+                        None => Err(Errno(libc::EPROTO)),
+                    };
+                }
+                Ok(_) | Err(Errno(libc::EAGAIN)) => return Ok(None),
+                Err(Errno(libc::EINTR)) => {}
+                Err(e) => return Err(e),
             }
         }
     }

@@ -28,9 +28,13 @@
 //!
 //! 1. finds the lowest free descriptor (the kernel gives the listener the
 //!    lowest free one, and nothing else runs in the child between `fork`
-//!    and `exec`), and sends its pid and that number over a private
-//!    `AF_UNIX` socket pair, *before* the filter exists, so the policy need
-//!    not allow any call for it;
+//!    and `exec`), and sends that number over a private `AF_UNIX` socket
+//!    pair, *before* the filter exists, so the policy need not allow any
+//!    call for it. The parent's end has `SO_PASSCRED`, so the kernel adds
+//!    the sender's pid as the *parent's* pid namespace numbers it: right
+//!    even when the child runs in a pid namespace of its own, where its
+//!    `getpid()` would say 1 or 2. The announcement also carries one word
+//!    of the caller's ([`ChildHandoff::install_noting`]);
 //! 2. attaches the filter with `SECCOMP_FILTER_FLAG_NEW_LISTENER` and checks
 //!    the descriptor it got is the one announced;
 //! 3. makes one *handshake* call, number [`HANDSHAKE_NR`], which no
