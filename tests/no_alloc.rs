@@ -132,3 +132,42 @@ fn entering_the_landlock_domain_does_not_allocate() {
     });
     assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
 }
+
+/// The relay's steps between `fork` and `exec` (a pid namespace, in a user
+/// namespace when not root, or a subreaper; forking the namespace's init
+/// and the command; passing signals on until the command ends; ending the
+/// rest) make no allocation, in the command's process and in the relay,
+/// as root and as uid 65534. The command's process reports its count as
+/// its exit code, which the relay adds to its own.
+#[test]
+fn the_relays_steps_do_not_allocate() {
+    use seccomp_policy::supervise::lifetime::{Containment, Split};
+    use seccomp_policy_suite::{become_user, User};
+    for user in User::BOTH {
+        let report = in_child(move |out| {
+            if let Err(e) = become_user(user) {
+                let _ = write!(out, "{e}");
+                return 102;
+            }
+            let (split, n) = allocations_during(|| Containment::new(true).split());
+            let n = i32::try_from(n.min(99)).unwrap_or(99);
+            match split {
+                // SAFETY: ends the command's process without unwinding.
+                Ok(Split::Command(_)) => unsafe { libc::_exit(n) },
+                Ok(Split::Relay(relay)) => {
+                    let (status, m) = allocations_during(|| relay.wait());
+                    if libc::WIFEXITED(status) {
+                        libc::WEXITSTATUS(status) + i32::try_from(m.min(99)).unwrap_or(99)
+                    } else {
+                        100
+                    }
+                }
+                Err(e) => {
+                    let _ = write!(out, "split: {e}");
+                    101
+                }
+            }
+        });
+        assert_eq!(report.outcome, Outcome::Exited(0), "as {user:?}: {report}");
+    }
+}

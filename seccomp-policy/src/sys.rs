@@ -1,10 +1,15 @@
 //! Small safe wrappers of the raw system calls the supervisor needs that
 //! neither `std` nor seccomp user notification provide: pidfds, a pipe,
-//! and the sender of a message on a unix socket.
+//! the sender of a message on a unix socket, and what the relay process
+//! of [`supervise::lifetime`](crate::supervise::lifetime) does between
+//! `fork` and `exec` (namespaces, a bare fork, signal masks, waiting,
+//! process groups, small files).
 //!
 //! Each returns the kernel's errno on failure and hands descriptors back as
-//! close-on-exec [`OwnedFd`]s. None allocates or takes a lock.
+//! close-on-exec [`OwnedFd`]s. None allocates or takes a lock, so each may
+//! run between `fork` and `exec`.
 
+use core::ffi::CStr;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 use crate::install::Errno;
@@ -170,4 +175,370 @@ pub(crate) fn recv_with_sender(
         len: n as usize,
         sender,
     })
+}
+
+/// `unshare(flags)`: new namespaces for the calling process (and, for a
+/// pid namespace, for the children it makes next).
+///
+/// # Errors
+///
+/// The kernel's errno (`EPERM`: not allowed here; `EINVAL`: this process
+/// has threads, or a second pid namespace; `ENOSPC`: a limit reached).
+pub(crate) fn unshare(flags: libc::c_int) -> Result<(), Errno> {
+    // SAFETY: integer argument.
+    if unsafe { libc::unshare(flags) } == 0 {
+        Ok(())
+    } else {
+        Err(Errno::last())
+    }
+}
+
+/// Which side of a [`fork`] this is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Forked {
+    /// The new process.
+    Child,
+    /// The calling process; the new one's pid.
+    Parent(u32),
+}
+
+/// A bare `fork`: the `clone` system call with `SIGCHLD` and nothing else,
+/// without the C library's fork handlers (which may take locks). The new
+/// process gets a copy of this one; in a pid namespace made with
+/// [`unshare`] before, the first one is its init.
+///
+/// # Safety
+///
+/// The calling process must have one thread, and the new process must keep
+/// to async-signal-safe code (no allocation, no lock) until it `exec`s or
+/// `_exit`s: the C library's state about threads is not updated in it.
+///
+/// # Errors
+///
+/// The kernel's errno (`EAGAIN`: out of processes; `ENOMEM`: the pid
+/// namespace's init has ended).
+pub(crate) unsafe fn fork() -> Result<Forked, Errno> {
+    // s390x takes the stack before the flags; the others the flags first.
+    #[cfg(target_arch = "s390x")]
+    // SAFETY: no new stack and no tid pointers: a plain fork.
+    let r = unsafe { libc::syscall(libc::SYS_clone, 0, libc::SIGCHLD, 0, 0, 0) };
+    #[cfg(not(target_arch = "s390x"))]
+    // SAFETY: as above.
+    let r = unsafe { libc::syscall(libc::SYS_clone, libc::SIGCHLD, 0, 0, 0, 0) };
+    match r {
+        0 => Ok(Forked::Child),
+        r if r > 0 => Ok(Forked::Parent(r as u32)),
+        _ => Err(Errno::last()),
+    }
+}
+
+/// A `prctl` option with one integer argument.
+fn prctl1(option: libc::c_int, arg: libc::c_ulong) -> Result<(), Errno> {
+    // SAFETY: prctl with integer arguments.
+    if unsafe {
+        libc::prctl(
+            option,
+            arg,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        )
+    } == 0
+    {
+        Ok(())
+    } else {
+        Err(Errno::last())
+    }
+}
+
+/// `PR_SET_PDEATHSIG`: `sig` is sent to this process when the thread that
+/// made it ends.
+///
+/// # Errors
+///
+/// The kernel's errno.
+pub(crate) fn set_death_signal(sig: libc::c_int) -> Result<(), Errno> {
+    prctl1(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong)
+}
+
+/// `PR_SET_CHILD_SUBREAPER`: orphans among this process's descendants are
+/// made its children instead of init's.
+///
+/// # Errors
+///
+/// The kernel's errno.
+pub(crate) fn set_child_subreaper() -> Result<(), Errno> {
+    prctl1(libc::PR_SET_CHILD_SUBREAPER, 1)
+}
+
+/// `PR_SET_DUMPABLE` 0 and a core size limit of 0: a fatal signal then
+/// writes no core of this process.
+pub(crate) fn no_core_dump() {
+    let _ = prctl1(libc::PR_SET_DUMPABLE, 0);
+    let none = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: a pointer to a live rlimit.
+    unsafe { libc::setrlimit(libc::RLIMIT_CORE, &raw const none) };
+}
+
+/// Every signal, as a set.
+pub(crate) fn all_signals() -> libc::sigset_t {
+    // SAFETY: plain data, then initialised by sigfillset.
+    unsafe {
+        let mut set: libc::sigset_t = core::mem::zeroed();
+        libc::sigfillset(&raw mut set);
+        set
+    }
+}
+
+/// `sigprocmask(SIG_SETMASK, set)`: this thread's signal mask becomes
+/// `set`; the mask before is returned.
+///
+/// # Errors
+///
+/// The kernel's errno.
+pub(crate) fn set_signal_mask(set: &libc::sigset_t) -> Result<libc::sigset_t, Errno> {
+    // SAFETY: plain data, filled by the call.
+    let mut old: libc::sigset_t = unsafe { core::mem::zeroed() };
+    // SAFETY: both point at live sigsets.
+    let r = unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, set, &raw mut old) };
+    if r == 0 {
+        Ok(old)
+    } else {
+        Err(Errno(r))
+    }
+}
+
+/// One signal taken by [`wait_signal`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Taken {
+    /// The signal.
+    pub sig: libc::c_int,
+    /// Whether a process sent it (`kill`, `sigqueue`, `tgkill`), rather
+    /// than the kernel (a terminal, a child's end, a timer).
+    pub sent: bool,
+}
+
+/// `sigwaitinfo(set)`: waits for one of the signals of `set`, which must
+/// be blocked, and takes it.
+///
+/// # Errors
+///
+/// The kernel's errno.
+pub(crate) fn wait_signal(set: &libc::sigset_t) -> Result<Taken, Errno> {
+    loop {
+        // SAFETY: plain data, filled by the call.
+        let mut info: libc::siginfo_t = unsafe { core::mem::zeroed() };
+        // SAFETY: a live sigset and a live siginfo.
+        let sig = unsafe { libc::sigwaitinfo(set, &raw mut info) };
+        if sig > 0 {
+            return Ok(Taken {
+                sig,
+                sent: info.si_code <= 0,
+            });
+        }
+        let e = Errno::last();
+        if e.0 != libc::EINTR {
+            return Err(e);
+        }
+    }
+}
+
+/// Sets `sig`'s action to `SIG_IGN` (`ignore`) or `SIG_DFL`.
+pub(crate) fn set_signal_action(sig: libc::c_int, ignore: bool) {
+    // SAFETY: plain data; an empty mask and a constant handler.
+    unsafe {
+        let mut action: libc::sigaction = core::mem::zeroed();
+        action.sa_sigaction = if ignore { libc::SIG_IGN } else { libc::SIG_DFL };
+        libc::sigemptyset(&raw mut action.sa_mask);
+        libc::sigaction(sig, &raw const action, core::ptr::null_mut());
+    }
+}
+
+/// `waitpid(pid, flags)` for `pid` (-1: any child): the child that ended
+/// and its raw wait status, or `None` with `WNOHANG` when none has.
+///
+/// # Errors
+///
+/// The kernel's errno (`ECHILD`: no such child).
+pub(crate) fn wait_child(
+    pid: libc::pid_t,
+    flags: libc::c_int,
+) -> Result<Option<(u32, i32)>, Errno> {
+    loop {
+        let mut status = 0;
+        // SAFETY: a pointer to a live int.
+        let r = unsafe { libc::waitpid(pid, &raw mut status, flags) };
+        if r > 0 {
+            return Ok(Some((r as u32, status)));
+        }
+        if r == 0 {
+            return Ok(None);
+        }
+        let e = Errno::last();
+        if e.0 != libc::EINTR {
+            return Err(e);
+        }
+    }
+}
+
+/// `kill(pid, sig)`, for this process's own unreaped child `pid` only: its
+/// pid cannot have been reused.
+pub(crate) fn kill_child(pid: u32, sig: libc::c_int) {
+    // SAFETY: integer arguments.
+    unsafe { libc::kill(pid as libc::pid_t, sig) };
+}
+
+/// `kill(-pgid, sig)`: signals process group `pgid`, which must be led by
+/// this process's own unreaped child (so its id cannot have been reused).
+pub(crate) fn kill_group(pgid: u32, sig: libc::c_int) {
+    // SAFETY: integer arguments.
+    unsafe { libc::kill(-(pgid as libc::pid_t), sig) };
+}
+
+/// `setpgid(0, 0)`: a process group of its own, in the same session.
+///
+/// # Errors
+///
+/// The kernel's errno.
+pub(crate) fn own_process_group() -> Result<(), Errno> {
+    // SAFETY: integer arguments.
+    if unsafe { libc::setpgid(0, 0) } == 0 {
+        Ok(())
+    } else {
+        Err(Errno::last())
+    }
+}
+
+/// Closes every descriptor from `first` up (`close_range`, Linux 5.9;
+/// before that, one by one up to the descriptor limit).
+pub(crate) fn close_from(first: RawFd) {
+    // SAFETY: integer arguments; closes only this process's descriptors.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            first as libc::c_uint,
+            libc::c_uint::MAX,
+            0 as libc::c_uint,
+        )
+    };
+    if r == 0 {
+        return;
+    }
+    // SAFETY: plain data, filled by the call.
+    let mut limit: libc::rlimit = unsafe { core::mem::zeroed() };
+    // SAFETY: a pointer to a live rlimit.
+    unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut limit) };
+    let top = limit.rlim_cur.min(65_536) as RawFd;
+    for fd in first..top {
+        // SAFETY: closing a descriptor number; unused ones fail with EBADF.
+        unsafe { libc::close(fd) };
+    }
+}
+
+/// Whether the process behind `pidfd` has ended (its pidfd is readable).
+pub(crate) fn has_ended(pidfd: BorrowedFd<'_>) -> bool {
+    let mut p = libc::pollfd {
+        fd: pidfd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one initialised entry, no wait.
+    unsafe { libc::poll(&raw mut p, 1, 0) > 0 }
+}
+
+/// Writes all of `data` to the existing file `path`, in one `write`.
+///
+/// # Errors
+///
+/// The kernel's errno (`EIO` for a short write).
+pub(crate) fn write_file(path: &CStr, data: &[u8]) -> Result<(), Errno> {
+    // SAFETY: a NUL-terminated path and integer flags.
+    let fd = unsafe { libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: the kernel just returned it.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: writes from a live slice.
+    let n = unsafe { libc::write(fd.as_raw_fd(), data.as_ptr().cast(), data.len()) };
+    match n {
+        n if n < 0 => Err(Errno::last()),
+        n if n as usize == data.len() => Ok(()),
+        _ => Err(Errno(libc::EIO)),
+    }
+}
+
+/// Reads file `path` into `buf`, up to its end or until `buf` is full; the
+/// length read.
+///
+/// # Errors
+///
+/// The kernel's errno.
+pub(crate) fn read_file(path: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: a NUL-terminated path and integer flags.
+    let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: the kernel just returned it.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let mut len = 0;
+    while len < buf.len() {
+        let rest = &mut buf[len..];
+        // SAFETY: reads into a live slice of the length given.
+        let n = unsafe { libc::read(fd.as_raw_fd(), rest.as_mut_ptr().cast(), rest.len()) };
+        match n {
+            0 => break,
+            n if n > 0 => len += n as usize,
+            _ if Errno::last().0 == libc::EINTR => {}
+            _ => return Err(Errno::last()),
+        }
+    }
+    Ok(len)
+}
+
+/// This process's pid, effective uid and effective gid.
+pub(crate) fn ids() -> (u32, u32, u32) {
+    // SAFETY: no arguments; these cannot fail.
+    unsafe { (libc::getpid() as u32, libc::geteuid(), libc::getegid()) }
+}
+
+/// Ends this process with `status` (a raw wait status): the same exit
+/// code, or the same signal, which it first sets to its default action,
+/// unblocks, and sends itself, with no core dump.
+pub(crate) fn end_like(status: i32) -> ! {
+    if libc::WIFSIGNALED(status) {
+        let sig = libc::WTERMSIG(status);
+        no_core_dump();
+        set_signal_action(sig, false);
+        // SAFETY: plain data, then one signal added.
+        unsafe {
+            let mut set: libc::sigset_t = core::mem::zeroed();
+            libc::sigemptyset(&raw mut set);
+            libc::sigaddset(&raw mut set, sig);
+            libc::pthread_sigmask(libc::SIG_UNBLOCK, &raw const set, core::ptr::null_mut());
+            libc::kill(libc::getpid(), sig);
+        }
+        // A signal whose default is to go on (it cannot end a process).
+        // SAFETY: ends the process.
+        unsafe { libc::_exit(128 + sig) };
+    }
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        1
+    };
+    // SAFETY: ends the process.
+    unsafe { libc::_exit(code) }
+}
+
+/// Sleeps until a signal ends this process.
+pub(crate) fn sleep_forever() -> ! {
+    loop {
+        // SAFETY: no arguments; returns only after a caught signal.
+        unsafe { libc::pause() };
+    }
 }

@@ -66,6 +66,7 @@
 //! a copy until it exits, and until then waiting calls keep waiting.
 
 pub mod learn;
+pub mod lifetime;
 mod model;
 mod report;
 mod serve;
@@ -86,6 +87,8 @@ use crate::policy::Policy;
 use crate::spawn::SpawnProgramError;
 
 pub use learn::Learned;
+pub use lifetime::Lifetime;
+use lifetime::{Containment, Split};
 use model::Model;
 pub use report::{AllowedBy, Answer, CallCount, Denial, Ending, Report, KILLED_BY_POLICY};
 pub use serve::Supervision;
@@ -180,12 +183,15 @@ type Callback = Box<dyn FnMut(&Denial) + Send + 'static>;
 
 /// How to supervise one command; [`attach`](Supervisor::attach) it to a
 /// [`Command`] before spawning.
+// Each bool is one independent switch of the builder.
+#[allow(clippy::struct_excessive_bools)]
 pub struct Supervisor {
     model: Model,
     names: SyscallNames,
     mode: Mode,
     new_session: bool,
     kill_with_parent: bool,
+    end_with_command: bool,
     on_denial: Option<Callback>,
     max_denials: usize,
     timeout: Duration,
@@ -204,6 +210,7 @@ impl fmt::Debug for Supervisor {
             .field("mode", &self.mode)
             .field("new_session", &self.new_session)
             .field("kill_with_parent", &self.kill_with_parent)
+            .field("end_with_command", &self.end_with_command)
             .field("max_denials", &self.max_denials)
             .finish_non_exhaustive()
     }
@@ -215,7 +222,8 @@ impl Supervisor {
     /// reports (pass the expansion's `syscall_name`).
     ///
     /// Defaults: [`Mode::Enforce`], no new session, not killed with the
-    /// parent, at most 10 000 denials kept, a 10 s handshake timeout.
+    /// parent, not ended with the command, at most 10 000 denials kept, a
+    /// 10 s handshake timeout.
     pub fn new(policy: &Policy<'static>, caps: u64, names: SyscallNames) -> Supervisor {
         Supervisor {
             model: Model::new(policy, caps),
@@ -223,6 +231,7 @@ impl Supervisor {
             mode: Mode::Enforce,
             new_session: false,
             kill_with_parent: false,
+            end_with_command: false,
             on_denial: None,
             max_denials: 10_000,
             timeout: Duration::from_secs(10),
@@ -253,23 +262,50 @@ impl Supervisor {
     /// (so the whole tree can be signalled with `kill(-pid, sig)`), and no
     /// controlling terminal, so it cannot push input into the caller's
     /// terminal (`TIOCSTI` needs the terminal to be one's own) and reads
-    /// from an inherited terminal descriptor do not stop it. Escaping the
-    /// group needs `setsid` or `setpgid`, which the shipped policy does not
-    /// grant.
+    /// from an inherited terminal descriptor do not stop it. A group holds
+    /// only processes that stay in it: `setsid` or `setpgid` (a daemon's
+    /// double fork; `timeout`, which `CODE_EXEC` allows) leaves it. See
+    /// [`end_with_command`](Supervisor::end_with_command) for what holds.
+    ///
+    /// With `end_with_command`, the relay leads the session and the
+    /// command gets a process group of its own in it.
     #[must_use]
     pub fn new_session(mut self, on: bool) -> Supervisor {
         self.new_session = on;
         self
     }
 
-    /// Kill the command with `SIGKILL` when the thread that spawned it ends
-    /// (`PR_SET_PDEATHSIG`), even when this process is killed with
+    /// Kill the spawned process with `SIGKILL` when the thread that spawned
+    /// it ends (`PR_SET_PDEATHSIG`), even when this process is killed with
     /// `SIGKILL`. The kernel ties this to the spawning *thread*: spawn from
-    /// one that outlives the command. Processes the command started are not
-    /// covered; signal its group (see [`new_session`](Supervisor::new_session)).
+    /// one that outlives the command. Alone, this covers the command's own
+    /// process, which may clear it (`prctl` is in `[base]`), and nothing it
+    /// started; with [`end_with_command`](Supervisor::end_with_command) it
+    /// is set on the relay, which the command cannot reach, and the
+    /// namespace ends with it.
     #[must_use]
     pub fn kill_with_parent(mut self, on: bool) -> Supervisor {
         self.kill_with_parent = on;
+        self
+    }
+
+    /// End every process the command starts when the command ends, however
+    /// it was started and whatever it does (see [`lifetime`]): the spawned
+    /// process becomes a *relay* that makes a pid namespace (directly with
+    /// `CAP_SYS_ADMIN`, else in a user namespace of its own; otherwise it
+    /// is a subreaper), starts the command in it, passes signals on to it,
+    /// ends what it left when it ends, and then ends as it did. The
+    /// report's [`lifetime`](Report::lifetime) says which held.
+    ///
+    /// `Command::spawn` then returns the relay: its wait status is the
+    /// command's, and it ends only once the command's whole tree has; its
+    /// pid is not the command's, which is [`Report::pid`] (pass that to
+    /// [`Report::ending`]). Signals sent to the relay reach the command
+    /// (its group with [`new_session`](Supervisor::new_session)), and
+    /// `Child::kill` kills the relay, which ends the namespace.
+    #[must_use]
+    pub fn end_with_command(mut self, on: bool) -> Supervisor {
+        self.end_with_command = on;
         self
     }
 
@@ -363,6 +399,9 @@ impl Supervisor {
         let setup = ChildSetup {
             new_session: self.new_session,
             kill_with_parent: self.kill_with_parent,
+            containment: self
+                .end_with_command
+                .then(|| Containment::new(self.new_session)),
             parent_pid: std::process::id() as libc::pid_t,
             domain,
             handoff: child,
@@ -383,6 +422,8 @@ impl Supervisor {
 struct ChildSetup {
     new_session: bool,
     kill_with_parent: bool,
+    /// With [`Supervisor::end_with_command`]: the relay's setup.
+    containment: Option<Containment>,
     /// This process, the child's parent.
     parent_pid: libc::pid_t,
     domain: Domain,
@@ -401,10 +442,18 @@ impl ChildSetup {
         if self.kill_with_parent {
             die_with_parent(self.parent_pid)?;
         }
+        // This process stays behind as the relay; the rest runs in the
+        // command's own process, which `split` returns in.
+        let lifetime = match self.containment.map(Containment::split).transpose()? {
+            None => Lifetime::Unbounded,
+            Some(Split::Command(lifetime)) => lifetime,
+            Some(Split::Relay(relay)) => relay.run(),
+        };
         // Before the filter, which then need not allow the two calls.
         self.domain.enter()?;
         // The child's copy of the listener closes at execve.
-        self.handoff.install(self.install, self.prog.as_slice())?;
+        self.handoff
+            .install_noting(self.install, self.prog.as_slice(), lifetime.note())?;
         Ok(())
     }
 }

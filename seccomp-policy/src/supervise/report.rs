@@ -7,7 +7,7 @@ use core::fmt;
 use std::os::unix::process::ExitStatusExt as _;
 use std::process::ExitStatus;
 
-use super::{Learned, Mode};
+use super::{Learned, Lifetime, Mode};
 use crate::arch::Arch;
 use crate::domain::Enforced;
 use crate::install::Errno;
@@ -226,7 +226,9 @@ pub struct Report {
     pub policy_file: &'static str,
     /// The caps granted.
     pub granted: Vec<&'static str>,
-    /// The pid of the command it supervised.
+    /// The pid of the command it supervised, in this process's pid
+    /// namespace (with [`Supervisor::end_with_command`](super::Supervisor::end_with_command),
+    /// not the spawned relay's).
     pub pid: u32,
     /// Every denied call in the order answered (learn mode: the first call
     /// of each syscall), up to the limit set with
@@ -251,6 +253,9 @@ pub struct Report {
     pub error: Option<NotifyError>,
     /// What the command's Landlock domain enforced.
     pub landlock: Enforced,
+    /// What ended the processes the command left behind (see
+    /// [`Supervisor::end_with_command`](super::Supervisor::end_with_command)).
+    pub lifetime: Lifetime,
 }
 
 impl Report {
@@ -412,6 +417,7 @@ mod tests {
             vanished: 0,
             error: None,
             landlock: Enforced::NONE,
+            lifetime: Lifetime::Unbounded,
         }
     }
 

@@ -32,7 +32,10 @@ impl Supervisor {
                 let attached = parent
                     .accept(timeout, Some(stop_read.as_fd()))
                     .map_err(SuperviseError::Handoff)?;
-                Ok(self.run(attached.listener, attached.pid, &stop_read))
+                let lifetime = super::Lifetime::from_note(attached.note);
+                let mut report = self.run(attached.listener, attached.pid, &stop_read);
+                report.lifetime = lifetime;
+                Ok(report)
             })
             .map_err(|e| SuperviseError::Setup {
                 what: "spawning the supervisor thread",
@@ -67,6 +70,7 @@ impl Supervisor {
                 vanished: 0,
                 error: None,
                 landlock: self.landlock,
+                lifetime: super::Lifetime::Unbounded,
             },
             index: HashMap::new(),
         };
