@@ -13,6 +13,11 @@ use seccomp_policy_suite::User;
 
 /// The example's binary, built by cargo next to this test's.
 fn sandbox() -> PathBuf {
+    static EXE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    EXE.get_or_init(build_sandbox).clone()
+}
+
+fn build_sandbox() -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .args(["build", "--quiet", "--offline", "--example", "sandbox"])
@@ -151,8 +156,8 @@ fn a_command_that_cannot_run_exits_126_or_127() {
     }
 }
 
-/// The pids in session `sid` (the payload's: it leads its own session),
-/// zombies excepted.
+/// The pids in session `sid` (the relay's: it leads the session, in which
+/// the payload has a process group of its own), zombies excepted.
 fn session_members(sid: i32) -> Vec<i32> {
     let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
@@ -171,9 +176,19 @@ fn session_members(sid: i32) -> Vec<i32> {
     pids
 }
 
+/// The members of session `sid` that run the payload's programs: not the
+/// relay and the pid namespace's init, which run the sandbox's.
+fn payload_members(sid: i32) -> Vec<i32> {
+    let sandbox = std::fs::canonicalize(sandbox()).unwrap();
+    session_members(sid)
+        .into_iter()
+        .filter(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).ok() != Some(sandbox.clone()))
+        .collect()
+}
+
 /// Starts the sandbox on a payload that prints `started` once running, and
-/// returns it with the payload's pid.
-fn start(user: User, args: &[&str]) -> (Child, i32) {
+/// returns it with its relay's pid (the session's) and the payload's.
+fn start(user: User, args: &[&str]) -> (Child, i32, i32) {
     let mut child = sandbox_as(user, args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -186,8 +201,16 @@ fn start(user: User, args: &[&str]) -> (Child, i32) {
     assert_eq!(line, "started\n");
     let children =
         std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", child.id())).unwrap();
-    let payload: i32 = children.trim().parse().expect("one child");
-    (child, payload)
+    let relay: i32 = children.trim().parse().expect("one child: the relay");
+    // The relay's children: the namespace's init, and the payload.
+    let children = std::fs::read_to_string(format!("/proc/{relay}/task/{relay}/children")).unwrap();
+    let payload: Vec<i32> = children
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .filter(|p| payload_members(relay).contains(p))
+        .collect();
+    assert_eq!(payload.len(), 1, "one payload process: {payload:?}");
+    (child, relay, payload[0])
 }
 
 fn wait_until_gone(sid: i32) -> Vec<i32> {
@@ -207,7 +230,7 @@ fn wait_until_gone(sid: i32) -> Vec<i32> {
 #[test]
 fn sigterm_to_the_sandbox_ends_the_whole_payload() {
     for user in User::BOTH {
-        let (mut child, payload) = start(
+        let (mut child, relay, _) = start(
             user,
             &[
                 "--cap",
@@ -221,16 +244,16 @@ fn sigterm_to_the_sandbox_ends_the_whole_payload() {
         );
         // The foreground sleep starts after the echo.
         let start = Instant::now();
-        let mut before = session_members(payload);
+        let mut before = payload_members(relay);
         while before.len() < 3 && start.elapsed() < Duration::from_secs(10) {
             std::thread::sleep(Duration::from_millis(10));
-            before = session_members(payload);
+            before = payload_members(relay);
         }
         assert_eq!(before.len(), 3, "sh and two sleeps: {before:?}");
         // SAFETY: signals the sandbox we spawned.
         unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
         let status = child.wait().unwrap();
-        let left = wait_until_gone(payload);
+        let left = wait_until_gone(relay);
         assert!(left.is_empty(), "as {user:?}: left running: {left:?}");
         assert_eq!(status.code(), Some(128 + libc::SIGTERM), "as {user:?}");
         println!("{user:?}: {before:?} ended with the sandbox ({status})");
@@ -246,16 +269,17 @@ const SLEEPING_PYTHON: &[&str] = &[
     "import time; print('started', flush=True); time.sleep(300)",
 ];
 
-/// SIGKILL to the sandbox cannot be passed on; the kernel kills the command
-/// it started (`PR_SET_PDEATHSIG`).
+/// SIGKILL to the sandbox cannot be passed on; the kernel kills the relay
+/// (`PR_SET_PDEATHSIG`), and with it the namespace's init and so the
+/// command (see `tests/hostile/lifetime.rs` for what the command leaves).
 #[test]
 fn sigkill_to_the_sandbox_ends_its_command() {
     for user in User::BOTH {
-        let (mut child, payload) = start(user, SLEEPING_PYTHON);
-        assert_eq!(session_members(payload), [payload]);
+        let (mut child, relay, payload) = start(user, SLEEPING_PYTHON);
+        assert_eq!(payload_members(relay), [payload]);
         child.kill().unwrap();
         child.wait().unwrap();
-        let left = wait_until_gone(payload);
+        let left = wait_until_gone(relay);
         assert!(left.is_empty(), "as {user:?}: left running: {left:?}");
         println!("{user:?}: payload {payload} ended with the sandbox");
     }
@@ -269,7 +293,7 @@ fn sigkill_to_the_sandbox_ends_its_command() {
 #[test]
 fn a_forwarded_signal_reaches_a_program_that_keeps_its_mask() {
     for user in User::BOTH {
-        let (mut child, payload) = start(user, SLEEPING_PYTHON);
+        let (mut child, relay, payload) = start(user, SLEEPING_PYTHON);
         let status = std::fs::read_to_string(format!("/proc/{payload}/status")).unwrap();
         let blocked = status.lines().find(|l| l.starts_with("SigBlk:")).unwrap();
         assert!(
@@ -286,6 +310,6 @@ fn a_forwarded_signal_reaches_a_program_that_keeps_its_mask() {
             err.contains("killed by SIGTERM (signal 15)"),
             "as {user:?}: {err}"
         );
-        assert!(wait_until_gone(payload).is_empty(), "as {user:?}");
+        assert!(wait_until_gone(relay).is_empty(), "as {user:?}");
     }
 }

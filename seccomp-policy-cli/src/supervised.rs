@@ -3,8 +3,10 @@
 //! The policy is read from the file when the command is run, through the
 //! same front end as every other subcommand; the supervision itself is the
 //! runtime library's (`seccomp_policy::supervise::session`, which the
-//! sandbox example runs too): one session for the command's tree, signals
-//! passed on to it, every refused call named on stderr.
+//! sandbox example runs too): a pid namespace (or, where none can be made,
+//! a subreaper) so that nothing the command starts outlives it, a session
+//! of its own, signals passed on to it, every refused call named on
+//! stderr.
 
 use std::io::Read as _;
 use std::os::unix::fs::PermissionsExt as _;
@@ -112,7 +114,7 @@ fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
             if errno.name() == Some("EAGAIN") {
                 "nothing ran; this user may have reached its limit of processes (`ulimit -u`)"
             } else {
-                "nothing ran; making its process, or its session, failed"
+                "nothing ran; making its process, its session or its pid namespace failed"
             }
             .to_owned(),
         ),
@@ -167,7 +169,7 @@ fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
             )
         }
         SessionError::Wait(errno) => (
-            format!("waiting for `{shown}` failed: {errno}; it was killed with its process group"),
+            format!("waiting for `{shown}` failed: {errno}; it was killed"),
             "its exit status is lost; run it again".to_owned(),
         ),
     };

@@ -1,10 +1,14 @@
 """A hostile payload: reach processes outside the sandbox.
 
 usage: reach.py OTHER_PID
-Tries, on its parent (the supervisor or harness) and on OTHER_PID (a process
-of the same user started outside the sandbox): reading /proc/PID/syscall,
-opening /proc/PID/mem for writing, and kill(PID, 0) (permission to signal,
-without sending one). Prints `WHAT WHO: ok` or `WHAT WHO: ERRNO` per attempt.
+Tries, on its parent (the supervisor, harness or relay) and on OTHER_PID (a
+process of the same user started outside the sandbox): reading
+/proc/PID/syscall, opening /proc/PID/mem for writing, and kill(PID, 0)
+(permission to signal, without sending one). Prints `WHAT WHO: ok` or
+`WHAT WHO: ERRNO` per attempt. The parent's pid is read from /proc/self/stat,
+which numbers it as the machine's /proc does: in a pid namespace of its own,
+getppid() says 0 (the parent is outside it), which kill() would take for the
+payload's own process group.
 (/proc/PID/environ is not tried: Linux 6.18 lets a Landlock domain read it,
 see the README's threat model.)
 """
@@ -21,7 +25,10 @@ def attempt(what, action):
         print(f"{what}: {errno.errorcode.get(e.errno, e.errno)}", flush=True)
 
 
-for who, pid in (("parent", os.getppid()), ("other", int(sys.argv[1]))):
+with open("/proc/self/stat") as f:
+    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+
+for who, pid in (("parent", ppid), ("other", int(sys.argv[1]))):
     attempt(f"read syscall {who}", lambda: open(f"/proc/{pid}/syscall").read())
     attempt(f"open mem {who}", lambda: os.close(os.open(f"/proc/{pid}/mem", os.O_RDWR)))
     attempt(f"signal {who}", lambda: os.kill(pid, 0))

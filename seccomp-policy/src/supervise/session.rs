@@ -1,27 +1,35 @@
 //! One supervised command run to its end as a foreground job, the way a
 //! command-line sandbox runs it.
 //!
-//! [`run`] starts a command under a [`Supervisor`] in a session of its own
-//! (`setsid`: one process group for its whole tree, no controlling
-//! terminal), killed with `SIGKILL` if the thread that started it ends
-//! (`PR_SET_PDEATHSIG`), and waits for it. When the command ends, whatever
-//! it left running in its process group is killed before the command is
-//! reaped (so the group's id cannot have been reused), and the supervisor
-//! is finished: [`Done`] holds the wait status and the [`Report`].
+//! [`run`] starts a command under a [`Supervisor`] so that **no process of
+//! the command outlives it** ([`end_with_command`](Supervisor::end_with_command),
+//! see [`lifetime`](super::lifetime)): the process it spawns is a relay
+//! that makes a pid namespace, whose init is ours, and starts the command
+//! in it, in a session of its own (`setsid`: no controlling terminal) and a
+//! process group of its own. When the command ends, the relay kills the
+//! namespace's init, and the kernel kills everything left in it: a daemon
+//! that double-forked and called `setsid`, a child in a group of its own.
+//! The relay dies with the thread that started it (`PR_SET_PDEATHSIG`),
+//! and the namespace with the relay, so a `SIGKILL` of this process ends
+//! the whole tree too; the command cannot clear that, as it can its own
+//! parent-death signal. Where no pid namespace can be made (no
+//! `CAP_SYS_ADMIN` and no unprivileged user namespaces), the relay is a
+//! subreaper instead and kills what the command left when it ends, but a
+//! `SIGKILL` of this process then leaves that running. [`run`] waits for
+//! the relay, which ends as the command did once the whole tree has ended,
+//! and finishes the supervisor: [`Done`] holds the wait status and the
+//! [`Report`], whose [`lifetime`](Report::lifetime) says which held.
 //!
 //! [`forward_signals`] passes SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to
-//! this process on to the running command's process group (a second one
-//! kills the group). A `SIGKILL` of this process cannot be passed on: the
-//! kernel then kills the command itself, but processes it started keep
-//! running, no longer supervised (only a pid namespace or a cgroup would end
-//! them too).
+//! this process on to the relay, which passes them on to the command's
+//! process group (a second one kills the group with `SIGKILL`).
 //!
 //! [`run_and_report`] does both for a command-line tool, and writes what
 //! happens to stderr, each line starting with the tool's prefix:
 //!
 //! ```text
 //! sandbox: denied: /usr/bin/python3.11 [pid 2989]: socket(2, 0x80001, 0, 0x7fc6ae307a68, 0, 0) on x86_64: allowed by caps SSRF, HEADER_INJECTION or OPEN_REDIRECT; failed with EPERM (1) without running
-//! sandbox: caps none: `/usr/bin/python3 -I -c import socket; socket.socket()` exited with status 1; Landlock ABI 7: ptrace, signals, abstract sockets, device nodes confined
+//! sandbox: caps none: `/usr/bin/python3 -I -c import socket; socket.socket()` exited with status 1; Landlock ABI 7: ptrace, signals, abstract sockets, device nodes confined; pid namespace: nothing it started outlives it
 //! ```
 //!
 //! It returns the exit code such a tool passes on, as `env`, `timeout`,
@@ -79,11 +87,13 @@ pub const CANNOT_EXECUTE: u8 = 126;
 /// `timeout` exit.
 pub const NOT_FOUND: u8 = 127;
 
-/// The signals passed on to the command's process group.
+/// The signals passed on to the command's process group (through its
+/// relay).
 const FORWARDED: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
 
-/// The process group of the running command (its pid: it leads its own
-/// session), or 0 when none runs.
+/// The process group of the running command's relay (its pid: it leads
+/// the session), or 0 when none runs. The relay passes what it gets on to
+/// the command's own group.
 static PAYLOAD_GROUP: AtomicI32 = AtomicI32::new(0);
 
 /// What the one call of [`forward_signals`] that did the work did.
@@ -99,9 +109,10 @@ struct Forwarding {
 }
 
 /// Passes SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to this process on to
-/// the process group of the command [`run`] is running; a second signal
-/// while the same command runs kills its group with `SIGKILL`. With no
-/// command running, the process exits with 128 + the signal's number.
+/// the process group of the command [`run`] is running (through its relay);
+/// a second signal while the same command runs kills its group with
+/// `SIGKILL`. With no command running, the process exits with 128 + the
+/// signal's number.
 ///
 /// Call it at the start of `main`, before any other thread is started: it
 /// blocks those signals in the calling thread, which threads started later
@@ -179,9 +190,12 @@ fn start_forwarding() -> Forwarding {
     }
 }
 
-/// The forwarding thread: takes the blocked signals one by one.
+/// The forwarding thread: takes the blocked signals one by one, and
+/// passes each on to the relay's group. The relay passes it on to the
+/// command's group, and turns the second into `SIGKILL`: killing the relay
+/// itself would end the command without what it left behind where the
+/// relay is only a subreaper.
 fn forward(set: &libc::sigset_t) {
-    let mut forwarded_to = 0;
     loop {
         let mut sig = 0;
         // SAFETY: waits for one of the signals of `set`, blocked in every
@@ -193,22 +207,16 @@ fn forward(set: &libc::sigset_t) {
         if group == 0 {
             std::process::exit(128 + sig);
         }
-        let send = if forwarded_to == group {
-            libc::SIGKILL
-        } else {
-            sig
-        };
-        forwarded_to = group;
-        // SAFETY: signals the command's process group, whose id cannot be
-        // reused while the command is unreaped (see `run`).
-        unsafe { libc::kill(-group, send) };
+        // SAFETY: signals the relay's process group, whose id cannot be
+        // reused while the relay is unreaped (see `run`).
+        unsafe { libc::kill(-group, sig) };
     }
 }
 
 /// How a command [`run`] ran ended, and what its supervisor saw.
 #[derive(Debug)]
 pub struct Done {
-    /// The command's pid (and process group).
+    /// The command's pid, in this process's pid namespace (not its relay's).
     pub pid: u32,
     /// Its wait status.
     pub status: ExitStatus,
@@ -280,7 +288,9 @@ pub enum SessionError {
     /// The command's `execve` failed, under its filter: `ENOENT` when it was
     /// not found, `EACCES`, `ENOEXEC`, ... when it could not be executed.
     Exec(Errno),
-    /// Waiting for the command failed; it was killed with its group.
+    /// Waiting for the command's relay failed; the relay was killed, and
+    /// with it the command (and, in a pid namespace, everything it
+    /// started).
     Wait(Errno),
 }
 
@@ -354,14 +364,16 @@ fn errno_of(e: &io::Error) -> Errno {
     }))
 }
 
-/// Runs `command` under `supervisor` to its end: in a session of its own,
-/// killed if the calling thread ends first, with signals forwarded to its
-/// group if [`forward_signals`] was called. When it ends, whatever is left
-/// in its process group is killed, then it is reaped and the supervisor
-/// finished.
+/// Runs `command` under `supervisor` to its end: in a pid namespace (or
+/// under a subreaper) and a session of its own, behind a relay killed if
+/// the calling thread ends first, with signals forwarded to its group if
+/// [`forward_signals`] was called. When it ends, everything it started is
+/// killed (see the [module docs](self)), then the relay is reaped and the
+/// supervisor finished.
 ///
-/// The supervisor is set to [`new_session`](Supervisor::new_session) and
-/// [`kill_with_parent`](Supervisor::kill_with_parent); the rest (mode,
+/// The supervisor is set to [`new_session`](Supervisor::new_session),
+/// [`kill_with_parent`](Supervisor::kill_with_parent) and
+/// [`end_with_command`](Supervisor::end_with_command); the rest (mode,
 /// [`on_denial`](Supervisor::on_denial), ...) is as given, and so is
 /// `command` (arguments, environment, standard streams), to which a
 /// `pre_exec` hook is added: it unblocks the signals [`forward_signals`]
@@ -373,7 +385,7 @@ fn errno_of(e: &io::Error) -> Errno {
 /// ([`Supervise`](SessionError::Supervise)), the command's process could
 /// not be started ([`Spawn`](SessionError::Spawn)), its `execve` failed
 /// ([`Exec`](SessionError::Exec)), or waiting for it failed
-/// ([`Wait`](SessionError::Wait); its group is killed first).
+/// ([`Wait`](SessionError::Wait); its relay's group is killed first).
 pub fn run(supervisor: Supervisor, mut command: Command) -> Result<Done, SessionError> {
     // The signals forwarding blocked in this process would stay blocked in
     // the command (the standard library passes the mask on), and the ones
@@ -398,27 +410,29 @@ pub fn run(supervisor: Supervisor, mut command: Command) -> Result<Done, Session
     let supervision = supervisor
         .new_session(true)
         .kill_with_parent(true)
+        .end_with_command(true)
         .attach(&mut command)
         .map_err(SessionError::Supervise)?;
-    let mut child = match command.spawn() {
-        Ok(child) => child,
+    let mut relay = match command.spawn() {
+        Ok(relay) => relay,
         Err(e) => return Err(spawn_failed(&e, supervision)),
     };
-    let pid = child.id();
-    let group = pid as libc::pid_t;
+    let group = relay.id() as libc::pid_t;
     PAYLOAD_GROUP.store(group, Ordering::SeqCst);
-    // Wait without reaping: while the command is a zombie, its pid, and so
-    // its group's id, cannot be reused; then kill what it left in its group.
+    // The relay ends once the command's whole tree has. Wait without
+    // reaping: while the relay is a zombie, its pid, and so its group's id,
+    // cannot be reused; then kill what is in its group (nothing, unless
+    // waiting failed: then this ends the relay and so the tree).
     let waited = wait_without_reaping(group);
     // SAFETY: signals the group of our unreaped child (see above).
     unsafe { libc::kill(-group, libc::SIGKILL) };
     // Another thread's command may have taken the slot meanwhile.
     let _ = PAYLOAD_GROUP.compare_exchange(group, 0, Ordering::SeqCst, Ordering::SeqCst);
-    let status = child.wait().map_err(|e| SessionError::Wait(errno_of(&e)))?;
+    let status = relay.wait().map_err(|e| SessionError::Wait(errno_of(&e)))?;
     waited?;
     let report = supervision.finish().map_err(SessionError::Supervise)?;
     Ok(Done {
-        pid,
+        pid: report.pid,
         status,
         report,
     })
@@ -482,10 +496,11 @@ fn say(text: &str) {
 /// - each call refused, as it is answered: `denied: ` and the [`Denial`](super::Denial)
 ///   (it replaces an [`on_denial`](Supervisor::on_denial) callback set
 ///   before);
-/// - at the end `caps CAPS: `COMMAND` ENDING; LANDLOCK` (caps as `A|B`,
-///   or `none`; LANDLOCK what the Landlock domain enforced, as
-///   [`Enforced`](crate::domain::Enforced) says it); in learn mode then
-///   the [`Learned`](super::Learned) summary;
+/// - at the end `caps CAPS: `COMMAND` ENDING; LANDLOCK; LIFETIME` (caps
+///   as `A|B`, or `none`; LANDLOCK what the Landlock domain enforced, as
+///   [`Enforced`](crate::domain::Enforced) says it; LIFETIME what ended
+///   the processes it left, as [`Lifetime`](super::Lifetime) says it); in
+///   learn mode then the [`Learned`](super::Learned) summary;
 /// - `cannot run `COMMAND`: ERROR` instead, with the error's
 ///   [`exit_code`](SessionError::exit_code) ([`NOT_FOUND`],
 ///   [`CANNOT_EXECUTE`] or [`TOOL_FAILED`]), when the command could not be
@@ -536,9 +551,10 @@ pub fn try_run_and_report(
         done.report.granted.join("|")
     };
     say(&format!(
-        "{prefix}: caps {caps}: `{shown}` {}; {}\n",
+        "{prefix}: caps {caps}: `{shown}` {}; {}; {}\n",
         done.ending(),
-        done.report.landlock
+        done.report.landlock,
+        done.report.lifetime
     ));
     if mode == Mode::Learn {
         say(&format!("{prefix}: {}", done.report.learned()));
