@@ -14,14 +14,16 @@
 //! `--learn` every call runs and the calls the command needed beyond its
 //! grant are listed at the end, with the policy lines to add.
 //!
-//! The command runs in a session of its own. SIGINT, SIGTERM, SIGHUP and
-//! SIGQUIT sent to the sandbox are passed on to the command's whole process
-//! group (a second one kills it); when the command ends, whatever it left
-//! running in its group is killed; if the sandbox itself is killed with
-//! SIGKILL, the kernel kills the command (`PR_SET_PDEATHSIG`). All of this
-//! is `seccomp_policy::supervise::session`, which the `seccomp-policy run`
-//! and `learn` subcommands use too; this example only parses its arguments
-//! and runs the demonstration.
+//! The command runs in a session and a pid namespace of its own. SIGINT,
+//! SIGTERM, SIGHUP and SIGQUIT sent to the sandbox are passed on to the
+//! command's whole process group (a second one kills it); nothing the
+//! command starts outlives it, a daemon that called `setsid` included:
+//! when the command ends, or the sandbox is killed even with SIGKILL, the
+//! kernel kills the whole namespace (where none can be made, a subreaper
+//! kills what the command left when it ends). The last line says which
+//! held. All of this is `seccomp_policy::supervise::session`, which the
+//! `seccomp-policy run` and `learn` subcommands use too; this example only
+//! parses its arguments and runs the demonstration.
 
 use std::io::Write as _;
 use std::process::{Command, ExitCode};

@@ -40,9 +40,10 @@
 //!
 //! The command sees its pid namespace's numbers: its own pid is 2, its
 //! parent's is 0 (outside), the init is 1. `/proc` stays the caller's, so
-//! `/proc/self` is right but `/proc/$$` names another process. In a user
-//! namespace, users and groups other than its own show as the overflow ids
-//! (`nobody`, 65534), and it cannot `setgroups`.
+//! `/proc/self` is right but `/proc/$$` names another process, and names
+//! made from its pid are the same in every run. In a user namespace, users
+//! and groups other than its own show as the overflow ids (`nobody`,
+//! 65534), and it cannot `setgroups`.
 //!
 //! Nothing here allocates or takes a lock: it all runs between `fork` and
 //! `exec`.

@@ -45,8 +45,9 @@
 //! ```
 //!
 //! To run one command to its end as a command-line sandbox does (a session
-//! of its own, signals forwarded to its process group, what it leaves
-//! behind killed, denials reported on stderr), see [`session`].
+//! of its own, signals forwarded to its process group, nothing it starts
+//! outliving it, denials reported on stderr), see [`session`]; for the last
+//! part alone, [`Supervisor::end_with_command`] and [`lifetime`].
 //!
 //! Nothing here needs privilege or the kernel log; it needs Linux 5.6 (the
 //! listener handoff uses `pidfd_getfd`; see [`notify`](crate::notify)), and
