@@ -7,7 +7,7 @@ use std::path::Path;
 use seccomp_policy_compiler::diag::{Diagnostic, Severity};
 use seccomp_policy_compiler::lint::{allow_in_source, lint, Lint};
 use seccomp_policy_compiler::lower::{ArchRules, LoweredRule, SetRules};
-use seccomp_policy_compiler::{compile, json, oci, source, suggest, tables, Compiled};
+use seccomp_policy_compiler::{compile_file, json, oci, suggest, tables, Compiled, CompiledFile};
 use seccomp_policy_core::bpf::{SockFilter, BPF_MAXINSNS};
 use seccomp_policy_core::disasm::{Disasm, Flow, Line};
 use seccomp_policy_core::rule::{Action, RuleSet};
@@ -65,28 +65,10 @@ pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
 }
 
 /// The file's text (lossy where it is not UTF-8, for snippets) and what
-/// the front end made of it.
-struct FrontEnd {
-    source: String,
-    result: Result<Compiled, Vec<Diagnostic>>,
-}
-
-fn front_end(file: &str) -> FrontEnd {
-    match source::read_policy_file(Path::new(file), file) {
-        Ok(text) => {
-            let result = compile(&text);
-            FrontEnd {
-                source: text,
-                result,
-            }
-        }
-        Err(diag) => FrontEnd {
-            source: std::fs::read(file)
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default(),
-            result: Err(vec![diag]),
-        },
-    }
+/// the front end made of it: the compiler's reading, bounded and only of a
+/// regular file.
+fn front_end(file: &str) -> CompiledFile {
+    compile_file(Path::new(file), file)
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -11,6 +11,8 @@
 //!   selection of a cap set's numbers for the builder.
 //! - [`syscalls`]: every syscall's name and number per architecture
 //!   (generated).
+//! - [`text`]: user text (names, excerpts, paths) as messages quote it:
+//!   escaped and of bounded length.
 //! - `sim` (feature `sim`): a seccomp BPF interpreter and verifier with the
 //!   kernel's rules, for tests and tools; it can report the path a call
 //!   takes (`sim::run_traced`).
@@ -36,6 +38,7 @@ pub mod rule;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;
 pub mod syscalls;
+pub mod text;
 
 pub use arch::Arch;
 pub use bpf::{Program, SockFilter};
