@@ -12,6 +12,7 @@ use seccomp_policy_core::bpf::{SockFilter, BPF_MAXINSNS};
 use seccomp_policy_core::disasm::{Disasm, Flow, Line};
 use seccomp_policy_core::rule::{Action, RuleSet};
 use seccomp_policy_core::sim::{run_traced, SeccompData};
+use seccomp_policy_core::text::{quoted, shown, PATH_MAX};
 use seccomp_policy_core::{syscalls, Arch};
 
 use crate::args::{Format, Options, Sub, UsageError};
@@ -165,7 +166,7 @@ fn check(o: &Options) -> Result<(), Failure> {
             Format::Json => out(&json_report(&o.file, &fe.source, &[])).map_err(Failure::Failed),
             _ => out(&format!(
                 "{}: no errors ({}, {} architectures)\n",
-                o.file,
+                shown(&o.file),
                 plural(compiled.policy.caps.len(), "cap"),
                 compiled.arches.len()
             ))
@@ -193,7 +194,7 @@ fn lint_cmd(o: &Options) -> Result<(), Failure> {
         Format::Json => out(&json_report(&o.file, &fe.source, &items)).map_err(Failure::Failed)?,
         _ if found.is_empty() => out(&format!(
             "{}: no warnings{}\n",
-            o.file,
+            shown(&o.file),
             allowed_note(allowed)
         ))
         .map_err(Failure::Failed)?,
@@ -202,8 +203,8 @@ fn lint_cmd(o: &Options) -> Result<(), Failure> {
             if format == Format::Human {
                 let _ = writeln!(
                     text,
-                    "warning: `{}` has {}{}",
-                    o.file,
+                    "warning: {} has {}{}",
+                    quoted(&o.file).max(PATH_MAX),
                     plural(found.len(), "warning"),
                     allowed_note(allowed)
                 );
@@ -284,7 +285,7 @@ pub(crate) fn cap_bits(sub: Sub, compiled: &Compiled, names: &[String]) -> Resul
                 };
                 return Err(usage(
                     sub,
-                    format!("unknown capability `{name}` ({list}){hint}"),
+                    format!("unknown capability {} ({list}){hint}", quoted(name)),
                 ));
             }
         }
@@ -450,7 +451,12 @@ fn syscall_on(sub: Sub, arch: Arch, text: &str) -> Result<(u32, Option<&'static 
     if let Some(v) = parse_int(text) {
         let nr = u32::try_from(v)
             .or_else(|_| i32::try_from(v as i64).map(|n| n as u32))
-            .map_err(|_| usage(sub, format!("syscall number `{text}` does not fit 32 bits")))?;
+            .map_err(|_| {
+                usage(
+                    sub,
+                    format!("syscall number {} does not fit 32 bits", quoted(text)),
+                )
+            })?;
         return Ok((nr, syscalls::name(arch, nr)));
     }
     match tables::table(arch)
@@ -467,14 +473,14 @@ fn unknown_syscall(sub: Sub, text: &str, arch: Option<Arch>) -> Failure {
     let known = tables::all_names();
     if known.binary_search(&text).is_ok() {
         if let Some(arch) = arch {
-            return usage(sub, format!("{arch} has no syscall `{text}`"));
+            return usage(sub, format!("{arch} has no syscall {}", quoted(text)));
         }
     }
     let hint = match suggest::did_you_mean(text, known.iter().copied()) {
         Some(good) => format!("; did you mean `{good}`?"),
         None => String::new(),
     };
-    usage(sub, format!("unknown syscall `{text}`{hint}"))
+    usage(sub, format!("unknown syscall {}{hint}", quoted(text)))
 }
 
 fn simulate(o: &Options) -> Result<(), Failure> {
@@ -493,8 +499,9 @@ fn simulate(o: &Options) -> Result<(), Failure> {
                     return Err(usage(
                         Sub::Simulate,
                         format!(
-                        "argument `{text}` is neither an integer nor a constant known on {arch}"
-                    ),
+                            "argument {} is neither an integer nor a constant known on {arch}",
+                            quoted(text)
+                        ),
                     ))
                 }
             },
@@ -619,7 +626,7 @@ fn explain(o: &Options) -> Result<(), Failure> {
                     body,
                     "  {tname}: {}  [{}:{}:{} {}]",
                     describe::rule(arch, r),
-                    o.file,
+                    shown(&o.file),
                     r.loc.line,
                     r.loc.col,
                     texts.get(&r.loc).map_or("", String::as_str)
@@ -646,9 +653,9 @@ fn explain(o: &Options) -> Result<(), Failure> {
         push_group(&mut groups, label, body);
     }
     let mut text = if by_number {
-        format!("syscall number {target}\n")
+        format!("syscall number {}\n", shown(target))
     } else {
-        format!("{target}\n")
+        format!("{}\n", shown(target))
     };
     for (labels, body) in groups {
         let _ = write!(text, "{}:\n{body}", labels.join(", "));
@@ -687,8 +694,12 @@ pub fn bpf_bytes(arch: Arch, prog: &[SockFilter]) -> Vec<u8> {
 
 fn write_output(o: &Options, bytes: &[u8], binary: bool) -> Result<(), Failure> {
     match &o.output {
-        Some(path) if path != "-" => std::fs::write(path, bytes)
-            .map_err(|e| failed(format!("error: cannot write `{path}`: {e}"))),
+        Some(path) if path != "-" => std::fs::write(path, bytes).map_err(|e| {
+            failed(format!(
+                "error: cannot write {}: {e}",
+                quoted(path).max(PATH_MAX)
+            ))
+        }),
         _ => {
             if binary && std::io::stdout().is_terminal() {
                 return Err(usage(

@@ -10,7 +10,7 @@ use std::os::unix::process::CommandExt as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_code, root, scratch, Run};
+use common::{assert_code, root, run, scratch, Run};
 
 const SHIPPED: &str = "policy/seccomp.toml";
 
@@ -132,6 +132,89 @@ fn a_policy_file_over_16_mib_is_refused() {
             "help: name the policy file itself: a regular file (or a symlink to one) of at \
              most 16 MiB",
             big,
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A name of a million characters is quoted as its first 64 and its
+/// length, and the line under the message is cut around the column, so the
+/// error stays a few lines long.
+#[test]
+fn long_names_are_cut_in_messages() {
+    let dir = scratch("hostile-long");
+    let path = dir.join("long.toml");
+    let name = "a".repeat(1_000_000);
+    std::fs::write(&path, format!("[base]\nallow = [\"{name}\"]\n")).unwrap();
+    let path = path.to_str().unwrap();
+    let quoted = format!("`{}…` (1000000 characters)", "a".repeat(64));
+    for format in ["human", "short", "json"] {
+        let r = run(&["check", "--format", format, path]);
+        assert_code(&r, 1, format);
+        let all = format!("{}{}", r.out(), r.stderr);
+        assert!(all.len() < 4096, "{format}: {} bytes", all.len());
+        assert!(
+            all.contains(&format!("unknown syscall {quoted}")),
+            "{format}: {all}"
+        );
+    }
+    let r = run(&["check", path]);
+    assert!(
+        r.stderr
+            .contains(&format!("2 | allow = [\"{}…\n", "a".repeat(90))),
+        "{}",
+        r.stderr
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Control characters in the file's path, in its names and in a command's
+/// name are shown escaped (`\u{1b}`), never sent to the terminal.
+#[test]
+fn control_characters_are_escaped() {
+    let dir = scratch("hostile-control");
+    let path = dir.join("cap\x1b[31m.toml");
+    std::fs::write(
+        &path,
+        "[base]\nallow = [\"read\"]\n[cap.\"A\\u001bB\"]\nallow = [\"write\"]\n",
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let shown = path.replace('\x1b', "\\u{1b}");
+    for format in ["human", "short"] {
+        let r = run(&["check", "--format", format, path]);
+        assert_code(&r, 1, format);
+        assert!(!r.stderr.contains('\x1b'), "{format}: {:?}", r.stderr);
+        assert!(r.stderr.contains(&shown), "{format}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("capability name `A\\u{1b}B`"),
+            "{format}: {}",
+            r.stderr
+        );
+    }
+    let missing = format!("{path}.missing");
+    let r = run(&["check", "--format", "short", &missing]);
+    assert!(!r.stderr.contains('\x1b'), "{:?}", r.stderr);
+    for sub in ["run", "learn"] {
+        let r = run(&[sub, SHIPPED, "--", "\x1b[31mfoo\x07"]);
+        assert_code(&r, 127, sub);
+        assert!(!r.stderr.contains('\x1b'), "{sub}: {:?}", r.stderr);
+        assert!(!r.stderr.contains('\x07'), "{sub}: {:?}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("error: cannot run `\\u{1b}[31mfoo\\u{7}`: command not found in PATH"),
+            "{sub}: {}",
+            r.stderr
+        );
+        // A command that runs: the closing line names it escaped too.
+        let r = run(&[sub, SHIPPED, "--", "/bin/echo", "\x1b[2J"]);
+        assert_code(&r, 0, sub);
+        assert!(!r.stderr.contains('\x1b'), "{sub}: {:?}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("`/bin/echo \\u{1b}[2J` exited with status 0"),
+            "{sub}: {}",
+            r.stderr
         );
     }
     std::fs::remove_dir_all(&dir).unwrap();
