@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use common::{assert_code, root, run, scratch, Run};
 
 const SHIPPED: &str = "policy/seccomp.toml";
+const TOO_LONG: &str = "tests/ui/policies/too_long.toml";
+const TOO_MANY_RULES: &str = "tests/ui/policies/too_many_rules.toml";
 
 /// The exit code of `run` when it fails itself.
 const TOOL_FAILED: i32 = 125;
@@ -218,4 +220,88 @@ fn control_characters_are_escaped() {
         );
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A policy whose program is too long with one of its caps: `check` says
+/// which architecture, which caps and which rule takes it over the limit,
+/// and `run`, `export` and `disasm` refuse it the same way, for any caps.
+#[test]
+fn a_program_too_long_for_some_caps_is_an_error_everywhere() {
+    let first = "error: the x86_64 program with caps `BIG` cannot be built: it needs at least ";
+    let r = run(&["check", TOO_LONG]);
+    assert_code(&r, 1, "check");
+    assert!(r.stdout.is_empty(), "{}", r.out());
+    assert!(r.stderr.starts_with(first), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(" --> {TOO_LONG}:")),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("takes the program over the kernel's limit"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["check", "--format", "short", TOO_LONG]);
+    assert!(
+        r.stderr.starts_with(&format!("error: {TOO_LONG}:")),
+        "{}",
+        r.stderr
+    );
+    for args in [
+        &["run", TOO_LONG, "--", "/bin/echo", "ran"][..],
+        &[
+            "export",
+            TOO_LONG,
+            "--format",
+            "bpf",
+            "--arch",
+            "x86_64",
+            "-o",
+            "/dev/null",
+        ][..],
+        &["disasm", TOO_LONG, "--arch", "x86_64"][..],
+    ] {
+        let r = run(args);
+        let code = if args[0] == "run" { TOOL_FAILED } else { 1 };
+        assert_code(&r, code, args[0]);
+        assert!(r.stdout.is_empty(), "{}: {}", args[0], r.out());
+        assert!(r.stderr.starts_with(first), "{}: {}", args[0], r.stderr);
+    }
+}
+
+/// More than 32 conditioned rules on one syscall once a cap is granted:
+/// the rule that is one too many is named, with the caps.
+#[test]
+fn too_many_conditioned_rules_are_an_error_everywhere() {
+    let first = "error: the x86_64 program with caps `TTY` cannot be built: `ioctl` has more \
+                 than 32 conditioned rules\n";
+    let r = run(&["check", TOO_MANY_RULES]);
+    assert_code(&r, 1, "check");
+    assert!(r.stderr.starts_with(first), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(" --> {TOO_MANY_RULES}:17:3\n")),
+        "{}",
+        r.stderr
+    );
+    for args in [
+        &["run", TOO_MANY_RULES, "--", "/bin/echo", "ran"][..],
+        &[
+            "learn",
+            TOO_MANY_RULES,
+            "--cap",
+            "TTY",
+            "--",
+            "/bin/echo",
+            "ran",
+        ][..],
+        &["export", TOO_MANY_RULES, "--format", "oci"][..],
+    ] {
+        let r = run(args);
+        let code = if args[0] == "export" { 1 } else { TOOL_FAILED };
+        assert_code(&r, code, args[0]);
+        assert!(r.stdout.is_empty(), "{}: {}", args[0], r.out());
+        assert!(r.stderr.starts_with(first), "{}: {}", args[0], r.stderr);
+    }
 }

@@ -45,6 +45,7 @@
 pub struct ReadmeExamples;
 
 pub mod argset;
+pub mod buildable;
 pub mod diag;
 pub mod expr;
 pub mod json;
@@ -73,8 +74,9 @@ pub struct Compiled {
     pub arches: Vec<ArchRules>,
 }
 
-/// Parses, checks and lowers a policy text: the whole front end, as the
-/// macro and the command-line tool run it. Every error is reported, sorted
+/// Parses, checks and lowers a policy text, and checks that every program
+/// of it can be built ([`buildable`]): the whole front end, as the macro
+/// and the command-line tool run it. Every error is reported, sorted
 /// by position: the errors of lowering (unknown parameters, constants,
 /// errno names) come with those of the file's structure, in one run.
 ///
@@ -88,7 +90,13 @@ pub fn compile(source: &str) -> Result<Compiled, Vec<Diagnostic>> {
         return Err(diags);
     };
     match lower::lower(&policy) {
-        Ok(arches) if diags.is_empty() => return Ok(Compiled { policy, arches }),
+        Ok(arches) if diags.is_empty() => {
+            let unbuildable = buildable::check(&policy, &arches);
+            if unbuildable.is_empty() {
+                return Ok(Compiled { policy, arches });
+            }
+            diags.extend(unbuildable);
+        }
         Ok(_) => {}
         Err(more) => diags.extend(more),
     }
