@@ -25,11 +25,14 @@
 //! `seccomp-policy run` and `learn` subcommands use too; this example only
 //! parses its arguments and runs the demonstration.
 
+use std::ffi::OsString;
 use std::io::Write as _;
+use std::os::unix::ffi::OsStrExt as _;
 use std::process::{Command, ExitCode};
 
 use seccomp_policy::supervise::session::{self, Done, SessionError};
 use seccomp_policy::supervise::{Answer, Denial, Mode, Supervisor, KILLED_BY_POLICY};
+use seccomp_policy::text::quoted;
 
 seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 
@@ -46,7 +49,9 @@ fn main() -> ExitCode {
     // runs without forwarding, and a single command is refused with the
     // reason (`run_and_report` asks again).
     let _ = session::forward_signals();
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // The command and its arguments are passed on as they are, whatever
+    // their encoding: `args()` would panic on one that is not UTF-8.
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     if args.is_empty() {
         return demonstration();
     }
@@ -72,7 +77,7 @@ enum Request {
     Run {
         caps: Cap,
         mode: Mode,
-        command: Vec<String>,
+        command: Vec<OsString>,
     },
 }
 
@@ -106,22 +111,25 @@ fn usage() -> String {
     )
 }
 
-fn parse_args(args: &[String]) -> Result<Request, String> {
+fn parse_args(args: &[OsString]) -> Result<Request, String> {
     let mut caps = Cap::NONE;
     let mut mode = Mode::Enforce;
     let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        match arg.as_str() {
+    while let Some(os_arg) = rest.next() {
+        // Options are UTF-8; an argument that is not is shown lossily.
+        let lossy = os_arg.to_string_lossy();
+        let arg: &str = &lossy;
+        match arg {
             "-h" | "--help" => return Ok(Request::Help),
             "--learn" => mode = Mode::Learn,
             "--cap" => {
                 let name = rest
                     .next()
                     .ok_or("`--cap` needs a capability name after it")?;
-                caps |= cap_named(name)?;
+                caps |= cap_named(&name.to_string_lossy())?;
             }
             "--" => {
-                let command: Vec<String> = rest.cloned().collect();
+                let command: Vec<OsString> = rest.cloned().collect();
                 if command.is_empty() {
                     return Err("no command after `--`".into());
                 }
@@ -132,12 +140,14 @@ fn parse_args(args: &[String]) -> Result<Request, String> {
                 });
             }
             other if other.starts_with("--cap=") => caps |= cap_named(&other["--cap=".len()..])?,
-            other if other.starts_with('-') => {
-                return Err(format!("unknown option `{other}`"));
+            other if os_arg.as_bytes().starts_with(b"-") => {
+                return Err(format!("unknown option {}", quoted(other)));
             }
             _ => {
                 return Err(format!(
-                    "unexpected `{arg}`: put the command after `--`, as in `-- {arg} ...`"
+                    "unexpected {}: put the command after `--`, as in {}",
+                    quoted(arg),
+                    quoted(&format!("-- {arg} ..."))
                 ))
             }
         }
@@ -148,14 +158,15 @@ fn parse_args(args: &[String]) -> Result<Request, String> {
 fn cap_named(name: &str) -> Result<Cap, String> {
     Cap::from_name(name).ok_or_else(|| {
         format!(
-            "unknown capability `{name}`; {} defines: {}",
+            "unknown capability {}; {} defines: {}",
+            quoted(name),
             POLICY.file,
             Cap::NAMES.join(", ")
         )
     })
 }
 
-fn run_one(caps: Cap, mode: Mode, command: &[String]) -> ExitCode {
+fn run_one(caps: Cap, mode: Mode, command: &[OsString]) -> ExitCode {
     let mut cmd = Command::new(&command[0]);
     cmd.args(&command[1..]);
     let supervisor = Supervisor::new(&POLICY, caps.bits(), syscall_name).mode(mode);

@@ -1,13 +1,14 @@
 #!/bin/sh
 # A short fuzzing run of the policy front-end, for CI: about a minute of
-# `cargo fuzz` from the committed seeds. Skips (exit 0) when nightly Rust or
-# cargo-fuzz is missing: CI is not meant to depend on nightly-only tools.
+# `cargo fuzz` per target from the committed seeds. Skips (exit 0) when
+# nightly Rust or cargo-fuzz is missing: CI is not meant to depend on
+# nightly-only tools.
 #
-#   fuzz/smoke.sh              # 60 seconds
+#   fuzz/smoke.sh              # 60 seconds a target
 #   SMOKE_SECONDS=300 fuzz/smoke.sh
 #
 # Exits non-zero if the fuzzer finds a crash; the input is then in
-# fuzz/artifacts/policy_frontend/.
+# fuzz/artifacts/TARGET/.
 set -eu
 
 seconds="${SMOKE_SECONDS:-60}"
@@ -36,10 +37,14 @@ if [ -d fuzz/regressions ]; then
     dirs="$dirs fuzz/regressions"
 fi
 
-echo "fuzzing policy_frontend for ${seconds}s (after the build)"
-cargo +nightly fuzz run policy_frontend "$corpus" $dirs -- \
-    -max_total_time="$seconds" \
-    -dict=fuzz/policy.dict \
-    -max_len=8192 \
-    -timeout=30 \
-    -print_final_stats=1
+# policy_file: the command-line tool's reading and compiling of a file.
+for target in policy_frontend policy_file; do
+    echo "fuzzing $target for ${seconds}s (after the build)"
+    mkdir -p "$corpus/$target"
+    cargo +nightly fuzz run "$target" "$corpus/$target" $dirs -- \
+        -max_total_time="$seconds" \
+        -dict=fuzz/policy.dict \
+        -max_len=8192 \
+        -timeout=30 \
+        -print_final_stats=1
+done

@@ -156,6 +156,35 @@ fn a_command_that_cannot_run_exits_126_or_127() {
     }
 }
 
+/// Arguments that are not UTF-8 are passed to the command as they are, and
+/// a bad option that is not UTF-8 is a usage error; neither panics.
+#[test]
+fn arguments_that_are_not_utf8_are_taken() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt as _;
+    let out = sandbox_as(User::Invoker, &["--", "/bin/echo"])
+        .arg(OsStr::from_bytes(b"caf\xe9"))
+        .output()
+        .expect("sandbox runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(out.stdout, b"caf\xe9\n", "{err}");
+    assert!(
+        err.contains("sandbox: caps none: `/bin/echo caf\u{fffd}` exited with status 0"),
+        "{err}"
+    );
+    let out = sandbox_as(User::Invoker, &[])
+        .arg(OsStr::from_bytes(b"--c\xe9p"))
+        .output()
+        .expect("sandbox runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("error: unknown option `--c\u{fffd}p`\n"),
+        "{err}"
+    );
+}
+
 /// The pids in session `sid` (the relay's: it leads the session, in which
 /// the payload has a process group of its own), zombies excepted.
 fn session_members(sid: i32) -> Vec<i32> {

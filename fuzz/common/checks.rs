@@ -7,8 +7,9 @@
 // `# Panics` and `# Errors` sections would only repeat that.
 #![allow(clippy::missing_panics_doc, clippy::missing_errors_doc)]
 
+use seccomp_policy_compiler::diag::Severity;
 use seccomp_policy_compiler::model::{Loc, Policy};
-use seccomp_policy_compiler::{diag, lower, parse, source};
+use seccomp_policy_compiler::{compile_file, diag, lower, parse, source};
 use seccomp_policy_core::bpf::BPF_MAXINSNS;
 use seccomp_policy_core::builder::BuildError;
 use seccomp_policy_core::rule::RuleSet;
@@ -109,6 +110,43 @@ pub fn check_file(data: &[u8]) {
     }
 }
 
+/// Writes `data` to a scratch file and reads and compiles it with
+/// `compile_file`, as every subcommand of the command-line tool does, then
+/// renders every error in each of the tool's formats. Beyond "no panic":
+/// an error result has errors, text is returned exactly when the bytes are
+/// UTF-8 and no rendering holds a control character other than a newline
+/// or a tab (a snippet's tab), since each goes to a terminal.
+pub fn check_cli_file(data: &[u8]) {
+    let path = scratch_file();
+    if std::fs::write(path, data).is_err() {
+        return;
+    }
+    let file = compile_file(path, DISPLAY);
+    let _ = std::fs::remove_file(path);
+    if let Ok(text) = std::str::from_utf8(data) {
+        assert_eq!(file.source, text, "compile_file changed the text");
+    }
+    let Err(diags) = &file.result else {
+        return;
+    };
+    assert!(!diags.is_empty(), "an error result without a diagnostic");
+    for d in diags {
+        let rendered = [
+            d.render(DISPLAY),
+            d.render_snippet(Severity::Error, None, DISPLAY, &file.source),
+        ];
+        for text in &rendered {
+            assert!(
+                !text
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\t'),
+                "a control character would reach the terminal: {text:?}"
+            );
+        }
+        let _ = d.to_json(Severity::Error, None, DISPLAY, &file.source);
+    }
+}
+
 /// On tmpfs when there is one.
 fn scratch_file() -> &'static std::path::Path {
     static FILE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
@@ -121,4 +159,26 @@ fn scratch_file() -> &'static std::path::Path {
         };
         dir.join(format!("seccomp-policy-fuzz-{}.toml", std::process::id()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The committed seeds and a few hostile files pass the checks on
+    /// stable Rust, without libFuzzer.
+    #[test]
+    fn seeds_and_hostile_files_pass_the_cli_file_checks() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            super::check_cli_file(&std::fs::read(entry.unwrap().path()).unwrap());
+        }
+        let long = format!("[base]\nallow = [\"{}\"]\n", "a".repeat(100_000));
+        for data in [
+            &b"[base]\nallow = [\"read\"]\n[cap.\"A\\u001bB\"]\nallow = [\"x\\u001b\"]\n"[..],
+            &b"\xff\x1b[2J\n[base]"[..],
+            long.as_bytes(),
+            &b"[base]\nallow = [\"\t\x1b\"]\n"[..],
+        ] {
+            super::check_cli_file(data);
+        }
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use seccomp_policy_core::text::quoted;
 use seccomp_policy_core::Arch;
 
 use crate::exit;
@@ -192,7 +193,10 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
                 None => Ok(Command::Help(None)),
                 Some(name) => match Sub::from_name(name) {
                     Some(sub) => Ok(Command::Help(Some(sub))),
-                    None => Err(usage_error(None, format!("unknown subcommand `{name}`"))),
+                    None => Err(usage_error(
+                        None,
+                        format!("unknown subcommand {}", quoted(name)),
+                    )),
                 },
             }
         }
@@ -202,7 +206,8 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
         return Err(usage_error(
             None,
             format!(
-                "unknown subcommand `{first}`; expected one of {}",
+                "unknown subcommand {}; expected one of {}",
+                quoted(first),
                 Sub::ALL.map(Sub::name).join(", ")
             ),
         ));
@@ -218,7 +223,11 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
             if sub.runs_a_command() && !positional.is_empty() {
                 return Err(usage_error(
                     Some(sub),
-                    format!("unexpected `{arg}`: put the command after `--`, as in `-- {arg} ...`"),
+                    format!(
+                        "unexpected {}: put the command after `--`, as in {}",
+                        quoted(arg),
+                        quoted(&format!("-- {arg} ..."))
+                    ),
                 ));
             }
             positional.push(arg.clone());
@@ -248,7 +257,7 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
         if !sub.takes(&name) {
             return Err(usage_error(
                 Some(sub),
-                format!("`{}` does not take `{name}`", sub.name()),
+                format!("`{}` does not take {}", sub.name(), quoted(&name)),
             ));
         }
         let flag = matches!(
@@ -257,7 +266,10 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
         );
         if flag {
             if inline.is_some() {
-                return Err(usage_error(Some(sub), format!("`{name}` takes no value")));
+                return Err(usage_error(
+                    Some(sub),
+                    format!("{} takes no value", quoted(&name)),
+                ));
             }
             match name.as_str() {
                 "--allow-execve" => o.allow_execve = true,
@@ -271,7 +283,10 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
             None => {
                 // `--cap -- CMD`: the value is missing, not `--`.
                 let Some(v) = args.get(i).filter(|v| *v != "--") else {
-                    return Err(usage_error(Some(sub), format!("`{name}` needs a value")));
+                    return Err(usage_error(
+                        Some(sub),
+                        format!("{} needs a value", quoted(&name)),
+                    ));
                 };
                 i += 1;
                 v.clone()
@@ -317,7 +332,8 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
                         return Err(usage_error(
                             Some(sub),
                             format!(
-                                "unknown format `{value}` for `{}`; expected one of {known}",
+                                "unknown format {} for `{}`; expected one of {known}",
+                                quoted(&value),
                                 sub.name()
                             ),
                         ));
@@ -362,7 +378,10 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
             Sub::Simulate => {
                 "a syscall name or number and at most six arguments after the file".to_owned()
             }
-            _ => format!("only the policy file, found `{}` too", o.rest.join(" ")),
+            _ => format!(
+                "only the policy file, found {} too",
+                quoted(&o.rest.join(" "))
+            ),
         };
         return Err(usage_error(
             Some(sub),
@@ -395,7 +414,7 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
 fn unreachable_option(sub: Sub, name: &str) -> Result<(), UsageError> {
     Err(usage_error(
         Some(sub),
-        format!("option `{name}` is not handled"),
+        format!("option {} is not handled", quoted(name)),
     ))
 }
 
@@ -407,7 +426,8 @@ pub fn parse_arch(name: &str) -> Result<Arch, String> {
         .or_else(|| Arch::ALL.into_iter().find(|a| a.libseccomp_name() == name))
         .ok_or_else(|| {
             format!(
-                "unknown architecture `{name}`; expected one of {}",
+                "unknown architecture {}; expected one of {}",
+                quoted(name),
                 Arch::ALL.map(Arch::name).join(", ")
             )
         })

@@ -7,11 +7,12 @@ use std::path::Path;
 use seccomp_policy_compiler::diag::{Diagnostic, Severity};
 use seccomp_policy_compiler::lint::{allow_in_source, lint, Lint};
 use seccomp_policy_compiler::lower::{ArchRules, LoweredRule, SetRules};
-use seccomp_policy_compiler::{compile, json, oci, source, suggest, tables, Compiled};
+use seccomp_policy_compiler::{compile_file, json, oci, suggest, tables, Compiled, CompiledFile};
 use seccomp_policy_core::bpf::{SockFilter, BPF_MAXINSNS};
 use seccomp_policy_core::disasm::{Disasm, Flow, Line};
 use seccomp_policy_core::rule::{Action, RuleSet};
 use seccomp_policy_core::sim::{run_traced, SeccompData};
+use seccomp_policy_core::text::{quoted, shown, PATH_MAX};
 use seccomp_policy_core::{syscalls, Arch};
 
 use crate::args::{Format, Options, Sub, UsageError};
@@ -66,28 +67,10 @@ pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
 }
 
 /// The file's text (lossy where it is not UTF-8, for snippets) and what
-/// the front end made of it.
-struct FrontEnd {
-    source: String,
-    result: Result<Compiled, Vec<Diagnostic>>,
-}
-
-fn front_end(file: &str) -> FrontEnd {
-    match source::read_policy_file(Path::new(file), file) {
-        Ok(text) => {
-            let result = compile(&text);
-            FrontEnd {
-                source: text,
-                result,
-            }
-        }
-        Err(diag) => FrontEnd {
-            source: std::fs::read(file)
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default(),
-            result: Err(vec![diag]),
-        },
-    }
+/// the front end made of it: the compiler's reading, bounded and only of a
+/// regular file.
+fn front_end(file: &str) -> CompiledFile {
+    compile_file(Path::new(file), file)
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -184,7 +167,7 @@ fn check(o: &Options) -> Result<(), Failure> {
             Format::Json => out(&json_report(&o.file, &fe.source, &[])).map_err(Failure::Failed),
             _ => out(&format!(
                 "{}: no errors ({}, {} architectures)\n",
-                o.file,
+                shown(&o.file),
                 plural(compiled.policy.caps.len(), "cap"),
                 compiled.arches.len()
             ))
@@ -212,7 +195,7 @@ fn lint_cmd(o: &Options) -> Result<(), Failure> {
         Format::Json => out(&json_report(&o.file, &fe.source, &items)).map_err(Failure::Failed)?,
         _ if found.is_empty() => out(&format!(
             "{}: no warnings{}\n",
-            o.file,
+            shown(&o.file),
             allowed_note(allowed)
         ))
         .map_err(Failure::Failed)?,
@@ -221,8 +204,8 @@ fn lint_cmd(o: &Options) -> Result<(), Failure> {
             if format == Format::Human {
                 let _ = writeln!(
                     text,
-                    "warning: `{}` has {}{}",
-                    o.file,
+                    "warning: {} has {}{}",
+                    quoted(&o.file).max(PATH_MAX),
                     plural(found.len(), "warning"),
                     allowed_note(allowed)
                 );
@@ -303,7 +286,7 @@ pub(crate) fn cap_bits(sub: Sub, compiled: &Compiled, names: &[String]) -> Resul
                 };
                 return Err(usage(
                     sub,
-                    format!("unknown capability `{name}` ({list}){hint}"),
+                    format!("unknown capability {} ({list}){hint}", quoted(name)),
                 ));
             }
         }
@@ -505,7 +488,12 @@ fn syscall_on(sub: Sub, arch: Arch, text: &str) -> Result<(u32, Option<&'static 
     if let Some(v) = parse_int(text) {
         let nr = u32::try_from(v)
             .or_else(|_| i32::try_from(v as i64).map(|n| n as u32))
-            .map_err(|_| usage(sub, format!("syscall number `{text}` does not fit 32 bits")))?;
+            .map_err(|_| {
+                usage(
+                    sub,
+                    format!("syscall number {} does not fit 32 bits", quoted(text)),
+                )
+            })?;
         return Ok((nr, syscalls::name(arch, nr)));
     }
     match tables::table(arch)
@@ -522,14 +510,14 @@ fn unknown_syscall(sub: Sub, text: &str, arch: Option<Arch>) -> Failure {
     let known = tables::all_names();
     if known.binary_search(&text).is_ok() {
         if let Some(arch) = arch {
-            return usage(sub, format!("{arch} has no syscall `{text}`"));
+            return usage(sub, format!("{arch} has no syscall {}", quoted(text)));
         }
     }
     let hint = match suggest::did_you_mean(text, known.iter().copied()) {
         Some(good) => format!("; did you mean `{good}`?"),
         None => String::new(),
     };
-    usage(sub, format!("unknown syscall `{text}`{hint}"))
+    usage(sub, format!("unknown syscall {}{hint}", quoted(text)))
 }
 
 fn simulate(o: &Options) -> Result<(), Failure> {
@@ -548,8 +536,9 @@ fn simulate(o: &Options) -> Result<(), Failure> {
                     return Err(usage(
                         Sub::Simulate,
                         format!(
-                        "argument `{text}` is neither an integer nor a constant known on {arch}"
-                    ),
+                            "argument {} is neither an integer nor a constant known on {arch}",
+                            quoted(text)
+                        ),
                     ))
                 }
             },
@@ -674,7 +663,7 @@ fn explain(o: &Options) -> Result<(), Failure> {
                     body,
                     "  {tname}: {}  [{}:{}:{} {}]",
                     describe::rule(arch, r),
-                    o.file,
+                    shown(&o.file),
                     r.loc.line,
                     r.loc.col,
                     texts.get(&r.loc).map_or("", String::as_str)
@@ -701,9 +690,9 @@ fn explain(o: &Options) -> Result<(), Failure> {
         push_group(&mut groups, label, body);
     }
     let mut text = if by_number {
-        format!("syscall number {target}\n")
+        format!("syscall number {}\n", shown(target))
     } else {
-        format!("{target}\n")
+        format!("{}\n", shown(target))
     };
     for (labels, body) in groups {
         let _ = write!(text, "{}:\n{body}", labels.join(", "));
@@ -742,8 +731,12 @@ pub fn bpf_bytes(arch: Arch, prog: &[SockFilter]) -> Vec<u8> {
 
 fn write_output(o: &Options, bytes: &[u8], binary: bool) -> Result<(), Failure> {
     match &o.output {
-        Some(path) if path != "-" => std::fs::write(path, bytes)
-            .map_err(|e| failed(format!("error: cannot write `{path}`: {e}"))),
+        Some(path) if path != "-" => std::fs::write(path, bytes).map_err(|e| {
+            failed(format!(
+                "error: cannot write {}: {e}",
+                quoted(path).max(PATH_MAX)
+            ))
+        }),
         _ => {
             if binary && std::io::stdout().is_terminal() {
                 return Err(usage(

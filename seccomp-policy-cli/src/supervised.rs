@@ -22,6 +22,7 @@ use seccomp_policy::rule::{Rule, RuleSet, When};
 use seccomp_policy::supervise::session::SessionError;
 use seccomp_policy::supervise::{session, Mode, SuperviseError, Supervisor};
 use seccomp_policy_compiler::{suggest, Compiled};
+use seccomp_policy_core::text::{quoted, shown, Shown, PATH_MAX};
 use seccomp_policy_core::{syscalls, Arch};
 
 use crate::args::{Options, Sub};
@@ -103,12 +104,13 @@ fn vars(sub: Sub, compiled: &Compiled, given: &[(String, String)]) -> Result<Var
 /// in the words of the rest of the tool: `error: ...` and `help: ...`.
 fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
     let program = o.command.first().map_or("", String::as_str);
-    let shown = o.command.join(" ");
+    let line = o.command.join(" ");
+    let command = path_quoted(&line);
     let (what, help) = match e {
         SessionError::Exec(errno) => return cannot_execute(program, *errno),
         SessionError::Spawn(errno) => (
             format!(
-                "cannot start `{shown}`: {}",
+                "cannot start {command}: {}",
                 std::io::Error::from_raw_os_error(errno.0)
             ),
             if errno.name() == Some("EAGAIN") {
@@ -119,7 +121,7 @@ fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
             .to_owned(),
         ),
         SessionError::Signals { what, errno } => (
-            format!("cannot pass signals on to `{shown}`: {what} failed: {errno}"),
+            format!("cannot pass signals on to {command}: {what} failed: {errno}"),
             "nothing ran; the system may be out of threads or memory".to_owned(),
         ),
         SessionError::Supervise(SuperviseError::Program(e)) => (
@@ -127,11 +129,11 @@ fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
             format!(
                 "nothing ran; `seccomp-policy disasm {} --allow-execve` with the same caps \
                  builds the same program",
-                o.file
+                shown(&o.file)
             ),
         ),
         SessionError::Supervise(SuperviseError::Handoff(h)) => (
-            format!("cannot supervise `{shown}`: {h}"),
+            format!("cannot supervise {command}: {h}"),
             format!(
                 "nothing ran; `{}` needs Linux 5.6 or newer (seccomp user notification, \
                  pidfd_getfd) and ptrace access to its own children \
@@ -144,14 +146,14 @@ fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
             "nothing ran; the system may be out of file descriptors or threads".to_owned(),
         ),
         SessionError::Supervise(e @ SuperviseError::Panicked) => (
-            format!("supervising `{shown}` failed: {e}"),
+            format!("supervising {command} failed: {e}"),
             "its denials may not all have been named; this is a bug in seccomp-policy, \
              please report it"
                 .to_owned(),
         ),
         SessionError::Supervise(SuperviseError::Landlock(e)) => {
             (
-                format!("cannot confine `{shown}`: {e}"),
+                format!("cannot confine {command}: {e}"),
                 match e {
                     DomainError::Unsupported { .. } => format!(
                     "nothing ran; use a kernel with Landlock ABI {REQUIRED_ABI} (Linux 6.12 or \
@@ -169,7 +171,7 @@ fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
             )
         }
         SessionError::Wait(errno) => (
-            format!("waiting for `{shown}` failed: {errno}; it was killed"),
+            format!("waiting for {command} failed: {errno}; it was killed"),
             "its exit status is lost; run it again".to_owned(),
         ),
     };
@@ -183,13 +185,16 @@ fn cannot_execute(program: &str, errno: Errno) -> String {
     let file = locate(program);
     // `frob` found in PATH as `/usr/local/bin/frob`: say which file.
     let name = match &file {
-        Some(f) if !program.contains('/') => format!("`{program}` ({})", f.display()),
-        _ => format!("`{program}`"),
+        Some(f) if !program.contains('/') => {
+            format!("{} ({})", path_quoted(program), shown(&f.to_string_lossy()))
+        }
+        _ => path_quoted(program).to_string(),
     };
     // The file as the suggestions name it.
     let target = file
         .as_deref()
         .map_or_else(|| program.to_owned(), |f| f.display().to_string());
+    let target = shown(&target).to_string();
     let meta = file.as_deref().and_then(|f| std::fs::metadata(f).ok());
     // Only a regular file is read: opening a FIFO would wait for a writer.
     let interpreter = match (&file, &meta) {
@@ -208,10 +213,16 @@ fn cannot_execute(program: &str, errno: Errno) -> String {
             ),
             (None, _) => (
                 "command not found in PATH".to_owned(),
-                format!("check the name, or give the program's path (`-- /path/to/{program}`)"),
+                format!(
+                    "check the name, or give the program's path (`-- /path/to/{}`)",
+                    shown(program)
+                ),
             ),
             (Some(_), Some(interp)) if !Path::new(interp).exists() => (
-                format!("the interpreter its `#!` line names, `{interp}`, was not found"),
+                format!(
+                    "the interpreter its `#!` line names, {}, was not found",
+                    path_quoted(interp)
+                ),
                 format!(
                     "fix its `#!` line, or run it with an interpreter that exists \
                      (`-- INTERPRETER {target}`)"
@@ -219,10 +230,14 @@ fn cannot_execute(program: &str, errno: Errno) -> String {
             ),
             (Some(_), Some(interp)) => (
                 format!(
-                    "its interpreter `{interp}` exists, but the program loader it names was \
-                     not found"
+                    "its interpreter {} exists, but the program loader it names was \
+                     not found",
+                    path_quoted(interp)
                 ),
-                format!("`{interp}` was built for another system: fix the script's `#!` line"),
+                format!(
+                    "{} was built for another system: fix the script's `#!` line",
+                    path_quoted(interp)
+                ),
             ),
             (Some(_), None) => (
                 "it exists, but the program loader it names (its ELF interpreter) was not found"
@@ -247,13 +262,16 @@ fn cannot_execute(program: &str, errno: Errno) -> String {
                 format!(
                     "make it executable (`chmod +x {target}`), or run it with its interpreter \
                      (`-- {} {target}`)",
-                    interpreter.as_deref().unwrap_or("INTERPRETER")
+                    shown(interpreter.as_deref().unwrap_or("INTERPRETER"))
                 ),
             ),
             _ => (
                 match &interpreter {
                     Some(interp) => {
-                        format!("permission denied to execute it or its interpreter `{interp}`")
+                        format!(
+                            "permission denied to execute it or its interpreter {}",
+                            path_quoted(interp)
+                        )
                     }
                     None => "permission denied".to_owned(),
                 },
@@ -274,7 +292,10 @@ fn cannot_execute(program: &str, errno: Errno) -> String {
                 .skip(1)
                 .find(|a| a.exists() && !a.is_dir())
             {
-                Some(a) => format!("`{}` on its path is not a directory", a.display()),
+                Some(a) => format!(
+                    "{} on its path is not a directory",
+                    path_quoted(&a.to_string_lossy())
+                ),
                 None => format!("a name on its path is not a directory ({os})"),
             },
             "check the path".to_owned(),
@@ -290,6 +311,12 @@ fn cannot_execute(program: &str, errno: Errno) -> String {
         _ => (format!("{os}"), "execve(2) lists what causes it".to_owned()),
     };
     format!("error: cannot run {name}: {what}\nhelp: {help}")
+}
+
+/// A path or command as a message quotes it: escaped, and cut only past
+/// `PATH_MAX`.
+fn path_quoted(text: &str) -> Shown<'_> {
+    quoted(text).max(PATH_MAX)
 }
 
 /// The file `execve` tried for `program`: the path itself when it has a

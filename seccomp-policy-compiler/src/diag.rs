@@ -7,7 +7,16 @@
 
 use core::fmt::Write as _;
 
+use seccomp_policy_core::text::{shown, write_char};
+
 use crate::model::Loc;
+
+/// The most characters of a source line a snippet shows: a longer line is
+/// cut to this many around the column, [`SNIPPET_BEFORE`] of them before it.
+pub const SNIPPET_MAX: usize = 100;
+
+/// The characters a cut snippet line keeps before the column.
+pub const SNIPPET_BEFORE: usize = 30;
 
 /// One error in the policy file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,7 +103,7 @@ impl Diagnostic {
         }
         for help in &self.help {
             out.push_str("\nhelp: ");
-            out.push_str(help);
+            push_escaped(&mut out, help);
         }
         out
     }
@@ -138,7 +147,10 @@ impl Diagnostic {
     /// conversion). A located note gets its own snippet; a position past
     /// the text is shown without one. Control characters of the file are
     /// shown as `\u{fffd}`, so a policy file cannot send escape sequences to
-    /// the terminal. No trailing newline.
+    /// the terminal, and a line over [`SNIPPET_MAX`] characters is cut
+    /// around the column, with `…` where it is cut. Control characters in
+    /// the message and the path are escaped (see
+    /// [`seccomp_policy_core::text`]). No trailing newline.
     pub fn render_snippet(
         &self,
         severity: Severity,
@@ -159,14 +171,14 @@ impl Diagnostic {
             let _ = write!(out, "[{code}]");
         }
         out.push_str(": ");
-        out.push_str(&clean(&self.message));
+        push_escaped(&mut out, &self.message);
         if let Some(loc) = self.loc {
             push_snippet(&mut out, &lines, &pad, file, loc);
         }
         for note in &self.notes {
             if let Some(loc) = note.loc {
                 out.push_str("\nnote: ");
-                out.push_str(&clean(&note.message));
+                push_escaped(&mut out, &note.message);
                 push_snippet(&mut out, &lines, &pad, file, loc);
             }
         }
@@ -178,7 +190,8 @@ impl Diagnostic {
         if !trailer.is_empty() {
             let _ = write!(out, "\n{pad} |");
             for (kind, text) in trailer {
-                let _ = write!(out, "\n{pad} = {kind}: {}", clean(text));
+                let _ = write!(out, "\n{pad} = {kind}: ");
+                push_escaped(&mut out, text);
             }
         }
         out
@@ -246,7 +259,7 @@ fn clean(text: &str) -> String {
 
 /// ` --> file:line:col`, the source line and a caret under the column.
 fn push_snippet(out: &mut String, lines: &[&str], pad: &str, file: &str, loc: Loc) {
-    let _ = write!(out, "\n{pad}--> {file}:{}:{}", loc.line, loc.col);
+    let _ = write!(out, "\n{pad}--> {}:{}:{}", shown(file), loc.line, loc.col);
     let Some(text) = loc.line.checked_sub(1).and_then(|i| lines.get(i)) else {
         return;
     };
@@ -254,23 +267,56 @@ fn push_snippet(out: &mut String, lines: &[&str], pad: &str, file: &str, loc: Lo
     if loc.line == 1 {
         text = text.strip_prefix('\u{feff}').unwrap_or(text);
     }
-    let text = clean(text);
+    let (text, caret) = cut_around(&clean(text), loc.col.saturating_sub(1));
     // Tabs stay tabs under the caret, so it lines up whatever the tab width.
     let under: String = text
         .chars()
-        .take(loc.col.saturating_sub(1))
+        .take(caret)
         .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect();
     let number = format!("{:>width$}", loc.line, width = pad.len());
     let _ = write!(out, "\n{pad} |\n{number} | {text}\n{pad} | {under}^");
 }
 
+/// A line of at most [`SNIPPET_MAX`] characters around character `col`
+/// (0-based) of `text`, `…` where it is cut, and the column's place in it.
+fn cut_around(text: &str, col: usize) -> (String, usize) {
+    let len = text.chars().count();
+    if len <= SNIPPET_MAX {
+        return (text.to_owned(), col);
+    }
+    let start = col
+        .saturating_sub(SNIPPET_BEFORE)
+        .min(len.saturating_sub(SNIPPET_MAX));
+    let end = (start + SNIPPET_MAX).min(len);
+    let mut out = String::new();
+    let mut caret = col - start;
+    if start > 0 {
+        out.push('…');
+        caret += 1;
+    }
+    out.extend(text.chars().skip(start).take(end - start));
+    if end < len {
+        out.push('…');
+    }
+    (out, caret)
+}
+
 fn push_located(out: &mut String, file: &str, loc: Option<Loc>, message: &str) {
     if let Some(loc) = loc {
         // Writing to a String cannot fail.
-        let _ = write!(out, "{file}:{}:{}: ", loc.line, loc.col);
+        let _ = write!(out, "{}:{}:{}: ", shown(file), loc.line, loc.col);
     }
-    out.push_str(message);
+    push_escaped(out, message);
+}
+
+/// `text` with its control characters escaped: messages quote user text
+/// through [`seccomp_policy_core::text`] already; this keeps any that did
+/// not from reaching a terminal.
+fn push_escaped(out: &mut String, text: &str) {
+    for c in text.chars() {
+        let _ = write_char(out, c);
+    }
 }
 
 /// The 1-based line and column (in characters) of byte `offset` in `source`.
@@ -425,6 +471,33 @@ mod tests {
         assert_eq!(
             whole.render_snippet(Severity::Error, None, "p.toml", ""),
             "error: cannot read\n  |\n  = help: check the path"
+        );
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_column_and_paths_escaped() {
+        let line = format!("{}X{}", "a".repeat(200), "b".repeat(200));
+        let diag = Diagnostic::at(loc(1, 201), "here");
+        let snippet = diag.render_snippet(Severity::Error, None, "p\u{1b}.toml", &line);
+        assert_eq!(
+            snippet,
+            format!(
+                "error: here\n --> p\\u{{1b}}.toml:1:201\n  |\n1 | …{}X{}…\n  | {}^",
+                "a".repeat(30),
+                "b".repeat(69),
+                " ".repeat(31)
+            )
+        );
+        // Near the start: cut at the end only.
+        let diag = Diagnostic::at(loc(1, 3), "start");
+        let snippet = diag.render_snippet(Severity::Error, None, "p", &line);
+        assert!(snippet.ends_with(&format!("1 | {}…\n  |   ^", "a".repeat(100))));
+        // The plain rendering escapes the path and any control character
+        // a message was given.
+        let diag = Diagnostic::at(loc(2, 1), "bad \u{7}").with_help("h\u{1b}");
+        assert_eq!(
+            diag.render("\u{1b}[2J.toml"),
+            "\\u{1b}[2J.toml:2:1: bad \\u{7}\nhelp: h\\u{1b}"
         );
     }
 

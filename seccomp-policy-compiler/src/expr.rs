@@ -21,6 +21,8 @@
 use core::fmt;
 use core::ops::Range;
 
+use seccomp_policy_core::text::quoted;
+
 /// A rule string, parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleText {
@@ -387,7 +389,7 @@ impl Parser<'_> {
             _ => None,
         };
         SyntaxError {
-            message: format!("expected {expected}, found `{found}`"),
+            message: format!("expected {expected}, found {}", quoted(found)),
             span: tok.span.clone(),
             help,
         }
@@ -622,13 +624,13 @@ impl Parser<'_> {
                 Err(if too_big {
                     syntax_error(
                         span.clone(),
-                        &format!("`{raw}` does not fit in 64 bits"),
+                        &format!("{} does not fit in 64 bits", quoted(raw)),
                         Some("syscall arguments are at most 64 bits wide"),
                     )
                 } else {
                     syntax_error(
                         span.clone(),
-                        &format!("`{raw}` is not an integer"),
+                        &format!("{} is not an integer", quoted(raw)),
                         Some("write integers in decimal, or with 0x, 0o or 0b, like 0x5412"),
                     )
                 })

@@ -45,6 +45,7 @@
 pub struct ReadmeExamples;
 
 pub mod argset;
+pub mod buildable;
 pub mod diag;
 pub mod expr;
 pub mod json;
@@ -59,6 +60,8 @@ pub mod tables;
 
 pub use diag::Diagnostic;
 
+use std::path::Path;
+
 use lower::ArchRules;
 use model::Policy;
 
@@ -71,8 +74,9 @@ pub struct Compiled {
     pub arches: Vec<ArchRules>,
 }
 
-/// Parses, checks and lowers a policy text: the whole front end, as the
-/// macro and the command-line tool run it. Every error is reported, sorted
+/// Parses, checks and lowers a policy text, and checks that every program
+/// of it can be built ([`buildable`]): the whole front end, as the macro
+/// and the command-line tool run it. Every error is reported, sorted
 /// by position: the errors of lowering (unknown parameters, constants,
 /// errno names) come with those of the file's structure, in one run.
 ///
@@ -86,10 +90,55 @@ pub fn compile(source: &str) -> Result<Compiled, Vec<Diagnostic>> {
         return Err(diags);
     };
     match lower::lower(&policy) {
-        Ok(arches) if diags.is_empty() => return Ok(Compiled { policy, arches }),
+        Ok(arches) if diags.is_empty() => {
+            let unbuildable = buildable::check(&policy, &arches);
+            if unbuildable.is_empty() {
+                return Ok(Compiled { policy, arches });
+            }
+            diags.extend(unbuildable);
+        }
         Ok(_) => {}
         Err(more) => diags.extend(more),
     }
     diags.sort_by_key(|d| d.loc);
     Err(diags)
+}
+
+/// A policy file read and compiled, as the command-line tool does it.
+#[derive(Clone, Debug)]
+pub struct CompiledFile {
+    /// The file's text, for the errors' snippets: lossily converted where
+    /// it is not UTF-8, empty when the file could not be read.
+    pub source: String,
+    /// What the front end made of it.
+    pub result: Result<Compiled, Vec<Diagnostic>>,
+}
+
+/// Reads the policy file at `path` (written by the user as `display`) as
+/// [`source::read_policy_bytes`] does, and [`compile`]s it: every
+/// subcommand of the command-line tool, and a fuzz target, go through
+/// this. It never panics and reads at most [`source::MAX_POLICY_BYTES`].
+pub fn compile_file(path: &Path, display: &str) -> CompiledFile {
+    let bytes = match source::read_policy_bytes(path, display) {
+        Ok(bytes) => bytes,
+        Err(diag) => {
+            return CompiledFile {
+                source: String::new(),
+                result: Err(vec![diag]),
+            }
+        }
+    };
+    match source::policy_text(bytes) {
+        Ok(text) => {
+            let result = compile(&text);
+            CompiledFile {
+                source: text,
+                result,
+            }
+        }
+        Err((diag, lossy)) => CompiledFile {
+            source: lossy,
+            result: Err(vec![diag]),
+        },
+    }
 }

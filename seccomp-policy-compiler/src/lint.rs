@@ -32,6 +32,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use seccomp_policy_core::bpf::BPF_MAXINSNS;
 use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp, RuleSet};
+use seccomp_policy_core::text::quoted;
 use seccomp_policy_core::Arch;
 
 use crate::argset::satisfiable;
@@ -205,17 +206,23 @@ pub fn allow_in_source(source: &str, found: Vec<Lint>) -> Checked {
         let (message, help) = if a.kind.is_none() {
             let names: Vec<&str> = LintKind::ALL.iter().map(|k| k.name()).collect();
             (
-                format!("`{}` is not a lint", a.name),
+                format!("{} is not a lint", quoted(&a.name)),
                 format!("name one of {}", names.join(", ")),
             )
         } else if a.reason.is_empty() {
             (
-                format!("allowing `{}` needs a reason", a.name),
-                format!("write it after the name: `# lint: allow({}): WHY`", a.name),
+                format!("allowing {} needs a reason", quoted(&a.name)),
+                format!(
+                    "write it after the name: {}",
+                    quoted(&format!("# lint: allow({}): WHY", a.name))
+                ),
             )
         } else {
             (
-                format!("`{}` is allowed here, but nothing here has it", a.name),
+                format!(
+                    "{} is allowed here, but nothing here has it",
+                    quoted(&a.name)
+                ),
                 "remove the comment, or put it right above the line it is about".to_owned(),
             )
         };
@@ -638,9 +645,13 @@ fn never_matches(compiled: &Compiled, out: &mut Vec<Lint>) {
         let syscall = text.split('(').next().unwrap_or(text).trim();
         let everywhere = arches.len() == arches_with(syscall).len();
         let message = if whole {
-            format!("the condition of `{text}` can never hold")
+            format!("the condition of {} can never hold", quoted(text))
         } else {
-            format!("part of the condition of `{text}` can never hold: `{alt}`")
+            format!(
+                "part of the condition of {} can never hold: {}",
+                quoted(text),
+                quoted(&alt)
+            )
         };
         let mut d = Diagnostic::at(loc, message);
         if !everywhere {
@@ -727,16 +738,18 @@ fn shadowed_actions(compiled: &Compiled, out: &mut Vec<Lint>) {
             None => Diagnostic::at(
                 loc,
                 format!(
-                    "the action for `{text}` in `{here}` never applies: `{there}` allows \
-                     `{syscall}` outright, and an allow always wins"
+                    "the action for {} in `{here}` never applies: `{there}` allows \
+                     `{syscall}` outright, and an allow always wins",
+                    quoted(text)
                 ),
             )
             .with_help("remove the action, or narrow the `allow` rule with a condition"),
             Some(q) => Diagnostic::at(
                 loc,
                 format!(
-                    "the action for `{text}` in `{here}` never applies: an earlier action for \
-                     `{syscall}` in `{there}` answers every such call first"
+                    "the action for {} in `{here}` never applies: an earlier action for \
+                     `{syscall}` in `{there}` answers every such call first",
+                    quoted(text)
                 ),
             )
             .with_note_at(q, "the earlier action")
@@ -780,7 +793,8 @@ fn redundant_rules(compiled: &Compiled, out: &mut Vec<Lint>) {
                 diagnostic: Diagnostic::at(
                     r.loc,
                     format!(
-                        "`{text}` in `{name}` adds nothing: `[base]` allows `{}` outright",
+                        "{} in `{name}` adds nothing: `[base]` allows `{}` outright",
+                        quoted(text),
                         r.syscall()
                     ),
                 )

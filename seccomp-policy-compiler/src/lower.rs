@@ -28,6 +28,7 @@ use std::collections::BTreeMap;
 
 use seccomp_policy_core::policy::ArchPolicy;
 use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp, Rule as IrRule, RuleSet, When};
+use seccomp_policy_core::text::quoted;
 use seccomp_policy_core::Arch;
 
 use crate::diag::Diagnostic;
@@ -351,7 +352,11 @@ impl Lowerer<'_> {
                         }
                     };
                     self.could_fail_here();
-                    self.error(spec.loc, format!("unknown errno `{name}`"), Some(help));
+                    self.error(
+                        spec.loc,
+                        format!("unknown errno {}", quoted(name)),
+                        Some(help),
+                    );
                     return None;
                 }
             },
@@ -371,8 +376,8 @@ impl Lowerer<'_> {
             self.error(
                     at,
                     format!(
-                        "the condition of `{}` is too complex: it expands to more than {MAX_ALTERNATIVES} alternatives",
-                        rule.source
+                        "the condition of {} is too complex: it expands to more than {MAX_ALTERNATIVES} alternatives",
+                        quoted(&rule.source)
                     ),
                     Some("split it into several rules".to_owned()),
                 );
@@ -385,7 +390,7 @@ impl Lowerer<'_> {
         if alts.is_empty() {
             self.error(
                 rule.loc,
-                format!("the condition of `{}` can never hold", rule.source),
+                format!("the condition of {} can never hold", quoted(&rule.source)),
                 Some("the rule would never apply: fix the condition or remove the rule".to_owned()),
             );
             return Err(Reported);
@@ -443,7 +448,8 @@ impl Lowerer<'_> {
                             self.error(
                                 rule.loc_of(&c.span),
                                 format!(
-                                    "`{c}` is always {}: {v:#x} has bits outside the mask {m:#x}",
+                                    "{} is always {}: {v:#x} has bits outside the mask {m:#x}",
+                                    quoted(&c.to_string()),
                                     if *equal { "false" } else { "true" }
                                 ),
                                 Some(
@@ -502,8 +508,8 @@ impl Lowerer<'_> {
                 self.error(
                     at,
                     format!(
-                        "`{}` does not exist: a filter sees six arguments",
-                        name.text
+                        "{} does not exist: a filter sees six arguments",
+                        quoted(&name.text)
                     ),
                     Some(
                         "name an argument from `arg0` to `arg5`, or by its parameter name"
@@ -534,7 +540,10 @@ impl Lowerer<'_> {
                         };
                         self.error(
                             at,
-                            format!("`{syscall}` takes {takes}; there is no `{}`", name.text),
+                            format!(
+                                "`{syscall}` takes {takes}; there is no {}",
+                                quoted(&name.text)
+                            ),
                             None,
                         );
                         return Err(Reported);
@@ -546,8 +555,8 @@ impl Lowerer<'_> {
                 self.error(
                     at,
                     format!(
-                        "the parameter names of `{syscall}` are not known, so `{}` cannot be resolved",
-                        name.text
+                        "the parameter names of `{syscall}` are not known, so {} cannot be resolved",
+                        quoted(&name.text)
                     ),
                     Some("name the argument by its position, `arg0` to `arg5`".to_owned()),
                 );
@@ -574,7 +583,7 @@ impl Lowerer<'_> {
                     };
                     self.error(
                         at,
-                        format!("`{syscall}` has no parameter `{}`", name.text),
+                        format!("`{syscall}` has no parameter {}", quoted(&name.text)),
                         Some(help),
                     );
                     return Err(Reported);
@@ -643,7 +652,7 @@ impl Lowerer<'_> {
                                 .map(|good| format!("did you mean `{good}`?"));
                         self.error(
                             rule.loc_of(&n.span),
-                            format!("unknown constant `{}`", n.text),
+                            format!("unknown constant {}", quoted(&n.text)),
                             help.or_else(|| {
                                 Some(
                                     "use a constant of the kernel's headers (`AF_INET`, \
@@ -688,8 +697,8 @@ impl Lowerer<'_> {
             self.error(
                 rule.loc_of(&v.span),
                 format!(
-                    "{total:#x} does not fit the {bits}-bit argument `{}`",
-                    operand.text
+                    "{total:#x} does not fit the {bits}-bit argument {}",
+                    quoted(&operand.text)
                 ),
                 Some(format!(
                     "the kernel reads only the low {bits} bits of this argument, so the value \

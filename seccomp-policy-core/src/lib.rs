@@ -13,6 +13,8 @@
 //!   the run time enforces with Landlock.
 //! - [`syscalls`]: every syscall's name and number per architecture
 //!   (generated).
+//! - [`text`]: user text (names, excerpts, paths) as messages quote it:
+//!   escaped and of bounded length.
 //! - `sim` (feature `sim`): a seccomp BPF interpreter and verifier with the
 //!   kernel's rules, for tests and tools; it can report the path a call
 //!   takes (`sim::run_traced`).
@@ -39,6 +41,7 @@ pub mod rule;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;
 pub mod syscalls;
+pub mod text;
 
 pub use arch::Arch;
 pub use bpf::{Program, SockFilter};

@@ -41,7 +41,8 @@
 //! [`install`] and [`spawn`] (run time); [`supervise`] (a supervisor thread
 //! that names every denied call of a command's process tree, and learns what
 //! a command needs) over [`notify`] (seccomp user notification); [`audit`]
-//! (which call a filter denied, from the kernel log); `sim` (feature `sim`:
+//! (which call a filter denied, from the kernel log); [`text`] (user text
+//! as messages quote it: escaped, of bounded length); `sim` (feature `sim`:
 //! a seccomp BPF interpreter for tests and tools).
 
 /// The crate's README; its Rust examples run as doc tests.
@@ -51,7 +52,7 @@ pub struct ReadmeExamples;
 
 #[cfg(feature = "sim")]
 pub use seccomp_policy_core::sim;
-pub use seccomp_policy_core::{arch, bpf, builder, policy, reach, rule, syscalls};
+pub use seccomp_policy_core::{arch, bpf, builder, policy, reach, rule, syscalls, text};
 
 mod private;
 /// What the `seccomp_policy!` expansion calls; not public API.

@@ -29,6 +29,7 @@
 
 use std::collections::{btree_map, BTreeMap};
 
+use seccomp_policy_core::text::quoted;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -187,8 +188,8 @@ impl Checker<'_, '_> {
             Diagnostic::at(
                 loc,
                 format!(
-                    "duplicate key `{}`: a table or key may be defined only once",
-                    key.escape_debug()
+                    "duplicate key {}: a table or key may be defined only once",
+                    quoted(key)
                 ),
             )
             .with_help("merge the two definitions into one")
@@ -211,9 +212,9 @@ impl Checker<'_, '_> {
                 "vars" => vars = self.vars(value),
                 other => {
                     let what = if value.get_ref().is_table() {
-                        format!("unknown table `[{}]`", other.escape_debug())
+                        format!("unknown table {}", quoted(&format!("[{other}]")))
                     } else {
-                        format!("unknown top-level key `{}`", other.escape_debug())
+                        format!("unknown top-level key {}", quoted(other))
                     };
                     let help = if other == "allow" {
                         "put `allow` under `[base]` or under a `[cap.NAME]` table".to_owned()
@@ -283,6 +284,7 @@ impl Checker<'_, '_> {
     /// list, and whether a misspelt key was taken for `allow` (so its absence
     /// is not news).
     fn table(&mut self, table: &DeTable<'_>, header: &str) -> (Table, bool, bool) {
+        let shown_header = quoted(header);
         let mut rules = Table::default();
         let mut allowed = AllowedForms::new();
         let mut has_allow = false;
@@ -315,13 +317,13 @@ impl Checker<'_, '_> {
                     format!("did you mean `{good}`?")
                 }
                 None => format!(
-                    "`{header}` takes only `allow = [...]`, `actions = {{ ... }}`, \
+                    "{shown_header} takes only `allow = [...]`, `actions = {{ ... }}`, \
                      `fs = {{ ... }}` and `net = {{ ... }}`"
                 ),
             };
             self.error(
                 key.span().start,
-                format!("unknown key `{}` in `{header}`", key_text.escape_debug()),
+                format!("unknown key {} in {shown_header}", quoted(key_text)),
             )
             .help
             .push(help);
@@ -336,10 +338,14 @@ impl Checker<'_, '_> {
         value: &Spanned<DeValue<'_>>,
         header: &str,
     ) -> (Vec<Rule>, AllowedForms) {
+        let shown_header = quoted(header);
         let DeValue::Array(items) = value.get_ref() else {
             let help = match value.get_ref() {
                 DeValue::String(name) => {
-                    format!("write `allow = [\"{}\"]`", name.escape_debug())
+                    format!(
+                        "write {}",
+                        quoted(&format!("allow = [\"{}\"]", name.escape_debug()))
+                    )
                 }
                 _ => {
                     "write `allow = [\"read\", \"write\"]`, one quoted name per syscall".to_owned()
@@ -348,7 +354,7 @@ impl Checker<'_, '_> {
             self.error(
                 value.span().start,
                 format!(
-                    "`allow` in `{header}` must be an array of syscall names, found {}",
+                    "`allow` in {shown_header} must be an array of syscall names, found {}",
                     describe(value.get_ref())
                 ),
             )
@@ -388,10 +394,7 @@ impl Checker<'_, '_> {
                 btree_map::Entry::Occupied(first) => {
                     let diag = Diagnostic::at(
                         rule.loc,
-                        format!(
-                            "`{}` is listed twice in `{header}`",
-                            first.key().escape_debug()
-                        ),
+                        format!("{} is listed twice in {shown_header}", quoted(first.key())),
                     )
                     .with_note_at(*first.get(), "first listed here")
                     .with_help("remove one of them");
@@ -404,11 +407,12 @@ impl Checker<'_, '_> {
 
     /// `actions = { "rule" = "action", ... }` (or `[NAME.actions]`).
     fn actions(&mut self, value: &Spanned<DeValue<'_>>, header: &str) -> Vec<ActionRule> {
+        let shown_header = quoted(header);
         let DeValue::Table(table) = value.get_ref() else {
             self.error(
                 value.span().start,
                 format!(
-                    "`actions` in `{header}` must be a table of rules and actions, found {}",
+                    "`actions` in {shown_header} must be a table of rules and actions, found {}",
                     describe(value.get_ref())
                 ),
             )
@@ -423,7 +427,7 @@ impl Checker<'_, '_> {
         let mut out = Vec::new();
         for (key, value) in in_file_order(table) {
             let rule = self.rule(key.get_ref(), key.span());
-            let action = self.action_value(value, &format!("an action in `{header}`"));
+            let action = self.action_value(value, &format!("an action in {shown_header}"));
             if let (Some(rule), Some(action)) = (rule, action) {
                 out.push(ActionRule { rule, action });
             }
@@ -435,6 +439,7 @@ impl Checker<'_, '_> {
     /// table: the same rule in both, or an action for a syscall the table
     /// allows whatever its arguments (the action could never apply).
     fn check_allow_against_actions(&mut self, table: &Table, forms: &AllowedForms, header: &str) {
+        let shown_header = quoted(header);
         for entry in &table.actions {
             let normal = entry.rule.text.to_string();
             // Unconditional rules are named by the syscall alone.
@@ -446,8 +451,8 @@ impl Checker<'_, '_> {
             let diag = Diagnostic::at(
                 entry.rule.loc,
                 format!(
-                    "`{}` gets `{}` in the actions of `{header}`, but {what}, so the action never applies",
-                    normal.escape_debug(),
+                    "{} gets `{}` in the actions of {shown_header}, but {what}, so the action never applies",
+                    quoted(&normal),
                     entry.action.kind.name()
                 ),
             )
@@ -495,8 +500,7 @@ impl Checker<'_, '_> {
             };
             let at = located(&parsed.syscall.span);
             self.diags.push(
-                Diagnostic::at(at, format!("unknown syscall `{}`", name.escape_debug()))
-                    .with_help(help),
+                Diagnostic::at(at, format!("unknown syscall {}", quoted(name))).with_help(help),
             );
             return None;
         }
@@ -568,7 +572,7 @@ impl Checker<'_, '_> {
                             .to_owned(),
                     },
                 };
-                self.error(start, format!("unknown action `{}`", text.escape_debug()))
+                self.error(start, format!("unknown action {}", quoted(text)))
                     .help
                     .push(help);
                 return None;
@@ -629,6 +633,7 @@ impl Checker<'_, '_> {
     }
 
     fn not_a_cap_table(&mut self, name: &str, header: &str, value: &Spanned<DeValue<'_>>) {
+        let shown_header = quoted(header);
         let start = value.span().start;
         if name == "allow" {
             self.error(
@@ -640,15 +645,15 @@ impl Checker<'_, '_> {
             return;
         }
         let help = if is_array_of_tables(value.get_ref()) {
-            format!("write `{header}` with single brackets")
+            format!("write {shown_header} with single brackets")
         } else {
-            format!("write `{header}` on a line of its own, followed by `allow = [...]`")
+            format!("write {shown_header} on a line of its own, followed by `allow = [...]`")
         };
         self.error(
             start,
             format!(
-                "`cap.{}` must be a table, found {}",
-                toml_key(name),
+                "{} must be a table, found {}",
+                quoted(&format!("cap.{}", toml_key(name))),
                 describe(value.get_ref())
             ),
         )
@@ -684,8 +689,8 @@ impl Checker<'_, '_> {
         self.error(
             offset,
             format!(
-                "capability name `{}` is not a SCREAMING_SNAKE_CASE Rust identifier",
-                name.escape_debug()
+                "capability name {} is not a SCREAMING_SNAKE_CASE Rust identifier",
+                quoted(name)
             ),
         )
         .help

@@ -6,6 +6,8 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use super::{NotifyError, Op};
+use seccomp_policy_core::text::shown;
+
 use crate::install::Errno;
 use crate::sys::{pidfd_open, pidfd_send_signal};
 
@@ -65,10 +67,12 @@ pub enum Program {
 }
 
 impl fmt::Display for Program {
+    /// The path or `[comm]`, escaped: both are the payload's to choose, and
+    /// must not reach a terminal as control characters.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Program::Exe(path) => f.write_str(path),
-            Program::Comm(comm) => write!(f, "[{comm}]"),
+            Program::Exe(path) => write!(f, "{}", shown(path)),
+            Program::Comm(comm) => write!(f, "[{}]", shown(comm)),
         }
     }
 }

@@ -63,6 +63,8 @@ use std::process::{Command, ExitStatus};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::OnceLock;
 
+use seccomp_policy_core::text::{quoted, PATH_MAX};
+
 use crate::install::Errno;
 use crate::notify::{HandoffError, NotifyError};
 
@@ -508,7 +510,7 @@ fn say(text: &str) {
 pub fn run_and_report(supervisor: Supervisor, command: Command, prefix: &str) -> u8 {
     let shown = command_line(&command);
     try_run_and_report(supervisor, command, prefix).unwrap_or_else(|e| {
-        say(&format!("{prefix}: cannot run `{shown}`: {e}\n"));
+        say(&format!("{prefix}: cannot run {shown}: {e}\n"));
         e.exit_code()
     })
 }
@@ -551,7 +553,7 @@ pub fn try_run_and_report(
         done.report.granted.join("|")
     };
     say(&format!(
-        "{prefix}: caps {caps}: `{shown}` {}; {}; {}\n",
+        "{prefix}: caps {caps}: {shown} {}; {}; {}\n",
         done.ending(),
         done.report.landlock,
         done.report.lifetime
@@ -563,14 +565,15 @@ pub fn try_run_and_report(
 }
 
 /// The program and its arguments joined by spaces, as they were given
-/// (lossily where they are not UTF-8).
+/// (lossily where they are not UTF-8), quoted for a message: control
+/// characters escaped, cut past `PATH_MAX` characters.
 fn command_line(command: &Command) -> String {
     let mut line = command.get_program().to_string_lossy().into_owned();
     for arg in command.get_args() {
         line.push(' ');
         line.push_str(&arg.to_string_lossy());
     }
-    line
+    quoted(&line).max(PATH_MAX).to_string()
 }
 
 #[cfg(test)]
