@@ -26,6 +26,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use seccomp_policy_core::reach::{split_var, BUILTIN_VARS};
+use seccomp_policy_core::text::{quoted, shown, QUOTE_MAX};
 
 use super::{describe, in_file_order, Checker};
 use crate::model::{Loc, Policy, Reach, ReachEntry};
@@ -101,15 +102,12 @@ impl Checker<'_, '_> {
                     .chars()
                     .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '_');
             if !ok {
-                c.error(
-                    offset,
-                    format!("`{}` is not a variable name", text.escape_debug()),
-                )
-                .help
-                .push(
-                    "variable names are SCREAMING_SNAKE_CASE, like `CACHE_DIR`, without `$`"
-                        .to_owned(),
-                );
+                c.error(offset, format!("{} is not a variable name", quoted(text)))
+                    .help
+                    .push(
+                        "variable names are SCREAMING_SNAKE_CASE, like `CACHE_DIR`, without `$`"
+                            .to_owned(),
+                    );
                 return false;
             }
             if BUILTIN_VARS.iter().any(|(name, _)| *name == text) {
@@ -145,8 +143,8 @@ impl Checker<'_, '_> {
                     let mut diag = crate::diag::Diagnostic::at(
                         entry.loc,
                         format!(
-                            "unknown variable `${}` in a {what} of `{header}`",
-                            name.escape_debug()
+                            "unknown variable {} in a {what} of `{header}`",
+                            quoted(&format!("${name}"))
                         ),
                     );
                     diag.help.push(match did_you_mean(name, known.iter().copied()) {
@@ -154,7 +152,7 @@ impl Checker<'_, '_> {
                         None => format!(
                             "a {what} may use {}; declare others with `vars = [\"{}\"]` at the top of the file",
                             known.iter().map(|k| format!("`${k}`")).collect::<Vec<_>>().join(", "),
-                            name.escape_debug()
+                            shown(name).max(QUOTE_MAX)
                         ),
                     });
                     self.diags.push(diag);
@@ -201,12 +199,9 @@ impl Checker<'_, '_> {
                     .join(" and ")
             ),
         };
-        self.error(
-            offset,
-            format!("unknown key `{}` in `{header}`", key.escape_debug()),
-        )
-        .help
-        .push(help);
+        self.error(offset, format!("unknown key {} in `{header}`", quoted(key)))
+            .help
+            .push(help);
     }
 
     /// An array of strings, each checked by `check` (which reports its own
@@ -272,7 +267,7 @@ impl Checker<'_, '_> {
                     let Some(port) = port else {
                         self.error(
                             offset,
-                            format!("port `{}` is out of range", n.as_str().escape_debug()),
+                            format!("port {} is out of range", quoted(n.as_str())),
                         )
                         .help
                         .push("TCP ports are 0 to 65535".to_owned());
@@ -286,12 +281,9 @@ impl Checker<'_, '_> {
                     {
                         text.to_string()
                     } else {
-                        self.error(
-                            offset,
-                            format!("`{}` is not a port variable", text.escape_debug()),
-                        )
-                        .help
-                        .push("write the variable alone, like \"$PORTS\"".to_owned());
+                        self.error(offset, format!("{} is not a port variable", quoted(text)))
+                            .help
+                            .push("write the variable alone, like \"$PORTS\"".to_owned());
                         continue;
                     }
                 }
@@ -301,7 +293,7 @@ impl Checker<'_, '_> {
                     } else {
                         "write a number, like `443`, or a variable, like \"$PORTS\"".to_owned()
                     };
-                    self.error(offset, format!("`{}` is not a port", text.escape_debug()))
+                    self.error(offset, format!("{} is not a port", quoted(text)))
                         .help
                         .push(help);
                     continue;
@@ -323,12 +315,10 @@ impl Checker<'_, '_> {
 
     fn push_unique(&mut self, out: &mut Vec<ReachEntry>, text: String, loc: Loc) {
         if let Some(first) = out.iter().find(|e| e.text == text) {
-            let diag = crate::diag::Diagnostic::at(
-                loc,
-                format!("`{}` is listed twice", text.escape_debug()),
-            )
-            .with_note_at(first.loc, "first listed here")
-            .with_help("remove one of them");
+            let diag =
+                crate::diag::Diagnostic::at(loc, format!("{} is listed twice", quoted(&text)))
+                    .with_note_at(first.loc, "first listed here")
+                    .with_help("remove one of them");
             self.diags.push(diag);
             return;
         }
@@ -350,12 +340,9 @@ impl Checker<'_, '_> {
         } else {
             format!("write an absolute path, like \"/{}\", or start with a variable, like \"$WORKDIR/{}\"", text.trim_start_matches("./"), text.trim_start_matches("./"))
         };
-        self.error(
-            offset,
-            format!("`{}` is a relative path", text.escape_debug()),
-        )
-        .help
-        .push(help);
+        self.error(offset, format!("{} is a relative path", quoted(text)))
+            .help
+            .push(help);
         false
     }
 }

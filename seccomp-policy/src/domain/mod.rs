@@ -287,15 +287,15 @@ impl fmt::Display for DomainError {
             DomainError::Path { ref path, errno } => {
                 write!(
                     f,
-                    "cannot open `{}` for a Landlock rule: {errno}",
-                    path.escape_debug()
+                    "cannot open {} for a Landlock rule: {errno}",
+                    crate::text::quoted(path).max(crate::text::PATH_MAX)
                 )
             }
             DomainError::Ports { ref var, ref value } => write!(
                 f,
-                "`${var}` is `{}`, not a list of TCP ports; give ports separated by commas, \
+                "`${var}` is {}, not a list of TCP ports; give ports separated by commas, \
                  like `443,8080`, or `*` for any",
-                value.escape_debug()
+                crate::text::quoted(value)
             ),
         }
     }
