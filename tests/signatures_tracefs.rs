@@ -18,7 +18,7 @@
 //!
 //! The kernel only describes what it was built with (no tracepoint for
 //! `init_module` without `CONFIG_MODULES`), and it may be newer than the
-//! signatures' source (Linux 6.1), so syscalls present on one side only are
+//! syscall tables (Linux 6.17), so syscalls present on one side only are
 //! counted and listed, not failures.
 //!
 //! **Where it runs.** tracefs is only readable by root and may need

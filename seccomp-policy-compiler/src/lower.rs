@@ -1051,9 +1051,9 @@ mod tests {
                  help: `kill` has the parameters pid, sig; or name one by its position, `arg0` to `arg1`",
             ),
             (
-                // mseal (Linux 6.10) is newer than the signature tables.
-                "[base]\nallow = [\"mseal(len == 1)\"]\n",
-                "p.toml:2:17: the parameter names of `mseal` are not known, so `len` cannot be resolved\n\
+                // arm's private set_tls is read from the registers, unnamed.
+                "[base]\nallow = [\"set_tls(tp == 1)\"]\n",
+                "p.toml:2:19: the parameter names of `set_tls` are not known, so `tp` cannot be resolved\n\
                  help: name the argument by its position, `arg0` to `arg5`",
             ),
             (

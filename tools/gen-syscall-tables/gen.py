@@ -354,13 +354,15 @@ def main():
         tables, os.path.join(OUT_DIR, "signatures"), write, COMMAND, args.headers_deb
     )
     print(f"signatures from {package}")
-    for arch, (n_sigs, without, status) in sigs.items():
+    for arch, (n_sigs, n_newer, without, status) in sigs.items():
         reasons = {}
         for reason in without.values():
-            reason = "newer" if reason.startswith("added in") else reason
             reasons[reason] = reasons.get(reason, 0) + 1
         detail = ", ".join(f"{r}: {n}" for r, n in sorted(reasons.items()))
-        print(f"{arch:12} {n_sigs:4} signatures; none for {len(without)} ({detail})  {status}")
+        print(
+            f"{arch:12} {n_sigs:4} signatures ({n_newer} newer than Linux 6.1);"
+            f" none for {len(without)} ({detail})  {status}"
+        )
 
 
 if __name__ == "__main__":

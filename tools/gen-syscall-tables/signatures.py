@@ -23,7 +23,10 @@ import tempfile
 
 from syscall_entries import ENTRY_POINTS
 
-SOURCE = "include/linux/syscalls.h of Linux 6.1, Debian bookworm linux-headers-6.1.0-*-common"
+SOURCE = (
+    "include/linux/syscalls.h of Linux 6.1, Debian bookworm linux-headers-6.1.0-*-common;"
+    " calls added since, the SYSCALL_DEFINEs of Linux 6.17"
+)
 PACKAGE = re.compile(r"^linux-headers-6\.1\.0-([0-9]+)-common$")
 MEMBER = re.compile(r"^\./usr/src/linux-headers-6\.1\.0-[0-9]+-common/include/linux/syscalls\.h$")
 
@@ -414,30 +417,138 @@ ARCH_PROTOTYPES = {
     },
 }
 
-# System calls newer than Linux 6.1, with the version that added them. They
-# have no prototype in the source; a condition on them can only use argN.
+# System calls newer than Linux 6.1: the 6.1 header does not declare them,
+# so their prototypes are transcribed from their SYSCALL_DEFINEn in Linux 6.17,
+# the version of the syscall tables, with the version that added each and the
+# file that defines it. Every architecture whose table has one of these names
+# enters `sys_<name>` for it (arch/x86/entry/syscalls/syscall_64.tbl and
+# syscall_32.tbl, arch/arm/tools/syscall.tbl,
+# arch/powerpc/kernel/syscalls/syscall.tbl, arch/s390/kernel/syscalls/syscall.tbl,
+# arch/mips/kernel/syscalls/syscall_n64.tbl, scripts/syscall.tbl of 6.17), so
+# no entry point of syscall_entries.py is involved. The names are the
+# definitions', which the syscall tracepoints report; the tracefs comparison
+# (tests/signatures_tracefs.rs) checks the x86_64 ones against a running
+# kernel.
+#
+# Where a definition depends on the configuration, the table still assigns
+# the number and the kernel answers ENOSYS without it (kernel/sys_ni.c's
+# COND_SYSCALL); the parameters are the same wherever it exists:
+# - map_shadow_stack is declared in include/linux/syscalls.h and defined by
+#   arch/x86/kernel/shstk.c (X86_USER_SHADOW_STACK) and arch/arm64/mm/gcs.c
+#   (ARM64_GCS, 6.13), with the same parameters.
+# - mseal: mm/Makefile builds mm/mseal.c only for 64BIT, so on x86 and arm the
+#   number answers ENOSYS.
+# - uretprobe (x86_64) and riscv_hwprobe (riscv64) are in one table each.
 NEWER_THAN_SOURCE = {
-    "riscv_hwprobe": "6.4",
-    "cachestat": "6.5",
-    "fchmodat2": "6.6",
-    "map_shadow_stack": "6.6",
-    "futex_wake": "6.7",
-    "futex_wait": "6.7",
-    "futex_requeue": "6.7",
-    "statmount": "6.8",
-    "listmount": "6.8",
-    "lsm_get_self_attr": "6.8",
-    "lsm_set_self_attr": "6.8",
-    "lsm_list_modules": "6.8",
-    "mseal": "6.10",
-    "uretprobe": "6.11",
-    "setxattrat": "6.13",
-    "getxattrat": "6.13",
-    "listxattrat": "6.13",
-    "removexattrat": "6.13",
-    "open_tree_attr": "6.15",
-    "file_getattr": "6.17",
-    "file_setattr": "6.17",
+    "riscv_hwprobe": (
+        "6.4",
+        "arch/riscv/kernel/sys_hwprobe.c",
+        "struct riscv_hwprobe __user *pairs, size_t pair_count, size_t cpusetsize,"
+        " unsigned long __user *cpus, unsigned int flags",
+    ),
+    "cachestat": (
+        "6.5",
+        "mm/filemap.c",
+        "unsigned int fd, struct cachestat_range __user *cstat_range,"
+        " struct cachestat __user *cstat, unsigned int flags",
+    ),
+    "fchmodat2": (
+        "6.6",
+        "fs/open.c",
+        "int dfd, const char __user *filename, umode_t mode, unsigned int flags",
+    ),
+    "map_shadow_stack": (
+        "6.6",
+        "arch/x86/kernel/shstk.c",
+        "unsigned long addr, unsigned long size, unsigned int flags",
+    ),
+    "futex_wake": (
+        "6.7",
+        "kernel/futex/syscalls.c",
+        "void __user *uaddr, unsigned long mask, int nr, unsigned int flags",
+    ),
+    "futex_wait": (
+        "6.7",
+        "kernel/futex/syscalls.c",
+        "void __user *uaddr, unsigned long val, unsigned long mask, unsigned int flags,"
+        " struct __kernel_timespec __user *timeout, clockid_t clockid",
+    ),
+    "futex_requeue": (
+        "6.7",
+        "kernel/futex/syscalls.c",
+        "struct futex_waitv __user *waiters, unsigned int flags, int nr_wake, int nr_requeue",
+    ),
+    "statmount": (
+        "6.8",
+        "fs/namespace.c",
+        "const struct mnt_id_req __user *req, struct statmount __user *buf, size_t bufsize,"
+        " unsigned int flags",
+    ),
+    "listmount": (
+        "6.8",
+        "fs/namespace.c",
+        "const struct mnt_id_req __user *req, u64 __user *mnt_ids, size_t nr_mnt_ids,"
+        " unsigned int flags",
+    ),
+    "lsm_get_self_attr": (
+        "6.8",
+        "security/lsm_syscalls.c",
+        "unsigned int attr, struct lsm_ctx __user *ctx, u32 __user *size, u32 flags",
+    ),
+    "lsm_set_self_attr": (
+        "6.8",
+        "security/lsm_syscalls.c",
+        "unsigned int attr, struct lsm_ctx __user *ctx, u32 size, u32 flags",
+    ),
+    "lsm_list_modules": (
+        "6.8",
+        "security/lsm_syscalls.c",
+        "u64 __user *ids, u32 __user *size, u32 flags",
+    ),
+    "mseal": ("6.10", "mm/mseal.c", "unsigned long start, size_t len, unsigned long flags"),
+    "uretprobe": ("6.11", "arch/x86/kernel/uprobes.c", "void"),
+    "setxattrat": (
+        "6.13",
+        "fs/xattr.c",
+        "int dfd, const char __user *pathname, unsigned int at_flags,"
+        " const char __user *name, const struct xattr_args __user *uargs, size_t usize",
+    ),
+    "getxattrat": (
+        "6.13",
+        "fs/xattr.c",
+        "int dfd, const char __user *pathname, unsigned int at_flags,"
+        " const char __user *name, struct xattr_args __user *uargs, size_t usize",
+    ),
+    "listxattrat": (
+        "6.13",
+        "fs/xattr.c",
+        "int dfd, const char __user *pathname, unsigned int at_flags,"
+        " char __user *list, size_t size",
+    ),
+    "removexattrat": (
+        "6.13",
+        "fs/xattr.c",
+        "int dfd, const char __user *pathname, unsigned int at_flags,"
+        " const char __user *name",
+    ),
+    "open_tree_attr": (
+        "6.15",
+        "fs/namespace.c",
+        "int dfd, const char __user *filename, unsigned flags,"
+        " struct mount_attr __user *uattr, size_t usize",
+    ),
+    "file_getattr": (
+        "6.17",
+        "fs/file_attr.c",
+        "int dfd, const char __user *filename, struct file_attr __user *ufattr,"
+        " size_t usize, unsigned int at_flags",
+    ),
+    "file_setattr": (
+        "6.17",
+        "fs/file_attr.c",
+        "int dfd, const char __user *filename, struct file_attr __user *ufattr,"
+        " size_t usize, unsigned int at_flags",
+    ),
 }
 
 # The ARM-private calls (__ARM_NR_*, 0x0f0000 + n) have no entry in the
@@ -808,7 +919,13 @@ def check_tables(protos):
 
 
 def signatures(protos, arch, table):
-    """({syscall: [(name, arg, bits, pointer)]}, {syscall: reason it has none})."""
+    """({syscall: [(name, arg, bits, pointer)]}, {syscall: why it has none},
+    {syscalls whose signature is newer than the header}).
+
+    Why a syscall has none is the name of a `NoSignature` variant of
+    tables/mod.rs: `NotImplemented` (nothing behind the number), `Removed`
+    (declared, defined nowhere), `ArmPrivate` (no prototype at all).
+    """
     funcs = header_functions(protos, arch)
     entries = entry_points(arch, table)
     wrappers = WRAPPERS.get(arch, {})
@@ -819,24 +936,29 @@ def signatures(protos, arch, table):
     used = set()
     sigs = {}
     without = {}
+    newer = set()
     for name in sorted(table):
         if name in NEWER_THAN_SOURCE:
-            if name in entries or f"sys_{name}" in funcs:
+            func = f"sys_{name}"
+            if name in entries or func in funcs:
                 fail(f"{name} is listed as newer than Linux 6.1 but the source knows it")
-            without[name] = f"added in Linux {NEWER_THAN_SOURCE[name]}"
+            _, file, text = NEWER_THAN_SOURCE[name]
+            where = f"{arch} {name} ({func}, {file})"
+            sigs[name] = slots(param_list(func, text, where), arch, where)
+            newer.add(name)
             continue
         if name in NO_PROTOTYPE.get(arch, set()):
-            without[name] = "private call with no prototype"
+            without[name] = "ArmPrivate"
             continue
         entry = entries.get(name, f"sys_{name}")
         if entry is None:
-            without[name] = "not implemented"
+            without[name] = "NotImplemented"
             continue
         func = wrappers.get(entry, entry)
         used.add(entry)
         where = f"{arch} {name} ({func})"
         if func in NOT_DEFINED:
-            without[name] = "not implemented"
+            without[name] = "Removed"
             continue
         if func in arch_protos:
             used.add(func)
@@ -852,7 +974,7 @@ def signatures(protos, arch, table):
         fail(f"WRAPPERS: {arch}: {entry} is not used")
     for func in set(arch_protos) - used:
         fail(f"ARCH_PROTOTYPES: {arch}: {func} is not used")
-    return sigs, without
+    return sigs, without, newer
 
 
 # ---------------------------------------------------------------------------
@@ -866,15 +988,17 @@ def render_param(name, arg, bits, pointer):
     return f'Param::{kind}("{name}", {arg}, {bits})'
 
 
-def render(arch, sigs, command):
+def render(arch, sigs, without, command):
+    header, later = SOURCE.split("; ")
     out = [
         f"// @generated by `{command}`. Do not edit.",
         "//",
-        f"// Source: {SOURCE[:SOURCE.index(', ') + 1]}",
-        f"// {SOURCE[SOURCE.index(', ') + 2:]}, with the entry points and",
-        "// names listed in tools/gen-syscall-tables/{syscall_entries,signatures}.py.",
+        f"// Source: {header[:header.index(', ') + 1]}",
+        f"// {header[header.index(', ') + 2:]}; for {later[:later.index(', ')]},",
+        f"// {later[later.index(', ') + 2:]}; with the entry points and names listed in",
+        "// tools/gen-syscall-tables/{syscall_entries,signatures}.py.",
         "",
-        "use crate::tables::Param;",
+        "use crate::tables::{NoSignature, Param};",
         "",
         f"/// The parameters of every system call of `{arch}` whose prototype is known,",
         "/// sorted by name (byte order).",
@@ -901,14 +1025,31 @@ def render(arch, sigs, command):
             out.append("        ],")
         out.append("    ),")
     out.append("];")
+    out.append("")
+    out.append(f"/// The system calls of `{arch}` without a signature, and why, sorted by name")
+    out.append("/// (byte order).")
+    if not without:
+        out.append("pub const WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[];")
+        return "\n".join(out) + "\n"
+    out.append("pub const WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[")
+    for name in sorted(without, key=lambda n: n.encode()):
+        inner = f'"{name}", NoSignature::{without[name]}'
+        if len(inner) <= 60:
+            out.append(f"    ({inner}),")
+        else:
+            out.append("    (")
+            out.append(f'        "{name}",')
+            out.append(f"        NoSignature::{without[name]},")
+            out.append("    ),")
+    out.append("];")
     return "\n".join(out) + "\n"
 
 
 def generate(tables, out_dir, write, command, deb=None):
     """Writes one file per architecture.
 
-    tables: [(arch, {syscall: number})]. Returns ({arch: (count, without,
-    status)}, package file name).
+    tables: [(arch, {syscall: number})]. Returns ({arch: (count, newer,
+    without, status)}, package file name).
     """
     text, package = fetch_header(deb)
     protos = parse_header(text)
@@ -916,7 +1057,7 @@ def generate(tables, out_dir, write, command, deb=None):
     os.makedirs(out_dir, exist_ok=True)
     result = {}
     for arch, table in tables:
-        sigs, without = signatures(protos, arch, table)
-        status = write(os.path.join(out_dir, f"{arch}.rs"), render(arch, sigs, command))
-        result[arch] = (len(sigs), without, status)
+        sigs, without, newer = signatures(protos, arch, table)
+        status = write(os.path.join(out_dir, f"{arch}.rs"), render(arch, sigs, without, command))
+        result[arch] = (len(sigs), len(newer), without, status)
     return result, package

@@ -14,8 +14,11 @@
 //!   `TC`, `FIO`, `SIG`, `IPPROTO_`, `SOL_`, `SO_`, `MSG_`, `FUTEX_` and
 //!   `GRND_`, and the errno names ([`ArchTable::constants`],
 //!   [`ArchTable::errnos`]), from [`SOURCE`];
-//! - `signatures/<arch>.rs`: the parameters of every syscall whose prototype
-//!   is known ([`ArchTable::signatures`]), from [`SIGNATURES_SOURCE`].
+//! - `signatures/<arch>.rs`: the parameters of every syscall
+//!   ([`ArchTable::signatures`]), from [`SIGNATURES_SOURCE`], and the few
+//!   that have none, with the reason ([`ArchTable::without_signature`]):
+//!   numbers the architecture assigns but implements nothing behind, and
+//!   arm's private calls.
 
 use std::cmp::Ordering;
 use std::sync::OnceLock;
@@ -104,6 +107,37 @@ impl Param {
     }
 }
 
+/// Why a system call of an architecture has no signature: the kernel has no
+/// named definition of it there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoSignature {
+    /// The architecture assigns the number but implements nothing behind it:
+    /// its syscall table names no function, or `sys_ni_syscall`, and the
+    /// call fails with `ENOSYS` (`tuxcall`, `afs_syscall`, ppc64's
+    /// `sigaction`, ...).
+    NotImplemented,
+    /// Declared, but defined nowhere any more: `lookup_dcookie`, whose
+    /// `fs/dcookies.c` went in Linux 5.12; only `kernel/sys_ni.c` names it.
+    Removed,
+    /// An ARM-private call (`__ARM_NR_*`: `cacheflush`, `set_tls`, ...):
+    /// `arm_syscall()` in `arch/arm/kernel/traps.c` reads its arguments
+    /// straight from the registers, with no prototype to name them.
+    ArmPrivate,
+}
+
+impl NoSignature {
+    /// Why, in a few words, for messages.
+    pub fn why(self) -> &'static str {
+        match self {
+            NoSignature::NotImplemented => "not implemented there (nothing behind the number)",
+            NoSignature::Removed => "declared, but no longer defined by the kernel",
+            NoSignature::ArmPrivate => {
+                "an ARM-private call, read from the registers without a prototype"
+            }
+        }
+    }
+}
+
 /// The facts of one architecture.
 #[derive(Debug)]
 pub struct ArchTable {
@@ -116,10 +150,12 @@ pub struct ArchTable {
     pub constants: &'static [(&'static str, i64)],
     /// The errno names and values, sorted by name.
     pub errnos: &'static [(&'static str, u16)],
-    /// The parameters of every syscall whose prototype is known, sorted by
-    /// syscall name. Syscalls newer than the prototypes' source, and those
-    /// the architecture does not implement, have none.
+    /// The parameters of every syscall the kernel defines with named
+    /// parameters on this architecture, sorted by syscall name.
     pub signatures: &'static [(&'static str, &'static [Param])],
+    /// Every other syscall of the architecture, and why it has no
+    /// signature, sorted by name.
+    pub without_signature: &'static [(&'static str, NoSignature)],
 }
 
 /// Where the syscall tables and constants come from: the source crate and
@@ -137,6 +173,7 @@ macro_rules! arch_table {
             constants: constants::$m::CONSTANTS,
             errnos: constants::$m::ERRNOS,
             signatures: signatures::$m::SIGNATURES,
+            without_signature: signatures::$m::WITHOUT_SIGNATURE,
         }
     };
 }
@@ -189,9 +226,16 @@ pub fn errno(arch: Arch, name: &str) -> Option<u16> {
     find(table(arch).errnos, name).copied()
 }
 
-/// The parameters of `syscall` on `arch`, if its prototype is known.
+/// The parameters of `syscall` on `arch`, if the architecture has the
+/// syscall and the kernel names its parameters there.
 pub fn signature(arch: Arch, syscall: &str) -> Option<&'static [Param]> {
     find(table(arch).signatures, syscall).copied()
+}
+
+/// Why `syscall` has no signature on `arch`, if it is a syscall of `arch`
+/// without one.
+pub fn no_signature(arch: Arch, syscall: &str) -> Option<NoSignature> {
+    find(table(arch).without_signature, syscall).copied()
 }
 
 /// Every constant name known on at least one architecture, sorted and
@@ -279,7 +323,8 @@ mod tests {
         // Whichever Debian package revision it was read from.
         assert_eq!(
             SIGNATURES_SOURCE,
-            "include/linux/syscalls.h of Linux 6.1, Debian bookworm linux-headers-6.1.0-*-common"
+            "include/linux/syscalls.h of Linux 6.1, Debian bookworm linux-headers-6.1.0-*-common; \
+             calls added since, the SYSCALL_DEFINEs of Linux 6.17"
         );
     }
 
@@ -367,6 +412,9 @@ mod tests {
                 assert!(w[0].0 < w[1].0, "{}: {} before {}", a.arch, w[0].0, w[1].0);
             }
             for w in a.signatures.windows(2) {
+                assert!(w[0].0 < w[1].0, "{}: {} before {}", a.arch, w[0].0, w[1].0);
+            }
+            for w in a.without_signature.windows(2) {
                 assert!(w[0].0 < w[1].0, "{}: {} before {}", a.arch, w[0].0, w[1].0);
             }
         }
@@ -631,14 +679,220 @@ mod tests {
         assert_eq!(errno(Arch::X86_64, "ENOTSUP"), None);
     }
 
+    /// The only syscalls without parameter names, per architecture, and why
+    /// the kernel has no named definition of them there. Everything else in
+    /// every table has a signature.
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one list per architecture, as its syscall table has them"
+    )]
+    fn exceptions(arch: Arch) -> Vec<(&'static str, NoSignature)> {
+        use NoSignature::{ArmPrivate, NotImplemented, Removed};
+        // Rows of the syscall table with no entry point, or sys_ni_syscall
+        // (Linux 6.1): arch/x86/entry/syscalls/syscall_64.tbl and
+        // syscall_32.tbl, arch/arm/tools/syscall.tbl, asm-generic unistd.h
+        // (aarch64, riscv64, loongarch64: nfsservctl only),
+        // arch/powerpc/kernel/syscalls/syscall.tbl (the 32-bit-only calls
+        // and x86's, sys_ni_syscall for 64), arch/s390/kernel/syscalls/
+        // syscall.tbl and arch/mips/kernel/syscalls/syscall_n64.tbl.
+        let not_implemented: &[&str] = match arch {
+            Arch::X86_64 => &[
+                "_sysctl",
+                "afs_syscall",
+                "create_module",
+                "epoll_ctl_old",
+                "epoll_wait_old",
+                "get_kernel_syms",
+                "get_thread_area",
+                "getpmsg",
+                "nfsservctl",
+                "putpmsg",
+                "query_module",
+                "security",
+                "set_thread_area",
+                "tuxcall",
+                "uselib",
+                "vserver",
+            ],
+            Arch::X86 => &[
+                "_sysctl",
+                "afs_syscall",
+                "bdflush",
+                "break",
+                "create_module",
+                "ftime",
+                "get_kernel_syms",
+                "getpmsg",
+                "gtty",
+                "idle",
+                "lock",
+                "mpx",
+                "nfsservctl",
+                "prof",
+                "profil",
+                "putpmsg",
+                "query_module",
+                "stty",
+                "ulimit",
+                "vserver",
+            ],
+            Arch::Aarch64 | Arch::Riscv64 | Arch::Loongarch64 => &["nfsservctl"],
+            Arch::Arm => &["_sysctl", "bdflush", "nfsservctl", "vserver"],
+            Arch::Ppc64le => &[
+                "_sysctl",
+                "afs_syscall",
+                "bdflush",
+                "break",
+                "create_module",
+                "ftime",
+                "get_kernel_syms",
+                "getpmsg",
+                "getrlimit",
+                "gtty",
+                "idle",
+                "ioperm",
+                "iopl",
+                "lock",
+                "modify_ldt",
+                "mpx",
+                "multiplexer",
+                "nfsservctl",
+                "oldfstat",
+                "oldlstat",
+                "oldolduname",
+                "oldstat",
+                "olduname",
+                "prof",
+                "profil",
+                "putpmsg",
+                "query_module",
+                "readdir",
+                "select",
+                "sigaction",
+                "sigpending",
+                "sigprocmask",
+                "sigreturn",
+                "sigsuspend",
+                "stty",
+                "sys_debug_setcontext",
+                "tuxcall",
+                "ulimit",
+                "umount",
+                "vm86",
+            ],
+            Arch::S390x => &[
+                "_sysctl",
+                "afs_syscall",
+                "bdflush",
+                "create_module",
+                "get_kernel_syms",
+                "getpmsg",
+                "idle",
+                "nfsservctl",
+                "putpmsg",
+                "query_module",
+                "readdir",
+                "timerfd",
+            ],
+            Arch::Mips64el => &[
+                "_sysctl",
+                "afs_syscall",
+                "create_module",
+                "get_kernel_syms",
+                "getpmsg",
+                "nfsservctl",
+                "putpmsg",
+                "query_module",
+                "timerfd",
+                "vserver",
+            ],
+        };
+        let mut out: Vec<(&str, NoSignature)> = not_implemented
+            .iter()
+            .map(|&n| (n, NotImplemented))
+            .collect();
+        // Declared in include/linux/syscalls.h, defined nowhere since
+        // fs/dcookies.c went in Linux 5.12 (kernel/sys_ni.c only).
+        out.push(("lookup_dcookie", Removed));
+        // arm_syscall() in arch/arm/kernel/traps.c decodes the __ARM_NR_*
+        // calls from the registers; there is no SYSCALL_DEFINE to name them.
+        if arch == Arch::Arm {
+            for n in [
+                "breakpoint",
+                "cacheflush",
+                "get_tls",
+                "set_tls",
+                "usr26",
+                "usr32",
+            ] {
+                out.push((n, ArmPrivate));
+            }
+        }
+        out.sort_unstable_by_key(|&(n, _)| n);
+        out
+    }
+
     #[test]
-    fn syscalls_without_signature() {
-        // Newer than the prototypes' source (Linux 6.1): only argN.
-        assert_eq!(signature(Arch::X86_64, "cachestat"), None);
-        assert!(lookup(table(Arch::X86_64), "cachestat").is_some());
-        // Assigned but not implemented.
+    fn every_syscall_has_a_signature_or_is_a_listed_exception() {
+        for a in ARCHES {
+            let want = exceptions(a.arch);
+            assert_eq!(a.without_signature, want, "{}", a.arch);
+            for (syscall, _) in a.syscalls {
+                let sig = signature(a.arch, syscall);
+                let why = no_signature(a.arch, syscall);
+                assert!(
+                    sig.is_some() != why.is_some(),
+                    "{}: {syscall}: a signature ({sig:?}) or a reason ({why:?}), exactly one",
+                    a.arch
+                );
+            }
+            for (syscall, _) in a.without_signature {
+                assert!(lookup(a, syscall).is_some(), "{}: {syscall}", a.arch);
+            }
+        }
+    }
+
+    #[test]
+    fn calls_newer_than_the_header_have_their_definitions_names() {
+        // mm/filemap.c (6.5), mm/mseal.c (6.10), fs/xattr.c (6.13),
+        // fs/file_attr.c (6.17), arch/x86/kernel/uprobes.c (6.11),
+        // arch/riscv/kernel/sys_hwprobe.c (6.4).
+        for a in Arch::ALL {
+            let word = if a.is_64bit() { 64 } else { 32 };
+            assert_eq!(
+                signature(a, "cachestat").unwrap(),
+                [
+                    Param::value("fd", 0, 32),
+                    Param::pointer("cstat_range", 1, word),
+                    Param::pointer("cstat", 2, word),
+                    Param::value("flags", 3, 32),
+                ],
+                "{a}"
+            );
+            assert_eq!(
+                param(a, "mseal", "len"),
+                Param::value("len", 1, word),
+                "{a}"
+            );
+            assert_eq!(param(a, "fchmodat2", "mode").bits, 16, "{a}");
+            assert_eq!(param(a, "setxattrat", "at_flags").arg, Some(2), "{a}");
+            assert_eq!(param(a, "file_setattr", "at_flags").arg, Some(4), "{a}");
+            assert_eq!(param(a, "futex_wait", "clockid").arg, Some(5), "{a}");
+        }
+        assert_eq!(signature(Arch::X86_64, "uretprobe"), Some(&[][..]));
+        assert_eq!(
+            param(Arch::Riscv64, "riscv_hwprobe", "flags"),
+            Param::value("flags", 4, 32)
+        );
+        // Not implemented, so nothing to name; a call with no parameters has
+        // an empty signature.
         assert_eq!(signature(Arch::X86_64, "tuxcall"), None);
-        // A call with no parameters has an empty signature.
+        assert_eq!(
+            no_signature(Arch::X86_64, "tuxcall"),
+            Some(NoSignature::NotImplemented)
+        );
+        assert_eq!(no_signature(Arch::X86_64, "read"), None);
+        assert_eq!(no_signature(Arch::X86_64, "no_such_call"), None);
         assert_eq!(signature(Arch::X86_64, "getpid"), Some(&[][..]));
     }
 

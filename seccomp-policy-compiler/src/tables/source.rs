@@ -2,4 +2,4 @@
 
 /// Where the syscall signatures come from.
 pub const SIGNATURES_SOURCE: &str =
-    "include/linux/syscalls.h of Linux 6.1, Debian bookworm linux-headers-6.1.0-*-common";
+    "include/linux/syscalls.h of Linux 6.1, Debian bookworm linux-headers-6.1.0-*-common; calls added since, the SYSCALL_DEFINEs of Linux 6.17";
