@@ -8,6 +8,7 @@
 //! | `shadowed-action` | an action that never decides: `[base]` (or its own table) allows the call outright, or an earlier unconditional action always answers first |
 //! | `redundant-rule` | a cap's rule for a call `[base]` already allows outright |
 //! | `cap-adds-nothing` | a cap whose programs are `[base]`'s on every architecture |
+//! | `not-everywhere` | a rule that does not apply on some architectures: its condition names a parameter the call has only on others (`mmap(prot ...)` on x86 and s390x, whose `mmap` takes one pointer to its arguments) |
 //! | `lint-allow` | a `# lint: allow(...)` comment that allows nothing, names no lint, or gives no reason |
 //!
 //! [`lint`] runs them all on a compiled policy. The command-line tool's
@@ -37,7 +38,7 @@ use seccomp_policy_core::Arch;
 
 use crate::argset::satisfiable;
 use crate::diag::Diagnostic;
-use crate::lower::{ArchRules, LoweredRule, SetRules};
+use crate::lower::{describe_parameters, ArchRules, LoweredRule, SetRules};
 use crate::model::{Loc, Table};
 use crate::tables;
 use crate::Compiled;
@@ -55,6 +56,9 @@ pub enum LintKind {
     RedundantRule,
     /// A cap whose programs equal `[base]`'s.
     CapAddsNothing,
+    /// A rule that does not apply on some architectures, because its
+    /// condition names a parameter the call has only on others.
+    NotEverywhere,
     /// A `# lint: allow(...)` comment that allows nothing, names no lint,
     /// or gives no reason.
     LintAllow,
@@ -62,12 +66,13 @@ pub enum LintKind {
 
 impl LintKind {
     /// Every lint.
-    pub const ALL: [LintKind; 6] = [
+    pub const ALL: [LintKind; 7] = [
         LintKind::SplitFamily,
         LintKind::NeverMatches,
         LintKind::ShadowedAction,
         LintKind::RedundantRule,
         LintKind::CapAddsNothing,
+        LintKind::NotEverywhere,
         LintKind::LintAllow,
     ];
 
@@ -84,6 +89,7 @@ impl LintKind {
             LintKind::ShadowedAction => "shadowed-action",
             LintKind::RedundantRule => "redundant-rule",
             LintKind::CapAddsNothing => "cap-adds-nothing",
+            LintKind::NotEverywhere => "not-everywhere",
             LintKind::LintAllow => "lint-allow",
         }
     }
@@ -432,6 +438,7 @@ pub fn lint(compiled: &Compiled) -> Vec<Lint> {
     shadowed_actions(compiled, &mut out);
     redundant_rules(compiled, &mut out);
     caps_adding_nothing(compiled, &mut out);
+    not_everywhere(compiled, &mut out);
     out.sort_by(|a, b| {
         (a.diagnostic.loc, a.kind, &a.diagnostic.message).cmp(&(
             b.diagnostic.loc,
@@ -440,6 +447,53 @@ pub fn lint(compiled: &Compiled) -> Vec<Lint> {
         ))
     });
     out
+}
+
+/// Rules some architectures leave out (`ArchRules::unchecked`): one finding
+/// per rule and parameter, naming the architectures and what the call takes
+/// on each.
+fn not_everywhere(compiled: &Compiled, out: &mut Vec<Lint>) {
+    let mut found: BTreeMap<(Loc, &str, &str, &str), Vec<Arch>> = BTreeMap::new();
+    for a in &compiled.arches {
+        for u in &a.unchecked {
+            found
+                .entry((u.loc, &u.rule, &u.syscall, &u.param))
+                .or_default()
+                .push(a.arch);
+        }
+    }
+    for ((loc, rule, syscall, param), arches) in found {
+        let names: Vec<&str> = arches.iter().map(|a| a.name()).collect();
+        let mut takes: Vec<(String, Vec<&str>)> = Vec::new();
+        for a in &arches {
+            let what = describe_parameters(*a, syscall);
+            match takes.iter_mut().find(|(w, _)| *w == what) {
+                Some((_, on)) => on.push(a.name()),
+                None => takes.push((what, vec![a.name()])),
+            }
+        }
+        let takes: Vec<String> = takes
+            .into_iter()
+            .map(|(what, on)| format!("on {} `{syscall}` has {what}", on.join(", ")))
+            .collect();
+        out.push(Lint {
+            kind: LintKind::NotEverywhere,
+            diagnostic: Diagnostic::at(
+                loc,
+                format!(
+                    "{} does not apply on {}: `{syscall}` has no {} there",
+                    quoted(rule),
+                    list(&names, "and"),
+                    quoted(param)
+                ),
+            )
+            .with_note(takes.join("; "))
+            .with_help(
+                "a filter there cannot check the condition, so the call is decided as if the rule \
+                 were not written: by the other rules, else `default`",
+            ),
+        });
+    }
 }
 
 /// The names a table allows (any `allow` rule) and decides (allows, or
@@ -968,6 +1022,32 @@ mod tests {
             ],
             "{reported:#?}"
         );
+    }
+
+    #[test]
+    fn rules_some_architectures_leave_out() {
+        let found = lints(
+            "[base]\nallow = [\"mprotect(prot & PROT_EXEC == 0)\", \"mmap(prot & PROT_EXEC == 0)\", \
+             \"cacheflush(cache == 1)\"]\n",
+        );
+        let texts: Vec<&str> = found
+            .iter()
+            .filter(|(k, _)| *k == LintKind::NotEverywhere)
+            .map(|(_, t)| t.as_str())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "p.toml:2:45: `mmap(prot & PROT_EXEC == 0)` does not apply on x86 and s390x: `mmap` has no `prot` there\n\
+                 note: on x86, s390x `mmap` has the parameter `arg` (a pointer)\n\
+                 help: a filter there cannot check the condition, so the call is decided as if the rule were not written: by the other rules, else `default`",
+                "p.toml:2:76: `cacheflush(cache == 1)` does not apply on arm: `cacheflush` has no `cache` there\n\
+                 note: on arm `cacheflush` has no parameter names: an ARM-private call, read from the registers without a prototype\n\
+                 help: a filter there cannot check the condition, so the call is decided as if the rule were not written: by the other rules, else `default`",
+            ],
+            "{found:?}"
+        );
+        assert!(lints("[base]\nallow = [\"mprotect(prot & PROT_EXEC == 0)\"]\n").is_empty());
     }
 
     #[test]

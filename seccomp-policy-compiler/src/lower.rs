@@ -16,6 +16,15 @@
 //!   kernel reads: high bits set by a caller change nothing.
 //! - A condition on a pointer is an error: seccomp sees the address, not
 //!   the memory behind it.
+//! - A rule whose condition names a parameter the call has on other
+//!   architectures but not on this one does not apply here (it is listed in
+//!   [`ArchRules::unchecked`]): i386's and s390x's `mmap` take one pointer to
+//!   their six arguments, so `mmap(prot & PROT_EXEC == 0)` cannot be checked
+//!   there, and a filter that cannot check a rule must not act on it. The
+//!   call is decided there as if the rule were not written: an `allow`
+//!   allows nothing, an action answers nothing, and what the other rules or
+//!   the default say holds. A parameter that no architecture's form of the
+//!   call has is an error.
 //! - A constant must fit the parameter: a negative one is taken in two's
 //!   complement at the parameter's width (`-1` on an `int` is `0xffffffff`).
 //! - A comparison that is always true or always false by itself (a masked
@@ -79,6 +88,24 @@ pub struct ArchRules {
     pub caps: Vec<SetRules>,
     /// Policy syscall names this architecture does not have, sorted.
     pub missing: Vec<String>,
+    /// Rules that do not apply here, because their condition names a
+    /// parameter the call has only on other architectures; sorted by place.
+    pub unchecked: Vec<Unchecked>,
+}
+
+/// A rule that does not apply on one architecture: its condition names a
+/// parameter (`prot`, or `arg3`) the call has on other architectures but not
+/// on this one, so a filter here could not check it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Unchecked {
+    /// Where the rule is written.
+    pub loc: Loc,
+    /// The rule as written.
+    pub rule: String,
+    /// Its syscall.
+    pub syscall: String,
+    /// The parameter it names that the call lacks here.
+    pub param: String,
 }
 
 impl ArchRules {
@@ -191,6 +218,8 @@ pub fn lower(policy: &Policy) -> Result<Vec<ArchRules>, Vec<Diagnostic>> {
             arch,
             errors: &mut errors,
             missing: Vec::new(),
+            unchecked: Vec::new(),
+            lowering: None,
         };
         let default = match &policy.default {
             Some(spec) => l.action(spec, None).unwrap_or(Action::KillProcess),
@@ -201,12 +230,16 @@ pub fn lower(policy: &Policy) -> Result<Vec<ArchRules>, Vec<Diagnostic>> {
         let mut missing = l.missing;
         missing.sort();
         missing.dedup();
+        let mut unchecked = l.unchecked;
+        unchecked.sort();
+        unchecked.dedup();
         out.push(ArchRules {
             arch,
             default,
             base,
             caps,
             missing,
+            unchecked,
         });
     }
     let diags = errors.into_diagnostics();
@@ -221,14 +254,17 @@ pub fn lower(policy: &Policy) -> Result<Vec<ArchRules>, Vec<Diagnostic>> {
 #[derive(Default)]
 struct Errors {
     found: BTreeMap<(Loc, String, Option<String>), ErrorArches>,
+    /// For each rule or action (by where it is written), the architectures
+    /// it was lowered on: where its errors could have arisen.
+    lowered_on: BTreeMap<Loc, Vec<Arch>>,
 }
 
 #[derive(Default)]
 struct ErrorArches {
     /// Where the error arose.
     on: Vec<Arch>,
-    /// Where it could have: where the rule's syscall exists.
-    of: Vec<Arch>,
+    /// The rule or action it is an error of (by where it is written).
+    of: Option<Loc>,
 }
 
 impl Errors {
@@ -238,7 +274,11 @@ impl Errors {
             .into_iter()
             .map(|((loc, message, help), arches)| {
                 let mut d = Diagnostic::at(loc, message);
-                if arches.on.len() < arches.of.len() {
+                let of = arches
+                    .of
+                    .and_then(|of| self.lowered_on.get(&of))
+                    .map_or(0, Vec::len);
+                if arches.on.len() < of {
                     let names: Vec<&str> = arches.on.iter().map(|a| a.name()).collect();
                     d = d.with_note(format!("only on {}", names.join(", ")));
                 }
@@ -257,9 +297,14 @@ struct Lowerer<'e> {
     arch: Arch,
     errors: &'e mut Errors,
     missing: Vec<String>,
+    unchecked: Vec<Unchecked>,
+    /// The rule or action being lowered, by where it is written: what the
+    /// errors reported now are errors of.
+    lowering: Option<Loc>,
 }
 
-/// An error in a condition, already reported.
+/// A condition that does not lower here: an error in it, already reported,
+/// or a parameter the call has only elsewhere, recorded in `unchecked`.
 struct Reported;
 
 /// A condition with negations pushed to the comparisons.
@@ -275,16 +320,17 @@ impl Lowerer<'_> {
         if !e.on.contains(&self.arch) {
             e.on.push(self.arch);
         }
+        e.of = self.lowering;
     }
 
-    /// Notes that the error at this key could have arisen on this arch; used
-    /// to say "only on ..." when it did not arise everywhere.
-    fn could_fail_here(&mut self) {
-        let arch = self.arch;
-        for e in self.errors.found.values_mut() {
-            if !e.of.contains(&arch) {
-                e.of.push(arch);
-            }
+    /// Starts lowering the rule or action written at `at` here: its errors
+    /// could arise on this architecture, which the "only on ..." note of
+    /// an error that did not arise everywhere counts.
+    fn lowering(&mut self, at: Loc) {
+        self.lowering = Some(at);
+        let on = self.errors.lowered_on.entry(at).or_default();
+        if !on.contains(&self.arch) {
+            on.push(self.arch);
         }
     }
 
@@ -336,6 +382,7 @@ impl Lowerer<'_> {
     }
 
     fn action(&mut self, spec: &ActionSpec, _rule: Option<&Rule>) -> Option<Action> {
+        self.lowering(spec.loc);
         Some(match &spec.kind {
             ActionKind::KillProcess => Action::KillProcess,
             ActionKind::KillThread => Action::KillThread,
@@ -351,7 +398,6 @@ impl Lowerer<'_> {
                             "use an errno name from errno(3), like `EPERM` or `ENOSYS`".to_owned()
                         }
                     };
-                    self.could_fail_here();
                     self.error(
                         spec.loc,
                         format!("unknown errno {}", quoted(name)),
@@ -368,9 +414,8 @@ impl Lowerer<'_> {
         let Some(expr) = &rule.text.condition else {
             return Ok(None);
         };
-        let nnf = self.nnf(rule, expr, false);
-        self.could_fail_here();
-        let nnf = nnf?;
+        self.lowering(rule.loc);
+        let nnf = self.nnf(rule, expr, false)?;
         let Some(alts) = dnf(nnf) else {
             let at = rule.loc;
             self.error(
@@ -492,103 +537,13 @@ impl Lowerer<'_> {
     }
 
     /// The slot and width of an operand (`argN` or a parameter name).
-    #[allow(
-        clippy::too_many_lines,
-        reason = "each way an operand can fail to resolve builds its diagnostic where it is found, \
-                  with its own help; the lookups by position and by name could become two \
-                  functions"
-    )]
     fn operand(&mut self, rule: &Rule, name: &Name) -> Result<(u8, u8), Reported> {
         let syscall = rule.syscall();
         let at = rule.loc_of(&name.span);
-        let signature = tables::signature(self.arch, syscall);
         let word = if self.arch.is_64bit() { 64 } else { 32 };
-        let param: Option<&Param> = if let Some(n) = arg_index(&name.text) {
-            if n > 5 {
-                self.error(
-                    at,
-                    format!(
-                        "{} does not exist: a filter sees six arguments",
-                        quoted(&name.text)
-                    ),
-                    Some(
-                        "name an argument from `arg0` to `arg5`, or by its parameter name"
-                            .to_owned(),
-                    ),
-                );
-                return Err(Reported);
-            }
-            match signature {
-                // No signature (a syscall newer than the signature tables):
-                // the whole register, as wide as the architecture's.
-                None => None,
-                Some(params) => match params.iter().find(|p| p.arg == Some(n)) {
-                    Some(p) => Some(p),
-                    // Past a parameter with no fixed slot: its width is unknown.
-                    None if params.iter().any(|p| p.arg.is_none()) => None,
-                    None => {
-                        let names: Vec<&str> = params.iter().map(|p| p.name).collect();
-                        let takes = if names.is_empty() {
-                            "no arguments".to_owned()
-                        } else {
-                            format!(
-                                "{} argument{} ({})",
-                                names.len(),
-                                if names.len() == 1 { "" } else { "s" },
-                                names.join(", ")
-                            )
-                        };
-                        self.error(
-                            at,
-                            format!(
-                                "`{syscall}` takes {takes}; there is no {}",
-                                quoted(&name.text)
-                            ),
-                            None,
-                        );
-                        return Err(Reported);
-                    }
-                },
-            }
-        } else {
-            let Some(params) = signature else {
-                self.error(
-                    at,
-                    format!(
-                        "the parameter names of `{syscall}` are not known, so {} cannot be resolved",
-                        quoted(&name.text)
-                    ),
-                    Some("name the argument by its position, `arg0` to `arg5`".to_owned()),
-                );
-                return Err(Reported);
-            };
-            match params.iter().find(|p| p.name == name.text) {
-                Some(p) => Some(p),
-                None => {
-                    let names: Vec<&str> = params.iter().map(|p| p.name).collect();
-                    let help = match kernel_name_for(syscall, &name.text) {
-                        Some(k) => format!("the kernel calls it `{k}`"),
-                        None => match did_you_mean(&name.text, names.iter().copied()) {
-                            Some(good) => format!("did you mean `{good}`?"),
-                            None if names.is_empty() => {
-                                format!("`{syscall}` takes no arguments")
-                            }
-                            None => format!(
-                                "`{syscall}` has the parameters {}; or name one by its \
-                                 position, `arg0` to `arg{}`",
-                                names.join(", "),
-                                names.len() - 1
-                            ),
-                        },
-                    };
-                    self.error(
-                        at,
-                        format!("`{syscall}` has no parameter {}", quoted(&name.text)),
-                        Some(help),
-                    );
-                    return Err(Reported);
-                }
-            }
+        let param = match arg_index(&name.text) {
+            Some(n) => self.by_position(rule, name, n)?,
+            None => Some(self.by_name(rule, name)?),
         };
         let Some(param) = param else {
             let n = arg_index(&name.text).unwrap_or(0);
@@ -635,6 +590,94 @@ impl Lowerer<'_> {
             32
         };
         Ok((slot, bits))
+    }
+
+    /// The parameter in slot `n` here; `None` when the slot is read as the
+    /// whole register (a call without names here, or a slot past one that
+    /// has none).
+    fn by_position(
+        &mut self,
+        rule: &Rule,
+        name: &Name,
+        n: u8,
+    ) -> Result<Option<&'static Param>, Reported> {
+        let syscall = rule.syscall();
+        let at = rule.loc_of(&name.span);
+        if n > 5 {
+            self.error(
+                at,
+                format!(
+                    "{} does not exist: a filter sees six arguments",
+                    quoted(&name.text)
+                ),
+                Some("name an argument from `arg0` to `arg5`, or by its parameter name".to_owned()),
+            );
+            return Err(Reported);
+        }
+        let Some(params) = tables::signature(self.arch, syscall) else {
+            // No names here (not implemented, or an ARM-private call): the
+            // whole register, as wide as the architecture's.
+            return Ok(None);
+        };
+        if let Some(p) = params.iter().find(|p| p.arg == Some(n)) {
+            return Ok(Some(p));
+        }
+        if params.iter().any(|p| p.arg.is_none()) {
+            // Past a parameter with no fixed slot: its width is unknown.
+            return Ok(None);
+        }
+        if checkable_elsewhere(syscall, |p| p.arg == Some(n)) {
+            self.not_here(rule, &name.text);
+            return Err(Reported);
+        }
+        let names: Vec<&str> = params.iter().map(|p| p.name).collect();
+        let takes = if names.is_empty() {
+            "no arguments".to_owned()
+        } else {
+            format!(
+                "{} argument{} ({})",
+                names.len(),
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", ")
+            )
+        };
+        self.error(
+            at,
+            format!(
+                "`{syscall}` takes {takes}; there is no {}",
+                quoted(&name.text)
+            ),
+            None,
+        );
+        Err(Reported)
+    }
+
+    /// The parameter called `name` here.
+    fn by_name(&mut self, rule: &Rule, name: &Name) -> Result<&'static Param, Reported> {
+        let syscall = rule.syscall();
+        let found = tables::signature(self.arch, syscall)
+            .and_then(|params| params.iter().find(|p| p.name == name.text));
+        if let Some(p) = found {
+            return Ok(p);
+        }
+        if checkable_elsewhere(syscall, |p| p.name == name.text) {
+            self.not_here(rule, &name.text);
+            return Err(Reported);
+        }
+        let (message, help) = unknown_parameter(syscall, &name.text);
+        self.error(rule.loc_of(&name.span), message, Some(help));
+        Err(Reported)
+    }
+
+    /// Notes that `rule` does not apply here: it names `param`, which the
+    /// call has only on other architectures.
+    fn not_here(&mut self, rule: &Rule, param: &str) {
+        self.unchecked.push(Unchecked {
+            loc: rule.loc,
+            rule: rule.source.clone(),
+            syscall: rule.syscall().to_owned(),
+            param: param.to_owned(),
+        });
     }
 
     /// A value (constants or-ed together) at the operand's width.
@@ -762,6 +805,143 @@ fn kernel_name_for(syscall: &str, name: &str) -> Option<&'static str> {
         ("ioctl", "request") => "cmd",
         _ => return None,
     })
+}
+
+/// Whether some architecture that has `syscall` has a parameter `wanted`
+/// holds for that a filter can check: a value in a slot of its own.
+fn checkable_elsewhere(syscall: &str, wanted: impl Fn(&Param) -> bool) -> bool {
+    Arch::ALL.into_iter().any(|a| {
+        tables::signature(a, syscall).is_some_and(|ps| {
+            ps.iter()
+                .any(|p| wanted(p) && p.arg.is_some() && !p.pointer)
+        })
+    })
+}
+
+/// What `syscall` takes on `arch`, for messages: "the parameters `addr`,
+/// `len` and `prot`", "the parameter `arg` (a pointer)", "no parameters", or
+/// "no parameter names: WHY".
+pub fn describe_parameters(arch: Arch, syscall: &str) -> String {
+    match tables::signature(arch, syscall) {
+        Some([]) => "no parameters".to_owned(),
+        Some(params) => {
+            let names = param_names(params);
+            if names.len() == 1 {
+                format!("the parameter {}", names[0])
+            } else {
+                format!("the parameters {}", prose_list(&names))
+            }
+        }
+        None => match tables::no_signature(arch, syscall) {
+            Some(why) => format!("no parameter names: {}", why.why()),
+            None => "no such call".to_owned(),
+        },
+    }
+}
+
+/// The names of `params` in backticks, pointers said to be.
+fn param_names(params: &[Param]) -> Vec<String> {
+    params
+        .iter()
+        .map(|p| {
+            if p.pointer {
+                format!("`{}` (a pointer)", p.name)
+            } else {
+                format!("`{}`", p.name)
+            }
+        })
+        .collect()
+}
+
+/// `items` as prose: `a`, `a and b`, `a, b and c`.
+fn prose_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The message and help for a parameter name no architecture's `syscall`
+/// has: what the call's parameters are called, on which architectures,
+/// which architectures name none and why, and that `argN` works.
+fn unknown_parameter(syscall: &str, wanted: &str) -> (String, String) {
+    // The architectures with the call, grouped by their parameter names, or
+    // by why there are none.
+    let mut named: Vec<(Vec<String>, Vec<&str>)> = Vec::new();
+    let mut unnamed: Vec<(tables::NoSignature, Vec<&str>)> = Vec::new();
+    for a in Arch::ALL {
+        if let Some(params) = tables::signature(a, syscall) {
+            let these = param_names(params);
+            match named.iter_mut().find(|(n, _)| *n == these) {
+                Some((_, arches)) => arches.push(a.name()),
+                None => named.push((these, vec![a.name()])),
+            }
+        } else if let Some(why) = tables::no_signature(a, syscall) {
+            match unnamed.iter_mut().find(|(w, _)| *w == why) {
+                Some((_, arches)) => arches.push(a.name()),
+                None => unnamed.push((why, vec![a.name()])),
+            }
+        }
+    }
+    let why_unnamed: Vec<String> = unnamed
+        .iter()
+        .map(|(why, arches)| format!("no parameter names on {}: {}", arches.join(", "), why.why()))
+        .collect();
+    let positions = "name an argument by its position, `arg0` to `arg5`";
+    if named.is_empty() {
+        return (
+            format!(
+                "the parameters of `{syscall}` have no names, so {} cannot be resolved",
+                quoted(wanted)
+            ),
+            format!("{}; {positions}", why_unnamed.join("; ")),
+        );
+    }
+    let message = format!("`{syscall}` has no parameter {}", quoted(wanted));
+    if let Some(k) = kernel_name_for(syscall, wanted) {
+        return (message, format!("the kernel calls it `{k}`"));
+    }
+    let mut all: Vec<&str> = Vec::new();
+    for a in Arch::ALL {
+        for p in tables::signature(a, syscall).unwrap_or(&[]) {
+            if !all.contains(&p.name) {
+                all.push(p.name);
+            }
+        }
+    }
+    if let Some(good) = did_you_mean(wanted, all.iter().copied()) {
+        return (message, format!("did you mean `{good}`?"));
+    }
+    let most = named.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    if most == 0 && unnamed.is_empty() {
+        return (message, format!("`{syscall}` takes no arguments"));
+    }
+    let groups: Vec<String> = named
+        .iter()
+        .enumerate()
+        .map(|(i, (names, arches))| {
+            let what = match names.len() {
+                0 => "no parameters".to_owned(),
+                _ if i > 0 => prose_list(names),
+                1 => format!("the parameter {}", names[0]),
+                _ => format!("the parameters {}", prose_list(names)),
+            };
+            if named.len() == 1 && unnamed.is_empty() {
+                what
+            } else {
+                format!("{what} on {}", arches.join(", "))
+            }
+        })
+        .collect();
+    let mut parts = groups;
+    parts.extend(why_unnamed);
+    let last = if unnamed.is_empty() { most - 1 } else { 5 };
+    let help = format!(
+        "`{syscall}` has {}; or name an argument by its position, `arg0` to `arg{last}`",
+        parts.join("; ")
+    );
+    (message, help)
 }
 
 /// Disjunctive normal form; `None` past [`MAX_ALTERNATIVES`].
@@ -1048,13 +1228,14 @@ mod tests {
             (
                 "[base]\nallow = [\"kill(signal == 1)\"]\n",
                 "p.toml:2:16: `kill` has no parameter `signal`\n\
-                 help: `kill` has the parameters pid, sig; or name one by its position, `arg0` to `arg1`",
+                 help: `kill` has the parameters `pid` and `sig`; or name an argument by its position, `arg0` to `arg1`",
             ),
             (
                 // arm's private set_tls is read from the registers, unnamed.
                 "[base]\nallow = [\"set_tls(tp == 1)\"]\n",
-                "p.toml:2:19: the parameter names of `set_tls` are not known, so `tp` cannot be resolved\n\
-                 help: name the argument by its position, `arg0` to `arg5`",
+                "p.toml:2:19: the parameters of `set_tls` have no names, so `tp` cannot be resolved\n\
+                 help: no parameter names on arm: an ARM-private call, read from the registers without a prototype; \
+                 name an argument by its position, `arg0` to `arg5`",
             ),
             (
                 "[base]\nallow = []\nactions = { read = \"EPREM\" }\n",
@@ -1069,6 +1250,123 @@ mod tests {
         ];
         for (source, want) in cases {
             assert_eq!(errors(source), [want], "{source}");
+        }
+    }
+
+    #[test]
+    fn unknown_parameters_say_what_each_architecture_has() {
+        // mmap is named differently on the architectures that define it
+        // themselves, and takes one pointer on i386 and s390x.
+        assert_eq!(
+            errors("[base]\nallow = [\"mmap(length == 1)\"]\n"),
+            ["p.toml:2:16: `mmap` has no parameter `length`\n\
+              help: `mmap` has the parameters `addr`, `len`, `prot`, `flags`, `fd` and `off` on \
+              x86_64, aarch64; `arg` (a pointer) on x86, s390x; `addr`, `len`, `prot`, `flags`, `fd` \
+              and `offset` on riscv64, ppc64le, loongarch64, mips64el; or name an argument by its \
+              position, `arg0` to `arg5`"]
+        );
+        assert_eq!(
+            errors("[base]\nallow = [\"mmap(prto == 1)\"]\n"),
+            ["p.toml:2:16: `mmap` has no parameter `prto`\nhelp: did you mean `prot`?"]
+        );
+        // mips's cacheflush has names, arm's private one has none.
+        assert_eq!(
+            errors("[base]\nallow = [\"cacheflush(start == 1)\"]\n"),
+            ["p.toml:2:22: `cacheflush` has no parameter `start`\n\
+              help: `cacheflush` has the parameters `addr`, `bytes` and `cache` on mips64el; no \
+              parameter names on arm: an ARM-private call, read from the registers without a \
+              prototype; or name an argument by its position, `arg0` to `arg5`"]
+        );
+        // Not implemented anywhere it exists.
+        assert_eq!(
+            errors("[base]\nallow = [\"tuxcall(x == 1)\"]\n"),
+            ["p.toml:2:19: the parameters of `tuxcall` have no names, so `x` cannot be resolved\n\
+              help: no parameter names on x86_64, ppc64le: not implemented there, nothing is \
+              behind the number; name an argument by its position, `arg0` to `arg5`"]
+        );
+        // "only on" counts the architectures each rule was lowered on, not
+        // those of the other rules: set_tls exists on arm alone, ioctl's
+        // error arises everywhere, pread64's on the 32-bit ones only.
+        assert_eq!(
+            errors(
+                "[base]\nallow = [\"set_tls(tp == 1)\", \"ioctl(cmdd == 1)\", \"pread64(pos == 0)\"]\n"
+            )
+            .iter()
+            .map(|e| e.lines().nth(1).unwrap())
+            .collect::<Vec<_>>(),
+            [
+                "help: no parameter names on arm: an ARM-private call, read from the registers \
+                 without a prototype; name an argument by its position, `arg0` to `arg5`",
+                "help: did you mean `cmd`?",
+                "note: only on x86, arm",
+            ]
+        );
+        // By position, a call without names is read as the whole register.
+        let rules = lowered("[base]\nallow = [\"tuxcall(arg0 == 1)\"]\n");
+        assert_eq!(
+            arch(&rules, Arch::X86_64).base.rules[0].when,
+            Some(vec![vec![cmp(0, 64, CmpOp::Eq, 1)]])
+        );
+    }
+
+    #[test]
+    fn w_xor_x_rules_lower_on_every_architecture() {
+        let rules = lowered(
+            "[base]\nallow = [\"mprotect(prot & PROT_EXEC == 0)\", \"mmap(prot & PROT_EXEC == 0)\", \
+             \"mmap2(prot & PROT_EXEC == 0)\"]\n",
+        );
+        for a in Arch::ALL {
+            let r = arch(&rules, a);
+            let word = if a.is_64bit() { 64 } else { 32 };
+            let wx = Some(vec![vec![cmp(2, word, CmpOp::MaskedEq(4), 0)]]);
+            let nr = |name: &str| tables::lookup(tables::table(a), name);
+            let when = |name: &str| {
+                let nr = nr(name)?;
+                r.base
+                    .rules
+                    .iter()
+                    .find(|x| x.nr == nr)
+                    .map(|x| x.when.clone())
+            };
+            assert_eq!(when("mprotect"), Some(wx.clone()), "{a}");
+            match a {
+                // old_mmap(struct mmap_arg_struct __user *arg): prot is in
+                // memory, so the rule does not apply there; mmap is decided
+                // by the default.
+                Arch::X86 | Arch::S390x => {
+                    assert!(nr("mmap").is_some(), "{a}");
+                    assert_eq!(when("mmap"), None, "{a}");
+                    assert_eq!(r.unchecked.len(), 1, "{a}");
+                    assert_eq!(r.unchecked[0].rule, "mmap(prot & PROT_EXEC == 0)");
+                    assert_eq!(r.unchecked[0].param, "prot");
+                }
+                // arm has only mmap2.
+                Arch::Arm => {
+                    assert_eq!(nr("mmap"), None);
+                    assert!(r.unchecked.is_empty());
+                }
+                _ => {
+                    assert_eq!(when("mmap"), Some(wx.clone()), "{a}");
+                    assert!(r.unchecked.is_empty(), "{a}: {:?}", r.unchecked);
+                }
+            }
+            if a.is_64bit() {
+                assert_eq!(nr("mmap2"), None, "{a}");
+            } else {
+                assert_eq!(when("mmap2"), Some(wx.clone()), "{a}");
+            }
+        }
+        // The same for an action, and by position.
+        let rules = lowered(
+            "[base]\nallow = []\nactions = { \"mmap(prot & PROT_EXEC)\" = \"EPERM\", \
+             \"mmap(arg3 == 0)\" = \"EACCES\" }\n",
+        );
+        assert_eq!(arch(&rules, Arch::X86_64).base.rules.len(), 2);
+        for a in [Arch::X86, Arch::S390x] {
+            let r = arch(&rules, a);
+            assert!(r.base.rules.is_empty(), "{a}");
+            let params: Vec<&str> = r.unchecked.iter().map(|u| u.param.as_str()).collect();
+            assert_eq!(params, ["prot", "arg3"], "{a}");
         }
     }
 

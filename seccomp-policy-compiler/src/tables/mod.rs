@@ -129,7 +129,7 @@ impl NoSignature {
     /// Why, in a few words, for messages.
     pub fn why(self) -> &'static str {
         match self {
-            NoSignature::NotImplemented => "not implemented there (nothing behind the number)",
+            NoSignature::NotImplemented => "not implemented there, nothing is behind the number",
             NoSignature::Removed => "declared, but no longer defined by the kernel",
             NoSignature::ArmPrivate => {
                 "an ARM-private call, read from the registers without a prototype"
