@@ -216,6 +216,15 @@ impl<const N: usize> Program<N> {
     }
 }
 
+/// The instructions written so far, as [`Program::as_slice`]: lets a
+/// `&Program<N>` go wherever a program is taken as
+/// `impl AsRef<[SockFilter]>` (`install::apply(&prog)`).
+impl<const N: usize> AsRef<[SockFilter]> for Program<N> {
+    fn as_ref(&self) -> &[SockFilter] {
+        self.as_slice()
+    }
+}
+
 impl<const N: usize> PartialEq for Program<N> {
     fn eq(&self, other: &Self) -> bool {
         self.as_slice() == other.as_slice()

@@ -302,6 +302,9 @@ impl Install {
     }
 
     /// Attaches `prog` to the calling thread (to every thread with TSYNC).
+    /// `prog` is a program as it comes: a `&Program<N>` (what the builder
+    /// and the `seccomp_policy!` expansion's `program` return), a slice of
+    /// instructions, an array or a `Vec`.
     ///
     /// Async-signal-safe: allocates nothing, takes no lock, never panics.
     ///
@@ -310,8 +313,8 @@ impl Install {
     /// [`InstallError`]: `prog` empty or longer than the kernel accepts
     /// (before any system call), `prctl` or `seccomp` refused (with the
     /// errno), or another thread that TSYNC could not synchronize.
-    pub fn apply(&self, prog: &[SockFilter]) -> Result<(), InstallError> {
-        match self.attach(prog)? {
+    pub fn apply(&self, prog: &(impl AsRef<[SockFilter]> + ?Sized)) -> Result<(), InstallError> {
+        match self.attach(prog.as_ref())? {
             0 => Ok(()),
             // With TSYNC (and without TSYNC_ESRCH, which `apply` never
             // sets) a positive value is the id of a thread that could not
@@ -393,7 +396,10 @@ impl Install {
     /// # Errors
     ///
     /// As [`apply`](Install::apply): which step failed, with its errno.
-    pub fn apply_with_listener(&self, prog: &[SockFilter]) -> Result<libc::c_int, InstallError> {
+    pub fn apply_with_listener(
+        &self,
+        prog: &(impl AsRef<[SockFilter]> + ?Sized),
+    ) -> Result<libc::c_int, InstallError> {
         let mut flags = self.flags | libc::SECCOMP_FILTER_FLAG_NEW_LISTENER;
         if self.is_tsync() {
             flags |= libc::SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
@@ -402,7 +408,7 @@ impl Install {
             no_new_privs: self.no_new_privs,
             flags,
         };
-        match with.attach(prog)? {
+        match with.attach(prog.as_ref())? {
             fd if fd >= 0 => Ok(fd as libc::c_int),
             // Not reachable: negative values are errors, handled in attach.
             _ => Err(InstallError::Seccomp(Errno(libc::EINVAL))),
@@ -412,14 +418,26 @@ impl Install {
 
 /// Sets `no_new_privs` and attaches `prog` to every thread of the process
 /// (`SECCOMP_FILTER_FLAG_TSYNC`). Same as `Install::new().apply(prog)`.
+/// `prog` is a program as it comes: a `&Program<N>`, a slice, an array or a
+/// `Vec` of instructions.
 ///
 /// Async-signal-safe: allocates nothing, takes no lock, never panics, so it
 /// may run between `fork` and `exec`.
 ///
+/// ```no_run
+/// use seccomp_policy::{install, Arch};
+///
+/// seccomp_policy::seccomp_policy!("../policy/seccomp.toml");
+///
+/// let prog = program(Arch::X86_64, Cap::NONE).expect("the policy builds");
+/// install::apply(&prog)?; // this process, every thread, from now on
+/// # Ok::<(), install::InstallError>(())
+/// ```
+///
 /// # Errors
 ///
 /// As [`Install::apply`].
-pub fn apply(prog: &[SockFilter]) -> Result<(), InstallError> {
+pub fn apply(prog: &(impl AsRef<[SockFilter]> + ?Sized)) -> Result<(), InstallError> {
     Install::new().apply(prog)
 }
 
@@ -437,6 +455,14 @@ mod tests {
     #[test]
     fn refused_before_any_system_call() {
         assert_eq!(apply(&[]), Err(InstallError::EmptyProgram));
+        // A program as the builder returns it, by reference, and its slice.
+        let empty = crate::Program::<4>::empty();
+        assert_eq!(apply(&empty), Err(InstallError::EmptyProgram));
+        assert_eq!(apply(empty.as_slice()), Err(InstallError::EmptyProgram));
+        assert_eq!(
+            Install::new().apply_with_listener(&empty),
+            Err(InstallError::EmptyProgram)
+        );
         let long = vec![SockFilter::stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW); BPF_MAXINSNS + 1];
         assert_eq!(apply(&long), Err(InstallError::TooLong { len: 4097 }));
         assert_eq!(InstallError::EmptyProgram.errno(), Errno(libc::EINVAL));
