@@ -19,6 +19,10 @@ mod large {
     seccomp_policy::seccomp_policy!("benches/policies/large.toml");
 }
 
+mod w_xor_x {
+    seccomp_policy::seccomp_policy!("examples/w_xor_x.toml");
+}
+
 mod bound {
     /// The caps of `every_form.toml`, declared by hand.
     #[derive(Clone, Copy, PartialEq, Eq)]
@@ -75,4 +79,40 @@ fn every_form_of_rule() {
 #[test]
 fn large_policy() {
     assert_is_lowering(&large::POLICY, "benches/policies/large.toml");
+}
+
+#[test]
+fn w_xor_x_policy() {
+    assert_is_lowering(&w_xor_x::POLICY, "examples/w_xor_x.toml");
+}
+
+/// The README's W^X block: it compiles on every architecture, and its rules
+/// are the example policy's, which the kernel test runs.
+#[test]
+fn readme_w_xor_x_rules_are_the_examples() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let after = &readme[readme.find("**W^X.**").expect("the README's W^X paragraph")..];
+    let start = after.find("```toml\n").expect("its toml block") + "```toml\n".len();
+    let block = &after[start..start + after[start..].find("```").expect("the block's end")];
+    let readme_rules = seccomp_policy_compiler::compile(block)
+        .unwrap_or_else(|d| panic!("README W^X block: {}", d[0].render("README.md")));
+    assert_eq!(readme_rules.arches.len(), 9);
+    let example = std::fs::read_to_string(root.join("examples/w_xor_x.toml")).expect("example");
+    let example = seccomp_policy_compiler::compile(&example).expect("the example compiles");
+    let sources = |c: &seccomp_policy_compiler::Compiled| -> Vec<String> {
+        let base = &c.policy.base;
+        base.allow
+            .iter()
+            .chain(base.actions.iter().map(|a| &a.rule))
+            .map(|r| r.source.clone())
+            .collect()
+    };
+    let in_example = sources(&example);
+    for rule in sources(&readme_rules) {
+        assert!(
+            in_example.contains(&rule),
+            "{rule} is not in examples/w_xor_x.toml"
+        );
+    }
 }

@@ -11,6 +11,10 @@
 //!   rule compared on 64 bits shows the high bits would get past it.
 //! - errno answers reach the payload: `socket()` without a network cap is
 //!   Python's `PermissionError`, `clone3` returns ENOSYS.
+//! - W^X (`examples/w_xor_x.toml`, the README's example): `mmap` of memory
+//!   both writable and executable, and `mprotect` to executable, are refused
+//!   with EPERM; read-write and read-execute mappings are made; without the
+//!   filter all of them are.
 //!
 //! x86_64 only. Runs under the suite's harness (`harness = false`): the
 //! Python tests are reported as ignored without `/usr/bin/python3`, the
@@ -29,7 +33,83 @@ seccomp_policy_suite::tests![
     x86_64::a_64_bit_comparison_of_cmd_would_let_high_bits_through,
     #[cfg(target_arch = "x86_64")]
     x86_64::clone3_is_answered_enosys,
+    #[cfg(target_arch = "x86_64")]
+    w_xor_x::writable_and_executable_memory_is_refused,
 ];
+
+#[cfg(target_arch = "x86_64")]
+mod w_xor_x {
+    use core::fmt::Write as _;
+
+    use seccomp_policy::install::apply;
+    use seccomp_policy::spawn::Outcome;
+    use seccomp_policy::Arch;
+    use seccomp_policy_suite::in_child;
+
+    seccomp_policy::seccomp_policy!("examples/w_xor_x.toml");
+
+    /// In a forked child: installs `prog` (if any), then maps anonymous
+    /// memory with each protection and changes a read-write mapping's, with
+    /// the raw system calls; writes each result as `ok` or the errno.
+    fn memory_calls(prog: Option<&PolicyProgram>) -> String {
+        const R: i32 = libc::PROT_READ;
+        const W: i32 = libc::PROT_WRITE;
+        const X: i32 = libc::PROT_EXEC;
+        let report = in_child(|out| {
+            if let Some(p) = prog {
+                if let Err(e) = apply(p) {
+                    let _ = write!(out, "apply: {e}");
+                    return 2;
+                }
+            }
+            let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;
+            let mut rw = 0;
+            for (name, prot) in [("rw", R | W), ("rwx", R | W | X), ("rx", R | X)] {
+                // SAFETY: a new anonymous mapping; nothing refers to it.
+                let p = unsafe { libc::syscall(libc::SYS_mmap, 0, 4096, prot, flags, -1, 0) };
+                let e = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+                if p == -1 {
+                    let _ = write!(out, "mmap {name} errno {e}; ");
+                } else {
+                    let _ = write!(out, "mmap {name} ok; ");
+                    if name == "rw" {
+                        rw = p;
+                    }
+                }
+            }
+            for (name, prot) in [("rx", R | X), ("r", R)] {
+                // SAFETY: changes the protection of the read-write mapping
+                // made above, which nothing uses.
+                let r = unsafe { libc::syscall(libc::SYS_mprotect, rw, 4096, prot) };
+                let e = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+                if r == 0 {
+                    let _ = write!(out, "mprotect {name} ok; ");
+                } else {
+                    let _ = write!(out, "mprotect {name} errno {e}; ");
+                }
+            }
+            0
+        });
+        assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+        report.output
+    }
+
+    pub fn writable_and_executable_memory_is_refused() {
+        // Unfiltered, every call succeeds.
+        assert_eq!(
+            memory_calls(None),
+            "mmap rw ok; mmap rwx ok; mmap rx ok; mprotect rx ok; mprotect r ok; "
+        );
+        let prog = program(Arch::X86_64, Cap::NONE).expect("the W^X policy builds");
+        assert_eq!(
+            memory_calls(Some(&prog)),
+            format!(
+                "mmap rw ok; mmap rwx errno {e}; mmap rx ok; mprotect rx errno {e}; mprotect r ok; ",
+                e = libc::EPERM
+            )
+        );
+    }
+}
 
 #[cfg(target_arch = "x86_64")]
 mod x86_64 {
