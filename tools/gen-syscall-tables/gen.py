@@ -6,8 +6,9 @@ Writes, under seccomp-policy-compiler/src/tables/:
 - constants/<arch>.rs: named constants and errno values for argument
   conditions, from linux-raw-sys (constants.py);
 - signatures/<arch>.rs: each syscall's parameters, from include/linux/syscalls.h
-  of Linux 6.1 in Debian bookworm's linux-headers-6.1.0-<N>-common
-  (signatures.py, syscall_entries.py);
+  of Linux 6.1 in Debian bookworm's linux-headers-6.1.0-<N>-common and, for
+  the syscalls added since, their SYSCALL_DEFINEs in Linux 6.17; and why the
+  few others have none (signatures.py, syscall_entries.py);
 - source.rs: where all of it comes from;
 and seccomp-policy-core/src/arch/generated.rs (the `AUDIT_ARCH_*` value of each
 architecture, from which its word size and byte order follow).

@@ -3,11 +3,14 @@
 Writes seccomp-policy-compiler/src/tables/signatures/<arch>.rs: for every
 system call of the architecture whose prototype is known, its parameters in
 order with the kernel's name, the `seccomp_data.args[i]` slot, the width the
-kernel reads it with, and whether it is a pointer.
+kernel reads it with, and whether it is a pointer; and every other system
+call of the architecture with the reason it has none.
 
 The prototypes come from include/linux/syscalls.h of Linux 6.1, as Debian
 bookworm ships it in linux-headers-6.1.0-<N>-common (fetched with
-`apt-get download`, newest N). Which function each architecture enters for
+`apt-get download`, newest N), and for the system calls added since, from
+their SYSCALL_DEFINEs in Linux 6.17 (NEWER_THAN_SOURCE, transcribed below
+with the file each is defined in). Which function each architecture enters for
 each name is in syscall_entries.py; the rest of what the header does not say
 is below, each fact with the kernel file it was read from. See README.md
 beside this file for the rules.
