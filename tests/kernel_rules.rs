@@ -29,12 +29,19 @@ seccomp_policy_suite::tests![
     x86_64::a_64_bit_comparison_of_cmd_would_let_high_bits_through,
     #[cfg(target_arch = "x86_64")]
     x86_64::clone3_is_answered_enosys,
+    #[cfg(target_arch = "x86_64")]
+    x86_64::prctl_allows_only_the_listed_options,
+    #[cfg(target_arch = "x86_64")]
+    x86_64::a_payload_cannot_stack_a_filter_that_hides_denials,
+    #[cfg(target_arch = "x86_64")]
+    x86_64::no_cap_lets_a_payload_stack_a_filter,
 ];
 
 #[cfg(target_arch = "x86_64")]
 mod x86_64 {
 
     use core::fmt::Write as _;
+    use std::collections::BTreeMap;
     use std::process::Command;
 
     use seccomp_policy::builder::build;
@@ -43,7 +50,7 @@ mod x86_64 {
     use seccomp_policy::spawn::{CommandExt as _, Outcome, SPAWN_RULES};
     use seccomp_policy::{Action, Arch, Program};
     use seccomp_policy_suite::harness::{require, Checked};
-    use seccomp_policy_suite::in_child;
+    use seccomp_policy_suite::{in_child, in_filtered_child, simple_filter, ChildOut};
 
     seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 
@@ -268,5 +275,366 @@ mod x86_64 {
             let v = ap.verdict(0, RuleSet::EMPTY, nr, &[0; 6], ap.default);
             assert!(matches!(v, Action::Errno(_)), "{arch}: {v:?}");
         }
+    }
+
+    /// The program of `caps` (plus the spawn rules), as a payload gets it.
+    fn cap_program(caps: Cap) -> PolicyProgram {
+        let native = POLICY.native().expect("x86_64");
+        native
+            .program(caps.bits(), SPAWN_RULES, native.default)
+            .expect("builds")
+    }
+
+    pub fn prctl_allows_only_the_listed_options() {
+        use crate::raw::{eperm, note, notes, sys};
+        const PR_SET_PTRACER_ANY: u64 = u64::MAX;
+        let p = libc::SYS_prctl;
+        // SAFETY: no arguments.
+        let root = unsafe { libc::geteuid() } == 0;
+        let report = in_filtered_child(base_program().as_slice(), |out| {
+            // What loosens the sandbox's hold on the payload: each is EPERM.
+            let refused: [(&str, libc::c_int, u64); 4] = [
+                // The supervisor's death signal (SIGKILL when it dies).
+                ("PR_SET_PDEATHSIG 0", libc::PR_SET_PDEATHSIG, 0),
+                // Orphans of the payload's tree would become its children.
+                ("PR_SET_CHILD_SUBREAPER", libc::PR_SET_CHILD_SUBREAPER, 1),
+                // Any process of the user could ptrace it (with Yama).
+                (
+                    "PR_SET_PTRACER any",
+                    libc::PR_SET_PTRACER,
+                    PR_SET_PTRACER_ANY,
+                ),
+                // Undoing what a change of ids cleared.
+                ("PR_SET_DUMPABLE 1", libc::PR_SET_DUMPABLE, 1),
+            ];
+            for (what, option, arg2) in refused {
+                note(out, what, sys(p, [option as u64, arg2, 0, 0, 0, 0]));
+            }
+            // What programs use: about the caller only, or making it safer.
+            let name = b"renamed\0";
+            let mut got = [0u8; 16];
+            let mut sig: libc::c_int = -1;
+            let cmd = |option: libc::c_int, a: u64| [option as u64, a, 0, 0, 0, 0];
+            note(
+                out,
+                "PR_SET_NAME",
+                sys(p, cmd(libc::PR_SET_NAME, name.as_ptr() as u64)),
+            );
+            note(
+                out,
+                "PR_GET_NAME",
+                sys(p, cmd(libc::PR_GET_NAME, got.as_mut_ptr() as u64)),
+            );
+            let len = got.iter().position(|&b| b == 0).unwrap_or(got.len());
+            let _ = write!(
+                out,
+                "name={}; ",
+                core::str::from_utf8(&got[..len]).unwrap_or("?")
+            );
+            note(
+                out,
+                "PR_GET_DUMPABLE",
+                sys(p, cmd(libc::PR_GET_DUMPABLE, 0)),
+            );
+            note(
+                out,
+                "PR_SET_DUMPABLE 0",
+                sys(p, cmd(libc::PR_SET_DUMPABLE, 0)),
+            );
+            note(
+                out,
+                "PR_GET_DUMPABLE now",
+                sys(p, cmd(libc::PR_GET_DUMPABLE, 0)),
+            );
+            note(
+                out,
+                "PR_SET_NO_NEW_PRIVS",
+                sys(p, cmd(libc::PR_SET_NO_NEW_PRIVS, 1)),
+            );
+            note(
+                out,
+                "PR_GET_NO_NEW_PRIVS",
+                sys(p, cmd(libc::PR_GET_NO_NEW_PRIVS, 0)),
+            );
+            note(out, "PR_GET_SECCOMP", sys(p, cmd(libc::PR_GET_SECCOMP, 0)));
+            note(
+                out,
+                "PR_GET_PDEATHSIG",
+                sys(p, cmd(libc::PR_GET_PDEATHSIG, (&raw mut sig) as u64)),
+            );
+            let _ = write!(out, "pdeathsig={sig}; ");
+            note(
+                out,
+                "PR_GET_SECUREBITS",
+                sys(p, cmd(libc::PR_GET_SECUREBITS, 0)),
+            );
+            // CAP_CHOWN (0): in the bounding set of any process here.
+            note(
+                out,
+                "PR_CAPBSET_READ",
+                sys(p, cmd(libc::PR_CAPBSET_READ, 0)),
+            );
+            note(
+                out,
+                "PR_CAP_AMBIENT_IS_SET",
+                sys(
+                    p,
+                    [
+                        libc::PR_CAP_AMBIENT as u64,
+                        libc::PR_CAP_AMBIENT_IS_SET as u64,
+                        0,
+                        0,
+                        0,
+                        0,
+                    ],
+                ),
+            );
+            // CAP_SYS_BOOT (22): this child's own bounding set (root only).
+            if root {
+                note(
+                    out,
+                    "PR_CAPBSET_DROP",
+                    sys(p, cmd(libc::PR_CAPBSET_DROP, 22)),
+                );
+            }
+            // Naming an anonymous mapping of its own (EINVAL from a kernel
+            // without CONFIG_ANON_VMA_NAME).
+            // SAFETY: a new private anonymous mapping.
+            let page = unsafe {
+                libc::mmap(
+                    core::ptr::null_mut(),
+                    4096,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                    -1,
+                    0,
+                )
+            };
+            let vma = [
+                libc::PR_SET_VMA as u64,
+                libc::PR_SET_VMA_ANON_NAME as u64,
+                page as u64,
+                4096,
+                name.as_ptr() as u64,
+                0,
+            ];
+            note(out, "PR_SET_VMA", sys(p, vma));
+            0
+        });
+        assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+        let got = notes(&report.output);
+        let mut want: BTreeMap<&str, &str> = [
+            ("PR_SET_NAME", "0"),
+            ("PR_GET_NAME", "0"),
+            ("name", "renamed"),
+            ("PR_GET_DUMPABLE", "1"),
+            ("PR_SET_DUMPABLE 0", "0"),
+            ("PR_GET_DUMPABLE now", "0"),
+            ("PR_SET_NO_NEW_PRIVS", "0"),
+            ("PR_GET_NO_NEW_PRIVS", "1"),
+            ("PR_GET_SECCOMP", "2"),
+            ("PR_GET_PDEATHSIG", "0"),
+            ("pdeathsig", "0"),
+            ("PR_CAPBSET_READ", "1"),
+            ("PR_CAP_AMBIENT_IS_SET", "0"),
+        ]
+        .into();
+        if root {
+            want.insert("PR_CAPBSET_DROP", "0");
+        }
+        let eperm = eperm();
+        for what in [
+            "PR_SET_PDEATHSIG 0",
+            "PR_SET_CHILD_SUBREAPER",
+            "PR_SET_PTRACER any",
+            "PR_SET_DUMPABLE 1",
+        ] {
+            want.insert(what, &eperm);
+        }
+        // Values that depend on the kernel and the user: not refused.
+        for (what, may_be) in [
+            ("PR_GET_SECUREBITS", None),
+            ("PR_SET_VMA", Some(format!("errno {}", libc::EINVAL))),
+        ] {
+            let v = got.get(what).copied().unwrap_or("missing");
+            assert!(
+                v.parse::<i64>().is_ok_and(|v| v >= 0) || may_be.as_deref() == Some(v),
+                "{what}: {v}; {report}"
+            );
+        }
+        let got: BTreeMap<&str, &str> = got
+            .into_iter()
+            .filter(|(k, _)| !["PR_GET_SECUREBITS", "PR_SET_VMA"].contains(k))
+            .collect();
+        assert_eq!(got, want, "{report}");
+    }
+
+    /// A filter of the payload's own, answering `mkdir` with `ERRNO(0)`:
+    /// stacked on the sandbox's, it would outrank a `notify` (the
+    /// supervisor's), so a refused call "succeeds" without the supervisor
+    /// ever seeing it.
+    fn payload_filter() -> Vec<seccomp_policy::bpf::SockFilter> {
+        use seccomp_policy::bpf::{SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO};
+        simple_filter(
+            &[(libc::SYS_mkdir as u32, SECCOMP_RET_ERRNO)],
+            SECCOMP_RET_ALLOW,
+        )
+    }
+
+    /// Makes `mkdir`, then tries to stack `own` with `prctl` and with
+    /// `seccomp`, then `mkdir` again; notes each result.
+    fn stack_and_mkdir(out: &mut ChildOut, own: &[seccomp_policy::bpf::SockFilter]) {
+        use crate::raw::{note, sys};
+        let fprog = libc::sock_fprog {
+            len: u16::try_from(own.len()).expect("short"),
+            filter: own.as_ptr().cast_mut().cast(),
+        };
+        let dir = b"/nonexistent-seccomp-policy-test/d\0";
+        let mkdir = [dir.as_ptr() as u64, 0o700, 0, 0, 0, 0];
+        note(out, "mkdir", sys(libc::SYS_mkdir, mkdir));
+        let prctl = [
+            libc::PR_SET_SECCOMP as u64,
+            u64::from(libc::SECCOMP_MODE_FILTER),
+            (&raw const fprog) as u64,
+            0,
+            0,
+            0,
+        ];
+        note(out, "prctl(PR_SET_SECCOMP)", sys(libc::SYS_prctl, prctl));
+        let seccomp = [
+            u64::from(libc::SECCOMP_SET_MODE_FILTER),
+            0,
+            (&raw const fprog) as u64,
+            0,
+            0,
+            0,
+        ];
+        note(
+            out,
+            "seccomp(SET_MODE_FILTER)",
+            sys(libc::SYS_seccomp, seccomp),
+        );
+        note(out, "mkdir again", sys(libc::SYS_mkdir, mkdir));
+    }
+
+    pub fn a_payload_cannot_stack_a_filter_that_hides_denials() {
+        use crate::raw::{eperm, notes};
+        // [base] as the supervisor attaches it: what the grant refuses goes
+        // to the listener. Without one, the kernel answers ENOSYS, which
+        // stands for "the supervisor saw it" here.
+        let native = POLICY.native().expect("x86_64");
+        let prog: PolicyProgram = native
+            .program(0, SPAWN_RULES, Action::Notify)
+            .expect("builds");
+        let own = payload_filter();
+        let report = in_filtered_child(prog.as_slice(), |out| {
+            stack_and_mkdir(out, &own);
+            0
+        });
+        assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+        let enosys = format!("errno {}", libc::ENOSYS);
+        let eperm = eperm();
+        let want: BTreeMap<&str, &str> = [
+            ("mkdir", enosys.as_str()),
+            ("prctl(PR_SET_SECCOMP)", eperm.as_str()),
+            ("seccomp(SET_MODE_FILTER)", enosys.as_str()),
+            ("mkdir again", enosys.as_str()),
+        ]
+        .into();
+        assert_eq!(notes(&report.output), want, "{report}");
+    }
+
+    pub fn no_cap_lets_a_payload_stack_a_filter() {
+        use crate::raw::eperm;
+        // No cap set allows either way of attaching a filter.
+        let seccomp_nr = libc::SYS_seccomp as u32;
+        let prctl_nr = libc::SYS_prctl as u32;
+        let native = POLICY.native().expect("x86_64");
+        let stack = [
+            libc::PR_SET_SECCOMP as u64,
+            u64::from(libc::SECCOMP_MODE_FILTER),
+            0x1000,
+            0,
+            0,
+            0,
+        ];
+        for caps in 0..=Cap::ALL.bits() {
+            if caps & !Cap::ALL.bits() != 0 {
+                continue;
+            }
+            let v = native.verdict(
+                caps,
+                SPAWN_RULES,
+                seccomp_nr,
+                &[1, 0, 0x1000, 0, 0, 0],
+                native.default,
+            );
+            assert_eq!(v, Action::KillProcess, "seccomp() with caps {caps:#x}");
+            let v = native.verdict(caps, SPAWN_RULES, prctl_nr, &stack, native.default);
+            assert_eq!(
+                v,
+                Action::Errno(libc::EPERM as u16),
+                "prctl with caps {caps:#x}"
+            );
+        }
+        // And on the kernel, with every cap: prctl gets EPERM, seccomp()
+        // kills (the policy's default).
+        let own = payload_filter();
+        let report = in_filtered_child(cap_program(Cap::ALL).as_slice(), |out| {
+            stack_and_mkdir(out, &own);
+            0
+        });
+        assert_eq!(report.outcome, Outcome::KilledBySeccomp, "{report}");
+        assert_eq!(
+            report.output,
+            format!(
+                "mkdir=errno {}; prctl(PR_SET_SECCOMP)={}; ",
+                libc::ENOENT,
+                eperm()
+            )
+        );
+    }
+}
+
+/// Raw calls and how a forked child reports them.
+#[cfg(target_arch = "x86_64")]
+mod raw {
+    use core::fmt::Write as _;
+    use std::collections::BTreeMap;
+
+    use seccomp_policy_suite::ChildOut;
+
+    /// A raw system call: what it returned, or the errno it failed with.
+    pub fn sys(nr: libc::c_long, a: [u64; 6]) -> Result<i64, i32> {
+        // SAFETY: the callers pass integers, or pointers to live memory of
+        // the size the call reads or writes.
+        let r = unsafe { libc::syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]) };
+        if r == -1 {
+            Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+        } else {
+            Ok(r)
+        }
+    }
+
+    /// Writes `what=VALUE; ` or `what=errno N; ` to the child's report
+    /// (formatting into the pipe, which allocates nothing).
+    pub fn note(out: &mut ChildOut, what: &str, r: Result<i64, i32>) {
+        let _ = match r {
+            Ok(v) => write!(out, "{what}={v}; "),
+            Err(e) => write!(out, "{what}=errno {e}; "),
+        };
+    }
+
+    /// What [`note`] wrote, by name.
+    pub fn notes(report: &str) -> BTreeMap<&str, &str> {
+        report
+            .split("; ")
+            .filter_map(|n| n.split_once('='))
+            .collect()
+    }
+
+    /// How [`note`] writes a refusal with `EPERM`.
+    pub fn eperm() -> String {
+        format!("errno {}", libc::EPERM)
     }
 }

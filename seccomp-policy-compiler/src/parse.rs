@@ -1193,6 +1193,7 @@ mod tests {
         for (rule, action) in [
             ("clone3", "ENOSYS"),
             ("ioctl", "EPERM"),
+            ("prctl", "EPERM"),
             ("socket", "EPERM"),
         ] {
             assert!(
