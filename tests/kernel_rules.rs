@@ -35,6 +35,8 @@ seccomp_policy_suite::tests![
     x86_64::a_payload_cannot_stack_a_filter_that_hides_denials,
     #[cfg(target_arch = "x86_64")]
     x86_64::no_cap_lets_a_payload_stack_a_filter,
+    #[cfg(target_arch = "x86_64")]
+    x86_64::prlimit64_reaches_only_the_caller,
 ];
 
 #[cfg(target_arch = "x86_64")]
@@ -593,6 +595,62 @@ mod x86_64 {
                 eperm()
             )
         );
+    }
+
+    pub fn prlimit64_reaches_only_the_caller() {
+        use crate::raw::{eperm, note, notes, sys};
+        let prog = base_program();
+        let report = in_child(|out| {
+            // Another process the payload can name, standing in for its
+            // supervisor (`getppid()`): a sibling that waits to be killed.
+            // SAFETY: the sibling only waits in pause(); it never returns.
+            let other = unsafe { libc::fork() };
+            if other == 0 {
+                loop {
+                    // SAFETY: no arguments.
+                    unsafe { libc::pause() };
+                }
+            }
+            if let Err(e) = apply(prog.as_slice()) {
+                let _ = write!(out, "apply: {e}");
+                return 2;
+            }
+            let nofile = libc::RLIMIT_NOFILE as u64;
+            let none = libc::rlimit64 {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            let mut old = libc::rlimit64 {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            let set_other = [other as u64, nofile, (&raw const none) as u64, 0, 0, 0];
+            note(out, "set another's", sys(libc::SYS_prlimit64, set_other));
+            let get_other = [other as u64, nofile, 0, (&raw mut old) as u64, 0, 0];
+            note(out, "read another's", sys(libc::SYS_prlimit64, get_other));
+            // What glibc's getrlimit and setrlimit make: pid 0, the caller.
+            let get_own = [0, nofile, 0, (&raw mut old) as u64, 0, 0];
+            note(out, "read own", sys(libc::SYS_prlimit64, get_own));
+            let same = old;
+            let set_own = [0, nofile, (&raw const same) as u64, 0, 0, 0];
+            note(out, "set own", sys(libc::SYS_prlimit64, set_own));
+            // SAFETY: ending and reaping our own child.
+            unsafe {
+                libc::kill(other, libc::SIGKILL);
+                libc::waitpid(other, core::ptr::null_mut(), 0);
+            }
+            0
+        });
+        assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+        let eperm = eperm();
+        let want: BTreeMap<&str, &str> = [
+            ("set another's", eperm.as_str()),
+            ("read another's", eperm.as_str()),
+            ("read own", "0"),
+            ("set own", "0"),
+        ]
+        .into();
+        assert_eq!(notes(&report.output), want, "{report}");
     }
 }
 

@@ -1181,6 +1181,7 @@ mod tests {
             "read",
             "clone(clone_flags & CLONE_THREAD)",
             "ioctl(cmd != TIOCSTI && cmd != TIOCLINUX)",
+            "prlimit64(pid == 0)",
         ] {
             assert!(base.iter().any(|r| r == rule), "[base] lacks {rule}");
         }
@@ -1194,6 +1195,7 @@ mod tests {
             ("clone3", "ENOSYS"),
             ("ioctl", "EPERM"),
             ("prctl", "EPERM"),
+            ("prlimit64", "EPERM"),
             ("socket", "EPERM"),
         ] {
             assert!(
