@@ -37,6 +37,8 @@ seccomp_policy_suite::tests![
     x86_64::no_cap_lets_a_payload_stack_a_filter,
     #[cfg(target_arch = "x86_64")]
     x86_64::prlimit64_reaches_only_the_caller,
+    #[cfg(target_arch = "x86_64")]
+    x86_64::clone_refuses_namespace_flags,
 ];
 
 #[cfg(target_arch = "x86_64")]
@@ -651,6 +653,125 @@ mod x86_64 {
         ]
         .into();
         assert_eq!(notes(&report.output), want, "{report}");
+    }
+
+    /// Every namespace flag of `clone`. `CLONE_NEWTIME` shares its bit with
+    /// the exit signal in `clone`'s flags (only `clone3` can ask for it),
+    /// but the rules refuse the bit all the same.
+    const NAMESPACES: [(&str, libc::c_int); 8] = [
+        ("CLONE_NEWNS", libc::CLONE_NEWNS),
+        ("CLONE_NEWCGROUP", libc::CLONE_NEWCGROUP),
+        ("CLONE_NEWUTS", libc::CLONE_NEWUTS),
+        ("CLONE_NEWIPC", libc::CLONE_NEWIPC),
+        ("CLONE_NEWUSER", libc::CLONE_NEWUSER),
+        ("CLONE_NEWPID", libc::CLONE_NEWPID),
+        ("CLONE_NEWNET", libc::CLONE_NEWNET),
+        ("CLONE_NEWTIME", libc::CLONE_NEWTIME),
+    ];
+
+    extern "C" fn thread_body(_: *mut libc::c_void) -> *mut libc::c_void {
+        core::ptr::without_provenance_mut(42)
+    }
+
+    /// Starts a thread with `pthread_create` (`clone3`, `ENOSYS`, then
+    /// `clone` with `CLONE_THREAD`) and joins it; notes what it returned.
+    fn real_thread(out: &mut ChildOut) {
+        let mut t: libc::pthread_t = 0;
+        // SAFETY: a thread running a function that returns at once.
+        let r = unsafe {
+            libc::pthread_create(
+                &raw mut t,
+                core::ptr::null(),
+                thread_body,
+                core::ptr::null_mut(),
+            )
+        };
+        if r != 0 {
+            let _ = write!(out, "thread=errno {r}; ");
+            return;
+        }
+        let mut ret = core::ptr::null_mut();
+        // SAFETY: joining the thread just started.
+        let r = unsafe { libc::pthread_join(t, &raw mut ret) };
+        let _ = write!(out, "thread={}; ", if r == 0 { ret.addr() } else { 0 });
+    }
+
+    pub fn clone_refuses_namespace_flags() {
+        use crate::raw::{eperm, note, notes, sys};
+        // The kernel checks clone's flags for combinations that make no
+        // sense before it creates anything (copy_process): CLONE_THREAD
+        // without CLONE_SIGHAND, CLONE_SIGHAND without CLONE_VM, and
+        // CLONE_NEWNS with CLONE_FS are EINVAL. Each attempt below is one
+        // of those, so it creates nothing whatever the filter says: EINVAL
+        // means the filter let the flags through, EPERM that it refused them.
+        let thread = libc::CLONE_THREAD as u64;
+        let sighand = libc::CLONE_SIGHAND as u64;
+        let report = in_filtered_child(base_program().as_slice(), |out| {
+            // [base]: a thread asking for a namespace.
+            for (what, flag) in NAMESPACES {
+                let flags = thread | flag as u64;
+                note(out, what, sys(libc::SYS_clone, [flags, 0, 0, 0, 0, 0]));
+            }
+            // The flags of a real thread, with two namespaces.
+            let flags = (libc::CLONE_THREAD
+                | libc::CLONE_SIGHAND
+                | libc::CLONE_VM
+                | libc::CLONE_FS
+                | libc::CLONE_NEWNS
+                | libc::CLONE_NEWNET) as u64;
+            note(
+                out,
+                "thread in new namespaces",
+                sys(libc::SYS_clone, [flags, 0, 0, 0, 0, 0]),
+            );
+            real_thread(out);
+            0
+        });
+        assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+        let eperm = eperm();
+        let mut want: BTreeMap<&str, &str> = NAMESPACES
+            .iter()
+            .map(|&(what, _)| (what, eperm.as_str()))
+            .collect();
+        want.insert("thread in new namespaces", &eperm);
+        want.insert("thread", "42");
+        assert_eq!(notes(&report.output), want, "[base]: {report}");
+
+        // CODE_EXEC: a new process asking for a namespace; clone3, whose
+        // flags a filter cannot read, is ENOSYS as in [base].
+        let report = in_filtered_child(cap_program(Cap::CODE_EXEC).as_slice(), |out| {
+            for (what, flag) in NAMESPACES {
+                let flags = sighand | flag as u64 | libc::SIGCHLD as u64;
+                note(out, what, sys(libc::SYS_clone, [flags, 0, 0, 0, 0, 0]));
+            }
+            // A real clone3 would read its flags from memory, where a
+            // namespace flag could be; size 0 makes the kernel refuse it.
+            note(out, "clone3", sys(libc::SYS_clone3, [0, 0, 0, 0, 0, 0]));
+            // A process as fork makes it, and a thread.
+            match sys(libc::SYS_clone, [libc::SIGCHLD as u64, 0, 0, 0, 0, 0]) {
+                // SAFETY: the new process ends at once.
+                Ok(0) => unsafe { libc::_exit(7) },
+                Ok(pid) => {
+                    let mut status = 0;
+                    // SAFETY: reaping our own child.
+                    unsafe { libc::waitpid(pid as libc::pid_t, &raw mut status, 0) };
+                    let _ = write!(out, "fork={}; ", libc::WEXITSTATUS(status));
+                }
+                Err(e) => note(out, "fork", Err(e)),
+            }
+            real_thread(out);
+            0
+        });
+        assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+        let enosys = format!("errno {}", libc::ENOSYS);
+        let mut want: BTreeMap<&str, &str> = NAMESPACES
+            .iter()
+            .map(|&(what, _)| (what, eperm.as_str()))
+            .collect();
+        want.insert("clone3", &enosys);
+        want.insert("fork", "7");
+        want.insert("thread", "42");
+        assert_eq!(notes(&report.output), want, "CODE_EXEC: {report}");
     }
 }
 

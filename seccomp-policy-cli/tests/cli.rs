@@ -143,9 +143,11 @@ fn show_lists_numbers_rules_and_skipped_names() {
         out.starts_with("aarch64 (AUDIT_ARCH 0xc00000b7): default kill-process\n  [base]: "),
         "{out}"
     );
+    // A thread (CLONE_THREAD) in no new namespace.
     assert!(
         out.contains(
-            "    clone (220): allow if arg0 & 0x10000  [68:5 clone(clone_flags & CLONE_THREAD)]"
+            "    clone (220): allow if arg0 & 0x10000 && arg0 & 0x7e020080 == 0x0  \
+             [72:5 clone(clone_flags & CLONE_THREAD && !(clone_flags & CLONE_NEWNS\n"
         ),
         "{out}"
     );
