@@ -39,6 +39,8 @@ seccomp_policy_suite::tests![
     x86_64::prlimit64_reaches_only_the_caller,
     #[cfg(target_arch = "x86_64")]
     x86_64::clone_refuses_namespace_flags,
+    #[cfg(target_arch = "x86_64")]
+    x86_64::socketpair_is_stream_only,
 ];
 
 #[cfg(target_arch = "x86_64")]
@@ -772,6 +774,50 @@ mod x86_64 {
         want.insert("fork", "7");
         want.insert("thread", "42");
         assert_eq!(notes(&report.output), want, "CODE_EXEC: {report}");
+    }
+
+    pub fn socketpair_is_stream_only() {
+        use crate::raw::{eperm, note, notes, sys};
+        let unix = libc::AF_UNIX as u64;
+        let flags = (libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC) as u64;
+        let kinds: [(&str, u64); 6] = [
+            ("SOCK_STREAM", libc::SOCK_STREAM as u64),
+            ("SOCK_STREAM|flags", libc::SOCK_STREAM as u64 | flags),
+            ("SOCK_DGRAM", libc::SOCK_DGRAM as u64),
+            ("SOCK_DGRAM|flags", libc::SOCK_DGRAM as u64 | flags),
+            ("SOCK_SEQPACKET", libc::SOCK_SEQPACKET as u64),
+            // A type the kernel refuses (EINVAL): the filter must not
+            // take the flags for a way past the type.
+            ("SOCK_STREAM|0x10", libc::SOCK_STREAM as u64 | 0x10),
+        ];
+        let report = in_filtered_child(base_program().as_slice(), |out| {
+            for (what, kind) in kinds {
+                let mut fds = [-1 as libc::c_int; 2];
+                let r = sys(
+                    libc::SYS_socketpair,
+                    [unix, kind, 0, fds.as_mut_ptr() as u64, 0, 0],
+                );
+                // SAFETY: closing what the call made.
+                unsafe {
+                    libc::close(fds[0]);
+                    libc::close(fds[1]);
+                }
+                note(out, what, r);
+            }
+            0
+        });
+        assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+        let eperm = eperm();
+        let want: BTreeMap<&str, &str> = [
+            ("SOCK_STREAM", "0"),
+            ("SOCK_STREAM|flags", "0"),
+            ("SOCK_DGRAM", eperm.as_str()),
+            ("SOCK_DGRAM|flags", eperm.as_str()),
+            ("SOCK_SEQPACKET", eperm.as_str()),
+            ("SOCK_STREAM|0x10", eperm.as_str()),
+        ]
+        .into();
+        assert_eq!(notes(&report.output), want, "{report}");
     }
 }
 

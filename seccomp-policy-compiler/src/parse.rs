@@ -1203,6 +1203,7 @@ mod tests {
             ("ioctl", "EPERM"),
             ("prctl", "EPERM"),
             ("prlimit64", "EPERM"),
+            ("socketpair", "EPERM"),
             ("socket", "EPERM"),
         ] {
             assert!(
