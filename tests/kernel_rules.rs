@@ -41,6 +41,8 @@ seccomp_policy_suite::tests![
     x86_64::clone_refuses_namespace_flags,
     #[cfg(target_arch = "x86_64")]
     x86_64::socketpair_is_stream_only,
+    #[cfg(target_arch = "x86_64")]
+    x86_64::network_caps_open_stream_and_datagram_sockets_only,
 ];
 
 #[cfg(target_arch = "x86_64")]
@@ -818,6 +820,66 @@ mod x86_64 {
         ]
         .into();
         assert_eq!(notes(&report.output), want, "{report}");
+    }
+
+    pub fn network_caps_open_stream_and_datagram_sockets_only() {
+        use crate::raw::{eperm, note, notes, sys};
+        let flags = (libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC) as u64;
+        // SAFETY: no arguments.
+        let root = unsafe { libc::geteuid() } == 0;
+        for caps in [Cap::SSRF, Cap::HEADER_INJECTION, Cap::OPEN_REDIRECT] {
+            let report = in_filtered_child(cap_program(caps).as_slice(), |out| {
+                for (fam, family) in [("inet", libc::AF_INET), ("inet6", libc::AF_INET6)] {
+                    let family = family as u64;
+                    let mut open = |what: &str, kind: u64, protocol: u64| {
+                        let r = sys(libc::SYS_socket, [family, kind, protocol, 0, 0, 0]);
+                        if let Ok(fd) = r {
+                            // SAFETY: closing the socket just made.
+                            unsafe { libc::close(fd as libc::c_int) };
+                            note(out, &format!("{fam} {what}"), Ok(0));
+                        } else {
+                            note(out, &format!("{fam} {what}"), r);
+                        }
+                    };
+                    open("stream", libc::SOCK_STREAM as u64, 0);
+                    open("stream|flags", libc::SOCK_STREAM as u64 | flags, 0);
+                    open("dgram", libc::SOCK_DGRAM as u64, 0);
+                    open("dgram|flags", libc::SOCK_DGRAM as u64 | flags, 0);
+                    // Protocol 65535 is past IPPROTO_MAX (263 in Linux
+                    // 6.18): the kernel refuses it with EINVAL for any user
+                    // before it looks at the caller's capabilities, so
+                    // EINVAL means the filter let SOCK_RAW through.
+                    open("raw, bad protocol", libc::SOCK_RAW as u64, 65535);
+                    if root {
+                        // The attack: raw packets, as root.
+                        let icmp = if family == libc::AF_INET as u64 {
+                            libc::IPPROTO_ICMP
+                        } else {
+                            libc::IPPROTO_ICMPV6
+                        };
+                        open("raw", libc::SOCK_RAW as u64, icmp as u64);
+                    }
+                }
+                0
+            });
+            assert_eq!(report.outcome, Outcome::Exited(0), "{caps}: {report}");
+            let eperm = eperm();
+            let mut want = BTreeMap::new();
+            for fam in ["inet", "inet6"] {
+                for what in ["stream", "stream|flags", "dgram", "dgram|flags"] {
+                    want.insert(format!("{fam} {what}"), "0");
+                }
+                want.insert(format!("{fam} raw, bad protocol"), eperm.as_str());
+                if root {
+                    want.insert(format!("{fam} raw"), eperm.as_str());
+                }
+            }
+            let got: BTreeMap<String, &str> = notes(&report.output)
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+            assert_eq!(got, want, "{caps}: {report}");
+        }
     }
 }
 

@@ -235,9 +235,13 @@ fn explain_says_which_tables_and_architectures() {
     let r = run(&["explain", SHIPPED, "socket", "--arch", "x86_64"]);
     let out = r.out();
     assert!(out.contains("  [base]: EPERM (1)"), "{out}");
+    // Internet sockets, stream or datagram (the type's flags masked off).
     assert!(
         out.contains(
-            "  with [cap.SSRF]: allow if (u32)arg0 == 0x2 || (u32)arg0 == 0xa; otherwise EPERM (1)"
+            "  with [cap.SSRF]: allow if ((u32)arg0 == 0x2 && (u32)arg1 & 0xf == 0x1) \
+             || ((u32)arg0 == 0x2 && (u32)arg1 & 0xf == 0x2) \
+             || ((u32)arg0 == 0xa && (u32)arg1 & 0xf == 0x1) \
+             || ((u32)arg0 == 0xa && (u32)arg1 & 0xf == 0x2); otherwise EPERM (1)"
         ),
         "{out}"
     );
@@ -272,9 +276,21 @@ fn simulate_gives_the_verdict_and_the_path() {
     ]);
     assert!(r.out().contains("verdict: EPERM (1)"), "{}", r.out());
     let r = run(&[
-        "simulate", SHIPPED, "--arch", "x86_64", "--cap", "SSRF", "socket", "AF_INET",
+        "simulate",
+        SHIPPED,
+        "--arch",
+        "x86_64",
+        "--cap",
+        "SSRF",
+        "socket",
+        "AF_INET",
+        "SOCK_STREAM",
     ]);
     assert!(r.out().contains("verdict: allow"), "{}", r.out());
+    let r = run(&[
+        "simulate", SHIPPED, "--arch", "x86_64", "--cap", "SSRF", "socket", "AF_INET", "SOCK_RAW",
+    ]);
+    assert!(r.out().contains("verdict: EPERM (1)"), "{}", r.out());
     let r = run(&[
         "simulate",
         SHIPPED,
