@@ -43,6 +43,8 @@ seccomp_policy_suite::tests![
     x86_64::socketpair_is_stream_only,
     #[cfg(target_arch = "x86_64")]
     x86_64::network_caps_open_stream_and_datagram_sockets_only,
+    #[cfg(target_arch = "x86_64")]
+    x86_64::terminal_takeover_ioctls_are_refused,
 ];
 
 #[cfg(target_arch = "x86_64")]
@@ -58,7 +60,7 @@ mod x86_64 {
     use seccomp_policy::spawn::{CommandExt as _, Outcome, SPAWN_RULES};
     use seccomp_policy::{Action, Arch, Program};
     use seccomp_policy_suite::harness::{require, Checked};
-    use seccomp_policy_suite::{in_child, in_filtered_child, simple_filter, ChildOut};
+    use seccomp_policy_suite::{in_child, in_filtered_child, simple_filter, ChildOut, ChildReport};
 
     seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 
@@ -880,6 +882,104 @@ mod x86_64 {
                 .collect();
             assert_eq!(got, want, "{caps}: {report}");
         }
+    }
+
+    /// In a forked child: starts a session of its own (so it has no
+    /// controlling terminal), opens a pseudo-terminal, installs `prog`
+    /// (if any), and makes the terminal ioctls that change more than the
+    /// caller's own view of its terminal, with a query beside them; notes
+    /// each result.
+    fn terminal_takeover<const N: usize>(prog: Option<Program<N>>) -> ChildReport {
+        use crate::raw::{note, sys};
+        in_child(|out| {
+            // SAFETY: the child is not a group leader, so setsid succeeds.
+            if unsafe { libc::setsid() } < 0 {
+                let _ = write!(out, "setsid failed");
+                return 2;
+            }
+            let (mut master, mut slave) = (0, 0);
+            // SAFETY: openpty writes two descriptors; the other arguments may be null.
+            let r = unsafe {
+                libc::openpty(
+                    &raw mut master,
+                    &raw mut slave,
+                    core::ptr::null_mut(),
+                    core::ptr::null(),
+                    core::ptr::null(),
+                )
+            };
+            if r != 0 {
+                let _ = write!(out, "openpty failed");
+                return 2;
+            }
+            // The same terminal, read-only: TIOCCONS refuses such a
+            // descriptor with EBADF after its capability check, before it
+            // redirects anything.
+            let path = std::fs::read_link(format!("/proc/self/fd/{slave}")).expect("pty name");
+            let path =
+                std::ffi::CString::new(path.into_os_string().into_encoded_bytes()).expect("no NUL");
+            // SAFETY: a valid path.
+            let read_only = unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_NOCTTY) };
+            if let Some(p) = &prog {
+                if let Err(e) = apply(p.as_slice()) {
+                    let _ = write!(out, "apply: {e}");
+                    return 3;
+                }
+            }
+            let ioctl = |fd: libc::c_int, cmd: u64, arg: u64| {
+                sys(libc::SYS_ioctl, [fd as u64, cmd, arg, 0, 0, 0])
+            };
+            let mut size = core::mem::MaybeUninit::<libc::winsize>::uninit();
+            note(
+                out,
+                "TIOCGWINSZ",
+                ioctl(slave, libc::TIOCGWINSZ, size.as_mut_ptr() as u64),
+            );
+            // Line discipline 0 (N_TTY), the one it has: any other would
+            // load kernel code for the payload's terminal.
+            let n_tty: libc::c_int = 0;
+            note(
+                out,
+                "TIOCSETD",
+                ioctl(slave, libc::TIOCSETD, (&raw const n_tty) as u64),
+            );
+            note(out, "TIOCSCTTY", ioctl(slave, libc::TIOCSCTTY, 0));
+            note(out, "TIOCCONS", ioctl(read_only, libc::TIOCCONS, 0));
+            0
+        })
+    }
+
+    pub fn terminal_takeover_ioctls_are_refused() {
+        use crate::raw::{eperm, notes};
+        // Unfiltered, each reaches the terminal: TIOCSETD and TIOCSCTTY
+        // succeed, TIOCCONS passes its capability check (root) or stops
+        // there (others).
+        // SAFETY: no arguments.
+        let root = unsafe { libc::geteuid() } == 0;
+        let tioccons = if root { libc::EBADF } else { libc::EPERM };
+        let control = terminal_takeover::<1>(None);
+        assert_eq!(control.outcome, Outcome::Exited(0), "{control}");
+        let tioccons = format!("errno {tioccons}");
+        let want: BTreeMap<&str, &str> = [
+            ("TIOCGWINSZ", "0"),
+            ("TIOCSETD", "0"),
+            ("TIOCSCTTY", "0"),
+            ("TIOCCONS", tioccons.as_str()),
+        ]
+        .into();
+        assert_eq!(notes(&control.output), want, "unfiltered: {control}");
+        // Under [base]: the query works, the rest is EPERM.
+        let filtered = terminal_takeover(Some(base_program()));
+        assert_eq!(filtered.outcome, Outcome::Exited(0), "{filtered}");
+        let eperm = eperm();
+        let want: BTreeMap<&str, &str> = [
+            ("TIOCGWINSZ", "0"),
+            ("TIOCSETD", eperm.as_str()),
+            ("TIOCSCTTY", eperm.as_str()),
+            ("TIOCCONS", eperm.as_str()),
+        ]
+        .into();
+        assert_eq!(notes(&filtered.output), want, "[base]: {filtered}");
     }
 }
 

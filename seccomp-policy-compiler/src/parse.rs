@@ -1184,7 +1184,7 @@ mod tests {
             "clone(clone_flags & CLONE_THREAD && !clone_flags & CLONE_NEWNS | CLONE_NEWCGROUP \
              | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET \
              | CLONE_NEWTIME)",
-            "ioctl(cmd != TIOCSTI && cmd != TIOCLINUX)",
+            "ioctl(!cmd in [TIOCSTI, TIOCLINUX, TIOCSCTTY, TIOCCONS, TIOCSETD])",
             "prlimit64(pid == 0)",
         ] {
             assert!(
