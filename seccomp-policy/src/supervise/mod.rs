@@ -571,8 +571,9 @@ impl Supervisor {
     /// controlling terminal, so it cannot push input into the caller's
     /// terminal (`TIOCSTI` needs the terminal to be one's own) and reads
     /// from an inherited terminal descriptor do not stop it. Escaping the
-    /// group needs `setsid` or `setpgid`, which the shipped policy does not
-    /// grant.
+    /// group needs `setsid` or `setpgid`: the shipped policy grants
+    /// `setsid` nowhere, but `setpgid` with `CODE_EXEC` (for `timeout`), so
+    /// with that cap only a pid namespace or a cgroup contains the tree.
     #[must_use]
     pub fn new_session(mut self, on: bool) -> Supervisor {
         self.new_session = on;
