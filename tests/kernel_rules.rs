@@ -11,6 +11,12 @@
 //!   rule compared on 64 bits shows the high bits would get past it.
 //! - errno answers reach the payload: `socket()` without a network cap is
 //!   Python's `PermissionError`, `clone3` returns ENOSYS.
+//! - The calls a payload could turn against the sandbox are refused, each
+//!   beside the use programs make of the same call: `prctl` options that
+//!   loosen the sandbox's hold (and a stacked filter that would hide a
+//!   refusal from the supervisor), `prlimit64` of another process, `clone`
+//!   with namespace flags, datagram socket pairs, raw sockets under the
+//!   network caps, and the terminal ioctls that take a terminal over.
 //!
 //! x86_64 only. Runs under the suite's harness (`harness = false`): the
 //! Python tests are reported as ignored without `/usr/bin/python3`, the
