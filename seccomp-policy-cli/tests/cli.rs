@@ -143,9 +143,11 @@ fn show_lists_numbers_rules_and_skipped_names() {
         out.starts_with("aarch64 (AUDIT_ARCH 0xc00000b7): default kill-process\n  [base]: "),
         "{out}"
     );
+    // A thread (CLONE_THREAD) in no new namespace.
     assert!(
         out.contains(
-            "    clone (220): allow if arg0 & 0x10000  [68:5 clone(clone_flags & CLONE_THREAD)]"
+            "    clone (220): allow if arg0 & 0x10000 && arg0 & 0x7e020080 == 0x0  \
+             [72:5 clone(clone_flags & CLONE_THREAD && !(clone_flags & CLONE_NEWNS\n"
         ),
         "{out}"
     );
@@ -233,9 +235,13 @@ fn explain_says_which_tables_and_architectures() {
     let r = run(&["explain", SHIPPED, "socket", "--arch", "x86_64"]);
     let out = r.out();
     assert!(out.contains("  [base]: EPERM (1)"), "{out}");
+    // Internet sockets, stream or datagram (the type's flags masked off).
     assert!(
         out.contains(
-            "  with [cap.SSRF]: allow if (u32)arg0 == 0x2 || (u32)arg0 == 0xa; otherwise EPERM (1)"
+            "  with [cap.SSRF]: allow if ((u32)arg0 == 0x2 && (u32)arg1 & 0xf == 0x1) \
+             || ((u32)arg0 == 0x2 && (u32)arg1 & 0xf == 0x2) \
+             || ((u32)arg0 == 0xa && (u32)arg1 & 0xf == 0x1) \
+             || ((u32)arg0 == 0xa && (u32)arg1 & 0xf == 0x2); otherwise EPERM (1)"
         ),
         "{out}"
     );
@@ -270,9 +276,21 @@ fn simulate_gives_the_verdict_and_the_path() {
     ]);
     assert!(r.out().contains("verdict: EPERM (1)"), "{}", r.out());
     let r = run(&[
-        "simulate", SHIPPED, "--arch", "x86_64", "--cap", "SSRF", "socket", "AF_INET",
+        "simulate",
+        SHIPPED,
+        "--arch",
+        "x86_64",
+        "--cap",
+        "SSRF",
+        "socket",
+        "AF_INET",
+        "SOCK_STREAM",
     ]);
     assert!(r.out().contains("verdict: allow"), "{}", r.out());
+    let r = run(&[
+        "simulate", SHIPPED, "--arch", "x86_64", "--cap", "SSRF", "socket", "AF_INET", "SOCK_RAW",
+    ]);
+    assert!(r.out().contains("verdict: EPERM (1)"), "{}", r.out());
     let r = run(&[
         "simulate",
         SHIPPED,

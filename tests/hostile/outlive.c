@@ -4,7 +4,8 @@
  *   daemon      fork, setsid, fork again: a daemon in a session of its own,
  *               its parent gone (needs setsid: learn mode only)
  *   setpgid     a child in a process group of its own (CODE_EXEC)
- *   nodeathsig  clear the parent-death signal, then wait to be orphaned
+ *   nodeathsig  clear the parent-death signal (refused by the shipped
+ *               policy: it goes on all the same), then wait to be orphaned
  *   tree        a child and a grandchild, all waiting (CODE_EXEC)
  *
  * Every process left behind closes its standard streams (so pipes to the
@@ -82,7 +83,13 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (strcmp(way, "nodeathsig") == 0) {
-        if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) != 0) failed("prctl");
+        /* The shipped policy refuses this with EPERM; the payload goes on
+         * as if it had worked, so the test still shows that the pid
+         * namespace, not the refusal, ends it. */
+        if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) != 0) {
+            if (errno != EPERM) failed("prctl");
+            fprintf(stderr, "nodeathsig: prctl refused with EPERM; going on\n");
+        }
         started();
         sleep(60);
         return 0;

@@ -1203,12 +1203,20 @@ mod tests {
             .iter()
             .map(|r| r.text.to_string())
             .collect();
+        // (In their normal form: one line, `!` before a comparison
+        // without parentheses.)
         for rule in [
             "read",
-            "clone(clone_flags & CLONE_THREAD)",
-            "ioctl(cmd != TIOCSTI && cmd != TIOCLINUX)",
+            "clone(clone_flags & CLONE_THREAD && !clone_flags & CLONE_NEWNS | CLONE_NEWCGROUP \
+             | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET \
+             | CLONE_NEWTIME)",
+            "ioctl(!cmd in [TIOCSTI, TIOCLINUX, TIOCSCTTY, TIOCCONS, TIOCSETD])",
+            "prlimit64(pid == 0)",
         ] {
-            assert!(base.iter().any(|r| r == rule), "[base] lacks {rule}");
+            assert!(
+                base.iter().any(|r| r == rule),
+                "[base] lacks {rule:?} in {base:?}"
+            );
         }
         let actions: Vec<(String, &str)> = policy
             .base
@@ -1219,6 +1227,9 @@ mod tests {
         for (rule, action) in [
             ("clone3", "ENOSYS"),
             ("ioctl", "EPERM"),
+            ("prctl", "EPERM"),
+            ("prlimit64", "EPERM"),
+            ("socketpair", "EPERM"),
             ("socket", "EPERM"),
         ] {
             assert!(

@@ -265,7 +265,8 @@ impl Supervisor {
     /// terminal (`TIOCSTI` needs the terminal to be one's own) and reads
     /// from an inherited terminal descriptor do not stop it. A group holds
     /// only processes that stay in it: `setsid` or `setpgid` (a daemon's
-    /// double fork; `timeout`, which `CODE_EXEC` allows) leaves it. See
+    /// double fork; `timeout`, for which the shipped policy grants
+    /// `setpgid` with `CODE_EXEC`) leaves it. See
     /// [`end_with_command`](Supervisor::end_with_command) for what holds.
     ///
     /// With `end_with_command`, the relay leads the session and the

@@ -10,9 +10,9 @@ static SSRF_X86_64: PolicyProgram = match program(Arch::X86_64, Cap::SSRF.union(
     Err(e) => panic!("{}", e.message()),
 };
 
-fn verdict(prog: &[bpf::SockFilter], nr: u32, arg0: u64) -> u32 {
+fn verdict(prog: &[bpf::SockFilter], nr: u32, args: [u64; 2]) -> u32 {
     let mut data = SeccompData::new(nr as i32, Arch::X86_64.audit_arch());
-    data.args[0] = arg0;
+    data.args[..2].copy_from_slice(&args);
     run(prog, &data).unwrap().ret
 }
 
@@ -40,16 +40,17 @@ fn main() {
     );
 
     // x86_64 numbers from arch/x86/entry/syscalls/syscall_64.tbl: socket 41
-    // (AF_INET = 2 with SSRF, EPERM otherwise), mkdirat 258 (FILE_IO),
-    // execve 59 (CODE_EXEC only).
+    // (AF_INET = 2 of type SOCK_STREAM = 1 with SSRF, EPERM otherwise),
+    // mkdirat 258 (FILE_IO), execve 59 (CODE_EXEC only).
     let eperm = bpf::SECCOMP_RET_ERRNO | 1;
     let ssrf = SSRF_X86_64.as_slice();
-    assert_eq!(verdict(ssrf, 41, 2), bpf::SECCOMP_RET_ALLOW);
-    assert_eq!(verdict(ssrf, 41, 16), eperm, "AF_NETLINK");
-    assert_eq!(verdict(ssrf, 258, 0), bpf::SECCOMP_RET_ALLOW);
-    assert_eq!(verdict(ssrf, 59, 0), bpf::SECCOMP_RET_KILL_PROCESS);
+    assert_eq!(verdict(ssrf, 41, [2, 1]), bpf::SECCOMP_RET_ALLOW);
+    assert_eq!(verdict(ssrf, 41, [2, 3]), eperm, "SOCK_RAW");
+    assert_eq!(verdict(ssrf, 41, [16, 1]), eperm, "AF_NETLINK");
+    assert_eq!(verdict(ssrf, 258, [0, 0]), bpf::SECCOMP_RET_ALLOW);
+    assert_eq!(verdict(ssrf, 59, [0, 0]), bpf::SECCOMP_RET_KILL_PROCESS);
     let base = BaseProgram::X86_64.as_slice();
     assert_eq!(base, program(Arch::X86_64, Cap::NONE).unwrap().as_slice());
-    assert_eq!(verdict(base, 41, 2), eperm);
-    assert_eq!(verdict(base, 258, 0), bpf::SECCOMP_RET_KILL_PROCESS);
+    assert_eq!(verdict(base, 41, [2, 1]), eperm);
+    assert_eq!(verdict(base, 258, [0, 0]), bpf::SECCOMP_RET_KILL_PROCESS);
 }
