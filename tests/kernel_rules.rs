@@ -381,6 +381,10 @@ mod x86_64 {
             .expect("builds")
     }
 
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one case per prctl option, each beside its expected answer, read top to bottom"
+    )]
     pub fn prctl_allows_only_the_listed_options() {
         use crate::raw::{eperm, note, notes, sys};
         const PR_SET_PTRACER_ANY: u64 = u64::MAX;
