@@ -255,7 +255,8 @@ fn multi_threaded_payload_in_learn_mode() {
     as_each_user(|| {
         let code = &py(&[
             "import os, threading",
-            "calls = [os.times, lambda: os.getsid(0), lambda: os.getpgid(0),",
+            "calls = [os.times, lambda: os.getsid(0),",
+            "         lambda: os.sched_get_priority_max(os.SCHED_OTHER),",
             "         lambda: os.getpriority(os.PRIO_PROCESS, 0)]",
             "def work(f):",
             "    for _ in range(50): f()",
@@ -296,9 +297,9 @@ fn multi_threaded_payload_in_learn_mode() {
         sorted.sort();
         let want: Vec<(String, u64)> = [
             ("clone3", 4),
-            ("getpgid", 50),
             ("getpriority", 50),
             ("getsid", 50),
+            ("sched_get_priority_max", 50),
             ("times", 50),
         ]
         .iter()
@@ -405,7 +406,7 @@ fn two_threads_denied_at_once() {
     });
 }
 
-/// The supervisor finishes while the payload keeps calling (`getpgid`,
+/// The supervisor finishes while the payload keeps calling (`getsid`,
 /// outside the grant): the calls it
 /// answered ran, and from then on the kernel fails them with ENOSYS (no
 /// kill, the payload goes on). The payload's own count of calls that ran
@@ -417,7 +418,7 @@ fn supervisor_ending_first() {
             "import os, sys",
             "n = 0",
             "while True:",
-            "    try: os.getpgid(0)",
+            "    try: os.getsid(0)",
             "    except OSError as e:",
             "        print(os.strerror(e.errno), 'after', n); break",
             "    n += 1",
@@ -443,11 +444,11 @@ fn supervisor_ending_first() {
         let mut rest = String::new();
         std::io::Read::read_to_string(&mut stdout, &mut rest).map_err(|e| e.to_string())?;
         let status = child.wait().map_err(|e| e.to_string())?;
-        let want = format!("Function not implemented after {}\n", r.count_of("getpgid"));
-        if rest != want || !status.success() || r.count_of("getpgid") < 100 {
+        let want = format!("Function not implemented after {}\n", r.count_of("getsid"));
+        if rest != want || !status.success() || r.count_of("getsid") < 100 {
             return Err(format!(
                 "payload said {rest:?} ({status}); report counted {}",
-                r.count_of("getpgid")
+                r.count_of("getsid")
             ));
         }
         Ok(format!("payload: {rest}"))

@@ -4,6 +4,7 @@
 //! | lint | what it finds |
 //! | --- | --- |
 //! | `split-family` | a table allows one of the syscalls a libc chooses between for the same library call (`unlinkat`), but not another (`unlink`), which programs then make on some architecture and are killed for; see [`FAMILIES`] |
+//! | `partial-family` | a table allows part of a family of syscalls the kernel or libc treats as one, which programs make together (`timer_create` without `timer_delete`, `socket` without `shutdown`), so a program using what was granted is killed at the next member; see [`GROUPS`] |
 //! | `never-matches` | a condition, or one alternative of it, that no arguments satisfy (`arg0 == 1 && arg0 == 2`) |
 //! | `shadowed-action` | an action that never decides: `[base]` (or its own table) allows the call outright, or an earlier unconditional action always answers first |
 //! | `redundant-rule` | a cap's rule for a call `[base]` already allows outright |
@@ -39,7 +40,7 @@ use seccomp_policy_core::Arch;
 use crate::argset::satisfiable;
 use crate::diag::Diagnostic;
 use crate::lower::{describe_parameters, ArchRules, LoweredRule, SetRules};
-use crate::model::{Loc, Table};
+use crate::model::{Loc, Policy, Table};
 use crate::tables;
 use crate::Compiled;
 
@@ -48,6 +49,9 @@ use crate::Compiled;
 pub enum LintKind {
     /// A table allows some syscalls of a [`Family`] but not the others.
     SplitFamily,
+    /// A table allows part of a [`Group`] but not the members that go
+    /// with it.
+    PartialFamily,
     /// A condition, or an alternative of it, can never hold.
     NeverMatches,
     /// An action that never decides a call.
@@ -66,8 +70,9 @@ pub enum LintKind {
 
 impl LintKind {
     /// Every lint.
-    pub const ALL: [LintKind; 7] = [
+    pub const ALL: [LintKind; 8] = [
         LintKind::SplitFamily,
+        LintKind::PartialFamily,
         LintKind::NeverMatches,
         LintKind::ShadowedAction,
         LintKind::RedundantRule,
@@ -85,6 +90,7 @@ impl LintKind {
     pub fn name(self) -> &'static str {
         match self {
             LintKind::SplitFamily => "split-family",
+            LintKind::PartialFamily => "partial-family",
             LintKind::NeverMatches => "never-matches",
             LintKind::ShadowedAction => "shadowed-action",
             LintKind::RedundantRule => "redundant-rule",
@@ -428,12 +434,182 @@ pub const FAMILIES: &[Family] = &[
                  architecture has it, `inotify_init1` elsewhere",
         pick: Pick::FirstThatExists,
     },
+    Family {
+        call: "mmap(3)",
+        members: &["mmap2", "mmap"],
+        source: "glibc sysdeps/unix/sysv/linux/mmap.c and musl src/mman/mmap.c: `mmap2` where \
+                 the architecture has it (x86, arm), `mmap` elsewhere",
+        pick: Pick::FirstThatExists,
+    },
+    Family {
+        call: "creat(3)",
+        members: &["creat", "open", "openat"],
+        source: "glibc sysdeps/unix/sysv/linux/creat64.c: `creat` where the architecture has it \
+                 (with a 64-bit off_t), else open64, which makes `openat`; musl \
+                 src/fcntl/creat.c: open(3), which makes `open` where the architecture has it",
+        pick: Pick::Any,
+    },
+    Family {
+        call: "utimes(2) and utime(2)",
+        members: &["utimensat", "utimes", "utime", "futimesat"],
+        source: "glibc 2.32 and later sysdeps/unix/sysv/linux/utimes.c and utime.c: \
+                 `utimensat`; glibc 2.31 and older: `utimes` and `utime` where the architecture \
+                 has them; musl src/stat/utimensat.c: `utimensat`, then `futimesat` and `utimes` \
+                 after ENOSYS",
+        pick: Pick::Any,
+    },
+    Family {
+        call: "getpgrp(2)",
+        members: &["getpgrp", "getpgid"],
+        source: "glibc sysdeps/unix/sysv/linux/syscalls.list: `getpgrp` where the architecture \
+                 has it, else posix/getpgrp.c's `getpgid(0)`; musl src/unistd/getpgrp.c: always \
+                 `getpgid(0)`",
+        pick: Pick::Any,
+    },
+    Family {
+        call: "pause(2)",
+        members: &["pause", "ppoll"],
+        source: "glibc sysdeps/unix/sysv/linux/pause.c and musl src/internal/syscall.h \
+                 (sys_pause_cp): `pause` where the architecture has it, `ppoll(NULL, 0, NULL, \
+                 NULL)` elsewhere",
+        pick: Pick::FirstThatExists,
+    },
+    Family {
+        call: "alarm(2)",
+        members: &["alarm", "setitimer"],
+        source: "glibc sysdeps/unix/sysv/linux/syscalls.list: `alarm` where the architecture has \
+                 it, else sysdeps/posix/alarm.c's `setitimer(ITIMER_REAL, ...)`; musl \
+                 src/unistd/alarm.c: always `setitimer`",
+        pick: Pick::Any,
+    },
+    Family {
+        call: "send(2)",
+        members: &["send", "sendto"],
+        source: "glibc sysdeps/unix/sysv/linux/send.c: `send` where kernel-features.h says the \
+                 architecture has it (arm, powerpc, 32-bit mips), `sendto(..., NULL, 0)` \
+                 elsewhere; musl src/network/send.c: always `sendto`",
+        pick: Pick::Any,
+    },
+    Family {
+        call: "recv(2)",
+        members: &["recv", "recvfrom"],
+        source: "glibc sysdeps/unix/sysv/linux/recv.c: `recv` where kernel-features.h says the \
+                 architecture has it (arm, powerpc, 32-bit mips), `recvfrom(..., NULL, NULL)` \
+                 elsewhere; musl src/network/recv.c: always `recvfrom`",
+        pick: Pick::Any,
+    },
+];
+
+/// Syscalls the kernel or libc treats as one: a program that makes one
+/// makes the others too (it arms the timer it created, deletes it, ends
+/// the connection it made), so a table that allows some of them and not
+/// the rest lets a program start what it is then killed for finishing.
+/// Unlike a [`Family`], the members are not alternatives for one library
+/// call: each is a call of its own, made in the same program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Group {
+    /// What the members act on, as a reader knows it.
+    pub what: &'static str,
+    /// Allowing any of these in a table brings in the group.
+    pub when: &'static [&'static str],
+    /// The members the table must then decide too (allow, or answer on
+    /// purpose with an action).
+    pub needs: &'static [&'static str],
+    /// Why they go together: the kernel or libc source, and programs that
+    /// make them.
+    pub why: &'static str,
+}
+
+const TIMERS: &[&str] = &[
+    "timer_create",
+    "timer_settime",
+    "timer_gettime",
+    "timer_getoverrun",
+    "timer_delete",
+];
+const TIMERFDS: &[&str] = &["timerfd_create", "timerfd_settime", "timerfd_gettime"];
+const UIDS: &[&str] = &["getuid", "geteuid", "getresuid"];
+const GIDS: &[&str] = &["getgid", "getegid", "getresgid"];
+const FLUSH: &[&str] = &["fsync", "fdatasync"];
+const ITIMERS: &[&str] = &["setitimer", "getitimer"];
+const RESOURCES: &[&str] = &["getrlimit", "prlimit64", "getrusage"];
+
+/// The groups [`LintKind::PartialFamily`] checks, each with its reason.
+///
+/// Left out on purpose: `syncfs` and `sync` beside `fsync` (they write back
+/// a whole file system's data, every process's, not a file the program
+/// holds), and the setting calls beside the reading ones (`setresuid`
+/// beside `getresuid`: a table may let a program read its ids and not
+/// change them).
+pub const GROUPS: &[Group] = &[
+    Group {
+        what: "POSIX timers",
+        when: TIMERS,
+        needs: TIMERS,
+        why: "one kernel object (kernel/time/posix-timers.c), each call a glibc wrapper of its \
+              own: a program that creates a timer arms it, reads it and deletes it \
+              (`timeout` arms one; a program that stops waiting deletes it)",
+    },
+    Group {
+        what: "timer descriptors",
+        when: TIMERFDS,
+        needs: TIMERFDS,
+        why: "one kernel object (fs/timerfd.c): a timerfd is made, armed and read back with \
+              these three calls",
+    },
+    Group {
+        what: "the user ids",
+        when: UIDS,
+        needs: UIDS,
+        why: "the same ids read one, two or three at a time (kernel/sys.c): which a program \
+              makes is its own choice (Python's os.getresuid, Ruby's and OpenSSH's checks for \
+              a setuid start), and none tells it anything the others hide",
+    },
+    Group {
+        what: "the group ids",
+        when: GIDS,
+        needs: GIDS,
+        why: "the same ids read one, two or three at a time (kernel/sys.c): which a program \
+              makes is its own choice, and none tells it anything the others hide",
+    },
+    Group {
+        what: "flushing a file to storage",
+        when: FLUSH,
+        needs: FLUSH,
+        why: "both write a file's data back (fs/sync.c), `fdatasync` leaving out metadata \
+              not needed to read it back; which one a program makes depends on its build and \
+              the file (SQLite flushes its journal with one and its directory with the other)",
+    },
+    Group {
+        what: "interval timers",
+        when: ITIMERS,
+        needs: ITIMERS,
+        why: "one timer per process and kind (kernel/time/itimer.c): a program that sets one \
+              reads it back (getitimer), or saves and restores it around its own use",
+    },
+    Group {
+        what: "the process's own resource limits and use",
+        when: &["getrlimit", "prlimit64"],
+        needs: RESOURCES,
+        why: "glibc's getrlimit(3) makes `prlimit64` (musl: `prlimit64`, then `getrlimit`), \
+              and programs that read their limits read what they used of them too (Python's \
+              resource module, bash's `ulimit` and `times`, make's load checks)",
+    },
+    Group {
+        what: "a socket's two directions",
+        when: &["socket", "socketpair", "accept", "accept4"],
+        needs: &["shutdown"],
+        why: "a connected socket is ended one direction at a time with `shutdown` \
+              (net/socket.c): HTTP clients half-close after a request, and libuv (Node) ends \
+              a child's standard input, a socket pair, with it",
+    },
 ];
 
 /// Runs every lint on `compiled`; findings sorted by place, then lint.
 pub fn lint(compiled: &Compiled) -> Vec<Lint> {
     let mut out = Vec::new();
     split_families(compiled, &mut out);
+    partial_families(compiled, &mut out);
     never_matches(compiled, &mut out);
     shadowed_actions(compiled, &mut out);
     redundant_rules(compiled, &mut out);
@@ -617,6 +793,78 @@ fn split_families(compiled: &Compiled, out: &mut Vec<Lint>) {
                         list(&missing_q, "and"),
                         if missing.len() == 1 { "it" } else { "them" },
                     )),
+            });
+        }
+    }
+}
+
+/// `[base]` and each cap, with its name and whether it is a cap.
+fn scopes(policy: &Policy) -> impl Iterator<Item = (String, &Table, bool)> {
+    std::iter::once(("[base]".to_owned(), &policy.base, false)).chain(
+        policy
+            .caps
+            .iter()
+            .map(|c| (format!("[cap.{}]", c.name), &c.table, true)),
+    )
+}
+
+fn partial_families(compiled: &Compiled, out: &mut Vec<Lint>) {
+    let policy = &compiled.policy;
+    let base = names(&policy.base);
+    let mut base_missing: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
+    for (table_name, table, is_cap) in scopes(policy) {
+        let own = names(table);
+        for (gi, group) in GROUPS.iter().enumerate() {
+            // What brought the group in, and where it is first allowed.
+            let present: Vec<(&str, Loc)> = group
+                .when
+                .iter()
+                .filter_map(|m| own.allowed.get(m).map(|loc| (*m, *loc)))
+                .collect();
+            let Some(first) = present.iter().map(|p| p.1).min() else {
+                continue;
+            };
+            let decided = |m: &str| own.decided.contains(m) || (is_cap && base.decided.contains(m));
+            let missing: Vec<&str> = group
+                .needs
+                .iter()
+                .copied()
+                .filter(|m| !decided(m))
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            if !is_cap {
+                base_missing.insert(gi, missing.clone());
+            } else if base_missing.get(&gi) == Some(&missing) {
+                // `[base]`'s finding says it: a cap that adds to the group
+                // without completing it has nothing new to be told.
+                continue;
+            }
+            let allowed: Vec<String> = present.iter().map(|p| format!("`{}`", p.0)).collect();
+            let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
+            let missing_q: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+            let missing_q: Vec<&str> = missing_q.iter().map(String::as_str).collect();
+            let example = missing[0];
+            out.push(Lint {
+                kind: LintKind::PartialFamily,
+                diagnostic: Diagnostic::at(
+                    first,
+                    format!(
+                        "`{table_name}` allows {} but not {}, which programs make with {} ({})",
+                        list(&allowed, "and"),
+                        list(&missing_q, "or"),
+                        if present.len() == 1 { "it" } else { "them" },
+                        group.what,
+                    ),
+                )
+                .with_note(group.why)
+                .with_help(format!(
+                    "allow {} in `{table_name}` too, or refuse {} on purpose with an action \
+                     (`{example} = \"EPERM\"`)",
+                    list(&missing_q, "and"),
+                    if missing.len() == 1 { "it" } else { "them" },
+                )),
             });
         }
     }
@@ -943,6 +1191,142 @@ mod tests {
         // cap completes the family.
         assert_eq!(split.len(), 1, "{found:?}");
         assert!(split[0].starts_with("p.toml:2:10: `[base]` allows `unlink` but not `unlinkat`, which unlink(3) makes on aarch64, riscv64 and loongarch64"), "{}", split[0]);
+    }
+
+    #[test]
+    fn groups_name_real_syscalls() {
+        for g in GROUPS {
+            assert!(!g.when.is_empty() && !g.needs.is_empty(), "{}", g.what);
+            for m in g.when.iter().chain(g.needs) {
+                assert!(!arches_with(m).is_empty(), "{m} of {}", g.what);
+            }
+            assert!(!g.why.is_empty(), "{}", g.what);
+        }
+    }
+
+    fn of_kind(found: &[(LintKind, String)], kind: LintKind) -> Vec<&str> {
+        found
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, t)| t.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn partial_families() {
+        let found = lints(
+            "[base]\nallow = [\"read\", \"timer_create\", \"timer_settime\", \"socketpair\"]\n\
+             [cap.NET]\nallow = [\"socket\", \"connect\"]\n\
+             [cap.DB]\nallow = [\"fdatasync\"]\n",
+        );
+        let partial = of_kind(&found, LintKind::PartialFamily);
+        assert_eq!(partial.len(), 3, "{found:?}");
+        assert_eq!(
+            partial[0],
+            "p.toml:2:18: `[base]` allows `timer_create` and `timer_settime` but not \
+             `timer_gettime`, `timer_getoverrun` or `timer_delete`, which programs make with \
+             them (POSIX timers)\n\
+             note: one kernel object (kernel/time/posix-timers.c), each call a glibc wrapper of \
+             its own: a program that creates a timer arms it, reads it and deletes it \
+             (`timeout` arms one; a program that stops waiting deletes it)\n\
+             help: allow `timer_gettime`, `timer_getoverrun` and `timer_delete` in `[base]` too, \
+             or refuse them on purpose with an action (`timer_gettime = \"EPERM\"`)"
+        );
+        assert!(
+            partial[1].starts_with(
+                "p.toml:2:51: `[base]` allows `socketpair` but not `shutdown`, which programs \
+                 make with it (a socket's two directions)"
+            ),
+            "{}",
+            partial[1]
+        );
+        // [cap.NET]'s `socket` lacks the same `shutdown` as [base]: said
+        // once, at [base].
+        assert!(
+            partial[2].starts_with(
+                "p.toml:6:10: `[cap.DB]` allows `fdatasync` but not `fsync`, which programs make \
+                 with it (flushing a file to storage)"
+            ),
+            "{}",
+            partial[2]
+        );
+
+        // Members [base] decides count for a cap; an action decides on
+        // purpose; a cap that makes sockets where [base] makes none is told.
+        let found = lints(
+            "[base]\nallow = [\"getuid\", \"geteuid\", \"getresuid\", \"fsync\"]\n\
+             [base.actions]\nfdatasync = \"EPERM\"\n\
+             [cap.NET]\nallow = [\"socket\", \"getgid\"]\n\
+             [cap.DB]\nallow = [\"fdatasync\", \"getresgid\"]\n",
+        );
+        let partial = of_kind(&found, LintKind::PartialFamily);
+        assert_eq!(partial.len(), 3, "{found:?}");
+        assert!(
+            partial[0].starts_with(
+                "p.toml:6:10: `[cap.NET]` allows `socket` but not `shutdown`, which programs \
+                 make with it (a socket's two directions)"
+            ),
+            "{}",
+            partial[0]
+        );
+        assert!(
+            partial[1].starts_with(
+                "p.toml:6:20: `[cap.NET]` allows `getgid` but not `getegid` or `getresgid`"
+            ),
+            "{}",
+            partial[1]
+        );
+        assert!(
+            partial[2].starts_with(
+                "p.toml:8:23: `[cap.DB]` allows `getresgid` but not `getgid` or `getegid`"
+            ),
+            "{}",
+            partial[2]
+        );
+
+        // Nothing of a group allowed, or all of it: nothing to say.
+        assert!(of_kind(
+            &lints("[base]\nallow = [\"read\", \"shutdown\", \"getrusage\"]\n"),
+            LintKind::PartialFamily
+        )
+        .is_empty());
+        assert!(of_kind(
+            &lints(
+                "[base]\nallow = [\"socket\", \"shutdown\", \"setitimer\", \"getitimer\", \
+                 \"timerfd_create\", \"timerfd_settime\", \"timerfd_gettime\"]\n"
+            ),
+            LintKind::PartialFamily
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn split_families_of_32_bit_and_legacy_forms() {
+        let found = lints(
+            "[base]\nallow = [\"mmap\", \"sendto\", \"getpgrp\", \"ppoll\", \"poll\", \"utimensat\"]\n",
+        );
+        let split = of_kind(&found, LintKind::SplitFamily);
+        let heads: Vec<&str> = split.iter().map(|t| t.lines().next().unwrap()).collect();
+        assert_eq!(
+            heads,
+            [
+                "p.toml:2:10: `[base]` allows `mmap` but not `mmap2`, which mmap(3) makes on x86 and arm",
+                "p.toml:2:18: `[base]` allows `sendto` but not `send`, which send(2) can make on arm and ppc64le",
+                "p.toml:2:28: `[base]` allows `getpgrp` but not `getpgid`, which getpgrp(2) can make on \
+                 x86_64, x86, aarch64, arm, riscv64, ppc64le, s390x, loongarch64 and mips64el",
+                "p.toml:2:39: `[base]` allows `ppoll` but not `pause`, which pause(2) makes on x86_64, \
+                 x86, arm, ppc64le, s390x and mips64el",
+                "p.toml:2:56: `[base]` allows `utimensat` but not `utimes`, `utime` or `futimesat`, \
+                 which utimes(2) and utime(2) can make on x86_64, x86, arm, ppc64le, s390x and mips64el",
+            ],
+            "{found:?}"
+        );
+        // On the architectures without `mmap2`, `mmap` alone is what libc makes.
+        assert!(of_kind(
+            &lints("[base]\nallow = [\"mmap2\"]\n"),
+            LintKind::SplitFamily
+        )[0]
+            .contains("but not `mmap`, which mmap(3) makes on x86_64, aarch64, riscv64, ppc64le, s390x, loongarch64 and mips64el"));
     }
 
     #[test]
