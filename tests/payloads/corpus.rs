@@ -17,7 +17,9 @@
 //! status = 0                    # the exit status it must end with
 //! stdout = ["...", "..."]       # must appear in stdout, in this order
 //! stderr = ["..."]              # must appear in stderr, in this order
-//! outputs = { "out.txt" = "..." }   # files it must leave, with this text in
+//! outputs = { "out.txt" = "..." }   # files it must leave, with this text in;
+//!                               # without a needed cap it must not (unless
+//!                               # `files` already held the text)
 //! refused = ["killed"]          # how it must end without a needed cap:
 //!                               # "killed" (SIGSYS), "errno" (exits
 //!                               # non-zero saying each of `refused_says`),

@@ -9,7 +9,8 @@
 //! 1. with `[base]` and its caps, nothing more: it must end with its status
 //!    and say what it must say;
 //! 2. once without each cap it needs: it must be refused, killed by `SIGSYS`
-//!    or failing with the policy's errno, as the payload says.
+//!    or failing with the policy's errno, as the payload says, and leave
+//!    none of the files (`outputs`) it makes with its caps.
 //!
 //! A payload marked `pending` waits for a rule `NEEDS.md` describes: it is
 //! run, must still fail, and is counted apart; one that passes is an error
@@ -472,6 +473,25 @@ fn refused(r: &Refusal, ran: &Ran) -> Result<String, String> {
     }
 }
 
+/// Which of its `outputs` a refused run still made, if any: a file holding
+/// the text the payload must leave, which the payload's own `files` did
+/// not already hold. A refusal must keep the effect from happening, not
+/// only end the program.
+fn effect_left(p: &Payload, ctx: &Context, ran: &Ran) -> Option<String> {
+    p.outputs
+        .iter()
+        .zip(&ran.outputs)
+        .find_map(|((name, want), (_, got))| {
+            let want = ctx.fill(want, &ran.dir);
+            let made = got.as_ref().is_some_and(|text| text.contains(&want));
+            let there_before = p
+                .files
+                .iter()
+                .any(|(f, text)| f == name && ctx.fill(text, &ran.dir).contains(&want));
+            (made && !there_before).then(|| name.clone())
+        })
+}
+
 /// The status a shell exits with when a program it ran was killed by
 /// `SIGSYS`: 128 + 31.
 const CHILD_KILLED: i32 = 128 + libc::SIGSYS;
@@ -550,10 +570,18 @@ fn check_all(payloads: &[Payload], ctx: &Context) -> ExitCode {
                         Some(cap) => {
                             let caps: Vec<String> =
                                 p.caps.iter().filter(|c| *c != cap).cloned().collect();
-                            let result = match run(p, ctx, Some(cap_bits(&caps)), &[]) {
-                                Ok(ran) => refused(&p.without[cap], &ran),
-                                Err(e) => Err(format!("could not run: {e}")),
-                            };
+                            let result =
+                                match run(p, ctx, Some(cap_bits(&caps)), &[]) {
+                                    Ok(ran) => refused(&p.without[cap], &ran).and_then(|form| {
+                                        match effect_left(p, ctx, &ran) {
+                                            None => Ok(form),
+                                            Some(name) => {
+                                                Err(format!("{form}, but it still made {name}"))
+                                            }
+                                        }
+                                    }),
+                                    Err(e) => Err(format!("could not run: {e}")),
+                                };
                             without
                                 .lock()
                                 .unwrap()
