@@ -27,7 +27,8 @@
 //!                               # does when a program it ran is killed),
 //!                               # "denied" (exits non-zero saying how its
 //!                               # program reports EACCES: the Landlock
-//!                               # domain refused a path or a port);
+//!                               # domain refused a path or a port; or
+//!                               # says so, then dies of a signal);
 //!                               # default "killed" or "denied"
 //! refused_says = ["PermissionError"]
 //! pending = "why"               # fails for now; NEEDS.md says what rule
@@ -386,7 +387,7 @@ impl Reader<'_> {
             }
         }
         for (cap, r) in &without {
-            if !r.killed && !r.errno && !r.child_killed {
+            if !r.killed && !r.errno && !r.child_killed && !r.denied {
                 self.error(start, format!("`{name}`: no refusal form without `{cap}`"));
             }
         }
