@@ -625,7 +625,9 @@ mod x86_64 {
 
     /// Under SSRF with `PORTS` given, a payload connects to the listed port
     /// and gets `EACCES` on another; with no `PORTS`, to any. It never
-    /// listens. (Not through the example, which takes no `--var`.)
+    /// listens: a bind to a port is `EACCES` (Landlock), and a listen on
+    /// a port the kernel picks is `EPERM` (the filter). (Not through the
+    /// example, which takes no `--var`.)
     pub fn tcp_ports_are_those_the_harness_gives() -> Checked {
         require::landlock()?;
         require::program(PYTHON)?;
@@ -652,7 +654,9 @@ mod x86_64 {
                     );
                     assert_eq!(
                         run.stdout,
-                        format!("connect {a}: ok\nconnect {b}: {b_says}\nbind: EACCES\n"),
+                        format!(
+                            "connect {a}: ok\nconnect {b}: {b_says}\nbind: EACCES\nlisten: EPERM\n"
+                        ),
                         "PORTS {vars:?}: {}",
                         run.all
                     );

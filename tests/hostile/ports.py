@@ -2,7 +2,9 @@
 
 usage: ports.py PORT...
 Connects to each of 127.0.0.1:PORT, then tries to listen on a port of its
-own. Prints `connect PORT: ok|ERRNO` per port, then `bind: ok|ERRNO`.
+own: binds to the last PORT's number, then listens on a port the kernel
+picks. Prints `connect PORT: ok|ERRNO` per port, then `bind: ok|ERRNO` and
+`listen: ok|ERRNO`.
 """
 import errno
 import socket
@@ -21,4 +23,8 @@ for port in sys.argv[1:]:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         attempt(f"connect {port}", lambda: s.connect(("127.0.0.1", int(port))))
 with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-    attempt("bind", lambda: s.bind(("127.0.0.1", 0)))
+    attempt("bind", lambda: s.bind(("127.0.0.1", int(sys.argv[-1]))))
+# Unbound, a listening socket gets a port the kernel picks: no bind for
+# Landlock to see.
+with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    attempt("listen", s.listen)
