@@ -255,7 +255,7 @@ fn multi_threaded_payload_in_learn_mode() {
     as_each_user(|| {
         let code = &py(&[
             "import os, threading",
-            "calls = [os.times, lambda: os.getsid(0),",
+            "calls = [lambda: os.sched_getscheduler(0), lambda: os.getsid(0),",
             "         lambda: os.sched_get_priority_max(os.SCHED_OTHER),",
             "         lambda: os.getpriority(os.PRIO_PROCESS, 0)]",
             "def work(f):",
@@ -300,7 +300,7 @@ fn multi_threaded_payload_in_learn_mode() {
             ("getpriority", 50),
             ("getsid", 50),
             ("sched_get_priority_max", 50),
-            ("times", 50),
+            ("sched_getscheduler", 50),
         ]
         .iter()
         .map(|&(n, count)| (n.to_string(), count))
