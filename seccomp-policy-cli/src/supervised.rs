@@ -15,6 +15,7 @@ use std::process::Command;
 
 use seccomp_policy::domain::{Degraded, DomainError, Vars, REQUIRED_ABI};
 use seccomp_policy::install::Errno;
+use seccomp_policy::notify::NotifyError;
 use seccomp_policy::policy::{ArchPolicy, Policy};
 use seccomp_policy::reach::Reach;
 use seccomp_policy::reach::BUILTIN_VARS;
@@ -174,8 +175,38 @@ fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
             format!("waiting for {command} failed: {errno}; it was killed"),
             "its exit status is lost; run it again".to_owned(),
         ),
+        SessionError::SupervisorFailed(done) => (
+            format!(
+                "supervising {command} failed: {}",
+                done.failure()
+                    .map_or_else(|| "the supervisor failed".to_owned(), |f| f.to_string())
+            ),
+            supervisor_failed_help(done.report.error),
+        ),
     };
     format!("error: {what}\nhelp: {help}")
+}
+
+/// What to do when the supervisor failed with `error` while the command
+/// ran.
+fn supervisor_failed_help(error: Option<NotifyError>) -> String {
+    let errno = match error {
+        Some(NotifyError::Failed { errno, .. }) => errno.name(),
+        _ => None,
+    };
+    match errno {
+        Some("EMFILE") => "this process ran out of file descriptors: something lowered its \
+             RLIMIT_NOFILE (a command that is not in a pid namespace of its own can, if its \
+             policy grants `prlimit64` for any pid: grant `prlimit64(pid == 0)`), or `ulimit -n` \
+             is too low"
+            .to_owned(),
+        Some("ENFILE") => {
+            "the system ran out of file descriptors; run it again when fewer are open".to_owned()
+        }
+        _ => "the command's status is not its own; run it again, and report the error if it \
+              persists"
+            .to_owned(),
+    }
 }
 
 /// `execve` of `program` failed with `errno`: which file that was, what is

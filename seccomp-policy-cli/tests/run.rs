@@ -41,6 +41,7 @@ seccomp_policy_suite::tests![
     policy_errors_exit_125_and_nothing_runs,
     help_documents_the_exit_codes,
     a_sigterm_reaches_the_command,
+    a_supervisor_out_of_descriptors_fails_closed_with_125,
 ];
 
 fn assert_has(r: &Run, wants: &[&str]) {
@@ -679,5 +680,97 @@ fn a_sigterm_reaches_the_command() -> Checked {
         .unwrap();
     assert_eq!(status.code(), Some(128 + libc::SIGTERM), "{err}");
     assert!(err.contains("killed by SIGTERM (signal 15)"), "{err}");
+    Ok(())
+}
+
+/// `tests/hostile/starve.c`, built with the machine's C compiler into `dir`.
+fn starve_c(dir: &Path) -> Result<std::path::PathBuf, seccomp_policy_suite::harness::Skip> {
+    require::program("/usr/bin/cc")?;
+    let exe = dir.join("starve");
+    let out = Command::new("/usr/bin/cc")
+        .args(["-O2", "-Wall", "-Werror", "-o"])
+        .arg(&exe)
+        .arg(root().join("tests/hostile/starve.c"))
+        .output()
+        .expect("cc runs");
+    assert!(
+        out.status.success(),
+        "cc: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(exe)
+}
+
+/// Once the payload runs, the test lowers this tool's `RLIMIT_NOFILE` to
+/// {0, 0} (as a payload allowed `prlimit64` on it could), then lets it make
+/// calls the policy refuses: the socket() calls still get their EPERM, the
+/// mkdir() that should kill never runs nor returns, and the tool exits 125
+/// with an `error:` line naming the supervisor's failure and its errno.
+fn a_supervisor_out_of_descriptors_fails_closed_with_125() -> Checked {
+    use std::io::Write as _;
+    let dir = scratch("starve");
+    let exe = starve_c(&dir)?;
+    let target = dir.join("made");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seccomp-policy"))
+        .args(["run", SHIPPED, "--"])
+        .arg(&exe)
+        .arg(&target)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut out = BufReader::new(child.stdout.take().expect("piped"));
+    let mut ready = String::new();
+    out.read_line(&mut ready).expect("the payload's first line");
+    assert_eq!(ready, "ready\n");
+    let none = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: our own child, not yet reaped; a live rlimit.
+    let r = unsafe {
+        libc::prlimit(
+            child.id() as libc::pid_t,
+            libc::RLIMIT_NOFILE,
+            &raw const none,
+            std::ptr::null_mut(),
+        )
+    };
+    assert_eq!(r, 0, "prlimit: {}", std::io::Error::last_os_error());
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(b"go\n")
+        .expect("the payload reads");
+    let mut stdout = String::new();
+    out.read_to_string(&mut stdout).expect("stdout");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("piped")
+        .read_to_string(&mut stderr)
+        .expect("stderr");
+    let status = child.wait().expect("waits");
+    assert_eq!(
+        stdout, "socket: EPERM\nsocket: EPERM\nsocket: EPERM\n",
+        "{stderr}"
+    );
+    assert!(!target.exists(), "mkdir ran: {stderr}");
+    assert_eq!(
+        status.code(),
+        Some(i32::from(TOOL_FAILED)),
+        "a starved supervisor: {stderr}"
+    );
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("error: ") && l.contains("EMFILE")),
+        "no `error:` line naming EMFILE in:\n{stderr}"
+    );
+    assert!(!stderr.contains("gone before"), "{stderr}");
     Ok(())
 }

@@ -53,6 +53,21 @@
 //! listener handoff uses `pidfd_getfd`; see [`notify`](crate::notify)), and
 //! learn mode 5.5 (`CONTINUE`).
 //!
+//! # When the supervisor fails
+//!
+//! It fails closed: a call it cannot answer as the policy says still does
+//! not run, and the command does not go on unsupervised. What it needs to
+//! wait and to kill is made before the command starts, so a payload that
+//! lowers its `RLIMIT_NOFILE` (`prlimit64` on its parent) cannot stop it.
+//! A call whose process it cannot read is still answered as the policy
+//! says; a kill it cannot carry out (no pidfd) kills the command's tree
+//! instead (the command, and its process group with
+//! [`new_session`](Supervisor::new_session)) and fails the call with
+//! `EPERM`; an answer it cannot deliver, or a listener it can no longer
+//! wait on or receive from, kills the tree too. Each failure and its
+//! errno are in the report ([`Report::error`]); a [`session`] run with
+//! one exits 125.
+//!
 //! # When the supervisor ends
 //!
 //! [`Supervision::finish`] answers what is pending and closes the listener.
