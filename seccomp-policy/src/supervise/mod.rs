@@ -83,6 +83,7 @@
 
 pub mod learn;
 pub mod lifetime;
+mod lines;
 mod model;
 mod report;
 mod serve;

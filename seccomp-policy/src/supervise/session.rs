@@ -62,13 +62,15 @@ use std::io::{self, Write as _};
 use std::os::unix::process::CommandExt as _;
 use std::process::{Command, ExitStatus};
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Instant;
 
 use seccomp_policy_core::text::{quoted, PATH_MAX};
 
 use crate::install::Errno;
 use crate::notify::{HandoffError, NotifyError};
 
+use super::lines::DenialLines;
 use super::{Answer, Ending, Mode, Report, SuperviseError, Supervision, Supervisor};
 
 /// The exit code of [`run_and_report`] when the sandbox itself failed:
@@ -528,9 +530,15 @@ fn say(text: &str) {
 ///
 /// - in [`Mode::Learn`], first `learn mode: every call runs, nothing is
 ///   enforced`;
-/// - each call refused, as it is answered: `denied: ` and the [`Denial`](super::Denial)
-///   (it replaces an [`on_denial`](Supervisor::on_denial) callback set
-///   before);
+/// - each call refused, as it is answered: `denied: ` and the
+///   [`Denial`](super::Denial), until the same program has had the same
+///   call refused 3 times within a second; later ones are counted and
+///   summed up once a second (`denied: socket x 4,021 more from PROGRAM
+///   [pid N] in 1.0 s`), at most 20 lines a second in all, and their
+///   totals written at the end (`denied: socket x 165,000 in all from
+///   PROGRAM [pid N] (12 shown in full)`). An
+///   [`on_denial`](Supervisor::on_denial) callback set before is still
+///   called with every denial, first;
 /// - at the end `caps CAPS: `COMMAND` ENDING; LANDLOCK; LIFETIME` (caps
 ///   as `A|B`, or `none`; LANDLOCK what the Landlock domain enforced, as
 ///   [`Enforced`](crate::domain::Enforced) says it; LIFETIME what ended
@@ -578,13 +586,35 @@ pub fn try_run_and_report(
             "{prefix}: learn mode: every call runs, nothing is enforced\n"
         ));
     }
-    let denial_prefix = format!("{prefix}: denied: ");
+    // Written at a bounded rate: a flood of denials is counted, not
+    // written line by line (see `lines`).
+    let lines = Arc::new(Mutex::new(DenialLines::new(format!("{prefix}: denied: "))));
+    let writer = Arc::clone(&lines);
+    let mut supervisor = supervisor;
+    let mut earlier = supervisor.on_denial.take();
     let supervisor = supervisor.on_denial(move |d| {
+        if let Some(f) = earlier.as_mut() {
+            f(d);
+        }
         if d.answer != Answer::Continued {
-            say(&format!("{denial_prefix}{d}\n"));
+            let text = writer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .denial(d, Instant::now());
+            if !text.is_empty() {
+                say(&text);
+            }
         }
     });
-    let done = run(supervisor, command)?;
+    let done = run(supervisor, command);
+    let totals = lines
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .finish();
+    if !totals.is_empty() {
+        say(&totals);
+    }
+    let done = done?;
     let caps = if done.report.granted.is_empty() {
         "none".to_owned()
     } else {
