@@ -36,9 +36,9 @@ pub enum Sub {
     Export,
     /// `lint FILE`
     Lint,
-    /// `run FILE [--cap NAME]... -- COMMAND [ARG]...`
+    /// `run FILE [--cap NAME]... [--report OUT] -- COMMAND [ARG]...`
     Run,
-    /// `learn FILE [--cap NAME]... -- COMMAND [ARG]...`
+    /// `learn FILE [--cap NAME]... [--report OUT] -- COMMAND [ARG]...`
     Learn,
 }
 
@@ -89,7 +89,7 @@ impl Sub {
             "--output" => self == Sub::Export,
             "--allow-execve" => matches!(self, Sub::Disasm | Sub::Simulate | Sub::Export),
             "--deny-warnings" => self == Sub::Lint,
-            "--allow-degraded" | "--var" => matches!(self, Sub::Run | Sub::Learn),
+            "--allow-degraded" | "--var" | "--report" => matches!(self, Sub::Run | Sub::Learn),
             _ => false,
         }
     }
@@ -142,6 +142,9 @@ pub struct Options {
     pub allow_degraded: bool,
     /// `--var NAME=VALUE`, in the order given.
     pub vars: Vec<(String, String)>,
+    /// `run` and `learn`: `--report`, the file every denial is written
+    /// to, one JSON object a line.
+    pub report: Option<String>,
     /// Positional arguments after the file (explain's and simulate's call).
     pub rest: Vec<String>,
     /// `run` and `learn`: the command and its arguments, everything after
@@ -352,6 +355,7 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
                 let name = name.strip_prefix('$').unwrap_or(name);
                 o.vars.push((name.to_owned(), val.to_owned()));
             }
+            "--report" => o.report = Some(value),
             _ => unreachable_option(sub, &name)?,
         }
     }
@@ -446,7 +450,7 @@ pub fn help(sub: Option<Sub>) -> String {
 seccomp-policy: check, inspect and export TOML syscall policies
 
 usage: seccomp-policy <SUBCOMMAND> FILE [OPTIONS]
-       seccomp-policy run|learn FILE [--cap NAME]... -- COMMAND [ARG]...
+       seccomp-policy run|learn FILE [--cap NAME]... [--report OUT] -- COMMAND [ARG]...
 
 subcommands:
   check     report the policy's errors, as the seccomp_policy! macro would
@@ -572,7 +576,7 @@ any warning, {usage} usage
         ),
         Sub::Run => format!(
             "\
-usage: seccomp-policy run FILE [--cap NAME]... [--var NAME=VALUE]... [--allow-degraded] -- COMMAND [ARG]...
+usage: seccomp-policy run FILE [--cap NAME]... [--var NAME=VALUE]... [--allow-degraded] [--report OUT] -- COMMAND [ARG]...
 
 Runs COMMAND under FILE's policy for this machine's architecture: its [base]
 rules, those of each cap given (`--cap A --cap B` or `--cap A,B`), and the
@@ -589,6 +593,22 @@ where CAPS after the call says which caps would allow it (or that none
 would), and LANDLOCK what the Landlock domain COMMAND ran in enforced. FILE
 is read and checked when the command is run; its errors are reported as
 `check` reports them, and nothing runs.
+
+A flood of denials is not written line by line: once a program has had the
+same call refused 3 times within a second, later ones are counted, summed up
+once a second (`denied: SYSCALL x N more from PROGRAM [pid N] in T s`), at
+most 20 lines a second in all, and their totals written at the end
+(`denied: SYSCALL x N in all from PROGRAM [pid N] (M shown in full)`).
+
+  --report OUT   also write every denial to OUT (made or truncated before
+                 COMMAND starts), one JSON object a line: tid, pid and
+                 program (null when the process could not be read), unread
+                 (why not, or null), arch, audit_arch, syscall (name or
+                 null), nr, args (six integers), allowed_by (granted, caps,
+                 no-cap, other-arguments or foreign-entry), caps (the caps
+                 that would allow it), answer (killed, errno, continued,
+                 gone, kill-failed or undelivered), errno (its name, or
+                 null), error (the supervisor's, or null)
 
 COMMAND runs in a Landlock domain, entered before the filter: it cannot
 ptrace or read the memory of, signal, or reach the abstract unix sockets
@@ -623,12 +643,15 @@ exit, as for env and timeout:
        {killed} (128 + SIGSYS) when the policy killed it
 {tool_failed}, {cannot_execute} and {not_found} come with an `error:` line saying what is wrong. COMMAND
 may exit with those itself: only when it ran does stderr end with the
-`seccomp-policy: caps` line.
+`seccomp-policy: caps` line. {tool_failed} also when COMMAND ran but the supervisor
+failed (it kills COMMAND's process group when it cannot refuse a call as the
+policy says; no refused call runs), or OUT could not be written: the
+`error:` line comes after the `caps` line then.
 "
         ),
         Sub::Learn => format!(
             "\
-usage: seccomp-policy learn FILE [--cap NAME]... [--var NAME=VALUE]... [--allow-degraded] -- COMMAND [ARG]...
+usage: seccomp-policy learn FILE [--cap NAME]... [--var NAME=VALUE]... [--allow-degraded] [--report OUT] -- COMMAND [ARG]...
 
 Runs COMMAND as `run` does, but ENFORCES NOTHING: every call runs. Each
 syscall COMMAND's process tree makes beyond the grant ([base], the caps
@@ -638,10 +661,12 @@ would grant them, then the `--cap` options to add and, for calls no cap
 grants, the policy lines to add. Use it to find out what a command needs,
 never to contain one. COMMAND still runs in the Landlock domain `run`
 describes (and --allow-degraded is taken as there): the payload is
-untrusted even when its calls are not refused.
+untrusted even when its calls are not refused. --report OUT writes, as for
+`run`, the first call of each syscall beyond the grant.
 
 exit, as for `run`: {tool_failed} this tool failed (usage, policy errors, no
-supervisor), {cannot_execute} COMMAND was found but cannot be executed, {not_found} COMMAND was not
+supervisor, the supervisor failed while COMMAND ran, OUT not written),
+{cannot_execute} COMMAND was found but cannot be executed, {not_found} COMMAND was not
 found; otherwise COMMAND's own status, 128 + N when signal N ended it
 "
         ),
@@ -716,6 +741,13 @@ mod tests {
             panic!()
         };
         assert_eq!(o.command, ["sh"]);
+        assert_eq!(o.report, None);
+        let Ok(Command::Run(Sub::Run, o)) = parse(&args("run p.toml --report r.jsonl -- sh"))
+        else {
+            panic!()
+        };
+        assert_eq!(o.report.as_deref(), Some("r.jsonl"));
+        assert_eq!(o.command, ["sh"]);
         assert_eq!(
             parse(&args("learn p.toml --help -- sh")),
             Ok(Command::Help(Some(Sub::Learn)))
@@ -732,6 +764,11 @@ mod tests {
             (
                 "run p.toml --arch x86_64 -- true",
                 "`run` does not take `--arch`",
+            ),
+            ("run p.toml --report -- true", "`--report` needs a value"),
+            (
+                "check p.toml --report r",
+                "`check` does not take `--report`",
             ),
             ("learn p.toml --cap -- true", "`--cap` needs a value"),
         ] {

@@ -20,7 +20,7 @@ use seccomp_policy::policy::{ArchPolicy, Policy};
 use seccomp_policy::reach::Reach;
 use seccomp_policy::reach::BUILTIN_VARS;
 use seccomp_policy::rule::{Rule, RuleSet, When};
-use seccomp_policy::supervise::session::SessionError;
+use seccomp_policy::supervise::session::{SessionError, TOOL_FAILED};
 use seccomp_policy::supervise::{session, Mode, SuperviseError, Supervisor};
 use seccomp_policy_compiler::{suggest, Compiled};
 use seccomp_policy_core::text::{quoted, shown, Shown, PATH_MAX};
@@ -28,6 +28,7 @@ use seccomp_policy_core::{syscalls, Arch};
 
 use crate::args::{Options, Sub};
 use crate::commands::{arch_rules, cap_bits, failed, load, usage};
+use crate::report_file::ReportFile;
 use crate::Failure;
 
 /// The prefix of every line the supervision writes on stderr.
@@ -65,14 +66,26 @@ pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
         Degraded::Refuse
     };
     let vars = vars(sub, &compiled, &o.vars)?;
-    let supervisor = Supervisor::new(&policy, caps, syscalls::name)
+    let mut supervisor = Supervisor::new(&policy, caps, syscalls::name)
         .mode(mode)
         .degraded(degraded)
         .vars(vars);
-    session::try_run_and_report(supervisor, command, PREFIX).map_err(|e| Failure::NotRun {
+    // Opened now, before the command can do anything to this process.
+    let report = o.report.as_deref().map(ReportFile::create).transpose()?;
+    if let Some(report) = &report {
+        supervisor = supervisor.on_denial(report.writer());
+    }
+    let ran = session::try_run_and_report(supervisor, command, PREFIX);
+    let written = report.map_or(Ok(()), ReportFile::finish);
+    let code = ran.map_err(|e| Failure::NotRun {
         message: not_run(&e, sub, o),
         code: e.exit_code(),
-    })
+    })?;
+    written.map_err(|message| Failure::NotRun {
+        message,
+        code: TOOL_FAILED,
+    })?;
+    Ok(code)
 }
 
 /// The `--var` values, each checked against the variables the policy

@@ -42,6 +42,7 @@ seccomp_policy_suite::tests![
     help_documents_the_exit_codes,
     a_sigterm_reaches_the_command,
     a_supervisor_out_of_descriptors_fails_closed_with_125,
+    a_denial_flood_is_summarised_and_every_denial_reported,
 ];
 
 fn assert_has(r: &Run, wants: &[&str]) {
@@ -577,7 +578,7 @@ fn help_documents_the_exit_codes() {
         assert!(
             text.starts_with(&format!(
                 "usage: seccomp-policy {sub} FILE [--cap NAME]... [--var NAME=VALUE]... \
-                 [--allow-degraded] -- COMMAND [ARG]...\n"
+                 [--allow-degraded] [--report OUT] -- COMMAND [ARG]...\n"
             )),
             "{text}"
         );
@@ -683,14 +684,17 @@ fn a_sigterm_reaches_the_command() -> Checked {
     Ok(())
 }
 
-/// `tests/hostile/starve.c`, built with the machine's C compiler into `dir`.
-fn starve_c(dir: &Path) -> Result<std::path::PathBuf, seccomp_policy_suite::harness::Skip> {
+/// `tests/hostile/NAME.c`, built with the machine's C compiler into `dir`.
+fn built(
+    dir: &Path,
+    name: &str,
+) -> Result<std::path::PathBuf, seccomp_policy_suite::harness::Skip> {
     require::program("/usr/bin/cc")?;
-    let exe = dir.join("starve");
+    let exe = dir.join(name);
     let out = Command::new("/usr/bin/cc")
-        .args(["-O2", "-Wall", "-Werror", "-o"])
+        .args(["-O2", "-Wall", "-Werror", "-pthread", "-o"])
         .arg(&exe)
-        .arg(root().join("tests/hostile/starve.c"))
+        .arg(root().join(format!("tests/hostile/{name}.c")))
         .output()
         .expect("cc runs");
     assert!(
@@ -709,7 +713,7 @@ fn starve_c(dir: &Path) -> Result<std::path::PathBuf, seccomp_policy_suite::harn
 fn a_supervisor_out_of_descriptors_fails_closed_with_125() -> Checked {
     use std::io::Write as _;
     let dir = scratch("starve");
-    let exe = starve_c(&dir)?;
+    let exe = built(&dir, "starve")?;
     let target = dir.join("made");
     let mut child = Command::new(env!("CARGO_BIN_EXE_seccomp-policy"))
         .args(["run", SHIPPED, "--"])
@@ -772,5 +776,91 @@ fn a_supervisor_out_of_descriptors_fails_closed_with_125() -> Checked {
         "no `error:` line naming EMFILE in:\n{stderr}"
     );
     assert!(!stderr.contains("gone before"), "{stderr}");
+    Ok(())
+}
+
+/// `n` with a comma between each group of three digits: `12,800`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// 64 threads calling socket() (EPERM under [base]) 250 times each, at
+/// most 20 s: stderr stays short (under 200 lines, where one line per
+/// denial was over 16 000) and says how many there were in all, and
+/// `--report FILE` has every denial, one JSON object a line (read back by
+/// Python's json module, independently of the writer).
+fn a_denial_flood_is_summarised_and_every_denial_reported() -> Checked {
+    require::program(PYTHON)?;
+    let dir = scratch("flood");
+    let exe = built(&dir, "flood")?;
+    let report = dir.join("denials.jsonl");
+    let r = run(&[
+        "run",
+        SHIPPED,
+        "--report",
+        report.to_str().expect("UTF-8 path"),
+        "--",
+        exe.to_str().expect("UTF-8 path"),
+        "64",
+        "250",
+        "20",
+    ]);
+    assert_code(&r, 0, "the flood");
+    let out = r.out();
+    let counts: Vec<u64> = out
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let [calls, refused] = counts[..] else {
+        panic!("payload output {out:?}");
+    };
+    assert!(calls > 0 && refused == calls, "{out}");
+    let lines = r.stderr.lines().count();
+    assert!(lines < 200, "{lines} lines on stderr:\n{}", r.stderr);
+    let total = format!(
+        "denied: socket x {} in all from {}",
+        thousands(calls),
+        exe.display()
+    );
+    assert!(r.stderr.contains(&total), "no {total:?} in:\n{}", r.stderr);
+
+    // Every line a JSON object with the fields named; counted by syscall
+    // and answer.
+    let check = "\
+import collections, json, sys
+counts = collections.Counter()
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    assert isinstance(d['pid'], int) and isinstance(d['tid'], int), d
+    assert isinstance(d['program'], str) and d['arch'] == 'x86_64', d
+    assert isinstance(d['nr'], int) and len(d['args']) == 6, d
+    assert all(isinstance(a, int) for a in d['args']), d
+    assert isinstance(d['allowed_by'], str) and isinstance(d['caps'], list), d
+    counts[(d['syscall'], d['nr'], d['answer'], d['errno'])] += 1
+for key, n in sorted(counts.items()):
+    print(*key, n)
+";
+    let parsed = Command::new(PYTHON)
+        .args(["-I", "-c", check])
+        .arg(&report)
+        .output()
+        .expect("python runs");
+    let parsed_out = String::from_utf8_lossy(&parsed.stdout);
+    assert!(
+        parsed.status.success(),
+        "{}{parsed_out}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    // glibc's pthread_create tries clone3 first: [base] answers ENOSYS.
+    let want = format!("clone3 435 errno ENOSYS 64\nsocket 41 errno EPERM {calls}\n");
+    assert_eq!(parsed_out, want, "the report's denials");
     Ok(())
 }
