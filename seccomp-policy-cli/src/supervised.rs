@@ -161,8 +161,8 @@ fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
         ),
         SessionError::Supervise(e @ SuperviseError::Panicked) => (
             format!("supervising {command} failed: {e}"),
-            "its denials may not all have been named; this is a bug in seccomp-policy, \
-             please report it"
+            "its process tree was killed, and its denials may not all have been named; this \
+             is a bug in seccomp-policy, please report it"
                 .to_owned(),
         ),
         SessionError::Supervise(SuperviseError::Landlock(e)) => {

@@ -42,6 +42,8 @@ seccomp_policy_suite::tests![
     x86_64::tcp_ports_are_those_the_harness_gives,
     #[cfg(target_arch = "x86_64")]
     x86_64::a_supervisor_out_of_descriptors_fails_closed,
+    #[cfg(target_arch = "x86_64")]
+    x86_64::a_supervisor_that_panics_kills_the_tree,
 ];
 
 #[cfg(target_arch = "x86_64")]
@@ -800,6 +802,69 @@ mod x86_64 {
                 result.unwrap_or_else(|e| e)
             );
             assert!(!dir.exists(), "as {user:?}: mkdir ran");
+        }
+        Ok(())
+    }
+
+    /// `starve DIR` under a supervisor whose `on_denial` callback
+    /// panics at the first denial: the supervisor thread ends, and with it
+    /// its listener, which the kernel then answers with ENOSYS, letting
+    /// the payload go on unsupervised, unless the tree is killed first.
+    fn panicked_run(exe: &Path, dir: &Path) -> Result<String, String> {
+        use seccomp_policy::supervise::SuperviseError;
+        use std::io::{Read as _, Write as _};
+        use std::os::unix::process::ExitStatusExt as _;
+
+        let mut cmd = Command::new(exe);
+        cmd.arg(dir)
+            .current_dir(scratch())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped());
+        let supervision = Supervisor::new(&POLICY, 0, syscall_name)
+            .new_session(true)
+            .kill_with_parent(true)
+            .on_denial(|d| panic!("a callback that fails at {d}"))
+            .attach(&mut cmd)
+            .map_err(|e| format!("attach: {e}"))?;
+        let mut child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
+        let _ = child.stdin.take().expect("piped").write_all(b"go\n");
+        let mut stdout = String::new();
+        let _ = child
+            .stdout
+            .take()
+            .expect("piped")
+            .read_to_string(&mut stdout);
+        let status = child.wait().map_err(|e| format!("wait: {e}"))?;
+        let finished = supervision.finish();
+        let all = format!("stdout {stdout:?}; {status}; finish: {finished:?}");
+        // The first socket() was answered before the callback ran; the
+        // second waits, and never returns.
+        if stdout != "ready\nsocket: EPERM\n" || dir.exists() {
+            return Err(format!("the payload went on; {all}"));
+        }
+        if status.signal() != Some(libc::SIGKILL)
+            || !matches!(finished, Err(SuperviseError::Panicked))
+        {
+            return Err(format!("not killed, or the panic not reported; {all}"));
+        }
+        Ok(all)
+    }
+
+    /// A panic on the supervisor thread (in an `on_denial` callback) kills
+    /// the command's tree before the listener closes: no later call gets
+    /// the kernel's ENOSYS and goes on unsupervised.
+    pub fn a_supervisor_that_panics_kills_the_tree() -> Checked {
+        require::landlock()?;
+        let exe = starve_c()?;
+        for user in User::BOTH {
+            let dir = scratch().join(format!("panicked-{user:?}"));
+            let _ = std::fs::remove_dir(&dir);
+            let result = in_child_as(user, || panicked_run(exe, &dir));
+            assert!(
+                result.is_ok(),
+                "as {user:?}: {}",
+                result.unwrap_or_else(|e| e)
+            );
         }
         Ok(())
     }

@@ -64,7 +64,8 @@
 //! instead (the command, and its process group with
 //! [`new_session`](Supervisor::new_session)) and fails the call with
 //! `EPERM`; an answer it cannot deliver, or a listener it can no longer
-//! wait on or receive from, kills the tree too. Each failure and its
+//! wait on or receive from, or a panic on its thread, kills the tree too
+//! (a panic is [`SuperviseError::Panicked`]). Each failure and its
 //! errno are in the report ([`Report::error`]); a [`session`] run with
 //! one exits 125.
 //!
@@ -141,7 +142,9 @@ pub enum SuperviseError {
     /// spawned, has been killed.
     Handoff(HandoffError),
     /// The supervisor thread panicked (in an [`on_denial`](Supervisor::on_denial)
-    /// callback); its listener was closed.
+    /// callback); it killed the command's tree (see
+    /// [`new_session`](Supervisor::new_session)), then its listener was
+    /// closed.
     Panicked,
     /// The Landlock domain could not be made (see
     /// [`Supervisor::degraded`]).
@@ -329,7 +332,8 @@ impl Supervisor {
 
     /// Calls `f` on the supervisor thread with each [`Denial`] as soon as
     /// it is answered (before it is added to the [`Report`]). Calls wait
-    /// while it runs: keep it short. A panic in it ends supervision.
+    /// while it runs: keep it short. A panic in it ends supervision, and
+    /// kills the command's tree first.
     #[must_use]
     pub fn on_denial<F: FnMut(&Denial) + Send + 'static>(mut self, f: F) -> Supervisor {
         self.on_denial = Some(Box::new(f));

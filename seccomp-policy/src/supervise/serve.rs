@@ -16,7 +16,7 @@
 //! - a kill it cannot carry out kills the command's whole tree instead,
 //!   and the call is failed with `EPERM`: it never runs;
 //! - when it cannot answer at all (the answer, the wait or the receive
-//!   failed), it kills the tree.
+//!   failed, or the thread panicked), it kills the tree.
 
 use std::collections::HashMap;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -69,10 +69,9 @@ impl Supervisor {
         })
     }
 
-    /// The supervisor loop: answers notifications until no process uses the
-    /// filter, or the stop pipe is readable (then what is pending is
-    /// answered first), or it can no longer answer (then the tree is
-    /// killed).
+    /// The supervisor thread once it has the listener: sets it up,
+    /// [`serve`](Supervisor::serve)s, and returns the report; a panic
+    /// kills the tree and goes on unwinding.
     fn run(mut self, attached: Attached, waiter: &Waiter) -> Report {
         let Attached {
             listener,
@@ -113,10 +112,30 @@ impl Supervisor {
             state.fail(e, Kill::Tree);
             return state.report;
         }
+        // A panic (an `on_denial` callback's) would close the listener as
+        // it unwinds, and the kernel would then let every call waiting or
+        // still to come fail with ENOSYS and go on: kill the tree first.
+        let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.serve(&listener, waiter, &mut state);
+        }));
+        if let Err(panic) = served {
+            state.tree.kill();
+            drop(listener);
+            std::panic::resume_unwind(panic);
+        }
+        // Closing the listener makes calls still sent to it fail with ENOSYS.
+        drop(listener);
+        state.report
+    }
+
+    /// Answers notifications until no process uses the filter, or the stop
+    /// pipe is readable (then what is pending is answered first), or it
+    /// can no longer answer (then the tree is killed).
+    fn serve(&mut self, listener: &Listener, waiter: &Waiter, state: &mut State) {
         loop {
             match waiter.wait(-1) {
                 Ok(Readiness::Pending) => {
-                    if let Err(e) = self.handle(&listener, &mut state) {
+                    if let Err(e) = self.handle(listener, state) {
                         state.fail(e, Kill::Tree);
                         break;
                     }
@@ -126,7 +145,7 @@ impl Supervisor {
                     // Answer what is pending now, for at most a second.
                     let until = Instant::now() + Duration::from_secs(1);
                     while Instant::now() < until && waiter.wait(0) == Ok(Readiness::Pending) {
-                        if let Err(e) = self.handle(&listener, &mut state) {
+                        if let Err(e) = self.handle(listener, state) {
                             state.fail(e, Kill::Tree);
                             break;
                         }
@@ -140,9 +159,6 @@ impl Supervisor {
                 }
             }
         }
-        // Closing the listener makes calls still sent to it fail with ENOSYS.
-        drop(listener);
-        state.report
     }
 
     /// Receives and answers one notification. An error is the listener's
