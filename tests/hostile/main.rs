@@ -31,6 +31,8 @@ seccomp_policy_suite::tests![
     #[cfg(target_arch = "x86_64")]
     x86_64::learn_mode_is_contained_too,
     #[cfg(target_arch = "x86_64")]
+    x86_64::without_landlock_the_sandbox_refuses_unless_told_to_run_degraded,
+    #[cfg(target_arch = "x86_64")]
     x86_64::own_children_can_still_be_signalled,
     #[cfg(target_arch = "x86_64")]
     x86_64::abstract_sockets_outside_are_unreachable,
@@ -866,6 +868,94 @@ mod x86_64 {
                 result.unwrap_or_else(|e| e)
             );
         }
+        Ok(())
+    }
+
+    /// A kernel without Landlock, played by a filter under which
+    /// `landlock_create_ruleset` fails with `ENOSYS` (as it does on a kernel
+    /// built without it): the sandbox refuses to run, saying what is missing
+    /// and what to do, unless the caller accepts less; then the session line
+    /// says nothing was confined beyond the filter.
+    pub fn without_landlock_the_sandbox_refuses_unless_told_to_run_degraded() -> Checked {
+        use seccomp_policy::bpf::{SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO};
+        use seccomp_policy::domain::DomainError;
+        use seccomp_policy::spawn::SandboxError;
+        let no_landlock = seccomp_policy_suite::simple_filter(
+            &[(
+                libc::SYS_landlock_create_ruleset as u32,
+                SECCOMP_RET_ERRNO | libc::ENOSYS as u32,
+            )],
+            SECCOMP_RET_ALLOW,
+        );
+        // The library: in a child under that filter.
+        let filter = no_landlock.clone();
+        let report = seccomp_policy_suite::in_child(move |out| {
+            use std::fmt::Write as _;
+            if let Err(e) = seccomp_policy::install::apply(filter.as_slice()) {
+                let _ = write!(out, "apply: {e}");
+                return 2;
+            }
+            let refused = Domain::new(Degraded::Refuse).err();
+            let allowed = Domain::new(Degraded::Allow).map(|d| d.enforced().to_string());
+            let sandbox = Command::new("/bin/true").sandbox(&POLICY, 0).err();
+            let _ = write!(out, "{refused:?} | {allowed:?} | {sandbox:?}");
+            let unsupported = DomainError::Unsupported { abi: 0, needed: 6 };
+            i32::from(
+                refused != Some(unsupported.clone())
+                    || allowed.as_deref() != Ok("no Landlock: nothing confined beyond the filter")
+                    || sandbox != Some(SandboxError::Landlock(unsupported)),
+            )
+        });
+        assert_eq!(
+            report.outcome,
+            seccomp_policy::spawn::Outcome::Exited(0),
+            "{report}"
+        );
+        // The tool: under the same filter, attached in its own child.
+        let tool = |degraded: bool| {
+            let mut cmd = Command::new(cli());
+            cmd.args([
+                "run",
+                &format!("{}/policy/seccomp.toml", env!("CARGO_MANIFEST_DIR")),
+            ]);
+            if degraded {
+                cmd.arg("--allow-degraded");
+            }
+            cmd.args(["--", "/bin/echo", "ran"])
+                .current_dir(scratch())
+                .stdin(Stdio::null());
+            let filter = no_landlock.clone();
+            // SAFETY: installing a filter allocates nothing and cannot panic.
+            unsafe {
+                cmd.pre_exec(move || {
+                    seccomp_policy::install::apply(filter.as_slice()).map_err(std::io::Error::from)
+                });
+            }
+            text(&cmd.output().expect("the tool runs"))
+        };
+        let refused = tool(false);
+        assert!(
+            refused.all.starts_with("exit status: 125;"),
+            "{}",
+            refused.all
+        );
+        assert_eq!(refused.stdout, "", "nothing ran: {}", refused.all);
+        for want in [
+            "error: cannot confine `/bin/echo ran`: this kernel has no Landlock",
+            "help: nothing ran; use a kernel with Landlock ABI 6",
+            "or pass `--allow-degraded`",
+        ] {
+            assert!(refused.all.contains(want), "no {want:?} in {}", refused.all);
+        }
+        let degraded = tool(true);
+        assert_eq!(degraded.stdout, "ran\n", "{}", degraded.all);
+        assert!(
+            degraded
+                .all
+                .contains("; no Landlock: nothing confined beyond the filter;"),
+            "{}",
+            degraded.all
+        );
         Ok(())
     }
 }
