@@ -13,6 +13,7 @@
 mod args;
 mod commands;
 mod describe;
+mod export;
 mod supervised;
 
 use std::io::Write as _;
