@@ -62,15 +62,18 @@ pub fn export(o: &Options) -> Result<(), Failure> {
             Ok(())
         }
         Some(format) => {
+            let name = if format == Format::K8s {
+                Some(resource_name(o, &compiled, caps)?)
+            } else {
+                None
+            };
             let arches = profile_arches(&compiled, o, caps, format)?;
             let profile = oci::build(&compiled, &arches, caps, None, oci::RUNTIME_EXEC)
                 .map_err(|e| failed(format!("error: {}\nhelp: {}", e.message, e.help)))?;
-            let text = if format == Format::K8s {
-                let name = resource_name(o, &compiled, caps)?;
-                k8s_resource(&profile, &name, &header(o, &compiled, caps, &arches))
-                    .map_err(|e| failed(format!("error: {e}")))?
-            } else {
-                profile.to_json()
+            let text = match name {
+                Some(name) => k8s_resource(&profile, &name, &header(o, &compiled, caps, &arches))
+                    .map_err(|e| failed(format!("error: {e}")))?,
+                None => profile.to_json(),
             };
             write_output(o, text.as_bytes(), false)?;
             err(&runtime_note(format));
@@ -608,8 +611,9 @@ fn systemd_dropin(
                 .map(|r| rule_text(arch, r, &texts))
                 .collect();
             notes.push(format!(
-                "{name}: {} depend on its arguments; {} whatever they are",
-                said.join(", "),
+                "{name}: the policy decides it by its arguments ({}); here it is {} \
+                 whatever they are",
+                said.join("; "),
                 words(arch, verdict)
             ));
         } else if matches!(
@@ -688,12 +692,19 @@ fn systemd_dropin(
     Ok(Dropin { text, notes })
 }
 
-/// A rule as the file writes it, or as `show` describes it.
+/// A rule as the file writes it (on one line, cut at about 100
+/// characters), or as `show` describes it, with its action.
 fn rule_text(arch: Arch, r: &LoweredRule, texts: &BTreeMap<Loc, String>) -> String {
     let action = describe::action(arch, r.action);
     match texts.get(&r.loc) {
-        Some(t) if matches!(r.action, Action::Allow) => format!("`{}` (allow)", shown(t)),
-        Some(t) => format!("`{}` ({action})", shown(t)),
+        Some(t) => {
+            let one_line = t.split_whitespace().collect::<Vec<_>>().join(" ");
+            let mut cut: String = one_line.chars().take(100).collect();
+            if cut.len() < one_line.len() {
+                cut.push_str("...");
+            }
+            format!("{action}: `{}`", shown(&cut))
+        }
         None => describe::rule(arch, r),
     }
 }
