@@ -13,6 +13,7 @@
 mod args;
 mod commands;
 mod describe;
+mod export;
 mod report_file;
 mod supervised;
 
