@@ -186,8 +186,8 @@ fn run_case(caps: Cap, command: &[&str]) -> Result<Done, SessionError> {
         }
     });
     let done = session::run(supervisor, cmd)?;
-    if let Some(note) = done.stopped_early() {
-        let _ = std::io::stderr().write_all(format!("sandbox: {note}\n").as_bytes());
+    if let Some(failure) = done.failure() {
+        let _ = std::io::stderr().write_all(format!("sandbox: {failure}\n").as_bytes());
     }
     Ok(done)
 }

@@ -10,6 +10,10 @@ use crate::exit;
 
 /// A subcommand and its options.
 #[derive(Debug, PartialEq, Eq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one is made per run of the tool and moved once; a box would buy nothing"
+)]
 pub enum Command {
     /// `--help` for the tool or a subcommand.
     Help(Option<Sub>),
@@ -32,13 +36,13 @@ pub enum Sub {
     Explain,
     /// `simulate FILE NAME|NUMBER [ARG]...`
     Simulate,
-    /// `export FILE --format bpf|oci`
+    /// `export FILE --format bpf|oci|kubelet|k8s|systemd`
     Export,
     /// `lint FILE`
     Lint,
-    /// `run FILE [--cap NAME]... -- COMMAND [ARG]...`
+    /// `run FILE [--cap NAME]... [--report OUT] -- COMMAND [ARG]...`
     Run,
-    /// `learn FILE [--cap NAME]... -- COMMAND [ARG]...`
+    /// `learn FILE [--cap NAME]... [--report OUT] -- COMMAND [ARG]...`
     Learn,
 }
 
@@ -86,10 +90,10 @@ impl Sub {
                 Sub::Disasm | Sub::Simulate | Sub::Export | Sub::Run | Sub::Learn
             ),
             "--format" => matches!(self, Sub::Check | Sub::Lint | Sub::Export),
-            "--output" => self == Sub::Export,
+            "--output" | "--name" => self == Sub::Export,
             "--allow-execve" => matches!(self, Sub::Disasm | Sub::Simulate | Sub::Export),
             "--deny-warnings" => self == Sub::Lint,
-            "--allow-degraded" | "--var" => matches!(self, Sub::Run | Sub::Learn),
+            "--allow-degraded" | "--var" | "--report" => matches!(self, Sub::Run | Sub::Learn),
             _ => false,
         }
     }
@@ -118,6 +122,20 @@ pub enum Format {
     Bpf,
     /// `export`: an OCI seccomp profile.
     Oci,
+    /// `export`: the kubelet's `localhost` profile (an OCI profile, with
+    /// the notes of where it goes).
+    Kubelet,
+    /// `export`: a security-profiles-operator `SeccompProfile` resource.
+    K8s,
+    /// `export`: a systemd drop-in.
+    Systemd,
+}
+
+impl Format {
+    /// Whether the format holds one architecture's rules.
+    pub fn one_arch(self) -> bool {
+        matches!(self, Format::Bpf | Format::Systemd)
+    }
 }
 
 /// Everything after the subcommand's name.
@@ -133,6 +151,8 @@ pub struct Options {
     pub format: Option<Format>,
     /// `-o`/`--output`.
     pub output: Option<String>,
+    /// `--name`: the name of an exported Kubernetes resource.
+    pub name: Option<String>,
     /// `--allow-execve`.
     pub allow_execve: bool,
     /// `--deny-warnings`.
@@ -142,6 +162,9 @@ pub struct Options {
     pub allow_degraded: bool,
     /// `--var NAME=VALUE`, in the order given.
     pub vars: Vec<(String, String)>,
+    /// `run` and `learn`: `--report`, the file every denial is written
+    /// to, one JSON object a line.
+    pub report: Option<String>,
     /// Positional arguments after the file (explain's and simulate's call).
     pub rest: Vec<String>,
     /// `run` and `learn`: the command and its arguments, everything after
@@ -320,12 +343,15 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
                 let f = match (sub, value.as_str()) {
                     (Sub::Export, "bpf") => Format::Bpf,
                     (Sub::Export, "oci") => Format::Oci,
+                    (Sub::Export, "kubelet") => Format::Kubelet,
+                    (Sub::Export, "k8s") => Format::K8s,
+                    (Sub::Export, "systemd") => Format::Systemd,
                     (Sub::Check | Sub::Lint, "human") => Format::Human,
                     (Sub::Check | Sub::Lint, "short") => Format::Short,
                     (Sub::Check | Sub::Lint, "json") => Format::Json,
                     _ => {
                         let known = if sub == Sub::Export {
-                            "bpf, oci"
+                            EXPORT_FORMATS
                         } else {
                             "human, short, json"
                         };
@@ -342,6 +368,7 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
                 o.format = Some(f);
             }
             "--output" => o.output = Some(value),
+            "--name" => o.name = Some(value),
             "--var" => {
                 let Some((name, val)) = value.split_once('=').filter(|(n, _)| !n.is_empty()) else {
                     return Err(usage_error(
@@ -352,6 +379,7 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
                 let name = name.strip_prefix('$').unwrap_or(name);
                 o.vars.push((name.to_owned(), val.to_owned()));
             }
+            "--report" => o.report = Some(value),
             _ => unreachable_option(sub, &name)?,
         }
     }
@@ -388,23 +416,30 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
             format!("`{}` takes {what}", sub.name()),
         ));
     }
-    if sub == Sub::Export && o.format.is_none() {
-        return Err(usage_error(
-            Some(sub),
-            "`export` needs `--format bpf` or `--format oci`",
-        ));
-    }
-    if sub == Sub::Export && o.format == Some(Format::Bpf) && o.arches.len() > 1 {
-        return Err(usage_error(
-            Some(sub),
-            "`--format bpf` writes one architecture's program: give one `--arch`",
-        ));
-    }
-    if o.allow_execve && sub == Sub::Export && o.format == Some(Format::Oci) {
-        return Err(usage_error(
-            Some(sub),
-            "`--allow-execve` is for `--format bpf`",
-        ));
+    if sub == Sub::Export {
+        let Some(format) = o.format else {
+            return Err(usage_error(
+                Some(sub),
+                format!("`export` needs `--format` ({EXPORT_FORMATS})"),
+            ));
+        };
+        let name = match format {
+            Format::Bpf => "bpf",
+            Format::Systemd => "systemd",
+            _ => "",
+        };
+        if format.one_arch() && o.arches.len() > 1 {
+            return Err(usage_error(
+                Some(sub),
+                format!("`--format {name}` holds one architecture's rules: give one `--arch`"),
+            ));
+        }
+        if o.name.is_some() && format != Format::K8s {
+            return Err(usage_error(
+                Some(sub),
+                "`--name` names a Kubernetes resource: it is for `--format k8s`",
+            ));
+        }
     }
     Ok(Command::Run(sub, o))
 }
@@ -418,17 +453,61 @@ fn unreachable_option(sub: Sub, name: &str) -> Result<(), UsageError> {
     ))
 }
 
-/// An architecture by its name (`x86_64`, `aarch64`, ...; libseccomp's
-/// `mipsel64` too).
+/// `export`'s formats, as `--format` takes them.
+const EXPORT_FORMATS: &str = "bpf, oci, kubelet, k8s, systemd";
+
+/// Other names of the architectures, as other tools spell them: Debian's
+/// (`dpkg --print-architecture`), Docker's and Go's (`GOARCH`), the
+/// kernel's and `uname -m`'s, and systemd's (`SystemCallArchitectures=`).
+/// libseccomp's names, and the OCI profiles' `SCMP_ARCH_*`, are
+/// [`Arch::libseccomp_name`]'s.
+pub const ARCH_ALIASES: &[(&str, Arch)] = &[
+    ("amd64", Arch::X86_64),
+    ("x86-64", Arch::X86_64),
+    ("i386", Arch::X86),
+    ("i486", Arch::X86),
+    ("i586", Arch::X86),
+    ("i686", Arch::X86),
+    ("386", Arch::X86),
+    ("arm64", Arch::Aarch64),
+    ("armhf", Arch::Arm),
+    ("armel", Arch::Arm),
+    ("armv7l", Arch::Arm),
+    ("ppc64el", Arch::Ppc64le),
+    ("powerpc64le", Arch::Ppc64le),
+    ("ppc64-le", Arch::Ppc64le),
+    ("mips64le", Arch::Mips64el),
+    ("mips64-le", Arch::Mips64el),
+    ("loong64", Arch::Loongarch64),
+];
+
+/// An architecture by its name (`x86_64`, `aarch64`, ...), libseccomp's
+/// (`mipsel64`), an OCI profile's (`SCMP_ARCH_X86_64`), or another tool's
+/// ([`ARCH_ALIASES`]: `amd64`, `arm64`, `armhf`, `ppc64el`, ...); case
+/// does not matter.
 pub fn parse_arch(name: &str) -> Result<Arch, String> {
-    let name = name.trim();
-    Arch::from_name(name)
-        .or_else(|| Arch::ALL.into_iter().find(|a| a.libseccomp_name() == name))
+    let given = name.trim();
+    let lower = given.to_ascii_lowercase();
+    let bare = lower.strip_prefix("scmp_arch_").unwrap_or(&lower);
+    Arch::from_name(bare)
+        .or_else(|| Arch::ALL.into_iter().find(|a| a.libseccomp_name() == bare))
+        .or_else(|| {
+            ARCH_ALIASES
+                .iter()
+                .find(|(alias, _)| *alias == bare)
+                .map(|(_, a)| *a)
+        })
         .ok_or_else(|| {
             format!(
-                "unknown architecture {}; expected one of {}",
-                quoted(name),
-                Arch::ALL.map(Arch::name).join(", ")
+                "unknown architecture {}; expected one of {} (or another tool's name for \
+                 one: {}, SCMP_ARCH_X86_64, ...)",
+                quoted(given),
+                Arch::ALL.map(Arch::name).join(", "),
+                ARCH_ALIASES
+                    .iter()
+                    .map(|(alias, _)| *alias)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })
 }
@@ -446,7 +525,7 @@ pub fn help(sub: Option<Sub>) -> String {
 seccomp-policy: check, inspect and export TOML syscall policies
 
 usage: seccomp-policy <SUBCOMMAND> FILE [OPTIONS]
-       seccomp-policy run|learn FILE [--cap NAME]... -- COMMAND [ARG]...
+       seccomp-policy run|learn FILE [--cap NAME]... [--report OUT] -- COMMAND [ARG]...
 
 subcommands:
   check     report the policy's errors, as the seccomp_policy! macro would
@@ -454,7 +533,7 @@ subcommands:
   disasm    the BPF program of an architecture and cap set, one instruction a line
   explain   which tables decide a syscall, how, on which architectures
   simulate  the verdict of one call, and the path it takes through the program
-  export    the program as raw BPF (bubblewrap's --seccomp FD) or an OCI seccomp profile
+  export    the filter as raw BPF, an OCI or Kubernetes seccomp profile, or a systemd drop-in
   lint      checks that are not errors: split syscall families, dead rules, idle caps
   run       run a command under the policy, naming every call refused in its process tree
   learn     run a command with nothing enforced; list the calls it needed beyond its caps
@@ -541,18 +620,39 @@ exit: {ok} (whatever the verdict), {failed} policy errors, {usage} usage
         ),
         Sub::Export => format!(
             "\
-usage: seccomp-policy export FILE --format bpf|oci [--arch A]... [--cap NAME]... [-o OUT]
+usage: seccomp-policy export FILE --format bpf|oci|kubelet|k8s|systemd [--arch A]...
+                             [--cap NAME]... [--name NAME] [-o OUT]
 
-  --format bpf   the raw struct sock_filter array of one architecture
-                 (default: this machine's) in its byte order: what
-                 bubblewrap's --seccomp FD and systemd-nspawn-style tools load.
-                 --allow-execve adds execve, which a tool that installs the
-                 filter before it execs the command needs (the sandbox does the same).
-  --format oci   an OCI runtime spec linux.seccomp profile (Docker, podman,
-                 containerd, CRI-O, Kubernetes) for the architectures given,
-                 or all; refused where their rules differ (export one per
-                 architecture then).
-  -o, --output   write to OUT instead of stdout (bpf is not written to a terminal)
+  --format bpf      the raw struct sock_filter array of one architecture
+                    (default: this machine's) in its byte order: what
+                    bubblewrap's --seccomp FD and systemd-nspawn-style tools load.
+                    --allow-execve adds execve, which a tool that installs the
+                    filter before it execs the command needs (the sandbox does the same).
+  --format oci      an OCI runtime spec linux.seccomp profile (runc, crun, Docker,
+                    podman, containerd, CRI-O) for the architectures given or,
+                    without --arch, every one a profile can serve (a note on
+                    stderr names the others and why); refused where the rules of
+                    those given differ (export one per architecture then).
+  --format kubelet  the same file, for a node's /var/lib/kubelet/seccomp/ (a
+                    pod's `localhostProfile`)
+  --format k8s      the same profile as a security-profiles-operator SeccompProfile
+                    (security-profiles-operator.x-k8s.io/v1beta1) in YAML, named
+                    --name NAME (default: the file's stem and the caps)
+  --format systemd  a drop-in for a service: SystemCallFilter= allowing the calls
+                    the policy allows whatever their arguments, one architecture
+                    (default: this machine's); calls it decides by their arguments
+                    are refused, and a note on stderr names them
+  -o, --output      write to OUT instead of stdout (bpf is not written to a terminal)
+
+Every format but bpf allows execve and execveat: the runtime or service
+manager loads the filter, then execs the program. A runtime loads it right
+before that exec only with noNewPrivileges (Kubernetes:
+allowPrivilegeEscalation: false); without it, it loads it earlier and
+needs more calls than a policy allows.
+
+--arch takes this tool's names (x86_64, aarch64, ...), libseccomp's and OCI
+profiles' (SCMP_ARCH_X86_64), and Debian's, Docker's and systemd's (amd64,
+arm64, armhf, i386, ppc64el, x86-64, loong64, ...).
 
 exit: {ok}, {failed} policy errors, a program or profile that cannot be made, or a
 write error, {usage} usage
@@ -572,7 +672,7 @@ any warning, {usage} usage
         ),
         Sub::Run => format!(
             "\
-usage: seccomp-policy run FILE [--cap NAME]... [--var NAME=VALUE]... [--allow-degraded] -- COMMAND [ARG]...
+usage: seccomp-policy run FILE [--cap NAME]... [--var NAME=VALUE]... [--allow-degraded] [--report OUT] -- COMMAND [ARG]...
 
 Runs COMMAND under FILE's policy for this machine's architecture: its [base]
 rules, those of each cap given (`--cap A --cap B` or `--cap A,B`), and the
@@ -589,6 +689,22 @@ where CAPS after the call says which caps would allow it (or that none
 would), and LANDLOCK what the Landlock domain COMMAND ran in enforced. FILE
 is read and checked when the command is run; its errors are reported as
 `check` reports them, and nothing runs.
+
+A flood of denials is not written line by line: once a program has had the
+same call refused 3 times within a second, later ones are counted, summed up
+once a second (`denied: SYSCALL x N more from PROGRAM [pid N] in T s`), at
+most 20 lines a second in all, and their totals written at the end
+(`denied: SYSCALL x N in all from PROGRAM [pid N] (M shown in full)`).
+
+  --report OUT   also write every denial to OUT (made or truncated before
+                 COMMAND starts), one JSON object a line: tid, pid and
+                 program (null when the process could not be read), unread
+                 (why not, or null), arch, audit_arch, syscall (name or
+                 null), nr, args (six integers), allowed_by (granted, caps,
+                 no-cap, other-arguments or foreign-entry), caps (the caps
+                 that would allow it), answer (killed, errno, continued,
+                 gone, kill-failed or undelivered), errno (its name, or
+                 null), error (the supervisor's, or null)
 
 COMMAND runs in a Landlock domain, entered before the filter: it cannot
 ptrace or read the memory of, signal, or reach the abstract unix sockets
@@ -623,12 +739,15 @@ exit, as for env and timeout:
        {killed} (128 + SIGSYS) when the policy killed it
 {tool_failed}, {cannot_execute} and {not_found} come with an `error:` line saying what is wrong. COMMAND
 may exit with those itself: only when it ran does stderr end with the
-`seccomp-policy: caps` line.
+`seccomp-policy: caps` line. {tool_failed} also when COMMAND ran but the supervisor
+failed (it kills COMMAND's process group when it cannot refuse a call as the
+policy says; no refused call runs), or OUT could not be written: the
+`error:` line comes after the `caps` line then.
 "
         ),
         Sub::Learn => format!(
             "\
-usage: seccomp-policy learn FILE [--cap NAME]... [--var NAME=VALUE]... [--allow-degraded] -- COMMAND [ARG]...
+usage: seccomp-policy learn FILE [--cap NAME]... [--var NAME=VALUE]... [--allow-degraded] [--report OUT] -- COMMAND [ARG]...
 
 Runs COMMAND as `run` does, but ENFORCES NOTHING: every call runs. Each
 syscall COMMAND's process tree makes beyond the grant ([base], the caps
@@ -638,10 +757,12 @@ would grant them, then the `--cap` options to add and, for calls no cap
 grants, the policy lines to add. Use it to find out what a command needs,
 never to contain one. COMMAND still runs in the Landlock domain `run`
 describes (and --allow-degraded is taken as there): the payload is
-untrusted even when its calls are not refused.
+untrusted even when its calls are not refused. --report OUT writes, as for
+`run`, the first call of each syscall beyond the grant.
 
 exit, as for `run`: {tool_failed} this tool failed (usage, policy errors, no
-supervisor), {cannot_execute} COMMAND was found but cannot be executed, {not_found} COMMAND was not
+supervisor, the supervisor failed while COMMAND ran, OUT not written),
+{cannot_execute} COMMAND was found but cannot be executed, {not_found} COMMAND was not
 found; otherwise COMMAND's own status, 128 + N when signal N ended it
 "
         ),
@@ -682,7 +803,15 @@ mod tests {
             ),
             (
                 "export p.toml",
-                "`export` needs `--format bpf` or `--format oci`",
+                "`export` needs `--format` (bpf, oci, kubelet, k8s, systemd)",
+            ),
+            (
+                "export p.toml --format systemd --arch x86_64,aarch64",
+                "`--format systemd` holds one architecture's rules: give one `--arch`",
+            ),
+            (
+                "export p.toml --format oci --name p",
+                "`--name` names a Kubernetes resource",
             ),
             (
                 "export p.toml --format xml",
@@ -702,6 +831,43 @@ mod tests {
     }
 
     #[test]
+    fn architectures_by_other_tools_names() {
+        for (name, arch) in [
+            ("amd64", Arch::X86_64),
+            ("x86-64", Arch::X86_64),
+            ("SCMP_ARCH_X86_64", Arch::X86_64),
+            ("i386", Arch::X86),
+            ("SCMP_ARCH_X86", Arch::X86),
+            ("arm64", Arch::Aarch64),
+            ("AArch64", Arch::Aarch64),
+            ("armhf", Arch::Arm),
+            ("ppc64el", Arch::Ppc64le),
+            ("SCMP_ARCH_PPC64LE", Arch::Ppc64le),
+            ("s390x", Arch::S390x),
+            ("mipsel64", Arch::Mips64el),
+            ("SCMP_ARCH_MIPSEL64", Arch::Mips64el),
+            ("loong64", Arch::Loongarch64),
+            ("SCMP_ARCH_LOONGARCH64", Arch::Loongarch64),
+            ("riscv64", Arch::Riscv64),
+        ] {
+            assert_eq!(parse_arch(name), Ok(arch), "{name}");
+        }
+        for arch in Arch::ALL {
+            assert_eq!(parse_arch(arch.name()), Ok(arch));
+            let scmp = format!("SCMP_ARCH_{}", arch.libseccomp_name().to_uppercase());
+            assert_eq!(parse_arch(&scmp), Ok(arch));
+        }
+        let e = parse_arch("sparc64").unwrap_err();
+        assert!(e.contains("amd64, x86-64"), "{e}");
+        let Ok(Command::Run(Sub::Export, o)) = parse(&args(
+            "export p.toml --format oci --arch amd64,arm64,x86_64",
+        )) else {
+            panic!()
+        };
+        assert_eq!(o.arches, [Arch::X86_64, Arch::Aarch64]);
+    }
+
+    #[test]
     fn run_takes_the_command_after_the_double_dash() {
         let Ok(Command::Run(Sub::Run, o)) = parse(&args(
             "run p.toml --cap A,B --cap C -- /bin/ls --help -- -l",
@@ -715,6 +881,13 @@ mod tests {
         let Ok(Command::Run(Sub::Learn, o)) = parse(&args("learn p.toml -- sh")) else {
             panic!()
         };
+        assert_eq!(o.command, ["sh"]);
+        assert_eq!(o.report, None);
+        let Ok(Command::Run(Sub::Run, o)) = parse(&args("run p.toml --report r.jsonl -- sh"))
+        else {
+            panic!()
+        };
+        assert_eq!(o.report.as_deref(), Some("r.jsonl"));
         assert_eq!(o.command, ["sh"]);
         assert_eq!(
             parse(&args("learn p.toml --help -- sh")),
@@ -732,6 +905,11 @@ mod tests {
             (
                 "run p.toml --arch x86_64 -- true",
                 "`run` does not take `--arch`",
+            ),
+            ("run p.toml --report -- true", "`--report` needs a value"),
+            (
+                "check p.toml --report r",
+                "`check` does not take `--report`",
             ),
             ("learn p.toml --cap -- true", "`--cap` needs a value"),
         ] {

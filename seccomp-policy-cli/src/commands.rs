@@ -1,13 +1,13 @@
 //! The subcommands.
 
 use std::fmt::Write as _;
-use std::io::{IsTerminal as _, Write as _};
+use std::io::Write as _;
 use std::path::Path;
 
 use seccomp_policy_compiler::diag::{Diagnostic, Severity};
 use seccomp_policy_compiler::lint::{allow_in_source, lint, Lint};
 use seccomp_policy_compiler::lower::{ArchRules, LoweredRule, SetRules};
-use seccomp_policy_compiler::{compile_file, json, oci, suggest, tables, Compiled, CompiledFile};
+use seccomp_policy_compiler::{compile_file, json, suggest, tables, Compiled, CompiledFile};
 use seccomp_policy_core::bpf::{SockFilter, BPF_MAXINSNS};
 use seccomp_policy_core::disasm::{Disasm, Flow, Line};
 use seccomp_policy_core::rule::{Action, RuleSet};
@@ -24,7 +24,7 @@ pub fn out(text: &str) -> Result<(), Option<String>> {
     out_bytes(text.as_bytes())
 }
 
-fn out_bytes(bytes: &[u8]) -> Result<(), Option<String>> {
+pub(crate) fn out_bytes(bytes: &[u8]) -> Result<(), Option<String>> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         Ok(()) => Ok(()),
@@ -60,7 +60,7 @@ pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
         Sub::Disasm => disasm(o),
         Sub::Explain => explain(o),
         Sub::Simulate => simulate(o),
-        Sub::Export => export(o),
+        Sub::Export => crate::export::export(o),
         Sub::Run | Sub::Learn => return crate::supervised::run(sub, o),
     };
     done.map(|()| 0)
@@ -243,7 +243,7 @@ fn arches_or_all(o: &Options) -> Vec<Arch> {
 }
 
 /// The one architecture asked for, or this machine's.
-fn one_arch(sub: Sub, o: &Options) -> Result<Arch, Failure> {
+pub(crate) fn one_arch(sub: Sub, o: &Options) -> Result<Arch, Failure> {
     match (o.arches.first(), Arch::NATIVE) {
         (Some(a), _) => Ok(*a),
         (None, Some(a)) => Ok(a),
@@ -312,7 +312,11 @@ fn cap_list(compiled: &Compiled, bits: u64) -> String {
 
 /// The program of `arch` for `caps`, as the macro's `program` builds it
 /// (with execve added when asked, as the sandbox's spawn path does).
-fn program(rules: &ArchRules, caps: u64, allow_execve: bool) -> Result<Vec<SockFilter>, Failure> {
+pub(crate) fn program(
+    rules: &ArchRules,
+    caps: u64,
+    allow_execve: bool,
+) -> Result<Vec<SockFilter>, Failure> {
     let execve: Vec<u32> = if allow_execve {
         tables::lookup(tables::table(rules.arch), "execve")
             .into_iter()
@@ -727,71 +731,6 @@ pub fn bpf_bytes(arch: Arch, prog: &[SockFilter]) -> Vec<u8> {
         }
     }
     bytes
-}
-
-fn write_output(o: &Options, bytes: &[u8], binary: bool) -> Result<(), Failure> {
-    match &o.output {
-        Some(path) if path != "-" => std::fs::write(path, bytes).map_err(|e| {
-            failed(format!(
-                "error: cannot write {}: {e}",
-                quoted(path).max(PATH_MAX)
-            ))
-        }),
-        _ => {
-            if binary && std::io::stdout().is_terminal() {
-                return Err(usage(
-                    Sub::Export,
-                    "the BPF program is binary: redirect stdout or give `-o FILE`",
-                ));
-            }
-            out_bytes(bytes).map_err(Failure::Failed)
-        }
-    }
-}
-
-fn export(o: &Options) -> Result<(), Failure> {
-    let compiled = load(o)?;
-    let caps = cap_bits(Sub::Export, &compiled, &o.caps)?;
-    match o.format {
-        Some(Format::Bpf) => {
-            let arch = one_arch(Sub::Export, o)?;
-            let prog = program(arch_rules(&compiled, arch)?, caps, o.allow_execve)?;
-            write_output(o, &bpf_bytes(arch, &prog), true)
-        }
-        _ => {
-            let arches = arches_or_all(o);
-            let text = oci::profile(&compiled, &arches, caps, None)
-                .map_err(|e| failed(format!("error: {}\nhelp: {}", e.message, e.help)))?;
-            write_output(o, text.as_bytes(), false)?;
-            note_reach_not_exported(&compiled, caps);
-            Ok(())
-        }
-    }
-}
-
-/// A note on stderr when the granted tables confine files or ports: an OCI
-/// profile holds only the filter, and runtimes confine files and ports in
-/// their own ways (mounts, network namespaces), so the profile does not
-/// carry them.
-fn note_reach_not_exported(compiled: &Compiled, caps: u64) {
-    let granted = compiled
-        .policy
-        .tables()
-        .enumerate()
-        .filter(|(i, _)| *i == 0 || (*i <= 64 && caps >> (i - 1) & 1 == 1));
-    let names: Vec<String> = granted
-        .filter(|(_, (_, t))| t.reach.fs.is_some() || t.reach.net.is_some())
-        .map(|(_, (name, _))| name)
-        .collect();
-    if !names.is_empty() {
-        err(&format!(
-            "note: the `fs` and `net` tables of {} are not in the profile: an OCI seccomp \
-             profile holds system call rules only\n\
-             help: confine files with the runtime's mounts (read-only binds of the system, \
-             a writable work directory) and ports with its network settings\n",
-            names.join(", ")
-        ));
-    }
 }
 
 #[cfg(test)]

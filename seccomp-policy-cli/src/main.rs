@@ -13,6 +13,8 @@
 mod args;
 mod commands;
 mod describe;
+mod export;
+mod report_file;
 mod supervised;
 
 use std::io::Write as _;

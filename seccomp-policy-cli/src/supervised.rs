@@ -15,11 +15,12 @@ use std::process::Command;
 
 use seccomp_policy::domain::{Degraded, DomainError, Vars, REQUIRED_ABI};
 use seccomp_policy::install::Errno;
+use seccomp_policy::notify::NotifyError;
 use seccomp_policy::policy::{ArchPolicy, Policy};
 use seccomp_policy::reach::Reach;
 use seccomp_policy::reach::BUILTIN_VARS;
 use seccomp_policy::rule::{Rule, RuleSet, When};
-use seccomp_policy::supervise::session::SessionError;
+use seccomp_policy::supervise::session::{SessionError, TOOL_FAILED};
 use seccomp_policy::supervise::{session, Mode, SuperviseError, Supervisor};
 use seccomp_policy_compiler::{suggest, Compiled};
 use seccomp_policy_core::text::{quoted, shown, Shown, PATH_MAX};
@@ -27,6 +28,7 @@ use seccomp_policy_core::{syscalls, Arch};
 
 use crate::args::{Options, Sub};
 use crate::commands::{arch_rules, cap_bits, failed, load, usage};
+use crate::report_file::ReportFile;
 use crate::Failure;
 
 /// The prefix of every line the supervision writes on stderr.
@@ -64,14 +66,26 @@ pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
         Degraded::Refuse
     };
     let vars = vars(sub, &compiled, &o.vars)?;
-    let supervisor = Supervisor::new(&policy, caps, syscalls::name)
+    let mut supervisor = Supervisor::new(&policy, caps, syscalls::name)
         .mode(mode)
         .degraded(degraded)
         .vars(vars);
-    session::try_run_and_report(supervisor, command, PREFIX).map_err(|e| Failure::NotRun {
+    // Opened now, before the command can do anything to this process.
+    let report = o.report.as_deref().map(ReportFile::create).transpose()?;
+    if let Some(report) = &report {
+        supervisor = supervisor.on_denial(report.writer());
+    }
+    let ran = session::try_run_and_report(supervisor, command, PREFIX);
+    let written = report.map_or(Ok(()), ReportFile::finish);
+    let code = ran.map_err(|e| Failure::NotRun {
         message: not_run(&e, sub, o),
         code: e.exit_code(),
-    })
+    })?;
+    written.map_err(|message| Failure::NotRun {
+        message,
+        code: TOOL_FAILED,
+    })?;
+    Ok(code)
 }
 
 /// The `--var` values, each checked against the variables the policy
@@ -147,8 +161,8 @@ fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
         ),
         SessionError::Supervise(e @ SuperviseError::Panicked) => (
             format!("supervising {command} failed: {e}"),
-            "its denials may not all have been named; this is a bug in seccomp-policy, \
-             please report it"
+            "its process tree was killed, and its denials may not all have been named; this \
+             is a bug in seccomp-policy, please report it"
                 .to_owned(),
         ),
         SessionError::Supervise(SuperviseError::Landlock(e)) => {
@@ -174,8 +188,38 @@ fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
             format!("waiting for {command} failed: {errno}; it was killed"),
             "its exit status is lost; run it again".to_owned(),
         ),
+        SessionError::SupervisorFailed(done) => (
+            format!(
+                "supervising {command} failed: {}",
+                done.failure()
+                    .map_or_else(|| "the supervisor failed".to_owned(), |f| f.to_string())
+            ),
+            supervisor_failed_help(done.report.error),
+        ),
     };
     format!("error: {what}\nhelp: {help}")
+}
+
+/// What to do when the supervisor failed with `error` while the command
+/// ran.
+fn supervisor_failed_help(error: Option<NotifyError>) -> String {
+    let errno = match error {
+        Some(NotifyError::Failed { errno, .. }) => errno.name(),
+        _ => None,
+    };
+    match errno {
+        Some("EMFILE") => "this process ran out of file descriptors: something lowered its \
+             RLIMIT_NOFILE (a command that is not in a pid namespace of its own can, if its \
+             policy grants `prlimit64` for any pid: grant `prlimit64(pid == 0)`), or `ulimit -n` \
+             is too low"
+            .to_owned(),
+        Some("ENFILE") => {
+            "the system ran out of file descriptors; run it again when fewer are open".to_owned()
+        }
+        _ => "the command's status is not its own; run it again, and report the error if it \
+              persists"
+            .to_owned(),
+    }
 }
 
 /// `execve` of `program` failed with `errno`: which file that was, what is

@@ -41,6 +41,8 @@ seccomp_policy_suite::tests![
     policy_errors_exit_125_and_nothing_runs,
     help_documents_the_exit_codes,
     a_sigterm_reaches_the_command,
+    a_supervisor_out_of_descriptors_fails_closed_with_125,
+    a_denial_flood_is_summarised_and_every_denial_reported,
 ];
 
 fn assert_has(r: &Run, wants: &[&str]) {
@@ -576,7 +578,7 @@ fn help_documents_the_exit_codes() {
         assert!(
             text.starts_with(&format!(
                 "usage: seccomp-policy {sub} FILE [--cap NAME]... [--var NAME=VALUE]... \
-                 [--allow-degraded] -- COMMAND [ARG]...\n"
+                 [--allow-degraded] [--report OUT] -- COMMAND [ARG]...\n"
             )),
             "{text}"
         );
@@ -679,5 +681,186 @@ fn a_sigterm_reaches_the_command() -> Checked {
         .unwrap();
     assert_eq!(status.code(), Some(128 + libc::SIGTERM), "{err}");
     assert!(err.contains("killed by SIGTERM (signal 15)"), "{err}");
+    Ok(())
+}
+
+/// `tests/hostile/NAME.c`, built with the machine's C compiler into `dir`.
+fn built(
+    dir: &Path,
+    name: &str,
+) -> Result<std::path::PathBuf, seccomp_policy_suite::harness::Skip> {
+    require::program("/usr/bin/cc")?;
+    let exe = dir.join(name);
+    let out = Command::new("/usr/bin/cc")
+        .args(["-O2", "-Wall", "-Werror", "-pthread", "-o"])
+        .arg(&exe)
+        .arg(root().join(format!("tests/hostile/{name}.c")))
+        .output()
+        .expect("cc runs");
+    assert!(
+        out.status.success(),
+        "cc: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(exe)
+}
+
+/// Once the payload runs, the test lowers this tool's `RLIMIT_NOFILE` to
+/// {0, 0} (as a payload allowed `prlimit64` on it could), then lets it make
+/// calls the policy refuses: the socket() calls still get their EPERM, the
+/// mkdir() that should kill never runs nor returns, and the tool exits 125
+/// with an `error:` line naming the supervisor's failure and its errno.
+fn a_supervisor_out_of_descriptors_fails_closed_with_125() -> Checked {
+    use std::io::Write as _;
+    let dir = scratch("starve");
+    let exe = built(&dir, "starve")?;
+    let target = dir.join("made");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seccomp-policy"))
+        .args(["run", SHIPPED, "--"])
+        .arg(&exe)
+        .arg(&target)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut out = BufReader::new(child.stdout.take().expect("piped"));
+    let mut ready = String::new();
+    out.read_line(&mut ready).expect("the payload's first line");
+    assert_eq!(ready, "ready\n");
+    let none = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: our own child, not yet reaped; a live rlimit.
+    let r = unsafe {
+        libc::prlimit(
+            child.id() as libc::pid_t,
+            libc::RLIMIT_NOFILE,
+            &raw const none,
+            std::ptr::null_mut(),
+        )
+    };
+    assert_eq!(r, 0, "prlimit: {}", std::io::Error::last_os_error());
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(b"go\n")
+        .expect("the payload reads");
+    let mut stdout = String::new();
+    out.read_to_string(&mut stdout).expect("stdout");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("piped")
+        .read_to_string(&mut stderr)
+        .expect("stderr");
+    let status = child.wait().expect("waits");
+    assert_eq!(
+        stdout, "socket: EPERM\nsocket: EPERM\nsocket: EPERM\n",
+        "{stderr}"
+    );
+    assert!(!target.exists(), "mkdir ran: {stderr}");
+    assert_eq!(
+        status.code(),
+        Some(i32::from(TOOL_FAILED)),
+        "a starved supervisor: {stderr}"
+    );
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("error: ") && l.contains("EMFILE")),
+        "no `error:` line naming EMFILE in:\n{stderr}"
+    );
+    assert!(!stderr.contains("gone before"), "{stderr}");
+    Ok(())
+}
+
+/// `n` with a comma between each group of three digits: `12,800`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// 64 threads calling socket() (EPERM under [base]) 250 times each, at
+/// most 20 s: stderr stays short (under 200 lines, where one line per
+/// denial was over 16 000) and says how many there were in all, and
+/// `--report FILE` has every denial, one JSON object a line (read back by
+/// Python's json module, independently of the writer).
+fn a_denial_flood_is_summarised_and_every_denial_reported() -> Checked {
+    require::program(PYTHON)?;
+    let dir = scratch("flood");
+    let exe = built(&dir, "flood")?;
+    let report = dir.join("denials.jsonl");
+    let r = run(&[
+        "run",
+        SHIPPED,
+        "--report",
+        report.to_str().expect("UTF-8 path"),
+        "--",
+        exe.to_str().expect("UTF-8 path"),
+        "64",
+        "250",
+        "20",
+    ]);
+    assert_code(&r, 0, "the flood");
+    let out = r.out();
+    let counts: Vec<u64> = out
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let [calls, refused] = counts[..] else {
+        panic!("payload output {out:?}");
+    };
+    assert!(calls > 0 && refused == calls, "{out}");
+    let lines = r.stderr.lines().count();
+    assert!(lines < 200, "{lines} lines on stderr:\n{}", r.stderr);
+    let total = format!(
+        "denied: socket x {} in all from {}",
+        thousands(calls),
+        exe.display()
+    );
+    assert!(r.stderr.contains(&total), "no {total:?} in:\n{}", r.stderr);
+
+    // Every line a JSON object with the fields named; counted by syscall
+    // and answer.
+    let check = "\
+import collections, json, sys
+counts = collections.Counter()
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    assert isinstance(d['pid'], int) and isinstance(d['tid'], int), d
+    assert isinstance(d['program'], str) and d['arch'] == 'x86_64', d
+    assert isinstance(d['nr'], int) and len(d['args']) == 6, d
+    assert all(isinstance(a, int) for a in d['args']), d
+    assert isinstance(d['allowed_by'], str) and isinstance(d['caps'], list), d
+    counts[(d['syscall'], d['nr'], d['answer'], d['errno'])] += 1
+for key, n in sorted(counts.items()):
+    print(*key, n)
+";
+    let parsed = Command::new(PYTHON)
+        .args(["-I", "-c", check])
+        .arg(&report)
+        .output()
+        .expect("python runs");
+    let parsed_out = String::from_utf8_lossy(&parsed.stdout);
+    assert!(
+        parsed.status.success(),
+        "{}{parsed_out}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    // glibc's pthread_create tries clone3 first: [base] answers ENOSYS.
+    let want = format!("clone3 435 errno ENOSYS 64\nsocket 41 errno EPERM {calls}\n");
+    assert_eq!(parsed_out, want, "the report's denials");
     Ok(())
 }

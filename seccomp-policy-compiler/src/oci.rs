@@ -35,6 +35,22 @@
 //! What a profile cannot say: the filter's answer to other architectures'
 //! calls and to x32 numbers is the runtime's bad-architecture action, not
 //! the policy's default (both refuse the call).
+//!
+//! Two things a runtime needs beyond the policy:
+//!
+//! - It loads the profile in the container's first process and then execs
+//!   the container's program, so a profile without `execve` never starts
+//!   anything (runc's init is killed, and the container exits 159 with no
+//!   message). The export adds [`RUNTIME_EXEC`] (`execve`, and `execveat`
+//!   for runtimes that exec a file descriptor, `fexecve`) to every
+//!   profile, as the sandbox's spawn path adds `execve` to its program:
+//!   there is no runtime that could do without it. The container's
+//!   program may then exec others too, as a sandboxed one may.
+//! - Its name for each architecture listed. Runtimes refuse a profile
+//!   naming an architecture they do not know; [`named_by_every_runtime`]
+//!   says which names the OCI runtime specification has had from its
+//!   1.0.2 release on, which [`expressible`] prefers when it picks the
+//!   architectures of a profile.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -93,6 +109,20 @@ pub const MULTIPLEXED: &[&str] = &[
 /// meet there.
 pub fn multiplexes(arch: Arch) -> bool {
     matches!(arch, Arch::X86 | Arch::Ppc64le | Arch::S390x)
+}
+
+/// The calls a runtime makes after it has loaded a profile: the exec of
+/// the container's program (`execve`; `execveat` where the runtime execs
+/// a file descriptor). Every export allows them.
+pub const RUNTIME_EXEC: &[&str] = &["execve", "execveat"];
+
+/// Whether every OCI runtime in use knows the name of `arch`
+/// (`SCMP_ARCH_*`): those of the runtime specification 1.0.2, which all
+/// but two of ours are. `SCMP_ARCH_RISCV64` came with the specification
+/// 1.1.0 (runc 1.1.5, Debian 12's, refuses a profile naming it) and
+/// `SCMP_ARCH_LOONGARCH64` with 1.2.1 (runc 1.5, libseccomp 2.6).
+pub fn named_by_every_runtime(arch: Arch) -> bool {
+    !matches!(arch, Arch::Riscv64 | Arch::Loongarch64)
 }
 
 /// The most entries one syscall may need; past it the export refuses.
@@ -167,24 +197,40 @@ pub fn arch_name(arch: Arch) -> String {
     format!("SCMP_ARCH_{}", arch.libseccomp_name().to_uppercase())
 }
 
+/// A profile's content: what [`Profile::to_json`] writes, and what other
+/// formats of the same shape (a Kubernetes `SeccompProfile`) are written
+/// from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Profile {
+    /// The default action.
+    pub default: Action,
+    /// The architectures, in the order asked for.
+    pub arches: Vec<Arch>,
+    /// The entries, each with the names that share it: allowed calls
+    /// first, then by action, conditions and names.
+    pub syscalls: Vec<(Entry, Vec<&'static str>)>,
+}
+
 /// The OCI profile of `compiled` for the caps in `caps` on `arches` (in
 /// that order), with `default` for the calls no rule decides (`None`: the
-/// policy's). The JSON text, ending in a newline.
+/// policy's) and the calls named in `also_allowed` allowed whatever the
+/// policy says ([`RUNTIME_EXEC`] for a runtime).
 ///
 /// # Errors
 ///
 /// When the profile cannot say what the policy means: no architecture,
 /// architectures whose rules differ, or an error of [`arch_entries`].
-pub fn profile(
+pub fn build(
     compiled: &Compiled,
     arches: &[Arch],
     caps: u64,
     default: Option<Action>,
-) -> Result<String, OciError> {
+    also_allowed: &[&str],
+) -> Result<Profile, OciError> {
     let per_arch: Vec<ArchEntries> = arches
         .iter()
         .filter_map(|a| compiled.arches.iter().find(|r| r.arch == *a))
-        .map(|r| arch_entries(r, caps, default))
+        .map(|r| arch_entries_with(r, caps, default, also_allowed))
         .collect::<Result<_, _>>()?;
     let Some(first) = per_arch.first() else {
         return Err(OciError {
@@ -193,7 +239,72 @@ pub fn profile(
         });
     };
     let merged = merge(&per_arch)?;
-    Ok(to_json(first.default, arches, &merged))
+    Ok(Profile {
+        default: first.default,
+        arches: arches.to_vec(),
+        syscalls: grouped(&merged),
+    })
+}
+
+/// [`build`] as the JSON text, ending in a newline.
+///
+/// # Errors
+///
+/// Those of [`build`].
+pub fn profile(
+    compiled: &Compiled,
+    arches: &[Arch],
+    caps: u64,
+    default: Option<Action>,
+    also_allowed: &[&str],
+) -> Result<String, OciError> {
+    build(compiled, arches, caps, default, also_allowed).map(|p| p.to_json())
+}
+
+/// Which of `candidates` one profile can serve, in their order: each
+/// whose rules a profile can say ([`arch_entries`]) and agree with those
+/// of the architectures taken before it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// The architectures taken.
+    pub arches: Vec<Arch>,
+    /// The others, each with the reason.
+    pub left_out: Vec<(Arch, String)>,
+}
+
+/// The architectures of `candidates` (in their order) that one profile of
+/// the caps `caps` can serve, as [`build`] would write it.
+pub fn expressible(
+    compiled: &Compiled,
+    candidates: &[Arch],
+    caps: u64,
+    default: Option<Action>,
+    also_allowed: &[&str],
+) -> Selection {
+    let mut taken: Vec<ArchEntries> = Vec::new();
+    let mut out = Selection::default();
+    for &arch in candidates {
+        let Some(rules) = compiled.arches.iter().find(|r| r.arch == arch) else {
+            out.left_out
+                .push((arch, "the policy was not lowered for it".to_owned()));
+            continue;
+        };
+        let entries = match arch_entries_with(rules, caps, default, also_allowed) {
+            Ok(e) => e,
+            Err(e) => {
+                out.left_out.push((arch, e.message));
+                continue;
+            }
+        };
+        taken.push(entries);
+        if let Err(e) = merge(&taken) {
+            taken.pop();
+            out.left_out.push((arch, e.message));
+        } else {
+            out.arches.push(arch);
+        }
+    }
+    out
 }
 
 /// The entries of one architecture.
@@ -208,11 +319,31 @@ pub fn arch_entries(
     caps: u64,
     default: Option<Action>,
 ) -> Result<ArchEntries, OciError> {
+    arch_entries_with(rules, caps, default, &[])
+}
+
+/// [`arch_entries`] with the calls named in `also_allowed` allowed
+/// whatever the policy says (those this architecture has).
+///
+/// # Errors
+///
+/// Those of [`arch_entries`].
+pub fn arch_entries_with(
+    rules: &ArchRules,
+    caps: u64,
+    default: Option<Action>,
+    also_allowed: &[&str],
+) -> Result<ArchEntries, OciError> {
     let default = default.unwrap_or(rules.default);
     let sets = rules.granted(caps);
+    let extra: Vec<u32> = also_allowed
+        .iter()
+        .filter_map(|name| tables::lookup(tables::table(rules.arch), name))
+        .collect();
     let mut numbers: Vec<u32> = sets
         .iter()
         .flat_map(|s| s.allow.iter().copied().chain(s.rules.iter().map(|r| r.nr)))
+        .chain(extra.iter().copied())
         .collect();
     numbers.sort_unstable();
     numbers.dedup();
@@ -221,7 +352,12 @@ pub fn arch_entries(
         let Some(name) = seccomp_policy_core::syscalls::name(rules.arch, nr) else {
             continue;
         };
-        let entries = syscall_entries(rules.arch, &sets, nr, default).map_err(|what| OciError {
+        let entries = if extra.contains(&nr) {
+            Ok(allowed_outright(default))
+        } else {
+            syscall_entries(rules.arch, &sets, nr, default)
+        }
+        .map_err(|what| OciError {
             message: format!("`{name}` on {}: {what}", rules.arch),
             help: "simplify its conditions, or load the raw program (`--format bpf`) instead"
                 .to_owned(),
@@ -306,6 +442,18 @@ fn when_dnf(r: &LoweredRule) -> Dnf {
     }
 }
 
+/// The entries of a call allowed whatever its arguments.
+fn allowed_outright(default: Action) -> Vec<Entry> {
+    if Action::Allow.same(default) {
+        Vec::new()
+    } else {
+        vec![Entry {
+            action: action_name(Action::Allow),
+            args: Vec::new(),
+        }]
+    }
+}
+
 /// The entries of one syscall number: disjoint regions, one per action.
 fn syscall_entries(
     arch: Arch,
@@ -314,14 +462,7 @@ fn syscall_entries(
     default: Action,
 ) -> Result<Vec<Entry>, String> {
     if sets.iter().any(|s| s.allow.binary_search(&nr).is_ok()) {
-        return Ok(if Action::Allow.same(default) {
-            Vec::new()
-        } else {
-            vec![Entry {
-                action: action_name(Action::Allow),
-                args: Vec::new(),
-            }]
-        });
+        return Ok(allowed_outright(default));
     }
     let rules: Vec<&LoweredRule> = sets
         .iter()
@@ -556,21 +697,17 @@ fn describe_action(a: Action) -> String {
     }
 }
 
-/// The profile's JSON: entries with the same action and conditions share
-/// one object listing their names.
-fn to_json(
-    default: Action,
-    arches: &[Arch],
-    merged: &BTreeMap<&'static str, Vec<Entry>>,
-) -> String {
-    let mut groups: BTreeMap<&Entry, Vec<&str>> = BTreeMap::new();
+/// Entries with the same action and conditions share one group listing
+/// their names: allowed calls first, then by action, conditions and names.
+fn grouped(merged: &BTreeMap<&'static str, Vec<Entry>>) -> Vec<(Entry, Vec<&'static str>)> {
+    let mut groups: BTreeMap<&Entry, Vec<&'static str>> = BTreeMap::new();
     for (name, entries) in merged {
         for e in entries {
             groups.entry(e).or_default().push(name);
         }
     }
-    // Allowed calls first, then by action, conditions and names.
-    let mut groups: Vec<(&Entry, Vec<&str>)> = groups.into_iter().collect();
+    let mut groups: Vec<(Entry, Vec<&'static str>)> =
+        groups.into_iter().map(|(e, n)| (e.clone(), n)).collect();
     groups.sort_by(|a, b| {
         (
             a.0.action.0 != "SCMP_ACT_ALLOW",
@@ -587,49 +724,58 @@ fn to_json(
                 &b.0.args,
             ))
     });
-    let (def_name, def_errno) = action_name(default);
-    let mut out = String::from("{\n");
-    let _ = writeln!(out, "  \"defaultAction\": {},", string(def_name));
-    if let Some(e) = def_errno {
-        let _ = writeln!(out, "  \"defaultErrnoRet\": {e},");
-    }
-    let arch_names: Vec<String> = arches.iter().map(|a| string(&arch_name(*a))).collect();
-    let _ = writeln!(out, "  \"architectures\": [{}],", arch_names.join(", "));
-    out.push_str("  \"syscalls\": [");
-    for (i, (entry, names)) in groups.iter().enumerate() {
-        out.push_str(if i == 0 { "\n" } else { ",\n" });
-        let names: Vec<String> = names.iter().map(|n| string(n)).collect();
-        let _ = write!(
-            out,
-            "    {{\n      \"names\": [{}],\n      \"action\": {}",
-            names.join(", "),
-            string(entry.action.0)
-        );
-        if let Some(e) = entry.action.1 {
-            let _ = write!(out, ",\n      \"errnoRet\": {e}");
+    groups
+}
+
+impl Profile {
+    /// The profile as the JSON of the OCI runtime specification's
+    /// `linux.seccomp` (which is also the file format of Docker's, podman's
+    /// and the kubelet's `localhost` profiles), ending in a newline.
+    pub fn to_json(&self) -> String {
+        let (def_name, def_errno) = action_name(self.default);
+        let mut out = String::from("{\n");
+        let _ = writeln!(out, "  \"defaultAction\": {},", string(def_name));
+        if let Some(e) = def_errno {
+            let _ = writeln!(out, "  \"defaultErrnoRet\": {e},");
         }
-        if !entry.args.is_empty() {
-            out.push_str(",\n      \"args\": [");
-            for (j, c) in entry.args.iter().enumerate() {
-                out.push_str(if j == 0 { "\n" } else { ",\n" });
-                let _ = write!(
-                    out,
-                    "        {{ \"index\": {}, \"value\": {}, \"valueTwo\": {}, \"op\": {} }}",
-                    c.index,
-                    c.value,
-                    c.value_two,
-                    string(c.op)
-                );
+        let arch_names: Vec<String> = self.arches.iter().map(|a| string(&arch_name(*a))).collect();
+        let _ = writeln!(out, "  \"architectures\": [{}],", arch_names.join(", "));
+        out.push_str("  \"syscalls\": [");
+        for (i, (entry, names)) in self.syscalls.iter().enumerate() {
+            out.push_str(if i == 0 { "\n" } else { ",\n" });
+            let names: Vec<String> = names.iter().map(|n| string(n)).collect();
+            let _ = write!(
+                out,
+                "    {{\n      \"names\": [{}],\n      \"action\": {}",
+                names.join(", "),
+                string(entry.action.0)
+            );
+            if let Some(e) = entry.action.1 {
+                let _ = write!(out, ",\n      \"errnoRet\": {e}");
             }
-            out.push_str("\n      ]");
+            if !entry.args.is_empty() {
+                out.push_str(",\n      \"args\": [");
+                for (j, c) in entry.args.iter().enumerate() {
+                    out.push_str(if j == 0 { "\n" } else { ",\n" });
+                    let _ = write!(
+                        out,
+                        "        {{ \"index\": {}, \"value\": {}, \"valueTwo\": {}, \"op\": {} }}",
+                        c.index,
+                        c.value,
+                        c.value_two,
+                        string(c.op)
+                    );
+                }
+                out.push_str("\n      ]");
+            }
+            out.push_str("\n    }");
         }
-        out.push_str("\n    }");
+        if !self.syscalls.is_empty() {
+            out.push_str("\n  ");
+        }
+        out.push_str("]\n}\n");
+        out
     }
-    if !groups.is_empty() {
-        out.push_str("\n  ");
-    }
-    out.push_str("]\n}\n");
-    out
 }
 
 #[cfg(test)]
@@ -724,16 +870,16 @@ mod tests {
     fn architectures_that_differ_are_refused() {
         let c =
             compile("[base]\nallow = [\"clone(clone_flags & CLONE_THREAD)\", \"read\"]\n").unwrap();
-        let e = profile(&c, &[Arch::X86_64, Arch::S390x], 0, None).unwrap_err();
+        let e = profile(&c, &[Arch::X86_64, Arch::S390x], 0, None, &[]).unwrap_err();
         assert!(e.message.starts_with("`clone` is not the same rule on every architecture: on x86_64 ALLOW args[0] MASKED_EQ 0x10000 0x10000; on s390x ALLOW args[1] MASKED_EQ"), "{e}");
         assert!(e.help.contains("--arch"));
-        let one = profile(&c, &[Arch::X86_64, Arch::Aarch64], 0, None).unwrap();
+        let one = profile(&c, &[Arch::X86_64, Arch::Aarch64], 0, None, &[]).unwrap();
         assert!(
             one.contains("\"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_AARCH64\"]"),
             "{one}"
         );
         let c = compile("default = \"ENOSYS\"\n[base]\nallow = [\"read\"]\n").unwrap();
-        let e = profile(&c, &[Arch::X86_64, Arch::Mips64el], 0, None).unwrap_err();
+        let e = profile(&c, &[Arch::X86_64, Arch::Mips64el], 0, None, &[]).unwrap_err();
         assert!(e.message.starts_with("the default action differs"), "{e}");
     }
 
@@ -741,22 +887,22 @@ mod tests {
     fn conditions_on_multiplexed_calls_are_refused_where_libseccomp_drops_them() {
         let c = compile("[base]\nallow = [\"socket(family == AF_INET)\", \"connect\"]\n").unwrap();
         for arch in [Arch::X86, Arch::Ppc64le, Arch::S390x] {
-            let e = profile(&c, &[arch], 0, None).unwrap_err();
+            let e = profile(&c, &[arch], 0, None, &[]).unwrap_err();
             assert!(
                 e.message
                     .starts_with(&format!("`socket` has conditions on {arch}")),
                 "{e}"
             );
         }
-        assert!(profile(&c, &[Arch::X86_64], 0, None).is_ok());
+        assert!(profile(&c, &[Arch::X86_64], 0, None, &[]).is_ok());
         let c = compile("[base]\nallow = [\"socket\"]\n").unwrap();
-        assert!(profile(&c, &[Arch::X86], 0, None).is_ok());
+        assert!(profile(&c, &[Arch::X86], 0, None, &[]).is_ok());
     }
 
     #[test]
     fn the_json_shape() {
         let c = compile("default = \"EPERM\"\n[base]\nallow = [\"read\", \"write\", \"socket(family == AF_INET)\"]\n").unwrap();
-        let json = profile(&c, &[Arch::X86_64], 0, None).unwrap();
+        let json = profile(&c, &[Arch::X86_64], 0, None, &[]).unwrap();
         assert_eq!(
             json,
             "{\n  \"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"defaultErrnoRet\": 1,\n  \
@@ -766,5 +912,58 @@ mod tests {
              { \"index\": 0, \"value\": 4294967295, \"valueTwo\": 2, \"op\": \"SCMP_CMP_MASKED_EQ\" }\n      \
              ]\n    }\n  ]\n}\n"
         );
+    }
+
+    #[test]
+    fn the_runtime_exec_is_allowed_whatever_the_policy_says() {
+        let c = compile("[base]\nallow = [\"read\"]\nactions = { execve = \"EPERM\" }\n").unwrap();
+        let p = build(&c, &[Arch::X86_64], 0, None, RUNTIME_EXEC).unwrap();
+        let allowed: Vec<&str> = p
+            .syscalls
+            .iter()
+            .filter(|(e, _)| e.action.0 == "SCMP_ACT_ALLOW" && e.args.is_empty())
+            .flat_map(|(_, n)| n.iter().copied())
+            .collect();
+        assert_eq!(allowed, ["execve", "execveat", "read"]);
+        let without = build(&c, &[Arch::X86_64], 0, None, &[]).unwrap();
+        assert!(without
+            .syscalls
+            .iter()
+            .any(|(e, n)| e.action.0 == "SCMP_ACT_ERRNO" && n == &["execve"]));
+    }
+
+    #[test]
+    fn expressible_takes_the_architectures_that_agree() {
+        let c = compile(
+            "default = \"ENOSYS\"\n[base]\nallow = [\"read\", \"socket(family == AF_INET)\"]\n",
+        )
+        .unwrap();
+        let s = expressible(&c, &Arch::ALL, 0, None, RUNTIME_EXEC);
+        // x86, ppc64le and s390x multiplex socket(); mips64el numbers
+        // ENOSYS differently.
+        assert_eq!(
+            s.arches,
+            [
+                Arch::X86_64,
+                Arch::Aarch64,
+                Arch::Arm,
+                Arch::Riscv64,
+                Arch::Loongarch64
+            ]
+        );
+        let left: Vec<Arch> = s.left_out.iter().map(|(a, _)| *a).collect();
+        assert_eq!(
+            left,
+            [Arch::X86, Arch::Ppc64le, Arch::S390x, Arch::Mips64el]
+        );
+        assert!(s.left_out[0]
+            .1
+            .starts_with("`socket` has conditions on x86"));
+        assert!(
+            s.left_out[3].1.starts_with("the default action differs"),
+            "{}",
+            s.left_out[3].1
+        );
+        assert!(build(&c, &s.arches, 0, None, RUNTIME_EXEC).is_ok());
     }
 }

@@ -3,7 +3,7 @@
 //! the sender of a message on a unix socket, and what the relay process
 //! of [`supervise::lifetime`](crate::supervise::lifetime) does between
 //! `fork` and `exec` (namespaces, a bare fork, signal masks, waiting,
-//! process groups, small files).
+//! process groups, small files), and an epoll instance.
 //!
 //! Each returns the kernel's errno on failure and hands descriptors back as
 //! close-on-exec [`OwnedFd`]s. None allocates or takes a lock, so each may
@@ -392,7 +392,8 @@ pub(crate) fn kill_child(pid: u32, sig: libc::c_int) {
 }
 
 /// `kill(-pgid, sig)`: signals process group `pgid`, which must be led by
-/// this process's own unreaped child (so its id cannot have been reused).
+/// a process not yet reaped (this process's own unreaped child, or one its
+/// pidfd has just reached), so its id cannot have been reused.
 pub(crate) fn kill_group(pgid: u32, sig: libc::c_int) {
     // SAFETY: integer arguments.
     unsafe { libc::kill(-(pgid as libc::pid_t), sig) };
@@ -540,5 +541,82 @@ pub(crate) fn sleep_forever() -> ! {
     loop {
         // SAFETY: no arguments; returns only after a caught signal.
         unsafe { libc::pause() };
+    }
+}
+
+/// An epoll instance (`epoll_create1(EPOLL_CLOEXEC)`).
+///
+/// Unlike `poll`, which the kernel refuses (`EINVAL`) once the number of
+/// descriptors asked about exceeds `RLIMIT_NOFILE`, waiting on an epoll
+/// instance made beforehand needs no resource a lowered limit takes away:
+/// neither a new descriptor nor the limit's room.
+#[derive(Debug)]
+pub(crate) struct Epoll {
+    fd: OwnedFd,
+}
+
+impl Epoll {
+    /// A new instance.
+    ///
+    /// # Errors
+    ///
+    /// The kernel's errno (`EMFILE`, `ENFILE`: out of descriptors).
+    pub(crate) fn new() -> Result<Epoll, Errno> {
+        // SAFETY: an integer argument only.
+        let r = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        if r < 0 {
+            return Err(Errno::last());
+        }
+        // SAFETY: the kernel returned a new descriptor we now own.
+        let fd = unsafe { OwnedFd::from_raw_fd(r) };
+        Ok(Epoll { fd })
+    }
+
+    /// Watches `fd` for input (level-triggered); its events carry `token`.
+    ///
+    /// # Errors
+    ///
+    /// The kernel's errno (`EEXIST`: already watched; `ENOMEM`).
+    pub(crate) fn add(&self, fd: BorrowedFd<'_>, token: u64) -> Result<(), Errno> {
+        let mut event = libc::epoll_event {
+            events: libc::EPOLLIN as u32,
+            u64: token,
+        };
+        // SAFETY: two live descriptors and a live event.
+        let r = unsafe {
+            libc::epoll_ctl(
+                self.fd.as_raw_fd(),
+                libc::EPOLL_CTL_ADD,
+                fd.as_raw_fd(),
+                &raw mut event,
+            )
+        };
+        if r < 0 {
+            Err(Errno::last())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Waits up to `ms` milliseconds (-1: forever) for events, written to
+    /// the start of `events`; returns how many there are (0: none came in
+    /// time). Interrupted waits are retried.
+    ///
+    /// # Errors
+    ///
+    /// The kernel's errno.
+    pub(crate) fn wait(&self, events: &mut [libc::epoll_event], ms: i32) -> Result<usize, Errno> {
+        let max = events.len().min(i32::MAX as usize) as i32;
+        loop {
+            // SAFETY: `events` has room for `max` events.
+            let r = unsafe { libc::epoll_wait(self.fd.as_raw_fd(), events.as_mut_ptr(), max, ms) };
+            if r >= 0 {
+                return Ok(r as usize);
+            }
+            let errno = Errno::last();
+            if errno.0 != libc::EINTR {
+                return Err(errno);
+            }
+        }
     }
 }

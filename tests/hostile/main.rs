@@ -10,7 +10,10 @@
 //! - `files.py`: read a file outside `[base]`'s read paths (directly,
 //!   through a symlink, through `..`), and under `FILE_IO` make, remove and
 //!   rename files outside its write paths;
-//! - `ports.py`: connect to TCP ports the harness did not give, and listen.
+//! - `ports.py`: connect to TCP ports the harness did not give, and listen;
+//! - `starve.c`: leave the supervisor without file descriptors (its
+//!   `RLIMIT_NOFILE` at 0), then make refused calls, which must still be
+//!   refused, and the run must fail rather than pass.
 //!
 //! Each path runs the payload from a victim process of its own (a forked
 //! child of the test, or the tool's process), so an attack that succeeds
@@ -28,6 +31,8 @@ seccomp_policy_suite::tests![
     #[cfg(target_arch = "x86_64")]
     x86_64::learn_mode_is_contained_too,
     #[cfg(target_arch = "x86_64")]
+    x86_64::without_landlock_the_sandbox_refuses_unless_told_to_run_degraded,
+    #[cfg(target_arch = "x86_64")]
     x86_64::own_children_can_still_be_signalled,
     #[cfg(target_arch = "x86_64")]
     x86_64::abstract_sockets_outside_are_unreachable,
@@ -37,6 +42,10 @@ seccomp_policy_suite::tests![
     x86_64::files_outside_the_listed_paths_are_out_of_reach,
     #[cfg(target_arch = "x86_64")]
     x86_64::tcp_ports_are_those_the_harness_gives,
+    #[cfg(target_arch = "x86_64")]
+    x86_64::a_supervisor_out_of_descriptors_fails_closed,
+    #[cfg(target_arch = "x86_64")]
+    x86_64::a_supervisor_that_panics_kills_the_tree,
 ];
 
 #[cfg(target_arch = "x86_64")]
@@ -164,13 +173,27 @@ mod x86_64 {
     /// `escape.c`, compiled with the machine's C compiler.
     fn escape_c() -> Result<&'static Path, seccomp_policy_suite::harness::Skip> {
         static EXE: OnceLock<PathBuf> = OnceLock::new();
+        compiled(&EXE, "escape")
+    }
+
+    /// `starve.c`, compiled with the machine's C compiler.
+    fn starve_c() -> Result<&'static Path, seccomp_policy_suite::harness::Skip> {
+        static EXE: OnceLock<PathBuf> = OnceLock::new();
+        compiled(&EXE, "starve")
+    }
+
+    /// `NAME.c` compiled once into the scratch directory.
+    fn compiled(
+        exe: &'static OnceLock<PathBuf>,
+        name: &str,
+    ) -> Result<&'static Path, seccomp_policy_suite::harness::Skip> {
         require::program("/usr/bin/cc")?;
-        Ok(EXE.get_or_init(|| {
-            let exe = scratch().join("escape");
+        Ok(exe.get_or_init(|| {
+            let exe = scratch().join(name);
             let out = Command::new("/usr/bin/cc")
                 .args(["-O2", "-Wall", "-Werror", "-o"])
                 .arg(&exe)
-                .arg(source("escape.c"))
+                .arg(source(&format!("{name}.c")))
                 .output()
                 .expect("cc runs");
             assert!(
@@ -664,5 +687,278 @@ mod x86_64 {
             }
         }
         Ok(())
+    }
+
+    /// A pipe: the read end, then the write end, both close-on-exec.
+    fn pipe() -> (std::os::fd::OwnedFd, std::os::fd::OwnedFd) {
+        use std::os::fd::FromRawFd as _;
+        let mut fds = [0; 2];
+        // SAFETY: room for two descriptors.
+        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+        // SAFETY: both were just made and are ours.
+        unsafe {
+            (
+                std::os::fd::OwnedFd::from_raw_fd(fds[0]),
+                std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+            )
+        }
+    }
+
+    /// `starve DIR` run to its end by `session::run`, in a forked
+    /// child of the test which, once the payload runs, lowers its own
+    /// `RLIMIT_NOFILE` to {0, 0}: the supervisor thread then cannot open a
+    /// descriptor (a pidfd, a `/proc` file) nor `poll` its listener, as
+    /// when a payload allowed `prlimit64` on its supervisor's process does
+    /// it.
+    fn starved_run(exe: &Path, dir: &Path) -> Result<String, String> {
+        use seccomp_policy::supervise::session::{self, TOOL_FAILED};
+        use seccomp_policy::supervise::Answer;
+        use std::fmt::Write as _;
+        use std::io::{BufRead as _, Read as _, Write as _};
+        use std::os::unix::process::ExitStatusExt as _;
+
+        let (stdin_read, stdin_write) = pipe();
+        let (stdout_read, stdout_write) = pipe();
+        let mut cmd = Command::new(exe);
+        // Its working directory, which its domain lets it read, holds it.
+        cmd.arg(dir)
+            .current_dir(scratch())
+            .stdin(Stdio::from(stdin_read))
+            .stdout(Stdio::from(stdout_write));
+        // Once the payload says it is ready: no descriptor can be opened in
+        // this process any more. Then let the payload go on.
+        let starver = std::thread::spawn(move || {
+            let mut out = std::io::BufReader::new(std::fs::File::from(stdout_read));
+            let mut line = String::new();
+            let _ = out.read_line(&mut line);
+            let none = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            // SAFETY: sets this process's limit from a live struct.
+            let r = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raw const none) };
+            let _ = std::fs::File::from(stdin_write).write_all(b"go\n");
+            (line, r, out)
+        });
+        let supervisor = Supervisor::new(&POLICY, 0, syscall_name);
+        let done = session::run(supervisor, cmd).map_err(|e| format!("run: {e}"))?;
+        let (ready, limited, mut out) = starver.join().map_err(|_| "the starver panicked")?;
+        let mut stdout = ready;
+        let _ = out.read_to_string(&mut stdout);
+        let report = &done.report;
+        let denials = report.denials.iter().fold(String::new(), |mut s, d| {
+            let _ = writeln!(s, "{d}");
+            s
+        });
+        let all = format!(
+            "stdout {stdout:?}; {}; exit code {}; supervisor error {:?}; denials:\n{denials}",
+            done.status,
+            done.exit_code(),
+            report.error,
+        );
+        if limited != 0 {
+            return Err(format!("setrlimit failed; {all}"));
+        }
+        // Every socket() refused, as the policy says; mkdir never ran nor
+        // returned: the payload was killed.
+        let refused = "ready\nsocket: EPERM\nsocket: EPERM\nsocket: EPERM\n";
+        if stdout != refused || dir.exists() {
+            return Err(format!("a refused call ran or returned; {all}"));
+        }
+        if done.status.signal() != Some(libc::SIGKILL) {
+            return Err(format!("the payload was not killed; {all}"));
+        }
+        // The supervisor's failure is in the report, with its errno, and
+        // the run's exit code says the tool failed.
+        let emfile = report.error.is_some_and(|e| {
+            matches!(e, seccomp_policy::notify::NotifyError::Failed { errno, .. }
+                if errno.0 == libc::EMFILE)
+        });
+        if !emfile || done.exit_code() != TOOL_FAILED {
+            return Err(format!("the failure is not reported; {all}"));
+        }
+        // No call let through, nor passed off as its thread's end.
+        if report.denials.len() != 4
+            || report
+                .denials
+                .iter()
+                .any(|d| matches!(d.answer, Answer::Continued | Answer::Gone))
+            || denials.contains("gone before")
+        {
+            return Err(format!("misreported denials; {all}"));
+        }
+        Ok(all)
+    }
+
+    /// The supervisor out of file descriptors (what `prlimit64(getppid(),
+    /// RLIMIT_NOFILE, {0, 0})` from a payload did, before it ran in a pid
+    /// namespace of its own): every call the policy refuses is still
+    /// refused, a kill it cannot carry out kills the whole tree, and the
+    /// report and the exit code say the supervisor failed, with EMFILE.
+    pub fn a_supervisor_out_of_descriptors_fails_closed() -> Checked {
+        require::landlock()?;
+        let exe = starve_c()?;
+        for user in User::BOTH {
+            let dir = scratch().join(format!("starved-{user:?}"));
+            let _ = std::fs::remove_dir(&dir);
+            let result = in_child_as(user, || starved_run(exe, &dir));
+            assert!(
+                result.is_ok(),
+                "as {user:?}: {}",
+                result.unwrap_or_else(|e| e)
+            );
+            assert!(!dir.exists(), "as {user:?}: mkdir ran");
+        }
+        Ok(())
+    }
+
+    /// `starve DIR` under a supervisor whose `on_denial` callback
+    /// panics at the first denial: the supervisor thread ends, and with it
+    /// its listener, which the kernel then answers with ENOSYS, letting
+    /// the payload go on unsupervised, unless the tree is killed first.
+    fn panicked_run(exe: &Path, dir: &Path) -> Result<String, String> {
+        use seccomp_policy::supervise::SuperviseError;
+        use std::io::{Read as _, Write as _};
+        use std::os::unix::process::ExitStatusExt as _;
+
+        let mut cmd = Command::new(exe);
+        cmd.arg(dir)
+            .current_dir(scratch())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped());
+        let supervision = Supervisor::new(&POLICY, 0, syscall_name)
+            .new_session(true)
+            .kill_with_parent(true)
+            .on_denial(|d| panic!("a callback that fails at {d}"))
+            .attach(&mut cmd)
+            .map_err(|e| format!("attach: {e}"))?;
+        let mut child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
+        let _ = child.stdin.take().expect("piped").write_all(b"go\n");
+        let mut stdout = String::new();
+        let _ = child
+            .stdout
+            .take()
+            .expect("piped")
+            .read_to_string(&mut stdout);
+        let status = child.wait().map_err(|e| format!("wait: {e}"))?;
+        let finished = supervision.finish();
+        let all = format!("stdout {stdout:?}; {status}; finish: {finished:?}");
+        // The first socket() was answered before the callback ran; the
+        // second waits, and never returns.
+        if stdout != "ready\nsocket: EPERM\n" || dir.exists() {
+            return Err(format!("the payload went on; {all}"));
+        }
+        if status.signal() != Some(libc::SIGKILL)
+            || !matches!(finished, Err(SuperviseError::Panicked))
+        {
+            return Err(format!("not killed, or the panic not reported; {all}"));
+        }
+        Ok(all)
+    }
+
+    /// A panic on the supervisor thread (in an `on_denial` callback) kills
+    /// the command's tree before the listener closes: no later call gets
+    /// the kernel's ENOSYS and goes on unsupervised.
+    pub fn a_supervisor_that_panics_kills_the_tree() -> Checked {
+        require::landlock()?;
+        let exe = starve_c()?;
+        for user in User::BOTH {
+            let dir = scratch().join(format!("panicked-{user:?}"));
+            let _ = std::fs::remove_dir(&dir);
+            let result = in_child_as(user, || panicked_run(exe, &dir));
+            assert!(
+                result.is_ok(),
+                "as {user:?}: {}",
+                result.unwrap_or_else(|e| e)
+            );
+        }
+        Ok(())
+    }
+
+    /// A kernel without Landlock, played by a filter under which
+    /// `landlock_create_ruleset` fails with `ENOSYS` (as it does on a kernel
+    /// built without it): the sandbox refuses to run, saying what is missing
+    /// and what to do, unless the caller accepts less; then the session line
+    /// says nothing was confined beyond the filter.
+    pub fn without_landlock_the_sandbox_refuses_unless_told_to_run_degraded() {
+        use seccomp_policy::bpf::{SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO};
+        use seccomp_policy::domain::DomainError;
+        use seccomp_policy::spawn::SandboxError;
+        let no_landlock = seccomp_policy_suite::simple_filter(
+            &[(
+                libc::SYS_landlock_create_ruleset as u32,
+                SECCOMP_RET_ERRNO | libc::ENOSYS as u32,
+            )],
+            SECCOMP_RET_ALLOW,
+        );
+        // The library: in a child under that filter.
+        let filter = no_landlock.clone();
+        let report = seccomp_policy_suite::in_child(move |out| {
+            use std::fmt::Write as _;
+            if let Err(e) = seccomp_policy::install::apply(filter.as_slice()) {
+                let _ = write!(out, "apply: {e}");
+                return 2;
+            }
+            let refused = Domain::new(Degraded::Refuse).err();
+            let allowed = Domain::new(Degraded::Allow).map(|d| d.enforced().to_string());
+            let sandbox = Command::new("/bin/true").sandbox(&POLICY, 0).err();
+            let _ = write!(out, "{refused:?} | {allowed:?} | {sandbox:?}");
+            let unsupported = DomainError::Unsupported { abi: 0, needed: 6 };
+            i32::from(
+                refused != Some(unsupported.clone())
+                    || allowed.as_deref() != Ok("no Landlock: nothing confined beyond the filter")
+                    || sandbox != Some(SandboxError::Landlock(unsupported)),
+            )
+        });
+        assert_eq!(
+            report.outcome,
+            seccomp_policy::spawn::Outcome::Exited(0),
+            "{report}"
+        );
+        // The tool: under the same filter, attached in its own child.
+        let tool = |degraded: bool| {
+            let mut cmd = Command::new(cli());
+            cmd.args([
+                "run",
+                &format!("{}/policy/seccomp.toml", env!("CARGO_MANIFEST_DIR")),
+            ]);
+            if degraded {
+                cmd.arg("--allow-degraded");
+            }
+            cmd.args(["--", "/bin/echo", "ran"])
+                .current_dir(scratch())
+                .stdin(Stdio::null());
+            let filter = no_landlock.clone();
+            // SAFETY: installing a filter allocates nothing and cannot panic.
+            unsafe {
+                cmd.pre_exec(move || {
+                    seccomp_policy::install::apply(filter.as_slice()).map_err(std::io::Error::from)
+                });
+            }
+            text(&cmd.output().expect("the tool runs"))
+        };
+        let refused = tool(false);
+        assert!(
+            refused.all.starts_with("exit status: 125;"),
+            "{}",
+            refused.all
+        );
+        assert_eq!(refused.stdout, "", "nothing ran: {}", refused.all);
+        for want in [
+            "error: cannot confine `/bin/echo ran`: this kernel has no Landlock",
+            "help: nothing ran; use a kernel with Landlock ABI 6",
+            "or pass `--allow-degraded`",
+        ] {
+            assert!(refused.all.contains(want), "no {want:?} in {}", refused.all);
+        }
+        let degraded = tool(true);
+        assert_eq!(degraded.stdout, "ran\n", "{}", degraded.all);
+        assert!(
+            degraded
+                .all
+                .contains("; no Landlock: nothing confined beyond the filter;"),
+            "{}",
+            degraded.all
+        );
     }
 }

@@ -157,6 +157,11 @@ impl Listener {
     /// [`Readiness::Other`] when `other` becomes readable (a stop signal).
     /// A pending notification is reported first.
     ///
+    /// `poll` fails with `EINVAL` while this process's `RLIMIT_NOFILE` is
+    /// below the number of descriptors it asks about: a supervised process
+    /// allowed `prlimit64` on its supervisor can make it fail. The
+    /// supervisor waits on an epoll instance made beforehand instead.
+    ///
     /// # Errors
     ///
     /// [`NotifyError::Failed`] with the errno of a failed `poll`.
@@ -325,6 +330,10 @@ impl Listener {
     /// notification stopped pending meanwhile, since the thread id may then
     /// already name another thread.
     ///
+    /// Reading `/proc/TID/status` opens a descriptor, which fails
+    /// (`EMFILE`) when this process has none left under its
+    /// `RLIMIT_NOFILE`.
+    ///
     /// # Errors
     ///
     /// [`NotifyError::Gone`] as above; [`NotifyError::Failed`] when `/proc`
@@ -377,7 +386,9 @@ impl Listener {
     /// Opens a pidfd for `pid`, then checks that `n` is still pending (so
     /// the pidfd is the caller's process, not a process that reused the
     /// number), then signals through the pidfd. [`NotifyError::Gone`] when
-    /// the notification was no longer pending: nothing was signalled.
+    /// the notification was no longer pending: nothing was signalled. The
+    /// pidfd is a new descriptor, which fails (`EMFILE`) when this process
+    /// has none left under its `RLIMIT_NOFILE`.
     ///
     /// # Errors
     ///

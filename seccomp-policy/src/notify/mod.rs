@@ -101,6 +101,10 @@ pub const HANDSHAKE_NR: u32 = 0x3fff_5e00;
 pub enum Op {
     /// `poll` on the listener.
     Poll,
+    /// `epoll_wait` on an epoll instance watching the listener.
+    EpollWait,
+    /// `epoll_ctl` adding the listener to an epoll instance.
+    EpollCtl,
     /// `SECCOMP_IOCTL_NOTIF_RECV`.
     Recv,
     /// `SECCOMP_IOCTL_NOTIF_SEND`.
@@ -122,6 +126,8 @@ impl Op {
     pub const fn name(self) -> &'static str {
         match self {
             Op::Poll => "poll",
+            Op::EpollWait => "epoll_wait",
+            Op::EpollCtl => "epoll_ctl",
             Op::Recv => "SECCOMP_IOCTL_NOTIF_RECV",
             Op::Send => "SECCOMP_IOCTL_NOTIF_SEND",
             Op::IdValid => "SECCOMP_IOCTL_NOTIF_ID_VALID",

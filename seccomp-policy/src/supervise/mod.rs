@@ -53,6 +53,22 @@
 //! listener handoff uses `pidfd_getfd`; see [`notify`](crate::notify)), and
 //! learn mode 5.5 (`CONTINUE`).
 //!
+//! # When the supervisor fails
+//!
+//! It fails closed: a call it cannot answer as the policy says still does
+//! not run, and the command does not go on unsupervised. What it needs to
+//! wait and to kill is made before the command starts, so a payload that
+//! lowers its `RLIMIT_NOFILE` (`prlimit64` on its parent) cannot stop it.
+//! A call whose process it cannot read is still answered as the policy
+//! says; a kill it cannot carry out (no pidfd) kills the command's tree
+//! instead (the command, and its process group with
+//! [`new_session`](Supervisor::new_session)) and fails the call with
+//! `EPERM`; an answer it cannot deliver, or a listener it can no longer
+//! wait on or receive from, or a panic on its thread, kills the tree too
+//! (a panic is [`SuperviseError::Panicked`]). Each failure and its
+//! errno are in the report ([`Report::error`]); a [`session`] run with
+//! one exits 125.
+//!
 //! # When the supervisor ends
 //!
 //! [`Supervision::finish`] answers what is pending and closes the listener.
@@ -68,6 +84,7 @@
 
 pub mod learn;
 pub mod lifetime;
+mod lines;
 mod model;
 mod report;
 mod serve;
@@ -125,7 +142,9 @@ pub enum SuperviseError {
     /// spawned, has been killed.
     Handoff(HandoffError),
     /// The supervisor thread panicked (in an [`on_denial`](Supervisor::on_denial)
-    /// callback); its listener was closed.
+    /// callback); it killed the command's tree (see
+    /// [`new_session`](Supervisor::new_session)), then its listener was
+    /// closed.
     Panicked,
     /// The Landlock domain could not be made (see
     /// [`Supervisor::degraded`]).
@@ -313,7 +332,8 @@ impl Supervisor {
 
     /// Calls `f` on the supervisor thread with each [`Denial`] as soon as
     /// it is answered (before it is added to the [`Report`]). Calls wait
-    /// while it runs: keep it short. A panic in it ends supervision.
+    /// while it runs: keep it short. A panic in it ends supervision, and
+    /// kills the command's tree first.
     #[must_use]
     pub fn on_denial<F: FnMut(&Denial) + Send + 'static>(mut self, f: F) -> Supervisor {
         self.on_denial = Some(Box::new(f));

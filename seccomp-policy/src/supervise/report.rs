@@ -82,9 +82,13 @@ pub enum Answer {
     /// answer: the call did not run (an interrupted call is restarted and
     /// asked about again).
     Gone,
-    /// The process could not be killed (the error); the call failed with
-    /// `ENOSYS` without running.
+    /// The process could not be killed alone (the error): the supervisor
+    /// killed the command's tree instead (see [`Report::killed_tree`]) and
+    /// failed the call with `EPERM`; it did not run.
     KillFailed(NotifyError),
+    /// The answer could not be delivered (the error): the call waited,
+    /// without running, and the supervisor killed the command's tree.
+    Undelivered(NotifyError),
 }
 
 impl fmt::Display for Answer {
@@ -94,12 +98,15 @@ impl fmt::Display for Answer {
             Answer::Errno(e) => write!(f, "failed with {e} without running"),
             Answer::Continued => f.write_str("continued: the call ran"),
             Answer::Gone => f.write_str("its thread ended before the answer; the call did not run"),
-            Answer::KillFailed(e) => {
-                write!(
-                    f,
-                    "could not kill its process ({e}); failed with ENOSYS without running"
-                )
-            }
+            Answer::KillFailed(e) => write!(
+                f,
+                "could not kill its process ({e}); killed the command's tree and failed \
+                 the call with EPERM; it did not run"
+            ),
+            Answer::Undelivered(e) => write!(
+                f,
+                "could not answer ({e}); killed the command's tree; the call did not run"
+            ),
         }
     }
 }
@@ -110,11 +117,15 @@ pub struct Denial {
     /// The calling thread's id.
     pub tid: u32,
     /// Its process id; `None` if the thread was gone before it could be
-    /// read (its id may already be another's, so nothing is attributed).
+    /// read (its id may already be another's, so nothing is attributed),
+    /// or could not be read ([`unread`](Denial::unread)).
     pub pid: Option<u32>,
     /// What the process runs (`/proc/PID/exe`, or `comm`); `None` as for
     /// `pid`.
     pub program: Option<Program>,
+    /// Why the process could not be read though its thread was still
+    /// there: a failure of the supervisor's (also in [`Report::error`]).
+    pub unread: Option<NotifyError>,
     /// The entry point's architecture, if supported.
     pub arch: Option<Arch>,
     /// The entry point's `AUDIT_ARCH_*` value.
@@ -167,6 +178,11 @@ impl fmt::Display for Denial {
         match (&self.program, self.pid) {
             (Some(p), Some(pid)) if pid == self.tid => write!(f, "{p} [pid {pid}]")?,
             (Some(p), Some(pid)) => write!(f, "{p} [pid {pid}, thread {}]", self.tid)?,
+            _ if self.unread.is_some() => {
+                if let Some(e) = self.unread {
+                    write!(f, "thread {}, its process unread ({e})", self.tid)?;
+                }
+            }
             _ => write!(
                 f,
                 "a thread gone before it could be read [was {}]",
@@ -238,8 +254,9 @@ pub struct Report {
     pub denials_dropped: u64,
     /// Each syscall outside the grant, in order of first call, with counts.
     pub calls: Vec<CallCount>,
-    /// Notifications received (the handshake not counted). Each is either
-    /// answered or gone.
+    /// Notifications received (the handshake not counted). Each is
+    /// answered, gone, or left unanswered by a failure
+    /// ([`Answer::Undelivered`]).
     pub notifications: u64,
     /// Notifications answered (a reply or a kill delivered).
     pub answered: u64,
@@ -248,9 +265,23 @@ pub struct Report {
     /// Notifications that vanished between `poll` and receiving them (their
     /// thread was killed).
     pub vanished: u64,
-    /// Why supervision stopped early, if it did; from then on the kernel
-    /// answered calls with `ENOSYS`.
+    /// The supervisor's first failure of its own, if it had one: an
+    /// operation it needed that the kernel refused, with the errno (a
+    /// `/proc` file or a pidfd it could not open, an answer it could not
+    /// deliver, a wait or a receive that failed). A supervised run with an
+    /// error has failed, whatever the command's status: a call was not
+    /// named, or the command's tree was killed
+    /// ([`killed_tree`](Report::killed_tree)) because a call could not be
+    /// answered as the policy says. Every call it could not answer as the
+    /// policy says still did not run.
     pub error: Option<NotifyError>,
+    /// How many of the supervisor's operations failed (see
+    /// [`error`](Report::error)).
+    pub failures: u64,
+    /// Whether the supervisor killed the command (and its process group,
+    /// when it leads one) because it could not answer a call as the policy
+    /// says.
+    pub killed_tree: bool,
     /// What the command's Landlock domain enforced.
     pub landlock: Enforced,
     /// What ended the processes the command left behind (see
@@ -380,6 +411,7 @@ mod tests {
             tid: pid,
             pid: Some(pid),
             program: Some(Program::Exe("/usr/bin/wc".to_owned())),
+            unread: None,
             arch: Some(Arch::X86_64),
             audit_arch: Arch::X86_64.audit_arch(),
             nr: 221,
@@ -416,6 +448,8 @@ mod tests {
             gone: 0,
             vanished: 0,
             error: None,
+            failures: 0,
+            killed_tree: false,
             landlock: Enforced::NONE,
             lifetime: Lifetime::Unbounded,
         }
@@ -464,8 +498,17 @@ mod tests {
         };
         assert_eq!(
             shown(Answer::KillFailed(refused)),
-            "could not kill its process (pidfd_open failed: EPERM (1)); \
-             failed with ENOSYS without running"
+            "could not kill its process (pidfd_open failed: EPERM (1)); killed the \
+             command's tree and failed the call with EPERM; it did not run"
+        );
+        let undelivered = NotifyError::Failed {
+            op: Op::Send,
+            errno: Errno(libc::EBADF),
+        };
+        assert_eq!(
+            shown(Answer::Undelivered(undelivered)),
+            "could not answer (SECCOMP_IOCTL_NOTIF_SEND failed: EBADF (9)); killed the \
+             command's tree; the call did not run"
         );
     }
 
@@ -495,6 +538,7 @@ mod tests {
             tid: 7,
             pid: None,
             program: None,
+            unread: None,
             arch: None,
             audit_arch: 0x4000_003e,
             nr: 0x1234,
@@ -517,6 +561,23 @@ mod tests {
              syscall 0x1234(65535, 0x10000, -1, -65536, 0xfffffffffffeffff, 0x7fff00001000) \
              on AUDIT_ARCH 0x4000003e: another architecture's entry point, refused for every \
              cap; its thread ended before the answer; the call did not run"
+        );
+
+        // There, but the supervisor could not read it: not passed off as gone.
+        let mut unread = fadvise(4260);
+        unread.tid = 4262;
+        unread.pid = None;
+        unread.program = None;
+        unread.unread = Some(NotifyError::Failed {
+            op: Op::ProcStatus,
+            errno: Errno(libc::EMFILE),
+        });
+        unread.answer = Answer::Errno(Errno(libc::EPERM));
+        assert_eq!(
+            unread.to_string(),
+            "thread 4262, its process unread (reading /proc/TID/status failed: EMFILE (24)): \
+             fadvise64(3, 0, 0, 2, 0, 0) on x86_64: no cap allows it; failed with EPERM (1) \
+             without running"
         );
     }
 

@@ -2,6 +2,21 @@
 //! each call the filter sends it as the policy says and records it in the
 //! [`Report`], until no process uses the filter or
 //! [`Supervision::finish`] stops it.
+//!
+//! It fails closed. What it needs to wait and to kill is made before the
+//! command runs (an epoll instance, which a lowered `RLIMIT_NOFILE` cannot
+//! take away as it can `poll`; the handoff's pidfd for the command), so a
+//! payload that starves it of descriptors cannot stop it. When an
+//! operation still fails (a `/proc` file or a pidfd it cannot open, an
+//! answer it cannot deliver, a wait or a receive that fails), the failure
+//! and its errno go in the [`Report`] ([`Report::error`], which makes a
+//! supervised run fail), and:
+//!
+//! - a call it cannot name is still answered as the policy says;
+//! - a kill it cannot carry out kills the command's whole tree instead,
+//!   and the call is failed with `EPERM`: it never runs;
+//! - when it cannot answer at all (the answer, the wait or the receive
+//!   failed, or the thread panicked), it kills the tree.
 
 use std::collections::HashMap;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -13,9 +28,14 @@ use super::{AllowedBy, Answer, CallCount, Denial, Mode, Report, SuperviseError, 
 use crate::arch::Arch;
 use crate::install::Errno;
 use crate::notify::{
-    Handoff, Listener, Notification, NotifyError, ProcessInfo, Readiness, Response,
+    Attached, Handoff, Listener, Notification, NotifyError, Op, ProcessInfo, Readiness, Response,
 };
-use crate::sys::pipe;
+use crate::sys::{kill_group, pidfd_send_signal, pipe, Epoll};
+
+/// The epoll token of the listener.
+const LISTENER: u64 = 0;
+/// The epoll token of the stop pipe.
+const STOP: u64 = 1;
 
 impl Supervisor {
     /// Starts the supervisor thread, which waits for the child's listener
@@ -25,6 +45,10 @@ impl Supervisor {
             what: "pipe",
             errno,
         })?;
+        // Made before the command runs: waiting on it needs no descriptor
+        // or room under RLIMIT_NOFILE later (see the module docs).
+        let waiter = Waiter::new(stop_read.as_fd())
+            .map_err(|(what, errno)| SuperviseError::Setup { what, errno })?;
         let timeout = self.timeout;
         let thread = std::thread::Builder::new()
             .name("seccomp-supervisor".into())
@@ -32,10 +56,8 @@ impl Supervisor {
                 let attached = parent
                     .accept(timeout, Some(stop_read.as_fd()))
                     .map_err(SuperviseError::Handoff)?;
-                let lifetime = super::Lifetime::from_note(attached.note);
-                let mut report = self.run(attached.listener, attached.pid, &stop_read);
-                report.lifetime = lifetime;
-                Ok(report)
+                // `stop_read` stays open while the waiter watches it.
+                Ok(self.run(attached, &waiter))
             })
             .map_err(|e| SuperviseError::Setup {
                 what: "spawning the supervisor thread",
@@ -47,10 +69,16 @@ impl Supervisor {
         })
     }
 
-    /// The supervisor loop: answers notifications until no process uses the
-    /// filter, or `stop` is readable (then what is pending is answered
-    /// first).
-    fn run(mut self, listener: Listener, pid: u32, stop: &OwnedFd) -> Report {
+    /// The supervisor thread once it has the listener: sets it up,
+    /// [`serve`](Supervisor::serve)s, and returns the report; a panic
+    /// kills the tree and goes on unwinding.
+    fn run(mut self, attached: Attached, waiter: &Waiter) -> Report {
+        let Attached {
+            listener,
+            pid,
+            pidfd,
+            note,
+        } = attached;
         if self.sync_wake_up {
             // Before 6.6 the kernel refuses the flag; wake-ups then cross CPUs.
             let _ = listener.set_sync_wake_up();
@@ -69,16 +97,46 @@ impl Supervisor {
                 gone: 0,
                 vanished: 0,
                 error: None,
+                failures: 0,
+                killed_tree: false,
                 landlock: self.landlock,
-                lifetime: super::Lifetime::Unbounded,
+                lifetime: super::Lifetime::from_note(note),
             },
             index: HashMap::new(),
+            tree: Tree {
+                pidfd,
+                group: self.new_session.then_some(pid),
+            },
         };
+        if let Err(e) = waiter.watch(&listener) {
+            state.fail(e, Kill::Tree);
+            return state.report;
+        }
+        // A panic (an `on_denial` callback's) would close the listener as
+        // it unwinds, and the kernel would then let every call waiting or
+        // still to come fail with ENOSYS and go on: kill the tree first.
+        let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.serve(&listener, waiter, &mut state);
+        }));
+        if let Err(panic) = served {
+            state.tree.kill();
+            drop(listener);
+            std::panic::resume_unwind(panic);
+        }
+        // Closing the listener makes calls still sent to it fail with ENOSYS.
+        drop(listener);
+        state.report
+    }
+
+    /// Answers notifications until no process uses the filter, or the stop
+    /// pipe is readable (then what is pending is answered first), or it
+    /// can no longer answer (then the tree is killed).
+    fn serve(&mut self, listener: &Listener, waiter: &Waiter, state: &mut State) {
         loop {
-            match listener.wait_with(Some(stop.as_fd()), None) {
+            match waiter.wait(-1) {
                 Ok(Readiness::Pending) => {
-                    if let Err(e) = self.handle(&listener, &mut state) {
-                        state.report.error = Some(e);
+                    if let Err(e) = self.handle(listener, state) {
+                        state.fail(e, Kill::Tree);
                         break;
                     }
                 }
@@ -86,11 +144,9 @@ impl Supervisor {
                 Ok(Readiness::Other) => {
                     // Answer what is pending now, for at most a second.
                     let until = Instant::now() + Duration::from_secs(1);
-                    while Instant::now() < until
-                        && listener.wait(Some(Duration::ZERO)) == Ok(Readiness::Pending)
-                    {
-                        if let Err(e) = self.handle(&listener, &mut state) {
-                            state.report.error = Some(e);
+                    while Instant::now() < until && waiter.wait(0) == Ok(Readiness::Pending) {
+                        if let Err(e) = self.handle(listener, state) {
+                            state.fail(e, Kill::Tree);
                             break;
                         }
                     }
@@ -98,17 +154,15 @@ impl Supervisor {
                 }
                 Ok(Readiness::Idle) => {}
                 Err(e) => {
-                    state.report.error = Some(e);
+                    state.fail(e, Kill::Tree);
                     break;
                 }
             }
         }
-        // Closing the listener makes calls still sent to it fail with ENOSYS.
-        drop(listener);
-        state.report
     }
 
-    /// Receives and answers one notification.
+    /// Receives and answers one notification. An error is the listener's
+    /// (the receive failed): it can answer nothing more.
     fn handle(&mut self, listener: &Listener, state: &mut State) -> Result<(), NotifyError> {
         let n = match listener.recv() {
             Ok(n) => n,
@@ -123,7 +177,7 @@ impl Supervisor {
         if verdict.allowed {
             // A call within the grant (a rule that notifies): let it run.
             let delivered = listener.respond(n.id, Response::Continue);
-            state.count(delivered, Answer::Continued)?;
+            state.count(delivered, Answer::Continued);
             return Ok(());
         }
         let call = self.count_call(state, n, verdict.action, verdict.allowed_by);
@@ -131,6 +185,7 @@ impl Supervisor {
             Mode::Learn => self.learn_call(listener, state, call),
             Mode::Enforce => self.enforce_call(listener, state, call),
         }
+        Ok(())
     }
 
     /// Names a call outside the grant and counts it in the report, adding
@@ -177,63 +232,57 @@ impl Supervisor {
     /// Learn mode: lets the call run. The process is read only until one
     /// is known for this syscall, and only that call is recorded: the
     /// common case costs two ioctls.
-    fn learn_call(
-        &mut self,
-        listener: &Listener,
-        state: &mut State,
-        call: Call,
-    ) -> Result<(), NotifyError> {
-        let info = if state.report.calls[call.slot].first.is_none() {
-            listener.process(&call.n).ok()
+    fn learn_call(&mut self, listener: &Listener, state: &mut State, call: Call) {
+        let read = if state.report.calls[call.slot].first.is_none() {
+            Some(state.read_process(listener, &call.n))
         } else {
             None
         };
         let delivered = listener.respond(call.n.id, Response::Continue);
-        let answer = state.count(delivered, Answer::Continued)?;
-        if let Some(info) = info {
-            state.report.calls[call.slot].first = Some(info.clone());
-            self.record(state, call, Some(info), answer);
+        let answer = state.count(delivered, Answer::Continued);
+        match read {
+            Some(Read::Info(info)) => {
+                state.report.calls[call.slot].first = Some(info.clone());
+                self.record(state, call, Read::Info(info), answer);
+            }
+            Some(unread @ Read::Unread(_)) => self.record(state, call, unread, answer),
+            Some(Read::Gone) | None => {}
         }
-        Ok(())
     }
 
     /// Enforce mode: reads who made the call while it waits, answers as
     /// the policy says, and records it.
-    fn enforce_call(
-        &mut self,
-        listener: &Listener,
-        state: &mut State,
-        call: Call,
-    ) -> Result<(), NotifyError> {
-        let (info, answer) = match listener.process(&call.n) {
-            Err(NotifyError::Gone) => {
+    fn enforce_call(&mut self, listener: &Listener, state: &mut State, call: Call) {
+        let read = state.read_process(listener, &call.n);
+        let answer = match &read {
+            Read::Gone => {
                 state.report.gone += 1;
-                (None, Answer::Gone)
+                Answer::Gone
             }
-            info => {
-                let info = info.ok();
-                let answer = answer_by_policy(listener, state, &call, info.as_ref())?;
-                (info, answer)
-            }
+            Read::Info(info) => answer_by_policy(listener, state, &call, Some(info)),
+            Read::Unread(_) => answer_by_policy(listener, state, &call, None),
         };
-        if state.report.calls[call.slot].first.is_none() {
-            state.report.calls[call.slot].first.clone_from(&info);
+        if let Read::Info(info) = &read {
+            if state.report.calls[call.slot].first.is_none() {
+                state.report.calls[call.slot].first = Some(info.clone());
+            }
         }
-        self.record(state, call, info, answer);
-        Ok(())
+        self.record(state, call, read, answer);
     }
 
     /// Reports `call` as a [`Denial`]: to the `on_denial` callback, and in
     /// the report up to the limit.
-    fn record(&mut self, state: &mut State, call: Call, info: Option<ProcessInfo>, answer: Answer) {
-        let (pid, program) = match info {
-            Some(i) => (Some(i.pid), Some(i.program)),
-            None => (None, None),
+    fn record(&mut self, state: &mut State, call: Call, read: Read, answer: Answer) {
+        let (pid, program, unread) = match read {
+            Read::Info(i) => (Some(i.pid), Some(i.program), None),
+            Read::Unread(e) => (None, None, Some(e)),
+            Read::Gone => (None, None, None),
         };
         let denial = Denial {
             tid: call.n.tid,
             pid,
             program,
+            unread,
             arch: call.arch,
             audit_arch: call.n.audit_arch,
             nr: call.n.nr,
@@ -255,13 +304,14 @@ impl Supervisor {
 
 /// Answers `call` as the policy says: with its errno, or by killing the
 /// calling process (`info`'s, or the thread's when it could not be read).
-/// A kill that fails fails the call with `ENOSYS` instead: it never runs.
+/// A kill that fails kills the command's tree instead, and fails the call
+/// with `EPERM`: it never runs.
 fn answer_by_policy(
     listener: &Listener,
     state: &mut State,
     call: &Call,
     info: Option<&ProcessInfo>,
-) -> Result<Answer, NotifyError> {
+) -> Answer {
     let n = &call.n;
     match call.action {
         PolicyAction::Errno(e) => {
@@ -275,9 +325,16 @@ fn answer_by_policy(
                 Ok(()) => state.count(Ok(()), Answer::Killed),
                 Err(NotifyError::Gone) => state.count(Err(NotifyError::Gone), Answer::Killed),
                 Err(e) => {
-                    // Never let it run: refuse it instead.
-                    let r = listener.respond(n.id, Response::Errno(Errno(libc::ENOSYS)));
-                    state.count(r, Answer::KillFailed(e))
+                    // The tree first, so that the caller, if the tree's
+                    // kill reaches it, never resumes; then the refusal,
+                    // for a caller it does not reach.
+                    state.fail(e, Kill::Tree);
+                    let r = listener.respond(n.id, Response::Errno(Errno(libc::EPERM)));
+                    match state.count(r, Answer::KillFailed(e)) {
+                        // Killed with its tree meanwhile.
+                        Answer::Gone => Answer::KillFailed(e),
+                        answer => answer,
+                    }
                 }
             }
         }
@@ -296,31 +353,165 @@ struct Call {
     slot: usize,
 }
 
-/// The report being built, and where each syscall's count is.
+/// What reading the calling process from `/proc` gave.
+enum Read {
+    /// Its process and program.
+    Info(ProcessInfo),
+    /// The thread was gone (its id may already be another's).
+    Gone,
+    /// The thread was there, but the supervisor could not read it.
+    Unread(NotifyError),
+}
+
+/// Whether a failure of the supervisor kills the command's tree.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kill {
+    /// It can no longer answer as the policy says: the tree dies.
+    Tree,
+    /// It answers as the policy says, but cannot name the call.
+    No,
+}
+
+/// The command's tree, as the supervisor kills it when it cannot answer as
+/// the policy says.
+struct Tree {
+    /// A pidfd for the command, opened by the handoff before it ran.
+    pidfd: OwnedFd,
+    /// Its process group, when it leads one of its own
+    /// ([`Supervisor::new_session`]).
+    group: Option<u32>,
+}
+
+impl Tree {
+    /// Kills the command with `SIGKILL` through its pidfd, which needs no
+    /// new descriptor; then, if that worked (the command is not yet
+    /// reaped, so its group's id cannot be another group's), its process
+    /// group. With [`Supervisor::end_with_command`], the command's end
+    /// makes its relay end the rest of its tree (the pid namespace, or
+    /// the orphans it reaps). Whether the command was signalled.
+    fn kill(&self) -> bool {
+        if pidfd_send_signal(self.pidfd.as_fd(), libc::SIGKILL).is_err() {
+            return false;
+        }
+        if let Some(group) = self.group {
+            kill_group(group, libc::SIGKILL);
+        }
+        true
+    }
+}
+
+/// The report being built, where each syscall's count is, and the tree to
+/// kill if the supervisor fails.
 struct State {
     report: Report,
     index: HashMap<(u32, i32), usize>,
+    tree: Tree,
 }
 
 impl State {
     /// Counts a delivery attempt: `answer` if it was delivered, `Gone` if
-    /// the thread was gone; other failures end supervision.
-    fn count(
-        &mut self,
-        delivered: Result<(), NotifyError>,
-        answer: Answer,
-    ) -> Result<Answer, NotifyError> {
+    /// the thread was gone; any other failure leaves the call waiting,
+    /// so the tree is killed ([`Answer::Undelivered`]).
+    fn count(&mut self, delivered: Result<(), NotifyError>, answer: Answer) -> Answer {
         match delivered {
             Ok(()) => {
                 self.report.answered += 1;
-                Ok(answer)
+                answer
             }
             Err(NotifyError::Gone) => {
                 self.report.gone += 1;
-                Ok(Answer::Gone)
+                Answer::Gone
             }
-            Err(e) => Err(e),
+            Err(e) => {
+                self.fail(e, Kill::Tree);
+                Answer::Undelivered(e)
+            }
         }
+    }
+
+    /// Records a failure of the supervisor's own (the first one's error,
+    /// and the count), and kills the tree if `kill` says so and it has not
+    /// been killed yet.
+    fn fail(&mut self, e: NotifyError, kill: Kill) {
+        self.report.failures += 1;
+        if self.report.error.is_none() {
+            self.report.error = Some(e);
+        }
+        if kill == Kill::Tree && !self.report.killed_tree {
+            self.report.killed_tree = self.tree.kill();
+        }
+    }
+
+    /// The process of the thread that made `n`, as [`Read`]; a failure to
+    /// read it is recorded.
+    fn read_process(&mut self, listener: &Listener, n: &Notification) -> Read {
+        match listener.process(n) {
+            Ok(info) => Read::Info(info),
+            Err(NotifyError::Gone) => Read::Gone,
+            Err(e) => {
+                self.fail(e, Kill::No);
+                Read::Unread(e)
+            }
+        }
+    }
+}
+
+/// What the supervisor thread waits on: the listener and the stop pipe, in
+/// an epoll instance made before the command runs (see the module docs).
+struct Waiter {
+    epoll: Epoll,
+}
+
+impl Waiter {
+    /// An epoll instance watching `stop`; the listener is added once the
+    /// handoff has it.
+    fn new(stop: std::os::fd::BorrowedFd<'_>) -> Result<Waiter, (&'static str, Errno)> {
+        let epoll = Epoll::new().map_err(|e| ("epoll_create1", e))?;
+        epoll.add(stop, STOP).map_err(|e| ("epoll_ctl", e))?;
+        Ok(Waiter { epoll })
+    }
+
+    /// Watches the listener too.
+    fn watch(&self, listener: &Listener) -> Result<(), NotifyError> {
+        self.epoll
+            .add(listener.as_fd(), LISTENER)
+            .map_err(|errno| NotifyError::Failed {
+                op: Op::EpollCtl,
+                errno,
+            })
+    }
+
+    /// Waits up to `ms` milliseconds (-1: forever), as
+    /// [`Listener::wait_with`] does with the stop pipe: a pending
+    /// notification first, then the listener unused, then the stop pipe.
+    fn wait(&self, ms: i32) -> Result<Readiness, NotifyError> {
+        let mut events = [libc::epoll_event { events: 0, u64: 0 }; 2];
+        let n = self
+            .epoll
+            .wait(&mut events, ms)
+            .map_err(|errno| NotifyError::Failed {
+                op: Op::EpollWait,
+                errno,
+            })?;
+        let (mut unused, mut stop) = (false, false);
+        for event in &events[..n] {
+            let (flags, token) = (event.events, event.u64);
+            if token == LISTENER {
+                if flags & libc::EPOLLIN as u32 != 0 {
+                    return Ok(Readiness::Pending);
+                }
+                unused |= flags & (libc::EPOLLHUP | libc::EPOLLERR) as u32 != 0;
+            } else {
+                stop = true;
+            }
+        }
+        Ok(if unused {
+            Readiness::Unused
+        } else if stop {
+            Readiness::Other
+        } else {
+            Readiness::Idle
+        })
     }
 }
 
@@ -339,7 +530,9 @@ impl Supervision {
     /// # Errors
     ///
     /// [`SuperviseError`]: the handoff failed (the child never got its
-    /// filter), or the supervisor thread panicked.
+    /// filter), or the supervisor thread panicked. A failure of the
+    /// supervisor's while it supervised is in the report
+    /// ([`Report::error`]).
     pub fn finish(mut self) -> Result<Report, SuperviseError> {
         self.stop_and_join()
     }

@@ -39,7 +39,8 @@
 //! the command did not run to its end, [`NOT_FOUND`] (127) when it was not
 //! found, [`CANNOT_EXECUTE`] (126) when it was found but could not be
 //! executed, and [`TOOL_FAILED`] (125) when the sandbox itself failed (see
-//! [`SessionError::exit_code`]). [`try_run_and_report`] leaves reporting
+//! [`SessionError::exit_code`]), the supervisor included, even while the
+//! command ran ([`Done::failure`]). [`try_run_and_report`] leaves reporting
 //! those failures to the tool.
 //!
 //! ```no_run
@@ -61,13 +62,15 @@ use std::io::{self, Write as _};
 use std::os::unix::process::CommandExt as _;
 use std::process::{Command, ExitStatus};
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Instant;
 
 use seccomp_policy_core::text::{quoted, PATH_MAX};
 
 use crate::install::Errno;
 use crate::notify::{HandoffError, NotifyError};
 
+use super::lines::DenialLines;
 use super::{Answer, Ending, Mode, Report, SuperviseError, Supervision, Supervisor};
 
 /// The exit code of [`run_and_report`] when the sandbox itself failed:
@@ -234,8 +237,13 @@ impl Done {
     }
 
     /// The exit code a sandbox passes on: the command's status, 128 + N
-    /// for signal N, 159 when the policy killed it (see [`Ending::exit_code`]).
+    /// for signal N, 159 when the policy killed it (see
+    /// [`Ending::exit_code`]); [`TOOL_FAILED`] (125) whatever the command's
+    /// status when the supervisor failed ([`failure`](Done::failure)).
     pub fn exit_code(&self) -> u8 {
+        if self.report.error.is_some() {
+            return TOOL_FAILED;
+        }
         self.ending().exit_code()
     }
 
@@ -245,27 +253,41 @@ impl Done {
         matches!(self.ending(), Ending::KilledByPolicy(_))
     }
 
-    /// Why supervision stopped before the command ended, if it did (see
-    /// [`Report::error`]).
-    pub fn stopped_early(&self) -> Option<StoppedEarly<'_>> {
-        self.report.error.as_ref().map(StoppedEarly)
+    /// The supervisor's own failure, if it had one (see [`Report::error`]):
+    /// then the run failed.
+    pub fn failure(&self) -> Option<SupervisorFailure<'_>> {
+        self.report.error.map(|error| SupervisorFailure {
+            error,
+            report: &self.report,
+        })
     }
 }
 
-/// Supervision stopped before the command ended: from then on its calls
-/// outside the policy failed with `ENOSYS` instead of being named. Prints
-/// as one sentence.
+/// The supervisor failed while the command ran (see [`Report::error`]):
+/// what failed, with its errno, and what it did about it. Prints as one
+/// sentence.
 #[derive(Clone, Copy, Debug)]
-pub struct StoppedEarly<'a>(pub &'a NotifyError);
+pub struct SupervisorFailure<'a> {
+    /// The first failure.
+    pub error: NotifyError,
+    /// The whole report.
+    pub report: &'a Report,
+}
 
-impl fmt::Display for StoppedEarly<'_> {
+impl fmt::Display for SupervisorFailure<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "supervision stopped early ({}); later calls outside the policy failed with ENOSYS \
-             instead of being named",
-            self.0
-        )
+        write!(f, "the supervisor failed: {}", self.error)?;
+        if self.report.failures > 1 {
+            write!(f, " ({} failures in all)", self.report.failures)?;
+        }
+        if self.report.killed_tree {
+            f.write_str(
+                "; it killed the command's tree, as it could not answer a call as the policy \
+                 says; no refused call ran",
+            )
+        } else {
+            f.write_str("; every refused call was still refused, but not every one named")
+        }
     }
 }
 
@@ -294,6 +316,10 @@ pub enum SessionError {
     /// with it the command (and, in a pid namespace, everything it
     /// started).
     Wait(Errno),
+    /// The command ran, but the supervisor failed while it did (see
+    /// [`Report::error`]): the run failed, whatever the command's status.
+    /// The run as [`run`] returned it.
+    SupervisorFailed(Box<Done>),
 }
 
 impl SessionError {
@@ -305,6 +331,10 @@ impl SessionError {
             | SessionError::Exec(errno)
             | SessionError::Wait(errno) => *errno,
             SessionError::Supervise(e) => e.errno(),
+            SessionError::SupervisorFailed(done) => match done.report.error {
+                Some(NotifyError::Failed { errno, .. }) => errno,
+                _ => Errno(libc::EIO),
+            },
         }
     }
 
@@ -319,7 +349,8 @@ impl SessionError {
             SessionError::Signals { .. }
             | SessionError::Supervise(_)
             | SessionError::Spawn(_)
-            | SessionError::Wait(_) => TOOL_FAILED,
+            | SessionError::Wait(_)
+            | SessionError::SupervisorFailed(_) => TOOL_FAILED,
         }
     }
 }
@@ -338,6 +369,10 @@ impl fmt::Display for SessionError {
             ),
             SessionError::Exec(errno) => write!(f, "{}", io::Error::from_raw_os_error(errno.0)),
             SessionError::Wait(errno) => write!(f, "waiting for the command failed: {errno}"),
+            SessionError::SupervisorFailed(done) => match done.failure() {
+                Some(failure) => write!(f, "{failure}"),
+                None => f.write_str("the supervisor failed"),
+            },
         }
     }
 }
@@ -495,9 +530,15 @@ fn say(text: &str) {
 ///
 /// - in [`Mode::Learn`], first `learn mode: every call runs, nothing is
 ///   enforced`;
-/// - each call refused, as it is answered: `denied: ` and the [`Denial`](super::Denial)
-///   (it replaces an [`on_denial`](Supervisor::on_denial) callback set
-///   before);
+/// - each call refused, as it is answered: `denied: ` and the
+///   [`Denial`](super::Denial), until the same program has had the same
+///   call refused 3 times within a second; later ones are counted and
+///   summed up once a second (`denied: socket x 4,021 more from PROGRAM
+///   [pid N] in 1.0 s`), at most 20 lines a second in all, and their
+///   totals written at the end (`denied: socket x 165,000 in all from
+///   PROGRAM [pid N] (12 shown in full)`). An
+///   [`on_denial`](Supervisor::on_denial) callback set before is still
+///   called with every denial, first;
 /// - at the end `caps CAPS: `COMMAND` ENDING; LANDLOCK; LIFETIME` (caps
 ///   as `A|B`, or `none`; LANDLOCK what the Landlock domain enforced, as
 ///   [`Enforced`](crate::domain::Enforced) says it; LIFETIME what ended
@@ -506,11 +547,17 @@ fn say(text: &str) {
 /// - `cannot run `COMMAND`: ERROR` instead, with the error's
 ///   [`exit_code`](SessionError::exit_code) ([`NOT_FOUND`],
 ///   [`CANNOT_EXECUTE`] or [`TOOL_FAILED`]), when the command could not be
-///   run to its end.
+///   run to its end; `supervising `COMMAND`: ERROR` last, and
+///   [`TOOL_FAILED`], when the supervisor failed while it ran
+///   ([`SessionError::SupervisorFailed`]).
 pub fn run_and_report(supervisor: Supervisor, command: Command, prefix: &str) -> u8 {
     let shown = command_line(&command);
     try_run_and_report(supervisor, command, prefix).unwrap_or_else(|e| {
-        say(&format!("{prefix}: cannot run {shown}: {e}\n"));
+        let what = match e {
+            SessionError::SupervisorFailed(_) => "supervising",
+            _ => "cannot run",
+        };
+        say(&format!("{prefix}: {what} {shown}: {e}\n"));
         e.exit_code()
     })
 }
@@ -523,7 +570,9 @@ pub fn run_and_report(supervisor: Supervisor, command: Command, prefix: &str) ->
 /// # Errors
 ///
 /// [`SessionError`], as for [`run`] and [`forward_signals`]; nothing about
-/// it has been written.
+/// it has been written. [`SessionError::SupervisorFailed`] when the
+/// supervisor failed while the command ran: the command's ending has been
+/// written then, as for a run that did not fail.
 pub fn try_run_and_report(
     supervisor: Supervisor,
     command: Command,
@@ -537,16 +586,35 @@ pub fn try_run_and_report(
             "{prefix}: learn mode: every call runs, nothing is enforced\n"
         ));
     }
-    let denial_prefix = format!("{prefix}: denied: ");
+    // Written at a bounded rate: a flood of denials is counted, not
+    // written line by line (see `lines`).
+    let lines = Arc::new(Mutex::new(DenialLines::new(format!("{prefix}: denied: "))));
+    let writer = Arc::clone(&lines);
+    let mut supervisor = supervisor;
+    let mut earlier = supervisor.on_denial.take();
     let supervisor = supervisor.on_denial(move |d| {
+        if let Some(f) = earlier.as_mut() {
+            f(d);
+        }
         if d.answer != Answer::Continued {
-            say(&format!("{denial_prefix}{d}\n"));
+            let text = writer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .denial(d, Instant::now());
+            if !text.is_empty() {
+                say(&text);
+            }
         }
     });
-    let done = run(supervisor, command)?;
-    if let Some(note) = done.stopped_early() {
-        say(&format!("{prefix}: {note}\n"));
+    let done = run(supervisor, command);
+    let totals = lines
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .finish();
+    if !totals.is_empty() {
+        say(&totals);
     }
+    let done = done?;
     let caps = if done.report.granted.is_empty() {
         "none".to_owned()
     } else {
@@ -560,6 +628,9 @@ pub fn try_run_and_report(
     ));
     if mode == Mode::Learn {
         say(&format!("{prefix}: {}", done.report.learned()));
+    }
+    if done.report.error.is_some() {
+        return Err(SessionError::SupervisorFailed(Box::new(done)));
     }
     Ok(done.exit_code())
 }
