@@ -26,6 +26,8 @@ pub mod path_cost;
 pub struct ReadmeExamples;
 
 use core::fmt;
+use std::os::unix::process::CommandExt as _;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use seccomp_policy::bpf::{
@@ -35,6 +37,8 @@ use seccomp_policy::bpf::{
 use seccomp_policy::rule::{CmpOp, Rule, When};
 use seccomp_policy::spawn::Outcome;
 use seccomp_policy::{Arch, Program};
+
+use crate::harness::{Checked, Skip};
 
 /// What a forked child wrote and how it ended.
 #[derive(Debug)]
@@ -367,37 +371,84 @@ pub enum User {
     /// Whoever runs the tests (root in CI).
     Invoker,
     /// uid and gid 65534 (`nobody`) with no supplementary groups and
-    /// `no_new_privs`, dropped to in the test's child when the tests run as
-    /// root; otherwise the invoking user, who is then not root either.
+    /// `no_new_privs`, dropped to in the test's child. Only root can become
+    /// it: where the tests do not run as root, [`become_user`] and
+    /// [`User::command`] refuse it, and [`for_each_user`] reports a test's
+    /// uid 65534 half as skipped instead of running it as the invoking user.
     Nobody,
 }
 
 impl User {
-    /// Both, for tests that must pass as each.
+    /// Both, in the order [`for_each_user`] runs them. A test that loops
+    /// over them itself must check [`User::available`] first.
     pub const BOTH: [User; 2] = [User::Invoker, User::Nobody];
+
+    /// Whether a test can run as this user here: the invoking user always,
+    /// uid 65534 only when the tests run as root.
+    pub fn available(self) -> Checked {
+        match self {
+            User::Invoker => Ok(()),
+            User::Nobody => {
+                harness::require::root().map_err(|_| Skip::new("running as uid 65534 needs root"))
+            }
+        }
+    }
+
+    /// `cmd`, set to run as this user: as uid and gid 65534 for
+    /// [`User::Nobody`] (the standard library clears the supplementary
+    /// groups when root sets a uid). Panics for [`User::Nobody`] where the
+    /// tests do not run as root ([`User::available`]), rather than run it
+    /// as the invoking user.
+    pub fn command(self, cmd: &mut Command) -> &mut Command {
+        if self == User::Nobody {
+            if let Err(skip) = self.available() {
+                panic!("a command as uid 65534: {skip}");
+            }
+            cmd.uid(65534).gid(65534);
+        }
+        cmd
+    }
+}
+
+/// Runs `test` as [`User::Invoker`], then as [`User::Nobody`] where it can
+/// ([`User::available`]): where the tests do not run as root, the uid 65534
+/// half is reported as a [`Skip`] (after the invoking user's half ran; a
+/// failure there panics as usual), never run as the invoking user and
+/// counted as passed.
+pub fn for_each_user(mut test: impl FnMut(User)) -> Checked {
+    test(User::Invoker);
+    User::Nobody.available().map_err(|_| {
+        Skip::new(format!(
+            "the uid 65534 half needs root; ran as the invoking user (uid {}) only",
+            // SAFETY: geteuid takes no argument and cannot fail.
+            unsafe { libc::geteuid() }
+        ))
+    })?;
+    test(User::Nobody);
+    Ok(())
 }
 
 /// Makes the calling process `user` (see [`User::Nobody`]). The process
 /// stays dumpable, as a process that never changed its uid is (the kernel
 /// clears the flag on a uid change, which would hide it from its own
 /// `/proc` entries and from `pidfd_getfd` by its children's supervisor).
+/// [`User::Nobody`] is refused where the tests do not run as root.
 pub fn become_user(user: User) -> Result<(), String> {
     if user == User::Invoker {
         return Ok(());
     }
+    user.available().map_err(|skip| skip.to_string())?;
     let os = |what: &str| format!("{what}: {}", std::io::Error::last_os_error());
     // SAFETY: plain system calls with integer or null arguments.
     unsafe {
-        if libc::geteuid() == 0 {
-            if libc::setgroups(0, core::ptr::null()) != 0 {
-                return Err(os("setgroups"));
-            }
-            if libc::setgid(65534) != 0 {
-                return Err(os("setgid"));
-            }
-            if libc::setuid(65534) != 0 {
-                return Err(os("setuid"));
-            }
+        if libc::setgroups(0, core::ptr::null()) != 0 {
+            return Err(os("setgroups"));
+        }
+        if libc::setgid(65534) != 0 {
+            return Err(os("setgid"));
+        }
+        if libc::setuid(65534) != 0 {
+            return Err(os("setuid"));
         }
         if libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0) != 0 {
             return Err(os("PR_SET_DUMPABLE"));
@@ -412,16 +463,15 @@ pub fn become_user(user: User) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs `f` in a forked child as each of [`User::BOTH`] ([`in_child_as`])
-/// and prints what it returned under the user's name; panics, naming the
-/// user, if it failed as either.
-pub fn as_each_user(f: fn() -> Result<String, String>) {
-    for user in User::BOTH {
-        match in_child_as(user, f) {
-            Ok(text) => println!("{user:?}: {text}"),
-            Err(e) => panic!("as {user:?}: {e}"),
-        }
-    }
+/// Runs `f` in a forked child as each user ([`in_child_as`], through
+/// [`for_each_user`]) and prints what it returned under the user's name;
+/// panics, naming the user, if it failed as either. Where the tests do not
+/// run as root, the uid 65534 half is the [`Skip`] returned.
+pub fn as_each_user(f: fn() -> Result<String, String>) -> Checked {
+    for_each_user(|user| match in_child_as(user, f) {
+        Ok(text) => println!("{user:?}: {text}"),
+        Err(e) => panic!("as {user:?}: {e}"),
+    })
 }
 
 /// Runs `f` in a forked child as `user` ([`in_child`]) and returns what it

@@ -2,6 +2,10 @@
 //! not touch the heap: both may run between `fork` and `exec`, where the
 //! allocator's lock may be held by a thread that no longer exists. A global
 //! allocator that counts every call on this thread proves it.
+//!
+//! Runs under the suite's harness (`harness = false`): the relay's test is
+//! reported as ignored when its uid 65534 half cannot run (the tests do not
+//! run as root).
 
 use std::fmt::Write as _;
 
@@ -10,6 +14,7 @@ use seccomp_policy::rule::{Action, RuleSet};
 use seccomp_policy::spawn::{spawn_program, Outcome};
 use seccomp_policy::{Arch, Program};
 use seccomp_policy_suite::alloc_count::{allocations_during, Counting};
+use seccomp_policy_suite::harness::Checked;
 use seccomp_policy_suite::in_child;
 
 seccomp_policy::seccomp_policy!("policy/seccomp.toml");
@@ -17,12 +22,19 @@ seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-#[test]
+seccomp_policy_suite::tests![
+    the_counter_sees_allocations,
+    building_for_any_cap_set_does_not_allocate,
+    installing_does_not_allocate_on_success_or_failure,
+    the_handoffs_child_half_does_not_allocate,
+    entering_the_landlock_domain_does_not_allocate,
+    the_relays_steps_do_not_allocate,
+];
+
 fn the_counter_sees_allocations() {
     assert!(Counting::installed());
 }
 
-#[test]
 fn building_for_any_cap_set_does_not_allocate() {
     for arch in Arch::ALL {
         let policy = POLICY.arch(arch).unwrap();
@@ -41,7 +53,6 @@ fn building_for_any_cap_set_does_not_allocate() {
     assert_eq!(n, 0, "spawn_program: {n} allocations");
 }
 
-#[test]
 fn installing_does_not_allocate_on_success_or_failure() {
     let prog = program(Arch::NATIVE.unwrap(), Cap::ALL).unwrap();
     // In a child: the filter must not land on the test runner.
@@ -76,7 +87,6 @@ fn installing_does_not_allocate_on_success_or_failure() {
 /// as after a spawn's `fork` (it predicts its listener's descriptor
 /// number, which a thread opening descriptors meanwhile would take); the
 /// parent half answers from the process that forked it.
-#[test]
 fn the_handoffs_child_half_does_not_allocate() {
     use seccomp_policy::install::Install;
     use seccomp_policy::notify::handoff;
@@ -118,7 +128,6 @@ fn the_handoffs_child_half_does_not_allocate() {
 /// `fork` and `exec`, before the filter) makes no allocation, whether it
 /// succeeds or fails. In a child: the domain must not land on the test
 /// runner.
-#[test]
 fn entering_the_landlock_domain_does_not_allocate() {
     use seccomp_policy::domain::{Degraded, Domain};
     let domain = Domain::new(Degraded::Allow).expect("a domain, or none without Landlock");
@@ -139,11 +148,10 @@ fn entering_the_landlock_domain_does_not_allocate() {
 /// rest) make no allocation, in the command's process and in the relay,
 /// as root and as uid 65534. The command's process reports its count as
 /// its exit code, which the relay adds to its own.
-#[test]
-fn the_relays_steps_do_not_allocate() {
+fn the_relays_steps_do_not_allocate() -> Checked {
     use seccomp_policy::supervise::lifetime::{Containment, Split};
-    use seccomp_policy_suite::{become_user, User};
-    for user in User::BOTH {
+    use seccomp_policy_suite::{become_user, for_each_user};
+    for_each_user(|user| {
         let report = in_child(move |out| {
             if let Err(e) = become_user(user) {
                 let _ = write!(out, "{e}");
@@ -169,5 +177,5 @@ fn the_relays_steps_do_not_allocate() {
             }
         });
         assert_eq!(report.outcome, Outcome::Exited(0), "as {user:?}: {report}");
-    }
+    })
 }

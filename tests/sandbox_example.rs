@@ -3,7 +3,8 @@
 //! example's binary (built here with cargo) as root and as uid 65534.
 //!
 //! x86_64 only. Runs under the suite's harness (`harness = false`): without
-//! Landlock ABI 6 or `/usr/bin/python3` a test is reported as ignored.
+//! Landlock ABI 6 or `/usr/bin/python3` a test is reported as ignored, and so
+//! is a test whose uid 65534 half cannot run (the tests do not run as root).
 
 seccomp_policy_suite::tests![
     #[cfg(target_arch = "x86_64")]
@@ -25,13 +26,12 @@ seccomp_policy_suite::tests![
 #[cfg(target_arch = "x86_64")]
 mod x86_64 {
     use std::io::{BufRead as _, BufReader};
-    use std::os::unix::process::CommandExt as _;
     use std::path::PathBuf;
     use std::process::{Child, Command, Stdio};
     use std::time::{Duration, Instant};
 
     use seccomp_policy_suite::harness::{require, Checked};
-    use seccomp_policy_suite::User;
+    use seccomp_policy_suite::{for_each_user, User};
 
     /// The example's binary, built by cargo next to this test's.
     fn sandbox() -> PathBuf {
@@ -60,15 +60,11 @@ mod x86_64 {
             .join("examples/sandbox")
     }
 
-    /// The sandbox command, as `user` (uid 65534 only when running as root).
+    /// The sandbox command, as `user`.
     fn sandbox_as(user: User, args: &[&str]) -> Command {
         let mut cmd = Command::new(sandbox());
         cmd.args(args).stdin(Stdio::null()).current_dir("/");
-        // SAFETY: reads the effective uid.
-        if user == User::Nobody && unsafe { libc::geteuid() } == 0 {
-            // std clears the supplementary groups when root sets a uid.
-            cmd.uid(65534).gid(65534);
-        }
+        user.command(&mut cmd);
         cmd
     }
 
@@ -87,7 +83,7 @@ mod x86_64 {
     pub fn denials_in_the_tree_are_named() -> Checked {
         require::landlock()?;
         require::program(PYTHON)?;
-        for user in User::BOTH {
+        for_each_user(|user| {
             let dir = format!("/tmp/seccomp-policy-example-{}", std::process::id());
             let script = format!("mkdir {dir} | nice -n 1 /bin/true");
             let (code, err) = run(
@@ -128,14 +124,13 @@ mod x86_64 {
             }
             assert_eq!(code, 159, "as {user:?}:\n{err}");
             println!("{user:?}:\n{err}");
-        }
-        Ok(())
+        })
     }
 
     /// `--learn` runs everything and prints what was needed and what to add.
     pub fn learn_mode_prints_the_policy_lines() -> Checked {
         require::landlock()?;
-        for user in User::BOTH {
+        for_each_user(|user| {
             let dir = format!("/tmp/seccomp-policy-example-learn-{}", std::process::id());
             let script = format!("mkdir {dir} | nice -n 1 /bin/true; rmdir {dir}");
             let (code, err) = run(user, &["--learn", "--", "/bin/sh", "-c", &script]);
@@ -154,8 +149,7 @@ mod x86_64 {
             }
             assert_eq!(code, 0);
             println!("{user:?}:\n{err}");
-        }
-        Ok(())
+        })
     }
 
     /// A command that is not there exits 127, one that is there but cannot be
@@ -163,7 +157,7 @@ mod x86_64 {
     pub fn a_command_that_cannot_run_exits_126_or_127() -> Checked {
         use seccomp_policy::supervise::session::{CANNOT_EXECUTE, NOT_FOUND};
         require::landlock()?;
-        for user in User::BOTH {
+        for_each_user(|user| {
             let (code, err) = run(user, &["--", "/nonexistent/seccomp-policy-example"]);
             assert_eq!(
                 err,
@@ -179,8 +173,7 @@ mod x86_64 {
                 "as {user:?}: {err}"
             );
             assert_eq!(code, i32::from(CANNOT_EXECUTE), "as {user:?}");
-        }
-        Ok(())
+        })
     }
 
     /// Arguments that are not UTF-8 are passed to the command as they are, and
@@ -289,7 +282,7 @@ mod x86_64 {
     /// the payload did. (Before, the payload was left running under init.)
     pub fn sigterm_to_the_sandbox_ends_the_whole_payload() -> Checked {
         require::landlock()?;
-        for user in User::BOTH {
+        for_each_user(|user| {
             let (mut child, relay, _) = start(
                 user,
                 &[
@@ -317,8 +310,7 @@ mod x86_64 {
             assert!(left.is_empty(), "as {user:?}: left running: {left:?}");
             assert_eq!(status.code(), Some(128 + libc::SIGTERM), "as {user:?}");
             println!("{user:?}: {before:?} ended with the sandbox ({status})");
-        }
-        Ok(())
+        })
     }
 
     /// Debian's interpreter.
@@ -339,7 +331,7 @@ mod x86_64 {
     pub fn sigkill_to_the_sandbox_ends_its_command() -> Checked {
         require::landlock()?;
         require::program(PYTHON)?;
-        for user in User::BOTH {
+        for_each_user(|user| {
             let (mut child, relay, payload) = start(user, SLEEPING_PYTHON);
             assert_eq!(payload_members(relay), [payload]);
             child.kill().unwrap();
@@ -347,8 +339,7 @@ mod x86_64 {
             let left = wait_until_gone(relay);
             assert!(left.is_empty(), "as {user:?}: left running: {left:?}");
             println!("{user:?}: payload {payload} ended with the sandbox");
-        }
-        Ok(())
+        })
     }
 
     /// A program that does not reset its signal mask (Python, unlike dash)
@@ -359,7 +350,7 @@ mod x86_64 {
     pub fn a_forwarded_signal_reaches_a_program_that_keeps_its_mask() -> Checked {
         require::landlock()?;
         require::program(PYTHON)?;
-        for user in User::BOTH {
+        for_each_user(|user| {
             let (mut child, relay, payload) = start(user, SLEEPING_PYTHON);
             let status = std::fs::read_to_string(format!("/proc/{payload}/status")).unwrap();
             let blocked = status.lines().find(|l| l.starts_with("SigBlk:")).unwrap();
@@ -378,7 +369,6 @@ mod x86_64 {
                 "as {user:?}: {err}"
             );
             assert!(wait_until_gone(relay).is_empty(), "as {user:?}");
-        }
-        Ok(())
+        })
     }
 }

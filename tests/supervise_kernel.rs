@@ -5,8 +5,9 @@
 //! in a forked child as root and as uid 65534; the payloads are forked from
 //! it and filtered by a small hand-written program.
 //!
-//! x86_64 only. Runs under the suite's harness (`harness = false`), which
-//! lists each test as ignored on other architectures.
+//! x86_64 only. Runs under the suite's harness (`harness = false`): a test
+//! whose uid 65534 half cannot run (the tests do not run as root) is reported
+//! as ignored.
 
 seccomp_policy_suite::tests![
     #[cfg(target_arch = "x86_64")]
@@ -29,6 +30,7 @@ mod x86_64 {
     use seccomp_policy::notify::{
         handoff, Attached, ChildHandoff, Handoff, NotifyError, Readiness, Response, HANDSHAKE_NR,
     };
+    use seccomp_policy_suite::harness::Checked;
     use seccomp_policy_suite::{as_each_user, simple_filter};
 
     const GETPPID: u32 = libc::SYS_getppid as u32;
@@ -158,7 +160,7 @@ mod x86_64 {
     /// The handoff delivers the child's listener; a notified call then waits
     /// for the answer, and an errno answer is what the call returns. As any
     /// user, with no privilege.
-    pub fn handoff_then_answers() {
+    pub fn handoff_then_answers() -> Checked {
         as_each_user(|| {
             let (pid, parent, out) = fork_payload(|out| {
                 let (r1, e1) = raw_getppid();
@@ -195,12 +197,12 @@ mod x86_64 {
                 other => return Err(format!("after exit: {other:?}")),
             }
             Ok(format!("payload: {text}; ids {seen:?}; then Unused"))
-        });
+        })
     }
 
     /// When the listener is closed while a call waits, the kernel fails that
     /// call with ENOSYS, and every later notified call too; the process goes on.
-    pub fn listener_closed_while_a_call_waits_gives_enosys() {
+    pub fn listener_closed_while_a_call_waits_gives_enosys() -> Checked {
         as_each_user(|| {
             let (pid, parent, out) = fork_payload(|out| {
                 let (r1, e1) = raw_getppid();
@@ -224,13 +226,13 @@ mod x86_64 {
                 return Err(format!("payload wrote {text:?}, status {status:#x}"));
             }
             Ok(format!("payload: {text}"))
-        });
+        })
     }
 
     /// A payload whose process exits while one of its threads waits in a
     /// notified call: the call is gone, an answer is refused as `Gone` (nothing
     /// is done), and the listener goes on to report that no process uses it.
-    pub fn payload_exiting_while_a_call_waits() {
+    pub fn payload_exiting_while_a_call_waits() -> Checked {
         as_each_user(|| {
             let (pid, parent, out) = fork_payload(|out| {
                 // A thread makes the notified call; the main thread exits the
@@ -280,7 +282,7 @@ mod x86_64 {
              process {again:?}, kill {kill:?}, then {after:?}",
                 n.tid
             ))
-        });
+        })
     }
 
     /// In a pid namespace of its own (so the test can choose pids without
@@ -288,7 +290,7 @@ mod x86_64 {
     /// the payload is killed and reaped, and a new process is made to get the
     /// same pid. Reading "who made the call" then refuses to name the new
     /// process, and the kill does not reach it.
-    pub fn pid_reuse_cannot_misattribute() {
+    pub fn pid_reuse_cannot_misattribute() -> Checked {
         as_each_user(|| {
             // SAFETY: unshare in this single-threaded child; integer arguments.
             if unsafe {
@@ -326,7 +328,7 @@ mod x86_64 {
                 return Err(format!("status {status:#x}: {text}"));
             }
             Ok(text)
-        });
+        })
     }
 
     fn pipe() -> Result<(i32, i32), String> {
