@@ -30,8 +30,8 @@ mod x86_64 {
     use seccomp_policy::notify::{
         handoff, Attached, ChildHandoff, Handoff, NotifyError, Readiness, Response, HANDSHAKE_NR,
     };
-    use seccomp_policy_suite::harness::Checked;
-    use seccomp_policy_suite::{as_each_user, simple_filter};
+    use seccomp_policy_suite::harness::{Checked, Skip};
+    use seccomp_policy_suite::{as_each_user, in_child_as, simple_filter, User};
 
     const GETPPID: u32 = libc::SYS_getppid as u32;
 
@@ -291,14 +291,13 @@ mod x86_64 {
     /// same pid. Reading "who made the call" then refuses to name the new
     /// process, and the kill does not reach it.
     pub fn pid_reuse_cannot_misattribute() -> Checked {
-        as_each_user(|| {
-            // SAFETY: unshare in this single-threaded child; integer arguments.
-            if unsafe {
-                libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWPID | libc::CLONE_NEWNS)
-            } != 0
-            {
-                return Err(format!("unshare: {}", std::io::Error::last_os_error()));
+        for user in User::BOTH {
+            if user.available().is_ok() {
+                namespaces(user)?;
             }
+        }
+        as_each_user(|| {
+            unshare_namespaces()?;
             let (r, w) = pipe()?;
             // SAFETY: the first child is pid 1 of the new namespace; it runs
             // the test and `_exit`s.
@@ -329,6 +328,31 @@ mod x86_64 {
             }
             Ok(text)
         })
+    }
+
+    /// A user namespace with a pid and a mount namespace in it, for the calling
+    /// (single-threaded) process.
+    fn unshare_namespaces() -> Result<(), String> {
+        // SAFETY: unshare with integer arguments, in a single-threaded child.
+        if unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWPID | libc::CLONE_NEWNS) }
+            != 0
+        {
+            return Err(format!("unshare: {}", std::io::Error::last_os_error()));
+        }
+        Ok(())
+    }
+
+    /// `user` may make the namespaces of [`unshare_namespaces`] here
+    /// (unprivileged user namespaces are on), probed in a forked child.
+    fn namespaces(user: User) -> Checked {
+        in_child_as(user, || unshare_namespaces().map(|()| String::new()))
+            .map(drop)
+            .map_err(|e| {
+                Skip::new(format!(
+                    "as {user:?} no user namespace can be made here (user.max_user_namespaces \
+                     = 0, or unprivileged user namespaces off?): {e}"
+                ))
+            })
     }
 
     fn pipe() -> Result<(i32, i32), String> {
