@@ -51,6 +51,16 @@ mod x86_64 {
     /// Debian's interpreter (a `python3` on `PATH` may be a shim that forks).
     const PYTHON: &str = "/usr/bin/python3";
 
+    /// The interpreter's file, as a denial names its program (the process's
+    /// `/proc/PID/exe`): [`PYTHON`] with its symbolic links resolved
+    /// (`/usr/bin/python3.11` on Debian bookworm).
+    fn python_exe() -> Result<String, String> {
+        let exe = std::fs::canonicalize(PYTHON).map_err(|e| format!("{PYTHON}: {e}"))?;
+        exe.into_os_string()
+            .into_string()
+            .map_err(|p| format!("{PYTHON} resolves to a path that is not UTF-8: {p:?}"))
+    }
+
     /// Python source from lines (Rust's `\` line continuation would strip
     /// the indentation).
     fn py(lines: &[&str]) -> String {
@@ -156,7 +166,11 @@ mod x86_64 {
             let script = format!("{PYTHON} -I -c 'import socket; socket.socket()'; echo status $?");
             let run = supervise(Mode::Enforce, Cap::CODE_EXEC, &["/bin/sh", "-c", &script])?;
             let lines = denial_lines(&run.report);
-            let want = "/usr/bin/python3.11 socket [allowed by caps SSRF, HEADER_INJECTION or OPEN_REDIRECT] Errno(Errno(1))\n";
+            let want = format!(
+                "{} socket [allowed by caps SSRF, HEADER_INJECTION or OPEN_REDIRECT] \
+                 Errno(Errno(1))\n",
+                python_exe()?
+            );
             if lines != want {
                 return Err(format!("expected {want:?}, got {lines:?}"));
             }
@@ -201,9 +215,12 @@ mod x86_64 {
             let lines = denial_lines(&run.report);
             // The thread: glibc tries clone3 first, which [base] answers with
             // ENOSYS so it falls back to clone (with CLONE_THREAD, allowed).
-            let want = "/usr/bin/python3.11 clone3 [no cap allows it] Errno(Errno(38))\n\
-                        /usr/bin/python3.11 clone [allowed by cap CODE_EXEC] Errno(Errno(1))\n\
-                        /usr/bin/python3.11 ioctl [allowed only with other arguments] Errno(Errno(1))\n";
+            let want = format!(
+                "{python} clone3 [no cap allows it] Errno(Errno(38))\n\
+                 {python} clone [allowed by cap CODE_EXEC] Errno(Errno(1))\n\
+                 {python} ioctl [allowed only with other arguments] Errno(Errno(1))\n",
+                python = python_exe()?
+            );
             if lines != want {
                 return Err(format!("denials {lines:?}"));
             }
@@ -232,7 +249,7 @@ mod x86_64 {
             print(subprocess.run(['/bin/true'], start_new_session=True).returncode)";
             let run = supervise(Mode::Enforce, Cap::CODE_EXEC, &[PYTHON, "-I", "-c", code])?;
             let lines = denial_lines(&run.report);
-            if lines != "/usr/bin/python3.11 setsid [no cap allows it] Killed\n" {
+            if lines != format!("{} setsid [no cap allows it] Killed\n", python_exe()?) {
                 return Err(format!("denials: {lines:?}"));
             }
             let d = &run.report.denials[0];
