@@ -463,13 +463,29 @@ pub fn become_user(user: User) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether the test binary was asked to show what passing tests print
+/// (`--nocapture` or `--show-output`, or `RUST_TEST_NOCAPTURE`), as libtest
+/// shows it. The suite's harness does not capture output, so its tests
+/// print through [`show`].
+pub fn showing_output() -> bool {
+    std::env::args().any(|a| a == "--nocapture" || a == "--show-output")
+        || std::env::var_os("RUST_TEST_NOCAPTURE").is_some_and(|v| v != "0")
+}
+
+/// Prints `text` (a line) when [`showing_output`].
+pub fn show(text: fmt::Arguments<'_>) {
+    if showing_output() {
+        println!("{text}");
+    }
+}
+
 /// Runs `f` in a forked child as each user ([`in_child_as`], through
-/// [`for_each_user`]) and prints what it returned under the user's name;
+/// [`for_each_user`]) and shows what it returned under the user's name;
 /// panics, naming the user, if it failed as either. Where the tests do not
 /// run as root, the uid 65534 half is the [`Skip`] returned.
 pub fn as_each_user(f: fn() -> Result<String, String>) -> Checked {
     for_each_user(|user| match in_child_as(user, f) {
-        Ok(text) => println!("{user:?}: {text}"),
+        Ok(text) => show(format_args!("{user:?}: {text}")),
         Err(e) => panic!("as {user:?}: {e}"),
     })
 }

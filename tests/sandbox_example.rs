@@ -31,7 +31,7 @@ mod x86_64 {
     use std::time::{Duration, Instant};
 
     use seccomp_policy_suite::harness::{require, Checked};
-    use seccomp_policy_suite::{for_each_user, User};
+    use seccomp_policy_suite::{for_each_user, show, User};
 
     /// The example's binary, built by cargo next to this test's.
     fn sandbox() -> PathBuf {
@@ -123,7 +123,7 @@ mod x86_64 {
                 assert!(err.contains(want), "as {user:?}: no {want:?} in:\n{err}");
             }
             assert_eq!(code, 159, "as {user:?}:\n{err}");
-            println!("{user:?}:\n{err}");
+            show(format_args!("{user:?}:\n{err}"));
         })
     }
 
@@ -148,7 +148,7 @@ mod x86_64 {
                 assert!(err.contains(want), "as {user:?}: no {want:?} in:\n{err}");
             }
             assert_eq!(code, 0);
-            println!("{user:?}:\n{err}");
+            show(format_args!("{user:?}:\n{err}"));
         })
     }
 
@@ -334,7 +334,9 @@ mod x86_64 {
                 "as {user:?}: the sandbox ({status}) did not say its command ended by \
                  SIGTERM: {err:?}"
             );
-            println!("{user:?}: {before:?} ended with the sandbox ({status})");
+            show(format_args!(
+                "{user:?}: {before:?} ended with the sandbox ({status})"
+            ));
         })
     }
 
@@ -363,7 +365,9 @@ mod x86_64 {
             child.wait().unwrap();
             let left = wait_until_gone(relay);
             assert!(left.is_empty(), "as {user:?}: left running: {left:?}");
-            println!("{user:?}: payload {payload} ended with the sandbox");
+            show(format_args!(
+                "{user:?}: payload {payload} ended with the sandbox"
+            ));
         })
     }
 
