@@ -9,6 +9,7 @@
 //! policy errors, no supervisor), 126 when the command cannot be executed,
 //! 127 when it is not found, and otherwise with its status (128 + N for
 //! signal N, 159 when the policy killed it). See `--help`.
+#![forbid(unsafe_code)]
 
 mod args;
 mod commands;

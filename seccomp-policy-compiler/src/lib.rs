@@ -38,6 +38,7 @@
 //! [`argset`] (argument values as masked cubes), [`oci`] (OCI seccomp
 //! profiles), [`json`] (string escaping).
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 /// The crate's README; its Rust examples run as doc tests.
 #[cfg(doctest)]

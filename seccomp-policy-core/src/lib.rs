@@ -24,6 +24,7 @@
 //! Users normally depend on the `seccomp-policy` crate, which re-exports all
 //! of this beside the macro and the run-time installer.
 #![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
 
 /// The crate's README; its Rust examples run as doc tests.
 #[cfg(doctest)]

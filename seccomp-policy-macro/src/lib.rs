@@ -4,6 +4,7 @@
 //! This crate is a thin shell over the `seccomp-policy-compiler` library,
 //! which reads, checks and resolves the policy; here are only the
 //! invocation's syntax, the expansion into tokens and the glue between them.
+#![forbid(unsafe_code)]
 
 mod compile_errors;
 mod driver;
