@@ -97,9 +97,16 @@ pub const NOT_FOUND: u8 = 127;
 const FORWARDED: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
 
 /// The process group of the running command's relay (its pid: it leads
-/// the session), or 0 when none runs. The relay passes what it gets on to
-/// the command's own group.
+/// the session), [`STARTING`] while it is being spawned, or 0 when none
+/// runs. The relay passes what it gets on to the command's own group.
 static PAYLOAD_GROUP: AtomicI32 = AtomicI32::new(0);
+
+/// [`PAYLOAD_GROUP`] while `spawn` runs: the command may already be running
+/// (`spawn` returns only after its `exec`, and a loaded machine may not
+/// schedule this thread again for a while), so a signal then is held until
+/// the group is known, not taken for "no command" (which would exit this
+/// process and leave the command to be killed unreported).
+const STARTING: i32 = -1;
 
 /// What the one call of [`forward_signals`] that did the work did.
 static FORWARDING: OnceLock<Forwarding> = OnceLock::new();
@@ -208,7 +215,11 @@ fn forward(set: &libc::sigset_t) {
         if unsafe { libc::sigwait(set, &raw mut sig) } != 0 {
             continue;
         }
-        let group = PAYLOAD_GROUP.load(Ordering::SeqCst);
+        let mut group = PAYLOAD_GROUP.load(Ordering::SeqCst);
+        while group == STARTING {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            group = PAYLOAD_GROUP.load(Ordering::SeqCst);
+        }
         if group == 0 {
             std::process::exit(128 + sig);
         }
@@ -450,9 +461,13 @@ pub fn run(supervisor: Supervisor, mut command: Command) -> Result<Done, Session
         .end_with_command(true)
         .attach(&mut command)
         .map_err(SessionError::Supervise)?;
+    PAYLOAD_GROUP.store(STARTING, Ordering::SeqCst);
     let mut relay = match command.spawn() {
         Ok(relay) => relay,
-        Err(e) => return Err(spawn_failed(&e, supervision)),
+        Err(e) => {
+            PAYLOAD_GROUP.store(0, Ordering::SeqCst);
+            return Err(spawn_failed(&e, supervision));
+        }
     };
     let group = relay.id() as libc::pid_t;
     PAYLOAD_GROUP.store(group, Ordering::SeqCst);
