@@ -281,7 +281,7 @@ fn demonstration() -> ExitCode {
         },
         Case {
             caps: Cap::CODE_EXEC,
-            command: &["/bin/sh", "-c", "ls / | wc -l"],
+            command: &["/bin/sh", "-c", "ls /usr/bin | wc -l"],
             why: "coreutils in a pipeline, started by the shell",
             expect: Expect::Succeeds,
         },

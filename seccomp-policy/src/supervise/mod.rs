@@ -31,7 +31,7 @@
 //! seccomp_policy::seccomp_policy!("../policy/seccomp.toml");
 //!
 //! let mut cmd = Command::new("/bin/sh");
-//! cmd.args(["-c", "ls / | wc -l"]);
+//! cmd.args(["-c", "ls /usr/bin | wc -l"]);
 //! let supervision = Supervisor::new(&POLICY, Cap::CODE_EXEC.bits(), syscall_name)
 //!     .attach(&mut cmd)
 //!     .expect("the policy builds and a thread starts");

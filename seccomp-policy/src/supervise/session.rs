@@ -51,7 +51,7 @@
 //!
 //! fn main() -> ExitCode {
 //!     let mut cmd = Command::new("/bin/sh");
-//!     cmd.args(["-c", "ls / | wc -l"]);
+//!     cmd.args(["-c", "ls /usr/bin | wc -l"]);
 //!     let supervisor = Supervisor::new(&POLICY, Cap::CODE_EXEC.bits(), syscall_name);
 //!     ExitCode::from(session::run_and_report(supervisor, cmd, "sandbox"))
 //! }
