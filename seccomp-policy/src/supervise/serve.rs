@@ -197,9 +197,7 @@ impl Supervisor {
         action: PolicyAction,
         allowed_by: AllowedBy,
     ) -> Call {
-        let arch = Arch::ALL
-            .into_iter()
-            .find(|a| a.audit_arch() == n.audit_arch);
+        let arch = Arch::from_audit_arch(n.audit_arch);
         let name = arch.and_then(|a| u32::try_from(n.nr).ok().and_then(|nr| (self.names)(a, nr)));
         let key = (n.audit_arch, n.nr);
         let slot = match state.index.get(&key) {
