@@ -86,7 +86,7 @@ impl Supervisor {
         let mut state = State {
             report: Report {
                 mode: self.mode,
-                policy_file: self.model.file(),
+                policy_file: self.model.file().to_owned(),
                 granted: self.model.granted(),
                 pid,
                 denials: Vec::new(),
