@@ -107,11 +107,31 @@ impl Model {
             .with_policy(|policy| Domain::for_policy(policy, self.caps, vars, workdir, degraded))
     }
 
+    /// Calls `f` with the verdicts of the policy and the granted caps,
+    /// the policy lent once for all the calls `f` asks about (an owned
+    /// one is not lent again for each).
+    pub(crate) fn with_verdicts<R>(&self, f: impl FnOnce(&Verdicts<'_>) -> R) -> R {
+        self.policy.with_policy(|policy| {
+            f(&Verdicts {
+                policy,
+                caps: self.caps,
+            })
+        })
+    }
+}
+
+/// A [`Model`]'s policy, lent, and its caps: what the supervisor thread
+/// answers each call by.
+pub(crate) struct Verdicts<'p> {
+    policy: &'p Policy<'p>,
+    caps: u64,
+}
+
+impl Verdicts<'_> {
     /// The verdict on call `nr` with `args` through entry point
     /// `audit_arch`.
     pub(crate) fn verdict(&self, audit_arch: u32, nr: i32, args: &[u64; 6]) -> Verdict {
-        self.policy
-            .with_policy(|policy| verdict(policy, self.caps, audit_arch, nr, args))
+        verdict(self.policy, self.caps, audit_arch, nr, args)
     }
 }
 
@@ -335,14 +355,15 @@ mod tests {
         );
 
         let m = Model::new(PolicySource::from(&POLICY), 0b01);
-        assert!(m.verdict(NATIVE, 41, &a).allowed);
-        let v = m.verdict(NATIVE, 2, &a);
+        assert!(m.with_verdicts(|v| v.verdict(NATIVE, 41, &a)).allowed);
+        let v = m.with_verdicts(|v| v.verdict(NATIVE, 2, &a));
         assert!(!v.allowed);
         assert_eq!(v.action, PolicyAction::KillProcess);
         assert_eq!(m.granted(), ["NET"]);
         // Without a cap, socket() gets the rule's EPERM, carried out by
         // the supervisor.
-        let v = Model::new(PolicySource::from(&POLICY), 0).verdict(NATIVE, 41, &a);
+        let v =
+            Model::new(PolicySource::from(&POLICY), 0).with_verdicts(|v| v.verdict(NATIVE, 41, &a));
         assert!(!v.allowed);
         assert_eq!(v.action, PolicyAction::Errno(1));
     }
