@@ -10,6 +10,7 @@ use seccomp_policy_compiler::lower::{ArchRules, LoweredRule, SetRules};
 use seccomp_policy_compiler::{compile_file, json, suggest, tables, Compiled, CompiledFile};
 use seccomp_policy_core::bpf::{SockFilter, BPF_MAXINSNS};
 use seccomp_policy_core::disasm::{Disasm, Flow, Line};
+use seccomp_policy_core::policy::{cap_bit, has_cap};
 use seccomp_policy_core::rule::{Action, RuleSet};
 use seccomp_policy_core::sim::{run_traced, SeccompData};
 use seccomp_policy_core::text::{quoted, shown, PATH_MAX};
@@ -272,8 +273,8 @@ pub(crate) fn cap_bits(sub: Sub, compiled: &Compiled, names: &[String]) -> Resul
         .collect();
     let mut bits = 0u64;
     for name in names {
-        match known.iter().position(|k| k == name) {
-            Some(i) if i < 64 => bits |= 1 << i,
+        match known.iter().position(|k| k == name).and_then(cap_bit) {
+            Some(bit) => bits |= bit,
             _ => {
                 let hint = match suggest::did_you_mean(name, known.iter().copied()) {
                     Some(good) => format!("; did you mean `{good}`?"),
@@ -300,7 +301,7 @@ fn cap_list(compiled: &Compiled, bits: u64) -> String {
         .caps
         .iter()
         .enumerate()
-        .filter(|(i, _)| *i < 64 && bits & (1 << i) != 0)
+        .filter(|(i, _)| has_cap(bits, *i))
         .map(|(_, c)| c.name.as_str())
         .collect();
     if names.is_empty() {
@@ -680,8 +681,8 @@ fn explain(o: &Options) -> Result<(), Failure> {
         }
         let none = decision(rules, 0, nr);
         let _ = writeln!(body, "  with no caps: {none}");
-        for (i, cname) in cap_names.iter().enumerate().take(64) {
-            let with = decision(rules, 1 << i, nr);
+        for (bit, cname) in (0..).map_while(cap_bit).zip(&cap_names) {
+            let with = decision(rules, bit, nr);
             if with != none {
                 let _ = writeln!(body, "  with {cname}: {with}");
             }

@@ -83,7 +83,7 @@ impl ReportFile {
 /// `d` as one JSON object and a newline.
 pub fn denial_json(d: &Denial) -> String {
     let text = |v: Option<String>| v.map_or_else(|| "null".to_owned(), |s| json::string(&s));
-    let (allowed_by, caps): (&str, &[&str]) = match &d.allowed_by {
+    let (allowed_by, caps): (&str, &[String]) = match &d.allowed_by {
         AllowedBy::Granted => ("granted", &[]),
         AllowedBy::Caps { names, .. } => ("caps", names),
         AllowedBy::NoCap => ("no-cap", &[]),
@@ -163,7 +163,7 @@ mod tests {
             args: [2, 1, 0, u64::MAX, 0x7fff_0000_1000, 0],
             allowed_by: AllowedBy::Caps {
                 bits: 0b11,
-                names: vec!["SSRF", "NET"],
+                names: vec!["SSRF".to_owned(), "NET".to_owned()],
             },
             answer: Answer::Errno(Errno(1)),
         }

@@ -16,12 +16,11 @@ use std::process::Command;
 use seccomp_policy::domain::{Degraded, DomainError, Vars, REQUIRED_ABI};
 use seccomp_policy::install::Errno;
 use seccomp_policy::notify::NotifyError;
-use seccomp_policy::policy::{ArchPolicy, Policy};
+use seccomp_policy::policy::Policy;
 use seccomp_policy::reach::Reach;
 use seccomp_policy::reach::BUILTIN_VARS;
-use seccomp_policy::rule::{Rule, RuleSet, When};
 use seccomp_policy::supervise::session::{SessionError, TOOL_FAILED};
-use seccomp_policy::supervise::{session, Mode, SuperviseError, Supervisor};
+use seccomp_policy::supervise::{session, Mode, OwnedPolicy, SuperviseError, Supervisor};
 use seccomp_policy_compiler::{suggest, Compiled};
 use seccomp_policy_core::text::{quoted, shown, Shown, PATH_MAX};
 use seccomp_policy_core::{syscalls, Arch};
@@ -66,7 +65,7 @@ pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
         Degraded::Refuse
     };
     let vars = vars(sub, &compiled, &o.vars)?;
-    let mut supervisor = Supervisor::new(&policy, caps, syscalls::name)
+    let mut supervisor = Supervisor::new(policy, caps, syscalls::name)
         .mode(mode)
         .degraded(degraded)
         .vars(vars);
@@ -397,106 +396,57 @@ fn interpreter(file: &Path) -> Option<String> {
     line.split_whitespace().next().map(str::to_owned)
 }
 
-/// The policy as the supervisor takes it: a [`Policy`] with every cap's
-/// name and `arch`'s rules (the only ones it reads), as `seccomp_policy!`
-/// would have emitted them.
-///
-/// The supervisor keeps a `Policy<'static>` for the life of its thread,
-/// the const tables of the macro's expansion. Here the tables are made
-/// while the process runs, so they are leaked: this process compiles one
-/// policy, runs one command and exits, and the leak is that one policy's
-/// rules on one architecture (a few kilobytes), made once.
-fn native_policy(file: &str, compiled: &Compiled, arch: Arch) -> Result<Policy<'static>, Failure> {
+/// The file's policy on `arch` as the supervisor's own copy: the tables
+/// the macro would emit for it, borrowed from `compiled` while they are
+/// copied.
+fn native_policy(file: &str, compiled: &Compiled, arch: Arch) -> Result<OwnedPolicy, Failure> {
     let rules = arch_rules(compiled, arch)?;
-    let native = rules.with_policy(leak_arch_policy);
-    let cap_names: Vec<&'static str> = compiled
+    let cap_names: Vec<&str> = compiled
         .policy
         .caps
         .iter()
-        .map(|c| leak_str(&c.name))
+        .map(|c| c.name.as_str())
         .collect();
-    let reach: Vec<Reach<'static>> = compiled
+    let texts: Vec<[Vec<&str>; 4]> = compiled
         .policy
         .tables()
-        .map(|(_, table)| leak_reach(&table.reach))
-        .collect();
-    Ok(Policy {
-        file: leak_str(file),
-        cap_names: cap_names.leak(),
-        arches: vec![native].leak(),
-        reach: reach.leak(),
-    })
-}
-
-/// A table's files and ports as the macro would emit them (see
-/// [`native_policy`]).
-fn leak_reach(r: &seccomp_policy_compiler::model::Reach) -> Reach<'static> {
-    let texts =
-        |entries: &[seccomp_policy_compiler::model::ReachEntry]| -> &'static [&'static str] {
-            let v: Vec<&'static str> = entries.iter().map(|e| leak_str(&e.text)).collect();
-            v.leak()
-        };
-    Reach {
-        fs: r.fs.is_some(),
-        read: texts(&r.read),
-        write: texts(&r.write),
-        net: r.net.is_some(),
-        connect: texts(&r.connect),
-        bind: texts(&r.bind),
-    }
-}
-
-/// A copy of `p` whose tables live as long as the process (see
-/// [`native_policy`]).
-fn leak_arch_policy(p: &ArchPolicy<'_>) -> ArchPolicy<'static> {
-    let caps: Vec<RuleSet<'static>> = p.caps.iter().map(leak_rule_set).collect();
-    let missing: Vec<&'static str> = p.missing.iter().map(|m| leak_str(m)).collect();
-    ArchPolicy {
-        arch: p.arch,
-        default: p.default,
-        base: leak_rule_set(&p.base),
-        caps: caps.leak(),
-        missing: missing.leak(),
-    }
-}
-
-fn leak_rule_set(set: &RuleSet<'_>) -> RuleSet<'static> {
-    let rules: Vec<Rule<'static>> = set
-        .rules
-        .iter()
-        .map(|r| Rule {
-            nr: r.nr,
-            when: match r.when {
-                When::Always => When::Always,
-                When::AnyOf(alternatives) => {
-                    let alternatives: Vec<&'static [_]> = alternatives
-                        .iter()
-                        .map(|all_of| &*all_of.to_vec().leak())
-                        .collect();
-                    When::AnyOf(alternatives.leak())
-                }
-            },
-            action: r.action,
-            order: r.order,
+        .map(|(_, table)| {
+            let r = &table.reach;
+            [&r.read, &r.write, &r.connect, &r.bind]
+                .map(|entries| entries.iter().map(|e| e.text.as_str()).collect())
         })
         .collect();
-    RuleSet {
-        allow: set.allow.to_vec().leak(),
-        rules: rules.leak(),
-    }
-}
-
-fn leak_str(s: &str) -> &'static str {
-    s.to_owned().leak()
+    let reach: Vec<Reach<'_>> = compiled
+        .policy
+        .tables()
+        .zip(&texts)
+        .map(|((_, table), [read, write, connect, bind])| Reach {
+            fs: table.reach.fs.is_some(),
+            read,
+            write,
+            net: table.reach.net.is_some(),
+            connect,
+            bind,
+        })
+        .collect();
+    Ok(rules.with_policy(|native| {
+        OwnedPolicy::new(&Policy {
+            file,
+            cap_names: &cap_names,
+            arches: &[*native],
+            reach: &reach,
+        })
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use seccomp_policy::rule::RuleSet;
     use seccomp_policy_compiler::compile;
 
-    /// The leaked copy is the policy the front end made: the same program
-    /// for every cap set, and the same names.
+    /// The supervisor's copy is the policy the front end made: the same
+    /// program for every cap set, and the same names.
     #[test]
     fn the_native_policy_builds_the_front_ends_programs() {
         let text = "\
@@ -507,27 +457,37 @@ allow = [\"read\", \"write\", \"exit_group\", \"ioctl(cmd != TIOCSTI)\"]
 socket = \"EPERM\"
 [cap.NET]
 allow = [\"socket(family == AF_INET || family == AF_INET6)\", \"connect\"]
+fs.read = [\"/usr\"]
+net.connect = [443]
 [cap.FILES]
 allow = [\"mkdir\", \"mkdirat\", \"unlinkat(flag == 0)\"]
 ";
         let compiled = compile(text).expect("the policy compiles");
         for arch in Arch::ALL {
-            let policy = native_policy("p.toml", &compiled, arch).unwrap();
-            assert_eq!(policy.file, "p.toml");
-            assert_eq!(policy.cap_names, ["NET", "FILES"]);
-            let leaked = policy.arch(arch).expect("the architecture is there");
-            let rules = arch_rules(&compiled, arch).unwrap();
-            rules.with_policy(|p| {
-                assert_eq!(*leaked, *p, "{arch}");
-                for caps in 0..4 {
-                    let a = leaked.program::<256>(caps, RuleSet::EMPTY, leaked.default);
-                    let b = p.program::<256>(caps, RuleSet::EMPTY, p.default);
-                    assert_eq!(
-                        a.map(|p| p.as_slice().to_vec()),
-                        b.map(|p| p.as_slice().to_vec()),
-                        "{arch}, caps {caps:#b}"
-                    );
-                }
+            let owned = native_policy("p.toml", &compiled, arch).unwrap();
+            assert_eq!(owned.file(), "p.toml");
+            owned.with_policy(|policy| {
+                assert_eq!(policy.file, "p.toml");
+                assert_eq!(policy.cap_names, ["NET", "FILES"]);
+                assert_eq!(policy.reach.len(), 3);
+                assert_eq!(policy.reach[1].read, ["/usr"]);
+                assert_eq!(policy.reach[1].connect, ["443"]);
+                assert!(policy.reach[1].fs && policy.reach[1].net);
+                assert!(!policy.reach[0].fs && !policy.reach[2].net);
+                let copied = policy.arch(arch).expect("the architecture is there");
+                let rules = arch_rules(&compiled, arch).unwrap();
+                rules.with_policy(|p| {
+                    assert_eq!(*copied, *p, "{arch}");
+                    for caps in 0..4 {
+                        let a = copied.program::<256>(caps, RuleSet::EMPTY, copied.default);
+                        let b = p.program::<256>(caps, RuleSet::EMPTY, p.default);
+                        assert_eq!(
+                            a.map(|p| p.as_slice().to_vec()),
+                            b.map(|p| p.as_slice().to_vec()),
+                            "{arch}, caps {caps:#b}"
+                        );
+                    }
+                });
             });
         }
     }

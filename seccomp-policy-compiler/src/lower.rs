@@ -128,7 +128,7 @@ impl ArchRules {
                 self.caps
                     .iter()
                     .enumerate()
-                    .filter(|(i, _)| *i < 64 && caps & (1u64 << i) != 0)
+                    .filter(|(i, _)| seccomp_policy_core::policy::has_cap(caps, *i))
                     .map(|(_, s)| s),
             )
             .collect()

@@ -22,6 +22,24 @@ pub const MAX_CAPS: usize = 64;
 // Base, the caller's extra set and every cap fit the builder's sets.
 const _: () = assert!(MAX_SETS == MAX_CAPS + 2);
 
+/// The bit of the cap declared `i`-th (from 0) in a cap mask: cap `i` is
+/// bit `i`, so only the first [`MAX_CAPS`] caps have one.
+pub const fn cap_bit(i: usize) -> Option<u64> {
+    if i < MAX_CAPS {
+        Some(1 << i)
+    } else {
+        None
+    }
+}
+
+/// Whether the cap declared `i`-th is set in `caps` (see [`cap_bit`]).
+pub const fn has_cap(caps: u64, i: usize) -> bool {
+    match cap_bit(i) {
+        Some(bit) => caps & bit != 0,
+        None => false,
+    }
+}
+
 /// The rules of a policy on one architecture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ArchPolicy<'a> {
@@ -142,9 +160,9 @@ impl<'a> Policy<'a> {
     /// The bit of the cap called `name`, if the policy has one.
     pub const fn cap_bit(&self, name: &str) -> Option<u64> {
         let mut i = 0;
-        while i < self.cap_names.len() && i < MAX_CAPS {
+        while i < self.cap_names.len() {
             if same_str(self.cap_names[i], name) {
-                return Some(1 << i);
+                return cap_bit(i);
             }
             i += 1;
         }
@@ -193,7 +211,7 @@ impl<'a> Policy<'a> {
         self.cap_names
             .iter()
             .enumerate()
-            .filter(move |(i, _)| *i < MAX_CAPS && caps & (1 << i) != 0)
+            .filter(move |(i, _)| has_cap(caps, *i))
             .map(|(_, n)| *n)
     }
 }
@@ -223,7 +241,7 @@ impl<'a> ArchPolicy<'a> {
         let mut n = 2;
         let mut i = 0;
         while i < self.caps.len() && i < MAX_CAPS {
-            if caps & (1 << i) != 0 {
+            if has_cap(caps, i) {
                 sets[n] = self.caps[i];
                 n += 1;
             }
@@ -284,6 +302,18 @@ impl<'a> ArchPolicy<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cap_i_is_bit_i() {
+        assert_eq!(cap_bit(0), Some(1));
+        assert_eq!(cap_bit(5), Some(1 << 5));
+        assert_eq!(cap_bit(MAX_CAPS - 1), Some(1 << 63));
+        assert_eq!(cap_bit(MAX_CAPS), None);
+        assert_eq!(cap_bit(usize::MAX), None);
+        assert!(has_cap(0b100, 2));
+        assert!(!has_cap(0b100, 1));
+        assert!(!has_cap(u64::MAX, MAX_CAPS));
+    }
     use crate::rule::{ArgCmp, CmpOp, Rule, When};
     use crate::sim::{run, SeccompData};
 

@@ -49,9 +49,7 @@ pub struct DeniedCall {
 impl DeniedCall {
     /// The architecture of the call, if it is a supported one.
     pub fn arch(&self) -> Option<Arch> {
-        Arch::ALL
-            .into_iter()
-            .find(|a| a.audit_arch() == self.audit_arch)
+        Arch::from_audit_arch(self.audit_arch)
     }
 }
 

@@ -24,7 +24,7 @@ pub struct Learned<'a> {
     /// Calls some cap grants, grouped by the exact set of caps that grant
     /// each (names in the policy's order), groups in the policy's order,
     /// calls by name.
-    pub by_caps: Vec<(Vec<&'static str>, Vec<&'a CallCount>)>,
+    pub by_caps: Vec<(Vec<&'a str>, Vec<&'a CallCount>)>,
     /// Calls no cap grants, by name: they need new policy lines.
     pub no_cap: Vec<&'a CallCount>,
     /// Calls through another architecture's entry point, which no policy
@@ -32,19 +32,23 @@ pub struct Learned<'a> {
     pub foreign: Vec<&'a CallCount>,
     /// A small set of caps that together grant every call of
     /// [`by_caps`](Learned::by_caps), chosen greedily (most calls first).
-    pub caps_to_grant: Vec<&'static str>,
+    pub caps_to_grant: Vec<&'a str>,
 }
 
 impl<'a> Learned<'a> {
     pub(crate) fn new(report: &'a Report) -> Learned<'a> {
-        let mut groups: Vec<(u64, Vec<&'static str>, Vec<&'a CallCount>)> = Vec::new();
+        let mut groups: Vec<(u64, Vec<&'a str>, Vec<&'a CallCount>)> = Vec::new();
         let mut no_cap = Vec::new();
         let mut foreign = Vec::new();
         for call in &report.calls {
             match &call.allowed_by {
                 AllowedBy::Caps { bits, names } => match groups.iter_mut().find(|g| g.0 == *bits) {
                     Some(g) => g.2.push(call),
-                    None => groups.push((*bits, names.clone(), vec![call])),
+                    None => groups.push((
+                        *bits,
+                        names.iter().map(String::as_str).collect(),
+                        vec![call],
+                    )),
                 },
                 AllowedBy::NoCap | AllowedBy::OtherArguments => no_cap.push(call),
                 AllowedBy::ForeignEntry => foreign.push(call),

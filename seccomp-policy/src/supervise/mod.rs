@@ -86,6 +86,7 @@ pub mod learn;
 pub mod lifetime;
 mod lines;
 mod model;
+mod owned;
 mod report;
 mod serve;
 pub mod session;
@@ -101,13 +102,13 @@ use crate::bpf::{Program, BPF_MAXINSNS};
 use crate::domain::{Degraded, Domain, DomainError, Enforced, Vars};
 use crate::install::{Errno, Install};
 use crate::notify::{handoff, ChildHandoff, HandoffError};
-use crate::policy::Policy;
 use crate::spawn::SpawnProgramError;
 
 pub use learn::Learned;
 pub use lifetime::Lifetime;
 use lifetime::{Containment, Split};
 use model::Model;
+pub use owned::{OwnedPolicy, PolicySource};
 pub use report::{AllowedBy, Answer, CallCount, Denial, Ending, Report, KILLED_BY_POLICY};
 pub use serve::Supervision;
 
@@ -244,9 +245,9 @@ impl Supervisor {
     /// Defaults: [`Mode::Enforce`], no new session, not killed with the
     /// parent, not ended with the command, at most 10 000 denials kept, a
     /// 10 s handshake timeout.
-    pub fn new(policy: &Policy<'static>, caps: u64, names: SyscallNames) -> Supervisor {
+    pub fn new(policy: impl Into<PolicySource>, caps: u64, names: SyscallNames) -> Supervisor {
         Supervisor {
-            model: Model::new(policy, caps),
+            model: Model::new(policy.into(), caps),
             names,
             mode: Mode::Enforce,
             new_session: false,

@@ -29,11 +29,11 @@ use crate::arch::Arch;
 use crate::bpf::{Program, BPF_MAXINSNS};
 use crate::builder::{build, Action};
 use crate::domain::{Degraded, Domain, DomainError, Vars};
-use crate::policy::{ArchPolicy, Policy, MAX_CAPS};
+use crate::policy::{cap_bit, ArchPolicy, Policy};
 use crate::rule::{Rule, RuleSet};
 use crate::spawn::{SpawnProgramError, SPAWN_RULES};
 
-use super::AllowedBy;
+use super::{AllowedBy, PolicySource};
 
 /// What the supervisor does with a call outside the grant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,9 +56,9 @@ pub(crate) struct Verdict {
 }
 
 /// A policy and the caps granted to one supervised command.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Model {
-    policy: Policy<'static>,
+    policy: PolicySource,
     caps: u64,
 }
 
@@ -72,11 +72,8 @@ const fn supervised(action: Action) -> Action {
 }
 
 impl Model {
-    pub(crate) fn new(policy: &Policy<'static>, caps: u64) -> Model {
-        Model {
-            policy: *policy,
-            caps,
-        }
+    pub(crate) fn new(policy: PolicySource, caps: u64) -> Model {
+        Model { policy, caps }
     }
 
     /// The program for the supervised child: the native program of the
@@ -85,44 +82,18 @@ impl Model {
     /// [`HANDSHAKE_NR`](crate::notify::HANDSHAKE_NR), which no table has).
     /// Built in the parent, before the fork.
     pub(crate) fn program(&self) -> Result<Program<BPF_MAXINSNS>, SpawnProgramError> {
-        let Some(native) = self.policy.native() else {
-            return Err(SpawnProgramError::NoNativeArch);
-        };
-        let selection = native.select(self.caps, SPAWN_RULES);
-        let rules: Vec<Vec<Rule<'static>>> = selection
-            .as_slice()
-            .iter()
-            .map(|set| {
-                set.rules
-                    .iter()
-                    .map(|r| Rule {
-                        action: supervised(r.action),
-                        ..*r
-                    })
-                    .collect()
-            })
-            .collect();
-        let sets: Vec<RuleSet<'_>> = selection
-            .as_slice()
-            .iter()
-            .zip(&rules)
-            .map(|(set, rules)| RuleSet {
-                allow: set.allow,
-                rules,
-            })
-            .collect();
-        build::<BPF_MAXINSNS>(native.arch, &sets, supervised(native.default))
-            .map_err(SpawnProgramError::Build)
+        self.policy.with_policy(|policy| program(policy, self.caps))
     }
 
     /// The names of the granted caps.
-    pub(crate) fn granted(&self) -> Vec<&'static str> {
-        self.policy.cap_names_of(self.caps).collect()
+    pub(crate) fn granted(&self) -> Vec<String> {
+        self.policy
+            .with_policy(|policy| policy.cap_names_of(self.caps).map(str::to_owned).collect())
     }
 
     /// The policy file's name.
-    pub(crate) fn file(&self) -> &'static str {
-        self.policy.file
+    pub(crate) fn file(&self) -> &str {
+        self.policy.file()
     }
 
     /// The Landlock domain of the policy's granted files and ports.
@@ -132,29 +103,86 @@ impl Model {
         workdir: Option<&Path>,
         degraded: Degraded,
     ) -> Result<Domain, DomainError> {
-        Domain::for_policy(&self.policy, self.caps, vars, workdir, degraded)
+        self.policy
+            .with_policy(|policy| Domain::for_policy(policy, self.caps, vars, workdir, degraded))
     }
 
+    /// Calls `f` with the verdicts of the policy and the granted caps,
+    /// the policy lent once for all the calls `f` asks about (an owned
+    /// one is not lent again for each).
+    pub(crate) fn with_verdicts<R>(&self, f: impl FnOnce(&Verdicts<'_>) -> R) -> R {
+        self.policy.with_policy(|policy| {
+            f(&Verdicts {
+                policy,
+                caps: self.caps,
+            })
+        })
+    }
+}
+
+/// A [`Model`]'s policy, lent, and its caps: what the supervisor thread
+/// answers each call by.
+pub(crate) struct Verdicts<'p> {
+    policy: &'p Policy<'p>,
+    caps: u64,
+}
+
+impl Verdicts<'_> {
     /// The verdict on call `nr` with `args` through entry point
     /// `audit_arch`.
     pub(crate) fn verdict(&self, audit_arch: u32, nr: i32, args: &[u64; 6]) -> Verdict {
-        let action = match (native_call(audit_arch, nr), self.policy.native()) {
-            (Some(nr), Some(ap)) => {
-                match ap.verdict(self.caps, SPAWN_RULES, nr, args, ap.default) {
-                    Action::Errno(e) => PolicyAction::Errno(e),
-                    Action::Notify => PolicyAction::Errno(libc::ENOSYS as u16),
-                    _ => PolicyAction::KillProcess,
-                }
-            }
-            // The filter kills foreign entry points before any rule.
+        verdict(self.policy, self.caps, audit_arch, nr, args)
+    }
+}
+
+/// [`Model::program`] of `policy`.
+fn program(policy: &Policy<'_>, caps: u64) -> Result<Program<BPF_MAXINSNS>, SpawnProgramError> {
+    let Some(native) = policy.native() else {
+        return Err(SpawnProgramError::NoNativeArch);
+    };
+    let selection = native.select(caps, SPAWN_RULES);
+    let rules: Vec<Vec<Rule<'_>>> = selection
+        .as_slice()
+        .iter()
+        .map(|set| {
+            set.rules
+                .iter()
+                .map(|r| Rule {
+                    action: supervised(r.action),
+                    ..*r
+                })
+                .collect()
+        })
+        .collect();
+    let sets: Vec<RuleSet<'_>> = selection
+        .as_slice()
+        .iter()
+        .zip(&rules)
+        .map(|(set, rules)| RuleSet {
+            allow: set.allow,
+            rules,
+        })
+        .collect();
+    build::<BPF_MAXINSNS>(native.arch, &sets, supervised(native.default))
+        .map_err(SpawnProgramError::Build)
+}
+
+/// [`Model::verdict`] by `policy` with `caps` granted.
+fn verdict(policy: &Policy<'_>, caps: u64, audit_arch: u32, nr: i32, args: &[u64; 6]) -> Verdict {
+    let action = match (native_call(audit_arch, nr), policy.native()) {
+        (Some(nr), Some(ap)) => match ap.verdict(caps, SPAWN_RULES, nr, args, ap.default) {
+            Action::Errno(e) => PolicyAction::Errno(e),
+            Action::Notify => PolicyAction::Errno(libc::ENOSYS as u16),
             _ => PolicyAction::KillProcess,
-        };
-        let allowed_by = allowed_by(&self.policy, audit_arch, self.caps, nr, args);
-        Verdict {
-            allowed: allowed_by == AllowedBy::Granted,
-            action,
-            allowed_by,
-        }
+        },
+        // The filter kills foreign entry points before any rule.
+        _ => PolicyAction::KillProcess,
+    };
+    let allowed_by = allowed_by(policy, audit_arch, caps, nr, args);
+    Verdict {
+        allowed: allowed_by == AllowedBy::Granted,
+        action,
+        allowed_by,
     }
 }
 
@@ -183,7 +211,7 @@ fn allows(ap: &ArchPolicy<'_>, caps: u64, nr: u32, args: &[u64; 6]) -> bool {
 /// or, where a rule names the call but none allows these arguments, "other
 /// arguments". The spawn path's `execve` counts as granted.
 pub(crate) fn allowed_by(
-    policy: &Policy<'static>,
+    policy: &Policy<'_>,
     audit_arch: u32,
     caps: u64,
     nr: i32,
@@ -208,11 +236,10 @@ pub(crate) fn allowed_by(
     }
     let mut bits = 0u64;
     let mut names = Vec::new();
-    for (i, name) in policy.cap_names.iter().enumerate().take(MAX_CAPS) {
-        let bit = 1u64 << i;
+    for (bit, name) in (0..).map_while(cap_bit).zip(policy.cap_names) {
         if caps & bit == 0 && allows(ap, caps | bit, nr, args) {
             bits |= bit;
-            names.push(*name);
+            names.push((*name).to_owned());
         }
     }
     if !names.is_empty() {
@@ -295,14 +322,14 @@ mod tests {
             allowed_by(&POLICY, NATIVE, 0, 41, &a),
             AllowedBy::Caps {
                 bits: 0b11,
-                names: vec!["NET", "SOCK"]
+                names: vec!["NET".to_owned(), "SOCK".to_owned()]
             }
         );
         assert_eq!(
             allowed_by(&POLICY, NATIVE, 0b10, 42, &a),
             AllowedBy::Caps {
                 bits: 0b01,
-                names: vec!["NET"]
+                names: vec!["NET".to_owned()]
             }
         );
         assert_eq!(
@@ -327,15 +354,16 @@ mod tests {
             AllowedBy::OtherArguments
         );
 
-        let m = Model::new(&POLICY, 0b01);
-        assert!(m.verdict(NATIVE, 41, &a).allowed);
-        let v = m.verdict(NATIVE, 2, &a);
+        let m = Model::new(PolicySource::from(&POLICY), 0b01);
+        assert!(m.with_verdicts(|v| v.verdict(NATIVE, 41, &a)).allowed);
+        let v = m.with_verdicts(|v| v.verdict(NATIVE, 2, &a));
         assert!(!v.allowed);
         assert_eq!(v.action, PolicyAction::KillProcess);
         assert_eq!(m.granted(), ["NET"]);
         // Without a cap, socket() gets the rule's EPERM, carried out by
         // the supervisor.
-        let v = Model::new(&POLICY, 0).verdict(NATIVE, 41, &a);
+        let v =
+            Model::new(PolicySource::from(&POLICY), 0).with_verdicts(|v| v.verdict(NATIVE, 41, &a));
         assert!(!v.allowed);
         assert_eq!(v.action, PolicyAction::Errno(1));
     }
@@ -346,7 +374,9 @@ mod tests {
         use seccomp_policy_core::sim::{run, SeccompData};
         const ALLOW: u32 = 0x7fff_0000;
         const NOTIFY: u32 = 0x7fc0_0000;
-        let prog = Model::new(&POLICY, 0).program().unwrap();
+        let prog = Model::new(PolicySource::from(&POLICY), 0)
+            .program()
+            .unwrap();
         let ret = |nr: i32, args: [u64; 6]| {
             let mut d = SeccompData::new(nr, NATIVE);
             d.args = args;

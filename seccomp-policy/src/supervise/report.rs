@@ -24,7 +24,7 @@ pub enum AllowedBy {
         /// The caps as a mask (bit `i` is the policy's `cap_names[i]`).
         bits: u64,
         /// Their names, in bit order.
-        names: Vec<&'static str>,
+        names: Vec<String>,
     },
     /// No cap of the policy allows this syscall on this architecture.
     NoCap,
@@ -58,12 +58,15 @@ impl fmt::Display for AllowedBy {
 }
 
 /// `A`, `A or B`, `A, B or C`.
-pub(super) fn write_alternatives(f: &mut fmt::Formatter<'_>, names: &[&str]) -> fmt::Result {
+pub(super) fn write_alternatives<S: AsRef<str>>(
+    f: &mut fmt::Formatter<'_>,
+    names: &[S],
+) -> fmt::Result {
     for (i, n) in names.iter().enumerate() {
         if i > 0 {
             f.write_str(if i + 1 == names.len() { " or " } else { ", " })?;
         }
-        f.write_str(n)?;
+        f.write_str(n.as_ref())?;
     }
     Ok(())
 }
@@ -239,9 +242,9 @@ pub struct Report {
     /// How it answered.
     pub mode: Mode,
     /// The policy file.
-    pub policy_file: &'static str,
+    pub policy_file: String,
     /// The caps granted.
-    pub granted: Vec<&'static str>,
+    pub granted: Vec<String>,
     /// The pid of the command it supervised, in this process's pid
     /// namespace (with [`Supervisor::end_with_command`](super::Supervisor::end_with_command),
     /// not the spawned relay's).
@@ -401,7 +404,7 @@ mod tests {
     fn caps(names: &[&'static str]) -> AllowedBy {
         AllowedBy::Caps {
             bits: (1u64 << names.len()) - 1,
-            names: names.to_vec(),
+            names: names.iter().map(|n| (*n).to_owned()).collect(),
         }
     }
 
@@ -437,7 +440,7 @@ mod tests {
     fn report(denials: Vec<Denial>, calls: Vec<CallCount>) -> Report {
         Report {
             mode: Mode::Enforce,
-            policy_file: "policy/seccomp.toml",
+            policy_file: "policy/seccomp.toml".to_owned(),
             granted: Vec::new(),
             pid: 10,
             denials,

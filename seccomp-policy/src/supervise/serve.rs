@@ -23,7 +23,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::model::PolicyAction;
+use super::model::{PolicyAction, Verdicts};
 use super::{AllowedBy, Answer, CallCount, Denial, Mode, Report, SuperviseError, Supervisor};
 use crate::arch::Arch;
 use crate::install::Errno;
@@ -86,7 +86,7 @@ impl Supervisor {
         let mut state = State {
             report: Report {
                 mode: self.mode,
-                policy_file: self.model.file(),
+                policy_file: self.model.file().to_owned(),
                 granted: self.model.granted(),
                 pid,
                 denials: Vec::new(),
@@ -115,8 +115,9 @@ impl Supervisor {
         // A panic (an `on_denial` callback's) would close the listener as
         // it unwinds, and the kernel would then let every call waiting or
         // still to come fail with ENOSYS and go on: kill the tree first.
+        let model = self.model.clone();
         let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.serve(&listener, waiter, &mut state);
+            model.with_verdicts(|verdicts| self.serve(&listener, waiter, &mut state, verdicts));
         }));
         if let Err(panic) = served {
             state.tree.kill();
@@ -131,11 +132,17 @@ impl Supervisor {
     /// Answers notifications until no process uses the filter, or the stop
     /// pipe is readable (then what is pending is answered first), or it
     /// can no longer answer (then the tree is killed).
-    fn serve(&mut self, listener: &Listener, waiter: &Waiter, state: &mut State) {
+    fn serve(
+        &mut self,
+        listener: &Listener,
+        waiter: &Waiter,
+        state: &mut State,
+        verdicts: &Verdicts<'_>,
+    ) {
         loop {
             match waiter.wait(-1) {
                 Ok(Readiness::Pending) => {
-                    if let Err(e) = self.handle(listener, state) {
+                    if let Err(e) = self.handle(listener, state, verdicts) {
                         state.fail(e, Kill::Tree);
                         break;
                     }
@@ -145,7 +152,7 @@ impl Supervisor {
                     // Answer what is pending now, for at most a second.
                     let until = Instant::now() + Duration::from_secs(1);
                     while Instant::now() < until && waiter.wait(0) == Ok(Readiness::Pending) {
-                        if let Err(e) = self.handle(listener, state) {
+                        if let Err(e) = self.handle(listener, state, verdicts) {
                             state.fail(e, Kill::Tree);
                             break;
                         }
@@ -163,7 +170,12 @@ impl Supervisor {
 
     /// Receives and answers one notification. An error is the listener's
     /// (the receive failed): it can answer nothing more.
-    fn handle(&mut self, listener: &Listener, state: &mut State) -> Result<(), NotifyError> {
+    fn handle(
+        &mut self,
+        listener: &Listener,
+        state: &mut State,
+        verdicts: &Verdicts<'_>,
+    ) -> Result<(), NotifyError> {
         let n = match listener.recv() {
             Ok(n) => n,
             Err(NotifyError::Gone) => {
@@ -173,7 +185,7 @@ impl Supervisor {
             Err(e) => return Err(e),
         };
         state.report.notifications += 1;
-        let verdict = self.model.verdict(n.audit_arch, n.nr, &n.args);
+        let verdict = verdicts.verdict(n.audit_arch, n.nr, &n.args);
         if verdict.allowed {
             // A call within the grant (a rule that notifies): let it run.
             let delivered = listener.respond(n.id, Response::Continue);
@@ -197,9 +209,7 @@ impl Supervisor {
         action: PolicyAction,
         allowed_by: AllowedBy,
     ) -> Call {
-        let arch = Arch::ALL
-            .into_iter()
-            .find(|a| a.audit_arch() == n.audit_arch);
+        let arch = Arch::from_audit_arch(n.audit_arch);
         let name = arch.and_then(|a| u32::try_from(n.nr).ok().and_then(|nr| (self.names)(a, nr)));
         let key = (n.audit_arch, n.nr);
         let slot = match state.index.get(&key) {
