@@ -15,6 +15,7 @@
 #![allow(clippy::missing_panics_doc, clippy::missing_errors_doc)]
 
 pub mod alloc_count;
+pub mod built;
 pub mod cross_kernel;
 pub mod harness;
 pub mod libseccomp;

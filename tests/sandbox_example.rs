@@ -26,43 +26,15 @@ seccomp_policy_suite::tests![
 #[cfg(target_arch = "x86_64")]
 mod x86_64 {
     use std::io::{BufRead as _, BufReader};
-    use std::path::PathBuf;
     use std::process::{Child, Command, Stdio};
     use std::time::{Duration, Instant};
 
     use seccomp_policy_suite::harness::{require, Checked};
     use seccomp_policy_suite::{for_each_user, show, User};
 
-    /// The example's binary, built by cargo next to this test's.
-    fn sandbox() -> PathBuf {
-        static EXE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-        EXE.get_or_init(build_sandbox).clone()
-    }
-
-    fn build_sandbox() -> PathBuf {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let out = Command::new(cargo)
-            .args(["build", "--quiet", "--offline", "--example", "sandbox"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("cargo runs");
-        assert!(
-            out.status.success(),
-            "building the example: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let exe = std::env::current_exe().unwrap();
-        // target/debug/deps/this-test -> target/debug/examples/sandbox
-        exe.parent()
-            .unwrap()
-            .parent()
-            .unwrap()
-            .join("examples/sandbox")
-    }
-
     /// The sandbox command, as `user`.
     fn sandbox_as(user: User, args: &[&str]) -> Command {
-        let mut cmd = Command::new(sandbox());
+        let mut cmd = Command::new(seccomp_policy_suite::built::example());
         cmd.args(args).stdin(Stdio::null()).current_dir("/");
         user.command(&mut cmd);
         cmd
@@ -229,7 +201,7 @@ mod x86_64 {
     /// The members of session `sid` that run the payload's programs: not the
     /// relay and the pid namespace's init, which run the sandbox's.
     fn payload_members(sid: i32) -> Vec<i32> {
-        let sandbox = std::fs::canonicalize(sandbox()).unwrap();
+        let sandbox = std::fs::canonicalize(seccomp_policy_suite::built::example()).unwrap();
         session_members(sid)
             .into_iter()
             .filter(|pid| {

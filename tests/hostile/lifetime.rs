@@ -142,38 +142,7 @@ fn scratch() -> &'static Path {
     })
 }
 
-/// Builds `args` (cargo arguments) and returns the path of `rel` in the
-/// target directory.
-fn cargo_built(args: &[&str], rel: &str) -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .args(["build", "--quiet", "--offline"])
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cargo runs");
-    assert!(
-        out.status.success(),
-        "cargo build {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // target/debug/deps/this-test -> target/debug/REL
-    let exe = std::env::current_exe().expect("test binary");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target dir")
-        .join(rel)
-}
-
-fn cli() -> &'static Path {
-    static EXE: OnceLock<PathBuf> = OnceLock::new();
-    EXE.get_or_init(|| cargo_built(&["-p", "seccomp-policy-cli"], "seccomp-policy"))
-}
-
-fn example() -> &'static Path {
-    static EXE: OnceLock<PathBuf> = OnceLock::new();
-    EXE.get_or_init(|| cargo_built(&["--example", "sandbox"], "examples/sandbox"))
-}
+use seccomp_policy_suite::built::{cli, example};
 
 /// `outlive.c`, compiled with the machine's C compiler.
 fn outlive() -> Result<&'static Path, Skip> {

@@ -140,37 +140,7 @@ mod x86_64 {
         payload_in(scratch(), name)
     }
 
-    /// Builds `what` (cargo arguments) and returns the path of the result.
-    fn cargo_built(args: &[&str], rel: &str) -> PathBuf {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let out = Command::new(cargo)
-            .args(["build", "--quiet", "--offline"])
-            .args(args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("cargo runs");
-        assert!(
-            out.status.success(),
-            "cargo build {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        // target/debug/deps/this-test -> target/debug/REL
-        let exe = std::env::current_exe().expect("test binary");
-        exe.parent()
-            .and_then(Path::parent)
-            .expect("target dir")
-            .join(rel)
-    }
-
-    fn cli() -> &'static Path {
-        static EXE: OnceLock<PathBuf> = OnceLock::new();
-        EXE.get_or_init(|| cargo_built(&["-p", "seccomp-policy-cli"], "seccomp-policy"))
-    }
-
-    fn example() -> &'static Path {
-        static EXE: OnceLock<PathBuf> = OnceLock::new();
-        EXE.get_or_init(|| cargo_built(&["--example", "sandbox"], "examples/sandbox"))
-    }
+    use seccomp_policy_suite::built::{cli, example};
 
     /// `escape.c`, compiled with the machine's C compiler.
     fn escape_c() -> Result<&'static Path, seccomp_policy_suite::harness::Skip> {
