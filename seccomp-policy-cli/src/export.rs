@@ -20,6 +20,7 @@ use std::io::IsTerminal as _;
 use seccomp_policy_compiler::lower::{ArchRules, LoweredRule};
 use seccomp_policy_compiler::model::Loc;
 use seccomp_policy_compiler::{oci, tables, Compiled};
+use seccomp_policy_core::policy::has_cap;
 use seccomp_policy_core::rule::Action;
 use seccomp_policy_core::text::{quoted, shown, PATH_MAX};
 use seccomp_policy_core::{syscalls, Arch};
@@ -229,7 +230,7 @@ fn note_reach_not_exported(compiled: &Compiled, caps: u64, format: Format) {
         .policy
         .tables()
         .enumerate()
-        .filter(|(i, _)| *i == 0 || (*i <= 64 && caps >> (i - 1) & 1 == 1));
+        .filter(|(i, _)| *i == 0 || has_cap(caps, i - 1));
     let names: Vec<String> = granted
         .filter(|(_, (_, t))| t.reach.fs.is_some() || t.reach.net.is_some())
         .map(|(_, (name, _))| name)

@@ -144,7 +144,7 @@ impl<'a> Policy<'a> {
         self.reach
             .iter()
             .enumerate()
-            .filter(move |&(i, _)| i == 0 || (i <= 64 && caps >> (i - 1) & 1 == 1))
+            .filter(move |&(i, _)| i == 0 || has_cap(caps, i - 1))
             .map(|(_, r)| r)
     }
 
