@@ -200,14 +200,14 @@ def render(d, arch, consts, errs, command, crate, linux):
         "",
         f"/// The named constants of `{arch}` that conditions may use, sorted by name",
         "/// (byte order).",
-        "pub const CONSTANTS: &[(&str, i64)] = &[",
+        "pub static CONSTANTS: &[(&str, i64)] = &[",
     ]
     for name in byte_sorted(consts):
         out.append(f'    ("{name}", {consts[name]}),')
     out.append("];")
     out.append("")
     out.append(f"/// The errno names of `{arch}` and their values, sorted by name (byte order).")
-    out.append("pub const ERRNOS: &[(&str, u16)] = &[")
+    out.append("pub static ERRNOS: &[(&str, u16)] = &[")
     for name in byte_sorted(errs):
         out.append(f'    ("{name}", {errs[name]}),')
     out.append("];")

@@ -6,7 +6,7 @@
 
 /// The named constants of `mips64el` that conditions may use, sorted by name
 /// (byte order).
-pub const CONSTANTS: &[(&str, i64)] = &[
+pub static CONSTANTS: &[(&str, i64)] = &[
     ("AF_ALG", 38),
     ("AF_APPLETALK", 5),
     ("AF_ASH", 18),
@@ -847,7 +847,7 @@ pub const CONSTANTS: &[(&str, i64)] = &[
 ];
 
 /// The errno names of `mips64el` and their values, sorted by name (byte order).
-pub const ERRNOS: &[(&str, u16)] = &[
+pub static ERRNOS: &[(&str, u16)] = &[
     ("E2BIG", 7),
     ("EACCES", 13),
     ("EADDRINUSE", 125),

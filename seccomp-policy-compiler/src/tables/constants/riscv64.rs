@@ -6,7 +6,7 @@
 
 /// The named constants of `riscv64` that conditions may use, sorted by name
 /// (byte order).
-pub const CONSTANTS: &[(&str, i64)] = &[
+pub static CONSTANTS: &[(&str, i64)] = &[
     ("AF_ALG", 38),
     ("AF_APPLETALK", 5),
     ("AF_ASH", 18),
@@ -846,7 +846,7 @@ pub const CONSTANTS: &[(&str, i64)] = &[
 ];
 
 /// The errno names of `riscv64` and their values, sorted by name (byte order).
-pub const ERRNOS: &[(&str, u16)] = &[
+pub static ERRNOS: &[(&str, u16)] = &[
     ("E2BIG", 7),
     ("EACCES", 13),
     ("EADDRINUSE", 98),
