@@ -1602,6 +1602,10 @@ mod tests {
                  x86_64, x86, aarch64, arm, riscv64, ppc64le, s390x, loongarch64 and mips64el",
                 "p.toml:2:39: `[base]` allows `ppoll` but not `pause`, which pause(2) makes on x86_64, \
                  x86, arm, ppc64le, s390x and mips64el",
+                "p.toml:2:39: `[base]` allows `ppoll` but not `ppoll_time64`, which ppoll(2) can make \
+                 on x86 and arm",
+                "p.toml:2:56: `[base]` allows `utimensat` but not `utimensat_time64`, which \
+                 utimensat(2) can make on x86 and arm",
                 "p.toml:2:56: `[base]` allows `utimensat` but not `utimes`, `utime` or `futimesat`, \
                  which utimes(2) and utime(2) can make on x86_64, x86, arm, ppc64le, s390x and mips64el",
             ],
