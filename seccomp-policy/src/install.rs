@@ -92,6 +92,10 @@ impl fmt::Display for Errno {
     }
 }
 
+/// An errno is the end of every chain of [`source`](std::error::Error::source)s
+/// that starts at a failed system call.
+impl std::error::Error for Errno {}
+
 impl From<Errno> for std::io::Error {
     /// An `io::Error` carrying the same raw OS error; does not allocate.
     fn from(e: Errno) -> Self {
@@ -202,7 +206,17 @@ impl fmt::Display for InstallError {
     }
 }
 
-impl std::error::Error for InstallError {}
+impl std::error::Error for InstallError {
+    /// The kernel's errno, for the calls that failed.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            InstallError::NoNewPrivs(e) | InstallError::Seccomp(e) => Some(e),
+            InstallError::EmptyProgram
+            | InstallError::TooLong { .. }
+            | InstallError::Tsync { .. } => None,
+        }
+    }
+}
 
 impl From<InstallError> for std::io::Error {
     /// An `io::Error` carrying [`InstallError::errno`]; does not allocate,

@@ -68,5 +68,8 @@ pub mod spawn;
 pub mod supervise;
 mod sys;
 
+#[cfg(test)]
+mod error_chains;
+
 pub use seccomp_policy_core::{Action, Arch, Program, SockFilter};
 pub use seccomp_policy_macro::seccomp_policy;

@@ -86,7 +86,15 @@ impl fmt::Display for SpawnProgramError {
     }
 }
 
-impl std::error::Error for SpawnProgramError {}
+impl std::error::Error for SpawnProgramError {
+    /// The builder's error, for [`SpawnProgramError::Build`].
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SpawnProgramError::Build(e) => Some(e),
+            SpawnProgramError::NoNativeArch => None,
+        }
+    }
+}
 
 impl From<BuildError> for SpawnProgramError {
     fn from(e: BuildError) -> Self {

@@ -301,7 +301,15 @@ impl fmt::Display for DomainError {
     }
 }
 
-impl std::error::Error for DomainError {}
+impl std::error::Error for DomainError {
+    /// The kernel's errno, for the calls that failed.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DomainError::Ruleset(errno) | DomainError::Path { errno, .. } => Some(errno),
+            DomainError::Unsupported { .. } | DomainError::Ports { .. } => None,
+        }
+    }
+}
 
 impl From<DomainError> for io::Error {
     fn from(e: DomainError) -> io::Error {

@@ -141,7 +141,15 @@ impl fmt::Display for ChildError {
     }
 }
 
-impl std::error::Error for ChildError {}
+impl std::error::Error for ChildError {
+    /// The install error for [`ChildStep::Install`], else the errno.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.install {
+            Some(e) => Some(e),
+            None => Some(&self.errno),
+        }
+    }
+}
 
 impl From<ChildError> for io::Error {
     fn from(e: ChildError) -> io::Error {
@@ -343,7 +351,20 @@ impl fmt::Display for HandoffError {
     }
 }
 
-impl std::error::Error for HandoffError {}
+impl std::error::Error for HandoffError {
+    /// The errno, for the variants that carry one.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            HandoffError::Child { errno, .. }
+            | HandoffError::Io { errno, .. }
+            | HandoffError::GetFd(errno) => Some(errno),
+            HandoffError::NoChild
+            | HandoffError::ChildEnded
+            | HandoffError::NotAListener
+            | HandoffError::Handshake => None,
+        }
+    }
+}
 
 /// A child whose listener was handed over.
 #[derive(Debug)]

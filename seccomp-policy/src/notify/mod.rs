@@ -164,7 +164,15 @@ impl fmt::Display for NotifyError {
     }
 }
 
-impl std::error::Error for NotifyError {}
+impl std::error::Error for NotifyError {
+    /// The kernel's errno, for [`NotifyError::Failed`].
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            NotifyError::Failed { errno, .. } => Some(errno),
+            NotifyError::Gone => None,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -170,7 +170,8 @@ impl std::error::Error for SuperviseError {
             SuperviseError::Program(e) => Some(e),
             SuperviseError::Handoff(e) => Some(e),
             SuperviseError::Landlock(e) => Some(e),
-            SuperviseError::Setup { .. } | SuperviseError::Panicked => None,
+            SuperviseError::Setup { errno, .. } => Some(errno),
+            SuperviseError::Panicked => None,
         }
     }
 }

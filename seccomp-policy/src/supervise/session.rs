@@ -392,7 +392,15 @@ impl std::error::Error for SessionError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             SessionError::Supervise(e) => Some(e),
-            _ => None,
+            SessionError::Signals { errno, .. }
+            | SessionError::Spawn(errno)
+            | SessionError::Exec(errno)
+            | SessionError::Wait(errno) => Some(errno),
+            SessionError::SupervisorFailed(done) => done
+                .report
+                .error
+                .as_ref()
+                .map(|e| e as &(dyn std::error::Error + 'static)),
         }
     }
 }
