@@ -45,6 +45,12 @@
 //! as messages quote it: escaped, of bounded length); `sim` (feature `sim`:
 //! a seccomp BPF interpreter for tests and tools).
 
+// Every raw system call is in `sys`, behind a safe wrapper that states
+// the invariant it relies on; every other module forbids `unsafe` (a
+// `forbid` cannot be allowed again further in), and the crate root denies
+// it, so `sys` is the one exception and says so where it is declared.
+#![deny(unsafe_code)]
+
 /// The crate's README; its Rust examples run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
@@ -54,22 +60,34 @@ pub struct ReadmeExamples;
 pub use seccomp_policy_core::sim;
 pub use seccomp_policy_core::{arch, bpf, builder, policy, reach, rule, syscalls, text};
 
+#[forbid(unsafe_code)]
 mod private;
 /// What the `seccomp_policy!` expansion calls; not public API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::private::fmt_caps;
 }
+#[forbid(unsafe_code)]
 pub mod audit;
+#[forbid(unsafe_code)]
 pub mod domain;
+#[forbid(unsafe_code)]
 pub mod install;
+#[forbid(unsafe_code)]
 pub mod notify;
+#[forbid(unsafe_code)]
 pub mod spawn;
+#[forbid(unsafe_code)]
 pub mod supervise;
+#[allow(unsafe_code)]
 mod sys;
 
 #[cfg(test)]
+#[forbid(unsafe_code)]
 mod error_chains;
+#[cfg(test)]
+#[forbid(unsafe_code)]
+mod unsafe_fence;
 
 pub use seccomp_policy_core::{Action, Arch, Program, SockFilter};
 pub use seccomp_policy_macro::seccomp_policy;

@@ -194,9 +194,9 @@ impl Containment {
         let lifetime = make_namespace(uid, gid)?;
         let init = match lifetime {
             Lifetime::PidNamespace { .. } => {
-                // SAFETY: this process has one thread (between fork and
-                // exec); the init runs only system calls until it ends.
-                match unsafe { sys::fork() }? {
+                // This process has one thread (between fork and exec);
+                // the init runs only system calls until it ends.
+                match sys::fork()? {
                     Forked::Child => init(&relay),
                     Forked::Parent(pid) => Some(pid),
                 }
@@ -206,8 +206,8 @@ impl Containment {
                 None
             }
         };
-        // SAFETY: as above; the command's process returns to `exec`.
-        match unsafe { sys::fork() } {
+        // As above; the command's process returns to `exec`.
+        match sys::fork() {
             Ok(Forked::Child) => {
                 let _ = sys::set_signal_mask(&caller_mask);
                 self.command_side(&relay)?;
@@ -304,8 +304,7 @@ fn push_decimal(buf: &mut [u8; 32], at: usize, n: u32) -> usize {
 /// ends the namespace.
 fn init(relay: &OwnedFd) -> ! {
     if sys::set_death_signal(libc::SIGKILL).is_err() || sys::has_ended(relay.as_fd()) {
-        // SAFETY: ends this process.
-        unsafe { libc::_exit(1) };
+        sys::child::exit_now(1);
     }
     sys::set_signal_action(libc::SIGCHLD, true);
     sys::close_from(0);

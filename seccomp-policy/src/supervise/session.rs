@@ -59,7 +59,6 @@
 
 use core::fmt;
 use std::io::{self, Write as _};
-use std::os::unix::process::CommandExt as _;
 use std::process::{Command, ExitStatus};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -69,6 +68,7 @@ use seccomp_policy_core::text::{quoted, PATH_MAX};
 
 use crate::install::Errno;
 use crate::notify::{HandoffError, NotifyError};
+use crate::sys::signal;
 
 use super::lines::DenialLines;
 use super::{Answer, Ending, Mode, Report, SuperviseError, Supervision, Supervisor};
@@ -149,48 +149,32 @@ pub fn forward_signals() -> Result<(), SessionError> {
     }
 }
 
-/// An empty signal set.
-fn empty_sigset() -> libc::sigset_t {
-    // SAFETY: sigemptyset initialises the set; plain data before that.
-    unsafe {
-        let mut set: libc::sigset_t = core::mem::zeroed();
-        libc::sigemptyset(&raw mut set);
-        set
-    }
-}
-
 /// Blocks the signals and starts the thread that takes them.
 fn start_forwarding() -> Forwarding {
     let failed = |what, errno| Forwarding {
         failed: Some((what, errno)),
-        blocked: empty_sigset(),
+        blocked: signal::empty_signals(),
     };
-    let mut set = empty_sigset();
+    let mut set = signal::empty_signals();
     for sig in FORWARDED {
-        // SAFETY: `set` is an initialised sigset; `sig` a valid signal.
-        unsafe { libc::sigaddset(&raw mut set, sig) };
+        signal::add_signal(&mut set, sig);
     }
-    let mut old = empty_sigset();
-    // SAFETY: `set` and `old` are live sigsets; this thread's mask only.
-    let r = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, &raw mut old) };
-    if r != 0 {
-        return failed("pthread_sigmask", Errno(r));
-    }
-    let mut blocked = empty_sigset();
+    let old = match signal::block_signals(&set) {
+        Ok(old) => old,
+        Err(errno) => return failed("pthread_sigmask", errno),
+    };
+    let mut blocked = signal::empty_signals();
     for sig in FORWARDED {
-        // SAFETY: both are initialised sigsets; `sig` a valid signal.
-        unsafe {
-            if libc::sigismember(&raw const old, sig) == 0 {
-                libc::sigaddset(&raw mut blocked, sig);
-            }
+        if !signal::has_signal(&old, sig) {
+            signal::add_signal(&mut blocked, sig);
         }
     }
     let spawned = std::thread::Builder::new()
         .name("signal-forwarder".into())
         .spawn(move || forward(&set));
     if let Err(e) = spawned {
-        // SAFETY: restores the mask saved above.
-        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &raw const old, core::ptr::null_mut()) };
+        // Restores the mask saved above.
+        let _ = crate::sys::set_signal_mask(&old);
         return failed(
             "starting the signal thread",
             Errno(e.raw_os_error().unwrap_or(libc::EAGAIN)),
@@ -209,12 +193,12 @@ fn start_forwarding() -> Forwarding {
 /// relay is only a subreaper.
 fn forward(set: &libc::sigset_t) {
     loop {
-        let mut sig = 0;
-        // SAFETY: waits for one of the signals of `set`, blocked in every
-        // thread started after it was.
-        if unsafe { libc::sigwait(set, &raw mut sig) } != 0 {
+        // One of the signals of `set`, blocked in every thread started
+        // after it was.
+        let Ok(taken) = crate::sys::wait_signal(set) else {
             continue;
-        }
+        };
+        let sig = taken.sig;
         let mut group = PAYLOAD_GROUP.load(Ordering::SeqCst);
         while group == STARTING {
             std::thread::sleep(std::time::Duration::from_millis(1));
@@ -223,9 +207,9 @@ fn forward(set: &libc::sigset_t) {
         if group == 0 {
             std::process::exit(128 + sig);
         }
-        // SAFETY: signals the relay's process group, whose id cannot be
-        // reused while the relay is unreaped (see `run`).
-        unsafe { libc::kill(-group, sig) };
+        // The relay's process group, whose id cannot be reused while the
+        // relay is unreaped (see `run`).
+        crate::sys::kill_group(group.unsigned_abs(), sig);
     }
 }
 
@@ -447,22 +431,13 @@ pub fn run(supervisor: Supervisor, mut command: Command) -> Result<Done, Session
     // the command (the standard library passes the mask on), and the ones
     // passed on to its group would never reach it: unblock them in the
     // child, before the supervisor's hook attaches the filter.
-    let unblock = FORWARDING.get().map_or_else(empty_sigset, |f| f.blocked);
-    let hook = move || -> io::Result<()> {
-        // Async-signal-safe, and allocates nothing: one system call.
-        // SAFETY: `unblock` is an initialised sigset owned by the closure.
-        let r = unsafe {
-            libc::pthread_sigmask(libc::SIG_UNBLOCK, &raw const unblock, core::ptr::null_mut())
-        };
-        if r == 0 {
-            Ok(())
-        } else {
-            Err(io::Error::from_raw_os_error(r))
-        }
-    };
-    // SAFETY: the hook allocates nothing, takes no lock and cannot panic,
-    // as required between fork and exec.
-    unsafe { command.pre_exec(hook) };
+    let unblock = FORWARDING
+        .get()
+        .map_or_else(signal::empty_signals, |f| f.blocked);
+    // Async-signal-safe, and allocates nothing: one system call, its
+    // error a raw OS error.
+    let hook = move || -> io::Result<()> { Ok(signal::unblock_signals(&unblock)?) };
+    crate::sys::child::pre_exec(&mut command, hook);
     let supervision = supervisor
         .new_session(true)
         .kill_with_parent(true)
@@ -479,13 +454,14 @@ pub fn run(supervisor: Supervisor, mut command: Command) -> Result<Done, Session
     };
     let group = relay.id() as libc::pid_t;
     PAYLOAD_GROUP.store(group, Ordering::SeqCst);
+    let relay_pid = relay.id();
     // The relay ends once the command's whole tree has. Wait without
     // reaping: while the relay is a zombie, its pid, and so its group's id,
     // cannot be reused; then kill what is in its group (nothing, unless
     // waiting failed: then this ends the relay and so the tree).
-    let waited = wait_without_reaping(group);
-    // SAFETY: signals the group of our unreaped child (see above).
-    unsafe { libc::kill(-group, libc::SIGKILL) };
+    let waited = signal::wait_ended_unreaped(relay_pid).map_err(SessionError::Wait);
+    // The group of our unreaped child (see above).
+    crate::sys::kill_group(relay_pid, libc::SIGKILL);
     // Another thread's command may have taken the slot meanwhile.
     let _ = PAYLOAD_GROUP.compare_exchange(group, 0, Ordering::SeqCst, Ordering::SeqCst);
     let status = relay.wait().map_err(|e| SessionError::Wait(errno_of(&e)))?;
@@ -511,30 +487,6 @@ fn spawn_failed(e: &io::Error, supervision: Supervision) -> SessionError {
         Ok(_) => SessionError::Exec(errno),
         Err(SuperviseError::Handoff(HandoffError::NoChild)) => SessionError::Spawn(errno),
         Err(e) => SessionError::Supervise(e),
-    }
-}
-
-/// Waits until child `pid` has ended, leaving it unreaped (`WNOWAIT`).
-fn wait_without_reaping(pid: libc::pid_t) -> Result<(), SessionError> {
-    loop {
-        // SAFETY: plain data, filled by waitid.
-        let mut info: libc::siginfo_t = unsafe { core::mem::zeroed() };
-        // SAFETY: waits for our own child; `info` is a live siginfo_t.
-        let r = unsafe {
-            libc::waitid(
-                libc::P_PID,
-                pid as libc::id_t,
-                &raw mut info,
-                libc::WEXITED | libc::WNOWAIT,
-            )
-        };
-        if r == 0 {
-            return Ok(());
-        }
-        let errno = Errno::last();
-        if errno.0 != libc::EINTR {
-            return Err(SessionError::Wait(errno));
-        }
     }
 }
 
