@@ -40,7 +40,9 @@
 //! the macro emits), all from the `no_std` `seccomp-policy-core` crate;
 //! [`install`] and [`spawn`] (run time); [`supervise`] (a supervisor thread
 //! that names every denied call of a command's process tree, and learns what
-//! a command needs) over [`notify`] (seccomp user notification); [`audit`]
+//! a command needs) over [`notify`] (seccomp user notification); [`tool`]
+//! (what a command-line sandbox writes and the exit code it passes on);
+//! [`audit`]
 //! (which call a filter denied, from the kernel log); [`text`] (user text
 //! as messages quote it: escaped, of bounded length); `sim` (feature `sim`:
 //! a seccomp BPF interpreter for tests and tools).
@@ -81,6 +83,8 @@ pub mod spawn;
 pub mod supervise;
 #[allow(unsafe_code)]
 mod sys;
+#[forbid(unsafe_code)]
+pub mod tool;
 
 #[cfg(test)]
 #[forbid(unsafe_code)]

@@ -84,7 +84,7 @@
 
 pub mod learn;
 pub mod lifetime;
-mod lines;
+pub(crate) mod lines;
 mod model;
 mod owned;
 mod report;
@@ -209,11 +209,11 @@ type Callback = Box<dyn FnMut(&Denial) + Send + 'static>;
 pub struct Supervisor {
     model: Model,
     names: SyscallNames,
-    mode: Mode,
+    pub(crate) mode: Mode,
     new_session: bool,
     kill_with_parent: bool,
     end_with_command: bool,
-    on_denial: Option<Callback>,
+    pub(crate) on_denial: Option<Callback>,
     max_denials: usize,
     timeout: Duration,
     sync_wake_up: bool,
