@@ -22,7 +22,7 @@ use crate::sys::{
 #[derive(Clone, Copy)]
 struct Announce {
     cookie: u64,
-    /// A word of the caller's for the parent ([`ChildHandoff::install_noting`]).
+    /// A word of the caller's for the parent (`ChildHandoff::install_noting`).
     note: u32,
     /// The descriptor number the listener will get.
     fd: i32,
@@ -200,12 +200,13 @@ impl ChildHandoff {
     /// [`install`](ChildHandoff::install), with `note` sent to the parent
     /// in the announcement ([`Attached::note`]): one word about the child
     /// the parent cannot see from outside, such as what the steps before
-    /// it made.
+    /// it made. The crate's supervisor says there what holds the
+    /// command's tree; the word is its protocol, not API.
     ///
     /// # Errors
     ///
     /// As for [`install`](ChildHandoff::install).
-    pub fn install_noting(
+    pub(crate) fn install_noting(
         &self,
         install: Install,
         prog: &[SockFilter],
@@ -361,8 +362,8 @@ pub struct Attached {
     /// The child's pid, in this process's pid namespace (as the kernel
     /// named the announcement's sender).
     pub pid: u32,
-    /// The note the child sent ([`ChildHandoff::install_noting`]; 0 from
-    /// [`ChildHandoff::install`]).
+    /// The note the child sent (0 from [`ChildHandoff::install`]; the
+    /// crate's own supervisor sends what holds the command's tree).
     pub note: u32,
     /// A pidfd for the child.
     pub pidfd: OwnedFd,

@@ -131,12 +131,20 @@ impl fmt::Display for Lifetime {
 const ENDING: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
 
 /// What [`Containment::split`] does; made before `fork`, run in the child.
+///
+/// Not API: [`Supervisor::end_with_command`](super::Supervisor::end_with_command)
+/// is. It is public, and hidden from the docs, so that `tests/no_alloc.rs`
+/// can count the allocations of the relay's steps in a forked child;
+/// `split` forks, which is sound only in a single-threaded process.
+#[doc(hidden)]
 #[derive(Clone, Copy, Debug)]
 pub struct Containment {
     own_group: bool,
 }
 
-/// Which process returned from [`Containment::split`].
+/// Which process returned from [`Containment::split`]. Not API (see
+/// [`Containment`]).
+#[doc(hidden)]
 #[derive(Debug)]
 pub enum Split {
     /// The command's own process, which goes on to `exec`; what holds its
@@ -146,7 +154,9 @@ pub enum Split {
     Relay(Relay),
 }
 
-/// The process that stays behind (see the [module docs](self)).
+/// The process that stays behind (see the [module docs](self)). Not API
+/// (see [`Containment`]).
+#[doc(hidden)]
 #[derive(Debug)]
 pub struct Relay {
     command: u32,
