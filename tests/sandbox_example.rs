@@ -127,7 +127,7 @@ mod x86_64 {
     /// A command that is not there exits 127, one that is there but cannot be
     /// executed 126 (as `env` and `timeout` exit), each with the reason.
     pub fn a_command_that_cannot_run_exits_126_or_127() -> Checked {
-        use seccomp_policy::supervise::session::{CANNOT_EXECUTE, NOT_FOUND};
+        use seccomp_policy::tool::{CANNOT_EXECUTE, NOT_FOUND};
         require::landlock()?;
         for_each_user(|user| {
             let (code, err) = run(user, &["--", "/nonexistent/seccomp-policy-example"]);

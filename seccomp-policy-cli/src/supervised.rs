@@ -19,8 +19,9 @@ use seccomp_policy::notify::NotifyError;
 use seccomp_policy::policy::Policy;
 use seccomp_policy::reach::Reach;
 use seccomp_policy::reach::BUILTIN_VARS;
-use seccomp_policy::supervise::session::{SessionError, TOOL_FAILED};
+use seccomp_policy::supervise::session::SessionError;
 use seccomp_policy::supervise::{session, Mode, OwnedPolicy, SuperviseError, Supervisor};
+use seccomp_policy::tool::{self, TOOL_FAILED};
 use seccomp_policy_compiler::{suggest, Compiled};
 use seccomp_policy_core::text::{quoted, shown, Shown, PATH_MAX};
 use seccomp_policy_core::{syscalls, Arch};
@@ -74,11 +75,11 @@ pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
     if let Some(report) = &report {
         supervisor = supervisor.on_denial(report.writer());
     }
-    let ran = session::try_run_and_report(supervisor, command, PREFIX);
+    let ran = tool::try_run_and_report(supervisor, command, PREFIX);
     let written = report.map_or(Ok(()), ReportFile::finish);
     let code = ran.map_err(|e| Failure::NotRun {
         message: not_run(&e, sub, o),
-        code: e.exit_code(),
+        code: tool::error_exit_code(&e),
     })?;
     written.map_err(|message| Failure::NotRun {
         message,

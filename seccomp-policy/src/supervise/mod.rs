@@ -84,7 +84,7 @@
 
 pub mod learn;
 pub mod lifetime;
-mod lines;
+pub(crate) mod lines;
 mod model;
 mod owned;
 mod report;
@@ -93,7 +93,6 @@ pub mod session;
 
 use core::fmt;
 use std::io;
-use std::os::unix::process::CommandExt as _;
 use std::process::Command;
 use std::time::Duration;
 
@@ -170,7 +169,8 @@ impl std::error::Error for SuperviseError {
             SuperviseError::Program(e) => Some(e),
             SuperviseError::Handoff(e) => Some(e),
             SuperviseError::Landlock(e) => Some(e),
-            SuperviseError::Setup { .. } | SuperviseError::Panicked => None,
+            SuperviseError::Setup { errno, .. } => Some(errno),
+            SuperviseError::Panicked => None,
         }
     }
 }
@@ -209,11 +209,11 @@ type Callback = Box<dyn FnMut(&Denial) + Send + 'static>;
 pub struct Supervisor {
     model: Model,
     names: SyscallNames,
-    mode: Mode,
+    pub(crate) mode: Mode,
     new_session: bool,
     kill_with_parent: bool,
     end_with_command: bool,
-    on_denial: Option<Callback>,
+    pub(crate) on_denial: Option<Callback>,
     max_denials: usize,
     timeout: Duration,
     sync_wake_up: bool,
@@ -432,9 +432,9 @@ impl Supervisor {
             prog,
         };
         let supervision = self.start(parent)?;
-        // SAFETY: the hook allocates nothing, takes no lock and cannot
-        // panic, as required between fork and exec.
-        unsafe { cmd.pre_exec(move || setup.run()) };
+        // The hook allocates nothing, takes no lock and cannot panic, as
+        // required between fork and exec.
+        crate::sys::child::pre_exec(cmd, move || setup.run());
         Ok(supervision)
     }
 }
@@ -460,7 +460,7 @@ impl ChildSetup {
     /// hands the listener over, and returns once the supervisor has it.
     fn run(&self) -> io::Result<()> {
         if self.new_session {
-            new_session()?;
+            crate::sys::child::new_session()?;
         }
         if self.kill_with_parent {
             die_with_parent(self.parent_pid)?;
@@ -481,34 +481,12 @@ impl ChildSetup {
     }
 }
 
-/// `setsid()`: a new session and process group, no controlling terminal.
-fn new_session() -> Result<(), Errno> {
-    // SAFETY: no arguments.
-    if unsafe { libc::setsid() } < 0 {
-        return Err(Errno::last());
-    }
-    Ok(())
-}
-
 /// `PR_SET_PDEATHSIG` with `SIGKILL`; then `ESRCH` if the parent is no
 /// longer `parent_pid`, since it may have died before the prctl took
 /// effect.
 fn die_with_parent(parent_pid: libc::pid_t) -> Result<(), Errno> {
-    // SAFETY: prctl with integer arguments.
-    let r = unsafe {
-        libc::prctl(
-            libc::PR_SET_PDEATHSIG,
-            libc::SIGKILL as libc::c_ulong,
-            0 as libc::c_ulong,
-            0 as libc::c_ulong,
-            0 as libc::c_ulong,
-        )
-    };
-    if r != 0 {
-        return Err(Errno::last());
-    }
-    // SAFETY: no arguments.
-    if unsafe { libc::getppid() } != parent_pid {
+    crate::sys::set_death_signal(libc::SIGKILL)?;
+    if crate::sys::child::parent_pid() != parent_pid {
         return Err(Errno(libc::ESRCH));
     }
     Ok(())

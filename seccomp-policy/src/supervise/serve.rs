@@ -19,7 +19,7 @@
 //!   failed, or the thread panicked), it kills the tree.
 
 use std::collections::HashMap;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -558,8 +558,7 @@ impl Supervision {
 
     fn stop_and_join(&mut self) -> Result<Report, SuperviseError> {
         if let Some(stop) = self.stop.take() {
-            // SAFETY: writes one byte from a live buffer.
-            let _ = unsafe { libc::write(stop.as_raw_fd(), b"x".as_ptr().cast(), 1) };
+            let _ = crate::sys::socket::write(stop.as_fd(), b"x");
             drop(stop);
         }
         match self.thread.take() {
