@@ -174,7 +174,6 @@ mod x86_64 {
         let file = PolicyFile::shipped();
         let token = arch_token(Arch::X86_64).unwrap();
         let numbers = arch_numbers(token, Arch::X86_64);
-        let base = resolve_names(token, &numbers, file.base.iter().map(String::as_str));
         // Names of other architectures' calls (fstatat64, _newselect, and
         // the 32-bit ones caps grant, chown32) are absent here, in any
         // table, and exactly those are what the macro skipped.
