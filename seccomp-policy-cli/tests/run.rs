@@ -66,7 +66,8 @@ fn run_and_learn(args: &[&str]) -> [(&'static str, Run); 2] {
 }
 
 /// What `learn` writes first, before anything else.
-const LEARN_BANNER: &str = "seccomp-policy: learn mode: every call runs, nothing is enforced\n";
+const LEARN_BANNER: &str =
+    "seccomp-policy: learn mode: calls the policy would kill run, errno refusals stand\n";
 
 /// `r`'s stderr without learn mode's first line.
 fn without_banner(r: &Run) -> &str {
@@ -312,8 +313,9 @@ fn learn_names_what_the_command_needed_beyond_its_grant() -> Checked {
     assert_code(&r, 0, "learn");
     assert_eq!(r.out(), format!("making {dir}\nmade and removed {dir}\n"));
     assert!(
-        r.stderr
-            .starts_with("seccomp-policy: learn mode: every call runs, nothing is enforced\n"),
+        r.stderr.starts_with(
+            "seccomp-policy: learn mode: calls the policy would kill run, errno refusals stand\n"
+        ),
         "{}",
         r.stderr
     );

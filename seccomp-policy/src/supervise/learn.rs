@@ -1,15 +1,21 @@
 //! What a command needed beyond its grant, from a learn-mode [`Report`].
 //!
+//! Calls are told apart by what the policy does with them: one it refuses
+//! with an errno got it in learn mode too, and the command went on; one it
+//! would kill ran, and is what the command needs. Those are grouped by the
+//! caps that allow *every* call of the syscall seen, not just the first.
+//!
 //! ```text
 //! 3 system calls beyond the grant ([base], CODE_EXEC and the spawn's execve) of policy/seccomp.toml:
-//!   granted by caps SSRF, HEADER_INJECTION or OPEN_REDIRECT:
-//!     socket                 1 call   first: /usr/bin/python3.11 [pid 4242]
-//!   in no cap:
+//!   would have been killed; allowed by cap SSRF, HEADER_INJECTION or OPEN_REDIRECT:
+//!     connect                1 call   first: /usr/bin/python3.11 [pid 4242]
+//!   would have been killed; in no cap:
 //!     close_range            1 call   first: /usr/bin/python3.11 [pid 4250]
-//!     fadvise64              1 call   first: /usr/bin/wc [pid 4260]
+//!   refused with an errno as the policy says; the command went on:
+//!     socket                 2 calls  first: /usr/bin/python3.11 [pid 4242]  EPERM
 //! to allow them, grant --cap SSRF
-//! and paste into `allow` of [base] (or of a cap you grant) in policy/seccomp.toml:
-//!     "close_range", "fadvise64",
+//! and add rules to [base] (or a cap you grant) in policy/seccomp.toml for:
+//!     close_range
 //! ```
 
 use core::fmt;
@@ -21,18 +27,45 @@ use super::{AllowedBy, CallCount, Report};
 #[derive(Clone, Debug)]
 pub struct Learned<'a> {
     report: &'a Report,
-    /// Calls some cap grants, grouped by the exact set of caps that grant
-    /// each (names in the policy's order), groups in the policy's order,
-    /// calls by name.
+    /// Calls the policy would kill that some cap allows every time they
+    /// were seen, grouped by the exact set of such caps (names in the
+    /// policy's order), groups in the policy's order, calls by name.
     pub by_caps: Vec<(Vec<&'a str>, Vec<&'a CallCount>)>,
-    /// Calls no cap grants, by name: they need new policy lines.
+    /// Calls the policy would kill that no single cap allows every time,
+    /// by name: they need new policy lines.
     pub no_cap: Vec<&'a CallCount>,
     /// Calls through another architecture's entry point, which no policy
     /// line can allow.
     pub foreign: Vec<&'a CallCount>,
-    /// A small set of caps that together grant every call of
+    /// Calls the policy only ever refused with an errno (the command went
+    /// on after each), by name.
+    pub refused: Vec<&'a CallCount>,
+    /// A small set of caps that together allow every call of
     /// [`by_caps`](Learned::by_caps), chosen greedily (most calls first).
     pub caps_to_grant: Vec<&'a str>,
+}
+
+/// The names of the caps in `bits`, a subset of `allowed`'s.
+fn cap_names(allowed: &AllowedBy, bits: u64) -> Vec<&str> {
+    let AllowedBy::Caps {
+        bits: all, names, ..
+    } = allowed
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut rank = 0;
+    for bit in 0..64u32 {
+        if all & (1 << bit) != 0 {
+            if bits & (1 << bit) != 0 {
+                if let Some(n) = names.get(rank) {
+                    out.push(n.as_str());
+                }
+            }
+            rank += 1;
+        }
+    }
+    out
 }
 
 impl<'a> Learned<'a> {
@@ -40,19 +73,27 @@ impl<'a> Learned<'a> {
         let mut groups: Vec<(u64, Vec<&'a str>, Vec<&'a CallCount>)> = Vec::new();
         let mut no_cap = Vec::new();
         let mut foreign = Vec::new();
+        let mut refused = Vec::new();
         for call in &report.calls {
-            match &call.allowed_by {
-                AllowedBy::Caps { bits, names } => match groups.iter_mut().find(|g| g.0 == *bits) {
-                    Some(g) => g.2.push(call),
-                    None => groups.push((
-                        *bits,
-                        names.iter().map(String::as_str).collect(),
-                        vec![call],
-                    )),
-                },
-                AllowedBy::NoCap | AllowedBy::OtherArguments => no_cap.push(call),
-                AllowedBy::ForeignEntry => foreign.push(call),
-                AllowedBy::Granted => {}
+            if call.allowed_by == AllowedBy::Granted {
+                continue;
+            }
+            if call.allowed_by == AllowedBy::ForeignEntry {
+                foreign.push(call);
+                continue;
+            }
+            if !call.would_kill() {
+                refused.push(call);
+                continue;
+            }
+            let bits = call.caps_every;
+            if bits == 0 {
+                no_cap.push(call);
+                continue;
+            }
+            match groups.iter_mut().find(|g| g.0 == bits) {
+                Some(g) => g.2.push(call),
+                None => groups.push((bits, cap_names(&call.allowed_by, bits), vec![call])),
             }
         }
         // Policy order: the lowest cap bit first; calls by name, so the
@@ -65,8 +106,9 @@ impl<'a> Learned<'a> {
         }
         no_cap.sort_by(by_name);
         foreign.sort_by(by_name);
+        refused.sort_by(by_name);
 
-        // Greedy cover: the cap granting the most uncovered calls, until all
+        // Greedy cover: the cap allowing the most uncovered calls, until all
         // are covered.
         let mut uncovered: Vec<(u64, usize)> = groups.iter().map(|g| (g.0, g.2.len())).collect();
         let mut caps_to_grant = Vec::new();
@@ -88,7 +130,7 @@ impl<'a> Learned<'a> {
                 .find_map(|g| {
                     (g.0 & (1 << bit) != 0).then(|| {
                         let rank = (g.0 & ((1u64 << bit) - 1)).count_ones() as usize;
-                        g.1[rank]
+                        g.1.get(rank).copied().unwrap_or("?")
                     })
                 })
                 .unwrap_or("?");
@@ -100,6 +142,7 @@ impl<'a> Learned<'a> {
             by_caps: groups.into_iter().map(|g| (g.1, g.2)).collect(),
             no_cap,
             foreign,
+            refused,
             caps_to_grant,
         }
     }
@@ -110,14 +153,21 @@ impl<'a> Learned<'a> {
     }
 
     /// The names of every syscall beyond the grant, on the native entry
-    /// point (what `strace -f` would list beyond it).
+    /// point (what `strace -f` would list beyond it), refused ones too.
     pub fn names(&self) -> BTreeSet<String> {
         self.by_caps
             .iter()
             .flat_map(|g| g.1.iter())
             .chain(self.no_cap.iter())
+            .chain(self.refused.iter())
             .map(|c| c.syscall())
             .collect()
+    }
+
+    /// Whether no call would have been killed: what the command needed,
+    /// it had (calls refused with an errno aside).
+    pub fn nothing_killed(&self) -> bool {
+        self.by_caps.is_empty() && self.no_cap.is_empty() && self.foreign.is_empty()
     }
 
     /// The entries to paste into an `allow` list for the calls in no cap,
@@ -153,8 +203,12 @@ fn write_calls(f: &mut fmt::Formatter<'_>, calls: &[&CallCount], arch_prefix: bo
         let times = if c.count == 1 { "call " } else { "calls" };
         write!(f, "    {label:<17} {:>6} {times}", c.count)?;
         match &c.first {
-            Some(p) => writeln!(f, "  first: {} [pid {}]", p.program, p.pid)?,
-            None => writeln!(f, "  first: (every caller ended before it could be read)")?,
+            Some(p) => write!(f, "  first: {} [pid {}]", p.program, p.pid)?,
+            None => write!(f, "  first: (every caller ended before it could be read)")?,
+        }
+        match c.errno {
+            Some(e) if !c.would_kill() => writeln!(f, "  {e}")?,
+            _ => writeln!(f)?,
         }
     }
     Ok(())
@@ -182,17 +236,21 @@ impl fmt::Display for Learned<'_> {
         )?;
         for (names, calls) in &self.by_caps {
             f.write_str(if names.len() == 1 {
-                "  granted by cap "
+                "  would have been killed; allowed by cap "
             } else {
-                "  granted by caps "
+                "  would have been killed; allowed by caps "
             })?;
             super::report::write_alternatives(f, names)?;
             f.write_str(":\n")?;
             write_calls(f, calls, false)?;
         }
         if !self.no_cap.is_empty() {
-            f.write_str("  in no cap:\n")?;
+            f.write_str("  would have been killed; in no cap:\n")?;
             write_calls(f, &self.no_cap, false)?;
+        }
+        if !self.refused.is_empty() {
+            f.write_str("  refused with an errno as the policy says; the command went on:\n")?;
+            write_calls(f, &self.refused, false)?;
         }
         if !self.foreign.is_empty() {
             f.write_str(

@@ -18,11 +18,13 @@
 //!   runs**, exactly as with the kernel's kill. Either way a [`Denial`]
 //!   names it: pid, program, architecture, syscall, arguments,
 //!   which caps would allow it ([`AllowedBy`]) and the [`Answer`];
-//! - [`Mode::Learn`]: every call is let through
-//!   (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`) and counted; at the end
-//!   [`Report::learned`] lists what the command needed beyond its grant,
-//!   grouped by the caps that grant it, with the policy lines to add.
-//!   **Learn mode enforces nothing.**
+//! - [`Mode::Learn`]: every call the policy would kill is let through
+//!   (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`) and counted with its arguments;
+//!   a call it refuses with an errno gets that errno, as when enforced, so
+//!   the command goes on as it would then. At the end [`Report::learned`]
+//!   lists what would have been killed, grouped by the caps that allow
+//!   every call of it, apart from what was refused with an errno.
+//!   **Learn mode kills nothing.**
 //!
 //! ```no_run
 //! use std::process::Command;
@@ -109,7 +111,9 @@ pub use lifetime::Lifetime;
 use lifetime::{Containment, Split};
 use model::Model;
 pub use owned::{OwnedPolicy, PolicySource};
-pub use report::{AllowedBy, Answer, CallCount, Denial, Ending, Report, KILLED_BY_POLICY};
+pub use report::{
+    AllowedBy, Answer, ArgsSeen, CallCount, Denial, Ending, Report, KILLED_BY_POLICY,
+};
 pub use serve::Supervision;
 
 /// The name of a syscall number on an architecture: the expansion's
@@ -122,8 +126,10 @@ pub enum Mode {
     /// Answer as the policy says (an errno, or a kill), naming each call.
     #[default]
     Enforce,
-    /// Let every call run and count it, to learn what a command needs.
-    /// Enforces nothing.
+    /// Let every call the policy would kill run, and count it, to learn
+    /// what a command needs; a call the policy refuses with an errno gets
+    /// it, as when enforced, so the command goes on as it would then.
+    /// Kills nothing.
     Learn,
 }
 
@@ -222,7 +228,14 @@ pub struct Supervisor {
     /// What the command's Landlock domain enforces, once
     /// [`attach`](Supervisor::attach) has made it.
     landlock: Enforced,
+    /// What [`session`] writes at the end of a learn-mode run, if not the
+    /// [`Learned`] summary.
+    pub(crate) summary: Option<Summary>,
 }
+
+/// A learn-mode summary of a report, as [`Supervisor::learn_summary`]
+/// takes it.
+pub type Summary = Box<dyn FnOnce(&Report) -> String + Send>;
 
 impl fmt::Debug for Supervisor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -260,7 +273,17 @@ impl Supervisor {
             degraded: Degraded::Refuse,
             vars: Vars::new(),
             landlock: Enforced::NONE,
+            summary: None,
         }
+    }
+
+    /// What a [`session`] run in learn mode writes at its end, made from
+    /// the report, instead of the [`Learned`] summary: a tool that says
+    /// more (the rules to add, with their arguments) writes its own.
+    #[must_use]
+    pub fn learn_summary(mut self, f: impl FnOnce(&Report) -> String + Send + 'static) -> Self {
+        self.summary = Some(Box::new(f));
+        self
     }
 
     /// Enforce or learn.

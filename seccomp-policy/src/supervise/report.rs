@@ -227,12 +227,99 @@ pub struct CallCount {
     pub first: Option<ProcessInfo>,
     /// Which caps would allow it (as judged at its first call).
     pub allowed_by: AllowedBy,
+    /// How many of its calls the policy refuses with an errno (`errno`):
+    /// answered so in both modes, so the command went on after each.
+    pub refused: u64,
+    /// The errno of the first refused call.
+    pub errno: Option<Errno>,
+    /// The arguments of its other calls: those the policy would kill (in
+    /// learn mode they ran), which a rule must cover.
+    pub seen: ArgsSeen,
+    /// The caps each of which, added to the grant, allows every call of
+    /// [`seen`](CallCount::seen) (bit `i` is the policy's `cap_names[i]`);
+    /// 0 when none does, or no call was seen.
+    pub caps_every: u64,
 }
 
 impl CallCount {
     /// The syscall's name, or `syscall N` when unknown.
     pub fn syscall(&self) -> String {
         syscall_label(self.name, self.nr)
+    }
+
+    /// Whether some call of it would have been killed (rather than refused
+    /// with an errno).
+    pub fn would_kill(&self) -> bool {
+        self.seen.calls > 0
+    }
+
+    /// Counts one more call: refused with `errno`, or (`None`) one the
+    /// policy would kill, with its arguments and the caps (`caps`) each of
+    /// which would allow it.
+    pub(crate) fn add(&mut self, errno: Option<Errno>, args: &[u64; 6], caps: u64) {
+        self.count += 1;
+        if let Some(e) = errno {
+            self.refused += 1;
+            self.errno.get_or_insert(e);
+            return;
+        }
+        self.caps_every = if self.seen.calls == 0 {
+            caps
+        } else {
+            self.caps_every & caps
+        };
+        self.seen.add(args);
+    }
+}
+
+/// The argument lists one syscall was called with, bounded: the distinct
+/// lists up to [`ArgsSeen::MAX_LISTS`], and the distinct values of each
+/// slot up to [`ArgsSeen::MAX_VALUES`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ArgsSeen {
+    /// How many calls.
+    pub calls: u64,
+    /// The distinct argument lists, in order of first call.
+    pub lists: Vec<[u64; 6]>,
+    /// Calls whose list was not among [`lists`](ArgsSeen::lists) when it
+    /// was full: they may have had lists not kept.
+    pub unkept: u64,
+    /// The distinct values of each slot, sorted.
+    pub values: [Vec<u64>; 6],
+    /// The slots that had more distinct values than were kept.
+    pub many: [bool; 6],
+}
+
+impl ArgsSeen {
+    /// The most distinct argument lists kept.
+    pub const MAX_LISTS: usize = 64;
+    /// The most distinct values kept for one slot.
+    pub const MAX_VALUES: usize = 32;
+
+    /// Records a call with `args`.
+    pub fn add(&mut self, args: &[u64; 6]) {
+        self.calls += 1;
+        if !self.lists.contains(args) {
+            if self.lists.len() < Self::MAX_LISTS {
+                self.lists.push(*args);
+            } else {
+                self.unkept += 1;
+            }
+        }
+        for (i, v) in args.iter().enumerate() {
+            if let Err(at) = self.values[i].binary_search(v) {
+                if self.values[i].len() < Self::MAX_VALUES {
+                    self.values[i].insert(at, *v);
+                } else {
+                    self.many[i] = true;
+                }
+            }
+        }
+    }
+
+    /// Whether every call's argument list is in [`lists`](ArgsSeen::lists).
+    pub fn complete(&self) -> bool {
+        self.unkept == 0
     }
 }
 
@@ -434,6 +521,10 @@ mod tests {
             count,
             first: None,
             allowed_by: AllowedBy::NoCap,
+            refused: 0,
+            errno: None,
+            seen: ArgsSeen::default(),
+            caps_every: 0,
         }
     }
 
@@ -582,6 +673,38 @@ mod tests {
              fadvise64(3, 0, 0, 2, 0, 0) on x86_64: no cap allows it; failed with EPERM (1) \
              without running"
         );
+    }
+
+    #[test]
+    fn args_seen_keeps_distinct_lists_and_values_bounded() {
+        let mut seen = ArgsSeen::default();
+        seen.add(&[1, 2, 0, 0, 0, 0]);
+        seen.add(&[1, 2, 0, 0, 0, 0]);
+        seen.add(&[10, 2, 0, 0, 0, 0]);
+        assert_eq!(seen.calls, 3);
+        assert_eq!(seen.lists, [[1, 2, 0, 0, 0, 0], [10, 2, 0, 0, 0, 0]]);
+        assert_eq!(seen.values[0], [1, 10]);
+        assert_eq!(seen.values[1], [2]);
+        assert!(seen.complete());
+        for i in 0..100u64 {
+            seen.add(&[i, 2, 0, 0, 0, 0]);
+        }
+        assert_eq!(seen.lists.len(), ArgsSeen::MAX_LISTS);
+        assert!(!seen.complete());
+        assert_eq!(seen.values[0].len(), ArgsSeen::MAX_VALUES);
+        assert!(seen.many[0] && !seen.many[1]);
+
+        // Refused calls are counted apart; the caps that allow every
+        // other call are their intersection.
+        let mut c = call(Arch::X86_64, Some("socket"), 41, 0);
+        c.add(Some(Errno(libc::EPERM)), &[1, 1, 0, 0, 0, 0], 0);
+        assert!(!c.would_kill());
+        c.add(None, &[2, 1, 0, 0, 0, 0], 0b110);
+        c.add(None, &[10, 1, 0, 0, 0, 0], 0b011);
+        assert_eq!((c.count, c.refused, c.seen.calls), (3, 1, 2));
+        assert_eq!(c.errno, Some(Errno(libc::EPERM)));
+        assert_eq!(c.caps_every, 0b010);
+        assert!(c.would_kill());
     }
 
     #[test]

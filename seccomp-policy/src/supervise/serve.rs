@@ -24,7 +24,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::model::{PolicyAction, Verdicts};
-use super::{AllowedBy, Answer, CallCount, Denial, Mode, Report, SuperviseError, Supervisor};
+use super::{
+    AllowedBy, Answer, ArgsSeen, CallCount, Denial, Mode, Report, SuperviseError, Supervisor,
+};
 use crate::arch::Arch;
 use crate::install::Errno;
 use crate::notify::{
@@ -223,12 +225,24 @@ impl Supervisor {
                     count: 0,
                     first: None,
                     allowed_by: allowed_by.clone(),
+                    refused: 0,
+                    errno: None,
+                    seen: ArgsSeen::default(),
+                    caps_every: 0,
                 });
                 state.index.insert(key, state.report.calls.len() - 1);
                 state.report.calls.len() - 1
             }
         };
-        state.report.calls[slot].count += 1;
+        let errno = match action {
+            PolicyAction::Errno(e) => Some(Errno(i32::from(e))),
+            PolicyAction::KillProcess => None,
+        };
+        let caps = match &allowed_by {
+            AllowedBy::Caps { bits, .. } => *bits,
+            _ => 0,
+        };
+        state.report.calls[slot].add(errno, &n.args, caps);
         Call {
             n,
             arch,
@@ -239,17 +253,29 @@ impl Supervisor {
         }
     }
 
-    /// Learn mode: lets the call run. The process is read only until one
-    /// is known for this syscall, and only that call is recorded: the
-    /// common case costs two ioctls.
+    /// Learn mode: lets a call the policy would kill run, and answers one
+    /// it refuses with an errno as it says (the command goes on after it
+    /// as it would when enforced, and what it does next is what it would
+    /// do then). The process is read only until one is known for this
+    /// syscall, and only that call is recorded: the common case costs two
+    /// ioctls.
     fn learn_call(&mut self, listener: &Listener, state: &mut State, call: Call) {
         let read = if state.report.calls[call.slot].first.is_none() {
             Some(state.read_process(listener, &call.n))
         } else {
             None
         };
-        let delivered = listener.respond(call.n.id, Response::Continue);
-        let answer = state.count(delivered, Answer::Continued);
+        let answer = match call.action {
+            PolicyAction::Errno(e) => {
+                let errno = Errno(i32::from(e));
+                let delivered = listener.respond(call.n.id, Response::Errno(errno));
+                state.count(delivered, Answer::Errno(errno))
+            }
+            PolicyAction::KillProcess => {
+                let delivered = listener.respond(call.n.id, Response::Continue);
+                state.count(delivered, Answer::Continued)
+            }
+        };
         match read {
             Some(Read::Info(info)) => {
                 state.report.calls[call.slot].first = Some(info.clone());
