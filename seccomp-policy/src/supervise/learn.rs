@@ -214,8 +214,20 @@ fn write_calls(f: &mut fmt::Formatter<'_>, calls: &[&CallCount], arch_prefix: bo
     Ok(())
 }
 
-impl fmt::Display for Learned<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Learned<'_> {
+    /// The calls alone, grouped as the summary lists them, without the
+    /// advice that ends it: for a tool that gives its own.
+    pub fn listing(&self) -> String {
+        struct Listing<'a, 'b>(&'a Learned<'b>);
+        impl fmt::Display for Listing<'_, '_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt_listing(f)
+            }
+        }
+        Listing(self).to_string()
+    }
+
+    fn fmt_listing(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let r = self.report;
         let mut grant = String::from("[base], ");
         for cap in &r.granted {
@@ -258,6 +270,13 @@ impl fmt::Display for Learned<'_> {
             )?;
             write_calls(f, &self.foreign, true)?;
         }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Learned<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_listing(f)?;
         let lines = self.toml_lines();
         if !self.caps_to_grant.is_empty() {
             f.write_str("to allow them, grant")?;
@@ -275,7 +294,7 @@ impl fmt::Display for Learned<'_> {
                 } else {
                     "and paste"
                 },
-                r.policy_file
+                self.report.policy_file
             )?;
             for line in lines {
                 writeln!(f, "    {line}")?;

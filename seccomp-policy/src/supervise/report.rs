@@ -232,6 +232,8 @@ pub struct CallCount {
     pub refused: u64,
     /// The errno of the first refused call.
     pub errno: Option<Errno>,
+    /// The arguments of the refused calls.
+    pub refused_seen: ArgsSeen,
     /// The arguments of its other calls: those the policy would kill (in
     /// learn mode they ran), which a rule must cover.
     pub seen: ArgsSeen,
@@ -261,6 +263,7 @@ impl CallCount {
         if let Some(e) = errno {
             self.refused += 1;
             self.errno.get_or_insert(e);
+            self.refused_seen.add(args);
             return;
         }
         self.caps_every = if self.seen.calls == 0 {
@@ -523,6 +526,7 @@ mod tests {
             allowed_by: AllowedBy::NoCap,
             refused: 0,
             errno: None,
+            refused_seen: ArgsSeen::default(),
             seen: ArgsSeen::default(),
             caps_every: 0,
         }
@@ -703,6 +707,7 @@ mod tests {
         c.add(None, &[10, 1, 0, 0, 0, 0], 0b011);
         assert_eq!((c.count, c.refused, c.seen.calls), (3, 1, 2));
         assert_eq!(c.errno, Some(Errno(libc::EPERM)));
+        assert_eq!(c.refused_seen.lists, [[1, 1, 0, 0, 0, 0]]);
         assert_eq!(c.caps_every, 0b010);
         assert!(c.would_kill());
     }

@@ -227,6 +227,7 @@ impl Supervisor {
                     allowed_by: allowed_by.clone(),
                     refused: 0,
                     errno: None,
+                    refused_seen: ArgsSeen::default(),
                     seen: ArgsSeen::default(),
                     caps_every: 0,
                 });

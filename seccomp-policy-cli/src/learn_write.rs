@@ -1,0 +1,685 @@
+//! `learn`'s advice: the narrowest rule for each syscall a command needed
+//! beyond its grant, checked before it is offered; the caps to grant where
+//! one allows every call seen; and `--write`/`--merge`, which adds the
+//! rules to the policy file's `[base]` with its comments and layout kept.
+//!
+//! A rule conditions on the parameters the policy itself tells apart for
+//! that syscall (a table that refuses other values: `socket`'s family and
+//! type in the shipped policy), and on the key parameter of a few calls
+//! whose meaning lies in one (`ioctl`'s `cmd`, `socket`'s `family`), when
+//! a table refuses the call by its name; each such parameter takes the
+//! values seen, by name where the constant tables have one. Every rule is
+//! compiled on its own and evaluated by the library's verdict against
+//! every argument list seen (it must allow each) and against a value of
+//! each conditioned parameter that was not seen (it must refuse it); the
+//! policy with the rules added is compiled again and must allow every call
+//! seen with the caps granted and offered.
+
+use std::fmt::{self, Write as _};
+
+use seccomp_policy::policy::{cap_bit, ArchPolicy};
+use seccomp_policy::rule::{RuleSet, When};
+use seccomp_policy::spawn::SPAWN_RULES;
+use seccomp_policy::supervise::{ArgsSeen, CallCount, Report};
+use seccomp_policy::Action;
+use seccomp_policy_compiler::{compile, json, tables, Compiled};
+use seccomp_policy_core::Arch;
+
+/// A rule `learn` offers for one syscall.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suggestion {
+    /// The syscall's name.
+    pub syscall: String,
+    /// The rule, as an `allow` entry says it (`socket(family == AF_UNIX)`).
+    pub rule: String,
+    /// How many calls it covers.
+    pub calls: u64,
+    /// How many distinct argument lists it was checked against.
+    pub lists: usize,
+    /// Whether every call's argument list was kept (and checked).
+    pub complete: bool,
+    /// The program that made the first call, if it was read.
+    pub first: Option<String>,
+    /// The errno the policy answers it with, for a call only ever refused.
+    pub errno: Option<String>,
+}
+
+/// What `learn` advises after a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Advice {
+    /// The policy file.
+    pub file: String,
+    /// The caps the run granted.
+    pub granted: Vec<String>,
+    /// Caps to grant: each allows every call seen of some syscall.
+    pub caps: Vec<String>,
+    /// Rules to add to `[base]`, for calls the policy would kill.
+    pub rules: Vec<Suggestion>,
+    /// Calls the policy refused with an errno, after which the command
+    /// went on; the rule that would allow them, should the command have
+    /// needed them.
+    pub refused: Vec<Suggestion>,
+    /// What no rule can allow, or no checked rule was found for.
+    pub unmet: Vec<String>,
+}
+
+/// The parameter whose value says what a call does, for calls where one
+/// does, by syscall name.
+const KEY_PARAMS: &[(&str, &str)] = &[
+    ("socket", "family"),
+    ("socketpair", "family"),
+    ("ioctl", "cmd"),
+    ("fcntl", "cmd"),
+    ("prctl", "option"),
+    ("personality", "personality"),
+];
+
+/// The prefixes of the constants a parameter's values are named with, by
+/// parameter name (and syscall, where the name alone is ambiguous).
+fn constant_prefixes(syscall: &str, param: &str) -> &'static [&'static str] {
+    match (syscall, param) {
+        (_, "family" | "domain") => &["AF_"],
+        // Not every `SOCK_` constant: SOCK_SNDBUF_LOCK is 1 too.
+        ("socket" | "socketpair", "type") => &[
+            "SOCK_STREAM",
+            "SOCK_DGRAM",
+            "SOCK_RAW",
+            "SOCK_RDM",
+            "SOCK_SEQPACKET",
+            "SOCK_DCCP",
+            "SOCK_PACKET",
+            "SOCK_CLOEXEC",
+            "SOCK_NONBLOCK",
+        ],
+        ("ioctl", "cmd") => &["TIOC", "FIO", "TC", "TIOCG"],
+        ("fcntl", "cmd") => &["F_"],
+        ("prctl", "option") => &["PR_"],
+        (_, "clone_flags") => &["CLONE_"],
+        (_, "level") => &["SOL_"],
+        (_, "how") => &["SHUT_"],
+        _ => &[],
+    }
+}
+
+/// Whether a parameter's values are flags, named as an OR of constants.
+fn is_flags(syscall: &str, param: &str) -> bool {
+    param.ends_with("flags") || (matches!(syscall, "socket" | "socketpair") && param == "type")
+}
+
+/// `value` named with the constants of `arch` that start with one of
+/// `prefixes`: one whose value it is, or (for flags) an OR of one-bit
+/// constants and at most one other; `None` when none fits.
+fn constant_name(arch: Arch, prefixes: &[&str], value: u64, flags: bool) -> Option<String> {
+    let table = tables::table(arch).constants;
+    let named = |v: u64| {
+        table
+            .iter()
+            .find(|(n, c)| *c as u64 == v && prefixes.iter().any(|p| n.starts_with(p)))
+            .map(|(n, _)| (*n).to_owned())
+    };
+    if let Some(n) = named(value) {
+        return Some(n);
+    }
+    if !flags || prefixes.is_empty() {
+        return None;
+    }
+    let mut bits: Vec<(&str, u64)> = table
+        .iter()
+        .filter(|(n, c)| {
+            let c = *c as u64;
+            c.is_power_of_two() && c > 0xf && prefixes.iter().any(|p| n.starts_with(p))
+        })
+        .map(|(n, c)| (*n, *c as u64))
+        .collect();
+    bits.sort_by_key(|b| b.1);
+    bits.dedup_by_key(|b| b.1);
+    let mut rest = value;
+    let mut parts = Vec::new();
+    for (n, c) in bits {
+        if rest & c == c {
+            rest &= !c;
+            parts.push(n.to_owned());
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    if rest != 0 {
+        parts.insert(0, named(rest)?);
+    }
+    Some(parts.join(" | "))
+}
+
+/// A value as a literal: decimal when small, hex otherwise.
+fn literal(value: u64) -> String {
+    if value < 0x1_0000 {
+        value.to_string()
+    } else {
+        format!("{value:#x}")
+    }
+}
+
+/// The argument slots the policy's rules for `nr` compare, in any table.
+fn compared_slots(ap: &ArchPolicy<'_>, nr: u32) -> Vec<u8> {
+    let mut slots = Vec::new();
+    for set in core::iter::once(&ap.base).chain(ap.caps.iter()) {
+        for r in set.rules.iter().filter(|r| r.nr == nr) {
+            if let When::AnyOf(terms) = r.when {
+                for cmp in terms.iter().flat_map(|t| t.iter()) {
+                    if !slots.contains(&cmp.arg) {
+                        slots.push(cmp.arg);
+                    }
+                }
+            }
+        }
+    }
+    slots.sort_unstable();
+    slots
+}
+
+/// The rule for one syscall's calls, and whether it conditions on names
+/// (`true`) or literals.
+fn rule_text(
+    arch: Arch,
+    ap: &ArchPolicy<'_>,
+    name: &str,
+    nr: u32,
+    seen: &ArgsSeen,
+    names: bool,
+) -> String {
+    let Some(params) = tables::signature(arch, name) else {
+        return name.to_owned();
+    };
+    let mut slots = compared_slots(ap, nr);
+    let refused_by_name = core::iter::once(&ap.base)
+        .chain(ap.caps.iter())
+        .flat_map(|s| s.rules.iter())
+        .any(|r| r.nr == nr && r.action != Action::Allow);
+    if slots.is_empty() && refused_by_name {
+        if let Some((_, key)) = KEY_PARAMS.iter().find(|(s, _)| *s == name) {
+            if let Some(arg) = params.iter().find(|p| p.name == *key).and_then(|p| p.arg) {
+                slots.push(arg);
+            }
+        }
+    }
+    let mut conditions = Vec::new();
+    for slot in slots {
+        let Some(p) = params.iter().find(|p| p.arg == Some(slot)) else {
+            continue;
+        };
+        if p.pointer || seen.many[usize::from(slot)] {
+            continue;
+        }
+        let mask = if p.bits >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << p.bits) - 1
+        };
+        let mut values: Vec<u64> = seen.values[usize::from(slot)]
+            .iter()
+            .map(|v| v & mask)
+            .collect();
+        values.sort_unstable();
+        values.dedup();
+        let prefixes = constant_prefixes(name, p.name);
+        let shown: Vec<String> = values
+            .iter()
+            .map(|v| {
+                names
+                    .then(|| constant_name(arch, prefixes, *v, is_flags(name, p.name)))
+                    .flatten()
+                    .unwrap_or_else(|| literal(*v))
+            })
+            .collect();
+        conditions.push(match shown.as_slice() {
+            [] => continue,
+            [one] => format!("{} == {one}", p.name),
+            many => format!("{} in [{}]", p.name, many.join(", ")),
+        });
+    }
+    if conditions.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name}({})", conditions.join(" && "))
+    }
+}
+
+/// A value of slot `slot` no call had.
+fn unseen(seen: &ArgsSeen, slot: usize) -> u64 {
+    let values = &seen.values[slot];
+    (0..).find(|v| !values.contains(v)).unwrap_or(u64::MAX)
+}
+
+/// Checks `rule` alone: it compiles, allows every argument list seen, and
+/// refuses, for each parameter it compares, a value no call had.
+fn check_rule(arch: Arch, rule: &str, nr: u32, seen: &ArgsSeen) -> Result<(), String> {
+    let text = format!("[base]\nallow = [{}]\n", json::string(rule));
+    let compiled = compile(&text).map_err(|diags| {
+        diags
+            .first()
+            .map_or_else(|| "it does not compile".to_owned(), |d| d.message.clone())
+    })?;
+    let rules = compiled
+        .arches
+        .iter()
+        .find(|a| a.arch == arch)
+        .ok_or("it was not lowered for this architecture")?;
+    rules.with_policy(|ap| {
+        let allows = |args: &[u64; 6]| {
+            ap.verdict(0, RuleSet::EMPTY, nr, args, Action::KillProcess) == Action::Allow
+        };
+        if let Some(args) = seen.lists.iter().find(|a| !allows(a)) {
+            return Err(format!("it does not allow the call seen with {args:?}"));
+        }
+        let compared: Vec<u8> = ap
+            .base
+            .rules
+            .iter()
+            .filter(|r| r.nr == nr)
+            .filter_map(|r| match r.when {
+                When::AnyOf(terms) => Some(terms.iter().flat_map(|t| t.iter().map(|c| c.arg))),
+                When::Always => None,
+            })
+            .flatten()
+            .collect();
+        if let Some(first) = seen.lists.first() {
+            for slot in compared {
+                let mut probe = *first;
+                probe[usize::from(slot)] = unseen(seen, usize::from(slot));
+                if allows(&probe) {
+                    return Err(format!(
+                        "it allows arg{slot} = {}, which no call had",
+                        probe[usize::from(slot)]
+                    ));
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The narrowest checked rule for `call`: by constant names, else by
+/// literals, else the bare name; or why none passed the check.
+fn suggest(
+    arch: Arch,
+    ap: &ArchPolicy<'_>,
+    call: &CallCount,
+    seen: &ArgsSeen,
+) -> Result<Suggestion, String> {
+    let name = call
+        .name
+        .ok_or_else(|| format!("{}: no name to write a rule with", call.syscall()))?;
+    let nr = u32::try_from(call.nr).map_err(|_| format!("{name}: a negative number"))?;
+    let mut why = String::new();
+    for rule in [
+        rule_text(arch, ap, name, nr, seen, true),
+        rule_text(arch, ap, name, nr, seen, false),
+        name.to_owned(),
+    ] {
+        match check_rule(arch, &rule, nr, seen) {
+            Ok(()) => {
+                return Ok(Suggestion {
+                    syscall: name.to_owned(),
+                    rule,
+                    calls: seen.calls,
+                    lists: seen.lists.len(),
+                    complete: seen.complete(),
+                    first: call.first.as_ref().map(|p| p.program.to_string()),
+                    errno: None,
+                });
+            }
+            Err(e) => {
+                if why.is_empty() {
+                    why = format!("{name}: `{rule}`: {e}");
+                }
+            }
+        }
+    }
+    Err(why)
+}
+
+/// The advice for a learn-mode `report` of a run under `compiled` on
+/// `arch`.
+pub fn advise(compiled: &Compiled, arch: Arch, report: &Report) -> Advice {
+    let learned = report.learned();
+    let mut advice = Advice {
+        file: report.policy_file.clone(),
+        granted: report.granted.clone(),
+        caps: learned
+            .caps_to_grant
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect(),
+        ..Advice::default()
+    };
+    let Some(rules) = compiled.arches.iter().find(|a| a.arch == arch) else {
+        advice
+            .unmet
+            .push(format!("the policy was not lowered for {arch}"));
+        return advice;
+    };
+    rules.with_policy(|ap| {
+        for call in &learned.no_cap {
+            match suggest(arch, ap, call, &call.seen) {
+                Ok(s) => advice.rules.push(s),
+                Err(e) => advice.unmet.push(e),
+            }
+        }
+        for call in &learned.refused {
+            if let Ok(mut s) = suggest(arch, ap, call, &call.refused_seen) {
+                s.errno = call
+                    .errno
+                    .map(|e| e.name().map_or_else(|| e.0.to_string(), str::to_owned));
+                advice.refused.push(s);
+            }
+        }
+    });
+    for call in &learned.foreign {
+        advice.unmet.push(format!(
+            "{} through another architecture's entry point: no policy line allows it",
+            call.syscall()
+        ));
+    }
+    advice
+}
+
+/// `text`, a policy file, with `rules` added to `[base]`'s `allow` (those
+/// it does not have yet), each after a comment naming the program that
+/// needed it; its comments and layout are kept.
+///
+/// # Errors
+///
+/// The file is not TOML, or its `[base]` or `allow` is not a table or an
+/// array.
+pub fn add_rules(text: &str, rules: &[Suggestion]) -> Result<String, String> {
+    use toml_edit::{Array, DocumentMut, Item, Table, Value};
+    let mut doc: DocumentMut = text.parse().map_err(|e| format!("it is not TOML: {e}"))?;
+    let base = doc
+        .entry("base")
+        .or_insert_with(|| Item::Table(Table::new()));
+    let base = base
+        .as_table_like_mut()
+        .ok_or("its `base` is not a table")?;
+    let allow = base
+        .entry("allow")
+        .or_insert(Item::Value(Value::Array(Array::new())));
+    let allow = allow
+        .as_array_mut()
+        .ok_or("its `[base]` `allow` is not an array")?;
+    let multiline = allow.trailing().as_str().is_some_and(|t| t.contains('\n'))
+        || allow.iter().any(|v| {
+            v.decor()
+                .prefix()
+                .and_then(|p| p.as_str())
+                .is_some_and(|p| p.contains('\n'))
+        });
+    for s in rules {
+        let present = allow
+            .iter()
+            .any(|v| v.as_str().is_some_and(|r| r.trim() == s.rule));
+        if present {
+            continue;
+        }
+        let mut value = Value::from(s.rule.as_str());
+        let who = s
+            .first
+            .as_deref()
+            .map(|p| p.chars().filter(|c| !c.is_control()).collect::<String>())
+            .unwrap_or_else(|| "a process that ended first".to_owned());
+        value.decor_mut().set_prefix(format!(
+            "\n    # learned: {who}, {}\n    ",
+            plural(s.calls, "call")
+        ));
+        allow.push_formatted(value);
+    }
+    if !rules.is_empty() {
+        allow.set_trailing_comma(true);
+        if !multiline {
+            allow.set_trailing("\n");
+        }
+    }
+    Ok(doc.to_string())
+}
+
+/// Checks the written policy: it compiles, and with the caps granted and
+/// offered it allows every call seen of each syscall a rule was added for.
+///
+/// # Errors
+///
+/// What the written policy does wrong.
+pub fn check_written(
+    text: &str,
+    arch: Arch,
+    advice: &Advice,
+    report: &Report,
+) -> Result<(), String> {
+    let compiled = compile(text).map_err(|diags| {
+        let first = diags
+            .first()
+            .map_or_else(String::new, |d| d.message.clone());
+        format!("the written policy does not compile: {first}")
+    })?;
+    let mut caps = 0u64;
+    for name in advice.granted.iter().chain(&advice.caps) {
+        let bit = compiled
+            .policy
+            .caps
+            .iter()
+            .position(|c| c.name == *name)
+            .and_then(cap_bit)
+            .ok_or_else(|| format!("the written policy has no cap {name}"))?;
+        caps |= bit;
+    }
+    let rules = compiled
+        .arches
+        .iter()
+        .find(|a| a.arch == arch)
+        .ok_or("the written policy was not lowered for this architecture")?;
+    rules.with_policy(|ap| {
+        for call in report
+            .learned()
+            .no_cap
+            .iter()
+            .chain(report.learned().by_caps.iter().flat_map(|g| g.1.iter()))
+        {
+            let Ok(nr) = u32::try_from(call.nr) else {
+                continue;
+            };
+            for args in &call.seen.lists {
+                let v = ap.verdict(caps, SPAWN_RULES, nr, args, ap.default);
+                if !matches!(v, Action::Allow | Action::Log) {
+                    return Err(format!(
+                        "the written policy does not allow {}{args:?}: {v:?}",
+                        call.syscall()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+fn plural(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+impl fmt::Display for Advice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.caps.is_empty() {
+            f.write_str("to allow them, grant")?;
+            for cap in &self.caps {
+                write!(f, " --cap {cap}")?;
+            }
+            f.write_str(" (each allows every call seen of the calls listed under it)\n")?;
+        }
+        if !self.rules.is_empty() {
+            writeln!(
+                f,
+                "{} to `allow` of [base] in {} (`--write` or `--merge` adds them), each checked \
+                 against every call seen:",
+                if self.caps.is_empty() {
+                    "to allow them, add"
+                } else {
+                    "and add"
+                },
+                self.file
+            )?;
+            for s in &self.rules {
+                write!(f, "    {},", json::string(&s.rule))?;
+                if !s.complete {
+                    write!(f, "  # checked against the {} argument lists kept", s.lists)?;
+                }
+                f.write_str("\n")?;
+            }
+        }
+        if !self.refused.is_empty() {
+            f.write_str(
+                "calls refused with an errno need nothing if the command did what it should; \
+                 if one of them is why it failed, add:\n",
+            )?;
+            for s in &self.refused {
+                writeln!(f, "    {},", json::string(&s.rule))?;
+            }
+        }
+        for u in &self.unmet {
+            writeln!(f, "no rule offered: {u}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The advice as one JSON object, with the file written (if any).
+pub fn to_json(advice: &Advice, written: Option<&str>) -> String {
+    let strings = |v: &[String]| {
+        let items: Vec<String> = v.iter().map(|s| json::string(s)).collect();
+        format!("[{}]", items.join(","))
+    };
+    let suggestions = |v: &[Suggestion]| {
+        let items: Vec<String> = v
+            .iter()
+            .map(|s| {
+                let mut o = format!(
+                    "{{\"syscall\":{},\"rule\":{},\"calls\":{},\"argument_lists\":{},\"complete\":{}",
+                    json::string(&s.syscall),
+                    json::string(&s.rule),
+                    s.calls,
+                    s.lists,
+                    s.complete
+                );
+                let _ = write!(
+                    o,
+                    ",\"first\":{}",
+                    s.first.as_deref().map_or_else(|| "null".to_owned(), json::string)
+                );
+                if let Some(e) = &s.errno {
+                    let _ = write!(o, ",\"errno\":{}", json::string(e));
+                }
+                o.push('}');
+                o
+            })
+            .collect();
+        format!("[{}]", items.join(","))
+    };
+    format!(
+        "{{\"policy\":{},\"granted\":{},\"caps\":{},\"rules\":{},\"refused\":{},\"unmet\":{},\"written\":{}}}",
+        json::string(&advice.file),
+        strings(&advice.granted),
+        strings(&advice.caps),
+        suggestions(&advice.rules),
+        suggestions(&advice.refused),
+        strings(&advice.unmet),
+        written.map_or_else(|| "null".to_owned(), json::string)
+    )
+}
+
+/// What `learn`'s summary left for the command to do once the run is
+/// over: the JSON to print, and whether writing the policy failed.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The advice as JSON, with `--format json`.
+    pub json: Option<String>,
+    /// Why the policy was not written, with `--write` or `--merge`.
+    pub write_error: Option<String>,
+}
+
+/// Where `--write` or `--merge` writes: the policy it edits, and the file
+/// it writes.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// The policy file read.
+    pub source: String,
+    /// The file written (the same with `--merge`).
+    pub out: String,
+}
+
+/// The summary a learn run ends with: the calls, grouped ([`Report::learned`]),
+/// then the advice; with a `target`, the policy written there (checked
+/// first); with `json`, the advice as JSON kept in `outcome`.
+pub fn summary(
+    compiled: Compiled,
+    arch: Arch,
+    target: Option<Target>,
+    json: bool,
+    outcome: std::sync::Arc<std::sync::Mutex<Outcome>>,
+) -> impl FnOnce(&Report) -> String + Send + 'static {
+    move |report| {
+        let learned = report.learned();
+        let mut text = learned.listing();
+        let advice = advise(&compiled, arch, report);
+        text.push_str(&advice.to_string());
+        let mut written = None;
+        let mut write_error = None;
+        if let Some(t) = target {
+            match write_policy(&t, arch, &advice, report) {
+                Ok(true) => {
+                    let _ = writeln!(
+                        text,
+                        "wrote {}: {} added to [base]",
+                        t.out,
+                        plural(advice.rules.len() as u64, "rule")
+                    );
+                    written = Some(t.out.clone());
+                }
+                Ok(false) => {
+                    let _ = writeln!(text, "nothing to add to {}", t.out);
+                }
+                Err(e) => {
+                    let _ = writeln!(text, "error: {} was not written: {e}", t.out);
+                    write_error = Some(e);
+                }
+            }
+        }
+        let mut o = outcome
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if json {
+            o.json = Some(to_json(&advice, written.as_deref()));
+        }
+        o.write_error = write_error;
+        text
+    }
+}
+
+/// Adds the advice's rules to `t.source`, checks the result, and writes it
+/// to `t.out`; whether there was anything to add.
+fn write_policy(t: &Target, arch: Arch, advice: &Advice, report: &Report) -> Result<bool, String> {
+    if advice.rules.is_empty() {
+        return Ok(false);
+    }
+    let text =
+        std::fs::read_to_string(&t.source).map_err(|e| format!("reading {}: {e}", t.source))?;
+    let new = add_rules(&text, &advice.rules)?;
+    check_written(&new, arch, advice, report)?;
+    // Written beside it and renamed over it: a reader never sees half.
+    let tmp = format!("{}.learn-{}", t.out, std::process::id());
+    std::fs::write(&tmp, &new).map_err(|e| format!("writing {tmp}: {e}"))?;
+    std::fs::rename(&tmp, &t.out).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("renaming {tmp} to {}: {e}", t.out)
+    })?;
+    Ok(true)
+}
