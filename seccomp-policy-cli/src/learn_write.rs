@@ -514,7 +514,7 @@ impl fmt::Display for Advice {
             for cap in &self.caps {
                 write!(f, " --cap {cap}")?;
             }
-            f.write_str(" (each allows every call seen of the calls listed under it)\n")?;
+            f.write_str("\n")?;
         }
         if !self.rules.is_empty() {
             writeln!(

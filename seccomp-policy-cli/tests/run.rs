@@ -67,7 +67,7 @@ fn run_and_learn(args: &[&str]) -> [(&'static str, Run); 2] {
 
 /// What `learn` writes first, before anything else.
 const LEARN_BANNER: &str =
-    "seccomp-policy: learn mode: calls the policy would kill run, errno refusals stand\n";
+    "seccomp-policy: learn mode: nothing is killed; errno refusals no cap allows stand\n";
 
 /// `r`'s stderr without learn mode's first line.
 fn without_banner(r: &Run) -> &str {
@@ -314,7 +314,7 @@ fn learn_names_what_the_command_needed_beyond_its_grant() -> Checked {
     assert_eq!(r.out(), format!("making {dir}\nmade and removed {dir}\n"));
     assert!(
         r.stderr.starts_with(
-            "seccomp-policy: learn mode: calls the policy would kill run, errno refusals stand\n"
+            "seccomp-policy: learn mode: nothing is killed; errno refusals no cap allows stand\n"
         ),
         "{}",
         r.stderr
@@ -349,8 +349,9 @@ fn learn_gives_policy_lines_for_calls_no_cap_grants() {
             "  in no cap:\n    getpriority ",
             "\n    setpriority ",
             "first: /usr/bin/nice [pid ",
-            "to allow them, paste into `allow` of [base] (or of a cap you grant) in \
-             policy/seccomp.toml:\n    \"getpriority\", \"setpriority\",\n",
+            "to allow them, add to `allow` of [base] in policy/seccomp.toml (`--write` or \
+             `--merge` adds them), each checked against every call seen:\n    \
+             \"getpriority\",\n    \"setpriority\",\n",
         ],
     );
     // Enforced, the first of them kills nice.

@@ -1,21 +1,23 @@
 //! What a command needed beyond its grant, from a learn-mode [`Report`].
 //!
-//! Calls are told apart by what the policy does with them: one it refuses
-//! with an errno got it in learn mode too, and the command went on; one it
-//! would kill ran, and is what the command needs. Those are grouped by the
-//! caps that allow *every* call of the syscall seen, not just the first.
+//! Calls are told apart by what the advice would change. One the policy
+//! refuses with an errno and no cap allows got that errno in learn mode
+//! too, as it will under `run`, and the command went on: it is listed
+//! apart, as what the command did without. Every other call ran: it needs
+//! a cap or a rule. Those are grouped by the caps that allow *every* call
+//! of the syscall seen, not just the first.
 //!
 //! ```text
 //! 3 system calls beyond the grant ([base], CODE_EXEC and the spawn's execve) of policy/seccomp.toml:
-//!   would have been killed; allowed by cap SSRF, HEADER_INJECTION or OPEN_REDIRECT:
+//!   granted by caps SSRF, HEADER_INJECTION or OPEN_REDIRECT:
 //!     connect                1 call   first: /usr/bin/python3.11 [pid 4242]
-//!   would have been killed; in no cap:
+//!   in no cap:
 //!     close_range            1 call   first: /usr/bin/python3.11 [pid 4250]
-//!   refused with an errno as the policy says; the command went on:
-//!     socket                 2 calls  first: /usr/bin/python3.11 [pid 4242]  EPERM
+//!   refused with an errno, as the policy says and no cap allows; the command went on:
+//!     socket                 2 calls  first: /usr/bin/python3.11 [pid 4242]  EPERM (1)
 //! to allow them, grant --cap SSRF
-//! and add rules to [base] (or a cap you grant) in policy/seccomp.toml for:
-//!     close_range
+//! and paste into `allow` of [base] (or of a cap you grant) in policy/seccomp.toml:
+//!     "close_range",
 //! ```
 
 use core::fmt;
@@ -27,17 +29,17 @@ use super::{AllowedBy, CallCount, Report};
 #[derive(Clone, Debug)]
 pub struct Learned<'a> {
     report: &'a Report,
-    /// Calls the policy would kill that some cap allows every time they
-    /// were seen, grouped by the exact set of such caps (names in the
+    /// Calls that ran (in learn mode: all but those refused with an errno
+    /// no cap allows) that some cap allows every time they were seen, grouped by the exact set of such caps (names in the
     /// policy's order), groups in the policy's order, calls by name.
     pub by_caps: Vec<(Vec<&'a str>, Vec<&'a CallCount>)>,
-    /// Calls the policy would kill that no single cap allows every time,
-    /// by name: they need new policy lines.
+    /// Calls that ran that no single cap allows every time, by name: they
+    /// need new policy lines.
     pub no_cap: Vec<&'a CallCount>,
     /// Calls through another architecture's entry point, which no policy
     /// line can allow.
     pub foreign: Vec<&'a CallCount>,
-    /// Calls the policy only ever refused with an errno (the command went
+    /// Calls only ever refused with the policy's errno (the command went
     /// on after each), by name.
     pub refused: Vec<&'a CallCount>,
     /// A small set of caps that together allow every call of
@@ -82,7 +84,7 @@ impl<'a> Learned<'a> {
                 foreign.push(call);
                 continue;
             }
-            if !call.would_kill() {
+            if !call.needed() {
                 refused.push(call);
                 continue;
             }
@@ -164,10 +166,22 @@ impl<'a> Learned<'a> {
             .collect()
     }
 
-    /// Whether no call would have been killed: what the command needed,
-    /// it had (calls refused with an errno aside).
-    pub fn nothing_killed(&self) -> bool {
-        self.by_caps.is_empty() && self.no_cap.is_empty() && self.foreign.is_empty()
+    /// The calls the policy would have killed (in learn mode they ran):
+    /// those of [`by_caps`](Learned::by_caps) and
+    /// [`no_cap`](Learned::no_cap) that the policy does not refuse with an
+    /// errno, and every [`foreign`](Learned::foreign) one. A command that
+    /// runs to its end under its policy has none.
+    pub fn would_be_killed(&self) -> Vec<&CallCount> {
+        let mut calls: Vec<&CallCount> = self
+            .by_caps
+            .iter()
+            .flat_map(|g| g.1.iter().copied())
+            .chain(self.no_cap.iter().copied())
+            .filter(|c| c.killed > 0)
+            .chain(self.foreign.iter().copied())
+            .collect();
+        calls.sort_by_key(|c| (c.syscall(), c.nr));
+        calls
     }
 
     /// The entries to paste into an `allow` list for the calls in no cap,
@@ -207,7 +221,9 @@ fn write_calls(f: &mut fmt::Formatter<'_>, calls: &[&CallCount], arch_prefix: bo
             None => write!(f, "  first: (every caller ended before it could be read)")?,
         }
         match c.errno {
-            Some(e) if !c.would_kill() => writeln!(f, "  {e}")?,
+            Some(e) if !c.needed() => writeln!(f, "  {e}")?,
+            // A cap allows it; without one the policy refuses it.
+            Some(e) if c.killed == 0 => writeln!(f, "  {e} without it")?,
             _ => writeln!(f)?,
         }
     }
@@ -248,20 +264,22 @@ impl Learned<'_> {
         )?;
         for (names, calls) in &self.by_caps {
             f.write_str(if names.len() == 1 {
-                "  would have been killed; allowed by cap "
+                "  granted by cap "
             } else {
-                "  would have been killed; allowed by caps "
+                "  granted by caps "
             })?;
             super::report::write_alternatives(f, names)?;
             f.write_str(":\n")?;
             write_calls(f, calls, false)?;
         }
         if !self.no_cap.is_empty() {
-            f.write_str("  would have been killed; in no cap:\n")?;
+            f.write_str("  in no cap:\n")?;
             write_calls(f, &self.no_cap, false)?;
         }
         if !self.refused.is_empty() {
-            f.write_str("  refused with an errno as the policy says; the command went on:\n")?;
+            f.write_str(
+                "  refused with an errno, as the policy says and no cap allows; the command went on:\n",
+            )?;
             write_calls(f, &self.refused, false)?;
         }
         if !self.foreign.is_empty() {

@@ -18,13 +18,13 @@
 //!   runs**, exactly as with the kernel's kill. Either way a [`Denial`]
 //!   names it: pid, program, architecture, syscall, arguments,
 //!   which caps would allow it ([`AllowedBy`]) and the [`Answer`];
-//! - [`Mode::Learn`]: every call the policy would kill is let through
-//!   (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`) and counted with its arguments;
-//!   a call it refuses with an errno gets that errno, as when enforced, so
-//!   the command goes on as it would then. At the end [`Report::learned`]
-//!   lists what would have been killed, grouped by the caps that allow
-//!   every call of it, apart from what was refused with an errno.
-//!   **Learn mode kills nothing.**
+//! - [`Mode::Learn`]: calls outside the grant are let through
+//!   (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`) and counted with their
+//!   arguments, except that a call the policy refuses with an errno and no
+//!   cap allows gets that errno, as when enforced, so the command goes on
+//!   as it will then. At the end [`Report::learned`] lists what ran,
+//!   grouped by the caps that allow every call of it seen, apart from what
+//!   was refused. **Learn mode kills nothing.**
 //!
 //! ```no_run
 //! use std::process::Command;
@@ -126,10 +126,10 @@ pub enum Mode {
     /// Answer as the policy says (an errno, or a kill), naming each call.
     #[default]
     Enforce,
-    /// Let every call the policy would kill run, and count it, to learn
-    /// what a command needs; a call the policy refuses with an errno gets
-    /// it, as when enforced, so the command goes on as it would then.
-    /// Kills nothing.
+    /// Let calls outside the grant run, and count them with their
+    /// arguments, to learn what a command needs; but a call the policy
+    /// refuses with an errno and no cap allows gets the errno, as when
+    /// enforced, so the command goes on as it will then. Kills nothing.
     Learn,
 }
 

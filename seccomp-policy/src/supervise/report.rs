@@ -227,15 +227,21 @@ pub struct CallCount {
     pub first: Option<ProcessInfo>,
     /// Which caps would allow it (as judged at its first call).
     pub allowed_by: AllowedBy,
-    /// How many of its calls the policy refuses with an errno (`errno`):
-    /// answered so in both modes, so the command went on after each.
+    /// How many of its calls the policy would kill (in learn mode they
+    /// ran); the others it refuses with an errno.
+    pub killed: u64,
+    /// How many of its calls were refused with the policy's errno
+    /// (`errno`): in learn mode, those no cap allows. The command went on
+    /// after each, as it will when enforced.
     pub refused: u64,
-    /// The errno of the first refused call.
+    /// The policy's errno for it (its first call's that the policy
+    /// refuses with one), whether or not learn mode answered with it.
     pub errno: Option<Errno>,
     /// The arguments of the refused calls.
     pub refused_seen: ArgsSeen,
-    /// The arguments of its other calls: those the policy would kill (in
-    /// learn mode they ran), which a rule must cover.
+    /// The arguments of its other calls: those the policy would kill, and
+    /// in learn mode those a cap allows (they ran); a cap or a rule must
+    /// cover them.
     pub seen: ArgsSeen,
     /// The caps each of which, added to the grant, allows every call of
     /// [`seen`](CallCount::seen) (bit `i` is the policy's `cap_names[i]`);
@@ -249,20 +255,25 @@ impl CallCount {
         syscall_label(self.name, self.nr)
     }
 
-    /// Whether some call of it would have been killed (rather than refused
-    /// with an errno).
-    pub fn would_kill(&self) -> bool {
+    /// Whether some call of it was not refused with an errno: the command
+    /// needs a cap or a rule for it.
+    pub fn needed(&self) -> bool {
         self.seen.calls > 0
     }
 
-    /// Counts one more call: refused with `errno`, or (`None`) one the
-    /// policy would kill, with its arguments and the caps (`caps`) each of
-    /// which would allow it.
-    pub(crate) fn add(&mut self, errno: Option<Errno>, args: &[u64; 6], caps: u64) {
+    /// Counts one more call with `args`, which the policy refuses with
+    /// `errno` (`None`: kills), and which was answered with it or not
+    /// (`refused`); `caps` are the caps each of which would allow it.
+    pub(crate) fn add(&mut self, errno: Option<Errno>, refused: bool, args: &[u64; 6], caps: u64) {
         self.count += 1;
-        if let Some(e) = errno {
+        match errno {
+            Some(e) => {
+                self.errno.get_or_insert(e);
+            }
+            None => self.killed += 1,
+        }
+        if refused {
             self.refused += 1;
-            self.errno.get_or_insert(e);
             self.refused_seen.add(args);
             return;
         }
@@ -524,6 +535,7 @@ mod tests {
             count,
             first: None,
             allowed_by: AllowedBy::NoCap,
+            killed: 0,
             refused: 0,
             errno: None,
             refused_seen: ArgsSeen::default(),
@@ -701,15 +713,70 @@ mod tests {
         // Refused calls are counted apart; the caps that allow every
         // other call are their intersection.
         let mut c = call(Arch::X86_64, Some("socket"), 41, 0);
-        c.add(Some(Errno(libc::EPERM)), &[1, 1, 0, 0, 0, 0], 0);
-        assert!(!c.would_kill());
-        c.add(None, &[2, 1, 0, 0, 0, 0], 0b110);
-        c.add(None, &[10, 1, 0, 0, 0, 0], 0b011);
-        assert_eq!((c.count, c.refused, c.seen.calls), (3, 1, 2));
+        c.add(Some(Errno(libc::EPERM)), true, &[1, 1, 0, 0, 0, 0], 0);
+        assert!(!c.needed());
+        c.add(None, false, &[2, 1, 0, 0, 0, 0], 0b110);
+        c.add(Some(Errno(libc::EPERM)), false, &[10, 1, 0, 0, 0, 0], 0b011);
+        assert_eq!((c.count, c.refused, c.seen.calls, c.killed), (3, 1, 2, 1));
         assert_eq!(c.errno, Some(Errno(libc::EPERM)));
         assert_eq!(c.refused_seen.lists, [[1, 1, 0, 0, 0, 0]]);
         assert_eq!(c.caps_every, 0b010);
-        assert!(c.would_kill());
+        assert!(c.needed());
+    }
+
+    /// Learned groups what ran by the caps that allow every call of it,
+    /// lists refusals apart, and says which calls would have been killed.
+    #[test]
+    fn learned_tells_refusals_from_kills_and_caps_from_rules() {
+        let caps_ab = AllowedBy::Caps {
+            bits: 0b11,
+            names: vec!["A".to_owned(), "B".to_owned()],
+        };
+        let eperm = Some(Errno(libc::EPERM));
+        // clone: refused with EPERM by the policy, but cap B allows it: it ran.
+        let mut clone = call(Arch::X86_64, Some("clone"), 56, 0);
+        clone.allowed_by = caps_ab.clone();
+        clone.add(eperm, false, &[0x11, 0, 0, 0, 0, 0], 0b10);
+        // socket: refused, no cap allows it: the command went on.
+        let mut socket = call(Arch::X86_64, Some("socket"), 41, 0);
+        socket.add(eperm, true, &[1, 1, 0, 0, 0, 0], 0);
+        // mkdir: killed; A and B each allow the first call, only A both.
+        let mut mkdir = call(Arch::X86_64, Some("mkdir"), 83, 0);
+        mkdir.allowed_by = caps_ab;
+        mkdir.add(None, false, &[1, 0o755, 0, 0, 0, 0], 0b11);
+        mkdir.add(None, false, &[2, 0o700, 0, 0, 0, 0], 0b01);
+        // sync: killed, in no cap.
+        let mut sync = call(Arch::X86_64, Some("sync"), 162, 0);
+        sync.add(None, false, &[0; 6], 0);
+        let r = report(Vec::new(), vec![clone, socket, mkdir, sync]);
+        let learned = r.learned();
+        let groups: Vec<(Vec<&str>, Vec<String>)> = learned
+            .by_caps
+            .iter()
+            .map(|(caps, calls)| (caps.clone(), calls.iter().map(|c| c.syscall()).collect()))
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                (vec!["A"], vec!["mkdir".to_owned()]),
+                (vec!["B"], vec!["clone".to_owned()])
+            ]
+        );
+        assert_eq!(learned.caps_to_grant, ["A", "B"]);
+        let names = |v: &[&CallCount]| v.iter().map(|c| c.syscall()).collect::<Vec<_>>();
+        assert_eq!(names(&learned.no_cap), ["sync"]);
+        assert_eq!(names(&learned.refused), ["socket"]);
+        assert_eq!(names(&learned.would_be_killed()), ["mkdir", "sync"]);
+        let text = learned.to_string();
+        assert!(
+            text.contains(
+                "  refused with an errno, as the policy says and no cap allows; the command \
+                 went on:\n    socket                 1 call   first: (every caller ended before \
+                 it could be read)  EPERM (1)\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("EPERM (1) without it\n"), "{text}");
     }
 
     #[test]

@@ -225,6 +225,7 @@ impl Supervisor {
                     count: 0,
                     first: None,
                     allowed_by: allowed_by.clone(),
+                    killed: 0,
                     refused: 0,
                     errno: None,
                     refused_seen: ArgsSeen::default(),
@@ -239,11 +240,12 @@ impl Supervisor {
             PolicyAction::Errno(e) => Some(Errno(i32::from(e))),
             PolicyAction::KillProcess => None,
         };
+        let refused = refusal(self.mode, action, &allowed_by).is_some();
         let caps = match &allowed_by {
             AllowedBy::Caps { bits, .. } => *bits,
             _ => 0,
         };
-        state.report.calls[slot].add(errno, &n.args, caps);
+        state.report.calls[slot].add(errno, refused, &n.args, caps);
         Call {
             n,
             arch,
@@ -254,10 +256,9 @@ impl Supervisor {
         }
     }
 
-    /// Learn mode: lets a call the policy would kill run, and answers one
-    /// it refuses with an errno as it says (the command goes on after it
-    /// as it would when enforced, and what it does next is what it would
-    /// do then). The process is read only until one is known for this
+    /// Learn mode: lets a call run, unless the policy refuses it with an
+    /// errno and no cap allows it: that one gets the errno, as when
+    /// enforced (see [`refusal`]). The process is read only until one is known for this
     /// syscall, and only that call is recorded: the common case costs two
     /// ioctls.
     fn learn_call(&mut self, listener: &Listener, state: &mut State, call: Call) {
@@ -266,13 +267,12 @@ impl Supervisor {
         } else {
             None
         };
-        let answer = match call.action {
-            PolicyAction::Errno(e) => {
-                let errno = Errno(i32::from(e));
+        let answer = match refusal(Mode::Learn, call.action, &call.allowed_by) {
+            Some(errno) => {
                 let delivered = listener.respond(call.n.id, Response::Errno(errno));
                 state.count(delivered, Answer::Errno(errno))
             }
-            PolicyAction::KillProcess => {
+            None => {
                 let delivered = listener.respond(call.n.id, Response::Continue);
                 state.count(delivered, Answer::Continued)
             }
@@ -336,6 +336,25 @@ impl Supervisor {
         } else {
             state.report.denials_dropped += 1;
         }
+    }
+}
+
+/// The errno a call outside the grant is refused with in `mode`, or
+/// `None` when it is not refused with one: in enforce mode the policy's
+/// errno; in learn mode too, unless a cap allows the call. Learn lets the
+/// calls run that its advice (the caps to grant, the rules to add) would
+/// let run, and only those: a call it refuses, whatever it advises, gets
+/// the errno it will get under `run` (glibc's `clone3` `ENOSYS`, nscd's
+/// `socket` `EPERM`), so that the command goes on as it will there.
+fn refusal(mode: Mode, action: PolicyAction, allowed_by: &AllowedBy) -> Option<Errno> {
+    match action {
+        PolicyAction::Errno(_)
+            if mode == Mode::Learn && matches!(allowed_by, AllowedBy::Caps { .. }) =>
+        {
+            None
+        }
+        PolicyAction::Errno(e) => Some(Errno(i32::from(e))),
+        PolicyAction::KillProcess => None,
     }
 }
 

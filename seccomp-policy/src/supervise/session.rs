@@ -543,8 +543,8 @@ fn say(text: &str) {
 /// the process starts threads before this), then [`run`]. On stderr, each
 /// line starting with `prefix` and `": "`:
 ///
-/// - in [`Mode::Learn`], first `learn mode: calls the policy would kill
-///   run, errno refusals stand`;
+/// - in [`Mode::Learn`], first `learn mode: nothing is killed; errno
+///   refusals no cap allows stand`;
 /// - each call refused, as it is answered: `denied: ` and the
 ///   [`Denial`](super::Denial), until the same program has had the same
 ///   call refused 3 times within a second; later ones are counted and
@@ -599,7 +599,7 @@ pub fn try_run_and_report(
     let mode = supervisor.mode;
     if mode == Mode::Learn {
         say(&format!(
-            "{prefix}: learn mode: calls the policy would kill run, errno refusals stand\n"
+            "{prefix}: learn mode: nothing is killed; errno refusals no cap allows stand\n"
         ));
     }
     // Written at a bounded rate: a flood of denials is counted, not
