@@ -683,3 +683,323 @@ fn write_policy(t: &Target, arch: Arch, advice: &Advice, report: &Report) -> Res
     })?;
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seccomp_policy::domain::Enforced;
+    use seccomp_policy::supervise::{AllowedBy, Lifetime, Mode};
+    use seccomp_policy_core::sim::{run, SeccompData};
+
+    // x86_64's values, from the kernel's UAPI headers (include/linux/socket.h,
+    // asm-generic/socket.h, asm-generic/fcntl.h, asm-generic/ioctls.h) and
+    // arch/x86/entry/syscalls/syscall_64.tbl; not from the tables under test.
+    const AF_UNIX: u64 = 1;
+    const AF_INET: u64 = 2;
+    const SOCK_STREAM: u64 = 1;
+    const SOCK_DGRAM: u64 = 2;
+    const SOCK_CLOEXEC: u64 = 0o2_000_000;
+    const TIOCGWINSZ: u64 = 0x5413;
+    const TCGETS: u64 = 0x5401;
+    const NR_SOCKET: i32 = 41;
+    const NR_IOCTL: i32 = 16;
+    const NR_SYNC: i32 = 162;
+    const SECCOMP_RET_ALLOW: u32 = 0x7fff_0000;
+
+    fn called(name: &'static str, nr: i32, lists: &[[u64; 6]]) -> CallCount {
+        let mut c = CallCount {
+            arch: Some(Arch::X86_64),
+            audit_arch: Arch::X86_64.audit_arch(),
+            nr,
+            name: Some(name),
+            count: 0,
+            first: None,
+            allowed_by: AllowedBy::NoCap,
+            killed: 0,
+            refused: 0,
+            errno: None,
+            refused_seen: ArgsSeen::default(),
+            seen: ArgsSeen::default(),
+            caps_every: 0,
+        };
+        for args in lists {
+            c.count += 1;
+            c.killed += 1;
+            c.seen.add(args);
+        }
+        c
+    }
+
+    fn report(granted: &[&str], calls: Vec<CallCount>) -> Report {
+        Report {
+            mode: Mode::Learn,
+            policy_file: "p.toml".to_owned(),
+            granted: granted.iter().map(|g| (*g).to_owned()).collect(),
+            pid: 1,
+            denials: Vec::new(),
+            denials_dropped: 0,
+            calls,
+            notifications: 0,
+            answered: 0,
+            gone: 0,
+            vanished: 0,
+            error: None,
+            failures: 0,
+            killed_tree: false,
+            landlock: Enforced::NONE,
+            lifetime: Lifetime::Unbounded,
+        }
+    }
+
+    /// What the program `text` builds on x86_64 with `caps` returns for
+    /// `nr(args)`, run in the kernel's interpreter: the BPF the policy
+    /// becomes, not the verdict function the advice was checked with.
+    fn returns(text: &str, caps: u64, nr: i32, args: [u64; 6]) -> u32 {
+        let compiled = compile(text).expect("compiles");
+        let rules = compiled
+            .arches
+            .iter()
+            .find(|a| a.arch == Arch::X86_64)
+            .expect("x86_64");
+        rules.with_policy(|ap| {
+            let prog = ap
+                .program::<4096>(caps, SPAWN_RULES, ap.default)
+                .expect("builds");
+            let mut d = SeccompData::new(nr, Arch::X86_64.audit_arch());
+            d.args = args;
+            run(prog.as_slice(), &d).expect("runs").ret
+        })
+    }
+
+    const NET: &str = "\
+# Internet sockets only.
+default = \"kill-process\"
+
+[base]
+allow = [\"read\", \"write\"]  # every payload
+
+[cap.NET]
+allow = [\"socket(family == AF_INET || family == AF_INET6)\", \"connect\"]
+";
+
+    /// The issue's case: `socket(AF_UNIX)` under a policy whose cap allows
+    /// Internet families only. No cap is offered (NET does not allow the
+    /// call); the rule names the family, the parameter the policy tells
+    /// apart, and the policy with it allows the call and no other family.
+    #[test]
+    fn a_socket_rule_names_the_family_and_no_cap_is_offered() {
+        let compiled = compile(NET).unwrap();
+        // Registers past socket's three parameters hold what they held.
+        let mut socket = called(
+            "socket",
+            NR_SOCKET,
+            &[
+                [
+                    AF_UNIX,
+                    SOCK_STREAM | SOCK_CLOEXEC,
+                    0,
+                    0x7f00_dead_beef,
+                    9,
+                    3,
+                ],
+                [AF_UNIX, SOCK_DGRAM, 0, 0, 0, 0],
+            ],
+        );
+        socket.allowed_by = AllowedBy::OtherArguments;
+        let r = report(&["NET"], vec![socket]);
+        let advice = advise(&compiled, Arch::X86_64, &r);
+        assert!(advice.caps.is_empty(), "{advice:?}");
+        let rules: Vec<&str> = advice.rules.iter().map(|s| s.rule.as_str()).collect();
+        assert_eq!(rules, ["socket(family == AF_UNIX)"]);
+        assert_eq!(advice.rules[0].lists, 2);
+
+        let written = add_rules(NET, &advice.rules).unwrap();
+        check_written(&written, Arch::X86_64, &advice, &r).unwrap();
+        let unix = [AF_UNIX, SOCK_STREAM, 0, 0, 0, 0];
+        let inet = [AF_INET, SOCK_STREAM, 0, 0, 0, 0];
+        assert_ne!(returns(NET, 0, NR_SOCKET, unix), SECCOMP_RET_ALLOW);
+        assert_eq!(returns(&written, 0, NR_SOCKET, unix), SECCOMP_RET_ALLOW);
+        assert_ne!(returns(&written, 0, NR_SOCKET, inet), SECCOMP_RET_ALLOW);
+        assert_ne!(
+            returns(&written, 0, NR_SOCKET, [10, 1, 0, 0, 0, 0]),
+            SECCOMP_RET_ALLOW
+        );
+    }
+
+    /// Where a table refuses a call by name (`ioctl = "EPERM"`), the rule
+    /// takes its key parameter, by the constant's name; where the policy
+    /// compares the socket type too, the type is named as an OR of flags.
+    #[test]
+    fn rules_take_the_key_parameter_and_flags_by_name() {
+        let text = "\
+[base]
+allow = [\"read\"]
+[base.actions]
+ioctl = \"EPERM\"
+[cap.NET]
+allow = [\"socket(family == AF_INET && type == SOCK_STREAM)\"]
+";
+        let compiled = compile(text).unwrap();
+        let ioctl = called(
+            "ioctl",
+            NR_IOCTL,
+            &[
+                [1, TIOCGWINSZ, 0x7ffd_0000_1000, 0, 0, 0],
+                [0, TCGETS, 0x7ffd_0000_2000, 0, 0, 0],
+            ],
+        );
+        let socket = called(
+            "socket",
+            NR_SOCKET,
+            &[[AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0, 0]],
+        );
+        let advice = advise(&compiled, Arch::X86_64, &report(&[], vec![ioctl, socket]));
+        let rules: Vec<&str> = advice.rules.iter().map(|s| s.rule.as_str()).collect();
+        assert_eq!(
+            rules,
+            [
+                "ioctl(cmd in [TCGETS, TIOCGWINSZ])",
+                "socket(family == AF_UNIX && type == SOCK_STREAM | SOCK_CLOEXEC)"
+            ]
+        );
+        let written = add_rules(text, &advice.rules).unwrap();
+        let ioctl = |cmd| returns(&written, 0, NR_IOCTL, [1, cmd, 0, 0, 0, 0]);
+        assert_eq!(ioctl(TIOCGWINSZ), SECCOMP_RET_ALLOW);
+        assert_eq!(ioctl(TCGETS), SECCOMP_RET_ALLOW);
+        assert_ne!(ioctl(0x5412), SECCOMP_RET_ALLOW, "TIOCSTI");
+        let sock = |ty| returns(&written, 0, NR_SOCKET, [AF_UNIX, ty, 0, 0, 0, 0]);
+        assert_eq!(sock(SOCK_STREAM | SOCK_CLOEXEC), SECCOMP_RET_ALLOW);
+        assert_ne!(sock(SOCK_STREAM), SECCOMP_RET_ALLOW);
+    }
+
+    /// A call no table mentions gets its bare name; a rule that would let
+    /// through a value no call had fails the check.
+    #[test]
+    fn the_check_refuses_a_rule_wider_than_the_calls_seen() {
+        let seen = called("socket", NR_SOCKET, &[[AF_UNIX, SOCK_STREAM, 0, 0, 0, 0]]).seen;
+        let nr = NR_SOCKET as u32;
+        check_rule(Arch::X86_64, "socket(family == AF_UNIX)", nr, &seen).unwrap();
+        let wide = check_rule(Arch::X86_64, "socket(family in [AF_UNIX, 0])", nr, &seen);
+        assert!(wide.unwrap_err().contains("arg0 = 0, which no call had"));
+        let narrow = check_rule(Arch::X86_64, "socket(family == AF_INET)", nr, &seen);
+        assert!(narrow.unwrap_err().contains("does not allow the call seen"));
+
+        let compiled = compile(NET).unwrap();
+        let sync = called("sync", NR_SYNC, &[[0; 6]]);
+        let advice = advise(&compiled, Arch::X86_64, &report(&[], vec![sync]));
+        assert_eq!(advice.rules[0].rule, "sync");
+    }
+
+    /// Caps are offered only where one allows every call seen.
+    #[test]
+    fn a_cap_is_offered_only_when_it_allows_every_call() {
+        let compiled = compile(NET).unwrap();
+        let mut connect = called("connect", 42, &[[3, 0x1000, 16, 0, 0, 0]]);
+        connect.caps_every = 0b1;
+        connect.allowed_by = AllowedBy::Caps {
+            bits: 0b1,
+            names: vec!["NET".to_owned()],
+        };
+        let advice = advise(&compiled, Arch::X86_64, &report(&[], vec![connect]));
+        assert_eq!(advice.caps, ["NET"]);
+        assert!(advice.rules.is_empty());
+        let text = advice.to_string();
+        assert_eq!(text, "to allow them, grant --cap NET\n");
+    }
+
+    /// Writing into the shipped policy keeps every line of it, in order:
+    /// only the new entries (and their comments) are added, and the result
+    /// compiles.
+    #[test]
+    fn writing_keeps_the_files_comments_and_layout() {
+        let shipped = include_str!("../../policy/seccomp.toml");
+        let rules = [
+            Suggestion {
+                syscall: "sync".to_owned(),
+                rule: "sync".to_owned(),
+                calls: 1,
+                lists: 1,
+                complete: true,
+                first: Some("/usr/bin/sync\n".to_owned()),
+                errno: None,
+            },
+            Suggestion {
+                syscall: "socket".to_owned(),
+                rule: "socket(family == AF_UNIX)".to_owned(),
+                calls: 2,
+                lists: 2,
+                complete: true,
+                first: None,
+                errno: None,
+            },
+            // Already there: not added twice.
+            Suggestion {
+                syscall: "read".to_owned(),
+                rule: "read".to_owned(),
+                calls: 1,
+                lists: 1,
+                complete: true,
+                first: None,
+                errno: None,
+            },
+        ];
+        let written = add_rules(shipped, &rules).unwrap();
+        let old: Vec<&str> = shipped.lines().collect();
+        let new: Vec<&str> = written.lines().collect();
+        let mut added = Vec::new();
+        let mut i = 0;
+        for line in &new {
+            if i < old.len() && old[i] == *line {
+                i += 1;
+            } else {
+                added.push(*line);
+            }
+        }
+        assert_eq!(
+            i,
+            old.len(),
+            "a line of the shipped policy was lost or changed"
+        );
+        assert_eq!(
+            added,
+            [
+                "    # learned: /usr/bin/sync, 1 call",
+                "    \"sync\",",
+                "    # learned: a process that ended first, 2 calls",
+                "    \"socket(family == AF_UNIX)\",",
+            ]
+        );
+        compile(&written).expect("the written policy compiles");
+    }
+
+    /// `--format json`: one object, read back by a JSON parser.
+    #[test]
+    fn the_advice_as_json() {
+        let advice = Advice {
+            file: "p.toml".to_owned(),
+            granted: vec!["NET".to_owned()],
+            caps: vec!["FILES".to_owned()],
+            rules: vec![Suggestion {
+                syscall: "socket".to_owned(),
+                rule: "socket(family == AF_UNIX)".to_owned(),
+                calls: 2,
+                lists: 2,
+                complete: true,
+                first: Some("/usr/bin/python3".to_owned()),
+                errno: None,
+            }],
+            refused: Vec::new(),
+            unmet: vec!["x \"quoted\"".to_owned()],
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(&to_json(&advice, Some("out.toml"))).unwrap();
+        assert_eq!(v["caps"][0], "FILES");
+        assert_eq!(v["granted"][0], "NET");
+        assert_eq!(v["rules"][0]["rule"], "socket(family == AF_UNIX)");
+        assert_eq!(v["rules"][0]["calls"], 2);
+        assert_eq!(v["rules"][0]["first"], "/usr/bin/python3");
+        assert_eq!(v["unmet"][0], "x \"quoted\"");
+        assert_eq!(v["written"], "out.toml");
+        assert!(v["refused"].as_array().unwrap().is_empty());
+    }
+}
