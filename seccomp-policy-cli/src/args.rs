@@ -891,6 +891,39 @@ mod tests {
     }
 
     #[test]
+    fn learn_writes_or_merges_and_prints_json() {
+        let Ok(Command::Run(Sub::Learn, o)) =
+            parse(&args("learn p.toml --write out.toml --format json -- sh"))
+        else {
+            panic!()
+        };
+        assert_eq!(o.write.as_deref(), Some("out.toml"));
+        assert_eq!(o.format, Some(Format::Json));
+        assert!(!o.merge);
+        let Ok(Command::Run(Sub::Learn, o)) = parse(&args("learn p.toml --merge -- sh")) else {
+            panic!()
+        };
+        assert!(o.merge && o.write.is_none());
+        for (line, message) in [
+            (
+                "learn p.toml --merge --write o.toml -- sh",
+                "`--write` and `--merge` are one or the other",
+            ),
+            ("run p.toml --merge -- sh", "`run` does not take `--merge`"),
+            (
+                "check p.toml --write o.toml",
+                "`check` does not take `--write`",
+            ),
+            ("learn p.toml --merge=yes -- sh", "`--merge` takes no value"),
+        ] {
+            let Err(e) = parse(&args(line)) else {
+                panic!("{line}")
+            };
+            assert_eq!(e.message, message, "{line}");
+        }
+    }
+
+    #[test]
     fn run_takes_the_command_after_the_double_dash() {
         let Ok(Command::Run(Sub::Run, o)) = parse(&args(
             "run p.toml --cap A,B --cap C -- /bin/ls --help -- -l",

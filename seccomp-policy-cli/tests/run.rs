@@ -578,10 +578,15 @@ fn help_documents_the_exit_codes() {
         let r = run(&[sub, "--help"]);
         assert_code(&r, 0, sub);
         let text = r.out();
+        let learn_only = if sub == "learn" {
+            " [--write POLICY | --merge] [--format human|json]"
+        } else {
+            ""
+        };
         assert!(
             text.starts_with(&format!(
                 "usage: seccomp-policy {sub} FILE [--cap NAME]... [--var NAME=VALUE]... \
-                 [--allow-degraded] [--report OUT] -- COMMAND [ARG]...\n"
+                 [--allow-degraded] [--report OUT]{learn_only} -- COMMAND [ARG]...\n"
             )),
             "{text}"
         );
