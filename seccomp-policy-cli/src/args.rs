@@ -357,10 +357,10 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
                     (Sub::Check | Sub::Lint | Sub::Learn, "json") => Format::Json,
                     (Sub::Learn, "human") => Format::Human,
                     _ => {
-                        let known = if sub == Sub::Export {
-                            EXPORT_FORMATS
-                        } else {
-                            "human, short, json"
+                        let known = match sub {
+                            Sub::Export => EXPORT_FORMATS,
+                            Sub::Learn => "human, json",
+                            _ => "human, short, json",
                         };
                         return Err(usage_error(
                             Some(sub),

@@ -91,7 +91,7 @@ fn constant_prefixes(syscall: &str, param: &str) -> &'static [&'static str] {
             "SOCK_CLOEXEC",
             "SOCK_NONBLOCK",
         ],
-        ("ioctl", "cmd") => &["TIOC", "FIO", "TC", "TIOCG"],
+        ("ioctl", "cmd") => &["TIOC", "FIO", "TC"],
         ("fcntl", "cmd") => &["F_"],
         ("prctl", "option") => &["PR_"],
         (_, "clone_flags") => &["CLONE_"],
@@ -393,6 +393,9 @@ pub fn advise(compiled: &Compiled, arch: Arch, report: &Report) -> Advice {
 /// array.
 pub fn add_rules(text: &str, rules: &[Suggestion]) -> Result<String, String> {
     use toml_edit::{Array, DocumentMut, Item, Table, Value};
+    if rules.is_empty() {
+        return Ok(text.to_owned());
+    }
     let mut doc: DocumentMut = text.parse().map_err(|e| format!("it is not TOML: {e}"))?;
     let base = doc
         .entry("base")
@@ -644,6 +647,10 @@ pub fn summary(
                     );
                     written = Some(t.out.clone());
                 }
+                Ok(false) if t.out != t.source => {
+                    let _ = writeln!(text, "nothing to add: wrote {} as {} was", t.out, t.source);
+                    written = Some(t.out.clone());
+                }
                 Ok(false) => {
                     let _ = writeln!(text, "nothing to add to {}", t.out);
                 }
@@ -665,9 +672,11 @@ pub fn summary(
 }
 
 /// Adds the advice's rules to `t.source`, checks the result, and writes it
-/// to `t.out`; whether there was anything to add.
+/// to `t.out`; whether there was anything to add. With nothing to add,
+/// `--write` still writes the policy as it was (what runs next reads it),
+/// and `--merge` leaves the file alone.
 fn write_policy(t: &Target, arch: Arch, advice: &Advice, report: &Report) -> Result<bool, String> {
-    if advice.rules.is_empty() {
+    if advice.rules.is_empty() && t.out == t.source {
         return Ok(false);
     }
     let text =
@@ -681,7 +690,7 @@ fn write_policy(t: &Target, arch: Arch, advice: &Advice, report: &Report) -> Res
         let _ = std::fs::remove_file(&tmp);
         format!("renaming {tmp} to {}: {e}", t.out)
     })?;
-    Ok(true)
+    Ok(!advice.rules.is_empty())
 }
 
 #[cfg(test)]

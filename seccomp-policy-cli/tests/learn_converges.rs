@@ -16,7 +16,10 @@ use common::{root, run, scratch, Run};
 use seccomp_policy::supervise::KILLED_BY_POLICY;
 use seccomp_policy_suite::harness::{Checked, Skip};
 
-seccomp_policy_suite::tests![learn_write_run_succeeds_on_the_first_try];
+seccomp_policy_suite::tests![
+    learn_write_run_succeeds_on_the_first_try,
+    a_policy_that_cannot_be_written_fails_the_run_with_125,
+];
 
 const PYTHON: &str = "/usr/bin/python3";
 
@@ -257,5 +260,34 @@ fn learn_write_run_succeeds_on_the_first_try() -> Checked {
         present.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    Ok(())
+}
+
+/// `--write` into a directory that does not exist: the command ran and
+/// learn said what to add, but the tool failed (125), saying why.
+fn a_policy_that_cannot_be_written_fails_the_run_with_125() -> Checked {
+    seccomp_policy_suite::harness::require::program("/usr/bin/nice")?;
+    let out = scratch("learn-unwritable").join("no/such/dir/p.toml");
+    let out = out.to_string_lossy().into_owned();
+    let r = run(&[
+        "learn",
+        "policy/seccomp.toml",
+        "--write",
+        &out,
+        "--",
+        "/usr/bin/nice",
+        "-n",
+        "1",
+        "/bin/true",
+    ]);
+    common::assert_code(&r, 125, "learn --write into no directory");
+    assert!(r.stderr.contains("    \"getpriority\",\n"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("error: the policy was not written: writing "),
+        "{}",
+        r.stderr
+    );
+    assert!(!Path::new(&out).exists());
     Ok(())
 }
