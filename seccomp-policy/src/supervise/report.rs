@@ -225,7 +225,8 @@ pub struct CallCount {
     /// The first process seen making it (the first one that could still
     /// be read).
     pub first: Option<ProcessInfo>,
-    /// Which caps would allow it (as judged at its first call).
+    /// Which caps would allow it, as judged at its first call that was not
+    /// refused with an errno (at its first call, while all were).
     pub allowed_by: AllowedBy,
     /// How many of its calls the policy would kill (in learn mode they
     /// ran); the others it refuses with an errno.
@@ -263,8 +264,18 @@ impl CallCount {
 
     /// Counts one more call with `args`, which the policy refuses with
     /// `errno` (`None`: kills), and which was answered with it or not
-    /// (`refused`); `caps` are the caps each of which would allow it.
-    pub(crate) fn add(&mut self, errno: Option<Errno>, refused: bool, args: &[u64; 6], caps: u64) {
+    /// (`refused`); `allowed_by` says which caps would allow it.
+    pub(crate) fn add(
+        &mut self,
+        errno: Option<Errno>,
+        refused: bool,
+        args: &[u64; 6],
+        allowed_by: &AllowedBy,
+    ) {
+        let caps = match allowed_by {
+            AllowedBy::Caps { bits, .. } => *bits,
+            _ => 0,
+        };
         self.count += 1;
         match errno {
             Some(e) => {
@@ -278,6 +289,8 @@ impl CallCount {
             return;
         }
         self.caps_every = if self.seen.calls == 0 {
+            // The caps' names are read from the first call that ran.
+            self.allowed_by.clone_from(allowed_by);
             caps
         } else {
             self.caps_every & caps
@@ -691,6 +704,13 @@ mod tests {
         );
     }
 
+    fn caps_bits(bits: u64, names: &[&str]) -> AllowedBy {
+        AllowedBy::Caps {
+            bits,
+            names: names.iter().map(|n| (*n).to_owned()).collect(),
+        }
+    }
+
     #[test]
     fn args_seen_keeps_distinct_lists_and_values_bounded() {
         let mut seen = ArgsSeen::default();
@@ -713,10 +733,19 @@ mod tests {
         // Refused calls are counted apart; the caps that allow every
         // other call are their intersection.
         let mut c = call(Arch::X86_64, Some("socket"), 41, 0);
-        c.add(Some(Errno(libc::EPERM)), true, &[1, 1, 0, 0, 0, 0], 0);
+        c.add(
+            Some(Errno(libc::EPERM)),
+            true,
+            &[1, 1, 0, 0, 0, 0],
+            &AllowedBy::NoCap,
+        );
         assert!(!c.needed());
-        c.add(None, false, &[2, 1, 0, 0, 0, 0], 0b110);
-        c.add(Some(Errno(libc::EPERM)), false, &[10, 1, 0, 0, 0, 0], 0b011);
+        let bc = caps_bits(0b110, &["B", "C"]);
+        c.add(None, false, &[2, 1, 0, 0, 0, 0], &bc);
+        let ab = caps_bits(0b011, &["A", "B"]);
+        c.add(Some(Errno(libc::EPERM)), false, &[10, 1, 0, 0, 0, 0], &ab);
+        // The names come from the first call that ran, not the refused one.
+        assert_eq!(c.allowed_by, bc);
         assert_eq!((c.count, c.refused, c.seen.calls, c.killed), (3, 1, 2, 1));
         assert_eq!(c.errno, Some(Errno(libc::EPERM)));
         assert_eq!(c.refused_seen.lists, [[1, 1, 0, 0, 0, 0]]);
@@ -728,26 +757,38 @@ mod tests {
     /// lists refusals apart, and says which calls would have been killed.
     #[test]
     fn learned_tells_refusals_from_kills_and_caps_from_rules() {
-        let caps_ab = AllowedBy::Caps {
-            bits: 0b11,
-            names: vec!["A".to_owned(), "B".to_owned()],
-        };
         let eperm = Some(Errno(libc::EPERM));
         // clone: refused with EPERM by the policy, but cap B allows it: it ran.
         let mut clone = call(Arch::X86_64, Some("clone"), 56, 0);
-        clone.allowed_by = caps_ab.clone();
-        clone.add(eperm, false, &[0x11, 0, 0, 0, 0, 0], 0b10);
+        clone.add(
+            eperm,
+            false,
+            &[0x11, 0, 0, 0, 0, 0],
+            &caps_bits(0b10, &["B"]),
+        );
         // socket: refused, no cap allows it: the command went on.
         let mut socket = call(Arch::X86_64, Some("socket"), 41, 0);
-        socket.add(eperm, true, &[1, 1, 0, 0, 0, 0], 0);
+        socket.add(eperm, true, &[1, 1, 0, 0, 0, 0], &AllowedBy::OtherArguments);
         // mkdir: killed; A and B each allow the first call, only A both.
+        // Its first call was refused and allowed by no cap: the names are
+        // the first call's that ran.
         let mut mkdir = call(Arch::X86_64, Some("mkdir"), 83, 0);
-        mkdir.allowed_by = caps_ab;
-        mkdir.add(None, false, &[1, 0o755, 0, 0, 0, 0], 0b11);
-        mkdir.add(None, false, &[2, 0o700, 0, 0, 0, 0], 0b01);
+        mkdir.add(eperm, true, &[0, 0, 0, 0, 0, 0], &AllowedBy::NoCap);
+        mkdir.add(
+            None,
+            false,
+            &[1, 0o755, 0, 0, 0, 0],
+            &caps_bits(0b11, &["A", "B"]),
+        );
+        mkdir.add(
+            None,
+            false,
+            &[2, 0o700, 0, 0, 0, 0],
+            &caps_bits(0b01, &["A"]),
+        );
         // sync: killed, in no cap.
         let mut sync = call(Arch::X86_64, Some("sync"), 162, 0);
-        sync.add(None, false, &[0; 6], 0);
+        sync.add(None, false, &[0; 6], &AllowedBy::NoCap);
         let r = report(Vec::new(), vec![clone, socket, mkdir, sync]);
         let learned = r.learned();
         let groups: Vec<(Vec<&str>, Vec<String>)> = learned

@@ -241,11 +241,7 @@ impl Supervisor {
             PolicyAction::KillProcess => None,
         };
         let refused = refusal(self.mode, action, &allowed_by).is_some();
-        let caps = match &allowed_by {
-            AllowedBy::Caps { bits, .. } => *bits,
-            _ => 0,
-        };
-        state.report.calls[slot].add(errno, refused, &n.args, caps);
+        state.report.calls[slot].add(errno, refused, &n.args, &allowed_by);
         Call {
             n,
             arch,
