@@ -4,7 +4,7 @@
 //! learn offered, succeeds the first time: each payload says what it must
 //! say and exits 0. The count is printed, and must be all of them.
 //!
-//! The payloads are real programs (coreutils, util-linux, Python) asserting
+//! The payloads are real programs (coreutils, util-linux, gpg, Python) asserting
 //! their own output. A payload whose program is missing here is left out
 //! and the test skipped when fewer than five remain.
 
@@ -97,6 +97,22 @@ const PAYLOADS: &[Payload] = &[
         says: "none: prio 0\n",
         without: None,
     },
+    // gpg hashing nothing (stdin is /dev/null): mlock, in no table, and
+    // link and unlink for its keybox's lock, which FILE_IO allows. The
+    // digest is SHA-256's of the empty string (FIPS 180-4's example).
+    Payload {
+        name: "gpg-print-md",
+        command: &[
+            "/usr/bin/gpg",
+            "--batch",
+            "--homedir",
+            "{dir}/gnupg",
+            "--print-md",
+            "SHA256",
+        ],
+        says: "E3B0C442 98FC1C14 9AFBF4C8 996FB924 27AE41E4 649B934C A495991B 7852B855\n",
+        without: None,
+    },
     // The case, with the shipped policy's `socket = "EPERM"` left
     // out so that a Unix socket is killed: SSRF allows Internet families
     // only, so no cap is offered, and the rule takes the family and type,
@@ -160,6 +176,13 @@ fn converge(p: &Payload, shipped: &str) -> Result<String, String> {
     };
     std::fs::write(&policy, &shipped).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("lock"), "").map_err(|e| e.to_string())?;
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(dir.join("gnupg"))
+            .map_err(|e| e.to_string())?;
+    }
     let vars = ["--var", &format!("WORKDIR={d}")];
 
     // The shipped policy does not cover it: `run` kills it.

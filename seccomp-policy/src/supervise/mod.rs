@@ -293,8 +293,9 @@ impl Supervisor {
         self
     }
 
-    /// Learn mode: let every call run and count it. Enforces no rule of
-    /// the policy, its files and ports included; the command still runs in
+    /// Learn mode ([`Mode::Learn`]): let calls outside the grant run and
+    /// count them, but for errno refusals no cap allows. Kills nothing, and
+    /// enforces none of the policy's files and ports; the command still runs in
     /// the Landlock domain that keeps it from processes outside (see
     /// [`domain`](crate::domain)).
     #[must_use]
