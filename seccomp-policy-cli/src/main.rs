@@ -15,6 +15,7 @@ mod args;
 mod commands;
 mod describe;
 mod export;
+mod learn_write;
 mod report_file;
 mod supervised;
 

@@ -117,8 +117,8 @@ fn say(text: &str) {
 /// the process starts threads before this), then [`session::run`]. On stderr, each
 /// line starting with `prefix` and `": "`:
 ///
-/// - in [`Mode::Learn`], first `learn mode: every call runs, nothing is
-///   enforced`;
+/// - in [`Mode::Learn`], first `learn mode: nothing is killed; errno
+///   refusals no cap allows stand`;
 /// - each call refused, as it is answered: `denied: ` and the
 ///   [`Denial`](crate::supervise::Denial), until the same program has had the same
 ///   call refused 3 times within a second; later ones are counted and
@@ -132,7 +132,8 @@ fn say(text: &str) {
 ///   as `A|B`, or `none`; LANDLOCK what the Landlock domain enforced, as
 ///   [`Enforced`](crate::domain::Enforced) says it; LIFETIME what ended
 ///   the processes it left, as [`Lifetime`](crate::supervise::Lifetime) says it); in
-///   learn mode then the [`Learned`](crate::supervise::Learned) summary;
+///   learn mode then the [`Learned`](crate::supervise::Learned) summary (or
+///   the one set with [`Supervisor::learn_summary`](crate::supervise::Supervisor::learn_summary));
 /// - `cannot run `COMMAND`: ERROR` instead, with the error's
 ///   [`error_exit_code`] ([`NOT_FOUND`],
 ///   [`CANNOT_EXECUTE`] or [`TOOL_FAILED`]), when the command could not be
@@ -172,7 +173,7 @@ pub fn try_run_and_report(
     let mode = supervisor.mode;
     if mode == Mode::Learn {
         say(&format!(
-            "{prefix}: learn mode: every call runs, nothing is enforced\n"
+            "{prefix}: learn mode: nothing is killed; errno refusals no cap allows stand\n"
         ));
     }
     // Written at a bounded rate: a flood of denials is counted, not
@@ -180,6 +181,7 @@ pub fn try_run_and_report(
     let lines = Arc::new(Mutex::new(DenialLines::new(format!("{prefix}: denied: "))));
     let writer = Arc::clone(&lines);
     let mut supervisor = supervisor;
+    let summary = supervisor.summary.take();
     let mut earlier = supervisor.on_denial.take();
     let supervisor = supervisor.on_denial(move |d| {
         if let Some(f) = earlier.as_mut() {
@@ -216,7 +218,11 @@ pub fn try_run_and_report(
         done.report.lifetime
     ));
     if mode == Mode::Learn {
-        say(&format!("{prefix}: {}", done.report.learned()));
+        let text = match summary {
+            Some(f) => f(&done.report),
+            None => done.report.learned().to_string(),
+        };
+        say(&format!("{prefix}: {text}"));
     }
     if done.report.error.is_some() {
         return Err(SessionError::SupervisorFailed(Box::new(done)));

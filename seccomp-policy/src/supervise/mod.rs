@@ -18,11 +18,13 @@
 //!   runs**, exactly as with the kernel's kill. Either way a [`Denial`]
 //!   names it: pid, program, architecture, syscall, arguments,
 //!   which caps would allow it ([`AllowedBy`]) and the [`Answer`];
-//! - [`Mode::Learn`]: every call is let through
-//!   (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`) and counted; at the end
-//!   [`Report::learned`] lists what the command needed beyond its grant,
-//!   grouped by the caps that grant it, with the policy lines to add.
-//!   **Learn mode enforces nothing.**
+//! - [`Mode::Learn`]: calls outside the grant are let through
+//!   (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`) and counted with their
+//!   arguments, except that a call the policy refuses with an errno and no
+//!   cap allows gets that errno, as when enforced, so the command goes on
+//!   as it will then. At the end [`Report::learned`] lists what ran,
+//!   grouped by the caps that allow every call of it seen, apart from what
+//!   was refused. **Learn mode kills nothing.**
 //!
 //! ```no_run
 //! use std::process::Command;
@@ -108,7 +110,9 @@ pub use lifetime::Lifetime;
 use lifetime::{Containment, Split};
 use model::Model;
 pub use owned::{OwnedPolicy, PolicySource};
-pub use report::{AllowedBy, Answer, CallCount, Denial, Ending, Report, KILLED_BY_POLICY};
+pub use report::{
+    AllowedBy, Answer, ArgsSeen, CallCount, Denial, Ending, Report, KILLED_BY_POLICY,
+};
 pub use serve::Supervision;
 
 /// The name of a syscall number on an architecture: the expansion's
@@ -121,8 +125,10 @@ pub enum Mode {
     /// Answer as the policy says (an errno, or a kill), naming each call.
     #[default]
     Enforce,
-    /// Let every call run and count it, to learn what a command needs.
-    /// Enforces nothing.
+    /// Let calls outside the grant run, and count them with their
+    /// arguments, to learn what a command needs; but a call the policy
+    /// refuses with an errno and no cap allows gets the errno, as when
+    /// enforced, so the command goes on as it will then. Kills nothing.
     Learn,
 }
 
@@ -222,7 +228,14 @@ pub struct Supervisor {
     /// What the command's Landlock domain enforces, once
     /// [`attach`](Supervisor::attach) has made it.
     landlock: Enforced,
+    /// What [`session`] writes at the end of a learn-mode run, if not the
+    /// [`Learned`] summary.
+    pub(crate) summary: Option<Summary>,
 }
+
+/// A learn-mode summary of a report, as [`Supervisor::learn_summary`]
+/// takes it.
+pub type Summary = Box<dyn FnOnce(&Report) -> String + Send>;
 
 impl fmt::Debug for Supervisor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -260,7 +273,17 @@ impl Supervisor {
             degraded: Degraded::Refuse,
             vars: Vars::new(),
             landlock: Enforced::NONE,
+            summary: None,
         }
+    }
+
+    /// What a [`session`] run in learn mode writes at its end, made from
+    /// the report, instead of the [`Learned`] summary: a tool that says
+    /// more (the rules to add, with their arguments) writes its own.
+    #[must_use]
+    pub fn learn_summary(mut self, f: impl FnOnce(&Report) -> String + Send + 'static) -> Self {
+        self.summary = Some(Box::new(f));
+        self
     }
 
     /// Enforce or learn.
@@ -270,8 +293,9 @@ impl Supervisor {
         self
     }
 
-    /// Learn mode: let every call run and count it. Enforces no rule of
-    /// the policy, its files and ports included; the command still runs in
+    /// Learn mode ([`Mode::Learn`]): let calls outside the grant run and
+    /// count them, but for errno refusals no cap allows. Kills nothing, and
+    /// enforces none of the policy's files and ports; the command still runs in
     /// the Landlock domain that keeps it from processes outside (see
     /// [`domain`](crate::domain)).
     #[must_use]
