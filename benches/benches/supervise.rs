@@ -2,7 +2,7 @@
 //! learn mode adds to real payloads beside `strace -f -c` (x86_64).
 //!
 //! `throughput`: this binary runs itself as the payload (environment
-//! variable `SECCOMP_POLICY_BENCH_PAYLOAD=N`): a loop of N `getpgid(0)`
+//! variable `SECCOMP_POLICY_BENCH_PAYLOAD=N`): a loop of N `getsid(0)`
 //! calls, outside `[base]`, each sent to the supervisor and continued. The
 //! payload times its own loop (so spawning is not counted) and prints how
 //! many calls succeeded; the rate is N divided by that time. Rows: no
@@ -83,13 +83,13 @@ fn main() {
     }
 }
 
-/// The payload: `n` calls of `getpgid(0)`; prints `successes nanoseconds`.
+/// The payload: `n` calls of `getsid(0)`; prints `successes nanoseconds`.
 fn payload(n: u64) {
     let start = Instant::now();
     let mut ok = 0u64;
     for _ in 0..n {
-        // SAFETY: getpgid(0) has no side effect.
-        if unsafe { libc::syscall(libc::SYS_getpgid, 0) } >= 0 {
+        // SAFETY: getsid(0) has no side effect.
+        if unsafe { libc::syscall(libc::SYS_getsid, 0) } >= 0 {
             ok += 1;
         }
     }
@@ -134,7 +134,7 @@ fn supervisor_rate(sync_wake_up: bool) -> f64 {
         .expect("attach");
     let out = cmd.output().expect("runs");
     let report = supervision.finish().expect("report");
-    assert_eq!(report.count_of("getpgid"), CALLS, "counted");
+    assert_eq!(report.count_of("getsid"), CALLS, "counted");
     assert_eq!(report.answered, report.notifications, "all answered");
     CALLS as f64 / (payload_ns(&out.stdout) as f64 / 1e9)
 }
@@ -173,7 +173,7 @@ fn primitives_rate() -> f64 {
 
 fn throughput() {
     type Row = (&'static str, fn() -> f64);
-    println!("throughput: {CALLS} getpgid(0) calls per run, median of {THROUGHPUT_REPS} runs\n");
+    println!("throughput: {CALLS} getsid(0) calls per run, median of {THROUGHPUT_REPS} runs\n");
     let rows: [Row; 4] = [
         ("no filter (the call itself)", plain_rate),
         ("`Supervisor`, learn mode, sync wake-up (default)", || {

@@ -23,6 +23,8 @@
 //! calling thread with the call's details, so both stay kernel actions in
 //! the program, unnamed by the supervisor; `log` allows.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
 
 use crate::arch::Arch;
@@ -111,12 +113,8 @@ impl Model {
     /// the policy lent once for all the calls `f` asks about (an owned
     /// one is not lent again for each).
     pub(crate) fn with_verdicts<R>(&self, f: impl FnOnce(&Verdicts<'_>) -> R) -> R {
-        self.policy.with_policy(|policy| {
-            f(&Verdicts {
-                policy,
-                caps: self.caps,
-            })
-        })
+        self.policy
+            .with_policy(|policy| f(&Verdicts::new(policy, self.caps)))
     }
 }
 
@@ -125,13 +123,50 @@ impl Model {
 pub(crate) struct Verdicts<'p> {
     policy: &'p Policy<'p>,
     caps: u64,
+    /// The native numbers some table (any cap's too) has a rule for: with a
+    /// condition or an action, so their verdict may depend on the
+    /// arguments. Sorted.
+    conditioned: Vec<u32>,
+    /// The verdicts found so far on the other numbers, which no argument
+    /// changes: a call notified again is answered without evaluating the
+    /// policy once per cap (what made the supervisor thread slower than
+    /// the listener's own round trip).
+    plain: RefCell<HashMap<u32, Verdict>>,
 }
 
-impl Verdicts<'_> {
+impl<'p> Verdicts<'p> {
+    fn new(policy: &'p Policy<'p>, caps: u64) -> Verdicts<'p> {
+        let mut conditioned: Vec<u32> = policy
+            .native()
+            .into_iter()
+            .flat_map(|ap| core::iter::once(&ap.base).chain(ap.caps.iter()))
+            .chain(core::iter::once(&SPAWN_RULES))
+            .flat_map(|set| set.rules.iter().map(|r| r.nr))
+            .collect();
+        conditioned.sort_unstable();
+        conditioned.dedup();
+        Verdicts {
+            policy,
+            caps,
+            conditioned,
+            plain: RefCell::new(HashMap::new()),
+        }
+    }
+
     /// The verdict on call `nr` with `args` through entry point
     /// `audit_arch`.
     pub(crate) fn verdict(&self, audit_arch: u32, nr: i32, args: &[u64; 6]) -> Verdict {
-        verdict(self.policy, self.caps, audit_arch, nr, args)
+        let plain = native_call(audit_arch, nr)
+            .filter(|n| self.conditioned.binary_search(n).is_err());
+        let Some(n) = plain else {
+            return verdict(self.policy, self.caps, audit_arch, nr, args);
+        };
+        if let Some(v) = self.plain.borrow().get(&n) {
+            return v.clone();
+        }
+        let v = verdict(self.policy, self.caps, audit_arch, nr, args);
+        self.plain.borrow_mut().insert(n, v.clone());
+        v
     }
 }
 
@@ -311,6 +346,36 @@ mod tests {
     };
     const NATIVE: u32 = 0xc000_003e;
     const I386: u32 = 0x4000_0003;
+
+    /// A verdict remembered for a number no rule conditions is the one the
+    /// policy gives, whatever the arguments of later calls; a conditioned
+    /// number (socketpair's family) is worked out each time.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn remembered_verdicts_are_the_policys() {
+        let argument_lists = [[0; 6], [1, 0, 0, 0, 0, 0], [2, 1, 0, 0, 0, 0], [u64::MAX; 6]];
+        for caps in [0, 0b01, 0b10, 0b111] {
+            let m = Model::new(PolicySource::from(&POLICY), caps);
+            m.with_verdicts(|v| {
+                for _ in 0..2 {
+                    for nr in [-1, 0, 2, 41, 42, 53, 59, 0x4000_0000] {
+                        for args in &argument_lists {
+                            for entry in [NATIVE, I386] {
+                                assert_eq!(
+                                    v.verdict(entry, nr, args),
+                                    verdict(&POLICY, caps, entry, nr, args),
+                                    "caps {caps:#b}, nr {nr}, {args:?}, entry {entry:#x}"
+                                );
+                            }
+                        }
+                    }
+                }
+                // socketpair (53) has a rule: never remembered.
+                assert!(!v.plain.borrow().contains_key(&53));
+                assert!(v.plain.borrow().contains_key(&42) && v.plain.borrow().contains_key(&2));
+            });
+        }
+    }
 
     #[cfg(target_arch = "x86_64")]
     #[test]
