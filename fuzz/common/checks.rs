@@ -143,7 +143,7 @@ pub fn check_cli_file(data: &[u8]) {
                 "a control character would reach the terminal: {text:?}"
             );
         }
-        let _ = d.to_json(Severity::Error, None, DISPLAY, &file.source);
+        assert!(d.end.is_some() == d.loc.is_some(), "a place without its end: {d:?}");
     }
 }
 

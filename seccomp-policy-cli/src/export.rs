@@ -26,8 +26,9 @@ use seccomp_policy_core::text::{quoted, shown, PATH_MAX};
 use seccomp_policy_core::{syscalls, Arch};
 
 use crate::args::{Format, Options, Sub};
-use crate::commands::{arch_rules, bpf_bytes, cap_bits, failed, load, one_arch, program, usage};
 use crate::describe;
+use crate::load::{arch_rules, bpf_bytes, cap_bits, load, one_arch, program};
+use crate::output::{failed, usage};
 use crate::Failure;
 
 fn err(text: &str) {
@@ -100,7 +101,7 @@ fn write_output(o: &Options, bytes: &[u8], binary: bool) -> Result<(), Failure> 
                     "the BPF program is binary: redirect stdout or give `-o FILE`",
                 ));
             }
-            crate::commands::out_bytes(bytes).map_err(Failure::Failed)
+            crate::output::out_bytes(bytes).map_err(Failure::Failed)
         }
     }
 }
@@ -389,7 +390,7 @@ pub fn k8s_resource(profile: &oci::Profile, name: &str, header: &str) -> Result<
             oci::arch_name(*a)
         ));
     }
-    let q = seccomp_policy_compiler::json::string;
+    let q = crate::json::string;
     let mut out = String::from(header);
     let _ = writeln!(out, "apiVersion: {SPO_API_VERSION}");
     out.push_str("kind: SeccompProfile\nmetadata:\n");

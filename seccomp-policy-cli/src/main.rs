@@ -15,13 +15,17 @@ mod args;
 mod commands;
 mod describe;
 mod export;
+mod json;
+mod load;
+mod output;
+mod render;
 mod report_file;
 mod supervised;
 
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use args::{Command, Sub, UsageError};
+use args::{Color, Command, Options, Sub, UsageError};
 
 /// The exit codes, each defined once: the code, `--help` and the tests use
 /// these.
@@ -82,38 +86,82 @@ impl From<UsageError> for Failure {
     }
 }
 
+/// Runs `sub`; the exit code when it did not fail (0, or for `run` and
+/// `learn` the command's).
+fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
+    let done = match sub {
+        Sub::Check => commands::check(o),
+        Sub::Lint => commands::lint_cmd(o),
+        Sub::Show => commands::show(o),
+        Sub::Disasm => commands::disasm(o),
+        Sub::Explain => commands::explain(o),
+        Sub::Simulate => commands::simulate(o),
+        Sub::Export => export::export(o),
+        Sub::Run | Sub::Learn => return supervised::run(sub, o),
+    };
+    done.map(|()| 0)
+}
+
+/// `text` on stdout: exit 0, or the failure to write it.
+fn print(text: &str) -> Result<u8, Failure> {
+    output::out(text)
+        .map(|()| exit::OK)
+        .map_err(Failure::Failed)
+}
+
+/// `completions SHELL`: the script on stdout.
+fn completions(shell: args::Shell) -> Result<u8, Failure> {
+    use clap_complete::Shell as S;
+    let shell = match shell {
+        args::Shell::Bash => S::Bash,
+        args::Shell::Zsh => S::Zsh,
+        args::Shell::Fish => S::Fish,
+        args::Shell::Elvish => S::Elvish,
+        args::Shell::Powershell => S::PowerShell,
+    };
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut args::command(), "seccomp-policy", &mut script);
+    output::out_bytes(&script)
+        .map(|()| exit::OK)
+        .map_err(Failure::Failed)
+}
+
+/// `man`: the manual page, made from the same declaration as the parser.
+fn man() -> Result<u8, Failure> {
+    let mut page = Vec::new();
+    let cmd = args::command()
+        .about("check, inspect and export TOML syscall policies")
+        .after_help(args::help(None));
+    clap_mangen::Man::new(cmd)
+        .render(&mut page)
+        .map_err(|e| Failure::Failed(Some(format!("error: cannot write the man page: {e}"))))?;
+    output::out_bytes(&page)
+        .map(|()| exit::OK)
+        .map_err(Failure::Failed)
+}
+
 fn main() -> ExitCode {
-    let (sub, result) = match std::env::args_os()
-        .skip(1)
-        .map(|a| a.into_string())
-        .collect::<Result<Vec<String>, _>>()
-    {
-        Ok(argv) => match args::parse(&argv) {
-            Ok(Command::Help(sub)) => (
-                sub,
-                commands::out(&args::help(sub))
-                    .map(|()| exit::OK)
-                    .map_err(Failure::Failed),
-            ),
-            Ok(Command::Version) => (
-                None,
-                commands::out(&format!("seccomp-policy {}\n", env!("CARGO_PKG_VERSION")))
-                    .map(|()| exit::OK)
-                    .map_err(Failure::Failed),
-            ),
-            Ok(Command::Run(sub, options)) => (Some(sub), commands::run(sub, &options)),
-            Err(e) => (e.sub, Err(Failure::Usage(e))),
-        },
-        Err(bad) => {
-            let sub = std::env::args_os()
-                .nth(1)
-                .and_then(|a| a.to_str().and_then(Sub::from_name));
-            let e = UsageError {
-                message: format!("argument {bad:?} is not valid UTF-8"),
-                sub,
-            };
-            (sub, Err(Failure::Usage(e)))
-        }
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let parsed = args::parse(&argv);
+    let color = match &parsed {
+        Ok(Command::Run(_, o)) => o.color,
+        _ => Color::Auto,
+    };
+    anstream::ColorChoice::write_global(match color {
+        Color::Auto => anstream::ColorChoice::Auto,
+        Color::Always => anstream::ColorChoice::Always,
+        Color::Never => anstream::ColorChoice::Never,
+    });
+    let (sub, result) = match parsed {
+        Ok(Command::Help(sub)) => (sub, print(&args::help(sub))),
+        Ok(Command::Version) => (
+            None,
+            print(&format!("seccomp-policy {}\n", env!("CARGO_PKG_VERSION"))),
+        ),
+        Ok(Command::Completions(shell)) => (None, completions(shell)),
+        Ok(Command::Man) => (None, man()),
+        Ok(Command::Run(sub, options)) => (Some(sub), run(sub, &options)),
+        Err(e) => (e.sub, Err(Failure::Usage(e))),
     };
     let failure = match result {
         Ok(code) => return ExitCode::from(code),

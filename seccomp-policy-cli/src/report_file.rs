@@ -13,11 +13,11 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write as _};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::json;
 use seccomp_policy::install::Errno;
 use seccomp_policy::supervise::{AllowedBy, Answer, Denial};
-use seccomp_policy_compiler::json;
 
-use crate::commands::failed;
+use crate::output::failed;
 use crate::Failure;
 
 /// The file, shared by the supervisor thread (which writes each denial as

@@ -26,7 +26,8 @@ use seccomp_policy_core::text::{quoted, shown, Shown, PATH_MAX};
 use seccomp_policy_core::{syscalls, Arch};
 
 use crate::args::{Options, Sub};
-use crate::commands::{arch_rules, cap_bits, failed, load, usage};
+use crate::load::{arch_rules, cap_bits, load};
+use crate::output::{failed, usage};
 use crate::report_file::ReportFile;
 use crate::Failure;
 

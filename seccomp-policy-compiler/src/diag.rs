@@ -9,6 +9,7 @@ use core::fmt::Write as _;
 
 use seccomp_policy_core::text::{shown, write_char};
 
+pub use crate::code::Code;
 use crate::model::Loc;
 
 /// The most characters of a source line a snippet shows: a longer line is
@@ -21,8 +22,15 @@ pub const SNIPPET_BEFORE: usize = 30;
 /// One error in the policy file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// The kind of error, whose stable code ([`Code::as_str`]) reports and
+    /// editors match on.
+    pub code: Code,
     /// Where the offending item starts; `None` for the file as a whole.
     pub loc: Option<Loc>,
+    /// Where it ends (the position after its last character, on the same
+    /// line), once [`with_ends`](Diagnostic::with_ends) found it: the
+    /// token at [`loc`](Diagnostic::loc).
+    pub end: Option<Loc>,
     /// What is wrong: lower-case start, no trailing period.
     pub message: String,
     /// Related facts, such as where a duplicate was first listed.
@@ -36,6 +44,8 @@ pub struct Diagnostic {
 pub struct Note {
     /// The place the note is about, if any.
     pub loc: Option<Loc>,
+    /// Where the token at `loc` ends, as for [`Diagnostic::end`].
+    pub end: Option<Loc>,
     /// The note's text.
     pub message: String,
 }
@@ -44,7 +54,9 @@ impl Diagnostic {
     /// An error about the item at `loc`.
     pub fn at(loc: Loc, message: impl Into<String>) -> Self {
         Diagnostic {
+            code: Code::Schema,
             loc: Some(loc),
+            end: None,
             message: message.into(),
             notes: Vec::new(),
             help: Vec::new(),
@@ -54,11 +66,36 @@ impl Diagnostic {
     /// An error about the file as a whole.
     pub fn whole_file(message: impl Into<String>) -> Self {
         Diagnostic {
+            code: Code::Schema,
             loc: None,
+            end: None,
             message: message.into(),
             notes: Vec::new(),
             help: Vec::new(),
         }
+    }
+
+    /// The same diagnostic, of kind `code`.
+    #[must_use]
+    pub fn with_code(mut self, code: Code) -> Self {
+        self.code = code;
+        self
+    }
+
+    /// The same diagnostic with the end of each place found in `source`,
+    /// the file's text: the end of the token there ([`token_end`]).
+    #[must_use]
+    pub fn with_ends(mut self, source: &str) -> Self {
+        let lines = LineIndex::new(source);
+        if self.end.is_none() {
+            self.end = self.loc.map(|l| lines.token_end(l));
+        }
+        for note in &mut self.notes {
+            if note.end.is_none() {
+                note.end = note.loc.map(|l| lines.token_end(l));
+            }
+        }
+        self
     }
 
     /// Adds a `help:` line.
@@ -73,6 +110,7 @@ impl Diagnostic {
     pub fn with_note_at(mut self, loc: Loc, message: impl Into<String>) -> Self {
         self.notes.push(Note {
             loc: Some(loc),
+            end: None,
             message: message.into(),
         });
         self
@@ -83,6 +121,7 @@ impl Diagnostic {
     pub fn with_note(mut self, message: impl Into<String>) -> Self {
         self.notes.push(Note {
             loc: None,
+            end: None,
             message: message.into(),
         });
         self
@@ -196,52 +235,6 @@ impl Diagnostic {
         }
         out
     }
-
-    /// The diagnostic as one JSON object, for editors and CI annotations:
-    ///
-    /// ```text
-    /// {"severity":"error","code":null,"message":"unknown syscall `newfstat`",
-    ///  "file":"policy.toml","line":2,"column":19,
-    ///  "notes":[{"message":"...","line":3,"column":5}],
-    ///  "help":["did you mean `newfstatat`?"],
-    ///  "rendered":"error: unknown syscall ..."}
-    /// ```
-    ///
-    /// `line` and `column` are 1-based (the column counts characters), or
-    /// `null` for the file as a whole; `rendered` is
-    /// [`render_snippet`](Diagnostic::render_snippet)'s text.
-    pub fn to_json(
-        &self,
-        severity: Severity,
-        code: Option<&str>,
-        file: &str,
-        source: &str,
-    ) -> String {
-        use crate::json::{loc_fields, string};
-        let notes: Vec<String> = self
-            .notes
-            .iter()
-            .map(|n| {
-                format!(
-                    "{{\"message\":{},{}}}",
-                    string(&n.message),
-                    loc_fields(n.loc)
-                )
-            })
-            .collect();
-        let help: Vec<String> = self.help.iter().map(|h| string(h)).collect();
-        format!(
-            "{{\"severity\":{},\"code\":{},\"message\":{},\"file\":{},{},\"notes\":[{}],\"help\":[{}],\"rendered\":{}}}",
-            string(severity.as_str()),
-            code.map_or_else(|| "null".to_owned(), string),
-            string(&self.message),
-            string(file),
-            loc_fields(self.loc),
-            notes.join(","),
-            help.join(","),
-            string(&self.render_snippet(severity, code, file, source)),
-        )
-    }
 }
 
 /// Text with control characters (other than tab) replaced by U+FFFD.
@@ -349,6 +342,30 @@ impl<'s> LineIndex<'s> {
         LineIndex { source, starts }
     }
 
+    /// Where the token at `loc` ends: the position after its last
+    /// character, on `loc`'s line. A token is a quoted string (to its
+    /// closing quote), a `[table]` header, or a run of the characters of
+    /// names, numbers and variables (`A-Z a-z 0-9 _ - . $ /`); anything
+    /// else is one character. A place past the text ends where it starts.
+    pub fn token_end(&self, loc: Loc) -> Loc {
+        let Some(&start) = loc.line.checked_sub(1).and_then(|i| self.starts.get(i)) else {
+            return loc;
+        };
+        let line_end = self.source[start..]
+            .find('\n')
+            .map_or(self.source.len(), |n| start + n);
+        let mut text = &self.source[start..line_end];
+        if loc.line == 1 {
+            text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        }
+        let rest: Vec<char> = text.chars().skip(loc.col.saturating_sub(1)).collect();
+        let len = token_len(&rest);
+        Loc {
+            line: loc.line,
+            col: loc.col + len,
+        }
+    }
+
     /// The position of byte `offset`, as [`loc_at`] defines it.
     pub fn loc(&self, offset: usize) -> Loc {
         let source = self.source;
@@ -368,6 +385,32 @@ impl<'s> LineIndex<'s> {
             col: text.chars().count() + 1,
         }
     }
+}
+
+/// The characters of the token `rest` starts with (see
+/// [`LineIndex::token_end`]).
+fn token_len(rest: &[char]) -> usize {
+    let Some(&first) = rest.first() else {
+        return 0;
+    };
+    let close = match first {
+        '"' | '\'' => Some(first),
+        '[' => Some(']'),
+        _ => None,
+    };
+    if let Some(close) = close {
+        let mut escaped = false;
+        for (i, &c) in rest.iter().enumerate().skip(1) {
+            match c {
+                '\\' if first == '"' && !escaped => escaped = true,
+                c if c == close && !escaped => return i + 1,
+                _ => escaped = false,
+            }
+        }
+        return rest.len().max(1);
+    }
+    let word = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '$' | '/');
+    rest.iter().take_while(|&&c| word(c)).count().max(1)
 }
 
 #[cfg(test)]
@@ -502,22 +545,24 @@ mod tests {
     }
 
     #[test]
-    fn json_objects_escape_everything() {
-        let diag = Diagnostic::at(loc(1, 2), "bad \"q\" \\ \u{1}")
-            .with_note_at(loc(1, 1), "here")
-            .with_help("h");
-        let json = diag.to_json(Severity::Error, None, "a\"b.toml", "x\n");
-        assert!(json.starts_with(
-            "{\"severity\":\"error\",\"code\":null,\"message\":\"bad \\\"q\\\" \\\\ \\u0001\",\
-             \"file\":\"a\\\"b.toml\",\"line\":1,\"column\":2,\
-             \"notes\":[{\"message\":\"here\",\"line\":1,\"column\":1}],\"help\":[\"h\"],\"rendered\":\"error: "
-        ), "{json}");
-        let whole = Diagnostic::whole_file("w").to_json(Severity::Warning, Some("c"), "f", "");
-        assert!(
-            whole.contains(
-                "\"code\":\"c\",\"message\":\"w\",\"file\":\"f\",\"line\":null,\"column\":null"
-            ),
-            "{whole}"
+    fn ends_are_the_tokens_ends() {
+        let src = "[base]\nallow = [\"read\", \"newfstat\"]\nx = 'a b' # c\n[cap.NET_IO]\n";
+        let lines = LineIndex::new(src);
+        // `newfstat` inside its quotes: the name; its opening quote: the string.
+        assert_eq!(lines.token_end(loc(2, 19)), loc(2, 27));
+        assert_eq!(lines.token_end(loc(2, 18)), loc(2, 28));
+        assert_eq!(lines.token_end(loc(3, 5)), loc(3, 10));
+        assert_eq!(lines.token_end(loc(4, 1)), loc(4, 13));
+        assert_eq!(lines.token_end(loc(1, 1)), loc(1, 7));
+        // One character of punctuation; a place past the text.
+        assert_eq!(lines.token_end(loc(2, 7)), loc(2, 8));
+        assert_eq!(lines.token_end(loc(9, 1)), loc(9, 1));
+        let d = Diagnostic::at(loc(2, 19), "x")
+            .with_note_at(loc(2, 11), "n")
+            .with_ends(src);
+        assert_eq!(
+            (d.end, d.notes[0].end),
+            (Some(loc(2, 27)), Some(loc(2, 15)))
         );
     }
 
