@@ -86,7 +86,7 @@ struct Cli {
 /// The policy file, for every subcommand.
 #[derive(Debug, Args)]
 struct FileArg {
-    /// The policy file (`-` for standard input where the subcommand reads it once: `check`, `lint`).
+    /// The policy file (`-`: standard input).
     #[arg(value_name = "FILE")]
     file: Option<String>,
 }
@@ -938,8 +938,12 @@ subcommands:
   lint      checks that are not errors: split syscall families, dead rules, idle caps
   run       run a command under the policy, naming every call refused in its process tree
   learn     run a command with nothing enforced; list the calls it needed beyond its caps
+  completions SHELL  a completion script for bash, zsh, fish, elvish or powershell
+  man       the manual page, in roff (`seccomp-policy man | man -l -`)
 
 options for every subcommand: -h, --help
+  --color auto|always|never  colour diagnostics: auto (the default) when stderr is
+                  a terminal and NO_COLOR is not set
 `seccomp-policy help SUBCOMMAND` or `seccomp-policy SUBCOMMAND --help` for more.
 
 exit codes:
@@ -963,11 +967,15 @@ run and learn exit as env and timeout do, never {failed} or {usage} of their own
 usage: seccomp-policy check FILE [--format human|short|json]
 
 Reports every error of the policy, all at once, as the seccomp_policy! macro
-does: file:line:col, the message, notes and help.
+does: file:line:col, the message, notes and help, and the error's code
+(E0005: docs/error-codes.md says what each means). FILE `-` reads the
+policy from standard input.
 
-  --format human   like rustc, with the line and a caret under the column (default)
-  --format short   one block per error, exactly as the macro prints it
-  --format json    one JSON document on stdout: {{\"file\", \"errors\", \"warnings\", \"diagnostics\": [...]}}
+  --format human   like rustc, with the line and the token underlined (default)
+  --format short   one line a place, as compilers write them for editors:
+                   FILE:LINE:COL: error: MESSAGE [CODE], then its notes and help
+  --format json    one JSON document on stdout: {{\"file\", \"errors\", \"warnings\", \"diagnostics\": [...]}},
+                   each with its code, line, column and end {{\"line\", \"column\"}}
 
 exit: {ok} no errors, {failed} errors, {usage} usage
 "
@@ -1065,7 +1073,8 @@ usage: seccomp-policy lint FILE [--format human|short|json] [--deny-warnings]
 
 Checks that are not errors: split-family (one syscall of a family libc
 chooses between is allowed, another is not), never-matches, shadowed-action,
-redundant-rule, cap-adds-nothing.
+redundant-rule, cap-adds-nothing. --format as for `check`; a warning's code
+is its check's name. FILE `-` reads the policy from standard input.
 
 exit: {ok} (warnings are printed), {failed} policy errors or, with --deny-warnings,
 any warning, {usage} usage

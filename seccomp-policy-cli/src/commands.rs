@@ -51,7 +51,14 @@ pub fn lint_cmd(o: &Options) -> Result<(), Failure> {
         Err(diags) => return Err(report_errors(format, &o.file, &fe.source, &diags)),
     };
     let checked = allow_in_source(&fe.source, lint(&compiled));
-    let found: Vec<Lint> = checked.reported;
+    let found: Vec<Lint> = checked
+        .reported
+        .into_iter()
+        .map(|l| Lint {
+            diagnostic: l.diagnostic.with_ends(&fe.source),
+            ..l
+        })
+        .collect();
     let allowed = checked.allowed.len();
     let items: Vec<render::Item<'_>> = found
         .iter()
@@ -320,13 +327,18 @@ pub fn simulate(o: &Options) -> Result<(), Failure> {
             None => match seccomp_policy_compiler::tables::constant(arch, text) {
                 Some(c) => c as u64,
                 None => {
+                    let names = tables::table(arch).constants.iter().map(|(n, _)| *n);
+                    let hint = match suggest::did_you_mean(text, names) {
+                        Some(good) => format!("; did you mean `{good}`?"),
+                        None => String::new(),
+                    };
                     return Err(usage(
                         Sub::Simulate,
                         format!(
-                            "argument {} is neither an integer nor a constant known on {arch}",
+                            "argument {} is neither an integer nor a constant known on {arch}{hint}",
                             quoted(text)
                         ),
-                    ))
+                    ));
                 }
             },
         };

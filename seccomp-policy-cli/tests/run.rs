@@ -544,7 +544,8 @@ fn policy_errors_exit_125_and_nothing_runs() {
         assert_exit(&r, TOOL_FAILED, sub);
         assert!(r.stdout.is_empty(), "the command ran: {}", r.out());
         assert!(
-            r.stderr.starts_with("error[E0005]: unknown syscall `newfstat`\n"),
+            r.stderr
+                .starts_with("error[E0005]: unknown syscall `newfstat`\n"),
             "{sub}: {}",
             r.stderr
         );
