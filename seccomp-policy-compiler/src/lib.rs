@@ -31,7 +31,8 @@
 //!
 //! Modules: [`source`] (reading the file), [`parse`] (TOML to a checked
 //! [`model::Policy`]), [`expr`] (the rule strings' syntax), [`diag`]
-//! (diagnostics, plain, with source snippets, or as JSON), [`suggest`]
+//! (diagnostics as data: kind, place and end, message, notes, help;
+//! plain text, or with source snippets), [`suggest`]
 //! ("did you mean"), [`lower`] (to each architecture's rule IR),
 //! [`tables`] (generated: syscall numbers, parameters, constants and errno
 //! numbers per architecture), [`lint`] (checks that are not errors),
