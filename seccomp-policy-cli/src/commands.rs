@@ -19,9 +19,9 @@ use crate::describe::{self, ArchNames};
 use crate::load::{
     arch_rules, cap_bits, display_name, front_end, load, one_arch, program, report_errors,
 };
+use crate::outcome::Failure;
 use crate::output::{err, failed, out, plural, usage};
 use crate::render;
-use crate::Failure;
 
 pub fn check(o: &Options) -> Result<(), Failure> {
     let format = o.format.unwrap_or(Format::Human);

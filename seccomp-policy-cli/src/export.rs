@@ -28,8 +28,8 @@ use seccomp_policy_core::{syscalls, Arch};
 use crate::args::{Format, Options, Sub};
 use crate::describe;
 use crate::load::{arch_rules, bpf_bytes, cap_bits, load, one_arch, program};
+use crate::outcome::Failure;
 use crate::output::{failed, usage};
-use crate::Failure;
 
 fn err(text: &str) {
     use std::io::Write as _;

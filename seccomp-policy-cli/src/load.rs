@@ -18,9 +18,9 @@ use seccomp_policy_core::text::quoted;
 use seccomp_policy_core::Arch;
 
 use crate::args::{Format, Options, Sub};
+use crate::outcome::Failure;
 use crate::output::{err, failed, out, plural, usage};
 use crate::render;
-use crate::Failure;
 
 /// The name standard input goes by in messages (`check -`).
 pub const STDIN: &str = "<stdin>";

@@ -3,7 +3,7 @@
 use std::io::Write as _;
 
 use crate::args::{Sub, UsageError};
-use crate::Failure;
+use crate::outcome::Failure;
 
 /// Writes `text` to stdout. A closed pipe is a failure without a message.
 pub fn out(text: &str) -> Result<(), Option<String>> {

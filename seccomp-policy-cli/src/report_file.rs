@@ -17,8 +17,8 @@ use crate::json;
 use seccomp_policy::install::Errno;
 use seccomp_policy::supervise::{AllowedBy, Answer, Denial};
 
+use crate::outcome::Failure;
 use crate::output::failed;
-use crate::Failure;
 
 /// The file, shared by the supervisor thread (which writes each denial as
 /// it answers it) and the thread that finishes the run.

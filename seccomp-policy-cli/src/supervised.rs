@@ -27,9 +27,9 @@ use seccomp_policy_core::{syscalls, Arch};
 
 use crate::args::{Options, Sub};
 use crate::load::{arch_rules, cap_bits, load};
+use crate::outcome::Failure;
 use crate::output::{failed, usage};
 use crate::report_file::ReportFile;
-use crate::Failure;
 
 /// The prefix of every line the supervision writes on stderr.
 const PREFIX: &str = "seccomp-policy";

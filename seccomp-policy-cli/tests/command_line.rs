@@ -385,3 +385,45 @@ fn other_tools_architecture_names_are_taken_everywhere() {
         }
     }
 }
+
+/// The command's modules form a tree (a module uses only those below
+/// it): no two of them call each other, directly or around a circle.
+#[test]
+fn the_modules_use_each_other_without_a_circle() {
+    use std::collections::BTreeMap;
+    let src = root().join("seccomp-policy-cli/src");
+    let mut uses: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut used: Vec<String> = text
+            .match_indices("crate::")
+            .map(|(at, m)| {
+                text[at + m.len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect::<String>()
+            })
+            .filter(|m| !m.is_empty() && *m != name)
+            .collect();
+        used.sort();
+        used.dedup();
+        uses.insert(name, used);
+    }
+    assert!(uses.len() > 5, "{uses:?}");
+    // Depth-first, with the path so far: a module met again on it is a circle.
+    fn visit(m: &str, uses: &BTreeMap<String, Vec<String>>, path: &mut Vec<String>) {
+        if let Some(at) = path.iter().position(|p| p == m) {
+            panic!("a circle: {} -> {m}", path[at..].join(" -> "));
+        }
+        path.push(m.to_owned());
+        for next in uses.get(m).into_iter().flatten() {
+            visit(next, uses, path);
+        }
+        path.pop();
+    }
+    for m in uses.keys() {
+        visit(m, &uses, &mut Vec::new());
+    }
+}
