@@ -8,12 +8,19 @@
 use std::fmt::Write as _;
 
 use annotate_snippets::{Level, Message, Renderer, Snippet};
-use seccomp_policy_compiler::diag::{Diagnostic, Severity, SNIPPET_BEFORE, SNIPPET_MAX};
+use seccomp_policy_compiler::diag::{Diagnostic, Severity};
 use seccomp_policy_compiler::model::Loc;
 use seccomp_policy_core::text::shown;
 use serde::Serialize;
 
 use crate::args::Format;
+
+/// The most characters of a source line a snippet shows: a longer line is
+/// cut to this many around the column, [`SNIPPET_BEFORE`] of them before it.
+pub const SNIPPET_MAX: usize = 100;
+
+/// The characters a cut snippet line keeps before the column.
+pub const SNIPPET_BEFORE: usize = 30;
 
 /// One diagnostic to report: how serious, its code (an `E0001` code, or a
 /// lint's name), and the front end's data.
@@ -339,4 +346,95 @@ pub fn error_word() -> String {
         .bold()
         .fg_color(Some(anstyle::AnsiColor::BrightRed.into()));
     format!("{style}error{style:#}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loc(line: usize, col: usize) -> Loc {
+        Loc { line, col }
+    }
+
+    fn human_plain(d: &Diagnostic, source: &str) -> String {
+        human(
+            &(Severity::Error, "E0005".to_owned(), d),
+            "p.toml",
+            source,
+            false,
+        )
+    }
+
+    #[test]
+    fn the_token_is_underlined_and_help_follows() {
+        let source = "[base]\nallow = [\"read\", \"newfstat\"]\n";
+        let d = Diagnostic::at(loc(2, 19), "unknown syscall `newfstat`")
+            .with_help("did you mean `newfstatat`?")
+            .with_ends(source);
+        assert_eq!(
+            human_plain(&d, source),
+            "error[E0005]: unknown syscall `newfstat`\n \
+             --> p.toml:2:19\n  \
+             |\n\
+             2 | allow = [\"read\", \"newfstat\"]\n  \
+             |                   ^^^^^^^^\n  \
+             |\n  \
+             = help: did you mean `newfstatat`?"
+        );
+        assert_eq!(
+            short(&(Severity::Error, "E0005".to_owned(), &d), "p.toml"),
+            "p.toml:2:19: error: unknown syscall `newfstat` [E0005]\n\
+             p.toml:2:19: help: did you mean `newfstatat`?\n"
+        );
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let source = "x = \"\u{1b}[2J\"\n";
+        let d = Diagnostic::at(loc(1, 5), "bad \u{7}")
+            .with_help("h\u{1b}")
+            .with_ends(source);
+        for text in [
+            human_plain(&d, source),
+            short(&(Severity::Error, "E0004".to_owned(), &d), "a\u{1b}.toml"),
+        ] {
+            assert!(
+                !text.chars().any(|c| c.is_control() && c != '\n'),
+                "{text:?}"
+            );
+        }
+        assert!(human_plain(&d, source).contains("x = \"\u{fffd}[2J\""));
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_token() {
+        let line = format!("{}\"X\"{}", "a".repeat(200), "b".repeat(200));
+        let d = Diagnostic::at(loc(1, 202), "here").with_ends(&line);
+        let text = human_plain(&d, &line);
+        let shown = text.lines().nth(3).unwrap();
+        assert_eq!(
+            shown,
+            format!("1 | …{}\"X\"{}…", "a".repeat(29), "b".repeat(68))
+        );
+        let under = text.lines().nth(4).unwrap();
+        assert_eq!(under, format!("  | {}^", " ".repeat(31)));
+    }
+
+    #[test]
+    fn places_past_the_text_and_whole_files() {
+        let far = Diagnostic::at(loc(40, 2), "far");
+        assert_eq!(
+            human_plain(&far, "a"),
+            "error[E0005]: far\n  --> p.toml:40:2"
+        );
+        let whole = Diagnostic::whole_file("cannot read").with_help("check the path");
+        assert_eq!(
+            human_plain(&whole, ""),
+            "error[E0005]: cannot read\n = help: check the path"
+        );
+        assert_eq!(
+            short(&(Severity::Error, "E0001".to_owned(), &whole), "p.toml"),
+            "p.toml: error: cannot read [E0001]\np.toml: help: check the path\n"
+        );
+    }
 }
