@@ -117,26 +117,43 @@ struct ArchArg {
 /// The output formats of `check` and `lint`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum DiagFormat {
-    /// Like rustc, with the line and the token underlined (default).
+    /// Like rustc, with the line and the token underlined (the default).
     Human,
-    /// One line each: `file:line:col: error: message`.
+    /// One line a place, as compilers write them for editors:
+    /// FILE:LINE:COL: error: MESSAGE [CODE], then its notes and help.
     Short,
-    /// One JSON document on stdout.
+    /// One JSON document on stdout: {"file", "errors", "warnings",
+    /// "diagnostics": [...]}, each with its code, line, column and end
+    /// {"line", "column"}.
     Json,
 }
 
 /// `export`'s formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum ExportFormat {
-    /// The raw struct sock_filter array of one architecture.
+    /// The raw struct sock_filter array of one architecture (default:
+    /// this machine's) in its byte order: what bubblewrap's --seccomp FD
+    /// and systemd-nspawn-style tools load. --allow-execve adds execve,
+    /// which a tool that installs the filter before it execs the command
+    /// needs (the sandbox does the same).
     Bpf,
-    /// An OCI runtime spec linux.seccomp profile.
+    /// An OCI runtime spec linux.seccomp profile (runc, crun, Docker,
+    /// podman, containerd, CRI-O) for the architectures given or, without
+    /// --arch, every one a profile can serve (a note on stderr names the
+    /// others and why); refused where the rules of those given differ
+    /// (export one per architecture then).
     Oci,
-    /// The same file, for a node's /var/lib/kubelet/seccomp/.
+    /// The same file, for a node's /var/lib/kubelet/seccomp/ (a pod's
+    /// `localhostProfile`).
     Kubelet,
-    /// A security-profiles-operator SeccompProfile resource.
+    /// The same profile as a security-profiles-operator SeccompProfile
+    /// (security-profiles-operator.x-k8s.io/v1beta1) in YAML, named --name
+    /// NAME (default: the file's stem and the caps).
     K8s,
-    /// A systemd drop-in with SystemCallFilter=.
+    /// A drop-in for a service: SystemCallFilter= allowing the calls the
+    /// policy allows whatever their arguments, one architecture (default:
+    /// this machine's); calls it decides by their arguments are refused,
+    /// and a note on stderr names them.
     Systemd,
 }
 
@@ -153,7 +170,14 @@ struct RunArgs {
     /// Run on a kernel with less Landlock than the sandbox needs.
     #[arg(long)]
     allow_degraded: bool,
-    /// Also write every denial to OUT, one JSON object a line.
+    /// Also write every denial to OUT (made or truncated before COMMAND
+    /// starts), one JSON object a line: tid, pid and program (null when the
+    /// process could not be read), unread (why not, or null), arch,
+    /// audit_arch, syscall (name or null), nr, args (six integers),
+    /// allowed_by (granted, caps, no-cap, other-arguments or
+    /// foreign-entry), caps (the caps that would allow it), answer (killed,
+    /// errno, continued, gone, kill-failed or undelivered), errno (its
+    /// name, or null), error (the supervisor's, or null).
     #[arg(long, value_name = "OUT")]
     report: Option<String>,
     /// Anything before `--` that is not an option: refused, with where it goes.
@@ -233,7 +257,7 @@ enum SubCmd {
         /// The name of the Kubernetes resource (`--format k8s`).
         #[arg(long, value_name = "NAME")]
         name: Option<String>,
-        /// Write to OUT instead of stdout.
+        /// Write to OUT instead of stdout (bpf is not written to a terminal).
         #[arg(short = 'o', long, value_name = "OUT")]
         output: Option<String>,
         /// Add execve (`--format bpf`), for a tool that installs the filter before it execs.
@@ -444,19 +468,58 @@ fn usage_error(sub: Option<Sub>, message: impl Into<String>) -> UsageError {
     }
 }
 
-/// The clap command: what the parser, the completions and the man page
-/// are made from.
+/// How a subcommand's `--help` is laid out: the usage line, what it
+/// does, its options (from the declaration), its exit codes.
+const SUB_TEMPLATE: &str = "usage: {usage}\n\n{before-help}options:\n{options}{after-help}";
+
+/// The clap command: what the parser, `--help`, the completions and the
+/// man page are made from.
 pub fn command() -> clap::Command {
-    let mut cmd = Cli::command();
-    let names: Vec<String> = cmd
-        .get_subcommands()
-        .map(|c| c.get_name().to_owned())
-        .collect();
-    for name in names {
-        // `-h` is the global `--help` above, which prints [`help`]'s text.
+    let mut cmd = Cli::command()
+        .help_template("{before-help}")
+        .before_help(text(None));
+    for sub in Sub::ALL {
+        let text = text(Some(sub));
+        // The usage line (and its continuation), what the subcommand
+        // does, and from the paragraph that starts with `exit` on, its
+        // exit codes.
+        let (usage, rest) = text.split_once("\n\n").unwrap_or((&text, ""));
+        let usage = usage.strip_prefix("usage: ").unwrap_or(usage).to_owned();
+        let (about, exits) = match rest.find("\nexit") {
+            Some(at) => (&rest[..at], &rest[at..]),
+            None => (rest, ""),
+        };
+        let about = about.trim_end().to_owned();
+        let exits = exits.trim().to_owned();
+        cmd = cmd.mut_subcommand(sub.name(), |c| {
+            // `-h` is the global `--help` above, which prints [`help`]'s text.
+            c.disable_help_flag(true)
+                .override_usage(usage)
+                .help_template(SUB_TEMPLATE)
+                .before_help(about)
+                .after_help(exits)
+        });
+    }
+    for name in ["completions", "man"] {
         cmd = cmd.mut_subcommand(name, |c| c.disable_help_flag(true));
     }
     cmd
+}
+
+/// The `--help` of the tool, or of one subcommand.
+pub fn help(sub: Option<Sub>) -> String {
+    let mut cmd = command();
+    cmd.build();
+    let found = match sub {
+        None => Some(&mut cmd),
+        Some(s) => cmd.find_subcommand_mut(s.name()),
+    };
+    found.map_or_else(String::new, |c| {
+        let text = c.render_long_help().to_string();
+        let mut text = text.trim_end().to_owned();
+        text.push('\n');
+        text
+    })
 }
 
 /// `--arch`'s values.
@@ -913,9 +976,10 @@ pub fn parse_arch(name: &str) -> Result<Arch, String> {
         })
 }
 
-/// The usage text of the tool, or of one subcommand. The exit codes in it
-/// are [`exit`]'s.
-pub fn help(sub: Option<Sub>) -> String {
+/// The text of the tool's `--help`, or a subcommand's prose: its usage
+/// line, what it does, and its exit codes (each [`exit`]'s); the options
+/// are the declaration's ([`Cli`]).
+fn text(sub: Option<Sub>) -> String {
     let (ok, failed, usage) = (exit::OK, exit::FAILED, exit::USAGE);
     let (tool_failed, cannot_execute, not_found) =
         (exit::TOOL_FAILED, exit::CANNOT_EXECUTE, exit::NOT_FOUND);
@@ -970,12 +1034,6 @@ Reports every error of the policy, all at once, as the seccomp_policy! macro
 does: file:line:col, the message, notes and help, and the error's code
 (E0005: docs/error-codes.md says what each means). FILE `-` reads the
 policy from standard input.
-
-  --format human   like rustc, with the line and the token underlined (default)
-  --format short   one line a place, as compilers write them for editors:
-                   FILE:LINE:COL: error: MESSAGE [CODE], then its notes and help
-  --format json    one JSON document on stdout: {{\"file\", \"errors\", \"warnings\", \"diagnostics\": [...]}},
-                   each with its code, line, column and end {{\"line\", \"column\"}}
 
 exit: {ok} no errors, {failed} errors, {usage} usage
 "
@@ -1032,36 +1090,11 @@ exit: {ok} (whatever the verdict), {failed} policy errors, {usage} usage
 usage: seccomp-policy export FILE --format bpf|oci|kubelet|k8s|systemd [--arch A]...
                              [--cap NAME]... [--name NAME] [-o OUT]
 
-  --format bpf      the raw struct sock_filter array of one architecture
-                    (default: this machine's) in its byte order: what
-                    bubblewrap's --seccomp FD and systemd-nspawn-style tools load.
-                    --allow-execve adds execve, which a tool that installs the
-                    filter before it execs the command needs (the sandbox does the same).
-  --format oci      an OCI runtime spec linux.seccomp profile (runc, crun, Docker,
-                    podman, containerd, CRI-O) for the architectures given or,
-                    without --arch, every one a profile can serve (a note on
-                    stderr names the others and why); refused where the rules of
-                    those given differ (export one per architecture then).
-  --format kubelet  the same file, for a node's /var/lib/kubelet/seccomp/ (a
-                    pod's `localhostProfile`)
-  --format k8s      the same profile as a security-profiles-operator SeccompProfile
-                    (security-profiles-operator.x-k8s.io/v1beta1) in YAML, named
-                    --name NAME (default: the file's stem and the caps)
-  --format systemd  a drop-in for a service: SystemCallFilter= allowing the calls
-                    the policy allows whatever their arguments, one architecture
-                    (default: this machine's); calls it decides by their arguments
-                    are refused, and a note on stderr names them
-  -o, --output      write to OUT instead of stdout (bpf is not written to a terminal)
-
 Every format but bpf allows execve and execveat: the runtime or service
 manager loads the filter, then execs the program. A runtime loads it right
 before that exec only with noNewPrivileges (Kubernetes:
 allowPrivilegeEscalation: false); without it, it loads it earlier and
 needs more calls than a policy allows.
-
---arch takes this tool's names (x86_64, aarch64, ...), libseccomp's and OCI
-profiles' (SCMP_ARCH_X86_64), and Debian's, Docker's and systemd's (amd64,
-arm64, armhf, i386, ppc64el, x86-64, loong64, ...).
 
 exit: {ok}, {failed} policy errors, a program or profile that cannot be made, or a
 write error, {usage} usage
@@ -1105,16 +1138,6 @@ same call refused 3 times within a second, later ones are counted, summed up
 once a second (`denied: SYSCALL x N more from PROGRAM [pid N] in T s`), at
 most 20 lines a second in all, and their totals written at the end
 (`denied: SYSCALL x N in all from PROGRAM [pid N] (M shown in full)`).
-
-  --report OUT   also write every denial to OUT (made or truncated before
-                 COMMAND starts), one JSON object a line: tid, pid and
-                 program (null when the process could not be read), unread
-                 (why not, or null), arch, audit_arch, syscall (name or
-                 null), nr, args (six integers), allowed_by (granted, caps,
-                 no-cap, other-arguments or foreign-entry), caps (the caps
-                 that would allow it), answer (killed, errno, continued,
-                 gone, kill-failed or undelivered), errno (its name, or
-                 null), error (the supervisor's, or null)
 
 COMMAND runs in a Landlock domain, entered before the filter: it cannot
 ptrace or read the memory of, signal, or reach the abstract unix sockets

@@ -427,3 +427,53 @@ fn the_modules_use_each_other_without_a_circle() {
         visit(m, &uses, &mut Vec::new());
     }
 }
+
+/// Each subcommand's `--help` lists the options the parser takes (they
+/// are declared once), and every option its usage line names is among
+/// them.
+#[test]
+fn help_lists_the_declared_options() {
+    for sub in [
+        "check", "show", "disasm", "explain", "simulate", "export", "lint", "run", "learn",
+    ] {
+        let r = run(&[sub, "--help"]);
+        assert_code(&r, 0, sub);
+        let help = r.out();
+        let usage: String = help
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let (_, options) = help
+            .split_once("\noptions:\n")
+            .unwrap_or_else(|| panic!("{sub}: no options: {help}"));
+        let listed: Vec<&str> = options
+            .lines()
+            .filter_map(|l| {
+                l.trim_start()
+                    .split([' ', ',', '<'])
+                    .find(|w| w.starts_with("--"))
+            })
+            .collect();
+        for word in usage.split([' ', '[', ']', '|']) {
+            if let Some(name) = word.strip_prefix("--").filter(|n| !n.is_empty()) {
+                let name = name.split('=').next().unwrap_or(name);
+                assert!(
+                    listed.contains(&format!("--{name}").as_str()),
+                    "{sub}: --{name} is in the usage line, not among {listed:?}"
+                );
+                // And the parser takes it.
+                let r = run(&[sub, SHIPPED, &format!("--{name}"), "--help"]);
+                assert!(
+                    !r.stderr.contains("does not take"),
+                    "{sub} --{name}: {}",
+                    r.stderr
+                );
+            }
+        }
+        assert!(
+            listed.contains(&"--color") && listed.contains(&"--help"),
+            "{sub}: {listed:?}"
+        );
+    }
+}
