@@ -462,7 +462,7 @@ pub fn explain(o: &Options) -> Result<(), Failure> {
                     body,
                     "  {tname}: {}  [{}:{}:{} {}]",
                     describe::rule(arch, r),
-                    shown(&o.file),
+                    shown(display_name(&o.file)),
                     r.loc.line,
                     r.loc.col,
                     texts.get(&r.loc).map_or("", String::as_str)

@@ -274,7 +274,7 @@ fn header(o: &Options, compiled: &Compiled, caps: u64, arches: &[Arch]) -> Strin
     let names = cap_names(compiled, caps);
     format!(
         "# seccomp-policy export of {}, caps: {}, for {}.\n",
-        shown(&o.file),
+        shown(crate::load::display_name(&o.file)),
         if names.is_empty() {
             "none".to_owned()
         } else {
@@ -319,6 +319,7 @@ fn resource_name(o: &Options, compiled: &Compiled, caps: u64) -> Result<String, 
         None => {
             let stem = std::path::Path::new(&o.file)
                 .file_stem()
+                .filter(|_| o.file != "-")
                 .and_then(|s| s.to_str())
                 .unwrap_or("seccomp-policy");
             let mut parts = vec![stem.to_owned()];

@@ -152,16 +152,27 @@ pub fn human(item: &Item<'_>, file: &str, source: &str, styled: bool) -> String 
         .map(|(n, m)| (n.loc.and_then(|l| place(source, l, n.end)), m.as_str()))
         .collect();
     let mut msg: Message<'_> = level.title(&message).id(code);
+    // A note on the primary place's line is drawn under that line, as
+    // rustc does; one elsewhere gets its own snippet.
+    let same_line = |p: &Place| {
+        primary
+            .as_ref()
+            .is_some_and(|q| q.line_no == p.line_no && q.line == p.line)
+    };
     if let Some(p) = &primary {
-        msg = msg.snippet(
-            Snippet::source(&p.line)
-                .line_start(p.line_no)
-                .origin(&origin)
-                .annotation(level.span(p.range.clone())),
-        );
+        let mut snippet = Snippet::source(&p.line)
+            .line_start(p.line_no)
+            .origin(&origin)
+            .annotation(level.span(p.range.clone()));
+        for (n, label) in &notes {
+            if let Some(n) = n.as_ref().filter(|n| same_line(n)) {
+                snippet = snippet.annotation(Level::Note.span(n.range.clone()).label(label));
+            }
+        }
+        msg = msg.snippet(snippet);
     }
     for (p, label) in &notes {
-        if let Some(p) = p {
+        if let Some(p) = p.as_ref().filter(|p| !same_line(p)) {
             msg = msg.snippet(
                 Snippet::source(&p.line)
                     .line_start(p.line_no)

@@ -48,7 +48,7 @@ pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
             "error: this machine's architecture is not one seccomp-policy supports",
         ));
     };
-    let policy = native_policy(&o.file, &compiled, arch)?;
+    let policy = native_policy(crate::load::display_name(&o.file), &compiled, arch)?;
     let mode = if sub == Sub::Learn {
         Mode::Learn
     } else {
@@ -143,7 +143,7 @@ fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
             format!(
                 "nothing ran; `seccomp-policy disasm {} --allow-execve` with the same caps \
                  builds the same program",
-                shown(&o.file)
+                shown(crate::load::display_name(&o.file))
             ),
         ),
         SessionError::Supervise(SuperviseError::Handoff(h)) => (
