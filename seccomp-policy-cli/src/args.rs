@@ -27,8 +27,8 @@ pub enum Command {
     Version,
     /// `completions SHELL`.
     Completions(Shell),
-    /// `man`.
-    Man,
+    /// `man [SUBCOMMAND]`.
+    Man(Option<Sub>),
     /// A subcommand to run.
     Run(Sub, Options),
 }
@@ -285,8 +285,13 @@ enum SubCmd {
         #[arg(value_enum)]
         shell: Shell,
     },
-    /// The manual page (roff) on stdout: `seccomp-policy man | man -l -`.
-    Man,
+    /// The manual page (roff) on stdout: `seccomp-policy man | man -l -`;
+    /// with SUBCOMMAND, its page (seccomp-policy-SUBCOMMAND(1)).
+    Man {
+        /// The subcommand whose page to write.
+        #[arg(value_name = "SUBCOMMAND")]
+        sub: Option<String>,
+    },
 }
 
 /// The subcommands that read a policy.
@@ -494,6 +499,7 @@ pub fn command() -> clap::Command {
         cmd = cmd.mut_subcommand(sub.name(), |c| {
             // `-h` is the global `--help` above, which prints [`help`]'s text.
             c.disable_help_flag(true)
+                .long_about(about.clone())
                 .override_usage(usage)
                 .help_template(SUB_TEMPLATE)
                 .before_help(about)
@@ -581,7 +587,23 @@ pub fn parse(args: &[OsString]) -> Result<Command, UsageError> {
     let color = cli.color;
     let (sub, o) = match sub {
         SubCmd::Completions { shell } => return Ok(Command::Completions(shell)),
-        SubCmd::Man => return Ok(Command::Man),
+        SubCmd::Man { sub } => {
+            return match sub.as_deref().map(|n| (n, Sub::from_name(n))) {
+                None => Ok(Command::Man(None)),
+                Some((_, Some(s))) => Ok(Command::Man(Some(s))),
+                Some((n, None)) => {
+                    let hint = suggest_sub(n);
+                    Err(usage_error(
+                        None,
+                        format!(
+                            "unknown subcommand {}; expected one of {}{hint}",
+                            quoted(n),
+                            Sub::ALL.map(Sub::name).join(", ")
+                        ),
+                    ))
+                }
+            }
+        }
         SubCmd::Check { file, format } => (
             Sub::Check,
             options(file, format.map(Format::from), Options::default()),
@@ -691,6 +713,13 @@ pub fn parse(args: &[OsString]) -> Result<Command, UsageError> {
     let mut o = o;
     o.color = color;
     validate(sub, o).map(|o| Command::Run(sub, o))
+}
+
+/// `; did you mean `check`?` for a name near a subcommand's, or nothing.
+fn suggest_sub(name: &str) -> String {
+    seccomp_policy_compiler::suggest::did_you_mean(name, Sub::ALL.map(Sub::name))
+        .map(|good| format!("; did you mean `{good}`?"))
+        .unwrap_or_default()
 }
 
 fn options(file: FileArg, format: Option<Format>, rest: Options) -> Options {
@@ -1003,7 +1032,7 @@ subcommands:
   run       run a command under the policy, naming every call refused in its process tree
   learn     run a command with nothing enforced; list the calls it needed beyond its caps
   completions SHELL  a completion script for bash, zsh, fish, elvish or powershell
-  man       the manual page, in roff (`seccomp-policy man | man -l -`)
+  man [SUBCOMMAND]  the manual page, in roff (`seccomp-policy man | man -l -`)
 
 options for every subcommand: -h, --help
   --color auto|always|never  colour diagnostics: auto (the default) when stderr is

@@ -70,12 +70,29 @@ fn completions(shell: args::Shell) -> Result<u8, Failure> {
         .map_err(Failure::Failed)
 }
 
-/// `man`: the manual page, made from the same declaration as the parser.
-fn man() -> Result<u8, Failure> {
+/// `man [SUBCOMMAND]`: the manual page of the tool, seccomp-policy(1), or
+/// of a subcommand, seccomp-policy-SUBCOMMAND(1), which the first lists;
+/// made from the same declaration as the parser.
+fn man(sub: Option<Sub>) -> Result<u8, Failure> {
     let mut page = Vec::new();
-    let cmd = args::command()
+    let root = args::command()
         .about("check, inspect and export TOML syscall policies")
         .after_help(args::help(None));
+    let cmd = match sub {
+        None => root,
+        Some(s) => {
+            let mut root = root;
+            root.build();
+            let Some(found) = root.find_subcommand(s.name()) else {
+                return Err(Failure::Failed(Some(format!(
+                    "error: no page for `{}`",
+                    s.name()
+                ))));
+            };
+            let name = format!("seccomp-policy-{}", s.name());
+            found.clone().name(name.clone()).bin_name(name)
+        }
+    };
     clap_mangen::Man::new(cmd)
         .render(&mut page)
         .map_err(|e| Failure::Failed(Some(format!("error: cannot write the man page: {e}"))))?;
@@ -103,7 +120,7 @@ fn main() -> ExitCode {
             print(&format!("seccomp-policy {}\n", env!("CARGO_PKG_VERSION"))),
         ),
         Ok(Command::Completions(shell)) => (None, completions(shell)),
-        Ok(Command::Man) => (None, man()),
+        Ok(Command::Man(sub)) => (sub, man(sub)),
         Ok(Command::Run(sub, options)) => (Some(sub), run(sub, &options)),
         Err(e) => (e.sub, Err(Failure::Usage(e))),
     };
