@@ -10,6 +10,7 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 
 use common::{assert_code, root, run, Run};
+use seccomp_policy_suite::harness::{require, Checked};
 
 const UNKNOWN: &str = "tests/ui/policies/unknown_syscall.toml";
 const SHIPPED: &str = "policy/seccomp.toml";
@@ -75,7 +76,36 @@ fn unknown_names() -> Vec<(usize, usize, String)> {
     found
 }
 
-#[test]
+/// `shell check SCRIPT` succeeds on the completion script for `shell`.
+fn shell_reads_its_script(shell: &str, check: &str) {
+    let script = run(&["completions", shell]).stdout;
+    let path = std::env::temp_dir().join(format!(
+        "seccomp-policy-completion-{}.{shell}",
+        std::process::id()
+    ));
+    std::fs::write(&path, &script).unwrap();
+    let out = Command::new(shell)
+        .arg(check)
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| panic!("{shell}: {e}"));
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        out.status.success(),
+        "{shell} {check}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// zsh and fish parse their scripts (`zsh -n`, `fish --no-execute`).
+fn zsh_and_fish_read_their_scripts() -> Checked {
+    require::program("/usr/bin/zsh")?;
+    require::program("/usr/bin/fish")?;
+    shell_reads_its_script("zsh", "-n");
+    shell_reads_its_script("fish", "--no-execute");
+    Ok(())
+}
+
 fn completions_are_scripts_their_shells_read() {
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let r = run(&["completions", shell]);
@@ -85,27 +115,8 @@ fn completions_are_scripts_their_shells_read() {
             assert!(script.contains(sub), "{shell}: no {sub}");
         }
     }
-    // bash parses its script (`bash -n`); zsh and fish where installed.
-    for (shell, check) in [("bash", "-n"), ("zsh", "-n"), ("fish", "--no-execute")] {
-        let script = run(&["completions", shell]).stdout;
-        let path = std::env::temp_dir().join(format!(
-            "seccomp-policy-completion-{}.{shell}",
-            std::process::id()
-        ));
-        std::fs::write(&path, &script).unwrap();
-        match Command::new(shell).arg(check).arg(&path).output() {
-            Ok(out) => assert!(
-                out.status.success(),
-                "{shell} {check}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && shell != "bash" => {
-                println!("{shell} is not installed: its script is not parsed");
-            }
-            Err(e) => panic!("{shell}: {e}"),
-        }
-        let _ = std::fs::remove_file(&path);
-    }
+    // bash parses its script.
+    shell_reads_its_script("bash", "-n");
     let r = run(&["completions", "tcsh"]);
     assert_code(&r, 2, "unknown shell");
     assert!(
@@ -135,8 +146,7 @@ fn groff_warnings(page: &str) -> Option<String> {
     Some(String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
-#[test]
-fn the_man_pages_are_roff_groff_reads() {
+fn the_man_pages_are_roff_groff_reads() -> Checked {
     let r = run(&["man"]);
     assert_code(&r, 0, "man");
     let page = r.out();
@@ -167,18 +177,14 @@ fn the_man_pages_are_roff_groff_reads() {
     let r = run(&["man", "chek"]);
     assert_code(&r, 2, "man chek");
     assert!(r.stderr.contains("did you mean `check`?"), "{}", r.stderr);
+    require::program("/usr/bin/groff")?;
     for page in &pages {
-        match groff_warnings(page) {
-            Some(warnings) => assert!(warnings.is_empty(), "{warnings}"),
-            None => {
-                println!("groff is not installed: the pages are not formatted");
-                return;
-            }
-        }
+        let warnings = groff_warnings(page).expect("groff runs");
+        assert!(warnings.is_empty(), "{warnings}");
     }
+    Ok(())
 }
 
-#[test]
 fn color_always_underlines_each_whole_token() {
     let r = run_with(&["check", UNKNOWN, "--color", "always"], &[], b"");
     assert_code(&r, 1, "errors");
@@ -215,7 +221,6 @@ fn color_always_underlines_each_whole_token() {
     }
 }
 
-#[test]
 fn no_color_and_color_never_give_none() {
     // CLICOLOR_FORCE stands in for a terminal: colour, unless NO_COLOR or
     // --color never says otherwise.
@@ -249,7 +254,6 @@ fn no_color_and_color_never_give_none() {
     assert_code(&r, 2, "--color sometimes");
 }
 
-#[test]
 fn short_format_is_one_line_a_place() {
     let r = run(&["check", UNKNOWN, "--format", "short"]);
     assert_code(&r, 1, "short");
@@ -277,7 +281,6 @@ fn short_format_is_one_line_a_place() {
     }
 }
 
-#[test]
 fn json_has_codes_and_ends() {
     let r = run(&["check", UNKNOWN, "--format", "json"]);
     assert_code(&r, 1, "json");
@@ -321,7 +324,6 @@ fn json_has_codes_and_ends() {
     assert!(first["end"]["column"].is_u64(), "{first}");
 }
 
-#[test]
 fn did_you_mean_for_subcommands_and_constants() {
     let r = run(&["chekc", SHIPPED]);
     assert_code(&r, 2, "chekc");
@@ -357,7 +359,6 @@ fn did_you_mean_for_subcommands_and_constants() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-#[test]
 fn check_reads_standard_input() {
     let text = std::fs::read(root().join(UNKNOWN)).unwrap();
     let r = run_with(&["check", "-", "--format", "short"], &[], &text);
@@ -377,7 +378,6 @@ fn check_reads_standard_input() {
     assert_eq!(v["file"], "<stdin>");
 }
 
-#[test]
 fn other_tools_architecture_names_are_taken_everywhere() {
     // Debian's and Docker's spellings, as `dpkg --print-architecture` and
     // `docker info` print them, on every subcommand with `--arch`.
@@ -415,7 +415,6 @@ fn other_tools_architecture_names_are_taken_everywhere() {
 
 /// The command's modules form a tree (a module uses only those below
 /// it): no two of them call each other, directly or around a circle.
-#[test]
 fn the_modules_use_each_other_without_a_circle() {
     use std::collections::BTreeMap;
     let src = root().join("seccomp-policy-cli/src");
@@ -458,7 +457,6 @@ fn the_modules_use_each_other_without_a_circle() {
 /// Each subcommand's `--help` lists the options the parser takes (they
 /// are declared once), and every option its usage line names is among
 /// them.
-#[test]
 fn help_lists_the_declared_options() {
     for sub in [
         "check", "show", "disasm", "explain", "simulate", "export", "lint", "run", "learn",
@@ -504,3 +502,18 @@ fn help_lists_the_declared_options() {
         );
     }
 }
+
+seccomp_policy_suite::tests![
+    completions_are_scripts_their_shells_read,
+    zsh_and_fish_read_their_scripts,
+    the_man_pages_are_roff_groff_reads,
+    color_always_underlines_each_whole_token,
+    no_color_and_color_never_give_none,
+    short_format_is_one_line_a_place,
+    json_has_codes_and_ends,
+    did_you_mean_for_subcommands_and_constants,
+    check_reads_standard_input,
+    other_tools_architecture_names_are_taken_everywhere,
+    the_modules_use_each_other_without_a_circle,
+    help_lists_the_declared_options,
+];
