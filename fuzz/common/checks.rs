@@ -139,7 +139,10 @@ pub fn check_cli_file(data: &[u8]) {
                 "a control character would reach the terminal: {text:?}"
             );
         }
-        assert!(d.end.is_some() == d.loc.is_some(), "a place without its end: {d:?}");
+        assert!(
+            d.end.is_some() == d.loc.is_some(),
+            "a place without its end: {d:?}"
+        );
     }
 }
 
