@@ -1,14 +1,20 @@
-//! The command line, parsed by hand into a [`Command`]; every mistake is a
-//! [`UsageError`] (exit code 2; 125 for `run` and `learn`).
+//! The command line, declared once with clap: the parser, "did you mean"
+//! for subcommands and values, the shell completions and the man page all
+//! come from [`Cli`]. Every mistake is a [`UsageError`] (exit code 2; 125
+//! for `run` and `learn`) with the tool's own wording; `--help` prints
+//! [`help`]'s text.
 
+use std::ffi::OsString;
 use std::fmt;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand, ValueEnum};
 use seccomp_policy_core::text::quoted;
 use seccomp_policy_core::Arch;
 
 use crate::exit;
 
-/// A subcommand and its options.
+/// A parsed command line.
 #[derive(Debug, PartialEq, Eq)]
 #[allow(
     clippy::large_enum_variant,
@@ -19,11 +25,305 @@ pub enum Command {
     Help(Option<Sub>),
     /// `--version`.
     Version,
+    /// `completions SHELL`.
+    Completions(Shell),
+    /// `man [SUBCOMMAND]`.
+    Man(Option<Sub>),
     /// A subcommand to run.
     Run(Sub, Options),
 }
 
-/// The subcommands.
+/// When diagnostics are coloured (`--color`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// When stderr is a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    /// Always, even into a pipe or with `NO_COLOR`.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The shells `completions` writes a script for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// bash (`source <(seccomp-policy completions bash)`).
+    Bash,
+    /// zsh (a `_seccomp-policy` file in `$fpath`).
+    Zsh,
+    /// fish (`~/.config/fish/completions/seccomp-policy.fish`).
+    Fish,
+    /// elvish.
+    Elvish,
+    /// `PowerShell`.
+    Powershell,
+}
+
+/// `seccomp-policy`: check, inspect and export TOML syscall policies.
+#[derive(Debug, Parser)]
+#[command(
+    name = "seccomp-policy",
+    version,
+    disable_help_subcommand = true,
+    disable_help_flag = true,
+    disable_version_flag = true
+)]
+struct Cli {
+    /// Print help.
+    #[arg(short = 'h', long, global = true, action = clap::ArgAction::SetTrue)]
+    help: bool,
+    /// Print the version.
+    #[arg(short = 'V', long, action = clap::ArgAction::SetTrue)]
+    version: bool,
+    /// When to colour diagnostics: auto (a terminal, and `NO_COLOR` unset), always, never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = Color::Auto)]
+    color: Color,
+    #[command(subcommand)]
+    sub: Option<SubCmd>,
+}
+
+/// The policy file, for every subcommand.
+#[derive(Debug, Args)]
+struct FileArg {
+    /// The policy file (`-`: standard input).
+    #[arg(value_name = "FILE")]
+    file: Option<String>,
+}
+
+/// `--cap`, for the subcommands that pick a cap set.
+#[derive(Debug, Args)]
+struct CapArg {
+    /// Capabilities to grant besides `[base]` (`--cap A --cap B` or `--cap A,B`).
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_delimiter = ',',
+        allow_hyphen_values = false
+    )]
+    cap: Vec<String>,
+}
+
+/// `--arch`.
+#[derive(Debug, Args)]
+struct ArchArg {
+    /// Architectures: this tool's names (x86_64, aarch64, ...), libseccomp's
+    /// and OCI profiles' (SCMP_ARCH_X86_64), and Debian's, Docker's and
+    /// systemd's (amd64, arm64, armhf, i386, ppc64el, x86-64, loong64, ...).
+    #[arg(long, value_name = "A", value_delimiter = ',', value_parser = arch_value)]
+    arch: Vec<Arch>,
+}
+
+/// The output formats of `check` and `lint`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum DiagFormat {
+    /// Like rustc, with the line and the token underlined (the default).
+    Human,
+    /// One line a place, as compilers write them for editors:
+    /// FILE:LINE:COL: error: MESSAGE [CODE], then its notes and help.
+    Short,
+    /// One JSON document on stdout: {"file", "errors", "warnings",
+    /// "diagnostics": [...]}, each with its code, line, column and end
+    /// {"line", "column"}.
+    Json,
+}
+
+/// `export`'s formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ExportFormat {
+    /// The raw struct sock_filter array of one architecture (default:
+    /// this machine's) in its byte order: what bubblewrap's --seccomp FD
+    /// and systemd-nspawn-style tools load. --allow-execve adds execve,
+    /// which a tool that installs the filter before it execs the command
+    /// needs (the sandbox does the same).
+    Bpf,
+    /// An OCI runtime spec linux.seccomp profile (runc, crun, Docker,
+    /// podman, containerd, CRI-O) for the architectures given or, without
+    /// --arch, every one a profile can serve (a note on stderr names the
+    /// others and why); refused where the rules of those given differ
+    /// (export one per architecture then).
+    Oci,
+    /// The same file, for a node's /var/lib/kubelet/seccomp/ (a pod's
+    /// `localhostProfile`).
+    Kubelet,
+    /// The same profile as a security-profiles-operator SeccompProfile
+    /// (security-profiles-operator.x-k8s.io/v1beta1) in YAML, named --name
+    /// NAME (default: the file's stem and the caps).
+    K8s,
+    /// A drop-in for a service: SystemCallFilter= allowing the calls the
+    /// policy allows whatever their arguments, one architecture (default:
+    /// this machine's); calls it decides by their arguments are refused,
+    /// and a note on stderr names them.
+    Systemd,
+}
+
+/// `run` and `learn`'s options.
+#[derive(Debug, Args)]
+struct RunArgs {
+    #[command(flatten)]
+    file: FileArg,
+    #[command(flatten)]
+    cap: CapArg,
+    /// A variable of the `fs` and `net` tables (`--var PORTS=8080,8443`).
+    #[arg(long, value_name = "NAME=VALUE", value_parser = var_value)]
+    var: Vec<(String, String)>,
+    /// Run on a kernel with less Landlock than the sandbox needs.
+    #[arg(long)]
+    allow_degraded: bool,
+    /// Also write every denial to OUT (made or truncated before COMMAND
+    /// starts), one JSON object a line: tid, pid and program (null when the
+    /// process could not be read), unread (why not, or null), arch,
+    /// audit_arch, syscall (name or null), nr, args (six integers),
+    /// allowed_by (granted, caps, no-cap, other-arguments or
+    /// foreign-entry), caps (the caps that would allow it), answer (killed,
+    /// errno, continued, gone, kill-failed or undelivered), errno (its
+    /// name, or null), error (the supervisor's, or null).
+    #[arg(long, value_name = "OUT")]
+    report: Option<String>,
+    /// Anything before `--` that is not an option: refused, with where it goes.
+    #[arg(value_name = "UNEXPECTED", hide = true)]
+    stray: Vec<String>,
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, value_name = "COMMAND")]
+    command: Vec<String>,
+}
+
+/// `learn`'s options: `run`'s, and what to do with the rules learned.
+#[derive(Debug, Args)]
+struct LearnArgs {
+    /// Write FILE with the rules learned added to [base]'s `allow` to
+    /// POLICY, its comments and layout kept, once the result compiles and
+    /// allows every call seen.
+    #[arg(long, value_name = "POLICY")]
+    write: Option<String>,
+    /// Write the rules learned into FILE itself, as --write does.
+    #[arg(long)]
+    merge: bool,
+    /// How to print the advice: human (the default, on stderr) or json
+    /// (one object, the last line on stdout).
+    #[arg(long, value_enum)]
+    format: Option<LearnFormat>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+/// `learn`'s output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum LearnFormat {
+    /// Lines on stderr, after the command's own output (the default).
+    Human,
+    /// One JSON object on stdout: the caps and rules to add, and the calls
+    /// seen.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum SubCmd {
+    /// Report the policy's errors, as the seccomp_policy! macro would.
+    Check {
+        #[command(flatten)]
+        file: FileArg,
+        /// How to print the errors.
+        #[arg(long, value_enum)]
+        format: Option<DiagFormat>,
+    },
+    /// Per architecture: the numbers of each table, the names skipped, the rules.
+    Show {
+        #[command(flatten)]
+        file: FileArg,
+        #[command(flatten)]
+        arch: ArchArg,
+    },
+    /// The BPF program of an architecture and cap set, one instruction a line.
+    Disasm {
+        #[command(flatten)]
+        file: FileArg,
+        #[command(flatten)]
+        arch: ArchArg,
+        #[command(flatten)]
+        cap: CapArg,
+        /// Add execve, as the sandbox's spawn path does.
+        #[arg(long)]
+        allow_execve: bool,
+    },
+    /// Which tables decide a syscall, how, on which architectures.
+    Explain {
+        #[command(flatten)]
+        file: FileArg,
+        /// The syscall: a name or a number.
+        #[arg(value_name = "NAME|NUMBER")]
+        rest: Vec<String>,
+        #[command(flatten)]
+        arch: ArchArg,
+    },
+    /// The verdict of one call, and the path it takes through the program.
+    Simulate {
+        #[command(flatten)]
+        file: FileArg,
+        /// The syscall (a name or a number), then up to six arguments
+        /// (integers or constants such as TIOCSTI).
+        #[arg(value_name = "NAME|NUMBER [ARG]", allow_negative_numbers = true)]
+        rest: Vec<String>,
+        #[command(flatten)]
+        arch: ArchArg,
+        #[command(flatten)]
+        cap: CapArg,
+        /// Add execve, as the sandbox's spawn path does.
+        #[arg(long)]
+        allow_execve: bool,
+    },
+    /// The filter as raw BPF, an OCI or Kubernetes seccomp profile, or a systemd drop-in.
+    Export {
+        #[command(flatten)]
+        file: FileArg,
+        /// The format to write.
+        #[arg(long, value_enum)]
+        format: Option<ExportFormat>,
+        #[command(flatten)]
+        arch: ArchArg,
+        #[command(flatten)]
+        cap: CapArg,
+        /// The name of the Kubernetes resource (`--format k8s`).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// Write to OUT instead of stdout (bpf is not written to a terminal).
+        #[arg(short = 'o', long, value_name = "OUT")]
+        output: Option<String>,
+        /// Add execve (`--format bpf`), for a tool that installs the filter before it execs.
+        #[arg(long)]
+        allow_execve: bool,
+    },
+    /// Checks that are not errors: split syscall families, dead rules, idle caps.
+    Lint {
+        #[command(flatten)]
+        file: FileArg,
+        /// How to print the warnings.
+        #[arg(long, value_enum)]
+        format: Option<DiagFormat>,
+        /// Exit 1 when there is any warning.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Run a command under the policy, naming every call refused in its process tree.
+    Run(RunArgs),
+    /// Run a command with nothing killed; the narrowest rules for what it needed beyond its caps.
+    Learn(LearnArgs),
+    /// A completion script for SHELL on stdout.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// The manual page (roff) on stdout: `seccomp-policy man | man -l -`;
+    /// with SUBCOMMAND, its page (seccomp-policy-SUBCOMMAND(1)).
+    Man {
+        /// The subcommand whose page to write.
+        #[arg(value_name = "SUBCOMMAND")]
+        sub: Option<String>,
+    },
+}
+
+/// The subcommands that read a policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sub {
     /// `check FILE`
@@ -80,25 +380,6 @@ impl Sub {
         Sub::ALL.into_iter().find(|s| s.name() == name)
     }
 
-    /// Which options the subcommand takes.
-    fn takes(self, option: &str) -> bool {
-        match option {
-            // run and learn run on this machine's architecture only.
-            "--arch" => !matches!(self, Sub::Check | Sub::Lint | Sub::Run | Sub::Learn),
-            "--cap" => matches!(
-                self,
-                Sub::Disasm | Sub::Simulate | Sub::Export | Sub::Run | Sub::Learn
-            ),
-            "--format" => matches!(self, Sub::Check | Sub::Lint | Sub::Export | Sub::Learn),
-            "--write" | "--merge" => self == Sub::Learn,
-            "--output" | "--name" => self == Sub::Export,
-            "--allow-execve" => matches!(self, Sub::Disasm | Sub::Simulate | Sub::Export),
-            "--deny-warnings" => self == Sub::Lint,
-            "--allow-degraded" | "--var" | "--report" => matches!(self, Sub::Run | Sub::Learn),
-            _ => false,
-        }
-    }
-
     /// Whether it runs a command, given after `--`.
     pub fn runs_a_command(self) -> bool {
         matches!(self, Sub::Run | Sub::Learn)
@@ -115,7 +396,7 @@ impl Sub {
 pub enum Format {
     /// Diagnostics like rustc's, with the source line (the default).
     Human,
-    /// Diagnostics as the macro prints them: one `error: file:line:col:` block each.
+    /// Diagnostics one a line: `file:line:col: error: message`.
     Short,
     /// Diagnostics as a JSON document.
     Json,
@@ -139,10 +420,32 @@ impl Format {
     }
 }
 
+impl From<DiagFormat> for Format {
+    fn from(f: DiagFormat) -> Self {
+        match f {
+            DiagFormat::Human => Format::Human,
+            DiagFormat::Short => Format::Short,
+            DiagFormat::Json => Format::Json,
+        }
+    }
+}
+
+impl From<ExportFormat> for Format {
+    fn from(f: ExportFormat) -> Self {
+        match f {
+            ExportFormat::Bpf => Format::Bpf,
+            ExportFormat::Oci => Format::Oci,
+            ExportFormat::Kubelet => Format::Kubelet,
+            ExportFormat::K8s => Format::K8s,
+            ExportFormat::Systemd => Format::Systemd,
+        }
+    }
+}
+
 /// Everything after the subcommand's name.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Options {
-    /// The policy file, as written.
+    /// The policy file, as written (`-`: standard input).
     pub file: String,
     /// `--arch`, in the order given, without repeats.
     pub arches: Vec<Arch>,
@@ -175,6 +478,8 @@ pub struct Options {
     /// `run` and `learn`: the command and its arguments, everything after
     /// the first `--`.
     pub command: Vec<String>,
+    /// `--color`.
+    pub color: Color,
 }
 
 /// A command line the tool does not understand.
@@ -201,208 +506,330 @@ fn usage_error(sub: Option<Sub>, message: impl Into<String>) -> UsageError {
     }
 }
 
-/// Whether `arg` is a negative number rather than an option (`-1`).
-fn is_negative_number(arg: &str) -> bool {
-    arg.strip_prefix('-')
-        .and_then(|r| r.chars().next())
-        .is_some_and(|c| c.is_ascii_digit())
+/// How a subcommand's `--help` is laid out: the usage line, what it
+/// does, its options (from the declaration), its exit codes.
+const SUB_TEMPLATE: &str = "usage: {usage}\n\n{before-help}options:\n{options}{after-help}";
+
+/// The clap command: what the parser, `--help`, the completions and the
+/// man page are made from.
+pub fn command() -> clap::Command {
+    let mut cmd = Cli::command()
+        .help_template("{before-help}")
+        .before_help(text(None));
+    for sub in Sub::ALL {
+        let text = text(Some(sub));
+        // The usage line (and its continuation), what the subcommand
+        // does, and from the paragraph that starts with `exit` on, its
+        // exit codes.
+        let (usage, rest) = text.split_once("\n\n").unwrap_or((&text, ""));
+        let usage = usage.strip_prefix("usage: ").unwrap_or(usage).to_owned();
+        let (about, exits) = match rest.find("\nexit") {
+            Some(at) => (&rest[..at], &rest[at..]),
+            None => (rest, ""),
+        };
+        let about = about.trim_end().to_owned();
+        let exits = exits.trim().to_owned();
+        cmd = cmd.mut_subcommand(sub.name(), |c| {
+            // `-h` is the global `--help` above, which prints [`help`]'s text.
+            c.disable_help_flag(true)
+                .long_about(about.clone())
+                .override_usage(usage)
+                .help_template(SUB_TEMPLATE)
+                .before_help(about)
+                .after_help(exits)
+        });
+    }
+    for name in ["completions", "man"] {
+        cmd = cmd.mut_subcommand(name, |c| c.disable_help_flag(true));
+    }
+    cmd
+}
+
+/// The `--help` of the tool, or of one subcommand.
+pub fn help(sub: Option<Sub>) -> String {
+    let mut cmd = command();
+    cmd.build();
+    let found = match sub {
+        None => Some(&mut cmd),
+        Some(s) => cmd.find_subcommand_mut(s.name()),
+    };
+    found.map_or_else(String::new, |c| {
+        let text = c.render_long_help().to_string();
+        let mut text = text.trim_end().to_owned();
+        text.push('\n');
+        text
+    })
+}
+
+/// `--arch`'s values.
+fn arch_value(text: &str) -> Result<Arch, String> {
+    parse_arch(text)
+}
+
+/// `--var`'s values: `NAME=VALUE`, a leading `$` dropped.
+fn var_value(text: &str) -> Result<(String, String), String> {
+    let Some((name, val)) = text.split_once('=').filter(|(n, _)| !n.is_empty()) else {
+        return Err(format!(
+            "`--var {}` is not `NAME=VALUE`",
+            text.escape_debug()
+        ));
+    };
+    let name = name.strip_prefix('$').unwrap_or(name);
+    Ok((name.to_owned(), val.to_owned()))
 }
 
 /// Parses the arguments after the program name.
-pub fn parse(args: &[String]) -> Result<Command, UsageError> {
-    let Some(first) = args.first() else {
+pub fn parse(args: &[OsString]) -> Result<Command, UsageError> {
+    let sub_named = args
+        .first()
+        .and_then(|a| a.to_str())
+        .and_then(Sub::from_name);
+    if let Some(bad) = args.iter().find(|a| a.to_str().is_none()) {
+        return Err(usage_error(
+            sub_named,
+            format!("argument {bad:?} is not valid UTF-8"),
+        ));
+    }
+    // `help SUBCOMMAND`.
+    if args.first().is_some_and(|a| a == "help") {
+        return match args.get(1).map(|a| a.to_string_lossy()) {
+            None => Ok(Command::Help(None)),
+            Some(name) => match Sub::from_name(&name) {
+                Some(sub) => Ok(Command::Help(Some(sub))),
+                None => Err(usage_error(
+                    None,
+                    format!("unknown subcommand {}", quoted(&name)),
+                )),
+            },
+        };
+    }
+    let argv = std::iter::once(OsString::from("seccomp-policy")).chain(args.iter().cloned());
+    let matches = command()
+        .try_get_matches_from(argv)
+        .map_err(|e| from_clap(&e, sub_named))?;
+    let cli = Cli::from_arg_matches(&matches).map_err(|e| from_clap(&e, sub_named))?;
+    if cli.help {
+        return Ok(Command::Help(sub_named));
+    }
+    if cli.version {
+        return Ok(Command::Version);
+    }
+    let Some(sub) = cli.sub else {
         return Err(usage_error(None, "no subcommand given"));
     };
-    match first.as_str() {
-        "-h" | "--help" => return Ok(Command::Help(None)),
-        "-V" | "--version" => return Ok(Command::Version),
-        "help" => {
-            return match args.get(1) {
-                None => Ok(Command::Help(None)),
-                Some(name) => match Sub::from_name(name) {
-                    Some(sub) => Ok(Command::Help(Some(sub))),
-                    None => Err(usage_error(
+    let color = cli.color;
+    let (sub, o) = match sub {
+        SubCmd::Completions { shell } => return Ok(Command::Completions(shell)),
+        SubCmd::Man { sub } => {
+            return match sub.as_deref().map(|n| (n, Sub::from_name(n))) {
+                None => Ok(Command::Man(None)),
+                Some((_, Some(s))) => Ok(Command::Man(Some(s))),
+                Some((n, None)) => {
+                    let hint = suggest_sub(n);
+                    Err(usage_error(
                         None,
-                        format!("unknown subcommand {}", quoted(name)),
-                    )),
+                        format!(
+                            "unknown subcommand {}; expected one of {}{hint}",
+                            quoted(n),
+                            Sub::ALL.map(Sub::name).join(", ")
+                        ),
+                    ))
+                }
+            }
+        }
+        SubCmd::Check { file, format } => (
+            Sub::Check,
+            options(file, format.map(Format::from), Options::default()),
+        ),
+        SubCmd::Lint {
+            file,
+            format,
+            deny_warnings,
+        } => (
+            Sub::Lint,
+            options(
+                file,
+                format.map(Format::from),
+                Options {
+                    deny_warnings,
+                    ..Options::default()
                 },
-            }
-        }
-        _ => {}
-    }
-    let Some(sub) = Sub::from_name(first) else {
-        return Err(usage_error(
-            None,
-            format!(
-                "unknown subcommand {}; expected one of {}",
-                quoted(first),
-                Sub::ALL.map(Sub::name).join(", ")
             ),
-        ));
-    };
-    let mut o = Options::default();
-    let mut positional: Vec<String> = Vec::new();
-    let mut i = 1;
-    let mut only_positional = false;
-    while i < args.len() {
-        let arg = &args[i];
-        i += 1;
-        if only_positional || !arg.starts_with('-') || arg == "-" || is_negative_number(arg) {
-            if sub.runs_a_command() && !positional.is_empty() {
-                return Err(usage_error(
-                    Some(sub),
-                    format!(
-                        "unexpected {}: put the command after `--`, as in {}",
-                        quoted(arg),
-                        quoted(&format!("-- {arg} ..."))
-                    ),
-                ));
-            }
-            positional.push(arg.clone());
-            continue;
-        }
-        if arg == "--" {
-            if sub.runs_a_command() {
-                // The rest is the command's, options included.
-                o.command = args[i..].to_vec();
-                break;
-            }
-            only_positional = true;
-            continue;
-        }
-        if arg == "-h" || arg == "--help" {
-            return Ok(Command::Help(Some(sub)));
-        }
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
-        let name = if name == "-o" {
-            "--output".to_owned()
-        } else {
-            name
-        };
-        if !sub.takes(&name) {
+        ),
+        SubCmd::Show { file, arch } => (
+            Sub::Show,
+            options(
+                file,
+                None,
+                Options {
+                    arches: arch.arch,
+                    ..Options::default()
+                },
+            ),
+        ),
+        SubCmd::Disasm {
+            file,
+            arch,
+            cap,
+            allow_execve,
+        } => (
+            Sub::Disasm,
+            options(
+                file,
+                None,
+                Options {
+                    arches: arch.arch,
+                    caps: cap.cap,
+                    allow_execve,
+                    ..Options::default()
+                },
+            ),
+        ),
+        SubCmd::Explain { file, rest, arch } => (
+            Sub::Explain,
+            options(
+                file,
+                None,
+                Options {
+                    arches: arch.arch,
+                    rest,
+                    ..Options::default()
+                },
+            ),
+        ),
+        SubCmd::Simulate {
+            file,
+            rest,
+            arch,
+            cap,
+            allow_execve,
+        } => (
+            Sub::Simulate,
+            options(
+                file,
+                None,
+                Options {
+                    arches: arch.arch,
+                    caps: cap.cap,
+                    rest,
+                    allow_execve,
+                    ..Options::default()
+                },
+            ),
+        ),
+        SubCmd::Export {
+            file,
+            format,
+            arch,
+            cap,
+            name,
+            output,
+            allow_execve,
+        } => (
+            Sub::Export,
+            options(
+                file,
+                format.map(Format::from),
+                Options {
+                    arches: arch.arch,
+                    caps: cap.cap,
+                    name,
+                    output,
+                    allow_execve,
+                    ..Options::default()
+                },
+            ),
+        ),
+        SubCmd::Run(r) => (Sub::Run, run_options(Sub::Run, r)?),
+        SubCmd::Learn(l) if l.merge && l.write.is_some() => {
             return Err(usage_error(
-                Some(sub),
-                format!("`{}` does not take {}", sub.name(), quoted(&name)),
-            ));
+                Some(Sub::Learn),
+                "`--write` and `--merge` are one or the other",
+            ))
         }
-        let flag = matches!(
-            name.as_str(),
-            "--allow-execve" | "--deny-warnings" | "--allow-degraded" | "--merge"
-        );
-        if flag {
-            if inline.is_some() {
-                return Err(usage_error(
-                    Some(sub),
-                    format!("{} takes no value", quoted(&name)),
-                ));
-            }
-            match name.as_str() {
-                "--allow-execve" => o.allow_execve = true,
-                "--allow-degraded" => o.allow_degraded = true,
-                "--merge" => o.merge = true,
-                _ => o.deny_warnings = true,
-            }
-            continue;
-        }
-        let value = match inline {
-            Some(v) => v,
-            None => {
-                // `--cap -- CMD`: the value is missing, not `--`.
-                let Some(v) = args.get(i).filter(|v| *v != "--") else {
-                    return Err(usage_error(
-                        Some(sub),
-                        format!("{} needs a value", quoted(&name)),
-                    ));
-                };
-                i += 1;
-                v.clone()
-            }
-        };
-        match name.as_str() {
-            "--arch" => {
-                for part in value.split(',') {
-                    let arch = parse_arch(part).map_err(|m| usage_error(Some(sub), m))?;
-                    if !o.arches.contains(&arch) {
-                        o.arches.push(arch);
-                    }
-                }
-                if o.arches.len() > 1 && !sub.many_arches() {
-                    return Err(usage_error(
-                        Some(sub),
-                        format!("`{}` takes one `--arch`", sub.name()),
-                    ));
-                }
-            }
-            "--cap" => {
-                for part in value.split(',') {
-                    let part = part.trim();
-                    if part.is_empty() {
-                        return Err(usage_error(Some(sub), "`--cap` needs a capability name"));
-                    }
-                    o.caps.push(part.to_owned());
-                }
-            }
-            "--format" => {
-                let f = match (sub, value.as_str()) {
-                    (Sub::Export, "bpf") => Format::Bpf,
-                    (Sub::Export, "oci") => Format::Oci,
-                    (Sub::Export, "kubelet") => Format::Kubelet,
-                    (Sub::Export, "k8s") => Format::K8s,
-                    (Sub::Export, "systemd") => Format::Systemd,
-                    (Sub::Check | Sub::Lint, "human") => Format::Human,
-                    (Sub::Check | Sub::Lint, "short") => Format::Short,
-                    (Sub::Check | Sub::Lint | Sub::Learn, "json") => Format::Json,
-                    (Sub::Learn, "human") => Format::Human,
-                    _ => {
-                        let known = match sub {
-                            Sub::Export => EXPORT_FORMATS,
-                            Sub::Learn => "human, json",
-                            _ => "human, short, json",
-                        };
-                        return Err(usage_error(
-                            Some(sub),
-                            format!(
-                                "unknown format {} for `{}`; expected one of {known}",
-                                quoted(&value),
-                                sub.name()
-                            ),
-                        ));
-                    }
-                };
-                o.format = Some(f);
-            }
-            "--output" => o.output = Some(value),
-            "--name" => o.name = Some(value),
-            "--var" => {
-                let Some((name, val)) = value.split_once('=').filter(|(n, _)| !n.is_empty()) else {
-                    return Err(usage_error(
-                        Some(sub),
-                        format!("`--var {}` is not `NAME=VALUE`", value.escape_debug()),
-                    ));
-                };
-                let name = name.strip_prefix('$').unwrap_or(name);
-                o.vars.push((name.to_owned(), val.to_owned()));
-            }
-            "--report" => o.report = Some(value),
-            "--write" => o.write = Some(value),
-            _ => unreachable_option(sub, &name)?,
+        SubCmd::Learn(l) => (
+            Sub::Learn,
+            Options {
+                write: l.write,
+                merge: l.merge,
+                format: l.format.map(|f| match f {
+                    LearnFormat::Human => Format::Human,
+                    LearnFormat::Json => Format::Json,
+                }),
+                ..run_options(Sub::Learn, l.run)?
+            },
+        ),
+    };
+    let mut o = o;
+    o.color = color;
+    validate(sub, o).map(|o| Command::Run(sub, o))
+}
+
+/// `; did you mean `check`?` for a name near a subcommand's, or nothing.
+fn suggest_sub(name: &str) -> String {
+    seccomp_policy_compiler::suggest::did_you_mean(name, Sub::ALL.map(Sub::name))
+        .map(|good| format!("; did you mean `{good}`?"))
+        .unwrap_or_default()
+}
+
+fn options(file: FileArg, format: Option<Format>, rest: Options) -> Options {
+    Options {
+        file: file.file.unwrap_or_default(),
+        format,
+        ..rest
+    }
+}
+
+fn run_options(sub: Sub, r: RunArgs) -> Result<Options, UsageError> {
+    if let Some(arg) = r.stray.first() {
+        return Err(unexpected_before_command(sub, arg));
+    }
+    Ok(Options {
+        file: r.file.file.unwrap_or_default(),
+        caps: r.cap.cap,
+        vars: r.var,
+        allow_degraded: r.allow_degraded,
+        report: r.report,
+        command: r.command,
+        ..Options::default()
+    })
+}
+
+fn unexpected_before_command(sub: Sub, arg: &str) -> UsageError {
+    usage_error(
+        Some(sub),
+        format!(
+            "unexpected {}: put the command after `--`, as in {}",
+            quoted(arg),
+            quoted(&format!("-- {arg} ..."))
+        ),
+    )
+}
+
+/// What clap checks per argument is done; what depends on several is
+/// checked here.
+fn validate(sub: Sub, mut o: Options) -> Result<Options, UsageError> {
+    if o.file.is_empty() {
+        return Err(usage_error(Some(sub), "no policy file given"));
+    }
+    let mut arches = Vec::new();
+    for a in std::mem::take(&mut o.arches) {
+        if !arches.contains(&a) {
+            arches.push(a);
         }
     }
-    let mut positional = positional.into_iter();
-    let Some(file) = positional.next() else {
-        return Err(usage_error(Some(sub), "no policy file given"));
-    };
-    o.file = file;
-    o.rest = positional.collect();
-    if o.merge && o.write.is_some() {
+    o.arches = arches;
+    if o.arches.len() > 1 && !sub.many_arches() {
         return Err(usage_error(
             Some(sub),
-            "`--write` and `--merge` are one or the other",
+            format!("`{}` takes one `--arch`", sub.name()),
         ));
     }
+    let caps: Vec<String> = o.caps.iter().map(|c| c.trim().to_owned()).collect();
+    if caps.iter().any(String::is_empty) {
+        return Err(usage_error(Some(sub), "`--cap` needs a capability name"));
+    }
+    o.caps = caps;
     if sub.runs_a_command() && o.command.is_empty() {
         return Err(usage_error(
             Some(sub),
@@ -455,16 +882,118 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
             ));
         }
     }
-    Ok(Command::Run(sub, o))
+    Ok(o)
 }
 
-/// `takes` admitted an option this function does not handle: a bug, which
-/// is reported as a usage error rather than a panic.
-fn unreachable_option(sub: Sub, name: &str) -> Result<(), UsageError> {
-    Err(usage_error(
-        Some(sub),
-        format!("option {} is not handled", quoted(name)),
-    ))
+/// The first value of `kind` in a clap error's context, as text.
+fn context(e: &clap::Error, kind: ContextKind) -> Option<String> {
+    match e.get(kind)? {
+        ContextValue::String(s) => Some(s.clone()),
+        ContextValue::Strings(v) => Some(v.join(", ")),
+        ContextValue::StyledStr(s) => Some(s.to_string()),
+        ContextValue::StyledStrs(v) => Some(
+            v.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        _ => None,
+    }
+}
+
+/// The option's name in a clap error's `--cap <NAME>`.
+fn option_name(arg: &str) -> &str {
+    arg.split([' ', '=']).next().unwrap_or(arg)
+}
+
+/// A clap error in the tool's words.
+fn from_clap(e: &clap::Error, sub: Option<Sub>) -> UsageError {
+    let arg = context(e, ContextKind::InvalidArg).unwrap_or_default();
+    let value = context(e, ContextKind::InvalidValue).unwrap_or_default();
+    let suggestion = |kind| {
+        context(e, kind)
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default()
+    };
+    let message = match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            if sub.is_none() =>
+        {
+            "no subcommand given".to_owned()
+        }
+        ErrorKind::InvalidSubcommand => format!(
+            "unknown subcommand {}; expected one of {}{}",
+            quoted(&context(e, ContextKind::InvalidSubcommand).unwrap_or_default()),
+            Sub::ALL.map(Sub::name).join(", "),
+            suggestion(ContextKind::SuggestedSubcommand)
+        ),
+        ErrorKind::UnknownArgument => match sub {
+            Some(s) if s.runs_a_command() && !arg.starts_with('-') => {
+                return unexpected_before_command(s, &arg)
+            }
+            Some(s) if !arg.starts_with('-') => format!(
+                "`{}` takes only the policy file, found {} too",
+                s.name(),
+                quoted(&arg)
+            ),
+            Some(s) => {
+                let name = option_name(&arg);
+                format!(
+                    "`{}` does not take {}{}",
+                    s.name(),
+                    quoted(name),
+                    suggestion(ContextKind::SuggestedArg)
+                )
+            }
+            None => format!("unknown option {}", quoted(&arg)),
+        },
+        ErrorKind::ValueValidation => {
+            // The value parser's own message (architectures, `--var`).
+            std::error::Error::source(e).map_or_else(
+                || format!("invalid value {} for {}", quoted(&value), quoted(&arg)),
+                ToString::to_string,
+            )
+        }
+        ErrorKind::InvalidValue
+            if value.is_empty() || option_name(&arg) != arg && value == "--" =>
+        {
+            format!("{} needs a value", quoted(option_name(&arg)))
+        }
+        ErrorKind::InvalidValue if option_name(&arg) == "--format" => {
+            let known = match sub {
+                Some(Sub::Export) => EXPORT_FORMATS,
+                Some(Sub::Learn) => "human, json",
+                _ => "human, short, json",
+            };
+            format!(
+                "unknown format {} for `{}`; expected one of {known}{}",
+                quoted(&value),
+                sub.map_or("seccomp-policy", Sub::name),
+                suggestion(ContextKind::SuggestedValue)
+            )
+        }
+        ErrorKind::InvalidValue => format!(
+            "invalid value {} for {}; expected one of {}{}",
+            quoted(&value),
+            quoted(option_name(&arg)),
+            context(e, ContextKind::ValidValue).unwrap_or_default(),
+            suggestion(ContextKind::SuggestedValue)
+        ),
+        ErrorKind::TooManyValues | ErrorKind::ArgumentConflict
+            if option_name(&arg).starts_with("--allow")
+                || matches!(option_name(&arg), "--deny-warnings" | "--merge") =>
+        {
+            format!("{} takes no value", quoted(option_name(&arg)))
+        }
+        ErrorKind::InvalidUtf8 => "an argument is not valid UTF-8".to_owned(),
+        _ => {
+            // clap's own sentence, without its `error: ` and usage lines.
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or_default();
+            first.strip_prefix("error: ").unwrap_or(first).to_owned()
+        }
+    };
+    usage_error(sub, message)
 }
 
 /// `export`'s formats, as `--format` takes them.
@@ -526,9 +1055,10 @@ pub fn parse_arch(name: &str) -> Result<Arch, String> {
         })
 }
 
-/// The usage text of the tool, or of one subcommand. The exit codes in it
-/// are [`exit`]'s.
-pub fn help(sub: Option<Sub>) -> String {
+/// The text of the tool's `--help`, or a subcommand's prose: its usage
+/// line, what it does, and its exit codes (each [`exit`]'s); the options
+/// are the declaration's ([`Cli`]).
+fn text(sub: Option<Sub>) -> String {
     let (ok, failed, usage) = (exit::OK, exit::FAILED, exit::USAGE);
     let (tool_failed, cannot_execute, not_found) =
         (exit::TOOL_FAILED, exit::CANNOT_EXECUTE, exit::NOT_FOUND);
@@ -551,8 +1081,12 @@ subcommands:
   lint      checks that are not errors: split syscall families, dead rules, idle caps
   run       run a command under the policy, naming every call refused in its process tree
   learn     run a command with nothing enforced; list the calls it needed beyond its caps
+  completions SHELL  a completion script for bash, zsh, fish, elvish or powershell
+  man [SUBCOMMAND]  the manual page, in roff (`seccomp-policy man | man -l -`)
 
 options for every subcommand: -h, --help
+  --color auto|always|never  colour diagnostics: auto (the default) when stderr is
+                  a terminal and NO_COLOR is not set
 `seccomp-policy help SUBCOMMAND` or `seccomp-policy SUBCOMMAND --help` for more.
 
 exit codes:
@@ -576,11 +1110,9 @@ run and learn exit as env and timeout do, never {failed} or {usage} of their own
 usage: seccomp-policy check FILE [--format human|short|json]
 
 Reports every error of the policy, all at once, as the seccomp_policy! macro
-does: file:line:col, the message, notes and help.
-
-  --format human   like rustc, with the line and a caret under the column (default)
-  --format short   one block per error, exactly as the macro prints it
-  --format json    one JSON document on stdout: {{\"file\", \"errors\", \"warnings\", \"diagnostics\": [...]}}
+does: file:line:col, the message, notes and help, and the error's code
+(E0005: docs/error-codes.md says what each means). FILE `-` reads the
+policy from standard input.
 
 exit: {ok} no errors, {failed} errors, {usage} usage
 "
@@ -637,36 +1169,11 @@ exit: {ok} (whatever the verdict), {failed} policy errors, {usage} usage
 usage: seccomp-policy export FILE --format bpf|oci|kubelet|k8s|systemd [--arch A]...
                              [--cap NAME]... [--name NAME] [-o OUT]
 
-  --format bpf      the raw struct sock_filter array of one architecture
-                    (default: this machine's) in its byte order: what
-                    bubblewrap's --seccomp FD and systemd-nspawn-style tools load.
-                    --allow-execve adds execve, which a tool that installs the
-                    filter before it execs the command needs (the sandbox does the same).
-  --format oci      an OCI runtime spec linux.seccomp profile (runc, crun, Docker,
-                    podman, containerd, CRI-O) for the architectures given or,
-                    without --arch, every one a profile can serve (a note on
-                    stderr names the others and why); refused where the rules of
-                    those given differ (export one per architecture then).
-  --format kubelet  the same file, for a node's /var/lib/kubelet/seccomp/ (a
-                    pod's `localhostProfile`)
-  --format k8s      the same profile as a security-profiles-operator SeccompProfile
-                    (security-profiles-operator.x-k8s.io/v1beta1) in YAML, named
-                    --name NAME (default: the file's stem and the caps)
-  --format systemd  a drop-in for a service: SystemCallFilter= allowing the calls
-                    the policy allows whatever their arguments, one architecture
-                    (default: this machine's); calls it decides by their arguments
-                    are refused, and a note on stderr names them
-  -o, --output      write to OUT instead of stdout (bpf is not written to a terminal)
-
 Every format but bpf allows execve and execveat: the runtime or service
 manager loads the filter, then execs the program. A runtime loads it right
 before that exec only with noNewPrivileges (Kubernetes:
 allowPrivilegeEscalation: false); without it, it loads it earlier and
 needs more calls than a policy allows.
-
---arch takes this tool's names (x86_64, aarch64, ...), libseccomp's and OCI
-profiles' (SCMP_ARCH_X86_64), and Debian's, Docker's and systemd's (amd64,
-arm64, armhf, i386, ppc64el, x86-64, loong64, ...).
 
 exit: {ok}, {failed} policy errors, a program or profile that cannot be made, or a
 write error, {usage} usage
@@ -678,7 +1185,8 @@ usage: seccomp-policy lint FILE [--format human|short|json] [--deny-warnings]
 
 Checks that are not errors: split-family (one syscall of a family libc
 chooses between is allowed, another is not), never-matches, shadowed-action,
-redundant-rule, cap-adds-nothing.
+redundant-rule, cap-adds-nothing. --format as for `check`; a warning's code
+is its check's name. FILE `-` reads the policy from standard input.
 
 exit: {ok} (warnings are printed), {failed} policy errors or, with --deny-warnings,
 any warning, {usage} usage
@@ -709,16 +1217,6 @@ same call refused 3 times within a second, later ones are counted, summed up
 once a second (`denied: SYSCALL x N more from PROGRAM [pid N] in T s`), at
 most 20 lines a second in all, and their totals written at the end
 (`denied: SYSCALL x N in all from PROGRAM [pid N] (M shown in full)`).
-
-  --report OUT   also write every denial to OUT (made or truncated before
-                 COMMAND starts), one JSON object a line: tid, pid and
-                 program (null when the process could not be read), unread
-                 (why not, or null), arch, audit_arch, syscall (name or
-                 null), nr, args (six integers), allowed_by (granted, caps,
-                 no-cap, other-arguments or foreign-entry), caps (the caps
-                 that would allow it), answer (killed, errno, continued,
-                 gone, kill-failed or undelivered), errno (its name, or
-                 null), error (the supervisor's, or null)
 
 COMMAND runs in a Landlock domain, entered before the filter: it cannot
 ptrace or read the memory of, signal, or reach the abstract unix sockets
@@ -796,8 +1294,8 @@ found; otherwise COMMAND's own status, 128 + N when signal N ended it
 mod tests {
     use super::*;
 
-    fn args(s: &str) -> Vec<String> {
-        s.split_whitespace().map(str::to_owned).collect()
+    fn args(s: &str) -> Vec<OsString> {
+        s.split_whitespace().map(OsString::from).collect()
     }
 
     #[test]
@@ -817,6 +1315,8 @@ mod tests {
         for (line, want) in [
             ("", "no subcommand given"),
             ("frob p.toml", "unknown subcommand `frob`"),
+            ("chekc p.toml", "unknown subcommand `chekc`; expected one of check, show, disasm, explain, simulate, export, lint, run, learn; did you mean `check`?"),
+            ("lint p.toml --format jsno", "unknown format `jsno` for `lint`; expected one of human, short, json; did you mean `json`?"),
             ("check", "no policy file given"),
             ("check p.toml --cap A", "`check` does not take `--cap`"),
             ("disasm p.toml --arch sparc", "unknown architecture `sparc`"),

@@ -1,175 +1,39 @@
-//! The subcommands.
+//! The subcommands that read a policy and print what they find: `check`,
+//! `lint`, `show`, `disasm`, `explain`, `simulate`.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::path::Path;
 
-use seccomp_policy_compiler::diag::{Diagnostic, Severity};
+use seccomp_policy_compiler::diag::Severity;
 use seccomp_policy_compiler::lint::{allow_in_source, lint, Lint};
 use seccomp_policy_compiler::lower::{ArchRules, LoweredRule, SetRules};
-use seccomp_policy_compiler::{compile_file, json, suggest, tables, Compiled, CompiledFile};
-use seccomp_policy_core::bpf::{SockFilter, BPF_MAXINSNS};
+use seccomp_policy_compiler::{suggest, tables, Compiled};
 use seccomp_policy_core::disasm::{Disasm, Flow, Line};
 use seccomp_policy_core::policy::{cap_bit, has_cap};
 use seccomp_policy_core::reach::{checked_by_landlock, Checked};
-use seccomp_policy_core::rule::{Action, RuleSet};
+use seccomp_policy_core::rule::Action;
 use seccomp_policy_core::sim::{run_traced, SeccompData};
 use seccomp_policy_core::text::{quoted, shown, PATH_MAX};
 use seccomp_policy_core::{syscalls, Arch};
 
-use crate::args::{Format, Options, Sub, UsageError};
+use crate::args::{Format, Options, Sub};
 use crate::describe::{self, ArchNames};
-use crate::Failure;
+use crate::load::{
+    arch_rules, cap_bits, display_name, front_end, load, one_arch, program, report_errors,
+};
+use crate::outcome::Failure;
+use crate::output::{err, failed, out, plural, usage};
+use crate::render;
 
-/// Writes `text` to stdout. A closed pipe is a failure without a message.
-pub fn out(text: &str) -> Result<(), Option<String>> {
-    out_bytes(text.as_bytes())
-}
-
-pub(crate) fn out_bytes(bytes: &[u8]) -> Result<(), Option<String>> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(None),
-        Err(e) => Err(Some(format!("error: cannot write to stdout: {e}"))),
-    }
-}
-
-fn err(text: &str) {
-    let mut stderr = std::io::stderr().lock();
-    let _ = stderr.write_all(text.as_bytes());
-}
-
-/// A usage error of `sub`.
-pub fn usage(sub: Sub, message: impl Into<String>) -> Failure {
-    Failure::Usage(UsageError {
-        message: message.into(),
-        sub: Some(sub),
-    })
-}
-
-pub(crate) fn failed(message: impl Into<String>) -> Failure {
-    Failure::Failed(Some(message.into()))
-}
-
-/// Runs `sub`; the exit code when it did not fail (0, or for `run` and
-/// `learn` the command's).
-pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
-    let done = match sub {
-        Sub::Check => check(o),
-        Sub::Lint => lint_cmd(o),
-        Sub::Show => show(o),
-        Sub::Disasm => disasm(o),
-        Sub::Explain => explain(o),
-        Sub::Simulate => simulate(o),
-        Sub::Export => crate::export::export(o),
-        Sub::Run | Sub::Learn => return crate::supervised::run(sub, o),
-    };
-    done.map(|()| 0)
-}
-
-/// The file's text (lossy where it is not UTF-8, for snippets) and what
-/// the front end made of it: the compiler's reading, bounded and only of a
-/// regular file.
-fn front_end(file: &str) -> CompiledFile {
-    compile_file(Path::new(file), file)
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
-/// Diagnostics in a human or short format, for stderr.
-fn render_all(
-    format: Format,
-    file: &str,
-    source: &str,
-    items: &[(Severity, Option<&str>, &Diagnostic)],
-) -> String {
-    let mut text = String::new();
-    for (severity, code, d) in items {
-        match format {
-            Format::Short => {
-                // As rustc shows the macro's compile_error!.
-                let label = match code {
-                    Some(c) => format!("{}[{c}]", severity.as_str()),
-                    None => severity.as_str().to_owned(),
-                };
-                let body = d.render(file).replace('\n', "\n       ");
-                let _ = writeln!(text, "{label}: {body}");
-            }
-            _ => {
-                text.push_str(&d.render_snippet(*severity, *code, file, source));
-                text.push_str("\n\n");
-            }
-        }
-    }
-    text
-}
-
-/// The JSON document of `check` and `lint`.
-fn json_report(
-    file: &str,
-    source: &str,
-    items: &[(Severity, Option<&str>, &Diagnostic)],
-) -> String {
-    let errors = items.iter().filter(|i| i.0 == Severity::Error).count();
-    let warnings = items.len() - errors;
-    let objects: Vec<String> = items
-        .iter()
-        .map(|(s, c, d)| d.to_json(*s, *c, file, source))
-        .collect();
-    format!(
-        "{{\"file\":{},\"errors\":{errors},\"warnings\":{warnings},\"diagnostics\":[{}]}}\n",
-        json::string(file),
-        objects.join(",")
-    )
-}
-
-/// Reports the front end's errors in `format` and fails.
-fn report_errors(format: Format, file: &str, source: &str, diags: &[Diagnostic]) -> Failure {
-    let items: Vec<(Severity, Option<&str>, &Diagnostic)> =
-        diags.iter().map(|d| (Severity::Error, None, d)).collect();
-    match format {
-        Format::Json => {
-            if let Err(e) = out(&json_report(file, source, &items)) {
-                return Failure::Failed(e);
-            }
-        }
-        Format::Short => err(&render_all(format, file, source, &items)),
-        _ => {
-            let mut text = render_all(format, file, source, &items);
-            let _ = writeln!(
-                text,
-                "error: aborting due to {}",
-                plural(diags.len(), "previous error")
-            );
-            err(&text);
-        }
-    }
-    Failure::Failed(None)
-}
-
-/// The compiled policy, or its errors printed like `check` prints them.
-pub(crate) fn load(o: &Options) -> Result<Compiled, Failure> {
-    let fe = front_end(&o.file);
-    fe.result
-        .map_err(|diags| report_errors(Format::Human, &o.file, &fe.source, &diags))
-}
-
-fn check(o: &Options) -> Result<(), Failure> {
+pub fn check(o: &Options) -> Result<(), Failure> {
     let format = o.format.unwrap_or(Format::Human);
     let fe = front_end(&o.file);
+    let file = display_name(&o.file);
     match fe.result {
         Ok(compiled) => match format {
-            Format::Json => out(&json_report(&o.file, &fe.source, &[])).map_err(Failure::Failed),
+            Format::Json => out(&render::json(file, &fe.source, &[])).map_err(Failure::Failed),
             _ => out(&format!(
                 "{}: no errors ({}, {} architectures)\n",
-                shown(&o.file),
+                shown(file),
                 plural(compiled.policy.caps.len(), "cap"),
                 compiled.arches.len()
             ))
@@ -179,35 +43,43 @@ fn check(o: &Options) -> Result<(), Failure> {
     }
 }
 
-fn lint_cmd(o: &Options) -> Result<(), Failure> {
+pub fn lint_cmd(o: &Options) -> Result<(), Failure> {
     let format = o.format.unwrap_or(Format::Human);
     let fe = front_end(&o.file);
+    let file = display_name(&o.file);
     let compiled = match fe.result {
         Ok(c) => c,
         Err(diags) => return Err(report_errors(format, &o.file, &fe.source, &diags)),
     };
     let checked = allow_in_source(&fe.source, lint(&compiled));
-    let found: Vec<Lint> = checked.reported;
+    let found: Vec<Lint> = checked
+        .reported
+        .into_iter()
+        .map(|l| Lint {
+            diagnostic: l.diagnostic.with_ends(&fe.source),
+            ..l
+        })
+        .collect();
     let allowed = checked.allowed.len();
-    let items: Vec<(Severity, Option<&str>, &Diagnostic)> = found
+    let items: Vec<render::Item<'_>> = found
         .iter()
-        .map(|l| (Severity::Warning, Some(l.kind.name()), &l.diagnostic))
+        .map(|l| (Severity::Warning, l.kind.name().to_owned(), &l.diagnostic))
         .collect();
     match format {
-        Format::Json => out(&json_report(&o.file, &fe.source, &items)).map_err(Failure::Failed)?,
+        Format::Json => out(&render::json(file, &fe.source, &items)).map_err(Failure::Failed)?,
         _ if found.is_empty() => out(&format!(
             "{}: no warnings{}\n",
-            shown(&o.file),
+            shown(file),
             allowed_note(allowed)
         ))
         .map_err(Failure::Failed)?,
         _ => {
-            let mut text = render_all(format, &o.file, &fe.source, &items);
+            let mut text = render::all(format, file, &fe.source, &items);
             if format == Format::Human {
                 let _ = writeln!(
                     text,
                     "warning: {} has {}{}",
-                    quoted(&o.file).max(PATH_MAX),
+                    quoted(file).max(PATH_MAX),
                     plural(found.len(), "warning"),
                     allowed_note(allowed)
                 );
@@ -244,58 +116,6 @@ fn arches_or_all(o: &Options) -> Vec<Arch> {
     }
 }
 
-/// The one architecture asked for, or this machine's.
-pub(crate) fn one_arch(sub: Sub, o: &Options) -> Result<Arch, Failure> {
-    match (o.arches.first(), Arch::NATIVE) {
-        (Some(a), _) => Ok(*a),
-        (None, Some(a)) => Ok(a),
-        (None, None) => Err(usage(
-            sub,
-            "this machine's architecture is not supported: give `--arch`",
-        )),
-    }
-}
-
-pub(crate) fn arch_rules(compiled: &Compiled, arch: Arch) -> Result<&ArchRules, Failure> {
-    compiled
-        .arches
-        .iter()
-        .find(|a| a.arch == arch)
-        .ok_or_else(|| failed(format!("error: the policy was not lowered for {arch}")))
-}
-
-/// The cap mask of the names given.
-pub(crate) fn cap_bits(sub: Sub, compiled: &Compiled, names: &[String]) -> Result<u64, Failure> {
-    let known: Vec<&str> = compiled
-        .policy
-        .caps
-        .iter()
-        .map(|c| c.name.as_str())
-        .collect();
-    let mut bits = 0u64;
-    for name in names {
-        match known.iter().position(|k| k == name).and_then(cap_bit) {
-            Some(bit) => bits |= bit,
-            _ => {
-                let hint = match suggest::did_you_mean(name, known.iter().copied()) {
-                    Some(good) => format!("; did you mean `{good}`?"),
-                    None => String::new(),
-                };
-                let list = if known.is_empty() {
-                    "the policy defines none".to_owned()
-                } else {
-                    format!("known: {}", known.join(", "))
-                };
-                return Err(usage(
-                    sub,
-                    format!("unknown capability {} ({list}){hint}", quoted(name)),
-                ));
-            }
-        }
-    }
-    Ok(bits)
-}
-
 fn cap_list(compiled: &Compiled, bits: u64) -> String {
     let names: Vec<&str> = compiled
         .policy
@@ -312,38 +132,7 @@ fn cap_list(compiled: &Compiled, bits: u64) -> String {
     }
 }
 
-/// The program of `arch` for `caps`, as the macro's `program` builds it
-/// (with execve added when asked, as the sandbox's spawn path does).
-pub(crate) fn program(
-    rules: &ArchRules,
-    caps: u64,
-    allow_execve: bool,
-) -> Result<Vec<SockFilter>, Failure> {
-    let execve: Vec<u32> = if allow_execve {
-        tables::lookup(tables::table(rules.arch), "execve")
-            .into_iter()
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let extra = RuleSet {
-        allow: &execve,
-        rules: &[],
-    };
-    rules
-        .with_policy(|p| {
-            p.program::<BPF_MAXINSNS>(caps, extra, p.default)
-                .map(|prog| prog.as_slice().to_vec())
-        })
-        .map_err(|e| {
-            failed(format!(
-                "error: cannot build the {} program: {e}",
-                rules.arch
-            ))
-        })
-}
-
-fn show(o: &Options) -> Result<(), Failure> {
+pub fn show(o: &Options) -> Result<(), Failure> {
     let compiled = load(o)?;
     let texts = describe::rule_texts(&compiled);
     let mut text = String::new();
@@ -445,7 +234,7 @@ fn show_table(
     }
 }
 
-fn disasm(o: &Options) -> Result<(), Failure> {
+pub fn disasm(o: &Options) -> Result<(), Failure> {
     let compiled = load(o)?;
     let arch = one_arch(Sub::Disasm, o)?;
     let caps = cap_bits(Sub::Disasm, &compiled, &o.caps)?;
@@ -531,7 +320,7 @@ fn unknown_syscall(sub: Sub, text: &str, arch: Option<Arch>) -> Failure {
     usage(sub, format!("unknown syscall {}{hint}", quoted(text)))
 }
 
-fn simulate(o: &Options) -> Result<(), Failure> {
+pub fn simulate(o: &Options) -> Result<(), Failure> {
     let compiled = load(o)?;
     let arch = one_arch(Sub::Simulate, o)?;
     let caps = cap_bits(Sub::Simulate, &compiled, &o.caps)?;
@@ -544,13 +333,18 @@ fn simulate(o: &Options) -> Result<(), Failure> {
             None => match seccomp_policy_compiler::tables::constant(arch, text) {
                 Some(c) => c as u64,
                 None => {
+                    let names = tables::table(arch).constants.iter().map(|(n, _)| *n);
+                    let hint = match suggest::did_you_mean(text, names) {
+                        Some(good) => format!("; did you mean `{good}`?"),
+                        None => String::new(),
+                    };
                     return Err(usage(
                         Sub::Simulate,
                         format!(
-                            "argument {} is neither an integer nor a constant known on {arch}",
+                            "argument {} is neither an integer nor a constant known on {arch}{hint}",
                             quoted(text)
                         ),
-                    ))
+                    ));
                 }
             },
         };
@@ -628,7 +422,7 @@ fn decision(rules: &ArchRules, caps: u64, nr: u32) -> String {
     format!("{}; otherwise {default}", parts.join("; "))
 }
 
-fn explain(o: &Options) -> Result<(), Failure> {
+pub fn explain(o: &Options) -> Result<(), Failure> {
     let compiled = load(o)?;
     let texts = describe::rule_texts(&compiled);
     let target = &o.rest[0];
@@ -674,7 +468,7 @@ fn explain(o: &Options) -> Result<(), Failure> {
                     body,
                     "  {tname}: {}  [{}:{}:{} {}]",
                     describe::rule(arch, r),
-                    shown(&o.file),
+                    shown(display_name(&o.file)),
                     r.loc.line,
                     r.loc.col,
                     texts.get(&r.loc).map_or("", String::as_str)
@@ -745,28 +539,6 @@ fn push_group(groups: &mut Vec<(Vec<String>, String)>, label: String, body: Stri
     }
 }
 
-/// The instructions as the kernel's `struct sock_filter` array, in the
-/// architecture's byte order.
-pub fn bpf_bytes(arch: Arch, prog: &[SockFilter]) -> Vec<u8> {
-    let le = arch.is_little_endian();
-    let mut bytes = Vec::with_capacity(prog.len() * 8);
-    for i in prog {
-        if le {
-            bytes.extend(i.code.to_le_bytes());
-        } else {
-            bytes.extend(i.code.to_be_bytes());
-        }
-        bytes.push(i.jt);
-        bytes.push(i.jf);
-        if le {
-            bytes.extend(i.k.to_le_bytes());
-        } else {
-            bytes.extend(i.k.to_be_bytes());
-        }
-    }
-    bytes
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -783,18 +555,5 @@ mod tests {
         assert_eq!(parse_int("x"), None);
         assert_eq!(parse_int(""), None);
         assert_eq!(parse_int("-"), None);
-    }
-
-    #[test]
-    fn bpf_bytes_follow_the_byte_order() {
-        let p = [SockFilter::jump(0x15, 0xc000_003e, 1, 2)];
-        assert_eq!(
-            bpf_bytes(Arch::X86_64, &p),
-            [0x15, 0, 1, 2, 0x3e, 0, 0, 0xc0]
-        );
-        assert_eq!(
-            bpf_bytes(Arch::S390x, &p),
-            [0, 0x15, 1, 2, 0xc0, 0, 0, 0x3e]
-        );
     }
 }

@@ -26,9 +26,10 @@ use seccomp_policy_core::text::{quoted, shown, PATH_MAX};
 use seccomp_policy_core::{syscalls, Arch};
 
 use crate::args::{Format, Options, Sub};
-use crate::commands::{arch_rules, bpf_bytes, cap_bits, failed, load, one_arch, program, usage};
 use crate::describe;
-use crate::Failure;
+use crate::load::{arch_rules, bpf_bytes, cap_bits, load, one_arch, program};
+use crate::outcome::Failure;
+use crate::output::{failed, usage};
 
 fn err(text: &str) {
     use std::io::Write as _;
@@ -100,7 +101,7 @@ fn write_output(o: &Options, bytes: &[u8], binary: bool) -> Result<(), Failure> 
                     "the BPF program is binary: redirect stdout or give `-o FILE`",
                 ));
             }
-            crate::commands::out_bytes(bytes).map_err(Failure::Failed)
+            crate::output::out_bytes(bytes).map_err(Failure::Failed)
         }
     }
 }
@@ -273,7 +274,7 @@ fn header(o: &Options, compiled: &Compiled, caps: u64, arches: &[Arch]) -> Strin
     let names = cap_names(compiled, caps);
     format!(
         "# seccomp-policy export of {}, caps: {}, for {}.\n",
-        shown(&o.file),
+        shown(crate::load::display_name(&o.file)),
         if names.is_empty() {
             "none".to_owned()
         } else {
@@ -318,6 +319,7 @@ fn resource_name(o: &Options, compiled: &Compiled, caps: u64) -> Result<String, 
         None => {
             let stem = std::path::Path::new(&o.file)
                 .file_stem()
+                .filter(|_| o.file != "-")
                 .and_then(|s| s.to_str())
                 .unwrap_or("seccomp-policy");
             let mut parts = vec![stem.to_owned()];
@@ -389,7 +391,7 @@ pub fn k8s_resource(profile: &oci::Profile, name: &str, header: &str) -> Result<
             oci::arch_name(*a)
         ));
     }
-    let q = seccomp_policy_compiler::json::string;
+    let q = crate::json::string;
     let mut out = String::from(header);
     let _ = writeln!(out, "apiVersion: {SPO_API_VERSION}");
     out.push_str("kind: SeccompProfile\nmetadata:\n");

@@ -22,7 +22,9 @@ use seccomp_policy::rule::{RuleSet, When};
 use seccomp_policy::spawn::SPAWN_RULES;
 use seccomp_policy::supervise::{ArgsSeen, CallCount, Report};
 use seccomp_policy::Action;
-use seccomp_policy_compiler::{compile, json, tables, Compiled};
+use seccomp_policy_compiler::{compile, tables, Compiled};
+
+use crate::json;
 use seccomp_policy_core::Arch;
 
 /// A rule `learn` offers for one syscall.

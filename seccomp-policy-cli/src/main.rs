@@ -14,107 +14,116 @@
 mod args;
 mod commands;
 mod describe;
+mod exit;
 mod export;
+mod json;
 mod learn_write;
+mod load;
+mod outcome;
+mod output;
+mod render;
 mod report_file;
 mod supervised;
 
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use args::{Command, Sub, UsageError};
+use args::{Color, Command, Options, Sub};
+use outcome::Failure;
 
-/// The exit codes, each defined once: the code, `--help` and the tests use
-/// these.
-pub mod exit {
-    /// Done (`check`: no errors, ...).
-    pub const OK: u8 = 0;
-    /// The policy has errors or cannot be read, a program or profile cannot
-    /// be made, output cannot be written, or `lint --deny-warnings` found
-    /// warnings (every subcommand but `run` and `learn`).
-    pub const FAILED: u8 = 1;
-    /// A usage error (every subcommand but `run` and `learn`).
-    pub const USAGE: u8 = 2;
-    pub use seccomp_policy::supervise::KILLED_BY_POLICY;
-    /// `run` and `learn`, as `env` and `timeout`: [`TOOL_FAILED`] (125) they
-    /// failed themselves, [`CANNOT_EXECUTE`] (126) the command was found but
-    /// cannot be executed, [`NOT_FOUND`] (127) it was not found, and
-    /// [`KILLED_BY_POLICY`] (159) the policy killed it.
-    pub use seccomp_policy::tool::{CANNOT_EXECUTE, NOT_FOUND, TOOL_FAILED};
+/// Runs `sub`; the exit code when it did not fail (0, or for `run` and
+/// `learn` the command's).
+fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
+    let done = match sub {
+        Sub::Check => commands::check(o),
+        Sub::Lint => commands::lint_cmd(o),
+        Sub::Show => commands::show(o),
+        Sub::Disasm => commands::disasm(o),
+        Sub::Explain => commands::explain(o),
+        Sub::Simulate => commands::simulate(o),
+        Sub::Export => export::export(o),
+        Sub::Run | Sub::Learn => return supervised::run(sub, o),
+    };
+    done.map(|()| 0)
 }
 
-/// How a run ends.
-#[derive(Debug)]
-pub enum Failure {
-    /// Usage error (exit 2; 125 for `run` and `learn`), with the subcommand
-    /// whose usage applies.
-    Usage(UsageError),
-    /// Anything else that failed (exit 1; 125 for `run` and `learn`); the
-    /// message is already printed or is printed by `main`.
-    Failed(Option<String>),
-    /// `run` and `learn`: the command did not run to its end. The message
-    /// is printed by `main`; `code` is [`exit::NOT_FOUND`],
-    /// [`exit::CANNOT_EXECUTE`] or [`exit::TOOL_FAILED`].
-    NotRun {
-        /// What went wrong and what to do.
-        message: String,
-        /// The exit code.
-        code: u8,
-    },
+/// `text` on stdout: exit 0, or the failure to write it.
+fn print(text: &str) -> Result<u8, Failure> {
+    output::out(text)
+        .map(|()| exit::OK)
+        .map_err(Failure::Failed)
 }
 
-impl Failure {
-    /// The exit code for this failure of `sub` (`None`: no subcommand was
-    /// recognised).
-    fn exit_code(&self, sub: Option<Sub>) -> u8 {
-        let runs_a_command = sub.is_some_and(Sub::runs_a_command);
-        match self {
-            Failure::NotRun { code, .. } => *code,
-            Failure::Usage(_) | Failure::Failed(_) if runs_a_command => exit::TOOL_FAILED,
-            Failure::Usage(_) => exit::USAGE,
-            Failure::Failed(_) => exit::FAILED,
+/// `completions SHELL`: the script on stdout.
+fn completions(shell: args::Shell) -> Result<u8, Failure> {
+    use clap_complete::Shell as S;
+    let shell = match shell {
+        args::Shell::Bash => S::Bash,
+        args::Shell::Zsh => S::Zsh,
+        args::Shell::Fish => S::Fish,
+        args::Shell::Elvish => S::Elvish,
+        args::Shell::Powershell => S::PowerShell,
+    };
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut args::command(), "seccomp-policy", &mut script);
+    output::out_bytes(&script)
+        .map(|()| exit::OK)
+        .map_err(Failure::Failed)
+}
+
+/// `man [SUBCOMMAND]`: the manual page of the tool, seccomp-policy(1), or
+/// of a subcommand, seccomp-policy-SUBCOMMAND(1), which the first lists;
+/// made from the same declaration as the parser.
+fn man(sub: Option<Sub>) -> Result<u8, Failure> {
+    let mut page = Vec::new();
+    let root = args::command()
+        .about("check, inspect and export TOML syscall policies")
+        .after_help(args::help(None));
+    let cmd = match sub {
+        None => root,
+        Some(s) => {
+            let mut root = root;
+            root.build();
+            let Some(found) = root.find_subcommand(s.name()) else {
+                return Err(Failure::Failed(Some(format!(
+                    "error: no page for `{}`",
+                    s.name()
+                ))));
+            };
+            let name = format!("seccomp-policy-{}", s.name());
+            found.clone().name(name.clone()).bin_name(name)
         }
-    }
-}
-
-impl From<UsageError> for Failure {
-    fn from(e: UsageError) -> Self {
-        Failure::Usage(e)
-    }
+    };
+    clap_mangen::Man::new(cmd)
+        .render(&mut page)
+        .map_err(|e| Failure::Failed(Some(format!("error: cannot write the man page: {e}"))))?;
+    output::out_bytes(&page)
+        .map(|()| exit::OK)
+        .map_err(Failure::Failed)
 }
 
 fn main() -> ExitCode {
-    let (sub, result) = match std::env::args_os()
-        .skip(1)
-        .map(|a| a.into_string())
-        .collect::<Result<Vec<String>, _>>()
-    {
-        Ok(argv) => match args::parse(&argv) {
-            Ok(Command::Help(sub)) => (
-                sub,
-                commands::out(&args::help(sub))
-                    .map(|()| exit::OK)
-                    .map_err(Failure::Failed),
-            ),
-            Ok(Command::Version) => (
-                None,
-                commands::out(&format!("seccomp-policy {}\n", env!("CARGO_PKG_VERSION")))
-                    .map(|()| exit::OK)
-                    .map_err(Failure::Failed),
-            ),
-            Ok(Command::Run(sub, options)) => (Some(sub), commands::run(sub, &options)),
-            Err(e) => (e.sub, Err(Failure::Usage(e))),
-        },
-        Err(bad) => {
-            let sub = std::env::args_os()
-                .nth(1)
-                .and_then(|a| a.to_str().and_then(Sub::from_name));
-            let e = UsageError {
-                message: format!("argument {bad:?} is not valid UTF-8"),
-                sub,
-            };
-            (sub, Err(Failure::Usage(e)))
-        }
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let parsed = args::parse(&argv);
+    let color = match &parsed {
+        Ok(Command::Run(_, o)) => o.color,
+        _ => Color::Auto,
+    };
+    anstream::ColorChoice::write_global(match color {
+        Color::Auto => anstream::ColorChoice::Auto,
+        Color::Always => anstream::ColorChoice::Always,
+        Color::Never => anstream::ColorChoice::Never,
+    });
+    let (sub, result) = match parsed {
+        Ok(Command::Help(sub)) => (sub, print(&args::help(sub))),
+        Ok(Command::Version) => (
+            None,
+            print(&format!("seccomp-policy {}\n", env!("CARGO_PKG_VERSION"))),
+        ),
+        Ok(Command::Completions(shell)) => (None, completions(shell)),
+        Ok(Command::Man(sub)) => (sub, man(sub)),
+        Ok(Command::Run(sub, options)) => (Some(sub), run(sub, &options)),
+        Err(e) => (e.sub, Err(Failure::Usage(e))),
     };
     let failure = match result {
         Ok(code) => return ExitCode::from(code),
@@ -145,42 +154,4 @@ fn main() -> ExitCode {
 fn eprintln_safe(text: &str) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{text}");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `run` and `learn` never exit 1 or 2 of their own: a command may.
-    #[test]
-    fn run_and_learn_fail_with_125() {
-        let usage = |sub| {
-            Failure::Usage(UsageError {
-                message: String::new(),
-                sub,
-            })
-        };
-        for sub in Sub::ALL {
-            let (failed, usage_code) = if sub.runs_a_command() {
-                (exit::TOOL_FAILED, exit::TOOL_FAILED)
-            } else {
-                (exit::FAILED, exit::USAGE)
-            };
-            assert_eq!(
-                Failure::Failed(None).exit_code(Some(sub)),
-                failed,
-                "{sub:?}"
-            );
-            assert_eq!(usage(Some(sub)).exit_code(Some(sub)), usage_code, "{sub:?}");
-        }
-        assert_eq!(usage(None).exit_code(None), exit::USAGE);
-        assert_eq!(Failure::Failed(None).exit_code(None), exit::FAILED);
-        for code in [exit::TOOL_FAILED, exit::CANNOT_EXECUTE, exit::NOT_FOUND] {
-            let f = Failure::NotRun {
-                message: String::new(),
-                code,
-            };
-            assert_eq!(f.exit_code(Some(Sub::Run)), code);
-        }
-    }
 }

@@ -13,12 +13,12 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write as _};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::json;
 use seccomp_policy::install::Errno;
 use seccomp_policy::supervise::{AllowedBy, Answer, Denial};
-use seccomp_policy_compiler::json;
 
-use crate::commands::failed;
-use crate::Failure;
+use crate::outcome::Failure;
+use crate::output::failed;
 
 /// The file, shared by the supervisor thread (which writes each denial as
 /// it answers it) and the thread that finishes the run.

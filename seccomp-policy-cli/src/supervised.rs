@@ -28,10 +28,11 @@ use seccomp_policy_core::text::{quoted, shown, Shown, PATH_MAX};
 use seccomp_policy_core::{syscalls, Arch};
 
 use crate::args::{Format, Options, Sub};
-use crate::commands::{arch_rules, cap_bits, failed, load, usage};
 use crate::learn_write;
+use crate::load::{arch_rules, cap_bits, load};
+use crate::outcome::Failure;
+use crate::output::{failed, usage};
 use crate::report_file::ReportFile;
-use crate::Failure;
 
 /// The prefix of every line the supervision writes on stderr.
 const PREFIX: &str = "seccomp-policy";
@@ -50,7 +51,7 @@ pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
             "error: this machine's architecture is not one seccomp-policy supports",
         ));
     };
-    let policy = native_policy(&o.file, &compiled, arch)?;
+    let policy = native_policy(crate::load::display_name(&o.file), &compiled, arch)?;
     let mode = if sub == Sub::Learn {
         Mode::Learn
     } else {
@@ -175,7 +176,7 @@ fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
             format!(
                 "nothing ran; `seccomp-policy disasm {} --allow-execve` with the same caps \
                  builds the same program",
-                shown(&o.file)
+                shown(crate::load::display_name(&o.file))
             ),
         ),
         SessionError::Supervise(SuperviseError::Handoff(h)) => (

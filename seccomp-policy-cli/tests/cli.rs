@@ -68,7 +68,7 @@ fn check_exits_0_when_clean_and_1_on_errors() {
     assert_code(&r, 1, "errors");
     assert!(
         r.stderr.starts_with(
-            "error: unknown syscall `newfstat`\n --> tests/ui/policies/unknown_syscall.toml:2:19\n"
+            "error[E0005]: unknown syscall `newfstat`\n --> tests/ui/policies/unknown_syscall.toml:2:19\n"
         ),
         "{}",
         r.stderr
@@ -81,7 +81,7 @@ fn check_exits_0_when_clean_and_1_on_errors() {
     );
     let r = run(&["check", "tests/ui/policies/does-not-exist.toml"]);
     assert_code(&r, 1, "missing file");
-    assert!(r.stderr.starts_with("error: cannot read policy file `tests/ui/policies/does-not-exist.toml`: No such file or directory"), "{}", r.stderr);
+    assert!(r.stderr.starts_with("error[E0001]: cannot read policy file `tests/ui/policies/does-not-exist.toml`: No such file or directory"), "{}", r.stderr);
 }
 
 #[test]
@@ -127,7 +127,7 @@ fn every_other_subcommand_exits_1_on_policy_errors() {
         let r = run(args);
         assert_code(&r, 1, &format!("{args:?}"));
         assert!(
-            r.stderr.starts_with("error: unknown table `[bse]`"),
+            r.stderr.starts_with("error[E0004]: unknown table `[bse]`"),
             "{args:?}: {}",
             r.stderr
         );

@@ -2,8 +2,8 @@
 //!
 //! - `check` on every UI-test policy (`tests/ui/policies/*.toml`) prints the
 //!   macro's errors (`tests/ui/fail/*.stderr`), the same text in the same
-//!   order: `--format short` is rustc's rendering of the macro's
-//!   `compile_error!`s without the invocation's snippet.
+//!   order: `--format short` is the macro's text one line a place,
+//!   `file:line:col: error: message`, as compilers write it for editors.
 //! - The rendered form (`--format human`) of every UI-test policy and of
 //!   the lints of the seed policy is compared exactly with
 //!   `tests/snapshots/*.txt`. After an intended change, regenerate them
@@ -71,13 +71,22 @@ fn check_prints_the_macros_errors_in_the_same_order() {
         }
         let r = run(&["check", &policy, "--format", "short"]);
         assert_eq!(r.code, Some(1), "{policy}: {}", r.stderr);
-        let mut got: Vec<String> = r
-            .stderr
-            .split("\nerror: ")
-            .map(|b| b.trim_end().to_owned())
-            .collect();
-        for g in got.iter_mut().skip(1) {
-            *g = format!("error: {g}");
+        // One line a place: the error's with its code at the end, which
+        // the macro's text does not show.
+        let mut got: Vec<String> = Vec::new();
+        for line in r.stderr.lines() {
+            let line = match line.rsplit_once(" [E") {
+                Some((text, code))
+                    if line.contains(": error: ")
+                        && code.len() == 5
+                        && code.ends_with(']')
+                        && code[..4].bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    text
+                }
+                _ => line,
+            };
+            got.push(line.to_owned());
         }
         // The macro's help for a missing file names its manifest directory.
         let want: Vec<String> = want
@@ -86,6 +95,7 @@ fn check_prints_the_macros_errors_in_the_same_order() {
                 Some(i) => w[..i].to_owned(),
                 None => w,
             })
+            .flat_map(|w| short_lines(&w, &policy))
             .collect();
         assert_eq!(got, want, "{policy} against {stderr_file}");
         compared += 1;
@@ -93,6 +103,42 @@ fn check_prints_the_macros_errors_in_the_same_order() {
     }
     println!("{compared} UI cases, {errors} errors, the same text in the same order");
     assert!(compared >= 10, "only {compared} cases compared");
+}
+
+/// The macro's error block (`error: FILE:L:C: message`, then indented
+/// `note:` and `help:` lines) as `--format short` writes it: one line a
+/// place, `FILE:L:C: error: message`, each note and help with the place
+/// it is about.
+fn short_lines(block: &str, policy: &str) -> Vec<String> {
+    /// `FILE:L:C` at the start of `text`, and the rest.
+    fn located<'t>(text: &'t str, policy: &str) -> Option<(&'t str, &'t str)> {
+        let rest = text.strip_prefix(policy)?.strip_prefix(':')?;
+        let mut parts = rest.splitn(3, ':');
+        let (line, col, msg) = (parts.next()?, parts.next()?, parts.next()?);
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(line) || !digits(col) {
+            return None;
+        }
+        let at = &text[..policy.len() + 1 + line.len() + 1 + col.len()];
+        Some((at, msg.strip_prefix(' ').unwrap_or(msg)))
+    }
+    let mut lines = block.lines();
+    let first = lines.next().unwrap_or_default();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let (at, message) = located(first, policy).unwrap_or((policy, first));
+    let mut out = vec![format!("{at}: error: {message}")];
+    for line in lines {
+        let line = line.trim_start();
+        if let Some(note) = line.strip_prefix("note: ") {
+            let (note_at, text) = located(note, policy).unwrap_or((at, note));
+            out.push(format!("{note_at}: note: {text}"));
+        } else if let Some(help) = line.strip_prefix("help: ") {
+            out.push(format!("{at}: help: {help}"));
+        } else {
+            out.push(line.to_owned());
+        }
+    }
+    out
 }
 
 fn snapshot(name: &str, actual: &str) {

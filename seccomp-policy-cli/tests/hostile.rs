@@ -91,14 +91,18 @@ fn a_policy_file_must_be_a_regular_file() {
         (fifo.as_str(), "a FIFO"),
         ("policy", "a directory"),
     ] {
-        let first =
-            format!("error: cannot read policy file `{path}`: it is {kind}, not a regular file\n");
+        let first = format!(
+            "error[E0001]: cannot read policy file `{path}`: it is {kind}, not a regular file\n"
+        );
         let r = run_bounded(&["check", path]);
         assert_code(&r, 1, &format!("check {path}"));
         assert_error(&r, &first, help, path);
         let r = run_bounded(&["check", "--format", "short", path]);
         assert_code(&r, 1, &format!("check --format short {path}"));
-        assert!(r.stderr.starts_with(&first), "{}", r.stderr);
+        let short = format!(
+            "{path}: error: cannot read policy file `{path}`: it is {kind}, not a regular file [E0001]\n"
+        );
+        assert!(r.stderr.starts_with(&short), "{}", r.stderr);
         for sub in ["run", "learn"] {
             let r = run_bounded(&[sub, path, "--", "/bin/echo", "ran"]);
             assert_code(&r, TOOL_FAILED, &format!("{sub} {path}"));
@@ -128,7 +132,7 @@ fn a_policy_file_over_16_mib_is_refused() {
         assert_error(
             &r,
             &format!(
-                "error: cannot read policy file `{big}`: it is 16777217 bytes, more than the \
+                "error[E0001]: cannot read policy file `{big}`: it is 16777217 bytes, more than the \
                  16 MiB (16777216 bytes) a policy file may have\n"
             ),
             "help: name the policy file itself: a regular file (or a symlink to one) of at \
@@ -227,7 +231,8 @@ fn control_characters_are_escaped() {
 /// and `run`, `export` and `disasm` refuse it the same way, for any caps.
 #[test]
 fn a_program_too_long_for_some_caps_is_an_error_everywhere() {
-    let first = "error: the x86_64 program with caps `BIG` cannot be built: it needs at least ";
+    let first =
+        "error[E0016]: the x86_64 program with caps `BIG` cannot be built: it needs at least ";
     let r = run(&["check", TOO_LONG]);
     assert_code(&r, 1, "check");
     assert!(r.stdout.is_empty(), "{}", r.out());
@@ -245,7 +250,7 @@ fn a_program_too_long_for_some_caps_is_an_error_everywhere() {
     );
     let r = run(&["check", "--format", "short", TOO_LONG]);
     assert!(
-        r.stderr.starts_with(&format!("error: {TOO_LONG}:")),
+        r.stderr.starts_with(&format!("{TOO_LONG}:")) && r.stderr.contains(": error: "),
         "{}",
         r.stderr
     );
@@ -275,7 +280,8 @@ fn a_program_too_long_for_some_caps_is_an_error_everywhere() {
 /// the rule that is one too many is named, with the caps.
 #[test]
 fn too_many_conditioned_rules_are_an_error_everywhere() {
-    let first = "error: the x86_64 program with caps `TTY` cannot be built: `ioctl` has more \
+    let first =
+        "error[E0016]: the x86_64 program with caps `TTY` cannot be built: `ioctl` has more \
                  than 32 conditioned rules\n";
     let r = run(&["check", TOO_MANY_RULES]);
     assert_code(&r, 1, "check");

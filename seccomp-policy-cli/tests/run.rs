@@ -547,7 +547,8 @@ fn policy_errors_exit_125_and_nothing_runs() {
         assert_exit(&r, TOOL_FAILED, sub);
         assert!(r.stdout.is_empty(), "the command ran: {}", r.out());
         assert!(
-            r.stderr.starts_with("error: unknown syscall `newfstat`\n"),
+            r.stderr
+                .starts_with("error[E0005]: unknown syscall `newfstat`\n"),
             "{sub}: {}",
             r.stderr
         );
@@ -565,7 +566,7 @@ fn policy_errors_exit_125_and_nothing_runs() {
         assert!(r.stdout.is_empty());
         assert!(
             r.stderr.starts_with(
-                "error: cannot read policy file `no/such/policy.toml`: No such file or directory"
+                "error[E0001]: cannot read policy file `no/such/policy.toml`: No such file or directory"
             ),
             "{sub}: {}",
             r.stderr

@@ -35,7 +35,7 @@ use seccomp_policy_core::rule::Action;
 use seccomp_policy_core::text::quoted;
 use seccomp_policy_core::{syscalls, Arch};
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::lower::{with_rule_sets, ArchRules, SetRules};
 use crate::model::{Loc, Policy, Table};
 use crate::tables;
@@ -410,7 +410,8 @@ fn diagnostic(policy: &Policy, group: &[&Unbuildable]) -> Diagnostic {
             Diagnostic::at(*loc, message).with_note(format!("this rule of `{table}` {note}"))
         }
         None => Diagnostic::whole_file(message),
-    };
+    }
+    .with_code(Code::Unbuildable);
     if group.len() > 1 {
         let others: Vec<&str> = group[1..].iter().map(|g| g.arch.name()).collect();
         d = d.with_note(format!("the same on {}", others.join(", ")));

@@ -9,20 +9,21 @@ use core::fmt::Write as _;
 
 use seccomp_policy_core::text::{shown, write_char};
 
+pub use crate::code::Code;
 use crate::model::Loc;
-
-/// The most characters of a source line a snippet shows: a longer line is
-/// cut to this many around the column, [`SNIPPET_BEFORE`] of them before it.
-pub const SNIPPET_MAX: usize = 100;
-
-/// The characters a cut snippet line keeps before the column.
-pub const SNIPPET_BEFORE: usize = 30;
 
 /// One error in the policy file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// The kind of error, whose stable code ([`Code::as_str`]) reports and
+    /// editors match on.
+    pub code: Code,
     /// Where the offending item starts; `None` for the file as a whole.
     pub loc: Option<Loc>,
+    /// Where it ends (the position after its last character, on the same
+    /// line), once [`with_ends`](Diagnostic::with_ends) found it: the
+    /// token at [`loc`](Diagnostic::loc).
+    pub end: Option<Loc>,
     /// What is wrong: lower-case start, no trailing period.
     pub message: String,
     /// Related facts, such as where a duplicate was first listed.
@@ -36,6 +37,8 @@ pub struct Diagnostic {
 pub struct Note {
     /// The place the note is about, if any.
     pub loc: Option<Loc>,
+    /// Where the token at `loc` ends, as for [`Diagnostic::end`].
+    pub end: Option<Loc>,
     /// The note's text.
     pub message: String,
 }
@@ -44,7 +47,9 @@ impl Diagnostic {
     /// An error about the item at `loc`.
     pub fn at(loc: Loc, message: impl Into<String>) -> Self {
         Diagnostic {
+            code: Code::Schema,
             loc: Some(loc),
+            end: None,
             message: message.into(),
             notes: Vec::new(),
             help: Vec::new(),
@@ -54,11 +59,36 @@ impl Diagnostic {
     /// An error about the file as a whole.
     pub fn whole_file(message: impl Into<String>) -> Self {
         Diagnostic {
+            code: Code::Schema,
             loc: None,
+            end: None,
             message: message.into(),
             notes: Vec::new(),
             help: Vec::new(),
         }
+    }
+
+    /// The same diagnostic, of kind `code`.
+    #[must_use]
+    pub fn with_code(mut self, code: Code) -> Self {
+        self.code = code;
+        self
+    }
+
+    /// The same diagnostic with the end of each place found in `source`,
+    /// the file's text: the end of the token there ([`token_end`]).
+    #[must_use]
+    pub fn with_ends(mut self, source: &str) -> Self {
+        let lines = LineIndex::new(source);
+        if self.end.is_none() {
+            self.end = self.loc.map(|l| lines.token_end(l));
+        }
+        for note in &mut self.notes {
+            if note.end.is_none() {
+                note.end = note.loc.map(|l| lines.token_end(l));
+            }
+        }
+        self
     }
 
     /// Adds a `help:` line.
@@ -73,6 +103,7 @@ impl Diagnostic {
     pub fn with_note_at(mut self, loc: Loc, message: impl Into<String>) -> Self {
         self.notes.push(Note {
             loc: Some(loc),
+            end: None,
             message: message.into(),
         });
         self
@@ -83,6 +114,7 @@ impl Diagnostic {
     pub fn with_note(mut self, message: impl Into<String>) -> Self {
         self.notes.push(Note {
             loc: None,
+            end: None,
             message: message.into(),
         });
         self
@@ -126,180 +158,6 @@ impl Severity {
             Severity::Warning => "warning",
         }
     }
-}
-
-impl Diagnostic {
-    /// The diagnostic as rustc prints its own, with the policy file's line
-    /// under the message and a caret under the column:
-    ///
-    /// ```text
-    /// error: unknown syscall `newfstat`
-    ///  --> policy.toml:2:19
-    ///   |
-    /// 2 | allow = ["read", "newfstat"]
-    ///   |                   ^
-    ///   |
-    ///   = help: did you mean `newfstatat`?
-    /// ```
-    ///
-    /// `code` names the check that found it (`warning[split-family]`);
-    /// `source` is the file's text (for a file that is not UTF-8, its lossy
-    /// conversion). A located note gets its own snippet; a position past
-    /// the text is shown without one. Control characters of the file are
-    /// shown as `\u{fffd}`, so a policy file cannot send escape sequences to
-    /// the terminal, and a line over [`SNIPPET_MAX`] characters is cut
-    /// around the column, with `…` where it is cut. Control characters in
-    /// the message and the path are escaped (see
-    /// [`seccomp_policy_core::text`]). No trailing newline.
-    pub fn render_snippet(
-        &self,
-        severity: Severity,
-        code: Option<&str>,
-        file: &str,
-        source: &str,
-    ) -> String {
-        let lines: Vec<&str> = source.split('\n').collect();
-        let mut max_line = self.loc.map_or(0, |l| l.line);
-        for note in &self.notes {
-            max_line = max_line.max(note.loc.map_or(0, |l| l.line));
-        }
-        let width = max_line.max(1).to_string().len();
-        let pad = " ".repeat(width);
-        let mut out = String::new();
-        out.push_str(severity.as_str());
-        if let Some(code) = code {
-            let _ = write!(out, "[{code}]");
-        }
-        out.push_str(": ");
-        push_escaped(&mut out, &self.message);
-        if let Some(loc) = self.loc {
-            push_snippet(&mut out, &lines, &pad, file, loc);
-        }
-        for note in &self.notes {
-            if let Some(loc) = note.loc {
-                out.push_str("\nnote: ");
-                push_escaped(&mut out, &note.message);
-                push_snippet(&mut out, &lines, &pad, file, loc);
-            }
-        }
-        let plain_notes = self.notes.iter().filter(|n| n.loc.is_none());
-        let trailer: Vec<(&str, &str)> = plain_notes
-            .map(|n| ("note", n.message.as_str()))
-            .chain(self.help.iter().map(|h| ("help", h.as_str())))
-            .collect();
-        if !trailer.is_empty() {
-            let _ = write!(out, "\n{pad} |");
-            for (kind, text) in trailer {
-                let _ = write!(out, "\n{pad} = {kind}: ");
-                push_escaped(&mut out, text);
-            }
-        }
-        out
-    }
-
-    /// The diagnostic as one JSON object, for editors and CI annotations:
-    ///
-    /// ```text
-    /// {"severity":"error","code":null,"message":"unknown syscall `newfstat`",
-    ///  "file":"policy.toml","line":2,"column":19,
-    ///  "notes":[{"message":"...","line":3,"column":5}],
-    ///  "help":["did you mean `newfstatat`?"],
-    ///  "rendered":"error: unknown syscall ..."}
-    /// ```
-    ///
-    /// `line` and `column` are 1-based (the column counts characters), or
-    /// `null` for the file as a whole; `rendered` is
-    /// [`render_snippet`](Diagnostic::render_snippet)'s text.
-    pub fn to_json(
-        &self,
-        severity: Severity,
-        code: Option<&str>,
-        file: &str,
-        source: &str,
-    ) -> String {
-        use crate::json::{loc_fields, string};
-        let notes: Vec<String> = self
-            .notes
-            .iter()
-            .map(|n| {
-                format!(
-                    "{{\"message\":{},{}}}",
-                    string(&n.message),
-                    loc_fields(n.loc)
-                )
-            })
-            .collect();
-        let help: Vec<String> = self.help.iter().map(|h| string(h)).collect();
-        format!(
-            "{{\"severity\":{},\"code\":{},\"message\":{},\"file\":{},{},\"notes\":[{}],\"help\":[{}],\"rendered\":{}}}",
-            string(severity.as_str()),
-            code.map_or_else(|| "null".to_owned(), string),
-            string(&self.message),
-            string(file),
-            loc_fields(self.loc),
-            notes.join(","),
-            help.join(","),
-            string(&self.render_snippet(severity, code, file, source)),
-        )
-    }
-}
-
-/// Text with control characters (other than tab) replaced by U+FFFD.
-fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\t' {
-                '\u{fffd}'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
-/// ` --> file:line:col`, the source line and a caret under the column.
-fn push_snippet(out: &mut String, lines: &[&str], pad: &str, file: &str, loc: Loc) {
-    let _ = write!(out, "\n{pad}--> {}:{}:{}", shown(file), loc.line, loc.col);
-    let Some(text) = loc.line.checked_sub(1).and_then(|i| lines.get(i)) else {
-        return;
-    };
-    let mut text = text.strip_suffix('\r').unwrap_or(text);
-    if loc.line == 1 {
-        text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    }
-    let (text, caret) = cut_around(&clean(text), loc.col.saturating_sub(1));
-    // Tabs stay tabs under the caret, so it lines up whatever the tab width.
-    let under: String = text
-        .chars()
-        .take(caret)
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
-    let number = format!("{:>width$}", loc.line, width = pad.len());
-    let _ = write!(out, "\n{pad} |\n{number} | {text}\n{pad} | {under}^");
-}
-
-/// A line of at most [`SNIPPET_MAX`] characters around character `col`
-/// (0-based) of `text`, `…` where it is cut, and the column's place in it.
-fn cut_around(text: &str, col: usize) -> (String, usize) {
-    let len = text.chars().count();
-    if len <= SNIPPET_MAX {
-        return (text.to_owned(), col);
-    }
-    let start = col
-        .saturating_sub(SNIPPET_BEFORE)
-        .min(len.saturating_sub(SNIPPET_MAX));
-    let end = (start + SNIPPET_MAX).min(len);
-    let mut out = String::new();
-    let mut caret = col - start;
-    if start > 0 {
-        out.push('…');
-        caret += 1;
-    }
-    out.extend(text.chars().skip(start).take(end - start));
-    if end < len {
-        out.push('…');
-    }
-    (out, caret)
 }
 
 fn push_located(out: &mut String, file: &str, loc: Option<Loc>, message: &str) {
@@ -349,6 +207,30 @@ impl<'s> LineIndex<'s> {
         LineIndex { source, starts }
     }
 
+    /// Where the token at `loc` ends: the position after its last
+    /// character, on `loc`'s line. A token is a quoted string (to its
+    /// closing quote), a `[table]` header, or a run of the characters of
+    /// names, numbers and variables (`A-Z a-z 0-9 _ - . $ /`); anything
+    /// else is one character. A place past the text ends where it starts.
+    pub fn token_end(&self, loc: Loc) -> Loc {
+        let Some(&start) = loc.line.checked_sub(1).and_then(|i| self.starts.get(i)) else {
+            return loc;
+        };
+        let line_end = self.source[start..]
+            .find('\n')
+            .map_or(self.source.len(), |n| start + n);
+        let mut text = &self.source[start..line_end];
+        if loc.line == 1 {
+            text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        }
+        let rest: Vec<char> = text.chars().skip(loc.col.saturating_sub(1)).collect();
+        let len = token_len(&rest);
+        Loc {
+            line: loc.line,
+            col: loc.col + len,
+        }
+    }
+
     /// The position of byte `offset`, as [`loc_at`] defines it.
     pub fn loc(&self, offset: usize) -> Loc {
         let source = self.source;
@@ -368,6 +250,32 @@ impl<'s> LineIndex<'s> {
             col: text.chars().count() + 1,
         }
     }
+}
+
+/// The characters of the token `rest` starts with (see
+/// [`LineIndex::token_end`]).
+fn token_len(rest: &[char]) -> usize {
+    let Some(&first) = rest.first() else {
+        return 0;
+    };
+    let close = match first {
+        '"' | '\'' => Some(first),
+        '[' => Some(']'),
+        _ => None,
+    };
+    if let Some(close) = close {
+        let mut escaped = false;
+        for (i, &c) in rest.iter().enumerate().skip(1) {
+            match c {
+                '\\' if first == '"' && !escaped => escaped = true,
+                c if c == close && !escaped => return i + 1,
+                _ => escaped = false,
+            }
+        }
+        return rest.len().max(1);
+    }
+    let word = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '$' | '/');
+    rest.iter().take_while(|&&c| word(c)).count().max(1)
 }
 
 #[cfg(test)]
@@ -417,83 +325,7 @@ mod tests {
     }
 
     #[test]
-    fn renders_snippets_like_rustc() {
-        let source = "[base]\nallow = [\"read\", \"newfstat\"]\n";
-        let diag = Diagnostic::at(loc(2, 19), "unknown syscall `newfstat`")
-            .with_help("did you mean `newfstatat`?");
-        assert_eq!(
-            diag.render_snippet(Severity::Error, None, "p.toml", source),
-            "error: unknown syscall `newfstat`\n \
-             --> p.toml:2:19\n  \
-             |\n\
-             2 | allow = [\"read\", \"newfstat\"]\n  \
-             |                   ^\n  \
-             |\n  \
-             = help: did you mean `newfstatat`?"
-        );
-    }
-
-    #[test]
-    fn snippets_of_notes_warnings_and_odd_files() {
-        let mut source = String::new();
-        for i in 1..=11 {
-            let _ = writeln!(source, "line{i}");
-        }
-        source.push_str("\tx = \"\u{1b}[2J\"\r\n");
-        let diag = Diagnostic::at(loc(12, 7), "odd")
-            .with_note_at(loc(9, 1), "first here")
-            .with_note("plain")
-            .with_help("fix it");
-        assert_eq!(
-            diag.render_snippet(Severity::Warning, Some("split-family"), "p.toml", &source),
-            "warning[split-family]: odd\n  \
-             --> p.toml:12:7\n   \
-             |\n\
-             12 | \tx = \"\u{fffd}[2J\"\n   \
-             | \t     ^\n\
-             note: first here\n  \
-             --> p.toml:9:1\n   \
-             |\n \
-             9 | line9\n   \
-             | ^\n   \
-             |\n   \
-             = note: plain\n   \
-             = help: fix it"
-        );
-        // Past the end of the text: the place without a snippet.
-        let far = Diagnostic::at(loc(40, 2), "far");
-        assert_eq!(
-            far.render_snippet(Severity::Error, None, "p.toml", "a"),
-            "error: far\n  --> p.toml:40:2"
-        );
-        // The file as a whole.
-        let whole = Diagnostic::whole_file("cannot read").with_help("check the path");
-        assert_eq!(
-            whole.render_snippet(Severity::Error, None, "p.toml", ""),
-            "error: cannot read\n  |\n  = help: check the path"
-        );
-    }
-
-    #[test]
-    fn long_lines_are_cut_around_the_column_and_paths_escaped() {
-        let line = format!("{}X{}", "a".repeat(200), "b".repeat(200));
-        let diag = Diagnostic::at(loc(1, 201), "here");
-        let snippet = diag.render_snippet(Severity::Error, None, "p\u{1b}.toml", &line);
-        assert_eq!(
-            snippet,
-            format!(
-                "error: here\n --> p\\u{{1b}}.toml:1:201\n  |\n1 | …{}X{}…\n  | {}^",
-                "a".repeat(30),
-                "b".repeat(69),
-                " ".repeat(31)
-            )
-        );
-        // Near the start: cut at the end only.
-        let diag = Diagnostic::at(loc(1, 3), "start");
-        let snippet = diag.render_snippet(Severity::Error, None, "p", &line);
-        assert!(snippet.ends_with(&format!("1 | {}…\n  |   ^", "a".repeat(100))));
-        // The plain rendering escapes the path and any control character
-        // a message was given.
+    fn plain_rendering_escapes_the_path_and_control_characters() {
         let diag = Diagnostic::at(loc(2, 1), "bad \u{7}").with_help("h\u{1b}");
         assert_eq!(
             diag.render("\u{1b}[2J.toml"),
@@ -502,22 +334,24 @@ mod tests {
     }
 
     #[test]
-    fn json_objects_escape_everything() {
-        let diag = Diagnostic::at(loc(1, 2), "bad \"q\" \\ \u{1}")
-            .with_note_at(loc(1, 1), "here")
-            .with_help("h");
-        let json = diag.to_json(Severity::Error, None, "a\"b.toml", "x\n");
-        assert!(json.starts_with(
-            "{\"severity\":\"error\",\"code\":null,\"message\":\"bad \\\"q\\\" \\\\ \\u0001\",\
-             \"file\":\"a\\\"b.toml\",\"line\":1,\"column\":2,\
-             \"notes\":[{\"message\":\"here\",\"line\":1,\"column\":1}],\"help\":[\"h\"],\"rendered\":\"error: "
-        ), "{json}");
-        let whole = Diagnostic::whole_file("w").to_json(Severity::Warning, Some("c"), "f", "");
-        assert!(
-            whole.contains(
-                "\"code\":\"c\",\"message\":\"w\",\"file\":\"f\",\"line\":null,\"column\":null"
-            ),
-            "{whole}"
+    fn ends_are_the_tokens_ends() {
+        let src = "[base]\nallow = [\"read\", \"newfstat\"]\nx = 'a b' # c\n[cap.NET_IO]\n";
+        let lines = LineIndex::new(src);
+        // `newfstat` inside its quotes: the name; its opening quote: the string.
+        assert_eq!(lines.token_end(loc(2, 19)), loc(2, 27));
+        assert_eq!(lines.token_end(loc(2, 18)), loc(2, 28));
+        assert_eq!(lines.token_end(loc(3, 5)), loc(3, 10));
+        assert_eq!(lines.token_end(loc(4, 1)), loc(4, 13));
+        assert_eq!(lines.token_end(loc(1, 1)), loc(1, 7));
+        // One character of punctuation; a place past the text.
+        assert_eq!(lines.token_end(loc(2, 7)), loc(2, 8));
+        assert_eq!(lines.token_end(loc(9, 1)), loc(9, 1));
+        let d = Diagnostic::at(loc(2, 19), "x")
+            .with_note_at(loc(2, 11), "n")
+            .with_ends(src);
+        assert_eq!(
+            (d.end, d.notes[0].end),
+            (Some(loc(2, 27)), Some(loc(2, 15)))
         );
     }
 

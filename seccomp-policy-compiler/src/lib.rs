@@ -31,12 +31,13 @@
 //!
 //! Modules: [`source`] (reading the file), [`parse`] (TOML to a checked
 //! [`model::Policy`]), [`expr`] (the rule strings' syntax), [`diag`]
-//! (diagnostics, plain, with source snippets, or as JSON), [`suggest`]
+//! (diagnostics as data: kind, place and end, message, notes, help;
+//! plain text, or with source snippets), [`suggest`]
 //! ("did you mean"), [`lower`] (to each architecture's rule IR),
 //! [`tables`] (generated: syscall numbers, parameters, constants and errno
 //! numbers per architecture), [`lint`] (checks that are not errors),
 //! [`argset`] (argument values as masked cubes), [`oci`] (OCI seccomp
-//! profiles), [`json`] (string escaping).
+//! profiles), [`code`] (each kind of error's stable code).
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -47,9 +48,9 @@ pub struct ReadmeExamples;
 
 pub mod argset;
 pub mod buildable;
+pub mod code;
 pub mod diag;
 pub mod expr;
-pub mod json;
 pub mod lint;
 pub mod lower;
 pub mod model;
@@ -88,7 +89,7 @@ pub struct Compiled {
 pub fn compile(source: &str) -> Result<Compiled, Vec<Diagnostic>> {
     let (policy, mut diags) = parse::parse_policy_partial(source);
     let Some(policy) = policy else {
-        return Err(diags);
+        return Err(with_ends(diags, source));
     };
     match lower::lower(&policy) {
         Ok(arches) if diags.is_empty() => {
@@ -102,7 +103,12 @@ pub fn compile(source: &str) -> Result<Compiled, Vec<Diagnostic>> {
         Err(more) => diags.extend(more),
     }
     diags.sort_by_key(|d| d.loc);
-    Err(diags)
+    Err(with_ends(diags, source))
+}
+
+/// `diags` with the end of each place found in `source`.
+fn with_ends(diags: Vec<Diagnostic>, source: &str) -> Vec<Diagnostic> {
+    diags.into_iter().map(|d| d.with_ends(source)).collect()
 }
 
 /// A policy file read and compiled, as the command-line tool does it.
@@ -138,8 +144,8 @@ pub fn compile_file(path: &Path, display: &str) -> CompiledFile {
             }
         }
         Err((diag, lossy)) => CompiledFile {
+            result: Err(vec![diag.with_ends(&lossy)]),
             source: lossy,
-            result: Err(vec![diag]),
         },
     }
 }

@@ -40,7 +40,7 @@ use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp, Rule as IrRule, RuleSet, 
 use seccomp_policy_core::text::quoted;
 use seccomp_policy_core::Arch;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::expr::{Expr, Name, RelOp, Term, Test, Value};
 use crate::model::{ActionKind, ActionSpec, Loc, Policy, Rule, Table};
 use crate::suggest::did_you_mean;
@@ -265,6 +265,8 @@ struct ErrorArches {
     on: Vec<Arch>,
     /// The rule or action it is an error of (by where it is written).
     of: Option<Loc>,
+    /// Its kind.
+    code: Option<Code>,
 }
 
 impl Errors {
@@ -273,7 +275,8 @@ impl Errors {
             .found
             .into_iter()
             .map(|((loc, message, help), arches)| {
-                let mut d = Diagnostic::at(loc, message);
+                let mut d =
+                    Diagnostic::at(loc, message).with_code(arches.code.unwrap_or(Code::Condition));
                 let of = arches
                     .of
                     .and_then(|of| self.lowered_on.get(&of))
@@ -315,8 +318,9 @@ enum Nnf {
 }
 
 impl Lowerer<'_> {
-    fn error(&mut self, loc: Loc, message: String, help: Option<String>) {
+    fn error(&mut self, code: Code, loc: Loc, message: String, help: Option<String>) {
         let e = self.errors.found.entry((loc, message, help)).or_default();
+        e.code = Some(code);
         if !e.on.contains(&self.arch) {
             e.on.push(self.arch);
         }
@@ -399,6 +403,7 @@ impl Lowerer<'_> {
                         }
                     };
                     self.error(
+                        Code::UnknownErrno,
                         spec.loc,
                         format!("unknown errno {}", quoted(name)),
                         Some(help),
@@ -418,7 +423,7 @@ impl Lowerer<'_> {
         let nnf = self.nnf(rule, expr, false)?;
         let Some(alts) = dnf(nnf) else {
             let at = rule.loc;
-            self.error(
+            self.error(Code::Condition,
                     at,
                     format!(
                         "the condition of {} is too complex: it expands to more than {MAX_ALTERNATIVES} alternatives",
@@ -434,6 +439,7 @@ impl Lowerer<'_> {
         }
         if alts.is_empty() {
             self.error(
+                Code::Condition,
                 rule.loc,
                 format!("the condition of {} can never hold", quoted(&rule.source)),
                 Some("the rule would never apply: fix the condition or remove the rule".to_owned()),
@@ -491,6 +497,7 @@ impl Lowerer<'_> {
                         let (m, v) = (m?, v?);
                         if v & !m != 0 {
                             self.error(
+                                Code::Condition,
                                 rule.loc_of(&c.span),
                                 format!(
                                     "{} is always {}: {v:#x} has bits outside the mask {m:#x}",
@@ -559,7 +566,7 @@ impl Lowerer<'_> {
                  needs a supervisor (`notify`)"
                     .to_owned()
             };
-            self.error(
+            self.error(Code::Parameter,
                 at,
                 format!(
                     "`{}` of `{syscall}` is a pointer: seccomp sees the address, not the memory behind it",
@@ -571,6 +578,7 @@ impl Lowerer<'_> {
         }
         let Some(slot) = param.arg else {
             self.error(
+                Code::Parameter,
                 at,
                 format!(
                     "`{}` of `{syscall}` has no fixed argument slot on this architecture",
@@ -605,6 +613,7 @@ impl Lowerer<'_> {
         let at = rule.loc_of(&name.span);
         if n > 5 {
             self.error(
+                Code::Parameter,
                 at,
                 format!(
                     "{} does not exist: a filter sees six arguments",
@@ -642,6 +651,7 @@ impl Lowerer<'_> {
             )
         };
         self.error(
+            Code::Parameter,
             at,
             format!(
                 "`{syscall}` takes {takes}; there is no {}",
@@ -665,7 +675,12 @@ impl Lowerer<'_> {
             return Err(Reported);
         }
         let (message, help) = unknown_parameter(syscall, &name.text);
-        self.error(rule.loc_of(&name.span), message, Some(help));
+        self.error(
+            Code::Parameter,
+            rule.loc_of(&name.span),
+            message,
+            Some(help),
+        );
         Err(Reported)
     }
 
@@ -694,6 +709,7 @@ impl Lowerer<'_> {
                             did_you_mean(&n.text, tables::all_constant_names().iter().copied())
                                 .map(|good| format!("did you mean `{good}`?"));
                         self.error(
+                            Code::UnknownConstant,
                             rule.loc_of(&n.span),
                             format!("unknown constant {}", quoted(&n.text)),
                             help.or_else(|| {
@@ -712,6 +728,7 @@ impl Lowerer<'_> {
             let as_u64 = if value < 0 {
                 if value < i128::from(i64::MIN) {
                     self.error(
+                        Code::Condition,
                         rule.loc_of(span),
                         format!("{value} does not fit in 64 bits"),
                         None,
@@ -738,6 +755,7 @@ impl Lowerer<'_> {
                 return Ok(total & max);
             }
             self.error(
+                Code::Condition,
                 rule.loc_of(&v.span),
                 format!(
                     "{total:#x} does not fit the {bits}-bit argument {}",

@@ -60,7 +60,6 @@ use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp};
 use seccomp_policy_core::Arch;
 
 use crate::argset::{arg_cubes, satisfiable, Cube};
-use crate::json::string;
 use crate::lower::{ArchRules, LoweredRule, SetRules};
 use crate::tables;
 use crate::Compiled;
@@ -778,9 +777,41 @@ impl Profile {
     }
 }
 
+/// `text` as a JSON string literal, quotes included, escaped as RFC 8259
+/// asks: the one piece of JSON a profile needs that is not a number.
+fn string(text: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_are_escaped() {
+        assert_eq!(
+            string("a\"b\\c\nd\te\u{1}\u{7f}é"),
+            r#""a\"b\\c\nd\te\u0001\u007fé""#
+        );
+        assert_eq!(string(""), "\"\"");
+    }
     use crate::compile;
 
     fn entries(source: &str, arch: Arch) -> BTreeMap<&'static str, Vec<Entry>> {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use seccomp_policy_core::text::{quoted, PATH_MAX};
 
-use crate::diag::{loc_at, Diagnostic};
+use crate::diag::{loc_at, Code, Diagnostic};
 
 /// Reads the policy file at `path`, which the user wrote as `display`
 /// relative to the invoking crate (the macro's reading).
@@ -72,6 +72,7 @@ pub fn read_policy_bytes(path: &Path, display: &str) -> Result<Vec<u8>, Diagnost
             "cannot read policy file {}: {why}",
             quoted(display).max(PATH_MAX)
         ))
+        .with_code(Code::CannotRead)
     };
     let refuse = |why: String| cannot(why).with_help(NOT_A_POLICY_HELP);
     let check = |meta: &std::fs::Metadata| {
@@ -122,6 +123,7 @@ pub fn policy_text(bytes: Vec<u8>) -> Result<String, (Diagnostic, String)> {
             loc_at(prefix, prefix.len()),
             "the policy file is not valid UTF-8",
         )
+        .with_code(Code::NotUtf8)
         .with_help("save the policy file as UTF-8 text");
         (diag, String::from_utf8_lossy(err.as_bytes()).into_owned())
     })

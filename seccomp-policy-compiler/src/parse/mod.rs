@@ -33,7 +33,7 @@ use seccomp_policy_core::text::quoted;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use crate::diag::{Diagnostic, LineIndex};
+use crate::diag::{Code, Diagnostic, LineIndex};
 use crate::expr::parse_rule;
 use crate::model::{ActionKind, ActionRule, ActionSpec, CapTable, Loc, Policy, Rule, Table};
 use crate::suggest::did_you_mean;
@@ -129,6 +129,7 @@ fn parse_partial_with(
             let more = toml_errors.len() - MAX_SYNTAX_ERRORS;
             checker.diags.push(
                 Diagnostic::at(loc, format!("{more} more TOML syntax errors from here on"))
+                    .with_code(Code::TomlSyntax)
                     .with_help("fix the errors above first; some of these may be consequences"),
             );
             break;
@@ -173,8 +174,19 @@ impl Checker<'_, '_> {
         self.lines.loc(offset)
     }
 
+    /// An error of the schema ([`Code::Schema`]) at `offset`.
     fn error(&mut self, offset: usize, message: impl Into<String>) -> &mut Diagnostic {
-        let diag = Diagnostic::at(self.loc(offset), message);
+        self.error_of(Code::Schema, offset, message)
+    }
+
+    /// An error of kind `code` at `offset`.
+    fn error_of(
+        &mut self,
+        code: Code,
+        offset: usize,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        let diag = Diagnostic::at(self.loc(offset), message).with_code(code);
         self.diags.push(diag);
         self.diags.last_mut().expect("just pushed")
     }
@@ -193,8 +205,10 @@ impl Checker<'_, '_> {
                 ),
             )
             .with_help("merge the two definitions into one")
+            .with_code(Code::TomlSyntax)
         } else {
             Diagnostic::at(loc, format!("invalid TOML: {}", err.message()))
+                .with_code(Code::TomlSyntax)
         }
     }
 
@@ -397,7 +411,8 @@ impl Checker<'_, '_> {
                         format!("{} is listed twice in {shown_header}", quoted(first.key())),
                     )
                     .with_note_at(*first.get(), "first listed here")
-                    .with_help("remove one of them");
+                    .with_help("remove one of them")
+                    .with_code(Code::Duplicate);
                     self.diags.push(diag);
                 }
             }
@@ -456,6 +471,7 @@ impl Checker<'_, '_> {
                     entry.action.kind.name()
                 ),
             )
+            .with_code(Code::ActionNeverApplies)
             .with_note_at(allowed, "allowed here")
             .with_help(
                 "an allowed call is never given an action: remove one of the two, or narrow \
@@ -480,7 +496,8 @@ impl Checker<'_, '_> {
         let parsed = match parse_rule(text) {
             Ok(parsed) => parsed,
             Err(e) => {
-                let mut diag = Diagnostic::at(located(&e.span), e.message);
+                let mut diag =
+                    Diagnostic::at(located(&e.span), e.message).with_code(Code::RuleSyntax);
                 if let Some(help) = e.help {
                     diag = diag.with_help(help);
                 }
@@ -500,7 +517,9 @@ impl Checker<'_, '_> {
             };
             let at = located(&parsed.syscall.span);
             self.diags.push(
-                Diagnostic::at(at, format!("unknown syscall {}", quoted(name))).with_help(help),
+                Diagnostic::at(at, format!("unknown syscall {}", quoted(name)))
+                    .with_code(Code::UnknownSyscall)
+                    .with_help(help),
             );
             return None;
         }
@@ -572,9 +591,13 @@ impl Checker<'_, '_> {
                             .to_owned(),
                     },
                 };
-                self.error(start, format!("unknown action {}", quoted(text)))
-                    .help
-                    .push(help);
+                self.error_of(
+                    Code::UnknownAction,
+                    start,
+                    format!("unknown action {}", quoted(text)),
+                )
+                .help
+                .push(help);
                 return None;
             }
         };
@@ -606,7 +629,8 @@ impl Checker<'_, '_> {
             let name: &str = key.get_ref();
             let header = format!("[cap.{}]", toml_key(name));
             if index == MAX_CAPS {
-                self.error(
+                self.error_of(
+                    Code::CapabilityName,
                     key.span().start,
                     format!(
                         "too many capabilities: {} declared, at most {MAX_CAPS} fit in the \
@@ -663,13 +687,16 @@ impl Checker<'_, '_> {
 
     fn cap_name(&mut self, name: &str, offset: usize) {
         if name.is_empty() {
-            self.error(offset, "empty capability name").help.push(
-                "name the capability in SCREAMING_SNAKE_CASE, like `[cap.FILE_IO]`".to_owned(),
-            );
+            self.error_of(Code::CapabilityName, offset, "empty capability name")
+                .help
+                .push(
+                    "name the capability in SCREAMING_SNAKE_CASE, like `[cap.FILE_IO]`".to_owned(),
+                );
             return;
         }
         if RESERVED_CAP_NAMES.contains(&name) {
-            self.error(
+            self.error_of(
+                Code::CapabilityName,
                 offset,
                 format!("capability name `{name}` is reserved: `Cap::{name}` is already defined"),
             )
@@ -686,7 +713,8 @@ impl Checker<'_, '_> {
                      like `FILE_IO`"
                 .to_owned(),
         };
-        self.error(
+        self.error_of(
+            Code::CapabilityName,
             offset,
             format!(
                 "capability name {} is not a SCREAMING_SNAKE_CASE Rust identifier",

@@ -29,6 +29,7 @@ use seccomp_policy_core::reach::{split_var, BUILTIN_VARS};
 use seccomp_policy_core::text::{quoted, shown, QUOTE_MAX};
 
 use super::{describe, in_file_order, Checker};
+use crate::diag::Code;
 use crate::model::{Loc, Policy, Reach, ReachEntry};
 use crate::suggest::did_you_mean;
 
@@ -102,18 +103,26 @@ impl Checker<'_, '_> {
                     .chars()
                     .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '_');
             if !ok {
-                c.error(offset, format!("{} is not a variable name", quoted(text)))
-                    .help
-                    .push(
-                        "variable names are SCREAMING_SNAKE_CASE, like `CACHE_DIR`, without `$`"
-                            .to_owned(),
-                    );
+                c.error_of(
+                    Code::Reach,
+                    offset,
+                    format!("{} is not a variable name", quoted(text)),
+                )
+                .help
+                .push(
+                    "variable names are SCREAMING_SNAKE_CASE, like `CACHE_DIR`, without `$`"
+                        .to_owned(),
+                );
                 return false;
             }
             if BUILTIN_VARS.iter().any(|(name, _)| *name == text) {
-                c.error(offset, format!("`{text}` is a built-in variable"))
-                    .help
-                    .push("remove it from `vars`: it needs no declaration".to_owned());
+                c.error_of(
+                    Code::Reach,
+                    offset,
+                    format!("`{text}` is a built-in variable"),
+                )
+                .help
+                .push("remove it from `vars`: it needs no declaration".to_owned());
                 return false;
             }
             true
@@ -146,7 +155,8 @@ impl Checker<'_, '_> {
                             "unknown variable {} in a {what} of `{header}`",
                             quoted(&format!("${name}"))
                         ),
-                    );
+                    )
+                    .with_code(Code::Reach);
                     diag.help.push(match did_you_mean(name, known.iter().copied()) {
                         Some(good) => format!("did you mean `${good}`?"),
                         None => format!(
@@ -172,7 +182,8 @@ impl Checker<'_, '_> {
         if let DeValue::Table(table) = value.get_ref() {
             return Some(table);
         }
-        self.error(
+        self.error_of(
+            Code::Reach,
             value.span().start,
             format!(
                 "`{key}` in `{header}` must be a table, found {}",
@@ -199,9 +210,13 @@ impl Checker<'_, '_> {
                     .join(" and ")
             ),
         };
-        self.error(offset, format!("unknown key {} in `{header}`", quoted(key)))
-            .help
-            .push(help);
+        self.error_of(
+            Code::Reach,
+            offset,
+            format!("unknown key {} in `{header}`", quoted(key)),
+        )
+        .help
+        .push(help);
     }
 
     /// An array of strings, each checked by `check` (which reports its own
@@ -212,7 +227,8 @@ impl Checker<'_, '_> {
         check: impl Fn(&mut Self, &str, usize) -> bool,
     ) -> Vec<ReachEntry> {
         let DeValue::Array(items) = value.get_ref() else {
-            self.error(
+            self.error_of(
+                Code::Reach,
                 value.span().start,
                 format!(
                     "expected an array of strings, found {}",
@@ -227,7 +243,8 @@ impl Checker<'_, '_> {
         for item in items {
             let offset = item.span().start;
             let DeValue::String(text) = item.get_ref() else {
-                self.error(
+                self.error_of(
+                    Code::Reach,
                     offset,
                     format!("expected a string, found {}", describe(item.get_ref())),
                 );
@@ -243,7 +260,8 @@ impl Checker<'_, '_> {
     /// An array of ports: numbers, or strings holding a variable.
     fn port_entries(&mut self, value: &Spanned<DeValue<'_>>) -> Vec<ReachEntry> {
         let DeValue::Array(items) = value.get_ref() else {
-            self.error(
+            self.error_of(
+                Code::Reach,
                 value.span().start,
                 format!(
                     "expected an array of ports, found {}",
@@ -265,7 +283,8 @@ impl Checker<'_, '_> {
                         .ok()
                         .filter(|p| (0..=65535).contains(p));
                     let Some(port) = port else {
-                        self.error(
+                        self.error_of(
+                            Code::Reach,
                             offset,
                             format!("port {} is out of range", quoted(n.as_str())),
                         )
@@ -281,9 +300,13 @@ impl Checker<'_, '_> {
                     {
                         text.to_string()
                     } else {
-                        self.error(offset, format!("{} is not a port variable", quoted(text)))
-                            .help
-                            .push("write the variable alone, like \"$PORTS\"".to_owned());
+                        self.error_of(
+                            Code::Reach,
+                            offset,
+                            format!("{} is not a port variable", quoted(text)),
+                        )
+                        .help
+                        .push("write the variable alone, like \"$PORTS\"".to_owned());
                         continue;
                     }
                 }
@@ -293,13 +316,18 @@ impl Checker<'_, '_> {
                     } else {
                         "write a number, like `443`, or a variable, like \"$PORTS\"".to_owned()
                     };
-                    self.error(offset, format!("{} is not a port", quoted(text)))
-                        .help
-                        .push(help);
+                    self.error_of(
+                        Code::Reach,
+                        offset,
+                        format!("{} is not a port", quoted(text)),
+                    )
+                    .help
+                    .push(help);
                     continue;
                 }
                 other => {
-                    self.error(
+                    self.error_of(
+                        Code::Reach,
                         offset,
                         format!("expected a port, found {}", describe(other)),
                     )
@@ -318,7 +346,8 @@ impl Checker<'_, '_> {
             let diag =
                 crate::diag::Diagnostic::at(loc, format!("{} is listed twice", quoted(&text)))
                     .with_note_at(first.loc, "first listed here")
-                    .with_help("remove one of them");
+                    .with_help("remove one of them")
+                    .with_code(Code::Reach);
             self.diags.push(diag);
             return;
         }
@@ -340,9 +369,13 @@ impl Checker<'_, '_> {
         } else {
             format!("write an absolute path, like \"/{}\", or start with a variable, like \"$WORKDIR/{}\"", text.trim_start_matches("./"), text.trim_start_matches("./"))
         };
-        self.error(offset, format!("{} is a relative path", quoted(text)))
-            .help
-            .push(help);
+        self.error_of(
+            Code::Reach,
+            offset,
+            format!("{} is a relative path", quoted(text)),
+        )
+        .help
+        .push(help);
         false
     }
 }

@@ -156,8 +156,8 @@ impl<'p> Verdicts<'p> {
     /// The verdict on call `nr` with `args` through entry point
     /// `audit_arch`.
     pub(crate) fn verdict(&self, audit_arch: u32, nr: i32, args: &[u64; 6]) -> Verdict {
-        let plain = native_call(audit_arch, nr)
-            .filter(|n| self.conditioned.binary_search(n).is_err());
+        let plain =
+            native_call(audit_arch, nr).filter(|n| self.conditioned.binary_search(n).is_err());
         let Some(n) = plain else {
             return verdict(self.policy, self.caps, audit_arch, nr, args);
         };
@@ -353,7 +353,12 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn remembered_verdicts_are_the_policys() {
-        let argument_lists = [[0; 6], [1, 0, 0, 0, 0, 0], [2, 1, 0, 0, 0, 0], [u64::MAX; 6]];
+        let argument_lists = [
+            [0; 6],
+            [1, 0, 0, 0, 0, 0],
+            [2, 1, 0, 0, 0, 0],
+            [u64::MAX; 6],
+        ];
         for caps in [0, 0b01, 0b10, 0b111] {
             let m = Model::new(PolicySource::from(&POLICY), caps);
             m.with_verdicts(|v| {
