@@ -422,7 +422,7 @@ mod x86_64 {
                 assert!(!line.ends_with(": ok"), "as {user:?}: {line}: {}", run.all);
             }
             assert!(
-                run.all.contains("learn mode: every call runs"),
+                run.all.contains("learn mode: nothing is killed"),
                 "{}",
                 run.all
             );
@@ -800,8 +800,11 @@ mod x86_64 {
         let finished = supervision.finish();
         let all = format!("stdout {stdout:?}; {status}; finish: {finished:?}");
         // The first socket() was answered before the callback ran; the
-        // second waits, and never returns.
-        if stdout != "ready\nsocket: EPERM\n" || dir.exists() {
+        // second waits, and never returns. Whether the payload printed the
+        // first answer before the tree's kill reached it is the
+        // scheduler's choice (on a busy machine it often has not).
+        let printed = ["ready\n", "ready\nsocket: EPERM\n"];
+        if !printed.contains(&stdout.as_str()) || dir.exists() {
             return Err(format!("the payload went on; {all}"));
         }
         if status.signal() != Some(libc::SIGKILL)
