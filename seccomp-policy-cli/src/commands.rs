@@ -319,9 +319,7 @@ pub(crate) fn program(
     allow_execve: bool,
 ) -> Result<Vec<SockFilter>, Failure> {
     let execve: Vec<u32> = if allow_execve {
-        tables::lookup(tables::table(rules.arch), "execve")
-            .into_iter()
-            .collect()
+        syscalls::number(rules.arch, "execve").into_iter().collect()
     } else {
         Vec::new()
     };
@@ -644,7 +642,7 @@ fn explain(o: &Options) -> Result<(), Failure> {
             let (nr, name) = syscall_on(Sub::Explain, arch, target)?;
             name.map(|n| (nr, n))
         } else {
-            tables::lookup(tables::table(arch), target).map(|nr| (nr, target.as_str()))
+            syscalls::number(arch, target).map(|nr| (nr, target.as_str()))
         };
         let Some((nr, name)) = found else {
             push_group(

@@ -19,7 +19,7 @@ use std::io::IsTerminal as _;
 
 use seccomp_policy_compiler::lower::{ArchRules, LoweredRule};
 use seccomp_policy_compiler::model::Loc;
-use seccomp_policy_compiler::{oci, tables, Compiled};
+use seccomp_policy_compiler::{oci, Compiled};
 use seccomp_policy_core::policy::has_cap;
 use seccomp_policy_core::rule::Action;
 use seccomp_policy_core::text::{quoted, shown, PATH_MAX};
@@ -558,7 +558,7 @@ fn systemd_dropin(
     let sets = rules.granted(caps);
     let exec: Vec<u32> = oci::RUNTIME_EXEC
         .iter()
-        .filter_map(|n| tables::lookup(tables::table(arch), n))
+        .filter_map(|n| syscalls::number(arch, n))
         .collect();
     let numbers: BTreeSet<u32> = sets
         .iter()

@@ -38,7 +38,6 @@ use seccomp_policy_core::{syscalls, Arch};
 use crate::diag::Diagnostic;
 use crate::lower::{with_rule_sets, ArchRules, SetRules};
 use crate::model::{Loc, Policy, Table};
-use crate::tables;
 
 /// Unconditional rules a program may add to the policy's own (the spawn
 /// path's `execve` and the supervisor's handshake): the bounds allow for
@@ -90,7 +89,7 @@ pub fn check(policy: &Policy, arches: &[ArchRules]) -> Vec<Diagnostic> {
 
 /// The first failure found on `rules`' architecture, if any.
 pub fn first_failure(policy: &Policy, rules: &ArchRules) -> Option<Unbuildable> {
-    let execve = tables::lookup(tables::table(rules.arch), "execve");
+    let execve = syscalls::number(rules.arch, "execve");
     let (caps, with_execve) = too_many_rules(rules)
         .map(|caps| (caps, false))
         .or_else(|| too_long(rules, execve))?;
@@ -337,8 +336,7 @@ fn culprit(
 /// Where `table` allows `nr` outright on `arch`: the first rule of its
 /// `allow` that names the syscall, preferring one without a condition.
 fn allowed_at(arch: Arch, table: &Table, nr: u32) -> (u32, Option<Loc>) {
-    let names_nr =
-        |r: &&crate::model::Rule| tables::lookup(tables::table(arch), r.syscall()) == Some(nr);
+    let names_nr = |r: &&crate::model::Rule| syscalls::number(arch, r.syscall()) == Some(nr);
     let rule = table
         .allow
         .iter()

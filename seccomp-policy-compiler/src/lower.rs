@@ -38,7 +38,7 @@ use std::collections::BTreeMap;
 use seccomp_policy_core::policy::ArchPolicy;
 use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp, Rule as IrRule, RuleSet, When};
 use seccomp_policy_core::text::quoted;
-use seccomp_policy_core::Arch;
+use seccomp_policy_core::{syscalls, Arch};
 
 use crate::diag::Diagnostic;
 use crate::expr::{Expr, Name, RelOp, Term, Test, Value};
@@ -374,7 +374,7 @@ impl Lowerer<'_> {
 
     /// The rule's syscall number here, or `None` (and a note in `missing`).
     fn number(&mut self, rule: &Rule) -> Option<u32> {
-        let nr = tables::lookup(tables::table(self.arch), rule.syscall());
+        let nr = syscalls::number(self.arch, rule.syscall());
         if nr.is_none() {
             self.missing.push(rule.syscall().to_owned());
         }
@@ -1319,7 +1319,7 @@ mod tests {
             let r = arch(&rules, a);
             let word = if a.is_64bit() { 64 } else { 32 };
             let wx = Some(vec![vec![cmp(2, word, CmpOp::MaskedEq(4), 0)]]);
-            let nr = |name: &str| tables::lookup(tables::table(a), name);
+            let nr = |name: &str| syscalls::number(a, name);
             let when = |name: &str| {
                 let nr = nr(name)?;
                 r.base

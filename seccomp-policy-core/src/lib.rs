@@ -12,7 +12,8 @@
 //! - [`reach`]: the files and TCP ports a table lets a payload reach, which
 //!   the run time enforces with Landlock.
 //! - [`syscalls`]: every syscall's name and number per architecture
-//!   (generated).
+//!   (generated), and [`sorted`], the look-up by name every generated
+//!   table is read with.
 //! - [`text`]: user text (names, excerpts, paths) as messages quote it:
 //!   escaped and of bounded length.
 //! - `sim` (feature `sim`): a seccomp BPF interpreter and verifier with the
@@ -41,6 +42,7 @@ pub mod reach;
 pub mod rule;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;
+pub mod sorted;
 pub mod syscalls;
 pub mod text;
 

@@ -20,10 +20,9 @@
 //!   numbers the architecture assigns but implements nothing behind, and
 //!   arm's private calls.
 
-use std::cmp::Ordering;
 use std::sync::OnceLock;
 
-use seccomp_policy_core::Arch;
+use seccomp_policy_core::{sorted, syscalls, Arch};
 
 mod source;
 
@@ -197,15 +196,13 @@ pub fn table(arch: Arch) -> &'static ArchTable {
     &ARCHES[arch as usize]
 }
 
-/// The number of `name` on `arch`, if the architecture has that syscall.
-pub fn lookup(arch: &ArchTable, name: &str) -> Option<u32> {
-    find(arch.syscalls, name).copied()
-}
-
 /// Whether at least one architecture has a syscall `name`. Cheaper than a
-/// look-up in [`all_names`], which has to be built first.
+/// look-up in [`all_names`], which has to be built first. A syscall's
+/// number on one architecture is [`syscalls::number`], the one look-up.
 pub fn is_syscall(name: &str) -> bool {
-    ARCHES.iter().any(|arch| lookup(arch, name).is_some())
+    Arch::ALL
+        .into_iter()
+        .any(|arch| syscalls::number(arch, name).is_some())
 }
 
 /// Every syscall name known on at least one architecture, sorted and
@@ -252,24 +249,10 @@ pub fn all_errno_names() -> &'static [&'static str] {
     NAMES.get_or_init(|| union(|a| a.errnos.iter().map(|(n, _)| *n).collect()))
 }
 
-/// The value of `name` in a slice sorted by name.
-///
-/// A binary search written out rather than `binary_search_by`: the macro
-/// resolves every rule's name on nine architectures, and in the
-/// unoptimized build a proc macro gets, the generic search and its closure
-/// cost twice what this loop does.
+/// The value of `name` in a slice sorted by name, found with the core's
+/// [`sorted::position`], as the syscall numbers are.
 fn find<'a, T>(sorted: &'a [(&'static str, T)], name: &str) -> Option<&'a T> {
-    let (mut low, mut high) = (0, sorted.len());
-    while low < high {
-        let mid = low + (high - low) / 2;
-        let (key, value) = &sorted[mid];
-        match (*key).cmp(name) {
-            Ordering::Less => low = mid + 1,
-            Ordering::Greater => high = mid,
-            Ordering::Equal => return Some(value),
-        }
-    }
-    None
+    sorted::position(sorted, name).map(|i| &sorted[i].1)
 }
 
 /// The sorted, de-duplicated union of `names` over every architecture.
@@ -292,18 +275,6 @@ mod tests {
                 assert!(w[0].0 < w[1].0, "{}: {} before {}", a.arch, w[0].0, w[1].0);
             }
         }
-    }
-
-    #[test]
-    fn find_at_every_place() {
-        let sorted = [("b", 1), ("d", 2), ("f", 3)];
-        assert_eq!(find(&sorted, "b"), Some(&1));
-        assert_eq!(find(&sorted, "d"), Some(&2));
-        assert_eq!(find(&sorted, "f"), Some(&3));
-        for absent in ["", "a", "c", "e", "g", "bb"] {
-            assert_eq!(find(&sorted, absent), None, "{absent}");
-        }
-        assert_eq!(find::<u32>(&[], "b"), None);
     }
 
     #[test]
@@ -347,26 +318,11 @@ mod tests {
     }
 
     #[test]
-    fn known_numbers() {
-        let x86_64 = &ARCHES[0];
-        assert_eq!(lookup(x86_64, "read"), Some(0));
-        assert_eq!(lookup(x86_64, "file_setattr"), Some(469));
-        let aarch64 = &ARCHES[2];
-        assert_eq!(lookup(aarch64, "openat"), Some(56));
-        assert_eq!(lookup(aarch64, "open"), None);
-        let arm = &ARCHES[3];
-        assert_eq!(lookup(arm, "set_tls"), Some(0x0f_0005));
-        let mips = &ARCHES[8];
-        assert_eq!(lookup(mips, "read"), Some(5000));
-        assert_eq!(lookup(mips, "Linux"), None);
-    }
-
-    #[test]
     fn numbers_to_names() {
         for a in ARCHES {
             for &(_, nr) in a.syscalls {
                 assert_eq!(
-                    lookup(a, seccomp_policy_core::syscalls::name(a.arch, nr).unwrap()),
+                    syscalls::number(a.arch, syscalls::name(a.arch, nr).unwrap()),
                     Some(nr)
                 );
             }
@@ -425,7 +381,11 @@ mod tests {
         for a in ARCHES {
             let word = if a.arch.is_64bit() { 64 } else { 32 };
             for (syscall, params) in a.signatures {
-                assert!(lookup(a, syscall).is_some(), "{}: {syscall}", a.arch);
+                assert!(
+                    syscalls::number(a.arch, syscall).is_some(),
+                    "{}: {syscall}",
+                    a.arch
+                );
                 assert!(params.len() <= 6, "{}: {syscall}", a.arch);
                 let mut lost = false;
                 for (i, p) in params.iter().enumerate() {
@@ -847,7 +807,11 @@ mod tests {
                 );
             }
             for (syscall, _) in a.without_signature {
-                assert!(lookup(a, syscall).is_some(), "{}: {syscall}", a.arch);
+                assert!(
+                    syscalls::number(a.arch, syscall).is_some(),
+                    "{}: {syscall}",
+                    a.arch
+                );
             }
         }
     }
