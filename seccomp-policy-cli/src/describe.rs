@@ -20,16 +20,12 @@ pub fn errno_name(arch: Arch, n: u16) -> Option<&'static str> {
 /// An action as the policy file spells it, with an errno's number.
 pub fn action(arch: Arch, a: Action) -> String {
     match a {
-        Action::Allow => "allow".to_owned(),
-        Action::KillProcess => "kill-process".to_owned(),
-        Action::KillThread => "kill-thread".to_owned(),
-        Action::Trap => "trap".to_owned(),
-        Action::Log => "log".to_owned(),
-        Action::Notify => "notify".to_owned(),
         Action::Errno(n) => match errno_name(arch, n) {
             Some(name) => format!("{name} ({n})"),
             None => format!("errno {n}"),
         },
+        // Every other action has its keyword.
+        _ => a.keyword().unwrap_or_default().to_owned(),
     }
 }
 

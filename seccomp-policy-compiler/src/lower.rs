@@ -384,11 +384,7 @@ impl Lowerer<'_> {
     fn action(&mut self, spec: &ActionSpec, _rule: Option<&Rule>) -> Option<Action> {
         self.lowering(spec.loc);
         Some(match &spec.kind {
-            ActionKind::KillProcess => Action::KillProcess,
-            ActionKind::KillThread => Action::KillThread,
-            ActionKind::Trap => Action::Trap,
-            ActionKind::Log => Action::Log,
-            ActionKind::Notify => Action::Notify,
+            ActionKind::Keyword(action) => *action,
             ActionKind::Errno(name) => match tables::errno(self.arch, name) {
                 Some(n) => Action::Errno(n),
                 None => {
