@@ -23,7 +23,7 @@ use seccomp_policy_compiler::{oci, Compiled};
 use seccomp_policy_core::policy::has_cap;
 use seccomp_policy_core::rule::Action;
 use seccomp_policy_core::text::{quoted, shown, PATH_MAX};
-use seccomp_policy_core::{syscalls, Arch};
+use seccomp_policy_core::{errno, syscalls, Arch};
 
 use crate::args::{Format, Options, Sub};
 use crate::commands::{arch_rules, bpf_bytes, cap_bits, failed, load, one_arch, program, usage};
@@ -473,7 +473,7 @@ fn words(arch: Arch, r: Option<Refusal>) -> String {
 }
 
 fn errno_text(arch: Arch, e: u16) -> String {
-    describe::errno_name(arch, e).map_or_else(|| e.to_string(), str::to_owned)
+    errno::name(arch, e).map_or_else(|| e.to_string(), str::to_owned)
 }
 
 /// Names joined into lines of `key=` values of at most about 76 columns.

@@ -38,7 +38,7 @@ use std::collections::BTreeMap;
 use seccomp_policy_core::policy::ArchPolicy;
 use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp, Rule as IrRule, RuleSet, When};
 use seccomp_policy_core::text::quoted;
-use seccomp_policy_core::{syscalls, Arch};
+use seccomp_policy_core::{errno, syscalls, Arch};
 
 use crate::diag::Diagnostic;
 use crate::expr::{Expr, Name, RelOp, Term, Test, Value};
@@ -385,7 +385,7 @@ impl Lowerer<'_> {
         self.lowering(spec.loc);
         Some(match &spec.kind {
             ActionKind::Keyword(action) => *action,
-            ActionKind::Errno(name) => match tables::errno(self.arch, name) {
+            ActionKind::Errno(name) => match errno::number(self.arch, name) {
                 Some(n) => Action::Errno(n),
                 None => {
                     let help = match did_you_mean(name, tables::all_errno_names().iter().copied()) {

@@ -11,6 +11,8 @@
 //!   selection of a cap set's numbers for the builder.
 //! - [`reach`]: the files and TCP ports a table lets a payload reach, which
 //!   the run time enforces with Landlock.
+//! - [`errno`]: every errno's name and number per architecture, both ways
+//!   (generated).
 //! - [`syscalls`]: every syscall's name and number per architecture
 //!   (generated), and [`sorted`], the look-up by name every generated
 //!   table is read with.
@@ -37,6 +39,7 @@ pub mod bpf;
 pub mod builder;
 #[cfg(any(test, feature = "sim"))]
 pub mod disasm;
+pub mod errno;
 pub mod policy;
 pub mod reach;
 pub mod rule;

@@ -52,7 +52,7 @@ pub struct ReadmeExamples;
 
 #[cfg(feature = "sim")]
 pub use seccomp_policy_core::sim;
-pub use seccomp_policy_core::{arch, bpf, builder, policy, reach, rule, syscalls, text};
+pub use seccomp_policy_core::{arch, bpf, builder, errno, policy, reach, rule, syscalls, text};
 
 mod private;
 /// What the `seccomp_policy!` expansion calls; not public API.

@@ -12,8 +12,10 @@
 //! - `constants/<arch>.rs`: the constants of the families `AF_`, `SOCK_`,
 //!   `CLONE_`, `O_`, `F_`, `AT_`, `PR_`, `MAP_`, `PROT_`, `MADV_`, `TIOC`,
 //!   `TC`, `FIO`, `SIG`, `IPPROTO_`, `SOL_`, `SO_`, `MSG_`, `FUTEX_` and
-//!   `GRND_`, and the errno names ([`ArchTable::constants`],
-//!   [`ArchTable::errnos`]), from [`SOURCE`];
+//!   `GRND_` ([`ArchTable::constants`]), from [`SOURCE`];
+//! - every errno name and number ([`ArchTable::errnos`]): the core crate's
+//!   [`seccomp_policy_core::errno`], which the command-line tool and the
+//!   run time share;
 //! - `signatures/<arch>.rs`: the parameters of every syscall
 //!   ([`ArchTable::signatures`]), from [`SIGNATURES_SOURCE`], and the few
 //!   that have none, with the reason ([`ArchTable::without_signature`]):
@@ -170,7 +172,7 @@ macro_rules! arch_table {
             arch: Arch::$arch,
             syscalls: seccomp_policy_core::syscalls::table(Arch::$arch),
             constants: constants::$m::CONSTANTS,
-            errnos: constants::$m::ERRNOS,
+            errnos: seccomp_policy_core::errno::by_name(Arch::$arch),
             signatures: signatures::$m::SIGNATURES,
             without_signature: signatures::$m::WITHOUT_SIGNATURE,
         }
@@ -216,11 +218,6 @@ pub fn all_names() -> &'static [&'static str] {
 /// The value of the constant `name` on `arch` (`AF_INET`, `TIOCSTI`, ...).
 pub fn constant(arch: Arch, name: &str) -> Option<i64> {
     find(table(arch).constants, name).copied()
-}
-
-/// The value of the errno `name` on `arch` (`EPERM`, `ENOSYS`, ...).
-pub fn errno(arch: Arch, name: &str) -> Option<u16> {
-    find(table(arch).errnos, name).copied()
 }
 
 /// The parameters of `syscall` on `arch`, if the architecture has the
@@ -621,22 +618,6 @@ mod tests {
             Some(0x2_0000_0000)
         );
         assert_eq!(constant(Arch::X86_64, "NOT_A_CONSTANT"), None);
-    }
-
-    #[test]
-    fn known_errnos() {
-        // asm-generic/errno-base.h and errno.h; mips's asm/errno.h numbers
-        // most errnos above 34 its own way.
-        assert_eq!(errno(Arch::X86_64, "EPERM"), Some(1));
-        assert_eq!(errno(Arch::X86_64, "EAGAIN"), Some(11));
-        assert_eq!(errno(Arch::X86_64, "ENOSYS"), Some(38));
-        assert_eq!(errno(Arch::Mips64el, "ENOSYS"), Some(89));
-        assert_eq!(errno(Arch::Mips64el, "EDQUOT"), Some(1133));
-        assert_eq!(
-            errno(Arch::X86_64, "EWOULDBLOCK"),
-            errno(Arch::X86_64, "EAGAIN")
-        );
-        assert_eq!(errno(Arch::X86_64, "ENOTSUP"), None);
     }
 
     /// The only syscalls without parameter names, per architecture, and why
