@@ -10,7 +10,7 @@ use seccomp_policy_compiler::lower::{ArchRules, LoweredRule, SetRules};
 use seccomp_policy_compiler::{compile_file, json, suggest, tables, Compiled, CompiledFile};
 use seccomp_policy_core::bpf::{SockFilter, BPF_MAXINSNS};
 use seccomp_policy_core::disasm::{Disasm, Flow, Line};
-use seccomp_policy_core::policy::{cap_bit, has_cap};
+use seccomp_policy_core::policy::{cap_bit, has_cap, spawn_rules};
 use seccomp_policy_core::rule::{Action, RuleSet};
 use seccomp_policy_core::sim::{run_traced, SeccompData};
 use seccomp_policy_core::text::{quoted, shown, PATH_MAX};
@@ -318,14 +318,10 @@ pub(crate) fn program(
     caps: u64,
     allow_execve: bool,
 ) -> Result<Vec<SockFilter>, Failure> {
-    let execve: Vec<u32> = if allow_execve {
-        syscalls::number(rules.arch, "execve").into_iter().collect()
+    let extra = if allow_execve {
+        spawn_rules(rules.arch)
     } else {
-        Vec::new()
-    };
-    let extra = RuleSet {
-        allow: &execve,
-        rules: &[],
+        RuleSet::EMPTY
     };
     rules
         .with_policy(|p| {
