@@ -5,7 +5,6 @@ use std::io::Write as _;
 use std::path::Path;
 
 use seccomp_policy_compiler::diag::{Diagnostic, Severity};
-use seccomp_policy_compiler::lint::{allow_in_source, lint, Lint};
 use seccomp_policy_compiler::lower::{ArchRules, LoweredRule, SetRules};
 use seccomp_policy_compiler::{compile_file, json, suggest, tables, Compiled, CompiledFile};
 use seccomp_policy_core::bpf::{SockFilter, BPF_MAXINSNS};
@@ -15,6 +14,7 @@ use seccomp_policy_core::rule::{Action, RuleSet};
 use seccomp_policy_core::sim::{run_traced, SeccompData};
 use seccomp_policy_core::text::{quoted, shown, PATH_MAX};
 use seccomp_policy_core::{syscalls, Arch};
+use seccomp_policy_lint_export::lint::{allow_in_source, lint, Lint};
 
 use crate::args::{Format, Options, Sub, UsageError};
 use crate::describe::{self, ArchNames};

@@ -19,11 +19,12 @@ use std::io::IsTerminal as _;
 
 use seccomp_policy_compiler::lower::{ArchRules, LoweredRule};
 use seccomp_policy_compiler::model::Loc;
-use seccomp_policy_compiler::{oci, Compiled};
+use seccomp_policy_compiler::Compiled;
 use seccomp_policy_core::policy::has_cap;
 use seccomp_policy_core::rule::Action;
 use seccomp_policy_core::text::{quoted, shown, PATH_MAX};
 use seccomp_policy_core::{errno, syscalls, Arch};
+use seccomp_policy_lint_export::oci;
 
 use crate::args::{Format, Options, Sub};
 use crate::commands::{arch_rules, bpf_bytes, cap_bits, failed, load, one_arch, program, usage};

@@ -48,7 +48,7 @@ use crate::tables;
 use crate::tables::Param;
 
 /// The most alternatives a condition may expand to.
-pub const MAX_ALTERNATIVES: usize = 64;
+pub(crate) const MAX_ALTERNATIVES: usize = 64;
 
 /// A lowered rule.
 #[derive(Clone, Debug, PartialEq, Eq)]

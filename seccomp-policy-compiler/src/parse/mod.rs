@@ -58,7 +58,7 @@ const TABLE_KEYS: [&str; 4] = ["allow", "actions", "fs", "net"];
 
 /// The action names besides errno names, as the file spells them: the
 /// keywords of [`Action::KEYWORDS`].
-pub const ACTION_NAMES: [&str; 5] = {
+pub(crate) const ACTION_NAMES: [&str; 5] = {
     let mut names = [""; 5];
     let mut i = 0;
     while i < names.len() {
@@ -88,7 +88,7 @@ pub fn parse_policy(source: &str) -> Result<Policy, Vec<Diagnostic>> {
 /// with errors (the rules without an error of their own), so that later
 /// checks can report their errors in the same run. `None` only when the
 /// TOML itself does not parse.
-pub fn parse_policy_partial(source: &str) -> (Option<Policy>, Vec<Diagnostic>) {
+pub(crate) fn parse_policy_partial(source: &str) -> (Option<Policy>, Vec<Diagnostic>) {
     let known = KnownSyscalls {
         contains: tables::is_syscall,
         names: tables::all_names,

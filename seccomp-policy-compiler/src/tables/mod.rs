@@ -201,7 +201,7 @@ pub fn table(arch: Arch) -> &'static ArchTable {
 /// Whether at least one architecture has a syscall `name`. Cheaper than a
 /// look-up in [`all_names`], which has to be built first. A syscall's
 /// number on one architecture is [`syscalls::number`], the one look-up.
-pub fn is_syscall(name: &str) -> bool {
+pub(crate) fn is_syscall(name: &str) -> bool {
     Arch::ALL
         .into_iter()
         .any(|arch| syscalls::number(arch, name).is_some())
@@ -228,20 +228,20 @@ pub fn signature(arch: Arch, syscall: &str) -> Option<&'static [Param]> {
 
 /// Why `syscall` has no signature on `arch`, if it is a syscall of `arch`
 /// without one.
-pub fn no_signature(arch: Arch, syscall: &str) -> Option<NoSignature> {
+pub(crate) fn no_signature(arch: Arch, syscall: &str) -> Option<NoSignature> {
     find(table(arch).without_signature, syscall).copied()
 }
 
 /// Every constant name known on at least one architecture, sorted and
 /// without duplicates (for "did you mean" suggestions). Computed once.
-pub fn all_constant_names() -> &'static [&'static str] {
+pub(crate) fn all_constant_names() -> &'static [&'static str] {
     static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
     NAMES.get_or_init(|| union(|a| a.constants.iter().map(|(n, _)| *n).collect()))
 }
 
 /// Every errno name known on at least one architecture, sorted and without
 /// duplicates (for "did you mean" suggestions). Computed once.
-pub fn all_errno_names() -> &'static [&'static str] {
+pub(crate) fn all_errno_names() -> &'static [&'static str] {
     static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
     NAMES.get_or_init(|| union(|a| a.errnos.iter().map(|(n, _)| *n).collect()))
 }

@@ -59,10 +59,11 @@ use std::fmt::Write as _;
 use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp};
 use seccomp_policy_core::{syscalls, Arch};
 
+use seccomp_policy_compiler::json::string;
+use seccomp_policy_compiler::lower::{ArchRules, LoweredRule, SetRules};
+use seccomp_policy_compiler::Compiled;
+
 use crate::argset::{arg_cubes, satisfiable, Cube};
-use crate::json::string;
-use crate::lower::{ArchRules, LoweredRule, SetRules};
-use crate::Compiled;
 
 /// The calls libseccomp also reaches through `socketcall(2)` and `ipc(2)`
 /// on the architectures that have them ([`multiplexes`]).
@@ -780,7 +781,7 @@ impl Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compile;
+    use seccomp_policy_compiler::compile;
 
     fn entries(source: &str, arch: Arch) -> BTreeMap<&'static str, Vec<Entry>> {
         let c = compile(source).unwrap();

@@ -37,11 +37,12 @@ use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp, RuleSet};
 use seccomp_policy_core::text::quoted;
 use seccomp_policy_core::{syscalls, Arch};
 
+use seccomp_policy_compiler::diag::Diagnostic;
+use seccomp_policy_compiler::lower::{describe_parameters, ArchRules, LoweredRule, SetRules};
+use seccomp_policy_compiler::model::{Loc, Policy, Table};
+use seccomp_policy_compiler::Compiled;
+
 use crate::argset::satisfiable;
-use crate::diag::Diagnostic;
-use crate::lower::{describe_parameters, ArchRules, LoweredRule, SetRules};
-use crate::model::{Loc, Policy, Table};
-use crate::Compiled;
 
 /// Which check found a [`Lint`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1139,7 +1140,7 @@ fn caps_adding_nothing(compiled: &Compiled, out: &mut Vec<Lint>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compile;
+    use seccomp_policy_compiler::compile;
 
     fn lints(source: &str) -> Vec<(LintKind, String)> {
         let compiled = compile(source).unwrap_or_else(|d| panic!("{d:?}"));
