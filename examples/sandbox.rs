@@ -21,7 +21,8 @@
 //! when the command ends, or the sandbox is killed even with SIGKILL, the
 //! kernel kills the whole namespace (where none can be made, a subreaper
 //! kills what the command left when it ends). The last line says which
-//! held. All of this is `seccomp_policy::supervise::session`, which the
+//! held. All of this is `seccomp_policy::supervise::session` (the run) and
+//! `seccomp_policy::tool` (what is written, the exit code), which the
 //! `seccomp-policy run` and `learn` subcommands use too; this example only
 //! parses its arguments and runs the demonstration.
 
@@ -33,6 +34,7 @@ use std::process::{Command, ExitCode};
 use seccomp_policy::supervise::session::{self, Done, SessionError};
 use seccomp_policy::supervise::{Answer, Denial, Mode, Supervisor, KILLED_BY_POLICY};
 use seccomp_policy::text::quoted;
+use seccomp_policy::tool;
 
 seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 
@@ -105,9 +107,9 @@ fn usage() -> String {
         file = POLICY.file,
         caps = Cap::NAMES.join(", "),
         killed = KILLED_BY_POLICY,
-        not_found = session::NOT_FOUND,
-        cannot_execute = session::CANNOT_EXECUTE,
-        failed = session::TOOL_FAILED,
+        not_found = tool::NOT_FOUND,
+        cannot_execute = tool::CANNOT_EXECUTE,
+        failed = tool::TOOL_FAILED,
     )
 }
 
@@ -170,7 +172,7 @@ fn run_one(caps: Cap, mode: Mode, command: &[OsString]) -> ExitCode {
     let mut cmd = Command::new(&command[0]);
     cmd.args(&command[1..]);
     let supervisor = Supervisor::new(&POLICY, caps.bits(), syscall_name).mode(mode);
-    ExitCode::from(session::run_and_report(supervisor, cmd, "sandbox"))
+    ExitCode::from(tool::run_and_report(supervisor, cmd, "sandbox"))
 }
 
 /// Runs a demonstration case, printing each denial on stdout as it happens.
@@ -317,10 +319,10 @@ fn demonstration() -> ExitCode {
         let _ = std::io::stdout().flush();
         let result = run_case(case.caps, case.command);
         let as_expected = match (&result, &case.expect) {
-            (Ok(d), Expect::Succeeds) => d.exit_code() == 0 && d.report.denials.is_empty(),
+            (Ok(d), Expect::Succeeds) => tool::exit_code(d) == 0 && d.report.denials.is_empty(),
             (Ok(d), Expect::Refused(call, status)) => {
                 !d.killed_by_policy()
-                    && d.exit_code() == *status
+                    && tool::exit_code(d) == *status
                     && d.report.denials.iter().any(|x| x.syscall() == *call)
             }
             (Ok(d), Expect::Killed(call)) => {

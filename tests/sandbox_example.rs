@@ -107,7 +107,7 @@ mod x86_64 {
             let script = format!("mkdir {dir} | nice -n 1 /bin/true; rmdir {dir}");
             let (code, err) = run(user, &["--learn", "--", "/bin/sh", "-c", &script]);
             for want in [
-                "sandbox: learn mode: every call runs, nothing is enforced",
+                "sandbox: learn mode: nothing is killed; errno refusals no cap allows stand",
                 "exited with status 0",
                 "6 system calls beyond the grant ([base] and the spawn's execve) of \
                  policy/seccomp.toml:",
@@ -127,7 +127,7 @@ mod x86_64 {
     /// A command that is not there exits 127, one that is there but cannot be
     /// executed 126 (as `env` and `timeout` exit), each with the reason.
     pub fn a_command_that_cannot_run_exits_126_or_127() -> Checked {
-        use seccomp_policy::supervise::session::{CANNOT_EXECUTE, NOT_FOUND};
+        use seccomp_policy::tool::{CANNOT_EXECUTE, NOT_FOUND};
         require::landlock()?;
         for_each_user(|user| {
             let (code, err) = run(user, &["--", "/nonexistent/seccomp-policy-example"]);

@@ -89,7 +89,8 @@ impl Sub {
                 self,
                 Sub::Disasm | Sub::Simulate | Sub::Export | Sub::Run | Sub::Learn
             ),
-            "--format" => matches!(self, Sub::Check | Sub::Lint | Sub::Export),
+            "--format" => matches!(self, Sub::Check | Sub::Lint | Sub::Export | Sub::Learn),
+            "--write" | "--merge" => self == Sub::Learn,
             "--output" | "--name" => self == Sub::Export,
             "--allow-execve" => matches!(self, Sub::Disasm | Sub::Simulate | Sub::Export),
             "--deny-warnings" => self == Sub::Lint,
@@ -165,6 +166,10 @@ pub struct Options {
     /// `run` and `learn`: `--report`, the file every denial is written
     /// to, one JSON object a line.
     pub report: Option<String>,
+    /// `learn --write OUT`: the policy with the rules learned added.
+    pub write: Option<String>,
+    /// `learn --merge`: the rules learned added to the policy file itself.
+    pub merge: bool,
     /// Positional arguments after the file (explain's and simulate's call).
     pub rest: Vec<String>,
     /// `run` and `learn`: the command and its arguments, everything after
@@ -285,7 +290,7 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
         }
         let flag = matches!(
             name.as_str(),
-            "--allow-execve" | "--deny-warnings" | "--allow-degraded"
+            "--allow-execve" | "--deny-warnings" | "--allow-degraded" | "--merge"
         );
         if flag {
             if inline.is_some() {
@@ -297,6 +302,7 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
             match name.as_str() {
                 "--allow-execve" => o.allow_execve = true,
                 "--allow-degraded" => o.allow_degraded = true,
+                "--merge" => o.merge = true,
                 _ => o.deny_warnings = true,
             }
             continue;
@@ -348,12 +354,13 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
                     (Sub::Export, "systemd") => Format::Systemd,
                     (Sub::Check | Sub::Lint, "human") => Format::Human,
                     (Sub::Check | Sub::Lint, "short") => Format::Short,
-                    (Sub::Check | Sub::Lint, "json") => Format::Json,
+                    (Sub::Check | Sub::Lint | Sub::Learn, "json") => Format::Json,
+                    (Sub::Learn, "human") => Format::Human,
                     _ => {
-                        let known = if sub == Sub::Export {
-                            EXPORT_FORMATS
-                        } else {
-                            "human, short, json"
+                        let known = match sub {
+                            Sub::Export => EXPORT_FORMATS,
+                            Sub::Learn => "human, json",
+                            _ => "human, short, json",
                         };
                         return Err(usage_error(
                             Some(sub),
@@ -380,6 +387,7 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
                 o.vars.push((name.to_owned(), val.to_owned()));
             }
             "--report" => o.report = Some(value),
+            "--write" => o.write = Some(value),
             _ => unreachable_option(sub, &name)?,
         }
     }
@@ -389,6 +397,12 @@ pub fn parse(args: &[String]) -> Result<Command, UsageError> {
     };
     o.file = file;
     o.rest = positional.collect();
+    if o.merge && o.write.is_some() {
+        return Err(usage_error(
+            Some(sub),
+            "`--write` and `--merge` are one or the other",
+        ));
+    }
     if sub.runs_a_command() && o.command.is_empty() {
         return Err(usage_error(
             Some(sub),
@@ -747,22 +761,31 @@ policy says; no refused call runs), or OUT could not be written: the
         ),
         Sub::Learn => format!(
             "\
-usage: seccomp-policy learn FILE [--cap NAME]... [--var NAME=VALUE]... [--allow-degraded] [--report OUT] -- COMMAND [ARG]...
+usage: seccomp-policy learn FILE [--cap NAME]... [--var NAME=VALUE]... [--allow-degraded] [--report OUT] [--write POLICY | --merge] [--format human|json] -- COMMAND [ARG]...
 
-Runs COMMAND as `run` does, but ENFORCES NOTHING: every call runs. Each
-syscall COMMAND's process tree makes beyond the grant ([base], the caps
-given, and the execve that starts COMMAND) is counted; at the end stderr
-lists them with their counts and first callers, grouped by the cap that
-would grant them, then the `--cap` options to add and, for calls no cap
-grants, the policy lines to add. Use it to find out what a command needs,
-never to contain one. COMMAND still runs in the Landlock domain `run`
-describes (and --allow-degraded is taken as there): the payload is
-untrusted even when its calls are not refused. --report OUT writes, as for
-`run`, the first call of each syscall beyond the grant.
+Runs COMMAND as `run` does, but KILLS NOTHING: a call the policy would kill
+runs; one it refuses with an errno gets that errno, as under `run`, and
+COMMAND goes on as it would there. Each syscall COMMAND's process tree
+makes beyond the grant ([base], the caps given, and the execve that starts
+COMMAND) is counted with the arguments it had; at the end stderr lists
+what would have been killed, grouped by the caps that allow every call of
+it seen, apart from what was refused with an errno, then the `--cap`
+options to add and, for the rest, the narrowest rules that allow every
+call seen (by the arguments the policy tells apart for that call, as
+`socket(family == AF_UNIX)`), each checked against those calls first.
+--write POLICY writes FILE with those rules added to [base]'s `allow`,
+its comments and layout kept, once the result is checked to compile and
+allow every call seen; --merge writes them into FILE itself. --format json
+prints the advice as one JSON object, the last line on stdout. Use it to
+find out what a command needs, never to contain one. COMMAND still runs
+in the Landlock domain `run` describes (and --allow-degraded is taken as
+there): the payload is untrusted even when its calls are not refused.
+--report OUT writes, as for `run`, the first call of each syscall beyond
+the grant.
 
 exit, as for `run`: {tool_failed} this tool failed (usage, policy errors, no
-supervisor, the supervisor failed while COMMAND ran, OUT not written),
-{cannot_execute} COMMAND was found but cannot be executed, {not_found} COMMAND was not
+supervisor, the supervisor failed while COMMAND ran, OUT or POLICY not
+written), {cannot_execute} COMMAND was found but cannot be executed, {not_found} COMMAND was not
 found; otherwise COMMAND's own status, 128 + N when signal N ended it
 "
         ),
@@ -865,6 +888,39 @@ mod tests {
             panic!()
         };
         assert_eq!(o.arches, [Arch::X86_64, Arch::Aarch64]);
+    }
+
+    #[test]
+    fn learn_writes_or_merges_and_prints_json() {
+        let Ok(Command::Run(Sub::Learn, o)) =
+            parse(&args("learn p.toml --write out.toml --format json -- sh"))
+        else {
+            panic!()
+        };
+        assert_eq!(o.write.as_deref(), Some("out.toml"));
+        assert_eq!(o.format, Some(Format::Json));
+        assert!(!o.merge);
+        let Ok(Command::Run(Sub::Learn, o)) = parse(&args("learn p.toml --merge -- sh")) else {
+            panic!()
+        };
+        assert!(o.merge && o.write.is_none());
+        for (line, message) in [
+            (
+                "learn p.toml --merge --write o.toml -- sh",
+                "`--write` and `--merge` are one or the other",
+            ),
+            ("run p.toml --merge -- sh", "`run` does not take `--merge`"),
+            (
+                "check p.toml --write o.toml",
+                "`check` does not take `--write`",
+            ),
+            ("learn p.toml --merge=yes -- sh", "`--merge` takes no value"),
+        ] {
+            let Err(e) = parse(&args(line)) else {
+                panic!("{line}")
+            };
+            assert_eq!(e.message, message, "{line}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use seccomp_policy_compiler::{compile_file, json, suggest, tables, Compiled, Com
 use seccomp_policy_core::bpf::{SockFilter, BPF_MAXINSNS};
 use seccomp_policy_core::disasm::{Disasm, Flow, Line};
 use seccomp_policy_core::policy::{cap_bit, has_cap, spawn_rules};
+use seccomp_policy_core::reach::{checked_by_landlock, Checked};
 use seccomp_policy_core::rule::{Action, RuleSet};
 use seccomp_policy_core::sim::{run_traced, SeccompData};
 use seccomp_policy_core::text::{quoted, shown, PATH_MAX};
@@ -366,14 +367,16 @@ fn show(o: &Options) -> Result<(), Failure> {
         }
         text.push('\n');
     }
-    show_reach(&mut text, &compiled);
+    text.push_str("files and ports (Landlock, on every architecture):\n");
+    show_reach(&mut text, &compiled, Checked::FilesAndPorts);
     out(&text).map_err(Failure::Failed)
 }
 
-/// Each table's files and ports, which are the same on every
-/// architecture and enforced by Landlock, not by the filter.
-fn show_reach(text: &mut String, compiled: &Compiled) {
-    text.push_str("files and ports (Landlock, on every architecture):\n");
+/// Each table's files, ports or both (`what`), which are the same on
+/// every architecture and enforced by Landlock, not by the filter.
+fn show_reach(text: &mut String, compiled: &Compiled, what: Checked) {
+    let files = what != Checked::Ports;
+    let ports = what != Checked::Files;
     let list = |entries: &[seccomp_policy_compiler::model::ReachEntry]| {
         if entries.is_empty() {
             "nothing".to_owned()
@@ -388,10 +391,10 @@ fn show_reach(text: &mut String, compiled: &Compiled) {
     for (name, table) in compiled.policy.tables() {
         let r = &table.reach;
         let mut parts = Vec::new();
-        if r.fs.is_some() {
+        if files && r.fs.is_some() {
             parts.push(format!("read {}; write {}", list(&r.read), list(&r.write)));
         }
-        if r.net.is_some() {
+        if ports && r.net.is_some() {
             parts.push(format!(
                 "TCP connect {}; bind {}",
                 list(&r.connect),
@@ -399,6 +402,9 @@ fn show_reach(text: &mut String, compiled: &Compiled) {
             ));
         }
         if parts.is_empty() {
+            if what != Checked::FilesAndPorts {
+                continue;
+            }
             parts.push("no fs or net table".to_owned());
         }
         let _ = writeln!(text, "  {name}: {}", parts.join("; "));
@@ -696,7 +702,34 @@ fn explain(o: &Options) -> Result<(), Failure> {
     for (labels, body) in groups {
         let _ = write!(text, "{}:\n{body}", labels.join(", "));
     }
+    explain_reach(&mut text, &compiled, target);
     out(&text).map_err(Failure::Failed)
+}
+
+/// For a call Landlock checks beyond the filter (`openat`, `connect`, ...),
+/// the files or ports each table lets it reach: a call the filter allows
+/// still fails with `EACCES` outside them.
+fn explain_reach(text: &mut String, compiled: &Compiled, target: &str) {
+    let Some(what) = checked_by_landlock(target) else {
+        return;
+    };
+    let (noun, outside) = match what {
+        Checked::Files => ("files", "a path"),
+        Checked::Ports => ("ports", "a TCP port"),
+        Checked::FilesAndPorts => ("files and ports", "a TCP port or socket path"),
+    };
+    let _ = writeln!(
+        text,
+        "{noun} (Landlock, on every architecture): where the filter allows it, it still fails with EACCES on {outside} the granted tables do not list:"
+    );
+    let before = text.len();
+    show_reach(text, compiled, what);
+    if text.len() == before {
+        let _ = writeln!(
+            text,
+            "  no table confines them: the call reaches what the user may"
+        );
+    }
 }
 
 fn push_group(groups: &mut Vec<(Vec<String>, String)>, label: String, body: String) {

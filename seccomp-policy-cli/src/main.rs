@@ -15,6 +15,7 @@ mod args;
 mod commands;
 mod describe;
 mod export;
+mod learn_write;
 mod report_file;
 mod supervised;
 
@@ -34,12 +35,12 @@ pub mod exit {
     pub const FAILED: u8 = 1;
     /// A usage error (every subcommand but `run` and `learn`).
     pub const USAGE: u8 = 2;
+    pub use seccomp_policy::supervise::KILLED_BY_POLICY;
     /// `run` and `learn`, as `env` and `timeout`: [`TOOL_FAILED`] (125) they
     /// failed themselves, [`CANNOT_EXECUTE`] (126) the command was found but
     /// cannot be executed, [`NOT_FOUND`] (127) it was not found, and
     /// [`KILLED_BY_POLICY`] (159) the policy killed it.
-    pub use seccomp_policy::supervise::session::{CANNOT_EXECUTE, NOT_FOUND, TOOL_FAILED};
-    pub use seccomp_policy::supervise::KILLED_BY_POLICY;
+    pub use seccomp_policy::tool::{CANNOT_EXECUTE, NOT_FOUND, TOOL_FAILED};
 }
 
 /// How a run ends.

@@ -12,6 +12,7 @@ use std::io::Read as _;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use seccomp_policy::domain::{Degraded, DomainError, Vars, REQUIRED_ABI};
 use seccomp_policy::install::Errno;
@@ -19,14 +20,16 @@ use seccomp_policy::notify::NotifyError;
 use seccomp_policy::policy::Policy;
 use seccomp_policy::reach::Reach;
 use seccomp_policy::reach::BUILTIN_VARS;
-use seccomp_policy::supervise::session::{SessionError, TOOL_FAILED};
+use seccomp_policy::supervise::session::SessionError;
 use seccomp_policy::supervise::{session, Mode, OwnedPolicy, SuperviseError, Supervisor};
+use seccomp_policy::tool::{self, TOOL_FAILED};
 use seccomp_policy_compiler::{suggest, Compiled};
 use seccomp_policy_core::text::{quoted, shown, Shown, PATH_MAX};
 use seccomp_policy_core::{syscalls, Arch};
 
-use crate::args::{Options, Sub};
+use crate::args::{Format, Options, Sub};
 use crate::commands::{arch_rules, cap_bits, failed, load, usage};
+use crate::learn_write;
 use crate::report_file::ReportFile;
 use crate::Failure;
 
@@ -74,17 +77,47 @@ pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
     if let Some(report) = &report {
         supervisor = supervisor.on_denial(report.writer());
     }
-    let ran = session::try_run_and_report(supervisor, command, PREFIX);
+    let learned = Arc::new(Mutex::new(learn_write::Outcome::default()));
+    if sub == Sub::Learn {
+        let target = learn_target(o);
+        let json = o.format == Some(Format::Json);
+        let summary = learn_write::summary(compiled, arch, target, json, Arc::clone(&learned));
+        supervisor = supervisor.learn_summary(summary);
+    }
+    let ran = tool::try_run_and_report(supervisor, command, PREFIX);
+    let learned = std::mem::take(&mut *learned.lock().unwrap_or_else(PoisonError::into_inner));
+    if let Some(json) = learned.json {
+        println!("{json}");
+    }
     let written = report.map_or(Ok(()), ReportFile::finish);
     let code = ran.map_err(|e| Failure::NotRun {
         message: not_run(&e, sub, o),
-        code: e.exit_code(),
+        code: tool::error_exit_code(&e),
     })?;
     written.map_err(|message| Failure::NotRun {
         message,
         code: TOOL_FAILED,
     })?;
+    if let Some(e) = learned.write_error {
+        return Err(Failure::NotRun {
+            message: format!("error: the policy was not written: {e}"),
+            code: TOOL_FAILED,
+        });
+    }
     Ok(code)
+}
+
+/// Where `learn --write` or `--merge` writes the rules it learned.
+fn learn_target(o: &Options) -> Option<learn_write::Target> {
+    let out = if o.merge {
+        o.file.clone()
+    } else {
+        o.write.clone()?
+    };
+    Some(learn_write::Target {
+        source: o.file.clone(),
+        out,
+    })
 }
 
 /// The `--var` values, each checked against the variables the policy

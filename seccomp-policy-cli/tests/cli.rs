@@ -579,3 +579,34 @@ fn hostile_files_give_errors_not_panics() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `explain` of a call Landlock checks names the files or ports each table
+/// lets it reach, as the policy file lists them, and of other calls nothing.
+#[test]
+fn explain_names_the_files_and_ports_landlock_checks() {
+    let dir = scratch("explain-reach");
+    let file = dir.join("reach.toml");
+    std::fs::write(
+        &file,
+        "[base]\nallow = [\"openat\", \"read\", \"exit_group\"]\n\
+         [base.fs]\nread = [\"/usr\", \"$WORKDIR\"]\nwrite = [\"/dev/null\"]\n\
+         [cap.NET]\nallow = [\"connect\", \"socket\"]\n\
+         [cap.NET.net]\nconnect = [443, \"$PORTS\"]\n",
+    )
+    .expect("policy written");
+    let file = file.to_str().expect("UTF-8 path");
+    let out = run(&["explain", file, "openat"]).out();
+    assert!(
+        out.contains("files (Landlock, on every architecture): where the filter allows it, it still fails with EACCES on a path the granted tables do not list:\n  [base]: read /usr, $WORKDIR; write /dev/null\n"),
+        "{out}"
+    );
+    assert!(!out.contains("[cap.NET]:"), "{out}");
+    let out = run(&["explain", file, "connect"]).out();
+    assert!(
+        out.contains("on a TCP port the granted tables do not list:\n  [cap.NET]: TCP connect 443, $PORTS; bind nothing\n"),
+        "{out}"
+    );
+    assert!(!out.contains("[base]: read"), "{out}");
+    let out = run(&["explain", file, "read"]).out();
+    assert!(!out.contains("Landlock"), "{out}");
+}

@@ -16,8 +16,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{assert_code, root, run, scratch, Run};
-use seccomp_policy::supervise::session::{CANNOT_EXECUTE, NOT_FOUND, TOOL_FAILED};
 use seccomp_policy::supervise::KILLED_BY_POLICY;
+use seccomp_policy::tool::{CANNOT_EXECUTE, NOT_FOUND, TOOL_FAILED};
 use seccomp_policy_suite::harness::{require, Checked};
 
 const SHIPPED: &str = "policy/seccomp.toml";
@@ -66,7 +66,8 @@ fn run_and_learn(args: &[&str]) -> [(&'static str, Run); 2] {
 }
 
 /// What `learn` writes first, before anything else.
-const LEARN_BANNER: &str = "seccomp-policy: learn mode: every call runs, nothing is enforced\n";
+const LEARN_BANNER: &str =
+    "seccomp-policy: learn mode: nothing is killed; errno refusals no cap allows stand\n";
 
 /// `r`'s stderr without learn mode's first line.
 fn without_banner(r: &Run) -> &str {
@@ -312,8 +313,9 @@ fn learn_names_what_the_command_needed_beyond_its_grant() -> Checked {
     assert_code(&r, 0, "learn");
     assert_eq!(r.out(), format!("making {dir}\nmade and removed {dir}\n"));
     assert!(
-        r.stderr
-            .starts_with("seccomp-policy: learn mode: every call runs, nothing is enforced\n"),
+        r.stderr.starts_with(
+            "seccomp-policy: learn mode: nothing is killed; errno refusals no cap allows stand\n"
+        ),
         "{}",
         r.stderr
     );
@@ -347,8 +349,9 @@ fn learn_gives_policy_lines_for_calls_no_cap_grants() {
             "  in no cap:\n    getpriority ",
             "\n    setpriority ",
             "first: /usr/bin/nice [pid ",
-            "to allow them, paste into `allow` of [base] (or of a cap you grant) in \
-             policy/seccomp.toml:\n    \"getpriority\", \"setpriority\",\n",
+            "to allow them, add to `allow` of [base] in policy/seccomp.toml (`--write` or \
+             `--merge` adds them), each checked against every call seen:\n    \
+             \"getpriority\",\n    \"setpriority\",\n",
         ],
     );
     // Enforced, the first of them kills nice.
@@ -575,10 +578,15 @@ fn help_documents_the_exit_codes() {
         let r = run(&[sub, "--help"]);
         assert_code(&r, 0, sub);
         let text = r.out();
+        let learn_only = if sub == "learn" {
+            " [--write POLICY | --merge] [--format human|json]"
+        } else {
+            ""
+        };
         assert!(
             text.starts_with(&format!(
                 "usage: seccomp-policy {sub} FILE [--cap NAME]... [--var NAME=VALUE]... \
-                 [--allow-degraded] [--report OUT] -- COMMAND [ARG]...\n"
+                 [--allow-degraded] [--report OUT]{learn_only} -- COMMAND [ARG]...\n"
             )),
             "{text}"
         );

@@ -73,6 +73,67 @@ pub fn split_var(entry: &str) -> Option<(&str, &str)> {
     Some((&rest[..end], &rest[end..]))
 }
 
+/// What a Landlock domain checks on a system call, beyond the filter's
+/// verdict: which part of a table's [`Reach`] decides whether the call
+/// succeeds (`EACCES` when it does not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checked {
+    /// The paths it opens, executes, makes, removes, renames, links or
+    /// truncates (`fs.read`, `fs.write`).
+    Files,
+    /// The TCP port it connects to or binds (`net.connect`, `net.bind`).
+    Ports,
+    /// Both: `bind` names a TCP port, or a path for a unix socket, which
+    /// Landlock checks as a file made beneath `fs.write`.
+    FilesAndPorts,
+}
+
+/// The calls behind Landlock's filesystem access rights.
+const FILE_CALLS: &[&str] = &[
+    "creat",
+    "execve",
+    "execveat",
+    "ftruncate",
+    "ftruncate64",
+    "ioctl",
+    "link",
+    "linkat",
+    "mkdir",
+    "mkdirat",
+    "mknod",
+    "mknodat",
+    "open",
+    "openat",
+    "openat2",
+    "rename",
+    "renameat",
+    "renameat2",
+    "rmdir",
+    "symlink",
+    "symlinkat",
+    "truncate",
+    "truncate64",
+    "unlink",
+    "unlinkat",
+];
+
+/// Which of a table's files and ports Landlock checks on the system call
+/// `name`, if it checks either: the calls behind the filesystem access
+/// rights (`LANDLOCK_ACCESS_FS_*`: execute, read and write a file, read a
+/// directory, make, remove and refer to entries, truncate, device ioctls)
+/// and the network ones (`LANDLOCK_ACCESS_NET_BIND_TCP`,
+/// `..._CONNECT_TCP`), after the kernel's Landlock documentation. The same
+/// names on every architecture; a name an architecture lacks is never
+/// looked up there.
+pub fn checked_by_landlock(name: &str) -> Option<Checked> {
+    match name {
+        "connect" => Some(Checked::Ports),
+        "bind" => Some(Checked::FilesAndPorts),
+        _ if FILE_CALLS.contains(&name) => Some(Checked::Files),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +145,30 @@ mod tests {
         assert_eq!(split_var("/usr"), None);
         assert_eq!(split_var("$"), Some(("", "")));
         assert!(Reach::NONE.is_none());
+    }
+
+    #[test]
+    fn opening_and_connecting_are_checked_reading_is_not() {
+        assert_eq!(checked_by_landlock("openat"), Some(Checked::Files));
+        assert_eq!(checked_by_landlock("renameat2"), Some(Checked::Files));
+        assert_eq!(checked_by_landlock("connect"), Some(Checked::Ports));
+        assert_eq!(checked_by_landlock("bind"), Some(Checked::FilesAndPorts));
+        // Landlock checks a file when it is opened, not each read of it.
+        for unchecked in ["read", "write", "getdents64", "socket", "sendto", "kill"] {
+            assert_eq!(checked_by_landlock(unchecked), None, "{unchecked}");
+        }
+    }
+
+    #[test]
+    fn every_checked_name_is_a_syscall_somewhere() {
+        use crate::{syscalls, Arch};
+        for name in FILE_CALLS.iter().chain(&["connect", "bind"]) {
+            assert!(
+                Arch::ALL
+                    .iter()
+                    .any(|&a| syscalls::number(a, name).is_some()),
+                "{name}"
+            );
+        }
     }
 }

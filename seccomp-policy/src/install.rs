@@ -20,6 +20,7 @@ use core::fmt;
 
 use crate::arch::Arch;
 use crate::bpf::{SockFilter, BPF_MAXINSNS};
+use crate::sys;
 
 /// A raw `errno` value, as the kernel reported it.
 ///
@@ -67,6 +68,10 @@ impl fmt::Display for Errno {
         }
     }
 }
+
+/// An errno is the end of every chain of [`source`](std::error::Error::source)s
+/// that starts at a failed system call.
+impl std::error::Error for Errno {}
 
 impl From<Errno> for std::io::Error {
     /// An `io::Error` carrying the same raw OS error; does not allocate.
@@ -178,7 +183,17 @@ impl fmt::Display for InstallError {
     }
 }
 
-impl std::error::Error for InstallError {}
+impl std::error::Error for InstallError {
+    /// The kernel's errno, for the calls that failed.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            InstallError::NoNewPrivs(e) | InstallError::Seccomp(e) => Some(e),
+            InstallError::EmptyProgram
+            | InstallError::TooLong { .. }
+            | InstallError::Tsync { .. } => None,
+        }
+    }
+}
 
 impl From<InstallError> for std::io::Error {
     /// An `io::Error` carrying [`InstallError::errno`]; does not allocate,
@@ -311,42 +326,9 @@ impl Install {
             return Err(InstallError::TooLong { len: prog.len() });
         }
         if self.no_new_privs {
-            // SAFETY: prctl with integer arguments only.
-            let r = unsafe {
-                libc::prctl(
-                    libc::PR_SET_NO_NEW_PRIVS,
-                    1 as libc::c_ulong,
-                    0 as libc::c_ulong,
-                    0 as libc::c_ulong,
-                    0 as libc::c_ulong,
-                )
-            };
-            if r != 0 {
-                return Err(InstallError::NoNewPrivs(Errno::last()));
-            }
+            sys::seccomp::set_no_new_privs().map_err(InstallError::NoNewPrivs)?;
         }
-        let fprog = libc::sock_fprog {
-            // Checked above: at most 4096, so it fits.
-            len: prog.len() as libc::c_ushort,
-            // `SockFilter` has the layout of `struct sock_filter` (checked in
-            // bpf.rs's tests); the kernel only reads through this pointer.
-            filter: prog.as_ptr() as *mut libc::sock_filter,
-        };
-        // SAFETY: `fprog` points at `prog`, which outlives the call; the
-        // kernel copies the program before returning.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_seccomp,
-                libc::SECCOMP_SET_MODE_FILTER as libc::c_ulong,
-                self.flags,
-                &raw const fprog,
-            )
-        };
-        if r < 0 {
-            Err(InstallError::Seccomp(Errno::last()))
-        } else {
-            Ok(r)
-        }
+        sys::seccomp::set_mode_filter(self.flags, prog).map_err(InstallError::Seccomp)
     }
 }
 

@@ -40,10 +40,18 @@
 //! the macro emits), all from the `no_std` `seccomp-policy-core` crate;
 //! [`install`] and [`spawn`] (run time); [`supervise`] (a supervisor thread
 //! that names every denied call of a command's process tree, and learns what
-//! a command needs) over [`notify`] (seccomp user notification); [`audit`]
+//! a command needs) over [`notify`] (seccomp user notification); [`tool`]
+//! (what a command-line sandbox writes and the exit code it passes on);
+//! [`audit`]
 //! (which call a filter denied, from the kernel log); [`text`] (user text
 //! as messages quote it: escaped, of bounded length); `sim` (feature `sim`:
 //! a seccomp BPF interpreter for tests and tools).
+
+// Every raw system call is in `sys`, behind a safe wrapper that states
+// the invariant it relies on; every other module forbids `unsafe` (a
+// `forbid` cannot be allowed again further in), and the crate root denies
+// it, so `sys` is the one exception and says so where it is declared.
+#![deny(unsafe_code)]
 
 /// The crate's README; its Rust examples run as doc tests.
 #[cfg(doctest)]
@@ -54,19 +62,36 @@ pub struct ReadmeExamples;
 pub use seccomp_policy_core::sim;
 pub use seccomp_policy_core::{arch, bpf, builder, errno, policy, reach, rule, syscalls, text};
 
+#[forbid(unsafe_code)]
 mod private;
 /// What the `seccomp_policy!` expansion calls; not public API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::private::fmt_caps;
 }
+#[forbid(unsafe_code)]
 pub mod audit;
+#[forbid(unsafe_code)]
 pub mod domain;
+#[forbid(unsafe_code)]
 pub mod install;
+#[forbid(unsafe_code)]
 pub mod notify;
+#[forbid(unsafe_code)]
 pub mod spawn;
+#[forbid(unsafe_code)]
 pub mod supervise;
+#[allow(unsafe_code)]
 mod sys;
+#[forbid(unsafe_code)]
+pub mod tool;
+
+#[cfg(test)]
+#[forbid(unsafe_code)]
+mod error_chains;
+#[cfg(test)]
+#[forbid(unsafe_code)]
+mod unsafe_fence;
 
 pub use seccomp_policy_core::{Action, Arch, Program, SockFilter};
 pub use seccomp_policy_macro::seccomp_policy;

@@ -43,7 +43,7 @@
 
 use core::fmt;
 use std::io;
-use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
+use std::os::unix::process::ExitStatusExt as _;
 use std::path::Path;
 use std::process::{Command, ExitStatus};
 
@@ -93,7 +93,15 @@ impl fmt::Display for SpawnProgramError {
     }
 }
 
-impl std::error::Error for SpawnProgramError {}
+impl std::error::Error for SpawnProgramError {
+    /// The builder's error, for [`SpawnProgramError::Build`].
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SpawnProgramError::Build(e) => Some(e),
+            SpawnProgramError::NoNativeArch => None,
+        }
+    }
+}
 
 impl From<BuildError> for SpawnProgramError {
     fn from(e: BuildError) -> Self {
@@ -256,9 +264,9 @@ impl CommandExt for Command {
             // error is a raw OS error, which does not allocate.
             install.apply(prog.as_slice()).map_err(io::Error::from)
         };
-        // SAFETY: the closure allocates nothing, takes no lock and cannot
-        // panic, as required between fork and exec.
-        unsafe { self.pre_exec(hook) }
+        // The closure allocates nothing, takes no lock and cannot panic, as
+        // required between fork and exec.
+        crate::sys::child::pre_exec(self, hook)
     }
 
     fn landlock(&mut self, domain: Domain) -> &mut Self {
@@ -266,9 +274,9 @@ impl CommandExt for Command {
             // Async-signal-safe: two system calls (see `Domain::enter`).
             domain.enter().map_err(io::Error::from)
         };
-        // SAFETY: the closure allocates nothing, takes no lock and cannot
+        // The closure allocates nothing, takes no lock and cannot
         // panic, as required between fork and exec.
-        unsafe { self.pre_exec(hook) }
+        crate::sys::child::pre_exec(self, hook)
     }
 
     fn sandbox(&mut self, policy: &Policy<'_>, caps: u64) -> Result<&mut Self, SandboxError> {

@@ -667,8 +667,9 @@ mod x86_64 {
     /// when a payload allowed `prlimit64` on its supervisor's process does
     /// it.
     fn starved_run(exe: &Path, dir: &Path) -> Result<String, String> {
-        use seccomp_policy::supervise::session::{self, TOOL_FAILED};
+        use seccomp_policy::supervise::session;
         use seccomp_policy::supervise::Answer;
+        use seccomp_policy::tool::{exit_code, TOOL_FAILED};
         use std::fmt::Write as _;
         use std::io::{BufRead as _, Read as _, Write as _};
         use std::os::unix::process::ExitStatusExt as _;
@@ -709,7 +710,7 @@ mod x86_64 {
         let all = format!(
             "stdout {stdout:?}; {}; exit code {}; supervisor error {:?}; denials:\n{denials}",
             done.status,
-            done.exit_code(),
+            exit_code(&done),
             report.error,
         );
         if limited != 0 {
@@ -730,7 +731,7 @@ mod x86_64 {
             matches!(e, seccomp_policy::notify::NotifyError::Failed { errno, .. }
                 if errno.0 == libc::EMFILE)
         });
-        if !emfile || done.exit_code() != TOOL_FAILED {
+        if !emfile || exit_code(&done) != TOOL_FAILED {
             return Err(format!("the failure is not reported; {all}"));
         }
         // No call let through, nor passed off as its thread's end.

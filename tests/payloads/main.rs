@@ -12,7 +12,10 @@
 //!    and say what it must say;
 //! 2. once without each cap it needs: it must be refused, killed by `SIGSYS`
 //!    or failing with the policy's errno, as the payload says, and leave
-//!    none of the files (`outputs`) it makes with its caps.
+//!    none of the files (`outputs`) it makes with its caps;
+//! 3. in learn mode (the supervisor's `Mode::Learn`) with its caps: no call
+//!    it makes may be one the policy would kill (`Learned::would_be_killed`
+//!    is empty), so learn advises nothing for a payload the policy covers.
 //!
 //! A payload marked `pending` waits for a rule `NEEDS.md` describes: it is
 //! run, must still fail, and is counted apart; one that passes is an error
@@ -44,6 +47,7 @@ use std::time::{Duration, Instant};
 
 use seccomp_policy::audit;
 use seccomp_policy::spawn::{CommandExt as _, Outcome};
+use seccomp_policy::supervise::{Mode, Supervisor};
 
 use corpus::{Payload, Refusal, DENIED_SAYS};
 
@@ -165,6 +169,9 @@ pub struct Ran {
     pub dir: PathBuf,
     /// Each of the payload's `outputs`, as read after the run.
     pub outputs: Vec<(String, Option<String>)>,
+    /// In learn mode, the calls the policy would have killed (`None`: not
+    /// a learn run).
+    pub would_be_killed: Option<Vec<String>>,
 }
 
 impl Ran {
@@ -212,9 +219,21 @@ static RUNS: AtomicUsize = AtomicUsize::new(0);
 ///
 /// What kept the payload from running (its files, the sandbox, the pipes).
 pub fn run(p: &Payload, ctx: &Context, caps: Option<u64>, prefix: &[&str]) -> Result<Ran, String> {
+    run_as(p, ctx, caps, prefix, Mode::Enforce)
+}
+
+/// [`run`], supervised in learn mode (`Mode::Learn`) instead of filtered
+/// by the kernel when `mode` says so.
+fn run_as(
+    p: &Payload,
+    ctx: &Context,
+    caps: Option<u64>,
+    prefix: &[&str],
+    mode: Mode,
+) -> Result<Ran, String> {
     let n = RUNS.fetch_add(1, Ordering::Relaxed);
     let dir = ctx.root.join(format!("{n:03}-{}", p.name));
-    let ran = run_in(p, ctx, caps, prefix, &dir);
+    let ran = run_in(p, ctx, caps, prefix, &dir, mode);
     let _ = std::fs::remove_dir_all(&dir);
     ran
 }
@@ -225,6 +244,7 @@ fn run_in(
     caps: Option<u64>,
     prefix: &[&str],
     dir: &Path,
+    mode: Mode,
 ) -> Result<Ran, String> {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -267,13 +287,38 @@ fn run_in(
         // Its own process group, so that a timeout ends every process it
         // started (set before the filter is installed).
         .process_group(0);
-    if let Some(caps) = caps {
-        cmd.sandbox(&POLICY, caps).map_err(|e| e.to_string())?;
+    let mut supervision = None;
+    match (caps, mode) {
+        (Some(caps), Mode::Learn) => {
+            let supervisor = Supervisor::new(&POLICY, caps, syscall_name).mode(Mode::Learn);
+            supervision = Some(supervisor.attach(&mut cmd).map_err(|e| e.to_string())?);
+        }
+        (Some(caps), Mode::Enforce) => {
+            cmd.sandbox(&POLICY, caps).map_err(|e| e.to_string())?;
+        }
+        (None, _) => {}
     }
     let mut child = cmd.spawn().map_err(|e| format!("{}: {e}", words[0]))?;
     let pid = child.id();
     let stdin = p.stdin.as_ref().map(|s| ctx.fill(s, dir));
     let (status, stdout, stderr, timed_out) = wait_with_timeout(&mut child, stdin)?;
+    let would_be_killed = match supervision {
+        Some(s) => {
+            let report = s.finish().map_err(|e| format!("the supervisor: {e}"))?;
+            if let Some(e) = report.error {
+                return Err(format!("the supervisor failed: {e}"));
+            }
+            Some(
+                report
+                    .learned()
+                    .would_be_killed()
+                    .iter()
+                    .map(|c| c.syscall())
+                    .collect(),
+            )
+        }
+        None => None,
+    };
     let outcome = Outcome::from(status);
     let denied = if outcome == Outcome::KilledBySeccomp {
         denied_call(pid)
@@ -300,6 +345,7 @@ fn run_in(
         timed_out,
         dir: dir.to_owned(),
         outputs,
+        would_be_killed,
     })
 }
 
@@ -548,10 +594,23 @@ enum Under {
 }
 
 /// One job for the worker threads: a payload, and the cap it runs without
-/// (`None`: with all its caps).
+/// (`None`: with all its caps), or its run in learn mode.
 struct Job {
     payload: usize,
     without: Option<String>,
+    learn: bool,
+}
+
+/// In learn mode with its caps, the calls of `p` the policy would kill:
+/// `Ok` when there are none (and it still said what it must), else which.
+fn learn_check(p: &Payload, ctx: &Context) -> Result<(), String> {
+    let ran = run_as(p, ctx, Some(cap_bits(&p.caps)), &[], Mode::Learn)
+        .map_err(|e| format!("could not run: {e}"))?;
+    match ran.would_be_killed.as_deref() {
+        Some([]) => verdict(p, ctx, &ran),
+        Some(calls) => Err(format!("would be killed at {}", calls.join(", "))),
+        None => Err("not supervised".to_owned()),
+    }
 }
 
 fn check_all(payloads: &[Payload], ctx: &Context) -> ExitCode {
@@ -561,12 +620,19 @@ fn check_all(payloads: &[Payload], ctx: &Context) -> ExitCode {
         jobs.push(Job {
             payload: i,
             without: None,
+            learn: false,
         });
         if p.pending.is_none() && missing_program(p).is_none() {
+            jobs.push(Job {
+                payload: i,
+                without: None,
+                learn: true,
+            });
             for cap in &p.needs {
                 jobs.push(Job {
                     payload: i,
                     without: Some(cap.clone()),
+                    learn: false,
                 });
             }
         }
@@ -575,6 +641,7 @@ fn check_all(payloads: &[Payload], ctx: &Context) -> ExitCode {
     let under: Mutex<BTreeMap<usize, Under>> = Mutex::new(BTreeMap::new());
     let without: Mutex<BTreeMap<(usize, String), Result<String, String>>> =
         Mutex::new(BTreeMap::new());
+    let learned: Mutex<BTreeMap<usize, Result<(), String>>> = Mutex::new(BTreeMap::new());
     let workers = std::thread::available_parallelism()
         .map_or(2, std::num::NonZero::get)
         .clamp(1, 8);
@@ -583,6 +650,11 @@ fn check_all(payloads: &[Payload], ctx: &Context) -> ExitCode {
             s.spawn(|| {
                 while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let p = &payloads[job.payload];
+                    if job.learn {
+                        let result = learn_check(p, ctx);
+                        learned.lock().unwrap().insert(job.payload, result);
+                        continue;
+                    }
                     match &job.without {
                         None => {
                             let result = run_under(p, ctx);
@@ -615,7 +687,8 @@ fn check_all(payloads: &[Payload], ctx: &Context) -> ExitCode {
     });
     let under = under.into_inner().unwrap();
     let without = without.into_inner().unwrap();
-    report(payloads, &under, &without, started.elapsed())
+    let learned = learned.into_inner().unwrap();
+    report(payloads, &under, &without, &learned, started.elapsed())
 }
 
 fn run_under(p: &Payload, ctx: &Context) -> Under {
@@ -644,12 +717,14 @@ fn report(
     payloads: &[Payload],
     under: &BTreeMap<usize, Under>,
     without: &BTreeMap<(usize, String), Result<String, String>>,
+    learned: &BTreeMap<usize, Result<(), String>>,
     elapsed: Duration,
 ) -> ExitCode {
     let in_ci = std::env::var_os("CI").is_some();
     let mut rows = Vec::new();
     let (mut passed, mut failed, mut pending, mut skipped) = (0, 0, 0, 0);
     let (mut refused_count, mut not_refused) = (0, 0);
+    let (mut learn_clean, mut learn_failed) = (0, 0);
     let mut problems = Vec::new();
     for (i, p) in payloads.iter().enumerate() {
         let caps = if p.caps.is_empty() {
@@ -708,12 +783,25 @@ fn report(
         } else {
             without_text.join("; ")
         };
+        let learn_text = match learned.get(&i) {
+            Some(Ok(())) => {
+                learn_clean += 1;
+                "nothing killed".to_owned()
+            }
+            Some(Err(e)) => {
+                learn_failed += 1;
+                problems.push(format!("{} ({}): in learn mode: {e}", p.name, p.origin));
+                format!("FAIL: {e}")
+            }
+            None => "-".to_owned(),
+        };
         rows.push([
             p.name.clone(),
             p.family.clone(),
             caps,
             under_text,
             without_text,
+            learn_text,
         ]);
     }
     print_table(
@@ -723,6 +811,7 @@ fn report(
             "caps",
             "with its caps",
             "without a cap it needs",
+            "learn with its caps",
         ],
         &rows,
     );
@@ -758,10 +847,11 @@ fn report(
             println!("  {p}");
         }
     }
-    let checks_failed = failed + not_refused;
+    let checks_failed = failed + not_refused + learn_failed;
     println!(
-        "\n{passed} passed under cap, {refused_count} refused without, {pending} pending rules \
-         (tests/payloads/NEEDS.md), {skipped} skipped, {checks_failed} failed; {:.1} s",
+        "\n{passed} passed under cap, {refused_count} refused without, {learn_clean} with nothing \
+         learn mode would kill, {pending} pending rules (tests/payloads/NEEDS.md), {skipped} \
+         skipped, {checks_failed} failed; {:.1} s",
         elapsed.as_secs_f64()
     );
     // The closing line cargo's other test binaries print, so CI's count of
@@ -770,7 +860,7 @@ fn report(
     println!(
         "test result: {}. {} passed; {checks_failed} failed; {} ignored; 0 measured; 0 filtered out; finished in {:.2}s",
         if checks_failed == 0 { "ok" } else { "FAILED" },
-        passed + refused_count,
+        passed + refused_count + learn_clean,
         pending + skipped,
         elapsed.as_secs_f64()
     );

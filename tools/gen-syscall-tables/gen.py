@@ -244,7 +244,7 @@ def render(d, variant, table, linux):
         out.append(f"// (see tools/gen-syscall-tables/README.md).")
     out.append("")
     out.append(f"/// Every system call of `Arch::{variant}`, sorted by name (byte order).")
-    out.append("pub const SYSCALLS: &[(&str, u32)] = &[")
+    out.append("pub static SYSCALLS: &[(&str, u32)] = &[")
     for name in sorted(table, key=lambda n: n.encode()):
         out.append(f'    ("{name}", {table[name]}),')
     out.append("];")

@@ -1005,7 +1005,7 @@ def render(arch, sigs, without, command):
         "",
         f"/// The parameters of every system call of `{arch}` whose prototype is known,",
         "/// sorted by name (byte order).",
-        "pub const SIGNATURES: &[(&str, &[Param])] = &[",
+        "pub static SIGNATURES: &[(&str, &[Param])] = &[",
     ]
     # As rustfmt lays them out: a tuple or an array stays on one line while
     # what is between its brackets fits in 60 columns (fn_call_width and
@@ -1032,9 +1032,9 @@ def render(arch, sigs, without, command):
     out.append(f"/// The system calls of `{arch}` without a signature, and why, sorted by name")
     out.append("/// (byte order).")
     if not without:
-        out.append("pub const WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[];")
+        out.append("pub static WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[];")
         return "\n".join(out) + "\n"
-    out.append("pub const WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[")
+    out.append("pub static WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[")
     for name in sorted(without, key=lambda n: n.encode()):
         inner = f'"{name}", NoSignature::{without[name]}'
         if len(inner) <= 60:

@@ -180,7 +180,7 @@ macro_rules! arch_table {
 }
 
 /// Every supported architecture, in the order of [`Arch::ALL`].
-pub const ARCHES: &[ArchTable] = &[
+pub static ARCHES: &[ArchTable] = &[
     arch_table!(x86_64, X86_64),
     arch_table!(x86, X86),
     arch_table!(aarch64, Aarch64),

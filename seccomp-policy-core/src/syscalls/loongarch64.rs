@@ -6,7 +6,7 @@
 // (see tools/gen-syscall-tables/README.md).
 
 /// Every system call of `Arch::Loongarch64`, sorted by name (byte order).
-pub const SYSCALLS: &[(&str, u32)] = &[
+pub static SYSCALLS: &[(&str, u32)] = &[
     ("accept", 202),
     ("accept4", 242),
     ("acct", 89),

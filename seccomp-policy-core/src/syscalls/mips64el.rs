@@ -6,7 +6,7 @@
 // (see tools/gen-syscall-tables/README.md).
 
 /// Every system call of `Arch::Mips64el`, sorted by name (byte order).
-pub const SYSCALLS: &[(&str, u32)] = &[
+pub static SYSCALLS: &[(&str, u32)] = &[
     ("_newselect", 5022),
     ("_sysctl", 5152),
     ("accept", 5042),

@@ -6,7 +6,7 @@
 // (see tools/gen-syscall-tables/README.md).
 
 /// Every system call of `Arch::Ppc64le`, sorted by name (byte order).
-pub const SYSCALLS: &[(&str, u32)] = &[
+pub static SYSCALLS: &[(&str, u32)] = &[
     ("_llseek", 140),
     ("_newselect", 142),
     ("_sysctl", 149),

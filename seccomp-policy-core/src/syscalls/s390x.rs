@@ -6,7 +6,7 @@
 // (see tools/gen-syscall-tables/README.md).
 
 /// Every system call of `Arch::S390x`, sorted by name (byte order).
-pub const SYSCALLS: &[(&str, u32)] = &[
+pub static SYSCALLS: &[(&str, u32)] = &[
     ("_sysctl", 149),
     ("accept4", 364),
     ("access", 33),

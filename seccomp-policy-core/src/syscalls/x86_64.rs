@@ -6,7 +6,7 @@
 // (see tools/gen-syscall-tables/README.md).
 
 /// Every system call of `Arch::X86_64`, sorted by name (byte order).
-pub const SYSCALLS: &[(&str, u32)] = &[
+pub static SYSCALLS: &[(&str, u32)] = &[
     ("_sysctl", 156),
     ("accept", 43),
     ("accept4", 288),

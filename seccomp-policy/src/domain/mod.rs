@@ -53,7 +53,7 @@ mod vars;
 
 use core::fmt;
 use std::io;
-use std::os::fd::{AsRawFd as _, OwnedFd};
+use std::os::fd::{AsFd as _, OwnedFd};
 use std::path::Path;
 
 use crate::install::Errno;
@@ -301,7 +301,15 @@ impl fmt::Display for DomainError {
     }
 }
 
-impl std::error::Error for DomainError {}
+impl std::error::Error for DomainError {
+    /// The kernel's errno, for the calls that failed.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DomainError::Ruleset(errno) | DomainError::Path { errno, .. } => Some(errno),
+            DomainError::Unsupported { .. } | DomainError::Ports { .. } => None,
+        }
+    }
+}
 
 impl From<DomainError> for io::Error {
     fn from(e: DomainError) -> io::Error {
@@ -400,42 +408,14 @@ impl Domain {
         let Some(ruleset) = &self.ruleset else {
             return Ok(());
         };
-        // SAFETY: prctl with integer arguments.
-        let r = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
-        if r != 0 {
-            return Err(Errno::last());
-        }
-        // SAFETY: a system call with a descriptor this value owns and no
-        // flags.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_landlock_restrict_self,
-                ruleset.as_raw_fd(),
-                0 as libc::c_uint,
-            )
-        };
-        if r != 0 {
-            return Err(Errno::last());
-        }
-        Ok(())
+        crate::sys::seccomp::set_no_new_privs()?;
+        crate::sys::child::landlock_restrict_self(ruleset.as_fd())
     }
 }
 
-/// `LANDLOCK_CREATE_RULESET_VERSION` (`<linux/landlock.h>`).
-const CREATE_RULESET_VERSION: libc::c_uint = 1;
-
 /// The kernel's Landlock ABI, 0 when it has none.
 pub fn kernel_abi() -> u32 {
-    // SAFETY: the version query takes no attribute (null, size 0).
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_landlock_create_ruleset,
-            core::ptr::null::<u8>(),
-            0usize,
-            CREATE_RULESET_VERSION,
-        )
-    };
-    u32::try_from(r).unwrap_or(0)
+    crate::sys::child::landlock_abi()
 }
 
 #[cfg(test)]

@@ -4,13 +4,15 @@
 
 use core::fmt;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use super::{Listener, Readiness, Response, HANDSHAKE_NR};
 use crate::bpf::SockFilter;
 use crate::install::{Errno, Install, InstallError};
-use crate::sys::{pass_credentials, pidfd_getfd, pidfd_open, pidfd_send_signal, recv_with_sender};
+use crate::sys::{
+    pass_credentials, pidfd_getfd, pidfd_open, pidfd_send_signal, recv_with_sender, seccomp, socket,
+};
 
 /// What the child sends before attaching its filter, and after a failure.
 /// Which process sent it the kernel says (`SO_PASSCRED`), in the parent's
@@ -20,7 +22,7 @@ use crate::sys::{pass_credentials, pidfd_getfd, pidfd_open, pidfd_send_signal, r
 #[derive(Clone, Copy)]
 struct Announce {
     cookie: u64,
-    /// A word of the caller's for the parent ([`ChildHandoff::install_noting`]).
+    /// A word of the caller's for the parent (`ChildHandoff::install_noting`).
     note: u32,
     /// The descriptor number the listener will get.
     fd: i32,
@@ -32,6 +34,34 @@ struct Announce {
 
 const ANNOUNCE_LEN: usize = core::mem::size_of::<Announce>();
 
+impl Announce {
+    /// The message's bytes: its fields in order, native byte order, as
+    /// `#[repr(C)]` lays them out (no padding: 8 + 4 * 4 bytes).
+    fn to_bytes(self) -> [u8; ANNOUNCE_LEN] {
+        let mut b = [0u8; ANNOUNCE_LEN];
+        b[0..8].copy_from_slice(&self.cookie.to_ne_bytes());
+        b[8..12].copy_from_slice(&self.note.to_ne_bytes());
+        b[12..16].copy_from_slice(&self.fd.to_ne_bytes());
+        b[16..20].copy_from_slice(&self.errno.to_ne_bytes());
+        b[20..24].copy_from_slice(&self.step.to_ne_bytes());
+        b
+    }
+
+    /// The message [`to_bytes`](Announce::to_bytes) made.
+    fn from_bytes(b: &[u8; ANNOUNCE_LEN]) -> Announce {
+        let word = |at: usize| [b[at], b[at + 1], b[at + 2], b[at + 3]];
+        let mut cookie = [0u8; 8];
+        cookie.copy_from_slice(&b[0..8]);
+        Announce {
+            cookie: u64::from_ne_bytes(cookie),
+            note: u32::from_ne_bytes(word(8)),
+            fd: i32::from_ne_bytes(word(12)),
+            errno: i32::from_ne_bytes(word(16)),
+            step: u32::from_ne_bytes(word(20)),
+        }
+    }
+}
+
 /// Makes a handoff pair for one child: create it before spawning, move the
 /// [`ChildHandoff`] into the `pre_exec` hook, and call
 /// [`Handoff::accept`] on another thread.
@@ -41,21 +71,7 @@ const ANNOUNCE_LEN: usize = core::mem::size_of::<Announce>();
 /// The errno of a failed `socketpair`, or of `setsockopt(SO_PASSCRED)` on
 /// the parent's end.
 pub fn handoff() -> Result<(Handoff, ChildHandoff), Errno> {
-    let mut fds = [0 as libc::c_int; 2];
-    // SAFETY: `fds` has room for two descriptors.
-    let r = unsafe {
-        libc::socketpair(
-            libc::AF_UNIX,
-            libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC,
-            0,
-            fds.as_mut_ptr(),
-        )
-    };
-    if r != 0 {
-        return Err(Errno::last());
-    }
-    // SAFETY: both descriptors were just created and are ours.
-    let (parent, child) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let (parent, child) = socket::seqpacket_pair()?;
     pass_credentials(parent.as_fd())?;
     let cookie = random_cookie();
     Ok((
@@ -73,15 +89,12 @@ pub fn handoff() -> Result<(Handoff, ChildHandoff), Errno> {
 /// A cookie the handshake call must carry: from `getrandom`, or the clock
 /// and the pid when that fails.
 fn random_cookie() -> u64 {
-    let mut c = 0u64;
-    // SAFETY: writes at most 8 bytes into a live u64.
-    let r = unsafe { libc::getrandom((&raw mut c).cast(), 8, libc::GRND_NONBLOCK) };
-    if r != 8 {
+    let c = socket::random_u64().unwrap_or_else(|| {
         let t = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);
-        c = t ^ (u64::from(std::process::id()) << 32);
-    }
+        t ^ (u64::from(std::process::id()) << 32)
+    });
     c | 1
 }
 
@@ -141,7 +154,15 @@ impl fmt::Display for ChildError {
     }
 }
 
-impl std::error::Error for ChildError {}
+impl std::error::Error for ChildError {
+    /// The install error for [`ChildStep::Install`], else the errno.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.install {
+            Some(e) => Some(e),
+            None => Some(&self.errno),
+        }
+    }
+}
 
 impl From<ChildError> for io::Error {
     fn from(e: ChildError) -> io::Error {
@@ -179,18 +200,18 @@ impl ChildHandoff {
     /// [`install`](ChildHandoff::install), with `note` sent to the parent
     /// in the announcement ([`Attached::note`]): one word about the child
     /// the parent cannot see from outside, such as what the steps before
-    /// it made.
+    /// it made. The crate's supervisor says there what holds the
+    /// command's tree; the word is its protocol, not API.
     ///
     /// # Errors
     ///
     /// As for [`install`](ChildHandoff::install).
-    pub fn install_noting(
+    pub(crate) fn install_noting(
         &self,
         install: Install,
         prog: &[SockFilter],
         note: u32,
     ) -> Result<RawFd, ChildError> {
-        let sock = self.sock.as_raw_fd();
         let fail = |step, errno: Errno, install: Option<InstallError>| ChildError {
             step,
             errno,
@@ -198,13 +219,8 @@ impl ChildHandoff {
         };
         // The lowest free descriptor: a duplicate takes it, and closing the
         // duplicate frees it again.
-        // SAFETY: duplicating a descriptor we own.
-        let probe = unsafe { libc::fcntl(sock, libc::F_DUPFD_CLOEXEC, 0) };
-        if probe < 0 {
-            return Err(fail(ChildStep::PredictFd, Errno::last(), None));
-        }
-        // SAFETY: closing the duplicate just made.
-        unsafe { libc::close(probe) };
+        let probe = socket::lowest_free_fd(self.sock.as_fd())
+            .map_err(|errno| fail(ChildStep::PredictFd, errno, None))?;
         let mut msg = Announce {
             cookie: self.cookie,
             note,
@@ -229,42 +245,22 @@ impl ChildHandoff {
             // The parent finds no listener at `probe` and kills this child.
             return Err(fail(ChildStep::WrongFd, Errno(libc::EBADF), None));
         }
-        // SAFETY: a system call with integer arguments; the filter sends it
-        // to the supervisor, which answers 0.
-        let r = unsafe {
-            libc::syscall(
-                HANDSHAKE_NR as libc::c_long,
-                self.cookie,
-                listener as libc::c_long,
-            )
-        };
-        if r != 0 {
-            let errno = if r < 0 {
-                Errno::last()
-            } else {
-                Errno(libc::EPROTO)
-            };
-            return Err(fail(ChildStep::Handshake, errno, None));
+        // The filter sends it to the supervisor, which answers 0.
+        match seccomp::raw_call(
+            HANDSHAKE_NR as libc::c_long,
+            self.cookie,
+            listener as libc::c_long,
+        ) {
+            Ok(0) => Ok(listener),
+            Ok(_) => Err(fail(ChildStep::Handshake, Errno(libc::EPROTO), None)),
+            Err(errno) => Err(fail(ChildStep::Handshake, errno, None)),
         }
-        Ok(listener)
     }
 
     fn send(&self, msg: &Announce) -> Result<(), Errno> {
-        // SAFETY: sends `ANNOUNCE_LEN` bytes from a live value.
-        let r = unsafe {
-            libc::send(
-                self.sock.as_raw_fd(),
-                std::ptr::from_ref::<Announce>(msg).cast(),
-                ANNOUNCE_LEN,
-                libc::MSG_NOSIGNAL,
-            )
-        };
-        if r == ANNOUNCE_LEN as isize {
-            Ok(())
-        } else if r < 0 {
-            Err(Errno::last())
-        } else {
-            Err(Errno(libc::EMSGSIZE))
+        match socket::send(self.sock.as_fd(), &msg.to_bytes())? {
+            ANNOUNCE_LEN => Ok(()),
+            _ => Err(Errno(libc::EMSGSIZE)),
         }
     }
 }
@@ -343,7 +339,20 @@ impl fmt::Display for HandoffError {
     }
 }
 
-impl std::error::Error for HandoffError {}
+impl std::error::Error for HandoffError {
+    /// The errno, for the variants that carry one.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            HandoffError::Child { errno, .. }
+            | HandoffError::Io { errno, .. }
+            | HandoffError::GetFd(errno) => Some(errno),
+            HandoffError::NoChild
+            | HandoffError::ChildEnded
+            | HandoffError::NotAListener
+            | HandoffError::Handshake => None,
+        }
+    }
+}
 
 /// A child whose listener was handed over.
 #[derive(Debug)]
@@ -353,8 +362,8 @@ pub struct Attached {
     /// The child's pid, in this process's pid namespace (as the kernel
     /// named the announcement's sender).
     pub pid: u32,
-    /// The note the child sent ([`ChildHandoff::install_noting`]; 0 from
-    /// [`ChildHandoff::install`]).
+    /// The note the child sent (0 from [`ChildHandoff::install`]; the
+    /// crate's own supervisor sends what holds the command's tree).
     pub note: u32,
     /// A pidfd for the child.
     pub pidfd: OwnedFd,
@@ -525,9 +534,7 @@ impl Handoff {
         loop {
             match recv_with_sender(self.sock.as_fd(), &mut buf, flags) {
                 Ok(r) if r.len == ANNOUNCE_LEN => {
-                    // SAFETY: `buf` holds `ANNOUNCE_LEN` bytes, and every
-                    // bit pattern is a valid `Announce` (plain integers).
-                    let msg: Announce = unsafe { core::ptr::read_unaligned(buf.as_ptr().cast()) };
+                    let msg = Announce::from_bytes(&buf);
                     return match r.sender {
                         Some(pid) => Ok(Some((msg, pid))),
                         None => Err(Errno(libc::EPROTO)),
@@ -594,14 +601,12 @@ fn wait_readable(
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         let ms = left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
-        // SAFETY: two initialized entries; a negative fd is ignored.
-        let r = unsafe { libc::poll(fds.as_mut_ptr(), 2, ms) };
-        if r < 0 {
-            if Errno::last().0 == libc::EINTR {
-                continue;
-            }
-            return Err(Errno::last());
-        }
+        // A negative descriptor (no `stop`) is ignored.
+        let r = match socket::poll(&mut fds, ms) {
+            Ok(r) => r,
+            Err(Errno(libc::EINTR)) => continue,
+            Err(errno) => return Err(errno),
+        };
         if fds[0].revents != 0 {
             return Ok(true);
         }
@@ -612,18 +617,34 @@ fn wait_readable(
 }
 
 fn readable_now(fd: BorrowedFd<'_>) -> bool {
-    let mut p = libc::pollfd {
-        fd: fd.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    // SAFETY: one initialized entry, no wait.
-    unsafe { libc::poll(&raw mut p, 1, 0) > 0 }
+    crate::sys::has_ended(fd)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bytes sent are the `#[repr(C)]` layout the kernel would copy,
+    /// and read back to the same message.
+    #[test]
+    fn announce_round_trips_in_its_c_layout() {
+        assert_eq!(ANNOUNCE_LEN, 24);
+        let msg = Announce {
+            cookie: 0x0102_0304_0506_0708,
+            note: 9,
+            fd: -3,
+            errno: libc::EBADF,
+            step: ChildStep::Install as u32,
+        };
+        let b = msg.to_bytes();
+        assert_eq!(b[..8], 0x0102_0304_0506_0708u64.to_ne_bytes());
+        assert_eq!(b[12..16], (-3i32).to_ne_bytes());
+        let back = Announce::from_bytes(&b);
+        assert_eq!(
+            (back.cookie, back.note, back.fd, back.errno, back.step),
+            (msg.cookie, 9, -3, libc::EBADF, ChildStep::Install as u32)
+        );
+    }
 
     #[test]
     fn accept_without_a_child_times_out() {

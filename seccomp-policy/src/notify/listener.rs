@@ -9,7 +9,7 @@ use super::{NotifyError, Op};
 use seccomp_policy_core::text::shown;
 
 use crate::install::Errno;
-use crate::sys::{pidfd_open, pidfd_send_signal};
+use crate::sys::{pidfd_open, pidfd_send_signal, seccomp, socket};
 
 /// A system call a filter sent to the supervisor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,35 +94,25 @@ pub struct Listener {
     fd: OwnedFd,
 }
 
-const IOCTL_RECV: libc::Ioctl = libc::SECCOMP_IOCTL_NOTIF_RECV;
-const IOCTL_SEND: libc::Ioctl = libc::SECCOMP_IOCTL_NOTIF_SEND;
 const IOCTL_ID_VALID: libc::Ioctl = libc::SECCOMP_IOCTL_NOTIF_ID_VALID;
 /// The number `SECCOMP_IOCTL_NOTIF_ID_VALID` had until Linux 5.9 fixed its
 /// direction (`_IOR` instead of `_IOW`); newer kernels accept both, older
 /// ones only this.
 const IOCTL_ID_VALID_OLD: libc::Ioctl = (2 << 30 | 8 << 16 | (b'!' as u32) << 8 | 2) as libc::Ioctl;
-const IOCTL_SET_FLAGS: libc::Ioctl = libc::SECCOMP_IOCTL_NOTIF_SET_FLAGS;
 /// `SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP` (Linux 6.6).
 const FD_SYNC_WAKE_UP: u64 = 1;
 
-/// `SECCOMP_IOCTL_NOTIF_ID_VALID` for `id`: 0, or -1 with errno set.
-fn id_valid(fd: RawFd, id: u64) -> libc::c_int {
-    let mut id = id;
-    // SAFETY: the ioctl reads a u64 from a live local.
-    let r = unsafe { libc::ioctl(fd, IOCTL_ID_VALID, &mut id) };
-    if r == 0 || Errno::last().0 != libc::EINVAL {
-        return r;
+/// `SECCOMP_IOCTL_NOTIF_ID_VALID` for `id`: `Ok` while it is pending.
+fn id_valid(fd: BorrowedFd<'_>, id: u64) -> Result<(), Errno> {
+    match seccomp::notif_id_valid(fd, IOCTL_ID_VALID, id) {
+        // A kernel before 5.9 knows only the original number.
+        Err(Errno(libc::EINVAL)) => seccomp::notif_id_valid(fd, IOCTL_ID_VALID_OLD, id),
+        r => r,
     }
-    // A kernel before 5.9 knows only the original number.
-    // SAFETY: as above.
-    unsafe { libc::ioctl(fd, IOCTL_ID_VALID_OLD, &mut id) }
 }
 
-fn failed(op: Op) -> NotifyError {
-    NotifyError::Failed {
-        op,
-        errno: Errno::last(),
-    }
+fn failed(op: Op, errno: Errno) -> NotifyError {
+    NotifyError::Failed { op, errno }
 }
 
 impl Listener {
@@ -141,7 +131,10 @@ impl Listener {
     /// `SECCOMP_IOCTL_NOTIF_ID_VALID` for an id never issued with `ENOENT`,
     /// where any other file answers `ENOTTY` or `EINVAL`.
     pub fn is_listener(&self) -> bool {
-        id_valid(self.fd.as_raw_fd(), u64::MAX) == 0 || Errno::last().0 == libc::ENOENT
+        matches!(
+            id_valid(self.fd.as_fd(), u64::MAX),
+            Ok(()) | Err(Errno(libc::ENOENT))
+        )
     }
 
     /// Waits up to `timeout` (forever with `None`) for a notification.
@@ -193,14 +186,11 @@ impl Listener {
                     left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32
                 }
             };
-            // SAFETY: `fds` holds `n` initialized entries.
-            let r = unsafe { libc::poll(fds.as_mut_ptr(), n, ms) };
-            if r < 0 {
-                if Errno::last().0 == libc::EINTR {
-                    continue;
-                }
-                return Err(failed(Op::Poll));
-            }
+            let r = match socket::poll(&mut fds[..n], ms) {
+                Ok(r) => r,
+                Err(Errno(libc::EINTR)) => continue,
+                Err(errno) => return Err(failed(Op::Poll, errno)),
+            };
             let mine = fds[0].revents;
             if mine & libc::POLLIN != 0 {
                 return Ok(Readiness::Pending);
@@ -235,25 +225,20 @@ impl Listener {
     /// of any other failure of `SECCOMP_IOCTL_NOTIF_RECV`.
     pub fn recv(&self) -> Result<Notification, NotifyError> {
         loop {
-            // The kernel requires a zeroed buffer.
-            // SAFETY: seccomp_notif is plain data; all-zero is valid.
-            let mut n: libc::seccomp_notif = unsafe { core::mem::zeroed() };
-            // SAFETY: the ioctl writes a seccomp_notif into a live local.
-            let r = unsafe { libc::ioctl(self.fd.as_raw_fd(), IOCTL_RECV, &mut n) };
-            if r == 0 {
-                return Ok(Notification {
-                    id: n.id,
-                    tid: n.pid,
-                    nr: n.data.nr,
-                    audit_arch: n.data.arch,
-                    ip: n.data.instruction_pointer,
-                    args: n.data.args,
-                });
-            }
-            match Errno::last().0 {
-                libc::EINTR => {}
-                libc::ENOENT => return Err(NotifyError::Gone),
-                _ => return Err(failed(Op::Recv)),
+            match seccomp::notif_recv(self.fd.as_fd()) {
+                Ok(n) => {
+                    return Ok(Notification {
+                        id: n.id,
+                        tid: n.pid,
+                        nr: n.data.nr,
+                        audit_arch: n.data.arch,
+                        ip: n.data.instruction_pointer,
+                        args: n.data.args,
+                    })
+                }
+                Err(Errno(libc::EINTR)) => {}
+                Err(Errno(libc::ENOENT)) => return Err(NotifyError::Gone),
+                Err(errno) => return Err(failed(Op::Recv, errno)),
             }
         }
     }
@@ -265,12 +250,10 @@ impl Listener {
     ///
     /// [`NotifyError::Failed`] when the kernel answers neither yes nor no.
     pub fn is_pending(&self, id: u64) -> Result<bool, NotifyError> {
-        if id_valid(self.fd.as_raw_fd(), id) == 0 {
-            return Ok(true);
-        }
-        match Errno::last().0 {
-            libc::ENOENT => Ok(false),
-            _ => Err(failed(Op::IdValid)),
+        match id_valid(self.fd.as_fd(), id) {
+            Ok(()) => Ok(true),
+            Err(Errno(libc::ENOENT)) => Ok(false),
+            Err(errno) => Err(failed(Op::IdValid, errno)),
         }
     }
 
@@ -289,20 +272,16 @@ impl Listener {
             Response::Return(v) => (v, 0, 0),
             Response::Errno(e) => (0, -e.0, 0),
         };
-        let mut resp = libc::seccomp_notif_resp {
+        let resp = libc::seccomp_notif_resp {
             id,
             val,
             error,
             flags,
         };
-        // SAFETY: the ioctl reads a seccomp_notif_resp from a live local.
-        let r = unsafe { libc::ioctl(self.fd.as_raw_fd(), IOCTL_SEND, &mut resp) };
-        if r == 0 {
-            return Ok(());
-        }
-        match Errno::last().0 {
-            libc::ENOENT => Err(NotifyError::Gone),
-            _ => Err(failed(Op::Send)),
+        match seccomp::notif_send(self.fd.as_fd(), &resp) {
+            Ok(()) => Ok(()),
+            Err(Errno(libc::ENOENT)) => Err(NotifyError::Gone),
+            Err(errno) => Err(failed(Op::Send, errno)),
         }
     }
 
@@ -315,14 +294,8 @@ impl Listener {
     ///
     /// [`NotifyError::Failed`] with the kernel's errno (`EINVAL` before 6.6).
     pub fn set_sync_wake_up(&self) -> Result<(), NotifyError> {
-        // The flags are passed by value, not through a pointer.
-        // SAFETY: the ioctl takes an integer argument.
-        let r = unsafe { libc::ioctl(self.fd.as_raw_fd(), IOCTL_SET_FLAGS, FD_SYNC_WAKE_UP) };
-        if r == 0 {
-            Ok(())
-        } else {
-            Err(failed(Op::SetFlags))
-        }
+        seccomp::notif_set_flags(self.fd.as_fd(), FD_SYNC_WAKE_UP)
+            .map_err(|errno| failed(Op::SetFlags, errno))
     }
 
     /// The process and program of the thread that made notification `n`,

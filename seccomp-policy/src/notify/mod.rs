@@ -34,7 +34,8 @@
 //!    the sender's pid as the *parent's* pid namespace numbers it: right
 //!    even when the child runs in a pid namespace of its own, where its
 //!    `getpid()` would say 1 or 2. The announcement also carries one word
-//!    of the caller's ([`ChildHandoff::install_noting`]);
+//!    of the caller's (the supervisor's relay says there what holds the
+//!    command's tree);
 //! 2. attaches the filter with `SECCOMP_FILTER_FLAG_NEW_LISTENER` and checks
 //!    the descriptor it got is the one announced;
 //! 3. makes one *handshake* call, number [`HANDSHAKE_NR`], which no
@@ -164,7 +165,15 @@ impl fmt::Display for NotifyError {
     }
 }
 
-impl std::error::Error for NotifyError {}
+impl std::error::Error for NotifyError {
+    /// The kernel's errno, for [`NotifyError::Failed`].
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            NotifyError::Failed { errno, .. } => Some(errno),
+            NotifyError::Gone => None,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,15 +1,23 @@
 //! What a command needed beyond its grant, from a learn-mode [`Report`].
 //!
+//! Calls are told apart by what the advice would change. One the policy
+//! refuses with an errno and no cap allows got that errno in learn mode
+//! too, as it will under `run`, and the command went on: it is listed
+//! apart, as what the command did without. Every other call ran: it needs
+//! a cap or a rule. Those are grouped by the caps that allow *every* call
+//! of the syscall seen, not just the first.
+//!
 //! ```text
 //! 3 system calls beyond the grant ([base], CODE_EXEC and the spawn's execve) of policy/seccomp.toml:
 //!   granted by caps SSRF, HEADER_INJECTION or OPEN_REDIRECT:
-//!     socket                 1 call   first: /usr/bin/python3.11 [pid 4242]
+//!     connect                1 call   first: /usr/bin/python3.11 [pid 4242]
 //!   in no cap:
 //!     close_range            1 call   first: /usr/bin/python3.11 [pid 4250]
-//!     fadvise64              1 call   first: /usr/bin/wc [pid 4260]
+//!   refused with an errno, as the policy says and no cap allows; the command went on:
+//!     socket                 2 calls  first: /usr/bin/python3.11 [pid 4242]  EPERM (1)
 //! to allow them, grant --cap SSRF
 //! and paste into `allow` of [base] (or of a cap you grant) in policy/seccomp.toml:
-//!     "close_range", "fadvise64",
+//!     "close_range",
 //! ```
 
 use core::fmt;
@@ -21,18 +29,45 @@ use super::{AllowedBy, CallCount, Report};
 #[derive(Clone, Debug)]
 pub struct Learned<'a> {
     report: &'a Report,
-    /// Calls some cap grants, grouped by the exact set of caps that grant
-    /// each (names in the policy's order), groups in the policy's order,
-    /// calls by name.
+    /// Calls that ran (in learn mode: all but those refused with an errno
+    /// no cap allows) that some cap allows every time they were seen, grouped by the exact set of such caps (names in the
+    /// policy's order), groups in the policy's order, calls by name.
     pub by_caps: Vec<(Vec<&'a str>, Vec<&'a CallCount>)>,
-    /// Calls no cap grants, by name: they need new policy lines.
+    /// Calls that ran that no single cap allows every time, by name: they
+    /// need new policy lines.
     pub no_cap: Vec<&'a CallCount>,
     /// Calls through another architecture's entry point, which no policy
     /// line can allow.
     pub foreign: Vec<&'a CallCount>,
-    /// A small set of caps that together grant every call of
+    /// Calls only ever refused with the policy's errno (the command went
+    /// on after each), by name.
+    pub refused: Vec<&'a CallCount>,
+    /// A small set of caps that together allow every call of
     /// [`by_caps`](Learned::by_caps), chosen greedily (most calls first).
     pub caps_to_grant: Vec<&'a str>,
+}
+
+/// The names of the caps in `bits`, a subset of `allowed`'s.
+fn cap_names(allowed: &AllowedBy, bits: u64) -> Vec<&str> {
+    let AllowedBy::Caps {
+        bits: all, names, ..
+    } = allowed
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut rank = 0;
+    for bit in 0..64u32 {
+        if all & (1 << bit) != 0 {
+            if bits & (1 << bit) != 0 {
+                if let Some(n) = names.get(rank) {
+                    out.push(n.as_str());
+                }
+            }
+            rank += 1;
+        }
+    }
+    out
 }
 
 impl<'a> Learned<'a> {
@@ -40,19 +75,27 @@ impl<'a> Learned<'a> {
         let mut groups: Vec<(u64, Vec<&'a str>, Vec<&'a CallCount>)> = Vec::new();
         let mut no_cap = Vec::new();
         let mut foreign = Vec::new();
+        let mut refused = Vec::new();
         for call in &report.calls {
-            match &call.allowed_by {
-                AllowedBy::Caps { bits, names } => match groups.iter_mut().find(|g| g.0 == *bits) {
-                    Some(g) => g.2.push(call),
-                    None => groups.push((
-                        *bits,
-                        names.iter().map(String::as_str).collect(),
-                        vec![call],
-                    )),
-                },
-                AllowedBy::NoCap | AllowedBy::OtherArguments => no_cap.push(call),
-                AllowedBy::ForeignEntry => foreign.push(call),
-                AllowedBy::Granted => {}
+            if call.allowed_by == AllowedBy::Granted {
+                continue;
+            }
+            if call.allowed_by == AllowedBy::ForeignEntry {
+                foreign.push(call);
+                continue;
+            }
+            if !call.needed() {
+                refused.push(call);
+                continue;
+            }
+            let bits = call.caps_every;
+            if bits == 0 {
+                no_cap.push(call);
+                continue;
+            }
+            match groups.iter_mut().find(|g| g.0 == bits) {
+                Some(g) => g.2.push(call),
+                None => groups.push((bits, cap_names(&call.allowed_by, bits), vec![call])),
             }
         }
         // Policy order: the lowest cap bit first; calls by name, so the
@@ -65,8 +108,9 @@ impl<'a> Learned<'a> {
         }
         no_cap.sort_by(by_name);
         foreign.sort_by(by_name);
+        refused.sort_by(by_name);
 
-        // Greedy cover: the cap granting the most uncovered calls, until all
+        // Greedy cover: the cap allowing the most uncovered calls, until all
         // are covered.
         let mut uncovered: Vec<(u64, usize)> = groups.iter().map(|g| (g.0, g.2.len())).collect();
         let mut caps_to_grant = Vec::new();
@@ -88,7 +132,7 @@ impl<'a> Learned<'a> {
                 .find_map(|g| {
                     (g.0 & (1 << bit) != 0).then(|| {
                         let rank = (g.0 & ((1u64 << bit) - 1)).count_ones() as usize;
-                        g.1[rank]
+                        g.1.get(rank).copied().unwrap_or("?")
                     })
                 })
                 .unwrap_or("?");
@@ -100,6 +144,7 @@ impl<'a> Learned<'a> {
             by_caps: groups.into_iter().map(|g| (g.1, g.2)).collect(),
             no_cap,
             foreign,
+            refused,
             caps_to_grant,
         }
     }
@@ -110,14 +155,33 @@ impl<'a> Learned<'a> {
     }
 
     /// The names of every syscall beyond the grant, on the native entry
-    /// point (what `strace -f` would list beyond it).
+    /// point (what `strace -f` would list beyond it), refused ones too.
     pub fn names(&self) -> BTreeSet<String> {
         self.by_caps
             .iter()
             .flat_map(|g| g.1.iter())
             .chain(self.no_cap.iter())
+            .chain(self.refused.iter())
             .map(|c| c.syscall())
             .collect()
+    }
+
+    /// The calls the policy would have killed (in learn mode they ran):
+    /// those of [`by_caps`](Learned::by_caps) and
+    /// [`no_cap`](Learned::no_cap) that the policy does not refuse with an
+    /// errno, and every [`foreign`](Learned::foreign) one. A command that
+    /// runs to its end under its policy has none.
+    pub fn would_be_killed(&self) -> Vec<&CallCount> {
+        let mut calls: Vec<&CallCount> = self
+            .by_caps
+            .iter()
+            .flat_map(|g| g.1.iter().copied())
+            .chain(self.no_cap.iter().copied())
+            .filter(|c| c.killed > 0)
+            .chain(self.foreign.iter().copied())
+            .collect();
+        calls.sort_by_key(|c| (c.syscall(), c.nr));
+        calls
     }
 
     /// The entries to paste into an `allow` list for the calls in no cap,
@@ -153,15 +217,33 @@ fn write_calls(f: &mut fmt::Formatter<'_>, calls: &[&CallCount], arch_prefix: bo
         let times = if c.count == 1 { "call " } else { "calls" };
         write!(f, "    {label:<17} {:>6} {times}", c.count)?;
         match &c.first {
-            Some(p) => writeln!(f, "  first: {} [pid {}]", p.program, p.pid)?,
-            None => writeln!(f, "  first: (every caller ended before it could be read)")?,
+            Some(p) => write!(f, "  first: {} [pid {}]", p.program, p.pid)?,
+            None => write!(f, "  first: (every caller ended before it could be read)")?,
+        }
+        match c.errno {
+            Some(e) if !c.needed() => writeln!(f, "  {e}")?,
+            // A cap allows it; without one the policy refuses it.
+            Some(e) if c.killed == 0 => writeln!(f, "  {e} without it")?,
+            _ => writeln!(f)?,
         }
     }
     Ok(())
 }
 
-impl fmt::Display for Learned<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Learned<'_> {
+    /// The calls alone, grouped as the summary lists them, without the
+    /// advice that ends it: for a tool that gives its own.
+    pub fn listing(&self) -> String {
+        struct Listing<'a, 'b>(&'a Learned<'b>);
+        impl fmt::Display for Listing<'_, '_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt_listing(f)
+            }
+        }
+        Listing(self).to_string()
+    }
+
+    fn fmt_listing(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let r = self.report;
         let mut grant = String::from("[base], ");
         for cap in &r.granted {
@@ -194,12 +276,25 @@ impl fmt::Display for Learned<'_> {
             f.write_str("  in no cap:\n")?;
             write_calls(f, &self.no_cap, false)?;
         }
+        if !self.refused.is_empty() {
+            f.write_str(
+                "  refused with an errno, as the policy says and no cap allows; the command went on:\n",
+            )?;
+            write_calls(f, &self.refused, false)?;
+        }
         if !self.foreign.is_empty() {
             f.write_str(
                 "  through another architecture's entry point (no policy line allows these):\n",
             )?;
             write_calls(f, &self.foreign, true)?;
         }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Learned<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_listing(f)?;
         let lines = self.toml_lines();
         if !self.caps_to_grant.is_empty() {
             f.write_str("to allow them, grant")?;
@@ -217,7 +312,7 @@ impl fmt::Display for Learned<'_> {
                 } else {
                     "and paste"
                 },
-                r.policy_file
+                self.report.policy_file
             )?;
             for line in lines {
                 writeln!(f, "    {line}")?;

@@ -131,12 +131,20 @@ impl fmt::Display for Lifetime {
 const ENDING: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
 
 /// What [`Containment::split`] does; made before `fork`, run in the child.
+///
+/// Not API: [`Supervisor::end_with_command`](super::Supervisor::end_with_command)
+/// is. It is public, and hidden from the docs, so that `tests/no_alloc.rs`
+/// can count the allocations of the relay's steps in a forked child;
+/// `split` forks, which is sound only in a single-threaded process.
+#[doc(hidden)]
 #[derive(Clone, Copy, Debug)]
 pub struct Containment {
     own_group: bool,
 }
 
-/// Which process returned from [`Containment::split`].
+/// Which process returned from [`Containment::split`]. Not API (see
+/// [`Containment`]).
+#[doc(hidden)]
 #[derive(Debug)]
 pub enum Split {
     /// The command's own process, which goes on to `exec`; what holds its
@@ -146,7 +154,9 @@ pub enum Split {
     Relay(Relay),
 }
 
-/// The process that stays behind (see the [module docs](self)).
+/// The process that stays behind (see the [module docs](self)). Not API
+/// (see [`Containment`]).
+#[doc(hidden)]
 #[derive(Debug)]
 pub struct Relay {
     command: u32,
@@ -194,9 +204,9 @@ impl Containment {
         let lifetime = make_namespace(uid, gid)?;
         let init = match lifetime {
             Lifetime::PidNamespace { .. } => {
-                // SAFETY: this process has one thread (between fork and
-                // exec); the init runs only system calls until it ends.
-                match unsafe { sys::fork() }? {
+                // This process has one thread (between fork and exec);
+                // the init runs only system calls until it ends.
+                match sys::fork()? {
                     Forked::Child => init(&relay),
                     Forked::Parent(pid) => Some(pid),
                 }
@@ -206,8 +216,8 @@ impl Containment {
                 None
             }
         };
-        // SAFETY: as above; the command's process returns to `exec`.
-        match unsafe { sys::fork() } {
+        // As above; the command's process returns to `exec`.
+        match sys::fork() {
             Ok(Forked::Child) => {
                 let _ = sys::set_signal_mask(&caller_mask);
                 self.command_side(&relay)?;
@@ -304,8 +314,7 @@ fn push_decimal(buf: &mut [u8; 32], at: usize, n: u32) -> usize {
 /// ends the namespace.
 fn init(relay: &OwnedFd) -> ! {
     if sys::set_death_signal(libc::SIGKILL).is_err() || sys::has_ended(relay.as_fd()) {
-        // SAFETY: ends this process.
-        unsafe { libc::_exit(1) };
+        sys::child::exit_now(1);
     }
     sys::set_signal_action(libc::SIGCHLD, true);
     sys::close_from(0);

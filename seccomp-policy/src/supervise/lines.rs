@@ -1,4 +1,4 @@
-//! The lines [`session::try_run_and_report`](super::session::try_run_and_report)
+//! The lines [`tool::try_run_and_report`](crate::tool::try_run_and_report)
 //! writes for denials, at a bounded rate.
 //!
 //! Each denial is written in full until the same program has had the same

@@ -18,11 +18,13 @@
 //!   runs**, exactly as with the kernel's kill. Either way a [`Denial`]
 //!   names it: pid, program, architecture, syscall, arguments,
 //!   which caps would allow it ([`AllowedBy`]) and the [`Answer`];
-//! - [`Mode::Learn`]: every call is let through
-//!   (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`) and counted; at the end
-//!   [`Report::learned`] lists what the command needed beyond its grant,
-//!   grouped by the caps that grant it, with the policy lines to add.
-//!   **Learn mode enforces nothing.**
+//! - [`Mode::Learn`]: calls outside the grant are let through
+//!   (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`) and counted with their
+//!   arguments, except that a call the policy refuses with an errno and no
+//!   cap allows gets that errno, as when enforced, so the command goes on
+//!   as it will then. At the end [`Report::learned`] lists what ran,
+//!   grouped by the caps that allow every call of it seen, apart from what
+//!   was refused. **Learn mode kills nothing.**
 //!
 //! ```no_run
 //! use std::process::Command;
@@ -84,7 +86,7 @@
 
 pub mod learn;
 pub mod lifetime;
-mod lines;
+pub(crate) mod lines;
 mod model;
 mod owned;
 mod report;
@@ -93,7 +95,6 @@ pub mod session;
 
 use core::fmt;
 use std::io;
-use std::os::unix::process::CommandExt as _;
 use std::process::Command;
 use std::time::Duration;
 
@@ -109,7 +110,9 @@ pub use lifetime::Lifetime;
 use lifetime::{Containment, Split};
 use model::Model;
 pub use owned::{OwnedPolicy, PolicySource};
-pub use report::{AllowedBy, Answer, CallCount, Denial, Ending, Report, KILLED_BY_POLICY};
+pub use report::{
+    AllowedBy, Answer, ArgsSeen, CallCount, Denial, Ending, Report, KILLED_BY_POLICY,
+};
 pub use serve::Supervision;
 
 /// The name of a syscall number on an architecture: the expansion's
@@ -122,8 +125,10 @@ pub enum Mode {
     /// Answer as the policy says (an errno, or a kill), naming each call.
     #[default]
     Enforce,
-    /// Let every call run and count it, to learn what a command needs.
-    /// Enforces nothing.
+    /// Let calls outside the grant run, and count them with their
+    /// arguments, to learn what a command needs; but a call the policy
+    /// refuses with an errno and no cap allows gets the errno, as when
+    /// enforced, so the command goes on as it will then. Kills nothing.
     Learn,
 }
 
@@ -170,7 +175,8 @@ impl std::error::Error for SuperviseError {
             SuperviseError::Program(e) => Some(e),
             SuperviseError::Handoff(e) => Some(e),
             SuperviseError::Landlock(e) => Some(e),
-            SuperviseError::Setup { .. } | SuperviseError::Panicked => None,
+            SuperviseError::Setup { errno, .. } => Some(errno),
+            SuperviseError::Panicked => None,
         }
     }
 }
@@ -209,11 +215,11 @@ type Callback = Box<dyn FnMut(&Denial) + Send + 'static>;
 pub struct Supervisor {
     model: Model,
     names: SyscallNames,
-    mode: Mode,
+    pub(crate) mode: Mode,
     new_session: bool,
     kill_with_parent: bool,
     end_with_command: bool,
-    on_denial: Option<Callback>,
+    pub(crate) on_denial: Option<Callback>,
     max_denials: usize,
     timeout: Duration,
     sync_wake_up: bool,
@@ -222,7 +228,14 @@ pub struct Supervisor {
     /// What the command's Landlock domain enforces, once
     /// [`attach`](Supervisor::attach) has made it.
     landlock: Enforced,
+    /// What [`session`] writes at the end of a learn-mode run, if not the
+    /// [`Learned`] summary.
+    pub(crate) summary: Option<Summary>,
 }
+
+/// A learn-mode summary of a report, as [`Supervisor::learn_summary`]
+/// takes it.
+pub type Summary = Box<dyn FnOnce(&Report) -> String + Send>;
 
 impl fmt::Debug for Supervisor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -260,7 +273,17 @@ impl Supervisor {
             degraded: Degraded::Refuse,
             vars: Vars::new(),
             landlock: Enforced::NONE,
+            summary: None,
         }
+    }
+
+    /// What a [`session`] run in learn mode writes at its end, made from
+    /// the report, instead of the [`Learned`] summary: a tool that says
+    /// more (the rules to add, with their arguments) writes its own.
+    #[must_use]
+    pub fn learn_summary(mut self, f: impl FnOnce(&Report) -> String + Send + 'static) -> Self {
+        self.summary = Some(Box::new(f));
+        self
     }
 
     /// Enforce or learn.
@@ -270,8 +293,9 @@ impl Supervisor {
         self
     }
 
-    /// Learn mode: let every call run and count it. Enforces no rule of
-    /// the policy, its files and ports included; the command still runs in
+    /// Learn mode ([`Mode::Learn`]): let calls outside the grant run and
+    /// count them, but for errno refusals no cap allows. Kills nothing, and
+    /// enforces none of the policy's files and ports; the command still runs in
     /// the Landlock domain that keeps it from processes outside (see
     /// [`domain`](crate::domain)).
     #[must_use]
@@ -432,9 +456,9 @@ impl Supervisor {
             prog,
         };
         let supervision = self.start(parent)?;
-        // SAFETY: the hook allocates nothing, takes no lock and cannot
-        // panic, as required between fork and exec.
-        unsafe { cmd.pre_exec(move || setup.run()) };
+        // The hook allocates nothing, takes no lock and cannot panic, as
+        // required between fork and exec.
+        crate::sys::child::pre_exec(cmd, move || setup.run());
         Ok(supervision)
     }
 }
@@ -460,7 +484,7 @@ impl ChildSetup {
     /// hands the listener over, and returns once the supervisor has it.
     fn run(&self) -> io::Result<()> {
         if self.new_session {
-            new_session()?;
+            crate::sys::child::new_session()?;
         }
         if self.kill_with_parent {
             die_with_parent(self.parent_pid)?;
@@ -481,34 +505,12 @@ impl ChildSetup {
     }
 }
 
-/// `setsid()`: a new session and process group, no controlling terminal.
-fn new_session() -> Result<(), Errno> {
-    // SAFETY: no arguments.
-    if unsafe { libc::setsid() } < 0 {
-        return Err(Errno::last());
-    }
-    Ok(())
-}
-
 /// `PR_SET_PDEATHSIG` with `SIGKILL`; then `ESRCH` if the parent is no
 /// longer `parent_pid`, since it may have died before the prctl took
 /// effect.
 fn die_with_parent(parent_pid: libc::pid_t) -> Result<(), Errno> {
-    // SAFETY: prctl with integer arguments.
-    let r = unsafe {
-        libc::prctl(
-            libc::PR_SET_PDEATHSIG,
-            libc::SIGKILL as libc::c_ulong,
-            0 as libc::c_ulong,
-            0 as libc::c_ulong,
-            0 as libc::c_ulong,
-        )
-    };
-    if r != 0 {
-        return Err(Errno::last());
-    }
-    // SAFETY: no arguments.
-    if unsafe { libc::getppid() } != parent_pid {
+    crate::sys::set_death_signal(libc::SIGKILL)?;
+    if crate::sys::child::parent_pid() != parent_pid {
         return Err(Errno(libc::ESRCH));
     }
     Ok(())

@@ -225,14 +225,128 @@ pub struct CallCount {
     /// The first process seen making it (the first one that could still
     /// be read).
     pub first: Option<ProcessInfo>,
-    /// Which caps would allow it (as judged at its first call).
+    /// Which caps would allow it, as judged at its first call that was not
+    /// refused with an errno (at its first call, while all were).
     pub allowed_by: AllowedBy,
+    /// How many of its calls the policy would kill (in learn mode they
+    /// ran); the others it refuses with an errno.
+    pub killed: u64,
+    /// How many of its calls were refused with the policy's errno
+    /// (`errno`): in learn mode, those no cap allows. The command went on
+    /// after each, as it will when enforced.
+    pub refused: u64,
+    /// The policy's errno for it (its first call's that the policy
+    /// refuses with one), whether or not learn mode answered with it.
+    pub errno: Option<Errno>,
+    /// The arguments of the refused calls.
+    pub refused_seen: ArgsSeen,
+    /// The arguments of its other calls: those the policy would kill, and
+    /// in learn mode those a cap allows (they ran); a cap or a rule must
+    /// cover them.
+    pub seen: ArgsSeen,
+    /// The caps each of which, added to the grant, allows every call of
+    /// [`seen`](CallCount::seen) (bit `i` is the policy's `cap_names[i]`);
+    /// 0 when none does, or no call was seen.
+    pub caps_every: u64,
 }
 
 impl CallCount {
     /// The syscall's name, or `syscall N` when unknown.
     pub fn syscall(&self) -> String {
         syscall_label(self.name, self.nr)
+    }
+
+    /// Whether some call of it was not refused with an errno: the command
+    /// needs a cap or a rule for it.
+    pub fn needed(&self) -> bool {
+        self.seen.calls > 0
+    }
+
+    /// Counts one more call with `args`, which the policy refuses with
+    /// `errno` (`None`: kills), and which was answered with it or not
+    /// (`refused`); `allowed_by` says which caps would allow it.
+    pub(crate) fn add(
+        &mut self,
+        errno: Option<Errno>,
+        refused: bool,
+        args: &[u64; 6],
+        allowed_by: &AllowedBy,
+    ) {
+        let caps = match allowed_by {
+            AllowedBy::Caps { bits, .. } => *bits,
+            _ => 0,
+        };
+        self.count += 1;
+        match errno {
+            Some(e) => {
+                self.errno.get_or_insert(e);
+            }
+            None => self.killed += 1,
+        }
+        if refused {
+            self.refused += 1;
+            self.refused_seen.add(args);
+            return;
+        }
+        self.caps_every = if self.seen.calls == 0 {
+            // The caps' names are read from the first call that ran.
+            self.allowed_by.clone_from(allowed_by);
+            caps
+        } else {
+            self.caps_every & caps
+        };
+        self.seen.add(args);
+    }
+}
+
+/// The argument lists one syscall was called with, bounded: the distinct
+/// lists up to [`ArgsSeen::MAX_LISTS`], and the distinct values of each
+/// slot up to [`ArgsSeen::MAX_VALUES`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ArgsSeen {
+    /// How many calls.
+    pub calls: u64,
+    /// The distinct argument lists, in order of first call.
+    pub lists: Vec<[u64; 6]>,
+    /// Calls whose list was not among [`lists`](ArgsSeen::lists) when it
+    /// was full: they may have had lists not kept.
+    pub unkept: u64,
+    /// The distinct values of each slot, sorted.
+    pub values: [Vec<u64>; 6],
+    /// The slots that had more distinct values than were kept.
+    pub many: [bool; 6],
+}
+
+impl ArgsSeen {
+    /// The most distinct argument lists kept.
+    pub const MAX_LISTS: usize = 64;
+    /// The most distinct values kept for one slot.
+    pub const MAX_VALUES: usize = 32;
+
+    /// Records a call with `args`.
+    pub fn add(&mut self, args: &[u64; 6]) {
+        self.calls += 1;
+        if !self.lists.contains(args) {
+            if self.lists.len() < Self::MAX_LISTS {
+                self.lists.push(*args);
+            } else {
+                self.unkept += 1;
+            }
+        }
+        for (i, v) in args.iter().enumerate() {
+            if let Err(at) = self.values[i].binary_search(v) {
+                if self.values[i].len() < Self::MAX_VALUES {
+                    self.values[i].insert(at, *v);
+                } else {
+                    self.many[i] = true;
+                }
+            }
+        }
+    }
+
+    /// Whether every call's argument list is in [`lists`](ArgsSeen::lists).
+    pub fn complete(&self) -> bool {
+        self.unkept == 0
     }
 }
 
@@ -434,6 +548,12 @@ mod tests {
             count,
             first: None,
             allowed_by: AllowedBy::NoCap,
+            killed: 0,
+            refused: 0,
+            errno: None,
+            refused_seen: ArgsSeen::default(),
+            seen: ArgsSeen::default(),
+            caps_every: 0,
         }
     }
 
@@ -582,6 +702,122 @@ mod tests {
              fadvise64(3, 0, 0, 2, 0, 0) on x86_64: no cap allows it; failed with EPERM (1) \
              without running"
         );
+    }
+
+    fn caps_bits(bits: u64, names: &[&str]) -> AllowedBy {
+        AllowedBy::Caps {
+            bits,
+            names: names.iter().map(|n| (*n).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn args_seen_keeps_distinct_lists_and_values_bounded() {
+        let mut seen = ArgsSeen::default();
+        seen.add(&[1, 2, 0, 0, 0, 0]);
+        seen.add(&[1, 2, 0, 0, 0, 0]);
+        seen.add(&[10, 2, 0, 0, 0, 0]);
+        assert_eq!(seen.calls, 3);
+        assert_eq!(seen.lists, [[1, 2, 0, 0, 0, 0], [10, 2, 0, 0, 0, 0]]);
+        assert_eq!(seen.values[0], [1, 10]);
+        assert_eq!(seen.values[1], [2]);
+        assert!(seen.complete());
+        for i in 0..100u64 {
+            seen.add(&[i, 2, 0, 0, 0, 0]);
+        }
+        assert_eq!(seen.lists.len(), ArgsSeen::MAX_LISTS);
+        assert!(!seen.complete());
+        assert_eq!(seen.values[0].len(), ArgsSeen::MAX_VALUES);
+        assert!(seen.many[0] && !seen.many[1]);
+
+        // Refused calls are counted apart; the caps that allow every
+        // other call are their intersection.
+        let mut c = call(Arch::X86_64, Some("socket"), 41, 0);
+        c.add(
+            Some(Errno(libc::EPERM)),
+            true,
+            &[1, 1, 0, 0, 0, 0],
+            &AllowedBy::NoCap,
+        );
+        assert!(!c.needed());
+        let bc = caps_bits(0b110, &["B", "C"]);
+        c.add(None, false, &[2, 1, 0, 0, 0, 0], &bc);
+        let ab = caps_bits(0b011, &["A", "B"]);
+        c.add(Some(Errno(libc::EPERM)), false, &[10, 1, 0, 0, 0, 0], &ab);
+        // The names come from the first call that ran, not the refused one.
+        assert_eq!(c.allowed_by, bc);
+        assert_eq!((c.count, c.refused, c.seen.calls, c.killed), (3, 1, 2, 1));
+        assert_eq!(c.errno, Some(Errno(libc::EPERM)));
+        assert_eq!(c.refused_seen.lists, [[1, 1, 0, 0, 0, 0]]);
+        assert_eq!(c.caps_every, 0b010);
+        assert!(c.needed());
+    }
+
+    /// Learned groups what ran by the caps that allow every call of it,
+    /// lists refusals apart, and says which calls would have been killed.
+    #[test]
+    fn learned_tells_refusals_from_kills_and_caps_from_rules() {
+        let eperm = Some(Errno(libc::EPERM));
+        // clone: refused with EPERM by the policy, but cap B allows it: it ran.
+        let mut clone = call(Arch::X86_64, Some("clone"), 56, 0);
+        clone.add(
+            eperm,
+            false,
+            &[0x11, 0, 0, 0, 0, 0],
+            &caps_bits(0b10, &["B"]),
+        );
+        // socket: refused, no cap allows it: the command went on.
+        let mut socket = call(Arch::X86_64, Some("socket"), 41, 0);
+        socket.add(eperm, true, &[1, 1, 0, 0, 0, 0], &AllowedBy::OtherArguments);
+        // mkdir: killed; A and B each allow the first call, only A both.
+        // Its first call was refused and allowed by no cap: the names are
+        // the first call's that ran.
+        let mut mkdir = call(Arch::X86_64, Some("mkdir"), 83, 0);
+        mkdir.add(eperm, true, &[0, 0, 0, 0, 0, 0], &AllowedBy::NoCap);
+        mkdir.add(
+            None,
+            false,
+            &[1, 0o755, 0, 0, 0, 0],
+            &caps_bits(0b11, &["A", "B"]),
+        );
+        mkdir.add(
+            None,
+            false,
+            &[2, 0o700, 0, 0, 0, 0],
+            &caps_bits(0b01, &["A"]),
+        );
+        // sync: killed, in no cap.
+        let mut sync = call(Arch::X86_64, Some("sync"), 162, 0);
+        sync.add(None, false, &[0; 6], &AllowedBy::NoCap);
+        let r = report(Vec::new(), vec![clone, socket, mkdir, sync]);
+        let learned = r.learned();
+        let groups: Vec<(Vec<&str>, Vec<String>)> = learned
+            .by_caps
+            .iter()
+            .map(|(caps, calls)| (caps.clone(), calls.iter().map(|c| c.syscall()).collect()))
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                (vec!["A"], vec!["mkdir".to_owned()]),
+                (vec!["B"], vec!["clone".to_owned()])
+            ]
+        );
+        assert_eq!(learned.caps_to_grant, ["A", "B"]);
+        let names = |v: &[&CallCount]| v.iter().map(|c| c.syscall()).collect::<Vec<_>>();
+        assert_eq!(names(&learned.no_cap), ["sync"]);
+        assert_eq!(names(&learned.refused), ["socket"]);
+        assert_eq!(names(&learned.would_be_killed()), ["mkdir", "sync"]);
+        let text = learned.to_string();
+        assert!(
+            text.contains(
+                "  refused with an errno, as the policy says and no cap allows; the command \
+                 went on:\n    socket                 1 call   first: (every caller ended before \
+                 it could be read)  EPERM (1)\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("EPERM (1) without it\n"), "{text}");
     }
 
     #[test]

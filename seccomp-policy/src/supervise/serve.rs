@@ -19,12 +19,14 @@
 //!   failed, or the thread panicked), it kills the tree.
 
 use std::collections::HashMap;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::model::{PolicyAction, Verdicts};
-use super::{AllowedBy, Answer, CallCount, Denial, Mode, Report, SuperviseError, Supervisor};
+use super::{
+    AllowedBy, Answer, ArgsSeen, CallCount, Denial, Mode, Report, SuperviseError, Supervisor,
+};
 use crate::arch::Arch;
 use crate::install::Errno;
 use crate::notify::{
@@ -223,12 +225,23 @@ impl Supervisor {
                     count: 0,
                     first: None,
                     allowed_by: allowed_by.clone(),
+                    killed: 0,
+                    refused: 0,
+                    errno: None,
+                    refused_seen: ArgsSeen::default(),
+                    seen: ArgsSeen::default(),
+                    caps_every: 0,
                 });
                 state.index.insert(key, state.report.calls.len() - 1);
                 state.report.calls.len() - 1
             }
         };
-        state.report.calls[slot].count += 1;
+        let errno = match action {
+            PolicyAction::Errno(e) => Some(Errno(i32::from(e))),
+            PolicyAction::KillProcess => None,
+        };
+        let refused = refusal(self.mode, action, &allowed_by).is_some();
+        state.report.calls[slot].add(errno, refused, &n.args, &allowed_by);
         Call {
             n,
             arch,
@@ -239,17 +252,27 @@ impl Supervisor {
         }
     }
 
-    /// Learn mode: lets the call run. The process is read only until one
-    /// is known for this syscall, and only that call is recorded: the
-    /// common case costs two ioctls.
+    /// Learn mode: lets a call run, unless the policy refuses it with an
+    /// errno and no cap allows it: that one gets the errno, as when
+    /// enforced (see [`refusal`]). The process is read only until one is known for this
+    /// syscall, and only that call is recorded: the common case costs two
+    /// ioctls.
     fn learn_call(&mut self, listener: &Listener, state: &mut State, call: Call) {
         let read = if state.report.calls[call.slot].first.is_none() {
             Some(state.read_process(listener, &call.n))
         } else {
             None
         };
-        let delivered = listener.respond(call.n.id, Response::Continue);
-        let answer = state.count(delivered, Answer::Continued);
+        let answer = match refusal(Mode::Learn, call.action, &call.allowed_by) {
+            Some(errno) => {
+                let delivered = listener.respond(call.n.id, Response::Errno(errno));
+                state.count(delivered, Answer::Errno(errno))
+            }
+            None => {
+                let delivered = listener.respond(call.n.id, Response::Continue);
+                state.count(delivered, Answer::Continued)
+            }
+        };
         match read {
             Some(Read::Info(info)) => {
                 state.report.calls[call.slot].first = Some(info.clone());
@@ -309,6 +332,25 @@ impl Supervisor {
         } else {
             state.report.denials_dropped += 1;
         }
+    }
+}
+
+/// The errno a call outside the grant is refused with in `mode`, or
+/// `None` when it is not refused with one: in enforce mode the policy's
+/// errno; in learn mode too, unless a cap allows the call. Learn lets the
+/// calls run that its advice (the caps to grant, the rules to add) would
+/// let run, and only those: a call it refuses, whatever it advises, gets
+/// the errno it will get under `run` (glibc's `clone3` `ENOSYS`, nscd's
+/// `socket` `EPERM`), so that the command goes on as it will there.
+fn refusal(mode: Mode, action: PolicyAction, allowed_by: &AllowedBy) -> Option<Errno> {
+    match action {
+        PolicyAction::Errno(_)
+            if mode == Mode::Learn && matches!(allowed_by, AllowedBy::Caps { .. }) =>
+        {
+            None
+        }
+        PolicyAction::Errno(e) => Some(Errno(i32::from(e))),
+        PolicyAction::KillProcess => None,
     }
 }
 
@@ -558,8 +600,7 @@ impl Supervision {
 
     fn stop_and_join(&mut self) -> Result<Report, SuperviseError> {
         if let Some(stop) = self.stop.take() {
-            // SAFETY: writes one byte from a live buffer.
-            let _ = unsafe { libc::write(stop.as_raw_fd(), b"x".as_ptr().cast(), 1) };
+            let _ = crate::sys::socket::write(stop.as_fd(), b"x");
             drop(stop);
         }
         match self.thread.take() {

@@ -24,73 +24,38 @@
 //! this process on to the relay, which passes them on to the command's
 //! process group (a second one kills the group with `SIGKILL`).
 //!
-//! [`run_and_report`] does both for a command-line tool, and writes what
-//! happens to stderr, each line starting with the tool's prefix:
-//!
-//! ```text
-//! sandbox: denied: /usr/bin/python3.11 [pid 2989]: socket(2, 0x80001, 0, 0x7fc6ae307a68, 0, 0) on x86_64: allowed by caps SSRF, HEADER_INJECTION or OPEN_REDIRECT; failed with EPERM (1) without running
-//! sandbox: caps none: `/usr/bin/python3 -I -c import socket; socket.socket()` exited with status 1; Landlock ABI 7: ptrace, signals, abstract sockets, device nodes confined; pid namespace: nothing it started outlives it
-//! ```
-//!
-//! It returns the exit code such a tool passes on, as `env`, `timeout`,
-//! `chroot` and `nohup` do: the command's status, 128 + N when signal N
-//! ended it, [`KILLED_BY_POLICY`](super::KILLED_BY_POLICY) (159, 128 +
-//! `SIGSYS`, as for the kernel's kill) when the policy killed it; and when
-//! the command did not run to its end, [`NOT_FOUND`] (127) when it was not
-//! found, [`CANNOT_EXECUTE`] (126) when it was found but could not be
-//! executed, and [`TOOL_FAILED`] (125) when the sandbox itself failed (see
-//! [`SessionError::exit_code`]), the supervisor included, even while the
-//! command ran ([`Done::failure`]). [`try_run_and_report`] leaves reporting
-//! those failures to the tool.
+//! The session prints nothing and chooses no exit code: it returns what
+//! happened, typed ([`Done`], or a [`SessionError`] carrying the errno of
+//! what failed). Writing denials and the ending on stderr, and the exit
+//! code a command-line tool passes on, are the tool's, in
+//! [`tool`](crate::tool).
 //!
 //! ```no_run
-//! use std::process::{Command, ExitCode};
+//! use std::process::Command;
 //! use seccomp_policy::supervise::{session, Supervisor};
 //!
 //! seccomp_policy::seccomp_policy!("../policy/seccomp.toml");
 //!
-//! fn main() -> ExitCode {
-//!     let mut cmd = Command::new("/bin/sh");
-//!     cmd.args(["-c", "ls /usr/bin | wc -l"]);
-//!     let supervisor = Supervisor::new(&POLICY, Cap::CODE_EXEC.bits(), syscall_name);
-//!     ExitCode::from(session::run_and_report(supervisor, cmd, "sandbox"))
+//! let mut cmd = Command::new("/bin/sh");
+//! cmd.args(["-c", "ls /usr/bin | wc -l"]);
+//! let supervisor = Supervisor::new(&POLICY, Cap::CODE_EXEC.bits(), syscall_name);
+//! match session::run(supervisor, cmd) {
+//!     Ok(done) => println!("{}; {} denied", done.ending(), done.report.denials.len()),
+//!     Err(e) => eprintln!("cannot run: {e}"),
 //! }
 //! ```
 
 use core::fmt;
-use std::io::{self, Write as _};
-use std::os::unix::process::CommandExt as _;
+use std::io;
 use std::process::{Command, ExitStatus};
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::time::Instant;
-
-use seccomp_policy_core::text::{quoted, PATH_MAX};
+use std::sync::OnceLock;
 
 use crate::install::Errno;
 use crate::notify::{HandoffError, NotifyError};
+use crate::sys::signal;
 
-use super::lines::DenialLines;
-use super::{Answer, Ending, Mode, Report, SuperviseError, Supervision, Supervisor};
-
-/// The exit code of [`run_and_report`] when the sandbox itself failed:
-/// signals could not be forwarded, the supervisor could not start or
-/// failed, the command's process could not be made or set up before its
-/// filter was attached, or waiting for it failed (`timeout` and `env` exit
-/// 125 when they fail themselves).
-pub const TOOL_FAILED: u8 = 125;
-
-/// The exit code of [`run_and_report`] when the command was found but could
-/// not be executed: its `execve` failed with anything but `ENOENT`
-/// (`EACCES`: not executable, or a directory; `ENOEXEC`; ...), as the
-/// shell, `env` and `timeout` exit.
-pub const CANNOT_EXECUTE: u8 = 126;
-
-/// The exit code of [`run_and_report`] when the command was not found: its
-/// `execve` failed with `ENOENT` (no such file, not in `PATH`, or the
-/// interpreter its `#!` line names is missing), as the shell, `env` and
-/// `timeout` exit.
-pub const NOT_FOUND: u8 = 127;
+use super::{Ending, Report, SuperviseError, Supervision, Supervisor};
 
 /// The signals passed on to the command's process group (through its
 /// relay).
@@ -149,48 +114,32 @@ pub fn forward_signals() -> Result<(), SessionError> {
     }
 }
 
-/// An empty signal set.
-fn empty_sigset() -> libc::sigset_t {
-    // SAFETY: sigemptyset initialises the set; plain data before that.
-    unsafe {
-        let mut set: libc::sigset_t = core::mem::zeroed();
-        libc::sigemptyset(&raw mut set);
-        set
-    }
-}
-
 /// Blocks the signals and starts the thread that takes them.
 fn start_forwarding() -> Forwarding {
     let failed = |what, errno| Forwarding {
         failed: Some((what, errno)),
-        blocked: empty_sigset(),
+        blocked: signal::empty_signals(),
     };
-    let mut set = empty_sigset();
+    let mut set = signal::empty_signals();
     for sig in FORWARDED {
-        // SAFETY: `set` is an initialised sigset; `sig` a valid signal.
-        unsafe { libc::sigaddset(&raw mut set, sig) };
+        signal::add_signal(&mut set, sig);
     }
-    let mut old = empty_sigset();
-    // SAFETY: `set` and `old` are live sigsets; this thread's mask only.
-    let r = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, &raw mut old) };
-    if r != 0 {
-        return failed("pthread_sigmask", Errno(r));
-    }
-    let mut blocked = empty_sigset();
+    let old = match signal::block_signals(&set) {
+        Ok(old) => old,
+        Err(errno) => return failed("pthread_sigmask", errno),
+    };
+    let mut blocked = signal::empty_signals();
     for sig in FORWARDED {
-        // SAFETY: both are initialised sigsets; `sig` a valid signal.
-        unsafe {
-            if libc::sigismember(&raw const old, sig) == 0 {
-                libc::sigaddset(&raw mut blocked, sig);
-            }
+        if !signal::has_signal(&old, sig) {
+            signal::add_signal(&mut blocked, sig);
         }
     }
     let spawned = std::thread::Builder::new()
         .name("signal-forwarder".into())
         .spawn(move || forward(&set));
     if let Err(e) = spawned {
-        // SAFETY: restores the mask saved above.
-        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &raw const old, core::ptr::null_mut()) };
+        // Restores the mask saved above.
+        let _ = crate::sys::set_signal_mask(&old);
         return failed(
             "starting the signal thread",
             Errno(e.raw_os_error().unwrap_or(libc::EAGAIN)),
@@ -209,12 +158,12 @@ fn start_forwarding() -> Forwarding {
 /// relay is only a subreaper.
 fn forward(set: &libc::sigset_t) {
     loop {
-        let mut sig = 0;
-        // SAFETY: waits for one of the signals of `set`, blocked in every
-        // thread started after it was.
-        if unsafe { libc::sigwait(set, &raw mut sig) } != 0 {
+        // One of the signals of `set`, blocked in every thread started
+        // after it was.
+        let Ok(taken) = crate::sys::wait_signal(set) else {
             continue;
-        }
+        };
+        let sig = taken.sig;
         let mut group = PAYLOAD_GROUP.load(Ordering::SeqCst);
         while group == STARTING {
             std::thread::sleep(std::time::Duration::from_millis(1));
@@ -223,9 +172,9 @@ fn forward(set: &libc::sigset_t) {
         if group == 0 {
             std::process::exit(128 + sig);
         }
-        // SAFETY: signals the relay's process group, whose id cannot be
-        // reused while the relay is unreaped (see `run`).
-        unsafe { libc::kill(-group, sig) };
+        // The relay's process group, whose id cannot be reused while the
+        // relay is unreaped (see `run`).
+        crate::sys::kill_group(group.unsigned_abs(), sig);
     }
 }
 
@@ -245,17 +194,6 @@ impl Done {
     /// [`Report::ending`]).
     pub fn ending(&self) -> Ending<'_> {
         self.report.ending(self.pid, self.status)
-    }
-
-    /// The exit code a sandbox passes on: the command's status, 128 + N
-    /// for signal N, 159 when the policy killed it (see
-    /// [`Ending::exit_code`]); [`TOOL_FAILED`] (125) whatever the command's
-    /// status when the supervisor failed ([`failure`](Done::failure)).
-    pub fn exit_code(&self) -> u8 {
-        if self.report.error.is_some() {
-            return TOOL_FAILED;
-        }
-        self.ending().exit_code()
     }
 
     /// Whether the policy killed the command itself (not only a process it
@@ -348,22 +286,6 @@ impl SessionError {
             },
         }
     }
-
-    /// The exit code a sandbox passes on for it: [`NOT_FOUND`] (127) when
-    /// the command's `execve` failed with `ENOENT`, [`CANNOT_EXECUTE`] (126)
-    /// when it failed otherwise, and [`TOOL_FAILED`] (125) for every failure
-    /// of the sandbox's own.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            SessionError::Exec(Errno(libc::ENOENT)) => NOT_FOUND,
-            SessionError::Exec(_) => CANNOT_EXECUTE,
-            SessionError::Signals { .. }
-            | SessionError::Supervise(_)
-            | SessionError::Spawn(_)
-            | SessionError::Wait(_)
-            | SessionError::SupervisorFailed(_) => TOOL_FAILED,
-        }
-    }
 }
 
 impl fmt::Display for SessionError {
@@ -392,7 +314,15 @@ impl std::error::Error for SessionError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             SessionError::Supervise(e) => Some(e),
-            _ => None,
+            SessionError::Signals { errno, .. }
+            | SessionError::Spawn(errno)
+            | SessionError::Exec(errno)
+            | SessionError::Wait(errno) => Some(errno),
+            SessionError::SupervisorFailed(done) => done
+                .report
+                .error
+                .as_ref()
+                .map(|e| e as &(dyn std::error::Error + 'static)),
         }
     }
 }
@@ -439,22 +369,13 @@ pub fn run(supervisor: Supervisor, mut command: Command) -> Result<Done, Session
     // the command (the standard library passes the mask on), and the ones
     // passed on to its group would never reach it: unblock them in the
     // child, before the supervisor's hook attaches the filter.
-    let unblock = FORWARDING.get().map_or_else(empty_sigset, |f| f.blocked);
-    let hook = move || -> io::Result<()> {
-        // Async-signal-safe, and allocates nothing: one system call.
-        // SAFETY: `unblock` is an initialised sigset owned by the closure.
-        let r = unsafe {
-            libc::pthread_sigmask(libc::SIG_UNBLOCK, &raw const unblock, core::ptr::null_mut())
-        };
-        if r == 0 {
-            Ok(())
-        } else {
-            Err(io::Error::from_raw_os_error(r))
-        }
-    };
-    // SAFETY: the hook allocates nothing, takes no lock and cannot panic,
-    // as required between fork and exec.
-    unsafe { command.pre_exec(hook) };
+    let unblock = FORWARDING
+        .get()
+        .map_or_else(signal::empty_signals, |f| f.blocked);
+    // Async-signal-safe, and allocates nothing: one system call, its
+    // error a raw OS error.
+    let hook = move || -> io::Result<()> { Ok(signal::unblock_signals(&unblock)?) };
+    crate::sys::child::pre_exec(&mut command, hook);
     let supervision = supervisor
         .new_session(true)
         .kill_with_parent(true)
@@ -471,13 +392,14 @@ pub fn run(supervisor: Supervisor, mut command: Command) -> Result<Done, Session
     };
     let group = relay.id() as libc::pid_t;
     PAYLOAD_GROUP.store(group, Ordering::SeqCst);
+    let relay_pid = relay.id();
     // The relay ends once the command's whole tree has. Wait without
     // reaping: while the relay is a zombie, its pid, and so its group's id,
     // cannot be reused; then kill what is in its group (nothing, unless
     // waiting failed: then this ends the relay and so the tree).
-    let waited = wait_without_reaping(group);
-    // SAFETY: signals the group of our unreaped child (see above).
-    unsafe { libc::kill(-group, libc::SIGKILL) };
+    let waited = signal::wait_ended_unreaped(relay_pid).map_err(SessionError::Wait);
+    // The group of our unreaped child (see above).
+    crate::sys::kill_group(relay_pid, libc::SIGKILL);
     // Another thread's command may have taken the slot meanwhile.
     let _ = PAYLOAD_GROUP.compare_exchange(group, 0, Ordering::SeqCst, Ordering::SeqCst);
     let status = relay.wait().map_err(|e| SessionError::Wait(errno_of(&e)))?;
@@ -503,200 +425,5 @@ fn spawn_failed(e: &io::Error, supervision: Supervision) -> SessionError {
         Ok(_) => SessionError::Exec(errno),
         Err(SuperviseError::Handoff(HandoffError::NoChild)) => SessionError::Spawn(errno),
         Err(e) => SessionError::Supervise(e),
-    }
-}
-
-/// Waits until child `pid` has ended, leaving it unreaped (`WNOWAIT`).
-fn wait_without_reaping(pid: libc::pid_t) -> Result<(), SessionError> {
-    loop {
-        // SAFETY: plain data, filled by waitid.
-        let mut info: libc::siginfo_t = unsafe { core::mem::zeroed() };
-        // SAFETY: waits for our own child; `info` is a live siginfo_t.
-        let r = unsafe {
-            libc::waitid(
-                libc::P_PID,
-                pid as libc::id_t,
-                &raw mut info,
-                libc::WEXITED | libc::WNOWAIT,
-            )
-        };
-        if r == 0 {
-            return Ok(());
-        }
-        let errno = Errno::last();
-        if errno.0 != libc::EINTR {
-            return Err(SessionError::Wait(errno));
-        }
-    }
-}
-
-/// Writes `text` to stderr in one `write`, so lines the command writes to
-/// the same stderr do not land inside it.
-fn say(text: &str) {
-    let _ = io::stderr().write_all(text.as_bytes());
-}
-
-/// Runs `command` under `supervisor` as a command-line sandbox does, and
-/// returns the exit code to pass on (see the [module docs](self)).
-///
-/// Calls [`forward_signals`] (call it yourself at the start of `main` if
-/// the process starts threads before this), then [`run`]. On stderr, each
-/// line starting with `prefix` and `": "`:
-///
-/// - in [`Mode::Learn`], first `learn mode: every call runs, nothing is
-///   enforced`;
-/// - each call refused, as it is answered: `denied: ` and the
-///   [`Denial`](super::Denial), until the same program has had the same
-///   call refused 3 times within a second; later ones are counted and
-///   summed up once a second (`denied: socket x 4,021 more from PROGRAM
-///   [pid N] in 1.0 s`), at most 20 lines a second in all, and their
-///   totals written at the end (`denied: socket x 165,000 in all from
-///   PROGRAM [pid N] (12 shown in full)`). An
-///   [`on_denial`](Supervisor::on_denial) callback set before is still
-///   called with every denial, first;
-/// - at the end `caps CAPS: `COMMAND` ENDING; LANDLOCK; LIFETIME` (caps
-///   as `A|B`, or `none`; LANDLOCK what the Landlock domain enforced, as
-///   [`Enforced`](crate::domain::Enforced) says it; LIFETIME what ended
-///   the processes it left, as [`Lifetime`](super::Lifetime) says it); in
-///   learn mode then the [`Learned`](super::Learned) summary;
-/// - `cannot run `COMMAND`: ERROR` instead, with the error's
-///   [`exit_code`](SessionError::exit_code) ([`NOT_FOUND`],
-///   [`CANNOT_EXECUTE`] or [`TOOL_FAILED`]), when the command could not be
-///   run to its end; `supervising `COMMAND`: ERROR` last, and
-///   [`TOOL_FAILED`], when the supervisor failed while it ran
-///   ([`SessionError::SupervisorFailed`]).
-pub fn run_and_report(supervisor: Supervisor, command: Command, prefix: &str) -> u8 {
-    let shown = command_line(&command);
-    try_run_and_report(supervisor, command, prefix).unwrap_or_else(|e| {
-        let what = match e {
-            SessionError::SupervisorFailed(_) => "supervising",
-            _ => "cannot run",
-        };
-        say(&format!("{prefix}: {what} {shown}: {e}\n"));
-        e.exit_code()
-    })
-}
-
-/// [`run_and_report`], with the error, if the command could not be run to
-/// its end, returned instead of written: for a tool that says in its own
-/// words what went wrong and what to do. The error's
-/// [`exit_code`](SessionError::exit_code) is the one to exit with.
-///
-/// # Errors
-///
-/// [`SessionError`], as for [`run`] and [`forward_signals`]; nothing about
-/// it has been written. [`SessionError::SupervisorFailed`] when the
-/// supervisor failed while the command ran: the command's ending has been
-/// written then, as for a run that did not fail.
-pub fn try_run_and_report(
-    supervisor: Supervisor,
-    command: Command,
-    prefix: &str,
-) -> Result<u8, SessionError> {
-    let shown = command_line(&command);
-    forward_signals()?;
-    let mode = supervisor.mode;
-    if mode == Mode::Learn {
-        say(&format!(
-            "{prefix}: learn mode: every call runs, nothing is enforced\n"
-        ));
-    }
-    // Written at a bounded rate: a flood of denials is counted, not
-    // written line by line (see `lines`).
-    let lines = Arc::new(Mutex::new(DenialLines::new(format!("{prefix}: denied: "))));
-    let writer = Arc::clone(&lines);
-    let mut supervisor = supervisor;
-    let mut earlier = supervisor.on_denial.take();
-    let supervisor = supervisor.on_denial(move |d| {
-        if let Some(f) = earlier.as_mut() {
-            f(d);
-        }
-        if d.answer != Answer::Continued {
-            let text = writer
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .denial(d, Instant::now());
-            if !text.is_empty() {
-                say(&text);
-            }
-        }
-    });
-    let done = run(supervisor, command);
-    let totals = lines
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .finish();
-    if !totals.is_empty() {
-        say(&totals);
-    }
-    let done = done?;
-    let caps = if done.report.granted.is_empty() {
-        "none".to_owned()
-    } else {
-        done.report.granted.join("|")
-    };
-    say(&format!(
-        "{prefix}: caps {caps}: {shown} {}; {}; {}\n",
-        done.ending(),
-        done.report.landlock,
-        done.report.lifetime
-    ));
-    if mode == Mode::Learn {
-        say(&format!("{prefix}: {}", done.report.learned()));
-    }
-    if done.report.error.is_some() {
-        return Err(SessionError::SupervisorFailed(Box::new(done)));
-    }
-    Ok(done.exit_code())
-}
-
-/// The program and its arguments joined by spaces, as they were given
-/// (lossily where they are not UTF-8), quoted for a message: control
-/// characters escaped, cut past `PATH_MAX` characters.
-fn command_line(command: &Command) -> String {
-    let mut line = command.get_program().to_string_lossy().into_owned();
-    for arg in command.get_args() {
-        line.push(' ');
-        line.push_str(&arg.to_string_lossy());
-    }
-    quoted(&line).max(PATH_MAX).to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `ENOENT` from `execve` is "not found", any other errno from it "found
-    /// but not executable", and every other failure the sandbox's own, as
-    /// `env` and `timeout` decide.
-    #[test]
-    fn exit_codes_follow_env_and_timeout() {
-        for (e, code) in [
-            (SessionError::Exec(Errno(libc::ENOENT)), NOT_FOUND),
-            (SessionError::Exec(Errno(libc::EACCES)), CANNOT_EXECUTE),
-            (SessionError::Exec(Errno(libc::ENOEXEC)), CANNOT_EXECUTE),
-            (SessionError::Exec(Errno(libc::ENOTDIR)), CANNOT_EXECUTE),
-            (SessionError::Exec(Errno(libc::ETXTBSY)), CANNOT_EXECUTE),
-            (SessionError::Spawn(Errno(libc::ENOENT)), TOOL_FAILED),
-            (SessionError::Spawn(Errno(libc::EAGAIN)), TOOL_FAILED),
-            (SessionError::Wait(Errno(libc::ECHILD)), TOOL_FAILED),
-            (
-                SessionError::Signals {
-                    what: "pthread_sigmask",
-                    errno: Errno(libc::EINVAL),
-                },
-                TOOL_FAILED,
-            ),
-            (
-                SessionError::Supervise(SuperviseError::Handoff(HandoffError::GetFd(Errno(
-                    libc::ENOSYS,
-                )))),
-                TOOL_FAILED,
-            ),
-        ] {
-            assert_eq!(e.exit_code(), code, "{e:?}");
-        }
-        assert_eq!((TOOL_FAILED, CANNOT_EXECUTE, NOT_FOUND), (125, 126, 127));
-        assert_eq!(super::super::KILLED_BY_POLICY, 159);
     }
 }

@@ -6,7 +6,7 @@
 
 /// The named constants of `loongarch64` that conditions may use, sorted by name
 /// (byte order).
-pub const CONSTANTS: &[(&str, i64)] = &[
+pub static CONSTANTS: &[(&str, i64)] = &[
     ("AF_ALG", 38),
     ("AF_APPLETALK", 5),
     ("AF_ASH", 18),

@@ -9,7 +9,7 @@ use crate::tables::{NoSignature, Param};
 
 /// The parameters of every system call of `aarch64` whose prototype is known,
 /// sorted by name (byte order).
-pub const SIGNATURES: &[(&str, &[Param])] = &[
+pub static SIGNATURES: &[(&str, &[Param])] = &[
     (
         "accept",
         &[
@@ -2219,7 +2219,7 @@ pub const SIGNATURES: &[(&str, &[Param])] = &[
 
 /// The system calls of `aarch64` without a signature, and why, sorted by name
 /// (byte order).
-pub const WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[
+pub static WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[
     ("lookup_dcookie", NoSignature::Removed),
     ("nfsservctl", NoSignature::NotImplemented),
 ];

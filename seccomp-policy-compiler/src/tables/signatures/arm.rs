@@ -9,7 +9,7 @@ use crate::tables::{NoSignature, Param};
 
 /// The parameters of every system call of `arm` whose prototype is known,
 /// sorted by name (byte order).
-pub const SIGNATURES: &[(&str, &[Param])] = &[
+pub static SIGNATURES: &[(&str, &[Param])] = &[
     (
         "_llseek",
         &[
@@ -2822,7 +2822,7 @@ pub const SIGNATURES: &[(&str, &[Param])] = &[
 
 /// The system calls of `arm` without a signature, and why, sorted by name
 /// (byte order).
-pub const WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[
+pub static WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[
     ("_sysctl", NoSignature::NotImplemented),
     ("bdflush", NoSignature::NotImplemented),
     ("breakpoint", NoSignature::ArmPrivate),

@@ -9,7 +9,7 @@ use crate::tables::{NoSignature, Param};
 
 /// The parameters of every system call of `ppc64le` whose prototype is known,
 /// sorted by name (byte order).
-pub const SIGNATURES: &[(&str, &[Param])] = &[
+pub static SIGNATURES: &[(&str, &[Param])] = &[
     (
         "_llseek",
         &[
@@ -2545,7 +2545,7 @@ pub const SIGNATURES: &[(&str, &[Param])] = &[
 
 /// The system calls of `ppc64le` without a signature, and why, sorted by name
 /// (byte order).
-pub const WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[
+pub static WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[
     ("_sysctl", NoSignature::NotImplemented),
     ("afs_syscall", NoSignature::NotImplemented),
     ("bdflush", NoSignature::NotImplemented),

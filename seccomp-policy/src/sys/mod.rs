@@ -1,13 +1,43 @@
-//! Small safe wrappers of the raw system calls the supervisor needs that
-//! neither `std` nor seccomp user notification provide: pidfds, a pipe,
-//! the sender of a message on a unix socket, and what the relay process
-//! of [`supervise::lifetime`](crate::supervise::lifetime) does between
-//! `fork` and `exec` (namespaces, a bare fork, signal masks, waiting,
-//! process groups, small files), and an epoll instance.
+//! Every raw system call of the run time, each behind a safe wrapper: the
+//! one module tree of this crate with `unsafe` code (every other module is
+//! `#[forbid(unsafe_code)]`, see `lib.rs`).
 //!
-//! Each returns the kernel's errno on failure and hands descriptors back as
-//! close-on-exec [`OwnedFd`]s. None allocates or takes a lock, so each may
-//! run between `fork` and `exec`.
+//! Here: pidfds, a pipe, the sender of a message on a unix socket, and
+//! what the relay process of [`supervise::lifetime`](crate::supervise::lifetime)
+//! does between `fork` and `exec` (namespaces, signal masks, waiting,
+//! process groups, small files), and an epoll instance. In the
+//! submodules: [`seccomp`] (attaching a filter, the user-notification
+//! `ioctl`s), [`child`] (the `pre_exec` hook, a bare `fork`, the other
+//! steps of a child before `exec`, Landlock), [`signal`] (signal sets and
+//! masks, waiting for a child unreaped), [`socket`] (the handoff's socket
+//! pair, `poll`, a random cookie).
+//!
+//! Each wrapper states the invariant its `unsafe` block relies on: the
+//! kernel is passed only live buffers of the lengths given, descriptors
+//! the caller borrows or owns, and a descriptor the kernel returns is
+//! owned exactly once (an [`OwnedFd`], close-on-exec). Each returns the
+//! kernel's errno on failure. None allocates or takes a lock, so each may
+//! run between `fork` and `exec`; two carry a contract about that which
+//! the compiler cannot check, and say so: [`child::pre_exec`] and
+//! [`child::fork`].
+//!
+//! Why not `rustix`, which wraps some of these (pidfds, pipes, epoll,
+//! `waitid`, `prctl`)? The calls the runtime cannot do without are not
+//! among them: `seccomp(SECCOMP_SET_MODE_FILTER)`, the
+//! `SECCOMP_IOCTL_NOTIF_*` requests, `landlock_restrict_self`, a bare
+//! `clone` without fork handlers, `SCM_CREDENTIALS` with `SO_PASSCRED`,
+//! and signal masks (`rustix` keeps `sigprocmask` and `sigwait` in its
+//! `runtime` module, documented as not for general use). Those stay here
+//! whatever, so taking `rustix` for the rest would give the crate two ways
+//! of making the same kind of call and a second dependency audited for
+//! what it does between `fork` and `exec`, for about a third of the calls.
+
+pub(crate) mod child;
+pub(crate) mod seccomp;
+pub(crate) mod signal;
+pub(crate) mod socket;
+
+pub(crate) use child::{fork, Forked};
 
 use core::ffi::CStr;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
@@ -193,47 +223,8 @@ pub(crate) fn unshare(flags: libc::c_int) -> Result<(), Errno> {
     }
 }
 
-/// Which side of a [`fork`] this is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Forked {
-    /// The new process.
-    Child,
-    /// The calling process; the new one's pid.
-    Parent(u32),
-}
-
-/// A bare `fork`: the `clone` system call with `SIGCHLD` and nothing else,
-/// without the C library's fork handlers (which may take locks). The new
-/// process gets a copy of this one; in a pid namespace made with
-/// [`unshare`] before, the first one is its init.
-///
-/// # Safety
-///
-/// The calling process must have one thread, and the new process must keep
-/// to async-signal-safe code (no allocation, no lock) until it `exec`s or
-/// `_exit`s: the C library's state about threads is not updated in it.
-///
-/// # Errors
-///
-/// The kernel's errno (`EAGAIN`: out of processes; `ENOMEM`: the pid
-/// namespace's init has ended).
-pub(crate) unsafe fn fork() -> Result<Forked, Errno> {
-    // s390x takes the stack before the flags; the others the flags first.
-    #[cfg(target_arch = "s390x")]
-    // SAFETY: no new stack and no tid pointers: a plain fork.
-    let r = unsafe { libc::syscall(libc::SYS_clone, 0, libc::SIGCHLD, 0, 0, 0) };
-    #[cfg(not(target_arch = "s390x"))]
-    // SAFETY: as above.
-    let r = unsafe { libc::syscall(libc::SYS_clone, libc::SIGCHLD, 0, 0, 0, 0) };
-    match r {
-        0 => Ok(Forked::Child),
-        r if r > 0 => Ok(Forked::Parent(r as u32)),
-        _ => Err(Errno::last()),
-    }
-}
-
 /// A `prctl` option with one integer argument.
-fn prctl1(option: libc::c_int, arg: libc::c_ulong) -> Result<(), Errno> {
+pub(crate) fn prctl1(option: libc::c_int, arg: libc::c_ulong) -> Result<(), Errno> {
     // SAFETY: prctl with integer arguments.
     if unsafe {
         libc::prctl(
