@@ -198,13 +198,12 @@ pub fn reference_sets(arch: Arch, masks: &[u64]) -> (Vec<BTreeSet<u32>>, &'stati
         let sets = masks.iter().map(|&m| all[m as usize].clone()).collect();
         (sets, "libseccomp 2.5.4")
     } else {
-        let table = seccomp_policy_compiler::tables::table(arch);
         let sets = masks
             .iter()
             .map(|&m| {
                 file.names(m)
                     .into_iter()
-                    .filter_map(|n| seccomp_policy_compiler::tables::lookup(table, n))
+                    .filter_map(|n| seccomp_policy::syscalls::number(arch, n))
                     .collect()
             })
             .collect();
@@ -222,9 +221,8 @@ pub fn reference_conditioned(arch: Arch) -> BTreeSet<u32> {
         let numbers = libseccomp::arch_numbers(token, arch);
         libseccomp::resolve_names(token, &numbers, names).numbers
     } else {
-        let table = seccomp_policy_compiler::tables::table(arch);
         names
-            .filter_map(|n| seccomp_policy_compiler::tables::lookup(table, n))
+            .filter_map(|n| seccomp_policy::syscalls::number(arch, n))
             .collect()
     }
 }
@@ -269,11 +267,8 @@ fn reference_nr(arch: Arch, name: &str) -> u32 {
             assert!(nr >= 0, "libseccomp has no {name} on {arch}");
             nr as u32
         }
-        None => seccomp_policy_compiler::tables::lookup(
-            seccomp_policy_compiler::tables::table(arch),
-            name,
-        )
-        .unwrap_or_else(|| panic!("no {name} on {arch}")),
+        None => seccomp_policy::syscalls::number(arch, name)
+            .unwrap_or_else(|| panic!("no {name} on {arch}")),
     }
 }
 

@@ -718,13 +718,13 @@ pub struct PolicyRule {
 
 /// The rules that make libseccomp decide every call as the policy does on
 /// one architecture for one cap set: the export's entries
-/// (`seccomp_policy_compiler::oci::arch_entries`), which write each
+/// (`seccomp_policy_lint_export::oci::arch_entries`), which write each
 /// syscall's verdict as disjoint regions of argument values, one per action,
 /// with 32-bit comparisons as masked compares of the low word. (The policy's
 /// rules taken one by one would not do: libseccomp lets an unconditional
 /// rule replace a syscall's conditional ones, and compares all 64 bits of
 /// an `int`.) Panics on an action or operator [`oci_action`] does not know.
-pub fn policy_rules(entries: &seccomp_policy_compiler::oci::ArchEntries) -> Vec<PolicyRule> {
+pub fn policy_rules(entries: &seccomp_policy_lint_export::oci::ArchEntries) -> Vec<PolicyRule> {
     let native = native_token();
     let mut out = Vec::new();
     for (&name, list) in &entries.syscalls {

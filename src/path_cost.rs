@@ -154,7 +154,7 @@ pub fn libseccomp_rules(
         .find(|r| r.arch == arch)
         .ok_or_else(|| format!("{arch} is not compiled"))?;
     let entries =
-        seccomp_policy_compiler::oci::arch_entries(rules, caps, None).map_err(|e| e.message)?;
+        seccomp_policy_lint_export::oci::arch_entries(rules, caps, None).map_err(|e| e.message)?;
     Ok(libseccomp::policy_rules(&entries))
 }
 

@@ -19,7 +19,6 @@ use seccomp_policy::builder::build;
 use seccomp_policy::rule::{Action, RuleSet};
 use seccomp_policy::sim::{check, run, SeccompData};
 use seccomp_policy::Arch;
-use seccomp_policy_compiler::tables::{lookup, table};
 use seccomp_policy_suite::Rng;
 
 seccomp_policy::seccomp_policy!("policy/seccomp.toml");
@@ -27,7 +26,8 @@ seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 /// A typical harness filter: the shipped policy's `[base]` on x86_64 plus
 /// `execve`, the set the spawn path installs for a payload with no cap.
 fn typical_x86_64() -> Vec<u32> {
-    let execve = lookup(table(Arch::X86_64), "execve").expect("x86_64 has execve");
+    let execve =
+        seccomp_policy::syscalls::number(Arch::X86_64, "execve").expect("x86_64 has execve");
     let mut v = POLICY
         .arch(Arch::X86_64)
         .expect("x86_64 tables")

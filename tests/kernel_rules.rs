@@ -362,10 +362,7 @@ mod x86_64 {
         // And the policy's verdict says the same, per architecture's numbering.
         for arch in Arch::ALL {
             let ap = POLICY.arch(arch).unwrap();
-            let Some(nr) = seccomp_policy_compiler::tables::lookup(
-                seccomp_policy_compiler::tables::table(arch),
-                "clone3",
-            ) else {
+            let Some(nr) = seccomp_policy::syscalls::number(arch, "clone3") else {
                 continue;
             };
             let v = ap.verdict(0, RuleSet::EMPTY, nr, &[0; 6], ap.default);

@@ -4,7 +4,8 @@
 //! which spawns the payload; the test runner is never filtered.
 //!
 //! x86_64 only. Runs under the suite's harness (`harness = false`): without
-//! Landlock ABI 6 or `/usr/bin/python3` a test is reported as ignored, and so
+//! Landlock ABI 6, `/usr/bin/python3` or (for the foreign entry points)
+//! `/usr/bin/cc` a test is reported as ignored, and so
 //! is a test whose uid 65534 half cannot run (the tests do not run as root).
 
 seccomp_policy_suite::tests![
@@ -32,6 +33,8 @@ seccomp_policy_suite::tests![
     x86_64::hundred_thousand_notified_calls,
     #[cfg(target_arch = "x86_64")]
     x86_64::a_second_spawn_fails_instead_of_hanging,
+    #[cfg(target_arch = "x86_64")]
+    x86_64::foreign_entry_points_get_the_default,
 ];
 
 #[cfg(target_arch = "x86_64")]
@@ -575,5 +578,131 @@ mod x86_64 {
                 other => Err(format!("first {first}, second {other:?}")),
             }
         })
+    }
+
+    /// A payload's x32 call (and, where the kernel runs them, its i386
+    /// `int 0x80` call) under a policy whose default is EPERM: the filter
+    /// gives such calls the default, so the supervisor it sends them to
+    /// must answer EPERM too, not kill. The payload is C, compiled here;
+    /// the answers are what the kernel returned to it.
+    pub fn foreign_entry_points_get_the_default() -> Checked {
+        use seccomp_policy_suite::I386Emulation;
+
+        const PAYLOAD: &str = r#"
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    errno = 0;
+    long r = syscall(0x40000000L | SYS_getpid);
+    printf("x32 getpid %ld %d\n", r, errno);
+    if (argc > 1 && strcmp(argv[1], "i386") == 0) {
+        long ret;
+        __asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "r8", "r9", "r10", "r11", "memory");
+        printf("i386 getpid %ld\n", ret);
+    }
+    return 0;
+}
+"#;
+        require::landlock()?;
+        require::program("/usr/bin/cc")?;
+        let i386 = matches!(seccomp_policy_suite::i386_emulation(), I386Emulation::Works);
+        let dir =
+            std::env::temp_dir().join(format!("seccomp-policy-foreign-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+        let source = dir.join("foreign.c");
+        let exe = dir.join("foreign");
+        std::fs::write(&source, PAYLOAD).expect("payload source");
+        let cc = Command::new("/usr/bin/cc")
+            .args(["-O2", "-Wall", "-Werror", "-o"])
+            .arg(&exe)
+            .arg(&source)
+            .output()
+            .expect("cc runs");
+        assert!(
+            cc.status.success(),
+            "cc: {}",
+            String::from_utf8_lossy(&cc.stderr)
+        );
+
+        FOREIGN
+            .set((exe.to_string_lossy().into_owned(), dir.clone(), i386))
+            .expect("set once");
+        let result = as_each_user(foreign_run);
+        let _ = std::fs::remove_dir_all(&dir);
+        result
+    }
+
+    /// The compiled payload, its directory, and whether the kernel runs
+    /// i386 calls.
+    static FOREIGN: std::sync::OnceLock<(String, std::path::PathBuf, bool)> =
+        std::sync::OnceLock::new();
+
+    /// [`foreign_entry_points_get_the_default`] as one user.
+    fn foreign_run() -> Result<String, String> {
+        use seccomp_policy::policy::{ArchPolicy, Policy};
+        use seccomp_policy::rule::Action;
+        use seccomp_policy::supervise::OwnedPolicy;
+
+        let (exe, dir, i386) = FOREIGN.get().expect("set before");
+        let native = POLICY.native().expect("the shipped policy has x86_64");
+        let arches = [ArchPolicy {
+            default: Action::Errno(libc::EPERM as u16),
+            ..*native
+        }];
+        let policy = OwnedPolicy::new(&Policy {
+            arches: &arches,
+            ..POLICY
+        });
+        let mut cmd = Command::new(exe);
+        if *i386 {
+            cmd.arg("i386");
+        }
+        cmd.current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let supervision = Supervisor::new(policy, 0, syscall_name)
+            .kill_with_parent(true)
+            .attach(&mut cmd)
+            .map_err(|e| e.to_string())?;
+        let child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
+        let out = child.wait_with_output().map_err(|e| e.to_string())?;
+        let report = supervision.finish().map_err(|e| e.to_string())?;
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        // EPERM (1): -1 and errno 1 through libc; -1 (-EPERM) raw.
+        let mut expected = "x32 getpid -1 1\n".to_owned();
+        if *i386 {
+            expected.push_str("i386 getpid -1\n");
+        }
+        let foreign: Vec<&Answer> = report
+            .denials
+            .iter()
+            .filter(|d| d.allowed_by == AllowedBy::ForeignEntry)
+            .map(|d| &d.answer)
+            .collect();
+        if stdout != expected
+            || !out.status.success()
+            || foreign.len() != 1 + usize::from(*i386)
+            || foreign
+                .iter()
+                .any(|a| !matches!(a, Answer::Errno(e) if e.0 == libc::EPERM))
+        {
+            return Err(format!(
+                "stdout {stdout:?}, status {:?}, denials:\n{}",
+                out.status,
+                denial_lines(&report)
+            ));
+        }
+        let i386_note = if *i386 {
+            ""
+        } else {
+            "(no i386 emulation in this kernel: the int 0x80 half did not run)\n"
+        };
+        Ok(format!("{stdout}{}{i386_note}", denial_lines(&report)))
     }
 }

@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 
 use seccomp_policy_compiler::diag::Severity;
-use seccomp_policy_compiler::lint::{allow_in_source, lint, Lint};
 use seccomp_policy_compiler::lower::{ArchRules, LoweredRule, SetRules};
 use seccomp_policy_compiler::{suggest, tables, Compiled};
 use seccomp_policy_core::disasm::{Disasm, Flow, Line};
@@ -14,6 +13,7 @@ use seccomp_policy_core::rule::Action;
 use seccomp_policy_core::sim::{run_traced, SeccompData};
 use seccomp_policy_core::text::{quoted, shown, PATH_MAX};
 use seccomp_policy_core::{syscalls, Arch};
+use seccomp_policy_lint_export::lint::{allow_in_source, lint, Lint};
 
 use crate::args::{Format, Options, Sub};
 use crate::describe::{self, ArchNames};
@@ -444,7 +444,7 @@ pub fn explain(o: &Options) -> Result<(), Failure> {
             let (nr, name) = syscall_on(Sub::Explain, arch, target)?;
             name.map(|n| (nr, n))
         } else {
-            tables::lookup(tables::table(arch), target).map(|nr| (nr, target.as_str()))
+            syscalls::number(arch, target).map(|nr| (nr, target.as_str()))
         };
         let Some((nr, name)) = found else {
             push_group(

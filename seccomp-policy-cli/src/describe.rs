@@ -4,32 +4,20 @@ use std::collections::BTreeMap;
 
 use seccomp_policy_compiler::lower::LoweredRule;
 use seccomp_policy_compiler::model::Loc;
-use seccomp_policy_compiler::{tables, Compiled};
+use seccomp_policy_compiler::Compiled;
 use seccomp_policy_core::disasm::Names;
 use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp};
-use seccomp_policy_core::{syscalls, Arch};
-
-/// The name of errno `n` on `arch`, from the policy language's errno names.
-pub fn errno_name(arch: Arch, n: u16) -> Option<&'static str> {
-    tables::all_errno_names()
-        .iter()
-        .copied()
-        .find(|name| tables::errno(arch, name) == Some(n))
-}
+use seccomp_policy_core::{errno, syscalls, Arch};
 
 /// An action as the policy file spells it, with an errno's number.
 pub fn action(arch: Arch, a: Action) -> String {
     match a {
-        Action::Allow => "allow".to_owned(),
-        Action::KillProcess => "kill-process".to_owned(),
-        Action::KillThread => "kill-thread".to_owned(),
-        Action::Trap => "trap".to_owned(),
-        Action::Log => "log".to_owned(),
-        Action::Notify => "notify".to_owned(),
-        Action::Errno(n) => match errno_name(arch, n) {
+        Action::Errno(n) => match errno::name(arch, n) {
             Some(name) => format!("{name} ({n})"),
             None => format!("errno {n}"),
         },
+        // Every other action has its keyword.
+        _ => a.keyword().unwrap_or_default().to_owned(),
     }
 }
 
@@ -104,7 +92,7 @@ impl Names for ArchNames {
     }
 
     fn errno(&self, errno: u16) -> Option<&str> {
-        errno_name(self.0, errno)
+        errno::name(self.0, errno)
     }
 }
 

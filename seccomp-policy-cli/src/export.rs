@@ -19,11 +19,12 @@ use std::io::IsTerminal as _;
 
 use seccomp_policy_compiler::lower::{ArchRules, LoweredRule};
 use seccomp_policy_compiler::model::Loc;
-use seccomp_policy_compiler::{oci, tables, Compiled};
+use seccomp_policy_compiler::Compiled;
 use seccomp_policy_core::policy::has_cap;
 use seccomp_policy_core::rule::Action;
 use seccomp_policy_core::text::{quoted, shown, PATH_MAX};
-use seccomp_policy_core::{syscalls, Arch};
+use seccomp_policy_core::{errno, syscalls, Arch};
+use seccomp_policy_lint_export::oci;
 
 use crate::args::{Format, Options, Sub};
 use crate::describe;
@@ -475,7 +476,7 @@ fn words(arch: Arch, r: Option<Refusal>) -> String {
 }
 
 fn errno_text(arch: Arch, e: u16) -> String {
-    describe::errno_name(arch, e).map_or_else(|| e.to_string(), str::to_owned)
+    errno::name(arch, e).map_or_else(|| e.to_string(), str::to_owned)
 }
 
 /// Names joined into lines of `key=` values of at most about 76 columns.
@@ -560,7 +561,7 @@ fn systemd_dropin(
     let sets = rules.granted(caps);
     let exec: Vec<u32> = oci::RUNTIME_EXEC
         .iter()
-        .filter_map(|n| tables::lookup(tables::table(arch), n))
+        .filter_map(|n| syscalls::number(arch, n))
         .collect();
     let numbers: BTreeSet<u32> = sets
         .iter()

@@ -8,11 +8,9 @@ use std::path::Path;
 
 use seccomp_policy_compiler::diag::{Diagnostic, Severity};
 use seccomp_policy_compiler::lower::ArchRules;
-use seccomp_policy_compiler::{
-    compile, compile_file, source, suggest, tables, Compiled, CompiledFile,
-};
+use seccomp_policy_compiler::{compile, compile_file, source, suggest, Compiled, CompiledFile};
 use seccomp_policy_core::bpf::{SockFilter, BPF_MAXINSNS};
-use seccomp_policy_core::policy::cap_bit;
+use seccomp_policy_core::policy::{cap_bit, spawn_rules};
 use seccomp_policy_core::rule::RuleSet;
 use seccomp_policy_core::text::quoted;
 use seccomp_policy_core::Arch;
@@ -171,16 +169,10 @@ pub fn program(
     caps: u64,
     allow_execve: bool,
 ) -> Result<Vec<SockFilter>, Failure> {
-    let execve: Vec<u32> = if allow_execve {
-        tables::lookup(tables::table(rules.arch), "execve")
-            .into_iter()
-            .collect()
+    let extra = if allow_execve {
+        spawn_rules(rules.arch)
     } else {
-        Vec::new()
-    };
-    let extra = RuleSet {
-        allow: &execve,
-        rules: &[],
+        RuleSet::EMPTY
     };
     rules
         .with_policy(|p| {

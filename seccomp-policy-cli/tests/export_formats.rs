@@ -501,7 +501,7 @@ fn default_group() -> Vec<String> {
 fn errno_number(arch: Arch, text: &str) -> u16 {
     text.parse()
         .ok()
-        .or_else(|| seccomp_policy_compiler::tables::errno(arch, text))
+        .or_else(|| seccomp_policy::errno::number(arch, text))
         .unwrap_or_else(|| panic!("errno {text}"))
 }
 

@@ -31,19 +31,14 @@
 
 use seccomp_policy_core::bpf::BPF_MAXINSNS;
 use seccomp_policy_core::builder::{build, capacity_for, BuildError, MAX_RULES_PER_NUMBER};
-use seccomp_policy_core::rule::Action;
+use seccomp_policy_core::policy::{spawn_rules, EXTRA_RULES};
+use seccomp_policy_core::rule::{Action, RuleSet};
 use seccomp_policy_core::text::quoted;
 use seccomp_policy_core::{syscalls, Arch};
 
 use crate::diag::{Code, Diagnostic};
 use crate::lower::{with_rule_sets, ArchRules, SetRules};
 use crate::model::{Loc, Policy, Table};
-use crate::tables;
-
-/// Unconditional rules a program may add to the policy's own (the spawn
-/// path's `execve` and the supervisor's handshake): the bounds allow for
-/// them.
-pub const EXTRA_RULES: usize = 2;
 
 /// The most cap sets the length search builds on one architecture.
 pub const SEARCH_BUDGET: usize = 256;
@@ -90,7 +85,7 @@ pub fn check(policy: &Policy, arches: &[ArchRules]) -> Vec<Diagnostic> {
 
 /// The first failure found on `rules`' architecture, if any.
 pub fn first_failure(policy: &Policy, rules: &ArchRules) -> Option<Unbuildable> {
-    let execve = tables::lookup(tables::table(rules.arch), "execve");
+    let execve = Some(spawn_rules(rules.arch));
     let (caps, with_execve) = too_many_rules(rules)
         .map(|caps| (caps, false))
         .or_else(|| too_long(rules, execve))?;
@@ -108,9 +103,13 @@ pub fn first_failure(policy: &Policy, rules: &ArchRules) -> Option<Unbuildable> 
 
 /// Builds the program of `caps`, with `execve` allowed when given; its
 /// length.
-fn try_build(rules: &ArchRules, caps: u64, execve: Option<u32>) -> Result<usize, BuildError> {
+fn try_build(
+    rules: &ArchRules,
+    caps: u64,
+    execve: Option<RuleSet<'static>>,
+) -> Result<usize, BuildError> {
     let extra = SetRules {
-        allow: execve.into_iter().collect(),
+        allow: execve.map_or_else(Vec::new, |spawn| spawn.allow.to_vec()),
         rules: Vec::new(),
     };
     let mut sets = vec![&rules.base, &extra];
@@ -145,7 +144,7 @@ fn surely_fits(rules: &ArchRules, caps: u64) -> bool {
 
 /// A cap set whose program is too long (and whether with `execve`), found
 /// by the search the module docs describe.
-fn too_long(rules: &ArchRules, execve: Option<u32>) -> Option<(u64, bool)> {
+fn too_long(rules: &ArchRules, execve: Option<RuleSet<'static>>) -> Option<(u64, bool)> {
     let n = rules.caps.len().min(64);
     let all = if n == 64 { u64::MAX } else { (1u64 << n) - 1 };
     let mut budget = SEARCH_BUDGET;
@@ -156,7 +155,7 @@ fn too_long(rules: &ArchRules, execve: Option<u32>) -> Option<(u64, bool)> {
 /// policy's caps.
 fn search(
     rules: &ArchRules,
-    execve: Option<u32>,
+    execve: Option<RuleSet<'static>>,
     k: usize,
     included: u64,
     all: u64,
@@ -237,7 +236,7 @@ fn conditioned(set: &SetRules, nr: u32) -> (usize, bool) {
 }
 
 /// `caps` without the caps the failure does not need.
-fn smallest(rules: &ArchRules, mut caps: u64, execve: Option<u32>) -> u64 {
+fn smallest(rules: &ArchRules, mut caps: u64, execve: Option<RuleSet<'static>>) -> u64 {
     for i in 0..rules.caps.len().min(64) {
         let without = caps & !(1 << i);
         if without != caps && try_build(rules, without, execve).is_err() {
@@ -265,7 +264,7 @@ fn culprit(
     policy: &Policy,
     rules: &ArchRules,
     caps: u64,
-    execve: Option<u32>,
+    execve: Option<RuleSet<'static>>,
 ) -> Option<(Loc, String)> {
     let mut names = vec![("[base]".to_owned(), &policy.base, &rules.base)];
     for (i, cap) in policy.caps.iter().enumerate().take(64) {
@@ -310,7 +309,7 @@ fn culprit(
             set.rules.sort_by_key(|r| (r.nr, r.order));
         }
         let extra = SetRules {
-            allow: execve.into_iter().collect(),
+            allow: execve.map_or_else(Vec::new, |spawn| spawn.allow.to_vec()),
             rules: Vec::new(),
         };
         let mut sets = vec![&prefix[0], &extra];
@@ -337,8 +336,7 @@ fn culprit(
 /// Where `table` allows `nr` outright on `arch`: the first rule of its
 /// `allow` that names the syscall, preferring one without a condition.
 fn allowed_at(arch: Arch, table: &Table, nr: u32) -> (u32, Option<Loc>) {
-    let names_nr =
-        |r: &&crate::model::Rule| tables::lookup(tables::table(arch), r.syscall()) == Some(nr);
+    let names_nr = |r: &&crate::model::Rule| syscalls::number(arch, r.syscall()) == Some(nr);
     let rule = table
         .allow
         .iter()

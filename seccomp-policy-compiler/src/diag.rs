@@ -146,7 +146,7 @@ impl Diagnostic {
 pub enum Severity {
     /// The policy cannot be used: the macro refuses to compile it.
     Error,
-    /// The policy works, but probably not as meant (see [`crate::lint`]).
+    /// The policy works, but probably not as meant (the lints of the `seccomp-policy-lint-export` crate).
     Warning,
 }
 
@@ -182,7 +182,7 @@ fn push_escaped(out: &mut String, text: &str) {
 /// Lines end at `\n`, so CRLF files count like LF files. An offset past the end
 /// or inside a multi-byte character is clamped rather than trusted. For many
 /// offsets in one text, build a [`LineIndex`] once instead.
-pub fn loc_at(source: &str, offset: usize) -> Loc {
+pub(crate) fn loc_at(source: &str, offset: usize) -> Loc {
     LineIndex::new(source).loc(offset)
 }
 
@@ -193,7 +193,7 @@ pub fn loc_at(source: &str, offset: usize) -> Loc {
 /// the starts found once, a position costs a binary search and the
 /// characters of its own line.
 #[derive(Clone, Debug)]
-pub struct LineIndex<'s> {
+pub(crate) struct LineIndex<'s> {
     source: &'s str,
     /// The byte offset of each line's first character; the first is 0.
     starts: Vec<usize>,

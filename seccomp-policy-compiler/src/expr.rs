@@ -158,7 +158,7 @@ impl fmt::Display for SyntaxError {
 
 /// The deepest nesting of parentheses and `!` accepted; deeper is surely a
 /// mistake, and the limit keeps the parser's recursion bounded.
-pub const MAX_DEPTH: usize = 32;
+pub(crate) const MAX_DEPTH: usize = 32;
 
 /// Parses a rule string.
 ///

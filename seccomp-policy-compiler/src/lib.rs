@@ -29,15 +29,19 @@
 //! ]);
 //! ```
 //!
-//! Modules: [`source`] (reading the file), [`parse`] (TOML to a checked
-//! [`model::Policy`]), [`expr`] (the rule strings' syntax), [`diag`]
-//! (diagnostics as data: kind, place and end, message, notes, help;
-//! plain text, or with source snippets), [`suggest`]
-//! ("did you mean"), [`lower`] (to each architecture's rule IR),
-//! [`tables`] (generated: syscall numbers, parameters, constants and errno
-//! numbers per architecture), [`lint`] (checks that are not errors),
-//! [`argset`] (argument values as masked cubes), [`oci`] (OCI seccomp
-//! profiles), [`code`] (each kind of error's stable code).
+//! The public API is what the macro, the command-line tool, the fuzzers
+//! and the tests read: [`compile`] and [`compile_file`], and the modules
+//! their results are made of: [`source`] (reading the file), [`parse`]
+//! (TOML to a checked [`model::Policy`]), [`expr`] (the rule strings'
+//! syntax), [`diag`] (diagnostics as data: kind, place and end, message,
+//! notes, help; plain text, or with source snippets), [`code`] (each kind
+//! of error's stable code), [`suggest`] ("did you mean"), [`lower`] (to
+//! each architecture's rule IR), [`tables`] (generated: parameters and
+//! constants per architecture; syscall and errno numbers are the core
+//! crate's). Whether every program can be built (`buildable`) is checked
+//! by [`compile`] and private. Lints and OCI profiles, which only the
+//! command-line tool needs, are the `seccomp-policy-lint-export` crate's,
+//! which the macro does not build.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -46,15 +50,12 @@
 #[doc = include_str!("../README.md")]
 pub struct ReadmeExamples;
 
-pub mod argset;
-pub mod buildable;
+mod buildable;
 pub mod code;
 pub mod diag;
 pub mod expr;
-pub mod lint;
 pub mod lower;
 pub mod model;
-pub mod oci;
 pub mod parse;
 pub mod source;
 pub mod suggest;
@@ -77,7 +78,8 @@ pub struct Compiled {
 }
 
 /// Parses, checks and lowers a policy text, and checks that every program
-/// of it can be built ([`buildable`]): the whole front end, as the macro
+/// of it can be built (on every architecture, every cap set, with and
+/// without the spawn path's `execve`): the whole front end, as the macro
 /// and the command-line tool run it. Every error is reported, sorted
 /// by position: the errors of lowering (unknown parameters, constants,
 /// errno names) come with those of the file's structure, in one run.

@@ -38,7 +38,7 @@ use std::collections::BTreeMap;
 use seccomp_policy_core::policy::ArchPolicy;
 use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp, Rule as IrRule, RuleSet, When};
 use seccomp_policy_core::text::quoted;
-use seccomp_policy_core::Arch;
+use seccomp_policy_core::{errno, syscalls, Arch};
 
 use crate::diag::{Code, Diagnostic};
 use crate::expr::{Expr, Name, RelOp, Term, Test, Value};
@@ -48,7 +48,7 @@ use crate::tables;
 use crate::tables::Param;
 
 /// The most alternatives a condition may expand to.
-pub const MAX_ALTERNATIVES: usize = 64;
+pub(crate) const MAX_ALTERNATIVES: usize = 64;
 
 /// A lowered rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -378,7 +378,7 @@ impl Lowerer<'_> {
 
     /// The rule's syscall number here, or `None` (and a note in `missing`).
     fn number(&mut self, rule: &Rule) -> Option<u32> {
-        let nr = tables::lookup(tables::table(self.arch), rule.syscall());
+        let nr = syscalls::number(self.arch, rule.syscall());
         if nr.is_none() {
             self.missing.push(rule.syscall().to_owned());
         }
@@ -388,12 +388,8 @@ impl Lowerer<'_> {
     fn action(&mut self, spec: &ActionSpec, _rule: Option<&Rule>) -> Option<Action> {
         self.lowering(spec.loc);
         Some(match &spec.kind {
-            ActionKind::KillProcess => Action::KillProcess,
-            ActionKind::KillThread => Action::KillThread,
-            ActionKind::Trap => Action::Trap,
-            ActionKind::Log => Action::Log,
-            ActionKind::Notify => Action::Notify,
-            ActionKind::Errno(name) => match tables::errno(self.arch, name) {
+            ActionKind::Keyword(action) => *action,
+            ActionKind::Errno(name) => match errno::number(self.arch, name) {
                 Some(n) => Action::Errno(n),
                 None => {
                     let help = match did_you_mean(name, tables::all_errno_names().iter().copied()) {
@@ -1337,7 +1333,7 @@ mod tests {
             let r = arch(&rules, a);
             let word = if a.is_64bit() { 64 } else { 32 };
             let wx = Some(vec![vec![cmp(2, word, CmpOp::MaskedEq(4), 0)]]);
-            let nr = |name: &str| tables::lookup(tables::table(a), name);
+            let nr = |name: &str| syscalls::number(a, name);
             let when = |name: &str| {
                 let nr = nr(name)?;
                 r.base

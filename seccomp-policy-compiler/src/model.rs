@@ -2,6 +2,8 @@
 
 use core::ops::Range;
 
+use seccomp_policy_core::rule::Action;
+
 use crate::expr::RuleText;
 
 /// A position in the policy file, 1-based like rustc's.
@@ -57,16 +59,9 @@ impl Rule {
 /// `default`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ActionKind {
-    /// `"kill-process"`.
-    KillProcess,
-    /// `"kill-thread"`.
-    KillThread,
-    /// `"trap"`: a catchable `SIGSYS`.
-    Trap,
-    /// `"log"`: allow, and log the call.
-    Log,
-    /// `"notify"`: ask the supervisor.
-    Notify,
+    /// An action the file names by its keyword (`"kill-process"`,
+    /// `"log"`, ...): one of [`Action::KEYWORDS`].
+    Keyword(Action),
     /// An errno name (`"EPERM"`): the call fails with it. Its number is
     /// looked up per architecture.
     Errno(String),
@@ -76,11 +71,7 @@ impl ActionKind {
     /// The action as the policy file spells it.
     pub fn name(&self) -> &str {
         match self {
-            ActionKind::KillProcess => "kill-process",
-            ActionKind::KillThread => "kill-thread",
-            ActionKind::Trap => "trap",
-            ActionKind::Log => "log",
-            ActionKind::Notify => "notify",
+            ActionKind::Keyword(action) => action.keyword().unwrap_or_default(),
             ActionKind::Errno(name) => name,
         }
     }

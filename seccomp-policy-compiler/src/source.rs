@@ -36,7 +36,7 @@ pub fn read_policy(path: &Path, display: &str) -> Result<String, Diagnostic> {
 ///
 /// As [`read_policy_bytes`]'s, and a file that is not UTF-8, located at its
 /// first bad byte.
-pub fn read_policy_file(path: &Path, display: &str) -> Result<String, Diagnostic> {
+pub(crate) fn read_policy_file(path: &Path, display: &str) -> Result<String, Diagnostic> {
     let bytes = read_policy_bytes(path, display)?;
     policy_text(bytes).map_err(|(diag, _)| diag)
 }

@@ -11,8 +11,11 @@
 //!   selection of a cap set's numbers for the builder.
 //! - [`reach`]: the files and TCP ports a table lets a payload reach, which
 //!   the run time enforces with Landlock.
-//! - [`syscalls`]: every syscall's name and number per architecture
+//! - [`errno`]: every errno's name and number per architecture, both ways
 //!   (generated).
+//! - [`syscalls`]: every syscall's name and number per architecture
+//!   (generated), and [`sorted`], the look-up by name every generated
+//!   table is read with.
 //! - [`text`]: user text (names, excerpts, paths) as messages quote it:
 //!   escaped and of bounded length.
 //! - `sim` (feature `sim`): a seccomp BPF interpreter and verifier with the
@@ -36,11 +39,13 @@ pub mod bpf;
 pub mod builder;
 #[cfg(any(test, feature = "sim"))]
 pub mod disasm;
+pub mod errno;
 pub mod policy;
 pub mod reach;
 pub mod rule;
 #[cfg(any(test, feature = "sim"))]
 pub mod sim;
+pub mod sorted;
 pub mod syscalls;
 pub mod text;
 

@@ -15,6 +15,7 @@ use crate::bpf::Program;
 use crate::builder::{build, capacity_for, BuildError, MAX_SETS};
 use crate::reach::Reach;
 use crate::rule::{verdict, Action, RuleSet};
+use crate::syscalls;
 
 /// Most caps a policy can have: one bit each in a `u64`.
 pub const MAX_CAPS: usize = 64;
@@ -39,6 +40,56 @@ pub const fn has_cap(caps: u64, i: usize) -> bool {
         None => false,
     }
 }
+
+/// The rules the spawn path adds to a policy's on `arch`: that
+/// architecture's `execve`, so that the command can start (the filter is
+/// installed before the `execve` that runs it). The one definition: the
+/// run time's `spawn::SPAWN_RULES` is this of the native architecture, and
+/// the front end and the command-line tool build the spawn path's programs
+/// of every architecture with it. Pass it as `extra` to
+/// [`ArchPolicy::program`].
+pub const fn spawn_rules(arch: Arch) -> RuleSet<'static> {
+    /// Every architecture's `execve`, in [`Arch::ALL`] order.
+    const EXECVE: [[u32; 1]; Arch::ALL.len()] = {
+        let mut numbers = [[0]; Arch::ALL.len()];
+        let mut i = 0;
+        while i < Arch::ALL.len() {
+            numbers[i] = match syscalls::number(Arch::ALL[i], "execve") {
+                Some(nr) => [nr],
+                None => panic!("an architecture without execve"),
+            };
+            i += 1;
+        }
+        numbers
+    };
+    static SPAWN: [RuleSet<'static>; Arch::ALL.len()] = {
+        let mut sets = [RuleSet::EMPTY; Arch::ALL.len()];
+        let mut i = 0;
+        while i < Arch::ALL.len() {
+            sets[i] = RuleSet {
+                allow: &EXECVE[i],
+                rules: &[],
+            };
+            i += 1;
+        }
+        sets
+    };
+    SPAWN[arch as usize]
+}
+
+/// How many unconditional rules a program may add to a policy's own: the
+/// spawn path's [`spawn_rules`] and the supervisor's handshake call.
+/// Every program's bound ([`ArchPolicy::capacity`]) and the front end's
+/// check that every program can be built allow for this many.
+pub const EXTRA_RULES: usize = 2;
+
+const _: () = {
+    let mut i = 0;
+    while i < Arch::ALL.len() {
+        assert!(spawn_rules(Arch::ALL[i]).allow.len() < EXTRA_RULES);
+        i += 1;
+    }
+};
 
 /// The rules of a policy on one architecture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -302,6 +353,32 @@ impl<'a> ArchPolicy<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spawn_rules_allow_each_architectures_execve() {
+        // arch/x86/entry/syscalls/syscall_64.tbl and syscall_32.tbl,
+        // include/uapi/asm-generic/unistd.h (aarch64, riscv64, loongarch64),
+        // arch/arm/tools/syscall.tbl, arch/powerpc and arch/s390's
+        // syscall.tbl, arch/mips/kernel/syscalls/syscall_n64.tbl (5000 + 57).
+        let expected = [
+            (Arch::X86_64, 59),
+            (Arch::X86, 11),
+            (Arch::Aarch64, 221),
+            (Arch::Arm, 11),
+            (Arch::Riscv64, 221),
+            (Arch::Ppc64le, 11),
+            (Arch::S390x, 11),
+            (Arch::Loongarch64, 221),
+            (Arch::Mips64el, 5057),
+        ];
+        assert_eq!(expected.len(), Arch::ALL.len());
+        for (arch, execve) in expected {
+            let spawn = spawn_rules(arch);
+            assert_eq!(spawn.allow, [execve], "{arch}");
+            assert!(spawn.rules.is_empty(), "{arch}");
+            assert!(spawn.allow.len() + spawn.rules.len() < EXTRA_RULES);
+        }
+    }
 
     #[test]
     fn cap_i_is_bit_i() {

@@ -78,6 +78,48 @@ impl Action {
         })
     }
 
+    /// The actions a policy file names by a keyword (as `default` or a
+    /// value of `actions`), with the keyword: every action but
+    /// [`Action::Allow`] (a file allows a call by listing it in `allow`) and
+    /// [`Action::Errno`] (named by its errno, `"EPERM"`). The one place the
+    /// keywords are spelled: the front end parses them with
+    /// [`Action::from_keyword`], and everything that shows an action as the
+    /// file would write it uses [`Action::keyword`].
+    pub const KEYWORDS: [(&'static str, Action); 5] = [
+        ("kill-process", Action::KillProcess),
+        ("kill-thread", Action::KillThread),
+        ("trap", Action::Trap),
+        ("log", Action::Log),
+        ("notify", Action::Notify),
+    ];
+
+    /// The action as a policy file spells it: its keyword in
+    /// [`Action::KEYWORDS`], or `allow` for [`Action::Allow`] (the name of
+    /// the list that grants it). `None` for [`Action::Errno`], which the
+    /// file names by the errno's name, per architecture.
+    pub const fn keyword(self) -> Option<&'static str> {
+        if let Action::Allow = self {
+            return Some("allow");
+        }
+        let mut i = 0;
+        while i < Action::KEYWORDS.len() {
+            if Action::KEYWORDS[i].1.same(self) {
+                return Some(Action::KEYWORDS[i].0);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// The action `word` names as a value of `default` or `actions`, if it
+    /// is one of [`Action::KEYWORDS`] (not `allow`, and not an errno name).
+    pub fn from_keyword(word: &str) -> Option<Action> {
+        Action::KEYWORDS
+            .iter()
+            .find(|(keyword, _)| *keyword == word)
+            .map(|(_, action)| *action)
+    }
+
     /// Whether the call goes ahead (`Allow` and `Log`).
     pub const fn runs_the_call(self) -> bool {
         matches!(self, Action::Allow | Action::Log)
@@ -313,6 +355,20 @@ pub const fn verdict(sets: &[RuleSet<'_>], nr: u32, args: &[u64; 6], default: Ac
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keywords_name_each_action_once() {
+        for (word, action) in Action::KEYWORDS {
+            assert_eq!(Action::from_keyword(word), Some(action));
+            assert_eq!(action.keyword(), Some(word));
+        }
+        assert_eq!(Action::Allow.keyword(), Some("allow"));
+        assert_eq!(Action::from_keyword("allow"), None);
+        assert_eq!(Action::Errno(1).keyword(), None);
+        assert_eq!(Action::from_keyword("EPERM"), None);
+        assert_eq!(Action::from_keyword("kill"), None);
+        assert_eq!(Action::KillProcess.keyword(), Some("kill-process"));
+    }
 
     fn cmp(arg: u8, bits: u8, op: CmpOp, value: u64) -> ArgCmp {
         ArgCmp {

@@ -42,12 +42,15 @@ pub const fn table(arch: Arch) -> &'static [(&'static str, u32)] {
     }
 }
 
-/// The number of syscall `name` on `arch`, if the architecture has it.
-pub fn number(arch: Arch, name: &str) -> Option<u32> {
+/// The number of syscall `name` on `arch`, if the architecture has it: the
+/// one look-up of a syscall by name, which the front end, the spawn path's
+/// rules and the run time share.
+pub const fn number(arch: Arch, name: &str) -> Option<u32> {
     let t = table(arch);
-    t.binary_search_by(|(n, _)| (*n).cmp(name))
-        .ok()
-        .map(|i| t[i].1)
+    match crate::sorted::position(t, name) {
+        Some(i) => Some(t[i].1),
+        None => None,
+    }
 }
 
 /// The name of syscall `nr` on `arch`, for reports. Where two names share a

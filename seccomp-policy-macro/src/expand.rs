@@ -20,7 +20,7 @@ use crate::tables;
 // Unconditional rules a program may add to the policy's own: the spawn
 // path's `execve` (so the command can start) and its handshake with the
 // supervisor; the same allowance the front end checks every program with.
-use seccomp_policy_compiler::buildable::EXTRA_RULES;
+use seccomp_policy_core::policy::EXTRA_RULES;
 
 /// What the expansion is made from.
 pub struct Expansion<'a> {

@@ -18,14 +18,16 @@
 
 use core::fmt;
 
+use crate::arch::Arch;
 use crate::bpf::{SockFilter, BPF_MAXINSNS};
 use crate::sys;
 
 /// A raw `errno` value, as the kernel reported it.
 ///
 /// Formatting never calls `strerror` (which may allocate or take a lock):
-/// the common names are kept in a small table and printed with the number,
-/// e.g. `EACCES (13)`; others print as `errno 123`.
+/// the name comes from the generated errno table ([`Errno::name`]) and is
+/// printed with the number, e.g. `EACCES (13)`; a value without a name
+/// prints as `errno 123`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Errno(pub i32);
 
@@ -47,40 +49,14 @@ impl Errno {
         self.0
     }
 
-    /// The symbolic name (`"EACCES"`), for the values the table knows.
+    /// The symbolic name (`"EACCES"`), from the kernel's errno names of
+    /// the architecture this crate is compiled for ([`crate::errno::name`],
+    /// the one table of them); `None` for a value no errno name has.
     pub const fn name(self) -> Option<&'static str> {
-        Some(match self.0 {
-            libc::EPERM => "EPERM",
-            libc::ENOENT => "ENOENT",
-            libc::ESRCH => "ESRCH",
-            libc::EINTR => "EINTR",
-            libc::EIO => "EIO",
-            libc::E2BIG => "E2BIG",
-            libc::ENOEXEC => "ENOEXEC",
-            libc::EBADF => "EBADF",
-            libc::ECHILD => "ECHILD",
-            libc::EAGAIN => "EAGAIN",
-            libc::ENOMEM => "ENOMEM",
-            libc::EACCES => "EACCES",
-            libc::EFAULT => "EFAULT",
-            libc::EBUSY => "EBUSY",
-            libc::EEXIST => "EEXIST",
-            libc::ENOTDIR => "ENOTDIR",
-            libc::ENOTTY => "ENOTTY",
-            libc::EISDIR => "EISDIR",
-            libc::EINVAL => "EINVAL",
-            libc::ENFILE => "ENFILE",
-            libc::EMFILE => "EMFILE",
-            libc::ENOSPC => "ENOSPC",
-            libc::EPIPE => "EPIPE",
-            libc::ERANGE => "ERANGE",
-            libc::ENOSYS => "ENOSYS",
-            libc::ENOTSUP => "ENOTSUP",
-            libc::EAFNOSUPPORT => "EAFNOSUPPORT",
-            libc::ECONNREFUSED => "ECONNREFUSED",
-            libc::ETIMEDOUT => "ETIMEDOUT",
-            _ => return None,
-        })
+        match (Arch::NATIVE, self.0) {
+            (Some(arch), n @ 1..=0xffff) => crate::errno::name(arch, n as u16),
+            _ => None,
+        }
     }
 }
 
@@ -432,6 +408,21 @@ mod tests {
     fn errno_display() {
         assert_eq!(Errno(libc::EACCES).to_string(), "EACCES (13)");
         assert_eq!(Errno(4000).to_string(), "errno 4000");
+        assert_eq!(Errno(0).name(), None);
+        assert_eq!(Errno(-1).name(), None);
+        // Names of the kernel's errnos as libc numbers them (aliases show
+        // the name they stand for; ENOTSUP is libc's name of EOPNOTSUPP).
+        for (n, name) in [
+            (libc::EPERM, "EPERM"),
+            (libc::EAGAIN, "EAGAIN"),
+            (libc::EWOULDBLOCK, "EAGAIN"),
+            (libc::ENOSYS, "ENOSYS"),
+            (libc::EMFILE, "EMFILE"),
+            (libc::ENOTSUP, "EOPNOTSUPP"),
+            (libc::EHWPOISON, "EHWPOISON"),
+        ] {
+            assert_eq!(Errno(n).name(), Some(name), "{n}");
+        }
     }
 
     #[test]

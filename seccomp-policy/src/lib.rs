@@ -60,7 +60,7 @@ pub struct ReadmeExamples;
 
 #[cfg(feature = "sim")]
 pub use seccomp_policy_core::sim;
-pub use seccomp_policy_core::{arch, bpf, builder, policy, reach, rule, syscalls, text};
+pub use seccomp_policy_core::{arch, bpf, builder, errno, policy, reach, rule, syscalls, text};
 
 #[forbid(unsafe_code)]
 mod private;

@@ -47,23 +47,30 @@ use std::os::unix::process::ExitStatusExt as _;
 use std::path::Path;
 use std::process::{Command, ExitStatus};
 
+use crate::arch::Arch;
 use crate::bpf::{Program, BPF_MAXINSNS};
 use crate::builder::{Action, BuildError};
 use crate::domain::{Degraded, Domain, DomainError, Vars};
 use crate::install::Install;
-use crate::policy::Policy;
+use crate::policy::{spawn_rules, Policy};
 use crate::rule::RuleSet;
 
 /// The native `execve` number.
 pub const EXECVE: u32 = libc::SYS_execve as u32;
 
 /// The rules the spawn path adds to a policy's: the native `execve`, so the
-/// command can start. Pass it as `extra` when building a program for
-/// [`CommandExt::seccomp`].
-pub const SPAWN_RULES: RuleSet<'static> = RuleSet {
-    allow: &[EXECVE],
-    rules: &[],
+/// command can start ([`spawn_rules`] of the native architecture). Pass it
+/// as `extra` when building a program for [`CommandExt::seccomp`].
+pub const SPAWN_RULES: RuleSet<'static> = match Arch::NATIVE {
+    Some(arch) => spawn_rules(arch),
+    None => RuleSet::EMPTY,
 };
+
+// libc's number of the native `execve` is the generated table's.
+const _: () = assert!(match SPAWN_RULES.allow {
+    [nr] => *nr == EXECVE,
+    _ => Arch::NATIVE.is_none(),
+});
 
 /// Why [`spawn_program`] could not build a program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

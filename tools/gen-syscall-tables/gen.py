@@ -3,15 +3,17 @@
 
 Writes, under seccomp-policy-compiler/src/tables/:
 - <arch>.rs: syscall names to numbers, from linux-raw-sys;
-- constants/<arch>.rs: named constants and errno values for argument
-  conditions, from linux-raw-sys (constants.py);
+- constants/<arch>.rs: named constants for argument conditions, from
+  linux-raw-sys (constants.py);
 - signatures/<arch>.rs: each syscall's parameters, from include/linux/syscalls.h
   of Linux 6.1 in Debian bookworm's linux-headers-6.1.0-<N>-common and, for
   the syscalls added since, their SYSCALL_DEFINEs in Linux 6.17; and why the
   few others have none (signatures.py, syscall_entries.py);
 - source.rs: where all of it comes from;
-and seccomp-policy-core/src/arch/generated.rs (the `AUDIT_ARCH_*` value of each
-architecture, from which its word size and byte order follow).
+and, under seccomp-policy-core/src/: syscalls/<arch>.rs (every syscall's name
+and number), errno/<arch>.rs (every errno's name and number, both ways, from
+linux-raw-sys, constants.py) and arch/generated.rs (the `AUDIT_ARCH_*` value of
+each architecture, from which its word size and byte order follow).
 
 Usage (from anywhere in the repository):
 
@@ -52,6 +54,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 OUT_DIR = os.path.join(ROOT, "seccomp-policy-compiler", "src", "tables")
 SYSCALLS_DIR = os.path.join(ROOT, "seccomp-policy-core", "src", "syscalls")
+ERRNO_DIR = os.path.join(ROOT, "seccomp-policy-core", "src", "errno")
 ARCH_FACTS = os.path.join(ROOT, "seccomp-policy-core", "src", "arch", "generated.rs")
 MANIFEST = os.path.join(HERE, "Cargo.toml")
 
@@ -344,9 +347,9 @@ def main():
     print(f"{'arch facts':12} {status}")
 
     crate = f"{SOURCE_CRATE} {SOURCE_VERSION}"
-    dirs = [(d, arch) for d, arch, *_ in ARCHES]
+    dirs = [(d, arch, variant) for d, arch, variant, *_ in ARCHES]
     counts = constants.generate(
-        src, dirs, os.path.join(OUT_DIR, "constants"), write, COMMAND, crate, linux
+        src, dirs, os.path.join(OUT_DIR, "constants"), ERRNO_DIR, write, COMMAND, crate, linux
     )
     for arch, (n_consts, n_errnos, status) in counts.items():
         print(f"{arch:12} {n_consts:4} constants, {n_errnos} errnos  {status}")

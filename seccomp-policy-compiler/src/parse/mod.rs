@@ -29,6 +29,7 @@
 
 use std::collections::{btree_map, BTreeMap};
 
+use seccomp_policy_core::rule::Action;
 use seccomp_policy_core::text::quoted;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
@@ -55,8 +56,17 @@ const TOP_LEVEL_KEYS: [&str; 4] = ["base", "cap", "default", "vars"];
 /// The keys of `[base]` and of a `[cap.NAME]` table.
 const TABLE_KEYS: [&str; 4] = ["allow", "actions", "fs", "net"];
 
-/// The action names besides errno names, as the file spells them.
-pub const ACTION_NAMES: [&str; 5] = ["kill-process", "kill-thread", "trap", "log", "notify"];
+/// The action names besides errno names, as the file spells them: the
+/// keywords of [`Action::KEYWORDS`].
+pub(crate) const ACTION_NAMES: [&str; 5] = {
+    let mut names = [""; 5];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = Action::KEYWORDS[i].0;
+        i += 1;
+    }
+    names
+};
 
 /// Parses and checks a policy, reporting every error found.
 ///
@@ -78,7 +88,7 @@ pub fn parse_policy(source: &str) -> Result<Policy, Vec<Diagnostic>> {
 /// with errors (the rules without an error of their own), so that later
 /// checks can report their errors in the same run. `None` only when the
 /// TOML itself does not parse.
-pub fn parse_policy_partial(source: &str) -> (Option<Policy>, Vec<Diagnostic>) {
+pub(crate) fn parse_policy_partial(source: &str) -> (Option<Policy>, Vec<Diagnostic>) {
     let known = KnownSyscalls {
         contains: tables::is_syscall,
         names: tables::all_names,
@@ -561,21 +571,16 @@ impl Checker<'_, '_> {
                 ),
             )
             .help
-            .push(
-                "write an action (`\"kill-process\"`, `\"kill-thread\"`, `\"trap\"`, \
-                 `\"log\"`, `\"notify\"`) or an errno name (`\"EPERM\"`)"
-                    .to_owned(),
-            );
+            .push(format!(
+                "write an action ({}) or an errno name (`\"EPERM\"`)",
+                ACTION_NAMES.map(|name| format!("`\"{name}\"`")).join(", ")
+            ));
             return None;
         };
         let text: &str = text;
-        let kind = match text {
-            "kill-process" => ActionKind::KillProcess,
-            "kill-thread" => ActionKind::KillThread,
-            "trap" => ActionKind::Trap,
-            "log" => ActionKind::Log,
-            "notify" => ActionKind::Notify,
-            _ if is_errno_shape(text) => ActionKind::Errno(text.to_owned()),
+        let kind = match Action::from_keyword(text) {
+            Some(action) => ActionKind::Keyword(action),
+            None if is_errno_shape(text) => ActionKind::Errno(text.to_owned()),
             _ => {
                 let help = match text {
                     "allow" => "a call is allowed by listing it in `allow`; actions say what \
@@ -586,9 +591,10 @@ impl Checker<'_, '_> {
                         did_you_mean(&text.to_ascii_uppercase(), ["EPERM", "ENOSYS", "EACCES"])
                     }) {
                         Some(good) => format!("did you mean `{good}`?"),
-                        None => "write an action (`kill-process`, `kill-thread`, `trap`, `log`, \
-                                 `notify`) or an errno name such as `EPERM`"
-                            .to_owned(),
+                        None => format!(
+                            "write an action ({}) or an errno name such as `EPERM`",
+                            ACTION_NAMES.map(|name| format!("`{name}`")).join(", ")
+                        ),
                     },
                 };
                 self.error_of(
@@ -1267,7 +1273,7 @@ mod tests {
         }
         assert_eq!(
             policy.default.map(|d| d.kind),
-            Some(ActionKind::KillProcess)
+            Some(ActionKind::Keyword(Action::KillProcess))
         );
         let caps: Vec<_> = policy.caps.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(

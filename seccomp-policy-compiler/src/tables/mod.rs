@@ -12,18 +12,19 @@
 //! - `constants/<arch>.rs`: the constants of the families `AF_`, `SOCK_`,
 //!   `CLONE_`, `O_`, `F_`, `AT_`, `PR_`, `MAP_`, `PROT_`, `MADV_`, `TIOC`,
 //!   `TC`, `FIO`, `SIG`, `IPPROTO_`, `SOL_`, `SO_`, `MSG_`, `FUTEX_` and
-//!   `GRND_`, and the errno names ([`ArchTable::constants`],
-//!   [`ArchTable::errnos`]), from [`SOURCE`];
+//!   `GRND_` ([`ArchTable::constants`]), from [`SOURCE`];
+//! - every errno name and number ([`ArchTable::errnos`]): the core crate's
+//!   [`seccomp_policy_core::errno`], which the command-line tool and the
+//!   run time share;
 //! - `signatures/<arch>.rs`: the parameters of every syscall
 //!   ([`ArchTable::signatures`]), from [`SIGNATURES_SOURCE`], and the few
 //!   that have none, with the reason ([`ArchTable::without_signature`]):
 //!   numbers the architecture assigns but implements nothing behind, and
 //!   arm's private calls.
 
-use std::cmp::Ordering;
 use std::sync::OnceLock;
 
-use seccomp_policy_core::Arch;
+use seccomp_policy_core::{sorted, syscalls, Arch};
 
 mod source;
 
@@ -171,7 +172,7 @@ macro_rules! arch_table {
             arch: Arch::$arch,
             syscalls: seccomp_policy_core::syscalls::table(Arch::$arch),
             constants: constants::$m::CONSTANTS,
-            errnos: constants::$m::ERRNOS,
+            errnos: seccomp_policy_core::errno::by_name(Arch::$arch),
             signatures: signatures::$m::SIGNATURES,
             without_signature: signatures::$m::WITHOUT_SIGNATURE,
         }
@@ -197,15 +198,13 @@ pub fn table(arch: Arch) -> &'static ArchTable {
     &ARCHES[arch as usize]
 }
 
-/// The number of `name` on `arch`, if the architecture has that syscall.
-pub fn lookup(arch: &ArchTable, name: &str) -> Option<u32> {
-    find(arch.syscalls, name).copied()
-}
-
 /// Whether at least one architecture has a syscall `name`. Cheaper than a
-/// look-up in [`all_names`], which has to be built first.
-pub fn is_syscall(name: &str) -> bool {
-    ARCHES.iter().any(|arch| lookup(arch, name).is_some())
+/// look-up in [`all_names`], which has to be built first. A syscall's
+/// number on one architecture is [`syscalls::number`], the one look-up.
+pub(crate) fn is_syscall(name: &str) -> bool {
+    Arch::ALL
+        .into_iter()
+        .any(|arch| syscalls::number(arch, name).is_some())
 }
 
 /// Every syscall name known on at least one architecture, sorted and
@@ -221,11 +220,6 @@ pub fn constant(arch: Arch, name: &str) -> Option<i64> {
     find(table(arch).constants, name).copied()
 }
 
-/// The value of the errno `name` on `arch` (`EPERM`, `ENOSYS`, ...).
-pub fn errno(arch: Arch, name: &str) -> Option<u16> {
-    find(table(arch).errnos, name).copied()
-}
-
 /// The parameters of `syscall` on `arch`, if the architecture has the
 /// syscall and the kernel names its parameters there.
 pub fn signature(arch: Arch, syscall: &str) -> Option<&'static [Param]> {
@@ -234,42 +228,28 @@ pub fn signature(arch: Arch, syscall: &str) -> Option<&'static [Param]> {
 
 /// Why `syscall` has no signature on `arch`, if it is a syscall of `arch`
 /// without one.
-pub fn no_signature(arch: Arch, syscall: &str) -> Option<NoSignature> {
+pub(crate) fn no_signature(arch: Arch, syscall: &str) -> Option<NoSignature> {
     find(table(arch).without_signature, syscall).copied()
 }
 
 /// Every constant name known on at least one architecture, sorted and
 /// without duplicates (for "did you mean" suggestions). Computed once.
-pub fn all_constant_names() -> &'static [&'static str] {
+pub(crate) fn all_constant_names() -> &'static [&'static str] {
     static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
     NAMES.get_or_init(|| union(|a| a.constants.iter().map(|(n, _)| *n).collect()))
 }
 
 /// Every errno name known on at least one architecture, sorted and without
 /// duplicates (for "did you mean" suggestions). Computed once.
-pub fn all_errno_names() -> &'static [&'static str] {
+pub(crate) fn all_errno_names() -> &'static [&'static str] {
     static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
     NAMES.get_or_init(|| union(|a| a.errnos.iter().map(|(n, _)| *n).collect()))
 }
 
-/// The value of `name` in a slice sorted by name.
-///
-/// A binary search written out rather than `binary_search_by`: the macro
-/// resolves every rule's name on nine architectures, and in the
-/// unoptimized build a proc macro gets, the generic search and its closure
-/// cost twice what this loop does.
+/// The value of `name` in a slice sorted by name, found with the core's
+/// [`sorted::position`], as the syscall numbers are.
 fn find<'a, T>(sorted: &'a [(&'static str, T)], name: &str) -> Option<&'a T> {
-    let (mut low, mut high) = (0, sorted.len());
-    while low < high {
-        let mid = low + (high - low) / 2;
-        let (key, value) = &sorted[mid];
-        match (*key).cmp(name) {
-            Ordering::Less => low = mid + 1,
-            Ordering::Greater => high = mid,
-            Ordering::Equal => return Some(value),
-        }
-    }
-    None
+    sorted::position(sorted, name).map(|i| &sorted[i].1)
 }
 
 /// The sorted, de-duplicated union of `names` over every architecture.
@@ -292,18 +272,6 @@ mod tests {
                 assert!(w[0].0 < w[1].0, "{}: {} before {}", a.arch, w[0].0, w[1].0);
             }
         }
-    }
-
-    #[test]
-    fn find_at_every_place() {
-        let sorted = [("b", 1), ("d", 2), ("f", 3)];
-        assert_eq!(find(&sorted, "b"), Some(&1));
-        assert_eq!(find(&sorted, "d"), Some(&2));
-        assert_eq!(find(&sorted, "f"), Some(&3));
-        for absent in ["", "a", "c", "e", "g", "bb"] {
-            assert_eq!(find(&sorted, absent), None, "{absent}");
-        }
-        assert_eq!(find::<u32>(&[], "b"), None);
     }
 
     #[test]
@@ -347,26 +315,11 @@ mod tests {
     }
 
     #[test]
-    fn known_numbers() {
-        let x86_64 = &ARCHES[0];
-        assert_eq!(lookup(x86_64, "read"), Some(0));
-        assert_eq!(lookup(x86_64, "file_setattr"), Some(469));
-        let aarch64 = &ARCHES[2];
-        assert_eq!(lookup(aarch64, "openat"), Some(56));
-        assert_eq!(lookup(aarch64, "open"), None);
-        let arm = &ARCHES[3];
-        assert_eq!(lookup(arm, "set_tls"), Some(0x0f_0005));
-        let mips = &ARCHES[8];
-        assert_eq!(lookup(mips, "read"), Some(5000));
-        assert_eq!(lookup(mips, "Linux"), None);
-    }
-
-    #[test]
     fn numbers_to_names() {
         for a in ARCHES {
             for &(_, nr) in a.syscalls {
                 assert_eq!(
-                    lookup(a, seccomp_policy_core::syscalls::name(a.arch, nr).unwrap()),
+                    syscalls::number(a.arch, syscalls::name(a.arch, nr).unwrap()),
                     Some(nr)
                 );
             }
@@ -425,7 +378,11 @@ mod tests {
         for a in ARCHES {
             let word = if a.arch.is_64bit() { 64 } else { 32 };
             for (syscall, params) in a.signatures {
-                assert!(lookup(a, syscall).is_some(), "{}: {syscall}", a.arch);
+                assert!(
+                    syscalls::number(a.arch, syscall).is_some(),
+                    "{}: {syscall}",
+                    a.arch
+                );
                 assert!(params.len() <= 6, "{}: {syscall}", a.arch);
                 let mut lost = false;
                 for (i, p) in params.iter().enumerate() {
@@ -663,22 +620,6 @@ mod tests {
         assert_eq!(constant(Arch::X86_64, "NOT_A_CONSTANT"), None);
     }
 
-    #[test]
-    fn known_errnos() {
-        // asm-generic/errno-base.h and errno.h; mips's asm/errno.h numbers
-        // most errnos above 34 its own way.
-        assert_eq!(errno(Arch::X86_64, "EPERM"), Some(1));
-        assert_eq!(errno(Arch::X86_64, "EAGAIN"), Some(11));
-        assert_eq!(errno(Arch::X86_64, "ENOSYS"), Some(38));
-        assert_eq!(errno(Arch::Mips64el, "ENOSYS"), Some(89));
-        assert_eq!(errno(Arch::Mips64el, "EDQUOT"), Some(1133));
-        assert_eq!(
-            errno(Arch::X86_64, "EWOULDBLOCK"),
-            errno(Arch::X86_64, "EAGAIN")
-        );
-        assert_eq!(errno(Arch::X86_64, "ENOTSUP"), None);
-    }
-
     /// The only syscalls without parameter names, per architecture, and why
     /// the kernel has no named definition of them there. Everything else in
     /// every table has a signature.
@@ -847,7 +788,11 @@ mod tests {
                 );
             }
             for (syscall, _) in a.without_signature {
-                assert!(lookup(a, syscall).is_some(), "{}: {syscall}", a.arch);
+                assert!(
+                    syscalls::number(a.arch, syscall).is_some(),
+                    "{}: {syscall}",
+                    a.arch
+                );
             }
         }
     }

@@ -205,13 +205,12 @@ fn program(policy: &Policy<'_>, caps: u64) -> Result<Program<BPF_MAXINSNS>, Spaw
 /// [`Model::verdict`] by `policy` with `caps` granted.
 fn verdict(policy: &Policy<'_>, caps: u64, audit_arch: u32, nr: i32, args: &[u64; 6]) -> Verdict {
     let action = match (native_call(audit_arch, nr), policy.native()) {
-        (Some(nr), Some(ap)) => match ap.verdict(caps, SPAWN_RULES, nr, args, ap.default) {
-            Action::Errno(e) => PolicyAction::Errno(e),
-            Action::Notify => PolicyAction::Errno(libc::ENOSYS as u16),
-            _ => PolicyAction::KillProcess,
-        },
-        // The filter kills foreign entry points before any rule.
-        _ => PolicyAction::KillProcess,
+        (Some(nr), Some(ap)) => carried_out(ap.verdict(caps, SPAWN_RULES, nr, args, ap.default)),
+        // The filter gives a foreign entry point (another architecture's,
+        // x32's, a negative number) the default action before any rule:
+        // the builder's header, and the README's "The filter".
+        (None, Some(ap)) => carried_out(ap.default),
+        (_, None) => PolicyAction::KillProcess,
     };
     let allowed_by = allowed_by(policy, audit_arch, caps, nr, args);
     Verdict {
@@ -221,12 +220,24 @@ fn verdict(policy: &Policy<'_>, caps: u64, audit_arch: u32, nr: i32, args: &[u64
     }
 }
 
+/// What the supervisor does for a call the policy answers with `action`
+/// (an outcome the supervised program sent it: [`supervised`]).
+fn carried_out(action: Action) -> PolicyAction {
+    match action {
+        Action::Errno(e) => PolicyAction::Errno(e),
+        // As the kernel answers `notify` when no supervisor listens.
+        Action::Notify => PolicyAction::Errno(libc::ENOSYS as u16),
+        _ => PolicyAction::KillProcess,
+    }
+}
+
 /// The call's number as a native one, or `None` for another
 /// architecture's entry point, x32's, or a negative number.
 fn native_call(audit_arch: u32, nr: i32) -> Option<u32> {
     let native = Arch::NATIVE.filter(|a| a.audit_arch() == audit_arch)?;
     let nr = u32::try_from(nr).ok()?;
-    // The x32 ABI of x86_64 sets bit 30; the filter refuses those numbers.
+    // The x32 ABI of x86_64 sets bit 30; no table has those numbers, so
+    // the filter gives them the default action.
     if native == Arch::X86_64 && nr & 0x4000_0000 != 0 {
         return None;
     }
@@ -436,6 +447,76 @@ mod tests {
             Model::new(PolicySource::from(&POLICY), 0).with_verdicts(|v| v.verdict(NATIVE, 41, &a));
         assert!(!v.allowed);
         assert_eq!(v.action, PolicyAction::Errno(1));
+    }
+
+    /// A foreign entry point (i386's `int 0x80`, an x32 number, a negative
+    /// number) gets the same answer supervised as the plain program gives
+    /// it: the supervised program run in the simulator, and what the
+    /// supervisor does with what it is sent, against the plain program
+    /// (the one `spawn` installs) run in the simulator.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn foreign_entry_points_get_the_same_answer_on_both_paths() {
+        use seccomp_policy_core::sim::{run, SeccompData};
+        let calls = [
+            (I386, 11, "i386 execve"),
+            (I386, 0, "i386 restart_syscall"),
+            (I386, 3, "i386 read"),
+            (NATIVE, 0x4000_003b, "x32 execve (59)"),
+            (NATIVE, 0x4000_0000, "x32 read"),
+            (NATIVE, -1, "-1"),
+        ];
+        let a = [0; 6];
+        for default in [
+            Action::KillProcess,
+            Action::Errno(1),
+            Action::Errno(13),
+            Action::Notify,
+            Action::KillThread,
+            Action::Trap,
+            Action::Log,
+        ] {
+            let arches = [ArchPolicy { default, ..X86_64 }];
+            let policy = Policy {
+                arches: &arches,
+                ..POLICY
+            };
+            let native = policy.native().unwrap();
+            for caps in [0, 0b01, 0b111] {
+                let plain = native
+                    .program::<BPF_MAXINSNS>(caps, SPAWN_RULES, default)
+                    .unwrap();
+                let supervised = program(&policy, caps).unwrap();
+                for (audit_arch, nr, what) in calls {
+                    let data = SeccompData::new(nr, audit_arch);
+                    let ret = |p: &Program<BPF_MAXINSNS>| {
+                        Action::from_ret(run(p.as_slice(), &data).unwrap().ret).unwrap()
+                    };
+                    // With no listener the kernel answers `notify` ENOSYS.
+                    let expected = match ret(&plain) {
+                        Action::Notify => Action::Errno(libc::ENOSYS as u16),
+                        other => other,
+                    };
+                    // The design: a foreign entry point gets the default.
+                    let default_answer = match default {
+                        Action::Notify => Action::Errno(libc::ENOSYS as u16),
+                        other => other,
+                    };
+                    assert_eq!(expected, default_answer, "{what}: the plain program");
+                    let answered = match ret(&supervised) {
+                        Action::Notify => match verdict(&policy, caps, audit_arch, nr, &a).action {
+                            PolicyAction::KillProcess => Action::KillProcess,
+                            PolicyAction::Errno(e) => Action::Errno(e),
+                        },
+                        kernel => kernel,
+                    };
+                    assert_eq!(
+                        answered, expected,
+                        "{what} with default {default:?}, caps {caps:#b}"
+                    );
+                }
+            }
+        }
     }
 
     #[cfg(target_arch = "x86_64")]

@@ -35,14 +35,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use seccomp_policy_core::bpf::BPF_MAXINSNS;
 use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp, RuleSet};
 use seccomp_policy_core::text::quoted;
-use seccomp_policy_core::Arch;
+use seccomp_policy_core::{syscalls, Arch};
+
+use seccomp_policy_compiler::diag::Diagnostic;
+use seccomp_policy_compiler::lower::{describe_parameters, ArchRules, LoweredRule, SetRules};
+use seccomp_policy_compiler::model::{Loc, Policy, Table};
+use seccomp_policy_compiler::Compiled;
 
 use crate::argset::satisfiable;
-use crate::diag::Diagnostic;
-use crate::lower::{describe_parameters, ArchRules, LoweredRule, SetRules};
-use crate::model::{Loc, Policy, Table};
-use crate::tables;
-use crate::Compiled;
 
 /// Which check found a [`Lint`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -979,13 +979,13 @@ fn names(table: &Table) -> Names<'_> {
 fn arches_with(name: &str) -> Vec<Arch> {
     Arch::ALL
         .into_iter()
-        .filter(|a| tables::lookup(tables::table(*a), name).is_some())
+        .filter(|a| syscalls::number(*a, name).is_some())
         .collect()
 }
 
 /// Whether `arch` has the syscall `name`.
 fn has(arch: Arch, name: &str) -> bool {
-    tables::lookup(tables::table(arch), name).is_some()
+    syscalls::number(arch, name).is_some()
 }
 
 /// The architectures where a libc makes `member` for the family's call.
@@ -1368,7 +1368,7 @@ fn redundant_rules(compiled: &Compiled, out: &mut Vec<Lint>) {
             // Lowered, base's outright allow covers every architecture the
             // name exists on.
             let covered = compiled.arches.iter().all(|a| {
-                tables::lookup(tables::table(a.arch), r.syscall())
+                syscalls::number(a.arch, r.syscall())
                     .is_none_or(|nr| a.base.allow.binary_search(&nr).is_ok())
             });
             if !covered {
@@ -1426,7 +1426,7 @@ fn caps_adding_nothing(compiled: &Compiled, out: &mut Vec<Lint>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compile;
+    use seccomp_policy_compiler::compile;
 
     fn lints(source: &str) -> Vec<(LintKind, String)> {
         let compiled = compile(source).unwrap_or_else(|d| panic!("{d:?}"));

@@ -57,12 +57,12 @@ use std::fmt;
 use std::fmt::Write as _;
 
 use seccomp_policy_core::rule::{Action, ArgCmp, CmpOp};
-use seccomp_policy_core::Arch;
+use seccomp_policy_core::{syscalls, Arch};
+
+use seccomp_policy_compiler::lower::{ArchRules, LoweredRule, SetRules};
+use seccomp_policy_compiler::Compiled;
 
 use crate::argset::{arg_cubes, satisfiable, Cube};
-use crate::lower::{ArchRules, LoweredRule, SetRules};
-use crate::tables;
-use crate::Compiled;
 
 /// The calls libseccomp also reaches through `socketcall(2)` and `ipc(2)`
 /// on the architectures that have them ([`multiplexes`]).
@@ -337,7 +337,7 @@ pub fn arch_entries_with(
     let sets = rules.granted(caps);
     let extra: Vec<u32> = also_allowed
         .iter()
-        .filter_map(|name| tables::lookup(tables::table(rules.arch), name))
+        .filter_map(|name| syscalls::number(rules.arch, name))
         .collect();
     let mut numbers: Vec<u32> = sets
         .iter()
@@ -656,7 +656,7 @@ fn merge(per_arch: &[ArchEntries]) -> Result<BTreeMap<&'static str, Vec<Entry>>,
     for name in names {
         let mut agreed: Option<(&ArchEntries, &[Entry])> = None;
         for a in per_arch {
-            if tables::lookup(tables::table(a.arch), name).is_none() {
+            if syscalls::number(a.arch, name).is_none() {
                 continue;
             }
             let mine = a.syscalls.get(name).map_or(&[][..], Vec::as_slice);
@@ -812,7 +812,7 @@ mod tests {
         );
         assert_eq!(string(""), "\"\"");
     }
-    use crate::compile;
+    use seccomp_policy_compiler::compile;
 
     fn entries(source: &str, arch: Arch) -> BTreeMap<&'static str, Vec<Entry>> {
         let c = compile(source).unwrap();
