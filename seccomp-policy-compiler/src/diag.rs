@@ -76,7 +76,8 @@ impl Diagnostic {
     }
 
     /// The same diagnostic with the end of each place found in `source`,
-    /// the file's text: the end of the token there ([`token_end`]).
+    /// the file's text: the end of the token there (the identifier, number
+    /// or quoted string that starts there).
     #[must_use]
     pub fn with_ends(mut self, source: &str) -> Self {
         let lines = LineIndex::new(source);
