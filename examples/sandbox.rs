@@ -337,7 +337,7 @@ fn demonstration() -> ExitCode {
                 d.ending(),
                 if as_expected { "" } else { "  [UNEXPECTED]" }
             ),
-            Err(e) => println!("    -> could not run: {e}  [UNEXPECTED]\n"),
+            Err(e) => println!("    -> could not run: {}  [UNEXPECTED]\n", tool::chain(&e)),
         }
         if !as_expected {
             unexpected += 1;

@@ -145,7 +145,9 @@ mod x86_64 {
             .spawn()
             .and_then(std::process::Child::wait_with_output)
             .map_err(|e| e.to_string())?;
-        let report = supervision.finish().map_err(|e| e.to_string())?;
+        let report = supervision
+            .finish()
+            .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
         if !out.status.success() {
             return Err(format!("under learn mode: {}", out.status));
         }

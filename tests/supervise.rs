@@ -92,7 +92,9 @@ mod x86_64 {
         let child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
         let pid = child.id();
         let out = child.wait_with_output().map_err(|e| e.to_string())?;
-        let report = supervision.finish().map_err(|e| e.to_string())?;
+        let report = supervision
+            .finish()
+            .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
         Ok(Run {
             report,
             status: out.status,
@@ -569,7 +571,9 @@ mod x86_64 {
                 .map_err(|e| e.to_string())?;
             let first = cmd.status().map_err(|e| e.to_string())?;
             let second = cmd.status();
-            let report = supervision.finish().map_err(|e| e.to_string())?;
+            let report = supervision
+                .finish()
+                .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
             match second {
                 Err(e) if e.raw_os_error() == Some(libc::EPIPE) && first.success() => Ok(format!(
                     "first: {first}; second: {e}; {} notifications",
@@ -672,7 +676,9 @@ int main(int argc, char **argv) {
             .map_err(|e| e.to_string())?;
         let child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
         let out = child.wait_with_output().map_err(|e| e.to_string())?;
-        let report = supervision.finish().map_err(|e| e.to_string())?;
+        let report = supervision
+            .finish()
+            .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         // EPERM (1): -1 and errno 1 through libc; -1 (-EPERM) raw.
         let mut expected = "x32 getpid -1 1\n".to_owned();

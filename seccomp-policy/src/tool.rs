@@ -30,6 +30,16 @@
 //! [`try_run_and_report`] leaves reporting a failure to the tool, which
 //! says in its own words what went wrong.
 //!
+//! - [`chain`]: an error of the run time as one line, with its causes.
+//!   Each error type displays only what failed at its own level and
+//!   returns the cause from [`source`](Error::source) (the Rust API
+//!   guidelines' rule: one or the other, never both), so `{e}` alone
+//!   leaves the errno out and a reporter that walks the chain (`anyhow`,
+//!   `eyre`) prints each message once; `chain(&e)` prints them all:
+//!   `cannot run `ls`: the supervisor could not start: the command's
+//!   seccomp listener was not handed over: pidfd_getfd failed (Linux 5.6
+//!   or newer is needed): ENOSYS (38)`.
+//!
 //! ```no_run
 //! use std::process::{Command, ExitCode};
 //! use seccomp_policy::supervise::Supervisor;
@@ -45,6 +55,8 @@
 //! }
 //! ```
 
+use std::error::Error;
+use std::fmt;
 use std::io::{self, Write as _};
 use std::process::Command;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -104,6 +116,35 @@ pub fn error_exit_code(e: &SessionError) -> u8 {
     }
 }
 
+/// `error` and every error down its [`source`](Error::source) chain, as one
+/// line: each message followed by `": "` and its cause's, ending (for a
+/// failed system call) in the errno: `seccomp(SECCOMP_SET_MODE_FILTER)
+/// failed (seccomp unavailable or blocked by an earlier filter): ENOSYS
+/// (38)`.
+///
+/// This is how the run time's errors are meant to be printed: their own
+/// [`Display`](fmt::Display) says only what failed at their level. Formatting it
+/// allocates nothing.
+pub fn chain<'a>(error: &'a (dyn Error + 'a)) -> Chain<'a> {
+    Chain(error)
+}
+
+/// An error printed with its chain of causes (see [`chain`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Chain<'a>(&'a (dyn Error + 'a));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(e) = cause {
+            write!(f, ": {e}")?;
+            cause = e.source();
+        }
+        Ok(())
+    }
+}
+
 /// Writes `text` to stderr in one `write`, so lines the command writes to
 /// the same stderr do not land inside it.
 fn say(text: &str) {
@@ -147,7 +188,7 @@ pub fn run_and_report(supervisor: Supervisor, command: Command, prefix: &str) ->
             SessionError::SupervisorFailed(_) => "supervising",
             _ => "cannot run",
         };
-        say(&format!("{prefix}: {what} {shown}: {e}\n"));
+        say(&format!("{prefix}: {what} {shown}: {}\n", chain(&e)));
         error_exit_code(&e)
     })
 }

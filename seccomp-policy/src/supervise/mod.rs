@@ -160,11 +160,13 @@ pub enum SuperviseError {
 impl fmt::Display for SuperviseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SuperviseError::Program(e) => write!(f, "{e}"),
-            SuperviseError::Setup { what, errno } => write!(f, "{what} failed: {errno}"),
-            SuperviseError::Handoff(e) => write!(f, "supervising the command: {e}"),
+            SuperviseError::Program(_) => f.write_str("no seccomp filter for the command"),
+            SuperviseError::Setup { what, .. } => write!(f, "{what} failed"),
+            SuperviseError::Handoff(_) => {
+                f.write_str("the command's seccomp listener was not handed over")
+            }
             SuperviseError::Panicked => f.write_str("the supervisor thread panicked"),
-            SuperviseError::Landlock(e) => write!(f, "{e}"),
+            SuperviseError::Landlock(_) => f.write_str("no Landlock domain for the command"),
         }
     }
 }

@@ -103,12 +103,14 @@ impl fmt::Display for Answer {
             Answer::Gone => f.write_str("its thread ended before the answer; the call did not run"),
             Answer::KillFailed(e) => write!(
                 f,
-                "could not kill its process ({e}); killed the command's tree and failed \
-                 the call with EPERM; it did not run"
+                "could not kill its process ({}); killed the command's tree and failed \
+                 the call with EPERM; it did not run",
+                crate::tool::chain(e)
             ),
             Answer::Undelivered(e) => write!(
                 f,
-                "could not answer ({e}); killed the command's tree; the call did not run"
+                "could not answer ({}); killed the command's tree; the call did not run",
+                crate::tool::chain(e)
             ),
         }
     }
@@ -183,6 +185,7 @@ impl fmt::Display for Denial {
             (Some(p), Some(pid)) => write!(f, "{p} [pid {pid}, thread {}]", self.tid)?,
             _ if self.unread.is_some() => {
                 if let Some(e) = self.unread {
+                    let e = crate::tool::chain(&e);
                     write!(f, "thread {}, its process unread ({e})", self.tid)?;
                 }
             }
