@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{assert_code, root, run, scratch, Run};
-use seccomp_policy::supervise::KILLED_BY_POLICY;
+use seccomp_policy::tool::KILLED_BY_POLICY;
 use seccomp_policy::tool::{CANNOT_EXECUTE, NOT_FOUND, TOOL_FAILED};
 use seccomp_policy_suite::harness::{require, Checked};
 

@@ -11,8 +11,8 @@
 //! - [`exit_code`] and [`error_exit_code`]: the exit code such a tool
 //!   passes on, as `env`, `timeout`, `chroot` and `nohup` do: the
 //!   command's status, 128 + N when signal N ended it,
-//!   [`KILLED_BY_POLICY`](crate::supervise::KILLED_BY_POLICY) (159, 128 +
-//!   `SIGSYS`, as for the kernel's kill) when the policy killed it; and
+//!   [`KILLED_BY_POLICY`] (159, 128 + `SIGSYS`, as for the kernel's kill)
+//!   when the policy killed it ([`ending_exit_code`]); and
 //!   when the command did not run to its end, [`NOT_FOUND`] (127) when it
 //!   was not found, [`CANNOT_EXECUTE`] (126) when it was found but could
 //!   not be executed, and [`TOOL_FAILED`] (125) when the sandbox itself
@@ -67,7 +67,7 @@ use seccomp_policy_core::text::{quoted, PATH_MAX};
 use crate::install::Errno;
 use crate::supervise::lines::DenialLines;
 use crate::supervise::session::{self, forward_signals, Done, SessionError};
-use crate::supervise::{Answer, Mode, Supervisor};
+use crate::supervise::{Answer, Ending, Mode, Supervisor};
 
 /// The exit code of [`run_and_report`] when the sandbox itself failed:
 /// signals could not be forwarded, the supervisor could not start or
@@ -88,16 +88,33 @@ pub const CANNOT_EXECUTE: u8 = 126;
 /// `timeout` exit.
 pub const NOT_FOUND: u8 = 127;
 
+/// The exit code for a command the policy killed: 128 + `SIGSYS` (159),
+/// what a shell reports when the kernel's filter kills it.
+pub const KILLED_BY_POLICY: u8 = 128 + libc::SIGSYS as u8;
+
+/// The conventional exit code for a command that ended this way, as a
+/// shell reports it: its status (clamped to 0..=255), 128 + N when signal
+/// N killed it, [`KILLED_BY_POLICY`] (159) for the policy's kills (as when
+/// the kernel kills), 1 for a wait status that is neither.
+pub fn ending_exit_code(ending: &Ending<'_>) -> u8 {
+    match *ending {
+        Ending::Exited(code) => code.clamp(0, 255) as u8,
+        Ending::KilledByPolicy(_) => KILLED_BY_POLICY,
+        Ending::Signaled(sig) => 128u8.saturating_add(sig as u8),
+        Ending::Other(_) => 1,
+    }
+}
+
 /// The exit code a sandbox passes on for a command that ran to its end:
 /// its status, 128 + N for signal N, 159 when the policy killed it (see
-/// [`Ending::exit_code`](crate::supervise::Ending::exit_code));
+/// [`ending_exit_code`]);
 /// [`TOOL_FAILED`] (125) whatever the command's status when the supervisor
 /// failed ([`Done::failure`]).
 pub fn exit_code(done: &Done) -> u8 {
     if done.report.error.is_some() {
         return TOOL_FAILED;
     }
-    done.ending().exit_code()
+    ending_exit_code(&done.ending())
 }
 
 /// The exit code a sandbox passes on for a command that could not be run
@@ -318,6 +335,41 @@ mod tests {
             assert_eq!(error_exit_code(&e), code, "{e:?}");
         }
         assert_eq!((TOOL_FAILED, CANNOT_EXECUTE, NOT_FOUND), (125, 126, 127));
-        assert_eq!(crate::supervise::KILLED_BY_POLICY, 159);
+    }
+
+    /// What a shell reports: the status (bash: `$?` is the low 8 bits,
+    /// here clamped), 128 + N for signal N, 159 (128 + SIGSYS) for the
+    /// policy's kill, as for the kernel's.
+    #[test]
+    fn ending_exit_codes_are_a_shells() {
+        let denial = crate::supervise::Denial {
+            tid: 1,
+            pid: Some(1),
+            program: None,
+            unread: None,
+            arch: None,
+            audit_arch: 0,
+            name: Some("fadvise64"),
+            nr: 221,
+            args: [0; 6],
+            allowed_by: crate::supervise::AllowedBy::NoCap,
+            answer: Answer::Killed,
+        };
+        for (ending, code) in [
+            (Ending::Exited(0), 0),
+            (Ending::Exited(3), 3),
+            (Ending::Exited(300), 255),
+            (Ending::Exited(-1), 0),
+            (Ending::KilledByPolicy(&denial), 159),
+            (Ending::Signaled(libc::SIGKILL), 137),
+            (Ending::Signaled(libc::SIGTERM), 143),
+            (Ending::Signaled(libc::SIGSYS), 159),
+            (Ending::Signaled(64), 192),
+            (Ending::Signaled(200), 255),
+            (Ending::Other(0x137f), 1),
+        ] {
+            assert_eq!(ending_exit_code(&ending), code, "{ending:?}");
+        }
+        assert_eq!(KILLED_BY_POLICY, 159);
     }
 }

@@ -110,9 +110,7 @@ pub use lifetime::Lifetime;
 use lifetime::{Containment, Split};
 use model::Model;
 pub use owned::{OwnedPolicy, PolicySource};
-pub use report::{
-    AllowedBy, Answer, ArgsSeen, CallCount, Denial, Ending, Report, KILLED_BY_POLICY,
-};
+pub use report::{AllowedBy, Answer, ArgsSeen, CallCount, Denial, Ending, Report};
 pub use serve::Supervision;
 
 /// The name of a syscall number on an architecture: the expansion's
