@@ -599,6 +599,13 @@ fn help_documents_the_exit_codes() {
         ];
         if sub == "run" {
             wants.push("`--cap A --cap B` or `--cap A,B`".to_owned());
+            // What tests/supervise.rs's `no_command` cases prove of the
+            // library: the tool dies of the signal, as a shell shows it.
+            wants.push(format!(
+                "ends this tool itself, killed by that signal: a shell reports 128 + N, {} for \
+                 SIGTERM",
+                128 + libc::SIGTERM
+            ));
             wants.push(format!(
                 "{KILLED_BY_POLICY} (128 + SIGSYS) when the policy killed it"
             ));

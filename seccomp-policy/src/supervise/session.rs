@@ -69,8 +69,8 @@ static PAYLOAD_GROUP: AtomicI32 = AtomicI32::new(0);
 /// [`PAYLOAD_GROUP`] while `spawn` runs: the command may already be running
 /// (`spawn` returns only after its `exec`, and a loaded machine may not
 /// schedule this thread again for a while), so a signal then is held until
-/// the group is known, not taken for "no command" (which would exit this
-/// process and leave the command to be killed unreported).
+/// the group is known, not taken for "no command" (which would end this
+/// process by the signal and leave the command to be killed unreported).
 const STARTING: i32 = -1;
 
 /// What the one call of [`forward_signals`] that did the work did.
@@ -88,8 +88,13 @@ struct Forwarding {
 /// Passes SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to this process on to
 /// the process group of the command [`run`] is running (through its relay);
 /// a second signal while the same command runs kills its group with
-/// `SIGKILL`. With no command running, the process exits with 128 + the
-/// signal's number.
+/// `SIGKILL`. With no command running (before the first starts, between
+/// two, after the last), the signal is delivered to this process as if it
+/// had not been blocked: as it is not the library's to end the process,
+/// the signal's own disposition decides. By default the process dies of
+/// it (`WIFSIGNALED`, `WTERMSIG` the signal; a shell reports 128 + its
+/// number, 143 for SIGTERM), a handler the program set runs, and a signal
+/// it ignores (`nohup`'s SIGHUP) stays ignored.
 ///
 /// Call it at the start of `main`, before any other thread is started: it
 /// blocks those signals in the calling thread, which threads started later
@@ -170,7 +175,11 @@ fn forward(set: &libc::sigset_t) {
             group = PAYLOAD_GROUP.load(Ordering::SeqCst);
         }
         if group == 0 {
-            std::process::exit(128 + sig);
+            // No command to pass it on to: the signal does to this process
+            // what it would have without forwarding (by default, ends it).
+            // It cannot fail for a signal `sigwait` returned.
+            let _ = signal::raise_unblocked(sig);
+            continue;
         }
         // The relay's process group, whose id cannot be reused while the
         // relay is unreaped (see `run`).
