@@ -146,7 +146,7 @@ mod x86_64 {
             .kill_with_parent(true)
             .mode(mode)
             .attach(&mut cmd)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
         let child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
         let pid = child.id();
         let out = child.wait_with_output().map_err(|e| e.to_string())?;
@@ -485,7 +485,7 @@ mod x86_64 {
             let supervision = Supervisor::new(&POLICY, Cap::CODE_EXEC.bits(), syscall_name)
                 .kill_with_parent(true)
                 .attach(&mut cmd)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
             let mut child = cmd.spawn().map_err(|e| e.to_string())?;
             let status = child.wait().map_err(|e| e.to_string())?;
             // Without a stop request, the thread ends when nothing uses the filter.
@@ -496,7 +496,9 @@ mod x86_64 {
                 }
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
-            let r = supervision.finish().map_err(|e| e.to_string())?;
+            let r = supervision
+                .finish()
+                .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
             let killed = r
                 .denials
                 .iter()
@@ -556,7 +558,7 @@ mod x86_64 {
                 .kill_with_parent(true)
                 .learn()
                 .attach(&mut cmd)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
             let mut child = cmd.spawn().map_err(|e| e.to_string())?;
             let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
             let mut line = String::new();
@@ -564,7 +566,9 @@ mod x86_64 {
             if line != "ready\n" {
                 return Err(format!("first line {line:?}"));
             }
-            let r = supervision.finish().map_err(|e| e.to_string())?;
+            let r = supervision
+                .finish()
+                .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
             let mut rest = String::new();
             std::io::Read::read_to_string(&mut stdout, &mut rest).map_err(|e| e.to_string())?;
             let status = child.wait().map_err(|e| e.to_string())?;
@@ -627,7 +631,7 @@ mod x86_64 {
             let supervision = Supervisor::new(&POLICY, 0, syscall_name)
                 .kill_with_parent(true)
                 .attach(&mut cmd)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
             let first = cmd.status().map_err(|e| e.to_string())?;
             let second = cmd.status();
             let report = supervision
@@ -732,7 +736,7 @@ int main(int argc, char **argv) {
         let supervision = Supervisor::new(policy, 0, syscall_name)
             .kill_with_parent(true)
             .attach(&mut cmd)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
         let child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
         let out = child.wait_with_output().map_err(|e| e.to_string())?;
         let report = supervision
