@@ -3,6 +3,11 @@
 //! the chain in its typed [`Errno`], and an error that wraps another
 //! returns it. The expected errnos are the kernel's numbers as `libc`
 //! spells them, never read back from the code under test.
+//!
+//! And each message of a chain is printed once: an error's `Display` says
+//! what failed at its own level and leaves its cause to `source()` (the
+//! Rust API guidelines' rule), which every variant of every type is
+//! checked for; `tool::chain` prints the whole chain.
 
 use std::error::Error;
 

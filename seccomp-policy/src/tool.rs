@@ -192,7 +192,8 @@ fn say(text: &str) {
 ///   the processes it left, as [`Lifetime`](crate::supervise::Lifetime) says it); in
 ///   learn mode then the [`Learned`](crate::supervise::Learned) summary (or
 ///   the one set with [`Supervisor::learn_summary`](crate::supervise::Supervisor::learn_summary));
-/// - `cannot run `COMMAND`: ERROR` instead, with the error's
+/// - `cannot run `COMMAND`: ERROR` instead (the error with its causes, as
+///   [`chain`] prints it, the errno last), with the error's
 ///   [`error_exit_code`] ([`NOT_FOUND`],
 ///   [`CANNOT_EXECUTE`] or [`TOOL_FAILED`]), when the command could not be
 ///   run to its end; `supervising `COMMAND`: ERROR` last, and
