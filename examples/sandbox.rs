@@ -32,9 +32,9 @@ use std::os::unix::ffi::OsStrExt as _;
 use std::process::{Command, ExitCode};
 
 use seccomp_policy::supervise::session::{self, Done, SessionError};
-use seccomp_policy::supervise::{Answer, Denial, Mode, Supervisor, KILLED_BY_POLICY};
+use seccomp_policy::supervise::{Answer, Denial, Mode, Supervisor};
 use seccomp_policy::text::quoted;
-use seccomp_policy::tool;
+use seccomp_policy::tool::{self, KILLED_BY_POLICY};
 
 seccomp_policy::seccomp_policy!("policy/seccomp.toml");
 
@@ -337,7 +337,7 @@ fn demonstration() -> ExitCode {
                 d.ending(),
                 if as_expected { "" } else { "  [UNEXPECTED]" }
             ),
-            Err(e) => println!("    -> could not run: {e}  [UNEXPECTED]\n"),
+            Err(e) => println!("    -> could not run: {}  [UNEXPECTED]\n", tool::chain(&e)),
         }
         if !as_expected {
             unexpected += 1;

@@ -80,7 +80,7 @@ fn allowed_calls_succeed() {
         // SAFETY: plain system calls without pointers.
         let before = unsafe { libc::getpid() };
         if let Err(e) = apply(filter.as_slice()) {
-            let _ = write!(out, "apply: {e}");
+            let _ = write!(out, "apply: {}", seccomp_policy::tool::chain(&e));
             return 2;
         }
         // SAFETY: as above.
@@ -128,7 +128,7 @@ fn tsync_covers_threads_that_already_exist() {
     let report = in_child(|out| {
         let t = waiting_thread(&GO);
         if let Err(e) = apply(filter.as_slice()) {
-            let _ = write!(out, "apply: {e}");
+            let _ = write!(out, "apply: {}", seccomp_policy::tool::chain(&e));
             return 2;
         }
         let _ = write!(out, "installed;");
@@ -149,7 +149,7 @@ fn without_tsync_other_threads_stay_unfiltered() {
     let report = in_child(|out| {
         let t = waiting_thread(&GO);
         if let Err(e) = Install::new().tsync(false).apply(filter.as_slice()) {
-            let _ = write!(out, "apply: {e}");
+            let _ = write!(out, "apply: {}", seccomp_policy::tool::chain(&e));
             return 2;
         }
         GO.store(true, Ordering::Release);
@@ -266,7 +266,7 @@ fn apply_after_errno_filter(call: libc::c_long, errno: i32) -> ChildReport {
         let r = apply(filter.as_slice());
         let _ = write!(out, "{r:?}");
         if let Err(e) = r {
-            let _ = write!(out, ": {e}");
+            let _ = write!(out, ": {}", seccomp_policy::tool::chain(&e));
         }
         0
     })
@@ -291,8 +291,8 @@ fn enosys_from_seccomp_is_typed() {
     assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
     assert_eq!(
         report.output,
-        "Err(Seccomp(Errno(38))): seccomp(SECCOMP_SET_MODE_FILTER) failed: ENOSYS (38) \
-         (seccomp unavailable or blocked by an earlier filter)"
+        "Err(Seccomp(Errno(38))): seccomp(SECCOMP_SET_MODE_FILTER) failed (seccomp unavailable \
+         or blocked by an earlier filter): ENOSYS (38)"
     );
 }
 

@@ -140,12 +140,14 @@ mod x86_64 {
             .learn()
             .kill_with_parent(true)
             .attach(&mut cmd)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
         let out = cmd
             .spawn()
             .and_then(std::process::Child::wait_with_output)
             .map_err(|e| e.to_string())?;
-        let report = supervision.finish().map_err(|e| e.to_string())?;
+        let report = supervision
+            .finish()
+            .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
         if !out.status.success() {
             return Err(format!("under learn mode: {}", out.status));
         }

@@ -133,15 +133,17 @@ mod x86_64 {
             let (code, err) = run(user, &["--", "/nonexistent/seccomp-policy-example"]);
             assert_eq!(
                 err,
-                "sandbox: cannot run `/nonexistent/seccomp-policy-example`: No such file or \
-             directory (os error 2)\n",
+                "sandbox: cannot run `/nonexistent/seccomp-policy-example`: execve failed (No \
+                 such file or directory): ENOENT (2)\n",
                 "as {user:?}"
             );
             assert_eq!(code, i32::from(NOT_FOUND), "as {user:?}");
             // A directory: execve fails with EACCES.
             let (code, err) = run(user, &["--learn", "--", "/tmp", "x"]);
             assert!(
-                err.ends_with("sandbox: cannot run `/tmp x`: Permission denied (os error 13)\n"),
+                err.ends_with(
+                    "sandbox: cannot run `/tmp x`: execve failed (Permission denied): EACCES (13)\n"
+                ),
                 "as {user:?}: {err}"
             );
             assert_eq!(code, i32::from(CANNOT_EXECUTE), "as {user:?}");

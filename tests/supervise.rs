@@ -35,7 +35,65 @@ seccomp_policy_suite::tests![
     x86_64::a_second_spawn_fails_instead_of_hanging,
     #[cfg(target_arch = "x86_64")]
     x86_64::foreign_entry_points_get_the_default,
+    no_command::a_sigterm_ends_the_process_by_it,
+    no_command::an_ignored_sighup_stays_ignored,
 ];
+
+/// Signal forwarding when no command runs: the library does not end the
+/// process itself; the signal does what it would have without forwarding.
+/// Each case runs in a forked child (forwarding blocks signals and starts
+/// a thread for good), which sends itself the signals and, if it is still
+/// there, says so and exits 0. How it ended is read from its wait status.
+mod no_command {
+    use std::fmt::Write as _;
+    use std::time::Duration;
+
+    use seccomp_policy::spawn::Outcome;
+    use seccomp_policy::supervise::session;
+    use seccomp_policy_suite::{in_child, ChildReport};
+
+    /// A child that forwards signals, ignores `ignored` (set before, as
+    /// `nohup` sets SIGHUP), sends itself `sent` one by one and waits.
+    fn signalled(ignored: &[libc::c_int], sent: &[libc::c_int]) -> ChildReport {
+        in_child(|out| {
+            for &sig in ignored {
+                // SAFETY: sets a standard disposition; no handler.
+                unsafe { libc::signal(sig, libc::SIG_IGN) };
+            }
+            if let Err(e) = session::forward_signals() {
+                let _ = write!(out, "forward_signals: {}", seccomp_policy::tool::chain(&e));
+                return 2;
+            }
+            for &sig in sent {
+                // SAFETY: signals this process.
+                unsafe { libc::kill(libc::getpid(), sig) };
+                // Time for the forwarding thread to take it.
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            std::thread::sleep(Duration::from_secs(3));
+            let _ = write!(out, "still running");
+            0
+        })
+    }
+
+    /// SIGTERM with no command running ends the process by SIGTERM
+    /// (WIFSIGNALED, WTERMSIG 15): a shell reports 143, 128 + 15, as the
+    /// CLI's help says. (It used to call `exit(143)`, from a library.)
+    pub fn a_sigterm_ends_the_process_by_it() {
+        let report = signalled(&[], &[libc::SIGTERM]);
+        assert_eq!(report.outcome, Outcome::Signaled(libc::SIGTERM), "{report}");
+    }
+
+    /// A signal the program ignores stays ignored (`exit(129)` before), and
+    /// the next one it does not ignore still ends it.
+    pub fn an_ignored_sighup_stays_ignored() {
+        let report = signalled(&[libc::SIGHUP], &[libc::SIGHUP]);
+        assert_eq!(report.outcome, Outcome::Exited(0), "{report}");
+        assert_eq!(report.output, "still running");
+        let report = signalled(&[libc::SIGHUP], &[libc::SIGHUP, libc::SIGTERM]);
+        assert_eq!(report.outcome, Outcome::Signaled(libc::SIGTERM), "{report}");
+    }
+}
 
 #[cfg(target_arch = "x86_64")]
 mod x86_64 {
@@ -88,11 +146,13 @@ mod x86_64 {
             .kill_with_parent(true)
             .mode(mode)
             .attach(&mut cmd)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
         let child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
         let pid = child.id();
         let out = child.wait_with_output().map_err(|e| e.to_string())?;
-        let report = supervision.finish().map_err(|e| e.to_string())?;
+        let report = supervision
+            .finish()
+            .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
         Ok(Run {
             report,
             status: out.status,
@@ -280,8 +340,9 @@ mod x86_64 {
             if d.syscall() != "getsid" || d.answer != Answer::Killed || run.stdout != "before\n" {
                 return Err(format!("{d} / {:?}", run.stdout));
             }
-            if ending.exit_code() != 159 {
-                return Err(format!("exit code {}", ending.exit_code()));
+            let code = seccomp_policy::tool::ending_exit_code(&ending);
+            if code != 159 {
+                return Err(format!("exit code {code}"));
             }
             Ok(format!("{ending}\n{d}"))
         })
@@ -424,7 +485,7 @@ mod x86_64 {
             let supervision = Supervisor::new(&POLICY, Cap::CODE_EXEC.bits(), syscall_name)
                 .kill_with_parent(true)
                 .attach(&mut cmd)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
             let mut child = cmd.spawn().map_err(|e| e.to_string())?;
             let status = child.wait().map_err(|e| e.to_string())?;
             // Without a stop request, the thread ends when nothing uses the filter.
@@ -435,7 +496,9 @@ mod x86_64 {
                 }
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
-            let r = supervision.finish().map_err(|e| e.to_string())?;
+            let r = supervision
+                .finish()
+                .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
             let killed = r
                 .denials
                 .iter()
@@ -495,7 +558,7 @@ mod x86_64 {
                 .kill_with_parent(true)
                 .learn()
                 .attach(&mut cmd)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
             let mut child = cmd.spawn().map_err(|e| e.to_string())?;
             let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
             let mut line = String::new();
@@ -503,7 +566,9 @@ mod x86_64 {
             if line != "ready\n" {
                 return Err(format!("first line {line:?}"));
             }
-            let r = supervision.finish().map_err(|e| e.to_string())?;
+            let r = supervision
+                .finish()
+                .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
             let mut rest = String::new();
             std::io::Read::read_to_string(&mut stdout, &mut rest).map_err(|e| e.to_string())?;
             let status = child.wait().map_err(|e| e.to_string())?;
@@ -566,10 +631,12 @@ mod x86_64 {
             let supervision = Supervisor::new(&POLICY, 0, syscall_name)
                 .kill_with_parent(true)
                 .attach(&mut cmd)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
             let first = cmd.status().map_err(|e| e.to_string())?;
             let second = cmd.status();
-            let report = supervision.finish().map_err(|e| e.to_string())?;
+            let report = supervision
+                .finish()
+                .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
             match second {
                 Err(e) if e.raw_os_error() == Some(libc::EPIPE) && first.success() => Ok(format!(
                     "first: {first}; second: {e}; {} notifications",
@@ -669,10 +736,12 @@ int main(int argc, char **argv) {
         let supervision = Supervisor::new(policy, 0, syscall_name)
             .kill_with_parent(true)
             .attach(&mut cmd)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
         let child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
         let out = child.wait_with_output().map_err(|e| e.to_string())?;
-        let report = supervision.finish().map_err(|e| e.to_string())?;
+        let report = supervision
+            .finish()
+            .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         // EPERM (1): -1 and errno 1 through libc; -1 (-EPERM) raw.
         let mut expected = "x32 getpid -1 1\n".to_owned();

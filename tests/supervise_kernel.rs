@@ -106,7 +106,7 @@ mod x86_64 {
                 body(&mut out)
             }
             Err(e) => {
-                let _ = write!(out, "attach failed: {e}");
+                let _ = write!(out, "attach failed: {}", seccomp_policy::tool::chain(&e));
                 90
             }
         }

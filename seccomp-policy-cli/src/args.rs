@@ -1235,7 +1235,10 @@ and then runs it with what the kernel has.
 COMMAND runs with this tool's standard streams, in a session of its own (no
 controlling terminal). SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to this tool
 are passed on to COMMAND's process group (a second one kills the group);
-when COMMAND ends, whatever it left running in its group is killed. Needs
+one that comes while COMMAND is not running (before it starts, after it
+ended) ends this tool itself, killed by that signal: a shell reports
+128 + N, 143 for SIGTERM. When COMMAND ends, whatever it left running in
+its group is killed. Needs
 Linux 6.12 (5.6 with --allow-degraded: seccomp user notification and
 pidfd_getfd); no privilege.
 

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::json;
 use seccomp_policy::install::Errno;
 use seccomp_policy::supervise::{AllowedBy, Answer, Denial};
+use seccomp_policy::tool;
 
 use crate::outcome::Failure;
 use crate::output::failed;
@@ -106,7 +107,7 @@ pub fn denial_json(d: &Denial) -> String {
         d.tid,
         d.pid.map_or_else(|| "null".to_owned(), |p| p.to_string()),
         text(d.program.as_ref().map(ToString::to_string)),
-        text(d.unread.map(|e| e.to_string())),
+        text(d.unread.map(|e| tool::chain(&e).to_string())),
         text(d.arch.map(|a| a.name().to_owned())),
         d.audit_arch,
         text(d.name.map(str::to_owned)),
@@ -135,7 +136,7 @@ pub fn denial_json(d: &Denial) -> String {
         "],\"answer\":{},\"errno\":{},\"error\":{}}}",
         json::string(answer),
         text(errno_name),
-        text(error.map(|e| e.to_string())),
+        text(error.map(|e| tool::chain(&e).to_string())),
     );
     s
 }

@@ -22,7 +22,7 @@ use seccomp_policy::reach::Reach;
 use seccomp_policy::reach::BUILTIN_VARS;
 use seccomp_policy::supervise::session::SessionError;
 use seccomp_policy::supervise::{session, Mode, OwnedPolicy, SuperviseError, Supervisor};
-use seccomp_policy::tool::{self, TOOL_FAILED};
+use seccomp_policy::tool::{self, chain, TOOL_FAILED};
 use seccomp_policy_compiler::{suggest, Compiled};
 use seccomp_policy_core::text::{quoted, shown, Shown, PATH_MAX};
 use seccomp_policy_core::{syscalls, Arch};
@@ -172,7 +172,7 @@ fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
             "nothing ran; the system may be out of threads or memory".to_owned(),
         ),
         SessionError::Supervise(SuperviseError::Program(e)) => (
-            format!("{e}"),
+            chain(e).to_string(),
             format!(
                 "nothing ran; `seccomp-policy disasm {} --allow-execve` with the same caps \
                  builds the same program",
@@ -180,7 +180,7 @@ fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
             ),
         ),
         SessionError::Supervise(SuperviseError::Handoff(h)) => (
-            format!("cannot supervise {command}: {h}"),
+            format!("cannot supervise {command}: {}", chain(h)),
             format!(
                 "nothing ran; `{}` needs Linux 5.6 or newer (seccomp user notification, \
                  pidfd_getfd) and ptrace access to its own children \
@@ -193,14 +193,14 @@ fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
             "nothing ran; the system may be out of file descriptors or threads".to_owned(),
         ),
         SessionError::Supervise(e @ SuperviseError::Panicked) => (
-            format!("supervising {command} failed: {e}"),
+            format!("supervising {command} failed: {}", chain(e)),
             "its process tree was killed, and its denials may not all have been named; this \
              is a bug in seccomp-policy, please report it"
                 .to_owned(),
         ),
         SessionError::Supervise(SuperviseError::Landlock(e)) => {
             (
-                format!("cannot confine {command}: {e}"),
+                format!("cannot confine {command}: {}", chain(e)),
                 match e {
                     DomainError::Unsupported { .. } => format!(
                     "nothing ran; use a kernel with Landlock ABI {REQUIRED_ABI} (Linux 6.12 or \
@@ -224,8 +224,10 @@ fn not_run(e: &SessionError, sub: Sub, o: &Options) -> String {
         SessionError::SupervisorFailed(done) => (
             format!(
                 "supervising {command} failed: {}",
-                done.failure()
-                    .map_or_else(|| "the supervisor failed".to_owned(), |f| f.to_string())
+                done.failure().map_or_else(
+                    || "the supervisor failed".to_owned(),
+                    |f| chain(&f).to_string()
+                )
             ),
             supervisor_failed_help(done.report.error),
         ),

@@ -13,7 +13,7 @@ mod common;
 use std::path::Path;
 
 use common::{root, run, scratch, Run};
-use seccomp_policy::supervise::KILLED_BY_POLICY;
+use seccomp_policy::tool::KILLED_BY_POLICY;
 use seccomp_policy_suite::harness::{Checked, Skip};
 
 seccomp_policy_suite::tests![

@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{assert_code, root, run, scratch, Run};
-use seccomp_policy::supervise::KILLED_BY_POLICY;
+use seccomp_policy::tool::KILLED_BY_POLICY;
 use seccomp_policy::tool::{CANNOT_EXECUTE, NOT_FOUND, TOOL_FAILED};
 use seccomp_policy_suite::harness::{require, Checked};
 
@@ -599,6 +599,13 @@ fn help_documents_the_exit_codes() {
         ];
         if sub == "run" {
             wants.push("`--cap A --cap B` or `--cap A,B`".to_owned());
+            // What tests/supervise.rs's `no_command` cases prove of the
+            // library: the tool dies of the signal, as a shell shows it.
+            wants.push(format!(
+                "ends this tool itself, killed by that signal: a shell reports 128 + N, {} for \
+                 SIGTERM",
+                128 + libc::SIGTERM
+            ));
             wants.push(format!(
                 "{KILLED_BY_POLICY} (128 + SIGSYS) when the policy killed it"
             ));

@@ -164,9 +164,10 @@ impl fmt::Display for InstallError {
                 f,
                 "seccomp filter has {len} instructions, more than the kernel's {BPF_MAXINSNS}"
             ),
-            InstallError::NoNewPrivs(e) => write!(f, "prctl(PR_SET_NO_NEW_PRIVS) failed: {e}"),
+            InstallError::NoNewPrivs(_) => f.write_str("prctl(PR_SET_NO_NEW_PRIVS) failed"),
+            // What the errno (the source, not repeated here) means for it.
             InstallError::Seccomp(e) => {
-                write!(f, "seccomp(SECCOMP_SET_MODE_FILTER) failed: {e}")?;
+                f.write_str("seccomp(SECCOMP_SET_MODE_FILTER) failed")?;
                 match e.0 {
                     libc::EACCES => f.write_str(" (no_new_privs is not set and CAP_SYS_ADMIN is missing)"),
                     libc::EINVAL => f.write_str(" (program or flags rejected by the kernel)"),

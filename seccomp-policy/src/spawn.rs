@@ -88,7 +88,7 @@ impl fmt::Display for SpawnProgramError {
             SpawnProgramError::NoNativeArch => {
                 f.write_str("the policy was not compiled for this architecture")
             }
-            SpawnProgramError::Build(e) => write!(f, "cannot build the seccomp filter: {e}"),
+            SpawnProgramError::Build(_) => f.write_str("cannot build the seccomp filter"),
         }
     }
 }
@@ -121,8 +121,8 @@ pub enum SandboxError {
 impl fmt::Display for SandboxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SandboxError::Program(e) => e.fmt(f),
-            SandboxError::Landlock(e) => e.fmt(f),
+            SandboxError::Program(_) => f.write_str("no seccomp filter for the command"),
+            SandboxError::Landlock(_) => f.write_str("no Landlock domain for the command"),
         }
     }
 }

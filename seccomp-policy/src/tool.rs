@@ -11,8 +11,8 @@
 //! - [`exit_code`] and [`error_exit_code`]: the exit code such a tool
 //!   passes on, as `env`, `timeout`, `chroot` and `nohup` do: the
 //!   command's status, 128 + N when signal N ended it,
-//!   [`KILLED_BY_POLICY`](crate::supervise::KILLED_BY_POLICY) (159, 128 +
-//!   `SIGSYS`, as for the kernel's kill) when the policy killed it; and
+//!   [`KILLED_BY_POLICY`] (159, 128 + `SIGSYS`, as for the kernel's kill)
+//!   when the policy killed it ([`ending_exit_code`]); and
 //!   when the command did not run to its end, [`NOT_FOUND`] (127) when it
 //!   was not found, [`CANNOT_EXECUTE`] (126) when it was found but could
 //!   not be executed, and [`TOOL_FAILED`] (125) when the sandbox itself
@@ -30,6 +30,16 @@
 //! [`try_run_and_report`] leaves reporting a failure to the tool, which
 //! says in its own words what went wrong.
 //!
+//! - [`chain`]: an error of the run time as one line, with its causes.
+//!   Each error type displays only what failed at its own level and
+//!   returns the cause from [`source`](Error::source) (the Rust API
+//!   guidelines' rule: one or the other, never both), so `{e}` alone
+//!   leaves the errno out and a reporter that walks the chain (`anyhow`,
+//!   `eyre`) prints each message once; `chain(&e)` prints them all:
+//!   `cannot run `ls`: the supervisor could not start: the command's
+//!   seccomp listener was not handed over: pidfd_getfd failed (Linux 5.6
+//!   or newer is needed): ENOSYS (38)`.
+//!
 //! ```no_run
 //! use std::process::{Command, ExitCode};
 //! use seccomp_policy::supervise::Supervisor;
@@ -45,6 +55,8 @@
 //! }
 //! ```
 
+use std::error::Error;
+use std::fmt;
 use std::io::{self, Write as _};
 use std::process::Command;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -55,7 +67,7 @@ use seccomp_policy_core::text::{quoted, PATH_MAX};
 use crate::install::Errno;
 use crate::supervise::lines::DenialLines;
 use crate::supervise::session::{self, forward_signals, Done, SessionError};
-use crate::supervise::{Answer, Mode, Supervisor};
+use crate::supervise::{Answer, Ending, Mode, Supervisor};
 
 /// The exit code of [`run_and_report`] when the sandbox itself failed:
 /// signals could not be forwarded, the supervisor could not start or
@@ -76,16 +88,33 @@ pub const CANNOT_EXECUTE: u8 = 126;
 /// `timeout` exit.
 pub const NOT_FOUND: u8 = 127;
 
+/// The exit code for a command the policy killed: 128 + `SIGSYS` (159),
+/// what a shell reports when the kernel's filter kills it.
+pub const KILLED_BY_POLICY: u8 = 128 + libc::SIGSYS as u8;
+
+/// The conventional exit code for a command that ended this way, as a
+/// shell reports it: its status (clamped to 0..=255), 128 + N when signal
+/// N killed it, [`KILLED_BY_POLICY`] (159) for the policy's kills (as when
+/// the kernel kills), 1 for a wait status that is neither.
+pub fn ending_exit_code(ending: &Ending<'_>) -> u8 {
+    match *ending {
+        Ending::Exited(code) => code.clamp(0, 255) as u8,
+        Ending::KilledByPolicy(_) => KILLED_BY_POLICY,
+        Ending::Signaled(sig) => 128u8.saturating_add(sig as u8),
+        Ending::Other(_) => 1,
+    }
+}
+
 /// The exit code a sandbox passes on for a command that ran to its end:
 /// its status, 128 + N for signal N, 159 when the policy killed it (see
-/// [`Ending::exit_code`](crate::supervise::Ending::exit_code));
+/// [`ending_exit_code`]);
 /// [`TOOL_FAILED`] (125) whatever the command's status when the supervisor
 /// failed ([`Done::failure`]).
 pub fn exit_code(done: &Done) -> u8 {
     if done.report.error.is_some() {
         return TOOL_FAILED;
     }
-    done.ending().exit_code()
+    ending_exit_code(&done.ending())
 }
 
 /// The exit code a sandbox passes on for a command that could not be run
@@ -101,6 +130,35 @@ pub fn error_exit_code(e: &SessionError) -> u8 {
         | SessionError::Spawn(_)
         | SessionError::Wait(_)
         | SessionError::SupervisorFailed(_) => TOOL_FAILED,
+    }
+}
+
+/// `error` and every error down its [`source`](Error::source) chain, as one
+/// line: each message followed by `": "` and its cause's, ending (for a
+/// failed system call) in the errno: `seccomp(SECCOMP_SET_MODE_FILTER)
+/// failed (seccomp unavailable or blocked by an earlier filter): ENOSYS
+/// (38)`.
+///
+/// This is how the run time's errors are meant to be printed: their own
+/// [`Display`](fmt::Display) says only what failed at their level. Formatting it
+/// allocates nothing.
+pub fn chain<'a>(error: &'a (dyn Error + 'a)) -> Chain<'a> {
+    Chain(error)
+}
+
+/// An error printed with its chain of causes (see [`chain`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Chain<'a>(&'a (dyn Error + 'a));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(e) = cause {
+            write!(f, ": {e}")?;
+            cause = e.source();
+        }
+        Ok(())
     }
 }
 
@@ -134,7 +192,8 @@ fn say(text: &str) {
 ///   the processes it left, as [`Lifetime`](crate::supervise::Lifetime) says it); in
 ///   learn mode then the [`Learned`](crate::supervise::Learned) summary (or
 ///   the one set with [`Supervisor::learn_summary`](crate::supervise::Supervisor::learn_summary));
-/// - `cannot run `COMMAND`: ERROR` instead, with the error's
+/// - `cannot run `COMMAND`: ERROR` instead (the error with its causes, as
+///   [`chain`] prints it, the errno last), with the error's
 ///   [`error_exit_code`] ([`NOT_FOUND`],
 ///   [`CANNOT_EXECUTE`] or [`TOOL_FAILED`]), when the command could not be
 ///   run to its end; `supervising `COMMAND`: ERROR` last, and
@@ -147,7 +206,7 @@ pub fn run_and_report(supervisor: Supervisor, command: Command, prefix: &str) ->
             SessionError::SupervisorFailed(_) => "supervising",
             _ => "cannot run",
         };
-        say(&format!("{prefix}: {what} {shown}: {e}\n"));
+        say(&format!("{prefix}: {what} {shown}: {}\n", chain(&e)));
         error_exit_code(&e)
     })
 }
@@ -277,6 +336,41 @@ mod tests {
             assert_eq!(error_exit_code(&e), code, "{e:?}");
         }
         assert_eq!((TOOL_FAILED, CANNOT_EXECUTE, NOT_FOUND), (125, 126, 127));
-        assert_eq!(crate::supervise::KILLED_BY_POLICY, 159);
+    }
+
+    /// What a shell reports: the status (bash: `$?` is the low 8 bits,
+    /// here clamped), 128 + N for signal N, 159 (128 + SIGSYS) for the
+    /// policy's kill, as for the kernel's.
+    #[test]
+    fn ending_exit_codes_are_a_shells() {
+        let denial = crate::supervise::Denial {
+            tid: 1,
+            pid: Some(1),
+            program: None,
+            unread: None,
+            arch: None,
+            audit_arch: 0,
+            name: Some("fadvise64"),
+            nr: 221,
+            args: [0; 6],
+            allowed_by: crate::supervise::AllowedBy::NoCap,
+            answer: Answer::Killed,
+        };
+        for (ending, code) in [
+            (Ending::Exited(0), 0),
+            (Ending::Exited(3), 3),
+            (Ending::Exited(300), 255),
+            (Ending::Exited(-1), 0),
+            (Ending::KilledByPolicy(&denial), 159),
+            (Ending::Signaled(libc::SIGKILL), 137),
+            (Ending::Signaled(libc::SIGTERM), 143),
+            (Ending::Signaled(libc::SIGSYS), 159),
+            (Ending::Signaled(64), 192),
+            (Ending::Signaled(200), 255),
+            (Ending::Other(0x137f), 1),
+        ] {
+            assert_eq!(ending_exit_code(&ending), code, "{ending:?}");
+        }
+        assert_eq!(KILLED_BY_POLICY, 159);
     }
 }

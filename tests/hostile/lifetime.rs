@@ -473,10 +473,14 @@ fn front_end(
         seccomp_policy::install::apply(&no_namespaces_filter()).map_err(|e| e.to_string())?;
     }
     cmd.stdout(Stdio::from(out));
-    let supervision = supervisor.attach(&mut cmd).map_err(|e| e.to_string())?;
+    let supervision = supervisor
+        .attach(&mut cmd)
+        .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
     let mut child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
     let status = child.wait().map_err(|e| e.to_string())?;
-    let report = supervision.finish().map_err(|e| e.to_string())?;
+    let report = supervision
+        .finish()
+        .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
     Ok(format!(
         "{}; {}",
         report.ending(report.pid, status),

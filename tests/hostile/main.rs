@@ -259,9 +259,11 @@ mod x86_64 {
                         let supervision = Supervisor::new(&POLICY, bits, syscall_name)
                             .vars(vars)
                             .attach(&mut cmd)
-                            .map_err(|e| e.to_string())?;
+                            .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
                         let out = cmd.output().map_err(|e| e.to_string())?;
-                        supervision.finish().map_err(|e| e.to_string())?;
+                        supervision
+                            .finish()
+                            .map_err(|e| seccomp_policy::tool::chain(&e).to_string())?;
                         out
                     };
                     let run = text(&out);

@@ -304,9 +304,14 @@ fn run_in(
     let (status, stdout, stderr, timed_out) = wait_with_timeout(&mut child, stdin)?;
     let would_be_killed = match supervision {
         Some(s) => {
-            let report = s.finish().map_err(|e| format!("the supervisor: {e}"))?;
+            let report = s
+                .finish()
+                .map_err(|e| format!("the supervisor: {}", seccomp_policy::tool::chain(&e)))?;
             if let Some(e) = report.error {
-                return Err(format!("the supervisor failed: {e}"));
+                return Err(format!(
+                    "the supervisor failed: {}",
+                    seccomp_policy::tool::chain(&e)
+                ));
             }
             Some(
                 report

@@ -283,11 +283,11 @@ impl fmt::Display for DomainError {
                 "this kernel's Landlock is ABI {abi}; the sandbox needs ABI {needed} (Linux 6.12) \
                  to keep the payload from signalling processes outside it"
             ),
-            DomainError::Ruleset(e) => write!(f, "the kernel refused the Landlock ruleset: {e}"),
-            DomainError::Path { ref path, errno } => {
+            DomainError::Ruleset(_) => f.write_str("the kernel refused the Landlock ruleset"),
+            DomainError::Path { ref path, .. } => {
                 write!(
                     f,
-                    "cannot open {} for a Landlock rule: {errno}",
+                    "cannot open {} for a Landlock rule",
                     crate::text::quoted(path).max(crate::text::PATH_MAX)
                 )
             }

@@ -143,14 +143,7 @@ impl ChildError {
 
 impl fmt::Display for ChildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.step, self.install) {
-            (ChildStep::Install, Some(e)) => write!(f, "{e}"),
-            (step, _) => write!(
-                f,
-                "seccomp listener handoff: {step:?} failed: {}",
-                self.errno
-            ),
-        }
+        write!(f, "seccomp listener handoff: {:?} failed", self.step)
     }
 }
 
@@ -310,18 +303,16 @@ impl fmt::Display for HandoffError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             HandoffError::NoChild => f.write_str("no child announced itself"),
-            HandoffError::Child { step, errno } => {
-                write!(
-                    f,
-                    "the child failed to attach its filter ({step:?}): {errno}"
-                )
+            HandoffError::Child { step, .. } => {
+                write!(f, "the child failed to attach its filter ({step:?})")
             }
             HandoffError::ChildEnded => {
                 f.write_str("the child ended before handing over its listener")
             }
-            HandoffError::Io { what, errno } => write!(f, "{what} failed: {errno}"),
+            HandoffError::Io { what, .. } => write!(f, "{what} failed"),
+            // What the errno (the source, not repeated here) means for it.
             HandoffError::GetFd(e) => {
-                write!(f, "pidfd_getfd failed: {e}")?;
+                f.write_str("pidfd_getfd failed")?;
                 match e.0 {
                     libc::EPERM => f.write_str(
                         " (no ptrace access to the child: kernel.yama.ptrace_scope >= 2, \

@@ -160,7 +160,7 @@ impl fmt::Display for NotifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NotifyError::Gone => f.write_str("the notified call is no longer pending"),
-            NotifyError::Failed { op, errno } => write!(f, "{} failed: {errno}", op.name()),
+            NotifyError::Failed { op, .. } => write!(f, "{} failed", op.name()),
         }
     }
 }

@@ -110,9 +110,7 @@ pub use lifetime::Lifetime;
 use lifetime::{Containment, Split};
 use model::Model;
 pub use owned::{OwnedPolicy, PolicySource};
-pub use report::{
-    AllowedBy, Answer, ArgsSeen, CallCount, Denial, Ending, Report, KILLED_BY_POLICY,
-};
+pub use report::{AllowedBy, Answer, ArgsSeen, CallCount, Denial, Ending, Report};
 pub use serve::Supervision;
 
 /// The name of a syscall number on an architecture: the expansion's
@@ -160,11 +158,13 @@ pub enum SuperviseError {
 impl fmt::Display for SuperviseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SuperviseError::Program(e) => write!(f, "{e}"),
-            SuperviseError::Setup { what, errno } => write!(f, "{what} failed: {errno}"),
-            SuperviseError::Handoff(e) => write!(f, "supervising the command: {e}"),
+            SuperviseError::Program(_) => f.write_str("no seccomp filter for the command"),
+            SuperviseError::Setup { what, .. } => write!(f, "{what} failed"),
+            SuperviseError::Handoff(_) => {
+                f.write_str("the command's seccomp listener was not handed over")
+            }
             SuperviseError::Panicked => f.write_str("the supervisor thread panicked"),
-            SuperviseError::Landlock(e) => write!(f, "{e}"),
+            SuperviseError::Landlock(_) => f.write_str("no Landlock domain for the command"),
         }
     }
 }

@@ -103,12 +103,14 @@ impl fmt::Display for Answer {
             Answer::Gone => f.write_str("its thread ended before the answer; the call did not run"),
             Answer::KillFailed(e) => write!(
                 f,
-                "could not kill its process ({e}); killed the command's tree and failed \
-                 the call with EPERM; it did not run"
+                "could not kill its process ({}); killed the command's tree and failed \
+                 the call with EPERM; it did not run",
+                crate::tool::chain(e)
             ),
             Answer::Undelivered(e) => write!(
                 f,
-                "could not answer ({e}); killed the command's tree; the call did not run"
+                "could not answer ({}); killed the command's tree; the call did not run",
+                crate::tool::chain(e)
             ),
         }
     }
@@ -183,6 +185,7 @@ impl fmt::Display for Denial {
             (Some(p), Some(pid)) => write!(f, "{p} [pid {pid}, thread {}]", self.tid)?,
             _ if self.unread.is_some() => {
                 if let Some(e) = self.unread {
+                    let e = crate::tool::chain(&e);
                     write!(f, "thread {}, its process unread ({e})", self.tid)?;
                 }
             }
@@ -464,24 +467,6 @@ pub enum Ending<'a> {
     Signaled(i32),
     /// A wait status that is none of the above.
     Other(i32),
-}
-
-/// The exit code for a command the policy killed: 128 + `SIGSYS` (159),
-/// what a shell reports when the kernel's filter kills it.
-pub const KILLED_BY_POLICY: u8 = 128 + libc::SIGSYS as u8;
-
-impl Ending<'_> {
-    /// The conventional exit code for it: the status, or 128 + the signal,
-    /// with [`KILLED_BY_POLICY`] (159) for the policy's kills, as when the
-    /// kernel kills.
-    pub fn exit_code(&self) -> u8 {
-        match *self {
-            Ending::Exited(code) => code.clamp(0, 255) as u8,
-            Ending::KilledByPolicy(_) => KILLED_BY_POLICY,
-            Ending::Signaled(sig) => 128u8.saturating_add(sig as u8),
-            Ending::Other(_) => 1,
-        }
-    }
 }
 
 impl fmt::Display for Ending<'_> {
@@ -832,51 +817,40 @@ mod tests {
     }
 
     #[test]
-    fn ending_display_and_exit_code() {
+    fn ending_display() {
         let denial = fadvise(4260);
         let cases = [
-            (Ending::Exited(0), "exited with status 0", 0),
-            (Ending::Exited(3), "exited with status 3", 3),
-            (Ending::Exited(300), "exited with status 300", 255),
-            (Ending::Exited(-1), "exited with status -1", 0),
+            (Ending::Exited(0), "exited with status 0"),
+            (Ending::Exited(3), "exited with status 3"),
+            (Ending::Exited(300), "exited with status 300"),
+            (Ending::Exited(-1), "exited with status -1"),
             (
                 Ending::KilledByPolicy(&denial),
                 "killed by the policy at `fadvise64` (no cap allows it)",
-                KILLED_BY_POLICY,
             ),
             (
                 Ending::Signaled(libc::SIGKILL),
                 "killed by SIGKILL (signal 9)",
-                137,
             ),
             (
                 Ending::Signaled(libc::SIGTERM),
                 "killed by SIGTERM (signal 15)",
-                143,
             ),
-            (Ending::Signaled(64), "killed by a signal (signal 64)", 192),
-            (
-                Ending::Signaled(200),
-                "killed by a signal (signal 200)",
-                255,
-            ),
+            (Ending::Signaled(64), "killed by a signal (signal 64)"),
+            (Ending::Signaled(200), "killed by a signal (signal 200)"),
             (
                 Ending::Other(0x137f),
                 "stopped or continued (wait status 0x137f)",
-                1,
             ),
         ];
-        for (ending, text, code) in cases {
+        for (ending, text) in cases {
             assert_eq!(ending.to_string(), text, "{ending:?}");
-            assert_eq!(ending.exit_code(), code, "{ending:?}");
         }
         assert_eq!(
             Ending::Signaled(libc::SIGSYS).to_string(),
             "killed by SIGSYS (signal 31), not by the policy: the supervisor denied none \
              of its calls, so a process sent it"
         );
-        assert_eq!(Ending::Signaled(libc::SIGSYS).exit_code(), KILLED_BY_POLICY);
-        assert_eq!(KILLED_BY_POLICY, 128 + libc::SIGSYS as u8);
     }
 
     #[test]

@@ -41,7 +41,7 @@
 //! let supervisor = Supervisor::new(&POLICY, Cap::CODE_EXEC.bits(), syscall_name);
 //! match session::run(supervisor, cmd) {
 //!     Ok(done) => println!("{}; {} denied", done.ending(), done.report.denials.len()),
-//!     Err(e) => eprintln!("cannot run: {e}"),
+//!     Err(e) => eprintln!("cannot run: {}", seccomp_policy::tool::chain(&e)),
 //! }
 //! ```
 
@@ -69,8 +69,8 @@ static PAYLOAD_GROUP: AtomicI32 = AtomicI32::new(0);
 /// [`PAYLOAD_GROUP`] while `spawn` runs: the command may already be running
 /// (`spawn` returns only after its `exec`, and a loaded machine may not
 /// schedule this thread again for a while), so a signal then is held until
-/// the group is known, not taken for "no command" (which would exit this
-/// process and leave the command to be killed unreported).
+/// the group is known, not taken for "no command" (which would end this
+/// process by the signal and leave the command to be killed unreported).
 const STARTING: i32 = -1;
 
 /// What the one call of [`forward_signals`] that did the work did.
@@ -88,8 +88,13 @@ struct Forwarding {
 /// Passes SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to this process on to
 /// the process group of the command [`run`] is running (through its relay);
 /// a second signal while the same command runs kills its group with
-/// `SIGKILL`. With no command running, the process exits with 128 + the
-/// signal's number.
+/// `SIGKILL`. With no command running (before the first starts, between
+/// two, after the last), the signal is delivered to this process as if it
+/// had not been blocked: as it is not the library's to end the process,
+/// the signal's own disposition decides. By default the process dies of
+/// it (`WIFSIGNALED`, `WTERMSIG` the signal; a shell reports 128 + its
+/// number, 143 for SIGTERM), a handler the program set runs, and a signal
+/// it ignores (`nohup`'s SIGHUP) stays ignored.
 ///
 /// Call it at the start of `main`, before any other thread is started: it
 /// blocks those signals in the calling thread, which threads started later
@@ -170,7 +175,11 @@ fn forward(set: &libc::sigset_t) {
             group = PAYLOAD_GROUP.load(Ordering::SeqCst);
         }
         if group == 0 {
-            std::process::exit(128 + sig);
+            // No command to pass it on to: the signal does to this process
+            // what it would have without forwarding (by default, ends it).
+            // It cannot fail for a signal `sigwait` returned.
+            let _ = signal::raise_unblocked(sig);
+            continue;
         }
         // The relay's process group, whose id cannot be reused while the
         // relay is unreaped (see `run`).
@@ -213,8 +222,11 @@ impl Done {
 }
 
 /// The supervisor failed while the command ran (see [`Report::error`]):
-/// what failed, with its errno, and what it did about it. Prints as one
-/// sentence.
+/// what it did about it, and (its [`source`](std::error::Error::source))
+/// the first failure, with its errno. Displays as what it did, without the
+/// failure: [`tool::chain`](crate::tool::chain) prints both, `the
+/// supervisor failed (it killed the command's tree, ...):
+/// SECCOMP_IOCTL_NOTIF_SEND failed: EMFILE (24)`.
 #[derive(Clone, Copy, Debug)]
 pub struct SupervisorFailure<'a> {
     /// The first failure.
@@ -225,18 +237,31 @@ pub struct SupervisorFailure<'a> {
 
 impl fmt::Display for SupervisorFailure<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the supervisor failed: {}", self.error)?;
-        if self.report.failures > 1 {
-            write!(f, " ({} failures in all)", self.report.failures)?;
-        }
-        if self.report.killed_tree {
-            f.write_str(
-                "; it killed the command's tree, as it could not answer a call as the policy \
-                 says; no refused call ran",
-            )
-        } else {
-            f.write_str("; every refused call was still refused, but not every one named")
-        }
+        supervisor_failed(self.report, f)
+    }
+}
+
+impl std::error::Error for SupervisorFailure<'_> {
+    /// The first failure.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+/// What the supervisor did when it failed while the command ran, as
+/// `report` says; the failure itself, [`Report::error`], is not part of it.
+fn supervisor_failed(report: &Report, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    f.write_str("the supervisor failed (")?;
+    if report.failures > 1 {
+        write!(f, "{} failures in all; ", report.failures)?;
+    }
+    if report.killed_tree {
+        f.write_str(
+            "it killed the command's tree, as it could not answer a call as the policy says; \
+             no refused call ran)",
+        )
+    } else {
+        f.write_str("every refused call was still refused, but not every one named)")
     }
 }
 
@@ -288,25 +313,34 @@ impl SessionError {
     }
 }
 
+/// What failed at this level; the cause (the errno, or the supervisor's
+/// error) is the [`source`](std::error::Error::source), which
+/// [`tool::chain`](crate::tool::chain) prints after it.
 impl fmt::Display for SessionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SessionError::Signals { what, errno } => {
-                write!(f, "forwarding signals: {what} failed: {errno}")
+            SessionError::Signals { what, .. } => write!(f, "forwarding signals: {what} failed"),
+            SessionError::Supervise(SuperviseError::Panicked) => {
+                f.write_str("supervising the command failed")
             }
-            SessionError::Supervise(e) => write!(f, "{e}"),
-            SessionError::Spawn(errno) => write!(
-                f,
-                "starting its process failed: {}",
-                io::Error::from_raw_os_error(errno.0)
-            ),
-            SessionError::Exec(errno) => write!(f, "{}", io::Error::from_raw_os_error(errno.0)),
-            SessionError::Wait(errno) => write!(f, "waiting for the command failed: {errno}"),
-            SessionError::SupervisorFailed(done) => match done.failure() {
-                Some(failure) => write!(f, "{failure}"),
-                None => f.write_str("the supervisor failed"),
-            },
+            SessionError::Supervise(_) => f.write_str("the supervisor could not start"),
+            SessionError::Spawn(_) => f.write_str("starting its process failed"),
+            // The C library's words for the errno, as a shell says them
+            // ("No such file or directory"); the errno itself is the source.
+            SessionError::Exec(errno) => write!(f, "execve failed ({})", described(*errno)),
+            SessionError::Wait(_) => f.write_str("waiting for the command failed"),
+            SessionError::SupervisorFailed(done) => supervisor_failed(&done.report, f),
         }
+    }
+}
+
+/// The C library's description of `errno` (`strerror`), without the
+/// standard library's ` (os error N)`.
+fn described(errno: Errno) -> String {
+    let text = io::Error::from_raw_os_error(errno.0).to_string();
+    match text.strip_suffix(&format!(" (os error {})", errno.0)) {
+        Some(words) => words.to_owned(),
+        None => text,
     }
 }
 

@@ -90,3 +90,29 @@ pub(crate) fn wait_ended_unreaped(pid: u32) -> Result<(), Errno> {
         }
     }
 }
+
+/// Delivers `sig` to this thread as if it had never been blocked: unblocks
+/// it in this thread, sends it to this thread (`raise`, which the C library
+/// directs at the calling thread), then blocks it again. What happens is
+/// the signal's disposition, as it would have without the block: the
+/// default action (for SIGINT, SIGTERM, SIGHUP and SIGQUIT the process
+/// ends, killed by `sig`), a handler of the program's (it runs in this
+/// thread), or nothing when the signal is ignored.
+///
+/// # Errors
+///
+/// The errno of `pthread_sigmask` or `raise` (for a number that is no
+/// signal); the mask is restored.
+pub(crate) fn raise_unblocked(sig: libc::c_int) -> Result<(), Errno> {
+    let mut set = empty_signals();
+    add_signal(&mut set, sig);
+    unblock_signals(&set)?;
+    // SAFETY: an integer argument; sends to this thread.
+    let raised = if unsafe { libc::raise(sig) } == 0 {
+        Ok(())
+    } else {
+        Err(Errno::last())
+    };
+    block_signals(&set)?;
+    raised
+}
