@@ -15,7 +15,7 @@ python3 tools/gen-syscall-tables/gen.py "$@"
 
 # The generator writes what rustfmt would; keep `cargo fmt --check` quiet.
 for f in "$tables"/*.rs "$tables"/constants/*.rs "$tables"/signatures/*.rs "$syscalls"/*.rs \
-    "$errnos"/*.rs; do
+    "$errnos"/*.rs "$errnos"/arches/*.rs; do
     case "$f" in
     */mod.rs) ;;
     *) rustfmt --edition 2021 --check "$f" ;;

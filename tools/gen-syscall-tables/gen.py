@@ -11,8 +11,8 @@ Writes, under seccomp-policy-compiler/src/tables/:
   few others have none (signatures.py, syscall_entries.py);
 - source.rs: where all of it comes from;
 and, under seccomp-policy-core/src/: syscalls/<arch>.rs (every syscall's name
-and number), errno/<arch>.rs (every errno's name and number, both ways, from
-linux-raw-sys, constants.py) and arch/generated.rs (the `AUDIT_ARCH_*` value of
+and number), errno/arches.rs and errno/arches/<numbering>.rs (every errno's name
+and number, both ways, once per numbering, from linux-raw-sys, constants.py) and arch/generated.rs (the `AUDIT_ARCH_*` value of
 each architecture, from which its word size and byte order follow).
 
 Usage (from anywhere in the repository):
