@@ -280,12 +280,18 @@ pub fn lowers_elsewhere(policy: &Policy, lowered: &[ArchRules]) -> bool {
         })
     };
     let tables = std::iter::once(&policy.base).chain(policy.caps.iter().map(|c| &c.table));
-    // The rules and actions none of `lowered` has: few, on any one
-    // architecture, so each is looked up there once.
+    // The rules and actions none of `lowered` has (an `allow` without a
+    // condition has nothing to lower): few, so each is looked up on the
+    // other architectures.
     let mut rules: Vec<&Rule> = Vec::new();
     let mut actions: Vec<&ActionRule> = Vec::new();
     for table in tables {
-        rules.extend(table.allow.iter().filter(|r| !here(r)));
+        rules.extend(
+            table
+                .allow
+                .iter()
+                .filter(|r| r.text.condition.is_some() && !here(r)),
+        );
         actions.extend(table.actions.iter().filter(|e| !here(&e.rule)));
     }
     if rules.is_empty() && actions.is_empty() {
