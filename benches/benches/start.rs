@@ -9,8 +9,12 @@
 //! - filter only: `CommandExt::seccomp` with the `[base]` spawn program;
 //! - library: `CommandExt::sandbox` (Landlock domain with `[base]`'s files,
 //!   then the filter);
+//! - `seccomp-policy --version` and `check`: the tool's own start, and its
+//!   start with the front end on every architecture, to read the `run` row
+//!   by;
 //! - `seccomp-policy run`: the command-line tool, whole process (it reads
-//!   and compiles the policy file, starts the supervisor, spawns);
+//!   and compiles the policy file for this machine, starts the
+//!   supervisor, spawns);
 //! - bwrap: `bwrap` with comparable confinement: read-only binds of the
 //!   system directories, the work directory bound writable, `/proc`,
 //!   `/dev`, `--unshare-pid`, `--die-with-parent`, and `--seccomp` with the
@@ -126,8 +130,9 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// Runs the rows interleaved `reps` times and prints a table of medians,
-/// each with its ratio to `against` (a row's name).
-fn table(rows: &mut [Row], reps: usize, against: &str) {
+/// each with its ratio to `against` (a row's name); the medians (wall,
+/// CPU) by row.
+fn table(rows: &mut [Row], reps: usize, against: &str) -> Vec<(&'static str, Duration, Duration)> {
     for _ in 0..reps {
         for row in rows.iter_mut() {
             row.once();
@@ -155,6 +160,10 @@ fn table(rows: &mut [Row], reps: usize, against: &str) {
         );
     }
     println!("({reps} runs of each row, interleaved)\n");
+    rows.iter()
+        .zip(medians)
+        .map(|(r, (wall, cpu))| (r.name, wall, cpu))
+        .collect()
 }
 
 /// The `[base]` program written to a file, as `export --format bpf`
@@ -236,6 +245,22 @@ fn start() {
                 c
             },
         ),
+        Row::new("`seccomp-policy --version` (the tool's start)", {
+            let tool = tool.clone();
+            move || {
+                let mut c = Command::new(&tool);
+                c.arg("--version");
+                c
+            }
+        }),
+        Row::new("`seccomp-policy check` (start, front end on every arch)", {
+            let (tool, policy) = (tool.clone(), policy.clone());
+            move || {
+                let mut c = Command::new(&tool);
+                c.arg("check").arg(&policy);
+                c
+            }
+        }),
         Row::new("`seccomp-policy run`", move || {
             let mut c = Command::new(&tool);
             c.arg("run")
@@ -258,7 +283,17 @@ fn start() {
         println!("(bwrap missing or unable to make namespaces here: its row is left out)");
     }
     println!("### Starting `/bin/true`\n");
-    table(&mut rows, REPS, "bare spawn");
+    let medians = table(&mut rows, REPS, "bare spawn");
+    let of = |name: &str| medians.iter().find(|(n, ..)| n.starts_with(name));
+    if let (Some((_, run_wall, run_cpu)), Some((_, bw_wall, bw_cpu))) =
+        (of("`seccomp-policy run`"), of("bwrap"))
+    {
+        println!(
+            "`seccomp-policy run` ÷ bwrap: wall {:.2}×, CPU {:.2}× (the goal: wall ≤ 0.5×)\n",
+            run_wall.as_secs_f64() / bw_wall.as_secs_f64(),
+            run_cpu.as_secs_f64() / bw_cpu.as_secs_f64()
+        );
+    }
     let _ = std::fs::remove_dir_all(&work);
 }
 
@@ -288,5 +323,5 @@ fn per_open() {
         .expect("find runs");
     let files = String::from_utf8_lossy(&listed.stdout).lines().count();
     println!("### `find /usr` ({files} paths)\n");
-    table(&mut rows, FIND_REPS, "filter only");
+    let _ = table(&mut rows, FIND_REPS, "filter only");
 }

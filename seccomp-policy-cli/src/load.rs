@@ -8,7 +8,9 @@ use std::path::Path;
 
 use seccomp_policy_compiler::diag::{Diagnostic, Severity};
 use seccomp_policy_compiler::lower::ArchRules;
-use seccomp_policy_compiler::{compile, compile_file, source, suggest, Compiled, CompiledFile};
+use seccomp_policy_compiler::{
+    compile_file_for, compile_for, source, suggest, Compiled, CompiledFile,
+};
 use seccomp_policy_core::bpf::{SockFilter, BPF_MAXINSNS};
 use seccomp_policy_core::policy::{cap_bit, spawn_rules};
 use seccomp_policy_core::rule::RuleSet;
@@ -27,8 +29,15 @@ pub const STDIN: &str = "<stdin>";
 /// the front end made of it: the compiler's reading, bounded and only of a
 /// regular file; `-` reads standard input, as far as the same bound.
 pub fn front_end(file: &str) -> CompiledFile {
+    front_end_for(file, &Arch::ALL)
+}
+
+/// [`front_end`], lowered and built on `arches` only (the whole file is
+/// still checked, and errors are those `check` reports): what `run` and
+/// `learn`, which run the policy on this machine alone, read.
+pub fn front_end_for(file: &str, arches: &[Arch]) -> CompiledFile {
     if file != "-" {
-        return compile_file(Path::new(file), file);
+        return compile_file_for(Path::new(file), file, arches);
     }
     let mut bytes = Vec::new();
     let read = std::io::stdin()
@@ -53,7 +62,7 @@ pub fn front_end(file: &str) -> CompiledFile {
     }
     match source::policy_text(bytes) {
         Ok(text) => {
-            let result = compile(&text);
+            let result = compile_for(&text, arches);
             CompiledFile {
                 source: text,
                 result,
@@ -105,7 +114,12 @@ pub fn report_errors(format: Format, file: &str, source: &str, diags: &[Diagnost
 
 /// The compiled policy, or its errors printed like `check` prints them.
 pub fn load(o: &Options) -> Result<Compiled, Failure> {
-    let fe = front_end(&o.file);
+    load_for(o, &Arch::ALL)
+}
+
+/// [`load`], lowered and built on `arches` only (see [`front_end_for`]).
+pub fn load_for(o: &Options, arches: &[Arch]) -> Result<Compiled, Failure> {
+    let fe = front_end_for(&o.file, arches);
     fe.result
         .map_err(|diags| report_errors(Format::Human, &o.file, &fe.source, &diags))
 }

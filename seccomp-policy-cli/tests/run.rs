@@ -39,6 +39,7 @@ seccomp_policy_suite::tests![
     a_command_not_found_exits_127,
     a_command_found_but_not_executable_exits_126,
     policy_errors_exit_125_and_nothing_runs,
+    run_reports_every_policy_error_as_check_does,
     help_documents_the_exit_codes,
     a_sigterm_reaches_the_command,
     a_supervisor_out_of_descriptors_fails_closed_with_125,
@@ -572,6 +573,39 @@ fn policy_errors_exit_125_and_nothing_runs() {
             r.stderr
         );
     }
+}
+
+/// `run` and `learn` lower and build the policy for this machine only,
+/// but every suite policy with mistakes gives the errors `check` gives,
+/// word for word, and nothing runs.
+fn run_reports_every_policy_error_as_check_does() {
+    let dir = root().join("tests/ui/policies");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("the suite's policies")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    let mut failing = 0;
+    for name in names {
+        let file = format!("tests/ui/policies/{name}");
+        let check = run(&["check", &file]);
+        if check.code == Some(0) {
+            continue;
+        }
+        assert_code(&check, 1, &file);
+        failing += 1;
+        for (sub, r) in run_and_learn(&[&file, "--", "/bin/echo", "ran"]) {
+            assert_exit(&r, TOOL_FAILED, &format!("{sub} {file}"));
+            assert!(r.stdout.is_empty(), "{sub} {file}: the command ran");
+            assert_eq!(r.stderr, check.stderr, "{sub} {file}");
+        }
+    }
+    assert!(failing >= 10, "only {failing} policies with mistakes");
 }
 
 fn help_documents_the_exit_codes() {

@@ -42,7 +42,7 @@ use seccomp_policy_core::{errno, syscalls, Arch};
 
 use crate::diag::{Code, Diagnostic};
 use crate::expr::{Expr, Name, RelOp, Term, Test, Value};
-use crate::model::{ActionKind, ActionSpec, Loc, Policy, Rule, Table};
+use crate::model::{ActionKind, ActionRule, ActionSpec, Loc, Policy, Rule, Table};
 use crate::suggest::did_you_mean;
 use crate::tables;
 use crate::tables::Param;
@@ -211,9 +211,22 @@ fn ir_rules<'a>(set: &'a SetRules, alts: &'a [Vec<&'a [ArgCmp]>]) -> Vec<IrRule<
 /// Every error of lowering (unknown parameters, constants, errno names, a
 /// condition too large), sorted by position.
 pub fn lower(policy: &Policy) -> Result<Vec<ArchRules>, Vec<Diagnostic>> {
+    lower_on(policy, &Arch::ALL)
+}
+
+/// Lowers `policy` on `arches` only, in the order given: what a caller
+/// that runs the policy on one architecture needs. An error that arises
+/// on the others only is not found; see [`lowers_elsewhere`] for the rules
+/// none of `arches` has.
+///
+/// # Errors
+///
+/// Every error of lowering on `arches`, sorted by position; the "only on"
+/// notes count those architectures alone.
+pub fn lower_on(policy: &Policy, arches: &[Arch]) -> Result<Vec<ArchRules>, Vec<Diagnostic>> {
     let mut errors = Errors::default();
-    let mut out = Vec::new();
-    for arch in Arch::ALL {
+    let mut out = Vec::with_capacity(arches.len());
+    for &arch in arches {
         let mut l = Lowerer {
             arch,
             errors: &mut errors,
@@ -248,6 +261,64 @@ pub fn lower(policy: &Policy) -> Result<Vec<ArchRules>, Vec<Diagnostic>> {
     } else {
         Err(diags)
     }
+}
+
+/// Whether every rule that none of `lowered`'s architectures has (its
+/// syscall is missing on each of them, so [`lower_on`] skipped it) lowers
+/// without an error on every other architecture that has its syscall: the
+/// check that keeps a mistake in such a rule (an unknown constant or
+/// parameter, a condition that can never hold) from passing unseen where
+/// only some architectures are lowered. Rules that `lowered` covers are
+/// not looked at again.
+pub fn lowers_elsewhere(policy: &Policy, lowered: &[ArchRules]) -> bool {
+    // `missing` lists, sorted, the names each architecture lacks.
+    let here = |rule: &Rule| {
+        lowered.iter().any(|a| {
+            a.missing
+                .binary_search_by(|m| m.as_str().cmp(rule.syscall()))
+                .is_err()
+        })
+    };
+    let tables = std::iter::once(&policy.base).chain(policy.caps.iter().map(|c| &c.table));
+    // The rules and actions none of `lowered` has (an `allow` without a
+    // condition has nothing to lower): few, so each is looked up on the
+    // other architectures.
+    let mut rules: Vec<&Rule> = Vec::new();
+    let mut actions: Vec<&ActionRule> = Vec::new();
+    for table in tables {
+        rules.extend(
+            table
+                .allow
+                .iter()
+                .filter(|r| r.text.condition.is_some() && !here(r)),
+        );
+        actions.extend(table.actions.iter().filter(|e| !here(&e.rule)));
+    }
+    if rules.is_empty() && actions.is_empty() {
+        return true;
+    }
+    let mut errors = Errors::default();
+    for arch in Arch::ALL {
+        if lowered.iter().any(|a| a.arch == arch) {
+            continue;
+        }
+        let mut l = Lowerer {
+            arch,
+            errors: &mut errors,
+            missing: Vec::new(),
+            unchecked: Vec::new(),
+            lowering: None,
+        };
+        let has = |rule: &Rule| syscalls::number(arch, rule.syscall()).is_some();
+        for rule in rules.iter().filter(|r| has(r)) {
+            let _ = l.condition(rule);
+        }
+        for entry in actions.iter().filter(|e| has(&e.rule)) {
+            let _ = l.condition(&entry.rule);
+            let _ = l.action(&entry.action, Some(&entry.rule));
+        }
+    }
+    errors.found.is_empty()
 }
 
 /// Errors by what they say, with the architectures they arose on.
