@@ -17,7 +17,7 @@ mod describe;
 mod exit;
 mod export;
 mod json;
-mod learn_write;
+mod learn;
 mod load;
 mod outcome;
 mod output;

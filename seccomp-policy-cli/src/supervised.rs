@@ -28,7 +28,7 @@ use seccomp_policy_core::text::{quoted, shown, Shown, PATH_MAX};
 use seccomp_policy_core::{syscalls, Arch};
 
 use crate::args::{Format, Options, Sub};
-use crate::learn_write;
+use crate::learn;
 use crate::load::{arch_rules, cap_bits, load_for};
 use crate::outcome::Failure;
 use crate::output::{failed, usage};
@@ -80,11 +80,11 @@ pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
     if let Some(report) = &report {
         supervisor = supervisor.on_denial(report.writer());
     }
-    let learned = Arc::new(Mutex::new(learn_write::Outcome::default()));
+    let learned = Arc::new(Mutex::new(learn::Outcome::default()));
     if sub == Sub::Learn {
         let target = learn_target(o);
         let json = o.format == Some(Format::Json);
-        let summary = learn_write::summary(compiled, arch, target, json, Arc::clone(&learned));
+        let summary = learn::summary(compiled, arch, target, json, Arc::clone(&learned));
         supervisor = supervisor.learn_summary(summary);
     }
     let ran = tool::try_run_and_report(supervisor, command, PREFIX);
@@ -111,13 +111,13 @@ pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
 }
 
 /// Where `learn --write` or `--merge` writes the rules it learned.
-fn learn_target(o: &Options) -> Option<learn_write::Target> {
+fn learn_target(o: &Options) -> Option<learn::Target> {
     let out = if o.merge {
         o.file.clone()
     } else {
         o.write.clone()?
     };
-    Some(learn_write::Target {
+    Some(learn::Target {
         source: o.file.clone(),
         out,
     })

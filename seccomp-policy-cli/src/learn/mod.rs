@@ -14,15 +14,22 @@
 //! each conditioned parameter that was not seen (it must refuse it); the
 //! policy with the rules added is compiled again and must allow every call
 //! seen with the caps granted and offered.
+//!
+//! Modules: `rule` (the narrowest rule for one syscall and its check),
+//! `write` (`--write`/`--merge` with `toml_edit`); here the advice as a
+//! whole, how it is shown (text and JSON) and the summary a learn run ends
+//! with.
+
+mod rule;
+mod write;
+
+use rule::suggest;
+use write::{add_rules, check_written};
 
 use std::fmt::{self, Write as _};
 
-use seccomp_policy::policy::{cap_bit, ArchPolicy};
-use seccomp_policy::rule::{RuleSet, When};
-use seccomp_policy::spawn::SPAWN_RULES;
-use seccomp_policy::supervise::{ArgsSeen, CallCount, Report};
-use seccomp_policy::Action;
-use seccomp_policy_compiler::{compile, tables, Compiled};
+use seccomp_policy::supervise::Report;
+use seccomp_policy_compiler::Compiled;
 
 use crate::json;
 use seccomp_policy_core::Arch;
@@ -63,281 +70,6 @@ pub struct Advice {
     pub refused: Vec<Suggestion>,
     /// What no rule can allow, or no checked rule was found for.
     pub unmet: Vec<String>,
-}
-
-/// The parameter whose value says what a call does, for calls where one
-/// does, by syscall name.
-const KEY_PARAMS: &[(&str, &str)] = &[
-    ("socket", "family"),
-    ("socketpair", "family"),
-    ("ioctl", "cmd"),
-    ("fcntl", "cmd"),
-    ("prctl", "option"),
-    ("personality", "personality"),
-];
-
-/// The prefixes of the constants a parameter's values are named with, by
-/// parameter name (and syscall, where the name alone is ambiguous).
-fn constant_prefixes(syscall: &str, param: &str) -> &'static [&'static str] {
-    match (syscall, param) {
-        (_, "family" | "domain") => &["AF_"],
-        // Not every `SOCK_` constant: SOCK_SNDBUF_LOCK is 1 too.
-        ("socket" | "socketpair", "type") => &[
-            "SOCK_STREAM",
-            "SOCK_DGRAM",
-            "SOCK_RAW",
-            "SOCK_RDM",
-            "SOCK_SEQPACKET",
-            "SOCK_DCCP",
-            "SOCK_PACKET",
-            "SOCK_CLOEXEC",
-            "SOCK_NONBLOCK",
-        ],
-        ("ioctl", "cmd") => &["TIOC", "FIO", "TC"],
-        ("fcntl", "cmd") => &["F_"],
-        ("prctl", "option") => &["PR_"],
-        (_, "clone_flags") => &["CLONE_"],
-        (_, "level") => &["SOL_"],
-        (_, "how") => &["SHUT_"],
-        _ => &[],
-    }
-}
-
-/// Whether a parameter's values are flags, named as an OR of constants.
-fn is_flags(syscall: &str, param: &str) -> bool {
-    param.ends_with("flags") || (matches!(syscall, "socket" | "socketpair") && param == "type")
-}
-
-/// `value` named with the constants of `arch` that start with one of
-/// `prefixes`: one whose value it is, or (for flags) an OR of one-bit
-/// constants and at most one other; `None` when none fits.
-fn constant_name(arch: Arch, prefixes: &[&str], value: u64, flags: bool) -> Option<String> {
-    let table = tables::table(arch).constants;
-    let named = |v: u64| {
-        table
-            .iter()
-            .find(|(n, c)| *c as u64 == v && prefixes.iter().any(|p| n.starts_with(p)))
-            .map(|(n, _)| (*n).to_owned())
-    };
-    if let Some(n) = named(value) {
-        return Some(n);
-    }
-    if !flags || prefixes.is_empty() {
-        return None;
-    }
-    let mut bits: Vec<(&str, u64)> = table
-        .iter()
-        .filter(|(n, c)| {
-            let c = *c as u64;
-            c.is_power_of_two() && c > 0xf && prefixes.iter().any(|p| n.starts_with(p))
-        })
-        .map(|(n, c)| (*n, *c as u64))
-        .collect();
-    bits.sort_by_key(|b| b.1);
-    bits.dedup_by_key(|b| b.1);
-    let mut rest = value;
-    let mut parts = Vec::new();
-    for (n, c) in bits {
-        if rest & c == c {
-            rest &= !c;
-            parts.push(n.to_owned());
-        }
-    }
-    if parts.is_empty() {
-        return None;
-    }
-    if rest != 0 {
-        parts.insert(0, named(rest)?);
-    }
-    Some(parts.join(" | "))
-}
-
-/// A value as a literal: decimal when small, hex otherwise.
-fn literal(value: u64) -> String {
-    if value < 0x1_0000 {
-        value.to_string()
-    } else {
-        format!("{value:#x}")
-    }
-}
-
-/// The argument slots the policy's rules for `nr` compare, in any table.
-fn compared_slots(ap: &ArchPolicy<'_>, nr: u32) -> Vec<u8> {
-    let mut slots = Vec::new();
-    for set in core::iter::once(&ap.base).chain(ap.caps.iter()) {
-        for r in set.rules.iter().filter(|r| r.nr == nr) {
-            if let When::AnyOf(terms) = r.when {
-                for cmp in terms.iter().flat_map(|t| t.iter()) {
-                    if !slots.contains(&cmp.arg) {
-                        slots.push(cmp.arg);
-                    }
-                }
-            }
-        }
-    }
-    slots.sort_unstable();
-    slots
-}
-
-/// The rule for one syscall's calls, and whether it conditions on names
-/// (`true`) or literals.
-fn rule_text(
-    arch: Arch,
-    ap: &ArchPolicy<'_>,
-    name: &str,
-    nr: u32,
-    seen: &ArgsSeen,
-    names: bool,
-) -> String {
-    let Some(params) = tables::signature(arch, name) else {
-        return name.to_owned();
-    };
-    let mut slots = compared_slots(ap, nr);
-    let refused_by_name = core::iter::once(&ap.base)
-        .chain(ap.caps.iter())
-        .flat_map(|s| s.rules.iter())
-        .any(|r| r.nr == nr && r.action != Action::Allow);
-    if slots.is_empty() && refused_by_name {
-        if let Some((_, key)) = KEY_PARAMS.iter().find(|(s, _)| *s == name) {
-            if let Some(arg) = params.iter().find(|p| p.name == *key).and_then(|p| p.arg) {
-                slots.push(arg);
-            }
-        }
-    }
-    let mut conditions = Vec::new();
-    for slot in slots {
-        let Some(p) = params.iter().find(|p| p.arg == Some(slot)) else {
-            continue;
-        };
-        if p.pointer || seen.many[usize::from(slot)] {
-            continue;
-        }
-        let mask = if p.bits >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << p.bits) - 1
-        };
-        let mut values: Vec<u64> = seen.values[usize::from(slot)]
-            .iter()
-            .map(|v| v & mask)
-            .collect();
-        values.sort_unstable();
-        values.dedup();
-        let prefixes = constant_prefixes(name, p.name);
-        let shown: Vec<String> = values
-            .iter()
-            .map(|v| {
-                names
-                    .then(|| constant_name(arch, prefixes, *v, is_flags(name, p.name)))
-                    .flatten()
-                    .unwrap_or_else(|| literal(*v))
-            })
-            .collect();
-        conditions.push(match shown.as_slice() {
-            [] => continue,
-            [one] => format!("{} == {one}", p.name),
-            many => format!("{} in [{}]", p.name, many.join(", ")),
-        });
-    }
-    if conditions.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{name}({})", conditions.join(" && "))
-    }
-}
-
-/// A value of slot `slot` no call had.
-fn unseen(seen: &ArgsSeen, slot: usize) -> u64 {
-    let values = &seen.values[slot];
-    (0..).find(|v| !values.contains(v)).unwrap_or(u64::MAX)
-}
-
-/// Checks `rule` alone: it compiles, allows every argument list seen, and
-/// refuses, for each parameter it compares, a value no call had.
-fn check_rule(arch: Arch, rule: &str, nr: u32, seen: &ArgsSeen) -> Result<(), String> {
-    let text = format!("[base]\nallow = [{}]\n", json::string(rule));
-    let compiled = compile(&text).map_err(|diags| {
-        diags
-            .first()
-            .map_or_else(|| "it does not compile".to_owned(), |d| d.message.clone())
-    })?;
-    let rules = compiled
-        .arches
-        .iter()
-        .find(|a| a.arch == arch)
-        .ok_or("it was not lowered for this architecture")?;
-    rules.with_policy(|ap| {
-        let allows = |args: &[u64; 6]| {
-            ap.verdict(0, RuleSet::EMPTY, nr, args, Action::KillProcess) == Action::Allow
-        };
-        if let Some(args) = seen.lists.iter().find(|a| !allows(a)) {
-            return Err(format!("it does not allow the call seen with {args:?}"));
-        }
-        let compared: Vec<u8> = ap
-            .base
-            .rules
-            .iter()
-            .filter(|r| r.nr == nr)
-            .filter_map(|r| match r.when {
-                When::AnyOf(terms) => Some(terms.iter().flat_map(|t| t.iter().map(|c| c.arg))),
-                When::Always => None,
-            })
-            .flatten()
-            .collect();
-        if let Some(first) = seen.lists.first() {
-            for slot in compared {
-                let mut probe = *first;
-                probe[usize::from(slot)] = unseen(seen, usize::from(slot));
-                if allows(&probe) {
-                    return Err(format!(
-                        "it allows arg{slot} = {}, which no call had",
-                        probe[usize::from(slot)]
-                    ));
-                }
-            }
-        }
-        Ok(())
-    })
-}
-
-/// The narrowest checked rule for `call`: by constant names, else by
-/// literals, else the bare name; or why none passed the check.
-fn suggest(
-    arch: Arch,
-    ap: &ArchPolicy<'_>,
-    call: &CallCount,
-    seen: &ArgsSeen,
-) -> Result<Suggestion, String> {
-    let name = call
-        .name
-        .ok_or_else(|| format!("{}: no name to write a rule with", call.syscall()))?;
-    let nr = u32::try_from(call.nr).map_err(|_| format!("{name}: a negative number"))?;
-    let mut why = String::new();
-    for rule in [
-        rule_text(arch, ap, name, nr, seen, true),
-        rule_text(arch, ap, name, nr, seen, false),
-        name.to_owned(),
-    ] {
-        match check_rule(arch, &rule, nr, seen) {
-            Ok(()) => {
-                return Ok(Suggestion {
-                    syscall: name.to_owned(),
-                    rule,
-                    calls: seen.calls,
-                    lists: seen.lists.len(),
-                    complete: seen.complete(),
-                    first: call.first.as_ref().map(|p| p.program.to_string()),
-                    errno: None,
-                });
-            }
-            Err(e) => {
-                if why.is_empty() {
-                    why = format!("{name}: `{rule}`: {e}");
-                }
-            }
-        }
-    }
-    Err(why)
 }
 
 /// The advice for a learn-mode `report` of a run under `compiled` on
@@ -383,125 +115,6 @@ pub fn advise(compiled: &Compiled, arch: Arch, report: &Report) -> Advice {
         ));
     }
     advice
-}
-
-/// `text`, a policy file, with `rules` added to `[base]`'s `allow` (those
-/// it does not have yet), each after a comment naming the program that
-/// needed it; its comments and layout are kept.
-///
-/// # Errors
-///
-/// The file is not TOML, or its `[base]` or `allow` is not a table or an
-/// array.
-pub fn add_rules(text: &str, rules: &[Suggestion]) -> Result<String, String> {
-    use toml_edit::{Array, DocumentMut, Item, Table, Value};
-    if rules.is_empty() {
-        return Ok(text.to_owned());
-    }
-    let mut doc: DocumentMut = text.parse().map_err(|e| format!("it is not TOML: {e}"))?;
-    let base = doc
-        .entry("base")
-        .or_insert_with(|| Item::Table(Table::new()));
-    let base = base
-        .as_table_like_mut()
-        .ok_or("its `base` is not a table")?;
-    let allow = base
-        .entry("allow")
-        .or_insert(Item::Value(Value::Array(Array::new())));
-    let allow = allow
-        .as_array_mut()
-        .ok_or("its `[base]` `allow` is not an array")?;
-    let multiline = allow.trailing().as_str().is_some_and(|t| t.contains('\n'))
-        || allow.iter().any(|v| {
-            v.decor()
-                .prefix()
-                .and_then(|p| p.as_str())
-                .is_some_and(|p| p.contains('\n'))
-        });
-    for s in rules {
-        let present = allow
-            .iter()
-            .any(|v| v.as_str().is_some_and(|r| r.trim() == s.rule));
-        if present {
-            continue;
-        }
-        let mut value = Value::from(s.rule.as_str());
-        let who = s
-            .first
-            .as_deref()
-            .map(|p| p.chars().filter(|c| !c.is_control()).collect::<String>())
-            .unwrap_or_else(|| "a process that ended first".to_owned());
-        value.decor_mut().set_prefix(format!(
-            "\n    # learned: {who}, {}\n    ",
-            plural(s.calls, "call")
-        ));
-        allow.push_formatted(value);
-    }
-    if !rules.is_empty() {
-        allow.set_trailing_comma(true);
-        if !multiline {
-            allow.set_trailing("\n");
-        }
-    }
-    Ok(doc.to_string())
-}
-
-/// Checks the written policy: it compiles, and with the caps granted and
-/// offered it allows every call seen of each syscall a rule was added for.
-///
-/// # Errors
-///
-/// What the written policy does wrong.
-pub fn check_written(
-    text: &str,
-    arch: Arch,
-    advice: &Advice,
-    report: &Report,
-) -> Result<(), String> {
-    let compiled = compile(text).map_err(|diags| {
-        let first = diags
-            .first()
-            .map_or_else(String::new, |d| d.message.clone());
-        format!("the written policy does not compile: {first}")
-    })?;
-    let mut caps = 0u64;
-    for name in advice.granted.iter().chain(&advice.caps) {
-        let bit = compiled
-            .policy
-            .caps
-            .iter()
-            .position(|c| c.name == *name)
-            .and_then(cap_bit)
-            .ok_or_else(|| format!("the written policy has no cap {name}"))?;
-        caps |= bit;
-    }
-    let rules = compiled
-        .arches
-        .iter()
-        .find(|a| a.arch == arch)
-        .ok_or("the written policy was not lowered for this architecture")?;
-    rules.with_policy(|ap| {
-        for call in report
-            .learned()
-            .no_cap
-            .iter()
-            .chain(report.learned().by_caps.iter().flat_map(|g| g.1.iter()))
-        {
-            let Ok(nr) = u32::try_from(call.nr) else {
-                continue;
-            };
-            for args in &call.seen.lists {
-                let v = ap.verdict(caps, SPAWN_RULES, nr, args, ap.default);
-                if !matches!(v, Action::Allow | Action::Log) {
-                    return Err(format!(
-                        "the written policy does not allow {}{args:?}: {v:?}",
-                        call.syscall()
-                    ));
-                }
-            }
-        }
-        Ok(())
-    })
 }
 
 fn plural(n: u64, what: &str) -> String {
@@ -694,12 +307,15 @@ fn write_policy(t: &Target, arch: Arch, advice: &Advice, report: &Report) -> Res
     })?;
     Ok(!advice.rules.is_empty())
 }
-
 #[cfg(test)]
 mod tests {
+    use super::rule::check_rule;
     use super::*;
     use seccomp_policy::domain::Enforced;
+    use seccomp_policy::spawn::SPAWN_RULES;
     use seccomp_policy::supervise::{AllowedBy, Lifetime, Mode};
+    use seccomp_policy::supervise::{ArgsSeen, CallCount};
+    use seccomp_policy_compiler::compile;
     use seccomp_policy_core::sim::{run, SeccompData};
 
     // x86_64's values, from the kernel's UAPI headers (include/linux/socket.h,
@@ -923,7 +539,7 @@ allow = [\"socket(family == AF_INET && type == SOCK_STREAM)\"]
     /// compiles.
     #[test]
     fn writing_keeps_the_files_comments_and_layout() {
-        let shipped = include_str!("../../policy/seccomp.toml");
+        let shipped = include_str!("../../../policy/seccomp.toml");
         let rules = [
             Suggestion {
                 syscall: "sync".to_owned(),

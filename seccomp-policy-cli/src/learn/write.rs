@@ -1,0 +1,132 @@
+//! `--write` and `--merge`: the rules added to the policy file's `[base]`
+//! with `toml_edit`, which keeps the file's comments and layout, and the
+//! check the written file passes before it replaces anything.
+
+use seccomp_policy::policy::cap_bit;
+use seccomp_policy::supervise::Report;
+use seccomp_policy::Action;
+use seccomp_policy_compiler::compile;
+use seccomp_policy_core::Arch;
+
+use seccomp_policy::spawn::SPAWN_RULES;
+
+use super::{plural, Advice, Suggestion};
+
+/// `text`, a policy file, with `rules` added to `[base]`'s `allow` (those
+/// it does not have yet), each after a comment naming the program that
+/// needed it; its comments and layout are kept.
+///
+/// # Errors
+///
+/// The file is not TOML, or its `[base]` or `allow` is not a table or an
+/// array.
+pub fn add_rules(text: &str, rules: &[Suggestion]) -> Result<String, String> {
+    use toml_edit::{Array, DocumentMut, Item, Table, Value};
+    if rules.is_empty() {
+        return Ok(text.to_owned());
+    }
+    let mut doc: DocumentMut = text.parse().map_err(|e| format!("it is not TOML: {e}"))?;
+    let base = doc
+        .entry("base")
+        .or_insert_with(|| Item::Table(Table::new()));
+    let base = base
+        .as_table_like_mut()
+        .ok_or("its `base` is not a table")?;
+    let allow = base
+        .entry("allow")
+        .or_insert(Item::Value(Value::Array(Array::new())));
+    let allow = allow
+        .as_array_mut()
+        .ok_or("its `[base]` `allow` is not an array")?;
+    let multiline = allow.trailing().as_str().is_some_and(|t| t.contains('\n'))
+        || allow.iter().any(|v| {
+            v.decor()
+                .prefix()
+                .and_then(|p| p.as_str())
+                .is_some_and(|p| p.contains('\n'))
+        });
+    for s in rules {
+        let present = allow
+            .iter()
+            .any(|v| v.as_str().is_some_and(|r| r.trim() == s.rule));
+        if present {
+            continue;
+        }
+        let mut value = Value::from(s.rule.as_str());
+        let who = s
+            .first
+            .as_deref()
+            .map(|p| p.chars().filter(|c| !c.is_control()).collect::<String>())
+            .unwrap_or_else(|| "a process that ended first".to_owned());
+        value.decor_mut().set_prefix(format!(
+            "\n    # learned: {who}, {}\n    ",
+            plural(s.calls, "call")
+        ));
+        allow.push_formatted(value);
+    }
+    if !rules.is_empty() {
+        allow.set_trailing_comma(true);
+        if !multiline {
+            allow.set_trailing("\n");
+        }
+    }
+    Ok(doc.to_string())
+}
+
+/// Checks the written policy: it compiles, and with the caps granted and
+/// offered it allows every call seen of each syscall a rule was added for.
+///
+/// # Errors
+///
+/// What the written policy does wrong.
+pub fn check_written(
+    text: &str,
+    arch: Arch,
+    advice: &Advice,
+    report: &Report,
+) -> Result<(), String> {
+    let compiled = compile(text).map_err(|diags| {
+        let first = diags
+            .first()
+            .map_or_else(String::new, |d| d.message.clone());
+        format!("the written policy does not compile: {first}")
+    })?;
+    let mut caps = 0u64;
+    for name in advice.granted.iter().chain(&advice.caps) {
+        let bit = compiled
+            .policy
+            .caps
+            .iter()
+            .position(|c| c.name == *name)
+            .and_then(cap_bit)
+            .ok_or_else(|| format!("the written policy has no cap {name}"))?;
+        caps |= bit;
+    }
+    let rules = compiled
+        .arches
+        .iter()
+        .find(|a| a.arch == arch)
+        .ok_or("the written policy was not lowered for this architecture")?;
+    rules.with_policy(|ap| {
+        for call in report
+            .learned()
+            .no_cap
+            .iter()
+            .chain(report.learned().by_caps.iter().flat_map(|g| g.1.iter()))
+        {
+            let Ok(nr) = u32::try_from(call.nr) else {
+                continue;
+            };
+            for args in &call.seen.lists {
+                let v = ap.verdict(caps, SPAWN_RULES, nr, args, ap.default);
+                if !matches!(v, Action::Allow | Action::Log) {
+                    return Err(format!(
+                        "the written policy does not allow {}{args:?}: {v:?}",
+                        call.syscall()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    })
+}
