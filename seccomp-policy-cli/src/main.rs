@@ -21,8 +21,10 @@ mod learn;
 mod load;
 mod outcome;
 mod output;
+mod prose;
 mod render;
 mod report_file;
+mod sub;
 mod supervised;
 
 use std::io::Write as _;

@@ -419,10 +419,24 @@ fn the_modules_use_each_other_without_a_circle() {
     use std::collections::BTreeMap;
     let src = root().join("seccomp-policy-cli/src");
     let mut uses: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // A module with submodules (`learn/`) counts as one: its files' uses
+    // together, its own left out.
+    fn text_of(path: &std::path::Path) -> String {
+        if path.is_dir() {
+            let mut files: Vec<_> = std::fs::read_dir(path)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            files.sort();
+            files.iter().map(|f| text_of(f)).collect()
+        } else {
+            std::fs::read_to_string(path).unwrap()
+        }
+    }
     for entry in std::fs::read_dir(&src).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text_of(&path);
         let mut used: Vec<String> = text
             .match_indices("crate::")
             .map(|(at, m)| {
