@@ -84,6 +84,7 @@
 //! this process runs; but a child this process forks without `exec` holds
 //! a copy until it exits, and until then waiting calls keep waiting.
 
+mod calls;
 pub mod learn;
 pub mod lifetime;
 pub(crate) mod lines;
@@ -105,12 +106,13 @@ use crate::install::{Errno, Install};
 use crate::notify::{handoff, ChildHandoff, HandoffError};
 use crate::spawn::SpawnProgramError;
 
+pub use calls::{ArgsSeen, CallCount};
 pub use learn::Learned;
 pub use lifetime::Lifetime;
 use lifetime::{Containment, Split};
 use model::Model;
 pub use owned::{OwnedPolicy, PolicySource};
-pub use report::{AllowedBy, Answer, ArgsSeen, CallCount, Denial, Ending, Report};
+pub use report::{AllowedBy, Answer, Denial, Ending, Report};
 pub use serve::Supervision;
 
 /// The name of a syscall number on an architecture: the expansion's
