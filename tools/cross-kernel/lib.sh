@@ -3,6 +3,8 @@
 # architecture table, apt (the machine's, or another release's for
 # riscv64), the packages, Debian's kernel and the boot under qemu. Each
 # step records its time with phase.
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # $root and $arch are the caller's
 
 # arch | Debian arch | kernel package | cross gcc triple | qemu binary | qemu package | machine | console
 # ($suite: the Debian release the kernel comes from when it is not the
