@@ -784,6 +784,23 @@ pub const FAMILIES: &[Family] = &[
         source: "glibc on x86 and arm (sysdeps/unix/sysv/linux/i386 and arm): the 32-bit-id call where the kernel has it (the 16-bit one is legacy); the kernel's table gives it the function the other name has on 64-bit architectures",
         pick: Pick::FirstThatExists,
     },
+    Family {
+        call: "the thread pointer a program's threads start with (TLS)",
+        members: &["arch_prctl", "set_thread_area", "set_tls"],
+        source: "glibc sysdeps/unix/sysv/linux/*/tls.h (TLS_INIT_TP): `arch_prctl(ARCH_SET_FS)` on \
+                 x86_64, `set_thread_area` on i386 and mips, ARM's private `set_tls` on arm; every \
+                 dynamically or statically linked program makes it before `main`",
+        pick: Pick::Any,
+    },
+    Family {
+        call: "the return from a signal handler",
+        members: &["rt_sigreturn", "sigreturn"],
+        source: "the kernel's signal frames (arch/*/kernel/signal.c): a handler set with \
+                 SA_SIGINFO, and every handler on 64-bit architectures, returns through \
+                 `rt_sigreturn`; on 32-bit ones (x86, arm, ppc, s390) a handler without it \
+                 returns through `sigreturn` (glibc's restorer for `signal` and busybox's shell)",
+        pick: Pick::Any,
+    },
 ];
 
 /// Syscalls the kernel or libc treats as one: a program that makes one

@@ -33,10 +33,10 @@ fn main() {
     // `open` and `stat` are x86-only legacy calls: skipped on aarch64.
     let aarch64 = POLICY.arch(Arch::Aarch64).unwrap();
     assert!(aarch64.missing.contains(&"open") && aarch64.missing.contains(&"stat"));
-    // fstatat64, _newselect, mmap2 and the large-file, 32-bit-id and
-    // 64-bit-time names are 32-bit calls (arch/x86/entry/syscalls/
-    // syscall_32.tbl, absent from syscall_64.tbl), send and recv those of
-    // arm and ppc64le: skipped on x86_64.
+    // fstatat64, _newselect, mmap2, sigreturn and the large-file, 32-bit-id
+    // and 64-bit-time names are 32-bit calls (arch/x86/entry/syscalls/
+    // syscall_32.tbl, absent from syscall_64.tbl), set_tls ARM's own, send
+    // and recv those of arm and ppc64le: skipped on x86_64.
     assert_eq!(
         POLICY.arch(Arch::X86_64).unwrap().missing,
         [
@@ -45,8 +45,8 @@ fn main() {
             "fstat64", "fstatat64", "fstatfs64", "ftruncate64", "futex_time64", "getegid32",
             "geteuid32", "getgid32", "getgroups32", "getresgid32", "getresuid32", "getuid32",
             "lchown32", "lstat64", "mmap2", "ppoll_time64", "pselect6_time64", "recv", "send",
-            "sendfile64", "setresgid32", "setresuid32", "stat64", "statfs64", "timer_gettime64",
-            "timer_settime64", "ugetrlimit", "utimensat_time64",
+            "sendfile64", "set_tls", "setresgid32", "setresuid32", "sigreturn", "stat64",
+            "statfs64", "timer_gettime64", "timer_settime64", "ugetrlimit", "utimensat_time64",
         ]
     );
 
