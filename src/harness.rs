@@ -186,6 +186,63 @@ pub mod require {
         })
     }
 
+    /// `user` may give a pid namespace a `/proc` of its own here: in the
+    /// pid namespace [`pid_namespace`] makes, a process may take a mount
+    /// namespace and mount a new `proc` on `/proc` (which the kernel
+    /// refuses, for instance, where parts of the mounted one are hidden
+    /// under other mounts, as in many containers). Probed in a forked
+    /// child as `user`.
+    pub fn own_proc(user: crate::User) -> Checked {
+        pid_namespace(user)?;
+        let probe = crate::in_child_as(user, || {
+            // SAFETY: system calls with integer or constant string
+            // arguments in the probe's single-threaded child, which then
+            // only exits; the grandchild only makes its mounts and exits.
+            unsafe {
+                if libc::unshare(libc::CLONE_NEWPID) != 0
+                    && libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWPID) != 0
+                {
+                    return Err(format!("unshare: {}", std::io::Error::last_os_error()));
+                }
+                match libc::fork() {
+                    -1 => Err(format!("fork: {}", std::io::Error::last_os_error())),
+                    0 => {
+                        let ok = libc::unshare(libc::CLONE_NEWNS) == 0
+                            && libc::mount(
+                                c"none".as_ptr(),
+                                c"/".as_ptr(),
+                                core::ptr::null(),
+                                libc::MS_REC | libc::MS_SLAVE,
+                                core::ptr::null(),
+                            ) == 0
+                            && libc::mount(
+                                c"proc".as_ptr(),
+                                c"/proc".as_ptr(),
+                                c"proc".as_ptr(),
+                                libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+                                core::ptr::null(),
+                            ) == 0;
+                        libc::_exit(i32::from(!ok))
+                    }
+                    pid => {
+                        let mut status = 0;
+                        libc::waitpid(pid, &raw mut status, 0);
+                        if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
+                            Ok("a /proc of its own".into())
+                        } else {
+                            Err("mounting a new proc in the pid namespace failed".into())
+                        }
+                    }
+                }
+            }
+        });
+        probe.map(drop).map_err(|e| {
+            Skip::new(format!(
+                "as {user:?} a pid namespace cannot have a /proc of its own here: {e}"
+            ))
+        })
+    }
+
     /// `path` is an executable file.
     pub fn program(path: &str) -> Checked {
         use std::os::unix::fs::PermissionsExt as _;

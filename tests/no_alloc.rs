@@ -144,14 +144,25 @@ fn entering_the_landlock_domain_does_not_allocate() {
 
 /// The relay's steps between `fork` and `exec` (a pid namespace, in a user
 /// namespace when not root, or a subreaper; forking the namespace's init
-/// and the command; passing signals on until the command ends; ending the
-/// rest) make no allocation, in the command's process and in the relay,
-/// as root and as uid 65534. The command's process reports its count as
-/// its exit code, which the relay adds to its own.
+/// and the command; in the command's process, its own `/proc` with the
+/// shipped policy's rules beneath it made again; passing signals on until
+/// the command ends; ending the rest) make no allocation, in the command's
+/// process and in the relay, as root and as uid 65534. The command's
+/// process reports its count as its exit code, which the relay adds to its
+/// own.
 fn the_relays_steps_do_not_allocate() -> Checked {
-    use seccomp_policy::supervise::lifetime::{Containment, Split};
+    use seccomp_policy::domain::{Degraded, Domain, Vars};
+    use seccomp_policy::supervise::lifetime::{Containment, Lifetime, Split};
+    use seccomp_policy::supervise::own_proc;
     use seccomp_policy_suite::{become_user, for_each_user};
     for_each_user(|user| {
+        // With files confined, `/proc` among them: the rules beneath it
+        // are made again in the command's process.
+        let domain = Domain::for_policy(&POLICY, 0, &Vars::new(), None, Degraded::Allow)
+            .expect("a domain, or none without Landlock");
+        // Where the machine allows it, the command's process must take the
+        // path that mounts and makes the rules again.
+        let mountable = seccomp_policy_suite::harness::require::own_proc(user).is_ok();
         let report = in_child(move |out| {
             if let Err(e) = become_user(user) {
                 let _ = write!(out, "{e}");
@@ -160,10 +171,21 @@ fn the_relays_steps_do_not_allocate() -> Checked {
             let (split, n) = allocations_during(|| Containment::new(true).split());
             let n = i32::try_from(n.min(99)).unwrap_or(99);
             match split {
-                // SAFETY: ends the command's process without unwinding.
-                Ok(Split::Command(_)) => unsafe { libc::_exit(n) },
+                Ok(Split::Command(lifetime)) => {
+                    let (given, m) = allocations_during(|| {
+                        matches!(lifetime, Lifetime::PidNamespace { .. })
+                            .then(|| own_proc::give(&domain))
+                    });
+                    let m = i32::try_from(m.min(99)).unwrap_or(99);
+                    let failed = i32::from(matches!(given, Some(Err(_))));
+                    let kept = i32::from(mountable && !matches!(given, Some(Ok(true))));
+                    // SAFETY: ends the command's process without unwinding.
+                    unsafe { libc::_exit(n + m + 50 * failed + 30 * kept) }
+                }
                 Ok(Split::Relay(relay)) => {
                     let (status, m) = allocations_during(|| relay.wait());
+                    // The relay closed every descriptor, the ruleset's too.
+                    std::mem::forget(domain);
                     if libc::WIFEXITED(status) {
                         libc::WEXITSTATUS(status) + i32::try_from(m.min(99)).unwrap_or(99)
                     } else {

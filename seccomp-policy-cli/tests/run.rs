@@ -137,9 +137,19 @@ fn a_command_within_base_runs_and_exits_0() {
     let held = [
         Lifetime::PidNamespace {
             user_namespace: false,
+            own_proc: true,
         },
         Lifetime::PidNamespace {
             user_namespace: true,
+            own_proc: true,
+        },
+        Lifetime::PidNamespace {
+            user_namespace: false,
+            own_proc: false,
+        },
+        Lifetime::PidNamespace {
+            user_namespace: true,
+            own_proc: false,
         },
         Lifetime::Subreaper,
     ];

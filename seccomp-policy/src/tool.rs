@@ -24,7 +24,7 @@
 //!
 //! ```text
 //! sandbox: denied: /usr/bin/python3.11 [pid 2989]: socket(2, 0x80001, 0, 0x7fc6ae307a68, 0, 0) on x86_64: allowed by caps SSRF, HEADER_INJECTION or OPEN_REDIRECT; failed with EPERM (1) without running
-//! sandbox: caps none: `/usr/bin/python3 -I -c import socket; socket.socket()` exited with status 1; Landlock ABI 7: ptrace, signals, abstract sockets, device nodes confined; pid namespace: nothing it started outlives it
+//! sandbox: caps none: `/usr/bin/python3 -I -c import socket; socket.socket()` exited with status 1; Landlock ABI 7: ptrace, signals, abstract sockets, device nodes confined; pid namespace with its own /proc: nothing it started outlives it
 //! ```
 //!
 //! [`try_run_and_report`] leaves reporting a failure to the tool, which

@@ -299,7 +299,8 @@ fn run_case(way: Way, front: Front, user: User, outer: Outer) -> Case {
 }
 
 /// What should hold for `user`: a pid namespace where one can be made
-/// (in a user namespace unless the test runs as root), else a subreaper.
+/// (in a user namespace unless the test runs as root), with a `/proc` of
+/// its own where the machine lets one be mounted there, else a subreaper.
 fn expected(user: User, outer: Outer) -> Lifetime {
     if outer == Outer::NoNamespaces || require::pid_namespace(user).is_err() {
         return Lifetime::Subreaper;
@@ -308,6 +309,7 @@ fn expected(user: User, outer: Outer) -> Lifetime {
     let root = user == User::Invoker && unsafe { libc::geteuid() } == 0;
     Lifetime::PidNamespace {
         user_namespace: !root,
+        own_proc: require::own_proc(user).is_ok(),
     }
 }
 

@@ -30,6 +30,7 @@ seccomp_policy_suite::tests![
     x86_64::mem_escape_in_c_is_refused,
     #[cfg(target_arch = "x86_64")]
     x86_64::processes_outside_are_out_of_reach,
+    x86_64::environments_outside_are_not_in_its_proc,
     #[cfg(target_arch = "x86_64")]
     x86_64::learn_mode_is_contained_too,
     #[cfg(target_arch = "x86_64")]
@@ -395,6 +396,56 @@ mod x86_64 {
                     assert!(!line.ends_with(": ok"), "{line}: {}", run.all);
                 }
             }
+        })
+    }
+
+    /// With a pid namespace (the tool, the example: every path through
+    /// `session::run`), the payload's `/proc` is its own: it cannot find a
+    /// process of its uid outside, nor read the secret in that one's
+    /// environment, which Landlock alone would let it read. The library's
+    /// `CommandExt::sandbox` and a `Supervisor` without `end_with_command`
+    /// make no pid namespace; the README's threat model says so.
+    pub fn environments_outside_are_not_in_its_proc() -> Checked {
+        require::landlock()?;
+        require::program(PYTHON)?;
+        require::own_proc(User::Invoker)?;
+        if User::Nobody.available().is_ok() {
+            require::own_proc(User::Nobody)?;
+        }
+        for_each_user(|user| {
+            let secret = format!("hostile-{}", std::process::id());
+            let mut cmd = Command::new("/bin/sleep");
+            cmd.arg("60").env("SEALED", &secret).stdin(Stdio::null());
+            user.command(&mut cmd);
+            let other = Bystander(cmd.spawn().expect("sleep starts"));
+            let needle = format!("SEALED={secret}");
+            for path in [SpawnPath::Cli, SpawnPath::Example] {
+                let run = run(
+                    path,
+                    user,
+                    &[],
+                    &[PYTHON, "-I", &payload("environ.py"), &needle],
+                );
+                let lines: Vec<&str> = run.stdout.lines().collect();
+                assert_eq!(lines.len(), 3, "every count printed: {}", run.all);
+                assert_eq!(lines[2], "secret found 0", "as {user:?}: {}", run.all);
+                // The payload's own processes only: itself, its relay's
+                // init, and no more than a few of its own.
+                let listed: u32 = lines[0]["listed ".len()..].parse().expect("a count");
+                assert!(listed <= 4, "as {user:?}: {}", run.all);
+                // Its own /proc is readable: the domain's rules beneath
+                // /proc were made again on the new mount.
+                let readable: u32 = lines[1]["environ readable ".len()..]
+                    .parse()
+                    .expect("a count");
+                assert!(readable >= 1, "as {user:?}: {}", run.all);
+                assert!(
+                    run.all.contains("with its own /proc"),
+                    "as {user:?}: {}",
+                    run.all
+                );
+            }
+            drop(other);
         })
     }
 

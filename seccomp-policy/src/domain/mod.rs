@@ -52,6 +52,7 @@ mod ruleset;
 mod vars;
 
 use core::fmt;
+use std::ffi::CString;
 use std::io;
 use std::os::fd::{AsFd as _, OwnedFd};
 use std::path::Path;
@@ -323,6 +324,27 @@ pub struct Domain {
     /// The ruleset; `None` when there is no Landlock to enter.
     ruleset: Option<OwnedFd>,
     enforced: Enforced,
+    /// The rules on paths beneath `/proc`, to make again on a `/proc`
+    /// mounted for the command; `None` when they cannot be made again.
+    proc_rules: Option<Vec<ProcRule>>,
+}
+
+/// A rule of the ruleset on a path beneath `/proc`: the path, and the
+/// rights (`LANDLOCK_ACCESS_FS_*` bits) it grants there.
+#[derive(Debug)]
+struct ProcRule {
+    path: CString,
+    access: u64,
+}
+
+impl ProcRule {
+    fn new(path: &str, access: u64) -> Result<ProcRule, DomainError> {
+        let path = CString::new(path).map_err(|_| DomainError::Path {
+            path: path.to_owned(),
+            errno: Errno(libc::EINVAL),
+        })?;
+        Ok(ProcRule { path, access })
+    }
 }
 
 impl Domain {
@@ -378,14 +400,57 @@ impl Domain {
             return Ok(Domain {
                 ruleset: None,
                 enforced: Enforced::NONE,
+                proc_rules: Some(Vec::new()),
             });
         }
-        let (fd, enforced) = wanted.ruleset(abi)?;
-        let ruleset = fd.ok_or(DomainError::Ruleset(Errno(libc::EOPNOTSUPP)))?;
+        let made = wanted.ruleset(abi)?;
+        let ruleset = made
+            .fd
+            .ok_or(DomainError::Ruleset(Errno(libc::EOPNOTSUPP)))?;
         Ok(Domain {
             ruleset: Some(ruleset),
-            enforced,
+            enforced: made.enforced,
+            proc_rules: made.proc_rules,
         })
+    }
+
+    /// Whether the command may be given a `/proc` of its own: its rules
+    /// beneath `/proc` can be made again there
+    /// ([`remake_proc_rules`](Domain::remake_proc_rules)). Not when the
+    /// kernel's Landlock is older than [`REQUIRED_ABI`] and files are
+    /// confined.
+    pub(crate) fn allows_own_proc(&self) -> bool {
+        self.proc_rules.is_some()
+    }
+
+    /// In the child between `fork` and `exec`, after a `/proc` of its own
+    /// was mounted and before [`enter`](Domain::enter): adds the ruleset's
+    /// rules beneath `/proc` again, on what the paths name now. A rule on
+    /// an inode holds only for that inode, and the ones the parent opened
+    /// are the machine's `/proc`, which the new mount hides. A path that is
+    /// not there in the new `/proc` is left out, as in the parent.
+    ///
+    /// Async-signal-safe: system calls only, no allocation. The rules are
+    /// added to the shared ruleset, which no other process enters.
+    ///
+    /// # Errors
+    ///
+    /// The errno of an `open` or `landlock_add_rule` that failed.
+    pub(crate) fn remake_proc_rules(&self) -> Result<(), Errno> {
+        let (Some(ruleset), Some(rules)) = (&self.ruleset, &self.proc_rules) else {
+            return Ok(());
+        };
+        for rule in rules {
+            match crate::sys::child::landlock_add_path_rule(
+                ruleset.as_fd(),
+                &rule.path,
+                rule.access,
+            ) {
+                Ok(()) | Err(Errno(libc::ENOENT | libc::ENOTDIR)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// What the domain enforces.

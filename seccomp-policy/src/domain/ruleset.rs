@@ -18,7 +18,7 @@ use landlock::{
     Ruleset, RulesetAttr as _, RulesetCreatedAttr as _, RulesetError, Scope, ABI,
 };
 
-use super::{DomainError, Enforced, Files, Ports, Tcp, Vars, REQUIRED_ABI};
+use super::{DomainError, Enforced, Files, Ports, ProcRule, Tcp, Vars, REQUIRED_ABI};
 use crate::install::Errno;
 use crate::reach::{split_var, Reach};
 
@@ -94,7 +94,13 @@ impl Wanted {
     /// The ruleset on a kernel of Landlock `abi` (at least 1): every right
     /// required when `abi` is at least [`REQUIRED_ABI`], as much as the
     /// kernel has otherwise (the caller accepted less).
-    pub(super) fn ruleset(&self, abi: u32) -> Result<(Option<OwnedFd>, Enforced), DomainError> {
+    ///
+    /// Also the rules on paths beneath `/proc`, for the child to make again
+    /// on a `/proc` of its own (see `Domain::remake_proc_rules`);
+    /// `None` when they cannot be: the kernel's ABI is below
+    /// [`REQUIRED_ABI`] and files are confined, so the rights given were cut
+    /// down to what the kernel has.
+    pub(super) fn ruleset(&self, abi: u32) -> Result<Made, DomainError> {
         let full = abi >= REQUIRED_ABI;
         let compat = if full {
             CompatLevel::HardRequirement
@@ -127,6 +133,7 @@ impl Wanted {
         }
         let mut created = ruleset.create().map_err(ruleset_error)?;
         let mut files = Files::default();
+        let mut proc_rules = (full || !self.fs).then(Vec::new);
         if self.fs {
             for (paths, rights) in [(&self.read, read_rights()), (&self.write, write_rights())] {
                 for path in paths {
@@ -138,6 +145,9 @@ impl Wanted {
                     } else {
                         rights & AccessFs::from_file(ABI::V6)
                     };
+                    if let Some(list) = proc_rules.as_mut().filter(|_| beneath_proc(path)) {
+                        list.push(ProcRule::new(path, rights.bits())?);
+                    }
                     created = created
                         .add_rule(PathBeneath::new(fd.0, rights))
                         .map_err(ruleset_error)?;
@@ -165,8 +175,27 @@ impl Wanted {
                 bind: ports_of(self.bind.as_ref()),
             }),
         };
-        Ok((created.into(), enforced))
+        Ok(Made {
+            fd: created.into(),
+            enforced,
+            proc_rules,
+        })
     }
+}
+
+/// What [`Wanted::ruleset`] made.
+pub(super) struct Made {
+    pub(super) fd: Option<OwnedFd>,
+    pub(super) enforced: Enforced,
+    pub(super) proc_rules: Option<Vec<ProcRule>>,
+}
+
+/// Whether `path` is `/proc` or beneath it, as written (after its variable
+/// took its value): a path that reaches `/proc` through a symlink
+/// elsewhere is not made again.
+fn beneath_proc(path: &str) -> bool {
+    path.strip_prefix("/proc")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 fn ports_of(list: Option<&Vec<u16>>) -> Ports {
@@ -279,6 +308,20 @@ mod tests {
                 value: "http".into()
             })
         );
+    }
+
+    #[test]
+    fn proc_and_what_is_beneath_it_are_made_again() {
+        for (path, beneath) in [
+            ("/proc", true),
+            ("/proc/", true),
+            ("/proc/sys/kernel", true),
+            ("/processes", false),
+            ("/usr/proc", false),
+            ("/", false),
+        ] {
+            assert_eq!(beneath_proc(path), beneath, "{path}");
+        }
     }
 
     #[test]

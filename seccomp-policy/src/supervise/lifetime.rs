@@ -39,9 +39,11 @@
 //! relay, or the process that started it, is killed with `SIGKILL`.
 //!
 //! The command sees its pid namespace's numbers: its own pid is 2, its
-//! parent's is 0 (outside), the init is 1. `/proc` stays the caller's, so
-//! `/proc/self` is right but `/proc/$$` names another process, and names
-//! made from its pid are the same in every run. In a user namespace, users
+//! parent's is 0 (outside), the init is 1, and names made from its pid are
+//! the same in every run. Its `/proc` is the namespace's own where it can
+//! be mounted (see [`own_proc`](super::own_proc)): `/proc/$$` is right, and
+//! no process outside is listed. Otherwise it is the caller's, where
+//! `/proc/self` is right but `/proc/$$` names another process. In a user namespace, users
 //! and groups other than its own show as the overflow ids (`nobody`,
 //! 65534), and it cannot `setgroups`.
 //!
@@ -69,6 +71,11 @@ pub enum Lifetime {
         /// Whether it was made in a user namespace of its own (the caller
         /// had no `CAP_SYS_ADMIN`).
         user_namespace: bool,
+        /// Whether the command has a `/proc` of its own, mounted in the
+        /// pid namespace (see [`own_proc`](super::own_proc)): it lists the
+        /// namespace's processes only, so none outside can be found or
+        /// read through it. Otherwise the command sees the machine's.
+        own_proc: bool,
     },
     /// No pid namespace could be made: a subreaper killed what the command
     /// left when it ended. Were the relay killed first (with the process
@@ -83,11 +90,9 @@ impl Lifetime {
         match self {
             Lifetime::Unbounded => 0,
             Lifetime::PidNamespace {
-                user_namespace: false,
-            } => 1,
-            Lifetime::PidNamespace {
-                user_namespace: true,
-            } => 2,
+                user_namespace,
+                own_proc,
+            } => 1 + user_namespace as u32 + 4 * own_proc as u32,
             Lifetime::Subreaper => 3,
         }
     }
@@ -95,14 +100,23 @@ impl Lifetime {
     /// From [`note`](Lifetime::note).
     pub(crate) const fn from_note(note: u32) -> Lifetime {
         match note {
-            1 => Lifetime::PidNamespace {
-                user_namespace: false,
-            },
-            2 => Lifetime::PidNamespace {
-                user_namespace: true,
+            1 | 2 | 5 | 6 => Lifetime::PidNamespace {
+                user_namespace: note & 3 == 2,
+                own_proc: note & 4 != 0,
             },
             3 => Lifetime::Subreaper,
             _ => Lifetime::Unbounded,
+        }
+    }
+
+    /// The same, with the command's own `/proc`.
+    pub(crate) const fn with_own_proc(self) -> Lifetime {
+        match self {
+            Lifetime::PidNamespace { user_namespace, .. } => Lifetime::PidNamespace {
+                user_namespace,
+                own_proc: true,
+            },
+            other => other,
         }
     }
 }
@@ -114,10 +128,29 @@ impl fmt::Display for Lifetime {
             Lifetime::Unbounded => "processes it started may outlive it",
             Lifetime::PidNamespace {
                 user_namespace: false,
-            } => "pid namespace: nothing it started outlives it",
+                own_proc: true,
+            } => "pid namespace with its own /proc: nothing it started outlives it",
             Lifetime::PidNamespace {
                 user_namespace: true,
-            } => "pid namespace (in a user namespace): nothing it started outlives it",
+                own_proc: true,
+            } => {
+                "pid namespace (in a user namespace) with its own /proc: \
+                 nothing it started outlives it"
+            }
+            Lifetime::PidNamespace {
+                user_namespace: false,
+                own_proc: false,
+            } => {
+                "pid namespace: nothing it started outlives it \
+                 (the machine's /proc: processes outside are listed)"
+            }
+            Lifetime::PidNamespace {
+                user_namespace: true,
+                own_proc: false,
+            } => {
+                "pid namespace (in a user namespace): nothing it started outlives it \
+                 (the machine's /proc: processes outside are listed)"
+            }
             Lifetime::Subreaper => {
                 "subreaper (no pid namespace here): what it left was killed when it ended, \
                  but would not be were this process killed with SIGKILL"
@@ -258,6 +291,7 @@ fn make_namespace(uid: u32, gid: u32) -> Result<Lifetime, Errno> {
     if sys::unshare(libc::CLONE_NEWPID).is_ok() {
         return Ok(Lifetime::PidNamespace {
             user_namespace: false,
+            own_proc: false,
         });
     }
     if sys::unshare(libc::CLONE_NEWUSER).is_err() {
@@ -269,6 +303,7 @@ fn make_namespace(uid: u32, gid: u32) -> Result<Lifetime, Errno> {
     if sys::unshare(libc::CLONE_NEWPID).is_ok() {
         Ok(Lifetime::PidNamespace {
             user_namespace: true,
+            own_proc: false,
         })
     } else {
         Ok(Lifetime::Subreaper)
@@ -434,17 +469,30 @@ mod tests {
 
     #[test]
     fn notes_round_trip() {
+        let mut seen = Vec::new();
         for l in [
             Lifetime::Unbounded,
+            Lifetime::Subreaper,
             Lifetime::PidNamespace {
                 user_namespace: false,
+                own_proc: false,
             },
             Lifetime::PidNamespace {
                 user_namespace: true,
+                own_proc: false,
             },
-            Lifetime::Subreaper,
+            Lifetime::PidNamespace {
+                user_namespace: false,
+                own_proc: true,
+            },
+            Lifetime::PidNamespace {
+                user_namespace: true,
+                own_proc: true,
+            },
         ] {
             assert_eq!(Lifetime::from_note(l.note()), l);
+            assert!(!seen.contains(&l.note()), "{l:?}");
+            seen.push(l.note());
         }
         assert_eq!(Lifetime::from_note(99), Lifetime::Unbounded);
     }

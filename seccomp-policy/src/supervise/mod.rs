@@ -89,6 +89,7 @@ pub mod learn;
 pub mod lifetime;
 pub(crate) mod lines;
 mod model;
+pub mod own_proc;
 mod owned;
 mod report;
 mod serve;
@@ -493,11 +494,17 @@ impl ChildSetup {
         }
         // This process stays behind as the relay; the rest runs in the
         // command's own process, which `split` returns in.
-        let lifetime = match self.containment.map(Containment::split).transpose()? {
+        let mut lifetime = match self.containment.map(Containment::split).transpose()? {
             None => Lifetime::Unbounded,
             Some(Split::Command(lifetime)) => lifetime,
             Some(Split::Relay(relay)) => relay.run(),
         };
+        // In a pid namespace: a /proc that lists only its processes, with
+        // the domain's rules beneath /proc made again there. Where it
+        // cannot be mounted, the machine's stays, and the report says so.
+        if matches!(lifetime, Lifetime::PidNamespace { .. }) && own_proc::give(&self.domain)? {
+            lifetime = lifetime.with_own_proc();
+        }
         // Before the filter, which then need not allow the two calls.
         self.domain.enter()?;
         // The child's copy of the listener closes at execve.

@@ -1,6 +1,6 @@
 //! What a child runs between `fork` and `exec`: the `pre_exec` hook
 //! itself, a bare `fork` for the relay, a new session, the parent's pid,
-//! entering a Landlock domain, and `_exit`.
+//! adding a rule to a Landlock ruleset and entering its domain, and `_exit`.
 //!
 //! Between `fork` and `exec` the child has one thread, and the C library's
 //! locks may be held by threads that no longer exist in it: the child may
@@ -12,7 +12,7 @@
 //! every allocation the hooks' steps make.
 
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd as _};
 use std::os::unix::process::CommandExt as _;
 use std::process::Command;
 
@@ -115,6 +115,59 @@ pub(crate) fn landlock_restrict_self(ruleset: BorrowedFd<'_>) -> Result<(), Errn
         libc::syscall(
             libc::SYS_landlock_restrict_self,
             ruleset.as_raw_fd(),
+            0 as libc::c_uint,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(Errno::last())
+    }
+}
+
+/// `struct landlock_path_beneath_attr` (`<linux/landlock.h>`, packed).
+#[repr(C, packed)]
+struct PathBeneathAttr {
+    allowed_access: u64,
+    parent_fd: i32,
+}
+
+/// `LANDLOCK_RULE_PATH_BENEATH` (`<linux/landlock.h>`).
+const RULE_PATH_BENEATH: libc::c_int = 1;
+
+/// Opens `path` with `O_PATH` (following symlinks) and adds to `ruleset`
+/// the rule granting `access` (Landlock's `LANDLOCK_ACCESS_FS_*` bits)
+/// beneath what it names (`landlock_add_rule`, Linux 5.13).
+///
+/// # Errors
+///
+/// The kernel's errno: of the `open` (`ENOENT`), or of the rule (`EINVAL`:
+/// a right the ruleset does not handle, or one only directories take on
+/// a file).
+pub(crate) fn landlock_add_path_rule(
+    ruleset: BorrowedFd<'_>,
+    path: &core::ffi::CStr,
+    access: u64,
+) -> Result<(), Errno> {
+    // SAFETY: a NUL-terminated path and integer flags.
+    let fd = unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: the kernel just returned it; owned once, closed on drop.
+    let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
+    let attr = PathBeneathAttr {
+        allowed_access: access,
+        parent_fd: fd.as_raw_fd(),
+    };
+    // SAFETY: a live descriptor, the rule type the attribute is for, and a
+    // pointer to that attribute, live for the call.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_add_rule,
+            ruleset.as_raw_fd(),
+            RULE_PATH_BENEATH,
+            &raw const attr,
             0 as libc::c_uint,
         )
     };

@@ -4,7 +4,7 @@
 //!
 //! Here: pidfds, a pipe, the sender of a message on a unix socket, and
 //! what the relay process of [`supervise::lifetime`](crate::supervise::lifetime)
-//! does between `fork` and `exec` (namespaces, signal masks, waiting,
+//! does between `fork` and `exec` (namespaces, mounts, signal masks, waiting,
 //! process groups, small files), and an epoll instance. In the
 //! submodules: [`seccomp`] (attaching a filter, the user-notification
 //! `ioctl`s), [`child`] (the `pre_exec` hook, a bare `fork`, the other
@@ -217,6 +217,38 @@ pub(crate) fn recv_with_sender(
 pub(crate) fn unshare(flags: libc::c_int) -> Result<(), Errno> {
     // SAFETY: integer argument.
     if unsafe { libc::unshare(flags) } == 0 {
+        Ok(())
+    } else {
+        Err(Errno::last())
+    }
+}
+
+/// `mount(source, target, fstype, flags, NULL)`: `fstype` `None` changes
+/// only the flags (or the propagation) of the mount at `target`.
+///
+/// # Errors
+///
+/// The kernel's errno (`EPERM`: no `CAP_SYS_ADMIN` in the user namespace
+/// owning this mount namespace, or a new `proc` would reveal more than
+/// the one already mounted).
+pub(crate) fn mount(
+    source: &CStr,
+    target: &CStr,
+    fstype: Option<&CStr>,
+    flags: libc::c_ulong,
+) -> Result<(), Errno> {
+    let fstype = fstype.map_or(core::ptr::null(), CStr::as_ptr);
+    // SAFETY: NUL-terminated strings or null, integer flags, no data.
+    let r = unsafe {
+        libc::mount(
+            source.as_ptr(),
+            target.as_ptr(),
+            fstype,
+            flags,
+            core::ptr::null(),
+        )
+    };
+    if r == 0 {
         Ok(())
     } else {
         Err(Errno::last())
