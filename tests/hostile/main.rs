@@ -402,7 +402,8 @@ mod x86_64 {
     /// With a pid namespace (the tool, the example: every path through
     /// `session::run`), the payload's `/proc` is its own: it cannot find a
     /// process of its uid outside, nor read the secret in that one's
-    /// environment, which Landlock alone would let it read. The library's
+    /// environment, which Landlock alone would let it read; nor the front
+    /// end's environment in the namespace's init, a copy of the front end. The library's
     /// `CommandExt::sandbox` and a `Supervisor` without `end_with_command`
     /// make no pid namespace; the README's threat model says so.
     pub fn environments_outside_are_not_in_its_proc() -> Checked {
@@ -443,6 +444,35 @@ mod x86_64 {
                     run.all.contains("with its own /proc"),
                     "as {user:?}: {}",
                     run.all
+                );
+                // The namespace's init is listed, as pid 1, and is a copy
+                // of the front end: its environment must not show the
+                // front end's, here to a payload started without one.
+                let path_var = std::env::var("PATH").expect("the tests have a PATH");
+                let needle = format!("PATH={path_var}");
+                let argv = [
+                    "/usr/bin/env",
+                    "-i",
+                    PYTHON,
+                    "-I",
+                    &payload("environ.py"),
+                    &needle,
+                ];
+                let cleared = run_job(
+                    path,
+                    user,
+                    &Job {
+                        caps: &[],
+                        argv: &argv,
+                        workdir: Some(scratch()),
+                        vars: &[],
+                    },
+                );
+                assert!(
+                    cleared.stdout.contains("environ readable")
+                        && cleared.stdout.ends_with("secret found 0\n"),
+                    "as {user:?}: {}",
+                    cleared.all
                 );
             }
             drop(other);

@@ -347,8 +347,18 @@ fn push_decimal(buf: &mut [u8; 32], at: usize, n: u32) -> usize {
 /// The namespace's init: dies with the relay, lets the kernel reap what is
 /// left to it, holds nothing open, and sleeps until it is killed, which
 /// ends the namespace.
+///
+/// It is the one process outside the command's domain that the command's
+/// `/proc` lists (as pid 1), and Landlock lets a domain read another
+/// process's `cmdline` and `environ`: being a copy of the caller, it would
+/// show the caller's arguments and environment even to a command started
+/// with an environment of its own. It overwrites its copy of them first,
+/// and ends (so the command never starts) if it cannot.
 fn init(relay: &OwnedFd) -> ! {
-    if sys::set_death_signal(libc::SIGKILL).is_err() || sys::has_ended(relay.as_fd()) {
+    if sys::set_death_signal(libc::SIGKILL).is_err()
+        || sys::has_ended(relay.as_fd())
+        || sys::scrub_arguments_and_environment().is_err()
+    {
         sys::child::exit_now(1);
     }
     sys::set_signal_action(libc::SIGCHLD, true);

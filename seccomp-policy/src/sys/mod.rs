@@ -524,6 +524,57 @@ pub(crate) fn read_file(path: &CStr, buf: &mut [u8]) -> Result<usize, Errno> {
     Ok(len)
 }
 
+/// Overwrites with zeros this process's copy of the strings of its
+/// arguments and environment (the ranges `/proc/self/stat` gives as
+/// `arg_start`..`arg_end` and `env_start`..`env_end`), so that
+/// `/proc/PID/cmdline` and `/proc/PID/environ` of it read as zeros. For a
+/// forked process that will never read them: the memory is its own copy.
+///
+/// Invariant the callers keep: the process has one thread (nothing reads
+/// the strings while they are overwritten). The memory stays mapped and
+/// every string in it stays terminated (it is all zeros), so a later read
+/// of `std::env::args` or `environ` sees empty strings, not freed memory.
+///
+/// # Errors
+///
+/// The errno of reading `/proc/self/stat`; `EINVAL` when it does not hold
+/// the ranges.
+pub(crate) fn scrub_arguments_and_environment() -> Result<(), Errno> {
+    let mut buf = [0u8; 1024];
+    let len = read_file(c"/proc/self/stat", &mut buf)?;
+    let ranges = stat_string_ranges(&buf[..len]).ok_or(Errno(libc::EINVAL))?;
+    for (start, end) in ranges {
+        if start < end {
+            // SAFETY: the kernel's own bounds of this process's argument
+            // and environment strings, mapped and writable (the top of the
+            // main thread's stack); one thread, so nothing reads them
+            // meanwhile (see above).
+            unsafe { core::ptr::write_bytes(start as *mut u8, 0, end - start) };
+        }
+    }
+    Ok(())
+}
+
+/// `[(arg_start, arg_end), (env_start, env_end)]` from the text of
+/// `/proc/PID/stat` (fields 48 to 51, after the command name, which may
+/// hold spaces and parentheses, and ends at the last `)`).
+fn stat_string_ranges(stat: &[u8]) -> Option<[(usize, usize); 2]> {
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    let mut fields = stat[close + 1..]
+        .split(|&b| b == b' ' || b == b'\n')
+        .filter(|f| !f.is_empty());
+    // The first field after the name is field 3 (the state).
+    let mut field = |n: usize| -> Option<usize> {
+        let f = fields.nth(n)?;
+        core::str::from_utf8(f).ok()?.parse().ok()
+    };
+    let arg_start = field(48 - 3)?;
+    let arg_end = field(0)?;
+    let env_start = field(0)?;
+    let env_end = field(0)?;
+    Some([(arg_start, arg_end), (env_start, env_end)])
+}
+
 /// This process's pid, effective uid and effective gid.
 pub(crate) fn ids() -> (u32, u32, u32) {
     // SAFETY: no arguments; these cannot fail.
@@ -641,5 +692,37 @@ impl Epoll {
                 return Err(errno);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_string_ranges_are_read_after_the_last_parenthesis() {
+        // Fields 3 to 47 as 0, then the four ranges, then field 52.
+        let mut line = String::from("42 (a) (b c)) S");
+        for _ in 4..48 {
+            line.push_str(" 0");
+        }
+        line.push_str(" 100 110 110 150 0\n");
+        assert_eq!(
+            stat_string_ranges(line.as_bytes()),
+            Some([(100, 110), (110, 150)])
+        );
+        assert_eq!(stat_string_ranges(b"42 (short) S 1 2 3"), None);
+    }
+
+    #[test]
+    fn the_ranges_are_those_the_kernel_reads_for_cmdline_and_environ() {
+        let mut buf = [0u8; 1024];
+        let len = read_file(c"/proc/self/stat", &mut buf).expect("stat");
+        let [(a0, a1), (e0, e1)] = stat_string_ranges(&buf[..len]).expect("ranges");
+        // The kernel's own files of the same strings, read independently.
+        let cmdline = std::fs::read("/proc/self/cmdline").expect("cmdline");
+        let environ = std::fs::read("/proc/self/environ").expect("environ");
+        assert_eq!(a1 - a0, cmdline.len());
+        assert_eq!(e1 - e0, environ.len());
     }
 }
