@@ -200,6 +200,11 @@ struct LearnArgs {
     /// Write the rules learned into FILE itself, as --write does.
     #[arg(long)]
     merge: bool,
+    /// With --write or --merge: add the rules to [cap.CAP]'s `allow` (the
+    /// table made if FILE has none) instead of [base]'s, so that only runs
+    /// given --cap CAP get them.
+    #[arg(long, value_name = "CAP")]
+    into: Option<String>,
     /// How to print the advice: human (the default, on stderr) or json
     /// (one object, the last line on stdout).
     #[arg(long, value_enum)]
@@ -406,6 +411,9 @@ pub struct Options {
     pub write: Option<String>,
     /// `learn --merge`: the rules learned added to the policy file itself.
     pub merge: bool,
+    /// `learn --into CAP`: the cap whose table the rules go to (`[base]`
+    /// when `None`).
+    pub into: Option<String>,
     /// Positional arguments after the file (explain's and simulate's call).
     pub rest: Vec<String>,
     /// `run` and `learn`: the command and its arguments, everything after
@@ -680,11 +688,18 @@ pub fn parse(args: &[OsString]) -> Result<Command, UsageError> {
                 "`--write` and `--merge` are one or the other",
             ))
         }
+        SubCmd::Learn(l) if l.into.is_some() && !l.merge && l.write.is_none() => {
+            return Err(usage_error(
+                Some(Sub::Learn),
+                "`--into` says where --write or --merge put the rules: give one of them",
+            ))
+        }
         SubCmd::Learn(l) => (
             Sub::Learn,
             Options {
                 write: l.write,
                 merge: l.merge,
+                into: l.into,
                 format: l.format.map(|f| match f {
                     LearnFormat::Human => Format::Human,
                     LearnFormat::Json => Format::Json,
@@ -1101,13 +1116,22 @@ mod tests {
         let Ok(Command::Run(Sub::Learn, o)) = parse(&args("learn p.toml --merge -- sh")) else {
             panic!()
         };
-        assert!(o.merge && o.write.is_none());
+        assert!(o.merge && o.write.is_none() && o.into.is_none());
+        let Ok(Command::Run(Sub::Learn, o)) = parse(&args("learn p.toml --merge --into GPG -- sh"))
+        else {
+            panic!("--into parses");
+        };
+        assert_eq!(o.into.as_deref(), Some("GPG"));
         for (line, message) in [
             (
                 "learn p.toml --merge --write o.toml -- sh",
                 "`--write` and `--merge` are one or the other",
             ),
             ("run p.toml --merge -- sh", "`run` does not take `--merge`"),
+            (
+                "learn p.toml --into GPG -- sh",
+                "`--into` says where --write or --merge put the rules: give one of them",
+            ),
             (
                 "check p.toml --write o.toml",
                 "`check` does not take `--write`",

@@ -212,7 +212,7 @@ policy says; no refused call runs), or OUT could not be written: the
         ),
         Sub::Learn => format!(
             "\
-usage: seccomp-policy learn FILE [--cap NAME]... [--var NAME=VALUE]... [--allow-degraded] [--report OUT] [--write POLICY | --merge] [--format human|json] -- COMMAND [ARG]...
+usage: seccomp-policy learn FILE [--cap NAME]... [--var NAME=VALUE]... [--allow-degraded] [--report OUT] [--write POLICY | --merge] [--into CAP] [--format human|json] -- COMMAND [ARG]...
 
 Runs COMMAND as `run` does, but KILLS NOTHING: a call the policy would kill
 runs; one it refuses with an errno gets that errno, as under `run`, and
@@ -226,7 +226,9 @@ call seen (by the arguments the policy tells apart for that call, as
 `socket(family == AF_UNIX)`), each checked against those calls first.
 --write POLICY writes FILE with those rules added to [base]'s `allow`,
 its comments and layout kept, once the result is checked to compile and
-allow every call seen; --merge writes them into FILE itself. --format json
+allow every call seen; --merge writes them into FILE itself; with --into
+CAP the rules go to [cap.CAP]'s `allow` instead (the table made if FILE
+has none), and only runs given --cap CAP get them. --format json
 prints the advice as one JSON object, the last line on stdout. Use it to
 find out what a command needs, never to contain one. COMMAND still runs
 in the Landlock domain `run` describes (and --allow-degraded is taken as

@@ -120,6 +120,7 @@ fn learn_target(o: &Options) -> Option<learn::Target> {
     Some(learn::Target {
         source: o.file.clone(),
         out,
+        into: o.into.clone(),
     })
 }
 

@@ -19,6 +19,7 @@ use seccomp_policy_suite::harness::{Checked, Skip};
 seccomp_policy_suite::tests![
     learn_write_run_succeeds_on_the_first_try,
     a_policy_that_cannot_be_written_fails_the_run_with_125,
+    rules_learned_into_a_cap_hold_only_with_it,
 ];
 
 const PYTHON: &str = "/usr/bin/python3";
@@ -312,5 +313,48 @@ fn a_policy_that_cannot_be_written_fails_the_run_with_125() -> Checked {
         r.stderr
     );
     assert!(!Path::new(&out).exists());
+    Ok(())
+}
+
+/// `learn --merge --into NICE`: `nice`'s calls go into a cap of their own,
+/// made in the file. Under the written policy `nice` runs with `--cap
+/// NICE`, saying what it must, and is killed without it: the rules are
+/// not in `[base]`.
+fn rules_learned_into_a_cap_hold_only_with_it() -> Checked {
+    seccomp_policy_suite::harness::require::program("/usr/bin/nice")?;
+    let dir = scratch("learn-into");
+    let policy = dir.join("seccomp.toml").to_string_lossy().into_owned();
+    std::fs::copy(root().join("policy/seccomp.toml"), &policy).expect("copy");
+    let command = ["/usr/bin/nice", "-n", "1", "/bin/echo", "niced"];
+    let mut args = vec!["learn", policy.as_str(), "--merge", "--into", "NICE", "--"];
+    args.extend(command);
+    let learned = run(&args);
+    common::assert_code(&learned, 0, "learn --merge --into NICE");
+    assert!(
+        learned
+            .stderr
+            .contains(" added to [cap.NICE]\nrun it with --cap NICE\n"),
+        "{}",
+        learned.stderr
+    );
+    let written = std::fs::read_to_string(&policy).expect("written");
+    assert!(written.contains("[cap.NICE]"), "{written}");
+
+    let mut args = vec!["run", policy.as_str(), "--cap", "NICE", "--"];
+    args.extend(command);
+    let with = run(&args);
+    common::assert_code(&with, 0, "run --cap NICE");
+    assert_eq!(with.out(), "niced\n", "{}", with.stderr);
+
+    let mut args = vec!["run", policy.as_str(), "--"];
+    args.extend(command);
+    let without = run(&args);
+    common::assert_code(&without, i32::from(KILLED_BY_POLICY), "run without the cap");
+    assert!(
+        without.stderr.contains("allowed by cap NICE"),
+        "{}",
+        without.stderr
+    );
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

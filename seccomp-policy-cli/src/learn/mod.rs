@@ -1,7 +1,8 @@
 //! `learn`'s advice: the narrowest rule for each syscall a command needed
 //! beyond its grant, checked before it is offered; the caps to grant where
 //! one allows every call seen; and `--write`/`--merge`, which adds the
-//! rules to the policy file's `[base]` with its comments and layout kept.
+//! rules to the policy file's `[base]` (or a cap's table, `--into`) with
+//! its comments and layout kept.
 //!
 //! A rule conditions on the parameters the policy itself tells apart for
 //! that syscall (a table that refuses other values: `socket`'s family and
@@ -62,8 +63,10 @@ pub struct Advice {
     pub granted: Vec<String>,
     /// Caps to grant: each allows every call seen of some syscall.
     pub caps: Vec<String>,
-    /// Rules to add to `[base]`, for calls the policy would kill.
+    /// Rules to add to `table`, for calls the policy would kill.
     pub rules: Vec<Suggestion>,
+    /// Where the rules go: `[base]`, or `[cap.NAME]` with `--into NAME`.
+    pub table: String,
     /// Calls the policy refused with an errno, after which the command
     /// went on; the rule that would allow them, should the command have
     /// needed them.
@@ -84,6 +87,7 @@ pub fn advise(compiled: &Compiled, arch: Arch, report: &Report) -> Advice {
             .iter()
             .map(|c| (*c).to_owned())
             .collect(),
+        table: "[base]".to_owned(),
         ..Advice::default()
     };
     let Some(rules) = compiled.arches.iter().find(|a| a.arch == arch) else {
@@ -137,13 +141,14 @@ impl fmt::Display for Advice {
         if !self.rules.is_empty() {
             writeln!(
                 f,
-                "{} to `allow` of [base] in {} (`--write` or `--merge` adds them), each checked \
+                "{} to `allow` of {} in {} (`--write` or `--merge` adds them), each checked \
                  against every call seen:",
                 if self.caps.is_empty() {
                     "to allow them, add"
                 } else {
                     "and add"
                 },
+                self.table,
                 self.file
             )?;
             for s in &self.rules {
@@ -203,11 +208,12 @@ pub fn to_json(advice: &Advice, written: Option<&str>) -> String {
         format!("[{}]", items.join(","))
     };
     format!(
-        "{{\"policy\":{},\"granted\":{},\"caps\":{},\"rules\":{},\"refused\":{},\"unmet\":{},\"written\":{}}}",
+        "{{\"policy\":{},\"granted\":{},\"caps\":{},\"rules\":{},\"table\":{},\"refused\":{},\"unmet\":{},\"written\":{}}}",
         json::string(&advice.file),
         strings(&advice.granted),
         strings(&advice.caps),
         suggestions(&advice.rules),
+        json::string(&advice.table),
         suggestions(&advice.refused),
         strings(&advice.unmet),
         written.map_or_else(|| "null".to_owned(), json::string)
@@ -232,6 +238,19 @@ pub struct Target {
     pub source: String,
     /// The file written (the same with `--merge`).
     pub out: String,
+    /// The cap whose table gets the rules (`--into`); `[base]` when `None`.
+    pub into: Option<String>,
+}
+
+impl Target {
+    /// The table the rules go to, as the file names it: `[base]` or
+    /// `[cap.NAME]`.
+    pub fn table(&self) -> String {
+        match &self.into {
+            None => "[base]".to_owned(),
+            Some(cap) => format!("[cap.{cap}]"),
+        }
+    }
 }
 
 /// The summary a learn run ends with: the calls, grouped ([`Report::learned`]),
@@ -247,7 +266,10 @@ pub fn summary(
     move |report| {
         let learned = report.learned();
         let mut text = learned.listing();
-        let advice = advise(&compiled, arch, report);
+        let mut advice = advise(&compiled, arch, report);
+        if let Some(t) = &target {
+            advice.table = t.table();
+        }
         text.push_str(&advice.to_string());
         let mut written = None;
         let mut write_error = None;
@@ -256,10 +278,14 @@ pub fn summary(
                 Ok(true) => {
                     let _ = writeln!(
                         text,
-                        "wrote {}: {} added to [base]",
+                        "wrote {}: {} added to {}",
                         t.out,
-                        plural(advice.rules.len() as u64, "rule")
+                        plural(advice.rules.len() as u64, "rule"),
+                        t.table()
                     );
+                    if let Some(cap) = &t.into {
+                        let _ = writeln!(text, "run it with --cap {cap}");
+                    }
                     written = Some(t.out.clone());
                 }
                 Ok(false) if t.out != t.source => {
@@ -296,8 +322,8 @@ fn write_policy(t: &Target, arch: Arch, advice: &Advice, report: &Report) -> Res
     }
     let text =
         std::fs::read_to_string(&t.source).map_err(|e| format!("reading {}: {e}", t.source))?;
-    let new = add_rules(&text, &advice.rules)?;
-    check_written(&new, arch, advice, report)?;
+    let new = add_rules(&text, &advice.rules, t.into.as_deref())?;
+    check_written(&new, arch, advice, t.into.as_deref(), report)?;
     // Written beside it and renamed over it: a reader never sees half.
     let tmp = format!("{}.learn-{}", t.out, std::process::id());
     std::fs::write(&tmp, &new).map_err(|e| format!("writing {tmp}: {e}"))?;
@@ -440,8 +466,8 @@ allow = [\"socket(family == AF_INET || family == AF_INET6)\", \"connect\"]
         assert_eq!(rules, ["socket(family == AF_UNIX)"]);
         assert_eq!(advice.rules[0].lists, 2);
 
-        let written = add_rules(NET, &advice.rules).unwrap();
-        check_written(&written, Arch::X86_64, &advice, &r).unwrap();
+        let written = add_rules(NET, &advice.rules, None).unwrap();
+        check_written(&written, Arch::X86_64, &advice, None, &r).unwrap();
         let unix = [AF_UNIX, SOCK_STREAM, 0, 0, 0, 0];
         let inet = [AF_INET, SOCK_STREAM, 0, 0, 0, 0];
         assert_ne!(returns(NET, 0, NR_SOCKET, unix), SECCOMP_RET_ALLOW);
@@ -451,6 +477,37 @@ allow = [\"socket(family == AF_INET || family == AF_INET6)\", \"connect\"]
             returns(&written, 0, NR_SOCKET, [10, 1, 0, 0, 0, 0]),
             SECCOMP_RET_ALLOW
         );
+    }
+
+    /// `--into CAP`: the rules go to that cap's table (made when missing,
+    /// or added to when there), so only runs granted it get them; the
+    /// file's other lines stay as they were.
+    #[test]
+    fn rules_go_into_the_cap_asked_for() {
+        let compiled = compile(NET).unwrap();
+        let mut socket = called("socket", NR_SOCKET, &[[AF_UNIX, SOCK_STREAM, 0, 0, 0, 0]]);
+        socket.allowed_by = AllowedBy::OtherArguments;
+        let r = report(&[], vec![socket]);
+        let advice = advise(&compiled, Arch::X86_64, &r);
+        let unix = [AF_UNIX, SOCK_STREAM, 0, 0, 0, 0];
+
+        let new_cap = add_rules(NET, &advice.rules, Some("UNIX")).unwrap();
+        for line in NET.lines() {
+            assert!(new_cap.contains(line), "{line} kept: {new_cap}");
+        }
+        assert!(new_cap.contains("[cap.UNIX]"), "{new_cap}");
+        check_written(&new_cap, Arch::X86_64, &advice, Some("UNIX"), &r).unwrap();
+        // Without the cap the written policy does not allow the call.
+        let without = check_written(&new_cap, Arch::X86_64, &advice, None, &r);
+        assert!(without.unwrap_err().contains("does not allow"));
+        // NET is bit 0, UNIX (made after it) bit 1.
+        assert_ne!(returns(&new_cap, 0b01, NR_SOCKET, unix), SECCOMP_RET_ALLOW);
+        assert_eq!(returns(&new_cap, 0b10, NR_SOCKET, unix), SECCOMP_RET_ALLOW);
+
+        let into_net = add_rules(NET, &advice.rules, Some("NET")).unwrap();
+        assert_eq!(into_net.matches("[cap.NET]").count(), 1, "{into_net}");
+        assert_ne!(returns(&into_net, 0, NR_SOCKET, unix), SECCOMP_RET_ALLOW);
+        assert_eq!(returns(&into_net, 0b01, NR_SOCKET, unix), SECCOMP_RET_ALLOW);
     }
 
     /// Where a table refuses a call by name (`ioctl = "EPERM"`), the rule
@@ -489,7 +546,7 @@ allow = [\"socket(family == AF_INET && type == SOCK_STREAM)\"]
                 "socket(family == AF_UNIX && type == SOCK_STREAM | SOCK_CLOEXEC)"
             ]
         );
-        let written = add_rules(text, &advice.rules).unwrap();
+        let written = add_rules(text, &advice.rules, None).unwrap();
         let ioctl = |cmd| returns(&written, 0, NR_IOCTL, [1, cmd, 0, 0, 0, 0]);
         assert_eq!(ioctl(TIOCGWINSZ), SECCOMP_RET_ALLOW);
         assert_eq!(ioctl(TCGETS), SECCOMP_RET_ALLOW);
@@ -570,7 +627,7 @@ allow = [\"socket(family == AF_INET && type == SOCK_STREAM)\"]
                 errno: None,
             },
         ];
-        let written = add_rules(shipped, &rules).unwrap();
+        let written = add_rules(shipped, &rules, None).unwrap();
         let old: Vec<&str> = shipped.lines().collect();
         let new: Vec<&str> = written.lines().collect();
         let mut added = Vec::new();
@@ -615,6 +672,7 @@ allow = [\"socket(family == AF_INET && type == SOCK_STREAM)\"]
                 first: Some("/usr/bin/python3".to_owned()),
                 errno: None,
             }],
+            table: "[cap.UNIX]".to_owned(),
             refused: Vec::new(),
             unmet: vec!["x \"quoted\"".to_owned()],
         };
@@ -627,6 +685,7 @@ allow = [\"socket(family == AF_INET && type == SOCK_STREAM)\"]
         assert_eq!(v["rules"][0]["first"], "/usr/bin/python3");
         assert_eq!(v["unmet"][0], "x \"quoted\"");
         assert_eq!(v["written"], "out.toml");
+        assert_eq!(v["table"], "[cap.UNIX]");
         assert!(v["refused"].as_array().unwrap().is_empty());
     }
 }

@@ -1,6 +1,7 @@
 //! `--write` and `--merge`: the rules added to the policy file's `[base]`
-//! with `toml_edit`, which keeps the file's comments and layout, and the
-//! check the written file passes before it replaces anything.
+//! (or, with `--into CAP`, `[cap.CAP]`) with `toml_edit`, which keeps the
+//! file's comments and layout, and the check the written file passes
+//! before it replaces anything.
 
 use seccomp_policy::policy::cap_bit;
 use seccomp_policy::supervise::Report;
@@ -12,32 +13,55 @@ use seccomp_policy::spawn::SPAWN_RULES;
 
 use super::{plural, Advice, Suggestion};
 
-/// `text`, a policy file, with `rules` added to `[base]`'s `allow` (those
-/// it does not have yet), each after a comment naming the program that
-/// needed it; its comments and layout are kept.
+/// `text`, a policy file, with `rules` added to the `allow` of `[base]`,
+/// or of `[cap.CAP]` when `into` is `Some(CAP)` (those it does not have
+/// yet; the table is made if the file has none), each after a comment
+/// naming the program that needed it; its comments and layout are kept.
 ///
 /// # Errors
 ///
-/// The file is not TOML, or its `[base]` or `allow` is not a table or an
+/// The file is not TOML, or the table or its `allow` is not a table or an
 /// array.
-pub fn add_rules(text: &str, rules: &[Suggestion]) -> Result<String, String> {
+pub fn add_rules(text: &str, rules: &[Suggestion], into: Option<&str>) -> Result<String, String> {
     use toml_edit::{Array, DocumentMut, Item, Table, Value};
     if rules.is_empty() {
         return Ok(text.to_owned());
     }
     let mut doc: DocumentMut = text.parse().map_err(|e| format!("it is not TOML: {e}"))?;
-    let base = doc
-        .entry("base")
-        .or_insert_with(|| Item::Table(Table::new()));
-    let base = base
+    let (table, name) = match into {
+        None => {
+            let base = doc
+                .entry("base")
+                .or_insert_with(|| Item::Table(Table::new()));
+            (base, "[base]".to_owned())
+        }
+        Some(cap) => {
+            let caps = doc.entry("cap").or_insert_with(|| {
+                let mut t = Table::new();
+                t.set_implicit(true);
+                Item::Table(t)
+            });
+            let caps = caps.as_table_like_mut().ok_or("its `cap` is not a table")?;
+            let made = caps.get(cap).is_none();
+            let table = caps.entry(cap).or_insert_with(|| Item::Table(Table::new()));
+            if made {
+                if let Some(t) = table.as_table_mut() {
+                    t.decor_mut()
+                        .set_prefix("\n# Learned by `seccomp-policy learn --into`.\n");
+                }
+            }
+            (table, format!("[cap.{cap}]"))
+        }
+    };
+    let table = table
         .as_table_like_mut()
-        .ok_or("its `base` is not a table")?;
-    let allow = base
+        .ok_or_else(|| format!("its `{name}` is not a table"))?;
+    let allow = table
         .entry("allow")
         .or_insert(Item::Value(Value::Array(Array::new())));
     let allow = allow
         .as_array_mut()
-        .ok_or("its `[base]` `allow` is not an array")?;
+        .ok_or_else(|| format!("its `{name}` `allow` is not an array"))?;
     let multiline = allow.trailing().as_str().is_some_and(|t| t.contains('\n'))
         || allow.iter().any(|v| {
             v.decor()
@@ -74,7 +98,8 @@ pub fn add_rules(text: &str, rules: &[Suggestion]) -> Result<String, String> {
 }
 
 /// Checks the written policy: it compiles, and with the caps granted and
-/// offered it allows every call seen of each syscall a rule was added for.
+/// offered (and `into`, the cap the rules went to, if any) it allows every
+/// call seen of each syscall a rule was added for.
 ///
 /// # Errors
 ///
@@ -83,6 +108,7 @@ pub fn check_written(
     text: &str,
     arch: Arch,
     advice: &Advice,
+    into: Option<&str>,
     report: &Report,
 ) -> Result<(), String> {
     let compiled = compile(text).map_err(|diags| {
@@ -92,7 +118,13 @@ pub fn check_written(
         format!("the written policy does not compile: {first}")
     })?;
     let mut caps = 0u64;
-    for name in advice.granted.iter().chain(&advice.caps) {
+    for name in advice
+        .granted
+        .iter()
+        .chain(&advice.caps)
+        .map(String::as_str)
+        .chain(into)
+    {
         let bit = compiled
             .policy
             .caps
