@@ -7,10 +7,11 @@
 //! headers (the source of [`crate::syscalls::SOURCE`]) and must not be
 //! edited by hand; `tools/check-generated.sh` fails if they drift from the
 //! generator. Numbers differ between architectures: `ENOSYS` is 38, but 89
-//! on mips. Each numbering is written once: `errno/generic.rs` for the
+//! on mips, and `EDEADLOCK` is 58 on ppc64le (elsewhere 35, `EDEADLK`).
+//! Each numbering is written once: `errno/arches/generic.rs` for the
 //! architectures that number them as asm-generic does, a file of its own
-//! for each that differs (mips64el), and `errno/arches.rs` says which
-//! architecture has which.
+//! for each that differs (mips64el, ppc64le), and `errno/arches.rs` says
+//! which architecture has which.
 
 mod arches;
 
@@ -82,6 +83,32 @@ mod tests {
         assert_eq!(name(Arch::Mips64el, 56), Some("EDEADLOCK"));
         assert_eq!(name(Arch::X86_64, 0), None);
         assert_eq!(name(Arch::X86_64, 4000), None);
+    }
+
+    #[test]
+    fn edeadlock_is_58_on_ppc64le_and_edeadlk_elsewhere() {
+        // arch/powerpc/include/uapi/asm/errno.h (Linux, and Debian's
+        // linux-libc-dev-ppc64el-cross 6.1.4): `#undef EDEADLOCK`,
+        // `#define EDEADLOCK 58`; every other architecture here but mips
+        // includes include/uapi/asm-generic/errno.h alone, where
+        // `#define EDEADLOCK EDEADLK` (35) and 58 is unused.
+        assert_eq!(number(Arch::Ppc64le, "EDEADLOCK"), Some(58));
+        assert_eq!(name(Arch::Ppc64le, 58), Some("EDEADLOCK"));
+        assert_eq!(number(Arch::Ppc64le, "EDEADLK"), Some(35));
+        assert_eq!(name(Arch::Ppc64le, 35), Some("EDEADLK"));
+        for arch in [
+            Arch::X86_64,
+            Arch::X86,
+            Arch::Aarch64,
+            Arch::Arm,
+            Arch::Riscv64,
+            Arch::S390x,
+            Arch::Loongarch64,
+        ] {
+            assert_eq!(number(arch, "EDEADLOCK"), Some(35), "{arch}");
+            assert_eq!(name(arch, 35), Some("EDEADLK"), "{arch}");
+            assert_eq!(name(arch, 58), None, "{arch}");
+        }
     }
 
     #[test]

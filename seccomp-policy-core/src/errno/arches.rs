@@ -4,6 +4,7 @@ use crate::arch::Arch;
 
 mod generic;
 mod mips64el;
+mod ppc64le;
 
 /// Every errno of `arch` as `(name, number)`, sorted by name; aliases
 /// (`EWOULDBLOCK`, and `EDEADLOCK` where it is `EDEADLK`) included.
@@ -14,10 +15,10 @@ pub(super) const fn by_name(arch: Arch) -> &'static [(&'static str, u16)] {
         | Arch::Aarch64
         | Arch::Arm
         | Arch::Riscv64
-        | Arch::Ppc64le
         | Arch::S390x
         | Arch::Loongarch64 => generic::BY_NAME,
         Arch::Mips64el => mips64el::BY_NAME,
+        Arch::Ppc64le => ppc64le::BY_NAME,
     }
 }
 
@@ -29,9 +30,9 @@ pub(super) const fn by_number(arch: Arch) -> &'static [(u16, &'static str)] {
         | Arch::Aarch64
         | Arch::Arm
         | Arch::Riscv64
-        | Arch::Ppc64le
         | Arch::S390x
         | Arch::Loongarch64 => generic::BY_NUMBER,
         Arch::Mips64el => mips64el::BY_NUMBER,
+        Arch::Ppc64le => ppc64le::BY_NUMBER,
     }
 }

@@ -145,7 +145,7 @@ pub static BY_NAME: &[(&str, u16)] = &[
 ];
 
 /// Every errno number and its name, sorted by number; an alias
-/// (`EWOULDBLOCK` of `EAGAIN`, `EDEADLOCK` of `EDEADLK`) is left out.
+/// (`EWOULDBLOCK` of `EAGAIN`) is left out.
 pub static BY_NUMBER: &[(u16, &str)] = &[
     (1, "EPERM"),
     (2, "ENOENT"),
