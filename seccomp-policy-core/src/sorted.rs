@@ -281,6 +281,15 @@ mod tests {
     }
 
     #[test]
+    fn a_row_holds_no_pointer() {
+        // A u16 offset and a u8 length, then the value: 8 bytes with a u32,
+        // where a `&str` alone would take 16 on a 64-bit target.
+        assert_eq!(core::mem::size_of::<Span>(), 4);
+        assert_eq!(core::mem::size_of::<Row<u32>>(), 8);
+        assert_eq!(core::mem::size_of::<Row<u16>>(), 6);
+    }
+
+    #[test]
     fn usable_in_const() {
         const D: Option<u32> = TABLE.find("d");
         const NAME: &str = TABLE.name(2);
