@@ -91,7 +91,7 @@ fn check_arch(table: &ArchTable, token: u32, every_name: &[&'static str]) -> Rep
     };
 
     // (a) our names, forward.
-    for &(name, nr) in table.syscalls {
+    for (name, nr) in table.syscalls {
         rep.compared += 1;
         let got = resolve_name(token, name);
         if got >= 0 && got as u32 == nr {

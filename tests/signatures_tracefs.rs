@@ -36,7 +36,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use seccomp_policy::Arch;
-use seccomp_policy_compiler::tables::{self, Param};
+use seccomp_policy_compiler::tables::{self, Param, Params};
 use seccomp_policy_suite::harness::{require, Checked, Skip};
 
 /// Where tracefs is mounted, or is mounted by [`tracefs`].
@@ -139,9 +139,9 @@ fn type_bits(ty: &str) -> (bool, u8) {
 }
 
 /// The difference between a signature and a format file, if any.
-fn compare(ours: &[Param], theirs: &[Field]) -> Option<String> {
+fn compare(ours: Params, theirs: &[Field]) -> Option<String> {
     let describe = |p: &Param| format!("{}:{}{}", p.name, p.bits, if p.pointer { "*" } else { "" });
-    let ours_s: Vec<String> = ours.iter().map(describe).collect();
+    let ours_s: Vec<String> = ours.iter().map(|p| describe(&p)).collect();
     let theirs_s: Vec<String> = theirs
         .iter()
         .map(|f| {
@@ -243,8 +243,8 @@ fn signatures_agree_with_tracefs() -> Checked {
                     Some(diff) => differences.push((syscall.to_string(), diff)),
                 }
             }
-            (Some(_), None) => only_ours.push(*syscall),
-            (None, Some(_)) => only_kernel.push(*syscall),
+            (Some(_), None) => only_ours.push(syscall),
+            (None, Some(_)) => only_kernel.push(syscall),
             (None, None) => {}
         }
     }

@@ -301,7 +301,7 @@ fn syscall_on(sub: Sub, arch: Arch, text: &str) -> Result<(u32, Option<&'static 
         .iter()
         .find(|(n, _)| *n == text)
     {
-        Some(&(name, nr)) => Ok((nr, Some(name))),
+        Some((name, nr)) => Ok((nr, Some(name))),
         None => Err(unknown_syscall(sub, text, Some(arch))),
     }
 }
@@ -333,7 +333,7 @@ pub fn simulate(o: &Options) -> Result<(), Failure> {
             None => match seccomp_policy_compiler::tables::constant(arch, text) {
                 Some(c) => c as u64,
                 None => {
-                    let names = tables::table(arch).constants.iter().map(|(n, _)| *n);
+                    let names = tables::table(arch).constants.iter().map(|(n, _)| n);
                     let hint = match suggest::did_you_mean(text, names) {
                         Some(good) => format!("; did you mean `{good}`?"),
                         None => String::new(),

@@ -45,7 +45,7 @@ use crate::expr::{Expr, Name, RelOp, Term, Test, Value};
 use crate::model::{ActionKind, ActionRule, ActionSpec, Loc, Policy, Rule, Table};
 use crate::suggest::did_you_mean;
 use crate::tables;
-use crate::tables::Param;
+use crate::tables::{Param, Params};
 
 /// The most alternatives a condition may expand to.
 pub(crate) const MAX_ALTERNATIVES: usize = 64;
@@ -670,12 +670,7 @@ impl Lowerer<'_> {
     /// The parameter in slot `n` here; `None` when the slot is read as the
     /// whole register (a call without names here, or a slot past one that
     /// has none).
-    fn by_position(
-        &mut self,
-        rule: &Rule,
-        name: &Name,
-        n: u8,
-    ) -> Result<Option<&'static Param>, Reported> {
+    fn by_position(&mut self, rule: &Rule, name: &Name, n: u8) -> Result<Option<Param>, Reported> {
         let syscall = rule.syscall();
         let at = rule.loc_of(&name.span);
         if n > 5 {
@@ -730,7 +725,7 @@ impl Lowerer<'_> {
     }
 
     /// The parameter called `name` here.
-    fn by_name(&mut self, rule: &Rule, name: &Name) -> Result<&'static Param, Reported> {
+    fn by_name(&mut self, rule: &Rule, name: &Name) -> Result<Param, Reported> {
         let syscall = rule.syscall();
         let found = tables::signature(self.arch, syscall)
             .and_then(|params| params.iter().find(|p| p.name == name.text));
@@ -898,7 +893,7 @@ fn checkable_elsewhere(syscall: &str, wanted: impl Fn(&Param) -> bool) -> bool {
     Arch::ALL.into_iter().any(|a| {
         tables::signature(a, syscall).is_some_and(|ps| {
             ps.iter()
-                .any(|p| wanted(p) && p.arg.is_some() && !p.pointer)
+                .any(|p| wanted(&p) && p.arg.is_some() && !p.pointer)
         })
     })
 }
@@ -908,7 +903,7 @@ fn checkable_elsewhere(syscall: &str, wanted: impl Fn(&Param) -> bool) -> bool {
 /// "no parameter names: WHY".
 pub fn describe_parameters(arch: Arch, syscall: &str) -> String {
     match tables::signature(arch, syscall) {
-        Some([]) => "no parameters".to_owned(),
+        Some(params) if params.is_empty() => "no parameters".to_owned(),
         Some(params) => {
             let names = param_names(params);
             if names.len() == 1 {
@@ -925,7 +920,7 @@ pub fn describe_parameters(arch: Arch, syscall: &str) -> String {
 }
 
 /// The names of `params` in backticks, pointers said to be.
-fn param_names(params: &[Param]) -> Vec<String> {
+fn param_names(params: Params) -> Vec<String> {
     params
         .iter()
         .map(|p| {
@@ -989,7 +984,7 @@ fn unknown_parameter(syscall: &str, wanted: &str) -> (String, String) {
     }
     let mut all: Vec<&str> = Vec::new();
     for a in Arch::ALL {
-        for p in tables::signature(a, syscall).unwrap_or(&[]) {
+        for p in tables::signature(a, syscall).into_iter().flatten() {
             if !all.contains(&p.name) {
                 all.push(p.name);
             }

@@ -16,26 +16,23 @@
 mod arches;
 
 use crate::arch::Arch;
+use crate::sorted::Table;
 
 /// Every errno of `arch` as `(name, number)`, sorted by name; aliases
 /// (`EWOULDBLOCK`, and `EDEADLOCK` where it is `EDEADLK`) included.
-pub const fn by_name(arch: Arch) -> &'static [(&'static str, u16)] {
+pub const fn by_name(arch: Arch) -> Table<u16> {
     arches::by_name(arch)
 }
 
 /// Every errno number of `arch` with its one name, sorted by number.
-const fn by_number(arch: Arch) -> &'static [(u16, &'static str)] {
+const fn by_number(arch: Arch) -> Table<u16> {
     arches::by_number(arch)
 }
 
 /// The number of errno `name` on `arch` (`EPERM`, `ENOSYS`, ...), if the
 /// architecture has it.
 pub const fn number(arch: Arch, name: &str) -> Option<u16> {
-    let t = by_name(arch);
-    match crate::sorted::position(t, name) {
-        Some(i) => Some(t[i].1),
-        None => None,
-    }
+    by_name(arch).find(name)
 }
 
 /// The name of errno `n` on `arch`: where two names share the number, the
@@ -45,12 +42,12 @@ pub const fn name(arch: Arch, n: u16) -> Option<&'static str> {
     let (mut low, mut high) = (0, t.len());
     while low < high {
         let mid = low + (high - low) / 2;
-        if t[mid].0 < n {
+        if t.value(mid) < n {
             low = mid + 1;
-        } else if t[mid].0 > n {
+        } else if t.value(mid) > n {
             high = mid;
         } else {
-            return Some(t[mid].1);
+            return Some(t.name(mid));
         }
     }
     None
@@ -116,17 +113,19 @@ mod tests {
         for arch in Arch::ALL {
             let t = by_name(arch);
             assert!(t.len() > 100, "{arch}");
-            for w in t.windows(2) {
-                assert!(w[0].0 < w[1].0, "{arch}: {} before {}", w[0].0, w[1].0);
+            let names: Vec<&str> = t.iter().map(|(n, _)| n).collect();
+            for w in names.windows(2) {
+                assert!(w[0] < w[1], "{arch}: {} before {}", w[0], w[1]);
             }
-            for w in by_number(arch).windows(2) {
-                assert!(w[0].0 < w[1].0, "{arch}: {} before {}", w[0].0, w[1].0);
+            let numbers: Vec<u16> = by_number(arch).iter().map(|(_, nr)| nr).collect();
+            for w in numbers.windows(2) {
+                assert!(w[0] < w[1], "{arch}: {} before {}", w[0], w[1]);
             }
-            for &(n, nr) in t {
+            for (n, nr) in t {
                 let shown = name(arch, nr).unwrap();
                 assert_eq!(number(arch, shown), Some(nr), "{arch}: {n}");
             }
-            for &(nr, n) in by_number(arch) {
+            for (n, nr) in by_number(arch) {
                 assert_eq!(number(arch, n), Some(nr), "{arch}: {n}");
             }
         }

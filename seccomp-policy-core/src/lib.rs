@@ -14,8 +14,8 @@
 //! - [`errno`]: every errno's name and number per architecture, both ways
 //!   (generated).
 //! - [`syscalls`]: every syscall's name and number per architecture
-//!   (generated), and [`sorted`], the look-up by name every generated
-//!   table is read with.
+//!   (generated), and [`sorted`], the pointer-free shape of every
+//!   generated table and its look-up by name.
 //! - [`text`]: user text (names, excerpts, paths) as messages quote it:
 //!   escaped and of bounded length.
 //! - `sim` (feature `sim`): a seccomp BPF interpreter and verifier with the

@@ -22,13 +22,14 @@ mod x86;
 mod x86_64;
 
 use crate::arch::Arch;
+use crate::sorted::Table;
 
 /// Where the tables come from: the source crate and the Linux version of
 /// the UAPI headers they were generated from.
 pub const SOURCE: &str = source::SOURCE;
 
 /// Every syscall of `arch` as `(name, number)`, sorted by name.
-pub const fn table(arch: Arch) -> &'static [(&'static str, u32)] {
+pub const fn table(arch: Arch) -> Table<u32> {
     match arch {
         Arch::X86_64 => x86_64::SYSCALLS,
         Arch::X86 => x86::SYSCALLS,
@@ -46,22 +47,18 @@ pub const fn table(arch: Arch) -> &'static [(&'static str, u32)] {
 /// one look-up of a syscall by name, which the front end, the spawn path's
 /// rules and the run time share.
 pub const fn number(arch: Arch, name: &str) -> Option<u32> {
-    let t = table(arch);
-    match crate::sorted::position(t, name) {
-        Some(i) => Some(t[i].1),
-        None => None,
-    }
+    table(arch).find(name)
 }
 
 /// The name of syscall `nr` on `arch`, for reports. Where two names share a
 /// number (arm's `arm_sync_file_range` and `sync_file_range2`), the one
 /// sorting first.
 pub fn name(arch: Arch, nr: u32) -> Option<&'static str> {
+    // Sorted by name: the first row with the number is the one.
     table(arch)
         .iter()
-        .filter(|(_, n)| *n == nr)
-        .map(|(name, _)| *name)
-        .min()
+        .find(|&(_, n)| n == nr)
+        .map(|(name, _)| name)
 }
 
 #[cfg(test)]
@@ -89,8 +86,9 @@ mod tests {
         for a in Arch::ALL {
             let t = table(a);
             assert!(!t.is_empty(), "{a}");
-            for w in t.windows(2) {
-                assert!(w[0].0 < w[1].0, "{a}: {} before {}", w[0].0, w[1].0);
+            let names: Vec<&str> = t.iter().map(|(n, _)| n).collect();
+            for w in names.windows(2) {
+                assert!(w[0] < w[1], "{a}: {} before {}", w[0], w[1]);
             }
         }
     }

@@ -49,6 +49,7 @@ sys.dont_write_bytecode = True
 
 import constants  # noqa: E402
 import signatures  # noqa: E402
+import spans  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -243,10 +244,17 @@ def render(d, variant, table, linux):
         out.append(f"// {NEWER[linux]}, so the table is also complete for it")
         out.append(f"// (see tools/gen-syscall-tables/README.md).")
     out.append("")
+    out.append("use crate::sorted::{Row, Table};")
+    out.append("")
     out.append(f"/// Every system call of `Arch::{variant}`, sorted by name (byte order).")
-    out.append("pub static SYSCALLS: &[(&str, u32)] = &[")
-    for name in sorted(table, key=lambda n: n.encode()):
-        out.append(f'    ("{name}", {table[name]}),')
+    out.append("pub static SYSCALLS: Table<u32> = Table::new(NAMES, &ROWS);")
+    out.append("")
+    text = spans.Text()
+    rows = [spans.row(text, name, table[name]) for name in sorted(table, key=lambda n: n.encode())]
+    out += text.render("NAMES", ["The names of [`SYSCALLS`], one after the other."])
+    out.append("")
+    out.append(f"static ROWS: [Row<u32>; {len(rows)}] = [")
+    out += rows
     out.append("];")
     return "\n".join(out) + "\n"
 

@@ -24,6 +24,8 @@ import sys
 import tarfile
 import tempfile
 
+import spans
+
 from syscall_entries import ENTRY_POINTS
 
 SOURCE = (
@@ -984,11 +986,11 @@ def signatures(protos, arch, table):
 # Output
 
 
-def render_param(name, arg, bits, pointer):
+def render_slot(arg, bits, pointer):
     if arg is None:
-        return f'Param::unaddressable("{name}", {bits}, {"true" if pointer else "false"})'
+        return f'ParamSlot::unaddressable({bits}, {"true" if pointer else "false"})'
     kind = "pointer" if pointer else "value"
-    return f'Param::{kind}("{name}", {arg}, {bits})'
+    return f"ParamSlot::{kind}({arg}, {bits})"
 
 
 def render(arch, sigs, without, command):
@@ -1001,50 +1003,51 @@ def render(arch, sigs, without, command):
         f"// {later[later.index(', ') + 2:]}; with the entry points and names listed in",
         "// tools/gen-syscall-tables/{syscall_entries,signatures}.py.",
         "",
-        "use crate::tables::{NoSignature, Param};",
+        "use crate::tables::{NoSignature, ParamRange, ParamSlot, Signatures};",
+        "use seccomp_policy_core::sorted::{Row, Table};",
         "",
         f"/// The parameters of every system call of `{arch}` whose prototype is known,",
         "/// sorted by name (byte order).",
-        "pub static SIGNATURES: &[(&str, &[Param])] = &[",
+        "pub static SIGNATURES: Signatures = Signatures::new(NAMES, &ROWS, &PARAMS);",
+        "",
+        f"/// The system calls of `{arch}` without a signature, and why, sorted by name",
+        "/// (byte order).",
+        "pub static WITHOUT_SIGNATURE: Table<NoSignature> = Table::new(NAMES, &WITHOUT);",
+        "",
     ]
-    # As rustfmt lays them out: a tuple or an array stays on one line while
-    # what is between its brackets fits in 60 columns (fn_call_width and
-    # array_width), and the line in 100.
+    text = spans.Text()
+    rows, params = [], []
     for name in sorted(sigs, key=lambda n: n.encode()):
-        params = [render_param(*p) for p in sigs[name]]
-        items = ", ".join(params)
-        inner = f'"{name}", &[{items}]'
-        if len(inner) <= 60 and len(f"    ({inner}),") <= 100:
-            out.append(f"    ({inner}),")
-            continue
-        out.append("    (")
-        out.append(f'        "{name}",')
-        if len(items) <= 60:
-            out.append(f"        &[{items}],")
-        else:
-            out.append("        &[")
-            for p in params:
-                out.append(f"            {p},")
-            out.append("        ],")
-        out.append("    ),")
+        rows.append(spans.row(text, name, f"ParamRange::new({len(params)}, {len(sigs[name])})"))
+        for pname, arg, bits, pointer in sigs[name]:
+            params.append((name, pname, render_slot(arg, bits, pointer)))
+    if len(params) > 0xFFFF:
+        raise SystemExit(f"{arch}: {len(params)} parameters; a range starts at a u16")
+    params = [spans.row(text, pname, slot, f"{name}: {pname}") for name, pname, slot in params]
+    without_rows = [
+        spans.row(text, name, f"NoSignature::{without[name]}")
+        for name in sorted(without, key=lambda n: n.encode())
+    ]
+    out += text.render(
+        "NAMES", ["The names of the system calls and of their parameters, one after the other."]
+    )
+    out.append("")
+    out.append("/// Each system call's parameters: a range of [`PARAMS`].")
+    out.append(f"static ROWS: [Row<ParamRange>; {len(rows)}] = [")
+    out += rows
     out.append("];")
     out.append("")
-    out.append(f"/// The system calls of `{arch}` without a signature, and why, sorted by name")
-    out.append("/// (byte order).")
-    if not without:
-        out.append("pub static WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[];")
-        return "\n".join(out) + "\n"
-    out.append("pub static WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[")
-    for name in sorted(without, key=lambda n: n.encode()):
-        inner = f'"{name}", NoSignature::{without[name]}'
-        if len(inner) <= 60:
-            out.append(f"    ({inner}),")
-        else:
-            out.append("    (")
-            out.append(f'        "{name}",')
-            out.append(f"        NoSignature::{without[name]},")
-            out.append("    ),")
+    out.append("/// Every parameter, in the order of [`ROWS`] and of each signature.")
+    out.append(f"static PARAMS: [Row<ParamSlot>; {len(params)}] = [")
+    out += params
     out.append("];")
+    out.append("")
+    if not without_rows:
+        out.append("static WITHOUT: [Row<NoSignature>; 0] = [];")
+    else:
+        out.append(f"static WITHOUT: [Row<NoSignature>; {len(without_rows)}] = [")
+        out += without_rows
+        out.append("];")
     return "\n".join(out) + "\n"
 
 

@@ -84,7 +84,7 @@ pub(super) fn constant_name(
             let c = *c as u64;
             c.is_power_of_two() && c > 0xf && prefixes.iter().any(|p| n.starts_with(p))
         })
-        .map(|(n, c)| (*n, *c as u64))
+        .map(|(n, c)| (n, c as u64))
         .collect();
     bits.sort_by_key(|b| b.1);
     bits.dedup_by_key(|b| b.1);

@@ -22,9 +22,11 @@
 //!   numbers the architecture assigns but implements nothing behind, and
 //!   arm's private calls.
 
+use std::fmt;
 use std::sync::OnceLock;
 
-use seccomp_policy_core::{sorted, syscalls, Arch};
+use seccomp_policy_core::sorted::{Row, Table};
+use seccomp_policy_core::{syscalls, Arch};
 
 mod source;
 
@@ -79,34 +81,259 @@ pub struct Param {
 impl Param {
     /// A value parameter in `args[arg]`, read as `bits` bits.
     pub const fn value(name: &'static str, arg: u8, bits: u8) -> Param {
-        Param {
-            name,
+        ParamSlot::value(arg, bits).named(name)
+    }
+
+    /// A pointer parameter in `args[arg]`, `bits` wide.
+    pub const fn pointer(name: &'static str, arg: u8, bits: u8) -> Param {
+        ParamSlot::pointer(arg, bits).named(name)
+    }
+
+    /// A parameter with no slot of its own on this architecture.
+    pub const fn unaddressable(name: &'static str, bits: u8, pointer: bool) -> Param {
+        ParamSlot::unaddressable(bits, pointer).named(name)
+    }
+}
+
+/// A [`Param`] without its name, as the generated tables store it: the
+/// name is its row's span of the file's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ParamSlot {
+    arg: Option<u8>,
+    bits: u8,
+    pointer: bool,
+}
+
+impl ParamSlot {
+    pub(crate) const fn value(arg: u8, bits: u8) -> ParamSlot {
+        ParamSlot {
             arg: Some(arg),
             bits,
             pointer: false,
         }
     }
 
-    /// A pointer parameter in `args[arg]`, `bits` wide.
-    pub const fn pointer(name: &'static str, arg: u8, bits: u8) -> Param {
-        Param {
-            name,
+    pub(crate) const fn pointer(arg: u8, bits: u8) -> ParamSlot {
+        ParamSlot {
             arg: Some(arg),
             bits,
             pointer: true,
         }
     }
 
-    /// A parameter with no slot of its own on this architecture.
-    pub const fn unaddressable(name: &'static str, bits: u8, pointer: bool) -> Param {
-        Param {
-            name,
+    pub(crate) const fn unaddressable(bits: u8, pointer: bool) -> ParamSlot {
+        ParamSlot {
             arg: None,
             bits,
             pointer,
         }
     }
+
+    const fn named(self, name: &'static str) -> Param {
+        Param {
+            name,
+            arg: self.arg,
+            bits: self.bits,
+            pointer: self.pointer,
+        }
+    }
 }
+
+/// Where a signature's parameters are in its file's table of them: `len`
+/// rows from row `start`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ParamRange {
+    start: u16,
+    len: u8,
+}
+
+impl ParamRange {
+    pub(crate) const fn new(start: u16, len: u8) -> ParamRange {
+        ParamRange { start, len }
+    }
+}
+
+/// The signatures of one architecture: every syscall the kernel defines
+/// with named parameters there, sorted by name, with its parameters.
+#[derive(Clone, Copy)]
+pub struct Signatures {
+    syscalls: Table<ParamRange>,
+    params: Table<ParamSlot>,
+}
+
+impl Signatures {
+    /// The signatures of `rows`, whose parameters are ranges of `params`,
+    /// all names being spans of `text`.
+    pub(crate) const fn new(
+        text: &'static str,
+        rows: &'static [Row<ParamRange>],
+        params: &'static [Row<ParamSlot>],
+    ) -> Signatures {
+        Signatures {
+            syscalls: Table::new(text, rows),
+            params: Table::new(text, params),
+        }
+    }
+
+    /// The number of syscalls with a signature.
+    pub fn len(self) -> usize {
+        self.syscalls.len()
+    }
+
+    /// Whether no syscall has one.
+    pub fn is_empty(self) -> bool {
+        self.syscalls.is_empty()
+    }
+
+    /// The parameters of `syscall`, if it has a signature.
+    pub fn get(self, syscall: &str) -> Option<Params> {
+        self.syscalls.find(syscall).map(|r| self.params(r))
+    }
+
+    /// Every syscall with a signature and its parameters, sorted by name.
+    pub fn iter(
+        self,
+    ) -> impl DoubleEndedIterator<Item = (&'static str, Params)> + ExactSizeIterator {
+        self.syscalls
+            .iter()
+            .map(move |(name, r)| (name, self.params(r)))
+    }
+
+    fn params(self, r: ParamRange) -> Params {
+        Params {
+            table: self.params,
+            start: r.start as usize,
+            len: r.len as usize,
+        }
+    }
+}
+
+impl fmt::Debug for Signatures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// The parameters of one syscall on one architecture, in order: a view of
+/// the generated table, each [`Param`] made as it is read.
+#[derive(Clone, Copy)]
+pub struct Params {
+    table: Table<ParamSlot>,
+    start: usize,
+    len: usize,
+}
+
+impl Params {
+    /// The number of parameters.
+    pub fn len(self) -> usize {
+        self.len
+    }
+
+    /// Whether the call takes none.
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+
+    /// Parameter `i` (0 is the first), if there is one.
+    pub fn get(self, i: usize) -> Option<Param> {
+        (i < self.len).then(|| {
+            let row = self.start + i;
+            self.table.value(row).named(self.table.name(row))
+        })
+    }
+
+    /// The parameters, in order.
+    pub fn iter(self) -> ParamsIter {
+        ParamsIter {
+            params: self,
+            front: 0,
+            back: self.len,
+        }
+    }
+
+    /// The parameters, in a vector.
+    pub fn to_vec(self) -> Vec<Param> {
+        self.iter().collect()
+    }
+}
+
+impl IntoIterator for Params {
+    type Item = Param;
+    type IntoIter = ParamsIter;
+
+    fn into_iter(self) -> ParamsIter {
+        self.iter()
+    }
+}
+
+impl fmt::Debug for Params {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Params {
+    fn eq(&self, other: &Params) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Params {}
+
+impl PartialEq<[Param]> for Params {
+    fn eq(&self, other: &[Param]) -> bool {
+        self.iter().eq(other.iter().copied())
+    }
+}
+
+impl PartialEq<&[Param]> for Params {
+    fn eq(&self, other: &&[Param]) -> bool {
+        *self == **other
+    }
+}
+
+impl<const N: usize> PartialEq<[Param; N]> for Params {
+    fn eq(&self, other: &[Param; N]) -> bool {
+        *self == other[..]
+    }
+}
+
+/// The parameters of a [`Params`], in order.
+#[derive(Clone)]
+pub struct ParamsIter {
+    params: Params,
+    front: usize,
+    back: usize,
+}
+
+impl Iterator for ParamsIter {
+    type Item = Param;
+
+    fn next(&mut self) -> Option<Param> {
+        if self.front == self.back {
+            return None;
+        }
+        self.front += 1;
+        self.params.get(self.front - 1)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.back - self.front;
+        (n, Some(n))
+    }
+}
+
+impl DoubleEndedIterator for ParamsIter {
+    fn next_back(&mut self) -> Option<Param> {
+        if self.front == self.back {
+            return None;
+        }
+        self.back -= 1;
+        self.params.get(self.back)
+    }
+}
+
+impl ExactSizeIterator for ParamsIter {}
 
 /// Why a system call of an architecture has no signature: the kernel has no
 /// named definition of it there.
@@ -145,18 +372,18 @@ pub struct ArchTable {
     /// The architecture.
     pub arch: Arch,
     /// Every syscall of the architecture, sorted by name.
-    pub syscalls: &'static [(&'static str, u32)],
+    pub syscalls: Table<u32>,
     /// The named constants conditions may use, with this architecture's
     /// values, sorted by name.
-    pub constants: &'static [(&'static str, i64)],
+    pub constants: Table<i64>,
     /// The errno names and values, sorted by name.
-    pub errnos: &'static [(&'static str, u16)],
+    pub errnos: Table<u16>,
     /// The parameters of every syscall the kernel defines with named
     /// parameters on this architecture, sorted by syscall name.
-    pub signatures: &'static [(&'static str, &'static [Param])],
+    pub signatures: Signatures,
     /// Every other syscall of the architecture, and why it has no
     /// signature, sorted by name.
-    pub without_signature: &'static [(&'static str, NoSignature)],
+    pub without_signature: Table<NoSignature>,
 }
 
 /// Where the syscall tables and constants come from: the source crate and
@@ -212,44 +439,38 @@ pub(crate) fn is_syscall(name: &str) -> bool {
 /// Computed once.
 pub fn all_names() -> &'static [&'static str] {
     static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
-    NAMES.get_or_init(|| union(|a| a.syscalls.iter().map(|(n, _)| *n).collect()))
+    NAMES.get_or_init(|| union(|a| a.syscalls.iter().map(|(n, _)| n).collect()))
 }
 
 /// The value of the constant `name` on `arch` (`AF_INET`, `TIOCSTI`, ...).
 pub fn constant(arch: Arch, name: &str) -> Option<i64> {
-    find(table(arch).constants, name).copied()
+    table(arch).constants.find(name)
 }
 
 /// The parameters of `syscall` on `arch`, if the architecture has the
 /// syscall and the kernel names its parameters there.
-pub fn signature(arch: Arch, syscall: &str) -> Option<&'static [Param]> {
-    find(table(arch).signatures, syscall).copied()
+pub fn signature(arch: Arch, syscall: &str) -> Option<Params> {
+    table(arch).signatures.get(syscall)
 }
 
 /// Why `syscall` has no signature on `arch`, if it is a syscall of `arch`
 /// without one.
 pub(crate) fn no_signature(arch: Arch, syscall: &str) -> Option<NoSignature> {
-    find(table(arch).without_signature, syscall).copied()
+    table(arch).without_signature.find(syscall)
 }
 
 /// Every constant name known on at least one architecture, sorted and
 /// without duplicates (for "did you mean" suggestions). Computed once.
 pub(crate) fn all_constant_names() -> &'static [&'static str] {
     static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
-    NAMES.get_or_init(|| union(|a| a.constants.iter().map(|(n, _)| *n).collect()))
+    NAMES.get_or_init(|| union(|a| a.constants.iter().map(|(n, _)| n).collect()))
 }
 
 /// Every errno name known on at least one architecture, sorted and without
 /// duplicates (for "did you mean" suggestions). Computed once.
 pub(crate) fn all_errno_names() -> &'static [&'static str] {
     static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
-    NAMES.get_or_init(|| union(|a| a.errnos.iter().map(|(n, _)| *n).collect()))
-}
-
-/// The value of `name` in a slice sorted by name, found with the core's
-/// [`sorted::position`], as the syscall numbers are.
-fn find<'a, T>(sorted: &'a [(&'static str, T)], name: &str) -> Option<&'a T> {
-    sorted::position(sorted, name).map(|i| &sorted[i].1)
+    NAMES.get_or_init(|| union(|a| a.errnos.iter().map(|(n, _)| n).collect()))
 }
 
 /// The sorted, de-duplicated union of `names` over every architecture.
@@ -264,12 +485,17 @@ fn union(names: impl Fn(&ArchTable) -> Vec<&'static str>) -> Vec<&'static str> {
 mod tests {
     use super::*;
 
+    /// The names of `rows`, in order.
+    fn names<T>(rows: impl Iterator<Item = (&'static str, T)>) -> Vec<&'static str> {
+        rows.map(|(n, _)| n).collect()
+    }
+
     #[test]
     fn tables_are_sorted_and_unique() {
         for a in ARCHES {
             assert!(!a.syscalls.is_empty(), "{}", a.arch);
-            for w in a.syscalls.windows(2) {
-                assert!(w[0].0 < w[1].0, "{}: {} before {}", a.arch, w[0].0, w[1].0);
+            for w in names(a.syscalls.iter()).windows(2) {
+                assert!(w[0] < w[1], "{}: {} before {}", a.arch, w[0], w[1]);
             }
         }
     }
@@ -299,7 +525,7 @@ mod tests {
     #[test]
     fn numbers_are_unique_except_documented_aliases() {
         for a in ARCHES {
-            let mut by_nr: Vec<(u32, &str)> = a.syscalls.iter().map(|&(n, nr)| (nr, n)).collect();
+            let mut by_nr: Vec<(u32, &str)> = a.syscalls.iter().map(|(n, nr)| (nr, n)).collect();
             by_nr.sort_unstable();
             for w in by_nr.windows(2) {
                 if w[0].0 == w[1].0 {
@@ -317,7 +543,7 @@ mod tests {
     #[test]
     fn numbers_to_names() {
         for a in ARCHES {
-            for &(_, nr) in a.syscalls {
+            for (_, nr) in a.syscalls {
                 assert_eq!(
                     syscalls::number(a.arch, syscalls::name(a.arch, nr).unwrap()),
                     Some(nr)
@@ -332,7 +558,7 @@ mod tests {
         assert!(names.windows(2).all(|w| w[0] < w[1]));
         for a in ARCHES {
             for (n, _) in a.syscalls {
-                assert!(names.binary_search(n).is_ok());
+                assert!(names.binary_search(&n).is_ok());
             }
         }
         assert!(names.binary_search(&"open").is_ok());
@@ -346,7 +572,7 @@ mod tests {
     /// `name`'s parameter of `syscall` on `arch`, which must exist.
     fn param(arch: Arch, syscall: &str, name: &str) -> Param {
         let params = signature(arch, syscall).unwrap_or_else(|| panic!("{arch}: no {syscall}"));
-        *params
+        params
             .iter()
             .find(|p| p.name == name)
             .unwrap_or_else(|| panic!("{arch}: {syscall} has no {name}: {params:?}"))
@@ -358,17 +584,17 @@ mod tests {
             assert!(a.constants.len() > 500, "{}", a.arch);
             assert!(a.errnos.len() > 100, "{}", a.arch);
             assert!(a.signatures.len() > 250, "{}", a.arch);
-            for w in a.constants.windows(2) {
-                assert!(w[0].0 < w[1].0, "{}: {} before {}", a.arch, w[0].0, w[1].0);
+            for w in names(a.constants.iter()).windows(2) {
+                assert!(w[0] < w[1], "{}: {} before {}", a.arch, w[0], w[1]);
             }
-            for w in a.errnos.windows(2) {
-                assert!(w[0].0 < w[1].0, "{}: {} before {}", a.arch, w[0].0, w[1].0);
+            for w in names(a.errnos.iter()).windows(2) {
+                assert!(w[0] < w[1], "{}: {} before {}", a.arch, w[0], w[1]);
             }
-            for w in a.signatures.windows(2) {
-                assert!(w[0].0 < w[1].0, "{}: {} before {}", a.arch, w[0].0, w[1].0);
+            for w in names(a.signatures.iter()).windows(2) {
+                assert!(w[0] < w[1], "{}: {} before {}", a.arch, w[0], w[1]);
             }
-            for w in a.without_signature.windows(2) {
-                assert!(w[0].0 < w[1].0, "{}: {} before {}", a.arch, w[0].0, w[1].0);
+            for w in names(a.without_signature.iter()).windows(2) {
+                assert!(w[0] < w[1], "{}: {} before {}", a.arch, w[0], w[1]);
             }
         }
     }
@@ -377,7 +603,7 @@ mod tests {
     fn signatures_are_of_syscalls_and_slots_are_consistent() {
         for a in ARCHES {
             let word = if a.arch.is_64bit() { 64 } else { 32 };
-            for (syscall, params) in a.signatures {
+            for (syscall, params) in a.signatures.iter() {
                 assert!(
                     syscalls::number(a.arch, syscall).is_some(),
                     "{}: {syscall}",
@@ -777,7 +1003,12 @@ mod tests {
     fn every_syscall_has_a_signature_or_is_a_listed_exception() {
         for a in ARCHES {
             let want = exceptions(a.arch);
-            assert_eq!(a.without_signature, want, "{}", a.arch);
+            assert_eq!(
+                a.without_signature.iter().collect::<Vec<_>>(),
+                want,
+                "{}",
+                a.arch
+            );
             for (syscall, _) in a.syscalls {
                 let sig = signature(a.arch, syscall);
                 let why = no_signature(a.arch, syscall);
@@ -824,7 +1055,10 @@ mod tests {
             assert_eq!(param(a, "file_setattr", "at_flags").arg, Some(4), "{a}");
             assert_eq!(param(a, "futex_wait", "clockid").arg, Some(5), "{a}");
         }
-        assert_eq!(signature(Arch::X86_64, "uretprobe"), Some(&[][..]));
+        assert_eq!(
+            signature(Arch::X86_64, "uretprobe").map(Params::len),
+            Some(0)
+        );
         assert_eq!(
             param(Arch::Riscv64, "riscv_hwprobe", "flags"),
             Param::value("flags", 4, 32)
@@ -838,7 +1072,7 @@ mod tests {
         );
         assert_eq!(no_signature(Arch::X86_64, "read"), None);
         assert_eq!(no_signature(Arch::X86_64, "no_such_call"), None);
-        assert_eq!(signature(Arch::X86_64, "getpid"), Some(&[][..]));
+        assert_eq!(signature(Arch::X86_64, "getpid").map(Params::len), Some(0));
     }
 
     #[test]
@@ -849,7 +1083,7 @@ mod tests {
         let constants = all_constant_names();
         for a in ARCHES {
             for (n, _) in a.constants {
-                assert!(constants.binary_search(n).is_ok());
+                assert!(constants.binary_search(&n).is_ok());
             }
         }
         // mips-only names are in the union.

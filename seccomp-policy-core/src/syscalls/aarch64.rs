@@ -5,331 +5,988 @@
 // Linux 6.18 added no system call, so the table is also complete for it
 // (see tools/gen-syscall-tables/README.md).
 
+use crate::sorted::{Row, Table};
+
 /// Every system call of `Arch::Aarch64`, sorted by name (byte order).
-pub static SYSCALLS: &[(&str, u32)] = &[
-    ("accept", 202),
-    ("accept4", 242),
-    ("acct", 89),
-    ("add_key", 217),
-    ("adjtimex", 171),
-    ("bind", 200),
-    ("bpf", 280),
-    ("brk", 214),
-    ("cachestat", 451),
-    ("capget", 90),
-    ("capset", 91),
-    ("chdir", 49),
-    ("chroot", 51),
-    ("clock_adjtime", 266),
-    ("clock_getres", 114),
-    ("clock_gettime", 113),
-    ("clock_nanosleep", 115),
-    ("clock_settime", 112),
-    ("clone", 220),
-    ("clone3", 435),
-    ("close", 57),
-    ("close_range", 436),
-    ("connect", 203),
-    ("copy_file_range", 285),
-    ("delete_module", 106),
-    ("dup", 23),
-    ("dup3", 24),
-    ("epoll_create1", 20),
-    ("epoll_ctl", 21),
-    ("epoll_pwait", 22),
-    ("epoll_pwait2", 441),
-    ("eventfd2", 19),
-    ("execve", 221),
-    ("execveat", 281),
-    ("exit", 93),
-    ("exit_group", 94),
-    ("faccessat", 48),
-    ("faccessat2", 439),
-    ("fadvise64", 223),
-    ("fallocate", 47),
-    ("fanotify_init", 262),
-    ("fanotify_mark", 263),
-    ("fchdir", 50),
-    ("fchmod", 52),
-    ("fchmodat", 53),
-    ("fchmodat2", 452),
-    ("fchown", 55),
-    ("fchownat", 54),
-    ("fcntl", 25),
-    ("fdatasync", 83),
-    ("fgetxattr", 10),
-    ("file_getattr", 468),
-    ("file_setattr", 469),
-    ("finit_module", 273),
-    ("flistxattr", 13),
-    ("flock", 32),
-    ("fremovexattr", 16),
-    ("fsconfig", 431),
-    ("fsetxattr", 7),
-    ("fsmount", 432),
-    ("fsopen", 430),
-    ("fspick", 433),
-    ("fstat", 80),
-    ("fstatfs", 44),
-    ("fsync", 82),
-    ("ftruncate", 46),
-    ("futex", 98),
-    ("futex_requeue", 456),
-    ("futex_wait", 455),
-    ("futex_waitv", 449),
-    ("futex_wake", 454),
-    ("get_mempolicy", 236),
-    ("get_robust_list", 100),
-    ("getcpu", 168),
-    ("getcwd", 17),
-    ("getdents64", 61),
-    ("getegid", 177),
-    ("geteuid", 175),
-    ("getgid", 176),
-    ("getgroups", 158),
-    ("getitimer", 102),
-    ("getpeername", 205),
-    ("getpgid", 155),
-    ("getpid", 172),
-    ("getppid", 173),
-    ("getpriority", 141),
-    ("getrandom", 278),
-    ("getresgid", 150),
-    ("getresuid", 148),
-    ("getrlimit", 163),
-    ("getrusage", 165),
-    ("getsid", 156),
-    ("getsockname", 204),
-    ("getsockopt", 209),
-    ("gettid", 178),
-    ("gettimeofday", 169),
-    ("getuid", 174),
-    ("getxattr", 8),
-    ("getxattrat", 464),
-    ("init_module", 105),
-    ("inotify_add_watch", 27),
-    ("inotify_init1", 26),
-    ("inotify_rm_watch", 28),
-    ("io_cancel", 3),
-    ("io_destroy", 1),
-    ("io_getevents", 4),
-    ("io_pgetevents", 292),
-    ("io_setup", 0),
-    ("io_submit", 2),
-    ("io_uring_enter", 426),
-    ("io_uring_register", 427),
-    ("io_uring_setup", 425),
-    ("ioctl", 29),
-    ("ioprio_get", 31),
-    ("ioprio_set", 30),
-    ("kcmp", 272),
-    ("kexec_file_load", 294),
-    ("kexec_load", 104),
-    ("keyctl", 219),
-    ("kill", 129),
-    ("landlock_add_rule", 445),
-    ("landlock_create_ruleset", 444),
-    ("landlock_restrict_self", 446),
-    ("lgetxattr", 9),
-    ("linkat", 37),
-    ("listen", 201),
-    ("listmount", 458),
-    ("listxattr", 11),
-    ("listxattrat", 465),
-    ("llistxattr", 12),
-    ("lookup_dcookie", 18),
-    ("lremovexattr", 15),
-    ("lseek", 62),
-    ("lsetxattr", 6),
-    ("lsm_get_self_attr", 459),
-    ("lsm_list_modules", 461),
-    ("lsm_set_self_attr", 460),
-    ("madvise", 233),
-    ("map_shadow_stack", 453),
-    ("mbind", 235),
-    ("membarrier", 283),
-    ("memfd_create", 279),
-    ("memfd_secret", 447),
-    ("migrate_pages", 238),
-    ("mincore", 232),
-    ("mkdirat", 34),
-    ("mknodat", 33),
-    ("mlock", 228),
-    ("mlock2", 284),
-    ("mlockall", 230),
-    ("mmap", 222),
-    ("mount", 40),
-    ("mount_setattr", 442),
-    ("move_mount", 429),
-    ("move_pages", 239),
-    ("mprotect", 226),
-    ("mq_getsetattr", 185),
-    ("mq_notify", 184),
-    ("mq_open", 180),
-    ("mq_timedreceive", 183),
-    ("mq_timedsend", 182),
-    ("mq_unlink", 181),
-    ("mremap", 216),
-    ("mseal", 462),
-    ("msgctl", 187),
-    ("msgget", 186),
-    ("msgrcv", 188),
-    ("msgsnd", 189),
-    ("msync", 227),
-    ("munlock", 229),
-    ("munlockall", 231),
-    ("munmap", 215),
-    ("name_to_handle_at", 264),
-    ("nanosleep", 101),
-    ("newfstatat", 79),
-    ("nfsservctl", 42),
-    ("open_by_handle_at", 265),
-    ("open_tree", 428),
-    ("open_tree_attr", 467),
-    ("openat", 56),
-    ("openat2", 437),
-    ("perf_event_open", 241),
-    ("personality", 92),
-    ("pidfd_getfd", 438),
-    ("pidfd_open", 434),
-    ("pidfd_send_signal", 424),
-    ("pipe2", 59),
-    ("pivot_root", 41),
-    ("pkey_alloc", 289),
-    ("pkey_free", 290),
-    ("pkey_mprotect", 288),
-    ("ppoll", 73),
-    ("prctl", 167),
-    ("pread64", 67),
-    ("preadv", 69),
-    ("preadv2", 286),
-    ("prlimit64", 261),
-    ("process_madvise", 440),
-    ("process_mrelease", 448),
-    ("process_vm_readv", 270),
-    ("process_vm_writev", 271),
-    ("pselect6", 72),
-    ("ptrace", 117),
-    ("pwrite64", 68),
-    ("pwritev", 70),
-    ("pwritev2", 287),
-    ("quotactl", 60),
-    ("quotactl_fd", 443),
-    ("read", 63),
-    ("readahead", 213),
-    ("readlinkat", 78),
-    ("readv", 65),
-    ("reboot", 142),
-    ("recvfrom", 207),
-    ("recvmmsg", 243),
-    ("recvmsg", 212),
-    ("remap_file_pages", 234),
-    ("removexattr", 14),
-    ("removexattrat", 466),
-    ("renameat", 38),
-    ("renameat2", 276),
-    ("request_key", 218),
-    ("restart_syscall", 128),
-    ("rseq", 293),
-    ("rt_sigaction", 134),
-    ("rt_sigpending", 136),
-    ("rt_sigprocmask", 135),
-    ("rt_sigqueueinfo", 138),
-    ("rt_sigreturn", 139),
-    ("rt_sigsuspend", 133),
-    ("rt_sigtimedwait", 137),
-    ("rt_tgsigqueueinfo", 240),
-    ("sched_get_priority_max", 125),
-    ("sched_get_priority_min", 126),
-    ("sched_getaffinity", 123),
-    ("sched_getattr", 275),
-    ("sched_getparam", 121),
-    ("sched_getscheduler", 120),
-    ("sched_rr_get_interval", 127),
-    ("sched_setaffinity", 122),
-    ("sched_setattr", 274),
-    ("sched_setparam", 118),
-    ("sched_setscheduler", 119),
-    ("sched_yield", 124),
-    ("seccomp", 277),
-    ("semctl", 191),
-    ("semget", 190),
-    ("semop", 193),
-    ("semtimedop", 192),
-    ("sendfile", 71),
-    ("sendmmsg", 269),
-    ("sendmsg", 211),
-    ("sendto", 206),
-    ("set_mempolicy", 237),
-    ("set_mempolicy_home_node", 450),
-    ("set_robust_list", 99),
-    ("set_tid_address", 96),
-    ("setdomainname", 162),
-    ("setfsgid", 152),
-    ("setfsuid", 151),
-    ("setgid", 144),
-    ("setgroups", 159),
-    ("sethostname", 161),
-    ("setitimer", 103),
-    ("setns", 268),
-    ("setpgid", 154),
-    ("setpriority", 140),
-    ("setregid", 143),
-    ("setresgid", 149),
-    ("setresuid", 147),
-    ("setreuid", 145),
-    ("setrlimit", 164),
-    ("setsid", 157),
-    ("setsockopt", 208),
-    ("settimeofday", 170),
-    ("setuid", 146),
-    ("setxattr", 5),
-    ("setxattrat", 463),
-    ("shmat", 196),
-    ("shmctl", 195),
-    ("shmdt", 197),
-    ("shmget", 194),
-    ("shutdown", 210),
-    ("sigaltstack", 132),
-    ("signalfd4", 74),
-    ("socket", 198),
-    ("socketpair", 199),
-    ("splice", 76),
-    ("statfs", 43),
-    ("statmount", 457),
-    ("statx", 291),
-    ("swapoff", 225),
-    ("swapon", 224),
-    ("symlinkat", 36),
-    ("sync", 81),
-    ("sync_file_range", 84),
-    ("syncfs", 267),
-    ("sysinfo", 179),
-    ("syslog", 116),
-    ("tee", 77),
-    ("tgkill", 131),
-    ("timer_create", 107),
-    ("timer_delete", 111),
-    ("timer_getoverrun", 109),
-    ("timer_gettime", 108),
-    ("timer_settime", 110),
-    ("timerfd_create", 85),
-    ("timerfd_gettime", 87),
-    ("timerfd_settime", 86),
-    ("times", 153),
-    ("tkill", 130),
-    ("truncate", 45),
-    ("umask", 166),
-    ("umount2", 39),
-    ("uname", 160),
-    ("unlinkat", 35),
-    ("unshare", 97),
-    ("userfaultfd", 282),
-    ("utimensat", 88),
-    ("vhangup", 58),
-    ("vmsplice", 75),
-    ("wait4", 260),
-    ("waitid", 95),
-    ("write", 64),
-    ("writev", 66),
+pub static SYSCALLS: Table<u32> = Table::new(NAMES, &ROWS);
+
+/// The names of [`SYSCALLS`], one after the other.
+const NAMES: &str = "\
+    accept\
+    accept4\
+    acct\
+    add_key\
+    adjtimex\
+    bind\
+    bpf\
+    brk\
+    cachestat\
+    capget\
+    capset\
+    chdir\
+    chroot\
+    clock_adjtime\
+    clock_getres\
+    clock_gettime\
+    clock_nanosleep\
+    clock_settime\
+    clone\
+    clone3\
+    close\
+    close_range\
+    connect\
+    copy_file_range\
+    delete_module\
+    dup\
+    dup3\
+    epoll_create1\
+    epoll_ctl\
+    epoll_pwait\
+    epoll_pwait2\
+    eventfd2\
+    execve\
+    execveat\
+    exit\
+    exit_group\
+    faccessat\
+    faccessat2\
+    fadvise64\
+    fallocate\
+    fanotify_init\
+    fanotify_mark\
+    fchdir\
+    fchmod\
+    fchmodat\
+    fchmodat2\
+    fchown\
+    fchownat\
+    fcntl\
+    fdatasync\
+    fgetxattr\
+    file_getattr\
+    file_setattr\
+    finit_module\
+    flistxattr\
+    flock\
+    fremovexattr\
+    fsconfig\
+    fsetxattr\
+    fsmount\
+    fsopen\
+    fspick\
+    fstat\
+    fstatfs\
+    fsync\
+    ftruncate\
+    futex\
+    futex_requeue\
+    futex_wait\
+    futex_waitv\
+    futex_wake\
+    get_mempolicy\
+    get_robust_list\
+    getcpu\
+    getcwd\
+    getdents64\
+    getegid\
+    geteuid\
+    getgid\
+    getgroups\
+    getitimer\
+    getpeername\
+    getpgid\
+    getpid\
+    getppid\
+    getpriority\
+    getrandom\
+    getresgid\
+    getresuid\
+    getrlimit\
+    getrusage\
+    getsid\
+    getsockname\
+    getsockopt\
+    gettid\
+    gettimeofday\
+    getuid\
+    getxattr\
+    getxattrat\
+    init_module\
+    inotify_add_watch\
+    inotify_init1\
+    inotify_rm_watch\
+    io_cancel\
+    io_destroy\
+    io_getevents\
+    io_pgetevents\
+    io_setup\
+    io_submit\
+    io_uring_enter\
+    io_uring_register\
+    io_uring_setup\
+    ioctl\
+    ioprio_get\
+    ioprio_set\
+    kcmp\
+    kexec_file_load\
+    kexec_load\
+    keyctl\
+    kill\
+    landlock_add_rule\
+    landlock_create_ruleset\
+    landlock_restrict_self\
+    lgetxattr\
+    linkat\
+    listen\
+    listmount\
+    listxattr\
+    listxattrat\
+    llistxattr\
+    lookup_dcookie\
+    lremovexattr\
+    lseek\
+    lsetxattr\
+    lsm_get_self_attr\
+    lsm_list_modules\
+    lsm_set_self_attr\
+    madvise\
+    map_shadow_stack\
+    mbind\
+    membarrier\
+    memfd_create\
+    memfd_secret\
+    migrate_pages\
+    mincore\
+    mkdirat\
+    mknodat\
+    mlock\
+    mlock2\
+    mlockall\
+    mmap\
+    mount\
+    mount_setattr\
+    move_mount\
+    move_pages\
+    mprotect\
+    mq_getsetattr\
+    mq_notify\
+    mq_open\
+    mq_timedreceive\
+    mq_timedsend\
+    mq_unlink\
+    mremap\
+    mseal\
+    msgctl\
+    msgget\
+    msgrcv\
+    msgsnd\
+    msync\
+    munlock\
+    munlockall\
+    munmap\
+    name_to_handle_at\
+    nanosleep\
+    newfstatat\
+    nfsservctl\
+    open_by_handle_at\
+    open_tree\
+    open_tree_attr\
+    openat\
+    openat2\
+    perf_event_open\
+    personality\
+    pidfd_getfd\
+    pidfd_open\
+    pidfd_send_signal\
+    pipe2\
+    pivot_root\
+    pkey_alloc\
+    pkey_free\
+    pkey_mprotect\
+    ppoll\
+    prctl\
+    pread64\
+    preadv\
+    preadv2\
+    prlimit64\
+    process_madvise\
+    process_mrelease\
+    process_vm_readv\
+    process_vm_writev\
+    pselect6\
+    ptrace\
+    pwrite64\
+    pwritev\
+    pwritev2\
+    quotactl\
+    quotactl_fd\
+    read\
+    readahead\
+    readlinkat\
+    readv\
+    reboot\
+    recvfrom\
+    recvmmsg\
+    recvmsg\
+    remap_file_pages\
+    removexattr\
+    removexattrat\
+    renameat\
+    renameat2\
+    request_key\
+    restart_syscall\
+    rseq\
+    rt_sigaction\
+    rt_sigpending\
+    rt_sigprocmask\
+    rt_sigqueueinfo\
+    rt_sigreturn\
+    rt_sigsuspend\
+    rt_sigtimedwait\
+    rt_tgsigqueueinfo\
+    sched_get_priority_max\
+    sched_get_priority_min\
+    sched_getaffinity\
+    sched_getattr\
+    sched_getparam\
+    sched_getscheduler\
+    sched_rr_get_interval\
+    sched_setaffinity\
+    sched_setattr\
+    sched_setparam\
+    sched_setscheduler\
+    sched_yield\
+    seccomp\
+    semctl\
+    semget\
+    semop\
+    semtimedop\
+    sendfile\
+    sendmmsg\
+    sendmsg\
+    sendto\
+    set_mempolicy\
+    set_mempolicy_home_node\
+    set_robust_list\
+    set_tid_address\
+    setdomainname\
+    setfsgid\
+    setfsuid\
+    setgid\
+    setgroups\
+    sethostname\
+    setitimer\
+    setns\
+    setpgid\
+    setpriority\
+    setregid\
+    setresgid\
+    setresuid\
+    setreuid\
+    setrlimit\
+    setsid\
+    setsockopt\
+    settimeofday\
+    setuid\
+    setxattr\
+    setxattrat\
+    shmat\
+    shmctl\
+    shmdt\
+    shmget\
+    shutdown\
+    sigaltstack\
+    signalfd4\
+    socket\
+    socketpair\
+    splice\
+    statfs\
+    statmount\
+    statx\
+    swapoff\
+    swapon\
+    symlinkat\
+    sync\
+    sync_file_range\
+    syncfs\
+    sysinfo\
+    syslog\
+    tee\
+    tgkill\
+    timer_create\
+    timer_delete\
+    timer_getoverrun\
+    timer_gettime\
+    timer_settime\
+    timerfd_create\
+    timerfd_gettime\
+    timerfd_settime\
+    times\
+    tkill\
+    truncate\
+    umask\
+    umount2\
+    uname\
+    unlinkat\
+    unshare\
+    userfaultfd\
+    utimensat\
+    vhangup\
+    vmsplice\
+    wait4\
+    waitid\
+    write\
+    writev";
+
+static ROWS: [Row<u32>; 325] = [
+    // accept
+    Row::new(0, 6, 202),
+    // accept4
+    Row::new(6, 7, 242),
+    // acct
+    Row::new(13, 4, 89),
+    // add_key
+    Row::new(17, 7, 217),
+    // adjtimex
+    Row::new(24, 8, 171),
+    // bind
+    Row::new(32, 4, 200),
+    // bpf
+    Row::new(36, 3, 280),
+    // brk
+    Row::new(39, 3, 214),
+    // cachestat
+    Row::new(42, 9, 451),
+    // capget
+    Row::new(51, 6, 90),
+    // capset
+    Row::new(57, 6, 91),
+    // chdir
+    Row::new(63, 5, 49),
+    // chroot
+    Row::new(68, 6, 51),
+    // clock_adjtime
+    Row::new(74, 13, 266),
+    // clock_getres
+    Row::new(87, 12, 114),
+    // clock_gettime
+    Row::new(99, 13, 113),
+    // clock_nanosleep
+    Row::new(112, 15, 115),
+    // clock_settime
+    Row::new(127, 13, 112),
+    // clone
+    Row::new(140, 5, 220),
+    // clone3
+    Row::new(145, 6, 435),
+    // close
+    Row::new(151, 5, 57),
+    // close_range
+    Row::new(156, 11, 436),
+    // connect
+    Row::new(167, 7, 203),
+    // copy_file_range
+    Row::new(174, 15, 285),
+    // delete_module
+    Row::new(189, 13, 106),
+    // dup
+    Row::new(202, 3, 23),
+    // dup3
+    Row::new(205, 4, 24),
+    // epoll_create1
+    Row::new(209, 13, 20),
+    // epoll_ctl
+    Row::new(222, 9, 21),
+    // epoll_pwait
+    Row::new(231, 11, 22),
+    // epoll_pwait2
+    Row::new(242, 12, 441),
+    // eventfd2
+    Row::new(254, 8, 19),
+    // execve
+    Row::new(262, 6, 221),
+    // execveat
+    Row::new(268, 8, 281),
+    // exit
+    Row::new(276, 4, 93),
+    // exit_group
+    Row::new(280, 10, 94),
+    // faccessat
+    Row::new(290, 9, 48),
+    // faccessat2
+    Row::new(299, 10, 439),
+    // fadvise64
+    Row::new(309, 9, 223),
+    // fallocate
+    Row::new(318, 9, 47),
+    // fanotify_init
+    Row::new(327, 13, 262),
+    // fanotify_mark
+    Row::new(340, 13, 263),
+    // fchdir
+    Row::new(353, 6, 50),
+    // fchmod
+    Row::new(359, 6, 52),
+    // fchmodat
+    Row::new(365, 8, 53),
+    // fchmodat2
+    Row::new(373, 9, 452),
+    // fchown
+    Row::new(382, 6, 55),
+    // fchownat
+    Row::new(388, 8, 54),
+    // fcntl
+    Row::new(396, 5, 25),
+    // fdatasync
+    Row::new(401, 9, 83),
+    // fgetxattr
+    Row::new(410, 9, 10),
+    // file_getattr
+    Row::new(419, 12, 468),
+    // file_setattr
+    Row::new(431, 12, 469),
+    // finit_module
+    Row::new(443, 12, 273),
+    // flistxattr
+    Row::new(455, 10, 13),
+    // flock
+    Row::new(465, 5, 32),
+    // fremovexattr
+    Row::new(470, 12, 16),
+    // fsconfig
+    Row::new(482, 8, 431),
+    // fsetxattr
+    Row::new(490, 9, 7),
+    // fsmount
+    Row::new(499, 7, 432),
+    // fsopen
+    Row::new(506, 6, 430),
+    // fspick
+    Row::new(512, 6, 433),
+    // fstat
+    Row::new(518, 5, 80),
+    // fstatfs
+    Row::new(523, 7, 44),
+    // fsync
+    Row::new(530, 5, 82),
+    // ftruncate
+    Row::new(535, 9, 46),
+    // futex
+    Row::new(544, 5, 98),
+    // futex_requeue
+    Row::new(549, 13, 456),
+    // futex_wait
+    Row::new(562, 10, 455),
+    // futex_waitv
+    Row::new(572, 11, 449),
+    // futex_wake
+    Row::new(583, 10, 454),
+    // get_mempolicy
+    Row::new(593, 13, 236),
+    // get_robust_list
+    Row::new(606, 15, 100),
+    // getcpu
+    Row::new(621, 6, 168),
+    // getcwd
+    Row::new(627, 6, 17),
+    // getdents64
+    Row::new(633, 10, 61),
+    // getegid
+    Row::new(643, 7, 177),
+    // geteuid
+    Row::new(650, 7, 175),
+    // getgid
+    Row::new(657, 6, 176),
+    // getgroups
+    Row::new(663, 9, 158),
+    // getitimer
+    Row::new(672, 9, 102),
+    // getpeername
+    Row::new(681, 11, 205),
+    // getpgid
+    Row::new(692, 7, 155),
+    // getpid
+    Row::new(699, 6, 172),
+    // getppid
+    Row::new(705, 7, 173),
+    // getpriority
+    Row::new(712, 11, 141),
+    // getrandom
+    Row::new(723, 9, 278),
+    // getresgid
+    Row::new(732, 9, 150),
+    // getresuid
+    Row::new(741, 9, 148),
+    // getrlimit
+    Row::new(750, 9, 163),
+    // getrusage
+    Row::new(759, 9, 165),
+    // getsid
+    Row::new(768, 6, 156),
+    // getsockname
+    Row::new(774, 11, 204),
+    // getsockopt
+    Row::new(785, 10, 209),
+    // gettid
+    Row::new(795, 6, 178),
+    // gettimeofday
+    Row::new(801, 12, 169),
+    // getuid
+    Row::new(813, 6, 174),
+    // getxattr
+    Row::new(819, 8, 8),
+    // getxattrat
+    Row::new(827, 10, 464),
+    // init_module
+    Row::new(837, 11, 105),
+    // inotify_add_watch
+    Row::new(848, 17, 27),
+    // inotify_init1
+    Row::new(865, 13, 26),
+    // inotify_rm_watch
+    Row::new(878, 16, 28),
+    // io_cancel
+    Row::new(894, 9, 3),
+    // io_destroy
+    Row::new(903, 10, 1),
+    // io_getevents
+    Row::new(913, 12, 4),
+    // io_pgetevents
+    Row::new(925, 13, 292),
+    // io_setup
+    Row::new(938, 8, 0),
+    // io_submit
+    Row::new(946, 9, 2),
+    // io_uring_enter
+    Row::new(955, 14, 426),
+    // io_uring_register
+    Row::new(969, 17, 427),
+    // io_uring_setup
+    Row::new(986, 14, 425),
+    // ioctl
+    Row::new(1000, 5, 29),
+    // ioprio_get
+    Row::new(1005, 10, 31),
+    // ioprio_set
+    Row::new(1015, 10, 30),
+    // kcmp
+    Row::new(1025, 4, 272),
+    // kexec_file_load
+    Row::new(1029, 15, 294),
+    // kexec_load
+    Row::new(1044, 10, 104),
+    // keyctl
+    Row::new(1054, 6, 219),
+    // kill
+    Row::new(1060, 4, 129),
+    // landlock_add_rule
+    Row::new(1064, 17, 445),
+    // landlock_create_ruleset
+    Row::new(1081, 23, 444),
+    // landlock_restrict_self
+    Row::new(1104, 22, 446),
+    // lgetxattr
+    Row::new(1126, 9, 9),
+    // linkat
+    Row::new(1135, 6, 37),
+    // listen
+    Row::new(1141, 6, 201),
+    // listmount
+    Row::new(1147, 9, 458),
+    // listxattr
+    Row::new(1156, 9, 11),
+    // listxattrat
+    Row::new(1165, 11, 465),
+    // llistxattr
+    Row::new(1176, 10, 12),
+    // lookup_dcookie
+    Row::new(1186, 14, 18),
+    // lremovexattr
+    Row::new(1200, 12, 15),
+    // lseek
+    Row::new(1212, 5, 62),
+    // lsetxattr
+    Row::new(1217, 9, 6),
+    // lsm_get_self_attr
+    Row::new(1226, 17, 459),
+    // lsm_list_modules
+    Row::new(1243, 16, 461),
+    // lsm_set_self_attr
+    Row::new(1259, 17, 460),
+    // madvise
+    Row::new(1276, 7, 233),
+    // map_shadow_stack
+    Row::new(1283, 16, 453),
+    // mbind
+    Row::new(1299, 5, 235),
+    // membarrier
+    Row::new(1304, 10, 283),
+    // memfd_create
+    Row::new(1314, 12, 279),
+    // memfd_secret
+    Row::new(1326, 12, 447),
+    // migrate_pages
+    Row::new(1338, 13, 238),
+    // mincore
+    Row::new(1351, 7, 232),
+    // mkdirat
+    Row::new(1358, 7, 34),
+    // mknodat
+    Row::new(1365, 7, 33),
+    // mlock
+    Row::new(1372, 5, 228),
+    // mlock2
+    Row::new(1377, 6, 284),
+    // mlockall
+    Row::new(1383, 8, 230),
+    // mmap
+    Row::new(1391, 4, 222),
+    // mount
+    Row::new(1395, 5, 40),
+    // mount_setattr
+    Row::new(1400, 13, 442),
+    // move_mount
+    Row::new(1413, 10, 429),
+    // move_pages
+    Row::new(1423, 10, 239),
+    // mprotect
+    Row::new(1433, 8, 226),
+    // mq_getsetattr
+    Row::new(1441, 13, 185),
+    // mq_notify
+    Row::new(1454, 9, 184),
+    // mq_open
+    Row::new(1463, 7, 180),
+    // mq_timedreceive
+    Row::new(1470, 15, 183),
+    // mq_timedsend
+    Row::new(1485, 12, 182),
+    // mq_unlink
+    Row::new(1497, 9, 181),
+    // mremap
+    Row::new(1506, 6, 216),
+    // mseal
+    Row::new(1512, 5, 462),
+    // msgctl
+    Row::new(1517, 6, 187),
+    // msgget
+    Row::new(1523, 6, 186),
+    // msgrcv
+    Row::new(1529, 6, 188),
+    // msgsnd
+    Row::new(1535, 6, 189),
+    // msync
+    Row::new(1541, 5, 227),
+    // munlock
+    Row::new(1546, 7, 229),
+    // munlockall
+    Row::new(1553, 10, 231),
+    // munmap
+    Row::new(1563, 6, 215),
+    // name_to_handle_at
+    Row::new(1569, 17, 264),
+    // nanosleep
+    Row::new(1586, 9, 101),
+    // newfstatat
+    Row::new(1595, 10, 79),
+    // nfsservctl
+    Row::new(1605, 10, 42),
+    // open_by_handle_at
+    Row::new(1615, 17, 265),
+    // open_tree
+    Row::new(1632, 9, 428),
+    // open_tree_attr
+    Row::new(1641, 14, 467),
+    // openat
+    Row::new(1655, 6, 56),
+    // openat2
+    Row::new(1661, 7, 437),
+    // perf_event_open
+    Row::new(1668, 15, 241),
+    // personality
+    Row::new(1683, 11, 92),
+    // pidfd_getfd
+    Row::new(1694, 11, 438),
+    // pidfd_open
+    Row::new(1705, 10, 434),
+    // pidfd_send_signal
+    Row::new(1715, 17, 424),
+    // pipe2
+    Row::new(1732, 5, 59),
+    // pivot_root
+    Row::new(1737, 10, 41),
+    // pkey_alloc
+    Row::new(1747, 10, 289),
+    // pkey_free
+    Row::new(1757, 9, 290),
+    // pkey_mprotect
+    Row::new(1766, 13, 288),
+    // ppoll
+    Row::new(1779, 5, 73),
+    // prctl
+    Row::new(1784, 5, 167),
+    // pread64
+    Row::new(1789, 7, 67),
+    // preadv
+    Row::new(1796, 6, 69),
+    // preadv2
+    Row::new(1802, 7, 286),
+    // prlimit64
+    Row::new(1809, 9, 261),
+    // process_madvise
+    Row::new(1818, 15, 440),
+    // process_mrelease
+    Row::new(1833, 16, 448),
+    // process_vm_readv
+    Row::new(1849, 16, 270),
+    // process_vm_writev
+    Row::new(1865, 17, 271),
+    // pselect6
+    Row::new(1882, 8, 72),
+    // ptrace
+    Row::new(1890, 6, 117),
+    // pwrite64
+    Row::new(1896, 8, 68),
+    // pwritev
+    Row::new(1904, 7, 70),
+    // pwritev2
+    Row::new(1911, 8, 287),
+    // quotactl
+    Row::new(1919, 8, 60),
+    // quotactl_fd
+    Row::new(1927, 11, 443),
+    // read
+    Row::new(1938, 4, 63),
+    // readahead
+    Row::new(1942, 9, 213),
+    // readlinkat
+    Row::new(1951, 10, 78),
+    // readv
+    Row::new(1961, 5, 65),
+    // reboot
+    Row::new(1966, 6, 142),
+    // recvfrom
+    Row::new(1972, 8, 207),
+    // recvmmsg
+    Row::new(1980, 8, 243),
+    // recvmsg
+    Row::new(1988, 7, 212),
+    // remap_file_pages
+    Row::new(1995, 16, 234),
+    // removexattr
+    Row::new(2011, 11, 14),
+    // removexattrat
+    Row::new(2022, 13, 466),
+    // renameat
+    Row::new(2035, 8, 38),
+    // renameat2
+    Row::new(2043, 9, 276),
+    // request_key
+    Row::new(2052, 11, 218),
+    // restart_syscall
+    Row::new(2063, 15, 128),
+    // rseq
+    Row::new(2078, 4, 293),
+    // rt_sigaction
+    Row::new(2082, 12, 134),
+    // rt_sigpending
+    Row::new(2094, 13, 136),
+    // rt_sigprocmask
+    Row::new(2107, 14, 135),
+    // rt_sigqueueinfo
+    Row::new(2121, 15, 138),
+    // rt_sigreturn
+    Row::new(2136, 12, 139),
+    // rt_sigsuspend
+    Row::new(2148, 13, 133),
+    // rt_sigtimedwait
+    Row::new(2161, 15, 137),
+    // rt_tgsigqueueinfo
+    Row::new(2176, 17, 240),
+    // sched_get_priority_max
+    Row::new(2193, 22, 125),
+    // sched_get_priority_min
+    Row::new(2215, 22, 126),
+    // sched_getaffinity
+    Row::new(2237, 17, 123),
+    // sched_getattr
+    Row::new(2254, 13, 275),
+    // sched_getparam
+    Row::new(2267, 14, 121),
+    // sched_getscheduler
+    Row::new(2281, 18, 120),
+    // sched_rr_get_interval
+    Row::new(2299, 21, 127),
+    // sched_setaffinity
+    Row::new(2320, 17, 122),
+    // sched_setattr
+    Row::new(2337, 13, 274),
+    // sched_setparam
+    Row::new(2350, 14, 118),
+    // sched_setscheduler
+    Row::new(2364, 18, 119),
+    // sched_yield
+    Row::new(2382, 11, 124),
+    // seccomp
+    Row::new(2393, 7, 277),
+    // semctl
+    Row::new(2400, 6, 191),
+    // semget
+    Row::new(2406, 6, 190),
+    // semop
+    Row::new(2412, 5, 193),
+    // semtimedop
+    Row::new(2417, 10, 192),
+    // sendfile
+    Row::new(2427, 8, 71),
+    // sendmmsg
+    Row::new(2435, 8, 269),
+    // sendmsg
+    Row::new(2443, 7, 211),
+    // sendto
+    Row::new(2450, 6, 206),
+    // set_mempolicy
+    Row::new(2456, 13, 237),
+    // set_mempolicy_home_node
+    Row::new(2469, 23, 450),
+    // set_robust_list
+    Row::new(2492, 15, 99),
+    // set_tid_address
+    Row::new(2507, 15, 96),
+    // setdomainname
+    Row::new(2522, 13, 162),
+    // setfsgid
+    Row::new(2535, 8, 152),
+    // setfsuid
+    Row::new(2543, 8, 151),
+    // setgid
+    Row::new(2551, 6, 144),
+    // setgroups
+    Row::new(2557, 9, 159),
+    // sethostname
+    Row::new(2566, 11, 161),
+    // setitimer
+    Row::new(2577, 9, 103),
+    // setns
+    Row::new(2586, 5, 268),
+    // setpgid
+    Row::new(2591, 7, 154),
+    // setpriority
+    Row::new(2598, 11, 140),
+    // setregid
+    Row::new(2609, 8, 143),
+    // setresgid
+    Row::new(2617, 9, 149),
+    // setresuid
+    Row::new(2626, 9, 147),
+    // setreuid
+    Row::new(2635, 8, 145),
+    // setrlimit
+    Row::new(2643, 9, 164),
+    // setsid
+    Row::new(2652, 6, 157),
+    // setsockopt
+    Row::new(2658, 10, 208),
+    // settimeofday
+    Row::new(2668, 12, 170),
+    // setuid
+    Row::new(2680, 6, 146),
+    // setxattr
+    Row::new(2686, 8, 5),
+    // setxattrat
+    Row::new(2694, 10, 463),
+    // shmat
+    Row::new(2704, 5, 196),
+    // shmctl
+    Row::new(2709, 6, 195),
+    // shmdt
+    Row::new(2715, 5, 197),
+    // shmget
+    Row::new(2720, 6, 194),
+    // shutdown
+    Row::new(2726, 8, 210),
+    // sigaltstack
+    Row::new(2734, 11, 132),
+    // signalfd4
+    Row::new(2745, 9, 74),
+    // socket
+    Row::new(2754, 6, 198),
+    // socketpair
+    Row::new(2760, 10, 199),
+    // splice
+    Row::new(2770, 6, 76),
+    // statfs
+    Row::new(2776, 6, 43),
+    // statmount
+    Row::new(2782, 9, 457),
+    // statx
+    Row::new(2791, 5, 291),
+    // swapoff
+    Row::new(2796, 7, 225),
+    // swapon
+    Row::new(2803, 6, 224),
+    // symlinkat
+    Row::new(2809, 9, 36),
+    // sync
+    Row::new(2818, 4, 81),
+    // sync_file_range
+    Row::new(2822, 15, 84),
+    // syncfs
+    Row::new(2837, 6, 267),
+    // sysinfo
+    Row::new(2843, 7, 179),
+    // syslog
+    Row::new(2850, 6, 116),
+    // tee
+    Row::new(2856, 3, 77),
+    // tgkill
+    Row::new(2859, 6, 131),
+    // timer_create
+    Row::new(2865, 12, 107),
+    // timer_delete
+    Row::new(2877, 12, 111),
+    // timer_getoverrun
+    Row::new(2889, 16, 109),
+    // timer_gettime
+    Row::new(2905, 13, 108),
+    // timer_settime
+    Row::new(2918, 13, 110),
+    // timerfd_create
+    Row::new(2931, 14, 85),
+    // timerfd_gettime
+    Row::new(2945, 15, 87),
+    // timerfd_settime
+    Row::new(2960, 15, 86),
+    // times
+    Row::new(2975, 5, 153),
+    // tkill
+    Row::new(2980, 5, 130),
+    // truncate
+    Row::new(2985, 8, 45),
+    // umask
+    Row::new(2993, 5, 166),
+    // umount2
+    Row::new(2998, 7, 39),
+    // uname
+    Row::new(3005, 5, 160),
+    // unlinkat
+    Row::new(3010, 8, 35),
+    // unshare
+    Row::new(3018, 7, 97),
+    // userfaultfd
+    Row::new(3025, 11, 282),
+    // utimensat
+    Row::new(3036, 9, 88),
+    // vhangup
+    Row::new(3045, 7, 58),
+    // vmsplice
+    Row::new(3052, 8, 75),
+    // wait4
+    Row::new(3060, 5, 260),
+    // waitid
+    Row::new(3065, 6, 95),
+    // write
+    Row::new(3071, 5, 64),
+    // writev
+    Row::new(3076, 6, 66),
 ];

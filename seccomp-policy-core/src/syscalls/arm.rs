@@ -5,435 +5,1300 @@
 // Linux 6.18 added no system call, so the table is also complete for it
 // (see tools/gen-syscall-tables/README.md).
 
+use crate::sorted::{Row, Table};
+
 /// Every system call of `Arch::Arm`, sorted by name (byte order).
-pub static SYSCALLS: &[(&str, u32)] = &[
-    ("_llseek", 140),
-    ("_newselect", 142),
-    ("_sysctl", 149),
-    ("accept", 285),
-    ("accept4", 366),
-    ("access", 33),
-    ("acct", 51),
-    ("add_key", 309),
-    ("adjtimex", 124),
-    ("arm_fadvise64_64", 270),
-    ("arm_sync_file_range", 341),
-    ("bdflush", 134),
-    ("bind", 282),
-    ("bpf", 386),
-    ("breakpoint", 983041),
-    ("brk", 45),
-    ("cacheflush", 983042),
-    ("cachestat", 451),
-    ("capget", 184),
-    ("capset", 185),
-    ("chdir", 12),
-    ("chmod", 15),
-    ("chown", 182),
-    ("chown32", 212),
-    ("chroot", 61),
-    ("clock_adjtime", 372),
-    ("clock_adjtime64", 405),
-    ("clock_getres", 264),
-    ("clock_getres_time64", 406),
-    ("clock_gettime", 263),
-    ("clock_gettime64", 403),
-    ("clock_nanosleep", 265),
-    ("clock_nanosleep_time64", 407),
-    ("clock_settime", 262),
-    ("clock_settime64", 404),
-    ("clone", 120),
-    ("clone3", 435),
-    ("close", 6),
-    ("close_range", 436),
-    ("connect", 283),
-    ("copy_file_range", 391),
-    ("creat", 8),
-    ("delete_module", 129),
-    ("dup", 41),
-    ("dup2", 63),
-    ("dup3", 358),
-    ("epoll_create", 250),
-    ("epoll_create1", 357),
-    ("epoll_ctl", 251),
-    ("epoll_pwait", 346),
-    ("epoll_pwait2", 441),
-    ("epoll_wait", 252),
-    ("eventfd", 351),
-    ("eventfd2", 356),
-    ("execve", 11),
-    ("execveat", 387),
-    ("exit", 1),
-    ("exit_group", 248),
-    ("faccessat", 334),
-    ("faccessat2", 439),
-    ("fallocate", 352),
-    ("fanotify_init", 367),
-    ("fanotify_mark", 368),
-    ("fchdir", 133),
-    ("fchmod", 94),
-    ("fchmodat", 333),
-    ("fchmodat2", 452),
-    ("fchown", 95),
-    ("fchown32", 207),
-    ("fchownat", 325),
-    ("fcntl", 55),
-    ("fcntl64", 221),
-    ("fdatasync", 148),
-    ("fgetxattr", 231),
-    ("file_getattr", 468),
-    ("file_setattr", 469),
-    ("finit_module", 379),
-    ("flistxattr", 234),
-    ("flock", 143),
-    ("fork", 2),
-    ("fremovexattr", 237),
-    ("fsconfig", 431),
-    ("fsetxattr", 228),
-    ("fsmount", 432),
-    ("fsopen", 430),
-    ("fspick", 433),
-    ("fstat", 108),
-    ("fstat64", 197),
-    ("fstatat64", 327),
-    ("fstatfs", 100),
-    ("fstatfs64", 267),
-    ("fsync", 118),
-    ("ftruncate", 93),
-    ("ftruncate64", 194),
-    ("futex", 240),
-    ("futex_requeue", 456),
-    ("futex_time64", 422),
-    ("futex_wait", 455),
-    ("futex_waitv", 449),
-    ("futex_wake", 454),
-    ("futimesat", 326),
-    ("get_mempolicy", 320),
-    ("get_robust_list", 339),
-    ("get_tls", 983046),
-    ("getcpu", 345),
-    ("getcwd", 183),
-    ("getdents", 141),
-    ("getdents64", 217),
-    ("getegid", 50),
-    ("getegid32", 202),
-    ("geteuid", 49),
-    ("geteuid32", 201),
-    ("getgid", 47),
-    ("getgid32", 200),
-    ("getgroups", 80),
-    ("getgroups32", 205),
-    ("getitimer", 105),
-    ("getpeername", 287),
-    ("getpgid", 132),
-    ("getpgrp", 65),
-    ("getpid", 20),
-    ("getppid", 64),
-    ("getpriority", 96),
-    ("getrandom", 384),
-    ("getresgid", 171),
-    ("getresgid32", 211),
-    ("getresuid", 165),
-    ("getresuid32", 209),
-    ("getrusage", 77),
-    ("getsid", 147),
-    ("getsockname", 286),
-    ("getsockopt", 295),
-    ("gettid", 224),
-    ("gettimeofday", 78),
-    ("getuid", 24),
-    ("getuid32", 199),
-    ("getxattr", 229),
-    ("getxattrat", 464),
-    ("init_module", 128),
-    ("inotify_add_watch", 317),
-    ("inotify_init", 316),
-    ("inotify_init1", 360),
-    ("inotify_rm_watch", 318),
-    ("io_cancel", 247),
-    ("io_destroy", 244),
-    ("io_getevents", 245),
-    ("io_pgetevents", 399),
-    ("io_pgetevents_time64", 416),
-    ("io_setup", 243),
-    ("io_submit", 246),
-    ("io_uring_enter", 426),
-    ("io_uring_register", 427),
-    ("io_uring_setup", 425),
-    ("ioctl", 54),
-    ("ioprio_get", 315),
-    ("ioprio_set", 314),
-    ("kcmp", 378),
-    ("kexec_file_load", 401),
-    ("kexec_load", 347),
-    ("keyctl", 311),
-    ("kill", 37),
-    ("landlock_add_rule", 445),
-    ("landlock_create_ruleset", 444),
-    ("landlock_restrict_self", 446),
-    ("lchown", 16),
-    ("lchown32", 198),
-    ("lgetxattr", 230),
-    ("link", 9),
-    ("linkat", 330),
-    ("listen", 284),
-    ("listmount", 458),
-    ("listxattr", 232),
-    ("listxattrat", 465),
-    ("llistxattr", 233),
-    ("lookup_dcookie", 249),
-    ("lremovexattr", 236),
-    ("lseek", 19),
-    ("lsetxattr", 227),
-    ("lsm_get_self_attr", 459),
-    ("lsm_list_modules", 461),
-    ("lsm_set_self_attr", 460),
-    ("lstat", 107),
-    ("lstat64", 196),
-    ("madvise", 220),
-    ("map_shadow_stack", 453),
-    ("mbind", 319),
-    ("membarrier", 389),
-    ("memfd_create", 385),
-    ("migrate_pages", 400),
-    ("mincore", 219),
-    ("mkdir", 39),
-    ("mkdirat", 323),
-    ("mknod", 14),
-    ("mknodat", 324),
-    ("mlock", 150),
-    ("mlock2", 390),
-    ("mlockall", 152),
-    ("mmap2", 192),
-    ("mount", 21),
-    ("mount_setattr", 442),
-    ("move_mount", 429),
-    ("move_pages", 344),
-    ("mprotect", 125),
-    ("mq_getsetattr", 279),
-    ("mq_notify", 278),
-    ("mq_open", 274),
-    ("mq_timedreceive", 277),
-    ("mq_timedreceive_time64", 419),
-    ("mq_timedsend", 276),
-    ("mq_timedsend_time64", 418),
-    ("mq_unlink", 275),
-    ("mremap", 163),
-    ("mseal", 462),
-    ("msgctl", 304),
-    ("msgget", 303),
-    ("msgrcv", 302),
-    ("msgsnd", 301),
-    ("msync", 144),
-    ("munlock", 151),
-    ("munlockall", 153),
-    ("munmap", 91),
-    ("name_to_handle_at", 370),
-    ("nanosleep", 162),
-    ("nfsservctl", 169),
-    ("nice", 34),
-    ("open", 5),
-    ("open_by_handle_at", 371),
-    ("open_tree", 428),
-    ("open_tree_attr", 467),
-    ("openat", 322),
-    ("openat2", 437),
-    ("pause", 29),
-    ("pciconfig_iobase", 271),
-    ("pciconfig_read", 272),
-    ("pciconfig_write", 273),
-    ("perf_event_open", 364),
-    ("personality", 136),
-    ("pidfd_getfd", 438),
-    ("pidfd_open", 434),
-    ("pidfd_send_signal", 424),
-    ("pipe", 42),
-    ("pipe2", 359),
-    ("pivot_root", 218),
-    ("pkey_alloc", 395),
-    ("pkey_free", 396),
-    ("pkey_mprotect", 394),
-    ("poll", 168),
-    ("ppoll", 336),
-    ("ppoll_time64", 414),
-    ("prctl", 172),
-    ("pread64", 180),
-    ("preadv", 361),
-    ("preadv2", 392),
-    ("prlimit64", 369),
-    ("process_madvise", 440),
-    ("process_mrelease", 448),
-    ("process_vm_readv", 376),
-    ("process_vm_writev", 377),
-    ("pselect6", 335),
-    ("pselect6_time64", 413),
-    ("ptrace", 26),
-    ("pwrite64", 181),
-    ("pwritev", 362),
-    ("pwritev2", 393),
-    ("quotactl", 131),
-    ("quotactl_fd", 443),
-    ("read", 3),
-    ("readahead", 225),
-    ("readlink", 85),
-    ("readlinkat", 332),
-    ("readv", 145),
-    ("reboot", 88),
-    ("recv", 291),
-    ("recvfrom", 292),
-    ("recvmmsg", 365),
-    ("recvmmsg_time64", 417),
-    ("recvmsg", 297),
-    ("remap_file_pages", 253),
-    ("removexattr", 235),
-    ("removexattrat", 466),
-    ("rename", 38),
-    ("renameat", 329),
-    ("renameat2", 382),
-    ("request_key", 310),
-    ("restart_syscall", 0),
-    ("rmdir", 40),
-    ("rseq", 398),
-    ("rt_sigaction", 174),
-    ("rt_sigpending", 176),
-    ("rt_sigprocmask", 175),
-    ("rt_sigqueueinfo", 178),
-    ("rt_sigreturn", 173),
-    ("rt_sigsuspend", 179),
-    ("rt_sigtimedwait", 177),
-    ("rt_sigtimedwait_time64", 421),
-    ("rt_tgsigqueueinfo", 363),
-    ("sched_get_priority_max", 159),
-    ("sched_get_priority_min", 160),
-    ("sched_getaffinity", 242),
-    ("sched_getattr", 381),
-    ("sched_getparam", 155),
-    ("sched_getscheduler", 157),
-    ("sched_rr_get_interval", 161),
-    ("sched_rr_get_interval_time64", 423),
-    ("sched_setaffinity", 241),
-    ("sched_setattr", 380),
-    ("sched_setparam", 154),
-    ("sched_setscheduler", 156),
-    ("sched_yield", 158),
-    ("seccomp", 383),
-    ("semctl", 300),
-    ("semget", 299),
-    ("semop", 298),
-    ("semtimedop", 312),
-    ("semtimedop_time64", 420),
-    ("send", 289),
-    ("sendfile", 187),
-    ("sendfile64", 239),
-    ("sendmmsg", 374),
-    ("sendmsg", 296),
-    ("sendto", 290),
-    ("set_mempolicy", 321),
-    ("set_mempolicy_home_node", 450),
-    ("set_robust_list", 338),
-    ("set_tid_address", 256),
-    ("set_tls", 983045),
-    ("setdomainname", 121),
-    ("setfsgid", 139),
-    ("setfsgid32", 216),
-    ("setfsuid", 138),
-    ("setfsuid32", 215),
-    ("setgid", 46),
-    ("setgid32", 214),
-    ("setgroups", 81),
-    ("setgroups32", 206),
-    ("sethostname", 74),
-    ("setitimer", 104),
-    ("setns", 375),
-    ("setpgid", 57),
-    ("setpriority", 97),
-    ("setregid", 71),
-    ("setregid32", 204),
-    ("setresgid", 170),
-    ("setresgid32", 210),
-    ("setresuid", 164),
-    ("setresuid32", 208),
-    ("setreuid", 70),
-    ("setreuid32", 203),
-    ("setrlimit", 75),
-    ("setsid", 66),
-    ("setsockopt", 294),
-    ("settimeofday", 79),
-    ("setuid", 23),
-    ("setuid32", 213),
-    ("setxattr", 226),
-    ("setxattrat", 463),
-    ("shmat", 305),
-    ("shmctl", 308),
-    ("shmdt", 306),
-    ("shmget", 307),
-    ("shutdown", 293),
-    ("sigaction", 67),
-    ("sigaltstack", 186),
-    ("signalfd", 349),
-    ("signalfd4", 355),
-    ("sigpending", 73),
-    ("sigprocmask", 126),
-    ("sigreturn", 119),
-    ("sigsuspend", 72),
-    ("socket", 281),
-    ("socketpair", 288),
-    ("splice", 340),
-    ("stat", 106),
-    ("stat64", 195),
-    ("statfs", 99),
-    ("statfs64", 266),
-    ("statmount", 457),
-    ("statx", 397),
-    ("swapoff", 115),
-    ("swapon", 87),
-    ("symlink", 83),
-    ("symlinkat", 331),
-    ("sync", 36),
-    ("sync_file_range2", 341),
-    ("syncfs", 373),
-    ("sysfs", 135),
-    ("sysinfo", 116),
-    ("syslog", 103),
-    ("tee", 342),
-    ("tgkill", 268),
-    ("timer_create", 257),
-    ("timer_delete", 261),
-    ("timer_getoverrun", 260),
-    ("timer_gettime", 259),
-    ("timer_gettime64", 408),
-    ("timer_settime", 258),
-    ("timer_settime64", 409),
-    ("timerfd_create", 350),
-    ("timerfd_gettime", 354),
-    ("timerfd_gettime64", 410),
-    ("timerfd_settime", 353),
-    ("timerfd_settime64", 411),
-    ("times", 43),
-    ("tkill", 238),
-    ("truncate", 92),
-    ("truncate64", 193),
-    ("ugetrlimit", 191),
-    ("umask", 60),
-    ("umount2", 52),
-    ("uname", 122),
-    ("unlink", 10),
-    ("unlinkat", 328),
-    ("unshare", 337),
-    ("uselib", 86),
-    ("userfaultfd", 388),
-    ("usr26", 983043),
-    ("usr32", 983044),
-    ("ustat", 62),
-    ("utimensat", 348),
-    ("utimensat_time64", 412),
-    ("utimes", 269),
-    ("vfork", 190),
-    ("vhangup", 111),
-    ("vmsplice", 343),
-    ("vserver", 313),
-    ("wait4", 114),
-    ("waitid", 280),
-    ("write", 4),
-    ("writev", 146),
+pub static SYSCALLS: Table<u32> = Table::new(NAMES, &ROWS);
+
+/// The names of [`SYSCALLS`], one after the other.
+const NAMES: &str = "\
+    _llseek\
+    _newselect\
+    _sysctl\
+    accept\
+    accept4\
+    access\
+    acct\
+    add_key\
+    adjtimex\
+    arm_fadvise64_64\
+    arm_sync_file_range\
+    bdflush\
+    bind\
+    bpf\
+    breakpoint\
+    brk\
+    cacheflush\
+    cachestat\
+    capget\
+    capset\
+    chdir\
+    chmod\
+    chown\
+    chown32\
+    chroot\
+    clock_adjtime\
+    clock_adjtime64\
+    clock_getres\
+    clock_getres_time64\
+    clock_gettime\
+    clock_gettime64\
+    clock_nanosleep\
+    clock_nanosleep_time64\
+    clock_settime\
+    clock_settime64\
+    clone\
+    clone3\
+    close\
+    close_range\
+    connect\
+    copy_file_range\
+    creat\
+    delete_module\
+    dup\
+    dup2\
+    dup3\
+    epoll_create\
+    epoll_create1\
+    epoll_ctl\
+    epoll_pwait\
+    epoll_pwait2\
+    epoll_wait\
+    eventfd\
+    eventfd2\
+    execve\
+    execveat\
+    exit\
+    exit_group\
+    faccessat\
+    faccessat2\
+    fallocate\
+    fanotify_init\
+    fanotify_mark\
+    fchdir\
+    fchmod\
+    fchmodat\
+    fchmodat2\
+    fchown\
+    fchown32\
+    fchownat\
+    fcntl\
+    fcntl64\
+    fdatasync\
+    fgetxattr\
+    file_getattr\
+    file_setattr\
+    finit_module\
+    flistxattr\
+    flock\
+    fork\
+    fremovexattr\
+    fsconfig\
+    fsetxattr\
+    fsmount\
+    fsopen\
+    fspick\
+    fstat\
+    fstat64\
+    fstatat64\
+    fstatfs\
+    fstatfs64\
+    fsync\
+    ftruncate\
+    ftruncate64\
+    futex\
+    futex_requeue\
+    futex_time64\
+    futex_wait\
+    futex_waitv\
+    futex_wake\
+    futimesat\
+    get_mempolicy\
+    get_robust_list\
+    get_tls\
+    getcpu\
+    getcwd\
+    getdents\
+    getdents64\
+    getegid\
+    getegid32\
+    geteuid\
+    geteuid32\
+    getgid\
+    getgid32\
+    getgroups\
+    getgroups32\
+    getitimer\
+    getpeername\
+    getpgid\
+    getpgrp\
+    getpid\
+    getppid\
+    getpriority\
+    getrandom\
+    getresgid\
+    getresgid32\
+    getresuid\
+    getresuid32\
+    getrusage\
+    getsid\
+    getsockname\
+    getsockopt\
+    gettid\
+    gettimeofday\
+    getuid\
+    getuid32\
+    getxattr\
+    getxattrat\
+    init_module\
+    inotify_add_watch\
+    inotify_init\
+    inotify_init1\
+    inotify_rm_watch\
+    io_cancel\
+    io_destroy\
+    io_getevents\
+    io_pgetevents\
+    io_pgetevents_time64\
+    io_setup\
+    io_submit\
+    io_uring_enter\
+    io_uring_register\
+    io_uring_setup\
+    ioctl\
+    ioprio_get\
+    ioprio_set\
+    kcmp\
+    kexec_file_load\
+    kexec_load\
+    keyctl\
+    kill\
+    landlock_add_rule\
+    landlock_create_ruleset\
+    landlock_restrict_self\
+    lchown\
+    lchown32\
+    lgetxattr\
+    link\
+    linkat\
+    listen\
+    listmount\
+    listxattr\
+    listxattrat\
+    llistxattr\
+    lookup_dcookie\
+    lremovexattr\
+    lseek\
+    lsetxattr\
+    lsm_get_self_attr\
+    lsm_list_modules\
+    lsm_set_self_attr\
+    lstat\
+    lstat64\
+    madvise\
+    map_shadow_stack\
+    mbind\
+    membarrier\
+    memfd_create\
+    migrate_pages\
+    mincore\
+    mkdir\
+    mkdirat\
+    mknod\
+    mknodat\
+    mlock\
+    mlock2\
+    mlockall\
+    mmap2\
+    mount\
+    mount_setattr\
+    move_mount\
+    move_pages\
+    mprotect\
+    mq_getsetattr\
+    mq_notify\
+    mq_open\
+    mq_timedreceive\
+    mq_timedreceive_time64\
+    mq_timedsend\
+    mq_timedsend_time64\
+    mq_unlink\
+    mremap\
+    mseal\
+    msgctl\
+    msgget\
+    msgrcv\
+    msgsnd\
+    msync\
+    munlock\
+    munlockall\
+    munmap\
+    name_to_handle_at\
+    nanosleep\
+    nfsservctl\
+    nice\
+    open\
+    open_by_handle_at\
+    open_tree\
+    open_tree_attr\
+    openat\
+    openat2\
+    pause\
+    pciconfig_iobase\
+    pciconfig_read\
+    pciconfig_write\
+    perf_event_open\
+    personality\
+    pidfd_getfd\
+    pidfd_open\
+    pidfd_send_signal\
+    pipe\
+    pipe2\
+    pivot_root\
+    pkey_alloc\
+    pkey_free\
+    pkey_mprotect\
+    poll\
+    ppoll\
+    ppoll_time64\
+    prctl\
+    pread64\
+    preadv\
+    preadv2\
+    prlimit64\
+    process_madvise\
+    process_mrelease\
+    process_vm_readv\
+    process_vm_writev\
+    pselect6\
+    pselect6_time64\
+    ptrace\
+    pwrite64\
+    pwritev\
+    pwritev2\
+    quotactl\
+    quotactl_fd\
+    read\
+    readahead\
+    readlink\
+    readlinkat\
+    readv\
+    reboot\
+    recv\
+    recvfrom\
+    recvmmsg\
+    recvmmsg_time64\
+    recvmsg\
+    remap_file_pages\
+    removexattr\
+    removexattrat\
+    rename\
+    renameat\
+    renameat2\
+    request_key\
+    restart_syscall\
+    rmdir\
+    rseq\
+    rt_sigaction\
+    rt_sigpending\
+    rt_sigprocmask\
+    rt_sigqueueinfo\
+    rt_sigreturn\
+    rt_sigsuspend\
+    rt_sigtimedwait\
+    rt_sigtimedwait_time64\
+    rt_tgsigqueueinfo\
+    sched_get_priority_max\
+    sched_get_priority_min\
+    sched_getaffinity\
+    sched_getattr\
+    sched_getparam\
+    sched_getscheduler\
+    sched_rr_get_interval\
+    sched_rr_get_interval_time64\
+    sched_setaffinity\
+    sched_setattr\
+    sched_setparam\
+    sched_setscheduler\
+    sched_yield\
+    seccomp\
+    semctl\
+    semget\
+    semop\
+    semtimedop\
+    semtimedop_time64\
+    send\
+    sendfile\
+    sendfile64\
+    sendmmsg\
+    sendmsg\
+    sendto\
+    set_mempolicy\
+    set_mempolicy_home_node\
+    set_robust_list\
+    set_tid_address\
+    set_tls\
+    setdomainname\
+    setfsgid\
+    setfsgid32\
+    setfsuid\
+    setfsuid32\
+    setgid\
+    setgid32\
+    setgroups\
+    setgroups32\
+    sethostname\
+    setitimer\
+    setns\
+    setpgid\
+    setpriority\
+    setregid\
+    setregid32\
+    setresgid\
+    setresgid32\
+    setresuid\
+    setresuid32\
+    setreuid\
+    setreuid32\
+    setrlimit\
+    setsid\
+    setsockopt\
+    settimeofday\
+    setuid\
+    setuid32\
+    setxattr\
+    setxattrat\
+    shmat\
+    shmctl\
+    shmdt\
+    shmget\
+    shutdown\
+    sigaction\
+    sigaltstack\
+    signalfd\
+    signalfd4\
+    sigpending\
+    sigprocmask\
+    sigreturn\
+    sigsuspend\
+    socket\
+    socketpair\
+    splice\
+    stat\
+    stat64\
+    statfs\
+    statfs64\
+    statmount\
+    statx\
+    swapoff\
+    swapon\
+    symlink\
+    symlinkat\
+    sync\
+    sync_file_range2\
+    syncfs\
+    sysfs\
+    sysinfo\
+    syslog\
+    tee\
+    tgkill\
+    timer_create\
+    timer_delete\
+    timer_getoverrun\
+    timer_gettime\
+    timer_gettime64\
+    timer_settime\
+    timer_settime64\
+    timerfd_create\
+    timerfd_gettime\
+    timerfd_gettime64\
+    timerfd_settime\
+    timerfd_settime64\
+    times\
+    tkill\
+    truncate\
+    truncate64\
+    ugetrlimit\
+    umask\
+    umount2\
+    uname\
+    unlink\
+    unlinkat\
+    unshare\
+    uselib\
+    userfaultfd\
+    usr26\
+    usr32\
+    ustat\
+    utimensat\
+    utimensat_time64\
+    utimes\
+    vfork\
+    vhangup\
+    vmsplice\
+    vserver\
+    wait4\
+    waitid\
+    write\
+    writev";
+
+static ROWS: [Row<u32>; 429] = [
+    // _llseek
+    Row::new(0, 7, 140),
+    // _newselect
+    Row::new(7, 10, 142),
+    // _sysctl
+    Row::new(17, 7, 149),
+    // accept
+    Row::new(24, 6, 285),
+    // accept4
+    Row::new(30, 7, 366),
+    // access
+    Row::new(37, 6, 33),
+    // acct
+    Row::new(43, 4, 51),
+    // add_key
+    Row::new(47, 7, 309),
+    // adjtimex
+    Row::new(54, 8, 124),
+    // arm_fadvise64_64
+    Row::new(62, 16, 270),
+    // arm_sync_file_range
+    Row::new(78, 19, 341),
+    // bdflush
+    Row::new(97, 7, 134),
+    // bind
+    Row::new(104, 4, 282),
+    // bpf
+    Row::new(108, 3, 386),
+    // breakpoint
+    Row::new(111, 10, 983041),
+    // brk
+    Row::new(121, 3, 45),
+    // cacheflush
+    Row::new(124, 10, 983042),
+    // cachestat
+    Row::new(134, 9, 451),
+    // capget
+    Row::new(143, 6, 184),
+    // capset
+    Row::new(149, 6, 185),
+    // chdir
+    Row::new(155, 5, 12),
+    // chmod
+    Row::new(160, 5, 15),
+    // chown
+    Row::new(165, 5, 182),
+    // chown32
+    Row::new(170, 7, 212),
+    // chroot
+    Row::new(177, 6, 61),
+    // clock_adjtime
+    Row::new(183, 13, 372),
+    // clock_adjtime64
+    Row::new(196, 15, 405),
+    // clock_getres
+    Row::new(211, 12, 264),
+    // clock_getres_time64
+    Row::new(223, 19, 406),
+    // clock_gettime
+    Row::new(242, 13, 263),
+    // clock_gettime64
+    Row::new(255, 15, 403),
+    // clock_nanosleep
+    Row::new(270, 15, 265),
+    // clock_nanosleep_time64
+    Row::new(285, 22, 407),
+    // clock_settime
+    Row::new(307, 13, 262),
+    // clock_settime64
+    Row::new(320, 15, 404),
+    // clone
+    Row::new(335, 5, 120),
+    // clone3
+    Row::new(340, 6, 435),
+    // close
+    Row::new(346, 5, 6),
+    // close_range
+    Row::new(351, 11, 436),
+    // connect
+    Row::new(362, 7, 283),
+    // copy_file_range
+    Row::new(369, 15, 391),
+    // creat
+    Row::new(384, 5, 8),
+    // delete_module
+    Row::new(389, 13, 129),
+    // dup
+    Row::new(402, 3, 41),
+    // dup2
+    Row::new(405, 4, 63),
+    // dup3
+    Row::new(409, 4, 358),
+    // epoll_create
+    Row::new(413, 12, 250),
+    // epoll_create1
+    Row::new(425, 13, 357),
+    // epoll_ctl
+    Row::new(438, 9, 251),
+    // epoll_pwait
+    Row::new(447, 11, 346),
+    // epoll_pwait2
+    Row::new(458, 12, 441),
+    // epoll_wait
+    Row::new(470, 10, 252),
+    // eventfd
+    Row::new(480, 7, 351),
+    // eventfd2
+    Row::new(487, 8, 356),
+    // execve
+    Row::new(495, 6, 11),
+    // execveat
+    Row::new(501, 8, 387),
+    // exit
+    Row::new(509, 4, 1),
+    // exit_group
+    Row::new(513, 10, 248),
+    // faccessat
+    Row::new(523, 9, 334),
+    // faccessat2
+    Row::new(532, 10, 439),
+    // fallocate
+    Row::new(542, 9, 352),
+    // fanotify_init
+    Row::new(551, 13, 367),
+    // fanotify_mark
+    Row::new(564, 13, 368),
+    // fchdir
+    Row::new(577, 6, 133),
+    // fchmod
+    Row::new(583, 6, 94),
+    // fchmodat
+    Row::new(589, 8, 333),
+    // fchmodat2
+    Row::new(597, 9, 452),
+    // fchown
+    Row::new(606, 6, 95),
+    // fchown32
+    Row::new(612, 8, 207),
+    // fchownat
+    Row::new(620, 8, 325),
+    // fcntl
+    Row::new(628, 5, 55),
+    // fcntl64
+    Row::new(633, 7, 221),
+    // fdatasync
+    Row::new(640, 9, 148),
+    // fgetxattr
+    Row::new(649, 9, 231),
+    // file_getattr
+    Row::new(658, 12, 468),
+    // file_setattr
+    Row::new(670, 12, 469),
+    // finit_module
+    Row::new(682, 12, 379),
+    // flistxattr
+    Row::new(694, 10, 234),
+    // flock
+    Row::new(704, 5, 143),
+    // fork
+    Row::new(709, 4, 2),
+    // fremovexattr
+    Row::new(713, 12, 237),
+    // fsconfig
+    Row::new(725, 8, 431),
+    // fsetxattr
+    Row::new(733, 9, 228),
+    // fsmount
+    Row::new(742, 7, 432),
+    // fsopen
+    Row::new(749, 6, 430),
+    // fspick
+    Row::new(755, 6, 433),
+    // fstat
+    Row::new(761, 5, 108),
+    // fstat64
+    Row::new(766, 7, 197),
+    // fstatat64
+    Row::new(773, 9, 327),
+    // fstatfs
+    Row::new(782, 7, 100),
+    // fstatfs64
+    Row::new(789, 9, 267),
+    // fsync
+    Row::new(798, 5, 118),
+    // ftruncate
+    Row::new(803, 9, 93),
+    // ftruncate64
+    Row::new(812, 11, 194),
+    // futex
+    Row::new(823, 5, 240),
+    // futex_requeue
+    Row::new(828, 13, 456),
+    // futex_time64
+    Row::new(841, 12, 422),
+    // futex_wait
+    Row::new(853, 10, 455),
+    // futex_waitv
+    Row::new(863, 11, 449),
+    // futex_wake
+    Row::new(874, 10, 454),
+    // futimesat
+    Row::new(884, 9, 326),
+    // get_mempolicy
+    Row::new(893, 13, 320),
+    // get_robust_list
+    Row::new(906, 15, 339),
+    // get_tls
+    Row::new(921, 7, 983046),
+    // getcpu
+    Row::new(928, 6, 345),
+    // getcwd
+    Row::new(934, 6, 183),
+    // getdents
+    Row::new(940, 8, 141),
+    // getdents64
+    Row::new(948, 10, 217),
+    // getegid
+    Row::new(958, 7, 50),
+    // getegid32
+    Row::new(965, 9, 202),
+    // geteuid
+    Row::new(974, 7, 49),
+    // geteuid32
+    Row::new(981, 9, 201),
+    // getgid
+    Row::new(990, 6, 47),
+    // getgid32
+    Row::new(996, 8, 200),
+    // getgroups
+    Row::new(1004, 9, 80),
+    // getgroups32
+    Row::new(1013, 11, 205),
+    // getitimer
+    Row::new(1024, 9, 105),
+    // getpeername
+    Row::new(1033, 11, 287),
+    // getpgid
+    Row::new(1044, 7, 132),
+    // getpgrp
+    Row::new(1051, 7, 65),
+    // getpid
+    Row::new(1058, 6, 20),
+    // getppid
+    Row::new(1064, 7, 64),
+    // getpriority
+    Row::new(1071, 11, 96),
+    // getrandom
+    Row::new(1082, 9, 384),
+    // getresgid
+    Row::new(1091, 9, 171),
+    // getresgid32
+    Row::new(1100, 11, 211),
+    // getresuid
+    Row::new(1111, 9, 165),
+    // getresuid32
+    Row::new(1120, 11, 209),
+    // getrusage
+    Row::new(1131, 9, 77),
+    // getsid
+    Row::new(1140, 6, 147),
+    // getsockname
+    Row::new(1146, 11, 286),
+    // getsockopt
+    Row::new(1157, 10, 295),
+    // gettid
+    Row::new(1167, 6, 224),
+    // gettimeofday
+    Row::new(1173, 12, 78),
+    // getuid
+    Row::new(1185, 6, 24),
+    // getuid32
+    Row::new(1191, 8, 199),
+    // getxattr
+    Row::new(1199, 8, 229),
+    // getxattrat
+    Row::new(1207, 10, 464),
+    // init_module
+    Row::new(1217, 11, 128),
+    // inotify_add_watch
+    Row::new(1228, 17, 317),
+    // inotify_init
+    Row::new(1245, 12, 316),
+    // inotify_init1
+    Row::new(1257, 13, 360),
+    // inotify_rm_watch
+    Row::new(1270, 16, 318),
+    // io_cancel
+    Row::new(1286, 9, 247),
+    // io_destroy
+    Row::new(1295, 10, 244),
+    // io_getevents
+    Row::new(1305, 12, 245),
+    // io_pgetevents
+    Row::new(1317, 13, 399),
+    // io_pgetevents_time64
+    Row::new(1330, 20, 416),
+    // io_setup
+    Row::new(1350, 8, 243),
+    // io_submit
+    Row::new(1358, 9, 246),
+    // io_uring_enter
+    Row::new(1367, 14, 426),
+    // io_uring_register
+    Row::new(1381, 17, 427),
+    // io_uring_setup
+    Row::new(1398, 14, 425),
+    // ioctl
+    Row::new(1412, 5, 54),
+    // ioprio_get
+    Row::new(1417, 10, 315),
+    // ioprio_set
+    Row::new(1427, 10, 314),
+    // kcmp
+    Row::new(1437, 4, 378),
+    // kexec_file_load
+    Row::new(1441, 15, 401),
+    // kexec_load
+    Row::new(1456, 10, 347),
+    // keyctl
+    Row::new(1466, 6, 311),
+    // kill
+    Row::new(1472, 4, 37),
+    // landlock_add_rule
+    Row::new(1476, 17, 445),
+    // landlock_create_ruleset
+    Row::new(1493, 23, 444),
+    // landlock_restrict_self
+    Row::new(1516, 22, 446),
+    // lchown
+    Row::new(1538, 6, 16),
+    // lchown32
+    Row::new(1544, 8, 198),
+    // lgetxattr
+    Row::new(1552, 9, 230),
+    // link
+    Row::new(1561, 4, 9),
+    // linkat
+    Row::new(1565, 6, 330),
+    // listen
+    Row::new(1571, 6, 284),
+    // listmount
+    Row::new(1577, 9, 458),
+    // listxattr
+    Row::new(1586, 9, 232),
+    // listxattrat
+    Row::new(1595, 11, 465),
+    // llistxattr
+    Row::new(1606, 10, 233),
+    // lookup_dcookie
+    Row::new(1616, 14, 249),
+    // lremovexattr
+    Row::new(1630, 12, 236),
+    // lseek
+    Row::new(1642, 5, 19),
+    // lsetxattr
+    Row::new(1647, 9, 227),
+    // lsm_get_self_attr
+    Row::new(1656, 17, 459),
+    // lsm_list_modules
+    Row::new(1673, 16, 461),
+    // lsm_set_self_attr
+    Row::new(1689, 17, 460),
+    // lstat
+    Row::new(1706, 5, 107),
+    // lstat64
+    Row::new(1711, 7, 196),
+    // madvise
+    Row::new(1718, 7, 220),
+    // map_shadow_stack
+    Row::new(1725, 16, 453),
+    // mbind
+    Row::new(1741, 5, 319),
+    // membarrier
+    Row::new(1746, 10, 389),
+    // memfd_create
+    Row::new(1756, 12, 385),
+    // migrate_pages
+    Row::new(1768, 13, 400),
+    // mincore
+    Row::new(1781, 7, 219),
+    // mkdir
+    Row::new(1788, 5, 39),
+    // mkdirat
+    Row::new(1793, 7, 323),
+    // mknod
+    Row::new(1800, 5, 14),
+    // mknodat
+    Row::new(1805, 7, 324),
+    // mlock
+    Row::new(1812, 5, 150),
+    // mlock2
+    Row::new(1817, 6, 390),
+    // mlockall
+    Row::new(1823, 8, 152),
+    // mmap2
+    Row::new(1831, 5, 192),
+    // mount
+    Row::new(1836, 5, 21),
+    // mount_setattr
+    Row::new(1841, 13, 442),
+    // move_mount
+    Row::new(1854, 10, 429),
+    // move_pages
+    Row::new(1864, 10, 344),
+    // mprotect
+    Row::new(1874, 8, 125),
+    // mq_getsetattr
+    Row::new(1882, 13, 279),
+    // mq_notify
+    Row::new(1895, 9, 278),
+    // mq_open
+    Row::new(1904, 7, 274),
+    // mq_timedreceive
+    Row::new(1911, 15, 277),
+    // mq_timedreceive_time64
+    Row::new(1926, 22, 419),
+    // mq_timedsend
+    Row::new(1948, 12, 276),
+    // mq_timedsend_time64
+    Row::new(1960, 19, 418),
+    // mq_unlink
+    Row::new(1979, 9, 275),
+    // mremap
+    Row::new(1988, 6, 163),
+    // mseal
+    Row::new(1994, 5, 462),
+    // msgctl
+    Row::new(1999, 6, 304),
+    // msgget
+    Row::new(2005, 6, 303),
+    // msgrcv
+    Row::new(2011, 6, 302),
+    // msgsnd
+    Row::new(2017, 6, 301),
+    // msync
+    Row::new(2023, 5, 144),
+    // munlock
+    Row::new(2028, 7, 151),
+    // munlockall
+    Row::new(2035, 10, 153),
+    // munmap
+    Row::new(2045, 6, 91),
+    // name_to_handle_at
+    Row::new(2051, 17, 370),
+    // nanosleep
+    Row::new(2068, 9, 162),
+    // nfsservctl
+    Row::new(2077, 10, 169),
+    // nice
+    Row::new(2087, 4, 34),
+    // open
+    Row::new(2091, 4, 5),
+    // open_by_handle_at
+    Row::new(2095, 17, 371),
+    // open_tree
+    Row::new(2112, 9, 428),
+    // open_tree_attr
+    Row::new(2121, 14, 467),
+    // openat
+    Row::new(2135, 6, 322),
+    // openat2
+    Row::new(2141, 7, 437),
+    // pause
+    Row::new(2148, 5, 29),
+    // pciconfig_iobase
+    Row::new(2153, 16, 271),
+    // pciconfig_read
+    Row::new(2169, 14, 272),
+    // pciconfig_write
+    Row::new(2183, 15, 273),
+    // perf_event_open
+    Row::new(2198, 15, 364),
+    // personality
+    Row::new(2213, 11, 136),
+    // pidfd_getfd
+    Row::new(2224, 11, 438),
+    // pidfd_open
+    Row::new(2235, 10, 434),
+    // pidfd_send_signal
+    Row::new(2245, 17, 424),
+    // pipe
+    Row::new(2262, 4, 42),
+    // pipe2
+    Row::new(2266, 5, 359),
+    // pivot_root
+    Row::new(2271, 10, 218),
+    // pkey_alloc
+    Row::new(2281, 10, 395),
+    // pkey_free
+    Row::new(2291, 9, 396),
+    // pkey_mprotect
+    Row::new(2300, 13, 394),
+    // poll
+    Row::new(2313, 4, 168),
+    // ppoll
+    Row::new(2317, 5, 336),
+    // ppoll_time64
+    Row::new(2322, 12, 414),
+    // prctl
+    Row::new(2334, 5, 172),
+    // pread64
+    Row::new(2339, 7, 180),
+    // preadv
+    Row::new(2346, 6, 361),
+    // preadv2
+    Row::new(2352, 7, 392),
+    // prlimit64
+    Row::new(2359, 9, 369),
+    // process_madvise
+    Row::new(2368, 15, 440),
+    // process_mrelease
+    Row::new(2383, 16, 448),
+    // process_vm_readv
+    Row::new(2399, 16, 376),
+    // process_vm_writev
+    Row::new(2415, 17, 377),
+    // pselect6
+    Row::new(2432, 8, 335),
+    // pselect6_time64
+    Row::new(2440, 15, 413),
+    // ptrace
+    Row::new(2455, 6, 26),
+    // pwrite64
+    Row::new(2461, 8, 181),
+    // pwritev
+    Row::new(2469, 7, 362),
+    // pwritev2
+    Row::new(2476, 8, 393),
+    // quotactl
+    Row::new(2484, 8, 131),
+    // quotactl_fd
+    Row::new(2492, 11, 443),
+    // read
+    Row::new(2503, 4, 3),
+    // readahead
+    Row::new(2507, 9, 225),
+    // readlink
+    Row::new(2516, 8, 85),
+    // readlinkat
+    Row::new(2524, 10, 332),
+    // readv
+    Row::new(2534, 5, 145),
+    // reboot
+    Row::new(2539, 6, 88),
+    // recv
+    Row::new(2545, 4, 291),
+    // recvfrom
+    Row::new(2549, 8, 292),
+    // recvmmsg
+    Row::new(2557, 8, 365),
+    // recvmmsg_time64
+    Row::new(2565, 15, 417),
+    // recvmsg
+    Row::new(2580, 7, 297),
+    // remap_file_pages
+    Row::new(2587, 16, 253),
+    // removexattr
+    Row::new(2603, 11, 235),
+    // removexattrat
+    Row::new(2614, 13, 466),
+    // rename
+    Row::new(2627, 6, 38),
+    // renameat
+    Row::new(2633, 8, 329),
+    // renameat2
+    Row::new(2641, 9, 382),
+    // request_key
+    Row::new(2650, 11, 310),
+    // restart_syscall
+    Row::new(2661, 15, 0),
+    // rmdir
+    Row::new(2676, 5, 40),
+    // rseq
+    Row::new(2681, 4, 398),
+    // rt_sigaction
+    Row::new(2685, 12, 174),
+    // rt_sigpending
+    Row::new(2697, 13, 176),
+    // rt_sigprocmask
+    Row::new(2710, 14, 175),
+    // rt_sigqueueinfo
+    Row::new(2724, 15, 178),
+    // rt_sigreturn
+    Row::new(2739, 12, 173),
+    // rt_sigsuspend
+    Row::new(2751, 13, 179),
+    // rt_sigtimedwait
+    Row::new(2764, 15, 177),
+    // rt_sigtimedwait_time64
+    Row::new(2779, 22, 421),
+    // rt_tgsigqueueinfo
+    Row::new(2801, 17, 363),
+    // sched_get_priority_max
+    Row::new(2818, 22, 159),
+    // sched_get_priority_min
+    Row::new(2840, 22, 160),
+    // sched_getaffinity
+    Row::new(2862, 17, 242),
+    // sched_getattr
+    Row::new(2879, 13, 381),
+    // sched_getparam
+    Row::new(2892, 14, 155),
+    // sched_getscheduler
+    Row::new(2906, 18, 157),
+    // sched_rr_get_interval
+    Row::new(2924, 21, 161),
+    // sched_rr_get_interval_time64
+    Row::new(2945, 28, 423),
+    // sched_setaffinity
+    Row::new(2973, 17, 241),
+    // sched_setattr
+    Row::new(2990, 13, 380),
+    // sched_setparam
+    Row::new(3003, 14, 154),
+    // sched_setscheduler
+    Row::new(3017, 18, 156),
+    // sched_yield
+    Row::new(3035, 11, 158),
+    // seccomp
+    Row::new(3046, 7, 383),
+    // semctl
+    Row::new(3053, 6, 300),
+    // semget
+    Row::new(3059, 6, 299),
+    // semop
+    Row::new(3065, 5, 298),
+    // semtimedop
+    Row::new(3070, 10, 312),
+    // semtimedop_time64
+    Row::new(3080, 17, 420),
+    // send
+    Row::new(3097, 4, 289),
+    // sendfile
+    Row::new(3101, 8, 187),
+    // sendfile64
+    Row::new(3109, 10, 239),
+    // sendmmsg
+    Row::new(3119, 8, 374),
+    // sendmsg
+    Row::new(3127, 7, 296),
+    // sendto
+    Row::new(3134, 6, 290),
+    // set_mempolicy
+    Row::new(3140, 13, 321),
+    // set_mempolicy_home_node
+    Row::new(3153, 23, 450),
+    // set_robust_list
+    Row::new(3176, 15, 338),
+    // set_tid_address
+    Row::new(3191, 15, 256),
+    // set_tls
+    Row::new(3206, 7, 983045),
+    // setdomainname
+    Row::new(3213, 13, 121),
+    // setfsgid
+    Row::new(3226, 8, 139),
+    // setfsgid32
+    Row::new(3234, 10, 216),
+    // setfsuid
+    Row::new(3244, 8, 138),
+    // setfsuid32
+    Row::new(3252, 10, 215),
+    // setgid
+    Row::new(3262, 6, 46),
+    // setgid32
+    Row::new(3268, 8, 214),
+    // setgroups
+    Row::new(3276, 9, 81),
+    // setgroups32
+    Row::new(3285, 11, 206),
+    // sethostname
+    Row::new(3296, 11, 74),
+    // setitimer
+    Row::new(3307, 9, 104),
+    // setns
+    Row::new(3316, 5, 375),
+    // setpgid
+    Row::new(3321, 7, 57),
+    // setpriority
+    Row::new(3328, 11, 97),
+    // setregid
+    Row::new(3339, 8, 71),
+    // setregid32
+    Row::new(3347, 10, 204),
+    // setresgid
+    Row::new(3357, 9, 170),
+    // setresgid32
+    Row::new(3366, 11, 210),
+    // setresuid
+    Row::new(3377, 9, 164),
+    // setresuid32
+    Row::new(3386, 11, 208),
+    // setreuid
+    Row::new(3397, 8, 70),
+    // setreuid32
+    Row::new(3405, 10, 203),
+    // setrlimit
+    Row::new(3415, 9, 75),
+    // setsid
+    Row::new(3424, 6, 66),
+    // setsockopt
+    Row::new(3430, 10, 294),
+    // settimeofday
+    Row::new(3440, 12, 79),
+    // setuid
+    Row::new(3452, 6, 23),
+    // setuid32
+    Row::new(3458, 8, 213),
+    // setxattr
+    Row::new(3466, 8, 226),
+    // setxattrat
+    Row::new(3474, 10, 463),
+    // shmat
+    Row::new(3484, 5, 305),
+    // shmctl
+    Row::new(3489, 6, 308),
+    // shmdt
+    Row::new(3495, 5, 306),
+    // shmget
+    Row::new(3500, 6, 307),
+    // shutdown
+    Row::new(3506, 8, 293),
+    // sigaction
+    Row::new(3514, 9, 67),
+    // sigaltstack
+    Row::new(3523, 11, 186),
+    // signalfd
+    Row::new(3534, 8, 349),
+    // signalfd4
+    Row::new(3542, 9, 355),
+    // sigpending
+    Row::new(3551, 10, 73),
+    // sigprocmask
+    Row::new(3561, 11, 126),
+    // sigreturn
+    Row::new(3572, 9, 119),
+    // sigsuspend
+    Row::new(3581, 10, 72),
+    // socket
+    Row::new(3591, 6, 281),
+    // socketpair
+    Row::new(3597, 10, 288),
+    // splice
+    Row::new(3607, 6, 340),
+    // stat
+    Row::new(3613, 4, 106),
+    // stat64
+    Row::new(3617, 6, 195),
+    // statfs
+    Row::new(3623, 6, 99),
+    // statfs64
+    Row::new(3629, 8, 266),
+    // statmount
+    Row::new(3637, 9, 457),
+    // statx
+    Row::new(3646, 5, 397),
+    // swapoff
+    Row::new(3651, 7, 115),
+    // swapon
+    Row::new(3658, 6, 87),
+    // symlink
+    Row::new(3664, 7, 83),
+    // symlinkat
+    Row::new(3671, 9, 331),
+    // sync
+    Row::new(3680, 4, 36),
+    // sync_file_range2
+    Row::new(3684, 16, 341),
+    // syncfs
+    Row::new(3700, 6, 373),
+    // sysfs
+    Row::new(3706, 5, 135),
+    // sysinfo
+    Row::new(3711, 7, 116),
+    // syslog
+    Row::new(3718, 6, 103),
+    // tee
+    Row::new(3724, 3, 342),
+    // tgkill
+    Row::new(3727, 6, 268),
+    // timer_create
+    Row::new(3733, 12, 257),
+    // timer_delete
+    Row::new(3745, 12, 261),
+    // timer_getoverrun
+    Row::new(3757, 16, 260),
+    // timer_gettime
+    Row::new(3773, 13, 259),
+    // timer_gettime64
+    Row::new(3786, 15, 408),
+    // timer_settime
+    Row::new(3801, 13, 258),
+    // timer_settime64
+    Row::new(3814, 15, 409),
+    // timerfd_create
+    Row::new(3829, 14, 350),
+    // timerfd_gettime
+    Row::new(3843, 15, 354),
+    // timerfd_gettime64
+    Row::new(3858, 17, 410),
+    // timerfd_settime
+    Row::new(3875, 15, 353),
+    // timerfd_settime64
+    Row::new(3890, 17, 411),
+    // times
+    Row::new(3907, 5, 43),
+    // tkill
+    Row::new(3912, 5, 238),
+    // truncate
+    Row::new(3917, 8, 92),
+    // truncate64
+    Row::new(3925, 10, 193),
+    // ugetrlimit
+    Row::new(3935, 10, 191),
+    // umask
+    Row::new(3945, 5, 60),
+    // umount2
+    Row::new(3950, 7, 52),
+    // uname
+    Row::new(3957, 5, 122),
+    // unlink
+    Row::new(3962, 6, 10),
+    // unlinkat
+    Row::new(3968, 8, 328),
+    // unshare
+    Row::new(3976, 7, 337),
+    // uselib
+    Row::new(3983, 6, 86),
+    // userfaultfd
+    Row::new(3989, 11, 388),
+    // usr26
+    Row::new(4000, 5, 983043),
+    // usr32
+    Row::new(4005, 5, 983044),
+    // ustat
+    Row::new(4010, 5, 62),
+    // utimensat
+    Row::new(4015, 9, 348),
+    // utimensat_time64
+    Row::new(4024, 16, 412),
+    // utimes
+    Row::new(4040, 6, 269),
+    // vfork
+    Row::new(4046, 5, 190),
+    // vhangup
+    Row::new(4051, 7, 111),
+    // vmsplice
+    Row::new(4058, 8, 343),
+    // vserver
+    Row::new(4066, 7, 313),
+    // wait4
+    Row::new(4073, 5, 114),
+    // waitid
+    Row::new(4078, 6, 280),
+    // write
+    Row::new(4084, 5, 4),
+    // writev
+    Row::new(4089, 6, 146),
 ];

@@ -5,377 +5,1126 @@
 // Linux 6.18 added no system call, so the table is also complete for it
 // (see tools/gen-syscall-tables/README.md).
 
+use crate::sorted::{Row, Table};
+
 /// Every system call of `Arch::Mips64el`, sorted by name (byte order).
-pub static SYSCALLS: &[(&str, u32)] = &[
-    ("_newselect", 5022),
-    ("_sysctl", 5152),
-    ("accept", 5042),
-    ("accept4", 5293),
-    ("access", 5020),
-    ("acct", 5158),
-    ("add_key", 5239),
-    ("adjtimex", 5154),
-    ("afs_syscall", 5176),
-    ("alarm", 5037),
-    ("bind", 5048),
-    ("bpf", 5315),
-    ("brk", 5012),
-    ("cachectl", 5198),
-    ("cacheflush", 5197),
-    ("cachestat", 5451),
-    ("capget", 5123),
-    ("capset", 5124),
-    ("chdir", 5078),
-    ("chmod", 5088),
-    ("chown", 5090),
-    ("chroot", 5156),
-    ("clock_adjtime", 5300),
-    ("clock_getres", 5223),
-    ("clock_gettime", 5222),
-    ("clock_nanosleep", 5224),
-    ("clock_settime", 5221),
-    ("clone", 5055),
-    ("clone3", 5435),
-    ("close", 5003),
-    ("close_range", 5436),
-    ("connect", 5041),
-    ("copy_file_range", 5320),
-    ("creat", 5083),
-    ("create_module", 5167),
-    ("delete_module", 5169),
-    ("dup", 5031),
-    ("dup2", 5032),
-    ("dup3", 5286),
-    ("epoll_create", 5207),
-    ("epoll_create1", 5285),
-    ("epoll_ctl", 5208),
-    ("epoll_pwait", 5272),
-    ("epoll_pwait2", 5441),
-    ("epoll_wait", 5209),
-    ("eventfd", 5278),
-    ("eventfd2", 5284),
-    ("execve", 5057),
-    ("execveat", 5316),
-    ("exit", 5058),
-    ("exit_group", 5205),
-    ("faccessat", 5259),
-    ("faccessat2", 5439),
-    ("fadvise64", 5215),
-    ("fallocate", 5279),
-    ("fanotify_init", 5295),
-    ("fanotify_mark", 5296),
-    ("fchdir", 5079),
-    ("fchmod", 5089),
-    ("fchmodat", 5258),
-    ("fchmodat2", 5452),
-    ("fchown", 5091),
-    ("fchownat", 5250),
-    ("fcntl", 5070),
-    ("fdatasync", 5073),
-    ("fgetxattr", 5185),
-    ("file_getattr", 5468),
-    ("file_setattr", 5469),
-    ("finit_module", 5307),
-    ("flistxattr", 5188),
-    ("flock", 5071),
-    ("fork", 5056),
-    ("fremovexattr", 5191),
-    ("fsconfig", 5431),
-    ("fsetxattr", 5182),
-    ("fsmount", 5432),
-    ("fsopen", 5430),
-    ("fspick", 5433),
-    ("fstat", 5005),
-    ("fstatfs", 5135),
-    ("fsync", 5072),
-    ("ftruncate", 5075),
-    ("futex", 5194),
-    ("futex_requeue", 5456),
-    ("futex_wait", 5455),
-    ("futex_waitv", 5449),
-    ("futex_wake", 5454),
-    ("futimesat", 5251),
-    ("get_kernel_syms", 5170),
-    ("get_mempolicy", 5228),
-    ("get_robust_list", 5269),
-    ("getcpu", 5271),
-    ("getcwd", 5077),
-    ("getdents", 5076),
-    ("getdents64", 5308),
-    ("getegid", 5106),
-    ("geteuid", 5105),
-    ("getgid", 5102),
-    ("getgroups", 5113),
-    ("getitimer", 5035),
-    ("getpeername", 5051),
-    ("getpgid", 5119),
-    ("getpgrp", 5109),
-    ("getpid", 5038),
-    ("getpmsg", 5174),
-    ("getppid", 5108),
-    ("getpriority", 5137),
-    ("getrandom", 5313),
-    ("getresgid", 5118),
-    ("getresuid", 5116),
-    ("getrlimit", 5095),
-    ("getrusage", 5096),
-    ("getsid", 5122),
-    ("getsockname", 5050),
-    ("getsockopt", 5054),
-    ("gettid", 5178),
-    ("gettimeofday", 5094),
-    ("getuid", 5100),
-    ("getxattr", 5183),
-    ("getxattrat", 5464),
-    ("init_module", 5168),
-    ("inotify_add_watch", 5244),
-    ("inotify_init", 5243),
-    ("inotify_init1", 5288),
-    ("inotify_rm_watch", 5245),
-    ("io_cancel", 5204),
-    ("io_destroy", 5201),
-    ("io_getevents", 5202),
-    ("io_pgetevents", 5328),
-    ("io_setup", 5200),
-    ("io_submit", 5203),
-    ("io_uring_enter", 5426),
-    ("io_uring_register", 5427),
-    ("io_uring_setup", 5425),
-    ("ioctl", 5015),
-    ("ioprio_get", 5274),
-    ("ioprio_set", 5273),
-    ("kcmp", 5306),
-    ("kexec_load", 5270),
-    ("keyctl", 5241),
-    ("kill", 5060),
-    ("landlock_add_rule", 5445),
-    ("landlock_create_ruleset", 5444),
-    ("landlock_restrict_self", 5446),
-    ("lchown", 5092),
-    ("lgetxattr", 5184),
-    ("link", 5084),
-    ("linkat", 5255),
-    ("listen", 5049),
-    ("listmount", 5458),
-    ("listxattr", 5186),
-    ("listxattrat", 5465),
-    ("llistxattr", 5187),
-    ("lookup_dcookie", 5206),
-    ("lremovexattr", 5190),
-    ("lseek", 5008),
-    ("lsetxattr", 5181),
-    ("lsm_get_self_attr", 5459),
-    ("lsm_list_modules", 5461),
-    ("lsm_set_self_attr", 5460),
-    ("lstat", 5006),
-    ("madvise", 5027),
-    ("map_shadow_stack", 5453),
-    ("mbind", 5227),
-    ("membarrier", 5318),
-    ("memfd_create", 5314),
-    ("migrate_pages", 5246),
-    ("mincore", 5026),
-    ("mkdir", 5081),
-    ("mkdirat", 5248),
-    ("mknod", 5131),
-    ("mknodat", 5249),
-    ("mlock", 5146),
-    ("mlock2", 5319),
-    ("mlockall", 5148),
-    ("mmap", 5009),
-    ("mount", 5160),
-    ("mount_setattr", 5442),
-    ("move_mount", 5429),
-    ("move_pages", 5267),
-    ("mprotect", 5010),
-    ("mq_getsetattr", 5235),
-    ("mq_notify", 5234),
-    ("mq_open", 5230),
-    ("mq_timedreceive", 5233),
-    ("mq_timedsend", 5232),
-    ("mq_unlink", 5231),
-    ("mremap", 5024),
-    ("mseal", 5462),
-    ("msgctl", 5069),
-    ("msgget", 5066),
-    ("msgrcv", 5068),
-    ("msgsnd", 5067),
-    ("msync", 5025),
-    ("munlock", 5147),
-    ("munlockall", 5149),
-    ("munmap", 5011),
-    ("name_to_handle_at", 5298),
-    ("nanosleep", 5034),
-    ("newfstatat", 5252),
-    ("nfsservctl", 5173),
-    ("open", 5002),
-    ("open_by_handle_at", 5299),
-    ("open_tree", 5428),
-    ("open_tree_attr", 5467),
-    ("openat", 5247),
-    ("openat2", 5437),
-    ("pause", 5033),
-    ("perf_event_open", 5292),
-    ("personality", 5132),
-    ("pidfd_getfd", 5438),
-    ("pidfd_open", 5434),
-    ("pidfd_send_signal", 5424),
-    ("pipe", 5021),
-    ("pipe2", 5287),
-    ("pivot_root", 5151),
-    ("pkey_alloc", 5324),
-    ("pkey_free", 5325),
-    ("pkey_mprotect", 5323),
-    ("poll", 5007),
-    ("ppoll", 5261),
-    ("prctl", 5153),
-    ("pread64", 5016),
-    ("preadv", 5289),
-    ("preadv2", 5321),
-    ("prlimit64", 5297),
-    ("process_madvise", 5440),
-    ("process_mrelease", 5448),
-    ("process_vm_readv", 5304),
-    ("process_vm_writev", 5305),
-    ("pselect6", 5260),
-    ("ptrace", 5099),
-    ("putpmsg", 5175),
-    ("pwrite64", 5017),
-    ("pwritev", 5290),
-    ("pwritev2", 5322),
-    ("query_module", 5171),
-    ("quotactl", 5172),
-    ("quotactl_fd", 5443),
-    ("read", 5000),
-    ("readahead", 5179),
-    ("readlink", 5087),
-    ("readlinkat", 5257),
-    ("readv", 5018),
-    ("reboot", 5164),
-    ("recvfrom", 5044),
-    ("recvmmsg", 5294),
-    ("recvmsg", 5046),
-    ("remap_file_pages", 5210),
-    ("removexattr", 5189),
-    ("removexattrat", 5466),
-    ("rename", 5080),
-    ("renameat", 5254),
-    ("renameat2", 5311),
-    ("request_key", 5240),
-    ("restart_syscall", 5213),
-    ("rmdir", 5082),
-    ("rseq", 5327),
-    ("rt_sigaction", 5013),
-    ("rt_sigpending", 5125),
-    ("rt_sigprocmask", 5014),
-    ("rt_sigqueueinfo", 5127),
-    ("rt_sigreturn", 5211),
-    ("rt_sigsuspend", 5128),
-    ("rt_sigtimedwait", 5126),
-    ("rt_tgsigqueueinfo", 5291),
-    ("sched_get_priority_max", 5143),
-    ("sched_get_priority_min", 5144),
-    ("sched_getaffinity", 5196),
-    ("sched_getattr", 5310),
-    ("sched_getparam", 5140),
-    ("sched_getscheduler", 5142),
-    ("sched_rr_get_interval", 5145),
-    ("sched_setaffinity", 5195),
-    ("sched_setattr", 5309),
-    ("sched_setparam", 5139),
-    ("sched_setscheduler", 5141),
-    ("sched_yield", 5023),
-    ("seccomp", 5312),
-    ("semctl", 5064),
-    ("semget", 5062),
-    ("semop", 5063),
-    ("semtimedop", 5214),
-    ("sendfile", 5039),
-    ("sendmmsg", 5302),
-    ("sendmsg", 5045),
-    ("sendto", 5043),
-    ("set_mempolicy", 5229),
-    ("set_mempolicy_home_node", 5450),
-    ("set_robust_list", 5268),
-    ("set_thread_area", 5242),
-    ("set_tid_address", 5212),
-    ("setdomainname", 5166),
-    ("setfsgid", 5121),
-    ("setfsuid", 5120),
-    ("setgid", 5104),
-    ("setgroups", 5114),
-    ("sethostname", 5165),
-    ("setitimer", 5036),
-    ("setns", 5303),
-    ("setpgid", 5107),
-    ("setpriority", 5138),
-    ("setregid", 5112),
-    ("setresgid", 5117),
-    ("setresuid", 5115),
-    ("setreuid", 5111),
-    ("setrlimit", 5155),
-    ("setsid", 5110),
-    ("setsockopt", 5053),
-    ("settimeofday", 5159),
-    ("setuid", 5103),
-    ("setxattr", 5180),
-    ("setxattrat", 5463),
-    ("shmat", 5029),
-    ("shmctl", 5030),
-    ("shmdt", 5065),
-    ("shmget", 5028),
-    ("shutdown", 5047),
-    ("sigaltstack", 5129),
-    ("signalfd", 5276),
-    ("signalfd4", 5283),
-    ("socket", 5040),
-    ("socketpair", 5052),
-    ("splice", 5263),
-    ("stat", 5004),
-    ("statfs", 5134),
-    ("statmount", 5457),
-    ("statx", 5326),
-    ("swapoff", 5163),
-    ("swapon", 5162),
-    ("symlink", 5086),
-    ("symlinkat", 5256),
-    ("sync", 5157),
-    ("sync_file_range", 5264),
-    ("syncfs", 5301),
-    ("sysfs", 5136),
-    ("sysinfo", 5097),
-    ("syslog", 5101),
-    ("sysmips", 5199),
-    ("tee", 5265),
-    ("tgkill", 5225),
-    ("timer_create", 5216),
-    ("timer_delete", 5220),
-    ("timer_getoverrun", 5219),
-    ("timer_gettime", 5218),
-    ("timer_settime", 5217),
-    ("timerfd", 5277),
-    ("timerfd_create", 5280),
-    ("timerfd_gettime", 5281),
-    ("timerfd_settime", 5282),
-    ("times", 5098),
-    ("tkill", 5192),
-    ("truncate", 5074),
-    ("umask", 5093),
-    ("umount2", 5161),
-    ("uname", 5061),
-    ("unlink", 5085),
-    ("unlinkat", 5253),
-    ("unshare", 5262),
-    ("userfaultfd", 5317),
-    ("ustat", 5133),
-    ("utime", 5130),
-    ("utimensat", 5275),
-    ("utimes", 5226),
-    ("vhangup", 5150),
-    ("vmsplice", 5266),
-    ("vserver", 5236),
-    ("wait4", 5059),
-    ("waitid", 5237),
-    ("write", 5001),
-    ("writev", 5019),
+pub static SYSCALLS: Table<u32> = Table::new(NAMES, &ROWS);
+
+/// The names of [`SYSCALLS`], one after the other.
+const NAMES: &str = "\
+    _newselect\
+    _sysctl\
+    accept\
+    accept4\
+    access\
+    acct\
+    add_key\
+    adjtimex\
+    afs_syscall\
+    alarm\
+    bind\
+    bpf\
+    brk\
+    cachectl\
+    cacheflush\
+    cachestat\
+    capget\
+    capset\
+    chdir\
+    chmod\
+    chown\
+    chroot\
+    clock_adjtime\
+    clock_getres\
+    clock_gettime\
+    clock_nanosleep\
+    clock_settime\
+    clone\
+    clone3\
+    close\
+    close_range\
+    connect\
+    copy_file_range\
+    creat\
+    create_module\
+    delete_module\
+    dup\
+    dup2\
+    dup3\
+    epoll_create\
+    epoll_create1\
+    epoll_ctl\
+    epoll_pwait\
+    epoll_pwait2\
+    epoll_wait\
+    eventfd\
+    eventfd2\
+    execve\
+    execveat\
+    exit\
+    exit_group\
+    faccessat\
+    faccessat2\
+    fadvise64\
+    fallocate\
+    fanotify_init\
+    fanotify_mark\
+    fchdir\
+    fchmod\
+    fchmodat\
+    fchmodat2\
+    fchown\
+    fchownat\
+    fcntl\
+    fdatasync\
+    fgetxattr\
+    file_getattr\
+    file_setattr\
+    finit_module\
+    flistxattr\
+    flock\
+    fork\
+    fremovexattr\
+    fsconfig\
+    fsetxattr\
+    fsmount\
+    fsopen\
+    fspick\
+    fstat\
+    fstatfs\
+    fsync\
+    ftruncate\
+    futex\
+    futex_requeue\
+    futex_wait\
+    futex_waitv\
+    futex_wake\
+    futimesat\
+    get_kernel_syms\
+    get_mempolicy\
+    get_robust_list\
+    getcpu\
+    getcwd\
+    getdents\
+    getdents64\
+    getegid\
+    geteuid\
+    getgid\
+    getgroups\
+    getitimer\
+    getpeername\
+    getpgid\
+    getpgrp\
+    getpid\
+    getpmsg\
+    getppid\
+    getpriority\
+    getrandom\
+    getresgid\
+    getresuid\
+    getrlimit\
+    getrusage\
+    getsid\
+    getsockname\
+    getsockopt\
+    gettid\
+    gettimeofday\
+    getuid\
+    getxattr\
+    getxattrat\
+    init_module\
+    inotify_add_watch\
+    inotify_init\
+    inotify_init1\
+    inotify_rm_watch\
+    io_cancel\
+    io_destroy\
+    io_getevents\
+    io_pgetevents\
+    io_setup\
+    io_submit\
+    io_uring_enter\
+    io_uring_register\
+    io_uring_setup\
+    ioctl\
+    ioprio_get\
+    ioprio_set\
+    kcmp\
+    kexec_load\
+    keyctl\
+    kill\
+    landlock_add_rule\
+    landlock_create_ruleset\
+    landlock_restrict_self\
+    lchown\
+    lgetxattr\
+    link\
+    linkat\
+    listen\
+    listmount\
+    listxattr\
+    listxattrat\
+    llistxattr\
+    lookup_dcookie\
+    lremovexattr\
+    lseek\
+    lsetxattr\
+    lsm_get_self_attr\
+    lsm_list_modules\
+    lsm_set_self_attr\
+    lstat\
+    madvise\
+    map_shadow_stack\
+    mbind\
+    membarrier\
+    memfd_create\
+    migrate_pages\
+    mincore\
+    mkdir\
+    mkdirat\
+    mknod\
+    mknodat\
+    mlock\
+    mlock2\
+    mlockall\
+    mmap\
+    mount\
+    mount_setattr\
+    move_mount\
+    move_pages\
+    mprotect\
+    mq_getsetattr\
+    mq_notify\
+    mq_open\
+    mq_timedreceive\
+    mq_timedsend\
+    mq_unlink\
+    mremap\
+    mseal\
+    msgctl\
+    msgget\
+    msgrcv\
+    msgsnd\
+    msync\
+    munlock\
+    munlockall\
+    munmap\
+    name_to_handle_at\
+    nanosleep\
+    newfstatat\
+    nfsservctl\
+    open\
+    open_by_handle_at\
+    open_tree\
+    open_tree_attr\
+    openat\
+    openat2\
+    pause\
+    perf_event_open\
+    personality\
+    pidfd_getfd\
+    pidfd_open\
+    pidfd_send_signal\
+    pipe\
+    pipe2\
+    pivot_root\
+    pkey_alloc\
+    pkey_free\
+    pkey_mprotect\
+    poll\
+    ppoll\
+    prctl\
+    pread64\
+    preadv\
+    preadv2\
+    prlimit64\
+    process_madvise\
+    process_mrelease\
+    process_vm_readv\
+    process_vm_writev\
+    pselect6\
+    ptrace\
+    putpmsg\
+    pwrite64\
+    pwritev\
+    pwritev2\
+    query_module\
+    quotactl\
+    quotactl_fd\
+    read\
+    readahead\
+    readlink\
+    readlinkat\
+    readv\
+    reboot\
+    recvfrom\
+    recvmmsg\
+    recvmsg\
+    remap_file_pages\
+    removexattr\
+    removexattrat\
+    rename\
+    renameat\
+    renameat2\
+    request_key\
+    restart_syscall\
+    rmdir\
+    rseq\
+    rt_sigaction\
+    rt_sigpending\
+    rt_sigprocmask\
+    rt_sigqueueinfo\
+    rt_sigreturn\
+    rt_sigsuspend\
+    rt_sigtimedwait\
+    rt_tgsigqueueinfo\
+    sched_get_priority_max\
+    sched_get_priority_min\
+    sched_getaffinity\
+    sched_getattr\
+    sched_getparam\
+    sched_getscheduler\
+    sched_rr_get_interval\
+    sched_setaffinity\
+    sched_setattr\
+    sched_setparam\
+    sched_setscheduler\
+    sched_yield\
+    seccomp\
+    semctl\
+    semget\
+    semop\
+    semtimedop\
+    sendfile\
+    sendmmsg\
+    sendmsg\
+    sendto\
+    set_mempolicy\
+    set_mempolicy_home_node\
+    set_robust_list\
+    set_thread_area\
+    set_tid_address\
+    setdomainname\
+    setfsgid\
+    setfsuid\
+    setgid\
+    setgroups\
+    sethostname\
+    setitimer\
+    setns\
+    setpgid\
+    setpriority\
+    setregid\
+    setresgid\
+    setresuid\
+    setreuid\
+    setrlimit\
+    setsid\
+    setsockopt\
+    settimeofday\
+    setuid\
+    setxattr\
+    setxattrat\
+    shmat\
+    shmctl\
+    shmdt\
+    shmget\
+    shutdown\
+    sigaltstack\
+    signalfd\
+    signalfd4\
+    socket\
+    socketpair\
+    splice\
+    stat\
+    statfs\
+    statmount\
+    statx\
+    swapoff\
+    swapon\
+    symlink\
+    symlinkat\
+    sync\
+    sync_file_range\
+    syncfs\
+    sysfs\
+    sysinfo\
+    syslog\
+    sysmips\
+    tee\
+    tgkill\
+    timer_create\
+    timer_delete\
+    timer_getoverrun\
+    timer_gettime\
+    timer_settime\
+    timerfd\
+    timerfd_create\
+    timerfd_gettime\
+    timerfd_settime\
+    times\
+    tkill\
+    truncate\
+    umask\
+    umount2\
+    uname\
+    unlink\
+    unlinkat\
+    unshare\
+    userfaultfd\
+    ustat\
+    utime\
+    utimensat\
+    utimes\
+    vhangup\
+    vmsplice\
+    vserver\
+    wait4\
+    waitid\
+    write\
+    writev";
+
+static ROWS: [Row<u32>; 371] = [
+    // _newselect
+    Row::new(0, 10, 5022),
+    // _sysctl
+    Row::new(10, 7, 5152),
+    // accept
+    Row::new(17, 6, 5042),
+    // accept4
+    Row::new(23, 7, 5293),
+    // access
+    Row::new(30, 6, 5020),
+    // acct
+    Row::new(36, 4, 5158),
+    // add_key
+    Row::new(40, 7, 5239),
+    // adjtimex
+    Row::new(47, 8, 5154),
+    // afs_syscall
+    Row::new(55, 11, 5176),
+    // alarm
+    Row::new(66, 5, 5037),
+    // bind
+    Row::new(71, 4, 5048),
+    // bpf
+    Row::new(75, 3, 5315),
+    // brk
+    Row::new(78, 3, 5012),
+    // cachectl
+    Row::new(81, 8, 5198),
+    // cacheflush
+    Row::new(89, 10, 5197),
+    // cachestat
+    Row::new(99, 9, 5451),
+    // capget
+    Row::new(108, 6, 5123),
+    // capset
+    Row::new(114, 6, 5124),
+    // chdir
+    Row::new(120, 5, 5078),
+    // chmod
+    Row::new(125, 5, 5088),
+    // chown
+    Row::new(130, 5, 5090),
+    // chroot
+    Row::new(135, 6, 5156),
+    // clock_adjtime
+    Row::new(141, 13, 5300),
+    // clock_getres
+    Row::new(154, 12, 5223),
+    // clock_gettime
+    Row::new(166, 13, 5222),
+    // clock_nanosleep
+    Row::new(179, 15, 5224),
+    // clock_settime
+    Row::new(194, 13, 5221),
+    // clone
+    Row::new(207, 5, 5055),
+    // clone3
+    Row::new(212, 6, 5435),
+    // close
+    Row::new(218, 5, 5003),
+    // close_range
+    Row::new(223, 11, 5436),
+    // connect
+    Row::new(234, 7, 5041),
+    // copy_file_range
+    Row::new(241, 15, 5320),
+    // creat
+    Row::new(256, 5, 5083),
+    // create_module
+    Row::new(261, 13, 5167),
+    // delete_module
+    Row::new(274, 13, 5169),
+    // dup
+    Row::new(287, 3, 5031),
+    // dup2
+    Row::new(290, 4, 5032),
+    // dup3
+    Row::new(294, 4, 5286),
+    // epoll_create
+    Row::new(298, 12, 5207),
+    // epoll_create1
+    Row::new(310, 13, 5285),
+    // epoll_ctl
+    Row::new(323, 9, 5208),
+    // epoll_pwait
+    Row::new(332, 11, 5272),
+    // epoll_pwait2
+    Row::new(343, 12, 5441),
+    // epoll_wait
+    Row::new(355, 10, 5209),
+    // eventfd
+    Row::new(365, 7, 5278),
+    // eventfd2
+    Row::new(372, 8, 5284),
+    // execve
+    Row::new(380, 6, 5057),
+    // execveat
+    Row::new(386, 8, 5316),
+    // exit
+    Row::new(394, 4, 5058),
+    // exit_group
+    Row::new(398, 10, 5205),
+    // faccessat
+    Row::new(408, 9, 5259),
+    // faccessat2
+    Row::new(417, 10, 5439),
+    // fadvise64
+    Row::new(427, 9, 5215),
+    // fallocate
+    Row::new(436, 9, 5279),
+    // fanotify_init
+    Row::new(445, 13, 5295),
+    // fanotify_mark
+    Row::new(458, 13, 5296),
+    // fchdir
+    Row::new(471, 6, 5079),
+    // fchmod
+    Row::new(477, 6, 5089),
+    // fchmodat
+    Row::new(483, 8, 5258),
+    // fchmodat2
+    Row::new(491, 9, 5452),
+    // fchown
+    Row::new(500, 6, 5091),
+    // fchownat
+    Row::new(506, 8, 5250),
+    // fcntl
+    Row::new(514, 5, 5070),
+    // fdatasync
+    Row::new(519, 9, 5073),
+    // fgetxattr
+    Row::new(528, 9, 5185),
+    // file_getattr
+    Row::new(537, 12, 5468),
+    // file_setattr
+    Row::new(549, 12, 5469),
+    // finit_module
+    Row::new(561, 12, 5307),
+    // flistxattr
+    Row::new(573, 10, 5188),
+    // flock
+    Row::new(583, 5, 5071),
+    // fork
+    Row::new(588, 4, 5056),
+    // fremovexattr
+    Row::new(592, 12, 5191),
+    // fsconfig
+    Row::new(604, 8, 5431),
+    // fsetxattr
+    Row::new(612, 9, 5182),
+    // fsmount
+    Row::new(621, 7, 5432),
+    // fsopen
+    Row::new(628, 6, 5430),
+    // fspick
+    Row::new(634, 6, 5433),
+    // fstat
+    Row::new(640, 5, 5005),
+    // fstatfs
+    Row::new(645, 7, 5135),
+    // fsync
+    Row::new(652, 5, 5072),
+    // ftruncate
+    Row::new(657, 9, 5075),
+    // futex
+    Row::new(666, 5, 5194),
+    // futex_requeue
+    Row::new(671, 13, 5456),
+    // futex_wait
+    Row::new(684, 10, 5455),
+    // futex_waitv
+    Row::new(694, 11, 5449),
+    // futex_wake
+    Row::new(705, 10, 5454),
+    // futimesat
+    Row::new(715, 9, 5251),
+    // get_kernel_syms
+    Row::new(724, 15, 5170),
+    // get_mempolicy
+    Row::new(739, 13, 5228),
+    // get_robust_list
+    Row::new(752, 15, 5269),
+    // getcpu
+    Row::new(767, 6, 5271),
+    // getcwd
+    Row::new(773, 6, 5077),
+    // getdents
+    Row::new(779, 8, 5076),
+    // getdents64
+    Row::new(787, 10, 5308),
+    // getegid
+    Row::new(797, 7, 5106),
+    // geteuid
+    Row::new(804, 7, 5105),
+    // getgid
+    Row::new(811, 6, 5102),
+    // getgroups
+    Row::new(817, 9, 5113),
+    // getitimer
+    Row::new(826, 9, 5035),
+    // getpeername
+    Row::new(835, 11, 5051),
+    // getpgid
+    Row::new(846, 7, 5119),
+    // getpgrp
+    Row::new(853, 7, 5109),
+    // getpid
+    Row::new(860, 6, 5038),
+    // getpmsg
+    Row::new(866, 7, 5174),
+    // getppid
+    Row::new(873, 7, 5108),
+    // getpriority
+    Row::new(880, 11, 5137),
+    // getrandom
+    Row::new(891, 9, 5313),
+    // getresgid
+    Row::new(900, 9, 5118),
+    // getresuid
+    Row::new(909, 9, 5116),
+    // getrlimit
+    Row::new(918, 9, 5095),
+    // getrusage
+    Row::new(927, 9, 5096),
+    // getsid
+    Row::new(936, 6, 5122),
+    // getsockname
+    Row::new(942, 11, 5050),
+    // getsockopt
+    Row::new(953, 10, 5054),
+    // gettid
+    Row::new(963, 6, 5178),
+    // gettimeofday
+    Row::new(969, 12, 5094),
+    // getuid
+    Row::new(981, 6, 5100),
+    // getxattr
+    Row::new(987, 8, 5183),
+    // getxattrat
+    Row::new(995, 10, 5464),
+    // init_module
+    Row::new(1005, 11, 5168),
+    // inotify_add_watch
+    Row::new(1016, 17, 5244),
+    // inotify_init
+    Row::new(1033, 12, 5243),
+    // inotify_init1
+    Row::new(1045, 13, 5288),
+    // inotify_rm_watch
+    Row::new(1058, 16, 5245),
+    // io_cancel
+    Row::new(1074, 9, 5204),
+    // io_destroy
+    Row::new(1083, 10, 5201),
+    // io_getevents
+    Row::new(1093, 12, 5202),
+    // io_pgetevents
+    Row::new(1105, 13, 5328),
+    // io_setup
+    Row::new(1118, 8, 5200),
+    // io_submit
+    Row::new(1126, 9, 5203),
+    // io_uring_enter
+    Row::new(1135, 14, 5426),
+    // io_uring_register
+    Row::new(1149, 17, 5427),
+    // io_uring_setup
+    Row::new(1166, 14, 5425),
+    // ioctl
+    Row::new(1180, 5, 5015),
+    // ioprio_get
+    Row::new(1185, 10, 5274),
+    // ioprio_set
+    Row::new(1195, 10, 5273),
+    // kcmp
+    Row::new(1205, 4, 5306),
+    // kexec_load
+    Row::new(1209, 10, 5270),
+    // keyctl
+    Row::new(1219, 6, 5241),
+    // kill
+    Row::new(1225, 4, 5060),
+    // landlock_add_rule
+    Row::new(1229, 17, 5445),
+    // landlock_create_ruleset
+    Row::new(1246, 23, 5444),
+    // landlock_restrict_self
+    Row::new(1269, 22, 5446),
+    // lchown
+    Row::new(1291, 6, 5092),
+    // lgetxattr
+    Row::new(1297, 9, 5184),
+    // link
+    Row::new(1306, 4, 5084),
+    // linkat
+    Row::new(1310, 6, 5255),
+    // listen
+    Row::new(1316, 6, 5049),
+    // listmount
+    Row::new(1322, 9, 5458),
+    // listxattr
+    Row::new(1331, 9, 5186),
+    // listxattrat
+    Row::new(1340, 11, 5465),
+    // llistxattr
+    Row::new(1351, 10, 5187),
+    // lookup_dcookie
+    Row::new(1361, 14, 5206),
+    // lremovexattr
+    Row::new(1375, 12, 5190),
+    // lseek
+    Row::new(1387, 5, 5008),
+    // lsetxattr
+    Row::new(1392, 9, 5181),
+    // lsm_get_self_attr
+    Row::new(1401, 17, 5459),
+    // lsm_list_modules
+    Row::new(1418, 16, 5461),
+    // lsm_set_self_attr
+    Row::new(1434, 17, 5460),
+    // lstat
+    Row::new(1451, 5, 5006),
+    // madvise
+    Row::new(1456, 7, 5027),
+    // map_shadow_stack
+    Row::new(1463, 16, 5453),
+    // mbind
+    Row::new(1479, 5, 5227),
+    // membarrier
+    Row::new(1484, 10, 5318),
+    // memfd_create
+    Row::new(1494, 12, 5314),
+    // migrate_pages
+    Row::new(1506, 13, 5246),
+    // mincore
+    Row::new(1519, 7, 5026),
+    // mkdir
+    Row::new(1526, 5, 5081),
+    // mkdirat
+    Row::new(1531, 7, 5248),
+    // mknod
+    Row::new(1538, 5, 5131),
+    // mknodat
+    Row::new(1543, 7, 5249),
+    // mlock
+    Row::new(1550, 5, 5146),
+    // mlock2
+    Row::new(1555, 6, 5319),
+    // mlockall
+    Row::new(1561, 8, 5148),
+    // mmap
+    Row::new(1569, 4, 5009),
+    // mount
+    Row::new(1573, 5, 5160),
+    // mount_setattr
+    Row::new(1578, 13, 5442),
+    // move_mount
+    Row::new(1591, 10, 5429),
+    // move_pages
+    Row::new(1601, 10, 5267),
+    // mprotect
+    Row::new(1611, 8, 5010),
+    // mq_getsetattr
+    Row::new(1619, 13, 5235),
+    // mq_notify
+    Row::new(1632, 9, 5234),
+    // mq_open
+    Row::new(1641, 7, 5230),
+    // mq_timedreceive
+    Row::new(1648, 15, 5233),
+    // mq_timedsend
+    Row::new(1663, 12, 5232),
+    // mq_unlink
+    Row::new(1675, 9, 5231),
+    // mremap
+    Row::new(1684, 6, 5024),
+    // mseal
+    Row::new(1690, 5, 5462),
+    // msgctl
+    Row::new(1695, 6, 5069),
+    // msgget
+    Row::new(1701, 6, 5066),
+    // msgrcv
+    Row::new(1707, 6, 5068),
+    // msgsnd
+    Row::new(1713, 6, 5067),
+    // msync
+    Row::new(1719, 5, 5025),
+    // munlock
+    Row::new(1724, 7, 5147),
+    // munlockall
+    Row::new(1731, 10, 5149),
+    // munmap
+    Row::new(1741, 6, 5011),
+    // name_to_handle_at
+    Row::new(1747, 17, 5298),
+    // nanosleep
+    Row::new(1764, 9, 5034),
+    // newfstatat
+    Row::new(1773, 10, 5252),
+    // nfsservctl
+    Row::new(1783, 10, 5173),
+    // open
+    Row::new(1793, 4, 5002),
+    // open_by_handle_at
+    Row::new(1797, 17, 5299),
+    // open_tree
+    Row::new(1814, 9, 5428),
+    // open_tree_attr
+    Row::new(1823, 14, 5467),
+    // openat
+    Row::new(1837, 6, 5247),
+    // openat2
+    Row::new(1843, 7, 5437),
+    // pause
+    Row::new(1850, 5, 5033),
+    // perf_event_open
+    Row::new(1855, 15, 5292),
+    // personality
+    Row::new(1870, 11, 5132),
+    // pidfd_getfd
+    Row::new(1881, 11, 5438),
+    // pidfd_open
+    Row::new(1892, 10, 5434),
+    // pidfd_send_signal
+    Row::new(1902, 17, 5424),
+    // pipe
+    Row::new(1919, 4, 5021),
+    // pipe2
+    Row::new(1923, 5, 5287),
+    // pivot_root
+    Row::new(1928, 10, 5151),
+    // pkey_alloc
+    Row::new(1938, 10, 5324),
+    // pkey_free
+    Row::new(1948, 9, 5325),
+    // pkey_mprotect
+    Row::new(1957, 13, 5323),
+    // poll
+    Row::new(1970, 4, 5007),
+    // ppoll
+    Row::new(1974, 5, 5261),
+    // prctl
+    Row::new(1979, 5, 5153),
+    // pread64
+    Row::new(1984, 7, 5016),
+    // preadv
+    Row::new(1991, 6, 5289),
+    // preadv2
+    Row::new(1997, 7, 5321),
+    // prlimit64
+    Row::new(2004, 9, 5297),
+    // process_madvise
+    Row::new(2013, 15, 5440),
+    // process_mrelease
+    Row::new(2028, 16, 5448),
+    // process_vm_readv
+    Row::new(2044, 16, 5304),
+    // process_vm_writev
+    Row::new(2060, 17, 5305),
+    // pselect6
+    Row::new(2077, 8, 5260),
+    // ptrace
+    Row::new(2085, 6, 5099),
+    // putpmsg
+    Row::new(2091, 7, 5175),
+    // pwrite64
+    Row::new(2098, 8, 5017),
+    // pwritev
+    Row::new(2106, 7, 5290),
+    // pwritev2
+    Row::new(2113, 8, 5322),
+    // query_module
+    Row::new(2121, 12, 5171),
+    // quotactl
+    Row::new(2133, 8, 5172),
+    // quotactl_fd
+    Row::new(2141, 11, 5443),
+    // read
+    Row::new(2152, 4, 5000),
+    // readahead
+    Row::new(2156, 9, 5179),
+    // readlink
+    Row::new(2165, 8, 5087),
+    // readlinkat
+    Row::new(2173, 10, 5257),
+    // readv
+    Row::new(2183, 5, 5018),
+    // reboot
+    Row::new(2188, 6, 5164),
+    // recvfrom
+    Row::new(2194, 8, 5044),
+    // recvmmsg
+    Row::new(2202, 8, 5294),
+    // recvmsg
+    Row::new(2210, 7, 5046),
+    // remap_file_pages
+    Row::new(2217, 16, 5210),
+    // removexattr
+    Row::new(2233, 11, 5189),
+    // removexattrat
+    Row::new(2244, 13, 5466),
+    // rename
+    Row::new(2257, 6, 5080),
+    // renameat
+    Row::new(2263, 8, 5254),
+    // renameat2
+    Row::new(2271, 9, 5311),
+    // request_key
+    Row::new(2280, 11, 5240),
+    // restart_syscall
+    Row::new(2291, 15, 5213),
+    // rmdir
+    Row::new(2306, 5, 5082),
+    // rseq
+    Row::new(2311, 4, 5327),
+    // rt_sigaction
+    Row::new(2315, 12, 5013),
+    // rt_sigpending
+    Row::new(2327, 13, 5125),
+    // rt_sigprocmask
+    Row::new(2340, 14, 5014),
+    // rt_sigqueueinfo
+    Row::new(2354, 15, 5127),
+    // rt_sigreturn
+    Row::new(2369, 12, 5211),
+    // rt_sigsuspend
+    Row::new(2381, 13, 5128),
+    // rt_sigtimedwait
+    Row::new(2394, 15, 5126),
+    // rt_tgsigqueueinfo
+    Row::new(2409, 17, 5291),
+    // sched_get_priority_max
+    Row::new(2426, 22, 5143),
+    // sched_get_priority_min
+    Row::new(2448, 22, 5144),
+    // sched_getaffinity
+    Row::new(2470, 17, 5196),
+    // sched_getattr
+    Row::new(2487, 13, 5310),
+    // sched_getparam
+    Row::new(2500, 14, 5140),
+    // sched_getscheduler
+    Row::new(2514, 18, 5142),
+    // sched_rr_get_interval
+    Row::new(2532, 21, 5145),
+    // sched_setaffinity
+    Row::new(2553, 17, 5195),
+    // sched_setattr
+    Row::new(2570, 13, 5309),
+    // sched_setparam
+    Row::new(2583, 14, 5139),
+    // sched_setscheduler
+    Row::new(2597, 18, 5141),
+    // sched_yield
+    Row::new(2615, 11, 5023),
+    // seccomp
+    Row::new(2626, 7, 5312),
+    // semctl
+    Row::new(2633, 6, 5064),
+    // semget
+    Row::new(2639, 6, 5062),
+    // semop
+    Row::new(2645, 5, 5063),
+    // semtimedop
+    Row::new(2650, 10, 5214),
+    // sendfile
+    Row::new(2660, 8, 5039),
+    // sendmmsg
+    Row::new(2668, 8, 5302),
+    // sendmsg
+    Row::new(2676, 7, 5045),
+    // sendto
+    Row::new(2683, 6, 5043),
+    // set_mempolicy
+    Row::new(2689, 13, 5229),
+    // set_mempolicy_home_node
+    Row::new(2702, 23, 5450),
+    // set_robust_list
+    Row::new(2725, 15, 5268),
+    // set_thread_area
+    Row::new(2740, 15, 5242),
+    // set_tid_address
+    Row::new(2755, 15, 5212),
+    // setdomainname
+    Row::new(2770, 13, 5166),
+    // setfsgid
+    Row::new(2783, 8, 5121),
+    // setfsuid
+    Row::new(2791, 8, 5120),
+    // setgid
+    Row::new(2799, 6, 5104),
+    // setgroups
+    Row::new(2805, 9, 5114),
+    // sethostname
+    Row::new(2814, 11, 5165),
+    // setitimer
+    Row::new(2825, 9, 5036),
+    // setns
+    Row::new(2834, 5, 5303),
+    // setpgid
+    Row::new(2839, 7, 5107),
+    // setpriority
+    Row::new(2846, 11, 5138),
+    // setregid
+    Row::new(2857, 8, 5112),
+    // setresgid
+    Row::new(2865, 9, 5117),
+    // setresuid
+    Row::new(2874, 9, 5115),
+    // setreuid
+    Row::new(2883, 8, 5111),
+    // setrlimit
+    Row::new(2891, 9, 5155),
+    // setsid
+    Row::new(2900, 6, 5110),
+    // setsockopt
+    Row::new(2906, 10, 5053),
+    // settimeofday
+    Row::new(2916, 12, 5159),
+    // setuid
+    Row::new(2928, 6, 5103),
+    // setxattr
+    Row::new(2934, 8, 5180),
+    // setxattrat
+    Row::new(2942, 10, 5463),
+    // shmat
+    Row::new(2952, 5, 5029),
+    // shmctl
+    Row::new(2957, 6, 5030),
+    // shmdt
+    Row::new(2963, 5, 5065),
+    // shmget
+    Row::new(2968, 6, 5028),
+    // shutdown
+    Row::new(2974, 8, 5047),
+    // sigaltstack
+    Row::new(2982, 11, 5129),
+    // signalfd
+    Row::new(2993, 8, 5276),
+    // signalfd4
+    Row::new(3001, 9, 5283),
+    // socket
+    Row::new(3010, 6, 5040),
+    // socketpair
+    Row::new(3016, 10, 5052),
+    // splice
+    Row::new(3026, 6, 5263),
+    // stat
+    Row::new(3032, 4, 5004),
+    // statfs
+    Row::new(3036, 6, 5134),
+    // statmount
+    Row::new(3042, 9, 5457),
+    // statx
+    Row::new(3051, 5, 5326),
+    // swapoff
+    Row::new(3056, 7, 5163),
+    // swapon
+    Row::new(3063, 6, 5162),
+    // symlink
+    Row::new(3069, 7, 5086),
+    // symlinkat
+    Row::new(3076, 9, 5256),
+    // sync
+    Row::new(3085, 4, 5157),
+    // sync_file_range
+    Row::new(3089, 15, 5264),
+    // syncfs
+    Row::new(3104, 6, 5301),
+    // sysfs
+    Row::new(3110, 5, 5136),
+    // sysinfo
+    Row::new(3115, 7, 5097),
+    // syslog
+    Row::new(3122, 6, 5101),
+    // sysmips
+    Row::new(3128, 7, 5199),
+    // tee
+    Row::new(3135, 3, 5265),
+    // tgkill
+    Row::new(3138, 6, 5225),
+    // timer_create
+    Row::new(3144, 12, 5216),
+    // timer_delete
+    Row::new(3156, 12, 5220),
+    // timer_getoverrun
+    Row::new(3168, 16, 5219),
+    // timer_gettime
+    Row::new(3184, 13, 5218),
+    // timer_settime
+    Row::new(3197, 13, 5217),
+    // timerfd
+    Row::new(3210, 7, 5277),
+    // timerfd_create
+    Row::new(3217, 14, 5280),
+    // timerfd_gettime
+    Row::new(3231, 15, 5281),
+    // timerfd_settime
+    Row::new(3246, 15, 5282),
+    // times
+    Row::new(3261, 5, 5098),
+    // tkill
+    Row::new(3266, 5, 5192),
+    // truncate
+    Row::new(3271, 8, 5074),
+    // umask
+    Row::new(3279, 5, 5093),
+    // umount2
+    Row::new(3284, 7, 5161),
+    // uname
+    Row::new(3291, 5, 5061),
+    // unlink
+    Row::new(3296, 6, 5085),
+    // unlinkat
+    Row::new(3302, 8, 5253),
+    // unshare
+    Row::new(3310, 7, 5262),
+    // userfaultfd
+    Row::new(3317, 11, 5317),
+    // ustat
+    Row::new(3328, 5, 5133),
+    // utime
+    Row::new(3333, 5, 5130),
+    // utimensat
+    Row::new(3338, 9, 5275),
+    // utimes
+    Row::new(3347, 6, 5226),
+    // vhangup
+    Row::new(3353, 7, 5150),
+    // vmsplice
+    Row::new(3360, 8, 5266),
+    // vserver
+    Row::new(3368, 7, 5236),
+    // wait4
+    Row::new(3375, 5, 5059),
+    // waitid
+    Row::new(3380, 6, 5237),
+    // write
+    Row::new(3386, 5, 5001),
+    // writev
+    Row::new(3391, 6, 5019),
 ];

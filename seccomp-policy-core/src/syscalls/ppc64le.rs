@@ -5,428 +5,1279 @@
 // Linux 6.18 added no system call, so the table is also complete for it
 // (see tools/gen-syscall-tables/README.md).
 
+use crate::sorted::{Row, Table};
+
 /// Every system call of `Arch::Ppc64le`, sorted by name (byte order).
-pub static SYSCALLS: &[(&str, u32)] = &[
-    ("_llseek", 140),
-    ("_newselect", 142),
-    ("_sysctl", 149),
-    ("accept", 330),
-    ("accept4", 344),
-    ("access", 33),
-    ("acct", 51),
-    ("add_key", 269),
-    ("adjtimex", 124),
-    ("afs_syscall", 137),
-    ("alarm", 27),
-    ("bdflush", 134),
-    ("bind", 327),
-    ("bpf", 361),
-    ("break", 17),
-    ("brk", 45),
-    ("cachestat", 451),
-    ("capget", 183),
-    ("capset", 184),
-    ("chdir", 12),
-    ("chmod", 15),
-    ("chown", 181),
-    ("chroot", 61),
-    ("clock_adjtime", 347),
-    ("clock_getres", 247),
-    ("clock_gettime", 246),
-    ("clock_nanosleep", 248),
-    ("clock_settime", 245),
-    ("clone", 120),
-    ("clone3", 435),
-    ("close", 6),
-    ("close_range", 436),
-    ("connect", 328),
-    ("copy_file_range", 379),
-    ("creat", 8),
-    ("create_module", 127),
-    ("delete_module", 129),
-    ("dup", 41),
-    ("dup2", 63),
-    ("dup3", 316),
-    ("epoll_create", 236),
-    ("epoll_create1", 315),
-    ("epoll_ctl", 237),
-    ("epoll_pwait", 303),
-    ("epoll_pwait2", 441),
-    ("epoll_wait", 238),
-    ("eventfd", 307),
-    ("eventfd2", 314),
-    ("execve", 11),
-    ("execveat", 362),
-    ("exit", 1),
-    ("exit_group", 234),
-    ("faccessat", 298),
-    ("faccessat2", 439),
-    ("fadvise64", 233),
-    ("fallocate", 309),
-    ("fanotify_init", 323),
-    ("fanotify_mark", 324),
-    ("fchdir", 133),
-    ("fchmod", 94),
-    ("fchmodat", 297),
-    ("fchmodat2", 452),
-    ("fchown", 95),
-    ("fchownat", 289),
-    ("fcntl", 55),
-    ("fdatasync", 148),
-    ("fgetxattr", 214),
-    ("file_getattr", 468),
-    ("file_setattr", 469),
-    ("finit_module", 353),
-    ("flistxattr", 217),
-    ("flock", 143),
-    ("fork", 2),
-    ("fremovexattr", 220),
-    ("fsconfig", 431),
-    ("fsetxattr", 211),
-    ("fsmount", 432),
-    ("fsopen", 430),
-    ("fspick", 433),
-    ("fstat", 108),
-    ("fstatfs", 100),
-    ("fstatfs64", 253),
-    ("fsync", 118),
-    ("ftime", 35),
-    ("ftruncate", 93),
-    ("futex", 221),
-    ("futex_requeue", 456),
-    ("futex_wait", 455),
-    ("futex_waitv", 449),
-    ("futex_wake", 454),
-    ("futimesat", 290),
-    ("get_kernel_syms", 130),
-    ("get_mempolicy", 260),
-    ("get_robust_list", 299),
-    ("getcpu", 302),
-    ("getcwd", 182),
-    ("getdents", 141),
-    ("getdents64", 202),
-    ("getegid", 50),
-    ("geteuid", 49),
-    ("getgid", 47),
-    ("getgroups", 80),
-    ("getitimer", 105),
-    ("getpeername", 332),
-    ("getpgid", 132),
-    ("getpgrp", 65),
-    ("getpid", 20),
-    ("getpmsg", 187),
-    ("getppid", 64),
-    ("getpriority", 96),
-    ("getrandom", 359),
-    ("getresgid", 170),
-    ("getresuid", 165),
-    ("getrlimit", 76),
-    ("getrusage", 77),
-    ("getsid", 147),
-    ("getsockname", 331),
-    ("getsockopt", 340),
-    ("gettid", 207),
-    ("gettimeofday", 78),
-    ("getuid", 24),
-    ("getxattr", 212),
-    ("getxattrat", 464),
-    ("gtty", 32),
-    ("idle", 112),
-    ("init_module", 128),
-    ("inotify_add_watch", 276),
-    ("inotify_init", 275),
-    ("inotify_init1", 318),
-    ("inotify_rm_watch", 277),
-    ("io_cancel", 231),
-    ("io_destroy", 228),
-    ("io_getevents", 229),
-    ("io_pgetevents", 388),
-    ("io_setup", 227),
-    ("io_submit", 230),
-    ("io_uring_enter", 426),
-    ("io_uring_register", 427),
-    ("io_uring_setup", 425),
-    ("ioctl", 54),
-    ("ioperm", 101),
-    ("iopl", 110),
-    ("ioprio_get", 274),
-    ("ioprio_set", 273),
-    ("ipc", 117),
-    ("kcmp", 354),
-    ("kexec_file_load", 382),
-    ("kexec_load", 268),
-    ("keyctl", 271),
-    ("kill", 37),
-    ("landlock_add_rule", 445),
-    ("landlock_create_ruleset", 444),
-    ("landlock_restrict_self", 446),
-    ("lchown", 16),
-    ("lgetxattr", 213),
-    ("link", 9),
-    ("linkat", 294),
-    ("listen", 329),
-    ("listmount", 458),
-    ("listxattr", 215),
-    ("listxattrat", 465),
-    ("llistxattr", 216),
-    ("lock", 53),
-    ("lookup_dcookie", 235),
-    ("lremovexattr", 219),
-    ("lseek", 19),
-    ("lsetxattr", 210),
-    ("lsm_get_self_attr", 459),
-    ("lsm_list_modules", 461),
-    ("lsm_set_self_attr", 460),
-    ("lstat", 107),
-    ("madvise", 205),
-    ("map_shadow_stack", 453),
-    ("mbind", 259),
-    ("membarrier", 365),
-    ("memfd_create", 360),
-    ("migrate_pages", 258),
-    ("mincore", 206),
-    ("mkdir", 39),
-    ("mkdirat", 287),
-    ("mknod", 14),
-    ("mknodat", 288),
-    ("mlock", 150),
-    ("mlock2", 378),
-    ("mlockall", 152),
-    ("mmap", 90),
-    ("modify_ldt", 123),
-    ("mount", 21),
-    ("mount_setattr", 442),
-    ("move_mount", 429),
-    ("move_pages", 301),
-    ("mprotect", 125),
-    ("mpx", 56),
-    ("mq_getsetattr", 267),
-    ("mq_notify", 266),
-    ("mq_open", 262),
-    ("mq_timedreceive", 265),
-    ("mq_timedsend", 264),
-    ("mq_unlink", 263),
-    ("mremap", 163),
-    ("mseal", 462),
-    ("msgctl", 402),
-    ("msgget", 399),
-    ("msgrcv", 401),
-    ("msgsnd", 400),
-    ("msync", 144),
-    ("multiplexer", 201),
-    ("munlock", 151),
-    ("munlockall", 153),
-    ("munmap", 91),
-    ("name_to_handle_at", 345),
-    ("nanosleep", 162),
-    ("newfstatat", 291),
-    ("nfsservctl", 168),
-    ("nice", 34),
-    ("oldfstat", 28),
-    ("oldlstat", 84),
-    ("oldolduname", 59),
-    ("oldstat", 18),
-    ("olduname", 109),
-    ("open", 5),
-    ("open_by_handle_at", 346),
-    ("open_tree", 428),
-    ("open_tree_attr", 467),
-    ("openat", 286),
-    ("openat2", 437),
-    ("pause", 29),
-    ("pciconfig_iobase", 200),
-    ("pciconfig_read", 198),
-    ("pciconfig_write", 199),
-    ("perf_event_open", 319),
-    ("personality", 136),
-    ("pidfd_getfd", 438),
-    ("pidfd_open", 434),
-    ("pidfd_send_signal", 424),
-    ("pipe", 42),
-    ("pipe2", 317),
-    ("pivot_root", 203),
-    ("pkey_alloc", 384),
-    ("pkey_free", 385),
-    ("pkey_mprotect", 386),
-    ("poll", 167),
-    ("ppoll", 281),
-    ("prctl", 171),
-    ("pread64", 179),
-    ("preadv", 320),
-    ("preadv2", 380),
-    ("prlimit64", 325),
-    ("process_madvise", 440),
-    ("process_mrelease", 448),
-    ("process_vm_readv", 351),
-    ("process_vm_writev", 352),
-    ("prof", 44),
-    ("profil", 98),
-    ("pselect6", 280),
-    ("ptrace", 26),
-    ("putpmsg", 188),
-    ("pwrite64", 180),
-    ("pwritev", 321),
-    ("pwritev2", 381),
-    ("query_module", 166),
-    ("quotactl", 131),
-    ("quotactl_fd", 443),
-    ("read", 3),
-    ("readahead", 191),
-    ("readdir", 89),
-    ("readlink", 85),
-    ("readlinkat", 296),
-    ("readv", 145),
-    ("reboot", 88),
-    ("recv", 336),
-    ("recvfrom", 337),
-    ("recvmmsg", 343),
-    ("recvmsg", 342),
-    ("remap_file_pages", 239),
-    ("removexattr", 218),
-    ("removexattrat", 466),
-    ("rename", 38),
-    ("renameat", 293),
-    ("renameat2", 357),
-    ("request_key", 270),
-    ("restart_syscall", 0),
-    ("rmdir", 40),
-    ("rseq", 387),
-    ("rt_sigaction", 173),
-    ("rt_sigpending", 175),
-    ("rt_sigprocmask", 174),
-    ("rt_sigqueueinfo", 177),
-    ("rt_sigreturn", 172),
-    ("rt_sigsuspend", 178),
-    ("rt_sigtimedwait", 176),
-    ("rt_tgsigqueueinfo", 322),
-    ("rtas", 255),
-    ("sched_get_priority_max", 159),
-    ("sched_get_priority_min", 160),
-    ("sched_getaffinity", 223),
-    ("sched_getattr", 356),
-    ("sched_getparam", 155),
-    ("sched_getscheduler", 157),
-    ("sched_rr_get_interval", 161),
-    ("sched_setaffinity", 222),
-    ("sched_setattr", 355),
-    ("sched_setparam", 154),
-    ("sched_setscheduler", 156),
-    ("sched_yield", 158),
-    ("seccomp", 358),
-    ("select", 82),
-    ("semctl", 394),
-    ("semget", 393),
-    ("semtimedop", 392),
-    ("send", 334),
-    ("sendfile", 186),
-    ("sendmmsg", 349),
-    ("sendmsg", 341),
-    ("sendto", 335),
-    ("set_mempolicy", 261),
-    ("set_mempolicy_home_node", 450),
-    ("set_robust_list", 300),
-    ("set_tid_address", 232),
-    ("setdomainname", 121),
-    ("setfsgid", 139),
-    ("setfsuid", 138),
-    ("setgid", 46),
-    ("setgroups", 81),
-    ("sethostname", 74),
-    ("setitimer", 104),
-    ("setns", 350),
-    ("setpgid", 57),
-    ("setpriority", 97),
-    ("setregid", 71),
-    ("setresgid", 169),
-    ("setresuid", 164),
-    ("setreuid", 70),
-    ("setrlimit", 75),
-    ("setsid", 66),
-    ("setsockopt", 339),
-    ("settimeofday", 79),
-    ("setuid", 23),
-    ("setxattr", 209),
-    ("setxattrat", 463),
-    ("sgetmask", 68),
-    ("shmat", 397),
-    ("shmctl", 396),
-    ("shmdt", 398),
-    ("shmget", 395),
-    ("shutdown", 338),
-    ("sigaction", 67),
-    ("sigaltstack", 185),
-    ("signal", 48),
-    ("signalfd", 305),
-    ("signalfd4", 313),
-    ("sigpending", 73),
-    ("sigprocmask", 126),
-    ("sigreturn", 119),
-    ("sigsuspend", 72),
-    ("socket", 326),
-    ("socketcall", 102),
-    ("socketpair", 333),
-    ("splice", 283),
-    ("spu_create", 279),
-    ("spu_run", 278),
-    ("ssetmask", 69),
-    ("stat", 106),
-    ("statfs", 99),
-    ("statfs64", 252),
-    ("statmount", 457),
-    ("statx", 383),
-    ("stime", 25),
-    ("stty", 31),
-    ("subpage_prot", 310),
-    ("swapcontext", 249),
-    ("swapoff", 115),
-    ("swapon", 87),
-    ("switch_endian", 363),
-    ("symlink", 83),
-    ("symlinkat", 295),
-    ("sync", 36),
-    ("sync_file_range2", 308),
-    ("syncfs", 348),
-    ("sys_debug_setcontext", 256),
-    ("sysfs", 135),
-    ("sysinfo", 116),
-    ("syslog", 103),
-    ("tee", 284),
-    ("tgkill", 250),
-    ("time", 13),
-    ("timer_create", 240),
-    ("timer_delete", 244),
-    ("timer_getoverrun", 243),
-    ("timer_gettime", 242),
-    ("timer_settime", 241),
-    ("timerfd_create", 306),
-    ("timerfd_gettime", 312),
-    ("timerfd_settime", 311),
-    ("times", 43),
-    ("tkill", 208),
-    ("truncate", 92),
-    ("tuxcall", 225),
-    ("ugetrlimit", 190),
-    ("ulimit", 58),
-    ("umask", 60),
-    ("umount", 22),
-    ("umount2", 52),
-    ("uname", 122),
-    ("unlink", 10),
-    ("unlinkat", 292),
-    ("unshare", 282),
-    ("uselib", 86),
-    ("userfaultfd", 364),
-    ("ustat", 62),
-    ("utime", 30),
-    ("utimensat", 304),
-    ("utimes", 251),
-    ("vfork", 189),
-    ("vhangup", 111),
-    ("vm86", 113),
-    ("vmsplice", 285),
-    ("wait4", 114),
-    ("waitid", 272),
-    ("waitpid", 7),
-    ("write", 4),
-    ("writev", 146),
+pub static SYSCALLS: Table<u32> = Table::new(NAMES, &ROWS);
+
+/// The names of [`SYSCALLS`], one after the other.
+const NAMES: &str = "\
+    _llseek\
+    _newselect\
+    _sysctl\
+    accept\
+    accept4\
+    access\
+    acct\
+    add_key\
+    adjtimex\
+    afs_syscall\
+    alarm\
+    bdflush\
+    bind\
+    bpf\
+    break\
+    brk\
+    cachestat\
+    capget\
+    capset\
+    chdir\
+    chmod\
+    chown\
+    chroot\
+    clock_adjtime\
+    clock_getres\
+    clock_gettime\
+    clock_nanosleep\
+    clock_settime\
+    clone\
+    clone3\
+    close\
+    close_range\
+    connect\
+    copy_file_range\
+    creat\
+    create_module\
+    delete_module\
+    dup\
+    dup2\
+    dup3\
+    epoll_create\
+    epoll_create1\
+    epoll_ctl\
+    epoll_pwait\
+    epoll_pwait2\
+    epoll_wait\
+    eventfd\
+    eventfd2\
+    execve\
+    execveat\
+    exit\
+    exit_group\
+    faccessat\
+    faccessat2\
+    fadvise64\
+    fallocate\
+    fanotify_init\
+    fanotify_mark\
+    fchdir\
+    fchmod\
+    fchmodat\
+    fchmodat2\
+    fchown\
+    fchownat\
+    fcntl\
+    fdatasync\
+    fgetxattr\
+    file_getattr\
+    file_setattr\
+    finit_module\
+    flistxattr\
+    flock\
+    fork\
+    fremovexattr\
+    fsconfig\
+    fsetxattr\
+    fsmount\
+    fsopen\
+    fspick\
+    fstat\
+    fstatfs\
+    fstatfs64\
+    fsync\
+    ftime\
+    ftruncate\
+    futex\
+    futex_requeue\
+    futex_wait\
+    futex_waitv\
+    futex_wake\
+    futimesat\
+    get_kernel_syms\
+    get_mempolicy\
+    get_robust_list\
+    getcpu\
+    getcwd\
+    getdents\
+    getdents64\
+    getegid\
+    geteuid\
+    getgid\
+    getgroups\
+    getitimer\
+    getpeername\
+    getpgid\
+    getpgrp\
+    getpid\
+    getpmsg\
+    getppid\
+    getpriority\
+    getrandom\
+    getresgid\
+    getresuid\
+    getrlimit\
+    getrusage\
+    getsid\
+    getsockname\
+    getsockopt\
+    gettid\
+    gettimeofday\
+    getuid\
+    getxattr\
+    getxattrat\
+    gtty\
+    idle\
+    init_module\
+    inotify_add_watch\
+    inotify_init\
+    inotify_init1\
+    inotify_rm_watch\
+    io_cancel\
+    io_destroy\
+    io_getevents\
+    io_pgetevents\
+    io_setup\
+    io_submit\
+    io_uring_enter\
+    io_uring_register\
+    io_uring_setup\
+    ioctl\
+    ioperm\
+    iopl\
+    ioprio_get\
+    ioprio_set\
+    ipc\
+    kcmp\
+    kexec_file_load\
+    kexec_load\
+    keyctl\
+    kill\
+    landlock_add_rule\
+    landlock_create_ruleset\
+    landlock_restrict_self\
+    lchown\
+    lgetxattr\
+    link\
+    linkat\
+    listen\
+    listmount\
+    listxattr\
+    listxattrat\
+    llistxattr\
+    lock\
+    lookup_dcookie\
+    lremovexattr\
+    lseek\
+    lsetxattr\
+    lsm_get_self_attr\
+    lsm_list_modules\
+    lsm_set_self_attr\
+    lstat\
+    madvise\
+    map_shadow_stack\
+    mbind\
+    membarrier\
+    memfd_create\
+    migrate_pages\
+    mincore\
+    mkdir\
+    mkdirat\
+    mknod\
+    mknodat\
+    mlock\
+    mlock2\
+    mlockall\
+    mmap\
+    modify_ldt\
+    mount\
+    mount_setattr\
+    move_mount\
+    move_pages\
+    mprotect\
+    mpx\
+    mq_getsetattr\
+    mq_notify\
+    mq_open\
+    mq_timedreceive\
+    mq_timedsend\
+    mq_unlink\
+    mremap\
+    mseal\
+    msgctl\
+    msgget\
+    msgrcv\
+    msgsnd\
+    msync\
+    multiplexer\
+    munlock\
+    munlockall\
+    munmap\
+    name_to_handle_at\
+    nanosleep\
+    newfstatat\
+    nfsservctl\
+    nice\
+    oldfstat\
+    oldlstat\
+    oldolduname\
+    oldstat\
+    olduname\
+    open\
+    open_by_handle_at\
+    open_tree\
+    open_tree_attr\
+    openat\
+    openat2\
+    pause\
+    pciconfig_iobase\
+    pciconfig_read\
+    pciconfig_write\
+    perf_event_open\
+    personality\
+    pidfd_getfd\
+    pidfd_open\
+    pidfd_send_signal\
+    pipe\
+    pipe2\
+    pivot_root\
+    pkey_alloc\
+    pkey_free\
+    pkey_mprotect\
+    poll\
+    ppoll\
+    prctl\
+    pread64\
+    preadv\
+    preadv2\
+    prlimit64\
+    process_madvise\
+    process_mrelease\
+    process_vm_readv\
+    process_vm_writev\
+    prof\
+    profil\
+    pselect6\
+    ptrace\
+    putpmsg\
+    pwrite64\
+    pwritev\
+    pwritev2\
+    query_module\
+    quotactl\
+    quotactl_fd\
+    read\
+    readahead\
+    readdir\
+    readlink\
+    readlinkat\
+    readv\
+    reboot\
+    recv\
+    recvfrom\
+    recvmmsg\
+    recvmsg\
+    remap_file_pages\
+    removexattr\
+    removexattrat\
+    rename\
+    renameat\
+    renameat2\
+    request_key\
+    restart_syscall\
+    rmdir\
+    rseq\
+    rt_sigaction\
+    rt_sigpending\
+    rt_sigprocmask\
+    rt_sigqueueinfo\
+    rt_sigreturn\
+    rt_sigsuspend\
+    rt_sigtimedwait\
+    rt_tgsigqueueinfo\
+    rtas\
+    sched_get_priority_max\
+    sched_get_priority_min\
+    sched_getaffinity\
+    sched_getattr\
+    sched_getparam\
+    sched_getscheduler\
+    sched_rr_get_interval\
+    sched_setaffinity\
+    sched_setattr\
+    sched_setparam\
+    sched_setscheduler\
+    sched_yield\
+    seccomp\
+    select\
+    semctl\
+    semget\
+    semtimedop\
+    send\
+    sendfile\
+    sendmmsg\
+    sendmsg\
+    sendto\
+    set_mempolicy\
+    set_mempolicy_home_node\
+    set_robust_list\
+    set_tid_address\
+    setdomainname\
+    setfsgid\
+    setfsuid\
+    setgid\
+    setgroups\
+    sethostname\
+    setitimer\
+    setns\
+    setpgid\
+    setpriority\
+    setregid\
+    setresgid\
+    setresuid\
+    setreuid\
+    setrlimit\
+    setsid\
+    setsockopt\
+    settimeofday\
+    setuid\
+    setxattr\
+    setxattrat\
+    sgetmask\
+    shmat\
+    shmctl\
+    shmdt\
+    shmget\
+    shutdown\
+    sigaction\
+    sigaltstack\
+    signal\
+    signalfd\
+    signalfd4\
+    sigpending\
+    sigprocmask\
+    sigreturn\
+    sigsuspend\
+    socket\
+    socketcall\
+    socketpair\
+    splice\
+    spu_create\
+    spu_run\
+    ssetmask\
+    stat\
+    statfs\
+    statfs64\
+    statmount\
+    statx\
+    stime\
+    stty\
+    subpage_prot\
+    swapcontext\
+    swapoff\
+    swapon\
+    switch_endian\
+    symlink\
+    symlinkat\
+    sync\
+    sync_file_range2\
+    syncfs\
+    sys_debug_setcontext\
+    sysfs\
+    sysinfo\
+    syslog\
+    tee\
+    tgkill\
+    time\
+    timer_create\
+    timer_delete\
+    timer_getoverrun\
+    timer_gettime\
+    timer_settime\
+    timerfd_create\
+    timerfd_gettime\
+    timerfd_settime\
+    times\
+    tkill\
+    truncate\
+    tuxcall\
+    ugetrlimit\
+    ulimit\
+    umask\
+    umount\
+    umount2\
+    uname\
+    unlink\
+    unlinkat\
+    unshare\
+    uselib\
+    userfaultfd\
+    ustat\
+    utime\
+    utimensat\
+    utimes\
+    vfork\
+    vhangup\
+    vm86\
+    vmsplice\
+    wait4\
+    waitid\
+    waitpid\
+    write\
+    writev";
+
+static ROWS: [Row<u32>; 422] = [
+    // _llseek
+    Row::new(0, 7, 140),
+    // _newselect
+    Row::new(7, 10, 142),
+    // _sysctl
+    Row::new(17, 7, 149),
+    // accept
+    Row::new(24, 6, 330),
+    // accept4
+    Row::new(30, 7, 344),
+    // access
+    Row::new(37, 6, 33),
+    // acct
+    Row::new(43, 4, 51),
+    // add_key
+    Row::new(47, 7, 269),
+    // adjtimex
+    Row::new(54, 8, 124),
+    // afs_syscall
+    Row::new(62, 11, 137),
+    // alarm
+    Row::new(73, 5, 27),
+    // bdflush
+    Row::new(78, 7, 134),
+    // bind
+    Row::new(85, 4, 327),
+    // bpf
+    Row::new(89, 3, 361),
+    // break
+    Row::new(92, 5, 17),
+    // brk
+    Row::new(97, 3, 45),
+    // cachestat
+    Row::new(100, 9, 451),
+    // capget
+    Row::new(109, 6, 183),
+    // capset
+    Row::new(115, 6, 184),
+    // chdir
+    Row::new(121, 5, 12),
+    // chmod
+    Row::new(126, 5, 15),
+    // chown
+    Row::new(131, 5, 181),
+    // chroot
+    Row::new(136, 6, 61),
+    // clock_adjtime
+    Row::new(142, 13, 347),
+    // clock_getres
+    Row::new(155, 12, 247),
+    // clock_gettime
+    Row::new(167, 13, 246),
+    // clock_nanosleep
+    Row::new(180, 15, 248),
+    // clock_settime
+    Row::new(195, 13, 245),
+    // clone
+    Row::new(208, 5, 120),
+    // clone3
+    Row::new(213, 6, 435),
+    // close
+    Row::new(219, 5, 6),
+    // close_range
+    Row::new(224, 11, 436),
+    // connect
+    Row::new(235, 7, 328),
+    // copy_file_range
+    Row::new(242, 15, 379),
+    // creat
+    Row::new(257, 5, 8),
+    // create_module
+    Row::new(262, 13, 127),
+    // delete_module
+    Row::new(275, 13, 129),
+    // dup
+    Row::new(288, 3, 41),
+    // dup2
+    Row::new(291, 4, 63),
+    // dup3
+    Row::new(295, 4, 316),
+    // epoll_create
+    Row::new(299, 12, 236),
+    // epoll_create1
+    Row::new(311, 13, 315),
+    // epoll_ctl
+    Row::new(324, 9, 237),
+    // epoll_pwait
+    Row::new(333, 11, 303),
+    // epoll_pwait2
+    Row::new(344, 12, 441),
+    // epoll_wait
+    Row::new(356, 10, 238),
+    // eventfd
+    Row::new(366, 7, 307),
+    // eventfd2
+    Row::new(373, 8, 314),
+    // execve
+    Row::new(381, 6, 11),
+    // execveat
+    Row::new(387, 8, 362),
+    // exit
+    Row::new(395, 4, 1),
+    // exit_group
+    Row::new(399, 10, 234),
+    // faccessat
+    Row::new(409, 9, 298),
+    // faccessat2
+    Row::new(418, 10, 439),
+    // fadvise64
+    Row::new(428, 9, 233),
+    // fallocate
+    Row::new(437, 9, 309),
+    // fanotify_init
+    Row::new(446, 13, 323),
+    // fanotify_mark
+    Row::new(459, 13, 324),
+    // fchdir
+    Row::new(472, 6, 133),
+    // fchmod
+    Row::new(478, 6, 94),
+    // fchmodat
+    Row::new(484, 8, 297),
+    // fchmodat2
+    Row::new(492, 9, 452),
+    // fchown
+    Row::new(501, 6, 95),
+    // fchownat
+    Row::new(507, 8, 289),
+    // fcntl
+    Row::new(515, 5, 55),
+    // fdatasync
+    Row::new(520, 9, 148),
+    // fgetxattr
+    Row::new(529, 9, 214),
+    // file_getattr
+    Row::new(538, 12, 468),
+    // file_setattr
+    Row::new(550, 12, 469),
+    // finit_module
+    Row::new(562, 12, 353),
+    // flistxattr
+    Row::new(574, 10, 217),
+    // flock
+    Row::new(584, 5, 143),
+    // fork
+    Row::new(589, 4, 2),
+    // fremovexattr
+    Row::new(593, 12, 220),
+    // fsconfig
+    Row::new(605, 8, 431),
+    // fsetxattr
+    Row::new(613, 9, 211),
+    // fsmount
+    Row::new(622, 7, 432),
+    // fsopen
+    Row::new(629, 6, 430),
+    // fspick
+    Row::new(635, 6, 433),
+    // fstat
+    Row::new(641, 5, 108),
+    // fstatfs
+    Row::new(646, 7, 100),
+    // fstatfs64
+    Row::new(653, 9, 253),
+    // fsync
+    Row::new(662, 5, 118),
+    // ftime
+    Row::new(667, 5, 35),
+    // ftruncate
+    Row::new(672, 9, 93),
+    // futex
+    Row::new(681, 5, 221),
+    // futex_requeue
+    Row::new(686, 13, 456),
+    // futex_wait
+    Row::new(699, 10, 455),
+    // futex_waitv
+    Row::new(709, 11, 449),
+    // futex_wake
+    Row::new(720, 10, 454),
+    // futimesat
+    Row::new(730, 9, 290),
+    // get_kernel_syms
+    Row::new(739, 15, 130),
+    // get_mempolicy
+    Row::new(754, 13, 260),
+    // get_robust_list
+    Row::new(767, 15, 299),
+    // getcpu
+    Row::new(782, 6, 302),
+    // getcwd
+    Row::new(788, 6, 182),
+    // getdents
+    Row::new(794, 8, 141),
+    // getdents64
+    Row::new(802, 10, 202),
+    // getegid
+    Row::new(812, 7, 50),
+    // geteuid
+    Row::new(819, 7, 49),
+    // getgid
+    Row::new(826, 6, 47),
+    // getgroups
+    Row::new(832, 9, 80),
+    // getitimer
+    Row::new(841, 9, 105),
+    // getpeername
+    Row::new(850, 11, 332),
+    // getpgid
+    Row::new(861, 7, 132),
+    // getpgrp
+    Row::new(868, 7, 65),
+    // getpid
+    Row::new(875, 6, 20),
+    // getpmsg
+    Row::new(881, 7, 187),
+    // getppid
+    Row::new(888, 7, 64),
+    // getpriority
+    Row::new(895, 11, 96),
+    // getrandom
+    Row::new(906, 9, 359),
+    // getresgid
+    Row::new(915, 9, 170),
+    // getresuid
+    Row::new(924, 9, 165),
+    // getrlimit
+    Row::new(933, 9, 76),
+    // getrusage
+    Row::new(942, 9, 77),
+    // getsid
+    Row::new(951, 6, 147),
+    // getsockname
+    Row::new(957, 11, 331),
+    // getsockopt
+    Row::new(968, 10, 340),
+    // gettid
+    Row::new(978, 6, 207),
+    // gettimeofday
+    Row::new(984, 12, 78),
+    // getuid
+    Row::new(996, 6, 24),
+    // getxattr
+    Row::new(1002, 8, 212),
+    // getxattrat
+    Row::new(1010, 10, 464),
+    // gtty
+    Row::new(1020, 4, 32),
+    // idle
+    Row::new(1024, 4, 112),
+    // init_module
+    Row::new(1028, 11, 128),
+    // inotify_add_watch
+    Row::new(1039, 17, 276),
+    // inotify_init
+    Row::new(1056, 12, 275),
+    // inotify_init1
+    Row::new(1068, 13, 318),
+    // inotify_rm_watch
+    Row::new(1081, 16, 277),
+    // io_cancel
+    Row::new(1097, 9, 231),
+    // io_destroy
+    Row::new(1106, 10, 228),
+    // io_getevents
+    Row::new(1116, 12, 229),
+    // io_pgetevents
+    Row::new(1128, 13, 388),
+    // io_setup
+    Row::new(1141, 8, 227),
+    // io_submit
+    Row::new(1149, 9, 230),
+    // io_uring_enter
+    Row::new(1158, 14, 426),
+    // io_uring_register
+    Row::new(1172, 17, 427),
+    // io_uring_setup
+    Row::new(1189, 14, 425),
+    // ioctl
+    Row::new(1203, 5, 54),
+    // ioperm
+    Row::new(1208, 6, 101),
+    // iopl
+    Row::new(1214, 4, 110),
+    // ioprio_get
+    Row::new(1218, 10, 274),
+    // ioprio_set
+    Row::new(1228, 10, 273),
+    // ipc
+    Row::new(1238, 3, 117),
+    // kcmp
+    Row::new(1241, 4, 354),
+    // kexec_file_load
+    Row::new(1245, 15, 382),
+    // kexec_load
+    Row::new(1260, 10, 268),
+    // keyctl
+    Row::new(1270, 6, 271),
+    // kill
+    Row::new(1276, 4, 37),
+    // landlock_add_rule
+    Row::new(1280, 17, 445),
+    // landlock_create_ruleset
+    Row::new(1297, 23, 444),
+    // landlock_restrict_self
+    Row::new(1320, 22, 446),
+    // lchown
+    Row::new(1342, 6, 16),
+    // lgetxattr
+    Row::new(1348, 9, 213),
+    // link
+    Row::new(1357, 4, 9),
+    // linkat
+    Row::new(1361, 6, 294),
+    // listen
+    Row::new(1367, 6, 329),
+    // listmount
+    Row::new(1373, 9, 458),
+    // listxattr
+    Row::new(1382, 9, 215),
+    // listxattrat
+    Row::new(1391, 11, 465),
+    // llistxattr
+    Row::new(1402, 10, 216),
+    // lock
+    Row::new(1412, 4, 53),
+    // lookup_dcookie
+    Row::new(1416, 14, 235),
+    // lremovexattr
+    Row::new(1430, 12, 219),
+    // lseek
+    Row::new(1442, 5, 19),
+    // lsetxattr
+    Row::new(1447, 9, 210),
+    // lsm_get_self_attr
+    Row::new(1456, 17, 459),
+    // lsm_list_modules
+    Row::new(1473, 16, 461),
+    // lsm_set_self_attr
+    Row::new(1489, 17, 460),
+    // lstat
+    Row::new(1506, 5, 107),
+    // madvise
+    Row::new(1511, 7, 205),
+    // map_shadow_stack
+    Row::new(1518, 16, 453),
+    // mbind
+    Row::new(1534, 5, 259),
+    // membarrier
+    Row::new(1539, 10, 365),
+    // memfd_create
+    Row::new(1549, 12, 360),
+    // migrate_pages
+    Row::new(1561, 13, 258),
+    // mincore
+    Row::new(1574, 7, 206),
+    // mkdir
+    Row::new(1581, 5, 39),
+    // mkdirat
+    Row::new(1586, 7, 287),
+    // mknod
+    Row::new(1593, 5, 14),
+    // mknodat
+    Row::new(1598, 7, 288),
+    // mlock
+    Row::new(1605, 5, 150),
+    // mlock2
+    Row::new(1610, 6, 378),
+    // mlockall
+    Row::new(1616, 8, 152),
+    // mmap
+    Row::new(1624, 4, 90),
+    // modify_ldt
+    Row::new(1628, 10, 123),
+    // mount
+    Row::new(1638, 5, 21),
+    // mount_setattr
+    Row::new(1643, 13, 442),
+    // move_mount
+    Row::new(1656, 10, 429),
+    // move_pages
+    Row::new(1666, 10, 301),
+    // mprotect
+    Row::new(1676, 8, 125),
+    // mpx
+    Row::new(1684, 3, 56),
+    // mq_getsetattr
+    Row::new(1687, 13, 267),
+    // mq_notify
+    Row::new(1700, 9, 266),
+    // mq_open
+    Row::new(1709, 7, 262),
+    // mq_timedreceive
+    Row::new(1716, 15, 265),
+    // mq_timedsend
+    Row::new(1731, 12, 264),
+    // mq_unlink
+    Row::new(1743, 9, 263),
+    // mremap
+    Row::new(1752, 6, 163),
+    // mseal
+    Row::new(1758, 5, 462),
+    // msgctl
+    Row::new(1763, 6, 402),
+    // msgget
+    Row::new(1769, 6, 399),
+    // msgrcv
+    Row::new(1775, 6, 401),
+    // msgsnd
+    Row::new(1781, 6, 400),
+    // msync
+    Row::new(1787, 5, 144),
+    // multiplexer
+    Row::new(1792, 11, 201),
+    // munlock
+    Row::new(1803, 7, 151),
+    // munlockall
+    Row::new(1810, 10, 153),
+    // munmap
+    Row::new(1820, 6, 91),
+    // name_to_handle_at
+    Row::new(1826, 17, 345),
+    // nanosleep
+    Row::new(1843, 9, 162),
+    // newfstatat
+    Row::new(1852, 10, 291),
+    // nfsservctl
+    Row::new(1862, 10, 168),
+    // nice
+    Row::new(1872, 4, 34),
+    // oldfstat
+    Row::new(1876, 8, 28),
+    // oldlstat
+    Row::new(1884, 8, 84),
+    // oldolduname
+    Row::new(1892, 11, 59),
+    // oldstat
+    Row::new(1903, 7, 18),
+    // olduname
+    Row::new(1910, 8, 109),
+    // open
+    Row::new(1918, 4, 5),
+    // open_by_handle_at
+    Row::new(1922, 17, 346),
+    // open_tree
+    Row::new(1939, 9, 428),
+    // open_tree_attr
+    Row::new(1948, 14, 467),
+    // openat
+    Row::new(1962, 6, 286),
+    // openat2
+    Row::new(1968, 7, 437),
+    // pause
+    Row::new(1975, 5, 29),
+    // pciconfig_iobase
+    Row::new(1980, 16, 200),
+    // pciconfig_read
+    Row::new(1996, 14, 198),
+    // pciconfig_write
+    Row::new(2010, 15, 199),
+    // perf_event_open
+    Row::new(2025, 15, 319),
+    // personality
+    Row::new(2040, 11, 136),
+    // pidfd_getfd
+    Row::new(2051, 11, 438),
+    // pidfd_open
+    Row::new(2062, 10, 434),
+    // pidfd_send_signal
+    Row::new(2072, 17, 424),
+    // pipe
+    Row::new(2089, 4, 42),
+    // pipe2
+    Row::new(2093, 5, 317),
+    // pivot_root
+    Row::new(2098, 10, 203),
+    // pkey_alloc
+    Row::new(2108, 10, 384),
+    // pkey_free
+    Row::new(2118, 9, 385),
+    // pkey_mprotect
+    Row::new(2127, 13, 386),
+    // poll
+    Row::new(2140, 4, 167),
+    // ppoll
+    Row::new(2144, 5, 281),
+    // prctl
+    Row::new(2149, 5, 171),
+    // pread64
+    Row::new(2154, 7, 179),
+    // preadv
+    Row::new(2161, 6, 320),
+    // preadv2
+    Row::new(2167, 7, 380),
+    // prlimit64
+    Row::new(2174, 9, 325),
+    // process_madvise
+    Row::new(2183, 15, 440),
+    // process_mrelease
+    Row::new(2198, 16, 448),
+    // process_vm_readv
+    Row::new(2214, 16, 351),
+    // process_vm_writev
+    Row::new(2230, 17, 352),
+    // prof
+    Row::new(2247, 4, 44),
+    // profil
+    Row::new(2251, 6, 98),
+    // pselect6
+    Row::new(2257, 8, 280),
+    // ptrace
+    Row::new(2265, 6, 26),
+    // putpmsg
+    Row::new(2271, 7, 188),
+    // pwrite64
+    Row::new(2278, 8, 180),
+    // pwritev
+    Row::new(2286, 7, 321),
+    // pwritev2
+    Row::new(2293, 8, 381),
+    // query_module
+    Row::new(2301, 12, 166),
+    // quotactl
+    Row::new(2313, 8, 131),
+    // quotactl_fd
+    Row::new(2321, 11, 443),
+    // read
+    Row::new(2332, 4, 3),
+    // readahead
+    Row::new(2336, 9, 191),
+    // readdir
+    Row::new(2345, 7, 89),
+    // readlink
+    Row::new(2352, 8, 85),
+    // readlinkat
+    Row::new(2360, 10, 296),
+    // readv
+    Row::new(2370, 5, 145),
+    // reboot
+    Row::new(2375, 6, 88),
+    // recv
+    Row::new(2381, 4, 336),
+    // recvfrom
+    Row::new(2385, 8, 337),
+    // recvmmsg
+    Row::new(2393, 8, 343),
+    // recvmsg
+    Row::new(2401, 7, 342),
+    // remap_file_pages
+    Row::new(2408, 16, 239),
+    // removexattr
+    Row::new(2424, 11, 218),
+    // removexattrat
+    Row::new(2435, 13, 466),
+    // rename
+    Row::new(2448, 6, 38),
+    // renameat
+    Row::new(2454, 8, 293),
+    // renameat2
+    Row::new(2462, 9, 357),
+    // request_key
+    Row::new(2471, 11, 270),
+    // restart_syscall
+    Row::new(2482, 15, 0),
+    // rmdir
+    Row::new(2497, 5, 40),
+    // rseq
+    Row::new(2502, 4, 387),
+    // rt_sigaction
+    Row::new(2506, 12, 173),
+    // rt_sigpending
+    Row::new(2518, 13, 175),
+    // rt_sigprocmask
+    Row::new(2531, 14, 174),
+    // rt_sigqueueinfo
+    Row::new(2545, 15, 177),
+    // rt_sigreturn
+    Row::new(2560, 12, 172),
+    // rt_sigsuspend
+    Row::new(2572, 13, 178),
+    // rt_sigtimedwait
+    Row::new(2585, 15, 176),
+    // rt_tgsigqueueinfo
+    Row::new(2600, 17, 322),
+    // rtas
+    Row::new(2617, 4, 255),
+    // sched_get_priority_max
+    Row::new(2621, 22, 159),
+    // sched_get_priority_min
+    Row::new(2643, 22, 160),
+    // sched_getaffinity
+    Row::new(2665, 17, 223),
+    // sched_getattr
+    Row::new(2682, 13, 356),
+    // sched_getparam
+    Row::new(2695, 14, 155),
+    // sched_getscheduler
+    Row::new(2709, 18, 157),
+    // sched_rr_get_interval
+    Row::new(2727, 21, 161),
+    // sched_setaffinity
+    Row::new(2748, 17, 222),
+    // sched_setattr
+    Row::new(2765, 13, 355),
+    // sched_setparam
+    Row::new(2778, 14, 154),
+    // sched_setscheduler
+    Row::new(2792, 18, 156),
+    // sched_yield
+    Row::new(2810, 11, 158),
+    // seccomp
+    Row::new(2821, 7, 358),
+    // select
+    Row::new(2828, 6, 82),
+    // semctl
+    Row::new(2834, 6, 394),
+    // semget
+    Row::new(2840, 6, 393),
+    // semtimedop
+    Row::new(2846, 10, 392),
+    // send
+    Row::new(2856, 4, 334),
+    // sendfile
+    Row::new(2860, 8, 186),
+    // sendmmsg
+    Row::new(2868, 8, 349),
+    // sendmsg
+    Row::new(2876, 7, 341),
+    // sendto
+    Row::new(2883, 6, 335),
+    // set_mempolicy
+    Row::new(2889, 13, 261),
+    // set_mempolicy_home_node
+    Row::new(2902, 23, 450),
+    // set_robust_list
+    Row::new(2925, 15, 300),
+    // set_tid_address
+    Row::new(2940, 15, 232),
+    // setdomainname
+    Row::new(2955, 13, 121),
+    // setfsgid
+    Row::new(2968, 8, 139),
+    // setfsuid
+    Row::new(2976, 8, 138),
+    // setgid
+    Row::new(2984, 6, 46),
+    // setgroups
+    Row::new(2990, 9, 81),
+    // sethostname
+    Row::new(2999, 11, 74),
+    // setitimer
+    Row::new(3010, 9, 104),
+    // setns
+    Row::new(3019, 5, 350),
+    // setpgid
+    Row::new(3024, 7, 57),
+    // setpriority
+    Row::new(3031, 11, 97),
+    // setregid
+    Row::new(3042, 8, 71),
+    // setresgid
+    Row::new(3050, 9, 169),
+    // setresuid
+    Row::new(3059, 9, 164),
+    // setreuid
+    Row::new(3068, 8, 70),
+    // setrlimit
+    Row::new(3076, 9, 75),
+    // setsid
+    Row::new(3085, 6, 66),
+    // setsockopt
+    Row::new(3091, 10, 339),
+    // settimeofday
+    Row::new(3101, 12, 79),
+    // setuid
+    Row::new(3113, 6, 23),
+    // setxattr
+    Row::new(3119, 8, 209),
+    // setxattrat
+    Row::new(3127, 10, 463),
+    // sgetmask
+    Row::new(3137, 8, 68),
+    // shmat
+    Row::new(3145, 5, 397),
+    // shmctl
+    Row::new(3150, 6, 396),
+    // shmdt
+    Row::new(3156, 5, 398),
+    // shmget
+    Row::new(3161, 6, 395),
+    // shutdown
+    Row::new(3167, 8, 338),
+    // sigaction
+    Row::new(3175, 9, 67),
+    // sigaltstack
+    Row::new(3184, 11, 185),
+    // signal
+    Row::new(3195, 6, 48),
+    // signalfd
+    Row::new(3201, 8, 305),
+    // signalfd4
+    Row::new(3209, 9, 313),
+    // sigpending
+    Row::new(3218, 10, 73),
+    // sigprocmask
+    Row::new(3228, 11, 126),
+    // sigreturn
+    Row::new(3239, 9, 119),
+    // sigsuspend
+    Row::new(3248, 10, 72),
+    // socket
+    Row::new(3258, 6, 326),
+    // socketcall
+    Row::new(3264, 10, 102),
+    // socketpair
+    Row::new(3274, 10, 333),
+    // splice
+    Row::new(3284, 6, 283),
+    // spu_create
+    Row::new(3290, 10, 279),
+    // spu_run
+    Row::new(3300, 7, 278),
+    // ssetmask
+    Row::new(3307, 8, 69),
+    // stat
+    Row::new(3315, 4, 106),
+    // statfs
+    Row::new(3319, 6, 99),
+    // statfs64
+    Row::new(3325, 8, 252),
+    // statmount
+    Row::new(3333, 9, 457),
+    // statx
+    Row::new(3342, 5, 383),
+    // stime
+    Row::new(3347, 5, 25),
+    // stty
+    Row::new(3352, 4, 31),
+    // subpage_prot
+    Row::new(3356, 12, 310),
+    // swapcontext
+    Row::new(3368, 11, 249),
+    // swapoff
+    Row::new(3379, 7, 115),
+    // swapon
+    Row::new(3386, 6, 87),
+    // switch_endian
+    Row::new(3392, 13, 363),
+    // symlink
+    Row::new(3405, 7, 83),
+    // symlinkat
+    Row::new(3412, 9, 295),
+    // sync
+    Row::new(3421, 4, 36),
+    // sync_file_range2
+    Row::new(3425, 16, 308),
+    // syncfs
+    Row::new(3441, 6, 348),
+    // sys_debug_setcontext
+    Row::new(3447, 20, 256),
+    // sysfs
+    Row::new(3467, 5, 135),
+    // sysinfo
+    Row::new(3472, 7, 116),
+    // syslog
+    Row::new(3479, 6, 103),
+    // tee
+    Row::new(3485, 3, 284),
+    // tgkill
+    Row::new(3488, 6, 250),
+    // time
+    Row::new(3494, 4, 13),
+    // timer_create
+    Row::new(3498, 12, 240),
+    // timer_delete
+    Row::new(3510, 12, 244),
+    // timer_getoverrun
+    Row::new(3522, 16, 243),
+    // timer_gettime
+    Row::new(3538, 13, 242),
+    // timer_settime
+    Row::new(3551, 13, 241),
+    // timerfd_create
+    Row::new(3564, 14, 306),
+    // timerfd_gettime
+    Row::new(3578, 15, 312),
+    // timerfd_settime
+    Row::new(3593, 15, 311),
+    // times
+    Row::new(3608, 5, 43),
+    // tkill
+    Row::new(3613, 5, 208),
+    // truncate
+    Row::new(3618, 8, 92),
+    // tuxcall
+    Row::new(3626, 7, 225),
+    // ugetrlimit
+    Row::new(3633, 10, 190),
+    // ulimit
+    Row::new(3643, 6, 58),
+    // umask
+    Row::new(3649, 5, 60),
+    // umount
+    Row::new(3654, 6, 22),
+    // umount2
+    Row::new(3660, 7, 52),
+    // uname
+    Row::new(3667, 5, 122),
+    // unlink
+    Row::new(3672, 6, 10),
+    // unlinkat
+    Row::new(3678, 8, 292),
+    // unshare
+    Row::new(3686, 7, 282),
+    // uselib
+    Row::new(3693, 6, 86),
+    // userfaultfd
+    Row::new(3699, 11, 364),
+    // ustat
+    Row::new(3710, 5, 62),
+    // utime
+    Row::new(3715, 5, 30),
+    // utimensat
+    Row::new(3720, 9, 304),
+    // utimes
+    Row::new(3729, 6, 251),
+    // vfork
+    Row::new(3735, 5, 189),
+    // vhangup
+    Row::new(3740, 7, 111),
+    // vm86
+    Row::new(3747, 4, 113),
+    // vmsplice
+    Row::new(3751, 8, 285),
+    // wait4
+    Row::new(3759, 5, 114),
+    // waitid
+    Row::new(3764, 6, 272),
+    // waitpid
+    Row::new(3770, 7, 7),
+    // write
+    Row::new(3777, 5, 4),
+    // writev
+    Row::new(3782, 6, 146),
 ];

@@ -5,394 +5,1177 @@
 // Linux 6.18 added no system call, so the table is also complete for it
 // (see tools/gen-syscall-tables/README.md).
 
+use crate::sorted::{Row, Table};
+
 /// Every system call of `Arch::S390x`, sorted by name (byte order).
-pub static SYSCALLS: &[(&str, u32)] = &[
-    ("_sysctl", 149),
-    ("accept4", 364),
-    ("access", 33),
-    ("acct", 51),
-    ("add_key", 278),
-    ("adjtimex", 124),
-    ("afs_syscall", 137),
-    ("alarm", 27),
-    ("bdflush", 134),
-    ("bind", 361),
-    ("bpf", 351),
-    ("brk", 45),
-    ("cachestat", 451),
-    ("capget", 184),
-    ("capset", 185),
-    ("chdir", 12),
-    ("chmod", 15),
-    ("chown", 212),
-    ("chroot", 61),
-    ("clock_adjtime", 337),
-    ("clock_getres", 261),
-    ("clock_gettime", 260),
-    ("clock_nanosleep", 262),
-    ("clock_settime", 259),
-    ("clone", 120),
-    ("clone3", 435),
-    ("close", 6),
-    ("close_range", 436),
-    ("connect", 362),
-    ("copy_file_range", 375),
-    ("creat", 8),
-    ("create_module", 127),
-    ("delete_module", 129),
-    ("dup", 41),
-    ("dup2", 63),
-    ("dup3", 326),
-    ("epoll_create", 249),
-    ("epoll_create1", 327),
-    ("epoll_ctl", 250),
-    ("epoll_pwait", 312),
-    ("epoll_pwait2", 441),
-    ("epoll_wait", 251),
-    ("eventfd", 318),
-    ("eventfd2", 323),
-    ("execve", 11),
-    ("execveat", 354),
-    ("exit", 1),
-    ("exit_group", 248),
-    ("faccessat", 300),
-    ("faccessat2", 439),
-    ("fadvise64", 253),
-    ("fallocate", 314),
-    ("fanotify_init", 332),
-    ("fanotify_mark", 333),
-    ("fchdir", 133),
-    ("fchmod", 94),
-    ("fchmodat", 299),
-    ("fchmodat2", 452),
-    ("fchown", 207),
-    ("fchownat", 291),
-    ("fcntl", 55),
-    ("fdatasync", 148),
-    ("fgetxattr", 229),
-    ("file_getattr", 468),
-    ("file_setattr", 469),
-    ("finit_module", 344),
-    ("flistxattr", 232),
-    ("flock", 143),
-    ("fork", 2),
-    ("fremovexattr", 235),
-    ("fsconfig", 431),
-    ("fsetxattr", 226),
-    ("fsmount", 432),
-    ("fsopen", 430),
-    ("fspick", 433),
-    ("fstat", 108),
-    ("fstatfs", 100),
-    ("fstatfs64", 266),
-    ("fsync", 118),
-    ("ftruncate", 93),
-    ("futex", 238),
-    ("futex_requeue", 456),
-    ("futex_wait", 455),
-    ("futex_waitv", 449),
-    ("futex_wake", 454),
-    ("futimesat", 292),
-    ("get_kernel_syms", 130),
-    ("get_mempolicy", 269),
-    ("get_robust_list", 305),
-    ("getcpu", 311),
-    ("getcwd", 183),
-    ("getdents", 141),
-    ("getdents64", 220),
-    ("getegid", 202),
-    ("geteuid", 201),
-    ("getgid", 200),
-    ("getgroups", 205),
-    ("getitimer", 105),
-    ("getpeername", 368),
-    ("getpgid", 132),
-    ("getpgrp", 65),
-    ("getpid", 20),
-    ("getpmsg", 188),
-    ("getppid", 64),
-    ("getpriority", 96),
-    ("getrandom", 349),
-    ("getresgid", 211),
-    ("getresuid", 209),
-    ("getrlimit", 191),
-    ("getrusage", 77),
-    ("getsid", 147),
-    ("getsockname", 367),
-    ("getsockopt", 365),
-    ("gettid", 236),
-    ("gettimeofday", 78),
-    ("getuid", 199),
-    ("getxattr", 227),
-    ("getxattrat", 464),
-    ("idle", 112),
-    ("init_module", 128),
-    ("inotify_add_watch", 285),
-    ("inotify_init", 284),
-    ("inotify_init1", 324),
-    ("inotify_rm_watch", 286),
-    ("io_cancel", 247),
-    ("io_destroy", 244),
-    ("io_getevents", 245),
-    ("io_pgetevents", 382),
-    ("io_setup", 243),
-    ("io_submit", 246),
-    ("io_uring_enter", 426),
-    ("io_uring_register", 427),
-    ("io_uring_setup", 425),
-    ("ioctl", 54),
-    ("ioprio_get", 283),
-    ("ioprio_set", 282),
-    ("ipc", 117),
-    ("kcmp", 343),
-    ("kexec_file_load", 381),
-    ("kexec_load", 277),
-    ("keyctl", 280),
-    ("kill", 37),
-    ("landlock_add_rule", 445),
-    ("landlock_create_ruleset", 444),
-    ("landlock_restrict_self", 446),
-    ("lchown", 198),
-    ("lgetxattr", 228),
-    ("link", 9),
-    ("linkat", 296),
-    ("listen", 363),
-    ("listmount", 458),
-    ("listxattr", 230),
-    ("listxattrat", 465),
-    ("llistxattr", 231),
-    ("lookup_dcookie", 110),
-    ("lremovexattr", 234),
-    ("lseek", 19),
-    ("lsetxattr", 225),
-    ("lsm_get_self_attr", 459),
-    ("lsm_list_modules", 461),
-    ("lsm_set_self_attr", 460),
-    ("lstat", 107),
-    ("madvise", 219),
-    ("map_shadow_stack", 453),
-    ("mbind", 268),
-    ("membarrier", 356),
-    ("memfd_create", 350),
-    ("memfd_secret", 447),
-    ("migrate_pages", 287),
-    ("mincore", 218),
-    ("mkdir", 39),
-    ("mkdirat", 289),
-    ("mknod", 14),
-    ("mknodat", 290),
-    ("mlock", 150),
-    ("mlock2", 374),
-    ("mlockall", 152),
-    ("mmap", 90),
-    ("mount", 21),
-    ("mount_setattr", 442),
-    ("move_mount", 429),
-    ("move_pages", 310),
-    ("mprotect", 125),
-    ("mq_getsetattr", 276),
-    ("mq_notify", 275),
-    ("mq_open", 271),
-    ("mq_timedreceive", 274),
-    ("mq_timedsend", 273),
-    ("mq_unlink", 272),
-    ("mremap", 163),
-    ("mseal", 462),
-    ("msgctl", 402),
-    ("msgget", 399),
-    ("msgrcv", 401),
-    ("msgsnd", 400),
-    ("msync", 144),
-    ("munlock", 151),
-    ("munlockall", 153),
-    ("munmap", 91),
-    ("name_to_handle_at", 335),
-    ("nanosleep", 162),
-    ("newfstatat", 293),
-    ("nfsservctl", 169),
-    ("nice", 34),
-    ("open", 5),
-    ("open_by_handle_at", 336),
-    ("open_tree", 428),
-    ("open_tree_attr", 467),
-    ("openat", 288),
-    ("openat2", 437),
-    ("pause", 29),
-    ("perf_event_open", 331),
-    ("personality", 136),
-    ("pidfd_getfd", 438),
-    ("pidfd_open", 434),
-    ("pidfd_send_signal", 424),
-    ("pipe", 42),
-    ("pipe2", 325),
-    ("pivot_root", 217),
-    ("pkey_alloc", 385),
-    ("pkey_free", 386),
-    ("pkey_mprotect", 384),
-    ("poll", 168),
-    ("ppoll", 302),
-    ("prctl", 172),
-    ("pread64", 180),
-    ("preadv", 328),
-    ("preadv2", 376),
-    ("prlimit64", 334),
-    ("process_madvise", 440),
-    ("process_mrelease", 448),
-    ("process_vm_readv", 340),
-    ("process_vm_writev", 341),
-    ("pselect6", 301),
-    ("ptrace", 26),
-    ("putpmsg", 189),
-    ("pwrite64", 181),
-    ("pwritev", 329),
-    ("pwritev2", 377),
-    ("query_module", 167),
-    ("quotactl", 131),
-    ("quotactl_fd", 443),
-    ("read", 3),
-    ("readahead", 222),
-    ("readdir", 89),
-    ("readlink", 85),
-    ("readlinkat", 298),
-    ("readv", 145),
-    ("reboot", 88),
-    ("recvfrom", 371),
-    ("recvmmsg", 357),
-    ("recvmsg", 372),
-    ("remap_file_pages", 267),
-    ("removexattr", 233),
-    ("removexattrat", 466),
-    ("rename", 38),
-    ("renameat", 295),
-    ("renameat2", 347),
-    ("request_key", 279),
-    ("restart_syscall", 7),
-    ("rmdir", 40),
-    ("rseq", 383),
-    ("rt_sigaction", 174),
-    ("rt_sigpending", 176),
-    ("rt_sigprocmask", 175),
-    ("rt_sigqueueinfo", 178),
-    ("rt_sigreturn", 173),
-    ("rt_sigsuspend", 179),
-    ("rt_sigtimedwait", 177),
-    ("rt_tgsigqueueinfo", 330),
-    ("s390_guarded_storage", 378),
-    ("s390_pci_mmio_read", 353),
-    ("s390_pci_mmio_write", 352),
-    ("s390_runtime_instr", 342),
-    ("s390_sthyi", 380),
-    ("sched_get_priority_max", 159),
-    ("sched_get_priority_min", 160),
-    ("sched_getaffinity", 240),
-    ("sched_getattr", 346),
-    ("sched_getparam", 155),
-    ("sched_getscheduler", 157),
-    ("sched_rr_get_interval", 161),
-    ("sched_setaffinity", 239),
-    ("sched_setattr", 345),
-    ("sched_setparam", 154),
-    ("sched_setscheduler", 156),
-    ("sched_yield", 158),
-    ("seccomp", 348),
-    ("select", 142),
-    ("semctl", 394),
-    ("semget", 393),
-    ("semtimedop", 392),
-    ("sendfile", 187),
-    ("sendmmsg", 358),
-    ("sendmsg", 370),
-    ("sendto", 369),
-    ("set_mempolicy", 270),
-    ("set_mempolicy_home_node", 450),
-    ("set_robust_list", 304),
-    ("set_tid_address", 252),
-    ("setdomainname", 121),
-    ("setfsgid", 216),
-    ("setfsuid", 215),
-    ("setgid", 214),
-    ("setgroups", 206),
-    ("sethostname", 74),
-    ("setitimer", 104),
-    ("setns", 339),
-    ("setpgid", 57),
-    ("setpriority", 97),
-    ("setregid", 204),
-    ("setresgid", 210),
-    ("setresuid", 208),
-    ("setreuid", 203),
-    ("setrlimit", 75),
-    ("setsid", 66),
-    ("setsockopt", 366),
-    ("settimeofday", 79),
-    ("setuid", 213),
-    ("setxattr", 224),
-    ("setxattrat", 463),
-    ("shmat", 397),
-    ("shmctl", 396),
-    ("shmdt", 398),
-    ("shmget", 395),
-    ("shutdown", 373),
-    ("sigaction", 67),
-    ("sigaltstack", 186),
-    ("signal", 48),
-    ("signalfd", 316),
-    ("signalfd4", 322),
-    ("sigpending", 73),
-    ("sigprocmask", 126),
-    ("sigreturn", 119),
-    ("sigsuspend", 72),
-    ("socket", 359),
-    ("socketcall", 102),
-    ("socketpair", 360),
-    ("splice", 306),
-    ("stat", 106),
-    ("statfs", 99),
-    ("statfs64", 265),
-    ("statmount", 457),
-    ("statx", 379),
-    ("swapoff", 115),
-    ("swapon", 87),
-    ("symlink", 83),
-    ("symlinkat", 297),
-    ("sync", 36),
-    ("sync_file_range", 307),
-    ("syncfs", 338),
-    ("sysfs", 135),
-    ("sysinfo", 116),
-    ("syslog", 103),
-    ("tee", 308),
-    ("tgkill", 241),
-    ("timer_create", 254),
-    ("timer_delete", 258),
-    ("timer_getoverrun", 257),
-    ("timer_gettime", 256),
-    ("timer_settime", 255),
-    ("timerfd", 317),
-    ("timerfd_create", 319),
-    ("timerfd_gettime", 321),
-    ("timerfd_settime", 320),
-    ("times", 43),
-    ("tkill", 237),
-    ("truncate", 92),
-    ("umask", 60),
-    ("umount", 22),
-    ("umount2", 52),
-    ("uname", 122),
-    ("unlink", 10),
-    ("unlinkat", 294),
-    ("unshare", 303),
-    ("uselib", 86),
-    ("userfaultfd", 355),
-    ("ustat", 62),
-    ("utime", 30),
-    ("utimensat", 315),
-    ("utimes", 313),
-    ("vfork", 190),
-    ("vhangup", 111),
-    ("vmsplice", 309),
-    ("wait4", 114),
-    ("waitid", 281),
-    ("write", 4),
-    ("writev", 146),
+pub static SYSCALLS: Table<u32> = Table::new(NAMES, &ROWS);
+
+/// The names of [`SYSCALLS`], one after the other.
+const NAMES: &str = "\
+    _sysctl\
+    accept4\
+    access\
+    acct\
+    add_key\
+    adjtimex\
+    afs_syscall\
+    alarm\
+    bdflush\
+    bind\
+    bpf\
+    brk\
+    cachestat\
+    capget\
+    capset\
+    chdir\
+    chmod\
+    chown\
+    chroot\
+    clock_adjtime\
+    clock_getres\
+    clock_gettime\
+    clock_nanosleep\
+    clock_settime\
+    clone\
+    clone3\
+    close\
+    close_range\
+    connect\
+    copy_file_range\
+    creat\
+    create_module\
+    delete_module\
+    dup\
+    dup2\
+    dup3\
+    epoll_create\
+    epoll_create1\
+    epoll_ctl\
+    epoll_pwait\
+    epoll_pwait2\
+    epoll_wait\
+    eventfd\
+    eventfd2\
+    execve\
+    execveat\
+    exit\
+    exit_group\
+    faccessat\
+    faccessat2\
+    fadvise64\
+    fallocate\
+    fanotify_init\
+    fanotify_mark\
+    fchdir\
+    fchmod\
+    fchmodat\
+    fchmodat2\
+    fchown\
+    fchownat\
+    fcntl\
+    fdatasync\
+    fgetxattr\
+    file_getattr\
+    file_setattr\
+    finit_module\
+    flistxattr\
+    flock\
+    fork\
+    fremovexattr\
+    fsconfig\
+    fsetxattr\
+    fsmount\
+    fsopen\
+    fspick\
+    fstat\
+    fstatfs\
+    fstatfs64\
+    fsync\
+    ftruncate\
+    futex\
+    futex_requeue\
+    futex_wait\
+    futex_waitv\
+    futex_wake\
+    futimesat\
+    get_kernel_syms\
+    get_mempolicy\
+    get_robust_list\
+    getcpu\
+    getcwd\
+    getdents\
+    getdents64\
+    getegid\
+    geteuid\
+    getgid\
+    getgroups\
+    getitimer\
+    getpeername\
+    getpgid\
+    getpgrp\
+    getpid\
+    getpmsg\
+    getppid\
+    getpriority\
+    getrandom\
+    getresgid\
+    getresuid\
+    getrlimit\
+    getrusage\
+    getsid\
+    getsockname\
+    getsockopt\
+    gettid\
+    gettimeofday\
+    getuid\
+    getxattr\
+    getxattrat\
+    idle\
+    init_module\
+    inotify_add_watch\
+    inotify_init\
+    inotify_init1\
+    inotify_rm_watch\
+    io_cancel\
+    io_destroy\
+    io_getevents\
+    io_pgetevents\
+    io_setup\
+    io_submit\
+    io_uring_enter\
+    io_uring_register\
+    io_uring_setup\
+    ioctl\
+    ioprio_get\
+    ioprio_set\
+    ipc\
+    kcmp\
+    kexec_file_load\
+    kexec_load\
+    keyctl\
+    kill\
+    landlock_add_rule\
+    landlock_create_ruleset\
+    landlock_restrict_self\
+    lchown\
+    lgetxattr\
+    link\
+    linkat\
+    listen\
+    listmount\
+    listxattr\
+    listxattrat\
+    llistxattr\
+    lookup_dcookie\
+    lremovexattr\
+    lseek\
+    lsetxattr\
+    lsm_get_self_attr\
+    lsm_list_modules\
+    lsm_set_self_attr\
+    lstat\
+    madvise\
+    map_shadow_stack\
+    mbind\
+    membarrier\
+    memfd_create\
+    memfd_secret\
+    migrate_pages\
+    mincore\
+    mkdir\
+    mkdirat\
+    mknod\
+    mknodat\
+    mlock\
+    mlock2\
+    mlockall\
+    mmap\
+    mount\
+    mount_setattr\
+    move_mount\
+    move_pages\
+    mprotect\
+    mq_getsetattr\
+    mq_notify\
+    mq_open\
+    mq_timedreceive\
+    mq_timedsend\
+    mq_unlink\
+    mremap\
+    mseal\
+    msgctl\
+    msgget\
+    msgrcv\
+    msgsnd\
+    msync\
+    munlock\
+    munlockall\
+    munmap\
+    name_to_handle_at\
+    nanosleep\
+    newfstatat\
+    nfsservctl\
+    nice\
+    open\
+    open_by_handle_at\
+    open_tree\
+    open_tree_attr\
+    openat\
+    openat2\
+    pause\
+    perf_event_open\
+    personality\
+    pidfd_getfd\
+    pidfd_open\
+    pidfd_send_signal\
+    pipe\
+    pipe2\
+    pivot_root\
+    pkey_alloc\
+    pkey_free\
+    pkey_mprotect\
+    poll\
+    ppoll\
+    prctl\
+    pread64\
+    preadv\
+    preadv2\
+    prlimit64\
+    process_madvise\
+    process_mrelease\
+    process_vm_readv\
+    process_vm_writev\
+    pselect6\
+    ptrace\
+    putpmsg\
+    pwrite64\
+    pwritev\
+    pwritev2\
+    query_module\
+    quotactl\
+    quotactl_fd\
+    read\
+    readahead\
+    readdir\
+    readlink\
+    readlinkat\
+    readv\
+    reboot\
+    recvfrom\
+    recvmmsg\
+    recvmsg\
+    remap_file_pages\
+    removexattr\
+    removexattrat\
+    rename\
+    renameat\
+    renameat2\
+    request_key\
+    restart_syscall\
+    rmdir\
+    rseq\
+    rt_sigaction\
+    rt_sigpending\
+    rt_sigprocmask\
+    rt_sigqueueinfo\
+    rt_sigreturn\
+    rt_sigsuspend\
+    rt_sigtimedwait\
+    rt_tgsigqueueinfo\
+    s390_guarded_storage\
+    s390_pci_mmio_read\
+    s390_pci_mmio_write\
+    s390_runtime_instr\
+    s390_sthyi\
+    sched_get_priority_max\
+    sched_get_priority_min\
+    sched_getaffinity\
+    sched_getattr\
+    sched_getparam\
+    sched_getscheduler\
+    sched_rr_get_interval\
+    sched_setaffinity\
+    sched_setattr\
+    sched_setparam\
+    sched_setscheduler\
+    sched_yield\
+    seccomp\
+    select\
+    semctl\
+    semget\
+    semtimedop\
+    sendfile\
+    sendmmsg\
+    sendmsg\
+    sendto\
+    set_mempolicy\
+    set_mempolicy_home_node\
+    set_robust_list\
+    set_tid_address\
+    setdomainname\
+    setfsgid\
+    setfsuid\
+    setgid\
+    setgroups\
+    sethostname\
+    setitimer\
+    setns\
+    setpgid\
+    setpriority\
+    setregid\
+    setresgid\
+    setresuid\
+    setreuid\
+    setrlimit\
+    setsid\
+    setsockopt\
+    settimeofday\
+    setuid\
+    setxattr\
+    setxattrat\
+    shmat\
+    shmctl\
+    shmdt\
+    shmget\
+    shutdown\
+    sigaction\
+    sigaltstack\
+    signal\
+    signalfd\
+    signalfd4\
+    sigpending\
+    sigprocmask\
+    sigreturn\
+    sigsuspend\
+    socket\
+    socketcall\
+    socketpair\
+    splice\
+    stat\
+    statfs\
+    statfs64\
+    statmount\
+    statx\
+    swapoff\
+    swapon\
+    symlink\
+    symlinkat\
+    sync\
+    sync_file_range\
+    syncfs\
+    sysfs\
+    sysinfo\
+    syslog\
+    tee\
+    tgkill\
+    timer_create\
+    timer_delete\
+    timer_getoverrun\
+    timer_gettime\
+    timer_settime\
+    timerfd\
+    timerfd_create\
+    timerfd_gettime\
+    timerfd_settime\
+    times\
+    tkill\
+    truncate\
+    umask\
+    umount\
+    umount2\
+    uname\
+    unlink\
+    unlinkat\
+    unshare\
+    uselib\
+    userfaultfd\
+    ustat\
+    utime\
+    utimensat\
+    utimes\
+    vfork\
+    vhangup\
+    vmsplice\
+    wait4\
+    waitid\
+    write\
+    writev";
+
+static ROWS: [Row<u32>; 388] = [
+    // _sysctl
+    Row::new(0, 7, 149),
+    // accept4
+    Row::new(7, 7, 364),
+    // access
+    Row::new(14, 6, 33),
+    // acct
+    Row::new(20, 4, 51),
+    // add_key
+    Row::new(24, 7, 278),
+    // adjtimex
+    Row::new(31, 8, 124),
+    // afs_syscall
+    Row::new(39, 11, 137),
+    // alarm
+    Row::new(50, 5, 27),
+    // bdflush
+    Row::new(55, 7, 134),
+    // bind
+    Row::new(62, 4, 361),
+    // bpf
+    Row::new(66, 3, 351),
+    // brk
+    Row::new(69, 3, 45),
+    // cachestat
+    Row::new(72, 9, 451),
+    // capget
+    Row::new(81, 6, 184),
+    // capset
+    Row::new(87, 6, 185),
+    // chdir
+    Row::new(93, 5, 12),
+    // chmod
+    Row::new(98, 5, 15),
+    // chown
+    Row::new(103, 5, 212),
+    // chroot
+    Row::new(108, 6, 61),
+    // clock_adjtime
+    Row::new(114, 13, 337),
+    // clock_getres
+    Row::new(127, 12, 261),
+    // clock_gettime
+    Row::new(139, 13, 260),
+    // clock_nanosleep
+    Row::new(152, 15, 262),
+    // clock_settime
+    Row::new(167, 13, 259),
+    // clone
+    Row::new(180, 5, 120),
+    // clone3
+    Row::new(185, 6, 435),
+    // close
+    Row::new(191, 5, 6),
+    // close_range
+    Row::new(196, 11, 436),
+    // connect
+    Row::new(207, 7, 362),
+    // copy_file_range
+    Row::new(214, 15, 375),
+    // creat
+    Row::new(229, 5, 8),
+    // create_module
+    Row::new(234, 13, 127),
+    // delete_module
+    Row::new(247, 13, 129),
+    // dup
+    Row::new(260, 3, 41),
+    // dup2
+    Row::new(263, 4, 63),
+    // dup3
+    Row::new(267, 4, 326),
+    // epoll_create
+    Row::new(271, 12, 249),
+    // epoll_create1
+    Row::new(283, 13, 327),
+    // epoll_ctl
+    Row::new(296, 9, 250),
+    // epoll_pwait
+    Row::new(305, 11, 312),
+    // epoll_pwait2
+    Row::new(316, 12, 441),
+    // epoll_wait
+    Row::new(328, 10, 251),
+    // eventfd
+    Row::new(338, 7, 318),
+    // eventfd2
+    Row::new(345, 8, 323),
+    // execve
+    Row::new(353, 6, 11),
+    // execveat
+    Row::new(359, 8, 354),
+    // exit
+    Row::new(367, 4, 1),
+    // exit_group
+    Row::new(371, 10, 248),
+    // faccessat
+    Row::new(381, 9, 300),
+    // faccessat2
+    Row::new(390, 10, 439),
+    // fadvise64
+    Row::new(400, 9, 253),
+    // fallocate
+    Row::new(409, 9, 314),
+    // fanotify_init
+    Row::new(418, 13, 332),
+    // fanotify_mark
+    Row::new(431, 13, 333),
+    // fchdir
+    Row::new(444, 6, 133),
+    // fchmod
+    Row::new(450, 6, 94),
+    // fchmodat
+    Row::new(456, 8, 299),
+    // fchmodat2
+    Row::new(464, 9, 452),
+    // fchown
+    Row::new(473, 6, 207),
+    // fchownat
+    Row::new(479, 8, 291),
+    // fcntl
+    Row::new(487, 5, 55),
+    // fdatasync
+    Row::new(492, 9, 148),
+    // fgetxattr
+    Row::new(501, 9, 229),
+    // file_getattr
+    Row::new(510, 12, 468),
+    // file_setattr
+    Row::new(522, 12, 469),
+    // finit_module
+    Row::new(534, 12, 344),
+    // flistxattr
+    Row::new(546, 10, 232),
+    // flock
+    Row::new(556, 5, 143),
+    // fork
+    Row::new(561, 4, 2),
+    // fremovexattr
+    Row::new(565, 12, 235),
+    // fsconfig
+    Row::new(577, 8, 431),
+    // fsetxattr
+    Row::new(585, 9, 226),
+    // fsmount
+    Row::new(594, 7, 432),
+    // fsopen
+    Row::new(601, 6, 430),
+    // fspick
+    Row::new(607, 6, 433),
+    // fstat
+    Row::new(613, 5, 108),
+    // fstatfs
+    Row::new(618, 7, 100),
+    // fstatfs64
+    Row::new(625, 9, 266),
+    // fsync
+    Row::new(634, 5, 118),
+    // ftruncate
+    Row::new(639, 9, 93),
+    // futex
+    Row::new(648, 5, 238),
+    // futex_requeue
+    Row::new(653, 13, 456),
+    // futex_wait
+    Row::new(666, 10, 455),
+    // futex_waitv
+    Row::new(676, 11, 449),
+    // futex_wake
+    Row::new(687, 10, 454),
+    // futimesat
+    Row::new(697, 9, 292),
+    // get_kernel_syms
+    Row::new(706, 15, 130),
+    // get_mempolicy
+    Row::new(721, 13, 269),
+    // get_robust_list
+    Row::new(734, 15, 305),
+    // getcpu
+    Row::new(749, 6, 311),
+    // getcwd
+    Row::new(755, 6, 183),
+    // getdents
+    Row::new(761, 8, 141),
+    // getdents64
+    Row::new(769, 10, 220),
+    // getegid
+    Row::new(779, 7, 202),
+    // geteuid
+    Row::new(786, 7, 201),
+    // getgid
+    Row::new(793, 6, 200),
+    // getgroups
+    Row::new(799, 9, 205),
+    // getitimer
+    Row::new(808, 9, 105),
+    // getpeername
+    Row::new(817, 11, 368),
+    // getpgid
+    Row::new(828, 7, 132),
+    // getpgrp
+    Row::new(835, 7, 65),
+    // getpid
+    Row::new(842, 6, 20),
+    // getpmsg
+    Row::new(848, 7, 188),
+    // getppid
+    Row::new(855, 7, 64),
+    // getpriority
+    Row::new(862, 11, 96),
+    // getrandom
+    Row::new(873, 9, 349),
+    // getresgid
+    Row::new(882, 9, 211),
+    // getresuid
+    Row::new(891, 9, 209),
+    // getrlimit
+    Row::new(900, 9, 191),
+    // getrusage
+    Row::new(909, 9, 77),
+    // getsid
+    Row::new(918, 6, 147),
+    // getsockname
+    Row::new(924, 11, 367),
+    // getsockopt
+    Row::new(935, 10, 365),
+    // gettid
+    Row::new(945, 6, 236),
+    // gettimeofday
+    Row::new(951, 12, 78),
+    // getuid
+    Row::new(963, 6, 199),
+    // getxattr
+    Row::new(969, 8, 227),
+    // getxattrat
+    Row::new(977, 10, 464),
+    // idle
+    Row::new(987, 4, 112),
+    // init_module
+    Row::new(991, 11, 128),
+    // inotify_add_watch
+    Row::new(1002, 17, 285),
+    // inotify_init
+    Row::new(1019, 12, 284),
+    // inotify_init1
+    Row::new(1031, 13, 324),
+    // inotify_rm_watch
+    Row::new(1044, 16, 286),
+    // io_cancel
+    Row::new(1060, 9, 247),
+    // io_destroy
+    Row::new(1069, 10, 244),
+    // io_getevents
+    Row::new(1079, 12, 245),
+    // io_pgetevents
+    Row::new(1091, 13, 382),
+    // io_setup
+    Row::new(1104, 8, 243),
+    // io_submit
+    Row::new(1112, 9, 246),
+    // io_uring_enter
+    Row::new(1121, 14, 426),
+    // io_uring_register
+    Row::new(1135, 17, 427),
+    // io_uring_setup
+    Row::new(1152, 14, 425),
+    // ioctl
+    Row::new(1166, 5, 54),
+    // ioprio_get
+    Row::new(1171, 10, 283),
+    // ioprio_set
+    Row::new(1181, 10, 282),
+    // ipc
+    Row::new(1191, 3, 117),
+    // kcmp
+    Row::new(1194, 4, 343),
+    // kexec_file_load
+    Row::new(1198, 15, 381),
+    // kexec_load
+    Row::new(1213, 10, 277),
+    // keyctl
+    Row::new(1223, 6, 280),
+    // kill
+    Row::new(1229, 4, 37),
+    // landlock_add_rule
+    Row::new(1233, 17, 445),
+    // landlock_create_ruleset
+    Row::new(1250, 23, 444),
+    // landlock_restrict_self
+    Row::new(1273, 22, 446),
+    // lchown
+    Row::new(1295, 6, 198),
+    // lgetxattr
+    Row::new(1301, 9, 228),
+    // link
+    Row::new(1310, 4, 9),
+    // linkat
+    Row::new(1314, 6, 296),
+    // listen
+    Row::new(1320, 6, 363),
+    // listmount
+    Row::new(1326, 9, 458),
+    // listxattr
+    Row::new(1335, 9, 230),
+    // listxattrat
+    Row::new(1344, 11, 465),
+    // llistxattr
+    Row::new(1355, 10, 231),
+    // lookup_dcookie
+    Row::new(1365, 14, 110),
+    // lremovexattr
+    Row::new(1379, 12, 234),
+    // lseek
+    Row::new(1391, 5, 19),
+    // lsetxattr
+    Row::new(1396, 9, 225),
+    // lsm_get_self_attr
+    Row::new(1405, 17, 459),
+    // lsm_list_modules
+    Row::new(1422, 16, 461),
+    // lsm_set_self_attr
+    Row::new(1438, 17, 460),
+    // lstat
+    Row::new(1455, 5, 107),
+    // madvise
+    Row::new(1460, 7, 219),
+    // map_shadow_stack
+    Row::new(1467, 16, 453),
+    // mbind
+    Row::new(1483, 5, 268),
+    // membarrier
+    Row::new(1488, 10, 356),
+    // memfd_create
+    Row::new(1498, 12, 350),
+    // memfd_secret
+    Row::new(1510, 12, 447),
+    // migrate_pages
+    Row::new(1522, 13, 287),
+    // mincore
+    Row::new(1535, 7, 218),
+    // mkdir
+    Row::new(1542, 5, 39),
+    // mkdirat
+    Row::new(1547, 7, 289),
+    // mknod
+    Row::new(1554, 5, 14),
+    // mknodat
+    Row::new(1559, 7, 290),
+    // mlock
+    Row::new(1566, 5, 150),
+    // mlock2
+    Row::new(1571, 6, 374),
+    // mlockall
+    Row::new(1577, 8, 152),
+    // mmap
+    Row::new(1585, 4, 90),
+    // mount
+    Row::new(1589, 5, 21),
+    // mount_setattr
+    Row::new(1594, 13, 442),
+    // move_mount
+    Row::new(1607, 10, 429),
+    // move_pages
+    Row::new(1617, 10, 310),
+    // mprotect
+    Row::new(1627, 8, 125),
+    // mq_getsetattr
+    Row::new(1635, 13, 276),
+    // mq_notify
+    Row::new(1648, 9, 275),
+    // mq_open
+    Row::new(1657, 7, 271),
+    // mq_timedreceive
+    Row::new(1664, 15, 274),
+    // mq_timedsend
+    Row::new(1679, 12, 273),
+    // mq_unlink
+    Row::new(1691, 9, 272),
+    // mremap
+    Row::new(1700, 6, 163),
+    // mseal
+    Row::new(1706, 5, 462),
+    // msgctl
+    Row::new(1711, 6, 402),
+    // msgget
+    Row::new(1717, 6, 399),
+    // msgrcv
+    Row::new(1723, 6, 401),
+    // msgsnd
+    Row::new(1729, 6, 400),
+    // msync
+    Row::new(1735, 5, 144),
+    // munlock
+    Row::new(1740, 7, 151),
+    // munlockall
+    Row::new(1747, 10, 153),
+    // munmap
+    Row::new(1757, 6, 91),
+    // name_to_handle_at
+    Row::new(1763, 17, 335),
+    // nanosleep
+    Row::new(1780, 9, 162),
+    // newfstatat
+    Row::new(1789, 10, 293),
+    // nfsservctl
+    Row::new(1799, 10, 169),
+    // nice
+    Row::new(1809, 4, 34),
+    // open
+    Row::new(1813, 4, 5),
+    // open_by_handle_at
+    Row::new(1817, 17, 336),
+    // open_tree
+    Row::new(1834, 9, 428),
+    // open_tree_attr
+    Row::new(1843, 14, 467),
+    // openat
+    Row::new(1857, 6, 288),
+    // openat2
+    Row::new(1863, 7, 437),
+    // pause
+    Row::new(1870, 5, 29),
+    // perf_event_open
+    Row::new(1875, 15, 331),
+    // personality
+    Row::new(1890, 11, 136),
+    // pidfd_getfd
+    Row::new(1901, 11, 438),
+    // pidfd_open
+    Row::new(1912, 10, 434),
+    // pidfd_send_signal
+    Row::new(1922, 17, 424),
+    // pipe
+    Row::new(1939, 4, 42),
+    // pipe2
+    Row::new(1943, 5, 325),
+    // pivot_root
+    Row::new(1948, 10, 217),
+    // pkey_alloc
+    Row::new(1958, 10, 385),
+    // pkey_free
+    Row::new(1968, 9, 386),
+    // pkey_mprotect
+    Row::new(1977, 13, 384),
+    // poll
+    Row::new(1990, 4, 168),
+    // ppoll
+    Row::new(1994, 5, 302),
+    // prctl
+    Row::new(1999, 5, 172),
+    // pread64
+    Row::new(2004, 7, 180),
+    // preadv
+    Row::new(2011, 6, 328),
+    // preadv2
+    Row::new(2017, 7, 376),
+    // prlimit64
+    Row::new(2024, 9, 334),
+    // process_madvise
+    Row::new(2033, 15, 440),
+    // process_mrelease
+    Row::new(2048, 16, 448),
+    // process_vm_readv
+    Row::new(2064, 16, 340),
+    // process_vm_writev
+    Row::new(2080, 17, 341),
+    // pselect6
+    Row::new(2097, 8, 301),
+    // ptrace
+    Row::new(2105, 6, 26),
+    // putpmsg
+    Row::new(2111, 7, 189),
+    // pwrite64
+    Row::new(2118, 8, 181),
+    // pwritev
+    Row::new(2126, 7, 329),
+    // pwritev2
+    Row::new(2133, 8, 377),
+    // query_module
+    Row::new(2141, 12, 167),
+    // quotactl
+    Row::new(2153, 8, 131),
+    // quotactl_fd
+    Row::new(2161, 11, 443),
+    // read
+    Row::new(2172, 4, 3),
+    // readahead
+    Row::new(2176, 9, 222),
+    // readdir
+    Row::new(2185, 7, 89),
+    // readlink
+    Row::new(2192, 8, 85),
+    // readlinkat
+    Row::new(2200, 10, 298),
+    // readv
+    Row::new(2210, 5, 145),
+    // reboot
+    Row::new(2215, 6, 88),
+    // recvfrom
+    Row::new(2221, 8, 371),
+    // recvmmsg
+    Row::new(2229, 8, 357),
+    // recvmsg
+    Row::new(2237, 7, 372),
+    // remap_file_pages
+    Row::new(2244, 16, 267),
+    // removexattr
+    Row::new(2260, 11, 233),
+    // removexattrat
+    Row::new(2271, 13, 466),
+    // rename
+    Row::new(2284, 6, 38),
+    // renameat
+    Row::new(2290, 8, 295),
+    // renameat2
+    Row::new(2298, 9, 347),
+    // request_key
+    Row::new(2307, 11, 279),
+    // restart_syscall
+    Row::new(2318, 15, 7),
+    // rmdir
+    Row::new(2333, 5, 40),
+    // rseq
+    Row::new(2338, 4, 383),
+    // rt_sigaction
+    Row::new(2342, 12, 174),
+    // rt_sigpending
+    Row::new(2354, 13, 176),
+    // rt_sigprocmask
+    Row::new(2367, 14, 175),
+    // rt_sigqueueinfo
+    Row::new(2381, 15, 178),
+    // rt_sigreturn
+    Row::new(2396, 12, 173),
+    // rt_sigsuspend
+    Row::new(2408, 13, 179),
+    // rt_sigtimedwait
+    Row::new(2421, 15, 177),
+    // rt_tgsigqueueinfo
+    Row::new(2436, 17, 330),
+    // s390_guarded_storage
+    Row::new(2453, 20, 378),
+    // s390_pci_mmio_read
+    Row::new(2473, 18, 353),
+    // s390_pci_mmio_write
+    Row::new(2491, 19, 352),
+    // s390_runtime_instr
+    Row::new(2510, 18, 342),
+    // s390_sthyi
+    Row::new(2528, 10, 380),
+    // sched_get_priority_max
+    Row::new(2538, 22, 159),
+    // sched_get_priority_min
+    Row::new(2560, 22, 160),
+    // sched_getaffinity
+    Row::new(2582, 17, 240),
+    // sched_getattr
+    Row::new(2599, 13, 346),
+    // sched_getparam
+    Row::new(2612, 14, 155),
+    // sched_getscheduler
+    Row::new(2626, 18, 157),
+    // sched_rr_get_interval
+    Row::new(2644, 21, 161),
+    // sched_setaffinity
+    Row::new(2665, 17, 239),
+    // sched_setattr
+    Row::new(2682, 13, 345),
+    // sched_setparam
+    Row::new(2695, 14, 154),
+    // sched_setscheduler
+    Row::new(2709, 18, 156),
+    // sched_yield
+    Row::new(2727, 11, 158),
+    // seccomp
+    Row::new(2738, 7, 348),
+    // select
+    Row::new(2745, 6, 142),
+    // semctl
+    Row::new(2751, 6, 394),
+    // semget
+    Row::new(2757, 6, 393),
+    // semtimedop
+    Row::new(2763, 10, 392),
+    // sendfile
+    Row::new(2773, 8, 187),
+    // sendmmsg
+    Row::new(2781, 8, 358),
+    // sendmsg
+    Row::new(2789, 7, 370),
+    // sendto
+    Row::new(2796, 6, 369),
+    // set_mempolicy
+    Row::new(2802, 13, 270),
+    // set_mempolicy_home_node
+    Row::new(2815, 23, 450),
+    // set_robust_list
+    Row::new(2838, 15, 304),
+    // set_tid_address
+    Row::new(2853, 15, 252),
+    // setdomainname
+    Row::new(2868, 13, 121),
+    // setfsgid
+    Row::new(2881, 8, 216),
+    // setfsuid
+    Row::new(2889, 8, 215),
+    // setgid
+    Row::new(2897, 6, 214),
+    // setgroups
+    Row::new(2903, 9, 206),
+    // sethostname
+    Row::new(2912, 11, 74),
+    // setitimer
+    Row::new(2923, 9, 104),
+    // setns
+    Row::new(2932, 5, 339),
+    // setpgid
+    Row::new(2937, 7, 57),
+    // setpriority
+    Row::new(2944, 11, 97),
+    // setregid
+    Row::new(2955, 8, 204),
+    // setresgid
+    Row::new(2963, 9, 210),
+    // setresuid
+    Row::new(2972, 9, 208),
+    // setreuid
+    Row::new(2981, 8, 203),
+    // setrlimit
+    Row::new(2989, 9, 75),
+    // setsid
+    Row::new(2998, 6, 66),
+    // setsockopt
+    Row::new(3004, 10, 366),
+    // settimeofday
+    Row::new(3014, 12, 79),
+    // setuid
+    Row::new(3026, 6, 213),
+    // setxattr
+    Row::new(3032, 8, 224),
+    // setxattrat
+    Row::new(3040, 10, 463),
+    // shmat
+    Row::new(3050, 5, 397),
+    // shmctl
+    Row::new(3055, 6, 396),
+    // shmdt
+    Row::new(3061, 5, 398),
+    // shmget
+    Row::new(3066, 6, 395),
+    // shutdown
+    Row::new(3072, 8, 373),
+    // sigaction
+    Row::new(3080, 9, 67),
+    // sigaltstack
+    Row::new(3089, 11, 186),
+    // signal
+    Row::new(3100, 6, 48),
+    // signalfd
+    Row::new(3106, 8, 316),
+    // signalfd4
+    Row::new(3114, 9, 322),
+    // sigpending
+    Row::new(3123, 10, 73),
+    // sigprocmask
+    Row::new(3133, 11, 126),
+    // sigreturn
+    Row::new(3144, 9, 119),
+    // sigsuspend
+    Row::new(3153, 10, 72),
+    // socket
+    Row::new(3163, 6, 359),
+    // socketcall
+    Row::new(3169, 10, 102),
+    // socketpair
+    Row::new(3179, 10, 360),
+    // splice
+    Row::new(3189, 6, 306),
+    // stat
+    Row::new(3195, 4, 106),
+    // statfs
+    Row::new(3199, 6, 99),
+    // statfs64
+    Row::new(3205, 8, 265),
+    // statmount
+    Row::new(3213, 9, 457),
+    // statx
+    Row::new(3222, 5, 379),
+    // swapoff
+    Row::new(3227, 7, 115),
+    // swapon
+    Row::new(3234, 6, 87),
+    // symlink
+    Row::new(3240, 7, 83),
+    // symlinkat
+    Row::new(3247, 9, 297),
+    // sync
+    Row::new(3256, 4, 36),
+    // sync_file_range
+    Row::new(3260, 15, 307),
+    // syncfs
+    Row::new(3275, 6, 338),
+    // sysfs
+    Row::new(3281, 5, 135),
+    // sysinfo
+    Row::new(3286, 7, 116),
+    // syslog
+    Row::new(3293, 6, 103),
+    // tee
+    Row::new(3299, 3, 308),
+    // tgkill
+    Row::new(3302, 6, 241),
+    // timer_create
+    Row::new(3308, 12, 254),
+    // timer_delete
+    Row::new(3320, 12, 258),
+    // timer_getoverrun
+    Row::new(3332, 16, 257),
+    // timer_gettime
+    Row::new(3348, 13, 256),
+    // timer_settime
+    Row::new(3361, 13, 255),
+    // timerfd
+    Row::new(3374, 7, 317),
+    // timerfd_create
+    Row::new(3381, 14, 319),
+    // timerfd_gettime
+    Row::new(3395, 15, 321),
+    // timerfd_settime
+    Row::new(3410, 15, 320),
+    // times
+    Row::new(3425, 5, 43),
+    // tkill
+    Row::new(3430, 5, 237),
+    // truncate
+    Row::new(3435, 8, 92),
+    // umask
+    Row::new(3443, 5, 60),
+    // umount
+    Row::new(3448, 6, 22),
+    // umount2
+    Row::new(3454, 7, 52),
+    // uname
+    Row::new(3461, 5, 122),
+    // unlink
+    Row::new(3466, 6, 10),
+    // unlinkat
+    Row::new(3472, 8, 294),
+    // unshare
+    Row::new(3480, 7, 303),
+    // uselib
+    Row::new(3487, 6, 86),
+    // userfaultfd
+    Row::new(3493, 11, 355),
+    // ustat
+    Row::new(3504, 5, 62),
+    // utime
+    Row::new(3509, 5, 30),
+    // utimensat
+    Row::new(3514, 9, 315),
+    // utimes
+    Row::new(3523, 6, 313),
+    // vfork
+    Row::new(3529, 5, 190),
+    // vhangup
+    Row::new(3534, 7, 111),
+    // vmsplice
+    Row::new(3541, 8, 309),
+    // wait4
+    Row::new(3549, 5, 114),
+    // waitid
+    Row::new(3554, 6, 281),
+    // write
+    Row::new(3560, 5, 4),
+    // writev
+    Row::new(3565, 6, 146),
 ];

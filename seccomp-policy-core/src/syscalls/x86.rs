@@ -5,465 +5,1390 @@
 // Linux 6.18 added no system call, so the table is also complete for it
 // (see tools/gen-syscall-tables/README.md).
 
+use crate::sorted::{Row, Table};
+
 /// Every system call of `Arch::X86`, sorted by name (byte order).
-pub static SYSCALLS: &[(&str, u32)] = &[
-    ("_llseek", 140),
-    ("_newselect", 142),
-    ("_sysctl", 149),
-    ("accept4", 364),
-    ("access", 33),
-    ("acct", 51),
-    ("add_key", 286),
-    ("adjtimex", 124),
-    ("afs_syscall", 137),
-    ("alarm", 27),
-    ("arch_prctl", 384),
-    ("bdflush", 134),
-    ("bind", 361),
-    ("bpf", 357),
-    ("break", 17),
-    ("brk", 45),
-    ("cachestat", 451),
-    ("capget", 184),
-    ("capset", 185),
-    ("chdir", 12),
-    ("chmod", 15),
-    ("chown", 182),
-    ("chown32", 212),
-    ("chroot", 61),
-    ("clock_adjtime", 343),
-    ("clock_adjtime64", 405),
-    ("clock_getres", 266),
-    ("clock_getres_time64", 406),
-    ("clock_gettime", 265),
-    ("clock_gettime64", 403),
-    ("clock_nanosleep", 267),
-    ("clock_nanosleep_time64", 407),
-    ("clock_settime", 264),
-    ("clock_settime64", 404),
-    ("clone", 120),
-    ("clone3", 435),
-    ("close", 6),
-    ("close_range", 436),
-    ("connect", 362),
-    ("copy_file_range", 377),
-    ("creat", 8),
-    ("create_module", 127),
-    ("delete_module", 129),
-    ("dup", 41),
-    ("dup2", 63),
-    ("dup3", 330),
-    ("epoll_create", 254),
-    ("epoll_create1", 329),
-    ("epoll_ctl", 255),
-    ("epoll_pwait", 319),
-    ("epoll_pwait2", 441),
-    ("epoll_wait", 256),
-    ("eventfd", 323),
-    ("eventfd2", 328),
-    ("execve", 11),
-    ("execveat", 358),
-    ("exit", 1),
-    ("exit_group", 252),
-    ("faccessat", 307),
-    ("faccessat2", 439),
-    ("fadvise64", 250),
-    ("fadvise64_64", 272),
-    ("fallocate", 324),
-    ("fanotify_init", 338),
-    ("fanotify_mark", 339),
-    ("fchdir", 133),
-    ("fchmod", 94),
-    ("fchmodat", 306),
-    ("fchmodat2", 452),
-    ("fchown", 95),
-    ("fchown32", 207),
-    ("fchownat", 298),
-    ("fcntl", 55),
-    ("fcntl64", 221),
-    ("fdatasync", 148),
-    ("fgetxattr", 231),
-    ("file_getattr", 468),
-    ("file_setattr", 469),
-    ("finit_module", 350),
-    ("flistxattr", 234),
-    ("flock", 143),
-    ("fork", 2),
-    ("fremovexattr", 237),
-    ("fsconfig", 431),
-    ("fsetxattr", 228),
-    ("fsmount", 432),
-    ("fsopen", 430),
-    ("fspick", 433),
-    ("fstat", 108),
-    ("fstat64", 197),
-    ("fstatat64", 300),
-    ("fstatfs", 100),
-    ("fstatfs64", 269),
-    ("fsync", 118),
-    ("ftime", 35),
-    ("ftruncate", 93),
-    ("ftruncate64", 194),
-    ("futex", 240),
-    ("futex_requeue", 456),
-    ("futex_time64", 422),
-    ("futex_wait", 455),
-    ("futex_waitv", 449),
-    ("futex_wake", 454),
-    ("futimesat", 299),
-    ("get_kernel_syms", 130),
-    ("get_mempolicy", 275),
-    ("get_robust_list", 312),
-    ("get_thread_area", 244),
-    ("getcpu", 318),
-    ("getcwd", 183),
-    ("getdents", 141),
-    ("getdents64", 220),
-    ("getegid", 50),
-    ("getegid32", 202),
-    ("geteuid", 49),
-    ("geteuid32", 201),
-    ("getgid", 47),
-    ("getgid32", 200),
-    ("getgroups", 80),
-    ("getgroups32", 205),
-    ("getitimer", 105),
-    ("getpeername", 368),
-    ("getpgid", 132),
-    ("getpgrp", 65),
-    ("getpid", 20),
-    ("getpmsg", 188),
-    ("getppid", 64),
-    ("getpriority", 96),
-    ("getrandom", 355),
-    ("getresgid", 171),
-    ("getresgid32", 211),
-    ("getresuid", 165),
-    ("getresuid32", 209),
-    ("getrlimit", 76),
-    ("getrusage", 77),
-    ("getsid", 147),
-    ("getsockname", 367),
-    ("getsockopt", 365),
-    ("gettid", 224),
-    ("gettimeofday", 78),
-    ("getuid", 24),
-    ("getuid32", 199),
-    ("getxattr", 229),
-    ("getxattrat", 464),
-    ("gtty", 32),
-    ("idle", 112),
-    ("init_module", 128),
-    ("inotify_add_watch", 292),
-    ("inotify_init", 291),
-    ("inotify_init1", 332),
-    ("inotify_rm_watch", 293),
-    ("io_cancel", 249),
-    ("io_destroy", 246),
-    ("io_getevents", 247),
-    ("io_pgetevents", 385),
-    ("io_pgetevents_time64", 416),
-    ("io_setup", 245),
-    ("io_submit", 248),
-    ("io_uring_enter", 426),
-    ("io_uring_register", 427),
-    ("io_uring_setup", 425),
-    ("ioctl", 54),
-    ("ioperm", 101),
-    ("iopl", 110),
-    ("ioprio_get", 290),
-    ("ioprio_set", 289),
-    ("ipc", 117),
-    ("kcmp", 349),
-    ("kexec_load", 283),
-    ("keyctl", 288),
-    ("kill", 37),
-    ("landlock_add_rule", 445),
-    ("landlock_create_ruleset", 444),
-    ("landlock_restrict_self", 446),
-    ("lchown", 16),
-    ("lchown32", 198),
-    ("lgetxattr", 230),
-    ("link", 9),
-    ("linkat", 303),
-    ("listen", 363),
-    ("listmount", 458),
-    ("listxattr", 232),
-    ("listxattrat", 465),
-    ("llistxattr", 233),
-    ("lock", 53),
-    ("lookup_dcookie", 253),
-    ("lremovexattr", 236),
-    ("lseek", 19),
-    ("lsetxattr", 227),
-    ("lsm_get_self_attr", 459),
-    ("lsm_list_modules", 461),
-    ("lsm_set_self_attr", 460),
-    ("lstat", 107),
-    ("lstat64", 196),
-    ("madvise", 219),
-    ("map_shadow_stack", 453),
-    ("mbind", 274),
-    ("membarrier", 375),
-    ("memfd_create", 356),
-    ("memfd_secret", 447),
-    ("migrate_pages", 294),
-    ("mincore", 218),
-    ("mkdir", 39),
-    ("mkdirat", 296),
-    ("mknod", 14),
-    ("mknodat", 297),
-    ("mlock", 150),
-    ("mlock2", 376),
-    ("mlockall", 152),
-    ("mmap", 90),
-    ("mmap2", 192),
-    ("modify_ldt", 123),
-    ("mount", 21),
-    ("mount_setattr", 442),
-    ("move_mount", 429),
-    ("move_pages", 317),
-    ("mprotect", 125),
-    ("mpx", 56),
-    ("mq_getsetattr", 282),
-    ("mq_notify", 281),
-    ("mq_open", 277),
-    ("mq_timedreceive", 280),
-    ("mq_timedreceive_time64", 419),
-    ("mq_timedsend", 279),
-    ("mq_timedsend_time64", 418),
-    ("mq_unlink", 278),
-    ("mremap", 163),
-    ("mseal", 462),
-    ("msgctl", 402),
-    ("msgget", 399),
-    ("msgrcv", 401),
-    ("msgsnd", 400),
-    ("msync", 144),
-    ("munlock", 151),
-    ("munlockall", 153),
-    ("munmap", 91),
-    ("name_to_handle_at", 341),
-    ("nanosleep", 162),
-    ("nfsservctl", 169),
-    ("nice", 34),
-    ("oldfstat", 28),
-    ("oldlstat", 84),
-    ("oldolduname", 59),
-    ("oldstat", 18),
-    ("olduname", 109),
-    ("open", 5),
-    ("open_by_handle_at", 342),
-    ("open_tree", 428),
-    ("open_tree_attr", 467),
-    ("openat", 295),
-    ("openat2", 437),
-    ("pause", 29),
-    ("perf_event_open", 336),
-    ("personality", 136),
-    ("pidfd_getfd", 438),
-    ("pidfd_open", 434),
-    ("pidfd_send_signal", 424),
-    ("pipe", 42),
-    ("pipe2", 331),
-    ("pivot_root", 217),
-    ("pkey_alloc", 381),
-    ("pkey_free", 382),
-    ("pkey_mprotect", 380),
-    ("poll", 168),
-    ("ppoll", 309),
-    ("ppoll_time64", 414),
-    ("prctl", 172),
-    ("pread64", 180),
-    ("preadv", 333),
-    ("preadv2", 378),
-    ("prlimit64", 340),
-    ("process_madvise", 440),
-    ("process_mrelease", 448),
-    ("process_vm_readv", 347),
-    ("process_vm_writev", 348),
-    ("prof", 44),
-    ("profil", 98),
-    ("pselect6", 308),
-    ("pselect6_time64", 413),
-    ("ptrace", 26),
-    ("putpmsg", 189),
-    ("pwrite64", 181),
-    ("pwritev", 334),
-    ("pwritev2", 379),
-    ("query_module", 167),
-    ("quotactl", 131),
-    ("quotactl_fd", 443),
-    ("read", 3),
-    ("readahead", 225),
-    ("readdir", 89),
-    ("readlink", 85),
-    ("readlinkat", 305),
-    ("readv", 145),
-    ("reboot", 88),
-    ("recvfrom", 371),
-    ("recvmmsg", 337),
-    ("recvmmsg_time64", 417),
-    ("recvmsg", 372),
-    ("remap_file_pages", 257),
-    ("removexattr", 235),
-    ("removexattrat", 466),
-    ("rename", 38),
-    ("renameat", 302),
-    ("renameat2", 353),
-    ("request_key", 287),
-    ("restart_syscall", 0),
-    ("rmdir", 40),
-    ("rseq", 386),
-    ("rt_sigaction", 174),
-    ("rt_sigpending", 176),
-    ("rt_sigprocmask", 175),
-    ("rt_sigqueueinfo", 178),
-    ("rt_sigreturn", 173),
-    ("rt_sigsuspend", 179),
-    ("rt_sigtimedwait", 177),
-    ("rt_sigtimedwait_time64", 421),
-    ("rt_tgsigqueueinfo", 335),
-    ("sched_get_priority_max", 159),
-    ("sched_get_priority_min", 160),
-    ("sched_getaffinity", 242),
-    ("sched_getattr", 352),
-    ("sched_getparam", 155),
-    ("sched_getscheduler", 157),
-    ("sched_rr_get_interval", 161),
-    ("sched_rr_get_interval_time64", 423),
-    ("sched_setaffinity", 241),
-    ("sched_setattr", 351),
-    ("sched_setparam", 154),
-    ("sched_setscheduler", 156),
-    ("sched_yield", 158),
-    ("seccomp", 354),
-    ("select", 82),
-    ("semctl", 394),
-    ("semget", 393),
-    ("semtimedop_time64", 420),
-    ("sendfile", 187),
-    ("sendfile64", 239),
-    ("sendmmsg", 345),
-    ("sendmsg", 370),
-    ("sendto", 369),
-    ("set_mempolicy", 276),
-    ("set_mempolicy_home_node", 450),
-    ("set_robust_list", 311),
-    ("set_thread_area", 243),
-    ("set_tid_address", 258),
-    ("setdomainname", 121),
-    ("setfsgid", 139),
-    ("setfsgid32", 216),
-    ("setfsuid", 138),
-    ("setfsuid32", 215),
-    ("setgid", 46),
-    ("setgid32", 214),
-    ("setgroups", 81),
-    ("setgroups32", 206),
-    ("sethostname", 74),
-    ("setitimer", 104),
-    ("setns", 346),
-    ("setpgid", 57),
-    ("setpriority", 97),
-    ("setregid", 71),
-    ("setregid32", 204),
-    ("setresgid", 170),
-    ("setresgid32", 210),
-    ("setresuid", 164),
-    ("setresuid32", 208),
-    ("setreuid", 70),
-    ("setreuid32", 203),
-    ("setrlimit", 75),
-    ("setsid", 66),
-    ("setsockopt", 366),
-    ("settimeofday", 79),
-    ("setuid", 23),
-    ("setuid32", 213),
-    ("setxattr", 226),
-    ("setxattrat", 463),
-    ("sgetmask", 68),
-    ("shmat", 397),
-    ("shmctl", 396),
-    ("shmdt", 398),
-    ("shmget", 395),
-    ("shutdown", 373),
-    ("sigaction", 67),
-    ("sigaltstack", 186),
-    ("signal", 48),
-    ("signalfd", 321),
-    ("signalfd4", 327),
-    ("sigpending", 73),
-    ("sigprocmask", 126),
-    ("sigreturn", 119),
-    ("sigsuspend", 72),
-    ("socket", 359),
-    ("socketcall", 102),
-    ("socketpair", 360),
-    ("splice", 313),
-    ("ssetmask", 69),
-    ("stat", 106),
-    ("stat64", 195),
-    ("statfs", 99),
-    ("statfs64", 268),
-    ("statmount", 457),
-    ("statx", 383),
-    ("stime", 25),
-    ("stty", 31),
-    ("swapoff", 115),
-    ("swapon", 87),
-    ("symlink", 83),
-    ("symlinkat", 304),
-    ("sync", 36),
-    ("sync_file_range", 314),
-    ("syncfs", 344),
-    ("sysfs", 135),
-    ("sysinfo", 116),
-    ("syslog", 103),
-    ("tee", 315),
-    ("tgkill", 270),
-    ("time", 13),
-    ("timer_create", 259),
-    ("timer_delete", 263),
-    ("timer_getoverrun", 262),
-    ("timer_gettime", 261),
-    ("timer_gettime64", 408),
-    ("timer_settime", 260),
-    ("timer_settime64", 409),
-    ("timerfd_create", 322),
-    ("timerfd_gettime", 326),
-    ("timerfd_gettime64", 410),
-    ("timerfd_settime", 325),
-    ("timerfd_settime64", 411),
-    ("times", 43),
-    ("tkill", 238),
-    ("truncate", 92),
-    ("truncate64", 193),
-    ("ugetrlimit", 191),
-    ("ulimit", 58),
-    ("umask", 60),
-    ("umount", 22),
-    ("umount2", 52),
-    ("uname", 122),
-    ("unlink", 10),
-    ("unlinkat", 301),
-    ("unshare", 310),
-    ("uselib", 86),
-    ("userfaultfd", 374),
-    ("ustat", 62),
-    ("utime", 30),
-    ("utimensat", 320),
-    ("utimensat_time64", 412),
-    ("utimes", 271),
-    ("vfork", 190),
-    ("vhangup", 111),
-    ("vm86", 166),
-    ("vm86old", 113),
-    ("vmsplice", 316),
-    ("vserver", 273),
-    ("wait4", 114),
-    ("waitid", 284),
-    ("waitpid", 7),
-    ("write", 4),
-    ("writev", 146),
+pub static SYSCALLS: Table<u32> = Table::new(NAMES, &ROWS);
+
+/// The names of [`SYSCALLS`], one after the other.
+const NAMES: &str = "\
+    _llseek\
+    _newselect\
+    _sysctl\
+    accept4\
+    access\
+    acct\
+    add_key\
+    adjtimex\
+    afs_syscall\
+    alarm\
+    arch_prctl\
+    bdflush\
+    bind\
+    bpf\
+    break\
+    brk\
+    cachestat\
+    capget\
+    capset\
+    chdir\
+    chmod\
+    chown\
+    chown32\
+    chroot\
+    clock_adjtime\
+    clock_adjtime64\
+    clock_getres\
+    clock_getres_time64\
+    clock_gettime\
+    clock_gettime64\
+    clock_nanosleep\
+    clock_nanosleep_time64\
+    clock_settime\
+    clock_settime64\
+    clone\
+    clone3\
+    close\
+    close_range\
+    connect\
+    copy_file_range\
+    creat\
+    create_module\
+    delete_module\
+    dup\
+    dup2\
+    dup3\
+    epoll_create\
+    epoll_create1\
+    epoll_ctl\
+    epoll_pwait\
+    epoll_pwait2\
+    epoll_wait\
+    eventfd\
+    eventfd2\
+    execve\
+    execveat\
+    exit\
+    exit_group\
+    faccessat\
+    faccessat2\
+    fadvise64\
+    fadvise64_64\
+    fallocate\
+    fanotify_init\
+    fanotify_mark\
+    fchdir\
+    fchmod\
+    fchmodat\
+    fchmodat2\
+    fchown\
+    fchown32\
+    fchownat\
+    fcntl\
+    fcntl64\
+    fdatasync\
+    fgetxattr\
+    file_getattr\
+    file_setattr\
+    finit_module\
+    flistxattr\
+    flock\
+    fork\
+    fremovexattr\
+    fsconfig\
+    fsetxattr\
+    fsmount\
+    fsopen\
+    fspick\
+    fstat\
+    fstat64\
+    fstatat64\
+    fstatfs\
+    fstatfs64\
+    fsync\
+    ftime\
+    ftruncate\
+    ftruncate64\
+    futex\
+    futex_requeue\
+    futex_time64\
+    futex_wait\
+    futex_waitv\
+    futex_wake\
+    futimesat\
+    get_kernel_syms\
+    get_mempolicy\
+    get_robust_list\
+    get_thread_area\
+    getcpu\
+    getcwd\
+    getdents\
+    getdents64\
+    getegid\
+    getegid32\
+    geteuid\
+    geteuid32\
+    getgid\
+    getgid32\
+    getgroups\
+    getgroups32\
+    getitimer\
+    getpeername\
+    getpgid\
+    getpgrp\
+    getpid\
+    getpmsg\
+    getppid\
+    getpriority\
+    getrandom\
+    getresgid\
+    getresgid32\
+    getresuid\
+    getresuid32\
+    getrlimit\
+    getrusage\
+    getsid\
+    getsockname\
+    getsockopt\
+    gettid\
+    gettimeofday\
+    getuid\
+    getuid32\
+    getxattr\
+    getxattrat\
+    gtty\
+    idle\
+    init_module\
+    inotify_add_watch\
+    inotify_init\
+    inotify_init1\
+    inotify_rm_watch\
+    io_cancel\
+    io_destroy\
+    io_getevents\
+    io_pgetevents\
+    io_pgetevents_time64\
+    io_setup\
+    io_submit\
+    io_uring_enter\
+    io_uring_register\
+    io_uring_setup\
+    ioctl\
+    ioperm\
+    iopl\
+    ioprio_get\
+    ioprio_set\
+    ipc\
+    kcmp\
+    kexec_load\
+    keyctl\
+    kill\
+    landlock_add_rule\
+    landlock_create_ruleset\
+    landlock_restrict_self\
+    lchown\
+    lchown32\
+    lgetxattr\
+    link\
+    linkat\
+    listen\
+    listmount\
+    listxattr\
+    listxattrat\
+    llistxattr\
+    lock\
+    lookup_dcookie\
+    lremovexattr\
+    lseek\
+    lsetxattr\
+    lsm_get_self_attr\
+    lsm_list_modules\
+    lsm_set_self_attr\
+    lstat\
+    lstat64\
+    madvise\
+    map_shadow_stack\
+    mbind\
+    membarrier\
+    memfd_create\
+    memfd_secret\
+    migrate_pages\
+    mincore\
+    mkdir\
+    mkdirat\
+    mknod\
+    mknodat\
+    mlock\
+    mlock2\
+    mlockall\
+    mmap\
+    mmap2\
+    modify_ldt\
+    mount\
+    mount_setattr\
+    move_mount\
+    move_pages\
+    mprotect\
+    mpx\
+    mq_getsetattr\
+    mq_notify\
+    mq_open\
+    mq_timedreceive\
+    mq_timedreceive_time64\
+    mq_timedsend\
+    mq_timedsend_time64\
+    mq_unlink\
+    mremap\
+    mseal\
+    msgctl\
+    msgget\
+    msgrcv\
+    msgsnd\
+    msync\
+    munlock\
+    munlockall\
+    munmap\
+    name_to_handle_at\
+    nanosleep\
+    nfsservctl\
+    nice\
+    oldfstat\
+    oldlstat\
+    oldolduname\
+    oldstat\
+    olduname\
+    open\
+    open_by_handle_at\
+    open_tree\
+    open_tree_attr\
+    openat\
+    openat2\
+    pause\
+    perf_event_open\
+    personality\
+    pidfd_getfd\
+    pidfd_open\
+    pidfd_send_signal\
+    pipe\
+    pipe2\
+    pivot_root\
+    pkey_alloc\
+    pkey_free\
+    pkey_mprotect\
+    poll\
+    ppoll\
+    ppoll_time64\
+    prctl\
+    pread64\
+    preadv\
+    preadv2\
+    prlimit64\
+    process_madvise\
+    process_mrelease\
+    process_vm_readv\
+    process_vm_writev\
+    prof\
+    profil\
+    pselect6\
+    pselect6_time64\
+    ptrace\
+    putpmsg\
+    pwrite64\
+    pwritev\
+    pwritev2\
+    query_module\
+    quotactl\
+    quotactl_fd\
+    read\
+    readahead\
+    readdir\
+    readlink\
+    readlinkat\
+    readv\
+    reboot\
+    recvfrom\
+    recvmmsg\
+    recvmmsg_time64\
+    recvmsg\
+    remap_file_pages\
+    removexattr\
+    removexattrat\
+    rename\
+    renameat\
+    renameat2\
+    request_key\
+    restart_syscall\
+    rmdir\
+    rseq\
+    rt_sigaction\
+    rt_sigpending\
+    rt_sigprocmask\
+    rt_sigqueueinfo\
+    rt_sigreturn\
+    rt_sigsuspend\
+    rt_sigtimedwait\
+    rt_sigtimedwait_time64\
+    rt_tgsigqueueinfo\
+    sched_get_priority_max\
+    sched_get_priority_min\
+    sched_getaffinity\
+    sched_getattr\
+    sched_getparam\
+    sched_getscheduler\
+    sched_rr_get_interval\
+    sched_rr_get_interval_time64\
+    sched_setaffinity\
+    sched_setattr\
+    sched_setparam\
+    sched_setscheduler\
+    sched_yield\
+    seccomp\
+    select\
+    semctl\
+    semget\
+    semtimedop_time64\
+    sendfile\
+    sendfile64\
+    sendmmsg\
+    sendmsg\
+    sendto\
+    set_mempolicy\
+    set_mempolicy_home_node\
+    set_robust_list\
+    set_thread_area\
+    set_tid_address\
+    setdomainname\
+    setfsgid\
+    setfsgid32\
+    setfsuid\
+    setfsuid32\
+    setgid\
+    setgid32\
+    setgroups\
+    setgroups32\
+    sethostname\
+    setitimer\
+    setns\
+    setpgid\
+    setpriority\
+    setregid\
+    setregid32\
+    setresgid\
+    setresgid32\
+    setresuid\
+    setresuid32\
+    setreuid\
+    setreuid32\
+    setrlimit\
+    setsid\
+    setsockopt\
+    settimeofday\
+    setuid\
+    setuid32\
+    setxattr\
+    setxattrat\
+    sgetmask\
+    shmat\
+    shmctl\
+    shmdt\
+    shmget\
+    shutdown\
+    sigaction\
+    sigaltstack\
+    signal\
+    signalfd\
+    signalfd4\
+    sigpending\
+    sigprocmask\
+    sigreturn\
+    sigsuspend\
+    socket\
+    socketcall\
+    socketpair\
+    splice\
+    ssetmask\
+    stat\
+    stat64\
+    statfs\
+    statfs64\
+    statmount\
+    statx\
+    stime\
+    stty\
+    swapoff\
+    swapon\
+    symlink\
+    symlinkat\
+    sync\
+    sync_file_range\
+    syncfs\
+    sysfs\
+    sysinfo\
+    syslog\
+    tee\
+    tgkill\
+    time\
+    timer_create\
+    timer_delete\
+    timer_getoverrun\
+    timer_gettime\
+    timer_gettime64\
+    timer_settime\
+    timer_settime64\
+    timerfd_create\
+    timerfd_gettime\
+    timerfd_gettime64\
+    timerfd_settime\
+    timerfd_settime64\
+    times\
+    tkill\
+    truncate\
+    truncate64\
+    ugetrlimit\
+    ulimit\
+    umask\
+    umount\
+    umount2\
+    uname\
+    unlink\
+    unlinkat\
+    unshare\
+    uselib\
+    userfaultfd\
+    ustat\
+    utime\
+    utimensat\
+    utimensat_time64\
+    utimes\
+    vfork\
+    vhangup\
+    vm86\
+    vm86old\
+    vmsplice\
+    vserver\
+    wait4\
+    waitid\
+    waitpid\
+    write\
+    writev";
+
+static ROWS: [Row<u32>; 459] = [
+    // _llseek
+    Row::new(0, 7, 140),
+    // _newselect
+    Row::new(7, 10, 142),
+    // _sysctl
+    Row::new(17, 7, 149),
+    // accept4
+    Row::new(24, 7, 364),
+    // access
+    Row::new(31, 6, 33),
+    // acct
+    Row::new(37, 4, 51),
+    // add_key
+    Row::new(41, 7, 286),
+    // adjtimex
+    Row::new(48, 8, 124),
+    // afs_syscall
+    Row::new(56, 11, 137),
+    // alarm
+    Row::new(67, 5, 27),
+    // arch_prctl
+    Row::new(72, 10, 384),
+    // bdflush
+    Row::new(82, 7, 134),
+    // bind
+    Row::new(89, 4, 361),
+    // bpf
+    Row::new(93, 3, 357),
+    // break
+    Row::new(96, 5, 17),
+    // brk
+    Row::new(101, 3, 45),
+    // cachestat
+    Row::new(104, 9, 451),
+    // capget
+    Row::new(113, 6, 184),
+    // capset
+    Row::new(119, 6, 185),
+    // chdir
+    Row::new(125, 5, 12),
+    // chmod
+    Row::new(130, 5, 15),
+    // chown
+    Row::new(135, 5, 182),
+    // chown32
+    Row::new(140, 7, 212),
+    // chroot
+    Row::new(147, 6, 61),
+    // clock_adjtime
+    Row::new(153, 13, 343),
+    // clock_adjtime64
+    Row::new(166, 15, 405),
+    // clock_getres
+    Row::new(181, 12, 266),
+    // clock_getres_time64
+    Row::new(193, 19, 406),
+    // clock_gettime
+    Row::new(212, 13, 265),
+    // clock_gettime64
+    Row::new(225, 15, 403),
+    // clock_nanosleep
+    Row::new(240, 15, 267),
+    // clock_nanosleep_time64
+    Row::new(255, 22, 407),
+    // clock_settime
+    Row::new(277, 13, 264),
+    // clock_settime64
+    Row::new(290, 15, 404),
+    // clone
+    Row::new(305, 5, 120),
+    // clone3
+    Row::new(310, 6, 435),
+    // close
+    Row::new(316, 5, 6),
+    // close_range
+    Row::new(321, 11, 436),
+    // connect
+    Row::new(332, 7, 362),
+    // copy_file_range
+    Row::new(339, 15, 377),
+    // creat
+    Row::new(354, 5, 8),
+    // create_module
+    Row::new(359, 13, 127),
+    // delete_module
+    Row::new(372, 13, 129),
+    // dup
+    Row::new(385, 3, 41),
+    // dup2
+    Row::new(388, 4, 63),
+    // dup3
+    Row::new(392, 4, 330),
+    // epoll_create
+    Row::new(396, 12, 254),
+    // epoll_create1
+    Row::new(408, 13, 329),
+    // epoll_ctl
+    Row::new(421, 9, 255),
+    // epoll_pwait
+    Row::new(430, 11, 319),
+    // epoll_pwait2
+    Row::new(441, 12, 441),
+    // epoll_wait
+    Row::new(453, 10, 256),
+    // eventfd
+    Row::new(463, 7, 323),
+    // eventfd2
+    Row::new(470, 8, 328),
+    // execve
+    Row::new(478, 6, 11),
+    // execveat
+    Row::new(484, 8, 358),
+    // exit
+    Row::new(492, 4, 1),
+    // exit_group
+    Row::new(496, 10, 252),
+    // faccessat
+    Row::new(506, 9, 307),
+    // faccessat2
+    Row::new(515, 10, 439),
+    // fadvise64
+    Row::new(525, 9, 250),
+    // fadvise64_64
+    Row::new(534, 12, 272),
+    // fallocate
+    Row::new(546, 9, 324),
+    // fanotify_init
+    Row::new(555, 13, 338),
+    // fanotify_mark
+    Row::new(568, 13, 339),
+    // fchdir
+    Row::new(581, 6, 133),
+    // fchmod
+    Row::new(587, 6, 94),
+    // fchmodat
+    Row::new(593, 8, 306),
+    // fchmodat2
+    Row::new(601, 9, 452),
+    // fchown
+    Row::new(610, 6, 95),
+    // fchown32
+    Row::new(616, 8, 207),
+    // fchownat
+    Row::new(624, 8, 298),
+    // fcntl
+    Row::new(632, 5, 55),
+    // fcntl64
+    Row::new(637, 7, 221),
+    // fdatasync
+    Row::new(644, 9, 148),
+    // fgetxattr
+    Row::new(653, 9, 231),
+    // file_getattr
+    Row::new(662, 12, 468),
+    // file_setattr
+    Row::new(674, 12, 469),
+    // finit_module
+    Row::new(686, 12, 350),
+    // flistxattr
+    Row::new(698, 10, 234),
+    // flock
+    Row::new(708, 5, 143),
+    // fork
+    Row::new(713, 4, 2),
+    // fremovexattr
+    Row::new(717, 12, 237),
+    // fsconfig
+    Row::new(729, 8, 431),
+    // fsetxattr
+    Row::new(737, 9, 228),
+    // fsmount
+    Row::new(746, 7, 432),
+    // fsopen
+    Row::new(753, 6, 430),
+    // fspick
+    Row::new(759, 6, 433),
+    // fstat
+    Row::new(765, 5, 108),
+    // fstat64
+    Row::new(770, 7, 197),
+    // fstatat64
+    Row::new(777, 9, 300),
+    // fstatfs
+    Row::new(786, 7, 100),
+    // fstatfs64
+    Row::new(793, 9, 269),
+    // fsync
+    Row::new(802, 5, 118),
+    // ftime
+    Row::new(807, 5, 35),
+    // ftruncate
+    Row::new(812, 9, 93),
+    // ftruncate64
+    Row::new(821, 11, 194),
+    // futex
+    Row::new(832, 5, 240),
+    // futex_requeue
+    Row::new(837, 13, 456),
+    // futex_time64
+    Row::new(850, 12, 422),
+    // futex_wait
+    Row::new(862, 10, 455),
+    // futex_waitv
+    Row::new(872, 11, 449),
+    // futex_wake
+    Row::new(883, 10, 454),
+    // futimesat
+    Row::new(893, 9, 299),
+    // get_kernel_syms
+    Row::new(902, 15, 130),
+    // get_mempolicy
+    Row::new(917, 13, 275),
+    // get_robust_list
+    Row::new(930, 15, 312),
+    // get_thread_area
+    Row::new(945, 15, 244),
+    // getcpu
+    Row::new(960, 6, 318),
+    // getcwd
+    Row::new(966, 6, 183),
+    // getdents
+    Row::new(972, 8, 141),
+    // getdents64
+    Row::new(980, 10, 220),
+    // getegid
+    Row::new(990, 7, 50),
+    // getegid32
+    Row::new(997, 9, 202),
+    // geteuid
+    Row::new(1006, 7, 49),
+    // geteuid32
+    Row::new(1013, 9, 201),
+    // getgid
+    Row::new(1022, 6, 47),
+    // getgid32
+    Row::new(1028, 8, 200),
+    // getgroups
+    Row::new(1036, 9, 80),
+    // getgroups32
+    Row::new(1045, 11, 205),
+    // getitimer
+    Row::new(1056, 9, 105),
+    // getpeername
+    Row::new(1065, 11, 368),
+    // getpgid
+    Row::new(1076, 7, 132),
+    // getpgrp
+    Row::new(1083, 7, 65),
+    // getpid
+    Row::new(1090, 6, 20),
+    // getpmsg
+    Row::new(1096, 7, 188),
+    // getppid
+    Row::new(1103, 7, 64),
+    // getpriority
+    Row::new(1110, 11, 96),
+    // getrandom
+    Row::new(1121, 9, 355),
+    // getresgid
+    Row::new(1130, 9, 171),
+    // getresgid32
+    Row::new(1139, 11, 211),
+    // getresuid
+    Row::new(1150, 9, 165),
+    // getresuid32
+    Row::new(1159, 11, 209),
+    // getrlimit
+    Row::new(1170, 9, 76),
+    // getrusage
+    Row::new(1179, 9, 77),
+    // getsid
+    Row::new(1188, 6, 147),
+    // getsockname
+    Row::new(1194, 11, 367),
+    // getsockopt
+    Row::new(1205, 10, 365),
+    // gettid
+    Row::new(1215, 6, 224),
+    // gettimeofday
+    Row::new(1221, 12, 78),
+    // getuid
+    Row::new(1233, 6, 24),
+    // getuid32
+    Row::new(1239, 8, 199),
+    // getxattr
+    Row::new(1247, 8, 229),
+    // getxattrat
+    Row::new(1255, 10, 464),
+    // gtty
+    Row::new(1265, 4, 32),
+    // idle
+    Row::new(1269, 4, 112),
+    // init_module
+    Row::new(1273, 11, 128),
+    // inotify_add_watch
+    Row::new(1284, 17, 292),
+    // inotify_init
+    Row::new(1301, 12, 291),
+    // inotify_init1
+    Row::new(1313, 13, 332),
+    // inotify_rm_watch
+    Row::new(1326, 16, 293),
+    // io_cancel
+    Row::new(1342, 9, 249),
+    // io_destroy
+    Row::new(1351, 10, 246),
+    // io_getevents
+    Row::new(1361, 12, 247),
+    // io_pgetevents
+    Row::new(1373, 13, 385),
+    // io_pgetevents_time64
+    Row::new(1386, 20, 416),
+    // io_setup
+    Row::new(1406, 8, 245),
+    // io_submit
+    Row::new(1414, 9, 248),
+    // io_uring_enter
+    Row::new(1423, 14, 426),
+    // io_uring_register
+    Row::new(1437, 17, 427),
+    // io_uring_setup
+    Row::new(1454, 14, 425),
+    // ioctl
+    Row::new(1468, 5, 54),
+    // ioperm
+    Row::new(1473, 6, 101),
+    // iopl
+    Row::new(1479, 4, 110),
+    // ioprio_get
+    Row::new(1483, 10, 290),
+    // ioprio_set
+    Row::new(1493, 10, 289),
+    // ipc
+    Row::new(1503, 3, 117),
+    // kcmp
+    Row::new(1506, 4, 349),
+    // kexec_load
+    Row::new(1510, 10, 283),
+    // keyctl
+    Row::new(1520, 6, 288),
+    // kill
+    Row::new(1526, 4, 37),
+    // landlock_add_rule
+    Row::new(1530, 17, 445),
+    // landlock_create_ruleset
+    Row::new(1547, 23, 444),
+    // landlock_restrict_self
+    Row::new(1570, 22, 446),
+    // lchown
+    Row::new(1592, 6, 16),
+    // lchown32
+    Row::new(1598, 8, 198),
+    // lgetxattr
+    Row::new(1606, 9, 230),
+    // link
+    Row::new(1615, 4, 9),
+    // linkat
+    Row::new(1619, 6, 303),
+    // listen
+    Row::new(1625, 6, 363),
+    // listmount
+    Row::new(1631, 9, 458),
+    // listxattr
+    Row::new(1640, 9, 232),
+    // listxattrat
+    Row::new(1649, 11, 465),
+    // llistxattr
+    Row::new(1660, 10, 233),
+    // lock
+    Row::new(1670, 4, 53),
+    // lookup_dcookie
+    Row::new(1674, 14, 253),
+    // lremovexattr
+    Row::new(1688, 12, 236),
+    // lseek
+    Row::new(1700, 5, 19),
+    // lsetxattr
+    Row::new(1705, 9, 227),
+    // lsm_get_self_attr
+    Row::new(1714, 17, 459),
+    // lsm_list_modules
+    Row::new(1731, 16, 461),
+    // lsm_set_self_attr
+    Row::new(1747, 17, 460),
+    // lstat
+    Row::new(1764, 5, 107),
+    // lstat64
+    Row::new(1769, 7, 196),
+    // madvise
+    Row::new(1776, 7, 219),
+    // map_shadow_stack
+    Row::new(1783, 16, 453),
+    // mbind
+    Row::new(1799, 5, 274),
+    // membarrier
+    Row::new(1804, 10, 375),
+    // memfd_create
+    Row::new(1814, 12, 356),
+    // memfd_secret
+    Row::new(1826, 12, 447),
+    // migrate_pages
+    Row::new(1838, 13, 294),
+    // mincore
+    Row::new(1851, 7, 218),
+    // mkdir
+    Row::new(1858, 5, 39),
+    // mkdirat
+    Row::new(1863, 7, 296),
+    // mknod
+    Row::new(1870, 5, 14),
+    // mknodat
+    Row::new(1875, 7, 297),
+    // mlock
+    Row::new(1882, 5, 150),
+    // mlock2
+    Row::new(1887, 6, 376),
+    // mlockall
+    Row::new(1893, 8, 152),
+    // mmap
+    Row::new(1901, 4, 90),
+    // mmap2
+    Row::new(1905, 5, 192),
+    // modify_ldt
+    Row::new(1910, 10, 123),
+    // mount
+    Row::new(1920, 5, 21),
+    // mount_setattr
+    Row::new(1925, 13, 442),
+    // move_mount
+    Row::new(1938, 10, 429),
+    // move_pages
+    Row::new(1948, 10, 317),
+    // mprotect
+    Row::new(1958, 8, 125),
+    // mpx
+    Row::new(1966, 3, 56),
+    // mq_getsetattr
+    Row::new(1969, 13, 282),
+    // mq_notify
+    Row::new(1982, 9, 281),
+    // mq_open
+    Row::new(1991, 7, 277),
+    // mq_timedreceive
+    Row::new(1998, 15, 280),
+    // mq_timedreceive_time64
+    Row::new(2013, 22, 419),
+    // mq_timedsend
+    Row::new(2035, 12, 279),
+    // mq_timedsend_time64
+    Row::new(2047, 19, 418),
+    // mq_unlink
+    Row::new(2066, 9, 278),
+    // mremap
+    Row::new(2075, 6, 163),
+    // mseal
+    Row::new(2081, 5, 462),
+    // msgctl
+    Row::new(2086, 6, 402),
+    // msgget
+    Row::new(2092, 6, 399),
+    // msgrcv
+    Row::new(2098, 6, 401),
+    // msgsnd
+    Row::new(2104, 6, 400),
+    // msync
+    Row::new(2110, 5, 144),
+    // munlock
+    Row::new(2115, 7, 151),
+    // munlockall
+    Row::new(2122, 10, 153),
+    // munmap
+    Row::new(2132, 6, 91),
+    // name_to_handle_at
+    Row::new(2138, 17, 341),
+    // nanosleep
+    Row::new(2155, 9, 162),
+    // nfsservctl
+    Row::new(2164, 10, 169),
+    // nice
+    Row::new(2174, 4, 34),
+    // oldfstat
+    Row::new(2178, 8, 28),
+    // oldlstat
+    Row::new(2186, 8, 84),
+    // oldolduname
+    Row::new(2194, 11, 59),
+    // oldstat
+    Row::new(2205, 7, 18),
+    // olduname
+    Row::new(2212, 8, 109),
+    // open
+    Row::new(2220, 4, 5),
+    // open_by_handle_at
+    Row::new(2224, 17, 342),
+    // open_tree
+    Row::new(2241, 9, 428),
+    // open_tree_attr
+    Row::new(2250, 14, 467),
+    // openat
+    Row::new(2264, 6, 295),
+    // openat2
+    Row::new(2270, 7, 437),
+    // pause
+    Row::new(2277, 5, 29),
+    // perf_event_open
+    Row::new(2282, 15, 336),
+    // personality
+    Row::new(2297, 11, 136),
+    // pidfd_getfd
+    Row::new(2308, 11, 438),
+    // pidfd_open
+    Row::new(2319, 10, 434),
+    // pidfd_send_signal
+    Row::new(2329, 17, 424),
+    // pipe
+    Row::new(2346, 4, 42),
+    // pipe2
+    Row::new(2350, 5, 331),
+    // pivot_root
+    Row::new(2355, 10, 217),
+    // pkey_alloc
+    Row::new(2365, 10, 381),
+    // pkey_free
+    Row::new(2375, 9, 382),
+    // pkey_mprotect
+    Row::new(2384, 13, 380),
+    // poll
+    Row::new(2397, 4, 168),
+    // ppoll
+    Row::new(2401, 5, 309),
+    // ppoll_time64
+    Row::new(2406, 12, 414),
+    // prctl
+    Row::new(2418, 5, 172),
+    // pread64
+    Row::new(2423, 7, 180),
+    // preadv
+    Row::new(2430, 6, 333),
+    // preadv2
+    Row::new(2436, 7, 378),
+    // prlimit64
+    Row::new(2443, 9, 340),
+    // process_madvise
+    Row::new(2452, 15, 440),
+    // process_mrelease
+    Row::new(2467, 16, 448),
+    // process_vm_readv
+    Row::new(2483, 16, 347),
+    // process_vm_writev
+    Row::new(2499, 17, 348),
+    // prof
+    Row::new(2516, 4, 44),
+    // profil
+    Row::new(2520, 6, 98),
+    // pselect6
+    Row::new(2526, 8, 308),
+    // pselect6_time64
+    Row::new(2534, 15, 413),
+    // ptrace
+    Row::new(2549, 6, 26),
+    // putpmsg
+    Row::new(2555, 7, 189),
+    // pwrite64
+    Row::new(2562, 8, 181),
+    // pwritev
+    Row::new(2570, 7, 334),
+    // pwritev2
+    Row::new(2577, 8, 379),
+    // query_module
+    Row::new(2585, 12, 167),
+    // quotactl
+    Row::new(2597, 8, 131),
+    // quotactl_fd
+    Row::new(2605, 11, 443),
+    // read
+    Row::new(2616, 4, 3),
+    // readahead
+    Row::new(2620, 9, 225),
+    // readdir
+    Row::new(2629, 7, 89),
+    // readlink
+    Row::new(2636, 8, 85),
+    // readlinkat
+    Row::new(2644, 10, 305),
+    // readv
+    Row::new(2654, 5, 145),
+    // reboot
+    Row::new(2659, 6, 88),
+    // recvfrom
+    Row::new(2665, 8, 371),
+    // recvmmsg
+    Row::new(2673, 8, 337),
+    // recvmmsg_time64
+    Row::new(2681, 15, 417),
+    // recvmsg
+    Row::new(2696, 7, 372),
+    // remap_file_pages
+    Row::new(2703, 16, 257),
+    // removexattr
+    Row::new(2719, 11, 235),
+    // removexattrat
+    Row::new(2730, 13, 466),
+    // rename
+    Row::new(2743, 6, 38),
+    // renameat
+    Row::new(2749, 8, 302),
+    // renameat2
+    Row::new(2757, 9, 353),
+    // request_key
+    Row::new(2766, 11, 287),
+    // restart_syscall
+    Row::new(2777, 15, 0),
+    // rmdir
+    Row::new(2792, 5, 40),
+    // rseq
+    Row::new(2797, 4, 386),
+    // rt_sigaction
+    Row::new(2801, 12, 174),
+    // rt_sigpending
+    Row::new(2813, 13, 176),
+    // rt_sigprocmask
+    Row::new(2826, 14, 175),
+    // rt_sigqueueinfo
+    Row::new(2840, 15, 178),
+    // rt_sigreturn
+    Row::new(2855, 12, 173),
+    // rt_sigsuspend
+    Row::new(2867, 13, 179),
+    // rt_sigtimedwait
+    Row::new(2880, 15, 177),
+    // rt_sigtimedwait_time64
+    Row::new(2895, 22, 421),
+    // rt_tgsigqueueinfo
+    Row::new(2917, 17, 335),
+    // sched_get_priority_max
+    Row::new(2934, 22, 159),
+    // sched_get_priority_min
+    Row::new(2956, 22, 160),
+    // sched_getaffinity
+    Row::new(2978, 17, 242),
+    // sched_getattr
+    Row::new(2995, 13, 352),
+    // sched_getparam
+    Row::new(3008, 14, 155),
+    // sched_getscheduler
+    Row::new(3022, 18, 157),
+    // sched_rr_get_interval
+    Row::new(3040, 21, 161),
+    // sched_rr_get_interval_time64
+    Row::new(3061, 28, 423),
+    // sched_setaffinity
+    Row::new(3089, 17, 241),
+    // sched_setattr
+    Row::new(3106, 13, 351),
+    // sched_setparam
+    Row::new(3119, 14, 154),
+    // sched_setscheduler
+    Row::new(3133, 18, 156),
+    // sched_yield
+    Row::new(3151, 11, 158),
+    // seccomp
+    Row::new(3162, 7, 354),
+    // select
+    Row::new(3169, 6, 82),
+    // semctl
+    Row::new(3175, 6, 394),
+    // semget
+    Row::new(3181, 6, 393),
+    // semtimedop_time64
+    Row::new(3187, 17, 420),
+    // sendfile
+    Row::new(3204, 8, 187),
+    // sendfile64
+    Row::new(3212, 10, 239),
+    // sendmmsg
+    Row::new(3222, 8, 345),
+    // sendmsg
+    Row::new(3230, 7, 370),
+    // sendto
+    Row::new(3237, 6, 369),
+    // set_mempolicy
+    Row::new(3243, 13, 276),
+    // set_mempolicy_home_node
+    Row::new(3256, 23, 450),
+    // set_robust_list
+    Row::new(3279, 15, 311),
+    // set_thread_area
+    Row::new(3294, 15, 243),
+    // set_tid_address
+    Row::new(3309, 15, 258),
+    // setdomainname
+    Row::new(3324, 13, 121),
+    // setfsgid
+    Row::new(3337, 8, 139),
+    // setfsgid32
+    Row::new(3345, 10, 216),
+    // setfsuid
+    Row::new(3355, 8, 138),
+    // setfsuid32
+    Row::new(3363, 10, 215),
+    // setgid
+    Row::new(3373, 6, 46),
+    // setgid32
+    Row::new(3379, 8, 214),
+    // setgroups
+    Row::new(3387, 9, 81),
+    // setgroups32
+    Row::new(3396, 11, 206),
+    // sethostname
+    Row::new(3407, 11, 74),
+    // setitimer
+    Row::new(3418, 9, 104),
+    // setns
+    Row::new(3427, 5, 346),
+    // setpgid
+    Row::new(3432, 7, 57),
+    // setpriority
+    Row::new(3439, 11, 97),
+    // setregid
+    Row::new(3450, 8, 71),
+    // setregid32
+    Row::new(3458, 10, 204),
+    // setresgid
+    Row::new(3468, 9, 170),
+    // setresgid32
+    Row::new(3477, 11, 210),
+    // setresuid
+    Row::new(3488, 9, 164),
+    // setresuid32
+    Row::new(3497, 11, 208),
+    // setreuid
+    Row::new(3508, 8, 70),
+    // setreuid32
+    Row::new(3516, 10, 203),
+    // setrlimit
+    Row::new(3526, 9, 75),
+    // setsid
+    Row::new(3535, 6, 66),
+    // setsockopt
+    Row::new(3541, 10, 366),
+    // settimeofday
+    Row::new(3551, 12, 79),
+    // setuid
+    Row::new(3563, 6, 23),
+    // setuid32
+    Row::new(3569, 8, 213),
+    // setxattr
+    Row::new(3577, 8, 226),
+    // setxattrat
+    Row::new(3585, 10, 463),
+    // sgetmask
+    Row::new(3595, 8, 68),
+    // shmat
+    Row::new(3603, 5, 397),
+    // shmctl
+    Row::new(3608, 6, 396),
+    // shmdt
+    Row::new(3614, 5, 398),
+    // shmget
+    Row::new(3619, 6, 395),
+    // shutdown
+    Row::new(3625, 8, 373),
+    // sigaction
+    Row::new(3633, 9, 67),
+    // sigaltstack
+    Row::new(3642, 11, 186),
+    // signal
+    Row::new(3653, 6, 48),
+    // signalfd
+    Row::new(3659, 8, 321),
+    // signalfd4
+    Row::new(3667, 9, 327),
+    // sigpending
+    Row::new(3676, 10, 73),
+    // sigprocmask
+    Row::new(3686, 11, 126),
+    // sigreturn
+    Row::new(3697, 9, 119),
+    // sigsuspend
+    Row::new(3706, 10, 72),
+    // socket
+    Row::new(3716, 6, 359),
+    // socketcall
+    Row::new(3722, 10, 102),
+    // socketpair
+    Row::new(3732, 10, 360),
+    // splice
+    Row::new(3742, 6, 313),
+    // ssetmask
+    Row::new(3748, 8, 69),
+    // stat
+    Row::new(3756, 4, 106),
+    // stat64
+    Row::new(3760, 6, 195),
+    // statfs
+    Row::new(3766, 6, 99),
+    // statfs64
+    Row::new(3772, 8, 268),
+    // statmount
+    Row::new(3780, 9, 457),
+    // statx
+    Row::new(3789, 5, 383),
+    // stime
+    Row::new(3794, 5, 25),
+    // stty
+    Row::new(3799, 4, 31),
+    // swapoff
+    Row::new(3803, 7, 115),
+    // swapon
+    Row::new(3810, 6, 87),
+    // symlink
+    Row::new(3816, 7, 83),
+    // symlinkat
+    Row::new(3823, 9, 304),
+    // sync
+    Row::new(3832, 4, 36),
+    // sync_file_range
+    Row::new(3836, 15, 314),
+    // syncfs
+    Row::new(3851, 6, 344),
+    // sysfs
+    Row::new(3857, 5, 135),
+    // sysinfo
+    Row::new(3862, 7, 116),
+    // syslog
+    Row::new(3869, 6, 103),
+    // tee
+    Row::new(3875, 3, 315),
+    // tgkill
+    Row::new(3878, 6, 270),
+    // time
+    Row::new(3884, 4, 13),
+    // timer_create
+    Row::new(3888, 12, 259),
+    // timer_delete
+    Row::new(3900, 12, 263),
+    // timer_getoverrun
+    Row::new(3912, 16, 262),
+    // timer_gettime
+    Row::new(3928, 13, 261),
+    // timer_gettime64
+    Row::new(3941, 15, 408),
+    // timer_settime
+    Row::new(3956, 13, 260),
+    // timer_settime64
+    Row::new(3969, 15, 409),
+    // timerfd_create
+    Row::new(3984, 14, 322),
+    // timerfd_gettime
+    Row::new(3998, 15, 326),
+    // timerfd_gettime64
+    Row::new(4013, 17, 410),
+    // timerfd_settime
+    Row::new(4030, 15, 325),
+    // timerfd_settime64
+    Row::new(4045, 17, 411),
+    // times
+    Row::new(4062, 5, 43),
+    // tkill
+    Row::new(4067, 5, 238),
+    // truncate
+    Row::new(4072, 8, 92),
+    // truncate64
+    Row::new(4080, 10, 193),
+    // ugetrlimit
+    Row::new(4090, 10, 191),
+    // ulimit
+    Row::new(4100, 6, 58),
+    // umask
+    Row::new(4106, 5, 60),
+    // umount
+    Row::new(4111, 6, 22),
+    // umount2
+    Row::new(4117, 7, 52),
+    // uname
+    Row::new(4124, 5, 122),
+    // unlink
+    Row::new(4129, 6, 10),
+    // unlinkat
+    Row::new(4135, 8, 301),
+    // unshare
+    Row::new(4143, 7, 310),
+    // uselib
+    Row::new(4150, 6, 86),
+    // userfaultfd
+    Row::new(4156, 11, 374),
+    // ustat
+    Row::new(4167, 5, 62),
+    // utime
+    Row::new(4172, 5, 30),
+    // utimensat
+    Row::new(4177, 9, 320),
+    // utimensat_time64
+    Row::new(4186, 16, 412),
+    // utimes
+    Row::new(4202, 6, 271),
+    // vfork
+    Row::new(4208, 5, 190),
+    // vhangup
+    Row::new(4213, 7, 111),
+    // vm86
+    Row::new(4220, 4, 166),
+    // vm86old
+    Row::new(4224, 7, 113),
+    // vmsplice
+    Row::new(4231, 8, 316),
+    // vserver
+    Row::new(4239, 7, 273),
+    // wait4
+    Row::new(4246, 5, 114),
+    // waitid
+    Row::new(4251, 6, 284),
+    // waitpid
+    Row::new(4257, 7, 7),
+    // write
+    Row::new(4264, 5, 4),
+    // writev
+    Row::new(4269, 6, 146),
 ];

@@ -5,388 +5,1159 @@
 // Linux 6.18 added no system call, so the table is also complete for it
 // (see tools/gen-syscall-tables/README.md).
 
+use crate::sorted::{Row, Table};
+
 /// Every system call of `Arch::X86_64`, sorted by name (byte order).
-pub static SYSCALLS: &[(&str, u32)] = &[
-    ("_sysctl", 156),
-    ("accept", 43),
-    ("accept4", 288),
-    ("access", 21),
-    ("acct", 163),
-    ("add_key", 248),
-    ("adjtimex", 159),
-    ("afs_syscall", 183),
-    ("alarm", 37),
-    ("arch_prctl", 158),
-    ("bind", 49),
-    ("bpf", 321),
-    ("brk", 12),
-    ("cachestat", 451),
-    ("capget", 125),
-    ("capset", 126),
-    ("chdir", 80),
-    ("chmod", 90),
-    ("chown", 92),
-    ("chroot", 161),
-    ("clock_adjtime", 305),
-    ("clock_getres", 229),
-    ("clock_gettime", 228),
-    ("clock_nanosleep", 230),
-    ("clock_settime", 227),
-    ("clone", 56),
-    ("clone3", 435),
-    ("close", 3),
-    ("close_range", 436),
-    ("connect", 42),
-    ("copy_file_range", 326),
-    ("creat", 85),
-    ("create_module", 174),
-    ("delete_module", 176),
-    ("dup", 32),
-    ("dup2", 33),
-    ("dup3", 292),
-    ("epoll_create", 213),
-    ("epoll_create1", 291),
-    ("epoll_ctl", 233),
-    ("epoll_ctl_old", 214),
-    ("epoll_pwait", 281),
-    ("epoll_pwait2", 441),
-    ("epoll_wait", 232),
-    ("epoll_wait_old", 215),
-    ("eventfd", 284),
-    ("eventfd2", 290),
-    ("execve", 59),
-    ("execveat", 322),
-    ("exit", 60),
-    ("exit_group", 231),
-    ("faccessat", 269),
-    ("faccessat2", 439),
-    ("fadvise64", 221),
-    ("fallocate", 285),
-    ("fanotify_init", 300),
-    ("fanotify_mark", 301),
-    ("fchdir", 81),
-    ("fchmod", 91),
-    ("fchmodat", 268),
-    ("fchmodat2", 452),
-    ("fchown", 93),
-    ("fchownat", 260),
-    ("fcntl", 72),
-    ("fdatasync", 75),
-    ("fgetxattr", 193),
-    ("file_getattr", 468),
-    ("file_setattr", 469),
-    ("finit_module", 313),
-    ("flistxattr", 196),
-    ("flock", 73),
-    ("fork", 57),
-    ("fremovexattr", 199),
-    ("fsconfig", 431),
-    ("fsetxattr", 190),
-    ("fsmount", 432),
-    ("fsopen", 430),
-    ("fspick", 433),
-    ("fstat", 5),
-    ("fstatfs", 138),
-    ("fsync", 74),
-    ("ftruncate", 77),
-    ("futex", 202),
-    ("futex_requeue", 456),
-    ("futex_wait", 455),
-    ("futex_waitv", 449),
-    ("futex_wake", 454),
-    ("futimesat", 261),
-    ("get_kernel_syms", 177),
-    ("get_mempolicy", 239),
-    ("get_robust_list", 274),
-    ("get_thread_area", 211),
-    ("getcpu", 309),
-    ("getcwd", 79),
-    ("getdents", 78),
-    ("getdents64", 217),
-    ("getegid", 108),
-    ("geteuid", 107),
-    ("getgid", 104),
-    ("getgroups", 115),
-    ("getitimer", 36),
-    ("getpeername", 52),
-    ("getpgid", 121),
-    ("getpgrp", 111),
-    ("getpid", 39),
-    ("getpmsg", 181),
-    ("getppid", 110),
-    ("getpriority", 140),
-    ("getrandom", 318),
-    ("getresgid", 120),
-    ("getresuid", 118),
-    ("getrlimit", 97),
-    ("getrusage", 98),
-    ("getsid", 124),
-    ("getsockname", 51),
-    ("getsockopt", 55),
-    ("gettid", 186),
-    ("gettimeofday", 96),
-    ("getuid", 102),
-    ("getxattr", 191),
-    ("getxattrat", 464),
-    ("init_module", 175),
-    ("inotify_add_watch", 254),
-    ("inotify_init", 253),
-    ("inotify_init1", 294),
-    ("inotify_rm_watch", 255),
-    ("io_cancel", 210),
-    ("io_destroy", 207),
-    ("io_getevents", 208),
-    ("io_pgetevents", 333),
-    ("io_setup", 206),
-    ("io_submit", 209),
-    ("io_uring_enter", 426),
-    ("io_uring_register", 427),
-    ("io_uring_setup", 425),
-    ("ioctl", 16),
-    ("ioperm", 173),
-    ("iopl", 172),
-    ("ioprio_get", 252),
-    ("ioprio_set", 251),
-    ("kcmp", 312),
-    ("kexec_file_load", 320),
-    ("kexec_load", 246),
-    ("keyctl", 250),
-    ("kill", 62),
-    ("landlock_add_rule", 445),
-    ("landlock_create_ruleset", 444),
-    ("landlock_restrict_self", 446),
-    ("lchown", 94),
-    ("lgetxattr", 192),
-    ("link", 86),
-    ("linkat", 265),
-    ("listen", 50),
-    ("listmount", 458),
-    ("listxattr", 194),
-    ("listxattrat", 465),
-    ("llistxattr", 195),
-    ("lookup_dcookie", 212),
-    ("lremovexattr", 198),
-    ("lseek", 8),
-    ("lsetxattr", 189),
-    ("lsm_get_self_attr", 459),
-    ("lsm_list_modules", 461),
-    ("lsm_set_self_attr", 460),
-    ("lstat", 6),
-    ("madvise", 28),
-    ("map_shadow_stack", 453),
-    ("mbind", 237),
-    ("membarrier", 324),
-    ("memfd_create", 319),
-    ("memfd_secret", 447),
-    ("migrate_pages", 256),
-    ("mincore", 27),
-    ("mkdir", 83),
-    ("mkdirat", 258),
-    ("mknod", 133),
-    ("mknodat", 259),
-    ("mlock", 149),
-    ("mlock2", 325),
-    ("mlockall", 151),
-    ("mmap", 9),
-    ("modify_ldt", 154),
-    ("mount", 165),
-    ("mount_setattr", 442),
-    ("move_mount", 429),
-    ("move_pages", 279),
-    ("mprotect", 10),
-    ("mq_getsetattr", 245),
-    ("mq_notify", 244),
-    ("mq_open", 240),
-    ("mq_timedreceive", 243),
-    ("mq_timedsend", 242),
-    ("mq_unlink", 241),
-    ("mremap", 25),
-    ("mseal", 462),
-    ("msgctl", 71),
-    ("msgget", 68),
-    ("msgrcv", 70),
-    ("msgsnd", 69),
-    ("msync", 26),
-    ("munlock", 150),
-    ("munlockall", 152),
-    ("munmap", 11),
-    ("name_to_handle_at", 303),
-    ("nanosleep", 35),
-    ("newfstatat", 262),
-    ("nfsservctl", 180),
-    ("open", 2),
-    ("open_by_handle_at", 304),
-    ("open_tree", 428),
-    ("open_tree_attr", 467),
-    ("openat", 257),
-    ("openat2", 437),
-    ("pause", 34),
-    ("perf_event_open", 298),
-    ("personality", 135),
-    ("pidfd_getfd", 438),
-    ("pidfd_open", 434),
-    ("pidfd_send_signal", 424),
-    ("pipe", 22),
-    ("pipe2", 293),
-    ("pivot_root", 155),
-    ("pkey_alloc", 330),
-    ("pkey_free", 331),
-    ("pkey_mprotect", 329),
-    ("poll", 7),
-    ("ppoll", 271),
-    ("prctl", 157),
-    ("pread64", 17),
-    ("preadv", 295),
-    ("preadv2", 327),
-    ("prlimit64", 302),
-    ("process_madvise", 440),
-    ("process_mrelease", 448),
-    ("process_vm_readv", 310),
-    ("process_vm_writev", 311),
-    ("pselect6", 270),
-    ("ptrace", 101),
-    ("putpmsg", 182),
-    ("pwrite64", 18),
-    ("pwritev", 296),
-    ("pwritev2", 328),
-    ("query_module", 178),
-    ("quotactl", 179),
-    ("quotactl_fd", 443),
-    ("read", 0),
-    ("readahead", 187),
-    ("readlink", 89),
-    ("readlinkat", 267),
-    ("readv", 19),
-    ("reboot", 169),
-    ("recvfrom", 45),
-    ("recvmmsg", 299),
-    ("recvmsg", 47),
-    ("remap_file_pages", 216),
-    ("removexattr", 197),
-    ("removexattrat", 466),
-    ("rename", 82),
-    ("renameat", 264),
-    ("renameat2", 316),
-    ("request_key", 249),
-    ("restart_syscall", 219),
-    ("rmdir", 84),
-    ("rseq", 334),
-    ("rt_sigaction", 13),
-    ("rt_sigpending", 127),
-    ("rt_sigprocmask", 14),
-    ("rt_sigqueueinfo", 129),
-    ("rt_sigreturn", 15),
-    ("rt_sigsuspend", 130),
-    ("rt_sigtimedwait", 128),
-    ("rt_tgsigqueueinfo", 297),
-    ("sched_get_priority_max", 146),
-    ("sched_get_priority_min", 147),
-    ("sched_getaffinity", 204),
-    ("sched_getattr", 315),
-    ("sched_getparam", 143),
-    ("sched_getscheduler", 145),
-    ("sched_rr_get_interval", 148),
-    ("sched_setaffinity", 203),
-    ("sched_setattr", 314),
-    ("sched_setparam", 142),
-    ("sched_setscheduler", 144),
-    ("sched_yield", 24),
-    ("seccomp", 317),
-    ("security", 185),
-    ("select", 23),
-    ("semctl", 66),
-    ("semget", 64),
-    ("semop", 65),
-    ("semtimedop", 220),
-    ("sendfile", 40),
-    ("sendmmsg", 307),
-    ("sendmsg", 46),
-    ("sendto", 44),
-    ("set_mempolicy", 238),
-    ("set_mempolicy_home_node", 450),
-    ("set_robust_list", 273),
-    ("set_thread_area", 205),
-    ("set_tid_address", 218),
-    ("setdomainname", 171),
-    ("setfsgid", 123),
-    ("setfsuid", 122),
-    ("setgid", 106),
-    ("setgroups", 116),
-    ("sethostname", 170),
-    ("setitimer", 38),
-    ("setns", 308),
-    ("setpgid", 109),
-    ("setpriority", 141),
-    ("setregid", 114),
-    ("setresgid", 119),
-    ("setresuid", 117),
-    ("setreuid", 113),
-    ("setrlimit", 160),
-    ("setsid", 112),
-    ("setsockopt", 54),
-    ("settimeofday", 164),
-    ("setuid", 105),
-    ("setxattr", 188),
-    ("setxattrat", 463),
-    ("shmat", 30),
-    ("shmctl", 31),
-    ("shmdt", 67),
-    ("shmget", 29),
-    ("shutdown", 48),
-    ("sigaltstack", 131),
-    ("signalfd", 282),
-    ("signalfd4", 289),
-    ("socket", 41),
-    ("socketpair", 53),
-    ("splice", 275),
-    ("stat", 4),
-    ("statfs", 137),
-    ("statmount", 457),
-    ("statx", 332),
-    ("swapoff", 168),
-    ("swapon", 167),
-    ("symlink", 88),
-    ("symlinkat", 266),
-    ("sync", 162),
-    ("sync_file_range", 277),
-    ("syncfs", 306),
-    ("sysfs", 139),
-    ("sysinfo", 99),
-    ("syslog", 103),
-    ("tee", 276),
-    ("tgkill", 234),
-    ("time", 201),
-    ("timer_create", 222),
-    ("timer_delete", 226),
-    ("timer_getoverrun", 225),
-    ("timer_gettime", 224),
-    ("timer_settime", 223),
-    ("timerfd_create", 283),
-    ("timerfd_gettime", 287),
-    ("timerfd_settime", 286),
-    ("times", 100),
-    ("tkill", 200),
-    ("truncate", 76),
-    ("tuxcall", 184),
-    ("umask", 95),
-    ("umount2", 166),
-    ("uname", 63),
-    ("unlink", 87),
-    ("unlinkat", 263),
-    ("unshare", 272),
-    ("uretprobe", 335),
-    ("uselib", 134),
-    ("userfaultfd", 323),
-    ("ustat", 136),
-    ("utime", 132),
-    ("utimensat", 280),
-    ("utimes", 235),
-    ("vfork", 58),
-    ("vhangup", 153),
-    ("vmsplice", 278),
-    ("vserver", 236),
-    ("wait4", 61),
-    ("waitid", 247),
-    ("write", 1),
-    ("writev", 20),
+pub static SYSCALLS: Table<u32> = Table::new(NAMES, &ROWS);
+
+/// The names of [`SYSCALLS`], one after the other.
+const NAMES: &str = "\
+    _sysctl\
+    accept\
+    accept4\
+    access\
+    acct\
+    add_key\
+    adjtimex\
+    afs_syscall\
+    alarm\
+    arch_prctl\
+    bind\
+    bpf\
+    brk\
+    cachestat\
+    capget\
+    capset\
+    chdir\
+    chmod\
+    chown\
+    chroot\
+    clock_adjtime\
+    clock_getres\
+    clock_gettime\
+    clock_nanosleep\
+    clock_settime\
+    clone\
+    clone3\
+    close\
+    close_range\
+    connect\
+    copy_file_range\
+    creat\
+    create_module\
+    delete_module\
+    dup\
+    dup2\
+    dup3\
+    epoll_create\
+    epoll_create1\
+    epoll_ctl\
+    epoll_ctl_old\
+    epoll_pwait\
+    epoll_pwait2\
+    epoll_wait\
+    epoll_wait_old\
+    eventfd\
+    eventfd2\
+    execve\
+    execveat\
+    exit\
+    exit_group\
+    faccessat\
+    faccessat2\
+    fadvise64\
+    fallocate\
+    fanotify_init\
+    fanotify_mark\
+    fchdir\
+    fchmod\
+    fchmodat\
+    fchmodat2\
+    fchown\
+    fchownat\
+    fcntl\
+    fdatasync\
+    fgetxattr\
+    file_getattr\
+    file_setattr\
+    finit_module\
+    flistxattr\
+    flock\
+    fork\
+    fremovexattr\
+    fsconfig\
+    fsetxattr\
+    fsmount\
+    fsopen\
+    fspick\
+    fstat\
+    fstatfs\
+    fsync\
+    ftruncate\
+    futex\
+    futex_requeue\
+    futex_wait\
+    futex_waitv\
+    futex_wake\
+    futimesat\
+    get_kernel_syms\
+    get_mempolicy\
+    get_robust_list\
+    get_thread_area\
+    getcpu\
+    getcwd\
+    getdents\
+    getdents64\
+    getegid\
+    geteuid\
+    getgid\
+    getgroups\
+    getitimer\
+    getpeername\
+    getpgid\
+    getpgrp\
+    getpid\
+    getpmsg\
+    getppid\
+    getpriority\
+    getrandom\
+    getresgid\
+    getresuid\
+    getrlimit\
+    getrusage\
+    getsid\
+    getsockname\
+    getsockopt\
+    gettid\
+    gettimeofday\
+    getuid\
+    getxattr\
+    getxattrat\
+    init_module\
+    inotify_add_watch\
+    inotify_init\
+    inotify_init1\
+    inotify_rm_watch\
+    io_cancel\
+    io_destroy\
+    io_getevents\
+    io_pgetevents\
+    io_setup\
+    io_submit\
+    io_uring_enter\
+    io_uring_register\
+    io_uring_setup\
+    ioctl\
+    ioperm\
+    iopl\
+    ioprio_get\
+    ioprio_set\
+    kcmp\
+    kexec_file_load\
+    kexec_load\
+    keyctl\
+    kill\
+    landlock_add_rule\
+    landlock_create_ruleset\
+    landlock_restrict_self\
+    lchown\
+    lgetxattr\
+    link\
+    linkat\
+    listen\
+    listmount\
+    listxattr\
+    listxattrat\
+    llistxattr\
+    lookup_dcookie\
+    lremovexattr\
+    lseek\
+    lsetxattr\
+    lsm_get_self_attr\
+    lsm_list_modules\
+    lsm_set_self_attr\
+    lstat\
+    madvise\
+    map_shadow_stack\
+    mbind\
+    membarrier\
+    memfd_create\
+    memfd_secret\
+    migrate_pages\
+    mincore\
+    mkdir\
+    mkdirat\
+    mknod\
+    mknodat\
+    mlock\
+    mlock2\
+    mlockall\
+    mmap\
+    modify_ldt\
+    mount\
+    mount_setattr\
+    move_mount\
+    move_pages\
+    mprotect\
+    mq_getsetattr\
+    mq_notify\
+    mq_open\
+    mq_timedreceive\
+    mq_timedsend\
+    mq_unlink\
+    mremap\
+    mseal\
+    msgctl\
+    msgget\
+    msgrcv\
+    msgsnd\
+    msync\
+    munlock\
+    munlockall\
+    munmap\
+    name_to_handle_at\
+    nanosleep\
+    newfstatat\
+    nfsservctl\
+    open\
+    open_by_handle_at\
+    open_tree\
+    open_tree_attr\
+    openat\
+    openat2\
+    pause\
+    perf_event_open\
+    personality\
+    pidfd_getfd\
+    pidfd_open\
+    pidfd_send_signal\
+    pipe\
+    pipe2\
+    pivot_root\
+    pkey_alloc\
+    pkey_free\
+    pkey_mprotect\
+    poll\
+    ppoll\
+    prctl\
+    pread64\
+    preadv\
+    preadv2\
+    prlimit64\
+    process_madvise\
+    process_mrelease\
+    process_vm_readv\
+    process_vm_writev\
+    pselect6\
+    ptrace\
+    putpmsg\
+    pwrite64\
+    pwritev\
+    pwritev2\
+    query_module\
+    quotactl\
+    quotactl_fd\
+    read\
+    readahead\
+    readlink\
+    readlinkat\
+    readv\
+    reboot\
+    recvfrom\
+    recvmmsg\
+    recvmsg\
+    remap_file_pages\
+    removexattr\
+    removexattrat\
+    rename\
+    renameat\
+    renameat2\
+    request_key\
+    restart_syscall\
+    rmdir\
+    rseq\
+    rt_sigaction\
+    rt_sigpending\
+    rt_sigprocmask\
+    rt_sigqueueinfo\
+    rt_sigreturn\
+    rt_sigsuspend\
+    rt_sigtimedwait\
+    rt_tgsigqueueinfo\
+    sched_get_priority_max\
+    sched_get_priority_min\
+    sched_getaffinity\
+    sched_getattr\
+    sched_getparam\
+    sched_getscheduler\
+    sched_rr_get_interval\
+    sched_setaffinity\
+    sched_setattr\
+    sched_setparam\
+    sched_setscheduler\
+    sched_yield\
+    seccomp\
+    security\
+    select\
+    semctl\
+    semget\
+    semop\
+    semtimedop\
+    sendfile\
+    sendmmsg\
+    sendmsg\
+    sendto\
+    set_mempolicy\
+    set_mempolicy_home_node\
+    set_robust_list\
+    set_thread_area\
+    set_tid_address\
+    setdomainname\
+    setfsgid\
+    setfsuid\
+    setgid\
+    setgroups\
+    sethostname\
+    setitimer\
+    setns\
+    setpgid\
+    setpriority\
+    setregid\
+    setresgid\
+    setresuid\
+    setreuid\
+    setrlimit\
+    setsid\
+    setsockopt\
+    settimeofday\
+    setuid\
+    setxattr\
+    setxattrat\
+    shmat\
+    shmctl\
+    shmdt\
+    shmget\
+    shutdown\
+    sigaltstack\
+    signalfd\
+    signalfd4\
+    socket\
+    socketpair\
+    splice\
+    stat\
+    statfs\
+    statmount\
+    statx\
+    swapoff\
+    swapon\
+    symlink\
+    symlinkat\
+    sync\
+    sync_file_range\
+    syncfs\
+    sysfs\
+    sysinfo\
+    syslog\
+    tee\
+    tgkill\
+    time\
+    timer_create\
+    timer_delete\
+    timer_getoverrun\
+    timer_gettime\
+    timer_settime\
+    timerfd_create\
+    timerfd_gettime\
+    timerfd_settime\
+    times\
+    tkill\
+    truncate\
+    tuxcall\
+    umask\
+    umount2\
+    uname\
+    unlink\
+    unlinkat\
+    unshare\
+    uretprobe\
+    uselib\
+    userfaultfd\
+    ustat\
+    utime\
+    utimensat\
+    utimes\
+    vfork\
+    vhangup\
+    vmsplice\
+    vserver\
+    wait4\
+    waitid\
+    write\
+    writev";
+
+static ROWS: [Row<u32>; 382] = [
+    // _sysctl
+    Row::new(0, 7, 156),
+    // accept
+    Row::new(7, 6, 43),
+    // accept4
+    Row::new(13, 7, 288),
+    // access
+    Row::new(20, 6, 21),
+    // acct
+    Row::new(26, 4, 163),
+    // add_key
+    Row::new(30, 7, 248),
+    // adjtimex
+    Row::new(37, 8, 159),
+    // afs_syscall
+    Row::new(45, 11, 183),
+    // alarm
+    Row::new(56, 5, 37),
+    // arch_prctl
+    Row::new(61, 10, 158),
+    // bind
+    Row::new(71, 4, 49),
+    // bpf
+    Row::new(75, 3, 321),
+    // brk
+    Row::new(78, 3, 12),
+    // cachestat
+    Row::new(81, 9, 451),
+    // capget
+    Row::new(90, 6, 125),
+    // capset
+    Row::new(96, 6, 126),
+    // chdir
+    Row::new(102, 5, 80),
+    // chmod
+    Row::new(107, 5, 90),
+    // chown
+    Row::new(112, 5, 92),
+    // chroot
+    Row::new(117, 6, 161),
+    // clock_adjtime
+    Row::new(123, 13, 305),
+    // clock_getres
+    Row::new(136, 12, 229),
+    // clock_gettime
+    Row::new(148, 13, 228),
+    // clock_nanosleep
+    Row::new(161, 15, 230),
+    // clock_settime
+    Row::new(176, 13, 227),
+    // clone
+    Row::new(189, 5, 56),
+    // clone3
+    Row::new(194, 6, 435),
+    // close
+    Row::new(200, 5, 3),
+    // close_range
+    Row::new(205, 11, 436),
+    // connect
+    Row::new(216, 7, 42),
+    // copy_file_range
+    Row::new(223, 15, 326),
+    // creat
+    Row::new(238, 5, 85),
+    // create_module
+    Row::new(243, 13, 174),
+    // delete_module
+    Row::new(256, 13, 176),
+    // dup
+    Row::new(269, 3, 32),
+    // dup2
+    Row::new(272, 4, 33),
+    // dup3
+    Row::new(276, 4, 292),
+    // epoll_create
+    Row::new(280, 12, 213),
+    // epoll_create1
+    Row::new(292, 13, 291),
+    // epoll_ctl
+    Row::new(305, 9, 233),
+    // epoll_ctl_old
+    Row::new(314, 13, 214),
+    // epoll_pwait
+    Row::new(327, 11, 281),
+    // epoll_pwait2
+    Row::new(338, 12, 441),
+    // epoll_wait
+    Row::new(350, 10, 232),
+    // epoll_wait_old
+    Row::new(360, 14, 215),
+    // eventfd
+    Row::new(374, 7, 284),
+    // eventfd2
+    Row::new(381, 8, 290),
+    // execve
+    Row::new(389, 6, 59),
+    // execveat
+    Row::new(395, 8, 322),
+    // exit
+    Row::new(403, 4, 60),
+    // exit_group
+    Row::new(407, 10, 231),
+    // faccessat
+    Row::new(417, 9, 269),
+    // faccessat2
+    Row::new(426, 10, 439),
+    // fadvise64
+    Row::new(436, 9, 221),
+    // fallocate
+    Row::new(445, 9, 285),
+    // fanotify_init
+    Row::new(454, 13, 300),
+    // fanotify_mark
+    Row::new(467, 13, 301),
+    // fchdir
+    Row::new(480, 6, 81),
+    // fchmod
+    Row::new(486, 6, 91),
+    // fchmodat
+    Row::new(492, 8, 268),
+    // fchmodat2
+    Row::new(500, 9, 452),
+    // fchown
+    Row::new(509, 6, 93),
+    // fchownat
+    Row::new(515, 8, 260),
+    // fcntl
+    Row::new(523, 5, 72),
+    // fdatasync
+    Row::new(528, 9, 75),
+    // fgetxattr
+    Row::new(537, 9, 193),
+    // file_getattr
+    Row::new(546, 12, 468),
+    // file_setattr
+    Row::new(558, 12, 469),
+    // finit_module
+    Row::new(570, 12, 313),
+    // flistxattr
+    Row::new(582, 10, 196),
+    // flock
+    Row::new(592, 5, 73),
+    // fork
+    Row::new(597, 4, 57),
+    // fremovexattr
+    Row::new(601, 12, 199),
+    // fsconfig
+    Row::new(613, 8, 431),
+    // fsetxattr
+    Row::new(621, 9, 190),
+    // fsmount
+    Row::new(630, 7, 432),
+    // fsopen
+    Row::new(637, 6, 430),
+    // fspick
+    Row::new(643, 6, 433),
+    // fstat
+    Row::new(649, 5, 5),
+    // fstatfs
+    Row::new(654, 7, 138),
+    // fsync
+    Row::new(661, 5, 74),
+    // ftruncate
+    Row::new(666, 9, 77),
+    // futex
+    Row::new(675, 5, 202),
+    // futex_requeue
+    Row::new(680, 13, 456),
+    // futex_wait
+    Row::new(693, 10, 455),
+    // futex_waitv
+    Row::new(703, 11, 449),
+    // futex_wake
+    Row::new(714, 10, 454),
+    // futimesat
+    Row::new(724, 9, 261),
+    // get_kernel_syms
+    Row::new(733, 15, 177),
+    // get_mempolicy
+    Row::new(748, 13, 239),
+    // get_robust_list
+    Row::new(761, 15, 274),
+    // get_thread_area
+    Row::new(776, 15, 211),
+    // getcpu
+    Row::new(791, 6, 309),
+    // getcwd
+    Row::new(797, 6, 79),
+    // getdents
+    Row::new(803, 8, 78),
+    // getdents64
+    Row::new(811, 10, 217),
+    // getegid
+    Row::new(821, 7, 108),
+    // geteuid
+    Row::new(828, 7, 107),
+    // getgid
+    Row::new(835, 6, 104),
+    // getgroups
+    Row::new(841, 9, 115),
+    // getitimer
+    Row::new(850, 9, 36),
+    // getpeername
+    Row::new(859, 11, 52),
+    // getpgid
+    Row::new(870, 7, 121),
+    // getpgrp
+    Row::new(877, 7, 111),
+    // getpid
+    Row::new(884, 6, 39),
+    // getpmsg
+    Row::new(890, 7, 181),
+    // getppid
+    Row::new(897, 7, 110),
+    // getpriority
+    Row::new(904, 11, 140),
+    // getrandom
+    Row::new(915, 9, 318),
+    // getresgid
+    Row::new(924, 9, 120),
+    // getresuid
+    Row::new(933, 9, 118),
+    // getrlimit
+    Row::new(942, 9, 97),
+    // getrusage
+    Row::new(951, 9, 98),
+    // getsid
+    Row::new(960, 6, 124),
+    // getsockname
+    Row::new(966, 11, 51),
+    // getsockopt
+    Row::new(977, 10, 55),
+    // gettid
+    Row::new(987, 6, 186),
+    // gettimeofday
+    Row::new(993, 12, 96),
+    // getuid
+    Row::new(1005, 6, 102),
+    // getxattr
+    Row::new(1011, 8, 191),
+    // getxattrat
+    Row::new(1019, 10, 464),
+    // init_module
+    Row::new(1029, 11, 175),
+    // inotify_add_watch
+    Row::new(1040, 17, 254),
+    // inotify_init
+    Row::new(1057, 12, 253),
+    // inotify_init1
+    Row::new(1069, 13, 294),
+    // inotify_rm_watch
+    Row::new(1082, 16, 255),
+    // io_cancel
+    Row::new(1098, 9, 210),
+    // io_destroy
+    Row::new(1107, 10, 207),
+    // io_getevents
+    Row::new(1117, 12, 208),
+    // io_pgetevents
+    Row::new(1129, 13, 333),
+    // io_setup
+    Row::new(1142, 8, 206),
+    // io_submit
+    Row::new(1150, 9, 209),
+    // io_uring_enter
+    Row::new(1159, 14, 426),
+    // io_uring_register
+    Row::new(1173, 17, 427),
+    // io_uring_setup
+    Row::new(1190, 14, 425),
+    // ioctl
+    Row::new(1204, 5, 16),
+    // ioperm
+    Row::new(1209, 6, 173),
+    // iopl
+    Row::new(1215, 4, 172),
+    // ioprio_get
+    Row::new(1219, 10, 252),
+    // ioprio_set
+    Row::new(1229, 10, 251),
+    // kcmp
+    Row::new(1239, 4, 312),
+    // kexec_file_load
+    Row::new(1243, 15, 320),
+    // kexec_load
+    Row::new(1258, 10, 246),
+    // keyctl
+    Row::new(1268, 6, 250),
+    // kill
+    Row::new(1274, 4, 62),
+    // landlock_add_rule
+    Row::new(1278, 17, 445),
+    // landlock_create_ruleset
+    Row::new(1295, 23, 444),
+    // landlock_restrict_self
+    Row::new(1318, 22, 446),
+    // lchown
+    Row::new(1340, 6, 94),
+    // lgetxattr
+    Row::new(1346, 9, 192),
+    // link
+    Row::new(1355, 4, 86),
+    // linkat
+    Row::new(1359, 6, 265),
+    // listen
+    Row::new(1365, 6, 50),
+    // listmount
+    Row::new(1371, 9, 458),
+    // listxattr
+    Row::new(1380, 9, 194),
+    // listxattrat
+    Row::new(1389, 11, 465),
+    // llistxattr
+    Row::new(1400, 10, 195),
+    // lookup_dcookie
+    Row::new(1410, 14, 212),
+    // lremovexattr
+    Row::new(1424, 12, 198),
+    // lseek
+    Row::new(1436, 5, 8),
+    // lsetxattr
+    Row::new(1441, 9, 189),
+    // lsm_get_self_attr
+    Row::new(1450, 17, 459),
+    // lsm_list_modules
+    Row::new(1467, 16, 461),
+    // lsm_set_self_attr
+    Row::new(1483, 17, 460),
+    // lstat
+    Row::new(1500, 5, 6),
+    // madvise
+    Row::new(1505, 7, 28),
+    // map_shadow_stack
+    Row::new(1512, 16, 453),
+    // mbind
+    Row::new(1528, 5, 237),
+    // membarrier
+    Row::new(1533, 10, 324),
+    // memfd_create
+    Row::new(1543, 12, 319),
+    // memfd_secret
+    Row::new(1555, 12, 447),
+    // migrate_pages
+    Row::new(1567, 13, 256),
+    // mincore
+    Row::new(1580, 7, 27),
+    // mkdir
+    Row::new(1587, 5, 83),
+    // mkdirat
+    Row::new(1592, 7, 258),
+    // mknod
+    Row::new(1599, 5, 133),
+    // mknodat
+    Row::new(1604, 7, 259),
+    // mlock
+    Row::new(1611, 5, 149),
+    // mlock2
+    Row::new(1616, 6, 325),
+    // mlockall
+    Row::new(1622, 8, 151),
+    // mmap
+    Row::new(1630, 4, 9),
+    // modify_ldt
+    Row::new(1634, 10, 154),
+    // mount
+    Row::new(1644, 5, 165),
+    // mount_setattr
+    Row::new(1649, 13, 442),
+    // move_mount
+    Row::new(1662, 10, 429),
+    // move_pages
+    Row::new(1672, 10, 279),
+    // mprotect
+    Row::new(1682, 8, 10),
+    // mq_getsetattr
+    Row::new(1690, 13, 245),
+    // mq_notify
+    Row::new(1703, 9, 244),
+    // mq_open
+    Row::new(1712, 7, 240),
+    // mq_timedreceive
+    Row::new(1719, 15, 243),
+    // mq_timedsend
+    Row::new(1734, 12, 242),
+    // mq_unlink
+    Row::new(1746, 9, 241),
+    // mremap
+    Row::new(1755, 6, 25),
+    // mseal
+    Row::new(1761, 5, 462),
+    // msgctl
+    Row::new(1766, 6, 71),
+    // msgget
+    Row::new(1772, 6, 68),
+    // msgrcv
+    Row::new(1778, 6, 70),
+    // msgsnd
+    Row::new(1784, 6, 69),
+    // msync
+    Row::new(1790, 5, 26),
+    // munlock
+    Row::new(1795, 7, 150),
+    // munlockall
+    Row::new(1802, 10, 152),
+    // munmap
+    Row::new(1812, 6, 11),
+    // name_to_handle_at
+    Row::new(1818, 17, 303),
+    // nanosleep
+    Row::new(1835, 9, 35),
+    // newfstatat
+    Row::new(1844, 10, 262),
+    // nfsservctl
+    Row::new(1854, 10, 180),
+    // open
+    Row::new(1864, 4, 2),
+    // open_by_handle_at
+    Row::new(1868, 17, 304),
+    // open_tree
+    Row::new(1885, 9, 428),
+    // open_tree_attr
+    Row::new(1894, 14, 467),
+    // openat
+    Row::new(1908, 6, 257),
+    // openat2
+    Row::new(1914, 7, 437),
+    // pause
+    Row::new(1921, 5, 34),
+    // perf_event_open
+    Row::new(1926, 15, 298),
+    // personality
+    Row::new(1941, 11, 135),
+    // pidfd_getfd
+    Row::new(1952, 11, 438),
+    // pidfd_open
+    Row::new(1963, 10, 434),
+    // pidfd_send_signal
+    Row::new(1973, 17, 424),
+    // pipe
+    Row::new(1990, 4, 22),
+    // pipe2
+    Row::new(1994, 5, 293),
+    // pivot_root
+    Row::new(1999, 10, 155),
+    // pkey_alloc
+    Row::new(2009, 10, 330),
+    // pkey_free
+    Row::new(2019, 9, 331),
+    // pkey_mprotect
+    Row::new(2028, 13, 329),
+    // poll
+    Row::new(2041, 4, 7),
+    // ppoll
+    Row::new(2045, 5, 271),
+    // prctl
+    Row::new(2050, 5, 157),
+    // pread64
+    Row::new(2055, 7, 17),
+    // preadv
+    Row::new(2062, 6, 295),
+    // preadv2
+    Row::new(2068, 7, 327),
+    // prlimit64
+    Row::new(2075, 9, 302),
+    // process_madvise
+    Row::new(2084, 15, 440),
+    // process_mrelease
+    Row::new(2099, 16, 448),
+    // process_vm_readv
+    Row::new(2115, 16, 310),
+    // process_vm_writev
+    Row::new(2131, 17, 311),
+    // pselect6
+    Row::new(2148, 8, 270),
+    // ptrace
+    Row::new(2156, 6, 101),
+    // putpmsg
+    Row::new(2162, 7, 182),
+    // pwrite64
+    Row::new(2169, 8, 18),
+    // pwritev
+    Row::new(2177, 7, 296),
+    // pwritev2
+    Row::new(2184, 8, 328),
+    // query_module
+    Row::new(2192, 12, 178),
+    // quotactl
+    Row::new(2204, 8, 179),
+    // quotactl_fd
+    Row::new(2212, 11, 443),
+    // read
+    Row::new(2223, 4, 0),
+    // readahead
+    Row::new(2227, 9, 187),
+    // readlink
+    Row::new(2236, 8, 89),
+    // readlinkat
+    Row::new(2244, 10, 267),
+    // readv
+    Row::new(2254, 5, 19),
+    // reboot
+    Row::new(2259, 6, 169),
+    // recvfrom
+    Row::new(2265, 8, 45),
+    // recvmmsg
+    Row::new(2273, 8, 299),
+    // recvmsg
+    Row::new(2281, 7, 47),
+    // remap_file_pages
+    Row::new(2288, 16, 216),
+    // removexattr
+    Row::new(2304, 11, 197),
+    // removexattrat
+    Row::new(2315, 13, 466),
+    // rename
+    Row::new(2328, 6, 82),
+    // renameat
+    Row::new(2334, 8, 264),
+    // renameat2
+    Row::new(2342, 9, 316),
+    // request_key
+    Row::new(2351, 11, 249),
+    // restart_syscall
+    Row::new(2362, 15, 219),
+    // rmdir
+    Row::new(2377, 5, 84),
+    // rseq
+    Row::new(2382, 4, 334),
+    // rt_sigaction
+    Row::new(2386, 12, 13),
+    // rt_sigpending
+    Row::new(2398, 13, 127),
+    // rt_sigprocmask
+    Row::new(2411, 14, 14),
+    // rt_sigqueueinfo
+    Row::new(2425, 15, 129),
+    // rt_sigreturn
+    Row::new(2440, 12, 15),
+    // rt_sigsuspend
+    Row::new(2452, 13, 130),
+    // rt_sigtimedwait
+    Row::new(2465, 15, 128),
+    // rt_tgsigqueueinfo
+    Row::new(2480, 17, 297),
+    // sched_get_priority_max
+    Row::new(2497, 22, 146),
+    // sched_get_priority_min
+    Row::new(2519, 22, 147),
+    // sched_getaffinity
+    Row::new(2541, 17, 204),
+    // sched_getattr
+    Row::new(2558, 13, 315),
+    // sched_getparam
+    Row::new(2571, 14, 143),
+    // sched_getscheduler
+    Row::new(2585, 18, 145),
+    // sched_rr_get_interval
+    Row::new(2603, 21, 148),
+    // sched_setaffinity
+    Row::new(2624, 17, 203),
+    // sched_setattr
+    Row::new(2641, 13, 314),
+    // sched_setparam
+    Row::new(2654, 14, 142),
+    // sched_setscheduler
+    Row::new(2668, 18, 144),
+    // sched_yield
+    Row::new(2686, 11, 24),
+    // seccomp
+    Row::new(2697, 7, 317),
+    // security
+    Row::new(2704, 8, 185),
+    // select
+    Row::new(2712, 6, 23),
+    // semctl
+    Row::new(2718, 6, 66),
+    // semget
+    Row::new(2724, 6, 64),
+    // semop
+    Row::new(2730, 5, 65),
+    // semtimedop
+    Row::new(2735, 10, 220),
+    // sendfile
+    Row::new(2745, 8, 40),
+    // sendmmsg
+    Row::new(2753, 8, 307),
+    // sendmsg
+    Row::new(2761, 7, 46),
+    // sendto
+    Row::new(2768, 6, 44),
+    // set_mempolicy
+    Row::new(2774, 13, 238),
+    // set_mempolicy_home_node
+    Row::new(2787, 23, 450),
+    // set_robust_list
+    Row::new(2810, 15, 273),
+    // set_thread_area
+    Row::new(2825, 15, 205),
+    // set_tid_address
+    Row::new(2840, 15, 218),
+    // setdomainname
+    Row::new(2855, 13, 171),
+    // setfsgid
+    Row::new(2868, 8, 123),
+    // setfsuid
+    Row::new(2876, 8, 122),
+    // setgid
+    Row::new(2884, 6, 106),
+    // setgroups
+    Row::new(2890, 9, 116),
+    // sethostname
+    Row::new(2899, 11, 170),
+    // setitimer
+    Row::new(2910, 9, 38),
+    // setns
+    Row::new(2919, 5, 308),
+    // setpgid
+    Row::new(2924, 7, 109),
+    // setpriority
+    Row::new(2931, 11, 141),
+    // setregid
+    Row::new(2942, 8, 114),
+    // setresgid
+    Row::new(2950, 9, 119),
+    // setresuid
+    Row::new(2959, 9, 117),
+    // setreuid
+    Row::new(2968, 8, 113),
+    // setrlimit
+    Row::new(2976, 9, 160),
+    // setsid
+    Row::new(2985, 6, 112),
+    // setsockopt
+    Row::new(2991, 10, 54),
+    // settimeofday
+    Row::new(3001, 12, 164),
+    // setuid
+    Row::new(3013, 6, 105),
+    // setxattr
+    Row::new(3019, 8, 188),
+    // setxattrat
+    Row::new(3027, 10, 463),
+    // shmat
+    Row::new(3037, 5, 30),
+    // shmctl
+    Row::new(3042, 6, 31),
+    // shmdt
+    Row::new(3048, 5, 67),
+    // shmget
+    Row::new(3053, 6, 29),
+    // shutdown
+    Row::new(3059, 8, 48),
+    // sigaltstack
+    Row::new(3067, 11, 131),
+    // signalfd
+    Row::new(3078, 8, 282),
+    // signalfd4
+    Row::new(3086, 9, 289),
+    // socket
+    Row::new(3095, 6, 41),
+    // socketpair
+    Row::new(3101, 10, 53),
+    // splice
+    Row::new(3111, 6, 275),
+    // stat
+    Row::new(3117, 4, 4),
+    // statfs
+    Row::new(3121, 6, 137),
+    // statmount
+    Row::new(3127, 9, 457),
+    // statx
+    Row::new(3136, 5, 332),
+    // swapoff
+    Row::new(3141, 7, 168),
+    // swapon
+    Row::new(3148, 6, 167),
+    // symlink
+    Row::new(3154, 7, 88),
+    // symlinkat
+    Row::new(3161, 9, 266),
+    // sync
+    Row::new(3170, 4, 162),
+    // sync_file_range
+    Row::new(3174, 15, 277),
+    // syncfs
+    Row::new(3189, 6, 306),
+    // sysfs
+    Row::new(3195, 5, 139),
+    // sysinfo
+    Row::new(3200, 7, 99),
+    // syslog
+    Row::new(3207, 6, 103),
+    // tee
+    Row::new(3213, 3, 276),
+    // tgkill
+    Row::new(3216, 6, 234),
+    // time
+    Row::new(3222, 4, 201),
+    // timer_create
+    Row::new(3226, 12, 222),
+    // timer_delete
+    Row::new(3238, 12, 226),
+    // timer_getoverrun
+    Row::new(3250, 16, 225),
+    // timer_gettime
+    Row::new(3266, 13, 224),
+    // timer_settime
+    Row::new(3279, 13, 223),
+    // timerfd_create
+    Row::new(3292, 14, 283),
+    // timerfd_gettime
+    Row::new(3306, 15, 287),
+    // timerfd_settime
+    Row::new(3321, 15, 286),
+    // times
+    Row::new(3336, 5, 100),
+    // tkill
+    Row::new(3341, 5, 200),
+    // truncate
+    Row::new(3346, 8, 76),
+    // tuxcall
+    Row::new(3354, 7, 184),
+    // umask
+    Row::new(3361, 5, 95),
+    // umount2
+    Row::new(3366, 7, 166),
+    // uname
+    Row::new(3373, 5, 63),
+    // unlink
+    Row::new(3378, 6, 87),
+    // unlinkat
+    Row::new(3384, 8, 263),
+    // unshare
+    Row::new(3392, 7, 272),
+    // uretprobe
+    Row::new(3399, 9, 335),
+    // uselib
+    Row::new(3408, 6, 134),
+    // userfaultfd
+    Row::new(3414, 11, 323),
+    // ustat
+    Row::new(3425, 5, 136),
+    // utime
+    Row::new(3430, 5, 132),
+    // utimensat
+    Row::new(3435, 9, 280),
+    // utimes
+    Row::new(3444, 6, 235),
+    // vfork
+    Row::new(3450, 5, 58),
+    // vhangup
+    Row::new(3455, 7, 153),
+    // vmsplice
+    Row::new(3462, 8, 278),
+    // vserver
+    Row::new(3470, 7, 236),
+    // wait4
+    Row::new(3477, 5, 61),
+    // waitid
+    Row::new(3482, 6, 247),
+    // write
+    Row::new(3488, 5, 1),
+    // writev
+    Row::new(3493, 6, 20),
 ];

@@ -5,2833 +5,4100 @@
 // the SYSCALL_DEFINEs of Linux 6.17; with the entry points and names listed in
 // tools/gen-syscall-tables/{syscall_entries,signatures}.py.
 
-use crate::tables::{NoSignature, Param};
+use crate::tables::{NoSignature, ParamRange, ParamSlot, Signatures};
+use seccomp_policy_core::sorted::{Row, Table};
 
 /// The parameters of every system call of `arm` whose prototype is known,
 /// sorted by name (byte order).
-pub static SIGNATURES: &[(&str, &[Param])] = &[
-    (
-        "_llseek",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset_high", 1, 32),
-            Param::value("offset_low", 2, 32),
-            Param::pointer("result", 3, 32),
-            Param::value("whence", 4, 32),
-        ],
-    ),
-    (
-        "_newselect",
-        &[
-            Param::value("n", 0, 32),
-            Param::pointer("inp", 1, 32),
-            Param::pointer("outp", 2, 32),
-            Param::pointer("exp", 3, 32),
-            Param::pointer("tvp", 4, 32),
-        ],
-    ),
-    (
-        "accept",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("upeer_sockaddr", 1, 32),
-            Param::pointer("upeer_addrlen", 2, 32),
-        ],
-    ),
-    (
-        "accept4",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("upeer_sockaddr", 1, 32),
-            Param::pointer("upeer_addrlen", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "access",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::value("mode", 1, 32),
-        ],
-    ),
-    ("acct", &[Param::pointer("name", 0, 32)]),
-    (
-        "add_key",
-        &[
-            Param::pointer("_type", 0, 32),
-            Param::pointer("_description", 1, 32),
-            Param::pointer("_payload", 2, 32),
-            Param::value("plen", 3, 32),
-            Param::value("ringid", 4, 32),
-        ],
-    ),
-    ("adjtimex", &[Param::pointer("utp", 0, 32)]),
-    (
-        "arm_fadvise64_64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("advice", 1, 32),
-            Param::unaddressable("offset", 64, false),
-            Param::unaddressable("len", 64, false),
-        ],
-    ),
-    (
-        "arm_sync_file_range",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::unaddressable("offset", 64, false),
-            Param::unaddressable("nbytes", 64, false),
-        ],
-    ),
-    (
-        "bind",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("umyaddr", 1, 32),
-            Param::value("addrlen", 2, 32),
-        ],
-    ),
-    (
-        "bpf",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::pointer("uattr", 1, 32),
-            Param::value("size", 2, 32),
-        ],
-    ),
-    ("brk", &[Param::value("brk", 0, 32)]),
-    (
-        "cachestat",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("cstat_range", 1, 32),
-            Param::pointer("cstat", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "capget",
-        &[
-            Param::pointer("header", 0, 32),
-            Param::pointer("dataptr", 1, 32),
-        ],
-    ),
-    (
-        "capset",
-        &[
-            Param::pointer("header", 0, 32),
-            Param::pointer("data", 1, 32),
-        ],
-    ),
-    ("chdir", &[Param::pointer("filename", 0, 32)]),
-    (
-        "chmod",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::value("mode", 1, 16),
-        ],
-    ),
-    (
-        "chown",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::value("user", 1, 16),
-            Param::value("group", 2, 16),
-        ],
-    ),
-    (
-        "chown32",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::value("user", 1, 32),
-            Param::value("group", 2, 32),
-        ],
-    ),
-    ("chroot", &[Param::pointer("filename", 0, 32)]),
-    (
-        "clock_adjtime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("utp", 1, 32),
-        ],
-    ),
-    (
-        "clock_adjtime64",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("utx", 1, 32),
-        ],
-    ),
-    (
-        "clock_getres",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 32),
-        ],
-    ),
-    (
-        "clock_getres_time64",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 32),
-        ],
-    ),
-    (
-        "clock_gettime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 32),
-        ],
-    ),
-    (
-        "clock_gettime64",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 32),
-        ],
-    ),
-    (
-        "clock_nanosleep",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("rqtp", 2, 32),
-            Param::pointer("rmtp", 3, 32),
-        ],
-    ),
-    (
-        "clock_nanosleep_time64",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("rqtp", 2, 32),
-            Param::pointer("rmtp", 3, 32),
-        ],
-    ),
-    (
-        "clock_settime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 32),
-        ],
-    ),
-    (
-        "clock_settime64",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 32),
-        ],
-    ),
-    (
-        "clone",
-        &[
-            Param::value("clone_flags", 0, 32),
-            Param::value("newsp", 1, 32),
-            Param::pointer("parent_tidptr", 2, 32),
-            Param::value("tls", 3, 32),
-            Param::pointer("child_tidptr", 4, 32),
-        ],
-    ),
-    (
-        "clone3",
-        &[Param::pointer("uargs", 0, 32), Param::value("size", 1, 32)],
-    ),
-    ("close", &[Param::value("fd", 0, 32)]),
-    (
-        "close_range",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("max_fd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "connect",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uservaddr", 1, 32),
-            Param::value("addrlen", 2, 32),
-        ],
-    ),
-    (
-        "copy_file_range",
-        &[
-            Param::value("fd_in", 0, 32),
-            Param::pointer("off_in", 1, 32),
-            Param::value("fd_out", 2, 32),
-            Param::pointer("off_out", 3, 32),
-            Param::value("len", 4, 32),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "creat",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::value("mode", 1, 16),
-        ],
-    ),
-    (
-        "delete_module",
-        &[
-            Param::pointer("name_user", 0, 32),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    ("dup", &[Param::value("fildes", 0, 32)]),
-    (
-        "dup2",
-        &[Param::value("oldfd", 0, 32), Param::value("newfd", 1, 32)],
-    ),
-    (
-        "dup3",
-        &[
-            Param::value("oldfd", 0, 32),
-            Param::value("newfd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    ("epoll_create", &[Param::value("size", 0, 32)]),
-    ("epoll_create1", &[Param::value("flags", 0, 32)]),
-    (
-        "epoll_ctl",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::value("op", 1, 32),
-            Param::value("fd", 2, 32),
-            Param::pointer("event", 3, 32),
-        ],
-    ),
-    (
-        "epoll_pwait",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 32),
-            Param::value("maxevents", 2, 32),
-            Param::value("timeout", 3, 32),
-            Param::pointer("sigmask", 4, 32),
-            Param::value("sigsetsize", 5, 32),
-        ],
-    ),
-    (
-        "epoll_pwait2",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 32),
-            Param::value("maxevents", 2, 32),
-            Param::pointer("timeout", 3, 32),
-            Param::pointer("sigmask", 4, 32),
-            Param::value("sigsetsize", 5, 32),
-        ],
-    ),
-    (
-        "epoll_wait",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 32),
-            Param::value("maxevents", 2, 32),
-            Param::value("timeout", 3, 32),
-        ],
-    ),
-    ("eventfd", &[Param::value("count", 0, 32)]),
-    (
-        "eventfd2",
-        &[Param::value("count", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "execve",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::pointer("argv", 1, 32),
-            Param::pointer("envp", 2, 32),
-        ],
-    ),
-    (
-        "execveat",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::pointer("argv", 2, 32),
-            Param::pointer("envp", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    ("exit", &[Param::value("error_code", 0, 32)]),
-    ("exit_group", &[Param::value("error_code", 0, 32)]),
-    (
-        "faccessat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("mode", 2, 32),
-        ],
-    ),
-    (
-        "faccessat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("mode", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "fallocate",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("mode", 1, 32),
-            Param::unaddressable("offset", 64, false),
-            Param::unaddressable("len", 64, false),
-        ],
-    ),
-    (
-        "fanotify_init",
-        &[
-            Param::value("flags", 0, 32),
-            Param::value("event_f_flags", 1, 32),
-        ],
-    ),
-    (
-        "fanotify_mark",
-        &[
-            Param::value("fanotify_fd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::unaddressable("mask", 64, false),
-            Param::unaddressable("dfd", 32, false),
-            Param::unaddressable("pathname", 32, true),
-        ],
-    ),
-    ("fchdir", &[Param::value("fd", 0, 32)]),
-    (
-        "fchmod",
-        &[Param::value("fd", 0, 32), Param::value("mode", 1, 16)],
-    ),
-    (
-        "fchmodat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "fchmodat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("mode", 2, 16),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "fchown",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("user", 1, 16),
-            Param::value("group", 2, 16),
-        ],
-    ),
-    (
-        "fchown32",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("user", 1, 32),
-            Param::value("group", 2, 32),
-        ],
-    ),
-    (
-        "fchownat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("user", 2, 32),
-            Param::value("group", 3, 32),
-            Param::value("flag", 4, 32),
-        ],
-    ),
-    (
-        "fcntl",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("arg", 2, 32),
-        ],
-    ),
-    (
-        "fcntl64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("arg", 2, 32),
-        ],
-    ),
-    ("fdatasync", &[Param::value("fd", 0, 32)]),
-    (
-        "fgetxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("name", 1, 32),
-            Param::pointer("value", 2, 32),
-            Param::value("size", 3, 32),
-        ],
-    ),
-    (
-        "file_getattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::pointer("ufattr", 2, 32),
-            Param::value("usize", 3, 32),
-            Param::value("at_flags", 4, 32),
-        ],
-    ),
-    (
-        "file_setattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::pointer("ufattr", 2, 32),
-            Param::value("usize", 3, 32),
-            Param::value("at_flags", 4, 32),
-        ],
-    ),
-    (
-        "finit_module",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uargs", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "flistxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("list", 1, 32),
-            Param::value("size", 2, 32),
-        ],
-    ),
-    (
-        "flock",
-        &[Param::value("fd", 0, 32), Param::value("cmd", 1, 32)],
-    ),
-    ("fork", &[]),
-    (
-        "fremovexattr",
-        &[Param::value("fd", 0, 32), Param::pointer("name", 1, 32)],
-    ),
-    (
-        "fsconfig",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("_key", 2, 32),
-            Param::pointer("_value", 3, 32),
-            Param::value("aux", 4, 32),
-        ],
-    ),
-    (
-        "fsetxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("name", 1, 32),
-            Param::pointer("value", 2, 32),
-            Param::value("size", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "fsmount",
-        &[
-            Param::value("fs_fd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("attr_flags", 2, 32),
-        ],
-    ),
-    (
-        "fsopen",
-        &[
-            Param::pointer("_fs_name", 0, 32),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "fspick",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("path", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "fstat",
-        &[Param::value("fd", 0, 32), Param::pointer("statbuf", 1, 32)],
-    ),
-    (
-        "fstat64",
-        &[Param::value("fd", 0, 32), Param::pointer("statbuf", 1, 32)],
-    ),
-    (
-        "fstatat64",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::pointer("statbuf", 2, 32),
-            Param::value("flag", 3, 32),
-        ],
-    ),
-    (
-        "fstatfs",
-        &[Param::value("fd", 0, 32), Param::pointer("buf", 1, 32)],
-    ),
-    (
-        "fstatfs64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("sz", 1, 32),
-            Param::pointer("buf", 2, 32),
-        ],
-    ),
-    ("fsync", &[Param::value("fd", 0, 32)]),
-    (
-        "ftruncate",
-        &[Param::value("fd", 0, 32), Param::value("length", 1, 32)],
-    ),
-    (
-        "ftruncate64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::unaddressable("length", 64, false),
-        ],
-    ),
-    (
-        "futex",
-        &[
-            Param::pointer("uaddr", 0, 32),
-            Param::value("op", 1, 32),
-            Param::value("val", 2, 32),
-            Param::pointer("utime", 3, 32),
-            Param::pointer("uaddr2", 4, 32),
-            Param::value("val3", 5, 32),
-        ],
-    ),
-    (
-        "futex_requeue",
-        &[
-            Param::pointer("waiters", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("nr_wake", 2, 32),
-            Param::value("nr_requeue", 3, 32),
-        ],
-    ),
-    (
-        "futex_time64",
-        &[
-            Param::pointer("uaddr", 0, 32),
-            Param::value("op", 1, 32),
-            Param::value("val", 2, 32),
-            Param::pointer("utime", 3, 32),
-            Param::pointer("uaddr2", 4, 32),
-            Param::value("val3", 5, 32),
-        ],
-    ),
-    (
-        "futex_wait",
-        &[
-            Param::pointer("uaddr", 0, 32),
-            Param::value("val", 1, 32),
-            Param::value("mask", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("timeout", 4, 32),
-            Param::value("clockid", 5, 32),
-        ],
-    ),
-    (
-        "futex_waitv",
-        &[
-            Param::pointer("waiters", 0, 32),
-            Param::value("nr_futexes", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::pointer("timeout", 3, 32),
-            Param::value("clockid", 4, 32),
-        ],
-    ),
-    (
-        "futex_wake",
-        &[
-            Param::pointer("uaddr", 0, 32),
-            Param::value("mask", 1, 32),
-            Param::value("nr", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "futimesat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::pointer("t", 2, 32),
-        ],
-    ),
-    (
-        "get_mempolicy",
-        &[
-            Param::pointer("policy", 0, 32),
-            Param::pointer("nmask", 1, 32),
-            Param::value("maxnode", 2, 32),
-            Param::value("addr", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "get_robust_list",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("head_ptr", 1, 32),
-            Param::pointer("len_ptr", 2, 32),
-        ],
-    ),
-    (
-        "getcpu",
-        &[
-            Param::pointer("cpup", 0, 32),
-            Param::pointer("nodep", 1, 32),
-            Param::pointer("unused", 2, 32),
-        ],
-    ),
-    (
-        "getcwd",
-        &[Param::pointer("buf", 0, 32), Param::value("size", 1, 32)],
-    ),
-    (
-        "getdents",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("dirent", 1, 32),
-            Param::value("count", 2, 32),
-        ],
-    ),
-    (
-        "getdents64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("dirent", 1, 32),
-            Param::value("count", 2, 32),
-        ],
-    ),
-    ("getegid", &[]),
-    ("getegid32", &[]),
-    ("geteuid", &[]),
-    ("geteuid32", &[]),
-    ("getgid", &[]),
-    ("getgid32", &[]),
-    (
-        "getgroups",
-        &[
-            Param::value("gidsetsize", 0, 32),
-            Param::pointer("grouplist", 1, 32),
-        ],
-    ),
-    (
-        "getgroups32",
-        &[
-            Param::value("gidsetsize", 0, 32),
-            Param::pointer("grouplist", 1, 32),
-        ],
-    ),
-    (
-        "getitimer",
-        &[Param::value("which", 0, 32), Param::pointer("value", 1, 32)],
-    ),
-    (
-        "getpeername",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("usockaddr", 1, 32),
-            Param::pointer("usockaddr_len", 2, 32),
-        ],
-    ),
-    ("getpgid", &[Param::value("pid", 0, 32)]),
-    ("getpgrp", &[]),
-    ("getpid", &[]),
-    ("getppid", &[]),
-    (
-        "getpriority",
-        &[Param::value("which", 0, 32), Param::value("who", 1, 32)],
-    ),
-    (
-        "getrandom",
-        &[
-            Param::pointer("ubuf", 0, 32),
-            Param::value("len", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "getresgid",
-        &[
-            Param::pointer("rgidp", 0, 32),
-            Param::pointer("egidp", 1, 32),
-            Param::pointer("sgidp", 2, 32),
-        ],
-    ),
-    (
-        "getresgid32",
-        &[
-            Param::pointer("rgidp", 0, 32),
-            Param::pointer("egidp", 1, 32),
-            Param::pointer("sgidp", 2, 32),
-        ],
-    ),
-    (
-        "getresuid",
-        &[
-            Param::pointer("ruidp", 0, 32),
-            Param::pointer("euidp", 1, 32),
-            Param::pointer("suidp", 2, 32),
-        ],
-    ),
-    (
-        "getresuid32",
-        &[
-            Param::pointer("ruidp", 0, 32),
-            Param::pointer("euidp", 1, 32),
-            Param::pointer("suidp", 2, 32),
-        ],
-    ),
-    (
-        "getrusage",
-        &[Param::value("who", 0, 32), Param::pointer("ru", 1, 32)],
-    ),
-    ("getsid", &[Param::value("pid", 0, 32)]),
-    (
-        "getsockname",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("usockaddr", 1, 32),
-            Param::pointer("usockaddr_len", 2, 32),
-        ],
-    ),
-    (
-        "getsockopt",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("level", 1, 32),
-            Param::value("optname", 2, 32),
-            Param::pointer("optval", 3, 32),
-            Param::pointer("optlen", 4, 32),
-        ],
-    ),
-    ("gettid", &[]),
-    (
-        "gettimeofday",
-        &[Param::pointer("tv", 0, 32), Param::pointer("tz", 1, 32)],
-    ),
-    ("getuid", &[]),
-    ("getuid32", &[]),
-    (
-        "getxattr",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::pointer("name", 1, 32),
-            Param::pointer("value", 2, 32),
-            Param::value("size", 3, 32),
-        ],
-    ),
-    (
-        "getxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 32),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 32),
-            Param::pointer("uargs", 4, 32),
-            Param::value("usize", 5, 32),
-        ],
-    ),
-    (
-        "init_module",
-        &[
-            Param::pointer("umod", 0, 32),
-            Param::value("len", 1, 32),
-            Param::pointer("uargs", 2, 32),
-        ],
-    ),
-    (
-        "inotify_add_watch",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("pathname", 1, 32),
-            Param::value("mask", 2, 32),
-        ],
-    ),
-    ("inotify_init", &[]),
-    ("inotify_init1", &[Param::value("flags", 0, 32)]),
-    (
-        "inotify_rm_watch",
-        &[Param::value("fd", 0, 32), Param::value("wd", 1, 32)],
-    ),
-    (
-        "io_cancel",
-        &[
-            Param::value("ctx_id", 0, 32),
-            Param::pointer("iocb", 1, 32),
-            Param::pointer("result", 2, 32),
-        ],
-    ),
-    ("io_destroy", &[Param::value("ctx", 0, 32)]),
-    (
-        "io_getevents",
-        &[
-            Param::value("ctx_id", 0, 32),
-            Param::value("min_nr", 1, 32),
-            Param::value("nr", 2, 32),
-            Param::pointer("events", 3, 32),
-            Param::pointer("timeout", 4, 32),
-        ],
-    ),
-    (
-        "io_pgetevents",
-        &[
-            Param::value("ctx_id", 0, 32),
-            Param::value("min_nr", 1, 32),
-            Param::value("nr", 2, 32),
-            Param::pointer("events", 3, 32),
-            Param::pointer("timeout", 4, 32),
-            Param::pointer("usig", 5, 32),
-        ],
-    ),
-    (
-        "io_pgetevents_time64",
-        &[
-            Param::value("ctx_id", 0, 32),
-            Param::value("min_nr", 1, 32),
-            Param::value("nr", 2, 32),
-            Param::pointer("events", 3, 32),
-            Param::pointer("timeout", 4, 32),
-            Param::pointer("usig", 5, 32),
-        ],
-    ),
-    (
-        "io_setup",
-        &[
-            Param::value("nr_events", 0, 32),
-            Param::pointer("ctxp", 1, 32),
-        ],
-    ),
-    (
-        "io_submit",
-        &[
-            Param::value("ctx_id", 0, 32),
-            Param::value("nr", 1, 32),
-            Param::pointer("iocbpp", 2, 32),
-        ],
-    ),
-    (
-        "io_uring_enter",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("to_submit", 1, 32),
-            Param::value("min_complete", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("argp", 4, 32),
-            Param::value("argsz", 5, 32),
-        ],
-    ),
-    (
-        "io_uring_register",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("opcode", 1, 32),
-            Param::pointer("arg", 2, 32),
-            Param::value("nr_args", 3, 32),
-        ],
-    ),
-    (
-        "io_uring_setup",
-        &[
-            Param::value("entries", 0, 32),
-            Param::pointer("params", 1, 32),
-        ],
-    ),
-    (
-        "ioctl",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("arg", 2, 32),
-        ],
-    ),
-    (
-        "ioprio_get",
-        &[Param::value("which", 0, 32), Param::value("who", 1, 32)],
-    ),
-    (
-        "ioprio_set",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("who", 1, 32),
-            Param::value("ioprio", 2, 32),
-        ],
-    ),
-    (
-        "kcmp",
-        &[
-            Param::value("pid1", 0, 32),
-            Param::value("pid2", 1, 32),
-            Param::value("type", 2, 32),
-            Param::value("idx1", 3, 32),
-            Param::value("idx2", 4, 32),
-        ],
-    ),
-    (
-        "kexec_file_load",
-        &[
-            Param::value("kernel_fd", 0, 32),
-            Param::value("initrd_fd", 1, 32),
-            Param::value("cmdline_len", 2, 32),
-            Param::pointer("cmdline_ptr", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "kexec_load",
-        &[
-            Param::value("entry", 0, 32),
-            Param::value("nr_segments", 1, 32),
-            Param::pointer("segments", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "keyctl",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg2", 1, 32),
-            Param::value("arg3", 2, 32),
-            Param::value("arg4", 3, 32),
-            Param::value("arg5", 4, 32),
-        ],
-    ),
-    (
-        "kill",
-        &[Param::value("pid", 0, 32), Param::value("sig", 1, 32)],
-    ),
-    (
-        "landlock_add_rule",
-        &[
-            Param::value("ruleset_fd", 0, 32),
-            Param::value("rule_type", 1, 32),
-            Param::pointer("rule_attr", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "landlock_create_ruleset",
-        &[
-            Param::pointer("attr", 0, 32),
-            Param::value("size", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "landlock_restrict_self",
-        &[
-            Param::value("ruleset_fd", 0, 32),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "lchown",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::value("user", 1, 16),
-            Param::value("group", 2, 16),
-        ],
-    ),
-    (
-        "lchown32",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::value("user", 1, 32),
-            Param::value("group", 2, 32),
-        ],
-    ),
-    (
-        "lgetxattr",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::pointer("name", 1, 32),
-            Param::pointer("value", 2, 32),
-            Param::value("size", 3, 32),
-        ],
-    ),
-    (
-        "link",
-        &[
-            Param::pointer("oldname", 0, 32),
-            Param::pointer("newname", 1, 32),
-        ],
-    ),
-    (
-        "linkat",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 32),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "listen",
-        &[Param::value("fd", 0, 32), Param::value("backlog", 1, 32)],
-    ),
-    (
-        "listmount",
-        &[
-            Param::pointer("req", 0, 32),
-            Param::pointer("mnt_ids", 1, 32),
-            Param::value("nr_mnt_ids", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "listxattr",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::pointer("list", 1, 32),
-            Param::value("size", 2, 32),
-        ],
-    ),
-    (
-        "listxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 32),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("list", 3, 32),
-            Param::value("size", 4, 32),
-        ],
-    ),
-    (
-        "llistxattr",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::pointer("list", 1, 32),
-            Param::value("size", 2, 32),
-        ],
-    ),
-    (
-        "lremovexattr",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::pointer("name", 1, 32),
-        ],
-    ),
-    (
-        "lseek",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 32),
-            Param::value("whence", 2, 32),
-        ],
-    ),
-    (
-        "lsetxattr",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::pointer("name", 1, 32),
-            Param::pointer("value", 2, 32),
-            Param::value("size", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "lsm_get_self_attr",
-        &[
-            Param::value("attr", 0, 32),
-            Param::pointer("ctx", 1, 32),
-            Param::pointer("size", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "lsm_list_modules",
-        &[
-            Param::pointer("ids", 0, 32),
-            Param::pointer("size", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "lsm_set_self_attr",
-        &[
-            Param::value("attr", 0, 32),
-            Param::pointer("ctx", 1, 32),
-            Param::value("size", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "lstat",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::pointer("statbuf", 1, 32),
-        ],
-    ),
-    (
-        "lstat64",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::pointer("statbuf", 1, 32),
-        ],
-    ),
-    (
-        "madvise",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("len_in", 1, 32),
-            Param::value("behavior", 2, 32),
-        ],
-    ),
-    (
-        "map_shadow_stack",
-        &[
-            Param::value("addr", 0, 32),
-            Param::value("size", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "mbind",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("len", 1, 32),
-            Param::value("mode", 2, 32),
-            Param::pointer("nmask", 3, 32),
-            Param::value("maxnode", 4, 32),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "membarrier",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("cpu_id", 2, 32),
-        ],
-    ),
-    (
-        "memfd_create",
-        &[Param::pointer("uname", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "migrate_pages",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("maxnode", 1, 32),
-            Param::pointer("old_nodes", 2, 32),
-            Param::pointer("new_nodes", 3, 32),
-        ],
-    ),
-    (
-        "mincore",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("len", 1, 32),
-            Param::pointer("vec", 2, 32),
-        ],
-    ),
-    (
-        "mkdir",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::value("mode", 1, 16),
-        ],
-    ),
-    (
-        "mkdirat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 32),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "mknod",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::value("mode", 1, 16),
-            Param::value("dev", 2, 32),
-        ],
-    ),
-    (
-        "mknodat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("mode", 2, 16),
-            Param::value("dev", 3, 32),
-        ],
-    ),
-    (
-        "mlock",
-        &[Param::value("start", 0, 32), Param::value("len", 1, 32)],
-    ),
-    (
-        "mlock2",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("len", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    ("mlockall", &[Param::value("flags", 0, 32)]),
-    (
-        "mmap2",
-        &[
-            Param::value("addr", 0, 32),
-            Param::value("len", 1, 32),
-            Param::value("prot", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::value("fd", 4, 32),
-            Param::value("pgoff", 5, 32),
-        ],
-    ),
-    (
-        "mount",
-        &[
-            Param::pointer("dev_name", 0, 32),
-            Param::pointer("dir_name", 1, 32),
-            Param::pointer("type", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("data", 4, 32),
-        ],
-    ),
-    (
-        "mount_setattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("path", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::pointer("uattr", 3, 32),
-            Param::value("usize", 4, 32),
-        ],
-    ),
-    (
-        "move_mount",
-        &[
-            Param::value("from_dfd", 0, 32),
-            Param::pointer("from_pathname", 1, 32),
-            Param::value("to_dfd", 2, 32),
-            Param::pointer("to_pathname", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "move_pages",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("nr_pages", 1, 32),
-            Param::pointer("pages", 2, 32),
-            Param::pointer("nodes", 3, 32),
-            Param::pointer("status", 4, 32),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "mprotect",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("len", 1, 32),
-            Param::value("prot", 2, 32),
-        ],
-    ),
-    (
-        "mq_getsetattr",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_mqstat", 1, 32),
-            Param::pointer("u_omqstat", 2, 32),
-        ],
-    ),
-    (
-        "mq_notify",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_notification", 1, 32),
-        ],
-    ),
-    (
-        "mq_open",
-        &[
-            Param::pointer("u_name", 0, 32),
-            Param::value("oflag", 1, 32),
-            Param::value("mode", 2, 16),
-            Param::pointer("u_attr", 3, 32),
-        ],
-    ),
-    (
-        "mq_timedreceive",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_msg_ptr", 1, 32),
-            Param::value("msg_len", 2, 32),
-            Param::pointer("u_msg_prio", 3, 32),
-            Param::pointer("u_abs_timeout", 4, 32),
-        ],
-    ),
-    (
-        "mq_timedreceive_time64",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_msg_ptr", 1, 32),
-            Param::value("msg_len", 2, 32),
-            Param::pointer("u_msg_prio", 3, 32),
-            Param::pointer("u_abs_timeout", 4, 32),
-        ],
-    ),
-    (
-        "mq_timedsend",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_msg_ptr", 1, 32),
-            Param::value("msg_len", 2, 32),
-            Param::value("msg_prio", 3, 32),
-            Param::pointer("u_abs_timeout", 4, 32),
-        ],
-    ),
-    (
-        "mq_timedsend_time64",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_msg_ptr", 1, 32),
-            Param::value("msg_len", 2, 32),
-            Param::value("msg_prio", 3, 32),
-            Param::pointer("u_abs_timeout", 4, 32),
-        ],
-    ),
-    ("mq_unlink", &[Param::pointer("u_name", 0, 32)]),
-    (
-        "mremap",
-        &[
-            Param::value("addr", 0, 32),
-            Param::value("old_len", 1, 32),
-            Param::value("new_len", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::value("new_addr", 4, 32),
-        ],
-    ),
-    (
-        "mseal",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("len", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "msgctl",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("buf", 2, 32),
-        ],
-    ),
-    (
-        "msgget",
-        &[Param::value("key", 0, 32), Param::value("msgflg", 1, 32)],
-    ),
-    (
-        "msgrcv",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::pointer("msgp", 1, 32),
-            Param::value("msgsz", 2, 32),
-            Param::value("msgtyp", 3, 32),
-            Param::value("msgflg", 4, 32),
-        ],
-    ),
-    (
-        "msgsnd",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::pointer("msgp", 1, 32),
-            Param::value("msgsz", 2, 32),
-            Param::value("msgflg", 3, 32),
-        ],
-    ),
-    (
-        "msync",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("len", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "munlock",
-        &[Param::value("start", 0, 32), Param::value("len", 1, 32)],
-    ),
-    ("munlockall", &[]),
-    (
-        "munmap",
-        &[Param::value("addr", 0, 32), Param::value("len", 1, 32)],
-    ),
-    (
-        "name_to_handle_at",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("name", 1, 32),
-            Param::pointer("handle", 2, 32),
-            Param::pointer("mnt_id", 3, 32),
-            Param::value("flag", 4, 32),
-        ],
-    ),
-    (
-        "nanosleep",
-        &[Param::pointer("rqtp", 0, 32), Param::pointer("rmtp", 1, 32)],
-    ),
-    ("nice", &[Param::value("increment", 0, 32)]),
-    (
-        "open",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "open_by_handle_at",
-        &[
-            Param::value("mountdirfd", 0, 32),
-            Param::pointer("handle", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "open_tree",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "open_tree_attr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::pointer("uattr", 3, 32),
-            Param::value("usize", 4, 32),
-        ],
-    ),
-    (
-        "openat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::value("mode", 3, 16),
-        ],
-    ),
-    (
-        "openat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::pointer("how", 2, 32),
-            Param::value("usize", 3, 32),
-        ],
-    ),
-    ("pause", &[]),
-    (
-        "pciconfig_iobase",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("bus", 1, 32),
-            Param::value("devfn", 2, 32),
-        ],
-    ),
-    (
-        "pciconfig_read",
-        &[
-            Param::value("bus", 0, 32),
-            Param::value("dfn", 1, 32),
-            Param::value("off", 2, 32),
-            Param::value("len", 3, 32),
-            Param::pointer("buf", 4, 32),
-        ],
-    ),
-    (
-        "pciconfig_write",
-        &[
-            Param::value("bus", 0, 32),
-            Param::value("dfn", 1, 32),
-            Param::value("off", 2, 32),
-            Param::value("len", 3, 32),
-            Param::pointer("buf", 4, 32),
-        ],
-    ),
-    (
-        "perf_event_open",
-        &[
-            Param::pointer("attr_uptr", 0, 32),
-            Param::value("pid", 1, 32),
-            Param::value("cpu", 2, 32),
-            Param::value("group_fd", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    ("personality", &[Param::value("personality", 0, 32)]),
-    (
-        "pidfd_getfd",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::value("fd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "pidfd_open",
-        &[Param::value("pid", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "pidfd_send_signal",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::value("sig", 1, 32),
-            Param::pointer("info", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    ("pipe", &[Param::pointer("fildes", 0, 32)]),
-    (
-        "pipe2",
-        &[
-            Param::pointer("fildes", 0, 32),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "pivot_root",
-        &[
-            Param::pointer("new_root", 0, 32),
-            Param::pointer("put_old", 1, 32),
-        ],
-    ),
-    (
-        "pkey_alloc",
-        &[
-            Param::value("flags", 0, 32),
-            Param::value("init_val", 1, 32),
-        ],
-    ),
-    ("pkey_free", &[Param::value("pkey", 0, 32)]),
-    (
-        "pkey_mprotect",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("len", 1, 32),
-            Param::value("prot", 2, 32),
-            Param::value("pkey", 3, 32),
-        ],
-    ),
-    (
-        "poll",
-        &[
-            Param::pointer("ufds", 0, 32),
-            Param::value("nfds", 1, 32),
-            Param::value("timeout_msecs", 2, 32),
-        ],
-    ),
-    (
-        "ppoll",
-        &[
-            Param::pointer("ufds", 0, 32),
-            Param::value("nfds", 1, 32),
-            Param::pointer("tsp", 2, 32),
-            Param::pointer("sigmask", 3, 32),
-            Param::value("sigsetsize", 4, 32),
-        ],
-    ),
-    (
-        "ppoll_time64",
-        &[
-            Param::pointer("ufds", 0, 32),
-            Param::value("nfds", 1, 32),
-            Param::pointer("tsp", 2, 32),
-            Param::pointer("sigmask", 3, 32),
-            Param::value("sigsetsize", 4, 32),
-        ],
-    ),
-    (
-        "prctl",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg2", 1, 32),
-            Param::value("arg3", 2, 32),
-            Param::value("arg4", 3, 32),
-            Param::value("arg5", 4, 32),
-        ],
-    ),
-    (
-        "pread64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 32),
-            Param::value("count", 2, 32),
-            Param::unaddressable("pos", 64, false),
-        ],
-    ),
-    (
-        "preadv",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("vec", 1, 32),
-            Param::value("vlen", 2, 32),
-            Param::value("pos_l", 3, 32),
-            Param::value("pos_h", 4, 32),
-        ],
-    ),
-    (
-        "preadv2",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("vec", 1, 32),
-            Param::value("vlen", 2, 32),
-            Param::value("pos_l", 3, 32),
-            Param::value("pos_h", 4, 32),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "prlimit64",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("resource", 1, 32),
-            Param::pointer("new_rlim", 2, 32),
-            Param::pointer("old_rlim", 3, 32),
-        ],
-    ),
-    (
-        "process_madvise",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::pointer("vec", 1, 32),
-            Param::value("vlen", 2, 32),
-            Param::value("behavior", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "process_mrelease",
-        &[Param::value("pidfd", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "process_vm_readv",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("lvec", 1, 32),
-            Param::value("liovcnt", 2, 32),
-            Param::pointer("rvec", 3, 32),
-            Param::value("riovcnt", 4, 32),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "process_vm_writev",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("lvec", 1, 32),
-            Param::value("liovcnt", 2, 32),
-            Param::pointer("rvec", 3, 32),
-            Param::value("riovcnt", 4, 32),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "pselect6",
-        &[
-            Param::value("n", 0, 32),
-            Param::pointer("inp", 1, 32),
-            Param::pointer("outp", 2, 32),
-            Param::pointer("exp", 3, 32),
-            Param::pointer("tsp", 4, 32),
-            Param::pointer("sig", 5, 32),
-        ],
-    ),
-    (
-        "pselect6_time64",
-        &[
-            Param::value("n", 0, 32),
-            Param::pointer("inp", 1, 32),
-            Param::pointer("outp", 2, 32),
-            Param::pointer("exp", 3, 32),
-            Param::pointer("tsp", 4, 32),
-            Param::pointer("sig", 5, 32),
-        ],
-    ),
-    (
-        "ptrace",
-        &[
-            Param::value("request", 0, 32),
-            Param::value("pid", 1, 32),
-            Param::value("addr", 2, 32),
-            Param::value("data", 3, 32),
-        ],
-    ),
-    (
-        "pwrite64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 32),
-            Param::value("count", 2, 32),
-            Param::unaddressable("pos", 64, false),
-        ],
-    ),
-    (
-        "pwritev",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("vec", 1, 32),
-            Param::value("vlen", 2, 32),
-            Param::value("pos_l", 3, 32),
-            Param::value("pos_h", 4, 32),
-        ],
-    ),
-    (
-        "pwritev2",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("vec", 1, 32),
-            Param::value("vlen", 2, 32),
-            Param::value("pos_l", 3, 32),
-            Param::value("pos_h", 4, 32),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "quotactl",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::pointer("special", 1, 32),
-            Param::value("id", 2, 32),
-            Param::pointer("addr", 3, 32),
-        ],
-    ),
-    (
-        "quotactl_fd",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("id", 2, 32),
-            Param::pointer("addr", 3, 32),
-        ],
-    ),
-    (
-        "read",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 32),
-            Param::value("count", 2, 32),
-        ],
-    ),
-    (
-        "readahead",
-        &[
-            Param::value("fd", 0, 32),
-            Param::unaddressable("offset", 64, false),
-            Param::unaddressable("count", 32, false),
-        ],
-    ),
-    (
-        "readlink",
-        &[
-            Param::pointer("path", 0, 32),
-            Param::pointer("buf", 1, 32),
-            Param::value("bufsiz", 2, 32),
-        ],
-    ),
-    (
-        "readlinkat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 32),
-            Param::pointer("buf", 2, 32),
-            Param::value("bufsiz", 3, 32),
-        ],
-    ),
-    (
-        "readv",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("vec", 1, 32),
-            Param::value("vlen", 2, 32),
-        ],
-    ),
-    (
-        "reboot",
-        &[
-            Param::value("magic1", 0, 32),
-            Param::value("magic2", 1, 32),
-            Param::value("cmd", 2, 32),
-            Param::pointer("arg", 3, 32),
-        ],
-    ),
-    (
-        "recv",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("ubuf", 1, 32),
-            Param::value("size", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "recvfrom",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("ubuf", 1, 32),
-            Param::value("size", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("addr", 4, 32),
-            Param::pointer("addr_len", 5, 32),
-        ],
-    ),
-    (
-        "recvmmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("mmsg", 1, 32),
-            Param::value("vlen", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("timeout", 4, 32),
-        ],
-    ),
-    (
-        "recvmmsg_time64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("mmsg", 1, 32),
-            Param::value("vlen", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("timeout", 4, 32),
-        ],
-    ),
-    (
-        "recvmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("msg", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "remap_file_pages",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("size", 1, 32),
-            Param::value("prot", 2, 32),
-            Param::value("pgoff", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "removexattr",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::pointer("name", 1, 32),
-        ],
-    ),
-    (
-        "removexattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 32),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 32),
-        ],
-    ),
-    (
-        "rename",
-        &[
-            Param::pointer("oldname", 0, 32),
-            Param::pointer("newname", 1, 32),
-        ],
-    ),
-    (
-        "renameat",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 32),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 32),
-        ],
-    ),
-    (
-        "renameat2",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 32),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "request_key",
-        &[
-            Param::pointer("_type", 0, 32),
-            Param::pointer("_description", 1, 32),
-            Param::pointer("_callout_info", 2, 32),
-            Param::value("destringid", 3, 32),
-        ],
-    ),
-    ("restart_syscall", &[]),
-    ("rmdir", &[Param::pointer("pathname", 0, 32)]),
-    (
-        "rseq",
-        &[
-            Param::pointer("rseq", 0, 32),
-            Param::value("rseq_len", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::value("sig", 3, 32),
-        ],
-    ),
-    (
-        "rt_sigaction",
-        &[
-            Param::value("sig", 0, 32),
-            Param::pointer("act", 1, 32),
-            Param::pointer("oact", 2, 32),
-            Param::value("sigsetsize", 3, 32),
-        ],
-    ),
-    (
-        "rt_sigpending",
-        &[
-            Param::pointer("uset", 0, 32),
-            Param::value("sigsetsize", 1, 32),
-        ],
-    ),
-    (
-        "rt_sigprocmask",
-        &[
-            Param::value("how", 0, 32),
-            Param::pointer("nset", 1, 32),
-            Param::pointer("oset", 2, 32),
-            Param::value("sigsetsize", 3, 32),
-        ],
-    ),
-    (
-        "rt_sigqueueinfo",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("sig", 1, 32),
-            Param::pointer("uinfo", 2, 32),
-        ],
-    ),
-    ("rt_sigreturn", &[]),
-    (
-        "rt_sigsuspend",
-        &[
-            Param::pointer("unewset", 0, 32),
-            Param::value("sigsetsize", 1, 32),
-        ],
-    ),
-    (
-        "rt_sigtimedwait",
-        &[
-            Param::pointer("uthese", 0, 32),
-            Param::pointer("uinfo", 1, 32),
-            Param::pointer("uts", 2, 32),
-            Param::value("sigsetsize", 3, 32),
-        ],
-    ),
-    (
-        "rt_sigtimedwait_time64",
-        &[
-            Param::pointer("uthese", 0, 32),
-            Param::pointer("uinfo", 1, 32),
-            Param::pointer("uts", 2, 32),
-            Param::value("sigsetsize", 3, 32),
-        ],
-    ),
-    (
-        "rt_tgsigqueueinfo",
-        &[
-            Param::value("tgid", 0, 32),
-            Param::value("pid", 1, 32),
-            Param::value("sig", 2, 32),
-            Param::pointer("uinfo", 3, 32),
-        ],
-    ),
-    ("sched_get_priority_max", &[Param::value("policy", 0, 32)]),
-    ("sched_get_priority_min", &[Param::value("policy", 0, 32)]),
-    (
-        "sched_getaffinity",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("len", 1, 32),
-            Param::pointer("user_mask_ptr", 2, 32),
-        ],
-    ),
-    (
-        "sched_getattr",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("uattr", 1, 32),
-            Param::value("usize", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "sched_getparam",
-        &[Param::value("pid", 0, 32), Param::pointer("param", 1, 32)],
-    ),
-    ("sched_getscheduler", &[Param::value("pid", 0, 32)]),
-    (
-        "sched_rr_get_interval",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("interval", 1, 32),
-        ],
-    ),
-    (
-        "sched_rr_get_interval_time64",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("interval", 1, 32),
-        ],
-    ),
-    (
-        "sched_setaffinity",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("len", 1, 32),
-            Param::pointer("user_mask_ptr", 2, 32),
-        ],
-    ),
-    (
-        "sched_setattr",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("uattr", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "sched_setparam",
-        &[Param::value("pid", 0, 32), Param::pointer("param", 1, 32)],
-    ),
-    (
-        "sched_setscheduler",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("policy", 1, 32),
-            Param::pointer("param", 2, 32),
-        ],
-    ),
-    ("sched_yield", &[]),
-    (
-        "seccomp",
-        &[
-            Param::value("op", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("uargs", 2, 32),
-        ],
-    ),
-    (
-        "semctl",
-        &[
-            Param::value("semid", 0, 32),
-            Param::value("semnum", 1, 32),
-            Param::value("cmd", 2, 32),
-            Param::value("arg", 3, 32),
-        ],
-    ),
-    (
-        "semget",
-        &[
-            Param::value("key", 0, 32),
-            Param::value("nsems", 1, 32),
-            Param::value("semflg", 2, 32),
-        ],
-    ),
-    (
-        "semop",
-        &[
-            Param::value("semid", 0, 32),
-            Param::pointer("tsops", 1, 32),
-            Param::value("nsops", 2, 32),
-        ],
-    ),
-    (
-        "semtimedop",
-        &[
-            Param::value("semid", 0, 32),
-            Param::pointer("tsems", 1, 32),
-            Param::value("nsops", 2, 32),
-            Param::pointer("timeout", 3, 32),
-        ],
-    ),
-    (
-        "semtimedop_time64",
-        &[
-            Param::value("semid", 0, 32),
-            Param::pointer("tsops", 1, 32),
-            Param::value("nsops", 2, 32),
-            Param::pointer("timeout", 3, 32),
-        ],
-    ),
-    (
-        "send",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buff", 1, 32),
-            Param::value("len", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "sendfile",
-        &[
-            Param::value("out_fd", 0, 32),
-            Param::value("in_fd", 1, 32),
-            Param::pointer("offset", 2, 32),
-            Param::value("count", 3, 32),
-        ],
-    ),
-    (
-        "sendfile64",
-        &[
-            Param::value("out_fd", 0, 32),
-            Param::value("in_fd", 1, 32),
-            Param::pointer("offset", 2, 32),
-            Param::value("count", 3, 32),
-        ],
-    ),
-    (
-        "sendmmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("mmsg", 1, 32),
-            Param::value("vlen", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "sendmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("msg", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "sendto",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buff", 1, 32),
-            Param::value("len", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("addr", 4, 32),
-            Param::value("addr_len", 5, 32),
-        ],
-    ),
-    (
-        "set_mempolicy",
-        &[
-            Param::value("mode", 0, 32),
-            Param::pointer("nmask", 1, 32),
-            Param::value("maxnode", 2, 32),
-        ],
-    ),
-    (
-        "set_mempolicy_home_node",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("len", 1, 32),
-            Param::value("home_node", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "set_robust_list",
-        &[Param::pointer("head", 0, 32), Param::value("len", 1, 32)],
-    ),
-    ("set_tid_address", &[Param::pointer("tidptr", 0, 32)]),
-    (
-        "setdomainname",
-        &[Param::pointer("name", 0, 32), Param::value("len", 1, 32)],
-    ),
-    ("setfsgid", &[Param::value("gid", 0, 16)]),
-    ("setfsgid32", &[Param::value("gid", 0, 32)]),
-    ("setfsuid", &[Param::value("uid", 0, 16)]),
-    ("setfsuid32", &[Param::value("uid", 0, 32)]),
-    ("setgid", &[Param::value("gid", 0, 16)]),
-    ("setgid32", &[Param::value("gid", 0, 32)]),
-    (
-        "setgroups",
-        &[
-            Param::value("gidsetsize", 0, 32),
-            Param::pointer("grouplist", 1, 32),
-        ],
-    ),
-    (
-        "setgroups32",
-        &[
-            Param::value("gidsetsize", 0, 32),
-            Param::pointer("grouplist", 1, 32),
-        ],
-    ),
-    (
-        "sethostname",
-        &[Param::pointer("name", 0, 32), Param::value("len", 1, 32)],
-    ),
-    (
-        "setitimer",
-        &[
-            Param::value("which", 0, 32),
-            Param::pointer("value", 1, 32),
-            Param::pointer("ovalue", 2, 32),
-        ],
-    ),
-    (
-        "setns",
-        &[Param::value("fd", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "setpgid",
-        &[Param::value("pid", 0, 32), Param::value("pgid", 1, 32)],
-    ),
-    (
-        "setpriority",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("who", 1, 32),
-            Param::value("niceval", 2, 32),
-        ],
-    ),
-    (
-        "setregid",
-        &[Param::value("rgid", 0, 16), Param::value("egid", 1, 16)],
-    ),
-    (
-        "setregid32",
-        &[Param::value("rgid", 0, 32), Param::value("egid", 1, 32)],
-    ),
-    (
-        "setresgid",
-        &[
-            Param::value("rgid", 0, 16),
-            Param::value("egid", 1, 16),
-            Param::value("sgid", 2, 16),
-        ],
-    ),
-    (
-        "setresgid32",
-        &[
-            Param::value("rgid", 0, 32),
-            Param::value("egid", 1, 32),
-            Param::value("sgid", 2, 32),
-        ],
-    ),
-    (
-        "setresuid",
-        &[
-            Param::value("ruid", 0, 16),
-            Param::value("euid", 1, 16),
-            Param::value("suid", 2, 16),
-        ],
-    ),
-    (
-        "setresuid32",
-        &[
-            Param::value("ruid", 0, 32),
-            Param::value("euid", 1, 32),
-            Param::value("suid", 2, 32),
-        ],
-    ),
-    (
-        "setreuid",
-        &[Param::value("ruid", 0, 16), Param::value("euid", 1, 16)],
-    ),
-    (
-        "setreuid32",
-        &[Param::value("ruid", 0, 32), Param::value("euid", 1, 32)],
-    ),
-    (
-        "setrlimit",
-        &[
-            Param::value("resource", 0, 32),
-            Param::pointer("rlim", 1, 32),
-        ],
-    ),
-    ("setsid", &[]),
-    (
-        "setsockopt",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("level", 1, 32),
-            Param::value("optname", 2, 32),
-            Param::pointer("optval", 3, 32),
-            Param::value("optlen", 4, 32),
-        ],
-    ),
-    (
-        "settimeofday",
-        &[Param::pointer("tv", 0, 32), Param::pointer("tz", 1, 32)],
-    ),
-    ("setuid", &[Param::value("uid", 0, 16)]),
-    ("setuid32", &[Param::value("uid", 0, 32)]),
-    (
-        "setxattr",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::pointer("name", 1, 32),
-            Param::pointer("value", 2, 32),
-            Param::value("size", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "setxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 32),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 32),
-            Param::pointer("uargs", 4, 32),
-            Param::value("usize", 5, 32),
-        ],
-    ),
-    (
-        "shmat",
-        &[
-            Param::value("shmid", 0, 32),
-            Param::pointer("shmaddr", 1, 32),
-            Param::value("shmflg", 2, 32),
-        ],
-    ),
-    (
-        "shmctl",
-        &[
-            Param::value("shmid", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("buf", 2, 32),
-        ],
-    ),
-    ("shmdt", &[Param::pointer("shmaddr", 0, 32)]),
-    (
-        "shmget",
-        &[
-            Param::value("key", 0, 32),
-            Param::value("size", 1, 32),
-            Param::value("shmflg", 2, 32),
-        ],
-    ),
-    (
-        "shutdown",
-        &[Param::value("fd", 0, 32), Param::value("how", 1, 32)],
-    ),
-    (
-        "sigaction",
-        &[
-            Param::value("sig", 0, 32),
-            Param::pointer("act", 1, 32),
-            Param::pointer("oact", 2, 32),
-        ],
-    ),
-    (
-        "sigaltstack",
-        &[Param::pointer("uss", 0, 32), Param::pointer("uoss", 1, 32)],
-    ),
-    (
-        "signalfd",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::pointer("user_mask", 1, 32),
-            Param::value("sizemask", 2, 32),
-        ],
-    ),
-    (
-        "signalfd4",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::pointer("user_mask", 1, 32),
-            Param::value("sizemask", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    ("sigpending", &[Param::pointer("uset", 0, 32)]),
-    (
-        "sigprocmask",
-        &[
-            Param::value("how", 0, 32),
-            Param::pointer("nset", 1, 32),
-            Param::pointer("oset", 2, 32),
-        ],
-    ),
-    ("sigreturn", &[]),
-    (
-        "sigsuspend",
-        &[
-            Param::value("unused1", 0, 32),
-            Param::value("unused2", 1, 32),
-            Param::value("mask", 2, 32),
-        ],
-    ),
-    (
-        "socket",
-        &[
-            Param::value("family", 0, 32),
-            Param::value("type", 1, 32),
-            Param::value("protocol", 2, 32),
-        ],
-    ),
-    (
-        "socketpair",
-        &[
-            Param::value("family", 0, 32),
-            Param::value("type", 1, 32),
-            Param::value("protocol", 2, 32),
-            Param::pointer("usockvec", 3, 32),
-        ],
-    ),
-    (
-        "splice",
-        &[
-            Param::value("fd_in", 0, 32),
-            Param::pointer("off_in", 1, 32),
-            Param::value("fd_out", 2, 32),
-            Param::pointer("off_out", 3, 32),
-            Param::value("len", 4, 32),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "stat",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::pointer("statbuf", 1, 32),
-        ],
-    ),
-    (
-        "stat64",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::pointer("statbuf", 1, 32),
-        ],
-    ),
-    (
-        "statfs",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::pointer("buf", 1, 32),
-        ],
-    ),
-    (
-        "statfs64",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::value("sz", 1, 32),
-            Param::pointer("buf", 2, 32),
-        ],
-    ),
-    (
-        "statmount",
-        &[
-            Param::pointer("req", 0, 32),
-            Param::pointer("buf", 1, 32),
-            Param::value("bufsize", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "statx",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::value("mask", 3, 32),
-            Param::pointer("buffer", 4, 32),
-        ],
-    ),
-    ("swapoff", &[Param::pointer("specialfile", 0, 32)]),
-    (
-        "swapon",
-        &[
-            Param::pointer("specialfile", 0, 32),
-            Param::value("swap_flags", 1, 32),
-        ],
-    ),
-    (
-        "symlink",
-        &[
-            Param::pointer("oldname", 0, 32),
-            Param::pointer("newname", 1, 32),
-        ],
-    ),
-    (
-        "symlinkat",
-        &[
-            Param::pointer("oldname", 0, 32),
-            Param::value("newdfd", 1, 32),
-            Param::pointer("newname", 2, 32),
-        ],
-    ),
-    ("sync", &[]),
-    (
-        "sync_file_range2",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::unaddressable("offset", 64, false),
-            Param::unaddressable("nbytes", 64, false),
-        ],
-    ),
-    ("syncfs", &[Param::value("fd", 0, 32)]),
-    (
-        "sysfs",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg1", 1, 32),
-            Param::value("arg2", 2, 32),
-        ],
-    ),
-    ("sysinfo", &[Param::pointer("info", 0, 32)]),
-    (
-        "syslog",
-        &[
-            Param::value("type", 0, 32),
-            Param::pointer("buf", 1, 32),
-            Param::value("len", 2, 32),
-        ],
-    ),
-    (
-        "tee",
-        &[
-            Param::value("fdin", 0, 32),
-            Param::value("fdout", 1, 32),
-            Param::value("len", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "tgkill",
-        &[
-            Param::value("tgid", 0, 32),
-            Param::value("pid", 1, 32),
-            Param::value("sig", 2, 32),
-        ],
-    ),
-    (
-        "timer_create",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("timer_event_spec", 1, 32),
-            Param::pointer("created_timer_id", 2, 32),
-        ],
-    ),
-    ("timer_delete", &[Param::value("timer_id", 0, 32)]),
-    ("timer_getoverrun", &[Param::value("timer_id", 0, 32)]),
-    (
-        "timer_gettime",
-        &[
-            Param::value("timer_id", 0, 32),
-            Param::pointer("setting", 1, 32),
-        ],
-    ),
-    (
-        "timer_gettime64",
-        &[
-            Param::value("timer_id", 0, 32),
-            Param::pointer("setting", 1, 32),
-        ],
-    ),
-    (
-        "timer_settime",
-        &[
-            Param::value("timer_id", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("new", 2, 32),
-            Param::pointer("old", 3, 32),
-        ],
-    ),
-    (
-        "timer_settime64",
-        &[
-            Param::value("timer_id", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("new_setting", 2, 32),
-            Param::pointer("old_setting", 3, 32),
-        ],
-    ),
-    (
-        "timerfd_create",
-        &[Param::value("clockid", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "timerfd_gettime",
-        &[Param::value("ufd", 0, 32), Param::pointer("otmr", 1, 32)],
-    ),
-    (
-        "timerfd_gettime64",
-        &[Param::value("ufd", 0, 32), Param::pointer("otmr", 1, 32)],
-    ),
-    (
-        "timerfd_settime",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("utmr", 2, 32),
-            Param::pointer("otmr", 3, 32),
-        ],
-    ),
-    (
-        "timerfd_settime64",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("utmr", 2, 32),
-            Param::pointer("otmr", 3, 32),
-        ],
-    ),
-    ("times", &[Param::pointer("tbuf", 0, 32)]),
-    (
-        "tkill",
-        &[Param::value("pid", 0, 32), Param::value("sig", 1, 32)],
-    ),
-    (
-        "truncate",
-        &[Param::pointer("path", 0, 32), Param::value("length", 1, 32)],
-    ),
-    (
-        "truncate64",
-        &[
-            Param::pointer("path", 0, 32),
-            Param::unaddressable("length", 64, false),
-        ],
-    ),
-    (
-        "ugetrlimit",
-        &[
-            Param::value("resource", 0, 32),
-            Param::pointer("rlim", 1, 32),
-        ],
-    ),
-    ("umask", &[Param::value("mask", 0, 32)]),
-    (
-        "umount2",
-        &[Param::pointer("name", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    ("uname", &[Param::pointer("name", 0, 32)]),
-    ("unlink", &[Param::pointer("pathname", 0, 32)]),
-    (
-        "unlinkat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 32),
-            Param::value("flag", 2, 32),
-        ],
-    ),
-    ("unshare", &[Param::value("unshare_flags", 0, 32)]),
-    ("uselib", &[Param::pointer("library", 0, 32)]),
-    ("userfaultfd", &[Param::value("flags", 0, 32)]),
-    (
-        "ustat",
-        &[Param::value("dev", 0, 32), Param::pointer("ubuf", 1, 32)],
-    ),
-    (
-        "utimensat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::pointer("t", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "utimensat_time64",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::pointer("utimes", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "utimes",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::pointer("t", 1, 32),
-        ],
-    ),
-    ("vfork", &[]),
-    ("vhangup", &[]),
-    (
-        "vmsplice",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uiov", 1, 32),
-            Param::value("nr_segs", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "wait4",
-        &[
-            Param::value("upid", 0, 32),
-            Param::pointer("stat_addr", 1, 32),
-            Param::value("options", 2, 32),
-            Param::pointer("ru", 3, 32),
-        ],
-    ),
-    (
-        "waitid",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("upid", 1, 32),
-            Param::pointer("infop", 2, 32),
-            Param::value("options", 3, 32),
-            Param::pointer("ru", 4, 32),
-        ],
-    ),
-    (
-        "write",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 32),
-            Param::value("count", 2, 32),
-        ],
-    ),
-    (
-        "writev",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("vec", 1, 32),
-            Param::value("vlen", 2, 32),
-        ],
-    ),
-];
+pub static SIGNATURES: Signatures = Signatures::new(NAMES, &ROWS, &PARAMS);
 
 /// The system calls of `arm` without a signature, and why, sorted by name
 /// (byte order).
-pub static WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[
-    ("_sysctl", NoSignature::NotImplemented),
-    ("bdflush", NoSignature::NotImplemented),
-    ("breakpoint", NoSignature::ArmPrivate),
-    ("cacheflush", NoSignature::ArmPrivate),
-    ("get_tls", NoSignature::ArmPrivate),
-    ("lookup_dcookie", NoSignature::Removed),
-    ("nfsservctl", NoSignature::NotImplemented),
-    ("set_tls", NoSignature::ArmPrivate),
-    ("usr26", NoSignature::ArmPrivate),
-    ("usr32", NoSignature::ArmPrivate),
-    ("vserver", NoSignature::NotImplemented),
+pub static WITHOUT_SIGNATURE: Table<NoSignature> = Table::new(NAMES, &WITHOUT);
+
+/// The names of the system calls and of their parameters, one after the other.
+const NAMES: &str = "\
+    _llseek\
+    _newselect\
+    accept\
+    accept4\
+    access\
+    acct\
+    add_key\
+    adjtimex\
+    arm_fadvise64_64\
+    arm_sync_file_range\
+    bind\
+    bpf\
+    brk\
+    cachestat\
+    capget\
+    capset\
+    chdir\
+    chmod\
+    chown\
+    chown32\
+    chroot\
+    clock_adjtime\
+    clock_adjtime64\
+    clock_getres\
+    clock_getres_time64\
+    clock_gettime\
+    clock_gettime64\
+    clock_nanosleep\
+    clock_nanosleep_time64\
+    clock_settime\
+    clock_settime64\
+    clone\
+    clone3\
+    close\
+    close_range\
+    connect\
+    copy_file_range\
+    creat\
+    delete_module\
+    dup\
+    dup2\
+    dup3\
+    epoll_create\
+    epoll_create1\
+    epoll_ctl\
+    epoll_pwait\
+    epoll_pwait2\
+    epoll_wait\
+    eventfd\
+    eventfd2\
+    execve\
+    execveat\
+    exit\
+    exit_group\
+    faccessat\
+    faccessat2\
+    fallocate\
+    fanotify_init\
+    fanotify_mark\
+    fchdir\
+    fchmod\
+    fchmodat\
+    fchmodat2\
+    fchown\
+    fchown32\
+    fchownat\
+    fcntl\
+    fcntl64\
+    fdatasync\
+    fgetxattr\
+    file_getattr\
+    file_setattr\
+    finit_module\
+    flistxattr\
+    flock\
+    fork\
+    fremovexattr\
+    fsconfig\
+    fsetxattr\
+    fsmount\
+    fsopen\
+    fspick\
+    fstat\
+    fstat64\
+    fstatat64\
+    fstatfs\
+    fstatfs64\
+    fsync\
+    ftruncate\
+    ftruncate64\
+    futex\
+    futex_requeue\
+    futex_time64\
+    futex_wait\
+    futex_waitv\
+    futex_wake\
+    futimesat\
+    get_mempolicy\
+    get_robust_list\
+    getcpu\
+    getcwd\
+    getdents\
+    getdents64\
+    getegid\
+    getegid32\
+    geteuid\
+    geteuid32\
+    getgid\
+    getgid32\
+    getgroups\
+    getgroups32\
+    getitimer\
+    getpeername\
+    getpgid\
+    getpgrp\
+    getpid\
+    getppid\
+    getpriority\
+    getrandom\
+    getresgid\
+    getresgid32\
+    getresuid\
+    getresuid32\
+    getrusage\
+    getsid\
+    getsockname\
+    getsockopt\
+    gettid\
+    gettimeofday\
+    getuid\
+    getuid32\
+    getxattr\
+    getxattrat\
+    init_module\
+    inotify_add_watch\
+    inotify_init\
+    inotify_init1\
+    inotify_rm_watch\
+    io_cancel\
+    io_destroy\
+    io_getevents\
+    io_pgetevents\
+    io_pgetevents_time64\
+    io_setup\
+    io_submit\
+    io_uring_enter\
+    io_uring_register\
+    io_uring_setup\
+    ioctl\
+    ioprio_get\
+    ioprio_set\
+    kcmp\
+    kexec_file_load\
+    kexec_load\
+    keyctl\
+    kill\
+    landlock_add_rule\
+    landlock_create_ruleset\
+    landlock_restrict_self\
+    lchown\
+    lchown32\
+    lgetxattr\
+    link\
+    linkat\
+    listen\
+    listmount\
+    listxattr\
+    listxattrat\
+    llistxattr\
+    lremovexattr\
+    lseek\
+    lsetxattr\
+    lsm_get_self_attr\
+    lsm_list_modules\
+    lsm_set_self_attr\
+    lstat\
+    lstat64\
+    madvise\
+    map_shadow_stack\
+    mbind\
+    membarrier\
+    memfd_create\
+    migrate_pages\
+    mincore\
+    mkdir\
+    mkdirat\
+    mknod\
+    mknodat\
+    mlock\
+    mlock2\
+    mlockall\
+    mmap2\
+    mount\
+    mount_setattr\
+    move_mount\
+    move_pages\
+    mprotect\
+    mq_getsetattr\
+    mq_notify\
+    mq_open\
+    mq_timedreceive\
+    mq_timedreceive_time64\
+    mq_timedsend\
+    mq_timedsend_time64\
+    mq_unlink\
+    mremap\
+    mseal\
+    msgctl\
+    msgget\
+    msgrcv\
+    msgsnd\
+    msync\
+    munlock\
+    munlockall\
+    munmap\
+    name_to_handle_at\
+    nanosleep\
+    nice\
+    open\
+    open_by_handle_at\
+    open_tree\
+    open_tree_attr\
+    openat\
+    openat2\
+    pause\
+    pciconfig_iobase\
+    pciconfig_read\
+    pciconfig_write\
+    perf_event_open\
+    personality\
+    pidfd_getfd\
+    pidfd_open\
+    pidfd_send_signal\
+    pipe\
+    pipe2\
+    pivot_root\
+    pkey_alloc\
+    pkey_free\
+    pkey_mprotect\
+    poll\
+    ppoll\
+    ppoll_time64\
+    prctl\
+    pread64\
+    preadv\
+    preadv2\
+    prlimit64\
+    process_madvise\
+    process_mrelease\
+    process_vm_readv\
+    process_vm_writev\
+    pselect6\
+    pselect6_time64\
+    ptrace\
+    pwrite64\
+    pwritev\
+    pwritev2\
+    quotactl\
+    quotactl_fd\
+    read\
+    readahead\
+    readlink\
+    readlinkat\
+    readv\
+    reboot\
+    recv\
+    recvfrom\
+    recvmmsg\
+    recvmmsg_time64\
+    recvmsg\
+    remap_file_pages\
+    removexattr\
+    removexattrat\
+    rename\
+    renameat\
+    renameat2\
+    request_key\
+    restart_syscall\
+    rmdir\
+    rseq\
+    rt_sigaction\
+    rt_sigpending\
+    rt_sigprocmask\
+    rt_sigqueueinfo\
+    rt_sigreturn\
+    rt_sigsuspend\
+    rt_sigtimedwait\
+    rt_sigtimedwait_time64\
+    rt_tgsigqueueinfo\
+    sched_get_priority_max\
+    sched_get_priority_min\
+    sched_getaffinity\
+    sched_getattr\
+    sched_getparam\
+    sched_getscheduler\
+    sched_rr_get_interval\
+    sched_rr_get_interval_time64\
+    sched_setaffinity\
+    sched_setattr\
+    sched_setparam\
+    sched_setscheduler\
+    sched_yield\
+    seccomp\
+    semctl\
+    semget\
+    semop\
+    semtimedop\
+    semtimedop_time64\
+    send\
+    sendfile\
+    sendfile64\
+    sendmmsg\
+    sendmsg\
+    sendto\
+    set_mempolicy\
+    set_mempolicy_home_node\
+    set_robust_list\
+    set_tid_address\
+    setdomainname\
+    setfsgid\
+    setfsgid32\
+    setfsuid\
+    setfsuid32\
+    setgid\
+    setgid32\
+    setgroups\
+    setgroups32\
+    sethostname\
+    setitimer\
+    setns\
+    setpgid\
+    setpriority\
+    setregid\
+    setregid32\
+    setresgid\
+    setresgid32\
+    setresuid\
+    setresuid32\
+    setreuid\
+    setreuid32\
+    setrlimit\
+    setsid\
+    setsockopt\
+    settimeofday\
+    setuid\
+    setuid32\
+    setxattr\
+    setxattrat\
+    shmat\
+    shmctl\
+    shmdt\
+    shmget\
+    shutdown\
+    sigaction\
+    sigaltstack\
+    signalfd\
+    signalfd4\
+    sigpending\
+    sigprocmask\
+    sigreturn\
+    sigsuspend\
+    socket\
+    socketpair\
+    splice\
+    stat\
+    stat64\
+    statfs\
+    statfs64\
+    statmount\
+    statx\
+    swapoff\
+    swapon\
+    symlink\
+    symlinkat\
+    sync\
+    sync_file_range2\
+    syncfs\
+    sysfs\
+    sysinfo\
+    syslog\
+    tee\
+    tgkill\
+    timer_create\
+    timer_delete\
+    timer_getoverrun\
+    timer_gettime\
+    timer_gettime64\
+    timer_settime\
+    timer_settime64\
+    timerfd_create\
+    timerfd_gettime\
+    timerfd_gettime64\
+    timerfd_settime\
+    timerfd_settime64\
+    times\
+    tkill\
+    truncate\
+    truncate64\
+    ugetrlimit\
+    umask\
+    umount2\
+    uname\
+    unlink\
+    unlinkat\
+    unshare\
+    uselib\
+    userfaultfd\
+    ustat\
+    utimensat\
+    utimensat_time64\
+    utimes\
+    vfork\
+    vhangup\
+    vmsplice\
+    wait4\
+    waitid\
+    write\
+    writev\
+    fd\
+    offset_high\
+    offset_low\
+    result\
+    whence\
+    n\
+    inp\
+    outp\
+    exp\
+    tvp\
+    upeer_sockaddr\
+    upeer_addrlen\
+    flags\
+    filename\
+    mode\
+    name\
+    _type\
+    _description\
+    _payload\
+    plen\
+    ringid\
+    utp\
+    advice\
+    offset\
+    len\
+    nbytes\
+    umyaddr\
+    addrlen\
+    cmd\
+    uattr\
+    size\
+    cstat_range\
+    cstat\
+    header\
+    dataptr\
+    data\
+    user\
+    group\
+    which_clock\
+    utx\
+    tp\
+    rqtp\
+    rmtp\
+    clone_flags\
+    newsp\
+    parent_tidptr\
+    tls\
+    child_tidptr\
+    uargs\
+    max_fd\
+    uservaddr\
+    fd_in\
+    off_in\
+    fd_out\
+    off_out\
+    pathname\
+    name_user\
+    fildes\
+    oldfd\
+    newfd\
+    epfd\
+    op\
+    event\
+    events\
+    maxevents\
+    timeout\
+    sigmask\
+    sigsetsize\
+    count\
+    argv\
+    envp\
+    error_code\
+    dfd\
+    event_f_flags\
+    fanotify_fd\
+    mask\
+    flag\
+    arg\
+    value\
+    ufattr\
+    usize\
+    at_flags\
+    list\
+    _key\
+    _value\
+    aux\
+    fs_fd\
+    attr_flags\
+    _fs_name\
+    path\
+    statbuf\
+    buf\
+    sz\
+    length\
+    uaddr\
+    val\
+    utime\
+    uaddr2\
+    val3\
+    waiters\
+    nr_wake\
+    nr_requeue\
+    clockid\
+    nr_futexes\
+    nr\
+    t\
+    policy\
+    nmask\
+    maxnode\
+    addr\
+    pid\
+    head_ptr\
+    len_ptr\
+    cpup\
+    nodep\
+    unused\
+    dirent\
+    gidsetsize\
+    grouplist\
+    which\
+    usockaddr\
+    usockaddr_len\
+    who\
+    ubuf\
+    rgidp\
+    egidp\
+    sgidp\
+    ruidp\
+    euidp\
+    suidp\
+    ru\
+    level\
+    optname\
+    optval\
+    optlen\
+    tv\
+    tz\
+    umod\
+    wd\
+    ctx_id\
+    iocb\
+    ctx\
+    min_nr\
+    usig\
+    nr_events\
+    ctxp\
+    iocbpp\
+    to_submit\
+    min_complete\
+    argp\
+    argsz\
+    opcode\
+    nr_args\
+    entries\
+    params\
+    ioprio\
+    pid1\
+    pid2\
+    type\
+    idx1\
+    idx2\
+    kernel_fd\
+    initrd_fd\
+    cmdline_len\
+    cmdline_ptr\
+    entry\
+    nr_segments\
+    segments\
+    option\
+    arg2\
+    arg3\
+    arg4\
+    arg5\
+    sig\
+    ruleset_fd\
+    rule_type\
+    rule_attr\
+    attr\
+    oldname\
+    newname\
+    olddfd\
+    newdfd\
+    backlog\
+    req\
+    mnt_ids\
+    nr_mnt_ids\
+    ids\
+    start\
+    len_in\
+    behavior\
+    cpu_id\
+    old_nodes\
+    new_nodes\
+    vec\
+    dev\
+    prot\
+    pgoff\
+    dev_name\
+    dir_name\
+    from_dfd\
+    from_pathname\
+    to_dfd\
+    to_pathname\
+    nr_pages\
+    pages\
+    nodes\
+    status\
+    mqdes\
+    u_mqstat\
+    u_omqstat\
+    u_notification\
+    u_name\
+    oflag\
+    u_attr\
+    u_msg_ptr\
+    msg_len\
+    u_msg_prio\
+    u_abs_timeout\
+    msg_prio\
+    old_len\
+    new_len\
+    new_addr\
+    msqid\
+    key\
+    msgflg\
+    msgp\
+    msgsz\
+    msgtyp\
+    handle\
+    mnt_id\
+    increment\
+    mountdirfd\
+    how\
+    bus\
+    devfn\
+    dfn\
+    off\
+    attr_uptr\
+    cpu\
+    group_fd\
+    pidfd\
+    info\
+    new_root\
+    put_old\
+    init_val\
+    pkey\
+    ufds\
+    nfds\
+    timeout_msecs\
+    tsp\
+    pos\
+    vlen\
+    pos_l\
+    pos_h\
+    resource\
+    new_rlim\
+    old_rlim\
+    lvec\
+    liovcnt\
+    rvec\
+    riovcnt\
+    request\
+    special\
+    id\
+    bufsiz\
+    magic1\
+    magic2\
+    addr_len\
+    mmsg\
+    msg\
+    _callout_info\
+    destringid\
+    rseq_len\
+    act\
+    oact\
+    uset\
+    nset\
+    oset\
+    uinfo\
+    unewset\
+    uthese\
+    uts\
+    tgid\
+    user_mask_ptr\
+    param\
+    interval\
+    semid\
+    semnum\
+    nsems\
+    semflg\
+    tsops\
+    nsops\
+    tsems\
+    buff\
+    out_fd\
+    in_fd\
+    home_node\
+    head\
+    tidptr\
+    gid\
+    uid\
+    ovalue\
+    pgid\
+    niceval\
+    rgid\
+    egid\
+    sgid\
+    ruid\
+    euid\
+    suid\
+    rlim\
+    shmid\
+    shmaddr\
+    shmflg\
+    uss\
+    uoss\
+    ufd\
+    user_mask\
+    sizemask\
+    unused1\
+    unused2\
+    family\
+    protocol\
+    usockvec\
+    bufsize\
+    buffer\
+    specialfile\
+    swap_flags\
+    arg1\
+    fdin\
+    fdout\
+    timer_event_spec\
+    created_timer_id\
+    timer_id\
+    setting\
+    new\
+    old\
+    new_setting\
+    old_setting\
+    otmr\
+    utmr\
+    tbuf\
+    unshare_flags\
+    library\
+    uiov\
+    nr_segs\
+    upid\
+    stat_addr\
+    options\
+    infop\
+    _sysctl\
+    bdflush\
+    breakpoint\
+    cacheflush\
+    get_tls\
+    lookup_dcookie\
+    nfsservctl\
+    set_tls\
+    usr26\
+    usr32\
+    vserver";
+
+/// Each system call's parameters: a range of [`PARAMS`].
+static ROWS: [Row<ParamRange>; 418] = [
+    // _llseek
+    Row::new(0, 7, ParamRange::new(0, 5)),
+    // _newselect
+    Row::new(7, 10, ParamRange::new(5, 5)),
+    // accept
+    Row::new(17, 6, ParamRange::new(10, 3)),
+    // accept4
+    Row::new(23, 7, ParamRange::new(13, 4)),
+    // access
+    Row::new(30, 6, ParamRange::new(17, 2)),
+    // acct
+    Row::new(36, 4, ParamRange::new(19, 1)),
+    // add_key
+    Row::new(40, 7, ParamRange::new(20, 5)),
+    // adjtimex
+    Row::new(47, 8, ParamRange::new(25, 1)),
+    // arm_fadvise64_64
+    Row::new(55, 16, ParamRange::new(26, 4)),
+    // arm_sync_file_range
+    Row::new(71, 19, ParamRange::new(30, 4)),
+    // bind
+    Row::new(90, 4, ParamRange::new(34, 3)),
+    // bpf
+    Row::new(94, 3, ParamRange::new(37, 3)),
+    // brk
+    Row::new(97, 3, ParamRange::new(40, 1)),
+    // cachestat
+    Row::new(100, 9, ParamRange::new(41, 4)),
+    // capget
+    Row::new(109, 6, ParamRange::new(45, 2)),
+    // capset
+    Row::new(115, 6, ParamRange::new(47, 2)),
+    // chdir
+    Row::new(121, 5, ParamRange::new(49, 1)),
+    // chmod
+    Row::new(126, 5, ParamRange::new(50, 2)),
+    // chown
+    Row::new(131, 5, ParamRange::new(52, 3)),
+    // chown32
+    Row::new(136, 7, ParamRange::new(55, 3)),
+    // chroot
+    Row::new(143, 6, ParamRange::new(58, 1)),
+    // clock_adjtime
+    Row::new(149, 13, ParamRange::new(59, 2)),
+    // clock_adjtime64
+    Row::new(162, 15, ParamRange::new(61, 2)),
+    // clock_getres
+    Row::new(177, 12, ParamRange::new(63, 2)),
+    // clock_getres_time64
+    Row::new(189, 19, ParamRange::new(65, 2)),
+    // clock_gettime
+    Row::new(208, 13, ParamRange::new(67, 2)),
+    // clock_gettime64
+    Row::new(221, 15, ParamRange::new(69, 2)),
+    // clock_nanosleep
+    Row::new(236, 15, ParamRange::new(71, 4)),
+    // clock_nanosleep_time64
+    Row::new(251, 22, ParamRange::new(75, 4)),
+    // clock_settime
+    Row::new(273, 13, ParamRange::new(79, 2)),
+    // clock_settime64
+    Row::new(286, 15, ParamRange::new(81, 2)),
+    // clone
+    Row::new(301, 5, ParamRange::new(83, 5)),
+    // clone3
+    Row::new(306, 6, ParamRange::new(88, 2)),
+    // close
+    Row::new(312, 5, ParamRange::new(90, 1)),
+    // close_range
+    Row::new(317, 11, ParamRange::new(91, 3)),
+    // connect
+    Row::new(328, 7, ParamRange::new(94, 3)),
+    // copy_file_range
+    Row::new(335, 15, ParamRange::new(97, 6)),
+    // creat
+    Row::new(350, 5, ParamRange::new(103, 2)),
+    // delete_module
+    Row::new(355, 13, ParamRange::new(105, 2)),
+    // dup
+    Row::new(368, 3, ParamRange::new(107, 1)),
+    // dup2
+    Row::new(371, 4, ParamRange::new(108, 2)),
+    // dup3
+    Row::new(375, 4, ParamRange::new(110, 3)),
+    // epoll_create
+    Row::new(379, 12, ParamRange::new(113, 1)),
+    // epoll_create1
+    Row::new(391, 13, ParamRange::new(114, 1)),
+    // epoll_ctl
+    Row::new(404, 9, ParamRange::new(115, 4)),
+    // epoll_pwait
+    Row::new(413, 11, ParamRange::new(119, 6)),
+    // epoll_pwait2
+    Row::new(424, 12, ParamRange::new(125, 6)),
+    // epoll_wait
+    Row::new(436, 10, ParamRange::new(131, 4)),
+    // eventfd
+    Row::new(446, 7, ParamRange::new(135, 1)),
+    // eventfd2
+    Row::new(453, 8, ParamRange::new(136, 2)),
+    // execve
+    Row::new(461, 6, ParamRange::new(138, 3)),
+    // execveat
+    Row::new(467, 8, ParamRange::new(141, 5)),
+    // exit
+    Row::new(475, 4, ParamRange::new(146, 1)),
+    // exit_group
+    Row::new(479, 10, ParamRange::new(147, 1)),
+    // faccessat
+    Row::new(489, 9, ParamRange::new(148, 3)),
+    // faccessat2
+    Row::new(498, 10, ParamRange::new(151, 4)),
+    // fallocate
+    Row::new(508, 9, ParamRange::new(155, 4)),
+    // fanotify_init
+    Row::new(517, 13, ParamRange::new(159, 2)),
+    // fanotify_mark
+    Row::new(530, 13, ParamRange::new(161, 5)),
+    // fchdir
+    Row::new(543, 6, ParamRange::new(166, 1)),
+    // fchmod
+    Row::new(549, 6, ParamRange::new(167, 2)),
+    // fchmodat
+    Row::new(555, 8, ParamRange::new(169, 3)),
+    // fchmodat2
+    Row::new(563, 9, ParamRange::new(172, 4)),
+    // fchown
+    Row::new(572, 6, ParamRange::new(176, 3)),
+    // fchown32
+    Row::new(578, 8, ParamRange::new(179, 3)),
+    // fchownat
+    Row::new(586, 8, ParamRange::new(182, 5)),
+    // fcntl
+    Row::new(594, 5, ParamRange::new(187, 3)),
+    // fcntl64
+    Row::new(599, 7, ParamRange::new(190, 3)),
+    // fdatasync
+    Row::new(606, 9, ParamRange::new(193, 1)),
+    // fgetxattr
+    Row::new(615, 9, ParamRange::new(194, 4)),
+    // file_getattr
+    Row::new(624, 12, ParamRange::new(198, 5)),
+    // file_setattr
+    Row::new(636, 12, ParamRange::new(203, 5)),
+    // finit_module
+    Row::new(648, 12, ParamRange::new(208, 3)),
+    // flistxattr
+    Row::new(660, 10, ParamRange::new(211, 3)),
+    // flock
+    Row::new(670, 5, ParamRange::new(214, 2)),
+    // fork
+    Row::new(675, 4, ParamRange::new(216, 0)),
+    // fremovexattr
+    Row::new(679, 12, ParamRange::new(216, 2)),
+    // fsconfig
+    Row::new(691, 8, ParamRange::new(218, 5)),
+    // fsetxattr
+    Row::new(699, 9, ParamRange::new(223, 5)),
+    // fsmount
+    Row::new(708, 7, ParamRange::new(228, 3)),
+    // fsopen
+    Row::new(715, 6, ParamRange::new(231, 2)),
+    // fspick
+    Row::new(721, 6, ParamRange::new(233, 3)),
+    // fstat
+    Row::new(727, 5, ParamRange::new(236, 2)),
+    // fstat64
+    Row::new(732, 7, ParamRange::new(238, 2)),
+    // fstatat64
+    Row::new(739, 9, ParamRange::new(240, 4)),
+    // fstatfs
+    Row::new(748, 7, ParamRange::new(244, 2)),
+    // fstatfs64
+    Row::new(755, 9, ParamRange::new(246, 3)),
+    // fsync
+    Row::new(764, 5, ParamRange::new(249, 1)),
+    // ftruncate
+    Row::new(769, 9, ParamRange::new(250, 2)),
+    // ftruncate64
+    Row::new(778, 11, ParamRange::new(252, 2)),
+    // futex
+    Row::new(789, 5, ParamRange::new(254, 6)),
+    // futex_requeue
+    Row::new(794, 13, ParamRange::new(260, 4)),
+    // futex_time64
+    Row::new(807, 12, ParamRange::new(264, 6)),
+    // futex_wait
+    Row::new(819, 10, ParamRange::new(270, 6)),
+    // futex_waitv
+    Row::new(829, 11, ParamRange::new(276, 5)),
+    // futex_wake
+    Row::new(840, 10, ParamRange::new(281, 4)),
+    // futimesat
+    Row::new(850, 9, ParamRange::new(285, 3)),
+    // get_mempolicy
+    Row::new(859, 13, ParamRange::new(288, 5)),
+    // get_robust_list
+    Row::new(872, 15, ParamRange::new(293, 3)),
+    // getcpu
+    Row::new(887, 6, ParamRange::new(296, 3)),
+    // getcwd
+    Row::new(893, 6, ParamRange::new(299, 2)),
+    // getdents
+    Row::new(899, 8, ParamRange::new(301, 3)),
+    // getdents64
+    Row::new(907, 10, ParamRange::new(304, 3)),
+    // getegid
+    Row::new(917, 7, ParamRange::new(307, 0)),
+    // getegid32
+    Row::new(924, 9, ParamRange::new(307, 0)),
+    // geteuid
+    Row::new(933, 7, ParamRange::new(307, 0)),
+    // geteuid32
+    Row::new(940, 9, ParamRange::new(307, 0)),
+    // getgid
+    Row::new(949, 6, ParamRange::new(307, 0)),
+    // getgid32
+    Row::new(955, 8, ParamRange::new(307, 0)),
+    // getgroups
+    Row::new(963, 9, ParamRange::new(307, 2)),
+    // getgroups32
+    Row::new(972, 11, ParamRange::new(309, 2)),
+    // getitimer
+    Row::new(983, 9, ParamRange::new(311, 2)),
+    // getpeername
+    Row::new(992, 11, ParamRange::new(313, 3)),
+    // getpgid
+    Row::new(1003, 7, ParamRange::new(316, 1)),
+    // getpgrp
+    Row::new(1010, 7, ParamRange::new(317, 0)),
+    // getpid
+    Row::new(1017, 6, ParamRange::new(317, 0)),
+    // getppid
+    Row::new(1023, 7, ParamRange::new(317, 0)),
+    // getpriority
+    Row::new(1030, 11, ParamRange::new(317, 2)),
+    // getrandom
+    Row::new(1041, 9, ParamRange::new(319, 3)),
+    // getresgid
+    Row::new(1050, 9, ParamRange::new(322, 3)),
+    // getresgid32
+    Row::new(1059, 11, ParamRange::new(325, 3)),
+    // getresuid
+    Row::new(1070, 9, ParamRange::new(328, 3)),
+    // getresuid32
+    Row::new(1079, 11, ParamRange::new(331, 3)),
+    // getrusage
+    Row::new(1090, 9, ParamRange::new(334, 2)),
+    // getsid
+    Row::new(1099, 6, ParamRange::new(336, 1)),
+    // getsockname
+    Row::new(1105, 11, ParamRange::new(337, 3)),
+    // getsockopt
+    Row::new(1116, 10, ParamRange::new(340, 5)),
+    // gettid
+    Row::new(1126, 6, ParamRange::new(345, 0)),
+    // gettimeofday
+    Row::new(1132, 12, ParamRange::new(345, 2)),
+    // getuid
+    Row::new(1144, 6, ParamRange::new(347, 0)),
+    // getuid32
+    Row::new(1150, 8, ParamRange::new(347, 0)),
+    // getxattr
+    Row::new(1158, 8, ParamRange::new(347, 4)),
+    // getxattrat
+    Row::new(1166, 10, ParamRange::new(351, 6)),
+    // init_module
+    Row::new(1176, 11, ParamRange::new(357, 3)),
+    // inotify_add_watch
+    Row::new(1187, 17, ParamRange::new(360, 3)),
+    // inotify_init
+    Row::new(1204, 12, ParamRange::new(363, 0)),
+    // inotify_init1
+    Row::new(1216, 13, ParamRange::new(363, 1)),
+    // inotify_rm_watch
+    Row::new(1229, 16, ParamRange::new(364, 2)),
+    // io_cancel
+    Row::new(1245, 9, ParamRange::new(366, 3)),
+    // io_destroy
+    Row::new(1254, 10, ParamRange::new(369, 1)),
+    // io_getevents
+    Row::new(1264, 12, ParamRange::new(370, 5)),
+    // io_pgetevents
+    Row::new(1276, 13, ParamRange::new(375, 6)),
+    // io_pgetevents_time64
+    Row::new(1289, 20, ParamRange::new(381, 6)),
+    // io_setup
+    Row::new(1309, 8, ParamRange::new(387, 2)),
+    // io_submit
+    Row::new(1317, 9, ParamRange::new(389, 3)),
+    // io_uring_enter
+    Row::new(1326, 14, ParamRange::new(392, 6)),
+    // io_uring_register
+    Row::new(1340, 17, ParamRange::new(398, 4)),
+    // io_uring_setup
+    Row::new(1357, 14, ParamRange::new(402, 2)),
+    // ioctl
+    Row::new(1371, 5, ParamRange::new(404, 3)),
+    // ioprio_get
+    Row::new(1376, 10, ParamRange::new(407, 2)),
+    // ioprio_set
+    Row::new(1386, 10, ParamRange::new(409, 3)),
+    // kcmp
+    Row::new(1396, 4, ParamRange::new(412, 5)),
+    // kexec_file_load
+    Row::new(1400, 15, ParamRange::new(417, 5)),
+    // kexec_load
+    Row::new(1415, 10, ParamRange::new(422, 4)),
+    // keyctl
+    Row::new(1425, 6, ParamRange::new(426, 5)),
+    // kill
+    Row::new(1431, 4, ParamRange::new(431, 2)),
+    // landlock_add_rule
+    Row::new(1435, 17, ParamRange::new(433, 4)),
+    // landlock_create_ruleset
+    Row::new(1452, 23, ParamRange::new(437, 3)),
+    // landlock_restrict_self
+    Row::new(1475, 22, ParamRange::new(440, 2)),
+    // lchown
+    Row::new(1497, 6, ParamRange::new(442, 3)),
+    // lchown32
+    Row::new(1503, 8, ParamRange::new(445, 3)),
+    // lgetxattr
+    Row::new(1511, 9, ParamRange::new(448, 4)),
+    // link
+    Row::new(1520, 4, ParamRange::new(452, 2)),
+    // linkat
+    Row::new(1524, 6, ParamRange::new(454, 5)),
+    // listen
+    Row::new(1530, 6, ParamRange::new(459, 2)),
+    // listmount
+    Row::new(1536, 9, ParamRange::new(461, 4)),
+    // listxattr
+    Row::new(1545, 9, ParamRange::new(465, 3)),
+    // listxattrat
+    Row::new(1554, 11, ParamRange::new(468, 5)),
+    // llistxattr
+    Row::new(1565, 10, ParamRange::new(473, 3)),
+    // lremovexattr
+    Row::new(1575, 12, ParamRange::new(476, 2)),
+    // lseek
+    Row::new(1587, 5, ParamRange::new(478, 3)),
+    // lsetxattr
+    Row::new(1592, 9, ParamRange::new(481, 5)),
+    // lsm_get_self_attr
+    Row::new(1601, 17, ParamRange::new(486, 4)),
+    // lsm_list_modules
+    Row::new(1618, 16, ParamRange::new(490, 3)),
+    // lsm_set_self_attr
+    Row::new(1634, 17, ParamRange::new(493, 4)),
+    // lstat
+    Row::new(1651, 5, ParamRange::new(497, 2)),
+    // lstat64
+    Row::new(1656, 7, ParamRange::new(499, 2)),
+    // madvise
+    Row::new(1663, 7, ParamRange::new(501, 3)),
+    // map_shadow_stack
+    Row::new(1670, 16, ParamRange::new(504, 3)),
+    // mbind
+    Row::new(1686, 5, ParamRange::new(507, 6)),
+    // membarrier
+    Row::new(1691, 10, ParamRange::new(513, 3)),
+    // memfd_create
+    Row::new(1701, 12, ParamRange::new(516, 2)),
+    // migrate_pages
+    Row::new(1713, 13, ParamRange::new(518, 4)),
+    // mincore
+    Row::new(1726, 7, ParamRange::new(522, 3)),
+    // mkdir
+    Row::new(1733, 5, ParamRange::new(525, 2)),
+    // mkdirat
+    Row::new(1738, 7, ParamRange::new(527, 3)),
+    // mknod
+    Row::new(1745, 5, ParamRange::new(530, 3)),
+    // mknodat
+    Row::new(1750, 7, ParamRange::new(533, 4)),
+    // mlock
+    Row::new(1757, 5, ParamRange::new(537, 2)),
+    // mlock2
+    Row::new(1762, 6, ParamRange::new(539, 3)),
+    // mlockall
+    Row::new(1768, 8, ParamRange::new(542, 1)),
+    // mmap2
+    Row::new(1776, 5, ParamRange::new(543, 6)),
+    // mount
+    Row::new(1781, 5, ParamRange::new(549, 5)),
+    // mount_setattr
+    Row::new(1786, 13, ParamRange::new(554, 5)),
+    // move_mount
+    Row::new(1799, 10, ParamRange::new(559, 5)),
+    // move_pages
+    Row::new(1809, 10, ParamRange::new(564, 6)),
+    // mprotect
+    Row::new(1819, 8, ParamRange::new(570, 3)),
+    // mq_getsetattr
+    Row::new(1827, 13, ParamRange::new(573, 3)),
+    // mq_notify
+    Row::new(1840, 9, ParamRange::new(576, 2)),
+    // mq_open
+    Row::new(1849, 7, ParamRange::new(578, 4)),
+    // mq_timedreceive
+    Row::new(1856, 15, ParamRange::new(582, 5)),
+    // mq_timedreceive_time64
+    Row::new(1871, 22, ParamRange::new(587, 5)),
+    // mq_timedsend
+    Row::new(1893, 12, ParamRange::new(592, 5)),
+    // mq_timedsend_time64
+    Row::new(1905, 19, ParamRange::new(597, 5)),
+    // mq_unlink
+    Row::new(1924, 9, ParamRange::new(602, 1)),
+    // mremap
+    Row::new(1933, 6, ParamRange::new(603, 5)),
+    // mseal
+    Row::new(1939, 5, ParamRange::new(608, 3)),
+    // msgctl
+    Row::new(1944, 6, ParamRange::new(611, 3)),
+    // msgget
+    Row::new(1950, 6, ParamRange::new(614, 2)),
+    // msgrcv
+    Row::new(1956, 6, ParamRange::new(616, 5)),
+    // msgsnd
+    Row::new(1962, 6, ParamRange::new(621, 4)),
+    // msync
+    Row::new(1968, 5, ParamRange::new(625, 3)),
+    // munlock
+    Row::new(1973, 7, ParamRange::new(628, 2)),
+    // munlockall
+    Row::new(1980, 10, ParamRange::new(630, 0)),
+    // munmap
+    Row::new(1990, 6, ParamRange::new(630, 2)),
+    // name_to_handle_at
+    Row::new(1996, 17, ParamRange::new(632, 5)),
+    // nanosleep
+    Row::new(2013, 9, ParamRange::new(637, 2)),
+    // nice
+    Row::new(2022, 4, ParamRange::new(639, 1)),
+    // open
+    Row::new(2026, 4, ParamRange::new(640, 3)),
+    // open_by_handle_at
+    Row::new(2030, 17, ParamRange::new(643, 3)),
+    // open_tree
+    Row::new(2047, 9, ParamRange::new(646, 3)),
+    // open_tree_attr
+    Row::new(2056, 14, ParamRange::new(649, 5)),
+    // openat
+    Row::new(2070, 6, ParamRange::new(654, 4)),
+    // openat2
+    Row::new(2076, 7, ParamRange::new(658, 4)),
+    // pause
+    Row::new(2083, 5, ParamRange::new(662, 0)),
+    // pciconfig_iobase
+    Row::new(2088, 16, ParamRange::new(662, 3)),
+    // pciconfig_read
+    Row::new(2104, 14, ParamRange::new(665, 5)),
+    // pciconfig_write
+    Row::new(2118, 15, ParamRange::new(670, 5)),
+    // perf_event_open
+    Row::new(2133, 15, ParamRange::new(675, 5)),
+    // personality
+    Row::new(2148, 11, ParamRange::new(680, 1)),
+    // pidfd_getfd
+    Row::new(2159, 11, ParamRange::new(681, 3)),
+    // pidfd_open
+    Row::new(2170, 10, ParamRange::new(684, 2)),
+    // pidfd_send_signal
+    Row::new(2180, 17, ParamRange::new(686, 4)),
+    // pipe
+    Row::new(2197, 4, ParamRange::new(690, 1)),
+    // pipe2
+    Row::new(2201, 5, ParamRange::new(691, 2)),
+    // pivot_root
+    Row::new(2206, 10, ParamRange::new(693, 2)),
+    // pkey_alloc
+    Row::new(2216, 10, ParamRange::new(695, 2)),
+    // pkey_free
+    Row::new(2226, 9, ParamRange::new(697, 1)),
+    // pkey_mprotect
+    Row::new(2235, 13, ParamRange::new(698, 4)),
+    // poll
+    Row::new(2248, 4, ParamRange::new(702, 3)),
+    // ppoll
+    Row::new(2252, 5, ParamRange::new(705, 5)),
+    // ppoll_time64
+    Row::new(2257, 12, ParamRange::new(710, 5)),
+    // prctl
+    Row::new(2269, 5, ParamRange::new(715, 5)),
+    // pread64
+    Row::new(2274, 7, ParamRange::new(720, 4)),
+    // preadv
+    Row::new(2281, 6, ParamRange::new(724, 5)),
+    // preadv2
+    Row::new(2287, 7, ParamRange::new(729, 6)),
+    // prlimit64
+    Row::new(2294, 9, ParamRange::new(735, 4)),
+    // process_madvise
+    Row::new(2303, 15, ParamRange::new(739, 5)),
+    // process_mrelease
+    Row::new(2318, 16, ParamRange::new(744, 2)),
+    // process_vm_readv
+    Row::new(2334, 16, ParamRange::new(746, 6)),
+    // process_vm_writev
+    Row::new(2350, 17, ParamRange::new(752, 6)),
+    // pselect6
+    Row::new(2367, 8, ParamRange::new(758, 6)),
+    // pselect6_time64
+    Row::new(2375, 15, ParamRange::new(764, 6)),
+    // ptrace
+    Row::new(2390, 6, ParamRange::new(770, 4)),
+    // pwrite64
+    Row::new(2396, 8, ParamRange::new(774, 4)),
+    // pwritev
+    Row::new(2404, 7, ParamRange::new(778, 5)),
+    // pwritev2
+    Row::new(2411, 8, ParamRange::new(783, 6)),
+    // quotactl
+    Row::new(2419, 8, ParamRange::new(789, 4)),
+    // quotactl_fd
+    Row::new(2427, 11, ParamRange::new(793, 4)),
+    // read
+    Row::new(2438, 4, ParamRange::new(797, 3)),
+    // readahead
+    Row::new(2442, 9, ParamRange::new(800, 3)),
+    // readlink
+    Row::new(2451, 8, ParamRange::new(803, 3)),
+    // readlinkat
+    Row::new(2459, 10, ParamRange::new(806, 4)),
+    // readv
+    Row::new(2469, 5, ParamRange::new(810, 3)),
+    // reboot
+    Row::new(2474, 6, ParamRange::new(813, 4)),
+    // recv
+    Row::new(2480, 4, ParamRange::new(817, 4)),
+    // recvfrom
+    Row::new(2484, 8, ParamRange::new(821, 6)),
+    // recvmmsg
+    Row::new(2492, 8, ParamRange::new(827, 5)),
+    // recvmmsg_time64
+    Row::new(2500, 15, ParamRange::new(832, 5)),
+    // recvmsg
+    Row::new(2515, 7, ParamRange::new(837, 3)),
+    // remap_file_pages
+    Row::new(2522, 16, ParamRange::new(840, 5)),
+    // removexattr
+    Row::new(2538, 11, ParamRange::new(845, 2)),
+    // removexattrat
+    Row::new(2549, 13, ParamRange::new(847, 4)),
+    // rename
+    Row::new(2562, 6, ParamRange::new(851, 2)),
+    // renameat
+    Row::new(2568, 8, ParamRange::new(853, 4)),
+    // renameat2
+    Row::new(2576, 9, ParamRange::new(857, 5)),
+    // request_key
+    Row::new(2585, 11, ParamRange::new(862, 4)),
+    // restart_syscall
+    Row::new(2596, 15, ParamRange::new(866, 0)),
+    // rmdir
+    Row::new(2611, 5, ParamRange::new(866, 1)),
+    // rseq
+    Row::new(2616, 4, ParamRange::new(867, 4)),
+    // rt_sigaction
+    Row::new(2620, 12, ParamRange::new(871, 4)),
+    // rt_sigpending
+    Row::new(2632, 13, ParamRange::new(875, 2)),
+    // rt_sigprocmask
+    Row::new(2645, 14, ParamRange::new(877, 4)),
+    // rt_sigqueueinfo
+    Row::new(2659, 15, ParamRange::new(881, 3)),
+    // rt_sigreturn
+    Row::new(2674, 12, ParamRange::new(884, 0)),
+    // rt_sigsuspend
+    Row::new(2686, 13, ParamRange::new(884, 2)),
+    // rt_sigtimedwait
+    Row::new(2699, 15, ParamRange::new(886, 4)),
+    // rt_sigtimedwait_time64
+    Row::new(2714, 22, ParamRange::new(890, 4)),
+    // rt_tgsigqueueinfo
+    Row::new(2736, 17, ParamRange::new(894, 4)),
+    // sched_get_priority_max
+    Row::new(2753, 22, ParamRange::new(898, 1)),
+    // sched_get_priority_min
+    Row::new(2775, 22, ParamRange::new(899, 1)),
+    // sched_getaffinity
+    Row::new(2797, 17, ParamRange::new(900, 3)),
+    // sched_getattr
+    Row::new(2814, 13, ParamRange::new(903, 4)),
+    // sched_getparam
+    Row::new(2827, 14, ParamRange::new(907, 2)),
+    // sched_getscheduler
+    Row::new(2841, 18, ParamRange::new(909, 1)),
+    // sched_rr_get_interval
+    Row::new(2859, 21, ParamRange::new(910, 2)),
+    // sched_rr_get_interval_time64
+    Row::new(2880, 28, ParamRange::new(912, 2)),
+    // sched_setaffinity
+    Row::new(2908, 17, ParamRange::new(914, 3)),
+    // sched_setattr
+    Row::new(2925, 13, ParamRange::new(917, 3)),
+    // sched_setparam
+    Row::new(2938, 14, ParamRange::new(920, 2)),
+    // sched_setscheduler
+    Row::new(2952, 18, ParamRange::new(922, 3)),
+    // sched_yield
+    Row::new(2970, 11, ParamRange::new(925, 0)),
+    // seccomp
+    Row::new(2981, 7, ParamRange::new(925, 3)),
+    // semctl
+    Row::new(2988, 6, ParamRange::new(928, 4)),
+    // semget
+    Row::new(2994, 6, ParamRange::new(932, 3)),
+    // semop
+    Row::new(3000, 5, ParamRange::new(935, 3)),
+    // semtimedop
+    Row::new(3005, 10, ParamRange::new(938, 4)),
+    // semtimedop_time64
+    Row::new(3015, 17, ParamRange::new(942, 4)),
+    // send
+    Row::new(3032, 4, ParamRange::new(946, 4)),
+    // sendfile
+    Row::new(3036, 8, ParamRange::new(950, 4)),
+    // sendfile64
+    Row::new(3044, 10, ParamRange::new(954, 4)),
+    // sendmmsg
+    Row::new(3054, 8, ParamRange::new(958, 4)),
+    // sendmsg
+    Row::new(3062, 7, ParamRange::new(962, 3)),
+    // sendto
+    Row::new(3069, 6, ParamRange::new(965, 6)),
+    // set_mempolicy
+    Row::new(3075, 13, ParamRange::new(971, 3)),
+    // set_mempolicy_home_node
+    Row::new(3088, 23, ParamRange::new(974, 4)),
+    // set_robust_list
+    Row::new(3111, 15, ParamRange::new(978, 2)),
+    // set_tid_address
+    Row::new(3126, 15, ParamRange::new(980, 1)),
+    // setdomainname
+    Row::new(3141, 13, ParamRange::new(981, 2)),
+    // setfsgid
+    Row::new(3154, 8, ParamRange::new(983, 1)),
+    // setfsgid32
+    Row::new(3162, 10, ParamRange::new(984, 1)),
+    // setfsuid
+    Row::new(3172, 8, ParamRange::new(985, 1)),
+    // setfsuid32
+    Row::new(3180, 10, ParamRange::new(986, 1)),
+    // setgid
+    Row::new(3190, 6, ParamRange::new(987, 1)),
+    // setgid32
+    Row::new(3196, 8, ParamRange::new(988, 1)),
+    // setgroups
+    Row::new(3204, 9, ParamRange::new(989, 2)),
+    // setgroups32
+    Row::new(3213, 11, ParamRange::new(991, 2)),
+    // sethostname
+    Row::new(3224, 11, ParamRange::new(993, 2)),
+    // setitimer
+    Row::new(3235, 9, ParamRange::new(995, 3)),
+    // setns
+    Row::new(3244, 5, ParamRange::new(998, 2)),
+    // setpgid
+    Row::new(3249, 7, ParamRange::new(1000, 2)),
+    // setpriority
+    Row::new(3256, 11, ParamRange::new(1002, 3)),
+    // setregid
+    Row::new(3267, 8, ParamRange::new(1005, 2)),
+    // setregid32
+    Row::new(3275, 10, ParamRange::new(1007, 2)),
+    // setresgid
+    Row::new(3285, 9, ParamRange::new(1009, 3)),
+    // setresgid32
+    Row::new(3294, 11, ParamRange::new(1012, 3)),
+    // setresuid
+    Row::new(3305, 9, ParamRange::new(1015, 3)),
+    // setresuid32
+    Row::new(3314, 11, ParamRange::new(1018, 3)),
+    // setreuid
+    Row::new(3325, 8, ParamRange::new(1021, 2)),
+    // setreuid32
+    Row::new(3333, 10, ParamRange::new(1023, 2)),
+    // setrlimit
+    Row::new(3343, 9, ParamRange::new(1025, 2)),
+    // setsid
+    Row::new(3352, 6, ParamRange::new(1027, 0)),
+    // setsockopt
+    Row::new(3358, 10, ParamRange::new(1027, 5)),
+    // settimeofday
+    Row::new(3368, 12, ParamRange::new(1032, 2)),
+    // setuid
+    Row::new(3380, 6, ParamRange::new(1034, 1)),
+    // setuid32
+    Row::new(3386, 8, ParamRange::new(1035, 1)),
+    // setxattr
+    Row::new(3394, 8, ParamRange::new(1036, 5)),
+    // setxattrat
+    Row::new(3402, 10, ParamRange::new(1041, 6)),
+    // shmat
+    Row::new(3412, 5, ParamRange::new(1047, 3)),
+    // shmctl
+    Row::new(3417, 6, ParamRange::new(1050, 3)),
+    // shmdt
+    Row::new(3423, 5, ParamRange::new(1053, 1)),
+    // shmget
+    Row::new(3428, 6, ParamRange::new(1054, 3)),
+    // shutdown
+    Row::new(3434, 8, ParamRange::new(1057, 2)),
+    // sigaction
+    Row::new(3442, 9, ParamRange::new(1059, 3)),
+    // sigaltstack
+    Row::new(3451, 11, ParamRange::new(1062, 2)),
+    // signalfd
+    Row::new(3462, 8, ParamRange::new(1064, 3)),
+    // signalfd4
+    Row::new(3470, 9, ParamRange::new(1067, 4)),
+    // sigpending
+    Row::new(3479, 10, ParamRange::new(1071, 1)),
+    // sigprocmask
+    Row::new(3489, 11, ParamRange::new(1072, 3)),
+    // sigreturn
+    Row::new(3500, 9, ParamRange::new(1075, 0)),
+    // sigsuspend
+    Row::new(3509, 10, ParamRange::new(1075, 3)),
+    // socket
+    Row::new(3519, 6, ParamRange::new(1078, 3)),
+    // socketpair
+    Row::new(3525, 10, ParamRange::new(1081, 4)),
+    // splice
+    Row::new(3535, 6, ParamRange::new(1085, 6)),
+    // stat
+    Row::new(3541, 4, ParamRange::new(1091, 2)),
+    // stat64
+    Row::new(3545, 6, ParamRange::new(1093, 2)),
+    // statfs
+    Row::new(3551, 6, ParamRange::new(1095, 2)),
+    // statfs64
+    Row::new(3557, 8, ParamRange::new(1097, 3)),
+    // statmount
+    Row::new(3565, 9, ParamRange::new(1100, 4)),
+    // statx
+    Row::new(3574, 5, ParamRange::new(1104, 5)),
+    // swapoff
+    Row::new(3579, 7, ParamRange::new(1109, 1)),
+    // swapon
+    Row::new(3586, 6, ParamRange::new(1110, 2)),
+    // symlink
+    Row::new(3592, 7, ParamRange::new(1112, 2)),
+    // symlinkat
+    Row::new(3599, 9, ParamRange::new(1114, 3)),
+    // sync
+    Row::new(3608, 4, ParamRange::new(1117, 0)),
+    // sync_file_range2
+    Row::new(3612, 16, ParamRange::new(1117, 4)),
+    // syncfs
+    Row::new(3628, 6, ParamRange::new(1121, 1)),
+    // sysfs
+    Row::new(3634, 5, ParamRange::new(1122, 3)),
+    // sysinfo
+    Row::new(3639, 7, ParamRange::new(1125, 1)),
+    // syslog
+    Row::new(3646, 6, ParamRange::new(1126, 3)),
+    // tee
+    Row::new(3652, 3, ParamRange::new(1129, 4)),
+    // tgkill
+    Row::new(3655, 6, ParamRange::new(1133, 3)),
+    // timer_create
+    Row::new(3661, 12, ParamRange::new(1136, 3)),
+    // timer_delete
+    Row::new(3673, 12, ParamRange::new(1139, 1)),
+    // timer_getoverrun
+    Row::new(3685, 16, ParamRange::new(1140, 1)),
+    // timer_gettime
+    Row::new(3701, 13, ParamRange::new(1141, 2)),
+    // timer_gettime64
+    Row::new(3714, 15, ParamRange::new(1143, 2)),
+    // timer_settime
+    Row::new(3729, 13, ParamRange::new(1145, 4)),
+    // timer_settime64
+    Row::new(3742, 15, ParamRange::new(1149, 4)),
+    // timerfd_create
+    Row::new(3757, 14, ParamRange::new(1153, 2)),
+    // timerfd_gettime
+    Row::new(3771, 15, ParamRange::new(1155, 2)),
+    // timerfd_gettime64
+    Row::new(3786, 17, ParamRange::new(1157, 2)),
+    // timerfd_settime
+    Row::new(3803, 15, ParamRange::new(1159, 4)),
+    // timerfd_settime64
+    Row::new(3818, 17, ParamRange::new(1163, 4)),
+    // times
+    Row::new(3835, 5, ParamRange::new(1167, 1)),
+    // tkill
+    Row::new(3840, 5, ParamRange::new(1168, 2)),
+    // truncate
+    Row::new(3845, 8, ParamRange::new(1170, 2)),
+    // truncate64
+    Row::new(3853, 10, ParamRange::new(1172, 2)),
+    // ugetrlimit
+    Row::new(3863, 10, ParamRange::new(1174, 2)),
+    // umask
+    Row::new(3873, 5, ParamRange::new(1176, 1)),
+    // umount2
+    Row::new(3878, 7, ParamRange::new(1177, 2)),
+    // uname
+    Row::new(3885, 5, ParamRange::new(1179, 1)),
+    // unlink
+    Row::new(3890, 6, ParamRange::new(1180, 1)),
+    // unlinkat
+    Row::new(3896, 8, ParamRange::new(1181, 3)),
+    // unshare
+    Row::new(3904, 7, ParamRange::new(1184, 1)),
+    // uselib
+    Row::new(3911, 6, ParamRange::new(1185, 1)),
+    // userfaultfd
+    Row::new(3917, 11, ParamRange::new(1186, 1)),
+    // ustat
+    Row::new(3928, 5, ParamRange::new(1187, 2)),
+    // utimensat
+    Row::new(3933, 9, ParamRange::new(1189, 4)),
+    // utimensat_time64
+    Row::new(3942, 16, ParamRange::new(1193, 4)),
+    // utimes
+    Row::new(3958, 6, ParamRange::new(1197, 2)),
+    // vfork
+    Row::new(3964, 5, ParamRange::new(1199, 0)),
+    // vhangup
+    Row::new(3969, 7, ParamRange::new(1199, 0)),
+    // vmsplice
+    Row::new(3976, 8, ParamRange::new(1199, 4)),
+    // wait4
+    Row::new(3984, 5, ParamRange::new(1203, 4)),
+    // waitid
+    Row::new(3989, 6, ParamRange::new(1207, 5)),
+    // write
+    Row::new(3995, 5, ParamRange::new(1212, 3)),
+    // writev
+    Row::new(4000, 6, ParamRange::new(1215, 3)),
+];
+
+/// Every parameter, in the order of [`ROWS`] and of each signature.
+static PARAMS: [Row<ParamSlot>; 1218] = [
+    // _llseek: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // _llseek: offset_high
+    Row::new(4008, 11, ParamSlot::value(1, 32)),
+    // _llseek: offset_low
+    Row::new(4019, 10, ParamSlot::value(2, 32)),
+    // _llseek: result
+    Row::new(4029, 6, ParamSlot::pointer(3, 32)),
+    // _llseek: whence
+    Row::new(4035, 6, ParamSlot::value(4, 32)),
+    // _newselect: n
+    Row::new(4041, 1, ParamSlot::value(0, 32)),
+    // _newselect: inp
+    Row::new(4042, 3, ParamSlot::pointer(1, 32)),
+    // _newselect: outp
+    Row::new(4045, 4, ParamSlot::pointer(2, 32)),
+    // _newselect: exp
+    Row::new(4049, 3, ParamSlot::pointer(3, 32)),
+    // _newselect: tvp
+    Row::new(4052, 3, ParamSlot::pointer(4, 32)),
+    // accept: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // accept: upeer_sockaddr
+    Row::new(4055, 14, ParamSlot::pointer(1, 32)),
+    // accept: upeer_addrlen
+    Row::new(4069, 13, ParamSlot::pointer(2, 32)),
+    // accept4: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // accept4: upeer_sockaddr
+    Row::new(4055, 14, ParamSlot::pointer(1, 32)),
+    // accept4: upeer_addrlen
+    Row::new(4069, 13, ParamSlot::pointer(2, 32)),
+    // accept4: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // access: filename
+    Row::new(4087, 8, ParamSlot::pointer(0, 32)),
+    // access: mode
+    Row::new(4095, 4, ParamSlot::value(1, 32)),
+    // acct: name
+    Row::new(4099, 4, ParamSlot::pointer(0, 32)),
+    // add_key: _type
+    Row::new(4103, 5, ParamSlot::pointer(0, 32)),
+    // add_key: _description
+    Row::new(4108, 12, ParamSlot::pointer(1, 32)),
+    // add_key: _payload
+    Row::new(4120, 8, ParamSlot::pointer(2, 32)),
+    // add_key: plen
+    Row::new(4128, 4, ParamSlot::value(3, 32)),
+    // add_key: ringid
+    Row::new(4132, 6, ParamSlot::value(4, 32)),
+    // adjtimex: utp
+    Row::new(4138, 3, ParamSlot::pointer(0, 32)),
+    // arm_fadvise64_64: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // arm_fadvise64_64: advice
+    Row::new(4141, 6, ParamSlot::value(1, 32)),
+    // arm_fadvise64_64: offset
+    Row::new(4147, 6, ParamSlot::unaddressable(64, false)),
+    // arm_fadvise64_64: len
+    Row::new(4153, 3, ParamSlot::unaddressable(64, false)),
+    // arm_sync_file_range: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // arm_sync_file_range: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // arm_sync_file_range: offset
+    Row::new(4147, 6, ParamSlot::unaddressable(64, false)),
+    // arm_sync_file_range: nbytes
+    Row::new(4156, 6, ParamSlot::unaddressable(64, false)),
+    // bind: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // bind: umyaddr
+    Row::new(4162, 7, ParamSlot::pointer(1, 32)),
+    // bind: addrlen
+    Row::new(4169, 7, ParamSlot::value(2, 32)),
+    // bpf: cmd
+    Row::new(4176, 3, ParamSlot::value(0, 32)),
+    // bpf: uattr
+    Row::new(4179, 5, ParamSlot::pointer(1, 32)),
+    // bpf: size
+    Row::new(4184, 4, ParamSlot::value(2, 32)),
+    // brk: brk
+    Row::new(97, 3, ParamSlot::value(0, 32)),
+    // cachestat: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // cachestat: cstat_range
+    Row::new(4188, 11, ParamSlot::pointer(1, 32)),
+    // cachestat: cstat
+    Row::new(4199, 5, ParamSlot::pointer(2, 32)),
+    // cachestat: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // capget: header
+    Row::new(4204, 6, ParamSlot::pointer(0, 32)),
+    // capget: dataptr
+    Row::new(4210, 7, ParamSlot::pointer(1, 32)),
+    // capset: header
+    Row::new(4204, 6, ParamSlot::pointer(0, 32)),
+    // capset: data
+    Row::new(4217, 4, ParamSlot::pointer(1, 32)),
+    // chdir: filename
+    Row::new(4087, 8, ParamSlot::pointer(0, 32)),
+    // chmod: filename
+    Row::new(4087, 8, ParamSlot::pointer(0, 32)),
+    // chmod: mode
+    Row::new(4095, 4, ParamSlot::value(1, 16)),
+    // chown: filename
+    Row::new(4087, 8, ParamSlot::pointer(0, 32)),
+    // chown: user
+    Row::new(4221, 4, ParamSlot::value(1, 16)),
+    // chown: group
+    Row::new(4225, 5, ParamSlot::value(2, 16)),
+    // chown32: filename
+    Row::new(4087, 8, ParamSlot::pointer(0, 32)),
+    // chown32: user
+    Row::new(4221, 4, ParamSlot::value(1, 32)),
+    // chown32: group
+    Row::new(4225, 5, ParamSlot::value(2, 32)),
+    // chroot: filename
+    Row::new(4087, 8, ParamSlot::pointer(0, 32)),
+    // clock_adjtime: which_clock
+    Row::new(4230, 11, ParamSlot::value(0, 32)),
+    // clock_adjtime: utp
+    Row::new(4138, 3, ParamSlot::pointer(1, 32)),
+    // clock_adjtime64: which_clock
+    Row::new(4230, 11, ParamSlot::value(0, 32)),
+    // clock_adjtime64: utx
+    Row::new(4241, 3, ParamSlot::pointer(1, 32)),
+    // clock_getres: which_clock
+    Row::new(4230, 11, ParamSlot::value(0, 32)),
+    // clock_getres: tp
+    Row::new(4244, 2, ParamSlot::pointer(1, 32)),
+    // clock_getres_time64: which_clock
+    Row::new(4230, 11, ParamSlot::value(0, 32)),
+    // clock_getres_time64: tp
+    Row::new(4244, 2, ParamSlot::pointer(1, 32)),
+    // clock_gettime: which_clock
+    Row::new(4230, 11, ParamSlot::value(0, 32)),
+    // clock_gettime: tp
+    Row::new(4244, 2, ParamSlot::pointer(1, 32)),
+    // clock_gettime64: which_clock
+    Row::new(4230, 11, ParamSlot::value(0, 32)),
+    // clock_gettime64: tp
+    Row::new(4244, 2, ParamSlot::pointer(1, 32)),
+    // clock_nanosleep: which_clock
+    Row::new(4230, 11, ParamSlot::value(0, 32)),
+    // clock_nanosleep: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // clock_nanosleep: rqtp
+    Row::new(4246, 4, ParamSlot::pointer(2, 32)),
+    // clock_nanosleep: rmtp
+    Row::new(4250, 4, ParamSlot::pointer(3, 32)),
+    // clock_nanosleep_time64: which_clock
+    Row::new(4230, 11, ParamSlot::value(0, 32)),
+    // clock_nanosleep_time64: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // clock_nanosleep_time64: rqtp
+    Row::new(4246, 4, ParamSlot::pointer(2, 32)),
+    // clock_nanosleep_time64: rmtp
+    Row::new(4250, 4, ParamSlot::pointer(3, 32)),
+    // clock_settime: which_clock
+    Row::new(4230, 11, ParamSlot::value(0, 32)),
+    // clock_settime: tp
+    Row::new(4244, 2, ParamSlot::pointer(1, 32)),
+    // clock_settime64: which_clock
+    Row::new(4230, 11, ParamSlot::value(0, 32)),
+    // clock_settime64: tp
+    Row::new(4244, 2, ParamSlot::pointer(1, 32)),
+    // clone: clone_flags
+    Row::new(4254, 11, ParamSlot::value(0, 32)),
+    // clone: newsp
+    Row::new(4265, 5, ParamSlot::value(1, 32)),
+    // clone: parent_tidptr
+    Row::new(4270, 13, ParamSlot::pointer(2, 32)),
+    // clone: tls
+    Row::new(4283, 3, ParamSlot::value(3, 32)),
+    // clone: child_tidptr
+    Row::new(4286, 12, ParamSlot::pointer(4, 32)),
+    // clone3: uargs
+    Row::new(4298, 5, ParamSlot::pointer(0, 32)),
+    // clone3: size
+    Row::new(4184, 4, ParamSlot::value(1, 32)),
+    // close: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // close_range: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // close_range: max_fd
+    Row::new(4303, 6, ParamSlot::value(1, 32)),
+    // close_range: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // connect: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // connect: uservaddr
+    Row::new(4309, 9, ParamSlot::pointer(1, 32)),
+    // connect: addrlen
+    Row::new(4169, 7, ParamSlot::value(2, 32)),
+    // copy_file_range: fd_in
+    Row::new(4318, 5, ParamSlot::value(0, 32)),
+    // copy_file_range: off_in
+    Row::new(4323, 6, ParamSlot::pointer(1, 32)),
+    // copy_file_range: fd_out
+    Row::new(4329, 6, ParamSlot::value(2, 32)),
+    // copy_file_range: off_out
+    Row::new(4335, 7, ParamSlot::pointer(3, 32)),
+    // copy_file_range: len
+    Row::new(4153, 3, ParamSlot::value(4, 32)),
+    // copy_file_range: flags
+    Row::new(4082, 5, ParamSlot::value(5, 32)),
+    // creat: pathname
+    Row::new(4342, 8, ParamSlot::pointer(0, 32)),
+    // creat: mode
+    Row::new(4095, 4, ParamSlot::value(1, 16)),
+    // delete_module: name_user
+    Row::new(4350, 9, ParamSlot::pointer(0, 32)),
+    // delete_module: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // dup: fildes
+    Row::new(4359, 6, ParamSlot::value(0, 32)),
+    // dup2: oldfd
+    Row::new(4365, 5, ParamSlot::value(0, 32)),
+    // dup2: newfd
+    Row::new(4370, 5, ParamSlot::value(1, 32)),
+    // dup3: oldfd
+    Row::new(4365, 5, ParamSlot::value(0, 32)),
+    // dup3: newfd
+    Row::new(4370, 5, ParamSlot::value(1, 32)),
+    // dup3: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // epoll_create: size
+    Row::new(4184, 4, ParamSlot::value(0, 32)),
+    // epoll_create1: flags
+    Row::new(4082, 5, ParamSlot::value(0, 32)),
+    // epoll_ctl: epfd
+    Row::new(4375, 4, ParamSlot::value(0, 32)),
+    // epoll_ctl: op
+    Row::new(4379, 2, ParamSlot::value(1, 32)),
+    // epoll_ctl: fd
+    Row::new(4006, 2, ParamSlot::value(2, 32)),
+    // epoll_ctl: event
+    Row::new(4381, 5, ParamSlot::pointer(3, 32)),
+    // epoll_pwait: epfd
+    Row::new(4375, 4, ParamSlot::value(0, 32)),
+    // epoll_pwait: events
+    Row::new(4386, 6, ParamSlot::pointer(1, 32)),
+    // epoll_pwait: maxevents
+    Row::new(4392, 9, ParamSlot::value(2, 32)),
+    // epoll_pwait: timeout
+    Row::new(4401, 7, ParamSlot::value(3, 32)),
+    // epoll_pwait: sigmask
+    Row::new(4408, 7, ParamSlot::pointer(4, 32)),
+    // epoll_pwait: sigsetsize
+    Row::new(4415, 10, ParamSlot::value(5, 32)),
+    // epoll_pwait2: epfd
+    Row::new(4375, 4, ParamSlot::value(0, 32)),
+    // epoll_pwait2: events
+    Row::new(4386, 6, ParamSlot::pointer(1, 32)),
+    // epoll_pwait2: maxevents
+    Row::new(4392, 9, ParamSlot::value(2, 32)),
+    // epoll_pwait2: timeout
+    Row::new(4401, 7, ParamSlot::pointer(3, 32)),
+    // epoll_pwait2: sigmask
+    Row::new(4408, 7, ParamSlot::pointer(4, 32)),
+    // epoll_pwait2: sigsetsize
+    Row::new(4415, 10, ParamSlot::value(5, 32)),
+    // epoll_wait: epfd
+    Row::new(4375, 4, ParamSlot::value(0, 32)),
+    // epoll_wait: events
+    Row::new(4386, 6, ParamSlot::pointer(1, 32)),
+    // epoll_wait: maxevents
+    Row::new(4392, 9, ParamSlot::value(2, 32)),
+    // epoll_wait: timeout
+    Row::new(4401, 7, ParamSlot::value(3, 32)),
+    // eventfd: count
+    Row::new(4425, 5, ParamSlot::value(0, 32)),
+    // eventfd2: count
+    Row::new(4425, 5, ParamSlot::value(0, 32)),
+    // eventfd2: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // execve: filename
+    Row::new(4087, 8, ParamSlot::pointer(0, 32)),
+    // execve: argv
+    Row::new(4430, 4, ParamSlot::pointer(1, 32)),
+    // execve: envp
+    Row::new(4434, 4, ParamSlot::pointer(2, 32)),
+    // execveat: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // execveat: filename
+    Row::new(4087, 8, ParamSlot::pointer(1, 32)),
+    // execveat: argv
+    Row::new(4430, 4, ParamSlot::pointer(2, 32)),
+    // execveat: envp
+    Row::new(4434, 4, ParamSlot::pointer(3, 32)),
+    // execveat: flags
+    Row::new(4082, 5, ParamSlot::value(4, 32)),
+    // exit: error_code
+    Row::new(4438, 10, ParamSlot::value(0, 32)),
+    // exit_group: error_code
+    Row::new(4438, 10, ParamSlot::value(0, 32)),
+    // faccessat: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // faccessat: filename
+    Row::new(4087, 8, ParamSlot::pointer(1, 32)),
+    // faccessat: mode
+    Row::new(4095, 4, ParamSlot::value(2, 32)),
+    // faccessat2: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // faccessat2: filename
+    Row::new(4087, 8, ParamSlot::pointer(1, 32)),
+    // faccessat2: mode
+    Row::new(4095, 4, ParamSlot::value(2, 32)),
+    // faccessat2: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // fallocate: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // fallocate: mode
+    Row::new(4095, 4, ParamSlot::value(1, 32)),
+    // fallocate: offset
+    Row::new(4147, 6, ParamSlot::unaddressable(64, false)),
+    // fallocate: len
+    Row::new(4153, 3, ParamSlot::unaddressable(64, false)),
+    // fanotify_init: flags
+    Row::new(4082, 5, ParamSlot::value(0, 32)),
+    // fanotify_init: event_f_flags
+    Row::new(4451, 13, ParamSlot::value(1, 32)),
+    // fanotify_mark: fanotify_fd
+    Row::new(4464, 11, ParamSlot::value(0, 32)),
+    // fanotify_mark: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // fanotify_mark: mask
+    Row::new(4475, 4, ParamSlot::unaddressable(64, false)),
+    // fanotify_mark: dfd
+    Row::new(4448, 3, ParamSlot::unaddressable(32, false)),
+    // fanotify_mark: pathname
+    Row::new(4342, 8, ParamSlot::unaddressable(32, true)),
+    // fchdir: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // fchmod: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // fchmod: mode
+    Row::new(4095, 4, ParamSlot::value(1, 16)),
+    // fchmodat: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // fchmodat: filename
+    Row::new(4087, 8, ParamSlot::pointer(1, 32)),
+    // fchmodat: mode
+    Row::new(4095, 4, ParamSlot::value(2, 16)),
+    // fchmodat2: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // fchmodat2: filename
+    Row::new(4087, 8, ParamSlot::pointer(1, 32)),
+    // fchmodat2: mode
+    Row::new(4095, 4, ParamSlot::value(2, 16)),
+    // fchmodat2: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // fchown: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // fchown: user
+    Row::new(4221, 4, ParamSlot::value(1, 16)),
+    // fchown: group
+    Row::new(4225, 5, ParamSlot::value(2, 16)),
+    // fchown32: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // fchown32: user
+    Row::new(4221, 4, ParamSlot::value(1, 32)),
+    // fchown32: group
+    Row::new(4225, 5, ParamSlot::value(2, 32)),
+    // fchownat: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // fchownat: filename
+    Row::new(4087, 8, ParamSlot::pointer(1, 32)),
+    // fchownat: user
+    Row::new(4221, 4, ParamSlot::value(2, 32)),
+    // fchownat: group
+    Row::new(4225, 5, ParamSlot::value(3, 32)),
+    // fchownat: flag
+    Row::new(4479, 4, ParamSlot::value(4, 32)),
+    // fcntl: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // fcntl: cmd
+    Row::new(4176, 3, ParamSlot::value(1, 32)),
+    // fcntl: arg
+    Row::new(4483, 3, ParamSlot::value(2, 32)),
+    // fcntl64: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // fcntl64: cmd
+    Row::new(4176, 3, ParamSlot::value(1, 32)),
+    // fcntl64: arg
+    Row::new(4483, 3, ParamSlot::value(2, 32)),
+    // fdatasync: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // fgetxattr: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // fgetxattr: name
+    Row::new(4099, 4, ParamSlot::pointer(1, 32)),
+    // fgetxattr: value
+    Row::new(4486, 5, ParamSlot::pointer(2, 32)),
+    // fgetxattr: size
+    Row::new(4184, 4, ParamSlot::value(3, 32)),
+    // file_getattr: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // file_getattr: filename
+    Row::new(4087, 8, ParamSlot::pointer(1, 32)),
+    // file_getattr: ufattr
+    Row::new(4491, 6, ParamSlot::pointer(2, 32)),
+    // file_getattr: usize
+    Row::new(4497, 5, ParamSlot::value(3, 32)),
+    // file_getattr: at_flags
+    Row::new(4502, 8, ParamSlot::value(4, 32)),
+    // file_setattr: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // file_setattr: filename
+    Row::new(4087, 8, ParamSlot::pointer(1, 32)),
+    // file_setattr: ufattr
+    Row::new(4491, 6, ParamSlot::pointer(2, 32)),
+    // file_setattr: usize
+    Row::new(4497, 5, ParamSlot::value(3, 32)),
+    // file_setattr: at_flags
+    Row::new(4502, 8, ParamSlot::value(4, 32)),
+    // finit_module: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // finit_module: uargs
+    Row::new(4298, 5, ParamSlot::pointer(1, 32)),
+    // finit_module: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // flistxattr: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // flistxattr: list
+    Row::new(4510, 4, ParamSlot::pointer(1, 32)),
+    // flistxattr: size
+    Row::new(4184, 4, ParamSlot::value(2, 32)),
+    // flock: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // flock: cmd
+    Row::new(4176, 3, ParamSlot::value(1, 32)),
+    // fremovexattr: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // fremovexattr: name
+    Row::new(4099, 4, ParamSlot::pointer(1, 32)),
+    // fsconfig: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // fsconfig: cmd
+    Row::new(4176, 3, ParamSlot::value(1, 32)),
+    // fsconfig: _key
+    Row::new(4514, 4, ParamSlot::pointer(2, 32)),
+    // fsconfig: _value
+    Row::new(4518, 6, ParamSlot::pointer(3, 32)),
+    // fsconfig: aux
+    Row::new(4524, 3, ParamSlot::value(4, 32)),
+    // fsetxattr: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // fsetxattr: name
+    Row::new(4099, 4, ParamSlot::pointer(1, 32)),
+    // fsetxattr: value
+    Row::new(4486, 5, ParamSlot::pointer(2, 32)),
+    // fsetxattr: size
+    Row::new(4184, 4, ParamSlot::value(3, 32)),
+    // fsetxattr: flags
+    Row::new(4082, 5, ParamSlot::value(4, 32)),
+    // fsmount: fs_fd
+    Row::new(4527, 5, ParamSlot::value(0, 32)),
+    // fsmount: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // fsmount: attr_flags
+    Row::new(4532, 10, ParamSlot::value(2, 32)),
+    // fsopen: _fs_name
+    Row::new(4542, 8, ParamSlot::pointer(0, 32)),
+    // fsopen: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // fspick: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // fspick: path
+    Row::new(4550, 4, ParamSlot::pointer(1, 32)),
+    // fspick: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // fstat: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // fstat: statbuf
+    Row::new(4554, 7, ParamSlot::pointer(1, 32)),
+    // fstat64: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // fstat64: statbuf
+    Row::new(4554, 7, ParamSlot::pointer(1, 32)),
+    // fstatat64: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // fstatat64: filename
+    Row::new(4087, 8, ParamSlot::pointer(1, 32)),
+    // fstatat64: statbuf
+    Row::new(4554, 7, ParamSlot::pointer(2, 32)),
+    // fstatat64: flag
+    Row::new(4479, 4, ParamSlot::value(3, 32)),
+    // fstatfs: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // fstatfs: buf
+    Row::new(4561, 3, ParamSlot::pointer(1, 32)),
+    // fstatfs64: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // fstatfs64: sz
+    Row::new(4564, 2, ParamSlot::value(1, 32)),
+    // fstatfs64: buf
+    Row::new(4561, 3, ParamSlot::pointer(2, 32)),
+    // fsync: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // ftruncate: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // ftruncate: length
+    Row::new(4566, 6, ParamSlot::value(1, 32)),
+    // ftruncate64: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // ftruncate64: length
+    Row::new(4566, 6, ParamSlot::unaddressable(64, false)),
+    // futex: uaddr
+    Row::new(4572, 5, ParamSlot::pointer(0, 32)),
+    // futex: op
+    Row::new(4379, 2, ParamSlot::value(1, 32)),
+    // futex: val
+    Row::new(4577, 3, ParamSlot::value(2, 32)),
+    // futex: utime
+    Row::new(4580, 5, ParamSlot::pointer(3, 32)),
+    // futex: uaddr2
+    Row::new(4585, 6, ParamSlot::pointer(4, 32)),
+    // futex: val3
+    Row::new(4591, 4, ParamSlot::value(5, 32)),
+    // futex_requeue: waiters
+    Row::new(4595, 7, ParamSlot::pointer(0, 32)),
+    // futex_requeue: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // futex_requeue: nr_wake
+    Row::new(4602, 7, ParamSlot::value(2, 32)),
+    // futex_requeue: nr_requeue
+    Row::new(4609, 10, ParamSlot::value(3, 32)),
+    // futex_time64: uaddr
+    Row::new(4572, 5, ParamSlot::pointer(0, 32)),
+    // futex_time64: op
+    Row::new(4379, 2, ParamSlot::value(1, 32)),
+    // futex_time64: val
+    Row::new(4577, 3, ParamSlot::value(2, 32)),
+    // futex_time64: utime
+    Row::new(4580, 5, ParamSlot::pointer(3, 32)),
+    // futex_time64: uaddr2
+    Row::new(4585, 6, ParamSlot::pointer(4, 32)),
+    // futex_time64: val3
+    Row::new(4591, 4, ParamSlot::value(5, 32)),
+    // futex_wait: uaddr
+    Row::new(4572, 5, ParamSlot::pointer(0, 32)),
+    // futex_wait: val
+    Row::new(4577, 3, ParamSlot::value(1, 32)),
+    // futex_wait: mask
+    Row::new(4475, 4, ParamSlot::value(2, 32)),
+    // futex_wait: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // futex_wait: timeout
+    Row::new(4401, 7, ParamSlot::pointer(4, 32)),
+    // futex_wait: clockid
+    Row::new(4619, 7, ParamSlot::value(5, 32)),
+    // futex_waitv: waiters
+    Row::new(4595, 7, ParamSlot::pointer(0, 32)),
+    // futex_waitv: nr_futexes
+    Row::new(4626, 10, ParamSlot::value(1, 32)),
+    // futex_waitv: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // futex_waitv: timeout
+    Row::new(4401, 7, ParamSlot::pointer(3, 32)),
+    // futex_waitv: clockid
+    Row::new(4619, 7, ParamSlot::value(4, 32)),
+    // futex_wake: uaddr
+    Row::new(4572, 5, ParamSlot::pointer(0, 32)),
+    // futex_wake: mask
+    Row::new(4475, 4, ParamSlot::value(1, 32)),
+    // futex_wake: nr
+    Row::new(4636, 2, ParamSlot::value(2, 32)),
+    // futex_wake: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // futimesat: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // futimesat: filename
+    Row::new(4087, 8, ParamSlot::pointer(1, 32)),
+    // futimesat: t
+    Row::new(4638, 1, ParamSlot::pointer(2, 32)),
+    // get_mempolicy: policy
+    Row::new(4639, 6, ParamSlot::pointer(0, 32)),
+    // get_mempolicy: nmask
+    Row::new(4645, 5, ParamSlot::pointer(1, 32)),
+    // get_mempolicy: maxnode
+    Row::new(4650, 7, ParamSlot::value(2, 32)),
+    // get_mempolicy: addr
+    Row::new(4657, 4, ParamSlot::value(3, 32)),
+    // get_mempolicy: flags
+    Row::new(4082, 5, ParamSlot::value(4, 32)),
+    // get_robust_list: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // get_robust_list: head_ptr
+    Row::new(4664, 8, ParamSlot::pointer(1, 32)),
+    // get_robust_list: len_ptr
+    Row::new(4672, 7, ParamSlot::pointer(2, 32)),
+    // getcpu: cpup
+    Row::new(4679, 4, ParamSlot::pointer(0, 32)),
+    // getcpu: nodep
+    Row::new(4683, 5, ParamSlot::pointer(1, 32)),
+    // getcpu: unused
+    Row::new(4688, 6, ParamSlot::pointer(2, 32)),
+    // getcwd: buf
+    Row::new(4561, 3, ParamSlot::pointer(0, 32)),
+    // getcwd: size
+    Row::new(4184, 4, ParamSlot::value(1, 32)),
+    // getdents: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // getdents: dirent
+    Row::new(4694, 6, ParamSlot::pointer(1, 32)),
+    // getdents: count
+    Row::new(4425, 5, ParamSlot::value(2, 32)),
+    // getdents64: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // getdents64: dirent
+    Row::new(4694, 6, ParamSlot::pointer(1, 32)),
+    // getdents64: count
+    Row::new(4425, 5, ParamSlot::value(2, 32)),
+    // getgroups: gidsetsize
+    Row::new(4700, 10, ParamSlot::value(0, 32)),
+    // getgroups: grouplist
+    Row::new(4710, 9, ParamSlot::pointer(1, 32)),
+    // getgroups32: gidsetsize
+    Row::new(4700, 10, ParamSlot::value(0, 32)),
+    // getgroups32: grouplist
+    Row::new(4710, 9, ParamSlot::pointer(1, 32)),
+    // getitimer: which
+    Row::new(4719, 5, ParamSlot::value(0, 32)),
+    // getitimer: value
+    Row::new(4486, 5, ParamSlot::pointer(1, 32)),
+    // getpeername: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // getpeername: usockaddr
+    Row::new(4724, 9, ParamSlot::pointer(1, 32)),
+    // getpeername: usockaddr_len
+    Row::new(4733, 13, ParamSlot::pointer(2, 32)),
+    // getpgid: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // getpriority: which
+    Row::new(4719, 5, ParamSlot::value(0, 32)),
+    // getpriority: who
+    Row::new(4746, 3, ParamSlot::value(1, 32)),
+    // getrandom: ubuf
+    Row::new(4749, 4, ParamSlot::pointer(0, 32)),
+    // getrandom: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // getrandom: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // getresgid: rgidp
+    Row::new(4753, 5, ParamSlot::pointer(0, 32)),
+    // getresgid: egidp
+    Row::new(4758, 5, ParamSlot::pointer(1, 32)),
+    // getresgid: sgidp
+    Row::new(4763, 5, ParamSlot::pointer(2, 32)),
+    // getresgid32: rgidp
+    Row::new(4753, 5, ParamSlot::pointer(0, 32)),
+    // getresgid32: egidp
+    Row::new(4758, 5, ParamSlot::pointer(1, 32)),
+    // getresgid32: sgidp
+    Row::new(4763, 5, ParamSlot::pointer(2, 32)),
+    // getresuid: ruidp
+    Row::new(4768, 5, ParamSlot::pointer(0, 32)),
+    // getresuid: euidp
+    Row::new(4773, 5, ParamSlot::pointer(1, 32)),
+    // getresuid: suidp
+    Row::new(4778, 5, ParamSlot::pointer(2, 32)),
+    // getresuid32: ruidp
+    Row::new(4768, 5, ParamSlot::pointer(0, 32)),
+    // getresuid32: euidp
+    Row::new(4773, 5, ParamSlot::pointer(1, 32)),
+    // getresuid32: suidp
+    Row::new(4778, 5, ParamSlot::pointer(2, 32)),
+    // getrusage: who
+    Row::new(4746, 3, ParamSlot::value(0, 32)),
+    // getrusage: ru
+    Row::new(4783, 2, ParamSlot::pointer(1, 32)),
+    // getsid: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // getsockname: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // getsockname: usockaddr
+    Row::new(4724, 9, ParamSlot::pointer(1, 32)),
+    // getsockname: usockaddr_len
+    Row::new(4733, 13, ParamSlot::pointer(2, 32)),
+    // getsockopt: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // getsockopt: level
+    Row::new(4785, 5, ParamSlot::value(1, 32)),
+    // getsockopt: optname
+    Row::new(4790, 7, ParamSlot::value(2, 32)),
+    // getsockopt: optval
+    Row::new(4797, 6, ParamSlot::pointer(3, 32)),
+    // getsockopt: optlen
+    Row::new(4803, 6, ParamSlot::pointer(4, 32)),
+    // gettimeofday: tv
+    Row::new(4809, 2, ParamSlot::pointer(0, 32)),
+    // gettimeofday: tz
+    Row::new(4811, 2, ParamSlot::pointer(1, 32)),
+    // getxattr: pathname
+    Row::new(4342, 8, ParamSlot::pointer(0, 32)),
+    // getxattr: name
+    Row::new(4099, 4, ParamSlot::pointer(1, 32)),
+    // getxattr: value
+    Row::new(4486, 5, ParamSlot::pointer(2, 32)),
+    // getxattr: size
+    Row::new(4184, 4, ParamSlot::value(3, 32)),
+    // getxattrat: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // getxattrat: pathname
+    Row::new(4342, 8, ParamSlot::pointer(1, 32)),
+    // getxattrat: at_flags
+    Row::new(4502, 8, ParamSlot::value(2, 32)),
+    // getxattrat: name
+    Row::new(4099, 4, ParamSlot::pointer(3, 32)),
+    // getxattrat: uargs
+    Row::new(4298, 5, ParamSlot::pointer(4, 32)),
+    // getxattrat: usize
+    Row::new(4497, 5, ParamSlot::value(5, 32)),
+    // init_module: umod
+    Row::new(4813, 4, ParamSlot::pointer(0, 32)),
+    // init_module: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // init_module: uargs
+    Row::new(4298, 5, ParamSlot::pointer(2, 32)),
+    // inotify_add_watch: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // inotify_add_watch: pathname
+    Row::new(4342, 8, ParamSlot::pointer(1, 32)),
+    // inotify_add_watch: mask
+    Row::new(4475, 4, ParamSlot::value(2, 32)),
+    // inotify_init1: flags
+    Row::new(4082, 5, ParamSlot::value(0, 32)),
+    // inotify_rm_watch: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // inotify_rm_watch: wd
+    Row::new(4817, 2, ParamSlot::value(1, 32)),
+    // io_cancel: ctx_id
+    Row::new(4819, 6, ParamSlot::value(0, 32)),
+    // io_cancel: iocb
+    Row::new(4825, 4, ParamSlot::pointer(1, 32)),
+    // io_cancel: result
+    Row::new(4029, 6, ParamSlot::pointer(2, 32)),
+    // io_destroy: ctx
+    Row::new(4829, 3, ParamSlot::value(0, 32)),
+    // io_getevents: ctx_id
+    Row::new(4819, 6, ParamSlot::value(0, 32)),
+    // io_getevents: min_nr
+    Row::new(4832, 6, ParamSlot::value(1, 32)),
+    // io_getevents: nr
+    Row::new(4636, 2, ParamSlot::value(2, 32)),
+    // io_getevents: events
+    Row::new(4386, 6, ParamSlot::pointer(3, 32)),
+    // io_getevents: timeout
+    Row::new(4401, 7, ParamSlot::pointer(4, 32)),
+    // io_pgetevents: ctx_id
+    Row::new(4819, 6, ParamSlot::value(0, 32)),
+    // io_pgetevents: min_nr
+    Row::new(4832, 6, ParamSlot::value(1, 32)),
+    // io_pgetevents: nr
+    Row::new(4636, 2, ParamSlot::value(2, 32)),
+    // io_pgetevents: events
+    Row::new(4386, 6, ParamSlot::pointer(3, 32)),
+    // io_pgetevents: timeout
+    Row::new(4401, 7, ParamSlot::pointer(4, 32)),
+    // io_pgetevents: usig
+    Row::new(4838, 4, ParamSlot::pointer(5, 32)),
+    // io_pgetevents_time64: ctx_id
+    Row::new(4819, 6, ParamSlot::value(0, 32)),
+    // io_pgetevents_time64: min_nr
+    Row::new(4832, 6, ParamSlot::value(1, 32)),
+    // io_pgetevents_time64: nr
+    Row::new(4636, 2, ParamSlot::value(2, 32)),
+    // io_pgetevents_time64: events
+    Row::new(4386, 6, ParamSlot::pointer(3, 32)),
+    // io_pgetevents_time64: timeout
+    Row::new(4401, 7, ParamSlot::pointer(4, 32)),
+    // io_pgetevents_time64: usig
+    Row::new(4838, 4, ParamSlot::pointer(5, 32)),
+    // io_setup: nr_events
+    Row::new(4842, 9, ParamSlot::value(0, 32)),
+    // io_setup: ctxp
+    Row::new(4851, 4, ParamSlot::pointer(1, 32)),
+    // io_submit: ctx_id
+    Row::new(4819, 6, ParamSlot::value(0, 32)),
+    // io_submit: nr
+    Row::new(4636, 2, ParamSlot::value(1, 32)),
+    // io_submit: iocbpp
+    Row::new(4855, 6, ParamSlot::pointer(2, 32)),
+    // io_uring_enter: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // io_uring_enter: to_submit
+    Row::new(4861, 9, ParamSlot::value(1, 32)),
+    // io_uring_enter: min_complete
+    Row::new(4870, 12, ParamSlot::value(2, 32)),
+    // io_uring_enter: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // io_uring_enter: argp
+    Row::new(4882, 4, ParamSlot::pointer(4, 32)),
+    // io_uring_enter: argsz
+    Row::new(4886, 5, ParamSlot::value(5, 32)),
+    // io_uring_register: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // io_uring_register: opcode
+    Row::new(4891, 6, ParamSlot::value(1, 32)),
+    // io_uring_register: arg
+    Row::new(4483, 3, ParamSlot::pointer(2, 32)),
+    // io_uring_register: nr_args
+    Row::new(4897, 7, ParamSlot::value(3, 32)),
+    // io_uring_setup: entries
+    Row::new(4904, 7, ParamSlot::value(0, 32)),
+    // io_uring_setup: params
+    Row::new(4911, 6, ParamSlot::pointer(1, 32)),
+    // ioctl: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // ioctl: cmd
+    Row::new(4176, 3, ParamSlot::value(1, 32)),
+    // ioctl: arg
+    Row::new(4483, 3, ParamSlot::value(2, 32)),
+    // ioprio_get: which
+    Row::new(4719, 5, ParamSlot::value(0, 32)),
+    // ioprio_get: who
+    Row::new(4746, 3, ParamSlot::value(1, 32)),
+    // ioprio_set: which
+    Row::new(4719, 5, ParamSlot::value(0, 32)),
+    // ioprio_set: who
+    Row::new(4746, 3, ParamSlot::value(1, 32)),
+    // ioprio_set: ioprio
+    Row::new(4917, 6, ParamSlot::value(2, 32)),
+    // kcmp: pid1
+    Row::new(4923, 4, ParamSlot::value(0, 32)),
+    // kcmp: pid2
+    Row::new(4927, 4, ParamSlot::value(1, 32)),
+    // kcmp: type
+    Row::new(4931, 4, ParamSlot::value(2, 32)),
+    // kcmp: idx1
+    Row::new(4935, 4, ParamSlot::value(3, 32)),
+    // kcmp: idx2
+    Row::new(4939, 4, ParamSlot::value(4, 32)),
+    // kexec_file_load: kernel_fd
+    Row::new(4943, 9, ParamSlot::value(0, 32)),
+    // kexec_file_load: initrd_fd
+    Row::new(4952, 9, ParamSlot::value(1, 32)),
+    // kexec_file_load: cmdline_len
+    Row::new(4961, 11, ParamSlot::value(2, 32)),
+    // kexec_file_load: cmdline_ptr
+    Row::new(4972, 11, ParamSlot::pointer(3, 32)),
+    // kexec_file_load: flags
+    Row::new(4082, 5, ParamSlot::value(4, 32)),
+    // kexec_load: entry
+    Row::new(4983, 5, ParamSlot::value(0, 32)),
+    // kexec_load: nr_segments
+    Row::new(4988, 11, ParamSlot::value(1, 32)),
+    // kexec_load: segments
+    Row::new(4999, 8, ParamSlot::pointer(2, 32)),
+    // kexec_load: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // keyctl: option
+    Row::new(5007, 6, ParamSlot::value(0, 32)),
+    // keyctl: arg2
+    Row::new(5013, 4, ParamSlot::value(1, 32)),
+    // keyctl: arg3
+    Row::new(5017, 4, ParamSlot::value(2, 32)),
+    // keyctl: arg4
+    Row::new(5021, 4, ParamSlot::value(3, 32)),
+    // keyctl: arg5
+    Row::new(5025, 4, ParamSlot::value(4, 32)),
+    // kill: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // kill: sig
+    Row::new(5029, 3, ParamSlot::value(1, 32)),
+    // landlock_add_rule: ruleset_fd
+    Row::new(5032, 10, ParamSlot::value(0, 32)),
+    // landlock_add_rule: rule_type
+    Row::new(5042, 9, ParamSlot::value(1, 32)),
+    // landlock_add_rule: rule_attr
+    Row::new(5051, 9, ParamSlot::pointer(2, 32)),
+    // landlock_add_rule: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // landlock_create_ruleset: attr
+    Row::new(5060, 4, ParamSlot::pointer(0, 32)),
+    // landlock_create_ruleset: size
+    Row::new(4184, 4, ParamSlot::value(1, 32)),
+    // landlock_create_ruleset: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // landlock_restrict_self: ruleset_fd
+    Row::new(5032, 10, ParamSlot::value(0, 32)),
+    // landlock_restrict_self: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // lchown: filename
+    Row::new(4087, 8, ParamSlot::pointer(0, 32)),
+    // lchown: user
+    Row::new(4221, 4, ParamSlot::value(1, 16)),
+    // lchown: group
+    Row::new(4225, 5, ParamSlot::value(2, 16)),
+    // lchown32: filename
+    Row::new(4087, 8, ParamSlot::pointer(0, 32)),
+    // lchown32: user
+    Row::new(4221, 4, ParamSlot::value(1, 32)),
+    // lchown32: group
+    Row::new(4225, 5, ParamSlot::value(2, 32)),
+    // lgetxattr: pathname
+    Row::new(4342, 8, ParamSlot::pointer(0, 32)),
+    // lgetxattr: name
+    Row::new(4099, 4, ParamSlot::pointer(1, 32)),
+    // lgetxattr: value
+    Row::new(4486, 5, ParamSlot::pointer(2, 32)),
+    // lgetxattr: size
+    Row::new(4184, 4, ParamSlot::value(3, 32)),
+    // link: oldname
+    Row::new(5064, 7, ParamSlot::pointer(0, 32)),
+    // link: newname
+    Row::new(5071, 7, ParamSlot::pointer(1, 32)),
+    // linkat: olddfd
+    Row::new(5078, 6, ParamSlot::value(0, 32)),
+    // linkat: oldname
+    Row::new(5064, 7, ParamSlot::pointer(1, 32)),
+    // linkat: newdfd
+    Row::new(5084, 6, ParamSlot::value(2, 32)),
+    // linkat: newname
+    Row::new(5071, 7, ParamSlot::pointer(3, 32)),
+    // linkat: flags
+    Row::new(4082, 5, ParamSlot::value(4, 32)),
+    // listen: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // listen: backlog
+    Row::new(5090, 7, ParamSlot::value(1, 32)),
+    // listmount: req
+    Row::new(5097, 3, ParamSlot::pointer(0, 32)),
+    // listmount: mnt_ids
+    Row::new(5100, 7, ParamSlot::pointer(1, 32)),
+    // listmount: nr_mnt_ids
+    Row::new(5107, 10, ParamSlot::value(2, 32)),
+    // listmount: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // listxattr: pathname
+    Row::new(4342, 8, ParamSlot::pointer(0, 32)),
+    // listxattr: list
+    Row::new(4510, 4, ParamSlot::pointer(1, 32)),
+    // listxattr: size
+    Row::new(4184, 4, ParamSlot::value(2, 32)),
+    // listxattrat: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // listxattrat: pathname
+    Row::new(4342, 8, ParamSlot::pointer(1, 32)),
+    // listxattrat: at_flags
+    Row::new(4502, 8, ParamSlot::value(2, 32)),
+    // listxattrat: list
+    Row::new(4510, 4, ParamSlot::pointer(3, 32)),
+    // listxattrat: size
+    Row::new(4184, 4, ParamSlot::value(4, 32)),
+    // llistxattr: pathname
+    Row::new(4342, 8, ParamSlot::pointer(0, 32)),
+    // llistxattr: list
+    Row::new(4510, 4, ParamSlot::pointer(1, 32)),
+    // llistxattr: size
+    Row::new(4184, 4, ParamSlot::value(2, 32)),
+    // lremovexattr: pathname
+    Row::new(4342, 8, ParamSlot::pointer(0, 32)),
+    // lremovexattr: name
+    Row::new(4099, 4, ParamSlot::pointer(1, 32)),
+    // lseek: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // lseek: offset
+    Row::new(4147, 6, ParamSlot::value(1, 32)),
+    // lseek: whence
+    Row::new(4035, 6, ParamSlot::value(2, 32)),
+    // lsetxattr: pathname
+    Row::new(4342, 8, ParamSlot::pointer(0, 32)),
+    // lsetxattr: name
+    Row::new(4099, 4, ParamSlot::pointer(1, 32)),
+    // lsetxattr: value
+    Row::new(4486, 5, ParamSlot::pointer(2, 32)),
+    // lsetxattr: size
+    Row::new(4184, 4, ParamSlot::value(3, 32)),
+    // lsetxattr: flags
+    Row::new(4082, 5, ParamSlot::value(4, 32)),
+    // lsm_get_self_attr: attr
+    Row::new(5060, 4, ParamSlot::value(0, 32)),
+    // lsm_get_self_attr: ctx
+    Row::new(4829, 3, ParamSlot::pointer(1, 32)),
+    // lsm_get_self_attr: size
+    Row::new(4184, 4, ParamSlot::pointer(2, 32)),
+    // lsm_get_self_attr: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // lsm_list_modules: ids
+    Row::new(5117, 3, ParamSlot::pointer(0, 32)),
+    // lsm_list_modules: size
+    Row::new(4184, 4, ParamSlot::pointer(1, 32)),
+    // lsm_list_modules: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // lsm_set_self_attr: attr
+    Row::new(5060, 4, ParamSlot::value(0, 32)),
+    // lsm_set_self_attr: ctx
+    Row::new(4829, 3, ParamSlot::pointer(1, 32)),
+    // lsm_set_self_attr: size
+    Row::new(4184, 4, ParamSlot::value(2, 32)),
+    // lsm_set_self_attr: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // lstat: filename
+    Row::new(4087, 8, ParamSlot::pointer(0, 32)),
+    // lstat: statbuf
+    Row::new(4554, 7, ParamSlot::pointer(1, 32)),
+    // lstat64: filename
+    Row::new(4087, 8, ParamSlot::pointer(0, 32)),
+    // lstat64: statbuf
+    Row::new(4554, 7, ParamSlot::pointer(1, 32)),
+    // madvise: start
+    Row::new(5120, 5, ParamSlot::value(0, 32)),
+    // madvise: len_in
+    Row::new(5125, 6, ParamSlot::value(1, 32)),
+    // madvise: behavior
+    Row::new(5131, 8, ParamSlot::value(2, 32)),
+    // map_shadow_stack: addr
+    Row::new(4657, 4, ParamSlot::value(0, 32)),
+    // map_shadow_stack: size
+    Row::new(4184, 4, ParamSlot::value(1, 32)),
+    // map_shadow_stack: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // mbind: start
+    Row::new(5120, 5, ParamSlot::value(0, 32)),
+    // mbind: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // mbind: mode
+    Row::new(4095, 4, ParamSlot::value(2, 32)),
+    // mbind: nmask
+    Row::new(4645, 5, ParamSlot::pointer(3, 32)),
+    // mbind: maxnode
+    Row::new(4650, 7, ParamSlot::value(4, 32)),
+    // mbind: flags
+    Row::new(4082, 5, ParamSlot::value(5, 32)),
+    // membarrier: cmd
+    Row::new(4176, 3, ParamSlot::value(0, 32)),
+    // membarrier: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // membarrier: cpu_id
+    Row::new(5139, 6, ParamSlot::value(2, 32)),
+    // memfd_create: uname
+    Row::new(3885, 5, ParamSlot::pointer(0, 32)),
+    // memfd_create: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // migrate_pages: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // migrate_pages: maxnode
+    Row::new(4650, 7, ParamSlot::value(1, 32)),
+    // migrate_pages: old_nodes
+    Row::new(5145, 9, ParamSlot::pointer(2, 32)),
+    // migrate_pages: new_nodes
+    Row::new(5154, 9, ParamSlot::pointer(3, 32)),
+    // mincore: start
+    Row::new(5120, 5, ParamSlot::value(0, 32)),
+    // mincore: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // mincore: vec
+    Row::new(5163, 3, ParamSlot::pointer(2, 32)),
+    // mkdir: pathname
+    Row::new(4342, 8, ParamSlot::pointer(0, 32)),
+    // mkdir: mode
+    Row::new(4095, 4, ParamSlot::value(1, 16)),
+    // mkdirat: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // mkdirat: pathname
+    Row::new(4342, 8, ParamSlot::pointer(1, 32)),
+    // mkdirat: mode
+    Row::new(4095, 4, ParamSlot::value(2, 16)),
+    // mknod: filename
+    Row::new(4087, 8, ParamSlot::pointer(0, 32)),
+    // mknod: mode
+    Row::new(4095, 4, ParamSlot::value(1, 16)),
+    // mknod: dev
+    Row::new(5166, 3, ParamSlot::value(2, 32)),
+    // mknodat: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // mknodat: filename
+    Row::new(4087, 8, ParamSlot::pointer(1, 32)),
+    // mknodat: mode
+    Row::new(4095, 4, ParamSlot::value(2, 16)),
+    // mknodat: dev
+    Row::new(5166, 3, ParamSlot::value(3, 32)),
+    // mlock: start
+    Row::new(5120, 5, ParamSlot::value(0, 32)),
+    // mlock: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // mlock2: start
+    Row::new(5120, 5, ParamSlot::value(0, 32)),
+    // mlock2: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // mlock2: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // mlockall: flags
+    Row::new(4082, 5, ParamSlot::value(0, 32)),
+    // mmap2: addr
+    Row::new(4657, 4, ParamSlot::value(0, 32)),
+    // mmap2: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // mmap2: prot
+    Row::new(5169, 4, ParamSlot::value(2, 32)),
+    // mmap2: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // mmap2: fd
+    Row::new(4006, 2, ParamSlot::value(4, 32)),
+    // mmap2: pgoff
+    Row::new(5173, 5, ParamSlot::value(5, 32)),
+    // mount: dev_name
+    Row::new(5178, 8, ParamSlot::pointer(0, 32)),
+    // mount: dir_name
+    Row::new(5186, 8, ParamSlot::pointer(1, 32)),
+    // mount: type
+    Row::new(4931, 4, ParamSlot::pointer(2, 32)),
+    // mount: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // mount: data
+    Row::new(4217, 4, ParamSlot::pointer(4, 32)),
+    // mount_setattr: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // mount_setattr: path
+    Row::new(4550, 4, ParamSlot::pointer(1, 32)),
+    // mount_setattr: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // mount_setattr: uattr
+    Row::new(4179, 5, ParamSlot::pointer(3, 32)),
+    // mount_setattr: usize
+    Row::new(4497, 5, ParamSlot::value(4, 32)),
+    // move_mount: from_dfd
+    Row::new(5194, 8, ParamSlot::value(0, 32)),
+    // move_mount: from_pathname
+    Row::new(5202, 13, ParamSlot::pointer(1, 32)),
+    // move_mount: to_dfd
+    Row::new(5215, 6, ParamSlot::value(2, 32)),
+    // move_mount: to_pathname
+    Row::new(5221, 11, ParamSlot::pointer(3, 32)),
+    // move_mount: flags
+    Row::new(4082, 5, ParamSlot::value(4, 32)),
+    // move_pages: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // move_pages: nr_pages
+    Row::new(5232, 8, ParamSlot::value(1, 32)),
+    // move_pages: pages
+    Row::new(5240, 5, ParamSlot::pointer(2, 32)),
+    // move_pages: nodes
+    Row::new(5245, 5, ParamSlot::pointer(3, 32)),
+    // move_pages: status
+    Row::new(5250, 6, ParamSlot::pointer(4, 32)),
+    // move_pages: flags
+    Row::new(4082, 5, ParamSlot::value(5, 32)),
+    // mprotect: start
+    Row::new(5120, 5, ParamSlot::value(0, 32)),
+    // mprotect: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // mprotect: prot
+    Row::new(5169, 4, ParamSlot::value(2, 32)),
+    // mq_getsetattr: mqdes
+    Row::new(5256, 5, ParamSlot::value(0, 32)),
+    // mq_getsetattr: u_mqstat
+    Row::new(5261, 8, ParamSlot::pointer(1, 32)),
+    // mq_getsetattr: u_omqstat
+    Row::new(5269, 9, ParamSlot::pointer(2, 32)),
+    // mq_notify: mqdes
+    Row::new(5256, 5, ParamSlot::value(0, 32)),
+    // mq_notify: u_notification
+    Row::new(5278, 14, ParamSlot::pointer(1, 32)),
+    // mq_open: u_name
+    Row::new(5292, 6, ParamSlot::pointer(0, 32)),
+    // mq_open: oflag
+    Row::new(5298, 5, ParamSlot::value(1, 32)),
+    // mq_open: mode
+    Row::new(4095, 4, ParamSlot::value(2, 16)),
+    // mq_open: u_attr
+    Row::new(5303, 6, ParamSlot::pointer(3, 32)),
+    // mq_timedreceive: mqdes
+    Row::new(5256, 5, ParamSlot::value(0, 32)),
+    // mq_timedreceive: u_msg_ptr
+    Row::new(5309, 9, ParamSlot::pointer(1, 32)),
+    // mq_timedreceive: msg_len
+    Row::new(5318, 7, ParamSlot::value(2, 32)),
+    // mq_timedreceive: u_msg_prio
+    Row::new(5325, 10, ParamSlot::pointer(3, 32)),
+    // mq_timedreceive: u_abs_timeout
+    Row::new(5335, 13, ParamSlot::pointer(4, 32)),
+    // mq_timedreceive_time64: mqdes
+    Row::new(5256, 5, ParamSlot::value(0, 32)),
+    // mq_timedreceive_time64: u_msg_ptr
+    Row::new(5309, 9, ParamSlot::pointer(1, 32)),
+    // mq_timedreceive_time64: msg_len
+    Row::new(5318, 7, ParamSlot::value(2, 32)),
+    // mq_timedreceive_time64: u_msg_prio
+    Row::new(5325, 10, ParamSlot::pointer(3, 32)),
+    // mq_timedreceive_time64: u_abs_timeout
+    Row::new(5335, 13, ParamSlot::pointer(4, 32)),
+    // mq_timedsend: mqdes
+    Row::new(5256, 5, ParamSlot::value(0, 32)),
+    // mq_timedsend: u_msg_ptr
+    Row::new(5309, 9, ParamSlot::pointer(1, 32)),
+    // mq_timedsend: msg_len
+    Row::new(5318, 7, ParamSlot::value(2, 32)),
+    // mq_timedsend: msg_prio
+    Row::new(5348, 8, ParamSlot::value(3, 32)),
+    // mq_timedsend: u_abs_timeout
+    Row::new(5335, 13, ParamSlot::pointer(4, 32)),
+    // mq_timedsend_time64: mqdes
+    Row::new(5256, 5, ParamSlot::value(0, 32)),
+    // mq_timedsend_time64: u_msg_ptr
+    Row::new(5309, 9, ParamSlot::pointer(1, 32)),
+    // mq_timedsend_time64: msg_len
+    Row::new(5318, 7, ParamSlot::value(2, 32)),
+    // mq_timedsend_time64: msg_prio
+    Row::new(5348, 8, ParamSlot::value(3, 32)),
+    // mq_timedsend_time64: u_abs_timeout
+    Row::new(5335, 13, ParamSlot::pointer(4, 32)),
+    // mq_unlink: u_name
+    Row::new(5292, 6, ParamSlot::pointer(0, 32)),
+    // mremap: addr
+    Row::new(4657, 4, ParamSlot::value(0, 32)),
+    // mremap: old_len
+    Row::new(5356, 7, ParamSlot::value(1, 32)),
+    // mremap: new_len
+    Row::new(5363, 7, ParamSlot::value(2, 32)),
+    // mremap: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // mremap: new_addr
+    Row::new(5370, 8, ParamSlot::value(4, 32)),
+    // mseal: start
+    Row::new(5120, 5, ParamSlot::value(0, 32)),
+    // mseal: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // mseal: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // msgctl: msqid
+    Row::new(5378, 5, ParamSlot::value(0, 32)),
+    // msgctl: cmd
+    Row::new(4176, 3, ParamSlot::value(1, 32)),
+    // msgctl: buf
+    Row::new(4561, 3, ParamSlot::pointer(2, 32)),
+    // msgget: key
+    Row::new(5383, 3, ParamSlot::value(0, 32)),
+    // msgget: msgflg
+    Row::new(5386, 6, ParamSlot::value(1, 32)),
+    // msgrcv: msqid
+    Row::new(5378, 5, ParamSlot::value(0, 32)),
+    // msgrcv: msgp
+    Row::new(5392, 4, ParamSlot::pointer(1, 32)),
+    // msgrcv: msgsz
+    Row::new(5396, 5, ParamSlot::value(2, 32)),
+    // msgrcv: msgtyp
+    Row::new(5401, 6, ParamSlot::value(3, 32)),
+    // msgrcv: msgflg
+    Row::new(5386, 6, ParamSlot::value(4, 32)),
+    // msgsnd: msqid
+    Row::new(5378, 5, ParamSlot::value(0, 32)),
+    // msgsnd: msgp
+    Row::new(5392, 4, ParamSlot::pointer(1, 32)),
+    // msgsnd: msgsz
+    Row::new(5396, 5, ParamSlot::value(2, 32)),
+    // msgsnd: msgflg
+    Row::new(5386, 6, ParamSlot::value(3, 32)),
+    // msync: start
+    Row::new(5120, 5, ParamSlot::value(0, 32)),
+    // msync: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // msync: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // munlock: start
+    Row::new(5120, 5, ParamSlot::value(0, 32)),
+    // munlock: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // munmap: addr
+    Row::new(4657, 4, ParamSlot::value(0, 32)),
+    // munmap: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // name_to_handle_at: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // name_to_handle_at: name
+    Row::new(4099, 4, ParamSlot::pointer(1, 32)),
+    // name_to_handle_at: handle
+    Row::new(5407, 6, ParamSlot::pointer(2, 32)),
+    // name_to_handle_at: mnt_id
+    Row::new(5413, 6, ParamSlot::pointer(3, 32)),
+    // name_to_handle_at: flag
+    Row::new(4479, 4, ParamSlot::value(4, 32)),
+    // nanosleep: rqtp
+    Row::new(4246, 4, ParamSlot::pointer(0, 32)),
+    // nanosleep: rmtp
+    Row::new(4250, 4, ParamSlot::pointer(1, 32)),
+    // nice: increment
+    Row::new(5419, 9, ParamSlot::value(0, 32)),
+    // open: filename
+    Row::new(4087, 8, ParamSlot::pointer(0, 32)),
+    // open: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // open: mode
+    Row::new(4095, 4, ParamSlot::value(2, 16)),
+    // open_by_handle_at: mountdirfd
+    Row::new(5428, 10, ParamSlot::value(0, 32)),
+    // open_by_handle_at: handle
+    Row::new(5407, 6, ParamSlot::pointer(1, 32)),
+    // open_by_handle_at: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // open_tree: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // open_tree: filename
+    Row::new(4087, 8, ParamSlot::pointer(1, 32)),
+    // open_tree: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // open_tree_attr: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // open_tree_attr: filename
+    Row::new(4087, 8, ParamSlot::pointer(1, 32)),
+    // open_tree_attr: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // open_tree_attr: uattr
+    Row::new(4179, 5, ParamSlot::pointer(3, 32)),
+    // open_tree_attr: usize
+    Row::new(4497, 5, ParamSlot::value(4, 32)),
+    // openat: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // openat: filename
+    Row::new(4087, 8, ParamSlot::pointer(1, 32)),
+    // openat: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // openat: mode
+    Row::new(4095, 4, ParamSlot::value(3, 16)),
+    // openat2: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // openat2: filename
+    Row::new(4087, 8, ParamSlot::pointer(1, 32)),
+    // openat2: how
+    Row::new(5438, 3, ParamSlot::pointer(2, 32)),
+    // openat2: usize
+    Row::new(4497, 5, ParamSlot::value(3, 32)),
+    // pciconfig_iobase: which
+    Row::new(4719, 5, ParamSlot::value(0, 32)),
+    // pciconfig_iobase: bus
+    Row::new(5441, 3, ParamSlot::value(1, 32)),
+    // pciconfig_iobase: devfn
+    Row::new(5444, 5, ParamSlot::value(2, 32)),
+    // pciconfig_read: bus
+    Row::new(5441, 3, ParamSlot::value(0, 32)),
+    // pciconfig_read: dfn
+    Row::new(5449, 3, ParamSlot::value(1, 32)),
+    // pciconfig_read: off
+    Row::new(5452, 3, ParamSlot::value(2, 32)),
+    // pciconfig_read: len
+    Row::new(4153, 3, ParamSlot::value(3, 32)),
+    // pciconfig_read: buf
+    Row::new(4561, 3, ParamSlot::pointer(4, 32)),
+    // pciconfig_write: bus
+    Row::new(5441, 3, ParamSlot::value(0, 32)),
+    // pciconfig_write: dfn
+    Row::new(5449, 3, ParamSlot::value(1, 32)),
+    // pciconfig_write: off
+    Row::new(5452, 3, ParamSlot::value(2, 32)),
+    // pciconfig_write: len
+    Row::new(4153, 3, ParamSlot::value(3, 32)),
+    // pciconfig_write: buf
+    Row::new(4561, 3, ParamSlot::pointer(4, 32)),
+    // perf_event_open: attr_uptr
+    Row::new(5455, 9, ParamSlot::pointer(0, 32)),
+    // perf_event_open: pid
+    Row::new(4661, 3, ParamSlot::value(1, 32)),
+    // perf_event_open: cpu
+    Row::new(5464, 3, ParamSlot::value(2, 32)),
+    // perf_event_open: group_fd
+    Row::new(5467, 8, ParamSlot::value(3, 32)),
+    // perf_event_open: flags
+    Row::new(4082, 5, ParamSlot::value(4, 32)),
+    // personality: personality
+    Row::new(2148, 11, ParamSlot::value(0, 32)),
+    // pidfd_getfd: pidfd
+    Row::new(5475, 5, ParamSlot::value(0, 32)),
+    // pidfd_getfd: fd
+    Row::new(4006, 2, ParamSlot::value(1, 32)),
+    // pidfd_getfd: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // pidfd_open: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // pidfd_open: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // pidfd_send_signal: pidfd
+    Row::new(5475, 5, ParamSlot::value(0, 32)),
+    // pidfd_send_signal: sig
+    Row::new(5029, 3, ParamSlot::value(1, 32)),
+    // pidfd_send_signal: info
+    Row::new(5480, 4, ParamSlot::pointer(2, 32)),
+    // pidfd_send_signal: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // pipe: fildes
+    Row::new(4359, 6, ParamSlot::pointer(0, 32)),
+    // pipe2: fildes
+    Row::new(4359, 6, ParamSlot::pointer(0, 32)),
+    // pipe2: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // pivot_root: new_root
+    Row::new(5484, 8, ParamSlot::pointer(0, 32)),
+    // pivot_root: put_old
+    Row::new(5492, 7, ParamSlot::pointer(1, 32)),
+    // pkey_alloc: flags
+    Row::new(4082, 5, ParamSlot::value(0, 32)),
+    // pkey_alloc: init_val
+    Row::new(5499, 8, ParamSlot::value(1, 32)),
+    // pkey_free: pkey
+    Row::new(5507, 4, ParamSlot::value(0, 32)),
+    // pkey_mprotect: start
+    Row::new(5120, 5, ParamSlot::value(0, 32)),
+    // pkey_mprotect: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // pkey_mprotect: prot
+    Row::new(5169, 4, ParamSlot::value(2, 32)),
+    // pkey_mprotect: pkey
+    Row::new(5507, 4, ParamSlot::value(3, 32)),
+    // poll: ufds
+    Row::new(5511, 4, ParamSlot::pointer(0, 32)),
+    // poll: nfds
+    Row::new(5515, 4, ParamSlot::value(1, 32)),
+    // poll: timeout_msecs
+    Row::new(5519, 13, ParamSlot::value(2, 32)),
+    // ppoll: ufds
+    Row::new(5511, 4, ParamSlot::pointer(0, 32)),
+    // ppoll: nfds
+    Row::new(5515, 4, ParamSlot::value(1, 32)),
+    // ppoll: tsp
+    Row::new(5532, 3, ParamSlot::pointer(2, 32)),
+    // ppoll: sigmask
+    Row::new(4408, 7, ParamSlot::pointer(3, 32)),
+    // ppoll: sigsetsize
+    Row::new(4415, 10, ParamSlot::value(4, 32)),
+    // ppoll_time64: ufds
+    Row::new(5511, 4, ParamSlot::pointer(0, 32)),
+    // ppoll_time64: nfds
+    Row::new(5515, 4, ParamSlot::value(1, 32)),
+    // ppoll_time64: tsp
+    Row::new(5532, 3, ParamSlot::pointer(2, 32)),
+    // ppoll_time64: sigmask
+    Row::new(4408, 7, ParamSlot::pointer(3, 32)),
+    // ppoll_time64: sigsetsize
+    Row::new(4415, 10, ParamSlot::value(4, 32)),
+    // prctl: option
+    Row::new(5007, 6, ParamSlot::value(0, 32)),
+    // prctl: arg2
+    Row::new(5013, 4, ParamSlot::value(1, 32)),
+    // prctl: arg3
+    Row::new(5017, 4, ParamSlot::value(2, 32)),
+    // prctl: arg4
+    Row::new(5021, 4, ParamSlot::value(3, 32)),
+    // prctl: arg5
+    Row::new(5025, 4, ParamSlot::value(4, 32)),
+    // pread64: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // pread64: buf
+    Row::new(4561, 3, ParamSlot::pointer(1, 32)),
+    // pread64: count
+    Row::new(4425, 5, ParamSlot::value(2, 32)),
+    // pread64: pos
+    Row::new(5535, 3, ParamSlot::unaddressable(64, false)),
+    // preadv: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // preadv: vec
+    Row::new(5163, 3, ParamSlot::pointer(1, 32)),
+    // preadv: vlen
+    Row::new(5538, 4, ParamSlot::value(2, 32)),
+    // preadv: pos_l
+    Row::new(5542, 5, ParamSlot::value(3, 32)),
+    // preadv: pos_h
+    Row::new(5547, 5, ParamSlot::value(4, 32)),
+    // preadv2: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // preadv2: vec
+    Row::new(5163, 3, ParamSlot::pointer(1, 32)),
+    // preadv2: vlen
+    Row::new(5538, 4, ParamSlot::value(2, 32)),
+    // preadv2: pos_l
+    Row::new(5542, 5, ParamSlot::value(3, 32)),
+    // preadv2: pos_h
+    Row::new(5547, 5, ParamSlot::value(4, 32)),
+    // preadv2: flags
+    Row::new(4082, 5, ParamSlot::value(5, 32)),
+    // prlimit64: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // prlimit64: resource
+    Row::new(5552, 8, ParamSlot::value(1, 32)),
+    // prlimit64: new_rlim
+    Row::new(5560, 8, ParamSlot::pointer(2, 32)),
+    // prlimit64: old_rlim
+    Row::new(5568, 8, ParamSlot::pointer(3, 32)),
+    // process_madvise: pidfd
+    Row::new(5475, 5, ParamSlot::value(0, 32)),
+    // process_madvise: vec
+    Row::new(5163, 3, ParamSlot::pointer(1, 32)),
+    // process_madvise: vlen
+    Row::new(5538, 4, ParamSlot::value(2, 32)),
+    // process_madvise: behavior
+    Row::new(5131, 8, ParamSlot::value(3, 32)),
+    // process_madvise: flags
+    Row::new(4082, 5, ParamSlot::value(4, 32)),
+    // process_mrelease: pidfd
+    Row::new(5475, 5, ParamSlot::value(0, 32)),
+    // process_mrelease: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // process_vm_readv: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // process_vm_readv: lvec
+    Row::new(5576, 4, ParamSlot::pointer(1, 32)),
+    // process_vm_readv: liovcnt
+    Row::new(5580, 7, ParamSlot::value(2, 32)),
+    // process_vm_readv: rvec
+    Row::new(5587, 4, ParamSlot::pointer(3, 32)),
+    // process_vm_readv: riovcnt
+    Row::new(5591, 7, ParamSlot::value(4, 32)),
+    // process_vm_readv: flags
+    Row::new(4082, 5, ParamSlot::value(5, 32)),
+    // process_vm_writev: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // process_vm_writev: lvec
+    Row::new(5576, 4, ParamSlot::pointer(1, 32)),
+    // process_vm_writev: liovcnt
+    Row::new(5580, 7, ParamSlot::value(2, 32)),
+    // process_vm_writev: rvec
+    Row::new(5587, 4, ParamSlot::pointer(3, 32)),
+    // process_vm_writev: riovcnt
+    Row::new(5591, 7, ParamSlot::value(4, 32)),
+    // process_vm_writev: flags
+    Row::new(4082, 5, ParamSlot::value(5, 32)),
+    // pselect6: n
+    Row::new(4041, 1, ParamSlot::value(0, 32)),
+    // pselect6: inp
+    Row::new(4042, 3, ParamSlot::pointer(1, 32)),
+    // pselect6: outp
+    Row::new(4045, 4, ParamSlot::pointer(2, 32)),
+    // pselect6: exp
+    Row::new(4049, 3, ParamSlot::pointer(3, 32)),
+    // pselect6: tsp
+    Row::new(5532, 3, ParamSlot::pointer(4, 32)),
+    // pselect6: sig
+    Row::new(5029, 3, ParamSlot::pointer(5, 32)),
+    // pselect6_time64: n
+    Row::new(4041, 1, ParamSlot::value(0, 32)),
+    // pselect6_time64: inp
+    Row::new(4042, 3, ParamSlot::pointer(1, 32)),
+    // pselect6_time64: outp
+    Row::new(4045, 4, ParamSlot::pointer(2, 32)),
+    // pselect6_time64: exp
+    Row::new(4049, 3, ParamSlot::pointer(3, 32)),
+    // pselect6_time64: tsp
+    Row::new(5532, 3, ParamSlot::pointer(4, 32)),
+    // pselect6_time64: sig
+    Row::new(5029, 3, ParamSlot::pointer(5, 32)),
+    // ptrace: request
+    Row::new(5598, 7, ParamSlot::value(0, 32)),
+    // ptrace: pid
+    Row::new(4661, 3, ParamSlot::value(1, 32)),
+    // ptrace: addr
+    Row::new(4657, 4, ParamSlot::value(2, 32)),
+    // ptrace: data
+    Row::new(4217, 4, ParamSlot::value(3, 32)),
+    // pwrite64: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // pwrite64: buf
+    Row::new(4561, 3, ParamSlot::pointer(1, 32)),
+    // pwrite64: count
+    Row::new(4425, 5, ParamSlot::value(2, 32)),
+    // pwrite64: pos
+    Row::new(5535, 3, ParamSlot::unaddressable(64, false)),
+    // pwritev: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // pwritev: vec
+    Row::new(5163, 3, ParamSlot::pointer(1, 32)),
+    // pwritev: vlen
+    Row::new(5538, 4, ParamSlot::value(2, 32)),
+    // pwritev: pos_l
+    Row::new(5542, 5, ParamSlot::value(3, 32)),
+    // pwritev: pos_h
+    Row::new(5547, 5, ParamSlot::value(4, 32)),
+    // pwritev2: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // pwritev2: vec
+    Row::new(5163, 3, ParamSlot::pointer(1, 32)),
+    // pwritev2: vlen
+    Row::new(5538, 4, ParamSlot::value(2, 32)),
+    // pwritev2: pos_l
+    Row::new(5542, 5, ParamSlot::value(3, 32)),
+    // pwritev2: pos_h
+    Row::new(5547, 5, ParamSlot::value(4, 32)),
+    // pwritev2: flags
+    Row::new(4082, 5, ParamSlot::value(5, 32)),
+    // quotactl: cmd
+    Row::new(4176, 3, ParamSlot::value(0, 32)),
+    // quotactl: special
+    Row::new(5605, 7, ParamSlot::pointer(1, 32)),
+    // quotactl: id
+    Row::new(5612, 2, ParamSlot::value(2, 32)),
+    // quotactl: addr
+    Row::new(4657, 4, ParamSlot::pointer(3, 32)),
+    // quotactl_fd: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // quotactl_fd: cmd
+    Row::new(4176, 3, ParamSlot::value(1, 32)),
+    // quotactl_fd: id
+    Row::new(5612, 2, ParamSlot::value(2, 32)),
+    // quotactl_fd: addr
+    Row::new(4657, 4, ParamSlot::pointer(3, 32)),
+    // read: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // read: buf
+    Row::new(4561, 3, ParamSlot::pointer(1, 32)),
+    // read: count
+    Row::new(4425, 5, ParamSlot::value(2, 32)),
+    // readahead: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // readahead: offset
+    Row::new(4147, 6, ParamSlot::unaddressable(64, false)),
+    // readahead: count
+    Row::new(4425, 5, ParamSlot::unaddressable(32, false)),
+    // readlink: path
+    Row::new(4550, 4, ParamSlot::pointer(0, 32)),
+    // readlink: buf
+    Row::new(4561, 3, ParamSlot::pointer(1, 32)),
+    // readlink: bufsiz
+    Row::new(5614, 6, ParamSlot::value(2, 32)),
+    // readlinkat: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // readlinkat: pathname
+    Row::new(4342, 8, ParamSlot::pointer(1, 32)),
+    // readlinkat: buf
+    Row::new(4561, 3, ParamSlot::pointer(2, 32)),
+    // readlinkat: bufsiz
+    Row::new(5614, 6, ParamSlot::value(3, 32)),
+    // readv: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // readv: vec
+    Row::new(5163, 3, ParamSlot::pointer(1, 32)),
+    // readv: vlen
+    Row::new(5538, 4, ParamSlot::value(2, 32)),
+    // reboot: magic1
+    Row::new(5620, 6, ParamSlot::value(0, 32)),
+    // reboot: magic2
+    Row::new(5626, 6, ParamSlot::value(1, 32)),
+    // reboot: cmd
+    Row::new(4176, 3, ParamSlot::value(2, 32)),
+    // reboot: arg
+    Row::new(4483, 3, ParamSlot::pointer(3, 32)),
+    // recv: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // recv: ubuf
+    Row::new(4749, 4, ParamSlot::pointer(1, 32)),
+    // recv: size
+    Row::new(4184, 4, ParamSlot::value(2, 32)),
+    // recv: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // recvfrom: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // recvfrom: ubuf
+    Row::new(4749, 4, ParamSlot::pointer(1, 32)),
+    // recvfrom: size
+    Row::new(4184, 4, ParamSlot::value(2, 32)),
+    // recvfrom: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // recvfrom: addr
+    Row::new(4657, 4, ParamSlot::pointer(4, 32)),
+    // recvfrom: addr_len
+    Row::new(5632, 8, ParamSlot::pointer(5, 32)),
+    // recvmmsg: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // recvmmsg: mmsg
+    Row::new(5640, 4, ParamSlot::pointer(1, 32)),
+    // recvmmsg: vlen
+    Row::new(5538, 4, ParamSlot::value(2, 32)),
+    // recvmmsg: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // recvmmsg: timeout
+    Row::new(4401, 7, ParamSlot::pointer(4, 32)),
+    // recvmmsg_time64: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // recvmmsg_time64: mmsg
+    Row::new(5640, 4, ParamSlot::pointer(1, 32)),
+    // recvmmsg_time64: vlen
+    Row::new(5538, 4, ParamSlot::value(2, 32)),
+    // recvmmsg_time64: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // recvmmsg_time64: timeout
+    Row::new(4401, 7, ParamSlot::pointer(4, 32)),
+    // recvmsg: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // recvmsg: msg
+    Row::new(5644, 3, ParamSlot::pointer(1, 32)),
+    // recvmsg: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // remap_file_pages: start
+    Row::new(5120, 5, ParamSlot::value(0, 32)),
+    // remap_file_pages: size
+    Row::new(4184, 4, ParamSlot::value(1, 32)),
+    // remap_file_pages: prot
+    Row::new(5169, 4, ParamSlot::value(2, 32)),
+    // remap_file_pages: pgoff
+    Row::new(5173, 5, ParamSlot::value(3, 32)),
+    // remap_file_pages: flags
+    Row::new(4082, 5, ParamSlot::value(4, 32)),
+    // removexattr: pathname
+    Row::new(4342, 8, ParamSlot::pointer(0, 32)),
+    // removexattr: name
+    Row::new(4099, 4, ParamSlot::pointer(1, 32)),
+    // removexattrat: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // removexattrat: pathname
+    Row::new(4342, 8, ParamSlot::pointer(1, 32)),
+    // removexattrat: at_flags
+    Row::new(4502, 8, ParamSlot::value(2, 32)),
+    // removexattrat: name
+    Row::new(4099, 4, ParamSlot::pointer(3, 32)),
+    // rename: oldname
+    Row::new(5064, 7, ParamSlot::pointer(0, 32)),
+    // rename: newname
+    Row::new(5071, 7, ParamSlot::pointer(1, 32)),
+    // renameat: olddfd
+    Row::new(5078, 6, ParamSlot::value(0, 32)),
+    // renameat: oldname
+    Row::new(5064, 7, ParamSlot::pointer(1, 32)),
+    // renameat: newdfd
+    Row::new(5084, 6, ParamSlot::value(2, 32)),
+    // renameat: newname
+    Row::new(5071, 7, ParamSlot::pointer(3, 32)),
+    // renameat2: olddfd
+    Row::new(5078, 6, ParamSlot::value(0, 32)),
+    // renameat2: oldname
+    Row::new(5064, 7, ParamSlot::pointer(1, 32)),
+    // renameat2: newdfd
+    Row::new(5084, 6, ParamSlot::value(2, 32)),
+    // renameat2: newname
+    Row::new(5071, 7, ParamSlot::pointer(3, 32)),
+    // renameat2: flags
+    Row::new(4082, 5, ParamSlot::value(4, 32)),
+    // request_key: _type
+    Row::new(4103, 5, ParamSlot::pointer(0, 32)),
+    // request_key: _description
+    Row::new(4108, 12, ParamSlot::pointer(1, 32)),
+    // request_key: _callout_info
+    Row::new(5647, 13, ParamSlot::pointer(2, 32)),
+    // request_key: destringid
+    Row::new(5660, 10, ParamSlot::value(3, 32)),
+    // rmdir: pathname
+    Row::new(4342, 8, ParamSlot::pointer(0, 32)),
+    // rseq: rseq
+    Row::new(2616, 4, ParamSlot::pointer(0, 32)),
+    // rseq: rseq_len
+    Row::new(5670, 8, ParamSlot::value(1, 32)),
+    // rseq: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // rseq: sig
+    Row::new(5029, 3, ParamSlot::value(3, 32)),
+    // rt_sigaction: sig
+    Row::new(5029, 3, ParamSlot::value(0, 32)),
+    // rt_sigaction: act
+    Row::new(5678, 3, ParamSlot::pointer(1, 32)),
+    // rt_sigaction: oact
+    Row::new(5681, 4, ParamSlot::pointer(2, 32)),
+    // rt_sigaction: sigsetsize
+    Row::new(4415, 10, ParamSlot::value(3, 32)),
+    // rt_sigpending: uset
+    Row::new(5685, 4, ParamSlot::pointer(0, 32)),
+    // rt_sigpending: sigsetsize
+    Row::new(4415, 10, ParamSlot::value(1, 32)),
+    // rt_sigprocmask: how
+    Row::new(5438, 3, ParamSlot::value(0, 32)),
+    // rt_sigprocmask: nset
+    Row::new(5689, 4, ParamSlot::pointer(1, 32)),
+    // rt_sigprocmask: oset
+    Row::new(5693, 4, ParamSlot::pointer(2, 32)),
+    // rt_sigprocmask: sigsetsize
+    Row::new(4415, 10, ParamSlot::value(3, 32)),
+    // rt_sigqueueinfo: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // rt_sigqueueinfo: sig
+    Row::new(5029, 3, ParamSlot::value(1, 32)),
+    // rt_sigqueueinfo: uinfo
+    Row::new(5697, 5, ParamSlot::pointer(2, 32)),
+    // rt_sigsuspend: unewset
+    Row::new(5702, 7, ParamSlot::pointer(0, 32)),
+    // rt_sigsuspend: sigsetsize
+    Row::new(4415, 10, ParamSlot::value(1, 32)),
+    // rt_sigtimedwait: uthese
+    Row::new(5709, 6, ParamSlot::pointer(0, 32)),
+    // rt_sigtimedwait: uinfo
+    Row::new(5697, 5, ParamSlot::pointer(1, 32)),
+    // rt_sigtimedwait: uts
+    Row::new(5715, 3, ParamSlot::pointer(2, 32)),
+    // rt_sigtimedwait: sigsetsize
+    Row::new(4415, 10, ParamSlot::value(3, 32)),
+    // rt_sigtimedwait_time64: uthese
+    Row::new(5709, 6, ParamSlot::pointer(0, 32)),
+    // rt_sigtimedwait_time64: uinfo
+    Row::new(5697, 5, ParamSlot::pointer(1, 32)),
+    // rt_sigtimedwait_time64: uts
+    Row::new(5715, 3, ParamSlot::pointer(2, 32)),
+    // rt_sigtimedwait_time64: sigsetsize
+    Row::new(4415, 10, ParamSlot::value(3, 32)),
+    // rt_tgsigqueueinfo: tgid
+    Row::new(5718, 4, ParamSlot::value(0, 32)),
+    // rt_tgsigqueueinfo: pid
+    Row::new(4661, 3, ParamSlot::value(1, 32)),
+    // rt_tgsigqueueinfo: sig
+    Row::new(5029, 3, ParamSlot::value(2, 32)),
+    // rt_tgsigqueueinfo: uinfo
+    Row::new(5697, 5, ParamSlot::pointer(3, 32)),
+    // sched_get_priority_max: policy
+    Row::new(4639, 6, ParamSlot::value(0, 32)),
+    // sched_get_priority_min: policy
+    Row::new(4639, 6, ParamSlot::value(0, 32)),
+    // sched_getaffinity: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // sched_getaffinity: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // sched_getaffinity: user_mask_ptr
+    Row::new(5722, 13, ParamSlot::pointer(2, 32)),
+    // sched_getattr: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // sched_getattr: uattr
+    Row::new(4179, 5, ParamSlot::pointer(1, 32)),
+    // sched_getattr: usize
+    Row::new(4497, 5, ParamSlot::value(2, 32)),
+    // sched_getattr: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // sched_getparam: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // sched_getparam: param
+    Row::new(5735, 5, ParamSlot::pointer(1, 32)),
+    // sched_getscheduler: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // sched_rr_get_interval: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // sched_rr_get_interval: interval
+    Row::new(5740, 8, ParamSlot::pointer(1, 32)),
+    // sched_rr_get_interval_time64: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // sched_rr_get_interval_time64: interval
+    Row::new(5740, 8, ParamSlot::pointer(1, 32)),
+    // sched_setaffinity: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // sched_setaffinity: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // sched_setaffinity: user_mask_ptr
+    Row::new(5722, 13, ParamSlot::pointer(2, 32)),
+    // sched_setattr: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // sched_setattr: uattr
+    Row::new(4179, 5, ParamSlot::pointer(1, 32)),
+    // sched_setattr: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // sched_setparam: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // sched_setparam: param
+    Row::new(5735, 5, ParamSlot::pointer(1, 32)),
+    // sched_setscheduler: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // sched_setscheduler: policy
+    Row::new(4639, 6, ParamSlot::value(1, 32)),
+    // sched_setscheduler: param
+    Row::new(5735, 5, ParamSlot::pointer(2, 32)),
+    // seccomp: op
+    Row::new(4379, 2, ParamSlot::value(0, 32)),
+    // seccomp: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // seccomp: uargs
+    Row::new(4298, 5, ParamSlot::pointer(2, 32)),
+    // semctl: semid
+    Row::new(5748, 5, ParamSlot::value(0, 32)),
+    // semctl: semnum
+    Row::new(5753, 6, ParamSlot::value(1, 32)),
+    // semctl: cmd
+    Row::new(4176, 3, ParamSlot::value(2, 32)),
+    // semctl: arg
+    Row::new(4483, 3, ParamSlot::value(3, 32)),
+    // semget: key
+    Row::new(5383, 3, ParamSlot::value(0, 32)),
+    // semget: nsems
+    Row::new(5759, 5, ParamSlot::value(1, 32)),
+    // semget: semflg
+    Row::new(5764, 6, ParamSlot::value(2, 32)),
+    // semop: semid
+    Row::new(5748, 5, ParamSlot::value(0, 32)),
+    // semop: tsops
+    Row::new(5770, 5, ParamSlot::pointer(1, 32)),
+    // semop: nsops
+    Row::new(5775, 5, ParamSlot::value(2, 32)),
+    // semtimedop: semid
+    Row::new(5748, 5, ParamSlot::value(0, 32)),
+    // semtimedop: tsems
+    Row::new(5780, 5, ParamSlot::pointer(1, 32)),
+    // semtimedop: nsops
+    Row::new(5775, 5, ParamSlot::value(2, 32)),
+    // semtimedop: timeout
+    Row::new(4401, 7, ParamSlot::pointer(3, 32)),
+    // semtimedop_time64: semid
+    Row::new(5748, 5, ParamSlot::value(0, 32)),
+    // semtimedop_time64: tsops
+    Row::new(5770, 5, ParamSlot::pointer(1, 32)),
+    // semtimedop_time64: nsops
+    Row::new(5775, 5, ParamSlot::value(2, 32)),
+    // semtimedop_time64: timeout
+    Row::new(4401, 7, ParamSlot::pointer(3, 32)),
+    // send: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // send: buff
+    Row::new(5785, 4, ParamSlot::pointer(1, 32)),
+    // send: len
+    Row::new(4153, 3, ParamSlot::value(2, 32)),
+    // send: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // sendfile: out_fd
+    Row::new(5789, 6, ParamSlot::value(0, 32)),
+    // sendfile: in_fd
+    Row::new(5795, 5, ParamSlot::value(1, 32)),
+    // sendfile: offset
+    Row::new(4147, 6, ParamSlot::pointer(2, 32)),
+    // sendfile: count
+    Row::new(4425, 5, ParamSlot::value(3, 32)),
+    // sendfile64: out_fd
+    Row::new(5789, 6, ParamSlot::value(0, 32)),
+    // sendfile64: in_fd
+    Row::new(5795, 5, ParamSlot::value(1, 32)),
+    // sendfile64: offset
+    Row::new(4147, 6, ParamSlot::pointer(2, 32)),
+    // sendfile64: count
+    Row::new(4425, 5, ParamSlot::value(3, 32)),
+    // sendmmsg: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // sendmmsg: mmsg
+    Row::new(5640, 4, ParamSlot::pointer(1, 32)),
+    // sendmmsg: vlen
+    Row::new(5538, 4, ParamSlot::value(2, 32)),
+    // sendmmsg: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // sendmsg: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // sendmsg: msg
+    Row::new(5644, 3, ParamSlot::pointer(1, 32)),
+    // sendmsg: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // sendto: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // sendto: buff
+    Row::new(5785, 4, ParamSlot::pointer(1, 32)),
+    // sendto: len
+    Row::new(4153, 3, ParamSlot::value(2, 32)),
+    // sendto: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // sendto: addr
+    Row::new(4657, 4, ParamSlot::pointer(4, 32)),
+    // sendto: addr_len
+    Row::new(5632, 8, ParamSlot::value(5, 32)),
+    // set_mempolicy: mode
+    Row::new(4095, 4, ParamSlot::value(0, 32)),
+    // set_mempolicy: nmask
+    Row::new(4645, 5, ParamSlot::pointer(1, 32)),
+    // set_mempolicy: maxnode
+    Row::new(4650, 7, ParamSlot::value(2, 32)),
+    // set_mempolicy_home_node: start
+    Row::new(5120, 5, ParamSlot::value(0, 32)),
+    // set_mempolicy_home_node: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // set_mempolicy_home_node: home_node
+    Row::new(5800, 9, ParamSlot::value(2, 32)),
+    // set_mempolicy_home_node: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // set_robust_list: head
+    Row::new(5809, 4, ParamSlot::pointer(0, 32)),
+    // set_robust_list: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // set_tid_address: tidptr
+    Row::new(5813, 6, ParamSlot::pointer(0, 32)),
+    // setdomainname: name
+    Row::new(4099, 4, ParamSlot::pointer(0, 32)),
+    // setdomainname: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // setfsgid: gid
+    Row::new(5819, 3, ParamSlot::value(0, 16)),
+    // setfsgid32: gid
+    Row::new(5819, 3, ParamSlot::value(0, 32)),
+    // setfsuid: uid
+    Row::new(5822, 3, ParamSlot::value(0, 16)),
+    // setfsuid32: uid
+    Row::new(5822, 3, ParamSlot::value(0, 32)),
+    // setgid: gid
+    Row::new(5819, 3, ParamSlot::value(0, 16)),
+    // setgid32: gid
+    Row::new(5819, 3, ParamSlot::value(0, 32)),
+    // setgroups: gidsetsize
+    Row::new(4700, 10, ParamSlot::value(0, 32)),
+    // setgroups: grouplist
+    Row::new(4710, 9, ParamSlot::pointer(1, 32)),
+    // setgroups32: gidsetsize
+    Row::new(4700, 10, ParamSlot::value(0, 32)),
+    // setgroups32: grouplist
+    Row::new(4710, 9, ParamSlot::pointer(1, 32)),
+    // sethostname: name
+    Row::new(4099, 4, ParamSlot::pointer(0, 32)),
+    // sethostname: len
+    Row::new(4153, 3, ParamSlot::value(1, 32)),
+    // setitimer: which
+    Row::new(4719, 5, ParamSlot::value(0, 32)),
+    // setitimer: value
+    Row::new(4486, 5, ParamSlot::pointer(1, 32)),
+    // setitimer: ovalue
+    Row::new(5825, 6, ParamSlot::pointer(2, 32)),
+    // setns: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // setns: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // setpgid: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // setpgid: pgid
+    Row::new(5831, 4, ParamSlot::value(1, 32)),
+    // setpriority: which
+    Row::new(4719, 5, ParamSlot::value(0, 32)),
+    // setpriority: who
+    Row::new(4746, 3, ParamSlot::value(1, 32)),
+    // setpriority: niceval
+    Row::new(5835, 7, ParamSlot::value(2, 32)),
+    // setregid: rgid
+    Row::new(5842, 4, ParamSlot::value(0, 16)),
+    // setregid: egid
+    Row::new(5846, 4, ParamSlot::value(1, 16)),
+    // setregid32: rgid
+    Row::new(5842, 4, ParamSlot::value(0, 32)),
+    // setregid32: egid
+    Row::new(5846, 4, ParamSlot::value(1, 32)),
+    // setresgid: rgid
+    Row::new(5842, 4, ParamSlot::value(0, 16)),
+    // setresgid: egid
+    Row::new(5846, 4, ParamSlot::value(1, 16)),
+    // setresgid: sgid
+    Row::new(5850, 4, ParamSlot::value(2, 16)),
+    // setresgid32: rgid
+    Row::new(5842, 4, ParamSlot::value(0, 32)),
+    // setresgid32: egid
+    Row::new(5846, 4, ParamSlot::value(1, 32)),
+    // setresgid32: sgid
+    Row::new(5850, 4, ParamSlot::value(2, 32)),
+    // setresuid: ruid
+    Row::new(5854, 4, ParamSlot::value(0, 16)),
+    // setresuid: euid
+    Row::new(5858, 4, ParamSlot::value(1, 16)),
+    // setresuid: suid
+    Row::new(5862, 4, ParamSlot::value(2, 16)),
+    // setresuid32: ruid
+    Row::new(5854, 4, ParamSlot::value(0, 32)),
+    // setresuid32: euid
+    Row::new(5858, 4, ParamSlot::value(1, 32)),
+    // setresuid32: suid
+    Row::new(5862, 4, ParamSlot::value(2, 32)),
+    // setreuid: ruid
+    Row::new(5854, 4, ParamSlot::value(0, 16)),
+    // setreuid: euid
+    Row::new(5858, 4, ParamSlot::value(1, 16)),
+    // setreuid32: ruid
+    Row::new(5854, 4, ParamSlot::value(0, 32)),
+    // setreuid32: euid
+    Row::new(5858, 4, ParamSlot::value(1, 32)),
+    // setrlimit: resource
+    Row::new(5552, 8, ParamSlot::value(0, 32)),
+    // setrlimit: rlim
+    Row::new(5866, 4, ParamSlot::pointer(1, 32)),
+    // setsockopt: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // setsockopt: level
+    Row::new(4785, 5, ParamSlot::value(1, 32)),
+    // setsockopt: optname
+    Row::new(4790, 7, ParamSlot::value(2, 32)),
+    // setsockopt: optval
+    Row::new(4797, 6, ParamSlot::pointer(3, 32)),
+    // setsockopt: optlen
+    Row::new(4803, 6, ParamSlot::value(4, 32)),
+    // settimeofday: tv
+    Row::new(4809, 2, ParamSlot::pointer(0, 32)),
+    // settimeofday: tz
+    Row::new(4811, 2, ParamSlot::pointer(1, 32)),
+    // setuid: uid
+    Row::new(5822, 3, ParamSlot::value(0, 16)),
+    // setuid32: uid
+    Row::new(5822, 3, ParamSlot::value(0, 32)),
+    // setxattr: pathname
+    Row::new(4342, 8, ParamSlot::pointer(0, 32)),
+    // setxattr: name
+    Row::new(4099, 4, ParamSlot::pointer(1, 32)),
+    // setxattr: value
+    Row::new(4486, 5, ParamSlot::pointer(2, 32)),
+    // setxattr: size
+    Row::new(4184, 4, ParamSlot::value(3, 32)),
+    // setxattr: flags
+    Row::new(4082, 5, ParamSlot::value(4, 32)),
+    // setxattrat: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // setxattrat: pathname
+    Row::new(4342, 8, ParamSlot::pointer(1, 32)),
+    // setxattrat: at_flags
+    Row::new(4502, 8, ParamSlot::value(2, 32)),
+    // setxattrat: name
+    Row::new(4099, 4, ParamSlot::pointer(3, 32)),
+    // setxattrat: uargs
+    Row::new(4298, 5, ParamSlot::pointer(4, 32)),
+    // setxattrat: usize
+    Row::new(4497, 5, ParamSlot::value(5, 32)),
+    // shmat: shmid
+    Row::new(5870, 5, ParamSlot::value(0, 32)),
+    // shmat: shmaddr
+    Row::new(5875, 7, ParamSlot::pointer(1, 32)),
+    // shmat: shmflg
+    Row::new(5882, 6, ParamSlot::value(2, 32)),
+    // shmctl: shmid
+    Row::new(5870, 5, ParamSlot::value(0, 32)),
+    // shmctl: cmd
+    Row::new(4176, 3, ParamSlot::value(1, 32)),
+    // shmctl: buf
+    Row::new(4561, 3, ParamSlot::pointer(2, 32)),
+    // shmdt: shmaddr
+    Row::new(5875, 7, ParamSlot::pointer(0, 32)),
+    // shmget: key
+    Row::new(5383, 3, ParamSlot::value(0, 32)),
+    // shmget: size
+    Row::new(4184, 4, ParamSlot::value(1, 32)),
+    // shmget: shmflg
+    Row::new(5882, 6, ParamSlot::value(2, 32)),
+    // shutdown: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // shutdown: how
+    Row::new(5438, 3, ParamSlot::value(1, 32)),
+    // sigaction: sig
+    Row::new(5029, 3, ParamSlot::value(0, 32)),
+    // sigaction: act
+    Row::new(5678, 3, ParamSlot::pointer(1, 32)),
+    // sigaction: oact
+    Row::new(5681, 4, ParamSlot::pointer(2, 32)),
+    // sigaltstack: uss
+    Row::new(5888, 3, ParamSlot::pointer(0, 32)),
+    // sigaltstack: uoss
+    Row::new(5891, 4, ParamSlot::pointer(1, 32)),
+    // signalfd: ufd
+    Row::new(5895, 3, ParamSlot::value(0, 32)),
+    // signalfd: user_mask
+    Row::new(5898, 9, ParamSlot::pointer(1, 32)),
+    // signalfd: sizemask
+    Row::new(5907, 8, ParamSlot::value(2, 32)),
+    // signalfd4: ufd
+    Row::new(5895, 3, ParamSlot::value(0, 32)),
+    // signalfd4: user_mask
+    Row::new(5898, 9, ParamSlot::pointer(1, 32)),
+    // signalfd4: sizemask
+    Row::new(5907, 8, ParamSlot::value(2, 32)),
+    // signalfd4: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // sigpending: uset
+    Row::new(5685, 4, ParamSlot::pointer(0, 32)),
+    // sigprocmask: how
+    Row::new(5438, 3, ParamSlot::value(0, 32)),
+    // sigprocmask: nset
+    Row::new(5689, 4, ParamSlot::pointer(1, 32)),
+    // sigprocmask: oset
+    Row::new(5693, 4, ParamSlot::pointer(2, 32)),
+    // sigsuspend: unused1
+    Row::new(5915, 7, ParamSlot::value(0, 32)),
+    // sigsuspend: unused2
+    Row::new(5922, 7, ParamSlot::value(1, 32)),
+    // sigsuspend: mask
+    Row::new(4475, 4, ParamSlot::value(2, 32)),
+    // socket: family
+    Row::new(5929, 6, ParamSlot::value(0, 32)),
+    // socket: type
+    Row::new(4931, 4, ParamSlot::value(1, 32)),
+    // socket: protocol
+    Row::new(5935, 8, ParamSlot::value(2, 32)),
+    // socketpair: family
+    Row::new(5929, 6, ParamSlot::value(0, 32)),
+    // socketpair: type
+    Row::new(4931, 4, ParamSlot::value(1, 32)),
+    // socketpair: protocol
+    Row::new(5935, 8, ParamSlot::value(2, 32)),
+    // socketpair: usockvec
+    Row::new(5943, 8, ParamSlot::pointer(3, 32)),
+    // splice: fd_in
+    Row::new(4318, 5, ParamSlot::value(0, 32)),
+    // splice: off_in
+    Row::new(4323, 6, ParamSlot::pointer(1, 32)),
+    // splice: fd_out
+    Row::new(4329, 6, ParamSlot::value(2, 32)),
+    // splice: off_out
+    Row::new(4335, 7, ParamSlot::pointer(3, 32)),
+    // splice: len
+    Row::new(4153, 3, ParamSlot::value(4, 32)),
+    // splice: flags
+    Row::new(4082, 5, ParamSlot::value(5, 32)),
+    // stat: filename
+    Row::new(4087, 8, ParamSlot::pointer(0, 32)),
+    // stat: statbuf
+    Row::new(4554, 7, ParamSlot::pointer(1, 32)),
+    // stat64: filename
+    Row::new(4087, 8, ParamSlot::pointer(0, 32)),
+    // stat64: statbuf
+    Row::new(4554, 7, ParamSlot::pointer(1, 32)),
+    // statfs: pathname
+    Row::new(4342, 8, ParamSlot::pointer(0, 32)),
+    // statfs: buf
+    Row::new(4561, 3, ParamSlot::pointer(1, 32)),
+    // statfs64: pathname
+    Row::new(4342, 8, ParamSlot::pointer(0, 32)),
+    // statfs64: sz
+    Row::new(4564, 2, ParamSlot::value(1, 32)),
+    // statfs64: buf
+    Row::new(4561, 3, ParamSlot::pointer(2, 32)),
+    // statmount: req
+    Row::new(5097, 3, ParamSlot::pointer(0, 32)),
+    // statmount: buf
+    Row::new(4561, 3, ParamSlot::pointer(1, 32)),
+    // statmount: bufsize
+    Row::new(5951, 7, ParamSlot::value(2, 32)),
+    // statmount: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // statx: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // statx: filename
+    Row::new(4087, 8, ParamSlot::pointer(1, 32)),
+    // statx: flags
+    Row::new(4082, 5, ParamSlot::value(2, 32)),
+    // statx: mask
+    Row::new(4475, 4, ParamSlot::value(3, 32)),
+    // statx: buffer
+    Row::new(5958, 6, ParamSlot::pointer(4, 32)),
+    // swapoff: specialfile
+    Row::new(5964, 11, ParamSlot::pointer(0, 32)),
+    // swapon: specialfile
+    Row::new(5964, 11, ParamSlot::pointer(0, 32)),
+    // swapon: swap_flags
+    Row::new(5975, 10, ParamSlot::value(1, 32)),
+    // symlink: oldname
+    Row::new(5064, 7, ParamSlot::pointer(0, 32)),
+    // symlink: newname
+    Row::new(5071, 7, ParamSlot::pointer(1, 32)),
+    // symlinkat: oldname
+    Row::new(5064, 7, ParamSlot::pointer(0, 32)),
+    // symlinkat: newdfd
+    Row::new(5084, 6, ParamSlot::value(1, 32)),
+    // symlinkat: newname
+    Row::new(5071, 7, ParamSlot::pointer(2, 32)),
+    // sync_file_range2: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // sync_file_range2: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // sync_file_range2: offset
+    Row::new(4147, 6, ParamSlot::unaddressable(64, false)),
+    // sync_file_range2: nbytes
+    Row::new(4156, 6, ParamSlot::unaddressable(64, false)),
+    // syncfs: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // sysfs: option
+    Row::new(5007, 6, ParamSlot::value(0, 32)),
+    // sysfs: arg1
+    Row::new(5985, 4, ParamSlot::value(1, 32)),
+    // sysfs: arg2
+    Row::new(5013, 4, ParamSlot::value(2, 32)),
+    // sysinfo: info
+    Row::new(5480, 4, ParamSlot::pointer(0, 32)),
+    // syslog: type
+    Row::new(4931, 4, ParamSlot::value(0, 32)),
+    // syslog: buf
+    Row::new(4561, 3, ParamSlot::pointer(1, 32)),
+    // syslog: len
+    Row::new(4153, 3, ParamSlot::value(2, 32)),
+    // tee: fdin
+    Row::new(5989, 4, ParamSlot::value(0, 32)),
+    // tee: fdout
+    Row::new(5993, 5, ParamSlot::value(1, 32)),
+    // tee: len
+    Row::new(4153, 3, ParamSlot::value(2, 32)),
+    // tee: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // tgkill: tgid
+    Row::new(5718, 4, ParamSlot::value(0, 32)),
+    // tgkill: pid
+    Row::new(4661, 3, ParamSlot::value(1, 32)),
+    // tgkill: sig
+    Row::new(5029, 3, ParamSlot::value(2, 32)),
+    // timer_create: which_clock
+    Row::new(4230, 11, ParamSlot::value(0, 32)),
+    // timer_create: timer_event_spec
+    Row::new(5998, 16, ParamSlot::pointer(1, 32)),
+    // timer_create: created_timer_id
+    Row::new(6014, 16, ParamSlot::pointer(2, 32)),
+    // timer_delete: timer_id
+    Row::new(6030, 8, ParamSlot::value(0, 32)),
+    // timer_getoverrun: timer_id
+    Row::new(6030, 8, ParamSlot::value(0, 32)),
+    // timer_gettime: timer_id
+    Row::new(6030, 8, ParamSlot::value(0, 32)),
+    // timer_gettime: setting
+    Row::new(6038, 7, ParamSlot::pointer(1, 32)),
+    // timer_gettime64: timer_id
+    Row::new(6030, 8, ParamSlot::value(0, 32)),
+    // timer_gettime64: setting
+    Row::new(6038, 7, ParamSlot::pointer(1, 32)),
+    // timer_settime: timer_id
+    Row::new(6030, 8, ParamSlot::value(0, 32)),
+    // timer_settime: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // timer_settime: new
+    Row::new(6045, 3, ParamSlot::pointer(2, 32)),
+    // timer_settime: old
+    Row::new(6048, 3, ParamSlot::pointer(3, 32)),
+    // timer_settime64: timer_id
+    Row::new(6030, 8, ParamSlot::value(0, 32)),
+    // timer_settime64: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // timer_settime64: new_setting
+    Row::new(6051, 11, ParamSlot::pointer(2, 32)),
+    // timer_settime64: old_setting
+    Row::new(6062, 11, ParamSlot::pointer(3, 32)),
+    // timerfd_create: clockid
+    Row::new(4619, 7, ParamSlot::value(0, 32)),
+    // timerfd_create: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // timerfd_gettime: ufd
+    Row::new(5895, 3, ParamSlot::value(0, 32)),
+    // timerfd_gettime: otmr
+    Row::new(6073, 4, ParamSlot::pointer(1, 32)),
+    // timerfd_gettime64: ufd
+    Row::new(5895, 3, ParamSlot::value(0, 32)),
+    // timerfd_gettime64: otmr
+    Row::new(6073, 4, ParamSlot::pointer(1, 32)),
+    // timerfd_settime: ufd
+    Row::new(5895, 3, ParamSlot::value(0, 32)),
+    // timerfd_settime: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // timerfd_settime: utmr
+    Row::new(6077, 4, ParamSlot::pointer(2, 32)),
+    // timerfd_settime: otmr
+    Row::new(6073, 4, ParamSlot::pointer(3, 32)),
+    // timerfd_settime64: ufd
+    Row::new(5895, 3, ParamSlot::value(0, 32)),
+    // timerfd_settime64: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // timerfd_settime64: utmr
+    Row::new(6077, 4, ParamSlot::pointer(2, 32)),
+    // timerfd_settime64: otmr
+    Row::new(6073, 4, ParamSlot::pointer(3, 32)),
+    // times: tbuf
+    Row::new(6081, 4, ParamSlot::pointer(0, 32)),
+    // tkill: pid
+    Row::new(4661, 3, ParamSlot::value(0, 32)),
+    // tkill: sig
+    Row::new(5029, 3, ParamSlot::value(1, 32)),
+    // truncate: path
+    Row::new(4550, 4, ParamSlot::pointer(0, 32)),
+    // truncate: length
+    Row::new(4566, 6, ParamSlot::value(1, 32)),
+    // truncate64: path
+    Row::new(4550, 4, ParamSlot::pointer(0, 32)),
+    // truncate64: length
+    Row::new(4566, 6, ParamSlot::unaddressable(64, false)),
+    // ugetrlimit: resource
+    Row::new(5552, 8, ParamSlot::value(0, 32)),
+    // ugetrlimit: rlim
+    Row::new(5866, 4, ParamSlot::pointer(1, 32)),
+    // umask: mask
+    Row::new(4475, 4, ParamSlot::value(0, 32)),
+    // umount2: name
+    Row::new(4099, 4, ParamSlot::pointer(0, 32)),
+    // umount2: flags
+    Row::new(4082, 5, ParamSlot::value(1, 32)),
+    // uname: name
+    Row::new(4099, 4, ParamSlot::pointer(0, 32)),
+    // unlink: pathname
+    Row::new(4342, 8, ParamSlot::pointer(0, 32)),
+    // unlinkat: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // unlinkat: pathname
+    Row::new(4342, 8, ParamSlot::pointer(1, 32)),
+    // unlinkat: flag
+    Row::new(4479, 4, ParamSlot::value(2, 32)),
+    // unshare: unshare_flags
+    Row::new(6085, 13, ParamSlot::value(0, 32)),
+    // uselib: library
+    Row::new(6098, 7, ParamSlot::pointer(0, 32)),
+    // userfaultfd: flags
+    Row::new(4082, 5, ParamSlot::value(0, 32)),
+    // ustat: dev
+    Row::new(5166, 3, ParamSlot::value(0, 32)),
+    // ustat: ubuf
+    Row::new(4749, 4, ParamSlot::pointer(1, 32)),
+    // utimensat: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // utimensat: filename
+    Row::new(4087, 8, ParamSlot::pointer(1, 32)),
+    // utimensat: t
+    Row::new(4638, 1, ParamSlot::pointer(2, 32)),
+    // utimensat: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // utimensat_time64: dfd
+    Row::new(4448, 3, ParamSlot::value(0, 32)),
+    // utimensat_time64: filename
+    Row::new(4087, 8, ParamSlot::pointer(1, 32)),
+    // utimensat_time64: utimes
+    Row::new(3958, 6, ParamSlot::pointer(2, 32)),
+    // utimensat_time64: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // utimes: filename
+    Row::new(4087, 8, ParamSlot::pointer(0, 32)),
+    // utimes: t
+    Row::new(4638, 1, ParamSlot::pointer(1, 32)),
+    // vmsplice: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // vmsplice: uiov
+    Row::new(6105, 4, ParamSlot::pointer(1, 32)),
+    // vmsplice: nr_segs
+    Row::new(6109, 7, ParamSlot::value(2, 32)),
+    // vmsplice: flags
+    Row::new(4082, 5, ParamSlot::value(3, 32)),
+    // wait4: upid
+    Row::new(6116, 4, ParamSlot::value(0, 32)),
+    // wait4: stat_addr
+    Row::new(6120, 9, ParamSlot::pointer(1, 32)),
+    // wait4: options
+    Row::new(6129, 7, ParamSlot::value(2, 32)),
+    // wait4: ru
+    Row::new(4783, 2, ParamSlot::pointer(3, 32)),
+    // waitid: which
+    Row::new(4719, 5, ParamSlot::value(0, 32)),
+    // waitid: upid
+    Row::new(6116, 4, ParamSlot::value(1, 32)),
+    // waitid: infop
+    Row::new(6136, 5, ParamSlot::pointer(2, 32)),
+    // waitid: options
+    Row::new(6129, 7, ParamSlot::value(3, 32)),
+    // waitid: ru
+    Row::new(4783, 2, ParamSlot::pointer(4, 32)),
+    // write: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // write: buf
+    Row::new(4561, 3, ParamSlot::pointer(1, 32)),
+    // write: count
+    Row::new(4425, 5, ParamSlot::value(2, 32)),
+    // writev: fd
+    Row::new(4006, 2, ParamSlot::value(0, 32)),
+    // writev: vec
+    Row::new(5163, 3, ParamSlot::pointer(1, 32)),
+    // writev: vlen
+    Row::new(5538, 4, ParamSlot::value(2, 32)),
+];
+
+static WITHOUT: [Row<NoSignature>; 11] = [
+    // _sysctl
+    Row::new(6141, 7, NoSignature::NotImplemented),
+    // bdflush
+    Row::new(6148, 7, NoSignature::NotImplemented),
+    // breakpoint
+    Row::new(6155, 10, NoSignature::ArmPrivate),
+    // cacheflush
+    Row::new(6165, 10, NoSignature::ArmPrivate),
+    // get_tls
+    Row::new(6175, 7, NoSignature::ArmPrivate),
+    // lookup_dcookie
+    Row::new(6182, 14, NoSignature::Removed),
+    // nfsservctl
+    Row::new(6196, 10, NoSignature::NotImplemented),
+    // set_tls
+    Row::new(6206, 7, NoSignature::ArmPrivate),
+    // usr26
+    Row::new(6213, 5, NoSignature::ArmPrivate),
+    // usr32
+    Row::new(6218, 5, NoSignature::ArmPrivate),
+    // vserver
+    Row::new(6223, 7, NoSignature::NotImplemented),
 ];

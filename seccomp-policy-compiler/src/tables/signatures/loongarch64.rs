@@ -5,2197 +5,3258 @@
 // the SYSCALL_DEFINEs of Linux 6.17; with the entry points and names listed in
 // tools/gen-syscall-tables/{syscall_entries,signatures}.py.
 
-use crate::tables::{NoSignature, Param};
+use crate::tables::{NoSignature, ParamRange, ParamSlot, Signatures};
+use seccomp_policy_core::sorted::{Row, Table};
 
 /// The parameters of every system call of `loongarch64` whose prototype is known,
 /// sorted by name (byte order).
-pub static SIGNATURES: &[(&str, &[Param])] = &[
-    (
-        "accept",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("upeer_sockaddr", 1, 64),
-            Param::pointer("upeer_addrlen", 2, 64),
-        ],
-    ),
-    (
-        "accept4",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("upeer_sockaddr", 1, 64),
-            Param::pointer("upeer_addrlen", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    ("acct", &[Param::pointer("name", 0, 64)]),
-    (
-        "add_key",
-        &[
-            Param::pointer("_type", 0, 64),
-            Param::pointer("_description", 1, 64),
-            Param::pointer("_payload", 2, 64),
-            Param::value("plen", 3, 64),
-            Param::value("ringid", 4, 32),
-        ],
-    ),
-    ("adjtimex", &[Param::pointer("txc_p", 0, 64)]),
-    (
-        "bind",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("umyaddr", 1, 64),
-            Param::value("addrlen", 2, 32),
-        ],
-    ),
-    (
-        "bpf",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::pointer("uattr", 1, 64),
-            Param::value("size", 2, 32),
-        ],
-    ),
-    ("brk", &[Param::value("brk", 0, 64)]),
-    (
-        "cachestat",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("cstat_range", 1, 64),
-            Param::pointer("cstat", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "capget",
-        &[
-            Param::pointer("header", 0, 64),
-            Param::pointer("dataptr", 1, 64),
-        ],
-    ),
-    (
-        "capset",
-        &[
-            Param::pointer("header", 0, 64),
-            Param::pointer("data", 1, 64),
-        ],
-    ),
-    ("chdir", &[Param::pointer("filename", 0, 64)]),
-    ("chroot", &[Param::pointer("filename", 0, 64)]),
-    (
-        "clock_adjtime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("utx", 1, 64),
-        ],
-    ),
-    (
-        "clock_getres",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 64),
-        ],
-    ),
-    (
-        "clock_gettime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 64),
-        ],
-    ),
-    (
-        "clock_nanosleep",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("rqtp", 2, 64),
-            Param::pointer("rmtp", 3, 64),
-        ],
-    ),
-    (
-        "clock_settime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 64),
-        ],
-    ),
-    (
-        "clone",
-        &[
-            Param::value("clone_flags", 0, 64),
-            Param::value("newsp", 1, 64),
-            Param::pointer("parent_tidptr", 2, 64),
-            Param::pointer("child_tidptr", 3, 64),
-            Param::value("tls", 4, 64),
-        ],
-    ),
-    (
-        "clone3",
-        &[Param::pointer("uargs", 0, 64), Param::value("size", 1, 64)],
-    ),
-    ("close", &[Param::value("fd", 0, 32)]),
-    (
-        "close_range",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("max_fd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "connect",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uservaddr", 1, 64),
-            Param::value("addrlen", 2, 32),
-        ],
-    ),
-    (
-        "copy_file_range",
-        &[
-            Param::value("fd_in", 0, 32),
-            Param::pointer("off_in", 1, 64),
-            Param::value("fd_out", 2, 32),
-            Param::pointer("off_out", 3, 64),
-            Param::value("len", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "delete_module",
-        &[
-            Param::pointer("name_user", 0, 64),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    ("dup", &[Param::value("fildes", 0, 32)]),
-    (
-        "dup3",
-        &[
-            Param::value("oldfd", 0, 32),
-            Param::value("newfd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    ("epoll_create1", &[Param::value("flags", 0, 32)]),
-    (
-        "epoll_ctl",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::value("op", 1, 32),
-            Param::value("fd", 2, 32),
-            Param::pointer("event", 3, 64),
-        ],
-    ),
-    (
-        "epoll_pwait",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 64),
-            Param::value("maxevents", 2, 32),
-            Param::value("timeout", 3, 32),
-            Param::pointer("sigmask", 4, 64),
-            Param::value("sigsetsize", 5, 64),
-        ],
-    ),
-    (
-        "epoll_pwait2",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 64),
-            Param::value("maxevents", 2, 32),
-            Param::pointer("timeout", 3, 64),
-            Param::pointer("sigmask", 4, 64),
-            Param::value("sigsetsize", 5, 64),
-        ],
-    ),
-    (
-        "eventfd2",
-        &[Param::value("count", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "execve",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::pointer("argv", 1, 64),
-            Param::pointer("envp", 2, 64),
-        ],
-    ),
-    (
-        "execveat",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("argv", 2, 64),
-            Param::pointer("envp", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    ("exit", &[Param::value("error_code", 0, 32)]),
-    ("exit_group", &[Param::value("error_code", 0, 32)]),
-    (
-        "faccessat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 32),
-        ],
-    ),
-    (
-        "faccessat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "fadvise64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("len", 2, 64),
-            Param::value("advice", 3, 32),
-        ],
-    ),
-    (
-        "fallocate",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("mode", 1, 32),
-            Param::value("offset", 2, 64),
-            Param::value("len", 3, 64),
-        ],
-    ),
-    (
-        "fanotify_init",
-        &[
-            Param::value("flags", 0, 32),
-            Param::value("event_f_flags", 1, 32),
-        ],
-    ),
-    (
-        "fanotify_mark",
-        &[
-            Param::value("fanotify_fd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("mask", 2, 64),
-            Param::value("dfd", 3, 32),
-            Param::pointer("pathname", 4, 64),
-        ],
-    ),
-    ("fchdir", &[Param::value("fd", 0, 32)]),
-    (
-        "fchmod",
-        &[Param::value("fd", 0, 32), Param::value("mode", 1, 16)],
-    ),
-    (
-        "fchmodat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "fchmodat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 16),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "fchown",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("user", 1, 32),
-            Param::value("group", 2, 32),
-        ],
-    ),
-    (
-        "fchownat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("user", 2, 32),
-            Param::value("group", 3, 32),
-            Param::value("flag", 4, 32),
-        ],
-    ),
-    (
-        "fcntl",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("arg", 2, 64),
-        ],
-    ),
-    ("fdatasync", &[Param::value("fd", 0, 32)]),
-    (
-        "fgetxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-        ],
-    ),
-    (
-        "file_getattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("ufattr", 2, 64),
-            Param::value("usize", 3, 64),
-            Param::value("at_flags", 4, 32),
-        ],
-    ),
-    (
-        "file_setattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("ufattr", 2, 64),
-            Param::value("usize", 3, 64),
-            Param::value("at_flags", 4, 32),
-        ],
-    ),
-    (
-        "finit_module",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uargs", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "flistxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("list", 1, 64),
-            Param::value("size", 2, 64),
-        ],
-    ),
-    (
-        "flock",
-        &[Param::value("fd", 0, 32), Param::value("cmd", 1, 32)],
-    ),
-    (
-        "fremovexattr",
-        &[Param::value("fd", 0, 32), Param::pointer("name", 1, 64)],
-    ),
-    (
-        "fsconfig",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("_key", 2, 64),
-            Param::pointer("_value", 3, 64),
-            Param::value("aux", 4, 32),
-        ],
-    ),
-    (
-        "fsetxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "fsmount",
-        &[
-            Param::value("fs_fd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("attr_flags", 2, 32),
-        ],
-    ),
-    (
-        "fsopen",
-        &[
-            Param::pointer("_fs_name", 0, 64),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "fspick",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("path", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "fstat",
-        &[Param::value("fd", 0, 32), Param::pointer("statbuf", 1, 64)],
-    ),
-    (
-        "fstatfs",
-        &[Param::value("fd", 0, 32), Param::pointer("buf", 1, 64)],
-    ),
-    ("fsync", &[Param::value("fd", 0, 32)]),
-    (
-        "ftruncate",
-        &[Param::value("fd", 0, 32), Param::value("length", 1, 64)],
-    ),
-    (
-        "futex",
-        &[
-            Param::pointer("uaddr", 0, 64),
-            Param::value("op", 1, 32),
-            Param::value("val", 2, 32),
-            Param::pointer("utime", 3, 64),
-            Param::pointer("uaddr2", 4, 64),
-            Param::value("val3", 5, 32),
-        ],
-    ),
-    (
-        "futex_requeue",
-        &[
-            Param::pointer("waiters", 0, 64),
-            Param::value("flags", 1, 32),
-            Param::value("nr_wake", 2, 32),
-            Param::value("nr_requeue", 3, 32),
-        ],
-    ),
-    (
-        "futex_wait",
-        &[
-            Param::pointer("uaddr", 0, 64),
-            Param::value("val", 1, 64),
-            Param::value("mask", 2, 64),
-            Param::value("flags", 3, 32),
-            Param::pointer("timeout", 4, 64),
-            Param::value("clockid", 5, 32),
-        ],
-    ),
-    (
-        "futex_waitv",
-        &[
-            Param::pointer("waiters", 0, 64),
-            Param::value("nr_futexes", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::pointer("timeout", 3, 64),
-            Param::value("clockid", 4, 32),
-        ],
-    ),
-    (
-        "futex_wake",
-        &[
-            Param::pointer("uaddr", 0, 64),
-            Param::value("mask", 1, 64),
-            Param::value("nr", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "get_mempolicy",
-        &[
-            Param::pointer("policy", 0, 64),
-            Param::pointer("nmask", 1, 64),
-            Param::value("maxnode", 2, 64),
-            Param::value("addr", 3, 64),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    (
-        "get_robust_list",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("head_ptr", 1, 64),
-            Param::pointer("len_ptr", 2, 64),
-        ],
-    ),
-    (
-        "getcpu",
-        &[
-            Param::pointer("cpup", 0, 64),
-            Param::pointer("nodep", 1, 64),
-            Param::pointer("unused", 2, 64),
-        ],
-    ),
-    (
-        "getcwd",
-        &[Param::pointer("buf", 0, 64), Param::value("size", 1, 64)],
-    ),
-    (
-        "getdents64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("dirent", 1, 64),
-            Param::value("count", 2, 32),
-        ],
-    ),
-    ("getegid", &[]),
-    ("geteuid", &[]),
-    ("getgid", &[]),
-    (
-        "getgroups",
-        &[
-            Param::value("gidsetsize", 0, 32),
-            Param::pointer("grouplist", 1, 64),
-        ],
-    ),
-    (
-        "getitimer",
-        &[Param::value("which", 0, 32), Param::pointer("value", 1, 64)],
-    ),
-    (
-        "getpeername",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("usockaddr", 1, 64),
-            Param::pointer("usockaddr_len", 2, 64),
-        ],
-    ),
-    ("getpgid", &[Param::value("pid", 0, 32)]),
-    ("getpid", &[]),
-    ("getppid", &[]),
-    (
-        "getpriority",
-        &[Param::value("which", 0, 32), Param::value("who", 1, 32)],
-    ),
-    (
-        "getrandom",
-        &[
-            Param::pointer("ubuf", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "getresgid",
-        &[
-            Param::pointer("rgidp", 0, 64),
-            Param::pointer("egidp", 1, 64),
-            Param::pointer("sgidp", 2, 64),
-        ],
-    ),
-    (
-        "getresuid",
-        &[
-            Param::pointer("ruidp", 0, 64),
-            Param::pointer("euidp", 1, 64),
-            Param::pointer("suidp", 2, 64),
-        ],
-    ),
-    (
-        "getrusage",
-        &[Param::value("who", 0, 32), Param::pointer("ru", 1, 64)],
-    ),
-    ("getsid", &[Param::value("pid", 0, 32)]),
-    (
-        "getsockname",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("usockaddr", 1, 64),
-            Param::pointer("usockaddr_len", 2, 64),
-        ],
-    ),
-    (
-        "getsockopt",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("level", 1, 32),
-            Param::value("optname", 2, 32),
-            Param::pointer("optval", 3, 64),
-            Param::pointer("optlen", 4, 64),
-        ],
-    ),
-    ("gettid", &[]),
-    (
-        "gettimeofday",
-        &[Param::pointer("tv", 0, 64), Param::pointer("tz", 1, 64)],
-    ),
-    ("getuid", &[]),
-    (
-        "getxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-        ],
-    ),
-    (
-        "getxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 64),
-            Param::pointer("uargs", 4, 64),
-            Param::value("usize", 5, 64),
-        ],
-    ),
-    (
-        "init_module",
-        &[
-            Param::pointer("umod", 0, 64),
-            Param::value("len", 1, 64),
-            Param::pointer("uargs", 2, 64),
-        ],
-    ),
-    (
-        "inotify_add_watch",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("mask", 2, 32),
-        ],
-    ),
-    ("inotify_init1", &[Param::value("flags", 0, 32)]),
-    (
-        "inotify_rm_watch",
-        &[Param::value("fd", 0, 32), Param::value("wd", 1, 32)],
-    ),
-    (
-        "io_cancel",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::pointer("iocb", 1, 64),
-            Param::pointer("result", 2, 64),
-        ],
-    ),
-    ("io_destroy", &[Param::value("ctx", 0, 64)]),
-    (
-        "io_getevents",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::value("min_nr", 1, 64),
-            Param::value("nr", 2, 64),
-            Param::pointer("events", 3, 64),
-            Param::pointer("timeout", 4, 64),
-        ],
-    ),
-    (
-        "io_pgetevents",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::value("min_nr", 1, 64),
-            Param::value("nr", 2, 64),
-            Param::pointer("events", 3, 64),
-            Param::pointer("timeout", 4, 64),
-            Param::pointer("usig", 5, 64),
-        ],
-    ),
-    (
-        "io_setup",
-        &[
-            Param::value("nr_events", 0, 32),
-            Param::pointer("ctxp", 1, 64),
-        ],
-    ),
-    (
-        "io_submit",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::value("nr", 1, 64),
-            Param::pointer("iocbpp", 2, 64),
-        ],
-    ),
-    (
-        "io_uring_enter",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("to_submit", 1, 32),
-            Param::value("min_complete", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("argp", 4, 64),
-            Param::value("argsz", 5, 64),
-        ],
-    ),
-    (
-        "io_uring_register",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("opcode", 1, 32),
-            Param::pointer("arg", 2, 64),
-            Param::value("nr_args", 3, 32),
-        ],
-    ),
-    (
-        "io_uring_setup",
-        &[
-            Param::value("entries", 0, 32),
-            Param::pointer("params", 1, 64),
-        ],
-    ),
-    (
-        "ioctl",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("arg", 2, 64),
-        ],
-    ),
-    (
-        "ioprio_get",
-        &[Param::value("which", 0, 32), Param::value("who", 1, 32)],
-    ),
-    (
-        "ioprio_set",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("who", 1, 32),
-            Param::value("ioprio", 2, 32),
-        ],
-    ),
-    (
-        "kcmp",
-        &[
-            Param::value("pid1", 0, 32),
-            Param::value("pid2", 1, 32),
-            Param::value("type", 2, 32),
-            Param::value("idx1", 3, 64),
-            Param::value("idx2", 4, 64),
-        ],
-    ),
-    (
-        "kexec_file_load",
-        &[
-            Param::value("kernel_fd", 0, 32),
-            Param::value("initrd_fd", 1, 32),
-            Param::value("cmdline_len", 2, 64),
-            Param::pointer("cmdline_ptr", 3, 64),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    (
-        "kexec_load",
-        &[
-            Param::value("entry", 0, 64),
-            Param::value("nr_segments", 1, 64),
-            Param::pointer("segments", 2, 64),
-            Param::value("flags", 3, 64),
-        ],
-    ),
-    (
-        "keyctl",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg2", 1, 64),
-            Param::value("arg3", 2, 64),
-            Param::value("arg4", 3, 64),
-            Param::value("arg5", 4, 64),
-        ],
-    ),
-    (
-        "kill",
-        &[Param::value("pid", 0, 32), Param::value("sig", 1, 32)],
-    ),
-    (
-        "landlock_add_rule",
-        &[
-            Param::value("ruleset_fd", 0, 32),
-            Param::value("rule_type", 1, 32),
-            Param::pointer("rule_attr", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "landlock_create_ruleset",
-        &[
-            Param::pointer("attr", 0, 64),
-            Param::value("size", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "landlock_restrict_self",
-        &[
-            Param::value("ruleset_fd", 0, 32),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "lgetxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-        ],
-    ),
-    (
-        "linkat",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 64),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "listen",
-        &[Param::value("fd", 0, 32), Param::value("backlog", 1, 32)],
-    ),
-    (
-        "listmount",
-        &[
-            Param::pointer("req", 0, 64),
-            Param::pointer("mnt_ids", 1, 64),
-            Param::value("nr_mnt_ids", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "listxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("list", 1, 64),
-            Param::value("size", 2, 64),
-        ],
-    ),
-    (
-        "listxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("list", 3, 64),
-            Param::value("size", 4, 64),
-        ],
-    ),
-    (
-        "llistxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("list", 1, 64),
-            Param::value("size", 2, 64),
-        ],
-    ),
-    (
-        "lremovexattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-        ],
-    ),
-    (
-        "lseek",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("whence", 2, 32),
-        ],
-    ),
-    (
-        "lsetxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "lsm_get_self_attr",
-        &[
-            Param::value("attr", 0, 32),
-            Param::pointer("ctx", 1, 64),
-            Param::pointer("size", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "lsm_list_modules",
-        &[
-            Param::pointer("ids", 0, 64),
-            Param::pointer("size", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "lsm_set_self_attr",
-        &[
-            Param::value("attr", 0, 32),
-            Param::pointer("ctx", 1, 64),
-            Param::value("size", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "madvise",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len_in", 1, 64),
-            Param::value("behavior", 2, 32),
-        ],
-    ),
-    (
-        "map_shadow_stack",
-        &[
-            Param::value("addr", 0, 64),
-            Param::value("size", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "mbind",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("mode", 2, 64),
-            Param::pointer("nmask", 3, 64),
-            Param::value("maxnode", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "membarrier",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("cpu_id", 2, 32),
-        ],
-    ),
-    (
-        "memfd_create",
-        &[Param::pointer("uname", 0, 64), Param::value("flags", 1, 32)],
-    ),
-    (
-        "migrate_pages",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("maxnode", 1, 64),
-            Param::pointer("old_nodes", 2, 64),
-            Param::pointer("new_nodes", 3, 64),
-        ],
-    ),
-    (
-        "mincore",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::pointer("vec", 2, 64),
-        ],
-    ),
-    (
-        "mkdirat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "mknodat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 16),
-            Param::value("dev", 3, 32),
-        ],
-    ),
-    (
-        "mlock",
-        &[Param::value("start", 0, 64), Param::value("len", 1, 64)],
-    ),
-    (
-        "mlock2",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    ("mlockall", &[Param::value("flags", 0, 32)]),
-    (
-        "mmap",
-        &[
-            Param::value("addr", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("prot", 2, 64),
-            Param::value("flags", 3, 64),
-            Param::value("fd", 4, 64),
-            Param::value("offset", 5, 64),
-        ],
-    ),
-    (
-        "mount",
-        &[
-            Param::pointer("dev_name", 0, 64),
-            Param::pointer("dir_name", 1, 64),
-            Param::pointer("type", 2, 64),
-            Param::value("flags", 3, 64),
-            Param::pointer("data", 4, 64),
-        ],
-    ),
-    (
-        "mount_setattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("path", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::pointer("uattr", 3, 64),
-            Param::value("usize", 4, 64),
-        ],
-    ),
-    (
-        "move_mount",
-        &[
-            Param::value("from_dfd", 0, 32),
-            Param::pointer("from_pathname", 1, 64),
-            Param::value("to_dfd", 2, 32),
-            Param::pointer("to_pathname", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "move_pages",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("nr_pages", 1, 64),
-            Param::pointer("pages", 2, 64),
-            Param::pointer("nodes", 3, 64),
-            Param::pointer("status", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "mprotect",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("prot", 2, 64),
-        ],
-    ),
-    (
-        "mq_getsetattr",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_mqstat", 1, 64),
-            Param::pointer("u_omqstat", 2, 64),
-        ],
-    ),
-    (
-        "mq_notify",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_notification", 1, 64),
-        ],
-    ),
-    (
-        "mq_open",
-        &[
-            Param::pointer("u_name", 0, 64),
-            Param::value("oflag", 1, 32),
-            Param::value("mode", 2, 16),
-            Param::pointer("u_attr", 3, 64),
-        ],
-    ),
-    (
-        "mq_timedreceive",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_msg_ptr", 1, 64),
-            Param::value("msg_len", 2, 64),
-            Param::pointer("u_msg_prio", 3, 64),
-            Param::pointer("u_abs_timeout", 4, 64),
-        ],
-    ),
-    (
-        "mq_timedsend",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_msg_ptr", 1, 64),
-            Param::value("msg_len", 2, 64),
-            Param::value("msg_prio", 3, 32),
-            Param::pointer("u_abs_timeout", 4, 64),
-        ],
-    ),
-    ("mq_unlink", &[Param::pointer("u_name", 0, 64)]),
-    (
-        "mremap",
-        &[
-            Param::value("addr", 0, 64),
-            Param::value("old_len", 1, 64),
-            Param::value("new_len", 2, 64),
-            Param::value("flags", 3, 64),
-            Param::value("new_addr", 4, 64),
-        ],
-    ),
-    (
-        "mseal",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 64),
-        ],
-    ),
-    (
-        "msgctl",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("buf", 2, 64),
-        ],
-    ),
-    (
-        "msgget",
-        &[Param::value("key", 0, 32), Param::value("msgflg", 1, 32)],
-    ),
-    (
-        "msgrcv",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::pointer("msgp", 1, 64),
-            Param::value("msgsz", 2, 64),
-            Param::value("msgtyp", 3, 64),
-            Param::value("msgflg", 4, 32),
-        ],
-    ),
-    (
-        "msgsnd",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::pointer("msgp", 1, 64),
-            Param::value("msgsz", 2, 64),
-            Param::value("msgflg", 3, 32),
-        ],
-    ),
-    (
-        "msync",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "munlock",
-        &[Param::value("start", 0, 64), Param::value("len", 1, 64)],
-    ),
-    ("munlockall", &[]),
-    (
-        "munmap",
-        &[Param::value("addr", 0, 64), Param::value("len", 1, 64)],
-    ),
-    (
-        "name_to_handle_at",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("name", 1, 64),
-            Param::pointer("handle", 2, 64),
-            Param::pointer("mnt_id", 3, 64),
-            Param::value("flag", 4, 32),
-        ],
-    ),
-    (
-        "nanosleep",
-        &[Param::pointer("rqtp", 0, 64), Param::pointer("rmtp", 1, 64)],
-    ),
-    (
-        "newfstatat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("statbuf", 2, 64),
-            Param::value("flag", 3, 32),
-        ],
-    ),
-    (
-        "open_by_handle_at",
-        &[
-            Param::value("mountdirfd", 0, 32),
-            Param::pointer("handle", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "open_tree",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "open_tree_attr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::pointer("uattr", 3, 64),
-            Param::value("usize", 4, 64),
-        ],
-    ),
-    (
-        "openat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::value("mode", 3, 16),
-        ],
-    ),
-    (
-        "openat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("how", 2, 64),
-            Param::value("usize", 3, 64),
-        ],
-    ),
-    (
-        "perf_event_open",
-        &[
-            Param::pointer("attr_uptr", 0, 64),
-            Param::value("pid", 1, 32),
-            Param::value("cpu", 2, 32),
-            Param::value("group_fd", 3, 32),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    ("personality", &[Param::value("personality", 0, 32)]),
-    (
-        "pidfd_getfd",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::value("fd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "pidfd_open",
-        &[Param::value("pid", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "pidfd_send_signal",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::value("sig", 1, 32),
-            Param::pointer("info", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "pipe2",
-        &[
-            Param::pointer("fildes", 0, 64),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "pivot_root",
-        &[
-            Param::pointer("new_root", 0, 64),
-            Param::pointer("put_old", 1, 64),
-        ],
-    ),
-    (
-        "pkey_alloc",
-        &[
-            Param::value("flags", 0, 64),
-            Param::value("init_val", 1, 64),
-        ],
-    ),
-    ("pkey_free", &[Param::value("pkey", 0, 32)]),
-    (
-        "pkey_mprotect",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("prot", 2, 64),
-            Param::value("pkey", 3, 32),
-        ],
-    ),
-    (
-        "ppoll",
-        &[
-            Param::pointer("ufds", 0, 64),
-            Param::value("nfds", 1, 32),
-            Param::pointer("tsp", 2, 64),
-            Param::pointer("sigmask", 3, 64),
-            Param::value("sigsetsize", 4, 64),
-        ],
-    ),
-    (
-        "prctl",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg2", 1, 64),
-            Param::value("arg3", 2, 64),
-            Param::value("arg4", 3, 64),
-            Param::value("arg5", 4, 64),
-        ],
-    ),
-    (
-        "pread64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-            Param::value("pos", 3, 64),
-        ],
-    ),
-    (
-        "preadv",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-        ],
-    ),
-    (
-        "preadv2",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "prlimit64",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("resource", 1, 32),
-            Param::pointer("new_rlim", 2, 64),
-            Param::pointer("old_rlim", 3, 64),
-        ],
-    ),
-    (
-        "process_madvise",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("behavior", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "process_mrelease",
-        &[Param::value("pidfd", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "process_vm_readv",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("lvec", 1, 64),
-            Param::value("liovcnt", 2, 64),
-            Param::pointer("rvec", 3, 64),
-            Param::value("riovcnt", 4, 64),
-            Param::value("flags", 5, 64),
-        ],
-    ),
-    (
-        "process_vm_writev",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("lvec", 1, 64),
-            Param::value("liovcnt", 2, 64),
-            Param::pointer("rvec", 3, 64),
-            Param::value("riovcnt", 4, 64),
-            Param::value("flags", 5, 64),
-        ],
-    ),
-    (
-        "pselect6",
-        &[
-            Param::value("n", 0, 32),
-            Param::pointer("inp", 1, 64),
-            Param::pointer("outp", 2, 64),
-            Param::pointer("exp", 3, 64),
-            Param::pointer("tsp", 4, 64),
-            Param::pointer("sig", 5, 64),
-        ],
-    ),
-    (
-        "ptrace",
-        &[
-            Param::value("request", 0, 64),
-            Param::value("pid", 1, 64),
-            Param::value("addr", 2, 64),
-            Param::value("data", 3, 64),
-        ],
-    ),
-    (
-        "pwrite64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-            Param::value("pos", 3, 64),
-        ],
-    ),
-    (
-        "pwritev",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-        ],
-    ),
-    (
-        "pwritev2",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "quotactl",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::pointer("special", 1, 64),
-            Param::value("id", 2, 32),
-            Param::pointer("addr", 3, 64),
-        ],
-    ),
-    (
-        "quotactl_fd",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("id", 2, 32),
-            Param::pointer("addr", 3, 64),
-        ],
-    ),
-    (
-        "read",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-        ],
-    ),
-    (
-        "readahead",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("count", 2, 64),
-        ],
-    ),
-    (
-        "readlinkat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::pointer("buf", 2, 64),
-            Param::value("bufsiz", 3, 32),
-        ],
-    ),
-    (
-        "readv",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-        ],
-    ),
-    (
-        "reboot",
-        &[
-            Param::value("magic1", 0, 32),
-            Param::value("magic2", 1, 32),
-            Param::value("cmd", 2, 32),
-            Param::pointer("arg", 3, 64),
-        ],
-    ),
-    (
-        "recvfrom",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("ubuf", 1, 64),
-            Param::value("size", 2, 64),
-            Param::value("flags", 3, 32),
-            Param::pointer("addr", 4, 64),
-            Param::pointer("addr_len", 5, 64),
-        ],
-    ),
-    (
-        "recvmmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("mmsg", 1, 64),
-            Param::value("vlen", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("timeout", 4, 64),
-        ],
-    ),
-    (
-        "recvmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("msg", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "remap_file_pages",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("size", 1, 64),
-            Param::value("prot", 2, 64),
-            Param::value("pgoff", 3, 64),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    (
-        "removexattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-        ],
-    ),
-    (
-        "removexattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 64),
-        ],
-    ),
-    (
-        "renameat2",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 64),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "request_key",
-        &[
-            Param::pointer("_type", 0, 64),
-            Param::pointer("_description", 1, 64),
-            Param::pointer("_callout_info", 2, 64),
-            Param::value("destringid", 3, 32),
-        ],
-    ),
-    ("restart_syscall", &[]),
-    (
-        "rseq",
-        &[
-            Param::pointer("rseq", 0, 64),
-            Param::value("rseq_len", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::value("sig", 3, 32),
-        ],
-    ),
-    (
-        "rt_sigaction",
-        &[
-            Param::value("sig", 0, 32),
-            Param::pointer("act", 1, 64),
-            Param::pointer("oact", 2, 64),
-            Param::value("sigsetsize", 3, 64),
-        ],
-    ),
-    (
-        "rt_sigpending",
-        &[
-            Param::pointer("uset", 0, 64),
-            Param::value("sigsetsize", 1, 64),
-        ],
-    ),
-    (
-        "rt_sigprocmask",
-        &[
-            Param::value("how", 0, 32),
-            Param::pointer("nset", 1, 64),
-            Param::pointer("oset", 2, 64),
-            Param::value("sigsetsize", 3, 64),
-        ],
-    ),
-    (
-        "rt_sigqueueinfo",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("sig", 1, 32),
-            Param::pointer("uinfo", 2, 64),
-        ],
-    ),
-    ("rt_sigreturn", &[]),
-    (
-        "rt_sigsuspend",
-        &[
-            Param::pointer("unewset", 0, 64),
-            Param::value("sigsetsize", 1, 64),
-        ],
-    ),
-    (
-        "rt_sigtimedwait",
-        &[
-            Param::pointer("uthese", 0, 64),
-            Param::pointer("uinfo", 1, 64),
-            Param::pointer("uts", 2, 64),
-            Param::value("sigsetsize", 3, 64),
-        ],
-    ),
-    (
-        "rt_tgsigqueueinfo",
-        &[
-            Param::value("tgid", 0, 32),
-            Param::value("pid", 1, 32),
-            Param::value("sig", 2, 32),
-            Param::pointer("uinfo", 3, 64),
-        ],
-    ),
-    ("sched_get_priority_max", &[Param::value("policy", 0, 32)]),
-    ("sched_get_priority_min", &[Param::value("policy", 0, 32)]),
-    (
-        "sched_getaffinity",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("len", 1, 32),
-            Param::pointer("user_mask_ptr", 2, 64),
-        ],
-    ),
-    (
-        "sched_getattr",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("uattr", 1, 64),
-            Param::value("usize", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "sched_getparam",
-        &[Param::value("pid", 0, 32), Param::pointer("param", 1, 64)],
-    ),
-    ("sched_getscheduler", &[Param::value("pid", 0, 32)]),
-    (
-        "sched_rr_get_interval",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("interval", 1, 64),
-        ],
-    ),
-    (
-        "sched_setaffinity",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("len", 1, 32),
-            Param::pointer("user_mask_ptr", 2, 64),
-        ],
-    ),
-    (
-        "sched_setattr",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("uattr", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "sched_setparam",
-        &[Param::value("pid", 0, 32), Param::pointer("param", 1, 64)],
-    ),
-    (
-        "sched_setscheduler",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("policy", 1, 32),
-            Param::pointer("param", 2, 64),
-        ],
-    ),
-    ("sched_yield", &[]),
-    (
-        "seccomp",
-        &[
-            Param::value("op", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("uargs", 2, 64),
-        ],
-    ),
-    (
-        "semctl",
-        &[
-            Param::value("semid", 0, 32),
-            Param::value("semnum", 1, 32),
-            Param::value("cmd", 2, 32),
-            Param::value("arg", 3, 64),
-        ],
-    ),
-    (
-        "semget",
-        &[
-            Param::value("key", 0, 32),
-            Param::value("nsems", 1, 32),
-            Param::value("semflg", 2, 32),
-        ],
-    ),
-    (
-        "semop",
-        &[
-            Param::value("semid", 0, 32),
-            Param::pointer("tsops", 1, 64),
-            Param::value("nsops", 2, 32),
-        ],
-    ),
-    (
-        "semtimedop",
-        &[
-            Param::value("semid", 0, 32),
-            Param::pointer("tsops", 1, 64),
-            Param::value("nsops", 2, 32),
-            Param::pointer("timeout", 3, 64),
-        ],
-    ),
-    (
-        "sendfile",
-        &[
-            Param::value("out_fd", 0, 32),
-            Param::value("in_fd", 1, 32),
-            Param::pointer("offset", 2, 64),
-            Param::value("count", 3, 64),
-        ],
-    ),
-    (
-        "sendmmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("mmsg", 1, 64),
-            Param::value("vlen", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "sendmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("msg", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "sendto",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buff", 1, 64),
-            Param::value("len", 2, 64),
-            Param::value("flags", 3, 32),
-            Param::pointer("addr", 4, 64),
-            Param::value("addr_len", 5, 32),
-        ],
-    ),
-    (
-        "set_mempolicy",
-        &[
-            Param::value("mode", 0, 32),
-            Param::pointer("nmask", 1, 64),
-            Param::value("maxnode", 2, 64),
-        ],
-    ),
-    (
-        "set_mempolicy_home_node",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("home_node", 2, 64),
-            Param::value("flags", 3, 64),
-        ],
-    ),
-    (
-        "set_robust_list",
-        &[Param::pointer("head", 0, 64), Param::value("len", 1, 64)],
-    ),
-    ("set_tid_address", &[Param::pointer("tidptr", 0, 64)]),
-    (
-        "setdomainname",
-        &[Param::pointer("name", 0, 64), Param::value("len", 1, 32)],
-    ),
-    ("setfsgid", &[Param::value("gid", 0, 32)]),
-    ("setfsuid", &[Param::value("uid", 0, 32)]),
-    ("setgid", &[Param::value("gid", 0, 32)]),
-    (
-        "setgroups",
-        &[
-            Param::value("gidsetsize", 0, 32),
-            Param::pointer("grouplist", 1, 64),
-        ],
-    ),
-    (
-        "sethostname",
-        &[Param::pointer("name", 0, 64), Param::value("len", 1, 32)],
-    ),
-    (
-        "setitimer",
-        &[
-            Param::value("which", 0, 32),
-            Param::pointer("value", 1, 64),
-            Param::pointer("ovalue", 2, 64),
-        ],
-    ),
-    (
-        "setns",
-        &[Param::value("fd", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "setpgid",
-        &[Param::value("pid", 0, 32), Param::value("pgid", 1, 32)],
-    ),
-    (
-        "setpriority",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("who", 1, 32),
-            Param::value("niceval", 2, 32),
-        ],
-    ),
-    (
-        "setregid",
-        &[Param::value("rgid", 0, 32), Param::value("egid", 1, 32)],
-    ),
-    (
-        "setresgid",
-        &[
-            Param::value("rgid", 0, 32),
-            Param::value("egid", 1, 32),
-            Param::value("sgid", 2, 32),
-        ],
-    ),
-    (
-        "setresuid",
-        &[
-            Param::value("ruid", 0, 32),
-            Param::value("euid", 1, 32),
-            Param::value("suid", 2, 32),
-        ],
-    ),
-    (
-        "setreuid",
-        &[Param::value("ruid", 0, 32), Param::value("euid", 1, 32)],
-    ),
-    ("setsid", &[]),
-    (
-        "setsockopt",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("level", 1, 32),
-            Param::value("optname", 2, 32),
-            Param::pointer("optval", 3, 64),
-            Param::value("optlen", 4, 32),
-        ],
-    ),
-    (
-        "settimeofday",
-        &[Param::pointer("tv", 0, 64), Param::pointer("tz", 1, 64)],
-    ),
-    ("setuid", &[Param::value("uid", 0, 32)]),
-    (
-        "setxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "setxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 64),
-            Param::pointer("uargs", 4, 64),
-            Param::value("usize", 5, 64),
-        ],
-    ),
-    (
-        "shmat",
-        &[
-            Param::value("shmid", 0, 32),
-            Param::pointer("shmaddr", 1, 64),
-            Param::value("shmflg", 2, 32),
-        ],
-    ),
-    (
-        "shmctl",
-        &[
-            Param::value("shmid", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("buf", 2, 64),
-        ],
-    ),
-    ("shmdt", &[Param::pointer("shmaddr", 0, 64)]),
-    (
-        "shmget",
-        &[
-            Param::value("key", 0, 32),
-            Param::value("size", 1, 64),
-            Param::value("shmflg", 2, 32),
-        ],
-    ),
-    (
-        "shutdown",
-        &[Param::value("fd", 0, 32), Param::value("how", 1, 32)],
-    ),
-    (
-        "sigaltstack",
-        &[Param::pointer("uss", 0, 64), Param::pointer("uoss", 1, 64)],
-    ),
-    (
-        "signalfd4",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::pointer("user_mask", 1, 64),
-            Param::value("sizemask", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "socket",
-        &[
-            Param::value("family", 0, 32),
-            Param::value("type", 1, 32),
-            Param::value("protocol", 2, 32),
-        ],
-    ),
-    (
-        "socketpair",
-        &[
-            Param::value("family", 0, 32),
-            Param::value("type", 1, 32),
-            Param::value("protocol", 2, 32),
-            Param::pointer("usockvec", 3, 64),
-        ],
-    ),
-    (
-        "splice",
-        &[
-            Param::value("fd_in", 0, 32),
-            Param::pointer("off_in", 1, 64),
-            Param::value("fd_out", 2, 32),
-            Param::pointer("off_out", 3, 64),
-            Param::value("len", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "statfs",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("buf", 1, 64),
-        ],
-    ),
-    (
-        "statmount",
-        &[
-            Param::pointer("req", 0, 64),
-            Param::pointer("buf", 1, 64),
-            Param::value("bufsize", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "statx",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::value("mask", 3, 32),
-            Param::pointer("buffer", 4, 64),
-        ],
-    ),
-    ("swapoff", &[Param::pointer("specialfile", 0, 64)]),
-    (
-        "swapon",
-        &[
-            Param::pointer("specialfile", 0, 64),
-            Param::value("swap_flags", 1, 32),
-        ],
-    ),
-    (
-        "symlinkat",
-        &[
-            Param::pointer("oldname", 0, 64),
-            Param::value("newdfd", 1, 32),
-            Param::pointer("newname", 2, 64),
-        ],
-    ),
-    ("sync", &[]),
-    (
-        "sync_file_range",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("nbytes", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    ("syncfs", &[Param::value("fd", 0, 32)]),
-    ("sysinfo", &[Param::pointer("info", 0, 64)]),
-    (
-        "syslog",
-        &[
-            Param::value("type", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("len", 2, 32),
-        ],
-    ),
-    (
-        "tee",
-        &[
-            Param::value("fdin", 0, 32),
-            Param::value("fdout", 1, 32),
-            Param::value("len", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "tgkill",
-        &[
-            Param::value("tgid", 0, 32),
-            Param::value("pid", 1, 32),
-            Param::value("sig", 2, 32),
-        ],
-    ),
-    (
-        "timer_create",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("timer_event_spec", 1, 64),
-            Param::pointer("created_timer_id", 2, 64),
-        ],
-    ),
-    ("timer_delete", &[Param::value("timer_id", 0, 32)]),
-    ("timer_getoverrun", &[Param::value("timer_id", 0, 32)]),
-    (
-        "timer_gettime",
-        &[
-            Param::value("timer_id", 0, 32),
-            Param::pointer("setting", 1, 64),
-        ],
-    ),
-    (
-        "timer_settime",
-        &[
-            Param::value("timer_id", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("new_setting", 2, 64),
-            Param::pointer("old_setting", 3, 64),
-        ],
-    ),
-    (
-        "timerfd_create",
-        &[Param::value("clockid", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "timerfd_gettime",
-        &[Param::value("ufd", 0, 32), Param::pointer("otmr", 1, 64)],
-    ),
-    (
-        "timerfd_settime",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("utmr", 2, 64),
-            Param::pointer("otmr", 3, 64),
-        ],
-    ),
-    ("times", &[Param::pointer("tbuf", 0, 64)]),
-    (
-        "tkill",
-        &[Param::value("pid", 0, 32), Param::value("sig", 1, 32)],
-    ),
-    (
-        "truncate",
-        &[Param::pointer("path", 0, 64), Param::value("length", 1, 64)],
-    ),
-    ("umask", &[Param::value("mask", 0, 32)]),
-    (
-        "umount2",
-        &[Param::pointer("name", 0, 64), Param::value("flags", 1, 32)],
-    ),
-    ("uname", &[Param::pointer("name", 0, 64)]),
-    (
-        "unlinkat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("flag", 2, 32),
-        ],
-    ),
-    ("unshare", &[Param::value("unshare_flags", 0, 64)]),
-    ("userfaultfd", &[Param::value("flags", 0, 32)]),
-    (
-        "utimensat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("utimes", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    ("vhangup", &[]),
-    (
-        "vmsplice",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uiov", 1, 64),
-            Param::value("nr_segs", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "wait4",
-        &[
-            Param::value("upid", 0, 32),
-            Param::pointer("stat_addr", 1, 64),
-            Param::value("options", 2, 32),
-            Param::pointer("ru", 3, 64),
-        ],
-    ),
-    (
-        "waitid",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("upid", 1, 32),
-            Param::pointer("infop", 2, 64),
-            Param::value("options", 3, 32),
-            Param::pointer("ru", 4, 64),
-        ],
-    ),
-    (
-        "write",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-        ],
-    ),
-    (
-        "writev",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-        ],
-    ),
-];
+pub static SIGNATURES: Signatures = Signatures::new(NAMES, &ROWS, &PARAMS);
 
 /// The system calls of `loongarch64` without a signature, and why, sorted by name
 /// (byte order).
-pub static WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[
-    ("lookup_dcookie", NoSignature::Removed),
-    ("nfsservctl", NoSignature::NotImplemented),
+pub static WITHOUT_SIGNATURE: Table<NoSignature> = Table::new(NAMES, &WITHOUT);
+
+/// The names of the system calls and of their parameters, one after the other.
+const NAMES: &str = "\
+    accept\
+    accept4\
+    acct\
+    add_key\
+    adjtimex\
+    bind\
+    bpf\
+    brk\
+    cachestat\
+    capget\
+    capset\
+    chdir\
+    chroot\
+    clock_adjtime\
+    clock_getres\
+    clock_gettime\
+    clock_nanosleep\
+    clock_settime\
+    clone\
+    clone3\
+    close\
+    close_range\
+    connect\
+    copy_file_range\
+    delete_module\
+    dup\
+    dup3\
+    epoll_create1\
+    epoll_ctl\
+    epoll_pwait\
+    epoll_pwait2\
+    eventfd2\
+    execve\
+    execveat\
+    exit\
+    exit_group\
+    faccessat\
+    faccessat2\
+    fadvise64\
+    fallocate\
+    fanotify_init\
+    fanotify_mark\
+    fchdir\
+    fchmod\
+    fchmodat\
+    fchmodat2\
+    fchown\
+    fchownat\
+    fcntl\
+    fdatasync\
+    fgetxattr\
+    file_getattr\
+    file_setattr\
+    finit_module\
+    flistxattr\
+    flock\
+    fremovexattr\
+    fsconfig\
+    fsetxattr\
+    fsmount\
+    fsopen\
+    fspick\
+    fstat\
+    fstatfs\
+    fsync\
+    ftruncate\
+    futex\
+    futex_requeue\
+    futex_wait\
+    futex_waitv\
+    futex_wake\
+    get_mempolicy\
+    get_robust_list\
+    getcpu\
+    getcwd\
+    getdents64\
+    getegid\
+    geteuid\
+    getgid\
+    getgroups\
+    getitimer\
+    getpeername\
+    getpgid\
+    getpid\
+    getppid\
+    getpriority\
+    getrandom\
+    getresgid\
+    getresuid\
+    getrusage\
+    getsid\
+    getsockname\
+    getsockopt\
+    gettid\
+    gettimeofday\
+    getuid\
+    getxattr\
+    getxattrat\
+    init_module\
+    inotify_add_watch\
+    inotify_init1\
+    inotify_rm_watch\
+    io_cancel\
+    io_destroy\
+    io_getevents\
+    io_pgetevents\
+    io_setup\
+    io_submit\
+    io_uring_enter\
+    io_uring_register\
+    io_uring_setup\
+    ioctl\
+    ioprio_get\
+    ioprio_set\
+    kcmp\
+    kexec_file_load\
+    kexec_load\
+    keyctl\
+    kill\
+    landlock_add_rule\
+    landlock_create_ruleset\
+    landlock_restrict_self\
+    lgetxattr\
+    linkat\
+    listen\
+    listmount\
+    listxattr\
+    listxattrat\
+    llistxattr\
+    lremovexattr\
+    lseek\
+    lsetxattr\
+    lsm_get_self_attr\
+    lsm_list_modules\
+    lsm_set_self_attr\
+    madvise\
+    map_shadow_stack\
+    mbind\
+    membarrier\
+    memfd_create\
+    migrate_pages\
+    mincore\
+    mkdirat\
+    mknodat\
+    mlock\
+    mlock2\
+    mlockall\
+    mmap\
+    mount\
+    mount_setattr\
+    move_mount\
+    move_pages\
+    mprotect\
+    mq_getsetattr\
+    mq_notify\
+    mq_open\
+    mq_timedreceive\
+    mq_timedsend\
+    mq_unlink\
+    mremap\
+    mseal\
+    msgctl\
+    msgget\
+    msgrcv\
+    msgsnd\
+    msync\
+    munlock\
+    munlockall\
+    munmap\
+    name_to_handle_at\
+    nanosleep\
+    newfstatat\
+    open_by_handle_at\
+    open_tree\
+    open_tree_attr\
+    openat\
+    openat2\
+    perf_event_open\
+    personality\
+    pidfd_getfd\
+    pidfd_open\
+    pidfd_send_signal\
+    pipe2\
+    pivot_root\
+    pkey_alloc\
+    pkey_free\
+    pkey_mprotect\
+    ppoll\
+    prctl\
+    pread64\
+    preadv\
+    preadv2\
+    prlimit64\
+    process_madvise\
+    process_mrelease\
+    process_vm_readv\
+    process_vm_writev\
+    pselect6\
+    ptrace\
+    pwrite64\
+    pwritev\
+    pwritev2\
+    quotactl\
+    quotactl_fd\
+    read\
+    readahead\
+    readlinkat\
+    readv\
+    reboot\
+    recvfrom\
+    recvmmsg\
+    recvmsg\
+    remap_file_pages\
+    removexattr\
+    removexattrat\
+    renameat2\
+    request_key\
+    restart_syscall\
+    rseq\
+    rt_sigaction\
+    rt_sigpending\
+    rt_sigprocmask\
+    rt_sigqueueinfo\
+    rt_sigreturn\
+    rt_sigsuspend\
+    rt_sigtimedwait\
+    rt_tgsigqueueinfo\
+    sched_get_priority_max\
+    sched_get_priority_min\
+    sched_getaffinity\
+    sched_getattr\
+    sched_getparam\
+    sched_getscheduler\
+    sched_rr_get_interval\
+    sched_setaffinity\
+    sched_setattr\
+    sched_setparam\
+    sched_setscheduler\
+    sched_yield\
+    seccomp\
+    semctl\
+    semget\
+    semop\
+    semtimedop\
+    sendfile\
+    sendmmsg\
+    sendmsg\
+    sendto\
+    set_mempolicy\
+    set_mempolicy_home_node\
+    set_robust_list\
+    set_tid_address\
+    setdomainname\
+    setfsgid\
+    setfsuid\
+    setgid\
+    setgroups\
+    sethostname\
+    setitimer\
+    setns\
+    setpgid\
+    setpriority\
+    setregid\
+    setresgid\
+    setresuid\
+    setreuid\
+    setsid\
+    setsockopt\
+    settimeofday\
+    setuid\
+    setxattr\
+    setxattrat\
+    shmat\
+    shmctl\
+    shmdt\
+    shmget\
+    shutdown\
+    sigaltstack\
+    signalfd4\
+    socket\
+    socketpair\
+    splice\
+    statfs\
+    statmount\
+    statx\
+    swapoff\
+    swapon\
+    symlinkat\
+    sync\
+    sync_file_range\
+    syncfs\
+    sysinfo\
+    syslog\
+    tee\
+    tgkill\
+    timer_create\
+    timer_delete\
+    timer_getoverrun\
+    timer_gettime\
+    timer_settime\
+    timerfd_create\
+    timerfd_gettime\
+    timerfd_settime\
+    times\
+    tkill\
+    truncate\
+    umask\
+    umount2\
+    uname\
+    unlinkat\
+    unshare\
+    userfaultfd\
+    utimensat\
+    vhangup\
+    vmsplice\
+    wait4\
+    waitid\
+    write\
+    writev\
+    fd\
+    upeer_sockaddr\
+    upeer_addrlen\
+    flags\
+    name\
+    _type\
+    _description\
+    _payload\
+    plen\
+    ringid\
+    txc_p\
+    umyaddr\
+    addrlen\
+    cmd\
+    uattr\
+    size\
+    cstat_range\
+    cstat\
+    header\
+    dataptr\
+    data\
+    filename\
+    which_clock\
+    utx\
+    tp\
+    rqtp\
+    rmtp\
+    clone_flags\
+    newsp\
+    parent_tidptr\
+    child_tidptr\
+    tls\
+    uargs\
+    max_fd\
+    uservaddr\
+    fd_in\
+    off_in\
+    fd_out\
+    off_out\
+    len\
+    name_user\
+    fildes\
+    oldfd\
+    newfd\
+    epfd\
+    op\
+    event\
+    events\
+    maxevents\
+    timeout\
+    sigmask\
+    sigsetsize\
+    count\
+    argv\
+    envp\
+    error_code\
+    dfd\
+    mode\
+    offset\
+    advice\
+    event_f_flags\
+    fanotify_fd\
+    mask\
+    pathname\
+    user\
+    group\
+    flag\
+    arg\
+    value\
+    ufattr\
+    usize\
+    at_flags\
+    list\
+    _key\
+    _value\
+    aux\
+    fs_fd\
+    attr_flags\
+    _fs_name\
+    path\
+    statbuf\
+    buf\
+    length\
+    uaddr\
+    val\
+    utime\
+    uaddr2\
+    val3\
+    waiters\
+    nr_wake\
+    nr_requeue\
+    clockid\
+    nr_futexes\
+    nr\
+    policy\
+    nmask\
+    maxnode\
+    addr\
+    pid\
+    head_ptr\
+    len_ptr\
+    cpup\
+    nodep\
+    unused\
+    dirent\
+    gidsetsize\
+    grouplist\
+    which\
+    usockaddr\
+    usockaddr_len\
+    who\
+    ubuf\
+    rgidp\
+    egidp\
+    sgidp\
+    ruidp\
+    euidp\
+    suidp\
+    ru\
+    level\
+    optname\
+    optval\
+    optlen\
+    tv\
+    tz\
+    umod\
+    wd\
+    ctx_id\
+    iocb\
+    result\
+    ctx\
+    min_nr\
+    usig\
+    nr_events\
+    ctxp\
+    iocbpp\
+    to_submit\
+    min_complete\
+    argp\
+    argsz\
+    opcode\
+    nr_args\
+    entries\
+    params\
+    ioprio\
+    pid1\
+    pid2\
+    type\
+    idx1\
+    idx2\
+    kernel_fd\
+    initrd_fd\
+    cmdline_len\
+    cmdline_ptr\
+    entry\
+    nr_segments\
+    segments\
+    option\
+    arg2\
+    arg3\
+    arg4\
+    arg5\
+    sig\
+    ruleset_fd\
+    rule_type\
+    rule_attr\
+    attr\
+    olddfd\
+    oldname\
+    newdfd\
+    newname\
+    backlog\
+    req\
+    mnt_ids\
+    nr_mnt_ids\
+    whence\
+    ids\
+    start\
+    len_in\
+    behavior\
+    cpu_id\
+    old_nodes\
+    new_nodes\
+    vec\
+    dev\
+    prot\
+    dev_name\
+    dir_name\
+    from_dfd\
+    from_pathname\
+    to_dfd\
+    to_pathname\
+    nr_pages\
+    pages\
+    nodes\
+    status\
+    mqdes\
+    u_mqstat\
+    u_omqstat\
+    u_notification\
+    u_name\
+    oflag\
+    u_attr\
+    u_msg_ptr\
+    msg_len\
+    u_msg_prio\
+    u_abs_timeout\
+    msg_prio\
+    old_len\
+    new_len\
+    new_addr\
+    msqid\
+    key\
+    msgflg\
+    msgp\
+    msgsz\
+    msgtyp\
+    handle\
+    mnt_id\
+    mountdirfd\
+    how\
+    attr_uptr\
+    cpu\
+    group_fd\
+    pidfd\
+    info\
+    new_root\
+    put_old\
+    init_val\
+    pkey\
+    ufds\
+    nfds\
+    tsp\
+    pos\
+    vlen\
+    pos_l\
+    pos_h\
+    resource\
+    new_rlim\
+    old_rlim\
+    lvec\
+    liovcnt\
+    rvec\
+    riovcnt\
+    n\
+    inp\
+    outp\
+    exp\
+    request\
+    special\
+    id\
+    bufsiz\
+    magic1\
+    magic2\
+    addr_len\
+    mmsg\
+    msg\
+    pgoff\
+    _callout_info\
+    destringid\
+    rseq_len\
+    act\
+    oact\
+    uset\
+    nset\
+    oset\
+    uinfo\
+    unewset\
+    uthese\
+    uts\
+    tgid\
+    user_mask_ptr\
+    param\
+    interval\
+    semid\
+    semnum\
+    nsems\
+    semflg\
+    tsops\
+    nsops\
+    out_fd\
+    in_fd\
+    buff\
+    home_node\
+    head\
+    tidptr\
+    gid\
+    uid\
+    ovalue\
+    pgid\
+    niceval\
+    rgid\
+    egid\
+    sgid\
+    ruid\
+    euid\
+    suid\
+    shmid\
+    shmaddr\
+    shmflg\
+    uss\
+    uoss\
+    ufd\
+    user_mask\
+    sizemask\
+    family\
+    protocol\
+    usockvec\
+    bufsize\
+    buffer\
+    specialfile\
+    swap_flags\
+    nbytes\
+    fdin\
+    fdout\
+    timer_event_spec\
+    created_timer_id\
+    timer_id\
+    setting\
+    new_setting\
+    old_setting\
+    otmr\
+    utmr\
+    tbuf\
+    unshare_flags\
+    utimes\
+    uiov\
+    nr_segs\
+    upid\
+    stat_addr\
+    options\
+    infop\
+    lookup_dcookie\
+    nfsservctl";
+
+/// Each system call's parameters: a range of [`PARAMS`].
+static ROWS: [Row<ParamRange>; 319] = [
+    // accept
+    Row::new(0, 6, ParamRange::new(0, 3)),
+    // accept4
+    Row::new(6, 7, ParamRange::new(3, 4)),
+    // acct
+    Row::new(13, 4, ParamRange::new(7, 1)),
+    // add_key
+    Row::new(17, 7, ParamRange::new(8, 5)),
+    // adjtimex
+    Row::new(24, 8, ParamRange::new(13, 1)),
+    // bind
+    Row::new(32, 4, ParamRange::new(14, 3)),
+    // bpf
+    Row::new(36, 3, ParamRange::new(17, 3)),
+    // brk
+    Row::new(39, 3, ParamRange::new(20, 1)),
+    // cachestat
+    Row::new(42, 9, ParamRange::new(21, 4)),
+    // capget
+    Row::new(51, 6, ParamRange::new(25, 2)),
+    // capset
+    Row::new(57, 6, ParamRange::new(27, 2)),
+    // chdir
+    Row::new(63, 5, ParamRange::new(29, 1)),
+    // chroot
+    Row::new(68, 6, ParamRange::new(30, 1)),
+    // clock_adjtime
+    Row::new(74, 13, ParamRange::new(31, 2)),
+    // clock_getres
+    Row::new(87, 12, ParamRange::new(33, 2)),
+    // clock_gettime
+    Row::new(99, 13, ParamRange::new(35, 2)),
+    // clock_nanosleep
+    Row::new(112, 15, ParamRange::new(37, 4)),
+    // clock_settime
+    Row::new(127, 13, ParamRange::new(41, 2)),
+    // clone
+    Row::new(140, 5, ParamRange::new(43, 5)),
+    // clone3
+    Row::new(145, 6, ParamRange::new(48, 2)),
+    // close
+    Row::new(151, 5, ParamRange::new(50, 1)),
+    // close_range
+    Row::new(156, 11, ParamRange::new(51, 3)),
+    // connect
+    Row::new(167, 7, ParamRange::new(54, 3)),
+    // copy_file_range
+    Row::new(174, 15, ParamRange::new(57, 6)),
+    // delete_module
+    Row::new(189, 13, ParamRange::new(63, 2)),
+    // dup
+    Row::new(202, 3, ParamRange::new(65, 1)),
+    // dup3
+    Row::new(205, 4, ParamRange::new(66, 3)),
+    // epoll_create1
+    Row::new(209, 13, ParamRange::new(69, 1)),
+    // epoll_ctl
+    Row::new(222, 9, ParamRange::new(70, 4)),
+    // epoll_pwait
+    Row::new(231, 11, ParamRange::new(74, 6)),
+    // epoll_pwait2
+    Row::new(242, 12, ParamRange::new(80, 6)),
+    // eventfd2
+    Row::new(254, 8, ParamRange::new(86, 2)),
+    // execve
+    Row::new(262, 6, ParamRange::new(88, 3)),
+    // execveat
+    Row::new(268, 8, ParamRange::new(91, 5)),
+    // exit
+    Row::new(276, 4, ParamRange::new(96, 1)),
+    // exit_group
+    Row::new(280, 10, ParamRange::new(97, 1)),
+    // faccessat
+    Row::new(290, 9, ParamRange::new(98, 3)),
+    // faccessat2
+    Row::new(299, 10, ParamRange::new(101, 4)),
+    // fadvise64
+    Row::new(309, 9, ParamRange::new(105, 4)),
+    // fallocate
+    Row::new(318, 9, ParamRange::new(109, 4)),
+    // fanotify_init
+    Row::new(327, 13, ParamRange::new(113, 2)),
+    // fanotify_mark
+    Row::new(340, 13, ParamRange::new(115, 5)),
+    // fchdir
+    Row::new(353, 6, ParamRange::new(120, 1)),
+    // fchmod
+    Row::new(359, 6, ParamRange::new(121, 2)),
+    // fchmodat
+    Row::new(365, 8, ParamRange::new(123, 3)),
+    // fchmodat2
+    Row::new(373, 9, ParamRange::new(126, 4)),
+    // fchown
+    Row::new(382, 6, ParamRange::new(130, 3)),
+    // fchownat
+    Row::new(388, 8, ParamRange::new(133, 5)),
+    // fcntl
+    Row::new(396, 5, ParamRange::new(138, 3)),
+    // fdatasync
+    Row::new(401, 9, ParamRange::new(141, 1)),
+    // fgetxattr
+    Row::new(410, 9, ParamRange::new(142, 4)),
+    // file_getattr
+    Row::new(419, 12, ParamRange::new(146, 5)),
+    // file_setattr
+    Row::new(431, 12, ParamRange::new(151, 5)),
+    // finit_module
+    Row::new(443, 12, ParamRange::new(156, 3)),
+    // flistxattr
+    Row::new(455, 10, ParamRange::new(159, 3)),
+    // flock
+    Row::new(465, 5, ParamRange::new(162, 2)),
+    // fremovexattr
+    Row::new(470, 12, ParamRange::new(164, 2)),
+    // fsconfig
+    Row::new(482, 8, ParamRange::new(166, 5)),
+    // fsetxattr
+    Row::new(490, 9, ParamRange::new(171, 5)),
+    // fsmount
+    Row::new(499, 7, ParamRange::new(176, 3)),
+    // fsopen
+    Row::new(506, 6, ParamRange::new(179, 2)),
+    // fspick
+    Row::new(512, 6, ParamRange::new(181, 3)),
+    // fstat
+    Row::new(518, 5, ParamRange::new(184, 2)),
+    // fstatfs
+    Row::new(523, 7, ParamRange::new(186, 2)),
+    // fsync
+    Row::new(530, 5, ParamRange::new(188, 1)),
+    // ftruncate
+    Row::new(535, 9, ParamRange::new(189, 2)),
+    // futex
+    Row::new(544, 5, ParamRange::new(191, 6)),
+    // futex_requeue
+    Row::new(549, 13, ParamRange::new(197, 4)),
+    // futex_wait
+    Row::new(562, 10, ParamRange::new(201, 6)),
+    // futex_waitv
+    Row::new(572, 11, ParamRange::new(207, 5)),
+    // futex_wake
+    Row::new(583, 10, ParamRange::new(212, 4)),
+    // get_mempolicy
+    Row::new(593, 13, ParamRange::new(216, 5)),
+    // get_robust_list
+    Row::new(606, 15, ParamRange::new(221, 3)),
+    // getcpu
+    Row::new(621, 6, ParamRange::new(224, 3)),
+    // getcwd
+    Row::new(627, 6, ParamRange::new(227, 2)),
+    // getdents64
+    Row::new(633, 10, ParamRange::new(229, 3)),
+    // getegid
+    Row::new(643, 7, ParamRange::new(232, 0)),
+    // geteuid
+    Row::new(650, 7, ParamRange::new(232, 0)),
+    // getgid
+    Row::new(657, 6, ParamRange::new(232, 0)),
+    // getgroups
+    Row::new(663, 9, ParamRange::new(232, 2)),
+    // getitimer
+    Row::new(672, 9, ParamRange::new(234, 2)),
+    // getpeername
+    Row::new(681, 11, ParamRange::new(236, 3)),
+    // getpgid
+    Row::new(692, 7, ParamRange::new(239, 1)),
+    // getpid
+    Row::new(699, 6, ParamRange::new(240, 0)),
+    // getppid
+    Row::new(705, 7, ParamRange::new(240, 0)),
+    // getpriority
+    Row::new(712, 11, ParamRange::new(240, 2)),
+    // getrandom
+    Row::new(723, 9, ParamRange::new(242, 3)),
+    // getresgid
+    Row::new(732, 9, ParamRange::new(245, 3)),
+    // getresuid
+    Row::new(741, 9, ParamRange::new(248, 3)),
+    // getrusage
+    Row::new(750, 9, ParamRange::new(251, 2)),
+    // getsid
+    Row::new(759, 6, ParamRange::new(253, 1)),
+    // getsockname
+    Row::new(765, 11, ParamRange::new(254, 3)),
+    // getsockopt
+    Row::new(776, 10, ParamRange::new(257, 5)),
+    // gettid
+    Row::new(786, 6, ParamRange::new(262, 0)),
+    // gettimeofday
+    Row::new(792, 12, ParamRange::new(262, 2)),
+    // getuid
+    Row::new(804, 6, ParamRange::new(264, 0)),
+    // getxattr
+    Row::new(810, 8, ParamRange::new(264, 4)),
+    // getxattrat
+    Row::new(818, 10, ParamRange::new(268, 6)),
+    // init_module
+    Row::new(828, 11, ParamRange::new(274, 3)),
+    // inotify_add_watch
+    Row::new(839, 17, ParamRange::new(277, 3)),
+    // inotify_init1
+    Row::new(856, 13, ParamRange::new(280, 1)),
+    // inotify_rm_watch
+    Row::new(869, 16, ParamRange::new(281, 2)),
+    // io_cancel
+    Row::new(885, 9, ParamRange::new(283, 3)),
+    // io_destroy
+    Row::new(894, 10, ParamRange::new(286, 1)),
+    // io_getevents
+    Row::new(904, 12, ParamRange::new(287, 5)),
+    // io_pgetevents
+    Row::new(916, 13, ParamRange::new(292, 6)),
+    // io_setup
+    Row::new(929, 8, ParamRange::new(298, 2)),
+    // io_submit
+    Row::new(937, 9, ParamRange::new(300, 3)),
+    // io_uring_enter
+    Row::new(946, 14, ParamRange::new(303, 6)),
+    // io_uring_register
+    Row::new(960, 17, ParamRange::new(309, 4)),
+    // io_uring_setup
+    Row::new(977, 14, ParamRange::new(313, 2)),
+    // ioctl
+    Row::new(991, 5, ParamRange::new(315, 3)),
+    // ioprio_get
+    Row::new(996, 10, ParamRange::new(318, 2)),
+    // ioprio_set
+    Row::new(1006, 10, ParamRange::new(320, 3)),
+    // kcmp
+    Row::new(1016, 4, ParamRange::new(323, 5)),
+    // kexec_file_load
+    Row::new(1020, 15, ParamRange::new(328, 5)),
+    // kexec_load
+    Row::new(1035, 10, ParamRange::new(333, 4)),
+    // keyctl
+    Row::new(1045, 6, ParamRange::new(337, 5)),
+    // kill
+    Row::new(1051, 4, ParamRange::new(342, 2)),
+    // landlock_add_rule
+    Row::new(1055, 17, ParamRange::new(344, 4)),
+    // landlock_create_ruleset
+    Row::new(1072, 23, ParamRange::new(348, 3)),
+    // landlock_restrict_self
+    Row::new(1095, 22, ParamRange::new(351, 2)),
+    // lgetxattr
+    Row::new(1117, 9, ParamRange::new(353, 4)),
+    // linkat
+    Row::new(1126, 6, ParamRange::new(357, 5)),
+    // listen
+    Row::new(1132, 6, ParamRange::new(362, 2)),
+    // listmount
+    Row::new(1138, 9, ParamRange::new(364, 4)),
+    // listxattr
+    Row::new(1147, 9, ParamRange::new(368, 3)),
+    // listxattrat
+    Row::new(1156, 11, ParamRange::new(371, 5)),
+    // llistxattr
+    Row::new(1167, 10, ParamRange::new(376, 3)),
+    // lremovexattr
+    Row::new(1177, 12, ParamRange::new(379, 2)),
+    // lseek
+    Row::new(1189, 5, ParamRange::new(381, 3)),
+    // lsetxattr
+    Row::new(1194, 9, ParamRange::new(384, 5)),
+    // lsm_get_self_attr
+    Row::new(1203, 17, ParamRange::new(389, 4)),
+    // lsm_list_modules
+    Row::new(1220, 16, ParamRange::new(393, 3)),
+    // lsm_set_self_attr
+    Row::new(1236, 17, ParamRange::new(396, 4)),
+    // madvise
+    Row::new(1253, 7, ParamRange::new(400, 3)),
+    // map_shadow_stack
+    Row::new(1260, 16, ParamRange::new(403, 3)),
+    // mbind
+    Row::new(1276, 5, ParamRange::new(406, 6)),
+    // membarrier
+    Row::new(1281, 10, ParamRange::new(412, 3)),
+    // memfd_create
+    Row::new(1291, 12, ParamRange::new(415, 2)),
+    // migrate_pages
+    Row::new(1303, 13, ParamRange::new(417, 4)),
+    // mincore
+    Row::new(1316, 7, ParamRange::new(421, 3)),
+    // mkdirat
+    Row::new(1323, 7, ParamRange::new(424, 3)),
+    // mknodat
+    Row::new(1330, 7, ParamRange::new(427, 4)),
+    // mlock
+    Row::new(1337, 5, ParamRange::new(431, 2)),
+    // mlock2
+    Row::new(1342, 6, ParamRange::new(433, 3)),
+    // mlockall
+    Row::new(1348, 8, ParamRange::new(436, 1)),
+    // mmap
+    Row::new(1356, 4, ParamRange::new(437, 6)),
+    // mount
+    Row::new(1360, 5, ParamRange::new(443, 5)),
+    // mount_setattr
+    Row::new(1365, 13, ParamRange::new(448, 5)),
+    // move_mount
+    Row::new(1378, 10, ParamRange::new(453, 5)),
+    // move_pages
+    Row::new(1388, 10, ParamRange::new(458, 6)),
+    // mprotect
+    Row::new(1398, 8, ParamRange::new(464, 3)),
+    // mq_getsetattr
+    Row::new(1406, 13, ParamRange::new(467, 3)),
+    // mq_notify
+    Row::new(1419, 9, ParamRange::new(470, 2)),
+    // mq_open
+    Row::new(1428, 7, ParamRange::new(472, 4)),
+    // mq_timedreceive
+    Row::new(1435, 15, ParamRange::new(476, 5)),
+    // mq_timedsend
+    Row::new(1450, 12, ParamRange::new(481, 5)),
+    // mq_unlink
+    Row::new(1462, 9, ParamRange::new(486, 1)),
+    // mremap
+    Row::new(1471, 6, ParamRange::new(487, 5)),
+    // mseal
+    Row::new(1477, 5, ParamRange::new(492, 3)),
+    // msgctl
+    Row::new(1482, 6, ParamRange::new(495, 3)),
+    // msgget
+    Row::new(1488, 6, ParamRange::new(498, 2)),
+    // msgrcv
+    Row::new(1494, 6, ParamRange::new(500, 5)),
+    // msgsnd
+    Row::new(1500, 6, ParamRange::new(505, 4)),
+    // msync
+    Row::new(1506, 5, ParamRange::new(509, 3)),
+    // munlock
+    Row::new(1511, 7, ParamRange::new(512, 2)),
+    // munlockall
+    Row::new(1518, 10, ParamRange::new(514, 0)),
+    // munmap
+    Row::new(1528, 6, ParamRange::new(514, 2)),
+    // name_to_handle_at
+    Row::new(1534, 17, ParamRange::new(516, 5)),
+    // nanosleep
+    Row::new(1551, 9, ParamRange::new(521, 2)),
+    // newfstatat
+    Row::new(1560, 10, ParamRange::new(523, 4)),
+    // open_by_handle_at
+    Row::new(1570, 17, ParamRange::new(527, 3)),
+    // open_tree
+    Row::new(1587, 9, ParamRange::new(530, 3)),
+    // open_tree_attr
+    Row::new(1596, 14, ParamRange::new(533, 5)),
+    // openat
+    Row::new(1610, 6, ParamRange::new(538, 4)),
+    // openat2
+    Row::new(1616, 7, ParamRange::new(542, 4)),
+    // perf_event_open
+    Row::new(1623, 15, ParamRange::new(546, 5)),
+    // personality
+    Row::new(1638, 11, ParamRange::new(551, 1)),
+    // pidfd_getfd
+    Row::new(1649, 11, ParamRange::new(552, 3)),
+    // pidfd_open
+    Row::new(1660, 10, ParamRange::new(555, 2)),
+    // pidfd_send_signal
+    Row::new(1670, 17, ParamRange::new(557, 4)),
+    // pipe2
+    Row::new(1687, 5, ParamRange::new(561, 2)),
+    // pivot_root
+    Row::new(1692, 10, ParamRange::new(563, 2)),
+    // pkey_alloc
+    Row::new(1702, 10, ParamRange::new(565, 2)),
+    // pkey_free
+    Row::new(1712, 9, ParamRange::new(567, 1)),
+    // pkey_mprotect
+    Row::new(1721, 13, ParamRange::new(568, 4)),
+    // ppoll
+    Row::new(1734, 5, ParamRange::new(572, 5)),
+    // prctl
+    Row::new(1739, 5, ParamRange::new(577, 5)),
+    // pread64
+    Row::new(1744, 7, ParamRange::new(582, 4)),
+    // preadv
+    Row::new(1751, 6, ParamRange::new(586, 5)),
+    // preadv2
+    Row::new(1757, 7, ParamRange::new(591, 6)),
+    // prlimit64
+    Row::new(1764, 9, ParamRange::new(597, 4)),
+    // process_madvise
+    Row::new(1773, 15, ParamRange::new(601, 5)),
+    // process_mrelease
+    Row::new(1788, 16, ParamRange::new(606, 2)),
+    // process_vm_readv
+    Row::new(1804, 16, ParamRange::new(608, 6)),
+    // process_vm_writev
+    Row::new(1820, 17, ParamRange::new(614, 6)),
+    // pselect6
+    Row::new(1837, 8, ParamRange::new(620, 6)),
+    // ptrace
+    Row::new(1845, 6, ParamRange::new(626, 4)),
+    // pwrite64
+    Row::new(1851, 8, ParamRange::new(630, 4)),
+    // pwritev
+    Row::new(1859, 7, ParamRange::new(634, 5)),
+    // pwritev2
+    Row::new(1866, 8, ParamRange::new(639, 6)),
+    // quotactl
+    Row::new(1874, 8, ParamRange::new(645, 4)),
+    // quotactl_fd
+    Row::new(1882, 11, ParamRange::new(649, 4)),
+    // read
+    Row::new(1893, 4, ParamRange::new(653, 3)),
+    // readahead
+    Row::new(1897, 9, ParamRange::new(656, 3)),
+    // readlinkat
+    Row::new(1906, 10, ParamRange::new(659, 4)),
+    // readv
+    Row::new(1916, 5, ParamRange::new(663, 3)),
+    // reboot
+    Row::new(1921, 6, ParamRange::new(666, 4)),
+    // recvfrom
+    Row::new(1927, 8, ParamRange::new(670, 6)),
+    // recvmmsg
+    Row::new(1935, 8, ParamRange::new(676, 5)),
+    // recvmsg
+    Row::new(1943, 7, ParamRange::new(681, 3)),
+    // remap_file_pages
+    Row::new(1950, 16, ParamRange::new(684, 5)),
+    // removexattr
+    Row::new(1966, 11, ParamRange::new(689, 2)),
+    // removexattrat
+    Row::new(1977, 13, ParamRange::new(691, 4)),
+    // renameat2
+    Row::new(1990, 9, ParamRange::new(695, 5)),
+    // request_key
+    Row::new(1999, 11, ParamRange::new(700, 4)),
+    // restart_syscall
+    Row::new(2010, 15, ParamRange::new(704, 0)),
+    // rseq
+    Row::new(2025, 4, ParamRange::new(704, 4)),
+    // rt_sigaction
+    Row::new(2029, 12, ParamRange::new(708, 4)),
+    // rt_sigpending
+    Row::new(2041, 13, ParamRange::new(712, 2)),
+    // rt_sigprocmask
+    Row::new(2054, 14, ParamRange::new(714, 4)),
+    // rt_sigqueueinfo
+    Row::new(2068, 15, ParamRange::new(718, 3)),
+    // rt_sigreturn
+    Row::new(2083, 12, ParamRange::new(721, 0)),
+    // rt_sigsuspend
+    Row::new(2095, 13, ParamRange::new(721, 2)),
+    // rt_sigtimedwait
+    Row::new(2108, 15, ParamRange::new(723, 4)),
+    // rt_tgsigqueueinfo
+    Row::new(2123, 17, ParamRange::new(727, 4)),
+    // sched_get_priority_max
+    Row::new(2140, 22, ParamRange::new(731, 1)),
+    // sched_get_priority_min
+    Row::new(2162, 22, ParamRange::new(732, 1)),
+    // sched_getaffinity
+    Row::new(2184, 17, ParamRange::new(733, 3)),
+    // sched_getattr
+    Row::new(2201, 13, ParamRange::new(736, 4)),
+    // sched_getparam
+    Row::new(2214, 14, ParamRange::new(740, 2)),
+    // sched_getscheduler
+    Row::new(2228, 18, ParamRange::new(742, 1)),
+    // sched_rr_get_interval
+    Row::new(2246, 21, ParamRange::new(743, 2)),
+    // sched_setaffinity
+    Row::new(2267, 17, ParamRange::new(745, 3)),
+    // sched_setattr
+    Row::new(2284, 13, ParamRange::new(748, 3)),
+    // sched_setparam
+    Row::new(2297, 14, ParamRange::new(751, 2)),
+    // sched_setscheduler
+    Row::new(2311, 18, ParamRange::new(753, 3)),
+    // sched_yield
+    Row::new(2329, 11, ParamRange::new(756, 0)),
+    // seccomp
+    Row::new(2340, 7, ParamRange::new(756, 3)),
+    // semctl
+    Row::new(2347, 6, ParamRange::new(759, 4)),
+    // semget
+    Row::new(2353, 6, ParamRange::new(763, 3)),
+    // semop
+    Row::new(2359, 5, ParamRange::new(766, 3)),
+    // semtimedop
+    Row::new(2364, 10, ParamRange::new(769, 4)),
+    // sendfile
+    Row::new(2374, 8, ParamRange::new(773, 4)),
+    // sendmmsg
+    Row::new(2382, 8, ParamRange::new(777, 4)),
+    // sendmsg
+    Row::new(2390, 7, ParamRange::new(781, 3)),
+    // sendto
+    Row::new(2397, 6, ParamRange::new(784, 6)),
+    // set_mempolicy
+    Row::new(2403, 13, ParamRange::new(790, 3)),
+    // set_mempolicy_home_node
+    Row::new(2416, 23, ParamRange::new(793, 4)),
+    // set_robust_list
+    Row::new(2439, 15, ParamRange::new(797, 2)),
+    // set_tid_address
+    Row::new(2454, 15, ParamRange::new(799, 1)),
+    // setdomainname
+    Row::new(2469, 13, ParamRange::new(800, 2)),
+    // setfsgid
+    Row::new(2482, 8, ParamRange::new(802, 1)),
+    // setfsuid
+    Row::new(2490, 8, ParamRange::new(803, 1)),
+    // setgid
+    Row::new(2498, 6, ParamRange::new(804, 1)),
+    // setgroups
+    Row::new(2504, 9, ParamRange::new(805, 2)),
+    // sethostname
+    Row::new(2513, 11, ParamRange::new(807, 2)),
+    // setitimer
+    Row::new(2524, 9, ParamRange::new(809, 3)),
+    // setns
+    Row::new(2533, 5, ParamRange::new(812, 2)),
+    // setpgid
+    Row::new(2538, 7, ParamRange::new(814, 2)),
+    // setpriority
+    Row::new(2545, 11, ParamRange::new(816, 3)),
+    // setregid
+    Row::new(2556, 8, ParamRange::new(819, 2)),
+    // setresgid
+    Row::new(2564, 9, ParamRange::new(821, 3)),
+    // setresuid
+    Row::new(2573, 9, ParamRange::new(824, 3)),
+    // setreuid
+    Row::new(2582, 8, ParamRange::new(827, 2)),
+    // setsid
+    Row::new(2590, 6, ParamRange::new(829, 0)),
+    // setsockopt
+    Row::new(2596, 10, ParamRange::new(829, 5)),
+    // settimeofday
+    Row::new(2606, 12, ParamRange::new(834, 2)),
+    // setuid
+    Row::new(2618, 6, ParamRange::new(836, 1)),
+    // setxattr
+    Row::new(2624, 8, ParamRange::new(837, 5)),
+    // setxattrat
+    Row::new(2632, 10, ParamRange::new(842, 6)),
+    // shmat
+    Row::new(2642, 5, ParamRange::new(848, 3)),
+    // shmctl
+    Row::new(2647, 6, ParamRange::new(851, 3)),
+    // shmdt
+    Row::new(2653, 5, ParamRange::new(854, 1)),
+    // shmget
+    Row::new(2658, 6, ParamRange::new(855, 3)),
+    // shutdown
+    Row::new(2664, 8, ParamRange::new(858, 2)),
+    // sigaltstack
+    Row::new(2672, 11, ParamRange::new(860, 2)),
+    // signalfd4
+    Row::new(2683, 9, ParamRange::new(862, 4)),
+    // socket
+    Row::new(2692, 6, ParamRange::new(866, 3)),
+    // socketpair
+    Row::new(2698, 10, ParamRange::new(869, 4)),
+    // splice
+    Row::new(2708, 6, ParamRange::new(873, 6)),
+    // statfs
+    Row::new(2714, 6, ParamRange::new(879, 2)),
+    // statmount
+    Row::new(2720, 9, ParamRange::new(881, 4)),
+    // statx
+    Row::new(2729, 5, ParamRange::new(885, 5)),
+    // swapoff
+    Row::new(2734, 7, ParamRange::new(890, 1)),
+    // swapon
+    Row::new(2741, 6, ParamRange::new(891, 2)),
+    // symlinkat
+    Row::new(2747, 9, ParamRange::new(893, 3)),
+    // sync
+    Row::new(2756, 4, ParamRange::new(896, 0)),
+    // sync_file_range
+    Row::new(2760, 15, ParamRange::new(896, 4)),
+    // syncfs
+    Row::new(2775, 6, ParamRange::new(900, 1)),
+    // sysinfo
+    Row::new(2781, 7, ParamRange::new(901, 1)),
+    // syslog
+    Row::new(2788, 6, ParamRange::new(902, 3)),
+    // tee
+    Row::new(2794, 3, ParamRange::new(905, 4)),
+    // tgkill
+    Row::new(2797, 6, ParamRange::new(909, 3)),
+    // timer_create
+    Row::new(2803, 12, ParamRange::new(912, 3)),
+    // timer_delete
+    Row::new(2815, 12, ParamRange::new(915, 1)),
+    // timer_getoverrun
+    Row::new(2827, 16, ParamRange::new(916, 1)),
+    // timer_gettime
+    Row::new(2843, 13, ParamRange::new(917, 2)),
+    // timer_settime
+    Row::new(2856, 13, ParamRange::new(919, 4)),
+    // timerfd_create
+    Row::new(2869, 14, ParamRange::new(923, 2)),
+    // timerfd_gettime
+    Row::new(2883, 15, ParamRange::new(925, 2)),
+    // timerfd_settime
+    Row::new(2898, 15, ParamRange::new(927, 4)),
+    // times
+    Row::new(2913, 5, ParamRange::new(931, 1)),
+    // tkill
+    Row::new(2918, 5, ParamRange::new(932, 2)),
+    // truncate
+    Row::new(2923, 8, ParamRange::new(934, 2)),
+    // umask
+    Row::new(2931, 5, ParamRange::new(936, 1)),
+    // umount2
+    Row::new(2936, 7, ParamRange::new(937, 2)),
+    // uname
+    Row::new(2943, 5, ParamRange::new(939, 1)),
+    // unlinkat
+    Row::new(2948, 8, ParamRange::new(940, 3)),
+    // unshare
+    Row::new(2956, 7, ParamRange::new(943, 1)),
+    // userfaultfd
+    Row::new(2963, 11, ParamRange::new(944, 1)),
+    // utimensat
+    Row::new(2974, 9, ParamRange::new(945, 4)),
+    // vhangup
+    Row::new(2983, 7, ParamRange::new(949, 0)),
+    // vmsplice
+    Row::new(2990, 8, ParamRange::new(949, 4)),
+    // wait4
+    Row::new(2998, 5, ParamRange::new(953, 4)),
+    // waitid
+    Row::new(3003, 6, ParamRange::new(957, 5)),
+    // write
+    Row::new(3009, 5, ParamRange::new(962, 3)),
+    // writev
+    Row::new(3014, 6, ParamRange::new(965, 3)),
+];
+
+/// Every parameter, in the order of [`ROWS`] and of each signature.
+static PARAMS: [Row<ParamSlot>; 968] = [
+    // accept: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // accept: upeer_sockaddr
+    Row::new(3022, 14, ParamSlot::pointer(1, 64)),
+    // accept: upeer_addrlen
+    Row::new(3036, 13, ParamSlot::pointer(2, 64)),
+    // accept4: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // accept4: upeer_sockaddr
+    Row::new(3022, 14, ParamSlot::pointer(1, 64)),
+    // accept4: upeer_addrlen
+    Row::new(3036, 13, ParamSlot::pointer(2, 64)),
+    // accept4: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // acct: name
+    Row::new(3054, 4, ParamSlot::pointer(0, 64)),
+    // add_key: _type
+    Row::new(3058, 5, ParamSlot::pointer(0, 64)),
+    // add_key: _description
+    Row::new(3063, 12, ParamSlot::pointer(1, 64)),
+    // add_key: _payload
+    Row::new(3075, 8, ParamSlot::pointer(2, 64)),
+    // add_key: plen
+    Row::new(3083, 4, ParamSlot::value(3, 64)),
+    // add_key: ringid
+    Row::new(3087, 6, ParamSlot::value(4, 32)),
+    // adjtimex: txc_p
+    Row::new(3093, 5, ParamSlot::pointer(0, 64)),
+    // bind: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // bind: umyaddr
+    Row::new(3098, 7, ParamSlot::pointer(1, 64)),
+    // bind: addrlen
+    Row::new(3105, 7, ParamSlot::value(2, 32)),
+    // bpf: cmd
+    Row::new(3112, 3, ParamSlot::value(0, 32)),
+    // bpf: uattr
+    Row::new(3115, 5, ParamSlot::pointer(1, 64)),
+    // bpf: size
+    Row::new(3120, 4, ParamSlot::value(2, 32)),
+    // brk: brk
+    Row::new(39, 3, ParamSlot::value(0, 64)),
+    // cachestat: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // cachestat: cstat_range
+    Row::new(3124, 11, ParamSlot::pointer(1, 64)),
+    // cachestat: cstat
+    Row::new(3135, 5, ParamSlot::pointer(2, 64)),
+    // cachestat: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // capget: header
+    Row::new(3140, 6, ParamSlot::pointer(0, 64)),
+    // capget: dataptr
+    Row::new(3146, 7, ParamSlot::pointer(1, 64)),
+    // capset: header
+    Row::new(3140, 6, ParamSlot::pointer(0, 64)),
+    // capset: data
+    Row::new(3153, 4, ParamSlot::pointer(1, 64)),
+    // chdir: filename
+    Row::new(3157, 8, ParamSlot::pointer(0, 64)),
+    // chroot: filename
+    Row::new(3157, 8, ParamSlot::pointer(0, 64)),
+    // clock_adjtime: which_clock
+    Row::new(3165, 11, ParamSlot::value(0, 32)),
+    // clock_adjtime: utx
+    Row::new(3176, 3, ParamSlot::pointer(1, 64)),
+    // clock_getres: which_clock
+    Row::new(3165, 11, ParamSlot::value(0, 32)),
+    // clock_getres: tp
+    Row::new(3179, 2, ParamSlot::pointer(1, 64)),
+    // clock_gettime: which_clock
+    Row::new(3165, 11, ParamSlot::value(0, 32)),
+    // clock_gettime: tp
+    Row::new(3179, 2, ParamSlot::pointer(1, 64)),
+    // clock_nanosleep: which_clock
+    Row::new(3165, 11, ParamSlot::value(0, 32)),
+    // clock_nanosleep: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // clock_nanosleep: rqtp
+    Row::new(3181, 4, ParamSlot::pointer(2, 64)),
+    // clock_nanosleep: rmtp
+    Row::new(3185, 4, ParamSlot::pointer(3, 64)),
+    // clock_settime: which_clock
+    Row::new(3165, 11, ParamSlot::value(0, 32)),
+    // clock_settime: tp
+    Row::new(3179, 2, ParamSlot::pointer(1, 64)),
+    // clone: clone_flags
+    Row::new(3189, 11, ParamSlot::value(0, 64)),
+    // clone: newsp
+    Row::new(3200, 5, ParamSlot::value(1, 64)),
+    // clone: parent_tidptr
+    Row::new(3205, 13, ParamSlot::pointer(2, 64)),
+    // clone: child_tidptr
+    Row::new(3218, 12, ParamSlot::pointer(3, 64)),
+    // clone: tls
+    Row::new(3230, 3, ParamSlot::value(4, 64)),
+    // clone3: uargs
+    Row::new(3233, 5, ParamSlot::pointer(0, 64)),
+    // clone3: size
+    Row::new(3120, 4, ParamSlot::value(1, 64)),
+    // close: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // close_range: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // close_range: max_fd
+    Row::new(3238, 6, ParamSlot::value(1, 32)),
+    // close_range: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // connect: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // connect: uservaddr
+    Row::new(3244, 9, ParamSlot::pointer(1, 64)),
+    // connect: addrlen
+    Row::new(3105, 7, ParamSlot::value(2, 32)),
+    // copy_file_range: fd_in
+    Row::new(3253, 5, ParamSlot::value(0, 32)),
+    // copy_file_range: off_in
+    Row::new(3258, 6, ParamSlot::pointer(1, 64)),
+    // copy_file_range: fd_out
+    Row::new(3264, 6, ParamSlot::value(2, 32)),
+    // copy_file_range: off_out
+    Row::new(3270, 7, ParamSlot::pointer(3, 64)),
+    // copy_file_range: len
+    Row::new(3277, 3, ParamSlot::value(4, 64)),
+    // copy_file_range: flags
+    Row::new(3049, 5, ParamSlot::value(5, 32)),
+    // delete_module: name_user
+    Row::new(3280, 9, ParamSlot::pointer(0, 64)),
+    // delete_module: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // dup: fildes
+    Row::new(3289, 6, ParamSlot::value(0, 32)),
+    // dup3: oldfd
+    Row::new(3295, 5, ParamSlot::value(0, 32)),
+    // dup3: newfd
+    Row::new(3300, 5, ParamSlot::value(1, 32)),
+    // dup3: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // epoll_create1: flags
+    Row::new(3049, 5, ParamSlot::value(0, 32)),
+    // epoll_ctl: epfd
+    Row::new(3305, 4, ParamSlot::value(0, 32)),
+    // epoll_ctl: op
+    Row::new(3309, 2, ParamSlot::value(1, 32)),
+    // epoll_ctl: fd
+    Row::new(3020, 2, ParamSlot::value(2, 32)),
+    // epoll_ctl: event
+    Row::new(3311, 5, ParamSlot::pointer(3, 64)),
+    // epoll_pwait: epfd
+    Row::new(3305, 4, ParamSlot::value(0, 32)),
+    // epoll_pwait: events
+    Row::new(3316, 6, ParamSlot::pointer(1, 64)),
+    // epoll_pwait: maxevents
+    Row::new(3322, 9, ParamSlot::value(2, 32)),
+    // epoll_pwait: timeout
+    Row::new(3331, 7, ParamSlot::value(3, 32)),
+    // epoll_pwait: sigmask
+    Row::new(3338, 7, ParamSlot::pointer(4, 64)),
+    // epoll_pwait: sigsetsize
+    Row::new(3345, 10, ParamSlot::value(5, 64)),
+    // epoll_pwait2: epfd
+    Row::new(3305, 4, ParamSlot::value(0, 32)),
+    // epoll_pwait2: events
+    Row::new(3316, 6, ParamSlot::pointer(1, 64)),
+    // epoll_pwait2: maxevents
+    Row::new(3322, 9, ParamSlot::value(2, 32)),
+    // epoll_pwait2: timeout
+    Row::new(3331, 7, ParamSlot::pointer(3, 64)),
+    // epoll_pwait2: sigmask
+    Row::new(3338, 7, ParamSlot::pointer(4, 64)),
+    // epoll_pwait2: sigsetsize
+    Row::new(3345, 10, ParamSlot::value(5, 64)),
+    // eventfd2: count
+    Row::new(3355, 5, ParamSlot::value(0, 32)),
+    // eventfd2: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // execve: filename
+    Row::new(3157, 8, ParamSlot::pointer(0, 64)),
+    // execve: argv
+    Row::new(3360, 4, ParamSlot::pointer(1, 64)),
+    // execve: envp
+    Row::new(3364, 4, ParamSlot::pointer(2, 64)),
+    // execveat: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // execveat: filename
+    Row::new(3157, 8, ParamSlot::pointer(1, 64)),
+    // execveat: argv
+    Row::new(3360, 4, ParamSlot::pointer(2, 64)),
+    // execveat: envp
+    Row::new(3364, 4, ParamSlot::pointer(3, 64)),
+    // execveat: flags
+    Row::new(3049, 5, ParamSlot::value(4, 32)),
+    // exit: error_code
+    Row::new(3368, 10, ParamSlot::value(0, 32)),
+    // exit_group: error_code
+    Row::new(3368, 10, ParamSlot::value(0, 32)),
+    // faccessat: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // faccessat: filename
+    Row::new(3157, 8, ParamSlot::pointer(1, 64)),
+    // faccessat: mode
+    Row::new(3381, 4, ParamSlot::value(2, 32)),
+    // faccessat2: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // faccessat2: filename
+    Row::new(3157, 8, ParamSlot::pointer(1, 64)),
+    // faccessat2: mode
+    Row::new(3381, 4, ParamSlot::value(2, 32)),
+    // faccessat2: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // fadvise64: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // fadvise64: offset
+    Row::new(3385, 6, ParamSlot::value(1, 64)),
+    // fadvise64: len
+    Row::new(3277, 3, ParamSlot::value(2, 64)),
+    // fadvise64: advice
+    Row::new(3391, 6, ParamSlot::value(3, 32)),
+    // fallocate: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // fallocate: mode
+    Row::new(3381, 4, ParamSlot::value(1, 32)),
+    // fallocate: offset
+    Row::new(3385, 6, ParamSlot::value(2, 64)),
+    // fallocate: len
+    Row::new(3277, 3, ParamSlot::value(3, 64)),
+    // fanotify_init: flags
+    Row::new(3049, 5, ParamSlot::value(0, 32)),
+    // fanotify_init: event_f_flags
+    Row::new(3397, 13, ParamSlot::value(1, 32)),
+    // fanotify_mark: fanotify_fd
+    Row::new(3410, 11, ParamSlot::value(0, 32)),
+    // fanotify_mark: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // fanotify_mark: mask
+    Row::new(3421, 4, ParamSlot::value(2, 64)),
+    // fanotify_mark: dfd
+    Row::new(3378, 3, ParamSlot::value(3, 32)),
+    // fanotify_mark: pathname
+    Row::new(3425, 8, ParamSlot::pointer(4, 64)),
+    // fchdir: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // fchmod: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // fchmod: mode
+    Row::new(3381, 4, ParamSlot::value(1, 16)),
+    // fchmodat: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // fchmodat: filename
+    Row::new(3157, 8, ParamSlot::pointer(1, 64)),
+    // fchmodat: mode
+    Row::new(3381, 4, ParamSlot::value(2, 16)),
+    // fchmodat2: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // fchmodat2: filename
+    Row::new(3157, 8, ParamSlot::pointer(1, 64)),
+    // fchmodat2: mode
+    Row::new(3381, 4, ParamSlot::value(2, 16)),
+    // fchmodat2: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // fchown: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // fchown: user
+    Row::new(3433, 4, ParamSlot::value(1, 32)),
+    // fchown: group
+    Row::new(3437, 5, ParamSlot::value(2, 32)),
+    // fchownat: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // fchownat: filename
+    Row::new(3157, 8, ParamSlot::pointer(1, 64)),
+    // fchownat: user
+    Row::new(3433, 4, ParamSlot::value(2, 32)),
+    // fchownat: group
+    Row::new(3437, 5, ParamSlot::value(3, 32)),
+    // fchownat: flag
+    Row::new(3442, 4, ParamSlot::value(4, 32)),
+    // fcntl: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // fcntl: cmd
+    Row::new(3112, 3, ParamSlot::value(1, 32)),
+    // fcntl: arg
+    Row::new(3446, 3, ParamSlot::value(2, 64)),
+    // fdatasync: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // fgetxattr: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // fgetxattr: name
+    Row::new(3054, 4, ParamSlot::pointer(1, 64)),
+    // fgetxattr: value
+    Row::new(3449, 5, ParamSlot::pointer(2, 64)),
+    // fgetxattr: size
+    Row::new(3120, 4, ParamSlot::value(3, 64)),
+    // file_getattr: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // file_getattr: filename
+    Row::new(3157, 8, ParamSlot::pointer(1, 64)),
+    // file_getattr: ufattr
+    Row::new(3454, 6, ParamSlot::pointer(2, 64)),
+    // file_getattr: usize
+    Row::new(3460, 5, ParamSlot::value(3, 64)),
+    // file_getattr: at_flags
+    Row::new(3465, 8, ParamSlot::value(4, 32)),
+    // file_setattr: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // file_setattr: filename
+    Row::new(3157, 8, ParamSlot::pointer(1, 64)),
+    // file_setattr: ufattr
+    Row::new(3454, 6, ParamSlot::pointer(2, 64)),
+    // file_setattr: usize
+    Row::new(3460, 5, ParamSlot::value(3, 64)),
+    // file_setattr: at_flags
+    Row::new(3465, 8, ParamSlot::value(4, 32)),
+    // finit_module: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // finit_module: uargs
+    Row::new(3233, 5, ParamSlot::pointer(1, 64)),
+    // finit_module: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // flistxattr: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // flistxattr: list
+    Row::new(3473, 4, ParamSlot::pointer(1, 64)),
+    // flistxattr: size
+    Row::new(3120, 4, ParamSlot::value(2, 64)),
+    // flock: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // flock: cmd
+    Row::new(3112, 3, ParamSlot::value(1, 32)),
+    // fremovexattr: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // fremovexattr: name
+    Row::new(3054, 4, ParamSlot::pointer(1, 64)),
+    // fsconfig: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // fsconfig: cmd
+    Row::new(3112, 3, ParamSlot::value(1, 32)),
+    // fsconfig: _key
+    Row::new(3477, 4, ParamSlot::pointer(2, 64)),
+    // fsconfig: _value
+    Row::new(3481, 6, ParamSlot::pointer(3, 64)),
+    // fsconfig: aux
+    Row::new(3487, 3, ParamSlot::value(4, 32)),
+    // fsetxattr: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // fsetxattr: name
+    Row::new(3054, 4, ParamSlot::pointer(1, 64)),
+    // fsetxattr: value
+    Row::new(3449, 5, ParamSlot::pointer(2, 64)),
+    // fsetxattr: size
+    Row::new(3120, 4, ParamSlot::value(3, 64)),
+    // fsetxattr: flags
+    Row::new(3049, 5, ParamSlot::value(4, 32)),
+    // fsmount: fs_fd
+    Row::new(3490, 5, ParamSlot::value(0, 32)),
+    // fsmount: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // fsmount: attr_flags
+    Row::new(3495, 10, ParamSlot::value(2, 32)),
+    // fsopen: _fs_name
+    Row::new(3505, 8, ParamSlot::pointer(0, 64)),
+    // fsopen: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // fspick: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // fspick: path
+    Row::new(3513, 4, ParamSlot::pointer(1, 64)),
+    // fspick: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // fstat: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // fstat: statbuf
+    Row::new(3517, 7, ParamSlot::pointer(1, 64)),
+    // fstatfs: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // fstatfs: buf
+    Row::new(3524, 3, ParamSlot::pointer(1, 64)),
+    // fsync: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // ftruncate: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // ftruncate: length
+    Row::new(3527, 6, ParamSlot::value(1, 64)),
+    // futex: uaddr
+    Row::new(3533, 5, ParamSlot::pointer(0, 64)),
+    // futex: op
+    Row::new(3309, 2, ParamSlot::value(1, 32)),
+    // futex: val
+    Row::new(3538, 3, ParamSlot::value(2, 32)),
+    // futex: utime
+    Row::new(3541, 5, ParamSlot::pointer(3, 64)),
+    // futex: uaddr2
+    Row::new(3546, 6, ParamSlot::pointer(4, 64)),
+    // futex: val3
+    Row::new(3552, 4, ParamSlot::value(5, 32)),
+    // futex_requeue: waiters
+    Row::new(3556, 7, ParamSlot::pointer(0, 64)),
+    // futex_requeue: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // futex_requeue: nr_wake
+    Row::new(3563, 7, ParamSlot::value(2, 32)),
+    // futex_requeue: nr_requeue
+    Row::new(3570, 10, ParamSlot::value(3, 32)),
+    // futex_wait: uaddr
+    Row::new(3533, 5, ParamSlot::pointer(0, 64)),
+    // futex_wait: val
+    Row::new(3538, 3, ParamSlot::value(1, 64)),
+    // futex_wait: mask
+    Row::new(3421, 4, ParamSlot::value(2, 64)),
+    // futex_wait: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // futex_wait: timeout
+    Row::new(3331, 7, ParamSlot::pointer(4, 64)),
+    // futex_wait: clockid
+    Row::new(3580, 7, ParamSlot::value(5, 32)),
+    // futex_waitv: waiters
+    Row::new(3556, 7, ParamSlot::pointer(0, 64)),
+    // futex_waitv: nr_futexes
+    Row::new(3587, 10, ParamSlot::value(1, 32)),
+    // futex_waitv: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // futex_waitv: timeout
+    Row::new(3331, 7, ParamSlot::pointer(3, 64)),
+    // futex_waitv: clockid
+    Row::new(3580, 7, ParamSlot::value(4, 32)),
+    // futex_wake: uaddr
+    Row::new(3533, 5, ParamSlot::pointer(0, 64)),
+    // futex_wake: mask
+    Row::new(3421, 4, ParamSlot::value(1, 64)),
+    // futex_wake: nr
+    Row::new(3597, 2, ParamSlot::value(2, 32)),
+    // futex_wake: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // get_mempolicy: policy
+    Row::new(3599, 6, ParamSlot::pointer(0, 64)),
+    // get_mempolicy: nmask
+    Row::new(3605, 5, ParamSlot::pointer(1, 64)),
+    // get_mempolicy: maxnode
+    Row::new(3610, 7, ParamSlot::value(2, 64)),
+    // get_mempolicy: addr
+    Row::new(3617, 4, ParamSlot::value(3, 64)),
+    // get_mempolicy: flags
+    Row::new(3049, 5, ParamSlot::value(4, 64)),
+    // get_robust_list: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // get_robust_list: head_ptr
+    Row::new(3624, 8, ParamSlot::pointer(1, 64)),
+    // get_robust_list: len_ptr
+    Row::new(3632, 7, ParamSlot::pointer(2, 64)),
+    // getcpu: cpup
+    Row::new(3639, 4, ParamSlot::pointer(0, 64)),
+    // getcpu: nodep
+    Row::new(3643, 5, ParamSlot::pointer(1, 64)),
+    // getcpu: unused
+    Row::new(3648, 6, ParamSlot::pointer(2, 64)),
+    // getcwd: buf
+    Row::new(3524, 3, ParamSlot::pointer(0, 64)),
+    // getcwd: size
+    Row::new(3120, 4, ParamSlot::value(1, 64)),
+    // getdents64: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // getdents64: dirent
+    Row::new(3654, 6, ParamSlot::pointer(1, 64)),
+    // getdents64: count
+    Row::new(3355, 5, ParamSlot::value(2, 32)),
+    // getgroups: gidsetsize
+    Row::new(3660, 10, ParamSlot::value(0, 32)),
+    // getgroups: grouplist
+    Row::new(3670, 9, ParamSlot::pointer(1, 64)),
+    // getitimer: which
+    Row::new(3679, 5, ParamSlot::value(0, 32)),
+    // getitimer: value
+    Row::new(3449, 5, ParamSlot::pointer(1, 64)),
+    // getpeername: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // getpeername: usockaddr
+    Row::new(3684, 9, ParamSlot::pointer(1, 64)),
+    // getpeername: usockaddr_len
+    Row::new(3693, 13, ParamSlot::pointer(2, 64)),
+    // getpgid: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // getpriority: which
+    Row::new(3679, 5, ParamSlot::value(0, 32)),
+    // getpriority: who
+    Row::new(3706, 3, ParamSlot::value(1, 32)),
+    // getrandom: ubuf
+    Row::new(3709, 4, ParamSlot::pointer(0, 64)),
+    // getrandom: len
+    Row::new(3277, 3, ParamSlot::value(1, 64)),
+    // getrandom: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // getresgid: rgidp
+    Row::new(3713, 5, ParamSlot::pointer(0, 64)),
+    // getresgid: egidp
+    Row::new(3718, 5, ParamSlot::pointer(1, 64)),
+    // getresgid: sgidp
+    Row::new(3723, 5, ParamSlot::pointer(2, 64)),
+    // getresuid: ruidp
+    Row::new(3728, 5, ParamSlot::pointer(0, 64)),
+    // getresuid: euidp
+    Row::new(3733, 5, ParamSlot::pointer(1, 64)),
+    // getresuid: suidp
+    Row::new(3738, 5, ParamSlot::pointer(2, 64)),
+    // getrusage: who
+    Row::new(3706, 3, ParamSlot::value(0, 32)),
+    // getrusage: ru
+    Row::new(3743, 2, ParamSlot::pointer(1, 64)),
+    // getsid: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // getsockname: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // getsockname: usockaddr
+    Row::new(3684, 9, ParamSlot::pointer(1, 64)),
+    // getsockname: usockaddr_len
+    Row::new(3693, 13, ParamSlot::pointer(2, 64)),
+    // getsockopt: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // getsockopt: level
+    Row::new(3745, 5, ParamSlot::value(1, 32)),
+    // getsockopt: optname
+    Row::new(3750, 7, ParamSlot::value(2, 32)),
+    // getsockopt: optval
+    Row::new(3757, 6, ParamSlot::pointer(3, 64)),
+    // getsockopt: optlen
+    Row::new(3763, 6, ParamSlot::pointer(4, 64)),
+    // gettimeofday: tv
+    Row::new(3769, 2, ParamSlot::pointer(0, 64)),
+    // gettimeofday: tz
+    Row::new(3771, 2, ParamSlot::pointer(1, 64)),
+    // getxattr: pathname
+    Row::new(3425, 8, ParamSlot::pointer(0, 64)),
+    // getxattr: name
+    Row::new(3054, 4, ParamSlot::pointer(1, 64)),
+    // getxattr: value
+    Row::new(3449, 5, ParamSlot::pointer(2, 64)),
+    // getxattr: size
+    Row::new(3120, 4, ParamSlot::value(3, 64)),
+    // getxattrat: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // getxattrat: pathname
+    Row::new(3425, 8, ParamSlot::pointer(1, 64)),
+    // getxattrat: at_flags
+    Row::new(3465, 8, ParamSlot::value(2, 32)),
+    // getxattrat: name
+    Row::new(3054, 4, ParamSlot::pointer(3, 64)),
+    // getxattrat: uargs
+    Row::new(3233, 5, ParamSlot::pointer(4, 64)),
+    // getxattrat: usize
+    Row::new(3460, 5, ParamSlot::value(5, 64)),
+    // init_module: umod
+    Row::new(3773, 4, ParamSlot::pointer(0, 64)),
+    // init_module: len
+    Row::new(3277, 3, ParamSlot::value(1, 64)),
+    // init_module: uargs
+    Row::new(3233, 5, ParamSlot::pointer(2, 64)),
+    // inotify_add_watch: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // inotify_add_watch: pathname
+    Row::new(3425, 8, ParamSlot::pointer(1, 64)),
+    // inotify_add_watch: mask
+    Row::new(3421, 4, ParamSlot::value(2, 32)),
+    // inotify_init1: flags
+    Row::new(3049, 5, ParamSlot::value(0, 32)),
+    // inotify_rm_watch: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // inotify_rm_watch: wd
+    Row::new(3777, 2, ParamSlot::value(1, 32)),
+    // io_cancel: ctx_id
+    Row::new(3779, 6, ParamSlot::value(0, 64)),
+    // io_cancel: iocb
+    Row::new(3785, 4, ParamSlot::pointer(1, 64)),
+    // io_cancel: result
+    Row::new(3789, 6, ParamSlot::pointer(2, 64)),
+    // io_destroy: ctx
+    Row::new(3795, 3, ParamSlot::value(0, 64)),
+    // io_getevents: ctx_id
+    Row::new(3779, 6, ParamSlot::value(0, 64)),
+    // io_getevents: min_nr
+    Row::new(3798, 6, ParamSlot::value(1, 64)),
+    // io_getevents: nr
+    Row::new(3597, 2, ParamSlot::value(2, 64)),
+    // io_getevents: events
+    Row::new(3316, 6, ParamSlot::pointer(3, 64)),
+    // io_getevents: timeout
+    Row::new(3331, 7, ParamSlot::pointer(4, 64)),
+    // io_pgetevents: ctx_id
+    Row::new(3779, 6, ParamSlot::value(0, 64)),
+    // io_pgetevents: min_nr
+    Row::new(3798, 6, ParamSlot::value(1, 64)),
+    // io_pgetevents: nr
+    Row::new(3597, 2, ParamSlot::value(2, 64)),
+    // io_pgetevents: events
+    Row::new(3316, 6, ParamSlot::pointer(3, 64)),
+    // io_pgetevents: timeout
+    Row::new(3331, 7, ParamSlot::pointer(4, 64)),
+    // io_pgetevents: usig
+    Row::new(3804, 4, ParamSlot::pointer(5, 64)),
+    // io_setup: nr_events
+    Row::new(3808, 9, ParamSlot::value(0, 32)),
+    // io_setup: ctxp
+    Row::new(3817, 4, ParamSlot::pointer(1, 64)),
+    // io_submit: ctx_id
+    Row::new(3779, 6, ParamSlot::value(0, 64)),
+    // io_submit: nr
+    Row::new(3597, 2, ParamSlot::value(1, 64)),
+    // io_submit: iocbpp
+    Row::new(3821, 6, ParamSlot::pointer(2, 64)),
+    // io_uring_enter: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // io_uring_enter: to_submit
+    Row::new(3827, 9, ParamSlot::value(1, 32)),
+    // io_uring_enter: min_complete
+    Row::new(3836, 12, ParamSlot::value(2, 32)),
+    // io_uring_enter: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // io_uring_enter: argp
+    Row::new(3848, 4, ParamSlot::pointer(4, 64)),
+    // io_uring_enter: argsz
+    Row::new(3852, 5, ParamSlot::value(5, 64)),
+    // io_uring_register: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // io_uring_register: opcode
+    Row::new(3857, 6, ParamSlot::value(1, 32)),
+    // io_uring_register: arg
+    Row::new(3446, 3, ParamSlot::pointer(2, 64)),
+    // io_uring_register: nr_args
+    Row::new(3863, 7, ParamSlot::value(3, 32)),
+    // io_uring_setup: entries
+    Row::new(3870, 7, ParamSlot::value(0, 32)),
+    // io_uring_setup: params
+    Row::new(3877, 6, ParamSlot::pointer(1, 64)),
+    // ioctl: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // ioctl: cmd
+    Row::new(3112, 3, ParamSlot::value(1, 32)),
+    // ioctl: arg
+    Row::new(3446, 3, ParamSlot::value(2, 64)),
+    // ioprio_get: which
+    Row::new(3679, 5, ParamSlot::value(0, 32)),
+    // ioprio_get: who
+    Row::new(3706, 3, ParamSlot::value(1, 32)),
+    // ioprio_set: which
+    Row::new(3679, 5, ParamSlot::value(0, 32)),
+    // ioprio_set: who
+    Row::new(3706, 3, ParamSlot::value(1, 32)),
+    // ioprio_set: ioprio
+    Row::new(3883, 6, ParamSlot::value(2, 32)),
+    // kcmp: pid1
+    Row::new(3889, 4, ParamSlot::value(0, 32)),
+    // kcmp: pid2
+    Row::new(3893, 4, ParamSlot::value(1, 32)),
+    // kcmp: type
+    Row::new(3897, 4, ParamSlot::value(2, 32)),
+    // kcmp: idx1
+    Row::new(3901, 4, ParamSlot::value(3, 64)),
+    // kcmp: idx2
+    Row::new(3905, 4, ParamSlot::value(4, 64)),
+    // kexec_file_load: kernel_fd
+    Row::new(3909, 9, ParamSlot::value(0, 32)),
+    // kexec_file_load: initrd_fd
+    Row::new(3918, 9, ParamSlot::value(1, 32)),
+    // kexec_file_load: cmdline_len
+    Row::new(3927, 11, ParamSlot::value(2, 64)),
+    // kexec_file_load: cmdline_ptr
+    Row::new(3938, 11, ParamSlot::pointer(3, 64)),
+    // kexec_file_load: flags
+    Row::new(3049, 5, ParamSlot::value(4, 64)),
+    // kexec_load: entry
+    Row::new(3949, 5, ParamSlot::value(0, 64)),
+    // kexec_load: nr_segments
+    Row::new(3954, 11, ParamSlot::value(1, 64)),
+    // kexec_load: segments
+    Row::new(3965, 8, ParamSlot::pointer(2, 64)),
+    // kexec_load: flags
+    Row::new(3049, 5, ParamSlot::value(3, 64)),
+    // keyctl: option
+    Row::new(3973, 6, ParamSlot::value(0, 32)),
+    // keyctl: arg2
+    Row::new(3979, 4, ParamSlot::value(1, 64)),
+    // keyctl: arg3
+    Row::new(3983, 4, ParamSlot::value(2, 64)),
+    // keyctl: arg4
+    Row::new(3987, 4, ParamSlot::value(3, 64)),
+    // keyctl: arg5
+    Row::new(3991, 4, ParamSlot::value(4, 64)),
+    // kill: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // kill: sig
+    Row::new(3995, 3, ParamSlot::value(1, 32)),
+    // landlock_add_rule: ruleset_fd
+    Row::new(3998, 10, ParamSlot::value(0, 32)),
+    // landlock_add_rule: rule_type
+    Row::new(4008, 9, ParamSlot::value(1, 32)),
+    // landlock_add_rule: rule_attr
+    Row::new(4017, 9, ParamSlot::pointer(2, 64)),
+    // landlock_add_rule: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // landlock_create_ruleset: attr
+    Row::new(4026, 4, ParamSlot::pointer(0, 64)),
+    // landlock_create_ruleset: size
+    Row::new(3120, 4, ParamSlot::value(1, 64)),
+    // landlock_create_ruleset: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // landlock_restrict_self: ruleset_fd
+    Row::new(3998, 10, ParamSlot::value(0, 32)),
+    // landlock_restrict_self: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // lgetxattr: pathname
+    Row::new(3425, 8, ParamSlot::pointer(0, 64)),
+    // lgetxattr: name
+    Row::new(3054, 4, ParamSlot::pointer(1, 64)),
+    // lgetxattr: value
+    Row::new(3449, 5, ParamSlot::pointer(2, 64)),
+    // lgetxattr: size
+    Row::new(3120, 4, ParamSlot::value(3, 64)),
+    // linkat: olddfd
+    Row::new(4030, 6, ParamSlot::value(0, 32)),
+    // linkat: oldname
+    Row::new(4036, 7, ParamSlot::pointer(1, 64)),
+    // linkat: newdfd
+    Row::new(4043, 6, ParamSlot::value(2, 32)),
+    // linkat: newname
+    Row::new(4049, 7, ParamSlot::pointer(3, 64)),
+    // linkat: flags
+    Row::new(3049, 5, ParamSlot::value(4, 32)),
+    // listen: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // listen: backlog
+    Row::new(4056, 7, ParamSlot::value(1, 32)),
+    // listmount: req
+    Row::new(4063, 3, ParamSlot::pointer(0, 64)),
+    // listmount: mnt_ids
+    Row::new(4066, 7, ParamSlot::pointer(1, 64)),
+    // listmount: nr_mnt_ids
+    Row::new(4073, 10, ParamSlot::value(2, 64)),
+    // listmount: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // listxattr: pathname
+    Row::new(3425, 8, ParamSlot::pointer(0, 64)),
+    // listxattr: list
+    Row::new(3473, 4, ParamSlot::pointer(1, 64)),
+    // listxattr: size
+    Row::new(3120, 4, ParamSlot::value(2, 64)),
+    // listxattrat: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // listxattrat: pathname
+    Row::new(3425, 8, ParamSlot::pointer(1, 64)),
+    // listxattrat: at_flags
+    Row::new(3465, 8, ParamSlot::value(2, 32)),
+    // listxattrat: list
+    Row::new(3473, 4, ParamSlot::pointer(3, 64)),
+    // listxattrat: size
+    Row::new(3120, 4, ParamSlot::value(4, 64)),
+    // llistxattr: pathname
+    Row::new(3425, 8, ParamSlot::pointer(0, 64)),
+    // llistxattr: list
+    Row::new(3473, 4, ParamSlot::pointer(1, 64)),
+    // llistxattr: size
+    Row::new(3120, 4, ParamSlot::value(2, 64)),
+    // lremovexattr: pathname
+    Row::new(3425, 8, ParamSlot::pointer(0, 64)),
+    // lremovexattr: name
+    Row::new(3054, 4, ParamSlot::pointer(1, 64)),
+    // lseek: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // lseek: offset
+    Row::new(3385, 6, ParamSlot::value(1, 64)),
+    // lseek: whence
+    Row::new(4083, 6, ParamSlot::value(2, 32)),
+    // lsetxattr: pathname
+    Row::new(3425, 8, ParamSlot::pointer(0, 64)),
+    // lsetxattr: name
+    Row::new(3054, 4, ParamSlot::pointer(1, 64)),
+    // lsetxattr: value
+    Row::new(3449, 5, ParamSlot::pointer(2, 64)),
+    // lsetxattr: size
+    Row::new(3120, 4, ParamSlot::value(3, 64)),
+    // lsetxattr: flags
+    Row::new(3049, 5, ParamSlot::value(4, 32)),
+    // lsm_get_self_attr: attr
+    Row::new(4026, 4, ParamSlot::value(0, 32)),
+    // lsm_get_self_attr: ctx
+    Row::new(3795, 3, ParamSlot::pointer(1, 64)),
+    // lsm_get_self_attr: size
+    Row::new(3120, 4, ParamSlot::pointer(2, 64)),
+    // lsm_get_self_attr: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // lsm_list_modules: ids
+    Row::new(4089, 3, ParamSlot::pointer(0, 64)),
+    // lsm_list_modules: size
+    Row::new(3120, 4, ParamSlot::pointer(1, 64)),
+    // lsm_list_modules: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // lsm_set_self_attr: attr
+    Row::new(4026, 4, ParamSlot::value(0, 32)),
+    // lsm_set_self_attr: ctx
+    Row::new(3795, 3, ParamSlot::pointer(1, 64)),
+    // lsm_set_self_attr: size
+    Row::new(3120, 4, ParamSlot::value(2, 32)),
+    // lsm_set_self_attr: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // madvise: start
+    Row::new(4092, 5, ParamSlot::value(0, 64)),
+    // madvise: len_in
+    Row::new(4097, 6, ParamSlot::value(1, 64)),
+    // madvise: behavior
+    Row::new(4103, 8, ParamSlot::value(2, 32)),
+    // map_shadow_stack: addr
+    Row::new(3617, 4, ParamSlot::value(0, 64)),
+    // map_shadow_stack: size
+    Row::new(3120, 4, ParamSlot::value(1, 64)),
+    // map_shadow_stack: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // mbind: start
+    Row::new(4092, 5, ParamSlot::value(0, 64)),
+    // mbind: len
+    Row::new(3277, 3, ParamSlot::value(1, 64)),
+    // mbind: mode
+    Row::new(3381, 4, ParamSlot::value(2, 64)),
+    // mbind: nmask
+    Row::new(3605, 5, ParamSlot::pointer(3, 64)),
+    // mbind: maxnode
+    Row::new(3610, 7, ParamSlot::value(4, 64)),
+    // mbind: flags
+    Row::new(3049, 5, ParamSlot::value(5, 32)),
+    // membarrier: cmd
+    Row::new(3112, 3, ParamSlot::value(0, 32)),
+    // membarrier: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // membarrier: cpu_id
+    Row::new(4111, 6, ParamSlot::value(2, 32)),
+    // memfd_create: uname
+    Row::new(2943, 5, ParamSlot::pointer(0, 64)),
+    // memfd_create: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // migrate_pages: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // migrate_pages: maxnode
+    Row::new(3610, 7, ParamSlot::value(1, 64)),
+    // migrate_pages: old_nodes
+    Row::new(4117, 9, ParamSlot::pointer(2, 64)),
+    // migrate_pages: new_nodes
+    Row::new(4126, 9, ParamSlot::pointer(3, 64)),
+    // mincore: start
+    Row::new(4092, 5, ParamSlot::value(0, 64)),
+    // mincore: len
+    Row::new(3277, 3, ParamSlot::value(1, 64)),
+    // mincore: vec
+    Row::new(4135, 3, ParamSlot::pointer(2, 64)),
+    // mkdirat: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // mkdirat: pathname
+    Row::new(3425, 8, ParamSlot::pointer(1, 64)),
+    // mkdirat: mode
+    Row::new(3381, 4, ParamSlot::value(2, 16)),
+    // mknodat: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // mknodat: filename
+    Row::new(3157, 8, ParamSlot::pointer(1, 64)),
+    // mknodat: mode
+    Row::new(3381, 4, ParamSlot::value(2, 16)),
+    // mknodat: dev
+    Row::new(4138, 3, ParamSlot::value(3, 32)),
+    // mlock: start
+    Row::new(4092, 5, ParamSlot::value(0, 64)),
+    // mlock: len
+    Row::new(3277, 3, ParamSlot::value(1, 64)),
+    // mlock2: start
+    Row::new(4092, 5, ParamSlot::value(0, 64)),
+    // mlock2: len
+    Row::new(3277, 3, ParamSlot::value(1, 64)),
+    // mlock2: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // mlockall: flags
+    Row::new(3049, 5, ParamSlot::value(0, 32)),
+    // mmap: addr
+    Row::new(3617, 4, ParamSlot::value(0, 64)),
+    // mmap: len
+    Row::new(3277, 3, ParamSlot::value(1, 64)),
+    // mmap: prot
+    Row::new(4141, 4, ParamSlot::value(2, 64)),
+    // mmap: flags
+    Row::new(3049, 5, ParamSlot::value(3, 64)),
+    // mmap: fd
+    Row::new(3020, 2, ParamSlot::value(4, 64)),
+    // mmap: offset
+    Row::new(3385, 6, ParamSlot::value(5, 64)),
+    // mount: dev_name
+    Row::new(4145, 8, ParamSlot::pointer(0, 64)),
+    // mount: dir_name
+    Row::new(4153, 8, ParamSlot::pointer(1, 64)),
+    // mount: type
+    Row::new(3897, 4, ParamSlot::pointer(2, 64)),
+    // mount: flags
+    Row::new(3049, 5, ParamSlot::value(3, 64)),
+    // mount: data
+    Row::new(3153, 4, ParamSlot::pointer(4, 64)),
+    // mount_setattr: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // mount_setattr: path
+    Row::new(3513, 4, ParamSlot::pointer(1, 64)),
+    // mount_setattr: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // mount_setattr: uattr
+    Row::new(3115, 5, ParamSlot::pointer(3, 64)),
+    // mount_setattr: usize
+    Row::new(3460, 5, ParamSlot::value(4, 64)),
+    // move_mount: from_dfd
+    Row::new(4161, 8, ParamSlot::value(0, 32)),
+    // move_mount: from_pathname
+    Row::new(4169, 13, ParamSlot::pointer(1, 64)),
+    // move_mount: to_dfd
+    Row::new(4182, 6, ParamSlot::value(2, 32)),
+    // move_mount: to_pathname
+    Row::new(4188, 11, ParamSlot::pointer(3, 64)),
+    // move_mount: flags
+    Row::new(3049, 5, ParamSlot::value(4, 32)),
+    // move_pages: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // move_pages: nr_pages
+    Row::new(4199, 8, ParamSlot::value(1, 64)),
+    // move_pages: pages
+    Row::new(4207, 5, ParamSlot::pointer(2, 64)),
+    // move_pages: nodes
+    Row::new(4212, 5, ParamSlot::pointer(3, 64)),
+    // move_pages: status
+    Row::new(4217, 6, ParamSlot::pointer(4, 64)),
+    // move_pages: flags
+    Row::new(3049, 5, ParamSlot::value(5, 32)),
+    // mprotect: start
+    Row::new(4092, 5, ParamSlot::value(0, 64)),
+    // mprotect: len
+    Row::new(3277, 3, ParamSlot::value(1, 64)),
+    // mprotect: prot
+    Row::new(4141, 4, ParamSlot::value(2, 64)),
+    // mq_getsetattr: mqdes
+    Row::new(4223, 5, ParamSlot::value(0, 32)),
+    // mq_getsetattr: u_mqstat
+    Row::new(4228, 8, ParamSlot::pointer(1, 64)),
+    // mq_getsetattr: u_omqstat
+    Row::new(4236, 9, ParamSlot::pointer(2, 64)),
+    // mq_notify: mqdes
+    Row::new(4223, 5, ParamSlot::value(0, 32)),
+    // mq_notify: u_notification
+    Row::new(4245, 14, ParamSlot::pointer(1, 64)),
+    // mq_open: u_name
+    Row::new(4259, 6, ParamSlot::pointer(0, 64)),
+    // mq_open: oflag
+    Row::new(4265, 5, ParamSlot::value(1, 32)),
+    // mq_open: mode
+    Row::new(3381, 4, ParamSlot::value(2, 16)),
+    // mq_open: u_attr
+    Row::new(4270, 6, ParamSlot::pointer(3, 64)),
+    // mq_timedreceive: mqdes
+    Row::new(4223, 5, ParamSlot::value(0, 32)),
+    // mq_timedreceive: u_msg_ptr
+    Row::new(4276, 9, ParamSlot::pointer(1, 64)),
+    // mq_timedreceive: msg_len
+    Row::new(4285, 7, ParamSlot::value(2, 64)),
+    // mq_timedreceive: u_msg_prio
+    Row::new(4292, 10, ParamSlot::pointer(3, 64)),
+    // mq_timedreceive: u_abs_timeout
+    Row::new(4302, 13, ParamSlot::pointer(4, 64)),
+    // mq_timedsend: mqdes
+    Row::new(4223, 5, ParamSlot::value(0, 32)),
+    // mq_timedsend: u_msg_ptr
+    Row::new(4276, 9, ParamSlot::pointer(1, 64)),
+    // mq_timedsend: msg_len
+    Row::new(4285, 7, ParamSlot::value(2, 64)),
+    // mq_timedsend: msg_prio
+    Row::new(4315, 8, ParamSlot::value(3, 32)),
+    // mq_timedsend: u_abs_timeout
+    Row::new(4302, 13, ParamSlot::pointer(4, 64)),
+    // mq_unlink: u_name
+    Row::new(4259, 6, ParamSlot::pointer(0, 64)),
+    // mremap: addr
+    Row::new(3617, 4, ParamSlot::value(0, 64)),
+    // mremap: old_len
+    Row::new(4323, 7, ParamSlot::value(1, 64)),
+    // mremap: new_len
+    Row::new(4330, 7, ParamSlot::value(2, 64)),
+    // mremap: flags
+    Row::new(3049, 5, ParamSlot::value(3, 64)),
+    // mremap: new_addr
+    Row::new(4337, 8, ParamSlot::value(4, 64)),
+    // mseal: start
+    Row::new(4092, 5, ParamSlot::value(0, 64)),
+    // mseal: len
+    Row::new(3277, 3, ParamSlot::value(1, 64)),
+    // mseal: flags
+    Row::new(3049, 5, ParamSlot::value(2, 64)),
+    // msgctl: msqid
+    Row::new(4345, 5, ParamSlot::value(0, 32)),
+    // msgctl: cmd
+    Row::new(3112, 3, ParamSlot::value(1, 32)),
+    // msgctl: buf
+    Row::new(3524, 3, ParamSlot::pointer(2, 64)),
+    // msgget: key
+    Row::new(4350, 3, ParamSlot::value(0, 32)),
+    // msgget: msgflg
+    Row::new(4353, 6, ParamSlot::value(1, 32)),
+    // msgrcv: msqid
+    Row::new(4345, 5, ParamSlot::value(0, 32)),
+    // msgrcv: msgp
+    Row::new(4359, 4, ParamSlot::pointer(1, 64)),
+    // msgrcv: msgsz
+    Row::new(4363, 5, ParamSlot::value(2, 64)),
+    // msgrcv: msgtyp
+    Row::new(4368, 6, ParamSlot::value(3, 64)),
+    // msgrcv: msgflg
+    Row::new(4353, 6, ParamSlot::value(4, 32)),
+    // msgsnd: msqid
+    Row::new(4345, 5, ParamSlot::value(0, 32)),
+    // msgsnd: msgp
+    Row::new(4359, 4, ParamSlot::pointer(1, 64)),
+    // msgsnd: msgsz
+    Row::new(4363, 5, ParamSlot::value(2, 64)),
+    // msgsnd: msgflg
+    Row::new(4353, 6, ParamSlot::value(3, 32)),
+    // msync: start
+    Row::new(4092, 5, ParamSlot::value(0, 64)),
+    // msync: len
+    Row::new(3277, 3, ParamSlot::value(1, 64)),
+    // msync: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // munlock: start
+    Row::new(4092, 5, ParamSlot::value(0, 64)),
+    // munlock: len
+    Row::new(3277, 3, ParamSlot::value(1, 64)),
+    // munmap: addr
+    Row::new(3617, 4, ParamSlot::value(0, 64)),
+    // munmap: len
+    Row::new(3277, 3, ParamSlot::value(1, 64)),
+    // name_to_handle_at: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // name_to_handle_at: name
+    Row::new(3054, 4, ParamSlot::pointer(1, 64)),
+    // name_to_handle_at: handle
+    Row::new(4374, 6, ParamSlot::pointer(2, 64)),
+    // name_to_handle_at: mnt_id
+    Row::new(4380, 6, ParamSlot::pointer(3, 64)),
+    // name_to_handle_at: flag
+    Row::new(3442, 4, ParamSlot::value(4, 32)),
+    // nanosleep: rqtp
+    Row::new(3181, 4, ParamSlot::pointer(0, 64)),
+    // nanosleep: rmtp
+    Row::new(3185, 4, ParamSlot::pointer(1, 64)),
+    // newfstatat: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // newfstatat: filename
+    Row::new(3157, 8, ParamSlot::pointer(1, 64)),
+    // newfstatat: statbuf
+    Row::new(3517, 7, ParamSlot::pointer(2, 64)),
+    // newfstatat: flag
+    Row::new(3442, 4, ParamSlot::value(3, 32)),
+    // open_by_handle_at: mountdirfd
+    Row::new(4386, 10, ParamSlot::value(0, 32)),
+    // open_by_handle_at: handle
+    Row::new(4374, 6, ParamSlot::pointer(1, 64)),
+    // open_by_handle_at: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // open_tree: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // open_tree: filename
+    Row::new(3157, 8, ParamSlot::pointer(1, 64)),
+    // open_tree: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // open_tree_attr: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // open_tree_attr: filename
+    Row::new(3157, 8, ParamSlot::pointer(1, 64)),
+    // open_tree_attr: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // open_tree_attr: uattr
+    Row::new(3115, 5, ParamSlot::pointer(3, 64)),
+    // open_tree_attr: usize
+    Row::new(3460, 5, ParamSlot::value(4, 64)),
+    // openat: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // openat: filename
+    Row::new(3157, 8, ParamSlot::pointer(1, 64)),
+    // openat: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // openat: mode
+    Row::new(3381, 4, ParamSlot::value(3, 16)),
+    // openat2: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // openat2: filename
+    Row::new(3157, 8, ParamSlot::pointer(1, 64)),
+    // openat2: how
+    Row::new(4396, 3, ParamSlot::pointer(2, 64)),
+    // openat2: usize
+    Row::new(3460, 5, ParamSlot::value(3, 64)),
+    // perf_event_open: attr_uptr
+    Row::new(4399, 9, ParamSlot::pointer(0, 64)),
+    // perf_event_open: pid
+    Row::new(3621, 3, ParamSlot::value(1, 32)),
+    // perf_event_open: cpu
+    Row::new(4408, 3, ParamSlot::value(2, 32)),
+    // perf_event_open: group_fd
+    Row::new(4411, 8, ParamSlot::value(3, 32)),
+    // perf_event_open: flags
+    Row::new(3049, 5, ParamSlot::value(4, 64)),
+    // personality: personality
+    Row::new(1638, 11, ParamSlot::value(0, 32)),
+    // pidfd_getfd: pidfd
+    Row::new(4419, 5, ParamSlot::value(0, 32)),
+    // pidfd_getfd: fd
+    Row::new(3020, 2, ParamSlot::value(1, 32)),
+    // pidfd_getfd: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // pidfd_open: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // pidfd_open: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // pidfd_send_signal: pidfd
+    Row::new(4419, 5, ParamSlot::value(0, 32)),
+    // pidfd_send_signal: sig
+    Row::new(3995, 3, ParamSlot::value(1, 32)),
+    // pidfd_send_signal: info
+    Row::new(4424, 4, ParamSlot::pointer(2, 64)),
+    // pidfd_send_signal: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // pipe2: fildes
+    Row::new(3289, 6, ParamSlot::pointer(0, 64)),
+    // pipe2: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // pivot_root: new_root
+    Row::new(4428, 8, ParamSlot::pointer(0, 64)),
+    // pivot_root: put_old
+    Row::new(4436, 7, ParamSlot::pointer(1, 64)),
+    // pkey_alloc: flags
+    Row::new(3049, 5, ParamSlot::value(0, 64)),
+    // pkey_alloc: init_val
+    Row::new(4443, 8, ParamSlot::value(1, 64)),
+    // pkey_free: pkey
+    Row::new(4451, 4, ParamSlot::value(0, 32)),
+    // pkey_mprotect: start
+    Row::new(4092, 5, ParamSlot::value(0, 64)),
+    // pkey_mprotect: len
+    Row::new(3277, 3, ParamSlot::value(1, 64)),
+    // pkey_mprotect: prot
+    Row::new(4141, 4, ParamSlot::value(2, 64)),
+    // pkey_mprotect: pkey
+    Row::new(4451, 4, ParamSlot::value(3, 32)),
+    // ppoll: ufds
+    Row::new(4455, 4, ParamSlot::pointer(0, 64)),
+    // ppoll: nfds
+    Row::new(4459, 4, ParamSlot::value(1, 32)),
+    // ppoll: tsp
+    Row::new(4463, 3, ParamSlot::pointer(2, 64)),
+    // ppoll: sigmask
+    Row::new(3338, 7, ParamSlot::pointer(3, 64)),
+    // ppoll: sigsetsize
+    Row::new(3345, 10, ParamSlot::value(4, 64)),
+    // prctl: option
+    Row::new(3973, 6, ParamSlot::value(0, 32)),
+    // prctl: arg2
+    Row::new(3979, 4, ParamSlot::value(1, 64)),
+    // prctl: arg3
+    Row::new(3983, 4, ParamSlot::value(2, 64)),
+    // prctl: arg4
+    Row::new(3987, 4, ParamSlot::value(3, 64)),
+    // prctl: arg5
+    Row::new(3991, 4, ParamSlot::value(4, 64)),
+    // pread64: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // pread64: buf
+    Row::new(3524, 3, ParamSlot::pointer(1, 64)),
+    // pread64: count
+    Row::new(3355, 5, ParamSlot::value(2, 64)),
+    // pread64: pos
+    Row::new(4466, 3, ParamSlot::value(3, 64)),
+    // preadv: fd
+    Row::new(3020, 2, ParamSlot::value(0, 64)),
+    // preadv: vec
+    Row::new(4135, 3, ParamSlot::pointer(1, 64)),
+    // preadv: vlen
+    Row::new(4469, 4, ParamSlot::value(2, 64)),
+    // preadv: pos_l
+    Row::new(4473, 5, ParamSlot::value(3, 64)),
+    // preadv: pos_h
+    Row::new(4478, 5, ParamSlot::value(4, 64)),
+    // preadv2: fd
+    Row::new(3020, 2, ParamSlot::value(0, 64)),
+    // preadv2: vec
+    Row::new(4135, 3, ParamSlot::pointer(1, 64)),
+    // preadv2: vlen
+    Row::new(4469, 4, ParamSlot::value(2, 64)),
+    // preadv2: pos_l
+    Row::new(4473, 5, ParamSlot::value(3, 64)),
+    // preadv2: pos_h
+    Row::new(4478, 5, ParamSlot::value(4, 64)),
+    // preadv2: flags
+    Row::new(3049, 5, ParamSlot::value(5, 32)),
+    // prlimit64: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // prlimit64: resource
+    Row::new(4483, 8, ParamSlot::value(1, 32)),
+    // prlimit64: new_rlim
+    Row::new(4491, 8, ParamSlot::pointer(2, 64)),
+    // prlimit64: old_rlim
+    Row::new(4499, 8, ParamSlot::pointer(3, 64)),
+    // process_madvise: pidfd
+    Row::new(4419, 5, ParamSlot::value(0, 32)),
+    // process_madvise: vec
+    Row::new(4135, 3, ParamSlot::pointer(1, 64)),
+    // process_madvise: vlen
+    Row::new(4469, 4, ParamSlot::value(2, 64)),
+    // process_madvise: behavior
+    Row::new(4103, 8, ParamSlot::value(3, 32)),
+    // process_madvise: flags
+    Row::new(3049, 5, ParamSlot::value(4, 32)),
+    // process_mrelease: pidfd
+    Row::new(4419, 5, ParamSlot::value(0, 32)),
+    // process_mrelease: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // process_vm_readv: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // process_vm_readv: lvec
+    Row::new(4507, 4, ParamSlot::pointer(1, 64)),
+    // process_vm_readv: liovcnt
+    Row::new(4511, 7, ParamSlot::value(2, 64)),
+    // process_vm_readv: rvec
+    Row::new(4518, 4, ParamSlot::pointer(3, 64)),
+    // process_vm_readv: riovcnt
+    Row::new(4522, 7, ParamSlot::value(4, 64)),
+    // process_vm_readv: flags
+    Row::new(3049, 5, ParamSlot::value(5, 64)),
+    // process_vm_writev: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // process_vm_writev: lvec
+    Row::new(4507, 4, ParamSlot::pointer(1, 64)),
+    // process_vm_writev: liovcnt
+    Row::new(4511, 7, ParamSlot::value(2, 64)),
+    // process_vm_writev: rvec
+    Row::new(4518, 4, ParamSlot::pointer(3, 64)),
+    // process_vm_writev: riovcnt
+    Row::new(4522, 7, ParamSlot::value(4, 64)),
+    // process_vm_writev: flags
+    Row::new(3049, 5, ParamSlot::value(5, 64)),
+    // pselect6: n
+    Row::new(4529, 1, ParamSlot::value(0, 32)),
+    // pselect6: inp
+    Row::new(4530, 3, ParamSlot::pointer(1, 64)),
+    // pselect6: outp
+    Row::new(4533, 4, ParamSlot::pointer(2, 64)),
+    // pselect6: exp
+    Row::new(4537, 3, ParamSlot::pointer(3, 64)),
+    // pselect6: tsp
+    Row::new(4463, 3, ParamSlot::pointer(4, 64)),
+    // pselect6: sig
+    Row::new(3995, 3, ParamSlot::pointer(5, 64)),
+    // ptrace: request
+    Row::new(4540, 7, ParamSlot::value(0, 64)),
+    // ptrace: pid
+    Row::new(3621, 3, ParamSlot::value(1, 64)),
+    // ptrace: addr
+    Row::new(3617, 4, ParamSlot::value(2, 64)),
+    // ptrace: data
+    Row::new(3153, 4, ParamSlot::value(3, 64)),
+    // pwrite64: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // pwrite64: buf
+    Row::new(3524, 3, ParamSlot::pointer(1, 64)),
+    // pwrite64: count
+    Row::new(3355, 5, ParamSlot::value(2, 64)),
+    // pwrite64: pos
+    Row::new(4466, 3, ParamSlot::value(3, 64)),
+    // pwritev: fd
+    Row::new(3020, 2, ParamSlot::value(0, 64)),
+    // pwritev: vec
+    Row::new(4135, 3, ParamSlot::pointer(1, 64)),
+    // pwritev: vlen
+    Row::new(4469, 4, ParamSlot::value(2, 64)),
+    // pwritev: pos_l
+    Row::new(4473, 5, ParamSlot::value(3, 64)),
+    // pwritev: pos_h
+    Row::new(4478, 5, ParamSlot::value(4, 64)),
+    // pwritev2: fd
+    Row::new(3020, 2, ParamSlot::value(0, 64)),
+    // pwritev2: vec
+    Row::new(4135, 3, ParamSlot::pointer(1, 64)),
+    // pwritev2: vlen
+    Row::new(4469, 4, ParamSlot::value(2, 64)),
+    // pwritev2: pos_l
+    Row::new(4473, 5, ParamSlot::value(3, 64)),
+    // pwritev2: pos_h
+    Row::new(4478, 5, ParamSlot::value(4, 64)),
+    // pwritev2: flags
+    Row::new(3049, 5, ParamSlot::value(5, 32)),
+    // quotactl: cmd
+    Row::new(3112, 3, ParamSlot::value(0, 32)),
+    // quotactl: special
+    Row::new(4547, 7, ParamSlot::pointer(1, 64)),
+    // quotactl: id
+    Row::new(4554, 2, ParamSlot::value(2, 32)),
+    // quotactl: addr
+    Row::new(3617, 4, ParamSlot::pointer(3, 64)),
+    // quotactl_fd: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // quotactl_fd: cmd
+    Row::new(3112, 3, ParamSlot::value(1, 32)),
+    // quotactl_fd: id
+    Row::new(4554, 2, ParamSlot::value(2, 32)),
+    // quotactl_fd: addr
+    Row::new(3617, 4, ParamSlot::pointer(3, 64)),
+    // read: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // read: buf
+    Row::new(3524, 3, ParamSlot::pointer(1, 64)),
+    // read: count
+    Row::new(3355, 5, ParamSlot::value(2, 64)),
+    // readahead: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // readahead: offset
+    Row::new(3385, 6, ParamSlot::value(1, 64)),
+    // readahead: count
+    Row::new(3355, 5, ParamSlot::value(2, 64)),
+    // readlinkat: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // readlinkat: pathname
+    Row::new(3425, 8, ParamSlot::pointer(1, 64)),
+    // readlinkat: buf
+    Row::new(3524, 3, ParamSlot::pointer(2, 64)),
+    // readlinkat: bufsiz
+    Row::new(4556, 6, ParamSlot::value(3, 32)),
+    // readv: fd
+    Row::new(3020, 2, ParamSlot::value(0, 64)),
+    // readv: vec
+    Row::new(4135, 3, ParamSlot::pointer(1, 64)),
+    // readv: vlen
+    Row::new(4469, 4, ParamSlot::value(2, 64)),
+    // reboot: magic1
+    Row::new(4562, 6, ParamSlot::value(0, 32)),
+    // reboot: magic2
+    Row::new(4568, 6, ParamSlot::value(1, 32)),
+    // reboot: cmd
+    Row::new(3112, 3, ParamSlot::value(2, 32)),
+    // reboot: arg
+    Row::new(3446, 3, ParamSlot::pointer(3, 64)),
+    // recvfrom: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // recvfrom: ubuf
+    Row::new(3709, 4, ParamSlot::pointer(1, 64)),
+    // recvfrom: size
+    Row::new(3120, 4, ParamSlot::value(2, 64)),
+    // recvfrom: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // recvfrom: addr
+    Row::new(3617, 4, ParamSlot::pointer(4, 64)),
+    // recvfrom: addr_len
+    Row::new(4574, 8, ParamSlot::pointer(5, 64)),
+    // recvmmsg: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // recvmmsg: mmsg
+    Row::new(4582, 4, ParamSlot::pointer(1, 64)),
+    // recvmmsg: vlen
+    Row::new(4469, 4, ParamSlot::value(2, 32)),
+    // recvmmsg: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // recvmmsg: timeout
+    Row::new(3331, 7, ParamSlot::pointer(4, 64)),
+    // recvmsg: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // recvmsg: msg
+    Row::new(4586, 3, ParamSlot::pointer(1, 64)),
+    // recvmsg: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // remap_file_pages: start
+    Row::new(4092, 5, ParamSlot::value(0, 64)),
+    // remap_file_pages: size
+    Row::new(3120, 4, ParamSlot::value(1, 64)),
+    // remap_file_pages: prot
+    Row::new(4141, 4, ParamSlot::value(2, 64)),
+    // remap_file_pages: pgoff
+    Row::new(4589, 5, ParamSlot::value(3, 64)),
+    // remap_file_pages: flags
+    Row::new(3049, 5, ParamSlot::value(4, 64)),
+    // removexattr: pathname
+    Row::new(3425, 8, ParamSlot::pointer(0, 64)),
+    // removexattr: name
+    Row::new(3054, 4, ParamSlot::pointer(1, 64)),
+    // removexattrat: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // removexattrat: pathname
+    Row::new(3425, 8, ParamSlot::pointer(1, 64)),
+    // removexattrat: at_flags
+    Row::new(3465, 8, ParamSlot::value(2, 32)),
+    // removexattrat: name
+    Row::new(3054, 4, ParamSlot::pointer(3, 64)),
+    // renameat2: olddfd
+    Row::new(4030, 6, ParamSlot::value(0, 32)),
+    // renameat2: oldname
+    Row::new(4036, 7, ParamSlot::pointer(1, 64)),
+    // renameat2: newdfd
+    Row::new(4043, 6, ParamSlot::value(2, 32)),
+    // renameat2: newname
+    Row::new(4049, 7, ParamSlot::pointer(3, 64)),
+    // renameat2: flags
+    Row::new(3049, 5, ParamSlot::value(4, 32)),
+    // request_key: _type
+    Row::new(3058, 5, ParamSlot::pointer(0, 64)),
+    // request_key: _description
+    Row::new(3063, 12, ParamSlot::pointer(1, 64)),
+    // request_key: _callout_info
+    Row::new(4594, 13, ParamSlot::pointer(2, 64)),
+    // request_key: destringid
+    Row::new(4607, 10, ParamSlot::value(3, 32)),
+    // rseq: rseq
+    Row::new(2025, 4, ParamSlot::pointer(0, 64)),
+    // rseq: rseq_len
+    Row::new(4617, 8, ParamSlot::value(1, 32)),
+    // rseq: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // rseq: sig
+    Row::new(3995, 3, ParamSlot::value(3, 32)),
+    // rt_sigaction: sig
+    Row::new(3995, 3, ParamSlot::value(0, 32)),
+    // rt_sigaction: act
+    Row::new(4625, 3, ParamSlot::pointer(1, 64)),
+    // rt_sigaction: oact
+    Row::new(4628, 4, ParamSlot::pointer(2, 64)),
+    // rt_sigaction: sigsetsize
+    Row::new(3345, 10, ParamSlot::value(3, 64)),
+    // rt_sigpending: uset
+    Row::new(4632, 4, ParamSlot::pointer(0, 64)),
+    // rt_sigpending: sigsetsize
+    Row::new(3345, 10, ParamSlot::value(1, 64)),
+    // rt_sigprocmask: how
+    Row::new(4396, 3, ParamSlot::value(0, 32)),
+    // rt_sigprocmask: nset
+    Row::new(4636, 4, ParamSlot::pointer(1, 64)),
+    // rt_sigprocmask: oset
+    Row::new(4640, 4, ParamSlot::pointer(2, 64)),
+    // rt_sigprocmask: sigsetsize
+    Row::new(3345, 10, ParamSlot::value(3, 64)),
+    // rt_sigqueueinfo: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // rt_sigqueueinfo: sig
+    Row::new(3995, 3, ParamSlot::value(1, 32)),
+    // rt_sigqueueinfo: uinfo
+    Row::new(4644, 5, ParamSlot::pointer(2, 64)),
+    // rt_sigsuspend: unewset
+    Row::new(4649, 7, ParamSlot::pointer(0, 64)),
+    // rt_sigsuspend: sigsetsize
+    Row::new(3345, 10, ParamSlot::value(1, 64)),
+    // rt_sigtimedwait: uthese
+    Row::new(4656, 6, ParamSlot::pointer(0, 64)),
+    // rt_sigtimedwait: uinfo
+    Row::new(4644, 5, ParamSlot::pointer(1, 64)),
+    // rt_sigtimedwait: uts
+    Row::new(4662, 3, ParamSlot::pointer(2, 64)),
+    // rt_sigtimedwait: sigsetsize
+    Row::new(3345, 10, ParamSlot::value(3, 64)),
+    // rt_tgsigqueueinfo: tgid
+    Row::new(4665, 4, ParamSlot::value(0, 32)),
+    // rt_tgsigqueueinfo: pid
+    Row::new(3621, 3, ParamSlot::value(1, 32)),
+    // rt_tgsigqueueinfo: sig
+    Row::new(3995, 3, ParamSlot::value(2, 32)),
+    // rt_tgsigqueueinfo: uinfo
+    Row::new(4644, 5, ParamSlot::pointer(3, 64)),
+    // sched_get_priority_max: policy
+    Row::new(3599, 6, ParamSlot::value(0, 32)),
+    // sched_get_priority_min: policy
+    Row::new(3599, 6, ParamSlot::value(0, 32)),
+    // sched_getaffinity: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // sched_getaffinity: len
+    Row::new(3277, 3, ParamSlot::value(1, 32)),
+    // sched_getaffinity: user_mask_ptr
+    Row::new(4669, 13, ParamSlot::pointer(2, 64)),
+    // sched_getattr: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // sched_getattr: uattr
+    Row::new(3115, 5, ParamSlot::pointer(1, 64)),
+    // sched_getattr: usize
+    Row::new(3460, 5, ParamSlot::value(2, 32)),
+    // sched_getattr: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // sched_getparam: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // sched_getparam: param
+    Row::new(4682, 5, ParamSlot::pointer(1, 64)),
+    // sched_getscheduler: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // sched_rr_get_interval: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // sched_rr_get_interval: interval
+    Row::new(4687, 8, ParamSlot::pointer(1, 64)),
+    // sched_setaffinity: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // sched_setaffinity: len
+    Row::new(3277, 3, ParamSlot::value(1, 32)),
+    // sched_setaffinity: user_mask_ptr
+    Row::new(4669, 13, ParamSlot::pointer(2, 64)),
+    // sched_setattr: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // sched_setattr: uattr
+    Row::new(3115, 5, ParamSlot::pointer(1, 64)),
+    // sched_setattr: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // sched_setparam: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // sched_setparam: param
+    Row::new(4682, 5, ParamSlot::pointer(1, 64)),
+    // sched_setscheduler: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // sched_setscheduler: policy
+    Row::new(3599, 6, ParamSlot::value(1, 32)),
+    // sched_setscheduler: param
+    Row::new(4682, 5, ParamSlot::pointer(2, 64)),
+    // seccomp: op
+    Row::new(3309, 2, ParamSlot::value(0, 32)),
+    // seccomp: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // seccomp: uargs
+    Row::new(3233, 5, ParamSlot::pointer(2, 64)),
+    // semctl: semid
+    Row::new(4695, 5, ParamSlot::value(0, 32)),
+    // semctl: semnum
+    Row::new(4700, 6, ParamSlot::value(1, 32)),
+    // semctl: cmd
+    Row::new(3112, 3, ParamSlot::value(2, 32)),
+    // semctl: arg
+    Row::new(3446, 3, ParamSlot::value(3, 64)),
+    // semget: key
+    Row::new(4350, 3, ParamSlot::value(0, 32)),
+    // semget: nsems
+    Row::new(4706, 5, ParamSlot::value(1, 32)),
+    // semget: semflg
+    Row::new(4711, 6, ParamSlot::value(2, 32)),
+    // semop: semid
+    Row::new(4695, 5, ParamSlot::value(0, 32)),
+    // semop: tsops
+    Row::new(4717, 5, ParamSlot::pointer(1, 64)),
+    // semop: nsops
+    Row::new(4722, 5, ParamSlot::value(2, 32)),
+    // semtimedop: semid
+    Row::new(4695, 5, ParamSlot::value(0, 32)),
+    // semtimedop: tsops
+    Row::new(4717, 5, ParamSlot::pointer(1, 64)),
+    // semtimedop: nsops
+    Row::new(4722, 5, ParamSlot::value(2, 32)),
+    // semtimedop: timeout
+    Row::new(3331, 7, ParamSlot::pointer(3, 64)),
+    // sendfile: out_fd
+    Row::new(4727, 6, ParamSlot::value(0, 32)),
+    // sendfile: in_fd
+    Row::new(4733, 5, ParamSlot::value(1, 32)),
+    // sendfile: offset
+    Row::new(3385, 6, ParamSlot::pointer(2, 64)),
+    // sendfile: count
+    Row::new(3355, 5, ParamSlot::value(3, 64)),
+    // sendmmsg: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // sendmmsg: mmsg
+    Row::new(4582, 4, ParamSlot::pointer(1, 64)),
+    // sendmmsg: vlen
+    Row::new(4469, 4, ParamSlot::value(2, 32)),
+    // sendmmsg: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // sendmsg: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // sendmsg: msg
+    Row::new(4586, 3, ParamSlot::pointer(1, 64)),
+    // sendmsg: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // sendto: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // sendto: buff
+    Row::new(4738, 4, ParamSlot::pointer(1, 64)),
+    // sendto: len
+    Row::new(3277, 3, ParamSlot::value(2, 64)),
+    // sendto: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // sendto: addr
+    Row::new(3617, 4, ParamSlot::pointer(4, 64)),
+    // sendto: addr_len
+    Row::new(4574, 8, ParamSlot::value(5, 32)),
+    // set_mempolicy: mode
+    Row::new(3381, 4, ParamSlot::value(0, 32)),
+    // set_mempolicy: nmask
+    Row::new(3605, 5, ParamSlot::pointer(1, 64)),
+    // set_mempolicy: maxnode
+    Row::new(3610, 7, ParamSlot::value(2, 64)),
+    // set_mempolicy_home_node: start
+    Row::new(4092, 5, ParamSlot::value(0, 64)),
+    // set_mempolicy_home_node: len
+    Row::new(3277, 3, ParamSlot::value(1, 64)),
+    // set_mempolicy_home_node: home_node
+    Row::new(4742, 9, ParamSlot::value(2, 64)),
+    // set_mempolicy_home_node: flags
+    Row::new(3049, 5, ParamSlot::value(3, 64)),
+    // set_robust_list: head
+    Row::new(4751, 4, ParamSlot::pointer(0, 64)),
+    // set_robust_list: len
+    Row::new(3277, 3, ParamSlot::value(1, 64)),
+    // set_tid_address: tidptr
+    Row::new(4755, 6, ParamSlot::pointer(0, 64)),
+    // setdomainname: name
+    Row::new(3054, 4, ParamSlot::pointer(0, 64)),
+    // setdomainname: len
+    Row::new(3277, 3, ParamSlot::value(1, 32)),
+    // setfsgid: gid
+    Row::new(4761, 3, ParamSlot::value(0, 32)),
+    // setfsuid: uid
+    Row::new(4764, 3, ParamSlot::value(0, 32)),
+    // setgid: gid
+    Row::new(4761, 3, ParamSlot::value(0, 32)),
+    // setgroups: gidsetsize
+    Row::new(3660, 10, ParamSlot::value(0, 32)),
+    // setgroups: grouplist
+    Row::new(3670, 9, ParamSlot::pointer(1, 64)),
+    // sethostname: name
+    Row::new(3054, 4, ParamSlot::pointer(0, 64)),
+    // sethostname: len
+    Row::new(3277, 3, ParamSlot::value(1, 32)),
+    // setitimer: which
+    Row::new(3679, 5, ParamSlot::value(0, 32)),
+    // setitimer: value
+    Row::new(3449, 5, ParamSlot::pointer(1, 64)),
+    // setitimer: ovalue
+    Row::new(4767, 6, ParamSlot::pointer(2, 64)),
+    // setns: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // setns: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // setpgid: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // setpgid: pgid
+    Row::new(4773, 4, ParamSlot::value(1, 32)),
+    // setpriority: which
+    Row::new(3679, 5, ParamSlot::value(0, 32)),
+    // setpriority: who
+    Row::new(3706, 3, ParamSlot::value(1, 32)),
+    // setpriority: niceval
+    Row::new(4777, 7, ParamSlot::value(2, 32)),
+    // setregid: rgid
+    Row::new(4784, 4, ParamSlot::value(0, 32)),
+    // setregid: egid
+    Row::new(4788, 4, ParamSlot::value(1, 32)),
+    // setresgid: rgid
+    Row::new(4784, 4, ParamSlot::value(0, 32)),
+    // setresgid: egid
+    Row::new(4788, 4, ParamSlot::value(1, 32)),
+    // setresgid: sgid
+    Row::new(4792, 4, ParamSlot::value(2, 32)),
+    // setresuid: ruid
+    Row::new(4796, 4, ParamSlot::value(0, 32)),
+    // setresuid: euid
+    Row::new(4800, 4, ParamSlot::value(1, 32)),
+    // setresuid: suid
+    Row::new(4804, 4, ParamSlot::value(2, 32)),
+    // setreuid: ruid
+    Row::new(4796, 4, ParamSlot::value(0, 32)),
+    // setreuid: euid
+    Row::new(4800, 4, ParamSlot::value(1, 32)),
+    // setsockopt: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // setsockopt: level
+    Row::new(3745, 5, ParamSlot::value(1, 32)),
+    // setsockopt: optname
+    Row::new(3750, 7, ParamSlot::value(2, 32)),
+    // setsockopt: optval
+    Row::new(3757, 6, ParamSlot::pointer(3, 64)),
+    // setsockopt: optlen
+    Row::new(3763, 6, ParamSlot::value(4, 32)),
+    // settimeofday: tv
+    Row::new(3769, 2, ParamSlot::pointer(0, 64)),
+    // settimeofday: tz
+    Row::new(3771, 2, ParamSlot::pointer(1, 64)),
+    // setuid: uid
+    Row::new(4764, 3, ParamSlot::value(0, 32)),
+    // setxattr: pathname
+    Row::new(3425, 8, ParamSlot::pointer(0, 64)),
+    // setxattr: name
+    Row::new(3054, 4, ParamSlot::pointer(1, 64)),
+    // setxattr: value
+    Row::new(3449, 5, ParamSlot::pointer(2, 64)),
+    // setxattr: size
+    Row::new(3120, 4, ParamSlot::value(3, 64)),
+    // setxattr: flags
+    Row::new(3049, 5, ParamSlot::value(4, 32)),
+    // setxattrat: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // setxattrat: pathname
+    Row::new(3425, 8, ParamSlot::pointer(1, 64)),
+    // setxattrat: at_flags
+    Row::new(3465, 8, ParamSlot::value(2, 32)),
+    // setxattrat: name
+    Row::new(3054, 4, ParamSlot::pointer(3, 64)),
+    // setxattrat: uargs
+    Row::new(3233, 5, ParamSlot::pointer(4, 64)),
+    // setxattrat: usize
+    Row::new(3460, 5, ParamSlot::value(5, 64)),
+    // shmat: shmid
+    Row::new(4808, 5, ParamSlot::value(0, 32)),
+    // shmat: shmaddr
+    Row::new(4813, 7, ParamSlot::pointer(1, 64)),
+    // shmat: shmflg
+    Row::new(4820, 6, ParamSlot::value(2, 32)),
+    // shmctl: shmid
+    Row::new(4808, 5, ParamSlot::value(0, 32)),
+    // shmctl: cmd
+    Row::new(3112, 3, ParamSlot::value(1, 32)),
+    // shmctl: buf
+    Row::new(3524, 3, ParamSlot::pointer(2, 64)),
+    // shmdt: shmaddr
+    Row::new(4813, 7, ParamSlot::pointer(0, 64)),
+    // shmget: key
+    Row::new(4350, 3, ParamSlot::value(0, 32)),
+    // shmget: size
+    Row::new(3120, 4, ParamSlot::value(1, 64)),
+    // shmget: shmflg
+    Row::new(4820, 6, ParamSlot::value(2, 32)),
+    // shutdown: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // shutdown: how
+    Row::new(4396, 3, ParamSlot::value(1, 32)),
+    // sigaltstack: uss
+    Row::new(4826, 3, ParamSlot::pointer(0, 64)),
+    // sigaltstack: uoss
+    Row::new(4829, 4, ParamSlot::pointer(1, 64)),
+    // signalfd4: ufd
+    Row::new(4833, 3, ParamSlot::value(0, 32)),
+    // signalfd4: user_mask
+    Row::new(4836, 9, ParamSlot::pointer(1, 64)),
+    // signalfd4: sizemask
+    Row::new(4845, 8, ParamSlot::value(2, 64)),
+    // signalfd4: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // socket: family
+    Row::new(4853, 6, ParamSlot::value(0, 32)),
+    // socket: type
+    Row::new(3897, 4, ParamSlot::value(1, 32)),
+    // socket: protocol
+    Row::new(4859, 8, ParamSlot::value(2, 32)),
+    // socketpair: family
+    Row::new(4853, 6, ParamSlot::value(0, 32)),
+    // socketpair: type
+    Row::new(3897, 4, ParamSlot::value(1, 32)),
+    // socketpair: protocol
+    Row::new(4859, 8, ParamSlot::value(2, 32)),
+    // socketpair: usockvec
+    Row::new(4867, 8, ParamSlot::pointer(3, 64)),
+    // splice: fd_in
+    Row::new(3253, 5, ParamSlot::value(0, 32)),
+    // splice: off_in
+    Row::new(3258, 6, ParamSlot::pointer(1, 64)),
+    // splice: fd_out
+    Row::new(3264, 6, ParamSlot::value(2, 32)),
+    // splice: off_out
+    Row::new(3270, 7, ParamSlot::pointer(3, 64)),
+    // splice: len
+    Row::new(3277, 3, ParamSlot::value(4, 64)),
+    // splice: flags
+    Row::new(3049, 5, ParamSlot::value(5, 32)),
+    // statfs: pathname
+    Row::new(3425, 8, ParamSlot::pointer(0, 64)),
+    // statfs: buf
+    Row::new(3524, 3, ParamSlot::pointer(1, 64)),
+    // statmount: req
+    Row::new(4063, 3, ParamSlot::pointer(0, 64)),
+    // statmount: buf
+    Row::new(3524, 3, ParamSlot::pointer(1, 64)),
+    // statmount: bufsize
+    Row::new(4875, 7, ParamSlot::value(2, 64)),
+    // statmount: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // statx: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // statx: filename
+    Row::new(3157, 8, ParamSlot::pointer(1, 64)),
+    // statx: flags
+    Row::new(3049, 5, ParamSlot::value(2, 32)),
+    // statx: mask
+    Row::new(3421, 4, ParamSlot::value(3, 32)),
+    // statx: buffer
+    Row::new(4882, 6, ParamSlot::pointer(4, 64)),
+    // swapoff: specialfile
+    Row::new(4888, 11, ParamSlot::pointer(0, 64)),
+    // swapon: specialfile
+    Row::new(4888, 11, ParamSlot::pointer(0, 64)),
+    // swapon: swap_flags
+    Row::new(4899, 10, ParamSlot::value(1, 32)),
+    // symlinkat: oldname
+    Row::new(4036, 7, ParamSlot::pointer(0, 64)),
+    // symlinkat: newdfd
+    Row::new(4043, 6, ParamSlot::value(1, 32)),
+    // symlinkat: newname
+    Row::new(4049, 7, ParamSlot::pointer(2, 64)),
+    // sync_file_range: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // sync_file_range: offset
+    Row::new(3385, 6, ParamSlot::value(1, 64)),
+    // sync_file_range: nbytes
+    Row::new(4909, 6, ParamSlot::value(2, 64)),
+    // sync_file_range: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // syncfs: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // sysinfo: info
+    Row::new(4424, 4, ParamSlot::pointer(0, 64)),
+    // syslog: type
+    Row::new(3897, 4, ParamSlot::value(0, 32)),
+    // syslog: buf
+    Row::new(3524, 3, ParamSlot::pointer(1, 64)),
+    // syslog: len
+    Row::new(3277, 3, ParamSlot::value(2, 32)),
+    // tee: fdin
+    Row::new(4915, 4, ParamSlot::value(0, 32)),
+    // tee: fdout
+    Row::new(4919, 5, ParamSlot::value(1, 32)),
+    // tee: len
+    Row::new(3277, 3, ParamSlot::value(2, 64)),
+    // tee: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // tgkill: tgid
+    Row::new(4665, 4, ParamSlot::value(0, 32)),
+    // tgkill: pid
+    Row::new(3621, 3, ParamSlot::value(1, 32)),
+    // tgkill: sig
+    Row::new(3995, 3, ParamSlot::value(2, 32)),
+    // timer_create: which_clock
+    Row::new(3165, 11, ParamSlot::value(0, 32)),
+    // timer_create: timer_event_spec
+    Row::new(4924, 16, ParamSlot::pointer(1, 64)),
+    // timer_create: created_timer_id
+    Row::new(4940, 16, ParamSlot::pointer(2, 64)),
+    // timer_delete: timer_id
+    Row::new(4956, 8, ParamSlot::value(0, 32)),
+    // timer_getoverrun: timer_id
+    Row::new(4956, 8, ParamSlot::value(0, 32)),
+    // timer_gettime: timer_id
+    Row::new(4956, 8, ParamSlot::value(0, 32)),
+    // timer_gettime: setting
+    Row::new(4964, 7, ParamSlot::pointer(1, 64)),
+    // timer_settime: timer_id
+    Row::new(4956, 8, ParamSlot::value(0, 32)),
+    // timer_settime: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // timer_settime: new_setting
+    Row::new(4971, 11, ParamSlot::pointer(2, 64)),
+    // timer_settime: old_setting
+    Row::new(4982, 11, ParamSlot::pointer(3, 64)),
+    // timerfd_create: clockid
+    Row::new(3580, 7, ParamSlot::value(0, 32)),
+    // timerfd_create: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // timerfd_gettime: ufd
+    Row::new(4833, 3, ParamSlot::value(0, 32)),
+    // timerfd_gettime: otmr
+    Row::new(4993, 4, ParamSlot::pointer(1, 64)),
+    // timerfd_settime: ufd
+    Row::new(4833, 3, ParamSlot::value(0, 32)),
+    // timerfd_settime: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // timerfd_settime: utmr
+    Row::new(4997, 4, ParamSlot::pointer(2, 64)),
+    // timerfd_settime: otmr
+    Row::new(4993, 4, ParamSlot::pointer(3, 64)),
+    // times: tbuf
+    Row::new(5001, 4, ParamSlot::pointer(0, 64)),
+    // tkill: pid
+    Row::new(3621, 3, ParamSlot::value(0, 32)),
+    // tkill: sig
+    Row::new(3995, 3, ParamSlot::value(1, 32)),
+    // truncate: path
+    Row::new(3513, 4, ParamSlot::pointer(0, 64)),
+    // truncate: length
+    Row::new(3527, 6, ParamSlot::value(1, 64)),
+    // umask: mask
+    Row::new(3421, 4, ParamSlot::value(0, 32)),
+    // umount2: name
+    Row::new(3054, 4, ParamSlot::pointer(0, 64)),
+    // umount2: flags
+    Row::new(3049, 5, ParamSlot::value(1, 32)),
+    // uname: name
+    Row::new(3054, 4, ParamSlot::pointer(0, 64)),
+    // unlinkat: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // unlinkat: pathname
+    Row::new(3425, 8, ParamSlot::pointer(1, 64)),
+    // unlinkat: flag
+    Row::new(3442, 4, ParamSlot::value(2, 32)),
+    // unshare: unshare_flags
+    Row::new(5005, 13, ParamSlot::value(0, 64)),
+    // userfaultfd: flags
+    Row::new(3049, 5, ParamSlot::value(0, 32)),
+    // utimensat: dfd
+    Row::new(3378, 3, ParamSlot::value(0, 32)),
+    // utimensat: filename
+    Row::new(3157, 8, ParamSlot::pointer(1, 64)),
+    // utimensat: utimes
+    Row::new(5018, 6, ParamSlot::pointer(2, 64)),
+    // utimensat: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // vmsplice: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // vmsplice: uiov
+    Row::new(5024, 4, ParamSlot::pointer(1, 64)),
+    // vmsplice: nr_segs
+    Row::new(5028, 7, ParamSlot::value(2, 64)),
+    // vmsplice: flags
+    Row::new(3049, 5, ParamSlot::value(3, 32)),
+    // wait4: upid
+    Row::new(5035, 4, ParamSlot::value(0, 32)),
+    // wait4: stat_addr
+    Row::new(5039, 9, ParamSlot::pointer(1, 64)),
+    // wait4: options
+    Row::new(5048, 7, ParamSlot::value(2, 32)),
+    // wait4: ru
+    Row::new(3743, 2, ParamSlot::pointer(3, 64)),
+    // waitid: which
+    Row::new(3679, 5, ParamSlot::value(0, 32)),
+    // waitid: upid
+    Row::new(5035, 4, ParamSlot::value(1, 32)),
+    // waitid: infop
+    Row::new(5055, 5, ParamSlot::pointer(2, 64)),
+    // waitid: options
+    Row::new(5048, 7, ParamSlot::value(3, 32)),
+    // waitid: ru
+    Row::new(3743, 2, ParamSlot::pointer(4, 64)),
+    // write: fd
+    Row::new(3020, 2, ParamSlot::value(0, 32)),
+    // write: buf
+    Row::new(3524, 3, ParamSlot::pointer(1, 64)),
+    // write: count
+    Row::new(3355, 5, ParamSlot::value(2, 64)),
+    // writev: fd
+    Row::new(3020, 2, ParamSlot::value(0, 64)),
+    // writev: vec
+    Row::new(4135, 3, ParamSlot::pointer(1, 64)),
+    // writev: vlen
+    Row::new(4469, 4, ParamSlot::value(2, 64)),
+];
+
+static WITHOUT: [Row<NoSignature>; 2] = [
+    // lookup_dcookie
+    Row::new(5060, 14, NoSignature::Removed),
+    // nfsservctl
+    Row::new(5074, 10, NoSignature::NotImplemented),
 ];

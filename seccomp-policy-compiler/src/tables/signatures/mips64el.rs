@@ -5,2438 +5,3575 @@
 // the SYSCALL_DEFINEs of Linux 6.17; with the entry points and names listed in
 // tools/gen-syscall-tables/{syscall_entries,signatures}.py.
 
-use crate::tables::{NoSignature, Param};
+use crate::tables::{NoSignature, ParamRange, ParamSlot, Signatures};
+use seccomp_policy_core::sorted::{Row, Table};
 
 /// The parameters of every system call of `mips64el` whose prototype is known,
 /// sorted by name (byte order).
-pub static SIGNATURES: &[(&str, &[Param])] = &[
-    (
-        "_newselect",
-        &[
-            Param::value("n", 0, 32),
-            Param::pointer("inp", 1, 64),
-            Param::pointer("outp", 2, 64),
-            Param::pointer("exp", 3, 64),
-            Param::pointer("tvp", 4, 64),
-        ],
-    ),
-    (
-        "accept",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("upeer_sockaddr", 1, 64),
-            Param::pointer("upeer_addrlen", 2, 64),
-        ],
-    ),
-    (
-        "accept4",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("upeer_sockaddr", 1, 64),
-            Param::pointer("upeer_addrlen", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "access",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::value("mode", 1, 32),
-        ],
-    ),
-    ("acct", &[Param::pointer("name", 0, 64)]),
-    (
-        "add_key",
-        &[
-            Param::pointer("_type", 0, 64),
-            Param::pointer("_description", 1, 64),
-            Param::pointer("_payload", 2, 64),
-            Param::value("plen", 3, 64),
-            Param::value("ringid", 4, 32),
-        ],
-    ),
-    ("adjtimex", &[Param::pointer("txc_p", 0, 64)]),
-    ("alarm", &[Param::value("seconds", 0, 32)]),
-    (
-        "bind",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("umyaddr", 1, 64),
-            Param::value("addrlen", 2, 32),
-        ],
-    ),
-    (
-        "bpf",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::pointer("uattr", 1, 64),
-            Param::value("size", 2, 32),
-        ],
-    ),
-    ("brk", &[Param::value("brk", 0, 64)]),
-    (
-        "cachectl",
-        &[
-            Param::pointer("addr", 0, 64),
-            Param::value("nbytes", 1, 32),
-            Param::value("op", 2, 32),
-        ],
-    ),
-    (
-        "cacheflush",
-        &[
-            Param::value("addr", 0, 64),
-            Param::value("bytes", 1, 64),
-            Param::value("cache", 2, 32),
-        ],
-    ),
-    (
-        "cachestat",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("cstat_range", 1, 64),
-            Param::pointer("cstat", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "capget",
-        &[
-            Param::pointer("header", 0, 64),
-            Param::pointer("dataptr", 1, 64),
-        ],
-    ),
-    (
-        "capset",
-        &[
-            Param::pointer("header", 0, 64),
-            Param::pointer("data", 1, 64),
-        ],
-    ),
-    ("chdir", &[Param::pointer("filename", 0, 64)]),
-    (
-        "chmod",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::value("mode", 1, 16),
-        ],
-    ),
-    (
-        "chown",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::value("user", 1, 32),
-            Param::value("group", 2, 32),
-        ],
-    ),
-    ("chroot", &[Param::pointer("filename", 0, 64)]),
-    (
-        "clock_adjtime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("utx", 1, 64),
-        ],
-    ),
-    (
-        "clock_getres",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 64),
-        ],
-    ),
-    (
-        "clock_gettime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 64),
-        ],
-    ),
-    (
-        "clock_nanosleep",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("rqtp", 2, 64),
-            Param::pointer("rmtp", 3, 64),
-        ],
-    ),
-    (
-        "clock_settime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 64),
-        ],
-    ),
-    (
-        "clone",
-        &[
-            Param::value("clone_flags", 0, 64),
-            Param::value("newsp", 1, 64),
-            Param::pointer("parent_tidptr", 2, 64),
-            Param::value("tls", 3, 64),
-            Param::pointer("child_tidptr", 4, 64),
-        ],
-    ),
-    (
-        "clone3",
-        &[Param::pointer("uargs", 0, 64), Param::value("size", 1, 64)],
-    ),
-    ("close", &[Param::value("fd", 0, 32)]),
-    (
-        "close_range",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("max_fd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "connect",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uservaddr", 1, 64),
-            Param::value("addrlen", 2, 32),
-        ],
-    ),
-    (
-        "copy_file_range",
-        &[
-            Param::value("fd_in", 0, 32),
-            Param::pointer("off_in", 1, 64),
-            Param::value("fd_out", 2, 32),
-            Param::pointer("off_out", 3, 64),
-            Param::value("len", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "creat",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::value("mode", 1, 16),
-        ],
-    ),
-    (
-        "delete_module",
-        &[
-            Param::pointer("name_user", 0, 64),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    ("dup", &[Param::value("fildes", 0, 32)]),
-    (
-        "dup2",
-        &[Param::value("oldfd", 0, 32), Param::value("newfd", 1, 32)],
-    ),
-    (
-        "dup3",
-        &[
-            Param::value("oldfd", 0, 32),
-            Param::value("newfd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    ("epoll_create", &[Param::value("size", 0, 32)]),
-    ("epoll_create1", &[Param::value("flags", 0, 32)]),
-    (
-        "epoll_ctl",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::value("op", 1, 32),
-            Param::value("fd", 2, 32),
-            Param::pointer("event", 3, 64),
-        ],
-    ),
-    (
-        "epoll_pwait",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 64),
-            Param::value("maxevents", 2, 32),
-            Param::value("timeout", 3, 32),
-            Param::pointer("sigmask", 4, 64),
-            Param::value("sigsetsize", 5, 64),
-        ],
-    ),
-    (
-        "epoll_pwait2",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 64),
-            Param::value("maxevents", 2, 32),
-            Param::pointer("timeout", 3, 64),
-            Param::pointer("sigmask", 4, 64),
-            Param::value("sigsetsize", 5, 64),
-        ],
-    ),
-    (
-        "epoll_wait",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 64),
-            Param::value("maxevents", 2, 32),
-            Param::value("timeout", 3, 32),
-        ],
-    ),
-    ("eventfd", &[Param::value("count", 0, 32)]),
-    (
-        "eventfd2",
-        &[Param::value("count", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "execve",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::pointer("argv", 1, 64),
-            Param::pointer("envp", 2, 64),
-        ],
-    ),
-    (
-        "execveat",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("argv", 2, 64),
-            Param::pointer("envp", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    ("exit", &[Param::value("error_code", 0, 32)]),
-    ("exit_group", &[Param::value("error_code", 0, 32)]),
-    (
-        "faccessat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 32),
-        ],
-    ),
-    (
-        "faccessat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "fadvise64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("len", 2, 64),
-            Param::value("advice", 3, 32),
-        ],
-    ),
-    (
-        "fallocate",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("mode", 1, 32),
-            Param::value("offset", 2, 64),
-            Param::value("len", 3, 64),
-        ],
-    ),
-    (
-        "fanotify_init",
-        &[
-            Param::value("flags", 0, 32),
-            Param::value("event_f_flags", 1, 32),
-        ],
-    ),
-    (
-        "fanotify_mark",
-        &[
-            Param::value("fanotify_fd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("mask", 2, 64),
-            Param::value("dfd", 3, 32),
-            Param::pointer("pathname", 4, 64),
-        ],
-    ),
-    ("fchdir", &[Param::value("fd", 0, 32)]),
-    (
-        "fchmod",
-        &[Param::value("fd", 0, 32), Param::value("mode", 1, 16)],
-    ),
-    (
-        "fchmodat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "fchmodat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 16),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "fchown",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("user", 1, 32),
-            Param::value("group", 2, 32),
-        ],
-    ),
-    (
-        "fchownat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("user", 2, 32),
-            Param::value("group", 3, 32),
-            Param::value("flag", 4, 32),
-        ],
-    ),
-    (
-        "fcntl",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("arg", 2, 64),
-        ],
-    ),
-    ("fdatasync", &[Param::value("fd", 0, 32)]),
-    (
-        "fgetxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-        ],
-    ),
-    (
-        "file_getattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("ufattr", 2, 64),
-            Param::value("usize", 3, 64),
-            Param::value("at_flags", 4, 32),
-        ],
-    ),
-    (
-        "file_setattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("ufattr", 2, 64),
-            Param::value("usize", 3, 64),
-            Param::value("at_flags", 4, 32),
-        ],
-    ),
-    (
-        "finit_module",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uargs", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "flistxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("list", 1, 64),
-            Param::value("size", 2, 64),
-        ],
-    ),
-    (
-        "flock",
-        &[Param::value("fd", 0, 32), Param::value("cmd", 1, 32)],
-    ),
-    ("fork", &[]),
-    (
-        "fremovexattr",
-        &[Param::value("fd", 0, 32), Param::pointer("name", 1, 64)],
-    ),
-    (
-        "fsconfig",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("_key", 2, 64),
-            Param::pointer("_value", 3, 64),
-            Param::value("aux", 4, 32),
-        ],
-    ),
-    (
-        "fsetxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "fsmount",
-        &[
-            Param::value("fs_fd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("attr_flags", 2, 32),
-        ],
-    ),
-    (
-        "fsopen",
-        &[
-            Param::pointer("_fs_name", 0, 64),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "fspick",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("path", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "fstat",
-        &[Param::value("fd", 0, 32), Param::pointer("statbuf", 1, 64)],
-    ),
-    (
-        "fstatfs",
-        &[Param::value("fd", 0, 32), Param::pointer("buf", 1, 64)],
-    ),
-    ("fsync", &[Param::value("fd", 0, 32)]),
-    (
-        "ftruncate",
-        &[Param::value("fd", 0, 32), Param::value("length", 1, 64)],
-    ),
-    (
-        "futex",
-        &[
-            Param::pointer("uaddr", 0, 64),
-            Param::value("op", 1, 32),
-            Param::value("val", 2, 32),
-            Param::pointer("utime", 3, 64),
-            Param::pointer("uaddr2", 4, 64),
-            Param::value("val3", 5, 32),
-        ],
-    ),
-    (
-        "futex_requeue",
-        &[
-            Param::pointer("waiters", 0, 64),
-            Param::value("flags", 1, 32),
-            Param::value("nr_wake", 2, 32),
-            Param::value("nr_requeue", 3, 32),
-        ],
-    ),
-    (
-        "futex_wait",
-        &[
-            Param::pointer("uaddr", 0, 64),
-            Param::value("val", 1, 64),
-            Param::value("mask", 2, 64),
-            Param::value("flags", 3, 32),
-            Param::pointer("timeout", 4, 64),
-            Param::value("clockid", 5, 32),
-        ],
-    ),
-    (
-        "futex_waitv",
-        &[
-            Param::pointer("waiters", 0, 64),
-            Param::value("nr_futexes", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::pointer("timeout", 3, 64),
-            Param::value("clockid", 4, 32),
-        ],
-    ),
-    (
-        "futex_wake",
-        &[
-            Param::pointer("uaddr", 0, 64),
-            Param::value("mask", 1, 64),
-            Param::value("nr", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "futimesat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("utimes", 2, 64),
-        ],
-    ),
-    (
-        "get_mempolicy",
-        &[
-            Param::pointer("policy", 0, 64),
-            Param::pointer("nmask", 1, 64),
-            Param::value("maxnode", 2, 64),
-            Param::value("addr", 3, 64),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    (
-        "get_robust_list",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("head_ptr", 1, 64),
-            Param::pointer("len_ptr", 2, 64),
-        ],
-    ),
-    (
-        "getcpu",
-        &[
-            Param::pointer("cpup", 0, 64),
-            Param::pointer("nodep", 1, 64),
-            Param::pointer("unused", 2, 64),
-        ],
-    ),
-    (
-        "getcwd",
-        &[Param::pointer("buf", 0, 64), Param::value("size", 1, 64)],
-    ),
-    (
-        "getdents",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("dirent", 1, 64),
-            Param::value("count", 2, 32),
-        ],
-    ),
-    (
-        "getdents64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("dirent", 1, 64),
-            Param::value("count", 2, 32),
-        ],
-    ),
-    ("getegid", &[]),
-    ("geteuid", &[]),
-    ("getgid", &[]),
-    (
-        "getgroups",
-        &[
-            Param::value("gidsetsize", 0, 32),
-            Param::pointer("grouplist", 1, 64),
-        ],
-    ),
-    (
-        "getitimer",
-        &[Param::value("which", 0, 32), Param::pointer("value", 1, 64)],
-    ),
-    (
-        "getpeername",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("usockaddr", 1, 64),
-            Param::pointer("usockaddr_len", 2, 64),
-        ],
-    ),
-    ("getpgid", &[Param::value("pid", 0, 32)]),
-    ("getpgrp", &[]),
-    ("getpid", &[]),
-    ("getppid", &[]),
-    (
-        "getpriority",
-        &[Param::value("which", 0, 32), Param::value("who", 1, 32)],
-    ),
-    (
-        "getrandom",
-        &[
-            Param::pointer("ubuf", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "getresgid",
-        &[
-            Param::pointer("rgidp", 0, 64),
-            Param::pointer("egidp", 1, 64),
-            Param::pointer("sgidp", 2, 64),
-        ],
-    ),
-    (
-        "getresuid",
-        &[
-            Param::pointer("ruidp", 0, 64),
-            Param::pointer("euidp", 1, 64),
-            Param::pointer("suidp", 2, 64),
-        ],
-    ),
-    (
-        "getrlimit",
-        &[
-            Param::value("resource", 0, 32),
-            Param::pointer("rlim", 1, 64),
-        ],
-    ),
-    (
-        "getrusage",
-        &[Param::value("who", 0, 32), Param::pointer("ru", 1, 64)],
-    ),
-    ("getsid", &[Param::value("pid", 0, 32)]),
-    (
-        "getsockname",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("usockaddr", 1, 64),
-            Param::pointer("usockaddr_len", 2, 64),
-        ],
-    ),
-    (
-        "getsockopt",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("level", 1, 32),
-            Param::value("optname", 2, 32),
-            Param::pointer("optval", 3, 64),
-            Param::pointer("optlen", 4, 64),
-        ],
-    ),
-    ("gettid", &[]),
-    (
-        "gettimeofday",
-        &[Param::pointer("tv", 0, 64), Param::pointer("tz", 1, 64)],
-    ),
-    ("getuid", &[]),
-    (
-        "getxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-        ],
-    ),
-    (
-        "getxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 64),
-            Param::pointer("uargs", 4, 64),
-            Param::value("usize", 5, 64),
-        ],
-    ),
-    (
-        "init_module",
-        &[
-            Param::pointer("umod", 0, 64),
-            Param::value("len", 1, 64),
-            Param::pointer("uargs", 2, 64),
-        ],
-    ),
-    (
-        "inotify_add_watch",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("mask", 2, 32),
-        ],
-    ),
-    ("inotify_init", &[]),
-    ("inotify_init1", &[Param::value("flags", 0, 32)]),
-    (
-        "inotify_rm_watch",
-        &[Param::value("fd", 0, 32), Param::value("wd", 1, 32)],
-    ),
-    (
-        "io_cancel",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::pointer("iocb", 1, 64),
-            Param::pointer("result", 2, 64),
-        ],
-    ),
-    ("io_destroy", &[Param::value("ctx", 0, 64)]),
-    (
-        "io_getevents",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::value("min_nr", 1, 64),
-            Param::value("nr", 2, 64),
-            Param::pointer("events", 3, 64),
-            Param::pointer("timeout", 4, 64),
-        ],
-    ),
-    (
-        "io_pgetevents",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::value("min_nr", 1, 64),
-            Param::value("nr", 2, 64),
-            Param::pointer("events", 3, 64),
-            Param::pointer("timeout", 4, 64),
-            Param::pointer("usig", 5, 64),
-        ],
-    ),
-    (
-        "io_setup",
-        &[
-            Param::value("nr_events", 0, 32),
-            Param::pointer("ctxp", 1, 64),
-        ],
-    ),
-    (
-        "io_submit",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::value("nr", 1, 64),
-            Param::pointer("iocbpp", 2, 64),
-        ],
-    ),
-    (
-        "io_uring_enter",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("to_submit", 1, 32),
-            Param::value("min_complete", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("argp", 4, 64),
-            Param::value("argsz", 5, 64),
-        ],
-    ),
-    (
-        "io_uring_register",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("opcode", 1, 32),
-            Param::pointer("arg", 2, 64),
-            Param::value("nr_args", 3, 32),
-        ],
-    ),
-    (
-        "io_uring_setup",
-        &[
-            Param::value("entries", 0, 32),
-            Param::pointer("params", 1, 64),
-        ],
-    ),
-    (
-        "ioctl",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("arg", 2, 64),
-        ],
-    ),
-    (
-        "ioprio_get",
-        &[Param::value("which", 0, 32), Param::value("who", 1, 32)],
-    ),
-    (
-        "ioprio_set",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("who", 1, 32),
-            Param::value("ioprio", 2, 32),
-        ],
-    ),
-    (
-        "kcmp",
-        &[
-            Param::value("pid1", 0, 32),
-            Param::value("pid2", 1, 32),
-            Param::value("type", 2, 32),
-            Param::value("idx1", 3, 64),
-            Param::value("idx2", 4, 64),
-        ],
-    ),
-    (
-        "kexec_load",
-        &[
-            Param::value("entry", 0, 64),
-            Param::value("nr_segments", 1, 64),
-            Param::pointer("segments", 2, 64),
-            Param::value("flags", 3, 64),
-        ],
-    ),
-    (
-        "keyctl",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg2", 1, 64),
-            Param::value("arg3", 2, 64),
-            Param::value("arg4", 3, 64),
-            Param::value("arg5", 4, 64),
-        ],
-    ),
-    (
-        "kill",
-        &[Param::value("pid", 0, 32), Param::value("sig", 1, 32)],
-    ),
-    (
-        "landlock_add_rule",
-        &[
-            Param::value("ruleset_fd", 0, 32),
-            Param::value("rule_type", 1, 32),
-            Param::pointer("rule_attr", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "landlock_create_ruleset",
-        &[
-            Param::pointer("attr", 0, 64),
-            Param::value("size", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "landlock_restrict_self",
-        &[
-            Param::value("ruleset_fd", 0, 32),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "lchown",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::value("user", 1, 32),
-            Param::value("group", 2, 32),
-        ],
-    ),
-    (
-        "lgetxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-        ],
-    ),
-    (
-        "link",
-        &[
-            Param::pointer("oldname", 0, 64),
-            Param::pointer("newname", 1, 64),
-        ],
-    ),
-    (
-        "linkat",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 64),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "listen",
-        &[Param::value("fd", 0, 32), Param::value("backlog", 1, 32)],
-    ),
-    (
-        "listmount",
-        &[
-            Param::pointer("req", 0, 64),
-            Param::pointer("mnt_ids", 1, 64),
-            Param::value("nr_mnt_ids", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "listxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("list", 1, 64),
-            Param::value("size", 2, 64),
-        ],
-    ),
-    (
-        "listxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("list", 3, 64),
-            Param::value("size", 4, 64),
-        ],
-    ),
-    (
-        "llistxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("list", 1, 64),
-            Param::value("size", 2, 64),
-        ],
-    ),
-    (
-        "lremovexattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-        ],
-    ),
-    (
-        "lseek",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("whence", 2, 32),
-        ],
-    ),
-    (
-        "lsetxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "lsm_get_self_attr",
-        &[
-            Param::value("attr", 0, 32),
-            Param::pointer("ctx", 1, 64),
-            Param::pointer("size", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "lsm_list_modules",
-        &[
-            Param::pointer("ids", 0, 64),
-            Param::pointer("size", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "lsm_set_self_attr",
-        &[
-            Param::value("attr", 0, 32),
-            Param::pointer("ctx", 1, 64),
-            Param::value("size", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "lstat",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::pointer("statbuf", 1, 64),
-        ],
-    ),
-    (
-        "madvise",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len_in", 1, 64),
-            Param::value("behavior", 2, 32),
-        ],
-    ),
-    (
-        "map_shadow_stack",
-        &[
-            Param::value("addr", 0, 64),
-            Param::value("size", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "mbind",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("mode", 2, 64),
-            Param::pointer("nmask", 3, 64),
-            Param::value("maxnode", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "membarrier",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("cpu_id", 2, 32),
-        ],
-    ),
-    (
-        "memfd_create",
-        &[Param::pointer("uname", 0, 64), Param::value("flags", 1, 32)],
-    ),
-    (
-        "migrate_pages",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("maxnode", 1, 64),
-            Param::pointer("old_nodes", 2, 64),
-            Param::pointer("new_nodes", 3, 64),
-        ],
-    ),
-    (
-        "mincore",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::pointer("vec", 2, 64),
-        ],
-    ),
-    (
-        "mkdir",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::value("mode", 1, 16),
-        ],
-    ),
-    (
-        "mkdirat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "mknod",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::value("mode", 1, 16),
-            Param::value("dev", 2, 32),
-        ],
-    ),
-    (
-        "mknodat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 16),
-            Param::value("dev", 3, 32),
-        ],
-    ),
-    (
-        "mlock",
-        &[Param::value("start", 0, 64), Param::value("len", 1, 64)],
-    ),
-    (
-        "mlock2",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    ("mlockall", &[Param::value("flags", 0, 32)]),
-    (
-        "mmap",
-        &[
-            Param::value("addr", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("prot", 2, 64),
-            Param::value("flags", 3, 64),
-            Param::value("fd", 4, 64),
-            Param::value("offset", 5, 64),
-        ],
-    ),
-    (
-        "mount",
-        &[
-            Param::pointer("dev_name", 0, 64),
-            Param::pointer("dir_name", 1, 64),
-            Param::pointer("type", 2, 64),
-            Param::value("flags", 3, 64),
-            Param::pointer("data", 4, 64),
-        ],
-    ),
-    (
-        "mount_setattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("path", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::pointer("uattr", 3, 64),
-            Param::value("usize", 4, 64),
-        ],
-    ),
-    (
-        "move_mount",
-        &[
-            Param::value("from_dfd", 0, 32),
-            Param::pointer("from_pathname", 1, 64),
-            Param::value("to_dfd", 2, 32),
-            Param::pointer("to_pathname", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "move_pages",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("nr_pages", 1, 64),
-            Param::pointer("pages", 2, 64),
-            Param::pointer("nodes", 3, 64),
-            Param::pointer("status", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "mprotect",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("prot", 2, 64),
-        ],
-    ),
-    (
-        "mq_getsetattr",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_mqstat", 1, 64),
-            Param::pointer("u_omqstat", 2, 64),
-        ],
-    ),
-    (
-        "mq_notify",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_notification", 1, 64),
-        ],
-    ),
-    (
-        "mq_open",
-        &[
-            Param::pointer("u_name", 0, 64),
-            Param::value("oflag", 1, 32),
-            Param::value("mode", 2, 16),
-            Param::pointer("u_attr", 3, 64),
-        ],
-    ),
-    (
-        "mq_timedreceive",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_msg_ptr", 1, 64),
-            Param::value("msg_len", 2, 64),
-            Param::pointer("u_msg_prio", 3, 64),
-            Param::pointer("u_abs_timeout", 4, 64),
-        ],
-    ),
-    (
-        "mq_timedsend",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_msg_ptr", 1, 64),
-            Param::value("msg_len", 2, 64),
-            Param::value("msg_prio", 3, 32),
-            Param::pointer("u_abs_timeout", 4, 64),
-        ],
-    ),
-    ("mq_unlink", &[Param::pointer("u_name", 0, 64)]),
-    (
-        "mremap",
-        &[
-            Param::value("addr", 0, 64),
-            Param::value("old_len", 1, 64),
-            Param::value("new_len", 2, 64),
-            Param::value("flags", 3, 64),
-            Param::value("new_addr", 4, 64),
-        ],
-    ),
-    (
-        "mseal",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 64),
-        ],
-    ),
-    (
-        "msgctl",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("buf", 2, 64),
-        ],
-    ),
-    (
-        "msgget",
-        &[Param::value("key", 0, 32), Param::value("msgflg", 1, 32)],
-    ),
-    (
-        "msgrcv",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::pointer("msgp", 1, 64),
-            Param::value("msgsz", 2, 64),
-            Param::value("msgtyp", 3, 64),
-            Param::value("msgflg", 4, 32),
-        ],
-    ),
-    (
-        "msgsnd",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::pointer("msgp", 1, 64),
-            Param::value("msgsz", 2, 64),
-            Param::value("msgflg", 3, 32),
-        ],
-    ),
-    (
-        "msync",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "munlock",
-        &[Param::value("start", 0, 64), Param::value("len", 1, 64)],
-    ),
-    ("munlockall", &[]),
-    (
-        "munmap",
-        &[Param::value("addr", 0, 64), Param::value("len", 1, 64)],
-    ),
-    (
-        "name_to_handle_at",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("name", 1, 64),
-            Param::pointer("handle", 2, 64),
-            Param::pointer("mnt_id", 3, 64),
-            Param::value("flag", 4, 32),
-        ],
-    ),
-    (
-        "nanosleep",
-        &[Param::pointer("rqtp", 0, 64), Param::pointer("rmtp", 1, 64)],
-    ),
-    (
-        "newfstatat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("statbuf", 2, 64),
-            Param::value("flag", 3, 32),
-        ],
-    ),
-    (
-        "open",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::value("flags", 1, 32),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "open_by_handle_at",
-        &[
-            Param::value("mountdirfd", 0, 32),
-            Param::pointer("handle", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "open_tree",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "open_tree_attr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::pointer("uattr", 3, 64),
-            Param::value("usize", 4, 64),
-        ],
-    ),
-    (
-        "openat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::value("mode", 3, 16),
-        ],
-    ),
-    (
-        "openat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("how", 2, 64),
-            Param::value("usize", 3, 64),
-        ],
-    ),
-    ("pause", &[]),
-    (
-        "perf_event_open",
-        &[
-            Param::pointer("attr_uptr", 0, 64),
-            Param::value("pid", 1, 32),
-            Param::value("cpu", 2, 32),
-            Param::value("group_fd", 3, 32),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    ("personality", &[Param::value("personality", 0, 32)]),
-    (
-        "pidfd_getfd",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::value("fd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "pidfd_open",
-        &[Param::value("pid", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "pidfd_send_signal",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::value("sig", 1, 32),
-            Param::pointer("info", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    ("pipe", &[]),
-    (
-        "pipe2",
-        &[
-            Param::pointer("fildes", 0, 64),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "pivot_root",
-        &[
-            Param::pointer("new_root", 0, 64),
-            Param::pointer("put_old", 1, 64),
-        ],
-    ),
-    (
-        "pkey_alloc",
-        &[
-            Param::value("flags", 0, 64),
-            Param::value("init_val", 1, 64),
-        ],
-    ),
-    ("pkey_free", &[Param::value("pkey", 0, 32)]),
-    (
-        "pkey_mprotect",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("prot", 2, 64),
-            Param::value("pkey", 3, 32),
-        ],
-    ),
-    (
-        "poll",
-        &[
-            Param::pointer("ufds", 0, 64),
-            Param::value("nfds", 1, 32),
-            Param::value("timeout_msecs", 2, 32),
-        ],
-    ),
-    (
-        "ppoll",
-        &[
-            Param::pointer("ufds", 0, 64),
-            Param::value("nfds", 1, 32),
-            Param::pointer("tsp", 2, 64),
-            Param::pointer("sigmask", 3, 64),
-            Param::value("sigsetsize", 4, 64),
-        ],
-    ),
-    (
-        "prctl",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg2", 1, 64),
-            Param::value("arg3", 2, 64),
-            Param::value("arg4", 3, 64),
-            Param::value("arg5", 4, 64),
-        ],
-    ),
-    (
-        "pread64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-            Param::value("pos", 3, 64),
-        ],
-    ),
-    (
-        "preadv",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-        ],
-    ),
-    (
-        "preadv2",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "prlimit64",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("resource", 1, 32),
-            Param::pointer("new_rlim", 2, 64),
-            Param::pointer("old_rlim", 3, 64),
-        ],
-    ),
-    (
-        "process_madvise",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("behavior", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "process_mrelease",
-        &[Param::value("pidfd", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "process_vm_readv",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("lvec", 1, 64),
-            Param::value("liovcnt", 2, 64),
-            Param::pointer("rvec", 3, 64),
-            Param::value("riovcnt", 4, 64),
-            Param::value("flags", 5, 64),
-        ],
-    ),
-    (
-        "process_vm_writev",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("lvec", 1, 64),
-            Param::value("liovcnt", 2, 64),
-            Param::pointer("rvec", 3, 64),
-            Param::value("riovcnt", 4, 64),
-            Param::value("flags", 5, 64),
-        ],
-    ),
-    (
-        "pselect6",
-        &[
-            Param::value("n", 0, 32),
-            Param::pointer("inp", 1, 64),
-            Param::pointer("outp", 2, 64),
-            Param::pointer("exp", 3, 64),
-            Param::pointer("tsp", 4, 64),
-            Param::pointer("sig", 5, 64),
-        ],
-    ),
-    (
-        "ptrace",
-        &[
-            Param::value("request", 0, 64),
-            Param::value("pid", 1, 64),
-            Param::value("addr", 2, 64),
-            Param::value("data", 3, 64),
-        ],
-    ),
-    (
-        "pwrite64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-            Param::value("pos", 3, 64),
-        ],
-    ),
-    (
-        "pwritev",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-        ],
-    ),
-    (
-        "pwritev2",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "quotactl",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::pointer("special", 1, 64),
-            Param::value("id", 2, 32),
-            Param::pointer("addr", 3, 64),
-        ],
-    ),
-    (
-        "quotactl_fd",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("id", 2, 32),
-            Param::pointer("addr", 3, 64),
-        ],
-    ),
-    (
-        "read",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-        ],
-    ),
-    (
-        "readahead",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("count", 2, 64),
-        ],
-    ),
-    (
-        "readlink",
-        &[
-            Param::pointer("path", 0, 64),
-            Param::pointer("buf", 1, 64),
-            Param::value("bufsiz", 2, 32),
-        ],
-    ),
-    (
-        "readlinkat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::pointer("buf", 2, 64),
-            Param::value("bufsiz", 3, 32),
-        ],
-    ),
-    (
-        "readv",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-        ],
-    ),
-    (
-        "reboot",
-        &[
-            Param::value("magic1", 0, 32),
-            Param::value("magic2", 1, 32),
-            Param::value("cmd", 2, 32),
-            Param::pointer("arg", 3, 64),
-        ],
-    ),
-    (
-        "recvfrom",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("ubuf", 1, 64),
-            Param::value("size", 2, 64),
-            Param::value("flags", 3, 32),
-            Param::pointer("addr", 4, 64),
-            Param::pointer("addr_len", 5, 64),
-        ],
-    ),
-    (
-        "recvmmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("mmsg", 1, 64),
-            Param::value("vlen", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("timeout", 4, 64),
-        ],
-    ),
-    (
-        "recvmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("msg", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "remap_file_pages",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("size", 1, 64),
-            Param::value("prot", 2, 64),
-            Param::value("pgoff", 3, 64),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    (
-        "removexattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-        ],
-    ),
-    (
-        "removexattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 64),
-        ],
-    ),
-    (
-        "rename",
-        &[
-            Param::pointer("oldname", 0, 64),
-            Param::pointer("newname", 1, 64),
-        ],
-    ),
-    (
-        "renameat",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 64),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 64),
-        ],
-    ),
-    (
-        "renameat2",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 64),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "request_key",
-        &[
-            Param::pointer("_type", 0, 64),
-            Param::pointer("_description", 1, 64),
-            Param::pointer("_callout_info", 2, 64),
-            Param::value("destringid", 3, 32),
-        ],
-    ),
-    ("restart_syscall", &[]),
-    ("rmdir", &[Param::pointer("pathname", 0, 64)]),
-    (
-        "rseq",
-        &[
-            Param::pointer("rseq", 0, 64),
-            Param::value("rseq_len", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::value("sig", 3, 32),
-        ],
-    ),
-    (
-        "rt_sigaction",
-        &[
-            Param::value("sig", 0, 32),
-            Param::pointer("act", 1, 64),
-            Param::pointer("oact", 2, 64),
-            Param::value("sigsetsize", 3, 64),
-        ],
-    ),
-    (
-        "rt_sigpending",
-        &[
-            Param::pointer("uset", 0, 64),
-            Param::value("sigsetsize", 1, 64),
-        ],
-    ),
-    (
-        "rt_sigprocmask",
-        &[
-            Param::value("how", 0, 32),
-            Param::pointer("nset", 1, 64),
-            Param::pointer("oset", 2, 64),
-            Param::value("sigsetsize", 3, 64),
-        ],
-    ),
-    (
-        "rt_sigqueueinfo",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("sig", 1, 32),
-            Param::pointer("uinfo", 2, 64),
-        ],
-    ),
-    ("rt_sigreturn", &[]),
-    (
-        "rt_sigsuspend",
-        &[
-            Param::pointer("unewset", 0, 64),
-            Param::value("sigsetsize", 1, 64),
-        ],
-    ),
-    (
-        "rt_sigtimedwait",
-        &[
-            Param::pointer("uthese", 0, 64),
-            Param::pointer("uinfo", 1, 64),
-            Param::pointer("uts", 2, 64),
-            Param::value("sigsetsize", 3, 64),
-        ],
-    ),
-    (
-        "rt_tgsigqueueinfo",
-        &[
-            Param::value("tgid", 0, 32),
-            Param::value("pid", 1, 32),
-            Param::value("sig", 2, 32),
-            Param::pointer("uinfo", 3, 64),
-        ],
-    ),
-    ("sched_get_priority_max", &[Param::value("policy", 0, 32)]),
-    ("sched_get_priority_min", &[Param::value("policy", 0, 32)]),
-    (
-        "sched_getaffinity",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("len", 1, 32),
-            Param::pointer("user_mask_ptr", 2, 64),
-        ],
-    ),
-    (
-        "sched_getattr",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("uattr", 1, 64),
-            Param::value("usize", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "sched_getparam",
-        &[Param::value("pid", 0, 32), Param::pointer("param", 1, 64)],
-    ),
-    ("sched_getscheduler", &[Param::value("pid", 0, 32)]),
-    (
-        "sched_rr_get_interval",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("interval", 1, 64),
-        ],
-    ),
-    (
-        "sched_setaffinity",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("len", 1, 32),
-            Param::pointer("user_mask_ptr", 2, 64),
-        ],
-    ),
-    (
-        "sched_setattr",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("uattr", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "sched_setparam",
-        &[Param::value("pid", 0, 32), Param::pointer("param", 1, 64)],
-    ),
-    (
-        "sched_setscheduler",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("policy", 1, 32),
-            Param::pointer("param", 2, 64),
-        ],
-    ),
-    ("sched_yield", &[]),
-    (
-        "seccomp",
-        &[
-            Param::value("op", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("uargs", 2, 64),
-        ],
-    ),
-    (
-        "semctl",
-        &[
-            Param::value("semid", 0, 32),
-            Param::value("semnum", 1, 32),
-            Param::value("cmd", 2, 32),
-            Param::value("arg", 3, 64),
-        ],
-    ),
-    (
-        "semget",
-        &[
-            Param::value("key", 0, 32),
-            Param::value("nsems", 1, 32),
-            Param::value("semflg", 2, 32),
-        ],
-    ),
-    (
-        "semop",
-        &[
-            Param::value("semid", 0, 32),
-            Param::pointer("tsops", 1, 64),
-            Param::value("nsops", 2, 32),
-        ],
-    ),
-    (
-        "semtimedop",
-        &[
-            Param::value("semid", 0, 32),
-            Param::pointer("tsops", 1, 64),
-            Param::value("nsops", 2, 32),
-            Param::pointer("timeout", 3, 64),
-        ],
-    ),
-    (
-        "sendfile",
-        &[
-            Param::value("out_fd", 0, 32),
-            Param::value("in_fd", 1, 32),
-            Param::pointer("offset", 2, 64),
-            Param::value("count", 3, 64),
-        ],
-    ),
-    (
-        "sendmmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("mmsg", 1, 64),
-            Param::value("vlen", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "sendmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("msg", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "sendto",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buff", 1, 64),
-            Param::value("len", 2, 64),
-            Param::value("flags", 3, 32),
-            Param::pointer("addr", 4, 64),
-            Param::value("addr_len", 5, 32),
-        ],
-    ),
-    (
-        "set_mempolicy",
-        &[
-            Param::value("mode", 0, 32),
-            Param::pointer("nmask", 1, 64),
-            Param::value("maxnode", 2, 64),
-        ],
-    ),
-    (
-        "set_mempolicy_home_node",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("home_node", 2, 64),
-            Param::value("flags", 3, 64),
-        ],
-    ),
-    (
-        "set_robust_list",
-        &[Param::pointer("head", 0, 64), Param::value("len", 1, 64)],
-    ),
-    ("set_thread_area", &[Param::value("addr", 0, 64)]),
-    ("set_tid_address", &[Param::pointer("tidptr", 0, 64)]),
-    (
-        "setdomainname",
-        &[Param::pointer("name", 0, 64), Param::value("len", 1, 32)],
-    ),
-    ("setfsgid", &[Param::value("gid", 0, 32)]),
-    ("setfsuid", &[Param::value("uid", 0, 32)]),
-    ("setgid", &[Param::value("gid", 0, 32)]),
-    (
-        "setgroups",
-        &[
-            Param::value("gidsetsize", 0, 32),
-            Param::pointer("grouplist", 1, 64),
-        ],
-    ),
-    (
-        "sethostname",
-        &[Param::pointer("name", 0, 64), Param::value("len", 1, 32)],
-    ),
-    (
-        "setitimer",
-        &[
-            Param::value("which", 0, 32),
-            Param::pointer("value", 1, 64),
-            Param::pointer("ovalue", 2, 64),
-        ],
-    ),
-    (
-        "setns",
-        &[Param::value("fd", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "setpgid",
-        &[Param::value("pid", 0, 32), Param::value("pgid", 1, 32)],
-    ),
-    (
-        "setpriority",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("who", 1, 32),
-            Param::value("niceval", 2, 32),
-        ],
-    ),
-    (
-        "setregid",
-        &[Param::value("rgid", 0, 32), Param::value("egid", 1, 32)],
-    ),
-    (
-        "setresgid",
-        &[
-            Param::value("rgid", 0, 32),
-            Param::value("egid", 1, 32),
-            Param::value("sgid", 2, 32),
-        ],
-    ),
-    (
-        "setresuid",
-        &[
-            Param::value("ruid", 0, 32),
-            Param::value("euid", 1, 32),
-            Param::value("suid", 2, 32),
-        ],
-    ),
-    (
-        "setreuid",
-        &[Param::value("ruid", 0, 32), Param::value("euid", 1, 32)],
-    ),
-    (
-        "setrlimit",
-        &[
-            Param::value("resource", 0, 32),
-            Param::pointer("rlim", 1, 64),
-        ],
-    ),
-    ("setsid", &[]),
-    (
-        "setsockopt",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("level", 1, 32),
-            Param::value("optname", 2, 32),
-            Param::pointer("optval", 3, 64),
-            Param::value("optlen", 4, 32),
-        ],
-    ),
-    (
-        "settimeofday",
-        &[Param::pointer("tv", 0, 64), Param::pointer("tz", 1, 64)],
-    ),
-    ("setuid", &[Param::value("uid", 0, 32)]),
-    (
-        "setxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "setxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 64),
-            Param::pointer("uargs", 4, 64),
-            Param::value("usize", 5, 64),
-        ],
-    ),
-    (
-        "shmat",
-        &[
-            Param::value("shmid", 0, 32),
-            Param::pointer("shmaddr", 1, 64),
-            Param::value("shmflg", 2, 32),
-        ],
-    ),
-    (
-        "shmctl",
-        &[
-            Param::value("shmid", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("buf", 2, 64),
-        ],
-    ),
-    ("shmdt", &[Param::pointer("shmaddr", 0, 64)]),
-    (
-        "shmget",
-        &[
-            Param::value("key", 0, 32),
-            Param::value("size", 1, 64),
-            Param::value("shmflg", 2, 32),
-        ],
-    ),
-    (
-        "shutdown",
-        &[Param::value("fd", 0, 32), Param::value("how", 1, 32)],
-    ),
-    (
-        "sigaltstack",
-        &[Param::pointer("uss", 0, 64), Param::pointer("uoss", 1, 64)],
-    ),
-    (
-        "signalfd",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::pointer("user_mask", 1, 64),
-            Param::value("sizemask", 2, 64),
-        ],
-    ),
-    (
-        "signalfd4",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::pointer("user_mask", 1, 64),
-            Param::value("sizemask", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "socket",
-        &[
-            Param::value("family", 0, 32),
-            Param::value("type", 1, 32),
-            Param::value("protocol", 2, 32),
-        ],
-    ),
-    (
-        "socketpair",
-        &[
-            Param::value("family", 0, 32),
-            Param::value("type", 1, 32),
-            Param::value("protocol", 2, 32),
-            Param::pointer("usockvec", 3, 64),
-        ],
-    ),
-    (
-        "splice",
-        &[
-            Param::value("fd_in", 0, 32),
-            Param::pointer("off_in", 1, 64),
-            Param::value("fd_out", 2, 32),
-            Param::pointer("off_out", 3, 64),
-            Param::value("len", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "stat",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::pointer("statbuf", 1, 64),
-        ],
-    ),
-    (
-        "statfs",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("buf", 1, 64),
-        ],
-    ),
-    (
-        "statmount",
-        &[
-            Param::pointer("req", 0, 64),
-            Param::pointer("buf", 1, 64),
-            Param::value("bufsize", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "statx",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::value("mask", 3, 32),
-            Param::pointer("buffer", 4, 64),
-        ],
-    ),
-    ("swapoff", &[Param::pointer("specialfile", 0, 64)]),
-    (
-        "swapon",
-        &[
-            Param::pointer("specialfile", 0, 64),
-            Param::value("swap_flags", 1, 32),
-        ],
-    ),
-    (
-        "symlink",
-        &[
-            Param::pointer("oldname", 0, 64),
-            Param::pointer("newname", 1, 64),
-        ],
-    ),
-    (
-        "symlinkat",
-        &[
-            Param::pointer("oldname", 0, 64),
-            Param::value("newdfd", 1, 32),
-            Param::pointer("newname", 2, 64),
-        ],
-    ),
-    ("sync", &[]),
-    (
-        "sync_file_range",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("nbytes", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    ("syncfs", &[Param::value("fd", 0, 32)]),
-    (
-        "sysfs",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg1", 1, 64),
-            Param::value("arg2", 2, 64),
-        ],
-    ),
-    ("sysinfo", &[Param::pointer("info", 0, 64)]),
-    (
-        "syslog",
-        &[
-            Param::value("type", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("len", 2, 32),
-        ],
-    ),
-    (
-        "sysmips",
-        &[
-            Param::value("cmd", 0, 64),
-            Param::value("arg1", 1, 64),
-            Param::value("arg2", 2, 64),
-        ],
-    ),
-    (
-        "tee",
-        &[
-            Param::value("fdin", 0, 32),
-            Param::value("fdout", 1, 32),
-            Param::value("len", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "tgkill",
-        &[
-            Param::value("tgid", 0, 32),
-            Param::value("pid", 1, 32),
-            Param::value("sig", 2, 32),
-        ],
-    ),
-    (
-        "timer_create",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("timer_event_spec", 1, 64),
-            Param::pointer("created_timer_id", 2, 64),
-        ],
-    ),
-    ("timer_delete", &[Param::value("timer_id", 0, 32)]),
-    ("timer_getoverrun", &[Param::value("timer_id", 0, 32)]),
-    (
-        "timer_gettime",
-        &[
-            Param::value("timer_id", 0, 32),
-            Param::pointer("setting", 1, 64),
-        ],
-    ),
-    (
-        "timer_settime",
-        &[
-            Param::value("timer_id", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("new_setting", 2, 64),
-            Param::pointer("old_setting", 3, 64),
-        ],
-    ),
-    (
-        "timerfd_create",
-        &[Param::value("clockid", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "timerfd_gettime",
-        &[Param::value("ufd", 0, 32), Param::pointer("otmr", 1, 64)],
-    ),
-    (
-        "timerfd_settime",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("utmr", 2, 64),
-            Param::pointer("otmr", 3, 64),
-        ],
-    ),
-    ("times", &[Param::pointer("tbuf", 0, 64)]),
-    (
-        "tkill",
-        &[Param::value("pid", 0, 32), Param::value("sig", 1, 32)],
-    ),
-    (
-        "truncate",
-        &[Param::pointer("path", 0, 64), Param::value("length", 1, 64)],
-    ),
-    ("umask", &[Param::value("mask", 0, 32)]),
-    (
-        "umount2",
-        &[Param::pointer("name", 0, 64), Param::value("flags", 1, 32)],
-    ),
-    ("uname", &[Param::pointer("name", 0, 64)]),
-    ("unlink", &[Param::pointer("pathname", 0, 64)]),
-    (
-        "unlinkat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("flag", 2, 32),
-        ],
-    ),
-    ("unshare", &[Param::value("unshare_flags", 0, 64)]),
-    ("userfaultfd", &[Param::value("flags", 0, 32)]),
-    (
-        "ustat",
-        &[Param::value("dev", 0, 32), Param::pointer("ubuf", 1, 64)],
-    ),
-    (
-        "utime",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::pointer("times", 1, 64),
-        ],
-    ),
-    (
-        "utimensat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("utimes", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "utimes",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::pointer("utimes", 1, 64),
-        ],
-    ),
-    ("vhangup", &[]),
-    (
-        "vmsplice",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uiov", 1, 64),
-            Param::value("nr_segs", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "wait4",
-        &[
-            Param::value("upid", 0, 32),
-            Param::pointer("stat_addr", 1, 64),
-            Param::value("options", 2, 32),
-            Param::pointer("ru", 3, 64),
-        ],
-    ),
-    (
-        "waitid",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("upid", 1, 32),
-            Param::pointer("infop", 2, 64),
-            Param::value("options", 3, 32),
-            Param::pointer("ru", 4, 64),
-        ],
-    ),
-    (
-        "write",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-        ],
-    ),
-    (
-        "writev",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-        ],
-    ),
-];
+pub static SIGNATURES: Signatures = Signatures::new(NAMES, &ROWS, &PARAMS);
 
 /// The system calls of `mips64el` without a signature, and why, sorted by name
 /// (byte order).
-pub static WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[
-    ("_sysctl", NoSignature::NotImplemented),
-    ("afs_syscall", NoSignature::NotImplemented),
-    ("create_module", NoSignature::NotImplemented),
-    ("get_kernel_syms", NoSignature::NotImplemented),
-    ("getpmsg", NoSignature::NotImplemented),
-    ("lookup_dcookie", NoSignature::Removed),
-    ("nfsservctl", NoSignature::NotImplemented),
-    ("putpmsg", NoSignature::NotImplemented),
-    ("query_module", NoSignature::NotImplemented),
-    ("timerfd", NoSignature::NotImplemented),
-    ("vserver", NoSignature::NotImplemented),
+pub static WITHOUT_SIGNATURE: Table<NoSignature> = Table::new(NAMES, &WITHOUT);
+
+/// The names of the system calls and of their parameters, one after the other.
+const NAMES: &str = "\
+    _newselect\
+    accept\
+    accept4\
+    access\
+    acct\
+    add_key\
+    adjtimex\
+    alarm\
+    bind\
+    bpf\
+    brk\
+    cachectl\
+    cacheflush\
+    cachestat\
+    capget\
+    capset\
+    chdir\
+    chmod\
+    chown\
+    chroot\
+    clock_adjtime\
+    clock_getres\
+    clock_gettime\
+    clock_nanosleep\
+    clock_settime\
+    clone\
+    clone3\
+    close\
+    close_range\
+    connect\
+    copy_file_range\
+    creat\
+    delete_module\
+    dup\
+    dup2\
+    dup3\
+    epoll_create\
+    epoll_create1\
+    epoll_ctl\
+    epoll_pwait\
+    epoll_pwait2\
+    epoll_wait\
+    eventfd\
+    eventfd2\
+    execve\
+    execveat\
+    exit\
+    exit_group\
+    faccessat\
+    faccessat2\
+    fadvise64\
+    fallocate\
+    fanotify_init\
+    fanotify_mark\
+    fchdir\
+    fchmod\
+    fchmodat\
+    fchmodat2\
+    fchown\
+    fchownat\
+    fcntl\
+    fdatasync\
+    fgetxattr\
+    file_getattr\
+    file_setattr\
+    finit_module\
+    flistxattr\
+    flock\
+    fork\
+    fremovexattr\
+    fsconfig\
+    fsetxattr\
+    fsmount\
+    fsopen\
+    fspick\
+    fstat\
+    fstatfs\
+    fsync\
+    ftruncate\
+    futex\
+    futex_requeue\
+    futex_wait\
+    futex_waitv\
+    futex_wake\
+    futimesat\
+    get_mempolicy\
+    get_robust_list\
+    getcpu\
+    getcwd\
+    getdents\
+    getdents64\
+    getegid\
+    geteuid\
+    getgid\
+    getgroups\
+    getitimer\
+    getpeername\
+    getpgid\
+    getpgrp\
+    getpid\
+    getppid\
+    getpriority\
+    getrandom\
+    getresgid\
+    getresuid\
+    getrlimit\
+    getrusage\
+    getsid\
+    getsockname\
+    getsockopt\
+    gettid\
+    gettimeofday\
+    getuid\
+    getxattr\
+    getxattrat\
+    init_module\
+    inotify_add_watch\
+    inotify_init\
+    inotify_init1\
+    inotify_rm_watch\
+    io_cancel\
+    io_destroy\
+    io_getevents\
+    io_pgetevents\
+    io_setup\
+    io_submit\
+    io_uring_enter\
+    io_uring_register\
+    io_uring_setup\
+    ioctl\
+    ioprio_get\
+    ioprio_set\
+    kcmp\
+    kexec_load\
+    keyctl\
+    kill\
+    landlock_add_rule\
+    landlock_create_ruleset\
+    landlock_restrict_self\
+    lchown\
+    lgetxattr\
+    link\
+    linkat\
+    listen\
+    listmount\
+    listxattr\
+    listxattrat\
+    llistxattr\
+    lremovexattr\
+    lseek\
+    lsetxattr\
+    lsm_get_self_attr\
+    lsm_list_modules\
+    lsm_set_self_attr\
+    lstat\
+    madvise\
+    map_shadow_stack\
+    mbind\
+    membarrier\
+    memfd_create\
+    migrate_pages\
+    mincore\
+    mkdir\
+    mkdirat\
+    mknod\
+    mknodat\
+    mlock\
+    mlock2\
+    mlockall\
+    mmap\
+    mount\
+    mount_setattr\
+    move_mount\
+    move_pages\
+    mprotect\
+    mq_getsetattr\
+    mq_notify\
+    mq_open\
+    mq_timedreceive\
+    mq_timedsend\
+    mq_unlink\
+    mremap\
+    mseal\
+    msgctl\
+    msgget\
+    msgrcv\
+    msgsnd\
+    msync\
+    munlock\
+    munlockall\
+    munmap\
+    name_to_handle_at\
+    nanosleep\
+    newfstatat\
+    open\
+    open_by_handle_at\
+    open_tree\
+    open_tree_attr\
+    openat\
+    openat2\
+    pause\
+    perf_event_open\
+    personality\
+    pidfd_getfd\
+    pidfd_open\
+    pidfd_send_signal\
+    pipe\
+    pipe2\
+    pivot_root\
+    pkey_alloc\
+    pkey_free\
+    pkey_mprotect\
+    poll\
+    ppoll\
+    prctl\
+    pread64\
+    preadv\
+    preadv2\
+    prlimit64\
+    process_madvise\
+    process_mrelease\
+    process_vm_readv\
+    process_vm_writev\
+    pselect6\
+    ptrace\
+    pwrite64\
+    pwritev\
+    pwritev2\
+    quotactl\
+    quotactl_fd\
+    read\
+    readahead\
+    readlink\
+    readlinkat\
+    readv\
+    reboot\
+    recvfrom\
+    recvmmsg\
+    recvmsg\
+    remap_file_pages\
+    removexattr\
+    removexattrat\
+    rename\
+    renameat\
+    renameat2\
+    request_key\
+    restart_syscall\
+    rmdir\
+    rseq\
+    rt_sigaction\
+    rt_sigpending\
+    rt_sigprocmask\
+    rt_sigqueueinfo\
+    rt_sigreturn\
+    rt_sigsuspend\
+    rt_sigtimedwait\
+    rt_tgsigqueueinfo\
+    sched_get_priority_max\
+    sched_get_priority_min\
+    sched_getaffinity\
+    sched_getattr\
+    sched_getparam\
+    sched_getscheduler\
+    sched_rr_get_interval\
+    sched_setaffinity\
+    sched_setattr\
+    sched_setparam\
+    sched_setscheduler\
+    sched_yield\
+    seccomp\
+    semctl\
+    semget\
+    semop\
+    semtimedop\
+    sendfile\
+    sendmmsg\
+    sendmsg\
+    sendto\
+    set_mempolicy\
+    set_mempolicy_home_node\
+    set_robust_list\
+    set_thread_area\
+    set_tid_address\
+    setdomainname\
+    setfsgid\
+    setfsuid\
+    setgid\
+    setgroups\
+    sethostname\
+    setitimer\
+    setns\
+    setpgid\
+    setpriority\
+    setregid\
+    setresgid\
+    setresuid\
+    setreuid\
+    setrlimit\
+    setsid\
+    setsockopt\
+    settimeofday\
+    setuid\
+    setxattr\
+    setxattrat\
+    shmat\
+    shmctl\
+    shmdt\
+    shmget\
+    shutdown\
+    sigaltstack\
+    signalfd\
+    signalfd4\
+    socket\
+    socketpair\
+    splice\
+    stat\
+    statfs\
+    statmount\
+    statx\
+    swapoff\
+    swapon\
+    symlink\
+    symlinkat\
+    sync\
+    sync_file_range\
+    syncfs\
+    sysfs\
+    sysinfo\
+    syslog\
+    sysmips\
+    tee\
+    tgkill\
+    timer_create\
+    timer_delete\
+    timer_getoverrun\
+    timer_gettime\
+    timer_settime\
+    timerfd_create\
+    timerfd_gettime\
+    timerfd_settime\
+    times\
+    tkill\
+    truncate\
+    umask\
+    umount2\
+    uname\
+    unlink\
+    unlinkat\
+    unshare\
+    userfaultfd\
+    ustat\
+    utime\
+    utimensat\
+    utimes\
+    vhangup\
+    vmsplice\
+    wait4\
+    waitid\
+    write\
+    writev\
+    n\
+    inp\
+    outp\
+    exp\
+    tvp\
+    fd\
+    upeer_sockaddr\
+    upeer_addrlen\
+    flags\
+    filename\
+    mode\
+    name\
+    _type\
+    _description\
+    _payload\
+    plen\
+    ringid\
+    txc_p\
+    seconds\
+    umyaddr\
+    addrlen\
+    cmd\
+    uattr\
+    size\
+    addr\
+    nbytes\
+    op\
+    bytes\
+    cache\
+    cstat_range\
+    cstat\
+    header\
+    dataptr\
+    data\
+    user\
+    group\
+    which_clock\
+    utx\
+    tp\
+    rqtp\
+    rmtp\
+    clone_flags\
+    newsp\
+    parent_tidptr\
+    tls\
+    child_tidptr\
+    uargs\
+    max_fd\
+    uservaddr\
+    fd_in\
+    off_in\
+    fd_out\
+    off_out\
+    len\
+    pathname\
+    name_user\
+    fildes\
+    oldfd\
+    newfd\
+    epfd\
+    event\
+    events\
+    maxevents\
+    timeout\
+    sigmask\
+    sigsetsize\
+    count\
+    argv\
+    envp\
+    error_code\
+    dfd\
+    offset\
+    advice\
+    event_f_flags\
+    fanotify_fd\
+    mask\
+    flag\
+    arg\
+    value\
+    ufattr\
+    usize\
+    at_flags\
+    list\
+    _key\
+    _value\
+    aux\
+    fs_fd\
+    attr_flags\
+    _fs_name\
+    path\
+    statbuf\
+    buf\
+    length\
+    uaddr\
+    val\
+    uaddr2\
+    val3\
+    waiters\
+    nr_wake\
+    nr_requeue\
+    clockid\
+    nr_futexes\
+    nr\
+    policy\
+    nmask\
+    maxnode\
+    pid\
+    head_ptr\
+    len_ptr\
+    cpup\
+    nodep\
+    unused\
+    dirent\
+    gidsetsize\
+    grouplist\
+    which\
+    usockaddr\
+    usockaddr_len\
+    who\
+    ubuf\
+    rgidp\
+    egidp\
+    sgidp\
+    ruidp\
+    euidp\
+    suidp\
+    resource\
+    rlim\
+    ru\
+    level\
+    optname\
+    optval\
+    optlen\
+    tv\
+    tz\
+    umod\
+    wd\
+    ctx_id\
+    iocb\
+    result\
+    ctx\
+    min_nr\
+    usig\
+    nr_events\
+    ctxp\
+    iocbpp\
+    to_submit\
+    min_complete\
+    argp\
+    argsz\
+    opcode\
+    nr_args\
+    entries\
+    params\
+    ioprio\
+    pid1\
+    pid2\
+    type\
+    idx1\
+    idx2\
+    entry\
+    nr_segments\
+    segments\
+    option\
+    arg2\
+    arg3\
+    arg4\
+    arg5\
+    sig\
+    ruleset_fd\
+    rule_type\
+    rule_attr\
+    attr\
+    oldname\
+    newname\
+    olddfd\
+    newdfd\
+    backlog\
+    req\
+    mnt_ids\
+    nr_mnt_ids\
+    whence\
+    ids\
+    start\
+    len_in\
+    behavior\
+    cpu_id\
+    old_nodes\
+    new_nodes\
+    vec\
+    dev\
+    prot\
+    dev_name\
+    dir_name\
+    from_dfd\
+    from_pathname\
+    to_dfd\
+    to_pathname\
+    nr_pages\
+    pages\
+    nodes\
+    status\
+    mqdes\
+    u_mqstat\
+    u_omqstat\
+    u_notification\
+    u_name\
+    oflag\
+    u_attr\
+    u_msg_ptr\
+    msg_len\
+    u_msg_prio\
+    u_abs_timeout\
+    msg_prio\
+    old_len\
+    new_len\
+    new_addr\
+    msqid\
+    key\
+    msgflg\
+    msgp\
+    msgsz\
+    msgtyp\
+    handle\
+    mnt_id\
+    mountdirfd\
+    how\
+    attr_uptr\
+    cpu\
+    group_fd\
+    pidfd\
+    info\
+    new_root\
+    put_old\
+    init_val\
+    pkey\
+    ufds\
+    nfds\
+    timeout_msecs\
+    tsp\
+    pos\
+    vlen\
+    pos_l\
+    pos_h\
+    new_rlim\
+    old_rlim\
+    lvec\
+    liovcnt\
+    rvec\
+    riovcnt\
+    request\
+    special\
+    id\
+    bufsiz\
+    magic1\
+    magic2\
+    addr_len\
+    mmsg\
+    msg\
+    pgoff\
+    _callout_info\
+    destringid\
+    rseq_len\
+    act\
+    oact\
+    uset\
+    nset\
+    oset\
+    uinfo\
+    unewset\
+    uthese\
+    uts\
+    tgid\
+    user_mask_ptr\
+    param\
+    interval\
+    semid\
+    semnum\
+    nsems\
+    semflg\
+    tsops\
+    nsops\
+    out_fd\
+    in_fd\
+    buff\
+    home_node\
+    head\
+    tidptr\
+    gid\
+    uid\
+    ovalue\
+    pgid\
+    niceval\
+    rgid\
+    egid\
+    sgid\
+    ruid\
+    euid\
+    suid\
+    shmid\
+    shmaddr\
+    shmflg\
+    uss\
+    uoss\
+    ufd\
+    user_mask\
+    sizemask\
+    family\
+    protocol\
+    usockvec\
+    bufsize\
+    buffer\
+    specialfile\
+    swap_flags\
+    arg1\
+    fdin\
+    fdout\
+    timer_event_spec\
+    created_timer_id\
+    timer_id\
+    setting\
+    new_setting\
+    old_setting\
+    otmr\
+    utmr\
+    tbuf\
+    unshare_flags\
+    uiov\
+    nr_segs\
+    upid\
+    stat_addr\
+    options\
+    infop\
+    _sysctl\
+    afs_syscall\
+    create_module\
+    get_kernel_syms\
+    getpmsg\
+    lookup_dcookie\
+    nfsservctl\
+    putpmsg\
+    query_module\
+    timerfd\
+    vserver";
+
+/// Each system call's parameters: a range of [`PARAMS`].
+static ROWS: [Row<ParamRange>; 360] = [
+    // _newselect
+    Row::new(0, 10, ParamRange::new(0, 5)),
+    // accept
+    Row::new(10, 6, ParamRange::new(5, 3)),
+    // accept4
+    Row::new(16, 7, ParamRange::new(8, 4)),
+    // access
+    Row::new(23, 6, ParamRange::new(12, 2)),
+    // acct
+    Row::new(29, 4, ParamRange::new(14, 1)),
+    // add_key
+    Row::new(33, 7, ParamRange::new(15, 5)),
+    // adjtimex
+    Row::new(40, 8, ParamRange::new(20, 1)),
+    // alarm
+    Row::new(48, 5, ParamRange::new(21, 1)),
+    // bind
+    Row::new(53, 4, ParamRange::new(22, 3)),
+    // bpf
+    Row::new(57, 3, ParamRange::new(25, 3)),
+    // brk
+    Row::new(60, 3, ParamRange::new(28, 1)),
+    // cachectl
+    Row::new(63, 8, ParamRange::new(29, 3)),
+    // cacheflush
+    Row::new(71, 10, ParamRange::new(32, 3)),
+    // cachestat
+    Row::new(81, 9, ParamRange::new(35, 4)),
+    // capget
+    Row::new(90, 6, ParamRange::new(39, 2)),
+    // capset
+    Row::new(96, 6, ParamRange::new(41, 2)),
+    // chdir
+    Row::new(102, 5, ParamRange::new(43, 1)),
+    // chmod
+    Row::new(107, 5, ParamRange::new(44, 2)),
+    // chown
+    Row::new(112, 5, ParamRange::new(46, 3)),
+    // chroot
+    Row::new(117, 6, ParamRange::new(49, 1)),
+    // clock_adjtime
+    Row::new(123, 13, ParamRange::new(50, 2)),
+    // clock_getres
+    Row::new(136, 12, ParamRange::new(52, 2)),
+    // clock_gettime
+    Row::new(148, 13, ParamRange::new(54, 2)),
+    // clock_nanosleep
+    Row::new(161, 15, ParamRange::new(56, 4)),
+    // clock_settime
+    Row::new(176, 13, ParamRange::new(60, 2)),
+    // clone
+    Row::new(189, 5, ParamRange::new(62, 5)),
+    // clone3
+    Row::new(194, 6, ParamRange::new(67, 2)),
+    // close
+    Row::new(200, 5, ParamRange::new(69, 1)),
+    // close_range
+    Row::new(205, 11, ParamRange::new(70, 3)),
+    // connect
+    Row::new(216, 7, ParamRange::new(73, 3)),
+    // copy_file_range
+    Row::new(223, 15, ParamRange::new(76, 6)),
+    // creat
+    Row::new(238, 5, ParamRange::new(82, 2)),
+    // delete_module
+    Row::new(243, 13, ParamRange::new(84, 2)),
+    // dup
+    Row::new(256, 3, ParamRange::new(86, 1)),
+    // dup2
+    Row::new(259, 4, ParamRange::new(87, 2)),
+    // dup3
+    Row::new(263, 4, ParamRange::new(89, 3)),
+    // epoll_create
+    Row::new(267, 12, ParamRange::new(92, 1)),
+    // epoll_create1
+    Row::new(279, 13, ParamRange::new(93, 1)),
+    // epoll_ctl
+    Row::new(292, 9, ParamRange::new(94, 4)),
+    // epoll_pwait
+    Row::new(301, 11, ParamRange::new(98, 6)),
+    // epoll_pwait2
+    Row::new(312, 12, ParamRange::new(104, 6)),
+    // epoll_wait
+    Row::new(324, 10, ParamRange::new(110, 4)),
+    // eventfd
+    Row::new(334, 7, ParamRange::new(114, 1)),
+    // eventfd2
+    Row::new(341, 8, ParamRange::new(115, 2)),
+    // execve
+    Row::new(349, 6, ParamRange::new(117, 3)),
+    // execveat
+    Row::new(355, 8, ParamRange::new(120, 5)),
+    // exit
+    Row::new(363, 4, ParamRange::new(125, 1)),
+    // exit_group
+    Row::new(367, 10, ParamRange::new(126, 1)),
+    // faccessat
+    Row::new(377, 9, ParamRange::new(127, 3)),
+    // faccessat2
+    Row::new(386, 10, ParamRange::new(130, 4)),
+    // fadvise64
+    Row::new(396, 9, ParamRange::new(134, 4)),
+    // fallocate
+    Row::new(405, 9, ParamRange::new(138, 4)),
+    // fanotify_init
+    Row::new(414, 13, ParamRange::new(142, 2)),
+    // fanotify_mark
+    Row::new(427, 13, ParamRange::new(144, 5)),
+    // fchdir
+    Row::new(440, 6, ParamRange::new(149, 1)),
+    // fchmod
+    Row::new(446, 6, ParamRange::new(150, 2)),
+    // fchmodat
+    Row::new(452, 8, ParamRange::new(152, 3)),
+    // fchmodat2
+    Row::new(460, 9, ParamRange::new(155, 4)),
+    // fchown
+    Row::new(469, 6, ParamRange::new(159, 3)),
+    // fchownat
+    Row::new(475, 8, ParamRange::new(162, 5)),
+    // fcntl
+    Row::new(483, 5, ParamRange::new(167, 3)),
+    // fdatasync
+    Row::new(488, 9, ParamRange::new(170, 1)),
+    // fgetxattr
+    Row::new(497, 9, ParamRange::new(171, 4)),
+    // file_getattr
+    Row::new(506, 12, ParamRange::new(175, 5)),
+    // file_setattr
+    Row::new(518, 12, ParamRange::new(180, 5)),
+    // finit_module
+    Row::new(530, 12, ParamRange::new(185, 3)),
+    // flistxattr
+    Row::new(542, 10, ParamRange::new(188, 3)),
+    // flock
+    Row::new(552, 5, ParamRange::new(191, 2)),
+    // fork
+    Row::new(557, 4, ParamRange::new(193, 0)),
+    // fremovexattr
+    Row::new(561, 12, ParamRange::new(193, 2)),
+    // fsconfig
+    Row::new(573, 8, ParamRange::new(195, 5)),
+    // fsetxattr
+    Row::new(581, 9, ParamRange::new(200, 5)),
+    // fsmount
+    Row::new(590, 7, ParamRange::new(205, 3)),
+    // fsopen
+    Row::new(597, 6, ParamRange::new(208, 2)),
+    // fspick
+    Row::new(603, 6, ParamRange::new(210, 3)),
+    // fstat
+    Row::new(609, 5, ParamRange::new(213, 2)),
+    // fstatfs
+    Row::new(614, 7, ParamRange::new(215, 2)),
+    // fsync
+    Row::new(621, 5, ParamRange::new(217, 1)),
+    // ftruncate
+    Row::new(626, 9, ParamRange::new(218, 2)),
+    // futex
+    Row::new(635, 5, ParamRange::new(220, 6)),
+    // futex_requeue
+    Row::new(640, 13, ParamRange::new(226, 4)),
+    // futex_wait
+    Row::new(653, 10, ParamRange::new(230, 6)),
+    // futex_waitv
+    Row::new(663, 11, ParamRange::new(236, 5)),
+    // futex_wake
+    Row::new(674, 10, ParamRange::new(241, 4)),
+    // futimesat
+    Row::new(684, 9, ParamRange::new(245, 3)),
+    // get_mempolicy
+    Row::new(693, 13, ParamRange::new(248, 5)),
+    // get_robust_list
+    Row::new(706, 15, ParamRange::new(253, 3)),
+    // getcpu
+    Row::new(721, 6, ParamRange::new(256, 3)),
+    // getcwd
+    Row::new(727, 6, ParamRange::new(259, 2)),
+    // getdents
+    Row::new(733, 8, ParamRange::new(261, 3)),
+    // getdents64
+    Row::new(741, 10, ParamRange::new(264, 3)),
+    // getegid
+    Row::new(751, 7, ParamRange::new(267, 0)),
+    // geteuid
+    Row::new(758, 7, ParamRange::new(267, 0)),
+    // getgid
+    Row::new(765, 6, ParamRange::new(267, 0)),
+    // getgroups
+    Row::new(771, 9, ParamRange::new(267, 2)),
+    // getitimer
+    Row::new(780, 9, ParamRange::new(269, 2)),
+    // getpeername
+    Row::new(789, 11, ParamRange::new(271, 3)),
+    // getpgid
+    Row::new(800, 7, ParamRange::new(274, 1)),
+    // getpgrp
+    Row::new(807, 7, ParamRange::new(275, 0)),
+    // getpid
+    Row::new(814, 6, ParamRange::new(275, 0)),
+    // getppid
+    Row::new(820, 7, ParamRange::new(275, 0)),
+    // getpriority
+    Row::new(827, 11, ParamRange::new(275, 2)),
+    // getrandom
+    Row::new(838, 9, ParamRange::new(277, 3)),
+    // getresgid
+    Row::new(847, 9, ParamRange::new(280, 3)),
+    // getresuid
+    Row::new(856, 9, ParamRange::new(283, 3)),
+    // getrlimit
+    Row::new(865, 9, ParamRange::new(286, 2)),
+    // getrusage
+    Row::new(874, 9, ParamRange::new(288, 2)),
+    // getsid
+    Row::new(883, 6, ParamRange::new(290, 1)),
+    // getsockname
+    Row::new(889, 11, ParamRange::new(291, 3)),
+    // getsockopt
+    Row::new(900, 10, ParamRange::new(294, 5)),
+    // gettid
+    Row::new(910, 6, ParamRange::new(299, 0)),
+    // gettimeofday
+    Row::new(916, 12, ParamRange::new(299, 2)),
+    // getuid
+    Row::new(928, 6, ParamRange::new(301, 0)),
+    // getxattr
+    Row::new(934, 8, ParamRange::new(301, 4)),
+    // getxattrat
+    Row::new(942, 10, ParamRange::new(305, 6)),
+    // init_module
+    Row::new(952, 11, ParamRange::new(311, 3)),
+    // inotify_add_watch
+    Row::new(963, 17, ParamRange::new(314, 3)),
+    // inotify_init
+    Row::new(980, 12, ParamRange::new(317, 0)),
+    // inotify_init1
+    Row::new(992, 13, ParamRange::new(317, 1)),
+    // inotify_rm_watch
+    Row::new(1005, 16, ParamRange::new(318, 2)),
+    // io_cancel
+    Row::new(1021, 9, ParamRange::new(320, 3)),
+    // io_destroy
+    Row::new(1030, 10, ParamRange::new(323, 1)),
+    // io_getevents
+    Row::new(1040, 12, ParamRange::new(324, 5)),
+    // io_pgetevents
+    Row::new(1052, 13, ParamRange::new(329, 6)),
+    // io_setup
+    Row::new(1065, 8, ParamRange::new(335, 2)),
+    // io_submit
+    Row::new(1073, 9, ParamRange::new(337, 3)),
+    // io_uring_enter
+    Row::new(1082, 14, ParamRange::new(340, 6)),
+    // io_uring_register
+    Row::new(1096, 17, ParamRange::new(346, 4)),
+    // io_uring_setup
+    Row::new(1113, 14, ParamRange::new(350, 2)),
+    // ioctl
+    Row::new(1127, 5, ParamRange::new(352, 3)),
+    // ioprio_get
+    Row::new(1132, 10, ParamRange::new(355, 2)),
+    // ioprio_set
+    Row::new(1142, 10, ParamRange::new(357, 3)),
+    // kcmp
+    Row::new(1152, 4, ParamRange::new(360, 5)),
+    // kexec_load
+    Row::new(1156, 10, ParamRange::new(365, 4)),
+    // keyctl
+    Row::new(1166, 6, ParamRange::new(369, 5)),
+    // kill
+    Row::new(1172, 4, ParamRange::new(374, 2)),
+    // landlock_add_rule
+    Row::new(1176, 17, ParamRange::new(376, 4)),
+    // landlock_create_ruleset
+    Row::new(1193, 23, ParamRange::new(380, 3)),
+    // landlock_restrict_self
+    Row::new(1216, 22, ParamRange::new(383, 2)),
+    // lchown
+    Row::new(1238, 6, ParamRange::new(385, 3)),
+    // lgetxattr
+    Row::new(1244, 9, ParamRange::new(388, 4)),
+    // link
+    Row::new(1253, 4, ParamRange::new(392, 2)),
+    // linkat
+    Row::new(1257, 6, ParamRange::new(394, 5)),
+    // listen
+    Row::new(1263, 6, ParamRange::new(399, 2)),
+    // listmount
+    Row::new(1269, 9, ParamRange::new(401, 4)),
+    // listxattr
+    Row::new(1278, 9, ParamRange::new(405, 3)),
+    // listxattrat
+    Row::new(1287, 11, ParamRange::new(408, 5)),
+    // llistxattr
+    Row::new(1298, 10, ParamRange::new(413, 3)),
+    // lremovexattr
+    Row::new(1308, 12, ParamRange::new(416, 2)),
+    // lseek
+    Row::new(1320, 5, ParamRange::new(418, 3)),
+    // lsetxattr
+    Row::new(1325, 9, ParamRange::new(421, 5)),
+    // lsm_get_self_attr
+    Row::new(1334, 17, ParamRange::new(426, 4)),
+    // lsm_list_modules
+    Row::new(1351, 16, ParamRange::new(430, 3)),
+    // lsm_set_self_attr
+    Row::new(1367, 17, ParamRange::new(433, 4)),
+    // lstat
+    Row::new(1384, 5, ParamRange::new(437, 2)),
+    // madvise
+    Row::new(1389, 7, ParamRange::new(439, 3)),
+    // map_shadow_stack
+    Row::new(1396, 16, ParamRange::new(442, 3)),
+    // mbind
+    Row::new(1412, 5, ParamRange::new(445, 6)),
+    // membarrier
+    Row::new(1417, 10, ParamRange::new(451, 3)),
+    // memfd_create
+    Row::new(1427, 12, ParamRange::new(454, 2)),
+    // migrate_pages
+    Row::new(1439, 13, ParamRange::new(456, 4)),
+    // mincore
+    Row::new(1452, 7, ParamRange::new(460, 3)),
+    // mkdir
+    Row::new(1459, 5, ParamRange::new(463, 2)),
+    // mkdirat
+    Row::new(1464, 7, ParamRange::new(465, 3)),
+    // mknod
+    Row::new(1471, 5, ParamRange::new(468, 3)),
+    // mknodat
+    Row::new(1476, 7, ParamRange::new(471, 4)),
+    // mlock
+    Row::new(1483, 5, ParamRange::new(475, 2)),
+    // mlock2
+    Row::new(1488, 6, ParamRange::new(477, 3)),
+    // mlockall
+    Row::new(1494, 8, ParamRange::new(480, 1)),
+    // mmap
+    Row::new(1502, 4, ParamRange::new(481, 6)),
+    // mount
+    Row::new(1506, 5, ParamRange::new(487, 5)),
+    // mount_setattr
+    Row::new(1511, 13, ParamRange::new(492, 5)),
+    // move_mount
+    Row::new(1524, 10, ParamRange::new(497, 5)),
+    // move_pages
+    Row::new(1534, 10, ParamRange::new(502, 6)),
+    // mprotect
+    Row::new(1544, 8, ParamRange::new(508, 3)),
+    // mq_getsetattr
+    Row::new(1552, 13, ParamRange::new(511, 3)),
+    // mq_notify
+    Row::new(1565, 9, ParamRange::new(514, 2)),
+    // mq_open
+    Row::new(1574, 7, ParamRange::new(516, 4)),
+    // mq_timedreceive
+    Row::new(1581, 15, ParamRange::new(520, 5)),
+    // mq_timedsend
+    Row::new(1596, 12, ParamRange::new(525, 5)),
+    // mq_unlink
+    Row::new(1608, 9, ParamRange::new(530, 1)),
+    // mremap
+    Row::new(1617, 6, ParamRange::new(531, 5)),
+    // mseal
+    Row::new(1623, 5, ParamRange::new(536, 3)),
+    // msgctl
+    Row::new(1628, 6, ParamRange::new(539, 3)),
+    // msgget
+    Row::new(1634, 6, ParamRange::new(542, 2)),
+    // msgrcv
+    Row::new(1640, 6, ParamRange::new(544, 5)),
+    // msgsnd
+    Row::new(1646, 6, ParamRange::new(549, 4)),
+    // msync
+    Row::new(1652, 5, ParamRange::new(553, 3)),
+    // munlock
+    Row::new(1657, 7, ParamRange::new(556, 2)),
+    // munlockall
+    Row::new(1664, 10, ParamRange::new(558, 0)),
+    // munmap
+    Row::new(1674, 6, ParamRange::new(558, 2)),
+    // name_to_handle_at
+    Row::new(1680, 17, ParamRange::new(560, 5)),
+    // nanosleep
+    Row::new(1697, 9, ParamRange::new(565, 2)),
+    // newfstatat
+    Row::new(1706, 10, ParamRange::new(567, 4)),
+    // open
+    Row::new(1716, 4, ParamRange::new(571, 3)),
+    // open_by_handle_at
+    Row::new(1720, 17, ParamRange::new(574, 3)),
+    // open_tree
+    Row::new(1737, 9, ParamRange::new(577, 3)),
+    // open_tree_attr
+    Row::new(1746, 14, ParamRange::new(580, 5)),
+    // openat
+    Row::new(1760, 6, ParamRange::new(585, 4)),
+    // openat2
+    Row::new(1766, 7, ParamRange::new(589, 4)),
+    // pause
+    Row::new(1773, 5, ParamRange::new(593, 0)),
+    // perf_event_open
+    Row::new(1778, 15, ParamRange::new(593, 5)),
+    // personality
+    Row::new(1793, 11, ParamRange::new(598, 1)),
+    // pidfd_getfd
+    Row::new(1804, 11, ParamRange::new(599, 3)),
+    // pidfd_open
+    Row::new(1815, 10, ParamRange::new(602, 2)),
+    // pidfd_send_signal
+    Row::new(1825, 17, ParamRange::new(604, 4)),
+    // pipe
+    Row::new(1842, 4, ParamRange::new(608, 0)),
+    // pipe2
+    Row::new(1846, 5, ParamRange::new(608, 2)),
+    // pivot_root
+    Row::new(1851, 10, ParamRange::new(610, 2)),
+    // pkey_alloc
+    Row::new(1861, 10, ParamRange::new(612, 2)),
+    // pkey_free
+    Row::new(1871, 9, ParamRange::new(614, 1)),
+    // pkey_mprotect
+    Row::new(1880, 13, ParamRange::new(615, 4)),
+    // poll
+    Row::new(1893, 4, ParamRange::new(619, 3)),
+    // ppoll
+    Row::new(1897, 5, ParamRange::new(622, 5)),
+    // prctl
+    Row::new(1902, 5, ParamRange::new(627, 5)),
+    // pread64
+    Row::new(1907, 7, ParamRange::new(632, 4)),
+    // preadv
+    Row::new(1914, 6, ParamRange::new(636, 5)),
+    // preadv2
+    Row::new(1920, 7, ParamRange::new(641, 6)),
+    // prlimit64
+    Row::new(1927, 9, ParamRange::new(647, 4)),
+    // process_madvise
+    Row::new(1936, 15, ParamRange::new(651, 5)),
+    // process_mrelease
+    Row::new(1951, 16, ParamRange::new(656, 2)),
+    // process_vm_readv
+    Row::new(1967, 16, ParamRange::new(658, 6)),
+    // process_vm_writev
+    Row::new(1983, 17, ParamRange::new(664, 6)),
+    // pselect6
+    Row::new(2000, 8, ParamRange::new(670, 6)),
+    // ptrace
+    Row::new(2008, 6, ParamRange::new(676, 4)),
+    // pwrite64
+    Row::new(2014, 8, ParamRange::new(680, 4)),
+    // pwritev
+    Row::new(2022, 7, ParamRange::new(684, 5)),
+    // pwritev2
+    Row::new(2029, 8, ParamRange::new(689, 6)),
+    // quotactl
+    Row::new(2037, 8, ParamRange::new(695, 4)),
+    // quotactl_fd
+    Row::new(2045, 11, ParamRange::new(699, 4)),
+    // read
+    Row::new(2056, 4, ParamRange::new(703, 3)),
+    // readahead
+    Row::new(2060, 9, ParamRange::new(706, 3)),
+    // readlink
+    Row::new(2069, 8, ParamRange::new(709, 3)),
+    // readlinkat
+    Row::new(2077, 10, ParamRange::new(712, 4)),
+    // readv
+    Row::new(2087, 5, ParamRange::new(716, 3)),
+    // reboot
+    Row::new(2092, 6, ParamRange::new(719, 4)),
+    // recvfrom
+    Row::new(2098, 8, ParamRange::new(723, 6)),
+    // recvmmsg
+    Row::new(2106, 8, ParamRange::new(729, 5)),
+    // recvmsg
+    Row::new(2114, 7, ParamRange::new(734, 3)),
+    // remap_file_pages
+    Row::new(2121, 16, ParamRange::new(737, 5)),
+    // removexattr
+    Row::new(2137, 11, ParamRange::new(742, 2)),
+    // removexattrat
+    Row::new(2148, 13, ParamRange::new(744, 4)),
+    // rename
+    Row::new(2161, 6, ParamRange::new(748, 2)),
+    // renameat
+    Row::new(2167, 8, ParamRange::new(750, 4)),
+    // renameat2
+    Row::new(2175, 9, ParamRange::new(754, 5)),
+    // request_key
+    Row::new(2184, 11, ParamRange::new(759, 4)),
+    // restart_syscall
+    Row::new(2195, 15, ParamRange::new(763, 0)),
+    // rmdir
+    Row::new(2210, 5, ParamRange::new(763, 1)),
+    // rseq
+    Row::new(2215, 4, ParamRange::new(764, 4)),
+    // rt_sigaction
+    Row::new(2219, 12, ParamRange::new(768, 4)),
+    // rt_sigpending
+    Row::new(2231, 13, ParamRange::new(772, 2)),
+    // rt_sigprocmask
+    Row::new(2244, 14, ParamRange::new(774, 4)),
+    // rt_sigqueueinfo
+    Row::new(2258, 15, ParamRange::new(778, 3)),
+    // rt_sigreturn
+    Row::new(2273, 12, ParamRange::new(781, 0)),
+    // rt_sigsuspend
+    Row::new(2285, 13, ParamRange::new(781, 2)),
+    // rt_sigtimedwait
+    Row::new(2298, 15, ParamRange::new(783, 4)),
+    // rt_tgsigqueueinfo
+    Row::new(2313, 17, ParamRange::new(787, 4)),
+    // sched_get_priority_max
+    Row::new(2330, 22, ParamRange::new(791, 1)),
+    // sched_get_priority_min
+    Row::new(2352, 22, ParamRange::new(792, 1)),
+    // sched_getaffinity
+    Row::new(2374, 17, ParamRange::new(793, 3)),
+    // sched_getattr
+    Row::new(2391, 13, ParamRange::new(796, 4)),
+    // sched_getparam
+    Row::new(2404, 14, ParamRange::new(800, 2)),
+    // sched_getscheduler
+    Row::new(2418, 18, ParamRange::new(802, 1)),
+    // sched_rr_get_interval
+    Row::new(2436, 21, ParamRange::new(803, 2)),
+    // sched_setaffinity
+    Row::new(2457, 17, ParamRange::new(805, 3)),
+    // sched_setattr
+    Row::new(2474, 13, ParamRange::new(808, 3)),
+    // sched_setparam
+    Row::new(2487, 14, ParamRange::new(811, 2)),
+    // sched_setscheduler
+    Row::new(2501, 18, ParamRange::new(813, 3)),
+    // sched_yield
+    Row::new(2519, 11, ParamRange::new(816, 0)),
+    // seccomp
+    Row::new(2530, 7, ParamRange::new(816, 3)),
+    // semctl
+    Row::new(2537, 6, ParamRange::new(819, 4)),
+    // semget
+    Row::new(2543, 6, ParamRange::new(823, 3)),
+    // semop
+    Row::new(2549, 5, ParamRange::new(826, 3)),
+    // semtimedop
+    Row::new(2554, 10, ParamRange::new(829, 4)),
+    // sendfile
+    Row::new(2564, 8, ParamRange::new(833, 4)),
+    // sendmmsg
+    Row::new(2572, 8, ParamRange::new(837, 4)),
+    // sendmsg
+    Row::new(2580, 7, ParamRange::new(841, 3)),
+    // sendto
+    Row::new(2587, 6, ParamRange::new(844, 6)),
+    // set_mempolicy
+    Row::new(2593, 13, ParamRange::new(850, 3)),
+    // set_mempolicy_home_node
+    Row::new(2606, 23, ParamRange::new(853, 4)),
+    // set_robust_list
+    Row::new(2629, 15, ParamRange::new(857, 2)),
+    // set_thread_area
+    Row::new(2644, 15, ParamRange::new(859, 1)),
+    // set_tid_address
+    Row::new(2659, 15, ParamRange::new(860, 1)),
+    // setdomainname
+    Row::new(2674, 13, ParamRange::new(861, 2)),
+    // setfsgid
+    Row::new(2687, 8, ParamRange::new(863, 1)),
+    // setfsuid
+    Row::new(2695, 8, ParamRange::new(864, 1)),
+    // setgid
+    Row::new(2703, 6, ParamRange::new(865, 1)),
+    // setgroups
+    Row::new(2709, 9, ParamRange::new(866, 2)),
+    // sethostname
+    Row::new(2718, 11, ParamRange::new(868, 2)),
+    // setitimer
+    Row::new(2729, 9, ParamRange::new(870, 3)),
+    // setns
+    Row::new(2738, 5, ParamRange::new(873, 2)),
+    // setpgid
+    Row::new(2743, 7, ParamRange::new(875, 2)),
+    // setpriority
+    Row::new(2750, 11, ParamRange::new(877, 3)),
+    // setregid
+    Row::new(2761, 8, ParamRange::new(880, 2)),
+    // setresgid
+    Row::new(2769, 9, ParamRange::new(882, 3)),
+    // setresuid
+    Row::new(2778, 9, ParamRange::new(885, 3)),
+    // setreuid
+    Row::new(2787, 8, ParamRange::new(888, 2)),
+    // setrlimit
+    Row::new(2795, 9, ParamRange::new(890, 2)),
+    // setsid
+    Row::new(2804, 6, ParamRange::new(892, 0)),
+    // setsockopt
+    Row::new(2810, 10, ParamRange::new(892, 5)),
+    // settimeofday
+    Row::new(2820, 12, ParamRange::new(897, 2)),
+    // setuid
+    Row::new(2832, 6, ParamRange::new(899, 1)),
+    // setxattr
+    Row::new(2838, 8, ParamRange::new(900, 5)),
+    // setxattrat
+    Row::new(2846, 10, ParamRange::new(905, 6)),
+    // shmat
+    Row::new(2856, 5, ParamRange::new(911, 3)),
+    // shmctl
+    Row::new(2861, 6, ParamRange::new(914, 3)),
+    // shmdt
+    Row::new(2867, 5, ParamRange::new(917, 1)),
+    // shmget
+    Row::new(2872, 6, ParamRange::new(918, 3)),
+    // shutdown
+    Row::new(2878, 8, ParamRange::new(921, 2)),
+    // sigaltstack
+    Row::new(2886, 11, ParamRange::new(923, 2)),
+    // signalfd
+    Row::new(2897, 8, ParamRange::new(925, 3)),
+    // signalfd4
+    Row::new(2905, 9, ParamRange::new(928, 4)),
+    // socket
+    Row::new(2914, 6, ParamRange::new(932, 3)),
+    // socketpair
+    Row::new(2920, 10, ParamRange::new(935, 4)),
+    // splice
+    Row::new(2930, 6, ParamRange::new(939, 6)),
+    // stat
+    Row::new(2936, 4, ParamRange::new(945, 2)),
+    // statfs
+    Row::new(2940, 6, ParamRange::new(947, 2)),
+    // statmount
+    Row::new(2946, 9, ParamRange::new(949, 4)),
+    // statx
+    Row::new(2955, 5, ParamRange::new(953, 5)),
+    // swapoff
+    Row::new(2960, 7, ParamRange::new(958, 1)),
+    // swapon
+    Row::new(2967, 6, ParamRange::new(959, 2)),
+    // symlink
+    Row::new(2973, 7, ParamRange::new(961, 2)),
+    // symlinkat
+    Row::new(2980, 9, ParamRange::new(963, 3)),
+    // sync
+    Row::new(2989, 4, ParamRange::new(966, 0)),
+    // sync_file_range
+    Row::new(2993, 15, ParamRange::new(966, 4)),
+    // syncfs
+    Row::new(3008, 6, ParamRange::new(970, 1)),
+    // sysfs
+    Row::new(3014, 5, ParamRange::new(971, 3)),
+    // sysinfo
+    Row::new(3019, 7, ParamRange::new(974, 1)),
+    // syslog
+    Row::new(3026, 6, ParamRange::new(975, 3)),
+    // sysmips
+    Row::new(3032, 7, ParamRange::new(978, 3)),
+    // tee
+    Row::new(3039, 3, ParamRange::new(981, 4)),
+    // tgkill
+    Row::new(3042, 6, ParamRange::new(985, 3)),
+    // timer_create
+    Row::new(3048, 12, ParamRange::new(988, 3)),
+    // timer_delete
+    Row::new(3060, 12, ParamRange::new(991, 1)),
+    // timer_getoverrun
+    Row::new(3072, 16, ParamRange::new(992, 1)),
+    // timer_gettime
+    Row::new(3088, 13, ParamRange::new(993, 2)),
+    // timer_settime
+    Row::new(3101, 13, ParamRange::new(995, 4)),
+    // timerfd_create
+    Row::new(3114, 14, ParamRange::new(999, 2)),
+    // timerfd_gettime
+    Row::new(3128, 15, ParamRange::new(1001, 2)),
+    // timerfd_settime
+    Row::new(3143, 15, ParamRange::new(1003, 4)),
+    // times
+    Row::new(3158, 5, ParamRange::new(1007, 1)),
+    // tkill
+    Row::new(3163, 5, ParamRange::new(1008, 2)),
+    // truncate
+    Row::new(3168, 8, ParamRange::new(1010, 2)),
+    // umask
+    Row::new(3176, 5, ParamRange::new(1012, 1)),
+    // umount2
+    Row::new(3181, 7, ParamRange::new(1013, 2)),
+    // uname
+    Row::new(3188, 5, ParamRange::new(1015, 1)),
+    // unlink
+    Row::new(3193, 6, ParamRange::new(1016, 1)),
+    // unlinkat
+    Row::new(3199, 8, ParamRange::new(1017, 3)),
+    // unshare
+    Row::new(3207, 7, ParamRange::new(1020, 1)),
+    // userfaultfd
+    Row::new(3214, 11, ParamRange::new(1021, 1)),
+    // ustat
+    Row::new(3225, 5, ParamRange::new(1022, 2)),
+    // utime
+    Row::new(3230, 5, ParamRange::new(1024, 2)),
+    // utimensat
+    Row::new(3235, 9, ParamRange::new(1026, 4)),
+    // utimes
+    Row::new(3244, 6, ParamRange::new(1030, 2)),
+    // vhangup
+    Row::new(3250, 7, ParamRange::new(1032, 0)),
+    // vmsplice
+    Row::new(3257, 8, ParamRange::new(1032, 4)),
+    // wait4
+    Row::new(3265, 5, ParamRange::new(1036, 4)),
+    // waitid
+    Row::new(3270, 6, ParamRange::new(1040, 5)),
+    // write
+    Row::new(3276, 5, ParamRange::new(1045, 3)),
+    // writev
+    Row::new(3281, 6, ParamRange::new(1048, 3)),
+];
+
+/// Every parameter, in the order of [`ROWS`] and of each signature.
+static PARAMS: [Row<ParamSlot>; 1051] = [
+    // _newselect: n
+    Row::new(3287, 1, ParamSlot::value(0, 32)),
+    // _newselect: inp
+    Row::new(3288, 3, ParamSlot::pointer(1, 64)),
+    // _newselect: outp
+    Row::new(3291, 4, ParamSlot::pointer(2, 64)),
+    // _newselect: exp
+    Row::new(3295, 3, ParamSlot::pointer(3, 64)),
+    // _newselect: tvp
+    Row::new(3298, 3, ParamSlot::pointer(4, 64)),
+    // accept: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // accept: upeer_sockaddr
+    Row::new(3303, 14, ParamSlot::pointer(1, 64)),
+    // accept: upeer_addrlen
+    Row::new(3317, 13, ParamSlot::pointer(2, 64)),
+    // accept4: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // accept4: upeer_sockaddr
+    Row::new(3303, 14, ParamSlot::pointer(1, 64)),
+    // accept4: upeer_addrlen
+    Row::new(3317, 13, ParamSlot::pointer(2, 64)),
+    // accept4: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // access: filename
+    Row::new(3335, 8, ParamSlot::pointer(0, 64)),
+    // access: mode
+    Row::new(3343, 4, ParamSlot::value(1, 32)),
+    // acct: name
+    Row::new(3347, 4, ParamSlot::pointer(0, 64)),
+    // add_key: _type
+    Row::new(3351, 5, ParamSlot::pointer(0, 64)),
+    // add_key: _description
+    Row::new(3356, 12, ParamSlot::pointer(1, 64)),
+    // add_key: _payload
+    Row::new(3368, 8, ParamSlot::pointer(2, 64)),
+    // add_key: plen
+    Row::new(3376, 4, ParamSlot::value(3, 64)),
+    // add_key: ringid
+    Row::new(3380, 6, ParamSlot::value(4, 32)),
+    // adjtimex: txc_p
+    Row::new(3386, 5, ParamSlot::pointer(0, 64)),
+    // alarm: seconds
+    Row::new(3391, 7, ParamSlot::value(0, 32)),
+    // bind: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // bind: umyaddr
+    Row::new(3398, 7, ParamSlot::pointer(1, 64)),
+    // bind: addrlen
+    Row::new(3405, 7, ParamSlot::value(2, 32)),
+    // bpf: cmd
+    Row::new(3412, 3, ParamSlot::value(0, 32)),
+    // bpf: uattr
+    Row::new(3415, 5, ParamSlot::pointer(1, 64)),
+    // bpf: size
+    Row::new(3420, 4, ParamSlot::value(2, 32)),
+    // brk: brk
+    Row::new(60, 3, ParamSlot::value(0, 64)),
+    // cachectl: addr
+    Row::new(3424, 4, ParamSlot::pointer(0, 64)),
+    // cachectl: nbytes
+    Row::new(3428, 6, ParamSlot::value(1, 32)),
+    // cachectl: op
+    Row::new(3434, 2, ParamSlot::value(2, 32)),
+    // cacheflush: addr
+    Row::new(3424, 4, ParamSlot::value(0, 64)),
+    // cacheflush: bytes
+    Row::new(3436, 5, ParamSlot::value(1, 64)),
+    // cacheflush: cache
+    Row::new(3441, 5, ParamSlot::value(2, 32)),
+    // cachestat: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // cachestat: cstat_range
+    Row::new(3446, 11, ParamSlot::pointer(1, 64)),
+    // cachestat: cstat
+    Row::new(3457, 5, ParamSlot::pointer(2, 64)),
+    // cachestat: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // capget: header
+    Row::new(3462, 6, ParamSlot::pointer(0, 64)),
+    // capget: dataptr
+    Row::new(3468, 7, ParamSlot::pointer(1, 64)),
+    // capset: header
+    Row::new(3462, 6, ParamSlot::pointer(0, 64)),
+    // capset: data
+    Row::new(3475, 4, ParamSlot::pointer(1, 64)),
+    // chdir: filename
+    Row::new(3335, 8, ParamSlot::pointer(0, 64)),
+    // chmod: filename
+    Row::new(3335, 8, ParamSlot::pointer(0, 64)),
+    // chmod: mode
+    Row::new(3343, 4, ParamSlot::value(1, 16)),
+    // chown: filename
+    Row::new(3335, 8, ParamSlot::pointer(0, 64)),
+    // chown: user
+    Row::new(3479, 4, ParamSlot::value(1, 32)),
+    // chown: group
+    Row::new(3483, 5, ParamSlot::value(2, 32)),
+    // chroot: filename
+    Row::new(3335, 8, ParamSlot::pointer(0, 64)),
+    // clock_adjtime: which_clock
+    Row::new(3488, 11, ParamSlot::value(0, 32)),
+    // clock_adjtime: utx
+    Row::new(3499, 3, ParamSlot::pointer(1, 64)),
+    // clock_getres: which_clock
+    Row::new(3488, 11, ParamSlot::value(0, 32)),
+    // clock_getres: tp
+    Row::new(3502, 2, ParamSlot::pointer(1, 64)),
+    // clock_gettime: which_clock
+    Row::new(3488, 11, ParamSlot::value(0, 32)),
+    // clock_gettime: tp
+    Row::new(3502, 2, ParamSlot::pointer(1, 64)),
+    // clock_nanosleep: which_clock
+    Row::new(3488, 11, ParamSlot::value(0, 32)),
+    // clock_nanosleep: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // clock_nanosleep: rqtp
+    Row::new(3504, 4, ParamSlot::pointer(2, 64)),
+    // clock_nanosleep: rmtp
+    Row::new(3508, 4, ParamSlot::pointer(3, 64)),
+    // clock_settime: which_clock
+    Row::new(3488, 11, ParamSlot::value(0, 32)),
+    // clock_settime: tp
+    Row::new(3502, 2, ParamSlot::pointer(1, 64)),
+    // clone: clone_flags
+    Row::new(3512, 11, ParamSlot::value(0, 64)),
+    // clone: newsp
+    Row::new(3523, 5, ParamSlot::value(1, 64)),
+    // clone: parent_tidptr
+    Row::new(3528, 13, ParamSlot::pointer(2, 64)),
+    // clone: tls
+    Row::new(3541, 3, ParamSlot::value(3, 64)),
+    // clone: child_tidptr
+    Row::new(3544, 12, ParamSlot::pointer(4, 64)),
+    // clone3: uargs
+    Row::new(3556, 5, ParamSlot::pointer(0, 64)),
+    // clone3: size
+    Row::new(3420, 4, ParamSlot::value(1, 64)),
+    // close: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // close_range: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // close_range: max_fd
+    Row::new(3561, 6, ParamSlot::value(1, 32)),
+    // close_range: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // connect: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // connect: uservaddr
+    Row::new(3567, 9, ParamSlot::pointer(1, 64)),
+    // connect: addrlen
+    Row::new(3405, 7, ParamSlot::value(2, 32)),
+    // copy_file_range: fd_in
+    Row::new(3576, 5, ParamSlot::value(0, 32)),
+    // copy_file_range: off_in
+    Row::new(3581, 6, ParamSlot::pointer(1, 64)),
+    // copy_file_range: fd_out
+    Row::new(3587, 6, ParamSlot::value(2, 32)),
+    // copy_file_range: off_out
+    Row::new(3593, 7, ParamSlot::pointer(3, 64)),
+    // copy_file_range: len
+    Row::new(3600, 3, ParamSlot::value(4, 64)),
+    // copy_file_range: flags
+    Row::new(3330, 5, ParamSlot::value(5, 32)),
+    // creat: pathname
+    Row::new(3603, 8, ParamSlot::pointer(0, 64)),
+    // creat: mode
+    Row::new(3343, 4, ParamSlot::value(1, 16)),
+    // delete_module: name_user
+    Row::new(3611, 9, ParamSlot::pointer(0, 64)),
+    // delete_module: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // dup: fildes
+    Row::new(3620, 6, ParamSlot::value(0, 32)),
+    // dup2: oldfd
+    Row::new(3626, 5, ParamSlot::value(0, 32)),
+    // dup2: newfd
+    Row::new(3631, 5, ParamSlot::value(1, 32)),
+    // dup3: oldfd
+    Row::new(3626, 5, ParamSlot::value(0, 32)),
+    // dup3: newfd
+    Row::new(3631, 5, ParamSlot::value(1, 32)),
+    // dup3: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // epoll_create: size
+    Row::new(3420, 4, ParamSlot::value(0, 32)),
+    // epoll_create1: flags
+    Row::new(3330, 5, ParamSlot::value(0, 32)),
+    // epoll_ctl: epfd
+    Row::new(3636, 4, ParamSlot::value(0, 32)),
+    // epoll_ctl: op
+    Row::new(3434, 2, ParamSlot::value(1, 32)),
+    // epoll_ctl: fd
+    Row::new(3301, 2, ParamSlot::value(2, 32)),
+    // epoll_ctl: event
+    Row::new(3640, 5, ParamSlot::pointer(3, 64)),
+    // epoll_pwait: epfd
+    Row::new(3636, 4, ParamSlot::value(0, 32)),
+    // epoll_pwait: events
+    Row::new(3645, 6, ParamSlot::pointer(1, 64)),
+    // epoll_pwait: maxevents
+    Row::new(3651, 9, ParamSlot::value(2, 32)),
+    // epoll_pwait: timeout
+    Row::new(3660, 7, ParamSlot::value(3, 32)),
+    // epoll_pwait: sigmask
+    Row::new(3667, 7, ParamSlot::pointer(4, 64)),
+    // epoll_pwait: sigsetsize
+    Row::new(3674, 10, ParamSlot::value(5, 64)),
+    // epoll_pwait2: epfd
+    Row::new(3636, 4, ParamSlot::value(0, 32)),
+    // epoll_pwait2: events
+    Row::new(3645, 6, ParamSlot::pointer(1, 64)),
+    // epoll_pwait2: maxevents
+    Row::new(3651, 9, ParamSlot::value(2, 32)),
+    // epoll_pwait2: timeout
+    Row::new(3660, 7, ParamSlot::pointer(3, 64)),
+    // epoll_pwait2: sigmask
+    Row::new(3667, 7, ParamSlot::pointer(4, 64)),
+    // epoll_pwait2: sigsetsize
+    Row::new(3674, 10, ParamSlot::value(5, 64)),
+    // epoll_wait: epfd
+    Row::new(3636, 4, ParamSlot::value(0, 32)),
+    // epoll_wait: events
+    Row::new(3645, 6, ParamSlot::pointer(1, 64)),
+    // epoll_wait: maxevents
+    Row::new(3651, 9, ParamSlot::value(2, 32)),
+    // epoll_wait: timeout
+    Row::new(3660, 7, ParamSlot::value(3, 32)),
+    // eventfd: count
+    Row::new(3684, 5, ParamSlot::value(0, 32)),
+    // eventfd2: count
+    Row::new(3684, 5, ParamSlot::value(0, 32)),
+    // eventfd2: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // execve: filename
+    Row::new(3335, 8, ParamSlot::pointer(0, 64)),
+    // execve: argv
+    Row::new(3689, 4, ParamSlot::pointer(1, 64)),
+    // execve: envp
+    Row::new(3693, 4, ParamSlot::pointer(2, 64)),
+    // execveat: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // execveat: filename
+    Row::new(3335, 8, ParamSlot::pointer(1, 64)),
+    // execveat: argv
+    Row::new(3689, 4, ParamSlot::pointer(2, 64)),
+    // execveat: envp
+    Row::new(3693, 4, ParamSlot::pointer(3, 64)),
+    // execveat: flags
+    Row::new(3330, 5, ParamSlot::value(4, 32)),
+    // exit: error_code
+    Row::new(3697, 10, ParamSlot::value(0, 32)),
+    // exit_group: error_code
+    Row::new(3697, 10, ParamSlot::value(0, 32)),
+    // faccessat: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // faccessat: filename
+    Row::new(3335, 8, ParamSlot::pointer(1, 64)),
+    // faccessat: mode
+    Row::new(3343, 4, ParamSlot::value(2, 32)),
+    // faccessat2: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // faccessat2: filename
+    Row::new(3335, 8, ParamSlot::pointer(1, 64)),
+    // faccessat2: mode
+    Row::new(3343, 4, ParamSlot::value(2, 32)),
+    // faccessat2: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // fadvise64: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // fadvise64: offset
+    Row::new(3710, 6, ParamSlot::value(1, 64)),
+    // fadvise64: len
+    Row::new(3600, 3, ParamSlot::value(2, 64)),
+    // fadvise64: advice
+    Row::new(3716, 6, ParamSlot::value(3, 32)),
+    // fallocate: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // fallocate: mode
+    Row::new(3343, 4, ParamSlot::value(1, 32)),
+    // fallocate: offset
+    Row::new(3710, 6, ParamSlot::value(2, 64)),
+    // fallocate: len
+    Row::new(3600, 3, ParamSlot::value(3, 64)),
+    // fanotify_init: flags
+    Row::new(3330, 5, ParamSlot::value(0, 32)),
+    // fanotify_init: event_f_flags
+    Row::new(3722, 13, ParamSlot::value(1, 32)),
+    // fanotify_mark: fanotify_fd
+    Row::new(3735, 11, ParamSlot::value(0, 32)),
+    // fanotify_mark: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // fanotify_mark: mask
+    Row::new(3746, 4, ParamSlot::value(2, 64)),
+    // fanotify_mark: dfd
+    Row::new(3707, 3, ParamSlot::value(3, 32)),
+    // fanotify_mark: pathname
+    Row::new(3603, 8, ParamSlot::pointer(4, 64)),
+    // fchdir: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // fchmod: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // fchmod: mode
+    Row::new(3343, 4, ParamSlot::value(1, 16)),
+    // fchmodat: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // fchmodat: filename
+    Row::new(3335, 8, ParamSlot::pointer(1, 64)),
+    // fchmodat: mode
+    Row::new(3343, 4, ParamSlot::value(2, 16)),
+    // fchmodat2: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // fchmodat2: filename
+    Row::new(3335, 8, ParamSlot::pointer(1, 64)),
+    // fchmodat2: mode
+    Row::new(3343, 4, ParamSlot::value(2, 16)),
+    // fchmodat2: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // fchown: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // fchown: user
+    Row::new(3479, 4, ParamSlot::value(1, 32)),
+    // fchown: group
+    Row::new(3483, 5, ParamSlot::value(2, 32)),
+    // fchownat: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // fchownat: filename
+    Row::new(3335, 8, ParamSlot::pointer(1, 64)),
+    // fchownat: user
+    Row::new(3479, 4, ParamSlot::value(2, 32)),
+    // fchownat: group
+    Row::new(3483, 5, ParamSlot::value(3, 32)),
+    // fchownat: flag
+    Row::new(3750, 4, ParamSlot::value(4, 32)),
+    // fcntl: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // fcntl: cmd
+    Row::new(3412, 3, ParamSlot::value(1, 32)),
+    // fcntl: arg
+    Row::new(3754, 3, ParamSlot::value(2, 64)),
+    // fdatasync: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // fgetxattr: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // fgetxattr: name
+    Row::new(3347, 4, ParamSlot::pointer(1, 64)),
+    // fgetxattr: value
+    Row::new(3757, 5, ParamSlot::pointer(2, 64)),
+    // fgetxattr: size
+    Row::new(3420, 4, ParamSlot::value(3, 64)),
+    // file_getattr: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // file_getattr: filename
+    Row::new(3335, 8, ParamSlot::pointer(1, 64)),
+    // file_getattr: ufattr
+    Row::new(3762, 6, ParamSlot::pointer(2, 64)),
+    // file_getattr: usize
+    Row::new(3768, 5, ParamSlot::value(3, 64)),
+    // file_getattr: at_flags
+    Row::new(3773, 8, ParamSlot::value(4, 32)),
+    // file_setattr: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // file_setattr: filename
+    Row::new(3335, 8, ParamSlot::pointer(1, 64)),
+    // file_setattr: ufattr
+    Row::new(3762, 6, ParamSlot::pointer(2, 64)),
+    // file_setattr: usize
+    Row::new(3768, 5, ParamSlot::value(3, 64)),
+    // file_setattr: at_flags
+    Row::new(3773, 8, ParamSlot::value(4, 32)),
+    // finit_module: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // finit_module: uargs
+    Row::new(3556, 5, ParamSlot::pointer(1, 64)),
+    // finit_module: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // flistxattr: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // flistxattr: list
+    Row::new(3781, 4, ParamSlot::pointer(1, 64)),
+    // flistxattr: size
+    Row::new(3420, 4, ParamSlot::value(2, 64)),
+    // flock: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // flock: cmd
+    Row::new(3412, 3, ParamSlot::value(1, 32)),
+    // fremovexattr: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // fremovexattr: name
+    Row::new(3347, 4, ParamSlot::pointer(1, 64)),
+    // fsconfig: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // fsconfig: cmd
+    Row::new(3412, 3, ParamSlot::value(1, 32)),
+    // fsconfig: _key
+    Row::new(3785, 4, ParamSlot::pointer(2, 64)),
+    // fsconfig: _value
+    Row::new(3789, 6, ParamSlot::pointer(3, 64)),
+    // fsconfig: aux
+    Row::new(3795, 3, ParamSlot::value(4, 32)),
+    // fsetxattr: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // fsetxattr: name
+    Row::new(3347, 4, ParamSlot::pointer(1, 64)),
+    // fsetxattr: value
+    Row::new(3757, 5, ParamSlot::pointer(2, 64)),
+    // fsetxattr: size
+    Row::new(3420, 4, ParamSlot::value(3, 64)),
+    // fsetxattr: flags
+    Row::new(3330, 5, ParamSlot::value(4, 32)),
+    // fsmount: fs_fd
+    Row::new(3798, 5, ParamSlot::value(0, 32)),
+    // fsmount: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // fsmount: attr_flags
+    Row::new(3803, 10, ParamSlot::value(2, 32)),
+    // fsopen: _fs_name
+    Row::new(3813, 8, ParamSlot::pointer(0, 64)),
+    // fsopen: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // fspick: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // fspick: path
+    Row::new(3821, 4, ParamSlot::pointer(1, 64)),
+    // fspick: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // fstat: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // fstat: statbuf
+    Row::new(3825, 7, ParamSlot::pointer(1, 64)),
+    // fstatfs: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // fstatfs: buf
+    Row::new(3832, 3, ParamSlot::pointer(1, 64)),
+    // fsync: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // ftruncate: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // ftruncate: length
+    Row::new(3835, 6, ParamSlot::value(1, 64)),
+    // futex: uaddr
+    Row::new(3841, 5, ParamSlot::pointer(0, 64)),
+    // futex: op
+    Row::new(3434, 2, ParamSlot::value(1, 32)),
+    // futex: val
+    Row::new(3846, 3, ParamSlot::value(2, 32)),
+    // futex: utime
+    Row::new(3230, 5, ParamSlot::pointer(3, 64)),
+    // futex: uaddr2
+    Row::new(3849, 6, ParamSlot::pointer(4, 64)),
+    // futex: val3
+    Row::new(3855, 4, ParamSlot::value(5, 32)),
+    // futex_requeue: waiters
+    Row::new(3859, 7, ParamSlot::pointer(0, 64)),
+    // futex_requeue: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // futex_requeue: nr_wake
+    Row::new(3866, 7, ParamSlot::value(2, 32)),
+    // futex_requeue: nr_requeue
+    Row::new(3873, 10, ParamSlot::value(3, 32)),
+    // futex_wait: uaddr
+    Row::new(3841, 5, ParamSlot::pointer(0, 64)),
+    // futex_wait: val
+    Row::new(3846, 3, ParamSlot::value(1, 64)),
+    // futex_wait: mask
+    Row::new(3746, 4, ParamSlot::value(2, 64)),
+    // futex_wait: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // futex_wait: timeout
+    Row::new(3660, 7, ParamSlot::pointer(4, 64)),
+    // futex_wait: clockid
+    Row::new(3883, 7, ParamSlot::value(5, 32)),
+    // futex_waitv: waiters
+    Row::new(3859, 7, ParamSlot::pointer(0, 64)),
+    // futex_waitv: nr_futexes
+    Row::new(3890, 10, ParamSlot::value(1, 32)),
+    // futex_waitv: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // futex_waitv: timeout
+    Row::new(3660, 7, ParamSlot::pointer(3, 64)),
+    // futex_waitv: clockid
+    Row::new(3883, 7, ParamSlot::value(4, 32)),
+    // futex_wake: uaddr
+    Row::new(3841, 5, ParamSlot::pointer(0, 64)),
+    // futex_wake: mask
+    Row::new(3746, 4, ParamSlot::value(1, 64)),
+    // futex_wake: nr
+    Row::new(3900, 2, ParamSlot::value(2, 32)),
+    // futex_wake: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // futimesat: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // futimesat: filename
+    Row::new(3335, 8, ParamSlot::pointer(1, 64)),
+    // futimesat: utimes
+    Row::new(3244, 6, ParamSlot::pointer(2, 64)),
+    // get_mempolicy: policy
+    Row::new(3902, 6, ParamSlot::pointer(0, 64)),
+    // get_mempolicy: nmask
+    Row::new(3908, 5, ParamSlot::pointer(1, 64)),
+    // get_mempolicy: maxnode
+    Row::new(3913, 7, ParamSlot::value(2, 64)),
+    // get_mempolicy: addr
+    Row::new(3424, 4, ParamSlot::value(3, 64)),
+    // get_mempolicy: flags
+    Row::new(3330, 5, ParamSlot::value(4, 64)),
+    // get_robust_list: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // get_robust_list: head_ptr
+    Row::new(3923, 8, ParamSlot::pointer(1, 64)),
+    // get_robust_list: len_ptr
+    Row::new(3931, 7, ParamSlot::pointer(2, 64)),
+    // getcpu: cpup
+    Row::new(3938, 4, ParamSlot::pointer(0, 64)),
+    // getcpu: nodep
+    Row::new(3942, 5, ParamSlot::pointer(1, 64)),
+    // getcpu: unused
+    Row::new(3947, 6, ParamSlot::pointer(2, 64)),
+    // getcwd: buf
+    Row::new(3832, 3, ParamSlot::pointer(0, 64)),
+    // getcwd: size
+    Row::new(3420, 4, ParamSlot::value(1, 64)),
+    // getdents: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // getdents: dirent
+    Row::new(3953, 6, ParamSlot::pointer(1, 64)),
+    // getdents: count
+    Row::new(3684, 5, ParamSlot::value(2, 32)),
+    // getdents64: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // getdents64: dirent
+    Row::new(3953, 6, ParamSlot::pointer(1, 64)),
+    // getdents64: count
+    Row::new(3684, 5, ParamSlot::value(2, 32)),
+    // getgroups: gidsetsize
+    Row::new(3959, 10, ParamSlot::value(0, 32)),
+    // getgroups: grouplist
+    Row::new(3969, 9, ParamSlot::pointer(1, 64)),
+    // getitimer: which
+    Row::new(3978, 5, ParamSlot::value(0, 32)),
+    // getitimer: value
+    Row::new(3757, 5, ParamSlot::pointer(1, 64)),
+    // getpeername: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // getpeername: usockaddr
+    Row::new(3983, 9, ParamSlot::pointer(1, 64)),
+    // getpeername: usockaddr_len
+    Row::new(3992, 13, ParamSlot::pointer(2, 64)),
+    // getpgid: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // getpriority: which
+    Row::new(3978, 5, ParamSlot::value(0, 32)),
+    // getpriority: who
+    Row::new(4005, 3, ParamSlot::value(1, 32)),
+    // getrandom: ubuf
+    Row::new(4008, 4, ParamSlot::pointer(0, 64)),
+    // getrandom: len
+    Row::new(3600, 3, ParamSlot::value(1, 64)),
+    // getrandom: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // getresgid: rgidp
+    Row::new(4012, 5, ParamSlot::pointer(0, 64)),
+    // getresgid: egidp
+    Row::new(4017, 5, ParamSlot::pointer(1, 64)),
+    // getresgid: sgidp
+    Row::new(4022, 5, ParamSlot::pointer(2, 64)),
+    // getresuid: ruidp
+    Row::new(4027, 5, ParamSlot::pointer(0, 64)),
+    // getresuid: euidp
+    Row::new(4032, 5, ParamSlot::pointer(1, 64)),
+    // getresuid: suidp
+    Row::new(4037, 5, ParamSlot::pointer(2, 64)),
+    // getrlimit: resource
+    Row::new(4042, 8, ParamSlot::value(0, 32)),
+    // getrlimit: rlim
+    Row::new(4050, 4, ParamSlot::pointer(1, 64)),
+    // getrusage: who
+    Row::new(4005, 3, ParamSlot::value(0, 32)),
+    // getrusage: ru
+    Row::new(4054, 2, ParamSlot::pointer(1, 64)),
+    // getsid: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // getsockname: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // getsockname: usockaddr
+    Row::new(3983, 9, ParamSlot::pointer(1, 64)),
+    // getsockname: usockaddr_len
+    Row::new(3992, 13, ParamSlot::pointer(2, 64)),
+    // getsockopt: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // getsockopt: level
+    Row::new(4056, 5, ParamSlot::value(1, 32)),
+    // getsockopt: optname
+    Row::new(4061, 7, ParamSlot::value(2, 32)),
+    // getsockopt: optval
+    Row::new(4068, 6, ParamSlot::pointer(3, 64)),
+    // getsockopt: optlen
+    Row::new(4074, 6, ParamSlot::pointer(4, 64)),
+    // gettimeofday: tv
+    Row::new(4080, 2, ParamSlot::pointer(0, 64)),
+    // gettimeofday: tz
+    Row::new(4082, 2, ParamSlot::pointer(1, 64)),
+    // getxattr: pathname
+    Row::new(3603, 8, ParamSlot::pointer(0, 64)),
+    // getxattr: name
+    Row::new(3347, 4, ParamSlot::pointer(1, 64)),
+    // getxattr: value
+    Row::new(3757, 5, ParamSlot::pointer(2, 64)),
+    // getxattr: size
+    Row::new(3420, 4, ParamSlot::value(3, 64)),
+    // getxattrat: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // getxattrat: pathname
+    Row::new(3603, 8, ParamSlot::pointer(1, 64)),
+    // getxattrat: at_flags
+    Row::new(3773, 8, ParamSlot::value(2, 32)),
+    // getxattrat: name
+    Row::new(3347, 4, ParamSlot::pointer(3, 64)),
+    // getxattrat: uargs
+    Row::new(3556, 5, ParamSlot::pointer(4, 64)),
+    // getxattrat: usize
+    Row::new(3768, 5, ParamSlot::value(5, 64)),
+    // init_module: umod
+    Row::new(4084, 4, ParamSlot::pointer(0, 64)),
+    // init_module: len
+    Row::new(3600, 3, ParamSlot::value(1, 64)),
+    // init_module: uargs
+    Row::new(3556, 5, ParamSlot::pointer(2, 64)),
+    // inotify_add_watch: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // inotify_add_watch: pathname
+    Row::new(3603, 8, ParamSlot::pointer(1, 64)),
+    // inotify_add_watch: mask
+    Row::new(3746, 4, ParamSlot::value(2, 32)),
+    // inotify_init1: flags
+    Row::new(3330, 5, ParamSlot::value(0, 32)),
+    // inotify_rm_watch: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // inotify_rm_watch: wd
+    Row::new(4088, 2, ParamSlot::value(1, 32)),
+    // io_cancel: ctx_id
+    Row::new(4090, 6, ParamSlot::value(0, 64)),
+    // io_cancel: iocb
+    Row::new(4096, 4, ParamSlot::pointer(1, 64)),
+    // io_cancel: result
+    Row::new(4100, 6, ParamSlot::pointer(2, 64)),
+    // io_destroy: ctx
+    Row::new(4106, 3, ParamSlot::value(0, 64)),
+    // io_getevents: ctx_id
+    Row::new(4090, 6, ParamSlot::value(0, 64)),
+    // io_getevents: min_nr
+    Row::new(4109, 6, ParamSlot::value(1, 64)),
+    // io_getevents: nr
+    Row::new(3900, 2, ParamSlot::value(2, 64)),
+    // io_getevents: events
+    Row::new(3645, 6, ParamSlot::pointer(3, 64)),
+    // io_getevents: timeout
+    Row::new(3660, 7, ParamSlot::pointer(4, 64)),
+    // io_pgetevents: ctx_id
+    Row::new(4090, 6, ParamSlot::value(0, 64)),
+    // io_pgetevents: min_nr
+    Row::new(4109, 6, ParamSlot::value(1, 64)),
+    // io_pgetevents: nr
+    Row::new(3900, 2, ParamSlot::value(2, 64)),
+    // io_pgetevents: events
+    Row::new(3645, 6, ParamSlot::pointer(3, 64)),
+    // io_pgetevents: timeout
+    Row::new(3660, 7, ParamSlot::pointer(4, 64)),
+    // io_pgetevents: usig
+    Row::new(4115, 4, ParamSlot::pointer(5, 64)),
+    // io_setup: nr_events
+    Row::new(4119, 9, ParamSlot::value(0, 32)),
+    // io_setup: ctxp
+    Row::new(4128, 4, ParamSlot::pointer(1, 64)),
+    // io_submit: ctx_id
+    Row::new(4090, 6, ParamSlot::value(0, 64)),
+    // io_submit: nr
+    Row::new(3900, 2, ParamSlot::value(1, 64)),
+    // io_submit: iocbpp
+    Row::new(4132, 6, ParamSlot::pointer(2, 64)),
+    // io_uring_enter: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // io_uring_enter: to_submit
+    Row::new(4138, 9, ParamSlot::value(1, 32)),
+    // io_uring_enter: min_complete
+    Row::new(4147, 12, ParamSlot::value(2, 32)),
+    // io_uring_enter: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // io_uring_enter: argp
+    Row::new(4159, 4, ParamSlot::pointer(4, 64)),
+    // io_uring_enter: argsz
+    Row::new(4163, 5, ParamSlot::value(5, 64)),
+    // io_uring_register: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // io_uring_register: opcode
+    Row::new(4168, 6, ParamSlot::value(1, 32)),
+    // io_uring_register: arg
+    Row::new(3754, 3, ParamSlot::pointer(2, 64)),
+    // io_uring_register: nr_args
+    Row::new(4174, 7, ParamSlot::value(3, 32)),
+    // io_uring_setup: entries
+    Row::new(4181, 7, ParamSlot::value(0, 32)),
+    // io_uring_setup: params
+    Row::new(4188, 6, ParamSlot::pointer(1, 64)),
+    // ioctl: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // ioctl: cmd
+    Row::new(3412, 3, ParamSlot::value(1, 32)),
+    // ioctl: arg
+    Row::new(3754, 3, ParamSlot::value(2, 64)),
+    // ioprio_get: which
+    Row::new(3978, 5, ParamSlot::value(0, 32)),
+    // ioprio_get: who
+    Row::new(4005, 3, ParamSlot::value(1, 32)),
+    // ioprio_set: which
+    Row::new(3978, 5, ParamSlot::value(0, 32)),
+    // ioprio_set: who
+    Row::new(4005, 3, ParamSlot::value(1, 32)),
+    // ioprio_set: ioprio
+    Row::new(4194, 6, ParamSlot::value(2, 32)),
+    // kcmp: pid1
+    Row::new(4200, 4, ParamSlot::value(0, 32)),
+    // kcmp: pid2
+    Row::new(4204, 4, ParamSlot::value(1, 32)),
+    // kcmp: type
+    Row::new(4208, 4, ParamSlot::value(2, 32)),
+    // kcmp: idx1
+    Row::new(4212, 4, ParamSlot::value(3, 64)),
+    // kcmp: idx2
+    Row::new(4216, 4, ParamSlot::value(4, 64)),
+    // kexec_load: entry
+    Row::new(4220, 5, ParamSlot::value(0, 64)),
+    // kexec_load: nr_segments
+    Row::new(4225, 11, ParamSlot::value(1, 64)),
+    // kexec_load: segments
+    Row::new(4236, 8, ParamSlot::pointer(2, 64)),
+    // kexec_load: flags
+    Row::new(3330, 5, ParamSlot::value(3, 64)),
+    // keyctl: option
+    Row::new(4244, 6, ParamSlot::value(0, 32)),
+    // keyctl: arg2
+    Row::new(4250, 4, ParamSlot::value(1, 64)),
+    // keyctl: arg3
+    Row::new(4254, 4, ParamSlot::value(2, 64)),
+    // keyctl: arg4
+    Row::new(4258, 4, ParamSlot::value(3, 64)),
+    // keyctl: arg5
+    Row::new(4262, 4, ParamSlot::value(4, 64)),
+    // kill: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // kill: sig
+    Row::new(4266, 3, ParamSlot::value(1, 32)),
+    // landlock_add_rule: ruleset_fd
+    Row::new(4269, 10, ParamSlot::value(0, 32)),
+    // landlock_add_rule: rule_type
+    Row::new(4279, 9, ParamSlot::value(1, 32)),
+    // landlock_add_rule: rule_attr
+    Row::new(4288, 9, ParamSlot::pointer(2, 64)),
+    // landlock_add_rule: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // landlock_create_ruleset: attr
+    Row::new(4297, 4, ParamSlot::pointer(0, 64)),
+    // landlock_create_ruleset: size
+    Row::new(3420, 4, ParamSlot::value(1, 64)),
+    // landlock_create_ruleset: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // landlock_restrict_self: ruleset_fd
+    Row::new(4269, 10, ParamSlot::value(0, 32)),
+    // landlock_restrict_self: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // lchown: filename
+    Row::new(3335, 8, ParamSlot::pointer(0, 64)),
+    // lchown: user
+    Row::new(3479, 4, ParamSlot::value(1, 32)),
+    // lchown: group
+    Row::new(3483, 5, ParamSlot::value(2, 32)),
+    // lgetxattr: pathname
+    Row::new(3603, 8, ParamSlot::pointer(0, 64)),
+    // lgetxattr: name
+    Row::new(3347, 4, ParamSlot::pointer(1, 64)),
+    // lgetxattr: value
+    Row::new(3757, 5, ParamSlot::pointer(2, 64)),
+    // lgetxattr: size
+    Row::new(3420, 4, ParamSlot::value(3, 64)),
+    // link: oldname
+    Row::new(4301, 7, ParamSlot::pointer(0, 64)),
+    // link: newname
+    Row::new(4308, 7, ParamSlot::pointer(1, 64)),
+    // linkat: olddfd
+    Row::new(4315, 6, ParamSlot::value(0, 32)),
+    // linkat: oldname
+    Row::new(4301, 7, ParamSlot::pointer(1, 64)),
+    // linkat: newdfd
+    Row::new(4321, 6, ParamSlot::value(2, 32)),
+    // linkat: newname
+    Row::new(4308, 7, ParamSlot::pointer(3, 64)),
+    // linkat: flags
+    Row::new(3330, 5, ParamSlot::value(4, 32)),
+    // listen: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // listen: backlog
+    Row::new(4327, 7, ParamSlot::value(1, 32)),
+    // listmount: req
+    Row::new(4334, 3, ParamSlot::pointer(0, 64)),
+    // listmount: mnt_ids
+    Row::new(4337, 7, ParamSlot::pointer(1, 64)),
+    // listmount: nr_mnt_ids
+    Row::new(4344, 10, ParamSlot::value(2, 64)),
+    // listmount: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // listxattr: pathname
+    Row::new(3603, 8, ParamSlot::pointer(0, 64)),
+    // listxattr: list
+    Row::new(3781, 4, ParamSlot::pointer(1, 64)),
+    // listxattr: size
+    Row::new(3420, 4, ParamSlot::value(2, 64)),
+    // listxattrat: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // listxattrat: pathname
+    Row::new(3603, 8, ParamSlot::pointer(1, 64)),
+    // listxattrat: at_flags
+    Row::new(3773, 8, ParamSlot::value(2, 32)),
+    // listxattrat: list
+    Row::new(3781, 4, ParamSlot::pointer(3, 64)),
+    // listxattrat: size
+    Row::new(3420, 4, ParamSlot::value(4, 64)),
+    // llistxattr: pathname
+    Row::new(3603, 8, ParamSlot::pointer(0, 64)),
+    // llistxattr: list
+    Row::new(3781, 4, ParamSlot::pointer(1, 64)),
+    // llistxattr: size
+    Row::new(3420, 4, ParamSlot::value(2, 64)),
+    // lremovexattr: pathname
+    Row::new(3603, 8, ParamSlot::pointer(0, 64)),
+    // lremovexattr: name
+    Row::new(3347, 4, ParamSlot::pointer(1, 64)),
+    // lseek: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // lseek: offset
+    Row::new(3710, 6, ParamSlot::value(1, 64)),
+    // lseek: whence
+    Row::new(4354, 6, ParamSlot::value(2, 32)),
+    // lsetxattr: pathname
+    Row::new(3603, 8, ParamSlot::pointer(0, 64)),
+    // lsetxattr: name
+    Row::new(3347, 4, ParamSlot::pointer(1, 64)),
+    // lsetxattr: value
+    Row::new(3757, 5, ParamSlot::pointer(2, 64)),
+    // lsetxattr: size
+    Row::new(3420, 4, ParamSlot::value(3, 64)),
+    // lsetxattr: flags
+    Row::new(3330, 5, ParamSlot::value(4, 32)),
+    // lsm_get_self_attr: attr
+    Row::new(4297, 4, ParamSlot::value(0, 32)),
+    // lsm_get_self_attr: ctx
+    Row::new(4106, 3, ParamSlot::pointer(1, 64)),
+    // lsm_get_self_attr: size
+    Row::new(3420, 4, ParamSlot::pointer(2, 64)),
+    // lsm_get_self_attr: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // lsm_list_modules: ids
+    Row::new(4360, 3, ParamSlot::pointer(0, 64)),
+    // lsm_list_modules: size
+    Row::new(3420, 4, ParamSlot::pointer(1, 64)),
+    // lsm_list_modules: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // lsm_set_self_attr: attr
+    Row::new(4297, 4, ParamSlot::value(0, 32)),
+    // lsm_set_self_attr: ctx
+    Row::new(4106, 3, ParamSlot::pointer(1, 64)),
+    // lsm_set_self_attr: size
+    Row::new(3420, 4, ParamSlot::value(2, 32)),
+    // lsm_set_self_attr: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // lstat: filename
+    Row::new(3335, 8, ParamSlot::pointer(0, 64)),
+    // lstat: statbuf
+    Row::new(3825, 7, ParamSlot::pointer(1, 64)),
+    // madvise: start
+    Row::new(4363, 5, ParamSlot::value(0, 64)),
+    // madvise: len_in
+    Row::new(4368, 6, ParamSlot::value(1, 64)),
+    // madvise: behavior
+    Row::new(4374, 8, ParamSlot::value(2, 32)),
+    // map_shadow_stack: addr
+    Row::new(3424, 4, ParamSlot::value(0, 64)),
+    // map_shadow_stack: size
+    Row::new(3420, 4, ParamSlot::value(1, 64)),
+    // map_shadow_stack: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // mbind: start
+    Row::new(4363, 5, ParamSlot::value(0, 64)),
+    // mbind: len
+    Row::new(3600, 3, ParamSlot::value(1, 64)),
+    // mbind: mode
+    Row::new(3343, 4, ParamSlot::value(2, 64)),
+    // mbind: nmask
+    Row::new(3908, 5, ParamSlot::pointer(3, 64)),
+    // mbind: maxnode
+    Row::new(3913, 7, ParamSlot::value(4, 64)),
+    // mbind: flags
+    Row::new(3330, 5, ParamSlot::value(5, 32)),
+    // membarrier: cmd
+    Row::new(3412, 3, ParamSlot::value(0, 32)),
+    // membarrier: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // membarrier: cpu_id
+    Row::new(4382, 6, ParamSlot::value(2, 32)),
+    // memfd_create: uname
+    Row::new(3188, 5, ParamSlot::pointer(0, 64)),
+    // memfd_create: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // migrate_pages: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // migrate_pages: maxnode
+    Row::new(3913, 7, ParamSlot::value(1, 64)),
+    // migrate_pages: old_nodes
+    Row::new(4388, 9, ParamSlot::pointer(2, 64)),
+    // migrate_pages: new_nodes
+    Row::new(4397, 9, ParamSlot::pointer(3, 64)),
+    // mincore: start
+    Row::new(4363, 5, ParamSlot::value(0, 64)),
+    // mincore: len
+    Row::new(3600, 3, ParamSlot::value(1, 64)),
+    // mincore: vec
+    Row::new(4406, 3, ParamSlot::pointer(2, 64)),
+    // mkdir: pathname
+    Row::new(3603, 8, ParamSlot::pointer(0, 64)),
+    // mkdir: mode
+    Row::new(3343, 4, ParamSlot::value(1, 16)),
+    // mkdirat: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // mkdirat: pathname
+    Row::new(3603, 8, ParamSlot::pointer(1, 64)),
+    // mkdirat: mode
+    Row::new(3343, 4, ParamSlot::value(2, 16)),
+    // mknod: filename
+    Row::new(3335, 8, ParamSlot::pointer(0, 64)),
+    // mknod: mode
+    Row::new(3343, 4, ParamSlot::value(1, 16)),
+    // mknod: dev
+    Row::new(4409, 3, ParamSlot::value(2, 32)),
+    // mknodat: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // mknodat: filename
+    Row::new(3335, 8, ParamSlot::pointer(1, 64)),
+    // mknodat: mode
+    Row::new(3343, 4, ParamSlot::value(2, 16)),
+    // mknodat: dev
+    Row::new(4409, 3, ParamSlot::value(3, 32)),
+    // mlock: start
+    Row::new(4363, 5, ParamSlot::value(0, 64)),
+    // mlock: len
+    Row::new(3600, 3, ParamSlot::value(1, 64)),
+    // mlock2: start
+    Row::new(4363, 5, ParamSlot::value(0, 64)),
+    // mlock2: len
+    Row::new(3600, 3, ParamSlot::value(1, 64)),
+    // mlock2: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // mlockall: flags
+    Row::new(3330, 5, ParamSlot::value(0, 32)),
+    // mmap: addr
+    Row::new(3424, 4, ParamSlot::value(0, 64)),
+    // mmap: len
+    Row::new(3600, 3, ParamSlot::value(1, 64)),
+    // mmap: prot
+    Row::new(4412, 4, ParamSlot::value(2, 64)),
+    // mmap: flags
+    Row::new(3330, 5, ParamSlot::value(3, 64)),
+    // mmap: fd
+    Row::new(3301, 2, ParamSlot::value(4, 64)),
+    // mmap: offset
+    Row::new(3710, 6, ParamSlot::value(5, 64)),
+    // mount: dev_name
+    Row::new(4416, 8, ParamSlot::pointer(0, 64)),
+    // mount: dir_name
+    Row::new(4424, 8, ParamSlot::pointer(1, 64)),
+    // mount: type
+    Row::new(4208, 4, ParamSlot::pointer(2, 64)),
+    // mount: flags
+    Row::new(3330, 5, ParamSlot::value(3, 64)),
+    // mount: data
+    Row::new(3475, 4, ParamSlot::pointer(4, 64)),
+    // mount_setattr: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // mount_setattr: path
+    Row::new(3821, 4, ParamSlot::pointer(1, 64)),
+    // mount_setattr: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // mount_setattr: uattr
+    Row::new(3415, 5, ParamSlot::pointer(3, 64)),
+    // mount_setattr: usize
+    Row::new(3768, 5, ParamSlot::value(4, 64)),
+    // move_mount: from_dfd
+    Row::new(4432, 8, ParamSlot::value(0, 32)),
+    // move_mount: from_pathname
+    Row::new(4440, 13, ParamSlot::pointer(1, 64)),
+    // move_mount: to_dfd
+    Row::new(4453, 6, ParamSlot::value(2, 32)),
+    // move_mount: to_pathname
+    Row::new(4459, 11, ParamSlot::pointer(3, 64)),
+    // move_mount: flags
+    Row::new(3330, 5, ParamSlot::value(4, 32)),
+    // move_pages: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // move_pages: nr_pages
+    Row::new(4470, 8, ParamSlot::value(1, 64)),
+    // move_pages: pages
+    Row::new(4478, 5, ParamSlot::pointer(2, 64)),
+    // move_pages: nodes
+    Row::new(4483, 5, ParamSlot::pointer(3, 64)),
+    // move_pages: status
+    Row::new(4488, 6, ParamSlot::pointer(4, 64)),
+    // move_pages: flags
+    Row::new(3330, 5, ParamSlot::value(5, 32)),
+    // mprotect: start
+    Row::new(4363, 5, ParamSlot::value(0, 64)),
+    // mprotect: len
+    Row::new(3600, 3, ParamSlot::value(1, 64)),
+    // mprotect: prot
+    Row::new(4412, 4, ParamSlot::value(2, 64)),
+    // mq_getsetattr: mqdes
+    Row::new(4494, 5, ParamSlot::value(0, 32)),
+    // mq_getsetattr: u_mqstat
+    Row::new(4499, 8, ParamSlot::pointer(1, 64)),
+    // mq_getsetattr: u_omqstat
+    Row::new(4507, 9, ParamSlot::pointer(2, 64)),
+    // mq_notify: mqdes
+    Row::new(4494, 5, ParamSlot::value(0, 32)),
+    // mq_notify: u_notification
+    Row::new(4516, 14, ParamSlot::pointer(1, 64)),
+    // mq_open: u_name
+    Row::new(4530, 6, ParamSlot::pointer(0, 64)),
+    // mq_open: oflag
+    Row::new(4536, 5, ParamSlot::value(1, 32)),
+    // mq_open: mode
+    Row::new(3343, 4, ParamSlot::value(2, 16)),
+    // mq_open: u_attr
+    Row::new(4541, 6, ParamSlot::pointer(3, 64)),
+    // mq_timedreceive: mqdes
+    Row::new(4494, 5, ParamSlot::value(0, 32)),
+    // mq_timedreceive: u_msg_ptr
+    Row::new(4547, 9, ParamSlot::pointer(1, 64)),
+    // mq_timedreceive: msg_len
+    Row::new(4556, 7, ParamSlot::value(2, 64)),
+    // mq_timedreceive: u_msg_prio
+    Row::new(4563, 10, ParamSlot::pointer(3, 64)),
+    // mq_timedreceive: u_abs_timeout
+    Row::new(4573, 13, ParamSlot::pointer(4, 64)),
+    // mq_timedsend: mqdes
+    Row::new(4494, 5, ParamSlot::value(0, 32)),
+    // mq_timedsend: u_msg_ptr
+    Row::new(4547, 9, ParamSlot::pointer(1, 64)),
+    // mq_timedsend: msg_len
+    Row::new(4556, 7, ParamSlot::value(2, 64)),
+    // mq_timedsend: msg_prio
+    Row::new(4586, 8, ParamSlot::value(3, 32)),
+    // mq_timedsend: u_abs_timeout
+    Row::new(4573, 13, ParamSlot::pointer(4, 64)),
+    // mq_unlink: u_name
+    Row::new(4530, 6, ParamSlot::pointer(0, 64)),
+    // mremap: addr
+    Row::new(3424, 4, ParamSlot::value(0, 64)),
+    // mremap: old_len
+    Row::new(4594, 7, ParamSlot::value(1, 64)),
+    // mremap: new_len
+    Row::new(4601, 7, ParamSlot::value(2, 64)),
+    // mremap: flags
+    Row::new(3330, 5, ParamSlot::value(3, 64)),
+    // mremap: new_addr
+    Row::new(4608, 8, ParamSlot::value(4, 64)),
+    // mseal: start
+    Row::new(4363, 5, ParamSlot::value(0, 64)),
+    // mseal: len
+    Row::new(3600, 3, ParamSlot::value(1, 64)),
+    // mseal: flags
+    Row::new(3330, 5, ParamSlot::value(2, 64)),
+    // msgctl: msqid
+    Row::new(4616, 5, ParamSlot::value(0, 32)),
+    // msgctl: cmd
+    Row::new(3412, 3, ParamSlot::value(1, 32)),
+    // msgctl: buf
+    Row::new(3832, 3, ParamSlot::pointer(2, 64)),
+    // msgget: key
+    Row::new(4621, 3, ParamSlot::value(0, 32)),
+    // msgget: msgflg
+    Row::new(4624, 6, ParamSlot::value(1, 32)),
+    // msgrcv: msqid
+    Row::new(4616, 5, ParamSlot::value(0, 32)),
+    // msgrcv: msgp
+    Row::new(4630, 4, ParamSlot::pointer(1, 64)),
+    // msgrcv: msgsz
+    Row::new(4634, 5, ParamSlot::value(2, 64)),
+    // msgrcv: msgtyp
+    Row::new(4639, 6, ParamSlot::value(3, 64)),
+    // msgrcv: msgflg
+    Row::new(4624, 6, ParamSlot::value(4, 32)),
+    // msgsnd: msqid
+    Row::new(4616, 5, ParamSlot::value(0, 32)),
+    // msgsnd: msgp
+    Row::new(4630, 4, ParamSlot::pointer(1, 64)),
+    // msgsnd: msgsz
+    Row::new(4634, 5, ParamSlot::value(2, 64)),
+    // msgsnd: msgflg
+    Row::new(4624, 6, ParamSlot::value(3, 32)),
+    // msync: start
+    Row::new(4363, 5, ParamSlot::value(0, 64)),
+    // msync: len
+    Row::new(3600, 3, ParamSlot::value(1, 64)),
+    // msync: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // munlock: start
+    Row::new(4363, 5, ParamSlot::value(0, 64)),
+    // munlock: len
+    Row::new(3600, 3, ParamSlot::value(1, 64)),
+    // munmap: addr
+    Row::new(3424, 4, ParamSlot::value(0, 64)),
+    // munmap: len
+    Row::new(3600, 3, ParamSlot::value(1, 64)),
+    // name_to_handle_at: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // name_to_handle_at: name
+    Row::new(3347, 4, ParamSlot::pointer(1, 64)),
+    // name_to_handle_at: handle
+    Row::new(4645, 6, ParamSlot::pointer(2, 64)),
+    // name_to_handle_at: mnt_id
+    Row::new(4651, 6, ParamSlot::pointer(3, 64)),
+    // name_to_handle_at: flag
+    Row::new(3750, 4, ParamSlot::value(4, 32)),
+    // nanosleep: rqtp
+    Row::new(3504, 4, ParamSlot::pointer(0, 64)),
+    // nanosleep: rmtp
+    Row::new(3508, 4, ParamSlot::pointer(1, 64)),
+    // newfstatat: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // newfstatat: filename
+    Row::new(3335, 8, ParamSlot::pointer(1, 64)),
+    // newfstatat: statbuf
+    Row::new(3825, 7, ParamSlot::pointer(2, 64)),
+    // newfstatat: flag
+    Row::new(3750, 4, ParamSlot::value(3, 32)),
+    // open: filename
+    Row::new(3335, 8, ParamSlot::pointer(0, 64)),
+    // open: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // open: mode
+    Row::new(3343, 4, ParamSlot::value(2, 16)),
+    // open_by_handle_at: mountdirfd
+    Row::new(4657, 10, ParamSlot::value(0, 32)),
+    // open_by_handle_at: handle
+    Row::new(4645, 6, ParamSlot::pointer(1, 64)),
+    // open_by_handle_at: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // open_tree: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // open_tree: filename
+    Row::new(3335, 8, ParamSlot::pointer(1, 64)),
+    // open_tree: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // open_tree_attr: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // open_tree_attr: filename
+    Row::new(3335, 8, ParamSlot::pointer(1, 64)),
+    // open_tree_attr: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // open_tree_attr: uattr
+    Row::new(3415, 5, ParamSlot::pointer(3, 64)),
+    // open_tree_attr: usize
+    Row::new(3768, 5, ParamSlot::value(4, 64)),
+    // openat: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // openat: filename
+    Row::new(3335, 8, ParamSlot::pointer(1, 64)),
+    // openat: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // openat: mode
+    Row::new(3343, 4, ParamSlot::value(3, 16)),
+    // openat2: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // openat2: filename
+    Row::new(3335, 8, ParamSlot::pointer(1, 64)),
+    // openat2: how
+    Row::new(4667, 3, ParamSlot::pointer(2, 64)),
+    // openat2: usize
+    Row::new(3768, 5, ParamSlot::value(3, 64)),
+    // perf_event_open: attr_uptr
+    Row::new(4670, 9, ParamSlot::pointer(0, 64)),
+    // perf_event_open: pid
+    Row::new(3920, 3, ParamSlot::value(1, 32)),
+    // perf_event_open: cpu
+    Row::new(4679, 3, ParamSlot::value(2, 32)),
+    // perf_event_open: group_fd
+    Row::new(4682, 8, ParamSlot::value(3, 32)),
+    // perf_event_open: flags
+    Row::new(3330, 5, ParamSlot::value(4, 64)),
+    // personality: personality
+    Row::new(1793, 11, ParamSlot::value(0, 32)),
+    // pidfd_getfd: pidfd
+    Row::new(4690, 5, ParamSlot::value(0, 32)),
+    // pidfd_getfd: fd
+    Row::new(3301, 2, ParamSlot::value(1, 32)),
+    // pidfd_getfd: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // pidfd_open: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // pidfd_open: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // pidfd_send_signal: pidfd
+    Row::new(4690, 5, ParamSlot::value(0, 32)),
+    // pidfd_send_signal: sig
+    Row::new(4266, 3, ParamSlot::value(1, 32)),
+    // pidfd_send_signal: info
+    Row::new(4695, 4, ParamSlot::pointer(2, 64)),
+    // pidfd_send_signal: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // pipe2: fildes
+    Row::new(3620, 6, ParamSlot::pointer(0, 64)),
+    // pipe2: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // pivot_root: new_root
+    Row::new(4699, 8, ParamSlot::pointer(0, 64)),
+    // pivot_root: put_old
+    Row::new(4707, 7, ParamSlot::pointer(1, 64)),
+    // pkey_alloc: flags
+    Row::new(3330, 5, ParamSlot::value(0, 64)),
+    // pkey_alloc: init_val
+    Row::new(4714, 8, ParamSlot::value(1, 64)),
+    // pkey_free: pkey
+    Row::new(4722, 4, ParamSlot::value(0, 32)),
+    // pkey_mprotect: start
+    Row::new(4363, 5, ParamSlot::value(0, 64)),
+    // pkey_mprotect: len
+    Row::new(3600, 3, ParamSlot::value(1, 64)),
+    // pkey_mprotect: prot
+    Row::new(4412, 4, ParamSlot::value(2, 64)),
+    // pkey_mprotect: pkey
+    Row::new(4722, 4, ParamSlot::value(3, 32)),
+    // poll: ufds
+    Row::new(4726, 4, ParamSlot::pointer(0, 64)),
+    // poll: nfds
+    Row::new(4730, 4, ParamSlot::value(1, 32)),
+    // poll: timeout_msecs
+    Row::new(4734, 13, ParamSlot::value(2, 32)),
+    // ppoll: ufds
+    Row::new(4726, 4, ParamSlot::pointer(0, 64)),
+    // ppoll: nfds
+    Row::new(4730, 4, ParamSlot::value(1, 32)),
+    // ppoll: tsp
+    Row::new(4747, 3, ParamSlot::pointer(2, 64)),
+    // ppoll: sigmask
+    Row::new(3667, 7, ParamSlot::pointer(3, 64)),
+    // ppoll: sigsetsize
+    Row::new(3674, 10, ParamSlot::value(4, 64)),
+    // prctl: option
+    Row::new(4244, 6, ParamSlot::value(0, 32)),
+    // prctl: arg2
+    Row::new(4250, 4, ParamSlot::value(1, 64)),
+    // prctl: arg3
+    Row::new(4254, 4, ParamSlot::value(2, 64)),
+    // prctl: arg4
+    Row::new(4258, 4, ParamSlot::value(3, 64)),
+    // prctl: arg5
+    Row::new(4262, 4, ParamSlot::value(4, 64)),
+    // pread64: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // pread64: buf
+    Row::new(3832, 3, ParamSlot::pointer(1, 64)),
+    // pread64: count
+    Row::new(3684, 5, ParamSlot::value(2, 64)),
+    // pread64: pos
+    Row::new(4750, 3, ParamSlot::value(3, 64)),
+    // preadv: fd
+    Row::new(3301, 2, ParamSlot::value(0, 64)),
+    // preadv: vec
+    Row::new(4406, 3, ParamSlot::pointer(1, 64)),
+    // preadv: vlen
+    Row::new(4753, 4, ParamSlot::value(2, 64)),
+    // preadv: pos_l
+    Row::new(4757, 5, ParamSlot::value(3, 64)),
+    // preadv: pos_h
+    Row::new(4762, 5, ParamSlot::value(4, 64)),
+    // preadv2: fd
+    Row::new(3301, 2, ParamSlot::value(0, 64)),
+    // preadv2: vec
+    Row::new(4406, 3, ParamSlot::pointer(1, 64)),
+    // preadv2: vlen
+    Row::new(4753, 4, ParamSlot::value(2, 64)),
+    // preadv2: pos_l
+    Row::new(4757, 5, ParamSlot::value(3, 64)),
+    // preadv2: pos_h
+    Row::new(4762, 5, ParamSlot::value(4, 64)),
+    // preadv2: flags
+    Row::new(3330, 5, ParamSlot::value(5, 32)),
+    // prlimit64: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // prlimit64: resource
+    Row::new(4042, 8, ParamSlot::value(1, 32)),
+    // prlimit64: new_rlim
+    Row::new(4767, 8, ParamSlot::pointer(2, 64)),
+    // prlimit64: old_rlim
+    Row::new(4775, 8, ParamSlot::pointer(3, 64)),
+    // process_madvise: pidfd
+    Row::new(4690, 5, ParamSlot::value(0, 32)),
+    // process_madvise: vec
+    Row::new(4406, 3, ParamSlot::pointer(1, 64)),
+    // process_madvise: vlen
+    Row::new(4753, 4, ParamSlot::value(2, 64)),
+    // process_madvise: behavior
+    Row::new(4374, 8, ParamSlot::value(3, 32)),
+    // process_madvise: flags
+    Row::new(3330, 5, ParamSlot::value(4, 32)),
+    // process_mrelease: pidfd
+    Row::new(4690, 5, ParamSlot::value(0, 32)),
+    // process_mrelease: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // process_vm_readv: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // process_vm_readv: lvec
+    Row::new(4783, 4, ParamSlot::pointer(1, 64)),
+    // process_vm_readv: liovcnt
+    Row::new(4787, 7, ParamSlot::value(2, 64)),
+    // process_vm_readv: rvec
+    Row::new(4794, 4, ParamSlot::pointer(3, 64)),
+    // process_vm_readv: riovcnt
+    Row::new(4798, 7, ParamSlot::value(4, 64)),
+    // process_vm_readv: flags
+    Row::new(3330, 5, ParamSlot::value(5, 64)),
+    // process_vm_writev: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // process_vm_writev: lvec
+    Row::new(4783, 4, ParamSlot::pointer(1, 64)),
+    // process_vm_writev: liovcnt
+    Row::new(4787, 7, ParamSlot::value(2, 64)),
+    // process_vm_writev: rvec
+    Row::new(4794, 4, ParamSlot::pointer(3, 64)),
+    // process_vm_writev: riovcnt
+    Row::new(4798, 7, ParamSlot::value(4, 64)),
+    // process_vm_writev: flags
+    Row::new(3330, 5, ParamSlot::value(5, 64)),
+    // pselect6: n
+    Row::new(3287, 1, ParamSlot::value(0, 32)),
+    // pselect6: inp
+    Row::new(3288, 3, ParamSlot::pointer(1, 64)),
+    // pselect6: outp
+    Row::new(3291, 4, ParamSlot::pointer(2, 64)),
+    // pselect6: exp
+    Row::new(3295, 3, ParamSlot::pointer(3, 64)),
+    // pselect6: tsp
+    Row::new(4747, 3, ParamSlot::pointer(4, 64)),
+    // pselect6: sig
+    Row::new(4266, 3, ParamSlot::pointer(5, 64)),
+    // ptrace: request
+    Row::new(4805, 7, ParamSlot::value(0, 64)),
+    // ptrace: pid
+    Row::new(3920, 3, ParamSlot::value(1, 64)),
+    // ptrace: addr
+    Row::new(3424, 4, ParamSlot::value(2, 64)),
+    // ptrace: data
+    Row::new(3475, 4, ParamSlot::value(3, 64)),
+    // pwrite64: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // pwrite64: buf
+    Row::new(3832, 3, ParamSlot::pointer(1, 64)),
+    // pwrite64: count
+    Row::new(3684, 5, ParamSlot::value(2, 64)),
+    // pwrite64: pos
+    Row::new(4750, 3, ParamSlot::value(3, 64)),
+    // pwritev: fd
+    Row::new(3301, 2, ParamSlot::value(0, 64)),
+    // pwritev: vec
+    Row::new(4406, 3, ParamSlot::pointer(1, 64)),
+    // pwritev: vlen
+    Row::new(4753, 4, ParamSlot::value(2, 64)),
+    // pwritev: pos_l
+    Row::new(4757, 5, ParamSlot::value(3, 64)),
+    // pwritev: pos_h
+    Row::new(4762, 5, ParamSlot::value(4, 64)),
+    // pwritev2: fd
+    Row::new(3301, 2, ParamSlot::value(0, 64)),
+    // pwritev2: vec
+    Row::new(4406, 3, ParamSlot::pointer(1, 64)),
+    // pwritev2: vlen
+    Row::new(4753, 4, ParamSlot::value(2, 64)),
+    // pwritev2: pos_l
+    Row::new(4757, 5, ParamSlot::value(3, 64)),
+    // pwritev2: pos_h
+    Row::new(4762, 5, ParamSlot::value(4, 64)),
+    // pwritev2: flags
+    Row::new(3330, 5, ParamSlot::value(5, 32)),
+    // quotactl: cmd
+    Row::new(3412, 3, ParamSlot::value(0, 32)),
+    // quotactl: special
+    Row::new(4812, 7, ParamSlot::pointer(1, 64)),
+    // quotactl: id
+    Row::new(4819, 2, ParamSlot::value(2, 32)),
+    // quotactl: addr
+    Row::new(3424, 4, ParamSlot::pointer(3, 64)),
+    // quotactl_fd: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // quotactl_fd: cmd
+    Row::new(3412, 3, ParamSlot::value(1, 32)),
+    // quotactl_fd: id
+    Row::new(4819, 2, ParamSlot::value(2, 32)),
+    // quotactl_fd: addr
+    Row::new(3424, 4, ParamSlot::pointer(3, 64)),
+    // read: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // read: buf
+    Row::new(3832, 3, ParamSlot::pointer(1, 64)),
+    // read: count
+    Row::new(3684, 5, ParamSlot::value(2, 64)),
+    // readahead: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // readahead: offset
+    Row::new(3710, 6, ParamSlot::value(1, 64)),
+    // readahead: count
+    Row::new(3684, 5, ParamSlot::value(2, 64)),
+    // readlink: path
+    Row::new(3821, 4, ParamSlot::pointer(0, 64)),
+    // readlink: buf
+    Row::new(3832, 3, ParamSlot::pointer(1, 64)),
+    // readlink: bufsiz
+    Row::new(4821, 6, ParamSlot::value(2, 32)),
+    // readlinkat: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // readlinkat: pathname
+    Row::new(3603, 8, ParamSlot::pointer(1, 64)),
+    // readlinkat: buf
+    Row::new(3832, 3, ParamSlot::pointer(2, 64)),
+    // readlinkat: bufsiz
+    Row::new(4821, 6, ParamSlot::value(3, 32)),
+    // readv: fd
+    Row::new(3301, 2, ParamSlot::value(0, 64)),
+    // readv: vec
+    Row::new(4406, 3, ParamSlot::pointer(1, 64)),
+    // readv: vlen
+    Row::new(4753, 4, ParamSlot::value(2, 64)),
+    // reboot: magic1
+    Row::new(4827, 6, ParamSlot::value(0, 32)),
+    // reboot: magic2
+    Row::new(4833, 6, ParamSlot::value(1, 32)),
+    // reboot: cmd
+    Row::new(3412, 3, ParamSlot::value(2, 32)),
+    // reboot: arg
+    Row::new(3754, 3, ParamSlot::pointer(3, 64)),
+    // recvfrom: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // recvfrom: ubuf
+    Row::new(4008, 4, ParamSlot::pointer(1, 64)),
+    // recvfrom: size
+    Row::new(3420, 4, ParamSlot::value(2, 64)),
+    // recvfrom: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // recvfrom: addr
+    Row::new(3424, 4, ParamSlot::pointer(4, 64)),
+    // recvfrom: addr_len
+    Row::new(4839, 8, ParamSlot::pointer(5, 64)),
+    // recvmmsg: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // recvmmsg: mmsg
+    Row::new(4847, 4, ParamSlot::pointer(1, 64)),
+    // recvmmsg: vlen
+    Row::new(4753, 4, ParamSlot::value(2, 32)),
+    // recvmmsg: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // recvmmsg: timeout
+    Row::new(3660, 7, ParamSlot::pointer(4, 64)),
+    // recvmsg: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // recvmsg: msg
+    Row::new(4851, 3, ParamSlot::pointer(1, 64)),
+    // recvmsg: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // remap_file_pages: start
+    Row::new(4363, 5, ParamSlot::value(0, 64)),
+    // remap_file_pages: size
+    Row::new(3420, 4, ParamSlot::value(1, 64)),
+    // remap_file_pages: prot
+    Row::new(4412, 4, ParamSlot::value(2, 64)),
+    // remap_file_pages: pgoff
+    Row::new(4854, 5, ParamSlot::value(3, 64)),
+    // remap_file_pages: flags
+    Row::new(3330, 5, ParamSlot::value(4, 64)),
+    // removexattr: pathname
+    Row::new(3603, 8, ParamSlot::pointer(0, 64)),
+    // removexattr: name
+    Row::new(3347, 4, ParamSlot::pointer(1, 64)),
+    // removexattrat: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // removexattrat: pathname
+    Row::new(3603, 8, ParamSlot::pointer(1, 64)),
+    // removexattrat: at_flags
+    Row::new(3773, 8, ParamSlot::value(2, 32)),
+    // removexattrat: name
+    Row::new(3347, 4, ParamSlot::pointer(3, 64)),
+    // rename: oldname
+    Row::new(4301, 7, ParamSlot::pointer(0, 64)),
+    // rename: newname
+    Row::new(4308, 7, ParamSlot::pointer(1, 64)),
+    // renameat: olddfd
+    Row::new(4315, 6, ParamSlot::value(0, 32)),
+    // renameat: oldname
+    Row::new(4301, 7, ParamSlot::pointer(1, 64)),
+    // renameat: newdfd
+    Row::new(4321, 6, ParamSlot::value(2, 32)),
+    // renameat: newname
+    Row::new(4308, 7, ParamSlot::pointer(3, 64)),
+    // renameat2: olddfd
+    Row::new(4315, 6, ParamSlot::value(0, 32)),
+    // renameat2: oldname
+    Row::new(4301, 7, ParamSlot::pointer(1, 64)),
+    // renameat2: newdfd
+    Row::new(4321, 6, ParamSlot::value(2, 32)),
+    // renameat2: newname
+    Row::new(4308, 7, ParamSlot::pointer(3, 64)),
+    // renameat2: flags
+    Row::new(3330, 5, ParamSlot::value(4, 32)),
+    // request_key: _type
+    Row::new(3351, 5, ParamSlot::pointer(0, 64)),
+    // request_key: _description
+    Row::new(3356, 12, ParamSlot::pointer(1, 64)),
+    // request_key: _callout_info
+    Row::new(4859, 13, ParamSlot::pointer(2, 64)),
+    // request_key: destringid
+    Row::new(4872, 10, ParamSlot::value(3, 32)),
+    // rmdir: pathname
+    Row::new(3603, 8, ParamSlot::pointer(0, 64)),
+    // rseq: rseq
+    Row::new(2215, 4, ParamSlot::pointer(0, 64)),
+    // rseq: rseq_len
+    Row::new(4882, 8, ParamSlot::value(1, 32)),
+    // rseq: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // rseq: sig
+    Row::new(4266, 3, ParamSlot::value(3, 32)),
+    // rt_sigaction: sig
+    Row::new(4266, 3, ParamSlot::value(0, 32)),
+    // rt_sigaction: act
+    Row::new(4890, 3, ParamSlot::pointer(1, 64)),
+    // rt_sigaction: oact
+    Row::new(4893, 4, ParamSlot::pointer(2, 64)),
+    // rt_sigaction: sigsetsize
+    Row::new(3674, 10, ParamSlot::value(3, 64)),
+    // rt_sigpending: uset
+    Row::new(4897, 4, ParamSlot::pointer(0, 64)),
+    // rt_sigpending: sigsetsize
+    Row::new(3674, 10, ParamSlot::value(1, 64)),
+    // rt_sigprocmask: how
+    Row::new(4667, 3, ParamSlot::value(0, 32)),
+    // rt_sigprocmask: nset
+    Row::new(4901, 4, ParamSlot::pointer(1, 64)),
+    // rt_sigprocmask: oset
+    Row::new(4905, 4, ParamSlot::pointer(2, 64)),
+    // rt_sigprocmask: sigsetsize
+    Row::new(3674, 10, ParamSlot::value(3, 64)),
+    // rt_sigqueueinfo: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // rt_sigqueueinfo: sig
+    Row::new(4266, 3, ParamSlot::value(1, 32)),
+    // rt_sigqueueinfo: uinfo
+    Row::new(4909, 5, ParamSlot::pointer(2, 64)),
+    // rt_sigsuspend: unewset
+    Row::new(4914, 7, ParamSlot::pointer(0, 64)),
+    // rt_sigsuspend: sigsetsize
+    Row::new(3674, 10, ParamSlot::value(1, 64)),
+    // rt_sigtimedwait: uthese
+    Row::new(4921, 6, ParamSlot::pointer(0, 64)),
+    // rt_sigtimedwait: uinfo
+    Row::new(4909, 5, ParamSlot::pointer(1, 64)),
+    // rt_sigtimedwait: uts
+    Row::new(4927, 3, ParamSlot::pointer(2, 64)),
+    // rt_sigtimedwait: sigsetsize
+    Row::new(3674, 10, ParamSlot::value(3, 64)),
+    // rt_tgsigqueueinfo: tgid
+    Row::new(4930, 4, ParamSlot::value(0, 32)),
+    // rt_tgsigqueueinfo: pid
+    Row::new(3920, 3, ParamSlot::value(1, 32)),
+    // rt_tgsigqueueinfo: sig
+    Row::new(4266, 3, ParamSlot::value(2, 32)),
+    // rt_tgsigqueueinfo: uinfo
+    Row::new(4909, 5, ParamSlot::pointer(3, 64)),
+    // sched_get_priority_max: policy
+    Row::new(3902, 6, ParamSlot::value(0, 32)),
+    // sched_get_priority_min: policy
+    Row::new(3902, 6, ParamSlot::value(0, 32)),
+    // sched_getaffinity: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // sched_getaffinity: len
+    Row::new(3600, 3, ParamSlot::value(1, 32)),
+    // sched_getaffinity: user_mask_ptr
+    Row::new(4934, 13, ParamSlot::pointer(2, 64)),
+    // sched_getattr: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // sched_getattr: uattr
+    Row::new(3415, 5, ParamSlot::pointer(1, 64)),
+    // sched_getattr: usize
+    Row::new(3768, 5, ParamSlot::value(2, 32)),
+    // sched_getattr: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // sched_getparam: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // sched_getparam: param
+    Row::new(4947, 5, ParamSlot::pointer(1, 64)),
+    // sched_getscheduler: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // sched_rr_get_interval: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // sched_rr_get_interval: interval
+    Row::new(4952, 8, ParamSlot::pointer(1, 64)),
+    // sched_setaffinity: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // sched_setaffinity: len
+    Row::new(3600, 3, ParamSlot::value(1, 32)),
+    // sched_setaffinity: user_mask_ptr
+    Row::new(4934, 13, ParamSlot::pointer(2, 64)),
+    // sched_setattr: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // sched_setattr: uattr
+    Row::new(3415, 5, ParamSlot::pointer(1, 64)),
+    // sched_setattr: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // sched_setparam: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // sched_setparam: param
+    Row::new(4947, 5, ParamSlot::pointer(1, 64)),
+    // sched_setscheduler: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // sched_setscheduler: policy
+    Row::new(3902, 6, ParamSlot::value(1, 32)),
+    // sched_setscheduler: param
+    Row::new(4947, 5, ParamSlot::pointer(2, 64)),
+    // seccomp: op
+    Row::new(3434, 2, ParamSlot::value(0, 32)),
+    // seccomp: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // seccomp: uargs
+    Row::new(3556, 5, ParamSlot::pointer(2, 64)),
+    // semctl: semid
+    Row::new(4960, 5, ParamSlot::value(0, 32)),
+    // semctl: semnum
+    Row::new(4965, 6, ParamSlot::value(1, 32)),
+    // semctl: cmd
+    Row::new(3412, 3, ParamSlot::value(2, 32)),
+    // semctl: arg
+    Row::new(3754, 3, ParamSlot::value(3, 64)),
+    // semget: key
+    Row::new(4621, 3, ParamSlot::value(0, 32)),
+    // semget: nsems
+    Row::new(4971, 5, ParamSlot::value(1, 32)),
+    // semget: semflg
+    Row::new(4976, 6, ParamSlot::value(2, 32)),
+    // semop: semid
+    Row::new(4960, 5, ParamSlot::value(0, 32)),
+    // semop: tsops
+    Row::new(4982, 5, ParamSlot::pointer(1, 64)),
+    // semop: nsops
+    Row::new(4987, 5, ParamSlot::value(2, 32)),
+    // semtimedop: semid
+    Row::new(4960, 5, ParamSlot::value(0, 32)),
+    // semtimedop: tsops
+    Row::new(4982, 5, ParamSlot::pointer(1, 64)),
+    // semtimedop: nsops
+    Row::new(4987, 5, ParamSlot::value(2, 32)),
+    // semtimedop: timeout
+    Row::new(3660, 7, ParamSlot::pointer(3, 64)),
+    // sendfile: out_fd
+    Row::new(4992, 6, ParamSlot::value(0, 32)),
+    // sendfile: in_fd
+    Row::new(4998, 5, ParamSlot::value(1, 32)),
+    // sendfile: offset
+    Row::new(3710, 6, ParamSlot::pointer(2, 64)),
+    // sendfile: count
+    Row::new(3684, 5, ParamSlot::value(3, 64)),
+    // sendmmsg: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // sendmmsg: mmsg
+    Row::new(4847, 4, ParamSlot::pointer(1, 64)),
+    // sendmmsg: vlen
+    Row::new(4753, 4, ParamSlot::value(2, 32)),
+    // sendmmsg: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // sendmsg: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // sendmsg: msg
+    Row::new(4851, 3, ParamSlot::pointer(1, 64)),
+    // sendmsg: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // sendto: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // sendto: buff
+    Row::new(5003, 4, ParamSlot::pointer(1, 64)),
+    // sendto: len
+    Row::new(3600, 3, ParamSlot::value(2, 64)),
+    // sendto: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // sendto: addr
+    Row::new(3424, 4, ParamSlot::pointer(4, 64)),
+    // sendto: addr_len
+    Row::new(4839, 8, ParamSlot::value(5, 32)),
+    // set_mempolicy: mode
+    Row::new(3343, 4, ParamSlot::value(0, 32)),
+    // set_mempolicy: nmask
+    Row::new(3908, 5, ParamSlot::pointer(1, 64)),
+    // set_mempolicy: maxnode
+    Row::new(3913, 7, ParamSlot::value(2, 64)),
+    // set_mempolicy_home_node: start
+    Row::new(4363, 5, ParamSlot::value(0, 64)),
+    // set_mempolicy_home_node: len
+    Row::new(3600, 3, ParamSlot::value(1, 64)),
+    // set_mempolicy_home_node: home_node
+    Row::new(5007, 9, ParamSlot::value(2, 64)),
+    // set_mempolicy_home_node: flags
+    Row::new(3330, 5, ParamSlot::value(3, 64)),
+    // set_robust_list: head
+    Row::new(5016, 4, ParamSlot::pointer(0, 64)),
+    // set_robust_list: len
+    Row::new(3600, 3, ParamSlot::value(1, 64)),
+    // set_thread_area: addr
+    Row::new(3424, 4, ParamSlot::value(0, 64)),
+    // set_tid_address: tidptr
+    Row::new(5020, 6, ParamSlot::pointer(0, 64)),
+    // setdomainname: name
+    Row::new(3347, 4, ParamSlot::pointer(0, 64)),
+    // setdomainname: len
+    Row::new(3600, 3, ParamSlot::value(1, 32)),
+    // setfsgid: gid
+    Row::new(5026, 3, ParamSlot::value(0, 32)),
+    // setfsuid: uid
+    Row::new(5029, 3, ParamSlot::value(0, 32)),
+    // setgid: gid
+    Row::new(5026, 3, ParamSlot::value(0, 32)),
+    // setgroups: gidsetsize
+    Row::new(3959, 10, ParamSlot::value(0, 32)),
+    // setgroups: grouplist
+    Row::new(3969, 9, ParamSlot::pointer(1, 64)),
+    // sethostname: name
+    Row::new(3347, 4, ParamSlot::pointer(0, 64)),
+    // sethostname: len
+    Row::new(3600, 3, ParamSlot::value(1, 32)),
+    // setitimer: which
+    Row::new(3978, 5, ParamSlot::value(0, 32)),
+    // setitimer: value
+    Row::new(3757, 5, ParamSlot::pointer(1, 64)),
+    // setitimer: ovalue
+    Row::new(5032, 6, ParamSlot::pointer(2, 64)),
+    // setns: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // setns: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // setpgid: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // setpgid: pgid
+    Row::new(5038, 4, ParamSlot::value(1, 32)),
+    // setpriority: which
+    Row::new(3978, 5, ParamSlot::value(0, 32)),
+    // setpriority: who
+    Row::new(4005, 3, ParamSlot::value(1, 32)),
+    // setpriority: niceval
+    Row::new(5042, 7, ParamSlot::value(2, 32)),
+    // setregid: rgid
+    Row::new(5049, 4, ParamSlot::value(0, 32)),
+    // setregid: egid
+    Row::new(5053, 4, ParamSlot::value(1, 32)),
+    // setresgid: rgid
+    Row::new(5049, 4, ParamSlot::value(0, 32)),
+    // setresgid: egid
+    Row::new(5053, 4, ParamSlot::value(1, 32)),
+    // setresgid: sgid
+    Row::new(5057, 4, ParamSlot::value(2, 32)),
+    // setresuid: ruid
+    Row::new(5061, 4, ParamSlot::value(0, 32)),
+    // setresuid: euid
+    Row::new(5065, 4, ParamSlot::value(1, 32)),
+    // setresuid: suid
+    Row::new(5069, 4, ParamSlot::value(2, 32)),
+    // setreuid: ruid
+    Row::new(5061, 4, ParamSlot::value(0, 32)),
+    // setreuid: euid
+    Row::new(5065, 4, ParamSlot::value(1, 32)),
+    // setrlimit: resource
+    Row::new(4042, 8, ParamSlot::value(0, 32)),
+    // setrlimit: rlim
+    Row::new(4050, 4, ParamSlot::pointer(1, 64)),
+    // setsockopt: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // setsockopt: level
+    Row::new(4056, 5, ParamSlot::value(1, 32)),
+    // setsockopt: optname
+    Row::new(4061, 7, ParamSlot::value(2, 32)),
+    // setsockopt: optval
+    Row::new(4068, 6, ParamSlot::pointer(3, 64)),
+    // setsockopt: optlen
+    Row::new(4074, 6, ParamSlot::value(4, 32)),
+    // settimeofday: tv
+    Row::new(4080, 2, ParamSlot::pointer(0, 64)),
+    // settimeofday: tz
+    Row::new(4082, 2, ParamSlot::pointer(1, 64)),
+    // setuid: uid
+    Row::new(5029, 3, ParamSlot::value(0, 32)),
+    // setxattr: pathname
+    Row::new(3603, 8, ParamSlot::pointer(0, 64)),
+    // setxattr: name
+    Row::new(3347, 4, ParamSlot::pointer(1, 64)),
+    // setxattr: value
+    Row::new(3757, 5, ParamSlot::pointer(2, 64)),
+    // setxattr: size
+    Row::new(3420, 4, ParamSlot::value(3, 64)),
+    // setxattr: flags
+    Row::new(3330, 5, ParamSlot::value(4, 32)),
+    // setxattrat: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // setxattrat: pathname
+    Row::new(3603, 8, ParamSlot::pointer(1, 64)),
+    // setxattrat: at_flags
+    Row::new(3773, 8, ParamSlot::value(2, 32)),
+    // setxattrat: name
+    Row::new(3347, 4, ParamSlot::pointer(3, 64)),
+    // setxattrat: uargs
+    Row::new(3556, 5, ParamSlot::pointer(4, 64)),
+    // setxattrat: usize
+    Row::new(3768, 5, ParamSlot::value(5, 64)),
+    // shmat: shmid
+    Row::new(5073, 5, ParamSlot::value(0, 32)),
+    // shmat: shmaddr
+    Row::new(5078, 7, ParamSlot::pointer(1, 64)),
+    // shmat: shmflg
+    Row::new(5085, 6, ParamSlot::value(2, 32)),
+    // shmctl: shmid
+    Row::new(5073, 5, ParamSlot::value(0, 32)),
+    // shmctl: cmd
+    Row::new(3412, 3, ParamSlot::value(1, 32)),
+    // shmctl: buf
+    Row::new(3832, 3, ParamSlot::pointer(2, 64)),
+    // shmdt: shmaddr
+    Row::new(5078, 7, ParamSlot::pointer(0, 64)),
+    // shmget: key
+    Row::new(4621, 3, ParamSlot::value(0, 32)),
+    // shmget: size
+    Row::new(3420, 4, ParamSlot::value(1, 64)),
+    // shmget: shmflg
+    Row::new(5085, 6, ParamSlot::value(2, 32)),
+    // shutdown: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // shutdown: how
+    Row::new(4667, 3, ParamSlot::value(1, 32)),
+    // sigaltstack: uss
+    Row::new(5091, 3, ParamSlot::pointer(0, 64)),
+    // sigaltstack: uoss
+    Row::new(5094, 4, ParamSlot::pointer(1, 64)),
+    // signalfd: ufd
+    Row::new(5098, 3, ParamSlot::value(0, 32)),
+    // signalfd: user_mask
+    Row::new(5101, 9, ParamSlot::pointer(1, 64)),
+    // signalfd: sizemask
+    Row::new(5110, 8, ParamSlot::value(2, 64)),
+    // signalfd4: ufd
+    Row::new(5098, 3, ParamSlot::value(0, 32)),
+    // signalfd4: user_mask
+    Row::new(5101, 9, ParamSlot::pointer(1, 64)),
+    // signalfd4: sizemask
+    Row::new(5110, 8, ParamSlot::value(2, 64)),
+    // signalfd4: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // socket: family
+    Row::new(5118, 6, ParamSlot::value(0, 32)),
+    // socket: type
+    Row::new(4208, 4, ParamSlot::value(1, 32)),
+    // socket: protocol
+    Row::new(5124, 8, ParamSlot::value(2, 32)),
+    // socketpair: family
+    Row::new(5118, 6, ParamSlot::value(0, 32)),
+    // socketpair: type
+    Row::new(4208, 4, ParamSlot::value(1, 32)),
+    // socketpair: protocol
+    Row::new(5124, 8, ParamSlot::value(2, 32)),
+    // socketpair: usockvec
+    Row::new(5132, 8, ParamSlot::pointer(3, 64)),
+    // splice: fd_in
+    Row::new(3576, 5, ParamSlot::value(0, 32)),
+    // splice: off_in
+    Row::new(3581, 6, ParamSlot::pointer(1, 64)),
+    // splice: fd_out
+    Row::new(3587, 6, ParamSlot::value(2, 32)),
+    // splice: off_out
+    Row::new(3593, 7, ParamSlot::pointer(3, 64)),
+    // splice: len
+    Row::new(3600, 3, ParamSlot::value(4, 64)),
+    // splice: flags
+    Row::new(3330, 5, ParamSlot::value(5, 32)),
+    // stat: filename
+    Row::new(3335, 8, ParamSlot::pointer(0, 64)),
+    // stat: statbuf
+    Row::new(3825, 7, ParamSlot::pointer(1, 64)),
+    // statfs: pathname
+    Row::new(3603, 8, ParamSlot::pointer(0, 64)),
+    // statfs: buf
+    Row::new(3832, 3, ParamSlot::pointer(1, 64)),
+    // statmount: req
+    Row::new(4334, 3, ParamSlot::pointer(0, 64)),
+    // statmount: buf
+    Row::new(3832, 3, ParamSlot::pointer(1, 64)),
+    // statmount: bufsize
+    Row::new(5140, 7, ParamSlot::value(2, 64)),
+    // statmount: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // statx: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // statx: filename
+    Row::new(3335, 8, ParamSlot::pointer(1, 64)),
+    // statx: flags
+    Row::new(3330, 5, ParamSlot::value(2, 32)),
+    // statx: mask
+    Row::new(3746, 4, ParamSlot::value(3, 32)),
+    // statx: buffer
+    Row::new(5147, 6, ParamSlot::pointer(4, 64)),
+    // swapoff: specialfile
+    Row::new(5153, 11, ParamSlot::pointer(0, 64)),
+    // swapon: specialfile
+    Row::new(5153, 11, ParamSlot::pointer(0, 64)),
+    // swapon: swap_flags
+    Row::new(5164, 10, ParamSlot::value(1, 32)),
+    // symlink: oldname
+    Row::new(4301, 7, ParamSlot::pointer(0, 64)),
+    // symlink: newname
+    Row::new(4308, 7, ParamSlot::pointer(1, 64)),
+    // symlinkat: oldname
+    Row::new(4301, 7, ParamSlot::pointer(0, 64)),
+    // symlinkat: newdfd
+    Row::new(4321, 6, ParamSlot::value(1, 32)),
+    // symlinkat: newname
+    Row::new(4308, 7, ParamSlot::pointer(2, 64)),
+    // sync_file_range: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // sync_file_range: offset
+    Row::new(3710, 6, ParamSlot::value(1, 64)),
+    // sync_file_range: nbytes
+    Row::new(3428, 6, ParamSlot::value(2, 64)),
+    // sync_file_range: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // syncfs: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // sysfs: option
+    Row::new(4244, 6, ParamSlot::value(0, 32)),
+    // sysfs: arg1
+    Row::new(5174, 4, ParamSlot::value(1, 64)),
+    // sysfs: arg2
+    Row::new(4250, 4, ParamSlot::value(2, 64)),
+    // sysinfo: info
+    Row::new(4695, 4, ParamSlot::pointer(0, 64)),
+    // syslog: type
+    Row::new(4208, 4, ParamSlot::value(0, 32)),
+    // syslog: buf
+    Row::new(3832, 3, ParamSlot::pointer(1, 64)),
+    // syslog: len
+    Row::new(3600, 3, ParamSlot::value(2, 32)),
+    // sysmips: cmd
+    Row::new(3412, 3, ParamSlot::value(0, 64)),
+    // sysmips: arg1
+    Row::new(5174, 4, ParamSlot::value(1, 64)),
+    // sysmips: arg2
+    Row::new(4250, 4, ParamSlot::value(2, 64)),
+    // tee: fdin
+    Row::new(5178, 4, ParamSlot::value(0, 32)),
+    // tee: fdout
+    Row::new(5182, 5, ParamSlot::value(1, 32)),
+    // tee: len
+    Row::new(3600, 3, ParamSlot::value(2, 64)),
+    // tee: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // tgkill: tgid
+    Row::new(4930, 4, ParamSlot::value(0, 32)),
+    // tgkill: pid
+    Row::new(3920, 3, ParamSlot::value(1, 32)),
+    // tgkill: sig
+    Row::new(4266, 3, ParamSlot::value(2, 32)),
+    // timer_create: which_clock
+    Row::new(3488, 11, ParamSlot::value(0, 32)),
+    // timer_create: timer_event_spec
+    Row::new(5187, 16, ParamSlot::pointer(1, 64)),
+    // timer_create: created_timer_id
+    Row::new(5203, 16, ParamSlot::pointer(2, 64)),
+    // timer_delete: timer_id
+    Row::new(5219, 8, ParamSlot::value(0, 32)),
+    // timer_getoverrun: timer_id
+    Row::new(5219, 8, ParamSlot::value(0, 32)),
+    // timer_gettime: timer_id
+    Row::new(5219, 8, ParamSlot::value(0, 32)),
+    // timer_gettime: setting
+    Row::new(5227, 7, ParamSlot::pointer(1, 64)),
+    // timer_settime: timer_id
+    Row::new(5219, 8, ParamSlot::value(0, 32)),
+    // timer_settime: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // timer_settime: new_setting
+    Row::new(5234, 11, ParamSlot::pointer(2, 64)),
+    // timer_settime: old_setting
+    Row::new(5245, 11, ParamSlot::pointer(3, 64)),
+    // timerfd_create: clockid
+    Row::new(3883, 7, ParamSlot::value(0, 32)),
+    // timerfd_create: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // timerfd_gettime: ufd
+    Row::new(5098, 3, ParamSlot::value(0, 32)),
+    // timerfd_gettime: otmr
+    Row::new(5256, 4, ParamSlot::pointer(1, 64)),
+    // timerfd_settime: ufd
+    Row::new(5098, 3, ParamSlot::value(0, 32)),
+    // timerfd_settime: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // timerfd_settime: utmr
+    Row::new(5260, 4, ParamSlot::pointer(2, 64)),
+    // timerfd_settime: otmr
+    Row::new(5256, 4, ParamSlot::pointer(3, 64)),
+    // times: tbuf
+    Row::new(5264, 4, ParamSlot::pointer(0, 64)),
+    // tkill: pid
+    Row::new(3920, 3, ParamSlot::value(0, 32)),
+    // tkill: sig
+    Row::new(4266, 3, ParamSlot::value(1, 32)),
+    // truncate: path
+    Row::new(3821, 4, ParamSlot::pointer(0, 64)),
+    // truncate: length
+    Row::new(3835, 6, ParamSlot::value(1, 64)),
+    // umask: mask
+    Row::new(3746, 4, ParamSlot::value(0, 32)),
+    // umount2: name
+    Row::new(3347, 4, ParamSlot::pointer(0, 64)),
+    // umount2: flags
+    Row::new(3330, 5, ParamSlot::value(1, 32)),
+    // uname: name
+    Row::new(3347, 4, ParamSlot::pointer(0, 64)),
+    // unlink: pathname
+    Row::new(3603, 8, ParamSlot::pointer(0, 64)),
+    // unlinkat: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // unlinkat: pathname
+    Row::new(3603, 8, ParamSlot::pointer(1, 64)),
+    // unlinkat: flag
+    Row::new(3750, 4, ParamSlot::value(2, 32)),
+    // unshare: unshare_flags
+    Row::new(5268, 13, ParamSlot::value(0, 64)),
+    // userfaultfd: flags
+    Row::new(3330, 5, ParamSlot::value(0, 32)),
+    // ustat: dev
+    Row::new(4409, 3, ParamSlot::value(0, 32)),
+    // ustat: ubuf
+    Row::new(4008, 4, ParamSlot::pointer(1, 64)),
+    // utime: filename
+    Row::new(3335, 8, ParamSlot::pointer(0, 64)),
+    // utime: times
+    Row::new(3158, 5, ParamSlot::pointer(1, 64)),
+    // utimensat: dfd
+    Row::new(3707, 3, ParamSlot::value(0, 32)),
+    // utimensat: filename
+    Row::new(3335, 8, ParamSlot::pointer(1, 64)),
+    // utimensat: utimes
+    Row::new(3244, 6, ParamSlot::pointer(2, 64)),
+    // utimensat: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // utimes: filename
+    Row::new(3335, 8, ParamSlot::pointer(0, 64)),
+    // utimes: utimes
+    Row::new(3244, 6, ParamSlot::pointer(1, 64)),
+    // vmsplice: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // vmsplice: uiov
+    Row::new(5281, 4, ParamSlot::pointer(1, 64)),
+    // vmsplice: nr_segs
+    Row::new(5285, 7, ParamSlot::value(2, 64)),
+    // vmsplice: flags
+    Row::new(3330, 5, ParamSlot::value(3, 32)),
+    // wait4: upid
+    Row::new(5292, 4, ParamSlot::value(0, 32)),
+    // wait4: stat_addr
+    Row::new(5296, 9, ParamSlot::pointer(1, 64)),
+    // wait4: options
+    Row::new(5305, 7, ParamSlot::value(2, 32)),
+    // wait4: ru
+    Row::new(4054, 2, ParamSlot::pointer(3, 64)),
+    // waitid: which
+    Row::new(3978, 5, ParamSlot::value(0, 32)),
+    // waitid: upid
+    Row::new(5292, 4, ParamSlot::value(1, 32)),
+    // waitid: infop
+    Row::new(5312, 5, ParamSlot::pointer(2, 64)),
+    // waitid: options
+    Row::new(5305, 7, ParamSlot::value(3, 32)),
+    // waitid: ru
+    Row::new(4054, 2, ParamSlot::pointer(4, 64)),
+    // write: fd
+    Row::new(3301, 2, ParamSlot::value(0, 32)),
+    // write: buf
+    Row::new(3832, 3, ParamSlot::pointer(1, 64)),
+    // write: count
+    Row::new(3684, 5, ParamSlot::value(2, 64)),
+    // writev: fd
+    Row::new(3301, 2, ParamSlot::value(0, 64)),
+    // writev: vec
+    Row::new(4406, 3, ParamSlot::pointer(1, 64)),
+    // writev: vlen
+    Row::new(4753, 4, ParamSlot::value(2, 64)),
+];
+
+static WITHOUT: [Row<NoSignature>; 11] = [
+    // _sysctl
+    Row::new(5317, 7, NoSignature::NotImplemented),
+    // afs_syscall
+    Row::new(5324, 11, NoSignature::NotImplemented),
+    // create_module
+    Row::new(5335, 13, NoSignature::NotImplemented),
+    // get_kernel_syms
+    Row::new(5348, 15, NoSignature::NotImplemented),
+    // getpmsg
+    Row::new(5363, 7, NoSignature::NotImplemented),
+    // lookup_dcookie
+    Row::new(5370, 14, NoSignature::Removed),
+    // nfsservctl
+    Row::new(5384, 10, NoSignature::NotImplemented),
+    // putpmsg
+    Row::new(5394, 7, NoSignature::NotImplemented),
+    // query_module
+    Row::new(5401, 12, NoSignature::NotImplemented),
+    // timerfd
+    Row::new(5413, 7, NoSignature::NotImplemented),
+    // vserver
+    Row::new(5420, 7, NoSignature::NotImplemented),
 ];

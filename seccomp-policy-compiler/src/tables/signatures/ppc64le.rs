@@ -5,2586 +5,3870 @@
 // the SYSCALL_DEFINEs of Linux 6.17; with the entry points and names listed in
 // tools/gen-syscall-tables/{syscall_entries,signatures}.py.
 
-use crate::tables::{NoSignature, Param};
+use crate::tables::{NoSignature, ParamRange, ParamSlot, Signatures};
+use seccomp_policy_core::sorted::{Row, Table};
 
 /// The parameters of every system call of `ppc64le` whose prototype is known,
 /// sorted by name (byte order).
-pub static SIGNATURES: &[(&str, &[Param])] = &[
-    (
-        "_llseek",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset_high", 1, 64),
-            Param::value("offset_low", 2, 64),
-            Param::pointer("result", 3, 64),
-            Param::value("whence", 4, 32),
-        ],
-    ),
-    (
-        "_newselect",
-        &[
-            Param::value("n", 0, 32),
-            Param::pointer("inp", 1, 64),
-            Param::pointer("outp", 2, 64),
-            Param::pointer("exp", 3, 64),
-            Param::pointer("tvp", 4, 64),
-        ],
-    ),
-    (
-        "accept",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("upeer_sockaddr", 1, 64),
-            Param::pointer("upeer_addrlen", 2, 64),
-        ],
-    ),
-    (
-        "accept4",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("upeer_sockaddr", 1, 64),
-            Param::pointer("upeer_addrlen", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "access",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::value("mode", 1, 32),
-        ],
-    ),
-    ("acct", &[Param::pointer("name", 0, 64)]),
-    (
-        "add_key",
-        &[
-            Param::pointer("_type", 0, 64),
-            Param::pointer("_description", 1, 64),
-            Param::pointer("_payload", 2, 64),
-            Param::value("plen", 3, 64),
-            Param::value("ringid", 4, 32),
-        ],
-    ),
-    ("adjtimex", &[Param::pointer("txc_p", 0, 64)]),
-    ("alarm", &[Param::value("seconds", 0, 32)]),
-    (
-        "bind",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("umyaddr", 1, 64),
-            Param::value("addrlen", 2, 32),
-        ],
-    ),
-    (
-        "bpf",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::pointer("uattr", 1, 64),
-            Param::value("size", 2, 32),
-        ],
-    ),
-    ("brk", &[Param::value("brk", 0, 64)]),
-    (
-        "cachestat",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("cstat_range", 1, 64),
-            Param::pointer("cstat", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "capget",
-        &[
-            Param::pointer("header", 0, 64),
-            Param::pointer("dataptr", 1, 64),
-        ],
-    ),
-    (
-        "capset",
-        &[
-            Param::pointer("header", 0, 64),
-            Param::pointer("data", 1, 64),
-        ],
-    ),
-    ("chdir", &[Param::pointer("filename", 0, 64)]),
-    (
-        "chmod",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::value("mode", 1, 16),
-        ],
-    ),
-    (
-        "chown",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::value("user", 1, 32),
-            Param::value("group", 2, 32),
-        ],
-    ),
-    ("chroot", &[Param::pointer("filename", 0, 64)]),
-    (
-        "clock_adjtime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("utx", 1, 64),
-        ],
-    ),
-    (
-        "clock_getres",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 64),
-        ],
-    ),
-    (
-        "clock_gettime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 64),
-        ],
-    ),
-    (
-        "clock_nanosleep",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("rqtp", 2, 64),
-            Param::pointer("rmtp", 3, 64),
-        ],
-    ),
-    (
-        "clock_settime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 64),
-        ],
-    ),
-    (
-        "clone",
-        &[
-            Param::value("clone_flags", 0, 64),
-            Param::value("newsp", 1, 64),
-            Param::pointer("parent_tidptr", 2, 64),
-            Param::value("tls", 3, 64),
-            Param::pointer("child_tidptr", 4, 64),
-        ],
-    ),
-    (
-        "clone3",
-        &[Param::pointer("uargs", 0, 64), Param::value("size", 1, 64)],
-    ),
-    ("close", &[Param::value("fd", 0, 32)]),
-    (
-        "close_range",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("max_fd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "connect",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uservaddr", 1, 64),
-            Param::value("addrlen", 2, 32),
-        ],
-    ),
-    (
-        "copy_file_range",
-        &[
-            Param::value("fd_in", 0, 32),
-            Param::pointer("off_in", 1, 64),
-            Param::value("fd_out", 2, 32),
-            Param::pointer("off_out", 3, 64),
-            Param::value("len", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "creat",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::value("mode", 1, 16),
-        ],
-    ),
-    (
-        "delete_module",
-        &[
-            Param::pointer("name_user", 0, 64),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    ("dup", &[Param::value("fildes", 0, 32)]),
-    (
-        "dup2",
-        &[Param::value("oldfd", 0, 32), Param::value("newfd", 1, 32)],
-    ),
-    (
-        "dup3",
-        &[
-            Param::value("oldfd", 0, 32),
-            Param::value("newfd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    ("epoll_create", &[Param::value("size", 0, 32)]),
-    ("epoll_create1", &[Param::value("flags", 0, 32)]),
-    (
-        "epoll_ctl",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::value("op", 1, 32),
-            Param::value("fd", 2, 32),
-            Param::pointer("event", 3, 64),
-        ],
-    ),
-    (
-        "epoll_pwait",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 64),
-            Param::value("maxevents", 2, 32),
-            Param::value("timeout", 3, 32),
-            Param::pointer("sigmask", 4, 64),
-            Param::value("sigsetsize", 5, 64),
-        ],
-    ),
-    (
-        "epoll_pwait2",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 64),
-            Param::value("maxevents", 2, 32),
-            Param::pointer("timeout", 3, 64),
-            Param::pointer("sigmask", 4, 64),
-            Param::value("sigsetsize", 5, 64),
-        ],
-    ),
-    (
-        "epoll_wait",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 64),
-            Param::value("maxevents", 2, 32),
-            Param::value("timeout", 3, 32),
-        ],
-    ),
-    ("eventfd", &[Param::value("count", 0, 32)]),
-    (
-        "eventfd2",
-        &[Param::value("count", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "execve",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::pointer("argv", 1, 64),
-            Param::pointer("envp", 2, 64),
-        ],
-    ),
-    (
-        "execveat",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("argv", 2, 64),
-            Param::pointer("envp", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    ("exit", &[Param::value("error_code", 0, 32)]),
-    ("exit_group", &[Param::value("error_code", 0, 32)]),
-    (
-        "faccessat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 32),
-        ],
-    ),
-    (
-        "faccessat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "fadvise64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("len", 2, 64),
-            Param::value("advice", 3, 32),
-        ],
-    ),
-    (
-        "fallocate",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("mode", 1, 32),
-            Param::value("offset", 2, 64),
-            Param::value("len", 3, 64),
-        ],
-    ),
-    (
-        "fanotify_init",
-        &[
-            Param::value("flags", 0, 32),
-            Param::value("event_f_flags", 1, 32),
-        ],
-    ),
-    (
-        "fanotify_mark",
-        &[
-            Param::value("fanotify_fd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("mask", 2, 64),
-            Param::value("dfd", 3, 32),
-            Param::pointer("pathname", 4, 64),
-        ],
-    ),
-    ("fchdir", &[Param::value("fd", 0, 32)]),
-    (
-        "fchmod",
-        &[Param::value("fd", 0, 32), Param::value("mode", 1, 16)],
-    ),
-    (
-        "fchmodat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "fchmodat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 16),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "fchown",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("user", 1, 32),
-            Param::value("group", 2, 32),
-        ],
-    ),
-    (
-        "fchownat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("user", 2, 32),
-            Param::value("group", 3, 32),
-            Param::value("flag", 4, 32),
-        ],
-    ),
-    (
-        "fcntl",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("arg", 2, 64),
-        ],
-    ),
-    ("fdatasync", &[Param::value("fd", 0, 32)]),
-    (
-        "fgetxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-        ],
-    ),
-    (
-        "file_getattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("ufattr", 2, 64),
-            Param::value("usize", 3, 64),
-            Param::value("at_flags", 4, 32),
-        ],
-    ),
-    (
-        "file_setattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("ufattr", 2, 64),
-            Param::value("usize", 3, 64),
-            Param::value("at_flags", 4, 32),
-        ],
-    ),
-    (
-        "finit_module",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uargs", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "flistxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("list", 1, 64),
-            Param::value("size", 2, 64),
-        ],
-    ),
-    (
-        "flock",
-        &[Param::value("fd", 0, 32), Param::value("cmd", 1, 32)],
-    ),
-    ("fork", &[]),
-    (
-        "fremovexattr",
-        &[Param::value("fd", 0, 32), Param::pointer("name", 1, 64)],
-    ),
-    (
-        "fsconfig",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("_key", 2, 64),
-            Param::pointer("_value", 3, 64),
-            Param::value("aux", 4, 32),
-        ],
-    ),
-    (
-        "fsetxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "fsmount",
-        &[
-            Param::value("fs_fd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("attr_flags", 2, 32),
-        ],
-    ),
-    (
-        "fsopen",
-        &[
-            Param::pointer("_fs_name", 0, 64),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "fspick",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("path", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "fstat",
-        &[Param::value("fd", 0, 32), Param::pointer("statbuf", 1, 64)],
-    ),
-    (
-        "fstatfs",
-        &[Param::value("fd", 0, 32), Param::pointer("buf", 1, 64)],
-    ),
-    (
-        "fstatfs64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("sz", 1, 64),
-            Param::pointer("buf", 2, 64),
-        ],
-    ),
-    ("fsync", &[Param::value("fd", 0, 32)]),
-    (
-        "ftruncate",
-        &[Param::value("fd", 0, 32), Param::value("length", 1, 64)],
-    ),
-    (
-        "futex",
-        &[
-            Param::pointer("uaddr", 0, 64),
-            Param::value("op", 1, 32),
-            Param::value("val", 2, 32),
-            Param::pointer("utime", 3, 64),
-            Param::pointer("uaddr2", 4, 64),
-            Param::value("val3", 5, 32),
-        ],
-    ),
-    (
-        "futex_requeue",
-        &[
-            Param::pointer("waiters", 0, 64),
-            Param::value("flags", 1, 32),
-            Param::value("nr_wake", 2, 32),
-            Param::value("nr_requeue", 3, 32),
-        ],
-    ),
-    (
-        "futex_wait",
-        &[
-            Param::pointer("uaddr", 0, 64),
-            Param::value("val", 1, 64),
-            Param::value("mask", 2, 64),
-            Param::value("flags", 3, 32),
-            Param::pointer("timeout", 4, 64),
-            Param::value("clockid", 5, 32),
-        ],
-    ),
-    (
-        "futex_waitv",
-        &[
-            Param::pointer("waiters", 0, 64),
-            Param::value("nr_futexes", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::pointer("timeout", 3, 64),
-            Param::value("clockid", 4, 32),
-        ],
-    ),
-    (
-        "futex_wake",
-        &[
-            Param::pointer("uaddr", 0, 64),
-            Param::value("mask", 1, 64),
-            Param::value("nr", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "futimesat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("utimes", 2, 64),
-        ],
-    ),
-    (
-        "get_mempolicy",
-        &[
-            Param::pointer("policy", 0, 64),
-            Param::pointer("nmask", 1, 64),
-            Param::value("maxnode", 2, 64),
-            Param::value("addr", 3, 64),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    (
-        "get_robust_list",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("head_ptr", 1, 64),
-            Param::pointer("len_ptr", 2, 64),
-        ],
-    ),
-    (
-        "getcpu",
-        &[
-            Param::pointer("cpup", 0, 64),
-            Param::pointer("nodep", 1, 64),
-            Param::pointer("unused", 2, 64),
-        ],
-    ),
-    (
-        "getcwd",
-        &[Param::pointer("buf", 0, 64), Param::value("size", 1, 64)],
-    ),
-    (
-        "getdents",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("dirent", 1, 64),
-            Param::value("count", 2, 32),
-        ],
-    ),
-    (
-        "getdents64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("dirent", 1, 64),
-            Param::value("count", 2, 32),
-        ],
-    ),
-    ("getegid", &[]),
-    ("geteuid", &[]),
-    ("getgid", &[]),
-    (
-        "getgroups",
-        &[
-            Param::value("gidsetsize", 0, 32),
-            Param::pointer("grouplist", 1, 64),
-        ],
-    ),
-    (
-        "getitimer",
-        &[Param::value("which", 0, 32), Param::pointer("value", 1, 64)],
-    ),
-    (
-        "getpeername",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("usockaddr", 1, 64),
-            Param::pointer("usockaddr_len", 2, 64),
-        ],
-    ),
-    ("getpgid", &[Param::value("pid", 0, 32)]),
-    ("getpgrp", &[]),
-    ("getpid", &[]),
-    ("getppid", &[]),
-    (
-        "getpriority",
-        &[Param::value("which", 0, 32), Param::value("who", 1, 32)],
-    ),
-    (
-        "getrandom",
-        &[
-            Param::pointer("ubuf", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "getresgid",
-        &[
-            Param::pointer("rgidp", 0, 64),
-            Param::pointer("egidp", 1, 64),
-            Param::pointer("sgidp", 2, 64),
-        ],
-    ),
-    (
-        "getresuid",
-        &[
-            Param::pointer("ruidp", 0, 64),
-            Param::pointer("euidp", 1, 64),
-            Param::pointer("suidp", 2, 64),
-        ],
-    ),
-    (
-        "getrusage",
-        &[Param::value("who", 0, 32), Param::pointer("ru", 1, 64)],
-    ),
-    ("getsid", &[Param::value("pid", 0, 32)]),
-    (
-        "getsockname",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("usockaddr", 1, 64),
-            Param::pointer("usockaddr_len", 2, 64),
-        ],
-    ),
-    (
-        "getsockopt",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("level", 1, 32),
-            Param::value("optname", 2, 32),
-            Param::pointer("optval", 3, 64),
-            Param::pointer("optlen", 4, 64),
-        ],
-    ),
-    ("gettid", &[]),
-    (
-        "gettimeofday",
-        &[Param::pointer("tv", 0, 64), Param::pointer("tz", 1, 64)],
-    ),
-    ("getuid", &[]),
-    (
-        "getxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-        ],
-    ),
-    (
-        "getxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 64),
-            Param::pointer("uargs", 4, 64),
-            Param::value("usize", 5, 64),
-        ],
-    ),
-    (
-        "init_module",
-        &[
-            Param::pointer("umod", 0, 64),
-            Param::value("len", 1, 64),
-            Param::pointer("uargs", 2, 64),
-        ],
-    ),
-    (
-        "inotify_add_watch",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("mask", 2, 32),
-        ],
-    ),
-    ("inotify_init", &[]),
-    ("inotify_init1", &[Param::value("flags", 0, 32)]),
-    (
-        "inotify_rm_watch",
-        &[Param::value("fd", 0, 32), Param::value("wd", 1, 32)],
-    ),
-    (
-        "io_cancel",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::pointer("iocb", 1, 64),
-            Param::pointer("result", 2, 64),
-        ],
-    ),
-    ("io_destroy", &[Param::value("ctx", 0, 64)]),
-    (
-        "io_getevents",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::value("min_nr", 1, 64),
-            Param::value("nr", 2, 64),
-            Param::pointer("events", 3, 64),
-            Param::pointer("timeout", 4, 64),
-        ],
-    ),
-    (
-        "io_pgetevents",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::value("min_nr", 1, 64),
-            Param::value("nr", 2, 64),
-            Param::pointer("events", 3, 64),
-            Param::pointer("timeout", 4, 64),
-            Param::pointer("usig", 5, 64),
-        ],
-    ),
-    (
-        "io_setup",
-        &[
-            Param::value("nr_events", 0, 32),
-            Param::pointer("ctxp", 1, 64),
-        ],
-    ),
-    (
-        "io_submit",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::value("nr", 1, 64),
-            Param::pointer("iocbpp", 2, 64),
-        ],
-    ),
-    (
-        "io_uring_enter",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("to_submit", 1, 32),
-            Param::value("min_complete", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("argp", 4, 64),
-            Param::value("argsz", 5, 64),
-        ],
-    ),
-    (
-        "io_uring_register",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("opcode", 1, 32),
-            Param::pointer("arg", 2, 64),
-            Param::value("nr_args", 3, 32),
-        ],
-    ),
-    (
-        "io_uring_setup",
-        &[
-            Param::value("entries", 0, 32),
-            Param::pointer("params", 1, 64),
-        ],
-    ),
-    (
-        "ioctl",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("arg", 2, 64),
-        ],
-    ),
-    (
-        "ioprio_get",
-        &[Param::value("which", 0, 32), Param::value("who", 1, 32)],
-    ),
-    (
-        "ioprio_set",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("who", 1, 32),
-            Param::value("ioprio", 2, 32),
-        ],
-    ),
-    (
-        "ipc",
-        &[
-            Param::value("call", 0, 32),
-            Param::value("first", 1, 32),
-            Param::value("second", 2, 64),
-            Param::value("third", 3, 64),
-            Param::pointer("ptr", 4, 64),
-            Param::value("fifth", 5, 64),
-        ],
-    ),
-    (
-        "kcmp",
-        &[
-            Param::value("pid1", 0, 32),
-            Param::value("pid2", 1, 32),
-            Param::value("type", 2, 32),
-            Param::value("idx1", 3, 64),
-            Param::value("idx2", 4, 64),
-        ],
-    ),
-    (
-        "kexec_file_load",
-        &[
-            Param::value("kernel_fd", 0, 32),
-            Param::value("initrd_fd", 1, 32),
-            Param::value("cmdline_len", 2, 64),
-            Param::pointer("cmdline_ptr", 3, 64),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    (
-        "kexec_load",
-        &[
-            Param::value("entry", 0, 64),
-            Param::value("nr_segments", 1, 64),
-            Param::pointer("segments", 2, 64),
-            Param::value("flags", 3, 64),
-        ],
-    ),
-    (
-        "keyctl",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg2", 1, 64),
-            Param::value("arg3", 2, 64),
-            Param::value("arg4", 3, 64),
-            Param::value("arg5", 4, 64),
-        ],
-    ),
-    (
-        "kill",
-        &[Param::value("pid", 0, 32), Param::value("sig", 1, 32)],
-    ),
-    (
-        "landlock_add_rule",
-        &[
-            Param::value("ruleset_fd", 0, 32),
-            Param::value("rule_type", 1, 32),
-            Param::pointer("rule_attr", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "landlock_create_ruleset",
-        &[
-            Param::pointer("attr", 0, 64),
-            Param::value("size", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "landlock_restrict_self",
-        &[
-            Param::value("ruleset_fd", 0, 32),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "lchown",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::value("user", 1, 32),
-            Param::value("group", 2, 32),
-        ],
-    ),
-    (
-        "lgetxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-        ],
-    ),
-    (
-        "link",
-        &[
-            Param::pointer("oldname", 0, 64),
-            Param::pointer("newname", 1, 64),
-        ],
-    ),
-    (
-        "linkat",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 64),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "listen",
-        &[Param::value("fd", 0, 32), Param::value("backlog", 1, 32)],
-    ),
-    (
-        "listmount",
-        &[
-            Param::pointer("req", 0, 64),
-            Param::pointer("mnt_ids", 1, 64),
-            Param::value("nr_mnt_ids", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "listxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("list", 1, 64),
-            Param::value("size", 2, 64),
-        ],
-    ),
-    (
-        "listxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("list", 3, 64),
-            Param::value("size", 4, 64),
-        ],
-    ),
-    (
-        "llistxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("list", 1, 64),
-            Param::value("size", 2, 64),
-        ],
-    ),
-    (
-        "lremovexattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-        ],
-    ),
-    (
-        "lseek",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("whence", 2, 32),
-        ],
-    ),
-    (
-        "lsetxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "lsm_get_self_attr",
-        &[
-            Param::value("attr", 0, 32),
-            Param::pointer("ctx", 1, 64),
-            Param::pointer("size", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "lsm_list_modules",
-        &[
-            Param::pointer("ids", 0, 64),
-            Param::pointer("size", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "lsm_set_self_attr",
-        &[
-            Param::value("attr", 0, 32),
-            Param::pointer("ctx", 1, 64),
-            Param::value("size", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "lstat",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::pointer("statbuf", 1, 64),
-        ],
-    ),
-    (
-        "madvise",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len_in", 1, 64),
-            Param::value("behavior", 2, 32),
-        ],
-    ),
-    (
-        "map_shadow_stack",
-        &[
-            Param::value("addr", 0, 64),
-            Param::value("size", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "mbind",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("mode", 2, 64),
-            Param::pointer("nmask", 3, 64),
-            Param::value("maxnode", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "membarrier",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("cpu_id", 2, 32),
-        ],
-    ),
-    (
-        "memfd_create",
-        &[Param::pointer("uname", 0, 64), Param::value("flags", 1, 32)],
-    ),
-    (
-        "migrate_pages",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("maxnode", 1, 64),
-            Param::pointer("old_nodes", 2, 64),
-            Param::pointer("new_nodes", 3, 64),
-        ],
-    ),
-    (
-        "mincore",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::pointer("vec", 2, 64),
-        ],
-    ),
-    (
-        "mkdir",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::value("mode", 1, 16),
-        ],
-    ),
-    (
-        "mkdirat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "mknod",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::value("mode", 1, 16),
-            Param::value("dev", 2, 32),
-        ],
-    ),
-    (
-        "mknodat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 16),
-            Param::value("dev", 3, 32),
-        ],
-    ),
-    (
-        "mlock",
-        &[Param::value("start", 0, 64), Param::value("len", 1, 64)],
-    ),
-    (
-        "mlock2",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    ("mlockall", &[Param::value("flags", 0, 32)]),
-    (
-        "mmap",
-        &[
-            Param::value("addr", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("prot", 2, 64),
-            Param::value("flags", 3, 64),
-            Param::value("fd", 4, 64),
-            Param::value("offset", 5, 64),
-        ],
-    ),
-    (
-        "mount",
-        &[
-            Param::pointer("dev_name", 0, 64),
-            Param::pointer("dir_name", 1, 64),
-            Param::pointer("type", 2, 64),
-            Param::value("flags", 3, 64),
-            Param::pointer("data", 4, 64),
-        ],
-    ),
-    (
-        "mount_setattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("path", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::pointer("uattr", 3, 64),
-            Param::value("usize", 4, 64),
-        ],
-    ),
-    (
-        "move_mount",
-        &[
-            Param::value("from_dfd", 0, 32),
-            Param::pointer("from_pathname", 1, 64),
-            Param::value("to_dfd", 2, 32),
-            Param::pointer("to_pathname", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "move_pages",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("nr_pages", 1, 64),
-            Param::pointer("pages", 2, 64),
-            Param::pointer("nodes", 3, 64),
-            Param::pointer("status", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "mprotect",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("prot", 2, 64),
-        ],
-    ),
-    (
-        "mq_getsetattr",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_mqstat", 1, 64),
-            Param::pointer("u_omqstat", 2, 64),
-        ],
-    ),
-    (
-        "mq_notify",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_notification", 1, 64),
-        ],
-    ),
-    (
-        "mq_open",
-        &[
-            Param::pointer("u_name", 0, 64),
-            Param::value("oflag", 1, 32),
-            Param::value("mode", 2, 16),
-            Param::pointer("u_attr", 3, 64),
-        ],
-    ),
-    (
-        "mq_timedreceive",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_msg_ptr", 1, 64),
-            Param::value("msg_len", 2, 64),
-            Param::pointer("u_msg_prio", 3, 64),
-            Param::pointer("u_abs_timeout", 4, 64),
-        ],
-    ),
-    (
-        "mq_timedsend",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_msg_ptr", 1, 64),
-            Param::value("msg_len", 2, 64),
-            Param::value("msg_prio", 3, 32),
-            Param::pointer("u_abs_timeout", 4, 64),
-        ],
-    ),
-    ("mq_unlink", &[Param::pointer("u_name", 0, 64)]),
-    (
-        "mremap",
-        &[
-            Param::value("addr", 0, 64),
-            Param::value("old_len", 1, 64),
-            Param::value("new_len", 2, 64),
-            Param::value("flags", 3, 64),
-            Param::value("new_addr", 4, 64),
-        ],
-    ),
-    (
-        "mseal",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 64),
-        ],
-    ),
-    (
-        "msgctl",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("buf", 2, 64),
-        ],
-    ),
-    (
-        "msgget",
-        &[Param::value("key", 0, 32), Param::value("msgflg", 1, 32)],
-    ),
-    (
-        "msgrcv",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::pointer("msgp", 1, 64),
-            Param::value("msgsz", 2, 64),
-            Param::value("msgtyp", 3, 64),
-            Param::value("msgflg", 4, 32),
-        ],
-    ),
-    (
-        "msgsnd",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::pointer("msgp", 1, 64),
-            Param::value("msgsz", 2, 64),
-            Param::value("msgflg", 3, 32),
-        ],
-    ),
-    (
-        "msync",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "munlock",
-        &[Param::value("start", 0, 64), Param::value("len", 1, 64)],
-    ),
-    ("munlockall", &[]),
-    (
-        "munmap",
-        &[Param::value("addr", 0, 64), Param::value("len", 1, 64)],
-    ),
-    (
-        "name_to_handle_at",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("name", 1, 64),
-            Param::pointer("handle", 2, 64),
-            Param::pointer("mnt_id", 3, 64),
-            Param::value("flag", 4, 32),
-        ],
-    ),
-    (
-        "nanosleep",
-        &[Param::pointer("rqtp", 0, 64), Param::pointer("rmtp", 1, 64)],
-    ),
-    (
-        "newfstatat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("statbuf", 2, 64),
-            Param::value("flag", 3, 32),
-        ],
-    ),
-    ("nice", &[Param::value("increment", 0, 32)]),
-    (
-        "open",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::value("flags", 1, 32),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "open_by_handle_at",
-        &[
-            Param::value("mountdirfd", 0, 32),
-            Param::pointer("handle", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "open_tree",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "open_tree_attr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::pointer("uattr", 3, 64),
-            Param::value("usize", 4, 64),
-        ],
-    ),
-    (
-        "openat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::value("mode", 3, 16),
-        ],
-    ),
-    (
-        "openat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("how", 2, 64),
-            Param::value("usize", 3, 64),
-        ],
-    ),
-    ("pause", &[]),
-    (
-        "pciconfig_iobase",
-        &[
-            Param::value("which", 0, 64),
-            Param::value("bus", 1, 64),
-            Param::value("devfn", 2, 64),
-        ],
-    ),
-    (
-        "pciconfig_read",
-        &[
-            Param::value("bus", 0, 64),
-            Param::value("dfn", 1, 64),
-            Param::value("off", 2, 64),
-            Param::value("len", 3, 64),
-            Param::pointer("buf", 4, 64),
-        ],
-    ),
-    (
-        "pciconfig_write",
-        &[
-            Param::value("bus", 0, 64),
-            Param::value("dfn", 1, 64),
-            Param::value("off", 2, 64),
-            Param::value("len", 3, 64),
-            Param::pointer("buf", 4, 64),
-        ],
-    ),
-    (
-        "perf_event_open",
-        &[
-            Param::pointer("attr_uptr", 0, 64),
-            Param::value("pid", 1, 32),
-            Param::value("cpu", 2, 32),
-            Param::value("group_fd", 3, 32),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    ("personality", &[Param::value("personality", 0, 64)]),
-    (
-        "pidfd_getfd",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::value("fd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "pidfd_open",
-        &[Param::value("pid", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "pidfd_send_signal",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::value("sig", 1, 32),
-            Param::pointer("info", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    ("pipe", &[Param::pointer("fildes", 0, 64)]),
-    (
-        "pipe2",
-        &[
-            Param::pointer("fildes", 0, 64),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "pivot_root",
-        &[
-            Param::pointer("new_root", 0, 64),
-            Param::pointer("put_old", 1, 64),
-        ],
-    ),
-    (
-        "pkey_alloc",
-        &[
-            Param::value("flags", 0, 64),
-            Param::value("init_val", 1, 64),
-        ],
-    ),
-    ("pkey_free", &[Param::value("pkey", 0, 32)]),
-    (
-        "pkey_mprotect",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("prot", 2, 64),
-            Param::value("pkey", 3, 32),
-        ],
-    ),
-    (
-        "poll",
-        &[
-            Param::pointer("ufds", 0, 64),
-            Param::value("nfds", 1, 32),
-            Param::value("timeout_msecs", 2, 32),
-        ],
-    ),
-    (
-        "ppoll",
-        &[
-            Param::pointer("ufds", 0, 64),
-            Param::value("nfds", 1, 32),
-            Param::pointer("tsp", 2, 64),
-            Param::pointer("sigmask", 3, 64),
-            Param::value("sigsetsize", 4, 64),
-        ],
-    ),
-    (
-        "prctl",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg2", 1, 64),
-            Param::value("arg3", 2, 64),
-            Param::value("arg4", 3, 64),
-            Param::value("arg5", 4, 64),
-        ],
-    ),
-    (
-        "pread64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-            Param::value("pos", 3, 64),
-        ],
-    ),
-    (
-        "preadv",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-        ],
-    ),
-    (
-        "preadv2",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "prlimit64",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("resource", 1, 32),
-            Param::pointer("new_rlim", 2, 64),
-            Param::pointer("old_rlim", 3, 64),
-        ],
-    ),
-    (
-        "process_madvise",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("behavior", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "process_mrelease",
-        &[Param::value("pidfd", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "process_vm_readv",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("lvec", 1, 64),
-            Param::value("liovcnt", 2, 64),
-            Param::pointer("rvec", 3, 64),
-            Param::value("riovcnt", 4, 64),
-            Param::value("flags", 5, 64),
-        ],
-    ),
-    (
-        "process_vm_writev",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("lvec", 1, 64),
-            Param::value("liovcnt", 2, 64),
-            Param::pointer("rvec", 3, 64),
-            Param::value("riovcnt", 4, 64),
-            Param::value("flags", 5, 64),
-        ],
-    ),
-    (
-        "pselect6",
-        &[
-            Param::value("n", 0, 32),
-            Param::pointer("inp", 1, 64),
-            Param::pointer("outp", 2, 64),
-            Param::pointer("exp", 3, 64),
-            Param::pointer("tsp", 4, 64),
-            Param::pointer("sig", 5, 64),
-        ],
-    ),
-    (
-        "ptrace",
-        &[
-            Param::value("request", 0, 64),
-            Param::value("pid", 1, 64),
-            Param::value("addr", 2, 64),
-            Param::value("data", 3, 64),
-        ],
-    ),
-    (
-        "pwrite64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-            Param::value("pos", 3, 64),
-        ],
-    ),
-    (
-        "pwritev",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-        ],
-    ),
-    (
-        "pwritev2",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "quotactl",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::pointer("special", 1, 64),
-            Param::value("id", 2, 32),
-            Param::pointer("addr", 3, 64),
-        ],
-    ),
-    (
-        "quotactl_fd",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("id", 2, 32),
-            Param::pointer("addr", 3, 64),
-        ],
-    ),
-    (
-        "read",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-        ],
-    ),
-    (
-        "readahead",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("count", 2, 64),
-        ],
-    ),
-    (
-        "readlink",
-        &[
-            Param::pointer("path", 0, 64),
-            Param::pointer("buf", 1, 64),
-            Param::value("bufsiz", 2, 32),
-        ],
-    ),
-    (
-        "readlinkat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::pointer("buf", 2, 64),
-            Param::value("bufsiz", 3, 32),
-        ],
-    ),
-    (
-        "readv",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-        ],
-    ),
-    (
-        "reboot",
-        &[
-            Param::value("magic1", 0, 32),
-            Param::value("magic2", 1, 32),
-            Param::value("cmd", 2, 32),
-            Param::pointer("arg", 3, 64),
-        ],
-    ),
-    (
-        "recv",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("ubuf", 1, 64),
-            Param::value("size", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "recvfrom",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("ubuf", 1, 64),
-            Param::value("size", 2, 64),
-            Param::value("flags", 3, 32),
-            Param::pointer("addr", 4, 64),
-            Param::pointer("addr_len", 5, 64),
-        ],
-    ),
-    (
-        "recvmmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("mmsg", 1, 64),
-            Param::value("vlen", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("timeout", 4, 64),
-        ],
-    ),
-    (
-        "recvmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("msg", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "remap_file_pages",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("size", 1, 64),
-            Param::value("prot", 2, 64),
-            Param::value("pgoff", 3, 64),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    (
-        "removexattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-        ],
-    ),
-    (
-        "removexattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 64),
-        ],
-    ),
-    (
-        "rename",
-        &[
-            Param::pointer("oldname", 0, 64),
-            Param::pointer("newname", 1, 64),
-        ],
-    ),
-    (
-        "renameat",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 64),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 64),
-        ],
-    ),
-    (
-        "renameat2",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 64),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "request_key",
-        &[
-            Param::pointer("_type", 0, 64),
-            Param::pointer("_description", 1, 64),
-            Param::pointer("_callout_info", 2, 64),
-            Param::value("destringid", 3, 32),
-        ],
-    ),
-    ("restart_syscall", &[]),
-    ("rmdir", &[Param::pointer("pathname", 0, 64)]),
-    (
-        "rseq",
-        &[
-            Param::pointer("rseq", 0, 64),
-            Param::value("rseq_len", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::value("sig", 3, 32),
-        ],
-    ),
-    (
-        "rt_sigaction",
-        &[
-            Param::value("sig", 0, 32),
-            Param::pointer("act", 1, 64),
-            Param::pointer("oact", 2, 64),
-            Param::value("sigsetsize", 3, 64),
-        ],
-    ),
-    (
-        "rt_sigpending",
-        &[
-            Param::pointer("uset", 0, 64),
-            Param::value("sigsetsize", 1, 64),
-        ],
-    ),
-    (
-        "rt_sigprocmask",
-        &[
-            Param::value("how", 0, 32),
-            Param::pointer("nset", 1, 64),
-            Param::pointer("oset", 2, 64),
-            Param::value("sigsetsize", 3, 64),
-        ],
-    ),
-    (
-        "rt_sigqueueinfo",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("sig", 1, 32),
-            Param::pointer("uinfo", 2, 64),
-        ],
-    ),
-    ("rt_sigreturn", &[]),
-    (
-        "rt_sigsuspend",
-        &[
-            Param::pointer("unewset", 0, 64),
-            Param::value("sigsetsize", 1, 64),
-        ],
-    ),
-    (
-        "rt_sigtimedwait",
-        &[
-            Param::pointer("uthese", 0, 64),
-            Param::pointer("uinfo", 1, 64),
-            Param::pointer("uts", 2, 64),
-            Param::value("sigsetsize", 3, 64),
-        ],
-    ),
-    (
-        "rt_tgsigqueueinfo",
-        &[
-            Param::value("tgid", 0, 32),
-            Param::value("pid", 1, 32),
-            Param::value("sig", 2, 32),
-            Param::pointer("uinfo", 3, 64),
-        ],
-    ),
-    ("rtas", &[Param::pointer("uargs", 0, 64)]),
-    ("sched_get_priority_max", &[Param::value("policy", 0, 32)]),
-    ("sched_get_priority_min", &[Param::value("policy", 0, 32)]),
-    (
-        "sched_getaffinity",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("len", 1, 32),
-            Param::pointer("user_mask_ptr", 2, 64),
-        ],
-    ),
-    (
-        "sched_getattr",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("uattr", 1, 64),
-            Param::value("usize", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "sched_getparam",
-        &[Param::value("pid", 0, 32), Param::pointer("param", 1, 64)],
-    ),
-    ("sched_getscheduler", &[Param::value("pid", 0, 32)]),
-    (
-        "sched_rr_get_interval",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("interval", 1, 64),
-        ],
-    ),
-    (
-        "sched_setaffinity",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("len", 1, 32),
-            Param::pointer("user_mask_ptr", 2, 64),
-        ],
-    ),
-    (
-        "sched_setattr",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("uattr", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "sched_setparam",
-        &[Param::value("pid", 0, 32), Param::pointer("param", 1, 64)],
-    ),
-    (
-        "sched_setscheduler",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("policy", 1, 32),
-            Param::pointer("param", 2, 64),
-        ],
-    ),
-    ("sched_yield", &[]),
-    (
-        "seccomp",
-        &[
-            Param::value("op", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("uargs", 2, 64),
-        ],
-    ),
-    (
-        "semctl",
-        &[
-            Param::value("semid", 0, 32),
-            Param::value("semnum", 1, 32),
-            Param::value("cmd", 2, 32),
-            Param::value("arg", 3, 64),
-        ],
-    ),
-    (
-        "semget",
-        &[
-            Param::value("key", 0, 32),
-            Param::value("nsems", 1, 32),
-            Param::value("semflg", 2, 32),
-        ],
-    ),
-    (
-        "semtimedop",
-        &[
-            Param::value("semid", 0, 32),
-            Param::pointer("tsops", 1, 64),
-            Param::value("nsops", 2, 32),
-            Param::pointer("timeout", 3, 64),
-        ],
-    ),
-    (
-        "send",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buff", 1, 64),
-            Param::value("len", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "sendfile",
-        &[
-            Param::value("out_fd", 0, 32),
-            Param::value("in_fd", 1, 32),
-            Param::pointer("offset", 2, 64),
-            Param::value("count", 3, 64),
-        ],
-    ),
-    (
-        "sendmmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("mmsg", 1, 64),
-            Param::value("vlen", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "sendmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("msg", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "sendto",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buff", 1, 64),
-            Param::value("len", 2, 64),
-            Param::value("flags", 3, 32),
-            Param::pointer("addr", 4, 64),
-            Param::value("addr_len", 5, 32),
-        ],
-    ),
-    (
-        "set_mempolicy",
-        &[
-            Param::value("mode", 0, 32),
-            Param::pointer("nmask", 1, 64),
-            Param::value("maxnode", 2, 64),
-        ],
-    ),
-    (
-        "set_mempolicy_home_node",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("home_node", 2, 64),
-            Param::value("flags", 3, 64),
-        ],
-    ),
-    (
-        "set_robust_list",
-        &[Param::pointer("head", 0, 64), Param::value("len", 1, 64)],
-    ),
-    ("set_tid_address", &[Param::pointer("tidptr", 0, 64)]),
-    (
-        "setdomainname",
-        &[Param::pointer("name", 0, 64), Param::value("len", 1, 32)],
-    ),
-    ("setfsgid", &[Param::value("gid", 0, 32)]),
-    ("setfsuid", &[Param::value("uid", 0, 32)]),
-    ("setgid", &[Param::value("gid", 0, 32)]),
-    (
-        "setgroups",
-        &[
-            Param::value("gidsetsize", 0, 32),
-            Param::pointer("grouplist", 1, 64),
-        ],
-    ),
-    (
-        "sethostname",
-        &[Param::pointer("name", 0, 64), Param::value("len", 1, 32)],
-    ),
-    (
-        "setitimer",
-        &[
-            Param::value("which", 0, 32),
-            Param::pointer("value", 1, 64),
-            Param::pointer("ovalue", 2, 64),
-        ],
-    ),
-    (
-        "setns",
-        &[Param::value("fd", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "setpgid",
-        &[Param::value("pid", 0, 32), Param::value("pgid", 1, 32)],
-    ),
-    (
-        "setpriority",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("who", 1, 32),
-            Param::value("niceval", 2, 32),
-        ],
-    ),
-    (
-        "setregid",
-        &[Param::value("rgid", 0, 32), Param::value("egid", 1, 32)],
-    ),
-    (
-        "setresgid",
-        &[
-            Param::value("rgid", 0, 32),
-            Param::value("egid", 1, 32),
-            Param::value("sgid", 2, 32),
-        ],
-    ),
-    (
-        "setresuid",
-        &[
-            Param::value("ruid", 0, 32),
-            Param::value("euid", 1, 32),
-            Param::value("suid", 2, 32),
-        ],
-    ),
-    (
-        "setreuid",
-        &[Param::value("ruid", 0, 32), Param::value("euid", 1, 32)],
-    ),
-    (
-        "setrlimit",
-        &[
-            Param::value("resource", 0, 32),
-            Param::pointer("rlim", 1, 64),
-        ],
-    ),
-    ("setsid", &[]),
-    (
-        "setsockopt",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("level", 1, 32),
-            Param::value("optname", 2, 32),
-            Param::pointer("optval", 3, 64),
-            Param::value("optlen", 4, 32),
-        ],
-    ),
-    (
-        "settimeofday",
-        &[Param::pointer("tv", 0, 64), Param::pointer("tz", 1, 64)],
-    ),
-    ("setuid", &[Param::value("uid", 0, 32)]),
-    (
-        "setxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "setxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 64),
-            Param::pointer("uargs", 4, 64),
-            Param::value("usize", 5, 64),
-        ],
-    ),
-    ("sgetmask", &[]),
-    (
-        "shmat",
-        &[
-            Param::value("shmid", 0, 32),
-            Param::pointer("shmaddr", 1, 64),
-            Param::value("shmflg", 2, 32),
-        ],
-    ),
-    (
-        "shmctl",
-        &[
-            Param::value("shmid", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("buf", 2, 64),
-        ],
-    ),
-    ("shmdt", &[Param::pointer("shmaddr", 0, 64)]),
-    (
-        "shmget",
-        &[
-            Param::value("key", 0, 32),
-            Param::value("size", 1, 64),
-            Param::value("shmflg", 2, 32),
-        ],
-    ),
-    (
-        "shutdown",
-        &[Param::value("fd", 0, 32), Param::value("how", 1, 32)],
-    ),
-    (
-        "sigaltstack",
-        &[Param::pointer("uss", 0, 64), Param::pointer("uoss", 1, 64)],
-    ),
-    (
-        "signal",
-        &[Param::value("sig", 0, 32), Param::pointer("handler", 1, 64)],
-    ),
-    (
-        "signalfd",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::pointer("user_mask", 1, 64),
-            Param::value("sizemask", 2, 64),
-        ],
-    ),
-    (
-        "signalfd4",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::pointer("user_mask", 1, 64),
-            Param::value("sizemask", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "socket",
-        &[
-            Param::value("family", 0, 32),
-            Param::value("type", 1, 32),
-            Param::value("protocol", 2, 32),
-        ],
-    ),
-    (
-        "socketcall",
-        &[Param::value("call", 0, 32), Param::pointer("args", 1, 64)],
-    ),
-    (
-        "socketpair",
-        &[
-            Param::value("family", 0, 32),
-            Param::value("type", 1, 32),
-            Param::value("protocol", 2, 32),
-            Param::pointer("usockvec", 3, 64),
-        ],
-    ),
-    (
-        "splice",
-        &[
-            Param::value("fd_in", 0, 32),
-            Param::pointer("off_in", 1, 64),
-            Param::value("fd_out", 2, 32),
-            Param::pointer("off_out", 3, 64),
-            Param::value("len", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "spu_create",
-        &[
-            Param::pointer("name", 0, 64),
-            Param::value("flags", 1, 32),
-            Param::value("mode", 2, 16),
-            Param::value("fd", 3, 32),
-        ],
-    ),
-    (
-        "spu_run",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("unpc", 1, 64),
-            Param::pointer("ustatus", 2, 64),
-        ],
-    ),
-    ("ssetmask", &[Param::value("newmask", 0, 32)]),
-    (
-        "stat",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::pointer("statbuf", 1, 64),
-        ],
-    ),
-    (
-        "statfs",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("buf", 1, 64),
-        ],
-    ),
-    (
-        "statfs64",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::value("sz", 1, 64),
-            Param::pointer("buf", 2, 64),
-        ],
-    ),
-    (
-        "statmount",
-        &[
-            Param::pointer("req", 0, 64),
-            Param::pointer("buf", 1, 64),
-            Param::value("bufsize", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "statx",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::value("mask", 3, 32),
-            Param::pointer("buffer", 4, 64),
-        ],
-    ),
-    ("stime", &[Param::pointer("tptr", 0, 64)]),
-    (
-        "subpage_prot",
-        &[
-            Param::value("addr", 0, 64),
-            Param::value("len", 1, 64),
-            Param::pointer("map", 2, 64),
-        ],
-    ),
-    (
-        "swapcontext",
-        &[
-            Param::pointer("old_ctx", 0, 64),
-            Param::pointer("new_ctx", 1, 64),
-            Param::value("ctx_size", 2, 64),
-        ],
-    ),
-    ("swapoff", &[Param::pointer("specialfile", 0, 64)]),
-    (
-        "swapon",
-        &[
-            Param::pointer("specialfile", 0, 64),
-            Param::value("swap_flags", 1, 32),
-        ],
-    ),
-    ("switch_endian", &[]),
-    (
-        "symlink",
-        &[
-            Param::pointer("oldname", 0, 64),
-            Param::pointer("newname", 1, 64),
-        ],
-    ),
-    (
-        "symlinkat",
-        &[
-            Param::pointer("oldname", 0, 64),
-            Param::value("newdfd", 1, 32),
-            Param::pointer("newname", 2, 64),
-        ],
-    ),
-    ("sync", &[]),
-    (
-        "sync_file_range2",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("offset", 2, 64),
-            Param::value("nbytes", 3, 64),
-        ],
-    ),
-    ("syncfs", &[Param::value("fd", 0, 32)]),
-    (
-        "sysfs",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg1", 1, 64),
-            Param::value("arg2", 2, 64),
-        ],
-    ),
-    ("sysinfo", &[Param::pointer("info", 0, 64)]),
-    (
-        "syslog",
-        &[
-            Param::value("type", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("len", 2, 32),
-        ],
-    ),
-    (
-        "tee",
-        &[
-            Param::value("fdin", 0, 32),
-            Param::value("fdout", 1, 32),
-            Param::value("len", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "tgkill",
-        &[
-            Param::value("tgid", 0, 32),
-            Param::value("pid", 1, 32),
-            Param::value("sig", 2, 32),
-        ],
-    ),
-    ("time", &[Param::pointer("tloc", 0, 64)]),
-    (
-        "timer_create",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("timer_event_spec", 1, 64),
-            Param::pointer("created_timer_id", 2, 64),
-        ],
-    ),
-    ("timer_delete", &[Param::value("timer_id", 0, 32)]),
-    ("timer_getoverrun", &[Param::value("timer_id", 0, 32)]),
-    (
-        "timer_gettime",
-        &[
-            Param::value("timer_id", 0, 32),
-            Param::pointer("setting", 1, 64),
-        ],
-    ),
-    (
-        "timer_settime",
-        &[
-            Param::value("timer_id", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("new_setting", 2, 64),
-            Param::pointer("old_setting", 3, 64),
-        ],
-    ),
-    (
-        "timerfd_create",
-        &[Param::value("clockid", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "timerfd_gettime",
-        &[Param::value("ufd", 0, 32), Param::pointer("otmr", 1, 64)],
-    ),
-    (
-        "timerfd_settime",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("utmr", 2, 64),
-            Param::pointer("otmr", 3, 64),
-        ],
-    ),
-    ("times", &[Param::pointer("tbuf", 0, 64)]),
-    (
-        "tkill",
-        &[Param::value("pid", 0, 32), Param::value("sig", 1, 32)],
-    ),
-    (
-        "truncate",
-        &[Param::pointer("path", 0, 64), Param::value("length", 1, 64)],
-    ),
-    (
-        "ugetrlimit",
-        &[
-            Param::value("resource", 0, 32),
-            Param::pointer("rlim", 1, 64),
-        ],
-    ),
-    ("umask", &[Param::value("mask", 0, 32)]),
-    (
-        "umount2",
-        &[Param::pointer("name", 0, 64), Param::value("flags", 1, 32)],
-    ),
-    ("uname", &[Param::pointer("name", 0, 64)]),
-    ("unlink", &[Param::pointer("pathname", 0, 64)]),
-    (
-        "unlinkat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("flag", 2, 32),
-        ],
-    ),
-    ("unshare", &[Param::value("unshare_flags", 0, 64)]),
-    ("uselib", &[Param::pointer("library", 0, 64)]),
-    ("userfaultfd", &[Param::value("flags", 0, 32)]),
-    (
-        "ustat",
-        &[Param::value("dev", 0, 32), Param::pointer("ubuf", 1, 64)],
-    ),
-    (
-        "utime",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::pointer("times", 1, 64),
-        ],
-    ),
-    (
-        "utimensat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("utimes", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "utimes",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::pointer("utimes", 1, 64),
-        ],
-    ),
-    ("vfork", &[]),
-    ("vhangup", &[]),
-    (
-        "vmsplice",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uiov", 1, 64),
-            Param::value("nr_segs", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "wait4",
-        &[
-            Param::value("upid", 0, 32),
-            Param::pointer("stat_addr", 1, 64),
-            Param::value("options", 2, 32),
-            Param::pointer("ru", 3, 64),
-        ],
-    ),
-    (
-        "waitid",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("upid", 1, 32),
-            Param::pointer("infop", 2, 64),
-            Param::value("options", 3, 32),
-            Param::pointer("ru", 4, 64),
-        ],
-    ),
-    (
-        "waitpid",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("stat_addr", 1, 64),
-            Param::value("options", 2, 32),
-        ],
-    ),
-    (
-        "write",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-        ],
-    ),
-    (
-        "writev",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-        ],
-    ),
-];
+pub static SIGNATURES: Signatures = Signatures::new(NAMES, &ROWS, &PARAMS);
 
 /// The system calls of `ppc64le` without a signature, and why, sorted by name
 /// (byte order).
-pub static WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[
-    ("_sysctl", NoSignature::NotImplemented),
-    ("afs_syscall", NoSignature::NotImplemented),
-    ("bdflush", NoSignature::NotImplemented),
-    ("break", NoSignature::NotImplemented),
-    ("create_module", NoSignature::NotImplemented),
-    ("ftime", NoSignature::NotImplemented),
-    ("get_kernel_syms", NoSignature::NotImplemented),
-    ("getpmsg", NoSignature::NotImplemented),
-    ("getrlimit", NoSignature::NotImplemented),
-    ("gtty", NoSignature::NotImplemented),
-    ("idle", NoSignature::NotImplemented),
-    ("ioperm", NoSignature::NotImplemented),
-    ("iopl", NoSignature::NotImplemented),
-    ("lock", NoSignature::NotImplemented),
-    ("lookup_dcookie", NoSignature::Removed),
-    ("modify_ldt", NoSignature::NotImplemented),
-    ("mpx", NoSignature::NotImplemented),
-    ("multiplexer", NoSignature::NotImplemented),
-    ("nfsservctl", NoSignature::NotImplemented),
-    ("oldfstat", NoSignature::NotImplemented),
-    ("oldlstat", NoSignature::NotImplemented),
-    ("oldolduname", NoSignature::NotImplemented),
-    ("oldstat", NoSignature::NotImplemented),
-    ("olduname", NoSignature::NotImplemented),
-    ("prof", NoSignature::NotImplemented),
-    ("profil", NoSignature::NotImplemented),
-    ("putpmsg", NoSignature::NotImplemented),
-    ("query_module", NoSignature::NotImplemented),
-    ("readdir", NoSignature::NotImplemented),
-    ("select", NoSignature::NotImplemented),
-    ("sigaction", NoSignature::NotImplemented),
-    ("sigpending", NoSignature::NotImplemented),
-    ("sigprocmask", NoSignature::NotImplemented),
-    ("sigreturn", NoSignature::NotImplemented),
-    ("sigsuspend", NoSignature::NotImplemented),
-    ("stty", NoSignature::NotImplemented),
-    ("sys_debug_setcontext", NoSignature::NotImplemented),
-    ("tuxcall", NoSignature::NotImplemented),
-    ("ulimit", NoSignature::NotImplemented),
-    ("umount", NoSignature::NotImplemented),
-    ("vm86", NoSignature::NotImplemented),
+pub static WITHOUT_SIGNATURE: Table<NoSignature> = Table::new(NAMES, &WITHOUT);
+
+/// The names of the system calls and of their parameters, one after the other.
+const NAMES: &str = "\
+    _llseek\
+    _newselect\
+    accept\
+    accept4\
+    access\
+    acct\
+    add_key\
+    adjtimex\
+    alarm\
+    bind\
+    bpf\
+    brk\
+    cachestat\
+    capget\
+    capset\
+    chdir\
+    chmod\
+    chown\
+    chroot\
+    clock_adjtime\
+    clock_getres\
+    clock_gettime\
+    clock_nanosleep\
+    clock_settime\
+    clone\
+    clone3\
+    close\
+    close_range\
+    connect\
+    copy_file_range\
+    creat\
+    delete_module\
+    dup\
+    dup2\
+    dup3\
+    epoll_create\
+    epoll_create1\
+    epoll_ctl\
+    epoll_pwait\
+    epoll_pwait2\
+    epoll_wait\
+    eventfd\
+    eventfd2\
+    execve\
+    execveat\
+    exit\
+    exit_group\
+    faccessat\
+    faccessat2\
+    fadvise64\
+    fallocate\
+    fanotify_init\
+    fanotify_mark\
+    fchdir\
+    fchmod\
+    fchmodat\
+    fchmodat2\
+    fchown\
+    fchownat\
+    fcntl\
+    fdatasync\
+    fgetxattr\
+    file_getattr\
+    file_setattr\
+    finit_module\
+    flistxattr\
+    flock\
+    fork\
+    fremovexattr\
+    fsconfig\
+    fsetxattr\
+    fsmount\
+    fsopen\
+    fspick\
+    fstat\
+    fstatfs\
+    fstatfs64\
+    fsync\
+    ftruncate\
+    futex\
+    futex_requeue\
+    futex_wait\
+    futex_waitv\
+    futex_wake\
+    futimesat\
+    get_mempolicy\
+    get_robust_list\
+    getcpu\
+    getcwd\
+    getdents\
+    getdents64\
+    getegid\
+    geteuid\
+    getgid\
+    getgroups\
+    getitimer\
+    getpeername\
+    getpgid\
+    getpgrp\
+    getpid\
+    getppid\
+    getpriority\
+    getrandom\
+    getresgid\
+    getresuid\
+    getrusage\
+    getsid\
+    getsockname\
+    getsockopt\
+    gettid\
+    gettimeofday\
+    getuid\
+    getxattr\
+    getxattrat\
+    init_module\
+    inotify_add_watch\
+    inotify_init\
+    inotify_init1\
+    inotify_rm_watch\
+    io_cancel\
+    io_destroy\
+    io_getevents\
+    io_pgetevents\
+    io_setup\
+    io_submit\
+    io_uring_enter\
+    io_uring_register\
+    io_uring_setup\
+    ioctl\
+    ioprio_get\
+    ioprio_set\
+    ipc\
+    kcmp\
+    kexec_file_load\
+    kexec_load\
+    keyctl\
+    kill\
+    landlock_add_rule\
+    landlock_create_ruleset\
+    landlock_restrict_self\
+    lchown\
+    lgetxattr\
+    link\
+    linkat\
+    listen\
+    listmount\
+    listxattr\
+    listxattrat\
+    llistxattr\
+    lremovexattr\
+    lseek\
+    lsetxattr\
+    lsm_get_self_attr\
+    lsm_list_modules\
+    lsm_set_self_attr\
+    lstat\
+    madvise\
+    map_shadow_stack\
+    mbind\
+    membarrier\
+    memfd_create\
+    migrate_pages\
+    mincore\
+    mkdir\
+    mkdirat\
+    mknod\
+    mknodat\
+    mlock\
+    mlock2\
+    mlockall\
+    mmap\
+    mount\
+    mount_setattr\
+    move_mount\
+    move_pages\
+    mprotect\
+    mq_getsetattr\
+    mq_notify\
+    mq_open\
+    mq_timedreceive\
+    mq_timedsend\
+    mq_unlink\
+    mremap\
+    mseal\
+    msgctl\
+    msgget\
+    msgrcv\
+    msgsnd\
+    msync\
+    munlock\
+    munlockall\
+    munmap\
+    name_to_handle_at\
+    nanosleep\
+    newfstatat\
+    nice\
+    open\
+    open_by_handle_at\
+    open_tree\
+    open_tree_attr\
+    openat\
+    openat2\
+    pause\
+    pciconfig_iobase\
+    pciconfig_read\
+    pciconfig_write\
+    perf_event_open\
+    personality\
+    pidfd_getfd\
+    pidfd_open\
+    pidfd_send_signal\
+    pipe\
+    pipe2\
+    pivot_root\
+    pkey_alloc\
+    pkey_free\
+    pkey_mprotect\
+    poll\
+    ppoll\
+    prctl\
+    pread64\
+    preadv\
+    preadv2\
+    prlimit64\
+    process_madvise\
+    process_mrelease\
+    process_vm_readv\
+    process_vm_writev\
+    pselect6\
+    ptrace\
+    pwrite64\
+    pwritev\
+    pwritev2\
+    quotactl\
+    quotactl_fd\
+    read\
+    readahead\
+    readlink\
+    readlinkat\
+    readv\
+    reboot\
+    recv\
+    recvfrom\
+    recvmmsg\
+    recvmsg\
+    remap_file_pages\
+    removexattr\
+    removexattrat\
+    rename\
+    renameat\
+    renameat2\
+    request_key\
+    restart_syscall\
+    rmdir\
+    rseq\
+    rt_sigaction\
+    rt_sigpending\
+    rt_sigprocmask\
+    rt_sigqueueinfo\
+    rt_sigreturn\
+    rt_sigsuspend\
+    rt_sigtimedwait\
+    rt_tgsigqueueinfo\
+    rtas\
+    sched_get_priority_max\
+    sched_get_priority_min\
+    sched_getaffinity\
+    sched_getattr\
+    sched_getparam\
+    sched_getscheduler\
+    sched_rr_get_interval\
+    sched_setaffinity\
+    sched_setattr\
+    sched_setparam\
+    sched_setscheduler\
+    sched_yield\
+    seccomp\
+    semctl\
+    semget\
+    semtimedop\
+    send\
+    sendfile\
+    sendmmsg\
+    sendmsg\
+    sendto\
+    set_mempolicy\
+    set_mempolicy_home_node\
+    set_robust_list\
+    set_tid_address\
+    setdomainname\
+    setfsgid\
+    setfsuid\
+    setgid\
+    setgroups\
+    sethostname\
+    setitimer\
+    setns\
+    setpgid\
+    setpriority\
+    setregid\
+    setresgid\
+    setresuid\
+    setreuid\
+    setrlimit\
+    setsid\
+    setsockopt\
+    settimeofday\
+    setuid\
+    setxattr\
+    setxattrat\
+    sgetmask\
+    shmat\
+    shmctl\
+    shmdt\
+    shmget\
+    shutdown\
+    sigaltstack\
+    signal\
+    signalfd\
+    signalfd4\
+    socket\
+    socketcall\
+    socketpair\
+    splice\
+    spu_create\
+    spu_run\
+    ssetmask\
+    stat\
+    statfs\
+    statfs64\
+    statmount\
+    statx\
+    stime\
+    subpage_prot\
+    swapcontext\
+    swapoff\
+    swapon\
+    switch_endian\
+    symlink\
+    symlinkat\
+    sync\
+    sync_file_range2\
+    syncfs\
+    sysfs\
+    sysinfo\
+    syslog\
+    tee\
+    tgkill\
+    time\
+    timer_create\
+    timer_delete\
+    timer_getoverrun\
+    timer_gettime\
+    timer_settime\
+    timerfd_create\
+    timerfd_gettime\
+    timerfd_settime\
+    times\
+    tkill\
+    truncate\
+    ugetrlimit\
+    umask\
+    umount2\
+    uname\
+    unlink\
+    unlinkat\
+    unshare\
+    uselib\
+    userfaultfd\
+    ustat\
+    utime\
+    utimensat\
+    utimes\
+    vfork\
+    vhangup\
+    vmsplice\
+    wait4\
+    waitid\
+    waitpid\
+    write\
+    writev\
+    fd\
+    offset_high\
+    offset_low\
+    result\
+    whence\
+    n\
+    inp\
+    outp\
+    exp\
+    tvp\
+    upeer_sockaddr\
+    upeer_addrlen\
+    flags\
+    filename\
+    mode\
+    name\
+    _type\
+    _description\
+    _payload\
+    plen\
+    ringid\
+    txc_p\
+    seconds\
+    umyaddr\
+    addrlen\
+    cmd\
+    uattr\
+    size\
+    cstat_range\
+    cstat\
+    header\
+    dataptr\
+    data\
+    user\
+    group\
+    which_clock\
+    utx\
+    tp\
+    rqtp\
+    rmtp\
+    clone_flags\
+    newsp\
+    parent_tidptr\
+    tls\
+    child_tidptr\
+    uargs\
+    max_fd\
+    uservaddr\
+    fd_in\
+    off_in\
+    fd_out\
+    off_out\
+    len\
+    pathname\
+    name_user\
+    fildes\
+    oldfd\
+    newfd\
+    epfd\
+    op\
+    event\
+    events\
+    maxevents\
+    timeout\
+    sigmask\
+    sigsetsize\
+    count\
+    argv\
+    envp\
+    error_code\
+    dfd\
+    offset\
+    advice\
+    event_f_flags\
+    fanotify_fd\
+    mask\
+    flag\
+    arg\
+    value\
+    ufattr\
+    usize\
+    at_flags\
+    list\
+    _key\
+    _value\
+    aux\
+    fs_fd\
+    attr_flags\
+    _fs_name\
+    path\
+    statbuf\
+    buf\
+    sz\
+    length\
+    uaddr\
+    val\
+    uaddr2\
+    val3\
+    waiters\
+    nr_wake\
+    nr_requeue\
+    clockid\
+    nr_futexes\
+    nr\
+    policy\
+    nmask\
+    maxnode\
+    addr\
+    pid\
+    head_ptr\
+    len_ptr\
+    cpup\
+    nodep\
+    unused\
+    dirent\
+    gidsetsize\
+    grouplist\
+    which\
+    usockaddr\
+    usockaddr_len\
+    who\
+    ubuf\
+    rgidp\
+    egidp\
+    sgidp\
+    ruidp\
+    euidp\
+    suidp\
+    ru\
+    level\
+    optname\
+    optval\
+    optlen\
+    tv\
+    tz\
+    umod\
+    wd\
+    ctx_id\
+    iocb\
+    ctx\
+    min_nr\
+    usig\
+    nr_events\
+    ctxp\
+    iocbpp\
+    to_submit\
+    min_complete\
+    argp\
+    argsz\
+    opcode\
+    nr_args\
+    entries\
+    params\
+    ioprio\
+    call\
+    first\
+    second\
+    third\
+    ptr\
+    fifth\
+    pid1\
+    pid2\
+    type\
+    idx1\
+    idx2\
+    kernel_fd\
+    initrd_fd\
+    cmdline_len\
+    cmdline_ptr\
+    entry\
+    nr_segments\
+    segments\
+    option\
+    arg2\
+    arg3\
+    arg4\
+    arg5\
+    sig\
+    ruleset_fd\
+    rule_type\
+    rule_attr\
+    attr\
+    oldname\
+    newname\
+    olddfd\
+    newdfd\
+    backlog\
+    req\
+    mnt_ids\
+    nr_mnt_ids\
+    ids\
+    start\
+    len_in\
+    behavior\
+    cpu_id\
+    old_nodes\
+    new_nodes\
+    vec\
+    dev\
+    prot\
+    dev_name\
+    dir_name\
+    from_dfd\
+    from_pathname\
+    to_dfd\
+    to_pathname\
+    nr_pages\
+    pages\
+    nodes\
+    status\
+    mqdes\
+    u_mqstat\
+    u_omqstat\
+    u_notification\
+    u_name\
+    oflag\
+    u_attr\
+    u_msg_ptr\
+    msg_len\
+    u_msg_prio\
+    u_abs_timeout\
+    msg_prio\
+    old_len\
+    new_len\
+    new_addr\
+    msqid\
+    key\
+    msgflg\
+    msgp\
+    msgsz\
+    msgtyp\
+    handle\
+    mnt_id\
+    increment\
+    mountdirfd\
+    how\
+    bus\
+    devfn\
+    dfn\
+    off\
+    attr_uptr\
+    cpu\
+    group_fd\
+    pidfd\
+    info\
+    new_root\
+    put_old\
+    init_val\
+    pkey\
+    ufds\
+    nfds\
+    timeout_msecs\
+    tsp\
+    pos\
+    vlen\
+    pos_l\
+    pos_h\
+    resource\
+    new_rlim\
+    old_rlim\
+    lvec\
+    liovcnt\
+    rvec\
+    riovcnt\
+    request\
+    special\
+    id\
+    bufsiz\
+    magic1\
+    magic2\
+    addr_len\
+    mmsg\
+    msg\
+    pgoff\
+    _callout_info\
+    destringid\
+    rseq_len\
+    act\
+    oact\
+    uset\
+    nset\
+    oset\
+    uinfo\
+    unewset\
+    uthese\
+    uts\
+    tgid\
+    user_mask_ptr\
+    param\
+    interval\
+    semid\
+    semnum\
+    nsems\
+    semflg\
+    tsops\
+    nsops\
+    buff\
+    out_fd\
+    in_fd\
+    home_node\
+    head\
+    tidptr\
+    gid\
+    uid\
+    ovalue\
+    pgid\
+    niceval\
+    rgid\
+    egid\
+    sgid\
+    ruid\
+    euid\
+    suid\
+    rlim\
+    shmid\
+    shmaddr\
+    shmflg\
+    uss\
+    uoss\
+    handler\
+    ufd\
+    user_mask\
+    sizemask\
+    family\
+    protocol\
+    args\
+    usockvec\
+    unpc\
+    ustatus\
+    newmask\
+    bufsize\
+    buffer\
+    tptr\
+    map\
+    old_ctx\
+    new_ctx\
+    ctx_size\
+    specialfile\
+    swap_flags\
+    nbytes\
+    arg1\
+    fdin\
+    fdout\
+    tloc\
+    timer_event_spec\
+    created_timer_id\
+    timer_id\
+    setting\
+    new_setting\
+    old_setting\
+    otmr\
+    utmr\
+    tbuf\
+    unshare_flags\
+    library\
+    uiov\
+    nr_segs\
+    upid\
+    stat_addr\
+    options\
+    infop\
+    _sysctl\
+    afs_syscall\
+    bdflush\
+    break\
+    create_module\
+    ftime\
+    get_kernel_syms\
+    getpmsg\
+    getrlimit\
+    gtty\
+    idle\
+    ioperm\
+    iopl\
+    lock\
+    lookup_dcookie\
+    modify_ldt\
+    mpx\
+    multiplexer\
+    nfsservctl\
+    oldfstat\
+    oldlstat\
+    oldolduname\
+    oldstat\
+    olduname\
+    prof\
+    profil\
+    putpmsg\
+    query_module\
+    readdir\
+    select\
+    sigaction\
+    sigpending\
+    sigprocmask\
+    sigreturn\
+    sigsuspend\
+    stty\
+    sys_debug_setcontext\
+    tuxcall\
+    ulimit\
+    umount\
+    vm86";
+
+/// Each system call's parameters: a range of [`PARAMS`].
+static ROWS: [Row<ParamRange>; 381] = [
+    // _llseek
+    Row::new(0, 7, ParamRange::new(0, 5)),
+    // _newselect
+    Row::new(7, 10, ParamRange::new(5, 5)),
+    // accept
+    Row::new(17, 6, ParamRange::new(10, 3)),
+    // accept4
+    Row::new(23, 7, ParamRange::new(13, 4)),
+    // access
+    Row::new(30, 6, ParamRange::new(17, 2)),
+    // acct
+    Row::new(36, 4, ParamRange::new(19, 1)),
+    // add_key
+    Row::new(40, 7, ParamRange::new(20, 5)),
+    // adjtimex
+    Row::new(47, 8, ParamRange::new(25, 1)),
+    // alarm
+    Row::new(55, 5, ParamRange::new(26, 1)),
+    // bind
+    Row::new(60, 4, ParamRange::new(27, 3)),
+    // bpf
+    Row::new(64, 3, ParamRange::new(30, 3)),
+    // brk
+    Row::new(67, 3, ParamRange::new(33, 1)),
+    // cachestat
+    Row::new(70, 9, ParamRange::new(34, 4)),
+    // capget
+    Row::new(79, 6, ParamRange::new(38, 2)),
+    // capset
+    Row::new(85, 6, ParamRange::new(40, 2)),
+    // chdir
+    Row::new(91, 5, ParamRange::new(42, 1)),
+    // chmod
+    Row::new(96, 5, ParamRange::new(43, 2)),
+    // chown
+    Row::new(101, 5, ParamRange::new(45, 3)),
+    // chroot
+    Row::new(106, 6, ParamRange::new(48, 1)),
+    // clock_adjtime
+    Row::new(112, 13, ParamRange::new(49, 2)),
+    // clock_getres
+    Row::new(125, 12, ParamRange::new(51, 2)),
+    // clock_gettime
+    Row::new(137, 13, ParamRange::new(53, 2)),
+    // clock_nanosleep
+    Row::new(150, 15, ParamRange::new(55, 4)),
+    // clock_settime
+    Row::new(165, 13, ParamRange::new(59, 2)),
+    // clone
+    Row::new(178, 5, ParamRange::new(61, 5)),
+    // clone3
+    Row::new(183, 6, ParamRange::new(66, 2)),
+    // close
+    Row::new(189, 5, ParamRange::new(68, 1)),
+    // close_range
+    Row::new(194, 11, ParamRange::new(69, 3)),
+    // connect
+    Row::new(205, 7, ParamRange::new(72, 3)),
+    // copy_file_range
+    Row::new(212, 15, ParamRange::new(75, 6)),
+    // creat
+    Row::new(227, 5, ParamRange::new(81, 2)),
+    // delete_module
+    Row::new(232, 13, ParamRange::new(83, 2)),
+    // dup
+    Row::new(245, 3, ParamRange::new(85, 1)),
+    // dup2
+    Row::new(248, 4, ParamRange::new(86, 2)),
+    // dup3
+    Row::new(252, 4, ParamRange::new(88, 3)),
+    // epoll_create
+    Row::new(256, 12, ParamRange::new(91, 1)),
+    // epoll_create1
+    Row::new(268, 13, ParamRange::new(92, 1)),
+    // epoll_ctl
+    Row::new(281, 9, ParamRange::new(93, 4)),
+    // epoll_pwait
+    Row::new(290, 11, ParamRange::new(97, 6)),
+    // epoll_pwait2
+    Row::new(301, 12, ParamRange::new(103, 6)),
+    // epoll_wait
+    Row::new(313, 10, ParamRange::new(109, 4)),
+    // eventfd
+    Row::new(323, 7, ParamRange::new(113, 1)),
+    // eventfd2
+    Row::new(330, 8, ParamRange::new(114, 2)),
+    // execve
+    Row::new(338, 6, ParamRange::new(116, 3)),
+    // execveat
+    Row::new(344, 8, ParamRange::new(119, 5)),
+    // exit
+    Row::new(352, 4, ParamRange::new(124, 1)),
+    // exit_group
+    Row::new(356, 10, ParamRange::new(125, 1)),
+    // faccessat
+    Row::new(366, 9, ParamRange::new(126, 3)),
+    // faccessat2
+    Row::new(375, 10, ParamRange::new(129, 4)),
+    // fadvise64
+    Row::new(385, 9, ParamRange::new(133, 4)),
+    // fallocate
+    Row::new(394, 9, ParamRange::new(137, 4)),
+    // fanotify_init
+    Row::new(403, 13, ParamRange::new(141, 2)),
+    // fanotify_mark
+    Row::new(416, 13, ParamRange::new(143, 5)),
+    // fchdir
+    Row::new(429, 6, ParamRange::new(148, 1)),
+    // fchmod
+    Row::new(435, 6, ParamRange::new(149, 2)),
+    // fchmodat
+    Row::new(441, 8, ParamRange::new(151, 3)),
+    // fchmodat2
+    Row::new(449, 9, ParamRange::new(154, 4)),
+    // fchown
+    Row::new(458, 6, ParamRange::new(158, 3)),
+    // fchownat
+    Row::new(464, 8, ParamRange::new(161, 5)),
+    // fcntl
+    Row::new(472, 5, ParamRange::new(166, 3)),
+    // fdatasync
+    Row::new(477, 9, ParamRange::new(169, 1)),
+    // fgetxattr
+    Row::new(486, 9, ParamRange::new(170, 4)),
+    // file_getattr
+    Row::new(495, 12, ParamRange::new(174, 5)),
+    // file_setattr
+    Row::new(507, 12, ParamRange::new(179, 5)),
+    // finit_module
+    Row::new(519, 12, ParamRange::new(184, 3)),
+    // flistxattr
+    Row::new(531, 10, ParamRange::new(187, 3)),
+    // flock
+    Row::new(541, 5, ParamRange::new(190, 2)),
+    // fork
+    Row::new(546, 4, ParamRange::new(192, 0)),
+    // fremovexattr
+    Row::new(550, 12, ParamRange::new(192, 2)),
+    // fsconfig
+    Row::new(562, 8, ParamRange::new(194, 5)),
+    // fsetxattr
+    Row::new(570, 9, ParamRange::new(199, 5)),
+    // fsmount
+    Row::new(579, 7, ParamRange::new(204, 3)),
+    // fsopen
+    Row::new(586, 6, ParamRange::new(207, 2)),
+    // fspick
+    Row::new(592, 6, ParamRange::new(209, 3)),
+    // fstat
+    Row::new(598, 5, ParamRange::new(212, 2)),
+    // fstatfs
+    Row::new(603, 7, ParamRange::new(214, 2)),
+    // fstatfs64
+    Row::new(610, 9, ParamRange::new(216, 3)),
+    // fsync
+    Row::new(619, 5, ParamRange::new(219, 1)),
+    // ftruncate
+    Row::new(624, 9, ParamRange::new(220, 2)),
+    // futex
+    Row::new(633, 5, ParamRange::new(222, 6)),
+    // futex_requeue
+    Row::new(638, 13, ParamRange::new(228, 4)),
+    // futex_wait
+    Row::new(651, 10, ParamRange::new(232, 6)),
+    // futex_waitv
+    Row::new(661, 11, ParamRange::new(238, 5)),
+    // futex_wake
+    Row::new(672, 10, ParamRange::new(243, 4)),
+    // futimesat
+    Row::new(682, 9, ParamRange::new(247, 3)),
+    // get_mempolicy
+    Row::new(691, 13, ParamRange::new(250, 5)),
+    // get_robust_list
+    Row::new(704, 15, ParamRange::new(255, 3)),
+    // getcpu
+    Row::new(719, 6, ParamRange::new(258, 3)),
+    // getcwd
+    Row::new(725, 6, ParamRange::new(261, 2)),
+    // getdents
+    Row::new(731, 8, ParamRange::new(263, 3)),
+    // getdents64
+    Row::new(739, 10, ParamRange::new(266, 3)),
+    // getegid
+    Row::new(749, 7, ParamRange::new(269, 0)),
+    // geteuid
+    Row::new(756, 7, ParamRange::new(269, 0)),
+    // getgid
+    Row::new(763, 6, ParamRange::new(269, 0)),
+    // getgroups
+    Row::new(769, 9, ParamRange::new(269, 2)),
+    // getitimer
+    Row::new(778, 9, ParamRange::new(271, 2)),
+    // getpeername
+    Row::new(787, 11, ParamRange::new(273, 3)),
+    // getpgid
+    Row::new(798, 7, ParamRange::new(276, 1)),
+    // getpgrp
+    Row::new(805, 7, ParamRange::new(277, 0)),
+    // getpid
+    Row::new(812, 6, ParamRange::new(277, 0)),
+    // getppid
+    Row::new(818, 7, ParamRange::new(277, 0)),
+    // getpriority
+    Row::new(825, 11, ParamRange::new(277, 2)),
+    // getrandom
+    Row::new(836, 9, ParamRange::new(279, 3)),
+    // getresgid
+    Row::new(845, 9, ParamRange::new(282, 3)),
+    // getresuid
+    Row::new(854, 9, ParamRange::new(285, 3)),
+    // getrusage
+    Row::new(863, 9, ParamRange::new(288, 2)),
+    // getsid
+    Row::new(872, 6, ParamRange::new(290, 1)),
+    // getsockname
+    Row::new(878, 11, ParamRange::new(291, 3)),
+    // getsockopt
+    Row::new(889, 10, ParamRange::new(294, 5)),
+    // gettid
+    Row::new(899, 6, ParamRange::new(299, 0)),
+    // gettimeofday
+    Row::new(905, 12, ParamRange::new(299, 2)),
+    // getuid
+    Row::new(917, 6, ParamRange::new(301, 0)),
+    // getxattr
+    Row::new(923, 8, ParamRange::new(301, 4)),
+    // getxattrat
+    Row::new(931, 10, ParamRange::new(305, 6)),
+    // init_module
+    Row::new(941, 11, ParamRange::new(311, 3)),
+    // inotify_add_watch
+    Row::new(952, 17, ParamRange::new(314, 3)),
+    // inotify_init
+    Row::new(969, 12, ParamRange::new(317, 0)),
+    // inotify_init1
+    Row::new(981, 13, ParamRange::new(317, 1)),
+    // inotify_rm_watch
+    Row::new(994, 16, ParamRange::new(318, 2)),
+    // io_cancel
+    Row::new(1010, 9, ParamRange::new(320, 3)),
+    // io_destroy
+    Row::new(1019, 10, ParamRange::new(323, 1)),
+    // io_getevents
+    Row::new(1029, 12, ParamRange::new(324, 5)),
+    // io_pgetevents
+    Row::new(1041, 13, ParamRange::new(329, 6)),
+    // io_setup
+    Row::new(1054, 8, ParamRange::new(335, 2)),
+    // io_submit
+    Row::new(1062, 9, ParamRange::new(337, 3)),
+    // io_uring_enter
+    Row::new(1071, 14, ParamRange::new(340, 6)),
+    // io_uring_register
+    Row::new(1085, 17, ParamRange::new(346, 4)),
+    // io_uring_setup
+    Row::new(1102, 14, ParamRange::new(350, 2)),
+    // ioctl
+    Row::new(1116, 5, ParamRange::new(352, 3)),
+    // ioprio_get
+    Row::new(1121, 10, ParamRange::new(355, 2)),
+    // ioprio_set
+    Row::new(1131, 10, ParamRange::new(357, 3)),
+    // ipc
+    Row::new(1141, 3, ParamRange::new(360, 6)),
+    // kcmp
+    Row::new(1144, 4, ParamRange::new(366, 5)),
+    // kexec_file_load
+    Row::new(1148, 15, ParamRange::new(371, 5)),
+    // kexec_load
+    Row::new(1163, 10, ParamRange::new(376, 4)),
+    // keyctl
+    Row::new(1173, 6, ParamRange::new(380, 5)),
+    // kill
+    Row::new(1179, 4, ParamRange::new(385, 2)),
+    // landlock_add_rule
+    Row::new(1183, 17, ParamRange::new(387, 4)),
+    // landlock_create_ruleset
+    Row::new(1200, 23, ParamRange::new(391, 3)),
+    // landlock_restrict_self
+    Row::new(1223, 22, ParamRange::new(394, 2)),
+    // lchown
+    Row::new(1245, 6, ParamRange::new(396, 3)),
+    // lgetxattr
+    Row::new(1251, 9, ParamRange::new(399, 4)),
+    // link
+    Row::new(1260, 4, ParamRange::new(403, 2)),
+    // linkat
+    Row::new(1264, 6, ParamRange::new(405, 5)),
+    // listen
+    Row::new(1270, 6, ParamRange::new(410, 2)),
+    // listmount
+    Row::new(1276, 9, ParamRange::new(412, 4)),
+    // listxattr
+    Row::new(1285, 9, ParamRange::new(416, 3)),
+    // listxattrat
+    Row::new(1294, 11, ParamRange::new(419, 5)),
+    // llistxattr
+    Row::new(1305, 10, ParamRange::new(424, 3)),
+    // lremovexattr
+    Row::new(1315, 12, ParamRange::new(427, 2)),
+    // lseek
+    Row::new(1327, 5, ParamRange::new(429, 3)),
+    // lsetxattr
+    Row::new(1332, 9, ParamRange::new(432, 5)),
+    // lsm_get_self_attr
+    Row::new(1341, 17, ParamRange::new(437, 4)),
+    // lsm_list_modules
+    Row::new(1358, 16, ParamRange::new(441, 3)),
+    // lsm_set_self_attr
+    Row::new(1374, 17, ParamRange::new(444, 4)),
+    // lstat
+    Row::new(1391, 5, ParamRange::new(448, 2)),
+    // madvise
+    Row::new(1396, 7, ParamRange::new(450, 3)),
+    // map_shadow_stack
+    Row::new(1403, 16, ParamRange::new(453, 3)),
+    // mbind
+    Row::new(1419, 5, ParamRange::new(456, 6)),
+    // membarrier
+    Row::new(1424, 10, ParamRange::new(462, 3)),
+    // memfd_create
+    Row::new(1434, 12, ParamRange::new(465, 2)),
+    // migrate_pages
+    Row::new(1446, 13, ParamRange::new(467, 4)),
+    // mincore
+    Row::new(1459, 7, ParamRange::new(471, 3)),
+    // mkdir
+    Row::new(1466, 5, ParamRange::new(474, 2)),
+    // mkdirat
+    Row::new(1471, 7, ParamRange::new(476, 3)),
+    // mknod
+    Row::new(1478, 5, ParamRange::new(479, 3)),
+    // mknodat
+    Row::new(1483, 7, ParamRange::new(482, 4)),
+    // mlock
+    Row::new(1490, 5, ParamRange::new(486, 2)),
+    // mlock2
+    Row::new(1495, 6, ParamRange::new(488, 3)),
+    // mlockall
+    Row::new(1501, 8, ParamRange::new(491, 1)),
+    // mmap
+    Row::new(1509, 4, ParamRange::new(492, 6)),
+    // mount
+    Row::new(1513, 5, ParamRange::new(498, 5)),
+    // mount_setattr
+    Row::new(1518, 13, ParamRange::new(503, 5)),
+    // move_mount
+    Row::new(1531, 10, ParamRange::new(508, 5)),
+    // move_pages
+    Row::new(1541, 10, ParamRange::new(513, 6)),
+    // mprotect
+    Row::new(1551, 8, ParamRange::new(519, 3)),
+    // mq_getsetattr
+    Row::new(1559, 13, ParamRange::new(522, 3)),
+    // mq_notify
+    Row::new(1572, 9, ParamRange::new(525, 2)),
+    // mq_open
+    Row::new(1581, 7, ParamRange::new(527, 4)),
+    // mq_timedreceive
+    Row::new(1588, 15, ParamRange::new(531, 5)),
+    // mq_timedsend
+    Row::new(1603, 12, ParamRange::new(536, 5)),
+    // mq_unlink
+    Row::new(1615, 9, ParamRange::new(541, 1)),
+    // mremap
+    Row::new(1624, 6, ParamRange::new(542, 5)),
+    // mseal
+    Row::new(1630, 5, ParamRange::new(547, 3)),
+    // msgctl
+    Row::new(1635, 6, ParamRange::new(550, 3)),
+    // msgget
+    Row::new(1641, 6, ParamRange::new(553, 2)),
+    // msgrcv
+    Row::new(1647, 6, ParamRange::new(555, 5)),
+    // msgsnd
+    Row::new(1653, 6, ParamRange::new(560, 4)),
+    // msync
+    Row::new(1659, 5, ParamRange::new(564, 3)),
+    // munlock
+    Row::new(1664, 7, ParamRange::new(567, 2)),
+    // munlockall
+    Row::new(1671, 10, ParamRange::new(569, 0)),
+    // munmap
+    Row::new(1681, 6, ParamRange::new(569, 2)),
+    // name_to_handle_at
+    Row::new(1687, 17, ParamRange::new(571, 5)),
+    // nanosleep
+    Row::new(1704, 9, ParamRange::new(576, 2)),
+    // newfstatat
+    Row::new(1713, 10, ParamRange::new(578, 4)),
+    // nice
+    Row::new(1723, 4, ParamRange::new(582, 1)),
+    // open
+    Row::new(1727, 4, ParamRange::new(583, 3)),
+    // open_by_handle_at
+    Row::new(1731, 17, ParamRange::new(586, 3)),
+    // open_tree
+    Row::new(1748, 9, ParamRange::new(589, 3)),
+    // open_tree_attr
+    Row::new(1757, 14, ParamRange::new(592, 5)),
+    // openat
+    Row::new(1771, 6, ParamRange::new(597, 4)),
+    // openat2
+    Row::new(1777, 7, ParamRange::new(601, 4)),
+    // pause
+    Row::new(1784, 5, ParamRange::new(605, 0)),
+    // pciconfig_iobase
+    Row::new(1789, 16, ParamRange::new(605, 3)),
+    // pciconfig_read
+    Row::new(1805, 14, ParamRange::new(608, 5)),
+    // pciconfig_write
+    Row::new(1819, 15, ParamRange::new(613, 5)),
+    // perf_event_open
+    Row::new(1834, 15, ParamRange::new(618, 5)),
+    // personality
+    Row::new(1849, 11, ParamRange::new(623, 1)),
+    // pidfd_getfd
+    Row::new(1860, 11, ParamRange::new(624, 3)),
+    // pidfd_open
+    Row::new(1871, 10, ParamRange::new(627, 2)),
+    // pidfd_send_signal
+    Row::new(1881, 17, ParamRange::new(629, 4)),
+    // pipe
+    Row::new(1898, 4, ParamRange::new(633, 1)),
+    // pipe2
+    Row::new(1902, 5, ParamRange::new(634, 2)),
+    // pivot_root
+    Row::new(1907, 10, ParamRange::new(636, 2)),
+    // pkey_alloc
+    Row::new(1917, 10, ParamRange::new(638, 2)),
+    // pkey_free
+    Row::new(1927, 9, ParamRange::new(640, 1)),
+    // pkey_mprotect
+    Row::new(1936, 13, ParamRange::new(641, 4)),
+    // poll
+    Row::new(1949, 4, ParamRange::new(645, 3)),
+    // ppoll
+    Row::new(1953, 5, ParamRange::new(648, 5)),
+    // prctl
+    Row::new(1958, 5, ParamRange::new(653, 5)),
+    // pread64
+    Row::new(1963, 7, ParamRange::new(658, 4)),
+    // preadv
+    Row::new(1970, 6, ParamRange::new(662, 5)),
+    // preadv2
+    Row::new(1976, 7, ParamRange::new(667, 6)),
+    // prlimit64
+    Row::new(1983, 9, ParamRange::new(673, 4)),
+    // process_madvise
+    Row::new(1992, 15, ParamRange::new(677, 5)),
+    // process_mrelease
+    Row::new(2007, 16, ParamRange::new(682, 2)),
+    // process_vm_readv
+    Row::new(2023, 16, ParamRange::new(684, 6)),
+    // process_vm_writev
+    Row::new(2039, 17, ParamRange::new(690, 6)),
+    // pselect6
+    Row::new(2056, 8, ParamRange::new(696, 6)),
+    // ptrace
+    Row::new(2064, 6, ParamRange::new(702, 4)),
+    // pwrite64
+    Row::new(2070, 8, ParamRange::new(706, 4)),
+    // pwritev
+    Row::new(2078, 7, ParamRange::new(710, 5)),
+    // pwritev2
+    Row::new(2085, 8, ParamRange::new(715, 6)),
+    // quotactl
+    Row::new(2093, 8, ParamRange::new(721, 4)),
+    // quotactl_fd
+    Row::new(2101, 11, ParamRange::new(725, 4)),
+    // read
+    Row::new(2112, 4, ParamRange::new(729, 3)),
+    // readahead
+    Row::new(2116, 9, ParamRange::new(732, 3)),
+    // readlink
+    Row::new(2125, 8, ParamRange::new(735, 3)),
+    // readlinkat
+    Row::new(2133, 10, ParamRange::new(738, 4)),
+    // readv
+    Row::new(2143, 5, ParamRange::new(742, 3)),
+    // reboot
+    Row::new(2148, 6, ParamRange::new(745, 4)),
+    // recv
+    Row::new(2154, 4, ParamRange::new(749, 4)),
+    // recvfrom
+    Row::new(2158, 8, ParamRange::new(753, 6)),
+    // recvmmsg
+    Row::new(2166, 8, ParamRange::new(759, 5)),
+    // recvmsg
+    Row::new(2174, 7, ParamRange::new(764, 3)),
+    // remap_file_pages
+    Row::new(2181, 16, ParamRange::new(767, 5)),
+    // removexattr
+    Row::new(2197, 11, ParamRange::new(772, 2)),
+    // removexattrat
+    Row::new(2208, 13, ParamRange::new(774, 4)),
+    // rename
+    Row::new(2221, 6, ParamRange::new(778, 2)),
+    // renameat
+    Row::new(2227, 8, ParamRange::new(780, 4)),
+    // renameat2
+    Row::new(2235, 9, ParamRange::new(784, 5)),
+    // request_key
+    Row::new(2244, 11, ParamRange::new(789, 4)),
+    // restart_syscall
+    Row::new(2255, 15, ParamRange::new(793, 0)),
+    // rmdir
+    Row::new(2270, 5, ParamRange::new(793, 1)),
+    // rseq
+    Row::new(2275, 4, ParamRange::new(794, 4)),
+    // rt_sigaction
+    Row::new(2279, 12, ParamRange::new(798, 4)),
+    // rt_sigpending
+    Row::new(2291, 13, ParamRange::new(802, 2)),
+    // rt_sigprocmask
+    Row::new(2304, 14, ParamRange::new(804, 4)),
+    // rt_sigqueueinfo
+    Row::new(2318, 15, ParamRange::new(808, 3)),
+    // rt_sigreturn
+    Row::new(2333, 12, ParamRange::new(811, 0)),
+    // rt_sigsuspend
+    Row::new(2345, 13, ParamRange::new(811, 2)),
+    // rt_sigtimedwait
+    Row::new(2358, 15, ParamRange::new(813, 4)),
+    // rt_tgsigqueueinfo
+    Row::new(2373, 17, ParamRange::new(817, 4)),
+    // rtas
+    Row::new(2390, 4, ParamRange::new(821, 1)),
+    // sched_get_priority_max
+    Row::new(2394, 22, ParamRange::new(822, 1)),
+    // sched_get_priority_min
+    Row::new(2416, 22, ParamRange::new(823, 1)),
+    // sched_getaffinity
+    Row::new(2438, 17, ParamRange::new(824, 3)),
+    // sched_getattr
+    Row::new(2455, 13, ParamRange::new(827, 4)),
+    // sched_getparam
+    Row::new(2468, 14, ParamRange::new(831, 2)),
+    // sched_getscheduler
+    Row::new(2482, 18, ParamRange::new(833, 1)),
+    // sched_rr_get_interval
+    Row::new(2500, 21, ParamRange::new(834, 2)),
+    // sched_setaffinity
+    Row::new(2521, 17, ParamRange::new(836, 3)),
+    // sched_setattr
+    Row::new(2538, 13, ParamRange::new(839, 3)),
+    // sched_setparam
+    Row::new(2551, 14, ParamRange::new(842, 2)),
+    // sched_setscheduler
+    Row::new(2565, 18, ParamRange::new(844, 3)),
+    // sched_yield
+    Row::new(2583, 11, ParamRange::new(847, 0)),
+    // seccomp
+    Row::new(2594, 7, ParamRange::new(847, 3)),
+    // semctl
+    Row::new(2601, 6, ParamRange::new(850, 4)),
+    // semget
+    Row::new(2607, 6, ParamRange::new(854, 3)),
+    // semtimedop
+    Row::new(2613, 10, ParamRange::new(857, 4)),
+    // send
+    Row::new(2623, 4, ParamRange::new(861, 4)),
+    // sendfile
+    Row::new(2627, 8, ParamRange::new(865, 4)),
+    // sendmmsg
+    Row::new(2635, 8, ParamRange::new(869, 4)),
+    // sendmsg
+    Row::new(2643, 7, ParamRange::new(873, 3)),
+    // sendto
+    Row::new(2650, 6, ParamRange::new(876, 6)),
+    // set_mempolicy
+    Row::new(2656, 13, ParamRange::new(882, 3)),
+    // set_mempolicy_home_node
+    Row::new(2669, 23, ParamRange::new(885, 4)),
+    // set_robust_list
+    Row::new(2692, 15, ParamRange::new(889, 2)),
+    // set_tid_address
+    Row::new(2707, 15, ParamRange::new(891, 1)),
+    // setdomainname
+    Row::new(2722, 13, ParamRange::new(892, 2)),
+    // setfsgid
+    Row::new(2735, 8, ParamRange::new(894, 1)),
+    // setfsuid
+    Row::new(2743, 8, ParamRange::new(895, 1)),
+    // setgid
+    Row::new(2751, 6, ParamRange::new(896, 1)),
+    // setgroups
+    Row::new(2757, 9, ParamRange::new(897, 2)),
+    // sethostname
+    Row::new(2766, 11, ParamRange::new(899, 2)),
+    // setitimer
+    Row::new(2777, 9, ParamRange::new(901, 3)),
+    // setns
+    Row::new(2786, 5, ParamRange::new(904, 2)),
+    // setpgid
+    Row::new(2791, 7, ParamRange::new(906, 2)),
+    // setpriority
+    Row::new(2798, 11, ParamRange::new(908, 3)),
+    // setregid
+    Row::new(2809, 8, ParamRange::new(911, 2)),
+    // setresgid
+    Row::new(2817, 9, ParamRange::new(913, 3)),
+    // setresuid
+    Row::new(2826, 9, ParamRange::new(916, 3)),
+    // setreuid
+    Row::new(2835, 8, ParamRange::new(919, 2)),
+    // setrlimit
+    Row::new(2843, 9, ParamRange::new(921, 2)),
+    // setsid
+    Row::new(2852, 6, ParamRange::new(923, 0)),
+    // setsockopt
+    Row::new(2858, 10, ParamRange::new(923, 5)),
+    // settimeofday
+    Row::new(2868, 12, ParamRange::new(928, 2)),
+    // setuid
+    Row::new(2880, 6, ParamRange::new(930, 1)),
+    // setxattr
+    Row::new(2886, 8, ParamRange::new(931, 5)),
+    // setxattrat
+    Row::new(2894, 10, ParamRange::new(936, 6)),
+    // sgetmask
+    Row::new(2904, 8, ParamRange::new(942, 0)),
+    // shmat
+    Row::new(2912, 5, ParamRange::new(942, 3)),
+    // shmctl
+    Row::new(2917, 6, ParamRange::new(945, 3)),
+    // shmdt
+    Row::new(2923, 5, ParamRange::new(948, 1)),
+    // shmget
+    Row::new(2928, 6, ParamRange::new(949, 3)),
+    // shutdown
+    Row::new(2934, 8, ParamRange::new(952, 2)),
+    // sigaltstack
+    Row::new(2942, 11, ParamRange::new(954, 2)),
+    // signal
+    Row::new(2953, 6, ParamRange::new(956, 2)),
+    // signalfd
+    Row::new(2959, 8, ParamRange::new(958, 3)),
+    // signalfd4
+    Row::new(2967, 9, ParamRange::new(961, 4)),
+    // socket
+    Row::new(2976, 6, ParamRange::new(965, 3)),
+    // socketcall
+    Row::new(2982, 10, ParamRange::new(968, 2)),
+    // socketpair
+    Row::new(2992, 10, ParamRange::new(970, 4)),
+    // splice
+    Row::new(3002, 6, ParamRange::new(974, 6)),
+    // spu_create
+    Row::new(3008, 10, ParamRange::new(980, 4)),
+    // spu_run
+    Row::new(3018, 7, ParamRange::new(984, 3)),
+    // ssetmask
+    Row::new(3025, 8, ParamRange::new(987, 1)),
+    // stat
+    Row::new(3033, 4, ParamRange::new(988, 2)),
+    // statfs
+    Row::new(3037, 6, ParamRange::new(990, 2)),
+    // statfs64
+    Row::new(3043, 8, ParamRange::new(992, 3)),
+    // statmount
+    Row::new(3051, 9, ParamRange::new(995, 4)),
+    // statx
+    Row::new(3060, 5, ParamRange::new(999, 5)),
+    // stime
+    Row::new(3065, 5, ParamRange::new(1004, 1)),
+    // subpage_prot
+    Row::new(3070, 12, ParamRange::new(1005, 3)),
+    // swapcontext
+    Row::new(3082, 11, ParamRange::new(1008, 3)),
+    // swapoff
+    Row::new(3093, 7, ParamRange::new(1011, 1)),
+    // swapon
+    Row::new(3100, 6, ParamRange::new(1012, 2)),
+    // switch_endian
+    Row::new(3106, 13, ParamRange::new(1014, 0)),
+    // symlink
+    Row::new(3119, 7, ParamRange::new(1014, 2)),
+    // symlinkat
+    Row::new(3126, 9, ParamRange::new(1016, 3)),
+    // sync
+    Row::new(3135, 4, ParamRange::new(1019, 0)),
+    // sync_file_range2
+    Row::new(3139, 16, ParamRange::new(1019, 4)),
+    // syncfs
+    Row::new(3155, 6, ParamRange::new(1023, 1)),
+    // sysfs
+    Row::new(3161, 5, ParamRange::new(1024, 3)),
+    // sysinfo
+    Row::new(3166, 7, ParamRange::new(1027, 1)),
+    // syslog
+    Row::new(3173, 6, ParamRange::new(1028, 3)),
+    // tee
+    Row::new(3179, 3, ParamRange::new(1031, 4)),
+    // tgkill
+    Row::new(3182, 6, ParamRange::new(1035, 3)),
+    // time
+    Row::new(3188, 4, ParamRange::new(1038, 1)),
+    // timer_create
+    Row::new(3192, 12, ParamRange::new(1039, 3)),
+    // timer_delete
+    Row::new(3204, 12, ParamRange::new(1042, 1)),
+    // timer_getoverrun
+    Row::new(3216, 16, ParamRange::new(1043, 1)),
+    // timer_gettime
+    Row::new(3232, 13, ParamRange::new(1044, 2)),
+    // timer_settime
+    Row::new(3245, 13, ParamRange::new(1046, 4)),
+    // timerfd_create
+    Row::new(3258, 14, ParamRange::new(1050, 2)),
+    // timerfd_gettime
+    Row::new(3272, 15, ParamRange::new(1052, 2)),
+    // timerfd_settime
+    Row::new(3287, 15, ParamRange::new(1054, 4)),
+    // times
+    Row::new(3302, 5, ParamRange::new(1058, 1)),
+    // tkill
+    Row::new(3307, 5, ParamRange::new(1059, 2)),
+    // truncate
+    Row::new(3312, 8, ParamRange::new(1061, 2)),
+    // ugetrlimit
+    Row::new(3320, 10, ParamRange::new(1063, 2)),
+    // umask
+    Row::new(3330, 5, ParamRange::new(1065, 1)),
+    // umount2
+    Row::new(3335, 7, ParamRange::new(1066, 2)),
+    // uname
+    Row::new(3342, 5, ParamRange::new(1068, 1)),
+    // unlink
+    Row::new(3347, 6, ParamRange::new(1069, 1)),
+    // unlinkat
+    Row::new(3353, 8, ParamRange::new(1070, 3)),
+    // unshare
+    Row::new(3361, 7, ParamRange::new(1073, 1)),
+    // uselib
+    Row::new(3368, 6, ParamRange::new(1074, 1)),
+    // userfaultfd
+    Row::new(3374, 11, ParamRange::new(1075, 1)),
+    // ustat
+    Row::new(3385, 5, ParamRange::new(1076, 2)),
+    // utime
+    Row::new(3390, 5, ParamRange::new(1078, 2)),
+    // utimensat
+    Row::new(3395, 9, ParamRange::new(1080, 4)),
+    // utimes
+    Row::new(3404, 6, ParamRange::new(1084, 2)),
+    // vfork
+    Row::new(3410, 5, ParamRange::new(1086, 0)),
+    // vhangup
+    Row::new(3415, 7, ParamRange::new(1086, 0)),
+    // vmsplice
+    Row::new(3422, 8, ParamRange::new(1086, 4)),
+    // wait4
+    Row::new(3430, 5, ParamRange::new(1090, 4)),
+    // waitid
+    Row::new(3435, 6, ParamRange::new(1094, 5)),
+    // waitpid
+    Row::new(3441, 7, ParamRange::new(1099, 3)),
+    // write
+    Row::new(3448, 5, ParamRange::new(1102, 3)),
+    // writev
+    Row::new(3453, 6, ParamRange::new(1105, 3)),
+];
+
+/// Every parameter, in the order of [`ROWS`] and of each signature.
+static PARAMS: [Row<ParamSlot>; 1108] = [
+    // _llseek: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // _llseek: offset_high
+    Row::new(3461, 11, ParamSlot::value(1, 64)),
+    // _llseek: offset_low
+    Row::new(3472, 10, ParamSlot::value(2, 64)),
+    // _llseek: result
+    Row::new(3482, 6, ParamSlot::pointer(3, 64)),
+    // _llseek: whence
+    Row::new(3488, 6, ParamSlot::value(4, 32)),
+    // _newselect: n
+    Row::new(3494, 1, ParamSlot::value(0, 32)),
+    // _newselect: inp
+    Row::new(3495, 3, ParamSlot::pointer(1, 64)),
+    // _newselect: outp
+    Row::new(3498, 4, ParamSlot::pointer(2, 64)),
+    // _newselect: exp
+    Row::new(3502, 3, ParamSlot::pointer(3, 64)),
+    // _newselect: tvp
+    Row::new(3505, 3, ParamSlot::pointer(4, 64)),
+    // accept: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // accept: upeer_sockaddr
+    Row::new(3508, 14, ParamSlot::pointer(1, 64)),
+    // accept: upeer_addrlen
+    Row::new(3522, 13, ParamSlot::pointer(2, 64)),
+    // accept4: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // accept4: upeer_sockaddr
+    Row::new(3508, 14, ParamSlot::pointer(1, 64)),
+    // accept4: upeer_addrlen
+    Row::new(3522, 13, ParamSlot::pointer(2, 64)),
+    // accept4: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // access: filename
+    Row::new(3540, 8, ParamSlot::pointer(0, 64)),
+    // access: mode
+    Row::new(3548, 4, ParamSlot::value(1, 32)),
+    // acct: name
+    Row::new(3552, 4, ParamSlot::pointer(0, 64)),
+    // add_key: _type
+    Row::new(3556, 5, ParamSlot::pointer(0, 64)),
+    // add_key: _description
+    Row::new(3561, 12, ParamSlot::pointer(1, 64)),
+    // add_key: _payload
+    Row::new(3573, 8, ParamSlot::pointer(2, 64)),
+    // add_key: plen
+    Row::new(3581, 4, ParamSlot::value(3, 64)),
+    // add_key: ringid
+    Row::new(3585, 6, ParamSlot::value(4, 32)),
+    // adjtimex: txc_p
+    Row::new(3591, 5, ParamSlot::pointer(0, 64)),
+    // alarm: seconds
+    Row::new(3596, 7, ParamSlot::value(0, 32)),
+    // bind: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // bind: umyaddr
+    Row::new(3603, 7, ParamSlot::pointer(1, 64)),
+    // bind: addrlen
+    Row::new(3610, 7, ParamSlot::value(2, 32)),
+    // bpf: cmd
+    Row::new(3617, 3, ParamSlot::value(0, 32)),
+    // bpf: uattr
+    Row::new(3620, 5, ParamSlot::pointer(1, 64)),
+    // bpf: size
+    Row::new(3625, 4, ParamSlot::value(2, 32)),
+    // brk: brk
+    Row::new(67, 3, ParamSlot::value(0, 64)),
+    // cachestat: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // cachestat: cstat_range
+    Row::new(3629, 11, ParamSlot::pointer(1, 64)),
+    // cachestat: cstat
+    Row::new(3640, 5, ParamSlot::pointer(2, 64)),
+    // cachestat: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // capget: header
+    Row::new(3645, 6, ParamSlot::pointer(0, 64)),
+    // capget: dataptr
+    Row::new(3651, 7, ParamSlot::pointer(1, 64)),
+    // capset: header
+    Row::new(3645, 6, ParamSlot::pointer(0, 64)),
+    // capset: data
+    Row::new(3658, 4, ParamSlot::pointer(1, 64)),
+    // chdir: filename
+    Row::new(3540, 8, ParamSlot::pointer(0, 64)),
+    // chmod: filename
+    Row::new(3540, 8, ParamSlot::pointer(0, 64)),
+    // chmod: mode
+    Row::new(3548, 4, ParamSlot::value(1, 16)),
+    // chown: filename
+    Row::new(3540, 8, ParamSlot::pointer(0, 64)),
+    // chown: user
+    Row::new(3662, 4, ParamSlot::value(1, 32)),
+    // chown: group
+    Row::new(3666, 5, ParamSlot::value(2, 32)),
+    // chroot: filename
+    Row::new(3540, 8, ParamSlot::pointer(0, 64)),
+    // clock_adjtime: which_clock
+    Row::new(3671, 11, ParamSlot::value(0, 32)),
+    // clock_adjtime: utx
+    Row::new(3682, 3, ParamSlot::pointer(1, 64)),
+    // clock_getres: which_clock
+    Row::new(3671, 11, ParamSlot::value(0, 32)),
+    // clock_getres: tp
+    Row::new(3685, 2, ParamSlot::pointer(1, 64)),
+    // clock_gettime: which_clock
+    Row::new(3671, 11, ParamSlot::value(0, 32)),
+    // clock_gettime: tp
+    Row::new(3685, 2, ParamSlot::pointer(1, 64)),
+    // clock_nanosleep: which_clock
+    Row::new(3671, 11, ParamSlot::value(0, 32)),
+    // clock_nanosleep: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // clock_nanosleep: rqtp
+    Row::new(3687, 4, ParamSlot::pointer(2, 64)),
+    // clock_nanosleep: rmtp
+    Row::new(3691, 4, ParamSlot::pointer(3, 64)),
+    // clock_settime: which_clock
+    Row::new(3671, 11, ParamSlot::value(0, 32)),
+    // clock_settime: tp
+    Row::new(3685, 2, ParamSlot::pointer(1, 64)),
+    // clone: clone_flags
+    Row::new(3695, 11, ParamSlot::value(0, 64)),
+    // clone: newsp
+    Row::new(3706, 5, ParamSlot::value(1, 64)),
+    // clone: parent_tidptr
+    Row::new(3711, 13, ParamSlot::pointer(2, 64)),
+    // clone: tls
+    Row::new(3724, 3, ParamSlot::value(3, 64)),
+    // clone: child_tidptr
+    Row::new(3727, 12, ParamSlot::pointer(4, 64)),
+    // clone3: uargs
+    Row::new(3739, 5, ParamSlot::pointer(0, 64)),
+    // clone3: size
+    Row::new(3625, 4, ParamSlot::value(1, 64)),
+    // close: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // close_range: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // close_range: max_fd
+    Row::new(3744, 6, ParamSlot::value(1, 32)),
+    // close_range: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // connect: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // connect: uservaddr
+    Row::new(3750, 9, ParamSlot::pointer(1, 64)),
+    // connect: addrlen
+    Row::new(3610, 7, ParamSlot::value(2, 32)),
+    // copy_file_range: fd_in
+    Row::new(3759, 5, ParamSlot::value(0, 32)),
+    // copy_file_range: off_in
+    Row::new(3764, 6, ParamSlot::pointer(1, 64)),
+    // copy_file_range: fd_out
+    Row::new(3770, 6, ParamSlot::value(2, 32)),
+    // copy_file_range: off_out
+    Row::new(3776, 7, ParamSlot::pointer(3, 64)),
+    // copy_file_range: len
+    Row::new(3783, 3, ParamSlot::value(4, 64)),
+    // copy_file_range: flags
+    Row::new(3535, 5, ParamSlot::value(5, 32)),
+    // creat: pathname
+    Row::new(3786, 8, ParamSlot::pointer(0, 64)),
+    // creat: mode
+    Row::new(3548, 4, ParamSlot::value(1, 16)),
+    // delete_module: name_user
+    Row::new(3794, 9, ParamSlot::pointer(0, 64)),
+    // delete_module: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // dup: fildes
+    Row::new(3803, 6, ParamSlot::value(0, 32)),
+    // dup2: oldfd
+    Row::new(3809, 5, ParamSlot::value(0, 32)),
+    // dup2: newfd
+    Row::new(3814, 5, ParamSlot::value(1, 32)),
+    // dup3: oldfd
+    Row::new(3809, 5, ParamSlot::value(0, 32)),
+    // dup3: newfd
+    Row::new(3814, 5, ParamSlot::value(1, 32)),
+    // dup3: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // epoll_create: size
+    Row::new(3625, 4, ParamSlot::value(0, 32)),
+    // epoll_create1: flags
+    Row::new(3535, 5, ParamSlot::value(0, 32)),
+    // epoll_ctl: epfd
+    Row::new(3819, 4, ParamSlot::value(0, 32)),
+    // epoll_ctl: op
+    Row::new(3823, 2, ParamSlot::value(1, 32)),
+    // epoll_ctl: fd
+    Row::new(3459, 2, ParamSlot::value(2, 32)),
+    // epoll_ctl: event
+    Row::new(3825, 5, ParamSlot::pointer(3, 64)),
+    // epoll_pwait: epfd
+    Row::new(3819, 4, ParamSlot::value(0, 32)),
+    // epoll_pwait: events
+    Row::new(3830, 6, ParamSlot::pointer(1, 64)),
+    // epoll_pwait: maxevents
+    Row::new(3836, 9, ParamSlot::value(2, 32)),
+    // epoll_pwait: timeout
+    Row::new(3845, 7, ParamSlot::value(3, 32)),
+    // epoll_pwait: sigmask
+    Row::new(3852, 7, ParamSlot::pointer(4, 64)),
+    // epoll_pwait: sigsetsize
+    Row::new(3859, 10, ParamSlot::value(5, 64)),
+    // epoll_pwait2: epfd
+    Row::new(3819, 4, ParamSlot::value(0, 32)),
+    // epoll_pwait2: events
+    Row::new(3830, 6, ParamSlot::pointer(1, 64)),
+    // epoll_pwait2: maxevents
+    Row::new(3836, 9, ParamSlot::value(2, 32)),
+    // epoll_pwait2: timeout
+    Row::new(3845, 7, ParamSlot::pointer(3, 64)),
+    // epoll_pwait2: sigmask
+    Row::new(3852, 7, ParamSlot::pointer(4, 64)),
+    // epoll_pwait2: sigsetsize
+    Row::new(3859, 10, ParamSlot::value(5, 64)),
+    // epoll_wait: epfd
+    Row::new(3819, 4, ParamSlot::value(0, 32)),
+    // epoll_wait: events
+    Row::new(3830, 6, ParamSlot::pointer(1, 64)),
+    // epoll_wait: maxevents
+    Row::new(3836, 9, ParamSlot::value(2, 32)),
+    // epoll_wait: timeout
+    Row::new(3845, 7, ParamSlot::value(3, 32)),
+    // eventfd: count
+    Row::new(3869, 5, ParamSlot::value(0, 32)),
+    // eventfd2: count
+    Row::new(3869, 5, ParamSlot::value(0, 32)),
+    // eventfd2: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // execve: filename
+    Row::new(3540, 8, ParamSlot::pointer(0, 64)),
+    // execve: argv
+    Row::new(3874, 4, ParamSlot::pointer(1, 64)),
+    // execve: envp
+    Row::new(3878, 4, ParamSlot::pointer(2, 64)),
+    // execveat: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // execveat: filename
+    Row::new(3540, 8, ParamSlot::pointer(1, 64)),
+    // execveat: argv
+    Row::new(3874, 4, ParamSlot::pointer(2, 64)),
+    // execveat: envp
+    Row::new(3878, 4, ParamSlot::pointer(3, 64)),
+    // execveat: flags
+    Row::new(3535, 5, ParamSlot::value(4, 32)),
+    // exit: error_code
+    Row::new(3882, 10, ParamSlot::value(0, 32)),
+    // exit_group: error_code
+    Row::new(3882, 10, ParamSlot::value(0, 32)),
+    // faccessat: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // faccessat: filename
+    Row::new(3540, 8, ParamSlot::pointer(1, 64)),
+    // faccessat: mode
+    Row::new(3548, 4, ParamSlot::value(2, 32)),
+    // faccessat2: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // faccessat2: filename
+    Row::new(3540, 8, ParamSlot::pointer(1, 64)),
+    // faccessat2: mode
+    Row::new(3548, 4, ParamSlot::value(2, 32)),
+    // faccessat2: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // fadvise64: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // fadvise64: offset
+    Row::new(3895, 6, ParamSlot::value(1, 64)),
+    // fadvise64: len
+    Row::new(3783, 3, ParamSlot::value(2, 64)),
+    // fadvise64: advice
+    Row::new(3901, 6, ParamSlot::value(3, 32)),
+    // fallocate: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // fallocate: mode
+    Row::new(3548, 4, ParamSlot::value(1, 32)),
+    // fallocate: offset
+    Row::new(3895, 6, ParamSlot::value(2, 64)),
+    // fallocate: len
+    Row::new(3783, 3, ParamSlot::value(3, 64)),
+    // fanotify_init: flags
+    Row::new(3535, 5, ParamSlot::value(0, 32)),
+    // fanotify_init: event_f_flags
+    Row::new(3907, 13, ParamSlot::value(1, 32)),
+    // fanotify_mark: fanotify_fd
+    Row::new(3920, 11, ParamSlot::value(0, 32)),
+    // fanotify_mark: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // fanotify_mark: mask
+    Row::new(3931, 4, ParamSlot::value(2, 64)),
+    // fanotify_mark: dfd
+    Row::new(3892, 3, ParamSlot::value(3, 32)),
+    // fanotify_mark: pathname
+    Row::new(3786, 8, ParamSlot::pointer(4, 64)),
+    // fchdir: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // fchmod: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // fchmod: mode
+    Row::new(3548, 4, ParamSlot::value(1, 16)),
+    // fchmodat: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // fchmodat: filename
+    Row::new(3540, 8, ParamSlot::pointer(1, 64)),
+    // fchmodat: mode
+    Row::new(3548, 4, ParamSlot::value(2, 16)),
+    // fchmodat2: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // fchmodat2: filename
+    Row::new(3540, 8, ParamSlot::pointer(1, 64)),
+    // fchmodat2: mode
+    Row::new(3548, 4, ParamSlot::value(2, 16)),
+    // fchmodat2: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // fchown: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // fchown: user
+    Row::new(3662, 4, ParamSlot::value(1, 32)),
+    // fchown: group
+    Row::new(3666, 5, ParamSlot::value(2, 32)),
+    // fchownat: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // fchownat: filename
+    Row::new(3540, 8, ParamSlot::pointer(1, 64)),
+    // fchownat: user
+    Row::new(3662, 4, ParamSlot::value(2, 32)),
+    // fchownat: group
+    Row::new(3666, 5, ParamSlot::value(3, 32)),
+    // fchownat: flag
+    Row::new(3935, 4, ParamSlot::value(4, 32)),
+    // fcntl: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // fcntl: cmd
+    Row::new(3617, 3, ParamSlot::value(1, 32)),
+    // fcntl: arg
+    Row::new(3939, 3, ParamSlot::value(2, 64)),
+    // fdatasync: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // fgetxattr: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // fgetxattr: name
+    Row::new(3552, 4, ParamSlot::pointer(1, 64)),
+    // fgetxattr: value
+    Row::new(3942, 5, ParamSlot::pointer(2, 64)),
+    // fgetxattr: size
+    Row::new(3625, 4, ParamSlot::value(3, 64)),
+    // file_getattr: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // file_getattr: filename
+    Row::new(3540, 8, ParamSlot::pointer(1, 64)),
+    // file_getattr: ufattr
+    Row::new(3947, 6, ParamSlot::pointer(2, 64)),
+    // file_getattr: usize
+    Row::new(3953, 5, ParamSlot::value(3, 64)),
+    // file_getattr: at_flags
+    Row::new(3958, 8, ParamSlot::value(4, 32)),
+    // file_setattr: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // file_setattr: filename
+    Row::new(3540, 8, ParamSlot::pointer(1, 64)),
+    // file_setattr: ufattr
+    Row::new(3947, 6, ParamSlot::pointer(2, 64)),
+    // file_setattr: usize
+    Row::new(3953, 5, ParamSlot::value(3, 64)),
+    // file_setattr: at_flags
+    Row::new(3958, 8, ParamSlot::value(4, 32)),
+    // finit_module: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // finit_module: uargs
+    Row::new(3739, 5, ParamSlot::pointer(1, 64)),
+    // finit_module: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // flistxattr: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // flistxattr: list
+    Row::new(3966, 4, ParamSlot::pointer(1, 64)),
+    // flistxattr: size
+    Row::new(3625, 4, ParamSlot::value(2, 64)),
+    // flock: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // flock: cmd
+    Row::new(3617, 3, ParamSlot::value(1, 32)),
+    // fremovexattr: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // fremovexattr: name
+    Row::new(3552, 4, ParamSlot::pointer(1, 64)),
+    // fsconfig: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // fsconfig: cmd
+    Row::new(3617, 3, ParamSlot::value(1, 32)),
+    // fsconfig: _key
+    Row::new(3970, 4, ParamSlot::pointer(2, 64)),
+    // fsconfig: _value
+    Row::new(3974, 6, ParamSlot::pointer(3, 64)),
+    // fsconfig: aux
+    Row::new(3980, 3, ParamSlot::value(4, 32)),
+    // fsetxattr: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // fsetxattr: name
+    Row::new(3552, 4, ParamSlot::pointer(1, 64)),
+    // fsetxattr: value
+    Row::new(3942, 5, ParamSlot::pointer(2, 64)),
+    // fsetxattr: size
+    Row::new(3625, 4, ParamSlot::value(3, 64)),
+    // fsetxattr: flags
+    Row::new(3535, 5, ParamSlot::value(4, 32)),
+    // fsmount: fs_fd
+    Row::new(3983, 5, ParamSlot::value(0, 32)),
+    // fsmount: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // fsmount: attr_flags
+    Row::new(3988, 10, ParamSlot::value(2, 32)),
+    // fsopen: _fs_name
+    Row::new(3998, 8, ParamSlot::pointer(0, 64)),
+    // fsopen: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // fspick: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // fspick: path
+    Row::new(4006, 4, ParamSlot::pointer(1, 64)),
+    // fspick: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // fstat: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // fstat: statbuf
+    Row::new(4010, 7, ParamSlot::pointer(1, 64)),
+    // fstatfs: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // fstatfs: buf
+    Row::new(4017, 3, ParamSlot::pointer(1, 64)),
+    // fstatfs64: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // fstatfs64: sz
+    Row::new(4020, 2, ParamSlot::value(1, 64)),
+    // fstatfs64: buf
+    Row::new(4017, 3, ParamSlot::pointer(2, 64)),
+    // fsync: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // ftruncate: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // ftruncate: length
+    Row::new(4022, 6, ParamSlot::value(1, 64)),
+    // futex: uaddr
+    Row::new(4028, 5, ParamSlot::pointer(0, 64)),
+    // futex: op
+    Row::new(3823, 2, ParamSlot::value(1, 32)),
+    // futex: val
+    Row::new(4033, 3, ParamSlot::value(2, 32)),
+    // futex: utime
+    Row::new(3390, 5, ParamSlot::pointer(3, 64)),
+    // futex: uaddr2
+    Row::new(4036, 6, ParamSlot::pointer(4, 64)),
+    // futex: val3
+    Row::new(4042, 4, ParamSlot::value(5, 32)),
+    // futex_requeue: waiters
+    Row::new(4046, 7, ParamSlot::pointer(0, 64)),
+    // futex_requeue: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // futex_requeue: nr_wake
+    Row::new(4053, 7, ParamSlot::value(2, 32)),
+    // futex_requeue: nr_requeue
+    Row::new(4060, 10, ParamSlot::value(3, 32)),
+    // futex_wait: uaddr
+    Row::new(4028, 5, ParamSlot::pointer(0, 64)),
+    // futex_wait: val
+    Row::new(4033, 3, ParamSlot::value(1, 64)),
+    // futex_wait: mask
+    Row::new(3931, 4, ParamSlot::value(2, 64)),
+    // futex_wait: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // futex_wait: timeout
+    Row::new(3845, 7, ParamSlot::pointer(4, 64)),
+    // futex_wait: clockid
+    Row::new(4070, 7, ParamSlot::value(5, 32)),
+    // futex_waitv: waiters
+    Row::new(4046, 7, ParamSlot::pointer(0, 64)),
+    // futex_waitv: nr_futexes
+    Row::new(4077, 10, ParamSlot::value(1, 32)),
+    // futex_waitv: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // futex_waitv: timeout
+    Row::new(3845, 7, ParamSlot::pointer(3, 64)),
+    // futex_waitv: clockid
+    Row::new(4070, 7, ParamSlot::value(4, 32)),
+    // futex_wake: uaddr
+    Row::new(4028, 5, ParamSlot::pointer(0, 64)),
+    // futex_wake: mask
+    Row::new(3931, 4, ParamSlot::value(1, 64)),
+    // futex_wake: nr
+    Row::new(4087, 2, ParamSlot::value(2, 32)),
+    // futex_wake: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // futimesat: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // futimesat: filename
+    Row::new(3540, 8, ParamSlot::pointer(1, 64)),
+    // futimesat: utimes
+    Row::new(3404, 6, ParamSlot::pointer(2, 64)),
+    // get_mempolicy: policy
+    Row::new(4089, 6, ParamSlot::pointer(0, 64)),
+    // get_mempolicy: nmask
+    Row::new(4095, 5, ParamSlot::pointer(1, 64)),
+    // get_mempolicy: maxnode
+    Row::new(4100, 7, ParamSlot::value(2, 64)),
+    // get_mempolicy: addr
+    Row::new(4107, 4, ParamSlot::value(3, 64)),
+    // get_mempolicy: flags
+    Row::new(3535, 5, ParamSlot::value(4, 64)),
+    // get_robust_list: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // get_robust_list: head_ptr
+    Row::new(4114, 8, ParamSlot::pointer(1, 64)),
+    // get_robust_list: len_ptr
+    Row::new(4122, 7, ParamSlot::pointer(2, 64)),
+    // getcpu: cpup
+    Row::new(4129, 4, ParamSlot::pointer(0, 64)),
+    // getcpu: nodep
+    Row::new(4133, 5, ParamSlot::pointer(1, 64)),
+    // getcpu: unused
+    Row::new(4138, 6, ParamSlot::pointer(2, 64)),
+    // getcwd: buf
+    Row::new(4017, 3, ParamSlot::pointer(0, 64)),
+    // getcwd: size
+    Row::new(3625, 4, ParamSlot::value(1, 64)),
+    // getdents: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // getdents: dirent
+    Row::new(4144, 6, ParamSlot::pointer(1, 64)),
+    // getdents: count
+    Row::new(3869, 5, ParamSlot::value(2, 32)),
+    // getdents64: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // getdents64: dirent
+    Row::new(4144, 6, ParamSlot::pointer(1, 64)),
+    // getdents64: count
+    Row::new(3869, 5, ParamSlot::value(2, 32)),
+    // getgroups: gidsetsize
+    Row::new(4150, 10, ParamSlot::value(0, 32)),
+    // getgroups: grouplist
+    Row::new(4160, 9, ParamSlot::pointer(1, 64)),
+    // getitimer: which
+    Row::new(4169, 5, ParamSlot::value(0, 32)),
+    // getitimer: value
+    Row::new(3942, 5, ParamSlot::pointer(1, 64)),
+    // getpeername: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // getpeername: usockaddr
+    Row::new(4174, 9, ParamSlot::pointer(1, 64)),
+    // getpeername: usockaddr_len
+    Row::new(4183, 13, ParamSlot::pointer(2, 64)),
+    // getpgid: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // getpriority: which
+    Row::new(4169, 5, ParamSlot::value(0, 32)),
+    // getpriority: who
+    Row::new(4196, 3, ParamSlot::value(1, 32)),
+    // getrandom: ubuf
+    Row::new(4199, 4, ParamSlot::pointer(0, 64)),
+    // getrandom: len
+    Row::new(3783, 3, ParamSlot::value(1, 64)),
+    // getrandom: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // getresgid: rgidp
+    Row::new(4203, 5, ParamSlot::pointer(0, 64)),
+    // getresgid: egidp
+    Row::new(4208, 5, ParamSlot::pointer(1, 64)),
+    // getresgid: sgidp
+    Row::new(4213, 5, ParamSlot::pointer(2, 64)),
+    // getresuid: ruidp
+    Row::new(4218, 5, ParamSlot::pointer(0, 64)),
+    // getresuid: euidp
+    Row::new(4223, 5, ParamSlot::pointer(1, 64)),
+    // getresuid: suidp
+    Row::new(4228, 5, ParamSlot::pointer(2, 64)),
+    // getrusage: who
+    Row::new(4196, 3, ParamSlot::value(0, 32)),
+    // getrusage: ru
+    Row::new(4233, 2, ParamSlot::pointer(1, 64)),
+    // getsid: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // getsockname: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // getsockname: usockaddr
+    Row::new(4174, 9, ParamSlot::pointer(1, 64)),
+    // getsockname: usockaddr_len
+    Row::new(4183, 13, ParamSlot::pointer(2, 64)),
+    // getsockopt: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // getsockopt: level
+    Row::new(4235, 5, ParamSlot::value(1, 32)),
+    // getsockopt: optname
+    Row::new(4240, 7, ParamSlot::value(2, 32)),
+    // getsockopt: optval
+    Row::new(4247, 6, ParamSlot::pointer(3, 64)),
+    // getsockopt: optlen
+    Row::new(4253, 6, ParamSlot::pointer(4, 64)),
+    // gettimeofday: tv
+    Row::new(4259, 2, ParamSlot::pointer(0, 64)),
+    // gettimeofday: tz
+    Row::new(4261, 2, ParamSlot::pointer(1, 64)),
+    // getxattr: pathname
+    Row::new(3786, 8, ParamSlot::pointer(0, 64)),
+    // getxattr: name
+    Row::new(3552, 4, ParamSlot::pointer(1, 64)),
+    // getxattr: value
+    Row::new(3942, 5, ParamSlot::pointer(2, 64)),
+    // getxattr: size
+    Row::new(3625, 4, ParamSlot::value(3, 64)),
+    // getxattrat: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // getxattrat: pathname
+    Row::new(3786, 8, ParamSlot::pointer(1, 64)),
+    // getxattrat: at_flags
+    Row::new(3958, 8, ParamSlot::value(2, 32)),
+    // getxattrat: name
+    Row::new(3552, 4, ParamSlot::pointer(3, 64)),
+    // getxattrat: uargs
+    Row::new(3739, 5, ParamSlot::pointer(4, 64)),
+    // getxattrat: usize
+    Row::new(3953, 5, ParamSlot::value(5, 64)),
+    // init_module: umod
+    Row::new(4263, 4, ParamSlot::pointer(0, 64)),
+    // init_module: len
+    Row::new(3783, 3, ParamSlot::value(1, 64)),
+    // init_module: uargs
+    Row::new(3739, 5, ParamSlot::pointer(2, 64)),
+    // inotify_add_watch: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // inotify_add_watch: pathname
+    Row::new(3786, 8, ParamSlot::pointer(1, 64)),
+    // inotify_add_watch: mask
+    Row::new(3931, 4, ParamSlot::value(2, 32)),
+    // inotify_init1: flags
+    Row::new(3535, 5, ParamSlot::value(0, 32)),
+    // inotify_rm_watch: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // inotify_rm_watch: wd
+    Row::new(4267, 2, ParamSlot::value(1, 32)),
+    // io_cancel: ctx_id
+    Row::new(4269, 6, ParamSlot::value(0, 64)),
+    // io_cancel: iocb
+    Row::new(4275, 4, ParamSlot::pointer(1, 64)),
+    // io_cancel: result
+    Row::new(3482, 6, ParamSlot::pointer(2, 64)),
+    // io_destroy: ctx
+    Row::new(4279, 3, ParamSlot::value(0, 64)),
+    // io_getevents: ctx_id
+    Row::new(4269, 6, ParamSlot::value(0, 64)),
+    // io_getevents: min_nr
+    Row::new(4282, 6, ParamSlot::value(1, 64)),
+    // io_getevents: nr
+    Row::new(4087, 2, ParamSlot::value(2, 64)),
+    // io_getevents: events
+    Row::new(3830, 6, ParamSlot::pointer(3, 64)),
+    // io_getevents: timeout
+    Row::new(3845, 7, ParamSlot::pointer(4, 64)),
+    // io_pgetevents: ctx_id
+    Row::new(4269, 6, ParamSlot::value(0, 64)),
+    // io_pgetevents: min_nr
+    Row::new(4282, 6, ParamSlot::value(1, 64)),
+    // io_pgetevents: nr
+    Row::new(4087, 2, ParamSlot::value(2, 64)),
+    // io_pgetevents: events
+    Row::new(3830, 6, ParamSlot::pointer(3, 64)),
+    // io_pgetevents: timeout
+    Row::new(3845, 7, ParamSlot::pointer(4, 64)),
+    // io_pgetevents: usig
+    Row::new(4288, 4, ParamSlot::pointer(5, 64)),
+    // io_setup: nr_events
+    Row::new(4292, 9, ParamSlot::value(0, 32)),
+    // io_setup: ctxp
+    Row::new(4301, 4, ParamSlot::pointer(1, 64)),
+    // io_submit: ctx_id
+    Row::new(4269, 6, ParamSlot::value(0, 64)),
+    // io_submit: nr
+    Row::new(4087, 2, ParamSlot::value(1, 64)),
+    // io_submit: iocbpp
+    Row::new(4305, 6, ParamSlot::pointer(2, 64)),
+    // io_uring_enter: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // io_uring_enter: to_submit
+    Row::new(4311, 9, ParamSlot::value(1, 32)),
+    // io_uring_enter: min_complete
+    Row::new(4320, 12, ParamSlot::value(2, 32)),
+    // io_uring_enter: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // io_uring_enter: argp
+    Row::new(4332, 4, ParamSlot::pointer(4, 64)),
+    // io_uring_enter: argsz
+    Row::new(4336, 5, ParamSlot::value(5, 64)),
+    // io_uring_register: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // io_uring_register: opcode
+    Row::new(4341, 6, ParamSlot::value(1, 32)),
+    // io_uring_register: arg
+    Row::new(3939, 3, ParamSlot::pointer(2, 64)),
+    // io_uring_register: nr_args
+    Row::new(4347, 7, ParamSlot::value(3, 32)),
+    // io_uring_setup: entries
+    Row::new(4354, 7, ParamSlot::value(0, 32)),
+    // io_uring_setup: params
+    Row::new(4361, 6, ParamSlot::pointer(1, 64)),
+    // ioctl: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // ioctl: cmd
+    Row::new(3617, 3, ParamSlot::value(1, 32)),
+    // ioctl: arg
+    Row::new(3939, 3, ParamSlot::value(2, 64)),
+    // ioprio_get: which
+    Row::new(4169, 5, ParamSlot::value(0, 32)),
+    // ioprio_get: who
+    Row::new(4196, 3, ParamSlot::value(1, 32)),
+    // ioprio_set: which
+    Row::new(4169, 5, ParamSlot::value(0, 32)),
+    // ioprio_set: who
+    Row::new(4196, 3, ParamSlot::value(1, 32)),
+    // ioprio_set: ioprio
+    Row::new(4367, 6, ParamSlot::value(2, 32)),
+    // ipc: call
+    Row::new(4373, 4, ParamSlot::value(0, 32)),
+    // ipc: first
+    Row::new(4377, 5, ParamSlot::value(1, 32)),
+    // ipc: second
+    Row::new(4382, 6, ParamSlot::value(2, 64)),
+    // ipc: third
+    Row::new(4388, 5, ParamSlot::value(3, 64)),
+    // ipc: ptr
+    Row::new(4393, 3, ParamSlot::pointer(4, 64)),
+    // ipc: fifth
+    Row::new(4396, 5, ParamSlot::value(5, 64)),
+    // kcmp: pid1
+    Row::new(4401, 4, ParamSlot::value(0, 32)),
+    // kcmp: pid2
+    Row::new(4405, 4, ParamSlot::value(1, 32)),
+    // kcmp: type
+    Row::new(4409, 4, ParamSlot::value(2, 32)),
+    // kcmp: idx1
+    Row::new(4413, 4, ParamSlot::value(3, 64)),
+    // kcmp: idx2
+    Row::new(4417, 4, ParamSlot::value(4, 64)),
+    // kexec_file_load: kernel_fd
+    Row::new(4421, 9, ParamSlot::value(0, 32)),
+    // kexec_file_load: initrd_fd
+    Row::new(4430, 9, ParamSlot::value(1, 32)),
+    // kexec_file_load: cmdline_len
+    Row::new(4439, 11, ParamSlot::value(2, 64)),
+    // kexec_file_load: cmdline_ptr
+    Row::new(4450, 11, ParamSlot::pointer(3, 64)),
+    // kexec_file_load: flags
+    Row::new(3535, 5, ParamSlot::value(4, 64)),
+    // kexec_load: entry
+    Row::new(4461, 5, ParamSlot::value(0, 64)),
+    // kexec_load: nr_segments
+    Row::new(4466, 11, ParamSlot::value(1, 64)),
+    // kexec_load: segments
+    Row::new(4477, 8, ParamSlot::pointer(2, 64)),
+    // kexec_load: flags
+    Row::new(3535, 5, ParamSlot::value(3, 64)),
+    // keyctl: option
+    Row::new(4485, 6, ParamSlot::value(0, 32)),
+    // keyctl: arg2
+    Row::new(4491, 4, ParamSlot::value(1, 64)),
+    // keyctl: arg3
+    Row::new(4495, 4, ParamSlot::value(2, 64)),
+    // keyctl: arg4
+    Row::new(4499, 4, ParamSlot::value(3, 64)),
+    // keyctl: arg5
+    Row::new(4503, 4, ParamSlot::value(4, 64)),
+    // kill: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // kill: sig
+    Row::new(4507, 3, ParamSlot::value(1, 32)),
+    // landlock_add_rule: ruleset_fd
+    Row::new(4510, 10, ParamSlot::value(0, 32)),
+    // landlock_add_rule: rule_type
+    Row::new(4520, 9, ParamSlot::value(1, 32)),
+    // landlock_add_rule: rule_attr
+    Row::new(4529, 9, ParamSlot::pointer(2, 64)),
+    // landlock_add_rule: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // landlock_create_ruleset: attr
+    Row::new(4538, 4, ParamSlot::pointer(0, 64)),
+    // landlock_create_ruleset: size
+    Row::new(3625, 4, ParamSlot::value(1, 64)),
+    // landlock_create_ruleset: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // landlock_restrict_self: ruleset_fd
+    Row::new(4510, 10, ParamSlot::value(0, 32)),
+    // landlock_restrict_self: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // lchown: filename
+    Row::new(3540, 8, ParamSlot::pointer(0, 64)),
+    // lchown: user
+    Row::new(3662, 4, ParamSlot::value(1, 32)),
+    // lchown: group
+    Row::new(3666, 5, ParamSlot::value(2, 32)),
+    // lgetxattr: pathname
+    Row::new(3786, 8, ParamSlot::pointer(0, 64)),
+    // lgetxattr: name
+    Row::new(3552, 4, ParamSlot::pointer(1, 64)),
+    // lgetxattr: value
+    Row::new(3942, 5, ParamSlot::pointer(2, 64)),
+    // lgetxattr: size
+    Row::new(3625, 4, ParamSlot::value(3, 64)),
+    // link: oldname
+    Row::new(4542, 7, ParamSlot::pointer(0, 64)),
+    // link: newname
+    Row::new(4549, 7, ParamSlot::pointer(1, 64)),
+    // linkat: olddfd
+    Row::new(4556, 6, ParamSlot::value(0, 32)),
+    // linkat: oldname
+    Row::new(4542, 7, ParamSlot::pointer(1, 64)),
+    // linkat: newdfd
+    Row::new(4562, 6, ParamSlot::value(2, 32)),
+    // linkat: newname
+    Row::new(4549, 7, ParamSlot::pointer(3, 64)),
+    // linkat: flags
+    Row::new(3535, 5, ParamSlot::value(4, 32)),
+    // listen: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // listen: backlog
+    Row::new(4568, 7, ParamSlot::value(1, 32)),
+    // listmount: req
+    Row::new(4575, 3, ParamSlot::pointer(0, 64)),
+    // listmount: mnt_ids
+    Row::new(4578, 7, ParamSlot::pointer(1, 64)),
+    // listmount: nr_mnt_ids
+    Row::new(4585, 10, ParamSlot::value(2, 64)),
+    // listmount: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // listxattr: pathname
+    Row::new(3786, 8, ParamSlot::pointer(0, 64)),
+    // listxattr: list
+    Row::new(3966, 4, ParamSlot::pointer(1, 64)),
+    // listxattr: size
+    Row::new(3625, 4, ParamSlot::value(2, 64)),
+    // listxattrat: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // listxattrat: pathname
+    Row::new(3786, 8, ParamSlot::pointer(1, 64)),
+    // listxattrat: at_flags
+    Row::new(3958, 8, ParamSlot::value(2, 32)),
+    // listxattrat: list
+    Row::new(3966, 4, ParamSlot::pointer(3, 64)),
+    // listxattrat: size
+    Row::new(3625, 4, ParamSlot::value(4, 64)),
+    // llistxattr: pathname
+    Row::new(3786, 8, ParamSlot::pointer(0, 64)),
+    // llistxattr: list
+    Row::new(3966, 4, ParamSlot::pointer(1, 64)),
+    // llistxattr: size
+    Row::new(3625, 4, ParamSlot::value(2, 64)),
+    // lremovexattr: pathname
+    Row::new(3786, 8, ParamSlot::pointer(0, 64)),
+    // lremovexattr: name
+    Row::new(3552, 4, ParamSlot::pointer(1, 64)),
+    // lseek: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // lseek: offset
+    Row::new(3895, 6, ParamSlot::value(1, 64)),
+    // lseek: whence
+    Row::new(3488, 6, ParamSlot::value(2, 32)),
+    // lsetxattr: pathname
+    Row::new(3786, 8, ParamSlot::pointer(0, 64)),
+    // lsetxattr: name
+    Row::new(3552, 4, ParamSlot::pointer(1, 64)),
+    // lsetxattr: value
+    Row::new(3942, 5, ParamSlot::pointer(2, 64)),
+    // lsetxattr: size
+    Row::new(3625, 4, ParamSlot::value(3, 64)),
+    // lsetxattr: flags
+    Row::new(3535, 5, ParamSlot::value(4, 32)),
+    // lsm_get_self_attr: attr
+    Row::new(4538, 4, ParamSlot::value(0, 32)),
+    // lsm_get_self_attr: ctx
+    Row::new(4279, 3, ParamSlot::pointer(1, 64)),
+    // lsm_get_self_attr: size
+    Row::new(3625, 4, ParamSlot::pointer(2, 64)),
+    // lsm_get_self_attr: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // lsm_list_modules: ids
+    Row::new(4595, 3, ParamSlot::pointer(0, 64)),
+    // lsm_list_modules: size
+    Row::new(3625, 4, ParamSlot::pointer(1, 64)),
+    // lsm_list_modules: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // lsm_set_self_attr: attr
+    Row::new(4538, 4, ParamSlot::value(0, 32)),
+    // lsm_set_self_attr: ctx
+    Row::new(4279, 3, ParamSlot::pointer(1, 64)),
+    // lsm_set_self_attr: size
+    Row::new(3625, 4, ParamSlot::value(2, 32)),
+    // lsm_set_self_attr: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // lstat: filename
+    Row::new(3540, 8, ParamSlot::pointer(0, 64)),
+    // lstat: statbuf
+    Row::new(4010, 7, ParamSlot::pointer(1, 64)),
+    // madvise: start
+    Row::new(4598, 5, ParamSlot::value(0, 64)),
+    // madvise: len_in
+    Row::new(4603, 6, ParamSlot::value(1, 64)),
+    // madvise: behavior
+    Row::new(4609, 8, ParamSlot::value(2, 32)),
+    // map_shadow_stack: addr
+    Row::new(4107, 4, ParamSlot::value(0, 64)),
+    // map_shadow_stack: size
+    Row::new(3625, 4, ParamSlot::value(1, 64)),
+    // map_shadow_stack: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // mbind: start
+    Row::new(4598, 5, ParamSlot::value(0, 64)),
+    // mbind: len
+    Row::new(3783, 3, ParamSlot::value(1, 64)),
+    // mbind: mode
+    Row::new(3548, 4, ParamSlot::value(2, 64)),
+    // mbind: nmask
+    Row::new(4095, 5, ParamSlot::pointer(3, 64)),
+    // mbind: maxnode
+    Row::new(4100, 7, ParamSlot::value(4, 64)),
+    // mbind: flags
+    Row::new(3535, 5, ParamSlot::value(5, 32)),
+    // membarrier: cmd
+    Row::new(3617, 3, ParamSlot::value(0, 32)),
+    // membarrier: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // membarrier: cpu_id
+    Row::new(4617, 6, ParamSlot::value(2, 32)),
+    // memfd_create: uname
+    Row::new(3342, 5, ParamSlot::pointer(0, 64)),
+    // memfd_create: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // migrate_pages: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // migrate_pages: maxnode
+    Row::new(4100, 7, ParamSlot::value(1, 64)),
+    // migrate_pages: old_nodes
+    Row::new(4623, 9, ParamSlot::pointer(2, 64)),
+    // migrate_pages: new_nodes
+    Row::new(4632, 9, ParamSlot::pointer(3, 64)),
+    // mincore: start
+    Row::new(4598, 5, ParamSlot::value(0, 64)),
+    // mincore: len
+    Row::new(3783, 3, ParamSlot::value(1, 64)),
+    // mincore: vec
+    Row::new(4641, 3, ParamSlot::pointer(2, 64)),
+    // mkdir: pathname
+    Row::new(3786, 8, ParamSlot::pointer(0, 64)),
+    // mkdir: mode
+    Row::new(3548, 4, ParamSlot::value(1, 16)),
+    // mkdirat: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // mkdirat: pathname
+    Row::new(3786, 8, ParamSlot::pointer(1, 64)),
+    // mkdirat: mode
+    Row::new(3548, 4, ParamSlot::value(2, 16)),
+    // mknod: filename
+    Row::new(3540, 8, ParamSlot::pointer(0, 64)),
+    // mknod: mode
+    Row::new(3548, 4, ParamSlot::value(1, 16)),
+    // mknod: dev
+    Row::new(4644, 3, ParamSlot::value(2, 32)),
+    // mknodat: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // mknodat: filename
+    Row::new(3540, 8, ParamSlot::pointer(1, 64)),
+    // mknodat: mode
+    Row::new(3548, 4, ParamSlot::value(2, 16)),
+    // mknodat: dev
+    Row::new(4644, 3, ParamSlot::value(3, 32)),
+    // mlock: start
+    Row::new(4598, 5, ParamSlot::value(0, 64)),
+    // mlock: len
+    Row::new(3783, 3, ParamSlot::value(1, 64)),
+    // mlock2: start
+    Row::new(4598, 5, ParamSlot::value(0, 64)),
+    // mlock2: len
+    Row::new(3783, 3, ParamSlot::value(1, 64)),
+    // mlock2: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // mlockall: flags
+    Row::new(3535, 5, ParamSlot::value(0, 32)),
+    // mmap: addr
+    Row::new(4107, 4, ParamSlot::value(0, 64)),
+    // mmap: len
+    Row::new(3783, 3, ParamSlot::value(1, 64)),
+    // mmap: prot
+    Row::new(4647, 4, ParamSlot::value(2, 64)),
+    // mmap: flags
+    Row::new(3535, 5, ParamSlot::value(3, 64)),
+    // mmap: fd
+    Row::new(3459, 2, ParamSlot::value(4, 64)),
+    // mmap: offset
+    Row::new(3895, 6, ParamSlot::value(5, 64)),
+    // mount: dev_name
+    Row::new(4651, 8, ParamSlot::pointer(0, 64)),
+    // mount: dir_name
+    Row::new(4659, 8, ParamSlot::pointer(1, 64)),
+    // mount: type
+    Row::new(4409, 4, ParamSlot::pointer(2, 64)),
+    // mount: flags
+    Row::new(3535, 5, ParamSlot::value(3, 64)),
+    // mount: data
+    Row::new(3658, 4, ParamSlot::pointer(4, 64)),
+    // mount_setattr: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // mount_setattr: path
+    Row::new(4006, 4, ParamSlot::pointer(1, 64)),
+    // mount_setattr: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // mount_setattr: uattr
+    Row::new(3620, 5, ParamSlot::pointer(3, 64)),
+    // mount_setattr: usize
+    Row::new(3953, 5, ParamSlot::value(4, 64)),
+    // move_mount: from_dfd
+    Row::new(4667, 8, ParamSlot::value(0, 32)),
+    // move_mount: from_pathname
+    Row::new(4675, 13, ParamSlot::pointer(1, 64)),
+    // move_mount: to_dfd
+    Row::new(4688, 6, ParamSlot::value(2, 32)),
+    // move_mount: to_pathname
+    Row::new(4694, 11, ParamSlot::pointer(3, 64)),
+    // move_mount: flags
+    Row::new(3535, 5, ParamSlot::value(4, 32)),
+    // move_pages: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // move_pages: nr_pages
+    Row::new(4705, 8, ParamSlot::value(1, 64)),
+    // move_pages: pages
+    Row::new(4713, 5, ParamSlot::pointer(2, 64)),
+    // move_pages: nodes
+    Row::new(4718, 5, ParamSlot::pointer(3, 64)),
+    // move_pages: status
+    Row::new(4723, 6, ParamSlot::pointer(4, 64)),
+    // move_pages: flags
+    Row::new(3535, 5, ParamSlot::value(5, 32)),
+    // mprotect: start
+    Row::new(4598, 5, ParamSlot::value(0, 64)),
+    // mprotect: len
+    Row::new(3783, 3, ParamSlot::value(1, 64)),
+    // mprotect: prot
+    Row::new(4647, 4, ParamSlot::value(2, 64)),
+    // mq_getsetattr: mqdes
+    Row::new(4729, 5, ParamSlot::value(0, 32)),
+    // mq_getsetattr: u_mqstat
+    Row::new(4734, 8, ParamSlot::pointer(1, 64)),
+    // mq_getsetattr: u_omqstat
+    Row::new(4742, 9, ParamSlot::pointer(2, 64)),
+    // mq_notify: mqdes
+    Row::new(4729, 5, ParamSlot::value(0, 32)),
+    // mq_notify: u_notification
+    Row::new(4751, 14, ParamSlot::pointer(1, 64)),
+    // mq_open: u_name
+    Row::new(4765, 6, ParamSlot::pointer(0, 64)),
+    // mq_open: oflag
+    Row::new(4771, 5, ParamSlot::value(1, 32)),
+    // mq_open: mode
+    Row::new(3548, 4, ParamSlot::value(2, 16)),
+    // mq_open: u_attr
+    Row::new(4776, 6, ParamSlot::pointer(3, 64)),
+    // mq_timedreceive: mqdes
+    Row::new(4729, 5, ParamSlot::value(0, 32)),
+    // mq_timedreceive: u_msg_ptr
+    Row::new(4782, 9, ParamSlot::pointer(1, 64)),
+    // mq_timedreceive: msg_len
+    Row::new(4791, 7, ParamSlot::value(2, 64)),
+    // mq_timedreceive: u_msg_prio
+    Row::new(4798, 10, ParamSlot::pointer(3, 64)),
+    // mq_timedreceive: u_abs_timeout
+    Row::new(4808, 13, ParamSlot::pointer(4, 64)),
+    // mq_timedsend: mqdes
+    Row::new(4729, 5, ParamSlot::value(0, 32)),
+    // mq_timedsend: u_msg_ptr
+    Row::new(4782, 9, ParamSlot::pointer(1, 64)),
+    // mq_timedsend: msg_len
+    Row::new(4791, 7, ParamSlot::value(2, 64)),
+    // mq_timedsend: msg_prio
+    Row::new(4821, 8, ParamSlot::value(3, 32)),
+    // mq_timedsend: u_abs_timeout
+    Row::new(4808, 13, ParamSlot::pointer(4, 64)),
+    // mq_unlink: u_name
+    Row::new(4765, 6, ParamSlot::pointer(0, 64)),
+    // mremap: addr
+    Row::new(4107, 4, ParamSlot::value(0, 64)),
+    // mremap: old_len
+    Row::new(4829, 7, ParamSlot::value(1, 64)),
+    // mremap: new_len
+    Row::new(4836, 7, ParamSlot::value(2, 64)),
+    // mremap: flags
+    Row::new(3535, 5, ParamSlot::value(3, 64)),
+    // mremap: new_addr
+    Row::new(4843, 8, ParamSlot::value(4, 64)),
+    // mseal: start
+    Row::new(4598, 5, ParamSlot::value(0, 64)),
+    // mseal: len
+    Row::new(3783, 3, ParamSlot::value(1, 64)),
+    // mseal: flags
+    Row::new(3535, 5, ParamSlot::value(2, 64)),
+    // msgctl: msqid
+    Row::new(4851, 5, ParamSlot::value(0, 32)),
+    // msgctl: cmd
+    Row::new(3617, 3, ParamSlot::value(1, 32)),
+    // msgctl: buf
+    Row::new(4017, 3, ParamSlot::pointer(2, 64)),
+    // msgget: key
+    Row::new(4856, 3, ParamSlot::value(0, 32)),
+    // msgget: msgflg
+    Row::new(4859, 6, ParamSlot::value(1, 32)),
+    // msgrcv: msqid
+    Row::new(4851, 5, ParamSlot::value(0, 32)),
+    // msgrcv: msgp
+    Row::new(4865, 4, ParamSlot::pointer(1, 64)),
+    // msgrcv: msgsz
+    Row::new(4869, 5, ParamSlot::value(2, 64)),
+    // msgrcv: msgtyp
+    Row::new(4874, 6, ParamSlot::value(3, 64)),
+    // msgrcv: msgflg
+    Row::new(4859, 6, ParamSlot::value(4, 32)),
+    // msgsnd: msqid
+    Row::new(4851, 5, ParamSlot::value(0, 32)),
+    // msgsnd: msgp
+    Row::new(4865, 4, ParamSlot::pointer(1, 64)),
+    // msgsnd: msgsz
+    Row::new(4869, 5, ParamSlot::value(2, 64)),
+    // msgsnd: msgflg
+    Row::new(4859, 6, ParamSlot::value(3, 32)),
+    // msync: start
+    Row::new(4598, 5, ParamSlot::value(0, 64)),
+    // msync: len
+    Row::new(3783, 3, ParamSlot::value(1, 64)),
+    // msync: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // munlock: start
+    Row::new(4598, 5, ParamSlot::value(0, 64)),
+    // munlock: len
+    Row::new(3783, 3, ParamSlot::value(1, 64)),
+    // munmap: addr
+    Row::new(4107, 4, ParamSlot::value(0, 64)),
+    // munmap: len
+    Row::new(3783, 3, ParamSlot::value(1, 64)),
+    // name_to_handle_at: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // name_to_handle_at: name
+    Row::new(3552, 4, ParamSlot::pointer(1, 64)),
+    // name_to_handle_at: handle
+    Row::new(4880, 6, ParamSlot::pointer(2, 64)),
+    // name_to_handle_at: mnt_id
+    Row::new(4886, 6, ParamSlot::pointer(3, 64)),
+    // name_to_handle_at: flag
+    Row::new(3935, 4, ParamSlot::value(4, 32)),
+    // nanosleep: rqtp
+    Row::new(3687, 4, ParamSlot::pointer(0, 64)),
+    // nanosleep: rmtp
+    Row::new(3691, 4, ParamSlot::pointer(1, 64)),
+    // newfstatat: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // newfstatat: filename
+    Row::new(3540, 8, ParamSlot::pointer(1, 64)),
+    // newfstatat: statbuf
+    Row::new(4010, 7, ParamSlot::pointer(2, 64)),
+    // newfstatat: flag
+    Row::new(3935, 4, ParamSlot::value(3, 32)),
+    // nice: increment
+    Row::new(4892, 9, ParamSlot::value(0, 32)),
+    // open: filename
+    Row::new(3540, 8, ParamSlot::pointer(0, 64)),
+    // open: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // open: mode
+    Row::new(3548, 4, ParamSlot::value(2, 16)),
+    // open_by_handle_at: mountdirfd
+    Row::new(4901, 10, ParamSlot::value(0, 32)),
+    // open_by_handle_at: handle
+    Row::new(4880, 6, ParamSlot::pointer(1, 64)),
+    // open_by_handle_at: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // open_tree: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // open_tree: filename
+    Row::new(3540, 8, ParamSlot::pointer(1, 64)),
+    // open_tree: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // open_tree_attr: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // open_tree_attr: filename
+    Row::new(3540, 8, ParamSlot::pointer(1, 64)),
+    // open_tree_attr: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // open_tree_attr: uattr
+    Row::new(3620, 5, ParamSlot::pointer(3, 64)),
+    // open_tree_attr: usize
+    Row::new(3953, 5, ParamSlot::value(4, 64)),
+    // openat: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // openat: filename
+    Row::new(3540, 8, ParamSlot::pointer(1, 64)),
+    // openat: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // openat: mode
+    Row::new(3548, 4, ParamSlot::value(3, 16)),
+    // openat2: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // openat2: filename
+    Row::new(3540, 8, ParamSlot::pointer(1, 64)),
+    // openat2: how
+    Row::new(4911, 3, ParamSlot::pointer(2, 64)),
+    // openat2: usize
+    Row::new(3953, 5, ParamSlot::value(3, 64)),
+    // pciconfig_iobase: which
+    Row::new(4169, 5, ParamSlot::value(0, 64)),
+    // pciconfig_iobase: bus
+    Row::new(4914, 3, ParamSlot::value(1, 64)),
+    // pciconfig_iobase: devfn
+    Row::new(4917, 5, ParamSlot::value(2, 64)),
+    // pciconfig_read: bus
+    Row::new(4914, 3, ParamSlot::value(0, 64)),
+    // pciconfig_read: dfn
+    Row::new(4922, 3, ParamSlot::value(1, 64)),
+    // pciconfig_read: off
+    Row::new(4925, 3, ParamSlot::value(2, 64)),
+    // pciconfig_read: len
+    Row::new(3783, 3, ParamSlot::value(3, 64)),
+    // pciconfig_read: buf
+    Row::new(4017, 3, ParamSlot::pointer(4, 64)),
+    // pciconfig_write: bus
+    Row::new(4914, 3, ParamSlot::value(0, 64)),
+    // pciconfig_write: dfn
+    Row::new(4922, 3, ParamSlot::value(1, 64)),
+    // pciconfig_write: off
+    Row::new(4925, 3, ParamSlot::value(2, 64)),
+    // pciconfig_write: len
+    Row::new(3783, 3, ParamSlot::value(3, 64)),
+    // pciconfig_write: buf
+    Row::new(4017, 3, ParamSlot::pointer(4, 64)),
+    // perf_event_open: attr_uptr
+    Row::new(4928, 9, ParamSlot::pointer(0, 64)),
+    // perf_event_open: pid
+    Row::new(4111, 3, ParamSlot::value(1, 32)),
+    // perf_event_open: cpu
+    Row::new(4937, 3, ParamSlot::value(2, 32)),
+    // perf_event_open: group_fd
+    Row::new(4940, 8, ParamSlot::value(3, 32)),
+    // perf_event_open: flags
+    Row::new(3535, 5, ParamSlot::value(4, 64)),
+    // personality: personality
+    Row::new(1849, 11, ParamSlot::value(0, 64)),
+    // pidfd_getfd: pidfd
+    Row::new(4948, 5, ParamSlot::value(0, 32)),
+    // pidfd_getfd: fd
+    Row::new(3459, 2, ParamSlot::value(1, 32)),
+    // pidfd_getfd: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // pidfd_open: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // pidfd_open: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // pidfd_send_signal: pidfd
+    Row::new(4948, 5, ParamSlot::value(0, 32)),
+    // pidfd_send_signal: sig
+    Row::new(4507, 3, ParamSlot::value(1, 32)),
+    // pidfd_send_signal: info
+    Row::new(4953, 4, ParamSlot::pointer(2, 64)),
+    // pidfd_send_signal: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // pipe: fildes
+    Row::new(3803, 6, ParamSlot::pointer(0, 64)),
+    // pipe2: fildes
+    Row::new(3803, 6, ParamSlot::pointer(0, 64)),
+    // pipe2: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // pivot_root: new_root
+    Row::new(4957, 8, ParamSlot::pointer(0, 64)),
+    // pivot_root: put_old
+    Row::new(4965, 7, ParamSlot::pointer(1, 64)),
+    // pkey_alloc: flags
+    Row::new(3535, 5, ParamSlot::value(0, 64)),
+    // pkey_alloc: init_val
+    Row::new(4972, 8, ParamSlot::value(1, 64)),
+    // pkey_free: pkey
+    Row::new(4980, 4, ParamSlot::value(0, 32)),
+    // pkey_mprotect: start
+    Row::new(4598, 5, ParamSlot::value(0, 64)),
+    // pkey_mprotect: len
+    Row::new(3783, 3, ParamSlot::value(1, 64)),
+    // pkey_mprotect: prot
+    Row::new(4647, 4, ParamSlot::value(2, 64)),
+    // pkey_mprotect: pkey
+    Row::new(4980, 4, ParamSlot::value(3, 32)),
+    // poll: ufds
+    Row::new(4984, 4, ParamSlot::pointer(0, 64)),
+    // poll: nfds
+    Row::new(4988, 4, ParamSlot::value(1, 32)),
+    // poll: timeout_msecs
+    Row::new(4992, 13, ParamSlot::value(2, 32)),
+    // ppoll: ufds
+    Row::new(4984, 4, ParamSlot::pointer(0, 64)),
+    // ppoll: nfds
+    Row::new(4988, 4, ParamSlot::value(1, 32)),
+    // ppoll: tsp
+    Row::new(5005, 3, ParamSlot::pointer(2, 64)),
+    // ppoll: sigmask
+    Row::new(3852, 7, ParamSlot::pointer(3, 64)),
+    // ppoll: sigsetsize
+    Row::new(3859, 10, ParamSlot::value(4, 64)),
+    // prctl: option
+    Row::new(4485, 6, ParamSlot::value(0, 32)),
+    // prctl: arg2
+    Row::new(4491, 4, ParamSlot::value(1, 64)),
+    // prctl: arg3
+    Row::new(4495, 4, ParamSlot::value(2, 64)),
+    // prctl: arg4
+    Row::new(4499, 4, ParamSlot::value(3, 64)),
+    // prctl: arg5
+    Row::new(4503, 4, ParamSlot::value(4, 64)),
+    // pread64: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // pread64: buf
+    Row::new(4017, 3, ParamSlot::pointer(1, 64)),
+    // pread64: count
+    Row::new(3869, 5, ParamSlot::value(2, 64)),
+    // pread64: pos
+    Row::new(5008, 3, ParamSlot::value(3, 64)),
+    // preadv: fd
+    Row::new(3459, 2, ParamSlot::value(0, 64)),
+    // preadv: vec
+    Row::new(4641, 3, ParamSlot::pointer(1, 64)),
+    // preadv: vlen
+    Row::new(5011, 4, ParamSlot::value(2, 64)),
+    // preadv: pos_l
+    Row::new(5015, 5, ParamSlot::value(3, 64)),
+    // preadv: pos_h
+    Row::new(5020, 5, ParamSlot::value(4, 64)),
+    // preadv2: fd
+    Row::new(3459, 2, ParamSlot::value(0, 64)),
+    // preadv2: vec
+    Row::new(4641, 3, ParamSlot::pointer(1, 64)),
+    // preadv2: vlen
+    Row::new(5011, 4, ParamSlot::value(2, 64)),
+    // preadv2: pos_l
+    Row::new(5015, 5, ParamSlot::value(3, 64)),
+    // preadv2: pos_h
+    Row::new(5020, 5, ParamSlot::value(4, 64)),
+    // preadv2: flags
+    Row::new(3535, 5, ParamSlot::value(5, 32)),
+    // prlimit64: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // prlimit64: resource
+    Row::new(5025, 8, ParamSlot::value(1, 32)),
+    // prlimit64: new_rlim
+    Row::new(5033, 8, ParamSlot::pointer(2, 64)),
+    // prlimit64: old_rlim
+    Row::new(5041, 8, ParamSlot::pointer(3, 64)),
+    // process_madvise: pidfd
+    Row::new(4948, 5, ParamSlot::value(0, 32)),
+    // process_madvise: vec
+    Row::new(4641, 3, ParamSlot::pointer(1, 64)),
+    // process_madvise: vlen
+    Row::new(5011, 4, ParamSlot::value(2, 64)),
+    // process_madvise: behavior
+    Row::new(4609, 8, ParamSlot::value(3, 32)),
+    // process_madvise: flags
+    Row::new(3535, 5, ParamSlot::value(4, 32)),
+    // process_mrelease: pidfd
+    Row::new(4948, 5, ParamSlot::value(0, 32)),
+    // process_mrelease: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // process_vm_readv: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // process_vm_readv: lvec
+    Row::new(5049, 4, ParamSlot::pointer(1, 64)),
+    // process_vm_readv: liovcnt
+    Row::new(5053, 7, ParamSlot::value(2, 64)),
+    // process_vm_readv: rvec
+    Row::new(5060, 4, ParamSlot::pointer(3, 64)),
+    // process_vm_readv: riovcnt
+    Row::new(5064, 7, ParamSlot::value(4, 64)),
+    // process_vm_readv: flags
+    Row::new(3535, 5, ParamSlot::value(5, 64)),
+    // process_vm_writev: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // process_vm_writev: lvec
+    Row::new(5049, 4, ParamSlot::pointer(1, 64)),
+    // process_vm_writev: liovcnt
+    Row::new(5053, 7, ParamSlot::value(2, 64)),
+    // process_vm_writev: rvec
+    Row::new(5060, 4, ParamSlot::pointer(3, 64)),
+    // process_vm_writev: riovcnt
+    Row::new(5064, 7, ParamSlot::value(4, 64)),
+    // process_vm_writev: flags
+    Row::new(3535, 5, ParamSlot::value(5, 64)),
+    // pselect6: n
+    Row::new(3494, 1, ParamSlot::value(0, 32)),
+    // pselect6: inp
+    Row::new(3495, 3, ParamSlot::pointer(1, 64)),
+    // pselect6: outp
+    Row::new(3498, 4, ParamSlot::pointer(2, 64)),
+    // pselect6: exp
+    Row::new(3502, 3, ParamSlot::pointer(3, 64)),
+    // pselect6: tsp
+    Row::new(5005, 3, ParamSlot::pointer(4, 64)),
+    // pselect6: sig
+    Row::new(4507, 3, ParamSlot::pointer(5, 64)),
+    // ptrace: request
+    Row::new(5071, 7, ParamSlot::value(0, 64)),
+    // ptrace: pid
+    Row::new(4111, 3, ParamSlot::value(1, 64)),
+    // ptrace: addr
+    Row::new(4107, 4, ParamSlot::value(2, 64)),
+    // ptrace: data
+    Row::new(3658, 4, ParamSlot::value(3, 64)),
+    // pwrite64: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // pwrite64: buf
+    Row::new(4017, 3, ParamSlot::pointer(1, 64)),
+    // pwrite64: count
+    Row::new(3869, 5, ParamSlot::value(2, 64)),
+    // pwrite64: pos
+    Row::new(5008, 3, ParamSlot::value(3, 64)),
+    // pwritev: fd
+    Row::new(3459, 2, ParamSlot::value(0, 64)),
+    // pwritev: vec
+    Row::new(4641, 3, ParamSlot::pointer(1, 64)),
+    // pwritev: vlen
+    Row::new(5011, 4, ParamSlot::value(2, 64)),
+    // pwritev: pos_l
+    Row::new(5015, 5, ParamSlot::value(3, 64)),
+    // pwritev: pos_h
+    Row::new(5020, 5, ParamSlot::value(4, 64)),
+    // pwritev2: fd
+    Row::new(3459, 2, ParamSlot::value(0, 64)),
+    // pwritev2: vec
+    Row::new(4641, 3, ParamSlot::pointer(1, 64)),
+    // pwritev2: vlen
+    Row::new(5011, 4, ParamSlot::value(2, 64)),
+    // pwritev2: pos_l
+    Row::new(5015, 5, ParamSlot::value(3, 64)),
+    // pwritev2: pos_h
+    Row::new(5020, 5, ParamSlot::value(4, 64)),
+    // pwritev2: flags
+    Row::new(3535, 5, ParamSlot::value(5, 32)),
+    // quotactl: cmd
+    Row::new(3617, 3, ParamSlot::value(0, 32)),
+    // quotactl: special
+    Row::new(5078, 7, ParamSlot::pointer(1, 64)),
+    // quotactl: id
+    Row::new(5085, 2, ParamSlot::value(2, 32)),
+    // quotactl: addr
+    Row::new(4107, 4, ParamSlot::pointer(3, 64)),
+    // quotactl_fd: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // quotactl_fd: cmd
+    Row::new(3617, 3, ParamSlot::value(1, 32)),
+    // quotactl_fd: id
+    Row::new(5085, 2, ParamSlot::value(2, 32)),
+    // quotactl_fd: addr
+    Row::new(4107, 4, ParamSlot::pointer(3, 64)),
+    // read: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // read: buf
+    Row::new(4017, 3, ParamSlot::pointer(1, 64)),
+    // read: count
+    Row::new(3869, 5, ParamSlot::value(2, 64)),
+    // readahead: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // readahead: offset
+    Row::new(3895, 6, ParamSlot::value(1, 64)),
+    // readahead: count
+    Row::new(3869, 5, ParamSlot::value(2, 64)),
+    // readlink: path
+    Row::new(4006, 4, ParamSlot::pointer(0, 64)),
+    // readlink: buf
+    Row::new(4017, 3, ParamSlot::pointer(1, 64)),
+    // readlink: bufsiz
+    Row::new(5087, 6, ParamSlot::value(2, 32)),
+    // readlinkat: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // readlinkat: pathname
+    Row::new(3786, 8, ParamSlot::pointer(1, 64)),
+    // readlinkat: buf
+    Row::new(4017, 3, ParamSlot::pointer(2, 64)),
+    // readlinkat: bufsiz
+    Row::new(5087, 6, ParamSlot::value(3, 32)),
+    // readv: fd
+    Row::new(3459, 2, ParamSlot::value(0, 64)),
+    // readv: vec
+    Row::new(4641, 3, ParamSlot::pointer(1, 64)),
+    // readv: vlen
+    Row::new(5011, 4, ParamSlot::value(2, 64)),
+    // reboot: magic1
+    Row::new(5093, 6, ParamSlot::value(0, 32)),
+    // reboot: magic2
+    Row::new(5099, 6, ParamSlot::value(1, 32)),
+    // reboot: cmd
+    Row::new(3617, 3, ParamSlot::value(2, 32)),
+    // reboot: arg
+    Row::new(3939, 3, ParamSlot::pointer(3, 64)),
+    // recv: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // recv: ubuf
+    Row::new(4199, 4, ParamSlot::pointer(1, 64)),
+    // recv: size
+    Row::new(3625, 4, ParamSlot::value(2, 64)),
+    // recv: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // recvfrom: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // recvfrom: ubuf
+    Row::new(4199, 4, ParamSlot::pointer(1, 64)),
+    // recvfrom: size
+    Row::new(3625, 4, ParamSlot::value(2, 64)),
+    // recvfrom: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // recvfrom: addr
+    Row::new(4107, 4, ParamSlot::pointer(4, 64)),
+    // recvfrom: addr_len
+    Row::new(5105, 8, ParamSlot::pointer(5, 64)),
+    // recvmmsg: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // recvmmsg: mmsg
+    Row::new(5113, 4, ParamSlot::pointer(1, 64)),
+    // recvmmsg: vlen
+    Row::new(5011, 4, ParamSlot::value(2, 32)),
+    // recvmmsg: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // recvmmsg: timeout
+    Row::new(3845, 7, ParamSlot::pointer(4, 64)),
+    // recvmsg: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // recvmsg: msg
+    Row::new(5117, 3, ParamSlot::pointer(1, 64)),
+    // recvmsg: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // remap_file_pages: start
+    Row::new(4598, 5, ParamSlot::value(0, 64)),
+    // remap_file_pages: size
+    Row::new(3625, 4, ParamSlot::value(1, 64)),
+    // remap_file_pages: prot
+    Row::new(4647, 4, ParamSlot::value(2, 64)),
+    // remap_file_pages: pgoff
+    Row::new(5120, 5, ParamSlot::value(3, 64)),
+    // remap_file_pages: flags
+    Row::new(3535, 5, ParamSlot::value(4, 64)),
+    // removexattr: pathname
+    Row::new(3786, 8, ParamSlot::pointer(0, 64)),
+    // removexattr: name
+    Row::new(3552, 4, ParamSlot::pointer(1, 64)),
+    // removexattrat: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // removexattrat: pathname
+    Row::new(3786, 8, ParamSlot::pointer(1, 64)),
+    // removexattrat: at_flags
+    Row::new(3958, 8, ParamSlot::value(2, 32)),
+    // removexattrat: name
+    Row::new(3552, 4, ParamSlot::pointer(3, 64)),
+    // rename: oldname
+    Row::new(4542, 7, ParamSlot::pointer(0, 64)),
+    // rename: newname
+    Row::new(4549, 7, ParamSlot::pointer(1, 64)),
+    // renameat: olddfd
+    Row::new(4556, 6, ParamSlot::value(0, 32)),
+    // renameat: oldname
+    Row::new(4542, 7, ParamSlot::pointer(1, 64)),
+    // renameat: newdfd
+    Row::new(4562, 6, ParamSlot::value(2, 32)),
+    // renameat: newname
+    Row::new(4549, 7, ParamSlot::pointer(3, 64)),
+    // renameat2: olddfd
+    Row::new(4556, 6, ParamSlot::value(0, 32)),
+    // renameat2: oldname
+    Row::new(4542, 7, ParamSlot::pointer(1, 64)),
+    // renameat2: newdfd
+    Row::new(4562, 6, ParamSlot::value(2, 32)),
+    // renameat2: newname
+    Row::new(4549, 7, ParamSlot::pointer(3, 64)),
+    // renameat2: flags
+    Row::new(3535, 5, ParamSlot::value(4, 32)),
+    // request_key: _type
+    Row::new(3556, 5, ParamSlot::pointer(0, 64)),
+    // request_key: _description
+    Row::new(3561, 12, ParamSlot::pointer(1, 64)),
+    // request_key: _callout_info
+    Row::new(5125, 13, ParamSlot::pointer(2, 64)),
+    // request_key: destringid
+    Row::new(5138, 10, ParamSlot::value(3, 32)),
+    // rmdir: pathname
+    Row::new(3786, 8, ParamSlot::pointer(0, 64)),
+    // rseq: rseq
+    Row::new(2275, 4, ParamSlot::pointer(0, 64)),
+    // rseq: rseq_len
+    Row::new(5148, 8, ParamSlot::value(1, 32)),
+    // rseq: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // rseq: sig
+    Row::new(4507, 3, ParamSlot::value(3, 32)),
+    // rt_sigaction: sig
+    Row::new(4507, 3, ParamSlot::value(0, 32)),
+    // rt_sigaction: act
+    Row::new(5156, 3, ParamSlot::pointer(1, 64)),
+    // rt_sigaction: oact
+    Row::new(5159, 4, ParamSlot::pointer(2, 64)),
+    // rt_sigaction: sigsetsize
+    Row::new(3859, 10, ParamSlot::value(3, 64)),
+    // rt_sigpending: uset
+    Row::new(5163, 4, ParamSlot::pointer(0, 64)),
+    // rt_sigpending: sigsetsize
+    Row::new(3859, 10, ParamSlot::value(1, 64)),
+    // rt_sigprocmask: how
+    Row::new(4911, 3, ParamSlot::value(0, 32)),
+    // rt_sigprocmask: nset
+    Row::new(5167, 4, ParamSlot::pointer(1, 64)),
+    // rt_sigprocmask: oset
+    Row::new(5171, 4, ParamSlot::pointer(2, 64)),
+    // rt_sigprocmask: sigsetsize
+    Row::new(3859, 10, ParamSlot::value(3, 64)),
+    // rt_sigqueueinfo: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // rt_sigqueueinfo: sig
+    Row::new(4507, 3, ParamSlot::value(1, 32)),
+    // rt_sigqueueinfo: uinfo
+    Row::new(5175, 5, ParamSlot::pointer(2, 64)),
+    // rt_sigsuspend: unewset
+    Row::new(5180, 7, ParamSlot::pointer(0, 64)),
+    // rt_sigsuspend: sigsetsize
+    Row::new(3859, 10, ParamSlot::value(1, 64)),
+    // rt_sigtimedwait: uthese
+    Row::new(5187, 6, ParamSlot::pointer(0, 64)),
+    // rt_sigtimedwait: uinfo
+    Row::new(5175, 5, ParamSlot::pointer(1, 64)),
+    // rt_sigtimedwait: uts
+    Row::new(5193, 3, ParamSlot::pointer(2, 64)),
+    // rt_sigtimedwait: sigsetsize
+    Row::new(3859, 10, ParamSlot::value(3, 64)),
+    // rt_tgsigqueueinfo: tgid
+    Row::new(5196, 4, ParamSlot::value(0, 32)),
+    // rt_tgsigqueueinfo: pid
+    Row::new(4111, 3, ParamSlot::value(1, 32)),
+    // rt_tgsigqueueinfo: sig
+    Row::new(4507, 3, ParamSlot::value(2, 32)),
+    // rt_tgsigqueueinfo: uinfo
+    Row::new(5175, 5, ParamSlot::pointer(3, 64)),
+    // rtas: uargs
+    Row::new(3739, 5, ParamSlot::pointer(0, 64)),
+    // sched_get_priority_max: policy
+    Row::new(4089, 6, ParamSlot::value(0, 32)),
+    // sched_get_priority_min: policy
+    Row::new(4089, 6, ParamSlot::value(0, 32)),
+    // sched_getaffinity: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // sched_getaffinity: len
+    Row::new(3783, 3, ParamSlot::value(1, 32)),
+    // sched_getaffinity: user_mask_ptr
+    Row::new(5200, 13, ParamSlot::pointer(2, 64)),
+    // sched_getattr: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // sched_getattr: uattr
+    Row::new(3620, 5, ParamSlot::pointer(1, 64)),
+    // sched_getattr: usize
+    Row::new(3953, 5, ParamSlot::value(2, 32)),
+    // sched_getattr: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // sched_getparam: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // sched_getparam: param
+    Row::new(5213, 5, ParamSlot::pointer(1, 64)),
+    // sched_getscheduler: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // sched_rr_get_interval: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // sched_rr_get_interval: interval
+    Row::new(5218, 8, ParamSlot::pointer(1, 64)),
+    // sched_setaffinity: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // sched_setaffinity: len
+    Row::new(3783, 3, ParamSlot::value(1, 32)),
+    // sched_setaffinity: user_mask_ptr
+    Row::new(5200, 13, ParamSlot::pointer(2, 64)),
+    // sched_setattr: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // sched_setattr: uattr
+    Row::new(3620, 5, ParamSlot::pointer(1, 64)),
+    // sched_setattr: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // sched_setparam: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // sched_setparam: param
+    Row::new(5213, 5, ParamSlot::pointer(1, 64)),
+    // sched_setscheduler: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // sched_setscheduler: policy
+    Row::new(4089, 6, ParamSlot::value(1, 32)),
+    // sched_setscheduler: param
+    Row::new(5213, 5, ParamSlot::pointer(2, 64)),
+    // seccomp: op
+    Row::new(3823, 2, ParamSlot::value(0, 32)),
+    // seccomp: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // seccomp: uargs
+    Row::new(3739, 5, ParamSlot::pointer(2, 64)),
+    // semctl: semid
+    Row::new(5226, 5, ParamSlot::value(0, 32)),
+    // semctl: semnum
+    Row::new(5231, 6, ParamSlot::value(1, 32)),
+    // semctl: cmd
+    Row::new(3617, 3, ParamSlot::value(2, 32)),
+    // semctl: arg
+    Row::new(3939, 3, ParamSlot::value(3, 64)),
+    // semget: key
+    Row::new(4856, 3, ParamSlot::value(0, 32)),
+    // semget: nsems
+    Row::new(5237, 5, ParamSlot::value(1, 32)),
+    // semget: semflg
+    Row::new(5242, 6, ParamSlot::value(2, 32)),
+    // semtimedop: semid
+    Row::new(5226, 5, ParamSlot::value(0, 32)),
+    // semtimedop: tsops
+    Row::new(5248, 5, ParamSlot::pointer(1, 64)),
+    // semtimedop: nsops
+    Row::new(5253, 5, ParamSlot::value(2, 32)),
+    // semtimedop: timeout
+    Row::new(3845, 7, ParamSlot::pointer(3, 64)),
+    // send: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // send: buff
+    Row::new(5258, 4, ParamSlot::pointer(1, 64)),
+    // send: len
+    Row::new(3783, 3, ParamSlot::value(2, 64)),
+    // send: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // sendfile: out_fd
+    Row::new(5262, 6, ParamSlot::value(0, 32)),
+    // sendfile: in_fd
+    Row::new(5268, 5, ParamSlot::value(1, 32)),
+    // sendfile: offset
+    Row::new(3895, 6, ParamSlot::pointer(2, 64)),
+    // sendfile: count
+    Row::new(3869, 5, ParamSlot::value(3, 64)),
+    // sendmmsg: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // sendmmsg: mmsg
+    Row::new(5113, 4, ParamSlot::pointer(1, 64)),
+    // sendmmsg: vlen
+    Row::new(5011, 4, ParamSlot::value(2, 32)),
+    // sendmmsg: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // sendmsg: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // sendmsg: msg
+    Row::new(5117, 3, ParamSlot::pointer(1, 64)),
+    // sendmsg: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // sendto: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // sendto: buff
+    Row::new(5258, 4, ParamSlot::pointer(1, 64)),
+    // sendto: len
+    Row::new(3783, 3, ParamSlot::value(2, 64)),
+    // sendto: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // sendto: addr
+    Row::new(4107, 4, ParamSlot::pointer(4, 64)),
+    // sendto: addr_len
+    Row::new(5105, 8, ParamSlot::value(5, 32)),
+    // set_mempolicy: mode
+    Row::new(3548, 4, ParamSlot::value(0, 32)),
+    // set_mempolicy: nmask
+    Row::new(4095, 5, ParamSlot::pointer(1, 64)),
+    // set_mempolicy: maxnode
+    Row::new(4100, 7, ParamSlot::value(2, 64)),
+    // set_mempolicy_home_node: start
+    Row::new(4598, 5, ParamSlot::value(0, 64)),
+    // set_mempolicy_home_node: len
+    Row::new(3783, 3, ParamSlot::value(1, 64)),
+    // set_mempolicy_home_node: home_node
+    Row::new(5273, 9, ParamSlot::value(2, 64)),
+    // set_mempolicy_home_node: flags
+    Row::new(3535, 5, ParamSlot::value(3, 64)),
+    // set_robust_list: head
+    Row::new(5282, 4, ParamSlot::pointer(0, 64)),
+    // set_robust_list: len
+    Row::new(3783, 3, ParamSlot::value(1, 64)),
+    // set_tid_address: tidptr
+    Row::new(5286, 6, ParamSlot::pointer(0, 64)),
+    // setdomainname: name
+    Row::new(3552, 4, ParamSlot::pointer(0, 64)),
+    // setdomainname: len
+    Row::new(3783, 3, ParamSlot::value(1, 32)),
+    // setfsgid: gid
+    Row::new(5292, 3, ParamSlot::value(0, 32)),
+    // setfsuid: uid
+    Row::new(5295, 3, ParamSlot::value(0, 32)),
+    // setgid: gid
+    Row::new(5292, 3, ParamSlot::value(0, 32)),
+    // setgroups: gidsetsize
+    Row::new(4150, 10, ParamSlot::value(0, 32)),
+    // setgroups: grouplist
+    Row::new(4160, 9, ParamSlot::pointer(1, 64)),
+    // sethostname: name
+    Row::new(3552, 4, ParamSlot::pointer(0, 64)),
+    // sethostname: len
+    Row::new(3783, 3, ParamSlot::value(1, 32)),
+    // setitimer: which
+    Row::new(4169, 5, ParamSlot::value(0, 32)),
+    // setitimer: value
+    Row::new(3942, 5, ParamSlot::pointer(1, 64)),
+    // setitimer: ovalue
+    Row::new(5298, 6, ParamSlot::pointer(2, 64)),
+    // setns: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // setns: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // setpgid: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // setpgid: pgid
+    Row::new(5304, 4, ParamSlot::value(1, 32)),
+    // setpriority: which
+    Row::new(4169, 5, ParamSlot::value(0, 32)),
+    // setpriority: who
+    Row::new(4196, 3, ParamSlot::value(1, 32)),
+    // setpriority: niceval
+    Row::new(5308, 7, ParamSlot::value(2, 32)),
+    // setregid: rgid
+    Row::new(5315, 4, ParamSlot::value(0, 32)),
+    // setregid: egid
+    Row::new(5319, 4, ParamSlot::value(1, 32)),
+    // setresgid: rgid
+    Row::new(5315, 4, ParamSlot::value(0, 32)),
+    // setresgid: egid
+    Row::new(5319, 4, ParamSlot::value(1, 32)),
+    // setresgid: sgid
+    Row::new(5323, 4, ParamSlot::value(2, 32)),
+    // setresuid: ruid
+    Row::new(5327, 4, ParamSlot::value(0, 32)),
+    // setresuid: euid
+    Row::new(5331, 4, ParamSlot::value(1, 32)),
+    // setresuid: suid
+    Row::new(5335, 4, ParamSlot::value(2, 32)),
+    // setreuid: ruid
+    Row::new(5327, 4, ParamSlot::value(0, 32)),
+    // setreuid: euid
+    Row::new(5331, 4, ParamSlot::value(1, 32)),
+    // setrlimit: resource
+    Row::new(5025, 8, ParamSlot::value(0, 32)),
+    // setrlimit: rlim
+    Row::new(5339, 4, ParamSlot::pointer(1, 64)),
+    // setsockopt: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // setsockopt: level
+    Row::new(4235, 5, ParamSlot::value(1, 32)),
+    // setsockopt: optname
+    Row::new(4240, 7, ParamSlot::value(2, 32)),
+    // setsockopt: optval
+    Row::new(4247, 6, ParamSlot::pointer(3, 64)),
+    // setsockopt: optlen
+    Row::new(4253, 6, ParamSlot::value(4, 32)),
+    // settimeofday: tv
+    Row::new(4259, 2, ParamSlot::pointer(0, 64)),
+    // settimeofday: tz
+    Row::new(4261, 2, ParamSlot::pointer(1, 64)),
+    // setuid: uid
+    Row::new(5295, 3, ParamSlot::value(0, 32)),
+    // setxattr: pathname
+    Row::new(3786, 8, ParamSlot::pointer(0, 64)),
+    // setxattr: name
+    Row::new(3552, 4, ParamSlot::pointer(1, 64)),
+    // setxattr: value
+    Row::new(3942, 5, ParamSlot::pointer(2, 64)),
+    // setxattr: size
+    Row::new(3625, 4, ParamSlot::value(3, 64)),
+    // setxattr: flags
+    Row::new(3535, 5, ParamSlot::value(4, 32)),
+    // setxattrat: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // setxattrat: pathname
+    Row::new(3786, 8, ParamSlot::pointer(1, 64)),
+    // setxattrat: at_flags
+    Row::new(3958, 8, ParamSlot::value(2, 32)),
+    // setxattrat: name
+    Row::new(3552, 4, ParamSlot::pointer(3, 64)),
+    // setxattrat: uargs
+    Row::new(3739, 5, ParamSlot::pointer(4, 64)),
+    // setxattrat: usize
+    Row::new(3953, 5, ParamSlot::value(5, 64)),
+    // shmat: shmid
+    Row::new(5343, 5, ParamSlot::value(0, 32)),
+    // shmat: shmaddr
+    Row::new(5348, 7, ParamSlot::pointer(1, 64)),
+    // shmat: shmflg
+    Row::new(5355, 6, ParamSlot::value(2, 32)),
+    // shmctl: shmid
+    Row::new(5343, 5, ParamSlot::value(0, 32)),
+    // shmctl: cmd
+    Row::new(3617, 3, ParamSlot::value(1, 32)),
+    // shmctl: buf
+    Row::new(4017, 3, ParamSlot::pointer(2, 64)),
+    // shmdt: shmaddr
+    Row::new(5348, 7, ParamSlot::pointer(0, 64)),
+    // shmget: key
+    Row::new(4856, 3, ParamSlot::value(0, 32)),
+    // shmget: size
+    Row::new(3625, 4, ParamSlot::value(1, 64)),
+    // shmget: shmflg
+    Row::new(5355, 6, ParamSlot::value(2, 32)),
+    // shutdown: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // shutdown: how
+    Row::new(4911, 3, ParamSlot::value(1, 32)),
+    // sigaltstack: uss
+    Row::new(5361, 3, ParamSlot::pointer(0, 64)),
+    // sigaltstack: uoss
+    Row::new(5364, 4, ParamSlot::pointer(1, 64)),
+    // signal: sig
+    Row::new(4507, 3, ParamSlot::value(0, 32)),
+    // signal: handler
+    Row::new(5368, 7, ParamSlot::pointer(1, 64)),
+    // signalfd: ufd
+    Row::new(5375, 3, ParamSlot::value(0, 32)),
+    // signalfd: user_mask
+    Row::new(5378, 9, ParamSlot::pointer(1, 64)),
+    // signalfd: sizemask
+    Row::new(5387, 8, ParamSlot::value(2, 64)),
+    // signalfd4: ufd
+    Row::new(5375, 3, ParamSlot::value(0, 32)),
+    // signalfd4: user_mask
+    Row::new(5378, 9, ParamSlot::pointer(1, 64)),
+    // signalfd4: sizemask
+    Row::new(5387, 8, ParamSlot::value(2, 64)),
+    // signalfd4: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // socket: family
+    Row::new(5395, 6, ParamSlot::value(0, 32)),
+    // socket: type
+    Row::new(4409, 4, ParamSlot::value(1, 32)),
+    // socket: protocol
+    Row::new(5401, 8, ParamSlot::value(2, 32)),
+    // socketcall: call
+    Row::new(4373, 4, ParamSlot::value(0, 32)),
+    // socketcall: args
+    Row::new(5409, 4, ParamSlot::pointer(1, 64)),
+    // socketpair: family
+    Row::new(5395, 6, ParamSlot::value(0, 32)),
+    // socketpair: type
+    Row::new(4409, 4, ParamSlot::value(1, 32)),
+    // socketpair: protocol
+    Row::new(5401, 8, ParamSlot::value(2, 32)),
+    // socketpair: usockvec
+    Row::new(5413, 8, ParamSlot::pointer(3, 64)),
+    // splice: fd_in
+    Row::new(3759, 5, ParamSlot::value(0, 32)),
+    // splice: off_in
+    Row::new(3764, 6, ParamSlot::pointer(1, 64)),
+    // splice: fd_out
+    Row::new(3770, 6, ParamSlot::value(2, 32)),
+    // splice: off_out
+    Row::new(3776, 7, ParamSlot::pointer(3, 64)),
+    // splice: len
+    Row::new(3783, 3, ParamSlot::value(4, 64)),
+    // splice: flags
+    Row::new(3535, 5, ParamSlot::value(5, 32)),
+    // spu_create: name
+    Row::new(3552, 4, ParamSlot::pointer(0, 64)),
+    // spu_create: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // spu_create: mode
+    Row::new(3548, 4, ParamSlot::value(2, 16)),
+    // spu_create: fd
+    Row::new(3459, 2, ParamSlot::value(3, 32)),
+    // spu_run: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // spu_run: unpc
+    Row::new(5421, 4, ParamSlot::pointer(1, 64)),
+    // spu_run: ustatus
+    Row::new(5425, 7, ParamSlot::pointer(2, 64)),
+    // ssetmask: newmask
+    Row::new(5432, 7, ParamSlot::value(0, 32)),
+    // stat: filename
+    Row::new(3540, 8, ParamSlot::pointer(0, 64)),
+    // stat: statbuf
+    Row::new(4010, 7, ParamSlot::pointer(1, 64)),
+    // statfs: pathname
+    Row::new(3786, 8, ParamSlot::pointer(0, 64)),
+    // statfs: buf
+    Row::new(4017, 3, ParamSlot::pointer(1, 64)),
+    // statfs64: pathname
+    Row::new(3786, 8, ParamSlot::pointer(0, 64)),
+    // statfs64: sz
+    Row::new(4020, 2, ParamSlot::value(1, 64)),
+    // statfs64: buf
+    Row::new(4017, 3, ParamSlot::pointer(2, 64)),
+    // statmount: req
+    Row::new(4575, 3, ParamSlot::pointer(0, 64)),
+    // statmount: buf
+    Row::new(4017, 3, ParamSlot::pointer(1, 64)),
+    // statmount: bufsize
+    Row::new(5439, 7, ParamSlot::value(2, 64)),
+    // statmount: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // statx: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // statx: filename
+    Row::new(3540, 8, ParamSlot::pointer(1, 64)),
+    // statx: flags
+    Row::new(3535, 5, ParamSlot::value(2, 32)),
+    // statx: mask
+    Row::new(3931, 4, ParamSlot::value(3, 32)),
+    // statx: buffer
+    Row::new(5446, 6, ParamSlot::pointer(4, 64)),
+    // stime: tptr
+    Row::new(5452, 4, ParamSlot::pointer(0, 64)),
+    // subpage_prot: addr
+    Row::new(4107, 4, ParamSlot::value(0, 64)),
+    // subpage_prot: len
+    Row::new(3783, 3, ParamSlot::value(1, 64)),
+    // subpage_prot: map
+    Row::new(5456, 3, ParamSlot::pointer(2, 64)),
+    // swapcontext: old_ctx
+    Row::new(5459, 7, ParamSlot::pointer(0, 64)),
+    // swapcontext: new_ctx
+    Row::new(5466, 7, ParamSlot::pointer(1, 64)),
+    // swapcontext: ctx_size
+    Row::new(5473, 8, ParamSlot::value(2, 64)),
+    // swapoff: specialfile
+    Row::new(5481, 11, ParamSlot::pointer(0, 64)),
+    // swapon: specialfile
+    Row::new(5481, 11, ParamSlot::pointer(0, 64)),
+    // swapon: swap_flags
+    Row::new(5492, 10, ParamSlot::value(1, 32)),
+    // symlink: oldname
+    Row::new(4542, 7, ParamSlot::pointer(0, 64)),
+    // symlink: newname
+    Row::new(4549, 7, ParamSlot::pointer(1, 64)),
+    // symlinkat: oldname
+    Row::new(4542, 7, ParamSlot::pointer(0, 64)),
+    // symlinkat: newdfd
+    Row::new(4562, 6, ParamSlot::value(1, 32)),
+    // symlinkat: newname
+    Row::new(4549, 7, ParamSlot::pointer(2, 64)),
+    // sync_file_range2: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // sync_file_range2: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // sync_file_range2: offset
+    Row::new(3895, 6, ParamSlot::value(2, 64)),
+    // sync_file_range2: nbytes
+    Row::new(5502, 6, ParamSlot::value(3, 64)),
+    // syncfs: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // sysfs: option
+    Row::new(4485, 6, ParamSlot::value(0, 32)),
+    // sysfs: arg1
+    Row::new(5508, 4, ParamSlot::value(1, 64)),
+    // sysfs: arg2
+    Row::new(4491, 4, ParamSlot::value(2, 64)),
+    // sysinfo: info
+    Row::new(4953, 4, ParamSlot::pointer(0, 64)),
+    // syslog: type
+    Row::new(4409, 4, ParamSlot::value(0, 32)),
+    // syslog: buf
+    Row::new(4017, 3, ParamSlot::pointer(1, 64)),
+    // syslog: len
+    Row::new(3783, 3, ParamSlot::value(2, 32)),
+    // tee: fdin
+    Row::new(5512, 4, ParamSlot::value(0, 32)),
+    // tee: fdout
+    Row::new(5516, 5, ParamSlot::value(1, 32)),
+    // tee: len
+    Row::new(3783, 3, ParamSlot::value(2, 64)),
+    // tee: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // tgkill: tgid
+    Row::new(5196, 4, ParamSlot::value(0, 32)),
+    // tgkill: pid
+    Row::new(4111, 3, ParamSlot::value(1, 32)),
+    // tgkill: sig
+    Row::new(4507, 3, ParamSlot::value(2, 32)),
+    // time: tloc
+    Row::new(5521, 4, ParamSlot::pointer(0, 64)),
+    // timer_create: which_clock
+    Row::new(3671, 11, ParamSlot::value(0, 32)),
+    // timer_create: timer_event_spec
+    Row::new(5525, 16, ParamSlot::pointer(1, 64)),
+    // timer_create: created_timer_id
+    Row::new(5541, 16, ParamSlot::pointer(2, 64)),
+    // timer_delete: timer_id
+    Row::new(5557, 8, ParamSlot::value(0, 32)),
+    // timer_getoverrun: timer_id
+    Row::new(5557, 8, ParamSlot::value(0, 32)),
+    // timer_gettime: timer_id
+    Row::new(5557, 8, ParamSlot::value(0, 32)),
+    // timer_gettime: setting
+    Row::new(5565, 7, ParamSlot::pointer(1, 64)),
+    // timer_settime: timer_id
+    Row::new(5557, 8, ParamSlot::value(0, 32)),
+    // timer_settime: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // timer_settime: new_setting
+    Row::new(5572, 11, ParamSlot::pointer(2, 64)),
+    // timer_settime: old_setting
+    Row::new(5583, 11, ParamSlot::pointer(3, 64)),
+    // timerfd_create: clockid
+    Row::new(4070, 7, ParamSlot::value(0, 32)),
+    // timerfd_create: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // timerfd_gettime: ufd
+    Row::new(5375, 3, ParamSlot::value(0, 32)),
+    // timerfd_gettime: otmr
+    Row::new(5594, 4, ParamSlot::pointer(1, 64)),
+    // timerfd_settime: ufd
+    Row::new(5375, 3, ParamSlot::value(0, 32)),
+    // timerfd_settime: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // timerfd_settime: utmr
+    Row::new(5598, 4, ParamSlot::pointer(2, 64)),
+    // timerfd_settime: otmr
+    Row::new(5594, 4, ParamSlot::pointer(3, 64)),
+    // times: tbuf
+    Row::new(5602, 4, ParamSlot::pointer(0, 64)),
+    // tkill: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // tkill: sig
+    Row::new(4507, 3, ParamSlot::value(1, 32)),
+    // truncate: path
+    Row::new(4006, 4, ParamSlot::pointer(0, 64)),
+    // truncate: length
+    Row::new(4022, 6, ParamSlot::value(1, 64)),
+    // ugetrlimit: resource
+    Row::new(5025, 8, ParamSlot::value(0, 32)),
+    // ugetrlimit: rlim
+    Row::new(5339, 4, ParamSlot::pointer(1, 64)),
+    // umask: mask
+    Row::new(3931, 4, ParamSlot::value(0, 32)),
+    // umount2: name
+    Row::new(3552, 4, ParamSlot::pointer(0, 64)),
+    // umount2: flags
+    Row::new(3535, 5, ParamSlot::value(1, 32)),
+    // uname: name
+    Row::new(3552, 4, ParamSlot::pointer(0, 64)),
+    // unlink: pathname
+    Row::new(3786, 8, ParamSlot::pointer(0, 64)),
+    // unlinkat: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // unlinkat: pathname
+    Row::new(3786, 8, ParamSlot::pointer(1, 64)),
+    // unlinkat: flag
+    Row::new(3935, 4, ParamSlot::value(2, 32)),
+    // unshare: unshare_flags
+    Row::new(5606, 13, ParamSlot::value(0, 64)),
+    // uselib: library
+    Row::new(5619, 7, ParamSlot::pointer(0, 64)),
+    // userfaultfd: flags
+    Row::new(3535, 5, ParamSlot::value(0, 32)),
+    // ustat: dev
+    Row::new(4644, 3, ParamSlot::value(0, 32)),
+    // ustat: ubuf
+    Row::new(4199, 4, ParamSlot::pointer(1, 64)),
+    // utime: filename
+    Row::new(3540, 8, ParamSlot::pointer(0, 64)),
+    // utime: times
+    Row::new(3302, 5, ParamSlot::pointer(1, 64)),
+    // utimensat: dfd
+    Row::new(3892, 3, ParamSlot::value(0, 32)),
+    // utimensat: filename
+    Row::new(3540, 8, ParamSlot::pointer(1, 64)),
+    // utimensat: utimes
+    Row::new(3404, 6, ParamSlot::pointer(2, 64)),
+    // utimensat: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // utimes: filename
+    Row::new(3540, 8, ParamSlot::pointer(0, 64)),
+    // utimes: utimes
+    Row::new(3404, 6, ParamSlot::pointer(1, 64)),
+    // vmsplice: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // vmsplice: uiov
+    Row::new(5626, 4, ParamSlot::pointer(1, 64)),
+    // vmsplice: nr_segs
+    Row::new(5630, 7, ParamSlot::value(2, 64)),
+    // vmsplice: flags
+    Row::new(3535, 5, ParamSlot::value(3, 32)),
+    // wait4: upid
+    Row::new(5637, 4, ParamSlot::value(0, 32)),
+    // wait4: stat_addr
+    Row::new(5641, 9, ParamSlot::pointer(1, 64)),
+    // wait4: options
+    Row::new(5650, 7, ParamSlot::value(2, 32)),
+    // wait4: ru
+    Row::new(4233, 2, ParamSlot::pointer(3, 64)),
+    // waitid: which
+    Row::new(4169, 5, ParamSlot::value(0, 32)),
+    // waitid: upid
+    Row::new(5637, 4, ParamSlot::value(1, 32)),
+    // waitid: infop
+    Row::new(5657, 5, ParamSlot::pointer(2, 64)),
+    // waitid: options
+    Row::new(5650, 7, ParamSlot::value(3, 32)),
+    // waitid: ru
+    Row::new(4233, 2, ParamSlot::pointer(4, 64)),
+    // waitpid: pid
+    Row::new(4111, 3, ParamSlot::value(0, 32)),
+    // waitpid: stat_addr
+    Row::new(5641, 9, ParamSlot::pointer(1, 64)),
+    // waitpid: options
+    Row::new(5650, 7, ParamSlot::value(2, 32)),
+    // write: fd
+    Row::new(3459, 2, ParamSlot::value(0, 32)),
+    // write: buf
+    Row::new(4017, 3, ParamSlot::pointer(1, 64)),
+    // write: count
+    Row::new(3869, 5, ParamSlot::value(2, 64)),
+    // writev: fd
+    Row::new(3459, 2, ParamSlot::value(0, 64)),
+    // writev: vec
+    Row::new(4641, 3, ParamSlot::pointer(1, 64)),
+    // writev: vlen
+    Row::new(5011, 4, ParamSlot::value(2, 64)),
+];
+
+static WITHOUT: [Row<NoSignature>; 41] = [
+    // _sysctl
+    Row::new(5662, 7, NoSignature::NotImplemented),
+    // afs_syscall
+    Row::new(5669, 11, NoSignature::NotImplemented),
+    // bdflush
+    Row::new(5680, 7, NoSignature::NotImplemented),
+    // break
+    Row::new(5687, 5, NoSignature::NotImplemented),
+    // create_module
+    Row::new(5692, 13, NoSignature::NotImplemented),
+    // ftime
+    Row::new(5705, 5, NoSignature::NotImplemented),
+    // get_kernel_syms
+    Row::new(5710, 15, NoSignature::NotImplemented),
+    // getpmsg
+    Row::new(5725, 7, NoSignature::NotImplemented),
+    // getrlimit
+    Row::new(5732, 9, NoSignature::NotImplemented),
+    // gtty
+    Row::new(5741, 4, NoSignature::NotImplemented),
+    // idle
+    Row::new(5745, 4, NoSignature::NotImplemented),
+    // ioperm
+    Row::new(5749, 6, NoSignature::NotImplemented),
+    // iopl
+    Row::new(5755, 4, NoSignature::NotImplemented),
+    // lock
+    Row::new(5759, 4, NoSignature::NotImplemented),
+    // lookup_dcookie
+    Row::new(5763, 14, NoSignature::Removed),
+    // modify_ldt
+    Row::new(5777, 10, NoSignature::NotImplemented),
+    // mpx
+    Row::new(5787, 3, NoSignature::NotImplemented),
+    // multiplexer
+    Row::new(5790, 11, NoSignature::NotImplemented),
+    // nfsservctl
+    Row::new(5801, 10, NoSignature::NotImplemented),
+    // oldfstat
+    Row::new(5811, 8, NoSignature::NotImplemented),
+    // oldlstat
+    Row::new(5819, 8, NoSignature::NotImplemented),
+    // oldolduname
+    Row::new(5827, 11, NoSignature::NotImplemented),
+    // oldstat
+    Row::new(5838, 7, NoSignature::NotImplemented),
+    // olduname
+    Row::new(5845, 8, NoSignature::NotImplemented),
+    // prof
+    Row::new(5853, 4, NoSignature::NotImplemented),
+    // profil
+    Row::new(5857, 6, NoSignature::NotImplemented),
+    // putpmsg
+    Row::new(5863, 7, NoSignature::NotImplemented),
+    // query_module
+    Row::new(5870, 12, NoSignature::NotImplemented),
+    // readdir
+    Row::new(5882, 7, NoSignature::NotImplemented),
+    // select
+    Row::new(5889, 6, NoSignature::NotImplemented),
+    // sigaction
+    Row::new(5895, 9, NoSignature::NotImplemented),
+    // sigpending
+    Row::new(5904, 10, NoSignature::NotImplemented),
+    // sigprocmask
+    Row::new(5914, 11, NoSignature::NotImplemented),
+    // sigreturn
+    Row::new(5925, 9, NoSignature::NotImplemented),
+    // sigsuspend
+    Row::new(5934, 10, NoSignature::NotImplemented),
+    // stty
+    Row::new(5944, 4, NoSignature::NotImplemented),
+    // sys_debug_setcontext
+    Row::new(5948, 20, NoSignature::NotImplemented),
+    // tuxcall
+    Row::new(5968, 7, NoSignature::NotImplemented),
+    // ulimit
+    Row::new(5975, 6, NoSignature::NotImplemented),
+    // umount
+    Row::new(5981, 6, NoSignature::NotImplemented),
+    // vm86
+    Row::new(5987, 4, NoSignature::NotImplemented),
 ];

@@ -5,2230 +5,3305 @@
 // the SYSCALL_DEFINEs of Linux 6.17; with the entry points and names listed in
 // tools/gen-syscall-tables/{syscall_entries,signatures}.py.
 
-use crate::tables::{NoSignature, Param};
+use crate::tables::{NoSignature, ParamRange, ParamSlot, Signatures};
+use seccomp_policy_core::sorted::{Row, Table};
 
 /// The parameters of every system call of `riscv64` whose prototype is known,
 /// sorted by name (byte order).
-pub static SIGNATURES: &[(&str, &[Param])] = &[
-    (
-        "accept",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("upeer_sockaddr", 1, 64),
-            Param::pointer("upeer_addrlen", 2, 64),
-        ],
-    ),
-    (
-        "accept4",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("upeer_sockaddr", 1, 64),
-            Param::pointer("upeer_addrlen", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    ("acct", &[Param::pointer("name", 0, 64)]),
-    (
-        "add_key",
-        &[
-            Param::pointer("_type", 0, 64),
-            Param::pointer("_description", 1, 64),
-            Param::pointer("_payload", 2, 64),
-            Param::value("plen", 3, 64),
-            Param::value("ringid", 4, 32),
-        ],
-    ),
-    ("adjtimex", &[Param::pointer("txc_p", 0, 64)]),
-    (
-        "bind",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("umyaddr", 1, 64),
-            Param::value("addrlen", 2, 32),
-        ],
-    ),
-    (
-        "bpf",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::pointer("uattr", 1, 64),
-            Param::value("size", 2, 32),
-        ],
-    ),
-    ("brk", &[Param::value("brk", 0, 64)]),
-    (
-        "cachestat",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("cstat_range", 1, 64),
-            Param::pointer("cstat", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "capget",
-        &[
-            Param::pointer("header", 0, 64),
-            Param::pointer("dataptr", 1, 64),
-        ],
-    ),
-    (
-        "capset",
-        &[
-            Param::pointer("header", 0, 64),
-            Param::pointer("data", 1, 64),
-        ],
-    ),
-    ("chdir", &[Param::pointer("filename", 0, 64)]),
-    ("chroot", &[Param::pointer("filename", 0, 64)]),
-    (
-        "clock_adjtime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("utx", 1, 64),
-        ],
-    ),
-    (
-        "clock_getres",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 64),
-        ],
-    ),
-    (
-        "clock_gettime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 64),
-        ],
-    ),
-    (
-        "clock_nanosleep",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("rqtp", 2, 64),
-            Param::pointer("rmtp", 3, 64),
-        ],
-    ),
-    (
-        "clock_settime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 64),
-        ],
-    ),
-    (
-        "clone",
-        &[
-            Param::value("clone_flags", 0, 64),
-            Param::value("newsp", 1, 64),
-            Param::pointer("parent_tidptr", 2, 64),
-            Param::value("tls", 3, 64),
-            Param::pointer("child_tidptr", 4, 64),
-        ],
-    ),
-    (
-        "clone3",
-        &[Param::pointer("uargs", 0, 64), Param::value("size", 1, 64)],
-    ),
-    ("close", &[Param::value("fd", 0, 32)]),
-    (
-        "close_range",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("max_fd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "connect",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uservaddr", 1, 64),
-            Param::value("addrlen", 2, 32),
-        ],
-    ),
-    (
-        "copy_file_range",
-        &[
-            Param::value("fd_in", 0, 32),
-            Param::pointer("off_in", 1, 64),
-            Param::value("fd_out", 2, 32),
-            Param::pointer("off_out", 3, 64),
-            Param::value("len", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "delete_module",
-        &[
-            Param::pointer("name_user", 0, 64),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    ("dup", &[Param::value("fildes", 0, 32)]),
-    (
-        "dup3",
-        &[
-            Param::value("oldfd", 0, 32),
-            Param::value("newfd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    ("epoll_create1", &[Param::value("flags", 0, 32)]),
-    (
-        "epoll_ctl",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::value("op", 1, 32),
-            Param::value("fd", 2, 32),
-            Param::pointer("event", 3, 64),
-        ],
-    ),
-    (
-        "epoll_pwait",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 64),
-            Param::value("maxevents", 2, 32),
-            Param::value("timeout", 3, 32),
-            Param::pointer("sigmask", 4, 64),
-            Param::value("sigsetsize", 5, 64),
-        ],
-    ),
-    (
-        "epoll_pwait2",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 64),
-            Param::value("maxevents", 2, 32),
-            Param::pointer("timeout", 3, 64),
-            Param::pointer("sigmask", 4, 64),
-            Param::value("sigsetsize", 5, 64),
-        ],
-    ),
-    (
-        "eventfd2",
-        &[Param::value("count", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "execve",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::pointer("argv", 1, 64),
-            Param::pointer("envp", 2, 64),
-        ],
-    ),
-    (
-        "execveat",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("argv", 2, 64),
-            Param::pointer("envp", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    ("exit", &[Param::value("error_code", 0, 32)]),
-    ("exit_group", &[Param::value("error_code", 0, 32)]),
-    (
-        "faccessat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 32),
-        ],
-    ),
-    (
-        "faccessat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "fadvise64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("len", 2, 64),
-            Param::value("advice", 3, 32),
-        ],
-    ),
-    (
-        "fallocate",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("mode", 1, 32),
-            Param::value("offset", 2, 64),
-            Param::value("len", 3, 64),
-        ],
-    ),
-    (
-        "fanotify_init",
-        &[
-            Param::value("flags", 0, 32),
-            Param::value("event_f_flags", 1, 32),
-        ],
-    ),
-    (
-        "fanotify_mark",
-        &[
-            Param::value("fanotify_fd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("mask", 2, 64),
-            Param::value("dfd", 3, 32),
-            Param::pointer("pathname", 4, 64),
-        ],
-    ),
-    ("fchdir", &[Param::value("fd", 0, 32)]),
-    (
-        "fchmod",
-        &[Param::value("fd", 0, 32), Param::value("mode", 1, 16)],
-    ),
-    (
-        "fchmodat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "fchmodat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 16),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "fchown",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("user", 1, 32),
-            Param::value("group", 2, 32),
-        ],
-    ),
-    (
-        "fchownat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("user", 2, 32),
-            Param::value("group", 3, 32),
-            Param::value("flag", 4, 32),
-        ],
-    ),
-    (
-        "fcntl",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("arg", 2, 64),
-        ],
-    ),
-    ("fdatasync", &[Param::value("fd", 0, 32)]),
-    (
-        "fgetxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-        ],
-    ),
-    (
-        "file_getattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("ufattr", 2, 64),
-            Param::value("usize", 3, 64),
-            Param::value("at_flags", 4, 32),
-        ],
-    ),
-    (
-        "file_setattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("ufattr", 2, 64),
-            Param::value("usize", 3, 64),
-            Param::value("at_flags", 4, 32),
-        ],
-    ),
-    (
-        "finit_module",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uargs", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "flistxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("list", 1, 64),
-            Param::value("size", 2, 64),
-        ],
-    ),
-    (
-        "flock",
-        &[Param::value("fd", 0, 32), Param::value("cmd", 1, 32)],
-    ),
-    (
-        "fremovexattr",
-        &[Param::value("fd", 0, 32), Param::pointer("name", 1, 64)],
-    ),
-    (
-        "fsconfig",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("_key", 2, 64),
-            Param::pointer("_value", 3, 64),
-            Param::value("aux", 4, 32),
-        ],
-    ),
-    (
-        "fsetxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "fsmount",
-        &[
-            Param::value("fs_fd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("attr_flags", 2, 32),
-        ],
-    ),
-    (
-        "fsopen",
-        &[
-            Param::pointer("_fs_name", 0, 64),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "fspick",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("path", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "fstat",
-        &[Param::value("fd", 0, 32), Param::pointer("statbuf", 1, 64)],
-    ),
-    (
-        "fstatfs",
-        &[Param::value("fd", 0, 32), Param::pointer("buf", 1, 64)],
-    ),
-    ("fsync", &[Param::value("fd", 0, 32)]),
-    (
-        "ftruncate",
-        &[Param::value("fd", 0, 32), Param::value("length", 1, 64)],
-    ),
-    (
-        "futex",
-        &[
-            Param::pointer("uaddr", 0, 64),
-            Param::value("op", 1, 32),
-            Param::value("val", 2, 32),
-            Param::pointer("utime", 3, 64),
-            Param::pointer("uaddr2", 4, 64),
-            Param::value("val3", 5, 32),
-        ],
-    ),
-    (
-        "futex_requeue",
-        &[
-            Param::pointer("waiters", 0, 64),
-            Param::value("flags", 1, 32),
-            Param::value("nr_wake", 2, 32),
-            Param::value("nr_requeue", 3, 32),
-        ],
-    ),
-    (
-        "futex_wait",
-        &[
-            Param::pointer("uaddr", 0, 64),
-            Param::value("val", 1, 64),
-            Param::value("mask", 2, 64),
-            Param::value("flags", 3, 32),
-            Param::pointer("timeout", 4, 64),
-            Param::value("clockid", 5, 32),
-        ],
-    ),
-    (
-        "futex_waitv",
-        &[
-            Param::pointer("waiters", 0, 64),
-            Param::value("nr_futexes", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::pointer("timeout", 3, 64),
-            Param::value("clockid", 4, 32),
-        ],
-    ),
-    (
-        "futex_wake",
-        &[
-            Param::pointer("uaddr", 0, 64),
-            Param::value("mask", 1, 64),
-            Param::value("nr", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "get_mempolicy",
-        &[
-            Param::pointer("policy", 0, 64),
-            Param::pointer("nmask", 1, 64),
-            Param::value("maxnode", 2, 64),
-            Param::value("addr", 3, 64),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    (
-        "get_robust_list",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("head_ptr", 1, 64),
-            Param::pointer("len_ptr", 2, 64),
-        ],
-    ),
-    (
-        "getcpu",
-        &[
-            Param::pointer("cpup", 0, 64),
-            Param::pointer("nodep", 1, 64),
-            Param::pointer("unused", 2, 64),
-        ],
-    ),
-    (
-        "getcwd",
-        &[Param::pointer("buf", 0, 64), Param::value("size", 1, 64)],
-    ),
-    (
-        "getdents64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("dirent", 1, 64),
-            Param::value("count", 2, 32),
-        ],
-    ),
-    ("getegid", &[]),
-    ("geteuid", &[]),
-    ("getgid", &[]),
-    (
-        "getgroups",
-        &[
-            Param::value("gidsetsize", 0, 32),
-            Param::pointer("grouplist", 1, 64),
-        ],
-    ),
-    (
-        "getitimer",
-        &[Param::value("which", 0, 32), Param::pointer("value", 1, 64)],
-    ),
-    (
-        "getpeername",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("usockaddr", 1, 64),
-            Param::pointer("usockaddr_len", 2, 64),
-        ],
-    ),
-    ("getpgid", &[Param::value("pid", 0, 32)]),
-    ("getpid", &[]),
-    ("getppid", &[]),
-    (
-        "getpriority",
-        &[Param::value("which", 0, 32), Param::value("who", 1, 32)],
-    ),
-    (
-        "getrandom",
-        &[
-            Param::pointer("ubuf", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "getresgid",
-        &[
-            Param::pointer("rgidp", 0, 64),
-            Param::pointer("egidp", 1, 64),
-            Param::pointer("sgidp", 2, 64),
-        ],
-    ),
-    (
-        "getresuid",
-        &[
-            Param::pointer("ruidp", 0, 64),
-            Param::pointer("euidp", 1, 64),
-            Param::pointer("suidp", 2, 64),
-        ],
-    ),
-    (
-        "getrlimit",
-        &[
-            Param::value("resource", 0, 32),
-            Param::pointer("rlim", 1, 64),
-        ],
-    ),
-    (
-        "getrusage",
-        &[Param::value("who", 0, 32), Param::pointer("ru", 1, 64)],
-    ),
-    ("getsid", &[Param::value("pid", 0, 32)]),
-    (
-        "getsockname",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("usockaddr", 1, 64),
-            Param::pointer("usockaddr_len", 2, 64),
-        ],
-    ),
-    (
-        "getsockopt",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("level", 1, 32),
-            Param::value("optname", 2, 32),
-            Param::pointer("optval", 3, 64),
-            Param::pointer("optlen", 4, 64),
-        ],
-    ),
-    ("gettid", &[]),
-    (
-        "gettimeofday",
-        &[Param::pointer("tv", 0, 64), Param::pointer("tz", 1, 64)],
-    ),
-    ("getuid", &[]),
-    (
-        "getxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-        ],
-    ),
-    (
-        "getxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 64),
-            Param::pointer("uargs", 4, 64),
-            Param::value("usize", 5, 64),
-        ],
-    ),
-    (
-        "init_module",
-        &[
-            Param::pointer("umod", 0, 64),
-            Param::value("len", 1, 64),
-            Param::pointer("uargs", 2, 64),
-        ],
-    ),
-    (
-        "inotify_add_watch",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("mask", 2, 32),
-        ],
-    ),
-    ("inotify_init1", &[Param::value("flags", 0, 32)]),
-    (
-        "inotify_rm_watch",
-        &[Param::value("fd", 0, 32), Param::value("wd", 1, 32)],
-    ),
-    (
-        "io_cancel",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::pointer("iocb", 1, 64),
-            Param::pointer("result", 2, 64),
-        ],
-    ),
-    ("io_destroy", &[Param::value("ctx", 0, 64)]),
-    (
-        "io_getevents",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::value("min_nr", 1, 64),
-            Param::value("nr", 2, 64),
-            Param::pointer("events", 3, 64),
-            Param::pointer("timeout", 4, 64),
-        ],
-    ),
-    (
-        "io_pgetevents",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::value("min_nr", 1, 64),
-            Param::value("nr", 2, 64),
-            Param::pointer("events", 3, 64),
-            Param::pointer("timeout", 4, 64),
-            Param::pointer("usig", 5, 64),
-        ],
-    ),
-    (
-        "io_setup",
-        &[
-            Param::value("nr_events", 0, 32),
-            Param::pointer("ctxp", 1, 64),
-        ],
-    ),
-    (
-        "io_submit",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::value("nr", 1, 64),
-            Param::pointer("iocbpp", 2, 64),
-        ],
-    ),
-    (
-        "io_uring_enter",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("to_submit", 1, 32),
-            Param::value("min_complete", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("argp", 4, 64),
-            Param::value("argsz", 5, 64),
-        ],
-    ),
-    (
-        "io_uring_register",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("opcode", 1, 32),
-            Param::pointer("arg", 2, 64),
-            Param::value("nr_args", 3, 32),
-        ],
-    ),
-    (
-        "io_uring_setup",
-        &[
-            Param::value("entries", 0, 32),
-            Param::pointer("params", 1, 64),
-        ],
-    ),
-    (
-        "ioctl",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("arg", 2, 64),
-        ],
-    ),
-    (
-        "ioprio_get",
-        &[Param::value("which", 0, 32), Param::value("who", 1, 32)],
-    ),
-    (
-        "ioprio_set",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("who", 1, 32),
-            Param::value("ioprio", 2, 32),
-        ],
-    ),
-    (
-        "kcmp",
-        &[
-            Param::value("pid1", 0, 32),
-            Param::value("pid2", 1, 32),
-            Param::value("type", 2, 32),
-            Param::value("idx1", 3, 64),
-            Param::value("idx2", 4, 64),
-        ],
-    ),
-    (
-        "kexec_file_load",
-        &[
-            Param::value("kernel_fd", 0, 32),
-            Param::value("initrd_fd", 1, 32),
-            Param::value("cmdline_len", 2, 64),
-            Param::pointer("cmdline_ptr", 3, 64),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    (
-        "kexec_load",
-        &[
-            Param::value("entry", 0, 64),
-            Param::value("nr_segments", 1, 64),
-            Param::pointer("segments", 2, 64),
-            Param::value("flags", 3, 64),
-        ],
-    ),
-    (
-        "keyctl",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg2", 1, 64),
-            Param::value("arg3", 2, 64),
-            Param::value("arg4", 3, 64),
-            Param::value("arg5", 4, 64),
-        ],
-    ),
-    (
-        "kill",
-        &[Param::value("pid", 0, 32), Param::value("sig", 1, 32)],
-    ),
-    (
-        "landlock_add_rule",
-        &[
-            Param::value("ruleset_fd", 0, 32),
-            Param::value("rule_type", 1, 32),
-            Param::pointer("rule_attr", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "landlock_create_ruleset",
-        &[
-            Param::pointer("attr", 0, 64),
-            Param::value("size", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "landlock_restrict_self",
-        &[
-            Param::value("ruleset_fd", 0, 32),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "lgetxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-        ],
-    ),
-    (
-        "linkat",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 64),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "listen",
-        &[Param::value("fd", 0, 32), Param::value("backlog", 1, 32)],
-    ),
-    (
-        "listmount",
-        &[
-            Param::pointer("req", 0, 64),
-            Param::pointer("mnt_ids", 1, 64),
-            Param::value("nr_mnt_ids", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "listxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("list", 1, 64),
-            Param::value("size", 2, 64),
-        ],
-    ),
-    (
-        "listxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("list", 3, 64),
-            Param::value("size", 4, 64),
-        ],
-    ),
-    (
-        "llistxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("list", 1, 64),
-            Param::value("size", 2, 64),
-        ],
-    ),
-    (
-        "lremovexattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-        ],
-    ),
-    (
-        "lseek",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("whence", 2, 32),
-        ],
-    ),
-    (
-        "lsetxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "lsm_get_self_attr",
-        &[
-            Param::value("attr", 0, 32),
-            Param::pointer("ctx", 1, 64),
-            Param::pointer("size", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "lsm_list_modules",
-        &[
-            Param::pointer("ids", 0, 64),
-            Param::pointer("size", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "lsm_set_self_attr",
-        &[
-            Param::value("attr", 0, 32),
-            Param::pointer("ctx", 1, 64),
-            Param::value("size", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "madvise",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len_in", 1, 64),
-            Param::value("behavior", 2, 32),
-        ],
-    ),
-    (
-        "map_shadow_stack",
-        &[
-            Param::value("addr", 0, 64),
-            Param::value("size", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "mbind",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("mode", 2, 64),
-            Param::pointer("nmask", 3, 64),
-            Param::value("maxnode", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "membarrier",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("cpu_id", 2, 32),
-        ],
-    ),
-    (
-        "memfd_create",
-        &[Param::pointer("uname", 0, 64), Param::value("flags", 1, 32)],
-    ),
-    ("memfd_secret", &[Param::value("flags", 0, 32)]),
-    (
-        "migrate_pages",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("maxnode", 1, 64),
-            Param::pointer("old_nodes", 2, 64),
-            Param::pointer("new_nodes", 3, 64),
-        ],
-    ),
-    (
-        "mincore",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::pointer("vec", 2, 64),
-        ],
-    ),
-    (
-        "mkdirat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "mknodat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 16),
-            Param::value("dev", 3, 32),
-        ],
-    ),
-    (
-        "mlock",
-        &[Param::value("start", 0, 64), Param::value("len", 1, 64)],
-    ),
-    (
-        "mlock2",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    ("mlockall", &[Param::value("flags", 0, 32)]),
-    (
-        "mmap",
-        &[
-            Param::value("addr", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("prot", 2, 64),
-            Param::value("flags", 3, 64),
-            Param::value("fd", 4, 64),
-            Param::value("offset", 5, 64),
-        ],
-    ),
-    (
-        "mount",
-        &[
-            Param::pointer("dev_name", 0, 64),
-            Param::pointer("dir_name", 1, 64),
-            Param::pointer("type", 2, 64),
-            Param::value("flags", 3, 64),
-            Param::pointer("data", 4, 64),
-        ],
-    ),
-    (
-        "mount_setattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("path", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::pointer("uattr", 3, 64),
-            Param::value("usize", 4, 64),
-        ],
-    ),
-    (
-        "move_mount",
-        &[
-            Param::value("from_dfd", 0, 32),
-            Param::pointer("from_pathname", 1, 64),
-            Param::value("to_dfd", 2, 32),
-            Param::pointer("to_pathname", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "move_pages",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("nr_pages", 1, 64),
-            Param::pointer("pages", 2, 64),
-            Param::pointer("nodes", 3, 64),
-            Param::pointer("status", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "mprotect",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("prot", 2, 64),
-        ],
-    ),
-    (
-        "mq_getsetattr",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_mqstat", 1, 64),
-            Param::pointer("u_omqstat", 2, 64),
-        ],
-    ),
-    (
-        "mq_notify",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_notification", 1, 64),
-        ],
-    ),
-    (
-        "mq_open",
-        &[
-            Param::pointer("u_name", 0, 64),
-            Param::value("oflag", 1, 32),
-            Param::value("mode", 2, 16),
-            Param::pointer("u_attr", 3, 64),
-        ],
-    ),
-    (
-        "mq_timedreceive",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_msg_ptr", 1, 64),
-            Param::value("msg_len", 2, 64),
-            Param::pointer("u_msg_prio", 3, 64),
-            Param::pointer("u_abs_timeout", 4, 64),
-        ],
-    ),
-    (
-        "mq_timedsend",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_msg_ptr", 1, 64),
-            Param::value("msg_len", 2, 64),
-            Param::value("msg_prio", 3, 32),
-            Param::pointer("u_abs_timeout", 4, 64),
-        ],
-    ),
-    ("mq_unlink", &[Param::pointer("u_name", 0, 64)]),
-    (
-        "mremap",
-        &[
-            Param::value("addr", 0, 64),
-            Param::value("old_len", 1, 64),
-            Param::value("new_len", 2, 64),
-            Param::value("flags", 3, 64),
-            Param::value("new_addr", 4, 64),
-        ],
-    ),
-    (
-        "mseal",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 64),
-        ],
-    ),
-    (
-        "msgctl",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("buf", 2, 64),
-        ],
-    ),
-    (
-        "msgget",
-        &[Param::value("key", 0, 32), Param::value("msgflg", 1, 32)],
-    ),
-    (
-        "msgrcv",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::pointer("msgp", 1, 64),
-            Param::value("msgsz", 2, 64),
-            Param::value("msgtyp", 3, 64),
-            Param::value("msgflg", 4, 32),
-        ],
-    ),
-    (
-        "msgsnd",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::pointer("msgp", 1, 64),
-            Param::value("msgsz", 2, 64),
-            Param::value("msgflg", 3, 32),
-        ],
-    ),
-    (
-        "msync",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "munlock",
-        &[Param::value("start", 0, 64), Param::value("len", 1, 64)],
-    ),
-    ("munlockall", &[]),
-    (
-        "munmap",
-        &[Param::value("addr", 0, 64), Param::value("len", 1, 64)],
-    ),
-    (
-        "name_to_handle_at",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("name", 1, 64),
-            Param::pointer("handle", 2, 64),
-            Param::pointer("mnt_id", 3, 64),
-            Param::value("flag", 4, 32),
-        ],
-    ),
-    (
-        "nanosleep",
-        &[Param::pointer("rqtp", 0, 64), Param::pointer("rmtp", 1, 64)],
-    ),
-    (
-        "newfstatat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("statbuf", 2, 64),
-            Param::value("flag", 3, 32),
-        ],
-    ),
-    (
-        "open_by_handle_at",
-        &[
-            Param::value("mountdirfd", 0, 32),
-            Param::pointer("handle", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "open_tree",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "open_tree_attr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::pointer("uattr", 3, 64),
-            Param::value("usize", 4, 64),
-        ],
-    ),
-    (
-        "openat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::value("mode", 3, 16),
-        ],
-    ),
-    (
-        "openat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("how", 2, 64),
-            Param::value("usize", 3, 64),
-        ],
-    ),
-    (
-        "perf_event_open",
-        &[
-            Param::pointer("attr_uptr", 0, 64),
-            Param::value("pid", 1, 32),
-            Param::value("cpu", 2, 32),
-            Param::value("group_fd", 3, 32),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    ("personality", &[Param::value("personality", 0, 32)]),
-    (
-        "pidfd_getfd",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::value("fd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "pidfd_open",
-        &[Param::value("pid", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "pidfd_send_signal",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::value("sig", 1, 32),
-            Param::pointer("info", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "pipe2",
-        &[
-            Param::pointer("fildes", 0, 64),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "pivot_root",
-        &[
-            Param::pointer("new_root", 0, 64),
-            Param::pointer("put_old", 1, 64),
-        ],
-    ),
-    (
-        "pkey_alloc",
-        &[
-            Param::value("flags", 0, 64),
-            Param::value("init_val", 1, 64),
-        ],
-    ),
-    ("pkey_free", &[Param::value("pkey", 0, 32)]),
-    (
-        "pkey_mprotect",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("prot", 2, 64),
-            Param::value("pkey", 3, 32),
-        ],
-    ),
-    (
-        "ppoll",
-        &[
-            Param::pointer("ufds", 0, 64),
-            Param::value("nfds", 1, 32),
-            Param::pointer("tsp", 2, 64),
-            Param::pointer("sigmask", 3, 64),
-            Param::value("sigsetsize", 4, 64),
-        ],
-    ),
-    (
-        "prctl",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg2", 1, 64),
-            Param::value("arg3", 2, 64),
-            Param::value("arg4", 3, 64),
-            Param::value("arg5", 4, 64),
-        ],
-    ),
-    (
-        "pread64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-            Param::value("pos", 3, 64),
-        ],
-    ),
-    (
-        "preadv",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-        ],
-    ),
-    (
-        "preadv2",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "prlimit64",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("resource", 1, 32),
-            Param::pointer("new_rlim", 2, 64),
-            Param::pointer("old_rlim", 3, 64),
-        ],
-    ),
-    (
-        "process_madvise",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("behavior", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "process_mrelease",
-        &[Param::value("pidfd", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "process_vm_readv",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("lvec", 1, 64),
-            Param::value("liovcnt", 2, 64),
-            Param::pointer("rvec", 3, 64),
-            Param::value("riovcnt", 4, 64),
-            Param::value("flags", 5, 64),
-        ],
-    ),
-    (
-        "process_vm_writev",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("lvec", 1, 64),
-            Param::value("liovcnt", 2, 64),
-            Param::pointer("rvec", 3, 64),
-            Param::value("riovcnt", 4, 64),
-            Param::value("flags", 5, 64),
-        ],
-    ),
-    (
-        "pselect6",
-        &[
-            Param::value("n", 0, 32),
-            Param::pointer("inp", 1, 64),
-            Param::pointer("outp", 2, 64),
-            Param::pointer("exp", 3, 64),
-            Param::pointer("tsp", 4, 64),
-            Param::pointer("sig", 5, 64),
-        ],
-    ),
-    (
-        "ptrace",
-        &[
-            Param::value("request", 0, 64),
-            Param::value("pid", 1, 64),
-            Param::value("addr", 2, 64),
-            Param::value("data", 3, 64),
-        ],
-    ),
-    (
-        "pwrite64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-            Param::value("pos", 3, 64),
-        ],
-    ),
-    (
-        "pwritev",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-        ],
-    ),
-    (
-        "pwritev2",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "quotactl",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::pointer("special", 1, 64),
-            Param::value("id", 2, 32),
-            Param::pointer("addr", 3, 64),
-        ],
-    ),
-    (
-        "quotactl_fd",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("id", 2, 32),
-            Param::pointer("addr", 3, 64),
-        ],
-    ),
-    (
-        "read",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-        ],
-    ),
-    (
-        "readahead",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("count", 2, 64),
-        ],
-    ),
-    (
-        "readlinkat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::pointer("buf", 2, 64),
-            Param::value("bufsiz", 3, 32),
-        ],
-    ),
-    (
-        "readv",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-        ],
-    ),
-    (
-        "reboot",
-        &[
-            Param::value("magic1", 0, 32),
-            Param::value("magic2", 1, 32),
-            Param::value("cmd", 2, 32),
-            Param::pointer("arg", 3, 64),
-        ],
-    ),
-    (
-        "recvfrom",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("ubuf", 1, 64),
-            Param::value("size", 2, 64),
-            Param::value("flags", 3, 32),
-            Param::pointer("addr", 4, 64),
-            Param::pointer("addr_len", 5, 64),
-        ],
-    ),
-    (
-        "recvmmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("mmsg", 1, 64),
-            Param::value("vlen", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("timeout", 4, 64),
-        ],
-    ),
-    (
-        "recvmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("msg", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "remap_file_pages",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("size", 1, 64),
-            Param::value("prot", 2, 64),
-            Param::value("pgoff", 3, 64),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    (
-        "removexattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-        ],
-    ),
-    (
-        "removexattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 64),
-        ],
-    ),
-    (
-        "renameat2",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 64),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "request_key",
-        &[
-            Param::pointer("_type", 0, 64),
-            Param::pointer("_description", 1, 64),
-            Param::pointer("_callout_info", 2, 64),
-            Param::value("destringid", 3, 32),
-        ],
-    ),
-    ("restart_syscall", &[]),
-    (
-        "riscv_flush_icache",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("end", 1, 64),
-            Param::value("flags", 2, 64),
-        ],
-    ),
-    (
-        "riscv_hwprobe",
-        &[
-            Param::pointer("pairs", 0, 64),
-            Param::value("pair_count", 1, 64),
-            Param::value("cpusetsize", 2, 64),
-            Param::pointer("cpus", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "rseq",
-        &[
-            Param::pointer("rseq", 0, 64),
-            Param::value("rseq_len", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::value("sig", 3, 32),
-        ],
-    ),
-    (
-        "rt_sigaction",
-        &[
-            Param::value("sig", 0, 32),
-            Param::pointer("act", 1, 64),
-            Param::pointer("oact", 2, 64),
-            Param::value("sigsetsize", 3, 64),
-        ],
-    ),
-    (
-        "rt_sigpending",
-        &[
-            Param::pointer("uset", 0, 64),
-            Param::value("sigsetsize", 1, 64),
-        ],
-    ),
-    (
-        "rt_sigprocmask",
-        &[
-            Param::value("how", 0, 32),
-            Param::pointer("nset", 1, 64),
-            Param::pointer("oset", 2, 64),
-            Param::value("sigsetsize", 3, 64),
-        ],
-    ),
-    (
-        "rt_sigqueueinfo",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("sig", 1, 32),
-            Param::pointer("uinfo", 2, 64),
-        ],
-    ),
-    ("rt_sigreturn", &[]),
-    (
-        "rt_sigsuspend",
-        &[
-            Param::pointer("unewset", 0, 64),
-            Param::value("sigsetsize", 1, 64),
-        ],
-    ),
-    (
-        "rt_sigtimedwait",
-        &[
-            Param::pointer("uthese", 0, 64),
-            Param::pointer("uinfo", 1, 64),
-            Param::pointer("uts", 2, 64),
-            Param::value("sigsetsize", 3, 64),
-        ],
-    ),
-    (
-        "rt_tgsigqueueinfo",
-        &[
-            Param::value("tgid", 0, 32),
-            Param::value("pid", 1, 32),
-            Param::value("sig", 2, 32),
-            Param::pointer("uinfo", 3, 64),
-        ],
-    ),
-    ("sched_get_priority_max", &[Param::value("policy", 0, 32)]),
-    ("sched_get_priority_min", &[Param::value("policy", 0, 32)]),
-    (
-        "sched_getaffinity",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("len", 1, 32),
-            Param::pointer("user_mask_ptr", 2, 64),
-        ],
-    ),
-    (
-        "sched_getattr",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("uattr", 1, 64),
-            Param::value("usize", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "sched_getparam",
-        &[Param::value("pid", 0, 32), Param::pointer("param", 1, 64)],
-    ),
-    ("sched_getscheduler", &[Param::value("pid", 0, 32)]),
-    (
-        "sched_rr_get_interval",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("interval", 1, 64),
-        ],
-    ),
-    (
-        "sched_setaffinity",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("len", 1, 32),
-            Param::pointer("user_mask_ptr", 2, 64),
-        ],
-    ),
-    (
-        "sched_setattr",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("uattr", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "sched_setparam",
-        &[Param::value("pid", 0, 32), Param::pointer("param", 1, 64)],
-    ),
-    (
-        "sched_setscheduler",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("policy", 1, 32),
-            Param::pointer("param", 2, 64),
-        ],
-    ),
-    ("sched_yield", &[]),
-    (
-        "seccomp",
-        &[
-            Param::value("op", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("uargs", 2, 64),
-        ],
-    ),
-    (
-        "semctl",
-        &[
-            Param::value("semid", 0, 32),
-            Param::value("semnum", 1, 32),
-            Param::value("cmd", 2, 32),
-            Param::value("arg", 3, 64),
-        ],
-    ),
-    (
-        "semget",
-        &[
-            Param::value("key", 0, 32),
-            Param::value("nsems", 1, 32),
-            Param::value("semflg", 2, 32),
-        ],
-    ),
-    (
-        "semop",
-        &[
-            Param::value("semid", 0, 32),
-            Param::pointer("tsops", 1, 64),
-            Param::value("nsops", 2, 32),
-        ],
-    ),
-    (
-        "semtimedop",
-        &[
-            Param::value("semid", 0, 32),
-            Param::pointer("tsops", 1, 64),
-            Param::value("nsops", 2, 32),
-            Param::pointer("timeout", 3, 64),
-        ],
-    ),
-    (
-        "sendfile",
-        &[
-            Param::value("out_fd", 0, 32),
-            Param::value("in_fd", 1, 32),
-            Param::pointer("offset", 2, 64),
-            Param::value("count", 3, 64),
-        ],
-    ),
-    (
-        "sendmmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("mmsg", 1, 64),
-            Param::value("vlen", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "sendmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("msg", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "sendto",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buff", 1, 64),
-            Param::value("len", 2, 64),
-            Param::value("flags", 3, 32),
-            Param::pointer("addr", 4, 64),
-            Param::value("addr_len", 5, 32),
-        ],
-    ),
-    (
-        "set_mempolicy",
-        &[
-            Param::value("mode", 0, 32),
-            Param::pointer("nmask", 1, 64),
-            Param::value("maxnode", 2, 64),
-        ],
-    ),
-    (
-        "set_mempolicy_home_node",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("home_node", 2, 64),
-            Param::value("flags", 3, 64),
-        ],
-    ),
-    (
-        "set_robust_list",
-        &[Param::pointer("head", 0, 64), Param::value("len", 1, 64)],
-    ),
-    ("set_tid_address", &[Param::pointer("tidptr", 0, 64)]),
-    (
-        "setdomainname",
-        &[Param::pointer("name", 0, 64), Param::value("len", 1, 32)],
-    ),
-    ("setfsgid", &[Param::value("gid", 0, 32)]),
-    ("setfsuid", &[Param::value("uid", 0, 32)]),
-    ("setgid", &[Param::value("gid", 0, 32)]),
-    (
-        "setgroups",
-        &[
-            Param::value("gidsetsize", 0, 32),
-            Param::pointer("grouplist", 1, 64),
-        ],
-    ),
-    (
-        "sethostname",
-        &[Param::pointer("name", 0, 64), Param::value("len", 1, 32)],
-    ),
-    (
-        "setitimer",
-        &[
-            Param::value("which", 0, 32),
-            Param::pointer("value", 1, 64),
-            Param::pointer("ovalue", 2, 64),
-        ],
-    ),
-    (
-        "setns",
-        &[Param::value("fd", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "setpgid",
-        &[Param::value("pid", 0, 32), Param::value("pgid", 1, 32)],
-    ),
-    (
-        "setpriority",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("who", 1, 32),
-            Param::value("niceval", 2, 32),
-        ],
-    ),
-    (
-        "setregid",
-        &[Param::value("rgid", 0, 32), Param::value("egid", 1, 32)],
-    ),
-    (
-        "setresgid",
-        &[
-            Param::value("rgid", 0, 32),
-            Param::value("egid", 1, 32),
-            Param::value("sgid", 2, 32),
-        ],
-    ),
-    (
-        "setresuid",
-        &[
-            Param::value("ruid", 0, 32),
-            Param::value("euid", 1, 32),
-            Param::value("suid", 2, 32),
-        ],
-    ),
-    (
-        "setreuid",
-        &[Param::value("ruid", 0, 32), Param::value("euid", 1, 32)],
-    ),
-    (
-        "setrlimit",
-        &[
-            Param::value("resource", 0, 32),
-            Param::pointer("rlim", 1, 64),
-        ],
-    ),
-    ("setsid", &[]),
-    (
-        "setsockopt",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("level", 1, 32),
-            Param::value("optname", 2, 32),
-            Param::pointer("optval", 3, 64),
-            Param::value("optlen", 4, 32),
-        ],
-    ),
-    (
-        "settimeofday",
-        &[Param::pointer("tv", 0, 64), Param::pointer("tz", 1, 64)],
-    ),
-    ("setuid", &[Param::value("uid", 0, 32)]),
-    (
-        "setxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "setxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 64),
-            Param::pointer("uargs", 4, 64),
-            Param::value("usize", 5, 64),
-        ],
-    ),
-    (
-        "shmat",
-        &[
-            Param::value("shmid", 0, 32),
-            Param::pointer("shmaddr", 1, 64),
-            Param::value("shmflg", 2, 32),
-        ],
-    ),
-    (
-        "shmctl",
-        &[
-            Param::value("shmid", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("buf", 2, 64),
-        ],
-    ),
-    ("shmdt", &[Param::pointer("shmaddr", 0, 64)]),
-    (
-        "shmget",
-        &[
-            Param::value("key", 0, 32),
-            Param::value("size", 1, 64),
-            Param::value("shmflg", 2, 32),
-        ],
-    ),
-    (
-        "shutdown",
-        &[Param::value("fd", 0, 32), Param::value("how", 1, 32)],
-    ),
-    (
-        "sigaltstack",
-        &[Param::pointer("uss", 0, 64), Param::pointer("uoss", 1, 64)],
-    ),
-    (
-        "signalfd4",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::pointer("user_mask", 1, 64),
-            Param::value("sizemask", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "socket",
-        &[
-            Param::value("family", 0, 32),
-            Param::value("type", 1, 32),
-            Param::value("protocol", 2, 32),
-        ],
-    ),
-    (
-        "socketpair",
-        &[
-            Param::value("family", 0, 32),
-            Param::value("type", 1, 32),
-            Param::value("protocol", 2, 32),
-            Param::pointer("usockvec", 3, 64),
-        ],
-    ),
-    (
-        "splice",
-        &[
-            Param::value("fd_in", 0, 32),
-            Param::pointer("off_in", 1, 64),
-            Param::value("fd_out", 2, 32),
-            Param::pointer("off_out", 3, 64),
-            Param::value("len", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "statfs",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("buf", 1, 64),
-        ],
-    ),
-    (
-        "statmount",
-        &[
-            Param::pointer("req", 0, 64),
-            Param::pointer("buf", 1, 64),
-            Param::value("bufsize", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "statx",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::value("mask", 3, 32),
-            Param::pointer("buffer", 4, 64),
-        ],
-    ),
-    ("swapoff", &[Param::pointer("specialfile", 0, 64)]),
-    (
-        "swapon",
-        &[
-            Param::pointer("specialfile", 0, 64),
-            Param::value("swap_flags", 1, 32),
-        ],
-    ),
-    (
-        "symlinkat",
-        &[
-            Param::pointer("oldname", 0, 64),
-            Param::value("newdfd", 1, 32),
-            Param::pointer("newname", 2, 64),
-        ],
-    ),
-    ("sync", &[]),
-    (
-        "sync_file_range",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("nbytes", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    ("syncfs", &[Param::value("fd", 0, 32)]),
-    ("sysinfo", &[Param::pointer("info", 0, 64)]),
-    (
-        "syslog",
-        &[
-            Param::value("type", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("len", 2, 32),
-        ],
-    ),
-    (
-        "tee",
-        &[
-            Param::value("fdin", 0, 32),
-            Param::value("fdout", 1, 32),
-            Param::value("len", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "tgkill",
-        &[
-            Param::value("tgid", 0, 32),
-            Param::value("pid", 1, 32),
-            Param::value("sig", 2, 32),
-        ],
-    ),
-    (
-        "timer_create",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("timer_event_spec", 1, 64),
-            Param::pointer("created_timer_id", 2, 64),
-        ],
-    ),
-    ("timer_delete", &[Param::value("timer_id", 0, 32)]),
-    ("timer_getoverrun", &[Param::value("timer_id", 0, 32)]),
-    (
-        "timer_gettime",
-        &[
-            Param::value("timer_id", 0, 32),
-            Param::pointer("setting", 1, 64),
-        ],
-    ),
-    (
-        "timer_settime",
-        &[
-            Param::value("timer_id", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("new_setting", 2, 64),
-            Param::pointer("old_setting", 3, 64),
-        ],
-    ),
-    (
-        "timerfd_create",
-        &[Param::value("clockid", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "timerfd_gettime",
-        &[Param::value("ufd", 0, 32), Param::pointer("otmr", 1, 64)],
-    ),
-    (
-        "timerfd_settime",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("utmr", 2, 64),
-            Param::pointer("otmr", 3, 64),
-        ],
-    ),
-    ("times", &[Param::pointer("tbuf", 0, 64)]),
-    (
-        "tkill",
-        &[Param::value("pid", 0, 32), Param::value("sig", 1, 32)],
-    ),
-    (
-        "truncate",
-        &[Param::pointer("path", 0, 64), Param::value("length", 1, 64)],
-    ),
-    ("umask", &[Param::value("mask", 0, 32)]),
-    (
-        "umount2",
-        &[Param::pointer("name", 0, 64), Param::value("flags", 1, 32)],
-    ),
-    ("uname", &[Param::pointer("name", 0, 64)]),
-    (
-        "unlinkat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("flag", 2, 32),
-        ],
-    ),
-    ("unshare", &[Param::value("unshare_flags", 0, 64)]),
-    ("userfaultfd", &[Param::value("flags", 0, 32)]),
-    (
-        "utimensat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("utimes", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    ("vhangup", &[]),
-    (
-        "vmsplice",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uiov", 1, 64),
-            Param::value("nr_segs", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "wait4",
-        &[
-            Param::value("upid", 0, 32),
-            Param::pointer("stat_addr", 1, 64),
-            Param::value("options", 2, 32),
-            Param::pointer("ru", 3, 64),
-        ],
-    ),
-    (
-        "waitid",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("upid", 1, 32),
-            Param::pointer("infop", 2, 64),
-            Param::value("options", 3, 32),
-            Param::pointer("ru", 4, 64),
-        ],
-    ),
-    (
-        "write",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-        ],
-    ),
-    (
-        "writev",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-        ],
-    ),
-];
+pub static SIGNATURES: Signatures = Signatures::new(NAMES, &ROWS, &PARAMS);
 
 /// The system calls of `riscv64` without a signature, and why, sorted by name
 /// (byte order).
-pub static WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[
-    ("lookup_dcookie", NoSignature::Removed),
-    ("nfsservctl", NoSignature::NotImplemented),
+pub static WITHOUT_SIGNATURE: Table<NoSignature> = Table::new(NAMES, &WITHOUT);
+
+/// The names of the system calls and of their parameters, one after the other.
+const NAMES: &str = "\
+    accept\
+    accept4\
+    acct\
+    add_key\
+    adjtimex\
+    bind\
+    bpf\
+    brk\
+    cachestat\
+    capget\
+    capset\
+    chdir\
+    chroot\
+    clock_adjtime\
+    clock_getres\
+    clock_gettime\
+    clock_nanosleep\
+    clock_settime\
+    clone\
+    clone3\
+    close\
+    close_range\
+    connect\
+    copy_file_range\
+    delete_module\
+    dup\
+    dup3\
+    epoll_create1\
+    epoll_ctl\
+    epoll_pwait\
+    epoll_pwait2\
+    eventfd2\
+    execve\
+    execveat\
+    exit\
+    exit_group\
+    faccessat\
+    faccessat2\
+    fadvise64\
+    fallocate\
+    fanotify_init\
+    fanotify_mark\
+    fchdir\
+    fchmod\
+    fchmodat\
+    fchmodat2\
+    fchown\
+    fchownat\
+    fcntl\
+    fdatasync\
+    fgetxattr\
+    file_getattr\
+    file_setattr\
+    finit_module\
+    flistxattr\
+    flock\
+    fremovexattr\
+    fsconfig\
+    fsetxattr\
+    fsmount\
+    fsopen\
+    fspick\
+    fstat\
+    fstatfs\
+    fsync\
+    ftruncate\
+    futex\
+    futex_requeue\
+    futex_wait\
+    futex_waitv\
+    futex_wake\
+    get_mempolicy\
+    get_robust_list\
+    getcpu\
+    getcwd\
+    getdents64\
+    getegid\
+    geteuid\
+    getgid\
+    getgroups\
+    getitimer\
+    getpeername\
+    getpgid\
+    getpid\
+    getppid\
+    getpriority\
+    getrandom\
+    getresgid\
+    getresuid\
+    getrlimit\
+    getrusage\
+    getsid\
+    getsockname\
+    getsockopt\
+    gettid\
+    gettimeofday\
+    getuid\
+    getxattr\
+    getxattrat\
+    init_module\
+    inotify_add_watch\
+    inotify_init1\
+    inotify_rm_watch\
+    io_cancel\
+    io_destroy\
+    io_getevents\
+    io_pgetevents\
+    io_setup\
+    io_submit\
+    io_uring_enter\
+    io_uring_register\
+    io_uring_setup\
+    ioctl\
+    ioprio_get\
+    ioprio_set\
+    kcmp\
+    kexec_file_load\
+    kexec_load\
+    keyctl\
+    kill\
+    landlock_add_rule\
+    landlock_create_ruleset\
+    landlock_restrict_self\
+    lgetxattr\
+    linkat\
+    listen\
+    listmount\
+    listxattr\
+    listxattrat\
+    llistxattr\
+    lremovexattr\
+    lseek\
+    lsetxattr\
+    lsm_get_self_attr\
+    lsm_list_modules\
+    lsm_set_self_attr\
+    madvise\
+    map_shadow_stack\
+    mbind\
+    membarrier\
+    memfd_create\
+    memfd_secret\
+    migrate_pages\
+    mincore\
+    mkdirat\
+    mknodat\
+    mlock\
+    mlock2\
+    mlockall\
+    mmap\
+    mount\
+    mount_setattr\
+    move_mount\
+    move_pages\
+    mprotect\
+    mq_getsetattr\
+    mq_notify\
+    mq_open\
+    mq_timedreceive\
+    mq_timedsend\
+    mq_unlink\
+    mremap\
+    mseal\
+    msgctl\
+    msgget\
+    msgrcv\
+    msgsnd\
+    msync\
+    munlock\
+    munlockall\
+    munmap\
+    name_to_handle_at\
+    nanosleep\
+    newfstatat\
+    open_by_handle_at\
+    open_tree\
+    open_tree_attr\
+    openat\
+    openat2\
+    perf_event_open\
+    personality\
+    pidfd_getfd\
+    pidfd_open\
+    pidfd_send_signal\
+    pipe2\
+    pivot_root\
+    pkey_alloc\
+    pkey_free\
+    pkey_mprotect\
+    ppoll\
+    prctl\
+    pread64\
+    preadv\
+    preadv2\
+    prlimit64\
+    process_madvise\
+    process_mrelease\
+    process_vm_readv\
+    process_vm_writev\
+    pselect6\
+    ptrace\
+    pwrite64\
+    pwritev\
+    pwritev2\
+    quotactl\
+    quotactl_fd\
+    read\
+    readahead\
+    readlinkat\
+    readv\
+    reboot\
+    recvfrom\
+    recvmmsg\
+    recvmsg\
+    remap_file_pages\
+    removexattr\
+    removexattrat\
+    renameat2\
+    request_key\
+    restart_syscall\
+    riscv_flush_icache\
+    riscv_hwprobe\
+    rseq\
+    rt_sigaction\
+    rt_sigpending\
+    rt_sigprocmask\
+    rt_sigqueueinfo\
+    rt_sigreturn\
+    rt_sigsuspend\
+    rt_sigtimedwait\
+    rt_tgsigqueueinfo\
+    sched_get_priority_max\
+    sched_get_priority_min\
+    sched_getaffinity\
+    sched_getattr\
+    sched_getparam\
+    sched_getscheduler\
+    sched_rr_get_interval\
+    sched_setaffinity\
+    sched_setattr\
+    sched_setparam\
+    sched_setscheduler\
+    sched_yield\
+    seccomp\
+    semctl\
+    semget\
+    semop\
+    semtimedop\
+    sendfile\
+    sendmmsg\
+    sendmsg\
+    sendto\
+    set_mempolicy\
+    set_mempolicy_home_node\
+    set_robust_list\
+    set_tid_address\
+    setdomainname\
+    setfsgid\
+    setfsuid\
+    setgid\
+    setgroups\
+    sethostname\
+    setitimer\
+    setns\
+    setpgid\
+    setpriority\
+    setregid\
+    setresgid\
+    setresuid\
+    setreuid\
+    setrlimit\
+    setsid\
+    setsockopt\
+    settimeofday\
+    setuid\
+    setxattr\
+    setxattrat\
+    shmat\
+    shmctl\
+    shmdt\
+    shmget\
+    shutdown\
+    sigaltstack\
+    signalfd4\
+    socket\
+    socketpair\
+    splice\
+    statfs\
+    statmount\
+    statx\
+    swapoff\
+    swapon\
+    symlinkat\
+    sync\
+    sync_file_range\
+    syncfs\
+    sysinfo\
+    syslog\
+    tee\
+    tgkill\
+    timer_create\
+    timer_delete\
+    timer_getoverrun\
+    timer_gettime\
+    timer_settime\
+    timerfd_create\
+    timerfd_gettime\
+    timerfd_settime\
+    times\
+    tkill\
+    truncate\
+    umask\
+    umount2\
+    uname\
+    unlinkat\
+    unshare\
+    userfaultfd\
+    utimensat\
+    vhangup\
+    vmsplice\
+    wait4\
+    waitid\
+    write\
+    writev\
+    fd\
+    upeer_sockaddr\
+    upeer_addrlen\
+    flags\
+    name\
+    _type\
+    _description\
+    _payload\
+    plen\
+    ringid\
+    txc_p\
+    umyaddr\
+    addrlen\
+    cmd\
+    uattr\
+    size\
+    cstat_range\
+    cstat\
+    header\
+    dataptr\
+    data\
+    filename\
+    which_clock\
+    utx\
+    tp\
+    rqtp\
+    rmtp\
+    clone_flags\
+    newsp\
+    parent_tidptr\
+    tls\
+    child_tidptr\
+    uargs\
+    max_fd\
+    uservaddr\
+    fd_in\
+    off_in\
+    fd_out\
+    off_out\
+    len\
+    name_user\
+    fildes\
+    oldfd\
+    newfd\
+    epfd\
+    op\
+    event\
+    events\
+    maxevents\
+    timeout\
+    sigmask\
+    sigsetsize\
+    count\
+    argv\
+    envp\
+    error_code\
+    dfd\
+    mode\
+    offset\
+    advice\
+    event_f_flags\
+    fanotify_fd\
+    mask\
+    pathname\
+    user\
+    group\
+    flag\
+    arg\
+    value\
+    ufattr\
+    usize\
+    at_flags\
+    list\
+    _key\
+    _value\
+    aux\
+    fs_fd\
+    attr_flags\
+    _fs_name\
+    path\
+    statbuf\
+    buf\
+    length\
+    uaddr\
+    val\
+    utime\
+    uaddr2\
+    val3\
+    waiters\
+    nr_wake\
+    nr_requeue\
+    clockid\
+    nr_futexes\
+    nr\
+    policy\
+    nmask\
+    maxnode\
+    addr\
+    pid\
+    head_ptr\
+    len_ptr\
+    cpup\
+    nodep\
+    unused\
+    dirent\
+    gidsetsize\
+    grouplist\
+    which\
+    usockaddr\
+    usockaddr_len\
+    who\
+    ubuf\
+    rgidp\
+    egidp\
+    sgidp\
+    ruidp\
+    euidp\
+    suidp\
+    resource\
+    rlim\
+    ru\
+    level\
+    optname\
+    optval\
+    optlen\
+    tv\
+    tz\
+    umod\
+    wd\
+    ctx_id\
+    iocb\
+    result\
+    ctx\
+    min_nr\
+    usig\
+    nr_events\
+    ctxp\
+    iocbpp\
+    to_submit\
+    min_complete\
+    argp\
+    argsz\
+    opcode\
+    nr_args\
+    entries\
+    params\
+    ioprio\
+    pid1\
+    pid2\
+    type\
+    idx1\
+    idx2\
+    kernel_fd\
+    initrd_fd\
+    cmdline_len\
+    cmdline_ptr\
+    entry\
+    nr_segments\
+    segments\
+    option\
+    arg2\
+    arg3\
+    arg4\
+    arg5\
+    sig\
+    ruleset_fd\
+    rule_type\
+    rule_attr\
+    attr\
+    olddfd\
+    oldname\
+    newdfd\
+    newname\
+    backlog\
+    req\
+    mnt_ids\
+    nr_mnt_ids\
+    whence\
+    ids\
+    start\
+    len_in\
+    behavior\
+    cpu_id\
+    old_nodes\
+    new_nodes\
+    vec\
+    dev\
+    prot\
+    dev_name\
+    dir_name\
+    from_dfd\
+    from_pathname\
+    to_dfd\
+    to_pathname\
+    nr_pages\
+    pages\
+    nodes\
+    status\
+    mqdes\
+    u_mqstat\
+    u_omqstat\
+    u_notification\
+    u_name\
+    oflag\
+    u_attr\
+    u_msg_ptr\
+    msg_len\
+    u_msg_prio\
+    u_abs_timeout\
+    msg_prio\
+    old_len\
+    new_len\
+    new_addr\
+    msqid\
+    key\
+    msgflg\
+    msgp\
+    msgsz\
+    msgtyp\
+    handle\
+    mnt_id\
+    mountdirfd\
+    how\
+    attr_uptr\
+    cpu\
+    group_fd\
+    pidfd\
+    info\
+    new_root\
+    put_old\
+    init_val\
+    pkey\
+    ufds\
+    nfds\
+    tsp\
+    pos\
+    vlen\
+    pos_l\
+    pos_h\
+    new_rlim\
+    old_rlim\
+    lvec\
+    liovcnt\
+    rvec\
+    riovcnt\
+    n\
+    inp\
+    outp\
+    exp\
+    request\
+    special\
+    id\
+    bufsiz\
+    magic1\
+    magic2\
+    addr_len\
+    mmsg\
+    msg\
+    pgoff\
+    _callout_info\
+    destringid\
+    end\
+    pairs\
+    pair_count\
+    cpusetsize\
+    cpus\
+    rseq_len\
+    act\
+    oact\
+    uset\
+    nset\
+    oset\
+    uinfo\
+    unewset\
+    uthese\
+    uts\
+    tgid\
+    user_mask_ptr\
+    param\
+    interval\
+    semid\
+    semnum\
+    nsems\
+    semflg\
+    tsops\
+    nsops\
+    out_fd\
+    in_fd\
+    buff\
+    home_node\
+    head\
+    tidptr\
+    gid\
+    uid\
+    ovalue\
+    pgid\
+    niceval\
+    rgid\
+    egid\
+    sgid\
+    ruid\
+    euid\
+    suid\
+    shmid\
+    shmaddr\
+    shmflg\
+    uss\
+    uoss\
+    ufd\
+    user_mask\
+    sizemask\
+    family\
+    protocol\
+    usockvec\
+    bufsize\
+    buffer\
+    specialfile\
+    swap_flags\
+    nbytes\
+    fdin\
+    fdout\
+    timer_event_spec\
+    created_timer_id\
+    timer_id\
+    setting\
+    new_setting\
+    old_setting\
+    otmr\
+    utmr\
+    tbuf\
+    unshare_flags\
+    utimes\
+    uiov\
+    nr_segs\
+    upid\
+    stat_addr\
+    options\
+    infop\
+    lookup_dcookie\
+    nfsservctl";
+
+/// Each system call's parameters: a range of [`PARAMS`].
+static ROWS: [Row<ParamRange>; 324] = [
+    // accept
+    Row::new(0, 6, ParamRange::new(0, 3)),
+    // accept4
+    Row::new(6, 7, ParamRange::new(3, 4)),
+    // acct
+    Row::new(13, 4, ParamRange::new(7, 1)),
+    // add_key
+    Row::new(17, 7, ParamRange::new(8, 5)),
+    // adjtimex
+    Row::new(24, 8, ParamRange::new(13, 1)),
+    // bind
+    Row::new(32, 4, ParamRange::new(14, 3)),
+    // bpf
+    Row::new(36, 3, ParamRange::new(17, 3)),
+    // brk
+    Row::new(39, 3, ParamRange::new(20, 1)),
+    // cachestat
+    Row::new(42, 9, ParamRange::new(21, 4)),
+    // capget
+    Row::new(51, 6, ParamRange::new(25, 2)),
+    // capset
+    Row::new(57, 6, ParamRange::new(27, 2)),
+    // chdir
+    Row::new(63, 5, ParamRange::new(29, 1)),
+    // chroot
+    Row::new(68, 6, ParamRange::new(30, 1)),
+    // clock_adjtime
+    Row::new(74, 13, ParamRange::new(31, 2)),
+    // clock_getres
+    Row::new(87, 12, ParamRange::new(33, 2)),
+    // clock_gettime
+    Row::new(99, 13, ParamRange::new(35, 2)),
+    // clock_nanosleep
+    Row::new(112, 15, ParamRange::new(37, 4)),
+    // clock_settime
+    Row::new(127, 13, ParamRange::new(41, 2)),
+    // clone
+    Row::new(140, 5, ParamRange::new(43, 5)),
+    // clone3
+    Row::new(145, 6, ParamRange::new(48, 2)),
+    // close
+    Row::new(151, 5, ParamRange::new(50, 1)),
+    // close_range
+    Row::new(156, 11, ParamRange::new(51, 3)),
+    // connect
+    Row::new(167, 7, ParamRange::new(54, 3)),
+    // copy_file_range
+    Row::new(174, 15, ParamRange::new(57, 6)),
+    // delete_module
+    Row::new(189, 13, ParamRange::new(63, 2)),
+    // dup
+    Row::new(202, 3, ParamRange::new(65, 1)),
+    // dup3
+    Row::new(205, 4, ParamRange::new(66, 3)),
+    // epoll_create1
+    Row::new(209, 13, ParamRange::new(69, 1)),
+    // epoll_ctl
+    Row::new(222, 9, ParamRange::new(70, 4)),
+    // epoll_pwait
+    Row::new(231, 11, ParamRange::new(74, 6)),
+    // epoll_pwait2
+    Row::new(242, 12, ParamRange::new(80, 6)),
+    // eventfd2
+    Row::new(254, 8, ParamRange::new(86, 2)),
+    // execve
+    Row::new(262, 6, ParamRange::new(88, 3)),
+    // execveat
+    Row::new(268, 8, ParamRange::new(91, 5)),
+    // exit
+    Row::new(276, 4, ParamRange::new(96, 1)),
+    // exit_group
+    Row::new(280, 10, ParamRange::new(97, 1)),
+    // faccessat
+    Row::new(290, 9, ParamRange::new(98, 3)),
+    // faccessat2
+    Row::new(299, 10, ParamRange::new(101, 4)),
+    // fadvise64
+    Row::new(309, 9, ParamRange::new(105, 4)),
+    // fallocate
+    Row::new(318, 9, ParamRange::new(109, 4)),
+    // fanotify_init
+    Row::new(327, 13, ParamRange::new(113, 2)),
+    // fanotify_mark
+    Row::new(340, 13, ParamRange::new(115, 5)),
+    // fchdir
+    Row::new(353, 6, ParamRange::new(120, 1)),
+    // fchmod
+    Row::new(359, 6, ParamRange::new(121, 2)),
+    // fchmodat
+    Row::new(365, 8, ParamRange::new(123, 3)),
+    // fchmodat2
+    Row::new(373, 9, ParamRange::new(126, 4)),
+    // fchown
+    Row::new(382, 6, ParamRange::new(130, 3)),
+    // fchownat
+    Row::new(388, 8, ParamRange::new(133, 5)),
+    // fcntl
+    Row::new(396, 5, ParamRange::new(138, 3)),
+    // fdatasync
+    Row::new(401, 9, ParamRange::new(141, 1)),
+    // fgetxattr
+    Row::new(410, 9, ParamRange::new(142, 4)),
+    // file_getattr
+    Row::new(419, 12, ParamRange::new(146, 5)),
+    // file_setattr
+    Row::new(431, 12, ParamRange::new(151, 5)),
+    // finit_module
+    Row::new(443, 12, ParamRange::new(156, 3)),
+    // flistxattr
+    Row::new(455, 10, ParamRange::new(159, 3)),
+    // flock
+    Row::new(465, 5, ParamRange::new(162, 2)),
+    // fremovexattr
+    Row::new(470, 12, ParamRange::new(164, 2)),
+    // fsconfig
+    Row::new(482, 8, ParamRange::new(166, 5)),
+    // fsetxattr
+    Row::new(490, 9, ParamRange::new(171, 5)),
+    // fsmount
+    Row::new(499, 7, ParamRange::new(176, 3)),
+    // fsopen
+    Row::new(506, 6, ParamRange::new(179, 2)),
+    // fspick
+    Row::new(512, 6, ParamRange::new(181, 3)),
+    // fstat
+    Row::new(518, 5, ParamRange::new(184, 2)),
+    // fstatfs
+    Row::new(523, 7, ParamRange::new(186, 2)),
+    // fsync
+    Row::new(530, 5, ParamRange::new(188, 1)),
+    // ftruncate
+    Row::new(535, 9, ParamRange::new(189, 2)),
+    // futex
+    Row::new(544, 5, ParamRange::new(191, 6)),
+    // futex_requeue
+    Row::new(549, 13, ParamRange::new(197, 4)),
+    // futex_wait
+    Row::new(562, 10, ParamRange::new(201, 6)),
+    // futex_waitv
+    Row::new(572, 11, ParamRange::new(207, 5)),
+    // futex_wake
+    Row::new(583, 10, ParamRange::new(212, 4)),
+    // get_mempolicy
+    Row::new(593, 13, ParamRange::new(216, 5)),
+    // get_robust_list
+    Row::new(606, 15, ParamRange::new(221, 3)),
+    // getcpu
+    Row::new(621, 6, ParamRange::new(224, 3)),
+    // getcwd
+    Row::new(627, 6, ParamRange::new(227, 2)),
+    // getdents64
+    Row::new(633, 10, ParamRange::new(229, 3)),
+    // getegid
+    Row::new(643, 7, ParamRange::new(232, 0)),
+    // geteuid
+    Row::new(650, 7, ParamRange::new(232, 0)),
+    // getgid
+    Row::new(657, 6, ParamRange::new(232, 0)),
+    // getgroups
+    Row::new(663, 9, ParamRange::new(232, 2)),
+    // getitimer
+    Row::new(672, 9, ParamRange::new(234, 2)),
+    // getpeername
+    Row::new(681, 11, ParamRange::new(236, 3)),
+    // getpgid
+    Row::new(692, 7, ParamRange::new(239, 1)),
+    // getpid
+    Row::new(699, 6, ParamRange::new(240, 0)),
+    // getppid
+    Row::new(705, 7, ParamRange::new(240, 0)),
+    // getpriority
+    Row::new(712, 11, ParamRange::new(240, 2)),
+    // getrandom
+    Row::new(723, 9, ParamRange::new(242, 3)),
+    // getresgid
+    Row::new(732, 9, ParamRange::new(245, 3)),
+    // getresuid
+    Row::new(741, 9, ParamRange::new(248, 3)),
+    // getrlimit
+    Row::new(750, 9, ParamRange::new(251, 2)),
+    // getrusage
+    Row::new(759, 9, ParamRange::new(253, 2)),
+    // getsid
+    Row::new(768, 6, ParamRange::new(255, 1)),
+    // getsockname
+    Row::new(774, 11, ParamRange::new(256, 3)),
+    // getsockopt
+    Row::new(785, 10, ParamRange::new(259, 5)),
+    // gettid
+    Row::new(795, 6, ParamRange::new(264, 0)),
+    // gettimeofday
+    Row::new(801, 12, ParamRange::new(264, 2)),
+    // getuid
+    Row::new(813, 6, ParamRange::new(266, 0)),
+    // getxattr
+    Row::new(819, 8, ParamRange::new(266, 4)),
+    // getxattrat
+    Row::new(827, 10, ParamRange::new(270, 6)),
+    // init_module
+    Row::new(837, 11, ParamRange::new(276, 3)),
+    // inotify_add_watch
+    Row::new(848, 17, ParamRange::new(279, 3)),
+    // inotify_init1
+    Row::new(865, 13, ParamRange::new(282, 1)),
+    // inotify_rm_watch
+    Row::new(878, 16, ParamRange::new(283, 2)),
+    // io_cancel
+    Row::new(894, 9, ParamRange::new(285, 3)),
+    // io_destroy
+    Row::new(903, 10, ParamRange::new(288, 1)),
+    // io_getevents
+    Row::new(913, 12, ParamRange::new(289, 5)),
+    // io_pgetevents
+    Row::new(925, 13, ParamRange::new(294, 6)),
+    // io_setup
+    Row::new(938, 8, ParamRange::new(300, 2)),
+    // io_submit
+    Row::new(946, 9, ParamRange::new(302, 3)),
+    // io_uring_enter
+    Row::new(955, 14, ParamRange::new(305, 6)),
+    // io_uring_register
+    Row::new(969, 17, ParamRange::new(311, 4)),
+    // io_uring_setup
+    Row::new(986, 14, ParamRange::new(315, 2)),
+    // ioctl
+    Row::new(1000, 5, ParamRange::new(317, 3)),
+    // ioprio_get
+    Row::new(1005, 10, ParamRange::new(320, 2)),
+    // ioprio_set
+    Row::new(1015, 10, ParamRange::new(322, 3)),
+    // kcmp
+    Row::new(1025, 4, ParamRange::new(325, 5)),
+    // kexec_file_load
+    Row::new(1029, 15, ParamRange::new(330, 5)),
+    // kexec_load
+    Row::new(1044, 10, ParamRange::new(335, 4)),
+    // keyctl
+    Row::new(1054, 6, ParamRange::new(339, 5)),
+    // kill
+    Row::new(1060, 4, ParamRange::new(344, 2)),
+    // landlock_add_rule
+    Row::new(1064, 17, ParamRange::new(346, 4)),
+    // landlock_create_ruleset
+    Row::new(1081, 23, ParamRange::new(350, 3)),
+    // landlock_restrict_self
+    Row::new(1104, 22, ParamRange::new(353, 2)),
+    // lgetxattr
+    Row::new(1126, 9, ParamRange::new(355, 4)),
+    // linkat
+    Row::new(1135, 6, ParamRange::new(359, 5)),
+    // listen
+    Row::new(1141, 6, ParamRange::new(364, 2)),
+    // listmount
+    Row::new(1147, 9, ParamRange::new(366, 4)),
+    // listxattr
+    Row::new(1156, 9, ParamRange::new(370, 3)),
+    // listxattrat
+    Row::new(1165, 11, ParamRange::new(373, 5)),
+    // llistxattr
+    Row::new(1176, 10, ParamRange::new(378, 3)),
+    // lremovexattr
+    Row::new(1186, 12, ParamRange::new(381, 2)),
+    // lseek
+    Row::new(1198, 5, ParamRange::new(383, 3)),
+    // lsetxattr
+    Row::new(1203, 9, ParamRange::new(386, 5)),
+    // lsm_get_self_attr
+    Row::new(1212, 17, ParamRange::new(391, 4)),
+    // lsm_list_modules
+    Row::new(1229, 16, ParamRange::new(395, 3)),
+    // lsm_set_self_attr
+    Row::new(1245, 17, ParamRange::new(398, 4)),
+    // madvise
+    Row::new(1262, 7, ParamRange::new(402, 3)),
+    // map_shadow_stack
+    Row::new(1269, 16, ParamRange::new(405, 3)),
+    // mbind
+    Row::new(1285, 5, ParamRange::new(408, 6)),
+    // membarrier
+    Row::new(1290, 10, ParamRange::new(414, 3)),
+    // memfd_create
+    Row::new(1300, 12, ParamRange::new(417, 2)),
+    // memfd_secret
+    Row::new(1312, 12, ParamRange::new(419, 1)),
+    // migrate_pages
+    Row::new(1324, 13, ParamRange::new(420, 4)),
+    // mincore
+    Row::new(1337, 7, ParamRange::new(424, 3)),
+    // mkdirat
+    Row::new(1344, 7, ParamRange::new(427, 3)),
+    // mknodat
+    Row::new(1351, 7, ParamRange::new(430, 4)),
+    // mlock
+    Row::new(1358, 5, ParamRange::new(434, 2)),
+    // mlock2
+    Row::new(1363, 6, ParamRange::new(436, 3)),
+    // mlockall
+    Row::new(1369, 8, ParamRange::new(439, 1)),
+    // mmap
+    Row::new(1377, 4, ParamRange::new(440, 6)),
+    // mount
+    Row::new(1381, 5, ParamRange::new(446, 5)),
+    // mount_setattr
+    Row::new(1386, 13, ParamRange::new(451, 5)),
+    // move_mount
+    Row::new(1399, 10, ParamRange::new(456, 5)),
+    // move_pages
+    Row::new(1409, 10, ParamRange::new(461, 6)),
+    // mprotect
+    Row::new(1419, 8, ParamRange::new(467, 3)),
+    // mq_getsetattr
+    Row::new(1427, 13, ParamRange::new(470, 3)),
+    // mq_notify
+    Row::new(1440, 9, ParamRange::new(473, 2)),
+    // mq_open
+    Row::new(1449, 7, ParamRange::new(475, 4)),
+    // mq_timedreceive
+    Row::new(1456, 15, ParamRange::new(479, 5)),
+    // mq_timedsend
+    Row::new(1471, 12, ParamRange::new(484, 5)),
+    // mq_unlink
+    Row::new(1483, 9, ParamRange::new(489, 1)),
+    // mremap
+    Row::new(1492, 6, ParamRange::new(490, 5)),
+    // mseal
+    Row::new(1498, 5, ParamRange::new(495, 3)),
+    // msgctl
+    Row::new(1503, 6, ParamRange::new(498, 3)),
+    // msgget
+    Row::new(1509, 6, ParamRange::new(501, 2)),
+    // msgrcv
+    Row::new(1515, 6, ParamRange::new(503, 5)),
+    // msgsnd
+    Row::new(1521, 6, ParamRange::new(508, 4)),
+    // msync
+    Row::new(1527, 5, ParamRange::new(512, 3)),
+    // munlock
+    Row::new(1532, 7, ParamRange::new(515, 2)),
+    // munlockall
+    Row::new(1539, 10, ParamRange::new(517, 0)),
+    // munmap
+    Row::new(1549, 6, ParamRange::new(517, 2)),
+    // name_to_handle_at
+    Row::new(1555, 17, ParamRange::new(519, 5)),
+    // nanosleep
+    Row::new(1572, 9, ParamRange::new(524, 2)),
+    // newfstatat
+    Row::new(1581, 10, ParamRange::new(526, 4)),
+    // open_by_handle_at
+    Row::new(1591, 17, ParamRange::new(530, 3)),
+    // open_tree
+    Row::new(1608, 9, ParamRange::new(533, 3)),
+    // open_tree_attr
+    Row::new(1617, 14, ParamRange::new(536, 5)),
+    // openat
+    Row::new(1631, 6, ParamRange::new(541, 4)),
+    // openat2
+    Row::new(1637, 7, ParamRange::new(545, 4)),
+    // perf_event_open
+    Row::new(1644, 15, ParamRange::new(549, 5)),
+    // personality
+    Row::new(1659, 11, ParamRange::new(554, 1)),
+    // pidfd_getfd
+    Row::new(1670, 11, ParamRange::new(555, 3)),
+    // pidfd_open
+    Row::new(1681, 10, ParamRange::new(558, 2)),
+    // pidfd_send_signal
+    Row::new(1691, 17, ParamRange::new(560, 4)),
+    // pipe2
+    Row::new(1708, 5, ParamRange::new(564, 2)),
+    // pivot_root
+    Row::new(1713, 10, ParamRange::new(566, 2)),
+    // pkey_alloc
+    Row::new(1723, 10, ParamRange::new(568, 2)),
+    // pkey_free
+    Row::new(1733, 9, ParamRange::new(570, 1)),
+    // pkey_mprotect
+    Row::new(1742, 13, ParamRange::new(571, 4)),
+    // ppoll
+    Row::new(1755, 5, ParamRange::new(575, 5)),
+    // prctl
+    Row::new(1760, 5, ParamRange::new(580, 5)),
+    // pread64
+    Row::new(1765, 7, ParamRange::new(585, 4)),
+    // preadv
+    Row::new(1772, 6, ParamRange::new(589, 5)),
+    // preadv2
+    Row::new(1778, 7, ParamRange::new(594, 6)),
+    // prlimit64
+    Row::new(1785, 9, ParamRange::new(600, 4)),
+    // process_madvise
+    Row::new(1794, 15, ParamRange::new(604, 5)),
+    // process_mrelease
+    Row::new(1809, 16, ParamRange::new(609, 2)),
+    // process_vm_readv
+    Row::new(1825, 16, ParamRange::new(611, 6)),
+    // process_vm_writev
+    Row::new(1841, 17, ParamRange::new(617, 6)),
+    // pselect6
+    Row::new(1858, 8, ParamRange::new(623, 6)),
+    // ptrace
+    Row::new(1866, 6, ParamRange::new(629, 4)),
+    // pwrite64
+    Row::new(1872, 8, ParamRange::new(633, 4)),
+    // pwritev
+    Row::new(1880, 7, ParamRange::new(637, 5)),
+    // pwritev2
+    Row::new(1887, 8, ParamRange::new(642, 6)),
+    // quotactl
+    Row::new(1895, 8, ParamRange::new(648, 4)),
+    // quotactl_fd
+    Row::new(1903, 11, ParamRange::new(652, 4)),
+    // read
+    Row::new(1914, 4, ParamRange::new(656, 3)),
+    // readahead
+    Row::new(1918, 9, ParamRange::new(659, 3)),
+    // readlinkat
+    Row::new(1927, 10, ParamRange::new(662, 4)),
+    // readv
+    Row::new(1937, 5, ParamRange::new(666, 3)),
+    // reboot
+    Row::new(1942, 6, ParamRange::new(669, 4)),
+    // recvfrom
+    Row::new(1948, 8, ParamRange::new(673, 6)),
+    // recvmmsg
+    Row::new(1956, 8, ParamRange::new(679, 5)),
+    // recvmsg
+    Row::new(1964, 7, ParamRange::new(684, 3)),
+    // remap_file_pages
+    Row::new(1971, 16, ParamRange::new(687, 5)),
+    // removexattr
+    Row::new(1987, 11, ParamRange::new(692, 2)),
+    // removexattrat
+    Row::new(1998, 13, ParamRange::new(694, 4)),
+    // renameat2
+    Row::new(2011, 9, ParamRange::new(698, 5)),
+    // request_key
+    Row::new(2020, 11, ParamRange::new(703, 4)),
+    // restart_syscall
+    Row::new(2031, 15, ParamRange::new(707, 0)),
+    // riscv_flush_icache
+    Row::new(2046, 18, ParamRange::new(707, 3)),
+    // riscv_hwprobe
+    Row::new(2064, 13, ParamRange::new(710, 5)),
+    // rseq
+    Row::new(2077, 4, ParamRange::new(715, 4)),
+    // rt_sigaction
+    Row::new(2081, 12, ParamRange::new(719, 4)),
+    // rt_sigpending
+    Row::new(2093, 13, ParamRange::new(723, 2)),
+    // rt_sigprocmask
+    Row::new(2106, 14, ParamRange::new(725, 4)),
+    // rt_sigqueueinfo
+    Row::new(2120, 15, ParamRange::new(729, 3)),
+    // rt_sigreturn
+    Row::new(2135, 12, ParamRange::new(732, 0)),
+    // rt_sigsuspend
+    Row::new(2147, 13, ParamRange::new(732, 2)),
+    // rt_sigtimedwait
+    Row::new(2160, 15, ParamRange::new(734, 4)),
+    // rt_tgsigqueueinfo
+    Row::new(2175, 17, ParamRange::new(738, 4)),
+    // sched_get_priority_max
+    Row::new(2192, 22, ParamRange::new(742, 1)),
+    // sched_get_priority_min
+    Row::new(2214, 22, ParamRange::new(743, 1)),
+    // sched_getaffinity
+    Row::new(2236, 17, ParamRange::new(744, 3)),
+    // sched_getattr
+    Row::new(2253, 13, ParamRange::new(747, 4)),
+    // sched_getparam
+    Row::new(2266, 14, ParamRange::new(751, 2)),
+    // sched_getscheduler
+    Row::new(2280, 18, ParamRange::new(753, 1)),
+    // sched_rr_get_interval
+    Row::new(2298, 21, ParamRange::new(754, 2)),
+    // sched_setaffinity
+    Row::new(2319, 17, ParamRange::new(756, 3)),
+    // sched_setattr
+    Row::new(2336, 13, ParamRange::new(759, 3)),
+    // sched_setparam
+    Row::new(2349, 14, ParamRange::new(762, 2)),
+    // sched_setscheduler
+    Row::new(2363, 18, ParamRange::new(764, 3)),
+    // sched_yield
+    Row::new(2381, 11, ParamRange::new(767, 0)),
+    // seccomp
+    Row::new(2392, 7, ParamRange::new(767, 3)),
+    // semctl
+    Row::new(2399, 6, ParamRange::new(770, 4)),
+    // semget
+    Row::new(2405, 6, ParamRange::new(774, 3)),
+    // semop
+    Row::new(2411, 5, ParamRange::new(777, 3)),
+    // semtimedop
+    Row::new(2416, 10, ParamRange::new(780, 4)),
+    // sendfile
+    Row::new(2426, 8, ParamRange::new(784, 4)),
+    // sendmmsg
+    Row::new(2434, 8, ParamRange::new(788, 4)),
+    // sendmsg
+    Row::new(2442, 7, ParamRange::new(792, 3)),
+    // sendto
+    Row::new(2449, 6, ParamRange::new(795, 6)),
+    // set_mempolicy
+    Row::new(2455, 13, ParamRange::new(801, 3)),
+    // set_mempolicy_home_node
+    Row::new(2468, 23, ParamRange::new(804, 4)),
+    // set_robust_list
+    Row::new(2491, 15, ParamRange::new(808, 2)),
+    // set_tid_address
+    Row::new(2506, 15, ParamRange::new(810, 1)),
+    // setdomainname
+    Row::new(2521, 13, ParamRange::new(811, 2)),
+    // setfsgid
+    Row::new(2534, 8, ParamRange::new(813, 1)),
+    // setfsuid
+    Row::new(2542, 8, ParamRange::new(814, 1)),
+    // setgid
+    Row::new(2550, 6, ParamRange::new(815, 1)),
+    // setgroups
+    Row::new(2556, 9, ParamRange::new(816, 2)),
+    // sethostname
+    Row::new(2565, 11, ParamRange::new(818, 2)),
+    // setitimer
+    Row::new(2576, 9, ParamRange::new(820, 3)),
+    // setns
+    Row::new(2585, 5, ParamRange::new(823, 2)),
+    // setpgid
+    Row::new(2590, 7, ParamRange::new(825, 2)),
+    // setpriority
+    Row::new(2597, 11, ParamRange::new(827, 3)),
+    // setregid
+    Row::new(2608, 8, ParamRange::new(830, 2)),
+    // setresgid
+    Row::new(2616, 9, ParamRange::new(832, 3)),
+    // setresuid
+    Row::new(2625, 9, ParamRange::new(835, 3)),
+    // setreuid
+    Row::new(2634, 8, ParamRange::new(838, 2)),
+    // setrlimit
+    Row::new(2642, 9, ParamRange::new(840, 2)),
+    // setsid
+    Row::new(2651, 6, ParamRange::new(842, 0)),
+    // setsockopt
+    Row::new(2657, 10, ParamRange::new(842, 5)),
+    // settimeofday
+    Row::new(2667, 12, ParamRange::new(847, 2)),
+    // setuid
+    Row::new(2679, 6, ParamRange::new(849, 1)),
+    // setxattr
+    Row::new(2685, 8, ParamRange::new(850, 5)),
+    // setxattrat
+    Row::new(2693, 10, ParamRange::new(855, 6)),
+    // shmat
+    Row::new(2703, 5, ParamRange::new(861, 3)),
+    // shmctl
+    Row::new(2708, 6, ParamRange::new(864, 3)),
+    // shmdt
+    Row::new(2714, 5, ParamRange::new(867, 1)),
+    // shmget
+    Row::new(2719, 6, ParamRange::new(868, 3)),
+    // shutdown
+    Row::new(2725, 8, ParamRange::new(871, 2)),
+    // sigaltstack
+    Row::new(2733, 11, ParamRange::new(873, 2)),
+    // signalfd4
+    Row::new(2744, 9, ParamRange::new(875, 4)),
+    // socket
+    Row::new(2753, 6, ParamRange::new(879, 3)),
+    // socketpair
+    Row::new(2759, 10, ParamRange::new(882, 4)),
+    // splice
+    Row::new(2769, 6, ParamRange::new(886, 6)),
+    // statfs
+    Row::new(2775, 6, ParamRange::new(892, 2)),
+    // statmount
+    Row::new(2781, 9, ParamRange::new(894, 4)),
+    // statx
+    Row::new(2790, 5, ParamRange::new(898, 5)),
+    // swapoff
+    Row::new(2795, 7, ParamRange::new(903, 1)),
+    // swapon
+    Row::new(2802, 6, ParamRange::new(904, 2)),
+    // symlinkat
+    Row::new(2808, 9, ParamRange::new(906, 3)),
+    // sync
+    Row::new(2817, 4, ParamRange::new(909, 0)),
+    // sync_file_range
+    Row::new(2821, 15, ParamRange::new(909, 4)),
+    // syncfs
+    Row::new(2836, 6, ParamRange::new(913, 1)),
+    // sysinfo
+    Row::new(2842, 7, ParamRange::new(914, 1)),
+    // syslog
+    Row::new(2849, 6, ParamRange::new(915, 3)),
+    // tee
+    Row::new(2855, 3, ParamRange::new(918, 4)),
+    // tgkill
+    Row::new(2858, 6, ParamRange::new(922, 3)),
+    // timer_create
+    Row::new(2864, 12, ParamRange::new(925, 3)),
+    // timer_delete
+    Row::new(2876, 12, ParamRange::new(928, 1)),
+    // timer_getoverrun
+    Row::new(2888, 16, ParamRange::new(929, 1)),
+    // timer_gettime
+    Row::new(2904, 13, ParamRange::new(930, 2)),
+    // timer_settime
+    Row::new(2917, 13, ParamRange::new(932, 4)),
+    // timerfd_create
+    Row::new(2930, 14, ParamRange::new(936, 2)),
+    // timerfd_gettime
+    Row::new(2944, 15, ParamRange::new(938, 2)),
+    // timerfd_settime
+    Row::new(2959, 15, ParamRange::new(940, 4)),
+    // times
+    Row::new(2974, 5, ParamRange::new(944, 1)),
+    // tkill
+    Row::new(2979, 5, ParamRange::new(945, 2)),
+    // truncate
+    Row::new(2984, 8, ParamRange::new(947, 2)),
+    // umask
+    Row::new(2992, 5, ParamRange::new(949, 1)),
+    // umount2
+    Row::new(2997, 7, ParamRange::new(950, 2)),
+    // uname
+    Row::new(3004, 5, ParamRange::new(952, 1)),
+    // unlinkat
+    Row::new(3009, 8, ParamRange::new(953, 3)),
+    // unshare
+    Row::new(3017, 7, ParamRange::new(956, 1)),
+    // userfaultfd
+    Row::new(3024, 11, ParamRange::new(957, 1)),
+    // utimensat
+    Row::new(3035, 9, ParamRange::new(958, 4)),
+    // vhangup
+    Row::new(3044, 7, ParamRange::new(962, 0)),
+    // vmsplice
+    Row::new(3051, 8, ParamRange::new(962, 4)),
+    // wait4
+    Row::new(3059, 5, ParamRange::new(966, 4)),
+    // waitid
+    Row::new(3064, 6, ParamRange::new(970, 5)),
+    // write
+    Row::new(3070, 5, ParamRange::new(975, 3)),
+    // writev
+    Row::new(3075, 6, ParamRange::new(978, 3)),
+];
+
+/// Every parameter, in the order of [`ROWS`] and of each signature.
+static PARAMS: [Row<ParamSlot>; 981] = [
+    // accept: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // accept: upeer_sockaddr
+    Row::new(3083, 14, ParamSlot::pointer(1, 64)),
+    // accept: upeer_addrlen
+    Row::new(3097, 13, ParamSlot::pointer(2, 64)),
+    // accept4: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // accept4: upeer_sockaddr
+    Row::new(3083, 14, ParamSlot::pointer(1, 64)),
+    // accept4: upeer_addrlen
+    Row::new(3097, 13, ParamSlot::pointer(2, 64)),
+    // accept4: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // acct: name
+    Row::new(3115, 4, ParamSlot::pointer(0, 64)),
+    // add_key: _type
+    Row::new(3119, 5, ParamSlot::pointer(0, 64)),
+    // add_key: _description
+    Row::new(3124, 12, ParamSlot::pointer(1, 64)),
+    // add_key: _payload
+    Row::new(3136, 8, ParamSlot::pointer(2, 64)),
+    // add_key: plen
+    Row::new(3144, 4, ParamSlot::value(3, 64)),
+    // add_key: ringid
+    Row::new(3148, 6, ParamSlot::value(4, 32)),
+    // adjtimex: txc_p
+    Row::new(3154, 5, ParamSlot::pointer(0, 64)),
+    // bind: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // bind: umyaddr
+    Row::new(3159, 7, ParamSlot::pointer(1, 64)),
+    // bind: addrlen
+    Row::new(3166, 7, ParamSlot::value(2, 32)),
+    // bpf: cmd
+    Row::new(3173, 3, ParamSlot::value(0, 32)),
+    // bpf: uattr
+    Row::new(3176, 5, ParamSlot::pointer(1, 64)),
+    // bpf: size
+    Row::new(3181, 4, ParamSlot::value(2, 32)),
+    // brk: brk
+    Row::new(39, 3, ParamSlot::value(0, 64)),
+    // cachestat: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // cachestat: cstat_range
+    Row::new(3185, 11, ParamSlot::pointer(1, 64)),
+    // cachestat: cstat
+    Row::new(3196, 5, ParamSlot::pointer(2, 64)),
+    // cachestat: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // capget: header
+    Row::new(3201, 6, ParamSlot::pointer(0, 64)),
+    // capget: dataptr
+    Row::new(3207, 7, ParamSlot::pointer(1, 64)),
+    // capset: header
+    Row::new(3201, 6, ParamSlot::pointer(0, 64)),
+    // capset: data
+    Row::new(3214, 4, ParamSlot::pointer(1, 64)),
+    // chdir: filename
+    Row::new(3218, 8, ParamSlot::pointer(0, 64)),
+    // chroot: filename
+    Row::new(3218, 8, ParamSlot::pointer(0, 64)),
+    // clock_adjtime: which_clock
+    Row::new(3226, 11, ParamSlot::value(0, 32)),
+    // clock_adjtime: utx
+    Row::new(3237, 3, ParamSlot::pointer(1, 64)),
+    // clock_getres: which_clock
+    Row::new(3226, 11, ParamSlot::value(0, 32)),
+    // clock_getres: tp
+    Row::new(3240, 2, ParamSlot::pointer(1, 64)),
+    // clock_gettime: which_clock
+    Row::new(3226, 11, ParamSlot::value(0, 32)),
+    // clock_gettime: tp
+    Row::new(3240, 2, ParamSlot::pointer(1, 64)),
+    // clock_nanosleep: which_clock
+    Row::new(3226, 11, ParamSlot::value(0, 32)),
+    // clock_nanosleep: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // clock_nanosleep: rqtp
+    Row::new(3242, 4, ParamSlot::pointer(2, 64)),
+    // clock_nanosleep: rmtp
+    Row::new(3246, 4, ParamSlot::pointer(3, 64)),
+    // clock_settime: which_clock
+    Row::new(3226, 11, ParamSlot::value(0, 32)),
+    // clock_settime: tp
+    Row::new(3240, 2, ParamSlot::pointer(1, 64)),
+    // clone: clone_flags
+    Row::new(3250, 11, ParamSlot::value(0, 64)),
+    // clone: newsp
+    Row::new(3261, 5, ParamSlot::value(1, 64)),
+    // clone: parent_tidptr
+    Row::new(3266, 13, ParamSlot::pointer(2, 64)),
+    // clone: tls
+    Row::new(3279, 3, ParamSlot::value(3, 64)),
+    // clone: child_tidptr
+    Row::new(3282, 12, ParamSlot::pointer(4, 64)),
+    // clone3: uargs
+    Row::new(3294, 5, ParamSlot::pointer(0, 64)),
+    // clone3: size
+    Row::new(3181, 4, ParamSlot::value(1, 64)),
+    // close: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // close_range: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // close_range: max_fd
+    Row::new(3299, 6, ParamSlot::value(1, 32)),
+    // close_range: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // connect: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // connect: uservaddr
+    Row::new(3305, 9, ParamSlot::pointer(1, 64)),
+    // connect: addrlen
+    Row::new(3166, 7, ParamSlot::value(2, 32)),
+    // copy_file_range: fd_in
+    Row::new(3314, 5, ParamSlot::value(0, 32)),
+    // copy_file_range: off_in
+    Row::new(3319, 6, ParamSlot::pointer(1, 64)),
+    // copy_file_range: fd_out
+    Row::new(3325, 6, ParamSlot::value(2, 32)),
+    // copy_file_range: off_out
+    Row::new(3331, 7, ParamSlot::pointer(3, 64)),
+    // copy_file_range: len
+    Row::new(3338, 3, ParamSlot::value(4, 64)),
+    // copy_file_range: flags
+    Row::new(3110, 5, ParamSlot::value(5, 32)),
+    // delete_module: name_user
+    Row::new(3341, 9, ParamSlot::pointer(0, 64)),
+    // delete_module: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // dup: fildes
+    Row::new(3350, 6, ParamSlot::value(0, 32)),
+    // dup3: oldfd
+    Row::new(3356, 5, ParamSlot::value(0, 32)),
+    // dup3: newfd
+    Row::new(3361, 5, ParamSlot::value(1, 32)),
+    // dup3: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // epoll_create1: flags
+    Row::new(3110, 5, ParamSlot::value(0, 32)),
+    // epoll_ctl: epfd
+    Row::new(3366, 4, ParamSlot::value(0, 32)),
+    // epoll_ctl: op
+    Row::new(3370, 2, ParamSlot::value(1, 32)),
+    // epoll_ctl: fd
+    Row::new(3081, 2, ParamSlot::value(2, 32)),
+    // epoll_ctl: event
+    Row::new(3372, 5, ParamSlot::pointer(3, 64)),
+    // epoll_pwait: epfd
+    Row::new(3366, 4, ParamSlot::value(0, 32)),
+    // epoll_pwait: events
+    Row::new(3377, 6, ParamSlot::pointer(1, 64)),
+    // epoll_pwait: maxevents
+    Row::new(3383, 9, ParamSlot::value(2, 32)),
+    // epoll_pwait: timeout
+    Row::new(3392, 7, ParamSlot::value(3, 32)),
+    // epoll_pwait: sigmask
+    Row::new(3399, 7, ParamSlot::pointer(4, 64)),
+    // epoll_pwait: sigsetsize
+    Row::new(3406, 10, ParamSlot::value(5, 64)),
+    // epoll_pwait2: epfd
+    Row::new(3366, 4, ParamSlot::value(0, 32)),
+    // epoll_pwait2: events
+    Row::new(3377, 6, ParamSlot::pointer(1, 64)),
+    // epoll_pwait2: maxevents
+    Row::new(3383, 9, ParamSlot::value(2, 32)),
+    // epoll_pwait2: timeout
+    Row::new(3392, 7, ParamSlot::pointer(3, 64)),
+    // epoll_pwait2: sigmask
+    Row::new(3399, 7, ParamSlot::pointer(4, 64)),
+    // epoll_pwait2: sigsetsize
+    Row::new(3406, 10, ParamSlot::value(5, 64)),
+    // eventfd2: count
+    Row::new(3416, 5, ParamSlot::value(0, 32)),
+    // eventfd2: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // execve: filename
+    Row::new(3218, 8, ParamSlot::pointer(0, 64)),
+    // execve: argv
+    Row::new(3421, 4, ParamSlot::pointer(1, 64)),
+    // execve: envp
+    Row::new(3425, 4, ParamSlot::pointer(2, 64)),
+    // execveat: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // execveat: filename
+    Row::new(3218, 8, ParamSlot::pointer(1, 64)),
+    // execveat: argv
+    Row::new(3421, 4, ParamSlot::pointer(2, 64)),
+    // execveat: envp
+    Row::new(3425, 4, ParamSlot::pointer(3, 64)),
+    // execveat: flags
+    Row::new(3110, 5, ParamSlot::value(4, 32)),
+    // exit: error_code
+    Row::new(3429, 10, ParamSlot::value(0, 32)),
+    // exit_group: error_code
+    Row::new(3429, 10, ParamSlot::value(0, 32)),
+    // faccessat: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // faccessat: filename
+    Row::new(3218, 8, ParamSlot::pointer(1, 64)),
+    // faccessat: mode
+    Row::new(3442, 4, ParamSlot::value(2, 32)),
+    // faccessat2: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // faccessat2: filename
+    Row::new(3218, 8, ParamSlot::pointer(1, 64)),
+    // faccessat2: mode
+    Row::new(3442, 4, ParamSlot::value(2, 32)),
+    // faccessat2: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // fadvise64: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // fadvise64: offset
+    Row::new(3446, 6, ParamSlot::value(1, 64)),
+    // fadvise64: len
+    Row::new(3338, 3, ParamSlot::value(2, 64)),
+    // fadvise64: advice
+    Row::new(3452, 6, ParamSlot::value(3, 32)),
+    // fallocate: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // fallocate: mode
+    Row::new(3442, 4, ParamSlot::value(1, 32)),
+    // fallocate: offset
+    Row::new(3446, 6, ParamSlot::value(2, 64)),
+    // fallocate: len
+    Row::new(3338, 3, ParamSlot::value(3, 64)),
+    // fanotify_init: flags
+    Row::new(3110, 5, ParamSlot::value(0, 32)),
+    // fanotify_init: event_f_flags
+    Row::new(3458, 13, ParamSlot::value(1, 32)),
+    // fanotify_mark: fanotify_fd
+    Row::new(3471, 11, ParamSlot::value(0, 32)),
+    // fanotify_mark: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // fanotify_mark: mask
+    Row::new(3482, 4, ParamSlot::value(2, 64)),
+    // fanotify_mark: dfd
+    Row::new(3439, 3, ParamSlot::value(3, 32)),
+    // fanotify_mark: pathname
+    Row::new(3486, 8, ParamSlot::pointer(4, 64)),
+    // fchdir: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // fchmod: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // fchmod: mode
+    Row::new(3442, 4, ParamSlot::value(1, 16)),
+    // fchmodat: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // fchmodat: filename
+    Row::new(3218, 8, ParamSlot::pointer(1, 64)),
+    // fchmodat: mode
+    Row::new(3442, 4, ParamSlot::value(2, 16)),
+    // fchmodat2: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // fchmodat2: filename
+    Row::new(3218, 8, ParamSlot::pointer(1, 64)),
+    // fchmodat2: mode
+    Row::new(3442, 4, ParamSlot::value(2, 16)),
+    // fchmodat2: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // fchown: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // fchown: user
+    Row::new(3494, 4, ParamSlot::value(1, 32)),
+    // fchown: group
+    Row::new(3498, 5, ParamSlot::value(2, 32)),
+    // fchownat: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // fchownat: filename
+    Row::new(3218, 8, ParamSlot::pointer(1, 64)),
+    // fchownat: user
+    Row::new(3494, 4, ParamSlot::value(2, 32)),
+    // fchownat: group
+    Row::new(3498, 5, ParamSlot::value(3, 32)),
+    // fchownat: flag
+    Row::new(3503, 4, ParamSlot::value(4, 32)),
+    // fcntl: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // fcntl: cmd
+    Row::new(3173, 3, ParamSlot::value(1, 32)),
+    // fcntl: arg
+    Row::new(3507, 3, ParamSlot::value(2, 64)),
+    // fdatasync: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // fgetxattr: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // fgetxattr: name
+    Row::new(3115, 4, ParamSlot::pointer(1, 64)),
+    // fgetxattr: value
+    Row::new(3510, 5, ParamSlot::pointer(2, 64)),
+    // fgetxattr: size
+    Row::new(3181, 4, ParamSlot::value(3, 64)),
+    // file_getattr: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // file_getattr: filename
+    Row::new(3218, 8, ParamSlot::pointer(1, 64)),
+    // file_getattr: ufattr
+    Row::new(3515, 6, ParamSlot::pointer(2, 64)),
+    // file_getattr: usize
+    Row::new(3521, 5, ParamSlot::value(3, 64)),
+    // file_getattr: at_flags
+    Row::new(3526, 8, ParamSlot::value(4, 32)),
+    // file_setattr: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // file_setattr: filename
+    Row::new(3218, 8, ParamSlot::pointer(1, 64)),
+    // file_setattr: ufattr
+    Row::new(3515, 6, ParamSlot::pointer(2, 64)),
+    // file_setattr: usize
+    Row::new(3521, 5, ParamSlot::value(3, 64)),
+    // file_setattr: at_flags
+    Row::new(3526, 8, ParamSlot::value(4, 32)),
+    // finit_module: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // finit_module: uargs
+    Row::new(3294, 5, ParamSlot::pointer(1, 64)),
+    // finit_module: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // flistxattr: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // flistxattr: list
+    Row::new(3534, 4, ParamSlot::pointer(1, 64)),
+    // flistxattr: size
+    Row::new(3181, 4, ParamSlot::value(2, 64)),
+    // flock: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // flock: cmd
+    Row::new(3173, 3, ParamSlot::value(1, 32)),
+    // fremovexattr: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // fremovexattr: name
+    Row::new(3115, 4, ParamSlot::pointer(1, 64)),
+    // fsconfig: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // fsconfig: cmd
+    Row::new(3173, 3, ParamSlot::value(1, 32)),
+    // fsconfig: _key
+    Row::new(3538, 4, ParamSlot::pointer(2, 64)),
+    // fsconfig: _value
+    Row::new(3542, 6, ParamSlot::pointer(3, 64)),
+    // fsconfig: aux
+    Row::new(3548, 3, ParamSlot::value(4, 32)),
+    // fsetxattr: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // fsetxattr: name
+    Row::new(3115, 4, ParamSlot::pointer(1, 64)),
+    // fsetxattr: value
+    Row::new(3510, 5, ParamSlot::pointer(2, 64)),
+    // fsetxattr: size
+    Row::new(3181, 4, ParamSlot::value(3, 64)),
+    // fsetxattr: flags
+    Row::new(3110, 5, ParamSlot::value(4, 32)),
+    // fsmount: fs_fd
+    Row::new(3551, 5, ParamSlot::value(0, 32)),
+    // fsmount: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // fsmount: attr_flags
+    Row::new(3556, 10, ParamSlot::value(2, 32)),
+    // fsopen: _fs_name
+    Row::new(3566, 8, ParamSlot::pointer(0, 64)),
+    // fsopen: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // fspick: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // fspick: path
+    Row::new(3574, 4, ParamSlot::pointer(1, 64)),
+    // fspick: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // fstat: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // fstat: statbuf
+    Row::new(3578, 7, ParamSlot::pointer(1, 64)),
+    // fstatfs: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // fstatfs: buf
+    Row::new(3585, 3, ParamSlot::pointer(1, 64)),
+    // fsync: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // ftruncate: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // ftruncate: length
+    Row::new(3588, 6, ParamSlot::value(1, 64)),
+    // futex: uaddr
+    Row::new(3594, 5, ParamSlot::pointer(0, 64)),
+    // futex: op
+    Row::new(3370, 2, ParamSlot::value(1, 32)),
+    // futex: val
+    Row::new(3599, 3, ParamSlot::value(2, 32)),
+    // futex: utime
+    Row::new(3602, 5, ParamSlot::pointer(3, 64)),
+    // futex: uaddr2
+    Row::new(3607, 6, ParamSlot::pointer(4, 64)),
+    // futex: val3
+    Row::new(3613, 4, ParamSlot::value(5, 32)),
+    // futex_requeue: waiters
+    Row::new(3617, 7, ParamSlot::pointer(0, 64)),
+    // futex_requeue: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // futex_requeue: nr_wake
+    Row::new(3624, 7, ParamSlot::value(2, 32)),
+    // futex_requeue: nr_requeue
+    Row::new(3631, 10, ParamSlot::value(3, 32)),
+    // futex_wait: uaddr
+    Row::new(3594, 5, ParamSlot::pointer(0, 64)),
+    // futex_wait: val
+    Row::new(3599, 3, ParamSlot::value(1, 64)),
+    // futex_wait: mask
+    Row::new(3482, 4, ParamSlot::value(2, 64)),
+    // futex_wait: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // futex_wait: timeout
+    Row::new(3392, 7, ParamSlot::pointer(4, 64)),
+    // futex_wait: clockid
+    Row::new(3641, 7, ParamSlot::value(5, 32)),
+    // futex_waitv: waiters
+    Row::new(3617, 7, ParamSlot::pointer(0, 64)),
+    // futex_waitv: nr_futexes
+    Row::new(3648, 10, ParamSlot::value(1, 32)),
+    // futex_waitv: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // futex_waitv: timeout
+    Row::new(3392, 7, ParamSlot::pointer(3, 64)),
+    // futex_waitv: clockid
+    Row::new(3641, 7, ParamSlot::value(4, 32)),
+    // futex_wake: uaddr
+    Row::new(3594, 5, ParamSlot::pointer(0, 64)),
+    // futex_wake: mask
+    Row::new(3482, 4, ParamSlot::value(1, 64)),
+    // futex_wake: nr
+    Row::new(3658, 2, ParamSlot::value(2, 32)),
+    // futex_wake: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // get_mempolicy: policy
+    Row::new(3660, 6, ParamSlot::pointer(0, 64)),
+    // get_mempolicy: nmask
+    Row::new(3666, 5, ParamSlot::pointer(1, 64)),
+    // get_mempolicy: maxnode
+    Row::new(3671, 7, ParamSlot::value(2, 64)),
+    // get_mempolicy: addr
+    Row::new(3678, 4, ParamSlot::value(3, 64)),
+    // get_mempolicy: flags
+    Row::new(3110, 5, ParamSlot::value(4, 64)),
+    // get_robust_list: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // get_robust_list: head_ptr
+    Row::new(3685, 8, ParamSlot::pointer(1, 64)),
+    // get_robust_list: len_ptr
+    Row::new(3693, 7, ParamSlot::pointer(2, 64)),
+    // getcpu: cpup
+    Row::new(3700, 4, ParamSlot::pointer(0, 64)),
+    // getcpu: nodep
+    Row::new(3704, 5, ParamSlot::pointer(1, 64)),
+    // getcpu: unused
+    Row::new(3709, 6, ParamSlot::pointer(2, 64)),
+    // getcwd: buf
+    Row::new(3585, 3, ParamSlot::pointer(0, 64)),
+    // getcwd: size
+    Row::new(3181, 4, ParamSlot::value(1, 64)),
+    // getdents64: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // getdents64: dirent
+    Row::new(3715, 6, ParamSlot::pointer(1, 64)),
+    // getdents64: count
+    Row::new(3416, 5, ParamSlot::value(2, 32)),
+    // getgroups: gidsetsize
+    Row::new(3721, 10, ParamSlot::value(0, 32)),
+    // getgroups: grouplist
+    Row::new(3731, 9, ParamSlot::pointer(1, 64)),
+    // getitimer: which
+    Row::new(3740, 5, ParamSlot::value(0, 32)),
+    // getitimer: value
+    Row::new(3510, 5, ParamSlot::pointer(1, 64)),
+    // getpeername: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // getpeername: usockaddr
+    Row::new(3745, 9, ParamSlot::pointer(1, 64)),
+    // getpeername: usockaddr_len
+    Row::new(3754, 13, ParamSlot::pointer(2, 64)),
+    // getpgid: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // getpriority: which
+    Row::new(3740, 5, ParamSlot::value(0, 32)),
+    // getpriority: who
+    Row::new(3767, 3, ParamSlot::value(1, 32)),
+    // getrandom: ubuf
+    Row::new(3770, 4, ParamSlot::pointer(0, 64)),
+    // getrandom: len
+    Row::new(3338, 3, ParamSlot::value(1, 64)),
+    // getrandom: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // getresgid: rgidp
+    Row::new(3774, 5, ParamSlot::pointer(0, 64)),
+    // getresgid: egidp
+    Row::new(3779, 5, ParamSlot::pointer(1, 64)),
+    // getresgid: sgidp
+    Row::new(3784, 5, ParamSlot::pointer(2, 64)),
+    // getresuid: ruidp
+    Row::new(3789, 5, ParamSlot::pointer(0, 64)),
+    // getresuid: euidp
+    Row::new(3794, 5, ParamSlot::pointer(1, 64)),
+    // getresuid: suidp
+    Row::new(3799, 5, ParamSlot::pointer(2, 64)),
+    // getrlimit: resource
+    Row::new(3804, 8, ParamSlot::value(0, 32)),
+    // getrlimit: rlim
+    Row::new(3812, 4, ParamSlot::pointer(1, 64)),
+    // getrusage: who
+    Row::new(3767, 3, ParamSlot::value(0, 32)),
+    // getrusage: ru
+    Row::new(3816, 2, ParamSlot::pointer(1, 64)),
+    // getsid: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // getsockname: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // getsockname: usockaddr
+    Row::new(3745, 9, ParamSlot::pointer(1, 64)),
+    // getsockname: usockaddr_len
+    Row::new(3754, 13, ParamSlot::pointer(2, 64)),
+    // getsockopt: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // getsockopt: level
+    Row::new(3818, 5, ParamSlot::value(1, 32)),
+    // getsockopt: optname
+    Row::new(3823, 7, ParamSlot::value(2, 32)),
+    // getsockopt: optval
+    Row::new(3830, 6, ParamSlot::pointer(3, 64)),
+    // getsockopt: optlen
+    Row::new(3836, 6, ParamSlot::pointer(4, 64)),
+    // gettimeofday: tv
+    Row::new(3842, 2, ParamSlot::pointer(0, 64)),
+    // gettimeofday: tz
+    Row::new(3844, 2, ParamSlot::pointer(1, 64)),
+    // getxattr: pathname
+    Row::new(3486, 8, ParamSlot::pointer(0, 64)),
+    // getxattr: name
+    Row::new(3115, 4, ParamSlot::pointer(1, 64)),
+    // getxattr: value
+    Row::new(3510, 5, ParamSlot::pointer(2, 64)),
+    // getxattr: size
+    Row::new(3181, 4, ParamSlot::value(3, 64)),
+    // getxattrat: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // getxattrat: pathname
+    Row::new(3486, 8, ParamSlot::pointer(1, 64)),
+    // getxattrat: at_flags
+    Row::new(3526, 8, ParamSlot::value(2, 32)),
+    // getxattrat: name
+    Row::new(3115, 4, ParamSlot::pointer(3, 64)),
+    // getxattrat: uargs
+    Row::new(3294, 5, ParamSlot::pointer(4, 64)),
+    // getxattrat: usize
+    Row::new(3521, 5, ParamSlot::value(5, 64)),
+    // init_module: umod
+    Row::new(3846, 4, ParamSlot::pointer(0, 64)),
+    // init_module: len
+    Row::new(3338, 3, ParamSlot::value(1, 64)),
+    // init_module: uargs
+    Row::new(3294, 5, ParamSlot::pointer(2, 64)),
+    // inotify_add_watch: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // inotify_add_watch: pathname
+    Row::new(3486, 8, ParamSlot::pointer(1, 64)),
+    // inotify_add_watch: mask
+    Row::new(3482, 4, ParamSlot::value(2, 32)),
+    // inotify_init1: flags
+    Row::new(3110, 5, ParamSlot::value(0, 32)),
+    // inotify_rm_watch: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // inotify_rm_watch: wd
+    Row::new(3850, 2, ParamSlot::value(1, 32)),
+    // io_cancel: ctx_id
+    Row::new(3852, 6, ParamSlot::value(0, 64)),
+    // io_cancel: iocb
+    Row::new(3858, 4, ParamSlot::pointer(1, 64)),
+    // io_cancel: result
+    Row::new(3862, 6, ParamSlot::pointer(2, 64)),
+    // io_destroy: ctx
+    Row::new(3868, 3, ParamSlot::value(0, 64)),
+    // io_getevents: ctx_id
+    Row::new(3852, 6, ParamSlot::value(0, 64)),
+    // io_getevents: min_nr
+    Row::new(3871, 6, ParamSlot::value(1, 64)),
+    // io_getevents: nr
+    Row::new(3658, 2, ParamSlot::value(2, 64)),
+    // io_getevents: events
+    Row::new(3377, 6, ParamSlot::pointer(3, 64)),
+    // io_getevents: timeout
+    Row::new(3392, 7, ParamSlot::pointer(4, 64)),
+    // io_pgetevents: ctx_id
+    Row::new(3852, 6, ParamSlot::value(0, 64)),
+    // io_pgetevents: min_nr
+    Row::new(3871, 6, ParamSlot::value(1, 64)),
+    // io_pgetevents: nr
+    Row::new(3658, 2, ParamSlot::value(2, 64)),
+    // io_pgetevents: events
+    Row::new(3377, 6, ParamSlot::pointer(3, 64)),
+    // io_pgetevents: timeout
+    Row::new(3392, 7, ParamSlot::pointer(4, 64)),
+    // io_pgetevents: usig
+    Row::new(3877, 4, ParamSlot::pointer(5, 64)),
+    // io_setup: nr_events
+    Row::new(3881, 9, ParamSlot::value(0, 32)),
+    // io_setup: ctxp
+    Row::new(3890, 4, ParamSlot::pointer(1, 64)),
+    // io_submit: ctx_id
+    Row::new(3852, 6, ParamSlot::value(0, 64)),
+    // io_submit: nr
+    Row::new(3658, 2, ParamSlot::value(1, 64)),
+    // io_submit: iocbpp
+    Row::new(3894, 6, ParamSlot::pointer(2, 64)),
+    // io_uring_enter: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // io_uring_enter: to_submit
+    Row::new(3900, 9, ParamSlot::value(1, 32)),
+    // io_uring_enter: min_complete
+    Row::new(3909, 12, ParamSlot::value(2, 32)),
+    // io_uring_enter: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // io_uring_enter: argp
+    Row::new(3921, 4, ParamSlot::pointer(4, 64)),
+    // io_uring_enter: argsz
+    Row::new(3925, 5, ParamSlot::value(5, 64)),
+    // io_uring_register: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // io_uring_register: opcode
+    Row::new(3930, 6, ParamSlot::value(1, 32)),
+    // io_uring_register: arg
+    Row::new(3507, 3, ParamSlot::pointer(2, 64)),
+    // io_uring_register: nr_args
+    Row::new(3936, 7, ParamSlot::value(3, 32)),
+    // io_uring_setup: entries
+    Row::new(3943, 7, ParamSlot::value(0, 32)),
+    // io_uring_setup: params
+    Row::new(3950, 6, ParamSlot::pointer(1, 64)),
+    // ioctl: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // ioctl: cmd
+    Row::new(3173, 3, ParamSlot::value(1, 32)),
+    // ioctl: arg
+    Row::new(3507, 3, ParamSlot::value(2, 64)),
+    // ioprio_get: which
+    Row::new(3740, 5, ParamSlot::value(0, 32)),
+    // ioprio_get: who
+    Row::new(3767, 3, ParamSlot::value(1, 32)),
+    // ioprio_set: which
+    Row::new(3740, 5, ParamSlot::value(0, 32)),
+    // ioprio_set: who
+    Row::new(3767, 3, ParamSlot::value(1, 32)),
+    // ioprio_set: ioprio
+    Row::new(3956, 6, ParamSlot::value(2, 32)),
+    // kcmp: pid1
+    Row::new(3962, 4, ParamSlot::value(0, 32)),
+    // kcmp: pid2
+    Row::new(3966, 4, ParamSlot::value(1, 32)),
+    // kcmp: type
+    Row::new(3970, 4, ParamSlot::value(2, 32)),
+    // kcmp: idx1
+    Row::new(3974, 4, ParamSlot::value(3, 64)),
+    // kcmp: idx2
+    Row::new(3978, 4, ParamSlot::value(4, 64)),
+    // kexec_file_load: kernel_fd
+    Row::new(3982, 9, ParamSlot::value(0, 32)),
+    // kexec_file_load: initrd_fd
+    Row::new(3991, 9, ParamSlot::value(1, 32)),
+    // kexec_file_load: cmdline_len
+    Row::new(4000, 11, ParamSlot::value(2, 64)),
+    // kexec_file_load: cmdline_ptr
+    Row::new(4011, 11, ParamSlot::pointer(3, 64)),
+    // kexec_file_load: flags
+    Row::new(3110, 5, ParamSlot::value(4, 64)),
+    // kexec_load: entry
+    Row::new(4022, 5, ParamSlot::value(0, 64)),
+    // kexec_load: nr_segments
+    Row::new(4027, 11, ParamSlot::value(1, 64)),
+    // kexec_load: segments
+    Row::new(4038, 8, ParamSlot::pointer(2, 64)),
+    // kexec_load: flags
+    Row::new(3110, 5, ParamSlot::value(3, 64)),
+    // keyctl: option
+    Row::new(4046, 6, ParamSlot::value(0, 32)),
+    // keyctl: arg2
+    Row::new(4052, 4, ParamSlot::value(1, 64)),
+    // keyctl: arg3
+    Row::new(4056, 4, ParamSlot::value(2, 64)),
+    // keyctl: arg4
+    Row::new(4060, 4, ParamSlot::value(3, 64)),
+    // keyctl: arg5
+    Row::new(4064, 4, ParamSlot::value(4, 64)),
+    // kill: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // kill: sig
+    Row::new(4068, 3, ParamSlot::value(1, 32)),
+    // landlock_add_rule: ruleset_fd
+    Row::new(4071, 10, ParamSlot::value(0, 32)),
+    // landlock_add_rule: rule_type
+    Row::new(4081, 9, ParamSlot::value(1, 32)),
+    // landlock_add_rule: rule_attr
+    Row::new(4090, 9, ParamSlot::pointer(2, 64)),
+    // landlock_add_rule: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // landlock_create_ruleset: attr
+    Row::new(4099, 4, ParamSlot::pointer(0, 64)),
+    // landlock_create_ruleset: size
+    Row::new(3181, 4, ParamSlot::value(1, 64)),
+    // landlock_create_ruleset: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // landlock_restrict_self: ruleset_fd
+    Row::new(4071, 10, ParamSlot::value(0, 32)),
+    // landlock_restrict_self: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // lgetxattr: pathname
+    Row::new(3486, 8, ParamSlot::pointer(0, 64)),
+    // lgetxattr: name
+    Row::new(3115, 4, ParamSlot::pointer(1, 64)),
+    // lgetxattr: value
+    Row::new(3510, 5, ParamSlot::pointer(2, 64)),
+    // lgetxattr: size
+    Row::new(3181, 4, ParamSlot::value(3, 64)),
+    // linkat: olddfd
+    Row::new(4103, 6, ParamSlot::value(0, 32)),
+    // linkat: oldname
+    Row::new(4109, 7, ParamSlot::pointer(1, 64)),
+    // linkat: newdfd
+    Row::new(4116, 6, ParamSlot::value(2, 32)),
+    // linkat: newname
+    Row::new(4122, 7, ParamSlot::pointer(3, 64)),
+    // linkat: flags
+    Row::new(3110, 5, ParamSlot::value(4, 32)),
+    // listen: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // listen: backlog
+    Row::new(4129, 7, ParamSlot::value(1, 32)),
+    // listmount: req
+    Row::new(4136, 3, ParamSlot::pointer(0, 64)),
+    // listmount: mnt_ids
+    Row::new(4139, 7, ParamSlot::pointer(1, 64)),
+    // listmount: nr_mnt_ids
+    Row::new(4146, 10, ParamSlot::value(2, 64)),
+    // listmount: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // listxattr: pathname
+    Row::new(3486, 8, ParamSlot::pointer(0, 64)),
+    // listxattr: list
+    Row::new(3534, 4, ParamSlot::pointer(1, 64)),
+    // listxattr: size
+    Row::new(3181, 4, ParamSlot::value(2, 64)),
+    // listxattrat: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // listxattrat: pathname
+    Row::new(3486, 8, ParamSlot::pointer(1, 64)),
+    // listxattrat: at_flags
+    Row::new(3526, 8, ParamSlot::value(2, 32)),
+    // listxattrat: list
+    Row::new(3534, 4, ParamSlot::pointer(3, 64)),
+    // listxattrat: size
+    Row::new(3181, 4, ParamSlot::value(4, 64)),
+    // llistxattr: pathname
+    Row::new(3486, 8, ParamSlot::pointer(0, 64)),
+    // llistxattr: list
+    Row::new(3534, 4, ParamSlot::pointer(1, 64)),
+    // llistxattr: size
+    Row::new(3181, 4, ParamSlot::value(2, 64)),
+    // lremovexattr: pathname
+    Row::new(3486, 8, ParamSlot::pointer(0, 64)),
+    // lremovexattr: name
+    Row::new(3115, 4, ParamSlot::pointer(1, 64)),
+    // lseek: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // lseek: offset
+    Row::new(3446, 6, ParamSlot::value(1, 64)),
+    // lseek: whence
+    Row::new(4156, 6, ParamSlot::value(2, 32)),
+    // lsetxattr: pathname
+    Row::new(3486, 8, ParamSlot::pointer(0, 64)),
+    // lsetxattr: name
+    Row::new(3115, 4, ParamSlot::pointer(1, 64)),
+    // lsetxattr: value
+    Row::new(3510, 5, ParamSlot::pointer(2, 64)),
+    // lsetxattr: size
+    Row::new(3181, 4, ParamSlot::value(3, 64)),
+    // lsetxattr: flags
+    Row::new(3110, 5, ParamSlot::value(4, 32)),
+    // lsm_get_self_attr: attr
+    Row::new(4099, 4, ParamSlot::value(0, 32)),
+    // lsm_get_self_attr: ctx
+    Row::new(3868, 3, ParamSlot::pointer(1, 64)),
+    // lsm_get_self_attr: size
+    Row::new(3181, 4, ParamSlot::pointer(2, 64)),
+    // lsm_get_self_attr: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // lsm_list_modules: ids
+    Row::new(4162, 3, ParamSlot::pointer(0, 64)),
+    // lsm_list_modules: size
+    Row::new(3181, 4, ParamSlot::pointer(1, 64)),
+    // lsm_list_modules: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // lsm_set_self_attr: attr
+    Row::new(4099, 4, ParamSlot::value(0, 32)),
+    // lsm_set_self_attr: ctx
+    Row::new(3868, 3, ParamSlot::pointer(1, 64)),
+    // lsm_set_self_attr: size
+    Row::new(3181, 4, ParamSlot::value(2, 32)),
+    // lsm_set_self_attr: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // madvise: start
+    Row::new(4165, 5, ParamSlot::value(0, 64)),
+    // madvise: len_in
+    Row::new(4170, 6, ParamSlot::value(1, 64)),
+    // madvise: behavior
+    Row::new(4176, 8, ParamSlot::value(2, 32)),
+    // map_shadow_stack: addr
+    Row::new(3678, 4, ParamSlot::value(0, 64)),
+    // map_shadow_stack: size
+    Row::new(3181, 4, ParamSlot::value(1, 64)),
+    // map_shadow_stack: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // mbind: start
+    Row::new(4165, 5, ParamSlot::value(0, 64)),
+    // mbind: len
+    Row::new(3338, 3, ParamSlot::value(1, 64)),
+    // mbind: mode
+    Row::new(3442, 4, ParamSlot::value(2, 64)),
+    // mbind: nmask
+    Row::new(3666, 5, ParamSlot::pointer(3, 64)),
+    // mbind: maxnode
+    Row::new(3671, 7, ParamSlot::value(4, 64)),
+    // mbind: flags
+    Row::new(3110, 5, ParamSlot::value(5, 32)),
+    // membarrier: cmd
+    Row::new(3173, 3, ParamSlot::value(0, 32)),
+    // membarrier: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // membarrier: cpu_id
+    Row::new(4184, 6, ParamSlot::value(2, 32)),
+    // memfd_create: uname
+    Row::new(3004, 5, ParamSlot::pointer(0, 64)),
+    // memfd_create: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // memfd_secret: flags
+    Row::new(3110, 5, ParamSlot::value(0, 32)),
+    // migrate_pages: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // migrate_pages: maxnode
+    Row::new(3671, 7, ParamSlot::value(1, 64)),
+    // migrate_pages: old_nodes
+    Row::new(4190, 9, ParamSlot::pointer(2, 64)),
+    // migrate_pages: new_nodes
+    Row::new(4199, 9, ParamSlot::pointer(3, 64)),
+    // mincore: start
+    Row::new(4165, 5, ParamSlot::value(0, 64)),
+    // mincore: len
+    Row::new(3338, 3, ParamSlot::value(1, 64)),
+    // mincore: vec
+    Row::new(4208, 3, ParamSlot::pointer(2, 64)),
+    // mkdirat: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // mkdirat: pathname
+    Row::new(3486, 8, ParamSlot::pointer(1, 64)),
+    // mkdirat: mode
+    Row::new(3442, 4, ParamSlot::value(2, 16)),
+    // mknodat: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // mknodat: filename
+    Row::new(3218, 8, ParamSlot::pointer(1, 64)),
+    // mknodat: mode
+    Row::new(3442, 4, ParamSlot::value(2, 16)),
+    // mknodat: dev
+    Row::new(4211, 3, ParamSlot::value(3, 32)),
+    // mlock: start
+    Row::new(4165, 5, ParamSlot::value(0, 64)),
+    // mlock: len
+    Row::new(3338, 3, ParamSlot::value(1, 64)),
+    // mlock2: start
+    Row::new(4165, 5, ParamSlot::value(0, 64)),
+    // mlock2: len
+    Row::new(3338, 3, ParamSlot::value(1, 64)),
+    // mlock2: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // mlockall: flags
+    Row::new(3110, 5, ParamSlot::value(0, 32)),
+    // mmap: addr
+    Row::new(3678, 4, ParamSlot::value(0, 64)),
+    // mmap: len
+    Row::new(3338, 3, ParamSlot::value(1, 64)),
+    // mmap: prot
+    Row::new(4214, 4, ParamSlot::value(2, 64)),
+    // mmap: flags
+    Row::new(3110, 5, ParamSlot::value(3, 64)),
+    // mmap: fd
+    Row::new(3081, 2, ParamSlot::value(4, 64)),
+    // mmap: offset
+    Row::new(3446, 6, ParamSlot::value(5, 64)),
+    // mount: dev_name
+    Row::new(4218, 8, ParamSlot::pointer(0, 64)),
+    // mount: dir_name
+    Row::new(4226, 8, ParamSlot::pointer(1, 64)),
+    // mount: type
+    Row::new(3970, 4, ParamSlot::pointer(2, 64)),
+    // mount: flags
+    Row::new(3110, 5, ParamSlot::value(3, 64)),
+    // mount: data
+    Row::new(3214, 4, ParamSlot::pointer(4, 64)),
+    // mount_setattr: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // mount_setattr: path
+    Row::new(3574, 4, ParamSlot::pointer(1, 64)),
+    // mount_setattr: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // mount_setattr: uattr
+    Row::new(3176, 5, ParamSlot::pointer(3, 64)),
+    // mount_setattr: usize
+    Row::new(3521, 5, ParamSlot::value(4, 64)),
+    // move_mount: from_dfd
+    Row::new(4234, 8, ParamSlot::value(0, 32)),
+    // move_mount: from_pathname
+    Row::new(4242, 13, ParamSlot::pointer(1, 64)),
+    // move_mount: to_dfd
+    Row::new(4255, 6, ParamSlot::value(2, 32)),
+    // move_mount: to_pathname
+    Row::new(4261, 11, ParamSlot::pointer(3, 64)),
+    // move_mount: flags
+    Row::new(3110, 5, ParamSlot::value(4, 32)),
+    // move_pages: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // move_pages: nr_pages
+    Row::new(4272, 8, ParamSlot::value(1, 64)),
+    // move_pages: pages
+    Row::new(4280, 5, ParamSlot::pointer(2, 64)),
+    // move_pages: nodes
+    Row::new(4285, 5, ParamSlot::pointer(3, 64)),
+    // move_pages: status
+    Row::new(4290, 6, ParamSlot::pointer(4, 64)),
+    // move_pages: flags
+    Row::new(3110, 5, ParamSlot::value(5, 32)),
+    // mprotect: start
+    Row::new(4165, 5, ParamSlot::value(0, 64)),
+    // mprotect: len
+    Row::new(3338, 3, ParamSlot::value(1, 64)),
+    // mprotect: prot
+    Row::new(4214, 4, ParamSlot::value(2, 64)),
+    // mq_getsetattr: mqdes
+    Row::new(4296, 5, ParamSlot::value(0, 32)),
+    // mq_getsetattr: u_mqstat
+    Row::new(4301, 8, ParamSlot::pointer(1, 64)),
+    // mq_getsetattr: u_omqstat
+    Row::new(4309, 9, ParamSlot::pointer(2, 64)),
+    // mq_notify: mqdes
+    Row::new(4296, 5, ParamSlot::value(0, 32)),
+    // mq_notify: u_notification
+    Row::new(4318, 14, ParamSlot::pointer(1, 64)),
+    // mq_open: u_name
+    Row::new(4332, 6, ParamSlot::pointer(0, 64)),
+    // mq_open: oflag
+    Row::new(4338, 5, ParamSlot::value(1, 32)),
+    // mq_open: mode
+    Row::new(3442, 4, ParamSlot::value(2, 16)),
+    // mq_open: u_attr
+    Row::new(4343, 6, ParamSlot::pointer(3, 64)),
+    // mq_timedreceive: mqdes
+    Row::new(4296, 5, ParamSlot::value(0, 32)),
+    // mq_timedreceive: u_msg_ptr
+    Row::new(4349, 9, ParamSlot::pointer(1, 64)),
+    // mq_timedreceive: msg_len
+    Row::new(4358, 7, ParamSlot::value(2, 64)),
+    // mq_timedreceive: u_msg_prio
+    Row::new(4365, 10, ParamSlot::pointer(3, 64)),
+    // mq_timedreceive: u_abs_timeout
+    Row::new(4375, 13, ParamSlot::pointer(4, 64)),
+    // mq_timedsend: mqdes
+    Row::new(4296, 5, ParamSlot::value(0, 32)),
+    // mq_timedsend: u_msg_ptr
+    Row::new(4349, 9, ParamSlot::pointer(1, 64)),
+    // mq_timedsend: msg_len
+    Row::new(4358, 7, ParamSlot::value(2, 64)),
+    // mq_timedsend: msg_prio
+    Row::new(4388, 8, ParamSlot::value(3, 32)),
+    // mq_timedsend: u_abs_timeout
+    Row::new(4375, 13, ParamSlot::pointer(4, 64)),
+    // mq_unlink: u_name
+    Row::new(4332, 6, ParamSlot::pointer(0, 64)),
+    // mremap: addr
+    Row::new(3678, 4, ParamSlot::value(0, 64)),
+    // mremap: old_len
+    Row::new(4396, 7, ParamSlot::value(1, 64)),
+    // mremap: new_len
+    Row::new(4403, 7, ParamSlot::value(2, 64)),
+    // mremap: flags
+    Row::new(3110, 5, ParamSlot::value(3, 64)),
+    // mremap: new_addr
+    Row::new(4410, 8, ParamSlot::value(4, 64)),
+    // mseal: start
+    Row::new(4165, 5, ParamSlot::value(0, 64)),
+    // mseal: len
+    Row::new(3338, 3, ParamSlot::value(1, 64)),
+    // mseal: flags
+    Row::new(3110, 5, ParamSlot::value(2, 64)),
+    // msgctl: msqid
+    Row::new(4418, 5, ParamSlot::value(0, 32)),
+    // msgctl: cmd
+    Row::new(3173, 3, ParamSlot::value(1, 32)),
+    // msgctl: buf
+    Row::new(3585, 3, ParamSlot::pointer(2, 64)),
+    // msgget: key
+    Row::new(4423, 3, ParamSlot::value(0, 32)),
+    // msgget: msgflg
+    Row::new(4426, 6, ParamSlot::value(1, 32)),
+    // msgrcv: msqid
+    Row::new(4418, 5, ParamSlot::value(0, 32)),
+    // msgrcv: msgp
+    Row::new(4432, 4, ParamSlot::pointer(1, 64)),
+    // msgrcv: msgsz
+    Row::new(4436, 5, ParamSlot::value(2, 64)),
+    // msgrcv: msgtyp
+    Row::new(4441, 6, ParamSlot::value(3, 64)),
+    // msgrcv: msgflg
+    Row::new(4426, 6, ParamSlot::value(4, 32)),
+    // msgsnd: msqid
+    Row::new(4418, 5, ParamSlot::value(0, 32)),
+    // msgsnd: msgp
+    Row::new(4432, 4, ParamSlot::pointer(1, 64)),
+    // msgsnd: msgsz
+    Row::new(4436, 5, ParamSlot::value(2, 64)),
+    // msgsnd: msgflg
+    Row::new(4426, 6, ParamSlot::value(3, 32)),
+    // msync: start
+    Row::new(4165, 5, ParamSlot::value(0, 64)),
+    // msync: len
+    Row::new(3338, 3, ParamSlot::value(1, 64)),
+    // msync: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // munlock: start
+    Row::new(4165, 5, ParamSlot::value(0, 64)),
+    // munlock: len
+    Row::new(3338, 3, ParamSlot::value(1, 64)),
+    // munmap: addr
+    Row::new(3678, 4, ParamSlot::value(0, 64)),
+    // munmap: len
+    Row::new(3338, 3, ParamSlot::value(1, 64)),
+    // name_to_handle_at: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // name_to_handle_at: name
+    Row::new(3115, 4, ParamSlot::pointer(1, 64)),
+    // name_to_handle_at: handle
+    Row::new(4447, 6, ParamSlot::pointer(2, 64)),
+    // name_to_handle_at: mnt_id
+    Row::new(4453, 6, ParamSlot::pointer(3, 64)),
+    // name_to_handle_at: flag
+    Row::new(3503, 4, ParamSlot::value(4, 32)),
+    // nanosleep: rqtp
+    Row::new(3242, 4, ParamSlot::pointer(0, 64)),
+    // nanosleep: rmtp
+    Row::new(3246, 4, ParamSlot::pointer(1, 64)),
+    // newfstatat: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // newfstatat: filename
+    Row::new(3218, 8, ParamSlot::pointer(1, 64)),
+    // newfstatat: statbuf
+    Row::new(3578, 7, ParamSlot::pointer(2, 64)),
+    // newfstatat: flag
+    Row::new(3503, 4, ParamSlot::value(3, 32)),
+    // open_by_handle_at: mountdirfd
+    Row::new(4459, 10, ParamSlot::value(0, 32)),
+    // open_by_handle_at: handle
+    Row::new(4447, 6, ParamSlot::pointer(1, 64)),
+    // open_by_handle_at: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // open_tree: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // open_tree: filename
+    Row::new(3218, 8, ParamSlot::pointer(1, 64)),
+    // open_tree: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // open_tree_attr: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // open_tree_attr: filename
+    Row::new(3218, 8, ParamSlot::pointer(1, 64)),
+    // open_tree_attr: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // open_tree_attr: uattr
+    Row::new(3176, 5, ParamSlot::pointer(3, 64)),
+    // open_tree_attr: usize
+    Row::new(3521, 5, ParamSlot::value(4, 64)),
+    // openat: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // openat: filename
+    Row::new(3218, 8, ParamSlot::pointer(1, 64)),
+    // openat: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // openat: mode
+    Row::new(3442, 4, ParamSlot::value(3, 16)),
+    // openat2: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // openat2: filename
+    Row::new(3218, 8, ParamSlot::pointer(1, 64)),
+    // openat2: how
+    Row::new(4469, 3, ParamSlot::pointer(2, 64)),
+    // openat2: usize
+    Row::new(3521, 5, ParamSlot::value(3, 64)),
+    // perf_event_open: attr_uptr
+    Row::new(4472, 9, ParamSlot::pointer(0, 64)),
+    // perf_event_open: pid
+    Row::new(3682, 3, ParamSlot::value(1, 32)),
+    // perf_event_open: cpu
+    Row::new(4481, 3, ParamSlot::value(2, 32)),
+    // perf_event_open: group_fd
+    Row::new(4484, 8, ParamSlot::value(3, 32)),
+    // perf_event_open: flags
+    Row::new(3110, 5, ParamSlot::value(4, 64)),
+    // personality: personality
+    Row::new(1659, 11, ParamSlot::value(0, 32)),
+    // pidfd_getfd: pidfd
+    Row::new(4492, 5, ParamSlot::value(0, 32)),
+    // pidfd_getfd: fd
+    Row::new(3081, 2, ParamSlot::value(1, 32)),
+    // pidfd_getfd: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // pidfd_open: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // pidfd_open: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // pidfd_send_signal: pidfd
+    Row::new(4492, 5, ParamSlot::value(0, 32)),
+    // pidfd_send_signal: sig
+    Row::new(4068, 3, ParamSlot::value(1, 32)),
+    // pidfd_send_signal: info
+    Row::new(4497, 4, ParamSlot::pointer(2, 64)),
+    // pidfd_send_signal: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // pipe2: fildes
+    Row::new(3350, 6, ParamSlot::pointer(0, 64)),
+    // pipe2: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // pivot_root: new_root
+    Row::new(4501, 8, ParamSlot::pointer(0, 64)),
+    // pivot_root: put_old
+    Row::new(4509, 7, ParamSlot::pointer(1, 64)),
+    // pkey_alloc: flags
+    Row::new(3110, 5, ParamSlot::value(0, 64)),
+    // pkey_alloc: init_val
+    Row::new(4516, 8, ParamSlot::value(1, 64)),
+    // pkey_free: pkey
+    Row::new(4524, 4, ParamSlot::value(0, 32)),
+    // pkey_mprotect: start
+    Row::new(4165, 5, ParamSlot::value(0, 64)),
+    // pkey_mprotect: len
+    Row::new(3338, 3, ParamSlot::value(1, 64)),
+    // pkey_mprotect: prot
+    Row::new(4214, 4, ParamSlot::value(2, 64)),
+    // pkey_mprotect: pkey
+    Row::new(4524, 4, ParamSlot::value(3, 32)),
+    // ppoll: ufds
+    Row::new(4528, 4, ParamSlot::pointer(0, 64)),
+    // ppoll: nfds
+    Row::new(4532, 4, ParamSlot::value(1, 32)),
+    // ppoll: tsp
+    Row::new(4536, 3, ParamSlot::pointer(2, 64)),
+    // ppoll: sigmask
+    Row::new(3399, 7, ParamSlot::pointer(3, 64)),
+    // ppoll: sigsetsize
+    Row::new(3406, 10, ParamSlot::value(4, 64)),
+    // prctl: option
+    Row::new(4046, 6, ParamSlot::value(0, 32)),
+    // prctl: arg2
+    Row::new(4052, 4, ParamSlot::value(1, 64)),
+    // prctl: arg3
+    Row::new(4056, 4, ParamSlot::value(2, 64)),
+    // prctl: arg4
+    Row::new(4060, 4, ParamSlot::value(3, 64)),
+    // prctl: arg5
+    Row::new(4064, 4, ParamSlot::value(4, 64)),
+    // pread64: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // pread64: buf
+    Row::new(3585, 3, ParamSlot::pointer(1, 64)),
+    // pread64: count
+    Row::new(3416, 5, ParamSlot::value(2, 64)),
+    // pread64: pos
+    Row::new(4539, 3, ParamSlot::value(3, 64)),
+    // preadv: fd
+    Row::new(3081, 2, ParamSlot::value(0, 64)),
+    // preadv: vec
+    Row::new(4208, 3, ParamSlot::pointer(1, 64)),
+    // preadv: vlen
+    Row::new(4542, 4, ParamSlot::value(2, 64)),
+    // preadv: pos_l
+    Row::new(4546, 5, ParamSlot::value(3, 64)),
+    // preadv: pos_h
+    Row::new(4551, 5, ParamSlot::value(4, 64)),
+    // preadv2: fd
+    Row::new(3081, 2, ParamSlot::value(0, 64)),
+    // preadv2: vec
+    Row::new(4208, 3, ParamSlot::pointer(1, 64)),
+    // preadv2: vlen
+    Row::new(4542, 4, ParamSlot::value(2, 64)),
+    // preadv2: pos_l
+    Row::new(4546, 5, ParamSlot::value(3, 64)),
+    // preadv2: pos_h
+    Row::new(4551, 5, ParamSlot::value(4, 64)),
+    // preadv2: flags
+    Row::new(3110, 5, ParamSlot::value(5, 32)),
+    // prlimit64: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // prlimit64: resource
+    Row::new(3804, 8, ParamSlot::value(1, 32)),
+    // prlimit64: new_rlim
+    Row::new(4556, 8, ParamSlot::pointer(2, 64)),
+    // prlimit64: old_rlim
+    Row::new(4564, 8, ParamSlot::pointer(3, 64)),
+    // process_madvise: pidfd
+    Row::new(4492, 5, ParamSlot::value(0, 32)),
+    // process_madvise: vec
+    Row::new(4208, 3, ParamSlot::pointer(1, 64)),
+    // process_madvise: vlen
+    Row::new(4542, 4, ParamSlot::value(2, 64)),
+    // process_madvise: behavior
+    Row::new(4176, 8, ParamSlot::value(3, 32)),
+    // process_madvise: flags
+    Row::new(3110, 5, ParamSlot::value(4, 32)),
+    // process_mrelease: pidfd
+    Row::new(4492, 5, ParamSlot::value(0, 32)),
+    // process_mrelease: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // process_vm_readv: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // process_vm_readv: lvec
+    Row::new(4572, 4, ParamSlot::pointer(1, 64)),
+    // process_vm_readv: liovcnt
+    Row::new(4576, 7, ParamSlot::value(2, 64)),
+    // process_vm_readv: rvec
+    Row::new(4583, 4, ParamSlot::pointer(3, 64)),
+    // process_vm_readv: riovcnt
+    Row::new(4587, 7, ParamSlot::value(4, 64)),
+    // process_vm_readv: flags
+    Row::new(3110, 5, ParamSlot::value(5, 64)),
+    // process_vm_writev: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // process_vm_writev: lvec
+    Row::new(4572, 4, ParamSlot::pointer(1, 64)),
+    // process_vm_writev: liovcnt
+    Row::new(4576, 7, ParamSlot::value(2, 64)),
+    // process_vm_writev: rvec
+    Row::new(4583, 4, ParamSlot::pointer(3, 64)),
+    // process_vm_writev: riovcnt
+    Row::new(4587, 7, ParamSlot::value(4, 64)),
+    // process_vm_writev: flags
+    Row::new(3110, 5, ParamSlot::value(5, 64)),
+    // pselect6: n
+    Row::new(4594, 1, ParamSlot::value(0, 32)),
+    // pselect6: inp
+    Row::new(4595, 3, ParamSlot::pointer(1, 64)),
+    // pselect6: outp
+    Row::new(4598, 4, ParamSlot::pointer(2, 64)),
+    // pselect6: exp
+    Row::new(4602, 3, ParamSlot::pointer(3, 64)),
+    // pselect6: tsp
+    Row::new(4536, 3, ParamSlot::pointer(4, 64)),
+    // pselect6: sig
+    Row::new(4068, 3, ParamSlot::pointer(5, 64)),
+    // ptrace: request
+    Row::new(4605, 7, ParamSlot::value(0, 64)),
+    // ptrace: pid
+    Row::new(3682, 3, ParamSlot::value(1, 64)),
+    // ptrace: addr
+    Row::new(3678, 4, ParamSlot::value(2, 64)),
+    // ptrace: data
+    Row::new(3214, 4, ParamSlot::value(3, 64)),
+    // pwrite64: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // pwrite64: buf
+    Row::new(3585, 3, ParamSlot::pointer(1, 64)),
+    // pwrite64: count
+    Row::new(3416, 5, ParamSlot::value(2, 64)),
+    // pwrite64: pos
+    Row::new(4539, 3, ParamSlot::value(3, 64)),
+    // pwritev: fd
+    Row::new(3081, 2, ParamSlot::value(0, 64)),
+    // pwritev: vec
+    Row::new(4208, 3, ParamSlot::pointer(1, 64)),
+    // pwritev: vlen
+    Row::new(4542, 4, ParamSlot::value(2, 64)),
+    // pwritev: pos_l
+    Row::new(4546, 5, ParamSlot::value(3, 64)),
+    // pwritev: pos_h
+    Row::new(4551, 5, ParamSlot::value(4, 64)),
+    // pwritev2: fd
+    Row::new(3081, 2, ParamSlot::value(0, 64)),
+    // pwritev2: vec
+    Row::new(4208, 3, ParamSlot::pointer(1, 64)),
+    // pwritev2: vlen
+    Row::new(4542, 4, ParamSlot::value(2, 64)),
+    // pwritev2: pos_l
+    Row::new(4546, 5, ParamSlot::value(3, 64)),
+    // pwritev2: pos_h
+    Row::new(4551, 5, ParamSlot::value(4, 64)),
+    // pwritev2: flags
+    Row::new(3110, 5, ParamSlot::value(5, 32)),
+    // quotactl: cmd
+    Row::new(3173, 3, ParamSlot::value(0, 32)),
+    // quotactl: special
+    Row::new(4612, 7, ParamSlot::pointer(1, 64)),
+    // quotactl: id
+    Row::new(4619, 2, ParamSlot::value(2, 32)),
+    // quotactl: addr
+    Row::new(3678, 4, ParamSlot::pointer(3, 64)),
+    // quotactl_fd: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // quotactl_fd: cmd
+    Row::new(3173, 3, ParamSlot::value(1, 32)),
+    // quotactl_fd: id
+    Row::new(4619, 2, ParamSlot::value(2, 32)),
+    // quotactl_fd: addr
+    Row::new(3678, 4, ParamSlot::pointer(3, 64)),
+    // read: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // read: buf
+    Row::new(3585, 3, ParamSlot::pointer(1, 64)),
+    // read: count
+    Row::new(3416, 5, ParamSlot::value(2, 64)),
+    // readahead: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // readahead: offset
+    Row::new(3446, 6, ParamSlot::value(1, 64)),
+    // readahead: count
+    Row::new(3416, 5, ParamSlot::value(2, 64)),
+    // readlinkat: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // readlinkat: pathname
+    Row::new(3486, 8, ParamSlot::pointer(1, 64)),
+    // readlinkat: buf
+    Row::new(3585, 3, ParamSlot::pointer(2, 64)),
+    // readlinkat: bufsiz
+    Row::new(4621, 6, ParamSlot::value(3, 32)),
+    // readv: fd
+    Row::new(3081, 2, ParamSlot::value(0, 64)),
+    // readv: vec
+    Row::new(4208, 3, ParamSlot::pointer(1, 64)),
+    // readv: vlen
+    Row::new(4542, 4, ParamSlot::value(2, 64)),
+    // reboot: magic1
+    Row::new(4627, 6, ParamSlot::value(0, 32)),
+    // reboot: magic2
+    Row::new(4633, 6, ParamSlot::value(1, 32)),
+    // reboot: cmd
+    Row::new(3173, 3, ParamSlot::value(2, 32)),
+    // reboot: arg
+    Row::new(3507, 3, ParamSlot::pointer(3, 64)),
+    // recvfrom: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // recvfrom: ubuf
+    Row::new(3770, 4, ParamSlot::pointer(1, 64)),
+    // recvfrom: size
+    Row::new(3181, 4, ParamSlot::value(2, 64)),
+    // recvfrom: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // recvfrom: addr
+    Row::new(3678, 4, ParamSlot::pointer(4, 64)),
+    // recvfrom: addr_len
+    Row::new(4639, 8, ParamSlot::pointer(5, 64)),
+    // recvmmsg: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // recvmmsg: mmsg
+    Row::new(4647, 4, ParamSlot::pointer(1, 64)),
+    // recvmmsg: vlen
+    Row::new(4542, 4, ParamSlot::value(2, 32)),
+    // recvmmsg: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // recvmmsg: timeout
+    Row::new(3392, 7, ParamSlot::pointer(4, 64)),
+    // recvmsg: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // recvmsg: msg
+    Row::new(4651, 3, ParamSlot::pointer(1, 64)),
+    // recvmsg: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // remap_file_pages: start
+    Row::new(4165, 5, ParamSlot::value(0, 64)),
+    // remap_file_pages: size
+    Row::new(3181, 4, ParamSlot::value(1, 64)),
+    // remap_file_pages: prot
+    Row::new(4214, 4, ParamSlot::value(2, 64)),
+    // remap_file_pages: pgoff
+    Row::new(4654, 5, ParamSlot::value(3, 64)),
+    // remap_file_pages: flags
+    Row::new(3110, 5, ParamSlot::value(4, 64)),
+    // removexattr: pathname
+    Row::new(3486, 8, ParamSlot::pointer(0, 64)),
+    // removexattr: name
+    Row::new(3115, 4, ParamSlot::pointer(1, 64)),
+    // removexattrat: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // removexattrat: pathname
+    Row::new(3486, 8, ParamSlot::pointer(1, 64)),
+    // removexattrat: at_flags
+    Row::new(3526, 8, ParamSlot::value(2, 32)),
+    // removexattrat: name
+    Row::new(3115, 4, ParamSlot::pointer(3, 64)),
+    // renameat2: olddfd
+    Row::new(4103, 6, ParamSlot::value(0, 32)),
+    // renameat2: oldname
+    Row::new(4109, 7, ParamSlot::pointer(1, 64)),
+    // renameat2: newdfd
+    Row::new(4116, 6, ParamSlot::value(2, 32)),
+    // renameat2: newname
+    Row::new(4122, 7, ParamSlot::pointer(3, 64)),
+    // renameat2: flags
+    Row::new(3110, 5, ParamSlot::value(4, 32)),
+    // request_key: _type
+    Row::new(3119, 5, ParamSlot::pointer(0, 64)),
+    // request_key: _description
+    Row::new(3124, 12, ParamSlot::pointer(1, 64)),
+    // request_key: _callout_info
+    Row::new(4659, 13, ParamSlot::pointer(2, 64)),
+    // request_key: destringid
+    Row::new(4672, 10, ParamSlot::value(3, 32)),
+    // riscv_flush_icache: start
+    Row::new(4165, 5, ParamSlot::value(0, 64)),
+    // riscv_flush_icache: end
+    Row::new(4682, 3, ParamSlot::value(1, 64)),
+    // riscv_flush_icache: flags
+    Row::new(3110, 5, ParamSlot::value(2, 64)),
+    // riscv_hwprobe: pairs
+    Row::new(4685, 5, ParamSlot::pointer(0, 64)),
+    // riscv_hwprobe: pair_count
+    Row::new(4690, 10, ParamSlot::value(1, 64)),
+    // riscv_hwprobe: cpusetsize
+    Row::new(4700, 10, ParamSlot::value(2, 64)),
+    // riscv_hwprobe: cpus
+    Row::new(4710, 4, ParamSlot::pointer(3, 64)),
+    // riscv_hwprobe: flags
+    Row::new(3110, 5, ParamSlot::value(4, 32)),
+    // rseq: rseq
+    Row::new(2077, 4, ParamSlot::pointer(0, 64)),
+    // rseq: rseq_len
+    Row::new(4714, 8, ParamSlot::value(1, 32)),
+    // rseq: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // rseq: sig
+    Row::new(4068, 3, ParamSlot::value(3, 32)),
+    // rt_sigaction: sig
+    Row::new(4068, 3, ParamSlot::value(0, 32)),
+    // rt_sigaction: act
+    Row::new(4722, 3, ParamSlot::pointer(1, 64)),
+    // rt_sigaction: oact
+    Row::new(4725, 4, ParamSlot::pointer(2, 64)),
+    // rt_sigaction: sigsetsize
+    Row::new(3406, 10, ParamSlot::value(3, 64)),
+    // rt_sigpending: uset
+    Row::new(4729, 4, ParamSlot::pointer(0, 64)),
+    // rt_sigpending: sigsetsize
+    Row::new(3406, 10, ParamSlot::value(1, 64)),
+    // rt_sigprocmask: how
+    Row::new(4469, 3, ParamSlot::value(0, 32)),
+    // rt_sigprocmask: nset
+    Row::new(4733, 4, ParamSlot::pointer(1, 64)),
+    // rt_sigprocmask: oset
+    Row::new(4737, 4, ParamSlot::pointer(2, 64)),
+    // rt_sigprocmask: sigsetsize
+    Row::new(3406, 10, ParamSlot::value(3, 64)),
+    // rt_sigqueueinfo: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // rt_sigqueueinfo: sig
+    Row::new(4068, 3, ParamSlot::value(1, 32)),
+    // rt_sigqueueinfo: uinfo
+    Row::new(4741, 5, ParamSlot::pointer(2, 64)),
+    // rt_sigsuspend: unewset
+    Row::new(4746, 7, ParamSlot::pointer(0, 64)),
+    // rt_sigsuspend: sigsetsize
+    Row::new(3406, 10, ParamSlot::value(1, 64)),
+    // rt_sigtimedwait: uthese
+    Row::new(4753, 6, ParamSlot::pointer(0, 64)),
+    // rt_sigtimedwait: uinfo
+    Row::new(4741, 5, ParamSlot::pointer(1, 64)),
+    // rt_sigtimedwait: uts
+    Row::new(4759, 3, ParamSlot::pointer(2, 64)),
+    // rt_sigtimedwait: sigsetsize
+    Row::new(3406, 10, ParamSlot::value(3, 64)),
+    // rt_tgsigqueueinfo: tgid
+    Row::new(4762, 4, ParamSlot::value(0, 32)),
+    // rt_tgsigqueueinfo: pid
+    Row::new(3682, 3, ParamSlot::value(1, 32)),
+    // rt_tgsigqueueinfo: sig
+    Row::new(4068, 3, ParamSlot::value(2, 32)),
+    // rt_tgsigqueueinfo: uinfo
+    Row::new(4741, 5, ParamSlot::pointer(3, 64)),
+    // sched_get_priority_max: policy
+    Row::new(3660, 6, ParamSlot::value(0, 32)),
+    // sched_get_priority_min: policy
+    Row::new(3660, 6, ParamSlot::value(0, 32)),
+    // sched_getaffinity: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // sched_getaffinity: len
+    Row::new(3338, 3, ParamSlot::value(1, 32)),
+    // sched_getaffinity: user_mask_ptr
+    Row::new(4766, 13, ParamSlot::pointer(2, 64)),
+    // sched_getattr: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // sched_getattr: uattr
+    Row::new(3176, 5, ParamSlot::pointer(1, 64)),
+    // sched_getattr: usize
+    Row::new(3521, 5, ParamSlot::value(2, 32)),
+    // sched_getattr: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // sched_getparam: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // sched_getparam: param
+    Row::new(4779, 5, ParamSlot::pointer(1, 64)),
+    // sched_getscheduler: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // sched_rr_get_interval: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // sched_rr_get_interval: interval
+    Row::new(4784, 8, ParamSlot::pointer(1, 64)),
+    // sched_setaffinity: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // sched_setaffinity: len
+    Row::new(3338, 3, ParamSlot::value(1, 32)),
+    // sched_setaffinity: user_mask_ptr
+    Row::new(4766, 13, ParamSlot::pointer(2, 64)),
+    // sched_setattr: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // sched_setattr: uattr
+    Row::new(3176, 5, ParamSlot::pointer(1, 64)),
+    // sched_setattr: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // sched_setparam: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // sched_setparam: param
+    Row::new(4779, 5, ParamSlot::pointer(1, 64)),
+    // sched_setscheduler: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // sched_setscheduler: policy
+    Row::new(3660, 6, ParamSlot::value(1, 32)),
+    // sched_setscheduler: param
+    Row::new(4779, 5, ParamSlot::pointer(2, 64)),
+    // seccomp: op
+    Row::new(3370, 2, ParamSlot::value(0, 32)),
+    // seccomp: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // seccomp: uargs
+    Row::new(3294, 5, ParamSlot::pointer(2, 64)),
+    // semctl: semid
+    Row::new(4792, 5, ParamSlot::value(0, 32)),
+    // semctl: semnum
+    Row::new(4797, 6, ParamSlot::value(1, 32)),
+    // semctl: cmd
+    Row::new(3173, 3, ParamSlot::value(2, 32)),
+    // semctl: arg
+    Row::new(3507, 3, ParamSlot::value(3, 64)),
+    // semget: key
+    Row::new(4423, 3, ParamSlot::value(0, 32)),
+    // semget: nsems
+    Row::new(4803, 5, ParamSlot::value(1, 32)),
+    // semget: semflg
+    Row::new(4808, 6, ParamSlot::value(2, 32)),
+    // semop: semid
+    Row::new(4792, 5, ParamSlot::value(0, 32)),
+    // semop: tsops
+    Row::new(4814, 5, ParamSlot::pointer(1, 64)),
+    // semop: nsops
+    Row::new(4819, 5, ParamSlot::value(2, 32)),
+    // semtimedop: semid
+    Row::new(4792, 5, ParamSlot::value(0, 32)),
+    // semtimedop: tsops
+    Row::new(4814, 5, ParamSlot::pointer(1, 64)),
+    // semtimedop: nsops
+    Row::new(4819, 5, ParamSlot::value(2, 32)),
+    // semtimedop: timeout
+    Row::new(3392, 7, ParamSlot::pointer(3, 64)),
+    // sendfile: out_fd
+    Row::new(4824, 6, ParamSlot::value(0, 32)),
+    // sendfile: in_fd
+    Row::new(4830, 5, ParamSlot::value(1, 32)),
+    // sendfile: offset
+    Row::new(3446, 6, ParamSlot::pointer(2, 64)),
+    // sendfile: count
+    Row::new(3416, 5, ParamSlot::value(3, 64)),
+    // sendmmsg: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // sendmmsg: mmsg
+    Row::new(4647, 4, ParamSlot::pointer(1, 64)),
+    // sendmmsg: vlen
+    Row::new(4542, 4, ParamSlot::value(2, 32)),
+    // sendmmsg: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // sendmsg: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // sendmsg: msg
+    Row::new(4651, 3, ParamSlot::pointer(1, 64)),
+    // sendmsg: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // sendto: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // sendto: buff
+    Row::new(4835, 4, ParamSlot::pointer(1, 64)),
+    // sendto: len
+    Row::new(3338, 3, ParamSlot::value(2, 64)),
+    // sendto: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // sendto: addr
+    Row::new(3678, 4, ParamSlot::pointer(4, 64)),
+    // sendto: addr_len
+    Row::new(4639, 8, ParamSlot::value(5, 32)),
+    // set_mempolicy: mode
+    Row::new(3442, 4, ParamSlot::value(0, 32)),
+    // set_mempolicy: nmask
+    Row::new(3666, 5, ParamSlot::pointer(1, 64)),
+    // set_mempolicy: maxnode
+    Row::new(3671, 7, ParamSlot::value(2, 64)),
+    // set_mempolicy_home_node: start
+    Row::new(4165, 5, ParamSlot::value(0, 64)),
+    // set_mempolicy_home_node: len
+    Row::new(3338, 3, ParamSlot::value(1, 64)),
+    // set_mempolicy_home_node: home_node
+    Row::new(4839, 9, ParamSlot::value(2, 64)),
+    // set_mempolicy_home_node: flags
+    Row::new(3110, 5, ParamSlot::value(3, 64)),
+    // set_robust_list: head
+    Row::new(4848, 4, ParamSlot::pointer(0, 64)),
+    // set_robust_list: len
+    Row::new(3338, 3, ParamSlot::value(1, 64)),
+    // set_tid_address: tidptr
+    Row::new(4852, 6, ParamSlot::pointer(0, 64)),
+    // setdomainname: name
+    Row::new(3115, 4, ParamSlot::pointer(0, 64)),
+    // setdomainname: len
+    Row::new(3338, 3, ParamSlot::value(1, 32)),
+    // setfsgid: gid
+    Row::new(4858, 3, ParamSlot::value(0, 32)),
+    // setfsuid: uid
+    Row::new(4861, 3, ParamSlot::value(0, 32)),
+    // setgid: gid
+    Row::new(4858, 3, ParamSlot::value(0, 32)),
+    // setgroups: gidsetsize
+    Row::new(3721, 10, ParamSlot::value(0, 32)),
+    // setgroups: grouplist
+    Row::new(3731, 9, ParamSlot::pointer(1, 64)),
+    // sethostname: name
+    Row::new(3115, 4, ParamSlot::pointer(0, 64)),
+    // sethostname: len
+    Row::new(3338, 3, ParamSlot::value(1, 32)),
+    // setitimer: which
+    Row::new(3740, 5, ParamSlot::value(0, 32)),
+    // setitimer: value
+    Row::new(3510, 5, ParamSlot::pointer(1, 64)),
+    // setitimer: ovalue
+    Row::new(4864, 6, ParamSlot::pointer(2, 64)),
+    // setns: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // setns: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // setpgid: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // setpgid: pgid
+    Row::new(4870, 4, ParamSlot::value(1, 32)),
+    // setpriority: which
+    Row::new(3740, 5, ParamSlot::value(0, 32)),
+    // setpriority: who
+    Row::new(3767, 3, ParamSlot::value(1, 32)),
+    // setpriority: niceval
+    Row::new(4874, 7, ParamSlot::value(2, 32)),
+    // setregid: rgid
+    Row::new(4881, 4, ParamSlot::value(0, 32)),
+    // setregid: egid
+    Row::new(4885, 4, ParamSlot::value(1, 32)),
+    // setresgid: rgid
+    Row::new(4881, 4, ParamSlot::value(0, 32)),
+    // setresgid: egid
+    Row::new(4885, 4, ParamSlot::value(1, 32)),
+    // setresgid: sgid
+    Row::new(4889, 4, ParamSlot::value(2, 32)),
+    // setresuid: ruid
+    Row::new(4893, 4, ParamSlot::value(0, 32)),
+    // setresuid: euid
+    Row::new(4897, 4, ParamSlot::value(1, 32)),
+    // setresuid: suid
+    Row::new(4901, 4, ParamSlot::value(2, 32)),
+    // setreuid: ruid
+    Row::new(4893, 4, ParamSlot::value(0, 32)),
+    // setreuid: euid
+    Row::new(4897, 4, ParamSlot::value(1, 32)),
+    // setrlimit: resource
+    Row::new(3804, 8, ParamSlot::value(0, 32)),
+    // setrlimit: rlim
+    Row::new(3812, 4, ParamSlot::pointer(1, 64)),
+    // setsockopt: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // setsockopt: level
+    Row::new(3818, 5, ParamSlot::value(1, 32)),
+    // setsockopt: optname
+    Row::new(3823, 7, ParamSlot::value(2, 32)),
+    // setsockopt: optval
+    Row::new(3830, 6, ParamSlot::pointer(3, 64)),
+    // setsockopt: optlen
+    Row::new(3836, 6, ParamSlot::value(4, 32)),
+    // settimeofday: tv
+    Row::new(3842, 2, ParamSlot::pointer(0, 64)),
+    // settimeofday: tz
+    Row::new(3844, 2, ParamSlot::pointer(1, 64)),
+    // setuid: uid
+    Row::new(4861, 3, ParamSlot::value(0, 32)),
+    // setxattr: pathname
+    Row::new(3486, 8, ParamSlot::pointer(0, 64)),
+    // setxattr: name
+    Row::new(3115, 4, ParamSlot::pointer(1, 64)),
+    // setxattr: value
+    Row::new(3510, 5, ParamSlot::pointer(2, 64)),
+    // setxattr: size
+    Row::new(3181, 4, ParamSlot::value(3, 64)),
+    // setxattr: flags
+    Row::new(3110, 5, ParamSlot::value(4, 32)),
+    // setxattrat: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // setxattrat: pathname
+    Row::new(3486, 8, ParamSlot::pointer(1, 64)),
+    // setxattrat: at_flags
+    Row::new(3526, 8, ParamSlot::value(2, 32)),
+    // setxattrat: name
+    Row::new(3115, 4, ParamSlot::pointer(3, 64)),
+    // setxattrat: uargs
+    Row::new(3294, 5, ParamSlot::pointer(4, 64)),
+    // setxattrat: usize
+    Row::new(3521, 5, ParamSlot::value(5, 64)),
+    // shmat: shmid
+    Row::new(4905, 5, ParamSlot::value(0, 32)),
+    // shmat: shmaddr
+    Row::new(4910, 7, ParamSlot::pointer(1, 64)),
+    // shmat: shmflg
+    Row::new(4917, 6, ParamSlot::value(2, 32)),
+    // shmctl: shmid
+    Row::new(4905, 5, ParamSlot::value(0, 32)),
+    // shmctl: cmd
+    Row::new(3173, 3, ParamSlot::value(1, 32)),
+    // shmctl: buf
+    Row::new(3585, 3, ParamSlot::pointer(2, 64)),
+    // shmdt: shmaddr
+    Row::new(4910, 7, ParamSlot::pointer(0, 64)),
+    // shmget: key
+    Row::new(4423, 3, ParamSlot::value(0, 32)),
+    // shmget: size
+    Row::new(3181, 4, ParamSlot::value(1, 64)),
+    // shmget: shmflg
+    Row::new(4917, 6, ParamSlot::value(2, 32)),
+    // shutdown: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // shutdown: how
+    Row::new(4469, 3, ParamSlot::value(1, 32)),
+    // sigaltstack: uss
+    Row::new(4923, 3, ParamSlot::pointer(0, 64)),
+    // sigaltstack: uoss
+    Row::new(4926, 4, ParamSlot::pointer(1, 64)),
+    // signalfd4: ufd
+    Row::new(4930, 3, ParamSlot::value(0, 32)),
+    // signalfd4: user_mask
+    Row::new(4933, 9, ParamSlot::pointer(1, 64)),
+    // signalfd4: sizemask
+    Row::new(4942, 8, ParamSlot::value(2, 64)),
+    // signalfd4: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // socket: family
+    Row::new(4950, 6, ParamSlot::value(0, 32)),
+    // socket: type
+    Row::new(3970, 4, ParamSlot::value(1, 32)),
+    // socket: protocol
+    Row::new(4956, 8, ParamSlot::value(2, 32)),
+    // socketpair: family
+    Row::new(4950, 6, ParamSlot::value(0, 32)),
+    // socketpair: type
+    Row::new(3970, 4, ParamSlot::value(1, 32)),
+    // socketpair: protocol
+    Row::new(4956, 8, ParamSlot::value(2, 32)),
+    // socketpair: usockvec
+    Row::new(4964, 8, ParamSlot::pointer(3, 64)),
+    // splice: fd_in
+    Row::new(3314, 5, ParamSlot::value(0, 32)),
+    // splice: off_in
+    Row::new(3319, 6, ParamSlot::pointer(1, 64)),
+    // splice: fd_out
+    Row::new(3325, 6, ParamSlot::value(2, 32)),
+    // splice: off_out
+    Row::new(3331, 7, ParamSlot::pointer(3, 64)),
+    // splice: len
+    Row::new(3338, 3, ParamSlot::value(4, 64)),
+    // splice: flags
+    Row::new(3110, 5, ParamSlot::value(5, 32)),
+    // statfs: pathname
+    Row::new(3486, 8, ParamSlot::pointer(0, 64)),
+    // statfs: buf
+    Row::new(3585, 3, ParamSlot::pointer(1, 64)),
+    // statmount: req
+    Row::new(4136, 3, ParamSlot::pointer(0, 64)),
+    // statmount: buf
+    Row::new(3585, 3, ParamSlot::pointer(1, 64)),
+    // statmount: bufsize
+    Row::new(4972, 7, ParamSlot::value(2, 64)),
+    // statmount: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // statx: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // statx: filename
+    Row::new(3218, 8, ParamSlot::pointer(1, 64)),
+    // statx: flags
+    Row::new(3110, 5, ParamSlot::value(2, 32)),
+    // statx: mask
+    Row::new(3482, 4, ParamSlot::value(3, 32)),
+    // statx: buffer
+    Row::new(4979, 6, ParamSlot::pointer(4, 64)),
+    // swapoff: specialfile
+    Row::new(4985, 11, ParamSlot::pointer(0, 64)),
+    // swapon: specialfile
+    Row::new(4985, 11, ParamSlot::pointer(0, 64)),
+    // swapon: swap_flags
+    Row::new(4996, 10, ParamSlot::value(1, 32)),
+    // symlinkat: oldname
+    Row::new(4109, 7, ParamSlot::pointer(0, 64)),
+    // symlinkat: newdfd
+    Row::new(4116, 6, ParamSlot::value(1, 32)),
+    // symlinkat: newname
+    Row::new(4122, 7, ParamSlot::pointer(2, 64)),
+    // sync_file_range: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // sync_file_range: offset
+    Row::new(3446, 6, ParamSlot::value(1, 64)),
+    // sync_file_range: nbytes
+    Row::new(5006, 6, ParamSlot::value(2, 64)),
+    // sync_file_range: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // syncfs: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // sysinfo: info
+    Row::new(4497, 4, ParamSlot::pointer(0, 64)),
+    // syslog: type
+    Row::new(3970, 4, ParamSlot::value(0, 32)),
+    // syslog: buf
+    Row::new(3585, 3, ParamSlot::pointer(1, 64)),
+    // syslog: len
+    Row::new(3338, 3, ParamSlot::value(2, 32)),
+    // tee: fdin
+    Row::new(5012, 4, ParamSlot::value(0, 32)),
+    // tee: fdout
+    Row::new(5016, 5, ParamSlot::value(1, 32)),
+    // tee: len
+    Row::new(3338, 3, ParamSlot::value(2, 64)),
+    // tee: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // tgkill: tgid
+    Row::new(4762, 4, ParamSlot::value(0, 32)),
+    // tgkill: pid
+    Row::new(3682, 3, ParamSlot::value(1, 32)),
+    // tgkill: sig
+    Row::new(4068, 3, ParamSlot::value(2, 32)),
+    // timer_create: which_clock
+    Row::new(3226, 11, ParamSlot::value(0, 32)),
+    // timer_create: timer_event_spec
+    Row::new(5021, 16, ParamSlot::pointer(1, 64)),
+    // timer_create: created_timer_id
+    Row::new(5037, 16, ParamSlot::pointer(2, 64)),
+    // timer_delete: timer_id
+    Row::new(5053, 8, ParamSlot::value(0, 32)),
+    // timer_getoverrun: timer_id
+    Row::new(5053, 8, ParamSlot::value(0, 32)),
+    // timer_gettime: timer_id
+    Row::new(5053, 8, ParamSlot::value(0, 32)),
+    // timer_gettime: setting
+    Row::new(5061, 7, ParamSlot::pointer(1, 64)),
+    // timer_settime: timer_id
+    Row::new(5053, 8, ParamSlot::value(0, 32)),
+    // timer_settime: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // timer_settime: new_setting
+    Row::new(5068, 11, ParamSlot::pointer(2, 64)),
+    // timer_settime: old_setting
+    Row::new(5079, 11, ParamSlot::pointer(3, 64)),
+    // timerfd_create: clockid
+    Row::new(3641, 7, ParamSlot::value(0, 32)),
+    // timerfd_create: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // timerfd_gettime: ufd
+    Row::new(4930, 3, ParamSlot::value(0, 32)),
+    // timerfd_gettime: otmr
+    Row::new(5090, 4, ParamSlot::pointer(1, 64)),
+    // timerfd_settime: ufd
+    Row::new(4930, 3, ParamSlot::value(0, 32)),
+    // timerfd_settime: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // timerfd_settime: utmr
+    Row::new(5094, 4, ParamSlot::pointer(2, 64)),
+    // timerfd_settime: otmr
+    Row::new(5090, 4, ParamSlot::pointer(3, 64)),
+    // times: tbuf
+    Row::new(5098, 4, ParamSlot::pointer(0, 64)),
+    // tkill: pid
+    Row::new(3682, 3, ParamSlot::value(0, 32)),
+    // tkill: sig
+    Row::new(4068, 3, ParamSlot::value(1, 32)),
+    // truncate: path
+    Row::new(3574, 4, ParamSlot::pointer(0, 64)),
+    // truncate: length
+    Row::new(3588, 6, ParamSlot::value(1, 64)),
+    // umask: mask
+    Row::new(3482, 4, ParamSlot::value(0, 32)),
+    // umount2: name
+    Row::new(3115, 4, ParamSlot::pointer(0, 64)),
+    // umount2: flags
+    Row::new(3110, 5, ParamSlot::value(1, 32)),
+    // uname: name
+    Row::new(3115, 4, ParamSlot::pointer(0, 64)),
+    // unlinkat: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // unlinkat: pathname
+    Row::new(3486, 8, ParamSlot::pointer(1, 64)),
+    // unlinkat: flag
+    Row::new(3503, 4, ParamSlot::value(2, 32)),
+    // unshare: unshare_flags
+    Row::new(5102, 13, ParamSlot::value(0, 64)),
+    // userfaultfd: flags
+    Row::new(3110, 5, ParamSlot::value(0, 32)),
+    // utimensat: dfd
+    Row::new(3439, 3, ParamSlot::value(0, 32)),
+    // utimensat: filename
+    Row::new(3218, 8, ParamSlot::pointer(1, 64)),
+    // utimensat: utimes
+    Row::new(5115, 6, ParamSlot::pointer(2, 64)),
+    // utimensat: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // vmsplice: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // vmsplice: uiov
+    Row::new(5121, 4, ParamSlot::pointer(1, 64)),
+    // vmsplice: nr_segs
+    Row::new(5125, 7, ParamSlot::value(2, 64)),
+    // vmsplice: flags
+    Row::new(3110, 5, ParamSlot::value(3, 32)),
+    // wait4: upid
+    Row::new(5132, 4, ParamSlot::value(0, 32)),
+    // wait4: stat_addr
+    Row::new(5136, 9, ParamSlot::pointer(1, 64)),
+    // wait4: options
+    Row::new(5145, 7, ParamSlot::value(2, 32)),
+    // wait4: ru
+    Row::new(3816, 2, ParamSlot::pointer(3, 64)),
+    // waitid: which
+    Row::new(3740, 5, ParamSlot::value(0, 32)),
+    // waitid: upid
+    Row::new(5132, 4, ParamSlot::value(1, 32)),
+    // waitid: infop
+    Row::new(5152, 5, ParamSlot::pointer(2, 64)),
+    // waitid: options
+    Row::new(5145, 7, ParamSlot::value(3, 32)),
+    // waitid: ru
+    Row::new(3816, 2, ParamSlot::pointer(4, 64)),
+    // write: fd
+    Row::new(3081, 2, ParamSlot::value(0, 32)),
+    // write: buf
+    Row::new(3585, 3, ParamSlot::pointer(1, 64)),
+    // write: count
+    Row::new(3416, 5, ParamSlot::value(2, 64)),
+    // writev: fd
+    Row::new(3081, 2, ParamSlot::value(0, 64)),
+    // writev: vec
+    Row::new(4208, 3, ParamSlot::pointer(1, 64)),
+    // writev: vlen
+    Row::new(4542, 4, ParamSlot::value(2, 64)),
+];
+
+static WITHOUT: [Row<NoSignature>; 2] = [
+    // lookup_dcookie
+    Row::new(5157, 14, NoSignature::Removed),
+    // nfsservctl
+    Row::new(5171, 10, NoSignature::NotImplemented),
 ];

@@ -5,2503 +5,3703 @@
 // the SYSCALL_DEFINEs of Linux 6.17; with the entry points and names listed in
 // tools/gen-syscall-tables/{syscall_entries,signatures}.py.
 
-use crate::tables::{NoSignature, Param};
+use crate::tables::{NoSignature, ParamRange, ParamSlot, Signatures};
+use seccomp_policy_core::sorted::{Row, Table};
 
 /// The parameters of every system call of `s390x` whose prototype is known,
 /// sorted by name (byte order).
-pub static SIGNATURES: &[(&str, &[Param])] = &[
-    (
-        "accept4",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("upeer_sockaddr", 1, 64),
-            Param::pointer("upeer_addrlen", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "access",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::value("mode", 1, 32),
-        ],
-    ),
-    ("acct", &[Param::pointer("name", 0, 64)]),
-    (
-        "add_key",
-        &[
-            Param::pointer("_type", 0, 64),
-            Param::pointer("_description", 1, 64),
-            Param::pointer("_payload", 2, 64),
-            Param::value("plen", 3, 64),
-            Param::value("ringid", 4, 32),
-        ],
-    ),
-    ("adjtimex", &[Param::pointer("txc_p", 0, 64)]),
-    ("alarm", &[Param::value("seconds", 0, 32)]),
-    (
-        "bind",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("umyaddr", 1, 64),
-            Param::value("addrlen", 2, 32),
-        ],
-    ),
-    (
-        "bpf",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::pointer("uattr", 1, 64),
-            Param::value("size", 2, 32),
-        ],
-    ),
-    ("brk", &[Param::value("brk", 0, 64)]),
-    (
-        "cachestat",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("cstat_range", 1, 64),
-            Param::pointer("cstat", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "capget",
-        &[
-            Param::pointer("header", 0, 64),
-            Param::pointer("dataptr", 1, 64),
-        ],
-    ),
-    (
-        "capset",
-        &[
-            Param::pointer("header", 0, 64),
-            Param::pointer("data", 1, 64),
-        ],
-    ),
-    ("chdir", &[Param::pointer("filename", 0, 64)]),
-    (
-        "chmod",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::value("mode", 1, 16),
-        ],
-    ),
-    (
-        "chown",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::value("user", 1, 32),
-            Param::value("group", 2, 32),
-        ],
-    ),
-    ("chroot", &[Param::pointer("filename", 0, 64)]),
-    (
-        "clock_adjtime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("utx", 1, 64),
-        ],
-    ),
-    (
-        "clock_getres",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 64),
-        ],
-    ),
-    (
-        "clock_gettime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 64),
-        ],
-    ),
-    (
-        "clock_nanosleep",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("rqtp", 2, 64),
-            Param::pointer("rmtp", 3, 64),
-        ],
-    ),
-    (
-        "clock_settime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 64),
-        ],
-    ),
-    (
-        "clone",
-        &[
-            Param::value("newsp", 0, 64),
-            Param::value("clone_flags", 1, 64),
-            Param::pointer("parent_tidptr", 2, 64),
-            Param::pointer("child_tidptr", 3, 64),
-            Param::value("tls", 4, 64),
-        ],
-    ),
-    (
-        "clone3",
-        &[Param::pointer("uargs", 0, 64), Param::value("size", 1, 64)],
-    ),
-    ("close", &[Param::value("fd", 0, 32)]),
-    (
-        "close_range",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("max_fd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "connect",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uservaddr", 1, 64),
-            Param::value("addrlen", 2, 32),
-        ],
-    ),
-    (
-        "copy_file_range",
-        &[
-            Param::value("fd_in", 0, 32),
-            Param::pointer("off_in", 1, 64),
-            Param::value("fd_out", 2, 32),
-            Param::pointer("off_out", 3, 64),
-            Param::value("len", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "creat",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::value("mode", 1, 16),
-        ],
-    ),
-    (
-        "delete_module",
-        &[
-            Param::pointer("name_user", 0, 64),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    ("dup", &[Param::value("fildes", 0, 32)]),
-    (
-        "dup2",
-        &[Param::value("oldfd", 0, 32), Param::value("newfd", 1, 32)],
-    ),
-    (
-        "dup3",
-        &[
-            Param::value("oldfd", 0, 32),
-            Param::value("newfd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    ("epoll_create", &[Param::value("size", 0, 32)]),
-    ("epoll_create1", &[Param::value("flags", 0, 32)]),
-    (
-        "epoll_ctl",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::value("op", 1, 32),
-            Param::value("fd", 2, 32),
-            Param::pointer("event", 3, 64),
-        ],
-    ),
-    (
-        "epoll_pwait",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 64),
-            Param::value("maxevents", 2, 32),
-            Param::value("timeout", 3, 32),
-            Param::pointer("sigmask", 4, 64),
-            Param::value("sigsetsize", 5, 64),
-        ],
-    ),
-    (
-        "epoll_pwait2",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 64),
-            Param::value("maxevents", 2, 32),
-            Param::pointer("timeout", 3, 64),
-            Param::pointer("sigmask", 4, 64),
-            Param::value("sigsetsize", 5, 64),
-        ],
-    ),
-    (
-        "epoll_wait",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 64),
-            Param::value("maxevents", 2, 32),
-            Param::value("timeout", 3, 32),
-        ],
-    ),
-    ("eventfd", &[Param::value("count", 0, 32)]),
-    (
-        "eventfd2",
-        &[Param::value("count", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "execve",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::pointer("argv", 1, 64),
-            Param::pointer("envp", 2, 64),
-        ],
-    ),
-    (
-        "execveat",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("argv", 2, 64),
-            Param::pointer("envp", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    ("exit", &[Param::value("error_code", 0, 32)]),
-    ("exit_group", &[Param::value("error_code", 0, 32)]),
-    (
-        "faccessat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 32),
-        ],
-    ),
-    (
-        "faccessat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "fadvise64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("len", 2, 64),
-            Param::value("advice", 3, 32),
-        ],
-    ),
-    (
-        "fallocate",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("mode", 1, 32),
-            Param::value("offset", 2, 64),
-            Param::value("len", 3, 64),
-        ],
-    ),
-    (
-        "fanotify_init",
-        &[
-            Param::value("flags", 0, 32),
-            Param::value("event_f_flags", 1, 32),
-        ],
-    ),
-    (
-        "fanotify_mark",
-        &[
-            Param::value("fanotify_fd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("mask", 2, 64),
-            Param::value("dfd", 3, 32),
-            Param::pointer("pathname", 4, 64),
-        ],
-    ),
-    ("fchdir", &[Param::value("fd", 0, 32)]),
-    (
-        "fchmod",
-        &[Param::value("fd", 0, 32), Param::value("mode", 1, 16)],
-    ),
-    (
-        "fchmodat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "fchmodat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 16),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "fchown",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("user", 1, 32),
-            Param::value("group", 2, 32),
-        ],
-    ),
-    (
-        "fchownat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("user", 2, 32),
-            Param::value("group", 3, 32),
-            Param::value("flag", 4, 32),
-        ],
-    ),
-    (
-        "fcntl",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("arg", 2, 64),
-        ],
-    ),
-    ("fdatasync", &[Param::value("fd", 0, 32)]),
-    (
-        "fgetxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-        ],
-    ),
-    (
-        "file_getattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("ufattr", 2, 64),
-            Param::value("usize", 3, 64),
-            Param::value("at_flags", 4, 32),
-        ],
-    ),
-    (
-        "file_setattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("ufattr", 2, 64),
-            Param::value("usize", 3, 64),
-            Param::value("at_flags", 4, 32),
-        ],
-    ),
-    (
-        "finit_module",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uargs", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "flistxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("list", 1, 64),
-            Param::value("size", 2, 64),
-        ],
-    ),
-    (
-        "flock",
-        &[Param::value("fd", 0, 32), Param::value("cmd", 1, 32)],
-    ),
-    ("fork", &[]),
-    (
-        "fremovexattr",
-        &[Param::value("fd", 0, 32), Param::pointer("name", 1, 64)],
-    ),
-    (
-        "fsconfig",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("_key", 2, 64),
-            Param::pointer("_value", 3, 64),
-            Param::value("aux", 4, 32),
-        ],
-    ),
-    (
-        "fsetxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "fsmount",
-        &[
-            Param::value("fs_fd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("attr_flags", 2, 32),
-        ],
-    ),
-    (
-        "fsopen",
-        &[
-            Param::pointer("_fs_name", 0, 64),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "fspick",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("path", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "fstat",
-        &[Param::value("fd", 0, 32), Param::pointer("statbuf", 1, 64)],
-    ),
-    (
-        "fstatfs",
-        &[Param::value("fd", 0, 32), Param::pointer("buf", 1, 64)],
-    ),
-    (
-        "fstatfs64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("sz", 1, 64),
-            Param::pointer("buf", 2, 64),
-        ],
-    ),
-    ("fsync", &[Param::value("fd", 0, 32)]),
-    (
-        "ftruncate",
-        &[Param::value("fd", 0, 32), Param::value("length", 1, 64)],
-    ),
-    (
-        "futex",
-        &[
-            Param::pointer("uaddr", 0, 64),
-            Param::value("op", 1, 32),
-            Param::value("val", 2, 32),
-            Param::pointer("utime", 3, 64),
-            Param::pointer("uaddr2", 4, 64),
-            Param::value("val3", 5, 32),
-        ],
-    ),
-    (
-        "futex_requeue",
-        &[
-            Param::pointer("waiters", 0, 64),
-            Param::value("flags", 1, 32),
-            Param::value("nr_wake", 2, 32),
-            Param::value("nr_requeue", 3, 32),
-        ],
-    ),
-    (
-        "futex_wait",
-        &[
-            Param::pointer("uaddr", 0, 64),
-            Param::value("val", 1, 64),
-            Param::value("mask", 2, 64),
-            Param::value("flags", 3, 32),
-            Param::pointer("timeout", 4, 64),
-            Param::value("clockid", 5, 32),
-        ],
-    ),
-    (
-        "futex_waitv",
-        &[
-            Param::pointer("waiters", 0, 64),
-            Param::value("nr_futexes", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::pointer("timeout", 3, 64),
-            Param::value("clockid", 4, 32),
-        ],
-    ),
-    (
-        "futex_wake",
-        &[
-            Param::pointer("uaddr", 0, 64),
-            Param::value("mask", 1, 64),
-            Param::value("nr", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "futimesat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("utimes", 2, 64),
-        ],
-    ),
-    (
-        "get_mempolicy",
-        &[
-            Param::pointer("policy", 0, 64),
-            Param::pointer("nmask", 1, 64),
-            Param::value("maxnode", 2, 64),
-            Param::value("addr", 3, 64),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    (
-        "get_robust_list",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("head_ptr", 1, 64),
-            Param::pointer("len_ptr", 2, 64),
-        ],
-    ),
-    (
-        "getcpu",
-        &[
-            Param::pointer("cpup", 0, 64),
-            Param::pointer("nodep", 1, 64),
-            Param::pointer("unused", 2, 64),
-        ],
-    ),
-    (
-        "getcwd",
-        &[Param::pointer("buf", 0, 64), Param::value("size", 1, 64)],
-    ),
-    (
-        "getdents",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("dirent", 1, 64),
-            Param::value("count", 2, 32),
-        ],
-    ),
-    (
-        "getdents64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("dirent", 1, 64),
-            Param::value("count", 2, 32),
-        ],
-    ),
-    ("getegid", &[]),
-    ("geteuid", &[]),
-    ("getgid", &[]),
-    (
-        "getgroups",
-        &[
-            Param::value("gidsetsize", 0, 32),
-            Param::pointer("grouplist", 1, 64),
-        ],
-    ),
-    (
-        "getitimer",
-        &[Param::value("which", 0, 32), Param::pointer("value", 1, 64)],
-    ),
-    (
-        "getpeername",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("usockaddr", 1, 64),
-            Param::pointer("usockaddr_len", 2, 64),
-        ],
-    ),
-    ("getpgid", &[Param::value("pid", 0, 32)]),
-    ("getpgrp", &[]),
-    ("getpid", &[]),
-    ("getppid", &[]),
-    (
-        "getpriority",
-        &[Param::value("which", 0, 32), Param::value("who", 1, 32)],
-    ),
-    (
-        "getrandom",
-        &[
-            Param::pointer("ubuf", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "getresgid",
-        &[
-            Param::pointer("rgidp", 0, 64),
-            Param::pointer("egidp", 1, 64),
-            Param::pointer("sgidp", 2, 64),
-        ],
-    ),
-    (
-        "getresuid",
-        &[
-            Param::pointer("ruidp", 0, 64),
-            Param::pointer("euidp", 1, 64),
-            Param::pointer("suidp", 2, 64),
-        ],
-    ),
-    (
-        "getrlimit",
-        &[
-            Param::value("resource", 0, 32),
-            Param::pointer("rlim", 1, 64),
-        ],
-    ),
-    (
-        "getrusage",
-        &[Param::value("who", 0, 32), Param::pointer("ru", 1, 64)],
-    ),
-    ("getsid", &[Param::value("pid", 0, 32)]),
-    (
-        "getsockname",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("usockaddr", 1, 64),
-            Param::pointer("usockaddr_len", 2, 64),
-        ],
-    ),
-    (
-        "getsockopt",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("level", 1, 32),
-            Param::value("optname", 2, 32),
-            Param::pointer("optval", 3, 64),
-            Param::pointer("optlen", 4, 64),
-        ],
-    ),
-    ("gettid", &[]),
-    (
-        "gettimeofday",
-        &[Param::pointer("tv", 0, 64), Param::pointer("tz", 1, 64)],
-    ),
-    ("getuid", &[]),
-    (
-        "getxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-        ],
-    ),
-    (
-        "getxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 64),
-            Param::pointer("uargs", 4, 64),
-            Param::value("usize", 5, 64),
-        ],
-    ),
-    (
-        "init_module",
-        &[
-            Param::pointer("umod", 0, 64),
-            Param::value("len", 1, 64),
-            Param::pointer("uargs", 2, 64),
-        ],
-    ),
-    (
-        "inotify_add_watch",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("mask", 2, 32),
-        ],
-    ),
-    ("inotify_init", &[]),
-    ("inotify_init1", &[Param::value("flags", 0, 32)]),
-    (
-        "inotify_rm_watch",
-        &[Param::value("fd", 0, 32), Param::value("wd", 1, 32)],
-    ),
-    (
-        "io_cancel",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::pointer("iocb", 1, 64),
-            Param::pointer("result", 2, 64),
-        ],
-    ),
-    ("io_destroy", &[Param::value("ctx", 0, 64)]),
-    (
-        "io_getevents",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::value("min_nr", 1, 64),
-            Param::value("nr", 2, 64),
-            Param::pointer("events", 3, 64),
-            Param::pointer("timeout", 4, 64),
-        ],
-    ),
-    (
-        "io_pgetevents",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::value("min_nr", 1, 64),
-            Param::value("nr", 2, 64),
-            Param::pointer("events", 3, 64),
-            Param::pointer("timeout", 4, 64),
-            Param::pointer("usig", 5, 64),
-        ],
-    ),
-    (
-        "io_setup",
-        &[
-            Param::value("nr_events", 0, 32),
-            Param::pointer("ctxp", 1, 64),
-        ],
-    ),
-    (
-        "io_submit",
-        &[
-            Param::value("ctx_id", 0, 64),
-            Param::value("nr", 1, 64),
-            Param::pointer("iocbpp", 2, 64),
-        ],
-    ),
-    (
-        "io_uring_enter",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("to_submit", 1, 32),
-            Param::value("min_complete", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("argp", 4, 64),
-            Param::value("argsz", 5, 64),
-        ],
-    ),
-    (
-        "io_uring_register",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("opcode", 1, 32),
-            Param::pointer("arg", 2, 64),
-            Param::value("nr_args", 3, 32),
-        ],
-    ),
-    (
-        "io_uring_setup",
-        &[
-            Param::value("entries", 0, 32),
-            Param::pointer("params", 1, 64),
-        ],
-    ),
-    (
-        "ioctl",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("arg", 2, 64),
-        ],
-    ),
-    (
-        "ioprio_get",
-        &[Param::value("which", 0, 32), Param::value("who", 1, 32)],
-    ),
-    (
-        "ioprio_set",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("who", 1, 32),
-            Param::value("ioprio", 2, 32),
-        ],
-    ),
-    (
-        "ipc",
-        &[
-            Param::value("call", 0, 32),
-            Param::value("first", 1, 32),
-            Param::value("second", 2, 64),
-            Param::value("third", 3, 64),
-            Param::pointer("ptr", 4, 64),
-        ],
-    ),
-    (
-        "kcmp",
-        &[
-            Param::value("pid1", 0, 32),
-            Param::value("pid2", 1, 32),
-            Param::value("type", 2, 32),
-            Param::value("idx1", 3, 64),
-            Param::value("idx2", 4, 64),
-        ],
-    ),
-    (
-        "kexec_file_load",
-        &[
-            Param::value("kernel_fd", 0, 32),
-            Param::value("initrd_fd", 1, 32),
-            Param::value("cmdline_len", 2, 64),
-            Param::pointer("cmdline_ptr", 3, 64),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    (
-        "kexec_load",
-        &[
-            Param::value("entry", 0, 64),
-            Param::value("nr_segments", 1, 64),
-            Param::pointer("segments", 2, 64),
-            Param::value("flags", 3, 64),
-        ],
-    ),
-    (
-        "keyctl",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg2", 1, 64),
-            Param::value("arg3", 2, 64),
-            Param::value("arg4", 3, 64),
-            Param::value("arg5", 4, 64),
-        ],
-    ),
-    (
-        "kill",
-        &[Param::value("pid", 0, 32), Param::value("sig", 1, 32)],
-    ),
-    (
-        "landlock_add_rule",
-        &[
-            Param::value("ruleset_fd", 0, 32),
-            Param::value("rule_type", 1, 32),
-            Param::pointer("rule_attr", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "landlock_create_ruleset",
-        &[
-            Param::pointer("attr", 0, 64),
-            Param::value("size", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "landlock_restrict_self",
-        &[
-            Param::value("ruleset_fd", 0, 32),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "lchown",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::value("user", 1, 32),
-            Param::value("group", 2, 32),
-        ],
-    ),
-    (
-        "lgetxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-        ],
-    ),
-    (
-        "link",
-        &[
-            Param::pointer("oldname", 0, 64),
-            Param::pointer("newname", 1, 64),
-        ],
-    ),
-    (
-        "linkat",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 64),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "listen",
-        &[Param::value("fd", 0, 32), Param::value("backlog", 1, 32)],
-    ),
-    (
-        "listmount",
-        &[
-            Param::pointer("req", 0, 64),
-            Param::pointer("mnt_ids", 1, 64),
-            Param::value("nr_mnt_ids", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "listxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("list", 1, 64),
-            Param::value("size", 2, 64),
-        ],
-    ),
-    (
-        "listxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("list", 3, 64),
-            Param::value("size", 4, 64),
-        ],
-    ),
-    (
-        "llistxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("list", 1, 64),
-            Param::value("size", 2, 64),
-        ],
-    ),
-    (
-        "lremovexattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-        ],
-    ),
-    (
-        "lseek",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("whence", 2, 32),
-        ],
-    ),
-    (
-        "lsetxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "lsm_get_self_attr",
-        &[
-            Param::value("attr", 0, 32),
-            Param::pointer("ctx", 1, 64),
-            Param::pointer("size", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "lsm_list_modules",
-        &[
-            Param::pointer("ids", 0, 64),
-            Param::pointer("size", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "lsm_set_self_attr",
-        &[
-            Param::value("attr", 0, 32),
-            Param::pointer("ctx", 1, 64),
-            Param::value("size", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "lstat",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::pointer("statbuf", 1, 64),
-        ],
-    ),
-    (
-        "madvise",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len_in", 1, 64),
-            Param::value("behavior", 2, 32),
-        ],
-    ),
-    (
-        "map_shadow_stack",
-        &[
-            Param::value("addr", 0, 64),
-            Param::value("size", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "mbind",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("mode", 2, 64),
-            Param::pointer("nmask", 3, 64),
-            Param::value("maxnode", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "membarrier",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("cpu_id", 2, 32),
-        ],
-    ),
-    (
-        "memfd_create",
-        &[Param::pointer("uname", 0, 64), Param::value("flags", 1, 32)],
-    ),
-    ("memfd_secret", &[Param::value("flags", 0, 32)]),
-    (
-        "migrate_pages",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("maxnode", 1, 64),
-            Param::pointer("old_nodes", 2, 64),
-            Param::pointer("new_nodes", 3, 64),
-        ],
-    ),
-    (
-        "mincore",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::pointer("vec", 2, 64),
-        ],
-    ),
-    (
-        "mkdir",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::value("mode", 1, 16),
-        ],
-    ),
-    (
-        "mkdirat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "mknod",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::value("mode", 1, 16),
-            Param::value("dev", 2, 32),
-        ],
-    ),
-    (
-        "mknodat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("mode", 2, 16),
-            Param::value("dev", 3, 32),
-        ],
-    ),
-    (
-        "mlock",
-        &[Param::value("start", 0, 64), Param::value("len", 1, 64)],
-    ),
-    (
-        "mlock2",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    ("mlockall", &[Param::value("flags", 0, 32)]),
-    ("mmap", &[Param::pointer("arg", 0, 64)]),
-    (
-        "mount",
-        &[
-            Param::pointer("dev_name", 0, 64),
-            Param::pointer("dir_name", 1, 64),
-            Param::pointer("type", 2, 64),
-            Param::value("flags", 3, 64),
-            Param::pointer("data", 4, 64),
-        ],
-    ),
-    (
-        "mount_setattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("path", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::pointer("uattr", 3, 64),
-            Param::value("usize", 4, 64),
-        ],
-    ),
-    (
-        "move_mount",
-        &[
-            Param::value("from_dfd", 0, 32),
-            Param::pointer("from_pathname", 1, 64),
-            Param::value("to_dfd", 2, 32),
-            Param::pointer("to_pathname", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "move_pages",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("nr_pages", 1, 64),
-            Param::pointer("pages", 2, 64),
-            Param::pointer("nodes", 3, 64),
-            Param::pointer("status", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "mprotect",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("prot", 2, 64),
-        ],
-    ),
-    (
-        "mq_getsetattr",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_mqstat", 1, 64),
-            Param::pointer("u_omqstat", 2, 64),
-        ],
-    ),
-    (
-        "mq_notify",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_notification", 1, 64),
-        ],
-    ),
-    (
-        "mq_open",
-        &[
-            Param::pointer("u_name", 0, 64),
-            Param::value("oflag", 1, 32),
-            Param::value("mode", 2, 16),
-            Param::pointer("u_attr", 3, 64),
-        ],
-    ),
-    (
-        "mq_timedreceive",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_msg_ptr", 1, 64),
-            Param::value("msg_len", 2, 64),
-            Param::pointer("u_msg_prio", 3, 64),
-            Param::pointer("u_abs_timeout", 4, 64),
-        ],
-    ),
-    (
-        "mq_timedsend",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_msg_ptr", 1, 64),
-            Param::value("msg_len", 2, 64),
-            Param::value("msg_prio", 3, 32),
-            Param::pointer("u_abs_timeout", 4, 64),
-        ],
-    ),
-    ("mq_unlink", &[Param::pointer("u_name", 0, 64)]),
-    (
-        "mremap",
-        &[
-            Param::value("addr", 0, 64),
-            Param::value("old_len", 1, 64),
-            Param::value("new_len", 2, 64),
-            Param::value("flags", 3, 64),
-            Param::value("new_addr", 4, 64),
-        ],
-    ),
-    (
-        "mseal",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 64),
-        ],
-    ),
-    (
-        "msgctl",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("buf", 2, 64),
-        ],
-    ),
-    (
-        "msgget",
-        &[Param::value("key", 0, 32), Param::value("msgflg", 1, 32)],
-    ),
-    (
-        "msgrcv",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::pointer("msgp", 1, 64),
-            Param::value("msgsz", 2, 64),
-            Param::value("msgtyp", 3, 64),
-            Param::value("msgflg", 4, 32),
-        ],
-    ),
-    (
-        "msgsnd",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::pointer("msgp", 1, 64),
-            Param::value("msgsz", 2, 64),
-            Param::value("msgflg", 3, 32),
-        ],
-    ),
-    (
-        "msync",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "munlock",
-        &[Param::value("start", 0, 64), Param::value("len", 1, 64)],
-    ),
-    ("munlockall", &[]),
-    (
-        "munmap",
-        &[Param::value("addr", 0, 64), Param::value("len", 1, 64)],
-    ),
-    (
-        "name_to_handle_at",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("name", 1, 64),
-            Param::pointer("handle", 2, 64),
-            Param::pointer("mnt_id", 3, 64),
-            Param::value("flag", 4, 32),
-        ],
-    ),
-    (
-        "nanosleep",
-        &[Param::pointer("rqtp", 0, 64), Param::pointer("rmtp", 1, 64)],
-    ),
-    (
-        "newfstatat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("statbuf", 2, 64),
-            Param::value("flag", 3, 32),
-        ],
-    ),
-    ("nice", &[Param::value("increment", 0, 32)]),
-    (
-        "open",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::value("flags", 1, 32),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "open_by_handle_at",
-        &[
-            Param::value("mountdirfd", 0, 32),
-            Param::pointer("handle", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "open_tree",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "open_tree_attr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::pointer("uattr", 3, 64),
-            Param::value("usize", 4, 64),
-        ],
-    ),
-    (
-        "openat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::value("mode", 3, 16),
-        ],
-    ),
-    (
-        "openat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("how", 2, 64),
-            Param::value("usize", 3, 64),
-        ],
-    ),
-    ("pause", &[]),
-    (
-        "perf_event_open",
-        &[
-            Param::pointer("attr_uptr", 0, 64),
-            Param::value("pid", 1, 32),
-            Param::value("cpu", 2, 32),
-            Param::value("group_fd", 3, 32),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    ("personality", &[Param::value("personality", 0, 32)]),
-    (
-        "pidfd_getfd",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::value("fd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "pidfd_open",
-        &[Param::value("pid", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "pidfd_send_signal",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::value("sig", 1, 32),
-            Param::pointer("info", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    ("pipe", &[Param::pointer("fildes", 0, 64)]),
-    (
-        "pipe2",
-        &[
-            Param::pointer("fildes", 0, 64),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "pivot_root",
-        &[
-            Param::pointer("new_root", 0, 64),
-            Param::pointer("put_old", 1, 64),
-        ],
-    ),
-    (
-        "pkey_alloc",
-        &[
-            Param::value("flags", 0, 64),
-            Param::value("init_val", 1, 64),
-        ],
-    ),
-    ("pkey_free", &[Param::value("pkey", 0, 32)]),
-    (
-        "pkey_mprotect",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("prot", 2, 64),
-            Param::value("pkey", 3, 32),
-        ],
-    ),
-    (
-        "poll",
-        &[
-            Param::pointer("ufds", 0, 64),
-            Param::value("nfds", 1, 32),
-            Param::value("timeout_msecs", 2, 32),
-        ],
-    ),
-    (
-        "ppoll",
-        &[
-            Param::pointer("ufds", 0, 64),
-            Param::value("nfds", 1, 32),
-            Param::pointer("tsp", 2, 64),
-            Param::pointer("sigmask", 3, 64),
-            Param::value("sigsetsize", 4, 64),
-        ],
-    ),
-    (
-        "prctl",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg2", 1, 64),
-            Param::value("arg3", 2, 64),
-            Param::value("arg4", 3, 64),
-            Param::value("arg5", 4, 64),
-        ],
-    ),
-    (
-        "pread64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-            Param::value("pos", 3, 64),
-        ],
-    ),
-    (
-        "preadv",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-        ],
-    ),
-    (
-        "preadv2",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "prlimit64",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("resource", 1, 32),
-            Param::pointer("new_rlim", 2, 64),
-            Param::pointer("old_rlim", 3, 64),
-        ],
-    ),
-    (
-        "process_madvise",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("behavior", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "process_mrelease",
-        &[Param::value("pidfd", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "process_vm_readv",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("lvec", 1, 64),
-            Param::value("liovcnt", 2, 64),
-            Param::pointer("rvec", 3, 64),
-            Param::value("riovcnt", 4, 64),
-            Param::value("flags", 5, 64),
-        ],
-    ),
-    (
-        "process_vm_writev",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("lvec", 1, 64),
-            Param::value("liovcnt", 2, 64),
-            Param::pointer("rvec", 3, 64),
-            Param::value("riovcnt", 4, 64),
-            Param::value("flags", 5, 64),
-        ],
-    ),
-    (
-        "pselect6",
-        &[
-            Param::value("n", 0, 32),
-            Param::pointer("inp", 1, 64),
-            Param::pointer("outp", 2, 64),
-            Param::pointer("exp", 3, 64),
-            Param::pointer("tsp", 4, 64),
-            Param::pointer("sig", 5, 64),
-        ],
-    ),
-    (
-        "ptrace",
-        &[
-            Param::value("request", 0, 64),
-            Param::value("pid", 1, 64),
-            Param::value("addr", 2, 64),
-            Param::value("data", 3, 64),
-        ],
-    ),
-    (
-        "pwrite64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-            Param::value("pos", 3, 64),
-        ],
-    ),
-    (
-        "pwritev",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-        ],
-    ),
-    (
-        "pwritev2",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-            Param::value("pos_l", 3, 64),
-            Param::value("pos_h", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "quotactl",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::pointer("special", 1, 64),
-            Param::value("id", 2, 32),
-            Param::pointer("addr", 3, 64),
-        ],
-    ),
-    (
-        "quotactl_fd",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("id", 2, 32),
-            Param::pointer("addr", 3, 64),
-        ],
-    ),
-    (
-        "read",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-        ],
-    ),
-    (
-        "readahead",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("count", 2, 64),
-        ],
-    ),
-    (
-        "readlink",
-        &[
-            Param::pointer("path", 0, 64),
-            Param::pointer("buf", 1, 64),
-            Param::value("bufsiz", 2, 32),
-        ],
-    ),
-    (
-        "readlinkat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::pointer("buf", 2, 64),
-            Param::value("bufsiz", 3, 32),
-        ],
-    ),
-    (
-        "readv",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-        ],
-    ),
-    (
-        "reboot",
-        &[
-            Param::value("magic1", 0, 32),
-            Param::value("magic2", 1, 32),
-            Param::value("cmd", 2, 32),
-            Param::pointer("arg", 3, 64),
-        ],
-    ),
-    (
-        "recvfrom",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("ubuf", 1, 64),
-            Param::value("size", 2, 64),
-            Param::value("flags", 3, 32),
-            Param::pointer("addr", 4, 64),
-            Param::pointer("addr_len", 5, 64),
-        ],
-    ),
-    (
-        "recvmmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("mmsg", 1, 64),
-            Param::value("vlen", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("timeout", 4, 64),
-        ],
-    ),
-    (
-        "recvmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("msg", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "remap_file_pages",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("size", 1, 64),
-            Param::value("prot", 2, 64),
-            Param::value("pgoff", 3, 64),
-            Param::value("flags", 4, 64),
-        ],
-    ),
-    (
-        "removexattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-        ],
-    ),
-    (
-        "removexattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 64),
-        ],
-    ),
-    (
-        "rename",
-        &[
-            Param::pointer("oldname", 0, 64),
-            Param::pointer("newname", 1, 64),
-        ],
-    ),
-    (
-        "renameat",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 64),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 64),
-        ],
-    ),
-    (
-        "renameat2",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 64),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "request_key",
-        &[
-            Param::pointer("_type", 0, 64),
-            Param::pointer("_description", 1, 64),
-            Param::pointer("_callout_info", 2, 64),
-            Param::value("destringid", 3, 32),
-        ],
-    ),
-    ("restart_syscall", &[]),
-    ("rmdir", &[Param::pointer("pathname", 0, 64)]),
-    (
-        "rseq",
-        &[
-            Param::pointer("rseq", 0, 64),
-            Param::value("rseq_len", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::value("sig", 3, 32),
-        ],
-    ),
-    (
-        "rt_sigaction",
-        &[
-            Param::value("sig", 0, 32),
-            Param::pointer("act", 1, 64),
-            Param::pointer("oact", 2, 64),
-            Param::value("sigsetsize", 3, 64),
-        ],
-    ),
-    (
-        "rt_sigpending",
-        &[
-            Param::pointer("uset", 0, 64),
-            Param::value("sigsetsize", 1, 64),
-        ],
-    ),
-    (
-        "rt_sigprocmask",
-        &[
-            Param::value("how", 0, 32),
-            Param::pointer("nset", 1, 64),
-            Param::pointer("oset", 2, 64),
-            Param::value("sigsetsize", 3, 64),
-        ],
-    ),
-    (
-        "rt_sigqueueinfo",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("sig", 1, 32),
-            Param::pointer("uinfo", 2, 64),
-        ],
-    ),
-    ("rt_sigreturn", &[]),
-    (
-        "rt_sigsuspend",
-        &[
-            Param::pointer("unewset", 0, 64),
-            Param::value("sigsetsize", 1, 64),
-        ],
-    ),
-    (
-        "rt_sigtimedwait",
-        &[
-            Param::pointer("uthese", 0, 64),
-            Param::pointer("uinfo", 1, 64),
-            Param::pointer("uts", 2, 64),
-            Param::value("sigsetsize", 3, 64),
-        ],
-    ),
-    (
-        "rt_tgsigqueueinfo",
-        &[
-            Param::value("tgid", 0, 32),
-            Param::value("pid", 1, 32),
-            Param::value("sig", 2, 32),
-            Param::pointer("uinfo", 3, 64),
-        ],
-    ),
-    (
-        "s390_guarded_storage",
-        &[
-            Param::value("command", 0, 32),
-            Param::pointer("gs_cb", 1, 64),
-        ],
-    ),
-    (
-        "s390_pci_mmio_read",
-        &[
-            Param::value("mmio_addr", 0, 64),
-            Param::pointer("user_buffer", 1, 64),
-            Param::value("length", 2, 64),
-        ],
-    ),
-    (
-        "s390_pci_mmio_write",
-        &[
-            Param::value("mmio_addr", 0, 64),
-            Param::pointer("user_buffer", 1, 64),
-            Param::value("length", 2, 64),
-        ],
-    ),
-    (
-        "s390_runtime_instr",
-        &[
-            Param::value("command", 0, 32),
-            Param::value("signum", 1, 32),
-        ],
-    ),
-    (
-        "s390_sthyi",
-        &[
-            Param::value("function_code", 0, 64),
-            Param::pointer("buffer", 1, 64),
-            Param::pointer("return_code", 2, 64),
-            Param::value("flags", 3, 64),
-        ],
-    ),
-    ("sched_get_priority_max", &[Param::value("policy", 0, 32)]),
-    ("sched_get_priority_min", &[Param::value("policy", 0, 32)]),
-    (
-        "sched_getaffinity",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("len", 1, 32),
-            Param::pointer("user_mask_ptr", 2, 64),
-        ],
-    ),
-    (
-        "sched_getattr",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("uattr", 1, 64),
-            Param::value("usize", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "sched_getparam",
-        &[Param::value("pid", 0, 32), Param::pointer("param", 1, 64)],
-    ),
-    ("sched_getscheduler", &[Param::value("pid", 0, 32)]),
-    (
-        "sched_rr_get_interval",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("interval", 1, 64),
-        ],
-    ),
-    (
-        "sched_setaffinity",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("len", 1, 32),
-            Param::pointer("user_mask_ptr", 2, 64),
-        ],
-    ),
-    (
-        "sched_setattr",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("uattr", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "sched_setparam",
-        &[Param::value("pid", 0, 32), Param::pointer("param", 1, 64)],
-    ),
-    (
-        "sched_setscheduler",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("policy", 1, 32),
-            Param::pointer("param", 2, 64),
-        ],
-    ),
-    ("sched_yield", &[]),
-    (
-        "seccomp",
-        &[
-            Param::value("op", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("uargs", 2, 64),
-        ],
-    ),
-    (
-        "select",
-        &[
-            Param::value("n", 0, 32),
-            Param::pointer("inp", 1, 64),
-            Param::pointer("outp", 2, 64),
-            Param::pointer("exp", 3, 64),
-            Param::pointer("tvp", 4, 64),
-        ],
-    ),
-    (
-        "semctl",
-        &[
-            Param::value("semid", 0, 32),
-            Param::value("semnum", 1, 32),
-            Param::value("cmd", 2, 32),
-            Param::value("arg", 3, 64),
-        ],
-    ),
-    (
-        "semget",
-        &[
-            Param::value("key", 0, 32),
-            Param::value("nsems", 1, 32),
-            Param::value("semflg", 2, 32),
-        ],
-    ),
-    (
-        "semtimedop",
-        &[
-            Param::value("semid", 0, 32),
-            Param::pointer("tsops", 1, 64),
-            Param::value("nsops", 2, 32),
-            Param::pointer("timeout", 3, 64),
-        ],
-    ),
-    (
-        "sendfile",
-        &[
-            Param::value("out_fd", 0, 32),
-            Param::value("in_fd", 1, 32),
-            Param::pointer("offset", 2, 64),
-            Param::value("count", 3, 64),
-        ],
-    ),
-    (
-        "sendmmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("mmsg", 1, 64),
-            Param::value("vlen", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "sendmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("msg", 1, 64),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "sendto",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buff", 1, 64),
-            Param::value("len", 2, 64),
-            Param::value("flags", 3, 32),
-            Param::pointer("addr", 4, 64),
-            Param::value("addr_len", 5, 32),
-        ],
-    ),
-    (
-        "set_mempolicy",
-        &[
-            Param::value("mode", 0, 32),
-            Param::pointer("nmask", 1, 64),
-            Param::value("maxnode", 2, 64),
-        ],
-    ),
-    (
-        "set_mempolicy_home_node",
-        &[
-            Param::value("start", 0, 64),
-            Param::value("len", 1, 64),
-            Param::value("home_node", 2, 64),
-            Param::value("flags", 3, 64),
-        ],
-    ),
-    (
-        "set_robust_list",
-        &[Param::pointer("head", 0, 64), Param::value("len", 1, 64)],
-    ),
-    ("set_tid_address", &[Param::pointer("tidptr", 0, 64)]),
-    (
-        "setdomainname",
-        &[Param::pointer("name", 0, 64), Param::value("len", 1, 32)],
-    ),
-    ("setfsgid", &[Param::value("gid", 0, 32)]),
-    ("setfsuid", &[Param::value("uid", 0, 32)]),
-    ("setgid", &[Param::value("gid", 0, 32)]),
-    (
-        "setgroups",
-        &[
-            Param::value("gidsetsize", 0, 32),
-            Param::pointer("grouplist", 1, 64),
-        ],
-    ),
-    (
-        "sethostname",
-        &[Param::pointer("name", 0, 64), Param::value("len", 1, 32)],
-    ),
-    (
-        "setitimer",
-        &[
-            Param::value("which", 0, 32),
-            Param::pointer("value", 1, 64),
-            Param::pointer("ovalue", 2, 64),
-        ],
-    ),
-    (
-        "setns",
-        &[Param::value("fd", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "setpgid",
-        &[Param::value("pid", 0, 32), Param::value("pgid", 1, 32)],
-    ),
-    (
-        "setpriority",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("who", 1, 32),
-            Param::value("niceval", 2, 32),
-        ],
-    ),
-    (
-        "setregid",
-        &[Param::value("rgid", 0, 32), Param::value("egid", 1, 32)],
-    ),
-    (
-        "setresgid",
-        &[
-            Param::value("rgid", 0, 32),
-            Param::value("egid", 1, 32),
-            Param::value("sgid", 2, 32),
-        ],
-    ),
-    (
-        "setresuid",
-        &[
-            Param::value("ruid", 0, 32),
-            Param::value("euid", 1, 32),
-            Param::value("suid", 2, 32),
-        ],
-    ),
-    (
-        "setreuid",
-        &[Param::value("ruid", 0, 32), Param::value("euid", 1, 32)],
-    ),
-    (
-        "setrlimit",
-        &[
-            Param::value("resource", 0, 32),
-            Param::pointer("rlim", 1, 64),
-        ],
-    ),
-    ("setsid", &[]),
-    (
-        "setsockopt",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("level", 1, 32),
-            Param::value("optname", 2, 32),
-            Param::pointer("optval", 3, 64),
-            Param::value("optlen", 4, 32),
-        ],
-    ),
-    (
-        "settimeofday",
-        &[Param::pointer("tv", 0, 64), Param::pointer("tz", 1, 64)],
-    ),
-    ("setuid", &[Param::value("uid", 0, 32)]),
-    (
-        "setxattr",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("name", 1, 64),
-            Param::pointer("value", 2, 64),
-            Param::value("size", 3, 64),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "setxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 64),
-            Param::pointer("uargs", 4, 64),
-            Param::value("usize", 5, 64),
-        ],
-    ),
-    (
-        "shmat",
-        &[
-            Param::value("shmid", 0, 32),
-            Param::pointer("shmaddr", 1, 64),
-            Param::value("shmflg", 2, 32),
-        ],
-    ),
-    (
-        "shmctl",
-        &[
-            Param::value("shmid", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("buf", 2, 64),
-        ],
-    ),
-    ("shmdt", &[Param::pointer("shmaddr", 0, 64)]),
-    (
-        "shmget",
-        &[
-            Param::value("key", 0, 32),
-            Param::value("size", 1, 64),
-            Param::value("shmflg", 2, 32),
-        ],
-    ),
-    (
-        "shutdown",
-        &[Param::value("fd", 0, 32), Param::value("how", 1, 32)],
-    ),
-    (
-        "sigaction",
-        &[
-            Param::value("sig", 0, 32),
-            Param::pointer("act", 1, 64),
-            Param::pointer("oact", 2, 64),
-        ],
-    ),
-    (
-        "sigaltstack",
-        &[Param::pointer("uss", 0, 64), Param::pointer("uoss", 1, 64)],
-    ),
-    (
-        "signal",
-        &[Param::value("sig", 0, 32), Param::pointer("handler", 1, 64)],
-    ),
-    (
-        "signalfd",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::pointer("user_mask", 1, 64),
-            Param::value("sizemask", 2, 64),
-        ],
-    ),
-    (
-        "signalfd4",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::pointer("user_mask", 1, 64),
-            Param::value("sizemask", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    ("sigpending", &[Param::pointer("uset", 0, 64)]),
-    (
-        "sigprocmask",
-        &[
-            Param::value("how", 0, 32),
-            Param::pointer("nset", 1, 64),
-            Param::pointer("oset", 2, 64),
-        ],
-    ),
-    ("sigreturn", &[]),
-    (
-        "sigsuspend",
-        &[
-            Param::value("unused1", 0, 32),
-            Param::value("unused2", 1, 32),
-            Param::value("mask", 2, 64),
-        ],
-    ),
-    (
-        "socket",
-        &[
-            Param::value("family", 0, 32),
-            Param::value("type", 1, 32),
-            Param::value("protocol", 2, 32),
-        ],
-    ),
-    (
-        "socketcall",
-        &[Param::value("call", 0, 32), Param::pointer("args", 1, 64)],
-    ),
-    (
-        "socketpair",
-        &[
-            Param::value("family", 0, 32),
-            Param::value("type", 1, 32),
-            Param::value("protocol", 2, 32),
-            Param::pointer("usockvec", 3, 64),
-        ],
-    ),
-    (
-        "splice",
-        &[
-            Param::value("fd_in", 0, 32),
-            Param::pointer("off_in", 1, 64),
-            Param::value("fd_out", 2, 32),
-            Param::pointer("off_out", 3, 64),
-            Param::value("len", 4, 64),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "stat",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::pointer("statbuf", 1, 64),
-        ],
-    ),
-    (
-        "statfs",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::pointer("buf", 1, 64),
-        ],
-    ),
-    (
-        "statfs64",
-        &[
-            Param::pointer("pathname", 0, 64),
-            Param::value("sz", 1, 64),
-            Param::pointer("buf", 2, 64),
-        ],
-    ),
-    (
-        "statmount",
-        &[
-            Param::pointer("req", 0, 64),
-            Param::pointer("buf", 1, 64),
-            Param::value("bufsize", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "statx",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::value("flags", 2, 32),
-            Param::value("mask", 3, 32),
-            Param::pointer("buffer", 4, 64),
-        ],
-    ),
-    ("swapoff", &[Param::pointer("specialfile", 0, 64)]),
-    (
-        "swapon",
-        &[
-            Param::pointer("specialfile", 0, 64),
-            Param::value("swap_flags", 1, 32),
-        ],
-    ),
-    (
-        "symlink",
-        &[
-            Param::pointer("oldname", 0, 64),
-            Param::pointer("newname", 1, 64),
-        ],
-    ),
-    (
-        "symlinkat",
-        &[
-            Param::pointer("oldname", 0, 64),
-            Param::value("newdfd", 1, 32),
-            Param::pointer("newname", 2, 64),
-        ],
-    ),
-    ("sync", &[]),
-    (
-        "sync_file_range",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 64),
-            Param::value("nbytes", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    ("syncfs", &[Param::value("fd", 0, 32)]),
-    (
-        "sysfs",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg1", 1, 64),
-            Param::value("arg2", 2, 64),
-        ],
-    ),
-    ("sysinfo", &[Param::pointer("info", 0, 64)]),
-    (
-        "syslog",
-        &[
-            Param::value("type", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("len", 2, 32),
-        ],
-    ),
-    (
-        "tee",
-        &[
-            Param::value("fdin", 0, 32),
-            Param::value("fdout", 1, 32),
-            Param::value("len", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "tgkill",
-        &[
-            Param::value("tgid", 0, 32),
-            Param::value("pid", 1, 32),
-            Param::value("sig", 2, 32),
-        ],
-    ),
-    (
-        "timer_create",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("timer_event_spec", 1, 64),
-            Param::pointer("created_timer_id", 2, 64),
-        ],
-    ),
-    ("timer_delete", &[Param::value("timer_id", 0, 32)]),
-    ("timer_getoverrun", &[Param::value("timer_id", 0, 32)]),
-    (
-        "timer_gettime",
-        &[
-            Param::value("timer_id", 0, 32),
-            Param::pointer("setting", 1, 64),
-        ],
-    ),
-    (
-        "timer_settime",
-        &[
-            Param::value("timer_id", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("new_setting", 2, 64),
-            Param::pointer("old_setting", 3, 64),
-        ],
-    ),
-    (
-        "timerfd_create",
-        &[Param::value("clockid", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "timerfd_gettime",
-        &[Param::value("ufd", 0, 32), Param::pointer("otmr", 1, 64)],
-    ),
-    (
-        "timerfd_settime",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("utmr", 2, 64),
-            Param::pointer("otmr", 3, 64),
-        ],
-    ),
-    ("times", &[Param::pointer("tbuf", 0, 64)]),
-    (
-        "tkill",
-        &[Param::value("pid", 0, 32), Param::value("sig", 1, 32)],
-    ),
-    (
-        "truncate",
-        &[Param::pointer("path", 0, 64), Param::value("length", 1, 64)],
-    ),
-    ("umask", &[Param::value("mask", 0, 32)]),
-    ("umount", &[Param::pointer("name", 0, 64)]),
-    (
-        "umount2",
-        &[Param::pointer("name", 0, 64), Param::value("flags", 1, 32)],
-    ),
-    ("uname", &[Param::pointer("name", 0, 64)]),
-    ("unlink", &[Param::pointer("pathname", 0, 64)]),
-    (
-        "unlinkat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 64),
-            Param::value("flag", 2, 32),
-        ],
-    ),
-    ("unshare", &[Param::value("unshare_flags", 0, 64)]),
-    ("uselib", &[Param::pointer("library", 0, 64)]),
-    ("userfaultfd", &[Param::value("flags", 0, 32)]),
-    (
-        "ustat",
-        &[Param::value("dev", 0, 32), Param::pointer("ubuf", 1, 64)],
-    ),
-    (
-        "utime",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::pointer("times", 1, 64),
-        ],
-    ),
-    (
-        "utimensat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 64),
-            Param::pointer("utimes", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "utimes",
-        &[
-            Param::pointer("filename", 0, 64),
-            Param::pointer("utimes", 1, 64),
-        ],
-    ),
-    ("vfork", &[]),
-    ("vhangup", &[]),
-    (
-        "vmsplice",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uiov", 1, 64),
-            Param::value("nr_segs", 2, 64),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "wait4",
-        &[
-            Param::value("upid", 0, 32),
-            Param::pointer("stat_addr", 1, 64),
-            Param::value("options", 2, 32),
-            Param::pointer("ru", 3, 64),
-        ],
-    ),
-    (
-        "waitid",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("upid", 1, 32),
-            Param::pointer("infop", 2, 64),
-            Param::value("options", 3, 32),
-            Param::pointer("ru", 4, 64),
-        ],
-    ),
-    (
-        "write",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 64),
-            Param::value("count", 2, 64),
-        ],
-    ),
-    (
-        "writev",
-        &[
-            Param::value("fd", 0, 64),
-            Param::pointer("vec", 1, 64),
-            Param::value("vlen", 2, 64),
-        ],
-    ),
-];
+pub static SIGNATURES: Signatures = Signatures::new(NAMES, &ROWS, &PARAMS);
 
 /// The system calls of `s390x` without a signature, and why, sorted by name
 /// (byte order).
-pub static WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[
-    ("_sysctl", NoSignature::NotImplemented),
-    ("afs_syscall", NoSignature::NotImplemented),
-    ("bdflush", NoSignature::NotImplemented),
-    ("create_module", NoSignature::NotImplemented),
-    ("get_kernel_syms", NoSignature::NotImplemented),
-    ("getpmsg", NoSignature::NotImplemented),
-    ("idle", NoSignature::NotImplemented),
-    ("lookup_dcookie", NoSignature::Removed),
-    ("nfsservctl", NoSignature::NotImplemented),
-    ("putpmsg", NoSignature::NotImplemented),
-    ("query_module", NoSignature::NotImplemented),
-    ("readdir", NoSignature::NotImplemented),
-    ("timerfd", NoSignature::NotImplemented),
+pub static WITHOUT_SIGNATURE: Table<NoSignature> = Table::new(NAMES, &WITHOUT);
+
+/// The names of the system calls and of their parameters, one after the other.
+const NAMES: &str = "\
+    accept4\
+    access\
+    acct\
+    add_key\
+    adjtimex\
+    alarm\
+    bind\
+    bpf\
+    brk\
+    cachestat\
+    capget\
+    capset\
+    chdir\
+    chmod\
+    chown\
+    chroot\
+    clock_adjtime\
+    clock_getres\
+    clock_gettime\
+    clock_nanosleep\
+    clock_settime\
+    clone\
+    clone3\
+    close\
+    close_range\
+    connect\
+    copy_file_range\
+    creat\
+    delete_module\
+    dup\
+    dup2\
+    dup3\
+    epoll_create\
+    epoll_create1\
+    epoll_ctl\
+    epoll_pwait\
+    epoll_pwait2\
+    epoll_wait\
+    eventfd\
+    eventfd2\
+    execve\
+    execveat\
+    exit\
+    exit_group\
+    faccessat\
+    faccessat2\
+    fadvise64\
+    fallocate\
+    fanotify_init\
+    fanotify_mark\
+    fchdir\
+    fchmod\
+    fchmodat\
+    fchmodat2\
+    fchown\
+    fchownat\
+    fcntl\
+    fdatasync\
+    fgetxattr\
+    file_getattr\
+    file_setattr\
+    finit_module\
+    flistxattr\
+    flock\
+    fork\
+    fremovexattr\
+    fsconfig\
+    fsetxattr\
+    fsmount\
+    fsopen\
+    fspick\
+    fstat\
+    fstatfs\
+    fstatfs64\
+    fsync\
+    ftruncate\
+    futex\
+    futex_requeue\
+    futex_wait\
+    futex_waitv\
+    futex_wake\
+    futimesat\
+    get_mempolicy\
+    get_robust_list\
+    getcpu\
+    getcwd\
+    getdents\
+    getdents64\
+    getegid\
+    geteuid\
+    getgid\
+    getgroups\
+    getitimer\
+    getpeername\
+    getpgid\
+    getpgrp\
+    getpid\
+    getppid\
+    getpriority\
+    getrandom\
+    getresgid\
+    getresuid\
+    getrlimit\
+    getrusage\
+    getsid\
+    getsockname\
+    getsockopt\
+    gettid\
+    gettimeofday\
+    getuid\
+    getxattr\
+    getxattrat\
+    init_module\
+    inotify_add_watch\
+    inotify_init\
+    inotify_init1\
+    inotify_rm_watch\
+    io_cancel\
+    io_destroy\
+    io_getevents\
+    io_pgetevents\
+    io_setup\
+    io_submit\
+    io_uring_enter\
+    io_uring_register\
+    io_uring_setup\
+    ioctl\
+    ioprio_get\
+    ioprio_set\
+    ipc\
+    kcmp\
+    kexec_file_load\
+    kexec_load\
+    keyctl\
+    kill\
+    landlock_add_rule\
+    landlock_create_ruleset\
+    landlock_restrict_self\
+    lchown\
+    lgetxattr\
+    link\
+    linkat\
+    listen\
+    listmount\
+    listxattr\
+    listxattrat\
+    llistxattr\
+    lremovexattr\
+    lseek\
+    lsetxattr\
+    lsm_get_self_attr\
+    lsm_list_modules\
+    lsm_set_self_attr\
+    lstat\
+    madvise\
+    map_shadow_stack\
+    mbind\
+    membarrier\
+    memfd_create\
+    memfd_secret\
+    migrate_pages\
+    mincore\
+    mkdir\
+    mkdirat\
+    mknod\
+    mknodat\
+    mlock\
+    mlock2\
+    mlockall\
+    mmap\
+    mount\
+    mount_setattr\
+    move_mount\
+    move_pages\
+    mprotect\
+    mq_getsetattr\
+    mq_notify\
+    mq_open\
+    mq_timedreceive\
+    mq_timedsend\
+    mq_unlink\
+    mremap\
+    mseal\
+    msgctl\
+    msgget\
+    msgrcv\
+    msgsnd\
+    msync\
+    munlock\
+    munlockall\
+    munmap\
+    name_to_handle_at\
+    nanosleep\
+    newfstatat\
+    nice\
+    open\
+    open_by_handle_at\
+    open_tree\
+    open_tree_attr\
+    openat\
+    openat2\
+    pause\
+    perf_event_open\
+    personality\
+    pidfd_getfd\
+    pidfd_open\
+    pidfd_send_signal\
+    pipe\
+    pipe2\
+    pivot_root\
+    pkey_alloc\
+    pkey_free\
+    pkey_mprotect\
+    poll\
+    ppoll\
+    prctl\
+    pread64\
+    preadv\
+    preadv2\
+    prlimit64\
+    process_madvise\
+    process_mrelease\
+    process_vm_readv\
+    process_vm_writev\
+    pselect6\
+    ptrace\
+    pwrite64\
+    pwritev\
+    pwritev2\
+    quotactl\
+    quotactl_fd\
+    read\
+    readahead\
+    readlink\
+    readlinkat\
+    readv\
+    reboot\
+    recvfrom\
+    recvmmsg\
+    recvmsg\
+    remap_file_pages\
+    removexattr\
+    removexattrat\
+    rename\
+    renameat\
+    renameat2\
+    request_key\
+    restart_syscall\
+    rmdir\
+    rseq\
+    rt_sigaction\
+    rt_sigpending\
+    rt_sigprocmask\
+    rt_sigqueueinfo\
+    rt_sigreturn\
+    rt_sigsuspend\
+    rt_sigtimedwait\
+    rt_tgsigqueueinfo\
+    s390_guarded_storage\
+    s390_pci_mmio_read\
+    s390_pci_mmio_write\
+    s390_runtime_instr\
+    s390_sthyi\
+    sched_get_priority_max\
+    sched_get_priority_min\
+    sched_getaffinity\
+    sched_getattr\
+    sched_getparam\
+    sched_getscheduler\
+    sched_rr_get_interval\
+    sched_setaffinity\
+    sched_setattr\
+    sched_setparam\
+    sched_setscheduler\
+    sched_yield\
+    seccomp\
+    select\
+    semctl\
+    semget\
+    semtimedop\
+    sendfile\
+    sendmmsg\
+    sendmsg\
+    sendto\
+    set_mempolicy\
+    set_mempolicy_home_node\
+    set_robust_list\
+    set_tid_address\
+    setdomainname\
+    setfsgid\
+    setfsuid\
+    setgid\
+    setgroups\
+    sethostname\
+    setitimer\
+    setns\
+    setpgid\
+    setpriority\
+    setregid\
+    setresgid\
+    setresuid\
+    setreuid\
+    setrlimit\
+    setsid\
+    setsockopt\
+    settimeofday\
+    setuid\
+    setxattr\
+    setxattrat\
+    shmat\
+    shmctl\
+    shmdt\
+    shmget\
+    shutdown\
+    sigaction\
+    sigaltstack\
+    signal\
+    signalfd\
+    signalfd4\
+    sigpending\
+    sigprocmask\
+    sigreturn\
+    sigsuspend\
+    socket\
+    socketcall\
+    socketpair\
+    splice\
+    stat\
+    statfs\
+    statfs64\
+    statmount\
+    statx\
+    swapoff\
+    swapon\
+    symlink\
+    symlinkat\
+    sync\
+    sync_file_range\
+    syncfs\
+    sysfs\
+    sysinfo\
+    syslog\
+    tee\
+    tgkill\
+    timer_create\
+    timer_delete\
+    timer_getoverrun\
+    timer_gettime\
+    timer_settime\
+    timerfd_create\
+    timerfd_gettime\
+    timerfd_settime\
+    times\
+    tkill\
+    truncate\
+    umask\
+    umount\
+    umount2\
+    uname\
+    unlink\
+    unlinkat\
+    unshare\
+    uselib\
+    userfaultfd\
+    ustat\
+    utime\
+    utimensat\
+    utimes\
+    vfork\
+    vhangup\
+    vmsplice\
+    wait4\
+    waitid\
+    write\
+    writev\
+    fd\
+    upeer_sockaddr\
+    upeer_addrlen\
+    flags\
+    filename\
+    mode\
+    name\
+    _type\
+    _description\
+    _payload\
+    plen\
+    ringid\
+    txc_p\
+    seconds\
+    umyaddr\
+    addrlen\
+    cmd\
+    uattr\
+    size\
+    cstat_range\
+    cstat\
+    header\
+    dataptr\
+    data\
+    user\
+    group\
+    which_clock\
+    utx\
+    tp\
+    rqtp\
+    rmtp\
+    newsp\
+    clone_flags\
+    parent_tidptr\
+    child_tidptr\
+    tls\
+    uargs\
+    max_fd\
+    uservaddr\
+    fd_in\
+    off_in\
+    fd_out\
+    off_out\
+    len\
+    pathname\
+    name_user\
+    fildes\
+    oldfd\
+    newfd\
+    epfd\
+    op\
+    event\
+    events\
+    maxevents\
+    timeout\
+    sigmask\
+    sigsetsize\
+    count\
+    argv\
+    envp\
+    error_code\
+    dfd\
+    offset\
+    advice\
+    event_f_flags\
+    fanotify_fd\
+    mask\
+    flag\
+    arg\
+    value\
+    ufattr\
+    usize\
+    at_flags\
+    list\
+    _key\
+    _value\
+    aux\
+    fs_fd\
+    attr_flags\
+    _fs_name\
+    path\
+    statbuf\
+    buf\
+    sz\
+    length\
+    uaddr\
+    val\
+    uaddr2\
+    val3\
+    waiters\
+    nr_wake\
+    nr_requeue\
+    clockid\
+    nr_futexes\
+    nr\
+    policy\
+    nmask\
+    maxnode\
+    addr\
+    pid\
+    head_ptr\
+    len_ptr\
+    cpup\
+    nodep\
+    unused\
+    dirent\
+    gidsetsize\
+    grouplist\
+    which\
+    usockaddr\
+    usockaddr_len\
+    who\
+    ubuf\
+    rgidp\
+    egidp\
+    sgidp\
+    ruidp\
+    euidp\
+    suidp\
+    resource\
+    rlim\
+    ru\
+    level\
+    optname\
+    optval\
+    optlen\
+    tv\
+    tz\
+    umod\
+    wd\
+    ctx_id\
+    iocb\
+    result\
+    ctx\
+    min_nr\
+    usig\
+    nr_events\
+    ctxp\
+    iocbpp\
+    to_submit\
+    min_complete\
+    argp\
+    argsz\
+    opcode\
+    nr_args\
+    entries\
+    params\
+    ioprio\
+    call\
+    first\
+    second\
+    third\
+    ptr\
+    pid1\
+    pid2\
+    type\
+    idx1\
+    idx2\
+    kernel_fd\
+    initrd_fd\
+    cmdline_len\
+    cmdline_ptr\
+    entry\
+    nr_segments\
+    segments\
+    option\
+    arg2\
+    arg3\
+    arg4\
+    arg5\
+    sig\
+    ruleset_fd\
+    rule_type\
+    rule_attr\
+    attr\
+    oldname\
+    newname\
+    olddfd\
+    newdfd\
+    backlog\
+    req\
+    mnt_ids\
+    nr_mnt_ids\
+    whence\
+    ids\
+    start\
+    len_in\
+    behavior\
+    cpu_id\
+    old_nodes\
+    new_nodes\
+    vec\
+    dev\
+    dev_name\
+    dir_name\
+    from_dfd\
+    from_pathname\
+    to_dfd\
+    to_pathname\
+    nr_pages\
+    pages\
+    nodes\
+    status\
+    prot\
+    mqdes\
+    u_mqstat\
+    u_omqstat\
+    u_notification\
+    u_name\
+    oflag\
+    u_attr\
+    u_msg_ptr\
+    msg_len\
+    u_msg_prio\
+    u_abs_timeout\
+    msg_prio\
+    old_len\
+    new_len\
+    new_addr\
+    msqid\
+    key\
+    msgflg\
+    msgp\
+    msgsz\
+    msgtyp\
+    handle\
+    mnt_id\
+    increment\
+    mountdirfd\
+    how\
+    attr_uptr\
+    cpu\
+    group_fd\
+    pidfd\
+    info\
+    new_root\
+    put_old\
+    init_val\
+    pkey\
+    ufds\
+    nfds\
+    timeout_msecs\
+    tsp\
+    pos\
+    vlen\
+    pos_l\
+    pos_h\
+    new_rlim\
+    old_rlim\
+    lvec\
+    liovcnt\
+    rvec\
+    riovcnt\
+    n\
+    inp\
+    outp\
+    exp\
+    request\
+    special\
+    id\
+    bufsiz\
+    magic1\
+    magic2\
+    addr_len\
+    mmsg\
+    msg\
+    pgoff\
+    _callout_info\
+    destringid\
+    rseq_len\
+    act\
+    oact\
+    uset\
+    nset\
+    oset\
+    uinfo\
+    unewset\
+    uthese\
+    uts\
+    tgid\
+    command\
+    gs_cb\
+    mmio_addr\
+    user_buffer\
+    signum\
+    function_code\
+    buffer\
+    return_code\
+    user_mask_ptr\
+    param\
+    interval\
+    tvp\
+    semid\
+    semnum\
+    nsems\
+    semflg\
+    tsops\
+    nsops\
+    out_fd\
+    in_fd\
+    buff\
+    home_node\
+    head\
+    tidptr\
+    gid\
+    uid\
+    ovalue\
+    pgid\
+    niceval\
+    rgid\
+    egid\
+    sgid\
+    ruid\
+    euid\
+    suid\
+    shmid\
+    shmaddr\
+    shmflg\
+    uss\
+    uoss\
+    handler\
+    ufd\
+    user_mask\
+    sizemask\
+    unused1\
+    unused2\
+    family\
+    protocol\
+    args\
+    usockvec\
+    bufsize\
+    specialfile\
+    swap_flags\
+    nbytes\
+    arg1\
+    fdin\
+    fdout\
+    timer_event_spec\
+    created_timer_id\
+    timer_id\
+    setting\
+    new_setting\
+    old_setting\
+    otmr\
+    utmr\
+    tbuf\
+    unshare_flags\
+    library\
+    uiov\
+    nr_segs\
+    upid\
+    stat_addr\
+    options\
+    infop\
+    _sysctl\
+    afs_syscall\
+    bdflush\
+    create_module\
+    get_kernel_syms\
+    getpmsg\
+    idle\
+    lookup_dcookie\
+    nfsservctl\
+    putpmsg\
+    query_module\
+    readdir\
+    timerfd";
+
+/// Each system call's parameters: a range of [`PARAMS`].
+static ROWS: [Row<ParamRange>; 375] = [
+    // accept4
+    Row::new(0, 7, ParamRange::new(0, 4)),
+    // access
+    Row::new(7, 6, ParamRange::new(4, 2)),
+    // acct
+    Row::new(13, 4, ParamRange::new(6, 1)),
+    // add_key
+    Row::new(17, 7, ParamRange::new(7, 5)),
+    // adjtimex
+    Row::new(24, 8, ParamRange::new(12, 1)),
+    // alarm
+    Row::new(32, 5, ParamRange::new(13, 1)),
+    // bind
+    Row::new(37, 4, ParamRange::new(14, 3)),
+    // bpf
+    Row::new(41, 3, ParamRange::new(17, 3)),
+    // brk
+    Row::new(44, 3, ParamRange::new(20, 1)),
+    // cachestat
+    Row::new(47, 9, ParamRange::new(21, 4)),
+    // capget
+    Row::new(56, 6, ParamRange::new(25, 2)),
+    // capset
+    Row::new(62, 6, ParamRange::new(27, 2)),
+    // chdir
+    Row::new(68, 5, ParamRange::new(29, 1)),
+    // chmod
+    Row::new(73, 5, ParamRange::new(30, 2)),
+    // chown
+    Row::new(78, 5, ParamRange::new(32, 3)),
+    // chroot
+    Row::new(83, 6, ParamRange::new(35, 1)),
+    // clock_adjtime
+    Row::new(89, 13, ParamRange::new(36, 2)),
+    // clock_getres
+    Row::new(102, 12, ParamRange::new(38, 2)),
+    // clock_gettime
+    Row::new(114, 13, ParamRange::new(40, 2)),
+    // clock_nanosleep
+    Row::new(127, 15, ParamRange::new(42, 4)),
+    // clock_settime
+    Row::new(142, 13, ParamRange::new(46, 2)),
+    // clone
+    Row::new(155, 5, ParamRange::new(48, 5)),
+    // clone3
+    Row::new(160, 6, ParamRange::new(53, 2)),
+    // close
+    Row::new(166, 5, ParamRange::new(55, 1)),
+    // close_range
+    Row::new(171, 11, ParamRange::new(56, 3)),
+    // connect
+    Row::new(182, 7, ParamRange::new(59, 3)),
+    // copy_file_range
+    Row::new(189, 15, ParamRange::new(62, 6)),
+    // creat
+    Row::new(204, 5, ParamRange::new(68, 2)),
+    // delete_module
+    Row::new(209, 13, ParamRange::new(70, 2)),
+    // dup
+    Row::new(222, 3, ParamRange::new(72, 1)),
+    // dup2
+    Row::new(225, 4, ParamRange::new(73, 2)),
+    // dup3
+    Row::new(229, 4, ParamRange::new(75, 3)),
+    // epoll_create
+    Row::new(233, 12, ParamRange::new(78, 1)),
+    // epoll_create1
+    Row::new(245, 13, ParamRange::new(79, 1)),
+    // epoll_ctl
+    Row::new(258, 9, ParamRange::new(80, 4)),
+    // epoll_pwait
+    Row::new(267, 11, ParamRange::new(84, 6)),
+    // epoll_pwait2
+    Row::new(278, 12, ParamRange::new(90, 6)),
+    // epoll_wait
+    Row::new(290, 10, ParamRange::new(96, 4)),
+    // eventfd
+    Row::new(300, 7, ParamRange::new(100, 1)),
+    // eventfd2
+    Row::new(307, 8, ParamRange::new(101, 2)),
+    // execve
+    Row::new(315, 6, ParamRange::new(103, 3)),
+    // execveat
+    Row::new(321, 8, ParamRange::new(106, 5)),
+    // exit
+    Row::new(329, 4, ParamRange::new(111, 1)),
+    // exit_group
+    Row::new(333, 10, ParamRange::new(112, 1)),
+    // faccessat
+    Row::new(343, 9, ParamRange::new(113, 3)),
+    // faccessat2
+    Row::new(352, 10, ParamRange::new(116, 4)),
+    // fadvise64
+    Row::new(362, 9, ParamRange::new(120, 4)),
+    // fallocate
+    Row::new(371, 9, ParamRange::new(124, 4)),
+    // fanotify_init
+    Row::new(380, 13, ParamRange::new(128, 2)),
+    // fanotify_mark
+    Row::new(393, 13, ParamRange::new(130, 5)),
+    // fchdir
+    Row::new(406, 6, ParamRange::new(135, 1)),
+    // fchmod
+    Row::new(412, 6, ParamRange::new(136, 2)),
+    // fchmodat
+    Row::new(418, 8, ParamRange::new(138, 3)),
+    // fchmodat2
+    Row::new(426, 9, ParamRange::new(141, 4)),
+    // fchown
+    Row::new(435, 6, ParamRange::new(145, 3)),
+    // fchownat
+    Row::new(441, 8, ParamRange::new(148, 5)),
+    // fcntl
+    Row::new(449, 5, ParamRange::new(153, 3)),
+    // fdatasync
+    Row::new(454, 9, ParamRange::new(156, 1)),
+    // fgetxattr
+    Row::new(463, 9, ParamRange::new(157, 4)),
+    // file_getattr
+    Row::new(472, 12, ParamRange::new(161, 5)),
+    // file_setattr
+    Row::new(484, 12, ParamRange::new(166, 5)),
+    // finit_module
+    Row::new(496, 12, ParamRange::new(171, 3)),
+    // flistxattr
+    Row::new(508, 10, ParamRange::new(174, 3)),
+    // flock
+    Row::new(518, 5, ParamRange::new(177, 2)),
+    // fork
+    Row::new(523, 4, ParamRange::new(179, 0)),
+    // fremovexattr
+    Row::new(527, 12, ParamRange::new(179, 2)),
+    // fsconfig
+    Row::new(539, 8, ParamRange::new(181, 5)),
+    // fsetxattr
+    Row::new(547, 9, ParamRange::new(186, 5)),
+    // fsmount
+    Row::new(556, 7, ParamRange::new(191, 3)),
+    // fsopen
+    Row::new(563, 6, ParamRange::new(194, 2)),
+    // fspick
+    Row::new(569, 6, ParamRange::new(196, 3)),
+    // fstat
+    Row::new(575, 5, ParamRange::new(199, 2)),
+    // fstatfs
+    Row::new(580, 7, ParamRange::new(201, 2)),
+    // fstatfs64
+    Row::new(587, 9, ParamRange::new(203, 3)),
+    // fsync
+    Row::new(596, 5, ParamRange::new(206, 1)),
+    // ftruncate
+    Row::new(601, 9, ParamRange::new(207, 2)),
+    // futex
+    Row::new(610, 5, ParamRange::new(209, 6)),
+    // futex_requeue
+    Row::new(615, 13, ParamRange::new(215, 4)),
+    // futex_wait
+    Row::new(628, 10, ParamRange::new(219, 6)),
+    // futex_waitv
+    Row::new(638, 11, ParamRange::new(225, 5)),
+    // futex_wake
+    Row::new(649, 10, ParamRange::new(230, 4)),
+    // futimesat
+    Row::new(659, 9, ParamRange::new(234, 3)),
+    // get_mempolicy
+    Row::new(668, 13, ParamRange::new(237, 5)),
+    // get_robust_list
+    Row::new(681, 15, ParamRange::new(242, 3)),
+    // getcpu
+    Row::new(696, 6, ParamRange::new(245, 3)),
+    // getcwd
+    Row::new(702, 6, ParamRange::new(248, 2)),
+    // getdents
+    Row::new(708, 8, ParamRange::new(250, 3)),
+    // getdents64
+    Row::new(716, 10, ParamRange::new(253, 3)),
+    // getegid
+    Row::new(726, 7, ParamRange::new(256, 0)),
+    // geteuid
+    Row::new(733, 7, ParamRange::new(256, 0)),
+    // getgid
+    Row::new(740, 6, ParamRange::new(256, 0)),
+    // getgroups
+    Row::new(746, 9, ParamRange::new(256, 2)),
+    // getitimer
+    Row::new(755, 9, ParamRange::new(258, 2)),
+    // getpeername
+    Row::new(764, 11, ParamRange::new(260, 3)),
+    // getpgid
+    Row::new(775, 7, ParamRange::new(263, 1)),
+    // getpgrp
+    Row::new(782, 7, ParamRange::new(264, 0)),
+    // getpid
+    Row::new(789, 6, ParamRange::new(264, 0)),
+    // getppid
+    Row::new(795, 7, ParamRange::new(264, 0)),
+    // getpriority
+    Row::new(802, 11, ParamRange::new(264, 2)),
+    // getrandom
+    Row::new(813, 9, ParamRange::new(266, 3)),
+    // getresgid
+    Row::new(822, 9, ParamRange::new(269, 3)),
+    // getresuid
+    Row::new(831, 9, ParamRange::new(272, 3)),
+    // getrlimit
+    Row::new(840, 9, ParamRange::new(275, 2)),
+    // getrusage
+    Row::new(849, 9, ParamRange::new(277, 2)),
+    // getsid
+    Row::new(858, 6, ParamRange::new(279, 1)),
+    // getsockname
+    Row::new(864, 11, ParamRange::new(280, 3)),
+    // getsockopt
+    Row::new(875, 10, ParamRange::new(283, 5)),
+    // gettid
+    Row::new(885, 6, ParamRange::new(288, 0)),
+    // gettimeofday
+    Row::new(891, 12, ParamRange::new(288, 2)),
+    // getuid
+    Row::new(903, 6, ParamRange::new(290, 0)),
+    // getxattr
+    Row::new(909, 8, ParamRange::new(290, 4)),
+    // getxattrat
+    Row::new(917, 10, ParamRange::new(294, 6)),
+    // init_module
+    Row::new(927, 11, ParamRange::new(300, 3)),
+    // inotify_add_watch
+    Row::new(938, 17, ParamRange::new(303, 3)),
+    // inotify_init
+    Row::new(955, 12, ParamRange::new(306, 0)),
+    // inotify_init1
+    Row::new(967, 13, ParamRange::new(306, 1)),
+    // inotify_rm_watch
+    Row::new(980, 16, ParamRange::new(307, 2)),
+    // io_cancel
+    Row::new(996, 9, ParamRange::new(309, 3)),
+    // io_destroy
+    Row::new(1005, 10, ParamRange::new(312, 1)),
+    // io_getevents
+    Row::new(1015, 12, ParamRange::new(313, 5)),
+    // io_pgetevents
+    Row::new(1027, 13, ParamRange::new(318, 6)),
+    // io_setup
+    Row::new(1040, 8, ParamRange::new(324, 2)),
+    // io_submit
+    Row::new(1048, 9, ParamRange::new(326, 3)),
+    // io_uring_enter
+    Row::new(1057, 14, ParamRange::new(329, 6)),
+    // io_uring_register
+    Row::new(1071, 17, ParamRange::new(335, 4)),
+    // io_uring_setup
+    Row::new(1088, 14, ParamRange::new(339, 2)),
+    // ioctl
+    Row::new(1102, 5, ParamRange::new(341, 3)),
+    // ioprio_get
+    Row::new(1107, 10, ParamRange::new(344, 2)),
+    // ioprio_set
+    Row::new(1117, 10, ParamRange::new(346, 3)),
+    // ipc
+    Row::new(1127, 3, ParamRange::new(349, 5)),
+    // kcmp
+    Row::new(1130, 4, ParamRange::new(354, 5)),
+    // kexec_file_load
+    Row::new(1134, 15, ParamRange::new(359, 5)),
+    // kexec_load
+    Row::new(1149, 10, ParamRange::new(364, 4)),
+    // keyctl
+    Row::new(1159, 6, ParamRange::new(368, 5)),
+    // kill
+    Row::new(1165, 4, ParamRange::new(373, 2)),
+    // landlock_add_rule
+    Row::new(1169, 17, ParamRange::new(375, 4)),
+    // landlock_create_ruleset
+    Row::new(1186, 23, ParamRange::new(379, 3)),
+    // landlock_restrict_self
+    Row::new(1209, 22, ParamRange::new(382, 2)),
+    // lchown
+    Row::new(1231, 6, ParamRange::new(384, 3)),
+    // lgetxattr
+    Row::new(1237, 9, ParamRange::new(387, 4)),
+    // link
+    Row::new(1246, 4, ParamRange::new(391, 2)),
+    // linkat
+    Row::new(1250, 6, ParamRange::new(393, 5)),
+    // listen
+    Row::new(1256, 6, ParamRange::new(398, 2)),
+    // listmount
+    Row::new(1262, 9, ParamRange::new(400, 4)),
+    // listxattr
+    Row::new(1271, 9, ParamRange::new(404, 3)),
+    // listxattrat
+    Row::new(1280, 11, ParamRange::new(407, 5)),
+    // llistxattr
+    Row::new(1291, 10, ParamRange::new(412, 3)),
+    // lremovexattr
+    Row::new(1301, 12, ParamRange::new(415, 2)),
+    // lseek
+    Row::new(1313, 5, ParamRange::new(417, 3)),
+    // lsetxattr
+    Row::new(1318, 9, ParamRange::new(420, 5)),
+    // lsm_get_self_attr
+    Row::new(1327, 17, ParamRange::new(425, 4)),
+    // lsm_list_modules
+    Row::new(1344, 16, ParamRange::new(429, 3)),
+    // lsm_set_self_attr
+    Row::new(1360, 17, ParamRange::new(432, 4)),
+    // lstat
+    Row::new(1377, 5, ParamRange::new(436, 2)),
+    // madvise
+    Row::new(1382, 7, ParamRange::new(438, 3)),
+    // map_shadow_stack
+    Row::new(1389, 16, ParamRange::new(441, 3)),
+    // mbind
+    Row::new(1405, 5, ParamRange::new(444, 6)),
+    // membarrier
+    Row::new(1410, 10, ParamRange::new(450, 3)),
+    // memfd_create
+    Row::new(1420, 12, ParamRange::new(453, 2)),
+    // memfd_secret
+    Row::new(1432, 12, ParamRange::new(455, 1)),
+    // migrate_pages
+    Row::new(1444, 13, ParamRange::new(456, 4)),
+    // mincore
+    Row::new(1457, 7, ParamRange::new(460, 3)),
+    // mkdir
+    Row::new(1464, 5, ParamRange::new(463, 2)),
+    // mkdirat
+    Row::new(1469, 7, ParamRange::new(465, 3)),
+    // mknod
+    Row::new(1476, 5, ParamRange::new(468, 3)),
+    // mknodat
+    Row::new(1481, 7, ParamRange::new(471, 4)),
+    // mlock
+    Row::new(1488, 5, ParamRange::new(475, 2)),
+    // mlock2
+    Row::new(1493, 6, ParamRange::new(477, 3)),
+    // mlockall
+    Row::new(1499, 8, ParamRange::new(480, 1)),
+    // mmap
+    Row::new(1507, 4, ParamRange::new(481, 1)),
+    // mount
+    Row::new(1511, 5, ParamRange::new(482, 5)),
+    // mount_setattr
+    Row::new(1516, 13, ParamRange::new(487, 5)),
+    // move_mount
+    Row::new(1529, 10, ParamRange::new(492, 5)),
+    // move_pages
+    Row::new(1539, 10, ParamRange::new(497, 6)),
+    // mprotect
+    Row::new(1549, 8, ParamRange::new(503, 3)),
+    // mq_getsetattr
+    Row::new(1557, 13, ParamRange::new(506, 3)),
+    // mq_notify
+    Row::new(1570, 9, ParamRange::new(509, 2)),
+    // mq_open
+    Row::new(1579, 7, ParamRange::new(511, 4)),
+    // mq_timedreceive
+    Row::new(1586, 15, ParamRange::new(515, 5)),
+    // mq_timedsend
+    Row::new(1601, 12, ParamRange::new(520, 5)),
+    // mq_unlink
+    Row::new(1613, 9, ParamRange::new(525, 1)),
+    // mremap
+    Row::new(1622, 6, ParamRange::new(526, 5)),
+    // mseal
+    Row::new(1628, 5, ParamRange::new(531, 3)),
+    // msgctl
+    Row::new(1633, 6, ParamRange::new(534, 3)),
+    // msgget
+    Row::new(1639, 6, ParamRange::new(537, 2)),
+    // msgrcv
+    Row::new(1645, 6, ParamRange::new(539, 5)),
+    // msgsnd
+    Row::new(1651, 6, ParamRange::new(544, 4)),
+    // msync
+    Row::new(1657, 5, ParamRange::new(548, 3)),
+    // munlock
+    Row::new(1662, 7, ParamRange::new(551, 2)),
+    // munlockall
+    Row::new(1669, 10, ParamRange::new(553, 0)),
+    // munmap
+    Row::new(1679, 6, ParamRange::new(553, 2)),
+    // name_to_handle_at
+    Row::new(1685, 17, ParamRange::new(555, 5)),
+    // nanosleep
+    Row::new(1702, 9, ParamRange::new(560, 2)),
+    // newfstatat
+    Row::new(1711, 10, ParamRange::new(562, 4)),
+    // nice
+    Row::new(1721, 4, ParamRange::new(566, 1)),
+    // open
+    Row::new(1725, 4, ParamRange::new(567, 3)),
+    // open_by_handle_at
+    Row::new(1729, 17, ParamRange::new(570, 3)),
+    // open_tree
+    Row::new(1746, 9, ParamRange::new(573, 3)),
+    // open_tree_attr
+    Row::new(1755, 14, ParamRange::new(576, 5)),
+    // openat
+    Row::new(1769, 6, ParamRange::new(581, 4)),
+    // openat2
+    Row::new(1775, 7, ParamRange::new(585, 4)),
+    // pause
+    Row::new(1782, 5, ParamRange::new(589, 0)),
+    // perf_event_open
+    Row::new(1787, 15, ParamRange::new(589, 5)),
+    // personality
+    Row::new(1802, 11, ParamRange::new(594, 1)),
+    // pidfd_getfd
+    Row::new(1813, 11, ParamRange::new(595, 3)),
+    // pidfd_open
+    Row::new(1824, 10, ParamRange::new(598, 2)),
+    // pidfd_send_signal
+    Row::new(1834, 17, ParamRange::new(600, 4)),
+    // pipe
+    Row::new(1851, 4, ParamRange::new(604, 1)),
+    // pipe2
+    Row::new(1855, 5, ParamRange::new(605, 2)),
+    // pivot_root
+    Row::new(1860, 10, ParamRange::new(607, 2)),
+    // pkey_alloc
+    Row::new(1870, 10, ParamRange::new(609, 2)),
+    // pkey_free
+    Row::new(1880, 9, ParamRange::new(611, 1)),
+    // pkey_mprotect
+    Row::new(1889, 13, ParamRange::new(612, 4)),
+    // poll
+    Row::new(1902, 4, ParamRange::new(616, 3)),
+    // ppoll
+    Row::new(1906, 5, ParamRange::new(619, 5)),
+    // prctl
+    Row::new(1911, 5, ParamRange::new(624, 5)),
+    // pread64
+    Row::new(1916, 7, ParamRange::new(629, 4)),
+    // preadv
+    Row::new(1923, 6, ParamRange::new(633, 5)),
+    // preadv2
+    Row::new(1929, 7, ParamRange::new(638, 6)),
+    // prlimit64
+    Row::new(1936, 9, ParamRange::new(644, 4)),
+    // process_madvise
+    Row::new(1945, 15, ParamRange::new(648, 5)),
+    // process_mrelease
+    Row::new(1960, 16, ParamRange::new(653, 2)),
+    // process_vm_readv
+    Row::new(1976, 16, ParamRange::new(655, 6)),
+    // process_vm_writev
+    Row::new(1992, 17, ParamRange::new(661, 6)),
+    // pselect6
+    Row::new(2009, 8, ParamRange::new(667, 6)),
+    // ptrace
+    Row::new(2017, 6, ParamRange::new(673, 4)),
+    // pwrite64
+    Row::new(2023, 8, ParamRange::new(677, 4)),
+    // pwritev
+    Row::new(2031, 7, ParamRange::new(681, 5)),
+    // pwritev2
+    Row::new(2038, 8, ParamRange::new(686, 6)),
+    // quotactl
+    Row::new(2046, 8, ParamRange::new(692, 4)),
+    // quotactl_fd
+    Row::new(2054, 11, ParamRange::new(696, 4)),
+    // read
+    Row::new(2065, 4, ParamRange::new(700, 3)),
+    // readahead
+    Row::new(2069, 9, ParamRange::new(703, 3)),
+    // readlink
+    Row::new(2078, 8, ParamRange::new(706, 3)),
+    // readlinkat
+    Row::new(2086, 10, ParamRange::new(709, 4)),
+    // readv
+    Row::new(2096, 5, ParamRange::new(713, 3)),
+    // reboot
+    Row::new(2101, 6, ParamRange::new(716, 4)),
+    // recvfrom
+    Row::new(2107, 8, ParamRange::new(720, 6)),
+    // recvmmsg
+    Row::new(2115, 8, ParamRange::new(726, 5)),
+    // recvmsg
+    Row::new(2123, 7, ParamRange::new(731, 3)),
+    // remap_file_pages
+    Row::new(2130, 16, ParamRange::new(734, 5)),
+    // removexattr
+    Row::new(2146, 11, ParamRange::new(739, 2)),
+    // removexattrat
+    Row::new(2157, 13, ParamRange::new(741, 4)),
+    // rename
+    Row::new(2170, 6, ParamRange::new(745, 2)),
+    // renameat
+    Row::new(2176, 8, ParamRange::new(747, 4)),
+    // renameat2
+    Row::new(2184, 9, ParamRange::new(751, 5)),
+    // request_key
+    Row::new(2193, 11, ParamRange::new(756, 4)),
+    // restart_syscall
+    Row::new(2204, 15, ParamRange::new(760, 0)),
+    // rmdir
+    Row::new(2219, 5, ParamRange::new(760, 1)),
+    // rseq
+    Row::new(2224, 4, ParamRange::new(761, 4)),
+    // rt_sigaction
+    Row::new(2228, 12, ParamRange::new(765, 4)),
+    // rt_sigpending
+    Row::new(2240, 13, ParamRange::new(769, 2)),
+    // rt_sigprocmask
+    Row::new(2253, 14, ParamRange::new(771, 4)),
+    // rt_sigqueueinfo
+    Row::new(2267, 15, ParamRange::new(775, 3)),
+    // rt_sigreturn
+    Row::new(2282, 12, ParamRange::new(778, 0)),
+    // rt_sigsuspend
+    Row::new(2294, 13, ParamRange::new(778, 2)),
+    // rt_sigtimedwait
+    Row::new(2307, 15, ParamRange::new(780, 4)),
+    // rt_tgsigqueueinfo
+    Row::new(2322, 17, ParamRange::new(784, 4)),
+    // s390_guarded_storage
+    Row::new(2339, 20, ParamRange::new(788, 2)),
+    // s390_pci_mmio_read
+    Row::new(2359, 18, ParamRange::new(790, 3)),
+    // s390_pci_mmio_write
+    Row::new(2377, 19, ParamRange::new(793, 3)),
+    // s390_runtime_instr
+    Row::new(2396, 18, ParamRange::new(796, 2)),
+    // s390_sthyi
+    Row::new(2414, 10, ParamRange::new(798, 4)),
+    // sched_get_priority_max
+    Row::new(2424, 22, ParamRange::new(802, 1)),
+    // sched_get_priority_min
+    Row::new(2446, 22, ParamRange::new(803, 1)),
+    // sched_getaffinity
+    Row::new(2468, 17, ParamRange::new(804, 3)),
+    // sched_getattr
+    Row::new(2485, 13, ParamRange::new(807, 4)),
+    // sched_getparam
+    Row::new(2498, 14, ParamRange::new(811, 2)),
+    // sched_getscheduler
+    Row::new(2512, 18, ParamRange::new(813, 1)),
+    // sched_rr_get_interval
+    Row::new(2530, 21, ParamRange::new(814, 2)),
+    // sched_setaffinity
+    Row::new(2551, 17, ParamRange::new(816, 3)),
+    // sched_setattr
+    Row::new(2568, 13, ParamRange::new(819, 3)),
+    // sched_setparam
+    Row::new(2581, 14, ParamRange::new(822, 2)),
+    // sched_setscheduler
+    Row::new(2595, 18, ParamRange::new(824, 3)),
+    // sched_yield
+    Row::new(2613, 11, ParamRange::new(827, 0)),
+    // seccomp
+    Row::new(2624, 7, ParamRange::new(827, 3)),
+    // select
+    Row::new(2631, 6, ParamRange::new(830, 5)),
+    // semctl
+    Row::new(2637, 6, ParamRange::new(835, 4)),
+    // semget
+    Row::new(2643, 6, ParamRange::new(839, 3)),
+    // semtimedop
+    Row::new(2649, 10, ParamRange::new(842, 4)),
+    // sendfile
+    Row::new(2659, 8, ParamRange::new(846, 4)),
+    // sendmmsg
+    Row::new(2667, 8, ParamRange::new(850, 4)),
+    // sendmsg
+    Row::new(2675, 7, ParamRange::new(854, 3)),
+    // sendto
+    Row::new(2682, 6, ParamRange::new(857, 6)),
+    // set_mempolicy
+    Row::new(2688, 13, ParamRange::new(863, 3)),
+    // set_mempolicy_home_node
+    Row::new(2701, 23, ParamRange::new(866, 4)),
+    // set_robust_list
+    Row::new(2724, 15, ParamRange::new(870, 2)),
+    // set_tid_address
+    Row::new(2739, 15, ParamRange::new(872, 1)),
+    // setdomainname
+    Row::new(2754, 13, ParamRange::new(873, 2)),
+    // setfsgid
+    Row::new(2767, 8, ParamRange::new(875, 1)),
+    // setfsuid
+    Row::new(2775, 8, ParamRange::new(876, 1)),
+    // setgid
+    Row::new(2783, 6, ParamRange::new(877, 1)),
+    // setgroups
+    Row::new(2789, 9, ParamRange::new(878, 2)),
+    // sethostname
+    Row::new(2798, 11, ParamRange::new(880, 2)),
+    // setitimer
+    Row::new(2809, 9, ParamRange::new(882, 3)),
+    // setns
+    Row::new(2818, 5, ParamRange::new(885, 2)),
+    // setpgid
+    Row::new(2823, 7, ParamRange::new(887, 2)),
+    // setpriority
+    Row::new(2830, 11, ParamRange::new(889, 3)),
+    // setregid
+    Row::new(2841, 8, ParamRange::new(892, 2)),
+    // setresgid
+    Row::new(2849, 9, ParamRange::new(894, 3)),
+    // setresuid
+    Row::new(2858, 9, ParamRange::new(897, 3)),
+    // setreuid
+    Row::new(2867, 8, ParamRange::new(900, 2)),
+    // setrlimit
+    Row::new(2875, 9, ParamRange::new(902, 2)),
+    // setsid
+    Row::new(2884, 6, ParamRange::new(904, 0)),
+    // setsockopt
+    Row::new(2890, 10, ParamRange::new(904, 5)),
+    // settimeofday
+    Row::new(2900, 12, ParamRange::new(909, 2)),
+    // setuid
+    Row::new(2912, 6, ParamRange::new(911, 1)),
+    // setxattr
+    Row::new(2918, 8, ParamRange::new(912, 5)),
+    // setxattrat
+    Row::new(2926, 10, ParamRange::new(917, 6)),
+    // shmat
+    Row::new(2936, 5, ParamRange::new(923, 3)),
+    // shmctl
+    Row::new(2941, 6, ParamRange::new(926, 3)),
+    // shmdt
+    Row::new(2947, 5, ParamRange::new(929, 1)),
+    // shmget
+    Row::new(2952, 6, ParamRange::new(930, 3)),
+    // shutdown
+    Row::new(2958, 8, ParamRange::new(933, 2)),
+    // sigaction
+    Row::new(2966, 9, ParamRange::new(935, 3)),
+    // sigaltstack
+    Row::new(2975, 11, ParamRange::new(938, 2)),
+    // signal
+    Row::new(2986, 6, ParamRange::new(940, 2)),
+    // signalfd
+    Row::new(2992, 8, ParamRange::new(942, 3)),
+    // signalfd4
+    Row::new(3000, 9, ParamRange::new(945, 4)),
+    // sigpending
+    Row::new(3009, 10, ParamRange::new(949, 1)),
+    // sigprocmask
+    Row::new(3019, 11, ParamRange::new(950, 3)),
+    // sigreturn
+    Row::new(3030, 9, ParamRange::new(953, 0)),
+    // sigsuspend
+    Row::new(3039, 10, ParamRange::new(953, 3)),
+    // socket
+    Row::new(3049, 6, ParamRange::new(956, 3)),
+    // socketcall
+    Row::new(3055, 10, ParamRange::new(959, 2)),
+    // socketpair
+    Row::new(3065, 10, ParamRange::new(961, 4)),
+    // splice
+    Row::new(3075, 6, ParamRange::new(965, 6)),
+    // stat
+    Row::new(3081, 4, ParamRange::new(971, 2)),
+    // statfs
+    Row::new(3085, 6, ParamRange::new(973, 2)),
+    // statfs64
+    Row::new(3091, 8, ParamRange::new(975, 3)),
+    // statmount
+    Row::new(3099, 9, ParamRange::new(978, 4)),
+    // statx
+    Row::new(3108, 5, ParamRange::new(982, 5)),
+    // swapoff
+    Row::new(3113, 7, ParamRange::new(987, 1)),
+    // swapon
+    Row::new(3120, 6, ParamRange::new(988, 2)),
+    // symlink
+    Row::new(3126, 7, ParamRange::new(990, 2)),
+    // symlinkat
+    Row::new(3133, 9, ParamRange::new(992, 3)),
+    // sync
+    Row::new(3142, 4, ParamRange::new(995, 0)),
+    // sync_file_range
+    Row::new(3146, 15, ParamRange::new(995, 4)),
+    // syncfs
+    Row::new(3161, 6, ParamRange::new(999, 1)),
+    // sysfs
+    Row::new(3167, 5, ParamRange::new(1000, 3)),
+    // sysinfo
+    Row::new(3172, 7, ParamRange::new(1003, 1)),
+    // syslog
+    Row::new(3179, 6, ParamRange::new(1004, 3)),
+    // tee
+    Row::new(3185, 3, ParamRange::new(1007, 4)),
+    // tgkill
+    Row::new(3188, 6, ParamRange::new(1011, 3)),
+    // timer_create
+    Row::new(3194, 12, ParamRange::new(1014, 3)),
+    // timer_delete
+    Row::new(3206, 12, ParamRange::new(1017, 1)),
+    // timer_getoverrun
+    Row::new(3218, 16, ParamRange::new(1018, 1)),
+    // timer_gettime
+    Row::new(3234, 13, ParamRange::new(1019, 2)),
+    // timer_settime
+    Row::new(3247, 13, ParamRange::new(1021, 4)),
+    // timerfd_create
+    Row::new(3260, 14, ParamRange::new(1025, 2)),
+    // timerfd_gettime
+    Row::new(3274, 15, ParamRange::new(1027, 2)),
+    // timerfd_settime
+    Row::new(3289, 15, ParamRange::new(1029, 4)),
+    // times
+    Row::new(3304, 5, ParamRange::new(1033, 1)),
+    // tkill
+    Row::new(3309, 5, ParamRange::new(1034, 2)),
+    // truncate
+    Row::new(3314, 8, ParamRange::new(1036, 2)),
+    // umask
+    Row::new(3322, 5, ParamRange::new(1038, 1)),
+    // umount
+    Row::new(3327, 6, ParamRange::new(1039, 1)),
+    // umount2
+    Row::new(3333, 7, ParamRange::new(1040, 2)),
+    // uname
+    Row::new(3340, 5, ParamRange::new(1042, 1)),
+    // unlink
+    Row::new(3345, 6, ParamRange::new(1043, 1)),
+    // unlinkat
+    Row::new(3351, 8, ParamRange::new(1044, 3)),
+    // unshare
+    Row::new(3359, 7, ParamRange::new(1047, 1)),
+    // uselib
+    Row::new(3366, 6, ParamRange::new(1048, 1)),
+    // userfaultfd
+    Row::new(3372, 11, ParamRange::new(1049, 1)),
+    // ustat
+    Row::new(3383, 5, ParamRange::new(1050, 2)),
+    // utime
+    Row::new(3388, 5, ParamRange::new(1052, 2)),
+    // utimensat
+    Row::new(3393, 9, ParamRange::new(1054, 4)),
+    // utimes
+    Row::new(3402, 6, ParamRange::new(1058, 2)),
+    // vfork
+    Row::new(3408, 5, ParamRange::new(1060, 0)),
+    // vhangup
+    Row::new(3413, 7, ParamRange::new(1060, 0)),
+    // vmsplice
+    Row::new(3420, 8, ParamRange::new(1060, 4)),
+    // wait4
+    Row::new(3428, 5, ParamRange::new(1064, 4)),
+    // waitid
+    Row::new(3433, 6, ParamRange::new(1068, 5)),
+    // write
+    Row::new(3439, 5, ParamRange::new(1073, 3)),
+    // writev
+    Row::new(3444, 6, ParamRange::new(1076, 3)),
+];
+
+/// Every parameter, in the order of [`ROWS`] and of each signature.
+static PARAMS: [Row<ParamSlot>; 1079] = [
+    // accept4: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // accept4: upeer_sockaddr
+    Row::new(3452, 14, ParamSlot::pointer(1, 64)),
+    // accept4: upeer_addrlen
+    Row::new(3466, 13, ParamSlot::pointer(2, 64)),
+    // accept4: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // access: filename
+    Row::new(3484, 8, ParamSlot::pointer(0, 64)),
+    // access: mode
+    Row::new(3492, 4, ParamSlot::value(1, 32)),
+    // acct: name
+    Row::new(3496, 4, ParamSlot::pointer(0, 64)),
+    // add_key: _type
+    Row::new(3500, 5, ParamSlot::pointer(0, 64)),
+    // add_key: _description
+    Row::new(3505, 12, ParamSlot::pointer(1, 64)),
+    // add_key: _payload
+    Row::new(3517, 8, ParamSlot::pointer(2, 64)),
+    // add_key: plen
+    Row::new(3525, 4, ParamSlot::value(3, 64)),
+    // add_key: ringid
+    Row::new(3529, 6, ParamSlot::value(4, 32)),
+    // adjtimex: txc_p
+    Row::new(3535, 5, ParamSlot::pointer(0, 64)),
+    // alarm: seconds
+    Row::new(3540, 7, ParamSlot::value(0, 32)),
+    // bind: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // bind: umyaddr
+    Row::new(3547, 7, ParamSlot::pointer(1, 64)),
+    // bind: addrlen
+    Row::new(3554, 7, ParamSlot::value(2, 32)),
+    // bpf: cmd
+    Row::new(3561, 3, ParamSlot::value(0, 32)),
+    // bpf: uattr
+    Row::new(3564, 5, ParamSlot::pointer(1, 64)),
+    // bpf: size
+    Row::new(3569, 4, ParamSlot::value(2, 32)),
+    // brk: brk
+    Row::new(44, 3, ParamSlot::value(0, 64)),
+    // cachestat: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // cachestat: cstat_range
+    Row::new(3573, 11, ParamSlot::pointer(1, 64)),
+    // cachestat: cstat
+    Row::new(3584, 5, ParamSlot::pointer(2, 64)),
+    // cachestat: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // capget: header
+    Row::new(3589, 6, ParamSlot::pointer(0, 64)),
+    // capget: dataptr
+    Row::new(3595, 7, ParamSlot::pointer(1, 64)),
+    // capset: header
+    Row::new(3589, 6, ParamSlot::pointer(0, 64)),
+    // capset: data
+    Row::new(3602, 4, ParamSlot::pointer(1, 64)),
+    // chdir: filename
+    Row::new(3484, 8, ParamSlot::pointer(0, 64)),
+    // chmod: filename
+    Row::new(3484, 8, ParamSlot::pointer(0, 64)),
+    // chmod: mode
+    Row::new(3492, 4, ParamSlot::value(1, 16)),
+    // chown: filename
+    Row::new(3484, 8, ParamSlot::pointer(0, 64)),
+    // chown: user
+    Row::new(3606, 4, ParamSlot::value(1, 32)),
+    // chown: group
+    Row::new(3610, 5, ParamSlot::value(2, 32)),
+    // chroot: filename
+    Row::new(3484, 8, ParamSlot::pointer(0, 64)),
+    // clock_adjtime: which_clock
+    Row::new(3615, 11, ParamSlot::value(0, 32)),
+    // clock_adjtime: utx
+    Row::new(3626, 3, ParamSlot::pointer(1, 64)),
+    // clock_getres: which_clock
+    Row::new(3615, 11, ParamSlot::value(0, 32)),
+    // clock_getres: tp
+    Row::new(3629, 2, ParamSlot::pointer(1, 64)),
+    // clock_gettime: which_clock
+    Row::new(3615, 11, ParamSlot::value(0, 32)),
+    // clock_gettime: tp
+    Row::new(3629, 2, ParamSlot::pointer(1, 64)),
+    // clock_nanosleep: which_clock
+    Row::new(3615, 11, ParamSlot::value(0, 32)),
+    // clock_nanosleep: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // clock_nanosleep: rqtp
+    Row::new(3631, 4, ParamSlot::pointer(2, 64)),
+    // clock_nanosleep: rmtp
+    Row::new(3635, 4, ParamSlot::pointer(3, 64)),
+    // clock_settime: which_clock
+    Row::new(3615, 11, ParamSlot::value(0, 32)),
+    // clock_settime: tp
+    Row::new(3629, 2, ParamSlot::pointer(1, 64)),
+    // clone: newsp
+    Row::new(3639, 5, ParamSlot::value(0, 64)),
+    // clone: clone_flags
+    Row::new(3644, 11, ParamSlot::value(1, 64)),
+    // clone: parent_tidptr
+    Row::new(3655, 13, ParamSlot::pointer(2, 64)),
+    // clone: child_tidptr
+    Row::new(3668, 12, ParamSlot::pointer(3, 64)),
+    // clone: tls
+    Row::new(3680, 3, ParamSlot::value(4, 64)),
+    // clone3: uargs
+    Row::new(3683, 5, ParamSlot::pointer(0, 64)),
+    // clone3: size
+    Row::new(3569, 4, ParamSlot::value(1, 64)),
+    // close: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // close_range: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // close_range: max_fd
+    Row::new(3688, 6, ParamSlot::value(1, 32)),
+    // close_range: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // connect: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // connect: uservaddr
+    Row::new(3694, 9, ParamSlot::pointer(1, 64)),
+    // connect: addrlen
+    Row::new(3554, 7, ParamSlot::value(2, 32)),
+    // copy_file_range: fd_in
+    Row::new(3703, 5, ParamSlot::value(0, 32)),
+    // copy_file_range: off_in
+    Row::new(3708, 6, ParamSlot::pointer(1, 64)),
+    // copy_file_range: fd_out
+    Row::new(3714, 6, ParamSlot::value(2, 32)),
+    // copy_file_range: off_out
+    Row::new(3720, 7, ParamSlot::pointer(3, 64)),
+    // copy_file_range: len
+    Row::new(3727, 3, ParamSlot::value(4, 64)),
+    // copy_file_range: flags
+    Row::new(3479, 5, ParamSlot::value(5, 32)),
+    // creat: pathname
+    Row::new(3730, 8, ParamSlot::pointer(0, 64)),
+    // creat: mode
+    Row::new(3492, 4, ParamSlot::value(1, 16)),
+    // delete_module: name_user
+    Row::new(3738, 9, ParamSlot::pointer(0, 64)),
+    // delete_module: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // dup: fildes
+    Row::new(3747, 6, ParamSlot::value(0, 32)),
+    // dup2: oldfd
+    Row::new(3753, 5, ParamSlot::value(0, 32)),
+    // dup2: newfd
+    Row::new(3758, 5, ParamSlot::value(1, 32)),
+    // dup3: oldfd
+    Row::new(3753, 5, ParamSlot::value(0, 32)),
+    // dup3: newfd
+    Row::new(3758, 5, ParamSlot::value(1, 32)),
+    // dup3: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // epoll_create: size
+    Row::new(3569, 4, ParamSlot::value(0, 32)),
+    // epoll_create1: flags
+    Row::new(3479, 5, ParamSlot::value(0, 32)),
+    // epoll_ctl: epfd
+    Row::new(3763, 4, ParamSlot::value(0, 32)),
+    // epoll_ctl: op
+    Row::new(3767, 2, ParamSlot::value(1, 32)),
+    // epoll_ctl: fd
+    Row::new(3450, 2, ParamSlot::value(2, 32)),
+    // epoll_ctl: event
+    Row::new(3769, 5, ParamSlot::pointer(3, 64)),
+    // epoll_pwait: epfd
+    Row::new(3763, 4, ParamSlot::value(0, 32)),
+    // epoll_pwait: events
+    Row::new(3774, 6, ParamSlot::pointer(1, 64)),
+    // epoll_pwait: maxevents
+    Row::new(3780, 9, ParamSlot::value(2, 32)),
+    // epoll_pwait: timeout
+    Row::new(3789, 7, ParamSlot::value(3, 32)),
+    // epoll_pwait: sigmask
+    Row::new(3796, 7, ParamSlot::pointer(4, 64)),
+    // epoll_pwait: sigsetsize
+    Row::new(3803, 10, ParamSlot::value(5, 64)),
+    // epoll_pwait2: epfd
+    Row::new(3763, 4, ParamSlot::value(0, 32)),
+    // epoll_pwait2: events
+    Row::new(3774, 6, ParamSlot::pointer(1, 64)),
+    // epoll_pwait2: maxevents
+    Row::new(3780, 9, ParamSlot::value(2, 32)),
+    // epoll_pwait2: timeout
+    Row::new(3789, 7, ParamSlot::pointer(3, 64)),
+    // epoll_pwait2: sigmask
+    Row::new(3796, 7, ParamSlot::pointer(4, 64)),
+    // epoll_pwait2: sigsetsize
+    Row::new(3803, 10, ParamSlot::value(5, 64)),
+    // epoll_wait: epfd
+    Row::new(3763, 4, ParamSlot::value(0, 32)),
+    // epoll_wait: events
+    Row::new(3774, 6, ParamSlot::pointer(1, 64)),
+    // epoll_wait: maxevents
+    Row::new(3780, 9, ParamSlot::value(2, 32)),
+    // epoll_wait: timeout
+    Row::new(3789, 7, ParamSlot::value(3, 32)),
+    // eventfd: count
+    Row::new(3813, 5, ParamSlot::value(0, 32)),
+    // eventfd2: count
+    Row::new(3813, 5, ParamSlot::value(0, 32)),
+    // eventfd2: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // execve: filename
+    Row::new(3484, 8, ParamSlot::pointer(0, 64)),
+    // execve: argv
+    Row::new(3818, 4, ParamSlot::pointer(1, 64)),
+    // execve: envp
+    Row::new(3822, 4, ParamSlot::pointer(2, 64)),
+    // execveat: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // execveat: filename
+    Row::new(3484, 8, ParamSlot::pointer(1, 64)),
+    // execveat: argv
+    Row::new(3818, 4, ParamSlot::pointer(2, 64)),
+    // execveat: envp
+    Row::new(3822, 4, ParamSlot::pointer(3, 64)),
+    // execveat: flags
+    Row::new(3479, 5, ParamSlot::value(4, 32)),
+    // exit: error_code
+    Row::new(3826, 10, ParamSlot::value(0, 32)),
+    // exit_group: error_code
+    Row::new(3826, 10, ParamSlot::value(0, 32)),
+    // faccessat: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // faccessat: filename
+    Row::new(3484, 8, ParamSlot::pointer(1, 64)),
+    // faccessat: mode
+    Row::new(3492, 4, ParamSlot::value(2, 32)),
+    // faccessat2: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // faccessat2: filename
+    Row::new(3484, 8, ParamSlot::pointer(1, 64)),
+    // faccessat2: mode
+    Row::new(3492, 4, ParamSlot::value(2, 32)),
+    // faccessat2: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // fadvise64: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // fadvise64: offset
+    Row::new(3839, 6, ParamSlot::value(1, 64)),
+    // fadvise64: len
+    Row::new(3727, 3, ParamSlot::value(2, 64)),
+    // fadvise64: advice
+    Row::new(3845, 6, ParamSlot::value(3, 32)),
+    // fallocate: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // fallocate: mode
+    Row::new(3492, 4, ParamSlot::value(1, 32)),
+    // fallocate: offset
+    Row::new(3839, 6, ParamSlot::value(2, 64)),
+    // fallocate: len
+    Row::new(3727, 3, ParamSlot::value(3, 64)),
+    // fanotify_init: flags
+    Row::new(3479, 5, ParamSlot::value(0, 32)),
+    // fanotify_init: event_f_flags
+    Row::new(3851, 13, ParamSlot::value(1, 32)),
+    // fanotify_mark: fanotify_fd
+    Row::new(3864, 11, ParamSlot::value(0, 32)),
+    // fanotify_mark: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // fanotify_mark: mask
+    Row::new(3875, 4, ParamSlot::value(2, 64)),
+    // fanotify_mark: dfd
+    Row::new(3836, 3, ParamSlot::value(3, 32)),
+    // fanotify_mark: pathname
+    Row::new(3730, 8, ParamSlot::pointer(4, 64)),
+    // fchdir: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // fchmod: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // fchmod: mode
+    Row::new(3492, 4, ParamSlot::value(1, 16)),
+    // fchmodat: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // fchmodat: filename
+    Row::new(3484, 8, ParamSlot::pointer(1, 64)),
+    // fchmodat: mode
+    Row::new(3492, 4, ParamSlot::value(2, 16)),
+    // fchmodat2: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // fchmodat2: filename
+    Row::new(3484, 8, ParamSlot::pointer(1, 64)),
+    // fchmodat2: mode
+    Row::new(3492, 4, ParamSlot::value(2, 16)),
+    // fchmodat2: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // fchown: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // fchown: user
+    Row::new(3606, 4, ParamSlot::value(1, 32)),
+    // fchown: group
+    Row::new(3610, 5, ParamSlot::value(2, 32)),
+    // fchownat: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // fchownat: filename
+    Row::new(3484, 8, ParamSlot::pointer(1, 64)),
+    // fchownat: user
+    Row::new(3606, 4, ParamSlot::value(2, 32)),
+    // fchownat: group
+    Row::new(3610, 5, ParamSlot::value(3, 32)),
+    // fchownat: flag
+    Row::new(3879, 4, ParamSlot::value(4, 32)),
+    // fcntl: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // fcntl: cmd
+    Row::new(3561, 3, ParamSlot::value(1, 32)),
+    // fcntl: arg
+    Row::new(3883, 3, ParamSlot::value(2, 64)),
+    // fdatasync: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // fgetxattr: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // fgetxattr: name
+    Row::new(3496, 4, ParamSlot::pointer(1, 64)),
+    // fgetxattr: value
+    Row::new(3886, 5, ParamSlot::pointer(2, 64)),
+    // fgetxattr: size
+    Row::new(3569, 4, ParamSlot::value(3, 64)),
+    // file_getattr: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // file_getattr: filename
+    Row::new(3484, 8, ParamSlot::pointer(1, 64)),
+    // file_getattr: ufattr
+    Row::new(3891, 6, ParamSlot::pointer(2, 64)),
+    // file_getattr: usize
+    Row::new(3897, 5, ParamSlot::value(3, 64)),
+    // file_getattr: at_flags
+    Row::new(3902, 8, ParamSlot::value(4, 32)),
+    // file_setattr: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // file_setattr: filename
+    Row::new(3484, 8, ParamSlot::pointer(1, 64)),
+    // file_setattr: ufattr
+    Row::new(3891, 6, ParamSlot::pointer(2, 64)),
+    // file_setattr: usize
+    Row::new(3897, 5, ParamSlot::value(3, 64)),
+    // file_setattr: at_flags
+    Row::new(3902, 8, ParamSlot::value(4, 32)),
+    // finit_module: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // finit_module: uargs
+    Row::new(3683, 5, ParamSlot::pointer(1, 64)),
+    // finit_module: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // flistxattr: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // flistxattr: list
+    Row::new(3910, 4, ParamSlot::pointer(1, 64)),
+    // flistxattr: size
+    Row::new(3569, 4, ParamSlot::value(2, 64)),
+    // flock: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // flock: cmd
+    Row::new(3561, 3, ParamSlot::value(1, 32)),
+    // fremovexattr: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // fremovexattr: name
+    Row::new(3496, 4, ParamSlot::pointer(1, 64)),
+    // fsconfig: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // fsconfig: cmd
+    Row::new(3561, 3, ParamSlot::value(1, 32)),
+    // fsconfig: _key
+    Row::new(3914, 4, ParamSlot::pointer(2, 64)),
+    // fsconfig: _value
+    Row::new(3918, 6, ParamSlot::pointer(3, 64)),
+    // fsconfig: aux
+    Row::new(3924, 3, ParamSlot::value(4, 32)),
+    // fsetxattr: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // fsetxattr: name
+    Row::new(3496, 4, ParamSlot::pointer(1, 64)),
+    // fsetxattr: value
+    Row::new(3886, 5, ParamSlot::pointer(2, 64)),
+    // fsetxattr: size
+    Row::new(3569, 4, ParamSlot::value(3, 64)),
+    // fsetxattr: flags
+    Row::new(3479, 5, ParamSlot::value(4, 32)),
+    // fsmount: fs_fd
+    Row::new(3927, 5, ParamSlot::value(0, 32)),
+    // fsmount: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // fsmount: attr_flags
+    Row::new(3932, 10, ParamSlot::value(2, 32)),
+    // fsopen: _fs_name
+    Row::new(3942, 8, ParamSlot::pointer(0, 64)),
+    // fsopen: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // fspick: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // fspick: path
+    Row::new(3950, 4, ParamSlot::pointer(1, 64)),
+    // fspick: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // fstat: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // fstat: statbuf
+    Row::new(3954, 7, ParamSlot::pointer(1, 64)),
+    // fstatfs: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // fstatfs: buf
+    Row::new(3961, 3, ParamSlot::pointer(1, 64)),
+    // fstatfs64: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // fstatfs64: sz
+    Row::new(3964, 2, ParamSlot::value(1, 64)),
+    // fstatfs64: buf
+    Row::new(3961, 3, ParamSlot::pointer(2, 64)),
+    // fsync: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // ftruncate: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // ftruncate: length
+    Row::new(3966, 6, ParamSlot::value(1, 64)),
+    // futex: uaddr
+    Row::new(3972, 5, ParamSlot::pointer(0, 64)),
+    // futex: op
+    Row::new(3767, 2, ParamSlot::value(1, 32)),
+    // futex: val
+    Row::new(3977, 3, ParamSlot::value(2, 32)),
+    // futex: utime
+    Row::new(3388, 5, ParamSlot::pointer(3, 64)),
+    // futex: uaddr2
+    Row::new(3980, 6, ParamSlot::pointer(4, 64)),
+    // futex: val3
+    Row::new(3986, 4, ParamSlot::value(5, 32)),
+    // futex_requeue: waiters
+    Row::new(3990, 7, ParamSlot::pointer(0, 64)),
+    // futex_requeue: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // futex_requeue: nr_wake
+    Row::new(3997, 7, ParamSlot::value(2, 32)),
+    // futex_requeue: nr_requeue
+    Row::new(4004, 10, ParamSlot::value(3, 32)),
+    // futex_wait: uaddr
+    Row::new(3972, 5, ParamSlot::pointer(0, 64)),
+    // futex_wait: val
+    Row::new(3977, 3, ParamSlot::value(1, 64)),
+    // futex_wait: mask
+    Row::new(3875, 4, ParamSlot::value(2, 64)),
+    // futex_wait: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // futex_wait: timeout
+    Row::new(3789, 7, ParamSlot::pointer(4, 64)),
+    // futex_wait: clockid
+    Row::new(4014, 7, ParamSlot::value(5, 32)),
+    // futex_waitv: waiters
+    Row::new(3990, 7, ParamSlot::pointer(0, 64)),
+    // futex_waitv: nr_futexes
+    Row::new(4021, 10, ParamSlot::value(1, 32)),
+    // futex_waitv: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // futex_waitv: timeout
+    Row::new(3789, 7, ParamSlot::pointer(3, 64)),
+    // futex_waitv: clockid
+    Row::new(4014, 7, ParamSlot::value(4, 32)),
+    // futex_wake: uaddr
+    Row::new(3972, 5, ParamSlot::pointer(0, 64)),
+    // futex_wake: mask
+    Row::new(3875, 4, ParamSlot::value(1, 64)),
+    // futex_wake: nr
+    Row::new(4031, 2, ParamSlot::value(2, 32)),
+    // futex_wake: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // futimesat: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // futimesat: filename
+    Row::new(3484, 8, ParamSlot::pointer(1, 64)),
+    // futimesat: utimes
+    Row::new(3402, 6, ParamSlot::pointer(2, 64)),
+    // get_mempolicy: policy
+    Row::new(4033, 6, ParamSlot::pointer(0, 64)),
+    // get_mempolicy: nmask
+    Row::new(4039, 5, ParamSlot::pointer(1, 64)),
+    // get_mempolicy: maxnode
+    Row::new(4044, 7, ParamSlot::value(2, 64)),
+    // get_mempolicy: addr
+    Row::new(4051, 4, ParamSlot::value(3, 64)),
+    // get_mempolicy: flags
+    Row::new(3479, 5, ParamSlot::value(4, 64)),
+    // get_robust_list: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // get_robust_list: head_ptr
+    Row::new(4058, 8, ParamSlot::pointer(1, 64)),
+    // get_robust_list: len_ptr
+    Row::new(4066, 7, ParamSlot::pointer(2, 64)),
+    // getcpu: cpup
+    Row::new(4073, 4, ParamSlot::pointer(0, 64)),
+    // getcpu: nodep
+    Row::new(4077, 5, ParamSlot::pointer(1, 64)),
+    // getcpu: unused
+    Row::new(4082, 6, ParamSlot::pointer(2, 64)),
+    // getcwd: buf
+    Row::new(3961, 3, ParamSlot::pointer(0, 64)),
+    // getcwd: size
+    Row::new(3569, 4, ParamSlot::value(1, 64)),
+    // getdents: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // getdents: dirent
+    Row::new(4088, 6, ParamSlot::pointer(1, 64)),
+    // getdents: count
+    Row::new(3813, 5, ParamSlot::value(2, 32)),
+    // getdents64: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // getdents64: dirent
+    Row::new(4088, 6, ParamSlot::pointer(1, 64)),
+    // getdents64: count
+    Row::new(3813, 5, ParamSlot::value(2, 32)),
+    // getgroups: gidsetsize
+    Row::new(4094, 10, ParamSlot::value(0, 32)),
+    // getgroups: grouplist
+    Row::new(4104, 9, ParamSlot::pointer(1, 64)),
+    // getitimer: which
+    Row::new(4113, 5, ParamSlot::value(0, 32)),
+    // getitimer: value
+    Row::new(3886, 5, ParamSlot::pointer(1, 64)),
+    // getpeername: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // getpeername: usockaddr
+    Row::new(4118, 9, ParamSlot::pointer(1, 64)),
+    // getpeername: usockaddr_len
+    Row::new(4127, 13, ParamSlot::pointer(2, 64)),
+    // getpgid: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // getpriority: which
+    Row::new(4113, 5, ParamSlot::value(0, 32)),
+    // getpriority: who
+    Row::new(4140, 3, ParamSlot::value(1, 32)),
+    // getrandom: ubuf
+    Row::new(4143, 4, ParamSlot::pointer(0, 64)),
+    // getrandom: len
+    Row::new(3727, 3, ParamSlot::value(1, 64)),
+    // getrandom: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // getresgid: rgidp
+    Row::new(4147, 5, ParamSlot::pointer(0, 64)),
+    // getresgid: egidp
+    Row::new(4152, 5, ParamSlot::pointer(1, 64)),
+    // getresgid: sgidp
+    Row::new(4157, 5, ParamSlot::pointer(2, 64)),
+    // getresuid: ruidp
+    Row::new(4162, 5, ParamSlot::pointer(0, 64)),
+    // getresuid: euidp
+    Row::new(4167, 5, ParamSlot::pointer(1, 64)),
+    // getresuid: suidp
+    Row::new(4172, 5, ParamSlot::pointer(2, 64)),
+    // getrlimit: resource
+    Row::new(4177, 8, ParamSlot::value(0, 32)),
+    // getrlimit: rlim
+    Row::new(4185, 4, ParamSlot::pointer(1, 64)),
+    // getrusage: who
+    Row::new(4140, 3, ParamSlot::value(0, 32)),
+    // getrusage: ru
+    Row::new(4189, 2, ParamSlot::pointer(1, 64)),
+    // getsid: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // getsockname: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // getsockname: usockaddr
+    Row::new(4118, 9, ParamSlot::pointer(1, 64)),
+    // getsockname: usockaddr_len
+    Row::new(4127, 13, ParamSlot::pointer(2, 64)),
+    // getsockopt: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // getsockopt: level
+    Row::new(4191, 5, ParamSlot::value(1, 32)),
+    // getsockopt: optname
+    Row::new(4196, 7, ParamSlot::value(2, 32)),
+    // getsockopt: optval
+    Row::new(4203, 6, ParamSlot::pointer(3, 64)),
+    // getsockopt: optlen
+    Row::new(4209, 6, ParamSlot::pointer(4, 64)),
+    // gettimeofday: tv
+    Row::new(4215, 2, ParamSlot::pointer(0, 64)),
+    // gettimeofday: tz
+    Row::new(4217, 2, ParamSlot::pointer(1, 64)),
+    // getxattr: pathname
+    Row::new(3730, 8, ParamSlot::pointer(0, 64)),
+    // getxattr: name
+    Row::new(3496, 4, ParamSlot::pointer(1, 64)),
+    // getxattr: value
+    Row::new(3886, 5, ParamSlot::pointer(2, 64)),
+    // getxattr: size
+    Row::new(3569, 4, ParamSlot::value(3, 64)),
+    // getxattrat: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // getxattrat: pathname
+    Row::new(3730, 8, ParamSlot::pointer(1, 64)),
+    // getxattrat: at_flags
+    Row::new(3902, 8, ParamSlot::value(2, 32)),
+    // getxattrat: name
+    Row::new(3496, 4, ParamSlot::pointer(3, 64)),
+    // getxattrat: uargs
+    Row::new(3683, 5, ParamSlot::pointer(4, 64)),
+    // getxattrat: usize
+    Row::new(3897, 5, ParamSlot::value(5, 64)),
+    // init_module: umod
+    Row::new(4219, 4, ParamSlot::pointer(0, 64)),
+    // init_module: len
+    Row::new(3727, 3, ParamSlot::value(1, 64)),
+    // init_module: uargs
+    Row::new(3683, 5, ParamSlot::pointer(2, 64)),
+    // inotify_add_watch: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // inotify_add_watch: pathname
+    Row::new(3730, 8, ParamSlot::pointer(1, 64)),
+    // inotify_add_watch: mask
+    Row::new(3875, 4, ParamSlot::value(2, 32)),
+    // inotify_init1: flags
+    Row::new(3479, 5, ParamSlot::value(0, 32)),
+    // inotify_rm_watch: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // inotify_rm_watch: wd
+    Row::new(4223, 2, ParamSlot::value(1, 32)),
+    // io_cancel: ctx_id
+    Row::new(4225, 6, ParamSlot::value(0, 64)),
+    // io_cancel: iocb
+    Row::new(4231, 4, ParamSlot::pointer(1, 64)),
+    // io_cancel: result
+    Row::new(4235, 6, ParamSlot::pointer(2, 64)),
+    // io_destroy: ctx
+    Row::new(4241, 3, ParamSlot::value(0, 64)),
+    // io_getevents: ctx_id
+    Row::new(4225, 6, ParamSlot::value(0, 64)),
+    // io_getevents: min_nr
+    Row::new(4244, 6, ParamSlot::value(1, 64)),
+    // io_getevents: nr
+    Row::new(4031, 2, ParamSlot::value(2, 64)),
+    // io_getevents: events
+    Row::new(3774, 6, ParamSlot::pointer(3, 64)),
+    // io_getevents: timeout
+    Row::new(3789, 7, ParamSlot::pointer(4, 64)),
+    // io_pgetevents: ctx_id
+    Row::new(4225, 6, ParamSlot::value(0, 64)),
+    // io_pgetevents: min_nr
+    Row::new(4244, 6, ParamSlot::value(1, 64)),
+    // io_pgetevents: nr
+    Row::new(4031, 2, ParamSlot::value(2, 64)),
+    // io_pgetevents: events
+    Row::new(3774, 6, ParamSlot::pointer(3, 64)),
+    // io_pgetevents: timeout
+    Row::new(3789, 7, ParamSlot::pointer(4, 64)),
+    // io_pgetevents: usig
+    Row::new(4250, 4, ParamSlot::pointer(5, 64)),
+    // io_setup: nr_events
+    Row::new(4254, 9, ParamSlot::value(0, 32)),
+    // io_setup: ctxp
+    Row::new(4263, 4, ParamSlot::pointer(1, 64)),
+    // io_submit: ctx_id
+    Row::new(4225, 6, ParamSlot::value(0, 64)),
+    // io_submit: nr
+    Row::new(4031, 2, ParamSlot::value(1, 64)),
+    // io_submit: iocbpp
+    Row::new(4267, 6, ParamSlot::pointer(2, 64)),
+    // io_uring_enter: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // io_uring_enter: to_submit
+    Row::new(4273, 9, ParamSlot::value(1, 32)),
+    // io_uring_enter: min_complete
+    Row::new(4282, 12, ParamSlot::value(2, 32)),
+    // io_uring_enter: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // io_uring_enter: argp
+    Row::new(4294, 4, ParamSlot::pointer(4, 64)),
+    // io_uring_enter: argsz
+    Row::new(4298, 5, ParamSlot::value(5, 64)),
+    // io_uring_register: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // io_uring_register: opcode
+    Row::new(4303, 6, ParamSlot::value(1, 32)),
+    // io_uring_register: arg
+    Row::new(3883, 3, ParamSlot::pointer(2, 64)),
+    // io_uring_register: nr_args
+    Row::new(4309, 7, ParamSlot::value(3, 32)),
+    // io_uring_setup: entries
+    Row::new(4316, 7, ParamSlot::value(0, 32)),
+    // io_uring_setup: params
+    Row::new(4323, 6, ParamSlot::pointer(1, 64)),
+    // ioctl: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // ioctl: cmd
+    Row::new(3561, 3, ParamSlot::value(1, 32)),
+    // ioctl: arg
+    Row::new(3883, 3, ParamSlot::value(2, 64)),
+    // ioprio_get: which
+    Row::new(4113, 5, ParamSlot::value(0, 32)),
+    // ioprio_get: who
+    Row::new(4140, 3, ParamSlot::value(1, 32)),
+    // ioprio_set: which
+    Row::new(4113, 5, ParamSlot::value(0, 32)),
+    // ioprio_set: who
+    Row::new(4140, 3, ParamSlot::value(1, 32)),
+    // ioprio_set: ioprio
+    Row::new(4329, 6, ParamSlot::value(2, 32)),
+    // ipc: call
+    Row::new(4335, 4, ParamSlot::value(0, 32)),
+    // ipc: first
+    Row::new(4339, 5, ParamSlot::value(1, 32)),
+    // ipc: second
+    Row::new(4344, 6, ParamSlot::value(2, 64)),
+    // ipc: third
+    Row::new(4350, 5, ParamSlot::value(3, 64)),
+    // ipc: ptr
+    Row::new(4355, 3, ParamSlot::pointer(4, 64)),
+    // kcmp: pid1
+    Row::new(4358, 4, ParamSlot::value(0, 32)),
+    // kcmp: pid2
+    Row::new(4362, 4, ParamSlot::value(1, 32)),
+    // kcmp: type
+    Row::new(4366, 4, ParamSlot::value(2, 32)),
+    // kcmp: idx1
+    Row::new(4370, 4, ParamSlot::value(3, 64)),
+    // kcmp: idx2
+    Row::new(4374, 4, ParamSlot::value(4, 64)),
+    // kexec_file_load: kernel_fd
+    Row::new(4378, 9, ParamSlot::value(0, 32)),
+    // kexec_file_load: initrd_fd
+    Row::new(4387, 9, ParamSlot::value(1, 32)),
+    // kexec_file_load: cmdline_len
+    Row::new(4396, 11, ParamSlot::value(2, 64)),
+    // kexec_file_load: cmdline_ptr
+    Row::new(4407, 11, ParamSlot::pointer(3, 64)),
+    // kexec_file_load: flags
+    Row::new(3479, 5, ParamSlot::value(4, 64)),
+    // kexec_load: entry
+    Row::new(4418, 5, ParamSlot::value(0, 64)),
+    // kexec_load: nr_segments
+    Row::new(4423, 11, ParamSlot::value(1, 64)),
+    // kexec_load: segments
+    Row::new(4434, 8, ParamSlot::pointer(2, 64)),
+    // kexec_load: flags
+    Row::new(3479, 5, ParamSlot::value(3, 64)),
+    // keyctl: option
+    Row::new(4442, 6, ParamSlot::value(0, 32)),
+    // keyctl: arg2
+    Row::new(4448, 4, ParamSlot::value(1, 64)),
+    // keyctl: arg3
+    Row::new(4452, 4, ParamSlot::value(2, 64)),
+    // keyctl: arg4
+    Row::new(4456, 4, ParamSlot::value(3, 64)),
+    // keyctl: arg5
+    Row::new(4460, 4, ParamSlot::value(4, 64)),
+    // kill: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // kill: sig
+    Row::new(4464, 3, ParamSlot::value(1, 32)),
+    // landlock_add_rule: ruleset_fd
+    Row::new(4467, 10, ParamSlot::value(0, 32)),
+    // landlock_add_rule: rule_type
+    Row::new(4477, 9, ParamSlot::value(1, 32)),
+    // landlock_add_rule: rule_attr
+    Row::new(4486, 9, ParamSlot::pointer(2, 64)),
+    // landlock_add_rule: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // landlock_create_ruleset: attr
+    Row::new(4495, 4, ParamSlot::pointer(0, 64)),
+    // landlock_create_ruleset: size
+    Row::new(3569, 4, ParamSlot::value(1, 64)),
+    // landlock_create_ruleset: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // landlock_restrict_self: ruleset_fd
+    Row::new(4467, 10, ParamSlot::value(0, 32)),
+    // landlock_restrict_self: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // lchown: filename
+    Row::new(3484, 8, ParamSlot::pointer(0, 64)),
+    // lchown: user
+    Row::new(3606, 4, ParamSlot::value(1, 32)),
+    // lchown: group
+    Row::new(3610, 5, ParamSlot::value(2, 32)),
+    // lgetxattr: pathname
+    Row::new(3730, 8, ParamSlot::pointer(0, 64)),
+    // lgetxattr: name
+    Row::new(3496, 4, ParamSlot::pointer(1, 64)),
+    // lgetxattr: value
+    Row::new(3886, 5, ParamSlot::pointer(2, 64)),
+    // lgetxattr: size
+    Row::new(3569, 4, ParamSlot::value(3, 64)),
+    // link: oldname
+    Row::new(4499, 7, ParamSlot::pointer(0, 64)),
+    // link: newname
+    Row::new(4506, 7, ParamSlot::pointer(1, 64)),
+    // linkat: olddfd
+    Row::new(4513, 6, ParamSlot::value(0, 32)),
+    // linkat: oldname
+    Row::new(4499, 7, ParamSlot::pointer(1, 64)),
+    // linkat: newdfd
+    Row::new(4519, 6, ParamSlot::value(2, 32)),
+    // linkat: newname
+    Row::new(4506, 7, ParamSlot::pointer(3, 64)),
+    // linkat: flags
+    Row::new(3479, 5, ParamSlot::value(4, 32)),
+    // listen: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // listen: backlog
+    Row::new(4525, 7, ParamSlot::value(1, 32)),
+    // listmount: req
+    Row::new(4532, 3, ParamSlot::pointer(0, 64)),
+    // listmount: mnt_ids
+    Row::new(4535, 7, ParamSlot::pointer(1, 64)),
+    // listmount: nr_mnt_ids
+    Row::new(4542, 10, ParamSlot::value(2, 64)),
+    // listmount: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // listxattr: pathname
+    Row::new(3730, 8, ParamSlot::pointer(0, 64)),
+    // listxattr: list
+    Row::new(3910, 4, ParamSlot::pointer(1, 64)),
+    // listxattr: size
+    Row::new(3569, 4, ParamSlot::value(2, 64)),
+    // listxattrat: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // listxattrat: pathname
+    Row::new(3730, 8, ParamSlot::pointer(1, 64)),
+    // listxattrat: at_flags
+    Row::new(3902, 8, ParamSlot::value(2, 32)),
+    // listxattrat: list
+    Row::new(3910, 4, ParamSlot::pointer(3, 64)),
+    // listxattrat: size
+    Row::new(3569, 4, ParamSlot::value(4, 64)),
+    // llistxattr: pathname
+    Row::new(3730, 8, ParamSlot::pointer(0, 64)),
+    // llistxattr: list
+    Row::new(3910, 4, ParamSlot::pointer(1, 64)),
+    // llistxattr: size
+    Row::new(3569, 4, ParamSlot::value(2, 64)),
+    // lremovexattr: pathname
+    Row::new(3730, 8, ParamSlot::pointer(0, 64)),
+    // lremovexattr: name
+    Row::new(3496, 4, ParamSlot::pointer(1, 64)),
+    // lseek: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // lseek: offset
+    Row::new(3839, 6, ParamSlot::value(1, 64)),
+    // lseek: whence
+    Row::new(4552, 6, ParamSlot::value(2, 32)),
+    // lsetxattr: pathname
+    Row::new(3730, 8, ParamSlot::pointer(0, 64)),
+    // lsetxattr: name
+    Row::new(3496, 4, ParamSlot::pointer(1, 64)),
+    // lsetxattr: value
+    Row::new(3886, 5, ParamSlot::pointer(2, 64)),
+    // lsetxattr: size
+    Row::new(3569, 4, ParamSlot::value(3, 64)),
+    // lsetxattr: flags
+    Row::new(3479, 5, ParamSlot::value(4, 32)),
+    // lsm_get_self_attr: attr
+    Row::new(4495, 4, ParamSlot::value(0, 32)),
+    // lsm_get_self_attr: ctx
+    Row::new(4241, 3, ParamSlot::pointer(1, 64)),
+    // lsm_get_self_attr: size
+    Row::new(3569, 4, ParamSlot::pointer(2, 64)),
+    // lsm_get_self_attr: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // lsm_list_modules: ids
+    Row::new(4558, 3, ParamSlot::pointer(0, 64)),
+    // lsm_list_modules: size
+    Row::new(3569, 4, ParamSlot::pointer(1, 64)),
+    // lsm_list_modules: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // lsm_set_self_attr: attr
+    Row::new(4495, 4, ParamSlot::value(0, 32)),
+    // lsm_set_self_attr: ctx
+    Row::new(4241, 3, ParamSlot::pointer(1, 64)),
+    // lsm_set_self_attr: size
+    Row::new(3569, 4, ParamSlot::value(2, 32)),
+    // lsm_set_self_attr: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // lstat: filename
+    Row::new(3484, 8, ParamSlot::pointer(0, 64)),
+    // lstat: statbuf
+    Row::new(3954, 7, ParamSlot::pointer(1, 64)),
+    // madvise: start
+    Row::new(4561, 5, ParamSlot::value(0, 64)),
+    // madvise: len_in
+    Row::new(4566, 6, ParamSlot::value(1, 64)),
+    // madvise: behavior
+    Row::new(4572, 8, ParamSlot::value(2, 32)),
+    // map_shadow_stack: addr
+    Row::new(4051, 4, ParamSlot::value(0, 64)),
+    // map_shadow_stack: size
+    Row::new(3569, 4, ParamSlot::value(1, 64)),
+    // map_shadow_stack: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // mbind: start
+    Row::new(4561, 5, ParamSlot::value(0, 64)),
+    // mbind: len
+    Row::new(3727, 3, ParamSlot::value(1, 64)),
+    // mbind: mode
+    Row::new(3492, 4, ParamSlot::value(2, 64)),
+    // mbind: nmask
+    Row::new(4039, 5, ParamSlot::pointer(3, 64)),
+    // mbind: maxnode
+    Row::new(4044, 7, ParamSlot::value(4, 64)),
+    // mbind: flags
+    Row::new(3479, 5, ParamSlot::value(5, 32)),
+    // membarrier: cmd
+    Row::new(3561, 3, ParamSlot::value(0, 32)),
+    // membarrier: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // membarrier: cpu_id
+    Row::new(4580, 6, ParamSlot::value(2, 32)),
+    // memfd_create: uname
+    Row::new(3340, 5, ParamSlot::pointer(0, 64)),
+    // memfd_create: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // memfd_secret: flags
+    Row::new(3479, 5, ParamSlot::value(0, 32)),
+    // migrate_pages: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // migrate_pages: maxnode
+    Row::new(4044, 7, ParamSlot::value(1, 64)),
+    // migrate_pages: old_nodes
+    Row::new(4586, 9, ParamSlot::pointer(2, 64)),
+    // migrate_pages: new_nodes
+    Row::new(4595, 9, ParamSlot::pointer(3, 64)),
+    // mincore: start
+    Row::new(4561, 5, ParamSlot::value(0, 64)),
+    // mincore: len
+    Row::new(3727, 3, ParamSlot::value(1, 64)),
+    // mincore: vec
+    Row::new(4604, 3, ParamSlot::pointer(2, 64)),
+    // mkdir: pathname
+    Row::new(3730, 8, ParamSlot::pointer(0, 64)),
+    // mkdir: mode
+    Row::new(3492, 4, ParamSlot::value(1, 16)),
+    // mkdirat: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // mkdirat: pathname
+    Row::new(3730, 8, ParamSlot::pointer(1, 64)),
+    // mkdirat: mode
+    Row::new(3492, 4, ParamSlot::value(2, 16)),
+    // mknod: filename
+    Row::new(3484, 8, ParamSlot::pointer(0, 64)),
+    // mknod: mode
+    Row::new(3492, 4, ParamSlot::value(1, 16)),
+    // mknod: dev
+    Row::new(4607, 3, ParamSlot::value(2, 32)),
+    // mknodat: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // mknodat: filename
+    Row::new(3484, 8, ParamSlot::pointer(1, 64)),
+    // mknodat: mode
+    Row::new(3492, 4, ParamSlot::value(2, 16)),
+    // mknodat: dev
+    Row::new(4607, 3, ParamSlot::value(3, 32)),
+    // mlock: start
+    Row::new(4561, 5, ParamSlot::value(0, 64)),
+    // mlock: len
+    Row::new(3727, 3, ParamSlot::value(1, 64)),
+    // mlock2: start
+    Row::new(4561, 5, ParamSlot::value(0, 64)),
+    // mlock2: len
+    Row::new(3727, 3, ParamSlot::value(1, 64)),
+    // mlock2: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // mlockall: flags
+    Row::new(3479, 5, ParamSlot::value(0, 32)),
+    // mmap: arg
+    Row::new(3883, 3, ParamSlot::pointer(0, 64)),
+    // mount: dev_name
+    Row::new(4610, 8, ParamSlot::pointer(0, 64)),
+    // mount: dir_name
+    Row::new(4618, 8, ParamSlot::pointer(1, 64)),
+    // mount: type
+    Row::new(4366, 4, ParamSlot::pointer(2, 64)),
+    // mount: flags
+    Row::new(3479, 5, ParamSlot::value(3, 64)),
+    // mount: data
+    Row::new(3602, 4, ParamSlot::pointer(4, 64)),
+    // mount_setattr: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // mount_setattr: path
+    Row::new(3950, 4, ParamSlot::pointer(1, 64)),
+    // mount_setattr: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // mount_setattr: uattr
+    Row::new(3564, 5, ParamSlot::pointer(3, 64)),
+    // mount_setattr: usize
+    Row::new(3897, 5, ParamSlot::value(4, 64)),
+    // move_mount: from_dfd
+    Row::new(4626, 8, ParamSlot::value(0, 32)),
+    // move_mount: from_pathname
+    Row::new(4634, 13, ParamSlot::pointer(1, 64)),
+    // move_mount: to_dfd
+    Row::new(4647, 6, ParamSlot::value(2, 32)),
+    // move_mount: to_pathname
+    Row::new(4653, 11, ParamSlot::pointer(3, 64)),
+    // move_mount: flags
+    Row::new(3479, 5, ParamSlot::value(4, 32)),
+    // move_pages: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // move_pages: nr_pages
+    Row::new(4664, 8, ParamSlot::value(1, 64)),
+    // move_pages: pages
+    Row::new(4672, 5, ParamSlot::pointer(2, 64)),
+    // move_pages: nodes
+    Row::new(4677, 5, ParamSlot::pointer(3, 64)),
+    // move_pages: status
+    Row::new(4682, 6, ParamSlot::pointer(4, 64)),
+    // move_pages: flags
+    Row::new(3479, 5, ParamSlot::value(5, 32)),
+    // mprotect: start
+    Row::new(4561, 5, ParamSlot::value(0, 64)),
+    // mprotect: len
+    Row::new(3727, 3, ParamSlot::value(1, 64)),
+    // mprotect: prot
+    Row::new(4688, 4, ParamSlot::value(2, 64)),
+    // mq_getsetattr: mqdes
+    Row::new(4692, 5, ParamSlot::value(0, 32)),
+    // mq_getsetattr: u_mqstat
+    Row::new(4697, 8, ParamSlot::pointer(1, 64)),
+    // mq_getsetattr: u_omqstat
+    Row::new(4705, 9, ParamSlot::pointer(2, 64)),
+    // mq_notify: mqdes
+    Row::new(4692, 5, ParamSlot::value(0, 32)),
+    // mq_notify: u_notification
+    Row::new(4714, 14, ParamSlot::pointer(1, 64)),
+    // mq_open: u_name
+    Row::new(4728, 6, ParamSlot::pointer(0, 64)),
+    // mq_open: oflag
+    Row::new(4734, 5, ParamSlot::value(1, 32)),
+    // mq_open: mode
+    Row::new(3492, 4, ParamSlot::value(2, 16)),
+    // mq_open: u_attr
+    Row::new(4739, 6, ParamSlot::pointer(3, 64)),
+    // mq_timedreceive: mqdes
+    Row::new(4692, 5, ParamSlot::value(0, 32)),
+    // mq_timedreceive: u_msg_ptr
+    Row::new(4745, 9, ParamSlot::pointer(1, 64)),
+    // mq_timedreceive: msg_len
+    Row::new(4754, 7, ParamSlot::value(2, 64)),
+    // mq_timedreceive: u_msg_prio
+    Row::new(4761, 10, ParamSlot::pointer(3, 64)),
+    // mq_timedreceive: u_abs_timeout
+    Row::new(4771, 13, ParamSlot::pointer(4, 64)),
+    // mq_timedsend: mqdes
+    Row::new(4692, 5, ParamSlot::value(0, 32)),
+    // mq_timedsend: u_msg_ptr
+    Row::new(4745, 9, ParamSlot::pointer(1, 64)),
+    // mq_timedsend: msg_len
+    Row::new(4754, 7, ParamSlot::value(2, 64)),
+    // mq_timedsend: msg_prio
+    Row::new(4784, 8, ParamSlot::value(3, 32)),
+    // mq_timedsend: u_abs_timeout
+    Row::new(4771, 13, ParamSlot::pointer(4, 64)),
+    // mq_unlink: u_name
+    Row::new(4728, 6, ParamSlot::pointer(0, 64)),
+    // mremap: addr
+    Row::new(4051, 4, ParamSlot::value(0, 64)),
+    // mremap: old_len
+    Row::new(4792, 7, ParamSlot::value(1, 64)),
+    // mremap: new_len
+    Row::new(4799, 7, ParamSlot::value(2, 64)),
+    // mremap: flags
+    Row::new(3479, 5, ParamSlot::value(3, 64)),
+    // mremap: new_addr
+    Row::new(4806, 8, ParamSlot::value(4, 64)),
+    // mseal: start
+    Row::new(4561, 5, ParamSlot::value(0, 64)),
+    // mseal: len
+    Row::new(3727, 3, ParamSlot::value(1, 64)),
+    // mseal: flags
+    Row::new(3479, 5, ParamSlot::value(2, 64)),
+    // msgctl: msqid
+    Row::new(4814, 5, ParamSlot::value(0, 32)),
+    // msgctl: cmd
+    Row::new(3561, 3, ParamSlot::value(1, 32)),
+    // msgctl: buf
+    Row::new(3961, 3, ParamSlot::pointer(2, 64)),
+    // msgget: key
+    Row::new(4819, 3, ParamSlot::value(0, 32)),
+    // msgget: msgflg
+    Row::new(4822, 6, ParamSlot::value(1, 32)),
+    // msgrcv: msqid
+    Row::new(4814, 5, ParamSlot::value(0, 32)),
+    // msgrcv: msgp
+    Row::new(4828, 4, ParamSlot::pointer(1, 64)),
+    // msgrcv: msgsz
+    Row::new(4832, 5, ParamSlot::value(2, 64)),
+    // msgrcv: msgtyp
+    Row::new(4837, 6, ParamSlot::value(3, 64)),
+    // msgrcv: msgflg
+    Row::new(4822, 6, ParamSlot::value(4, 32)),
+    // msgsnd: msqid
+    Row::new(4814, 5, ParamSlot::value(0, 32)),
+    // msgsnd: msgp
+    Row::new(4828, 4, ParamSlot::pointer(1, 64)),
+    // msgsnd: msgsz
+    Row::new(4832, 5, ParamSlot::value(2, 64)),
+    // msgsnd: msgflg
+    Row::new(4822, 6, ParamSlot::value(3, 32)),
+    // msync: start
+    Row::new(4561, 5, ParamSlot::value(0, 64)),
+    // msync: len
+    Row::new(3727, 3, ParamSlot::value(1, 64)),
+    // msync: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // munlock: start
+    Row::new(4561, 5, ParamSlot::value(0, 64)),
+    // munlock: len
+    Row::new(3727, 3, ParamSlot::value(1, 64)),
+    // munmap: addr
+    Row::new(4051, 4, ParamSlot::value(0, 64)),
+    // munmap: len
+    Row::new(3727, 3, ParamSlot::value(1, 64)),
+    // name_to_handle_at: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // name_to_handle_at: name
+    Row::new(3496, 4, ParamSlot::pointer(1, 64)),
+    // name_to_handle_at: handle
+    Row::new(4843, 6, ParamSlot::pointer(2, 64)),
+    // name_to_handle_at: mnt_id
+    Row::new(4849, 6, ParamSlot::pointer(3, 64)),
+    // name_to_handle_at: flag
+    Row::new(3879, 4, ParamSlot::value(4, 32)),
+    // nanosleep: rqtp
+    Row::new(3631, 4, ParamSlot::pointer(0, 64)),
+    // nanosleep: rmtp
+    Row::new(3635, 4, ParamSlot::pointer(1, 64)),
+    // newfstatat: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // newfstatat: filename
+    Row::new(3484, 8, ParamSlot::pointer(1, 64)),
+    // newfstatat: statbuf
+    Row::new(3954, 7, ParamSlot::pointer(2, 64)),
+    // newfstatat: flag
+    Row::new(3879, 4, ParamSlot::value(3, 32)),
+    // nice: increment
+    Row::new(4855, 9, ParamSlot::value(0, 32)),
+    // open: filename
+    Row::new(3484, 8, ParamSlot::pointer(0, 64)),
+    // open: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // open: mode
+    Row::new(3492, 4, ParamSlot::value(2, 16)),
+    // open_by_handle_at: mountdirfd
+    Row::new(4864, 10, ParamSlot::value(0, 32)),
+    // open_by_handle_at: handle
+    Row::new(4843, 6, ParamSlot::pointer(1, 64)),
+    // open_by_handle_at: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // open_tree: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // open_tree: filename
+    Row::new(3484, 8, ParamSlot::pointer(1, 64)),
+    // open_tree: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // open_tree_attr: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // open_tree_attr: filename
+    Row::new(3484, 8, ParamSlot::pointer(1, 64)),
+    // open_tree_attr: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // open_tree_attr: uattr
+    Row::new(3564, 5, ParamSlot::pointer(3, 64)),
+    // open_tree_attr: usize
+    Row::new(3897, 5, ParamSlot::value(4, 64)),
+    // openat: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // openat: filename
+    Row::new(3484, 8, ParamSlot::pointer(1, 64)),
+    // openat: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // openat: mode
+    Row::new(3492, 4, ParamSlot::value(3, 16)),
+    // openat2: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // openat2: filename
+    Row::new(3484, 8, ParamSlot::pointer(1, 64)),
+    // openat2: how
+    Row::new(4874, 3, ParamSlot::pointer(2, 64)),
+    // openat2: usize
+    Row::new(3897, 5, ParamSlot::value(3, 64)),
+    // perf_event_open: attr_uptr
+    Row::new(4877, 9, ParamSlot::pointer(0, 64)),
+    // perf_event_open: pid
+    Row::new(4055, 3, ParamSlot::value(1, 32)),
+    // perf_event_open: cpu
+    Row::new(4886, 3, ParamSlot::value(2, 32)),
+    // perf_event_open: group_fd
+    Row::new(4889, 8, ParamSlot::value(3, 32)),
+    // perf_event_open: flags
+    Row::new(3479, 5, ParamSlot::value(4, 64)),
+    // personality: personality
+    Row::new(1802, 11, ParamSlot::value(0, 32)),
+    // pidfd_getfd: pidfd
+    Row::new(4897, 5, ParamSlot::value(0, 32)),
+    // pidfd_getfd: fd
+    Row::new(3450, 2, ParamSlot::value(1, 32)),
+    // pidfd_getfd: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // pidfd_open: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // pidfd_open: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // pidfd_send_signal: pidfd
+    Row::new(4897, 5, ParamSlot::value(0, 32)),
+    // pidfd_send_signal: sig
+    Row::new(4464, 3, ParamSlot::value(1, 32)),
+    // pidfd_send_signal: info
+    Row::new(4902, 4, ParamSlot::pointer(2, 64)),
+    // pidfd_send_signal: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // pipe: fildes
+    Row::new(3747, 6, ParamSlot::pointer(0, 64)),
+    // pipe2: fildes
+    Row::new(3747, 6, ParamSlot::pointer(0, 64)),
+    // pipe2: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // pivot_root: new_root
+    Row::new(4906, 8, ParamSlot::pointer(0, 64)),
+    // pivot_root: put_old
+    Row::new(4914, 7, ParamSlot::pointer(1, 64)),
+    // pkey_alloc: flags
+    Row::new(3479, 5, ParamSlot::value(0, 64)),
+    // pkey_alloc: init_val
+    Row::new(4921, 8, ParamSlot::value(1, 64)),
+    // pkey_free: pkey
+    Row::new(4929, 4, ParamSlot::value(0, 32)),
+    // pkey_mprotect: start
+    Row::new(4561, 5, ParamSlot::value(0, 64)),
+    // pkey_mprotect: len
+    Row::new(3727, 3, ParamSlot::value(1, 64)),
+    // pkey_mprotect: prot
+    Row::new(4688, 4, ParamSlot::value(2, 64)),
+    // pkey_mprotect: pkey
+    Row::new(4929, 4, ParamSlot::value(3, 32)),
+    // poll: ufds
+    Row::new(4933, 4, ParamSlot::pointer(0, 64)),
+    // poll: nfds
+    Row::new(4937, 4, ParamSlot::value(1, 32)),
+    // poll: timeout_msecs
+    Row::new(4941, 13, ParamSlot::value(2, 32)),
+    // ppoll: ufds
+    Row::new(4933, 4, ParamSlot::pointer(0, 64)),
+    // ppoll: nfds
+    Row::new(4937, 4, ParamSlot::value(1, 32)),
+    // ppoll: tsp
+    Row::new(4954, 3, ParamSlot::pointer(2, 64)),
+    // ppoll: sigmask
+    Row::new(3796, 7, ParamSlot::pointer(3, 64)),
+    // ppoll: sigsetsize
+    Row::new(3803, 10, ParamSlot::value(4, 64)),
+    // prctl: option
+    Row::new(4442, 6, ParamSlot::value(0, 32)),
+    // prctl: arg2
+    Row::new(4448, 4, ParamSlot::value(1, 64)),
+    // prctl: arg3
+    Row::new(4452, 4, ParamSlot::value(2, 64)),
+    // prctl: arg4
+    Row::new(4456, 4, ParamSlot::value(3, 64)),
+    // prctl: arg5
+    Row::new(4460, 4, ParamSlot::value(4, 64)),
+    // pread64: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // pread64: buf
+    Row::new(3961, 3, ParamSlot::pointer(1, 64)),
+    // pread64: count
+    Row::new(3813, 5, ParamSlot::value(2, 64)),
+    // pread64: pos
+    Row::new(4957, 3, ParamSlot::value(3, 64)),
+    // preadv: fd
+    Row::new(3450, 2, ParamSlot::value(0, 64)),
+    // preadv: vec
+    Row::new(4604, 3, ParamSlot::pointer(1, 64)),
+    // preadv: vlen
+    Row::new(4960, 4, ParamSlot::value(2, 64)),
+    // preadv: pos_l
+    Row::new(4964, 5, ParamSlot::value(3, 64)),
+    // preadv: pos_h
+    Row::new(4969, 5, ParamSlot::value(4, 64)),
+    // preadv2: fd
+    Row::new(3450, 2, ParamSlot::value(0, 64)),
+    // preadv2: vec
+    Row::new(4604, 3, ParamSlot::pointer(1, 64)),
+    // preadv2: vlen
+    Row::new(4960, 4, ParamSlot::value(2, 64)),
+    // preadv2: pos_l
+    Row::new(4964, 5, ParamSlot::value(3, 64)),
+    // preadv2: pos_h
+    Row::new(4969, 5, ParamSlot::value(4, 64)),
+    // preadv2: flags
+    Row::new(3479, 5, ParamSlot::value(5, 32)),
+    // prlimit64: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // prlimit64: resource
+    Row::new(4177, 8, ParamSlot::value(1, 32)),
+    // prlimit64: new_rlim
+    Row::new(4974, 8, ParamSlot::pointer(2, 64)),
+    // prlimit64: old_rlim
+    Row::new(4982, 8, ParamSlot::pointer(3, 64)),
+    // process_madvise: pidfd
+    Row::new(4897, 5, ParamSlot::value(0, 32)),
+    // process_madvise: vec
+    Row::new(4604, 3, ParamSlot::pointer(1, 64)),
+    // process_madvise: vlen
+    Row::new(4960, 4, ParamSlot::value(2, 64)),
+    // process_madvise: behavior
+    Row::new(4572, 8, ParamSlot::value(3, 32)),
+    // process_madvise: flags
+    Row::new(3479, 5, ParamSlot::value(4, 32)),
+    // process_mrelease: pidfd
+    Row::new(4897, 5, ParamSlot::value(0, 32)),
+    // process_mrelease: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // process_vm_readv: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // process_vm_readv: lvec
+    Row::new(4990, 4, ParamSlot::pointer(1, 64)),
+    // process_vm_readv: liovcnt
+    Row::new(4994, 7, ParamSlot::value(2, 64)),
+    // process_vm_readv: rvec
+    Row::new(5001, 4, ParamSlot::pointer(3, 64)),
+    // process_vm_readv: riovcnt
+    Row::new(5005, 7, ParamSlot::value(4, 64)),
+    // process_vm_readv: flags
+    Row::new(3479, 5, ParamSlot::value(5, 64)),
+    // process_vm_writev: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // process_vm_writev: lvec
+    Row::new(4990, 4, ParamSlot::pointer(1, 64)),
+    // process_vm_writev: liovcnt
+    Row::new(4994, 7, ParamSlot::value(2, 64)),
+    // process_vm_writev: rvec
+    Row::new(5001, 4, ParamSlot::pointer(3, 64)),
+    // process_vm_writev: riovcnt
+    Row::new(5005, 7, ParamSlot::value(4, 64)),
+    // process_vm_writev: flags
+    Row::new(3479, 5, ParamSlot::value(5, 64)),
+    // pselect6: n
+    Row::new(5012, 1, ParamSlot::value(0, 32)),
+    // pselect6: inp
+    Row::new(5013, 3, ParamSlot::pointer(1, 64)),
+    // pselect6: outp
+    Row::new(5016, 4, ParamSlot::pointer(2, 64)),
+    // pselect6: exp
+    Row::new(5020, 3, ParamSlot::pointer(3, 64)),
+    // pselect6: tsp
+    Row::new(4954, 3, ParamSlot::pointer(4, 64)),
+    // pselect6: sig
+    Row::new(4464, 3, ParamSlot::pointer(5, 64)),
+    // ptrace: request
+    Row::new(5023, 7, ParamSlot::value(0, 64)),
+    // ptrace: pid
+    Row::new(4055, 3, ParamSlot::value(1, 64)),
+    // ptrace: addr
+    Row::new(4051, 4, ParamSlot::value(2, 64)),
+    // ptrace: data
+    Row::new(3602, 4, ParamSlot::value(3, 64)),
+    // pwrite64: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // pwrite64: buf
+    Row::new(3961, 3, ParamSlot::pointer(1, 64)),
+    // pwrite64: count
+    Row::new(3813, 5, ParamSlot::value(2, 64)),
+    // pwrite64: pos
+    Row::new(4957, 3, ParamSlot::value(3, 64)),
+    // pwritev: fd
+    Row::new(3450, 2, ParamSlot::value(0, 64)),
+    // pwritev: vec
+    Row::new(4604, 3, ParamSlot::pointer(1, 64)),
+    // pwritev: vlen
+    Row::new(4960, 4, ParamSlot::value(2, 64)),
+    // pwritev: pos_l
+    Row::new(4964, 5, ParamSlot::value(3, 64)),
+    // pwritev: pos_h
+    Row::new(4969, 5, ParamSlot::value(4, 64)),
+    // pwritev2: fd
+    Row::new(3450, 2, ParamSlot::value(0, 64)),
+    // pwritev2: vec
+    Row::new(4604, 3, ParamSlot::pointer(1, 64)),
+    // pwritev2: vlen
+    Row::new(4960, 4, ParamSlot::value(2, 64)),
+    // pwritev2: pos_l
+    Row::new(4964, 5, ParamSlot::value(3, 64)),
+    // pwritev2: pos_h
+    Row::new(4969, 5, ParamSlot::value(4, 64)),
+    // pwritev2: flags
+    Row::new(3479, 5, ParamSlot::value(5, 32)),
+    // quotactl: cmd
+    Row::new(3561, 3, ParamSlot::value(0, 32)),
+    // quotactl: special
+    Row::new(5030, 7, ParamSlot::pointer(1, 64)),
+    // quotactl: id
+    Row::new(5037, 2, ParamSlot::value(2, 32)),
+    // quotactl: addr
+    Row::new(4051, 4, ParamSlot::pointer(3, 64)),
+    // quotactl_fd: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // quotactl_fd: cmd
+    Row::new(3561, 3, ParamSlot::value(1, 32)),
+    // quotactl_fd: id
+    Row::new(5037, 2, ParamSlot::value(2, 32)),
+    // quotactl_fd: addr
+    Row::new(4051, 4, ParamSlot::pointer(3, 64)),
+    // read: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // read: buf
+    Row::new(3961, 3, ParamSlot::pointer(1, 64)),
+    // read: count
+    Row::new(3813, 5, ParamSlot::value(2, 64)),
+    // readahead: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // readahead: offset
+    Row::new(3839, 6, ParamSlot::value(1, 64)),
+    // readahead: count
+    Row::new(3813, 5, ParamSlot::value(2, 64)),
+    // readlink: path
+    Row::new(3950, 4, ParamSlot::pointer(0, 64)),
+    // readlink: buf
+    Row::new(3961, 3, ParamSlot::pointer(1, 64)),
+    // readlink: bufsiz
+    Row::new(5039, 6, ParamSlot::value(2, 32)),
+    // readlinkat: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // readlinkat: pathname
+    Row::new(3730, 8, ParamSlot::pointer(1, 64)),
+    // readlinkat: buf
+    Row::new(3961, 3, ParamSlot::pointer(2, 64)),
+    // readlinkat: bufsiz
+    Row::new(5039, 6, ParamSlot::value(3, 32)),
+    // readv: fd
+    Row::new(3450, 2, ParamSlot::value(0, 64)),
+    // readv: vec
+    Row::new(4604, 3, ParamSlot::pointer(1, 64)),
+    // readv: vlen
+    Row::new(4960, 4, ParamSlot::value(2, 64)),
+    // reboot: magic1
+    Row::new(5045, 6, ParamSlot::value(0, 32)),
+    // reboot: magic2
+    Row::new(5051, 6, ParamSlot::value(1, 32)),
+    // reboot: cmd
+    Row::new(3561, 3, ParamSlot::value(2, 32)),
+    // reboot: arg
+    Row::new(3883, 3, ParamSlot::pointer(3, 64)),
+    // recvfrom: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // recvfrom: ubuf
+    Row::new(4143, 4, ParamSlot::pointer(1, 64)),
+    // recvfrom: size
+    Row::new(3569, 4, ParamSlot::value(2, 64)),
+    // recvfrom: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // recvfrom: addr
+    Row::new(4051, 4, ParamSlot::pointer(4, 64)),
+    // recvfrom: addr_len
+    Row::new(5057, 8, ParamSlot::pointer(5, 64)),
+    // recvmmsg: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // recvmmsg: mmsg
+    Row::new(5065, 4, ParamSlot::pointer(1, 64)),
+    // recvmmsg: vlen
+    Row::new(4960, 4, ParamSlot::value(2, 32)),
+    // recvmmsg: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // recvmmsg: timeout
+    Row::new(3789, 7, ParamSlot::pointer(4, 64)),
+    // recvmsg: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // recvmsg: msg
+    Row::new(5069, 3, ParamSlot::pointer(1, 64)),
+    // recvmsg: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // remap_file_pages: start
+    Row::new(4561, 5, ParamSlot::value(0, 64)),
+    // remap_file_pages: size
+    Row::new(3569, 4, ParamSlot::value(1, 64)),
+    // remap_file_pages: prot
+    Row::new(4688, 4, ParamSlot::value(2, 64)),
+    // remap_file_pages: pgoff
+    Row::new(5072, 5, ParamSlot::value(3, 64)),
+    // remap_file_pages: flags
+    Row::new(3479, 5, ParamSlot::value(4, 64)),
+    // removexattr: pathname
+    Row::new(3730, 8, ParamSlot::pointer(0, 64)),
+    // removexattr: name
+    Row::new(3496, 4, ParamSlot::pointer(1, 64)),
+    // removexattrat: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // removexattrat: pathname
+    Row::new(3730, 8, ParamSlot::pointer(1, 64)),
+    // removexattrat: at_flags
+    Row::new(3902, 8, ParamSlot::value(2, 32)),
+    // removexattrat: name
+    Row::new(3496, 4, ParamSlot::pointer(3, 64)),
+    // rename: oldname
+    Row::new(4499, 7, ParamSlot::pointer(0, 64)),
+    // rename: newname
+    Row::new(4506, 7, ParamSlot::pointer(1, 64)),
+    // renameat: olddfd
+    Row::new(4513, 6, ParamSlot::value(0, 32)),
+    // renameat: oldname
+    Row::new(4499, 7, ParamSlot::pointer(1, 64)),
+    // renameat: newdfd
+    Row::new(4519, 6, ParamSlot::value(2, 32)),
+    // renameat: newname
+    Row::new(4506, 7, ParamSlot::pointer(3, 64)),
+    // renameat2: olddfd
+    Row::new(4513, 6, ParamSlot::value(0, 32)),
+    // renameat2: oldname
+    Row::new(4499, 7, ParamSlot::pointer(1, 64)),
+    // renameat2: newdfd
+    Row::new(4519, 6, ParamSlot::value(2, 32)),
+    // renameat2: newname
+    Row::new(4506, 7, ParamSlot::pointer(3, 64)),
+    // renameat2: flags
+    Row::new(3479, 5, ParamSlot::value(4, 32)),
+    // request_key: _type
+    Row::new(3500, 5, ParamSlot::pointer(0, 64)),
+    // request_key: _description
+    Row::new(3505, 12, ParamSlot::pointer(1, 64)),
+    // request_key: _callout_info
+    Row::new(5077, 13, ParamSlot::pointer(2, 64)),
+    // request_key: destringid
+    Row::new(5090, 10, ParamSlot::value(3, 32)),
+    // rmdir: pathname
+    Row::new(3730, 8, ParamSlot::pointer(0, 64)),
+    // rseq: rseq
+    Row::new(2224, 4, ParamSlot::pointer(0, 64)),
+    // rseq: rseq_len
+    Row::new(5100, 8, ParamSlot::value(1, 32)),
+    // rseq: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // rseq: sig
+    Row::new(4464, 3, ParamSlot::value(3, 32)),
+    // rt_sigaction: sig
+    Row::new(4464, 3, ParamSlot::value(0, 32)),
+    // rt_sigaction: act
+    Row::new(5108, 3, ParamSlot::pointer(1, 64)),
+    // rt_sigaction: oact
+    Row::new(5111, 4, ParamSlot::pointer(2, 64)),
+    // rt_sigaction: sigsetsize
+    Row::new(3803, 10, ParamSlot::value(3, 64)),
+    // rt_sigpending: uset
+    Row::new(5115, 4, ParamSlot::pointer(0, 64)),
+    // rt_sigpending: sigsetsize
+    Row::new(3803, 10, ParamSlot::value(1, 64)),
+    // rt_sigprocmask: how
+    Row::new(4874, 3, ParamSlot::value(0, 32)),
+    // rt_sigprocmask: nset
+    Row::new(5119, 4, ParamSlot::pointer(1, 64)),
+    // rt_sigprocmask: oset
+    Row::new(5123, 4, ParamSlot::pointer(2, 64)),
+    // rt_sigprocmask: sigsetsize
+    Row::new(3803, 10, ParamSlot::value(3, 64)),
+    // rt_sigqueueinfo: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // rt_sigqueueinfo: sig
+    Row::new(4464, 3, ParamSlot::value(1, 32)),
+    // rt_sigqueueinfo: uinfo
+    Row::new(5127, 5, ParamSlot::pointer(2, 64)),
+    // rt_sigsuspend: unewset
+    Row::new(5132, 7, ParamSlot::pointer(0, 64)),
+    // rt_sigsuspend: sigsetsize
+    Row::new(3803, 10, ParamSlot::value(1, 64)),
+    // rt_sigtimedwait: uthese
+    Row::new(5139, 6, ParamSlot::pointer(0, 64)),
+    // rt_sigtimedwait: uinfo
+    Row::new(5127, 5, ParamSlot::pointer(1, 64)),
+    // rt_sigtimedwait: uts
+    Row::new(5145, 3, ParamSlot::pointer(2, 64)),
+    // rt_sigtimedwait: sigsetsize
+    Row::new(3803, 10, ParamSlot::value(3, 64)),
+    // rt_tgsigqueueinfo: tgid
+    Row::new(5148, 4, ParamSlot::value(0, 32)),
+    // rt_tgsigqueueinfo: pid
+    Row::new(4055, 3, ParamSlot::value(1, 32)),
+    // rt_tgsigqueueinfo: sig
+    Row::new(4464, 3, ParamSlot::value(2, 32)),
+    // rt_tgsigqueueinfo: uinfo
+    Row::new(5127, 5, ParamSlot::pointer(3, 64)),
+    // s390_guarded_storage: command
+    Row::new(5152, 7, ParamSlot::value(0, 32)),
+    // s390_guarded_storage: gs_cb
+    Row::new(5159, 5, ParamSlot::pointer(1, 64)),
+    // s390_pci_mmio_read: mmio_addr
+    Row::new(5164, 9, ParamSlot::value(0, 64)),
+    // s390_pci_mmio_read: user_buffer
+    Row::new(5173, 11, ParamSlot::pointer(1, 64)),
+    // s390_pci_mmio_read: length
+    Row::new(3966, 6, ParamSlot::value(2, 64)),
+    // s390_pci_mmio_write: mmio_addr
+    Row::new(5164, 9, ParamSlot::value(0, 64)),
+    // s390_pci_mmio_write: user_buffer
+    Row::new(5173, 11, ParamSlot::pointer(1, 64)),
+    // s390_pci_mmio_write: length
+    Row::new(3966, 6, ParamSlot::value(2, 64)),
+    // s390_runtime_instr: command
+    Row::new(5152, 7, ParamSlot::value(0, 32)),
+    // s390_runtime_instr: signum
+    Row::new(5184, 6, ParamSlot::value(1, 32)),
+    // s390_sthyi: function_code
+    Row::new(5190, 13, ParamSlot::value(0, 64)),
+    // s390_sthyi: buffer
+    Row::new(5203, 6, ParamSlot::pointer(1, 64)),
+    // s390_sthyi: return_code
+    Row::new(5209, 11, ParamSlot::pointer(2, 64)),
+    // s390_sthyi: flags
+    Row::new(3479, 5, ParamSlot::value(3, 64)),
+    // sched_get_priority_max: policy
+    Row::new(4033, 6, ParamSlot::value(0, 32)),
+    // sched_get_priority_min: policy
+    Row::new(4033, 6, ParamSlot::value(0, 32)),
+    // sched_getaffinity: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // sched_getaffinity: len
+    Row::new(3727, 3, ParamSlot::value(1, 32)),
+    // sched_getaffinity: user_mask_ptr
+    Row::new(5220, 13, ParamSlot::pointer(2, 64)),
+    // sched_getattr: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // sched_getattr: uattr
+    Row::new(3564, 5, ParamSlot::pointer(1, 64)),
+    // sched_getattr: usize
+    Row::new(3897, 5, ParamSlot::value(2, 32)),
+    // sched_getattr: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // sched_getparam: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // sched_getparam: param
+    Row::new(5233, 5, ParamSlot::pointer(1, 64)),
+    // sched_getscheduler: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // sched_rr_get_interval: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // sched_rr_get_interval: interval
+    Row::new(5238, 8, ParamSlot::pointer(1, 64)),
+    // sched_setaffinity: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // sched_setaffinity: len
+    Row::new(3727, 3, ParamSlot::value(1, 32)),
+    // sched_setaffinity: user_mask_ptr
+    Row::new(5220, 13, ParamSlot::pointer(2, 64)),
+    // sched_setattr: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // sched_setattr: uattr
+    Row::new(3564, 5, ParamSlot::pointer(1, 64)),
+    // sched_setattr: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // sched_setparam: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // sched_setparam: param
+    Row::new(5233, 5, ParamSlot::pointer(1, 64)),
+    // sched_setscheduler: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // sched_setscheduler: policy
+    Row::new(4033, 6, ParamSlot::value(1, 32)),
+    // sched_setscheduler: param
+    Row::new(5233, 5, ParamSlot::pointer(2, 64)),
+    // seccomp: op
+    Row::new(3767, 2, ParamSlot::value(0, 32)),
+    // seccomp: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // seccomp: uargs
+    Row::new(3683, 5, ParamSlot::pointer(2, 64)),
+    // select: n
+    Row::new(5012, 1, ParamSlot::value(0, 32)),
+    // select: inp
+    Row::new(5013, 3, ParamSlot::pointer(1, 64)),
+    // select: outp
+    Row::new(5016, 4, ParamSlot::pointer(2, 64)),
+    // select: exp
+    Row::new(5020, 3, ParamSlot::pointer(3, 64)),
+    // select: tvp
+    Row::new(5246, 3, ParamSlot::pointer(4, 64)),
+    // semctl: semid
+    Row::new(5249, 5, ParamSlot::value(0, 32)),
+    // semctl: semnum
+    Row::new(5254, 6, ParamSlot::value(1, 32)),
+    // semctl: cmd
+    Row::new(3561, 3, ParamSlot::value(2, 32)),
+    // semctl: arg
+    Row::new(3883, 3, ParamSlot::value(3, 64)),
+    // semget: key
+    Row::new(4819, 3, ParamSlot::value(0, 32)),
+    // semget: nsems
+    Row::new(5260, 5, ParamSlot::value(1, 32)),
+    // semget: semflg
+    Row::new(5265, 6, ParamSlot::value(2, 32)),
+    // semtimedop: semid
+    Row::new(5249, 5, ParamSlot::value(0, 32)),
+    // semtimedop: tsops
+    Row::new(5271, 5, ParamSlot::pointer(1, 64)),
+    // semtimedop: nsops
+    Row::new(5276, 5, ParamSlot::value(2, 32)),
+    // semtimedop: timeout
+    Row::new(3789, 7, ParamSlot::pointer(3, 64)),
+    // sendfile: out_fd
+    Row::new(5281, 6, ParamSlot::value(0, 32)),
+    // sendfile: in_fd
+    Row::new(5287, 5, ParamSlot::value(1, 32)),
+    // sendfile: offset
+    Row::new(3839, 6, ParamSlot::pointer(2, 64)),
+    // sendfile: count
+    Row::new(3813, 5, ParamSlot::value(3, 64)),
+    // sendmmsg: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // sendmmsg: mmsg
+    Row::new(5065, 4, ParamSlot::pointer(1, 64)),
+    // sendmmsg: vlen
+    Row::new(4960, 4, ParamSlot::value(2, 32)),
+    // sendmmsg: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // sendmsg: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // sendmsg: msg
+    Row::new(5069, 3, ParamSlot::pointer(1, 64)),
+    // sendmsg: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // sendto: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // sendto: buff
+    Row::new(5292, 4, ParamSlot::pointer(1, 64)),
+    // sendto: len
+    Row::new(3727, 3, ParamSlot::value(2, 64)),
+    // sendto: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // sendto: addr
+    Row::new(4051, 4, ParamSlot::pointer(4, 64)),
+    // sendto: addr_len
+    Row::new(5057, 8, ParamSlot::value(5, 32)),
+    // set_mempolicy: mode
+    Row::new(3492, 4, ParamSlot::value(0, 32)),
+    // set_mempolicy: nmask
+    Row::new(4039, 5, ParamSlot::pointer(1, 64)),
+    // set_mempolicy: maxnode
+    Row::new(4044, 7, ParamSlot::value(2, 64)),
+    // set_mempolicy_home_node: start
+    Row::new(4561, 5, ParamSlot::value(0, 64)),
+    // set_mempolicy_home_node: len
+    Row::new(3727, 3, ParamSlot::value(1, 64)),
+    // set_mempolicy_home_node: home_node
+    Row::new(5296, 9, ParamSlot::value(2, 64)),
+    // set_mempolicy_home_node: flags
+    Row::new(3479, 5, ParamSlot::value(3, 64)),
+    // set_robust_list: head
+    Row::new(5305, 4, ParamSlot::pointer(0, 64)),
+    // set_robust_list: len
+    Row::new(3727, 3, ParamSlot::value(1, 64)),
+    // set_tid_address: tidptr
+    Row::new(5309, 6, ParamSlot::pointer(0, 64)),
+    // setdomainname: name
+    Row::new(3496, 4, ParamSlot::pointer(0, 64)),
+    // setdomainname: len
+    Row::new(3727, 3, ParamSlot::value(1, 32)),
+    // setfsgid: gid
+    Row::new(5315, 3, ParamSlot::value(0, 32)),
+    // setfsuid: uid
+    Row::new(5318, 3, ParamSlot::value(0, 32)),
+    // setgid: gid
+    Row::new(5315, 3, ParamSlot::value(0, 32)),
+    // setgroups: gidsetsize
+    Row::new(4094, 10, ParamSlot::value(0, 32)),
+    // setgroups: grouplist
+    Row::new(4104, 9, ParamSlot::pointer(1, 64)),
+    // sethostname: name
+    Row::new(3496, 4, ParamSlot::pointer(0, 64)),
+    // sethostname: len
+    Row::new(3727, 3, ParamSlot::value(1, 32)),
+    // setitimer: which
+    Row::new(4113, 5, ParamSlot::value(0, 32)),
+    // setitimer: value
+    Row::new(3886, 5, ParamSlot::pointer(1, 64)),
+    // setitimer: ovalue
+    Row::new(5321, 6, ParamSlot::pointer(2, 64)),
+    // setns: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // setns: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // setpgid: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // setpgid: pgid
+    Row::new(5327, 4, ParamSlot::value(1, 32)),
+    // setpriority: which
+    Row::new(4113, 5, ParamSlot::value(0, 32)),
+    // setpriority: who
+    Row::new(4140, 3, ParamSlot::value(1, 32)),
+    // setpriority: niceval
+    Row::new(5331, 7, ParamSlot::value(2, 32)),
+    // setregid: rgid
+    Row::new(5338, 4, ParamSlot::value(0, 32)),
+    // setregid: egid
+    Row::new(5342, 4, ParamSlot::value(1, 32)),
+    // setresgid: rgid
+    Row::new(5338, 4, ParamSlot::value(0, 32)),
+    // setresgid: egid
+    Row::new(5342, 4, ParamSlot::value(1, 32)),
+    // setresgid: sgid
+    Row::new(5346, 4, ParamSlot::value(2, 32)),
+    // setresuid: ruid
+    Row::new(5350, 4, ParamSlot::value(0, 32)),
+    // setresuid: euid
+    Row::new(5354, 4, ParamSlot::value(1, 32)),
+    // setresuid: suid
+    Row::new(5358, 4, ParamSlot::value(2, 32)),
+    // setreuid: ruid
+    Row::new(5350, 4, ParamSlot::value(0, 32)),
+    // setreuid: euid
+    Row::new(5354, 4, ParamSlot::value(1, 32)),
+    // setrlimit: resource
+    Row::new(4177, 8, ParamSlot::value(0, 32)),
+    // setrlimit: rlim
+    Row::new(4185, 4, ParamSlot::pointer(1, 64)),
+    // setsockopt: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // setsockopt: level
+    Row::new(4191, 5, ParamSlot::value(1, 32)),
+    // setsockopt: optname
+    Row::new(4196, 7, ParamSlot::value(2, 32)),
+    // setsockopt: optval
+    Row::new(4203, 6, ParamSlot::pointer(3, 64)),
+    // setsockopt: optlen
+    Row::new(4209, 6, ParamSlot::value(4, 32)),
+    // settimeofday: tv
+    Row::new(4215, 2, ParamSlot::pointer(0, 64)),
+    // settimeofday: tz
+    Row::new(4217, 2, ParamSlot::pointer(1, 64)),
+    // setuid: uid
+    Row::new(5318, 3, ParamSlot::value(0, 32)),
+    // setxattr: pathname
+    Row::new(3730, 8, ParamSlot::pointer(0, 64)),
+    // setxattr: name
+    Row::new(3496, 4, ParamSlot::pointer(1, 64)),
+    // setxattr: value
+    Row::new(3886, 5, ParamSlot::pointer(2, 64)),
+    // setxattr: size
+    Row::new(3569, 4, ParamSlot::value(3, 64)),
+    // setxattr: flags
+    Row::new(3479, 5, ParamSlot::value(4, 32)),
+    // setxattrat: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // setxattrat: pathname
+    Row::new(3730, 8, ParamSlot::pointer(1, 64)),
+    // setxattrat: at_flags
+    Row::new(3902, 8, ParamSlot::value(2, 32)),
+    // setxattrat: name
+    Row::new(3496, 4, ParamSlot::pointer(3, 64)),
+    // setxattrat: uargs
+    Row::new(3683, 5, ParamSlot::pointer(4, 64)),
+    // setxattrat: usize
+    Row::new(3897, 5, ParamSlot::value(5, 64)),
+    // shmat: shmid
+    Row::new(5362, 5, ParamSlot::value(0, 32)),
+    // shmat: shmaddr
+    Row::new(5367, 7, ParamSlot::pointer(1, 64)),
+    // shmat: shmflg
+    Row::new(5374, 6, ParamSlot::value(2, 32)),
+    // shmctl: shmid
+    Row::new(5362, 5, ParamSlot::value(0, 32)),
+    // shmctl: cmd
+    Row::new(3561, 3, ParamSlot::value(1, 32)),
+    // shmctl: buf
+    Row::new(3961, 3, ParamSlot::pointer(2, 64)),
+    // shmdt: shmaddr
+    Row::new(5367, 7, ParamSlot::pointer(0, 64)),
+    // shmget: key
+    Row::new(4819, 3, ParamSlot::value(0, 32)),
+    // shmget: size
+    Row::new(3569, 4, ParamSlot::value(1, 64)),
+    // shmget: shmflg
+    Row::new(5374, 6, ParamSlot::value(2, 32)),
+    // shutdown: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // shutdown: how
+    Row::new(4874, 3, ParamSlot::value(1, 32)),
+    // sigaction: sig
+    Row::new(4464, 3, ParamSlot::value(0, 32)),
+    // sigaction: act
+    Row::new(5108, 3, ParamSlot::pointer(1, 64)),
+    // sigaction: oact
+    Row::new(5111, 4, ParamSlot::pointer(2, 64)),
+    // sigaltstack: uss
+    Row::new(5380, 3, ParamSlot::pointer(0, 64)),
+    // sigaltstack: uoss
+    Row::new(5383, 4, ParamSlot::pointer(1, 64)),
+    // signal: sig
+    Row::new(4464, 3, ParamSlot::value(0, 32)),
+    // signal: handler
+    Row::new(5387, 7, ParamSlot::pointer(1, 64)),
+    // signalfd: ufd
+    Row::new(5394, 3, ParamSlot::value(0, 32)),
+    // signalfd: user_mask
+    Row::new(5397, 9, ParamSlot::pointer(1, 64)),
+    // signalfd: sizemask
+    Row::new(5406, 8, ParamSlot::value(2, 64)),
+    // signalfd4: ufd
+    Row::new(5394, 3, ParamSlot::value(0, 32)),
+    // signalfd4: user_mask
+    Row::new(5397, 9, ParamSlot::pointer(1, 64)),
+    // signalfd4: sizemask
+    Row::new(5406, 8, ParamSlot::value(2, 64)),
+    // signalfd4: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // sigpending: uset
+    Row::new(5115, 4, ParamSlot::pointer(0, 64)),
+    // sigprocmask: how
+    Row::new(4874, 3, ParamSlot::value(0, 32)),
+    // sigprocmask: nset
+    Row::new(5119, 4, ParamSlot::pointer(1, 64)),
+    // sigprocmask: oset
+    Row::new(5123, 4, ParamSlot::pointer(2, 64)),
+    // sigsuspend: unused1
+    Row::new(5414, 7, ParamSlot::value(0, 32)),
+    // sigsuspend: unused2
+    Row::new(5421, 7, ParamSlot::value(1, 32)),
+    // sigsuspend: mask
+    Row::new(3875, 4, ParamSlot::value(2, 64)),
+    // socket: family
+    Row::new(5428, 6, ParamSlot::value(0, 32)),
+    // socket: type
+    Row::new(4366, 4, ParamSlot::value(1, 32)),
+    // socket: protocol
+    Row::new(5434, 8, ParamSlot::value(2, 32)),
+    // socketcall: call
+    Row::new(4335, 4, ParamSlot::value(0, 32)),
+    // socketcall: args
+    Row::new(5442, 4, ParamSlot::pointer(1, 64)),
+    // socketpair: family
+    Row::new(5428, 6, ParamSlot::value(0, 32)),
+    // socketpair: type
+    Row::new(4366, 4, ParamSlot::value(1, 32)),
+    // socketpair: protocol
+    Row::new(5434, 8, ParamSlot::value(2, 32)),
+    // socketpair: usockvec
+    Row::new(5446, 8, ParamSlot::pointer(3, 64)),
+    // splice: fd_in
+    Row::new(3703, 5, ParamSlot::value(0, 32)),
+    // splice: off_in
+    Row::new(3708, 6, ParamSlot::pointer(1, 64)),
+    // splice: fd_out
+    Row::new(3714, 6, ParamSlot::value(2, 32)),
+    // splice: off_out
+    Row::new(3720, 7, ParamSlot::pointer(3, 64)),
+    // splice: len
+    Row::new(3727, 3, ParamSlot::value(4, 64)),
+    // splice: flags
+    Row::new(3479, 5, ParamSlot::value(5, 32)),
+    // stat: filename
+    Row::new(3484, 8, ParamSlot::pointer(0, 64)),
+    // stat: statbuf
+    Row::new(3954, 7, ParamSlot::pointer(1, 64)),
+    // statfs: pathname
+    Row::new(3730, 8, ParamSlot::pointer(0, 64)),
+    // statfs: buf
+    Row::new(3961, 3, ParamSlot::pointer(1, 64)),
+    // statfs64: pathname
+    Row::new(3730, 8, ParamSlot::pointer(0, 64)),
+    // statfs64: sz
+    Row::new(3964, 2, ParamSlot::value(1, 64)),
+    // statfs64: buf
+    Row::new(3961, 3, ParamSlot::pointer(2, 64)),
+    // statmount: req
+    Row::new(4532, 3, ParamSlot::pointer(0, 64)),
+    // statmount: buf
+    Row::new(3961, 3, ParamSlot::pointer(1, 64)),
+    // statmount: bufsize
+    Row::new(5454, 7, ParamSlot::value(2, 64)),
+    // statmount: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // statx: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // statx: filename
+    Row::new(3484, 8, ParamSlot::pointer(1, 64)),
+    // statx: flags
+    Row::new(3479, 5, ParamSlot::value(2, 32)),
+    // statx: mask
+    Row::new(3875, 4, ParamSlot::value(3, 32)),
+    // statx: buffer
+    Row::new(5203, 6, ParamSlot::pointer(4, 64)),
+    // swapoff: specialfile
+    Row::new(5461, 11, ParamSlot::pointer(0, 64)),
+    // swapon: specialfile
+    Row::new(5461, 11, ParamSlot::pointer(0, 64)),
+    // swapon: swap_flags
+    Row::new(5472, 10, ParamSlot::value(1, 32)),
+    // symlink: oldname
+    Row::new(4499, 7, ParamSlot::pointer(0, 64)),
+    // symlink: newname
+    Row::new(4506, 7, ParamSlot::pointer(1, 64)),
+    // symlinkat: oldname
+    Row::new(4499, 7, ParamSlot::pointer(0, 64)),
+    // symlinkat: newdfd
+    Row::new(4519, 6, ParamSlot::value(1, 32)),
+    // symlinkat: newname
+    Row::new(4506, 7, ParamSlot::pointer(2, 64)),
+    // sync_file_range: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // sync_file_range: offset
+    Row::new(3839, 6, ParamSlot::value(1, 64)),
+    // sync_file_range: nbytes
+    Row::new(5482, 6, ParamSlot::value(2, 64)),
+    // sync_file_range: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // syncfs: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // sysfs: option
+    Row::new(4442, 6, ParamSlot::value(0, 32)),
+    // sysfs: arg1
+    Row::new(5488, 4, ParamSlot::value(1, 64)),
+    // sysfs: arg2
+    Row::new(4448, 4, ParamSlot::value(2, 64)),
+    // sysinfo: info
+    Row::new(4902, 4, ParamSlot::pointer(0, 64)),
+    // syslog: type
+    Row::new(4366, 4, ParamSlot::value(0, 32)),
+    // syslog: buf
+    Row::new(3961, 3, ParamSlot::pointer(1, 64)),
+    // syslog: len
+    Row::new(3727, 3, ParamSlot::value(2, 32)),
+    // tee: fdin
+    Row::new(5492, 4, ParamSlot::value(0, 32)),
+    // tee: fdout
+    Row::new(5496, 5, ParamSlot::value(1, 32)),
+    // tee: len
+    Row::new(3727, 3, ParamSlot::value(2, 64)),
+    // tee: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // tgkill: tgid
+    Row::new(5148, 4, ParamSlot::value(0, 32)),
+    // tgkill: pid
+    Row::new(4055, 3, ParamSlot::value(1, 32)),
+    // tgkill: sig
+    Row::new(4464, 3, ParamSlot::value(2, 32)),
+    // timer_create: which_clock
+    Row::new(3615, 11, ParamSlot::value(0, 32)),
+    // timer_create: timer_event_spec
+    Row::new(5501, 16, ParamSlot::pointer(1, 64)),
+    // timer_create: created_timer_id
+    Row::new(5517, 16, ParamSlot::pointer(2, 64)),
+    // timer_delete: timer_id
+    Row::new(5533, 8, ParamSlot::value(0, 32)),
+    // timer_getoverrun: timer_id
+    Row::new(5533, 8, ParamSlot::value(0, 32)),
+    // timer_gettime: timer_id
+    Row::new(5533, 8, ParamSlot::value(0, 32)),
+    // timer_gettime: setting
+    Row::new(5541, 7, ParamSlot::pointer(1, 64)),
+    // timer_settime: timer_id
+    Row::new(5533, 8, ParamSlot::value(0, 32)),
+    // timer_settime: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // timer_settime: new_setting
+    Row::new(5548, 11, ParamSlot::pointer(2, 64)),
+    // timer_settime: old_setting
+    Row::new(5559, 11, ParamSlot::pointer(3, 64)),
+    // timerfd_create: clockid
+    Row::new(4014, 7, ParamSlot::value(0, 32)),
+    // timerfd_create: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // timerfd_gettime: ufd
+    Row::new(5394, 3, ParamSlot::value(0, 32)),
+    // timerfd_gettime: otmr
+    Row::new(5570, 4, ParamSlot::pointer(1, 64)),
+    // timerfd_settime: ufd
+    Row::new(5394, 3, ParamSlot::value(0, 32)),
+    // timerfd_settime: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // timerfd_settime: utmr
+    Row::new(5574, 4, ParamSlot::pointer(2, 64)),
+    // timerfd_settime: otmr
+    Row::new(5570, 4, ParamSlot::pointer(3, 64)),
+    // times: tbuf
+    Row::new(5578, 4, ParamSlot::pointer(0, 64)),
+    // tkill: pid
+    Row::new(4055, 3, ParamSlot::value(0, 32)),
+    // tkill: sig
+    Row::new(4464, 3, ParamSlot::value(1, 32)),
+    // truncate: path
+    Row::new(3950, 4, ParamSlot::pointer(0, 64)),
+    // truncate: length
+    Row::new(3966, 6, ParamSlot::value(1, 64)),
+    // umask: mask
+    Row::new(3875, 4, ParamSlot::value(0, 32)),
+    // umount: name
+    Row::new(3496, 4, ParamSlot::pointer(0, 64)),
+    // umount2: name
+    Row::new(3496, 4, ParamSlot::pointer(0, 64)),
+    // umount2: flags
+    Row::new(3479, 5, ParamSlot::value(1, 32)),
+    // uname: name
+    Row::new(3496, 4, ParamSlot::pointer(0, 64)),
+    // unlink: pathname
+    Row::new(3730, 8, ParamSlot::pointer(0, 64)),
+    // unlinkat: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // unlinkat: pathname
+    Row::new(3730, 8, ParamSlot::pointer(1, 64)),
+    // unlinkat: flag
+    Row::new(3879, 4, ParamSlot::value(2, 32)),
+    // unshare: unshare_flags
+    Row::new(5582, 13, ParamSlot::value(0, 64)),
+    // uselib: library
+    Row::new(5595, 7, ParamSlot::pointer(0, 64)),
+    // userfaultfd: flags
+    Row::new(3479, 5, ParamSlot::value(0, 32)),
+    // ustat: dev
+    Row::new(4607, 3, ParamSlot::value(0, 32)),
+    // ustat: ubuf
+    Row::new(4143, 4, ParamSlot::pointer(1, 64)),
+    // utime: filename
+    Row::new(3484, 8, ParamSlot::pointer(0, 64)),
+    // utime: times
+    Row::new(3304, 5, ParamSlot::pointer(1, 64)),
+    // utimensat: dfd
+    Row::new(3836, 3, ParamSlot::value(0, 32)),
+    // utimensat: filename
+    Row::new(3484, 8, ParamSlot::pointer(1, 64)),
+    // utimensat: utimes
+    Row::new(3402, 6, ParamSlot::pointer(2, 64)),
+    // utimensat: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // utimes: filename
+    Row::new(3484, 8, ParamSlot::pointer(0, 64)),
+    // utimes: utimes
+    Row::new(3402, 6, ParamSlot::pointer(1, 64)),
+    // vmsplice: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // vmsplice: uiov
+    Row::new(5602, 4, ParamSlot::pointer(1, 64)),
+    // vmsplice: nr_segs
+    Row::new(5606, 7, ParamSlot::value(2, 64)),
+    // vmsplice: flags
+    Row::new(3479, 5, ParamSlot::value(3, 32)),
+    // wait4: upid
+    Row::new(5613, 4, ParamSlot::value(0, 32)),
+    // wait4: stat_addr
+    Row::new(5617, 9, ParamSlot::pointer(1, 64)),
+    // wait4: options
+    Row::new(5626, 7, ParamSlot::value(2, 32)),
+    // wait4: ru
+    Row::new(4189, 2, ParamSlot::pointer(3, 64)),
+    // waitid: which
+    Row::new(4113, 5, ParamSlot::value(0, 32)),
+    // waitid: upid
+    Row::new(5613, 4, ParamSlot::value(1, 32)),
+    // waitid: infop
+    Row::new(5633, 5, ParamSlot::pointer(2, 64)),
+    // waitid: options
+    Row::new(5626, 7, ParamSlot::value(3, 32)),
+    // waitid: ru
+    Row::new(4189, 2, ParamSlot::pointer(4, 64)),
+    // write: fd
+    Row::new(3450, 2, ParamSlot::value(0, 32)),
+    // write: buf
+    Row::new(3961, 3, ParamSlot::pointer(1, 64)),
+    // write: count
+    Row::new(3813, 5, ParamSlot::value(2, 64)),
+    // writev: fd
+    Row::new(3450, 2, ParamSlot::value(0, 64)),
+    // writev: vec
+    Row::new(4604, 3, ParamSlot::pointer(1, 64)),
+    // writev: vlen
+    Row::new(4960, 4, ParamSlot::value(2, 64)),
+];
+
+static WITHOUT: [Row<NoSignature>; 13] = [
+    // _sysctl
+    Row::new(5638, 7, NoSignature::NotImplemented),
+    // afs_syscall
+    Row::new(5645, 11, NoSignature::NotImplemented),
+    // bdflush
+    Row::new(5656, 7, NoSignature::NotImplemented),
+    // create_module
+    Row::new(5663, 13, NoSignature::NotImplemented),
+    // get_kernel_syms
+    Row::new(5676, 15, NoSignature::NotImplemented),
+    // getpmsg
+    Row::new(5691, 7, NoSignature::NotImplemented),
+    // idle
+    Row::new(5698, 4, NoSignature::NotImplemented),
+    // lookup_dcookie
+    Row::new(5702, 14, NoSignature::Removed),
+    // nfsservctl
+    Row::new(5716, 10, NoSignature::NotImplemented),
+    // putpmsg
+    Row::new(5726, 7, NoSignature::NotImplemented),
+    // query_module
+    Row::new(5733, 12, NoSignature::NotImplemented),
+    // readdir
+    Row::new(5745, 7, NoSignature::NotImplemented),
+    // timerfd
+    Row::new(5752, 7, NoSignature::NotImplemented),
 ];

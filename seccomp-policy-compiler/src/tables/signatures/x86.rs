@@ -5,2869 +5,4231 @@
 // the SYSCALL_DEFINEs of Linux 6.17; with the entry points and names listed in
 // tools/gen-syscall-tables/{syscall_entries,signatures}.py.
 
-use crate::tables::{NoSignature, Param};
+use crate::tables::{NoSignature, ParamRange, ParamSlot, Signatures};
+use seccomp_policy_core::sorted::{Row, Table};
 
 /// The parameters of every system call of `x86` whose prototype is known,
 /// sorted by name (byte order).
-pub static SIGNATURES: &[(&str, &[Param])] = &[
-    (
-        "_llseek",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset_high", 1, 32),
-            Param::value("offset_low", 2, 32),
-            Param::pointer("result", 3, 32),
-            Param::value("whence", 4, 32),
-        ],
-    ),
-    (
-        "_newselect",
-        &[
-            Param::value("n", 0, 32),
-            Param::pointer("inp", 1, 32),
-            Param::pointer("outp", 2, 32),
-            Param::pointer("exp", 3, 32),
-            Param::pointer("tvp", 4, 32),
-        ],
-    ),
-    (
-        "accept4",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("upeer_sockaddr", 1, 32),
-            Param::pointer("upeer_addrlen", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "access",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::value("mode", 1, 32),
-        ],
-    ),
-    ("acct", &[Param::pointer("name", 0, 32)]),
-    (
-        "add_key",
-        &[
-            Param::pointer("_type", 0, 32),
-            Param::pointer("_description", 1, 32),
-            Param::pointer("_payload", 2, 32),
-            Param::value("plen", 3, 32),
-            Param::value("ringid", 4, 32),
-        ],
-    ),
-    ("adjtimex", &[Param::pointer("utp", 0, 32)]),
-    ("alarm", &[Param::value("seconds", 0, 32)]),
-    (
-        "arch_prctl",
-        &[Param::value("option", 0, 32), Param::value("arg2", 1, 32)],
-    ),
-    (
-        "bind",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("umyaddr", 1, 32),
-            Param::value("addrlen", 2, 32),
-        ],
-    ),
-    (
-        "bpf",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::pointer("uattr", 1, 32),
-            Param::value("size", 2, 32),
-        ],
-    ),
-    ("brk", &[Param::value("brk", 0, 32)]),
-    (
-        "cachestat",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("cstat_range", 1, 32),
-            Param::pointer("cstat", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "capget",
-        &[
-            Param::pointer("header", 0, 32),
-            Param::pointer("dataptr", 1, 32),
-        ],
-    ),
-    (
-        "capset",
-        &[
-            Param::pointer("header", 0, 32),
-            Param::pointer("data", 1, 32),
-        ],
-    ),
-    ("chdir", &[Param::pointer("filename", 0, 32)]),
-    (
-        "chmod",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::value("mode", 1, 16),
-        ],
-    ),
-    (
-        "chown",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::value("user", 1, 16),
-            Param::value("group", 2, 16),
-        ],
-    ),
-    (
-        "chown32",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::value("user", 1, 32),
-            Param::value("group", 2, 32),
-        ],
-    ),
-    ("chroot", &[Param::pointer("filename", 0, 32)]),
-    (
-        "clock_adjtime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("utp", 1, 32),
-        ],
-    ),
-    (
-        "clock_adjtime64",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("utx", 1, 32),
-        ],
-    ),
-    (
-        "clock_getres",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 32),
-        ],
-    ),
-    (
-        "clock_getres_time64",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 32),
-        ],
-    ),
-    (
-        "clock_gettime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 32),
-        ],
-    ),
-    (
-        "clock_gettime64",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 32),
-        ],
-    ),
-    (
-        "clock_nanosleep",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("rqtp", 2, 32),
-            Param::pointer("rmtp", 3, 32),
-        ],
-    ),
-    (
-        "clock_nanosleep_time64",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("rqtp", 2, 32),
-            Param::pointer("rmtp", 3, 32),
-        ],
-    ),
-    (
-        "clock_settime",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 32),
-        ],
-    ),
-    (
-        "clock_settime64",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("tp", 1, 32),
-        ],
-    ),
-    (
-        "clone",
-        &[
-            Param::value("clone_flags", 0, 32),
-            Param::value("newsp", 1, 32),
-            Param::pointer("parent_tidptr", 2, 32),
-            Param::value("tls", 3, 32),
-            Param::pointer("child_tidptr", 4, 32),
-        ],
-    ),
-    (
-        "clone3",
-        &[Param::pointer("uargs", 0, 32), Param::value("size", 1, 32)],
-    ),
-    ("close", &[Param::value("fd", 0, 32)]),
-    (
-        "close_range",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("max_fd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "connect",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uservaddr", 1, 32),
-            Param::value("addrlen", 2, 32),
-        ],
-    ),
-    (
-        "copy_file_range",
-        &[
-            Param::value("fd_in", 0, 32),
-            Param::pointer("off_in", 1, 32),
-            Param::value("fd_out", 2, 32),
-            Param::pointer("off_out", 3, 32),
-            Param::value("len", 4, 32),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "creat",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::value("mode", 1, 16),
-        ],
-    ),
-    (
-        "delete_module",
-        &[
-            Param::pointer("name_user", 0, 32),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    ("dup", &[Param::value("fildes", 0, 32)]),
-    (
-        "dup2",
-        &[Param::value("oldfd", 0, 32), Param::value("newfd", 1, 32)],
-    ),
-    (
-        "dup3",
-        &[
-            Param::value("oldfd", 0, 32),
-            Param::value("newfd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    ("epoll_create", &[Param::value("size", 0, 32)]),
-    ("epoll_create1", &[Param::value("flags", 0, 32)]),
-    (
-        "epoll_ctl",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::value("op", 1, 32),
-            Param::value("fd", 2, 32),
-            Param::pointer("event", 3, 32),
-        ],
-    ),
-    (
-        "epoll_pwait",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 32),
-            Param::value("maxevents", 2, 32),
-            Param::value("timeout", 3, 32),
-            Param::pointer("sigmask", 4, 32),
-            Param::value("sigsetsize", 5, 32),
-        ],
-    ),
-    (
-        "epoll_pwait2",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 32),
-            Param::value("maxevents", 2, 32),
-            Param::pointer("timeout", 3, 32),
-            Param::pointer("sigmask", 4, 32),
-            Param::value("sigsetsize", 5, 32),
-        ],
-    ),
-    (
-        "epoll_wait",
-        &[
-            Param::value("epfd", 0, 32),
-            Param::pointer("events", 1, 32),
-            Param::value("maxevents", 2, 32),
-            Param::value("timeout", 3, 32),
-        ],
-    ),
-    ("eventfd", &[Param::value("count", 0, 32)]),
-    (
-        "eventfd2",
-        &[Param::value("count", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "execve",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::pointer("argv", 1, 32),
-            Param::pointer("envp", 2, 32),
-        ],
-    ),
-    (
-        "execveat",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::pointer("argv", 2, 32),
-            Param::pointer("envp", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    ("exit", &[Param::value("error_code", 0, 32)]),
-    ("exit_group", &[Param::value("error_code", 0, 32)]),
-    (
-        "faccessat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("mode", 2, 32),
-        ],
-    ),
-    (
-        "faccessat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("mode", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "fadvise64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::unaddressable("offset", 64, false),
-            Param::unaddressable("len", 32, false),
-            Param::unaddressable("advice", 32, false),
-        ],
-    ),
-    (
-        "fadvise64_64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::unaddressable("offset", 64, false),
-            Param::unaddressable("len", 64, false),
-            Param::unaddressable("advice", 32, false),
-        ],
-    ),
-    (
-        "fallocate",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("mode", 1, 32),
-            Param::unaddressable("offset", 64, false),
-            Param::unaddressable("len", 64, false),
-        ],
-    ),
-    (
-        "fanotify_init",
-        &[
-            Param::value("flags", 0, 32),
-            Param::value("event_f_flags", 1, 32),
-        ],
-    ),
-    (
-        "fanotify_mark",
-        &[
-            Param::value("fanotify_fd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("mask_lo", 2, 32),
-            Param::value("mask_hi", 3, 32),
-            Param::value("dfd", 4, 32),
-            Param::pointer("pathname", 5, 32),
-        ],
-    ),
-    ("fchdir", &[Param::value("fd", 0, 32)]),
-    (
-        "fchmod",
-        &[Param::value("fd", 0, 32), Param::value("mode", 1, 16)],
-    ),
-    (
-        "fchmodat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "fchmodat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("mode", 2, 16),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "fchown",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("user", 1, 16),
-            Param::value("group", 2, 16),
-        ],
-    ),
-    (
-        "fchown32",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("user", 1, 32),
-            Param::value("group", 2, 32),
-        ],
-    ),
-    (
-        "fchownat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("user", 2, 32),
-            Param::value("group", 3, 32),
-            Param::value("flag", 4, 32),
-        ],
-    ),
-    (
-        "fcntl",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("arg", 2, 32),
-        ],
-    ),
-    (
-        "fcntl64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("arg", 2, 32),
-        ],
-    ),
-    ("fdatasync", &[Param::value("fd", 0, 32)]),
-    (
-        "fgetxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("name", 1, 32),
-            Param::pointer("value", 2, 32),
-            Param::value("size", 3, 32),
-        ],
-    ),
-    (
-        "file_getattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::pointer("ufattr", 2, 32),
-            Param::value("usize", 3, 32),
-            Param::value("at_flags", 4, 32),
-        ],
-    ),
-    (
-        "file_setattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::pointer("ufattr", 2, 32),
-            Param::value("usize", 3, 32),
-            Param::value("at_flags", 4, 32),
-        ],
-    ),
-    (
-        "finit_module",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uargs", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "flistxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("list", 1, 32),
-            Param::value("size", 2, 32),
-        ],
-    ),
-    (
-        "flock",
-        &[Param::value("fd", 0, 32), Param::value("cmd", 1, 32)],
-    ),
-    ("fork", &[]),
-    (
-        "fremovexattr",
-        &[Param::value("fd", 0, 32), Param::pointer("name", 1, 32)],
-    ),
-    (
-        "fsconfig",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("_key", 2, 32),
-            Param::pointer("_value", 3, 32),
-            Param::value("aux", 4, 32),
-        ],
-    ),
-    (
-        "fsetxattr",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("name", 1, 32),
-            Param::pointer("value", 2, 32),
-            Param::value("size", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "fsmount",
-        &[
-            Param::value("fs_fd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("attr_flags", 2, 32),
-        ],
-    ),
-    (
-        "fsopen",
-        &[
-            Param::pointer("_fs_name", 0, 32),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "fspick",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("path", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "fstat",
-        &[Param::value("fd", 0, 32), Param::pointer("statbuf", 1, 32)],
-    ),
-    (
-        "fstat64",
-        &[Param::value("fd", 0, 32), Param::pointer("statbuf", 1, 32)],
-    ),
-    (
-        "fstatat64",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::pointer("statbuf", 2, 32),
-            Param::value("flag", 3, 32),
-        ],
-    ),
-    (
-        "fstatfs",
-        &[Param::value("fd", 0, 32), Param::pointer("buf", 1, 32)],
-    ),
-    (
-        "fstatfs64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("sz", 1, 32),
-            Param::pointer("buf", 2, 32),
-        ],
-    ),
-    ("fsync", &[Param::value("fd", 0, 32)]),
-    (
-        "ftruncate",
-        &[Param::value("fd", 0, 32), Param::value("length", 1, 32)],
-    ),
-    (
-        "ftruncate64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::unaddressable("length", 64, false),
-        ],
-    ),
-    (
-        "futex",
-        &[
-            Param::pointer("uaddr", 0, 32),
-            Param::value("op", 1, 32),
-            Param::value("val", 2, 32),
-            Param::pointer("utime", 3, 32),
-            Param::pointer("uaddr2", 4, 32),
-            Param::value("val3", 5, 32),
-        ],
-    ),
-    (
-        "futex_requeue",
-        &[
-            Param::pointer("waiters", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("nr_wake", 2, 32),
-            Param::value("nr_requeue", 3, 32),
-        ],
-    ),
-    (
-        "futex_time64",
-        &[
-            Param::pointer("uaddr", 0, 32),
-            Param::value("op", 1, 32),
-            Param::value("val", 2, 32),
-            Param::pointer("utime", 3, 32),
-            Param::pointer("uaddr2", 4, 32),
-            Param::value("val3", 5, 32),
-        ],
-    ),
-    (
-        "futex_wait",
-        &[
-            Param::pointer("uaddr", 0, 32),
-            Param::value("val", 1, 32),
-            Param::value("mask", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("timeout", 4, 32),
-            Param::value("clockid", 5, 32),
-        ],
-    ),
-    (
-        "futex_waitv",
-        &[
-            Param::pointer("waiters", 0, 32),
-            Param::value("nr_futexes", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::pointer("timeout", 3, 32),
-            Param::value("clockid", 4, 32),
-        ],
-    ),
-    (
-        "futex_wake",
-        &[
-            Param::pointer("uaddr", 0, 32),
-            Param::value("mask", 1, 32),
-            Param::value("nr", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "futimesat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::pointer("t", 2, 32),
-        ],
-    ),
-    (
-        "get_mempolicy",
-        &[
-            Param::pointer("policy", 0, 32),
-            Param::pointer("nmask", 1, 32),
-            Param::value("maxnode", 2, 32),
-            Param::value("addr", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "get_robust_list",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("head_ptr", 1, 32),
-            Param::pointer("len_ptr", 2, 32),
-        ],
-    ),
-    ("get_thread_area", &[Param::pointer("u_info", 0, 32)]),
-    (
-        "getcpu",
-        &[
-            Param::pointer("cpup", 0, 32),
-            Param::pointer("nodep", 1, 32),
-            Param::pointer("unused", 2, 32),
-        ],
-    ),
-    (
-        "getcwd",
-        &[Param::pointer("buf", 0, 32), Param::value("size", 1, 32)],
-    ),
-    (
-        "getdents",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("dirent", 1, 32),
-            Param::value("count", 2, 32),
-        ],
-    ),
-    (
-        "getdents64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("dirent", 1, 32),
-            Param::value("count", 2, 32),
-        ],
-    ),
-    ("getegid", &[]),
-    ("getegid32", &[]),
-    ("geteuid", &[]),
-    ("geteuid32", &[]),
-    ("getgid", &[]),
-    ("getgid32", &[]),
-    (
-        "getgroups",
-        &[
-            Param::value("gidsetsize", 0, 32),
-            Param::pointer("grouplist", 1, 32),
-        ],
-    ),
-    (
-        "getgroups32",
-        &[
-            Param::value("gidsetsize", 0, 32),
-            Param::pointer("grouplist", 1, 32),
-        ],
-    ),
-    (
-        "getitimer",
-        &[Param::value("which", 0, 32), Param::pointer("value", 1, 32)],
-    ),
-    (
-        "getpeername",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("usockaddr", 1, 32),
-            Param::pointer("usockaddr_len", 2, 32),
-        ],
-    ),
-    ("getpgid", &[Param::value("pid", 0, 32)]),
-    ("getpgrp", &[]),
-    ("getpid", &[]),
-    ("getppid", &[]),
-    (
-        "getpriority",
-        &[Param::value("which", 0, 32), Param::value("who", 1, 32)],
-    ),
-    (
-        "getrandom",
-        &[
-            Param::pointer("ubuf", 0, 32),
-            Param::value("len", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "getresgid",
-        &[
-            Param::pointer("rgidp", 0, 32),
-            Param::pointer("egidp", 1, 32),
-            Param::pointer("sgidp", 2, 32),
-        ],
-    ),
-    (
-        "getresgid32",
-        &[
-            Param::pointer("rgidp", 0, 32),
-            Param::pointer("egidp", 1, 32),
-            Param::pointer("sgidp", 2, 32),
-        ],
-    ),
-    (
-        "getresuid",
-        &[
-            Param::pointer("ruidp", 0, 32),
-            Param::pointer("euidp", 1, 32),
-            Param::pointer("suidp", 2, 32),
-        ],
-    ),
-    (
-        "getresuid32",
-        &[
-            Param::pointer("ruidp", 0, 32),
-            Param::pointer("euidp", 1, 32),
-            Param::pointer("suidp", 2, 32),
-        ],
-    ),
-    (
-        "getrlimit",
-        &[
-            Param::value("resource", 0, 32),
-            Param::pointer("rlim", 1, 32),
-        ],
-    ),
-    (
-        "getrusage",
-        &[Param::value("who", 0, 32), Param::pointer("ru", 1, 32)],
-    ),
-    ("getsid", &[Param::value("pid", 0, 32)]),
-    (
-        "getsockname",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("usockaddr", 1, 32),
-            Param::pointer("usockaddr_len", 2, 32),
-        ],
-    ),
-    (
-        "getsockopt",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("level", 1, 32),
-            Param::value("optname", 2, 32),
-            Param::pointer("optval", 3, 32),
-            Param::pointer("optlen", 4, 32),
-        ],
-    ),
-    ("gettid", &[]),
-    (
-        "gettimeofday",
-        &[Param::pointer("tv", 0, 32), Param::pointer("tz", 1, 32)],
-    ),
-    ("getuid", &[]),
-    ("getuid32", &[]),
-    (
-        "getxattr",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::pointer("name", 1, 32),
-            Param::pointer("value", 2, 32),
-            Param::value("size", 3, 32),
-        ],
-    ),
-    (
-        "getxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 32),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 32),
-            Param::pointer("uargs", 4, 32),
-            Param::value("usize", 5, 32),
-        ],
-    ),
-    (
-        "init_module",
-        &[
-            Param::pointer("umod", 0, 32),
-            Param::value("len", 1, 32),
-            Param::pointer("uargs", 2, 32),
-        ],
-    ),
-    (
-        "inotify_add_watch",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("pathname", 1, 32),
-            Param::value("mask", 2, 32),
-        ],
-    ),
-    ("inotify_init", &[]),
-    ("inotify_init1", &[Param::value("flags", 0, 32)]),
-    (
-        "inotify_rm_watch",
-        &[Param::value("fd", 0, 32), Param::value("wd", 1, 32)],
-    ),
-    (
-        "io_cancel",
-        &[
-            Param::value("ctx_id", 0, 32),
-            Param::pointer("iocb", 1, 32),
-            Param::pointer("result", 2, 32),
-        ],
-    ),
-    ("io_destroy", &[Param::value("ctx", 0, 32)]),
-    (
-        "io_getevents",
-        &[
-            Param::value("ctx_id", 0, 32),
-            Param::value("min_nr", 1, 32),
-            Param::value("nr", 2, 32),
-            Param::pointer("events", 3, 32),
-            Param::pointer("timeout", 4, 32),
-        ],
-    ),
-    (
-        "io_pgetevents",
-        &[
-            Param::value("ctx_id", 0, 32),
-            Param::value("min_nr", 1, 32),
-            Param::value("nr", 2, 32),
-            Param::pointer("events", 3, 32),
-            Param::pointer("timeout", 4, 32),
-            Param::pointer("usig", 5, 32),
-        ],
-    ),
-    (
-        "io_pgetevents_time64",
-        &[
-            Param::value("ctx_id", 0, 32),
-            Param::value("min_nr", 1, 32),
-            Param::value("nr", 2, 32),
-            Param::pointer("events", 3, 32),
-            Param::pointer("timeout", 4, 32),
-            Param::pointer("usig", 5, 32),
-        ],
-    ),
-    (
-        "io_setup",
-        &[
-            Param::value("nr_events", 0, 32),
-            Param::pointer("ctxp", 1, 32),
-        ],
-    ),
-    (
-        "io_submit",
-        &[
-            Param::value("ctx_id", 0, 32),
-            Param::value("nr", 1, 32),
-            Param::pointer("iocbpp", 2, 32),
-        ],
-    ),
-    (
-        "io_uring_enter",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("to_submit", 1, 32),
-            Param::value("min_complete", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("argp", 4, 32),
-            Param::value("argsz", 5, 32),
-        ],
-    ),
-    (
-        "io_uring_register",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("opcode", 1, 32),
-            Param::pointer("arg", 2, 32),
-            Param::value("nr_args", 3, 32),
-        ],
-    ),
-    (
-        "io_uring_setup",
-        &[
-            Param::value("entries", 0, 32),
-            Param::pointer("params", 1, 32),
-        ],
-    ),
-    (
-        "ioctl",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("arg", 2, 32),
-        ],
-    ),
-    (
-        "ioperm",
-        &[
-            Param::value("from", 0, 32),
-            Param::value("num", 1, 32),
-            Param::value("turn_on", 2, 32),
-        ],
-    ),
-    ("iopl", &[Param::value("level", 0, 32)]),
-    (
-        "ioprio_get",
-        &[Param::value("which", 0, 32), Param::value("who", 1, 32)],
-    ),
-    (
-        "ioprio_set",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("who", 1, 32),
-            Param::value("ioprio", 2, 32),
-        ],
-    ),
-    (
-        "ipc",
-        &[
-            Param::value("call", 0, 32),
-            Param::value("first", 1, 32),
-            Param::value("second", 2, 32),
-            Param::value("third", 3, 32),
-            Param::pointer("ptr", 4, 32),
-            Param::value("fifth", 5, 32),
-        ],
-    ),
-    (
-        "kcmp",
-        &[
-            Param::value("pid1", 0, 32),
-            Param::value("pid2", 1, 32),
-            Param::value("type", 2, 32),
-            Param::value("idx1", 3, 32),
-            Param::value("idx2", 4, 32),
-        ],
-    ),
-    (
-        "kexec_load",
-        &[
-            Param::value("entry", 0, 32),
-            Param::value("nr_segments", 1, 32),
-            Param::pointer("segments", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "keyctl",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg2", 1, 32),
-            Param::value("arg3", 2, 32),
-            Param::value("arg4", 3, 32),
-            Param::value("arg5", 4, 32),
-        ],
-    ),
-    (
-        "kill",
-        &[Param::value("pid", 0, 32), Param::value("sig", 1, 32)],
-    ),
-    (
-        "landlock_add_rule",
-        &[
-            Param::value("ruleset_fd", 0, 32),
-            Param::value("rule_type", 1, 32),
-            Param::pointer("rule_attr", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "landlock_create_ruleset",
-        &[
-            Param::pointer("attr", 0, 32),
-            Param::value("size", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "landlock_restrict_self",
-        &[
-            Param::value("ruleset_fd", 0, 32),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "lchown",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::value("user", 1, 16),
-            Param::value("group", 2, 16),
-        ],
-    ),
-    (
-        "lchown32",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::value("user", 1, 32),
-            Param::value("group", 2, 32),
-        ],
-    ),
-    (
-        "lgetxattr",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::pointer("name", 1, 32),
-            Param::pointer("value", 2, 32),
-            Param::value("size", 3, 32),
-        ],
-    ),
-    (
-        "link",
-        &[
-            Param::pointer("oldname", 0, 32),
-            Param::pointer("newname", 1, 32),
-        ],
-    ),
-    (
-        "linkat",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 32),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "listen",
-        &[Param::value("fd", 0, 32), Param::value("backlog", 1, 32)],
-    ),
-    (
-        "listmount",
-        &[
-            Param::pointer("req", 0, 32),
-            Param::pointer("mnt_ids", 1, 32),
-            Param::value("nr_mnt_ids", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "listxattr",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::pointer("list", 1, 32),
-            Param::value("size", 2, 32),
-        ],
-    ),
-    (
-        "listxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 32),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("list", 3, 32),
-            Param::value("size", 4, 32),
-        ],
-    ),
-    (
-        "llistxattr",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::pointer("list", 1, 32),
-            Param::value("size", 2, 32),
-        ],
-    ),
-    (
-        "lremovexattr",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::pointer("name", 1, 32),
-        ],
-    ),
-    (
-        "lseek",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("offset", 1, 32),
-            Param::value("whence", 2, 32),
-        ],
-    ),
-    (
-        "lsetxattr",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::pointer("name", 1, 32),
-            Param::pointer("value", 2, 32),
-            Param::value("size", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "lsm_get_self_attr",
-        &[
-            Param::value("attr", 0, 32),
-            Param::pointer("ctx", 1, 32),
-            Param::pointer("size", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "lsm_list_modules",
-        &[
-            Param::pointer("ids", 0, 32),
-            Param::pointer("size", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "lsm_set_self_attr",
-        &[
-            Param::value("attr", 0, 32),
-            Param::pointer("ctx", 1, 32),
-            Param::value("size", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "lstat",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::pointer("statbuf", 1, 32),
-        ],
-    ),
-    (
-        "lstat64",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::pointer("statbuf", 1, 32),
-        ],
-    ),
-    (
-        "madvise",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("len_in", 1, 32),
-            Param::value("behavior", 2, 32),
-        ],
-    ),
-    (
-        "map_shadow_stack",
-        &[
-            Param::value("addr", 0, 32),
-            Param::value("size", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "mbind",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("len", 1, 32),
-            Param::value("mode", 2, 32),
-            Param::pointer("nmask", 3, 32),
-            Param::value("maxnode", 4, 32),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "membarrier",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("cpu_id", 2, 32),
-        ],
-    ),
-    (
-        "memfd_create",
-        &[Param::pointer("uname", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    ("memfd_secret", &[Param::value("flags", 0, 32)]),
-    (
-        "migrate_pages",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("maxnode", 1, 32),
-            Param::pointer("old_nodes", 2, 32),
-            Param::pointer("new_nodes", 3, 32),
-        ],
-    ),
-    (
-        "mincore",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("len", 1, 32),
-            Param::pointer("vec", 2, 32),
-        ],
-    ),
-    (
-        "mkdir",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::value("mode", 1, 16),
-        ],
-    ),
-    (
-        "mkdirat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 32),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "mknod",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::value("mode", 1, 16),
-            Param::value("dev", 2, 32),
-        ],
-    ),
-    (
-        "mknodat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("mode", 2, 16),
-            Param::value("dev", 3, 32),
-        ],
-    ),
-    (
-        "mlock",
-        &[Param::value("start", 0, 32), Param::value("len", 1, 32)],
-    ),
-    (
-        "mlock2",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("len", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    ("mlockall", &[Param::value("flags", 0, 32)]),
-    ("mmap", &[Param::pointer("arg", 0, 32)]),
-    (
-        "mmap2",
-        &[
-            Param::value("addr", 0, 32),
-            Param::value("len", 1, 32),
-            Param::value("prot", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::value("fd", 4, 32),
-            Param::value("pgoff", 5, 32),
-        ],
-    ),
-    (
-        "modify_ldt",
-        &[
-            Param::value("func", 0, 32),
-            Param::pointer("ptr", 1, 32),
-            Param::value("bytecount", 2, 32),
-        ],
-    ),
-    (
-        "mount",
-        &[
-            Param::pointer("dev_name", 0, 32),
-            Param::pointer("dir_name", 1, 32),
-            Param::pointer("type", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("data", 4, 32),
-        ],
-    ),
-    (
-        "mount_setattr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("path", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::pointer("uattr", 3, 32),
-            Param::value("usize", 4, 32),
-        ],
-    ),
-    (
-        "move_mount",
-        &[
-            Param::value("from_dfd", 0, 32),
-            Param::pointer("from_pathname", 1, 32),
-            Param::value("to_dfd", 2, 32),
-            Param::pointer("to_pathname", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "move_pages",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("nr_pages", 1, 32),
-            Param::pointer("pages", 2, 32),
-            Param::pointer("nodes", 3, 32),
-            Param::pointer("status", 4, 32),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "mprotect",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("len", 1, 32),
-            Param::value("prot", 2, 32),
-        ],
-    ),
-    (
-        "mq_getsetattr",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_mqstat", 1, 32),
-            Param::pointer("u_omqstat", 2, 32),
-        ],
-    ),
-    (
-        "mq_notify",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_notification", 1, 32),
-        ],
-    ),
-    (
-        "mq_open",
-        &[
-            Param::pointer("u_name", 0, 32),
-            Param::value("oflag", 1, 32),
-            Param::value("mode", 2, 16),
-            Param::pointer("u_attr", 3, 32),
-        ],
-    ),
-    (
-        "mq_timedreceive",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_msg_ptr", 1, 32),
-            Param::value("msg_len", 2, 32),
-            Param::pointer("u_msg_prio", 3, 32),
-            Param::pointer("u_abs_timeout", 4, 32),
-        ],
-    ),
-    (
-        "mq_timedreceive_time64",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_msg_ptr", 1, 32),
-            Param::value("msg_len", 2, 32),
-            Param::pointer("u_msg_prio", 3, 32),
-            Param::pointer("u_abs_timeout", 4, 32),
-        ],
-    ),
-    (
-        "mq_timedsend",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_msg_ptr", 1, 32),
-            Param::value("msg_len", 2, 32),
-            Param::value("msg_prio", 3, 32),
-            Param::pointer("u_abs_timeout", 4, 32),
-        ],
-    ),
-    (
-        "mq_timedsend_time64",
-        &[
-            Param::value("mqdes", 0, 32),
-            Param::pointer("u_msg_ptr", 1, 32),
-            Param::value("msg_len", 2, 32),
-            Param::value("msg_prio", 3, 32),
-            Param::pointer("u_abs_timeout", 4, 32),
-        ],
-    ),
-    ("mq_unlink", &[Param::pointer("u_name", 0, 32)]),
-    (
-        "mremap",
-        &[
-            Param::value("addr", 0, 32),
-            Param::value("old_len", 1, 32),
-            Param::value("new_len", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::value("new_addr", 4, 32),
-        ],
-    ),
-    (
-        "mseal",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("len", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "msgctl",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("buf", 2, 32),
-        ],
-    ),
-    (
-        "msgget",
-        &[Param::value("key", 0, 32), Param::value("msgflg", 1, 32)],
-    ),
-    (
-        "msgrcv",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::pointer("msgp", 1, 32),
-            Param::value("msgsz", 2, 32),
-            Param::value("msgtyp", 3, 32),
-            Param::value("msgflg", 4, 32),
-        ],
-    ),
-    (
-        "msgsnd",
-        &[
-            Param::value("msqid", 0, 32),
-            Param::pointer("msgp", 1, 32),
-            Param::value("msgsz", 2, 32),
-            Param::value("msgflg", 3, 32),
-        ],
-    ),
-    (
-        "msync",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("len", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "munlock",
-        &[Param::value("start", 0, 32), Param::value("len", 1, 32)],
-    ),
-    ("munlockall", &[]),
-    (
-        "munmap",
-        &[Param::value("addr", 0, 32), Param::value("len", 1, 32)],
-    ),
-    (
-        "name_to_handle_at",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("name", 1, 32),
-            Param::pointer("handle", 2, 32),
-            Param::pointer("mnt_id", 3, 32),
-            Param::value("flag", 4, 32),
-        ],
-    ),
-    (
-        "nanosleep",
-        &[Param::pointer("rqtp", 0, 32), Param::pointer("rmtp", 1, 32)],
-    ),
-    ("nice", &[Param::value("increment", 0, 32)]),
-    (
-        "oldfstat",
-        &[Param::value("fd", 0, 32), Param::pointer("statbuf", 1, 32)],
-    ),
-    (
-        "oldlstat",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::pointer("statbuf", 1, 32),
-        ],
-    ),
-    ("oldolduname", &[Param::pointer("name", 0, 32)]),
-    (
-        "oldstat",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::pointer("statbuf", 1, 32),
-        ],
-    ),
-    ("olduname", &[Param::pointer("name", 0, 32)]),
-    (
-        "open",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::value("mode", 2, 16),
-        ],
-    ),
-    (
-        "open_by_handle_at",
-        &[
-            Param::value("mountdirfd", 0, 32),
-            Param::pointer("handle", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "open_tree",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "open_tree_attr",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::pointer("uattr", 3, 32),
-            Param::value("usize", 4, 32),
-        ],
-    ),
-    (
-        "openat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::value("mode", 3, 16),
-        ],
-    ),
-    (
-        "openat2",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::pointer("how", 2, 32),
-            Param::value("usize", 3, 32),
-        ],
-    ),
-    ("pause", &[]),
-    (
-        "perf_event_open",
-        &[
-            Param::pointer("attr_uptr", 0, 32),
-            Param::value("pid", 1, 32),
-            Param::value("cpu", 2, 32),
-            Param::value("group_fd", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    ("personality", &[Param::value("personality", 0, 32)]),
-    (
-        "pidfd_getfd",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::value("fd", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "pidfd_open",
-        &[Param::value("pid", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "pidfd_send_signal",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::value("sig", 1, 32),
-            Param::pointer("info", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    ("pipe", &[Param::pointer("fildes", 0, 32)]),
-    (
-        "pipe2",
-        &[
-            Param::pointer("fildes", 0, 32),
-            Param::value("flags", 1, 32),
-        ],
-    ),
-    (
-        "pivot_root",
-        &[
-            Param::pointer("new_root", 0, 32),
-            Param::pointer("put_old", 1, 32),
-        ],
-    ),
-    (
-        "pkey_alloc",
-        &[
-            Param::value("flags", 0, 32),
-            Param::value("init_val", 1, 32),
-        ],
-    ),
-    ("pkey_free", &[Param::value("pkey", 0, 32)]),
-    (
-        "pkey_mprotect",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("len", 1, 32),
-            Param::value("prot", 2, 32),
-            Param::value("pkey", 3, 32),
-        ],
-    ),
-    (
-        "poll",
-        &[
-            Param::pointer("ufds", 0, 32),
-            Param::value("nfds", 1, 32),
-            Param::value("timeout_msecs", 2, 32),
-        ],
-    ),
-    (
-        "ppoll",
-        &[
-            Param::pointer("ufds", 0, 32),
-            Param::value("nfds", 1, 32),
-            Param::pointer("tsp", 2, 32),
-            Param::pointer("sigmask", 3, 32),
-            Param::value("sigsetsize", 4, 32),
-        ],
-    ),
-    (
-        "ppoll_time64",
-        &[
-            Param::pointer("ufds", 0, 32),
-            Param::value("nfds", 1, 32),
-            Param::pointer("tsp", 2, 32),
-            Param::pointer("sigmask", 3, 32),
-            Param::value("sigsetsize", 4, 32),
-        ],
-    ),
-    (
-        "prctl",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg2", 1, 32),
-            Param::value("arg3", 2, 32),
-            Param::value("arg4", 3, 32),
-            Param::value("arg5", 4, 32),
-        ],
-    ),
-    (
-        "pread64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 32),
-            Param::value("count", 2, 32),
-            Param::unaddressable("pos", 64, false),
-        ],
-    ),
-    (
-        "preadv",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("vec", 1, 32),
-            Param::value("vlen", 2, 32),
-            Param::value("pos_l", 3, 32),
-            Param::value("pos_h", 4, 32),
-        ],
-    ),
-    (
-        "preadv2",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("vec", 1, 32),
-            Param::value("vlen", 2, 32),
-            Param::value("pos_l", 3, 32),
-            Param::value("pos_h", 4, 32),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "prlimit64",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("resource", 1, 32),
-            Param::pointer("new_rlim", 2, 32),
-            Param::pointer("old_rlim", 3, 32),
-        ],
-    ),
-    (
-        "process_madvise",
-        &[
-            Param::value("pidfd", 0, 32),
-            Param::pointer("vec", 1, 32),
-            Param::value("vlen", 2, 32),
-            Param::value("behavior", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "process_mrelease",
-        &[Param::value("pidfd", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "process_vm_readv",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("lvec", 1, 32),
-            Param::value("liovcnt", 2, 32),
-            Param::pointer("rvec", 3, 32),
-            Param::value("riovcnt", 4, 32),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "process_vm_writev",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("lvec", 1, 32),
-            Param::value("liovcnt", 2, 32),
-            Param::pointer("rvec", 3, 32),
-            Param::value("riovcnt", 4, 32),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "pselect6",
-        &[
-            Param::value("n", 0, 32),
-            Param::pointer("inp", 1, 32),
-            Param::pointer("outp", 2, 32),
-            Param::pointer("exp", 3, 32),
-            Param::pointer("tsp", 4, 32),
-            Param::pointer("sig", 5, 32),
-        ],
-    ),
-    (
-        "pselect6_time64",
-        &[
-            Param::value("n", 0, 32),
-            Param::pointer("inp", 1, 32),
-            Param::pointer("outp", 2, 32),
-            Param::pointer("exp", 3, 32),
-            Param::pointer("tsp", 4, 32),
-            Param::pointer("sig", 5, 32),
-        ],
-    ),
-    (
-        "ptrace",
-        &[
-            Param::value("request", 0, 32),
-            Param::value("pid", 1, 32),
-            Param::value("addr", 2, 32),
-            Param::value("data", 3, 32),
-        ],
-    ),
-    (
-        "pwrite64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 32),
-            Param::value("count", 2, 32),
-            Param::unaddressable("pos", 64, false),
-        ],
-    ),
-    (
-        "pwritev",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("vec", 1, 32),
-            Param::value("vlen", 2, 32),
-            Param::value("pos_l", 3, 32),
-            Param::value("pos_h", 4, 32),
-        ],
-    ),
-    (
-        "pwritev2",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("vec", 1, 32),
-            Param::value("vlen", 2, 32),
-            Param::value("pos_l", 3, 32),
-            Param::value("pos_h", 4, 32),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    (
-        "quotactl",
-        &[
-            Param::value("cmd", 0, 32),
-            Param::pointer("special", 1, 32),
-            Param::value("id", 2, 32),
-            Param::pointer("addr", 3, 32),
-        ],
-    ),
-    (
-        "quotactl_fd",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::value("id", 2, 32),
-            Param::pointer("addr", 3, 32),
-        ],
-    ),
-    (
-        "read",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 32),
-            Param::value("count", 2, 32),
-        ],
-    ),
-    (
-        "readahead",
-        &[
-            Param::value("fd", 0, 32),
-            Param::unaddressable("offset", 64, false),
-            Param::unaddressable("count", 32, false),
-        ],
-    ),
-    (
-        "readdir",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("dirent", 1, 32),
-            Param::value("count", 2, 32),
-        ],
-    ),
-    (
-        "readlink",
-        &[
-            Param::pointer("path", 0, 32),
-            Param::pointer("buf", 1, 32),
-            Param::value("bufsiz", 2, 32),
-        ],
-    ),
-    (
-        "readlinkat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 32),
-            Param::pointer("buf", 2, 32),
-            Param::value("bufsiz", 3, 32),
-        ],
-    ),
-    (
-        "readv",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("vec", 1, 32),
-            Param::value("vlen", 2, 32),
-        ],
-    ),
-    (
-        "reboot",
-        &[
-            Param::value("magic1", 0, 32),
-            Param::value("magic2", 1, 32),
-            Param::value("cmd", 2, 32),
-            Param::pointer("arg", 3, 32),
-        ],
-    ),
-    (
-        "recvfrom",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("ubuf", 1, 32),
-            Param::value("size", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("addr", 4, 32),
-            Param::pointer("addr_len", 5, 32),
-        ],
-    ),
-    (
-        "recvmmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("mmsg", 1, 32),
-            Param::value("vlen", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("timeout", 4, 32),
-        ],
-    ),
-    (
-        "recvmmsg_time64",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("mmsg", 1, 32),
-            Param::value("vlen", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("timeout", 4, 32),
-        ],
-    ),
-    (
-        "recvmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("msg", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "remap_file_pages",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("size", 1, 32),
-            Param::value("prot", 2, 32),
-            Param::value("pgoff", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "removexattr",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::pointer("name", 1, 32),
-        ],
-    ),
-    (
-        "removexattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 32),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 32),
-        ],
-    ),
-    (
-        "rename",
-        &[
-            Param::pointer("oldname", 0, 32),
-            Param::pointer("newname", 1, 32),
-        ],
-    ),
-    (
-        "renameat",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 32),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 32),
-        ],
-    ),
-    (
-        "renameat2",
-        &[
-            Param::value("olddfd", 0, 32),
-            Param::pointer("oldname", 1, 32),
-            Param::value("newdfd", 2, 32),
-            Param::pointer("newname", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "request_key",
-        &[
-            Param::pointer("_type", 0, 32),
-            Param::pointer("_description", 1, 32),
-            Param::pointer("_callout_info", 2, 32),
-            Param::value("destringid", 3, 32),
-        ],
-    ),
-    ("restart_syscall", &[]),
-    ("rmdir", &[Param::pointer("pathname", 0, 32)]),
-    (
-        "rseq",
-        &[
-            Param::pointer("rseq", 0, 32),
-            Param::value("rseq_len", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::value("sig", 3, 32),
-        ],
-    ),
-    (
-        "rt_sigaction",
-        &[
-            Param::value("sig", 0, 32),
-            Param::pointer("act", 1, 32),
-            Param::pointer("oact", 2, 32),
-            Param::value("sigsetsize", 3, 32),
-        ],
-    ),
-    (
-        "rt_sigpending",
-        &[
-            Param::pointer("uset", 0, 32),
-            Param::value("sigsetsize", 1, 32),
-        ],
-    ),
-    (
-        "rt_sigprocmask",
-        &[
-            Param::value("how", 0, 32),
-            Param::pointer("nset", 1, 32),
-            Param::pointer("oset", 2, 32),
-            Param::value("sigsetsize", 3, 32),
-        ],
-    ),
-    (
-        "rt_sigqueueinfo",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("sig", 1, 32),
-            Param::pointer("uinfo", 2, 32),
-        ],
-    ),
-    ("rt_sigreturn", &[]),
-    (
-        "rt_sigsuspend",
-        &[
-            Param::pointer("unewset", 0, 32),
-            Param::value("sigsetsize", 1, 32),
-        ],
-    ),
-    (
-        "rt_sigtimedwait",
-        &[
-            Param::pointer("uthese", 0, 32),
-            Param::pointer("uinfo", 1, 32),
-            Param::pointer("uts", 2, 32),
-            Param::value("sigsetsize", 3, 32),
-        ],
-    ),
-    (
-        "rt_sigtimedwait_time64",
-        &[
-            Param::pointer("uthese", 0, 32),
-            Param::pointer("uinfo", 1, 32),
-            Param::pointer("uts", 2, 32),
-            Param::value("sigsetsize", 3, 32),
-        ],
-    ),
-    (
-        "rt_tgsigqueueinfo",
-        &[
-            Param::value("tgid", 0, 32),
-            Param::value("pid", 1, 32),
-            Param::value("sig", 2, 32),
-            Param::pointer("uinfo", 3, 32),
-        ],
-    ),
-    ("sched_get_priority_max", &[Param::value("policy", 0, 32)]),
-    ("sched_get_priority_min", &[Param::value("policy", 0, 32)]),
-    (
-        "sched_getaffinity",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("len", 1, 32),
-            Param::pointer("user_mask_ptr", 2, 32),
-        ],
-    ),
-    (
-        "sched_getattr",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("uattr", 1, 32),
-            Param::value("usize", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "sched_getparam",
-        &[Param::value("pid", 0, 32), Param::pointer("param", 1, 32)],
-    ),
-    ("sched_getscheduler", &[Param::value("pid", 0, 32)]),
-    (
-        "sched_rr_get_interval",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("interval", 1, 32),
-        ],
-    ),
-    (
-        "sched_rr_get_interval_time64",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("interval", 1, 32),
-        ],
-    ),
-    (
-        "sched_setaffinity",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("len", 1, 32),
-            Param::pointer("user_mask_ptr", 2, 32),
-        ],
-    ),
-    (
-        "sched_setattr",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("uattr", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "sched_setparam",
-        &[Param::value("pid", 0, 32), Param::pointer("param", 1, 32)],
-    ),
-    (
-        "sched_setscheduler",
-        &[
-            Param::value("pid", 0, 32),
-            Param::value("policy", 1, 32),
-            Param::pointer("param", 2, 32),
-        ],
-    ),
-    ("sched_yield", &[]),
-    (
-        "seccomp",
-        &[
-            Param::value("op", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("uargs", 2, 32),
-        ],
-    ),
-    ("select", &[Param::pointer("arg", 0, 32)]),
-    (
-        "semctl",
-        &[
-            Param::value("semid", 0, 32),
-            Param::value("semnum", 1, 32),
-            Param::value("cmd", 2, 32),
-            Param::value("arg", 3, 32),
-        ],
-    ),
-    (
-        "semget",
-        &[
-            Param::value("key", 0, 32),
-            Param::value("nsems", 1, 32),
-            Param::value("semflg", 2, 32),
-        ],
-    ),
-    (
-        "semtimedop_time64",
-        &[
-            Param::value("semid", 0, 32),
-            Param::pointer("tsops", 1, 32),
-            Param::value("nsops", 2, 32),
-            Param::pointer("timeout", 3, 32),
-        ],
-    ),
-    (
-        "sendfile",
-        &[
-            Param::value("out_fd", 0, 32),
-            Param::value("in_fd", 1, 32),
-            Param::pointer("offset", 2, 32),
-            Param::value("count", 3, 32),
-        ],
-    ),
-    (
-        "sendfile64",
-        &[
-            Param::value("out_fd", 0, 32),
-            Param::value("in_fd", 1, 32),
-            Param::pointer("offset", 2, 32),
-            Param::value("count", 3, 32),
-        ],
-    ),
-    (
-        "sendmmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("mmsg", 1, 32),
-            Param::value("vlen", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "sendmsg",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("msg", 1, 32),
-            Param::value("flags", 2, 32),
-        ],
-    ),
-    (
-        "sendto",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buff", 1, 32),
-            Param::value("len", 2, 32),
-            Param::value("flags", 3, 32),
-            Param::pointer("addr", 4, 32),
-            Param::value("addr_len", 5, 32),
-        ],
-    ),
-    (
-        "set_mempolicy",
-        &[
-            Param::value("mode", 0, 32),
-            Param::pointer("nmask", 1, 32),
-            Param::value("maxnode", 2, 32),
-        ],
-    ),
-    (
-        "set_mempolicy_home_node",
-        &[
-            Param::value("start", 0, 32),
-            Param::value("len", 1, 32),
-            Param::value("home_node", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "set_robust_list",
-        &[Param::pointer("head", 0, 32), Param::value("len", 1, 32)],
-    ),
-    ("set_thread_area", &[Param::pointer("u_info", 0, 32)]),
-    ("set_tid_address", &[Param::pointer("tidptr", 0, 32)]),
-    (
-        "setdomainname",
-        &[Param::pointer("name", 0, 32), Param::value("len", 1, 32)],
-    ),
-    ("setfsgid", &[Param::value("gid", 0, 16)]),
-    ("setfsgid32", &[Param::value("gid", 0, 32)]),
-    ("setfsuid", &[Param::value("uid", 0, 16)]),
-    ("setfsuid32", &[Param::value("uid", 0, 32)]),
-    ("setgid", &[Param::value("gid", 0, 16)]),
-    ("setgid32", &[Param::value("gid", 0, 32)]),
-    (
-        "setgroups",
-        &[
-            Param::value("gidsetsize", 0, 32),
-            Param::pointer("grouplist", 1, 32),
-        ],
-    ),
-    (
-        "setgroups32",
-        &[
-            Param::value("gidsetsize", 0, 32),
-            Param::pointer("grouplist", 1, 32),
-        ],
-    ),
-    (
-        "sethostname",
-        &[Param::pointer("name", 0, 32), Param::value("len", 1, 32)],
-    ),
-    (
-        "setitimer",
-        &[
-            Param::value("which", 0, 32),
-            Param::pointer("value", 1, 32),
-            Param::pointer("ovalue", 2, 32),
-        ],
-    ),
-    (
-        "setns",
-        &[Param::value("fd", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "setpgid",
-        &[Param::value("pid", 0, 32), Param::value("pgid", 1, 32)],
-    ),
-    (
-        "setpriority",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("who", 1, 32),
-            Param::value("niceval", 2, 32),
-        ],
-    ),
-    (
-        "setregid",
-        &[Param::value("rgid", 0, 16), Param::value("egid", 1, 16)],
-    ),
-    (
-        "setregid32",
-        &[Param::value("rgid", 0, 32), Param::value("egid", 1, 32)],
-    ),
-    (
-        "setresgid",
-        &[
-            Param::value("rgid", 0, 16),
-            Param::value("egid", 1, 16),
-            Param::value("sgid", 2, 16),
-        ],
-    ),
-    (
-        "setresgid32",
-        &[
-            Param::value("rgid", 0, 32),
-            Param::value("egid", 1, 32),
-            Param::value("sgid", 2, 32),
-        ],
-    ),
-    (
-        "setresuid",
-        &[
-            Param::value("ruid", 0, 16),
-            Param::value("euid", 1, 16),
-            Param::value("suid", 2, 16),
-        ],
-    ),
-    (
-        "setresuid32",
-        &[
-            Param::value("ruid", 0, 32),
-            Param::value("euid", 1, 32),
-            Param::value("suid", 2, 32),
-        ],
-    ),
-    (
-        "setreuid",
-        &[Param::value("ruid", 0, 16), Param::value("euid", 1, 16)],
-    ),
-    (
-        "setreuid32",
-        &[Param::value("ruid", 0, 32), Param::value("euid", 1, 32)],
-    ),
-    (
-        "setrlimit",
-        &[
-            Param::value("resource", 0, 32),
-            Param::pointer("rlim", 1, 32),
-        ],
-    ),
-    ("setsid", &[]),
-    (
-        "setsockopt",
-        &[
-            Param::value("fd", 0, 32),
-            Param::value("level", 1, 32),
-            Param::value("optname", 2, 32),
-            Param::pointer("optval", 3, 32),
-            Param::value("optlen", 4, 32),
-        ],
-    ),
-    (
-        "settimeofday",
-        &[Param::pointer("tv", 0, 32), Param::pointer("tz", 1, 32)],
-    ),
-    ("setuid", &[Param::value("uid", 0, 16)]),
-    ("setuid32", &[Param::value("uid", 0, 32)]),
-    (
-        "setxattr",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::pointer("name", 1, 32),
-            Param::pointer("value", 2, 32),
-            Param::value("size", 3, 32),
-            Param::value("flags", 4, 32),
-        ],
-    ),
-    (
-        "setxattrat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 32),
-            Param::value("at_flags", 2, 32),
-            Param::pointer("name", 3, 32),
-            Param::pointer("uargs", 4, 32),
-            Param::value("usize", 5, 32),
-        ],
-    ),
-    ("sgetmask", &[]),
-    (
-        "shmat",
-        &[
-            Param::value("shmid", 0, 32),
-            Param::pointer("shmaddr", 1, 32),
-            Param::value("shmflg", 2, 32),
-        ],
-    ),
-    (
-        "shmctl",
-        &[
-            Param::value("shmid", 0, 32),
-            Param::value("cmd", 1, 32),
-            Param::pointer("buf", 2, 32),
-        ],
-    ),
-    ("shmdt", &[Param::pointer("shmaddr", 0, 32)]),
-    (
-        "shmget",
-        &[
-            Param::value("key", 0, 32),
-            Param::value("size", 1, 32),
-            Param::value("shmflg", 2, 32),
-        ],
-    ),
-    (
-        "shutdown",
-        &[Param::value("fd", 0, 32), Param::value("how", 1, 32)],
-    ),
-    (
-        "sigaction",
-        &[
-            Param::value("sig", 0, 32),
-            Param::pointer("act", 1, 32),
-            Param::pointer("oact", 2, 32),
-        ],
-    ),
-    (
-        "sigaltstack",
-        &[Param::pointer("uss", 0, 32), Param::pointer("uoss", 1, 32)],
-    ),
-    (
-        "signal",
-        &[Param::value("sig", 0, 32), Param::pointer("handler", 1, 32)],
-    ),
-    (
-        "signalfd",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::pointer("user_mask", 1, 32),
-            Param::value("sizemask", 2, 32),
-        ],
-    ),
-    (
-        "signalfd4",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::pointer("user_mask", 1, 32),
-            Param::value("sizemask", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    ("sigpending", &[Param::pointer("uset", 0, 32)]),
-    (
-        "sigprocmask",
-        &[
-            Param::value("how", 0, 32),
-            Param::pointer("nset", 1, 32),
-            Param::pointer("oset", 2, 32),
-        ],
-    ),
-    ("sigreturn", &[]),
-    (
-        "sigsuspend",
-        &[
-            Param::value("unused1", 0, 32),
-            Param::value("unused2", 1, 32),
-            Param::value("mask", 2, 32),
-        ],
-    ),
-    (
-        "socket",
-        &[
-            Param::value("family", 0, 32),
-            Param::value("type", 1, 32),
-            Param::value("protocol", 2, 32),
-        ],
-    ),
-    (
-        "socketcall",
-        &[Param::value("call", 0, 32), Param::pointer("args", 1, 32)],
-    ),
-    (
-        "socketpair",
-        &[
-            Param::value("family", 0, 32),
-            Param::value("type", 1, 32),
-            Param::value("protocol", 2, 32),
-            Param::pointer("usockvec", 3, 32),
-        ],
-    ),
-    (
-        "splice",
-        &[
-            Param::value("fd_in", 0, 32),
-            Param::pointer("off_in", 1, 32),
-            Param::value("fd_out", 2, 32),
-            Param::pointer("off_out", 3, 32),
-            Param::value("len", 4, 32),
-            Param::value("flags", 5, 32),
-        ],
-    ),
-    ("ssetmask", &[Param::value("newmask", 0, 32)]),
-    (
-        "stat",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::pointer("statbuf", 1, 32),
-        ],
-    ),
-    (
-        "stat64",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::pointer("statbuf", 1, 32),
-        ],
-    ),
-    (
-        "statfs",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::pointer("buf", 1, 32),
-        ],
-    ),
-    (
-        "statfs64",
-        &[
-            Param::pointer("pathname", 0, 32),
-            Param::value("sz", 1, 32),
-            Param::pointer("buf", 2, 32),
-        ],
-    ),
-    (
-        "statmount",
-        &[
-            Param::pointer("req", 0, 32),
-            Param::pointer("buf", 1, 32),
-            Param::value("bufsize", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "statx",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::value("flags", 2, 32),
-            Param::value("mask", 3, 32),
-            Param::pointer("buffer", 4, 32),
-        ],
-    ),
-    ("stime", &[Param::pointer("tptr", 0, 32)]),
-    ("swapoff", &[Param::pointer("specialfile", 0, 32)]),
-    (
-        "swapon",
-        &[
-            Param::pointer("specialfile", 0, 32),
-            Param::value("swap_flags", 1, 32),
-        ],
-    ),
-    (
-        "symlink",
-        &[
-            Param::pointer("oldname", 0, 32),
-            Param::pointer("newname", 1, 32),
-        ],
-    ),
-    (
-        "symlinkat",
-        &[
-            Param::pointer("oldname", 0, 32),
-            Param::value("newdfd", 1, 32),
-            Param::pointer("newname", 2, 32),
-        ],
-    ),
-    ("sync", &[]),
-    (
-        "sync_file_range",
-        &[
-            Param::value("fd", 0, 32),
-            Param::unaddressable("offset", 64, false),
-            Param::unaddressable("nbytes", 64, false),
-            Param::unaddressable("flags", 32, false),
-        ],
-    ),
-    ("syncfs", &[Param::value("fd", 0, 32)]),
-    (
-        "sysfs",
-        &[
-            Param::value("option", 0, 32),
-            Param::value("arg1", 1, 32),
-            Param::value("arg2", 2, 32),
-        ],
-    ),
-    ("sysinfo", &[Param::pointer("info", 0, 32)]),
-    (
-        "syslog",
-        &[
-            Param::value("type", 0, 32),
-            Param::pointer("buf", 1, 32),
-            Param::value("len", 2, 32),
-        ],
-    ),
-    (
-        "tee",
-        &[
-            Param::value("fdin", 0, 32),
-            Param::value("fdout", 1, 32),
-            Param::value("len", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "tgkill",
-        &[
-            Param::value("tgid", 0, 32),
-            Param::value("pid", 1, 32),
-            Param::value("sig", 2, 32),
-        ],
-    ),
-    ("time", &[Param::pointer("tloc", 0, 32)]),
-    (
-        "timer_create",
-        &[
-            Param::value("which_clock", 0, 32),
-            Param::pointer("timer_event_spec", 1, 32),
-            Param::pointer("created_timer_id", 2, 32),
-        ],
-    ),
-    ("timer_delete", &[Param::value("timer_id", 0, 32)]),
-    ("timer_getoverrun", &[Param::value("timer_id", 0, 32)]),
-    (
-        "timer_gettime",
-        &[
-            Param::value("timer_id", 0, 32),
-            Param::pointer("setting", 1, 32),
-        ],
-    ),
-    (
-        "timer_gettime64",
-        &[
-            Param::value("timer_id", 0, 32),
-            Param::pointer("setting", 1, 32),
-        ],
-    ),
-    (
-        "timer_settime",
-        &[
-            Param::value("timer_id", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("new", 2, 32),
-            Param::pointer("old", 3, 32),
-        ],
-    ),
-    (
-        "timer_settime64",
-        &[
-            Param::value("timer_id", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("new_setting", 2, 32),
-            Param::pointer("old_setting", 3, 32),
-        ],
-    ),
-    (
-        "timerfd_create",
-        &[Param::value("clockid", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    (
-        "timerfd_gettime",
-        &[Param::value("ufd", 0, 32), Param::pointer("otmr", 1, 32)],
-    ),
-    (
-        "timerfd_gettime64",
-        &[Param::value("ufd", 0, 32), Param::pointer("otmr", 1, 32)],
-    ),
-    (
-        "timerfd_settime",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("utmr", 2, 32),
-            Param::pointer("otmr", 3, 32),
-        ],
-    ),
-    (
-        "timerfd_settime64",
-        &[
-            Param::value("ufd", 0, 32),
-            Param::value("flags", 1, 32),
-            Param::pointer("utmr", 2, 32),
-            Param::pointer("otmr", 3, 32),
-        ],
-    ),
-    ("times", &[Param::pointer("tbuf", 0, 32)]),
-    (
-        "tkill",
-        &[Param::value("pid", 0, 32), Param::value("sig", 1, 32)],
-    ),
-    (
-        "truncate",
-        &[Param::pointer("path", 0, 32), Param::value("length", 1, 32)],
-    ),
-    (
-        "truncate64",
-        &[
-            Param::pointer("path", 0, 32),
-            Param::unaddressable("length", 64, false),
-        ],
-    ),
-    (
-        "ugetrlimit",
-        &[
-            Param::value("resource", 0, 32),
-            Param::pointer("rlim", 1, 32),
-        ],
-    ),
-    ("umask", &[Param::value("mask", 0, 32)]),
-    ("umount", &[Param::pointer("name", 0, 32)]),
-    (
-        "umount2",
-        &[Param::pointer("name", 0, 32), Param::value("flags", 1, 32)],
-    ),
-    ("uname", &[Param::pointer("name", 0, 32)]),
-    ("unlink", &[Param::pointer("pathname", 0, 32)]),
-    (
-        "unlinkat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("pathname", 1, 32),
-            Param::value("flag", 2, 32),
-        ],
-    ),
-    ("unshare", &[Param::value("unshare_flags", 0, 32)]),
-    ("uselib", &[Param::pointer("library", 0, 32)]),
-    ("userfaultfd", &[Param::value("flags", 0, 32)]),
-    (
-        "ustat",
-        &[Param::value("dev", 0, 32), Param::pointer("ubuf", 1, 32)],
-    ),
-    (
-        "utime",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::pointer("t", 1, 32),
-        ],
-    ),
-    (
-        "utimensat",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::pointer("t", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "utimensat_time64",
-        &[
-            Param::value("dfd", 0, 32),
-            Param::pointer("filename", 1, 32),
-            Param::pointer("utimes", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "utimes",
-        &[
-            Param::pointer("filename", 0, 32),
-            Param::pointer("t", 1, 32),
-        ],
-    ),
-    ("vfork", &[]),
-    ("vhangup", &[]),
-    (
-        "vm86",
-        &[Param::value("cmd", 0, 32), Param::value("arg", 1, 32)],
-    ),
-    ("vm86old", &[Param::pointer("user_vm86", 0, 32)]),
-    (
-        "vmsplice",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("uiov", 1, 32),
-            Param::value("nr_segs", 2, 32),
-            Param::value("flags", 3, 32),
-        ],
-    ),
-    (
-        "wait4",
-        &[
-            Param::value("upid", 0, 32),
-            Param::pointer("stat_addr", 1, 32),
-            Param::value("options", 2, 32),
-            Param::pointer("ru", 3, 32),
-        ],
-    ),
-    (
-        "waitid",
-        &[
-            Param::value("which", 0, 32),
-            Param::value("upid", 1, 32),
-            Param::pointer("infop", 2, 32),
-            Param::value("options", 3, 32),
-            Param::pointer("ru", 4, 32),
-        ],
-    ),
-    (
-        "waitpid",
-        &[
-            Param::value("pid", 0, 32),
-            Param::pointer("stat_addr", 1, 32),
-            Param::value("options", 2, 32),
-        ],
-    ),
-    (
-        "write",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("buf", 1, 32),
-            Param::value("count", 2, 32),
-        ],
-    ),
-    (
-        "writev",
-        &[
-            Param::value("fd", 0, 32),
-            Param::pointer("vec", 1, 32),
-            Param::value("vlen", 2, 32),
-        ],
-    ),
-];
+pub static SIGNATURES: Signatures = Signatures::new(NAMES, &ROWS, &PARAMS);
 
 /// The system calls of `x86` without a signature, and why, sorted by name
 /// (byte order).
-pub static WITHOUT_SIGNATURE: &[(&str, NoSignature)] = &[
-    ("_sysctl", NoSignature::NotImplemented),
-    ("afs_syscall", NoSignature::NotImplemented),
-    ("bdflush", NoSignature::NotImplemented),
-    ("break", NoSignature::NotImplemented),
-    ("create_module", NoSignature::NotImplemented),
-    ("ftime", NoSignature::NotImplemented),
-    ("get_kernel_syms", NoSignature::NotImplemented),
-    ("getpmsg", NoSignature::NotImplemented),
-    ("gtty", NoSignature::NotImplemented),
-    ("idle", NoSignature::NotImplemented),
-    ("lock", NoSignature::NotImplemented),
-    ("lookup_dcookie", NoSignature::Removed),
-    ("mpx", NoSignature::NotImplemented),
-    ("nfsservctl", NoSignature::NotImplemented),
-    ("prof", NoSignature::NotImplemented),
-    ("profil", NoSignature::NotImplemented),
-    ("putpmsg", NoSignature::NotImplemented),
-    ("query_module", NoSignature::NotImplemented),
-    ("stty", NoSignature::NotImplemented),
-    ("ulimit", NoSignature::NotImplemented),
-    ("vserver", NoSignature::NotImplemented),
+pub static WITHOUT_SIGNATURE: Table<NoSignature> = Table::new(NAMES, &WITHOUT);
+
+/// The names of the system calls and of their parameters, one after the other.
+const NAMES: &str = "\
+    _llseek\
+    _newselect\
+    accept4\
+    access\
+    acct\
+    add_key\
+    adjtimex\
+    alarm\
+    arch_prctl\
+    bind\
+    bpf\
+    brk\
+    cachestat\
+    capget\
+    capset\
+    chdir\
+    chmod\
+    chown\
+    chown32\
+    chroot\
+    clock_adjtime\
+    clock_adjtime64\
+    clock_getres\
+    clock_getres_time64\
+    clock_gettime\
+    clock_gettime64\
+    clock_nanosleep\
+    clock_nanosleep_time64\
+    clock_settime\
+    clock_settime64\
+    clone\
+    clone3\
+    close\
+    close_range\
+    connect\
+    copy_file_range\
+    creat\
+    delete_module\
+    dup\
+    dup2\
+    dup3\
+    epoll_create\
+    epoll_create1\
+    epoll_ctl\
+    epoll_pwait\
+    epoll_pwait2\
+    epoll_wait\
+    eventfd\
+    eventfd2\
+    execve\
+    execveat\
+    exit\
+    exit_group\
+    faccessat\
+    faccessat2\
+    fadvise64\
+    fadvise64_64\
+    fallocate\
+    fanotify_init\
+    fanotify_mark\
+    fchdir\
+    fchmod\
+    fchmodat\
+    fchmodat2\
+    fchown\
+    fchown32\
+    fchownat\
+    fcntl\
+    fcntl64\
+    fdatasync\
+    fgetxattr\
+    file_getattr\
+    file_setattr\
+    finit_module\
+    flistxattr\
+    flock\
+    fork\
+    fremovexattr\
+    fsconfig\
+    fsetxattr\
+    fsmount\
+    fsopen\
+    fspick\
+    fstat\
+    fstat64\
+    fstatat64\
+    fstatfs\
+    fstatfs64\
+    fsync\
+    ftruncate\
+    ftruncate64\
+    futex\
+    futex_requeue\
+    futex_time64\
+    futex_wait\
+    futex_waitv\
+    futex_wake\
+    futimesat\
+    get_mempolicy\
+    get_robust_list\
+    get_thread_area\
+    getcpu\
+    getcwd\
+    getdents\
+    getdents64\
+    getegid\
+    getegid32\
+    geteuid\
+    geteuid32\
+    getgid\
+    getgid32\
+    getgroups\
+    getgroups32\
+    getitimer\
+    getpeername\
+    getpgid\
+    getpgrp\
+    getpid\
+    getppid\
+    getpriority\
+    getrandom\
+    getresgid\
+    getresgid32\
+    getresuid\
+    getresuid32\
+    getrlimit\
+    getrusage\
+    getsid\
+    getsockname\
+    getsockopt\
+    gettid\
+    gettimeofday\
+    getuid\
+    getuid32\
+    getxattr\
+    getxattrat\
+    init_module\
+    inotify_add_watch\
+    inotify_init\
+    inotify_init1\
+    inotify_rm_watch\
+    io_cancel\
+    io_destroy\
+    io_getevents\
+    io_pgetevents\
+    io_pgetevents_time64\
+    io_setup\
+    io_submit\
+    io_uring_enter\
+    io_uring_register\
+    io_uring_setup\
+    ioctl\
+    ioperm\
+    iopl\
+    ioprio_get\
+    ioprio_set\
+    ipc\
+    kcmp\
+    kexec_load\
+    keyctl\
+    kill\
+    landlock_add_rule\
+    landlock_create_ruleset\
+    landlock_restrict_self\
+    lchown\
+    lchown32\
+    lgetxattr\
+    link\
+    linkat\
+    listen\
+    listmount\
+    listxattr\
+    listxattrat\
+    llistxattr\
+    lremovexattr\
+    lseek\
+    lsetxattr\
+    lsm_get_self_attr\
+    lsm_list_modules\
+    lsm_set_self_attr\
+    lstat\
+    lstat64\
+    madvise\
+    map_shadow_stack\
+    mbind\
+    membarrier\
+    memfd_create\
+    memfd_secret\
+    migrate_pages\
+    mincore\
+    mkdir\
+    mkdirat\
+    mknod\
+    mknodat\
+    mlock\
+    mlock2\
+    mlockall\
+    mmap\
+    mmap2\
+    modify_ldt\
+    mount\
+    mount_setattr\
+    move_mount\
+    move_pages\
+    mprotect\
+    mq_getsetattr\
+    mq_notify\
+    mq_open\
+    mq_timedreceive\
+    mq_timedreceive_time64\
+    mq_timedsend\
+    mq_timedsend_time64\
+    mq_unlink\
+    mremap\
+    mseal\
+    msgctl\
+    msgget\
+    msgrcv\
+    msgsnd\
+    msync\
+    munlock\
+    munlockall\
+    munmap\
+    name_to_handle_at\
+    nanosleep\
+    nice\
+    oldfstat\
+    oldlstat\
+    oldolduname\
+    oldstat\
+    olduname\
+    open\
+    open_by_handle_at\
+    open_tree\
+    open_tree_attr\
+    openat\
+    openat2\
+    pause\
+    perf_event_open\
+    personality\
+    pidfd_getfd\
+    pidfd_open\
+    pidfd_send_signal\
+    pipe\
+    pipe2\
+    pivot_root\
+    pkey_alloc\
+    pkey_free\
+    pkey_mprotect\
+    poll\
+    ppoll\
+    ppoll_time64\
+    prctl\
+    pread64\
+    preadv\
+    preadv2\
+    prlimit64\
+    process_madvise\
+    process_mrelease\
+    process_vm_readv\
+    process_vm_writev\
+    pselect6\
+    pselect6_time64\
+    ptrace\
+    pwrite64\
+    pwritev\
+    pwritev2\
+    quotactl\
+    quotactl_fd\
+    read\
+    readahead\
+    readdir\
+    readlink\
+    readlinkat\
+    readv\
+    reboot\
+    recvfrom\
+    recvmmsg\
+    recvmmsg_time64\
+    recvmsg\
+    remap_file_pages\
+    removexattr\
+    removexattrat\
+    rename\
+    renameat\
+    renameat2\
+    request_key\
+    restart_syscall\
+    rmdir\
+    rseq\
+    rt_sigaction\
+    rt_sigpending\
+    rt_sigprocmask\
+    rt_sigqueueinfo\
+    rt_sigreturn\
+    rt_sigsuspend\
+    rt_sigtimedwait\
+    rt_sigtimedwait_time64\
+    rt_tgsigqueueinfo\
+    sched_get_priority_max\
+    sched_get_priority_min\
+    sched_getaffinity\
+    sched_getattr\
+    sched_getparam\
+    sched_getscheduler\
+    sched_rr_get_interval\
+    sched_rr_get_interval_time64\
+    sched_setaffinity\
+    sched_setattr\
+    sched_setparam\
+    sched_setscheduler\
+    sched_yield\
+    seccomp\
+    select\
+    semctl\
+    semget\
+    semtimedop_time64\
+    sendfile\
+    sendfile64\
+    sendmmsg\
+    sendmsg\
+    sendto\
+    set_mempolicy\
+    set_mempolicy_home_node\
+    set_robust_list\
+    set_thread_area\
+    set_tid_address\
+    setdomainname\
+    setfsgid\
+    setfsgid32\
+    setfsuid\
+    setfsuid32\
+    setgid\
+    setgid32\
+    setgroups\
+    setgroups32\
+    sethostname\
+    setitimer\
+    setns\
+    setpgid\
+    setpriority\
+    setregid\
+    setregid32\
+    setresgid\
+    setresgid32\
+    setresuid\
+    setresuid32\
+    setreuid\
+    setreuid32\
+    setrlimit\
+    setsid\
+    setsockopt\
+    settimeofday\
+    setuid\
+    setuid32\
+    setxattr\
+    setxattrat\
+    sgetmask\
+    shmat\
+    shmctl\
+    shmdt\
+    shmget\
+    shutdown\
+    sigaction\
+    sigaltstack\
+    signal\
+    signalfd\
+    signalfd4\
+    sigpending\
+    sigprocmask\
+    sigreturn\
+    sigsuspend\
+    socket\
+    socketcall\
+    socketpair\
+    splice\
+    ssetmask\
+    stat\
+    stat64\
+    statfs\
+    statfs64\
+    statmount\
+    statx\
+    stime\
+    swapoff\
+    swapon\
+    symlink\
+    symlinkat\
+    sync\
+    sync_file_range\
+    syncfs\
+    sysfs\
+    sysinfo\
+    syslog\
+    tee\
+    tgkill\
+    time\
+    timer_create\
+    timer_delete\
+    timer_getoverrun\
+    timer_gettime\
+    timer_gettime64\
+    timer_settime\
+    timer_settime64\
+    timerfd_create\
+    timerfd_gettime\
+    timerfd_gettime64\
+    timerfd_settime\
+    timerfd_settime64\
+    times\
+    tkill\
+    truncate\
+    truncate64\
+    ugetrlimit\
+    umask\
+    umount\
+    umount2\
+    uname\
+    unlink\
+    unlinkat\
+    unshare\
+    uselib\
+    userfaultfd\
+    ustat\
+    utime\
+    utimensat\
+    utimensat_time64\
+    utimes\
+    vfork\
+    vhangup\
+    vm86\
+    vm86old\
+    vmsplice\
+    wait4\
+    waitid\
+    waitpid\
+    write\
+    writev\
+    fd\
+    offset_high\
+    offset_low\
+    result\
+    whence\
+    n\
+    inp\
+    outp\
+    exp\
+    tvp\
+    upeer_sockaddr\
+    upeer_addrlen\
+    flags\
+    filename\
+    mode\
+    name\
+    _type\
+    _description\
+    _payload\
+    plen\
+    ringid\
+    utp\
+    seconds\
+    option\
+    arg2\
+    umyaddr\
+    addrlen\
+    cmd\
+    uattr\
+    size\
+    cstat_range\
+    cstat\
+    header\
+    dataptr\
+    data\
+    user\
+    group\
+    which_clock\
+    utx\
+    tp\
+    rqtp\
+    rmtp\
+    clone_flags\
+    newsp\
+    parent_tidptr\
+    tls\
+    child_tidptr\
+    uargs\
+    max_fd\
+    uservaddr\
+    fd_in\
+    off_in\
+    fd_out\
+    off_out\
+    len\
+    pathname\
+    name_user\
+    fildes\
+    oldfd\
+    newfd\
+    epfd\
+    op\
+    event\
+    events\
+    maxevents\
+    timeout\
+    sigmask\
+    sigsetsize\
+    count\
+    argv\
+    envp\
+    error_code\
+    dfd\
+    offset\
+    advice\
+    event_f_flags\
+    fanotify_fd\
+    mask_lo\
+    mask_hi\
+    flag\
+    arg\
+    value\
+    ufattr\
+    usize\
+    at_flags\
+    list\
+    _key\
+    _value\
+    aux\
+    fs_fd\
+    attr_flags\
+    _fs_name\
+    path\
+    statbuf\
+    buf\
+    sz\
+    length\
+    uaddr\
+    val\
+    uaddr2\
+    val3\
+    waiters\
+    nr_wake\
+    nr_requeue\
+    mask\
+    clockid\
+    nr_futexes\
+    nr\
+    t\
+    policy\
+    nmask\
+    maxnode\
+    addr\
+    pid\
+    head_ptr\
+    len_ptr\
+    u_info\
+    cpup\
+    nodep\
+    unused\
+    dirent\
+    gidsetsize\
+    grouplist\
+    which\
+    usockaddr\
+    usockaddr_len\
+    who\
+    ubuf\
+    rgidp\
+    egidp\
+    sgidp\
+    ruidp\
+    euidp\
+    suidp\
+    resource\
+    rlim\
+    ru\
+    level\
+    optname\
+    optval\
+    optlen\
+    tv\
+    tz\
+    umod\
+    wd\
+    ctx_id\
+    iocb\
+    ctx\
+    min_nr\
+    usig\
+    nr_events\
+    ctxp\
+    iocbpp\
+    to_submit\
+    min_complete\
+    argp\
+    argsz\
+    opcode\
+    nr_args\
+    entries\
+    params\
+    from\
+    num\
+    turn_on\
+    ioprio\
+    call\
+    first\
+    second\
+    third\
+    ptr\
+    fifth\
+    pid1\
+    pid2\
+    type\
+    idx1\
+    idx2\
+    entry\
+    nr_segments\
+    segments\
+    arg3\
+    arg4\
+    arg5\
+    sig\
+    ruleset_fd\
+    rule_type\
+    rule_attr\
+    attr\
+    oldname\
+    newname\
+    olddfd\
+    newdfd\
+    backlog\
+    req\
+    mnt_ids\
+    nr_mnt_ids\
+    ids\
+    start\
+    len_in\
+    behavior\
+    cpu_id\
+    old_nodes\
+    new_nodes\
+    vec\
+    dev\
+    prot\
+    pgoff\
+    func\
+    bytecount\
+    dev_name\
+    dir_name\
+    from_dfd\
+    from_pathname\
+    to_dfd\
+    to_pathname\
+    nr_pages\
+    pages\
+    nodes\
+    status\
+    mqdes\
+    u_mqstat\
+    u_omqstat\
+    u_notification\
+    u_name\
+    oflag\
+    u_attr\
+    u_msg_ptr\
+    msg_len\
+    u_msg_prio\
+    u_abs_timeout\
+    msg_prio\
+    old_len\
+    new_len\
+    new_addr\
+    msqid\
+    key\
+    msgflg\
+    msgp\
+    msgsz\
+    msgtyp\
+    handle\
+    mnt_id\
+    increment\
+    mountdirfd\
+    how\
+    attr_uptr\
+    cpu\
+    group_fd\
+    pidfd\
+    info\
+    new_root\
+    put_old\
+    init_val\
+    pkey\
+    ufds\
+    nfds\
+    timeout_msecs\
+    tsp\
+    pos\
+    vlen\
+    pos_l\
+    pos_h\
+    new_rlim\
+    old_rlim\
+    lvec\
+    liovcnt\
+    rvec\
+    riovcnt\
+    request\
+    special\
+    id\
+    bufsiz\
+    magic1\
+    magic2\
+    addr_len\
+    mmsg\
+    msg\
+    _callout_info\
+    destringid\
+    rseq_len\
+    act\
+    oact\
+    uset\
+    nset\
+    oset\
+    uinfo\
+    unewset\
+    uthese\
+    uts\
+    tgid\
+    user_mask_ptr\
+    param\
+    interval\
+    semid\
+    semnum\
+    nsems\
+    semflg\
+    tsops\
+    nsops\
+    out_fd\
+    in_fd\
+    buff\
+    home_node\
+    head\
+    tidptr\
+    gid\
+    uid\
+    ovalue\
+    pgid\
+    niceval\
+    rgid\
+    egid\
+    sgid\
+    ruid\
+    euid\
+    suid\
+    shmid\
+    shmaddr\
+    shmflg\
+    uss\
+    uoss\
+    handler\
+    ufd\
+    user_mask\
+    sizemask\
+    unused1\
+    unused2\
+    family\
+    protocol\
+    args\
+    usockvec\
+    newmask\
+    bufsize\
+    buffer\
+    tptr\
+    specialfile\
+    swap_flags\
+    nbytes\
+    arg1\
+    fdin\
+    fdout\
+    tloc\
+    timer_event_spec\
+    created_timer_id\
+    timer_id\
+    setting\
+    new\
+    old\
+    new_setting\
+    old_setting\
+    otmr\
+    utmr\
+    tbuf\
+    unshare_flags\
+    library\
+    user_vm86\
+    uiov\
+    nr_segs\
+    upid\
+    stat_addr\
+    options\
+    infop\
+    _sysctl\
+    afs_syscall\
+    bdflush\
+    break\
+    create_module\
+    ftime\
+    get_kernel_syms\
+    getpmsg\
+    gtty\
+    idle\
+    lock\
+    lookup_dcookie\
+    mpx\
+    nfsservctl\
+    prof\
+    profil\
+    putpmsg\
+    query_module\
+    stty\
+    ulimit\
+    vserver";
+
+/// Each system call's parameters: a range of [`PARAMS`].
+static ROWS: [Row<ParamRange>; 438] = [
+    // _llseek
+    Row::new(0, 7, ParamRange::new(0, 5)),
+    // _newselect
+    Row::new(7, 10, ParamRange::new(5, 5)),
+    // accept4
+    Row::new(17, 7, ParamRange::new(10, 4)),
+    // access
+    Row::new(24, 6, ParamRange::new(14, 2)),
+    // acct
+    Row::new(30, 4, ParamRange::new(16, 1)),
+    // add_key
+    Row::new(34, 7, ParamRange::new(17, 5)),
+    // adjtimex
+    Row::new(41, 8, ParamRange::new(22, 1)),
+    // alarm
+    Row::new(49, 5, ParamRange::new(23, 1)),
+    // arch_prctl
+    Row::new(54, 10, ParamRange::new(24, 2)),
+    // bind
+    Row::new(64, 4, ParamRange::new(26, 3)),
+    // bpf
+    Row::new(68, 3, ParamRange::new(29, 3)),
+    // brk
+    Row::new(71, 3, ParamRange::new(32, 1)),
+    // cachestat
+    Row::new(74, 9, ParamRange::new(33, 4)),
+    // capget
+    Row::new(83, 6, ParamRange::new(37, 2)),
+    // capset
+    Row::new(89, 6, ParamRange::new(39, 2)),
+    // chdir
+    Row::new(95, 5, ParamRange::new(41, 1)),
+    // chmod
+    Row::new(100, 5, ParamRange::new(42, 2)),
+    // chown
+    Row::new(105, 5, ParamRange::new(44, 3)),
+    // chown32
+    Row::new(110, 7, ParamRange::new(47, 3)),
+    // chroot
+    Row::new(117, 6, ParamRange::new(50, 1)),
+    // clock_adjtime
+    Row::new(123, 13, ParamRange::new(51, 2)),
+    // clock_adjtime64
+    Row::new(136, 15, ParamRange::new(53, 2)),
+    // clock_getres
+    Row::new(151, 12, ParamRange::new(55, 2)),
+    // clock_getres_time64
+    Row::new(163, 19, ParamRange::new(57, 2)),
+    // clock_gettime
+    Row::new(182, 13, ParamRange::new(59, 2)),
+    // clock_gettime64
+    Row::new(195, 15, ParamRange::new(61, 2)),
+    // clock_nanosleep
+    Row::new(210, 15, ParamRange::new(63, 4)),
+    // clock_nanosleep_time64
+    Row::new(225, 22, ParamRange::new(67, 4)),
+    // clock_settime
+    Row::new(247, 13, ParamRange::new(71, 2)),
+    // clock_settime64
+    Row::new(260, 15, ParamRange::new(73, 2)),
+    // clone
+    Row::new(275, 5, ParamRange::new(75, 5)),
+    // clone3
+    Row::new(280, 6, ParamRange::new(80, 2)),
+    // close
+    Row::new(286, 5, ParamRange::new(82, 1)),
+    // close_range
+    Row::new(291, 11, ParamRange::new(83, 3)),
+    // connect
+    Row::new(302, 7, ParamRange::new(86, 3)),
+    // copy_file_range
+    Row::new(309, 15, ParamRange::new(89, 6)),
+    // creat
+    Row::new(324, 5, ParamRange::new(95, 2)),
+    // delete_module
+    Row::new(329, 13, ParamRange::new(97, 2)),
+    // dup
+    Row::new(342, 3, ParamRange::new(99, 1)),
+    // dup2
+    Row::new(345, 4, ParamRange::new(100, 2)),
+    // dup3
+    Row::new(349, 4, ParamRange::new(102, 3)),
+    // epoll_create
+    Row::new(353, 12, ParamRange::new(105, 1)),
+    // epoll_create1
+    Row::new(365, 13, ParamRange::new(106, 1)),
+    // epoll_ctl
+    Row::new(378, 9, ParamRange::new(107, 4)),
+    // epoll_pwait
+    Row::new(387, 11, ParamRange::new(111, 6)),
+    // epoll_pwait2
+    Row::new(398, 12, ParamRange::new(117, 6)),
+    // epoll_wait
+    Row::new(410, 10, ParamRange::new(123, 4)),
+    // eventfd
+    Row::new(420, 7, ParamRange::new(127, 1)),
+    // eventfd2
+    Row::new(427, 8, ParamRange::new(128, 2)),
+    // execve
+    Row::new(435, 6, ParamRange::new(130, 3)),
+    // execveat
+    Row::new(441, 8, ParamRange::new(133, 5)),
+    // exit
+    Row::new(449, 4, ParamRange::new(138, 1)),
+    // exit_group
+    Row::new(453, 10, ParamRange::new(139, 1)),
+    // faccessat
+    Row::new(463, 9, ParamRange::new(140, 3)),
+    // faccessat2
+    Row::new(472, 10, ParamRange::new(143, 4)),
+    // fadvise64
+    Row::new(482, 9, ParamRange::new(147, 4)),
+    // fadvise64_64
+    Row::new(491, 12, ParamRange::new(151, 4)),
+    // fallocate
+    Row::new(503, 9, ParamRange::new(155, 4)),
+    // fanotify_init
+    Row::new(512, 13, ParamRange::new(159, 2)),
+    // fanotify_mark
+    Row::new(525, 13, ParamRange::new(161, 6)),
+    // fchdir
+    Row::new(538, 6, ParamRange::new(167, 1)),
+    // fchmod
+    Row::new(544, 6, ParamRange::new(168, 2)),
+    // fchmodat
+    Row::new(550, 8, ParamRange::new(170, 3)),
+    // fchmodat2
+    Row::new(558, 9, ParamRange::new(173, 4)),
+    // fchown
+    Row::new(567, 6, ParamRange::new(177, 3)),
+    // fchown32
+    Row::new(573, 8, ParamRange::new(180, 3)),
+    // fchownat
+    Row::new(581, 8, ParamRange::new(183, 5)),
+    // fcntl
+    Row::new(589, 5, ParamRange::new(188, 3)),
+    // fcntl64
+    Row::new(594, 7, ParamRange::new(191, 3)),
+    // fdatasync
+    Row::new(601, 9, ParamRange::new(194, 1)),
+    // fgetxattr
+    Row::new(610, 9, ParamRange::new(195, 4)),
+    // file_getattr
+    Row::new(619, 12, ParamRange::new(199, 5)),
+    // file_setattr
+    Row::new(631, 12, ParamRange::new(204, 5)),
+    // finit_module
+    Row::new(643, 12, ParamRange::new(209, 3)),
+    // flistxattr
+    Row::new(655, 10, ParamRange::new(212, 3)),
+    // flock
+    Row::new(665, 5, ParamRange::new(215, 2)),
+    // fork
+    Row::new(670, 4, ParamRange::new(217, 0)),
+    // fremovexattr
+    Row::new(674, 12, ParamRange::new(217, 2)),
+    // fsconfig
+    Row::new(686, 8, ParamRange::new(219, 5)),
+    // fsetxattr
+    Row::new(694, 9, ParamRange::new(224, 5)),
+    // fsmount
+    Row::new(703, 7, ParamRange::new(229, 3)),
+    // fsopen
+    Row::new(710, 6, ParamRange::new(232, 2)),
+    // fspick
+    Row::new(716, 6, ParamRange::new(234, 3)),
+    // fstat
+    Row::new(722, 5, ParamRange::new(237, 2)),
+    // fstat64
+    Row::new(727, 7, ParamRange::new(239, 2)),
+    // fstatat64
+    Row::new(734, 9, ParamRange::new(241, 4)),
+    // fstatfs
+    Row::new(743, 7, ParamRange::new(245, 2)),
+    // fstatfs64
+    Row::new(750, 9, ParamRange::new(247, 3)),
+    // fsync
+    Row::new(759, 5, ParamRange::new(250, 1)),
+    // ftruncate
+    Row::new(764, 9, ParamRange::new(251, 2)),
+    // ftruncate64
+    Row::new(773, 11, ParamRange::new(253, 2)),
+    // futex
+    Row::new(784, 5, ParamRange::new(255, 6)),
+    // futex_requeue
+    Row::new(789, 13, ParamRange::new(261, 4)),
+    // futex_time64
+    Row::new(802, 12, ParamRange::new(265, 6)),
+    // futex_wait
+    Row::new(814, 10, ParamRange::new(271, 6)),
+    // futex_waitv
+    Row::new(824, 11, ParamRange::new(277, 5)),
+    // futex_wake
+    Row::new(835, 10, ParamRange::new(282, 4)),
+    // futimesat
+    Row::new(845, 9, ParamRange::new(286, 3)),
+    // get_mempolicy
+    Row::new(854, 13, ParamRange::new(289, 5)),
+    // get_robust_list
+    Row::new(867, 15, ParamRange::new(294, 3)),
+    // get_thread_area
+    Row::new(882, 15, ParamRange::new(297, 1)),
+    // getcpu
+    Row::new(897, 6, ParamRange::new(298, 3)),
+    // getcwd
+    Row::new(903, 6, ParamRange::new(301, 2)),
+    // getdents
+    Row::new(909, 8, ParamRange::new(303, 3)),
+    // getdents64
+    Row::new(917, 10, ParamRange::new(306, 3)),
+    // getegid
+    Row::new(927, 7, ParamRange::new(309, 0)),
+    // getegid32
+    Row::new(934, 9, ParamRange::new(309, 0)),
+    // geteuid
+    Row::new(943, 7, ParamRange::new(309, 0)),
+    // geteuid32
+    Row::new(950, 9, ParamRange::new(309, 0)),
+    // getgid
+    Row::new(959, 6, ParamRange::new(309, 0)),
+    // getgid32
+    Row::new(965, 8, ParamRange::new(309, 0)),
+    // getgroups
+    Row::new(973, 9, ParamRange::new(309, 2)),
+    // getgroups32
+    Row::new(982, 11, ParamRange::new(311, 2)),
+    // getitimer
+    Row::new(993, 9, ParamRange::new(313, 2)),
+    // getpeername
+    Row::new(1002, 11, ParamRange::new(315, 3)),
+    // getpgid
+    Row::new(1013, 7, ParamRange::new(318, 1)),
+    // getpgrp
+    Row::new(1020, 7, ParamRange::new(319, 0)),
+    // getpid
+    Row::new(1027, 6, ParamRange::new(319, 0)),
+    // getppid
+    Row::new(1033, 7, ParamRange::new(319, 0)),
+    // getpriority
+    Row::new(1040, 11, ParamRange::new(319, 2)),
+    // getrandom
+    Row::new(1051, 9, ParamRange::new(321, 3)),
+    // getresgid
+    Row::new(1060, 9, ParamRange::new(324, 3)),
+    // getresgid32
+    Row::new(1069, 11, ParamRange::new(327, 3)),
+    // getresuid
+    Row::new(1080, 9, ParamRange::new(330, 3)),
+    // getresuid32
+    Row::new(1089, 11, ParamRange::new(333, 3)),
+    // getrlimit
+    Row::new(1100, 9, ParamRange::new(336, 2)),
+    // getrusage
+    Row::new(1109, 9, ParamRange::new(338, 2)),
+    // getsid
+    Row::new(1118, 6, ParamRange::new(340, 1)),
+    // getsockname
+    Row::new(1124, 11, ParamRange::new(341, 3)),
+    // getsockopt
+    Row::new(1135, 10, ParamRange::new(344, 5)),
+    // gettid
+    Row::new(1145, 6, ParamRange::new(349, 0)),
+    // gettimeofday
+    Row::new(1151, 12, ParamRange::new(349, 2)),
+    // getuid
+    Row::new(1163, 6, ParamRange::new(351, 0)),
+    // getuid32
+    Row::new(1169, 8, ParamRange::new(351, 0)),
+    // getxattr
+    Row::new(1177, 8, ParamRange::new(351, 4)),
+    // getxattrat
+    Row::new(1185, 10, ParamRange::new(355, 6)),
+    // init_module
+    Row::new(1195, 11, ParamRange::new(361, 3)),
+    // inotify_add_watch
+    Row::new(1206, 17, ParamRange::new(364, 3)),
+    // inotify_init
+    Row::new(1223, 12, ParamRange::new(367, 0)),
+    // inotify_init1
+    Row::new(1235, 13, ParamRange::new(367, 1)),
+    // inotify_rm_watch
+    Row::new(1248, 16, ParamRange::new(368, 2)),
+    // io_cancel
+    Row::new(1264, 9, ParamRange::new(370, 3)),
+    // io_destroy
+    Row::new(1273, 10, ParamRange::new(373, 1)),
+    // io_getevents
+    Row::new(1283, 12, ParamRange::new(374, 5)),
+    // io_pgetevents
+    Row::new(1295, 13, ParamRange::new(379, 6)),
+    // io_pgetevents_time64
+    Row::new(1308, 20, ParamRange::new(385, 6)),
+    // io_setup
+    Row::new(1328, 8, ParamRange::new(391, 2)),
+    // io_submit
+    Row::new(1336, 9, ParamRange::new(393, 3)),
+    // io_uring_enter
+    Row::new(1345, 14, ParamRange::new(396, 6)),
+    // io_uring_register
+    Row::new(1359, 17, ParamRange::new(402, 4)),
+    // io_uring_setup
+    Row::new(1376, 14, ParamRange::new(406, 2)),
+    // ioctl
+    Row::new(1390, 5, ParamRange::new(408, 3)),
+    // ioperm
+    Row::new(1395, 6, ParamRange::new(411, 3)),
+    // iopl
+    Row::new(1401, 4, ParamRange::new(414, 1)),
+    // ioprio_get
+    Row::new(1405, 10, ParamRange::new(415, 2)),
+    // ioprio_set
+    Row::new(1415, 10, ParamRange::new(417, 3)),
+    // ipc
+    Row::new(1425, 3, ParamRange::new(420, 6)),
+    // kcmp
+    Row::new(1428, 4, ParamRange::new(426, 5)),
+    // kexec_load
+    Row::new(1432, 10, ParamRange::new(431, 4)),
+    // keyctl
+    Row::new(1442, 6, ParamRange::new(435, 5)),
+    // kill
+    Row::new(1448, 4, ParamRange::new(440, 2)),
+    // landlock_add_rule
+    Row::new(1452, 17, ParamRange::new(442, 4)),
+    // landlock_create_ruleset
+    Row::new(1469, 23, ParamRange::new(446, 3)),
+    // landlock_restrict_self
+    Row::new(1492, 22, ParamRange::new(449, 2)),
+    // lchown
+    Row::new(1514, 6, ParamRange::new(451, 3)),
+    // lchown32
+    Row::new(1520, 8, ParamRange::new(454, 3)),
+    // lgetxattr
+    Row::new(1528, 9, ParamRange::new(457, 4)),
+    // link
+    Row::new(1537, 4, ParamRange::new(461, 2)),
+    // linkat
+    Row::new(1541, 6, ParamRange::new(463, 5)),
+    // listen
+    Row::new(1547, 6, ParamRange::new(468, 2)),
+    // listmount
+    Row::new(1553, 9, ParamRange::new(470, 4)),
+    // listxattr
+    Row::new(1562, 9, ParamRange::new(474, 3)),
+    // listxattrat
+    Row::new(1571, 11, ParamRange::new(477, 5)),
+    // llistxattr
+    Row::new(1582, 10, ParamRange::new(482, 3)),
+    // lremovexattr
+    Row::new(1592, 12, ParamRange::new(485, 2)),
+    // lseek
+    Row::new(1604, 5, ParamRange::new(487, 3)),
+    // lsetxattr
+    Row::new(1609, 9, ParamRange::new(490, 5)),
+    // lsm_get_self_attr
+    Row::new(1618, 17, ParamRange::new(495, 4)),
+    // lsm_list_modules
+    Row::new(1635, 16, ParamRange::new(499, 3)),
+    // lsm_set_self_attr
+    Row::new(1651, 17, ParamRange::new(502, 4)),
+    // lstat
+    Row::new(1668, 5, ParamRange::new(506, 2)),
+    // lstat64
+    Row::new(1673, 7, ParamRange::new(508, 2)),
+    // madvise
+    Row::new(1680, 7, ParamRange::new(510, 3)),
+    // map_shadow_stack
+    Row::new(1687, 16, ParamRange::new(513, 3)),
+    // mbind
+    Row::new(1703, 5, ParamRange::new(516, 6)),
+    // membarrier
+    Row::new(1708, 10, ParamRange::new(522, 3)),
+    // memfd_create
+    Row::new(1718, 12, ParamRange::new(525, 2)),
+    // memfd_secret
+    Row::new(1730, 12, ParamRange::new(527, 1)),
+    // migrate_pages
+    Row::new(1742, 13, ParamRange::new(528, 4)),
+    // mincore
+    Row::new(1755, 7, ParamRange::new(532, 3)),
+    // mkdir
+    Row::new(1762, 5, ParamRange::new(535, 2)),
+    // mkdirat
+    Row::new(1767, 7, ParamRange::new(537, 3)),
+    // mknod
+    Row::new(1774, 5, ParamRange::new(540, 3)),
+    // mknodat
+    Row::new(1779, 7, ParamRange::new(543, 4)),
+    // mlock
+    Row::new(1786, 5, ParamRange::new(547, 2)),
+    // mlock2
+    Row::new(1791, 6, ParamRange::new(549, 3)),
+    // mlockall
+    Row::new(1797, 8, ParamRange::new(552, 1)),
+    // mmap
+    Row::new(1805, 4, ParamRange::new(553, 1)),
+    // mmap2
+    Row::new(1809, 5, ParamRange::new(554, 6)),
+    // modify_ldt
+    Row::new(1814, 10, ParamRange::new(560, 3)),
+    // mount
+    Row::new(1824, 5, ParamRange::new(563, 5)),
+    // mount_setattr
+    Row::new(1829, 13, ParamRange::new(568, 5)),
+    // move_mount
+    Row::new(1842, 10, ParamRange::new(573, 5)),
+    // move_pages
+    Row::new(1852, 10, ParamRange::new(578, 6)),
+    // mprotect
+    Row::new(1862, 8, ParamRange::new(584, 3)),
+    // mq_getsetattr
+    Row::new(1870, 13, ParamRange::new(587, 3)),
+    // mq_notify
+    Row::new(1883, 9, ParamRange::new(590, 2)),
+    // mq_open
+    Row::new(1892, 7, ParamRange::new(592, 4)),
+    // mq_timedreceive
+    Row::new(1899, 15, ParamRange::new(596, 5)),
+    // mq_timedreceive_time64
+    Row::new(1914, 22, ParamRange::new(601, 5)),
+    // mq_timedsend
+    Row::new(1936, 12, ParamRange::new(606, 5)),
+    // mq_timedsend_time64
+    Row::new(1948, 19, ParamRange::new(611, 5)),
+    // mq_unlink
+    Row::new(1967, 9, ParamRange::new(616, 1)),
+    // mremap
+    Row::new(1976, 6, ParamRange::new(617, 5)),
+    // mseal
+    Row::new(1982, 5, ParamRange::new(622, 3)),
+    // msgctl
+    Row::new(1987, 6, ParamRange::new(625, 3)),
+    // msgget
+    Row::new(1993, 6, ParamRange::new(628, 2)),
+    // msgrcv
+    Row::new(1999, 6, ParamRange::new(630, 5)),
+    // msgsnd
+    Row::new(2005, 6, ParamRange::new(635, 4)),
+    // msync
+    Row::new(2011, 5, ParamRange::new(639, 3)),
+    // munlock
+    Row::new(2016, 7, ParamRange::new(642, 2)),
+    // munlockall
+    Row::new(2023, 10, ParamRange::new(644, 0)),
+    // munmap
+    Row::new(2033, 6, ParamRange::new(644, 2)),
+    // name_to_handle_at
+    Row::new(2039, 17, ParamRange::new(646, 5)),
+    // nanosleep
+    Row::new(2056, 9, ParamRange::new(651, 2)),
+    // nice
+    Row::new(2065, 4, ParamRange::new(653, 1)),
+    // oldfstat
+    Row::new(2069, 8, ParamRange::new(654, 2)),
+    // oldlstat
+    Row::new(2077, 8, ParamRange::new(656, 2)),
+    // oldolduname
+    Row::new(2085, 11, ParamRange::new(658, 1)),
+    // oldstat
+    Row::new(2096, 7, ParamRange::new(659, 2)),
+    // olduname
+    Row::new(2103, 8, ParamRange::new(661, 1)),
+    // open
+    Row::new(2111, 4, ParamRange::new(662, 3)),
+    // open_by_handle_at
+    Row::new(2115, 17, ParamRange::new(665, 3)),
+    // open_tree
+    Row::new(2132, 9, ParamRange::new(668, 3)),
+    // open_tree_attr
+    Row::new(2141, 14, ParamRange::new(671, 5)),
+    // openat
+    Row::new(2155, 6, ParamRange::new(676, 4)),
+    // openat2
+    Row::new(2161, 7, ParamRange::new(680, 4)),
+    // pause
+    Row::new(2168, 5, ParamRange::new(684, 0)),
+    // perf_event_open
+    Row::new(2173, 15, ParamRange::new(684, 5)),
+    // personality
+    Row::new(2188, 11, ParamRange::new(689, 1)),
+    // pidfd_getfd
+    Row::new(2199, 11, ParamRange::new(690, 3)),
+    // pidfd_open
+    Row::new(2210, 10, ParamRange::new(693, 2)),
+    // pidfd_send_signal
+    Row::new(2220, 17, ParamRange::new(695, 4)),
+    // pipe
+    Row::new(2237, 4, ParamRange::new(699, 1)),
+    // pipe2
+    Row::new(2241, 5, ParamRange::new(700, 2)),
+    // pivot_root
+    Row::new(2246, 10, ParamRange::new(702, 2)),
+    // pkey_alloc
+    Row::new(2256, 10, ParamRange::new(704, 2)),
+    // pkey_free
+    Row::new(2266, 9, ParamRange::new(706, 1)),
+    // pkey_mprotect
+    Row::new(2275, 13, ParamRange::new(707, 4)),
+    // poll
+    Row::new(2288, 4, ParamRange::new(711, 3)),
+    // ppoll
+    Row::new(2292, 5, ParamRange::new(714, 5)),
+    // ppoll_time64
+    Row::new(2297, 12, ParamRange::new(719, 5)),
+    // prctl
+    Row::new(2309, 5, ParamRange::new(724, 5)),
+    // pread64
+    Row::new(2314, 7, ParamRange::new(729, 4)),
+    // preadv
+    Row::new(2321, 6, ParamRange::new(733, 5)),
+    // preadv2
+    Row::new(2327, 7, ParamRange::new(738, 6)),
+    // prlimit64
+    Row::new(2334, 9, ParamRange::new(744, 4)),
+    // process_madvise
+    Row::new(2343, 15, ParamRange::new(748, 5)),
+    // process_mrelease
+    Row::new(2358, 16, ParamRange::new(753, 2)),
+    // process_vm_readv
+    Row::new(2374, 16, ParamRange::new(755, 6)),
+    // process_vm_writev
+    Row::new(2390, 17, ParamRange::new(761, 6)),
+    // pselect6
+    Row::new(2407, 8, ParamRange::new(767, 6)),
+    // pselect6_time64
+    Row::new(2415, 15, ParamRange::new(773, 6)),
+    // ptrace
+    Row::new(2430, 6, ParamRange::new(779, 4)),
+    // pwrite64
+    Row::new(2436, 8, ParamRange::new(783, 4)),
+    // pwritev
+    Row::new(2444, 7, ParamRange::new(787, 5)),
+    // pwritev2
+    Row::new(2451, 8, ParamRange::new(792, 6)),
+    // quotactl
+    Row::new(2459, 8, ParamRange::new(798, 4)),
+    // quotactl_fd
+    Row::new(2467, 11, ParamRange::new(802, 4)),
+    // read
+    Row::new(2478, 4, ParamRange::new(806, 3)),
+    // readahead
+    Row::new(2482, 9, ParamRange::new(809, 3)),
+    // readdir
+    Row::new(2491, 7, ParamRange::new(812, 3)),
+    // readlink
+    Row::new(2498, 8, ParamRange::new(815, 3)),
+    // readlinkat
+    Row::new(2506, 10, ParamRange::new(818, 4)),
+    // readv
+    Row::new(2516, 5, ParamRange::new(822, 3)),
+    // reboot
+    Row::new(2521, 6, ParamRange::new(825, 4)),
+    // recvfrom
+    Row::new(2527, 8, ParamRange::new(829, 6)),
+    // recvmmsg
+    Row::new(2535, 8, ParamRange::new(835, 5)),
+    // recvmmsg_time64
+    Row::new(2543, 15, ParamRange::new(840, 5)),
+    // recvmsg
+    Row::new(2558, 7, ParamRange::new(845, 3)),
+    // remap_file_pages
+    Row::new(2565, 16, ParamRange::new(848, 5)),
+    // removexattr
+    Row::new(2581, 11, ParamRange::new(853, 2)),
+    // removexattrat
+    Row::new(2592, 13, ParamRange::new(855, 4)),
+    // rename
+    Row::new(2605, 6, ParamRange::new(859, 2)),
+    // renameat
+    Row::new(2611, 8, ParamRange::new(861, 4)),
+    // renameat2
+    Row::new(2619, 9, ParamRange::new(865, 5)),
+    // request_key
+    Row::new(2628, 11, ParamRange::new(870, 4)),
+    // restart_syscall
+    Row::new(2639, 15, ParamRange::new(874, 0)),
+    // rmdir
+    Row::new(2654, 5, ParamRange::new(874, 1)),
+    // rseq
+    Row::new(2659, 4, ParamRange::new(875, 4)),
+    // rt_sigaction
+    Row::new(2663, 12, ParamRange::new(879, 4)),
+    // rt_sigpending
+    Row::new(2675, 13, ParamRange::new(883, 2)),
+    // rt_sigprocmask
+    Row::new(2688, 14, ParamRange::new(885, 4)),
+    // rt_sigqueueinfo
+    Row::new(2702, 15, ParamRange::new(889, 3)),
+    // rt_sigreturn
+    Row::new(2717, 12, ParamRange::new(892, 0)),
+    // rt_sigsuspend
+    Row::new(2729, 13, ParamRange::new(892, 2)),
+    // rt_sigtimedwait
+    Row::new(2742, 15, ParamRange::new(894, 4)),
+    // rt_sigtimedwait_time64
+    Row::new(2757, 22, ParamRange::new(898, 4)),
+    // rt_tgsigqueueinfo
+    Row::new(2779, 17, ParamRange::new(902, 4)),
+    // sched_get_priority_max
+    Row::new(2796, 22, ParamRange::new(906, 1)),
+    // sched_get_priority_min
+    Row::new(2818, 22, ParamRange::new(907, 1)),
+    // sched_getaffinity
+    Row::new(2840, 17, ParamRange::new(908, 3)),
+    // sched_getattr
+    Row::new(2857, 13, ParamRange::new(911, 4)),
+    // sched_getparam
+    Row::new(2870, 14, ParamRange::new(915, 2)),
+    // sched_getscheduler
+    Row::new(2884, 18, ParamRange::new(917, 1)),
+    // sched_rr_get_interval
+    Row::new(2902, 21, ParamRange::new(918, 2)),
+    // sched_rr_get_interval_time64
+    Row::new(2923, 28, ParamRange::new(920, 2)),
+    // sched_setaffinity
+    Row::new(2951, 17, ParamRange::new(922, 3)),
+    // sched_setattr
+    Row::new(2968, 13, ParamRange::new(925, 3)),
+    // sched_setparam
+    Row::new(2981, 14, ParamRange::new(928, 2)),
+    // sched_setscheduler
+    Row::new(2995, 18, ParamRange::new(930, 3)),
+    // sched_yield
+    Row::new(3013, 11, ParamRange::new(933, 0)),
+    // seccomp
+    Row::new(3024, 7, ParamRange::new(933, 3)),
+    // select
+    Row::new(3031, 6, ParamRange::new(936, 1)),
+    // semctl
+    Row::new(3037, 6, ParamRange::new(937, 4)),
+    // semget
+    Row::new(3043, 6, ParamRange::new(941, 3)),
+    // semtimedop_time64
+    Row::new(3049, 17, ParamRange::new(944, 4)),
+    // sendfile
+    Row::new(3066, 8, ParamRange::new(948, 4)),
+    // sendfile64
+    Row::new(3074, 10, ParamRange::new(952, 4)),
+    // sendmmsg
+    Row::new(3084, 8, ParamRange::new(956, 4)),
+    // sendmsg
+    Row::new(3092, 7, ParamRange::new(960, 3)),
+    // sendto
+    Row::new(3099, 6, ParamRange::new(963, 6)),
+    // set_mempolicy
+    Row::new(3105, 13, ParamRange::new(969, 3)),
+    // set_mempolicy_home_node
+    Row::new(3118, 23, ParamRange::new(972, 4)),
+    // set_robust_list
+    Row::new(3141, 15, ParamRange::new(976, 2)),
+    // set_thread_area
+    Row::new(3156, 15, ParamRange::new(978, 1)),
+    // set_tid_address
+    Row::new(3171, 15, ParamRange::new(979, 1)),
+    // setdomainname
+    Row::new(3186, 13, ParamRange::new(980, 2)),
+    // setfsgid
+    Row::new(3199, 8, ParamRange::new(982, 1)),
+    // setfsgid32
+    Row::new(3207, 10, ParamRange::new(983, 1)),
+    // setfsuid
+    Row::new(3217, 8, ParamRange::new(984, 1)),
+    // setfsuid32
+    Row::new(3225, 10, ParamRange::new(985, 1)),
+    // setgid
+    Row::new(3235, 6, ParamRange::new(986, 1)),
+    // setgid32
+    Row::new(3241, 8, ParamRange::new(987, 1)),
+    // setgroups
+    Row::new(3249, 9, ParamRange::new(988, 2)),
+    // setgroups32
+    Row::new(3258, 11, ParamRange::new(990, 2)),
+    // sethostname
+    Row::new(3269, 11, ParamRange::new(992, 2)),
+    // setitimer
+    Row::new(3280, 9, ParamRange::new(994, 3)),
+    // setns
+    Row::new(3289, 5, ParamRange::new(997, 2)),
+    // setpgid
+    Row::new(3294, 7, ParamRange::new(999, 2)),
+    // setpriority
+    Row::new(3301, 11, ParamRange::new(1001, 3)),
+    // setregid
+    Row::new(3312, 8, ParamRange::new(1004, 2)),
+    // setregid32
+    Row::new(3320, 10, ParamRange::new(1006, 2)),
+    // setresgid
+    Row::new(3330, 9, ParamRange::new(1008, 3)),
+    // setresgid32
+    Row::new(3339, 11, ParamRange::new(1011, 3)),
+    // setresuid
+    Row::new(3350, 9, ParamRange::new(1014, 3)),
+    // setresuid32
+    Row::new(3359, 11, ParamRange::new(1017, 3)),
+    // setreuid
+    Row::new(3370, 8, ParamRange::new(1020, 2)),
+    // setreuid32
+    Row::new(3378, 10, ParamRange::new(1022, 2)),
+    // setrlimit
+    Row::new(3388, 9, ParamRange::new(1024, 2)),
+    // setsid
+    Row::new(3397, 6, ParamRange::new(1026, 0)),
+    // setsockopt
+    Row::new(3403, 10, ParamRange::new(1026, 5)),
+    // settimeofday
+    Row::new(3413, 12, ParamRange::new(1031, 2)),
+    // setuid
+    Row::new(3425, 6, ParamRange::new(1033, 1)),
+    // setuid32
+    Row::new(3431, 8, ParamRange::new(1034, 1)),
+    // setxattr
+    Row::new(3439, 8, ParamRange::new(1035, 5)),
+    // setxattrat
+    Row::new(3447, 10, ParamRange::new(1040, 6)),
+    // sgetmask
+    Row::new(3457, 8, ParamRange::new(1046, 0)),
+    // shmat
+    Row::new(3465, 5, ParamRange::new(1046, 3)),
+    // shmctl
+    Row::new(3470, 6, ParamRange::new(1049, 3)),
+    // shmdt
+    Row::new(3476, 5, ParamRange::new(1052, 1)),
+    // shmget
+    Row::new(3481, 6, ParamRange::new(1053, 3)),
+    // shutdown
+    Row::new(3487, 8, ParamRange::new(1056, 2)),
+    // sigaction
+    Row::new(3495, 9, ParamRange::new(1058, 3)),
+    // sigaltstack
+    Row::new(3504, 11, ParamRange::new(1061, 2)),
+    // signal
+    Row::new(3515, 6, ParamRange::new(1063, 2)),
+    // signalfd
+    Row::new(3521, 8, ParamRange::new(1065, 3)),
+    // signalfd4
+    Row::new(3529, 9, ParamRange::new(1068, 4)),
+    // sigpending
+    Row::new(3538, 10, ParamRange::new(1072, 1)),
+    // sigprocmask
+    Row::new(3548, 11, ParamRange::new(1073, 3)),
+    // sigreturn
+    Row::new(3559, 9, ParamRange::new(1076, 0)),
+    // sigsuspend
+    Row::new(3568, 10, ParamRange::new(1076, 3)),
+    // socket
+    Row::new(3578, 6, ParamRange::new(1079, 3)),
+    // socketcall
+    Row::new(3584, 10, ParamRange::new(1082, 2)),
+    // socketpair
+    Row::new(3594, 10, ParamRange::new(1084, 4)),
+    // splice
+    Row::new(3604, 6, ParamRange::new(1088, 6)),
+    // ssetmask
+    Row::new(3610, 8, ParamRange::new(1094, 1)),
+    // stat
+    Row::new(3618, 4, ParamRange::new(1095, 2)),
+    // stat64
+    Row::new(3622, 6, ParamRange::new(1097, 2)),
+    // statfs
+    Row::new(3628, 6, ParamRange::new(1099, 2)),
+    // statfs64
+    Row::new(3634, 8, ParamRange::new(1101, 3)),
+    // statmount
+    Row::new(3642, 9, ParamRange::new(1104, 4)),
+    // statx
+    Row::new(3651, 5, ParamRange::new(1108, 5)),
+    // stime
+    Row::new(3656, 5, ParamRange::new(1113, 1)),
+    // swapoff
+    Row::new(3661, 7, ParamRange::new(1114, 1)),
+    // swapon
+    Row::new(3668, 6, ParamRange::new(1115, 2)),
+    // symlink
+    Row::new(3674, 7, ParamRange::new(1117, 2)),
+    // symlinkat
+    Row::new(3681, 9, ParamRange::new(1119, 3)),
+    // sync
+    Row::new(3690, 4, ParamRange::new(1122, 0)),
+    // sync_file_range
+    Row::new(3694, 15, ParamRange::new(1122, 4)),
+    // syncfs
+    Row::new(3709, 6, ParamRange::new(1126, 1)),
+    // sysfs
+    Row::new(3715, 5, ParamRange::new(1127, 3)),
+    // sysinfo
+    Row::new(3720, 7, ParamRange::new(1130, 1)),
+    // syslog
+    Row::new(3727, 6, ParamRange::new(1131, 3)),
+    // tee
+    Row::new(3733, 3, ParamRange::new(1134, 4)),
+    // tgkill
+    Row::new(3736, 6, ParamRange::new(1138, 3)),
+    // time
+    Row::new(3742, 4, ParamRange::new(1141, 1)),
+    // timer_create
+    Row::new(3746, 12, ParamRange::new(1142, 3)),
+    // timer_delete
+    Row::new(3758, 12, ParamRange::new(1145, 1)),
+    // timer_getoverrun
+    Row::new(3770, 16, ParamRange::new(1146, 1)),
+    // timer_gettime
+    Row::new(3786, 13, ParamRange::new(1147, 2)),
+    // timer_gettime64
+    Row::new(3799, 15, ParamRange::new(1149, 2)),
+    // timer_settime
+    Row::new(3814, 13, ParamRange::new(1151, 4)),
+    // timer_settime64
+    Row::new(3827, 15, ParamRange::new(1155, 4)),
+    // timerfd_create
+    Row::new(3842, 14, ParamRange::new(1159, 2)),
+    // timerfd_gettime
+    Row::new(3856, 15, ParamRange::new(1161, 2)),
+    // timerfd_gettime64
+    Row::new(3871, 17, ParamRange::new(1163, 2)),
+    // timerfd_settime
+    Row::new(3888, 15, ParamRange::new(1165, 4)),
+    // timerfd_settime64
+    Row::new(3903, 17, ParamRange::new(1169, 4)),
+    // times
+    Row::new(3920, 5, ParamRange::new(1173, 1)),
+    // tkill
+    Row::new(3925, 5, ParamRange::new(1174, 2)),
+    // truncate
+    Row::new(3930, 8, ParamRange::new(1176, 2)),
+    // truncate64
+    Row::new(3938, 10, ParamRange::new(1178, 2)),
+    // ugetrlimit
+    Row::new(3948, 10, ParamRange::new(1180, 2)),
+    // umask
+    Row::new(3958, 5, ParamRange::new(1182, 1)),
+    // umount
+    Row::new(3963, 6, ParamRange::new(1183, 1)),
+    // umount2
+    Row::new(3969, 7, ParamRange::new(1184, 2)),
+    // uname
+    Row::new(3976, 5, ParamRange::new(1186, 1)),
+    // unlink
+    Row::new(3981, 6, ParamRange::new(1187, 1)),
+    // unlinkat
+    Row::new(3987, 8, ParamRange::new(1188, 3)),
+    // unshare
+    Row::new(3995, 7, ParamRange::new(1191, 1)),
+    // uselib
+    Row::new(4002, 6, ParamRange::new(1192, 1)),
+    // userfaultfd
+    Row::new(4008, 11, ParamRange::new(1193, 1)),
+    // ustat
+    Row::new(4019, 5, ParamRange::new(1194, 2)),
+    // utime
+    Row::new(4024, 5, ParamRange::new(1196, 2)),
+    // utimensat
+    Row::new(4029, 9, ParamRange::new(1198, 4)),
+    // utimensat_time64
+    Row::new(4038, 16, ParamRange::new(1202, 4)),
+    // utimes
+    Row::new(4054, 6, ParamRange::new(1206, 2)),
+    // vfork
+    Row::new(4060, 5, ParamRange::new(1208, 0)),
+    // vhangup
+    Row::new(4065, 7, ParamRange::new(1208, 0)),
+    // vm86
+    Row::new(4072, 4, ParamRange::new(1208, 2)),
+    // vm86old
+    Row::new(4076, 7, ParamRange::new(1210, 1)),
+    // vmsplice
+    Row::new(4083, 8, ParamRange::new(1211, 4)),
+    // wait4
+    Row::new(4091, 5, ParamRange::new(1215, 4)),
+    // waitid
+    Row::new(4096, 6, ParamRange::new(1219, 5)),
+    // waitpid
+    Row::new(4102, 7, ParamRange::new(1224, 3)),
+    // write
+    Row::new(4109, 5, ParamRange::new(1227, 3)),
+    // writev
+    Row::new(4114, 6, ParamRange::new(1230, 3)),
+];
+
+/// Every parameter, in the order of [`ROWS`] and of each signature.
+static PARAMS: [Row<ParamSlot>; 1233] = [
+    // _llseek: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // _llseek: offset_high
+    Row::new(4122, 11, ParamSlot::value(1, 32)),
+    // _llseek: offset_low
+    Row::new(4133, 10, ParamSlot::value(2, 32)),
+    // _llseek: result
+    Row::new(4143, 6, ParamSlot::pointer(3, 32)),
+    // _llseek: whence
+    Row::new(4149, 6, ParamSlot::value(4, 32)),
+    // _newselect: n
+    Row::new(4155, 1, ParamSlot::value(0, 32)),
+    // _newselect: inp
+    Row::new(4156, 3, ParamSlot::pointer(1, 32)),
+    // _newselect: outp
+    Row::new(4159, 4, ParamSlot::pointer(2, 32)),
+    // _newselect: exp
+    Row::new(4163, 3, ParamSlot::pointer(3, 32)),
+    // _newselect: tvp
+    Row::new(4166, 3, ParamSlot::pointer(4, 32)),
+    // accept4: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // accept4: upeer_sockaddr
+    Row::new(4169, 14, ParamSlot::pointer(1, 32)),
+    // accept4: upeer_addrlen
+    Row::new(4183, 13, ParamSlot::pointer(2, 32)),
+    // accept4: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // access: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // access: mode
+    Row::new(4209, 4, ParamSlot::value(1, 32)),
+    // acct: name
+    Row::new(4213, 4, ParamSlot::pointer(0, 32)),
+    // add_key: _type
+    Row::new(4217, 5, ParamSlot::pointer(0, 32)),
+    // add_key: _description
+    Row::new(4222, 12, ParamSlot::pointer(1, 32)),
+    // add_key: _payload
+    Row::new(4234, 8, ParamSlot::pointer(2, 32)),
+    // add_key: plen
+    Row::new(4242, 4, ParamSlot::value(3, 32)),
+    // add_key: ringid
+    Row::new(4246, 6, ParamSlot::value(4, 32)),
+    // adjtimex: utp
+    Row::new(4252, 3, ParamSlot::pointer(0, 32)),
+    // alarm: seconds
+    Row::new(4255, 7, ParamSlot::value(0, 32)),
+    // arch_prctl: option
+    Row::new(4262, 6, ParamSlot::value(0, 32)),
+    // arch_prctl: arg2
+    Row::new(4268, 4, ParamSlot::value(1, 32)),
+    // bind: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // bind: umyaddr
+    Row::new(4272, 7, ParamSlot::pointer(1, 32)),
+    // bind: addrlen
+    Row::new(4279, 7, ParamSlot::value(2, 32)),
+    // bpf: cmd
+    Row::new(4286, 3, ParamSlot::value(0, 32)),
+    // bpf: uattr
+    Row::new(4289, 5, ParamSlot::pointer(1, 32)),
+    // bpf: size
+    Row::new(4294, 4, ParamSlot::value(2, 32)),
+    // brk: brk
+    Row::new(71, 3, ParamSlot::value(0, 32)),
+    // cachestat: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // cachestat: cstat_range
+    Row::new(4298, 11, ParamSlot::pointer(1, 32)),
+    // cachestat: cstat
+    Row::new(4309, 5, ParamSlot::pointer(2, 32)),
+    // cachestat: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // capget: header
+    Row::new(4314, 6, ParamSlot::pointer(0, 32)),
+    // capget: dataptr
+    Row::new(4320, 7, ParamSlot::pointer(1, 32)),
+    // capset: header
+    Row::new(4314, 6, ParamSlot::pointer(0, 32)),
+    // capset: data
+    Row::new(4327, 4, ParamSlot::pointer(1, 32)),
+    // chdir: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // chmod: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // chmod: mode
+    Row::new(4209, 4, ParamSlot::value(1, 16)),
+    // chown: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // chown: user
+    Row::new(4331, 4, ParamSlot::value(1, 16)),
+    // chown: group
+    Row::new(4335, 5, ParamSlot::value(2, 16)),
+    // chown32: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // chown32: user
+    Row::new(4331, 4, ParamSlot::value(1, 32)),
+    // chown32: group
+    Row::new(4335, 5, ParamSlot::value(2, 32)),
+    // chroot: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // clock_adjtime: which_clock
+    Row::new(4340, 11, ParamSlot::value(0, 32)),
+    // clock_adjtime: utp
+    Row::new(4252, 3, ParamSlot::pointer(1, 32)),
+    // clock_adjtime64: which_clock
+    Row::new(4340, 11, ParamSlot::value(0, 32)),
+    // clock_adjtime64: utx
+    Row::new(4351, 3, ParamSlot::pointer(1, 32)),
+    // clock_getres: which_clock
+    Row::new(4340, 11, ParamSlot::value(0, 32)),
+    // clock_getres: tp
+    Row::new(4354, 2, ParamSlot::pointer(1, 32)),
+    // clock_getres_time64: which_clock
+    Row::new(4340, 11, ParamSlot::value(0, 32)),
+    // clock_getres_time64: tp
+    Row::new(4354, 2, ParamSlot::pointer(1, 32)),
+    // clock_gettime: which_clock
+    Row::new(4340, 11, ParamSlot::value(0, 32)),
+    // clock_gettime: tp
+    Row::new(4354, 2, ParamSlot::pointer(1, 32)),
+    // clock_gettime64: which_clock
+    Row::new(4340, 11, ParamSlot::value(0, 32)),
+    // clock_gettime64: tp
+    Row::new(4354, 2, ParamSlot::pointer(1, 32)),
+    // clock_nanosleep: which_clock
+    Row::new(4340, 11, ParamSlot::value(0, 32)),
+    // clock_nanosleep: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // clock_nanosleep: rqtp
+    Row::new(4356, 4, ParamSlot::pointer(2, 32)),
+    // clock_nanosleep: rmtp
+    Row::new(4360, 4, ParamSlot::pointer(3, 32)),
+    // clock_nanosleep_time64: which_clock
+    Row::new(4340, 11, ParamSlot::value(0, 32)),
+    // clock_nanosleep_time64: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // clock_nanosleep_time64: rqtp
+    Row::new(4356, 4, ParamSlot::pointer(2, 32)),
+    // clock_nanosleep_time64: rmtp
+    Row::new(4360, 4, ParamSlot::pointer(3, 32)),
+    // clock_settime: which_clock
+    Row::new(4340, 11, ParamSlot::value(0, 32)),
+    // clock_settime: tp
+    Row::new(4354, 2, ParamSlot::pointer(1, 32)),
+    // clock_settime64: which_clock
+    Row::new(4340, 11, ParamSlot::value(0, 32)),
+    // clock_settime64: tp
+    Row::new(4354, 2, ParamSlot::pointer(1, 32)),
+    // clone: clone_flags
+    Row::new(4364, 11, ParamSlot::value(0, 32)),
+    // clone: newsp
+    Row::new(4375, 5, ParamSlot::value(1, 32)),
+    // clone: parent_tidptr
+    Row::new(4380, 13, ParamSlot::pointer(2, 32)),
+    // clone: tls
+    Row::new(4393, 3, ParamSlot::value(3, 32)),
+    // clone: child_tidptr
+    Row::new(4396, 12, ParamSlot::pointer(4, 32)),
+    // clone3: uargs
+    Row::new(4408, 5, ParamSlot::pointer(0, 32)),
+    // clone3: size
+    Row::new(4294, 4, ParamSlot::value(1, 32)),
+    // close: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // close_range: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // close_range: max_fd
+    Row::new(4413, 6, ParamSlot::value(1, 32)),
+    // close_range: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // connect: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // connect: uservaddr
+    Row::new(4419, 9, ParamSlot::pointer(1, 32)),
+    // connect: addrlen
+    Row::new(4279, 7, ParamSlot::value(2, 32)),
+    // copy_file_range: fd_in
+    Row::new(4428, 5, ParamSlot::value(0, 32)),
+    // copy_file_range: off_in
+    Row::new(4433, 6, ParamSlot::pointer(1, 32)),
+    // copy_file_range: fd_out
+    Row::new(4439, 6, ParamSlot::value(2, 32)),
+    // copy_file_range: off_out
+    Row::new(4445, 7, ParamSlot::pointer(3, 32)),
+    // copy_file_range: len
+    Row::new(4452, 3, ParamSlot::value(4, 32)),
+    // copy_file_range: flags
+    Row::new(4196, 5, ParamSlot::value(5, 32)),
+    // creat: pathname
+    Row::new(4455, 8, ParamSlot::pointer(0, 32)),
+    // creat: mode
+    Row::new(4209, 4, ParamSlot::value(1, 16)),
+    // delete_module: name_user
+    Row::new(4463, 9, ParamSlot::pointer(0, 32)),
+    // delete_module: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // dup: fildes
+    Row::new(4472, 6, ParamSlot::value(0, 32)),
+    // dup2: oldfd
+    Row::new(4478, 5, ParamSlot::value(0, 32)),
+    // dup2: newfd
+    Row::new(4483, 5, ParamSlot::value(1, 32)),
+    // dup3: oldfd
+    Row::new(4478, 5, ParamSlot::value(0, 32)),
+    // dup3: newfd
+    Row::new(4483, 5, ParamSlot::value(1, 32)),
+    // dup3: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // epoll_create: size
+    Row::new(4294, 4, ParamSlot::value(0, 32)),
+    // epoll_create1: flags
+    Row::new(4196, 5, ParamSlot::value(0, 32)),
+    // epoll_ctl: epfd
+    Row::new(4488, 4, ParamSlot::value(0, 32)),
+    // epoll_ctl: op
+    Row::new(4492, 2, ParamSlot::value(1, 32)),
+    // epoll_ctl: fd
+    Row::new(4120, 2, ParamSlot::value(2, 32)),
+    // epoll_ctl: event
+    Row::new(4494, 5, ParamSlot::pointer(3, 32)),
+    // epoll_pwait: epfd
+    Row::new(4488, 4, ParamSlot::value(0, 32)),
+    // epoll_pwait: events
+    Row::new(4499, 6, ParamSlot::pointer(1, 32)),
+    // epoll_pwait: maxevents
+    Row::new(4505, 9, ParamSlot::value(2, 32)),
+    // epoll_pwait: timeout
+    Row::new(4514, 7, ParamSlot::value(3, 32)),
+    // epoll_pwait: sigmask
+    Row::new(4521, 7, ParamSlot::pointer(4, 32)),
+    // epoll_pwait: sigsetsize
+    Row::new(4528, 10, ParamSlot::value(5, 32)),
+    // epoll_pwait2: epfd
+    Row::new(4488, 4, ParamSlot::value(0, 32)),
+    // epoll_pwait2: events
+    Row::new(4499, 6, ParamSlot::pointer(1, 32)),
+    // epoll_pwait2: maxevents
+    Row::new(4505, 9, ParamSlot::value(2, 32)),
+    // epoll_pwait2: timeout
+    Row::new(4514, 7, ParamSlot::pointer(3, 32)),
+    // epoll_pwait2: sigmask
+    Row::new(4521, 7, ParamSlot::pointer(4, 32)),
+    // epoll_pwait2: sigsetsize
+    Row::new(4528, 10, ParamSlot::value(5, 32)),
+    // epoll_wait: epfd
+    Row::new(4488, 4, ParamSlot::value(0, 32)),
+    // epoll_wait: events
+    Row::new(4499, 6, ParamSlot::pointer(1, 32)),
+    // epoll_wait: maxevents
+    Row::new(4505, 9, ParamSlot::value(2, 32)),
+    // epoll_wait: timeout
+    Row::new(4514, 7, ParamSlot::value(3, 32)),
+    // eventfd: count
+    Row::new(4538, 5, ParamSlot::value(0, 32)),
+    // eventfd2: count
+    Row::new(4538, 5, ParamSlot::value(0, 32)),
+    // eventfd2: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // execve: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // execve: argv
+    Row::new(4543, 4, ParamSlot::pointer(1, 32)),
+    // execve: envp
+    Row::new(4547, 4, ParamSlot::pointer(2, 32)),
+    // execveat: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // execveat: filename
+    Row::new(4201, 8, ParamSlot::pointer(1, 32)),
+    // execveat: argv
+    Row::new(4543, 4, ParamSlot::pointer(2, 32)),
+    // execveat: envp
+    Row::new(4547, 4, ParamSlot::pointer(3, 32)),
+    // execveat: flags
+    Row::new(4196, 5, ParamSlot::value(4, 32)),
+    // exit: error_code
+    Row::new(4551, 10, ParamSlot::value(0, 32)),
+    // exit_group: error_code
+    Row::new(4551, 10, ParamSlot::value(0, 32)),
+    // faccessat: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // faccessat: filename
+    Row::new(4201, 8, ParamSlot::pointer(1, 32)),
+    // faccessat: mode
+    Row::new(4209, 4, ParamSlot::value(2, 32)),
+    // faccessat2: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // faccessat2: filename
+    Row::new(4201, 8, ParamSlot::pointer(1, 32)),
+    // faccessat2: mode
+    Row::new(4209, 4, ParamSlot::value(2, 32)),
+    // faccessat2: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // fadvise64: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // fadvise64: offset
+    Row::new(4564, 6, ParamSlot::unaddressable(64, false)),
+    // fadvise64: len
+    Row::new(4452, 3, ParamSlot::unaddressable(32, false)),
+    // fadvise64: advice
+    Row::new(4570, 6, ParamSlot::unaddressable(32, false)),
+    // fadvise64_64: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // fadvise64_64: offset
+    Row::new(4564, 6, ParamSlot::unaddressable(64, false)),
+    // fadvise64_64: len
+    Row::new(4452, 3, ParamSlot::unaddressable(64, false)),
+    // fadvise64_64: advice
+    Row::new(4570, 6, ParamSlot::unaddressable(32, false)),
+    // fallocate: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // fallocate: mode
+    Row::new(4209, 4, ParamSlot::value(1, 32)),
+    // fallocate: offset
+    Row::new(4564, 6, ParamSlot::unaddressable(64, false)),
+    // fallocate: len
+    Row::new(4452, 3, ParamSlot::unaddressable(64, false)),
+    // fanotify_init: flags
+    Row::new(4196, 5, ParamSlot::value(0, 32)),
+    // fanotify_init: event_f_flags
+    Row::new(4576, 13, ParamSlot::value(1, 32)),
+    // fanotify_mark: fanotify_fd
+    Row::new(4589, 11, ParamSlot::value(0, 32)),
+    // fanotify_mark: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // fanotify_mark: mask_lo
+    Row::new(4600, 7, ParamSlot::value(2, 32)),
+    // fanotify_mark: mask_hi
+    Row::new(4607, 7, ParamSlot::value(3, 32)),
+    // fanotify_mark: dfd
+    Row::new(4561, 3, ParamSlot::value(4, 32)),
+    // fanotify_mark: pathname
+    Row::new(4455, 8, ParamSlot::pointer(5, 32)),
+    // fchdir: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // fchmod: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // fchmod: mode
+    Row::new(4209, 4, ParamSlot::value(1, 16)),
+    // fchmodat: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // fchmodat: filename
+    Row::new(4201, 8, ParamSlot::pointer(1, 32)),
+    // fchmodat: mode
+    Row::new(4209, 4, ParamSlot::value(2, 16)),
+    // fchmodat2: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // fchmodat2: filename
+    Row::new(4201, 8, ParamSlot::pointer(1, 32)),
+    // fchmodat2: mode
+    Row::new(4209, 4, ParamSlot::value(2, 16)),
+    // fchmodat2: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // fchown: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // fchown: user
+    Row::new(4331, 4, ParamSlot::value(1, 16)),
+    // fchown: group
+    Row::new(4335, 5, ParamSlot::value(2, 16)),
+    // fchown32: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // fchown32: user
+    Row::new(4331, 4, ParamSlot::value(1, 32)),
+    // fchown32: group
+    Row::new(4335, 5, ParamSlot::value(2, 32)),
+    // fchownat: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // fchownat: filename
+    Row::new(4201, 8, ParamSlot::pointer(1, 32)),
+    // fchownat: user
+    Row::new(4331, 4, ParamSlot::value(2, 32)),
+    // fchownat: group
+    Row::new(4335, 5, ParamSlot::value(3, 32)),
+    // fchownat: flag
+    Row::new(4614, 4, ParamSlot::value(4, 32)),
+    // fcntl: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // fcntl: cmd
+    Row::new(4286, 3, ParamSlot::value(1, 32)),
+    // fcntl: arg
+    Row::new(4618, 3, ParamSlot::value(2, 32)),
+    // fcntl64: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // fcntl64: cmd
+    Row::new(4286, 3, ParamSlot::value(1, 32)),
+    // fcntl64: arg
+    Row::new(4618, 3, ParamSlot::value(2, 32)),
+    // fdatasync: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // fgetxattr: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // fgetxattr: name
+    Row::new(4213, 4, ParamSlot::pointer(1, 32)),
+    // fgetxattr: value
+    Row::new(4621, 5, ParamSlot::pointer(2, 32)),
+    // fgetxattr: size
+    Row::new(4294, 4, ParamSlot::value(3, 32)),
+    // file_getattr: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // file_getattr: filename
+    Row::new(4201, 8, ParamSlot::pointer(1, 32)),
+    // file_getattr: ufattr
+    Row::new(4626, 6, ParamSlot::pointer(2, 32)),
+    // file_getattr: usize
+    Row::new(4632, 5, ParamSlot::value(3, 32)),
+    // file_getattr: at_flags
+    Row::new(4637, 8, ParamSlot::value(4, 32)),
+    // file_setattr: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // file_setattr: filename
+    Row::new(4201, 8, ParamSlot::pointer(1, 32)),
+    // file_setattr: ufattr
+    Row::new(4626, 6, ParamSlot::pointer(2, 32)),
+    // file_setattr: usize
+    Row::new(4632, 5, ParamSlot::value(3, 32)),
+    // file_setattr: at_flags
+    Row::new(4637, 8, ParamSlot::value(4, 32)),
+    // finit_module: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // finit_module: uargs
+    Row::new(4408, 5, ParamSlot::pointer(1, 32)),
+    // finit_module: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // flistxattr: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // flistxattr: list
+    Row::new(4645, 4, ParamSlot::pointer(1, 32)),
+    // flistxattr: size
+    Row::new(4294, 4, ParamSlot::value(2, 32)),
+    // flock: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // flock: cmd
+    Row::new(4286, 3, ParamSlot::value(1, 32)),
+    // fremovexattr: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // fremovexattr: name
+    Row::new(4213, 4, ParamSlot::pointer(1, 32)),
+    // fsconfig: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // fsconfig: cmd
+    Row::new(4286, 3, ParamSlot::value(1, 32)),
+    // fsconfig: _key
+    Row::new(4649, 4, ParamSlot::pointer(2, 32)),
+    // fsconfig: _value
+    Row::new(4653, 6, ParamSlot::pointer(3, 32)),
+    // fsconfig: aux
+    Row::new(4659, 3, ParamSlot::value(4, 32)),
+    // fsetxattr: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // fsetxattr: name
+    Row::new(4213, 4, ParamSlot::pointer(1, 32)),
+    // fsetxattr: value
+    Row::new(4621, 5, ParamSlot::pointer(2, 32)),
+    // fsetxattr: size
+    Row::new(4294, 4, ParamSlot::value(3, 32)),
+    // fsetxattr: flags
+    Row::new(4196, 5, ParamSlot::value(4, 32)),
+    // fsmount: fs_fd
+    Row::new(4662, 5, ParamSlot::value(0, 32)),
+    // fsmount: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // fsmount: attr_flags
+    Row::new(4667, 10, ParamSlot::value(2, 32)),
+    // fsopen: _fs_name
+    Row::new(4677, 8, ParamSlot::pointer(0, 32)),
+    // fsopen: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // fspick: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // fspick: path
+    Row::new(4685, 4, ParamSlot::pointer(1, 32)),
+    // fspick: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // fstat: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // fstat: statbuf
+    Row::new(4689, 7, ParamSlot::pointer(1, 32)),
+    // fstat64: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // fstat64: statbuf
+    Row::new(4689, 7, ParamSlot::pointer(1, 32)),
+    // fstatat64: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // fstatat64: filename
+    Row::new(4201, 8, ParamSlot::pointer(1, 32)),
+    // fstatat64: statbuf
+    Row::new(4689, 7, ParamSlot::pointer(2, 32)),
+    // fstatat64: flag
+    Row::new(4614, 4, ParamSlot::value(3, 32)),
+    // fstatfs: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // fstatfs: buf
+    Row::new(4696, 3, ParamSlot::pointer(1, 32)),
+    // fstatfs64: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // fstatfs64: sz
+    Row::new(4699, 2, ParamSlot::value(1, 32)),
+    // fstatfs64: buf
+    Row::new(4696, 3, ParamSlot::pointer(2, 32)),
+    // fsync: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // ftruncate: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // ftruncate: length
+    Row::new(4701, 6, ParamSlot::value(1, 32)),
+    // ftruncate64: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // ftruncate64: length
+    Row::new(4701, 6, ParamSlot::unaddressable(64, false)),
+    // futex: uaddr
+    Row::new(4707, 5, ParamSlot::pointer(0, 32)),
+    // futex: op
+    Row::new(4492, 2, ParamSlot::value(1, 32)),
+    // futex: val
+    Row::new(4712, 3, ParamSlot::value(2, 32)),
+    // futex: utime
+    Row::new(4024, 5, ParamSlot::pointer(3, 32)),
+    // futex: uaddr2
+    Row::new(4715, 6, ParamSlot::pointer(4, 32)),
+    // futex: val3
+    Row::new(4721, 4, ParamSlot::value(5, 32)),
+    // futex_requeue: waiters
+    Row::new(4725, 7, ParamSlot::pointer(0, 32)),
+    // futex_requeue: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // futex_requeue: nr_wake
+    Row::new(4732, 7, ParamSlot::value(2, 32)),
+    // futex_requeue: nr_requeue
+    Row::new(4739, 10, ParamSlot::value(3, 32)),
+    // futex_time64: uaddr
+    Row::new(4707, 5, ParamSlot::pointer(0, 32)),
+    // futex_time64: op
+    Row::new(4492, 2, ParamSlot::value(1, 32)),
+    // futex_time64: val
+    Row::new(4712, 3, ParamSlot::value(2, 32)),
+    // futex_time64: utime
+    Row::new(4024, 5, ParamSlot::pointer(3, 32)),
+    // futex_time64: uaddr2
+    Row::new(4715, 6, ParamSlot::pointer(4, 32)),
+    // futex_time64: val3
+    Row::new(4721, 4, ParamSlot::value(5, 32)),
+    // futex_wait: uaddr
+    Row::new(4707, 5, ParamSlot::pointer(0, 32)),
+    // futex_wait: val
+    Row::new(4712, 3, ParamSlot::value(1, 32)),
+    // futex_wait: mask
+    Row::new(4749, 4, ParamSlot::value(2, 32)),
+    // futex_wait: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // futex_wait: timeout
+    Row::new(4514, 7, ParamSlot::pointer(4, 32)),
+    // futex_wait: clockid
+    Row::new(4753, 7, ParamSlot::value(5, 32)),
+    // futex_waitv: waiters
+    Row::new(4725, 7, ParamSlot::pointer(0, 32)),
+    // futex_waitv: nr_futexes
+    Row::new(4760, 10, ParamSlot::value(1, 32)),
+    // futex_waitv: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // futex_waitv: timeout
+    Row::new(4514, 7, ParamSlot::pointer(3, 32)),
+    // futex_waitv: clockid
+    Row::new(4753, 7, ParamSlot::value(4, 32)),
+    // futex_wake: uaddr
+    Row::new(4707, 5, ParamSlot::pointer(0, 32)),
+    // futex_wake: mask
+    Row::new(4749, 4, ParamSlot::value(1, 32)),
+    // futex_wake: nr
+    Row::new(4770, 2, ParamSlot::value(2, 32)),
+    // futex_wake: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // futimesat: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // futimesat: filename
+    Row::new(4201, 8, ParamSlot::pointer(1, 32)),
+    // futimesat: t
+    Row::new(4772, 1, ParamSlot::pointer(2, 32)),
+    // get_mempolicy: policy
+    Row::new(4773, 6, ParamSlot::pointer(0, 32)),
+    // get_mempolicy: nmask
+    Row::new(4779, 5, ParamSlot::pointer(1, 32)),
+    // get_mempolicy: maxnode
+    Row::new(4784, 7, ParamSlot::value(2, 32)),
+    // get_mempolicy: addr
+    Row::new(4791, 4, ParamSlot::value(3, 32)),
+    // get_mempolicy: flags
+    Row::new(4196, 5, ParamSlot::value(4, 32)),
+    // get_robust_list: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // get_robust_list: head_ptr
+    Row::new(4798, 8, ParamSlot::pointer(1, 32)),
+    // get_robust_list: len_ptr
+    Row::new(4806, 7, ParamSlot::pointer(2, 32)),
+    // get_thread_area: u_info
+    Row::new(4813, 6, ParamSlot::pointer(0, 32)),
+    // getcpu: cpup
+    Row::new(4819, 4, ParamSlot::pointer(0, 32)),
+    // getcpu: nodep
+    Row::new(4823, 5, ParamSlot::pointer(1, 32)),
+    // getcpu: unused
+    Row::new(4828, 6, ParamSlot::pointer(2, 32)),
+    // getcwd: buf
+    Row::new(4696, 3, ParamSlot::pointer(0, 32)),
+    // getcwd: size
+    Row::new(4294, 4, ParamSlot::value(1, 32)),
+    // getdents: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // getdents: dirent
+    Row::new(4834, 6, ParamSlot::pointer(1, 32)),
+    // getdents: count
+    Row::new(4538, 5, ParamSlot::value(2, 32)),
+    // getdents64: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // getdents64: dirent
+    Row::new(4834, 6, ParamSlot::pointer(1, 32)),
+    // getdents64: count
+    Row::new(4538, 5, ParamSlot::value(2, 32)),
+    // getgroups: gidsetsize
+    Row::new(4840, 10, ParamSlot::value(0, 32)),
+    // getgroups: grouplist
+    Row::new(4850, 9, ParamSlot::pointer(1, 32)),
+    // getgroups32: gidsetsize
+    Row::new(4840, 10, ParamSlot::value(0, 32)),
+    // getgroups32: grouplist
+    Row::new(4850, 9, ParamSlot::pointer(1, 32)),
+    // getitimer: which
+    Row::new(4859, 5, ParamSlot::value(0, 32)),
+    // getitimer: value
+    Row::new(4621, 5, ParamSlot::pointer(1, 32)),
+    // getpeername: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // getpeername: usockaddr
+    Row::new(4864, 9, ParamSlot::pointer(1, 32)),
+    // getpeername: usockaddr_len
+    Row::new(4873, 13, ParamSlot::pointer(2, 32)),
+    // getpgid: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // getpriority: which
+    Row::new(4859, 5, ParamSlot::value(0, 32)),
+    // getpriority: who
+    Row::new(4886, 3, ParamSlot::value(1, 32)),
+    // getrandom: ubuf
+    Row::new(4889, 4, ParamSlot::pointer(0, 32)),
+    // getrandom: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // getrandom: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // getresgid: rgidp
+    Row::new(4893, 5, ParamSlot::pointer(0, 32)),
+    // getresgid: egidp
+    Row::new(4898, 5, ParamSlot::pointer(1, 32)),
+    // getresgid: sgidp
+    Row::new(4903, 5, ParamSlot::pointer(2, 32)),
+    // getresgid32: rgidp
+    Row::new(4893, 5, ParamSlot::pointer(0, 32)),
+    // getresgid32: egidp
+    Row::new(4898, 5, ParamSlot::pointer(1, 32)),
+    // getresgid32: sgidp
+    Row::new(4903, 5, ParamSlot::pointer(2, 32)),
+    // getresuid: ruidp
+    Row::new(4908, 5, ParamSlot::pointer(0, 32)),
+    // getresuid: euidp
+    Row::new(4913, 5, ParamSlot::pointer(1, 32)),
+    // getresuid: suidp
+    Row::new(4918, 5, ParamSlot::pointer(2, 32)),
+    // getresuid32: ruidp
+    Row::new(4908, 5, ParamSlot::pointer(0, 32)),
+    // getresuid32: euidp
+    Row::new(4913, 5, ParamSlot::pointer(1, 32)),
+    // getresuid32: suidp
+    Row::new(4918, 5, ParamSlot::pointer(2, 32)),
+    // getrlimit: resource
+    Row::new(4923, 8, ParamSlot::value(0, 32)),
+    // getrlimit: rlim
+    Row::new(4931, 4, ParamSlot::pointer(1, 32)),
+    // getrusage: who
+    Row::new(4886, 3, ParamSlot::value(0, 32)),
+    // getrusage: ru
+    Row::new(4935, 2, ParamSlot::pointer(1, 32)),
+    // getsid: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // getsockname: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // getsockname: usockaddr
+    Row::new(4864, 9, ParamSlot::pointer(1, 32)),
+    // getsockname: usockaddr_len
+    Row::new(4873, 13, ParamSlot::pointer(2, 32)),
+    // getsockopt: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // getsockopt: level
+    Row::new(4937, 5, ParamSlot::value(1, 32)),
+    // getsockopt: optname
+    Row::new(4942, 7, ParamSlot::value(2, 32)),
+    // getsockopt: optval
+    Row::new(4949, 6, ParamSlot::pointer(3, 32)),
+    // getsockopt: optlen
+    Row::new(4955, 6, ParamSlot::pointer(4, 32)),
+    // gettimeofday: tv
+    Row::new(4961, 2, ParamSlot::pointer(0, 32)),
+    // gettimeofday: tz
+    Row::new(4963, 2, ParamSlot::pointer(1, 32)),
+    // getxattr: pathname
+    Row::new(4455, 8, ParamSlot::pointer(0, 32)),
+    // getxattr: name
+    Row::new(4213, 4, ParamSlot::pointer(1, 32)),
+    // getxattr: value
+    Row::new(4621, 5, ParamSlot::pointer(2, 32)),
+    // getxattr: size
+    Row::new(4294, 4, ParamSlot::value(3, 32)),
+    // getxattrat: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // getxattrat: pathname
+    Row::new(4455, 8, ParamSlot::pointer(1, 32)),
+    // getxattrat: at_flags
+    Row::new(4637, 8, ParamSlot::value(2, 32)),
+    // getxattrat: name
+    Row::new(4213, 4, ParamSlot::pointer(3, 32)),
+    // getxattrat: uargs
+    Row::new(4408, 5, ParamSlot::pointer(4, 32)),
+    // getxattrat: usize
+    Row::new(4632, 5, ParamSlot::value(5, 32)),
+    // init_module: umod
+    Row::new(4965, 4, ParamSlot::pointer(0, 32)),
+    // init_module: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // init_module: uargs
+    Row::new(4408, 5, ParamSlot::pointer(2, 32)),
+    // inotify_add_watch: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // inotify_add_watch: pathname
+    Row::new(4455, 8, ParamSlot::pointer(1, 32)),
+    // inotify_add_watch: mask
+    Row::new(4749, 4, ParamSlot::value(2, 32)),
+    // inotify_init1: flags
+    Row::new(4196, 5, ParamSlot::value(0, 32)),
+    // inotify_rm_watch: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // inotify_rm_watch: wd
+    Row::new(4969, 2, ParamSlot::value(1, 32)),
+    // io_cancel: ctx_id
+    Row::new(4971, 6, ParamSlot::value(0, 32)),
+    // io_cancel: iocb
+    Row::new(4977, 4, ParamSlot::pointer(1, 32)),
+    // io_cancel: result
+    Row::new(4143, 6, ParamSlot::pointer(2, 32)),
+    // io_destroy: ctx
+    Row::new(4981, 3, ParamSlot::value(0, 32)),
+    // io_getevents: ctx_id
+    Row::new(4971, 6, ParamSlot::value(0, 32)),
+    // io_getevents: min_nr
+    Row::new(4984, 6, ParamSlot::value(1, 32)),
+    // io_getevents: nr
+    Row::new(4770, 2, ParamSlot::value(2, 32)),
+    // io_getevents: events
+    Row::new(4499, 6, ParamSlot::pointer(3, 32)),
+    // io_getevents: timeout
+    Row::new(4514, 7, ParamSlot::pointer(4, 32)),
+    // io_pgetevents: ctx_id
+    Row::new(4971, 6, ParamSlot::value(0, 32)),
+    // io_pgetevents: min_nr
+    Row::new(4984, 6, ParamSlot::value(1, 32)),
+    // io_pgetevents: nr
+    Row::new(4770, 2, ParamSlot::value(2, 32)),
+    // io_pgetevents: events
+    Row::new(4499, 6, ParamSlot::pointer(3, 32)),
+    // io_pgetevents: timeout
+    Row::new(4514, 7, ParamSlot::pointer(4, 32)),
+    // io_pgetevents: usig
+    Row::new(4990, 4, ParamSlot::pointer(5, 32)),
+    // io_pgetevents_time64: ctx_id
+    Row::new(4971, 6, ParamSlot::value(0, 32)),
+    // io_pgetevents_time64: min_nr
+    Row::new(4984, 6, ParamSlot::value(1, 32)),
+    // io_pgetevents_time64: nr
+    Row::new(4770, 2, ParamSlot::value(2, 32)),
+    // io_pgetevents_time64: events
+    Row::new(4499, 6, ParamSlot::pointer(3, 32)),
+    // io_pgetevents_time64: timeout
+    Row::new(4514, 7, ParamSlot::pointer(4, 32)),
+    // io_pgetevents_time64: usig
+    Row::new(4990, 4, ParamSlot::pointer(5, 32)),
+    // io_setup: nr_events
+    Row::new(4994, 9, ParamSlot::value(0, 32)),
+    // io_setup: ctxp
+    Row::new(5003, 4, ParamSlot::pointer(1, 32)),
+    // io_submit: ctx_id
+    Row::new(4971, 6, ParamSlot::value(0, 32)),
+    // io_submit: nr
+    Row::new(4770, 2, ParamSlot::value(1, 32)),
+    // io_submit: iocbpp
+    Row::new(5007, 6, ParamSlot::pointer(2, 32)),
+    // io_uring_enter: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // io_uring_enter: to_submit
+    Row::new(5013, 9, ParamSlot::value(1, 32)),
+    // io_uring_enter: min_complete
+    Row::new(5022, 12, ParamSlot::value(2, 32)),
+    // io_uring_enter: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // io_uring_enter: argp
+    Row::new(5034, 4, ParamSlot::pointer(4, 32)),
+    // io_uring_enter: argsz
+    Row::new(5038, 5, ParamSlot::value(5, 32)),
+    // io_uring_register: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // io_uring_register: opcode
+    Row::new(5043, 6, ParamSlot::value(1, 32)),
+    // io_uring_register: arg
+    Row::new(4618, 3, ParamSlot::pointer(2, 32)),
+    // io_uring_register: nr_args
+    Row::new(5049, 7, ParamSlot::value(3, 32)),
+    // io_uring_setup: entries
+    Row::new(5056, 7, ParamSlot::value(0, 32)),
+    // io_uring_setup: params
+    Row::new(5063, 6, ParamSlot::pointer(1, 32)),
+    // ioctl: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // ioctl: cmd
+    Row::new(4286, 3, ParamSlot::value(1, 32)),
+    // ioctl: arg
+    Row::new(4618, 3, ParamSlot::value(2, 32)),
+    // ioperm: from
+    Row::new(5069, 4, ParamSlot::value(0, 32)),
+    // ioperm: num
+    Row::new(5073, 3, ParamSlot::value(1, 32)),
+    // ioperm: turn_on
+    Row::new(5076, 7, ParamSlot::value(2, 32)),
+    // iopl: level
+    Row::new(4937, 5, ParamSlot::value(0, 32)),
+    // ioprio_get: which
+    Row::new(4859, 5, ParamSlot::value(0, 32)),
+    // ioprio_get: who
+    Row::new(4886, 3, ParamSlot::value(1, 32)),
+    // ioprio_set: which
+    Row::new(4859, 5, ParamSlot::value(0, 32)),
+    // ioprio_set: who
+    Row::new(4886, 3, ParamSlot::value(1, 32)),
+    // ioprio_set: ioprio
+    Row::new(5083, 6, ParamSlot::value(2, 32)),
+    // ipc: call
+    Row::new(5089, 4, ParamSlot::value(0, 32)),
+    // ipc: first
+    Row::new(5093, 5, ParamSlot::value(1, 32)),
+    // ipc: second
+    Row::new(5098, 6, ParamSlot::value(2, 32)),
+    // ipc: third
+    Row::new(5104, 5, ParamSlot::value(3, 32)),
+    // ipc: ptr
+    Row::new(5109, 3, ParamSlot::pointer(4, 32)),
+    // ipc: fifth
+    Row::new(5112, 5, ParamSlot::value(5, 32)),
+    // kcmp: pid1
+    Row::new(5117, 4, ParamSlot::value(0, 32)),
+    // kcmp: pid2
+    Row::new(5121, 4, ParamSlot::value(1, 32)),
+    // kcmp: type
+    Row::new(5125, 4, ParamSlot::value(2, 32)),
+    // kcmp: idx1
+    Row::new(5129, 4, ParamSlot::value(3, 32)),
+    // kcmp: idx2
+    Row::new(5133, 4, ParamSlot::value(4, 32)),
+    // kexec_load: entry
+    Row::new(5137, 5, ParamSlot::value(0, 32)),
+    // kexec_load: nr_segments
+    Row::new(5142, 11, ParamSlot::value(1, 32)),
+    // kexec_load: segments
+    Row::new(5153, 8, ParamSlot::pointer(2, 32)),
+    // kexec_load: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // keyctl: option
+    Row::new(4262, 6, ParamSlot::value(0, 32)),
+    // keyctl: arg2
+    Row::new(4268, 4, ParamSlot::value(1, 32)),
+    // keyctl: arg3
+    Row::new(5161, 4, ParamSlot::value(2, 32)),
+    // keyctl: arg4
+    Row::new(5165, 4, ParamSlot::value(3, 32)),
+    // keyctl: arg5
+    Row::new(5169, 4, ParamSlot::value(4, 32)),
+    // kill: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // kill: sig
+    Row::new(5173, 3, ParamSlot::value(1, 32)),
+    // landlock_add_rule: ruleset_fd
+    Row::new(5176, 10, ParamSlot::value(0, 32)),
+    // landlock_add_rule: rule_type
+    Row::new(5186, 9, ParamSlot::value(1, 32)),
+    // landlock_add_rule: rule_attr
+    Row::new(5195, 9, ParamSlot::pointer(2, 32)),
+    // landlock_add_rule: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // landlock_create_ruleset: attr
+    Row::new(5204, 4, ParamSlot::pointer(0, 32)),
+    // landlock_create_ruleset: size
+    Row::new(4294, 4, ParamSlot::value(1, 32)),
+    // landlock_create_ruleset: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // landlock_restrict_self: ruleset_fd
+    Row::new(5176, 10, ParamSlot::value(0, 32)),
+    // landlock_restrict_self: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // lchown: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // lchown: user
+    Row::new(4331, 4, ParamSlot::value(1, 16)),
+    // lchown: group
+    Row::new(4335, 5, ParamSlot::value(2, 16)),
+    // lchown32: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // lchown32: user
+    Row::new(4331, 4, ParamSlot::value(1, 32)),
+    // lchown32: group
+    Row::new(4335, 5, ParamSlot::value(2, 32)),
+    // lgetxattr: pathname
+    Row::new(4455, 8, ParamSlot::pointer(0, 32)),
+    // lgetxattr: name
+    Row::new(4213, 4, ParamSlot::pointer(1, 32)),
+    // lgetxattr: value
+    Row::new(4621, 5, ParamSlot::pointer(2, 32)),
+    // lgetxattr: size
+    Row::new(4294, 4, ParamSlot::value(3, 32)),
+    // link: oldname
+    Row::new(5208, 7, ParamSlot::pointer(0, 32)),
+    // link: newname
+    Row::new(5215, 7, ParamSlot::pointer(1, 32)),
+    // linkat: olddfd
+    Row::new(5222, 6, ParamSlot::value(0, 32)),
+    // linkat: oldname
+    Row::new(5208, 7, ParamSlot::pointer(1, 32)),
+    // linkat: newdfd
+    Row::new(5228, 6, ParamSlot::value(2, 32)),
+    // linkat: newname
+    Row::new(5215, 7, ParamSlot::pointer(3, 32)),
+    // linkat: flags
+    Row::new(4196, 5, ParamSlot::value(4, 32)),
+    // listen: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // listen: backlog
+    Row::new(5234, 7, ParamSlot::value(1, 32)),
+    // listmount: req
+    Row::new(5241, 3, ParamSlot::pointer(0, 32)),
+    // listmount: mnt_ids
+    Row::new(5244, 7, ParamSlot::pointer(1, 32)),
+    // listmount: nr_mnt_ids
+    Row::new(5251, 10, ParamSlot::value(2, 32)),
+    // listmount: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // listxattr: pathname
+    Row::new(4455, 8, ParamSlot::pointer(0, 32)),
+    // listxattr: list
+    Row::new(4645, 4, ParamSlot::pointer(1, 32)),
+    // listxattr: size
+    Row::new(4294, 4, ParamSlot::value(2, 32)),
+    // listxattrat: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // listxattrat: pathname
+    Row::new(4455, 8, ParamSlot::pointer(1, 32)),
+    // listxattrat: at_flags
+    Row::new(4637, 8, ParamSlot::value(2, 32)),
+    // listxattrat: list
+    Row::new(4645, 4, ParamSlot::pointer(3, 32)),
+    // listxattrat: size
+    Row::new(4294, 4, ParamSlot::value(4, 32)),
+    // llistxattr: pathname
+    Row::new(4455, 8, ParamSlot::pointer(0, 32)),
+    // llistxattr: list
+    Row::new(4645, 4, ParamSlot::pointer(1, 32)),
+    // llistxattr: size
+    Row::new(4294, 4, ParamSlot::value(2, 32)),
+    // lremovexattr: pathname
+    Row::new(4455, 8, ParamSlot::pointer(0, 32)),
+    // lremovexattr: name
+    Row::new(4213, 4, ParamSlot::pointer(1, 32)),
+    // lseek: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // lseek: offset
+    Row::new(4564, 6, ParamSlot::value(1, 32)),
+    // lseek: whence
+    Row::new(4149, 6, ParamSlot::value(2, 32)),
+    // lsetxattr: pathname
+    Row::new(4455, 8, ParamSlot::pointer(0, 32)),
+    // lsetxattr: name
+    Row::new(4213, 4, ParamSlot::pointer(1, 32)),
+    // lsetxattr: value
+    Row::new(4621, 5, ParamSlot::pointer(2, 32)),
+    // lsetxattr: size
+    Row::new(4294, 4, ParamSlot::value(3, 32)),
+    // lsetxattr: flags
+    Row::new(4196, 5, ParamSlot::value(4, 32)),
+    // lsm_get_self_attr: attr
+    Row::new(5204, 4, ParamSlot::value(0, 32)),
+    // lsm_get_self_attr: ctx
+    Row::new(4981, 3, ParamSlot::pointer(1, 32)),
+    // lsm_get_self_attr: size
+    Row::new(4294, 4, ParamSlot::pointer(2, 32)),
+    // lsm_get_self_attr: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // lsm_list_modules: ids
+    Row::new(5261, 3, ParamSlot::pointer(0, 32)),
+    // lsm_list_modules: size
+    Row::new(4294, 4, ParamSlot::pointer(1, 32)),
+    // lsm_list_modules: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // lsm_set_self_attr: attr
+    Row::new(5204, 4, ParamSlot::value(0, 32)),
+    // lsm_set_self_attr: ctx
+    Row::new(4981, 3, ParamSlot::pointer(1, 32)),
+    // lsm_set_self_attr: size
+    Row::new(4294, 4, ParamSlot::value(2, 32)),
+    // lsm_set_self_attr: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // lstat: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // lstat: statbuf
+    Row::new(4689, 7, ParamSlot::pointer(1, 32)),
+    // lstat64: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // lstat64: statbuf
+    Row::new(4689, 7, ParamSlot::pointer(1, 32)),
+    // madvise: start
+    Row::new(5264, 5, ParamSlot::value(0, 32)),
+    // madvise: len_in
+    Row::new(5269, 6, ParamSlot::value(1, 32)),
+    // madvise: behavior
+    Row::new(5275, 8, ParamSlot::value(2, 32)),
+    // map_shadow_stack: addr
+    Row::new(4791, 4, ParamSlot::value(0, 32)),
+    // map_shadow_stack: size
+    Row::new(4294, 4, ParamSlot::value(1, 32)),
+    // map_shadow_stack: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // mbind: start
+    Row::new(5264, 5, ParamSlot::value(0, 32)),
+    // mbind: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // mbind: mode
+    Row::new(4209, 4, ParamSlot::value(2, 32)),
+    // mbind: nmask
+    Row::new(4779, 5, ParamSlot::pointer(3, 32)),
+    // mbind: maxnode
+    Row::new(4784, 7, ParamSlot::value(4, 32)),
+    // mbind: flags
+    Row::new(4196, 5, ParamSlot::value(5, 32)),
+    // membarrier: cmd
+    Row::new(4286, 3, ParamSlot::value(0, 32)),
+    // membarrier: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // membarrier: cpu_id
+    Row::new(5283, 6, ParamSlot::value(2, 32)),
+    // memfd_create: uname
+    Row::new(3976, 5, ParamSlot::pointer(0, 32)),
+    // memfd_create: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // memfd_secret: flags
+    Row::new(4196, 5, ParamSlot::value(0, 32)),
+    // migrate_pages: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // migrate_pages: maxnode
+    Row::new(4784, 7, ParamSlot::value(1, 32)),
+    // migrate_pages: old_nodes
+    Row::new(5289, 9, ParamSlot::pointer(2, 32)),
+    // migrate_pages: new_nodes
+    Row::new(5298, 9, ParamSlot::pointer(3, 32)),
+    // mincore: start
+    Row::new(5264, 5, ParamSlot::value(0, 32)),
+    // mincore: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // mincore: vec
+    Row::new(5307, 3, ParamSlot::pointer(2, 32)),
+    // mkdir: pathname
+    Row::new(4455, 8, ParamSlot::pointer(0, 32)),
+    // mkdir: mode
+    Row::new(4209, 4, ParamSlot::value(1, 16)),
+    // mkdirat: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // mkdirat: pathname
+    Row::new(4455, 8, ParamSlot::pointer(1, 32)),
+    // mkdirat: mode
+    Row::new(4209, 4, ParamSlot::value(2, 16)),
+    // mknod: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // mknod: mode
+    Row::new(4209, 4, ParamSlot::value(1, 16)),
+    // mknod: dev
+    Row::new(5310, 3, ParamSlot::value(2, 32)),
+    // mknodat: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // mknodat: filename
+    Row::new(4201, 8, ParamSlot::pointer(1, 32)),
+    // mknodat: mode
+    Row::new(4209, 4, ParamSlot::value(2, 16)),
+    // mknodat: dev
+    Row::new(5310, 3, ParamSlot::value(3, 32)),
+    // mlock: start
+    Row::new(5264, 5, ParamSlot::value(0, 32)),
+    // mlock: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // mlock2: start
+    Row::new(5264, 5, ParamSlot::value(0, 32)),
+    // mlock2: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // mlock2: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // mlockall: flags
+    Row::new(4196, 5, ParamSlot::value(0, 32)),
+    // mmap: arg
+    Row::new(4618, 3, ParamSlot::pointer(0, 32)),
+    // mmap2: addr
+    Row::new(4791, 4, ParamSlot::value(0, 32)),
+    // mmap2: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // mmap2: prot
+    Row::new(5313, 4, ParamSlot::value(2, 32)),
+    // mmap2: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // mmap2: fd
+    Row::new(4120, 2, ParamSlot::value(4, 32)),
+    // mmap2: pgoff
+    Row::new(5317, 5, ParamSlot::value(5, 32)),
+    // modify_ldt: func
+    Row::new(5322, 4, ParamSlot::value(0, 32)),
+    // modify_ldt: ptr
+    Row::new(5109, 3, ParamSlot::pointer(1, 32)),
+    // modify_ldt: bytecount
+    Row::new(5326, 9, ParamSlot::value(2, 32)),
+    // mount: dev_name
+    Row::new(5335, 8, ParamSlot::pointer(0, 32)),
+    // mount: dir_name
+    Row::new(5343, 8, ParamSlot::pointer(1, 32)),
+    // mount: type
+    Row::new(5125, 4, ParamSlot::pointer(2, 32)),
+    // mount: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // mount: data
+    Row::new(4327, 4, ParamSlot::pointer(4, 32)),
+    // mount_setattr: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // mount_setattr: path
+    Row::new(4685, 4, ParamSlot::pointer(1, 32)),
+    // mount_setattr: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // mount_setattr: uattr
+    Row::new(4289, 5, ParamSlot::pointer(3, 32)),
+    // mount_setattr: usize
+    Row::new(4632, 5, ParamSlot::value(4, 32)),
+    // move_mount: from_dfd
+    Row::new(5351, 8, ParamSlot::value(0, 32)),
+    // move_mount: from_pathname
+    Row::new(5359, 13, ParamSlot::pointer(1, 32)),
+    // move_mount: to_dfd
+    Row::new(5372, 6, ParamSlot::value(2, 32)),
+    // move_mount: to_pathname
+    Row::new(5378, 11, ParamSlot::pointer(3, 32)),
+    // move_mount: flags
+    Row::new(4196, 5, ParamSlot::value(4, 32)),
+    // move_pages: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // move_pages: nr_pages
+    Row::new(5389, 8, ParamSlot::value(1, 32)),
+    // move_pages: pages
+    Row::new(5397, 5, ParamSlot::pointer(2, 32)),
+    // move_pages: nodes
+    Row::new(5402, 5, ParamSlot::pointer(3, 32)),
+    // move_pages: status
+    Row::new(5407, 6, ParamSlot::pointer(4, 32)),
+    // move_pages: flags
+    Row::new(4196, 5, ParamSlot::value(5, 32)),
+    // mprotect: start
+    Row::new(5264, 5, ParamSlot::value(0, 32)),
+    // mprotect: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // mprotect: prot
+    Row::new(5313, 4, ParamSlot::value(2, 32)),
+    // mq_getsetattr: mqdes
+    Row::new(5413, 5, ParamSlot::value(0, 32)),
+    // mq_getsetattr: u_mqstat
+    Row::new(5418, 8, ParamSlot::pointer(1, 32)),
+    // mq_getsetattr: u_omqstat
+    Row::new(5426, 9, ParamSlot::pointer(2, 32)),
+    // mq_notify: mqdes
+    Row::new(5413, 5, ParamSlot::value(0, 32)),
+    // mq_notify: u_notification
+    Row::new(5435, 14, ParamSlot::pointer(1, 32)),
+    // mq_open: u_name
+    Row::new(5449, 6, ParamSlot::pointer(0, 32)),
+    // mq_open: oflag
+    Row::new(5455, 5, ParamSlot::value(1, 32)),
+    // mq_open: mode
+    Row::new(4209, 4, ParamSlot::value(2, 16)),
+    // mq_open: u_attr
+    Row::new(5460, 6, ParamSlot::pointer(3, 32)),
+    // mq_timedreceive: mqdes
+    Row::new(5413, 5, ParamSlot::value(0, 32)),
+    // mq_timedreceive: u_msg_ptr
+    Row::new(5466, 9, ParamSlot::pointer(1, 32)),
+    // mq_timedreceive: msg_len
+    Row::new(5475, 7, ParamSlot::value(2, 32)),
+    // mq_timedreceive: u_msg_prio
+    Row::new(5482, 10, ParamSlot::pointer(3, 32)),
+    // mq_timedreceive: u_abs_timeout
+    Row::new(5492, 13, ParamSlot::pointer(4, 32)),
+    // mq_timedreceive_time64: mqdes
+    Row::new(5413, 5, ParamSlot::value(0, 32)),
+    // mq_timedreceive_time64: u_msg_ptr
+    Row::new(5466, 9, ParamSlot::pointer(1, 32)),
+    // mq_timedreceive_time64: msg_len
+    Row::new(5475, 7, ParamSlot::value(2, 32)),
+    // mq_timedreceive_time64: u_msg_prio
+    Row::new(5482, 10, ParamSlot::pointer(3, 32)),
+    // mq_timedreceive_time64: u_abs_timeout
+    Row::new(5492, 13, ParamSlot::pointer(4, 32)),
+    // mq_timedsend: mqdes
+    Row::new(5413, 5, ParamSlot::value(0, 32)),
+    // mq_timedsend: u_msg_ptr
+    Row::new(5466, 9, ParamSlot::pointer(1, 32)),
+    // mq_timedsend: msg_len
+    Row::new(5475, 7, ParamSlot::value(2, 32)),
+    // mq_timedsend: msg_prio
+    Row::new(5505, 8, ParamSlot::value(3, 32)),
+    // mq_timedsend: u_abs_timeout
+    Row::new(5492, 13, ParamSlot::pointer(4, 32)),
+    // mq_timedsend_time64: mqdes
+    Row::new(5413, 5, ParamSlot::value(0, 32)),
+    // mq_timedsend_time64: u_msg_ptr
+    Row::new(5466, 9, ParamSlot::pointer(1, 32)),
+    // mq_timedsend_time64: msg_len
+    Row::new(5475, 7, ParamSlot::value(2, 32)),
+    // mq_timedsend_time64: msg_prio
+    Row::new(5505, 8, ParamSlot::value(3, 32)),
+    // mq_timedsend_time64: u_abs_timeout
+    Row::new(5492, 13, ParamSlot::pointer(4, 32)),
+    // mq_unlink: u_name
+    Row::new(5449, 6, ParamSlot::pointer(0, 32)),
+    // mremap: addr
+    Row::new(4791, 4, ParamSlot::value(0, 32)),
+    // mremap: old_len
+    Row::new(5513, 7, ParamSlot::value(1, 32)),
+    // mremap: new_len
+    Row::new(5520, 7, ParamSlot::value(2, 32)),
+    // mremap: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // mremap: new_addr
+    Row::new(5527, 8, ParamSlot::value(4, 32)),
+    // mseal: start
+    Row::new(5264, 5, ParamSlot::value(0, 32)),
+    // mseal: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // mseal: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // msgctl: msqid
+    Row::new(5535, 5, ParamSlot::value(0, 32)),
+    // msgctl: cmd
+    Row::new(4286, 3, ParamSlot::value(1, 32)),
+    // msgctl: buf
+    Row::new(4696, 3, ParamSlot::pointer(2, 32)),
+    // msgget: key
+    Row::new(5540, 3, ParamSlot::value(0, 32)),
+    // msgget: msgflg
+    Row::new(5543, 6, ParamSlot::value(1, 32)),
+    // msgrcv: msqid
+    Row::new(5535, 5, ParamSlot::value(0, 32)),
+    // msgrcv: msgp
+    Row::new(5549, 4, ParamSlot::pointer(1, 32)),
+    // msgrcv: msgsz
+    Row::new(5553, 5, ParamSlot::value(2, 32)),
+    // msgrcv: msgtyp
+    Row::new(5558, 6, ParamSlot::value(3, 32)),
+    // msgrcv: msgflg
+    Row::new(5543, 6, ParamSlot::value(4, 32)),
+    // msgsnd: msqid
+    Row::new(5535, 5, ParamSlot::value(0, 32)),
+    // msgsnd: msgp
+    Row::new(5549, 4, ParamSlot::pointer(1, 32)),
+    // msgsnd: msgsz
+    Row::new(5553, 5, ParamSlot::value(2, 32)),
+    // msgsnd: msgflg
+    Row::new(5543, 6, ParamSlot::value(3, 32)),
+    // msync: start
+    Row::new(5264, 5, ParamSlot::value(0, 32)),
+    // msync: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // msync: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // munlock: start
+    Row::new(5264, 5, ParamSlot::value(0, 32)),
+    // munlock: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // munmap: addr
+    Row::new(4791, 4, ParamSlot::value(0, 32)),
+    // munmap: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // name_to_handle_at: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // name_to_handle_at: name
+    Row::new(4213, 4, ParamSlot::pointer(1, 32)),
+    // name_to_handle_at: handle
+    Row::new(5564, 6, ParamSlot::pointer(2, 32)),
+    // name_to_handle_at: mnt_id
+    Row::new(5570, 6, ParamSlot::pointer(3, 32)),
+    // name_to_handle_at: flag
+    Row::new(4614, 4, ParamSlot::value(4, 32)),
+    // nanosleep: rqtp
+    Row::new(4356, 4, ParamSlot::pointer(0, 32)),
+    // nanosleep: rmtp
+    Row::new(4360, 4, ParamSlot::pointer(1, 32)),
+    // nice: increment
+    Row::new(5576, 9, ParamSlot::value(0, 32)),
+    // oldfstat: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // oldfstat: statbuf
+    Row::new(4689, 7, ParamSlot::pointer(1, 32)),
+    // oldlstat: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // oldlstat: statbuf
+    Row::new(4689, 7, ParamSlot::pointer(1, 32)),
+    // oldolduname: name
+    Row::new(4213, 4, ParamSlot::pointer(0, 32)),
+    // oldstat: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // oldstat: statbuf
+    Row::new(4689, 7, ParamSlot::pointer(1, 32)),
+    // olduname: name
+    Row::new(4213, 4, ParamSlot::pointer(0, 32)),
+    // open: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // open: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // open: mode
+    Row::new(4209, 4, ParamSlot::value(2, 16)),
+    // open_by_handle_at: mountdirfd
+    Row::new(5585, 10, ParamSlot::value(0, 32)),
+    // open_by_handle_at: handle
+    Row::new(5564, 6, ParamSlot::pointer(1, 32)),
+    // open_by_handle_at: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // open_tree: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // open_tree: filename
+    Row::new(4201, 8, ParamSlot::pointer(1, 32)),
+    // open_tree: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // open_tree_attr: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // open_tree_attr: filename
+    Row::new(4201, 8, ParamSlot::pointer(1, 32)),
+    // open_tree_attr: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // open_tree_attr: uattr
+    Row::new(4289, 5, ParamSlot::pointer(3, 32)),
+    // open_tree_attr: usize
+    Row::new(4632, 5, ParamSlot::value(4, 32)),
+    // openat: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // openat: filename
+    Row::new(4201, 8, ParamSlot::pointer(1, 32)),
+    // openat: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // openat: mode
+    Row::new(4209, 4, ParamSlot::value(3, 16)),
+    // openat2: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // openat2: filename
+    Row::new(4201, 8, ParamSlot::pointer(1, 32)),
+    // openat2: how
+    Row::new(5595, 3, ParamSlot::pointer(2, 32)),
+    // openat2: usize
+    Row::new(4632, 5, ParamSlot::value(3, 32)),
+    // perf_event_open: attr_uptr
+    Row::new(5598, 9, ParamSlot::pointer(0, 32)),
+    // perf_event_open: pid
+    Row::new(4795, 3, ParamSlot::value(1, 32)),
+    // perf_event_open: cpu
+    Row::new(5607, 3, ParamSlot::value(2, 32)),
+    // perf_event_open: group_fd
+    Row::new(5610, 8, ParamSlot::value(3, 32)),
+    // perf_event_open: flags
+    Row::new(4196, 5, ParamSlot::value(4, 32)),
+    // personality: personality
+    Row::new(2188, 11, ParamSlot::value(0, 32)),
+    // pidfd_getfd: pidfd
+    Row::new(5618, 5, ParamSlot::value(0, 32)),
+    // pidfd_getfd: fd
+    Row::new(4120, 2, ParamSlot::value(1, 32)),
+    // pidfd_getfd: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // pidfd_open: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // pidfd_open: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // pidfd_send_signal: pidfd
+    Row::new(5618, 5, ParamSlot::value(0, 32)),
+    // pidfd_send_signal: sig
+    Row::new(5173, 3, ParamSlot::value(1, 32)),
+    // pidfd_send_signal: info
+    Row::new(5623, 4, ParamSlot::pointer(2, 32)),
+    // pidfd_send_signal: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // pipe: fildes
+    Row::new(4472, 6, ParamSlot::pointer(0, 32)),
+    // pipe2: fildes
+    Row::new(4472, 6, ParamSlot::pointer(0, 32)),
+    // pipe2: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // pivot_root: new_root
+    Row::new(5627, 8, ParamSlot::pointer(0, 32)),
+    // pivot_root: put_old
+    Row::new(5635, 7, ParamSlot::pointer(1, 32)),
+    // pkey_alloc: flags
+    Row::new(4196, 5, ParamSlot::value(0, 32)),
+    // pkey_alloc: init_val
+    Row::new(5642, 8, ParamSlot::value(1, 32)),
+    // pkey_free: pkey
+    Row::new(5650, 4, ParamSlot::value(0, 32)),
+    // pkey_mprotect: start
+    Row::new(5264, 5, ParamSlot::value(0, 32)),
+    // pkey_mprotect: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // pkey_mprotect: prot
+    Row::new(5313, 4, ParamSlot::value(2, 32)),
+    // pkey_mprotect: pkey
+    Row::new(5650, 4, ParamSlot::value(3, 32)),
+    // poll: ufds
+    Row::new(5654, 4, ParamSlot::pointer(0, 32)),
+    // poll: nfds
+    Row::new(5658, 4, ParamSlot::value(1, 32)),
+    // poll: timeout_msecs
+    Row::new(5662, 13, ParamSlot::value(2, 32)),
+    // ppoll: ufds
+    Row::new(5654, 4, ParamSlot::pointer(0, 32)),
+    // ppoll: nfds
+    Row::new(5658, 4, ParamSlot::value(1, 32)),
+    // ppoll: tsp
+    Row::new(5675, 3, ParamSlot::pointer(2, 32)),
+    // ppoll: sigmask
+    Row::new(4521, 7, ParamSlot::pointer(3, 32)),
+    // ppoll: sigsetsize
+    Row::new(4528, 10, ParamSlot::value(4, 32)),
+    // ppoll_time64: ufds
+    Row::new(5654, 4, ParamSlot::pointer(0, 32)),
+    // ppoll_time64: nfds
+    Row::new(5658, 4, ParamSlot::value(1, 32)),
+    // ppoll_time64: tsp
+    Row::new(5675, 3, ParamSlot::pointer(2, 32)),
+    // ppoll_time64: sigmask
+    Row::new(4521, 7, ParamSlot::pointer(3, 32)),
+    // ppoll_time64: sigsetsize
+    Row::new(4528, 10, ParamSlot::value(4, 32)),
+    // prctl: option
+    Row::new(4262, 6, ParamSlot::value(0, 32)),
+    // prctl: arg2
+    Row::new(4268, 4, ParamSlot::value(1, 32)),
+    // prctl: arg3
+    Row::new(5161, 4, ParamSlot::value(2, 32)),
+    // prctl: arg4
+    Row::new(5165, 4, ParamSlot::value(3, 32)),
+    // prctl: arg5
+    Row::new(5169, 4, ParamSlot::value(4, 32)),
+    // pread64: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // pread64: buf
+    Row::new(4696, 3, ParamSlot::pointer(1, 32)),
+    // pread64: count
+    Row::new(4538, 5, ParamSlot::value(2, 32)),
+    // pread64: pos
+    Row::new(5678, 3, ParamSlot::unaddressable(64, false)),
+    // preadv: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // preadv: vec
+    Row::new(5307, 3, ParamSlot::pointer(1, 32)),
+    // preadv: vlen
+    Row::new(5681, 4, ParamSlot::value(2, 32)),
+    // preadv: pos_l
+    Row::new(5685, 5, ParamSlot::value(3, 32)),
+    // preadv: pos_h
+    Row::new(5690, 5, ParamSlot::value(4, 32)),
+    // preadv2: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // preadv2: vec
+    Row::new(5307, 3, ParamSlot::pointer(1, 32)),
+    // preadv2: vlen
+    Row::new(5681, 4, ParamSlot::value(2, 32)),
+    // preadv2: pos_l
+    Row::new(5685, 5, ParamSlot::value(3, 32)),
+    // preadv2: pos_h
+    Row::new(5690, 5, ParamSlot::value(4, 32)),
+    // preadv2: flags
+    Row::new(4196, 5, ParamSlot::value(5, 32)),
+    // prlimit64: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // prlimit64: resource
+    Row::new(4923, 8, ParamSlot::value(1, 32)),
+    // prlimit64: new_rlim
+    Row::new(5695, 8, ParamSlot::pointer(2, 32)),
+    // prlimit64: old_rlim
+    Row::new(5703, 8, ParamSlot::pointer(3, 32)),
+    // process_madvise: pidfd
+    Row::new(5618, 5, ParamSlot::value(0, 32)),
+    // process_madvise: vec
+    Row::new(5307, 3, ParamSlot::pointer(1, 32)),
+    // process_madvise: vlen
+    Row::new(5681, 4, ParamSlot::value(2, 32)),
+    // process_madvise: behavior
+    Row::new(5275, 8, ParamSlot::value(3, 32)),
+    // process_madvise: flags
+    Row::new(4196, 5, ParamSlot::value(4, 32)),
+    // process_mrelease: pidfd
+    Row::new(5618, 5, ParamSlot::value(0, 32)),
+    // process_mrelease: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // process_vm_readv: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // process_vm_readv: lvec
+    Row::new(5711, 4, ParamSlot::pointer(1, 32)),
+    // process_vm_readv: liovcnt
+    Row::new(5715, 7, ParamSlot::value(2, 32)),
+    // process_vm_readv: rvec
+    Row::new(5722, 4, ParamSlot::pointer(3, 32)),
+    // process_vm_readv: riovcnt
+    Row::new(5726, 7, ParamSlot::value(4, 32)),
+    // process_vm_readv: flags
+    Row::new(4196, 5, ParamSlot::value(5, 32)),
+    // process_vm_writev: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // process_vm_writev: lvec
+    Row::new(5711, 4, ParamSlot::pointer(1, 32)),
+    // process_vm_writev: liovcnt
+    Row::new(5715, 7, ParamSlot::value(2, 32)),
+    // process_vm_writev: rvec
+    Row::new(5722, 4, ParamSlot::pointer(3, 32)),
+    // process_vm_writev: riovcnt
+    Row::new(5726, 7, ParamSlot::value(4, 32)),
+    // process_vm_writev: flags
+    Row::new(4196, 5, ParamSlot::value(5, 32)),
+    // pselect6: n
+    Row::new(4155, 1, ParamSlot::value(0, 32)),
+    // pselect6: inp
+    Row::new(4156, 3, ParamSlot::pointer(1, 32)),
+    // pselect6: outp
+    Row::new(4159, 4, ParamSlot::pointer(2, 32)),
+    // pselect6: exp
+    Row::new(4163, 3, ParamSlot::pointer(3, 32)),
+    // pselect6: tsp
+    Row::new(5675, 3, ParamSlot::pointer(4, 32)),
+    // pselect6: sig
+    Row::new(5173, 3, ParamSlot::pointer(5, 32)),
+    // pselect6_time64: n
+    Row::new(4155, 1, ParamSlot::value(0, 32)),
+    // pselect6_time64: inp
+    Row::new(4156, 3, ParamSlot::pointer(1, 32)),
+    // pselect6_time64: outp
+    Row::new(4159, 4, ParamSlot::pointer(2, 32)),
+    // pselect6_time64: exp
+    Row::new(4163, 3, ParamSlot::pointer(3, 32)),
+    // pselect6_time64: tsp
+    Row::new(5675, 3, ParamSlot::pointer(4, 32)),
+    // pselect6_time64: sig
+    Row::new(5173, 3, ParamSlot::pointer(5, 32)),
+    // ptrace: request
+    Row::new(5733, 7, ParamSlot::value(0, 32)),
+    // ptrace: pid
+    Row::new(4795, 3, ParamSlot::value(1, 32)),
+    // ptrace: addr
+    Row::new(4791, 4, ParamSlot::value(2, 32)),
+    // ptrace: data
+    Row::new(4327, 4, ParamSlot::value(3, 32)),
+    // pwrite64: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // pwrite64: buf
+    Row::new(4696, 3, ParamSlot::pointer(1, 32)),
+    // pwrite64: count
+    Row::new(4538, 5, ParamSlot::value(2, 32)),
+    // pwrite64: pos
+    Row::new(5678, 3, ParamSlot::unaddressable(64, false)),
+    // pwritev: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // pwritev: vec
+    Row::new(5307, 3, ParamSlot::pointer(1, 32)),
+    // pwritev: vlen
+    Row::new(5681, 4, ParamSlot::value(2, 32)),
+    // pwritev: pos_l
+    Row::new(5685, 5, ParamSlot::value(3, 32)),
+    // pwritev: pos_h
+    Row::new(5690, 5, ParamSlot::value(4, 32)),
+    // pwritev2: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // pwritev2: vec
+    Row::new(5307, 3, ParamSlot::pointer(1, 32)),
+    // pwritev2: vlen
+    Row::new(5681, 4, ParamSlot::value(2, 32)),
+    // pwritev2: pos_l
+    Row::new(5685, 5, ParamSlot::value(3, 32)),
+    // pwritev2: pos_h
+    Row::new(5690, 5, ParamSlot::value(4, 32)),
+    // pwritev2: flags
+    Row::new(4196, 5, ParamSlot::value(5, 32)),
+    // quotactl: cmd
+    Row::new(4286, 3, ParamSlot::value(0, 32)),
+    // quotactl: special
+    Row::new(5740, 7, ParamSlot::pointer(1, 32)),
+    // quotactl: id
+    Row::new(5747, 2, ParamSlot::value(2, 32)),
+    // quotactl: addr
+    Row::new(4791, 4, ParamSlot::pointer(3, 32)),
+    // quotactl_fd: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // quotactl_fd: cmd
+    Row::new(4286, 3, ParamSlot::value(1, 32)),
+    // quotactl_fd: id
+    Row::new(5747, 2, ParamSlot::value(2, 32)),
+    // quotactl_fd: addr
+    Row::new(4791, 4, ParamSlot::pointer(3, 32)),
+    // read: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // read: buf
+    Row::new(4696, 3, ParamSlot::pointer(1, 32)),
+    // read: count
+    Row::new(4538, 5, ParamSlot::value(2, 32)),
+    // readahead: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // readahead: offset
+    Row::new(4564, 6, ParamSlot::unaddressable(64, false)),
+    // readahead: count
+    Row::new(4538, 5, ParamSlot::unaddressable(32, false)),
+    // readdir: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // readdir: dirent
+    Row::new(4834, 6, ParamSlot::pointer(1, 32)),
+    // readdir: count
+    Row::new(4538, 5, ParamSlot::value(2, 32)),
+    // readlink: path
+    Row::new(4685, 4, ParamSlot::pointer(0, 32)),
+    // readlink: buf
+    Row::new(4696, 3, ParamSlot::pointer(1, 32)),
+    // readlink: bufsiz
+    Row::new(5749, 6, ParamSlot::value(2, 32)),
+    // readlinkat: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // readlinkat: pathname
+    Row::new(4455, 8, ParamSlot::pointer(1, 32)),
+    // readlinkat: buf
+    Row::new(4696, 3, ParamSlot::pointer(2, 32)),
+    // readlinkat: bufsiz
+    Row::new(5749, 6, ParamSlot::value(3, 32)),
+    // readv: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // readv: vec
+    Row::new(5307, 3, ParamSlot::pointer(1, 32)),
+    // readv: vlen
+    Row::new(5681, 4, ParamSlot::value(2, 32)),
+    // reboot: magic1
+    Row::new(5755, 6, ParamSlot::value(0, 32)),
+    // reboot: magic2
+    Row::new(5761, 6, ParamSlot::value(1, 32)),
+    // reboot: cmd
+    Row::new(4286, 3, ParamSlot::value(2, 32)),
+    // reboot: arg
+    Row::new(4618, 3, ParamSlot::pointer(3, 32)),
+    // recvfrom: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // recvfrom: ubuf
+    Row::new(4889, 4, ParamSlot::pointer(1, 32)),
+    // recvfrom: size
+    Row::new(4294, 4, ParamSlot::value(2, 32)),
+    // recvfrom: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // recvfrom: addr
+    Row::new(4791, 4, ParamSlot::pointer(4, 32)),
+    // recvfrom: addr_len
+    Row::new(5767, 8, ParamSlot::pointer(5, 32)),
+    // recvmmsg: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // recvmmsg: mmsg
+    Row::new(5775, 4, ParamSlot::pointer(1, 32)),
+    // recvmmsg: vlen
+    Row::new(5681, 4, ParamSlot::value(2, 32)),
+    // recvmmsg: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // recvmmsg: timeout
+    Row::new(4514, 7, ParamSlot::pointer(4, 32)),
+    // recvmmsg_time64: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // recvmmsg_time64: mmsg
+    Row::new(5775, 4, ParamSlot::pointer(1, 32)),
+    // recvmmsg_time64: vlen
+    Row::new(5681, 4, ParamSlot::value(2, 32)),
+    // recvmmsg_time64: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // recvmmsg_time64: timeout
+    Row::new(4514, 7, ParamSlot::pointer(4, 32)),
+    // recvmsg: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // recvmsg: msg
+    Row::new(5779, 3, ParamSlot::pointer(1, 32)),
+    // recvmsg: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // remap_file_pages: start
+    Row::new(5264, 5, ParamSlot::value(0, 32)),
+    // remap_file_pages: size
+    Row::new(4294, 4, ParamSlot::value(1, 32)),
+    // remap_file_pages: prot
+    Row::new(5313, 4, ParamSlot::value(2, 32)),
+    // remap_file_pages: pgoff
+    Row::new(5317, 5, ParamSlot::value(3, 32)),
+    // remap_file_pages: flags
+    Row::new(4196, 5, ParamSlot::value(4, 32)),
+    // removexattr: pathname
+    Row::new(4455, 8, ParamSlot::pointer(0, 32)),
+    // removexattr: name
+    Row::new(4213, 4, ParamSlot::pointer(1, 32)),
+    // removexattrat: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // removexattrat: pathname
+    Row::new(4455, 8, ParamSlot::pointer(1, 32)),
+    // removexattrat: at_flags
+    Row::new(4637, 8, ParamSlot::value(2, 32)),
+    // removexattrat: name
+    Row::new(4213, 4, ParamSlot::pointer(3, 32)),
+    // rename: oldname
+    Row::new(5208, 7, ParamSlot::pointer(0, 32)),
+    // rename: newname
+    Row::new(5215, 7, ParamSlot::pointer(1, 32)),
+    // renameat: olddfd
+    Row::new(5222, 6, ParamSlot::value(0, 32)),
+    // renameat: oldname
+    Row::new(5208, 7, ParamSlot::pointer(1, 32)),
+    // renameat: newdfd
+    Row::new(5228, 6, ParamSlot::value(2, 32)),
+    // renameat: newname
+    Row::new(5215, 7, ParamSlot::pointer(3, 32)),
+    // renameat2: olddfd
+    Row::new(5222, 6, ParamSlot::value(0, 32)),
+    // renameat2: oldname
+    Row::new(5208, 7, ParamSlot::pointer(1, 32)),
+    // renameat2: newdfd
+    Row::new(5228, 6, ParamSlot::value(2, 32)),
+    // renameat2: newname
+    Row::new(5215, 7, ParamSlot::pointer(3, 32)),
+    // renameat2: flags
+    Row::new(4196, 5, ParamSlot::value(4, 32)),
+    // request_key: _type
+    Row::new(4217, 5, ParamSlot::pointer(0, 32)),
+    // request_key: _description
+    Row::new(4222, 12, ParamSlot::pointer(1, 32)),
+    // request_key: _callout_info
+    Row::new(5782, 13, ParamSlot::pointer(2, 32)),
+    // request_key: destringid
+    Row::new(5795, 10, ParamSlot::value(3, 32)),
+    // rmdir: pathname
+    Row::new(4455, 8, ParamSlot::pointer(0, 32)),
+    // rseq: rseq
+    Row::new(2659, 4, ParamSlot::pointer(0, 32)),
+    // rseq: rseq_len
+    Row::new(5805, 8, ParamSlot::value(1, 32)),
+    // rseq: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // rseq: sig
+    Row::new(5173, 3, ParamSlot::value(3, 32)),
+    // rt_sigaction: sig
+    Row::new(5173, 3, ParamSlot::value(0, 32)),
+    // rt_sigaction: act
+    Row::new(5813, 3, ParamSlot::pointer(1, 32)),
+    // rt_sigaction: oact
+    Row::new(5816, 4, ParamSlot::pointer(2, 32)),
+    // rt_sigaction: sigsetsize
+    Row::new(4528, 10, ParamSlot::value(3, 32)),
+    // rt_sigpending: uset
+    Row::new(5820, 4, ParamSlot::pointer(0, 32)),
+    // rt_sigpending: sigsetsize
+    Row::new(4528, 10, ParamSlot::value(1, 32)),
+    // rt_sigprocmask: how
+    Row::new(5595, 3, ParamSlot::value(0, 32)),
+    // rt_sigprocmask: nset
+    Row::new(5824, 4, ParamSlot::pointer(1, 32)),
+    // rt_sigprocmask: oset
+    Row::new(5828, 4, ParamSlot::pointer(2, 32)),
+    // rt_sigprocmask: sigsetsize
+    Row::new(4528, 10, ParamSlot::value(3, 32)),
+    // rt_sigqueueinfo: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // rt_sigqueueinfo: sig
+    Row::new(5173, 3, ParamSlot::value(1, 32)),
+    // rt_sigqueueinfo: uinfo
+    Row::new(5832, 5, ParamSlot::pointer(2, 32)),
+    // rt_sigsuspend: unewset
+    Row::new(5837, 7, ParamSlot::pointer(0, 32)),
+    // rt_sigsuspend: sigsetsize
+    Row::new(4528, 10, ParamSlot::value(1, 32)),
+    // rt_sigtimedwait: uthese
+    Row::new(5844, 6, ParamSlot::pointer(0, 32)),
+    // rt_sigtimedwait: uinfo
+    Row::new(5832, 5, ParamSlot::pointer(1, 32)),
+    // rt_sigtimedwait: uts
+    Row::new(5850, 3, ParamSlot::pointer(2, 32)),
+    // rt_sigtimedwait: sigsetsize
+    Row::new(4528, 10, ParamSlot::value(3, 32)),
+    // rt_sigtimedwait_time64: uthese
+    Row::new(5844, 6, ParamSlot::pointer(0, 32)),
+    // rt_sigtimedwait_time64: uinfo
+    Row::new(5832, 5, ParamSlot::pointer(1, 32)),
+    // rt_sigtimedwait_time64: uts
+    Row::new(5850, 3, ParamSlot::pointer(2, 32)),
+    // rt_sigtimedwait_time64: sigsetsize
+    Row::new(4528, 10, ParamSlot::value(3, 32)),
+    // rt_tgsigqueueinfo: tgid
+    Row::new(5853, 4, ParamSlot::value(0, 32)),
+    // rt_tgsigqueueinfo: pid
+    Row::new(4795, 3, ParamSlot::value(1, 32)),
+    // rt_tgsigqueueinfo: sig
+    Row::new(5173, 3, ParamSlot::value(2, 32)),
+    // rt_tgsigqueueinfo: uinfo
+    Row::new(5832, 5, ParamSlot::pointer(3, 32)),
+    // sched_get_priority_max: policy
+    Row::new(4773, 6, ParamSlot::value(0, 32)),
+    // sched_get_priority_min: policy
+    Row::new(4773, 6, ParamSlot::value(0, 32)),
+    // sched_getaffinity: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // sched_getaffinity: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // sched_getaffinity: user_mask_ptr
+    Row::new(5857, 13, ParamSlot::pointer(2, 32)),
+    // sched_getattr: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // sched_getattr: uattr
+    Row::new(4289, 5, ParamSlot::pointer(1, 32)),
+    // sched_getattr: usize
+    Row::new(4632, 5, ParamSlot::value(2, 32)),
+    // sched_getattr: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // sched_getparam: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // sched_getparam: param
+    Row::new(5870, 5, ParamSlot::pointer(1, 32)),
+    // sched_getscheduler: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // sched_rr_get_interval: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // sched_rr_get_interval: interval
+    Row::new(5875, 8, ParamSlot::pointer(1, 32)),
+    // sched_rr_get_interval_time64: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // sched_rr_get_interval_time64: interval
+    Row::new(5875, 8, ParamSlot::pointer(1, 32)),
+    // sched_setaffinity: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // sched_setaffinity: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // sched_setaffinity: user_mask_ptr
+    Row::new(5857, 13, ParamSlot::pointer(2, 32)),
+    // sched_setattr: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // sched_setattr: uattr
+    Row::new(4289, 5, ParamSlot::pointer(1, 32)),
+    // sched_setattr: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // sched_setparam: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // sched_setparam: param
+    Row::new(5870, 5, ParamSlot::pointer(1, 32)),
+    // sched_setscheduler: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // sched_setscheduler: policy
+    Row::new(4773, 6, ParamSlot::value(1, 32)),
+    // sched_setscheduler: param
+    Row::new(5870, 5, ParamSlot::pointer(2, 32)),
+    // seccomp: op
+    Row::new(4492, 2, ParamSlot::value(0, 32)),
+    // seccomp: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // seccomp: uargs
+    Row::new(4408, 5, ParamSlot::pointer(2, 32)),
+    // select: arg
+    Row::new(4618, 3, ParamSlot::pointer(0, 32)),
+    // semctl: semid
+    Row::new(5883, 5, ParamSlot::value(0, 32)),
+    // semctl: semnum
+    Row::new(5888, 6, ParamSlot::value(1, 32)),
+    // semctl: cmd
+    Row::new(4286, 3, ParamSlot::value(2, 32)),
+    // semctl: arg
+    Row::new(4618, 3, ParamSlot::value(3, 32)),
+    // semget: key
+    Row::new(5540, 3, ParamSlot::value(0, 32)),
+    // semget: nsems
+    Row::new(5894, 5, ParamSlot::value(1, 32)),
+    // semget: semflg
+    Row::new(5899, 6, ParamSlot::value(2, 32)),
+    // semtimedop_time64: semid
+    Row::new(5883, 5, ParamSlot::value(0, 32)),
+    // semtimedop_time64: tsops
+    Row::new(5905, 5, ParamSlot::pointer(1, 32)),
+    // semtimedop_time64: nsops
+    Row::new(5910, 5, ParamSlot::value(2, 32)),
+    // semtimedop_time64: timeout
+    Row::new(4514, 7, ParamSlot::pointer(3, 32)),
+    // sendfile: out_fd
+    Row::new(5915, 6, ParamSlot::value(0, 32)),
+    // sendfile: in_fd
+    Row::new(5921, 5, ParamSlot::value(1, 32)),
+    // sendfile: offset
+    Row::new(4564, 6, ParamSlot::pointer(2, 32)),
+    // sendfile: count
+    Row::new(4538, 5, ParamSlot::value(3, 32)),
+    // sendfile64: out_fd
+    Row::new(5915, 6, ParamSlot::value(0, 32)),
+    // sendfile64: in_fd
+    Row::new(5921, 5, ParamSlot::value(1, 32)),
+    // sendfile64: offset
+    Row::new(4564, 6, ParamSlot::pointer(2, 32)),
+    // sendfile64: count
+    Row::new(4538, 5, ParamSlot::value(3, 32)),
+    // sendmmsg: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // sendmmsg: mmsg
+    Row::new(5775, 4, ParamSlot::pointer(1, 32)),
+    // sendmmsg: vlen
+    Row::new(5681, 4, ParamSlot::value(2, 32)),
+    // sendmmsg: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // sendmsg: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // sendmsg: msg
+    Row::new(5779, 3, ParamSlot::pointer(1, 32)),
+    // sendmsg: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // sendto: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // sendto: buff
+    Row::new(5926, 4, ParamSlot::pointer(1, 32)),
+    // sendto: len
+    Row::new(4452, 3, ParamSlot::value(2, 32)),
+    // sendto: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // sendto: addr
+    Row::new(4791, 4, ParamSlot::pointer(4, 32)),
+    // sendto: addr_len
+    Row::new(5767, 8, ParamSlot::value(5, 32)),
+    // set_mempolicy: mode
+    Row::new(4209, 4, ParamSlot::value(0, 32)),
+    // set_mempolicy: nmask
+    Row::new(4779, 5, ParamSlot::pointer(1, 32)),
+    // set_mempolicy: maxnode
+    Row::new(4784, 7, ParamSlot::value(2, 32)),
+    // set_mempolicy_home_node: start
+    Row::new(5264, 5, ParamSlot::value(0, 32)),
+    // set_mempolicy_home_node: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // set_mempolicy_home_node: home_node
+    Row::new(5930, 9, ParamSlot::value(2, 32)),
+    // set_mempolicy_home_node: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // set_robust_list: head
+    Row::new(5939, 4, ParamSlot::pointer(0, 32)),
+    // set_robust_list: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // set_thread_area: u_info
+    Row::new(4813, 6, ParamSlot::pointer(0, 32)),
+    // set_tid_address: tidptr
+    Row::new(5943, 6, ParamSlot::pointer(0, 32)),
+    // setdomainname: name
+    Row::new(4213, 4, ParamSlot::pointer(0, 32)),
+    // setdomainname: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // setfsgid: gid
+    Row::new(5949, 3, ParamSlot::value(0, 16)),
+    // setfsgid32: gid
+    Row::new(5949, 3, ParamSlot::value(0, 32)),
+    // setfsuid: uid
+    Row::new(5952, 3, ParamSlot::value(0, 16)),
+    // setfsuid32: uid
+    Row::new(5952, 3, ParamSlot::value(0, 32)),
+    // setgid: gid
+    Row::new(5949, 3, ParamSlot::value(0, 16)),
+    // setgid32: gid
+    Row::new(5949, 3, ParamSlot::value(0, 32)),
+    // setgroups: gidsetsize
+    Row::new(4840, 10, ParamSlot::value(0, 32)),
+    // setgroups: grouplist
+    Row::new(4850, 9, ParamSlot::pointer(1, 32)),
+    // setgroups32: gidsetsize
+    Row::new(4840, 10, ParamSlot::value(0, 32)),
+    // setgroups32: grouplist
+    Row::new(4850, 9, ParamSlot::pointer(1, 32)),
+    // sethostname: name
+    Row::new(4213, 4, ParamSlot::pointer(0, 32)),
+    // sethostname: len
+    Row::new(4452, 3, ParamSlot::value(1, 32)),
+    // setitimer: which
+    Row::new(4859, 5, ParamSlot::value(0, 32)),
+    // setitimer: value
+    Row::new(4621, 5, ParamSlot::pointer(1, 32)),
+    // setitimer: ovalue
+    Row::new(5955, 6, ParamSlot::pointer(2, 32)),
+    // setns: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // setns: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // setpgid: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // setpgid: pgid
+    Row::new(5961, 4, ParamSlot::value(1, 32)),
+    // setpriority: which
+    Row::new(4859, 5, ParamSlot::value(0, 32)),
+    // setpriority: who
+    Row::new(4886, 3, ParamSlot::value(1, 32)),
+    // setpriority: niceval
+    Row::new(5965, 7, ParamSlot::value(2, 32)),
+    // setregid: rgid
+    Row::new(5972, 4, ParamSlot::value(0, 16)),
+    // setregid: egid
+    Row::new(5976, 4, ParamSlot::value(1, 16)),
+    // setregid32: rgid
+    Row::new(5972, 4, ParamSlot::value(0, 32)),
+    // setregid32: egid
+    Row::new(5976, 4, ParamSlot::value(1, 32)),
+    // setresgid: rgid
+    Row::new(5972, 4, ParamSlot::value(0, 16)),
+    // setresgid: egid
+    Row::new(5976, 4, ParamSlot::value(1, 16)),
+    // setresgid: sgid
+    Row::new(5980, 4, ParamSlot::value(2, 16)),
+    // setresgid32: rgid
+    Row::new(5972, 4, ParamSlot::value(0, 32)),
+    // setresgid32: egid
+    Row::new(5976, 4, ParamSlot::value(1, 32)),
+    // setresgid32: sgid
+    Row::new(5980, 4, ParamSlot::value(2, 32)),
+    // setresuid: ruid
+    Row::new(5984, 4, ParamSlot::value(0, 16)),
+    // setresuid: euid
+    Row::new(5988, 4, ParamSlot::value(1, 16)),
+    // setresuid: suid
+    Row::new(5992, 4, ParamSlot::value(2, 16)),
+    // setresuid32: ruid
+    Row::new(5984, 4, ParamSlot::value(0, 32)),
+    // setresuid32: euid
+    Row::new(5988, 4, ParamSlot::value(1, 32)),
+    // setresuid32: suid
+    Row::new(5992, 4, ParamSlot::value(2, 32)),
+    // setreuid: ruid
+    Row::new(5984, 4, ParamSlot::value(0, 16)),
+    // setreuid: euid
+    Row::new(5988, 4, ParamSlot::value(1, 16)),
+    // setreuid32: ruid
+    Row::new(5984, 4, ParamSlot::value(0, 32)),
+    // setreuid32: euid
+    Row::new(5988, 4, ParamSlot::value(1, 32)),
+    // setrlimit: resource
+    Row::new(4923, 8, ParamSlot::value(0, 32)),
+    // setrlimit: rlim
+    Row::new(4931, 4, ParamSlot::pointer(1, 32)),
+    // setsockopt: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // setsockopt: level
+    Row::new(4937, 5, ParamSlot::value(1, 32)),
+    // setsockopt: optname
+    Row::new(4942, 7, ParamSlot::value(2, 32)),
+    // setsockopt: optval
+    Row::new(4949, 6, ParamSlot::pointer(3, 32)),
+    // setsockopt: optlen
+    Row::new(4955, 6, ParamSlot::value(4, 32)),
+    // settimeofday: tv
+    Row::new(4961, 2, ParamSlot::pointer(0, 32)),
+    // settimeofday: tz
+    Row::new(4963, 2, ParamSlot::pointer(1, 32)),
+    // setuid: uid
+    Row::new(5952, 3, ParamSlot::value(0, 16)),
+    // setuid32: uid
+    Row::new(5952, 3, ParamSlot::value(0, 32)),
+    // setxattr: pathname
+    Row::new(4455, 8, ParamSlot::pointer(0, 32)),
+    // setxattr: name
+    Row::new(4213, 4, ParamSlot::pointer(1, 32)),
+    // setxattr: value
+    Row::new(4621, 5, ParamSlot::pointer(2, 32)),
+    // setxattr: size
+    Row::new(4294, 4, ParamSlot::value(3, 32)),
+    // setxattr: flags
+    Row::new(4196, 5, ParamSlot::value(4, 32)),
+    // setxattrat: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // setxattrat: pathname
+    Row::new(4455, 8, ParamSlot::pointer(1, 32)),
+    // setxattrat: at_flags
+    Row::new(4637, 8, ParamSlot::value(2, 32)),
+    // setxattrat: name
+    Row::new(4213, 4, ParamSlot::pointer(3, 32)),
+    // setxattrat: uargs
+    Row::new(4408, 5, ParamSlot::pointer(4, 32)),
+    // setxattrat: usize
+    Row::new(4632, 5, ParamSlot::value(5, 32)),
+    // shmat: shmid
+    Row::new(5996, 5, ParamSlot::value(0, 32)),
+    // shmat: shmaddr
+    Row::new(6001, 7, ParamSlot::pointer(1, 32)),
+    // shmat: shmflg
+    Row::new(6008, 6, ParamSlot::value(2, 32)),
+    // shmctl: shmid
+    Row::new(5996, 5, ParamSlot::value(0, 32)),
+    // shmctl: cmd
+    Row::new(4286, 3, ParamSlot::value(1, 32)),
+    // shmctl: buf
+    Row::new(4696, 3, ParamSlot::pointer(2, 32)),
+    // shmdt: shmaddr
+    Row::new(6001, 7, ParamSlot::pointer(0, 32)),
+    // shmget: key
+    Row::new(5540, 3, ParamSlot::value(0, 32)),
+    // shmget: size
+    Row::new(4294, 4, ParamSlot::value(1, 32)),
+    // shmget: shmflg
+    Row::new(6008, 6, ParamSlot::value(2, 32)),
+    // shutdown: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // shutdown: how
+    Row::new(5595, 3, ParamSlot::value(1, 32)),
+    // sigaction: sig
+    Row::new(5173, 3, ParamSlot::value(0, 32)),
+    // sigaction: act
+    Row::new(5813, 3, ParamSlot::pointer(1, 32)),
+    // sigaction: oact
+    Row::new(5816, 4, ParamSlot::pointer(2, 32)),
+    // sigaltstack: uss
+    Row::new(6014, 3, ParamSlot::pointer(0, 32)),
+    // sigaltstack: uoss
+    Row::new(6017, 4, ParamSlot::pointer(1, 32)),
+    // signal: sig
+    Row::new(5173, 3, ParamSlot::value(0, 32)),
+    // signal: handler
+    Row::new(6021, 7, ParamSlot::pointer(1, 32)),
+    // signalfd: ufd
+    Row::new(6028, 3, ParamSlot::value(0, 32)),
+    // signalfd: user_mask
+    Row::new(6031, 9, ParamSlot::pointer(1, 32)),
+    // signalfd: sizemask
+    Row::new(6040, 8, ParamSlot::value(2, 32)),
+    // signalfd4: ufd
+    Row::new(6028, 3, ParamSlot::value(0, 32)),
+    // signalfd4: user_mask
+    Row::new(6031, 9, ParamSlot::pointer(1, 32)),
+    // signalfd4: sizemask
+    Row::new(6040, 8, ParamSlot::value(2, 32)),
+    // signalfd4: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // sigpending: uset
+    Row::new(5820, 4, ParamSlot::pointer(0, 32)),
+    // sigprocmask: how
+    Row::new(5595, 3, ParamSlot::value(0, 32)),
+    // sigprocmask: nset
+    Row::new(5824, 4, ParamSlot::pointer(1, 32)),
+    // sigprocmask: oset
+    Row::new(5828, 4, ParamSlot::pointer(2, 32)),
+    // sigsuspend: unused1
+    Row::new(6048, 7, ParamSlot::value(0, 32)),
+    // sigsuspend: unused2
+    Row::new(6055, 7, ParamSlot::value(1, 32)),
+    // sigsuspend: mask
+    Row::new(4749, 4, ParamSlot::value(2, 32)),
+    // socket: family
+    Row::new(6062, 6, ParamSlot::value(0, 32)),
+    // socket: type
+    Row::new(5125, 4, ParamSlot::value(1, 32)),
+    // socket: protocol
+    Row::new(6068, 8, ParamSlot::value(2, 32)),
+    // socketcall: call
+    Row::new(5089, 4, ParamSlot::value(0, 32)),
+    // socketcall: args
+    Row::new(6076, 4, ParamSlot::pointer(1, 32)),
+    // socketpair: family
+    Row::new(6062, 6, ParamSlot::value(0, 32)),
+    // socketpair: type
+    Row::new(5125, 4, ParamSlot::value(1, 32)),
+    // socketpair: protocol
+    Row::new(6068, 8, ParamSlot::value(2, 32)),
+    // socketpair: usockvec
+    Row::new(6080, 8, ParamSlot::pointer(3, 32)),
+    // splice: fd_in
+    Row::new(4428, 5, ParamSlot::value(0, 32)),
+    // splice: off_in
+    Row::new(4433, 6, ParamSlot::pointer(1, 32)),
+    // splice: fd_out
+    Row::new(4439, 6, ParamSlot::value(2, 32)),
+    // splice: off_out
+    Row::new(4445, 7, ParamSlot::pointer(3, 32)),
+    // splice: len
+    Row::new(4452, 3, ParamSlot::value(4, 32)),
+    // splice: flags
+    Row::new(4196, 5, ParamSlot::value(5, 32)),
+    // ssetmask: newmask
+    Row::new(6088, 7, ParamSlot::value(0, 32)),
+    // stat: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // stat: statbuf
+    Row::new(4689, 7, ParamSlot::pointer(1, 32)),
+    // stat64: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // stat64: statbuf
+    Row::new(4689, 7, ParamSlot::pointer(1, 32)),
+    // statfs: pathname
+    Row::new(4455, 8, ParamSlot::pointer(0, 32)),
+    // statfs: buf
+    Row::new(4696, 3, ParamSlot::pointer(1, 32)),
+    // statfs64: pathname
+    Row::new(4455, 8, ParamSlot::pointer(0, 32)),
+    // statfs64: sz
+    Row::new(4699, 2, ParamSlot::value(1, 32)),
+    // statfs64: buf
+    Row::new(4696, 3, ParamSlot::pointer(2, 32)),
+    // statmount: req
+    Row::new(5241, 3, ParamSlot::pointer(0, 32)),
+    // statmount: buf
+    Row::new(4696, 3, ParamSlot::pointer(1, 32)),
+    // statmount: bufsize
+    Row::new(6095, 7, ParamSlot::value(2, 32)),
+    // statmount: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // statx: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // statx: filename
+    Row::new(4201, 8, ParamSlot::pointer(1, 32)),
+    // statx: flags
+    Row::new(4196, 5, ParamSlot::value(2, 32)),
+    // statx: mask
+    Row::new(4749, 4, ParamSlot::value(3, 32)),
+    // statx: buffer
+    Row::new(6102, 6, ParamSlot::pointer(4, 32)),
+    // stime: tptr
+    Row::new(6108, 4, ParamSlot::pointer(0, 32)),
+    // swapoff: specialfile
+    Row::new(6112, 11, ParamSlot::pointer(0, 32)),
+    // swapon: specialfile
+    Row::new(6112, 11, ParamSlot::pointer(0, 32)),
+    // swapon: swap_flags
+    Row::new(6123, 10, ParamSlot::value(1, 32)),
+    // symlink: oldname
+    Row::new(5208, 7, ParamSlot::pointer(0, 32)),
+    // symlink: newname
+    Row::new(5215, 7, ParamSlot::pointer(1, 32)),
+    // symlinkat: oldname
+    Row::new(5208, 7, ParamSlot::pointer(0, 32)),
+    // symlinkat: newdfd
+    Row::new(5228, 6, ParamSlot::value(1, 32)),
+    // symlinkat: newname
+    Row::new(5215, 7, ParamSlot::pointer(2, 32)),
+    // sync_file_range: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // sync_file_range: offset
+    Row::new(4564, 6, ParamSlot::unaddressable(64, false)),
+    // sync_file_range: nbytes
+    Row::new(6133, 6, ParamSlot::unaddressable(64, false)),
+    // sync_file_range: flags
+    Row::new(4196, 5, ParamSlot::unaddressable(32, false)),
+    // syncfs: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // sysfs: option
+    Row::new(4262, 6, ParamSlot::value(0, 32)),
+    // sysfs: arg1
+    Row::new(6139, 4, ParamSlot::value(1, 32)),
+    // sysfs: arg2
+    Row::new(4268, 4, ParamSlot::value(2, 32)),
+    // sysinfo: info
+    Row::new(5623, 4, ParamSlot::pointer(0, 32)),
+    // syslog: type
+    Row::new(5125, 4, ParamSlot::value(0, 32)),
+    // syslog: buf
+    Row::new(4696, 3, ParamSlot::pointer(1, 32)),
+    // syslog: len
+    Row::new(4452, 3, ParamSlot::value(2, 32)),
+    // tee: fdin
+    Row::new(6143, 4, ParamSlot::value(0, 32)),
+    // tee: fdout
+    Row::new(6147, 5, ParamSlot::value(1, 32)),
+    // tee: len
+    Row::new(4452, 3, ParamSlot::value(2, 32)),
+    // tee: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // tgkill: tgid
+    Row::new(5853, 4, ParamSlot::value(0, 32)),
+    // tgkill: pid
+    Row::new(4795, 3, ParamSlot::value(1, 32)),
+    // tgkill: sig
+    Row::new(5173, 3, ParamSlot::value(2, 32)),
+    // time: tloc
+    Row::new(6152, 4, ParamSlot::pointer(0, 32)),
+    // timer_create: which_clock
+    Row::new(4340, 11, ParamSlot::value(0, 32)),
+    // timer_create: timer_event_spec
+    Row::new(6156, 16, ParamSlot::pointer(1, 32)),
+    // timer_create: created_timer_id
+    Row::new(6172, 16, ParamSlot::pointer(2, 32)),
+    // timer_delete: timer_id
+    Row::new(6188, 8, ParamSlot::value(0, 32)),
+    // timer_getoverrun: timer_id
+    Row::new(6188, 8, ParamSlot::value(0, 32)),
+    // timer_gettime: timer_id
+    Row::new(6188, 8, ParamSlot::value(0, 32)),
+    // timer_gettime: setting
+    Row::new(6196, 7, ParamSlot::pointer(1, 32)),
+    // timer_gettime64: timer_id
+    Row::new(6188, 8, ParamSlot::value(0, 32)),
+    // timer_gettime64: setting
+    Row::new(6196, 7, ParamSlot::pointer(1, 32)),
+    // timer_settime: timer_id
+    Row::new(6188, 8, ParamSlot::value(0, 32)),
+    // timer_settime: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // timer_settime: new
+    Row::new(6203, 3, ParamSlot::pointer(2, 32)),
+    // timer_settime: old
+    Row::new(6206, 3, ParamSlot::pointer(3, 32)),
+    // timer_settime64: timer_id
+    Row::new(6188, 8, ParamSlot::value(0, 32)),
+    // timer_settime64: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // timer_settime64: new_setting
+    Row::new(6209, 11, ParamSlot::pointer(2, 32)),
+    // timer_settime64: old_setting
+    Row::new(6220, 11, ParamSlot::pointer(3, 32)),
+    // timerfd_create: clockid
+    Row::new(4753, 7, ParamSlot::value(0, 32)),
+    // timerfd_create: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // timerfd_gettime: ufd
+    Row::new(6028, 3, ParamSlot::value(0, 32)),
+    // timerfd_gettime: otmr
+    Row::new(6231, 4, ParamSlot::pointer(1, 32)),
+    // timerfd_gettime64: ufd
+    Row::new(6028, 3, ParamSlot::value(0, 32)),
+    // timerfd_gettime64: otmr
+    Row::new(6231, 4, ParamSlot::pointer(1, 32)),
+    // timerfd_settime: ufd
+    Row::new(6028, 3, ParamSlot::value(0, 32)),
+    // timerfd_settime: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // timerfd_settime: utmr
+    Row::new(6235, 4, ParamSlot::pointer(2, 32)),
+    // timerfd_settime: otmr
+    Row::new(6231, 4, ParamSlot::pointer(3, 32)),
+    // timerfd_settime64: ufd
+    Row::new(6028, 3, ParamSlot::value(0, 32)),
+    // timerfd_settime64: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // timerfd_settime64: utmr
+    Row::new(6235, 4, ParamSlot::pointer(2, 32)),
+    // timerfd_settime64: otmr
+    Row::new(6231, 4, ParamSlot::pointer(3, 32)),
+    // times: tbuf
+    Row::new(6239, 4, ParamSlot::pointer(0, 32)),
+    // tkill: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // tkill: sig
+    Row::new(5173, 3, ParamSlot::value(1, 32)),
+    // truncate: path
+    Row::new(4685, 4, ParamSlot::pointer(0, 32)),
+    // truncate: length
+    Row::new(4701, 6, ParamSlot::value(1, 32)),
+    // truncate64: path
+    Row::new(4685, 4, ParamSlot::pointer(0, 32)),
+    // truncate64: length
+    Row::new(4701, 6, ParamSlot::unaddressable(64, false)),
+    // ugetrlimit: resource
+    Row::new(4923, 8, ParamSlot::value(0, 32)),
+    // ugetrlimit: rlim
+    Row::new(4931, 4, ParamSlot::pointer(1, 32)),
+    // umask: mask
+    Row::new(4749, 4, ParamSlot::value(0, 32)),
+    // umount: name
+    Row::new(4213, 4, ParamSlot::pointer(0, 32)),
+    // umount2: name
+    Row::new(4213, 4, ParamSlot::pointer(0, 32)),
+    // umount2: flags
+    Row::new(4196, 5, ParamSlot::value(1, 32)),
+    // uname: name
+    Row::new(4213, 4, ParamSlot::pointer(0, 32)),
+    // unlink: pathname
+    Row::new(4455, 8, ParamSlot::pointer(0, 32)),
+    // unlinkat: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // unlinkat: pathname
+    Row::new(4455, 8, ParamSlot::pointer(1, 32)),
+    // unlinkat: flag
+    Row::new(4614, 4, ParamSlot::value(2, 32)),
+    // unshare: unshare_flags
+    Row::new(6243, 13, ParamSlot::value(0, 32)),
+    // uselib: library
+    Row::new(6256, 7, ParamSlot::pointer(0, 32)),
+    // userfaultfd: flags
+    Row::new(4196, 5, ParamSlot::value(0, 32)),
+    // ustat: dev
+    Row::new(5310, 3, ParamSlot::value(0, 32)),
+    // ustat: ubuf
+    Row::new(4889, 4, ParamSlot::pointer(1, 32)),
+    // utime: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // utime: t
+    Row::new(4772, 1, ParamSlot::pointer(1, 32)),
+    // utimensat: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // utimensat: filename
+    Row::new(4201, 8, ParamSlot::pointer(1, 32)),
+    // utimensat: t
+    Row::new(4772, 1, ParamSlot::pointer(2, 32)),
+    // utimensat: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // utimensat_time64: dfd
+    Row::new(4561, 3, ParamSlot::value(0, 32)),
+    // utimensat_time64: filename
+    Row::new(4201, 8, ParamSlot::pointer(1, 32)),
+    // utimensat_time64: utimes
+    Row::new(4054, 6, ParamSlot::pointer(2, 32)),
+    // utimensat_time64: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // utimes: filename
+    Row::new(4201, 8, ParamSlot::pointer(0, 32)),
+    // utimes: t
+    Row::new(4772, 1, ParamSlot::pointer(1, 32)),
+    // vm86: cmd
+    Row::new(4286, 3, ParamSlot::value(0, 32)),
+    // vm86: arg
+    Row::new(4618, 3, ParamSlot::value(1, 32)),
+    // vm86old: user_vm86
+    Row::new(6263, 9, ParamSlot::pointer(0, 32)),
+    // vmsplice: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // vmsplice: uiov
+    Row::new(6272, 4, ParamSlot::pointer(1, 32)),
+    // vmsplice: nr_segs
+    Row::new(6276, 7, ParamSlot::value(2, 32)),
+    // vmsplice: flags
+    Row::new(4196, 5, ParamSlot::value(3, 32)),
+    // wait4: upid
+    Row::new(6283, 4, ParamSlot::value(0, 32)),
+    // wait4: stat_addr
+    Row::new(6287, 9, ParamSlot::pointer(1, 32)),
+    // wait4: options
+    Row::new(6296, 7, ParamSlot::value(2, 32)),
+    // wait4: ru
+    Row::new(4935, 2, ParamSlot::pointer(3, 32)),
+    // waitid: which
+    Row::new(4859, 5, ParamSlot::value(0, 32)),
+    // waitid: upid
+    Row::new(6283, 4, ParamSlot::value(1, 32)),
+    // waitid: infop
+    Row::new(6303, 5, ParamSlot::pointer(2, 32)),
+    // waitid: options
+    Row::new(6296, 7, ParamSlot::value(3, 32)),
+    // waitid: ru
+    Row::new(4935, 2, ParamSlot::pointer(4, 32)),
+    // waitpid: pid
+    Row::new(4795, 3, ParamSlot::value(0, 32)),
+    // waitpid: stat_addr
+    Row::new(6287, 9, ParamSlot::pointer(1, 32)),
+    // waitpid: options
+    Row::new(6296, 7, ParamSlot::value(2, 32)),
+    // write: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // write: buf
+    Row::new(4696, 3, ParamSlot::pointer(1, 32)),
+    // write: count
+    Row::new(4538, 5, ParamSlot::value(2, 32)),
+    // writev: fd
+    Row::new(4120, 2, ParamSlot::value(0, 32)),
+    // writev: vec
+    Row::new(5307, 3, ParamSlot::pointer(1, 32)),
+    // writev: vlen
+    Row::new(5681, 4, ParamSlot::value(2, 32)),
+];
+
+static WITHOUT: [Row<NoSignature>; 21] = [
+    // _sysctl
+    Row::new(6308, 7, NoSignature::NotImplemented),
+    // afs_syscall
+    Row::new(6315, 11, NoSignature::NotImplemented),
+    // bdflush
+    Row::new(6326, 7, NoSignature::NotImplemented),
+    // break
+    Row::new(6333, 5, NoSignature::NotImplemented),
+    // create_module
+    Row::new(6338, 13, NoSignature::NotImplemented),
+    // ftime
+    Row::new(6351, 5, NoSignature::NotImplemented),
+    // get_kernel_syms
+    Row::new(6356, 15, NoSignature::NotImplemented),
+    // getpmsg
+    Row::new(6371, 7, NoSignature::NotImplemented),
+    // gtty
+    Row::new(6378, 4, NoSignature::NotImplemented),
+    // idle
+    Row::new(6382, 4, NoSignature::NotImplemented),
+    // lock
+    Row::new(6386, 4, NoSignature::NotImplemented),
+    // lookup_dcookie
+    Row::new(6390, 14, NoSignature::Removed),
+    // mpx
+    Row::new(6404, 3, NoSignature::NotImplemented),
+    // nfsservctl
+    Row::new(6407, 10, NoSignature::NotImplemented),
+    // prof
+    Row::new(6417, 4, NoSignature::NotImplemented),
+    // profil
+    Row::new(6421, 6, NoSignature::NotImplemented),
+    // putpmsg
+    Row::new(6427, 7, NoSignature::NotImplemented),
+    // query_module
+    Row::new(6434, 12, NoSignature::NotImplemented),
+    // stty
+    Row::new(6446, 4, NoSignature::NotImplemented),
+    // ulimit
+    Row::new(6450, 6, NoSignature::NotImplemented),
+    // vserver
+    Row::new(6456, 7, NoSignature::NotImplemented),
 ];

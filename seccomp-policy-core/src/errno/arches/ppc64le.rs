@@ -6,277 +6,684 @@
 // EDEADLOCK is 58 (arch/powerpc/include/uapi/asm/errno.h), where the source has 35:
 // ERRNO_OVERRIDES in tools/gen-syscall-tables/constants.py.
 
+use crate::sorted::{Row, Table};
+
 /// Every errno name of `Arch::Ppc64le`
 /// and its number, sorted by name (byte order).
-pub static BY_NAME: &[(&str, u16)] = &[
-    ("E2BIG", 7),
-    ("EACCES", 13),
-    ("EADDRINUSE", 98),
-    ("EADDRNOTAVAIL", 99),
-    ("EADV", 68),
-    ("EAFNOSUPPORT", 97),
-    ("EAGAIN", 11),
-    ("EALREADY", 114),
-    ("EBADE", 52),
-    ("EBADF", 9),
-    ("EBADFD", 77),
-    ("EBADMSG", 74),
-    ("EBADR", 53),
-    ("EBADRQC", 56),
-    ("EBADSLT", 57),
-    ("EBFONT", 59),
-    ("EBUSY", 16),
-    ("ECANCELED", 125),
-    ("ECHILD", 10),
-    ("ECHRNG", 44),
-    ("ECOMM", 70),
-    ("ECONNABORTED", 103),
-    ("ECONNREFUSED", 111),
-    ("ECONNRESET", 104),
-    ("EDEADLK", 35),
-    ("EDEADLOCK", 58),
-    ("EDESTADDRREQ", 89),
-    ("EDOM", 33),
-    ("EDOTDOT", 73),
-    ("EDQUOT", 122),
-    ("EEXIST", 17),
-    ("EFAULT", 14),
-    ("EFBIG", 27),
-    ("EHOSTDOWN", 112),
-    ("EHOSTUNREACH", 113),
-    ("EHWPOISON", 133),
-    ("EIDRM", 43),
-    ("EILSEQ", 84),
-    ("EINPROGRESS", 115),
-    ("EINTR", 4),
-    ("EINVAL", 22),
-    ("EIO", 5),
-    ("EISCONN", 106),
-    ("EISDIR", 21),
-    ("EISNAM", 120),
-    ("EKEYEXPIRED", 127),
-    ("EKEYREJECTED", 129),
-    ("EKEYREVOKED", 128),
-    ("EL2HLT", 51),
-    ("EL2NSYNC", 45),
-    ("EL3HLT", 46),
-    ("EL3RST", 47),
-    ("ELIBACC", 79),
-    ("ELIBBAD", 80),
-    ("ELIBEXEC", 83),
-    ("ELIBMAX", 82),
-    ("ELIBSCN", 81),
-    ("ELNRNG", 48),
-    ("ELOOP", 40),
-    ("EMEDIUMTYPE", 124),
-    ("EMFILE", 24),
-    ("EMLINK", 31),
-    ("EMSGSIZE", 90),
-    ("EMULTIHOP", 72),
-    ("ENAMETOOLONG", 36),
-    ("ENAVAIL", 119),
-    ("ENETDOWN", 100),
-    ("ENETRESET", 102),
-    ("ENETUNREACH", 101),
-    ("ENFILE", 23),
-    ("ENOANO", 55),
-    ("ENOBUFS", 105),
-    ("ENOCSI", 50),
-    ("ENODATA", 61),
-    ("ENODEV", 19),
-    ("ENOENT", 2),
-    ("ENOEXEC", 8),
-    ("ENOKEY", 126),
-    ("ENOLCK", 37),
-    ("ENOLINK", 67),
-    ("ENOMEDIUM", 123),
-    ("ENOMEM", 12),
-    ("ENOMSG", 42),
-    ("ENONET", 64),
-    ("ENOPKG", 65),
-    ("ENOPROTOOPT", 92),
-    ("ENOSPC", 28),
-    ("ENOSR", 63),
-    ("ENOSTR", 60),
-    ("ENOSYS", 38),
-    ("ENOTBLK", 15),
-    ("ENOTCONN", 107),
-    ("ENOTDIR", 20),
-    ("ENOTEMPTY", 39),
-    ("ENOTNAM", 118),
-    ("ENOTRECOVERABLE", 131),
-    ("ENOTSOCK", 88),
-    ("ENOTTY", 25),
-    ("ENOTUNIQ", 76),
-    ("ENXIO", 6),
-    ("EOPNOTSUPP", 95),
-    ("EOVERFLOW", 75),
-    ("EOWNERDEAD", 130),
-    ("EPERM", 1),
-    ("EPFNOSUPPORT", 96),
-    ("EPIPE", 32),
-    ("EPROTO", 71),
-    ("EPROTONOSUPPORT", 93),
-    ("EPROTOTYPE", 91),
-    ("ERANGE", 34),
-    ("EREMCHG", 78),
-    ("EREMOTE", 66),
-    ("EREMOTEIO", 121),
-    ("ERESTART", 85),
-    ("ERFKILL", 132),
-    ("EROFS", 30),
-    ("ESHUTDOWN", 108),
-    ("ESOCKTNOSUPPORT", 94),
-    ("ESPIPE", 29),
-    ("ESRCH", 3),
-    ("ESRMNT", 69),
-    ("ESTALE", 116),
-    ("ESTRPIPE", 86),
-    ("ETIME", 62),
-    ("ETIMEDOUT", 110),
-    ("ETOOMANYREFS", 109),
-    ("ETXTBSY", 26),
-    ("EUCLEAN", 117),
-    ("EUNATCH", 49),
-    ("EUSERS", 87),
-    ("EWOULDBLOCK", 11),
-    ("EXDEV", 18),
-    ("EXFULL", 54),
-];
+pub static BY_NAME: Table<u16> = Table::new(NAMES, &BY_NAME_ROWS);
 
 /// Every errno number and its name, sorted by number; an alias
 /// (`EWOULDBLOCK` of `EAGAIN`) is left out.
-pub static BY_NUMBER: &[(u16, &str)] = &[
-    (1, "EPERM"),
-    (2, "ENOENT"),
-    (3, "ESRCH"),
-    (4, "EINTR"),
-    (5, "EIO"),
-    (6, "ENXIO"),
-    (7, "E2BIG"),
-    (8, "ENOEXEC"),
-    (9, "EBADF"),
-    (10, "ECHILD"),
-    (11, "EAGAIN"),
-    (12, "ENOMEM"),
-    (13, "EACCES"),
-    (14, "EFAULT"),
-    (15, "ENOTBLK"),
-    (16, "EBUSY"),
-    (17, "EEXIST"),
-    (18, "EXDEV"),
-    (19, "ENODEV"),
-    (20, "ENOTDIR"),
-    (21, "EISDIR"),
-    (22, "EINVAL"),
-    (23, "ENFILE"),
-    (24, "EMFILE"),
-    (25, "ENOTTY"),
-    (26, "ETXTBSY"),
-    (27, "EFBIG"),
-    (28, "ENOSPC"),
-    (29, "ESPIPE"),
-    (30, "EROFS"),
-    (31, "EMLINK"),
-    (32, "EPIPE"),
-    (33, "EDOM"),
-    (34, "ERANGE"),
-    (35, "EDEADLK"),
-    (36, "ENAMETOOLONG"),
-    (37, "ENOLCK"),
-    (38, "ENOSYS"),
-    (39, "ENOTEMPTY"),
-    (40, "ELOOP"),
-    (42, "ENOMSG"),
-    (43, "EIDRM"),
-    (44, "ECHRNG"),
-    (45, "EL2NSYNC"),
-    (46, "EL3HLT"),
-    (47, "EL3RST"),
-    (48, "ELNRNG"),
-    (49, "EUNATCH"),
-    (50, "ENOCSI"),
-    (51, "EL2HLT"),
-    (52, "EBADE"),
-    (53, "EBADR"),
-    (54, "EXFULL"),
-    (55, "ENOANO"),
-    (56, "EBADRQC"),
-    (57, "EBADSLT"),
-    (58, "EDEADLOCK"),
-    (59, "EBFONT"),
-    (60, "ENOSTR"),
-    (61, "ENODATA"),
-    (62, "ETIME"),
-    (63, "ENOSR"),
-    (64, "ENONET"),
-    (65, "ENOPKG"),
-    (66, "EREMOTE"),
-    (67, "ENOLINK"),
-    (68, "EADV"),
-    (69, "ESRMNT"),
-    (70, "ECOMM"),
-    (71, "EPROTO"),
-    (72, "EMULTIHOP"),
-    (73, "EDOTDOT"),
-    (74, "EBADMSG"),
-    (75, "EOVERFLOW"),
-    (76, "ENOTUNIQ"),
-    (77, "EBADFD"),
-    (78, "EREMCHG"),
-    (79, "ELIBACC"),
-    (80, "ELIBBAD"),
-    (81, "ELIBSCN"),
-    (82, "ELIBMAX"),
-    (83, "ELIBEXEC"),
-    (84, "EILSEQ"),
-    (85, "ERESTART"),
-    (86, "ESTRPIPE"),
-    (87, "EUSERS"),
-    (88, "ENOTSOCK"),
-    (89, "EDESTADDRREQ"),
-    (90, "EMSGSIZE"),
-    (91, "EPROTOTYPE"),
-    (92, "ENOPROTOOPT"),
-    (93, "EPROTONOSUPPORT"),
-    (94, "ESOCKTNOSUPPORT"),
-    (95, "EOPNOTSUPP"),
-    (96, "EPFNOSUPPORT"),
-    (97, "EAFNOSUPPORT"),
-    (98, "EADDRINUSE"),
-    (99, "EADDRNOTAVAIL"),
-    (100, "ENETDOWN"),
-    (101, "ENETUNREACH"),
-    (102, "ENETRESET"),
-    (103, "ECONNABORTED"),
-    (104, "ECONNRESET"),
-    (105, "ENOBUFS"),
-    (106, "EISCONN"),
-    (107, "ENOTCONN"),
-    (108, "ESHUTDOWN"),
-    (109, "ETOOMANYREFS"),
-    (110, "ETIMEDOUT"),
-    (111, "ECONNREFUSED"),
-    (112, "EHOSTDOWN"),
-    (113, "EHOSTUNREACH"),
-    (114, "EALREADY"),
-    (115, "EINPROGRESS"),
-    (116, "ESTALE"),
-    (117, "EUCLEAN"),
-    (118, "ENOTNAM"),
-    (119, "ENAVAIL"),
-    (120, "EISNAM"),
-    (121, "EREMOTEIO"),
-    (122, "EDQUOT"),
-    (123, "ENOMEDIUM"),
-    (124, "EMEDIUMTYPE"),
-    (125, "ECANCELED"),
-    (126, "ENOKEY"),
-    (127, "EKEYEXPIRED"),
-    (128, "EKEYREVOKED"),
-    (129, "EKEYREJECTED"),
-    (130, "EOWNERDEAD"),
-    (131, "ENOTRECOVERABLE"),
-    (132, "ERFKILL"),
-    (133, "EHWPOISON"),
+pub static BY_NUMBER: Table<u16> = Table::new(NAMES, &BY_NUMBER_ROWS);
+
+/// The names of both tables, one after the other.
+const NAMES: &str = "\
+    E2BIG\
+    EACCES\
+    EADDRINUSE\
+    EADDRNOTAVAIL\
+    EADV\
+    EAFNOSUPPORT\
+    EAGAIN\
+    EALREADY\
+    EBADE\
+    EBADF\
+    EBADFD\
+    EBADMSG\
+    EBADR\
+    EBADRQC\
+    EBADSLT\
+    EBFONT\
+    EBUSY\
+    ECANCELED\
+    ECHILD\
+    ECHRNG\
+    ECOMM\
+    ECONNABORTED\
+    ECONNREFUSED\
+    ECONNRESET\
+    EDEADLK\
+    EDEADLOCK\
+    EDESTADDRREQ\
+    EDOM\
+    EDOTDOT\
+    EDQUOT\
+    EEXIST\
+    EFAULT\
+    EFBIG\
+    EHOSTDOWN\
+    EHOSTUNREACH\
+    EHWPOISON\
+    EIDRM\
+    EILSEQ\
+    EINPROGRESS\
+    EINTR\
+    EINVAL\
+    EIO\
+    EISCONN\
+    EISDIR\
+    EISNAM\
+    EKEYEXPIRED\
+    EKEYREJECTED\
+    EKEYREVOKED\
+    EL2HLT\
+    EL2NSYNC\
+    EL3HLT\
+    EL3RST\
+    ELIBACC\
+    ELIBBAD\
+    ELIBEXEC\
+    ELIBMAX\
+    ELIBSCN\
+    ELNRNG\
+    ELOOP\
+    EMEDIUMTYPE\
+    EMFILE\
+    EMLINK\
+    EMSGSIZE\
+    EMULTIHOP\
+    ENAMETOOLONG\
+    ENAVAIL\
+    ENETDOWN\
+    ENETRESET\
+    ENETUNREACH\
+    ENFILE\
+    ENOANO\
+    ENOBUFS\
+    ENOCSI\
+    ENODATA\
+    ENODEV\
+    ENOENT\
+    ENOEXEC\
+    ENOKEY\
+    ENOLCK\
+    ENOLINK\
+    ENOMEDIUM\
+    ENOMEM\
+    ENOMSG\
+    ENONET\
+    ENOPKG\
+    ENOPROTOOPT\
+    ENOSPC\
+    ENOSR\
+    ENOSTR\
+    ENOSYS\
+    ENOTBLK\
+    ENOTCONN\
+    ENOTDIR\
+    ENOTEMPTY\
+    ENOTNAM\
+    ENOTRECOVERABLE\
+    ENOTSOCK\
+    ENOTTY\
+    ENOTUNIQ\
+    ENXIO\
+    EOPNOTSUPP\
+    EOVERFLOW\
+    EOWNERDEAD\
+    EPERM\
+    EPFNOSUPPORT\
+    EPIPE\
+    EPROTO\
+    EPROTONOSUPPORT\
+    EPROTOTYPE\
+    ERANGE\
+    EREMCHG\
+    EREMOTE\
+    EREMOTEIO\
+    ERESTART\
+    ERFKILL\
+    EROFS\
+    ESHUTDOWN\
+    ESOCKTNOSUPPORT\
+    ESPIPE\
+    ESRCH\
+    ESRMNT\
+    ESTALE\
+    ESTRPIPE\
+    ETIME\
+    ETIMEDOUT\
+    ETOOMANYREFS\
+    ETXTBSY\
+    EUCLEAN\
+    EUNATCH\
+    EUSERS\
+    EWOULDBLOCK\
+    EXDEV\
+    EXFULL";
+
+static BY_NAME_ROWS: [Row<u16>; 133] = [
+    // E2BIG
+    Row::new(0, 5, 7),
+    // EACCES
+    Row::new(5, 6, 13),
+    // EADDRINUSE
+    Row::new(11, 10, 98),
+    // EADDRNOTAVAIL
+    Row::new(21, 13, 99),
+    // EADV
+    Row::new(34, 4, 68),
+    // EAFNOSUPPORT
+    Row::new(38, 12, 97),
+    // EAGAIN
+    Row::new(50, 6, 11),
+    // EALREADY
+    Row::new(56, 8, 114),
+    // EBADE
+    Row::new(64, 5, 52),
+    // EBADF
+    Row::new(69, 5, 9),
+    // EBADFD
+    Row::new(74, 6, 77),
+    // EBADMSG
+    Row::new(80, 7, 74),
+    // EBADR
+    Row::new(87, 5, 53),
+    // EBADRQC
+    Row::new(92, 7, 56),
+    // EBADSLT
+    Row::new(99, 7, 57),
+    // EBFONT
+    Row::new(106, 6, 59),
+    // EBUSY
+    Row::new(112, 5, 16),
+    // ECANCELED
+    Row::new(117, 9, 125),
+    // ECHILD
+    Row::new(126, 6, 10),
+    // ECHRNG
+    Row::new(132, 6, 44),
+    // ECOMM
+    Row::new(138, 5, 70),
+    // ECONNABORTED
+    Row::new(143, 12, 103),
+    // ECONNREFUSED
+    Row::new(155, 12, 111),
+    // ECONNRESET
+    Row::new(167, 10, 104),
+    // EDEADLK
+    Row::new(177, 7, 35),
+    // EDEADLOCK
+    Row::new(184, 9, 58),
+    // EDESTADDRREQ
+    Row::new(193, 12, 89),
+    // EDOM
+    Row::new(205, 4, 33),
+    // EDOTDOT
+    Row::new(209, 7, 73),
+    // EDQUOT
+    Row::new(216, 6, 122),
+    // EEXIST
+    Row::new(222, 6, 17),
+    // EFAULT
+    Row::new(228, 6, 14),
+    // EFBIG
+    Row::new(234, 5, 27),
+    // EHOSTDOWN
+    Row::new(239, 9, 112),
+    // EHOSTUNREACH
+    Row::new(248, 12, 113),
+    // EHWPOISON
+    Row::new(260, 9, 133),
+    // EIDRM
+    Row::new(269, 5, 43),
+    // EILSEQ
+    Row::new(274, 6, 84),
+    // EINPROGRESS
+    Row::new(280, 11, 115),
+    // EINTR
+    Row::new(291, 5, 4),
+    // EINVAL
+    Row::new(296, 6, 22),
+    // EIO
+    Row::new(302, 3, 5),
+    // EISCONN
+    Row::new(305, 7, 106),
+    // EISDIR
+    Row::new(312, 6, 21),
+    // EISNAM
+    Row::new(318, 6, 120),
+    // EKEYEXPIRED
+    Row::new(324, 11, 127),
+    // EKEYREJECTED
+    Row::new(335, 12, 129),
+    // EKEYREVOKED
+    Row::new(347, 11, 128),
+    // EL2HLT
+    Row::new(358, 6, 51),
+    // EL2NSYNC
+    Row::new(364, 8, 45),
+    // EL3HLT
+    Row::new(372, 6, 46),
+    // EL3RST
+    Row::new(378, 6, 47),
+    // ELIBACC
+    Row::new(384, 7, 79),
+    // ELIBBAD
+    Row::new(391, 7, 80),
+    // ELIBEXEC
+    Row::new(398, 8, 83),
+    // ELIBMAX
+    Row::new(406, 7, 82),
+    // ELIBSCN
+    Row::new(413, 7, 81),
+    // ELNRNG
+    Row::new(420, 6, 48),
+    // ELOOP
+    Row::new(426, 5, 40),
+    // EMEDIUMTYPE
+    Row::new(431, 11, 124),
+    // EMFILE
+    Row::new(442, 6, 24),
+    // EMLINK
+    Row::new(448, 6, 31),
+    // EMSGSIZE
+    Row::new(454, 8, 90),
+    // EMULTIHOP
+    Row::new(462, 9, 72),
+    // ENAMETOOLONG
+    Row::new(471, 12, 36),
+    // ENAVAIL
+    Row::new(483, 7, 119),
+    // ENETDOWN
+    Row::new(490, 8, 100),
+    // ENETRESET
+    Row::new(498, 9, 102),
+    // ENETUNREACH
+    Row::new(507, 11, 101),
+    // ENFILE
+    Row::new(518, 6, 23),
+    // ENOANO
+    Row::new(524, 6, 55),
+    // ENOBUFS
+    Row::new(530, 7, 105),
+    // ENOCSI
+    Row::new(537, 6, 50),
+    // ENODATA
+    Row::new(543, 7, 61),
+    // ENODEV
+    Row::new(550, 6, 19),
+    // ENOENT
+    Row::new(556, 6, 2),
+    // ENOEXEC
+    Row::new(562, 7, 8),
+    // ENOKEY
+    Row::new(569, 6, 126),
+    // ENOLCK
+    Row::new(575, 6, 37),
+    // ENOLINK
+    Row::new(581, 7, 67),
+    // ENOMEDIUM
+    Row::new(588, 9, 123),
+    // ENOMEM
+    Row::new(597, 6, 12),
+    // ENOMSG
+    Row::new(603, 6, 42),
+    // ENONET
+    Row::new(609, 6, 64),
+    // ENOPKG
+    Row::new(615, 6, 65),
+    // ENOPROTOOPT
+    Row::new(621, 11, 92),
+    // ENOSPC
+    Row::new(632, 6, 28),
+    // ENOSR
+    Row::new(638, 5, 63),
+    // ENOSTR
+    Row::new(643, 6, 60),
+    // ENOSYS
+    Row::new(649, 6, 38),
+    // ENOTBLK
+    Row::new(655, 7, 15),
+    // ENOTCONN
+    Row::new(662, 8, 107),
+    // ENOTDIR
+    Row::new(670, 7, 20),
+    // ENOTEMPTY
+    Row::new(677, 9, 39),
+    // ENOTNAM
+    Row::new(686, 7, 118),
+    // ENOTRECOVERABLE
+    Row::new(693, 15, 131),
+    // ENOTSOCK
+    Row::new(708, 8, 88),
+    // ENOTTY
+    Row::new(716, 6, 25),
+    // ENOTUNIQ
+    Row::new(722, 8, 76),
+    // ENXIO
+    Row::new(730, 5, 6),
+    // EOPNOTSUPP
+    Row::new(735, 10, 95),
+    // EOVERFLOW
+    Row::new(745, 9, 75),
+    // EOWNERDEAD
+    Row::new(754, 10, 130),
+    // EPERM
+    Row::new(764, 5, 1),
+    // EPFNOSUPPORT
+    Row::new(769, 12, 96),
+    // EPIPE
+    Row::new(781, 5, 32),
+    // EPROTO
+    Row::new(786, 6, 71),
+    // EPROTONOSUPPORT
+    Row::new(792, 15, 93),
+    // EPROTOTYPE
+    Row::new(807, 10, 91),
+    // ERANGE
+    Row::new(817, 6, 34),
+    // EREMCHG
+    Row::new(823, 7, 78),
+    // EREMOTE
+    Row::new(830, 7, 66),
+    // EREMOTEIO
+    Row::new(837, 9, 121),
+    // ERESTART
+    Row::new(846, 8, 85),
+    // ERFKILL
+    Row::new(854, 7, 132),
+    // EROFS
+    Row::new(861, 5, 30),
+    // ESHUTDOWN
+    Row::new(866, 9, 108),
+    // ESOCKTNOSUPPORT
+    Row::new(875, 15, 94),
+    // ESPIPE
+    Row::new(890, 6, 29),
+    // ESRCH
+    Row::new(896, 5, 3),
+    // ESRMNT
+    Row::new(901, 6, 69),
+    // ESTALE
+    Row::new(907, 6, 116),
+    // ESTRPIPE
+    Row::new(913, 8, 86),
+    // ETIME
+    Row::new(921, 5, 62),
+    // ETIMEDOUT
+    Row::new(926, 9, 110),
+    // ETOOMANYREFS
+    Row::new(935, 12, 109),
+    // ETXTBSY
+    Row::new(947, 7, 26),
+    // EUCLEAN
+    Row::new(954, 7, 117),
+    // EUNATCH
+    Row::new(961, 7, 49),
+    // EUSERS
+    Row::new(968, 6, 87),
+    // EWOULDBLOCK
+    Row::new(974, 11, 11),
+    // EXDEV
+    Row::new(985, 5, 18),
+    // EXFULL
+    Row::new(990, 6, 54),
+];
+
+static BY_NUMBER_ROWS: [Row<u16>; 132] = [
+    // EPERM
+    Row::new(764, 5, 1),
+    // ENOENT
+    Row::new(556, 6, 2),
+    // ESRCH
+    Row::new(896, 5, 3),
+    // EINTR
+    Row::new(291, 5, 4),
+    // EIO
+    Row::new(302, 3, 5),
+    // ENXIO
+    Row::new(730, 5, 6),
+    // E2BIG
+    Row::new(0, 5, 7),
+    // ENOEXEC
+    Row::new(562, 7, 8),
+    // EBADF
+    Row::new(69, 5, 9),
+    // ECHILD
+    Row::new(126, 6, 10),
+    // EAGAIN
+    Row::new(50, 6, 11),
+    // ENOMEM
+    Row::new(597, 6, 12),
+    // EACCES
+    Row::new(5, 6, 13),
+    // EFAULT
+    Row::new(228, 6, 14),
+    // ENOTBLK
+    Row::new(655, 7, 15),
+    // EBUSY
+    Row::new(112, 5, 16),
+    // EEXIST
+    Row::new(222, 6, 17),
+    // EXDEV
+    Row::new(985, 5, 18),
+    // ENODEV
+    Row::new(550, 6, 19),
+    // ENOTDIR
+    Row::new(670, 7, 20),
+    // EISDIR
+    Row::new(312, 6, 21),
+    // EINVAL
+    Row::new(296, 6, 22),
+    // ENFILE
+    Row::new(518, 6, 23),
+    // EMFILE
+    Row::new(442, 6, 24),
+    // ENOTTY
+    Row::new(716, 6, 25),
+    // ETXTBSY
+    Row::new(947, 7, 26),
+    // EFBIG
+    Row::new(234, 5, 27),
+    // ENOSPC
+    Row::new(632, 6, 28),
+    // ESPIPE
+    Row::new(890, 6, 29),
+    // EROFS
+    Row::new(861, 5, 30),
+    // EMLINK
+    Row::new(448, 6, 31),
+    // EPIPE
+    Row::new(781, 5, 32),
+    // EDOM
+    Row::new(205, 4, 33),
+    // ERANGE
+    Row::new(817, 6, 34),
+    // EDEADLK
+    Row::new(177, 7, 35),
+    // ENAMETOOLONG
+    Row::new(471, 12, 36),
+    // ENOLCK
+    Row::new(575, 6, 37),
+    // ENOSYS
+    Row::new(649, 6, 38),
+    // ENOTEMPTY
+    Row::new(677, 9, 39),
+    // ELOOP
+    Row::new(426, 5, 40),
+    // ENOMSG
+    Row::new(603, 6, 42),
+    // EIDRM
+    Row::new(269, 5, 43),
+    // ECHRNG
+    Row::new(132, 6, 44),
+    // EL2NSYNC
+    Row::new(364, 8, 45),
+    // EL3HLT
+    Row::new(372, 6, 46),
+    // EL3RST
+    Row::new(378, 6, 47),
+    // ELNRNG
+    Row::new(420, 6, 48),
+    // EUNATCH
+    Row::new(961, 7, 49),
+    // ENOCSI
+    Row::new(537, 6, 50),
+    // EL2HLT
+    Row::new(358, 6, 51),
+    // EBADE
+    Row::new(64, 5, 52),
+    // EBADR
+    Row::new(87, 5, 53),
+    // EXFULL
+    Row::new(990, 6, 54),
+    // ENOANO
+    Row::new(524, 6, 55),
+    // EBADRQC
+    Row::new(92, 7, 56),
+    // EBADSLT
+    Row::new(99, 7, 57),
+    // EDEADLOCK
+    Row::new(184, 9, 58),
+    // EBFONT
+    Row::new(106, 6, 59),
+    // ENOSTR
+    Row::new(643, 6, 60),
+    // ENODATA
+    Row::new(543, 7, 61),
+    // ETIME
+    Row::new(921, 5, 62),
+    // ENOSR
+    Row::new(638, 5, 63),
+    // ENONET
+    Row::new(609, 6, 64),
+    // ENOPKG
+    Row::new(615, 6, 65),
+    // EREMOTE
+    Row::new(830, 7, 66),
+    // ENOLINK
+    Row::new(581, 7, 67),
+    // EADV
+    Row::new(34, 4, 68),
+    // ESRMNT
+    Row::new(901, 6, 69),
+    // ECOMM
+    Row::new(138, 5, 70),
+    // EPROTO
+    Row::new(786, 6, 71),
+    // EMULTIHOP
+    Row::new(462, 9, 72),
+    // EDOTDOT
+    Row::new(209, 7, 73),
+    // EBADMSG
+    Row::new(80, 7, 74),
+    // EOVERFLOW
+    Row::new(745, 9, 75),
+    // ENOTUNIQ
+    Row::new(722, 8, 76),
+    // EBADFD
+    Row::new(74, 6, 77),
+    // EREMCHG
+    Row::new(823, 7, 78),
+    // ELIBACC
+    Row::new(384, 7, 79),
+    // ELIBBAD
+    Row::new(391, 7, 80),
+    // ELIBSCN
+    Row::new(413, 7, 81),
+    // ELIBMAX
+    Row::new(406, 7, 82),
+    // ELIBEXEC
+    Row::new(398, 8, 83),
+    // EILSEQ
+    Row::new(274, 6, 84),
+    // ERESTART
+    Row::new(846, 8, 85),
+    // ESTRPIPE
+    Row::new(913, 8, 86),
+    // EUSERS
+    Row::new(968, 6, 87),
+    // ENOTSOCK
+    Row::new(708, 8, 88),
+    // EDESTADDRREQ
+    Row::new(193, 12, 89),
+    // EMSGSIZE
+    Row::new(454, 8, 90),
+    // EPROTOTYPE
+    Row::new(807, 10, 91),
+    // ENOPROTOOPT
+    Row::new(621, 11, 92),
+    // EPROTONOSUPPORT
+    Row::new(792, 15, 93),
+    // ESOCKTNOSUPPORT
+    Row::new(875, 15, 94),
+    // EOPNOTSUPP
+    Row::new(735, 10, 95),
+    // EPFNOSUPPORT
+    Row::new(769, 12, 96),
+    // EAFNOSUPPORT
+    Row::new(38, 12, 97),
+    // EADDRINUSE
+    Row::new(11, 10, 98),
+    // EADDRNOTAVAIL
+    Row::new(21, 13, 99),
+    // ENETDOWN
+    Row::new(490, 8, 100),
+    // ENETUNREACH
+    Row::new(507, 11, 101),
+    // ENETRESET
+    Row::new(498, 9, 102),
+    // ECONNABORTED
+    Row::new(143, 12, 103),
+    // ECONNRESET
+    Row::new(167, 10, 104),
+    // ENOBUFS
+    Row::new(530, 7, 105),
+    // EISCONN
+    Row::new(305, 7, 106),
+    // ENOTCONN
+    Row::new(662, 8, 107),
+    // ESHUTDOWN
+    Row::new(866, 9, 108),
+    // ETOOMANYREFS
+    Row::new(935, 12, 109),
+    // ETIMEDOUT
+    Row::new(926, 9, 110),
+    // ECONNREFUSED
+    Row::new(155, 12, 111),
+    // EHOSTDOWN
+    Row::new(239, 9, 112),
+    // EHOSTUNREACH
+    Row::new(248, 12, 113),
+    // EALREADY
+    Row::new(56, 8, 114),
+    // EINPROGRESS
+    Row::new(280, 11, 115),
+    // ESTALE
+    Row::new(907, 6, 116),
+    // EUCLEAN
+    Row::new(954, 7, 117),
+    // ENOTNAM
+    Row::new(686, 7, 118),
+    // ENAVAIL
+    Row::new(483, 7, 119),
+    // EISNAM
+    Row::new(318, 6, 120),
+    // EREMOTEIO
+    Row::new(837, 9, 121),
+    // EDQUOT
+    Row::new(216, 6, 122),
+    // ENOMEDIUM
+    Row::new(588, 9, 123),
+    // EMEDIUMTYPE
+    Row::new(431, 11, 124),
+    // ECANCELED
+    Row::new(117, 9, 125),
+    // ENOKEY
+    Row::new(569, 6, 126),
+    // EKEYEXPIRED
+    Row::new(324, 11, 127),
+    // EKEYREVOKED
+    Row::new(347, 11, 128),
+    // EKEYREJECTED
+    Row::new(335, 12, 129),
+    // EOWNERDEAD
+    Row::new(754, 10, 130),
+    // ENOTRECOVERABLE
+    Row::new(693, 15, 131),
+    // ERFKILL
+    Row::new(854, 7, 132),
+    // EHWPOISON
+    Row::new(260, 9, 133),
 ];
