@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 
 use super::model::{PolicyAction, Verdicts};
 use super::{
-    AllowedBy, Answer, ArgsSeen, CallCount, Denial, Mode, Report, SuperviseError, Supervisor,
+    AllowedBy, Answer, ArgsSeen, CallCount, Denial, FileAccess, Mode, Report, SuperviseError,
+    Supervisor,
 };
 use crate::arch::Arch;
 use crate::install::Errno;
@@ -101,10 +102,14 @@ impl Supervisor {
                 error: None,
                 failures: 0,
                 killed_tree: false,
+                files: Vec::new(),
+                files_dropped: 0,
+                files_unread: 0,
                 landlock: self.landlock,
                 lifetime: super::Lifetime::from_note(note),
             },
             index: HashMap::new(),
+            file_index: HashMap::new(),
             tree: Tree {
                 pidfd,
                 group: self.new_session.then_some(pid),
@@ -187,6 +192,10 @@ impl Supervisor {
             Err(e) => return Err(e),
         };
         state.report.notifications += 1;
+        // Learn mode: the paths of a call Landlock checks, while it waits.
+        if let Some(files) = &self.files {
+            files.see(listener, &mut state.report, &mut state.file_index, &n);
+        }
         let verdict = verdicts.verdict(n.audit_arch, n.nr, &n.args);
         if verdict.allowed {
             // A call within the grant (a rule that notifies): let it run.
@@ -457,6 +466,8 @@ impl Tree {
 struct State {
     report: Report,
     index: HashMap<(u32, i32), usize>,
+    /// Where each path and access is in [`Report::files`].
+    file_index: HashMap<(String, FileAccess), usize>,
     tree: Tree,
 }
 
