@@ -1,0 +1,222 @@
+//! Learn converges for files too: a real program (Python) that reads a
+//! file in one directory and writes a file into another, both outside the
+//! shipped policy's `fs` tables (under `/var/tmp`, with `$WORKDIR` given
+//! as an empty directory elsewhere), fails under `run` with `EACCES`;
+//! `learn` lists both paths, `learn --merge` adds them to a copy of the
+//! policy (only adding lines), `check` passes, and `run` under the copy
+//! succeeds with the program's own output. With `--into CAP` the paths
+//! go to `[cap.CAP.fs]`, and only a run granted the cap reaches them.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{root, run, Run};
+use seccomp_policy_suite::harness::{require, Checked, Skip};
+
+seccomp_policy_suite::tests![
+    files_learned_and_merged_let_run_succeed,
+    files_learned_into_a_cap_hold_only_with_it,
+];
+
+const PYTHON: &str = "/usr/bin/python3";
+
+/// Reads `argv[1]`, writes it upper-cased to `argv[2]` (made), reads that
+/// back and prints it.
+const PAYLOAD: &str = "import sys\n\
+    data = open(sys.argv[1]).read()\n\
+    open(sys.argv[2], 'w').write(data.upper())\n\
+    print(open(sys.argv[2]).read().strip())\n";
+
+/// A scratch directory under `/var/tmp`, outside the policy's `fs`
+/// tables (the target directory is beneath the workspace, the runs'
+/// working directory): `in/a.txt`, an empty `out/` and an empty `work/`
+/// for `$WORKDIR`.
+struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn new(name: &str) -> Result<Scratch, Skip> {
+        let dir =
+            Path::new("/var/tmp").join(format!("seccomp-policy-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for sub in ["in", "out", "work"] {
+            std::fs::create_dir_all(dir.join(sub))
+                .map_err(|e| Skip::new(format!("{}: {e}", dir.display())))?;
+        }
+        std::fs::write(dir.join("in/a.txt"), "hello files\n")
+            .map_err(|e| Skip::new(e.to_string()))?;
+        // What the kernel resolves them to: learn names what Landlock
+        // checks, symlinks resolved.
+        let dir = std::fs::canonicalize(&dir).map_err(|e| Skip::new(e.to_string()))?;
+        Ok(Scratch { dir })
+    }
+
+    fn path(&self, sub: &str) -> String {
+        self.dir.join(sub).to_string_lossy().into_owned()
+    }
+
+    /// `ARGS... --var WORKDIR=work -- python3 -I -c PAYLOAD in/a.txt out/b.txt`.
+    fn command(&self, args: &[&str]) -> Run {
+        let _ = std::fs::remove_file(self.dir.join("out/b.txt"));
+        let workdir = format!("WORKDIR={}", self.path("work"));
+        let (a, b) = (self.path("in/a.txt"), self.path("out/b.txt"));
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--var", &workdir, "--", PYTHON, "-I", "-c", PAYLOAD, &a, &b]);
+        run(&all)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn requirements() -> Checked {
+    require::program(PYTHON)?;
+    require::landlock()
+}
+
+/// The JSON advice on the last line of stdout.
+fn advice(r: &Run) -> serde_json::Value {
+    let out = r.out();
+    let line = out.lines().last().unwrap_or_default();
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {out:?}\n{}", r.stderr))
+}
+
+/// The `(path, list)` of each file entry the advice offers, sorted.
+fn entries(v: &serde_json::Value) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = v["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or_default().to_owned(),
+                f["list"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Every line of `old` is in `new`, in order: lines were only added.
+fn only_added(old: &str, new: &str) -> Vec<String> {
+    let mut old_lines = old.lines().peekable();
+    let mut added = Vec::new();
+    for line in new.lines() {
+        if old_lines.peek() == Some(&line) {
+            old_lines.next();
+        } else {
+            added.push(line.to_owned());
+        }
+    }
+    assert_eq!(old_lines.next(), None, "a line of the policy was lost");
+    added
+}
+
+/// The run under the shipped policy fails with EACCES; after `learn
+/// --merge`, which lists both paths, it succeeds.
+fn files_learned_and_merged_let_run_succeed() -> Checked {
+    requirements()?;
+    let s = Scratch::new("learn-files")?;
+    let policy = s.path("seccomp.toml");
+    let shipped = std::fs::read_to_string(root().join("policy/seccomp.toml")).expect("policy");
+    std::fs::write(&policy, &shipped).expect("copy");
+
+    let before = s.command(&["run", &policy]);
+    assert_ne!(before.code, Some(0), "{}", before.stderr);
+    assert!(
+        before.stderr.contains("[Errno 13] Permission denied"),
+        "EACCES under run: {}",
+        before.stderr
+    );
+    assert!(!Path::new(&s.path("out/b.txt")).exists());
+
+    let learned = s.command(&["learn", &policy, "--merge", "--format", "json"]);
+    common::assert_code(&learned, 0, "learn --merge");
+    assert_eq!(learned.out().lines().next(), Some("HELLO FILES"));
+    // The summary lists the file read and the directory written into.
+    let a = s.path("in/a.txt");
+    let out_dir = s.path("out");
+    assert!(
+        learned
+            .stderr
+            .contains(&format!("  read        {a}  1 call ")),
+        "{}",
+        learned.stderr
+    );
+    assert!(
+        learned
+            .stderr
+            .contains(&format!("  make in     {out_dir}  1 call ")),
+        "{}",
+        learned.stderr
+    );
+    let v = advice(&learned);
+    assert_eq!(
+        entries(&v),
+        [
+            (a.clone(), "read".to_owned()),
+            (out_dir.clone(), "write".to_owned())
+        ]
+    );
+    assert_eq!(v["fs_table"], "[base.fs]");
+    assert_eq!(v["written"], policy.as_str());
+
+    let written = std::fs::read_to_string(&policy).expect("written");
+    let added = only_added(&shipped, &written);
+    assert_eq!(added.len(), 4, "{added:?}");
+    assert!(added.contains(&format!("    {a:?},")), "{added:?}");
+    assert!(added.contains(&format!("    {out_dir:?},")), "{added:?}");
+    let check = run(&["check", &policy]);
+    common::assert_code(&check, 0, "check");
+
+    let after = s.command(&["run", &policy]);
+    common::assert_code(&after, 0, "run under the merged policy");
+    assert_eq!(after.out(), "HELLO FILES\n", "{}", after.stderr);
+    Ok(())
+}
+
+/// `learn --merge --into OUT`: the paths go to `[cap.OUT.fs]`; the run
+/// succeeds with `--cap OUT`, and fails with EACCES without it.
+fn files_learned_into_a_cap_hold_only_with_it() -> Checked {
+    requirements()?;
+    let s = Scratch::new("learn-files-into")?;
+    let policy = s.path("seccomp.toml");
+    let shipped = std::fs::read_to_string(root().join("policy/seccomp.toml")).expect("policy");
+    std::fs::write(&policy, &shipped).expect("copy");
+
+    let learned = s.command(&["learn", &policy, "--merge", "--into", "OUT"]);
+    common::assert_code(&learned, 0, "learn --merge --into OUT");
+    assert!(
+        learned
+            .stderr
+            .contains("2 paths added to [cap.OUT.fs]\nrun it with --cap OUT\n"),
+        "{}",
+        learned.stderr
+    );
+    let written = std::fs::read_to_string(&policy).expect("written");
+    only_added(&shipped, &written);
+    let fs_at = written.find("[cap.OUT.fs]").expect("[cap.OUT.fs] made");
+    assert!(
+        written[fs_at..].contains(&format!("{:?}", s.path("out"))),
+        "{written}"
+    );
+    assert!(!written[..fs_at].contains(&s.path("out")), "{written}");
+
+    let with = s.command(&["run", &policy, "--cap", "OUT"]);
+    common::assert_code(&with, 0, "run --cap OUT");
+    assert_eq!(with.out(), "HELLO FILES\n", "{}", with.stderr);
+    let without = s.command(&["run", &policy]);
+    assert_ne!(without.code, Some(0), "{}", without.stderr);
+    assert!(
+        without.stderr.contains("[Errno 13] Permission denied"),
+        "{}",
+        without.stderr
+    );
+    Ok(())
+}
