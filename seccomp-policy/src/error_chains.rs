@@ -380,6 +380,7 @@ fn failed_run(failures: u64, killed_tree: bool) -> Done {
             files: Vec::new(),
             files_dropped: 0,
             files_unread: 0,
+            files_notified: 0,
             landlock: Enforced::NONE,
             lifetime: Lifetime::Unbounded,
         },

@@ -474,6 +474,7 @@ mod tests {
             files: Vec::new(),
             files_dropped: 0,
             files_unread: 0,
+            files_notified: 0,
             landlock: Enforced::NONE,
             lifetime: Lifetime::Unbounded,
         }

@@ -367,15 +367,18 @@ impl FileLearning {
 
     /// Learn mode, while `n` waits: its paths beyond the grant, recorded
     /// in `report` (`index` finds each path and access there). Whatever
-    /// cannot be read is counted in [`Report::files_unread`].
+    /// cannot be read is counted in [`Report::files_unread`]. Whether `n`
+    /// is a path call.
     pub(crate) fn see(
         &self,
         listener: &Listener,
         report: &mut Report,
         index: &mut HashMap<(String, FileAccess), usize>,
         n: &Notification,
-    ) {
-        let Some(name) = self.call(n) else { return };
+    ) -> bool {
+        let Some(name) = self.call(n) else {
+            return false;
+        };
         let mut beyond: Vec<(String, FileAccess)> = Vec::new();
         let mut mem = None;
         for &(dirfd, arg, role) in path_args(name) {
@@ -388,12 +391,12 @@ impl FileLearning {
             }
         }
         if beyond.is_empty() {
-            return;
+            return true;
         }
         // What was read counts only if the call still waits: the thread
         // id and its memory were the caller's.
         if listener.is_pending(n.id) != Ok(true) {
-            return;
+            return true;
         }
         for (path, access) in beyond {
             let key = (path, access);
@@ -420,6 +423,7 @@ impl FileLearning {
             });
             index.insert(key, report.files.len() - 1);
         }
+        true
     }
 }
 

@@ -269,6 +269,11 @@ pub struct Report {
     /// Paths of calls the supervisor could not read (the caller's memory
     /// or `/proc` entries), so could not compare with the grant.
     pub files_unread: u64,
+    /// Learn mode: notifications of calls within the grant that the
+    /// program sent only so that their paths could be read (counted in
+    /// [`notifications`](Report::notifications) and
+    /// [`answered`](Report::answered) too).
+    pub files_notified: u64,
     /// What the command's Landlock domain enforced.
     pub landlock: Enforced,
     /// What ended the processes the command left behind (see
@@ -429,6 +434,7 @@ mod tests {
             files: Vec::new(),
             files_dropped: 0,
             files_unread: 0,
+            files_notified: 0,
             landlock: Enforced::NONE,
             lifetime: Lifetime::Unbounded,
         }

@@ -105,6 +105,7 @@ impl Supervisor {
                 files: Vec::new(),
                 files_dropped: 0,
                 files_unread: 0,
+                files_notified: 0,
                 landlock: self.landlock,
                 lifetime: super::Lifetime::from_note(note),
             },
@@ -193,11 +194,15 @@ impl Supervisor {
         };
         state.report.notifications += 1;
         // Learn mode: the paths of a call Landlock checks, while it waits.
-        if let Some(files) = &self.files {
-            files.see(listener, &mut state.report, &mut state.file_index, &n);
-        }
+        let path_call = self
+            .files
+            .as_ref()
+            .is_some_and(|files| files.see(listener, &mut state.report, &mut state.file_index, &n));
         let verdict = verdicts.verdict(n.audit_arch, n.nr, &n.args);
         if verdict.allowed {
+            if path_call {
+                state.report.files_notified += 1;
+            }
             // A call within the grant (a rule that notifies): let it run.
             let delivered = listener.respond(n.id, Response::Continue);
             state.count(delivered, Answer::Continued);
