@@ -289,6 +289,10 @@ pub(crate) fn access_of(role: Role, flags: u64, exists: bool) -> Option<(FileAcc
             if !exists {
                 return flag(libc::O_CREAT).then_some((FileAccess::Make, true));
             }
+            // EEXIST before the file is opened.
+            if flag(libc::O_CREAT) && flag(libc::O_EXCL) {
+                return None;
+            }
             let writes = flags & (libc::O_ACCMODE as u64) != libc::O_RDONLY as u64;
             Some(if writes || flag(libc::O_TRUNC) {
                 (FileAccess::Write, false)
@@ -581,6 +585,7 @@ mod tests {
         const O_WRONLY: u64 = 0o1;
         const O_RDWR: u64 = 0o2;
         const O_CREAT: u64 = 0o100;
+        const O_EXCL: u64 = 0o200;
         const O_TRUNC: u64 = 0o1000;
         const O_APPEND: u64 = 0o2000;
         const O_DIRECTORY: u64 = 0o200_000;
@@ -600,6 +605,8 @@ mod tests {
         assert_eq!(open(O_WRONLY | O_CREAT | O_TRUNC, true), write);
         assert_eq!(open(O_WRONLY | O_CREAT | O_TRUNC, false), make);
         assert_eq!(open(O_RDONLY, false), None, "ENOENT before Landlock");
+        assert_eq!(open(O_WRONLY | O_CREAT | O_EXCL, true), None, "EEXIST");
+        assert_eq!(open(O_WRONLY | O_CREAT | O_EXCL, false), make);
         assert_eq!(open(O_PATH, true), None, "Landlock does not check O_PATH");
         assert_eq!(
             open(O_TMPFILE | O_RDWR, true),

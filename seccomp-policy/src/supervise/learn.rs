@@ -386,6 +386,26 @@ impl fmt::Display for Learned<'_> {
                 writeln!(f, "    {line}")?;
             }
         }
+        let files = &self.report.files;
+        for list in ["read", "write"] {
+            let mut paths: Vec<&str> = files
+                .iter()
+                .filter(|p| p.caps.is_empty() && p.access.list() == list)
+                .map(|p| p.path.as_str())
+                .collect();
+            paths.sort_unstable();
+            paths.dedup();
+            if !paths.is_empty() {
+                writeln!(
+                    f,
+                    "to reach the files, add to `{list}` of [base.fs] (or of a cap you grant) in {}:",
+                    self.report.policy_file
+                )?;
+                for p in paths {
+                    writeln!(f, "    {p:?},")?;
+                }
+            }
+        }
         Ok(())
     }
 }
