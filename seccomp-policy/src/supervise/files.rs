@@ -317,6 +317,8 @@ pub(crate) struct FileLearning {
     grant: Grant,
     /// Each cap not granted that has paths of its own, with them.
     caps: Vec<(String, Grant)>,
+    /// Directories resolved so far.
+    dirs: Dirs,
 }
 
 impl FileLearning {
@@ -356,6 +358,7 @@ impl FileLearning {
             calls,
             grant: Grant::new(&read, &write),
             caps: others,
+            dirs: Dirs::default(),
         }))
     }
 
@@ -386,7 +389,7 @@ impl FileLearning {
         let mut beyond: Vec<(String, FileAccess)> = Vec::new();
         let mut mem = None;
         for &(dirfd, arg, role) in path_args(name) {
-            match reached(n, &mut mem, dirfd, arg, role) {
+            match reached(n, &self.dirs, &mut mem, dirfd, arg, role) {
                 Ok(Some((path, access))) if !self.grant.covers(&path, access) => {
                     beyond.push((path, access));
                 }
@@ -433,11 +436,13 @@ impl FileLearning {
 
 /// The path call `n` names in argument `arg` (relative to the directory
 /// descriptor in `dirfd`) and the access Landlock checks on it, as
-/// [`access_of`] says and on what it says; `Ok(None)` when none is
-/// checked; `Err` when the caller's memory or `/proc` entries could not be
-/// read. `mem` is the caller's `/proc/TID/mem`, opened once.
+/// [`access_of`] says and on what it says, symlinks resolved (`dirs`
+/// remembers directories); `Ok(None)` when none is checked; `Err` when
+/// the caller's memory or `/proc` entries could not be read. `mem` is the
+/// caller's `/proc/TID/mem`, opened once.
 fn reached(
     n: &Notification,
+    dirs: &Dirs,
     mem: &mut Option<std::fs::File>,
     dirfd: Option<usize>,
     arg: usize,
@@ -480,22 +485,67 @@ fn reached(
     };
     // Beneath /proc: the command's own in a pid namespace; taken by its
     // text, as there.
-    let in_proc = beneath("/proc", &path);
-    let exists = in_proc
-        || match role {
-            Role::Make | Role::Remove => std::fs::symlink_metadata(&path).is_ok(),
-            _ => std::fs::metadata(&path).is_ok(),
+    if beneath("/proc", &path) {
+        let Some((access, in_dir)) = access_of(role, flags, true) else {
+            return Ok(None);
         };
+        let checked = if in_dir { parent(&path) } else { path.as_str() };
+        return Ok(Some((checked.to_owned(), access)));
+    }
+    // The directory resolved (remembered), then the last name: one
+    // `lstat` for most calls, a whole resolution only for a symlink.
+    let dir = dirs.resolve(parent(&path));
+    let name = &path[parent(&path).len()..].trim_start_matches('/');
+    let joined = if name.is_empty() {
+        dir.clone()
+    } else if dir == "/" {
+        format!("/{name}")
+    } else {
+        format!("{dir}/{name}")
+    };
+    let lstat = std::fs::symlink_metadata(&joined);
+    let follows = !matches!(role, Role::Make | Role::Remove);
+    let (exists, file) = match lstat {
+        Ok(m) if follows && m.file_type().is_symlink() => match std::fs::canonicalize(&joined) {
+            Ok(p) => (true, p.to_string_lossy().into_owned()),
+            Err(_) => (false, joined),
+        },
+        Ok(_) => (true, joined),
+        Err(_) => (false, joined),
+    };
     let Some((access, in_dir)) = access_of(role, flags, exists) else {
         return Ok(None);
     };
-    let checked = if in_dir { parent(&path) } else { path.as_str() };
-    if in_proc {
-        return Ok(Some((checked.to_owned(), access)));
+    Ok(Some((if in_dir { dir } else { file }, access)))
+}
+
+/// Directories resolved (symlinks followed, as the kernel follows them)
+/// by their normalised path, remembered: a command opens most of its
+/// files in a few directories. Bounded; a directory replaced meanwhile
+/// is resolved as it was (learn mode advises, it does not contain).
+#[derive(Debug, Default)]
+struct Dirs {
+    resolved: std::cell::RefCell<HashMap<String, String>>,
+}
+
+impl Dirs {
+    /// At most this many are remembered; then they are forgotten.
+    const MAX: usize = 4096;
+
+    /// `dir` with its symlinks resolved; as it is when it cannot be.
+    fn resolve(&self, dir: &str) -> String {
+        if let Some(r) = self.resolved.borrow().get(dir) {
+            return r.clone();
+        }
+        let r = std::fs::canonicalize(dir)
+            .map_or_else(|_| dir.to_owned(), |p| p.to_string_lossy().into_owned());
+        let mut map = self.resolved.borrow_mut();
+        if map.len() >= Dirs::MAX {
+            map.clear();
+        }
+        map.insert(dir.to_owned(), r.clone());
+        r
     }
-    let resolved = std::fs::canonicalize(checked)
-        .map_or_else(|_| checked.to_owned(), |p| p.to_string_lossy().into_owned());
-    Ok(Some((resolved, access)))
 }
 
 /// The NUL-terminated string at `addr` in the process whose memory `mem`
