@@ -788,7 +788,7 @@ int main(int argc, char **argv) {
     /// The report has the file read and the directory made in (as the
     /// kernel resolves them), with no cap granting either, and nothing
     /// unread: as uid 65534 too, where reading the payload's memory
-    /// (`/proc/TID/mem`) needs ptrace access to it.
+    /// (`process_vm_readv`) needs ptrace access to it.
     pub fn learn_mode_names_the_files_beyond_the_grant() -> Checked {
         require::landlock()?;
         require::program(PYTHON)?;

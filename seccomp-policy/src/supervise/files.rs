@@ -7,8 +7,8 @@
 //! to the supervisor, allowed or not (`Model::program`). While the call
 //! waits, the supervisor:
 //!
-//! 1. reads the path from the caller's memory (`/proc/TID/mem`, at most
-//!    `PATH_MAX` bytes), and `openat2`'s flags from its `open_how`;
+//! 1. reads the path from the caller's memory (`process_vm_readv`, at
+//!    most `PATH_MAX` bytes), and `openat2`'s flags from its `open_how`;
 //! 2. resolves a relative path against the directory descriptor
 //!    (`AT_FDCWD`: `/proc/TID/cwd`; else `/proc/TID/fd/N`) and removes `.`
 //!    and `..` by their text;
@@ -36,13 +36,13 @@
 
 use core::fmt;
 use std::collections::HashMap;
-use std::os::unix::fs::FileExt as _;
 use std::path::Path;
 
 use crate::arch::Arch;
 use crate::domain::{Domain, DomainError, Vars};
 use crate::notify::{Listener, Notification, ProcessInfo};
 use crate::policy::{cap_bit, Policy};
+use crate::sys::read_process_memory;
 
 use super::Report;
 
@@ -387,9 +387,8 @@ impl FileLearning {
             return false;
         };
         let mut beyond: Vec<(String, FileAccess)> = Vec::new();
-        let mut mem = None;
         for &(dirfd, arg, role) in path_args(name) {
-            match reached(n, &self.dirs, &mut mem, dirfd, arg, role) {
+            match reached(n, &self.dirs, dirfd, arg, role) {
                 Ok(Some((path, access))) if !self.grant.covers(&path, access) => {
                     beyond.push((path, access));
                 }
@@ -438,21 +437,15 @@ impl FileLearning {
 /// descriptor in `dirfd`) and the access Landlock checks on it, as
 /// [`access_of`] says and on what it says, symlinks resolved (`dirs`
 /// remembers directories); `Ok(None)` when none is checked; `Err` when
-/// the caller's memory or `/proc` entries could not be read. `mem` is the
-/// caller's `/proc/TID/mem`, opened once.
+/// the caller's memory or `/proc` entries could not be read.
 fn reached(
     n: &Notification,
     dirs: &Dirs,
-    mem: &mut Option<std::fs::File>,
     dirfd: Option<usize>,
     arg: usize,
     role: Role,
 ) -> Result<Option<(String, FileAccess)>, ()> {
-    if mem.is_none() {
-        *mem = Some(std::fs::File::open(format!("/proc/{}/mem", n.tid)).map_err(|_| ())?);
-    }
-    let file = mem.as_ref().ok_or(())?;
-    let raw = read_string(file, n.args[arg])?;
+    let raw = read_string(n.tid, n.args[arg])?;
     let text = String::from_utf8_lossy(&raw);
     // The directory a relative path (or an empty one, with
     // AT_EMPTY_PATH) starts from.
@@ -477,7 +470,9 @@ fn reached(
         Role::Open(Flags::How(i)) => {
             // struct open_how { __u64 flags; ... }: its first field.
             let mut buf = [0u8; 8];
-            file.read_exact_at(&mut buf, n.args[i]).map_err(|_| ())?;
+            if read_process_memory(n.tid, n.args[i], &mut buf) != Ok(8) {
+                return Err(());
+            }
             u64::from_ne_bytes(buf)
         }
         Role::Open(Flags::Creat) => (libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC) as u64,
@@ -548,19 +543,20 @@ impl Dirs {
     }
 }
 
-/// The NUL-terminated string at `addr` in the process whose memory `mem`
-/// is, without its NUL; `Err` when it cannot be read or is longer than
-/// `PATH_MAX` (the kernel fails the call then). Read a page at a time, so
-/// that a string that ends before an unmapped page is read.
-fn read_string(mem: &std::fs::File, addr: u64) -> Result<Vec<u8>, ()> {
+/// The NUL-terminated string at `addr` in thread `tid`'s memory, without
+/// its NUL; `Err` when it cannot be read or is longer than `PATH_MAX` (the
+/// kernel fails the call then). Read a page at a time, so that a string
+/// that ends before an unmapped page is read.
+fn read_string(tid: u32, addr: u64) -> Result<Vec<u8>, ()> {
     const PAGE: u64 = 4096;
     let mut out = Vec::new();
     let mut at = addr;
     while out.len() < PATH_MAX {
         let to_page_end = PAGE - (at % PAGE);
         let want = to_page_end.min((PATH_MAX - out.len()) as u64) as usize;
-        let mut buf = vec![0u8; want];
-        let got = mem.read_at(&mut buf, at).map_err(|_| ())?;
+        let mut page = [0u8; PAGE as usize];
+        let buf = &mut page[..want];
+        let got = read_process_memory(tid, at, buf).map_err(|_| ())?;
         if got == 0 {
             return Err(());
         }
@@ -698,17 +694,17 @@ mod tests {
     /// and a string without one within `PATH_MAX` is refused.
     #[test]
     fn strings_are_read_from_memory_to_their_nul() {
-        let mem = std::fs::File::open("/proc/self/mem").unwrap();
+        let me = std::process::id();
         let text = b"/var/tmp/some/where\0after".to_vec();
-        let got = read_string(&mem, text.as_ptr() as u64).unwrap();
+        let got = read_string(me, text.as_ptr() as u64).unwrap();
         assert_eq!(got, b"/var/tmp/some/where");
         // Across a page boundary: a string starting 5 bytes before one.
         let mut big = vec![b'x'; 3 * 4096];
         let start = 4096 - (big.as_ptr() as usize % 4096) + 4096 - 5;
         big[start + 10] = 0;
-        let got = read_string(&mem, big.as_ptr() as u64 + start as u64).unwrap();
+        let got = read_string(me, big.as_ptr() as u64 + start as u64).unwrap();
         assert_eq!(got.len(), 10);
         let long = vec![b'y'; PATH_MAX + 10];
-        assert!(read_string(&mem, long.as_ptr() as u64).is_err());
+        assert!(read_string(me, long.as_ptr() as u64).is_err());
     }
 }
