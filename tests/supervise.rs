@@ -784,9 +784,11 @@ int main(int argc, char **argv) {
 
     /// Learn mode names the files a payload reaches beyond the grant's
     /// `fs` tables: Python reads a file in one directory under `/var/tmp`
-    /// and makes one in another, both in no table of the shipped policy.
-    /// The report has the file read and the directory made in (as the
-    /// kernel resolves them), with no cap granting either, and nothing
+    /// (by its path, through a symlink to its directory, and through
+    /// `..`) and makes one in another, both in no table of the shipped
+    /// policy. The report has the file read, three times, and the
+    /// directory made in (as the kernel resolves them), with no cap
+    /// granting either, and nothing
     /// unread: as uid 65534 too, where reading the payload's memory
     /// (`process_vm_readv`) needs ptrace access to it.
     pub fn learn_mode_names_the_files_beyond_the_grant() -> Checked {
@@ -801,22 +803,31 @@ int main(int argc, char **argv) {
             std::fs::write(format!("{dir}/in/a.txt"), "x").map_err(|e| e.to_string())?;
             let real = std::fs::canonicalize(&dir).map_err(|e| e.to_string())?;
             let real = real.to_string_lossy();
+            std::os::unix::fs::symlink("in", format!("{dir}/link")).map_err(|e| e.to_string())?;
             let (a, b) = (format!("{dir}/in/a.txt"), format!("{dir}/out/b.txt"));
+            // The same file through a symlink, and through `..`.
+            let via_link = format!("{dir}/link/a.txt");
+            let via_dots = format!("{dir}/out/../in/a.txt");
             let code =
-                "import sys; open(sys.argv[1]).read(); open(sys.argv[2], 'w'); print('done')";
-            let run = supervise(Mode::Learn, Cap::NONE, &[PYTHON, "-I", "-c", code, &a, &b]);
+                "import sys; [open(p).read() for p in (sys.argv[1], sys.argv[3], sys.argv[4])]; \
+                        open(sys.argv[2], 'w'); print('done')";
+            let run = supervise(
+                Mode::Learn,
+                Cap::NONE,
+                &[PYTHON, "-I", "-c", code, &a, &b, &via_link, &via_dots],
+            );
             let _ = std::fs::remove_dir_all(&dir);
             let run = run?;
             let r = &run.report;
-            let mut seen: Vec<(String, FileAccess, usize)> = r
+            let mut seen: Vec<(String, FileAccess, u64, usize)> = r
                 .files
                 .iter()
-                .map(|f| (f.path.clone(), f.access, f.caps.len()))
+                .map(|f| (f.path.clone(), f.access, f.count, f.caps.len()))
                 .collect();
             seen.sort();
             let want = [
-                (format!("{real}/in/a.txt"), FileAccess::Read, 0),
-                (format!("{real}/out"), FileAccess::Make, 0),
+                (format!("{real}/in/a.txt"), FileAccess::Read, 3, 0),
+                (format!("{real}/out"), FileAccess::Make, 1, 0),
             ];
             if seen != want || run.stdout != "done\n" || r.files_unread != 0 {
                 return Err(format!(

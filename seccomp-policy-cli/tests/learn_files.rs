@@ -21,10 +21,13 @@ seccomp_policy_suite::tests![
 
 const PYTHON: &str = "/usr/bin/python3";
 
-/// Reads `argv[1]`, writes it upper-cased to `argv[2]` (made), reads that
-/// back and prints it.
+/// Reads `argv[1]`, and again as `argv[3]` (through a symlink beneath
+/// `$WORKDIR`, which the policy lets it read, to `argv[1]`'s directory,
+/// which it does not: Landlock checks the file the link leads to), writes
+/// it upper-cased to `argv[2]` (made), reads that back and prints it.
 const PAYLOAD: &str = "import sys\n\
     data = open(sys.argv[1]).read()\n\
+    assert open(sys.argv[3]).read() == data\n\
     open(sys.argv[2], 'w').write(data.upper())\n\
     print(open(sys.argv[2]).read().strip())\n";
 
@@ -45,6 +48,8 @@ impl Scratch {
             std::fs::create_dir_all(dir.join(sub))
                 .map_err(|e| Skip::new(format!("{}: {e}", dir.display())))?;
         }
+        std::os::unix::fs::symlink("../in", dir.join("work/escape"))
+            .map_err(|e| Skip::new(e.to_string()))?;
         std::fs::write(dir.join("in/a.txt"), "hello files\n")
             .map_err(|e| Skip::new(e.to_string()))?;
         // What the kernel resolves them to: learn names what Landlock
@@ -57,13 +62,16 @@ impl Scratch {
         self.dir.join(sub).to_string_lossy().into_owned()
     }
 
-    /// `ARGS... --var WORKDIR=work -- python3 -I -c PAYLOAD in/a.txt out/b.txt`.
+    /// `ARGS... --var WORKDIR=work -- python3 -I -c PAYLOAD in/a.txt
+    /// out/b.txt work/escape/a.txt`.
     fn command(&self, args: &[&str]) -> Run {
         let _ = std::fs::remove_file(self.dir.join("out/b.txt"));
         let workdir = format!("WORKDIR={}", self.path("work"));
         let (a, b) = (self.path("in/a.txt"), self.path("out/b.txt"));
+        let escape = self.path("work/escape/a.txt");
         let mut all: Vec<&str> = args.to_vec();
-        all.extend(["--var", &workdir, "--", PYTHON, "-I", "-c", PAYLOAD, &a, &b]);
+        all.extend(["--var", &workdir, "--", PYTHON, "-I", "-c", PAYLOAD]);
+        all.extend([a.as_str(), &b, &escape]);
         run(&all)
     }
 }
@@ -139,13 +147,14 @@ fn files_learned_and_merged_let_run_succeed() -> Checked {
     let learned = s.command(&["learn", &policy, "--merge", "--format", "json"]);
     common::assert_code(&learned, 0, "learn --merge");
     assert_eq!(learned.out().lines().next(), Some("HELLO FILES"));
-    // The summary lists the file read and the directory written into.
+    // The summary lists the file read (twice: the second time through
+    // the symlink beneath $WORKDIR) and the directory written into.
     let a = s.path("in/a.txt");
     let out_dir = s.path("out");
     assert!(
         learned
             .stderr
-            .contains(&format!("  read        {a}  1 call ")),
+            .contains(&format!("  read        {a}  2 calls ")),
         "{}",
         learned.stderr
     );
