@@ -4,8 +4,10 @@
 //! as an empty directory elsewhere), fails under `run` with `EACCES`;
 //! `learn` lists both paths, `learn --merge` adds them to a copy of the
 //! policy (only adding lines), `check` passes, and `run` under the copy
-//! succeeds with the program's own output. With `--into CAP` the paths
-//! go to `[cap.CAP.fs]`, and only a run granted the cap reaches them.
+//! succeeds with the program's own output. With `--into CAP`, the program
+//! writing beneath `$WORKDIR` this time, the file read goes to
+//! `[cap.CAP.fs]` and learn advises the cap whose `fs` table lets it
+//! write there: the run needs both.
 
 mod common;
 
@@ -44,7 +46,7 @@ impl Scratch {
         let dir =
             Path::new("/var/tmp").join(format!("seccomp-policy-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        for sub in ["in", "out", "work"] {
+        for sub in ["in", "out", "work/out", "tmp"] {
             std::fs::create_dir_all(dir.join(sub))
                 .map_err(|e| Skip::new(format!("{}: {e}", dir.display())))?;
         }
@@ -62,15 +64,17 @@ impl Scratch {
         self.dir.join(sub).to_string_lossy().into_owned()
     }
 
-    /// `ARGS... --var WORKDIR=work -- python3 -I -c PAYLOAD in/a.txt
-    /// out/b.txt work/escape/a.txt`.
-    fn command(&self, args: &[&str]) -> Run {
-        let _ = std::fs::remove_file(self.dir.join("out/b.txt"));
+    /// `ARGS... --var WORKDIR=work --var TMPDIR=tmp -- python3 -I -c
+    /// PAYLOAD in/a.txt OUT/b.txt work/escape/a.txt`.
+    fn command(&self, out: &str, args: &[&str]) -> Run {
+        let _ = std::fs::remove_file(self.dir.join(out).join("b.txt"));
         let workdir = format!("WORKDIR={}", self.path("work"));
-        let (a, b) = (self.path("in/a.txt"), self.path("out/b.txt"));
+        let tmpdir = format!("TMPDIR={}", self.path("tmp"));
+        let (a, b) = (self.path("in/a.txt"), self.path(&format!("{out}/b.txt")));
         let escape = self.path("work/escape/a.txt");
         let mut all: Vec<&str> = args.to_vec();
-        all.extend(["--var", &workdir, "--", PYTHON, "-I", "-c", PAYLOAD]);
+        all.extend(["--var", &workdir, "--var", &tmpdir, "--"]);
+        all.extend([PYTHON, "-I", "-c", PAYLOAD]);
         all.extend([a.as_str(), &b, &escape]);
         run(&all)
     }
@@ -135,7 +139,7 @@ fn files_learned_and_merged_let_run_succeed() -> Checked {
     let shipped = std::fs::read_to_string(root().join("policy/seccomp.toml")).expect("policy");
     std::fs::write(&policy, &shipped).expect("copy");
 
-    let before = s.command(&["run", &policy]);
+    let before = s.command("out", &["run", &policy]);
     assert_ne!(before.code, Some(0), "{}", before.stderr);
     assert!(
         before.stderr.contains("[Errno 13] Permission denied"),
@@ -144,7 +148,7 @@ fn files_learned_and_merged_let_run_succeed() -> Checked {
     );
     assert!(!Path::new(&s.path("out/b.txt")).exists());
 
-    let learned = s.command(&["learn", &policy, "--merge", "--format", "json"]);
+    let learned = s.command("out", &["learn", &policy, "--merge", "--format", "json"]);
     common::assert_code(&learned, 0, "learn --merge");
     assert_eq!(learned.out().lines().next(), Some("HELLO FILES"));
     // The summary lists the file read (twice: the second time through
@@ -184,14 +188,18 @@ fn files_learned_and_merged_let_run_succeed() -> Checked {
     let check = run(&["check", &policy]);
     common::assert_code(&check, 0, "check");
 
-    let after = s.command(&["run", &policy]);
+    let after = s.command("out", &["run", &policy]);
     common::assert_code(&after, 0, "run under the merged policy");
     assert_eq!(after.out(), "HELLO FILES\n", "{}", after.stderr);
     Ok(())
 }
 
-/// `learn --merge --into OUT`: the paths go to `[cap.OUT.fs]`; the run
-/// succeeds with `--cap OUT`, and fails with EACCES without it.
+/// `learn --merge --into OUT`, the program writing beneath `$WORKDIR`,
+/// which caps of the shipped policy let a payload write (SQL_QUERY's and
+/// FILE_IO's `fs` tables): the file read goes to `[cap.OUT.fs]`, the
+/// directory written into to no table, and learn advises a cap for it
+/// instead. The run succeeds with `--cap OUT` and that cap, and fails with
+/// EACCES with either alone.
 fn files_learned_into_a_cap_hold_only_with_it() -> Checked {
     requirements()?;
     let s = Scratch::new("learn-files-into")?;
@@ -199,33 +207,47 @@ fn files_learned_into_a_cap_hold_only_with_it() -> Checked {
     let shipped = std::fs::read_to_string(root().join("policy/seccomp.toml")).expect("policy");
     std::fs::write(&policy, &shipped).expect("copy");
 
-    let learned = s.command(&["learn", &policy, "--merge", "--into", "OUT"]);
+    let learned = s.command("work/out", &["learn", &policy, "--merge", "--into", "OUT"]);
     common::assert_code(&learned, 0, "learn --merge --into OUT");
     assert!(
         learned
             .stderr
-            .contains("2 paths added to [cap.OUT.fs]\nrun it with --cap OUT\n"),
+            .contains("1 path added to [cap.OUT.fs]\nrun it with --cap OUT\n"),
         "{}",
         learned.stderr
     );
+    let grant = learned
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("to allow them, grant "))
+        .unwrap_or_else(|| panic!("no cap offered: {}", learned.stderr));
+    let caps: Vec<&str> = grant.split_whitespace().filter(|w| *w != "--cap").collect();
+    assert_eq!(caps.len(), 1, "{grant}");
+    assert!(["SQL_QUERY", "FILE_IO"].contains(&caps[0]), "{grant}");
     let written = std::fs::read_to_string(&policy).expect("written");
     only_added(&shipped, &written);
     let fs_at = written.find("[cap.OUT.fs]").expect("[cap.OUT.fs] made");
     assert!(
-        written[fs_at..].contains(&format!("{:?}", s.path("out"))),
+        written[fs_at..].contains(&format!("{:?},", s.path("in/a.txt"))),
         "{written}"
     );
-    assert!(!written[..fs_at].contains(&s.path("out")), "{written}");
+    assert!(!written.contains(&s.path("work")), "{written}");
+    assert!(!written[..fs_at].contains(&s.path("in")), "{written}");
 
-    let with = s.command(&["run", &policy, "--cap", "OUT"]);
-    common::assert_code(&with, 0, "run --cap OUT");
-    assert_eq!(with.out(), "HELLO FILES\n", "{}", with.stderr);
-    let without = s.command(&["run", &policy]);
-    assert_ne!(without.code, Some(0), "{}", without.stderr);
-    assert!(
-        without.stderr.contains("[Errno 13] Permission denied"),
-        "{}",
-        without.stderr
+    let with = s.command(
+        "work/out",
+        &["run", &policy, "--cap", "OUT", "--cap", caps[0]],
     );
+    common::assert_code(&with, 0, "run --cap OUT and the cap offered");
+    assert_eq!(with.out(), "HELLO FILES\n", "{}", with.stderr);
+    for alone in ["OUT", caps[0]] {
+        let without = s.command("work/out", &["run", &policy, "--cap", alone]);
+        assert_ne!(without.code, Some(0), "{}", without.stderr);
+        assert!(
+            without.stderr.contains("[Errno 13] Permission denied"),
+            "--cap {alone}: {}",
+            without.stderr
+        );
+    }
     Ok(())
 }

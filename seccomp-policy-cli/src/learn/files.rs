@@ -13,7 +13,8 @@ use super::plural;
 /// An entry `learn` offers for an `fs` table.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileEntry {
-    /// The path, as the entry says it.
+    /// The path, as the entry says it: absolute, or beneath `$WORKDIR` or
+    /// `$TMPDIR` as `$WORKDIR/out`.
     pub path: String,
     /// The list it goes to: `"read"` or `"write"`.
     pub list: &'static str,
@@ -82,7 +83,7 @@ fn add_entry(entries: &mut Vec<FileEntry>, f: &FileSeen) {
     let first = f.first.as_ref().map(|p| p.program.to_string());
     match entries
         .iter_mut()
-        .find(|e| e.path == f.path && e.list == list)
+        .find(|e| e.path == f.entry && e.list == list)
     {
         Some(e) => {
             if !e.access.contains(&f.access.name()) {
@@ -91,7 +92,7 @@ fn add_entry(entries: &mut Vec<FileEntry>, f: &FileSeen) {
             e.calls += f.count;
         }
         None => entries.push(FileEntry {
-            path: f.path.clone(),
+            path: f.entry.clone(),
             list,
             access: vec![f.access.name()],
             calls: f.count,

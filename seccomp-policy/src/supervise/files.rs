@@ -116,6 +116,10 @@ pub struct FileSeen {
     /// The caps not granted whose `fs` tables grant it, in the policy's
     /// order.
     pub caps: Vec<String>,
+    /// The entry that grants it, for an `fs` list: [`path`](FileSeen::path),
+    /// or, beneath the command's `$WORKDIR` or `$TMPDIR`, the variable and
+    /// the rest (`$WORKDIR/out`), so that it holds wherever the command runs.
+    pub entry: String,
 }
 
 /// Paths a set of `fs` tables grants, as a Landlock domain of them would.
@@ -172,6 +176,20 @@ pub(crate) fn beneath(entry: &str, path: &str) -> bool {
         Some(rest) => rest.is_empty() || rest.starts_with('/'),
         None => false,
     }
+}
+
+/// The `fs` entry for `path`: beneath a place of `places` (a variable's
+/// name and its value; the deepest wins, `/` never does), the variable and
+/// the rest; else `path` itself.
+pub(crate) fn entry_for(path: &str, places: &[(&str, String)]) -> String {
+    places
+        .iter()
+        .filter(|(_, value)| value != "/" && beneath(value, path))
+        .max_by_key(|(_, value)| value.len())
+        .map_or_else(
+            || path.to_owned(),
+            |(name, value)| format!("${name}{}", &path[value.trim_end_matches('/').len()..]),
+        )
 }
 
 /// `path` made absolute against the directory `base` (when relative),
@@ -319,6 +337,9 @@ pub(crate) struct FileLearning {
     caps: Vec<(String, Grant)>,
     /// Directories resolved so far.
     dirs: Dirs,
+    /// `$WORKDIR` and `$TMPDIR`, resolved: what [`FileSeen::entry`] says
+    /// paths beneath them with.
+    places: Vec<(&'static str, String)>,
 }
 
 impl FileLearning {
@@ -359,6 +380,14 @@ impl FileLearning {
             grant: Grant::new(&read, &write),
             caps: others,
             dirs: Dirs::default(),
+            places: ["WORKDIR", "TMPDIR"]
+                .into_iter()
+                .filter_map(|name| {
+                    let value = vars.value(name, workdir)?;
+                    let resolved = std::fs::canonicalize(&value).ok()?;
+                    Some((name, resolved.to_string_lossy().into_owned()))
+                })
+                .collect(),
         }))
     }
 
@@ -426,6 +455,7 @@ impl FileLearning {
                 count: 1,
                 first: listener.process(n).ok(),
                 caps,
+                entry: entry_for(&key.0, &self.places),
             });
             index.insert(key, report.files.len() - 1);
         }
@@ -595,6 +625,24 @@ mod tests {
         assert_eq!(parent("/a/b/c"), "/a/b");
         assert_eq!(parent("/a"), "/");
         assert_eq!(parent("/"), "/");
+    }
+
+    /// A path beneath the working or temporary directory is granted as
+    /// `$WORKDIR/...` or `$TMPDIR/...` (the deeper of the two when one is
+    /// in the other), a path elsewhere as itself, and `/` is no place.
+    #[test]
+    fn entries_name_the_working_and_temporary_directories() {
+        let places = [
+            ("WORKDIR", "/home/u/job".to_owned()),
+            ("TMPDIR", "/home/u/job/tmp".to_owned()),
+        ];
+        assert_eq!(entry_for("/home/u/job/out", &places), "$WORKDIR/out");
+        assert_eq!(entry_for("/home/u/job", &places), "$WORKDIR");
+        assert_eq!(entry_for("/home/u/job/tmp/x", &places), "$TMPDIR/x");
+        assert_eq!(entry_for("/home/u/jobs", &places), "/home/u/jobs");
+        assert_eq!(entry_for("/var/tmp/a", &places), "/var/tmp/a");
+        let root = [("WORKDIR", "/".to_owned())];
+        assert_eq!(entry_for("/var/tmp/a", &root), "/var/tmp/a");
     }
 
     /// Beneath as Landlock means it: the entry itself, or below it by
