@@ -28,23 +28,34 @@ pub struct FileEntry {
 
 /// The caps to grant for `report`'s files beyond the grant, beside those
 /// already offered in `caps` (a file one of those grants needs nothing
-/// more), and the entries for the rest: one per path, in the `write` list
+/// more; a few caps granting the others, most files first), and the
+/// entries for the files no cap grants: one per path, in the `write` list
 /// when some access needs it there, none beneath another entry offered
 /// in a list that grants as much.
 pub fn advise_files(report: &Report, caps: &[String]) -> (Vec<String>, Vec<FileEntry>) {
     let mut more_caps: Vec<String> = Vec::new();
     let mut entries: Vec<FileEntry> = Vec::new();
-    for f in &report.files {
-        if f.caps
-            .iter()
-            .any(|c| caps.contains(c) || more_caps.contains(c))
-        {
-            continue;
+    // Files some cap grants, none of those offered: a greedy cover, the
+    // cap granting the most of them first (the policy's order on a tie).
+    let mut uncovered: Vec<&FileSeen> = report
+        .files
+        .iter()
+        .filter(|f| !f.caps.is_empty() && !f.caps.iter().any(|c| caps.contains(c)))
+        .collect();
+    while !uncovered.is_empty() {
+        let mut best: Option<(&String, usize)> = None;
+        for cap in uncovered.iter().flat_map(|f| f.caps.iter()) {
+            let n = uncovered.iter().filter(|f| f.caps.contains(cap)).count();
+            if best.is_none_or(|(_, m)| n > m) {
+                best = Some((cap, n));
+            }
         }
-        if let Some(cap) = f.caps.first() {
-            more_caps.push(cap.clone());
-            continue;
-        }
+        let Some((cap, _)) = best else { break };
+        let cap = cap.clone();
+        uncovered.retain(|f| !f.caps.contains(&cap));
+        more_caps.push(cap);
+    }
+    for f in report.files.iter().filter(|f| f.caps.is_empty()) {
         add_entry(&mut entries, f);
     }
     // Each path once: in `write` if any of its accesses needs it.
@@ -247,4 +258,156 @@ pub fn check_fs_entries(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use seccomp_policy::domain::Enforced;
+    use seccomp_policy::notify::{ProcessInfo, Program};
+    use seccomp_policy::supervise::{FileAccess, Lifetime, Mode};
+    use seccomp_policy_compiler::compile;
+
+    fn seen(path: &str, access: FileAccess, caps: &[&str]) -> FileSeen {
+        FileSeen {
+            path: path.to_owned(),
+            access,
+            count: 1,
+            first: Some(ProcessInfo {
+                pid: 7,
+                tid: 7,
+                program: Program::Exe("/usr/bin/python3.11".to_owned()),
+            }),
+            caps: caps.iter().map(|c| (*c).to_owned()).collect(),
+            entry: path.to_owned(),
+        }
+    }
+
+    fn report(files: Vec<FileSeen>) -> Report {
+        Report {
+            mode: Mode::Learn,
+            policy_file: "p.toml".to_owned(),
+            granted: Vec::new(),
+            pid: 7,
+            denials: Vec::new(),
+            denials_dropped: 0,
+            calls: Vec::new(),
+            notifications: 0,
+            answered: 0,
+            gone: 0,
+            vanished: 0,
+            error: None,
+            failures: 0,
+            killed_tree: false,
+            files,
+            files_dropped: 0,
+            files_unread: 0,
+            files_notified: 0,
+            landlock: Enforced::NONE,
+            lifetime: Lifetime::Unbounded,
+        }
+    }
+
+    /// One entry per path, in `write` when some access needs it there;
+    /// none beneath a `write` entry offered; a file a cap grants gets the
+    /// cap (one already offered for calls, or the first that grants it),
+    /// not an entry.
+    #[test]
+    fn entries_are_one_per_path_and_caps_come_first() {
+        let r = report(vec![
+            seen("/data/in/a.txt", FileAccess::Read, &[]),
+            seen("/data/out", FileAccess::Make, &[]),
+            seen("/data/out", FileAccess::Remove, &[]),
+            seen("/data/out/log", FileAccess::Read, &[]),
+            seen("/data/db", FileAccess::Read, &[]),
+            seen("/data/db", FileAccess::Write, &[]),
+            seen("/work/x", FileAccess::Make, &["SQL_QUERY", "FILE_IO"]),
+            seen("/work/y", FileAccess::Make, &["FILE_IO"]),
+            seen("/tmp/z", FileAccess::Write, &["SQL_QUERY", "FILE_IO"]),
+        ]);
+        let (caps, entries) = advise_files(&r, &["FILE_IO".to_owned()]);
+        assert!(caps.is_empty(), "FILE_IO, offered for calls, grants them");
+        let got: Vec<(&str, &str, Vec<&str>)> = entries
+            .iter()
+            .map(|e| (e.path.as_str(), e.list, e.access.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("/data/db", "write", vec!["write", "read"]),
+                ("/data/in/a.txt", "read", vec!["read"]),
+                ("/data/out", "write", vec!["make in", "remove from"]),
+            ]
+        );
+        let (caps, _) = advise_files(&r, &[]);
+        assert_eq!(caps, ["FILE_IO"], "the one cap that grants all three");
+        let r = report(vec![
+            seen("/work/x", FileAccess::Make, &["SQL_QUERY", "FILE_IO"]),
+            seen("/var/lib/x", FileAccess::Make, &["DB"]),
+        ]);
+        let (caps, entries) = advise_files(&r, &[]);
+        assert_eq!(caps, ["SQL_QUERY", "DB"], "ties in the policy's order");
+        assert!(entries.is_empty());
+    }
+
+    /// The shipped policy gains lines only: the entries, each after a
+    /// comment, in `[base.fs]`'s lists, the comment on the last entry's
+    /// line kept on it; the result compiles and lists them.
+    #[test]
+    fn fs_entries_are_added_to_the_shipped_policy_keeping_its_lines() {
+        let shipped = include_str!("../../../policy/seccomp.toml");
+        let (_, entries) = advise_files(
+            &report(vec![
+                seen("/data/in/a.txt", FileAccess::Read, &[]),
+                seen("/data/out", FileAccess::Make, &[]),
+            ]),
+            &[],
+        );
+        let written = add_fs_entries(shipped, &entries, None).unwrap();
+        let mut old = shipped.lines().peekable();
+        let mut added = Vec::new();
+        for line in written.lines() {
+            if old.peek() == Some(&line) {
+                old.next();
+            } else {
+                added.push(line);
+            }
+        }
+        assert_eq!(old.next(), None, "a line of the shipped policy was lost");
+        assert_eq!(
+            added,
+            [
+                "    # learned: /usr/bin/python3.11, 1 call (read)",
+                "    \"/data/in/a.txt\",",
+                "    # learned: /usr/bin/python3.11, 1 call (make in)",
+                "    \"/data/out\",",
+            ]
+        );
+        let compiled = compile(&written).expect("compiles");
+        check_fs_entries(&compiled.policy, &entries, None).unwrap();
+        let base = &compiled.policy.base.reach;
+        assert!(base.read.iter().any(|e| e.text == "/data/in/a.txt"));
+        assert!(base.write.iter().any(|e| e.text == "/data/out"));
+        // Not in the shipped policy: the check refuses it.
+        let compiled = compile(shipped).expect("compiles");
+        assert!(check_fs_entries(&compiled.policy, &entries, None).is_err());
+    }
+
+    /// `--into CAP`: `[cap.CAP.fs]` is made (the cap too) when missing,
+    /// and the entries are there, not in `[base.fs]`.
+    #[test]
+    fn fs_entries_go_into_the_cap_asked_for() {
+        let text = "[base]\nallow = [\"read\"]\n[base.fs]\nread = [\"/usr\"]\n";
+        let (_, entries) =
+            advise_files(&report(vec![seen("/srv/out", FileAccess::Make, &[])]), &[]);
+        let written = add_fs_entries(text, &entries, Some("OUT")).unwrap();
+        assert!(written.contains("[cap.OUT.fs]"), "{written}");
+        let compiled = compile(&written).expect("compiles");
+        check_fs_entries(&compiled.policy, &entries, Some("OUT")).unwrap();
+        assert!(check_fs_entries(&compiled.policy, &entries, None).is_err());
+        let out = &compiled.policy.caps[0];
+        assert_eq!(out.name, "OUT");
+        assert_eq!(out.table.reach.write[0].text, "/srv/out");
+        assert!(compiled.policy.base.reach.write.is_empty());
+    }
 }

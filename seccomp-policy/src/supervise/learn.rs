@@ -391,7 +391,7 @@ impl fmt::Display for Learned<'_> {
             let mut paths: Vec<&str> = files
                 .iter()
                 .filter(|p| p.caps.is_empty() && p.access.list() == list)
-                .map(|p| p.path.as_str())
+                .map(|p| p.entry.as_str())
                 .collect();
             paths.sort_unstable();
             paths.dedup();
