@@ -19,6 +19,7 @@ use seccomp_policy_suite::harness::{require, Checked, Skip};
 seccomp_policy_suite::tests![
     files_learned_and_merged_let_run_succeed,
     files_learned_into_a_cap_hold_only_with_it,
+    a_path_call_refused_with_an_errno_is_no_file_access,
 ];
 
 const PYTHON: &str = "/usr/bin/python3";
@@ -249,5 +250,47 @@ fn files_learned_into_a_cap_hold_only_with_it() -> Checked {
             without.stderr
         );
     }
+    Ok(())
+}
+
+/// A call the policy refuses with an errno no cap allows never reaches
+/// Landlock, in learn mode as under `run`: learn lists no file for it.
+/// Under a policy that refuses `mkdir` with EPERM, Python's `os.mkdir`
+/// beneath `out` fails with EPERM and learn lists nothing made in `out`;
+/// the file it reads beneath `in` is listed.
+fn a_path_call_refused_with_an_errno_is_no_file_access() -> Checked {
+    requirements()?;
+    let s = Scratch::new("learn-files-refused")?;
+    let policy = s.path("refusing.toml");
+    std::fs::write(
+        &policy,
+        "[base]\nallow = [\"read\"]\n[base.actions]\nmkdir = \"EPERM\"\nmkdirat = \"EPERM\"\n\
+         [base.fs]\nread = [\"/usr\", \"/etc\", \"/proc\", \"/dev/null\"]\n",
+    )
+    .expect("policy");
+    let (a, sub) = (s.path("in/a.txt"), s.path("out/sub"));
+    let code = "import os, sys\n\
+        open(sys.argv[1]).read()\n\
+        try:\n    os.mkdir(sys.argv[2])\nexcept PermissionError as e:\n    print(e.errno)\n";
+    let learned = run(&["learn", &policy, "--", PYTHON, "-I", "-c", code, &a, &sub]);
+    common::assert_code(&learned, 0, "learn");
+    assert_eq!(learned.out(), "1\n", "EPERM: {}", learned.stderr);
+    assert!(
+        learned
+            .stderr
+            .contains(&format!("  read        {a}  1 call ")),
+        "{}",
+        learned.stderr
+    );
+    assert!(
+        learned
+            .stderr
+            .contains("\n1 path beyond the grant's fs tables:\n")
+            && !learned
+                .stderr
+                .contains(&format!("  make in     {}", s.path("out"))),
+        "{}",
+        learned.stderr
+    );
     Ok(())
 }

@@ -193,12 +193,16 @@ impl Supervisor {
             Err(e) => return Err(e),
         };
         state.report.notifications += 1;
-        // Learn mode: the paths of a call Landlock checks, while it waits.
-        let path_call = self
-            .files
-            .as_ref()
-            .is_some_and(|files| files.see(listener, &mut state.report, &mut state.file_index, &n));
         let verdict = verdicts.verdict(n.audit_arch, n.nr, &n.args);
+        // Learn mode: the paths of a call Landlock checks, while it waits;
+        // not of one it refuses with an errno, which then never reaches
+        // Landlock (nor will under `run`).
+        let runs =
+            verdict.allowed || refusal(self.mode, verdict.action, &verdict.allowed_by).is_none();
+        let path_call = runs
+            && self.files.as_ref().is_some_and(|files| {
+                files.see(listener, &mut state.report, &mut state.file_index, &n)
+            });
         if verdict.allowed {
             if path_call {
                 state.report.files_notified += 1;
