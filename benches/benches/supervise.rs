@@ -27,7 +27,10 @@
 //! (and, with `--report`, that the file has a line for each denial: the
 //! flood's and each thread's `clone3`).
 //!
-//! `learn-vs-strace`: each payload run plainly, under learn mode, and under
+//! `learn-vs-strace`: each payload run plainly, under learn mode (which
+//! learns files too: every call naming a path goes to the supervisor),
+//! under learn mode learning calls only (`Supervisor::learn_files(false)`,
+//! what learn mode did before it learned files), and under
 //! `strace -f -c -o /dev/null`, interleaved; CPU time (the payload's tree,
 //! strace itself, and this process: the supervisor thread, spawning, the
 //! handshake) and wall time from spawn to exit. The overhead is the
@@ -459,9 +462,10 @@ fn run_once(argv: &[&str], how: &str) -> Cost {
         .stderr(Stdio::null());
     let self_before = self_cpu_ms();
     let start = Instant::now();
-    let supervision = (how == "learn").then(|| {
+    let supervision = how.starts_with("learn").then(|| {
         Supervisor::new(&POLICY, 0, syscall_name)
             .learn()
+            .learn_files(how == "learn")
             .attach(&mut cmd)
             .expect("attach")
     });
@@ -506,15 +510,18 @@ fn learn_vs_strace() {
     ];
     println!("learn-vs-strace: {WALL_REPS} interleaved runs of each (ms)\n");
     println!(
-        "| payload | measure | plain | learn mode | added | `strace -f -c` | added | \
-         strace's added ÷ learn's |"
+        "| payload | measure | plain | learn mode | added | learn, calls only | added | \
+         `strace -f -c` | added | strace's added ÷ learn's | ÷ calls only's |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (name, argv) in payloads {
         // Interleaved, so drifts of the machine hit every column alike.
-        let mut runs: [Vec<Cost>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+        let mut runs: [Vec<Cost>; 4] = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
         for _ in 0..WALL_REPS {
-            for (i, how) in ["plain", "learn", "strace"].into_iter().enumerate() {
+            for (i, how) in ["plain", "learn", "learn-calls", "strace"]
+                .into_iter()
+                .enumerate()
+            {
                 runs[i].push(run_once(&argv, how));
             }
         }
@@ -528,12 +535,15 @@ fn learn_vs_strace() {
             ),
         ];
         for (measure, pick, summary) in measures {
-            let [p, l, s] = [0, 1, 2].map(|i| summary(runs[i].iter().map(pick).collect()));
+            let [p, l, c, s] = [0, 1, 2, 3].map(|i| summary(runs[i].iter().map(pick).collect()));
             println!(
-                "| {name} | {measure} | {p:.2} | {l:.2} | {:+.2} | {s:.2} | {:+.2} | {:.1}× |",
+                "| {name} | {measure} | {p:.2} | {l:.2} | {:+.2} | {c:.2} | {:+.2} | {s:.2} | \
+                 {:+.2} | {:.1}× | {:.1}× |",
                 l - p,
+                c - p,
                 s - p,
-                (s - p) / (l - p)
+                (s - p) / (l - p),
+                (s - p) / (c - p)
             );
         }
     }

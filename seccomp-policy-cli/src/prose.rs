@@ -30,7 +30,7 @@ subcommands:
   export    the filter as raw BPF, an OCI or Kubernetes seccomp profile, or a systemd drop-in
   lint      checks that are not errors: split syscall families, dead rules, idle caps
   run       run a command under the policy, naming every call refused in its process tree
-  learn     run a command with nothing enforced; list the calls it needed beyond its caps
+  learn     run a command with nothing enforced; list the calls and files it needed beyond its caps
   completions SHELL  a completion script for bash, zsh, fish, elvish or powershell
   man [SUBCOMMAND]  the manual page, in roff (`seccomp-policy man | man -l -`)
 
@@ -224,15 +224,23 @@ it seen, apart from what was refused with an errno, then the `--cap`
 options to add and, for the rest, the narrowest rules that allow every
 call seen (by the arguments the policy tells apart for that call, as
 `socket(family == AF_UNIX)`), each checked against those calls first.
---write POLICY writes FILE with those rules added to [base]'s `allow`,
-its comments and layout kept, once the result is checked to compile and
-allow every call seen; --merge writes them into FILE itself; with --into
-CAP the rules go to [cap.CAP]'s `allow` instead (the table made if FILE
-has none), and only runs given --cap CAP get them. --format json
+Then the files COMMAND reached beyond the grant's `fs` tables, which `run`
+would fail with EACCES: each file read, executed or written, and each
+directory an entry was made in or removed from (symlinks resolved), with
+the cap whose `fs` tables grant it or the entry to add to `read` or
+`write` of [base.fs].
+--write POLICY writes FILE with those rules added to [base]'s `allow`
+and those paths to [base.fs], its comments and layout kept, once the
+result is checked to compile and allow every call seen; --merge writes
+them into FILE itself; with --into CAP they go to [cap.CAP]'s `allow` and
+[cap.CAP.fs] instead (the tables made if FILE has none), and only runs
+given --cap CAP get them. --format json
 prints the advice as one JSON object, the last line on stdout. Use it to
-find out what a command needs, never to contain one. COMMAND still runs
-in the Landlock domain `run` describes (and --allow-degraded is taken as
-there): the payload is untrusted even when its calls are not refused.
+find out what a command needs, never to contain one. Files and ports are
+not confined, but COMMAND still runs in a Landlock domain that keeps it
+from processes outside (and --allow-degraded is taken as for `run`): the
+payload is untrusted even when its calls are not refused. TCP ports are
+not learned.
 --report OUT writes, as for `run`, the first call of each syscall beyond
 the grant.
 

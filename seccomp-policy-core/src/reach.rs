@@ -134,9 +134,67 @@ pub fn checked_by_landlock(name: &str) -> Option<Checked> {
     }
 }
 
+/// The calls of [`FILE_CALLS`] that take a descriptor, not a path:
+/// Landlock checks them on a file opened before.
+const DESCRIPTOR_CALLS: &[&str] = &["ftruncate", "ftruncate64", "ioctl"];
+
+/// Whether Landlock checks the system call `name` on a path it is given
+/// (not on a descriptor, and not on a socket address): the calls of
+/// [`checked_by_landlock`]'s [`Checked::Files`] but `ftruncate` and
+/// `ioctl`. What a supervisor must read to learn the files a command
+/// needs.
+pub fn checks_a_path(name: &str) -> bool {
+    checked_by_landlock(name) == Some(Checked::Files) && !DESCRIPTOR_CALLS.contains(&name)
+}
+
+/// The names [`checks_a_path`] is true of.
+pub fn path_calls() -> impl Iterator<Item = &'static str> {
+    FILE_CALLS.iter().copied().filter(|n| checks_a_path(n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_calls_are_the_file_calls_that_take_a_path() {
+        let names: Vec<&str> = path_calls().collect();
+        for name in [
+            "open",
+            "openat",
+            "openat2",
+            "creat",
+            "mkdir",
+            "mkdirat",
+            "unlink",
+            "unlinkat",
+            "rmdir",
+            "rename",
+            "renameat",
+            "renameat2",
+            "link",
+            "linkat",
+            "symlink",
+            "symlinkat",
+            "truncate",
+            "execve",
+            "execveat",
+            "mknod",
+            "mknodat",
+        ] {
+            assert!(names.contains(&name), "{name}");
+        }
+        for name in [
+            "ioctl",
+            "ftruncate",
+            "ftruncate64",
+            "bind",
+            "connect",
+            "read",
+        ] {
+            assert!(!checks_a_path(name), "{name}");
+        }
+    }
 
     #[test]
     fn variables_split_off_their_rest() {

@@ -21,8 +21,11 @@
 //! whole, how it is shown (text and JSON) and the summary a learn run ends
 //! with.
 
+mod files;
 mod rule;
 mod write;
+
+pub use files::FileEntry;
 
 use rule::suggest;
 use write::{add_rules, check_written};
@@ -73,6 +76,11 @@ pub struct Advice {
     pub refused: Vec<Suggestion>,
     /// What no rule can allow, or no checked rule was found for.
     pub unmet: Vec<String>,
+    /// Entries to add to `fs_table` for the files the command reached
+    /// beyond the grant's `fs` tables that no cap offered grants.
+    pub files: Vec<FileEntry>,
+    /// Where they go: `[base.fs]`, or `[cap.NAME.fs]` with `--into NAME`.
+    pub fs_table: String,
 }
 
 /// The advice for a learn-mode `report` of a run under `compiled` on
@@ -88,8 +96,13 @@ pub fn advise(compiled: &Compiled, arch: Arch, report: &Report) -> Advice {
             .map(|c| (*c).to_owned())
             .collect(),
         table: "[base]".to_owned(),
+        fs_table: "[base.fs]".to_owned(),
         ..Advice::default()
     };
+    // Files after calls: a cap offered for a call may grant them too.
+    let (more_caps, entries) = files::advise_files(report, &advice.caps);
+    advice.caps.extend(more_caps);
+    advice.files = entries;
     let Some(rules) = compiled.arches.iter().find(|a| a.arch == arch) else {
         advice
             .unmet
@@ -168,6 +181,26 @@ impl fmt::Display for Advice {
                 writeln!(f, "    {},", json::string(&s.rule))?;
             }
         }
+        for list in ["read", "write"] {
+            let entries: Vec<&FileEntry> = self.files.iter().filter(|e| e.list == list).collect();
+            if entries.is_empty() {
+                continue;
+            }
+            writeln!(
+                f,
+                "to reach the files, add to `{list}` of {} in {} (`--write` or `--merge` adds \
+                 them):",
+                self.fs_table, self.file
+            )?;
+            for e in entries {
+                writeln!(
+                    f,
+                    "    {},  # {}",
+                    json::string(&e.path),
+                    e.access.join(", ")
+                )?;
+            }
+        }
         for u in &self.unmet {
             writeln!(f, "no rule offered: {u}")?;
         }
@@ -207,14 +240,32 @@ pub fn to_json(advice: &Advice, written: Option<&str>) -> String {
             .collect();
         format!("[{}]", items.join(","))
     };
+    let files: Vec<String> = advice
+        .files
+        .iter()
+        .map(|e| {
+            format!(
+                "{{\"path\":{},\"list\":{},\"access\":{},\"calls\":{},\"first\":{}}}",
+                json::string(&e.path),
+                json::string(e.list),
+                strings(&e.access.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>()),
+                e.calls,
+                e.first
+                    .as_deref()
+                    .map_or_else(|| "null".to_owned(), json::string)
+            )
+        })
+        .collect();
     format!(
-        "{{\"policy\":{},\"granted\":{},\"caps\":{},\"rules\":{},\"table\":{},\"refused\":{},\"unmet\":{},\"written\":{}}}",
+        "{{\"policy\":{},\"granted\":{},\"caps\":{},\"rules\":{},\"table\":{},\"refused\":{},\"files\":[{}],\"fs_table\":{},\"unmet\":{},\"written\":{}}}",
         json::string(&advice.file),
         strings(&advice.granted),
         strings(&advice.caps),
         suggestions(&advice.rules),
         json::string(&advice.table),
         suggestions(&advice.refused),
+        files.join(","),
+        json::string(&advice.fs_table),
         strings(&advice.unmet),
         written.map_or_else(|| "null".to_owned(), json::string)
     )
@@ -251,6 +302,15 @@ impl Target {
             Some(cap) => format!("[cap.{cap}]"),
         }
     }
+
+    /// The `fs` table the file entries go to: `[base.fs]` or
+    /// `[cap.NAME.fs]`.
+    pub fn fs_table(&self) -> String {
+        match &self.into {
+            None => "[base.fs]".to_owned(),
+            Some(cap) => format!("[cap.{cap}.fs]"),
+        }
+    }
 }
 
 /// The summary a learn run ends with: the calls, grouped ([`Report::learned`]),
@@ -269,6 +329,7 @@ pub fn summary(
         let mut advice = advise(&compiled, arch, report);
         if let Some(t) = &target {
             advice.table = t.table();
+            advice.fs_table = t.fs_table();
         }
         text.push_str(&advice.to_string());
         let mut written = None;
@@ -276,13 +337,22 @@ pub fn summary(
         if let Some(t) = target {
             match write_policy(&t, arch, &advice, report) {
                 Ok(true) => {
-                    let _ = writeln!(
-                        text,
-                        "wrote {}: {} added to {}",
-                        t.out,
-                        plural(advice.rules.len() as u64, "rule"),
-                        t.table()
-                    );
+                    let mut added = Vec::new();
+                    if !advice.rules.is_empty() {
+                        added.push(format!(
+                            "{} added to {}",
+                            plural(advice.rules.len() as u64, "rule"),
+                            t.table()
+                        ));
+                    }
+                    if !advice.files.is_empty() {
+                        added.push(format!(
+                            "{} added to {}",
+                            plural(advice.files.len() as u64, "path"),
+                            t.fs_table()
+                        ));
+                    }
+                    let _ = writeln!(text, "wrote {}: {}", t.out, added.join(", "));
                     if let Some(cap) = &t.into {
                         let _ = writeln!(text, "run it with --cap {cap}");
                     }
@@ -317,12 +387,14 @@ pub fn summary(
 /// `--write` still writes the policy as it was (what runs next reads it),
 /// and `--merge` leaves the file alone.
 fn write_policy(t: &Target, arch: Arch, advice: &Advice, report: &Report) -> Result<bool, String> {
-    if advice.rules.is_empty() && t.out == t.source {
+    let nothing = advice.rules.is_empty() && advice.files.is_empty();
+    if nothing && t.out == t.source {
         return Ok(false);
     }
     let text =
         std::fs::read_to_string(&t.source).map_err(|e| format!("reading {}: {e}", t.source))?;
     let new = add_rules(&text, &advice.rules, t.into.as_deref())?;
+    let new = files::add_fs_entries(&new, &advice.files, t.into.as_deref())?;
     check_written(&new, arch, advice, t.into.as_deref(), report)?;
     // Written beside it and renamed over it: a reader never sees half.
     let tmp = format!("{}.learn-{}", t.out, std::process::id());
@@ -331,7 +403,7 @@ fn write_policy(t: &Target, arch: Arch, advice: &Advice, report: &Report) -> Res
         let _ = std::fs::remove_file(&tmp);
         format!("renaming {tmp} to {}: {e}", t.out)
     })?;
-    Ok(!advice.rules.is_empty())
+    Ok(!nothing)
 }
 #[cfg(test)]
 mod tests {
@@ -399,6 +471,10 @@ mod tests {
             error: None,
             failures: 0,
             killed_tree: false,
+            files: Vec::new(),
+            files_dropped: 0,
+            files_unread: 0,
+            files_notified: 0,
             landlock: Enforced::NONE,
             lifetime: Lifetime::Unbounded,
         }
@@ -675,6 +751,14 @@ allow = [\"socket(family == AF_INET && type == SOCK_STREAM)\"]
             table: "[cap.UNIX]".to_owned(),
             refused: Vec::new(),
             unmet: vec!["x \"quoted\"".to_owned()],
+            files: vec![FileEntry {
+                path: "/var/tmp/\"x\"/out".to_owned(),
+                list: "write",
+                access: vec!["make in", "remove from"],
+                calls: 3,
+                first: None,
+            }],
+            fs_table: "[cap.UNIX.fs]".to_owned(),
         };
         let v: serde_json::Value =
             serde_json::from_str(&to_json(&advice, Some("out.toml"))).unwrap();
@@ -687,5 +771,11 @@ allow = [\"socket(family == AF_INET && type == SOCK_STREAM)\"]
         assert_eq!(v["written"], "out.toml");
         assert_eq!(v["table"], "[cap.UNIX]");
         assert!(v["refused"].as_array().unwrap().is_empty());
+        assert_eq!(v["files"][0]["path"], "/var/tmp/\"x\"/out");
+        assert_eq!(v["files"][0]["list"], "write");
+        assert_eq!(v["files"][0]["access"][1], "remove from");
+        assert_eq!(v["files"][0]["calls"], 3);
+        assert!(v["files"][0]["first"].is_null());
+        assert_eq!(v["fs_table"], "[cap.UNIX.fs]");
     }
 }

@@ -117,6 +117,7 @@ pub fn check_written(
             .map_or_else(String::new, |d| d.message.clone());
         format!("the written policy does not compile: {first}")
     })?;
+    super::files::check_fs_entries(&compiled.policy, &advice.files, into)?;
     let mut caps = 0u64;
     for name in advice
         .granted

@@ -414,6 +414,24 @@ impl Domain {
         })
     }
 
+    /// The paths the tables of `reaches` grant in their `fs` tables, their
+    /// variables given values exactly as [`for_policy`](Domain::for_policy)
+    /// gives them (`workdir` as there): whether some table has `fs` (when
+    /// none has, files are not confined), and the `read` and `write`
+    /// paths. What learn mode compares the paths a command names with.
+    ///
+    /// # Errors
+    ///
+    /// [`DomainError::Ports`] when a port variable's value is not a list of
+    /// ports (the tables' ports are expanded on the way).
+    pub(crate) fn granted_files<'r>(
+        reaches: impl Iterator<Item = &'r Reach<'r>>,
+        vars: &Vars,
+        workdir: Option<&Path>,
+    ) -> Result<(bool, Vec<String>, Vec<String>), DomainError> {
+        Ok(ruleset::Wanted::gather(reaches, vars, workdir)?.into_files())
+    }
+
     /// Whether the command may be given a `/proc` of its own: its rules
     /// beneath `/proc` can be made again there
     /// ([`remake_proc_rules`](Domain::remake_proc_rules)). Not when the

@@ -91,6 +91,13 @@ impl Wanted {
         Ok(w)
     }
 
+    /// Whether some table has `fs`, and the paths its `read` and `write`
+    /// list, their variables given values (the entries of a variable
+    /// without one left out), as the ruleset is made of them.
+    pub(super) fn into_files(self) -> (bool, Vec<String>, Vec<String>) {
+        (self.fs, self.read, self.write)
+    }
+
     /// The ruleset on a kernel of Landlock `abi` (at least 1): every right
     /// required when `abi` is at least [`REQUIRED_ABI`], as much as the
     /// kernel has otherwise (the caller accepted less).

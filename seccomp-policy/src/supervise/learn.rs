@@ -19,6 +19,16 @@
 //! and paste into `allow` of [base] (or of a cap you grant) in policy/seccomp.toml:
 //!     "close_range",
 //! ```
+//!
+//! Then the files reached beyond the grant's `fs` tables ([`Report::files`]),
+//! each with what Landlock checks (the file, or the directory an entry is
+//! made in or removed from) and the caps whose `fs` tables grant it:
+//!
+//! ```text
+//! 2 paths beyond the grant's fs tables:
+//!   read        /var/tmp/job/in/data.txt  1 call   first: /usr/bin/python3.11 [pid 4242]
+//!   make in     /var/tmp/job/out  1 call   first: /usr/bin/python3.11 [pid 4242]  cap FILE_IO grants it
+//! ```
 
 use core::fmt;
 use std::collections::BTreeSet;
@@ -151,7 +161,7 @@ impl<'a> Learned<'a> {
 
     /// Whether the command needed nothing beyond its grant.
     pub fn is_empty(&self) -> bool {
-        self.report.calls.is_empty()
+        self.report.calls.is_empty() && self.report.files.is_empty()
     }
 
     /// The names of every syscall beyond the grant, on the native entry
@@ -256,6 +266,14 @@ impl Learned<'_> {
             return writeln!(f, "nothing beyond the grant ({grant}) of {}", r.policy_file);
         }
         let n = r.calls.len();
+        if n == 0 {
+            writeln!(
+                f,
+                "no system call beyond the grant ({grant}) of {}",
+                r.policy_file
+            )?;
+            return self.fmt_files(f);
+        }
         writeln!(
             f,
             "{n} system call{} beyond the grant ({grant}) of {}:",
@@ -288,6 +306,56 @@ impl Learned<'_> {
             )?;
             write_calls(f, &self.foreign, true)?;
         }
+        self.fmt_files(f)
+    }
+
+    /// The files beyond the grant, after the system calls.
+    fn fmt_files(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = self.report;
+        let n = r.files.len() as u64 + r.files_dropped;
+        if n > 0 {
+            writeln!(
+                f,
+                "{n} path{} beyond the grant's fs tables:",
+                if n == 1 { "" } else { "s" }
+            )?;
+        }
+        for file in &r.files {
+            let times = if file.count == 1 { "call " } else { "calls" };
+            write!(
+                f,
+                "  {:<11} {}  {} {times}",
+                file.access.name(),
+                file.path,
+                file.count
+            )?;
+            match &file.first {
+                Some(p) => write!(f, "  first: {} [pid {}]", p.program, p.pid)?,
+                None => write!(f, "  first: (the caller ended before it could be read)")?,
+            }
+            if !file.caps.is_empty() {
+                f.write_str(if file.caps.len() == 1 {
+                    "  cap "
+                } else {
+                    "  caps "
+                })?;
+                super::report::write_alternatives(f, &file.caps)?;
+                f.write_str(" grant")?;
+                f.write_str(if file.caps.len() == 1 { "s it" } else { " it" })?;
+            }
+            f.write_str("\n")?;
+        }
+        if r.files_dropped > 0 {
+            writeln!(f, "  ... and {} more, not kept", r.files_dropped)?;
+        }
+        if r.files_unread > 0 {
+            writeln!(
+                f,
+                "  {} path{} of calls could not be read, so were not compared with the grant",
+                r.files_unread,
+                if r.files_unread == 1 { "" } else { "s" }
+            )?;
+        }
         Ok(())
     }
 }
@@ -316,6 +384,26 @@ impl fmt::Display for Learned<'_> {
             )?;
             for line in lines {
                 writeln!(f, "    {line}")?;
+            }
+        }
+        let files = &self.report.files;
+        for list in ["read", "write"] {
+            let mut paths: Vec<&str> = files
+                .iter()
+                .filter(|p| p.caps.is_empty() && p.access.list() == list)
+                .map(|p| p.entry.as_str())
+                .collect();
+            paths.sort_unstable();
+            paths.dedup();
+            if !paths.is_empty() {
+                writeln!(
+                    f,
+                    "to reach the files, add to `{list}` of [base.fs] (or of a cap you grant) in {}:",
+                    self.report.policy_file
+                )?;
+                for p in paths {
+                    writeln!(f, "    {p:?},")?;
+                }
             }
         }
         Ok(())

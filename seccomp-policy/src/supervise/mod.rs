@@ -85,6 +85,7 @@
 //! a copy until it exits, and until then waiting calls keep waiting.
 
 mod calls;
+pub mod files;
 pub mod learn;
 pub mod lifetime;
 pub(crate) mod lines;
@@ -108,6 +109,8 @@ use crate::notify::{handoff, ChildHandoff, HandoffError};
 use crate::spawn::SpawnProgramError;
 
 pub use calls::{ArgsSeen, CallCount};
+use files::FileLearning;
+pub use files::{FileAccess, FileSeen};
 pub use learn::Learned;
 pub use lifetime::Lifetime;
 use lifetime::{Containment, Split};
@@ -234,6 +237,11 @@ pub struct Supervisor {
     /// What [`session`] writes at the end of a learn-mode run, if not the
     /// [`Learned`] summary.
     pub(crate) summary: Option<Summary>,
+    /// In learn mode, once attached: what the paths the command names are
+    /// compared with ([`files`]).
+    files: Option<FileLearning>,
+    /// Whether learn mode learns files too.
+    learn_files: bool,
 }
 
 /// A learn-mode summary of a report, as [`Supervisor::learn_summary`]
@@ -277,6 +285,8 @@ impl Supervisor {
             vars: Vars::new(),
             landlock: Enforced::NONE,
             summary: None,
+            files: None,
+            learn_files: true,
         }
     }
 
@@ -304,6 +314,18 @@ impl Supervisor {
     #[must_use]
     pub fn learn(self) -> Supervisor {
         self.mode(Mode::Learn)
+    }
+
+    /// Whether learn mode also learns the files the command reaches beyond
+    /// the granted tables' `fs` paths ([`Report::files`], see [`files`]);
+    /// default on. Each call that names a path then goes to the supervisor,
+    /// which costs a round trip per `open` (`BENCHMARKS.md`); off, learn
+    /// mode learns system calls only, as the filter sends them. Enforce
+    /// mode ignores it.
+    #[must_use]
+    pub fn learn_files(mut self, on: bool) -> Supervisor {
+        self.learn_files = on;
+        self
     }
 
     /// Start the command in a new session (`setsid`): its own process group
@@ -427,7 +449,19 @@ impl Supervisor {
     /// [`SuperviseError`]: the program or the domain could not be built, or
     /// the socket pair, pipe or thread could not be made.
     pub fn attach(mut self, cmd: &mut Command) -> Result<Supervision, SuperviseError> {
-        let prog = self.model.program().map_err(SuperviseError::Program)?;
+        // Learn mode sees the paths the command names, to compare with
+        // what the domain would grant under `run` (see [`files`]), when a
+        // granted table confines files.
+        if self.mode == Mode::Learn && self.learn_files {
+            self.files = self
+                .model
+                .file_learning(&self.vars.for_command(cmd), cmd.get_current_dir())
+                .map_err(SuperviseError::Landlock)?;
+        }
+        let prog = self
+            .model
+            .program(self.files.is_some())
+            .map_err(SuperviseError::Program)?;
         // Learn mode enforces no rule of the policy, files and ports
         // included (it is how a command's needs are found), but the payload
         // is still untrusted: it runs in the domain that keeps it away from

@@ -32,7 +32,8 @@ use crate::bpf::{Program, BPF_MAXINSNS};
 use crate::builder::{build, Action};
 use crate::domain::{Degraded, Domain, DomainError, Vars};
 use crate::policy::{cap_bit, ArchPolicy, Policy};
-use crate::rule::{Rule, RuleSet};
+use crate::reach::path_calls;
+use crate::rule::{Rule, RuleSet, When};
 use crate::spawn::{SpawnProgramError, SPAWN_RULES};
 
 use super::{AllowedBy, PolicySource};
@@ -83,8 +84,17 @@ impl Model {
     /// sent to it instead (including the one of
     /// [`HANDSHAKE_NR`](crate::notify::HANDSHAKE_NR), which no table has).
     /// Built in the parent, before the fork.
-    pub(crate) fn program(&self) -> Result<Program<BPF_MAXINSNS>, SpawnProgramError> {
-        self.policy.with_policy(|policy| program(policy, self.caps))
+    ///
+    /// With `learn_files` (learn mode), the calls Landlock checks on a path
+    /// are sent to the supervisor whatever the policy says of them, so that
+    /// it can read their paths ([`files`](super::files)); without it (enforce
+    /// mode) the program is the policy's own.
+    pub(crate) fn program(
+        &self,
+        learn_files: bool,
+    ) -> Result<Program<BPF_MAXINSNS>, SpawnProgramError> {
+        self.policy
+            .with_policy(|policy| program(policy, self.caps, learn_files))
     }
 
     /// The names of the granted caps.
@@ -107,6 +117,17 @@ impl Model {
     ) -> Result<Domain, DomainError> {
         self.policy
             .with_policy(|policy| Domain::for_policy(policy, self.caps, vars, workdir, degraded))
+    }
+
+    /// What learn mode compares the paths the command names with (see
+    /// [`files`](super::files)): `None` when no granted table has `fs`.
+    pub(crate) fn file_learning(
+        &self,
+        vars: &Vars,
+        workdir: Option<&Path>,
+    ) -> Result<Option<super::files::FileLearning>, DomainError> {
+        self.policy
+            .with_policy(|policy| super::files::FileLearning::new(policy, self.caps, vars, workdir))
     }
 
     /// Calls `f` with the verdicts of the policy and the granted caps,
@@ -170,22 +191,57 @@ impl<'p> Verdicts<'p> {
     }
 }
 
-/// [`Model::program`] of `policy`.
-fn program(policy: &Policy<'_>, caps: u64) -> Result<Program<BPF_MAXINSNS>, SpawnProgramError> {
+/// [`Model::program`] of `policy`; with `learn_files`, every call of
+/// [`path_call_numbers`] is sent to the supervisor too, allowed or not.
+fn program(
+    policy: &Policy<'_>,
+    caps: u64,
+    learn_files: bool,
+) -> Result<Program<BPF_MAXINSNS>, SpawnProgramError> {
     let Some(native) = policy.native() else {
         return Err(SpawnProgramError::NoNativeArch);
     };
     let selection = native.select(caps, SPAWN_RULES);
+    let notified = if learn_files {
+        path_call_numbers(native)
+    } else {
+        Vec::new()
+    };
     let rules: Vec<Vec<Rule<'_>>> = selection
         .as_slice()
         .iter()
-        .map(|set| {
-            set.rules
+        .enumerate()
+        .map(|(i, set)| {
+            let mut rules: Vec<Rule<'_>> = set
+                .rules
                 .iter()
+                .filter(|r| notified.binary_search(&r.nr).is_err())
                 .map(|r| Rule {
                     action: supervised(r.action),
                     ..*r
                 })
+                .collect();
+            if i == 0 && !notified.is_empty() {
+                rules.extend(notified.iter().map(|&nr| Rule {
+                    nr,
+                    when: When::Always,
+                    action: Action::Notify,
+                    order: 0,
+                }));
+                // The builder takes each set's rules sorted by number.
+                rules.sort_by_key(|r| r.nr);
+            }
+            rules
+        })
+        .collect();
+    let allows: Vec<Vec<u32>> = selection
+        .as_slice()
+        .iter()
+        .map(|set| {
+            set.allow
+                .iter()
+                .copied()
+                .filter(|nr| notified.binary_search(nr).is_err())
                 .collect()
         })
         .collect();
@@ -193,13 +249,35 @@ fn program(policy: &Policy<'_>, caps: u64) -> Result<Program<BPF_MAXINSNS>, Spaw
         .as_slice()
         .iter()
         .zip(&rules)
-        .map(|(set, rules)| RuleSet {
-            allow: set.allow,
+        .zip(&allows)
+        .map(|((set, rules), allow)| RuleSet {
+            allow: if learn_files { allow } else { set.allow },
             rules,
         })
         .collect();
     build::<BPF_MAXINSNS>(native.arch, &sets, supervised(native.default))
         .map_err(SpawnProgramError::Build)
+}
+
+/// The native numbers of the calls Landlock checks on a path
+/// ([`checks_a_path`]) that learn mode sends to the supervisor, sorted:
+/// all but those a rule of `ap` gives `kill-thread` or `trap`, which stay
+/// the kernel's actions (see the module docs).
+pub(crate) fn path_call_numbers(ap: &ArchPolicy<'_>) -> Vec<u32> {
+    let kernel_only = |nr: u32| {
+        core::iter::once(&ap.base)
+            .chain(ap.caps.iter())
+            .chain(core::iter::once(&SPAWN_RULES))
+            .flat_map(|set| set.rules.iter())
+            .any(|r| r.nr == nr && matches!(r.action, Action::KillThread | Action::Trap))
+    };
+    let mut nrs: Vec<u32> = path_calls()
+        .filter_map(|name| crate::syscalls::number(ap.arch, name))
+        .filter(|&nr| !kernel_only(nr))
+        .collect();
+    nrs.sort_unstable();
+    nrs.dedup();
+    nrs
 }
 
 /// [`Model::verdict`] by `policy` with `caps` granted.
@@ -486,7 +564,7 @@ mod tests {
                 let plain = native
                     .program::<BPF_MAXINSNS>(caps, SPAWN_RULES, default)
                     .unwrap();
-                let supervised = program(&policy, caps).unwrap();
+                let supervised = program(&policy, caps, false).unwrap();
                 for (audit_arch, nr, what) in calls {
                     let data = SeccompData::new(nr, audit_arch);
                     let ret = |p: &Program<BPF_MAXINSNS>| {
@@ -526,7 +604,7 @@ mod tests {
         const ALLOW: u32 = 0x7fff_0000;
         const NOTIFY: u32 = 0x7fc0_0000;
         let prog = Model::new(PolicySource::from(&POLICY), 0)
-            .program()
+            .program(false)
             .unwrap();
         let ret = |nr: i32, args: [u64; 6]| {
             let mut d = SeccompData::new(nr, NATIVE);
@@ -539,5 +617,110 @@ mod tests {
         assert_eq!(ret(53, [2, 0, 0, 0, 0, 0]), NOTIFY, "the default");
         assert_eq!(ret(41, [0; 6]), NOTIFY, "the errno rule");
         assert_eq!(ret(2, [0; 6]), NOTIFY);
+    }
+
+    /// Learn mode's program sends every call Landlock checks on a path to
+    /// the supervisor (openat allowed by `[base]`, unlinkat allowed by a
+    /// cap's conditioned rule, mkdir in no table), and answers every other
+    /// call as enforce mode's does; enforce mode's is the program built
+    /// from the policy's rules alone, each outcome the supervisor carries
+    /// out turned into `notify`. Numbers from the kernel's
+    /// `arch/x86/entry/syscalls/syscall_64.tbl`.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn learn_mode_notifies_the_path_calls_and_nothing_else_changes() {
+        use seccomp_policy_core::sim::{run, SeccompData};
+        const ALLOW: u32 = 0x7fff_0000;
+        const NOTIFY: u32 = 0x7fc0_0000;
+        const OPENAT: i32 = 257;
+        const UNLINKAT: i32 = 263;
+        const MKDIR: i32 = 83;
+        const FTRUNCATE: i32 = 77;
+        const FLAG_IS_0: &[&[ArgCmp]] = &[&[ArgCmp {
+            arg: 2,
+            bits: 32,
+            op: CmpOp::Eq,
+            value: 0,
+        }]];
+        static CAP_RULES: [Rule<'static>; 1] = [Rule {
+            nr: 263,
+            when: When::AnyOf(FLAG_IS_0),
+            action: Action::Allow,
+            order: 30,
+        }];
+        static WITH_FILES: ArchPolicy<'static> = ArchPolicy {
+            arch: Arch::X86_64,
+            default: Action::KillProcess,
+            base: RuleSet {
+                allow: &[0, 1, 60, 77, 231, 257],
+                rules: &BASE_RULES,
+            },
+            caps: &[RuleSet {
+                allow: &[],
+                rules: &CAP_RULES,
+            }],
+            missing: &[],
+        };
+        static FILES_POLICY: Policy<'static> = Policy {
+            file: "files.toml",
+            cap_names: &["FILES"],
+            arches: &[WITH_FILES],
+            reach: &[],
+        };
+        let argument_lists = [[0; 6], [1, 0, 0, 0, 0, 0], [2, 0, 1, 0, 0, 0]];
+        for caps in [0, 0b1] {
+            let enforce = program(&FILES_POLICY, caps, false).unwrap();
+            let learn = program(&FILES_POLICY, caps, true).unwrap();
+            // Enforce mode's program, from the rules as the policy has them.
+            let selection = WITH_FILES.select(caps, SPAWN_RULES);
+            let rules: Vec<Vec<Rule<'_>>> = selection
+                .as_slice()
+                .iter()
+                .map(|set| {
+                    let map = |r: &Rule<'static>| Rule {
+                        action: supervised(r.action),
+                        ..*r
+                    };
+                    set.rules.iter().map(map).collect()
+                })
+                .collect();
+            let sets: Vec<RuleSet<'_>> = selection
+                .as_slice()
+                .iter()
+                .zip(&rules)
+                .map(|(set, rules)| RuleSet {
+                    allow: set.allow,
+                    rules,
+                })
+                .collect();
+            let policys = build::<BPF_MAXINSNS>(Arch::X86_64, &sets, Action::Notify).unwrap();
+            assert_eq!(enforce.as_slice(), policys.as_slice(), "caps {caps:#b}");
+            let ret = |p: &Program<BPF_MAXINSNS>, nr: i32, args: [u64; 6]| {
+                let mut d = SeccompData::new(nr, NATIVE);
+                d.args = args;
+                run(p.as_slice(), &d).unwrap().ret
+            };
+            for nr in 0..460 {
+                for args in argument_lists {
+                    let path_call = matches!(nr, 2 | 257 | 437 | 83 | 258 | 84 | 87 | 263)
+                        || matches!(nr, 82 | 264 | 316 | 86 | 265 | 88 | 266 | 76)
+                        || matches!(nr, 59 | 322 | 133 | 259 | 85);
+                    if path_call {
+                        assert_eq!(ret(&learn, nr, args), NOTIFY, "nr {nr}");
+                    } else {
+                        assert_eq!(
+                            ret(&learn, nr, args),
+                            ret(&enforce, nr, args),
+                            "nr {nr}, caps {caps:#b}"
+                        );
+                    }
+                }
+            }
+            assert_eq!(ret(&enforce, OPENAT, [0; 6]), ALLOW);
+            assert_eq!(ret(&enforce, FTRUNCATE, [0; 6]), ALLOW);
+            assert_eq!(ret(&enforce, MKDIR, [0; 6]), NOTIFY);
+            let unlink_file = ret(&enforce, UNLINKAT, [0; 6]);
+            assert_eq!(unlink_file, if caps == 0 { NOTIFY } else { ALLOW });
+        }
     }
 }

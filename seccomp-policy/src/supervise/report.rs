@@ -7,7 +7,7 @@ use core::fmt;
 use std::os::unix::process::ExitStatusExt as _;
 use std::process::ExitStatus;
 
-use super::{CallCount, Learned, Lifetime, Mode};
+use super::{CallCount, FileSeen, Learned, Lifetime, Mode};
 use crate::arch::Arch;
 use crate::domain::Enforced;
 use crate::install::Errno;
@@ -260,6 +260,20 @@ pub struct Report {
     /// when it leads one) because it could not answer a call as the policy
     /// says.
     pub killed_tree: bool,
+    /// Learn mode: each path the command reached beyond its grant's `fs`
+    /// tables, once per path and access, in order of first call, up to
+    /// [`MAX_FILES`](super::files::MAX_FILES) (see [`files`](super::files)).
+    pub files: Vec<FileSeen>,
+    /// Paths beyond the grant past that limit, counted but not kept.
+    pub files_dropped: u64,
+    /// Paths of calls the supervisor could not read (the caller's memory
+    /// or `/proc` entries), so could not compare with the grant.
+    pub files_unread: u64,
+    /// Learn mode: notifications of calls within the grant that the
+    /// program sent only so that their paths could be read (counted in
+    /// [`notifications`](Report::notifications) and
+    /// [`answered`](Report::answered) too).
+    pub files_notified: u64,
     /// What the command's Landlock domain enforced.
     pub landlock: Enforced,
     /// What ended the processes the command left behind (see
@@ -417,6 +431,10 @@ mod tests {
             error: None,
             failures: 0,
             killed_tree: false,
+            files: Vec::new(),
+            files_dropped: 0,
+            files_unread: 0,
+            files_notified: 0,
             landlock: Enforced::NONE,
             lifetime: Lifetime::Unbounded,
         }

@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 
 use super::model::{PolicyAction, Verdicts};
 use super::{
-    AllowedBy, Answer, ArgsSeen, CallCount, Denial, Mode, Report, SuperviseError, Supervisor,
+    AllowedBy, Answer, ArgsSeen, CallCount, Denial, FileAccess, Mode, Report, SuperviseError,
+    Supervisor,
 };
 use crate::arch::Arch;
 use crate::install::Errno;
@@ -101,10 +102,15 @@ impl Supervisor {
                 error: None,
                 failures: 0,
                 killed_tree: false,
+                files: Vec::new(),
+                files_dropped: 0,
+                files_unread: 0,
+                files_notified: 0,
                 landlock: self.landlock,
                 lifetime: super::Lifetime::from_note(note),
             },
             index: HashMap::new(),
+            file_index: HashMap::new(),
             tree: Tree {
                 pidfd,
                 group: self.new_session.then_some(pid),
@@ -188,7 +194,19 @@ impl Supervisor {
         };
         state.report.notifications += 1;
         let verdict = verdicts.verdict(n.audit_arch, n.nr, &n.args);
+        // Learn mode: the paths of a call Landlock checks, while it waits;
+        // not of one it refuses with an errno, which then never reaches
+        // Landlock (nor will under `run`).
+        let runs =
+            verdict.allowed || refusal(self.mode, verdict.action, &verdict.allowed_by).is_none();
+        let path_call = runs
+            && self.files.as_ref().is_some_and(|files| {
+                files.see(listener, &mut state.report, &mut state.file_index, &n)
+            });
         if verdict.allowed {
+            if path_call {
+                state.report.files_notified += 1;
+            }
             // A call within the grant (a rule that notifies): let it run.
             let delivered = listener.respond(n.id, Response::Continue);
             state.count(delivered, Answer::Continued);
@@ -457,6 +475,8 @@ impl Tree {
 struct State {
     report: Report,
     index: HashMap<(u32, i32), usize>,
+    /// Where each path and access is in [`Report::files`].
+    file_index: HashMap<(String, FileAccess), usize>,
     tree: Tree,
 }
 

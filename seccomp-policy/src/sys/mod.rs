@@ -60,6 +60,43 @@ pub(crate) fn pidfd_open(pid: u32) -> Result<OwnedFd, Errno> {
     Ok(unsafe { OwnedFd::from_raw_fd(r as RawFd) })
 }
 
+/// `process_vm_readv` of up to `buf.len()` bytes at `addr` in process (or
+/// thread) `pid` into `buf` (Linux 3.2): how many were read, fewer where
+/// the range reaches memory the process has not mapped. Needs ptrace
+/// access to it, as reading `/proc/PID/mem` does, without a descriptor.
+///
+/// # Errors
+///
+/// The kernel's errno (`EFAULT`: nothing mapped at `addr`; `ESRCH`;
+/// `EPERM`).
+pub(crate) fn read_process_memory(pid: u32, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+    let local = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: addr as usize as *mut libc::c_void,
+        iov_len: buf.len(),
+    };
+    // SAFETY: `local` describes `buf`, live and writable for the call;
+    // `remote` is an address in the other process, which the kernel checks
+    // and reads there, never here.
+    let r = unsafe {
+        libc::process_vm_readv(
+            pid as libc::pid_t,
+            &raw const local,
+            1,
+            &raw const remote,
+            1,
+            0,
+        )
+    };
+    if r < 0 {
+        return Err(Errno::last());
+    }
+    Ok(r as usize)
+}
+
 /// `pidfd_send_signal(pidfd, sig, NULL, 0)` (Linux 5.1).
 ///
 /// # Errors
