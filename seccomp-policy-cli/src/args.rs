@@ -205,6 +205,10 @@ struct LearnArgs {
     /// given --cap CAP get them.
     #[arg(long, value_name = "CAP")]
     into: Option<String>,
+    /// Learn system calls only, not the files COMMAND reaches: each call
+    /// naming a path then runs without a round trip to the supervisor.
+    #[arg(long)]
+    calls_only: bool,
     /// How to print the advice: human (the default, on stderr) or json
     /// (one object, the last line on stdout).
     #[arg(long, value_enum)]
@@ -414,6 +418,8 @@ pub struct Options {
     /// `learn --into CAP`: the cap whose table the rules go to (`[base]`
     /// when `None`).
     pub into: Option<String>,
+    /// `learn --calls-only`: no file learning.
+    pub calls_only: bool,
     /// Positional arguments after the file (explain's and simulate's call).
     pub rest: Vec<String>,
     /// `run` and `learn`: the command and its arguments, everything after
@@ -700,6 +706,7 @@ pub fn parse(args: &[OsString]) -> Result<Command, UsageError> {
                 write: l.write,
                 merge: l.merge,
                 into: l.into,
+                calls_only: l.calls_only,
                 format: l.format.map(|f| match f {
                     LearnFormat::Human => Format::Human,
                     LearnFormat::Json => Format::Json,
@@ -929,7 +936,10 @@ fn from_clap(e: &clap::Error, sub: Option<Sub>) -> UsageError {
         ),
         ErrorKind::TooManyValues | ErrorKind::ArgumentConflict
             if option_name(&arg).starts_with("--allow")
-                || matches!(option_name(&arg), "--deny-warnings" | "--merge") =>
+                || matches!(
+                    option_name(&arg),
+                    "--deny-warnings" | "--merge" | "--calls-only"
+                ) =>
         {
             format!("{} takes no value", quoted(option_name(&arg)))
         }
@@ -1122,12 +1132,26 @@ mod tests {
             panic!("--into parses");
         };
         assert_eq!(o.into.as_deref(), Some("GPG"));
+        assert!(!o.calls_only);
+        let Ok(Command::Run(Sub::Learn, o)) = parse(&args("learn p.toml --calls-only -- sh"))
+        else {
+            panic!("--calls-only parses");
+        };
+        assert!(o.calls_only);
         for (line, message) in [
             (
                 "learn p.toml --merge --write o.toml -- sh",
                 "`--write` and `--merge` are one or the other",
             ),
             ("run p.toml --merge -- sh", "`run` does not take `--merge`"),
+            (
+                "run p.toml --calls-only -- sh",
+                "`run` does not take `--calls-only`",
+            ),
+            (
+                "learn p.toml --calls-only=yes -- sh",
+                "`--calls-only` takes no value",
+            ),
             (
                 "learn p.toml --into GPG -- sh",
                 "`--into` says where --write or --merge put the rules: give one of them",

@@ -212,7 +212,7 @@ policy says; no refused call runs), or OUT could not be written: the
         ),
         Sub::Learn => format!(
             "\
-usage: seccomp-policy learn FILE [--cap NAME]... [--var NAME=VALUE]... [--allow-degraded] [--report OUT] [--write POLICY | --merge] [--into CAP] [--format human|json] -- COMMAND [ARG]...
+usage: seccomp-policy learn FILE [--cap NAME]... [--var NAME=VALUE]... [--allow-degraded] [--report OUT] [--write POLICY | --merge] [--into CAP] [--calls-only] [--format human|json] -- COMMAND [ARG]...
 
 Runs COMMAND as `run` does, but KILLS NOTHING: a call the policy would kill
 runs; one it refuses with an errno gets that errno, as under `run`, and
@@ -228,7 +228,9 @@ Then the files COMMAND reached beyond the grant's `fs` tables, which `run`
 would fail with EACCES: each file read, executed or written, and each
 directory an entry was made in or removed from (symlinks resolved), with
 the cap whose `fs` tables grant it or the entry to add to `read` or
-`write` of [base.fs].
+`write` of [base.fs]. Each call naming a path goes to the supervisor for
+that, a round trip per `open`; --calls-only learns system calls only, and
+lets those calls run without it.
 --write POLICY writes FILE with those rules added to [base]'s `allow`
 and those paths to [base.fs], its comments and layout kept, once the
 result is checked to compile and allow every call seen; --merge writes

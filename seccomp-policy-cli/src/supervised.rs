@@ -73,6 +73,7 @@ pub fn run(sub: Sub, o: &Options) -> Result<u8, Failure> {
     let vars = vars(sub, &compiled, &o.vars)?;
     let mut supervisor = Supervisor::new(policy, caps, syscalls::name)
         .mode(mode)
+        .learn_files(!o.calls_only)
         .degraded(degraded)
         .vars(vars);
     // Opened now, before the command can do anything to this process.

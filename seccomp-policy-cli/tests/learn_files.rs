@@ -149,6 +149,23 @@ fn files_learned_and_merged_let_run_succeed() -> Checked {
     );
     assert!(!Path::new(&s.path("out/b.txt")).exists());
 
+    // With --calls-only nothing about files is learned (nor written).
+    let calls_only = s.command(
+        "out",
+        &["learn", &policy, "--calls-only", "--format", "json"],
+    );
+    common::assert_code(&calls_only, 0, "learn --calls-only");
+    assert!(
+        entries(&advice(&calls_only)).is_empty(),
+        "{}",
+        calls_only.stderr
+    );
+    assert!(
+        !calls_only.stderr.contains("  read  "),
+        "{}",
+        calls_only.stderr
+    );
+
     let learned = s.command("out", &["learn", &policy, "--merge", "--format", "json"]);
     common::assert_code(&learned, 0, "learn --merge");
     assert_eq!(learned.out().lines().next(), Some("HELLO FILES"));

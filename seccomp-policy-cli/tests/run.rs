@@ -624,7 +624,7 @@ fn help_documents_the_exit_codes() {
         assert_code(&r, 0, sub);
         let text = r.out();
         let learn_only = if sub == "learn" {
-            " [--write POLICY | --merge] [--into CAP] [--format human|json]"
+            " [--write POLICY | --merge] [--into CAP] [--calls-only] [--format human|json]"
         } else {
             ""
         };
