@@ -475,6 +475,9 @@ mod tests {
             files_dropped: 0,
             files_unread: 0,
             files_notified: 0,
+            ports: Vec::new(),
+            ports_dropped: 0,
+            ports_unread: 0,
             landlock: Enforced::NONE,
             lifetime: Lifetime::Unbounded,
         }

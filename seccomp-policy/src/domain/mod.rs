@@ -347,6 +347,10 @@ impl ProcRule {
     }
 }
 
+/// The `connect` and `bind` ports a domain grants: `None` for any port
+/// (see [`Domain::granted_ports`]).
+pub(crate) type GrantedPorts = (Option<Vec<u16>>, Option<Vec<u16>>);
+
 impl Domain {
     /// The sandbox's domain on this kernel with no files or ports
     /// confined: ptrace isolation, the signal and abstract-unix-socket
@@ -430,6 +434,24 @@ impl Domain {
         workdir: Option<&Path>,
     ) -> Result<(bool, Vec<String>, Vec<String>), DomainError> {
         Ok(ruleset::Wanted::gather(reaches, vars, workdir)?.into_files())
+    }
+
+    /// The TCP ports the tables of `reaches` grant in their `net` tables,
+    /// their variables given values exactly as
+    /// [`for_policy`](Domain::for_policy) gives them: the `connect` and
+    /// the `bind` ports, `None` where any port is granted (no table has
+    /// `net`, or a variable's value is `*`). What learn mode compares the
+    /// ports a command reaches with.
+    ///
+    /// # Errors
+    ///
+    /// [`DomainError::Ports`] when a port variable's value is not a list of
+    /// ports.
+    pub(crate) fn granted_ports<'r>(
+        reaches: impl Iterator<Item = &'r Reach<'r>>,
+        vars: &Vars,
+    ) -> Result<GrantedPorts, DomainError> {
+        Ok(ruleset::Wanted::gather(reaches, vars, None)?.into_ports())
     }
 
     /// Whether the command may be given a `/proc` of its own: its rules

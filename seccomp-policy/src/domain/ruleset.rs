@@ -98,6 +98,13 @@ impl Wanted {
         (self.fs, self.read, self.write)
     }
 
+    /// The ports its `connect` and `bind` lists grant, their variables
+    /// given values, as the ruleset is made of them: `None` for any port
+    /// (no table has `net`, or a `*` was given).
+    pub(super) fn into_ports(self) -> super::GrantedPorts {
+        (self.connect, self.bind)
+    }
+
     /// The ruleset on a kernel of Landlock `abi` (at least 1): every right
     /// required when `abi` is at least [`REQUIRED_ABI`], as much as the
     /// kernel has otherwise (the caller accepted less).

@@ -92,6 +92,7 @@ pub(crate) mod lines;
 mod model;
 pub mod own_proc;
 mod owned;
+pub mod ports;
 mod report;
 mod serve;
 pub mod session;
@@ -116,6 +117,8 @@ pub use lifetime::Lifetime;
 use lifetime::{Containment, Split};
 use model::Model;
 pub use owned::{OwnedPolicy, PolicySource};
+use ports::PortLearning;
+pub use ports::{PortAccess, PortSeen};
 pub use report::{AllowedBy, Answer, Denial, Ending, Report};
 pub use serve::Supervision;
 
@@ -240,7 +243,10 @@ pub struct Supervisor {
     /// In learn mode, once attached: what the paths the command names are
     /// compared with ([`files`]).
     files: Option<FileLearning>,
-    /// Whether learn mode learns files too.
+    /// In learn mode, once attached: what the ports the command reaches
+    /// are compared with ([`ports`]).
+    ports: Option<PortLearning>,
+    /// Whether learn mode learns files and ports too.
     learn_files: bool,
 }
 
@@ -286,6 +292,7 @@ impl Supervisor {
             landlock: Enforced::NONE,
             summary: None,
             files: None,
+            ports: None,
             learn_files: true,
         }
     }
@@ -317,11 +324,13 @@ impl Supervisor {
     }
 
     /// Whether learn mode also learns the files the command reaches beyond
-    /// the granted tables' `fs` paths ([`Report::files`], see [`files`]);
-    /// default on. Each call that names a path then goes to the supervisor,
-    /// which costs a round trip per `open` (`BENCHMARKS.md`); off, learn
-    /// mode learns system calls only, as the filter sends them. Enforce
-    /// mode ignores it.
+    /// the granted tables' `fs` paths ([`Report::files`], see [`files`])
+    /// and the TCP ports beyond their `net` ports ([`Report::ports`], see
+    /// [`ports`]); default on. Each call that names a path, and each
+    /// `connect` and `bind`, then goes to the supervisor, which costs a
+    /// round trip per `open` (`BENCHMARKS.md`); off, learn mode learns
+    /// system calls only, as the filter sends them. Enforce mode ignores
+    /// it.
     #[must_use]
     pub fn learn_files(mut self, on: bool) -> Supervisor {
         self.learn_files = on;
@@ -457,10 +466,14 @@ impl Supervisor {
                 .model
                 .file_learning(&self.vars.for_command(cmd), cmd.get_current_dir())
                 .map_err(SuperviseError::Landlock)?;
+            self.ports = self
+                .model
+                .port_learning(&self.vars.for_command(cmd))
+                .map_err(SuperviseError::Landlock)?;
         }
         let prog = self
             .model
-            .program(self.files.is_some())
+            .program(self.files.is_some(), self.ports.is_some())
             .map_err(SuperviseError::Program)?;
         // Learn mode enforces no rule of the policy, files and ports
         // included (it is how a command's needs are found), but the payload

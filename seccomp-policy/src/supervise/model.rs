@@ -32,7 +32,7 @@ use crate::bpf::{Program, BPF_MAXINSNS};
 use crate::builder::{build, Action};
 use crate::domain::{Degraded, Domain, DomainError, Vars};
 use crate::policy::{cap_bit, ArchPolicy, Policy};
-use crate::reach::path_calls;
+use crate::reach::{checked_by_landlock, path_calls, Checked};
 use crate::rule::{Rule, RuleSet, When};
 use crate::spawn::{SpawnProgramError, SPAWN_RULES};
 
@@ -87,14 +87,17 @@ impl Model {
     ///
     /// With `learn_files` (learn mode), the calls Landlock checks on a path
     /// are sent to the supervisor whatever the policy says of them, so that
-    /// it can read their paths ([`files`](super::files)); without it (enforce
-    /// mode) the program is the policy's own.
+    /// it can read their paths ([`files`](super::files)); with
+    /// `learn_ports`, `connect` and `bind`, so that it can read their ports
+    /// ([`ports`](super::ports)); without either (enforce mode) the program
+    /// is the policy's own.
     pub(crate) fn program(
         &self,
         learn_files: bool,
+        learn_ports: bool,
     ) -> Result<Program<BPF_MAXINSNS>, SpawnProgramError> {
         self.policy
-            .with_policy(|policy| program(policy, self.caps, learn_files))
+            .with_policy(|policy| program(policy, self.caps, learn_files, learn_ports))
     }
 
     /// The names of the granted caps.
@@ -128,6 +131,17 @@ impl Model {
     ) -> Result<Option<super::files::FileLearning>, DomainError> {
         self.policy
             .with_policy(|policy| super::files::FileLearning::new(policy, self.caps, vars, workdir))
+    }
+
+    /// What learn mode compares the ports the command reaches with (see
+    /// [`ports`](super::ports)): `None` when the granted tables grant any
+    /// port.
+    pub(crate) fn port_learning(
+        &self,
+        vars: &Vars,
+    ) -> Result<Option<super::ports::PortLearning>, DomainError> {
+        self.policy
+            .with_policy(|policy| super::ports::PortLearning::new(policy, self.caps, vars))
     }
 
     /// Calls `f` with the verdicts of the policy and the granted caps,
@@ -192,21 +206,29 @@ impl<'p> Verdicts<'p> {
 }
 
 /// [`Model::program`] of `policy`; with `learn_files`, every call of
-/// [`path_call_numbers`] is sent to the supervisor too, allowed or not.
+/// [`path_call_numbers`] is sent to the supervisor too, allowed or not;
+/// with `learn_ports`, every call of [`port_call_numbers`].
 fn program(
     policy: &Policy<'_>,
     caps: u64,
     learn_files: bool,
+    learn_ports: bool,
 ) -> Result<Program<BPF_MAXINSNS>, SpawnProgramError> {
     let Some(native) = policy.native() else {
         return Err(SpawnProgramError::NoNativeArch);
     };
     let selection = native.select(caps, SPAWN_RULES);
-    let notified = if learn_files {
+    let mut notified = if learn_files {
         path_call_numbers(native)
     } else {
         Vec::new()
     };
+    if learn_ports {
+        notified.extend(port_call_numbers(native));
+        notified.sort_unstable();
+        notified.dedup();
+    }
+    let learning = !notified.is_empty();
     let rules: Vec<Vec<Rule<'_>>> = selection
         .as_slice()
         .iter()
@@ -251,7 +273,7 @@ fn program(
         .zip(&rules)
         .zip(&allows)
         .map(|((set, rules), allow)| RuleSet {
-            allow: if learn_files { allow } else { set.allow },
+            allow: if learning { allow } else { set.allow },
             rules,
         })
         .collect();
@@ -264,6 +286,29 @@ fn program(
 /// all but those a rule of `ap` gives `kill-thread` or `trap`, which stay
 /// the kernel's actions (see the module docs).
 pub(crate) fn path_call_numbers(ap: &ArchPolicy<'_>) -> Vec<u32> {
+    learned_numbers(ap, path_calls())
+}
+
+/// The native numbers of the calls Landlock checks on a TCP port
+/// (`connect` and `bind`, [`checked_by_landlock`]'s `Ports` and
+/// `FilesAndPorts`) that learn mode sends to the supervisor, sorted, but
+/// for those a rule gives `kill-thread` or `trap`, as
+/// [`path_call_numbers`].
+pub(crate) fn port_call_numbers(ap: &ArchPolicy<'_>) -> Vec<u32> {
+    learned_numbers(
+        ap,
+        ["connect", "bind"].into_iter().filter(|name| {
+            matches!(
+                checked_by_landlock(name),
+                Some(Checked::Ports | Checked::FilesAndPorts)
+            )
+        }),
+    )
+}
+
+/// The native numbers of the calls `names` has, sorted, but for those a
+/// rule of `ap` gives `kill-thread` or `trap`.
+fn learned_numbers<'n>(ap: &ArchPolicy<'_>, names: impl Iterator<Item = &'n str>) -> Vec<u32> {
     let kernel_only = |nr: u32| {
         core::iter::once(&ap.base)
             .chain(ap.caps.iter())
@@ -271,7 +316,7 @@ pub(crate) fn path_call_numbers(ap: &ArchPolicy<'_>) -> Vec<u32> {
             .flat_map(|set| set.rules.iter())
             .any(|r| r.nr == nr && matches!(r.action, Action::KillThread | Action::Trap))
     };
-    let mut nrs: Vec<u32> = path_calls()
+    let mut nrs: Vec<u32> = names
         .filter_map(|name| crate::syscalls::number(ap.arch, name))
         .filter(|&nr| !kernel_only(nr))
         .collect();
@@ -564,7 +609,7 @@ mod tests {
                 let plain = native
                     .program::<BPF_MAXINSNS>(caps, SPAWN_RULES, default)
                     .unwrap();
-                let supervised = program(&policy, caps, false).unwrap();
+                let supervised = program(&policy, caps, false, false).unwrap();
                 for (audit_arch, nr, what) in calls {
                     let data = SeccompData::new(nr, audit_arch);
                     let ret = |p: &Program<BPF_MAXINSNS>| {
@@ -604,7 +649,7 @@ mod tests {
         const ALLOW: u32 = 0x7fff_0000;
         const NOTIFY: u32 = 0x7fc0_0000;
         let prog = Model::new(PolicySource::from(&POLICY), 0)
-            .program(false)
+            .program(false, false)
             .unwrap();
         let ret = |nr: i32, args: [u64; 6]| {
             let mut d = SeccompData::new(nr, NATIVE);
@@ -669,8 +714,8 @@ mod tests {
         };
         let argument_lists = [[0; 6], [1, 0, 0, 0, 0, 0], [2, 0, 1, 0, 0, 0]];
         for caps in [0, 0b1] {
-            let enforce = program(&FILES_POLICY, caps, false).unwrap();
-            let learn = program(&FILES_POLICY, caps, true).unwrap();
+            let enforce = program(&FILES_POLICY, caps, false, false).unwrap();
+            let learn = program(&FILES_POLICY, caps, true, true).unwrap();
             // Enforce mode's program, from the rules as the policy has them.
             let selection = WITH_FILES.select(caps, SPAWN_RULES);
             let rules: Vec<Vec<Rule<'_>>> = selection
@@ -704,7 +749,9 @@ mod tests {
                 for args in argument_lists {
                     let path_call = matches!(nr, 2 | 257 | 437 | 83 | 258 | 84 | 87 | 263)
                         || matches!(nr, 82 | 264 | 316 | 86 | 265 | 88 | 266 | 76)
-                        || matches!(nr, 59 | 322 | 133 | 259 | 85);
+                        || matches!(nr, 59 | 322 | 133 | 259 | 85)
+                        // connect and bind (x86_64's unistd_64.h).
+                        || matches!(nr, 42 | 49);
                     if path_call {
                         assert_eq!(ret(&learn, nr, args), NOTIFY, "nr {nr}");
                     } else {

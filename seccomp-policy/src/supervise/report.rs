@@ -7,7 +7,7 @@ use core::fmt;
 use std::os::unix::process::ExitStatusExt as _;
 use std::process::ExitStatus;
 
-use super::{CallCount, FileSeen, Learned, Lifetime, Mode};
+use super::{CallCount, FileSeen, Learned, Lifetime, Mode, PortSeen};
 use crate::arch::Arch;
 use crate::domain::Enforced;
 use crate::install::Errno;
@@ -274,6 +274,17 @@ pub struct Report {
     /// [`notifications`](Report::notifications) and
     /// [`answered`](Report::answered) too).
     pub files_notified: u64,
+    /// Learn mode: each TCP port the command reached beyond its grant's
+    /// `net` tables, once per port and access, in order of first call, up
+    /// to [`MAX_PORTS`](super::ports::MAX_PORTS) (see
+    /// [`ports`](super::ports)). Notifications sent only for a port are
+    /// counted in [`files_notified`](Report::files_notified).
+    pub ports: Vec<PortSeen>,
+    /// Ports beyond the grant past that limit, counted but not kept.
+    pub ports_dropped: u64,
+    /// `connect` and `bind` calls whose address or socket the supervisor
+    /// could not read, so could not compare with the grant.
+    pub ports_unread: u64,
     /// What the command's Landlock domain enforced.
     pub landlock: Enforced,
     /// What ended the processes the command left behind (see
@@ -435,6 +446,9 @@ mod tests {
             files_dropped: 0,
             files_unread: 0,
             files_notified: 0,
+            ports: Vec::new(),
+            ports_dropped: 0,
+            ports_unread: 0,
             landlock: Enforced::NONE,
             lifetime: Lifetime::Unbounded,
         }

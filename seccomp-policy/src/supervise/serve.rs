@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 
 use super::model::{PolicyAction, Verdicts};
 use super::{
-    AllowedBy, Answer, ArgsSeen, CallCount, Denial, FileAccess, Mode, Report, SuperviseError,
-    Supervisor,
+    AllowedBy, Answer, ArgsSeen, CallCount, Denial, FileAccess, Mode, PortAccess, Report,
+    SuperviseError, Supervisor,
 };
 use crate::arch::Arch;
 use crate::install::Errno;
@@ -106,11 +106,15 @@ impl Supervisor {
                 files_dropped: 0,
                 files_unread: 0,
                 files_notified: 0,
+                ports: Vec::new(),
+                ports_dropped: 0,
+                ports_unread: 0,
                 landlock: self.landlock,
                 lifetime: super::Lifetime::from_note(note),
             },
             index: HashMap::new(),
             file_index: HashMap::new(),
+            port_index: HashMap::new(),
             tree: Tree {
                 pidfd,
                 group: self.new_session.then_some(pid),
@@ -200,9 +204,11 @@ impl Supervisor {
         let runs =
             verdict.allowed || refusal(self.mode, verdict.action, &verdict.allowed_by).is_none();
         let path_call = runs
-            && self.files.as_ref().is_some_and(|files| {
+            && (self.files.as_ref().is_some_and(|files| {
                 files.see(listener, &mut state.report, &mut state.file_index, &n)
-            });
+            }) || self.ports.as_ref().is_some_and(|ports| {
+                ports.see(listener, &mut state.report, &mut state.port_index, &n)
+            }));
         if verdict.allowed {
             if path_call {
                 state.report.files_notified += 1;
@@ -477,6 +483,8 @@ struct State {
     index: HashMap<(u32, i32), usize>,
     /// Where each path and access is in [`Report::files`].
     file_index: HashMap<(String, FileAccess), usize>,
+    /// Where each port and access is in [`Report::ports`].
+    port_index: HashMap<(u16, PortAccess), usize>,
     tree: Tree,
 }
 

@@ -732,6 +732,32 @@ impl Epoll {
     }
 }
 
+/// `getsockopt(fd, SOL_SOCKET, opt)` of an `int` option (`SO_TYPE`,
+/// `SO_PROTOCOL`): its value.
+///
+/// # Errors
+///
+/// The kernel's errno (`ENOTSOCK`: `fd` is not a socket).
+pub(crate) fn socket_int_option(fd: BorrowedFd<'_>, opt: libc::c_int) -> Result<i32, Errno> {
+    let mut value: libc::c_int = 0;
+    let mut len = core::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `value` and `len` are live and writable for the call, and
+    // `len` holds `value`'s size.
+    let r = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            opt,
+            (&raw mut value).cast(),
+            &raw mut len,
+        )
+    };
+    if r < 0 {
+        return Err(Errno::last());
+    }
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
