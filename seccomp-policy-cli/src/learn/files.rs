@@ -33,28 +33,8 @@ pub struct FileEntry {
 /// when some access needs it there, none beneath another entry offered
 /// in a list that grants as much.
 pub fn advise_files(report: &Report, caps: &[String]) -> (Vec<String>, Vec<FileEntry>) {
-    let mut more_caps: Vec<String> = Vec::new();
+    let more_caps = cover_caps(report.files.iter().map(|f| f.caps.as_slice()), caps);
     let mut entries: Vec<FileEntry> = Vec::new();
-    // Files some cap grants, none of those offered: a greedy cover, the
-    // cap granting the most of them first (the policy's order on a tie).
-    let mut uncovered: Vec<&FileSeen> = report
-        .files
-        .iter()
-        .filter(|f| !f.caps.is_empty() && !f.caps.iter().any(|c| caps.contains(c)))
-        .collect();
-    while !uncovered.is_empty() {
-        let mut best: Option<(&String, usize)> = None;
-        for cap in uncovered.iter().flat_map(|f| f.caps.iter()) {
-            let n = uncovered.iter().filter(|f| f.caps.contains(cap)).count();
-            if best.is_none_or(|(_, m)| n > m) {
-                best = Some((cap, n));
-            }
-        }
-        let Some((cap, _)) = best else { break };
-        let cap = cap.clone();
-        uncovered.retain(|f| !f.caps.contains(&cap));
-        more_caps.push(cap);
-    }
     for f in report.files.iter().filter(|f| f.caps.is_empty()) {
         add_entry(&mut entries, f);
     }
@@ -87,6 +67,34 @@ pub fn advise_files(report: &Report, caps: &[String]) -> (Vec<String>, Vec<FileE
         .cloned()
         .collect();
     (more_caps, kept)
+}
+
+/// A few caps that grant what some cap grants but none of `offered` does:
+/// a greedy cover of the items (each given as the caps that grant it), the
+/// cap granting the most of them first (the policy's order on a tie).
+/// Files and ports are offered caps so.
+pub(super) fn cover_caps<'a>(
+    items: impl Iterator<Item = &'a [String]>,
+    offered: &[String],
+) -> Vec<String> {
+    let mut more_caps: Vec<String> = Vec::new();
+    let mut uncovered: Vec<&[String]> = items
+        .filter(|caps| !caps.is_empty() && !caps.iter().any(|c| offered.contains(c)))
+        .collect();
+    while !uncovered.is_empty() {
+        let mut best: Option<(&String, usize)> = None;
+        for cap in uncovered.iter().flat_map(|caps| caps.iter()) {
+            let n = uncovered.iter().filter(|caps| caps.contains(cap)).count();
+            if best.is_none_or(|(_, m)| n > m) {
+                best = Some((cap, n));
+            }
+        }
+        let Some((cap, _)) = best else { break };
+        let cap = cap.clone();
+        uncovered.retain(|caps| !caps.contains(&cap));
+        more_caps.push(cap);
+    }
+    more_caps
 }
 
 fn add_entry(entries: &mut Vec<FileEntry>, f: &FileSeen) {
@@ -125,6 +133,48 @@ pub fn add_fs_entries(
     entries: &[FileEntry],
     into: Option<&str>,
 ) -> Result<String, String> {
+    let entries: Vec<Added> = entries
+        .iter()
+        .map(|e| Added {
+            list: e.list,
+            value: toml_edit::Value::from(e.path.as_str()),
+            first: e.first.as_deref(),
+            calls: e.calls,
+            how: e.access.join(", "),
+        })
+        .collect();
+    add_entries(text, "fs", &["read", "write"], &entries, into)
+}
+
+/// An entry [`add_entries`] adds to a list of an `fs` or `net` table.
+pub(super) struct Added<'a> {
+    /// The list: `read`, `write`, `connect` or `bind`.
+    pub(super) list: &'static str,
+    /// The entry: a path, or a port.
+    pub(super) value: toml_edit::Value,
+    /// The program that needed it first, for the comment.
+    pub(super) first: Option<&'a str>,
+    /// How many calls needed it.
+    pub(super) calls: u64,
+    /// How they reached it, for the comment.
+    pub(super) how: String,
+}
+
+/// `text` with `entries` added to the lists `lists` of the table `key`
+/// (`fs` or `net`) of `[base]`, or of `[cap.CAP]` when `into` is
+/// `Some(CAP)` (those it does not list yet; the tables and arrays are made
+/// when missing), each after a comment naming the program that needed it.
+///
+/// # Errors
+///
+/// The file is not TOML, or a table or list on the way is not one.
+pub(super) fn add_entries(
+    text: &str,
+    key: &str,
+    lists: &[&str],
+    entries: &[Added<'_>],
+    into: Option<&str>,
+) -> Result<String, String> {
     use toml_edit::{Array, DocumentMut, Item, Table, Value};
     if entries.is_empty() {
         return Ok(text.to_owned());
@@ -134,7 +184,7 @@ pub fn add_fs_entries(
         None => (
             doc.entry("base")
                 .or_insert_with(|| Item::Table(Table::new())),
-            "[base.fs]".to_owned(),
+            format!("[base.{key}]"),
         ),
         Some(cap) => {
             let caps = doc.entry("cap").or_insert_with(|| {
@@ -150,31 +200,37 @@ pub fn add_fs_entries(
                     t.set_implicit(true);
                 }
             }
-            (table, format!("[cap.{cap}.fs]"))
+            (table, format!("[cap.{cap}.{key}]"))
         }
     };
     let table = table
         .as_table_like_mut()
         .ok_or_else(|| format!("the table of {name} is not a table"))?;
-    let made_fs = table.get("fs").is_none();
-    let fs = table
-        .entry("fs")
+    let made_table = table.get(key).is_none();
+    let reach = table
+        .entry(key)
         .or_insert_with(|| Item::Table(Table::new()));
-    if made_fs {
-        if let Some(t) = fs.as_table_mut() {
+    if made_table {
+        if let Some(t) = reach.as_table_mut() {
             t.decor_mut()
                 .set_prefix("\n# Learned by `seccomp-policy learn`.\n");
         }
     }
-    let fs = fs
+    let reach = reach
         .as_table_like_mut()
         .ok_or_else(|| format!("its {name} is not a table"))?;
-    for list in ["read", "write"] {
-        let wanted: Vec<&FileEntry> = entries.iter().filter(|e| e.list == list).collect();
+    // The same entry: the same string, or the same number.
+    let same = |a: &Value, b: &Value| match (a, b) {
+        (Value::String(x), Value::String(y)) => x.value() == y.value(),
+        (Value::Integer(x), Value::Integer(y)) => x.value() == y.value(),
+        _ => false,
+    };
+    for &list in lists {
+        let wanted: Vec<&Added<'_>> = entries.iter().filter(|e| e.list == list).collect();
         if wanted.is_empty() {
             continue;
         }
-        let array = fs
+        let array = reach
             .entry(list)
             .or_insert(Item::Value(Value::Array(Array::new())));
         let array = array
@@ -197,20 +253,19 @@ pub fn add_fs_entries(
         };
         let mut pushed = false;
         for e in wanted {
-            if array.iter().any(|v| v.as_str() == Some(e.path.as_str())) {
+            if array.iter().any(|v| same(v, &e.value)) {
                 continue;
             }
-            let mut value = Value::from(e.path.as_str());
+            let mut value = e.value.clone();
             let who = e
                 .first
-                .as_deref()
                 .map(|p| p.chars().filter(|c| !c.is_control()).collect::<String>())
                 .unwrap_or_else(|| "a process that ended first".to_owned());
             value.decor_mut().set_prefix(format!(
                 "{}    # learned: {who}, {} ({})\n    ",
                 std::mem::replace(&mut same_line, "\n".to_owned()),
                 plural(e.calls, "call"),
-                e.access.join(", ")
+                e.how
             ));
             array.push_formatted(value);
             pushed = true;

@@ -22,10 +22,12 @@
 //! with.
 
 mod files;
+mod ports;
 mod rule;
 mod write;
 
 pub use files::FileEntry;
+pub use ports::PortEntry;
 
 use rule::suggest;
 use write::{add_rules, check_written};
@@ -81,6 +83,11 @@ pub struct Advice {
     pub files: Vec<FileEntry>,
     /// Where they go: `[base.fs]`, or `[cap.NAME.fs]` with `--into NAME`.
     pub fs_table: String,
+    /// Ports to add to `net_table` for the TCP ports the command reached
+    /// beyond the grant's `net` tables that no cap offered grants.
+    pub ports: Vec<PortEntry>,
+    /// Where they go: `[base.net]`, or `[cap.NAME.net]` with `--into NAME`.
+    pub net_table: String,
 }
 
 /// The advice for a learn-mode `report` of a run under `compiled` on
@@ -97,12 +104,17 @@ pub fn advise(compiled: &Compiled, arch: Arch, report: &Report) -> Advice {
             .collect(),
         table: "[base]".to_owned(),
         fs_table: "[base.fs]".to_owned(),
+        net_table: "[base.net]".to_owned(),
         ..Advice::default()
     };
     // Files after calls: a cap offered for a call may grant them too.
     let (more_caps, entries) = files::advise_files(report, &advice.caps);
     advice.caps.extend(more_caps);
     advice.files = entries;
+    // Ports after files: a cap offered for either may grant them too.
+    let (more_caps, ports) = ports::advise_ports(report, &advice.caps);
+    advice.caps.extend(more_caps);
+    advice.ports = ports;
     let Some(rules) = compiled.arches.iter().find(|a| a.arch == arch) else {
         advice
             .unmet
@@ -201,6 +213,21 @@ impl fmt::Display for Advice {
                 )?;
             }
         }
+        for list in ["connect", "bind"] {
+            let ports: Vec<&PortEntry> = self.ports.iter().filter(|e| e.list == list).collect();
+            if ports.is_empty() {
+                continue;
+            }
+            writeln!(
+                f,
+                "to {list} to the TCP ports, add to `{list}` of {} in {} (`--write` or \
+                 `--merge` adds them):",
+                self.net_table, self.file
+            )?;
+            for e in ports {
+                writeln!(f, "    {},  # {}", e.port, plural(e.calls, "call"))?;
+            }
+        }
         for u in &self.unmet {
             writeln!(f, "no rule offered: {u}")?;
         }
@@ -256,8 +283,23 @@ pub fn to_json(advice: &Advice, written: Option<&str>) -> String {
             )
         })
         .collect();
+    let ports: Vec<String> = advice
+        .ports
+        .iter()
+        .map(|e| {
+            format!(
+                "{{\"port\":{},\"list\":{},\"calls\":{},\"first\":{}}}",
+                e.port,
+                json::string(e.list),
+                e.calls,
+                e.first
+                    .as_deref()
+                    .map_or_else(|| "null".to_owned(), json::string)
+            )
+        })
+        .collect();
     format!(
-        "{{\"policy\":{},\"granted\":{},\"caps\":{},\"rules\":{},\"table\":{},\"refused\":{},\"files\":[{}],\"fs_table\":{},\"unmet\":{},\"written\":{}}}",
+        "{{\"policy\":{},\"granted\":{},\"caps\":{},\"rules\":{},\"table\":{},\"refused\":{},\"files\":[{}],\"fs_table\":{},\"ports\":[{}],\"net_table\":{},\"unmet\":{},\"written\":{}}}",
         json::string(&advice.file),
         strings(&advice.granted),
         strings(&advice.caps),
@@ -266,6 +308,8 @@ pub fn to_json(advice: &Advice, written: Option<&str>) -> String {
         suggestions(&advice.refused),
         files.join(","),
         json::string(&advice.fs_table),
+        ports.join(","),
+        json::string(&advice.net_table),
         strings(&advice.unmet),
         written.map_or_else(|| "null".to_owned(), json::string)
     )
@@ -311,6 +355,14 @@ impl Target {
             Some(cap) => format!("[cap.{cap}.fs]"),
         }
     }
+
+    /// The `net` table the ports go to: `[base.net]` or `[cap.NAME.net]`.
+    pub fn net_table(&self) -> String {
+        match &self.into {
+            None => "[base.net]".to_owned(),
+            Some(cap) => format!("[cap.{cap}.net]"),
+        }
+    }
 }
 
 /// The summary a learn run ends with: the calls, grouped ([`Report::learned`]),
@@ -330,6 +382,7 @@ pub fn summary(
         if let Some(t) = &target {
             advice.table = t.table();
             advice.fs_table = t.fs_table();
+            advice.net_table = t.net_table();
         }
         text.push_str(&advice.to_string());
         let mut written = None;
@@ -350,6 +403,13 @@ pub fn summary(
                             "{} added to {}",
                             plural(advice.files.len() as u64, "path"),
                             t.fs_table()
+                        ));
+                    }
+                    if !advice.ports.is_empty() {
+                        added.push(format!(
+                            "{} added to {}",
+                            plural(advice.ports.len() as u64, "port"),
+                            t.net_table()
                         ));
                     }
                     let _ = writeln!(text, "wrote {}: {}", t.out, added.join(", "));
@@ -387,7 +447,7 @@ pub fn summary(
 /// `--write` still writes the policy as it was (what runs next reads it),
 /// and `--merge` leaves the file alone.
 fn write_policy(t: &Target, arch: Arch, advice: &Advice, report: &Report) -> Result<bool, String> {
-    let nothing = advice.rules.is_empty() && advice.files.is_empty();
+    let nothing = advice.rules.is_empty() && advice.files.is_empty() && advice.ports.is_empty();
     if nothing && t.out == t.source {
         return Ok(false);
     }
@@ -395,6 +455,7 @@ fn write_policy(t: &Target, arch: Arch, advice: &Advice, report: &Report) -> Res
         std::fs::read_to_string(&t.source).map_err(|e| format!("reading {}: {e}", t.source))?;
     let new = add_rules(&text, &advice.rules, t.into.as_deref())?;
     let new = files::add_fs_entries(&new, &advice.files, t.into.as_deref())?;
+    let new = ports::add_net_entries(&new, &advice.ports, t.into.as_deref())?;
     check_written(&new, arch, advice, t.into.as_deref(), report)?;
     // Written beside it and renamed over it: a reader never sees half.
     let tmp = format!("{}.learn-{}", t.out, std::process::id());
@@ -455,7 +516,7 @@ mod tests {
         c
     }
 
-    fn report(granted: &[&str], calls: Vec<CallCount>) -> Report {
+    pub(super) fn report(granted: &[&str], calls: Vec<CallCount>) -> Report {
         Report {
             mode: Mode::Learn,
             policy_file: "p.toml".to_owned(),
@@ -762,6 +823,13 @@ allow = [\"socket(family == AF_INET && type == SOCK_STREAM)\"]
                 first: None,
             }],
             fs_table: "[cap.UNIX.fs]".to_owned(),
+            ports: vec![PortEntry {
+                port: 8080,
+                list: "connect",
+                calls: 2,
+                first: Some("/usr/bin/curl".to_owned()),
+            }],
+            net_table: "[cap.UNIX.net]".to_owned(),
         };
         let v: serde_json::Value =
             serde_json::from_str(&to_json(&advice, Some("out.toml"))).unwrap();
@@ -777,6 +845,11 @@ allow = [\"socket(family == AF_INET && type == SOCK_STREAM)\"]
         assert_eq!(v["files"][0]["path"], "/var/tmp/\"x\"/out");
         assert_eq!(v["files"][0]["list"], "write");
         assert_eq!(v["files"][0]["access"][1], "remove from");
+        assert_eq!(v["ports"][0]["port"], 8080);
+        assert_eq!(v["ports"][0]["list"], "connect");
+        assert_eq!(v["ports"][0]["calls"], 2);
+        assert_eq!(v["ports"][0]["first"], "/usr/bin/curl");
+        assert_eq!(v["net_table"], "[cap.UNIX.net]");
         assert_eq!(v["files"][0]["calls"], 3);
         assert!(v["files"][0]["first"].is_null());
         assert_eq!(v["fs_table"], "[cap.UNIX.fs]");

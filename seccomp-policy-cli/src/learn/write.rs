@@ -118,6 +118,7 @@ pub fn check_written(
         format!("the written policy does not compile: {first}")
     })?;
     super::files::check_fs_entries(&compiled.policy, &advice.files, into)?;
+    super::ports::check_net_entries(&compiled.policy, &advice.ports, into)?;
     let mut caps = 0u64;
     for name in advice
         .granted
