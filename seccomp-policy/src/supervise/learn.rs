@@ -29,6 +29,14 @@
 //!   read        /var/tmp/job/in/data.txt  1 call   first: /usr/bin/python3.11 [pid 4242]
 //!   make in     /var/tmp/job/out  1 call   first: /usr/bin/python3.11 [pid 4242]  cap FILE_IO grants it
 //! ```
+//!
+//! Then the TCP ports connected to or bound beyond the grant's `net`
+//! tables ([`Report::ports`]), with the caps whose `net` tables grant them:
+//!
+//! ```text
+//! 1 TCP port beyond the grant's net tables:
+//!   connect     8080  2 calls  first: /usr/bin/python3.11 [pid 4242]
+//! ```
 
 use core::fmt;
 use std::collections::BTreeSet;
@@ -161,7 +169,7 @@ impl<'a> Learned<'a> {
 
     /// Whether the command needed nothing beyond its grant.
     pub fn is_empty(&self) -> bool {
-        self.report.calls.is_empty() && self.report.files.is_empty()
+        self.report.calls.is_empty() && self.report.files.is_empty() && self.report.ports.is_empty()
     }
 
     /// The names of every syscall beyond the grant, on the native entry
@@ -272,7 +280,8 @@ impl Learned<'_> {
                 "no system call beyond the grant ({grant}) of {}",
                 r.policy_file
             )?;
-            return self.fmt_files(f);
+            self.fmt_files(f)?;
+            return self.fmt_ports(f);
         }
         writeln!(
             f,
@@ -306,7 +315,8 @@ impl Learned<'_> {
             )?;
             write_calls(f, &self.foreign, true)?;
         }
-        self.fmt_files(f)
+        self.fmt_files(f)?;
+        self.fmt_ports(f)
     }
 
     /// The files beyond the grant, after the system calls.
@@ -329,21 +339,7 @@ impl Learned<'_> {
                 file.path,
                 file.count
             )?;
-            match &file.first {
-                Some(p) => write!(f, "  first: {} [pid {}]", p.program, p.pid)?,
-                None => write!(f, "  first: (the caller ended before it could be read)")?,
-            }
-            if !file.caps.is_empty() {
-                f.write_str(if file.caps.len() == 1 {
-                    "  cap "
-                } else {
-                    "  caps "
-                })?;
-                super::report::write_alternatives(f, &file.caps)?;
-                f.write_str(" grant")?;
-                f.write_str(if file.caps.len() == 1 { "s it" } else { " it" })?;
-            }
-            f.write_str("\n")?;
+            write_first_and_caps(f, file.first.as_ref(), &file.caps)?;
         }
         if r.files_dropped > 0 {
             writeln!(f, "  ... and {} more, not kept", r.files_dropped)?;
@@ -358,6 +354,65 @@ impl Learned<'_> {
         }
         Ok(())
     }
+}
+
+impl Learned<'_> {
+    /// The TCP ports beyond the grant, after the files.
+    fn fmt_ports(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = self.report;
+        let n = r.ports.len() as u64 + r.ports_dropped;
+        if n > 0 {
+            writeln!(
+                f,
+                "{n} TCP port{} beyond the grant's net tables:",
+                if n == 1 { "" } else { "s" }
+            )?;
+        }
+        for port in &r.ports {
+            let times = if port.count == 1 { "call " } else { "calls" };
+            write!(
+                f,
+                "  {:<11} {}  {} {times}",
+                port.access.list(),
+                port.port,
+                port.count
+            )?;
+            write_first_and_caps(f, port.first.as_ref(), &port.caps)?;
+        }
+        if r.ports_dropped > 0 {
+            writeln!(f, "  ... and {} more, not kept", r.ports_dropped)?;
+        }
+        if r.ports_unread > 0 {
+            writeln!(
+                f,
+                "  {} address{} or socket{} of connect or bind could not be read, so were not compared with the grant",
+                r.ports_unread,
+                if r.ports_unread == 1 { "" } else { "es" },
+                if r.ports_unread == 1 { "" } else { "s" }
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The end of a file's or port's line: its first caller, the caps that
+/// grant it, the newline.
+fn write_first_and_caps(
+    f: &mut fmt::Formatter<'_>,
+    first: Option<&crate::notify::ProcessInfo>,
+    caps: &[String],
+) -> fmt::Result {
+    match first {
+        Some(p) => write!(f, "  first: {} [pid {}]", p.program, p.pid)?,
+        None => write!(f, "  first: (the caller ended before it could be read)")?,
+    }
+    if !caps.is_empty() {
+        f.write_str(if caps.len() == 1 { "  cap " } else { "  caps " })?;
+        super::report::write_alternatives(f, caps)?;
+        f.write_str(" grant")?;
+        f.write_str(if caps.len() == 1 { "s it" } else { " it" })?;
+    }
+    f.write_str("\n")
 }
 
 impl fmt::Display for Learned<'_> {
@@ -403,6 +458,27 @@ impl fmt::Display for Learned<'_> {
                 )?;
                 for p in paths {
                     writeln!(f, "    {p:?},")?;
+                }
+            }
+        }
+        for list in ["connect", "bind"] {
+            let mut ports: Vec<u16> = self
+                .report
+                .ports
+                .iter()
+                .filter(|p| p.caps.is_empty() && p.access.list() == list)
+                .map(|p| p.port)
+                .collect();
+            ports.sort_unstable();
+            ports.dedup();
+            if !ports.is_empty() {
+                writeln!(
+                    f,
+                    "to {list} to the TCP ports, add to `{list}` of [base.net] (or of a cap you grant) in {}:",
+                    self.report.policy_file
+                )?;
+                for p in ports {
+                    writeln!(f, "    {p},")?;
                 }
             }
         }
