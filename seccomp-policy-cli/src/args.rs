@@ -205,8 +205,9 @@ struct LearnArgs {
     /// given --cap CAP get them.
     #[arg(long, value_name = "CAP")]
     into: Option<String>,
-    /// Learn system calls only, not the files COMMAND reaches: each call
-    /// naming a path then runs without a round trip to the supervisor.
+    /// Learn system calls only, not the files and TCP ports COMMAND
+    /// reaches: each call naming a path, and each connect and bind, then
+    /// runs without a round trip to the supervisor.
     #[arg(long)]
     calls_only: bool,
     /// How to print the advice: human (the default, on stderr) or json
@@ -418,7 +419,7 @@ pub struct Options {
     /// `learn --into CAP`: the cap whose table the rules go to (`[base]`
     /// when `None`).
     pub into: Option<String>,
-    /// `learn --calls-only`: no file learning.
+    /// `learn --calls-only`: no file or port learning.
     pub calls_only: bool,
     /// Positional arguments after the file (explain's and simulate's call).
     pub rest: Vec<String>,

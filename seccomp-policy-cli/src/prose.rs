@@ -30,7 +30,7 @@ subcommands:
   export    the filter as raw BPF, an OCI or Kubernetes seccomp profile, or a systemd drop-in
   lint      checks that are not errors: split syscall families, dead rules, idle caps
   run       run a command under the policy, naming every call refused in its process tree
-  learn     run a command with nothing enforced; list the calls and files it needed beyond its caps
+  learn     run a command with nothing enforced; list the calls, files and ports it needed beyond its caps
   completions SHELL  a completion script for bash, zsh, fish, elvish or powershell
   man [SUBCOMMAND]  the manual page, in roff (`seccomp-policy man | man -l -`)
 
@@ -228,21 +228,25 @@ Then the files COMMAND reached beyond the grant's `fs` tables, which `run`
 would fail with EACCES: each file read, executed or written, and each
 directory an entry was made in or removed from (symlinks resolved), with
 the cap whose `fs` tables grant it or the entry to add to `read` or
-`write` of [base.fs]. Each call naming a path goes to the supervisor for
-that, a round trip per `open`; --calls-only learns system calls only, and
-lets those calls run without it.
+`write` of [base.fs]. Then the TCP ports COMMAND connected to or bound
+beyond the grant's `net` tables, which `run` would also fail with EACCES
+(TCP sockets only, as Landlock checks; a bind to port 0 is port 0), with
+the cap whose `net` tables grant it or the port to add to `connect` or
+`bind` of [base.net]. Each call naming a path, and each connect and bind,
+goes to the supervisor for that, a round trip per `open`; --calls-only
+learns system calls only, and lets those calls run without it.
 --write POLICY writes FILE with those rules added to [base]'s `allow`
-and those paths to [base.fs], its comments and layout kept, once the
+and those paths to [base.fs] and ports to [base.net], its comments and
+layout kept, once the
 result is checked to compile and allow every call seen; --merge writes
-them into FILE itself; with --into CAP they go to [cap.CAP]'s `allow` and
-[cap.CAP.fs] instead (the tables made if FILE has none), and only runs
+them into FILE itself; with --into CAP they go to [cap.CAP]'s `allow`,
+[cap.CAP.fs] and [cap.CAP.net] instead (the tables made if FILE has none), and only runs
 given --cap CAP get them. --format json
 prints the advice as one JSON object, the last line on stdout. Use it to
 find out what a command needs, never to contain one. Files and ports are
 not confined, but COMMAND still runs in a Landlock domain that keeps it
 from processes outside (and --allow-degraded is taken as for `run`): the
-payload is untrusted even when its calls are not refused. TCP ports are
-not learned.
+payload is untrusted even when its calls are not refused.
 --report OUT writes, as for `run`, the first call of each syscall beyond
 the grant.
 
