@@ -8,10 +8,11 @@
 //! and `FilesAndPorts`), allowed or not (`Model::program`). While the call
 //! waits, the supervisor:
 //!
-//! 1. reads the socket address from the caller's memory
-//!    (`process_vm_readv`, at most the length the call gives, bounded by
-//!    `sockaddr_storage`); for `AF_INET` and `AF_INET6` it takes the port,
-//!    in network byte order, after the family (`sin_port`, `sin6_port`).
+//! 1. reads the start of the socket address from the caller's memory
+//!    (`process_vm_readv`: the family and the port, 4 bytes, no more than
+//!    the length the call gives); for `AF_INET` and `AF_INET6` it takes
+//!    the port, in network byte order, after the family (`sin_port`,
+//!    `sin6_port`, at the same offset in both).
 //!    Other families are not Landlock's ports: a unix socket's path under
 //!    `bind` is a file made, which learn mode does not read (see the
 //!    README);
@@ -49,8 +50,8 @@ use super::Report;
 /// in [`Report::ports_dropped`].
 pub const MAX_PORTS: usize = 256;
 
-/// `sizeof(struct sockaddr_storage)`: the most of an address read.
-const SOCKADDR_MAX: usize = 128;
+/// The bytes of an address read: its family and its port.
+const FAMILY_AND_PORT: usize = 4;
 
 /// What Landlock checks a TCP port for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -258,13 +259,11 @@ impl PortLearning {
 /// checks none (not an `AF_INET`/`AF_INET6` address, not a TCP socket);
 /// `Err` when the address or the socket could not be read.
 fn tcp_port(listener: &Listener, n: &Notification) -> Result<Option<u16>, ()> {
-    // The kernel copies at most sizeof(sockaddr_storage) and fails a longer
-    // length; a short one cannot hold a port.
-    let len = usize::try_from(n.args[2])
-        .unwrap_or(usize::MAX)
-        .min(SOCKADDR_MAX);
-    let mut buf = [0u8; SOCKADDR_MAX];
-    let got = read_process_memory(n.tid, n.args[1], &mut buf[..len.min(4)]).map_err(|_| ())?;
+    // No more than the call gives: a shorter address holds no port.
+    let len = usize::try_from(n.args[2]).unwrap_or(usize::MAX);
+    let mut buf = [0u8; FAMILY_AND_PORT];
+    let want = len.min(FAMILY_AND_PORT);
+    let got = read_process_memory(n.tid, n.args[1], &mut buf[..want]).map_err(|_| ())?;
     let Some(port) = inet_port(&buf[..got]) else {
         return Ok(None);
     };
