@@ -226,7 +226,8 @@ call seen (by the arguments the policy tells apart for that call, as
 `socket(family == AF_UNIX)`), each checked against those calls first.
 Then the files COMMAND reached beyond the grant's `fs` tables, which `run`
 would fail with EACCES: each file read, executed or written, and each
-directory an entry was made in or removed from (symlinks resolved), with
+directory an entry was made in or removed from (a unix socket bound to a
+path is an entry made; symlinks resolved), with
 the cap whose `fs` tables grant it or the entry to add to `read` or
 `write` of [base.fs]. Then the TCP ports COMMAND connected to or bound
 beyond the grant's `net` tables, which `run` would also fail with EACCES

@@ -20,6 +20,7 @@ seccomp_policy_suite::tests![
     files_learned_and_merged_let_run_succeed,
     files_learned_into_a_cap_hold_only_with_it,
     a_path_call_refused_with_an_errno_is_no_file_access,
+    a_unix_socket_bound_is_a_file_made,
 ];
 
 const PYTHON: &str = "/usr/bin/python3";
@@ -306,6 +307,47 @@ fn a_path_call_refused_with_an_errno_is_no_file_access() -> Checked {
             && !learned
                 .stderr
                 .contains(&format!("  make in     {}", s.path("out"))),
+        "{}",
+        learned.stderr
+    );
+    Ok(())
+}
+
+/// `bind` of a unix socket's path makes a file, which Landlock checks as
+/// an entry made in its directory: learn lists the directory (`make in`),
+/// and not an abstract socket's name, which is no file.
+fn a_unix_socket_bound_is_a_file_made() -> Checked {
+    requirements()?;
+    let s = Scratch::new("learn-files-socket")?;
+    let policy = s.path("socket.toml");
+    std::fs::write(
+        &policy,
+        "[base]\nallow = [\"read\"]\n\
+         [base.fs]\nread = [\"/usr\", \"/etc\", \"/proc\", \"/dev/null\"]\n",
+    )
+    .expect("policy");
+    let sock = s.path("out/s.sock");
+    let code = "import socket, sys\n\
+        a = socket.socket(socket.AF_UNIX)\n\
+        a.bind('\\0seccomp-policy-abstract')\n\
+        u = socket.socket(socket.AF_UNIX)\n\
+        u.bind(sys.argv[1])\n\
+        print('bound')\n";
+    let learned = run(&["learn", &policy, "--", PYTHON, "-I", "-c", code, &sock]);
+    common::assert_code(&learned, 0, "learn");
+    assert_eq!(learned.out(), "bound\n", "{}", learned.stderr);
+    assert!(
+        learned
+            .stderr
+            .contains(&format!("  make in     {}  1 call ", s.path("out"))),
+        "{}",
+        learned.stderr
+    );
+    // The abstract name is no path: the directory is the only one.
+    assert!(
+        learned
+            .stderr
+            .contains("\n1 path beyond the grant's fs tables:\n"),
         "{}",
         learned.stderr
     );

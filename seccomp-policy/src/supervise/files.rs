@@ -28,6 +28,11 @@
 //!    `/proc`, which in a pid namespace is the command's own: those are
 //!    compared by their text.
 //!
+//! `bind` of a unix socket's path makes the socket file, which Landlock
+//! checks as an entry made in its directory: learn mode sends `bind` too,
+//! reads the `sockaddr_un`'s path (to its NUL or the length given; an
+//! abstract name is no file) and takes it as `mknod` would be taken.
+//!
 //! A path beyond the grant goes in the report once per path and access
 //! ([`FileSeen`], at most [`MAX_FILES`]), with the caps whose `fs` tables
 //! would grant it; then the call runs, as learn mode lets calls run.
@@ -371,10 +376,12 @@ impl FileLearning {
             let (_, r, w) = Domain::granted_files(core::iter::once(reach), vars, workdir)?;
             others.push(((*name).to_owned(), Grant::new(&r, &w)));
         }
-        let calls = super::model::path_call_numbers(native)
+        let mut calls: Vec<(u32, &'static str)> = super::model::path_call_numbers(native)
             .into_iter()
+            .chain(super::model::socket_path_call_numbers(native))
             .filter_map(|nr| crate::syscalls::name(native.arch, nr).map(|n| (nr, n)))
             .collect();
+        calls.sort_unstable();
         Ok(Some(FileLearning {
             calls,
             grant: Grant::new(&read, &write),
@@ -416,6 +423,21 @@ impl FileLearning {
             return false;
         };
         let mut beyond: Vec<(String, FileAccess)> = Vec::new();
+        // `bind` of a unix socket's path makes the socket file: Landlock
+        // checks it as an entry made in its directory.
+        if name == "bind" {
+            let made = socket_path(n).and_then(|path| match path {
+                Some(p) => resolved(n, &self.dirs, None, &p, Role::Make),
+                None => Ok(None),
+            });
+            match made {
+                Ok(Some((path, access))) if !self.grant.covers(&path, access) => {
+                    beyond.push((path, access));
+                }
+                Ok(_) => {}
+                Err(()) => report.files_unread += 1,
+            }
+        }
         for &(dirfd, arg, role) in path_args(name) {
             match reached(n, &self.dirs, dirfd, arg, role) {
                 Ok(Some((path, access))) if !self.grant.covers(&path, access) => {
@@ -476,7 +498,17 @@ fn reached(
     role: Role,
 ) -> Result<Option<(String, FileAccess)>, ()> {
     let raw = read_string(n.tid, n.args[arg])?;
-    let text = String::from_utf8_lossy(&raw);
+    resolved(n, dirs, dirfd, &String::from_utf8_lossy(&raw), role)
+}
+
+/// What [`reached`] says of the path `text` named by call `n`.
+fn resolved(
+    n: &Notification,
+    dirs: &Dirs,
+    dirfd: Option<usize>,
+    text: &str,
+    role: Role,
+) -> Result<Option<(String, FileAccess)>, ()> {
     // The directory a relative path (or an empty one, with
     // AT_EMPTY_PATH) starts from.
     let base = if text.starts_with('/') {
@@ -494,7 +526,7 @@ fn reached(
             .to_string_lossy()
             .into_owned()
     };
-    let path = normalise(&base, &text);
+    let path = normalise(&base, text);
     let flags = match role {
         Role::Open(Flags::Arg(i)) => n.args[i],
         Role::Open(Flags::How(i)) => {
@@ -571,6 +603,32 @@ impl Dirs {
         map.insert(dir.to_owned(), r.clone());
         r
     }
+}
+
+/// The path of the unix socket a `bind` notification `n` names (address
+/// in argument 1, its length in 2): `Ok(None)` when it names none (not
+/// `AF_UNIX`, an abstract or an unnamed address); `Err` when the address
+/// cannot be read. The path ends at its NUL or at the length given, as
+/// the kernel takes it (`unix_mkname_bsd`).
+fn socket_path(n: &Notification) -> Result<Option<String>, ()> {
+    // sizeof(struct sockaddr_un): a family and 108 bytes of path.
+    const SOCKADDR_UN: usize = 110;
+    let len = usize::try_from(n.args[2])
+        .unwrap_or(usize::MAX)
+        .min(SOCKADDR_UN);
+    let mut buf = [0u8; SOCKADDR_UN];
+    let got = read_process_memory(n.tid, n.args[1], &mut buf[..len]).map_err(|_| ())?;
+    let Some((family, path)) = buf[..got].split_at_checked(2) else {
+        return Ok(None);
+    };
+    if u16::from_ne_bytes([family[0], family[1]]) != libc::AF_UNIX as u16 {
+        return Ok(None);
+    }
+    let end = path.iter().position(|&b| b == 0).unwrap_or(path.len());
+    if end == 0 {
+        return Ok(None);
+    }
+    Ok(Some(String::from_utf8_lossy(&path[..end]).into_owned()))
 }
 
 /// The NUL-terminated string at `addr` in thread `tid`'s memory, without

@@ -219,15 +219,17 @@ fn program(
     };
     let selection = native.select(caps, SPAWN_RULES);
     let mut notified = if learn_files {
-        path_call_numbers(native)
+        let mut nrs = path_call_numbers(native);
+        nrs.extend(socket_path_call_numbers(native));
+        nrs
     } else {
         Vec::new()
     };
     if learn_ports {
         notified.extend(port_call_numbers(native));
-        notified.sort_unstable();
-        notified.dedup();
     }
+    notified.sort_unstable();
+    notified.dedup();
     let learning = !notified.is_empty();
     let rules: Vec<Vec<Rule<'_>>> = selection
         .as_slice()
@@ -303,6 +305,19 @@ pub(crate) fn port_call_numbers(ap: &ArchPolicy<'_>) -> Vec<u32> {
                 Some(Checked::Ports | Checked::FilesAndPorts)
             )
         }),
+    )
+}
+
+/// The native number of `bind`, which names a unix socket's path as well
+/// as a TCP port ([`checked_by_landlock`]'s `FilesAndPorts`): what learn
+/// mode sends to the supervisor to learn the socket files a command
+/// makes, as [`path_call_numbers`].
+pub(crate) fn socket_path_call_numbers(ap: &ArchPolicy<'_>) -> Vec<u32> {
+    learned_numbers(
+        ap,
+        ["bind"]
+            .into_iter()
+            .filter(|name| checked_by_landlock(name) == Some(Checked::FilesAndPorts)),
     )
 }
 

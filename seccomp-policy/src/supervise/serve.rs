@@ -203,12 +203,16 @@ impl Supervisor {
         // Landlock (nor will under `run`).
         let runs =
             verdict.allowed || refusal(self.mode, verdict.action, &verdict.allowed_by).is_none();
+        // `bind` is both: a unix socket's path, or a TCP port.
         let path_call = runs
-            && (self.files.as_ref().is_some_and(|files| {
+            && self.files.as_ref().is_some_and(|files| {
                 files.see(listener, &mut state.report, &mut state.file_index, &n)
-            }) || self.ports.as_ref().is_some_and(|ports| {
+            });
+        let port_call = runs
+            && self.ports.as_ref().is_some_and(|ports| {
                 ports.see(listener, &mut state.report, &mut state.port_index, &n)
-            }));
+            });
+        let path_call = path_call || port_call;
         if verdict.allowed {
             if path_call {
                 state.report.files_notified += 1;
