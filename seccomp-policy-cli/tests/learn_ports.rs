@@ -16,7 +16,10 @@ use std::path::{Path, PathBuf};
 use common::{root, run, Run};
 use seccomp_policy_suite::harness::{require, Checked, Skip};
 
-seccomp_policy_suite::tests![ports_learned_and_merged_let_run_succeed];
+seccomp_policy_suite::tests![
+    ports_learned_and_merged_let_run_succeed,
+    a_tcp_bind_to_port_0_is_port_0,
+];
 
 const PYTHON: &str = "/usr/bin/python3";
 
@@ -165,5 +168,54 @@ fn ports_learned_and_merged_let_run_succeed() -> Checked {
     common::assert_code(&after, 0, "run under the merged policy");
     assert_eq!(after.out(), "hello ports\n", "{}", after.stderr);
     drop(other);
+    Ok(())
+}
+
+/// Landlock checks a TCP `bind` to port 0 (a port the kernel picks) as
+/// port 0 (the kernel's Landlock documentation, "Network flags"): under a
+/// policy whose `net` table binds nothing, learn lists `bind 0` for the
+/// TCP socket, once, and nothing for a UDP socket bound the same way.
+fn a_tcp_bind_to_port_0_is_port_0() -> Checked {
+    require::program(PYTHON)?;
+    require::landlock()?;
+    let dir =
+        Path::new("/var/tmp").join(format!("seccomp-policy-learn-bind-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| Skip::new(format!("{}: {e}", dir.display())))?;
+    let scratch = Scratch(dir);
+    let policy = scratch.0.join("bind.toml").to_string_lossy().into_owned();
+    std::fs::write(
+        &policy,
+        "[base]\nallow = [\"read\"]\n[base.net]\nconnect = [443]\nbind = []\n",
+    )
+    .expect("policy");
+    let code = "import socket\n\
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
+        u.bind(('127.0.0.1', 0))\n\
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n\
+        t.bind(('127.0.0.1', 0))\n\
+        print(t.getsockname()[1] > 0)\n";
+    let learned = run(&[
+        "learn", &policy, "--format", "json", "--", PYTHON, "-I", "-c", code,
+    ]);
+    common::assert_code(&learned, 0, "learn");
+    assert_eq!(
+        learned.out().lines().next(),
+        Some("True"),
+        "{}",
+        learned.stderr
+    );
+    assert_eq!(
+        ports(&advice(&learned)),
+        [(0, "bind".to_owned())],
+        "{}",
+        learned.stderr
+    );
+    assert!(
+        learned
+            .stderr
+            .contains("1 TCP port beyond the grant's net tables:\n  bind        0  1 call "),
+        "{}",
+        learned.stderr
+    );
     Ok(())
 }
