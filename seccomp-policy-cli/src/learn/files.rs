@@ -9,6 +9,7 @@
 use seccomp_policy::supervise::{FileSeen, Report};
 
 use super::plural;
+use super::write::{is_multiline, policy_table, who, Made};
 
 /// An entry `learn` offers for an `fs` table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -180,32 +181,8 @@ pub(super) fn add_entries(
         return Ok(text.to_owned());
     }
     let mut doc: DocumentMut = text.parse().map_err(|e| format!("it is not TOML: {e}"))?;
-    let (table, name) = match into {
-        None => (
-            doc.entry("base")
-                .or_insert_with(|| Item::Table(Table::new())),
-            format!("[base.{key}]"),
-        ),
-        Some(cap) => {
-            let caps = doc.entry("cap").or_insert_with(|| {
-                let mut t = Table::new();
-                t.set_implicit(true);
-                Item::Table(t)
-            });
-            let caps = caps.as_table_like_mut().ok_or("its `cap` is not a table")?;
-            let made = caps.get(cap).is_none();
-            let table = caps.entry(cap).or_insert_with(|| Item::Table(Table::new()));
-            if made {
-                if let Some(t) = table.as_table_mut() {
-                    t.set_implicit(true);
-                }
-            }
-            (table, format!("[cap.{cap}.{key}]"))
-        }
-    };
-    let table = table
-        .as_table_like_mut()
-        .ok_or_else(|| format!("the table of {name} is not a table"))?;
+    let (table, outer) = policy_table(&mut doc, into, Made::Implicit)?;
+    let name = format!("{}.{key}]", outer.trim_end_matches(']'));
     let made_table = table.get(key).is_none();
     let reach = table
         .entry(key)
@@ -236,13 +213,7 @@ pub(super) fn add_entries(
         let array = array
             .as_array_mut()
             .ok_or_else(|| format!("its {name} `{list}` is not an array"))?;
-        let multiline = array.trailing().as_str().is_some_and(|t| t.contains('\n'))
-            || array.iter().any(|v| {
-                v.decor()
-                    .prefix()
-                    .and_then(|p| p.as_str())
-                    .is_some_and(|p| p.contains('\n'))
-            });
+        let multiline = is_multiline(array);
         // A comment on the last entry's line is kept on that line.
         let trailing = array.trailing().as_str().unwrap_or("").to_owned();
         let (mut same_line, rest) = match trailing.find('\n') {
@@ -257,10 +228,7 @@ pub(super) fn add_entries(
                 continue;
             }
             let mut value = e.value.clone();
-            let who = e
-                .first
-                .map(|p| p.chars().filter(|c| !c.is_control()).collect::<String>())
-                .unwrap_or_else(|| "a process that ended first".to_owned());
+            let who = who(e.first);
             value.decor_mut().set_prefix(format!(
                 "{}    # learned: {who}, {} ({})\n    ",
                 std::mem::replace(&mut same_line, "\n".to_owned()),

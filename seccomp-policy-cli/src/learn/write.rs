@@ -23,52 +23,19 @@ use super::{plural, Advice, Suggestion};
 /// The file is not TOML, or the table or its `allow` is not a table or an
 /// array.
 pub fn add_rules(text: &str, rules: &[Suggestion], into: Option<&str>) -> Result<String, String> {
-    use toml_edit::{Array, DocumentMut, Item, Table, Value};
+    use toml_edit::{Array, DocumentMut, Item, Value};
     if rules.is_empty() {
         return Ok(text.to_owned());
     }
     let mut doc: DocumentMut = text.parse().map_err(|e| format!("it is not TOML: {e}"))?;
-    let (table, name) = match into {
-        None => {
-            let base = doc
-                .entry("base")
-                .or_insert_with(|| Item::Table(Table::new()));
-            (base, "[base]".to_owned())
-        }
-        Some(cap) => {
-            let caps = doc.entry("cap").or_insert_with(|| {
-                let mut t = Table::new();
-                t.set_implicit(true);
-                Item::Table(t)
-            });
-            let caps = caps.as_table_like_mut().ok_or("its `cap` is not a table")?;
-            let made = caps.get(cap).is_none();
-            let table = caps.entry(cap).or_insert_with(|| Item::Table(Table::new()));
-            if made {
-                if let Some(t) = table.as_table_mut() {
-                    t.decor_mut()
-                        .set_prefix("\n# Learned by `seccomp-policy learn --into`.\n");
-                }
-            }
-            (table, format!("[cap.{cap}]"))
-        }
-    };
-    let table = table
-        .as_table_like_mut()
-        .ok_or_else(|| format!("its `{name}` is not a table"))?;
+    let (table, name) = policy_table(&mut doc, into, Made::Headed)?;
     let allow = table
         .entry("allow")
         .or_insert(Item::Value(Value::Array(Array::new())));
     let allow = allow
         .as_array_mut()
         .ok_or_else(|| format!("its `{name}` `allow` is not an array"))?;
-    let multiline = allow.trailing().as_str().is_some_and(|t| t.contains('\n'))
-        || allow.iter().any(|v| {
-            v.decor()
-                .prefix()
-                .and_then(|p| p.as_str())
-                .is_some_and(|p| p.contains('\n'))
-        });
+    let multiline = is_multiline(allow);
     for s in rules {
         let present = allow
             .iter()
@@ -77,11 +44,7 @@ pub fn add_rules(text: &str, rules: &[Suggestion], into: Option<&str>) -> Result
             continue;
         }
         let mut value = Value::from(s.rule.as_str());
-        let who = s
-            .first
-            .as_deref()
-            .map(|p| p.chars().filter(|c| !c.is_control()).collect::<String>())
-            .unwrap_or_else(|| "a process that ended first".to_owned());
+        let who = who(s.first.as_deref());
         value.decor_mut().set_prefix(format!(
             "\n    # learned: {who}, {}\n    ",
             plural(s.calls, "call")
@@ -95,6 +58,83 @@ pub fn add_rules(text: &str, rules: &[Suggestion], into: Option<&str>) -> Result
         }
     }
     Ok(doc.to_string())
+}
+
+/// How [`policy_table`] makes a cap's table the file lacks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Made {
+    /// With its own `[cap.NAME]` header and a comment above it: its
+    /// `allow` goes in it.
+    Headed,
+    /// Implicit: only a sub-table (`[cap.NAME.fs]`) goes in it, under its
+    /// own header.
+    Implicit,
+}
+
+/// The table the entries learned go to in `doc`: `[base]`, or with
+/// `into` `[cap.NAME]` (made as `made` says when missing); and its name
+/// as the file writes it.
+///
+/// # Errors
+///
+/// `cap` or the table is there but not a table.
+pub(super) fn policy_table<'d>(
+    doc: &'d mut toml_edit::DocumentMut,
+    into: Option<&str>,
+    made: Made,
+) -> Result<(&'d mut dyn toml_edit::TableLike, String), String> {
+    use toml_edit::{Item, Table};
+    let (table, name) = match into {
+        None => (
+            doc.entry("base")
+                .or_insert_with(|| Item::Table(Table::new())),
+            "[base]".to_owned(),
+        ),
+        Some(cap) => {
+            let caps = doc.entry("cap").or_insert_with(|| {
+                let mut t = Table::new();
+                t.set_implicit(true);
+                Item::Table(t)
+            });
+            let caps = caps.as_table_like_mut().ok_or("its `cap` is not a table")?;
+            let new = caps.get(cap).is_none();
+            let table = caps.entry(cap).or_insert_with(|| Item::Table(Table::new()));
+            if let (true, Some(t)) = (new, table.as_table_mut()) {
+                match made {
+                    Made::Headed => {
+                        t.decor_mut()
+                            .set_prefix("\n# Learned by `seccomp-policy learn --into`.\n");
+                    }
+                    Made::Implicit => t.set_implicit(true),
+                }
+            }
+            (table, format!("[cap.{cap}]"))
+        }
+    };
+    let table = table
+        .as_table_like_mut()
+        .ok_or_else(|| format!("its `{name}` is not a table"))?;
+    Ok((table, name))
+}
+
+/// Whether `array` is written one entry a line (entries are then added so).
+pub(super) fn is_multiline(array: &toml_edit::Array) -> bool {
+    array.trailing().as_str().is_some_and(|t| t.contains('\n'))
+        || array.iter().any(|v| {
+            v.decor()
+                .prefix()
+                .and_then(|p| p.as_str())
+                .is_some_and(|p| p.contains('\n'))
+        })
+}
+
+/// The program named in a `# learned:` comment, without control
+/// characters; what stands in when none was read.
+pub(super) fn who(first: Option<&str>) -> String {
+    first.map_or_else(
+        || "a process that ended first".to_owned(),
+        |p| p.chars().filter(|c| !c.is_control()).collect(),
+    )
 }
 
 /// Checks the written policy: it compiles, and with the caps granted and
