@@ -24,7 +24,7 @@
 //! 3. checks that the call is still pending (what was read was the
 //!    caller's), and compares the port with the granted tables' `connect`
 //!    or `bind` ports as the domain expands them
-//!    ([`Domain::granted_ports`]). A `bind` to port 0 (an ephemeral port
+//!    (`Domain::granted_ports`). A `bind` to port 0 (an ephemeral port
 //!    the kernel picks) is checked by Landlock as port 0, after the
 //!    kernel's Landlock documentation ("Network flags"), so it is
 //!    compared and reported as port 0.
