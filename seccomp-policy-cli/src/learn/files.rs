@@ -308,29 +308,15 @@ mod tests {
 
     fn report(files: Vec<FileSeen>) -> Report {
         Report {
-            mode: Mode::Learn,
-            policy_file: "p.toml".to_owned(),
-            granted: Vec::new(),
-            pid: 7,
-            denials: Vec::new(),
-            denials_dropped: 0,
-            calls: Vec::new(),
-            notifications: 0,
-            answered: 0,
-            gone: 0,
-            vanished: 0,
-            error: None,
-            failures: 0,
-            killed_tree: false,
             files,
-            files_dropped: 0,
-            files_unread: 0,
-            files_notified: 0,
-            ports: Vec::new(),
-            ports_dropped: 0,
-            ports_unread: 0,
-            landlock: Enforced::NONE,
-            lifetime: Lifetime::Unbounded,
+            ..Report::new(
+                Mode::Learn,
+                "p.toml".to_owned(),
+                Vec::new(),
+                7,
+                Enforced::NONE,
+                Lifetime::Unbounded,
+            )
         }
     }
 

@@ -518,29 +518,15 @@ mod tests {
 
     pub(super) fn report(granted: &[&str], calls: Vec<CallCount>) -> Report {
         Report {
-            mode: Mode::Learn,
-            policy_file: "p.toml".to_owned(),
-            granted: granted.iter().map(|g| (*g).to_owned()).collect(),
-            pid: 1,
-            denials: Vec::new(),
-            denials_dropped: 0,
             calls,
-            notifications: 0,
-            answered: 0,
-            gone: 0,
-            vanished: 0,
-            error: None,
-            failures: 0,
-            killed_tree: false,
-            files: Vec::new(),
-            files_dropped: 0,
-            files_unread: 0,
-            files_notified: 0,
-            ports: Vec::new(),
-            ports_dropped: 0,
-            ports_unread: 0,
-            landlock: Enforced::NONE,
-            lifetime: Lifetime::Unbounded,
+            ..Report::new(
+                Mode::Learn,
+                "p.toml".to_owned(),
+                granted.iter().map(|g| (*g).to_owned()).collect(),
+                1,
+                Enforced::NONE,
+                Lifetime::Unbounded,
+            )
         }
     }
 

@@ -293,6 +293,47 @@ pub struct Report {
 }
 
 impl Report {
+    /// A report of nothing seen yet: of a command `pid` run in `mode`
+    /// under `policy_file` with the caps `granted`, in the Landlock domain
+    /// `landlock`, its tree held as `lifetime` says. The supervisor starts
+    /// from it and adds what it answers.
+    pub fn new(
+        mode: Mode,
+        policy_file: String,
+        granted: Vec<String>,
+        pid: u32,
+        landlock: Enforced,
+        lifetime: Lifetime,
+    ) -> Report {
+        Report {
+            mode,
+            policy_file,
+            granted,
+            pid,
+            denials: Vec::new(),
+            denials_dropped: 0,
+            calls: Vec::new(),
+            notifications: 0,
+            answered: 0,
+            gone: 0,
+            vanished: 0,
+            error: None,
+            failures: 0,
+            killed_tree: false,
+            files: Vec::new(),
+            files_dropped: 0,
+            files_unread: 0,
+            files_notified: 0,
+            ports: Vec::new(),
+            ports_dropped: 0,
+            ports_unread: 0,
+            landlock,
+            lifetime,
+        }
+    }
+}
+
+impl Report {
     /// How the supervised command (process `pid`, which ended with
     /// `status`) ended, with the policy's kills told apart from other
     /// deaths: a `SIGKILL` the supervisor delivered for a denied call is
@@ -428,29 +469,16 @@ mod tests {
 
     fn report(denials: Vec<Denial>, calls: Vec<CallCount>) -> Report {
         Report {
-            mode: Mode::Enforce,
-            policy_file: "policy/seccomp.toml".to_owned(),
-            granted: Vec::new(),
-            pid: 10,
             denials,
-            denials_dropped: 0,
             calls,
-            notifications: 0,
-            answered: 0,
-            gone: 0,
-            vanished: 0,
-            error: None,
-            failures: 0,
-            killed_tree: false,
-            files: Vec::new(),
-            files_dropped: 0,
-            files_unread: 0,
-            files_notified: 0,
-            ports: Vec::new(),
-            ports_dropped: 0,
-            ports_unread: 0,
-            landlock: Enforced::NONE,
-            lifetime: Lifetime::Unbounded,
+            ..Report::new(
+                Mode::Enforce,
+                "policy/seccomp.toml".to_owned(),
+                Vec::new(),
+                10,
+                Enforced::NONE,
+                Lifetime::Unbounded,
+            )
         }
     }
 
